@@ -1,0 +1,299 @@
+"""The model bundle: the one contract between ``convert``/``train`` and ``edge``.
+
+A bundle is a folder holding
+
+- ``model.tflite``: the TFLite flatbuffer;
+- ``labels.txt``: one label per line, in output-index order;
+- ``model.json``: name, task, input spec (shape, dtype, colour order, value range,
+  quantisation), the preprocessing it expects, provenance, the metrics measured on
+  this exact file and the sha256 of ``model.tflite``.
+
+``convert`` writes bundles with :func:`write_bundle`; ``edge`` reads them with
+:func:`load_bundle` and cross-checks ``model.json`` against the interpreter's own
+tensor details in :mod:`edge.runtime`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+TASKS = ("digits", "hands")
+COLOUR_ORDERS = ("grey", "RGB", "BGR")
+#: Preprocessing names a bundle may ask for (see :mod:`edge.preprocess`).
+PREPROCESSING = ("mnist-normalise", "hand-crop", "resize")
+
+#: Where shipped bundles live: ``models/<name>/`` in the installed package.
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "models"
+#: Short names accepted by ``--model`` for the shipped bundles.
+SHIPPED = {
+    "digits": "digits-lenet-int8",
+    "digits-int8": "digits-lenet-int8",
+    "digits-float32": "digits-lenet-float32",
+}
+
+
+class BundleError(ValueError):
+    """A bundle is missing, corrupt, or disagrees with itself."""
+
+
+@dataclass(frozen=True)
+class QuantParams:
+    """Affine quantisation of a tensor: ``real = scale * (q - zero_point)``.
+
+    ``scale == 0`` means the tensor is not quantised (float).
+    """
+
+    scale: float = 0.0
+    zero_point: int = 0
+
+    @property
+    def quantised(self) -> bool:
+        return self.scale != 0.0
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What the model's input tensor expects.
+
+    Attributes:
+        shape: (1, H, W, C), NHWC, batch 1 as stored in the model.
+        dtype: ``"float32"``, ``"int8"`` or ``"uint8"``: the tensor's storage type.
+        colour_order: ``"grey"`` (C = 1), ``"RGB"`` or ``"BGR"``.
+        value_range: (lo, hi) of the *real* values the model was trained on, e.g.
+            (0.0, 1.0) for pixel / 255. For quantised inputs the runtime maps these
+            real values to integers with ``quant``.
+        quant: the input tensor's scale and zero point (scale 0 for float inputs).
+    """
+
+    shape: tuple[int, ...]
+    dtype: str
+    colour_order: str
+    value_range: tuple[float, float] = (0.0, 1.0)
+    quant: QuantParams = field(default_factory=QuantParams)
+
+    @property
+    def height(self) -> int:
+        return int(self.shape[1])
+
+    @property
+    def width(self) -> int:
+        return int(self.shape[2])
+
+    @property
+    def channels(self) -> int:
+        return int(self.shape[3])
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["shape"] = list(self.shape)
+        d["value_range"] = list(self.value_range)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> InputSpec:
+        try:
+            spec = cls(
+                shape=tuple(int(v) for v in d["shape"]),
+                dtype=str(d["dtype"]),
+                colour_order=str(d["colour_order"]),
+                value_range=(float(d["value_range"][0]), float(d["value_range"][1])),
+                quant=QuantParams(**d.get("quant", {})),
+            )
+        except (KeyError, TypeError, IndexError) as e:
+            raise BundleError(f"model.json 'input' is malformed ({e!r}); expected keys "
+                              "shape, dtype, colour_order, value_range, quant") from e
+        if len(spec.shape) != 4:
+            raise BundleError(f"model.json input shape must be NHWC (4 dims), got {spec.shape}")
+        if spec.colour_order not in COLOUR_ORDERS:
+            raise BundleError(f"model.json colour_order {spec.colour_order!r} is not one of "
+                              f"{COLOUR_ORDERS}")
+        want_c = 1 if spec.colour_order == "grey" else 3
+        if spec.channels != want_c:
+            raise BundleError(f"model.json says colour_order {spec.colour_order!r} but the input "
+                              f"has {spec.channels} channel(s)")
+        return spec
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """A loaded bundle's description (the interpreter is made by :mod:`edge.runtime`).
+
+    Attributes:
+        path: the bundle folder.
+        name: bundle name, e.g. ``"digits-lenet-int8"``.
+        task: ``"digits"`` or ``"hands"``.
+        labels: class labels in output-index order.
+        input: the input spec from ``model.json``.
+        preprocessing: name of the preprocessing the model expects.
+        meta: the whole ``model.json`` as a dict (provenance, metrics, ...).
+    """
+
+    path: Path
+    name: str
+    task: str
+    labels: tuple[str, ...]
+    input: InputSpec
+    preprocessing: str
+    meta: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / "model.tflite"
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.labels)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_labels(path: Path) -> tuple[str, ...]:
+    """Labels, one per non-empty line, in output-index order.
+
+    Raises:
+        BundleError: the file is missing or holds no labels.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise BundleError(f"cannot read labels file {path}: {e.strerror}") from e
+    labels = tuple(s.strip() for s in lines if s.strip())
+    if not labels:
+        raise BundleError(f"labels file {path} is empty: write one label per line")
+    return labels
+
+
+def resolve_bundle_path(model: str | Path) -> Path:
+    """Turn ``--model`` (a shipped name such as ``digits``, or a path) into a folder.
+
+    A path to a ``model.tflite`` inside a bundle resolves to its folder.
+
+    Raises:
+        BundleError: neither a shipped name nor an existing bundle folder.
+    """
+    s = str(model)
+    if s in SHIPPED:
+        return SHIPPED_DIR / SHIPPED[s]
+    if (SHIPPED_DIR / s / "model.json").is_file():
+        return SHIPPED_DIR / s
+    p = Path(s).expanduser()
+    if p.is_file() and p.suffix == ".tflite":
+        p = p.parent
+    if p.is_dir():
+        return p
+    raise BundleError(
+        f"no model bundle at {s!r}: pass a folder holding model.tflite, labels.txt and "
+        f"model.json, or one of the shipped names {sorted(SHIPPED)}"
+    )
+
+
+def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
+    """Read and validate a bundle's ``model.json`` and ``labels.txt``.
+
+    Args:
+        model: a bundle folder, a ``model.tflite`` inside one, or a shipped name.
+        verify_sha256: check ``model.tflite`` against the sha256 in ``model.json``.
+
+    Returns:
+        The bundle description. The TFLite file is opened by :class:`edge.runtime.Classifier`.
+
+    Raises:
+        BundleError: a file is missing, ``model.json`` is malformed, the label count
+            does not match, or the sha256 differs (the file was changed or corrupted).
+    """
+    path = resolve_bundle_path(model)
+    for fname in ("model.tflite", "labels.txt", "model.json"):
+        if not (path / fname).is_file():
+            raise BundleError(
+                f"bundle {path} has no {fname}; a bundle needs model.tflite, labels.txt and "
+                "model.json (edge-convert writes all three)"
+            )
+    try:
+        meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise BundleError(f"{path / 'model.json'} is not valid JSON: {e}") from e
+    if not isinstance(meta, dict) or "input" not in meta:
+        raise BundleError(f"{path / 'model.json'} has no 'input' section; rewrite it with edge-convert")
+    labels = read_labels(path / "labels.txt")
+    spec = InputSpec.from_json(meta["input"])
+    task = str(meta.get("task", ""))
+    if task not in TASKS:
+        raise BundleError(f"model.json task {task!r} is not one of {TASKS}")
+    n_out = meta.get("output", {}).get("num_classes")
+    if n_out is not None and int(n_out) != len(labels):
+        raise BundleError(
+            f"model.json says {n_out} classes but labels.txt has {len(labels)} labels"
+        )
+    want = meta.get("tflite_sha256")
+    if verify_sha256 and want:
+        got = sha256_file(path / "model.tflite")
+        if got != want:
+            raise BundleError(
+                f"{path / 'model.tflite'} does not match the sha256 in model.json "
+                f"({got[:12]}… != {want[:12]}…): the file was changed or corrupted; "
+                "re-run edge-convert to rebuild the bundle"
+            )
+    preprocessing = str(meta.get("preprocessing", "resize"))
+    if preprocessing not in PREPROCESSING:
+        raise BundleError(f"model.json preprocessing {preprocessing!r} is not one of {PREPROCESSING}")
+    return ModelBundle(
+        path=path,
+        name=str(meta.get("name", path.name)),
+        task=task,
+        labels=labels,
+        input=spec,
+        preprocessing=preprocessing,
+        meta=meta,
+    )
+
+
+def write_bundle(
+    out_dir: str | Path,
+    tflite_model: bytes,
+    labels: list[str] | tuple[str, ...],
+    meta: dict[str, Any],
+) -> Path:
+    """Write ``model.tflite``, ``labels.txt`` and ``model.json`` into ``out_dir``.
+
+    ``meta`` must hold at least ``name``, ``task``, ``input`` (an :class:`InputSpec`
+    as JSON) and ``preprocessing``; this function adds ``format_version``,
+    ``output.num_classes`` and ``tflite_sha256``.
+
+    Returns:
+        The bundle folder.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "model.tflite").write_bytes(tflite_model)
+    (out / "labels.txt").write_text("".join(f"{lab}\n" for lab in labels), encoding="utf-8")
+    meta = dict(meta)
+    meta["format_version"] = FORMAT_VERSION
+    meta.setdefault("output", {})["num_classes"] = len(labels)
+    meta["tflite_sha256"] = hashlib.sha256(tflite_model).hexdigest()
+    meta["size_bytes"] = len(tflite_model)
+    (out / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n",
+                                    encoding="utf-8")
+    return out
+
+
+def update_metrics(bundle_dir: str | Path, key: str, metrics: dict[str, Any]) -> None:
+    """Record ``metrics`` measured on this bundle's exact file under ``meta["metrics"][key]``."""
+    p = Path(bundle_dir) / "model.json"
+    meta = json.loads(p.read_text(encoding="utf-8"))
+    meta.setdefault("metrics", {})[key] = metrics
+    p.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

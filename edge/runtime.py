@@ -1,0 +1,269 @@
+"""The TFLite classifier over a model bundle.
+
+A small API over the interpreter in the manner of pycoral's ``adapters.classify``:
+input quantised and output dequantised with the tensors' own scale and zero point,
+the score-to-label step a pure function (:func:`top_predictions`), several ROIs
+classified in one ``invoke`` where the model's batch dimension can be resized.
+
+Interpreters, in order of preference: ai-edge-litert (``ai_edge_litert``), the
+legacy ``tflite_runtime``, then TensorFlow's deprecated ``tf.lite.Interpreter``.
+Each is imported *and constructed* inside its own ``try``, since some fail only at
+construction (an op the runtime does not know, a numpy ABI mismatch).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge.bundle import BundleError, ModelBundle, QuantParams, load_bundle
+from edge.types import Prediction
+
+log = logging.getLogger(__name__)
+
+RUNTIMES = ("auto", "litert", "tflite-runtime", "tensorflow")
+_MAX_BATCH = 32
+
+
+def _litert(path: str, num_threads: int | None) -> Any:
+    from ai_edge_litert.interpreter import Interpreter
+
+    return Interpreter(model_path=path, num_threads=num_threads)
+
+
+def _tflite_runtime(path: str, num_threads: int | None) -> Any:
+    from tflite_runtime.interpreter import Interpreter
+
+    return Interpreter(model_path=path, num_threads=num_threads)
+
+
+def _tensorflow(path: str, num_threads: int | None) -> Any:
+    import tensorflow as tf  # noqa: PLC0415  (only as the last resort)
+
+    return tf.lite.Interpreter(model_path=path, num_threads=num_threads)
+
+
+_FACTORIES: dict[str, Callable[[str, int | None], Any]] = {
+    "litert": _litert,
+    "tflite-runtime": _tflite_runtime,
+    "tensorflow": _tensorflow,
+}
+
+
+def make_interpreter(
+    model_path: str | Path, num_threads: int | None = None, runtime: str = "auto"
+) -> tuple[Any, str]:
+    """Construct a TFLite interpreter (tensors not yet allocated).
+
+    Args:
+        model_path: path to a ``.tflite`` file.
+        num_threads: CPU threads for the interpreter; ``None`` lets it choose.
+        runtime: ``"auto"`` (litert, then tflite-runtime, then tensorflow) or one of
+            ``"litert"``, ``"tflite-runtime"``, ``"tensorflow"``.
+
+    Returns:
+        ``(interpreter, runtime_name)``.
+
+    Raises:
+        ValueError: unknown ``runtime``.
+        BundleError: the file is missing or is not a model the runtime can load
+            (corrupt, truncated, or using ops the runtime lacks).
+        RuntimeError: no TFLite runtime is installed.
+    """
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; choose one of {RUNTIMES}")
+    path = str(model_path)
+    if not Path(path).is_file():
+        raise BundleError(f"model file {path} does not exist")
+    names = list(_FACTORIES) if runtime == "auto" else [runtime]
+    missing: list[str] = []
+    for name in names:
+        try:
+            interp = _FACTORIES[name](path, num_threads)
+        except ImportError as e:
+            missing.append(f"{name} ({e})")
+            continue
+        except (ValueError, RuntimeError) as e:
+            raise BundleError(
+                f"{name} cannot load {path}: {e}. The file is corrupt or truncated, or it "
+                "uses ops this runtime lacks; rebuild it with edge-convert "
+                "(--tflite-runtime-compat for tflite-runtime 2.14)"
+            ) from e
+        log.debug("interpreter: %s for %s", name, path)
+        return interp, name
+    raise RuntimeError(
+        "no TFLite runtime could be imported: " + "; ".join(missing)
+        + ". Install one: pip install ai-edge-litert (or the [tflite-runtime] extra)"
+    )
+
+
+def quantize(x: np.ndarray, q: QuantParams, dtype: np.dtype) -> np.ndarray:
+    """Real values to a tensor's storage type: ``round(x / scale) + zero_point``, clipped.
+
+    Args:
+        x: float32 array of real values.
+        q: the tensor's quantisation; for float tensors (scale 0) ``x`` is cast only.
+        dtype: the tensor's numpy dtype (int8, uint8, float32 ...).
+    """
+    if not q.quantised:
+        return x.astype(dtype, copy=False)
+    info = np.iinfo(dtype)
+    v = np.rint(x / q.scale) + q.zero_point
+    return np.clip(v, info.min, info.max).astype(dtype)
+
+
+def dequantize(t: np.ndarray, q: QuantParams) -> np.ndarray:
+    """A tensor's stored values to float32 reals: ``scale * (t - zero_point)``."""
+    if not q.quantised:
+        return t.astype(np.float32, copy=False)
+    return (q.scale * (t.astype(np.float32) - q.zero_point)).astype(np.float32)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of float32 (N, K) logits."""
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def top_predictions(scores: np.ndarray, labels: Sequence[str]) -> list[Prediction]:
+    """Pure score-to-label step: one :class:`Prediction` per row of ``scores``.
+
+    Args:
+        scores: float32 (N, K) probabilities in label order.
+        labels: K labels.
+
+    Raises:
+        ValueError: K differs from ``len(labels)``.
+    """
+    if scores.ndim != 2 or scores.shape[1] != len(labels):
+        raise ValueError(f"scores shape {scores.shape} does not match {len(labels)} labels")
+    idx = scores.argmax(axis=1)
+    return [
+        Prediction(index=int(i), label=labels[int(i)], score=float(s[int(i)]), scores=s)
+        for i, s in zip(idx, scores, strict=True)
+    ]
+
+
+def _qparams(detail: dict[str, Any]) -> QuantParams:
+    scale, zp = detail.get("quantization", (0.0, 0))
+    return QuantParams(scale=float(scale), zero_point=int(zp))
+
+
+class Classifier:
+    """Classify preprocessed ROIs with a bundle's TFLite model.
+
+    Args:
+        bundle: a :class:`~edge.bundle.ModelBundle`, a bundle folder, or a shipped name.
+        num_threads: interpreter CPU threads (``None``: the runtime's default).
+        runtime: see :func:`make_interpreter`.
+
+    Raises:
+        BundleError: the model cannot be loaded or its tensors disagree with
+            ``model.json`` (shape, dtype, quantisation, number of labels).
+    """
+
+    def __init__(
+        self, bundle: ModelBundle | str | Path, num_threads: int | None = None,
+        runtime: str = "auto",
+    ) -> None:
+        self.bundle = bundle if isinstance(bundle, ModelBundle) else load_bundle(bundle)
+        self.num_threads = num_threads
+        self._runtime_choice = runtime
+        interp, self.runtime = make_interpreter(self.bundle.model_path, num_threads, runtime)
+        interp.allocate_tensors()
+        self._check(interp)
+        # One interpreter per batch size, made on first use, so a changing number of
+        # ROIs never re-allocates tensors on the hot path.
+        self._interpreters: dict[int, Any] = {1: interp}
+        self._batching = bool(self._in["shape_signature"][0] == -1) if len(
+            self._in.get("shape_signature", [])) else False
+        act = str(self.bundle.meta.get("output", {}).get("activation", "softmax"))
+        self._logits = act == "logits"
+
+    # -- checks ---------------------------------------------------------------
+    def _check(self, interp: Any) -> None:
+        ins, outs = interp.get_input_details(), interp.get_output_details()
+        b, spec = self.bundle, self.bundle.input
+        if len(ins) != 1 or len(outs) != 1:
+            raise BundleError(f"{b.model_path}: expected 1 input and 1 output tensor, got "
+                              f"{len(ins)} and {len(outs)}")
+        self._in, self._out = ins[0], outs[0]
+        shape = tuple(int(v) for v in self._in["shape"])
+        if shape[1:] != tuple(spec.shape[1:]):
+            raise BundleError(f"{b.path}: model.json says input shape {spec.shape} but the "
+                              f"model's input is {shape}; fix model.json or re-run edge-convert")
+        dtype = np.dtype(self._in["dtype"]).name
+        if dtype != spec.dtype:
+            raise BundleError(f"{b.path}: model.json says input dtype {spec.dtype} but the "
+                              f"model's input is {dtype}")
+        q = _qparams(self._in)
+        if q.quantised and (abs(q.scale - spec.quant.scale) > 1e-6 * max(1.0, q.scale)
+                            or q.zero_point != spec.quant.zero_point):
+            raise BundleError(f"{b.path}: model.json input quantisation {spec.quant} differs "
+                              f"from the model's {q}")
+        self._in_q, self._out_q = q, _qparams(self._out)
+        self._in_dtype = np.dtype(self._in["dtype"])
+        n_out = int(self._out["shape"][-1])
+        if n_out != b.num_classes:
+            raise BundleError(f"{b.path}: the model has {n_out} outputs but labels.txt has "
+                              f"{b.num_classes} labels")
+
+    # -- inference ------------------------------------------------------------
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.bundle.labels
+
+    def _interpreter_for(self, n: int) -> Any:
+        it = self._interpreters.get(n)
+        if it is None:
+            it, _ = make_interpreter(self.bundle.model_path, self.num_threads, self.runtime)
+            it.resize_tensor_input(self._in["index"], [n, *self.bundle.input.shape[1:]])
+            it.allocate_tensors()
+            self._interpreters[n] = it
+        return it
+
+    def _invoke(self, x: np.ndarray) -> np.ndarray:
+        it = self._interpreter_for(len(x))
+        it.set_tensor(self._in["index"], x)
+        it.invoke()
+        return it.get_tensor(self._out["index"])
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        """Class probabilities for a batch of preprocessed inputs.
+
+        Args:
+            batch: float32 (N, H, W, C) real values in the bundle's ``value_range``
+                (already preprocessed, e.g. by :mod:`edge.preprocess`), N >= 1.
+
+        Returns:
+            float32 (N, num_classes) probabilities in label order.
+
+        Raises:
+            ValueError: ``batch`` does not have the model's (H, W, C).
+        """
+        batch = np.asarray(batch)
+        if batch.ndim == 3:
+            batch = batch[None]
+        want = tuple(self.bundle.input.shape[1:])
+        if batch.ndim != 4 or batch.shape[1:] != want:
+            raise ValueError(f"input batch shape {batch.shape} does not match the model input "
+                             f"(N, {', '.join(map(str, want))})")
+        x = quantize(batch, self._in_q, self._in_dtype)
+        n = len(x)
+        if n == 0:
+            return np.zeros((0, self.bundle.num_classes), np.float32)
+        if self._batching:
+            outs = [self._invoke(x[i:i + _MAX_BATCH]) for i in range(0, n, _MAX_BATCH)]
+        else:
+            outs = [self._invoke(x[i:i + 1]) for i in range(n)]
+        y = dequantize(np.concatenate(outs, axis=0), self._out_q).reshape(n, -1)
+        return softmax(y) if self._logits else y
+
+    def classify(self, batch: np.ndarray) -> list[Prediction]:
+        """Top-1 :class:`Prediction` for each input of ``batch`` (see :meth:`predict`)."""
+        return top_predictions(self.predict(batch), self.labels)

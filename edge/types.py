@@ -1,0 +1,135 @@
+"""Small immutable value types passed between pipeline stages.
+
+Modelled on pycoral's ``Class`` and ``BBox``: plain frozen dataclasses that know
+nothing about the stages that make or consume them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One camera or file frame.
+
+    Attributes:
+        image: uint8 (H, W, 3) array in BGR order (OpenCV's order), values 0..255.
+        timestamp: seconds, from ``time.monotonic()`` for live sources or the
+            position in the file for videos.
+        index: 0-based frame number within the source.
+        truth: optional ground truth for synthetic sources: a tuple of
+            ``(label, ROI)`` pairs, one per object in the frame.
+    """
+
+    image: np.ndarray
+    timestamp: float
+    index: int = 0
+    truth: tuple[tuple[str, ROI], ...] | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        h, w = self.image.shape[:2]
+        return w, h
+
+
+@dataclass(frozen=True, order=True)
+class ROI:
+    """An axis-aligned region of interest in pixel coordinates.
+
+    ``x``, ``y`` is the top-left corner; ``w``, ``h`` the width and height (px).
+    """
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def __post_init__(self) -> None:
+        if self.w < 0 or self.h < 0:
+            raise ValueError(f"ROI width and height must be >= 0, got w={self.w}, h={self.h}")
+
+    @property
+    def area(self) -> int:
+        """Area in px²."""
+        return self.w * self.h
+
+    @property
+    def center(self) -> tuple[float, float]:
+        """(cx, cy) in pixels."""
+        return self.x + self.w / 2.0, self.y + self.h / 2.0
+
+    def as_list(self) -> list[int]:
+        """``[x, y, w, h]`` as plain ints (for JSON)."""
+        return [int(self.x), int(self.y), int(self.w), int(self.h)]
+
+    def intersect(self, other: ROI) -> ROI:
+        """The overlap of two ROIs (zero-sized where they do not overlap)."""
+        x0, y0 = max(self.x, other.x), max(self.y, other.y)
+        x1 = min(self.x + self.w, other.x + other.w)
+        y1 = min(self.y + self.h, other.y + other.h)
+        return ROI(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+    def iou(self, other: ROI) -> float:
+        """Intersection over union in [0, 1]."""
+        inter = self.intersect(other).area
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def pad(self, frac: float, bounds: tuple[int, int] | None = None) -> ROI:
+        """Grow by ``frac`` of the longer side on every edge, clipped to ``bounds``.
+
+        Args:
+            frac: margin as a fraction of ``max(w, h)``; may be negative to shrink.
+            bounds: optional ``(width, height)`` of the image to clip to.
+        """
+        m = int(round(frac * max(self.w, self.h)))
+        x0, y0, x1, y1 = self.x - m, self.y - m, self.x + self.w + m, self.y + self.h + m
+        if bounds is not None:
+            x0, y0 = max(0, x0), max(0, y0)
+            x1, y1 = min(bounds[0], x1), min(bounds[1], y1)
+        return ROI(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+    def scale(self, sx: float, sy: float | None = None) -> ROI:
+        """Scale coordinates (e.g. from a downscaled analysis image back to the frame)."""
+        sy = sx if sy is None else sy
+        return ROI(
+            int(round(self.x * sx)), int(round(self.y * sy)),
+            int(round(self.w * sx)), int(round(self.h * sy)),
+        )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A classifier's answer for one ROI.
+
+    Attributes:
+        index: output index of the top class.
+        label: its label from the bundle's ``labels.txt``.
+        score: its probability in [0, 1].
+        scores: float32 (num_classes,) probabilities, dequantised, in label order.
+    """
+
+    index: int
+    label: str
+    score: float
+    scores: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A located and classified object: where it is and what it is."""
+
+    roi: ROI
+    prediction: Prediction
+
+    def as_json(self) -> dict:
+        """``{"box": [x, y, w, h], "label": str, "score": float}``, JSON-ready."""
+        return {
+            "box": self.roi.as_list(),
+            "label": self.prediction.label,
+            "score": round(float(self.prediction.score), 4),
+        }
