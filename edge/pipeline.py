@@ -7,13 +7,19 @@ stage, so what ``edge-bench`` reports is what ``edge-run`` does.
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
+from edge.bundle import ModelBundle
 from edge.types import ROI, Detection, Frame, Prediction
+
+log = logging.getLogger(__name__)
 
 STAGES = ("segment", "preprocess", "classify", "smooth")
 
@@ -59,6 +65,29 @@ class FrameResult:
     numbers: list[tuple[str, ROI]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
+    def as_json(self, t: float | None = None) -> dict[str, Any]:
+        """The JSON Lines record of this frame.
+
+        Args:
+            t: the time to record in seconds (default: the frame's timestamp).
+
+        Returns:
+            ``{"frame": int, "t": float, "detections": [{"box": [x, y, w, h],
+            "label": str, "score": float}, ...]}`` plus ``"number": str`` when the
+            digits group into one number, or ``"numbers": [str, ...]`` when they
+            group into several.
+        """
+        rec: dict[str, Any] = {
+            "frame": int(self.frame.index),
+            "t": round(float(self.frame.timestamp if t is None else t), 4),
+            "detections": [d.as_json() for d in self.detections],
+        }
+        if len(self.numbers) == 1:
+            rec["number"] = self.numbers[0][0]
+        elif len(self.numbers) > 1:
+            rec["numbers"] = [n for n, _ in self.numbers]
+        return rec
+
 
 class Pipeline:
     """Segment, preprocess, classify and smooth one frame at a time.
@@ -70,16 +99,26 @@ class Pipeline:
         smoother: optional temporal smoother (:class:`Smoother`).
         grouper: optional ``f(detections) -> list[(number, ROI)]`` that groups digit
             detections into numbers (see :func:`edge.digits.group_numbers`).
+        min_score: drop (smoothed) detections scoring below this, in [0, 1].
     """
 
     def __init__(self, segmenter: Segmenter, preprocessor: Preprocessor,
                  classifier: ClassifierLike, smoother: Smoother | None = None,
-                 grouper=None) -> None:
+                 grouper: Callable[[list[Detection]], list[tuple[str, ROI]]] | None = None,
+                 min_score: float = 0.0) -> None:
+        if not 0.0 <= min_score <= 1.0:
+            raise ValueError(f"min_score must be in [0, 1], got {min_score}")
         self.segmenter = segmenter
         self.preprocessor = preprocessor
         self.classifier = classifier
         self.smoother = smoother
         self.grouper = grouper
+        self.min_score = float(min_score)
+
+    def reset(self) -> None:
+        """Forget temporal state (the smoother's tracks)."""
+        if self.smoother is not None and hasattr(self.smoother, "reset"):
+            self.smoother.reset()
 
     def process(self, frame: Frame) -> FrameResult:
         """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``)."""
@@ -93,9 +132,97 @@ class Pipeline:
         t3 = time.perf_counter()
         raw = [Detection(r, p) for r, p in zip(rois, preds, strict=True)]
         dets = self.smoother.update(raw, frame.timestamp) if self.smoother else raw
+        if self.min_score > 0.0:
+            dets = [d for d in dets if d.prediction.score >= self.min_score]
         numbers = self.grouper(dets) if self.grouper else []
         t4 = time.perf_counter()
         t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
         t["classify"], t["smooth"] = (t3 - t2) * 1e3, (t4 - t3) * 1e3
         t["total"] = (t4 - t0) * 1e3
         return FrameResult(frame=frame, detections=dets, raw=raw, numbers=numbers, timings_ms=t)
+
+
+def build_pipeline(
+    model: ModelBundle | str | Path | ClassifierLike,
+    *,
+    smoothing: bool = True,
+    min_score: float = 0.0,
+    num_threads: int | None = None,
+    runtime: str = "auto",
+    task: str | None = None,
+    segmenter: Segmenter | None = None,
+    preprocessor: Preprocessor | None = None,
+    smoother: Smoother | None = None,
+    window: int = 5,
+    max_age: int = 5,
+) -> Pipeline:
+    """The pipeline for a model, with the segmenter its task needs.
+
+    Args:
+        model: a :class:`~edge.bundle.ModelBundle`, a bundle folder or shipped name
+            (loaded into an :class:`edge.runtime.Classifier`), or a ready classifier
+            (anything with ``classify``; its ``bundle`` attribute, if any, gives the
+            task and preprocessing).
+        smoothing: add a :class:`edge.smoothing.TrackSmoother` (unless ``smoother``
+            is given).
+        min_score: hide detections whose (smoothed) score is below this.
+        num_threads: interpreter threads when ``model`` is not a classifier.
+        runtime: TFLite runtime when ``model`` is not a classifier (see
+            :func:`edge.runtime.make_interpreter`).
+        task: ``"digits"`` or ``"hands"``; default: the bundle's task.
+        segmenter: override the task's segmenter.
+        preprocessor: override the bundle's preprocessor.
+        smoother: override the default smoother.
+        window: frames in the smoother's vote (K).
+        max_age: frames after which the smoother drops an unseen track (M).
+
+    Returns:
+        A :class:`Pipeline`. For ``digits``: :class:`edge.digits.DigitSegmenter`,
+        :func:`edge.preprocess.make_preprocessor` and
+        :func:`edge.digits.group_numbers` as the grouper.
+
+    Raises:
+        edge.bundle.BundleError: the bundle cannot be loaded.
+        ValueError: unknown task, no task known, or a task without a segmenter yet.
+    """
+    if hasattr(model, "classify"):
+        classifier = model
+        bundle = getattr(model, "bundle", None)
+    else:
+        from edge.runtime import Classifier
+
+        classifier = Classifier(model, num_threads=num_threads, runtime=runtime)  # type: ignore[arg-type]
+        bundle = classifier.bundle
+    task = task or (bundle.task if bundle is not None else None)
+    grouper = None
+    if task == "digits":
+        if segmenter is None:
+            from edge.digits import DigitSegmenter
+
+            segmenter = DigitSegmenter()
+        from edge.digits import group_numbers
+
+        grouper = group_numbers
+    elif task == "hands":
+        if segmenter is None:
+            raise ValueError("the hands pipeline has no hand segmenter yet; pass segmenter= "
+                             "or use a digits bundle (--model digits)")
+    else:
+        raise ValueError(f"unknown task {task!r}: the bundle's model.json must say task "
+                         "'digits' or 'hands' (or pass task=)")
+    if preprocessor is None:
+        if bundle is None:
+            raise ValueError("a classifier without a bundle needs preprocessor=")
+        from edge.preprocess import make_preprocessor
+
+        preprocessor = make_preprocessor(bundle)
+    if smoother is None and smoothing:
+        from edge.smoothing import TrackSmoother
+
+        labels: Sequence[str] | None = getattr(classifier, "labels", None)
+        smoother = TrackSmoother(window=window, max_age=max_age, labels=labels)
+    pipe = Pipeline(segmenter, preprocessor, classifier, smoother=smoother if smoothing else None,
+                    grouper=grouper, min_score=min_score)
+    log.debug("pipeline: task=%s segmenter=%s smoother=%s", task, type(segmenter).__name__,
+              type(pipe.smoother).__name__)
+    return pipe

@@ -1,0 +1,575 @@
+"""Turn ROIs of a camera frame into model inputs.
+
+The digits models are trained on MNIST, so a camera digit must be made to look
+like an MNIST digit before it is classified. MNIST was made (Y. LeCun, C. Cortes,
+C. Burges, http://yann.lecun.com/exdb/mnist/) by scaling each binary NIST digit's
+bounding box to fit a 20x20 box, preserving the aspect ratio, with anti-aliasing
+(which gives the grey levels), then placing it in a 28x28 field so that its
+centre of mass is at the centre. :func:`mnist_normalise` repeats that on a photo:
+
+1. crop the ROI with a margin and bring it to a working size (digit ~80 px);
+2. flat-field it: estimate the paper by a grey-level morphological closing with a
+   kernel wider than any pen stroke and divide, so uneven light, shadows and paper
+   colour cancel out (this is what stops the "hollow marker stroke" failure of a
+   fixed-block adaptive threshold);
+3. threshold the darkness with Otsu's method (bounded below by a noise floor), drop
+   ruled lines, specks and components that belong to neighbours;
+4. bring the stroke width near MNIST's (about 2.3 px at 28x28) by dilating thin
+   pencil or eroding fat marker strokes;
+5. optionally deskew by image moments (OpenCV ``samples/python/digits.py``);
+6. scale the ink's bounding box so its longer side is 20 px (area interpolation =
+   anti-aliasing) and paste it into 28x28 with the centre of mass at (14, 14)
+   (MNIST's own mean centre of mass, in pixel-index coordinates).
+
+:func:`make_preprocessor` picks the preprocessing a bundle asks for;
+:func:`crop_input` treats a whole image as one ROI (``edge-eval --crop``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from edge.bundle import ModelBundle
+from edge.types import ROI
+
+log = logging.getLogger(__name__)
+
+#: Side of an MNIST image (px).
+MNIST_SIZE = 28
+#: Longer side of the digit's bounding box inside the 28x28 image (px).
+MNIST_BOX = 20
+#: Where MNIST puts the centre of mass, (x, y) in pixel-index coordinates.
+MNIST_CENTRE = (14.0, 14.0)
+#: MNIST's median stroke width at 28x28 (px), measured as 2 * ink area / perimeter.
+MNIST_STROKE = 2.3
+
+#: Longer side of the digit at the working resolution (px); 4x the 20-px box, so
+#: the final area resize anti-aliases like LeCun's.
+WORK_SIZE = 80
+#: Longer side (px) a whole crop is brought to when the digit must be found in it.
+LOCATE_SIZE = 160
+#: Darkness (1 - pixel / paper) below which nothing counts as ink.
+MIN_CONTRAST = 0.10
+
+Polarity = str  # "dark" (dark ink on light paper), "light", "auto"
+POLARITIES = ("dark", "light", "auto")
+
+
+# ---------------------------------------------------------------------------
+# low-level helpers, shared with edge.digits
+# ---------------------------------------------------------------------------
+def to_grey(image: np.ndarray) -> np.ndarray:
+    """uint8 (H, W) grey from uint8 (H, W, 3) BGR, (H, W, 4) BGRA or (H, W) grey.
+
+    Raises:
+        ValueError: not a 2-D or 3-D image with 1, 3 or 4 channels.
+    """
+    if image.ndim == 2:
+        grey = image
+    elif image.ndim == 3 and image.shape[2] == 3:
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    elif image.ndim == 3 and image.shape[2] == 4:
+        grey = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    elif image.ndim == 3 and image.shape[2] == 1:
+        grey = image[:, :, 0]
+    else:
+        raise ValueError(f"expected a uint8 (H, W) grey or (H, W, 3) BGR image, got shape {image.shape}")
+    if grey.dtype != np.uint8:
+        raise ValueError(f"expected uint8 pixels 0..255, got {grey.dtype}; convert with "
+                         "np.clip(x, 0, 255).astype(np.uint8)")
+    return grey
+
+
+def ink_is_light(grey: np.ndarray) -> bool:
+    """Guess whether ``grey`` shows light ink on a dark ground (chalk, white marker).
+
+    Paper dominates a frame, so the median is the paper's level; ink sits in the tail
+    on the far side. Light ink makes the bright tail longer than the dark one.
+
+    Args:
+        grey: uint8 (H, W).
+    """
+    small = grey[:: max(1, grey.shape[0] // 64), :: max(1, grey.shape[1] // 64)]
+    p1, med, p99 = np.percentile(small, (1, 50, 99))
+    return bool(p99 - med > 1.5 * (med - p1))
+
+
+def odd(n: float) -> int:
+    """The odd integer >= 3 nearest to ``n`` (morphology kernel sizes)."""
+    k = max(3, int(round(n)))
+    return k if k % 2 else k + 1
+
+
+def darkness(grey: np.ndarray, kernel: int) -> np.ndarray:
+    """Flat-fielded ink darkness: ``1 - grey / paper`` with the paper estimated locally.
+
+    The paper (background) is a grey-level morphological closing with a
+    ``kernel`` x ``kernel`` square: it removes every dark structure narrower than the
+    kernel (pen strokes) and keeps the light and large dark regions (shadow steps are
+    kept sharp, unlike with a blur). Dividing by it cancels uneven light and paper
+    colour.
+
+    Args:
+        grey: uint8 (H, W), dark ink on light paper.
+        kernel: closing size (px), larger than the widest pen stroke.
+
+    Returns:
+        float32 (H, W) in [0, 1]: 0 is paper, 1 is black ink.
+    """
+    se = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
+    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, se)
+    d = cv2.divide(grey, paper, scale=255.0)  # uint8: 255 on paper, saturating
+    return 1.0 - d.astype(np.float32) * (1.0 / 255.0)
+
+
+def ink_threshold(dark: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Darkness level separating ink from paper: Otsu's, bounded below by a noise floor.
+
+    Args:
+        dark: float32 (H, W) darkness in [0, 1] from :func:`darkness`.
+        mask: optional bool (H, W): only these pixels are considered.
+
+    Returns:
+        Threshold in [MIN_CONTRAST, 1]; pixels with darkness above it are ink.
+    """
+    d8 = np.clip(dark * 255.0, 0, 255).astype(np.uint8)
+    if mask is not None:
+        d8 = d8[mask]
+    if d8.size == 0:
+        return 1.0
+    t, _ = cv2.threshold(d8.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return max(MIN_CONTRAST, float(t) / 255.0)
+
+
+def remove_lines(mask: np.ndarray, h_length: int, v_length: int, thickness: int) -> np.ndarray:
+    """Remove thin straight ruled lines (and paper edges) from a binary ink mask.
+
+    A pixel is on a line when it lies on a horizontal run of at least ``h_length``
+    px (or a vertical run of ``v_length`` px) whose thickness there is at most
+    ``thickness`` px; thick runs (a marker-drawn bar of a 7) are kept. Digit strokes
+    that cross a line lose only the line's own rows.
+
+    Args:
+        mask: uint8 (H, W) with ink 255, paper 0.
+        h_length: minimum length of a horizontal line (px); 0 or more than the
+            width: none removed.
+        v_length: the same for vertical lines (squared paper, margins, paper edges).
+        thickness: maximum thickness of a line (px).
+
+    Returns:
+        uint8 (H, W) mask without the lines.
+    """
+    h, w = mask.shape
+    out = mask
+    for horizontal, n in ((True, h_length), (False, v_length)):
+        if n < 3 or n > (w if horizontal else h):
+            continue
+        se = cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1) if horizontal else (1, n))
+        runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, se)
+        if not runs.any():
+            continue
+        se_t = cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 1) if horizontal
+                                         else (thickness + 1, 1))
+        thick = cv2.morphologyEx(runs, cv2.MORPH_OPEN, se_t)
+        out = cv2.subtract(out, cv2.subtract(runs, thick))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# MNIST-style normalisation
+# ---------------------------------------------------------------------------
+def _stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width (px) of a binary mask: 2 * area / perimeter."""
+    area = float(cv2.countNonZero(mask))
+    if area == 0:
+        return 0.0
+    edge = cv2.subtract(mask, cv2.erode(mask, None))
+    perim = float(cv2.countNonZero(edge))
+    return 2.0 * area / max(perim, 1.0)
+
+
+def _deskew(ink: np.ndarray) -> np.ndarray:
+    """Shear ``ink`` so its principal axis is vertical (OpenCV samples/python/digits.py).
+
+    ``skew = mu11 / mu02`` from the image moments; the shear is about the centre
+    of mass and the canvas widens so nothing is cut off.
+    """
+    m = cv2.moments(ink)
+    if abs(m["mu02"]) < 1e-2 or m["m00"] <= 0:
+        return ink
+    skew = m["mu11"] / m["mu02"]
+    skew = float(np.clip(skew, -1.0, 1.0))
+    h, w = ink.shape
+    cy = m["m01"] / m["m00"]
+    extra = int(np.ceil(abs(skew) * h))
+    # dst(x, y) = src(x + skew * (y - cy) - extra/2, y)
+    mat = np.float32([[1, skew, -skew * cy - extra / 2.0], [0, 1, 0]])
+    return cv2.warpAffine(ink, mat, (w + extra, h), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def place_mnist(ink: np.ndarray) -> np.ndarray:
+    """LeCun's last two steps on a tight ink image: 20-px box, centre of mass at (14, 14).
+
+    Args:
+        ink: float32 (h, w) in [0, 1], white ink on black, cropped to the ink's
+            bounding box (any size; area-resized when shrinking).
+
+    Returns:
+        float32 (28, 28) in [0, 1].
+    """
+    out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    h, w = ink.shape
+    if h == 0 or w == 0 or not ink.any():
+        return out
+    s = MNIST_BOX / max(h, w)
+    nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    box = cv2.resize(ink, (nw, nh), interpolation=interp)
+    box = np.clip(box, 0.0, 1.0)
+    peak = float(box.max())
+    if peak <= 0:
+        return out
+    if peak < 1.0:
+        box /= peak  # a thin stroke averaged below 1 by the area resize: restore its core
+    m = cv2.moments(box)
+    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    # integer shift (no resampling blur), clipped so the box stays inside 28x28
+    ox = int(np.clip(round(MNIST_CENTRE[0] - cx), 0, MNIST_SIZE - nw))
+    oy = int(np.clip(round(MNIST_CENTRE[1] - cy), 0, MNIST_SIZE - nh))
+    out[oy:oy + nh, ox:ox + nw] = box
+    return out
+
+
+def _locate_digit(grey: np.ndarray) -> ROI | None:
+    """Find the single digit in a loose crop (``--crop`` mode): its ROI in ``grey`` px.
+
+    Works on the crop brought to :data:`LOCATE_SIZE`: flat-field, Otsu, ruled
+    lines removed, then the most prominent ink component (large, central, not
+    touching the border like a paper edge or a shadow would) plus the pieces
+    that lie within or just above/below it (a 5's detached bar, a broken stroke).
+    """
+    h, w = grey.shape
+    f = LOCATE_SIZE / max(h, w)
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+    sw, sh = max(1, int(round(w * f))), max(1, int(round(h * f)))
+    small = cv2.resize(grey, (sw, sh), interpolation=interp)
+    dark = darkness(small, odd(0.3 * max(sw, sh)))
+    t = ink_threshold(dark)
+    mask = (dark > t).astype(np.uint8) * 255
+    mask = remove_lines(mask, int(0.85 * sw), int(0.85 * sh), max(2, int(0.02 * max(sw, sh))))
+    n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return None
+    st = stats[1:].astype(np.float64)
+    x, y, bw, bh, area = st.T
+    keep = area >= max(4.0, 2e-4 * sw * sh)
+    if not keep.any():
+        return None
+    cx, cy = cents[1:, 0], cents[1:, 1]
+    dist = np.hypot((cx - sw / 2) / sw, (cy - sh / 2) / sh)  # 0 centre .. ~0.7 corner
+    touches = (x <= 0) | (y <= 0) | (x + bw >= sw) | (y + bh >= sh)
+    fill = area / np.maximum(bw * bh, 1)
+    score = np.sqrt(area) * (1.2 - dist) * np.where(touches, 0.25, 1.0)
+    score *= np.where((fill > 0.85) & (np.minimum(bw, bh) > 0.15 * max(sw, sh)), 0.3, 1.0)
+    score[~keep] = -1
+    best = int(np.argmax(score))
+    x0, y0, x1, y1 = x[best], y[best], x[best] + bw[best], y[best] + bh[best]
+    # grow by other components that belong to the same digit
+    for _ in range(2):
+        hgt = y1 - y0
+        wid = x1 - x0
+        ex0, ex1 = x0 - 0.15 * hgt, x1 + 0.15 * hgt
+        ey0, ey1 = y0 - 0.3 * hgt, y1 + 0.3 * hgt
+        inside = (keep & (x >= ex0) & (x + bw <= ex1) & (y >= ey0) & (y + bh <= ey1)
+                  & (area >= 0.02 * area[best]) & ~(touches & (area < 0.3 * area[best])))
+        # x-overlap with the main box (pieces above/below must be over it)
+        ov = np.minimum(x + bw, x1) - np.maximum(x, x0)
+        inside &= ov >= 0.3 * np.minimum(bw, max(wid, 1.0))
+        if not inside.any():
+            break
+        nx0 = min(x0, x[inside].min())
+        ny0 = min(y0, y[inside].min())
+        nx1 = max(x1, (x + bw)[inside].max())
+        ny1 = max(y1, (y + bh)[inside].max())
+        if (nx0, ny0, nx1, ny1) == (x0, y0, x1, y1):
+            break
+        x0, y0, x1, y1 = nx0, ny0, nx1, ny1
+    roi = ROI(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+    sx, sy = w / sw, h / sh
+    return ROI(int(np.floor(roi.x * sx)), int(np.floor(roi.y * sy)),
+               int(np.ceil(roi.w * sx)), int(np.ceil(roi.h * sy)))
+
+
+def _digit_ink(grey: np.ndarray, roi: ROI) -> np.ndarray | None:
+    """The digit in ``roi`` as float32 white-on-black ink at the working resolution.
+
+    Returns:
+        float32 (h, w) in [0, 1] cropped to the kept ink's bounding box, or
+        ``None`` when the ROI holds no ink.
+    """
+    H, W = grey.shape
+    side = max(roi.w, roi.h, 1)
+    pad = int(round(0.2 * side)) + 2
+    x0, y0 = max(0, roi.x - pad), max(0, roi.y - pad)
+    x1, y1 = min(W, roi.x + roi.w + pad), min(H, roi.y + roi.h + pad)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    crop = grey[y0:y1, x0:x1]
+    f = WORK_SIZE / side
+    cw, ch = max(1, int(round((x1 - x0) * f))), max(1, int(round((y1 - y0) * f)))
+    work = cv2.resize(crop, (cw, ch), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    dark = darkness(work, odd(0.4 * WORK_SIZE))
+    # ROI core in work px: where the digit is expected
+    rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
+    rx1, ry1 = rx0 + roi.w * f, ry0 + roi.h * f
+    core = np.zeros(dark.shape, bool)
+    core[int(ry0):int(np.ceil(ry1)), int(rx0):int(np.ceil(rx1))] = True
+    t = ink_threshold(dark, core)
+    mask = (dark > t).astype(np.uint8) * 255
+    mask = remove_lines(mask, int(0.9 * cw), int(0.9 * ch), 3)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return None
+    st = stats[1:].astype(np.float64)
+    x, y, bw, bh, area = st.T
+    ix = np.clip(np.minimum(x + bw, rx1) - np.maximum(x, rx0), 0, None)
+    iy = np.clip(np.minimum(y + bh, ry1) - np.maximum(y, ry0), 0, None)
+    inside = ix * iy >= 0.5 * bw * bh
+    inside &= area >= max(2.0, 0.03 * area[inside].max()) if inside.any() else inside
+    if not inside.any():
+        return None
+    lut = np.zeros(n, np.uint8)
+    lut[1:][inside] = 255
+    mask = lut[labels]
+    # stroke width towards MNIST's
+    bx0, by0 = int(x[inside].min()), int(y[inside].min())
+    bx1, by1 = int((x + bw)[inside].max()), int((y + bh)[inside].max())
+    scale = MNIST_BOX / max(bx1 - bx0, by1 - by0, 1)
+    width = _stroke_width(mask[by0:by1, bx0:bx1]) * scale
+    ink = np.where(mask > 0, 1.0, 0.0).astype(np.float32)
+    # anti-aliased edges from the photo itself: soft ramp just around the threshold
+    ink = np.maximum(ink * np.clip((dark - 0.5 * t) / max(t, 1e-3), 0.0, 1.0), 0.0)
+    if width > 0:
+        r = (MNIST_STROKE - width) / (2.0 * scale)  # radius change in work px
+        if r >= 0.75:
+            k = odd(2 * r + 1)
+            ink = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        elif r <= -0.75:
+            rr = min(-r, 0.35 * width / scale)
+            if rr >= 0.75:
+                k = odd(2 * rr + 1)
+                ink = cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return ink
+
+
+def _crop_to_ink(ink: np.ndarray, level: float = 0.05) -> np.ndarray:
+    ys, xs = np.nonzero(ink > level)
+    if ys.size == 0:
+        return ink[:0, :0]
+    return ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def mnist_normalise(grey: np.ndarray, roi: ROI | None = None, deskew: bool = False) -> np.ndarray:
+    """Normalise one handwritten digit like MNIST (LeCun et al.).
+
+    Args:
+        grey: uint8 (H, W) grey image, dark ink on light paper (any lighting, paper
+            colour, pen).
+        roi: the digit's region in ``grey`` px (from :class:`edge.digits.DigitSegmenter`).
+            ``None``: ``grey`` is a crop holding one digit with margins (shadows, paper
+            edges in the corners are fine) and the digit is found inside it.
+        deskew: shear the digit upright by its second moments (OpenCV
+            ``samples/python/digits.py``). MNIST itself is not deskewed, so leave it
+            off for models trained on plain MNIST.
+
+    Returns:
+        float32 (28, 28) in [0, 1], white ink on black; the ink's bounding box has a
+        longer side of 20 px and its centre of mass is at (14, 14) (x, y; pixel-index
+        coordinates). All zeros when no ink is found.
+
+    Raises:
+        ValueError: ``grey`` is not a uint8 2-D image.
+    """
+    if grey.ndim != 2 or grey.dtype != np.uint8:
+        raise ValueError(f"mnist_normalise needs a uint8 (H, W) grey image, got {grey.dtype} "
+                         f"{grey.shape}; convert BGR frames with edge.preprocess.to_grey")
+    if roi is None:
+        roi = _locate_digit(grey)
+        if roi is None:
+            return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    ink = _digit_ink(grey, roi)
+    if ink is None:
+        return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    if deskew:
+        ink = _deskew(ink)
+    return place_mnist(_crop_to_ink(ink))
+
+
+# ---------------------------------------------------------------------------
+# preprocessors
+# ---------------------------------------------------------------------------
+class MnistPreprocessor:
+    """MNIST-normalise each ROI of a frame (the ``"mnist-normalise"`` preprocessing).
+
+    Args:
+        deskew: see :func:`mnist_normalise`.
+        polarity: ``"dark"`` (dark ink on light paper), ``"light"`` (light ink on a
+            dark ground; the grey image is inverted) or ``"auto"`` (guessed per frame
+            with :func:`ink_is_light`).
+
+    Raises:
+        ValueError: unknown ``polarity``.
+    """
+
+    def __init__(self, deskew: bool = False, polarity: Polarity = "dark") -> None:
+        if polarity not in POLARITIES:
+            raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
+        self.deskew = deskew
+        self.polarity = polarity
+
+    def __call__(self, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
+        """Model inputs for the ROIs of one frame.
+
+        Args:
+            image: uint8 (H, W, 3) BGR frame (or uint8 (H, W) grey).
+            rois: digit ROIs in frame px.
+
+        Returns:
+            float32 (N, 28, 28, 1) in [0, 1], white ink on black, N = ``len(rois)``.
+        """
+        out = np.zeros((len(rois), MNIST_SIZE, MNIST_SIZE, 1), np.float32)
+        if not rois:
+            return out
+        grey = to_grey(image)  # once per frame
+        if self.polarity == "light" or (self.polarity == "auto" and ink_is_light(grey)):
+            grey = cv2.bitwise_not(grey)
+        for i, roi in enumerate(rois):
+            out[i, :, :, 0] = mnist_normalise(grey, roi, deskew=self.deskew)
+        return out
+
+
+def _to_range(x: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
+    lo, hi = value_range
+    return (x.astype(np.float32) * ((hi - lo) / 255.0) + lo).astype(np.float32)
+
+
+def _colour(crop: np.ndarray, order: str) -> np.ndarray:
+    if crop.ndim == 2:
+        crop = crop[:, :, None]
+    if order == "grey":
+        return to_grey(crop)[:, :, None] if crop.shape[2] != 1 else crop
+    if crop.shape[2] == 1:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB) if order == "RGB" else crop
+
+
+class ResizePreprocessor:
+    """Crop each ROI, convert to the model's colour order, resize, scale to its range.
+
+    The ``"resize"`` preprocessing; with ``square=True`` the ``"hand-crop"`` one,
+    which first grows the ROI to a square about its centre (clipped to the frame,
+    padded by edge replication), so the object keeps its aspect ratio.
+
+    Args:
+        bundle: gives the input (H, W), colour order (``"grey"``, ``"RGB"`` or
+            ``"BGR"``) and value range.
+        square: square-pad the crop (``"hand-crop"``).
+    """
+
+    def __init__(self, bundle: ModelBundle, square: bool = False) -> None:
+        self.spec = bundle.input
+        self.square = square
+
+    def crop(self, image: np.ndarray, roi: ROI) -> np.ndarray:
+        """uint8 (h, w, C) crop of ``image`` for ``roi`` (square-padded if asked)."""
+        H, W = image.shape[:2]
+        if self.square:
+            cx, cy = roi.center
+            side = max(roi.w, roi.h, 1)
+            x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+            pads = (max(0, -y0), max(0, y0 + side - H), max(0, -x0), max(0, x0 + side - W))
+            crop = image[max(0, y0):min(H, y0 + side), max(0, x0):min(W, x0 + side)]
+            if any(pads) and crop.size:
+                crop = cv2.copyMakeBorder(crop, *pads, cv2.BORDER_REPLICATE)
+        else:
+            crop = image[roi.y:roi.y + roi.h, roi.x:roi.x + roi.w]
+        if crop.size == 0:
+            crop = image
+        return crop
+
+    def one(self, crop: np.ndarray) -> np.ndarray:
+        """float32 (H, W, C) model input from a uint8 BGR (or grey) crop."""
+        spec = self.spec
+        h, w = crop.shape[:2]
+        interp = cv2.INTER_AREA if h > spec.height or w > spec.width else cv2.INTER_LINEAR
+        img = cv2.resize(crop, (spec.width, spec.height), interpolation=interp)
+        img = _colour(img, spec.colour_order)
+        return _to_range(img, spec.value_range)
+
+    def __call__(self, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
+        """float32 (N, H, W, C) in the bundle's value range, one per ROI, from uint8 BGR."""
+        spec = self.spec
+        out = np.zeros((len(rois), spec.height, spec.width, spec.channels), np.float32)
+        for i, roi in enumerate(rois):
+            out[i] = self.one(self.crop(image, roi))
+        return out
+
+
+def make_preprocessor(bundle: ModelBundle) -> Callable[[np.ndarray, list[ROI]], np.ndarray]:
+    """The preprocessor a bundle asks for in ``model.json`` (``preprocessing``).
+
+    Args:
+        bundle: a loaded bundle.
+
+    Returns:
+        ``"mnist-normalise"``: :class:`MnistPreprocessor`; ``"resize"``:
+        :class:`ResizePreprocessor`; ``"hand-crop"``: :class:`ResizePreprocessor` with
+        a square-padded crop. Each maps ``(uint8 (H, W, 3) BGR frame, list[ROI])`` to
+        float32 (N, H, W, C) model inputs.
+
+    Raises:
+        ValueError: unknown preprocessing, or ``"mnist-normalise"`` for a model whose
+            input is not (1, 28, 28, 1).
+    """
+    name = bundle.preprocessing
+    if name == "mnist-normalise":
+        shape = tuple(bundle.input.shape)
+        if shape != (1, MNIST_SIZE, MNIST_SIZE, 1):
+            raise ValueError(f"bundle {bundle.name} asks for mnist-normalise but its input is "
+                             f"{shape}, not (1, 28, 28, 1); fix 'preprocessing' in model.json")
+        return MnistPreprocessor()
+    if name == "resize":
+        return ResizePreprocessor(bundle)
+    if name == "hand-crop":
+        return ResizePreprocessor(bundle, square=True)
+    raise ValueError(f"unknown preprocessing {name!r} in bundle {bundle.name}; expected one of "
+                     "'mnist-normalise', 'resize', 'hand-crop'")
+
+
+def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
+    """The model input for a whole image treated as one ROI (``edge-eval --crop``).
+
+    For ``"mnist-normalise"`` the digit is found inside the image (margins, shadows
+    and paper edges allowed, see :func:`mnist_normalise` with ``roi=None``); for the
+    other preprocessings the whole image is the crop.
+
+    Args:
+        image: uint8 (H, W, 3) BGR or (H, W) grey.
+        bundle: the model's bundle.
+
+    Returns:
+        float32 (H, W, C) for the model's input (e.g. (28, 28, 1) in [0, 1]).
+
+    Raises:
+        ValueError: as :func:`make_preprocessor`, or a malformed image.
+    """
+    pre = make_preprocessor(bundle)
+    if isinstance(pre, MnistPreprocessor):
+        return mnist_normalise(to_grey(image), None, deskew=pre.deskew)[:, :, None]
+    h, w = image.shape[:2]
+    return pre(image, [ROI(0, 0, w, h)])[0]

@@ -1,0 +1,167 @@
+"""Temporal smoothing of detections so a held digit does not flicker.
+
+Tracking follows the IOU tracker of E. Bochinski, V. Eiselein and T. Sikora,
+"High-Speed Tracking-by-Detection Without Using Image Information", AVSS 2017:
+no appearance model, detections of consecutive frames are associated greedily by
+their box overlap (intersection over union). Because a held digit's box jitters and
+small boxes overlap poorly, a detection that overlaps no track enough falls back to
+the nearest track whose box holds its centre (or whose centre is within half the
+track's longer side). Tracks unseen for ``max_age`` frames are dropped.
+
+Per track, the label is a soft vote over the last ``window`` frames: the mean of the
+probability vectors (:attr:`edge.types.Prediction.scores`). One odd frame among
+``window`` cannot flip the label, and a real change wins as soon as it holds the
+larger share of the window, at the latest after ``window`` frames.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edge.types import ROI, Detection, Prediction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Track:
+    """One object followed across frames.
+
+    Attributes:
+        id: unique, increasing track number.
+        roi: the box of its latest detection (px).
+        history: float32 (num_classes,) probability vectors of its last frames.
+        age: frames since it was last matched (0 = matched in the latest frame).
+        hits: frames it has been matched in, in total.
+    """
+
+    id: int
+    roi: ROI
+    history: deque[np.ndarray] = field(repr=False)
+    age: int = 0
+    hits: int = 1
+
+    def vote(self) -> np.ndarray:
+        """float32 (num_classes,) mean probability over the window."""
+        return np.mean(np.stack(self.history), axis=0).astype(np.float32)
+
+
+def _close(track_roi: ROI, roi: ROI) -> float | None:
+    """Centre distance (px) if ``roi``'s centre is inside or near ``track_roi``, else None."""
+    cx, cy = roi.center
+    tx, ty = track_roi.center
+    d = float(np.hypot(cx - tx, cy - ty))
+    inside = track_roi.x <= cx <= track_roi.x + track_roi.w and track_roi.y <= cy <= track_roi.y + track_roi.h
+    return d if inside or d <= 0.5 * max(track_roi.w, track_roi.h) else None
+
+
+class TrackSmoother:
+    """IoU tracker with a per-track soft vote over the last ``window`` frames.
+
+    Args:
+        window: K, the frames a track's vote spans (>= 1; 1 disables smoothing
+            while still tracking).
+        max_age: M, drop a track unseen for this many frames (>= 1).
+        iou_threshold: minimum IoU to associate a detection with a track.
+        labels: class labels in output-index order; if omitted, labels are learnt
+            from the predictions seen.
+
+    Raises:
+        ValueError: ``window`` or ``max_age`` below 1, or ``iou_threshold`` outside [0, 1].
+    """
+
+    def __init__(self, window: int = 5, max_age: int = 5, iou_threshold: float = 0.3,
+                 labels: Sequence[str] | None = None) -> None:
+        if window < 1 or max_age < 1:
+            raise ValueError(f"window and max_age must be >= 1, got {window} and {max_age}")
+        if not 0.0 <= iou_threshold <= 1.0:
+            raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
+        self.window = int(window)
+        self.max_age = int(max_age)
+        self.iou_threshold = float(iou_threshold)
+        self._labels: dict[int, str] = dict(enumerate(labels)) if labels is not None else {}
+        self.tracks: list[Track] = []
+        self._next_id = 0
+
+    def reset(self) -> None:
+        """Forget every track (e.g. after a scene cut or a pause)."""
+        self.tracks.clear()
+
+    def _associate(self, detections: Sequence[Detection]) -> list[int | None]:
+        """Index into ``self.tracks`` for each detection (None: a new object)."""
+        match: list[int | None] = [None] * len(detections)
+        if not self.tracks or not detections:
+            return match
+        pairs = []
+        for ti, tr in enumerate(self.tracks):
+            for di, det in enumerate(detections):
+                iou = tr.roi.iou(det.roi)
+                if iou >= self.iou_threshold and iou > 0.0:
+                    pairs.append((iou, ti, di))
+        used_t: set[int] = set()
+        for _, ti, di in sorted(pairs, reverse=True):
+            if ti not in used_t and match[di] is None:
+                match[di] = ti
+                used_t.add(ti)
+        near = []
+        for di, det in enumerate(detections):
+            if match[di] is not None:
+                continue
+            for ti, tr in enumerate(self.tracks):
+                if ti not in used_t:
+                    d = _close(tr.roi, det.roi)
+                    if d is not None:
+                        near.append((d, ti, di))
+        for _, ti, di in sorted(near):
+            if ti not in used_t and match[di] is None:
+                match[di] = ti
+                used_t.add(ti)
+        return match
+
+    def update(self, detections: Sequence[Detection], timestamp: float = 0.0) -> list[Detection]:
+        """Associate this frame's detections with tracks and vote their labels.
+
+        Args:
+            detections: this frame's raw detections; each prediction's ``scores``
+                must be a (num_classes,) probability vector.
+            timestamp: frame time in seconds (unused; kept for the
+                :class:`edge.pipeline.Smoother` protocol).
+
+        Returns:
+            One detection per input, in the same order, with the current ROI and
+            the smoothed prediction (``scores`` = the window's mean probabilities).
+        """
+        match = self._associate(detections)
+        out: list[Detection] = []
+        for ti, det in zip(match, detections, strict=True):
+            p = det.prediction
+            self._labels.setdefault(p.index, p.label)
+            scores = np.asarray(p.scores, np.float32).reshape(-1)
+            if ti is None:
+                tr = Track(self._next_id, det.roi, deque([scores], maxlen=self.window), age=-1)
+                self._next_id += 1
+                self.tracks.append(tr)
+            else:
+                tr = self.tracks[ti]
+                if tr.history and tr.history[-1].shape != scores.shape:
+                    tr.history.clear()
+                tr.history.append(scores)
+                tr.roi, tr.hits, tr.age = det.roi, tr.hits + 1, -1
+            out.append(Detection(det.roi, self._smoothed(tr.vote(), p)))
+        for tr in self.tracks:
+            tr.age += 1
+        self.tracks = [t for t in self.tracks if t.age < self.max_age]
+        return out
+
+    def _smoothed(self, mean: np.ndarray, current: Prediction) -> Prediction:
+        order = np.argsort(mean)[::-1]
+        # The top class of the mean; if its label was never seen (no labels given),
+        # the best class whose label is known.
+        idx = next((int(i) for i in order if int(i) in self._labels), current.index)
+        return Prediction(index=idx, label=self._labels.get(idx, current.label),
+                          score=float(mean[idx]), scores=mean)

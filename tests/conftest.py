@@ -1,0 +1,76 @@
+"""Shared fixtures: a tiny int8 digits bundle and the path of the shared data.
+
+``tiny_digits_bundle`` builds a small untrained Keras CNN (28x28x1 -> softmax 10),
+converts it to a full-int8 TFLite model and writes it as a bundle once per session;
+it is for contract and plumbing tests, not accuracy (its weights are random).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path | None:
+    """The shared data folder (``EDGE_DATA_DIR`` or ``../shared/data``), or None if absent."""
+    env = os.environ.get("EDGE_DATA_DIR")
+    p = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    return p if p.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def tiny_digits_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a tiny full-int8 digits bundle (labels ``0``..``9``, ``mnist-normalise``).
+
+    Skips the test when TensorFlow is not installed.
+    """
+    tf = pytest.importorskip("tensorflow")
+    from edge.bundle import InputSpec, QuantParams, write_bundle
+    from edge.runtime import make_interpreter
+
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential([
+        tf.keras.Input((28, 28, 1)),
+        tf.keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
+        tf.keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
+        tf.keras.layers.Flatten(),
+        tf.keras.layers.Dense(10, activation="softmax"),
+    ])
+    rng = np.random.default_rng(0)
+
+    def representative_dataset():
+        for _ in range(16):
+            yield [rng.random((1, 28, 28, 1), dtype=np.float32)]
+
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = representative_dataset
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.int8
+    conv.inference_output_type = tf.int8
+    with warnings.catch_warnings():  # "Statistics for quantized inputs were expected"
+        warnings.simplefilter("ignore", UserWarning)
+        tflite = conv.convert()
+
+    out = tmp_path_factory.mktemp("bundles") / "tiny-digits-int8"
+    out.mkdir()
+    (out / "model.tflite").write_bytes(tflite)
+    interp, _ = make_interpreter(out / "model.tflite")
+    scale, zero_point = interp.get_input_details()[0]["quantization"]
+    spec = InputSpec(shape=(1, 28, 28, 1), dtype="int8", colour_order="grey",
+                     value_range=(0.0, 1.0),
+                     quant=QuantParams(scale=float(scale), zero_point=int(zero_point)))
+    meta = {
+        "name": "tiny-digits-int8",
+        "task": "digits",
+        "input": spec.to_json(),
+        "preprocessing": "mnist-normalise",
+        "output": {"activation": "softmax"},
+        "dataset": "none (untrained test fixture)",
+    }
+    return write_bundle(out, tflite, [str(d) for d in range(10)], meta)
