@@ -358,11 +358,11 @@ def bench_model(model: ModelBundle | str, *, threads: list[int | None] | None = 
     results: list[ModelResult] = []
     for t in threads or [1]:
         for n in batches or [1]:
-            kw = dict(threads=t, runtime=runtime, batch=n, warmup=warmup, runs=runs,
-                      disable_gc=disable_gc)
             if "invoke" in metrics:
-                results.append(bench_invoke(bundle, **kw))
+                results.append(bench_invoke(bundle, threads=t, runtime=runtime, batch=n,
+                                            warmup=warmup, runs=runs, disable_gc=disable_gc))
             if "classify" in metrics:
-                results.append(bench_classify(bundle, **kw))
+                results.append(bench_classify(bundle, threads=t, runtime=runtime, batch=n,
+                                              warmup=warmup, runs=runs, disable_gc=disable_gc))
             log.info("model %s threads=%s batch=%d done", bundle.name, t, n)
     return results

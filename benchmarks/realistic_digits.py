@@ -119,19 +119,19 @@ def render_ink(src: np.ndarray, height: float, rng: np.random.Generator, pen: st
     gain = max(gain, 2.0)
     a = np.clip((a - thr) * gain * 0.5 + 0.5, 0, 1)
     if pen == "marker":
-        r = int(round(rng.uniform(0.03, 0.09) * height))
+        r = int(round(rng.uniform(0.01, 0.045) * height))
     elif pen == "pencil":
-        r = -int(round(rng.uniform(0.0, 0.04) * height))
+        r = -int(round(rng.uniform(0.0, 0.025) * height))
     else:
-        r = int(round(rng.uniform(-0.03, 0.04) * height))
+        r = int(round(rng.uniform(-0.02, 0.03) * height))
     if r > 0:
         a = cv2.dilate(a, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     elif r < 0:
         eroded = cv2.erode(a, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (-2 * r + 1, -2 * r + 1)))
-        if (eroded > 0.5).sum() > 0.4 * (a > 0.5).sum():
+        if (eroded > 0.5).sum() > 0.6 * (a > 0.5).sum():
             a = eroded
     if pen == "pencil":  # grainy graphite
-        grain = rng.uniform(0.55, 1.0, a.shape).astype(np.float32)
+        grain = rng.uniform(0.65, 1.0, a.shape).astype(np.float32)
         a = a * cv2.GaussianBlur(grain, (3, 3), 0)
     return np.pad(a, max(2, abs(r) + 2))
 
@@ -268,7 +268,7 @@ def make_crop(src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         dx0 = (bx - x0) if corner in (0, 3) else (x1 - bx - bw)
         dy0 = (by - y0) if corner in (0, 1) else (y1 - by - bh)
         k = rng.uniform(0.3, 3.0)
-        lim = rng.uniform(0.3, 0.9) * (dx0 + k * dy0)  # the digit's box stays on paper
+        lim = rng.uniform(0.2, 0.8) * (dx0 + k * dy0)  # the digit's box stays on paper
         region = (xx + k * yy) < lim
         crop[region] = table * rng.uniform(0.5, 1.0)
     return camera(crop, rng, rng.uniform(0, 0.6) + 0.004 * side)

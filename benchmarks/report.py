@@ -16,7 +16,6 @@ import logging
 import math
 import os
 import platform
-import sys
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -93,6 +92,18 @@ def governor_warning(governor: str | None) -> str | None:
             "(or echo performance | sudo tee /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)")
 
 
+def load_warning(loadavg_1m: float | None, cores: int | None) -> str | None:
+    """A warning when other processes keep the CPUs busy (1-minute load >= half the cores).
+
+    Competing work shows up as a long tail (p99, max) and a noisy median.
+    """
+    if loadavg_1m is None or not cores or loadavg_1m < 0.5 * cores:
+        return None
+    return (f"the machine is busy (1-minute load {loadavg_1m:.2f} on {cores} cores): other "
+            "processes compete for the CPUs, so the tail (p99, max) and even the median are "
+            "inflated; close them and re-run for clean numbers")
+
+
 def board_model(path: Path = BOARD_PATH) -> str | None:
     """The board name from the device tree (``Raspberry Pi 4 Model B Rev 1.4``), if any."""
     text = _read_text(path)
@@ -129,7 +140,7 @@ def describe_machine(*, runtime: str | None = None, model_name: str | None = Non
         A JSON-ready dict with keys ``cpu``, ``machine``, ``cores``, ``cores_usable``,
         ``governor``, ``governor_warning``, ``board``, ``os``, ``python``, ``numpy``,
         ``opencv``, ``runtime``, ``runtime_version``, ``model``, ``model_sha256``,
-        ``threads``, ``loadavg_1m``, ``date`` (UTC, ISO 8601).
+        ``threads``, ``loadavg_1m``, ``load_warning``, ``date`` (UTC, ISO 8601).
     """
     import numpy as np
 
@@ -139,6 +150,7 @@ def describe_machine(*, runtime: str | None = None, model_name: str | None = Non
         opencv = cv2.__version__
     except ImportError:
         opencv = None
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -166,7 +178,8 @@ def describe_machine(*, runtime: str | None = None, model_name: str | None = Non
         "model_sha256": model_sha256[:12] if model_sha256 else None,
         "threads": threads,
         "loadavg_1m": load,
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "load_warning": load_warning(load, usable),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017 (3.10)
     }
 
 
@@ -195,8 +208,7 @@ def format_machine(m: dict[str, Any]) -> str:
             "threads", "loadavg_1m", "date")
     lines = [f"  {k:<16}{'unreadable' if k == 'governor' and m.get(k) is None else m.get(k)}"
              for k in keys if k in m and (m.get(k) is not None or k == "governor")]
-    if m.get("governor_warning"):
-        lines.append(f"warning: {m['governor_warning']}")
+    lines += [f"warning: {m[k]}" for k in ("governor_warning", "load_warning") if m.get(k)]
     return "\n".join(lines)
 
 
@@ -389,7 +401,3 @@ def format_comparison(cmp: Sequence[dict[str, Any]], label: str) -> str:
     return f"reference {label} (ratio > 1 is slower, tolerance ±{REFERENCE_TOLERANCE:.0%}):\n" \
         + format_table(cmp, cols)
 
-
-def eprint(*args: Any) -> None:
-    """Print to stderr (warnings in CLIs)."""
-    print(*args, file=sys.stderr)

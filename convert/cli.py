@@ -30,10 +30,21 @@ from edge.runtime import RUNTIMES
 log = logging.getLogger(__name__)
 
 
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except unset (None) ones and off switches, whose help says it all."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _parser() -> argparse.ArgumentParser:
     d = ConvertConfig(model=Path("."))
-    p = argparse.ArgumentParser(prog="edge-convert", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="edge-convert", description=__doc__.split("\n\n")[0].replace("``", ""),
+        epilog="Exit codes: 0 done, 1 agreement below --min-agreement, 2 bad input.",
+        formatter_class=_Formatter)
     p.add_argument("model", type=Path, help=".keras or .h5 file, or SavedModel folder")
     g = p.add_argument_group("conversion")
     g.add_argument("--quant", choices=QUANT_MODES, default=d.quant,
@@ -48,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     b = p.add_argument_group("bundle")
     b.add_argument("--out", type=Path, default=d.out, help="bundle folder (default out/NAME)")
     b.add_argument("--name", default=d.name, help="bundle name (default MODELSTEM-QUANT)")
-    b.add_argument("--task", choices=TASKS, default=d.task)
+    b.add_argument("--task", choices=TASKS, default=d.task, help="what the model recognises")
     b.add_argument("--labels", type=Path, default=d.labels,
                    help="labels file, one per line in output order (default: 0..9 for MNIST or a "
                         "10-output digits model, or the class-folder names of --verify-data)")

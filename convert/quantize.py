@@ -85,11 +85,12 @@ def _configure(conv: Any, quant: str, representative: np.ndarray | None, io_dtyp
         # tflite-runtime 2.14 cannot load; per-tensor dense weights load everywhere.
         conv._experimental_disable_per_channel_quantization_for_dense_layers = tflite_runtime_compat
     elif quant == "int8":
+        assert representative is not None  # checked by _check_args
         conv.representative_dataset = representative_dataset(representative)
         conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        io = {"int8": tf.int8, "uint8": tf.uint8, "float32": tf.float32}[io_dtype]
-        conv.inference_input_type = io
-        conv.inference_output_type = io
+        io_type = {"int8": tf.int8, "uint8": tf.uint8, "float32": tf.float32}[io_dtype]
+        conv.inference_input_type = io_type
+        conv.inference_output_type = io_type
 
 
 def _check_args(quant: str, representative: np.ndarray | None, io_dtype: str) -> None:
@@ -168,12 +169,12 @@ def convert_keras(
     _check_args(quant, representative, io_dtype)
     shape = tuple(model.inputs[0].shape[1:])
     if input_shape is not None and tuple(input_shape) != shape:
-        # Fix unknown dims with a concrete function over the requested shape.
-        spec = tf.TensorSpec([None, *input_shape], tf.float32)
-        fn = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-        conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], model)
-    else:
-        conv = tf.lite.TFLiteConverter.from_keras_model(model)
+        import keras
+
+        # Fix unknown dims: wrap the model (weights shared) behind an input of that shape.
+        inp = keras.Input(tuple(input_shape), dtype="float32")
+        model = keras.Model(inp, model(inp), name=getattr(model, "name", "model"))
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
     _configure(conv, quant, representative, io_dtype, tflite_runtime_compat)
     return _run(conv, f"Keras model {getattr(model, 'name', '')!r}", quant)
 

@@ -18,6 +18,8 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 #: BGR colours.
 GREEN, YELLOW, RED = (60, 200, 60), (0, 210, 240), (40, 40, 230)
 BLUE, WHITE, BLACK = (230, 140, 30), (255, 255, 255), (0, 0, 0)
+#: Short stage names for the HUD.
+SHORT = {"segment": "seg", "preprocess": "pre", "classify": "cls", "smooth": "smooth"}
 
 
 def score_colour(score: float) -> tuple[int, int, int]:
@@ -73,7 +75,7 @@ def draw_overlay(
         raise ValueError(f"overlay needs a uint8 (H, W, 3) BGR image, got {image.dtype} {image.shape}")
     out = image.copy()
     h, w = out.shape[:2]
-    scale = max(0.4, min(1.2, min(w, h) / 800.0))
+    scale = max(0.35, min(1.2, min(w, h) / 800.0))
     thick = 1 if scale < 0.7 else 2
 
     for text, roi in numbers:
@@ -97,7 +99,7 @@ def draw_overlay(
         lines.append("  ".join(head))
     if timings_ms:
         stages = [k for k in timings_ms if k != "total"] + (["total"] if "total" in timings_ms else [])
-        lines.append(" ".join(f"{k} {timings_ms[k]:.1f}" for k in stages) + " ms")
+        lines.append(" ".join(f"{SHORT.get(k, k)} {timings_ms[k]:.1f}" for k in stages) + " ms")
     y = 0
     for line in lines:
         (_, th), base = cv2.getTextSize(line, FONT, scale, thick)

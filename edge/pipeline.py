@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -215,12 +215,13 @@ def build_pipeline(
             raise ValueError("a classifier without a bundle needs preprocessor=")
         from edge.preprocess import make_preprocessor
 
-        preprocessor = make_preprocessor(bundle)
+        preprocessor = cast(Preprocessor, make_preprocessor(bundle))
     if smoother is None and smoothing:
         from edge.smoothing import TrackSmoother
 
         labels: Sequence[str] | None = getattr(classifier, "labels", None)
         smoother = TrackSmoother(window=window, max_age=max_age, labels=labels)
+    assert preprocessor is not None
     pipe = Pipeline(segmenter, preprocessor, classifier, smoother=smoother if smoothing else None,
                     grouper=grouper, min_score=min_score)
     log.debug("pipeline: task=%s segmenter=%s smoother=%s", task, type(segmenter).__name__,

@@ -145,37 +145,47 @@ def ink_threshold(dark: np.ndarray, mask: np.ndarray | None = None) -> float:
     return max(MIN_CONTRAST, float(t) / 255.0)
 
 
-def remove_lines(mask: np.ndarray, h_length: int, v_length: int, thickness: int) -> np.ndarray:
-    """Remove thin straight ruled lines (and paper edges) from a binary ink mask.
+def remove_lines(mask: np.ndarray, h_length: int, v_length: int, thickness: int = 2,
+                 max_angle: float = 25.0) -> np.ndarray:
+    """Erase thin straight lines (ruled and squared paper, margins) from an ink mask.
 
-    A pixel is on a line when it lies on a horizontal run of at least ``h_length``
-    px (or a vertical run of ``v_length`` px) whose thickness there is at most
-    ``thickness`` px; thick runs (a marker-drawn bar of a 7) are kept. Digit strokes
-    that cross a line lose only the line's own rows.
+    Only thin ink is searched: what a ``(thickness + 1)`` square does not fit in.
+    Straight segments in it are found with the probabilistic Hough transform
+    (``cv2.HoughLinesP``); those within ``max_angle`` degrees of horizontal and at
+    least ``h_length`` px long, or of vertical and at least ``v_length`` px long,
+    are erased (drawn in black ``thickness + 2`` px wide). A digit stroke crossing a
+    line loses only the line's own band; the pieces are merged again later.
 
     Args:
-        mask: uint8 (H, W) with ink 255, paper 0.
-        h_length: minimum length of a horizontal line (px); 0 or more than the
-            width: none removed.
-        v_length: the same for vertical lines (squared paper, margins, paper edges).
-        thickness: maximum thickness of a line (px).
+        mask: uint8 (H, W), ink 255, paper 0.
+        h_length: shortest horizontal line (px); 0 disables.
+        v_length: shortest vertical line (px); 0 disables.
+        thickness: thickest line (px).
+        max_angle: largest tilt of a line from the horizontal/vertical (degrees).
 
     Returns:
-        uint8 (H, W) mask without the lines.
+        uint8 (H, W) mask without the lines (``mask`` itself when none was found).
     """
-    h, w = mask.shape
+    lengths = [n for n in (h_length, v_length) if n > 0]
+    if not lengths:
+        return mask
+    se = cv2.getStructuringElement(cv2.MORPH_RECT, (thickness + 1, thickness + 1))
+    thin = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, se))
+    n = min(lengths)
+    segs = cv2.HoughLinesP(thin, 1, np.pi / 180, threshold=max(4, n // 2), minLineLength=n,
+                           maxLineGap=max(3, n // 8))
+    if segs is None:
+        return mask
     out = mask
-    for horizontal, n in ((True, h_length), (False, v_length)):
-        if n < 3 or n > (w if horizontal else h):
-            continue
-        se = cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1) if horizontal else (1, n))
-        runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, se)
-        if not runs.any():
-            continue
-        se_t = cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 1) if horizontal
-                                         else (thickness + 1, 1))
-        thick = cv2.morphologyEx(runs, cv2.MORPH_OPEN, se_t)
-        out = cv2.subtract(out, cv2.subtract(runs, thick))
+    tan = np.tan(np.radians(max_angle))
+    for x1, y1, x2, y2 in segs.reshape(-1, 4):
+        dx, dy = abs(int(x2) - int(x1)), abs(int(y2) - int(y1))
+        horizontal = h_length > 0 and dy <= tan * dx and dx >= h_length
+        vertical = v_length > 0 and dx <= tan * dy and dy >= v_length
+        if horizontal or vertical:
+            if out is mask:
+                out = mask.copy()
+            cv2.line(out, (int(x1), int(y1)), (int(x2), int(y2)), 0, thickness + 2)
     return out
 
 
@@ -236,8 +246,9 @@ def place_mnist(ink: np.ndarray) -> np.ndarray:
         return out
     if peak < 1.0:
         box /= peak  # a thin stroke averaged below 1 by the area resize: restore its core
-    m = cv2.moments(box)
-    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    mass = float(box.sum())
+    cx = float(box.sum(axis=0) @ np.arange(nw)) / mass
+    cy = float(box.sum(axis=1) @ np.arange(nh)) / mass
     # integer shift (no resampling blur), clipped so the box stays inside 28x28
     ox = int(np.clip(round(MNIST_CENTRE[0] - cx), 0, MNIST_SIZE - nw))
     oy = int(np.clip(round(MNIST_CENTRE[1] - cy), 0, MNIST_SIZE - nh))
@@ -245,13 +256,82 @@ def place_mnist(ink: np.ndarray) -> np.ndarray:
     return out
 
 
+def _border_contact(labels: np.ndarray, n: int) -> np.ndarray:
+    """Pixels of each component (1..n-1) on the image border, float (n - 1,)."""
+    ring = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    return np.bincount(ring, minlength=n)[1:].astype(np.float64)
+
+
+def _thresholds(dark: np.ndarray, where: np.ndarray | None = None) -> list[float]:
+    """Otsu's threshold, and a second, higher one (Otsu among the pixels above the
+    first) for when the first lets a shadow or a dark corner join the ink."""
+    t1 = ink_threshold(dark, where)
+    above = dark > t1 if where is None else (dark > t1) & where
+    if np.count_nonzero(above) >= 16:
+        t2 = ink_threshold(dark, above)
+        if t2 > t1 + 0.05:
+            return [t1, t2]
+    return [t1]
+
+
+def _locate_at(dark: np.ndarray, t: float, line_px: int) -> tuple[float, tuple[float, ...] | None]:
+    """Best digit box (x0, y0, x1, y1) in ``dark`` at threshold ``t`` and its score."""
+    sh, sw = dark.shape
+    mask = cv2.compare(dark, t, cv2.CMP_GT)
+    mask = remove_lines(mask, int(0.8 * sw), int(0.8 * sh), line_px)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return -1.0, None
+    st = stats[1:].astype(np.float64)
+    x, y, bw, bh, area = st.T
+    contact = _border_contact(labels, n)
+    # paper edges, table corners and shadows run along the border; a tightly
+    # cropped digit only touches it with a stroke end
+    edge_like = contact > 0.2 * max(sw, sh)
+    big_enough = area >= max(4.0, 5e-4 * sw * sh)
+    keep = big_enough & ~edge_like
+    if not keep.any():
+        return -1.0, None
+    cx, cy = cents[1:, 0], cents[1:, 1]
+    dist = np.hypot((cx - sw / 2) / sw, (cy - sh / 2) / sh)  # 0 centre .. ~0.7 corner
+    touches = contact > 0
+    fill = area / np.maximum(bw * bh, 1)
+    solid = (fill > 0.7) & (np.minimum(bw, bh) > 0.2 * max(sw, sh))
+    score = np.sqrt(area) * (1.2 - dist) * np.where(touches, 0.5, 1.0) * np.where(solid, 0.3, 1.0)
+    score[~keep] = -1
+    best = int(np.argmax(score))
+    x0, y0, x1, y1 = x[best], y[best], x[best] + bw[best], y[best] + bh[best]
+    chosen = np.zeros(len(x), bool)
+    chosen[best] = True
+    total = area[best]
+    # grow by nearby components of the same digit (there is only one in a crop)
+    for _ in range(4):
+        hgt = max(y1 - y0, 1.0)
+        gx = np.maximum(0, np.maximum(x - x1, x0 - (x + bw)))
+        gy = np.maximum(0, np.maximum(y - y1, y0 - (y + bh)))
+        nx0, ny0 = np.minimum(x, x0), np.minimum(y, y0)
+        nx1, ny1 = np.maximum(x + bw, x1), np.maximum(y + bh, y1)
+        near = (keep & ~chosen & (gx <= 0.2 * hgt) & (gy <= 0.35 * hgt)
+                & (area >= 0.03 * total) & (ny1 - ny0 <= 2.2 * hgt)
+                & ((nx1 - nx0) <= 1.3 * np.maximum(ny1 - ny0, 1.0))
+                & ~solid & ~(touches & (area < 0.2 * total)))
+        if not near.any():
+            break
+        chosen |= near
+        total = area[chosen].sum()
+        x0, y0 = x[chosen].min(), y[chosen].min()
+        x1, y1 = (x + bw)[chosen].max(), (y + bh)[chosen].max()
+    return float(score[best]), (x0, y0, x1, y1)
+
+
 def _locate_digit(grey: np.ndarray) -> ROI | None:
     """Find the single digit in a loose crop (``--crop`` mode): its ROI in ``grey`` px.
 
-    Works on the crop brought to :data:`LOCATE_SIZE`: flat-field, Otsu, ruled
-    lines removed, then the most prominent ink component (large, central, not
-    touching the border like a paper edge or a shadow would) plus the pieces
-    that lie within or just above/below it (a 5's detached bar, a broken stroke).
+    Works on the crop brought to :data:`LOCATE_SIZE`: flat-field, Otsu, straight
+    ruled lines erased, then the most prominent ink component (large, central, not
+    running along the border as a paper edge or a shadow does) grown by the
+    components close to it (a 5's detached bar, a stroke broken by a light pen or a
+    ruled line). A second, higher threshold is tried too; the better digit wins.
     """
     h, w = grey.shape
     f = LOCATE_SIZE / max(h, w)
@@ -259,58 +339,57 @@ def _locate_digit(grey: np.ndarray) -> ROI | None:
     sw, sh = max(1, int(round(w * f))), max(1, int(round(h * f)))
     small = cv2.resize(grey, (sw, sh), interpolation=interp)
     dark = darkness(small, odd(0.3 * max(sw, sh)))
-    t = ink_threshold(dark)
-    mask = (dark > t).astype(np.uint8) * 255
-    mask = remove_lines(mask, int(0.85 * sw), int(0.85 * sh), max(2, int(0.02 * max(sw, sh))))
-    n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n <= 1:
+    found = [_locate_at(dark, t, max(2, int(round(2 * f)))) for t in _thresholds(dark)]
+    score, box = max(found, key=lambda sb: sb[0])
+    if box is None:
         return None
+    x0, y0, x1, y1 = box
+    sx, sy = w / sw, h / sh
+    return ROI(int(np.floor(x0 * sx)), int(np.floor(y0 * sy)),
+               int(np.ceil((x1 - x0) * sx)), int(np.ceil((y1 - y0) * sy)))
+
+
+def _select_ink(dark: np.ndarray, t: float, core: tuple[float, float, float, float],
+                line_px: int) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
+    """Ink components of the digit in ``core`` at threshold ``t``.
+
+    Returns:
+        (IoU of the kept ink's box with ``core``, uint8 mask of the kept ink or
+        ``None``, its box x0, y0, x1, y1).
+    """
+    ch, cw = dark.shape
+    rx0, ry0, rx1, ry1 = core
+    mask = cv2.compare(dark, t, cv2.CMP_GT)
+    mask = remove_lines(mask, int(0.85 * cw), int(0.85 * ch), line_px)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return 0.0, None, (0, 0, 0, 0)
     st = stats[1:].astype(np.float64)
     x, y, bw, bh, area = st.T
-    keep = area >= max(4.0, 2e-4 * sw * sh)
-    if not keep.any():
-        return None
-    cx, cy = cents[1:, 0], cents[1:, 1]
-    dist = np.hypot((cx - sw / 2) / sw, (cy - sh / 2) / sh)  # 0 centre .. ~0.7 corner
-    touches = (x <= 0) | (y <= 0) | (x + bw >= sw) | (y + bh >= sh)
-    fill = area / np.maximum(bw * bh, 1)
-    score = np.sqrt(area) * (1.2 - dist) * np.where(touches, 0.25, 1.0)
-    score *= np.where((fill > 0.85) & (np.minimum(bw, bh) > 0.15 * max(sw, sh)), 0.3, 1.0)
-    score[~keep] = -1
-    best = int(np.argmax(score))
-    x0, y0, x1, y1 = x[best], y[best], x[best] + bw[best], y[best] + bh[best]
-    # grow by other components that belong to the same digit
-    for _ in range(2):
-        hgt = y1 - y0
-        wid = x1 - x0
-        ex0, ex1 = x0 - 0.15 * hgt, x1 + 0.15 * hgt
-        ey0, ey1 = y0 - 0.3 * hgt, y1 + 0.3 * hgt
-        inside = (keep & (x >= ex0) & (x + bw <= ex1) & (y >= ey0) & (y + bh <= ey1)
-                  & (area >= 0.02 * area[best]) & ~(touches & (area < 0.3 * area[best])))
-        # x-overlap with the main box (pieces above/below must be over it)
-        ov = np.minimum(x + bw, x1) - np.maximum(x, x0)
-        inside &= ov >= 0.3 * np.minimum(bw, max(wid, 1.0))
-        if not inside.any():
-            break
-        nx0 = min(x0, x[inside].min())
-        ny0 = min(y0, y[inside].min())
-        nx1 = max(x1, (x + bw)[inside].max())
-        ny1 = max(y1, (y + bh)[inside].max())
-        if (nx0, ny0, nx1, ny1) == (x0, y0, x1, y1):
-            break
-        x0, y0, x1, y1 = nx0, ny0, nx1, ny1
-    roi = ROI(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
-    sx, sy = w / sw, h / sh
-    return ROI(int(np.floor(roi.x * sx)), int(np.floor(roi.y * sy)),
-               int(np.ceil(roi.w * sx)), int(np.ceil(roi.h * sy)))
+    ix = np.clip(np.minimum(x + bw, rx1) - np.maximum(x, rx0), 0, None)
+    iy = np.clip(np.minimum(y + bh, ry1) - np.maximum(y, ry0), 0, None)
+    inside = (ix * iy >= 0.5 * bw * bh) & (_border_contact(labels, n) <= 0.2 * max(cw, ch))
+    if not inside.any():
+        return 0.0, None, (0, 0, 0, 0)
+    amax = area[inside].max()
+    if amax < 3:
+        return 0.0, None, (0, 0, 0, 0)
+    inside &= area >= 0.03 * amax
+    lut = np.zeros(n, np.uint8)
+    lut[1:][inside] = 255
+    bx0, by0 = int(x[inside].min()), int(y[inside].min())
+    bx1, by1 = int((x + bw)[inside].max()), int((y + bh)[inside].max())
+    iou = ROI(bx0, by0, bx1 - bx0, by1 - by0).iou(
+        ROI(int(rx0), int(ry0), int(round(rx1 - rx0)), int(round(ry1 - ry0))))
+    return iou, lut[labels], (bx0, by0, bx1, by1)
 
 
 def _digit_ink(grey: np.ndarray, roi: ROI) -> np.ndarray | None:
     """The digit in ``roi`` as float32 white-on-black ink at the working resolution.
 
     Returns:
-        float32 (h, w) in [0, 1] cropped to the kept ink's bounding box, or
-        ``None`` when the ROI holds no ink.
+        float32 (h, w) in [0, 1] (zero outside the digit's ink), or ``None`` when
+        the ROI holds no ink.
     """
     H, W = grey.shape
     side = max(roi.w, roi.h, 1)
@@ -326,29 +405,21 @@ def _digit_ink(grey: np.ndarray, roi: ROI) -> np.ndarray | None:
     dark = darkness(work, odd(0.4 * WORK_SIZE))
     # ROI core in work px: where the digit is expected
     rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
-    rx1, ry1 = rx0 + roi.w * f, ry0 + roi.h * f
-    core = np.zeros(dark.shape, bool)
-    core[int(ry0):int(np.ceil(ry1)), int(rx0):int(np.ceil(rx1))] = True
-    t = ink_threshold(dark, core)
-    mask = (dark > t).astype(np.uint8) * 255
-    mask = remove_lines(mask, int(0.9 * cw), int(0.9 * ch), 3)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n <= 1:
+    core = (rx0, ry0, rx0 + roi.w * f, ry0 + roi.h * f)
+    where = np.zeros(dark.shape, bool)
+    where[int(core[1]):int(np.ceil(core[3])), int(core[0]):int(np.ceil(core[2]))] = True
+    line_px = max(2, int(round(2 * f)))
+    ts = _thresholds(dark, where)
+    best = _select_ink(dark, ts[0], core, line_px)
+    t = ts[0]
+    if best[0] < 0.8 and len(ts) > 1:
+        other = _select_ink(dark, ts[1], core, line_px)
+        if other[0] > best[0] + 0.1:
+            best, t = other, ts[1]
+    _, mask, (bx0, by0, bx1, by1) = best
+    if mask is None:
         return None
-    st = stats[1:].astype(np.float64)
-    x, y, bw, bh, area = st.T
-    ix = np.clip(np.minimum(x + bw, rx1) - np.maximum(x, rx0), 0, None)
-    iy = np.clip(np.minimum(y + bh, ry1) - np.maximum(y, ry0), 0, None)
-    inside = ix * iy >= 0.5 * bw * bh
-    inside &= area >= max(2.0, 0.03 * area[inside].max()) if inside.any() else inside
-    if not inside.any():
-        return None
-    lut = np.zeros(n, np.uint8)
-    lut[1:][inside] = 255
-    mask = lut[labels]
     # stroke width towards MNIST's
-    bx0, by0 = int(x[inside].min()), int(y[inside].min())
-    bx1, by1 = int((x + bw)[inside].max()), int((y + bh)[inside].max())
     scale = MNIST_BOX / max(bx1 - bx0, by1 - by0, 1)
     width = _stroke_width(mask[by0:by1, bx0:bx1]) * scale
     ink = np.where(mask > 0, 1.0, 0.0).astype(np.float32)

@@ -76,7 +76,7 @@ class VideoSink(_Sink):
     def _open(self, fps: float) -> None:
         assert self.size is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*self.fourcc), fps, self.size)
+        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*self.fourcc), fps, self.size)
         if not writer.isOpened():
             raise RuntimeError(
                 f"cannot open a video writer for {self.path} (codec {self.fourcc}, {fps:.1f} FPS, "

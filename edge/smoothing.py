@@ -5,8 +5,11 @@ Tracking follows the IOU tracker of E. Bochinski, V. Eiselein and T. Sikora,
 no appearance model, detections of consecutive frames are associated greedily by
 their box overlap (intersection over union). Because a held digit's box jitters and
 small boxes overlap poorly, a detection that overlaps no track enough falls back to
-the nearest track whose box holds its centre (or whose centre is within half the
-track's longer side). Tracks unseen for ``max_age`` frames are dropped.
+the nearest track of about the same width and height whose box holds its centre (or
+whose centre is within half the track's longer side). The size check and the IoU
+threshold of 0.5 (the paper's σ_IOU) keep a new digit that appears where another was
+(a new sheet, a scene cut) from inheriting the old digit's vote. Tracks unseen for
+``max_age`` frames are dropped.
 
 Per track, the label is a soft vote over the last ``window`` frames: the mean of the
 probability vectors (:attr:`edge.types.Prediction.scores`). One odd frame among
@@ -51,8 +54,12 @@ class Track:
         return np.mean(np.stack(self.history), axis=0).astype(np.float32)
 
 
-def _close(track_roi: ROI, roi: ROI) -> float | None:
-    """Centre distance (px) if ``roi``'s centre is inside or near ``track_roi``, else None."""
+def _close(track_roi: ROI, roi: ROI, min_size_ratio: float) -> float | None:
+    """Centre distance (px) if ``roi`` is about ``track_roi``'s size and its centre is
+    inside or near ``track_roi``, else None."""
+    if (min(roi.w, track_roi.w) < min_size_ratio * max(roi.w, track_roi.w)
+            or min(roi.h, track_roi.h) < min_size_ratio * max(roi.h, track_roi.h)):
+        return None
     cx, cy = roi.center
     tx, ty = track_roi.center
     d = float(np.hypot(cx - tx, cy - ty))
@@ -68,22 +75,27 @@ class TrackSmoother:
             while still tracking).
         max_age: M, drop a track unseen for this many frames (>= 1).
         iou_threshold: minimum IoU to associate a detection with a track.
+        min_size_ratio: for the centre-distance fallback, the smallest ratio of the
+            widths and of the heights of detection and track (0 disables the check).
         labels: class labels in output-index order; if omitted, labels are learnt
             from the predictions seen.
 
     Raises:
-        ValueError: ``window`` or ``max_age`` below 1, or ``iou_threshold`` outside [0, 1].
+        ValueError: ``window`` or ``max_age`` below 1, or ``iou_threshold`` or
+            ``min_size_ratio`` outside [0, 1].
     """
 
-    def __init__(self, window: int = 5, max_age: int = 5, iou_threshold: float = 0.3,
-                 labels: Sequence[str] | None = None) -> None:
+    def __init__(self, window: int = 5, max_age: int = 5, iou_threshold: float = 0.5,
+                 min_size_ratio: float = 0.75, labels: Sequence[str] | None = None) -> None:
         if window < 1 or max_age < 1:
             raise ValueError(f"window and max_age must be >= 1, got {window} and {max_age}")
-        if not 0.0 <= iou_threshold <= 1.0:
-            raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
+        if not (0.0 <= iou_threshold <= 1.0 and 0.0 <= min_size_ratio <= 1.0):
+            raise ValueError(f"iou_threshold and min_size_ratio must be in [0, 1], got "
+                             f"{iou_threshold} and {min_size_ratio}")
         self.window = int(window)
         self.max_age = int(max_age)
         self.iou_threshold = float(iou_threshold)
+        self.min_size_ratio = float(min_size_ratio)
         self._labels: dict[int, str] = dict(enumerate(labels)) if labels is not None else {}
         self.tracks: list[Track] = []
         self._next_id = 0
@@ -114,7 +126,7 @@ class TrackSmoother:
                 continue
             for ti, tr in enumerate(self.tracks):
                 if ti not in used_t:
-                    d = _close(tr.roi, det.roi)
+                    d = _close(tr.roi, det.roi, self.min_size_ratio)
                     if d is not None:
                         near.append((d, ti, di))
         for _, ti, di in sorted(near):

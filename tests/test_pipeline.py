@@ -173,6 +173,16 @@ def test_two_objects_are_tracked_apart():
     assert len(sm.tracks) == 2
 
 
+def test_new_digit_of_other_size_does_not_inherit_vote():
+    """A scene cut: a smaller digit appears inside an old digit's box (IoU < 0.5)."""
+    sm = TrackSmoother(window=5, labels=LABELS)
+    for i in range(5):
+        sm.update([det(1, ROI(220, 336, 44, 90))], i)
+    out = sm.update([det(5, ROI(238, 364, 36, 60))], 5)
+    assert out[0].prediction.label == "5"
+    assert len(sm.tracks) == 2
+
+
 def test_unseen_tracks_are_dropped():
     sm = TrackSmoother(window=5, max_age=3, labels=LABELS)
     sm.update([det(4, ROI(10, 10, 20, 20))], 0)

@@ -213,7 +213,7 @@ class CameraSource(FrameSource):
                  int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
                  self.fps)
         self._reader = LatestFrameReader(cap.read, name=f"{self.name}-reader",
-                                         max_failures=50 if not self.is_stream else 3,
+                                         max_failures=20 if not self.is_stream else 3,
                                          on_exit=self._release_if_closed).start()
 
     def _open_failure_message(self) -> str:
@@ -230,7 +230,7 @@ class CameraSource(FrameSource):
         if fourcc is not None:
             if len(fourcc) != 4:
                 raise ValueError(f"fourcc must be 4 characters such as 'MJPG', got {fourcc!r}")
-            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*fourcc))
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*fourcc))
         if width is not None:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, float(width))
         if height is not None:

@@ -1,0 +1,352 @@
+"""``edge-bench``: latency and FPS benchmarks to run on the target hardware.
+
+Examples::
+
+    edge-bench model --model digits --threads 1 2 --batch 1 5
+    edge-bench pipeline --model digits --source demo --frames 500
+    edge-bench all --model digits --csv bench.csv --json bench.json
+    edge-bench pipeline --model digits --reference x86_64-2core --check
+
+Speed is reported, never asserted by tests: the exit code is 0 unless ``--check``
+is given and the pipeline misses its target or a result is slower than its reference.
+Errors (missing bundle, bad flag values) print ``error: ...`` and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from benchmarks import report
+from benchmarks.latency import bench_model
+from benchmarks.pipeline_bench import (
+    BUDGET_FPS,
+    SCENE_FRAMES,
+    TARGET_MS,
+    TARGET_P99_RATIO,
+    PipelineResult,
+    bench_pipeline,
+    parse_digit_range,
+)
+from edge.bundle import BundleError, load_bundle
+from edge.runtime import RUNTIMES
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("model", "pipeline", "all")
+
+
+@dataclass
+class BenchConfig:
+    """Resolved settings of one ``edge-bench`` run (saved in ``--json`` output).
+
+    Attributes:
+        command: ``model``, ``pipeline`` or ``all``.
+        model: bundle folder or shipped name.
+        runtime: TFLite runtime (``auto`` | ``litert`` | ``tflite-runtime`` | ``tensorflow``).
+        threads: interpreter thread counts for the model benchmark.
+        pipeline_threads: interpreter threads for the pipeline (``None``: as ``edge-run``).
+        batch: batch sizes N for the model benchmark.
+        warmup_runs: discarded invokes before each model timing loop.
+        runs: timed invokes per model timing loop.
+        source: frame source for the pipeline benchmark.
+        frames: frames timed in the pipeline benchmark (read into memory first).
+        warmup_frames: frames processed and discarded before the pipeline timing.
+        digits: keep only demo frames with lo..hi ground-truth digits (``None``: all).
+        seed: demo-scene seed.
+        scene_frames: frames per demo sheet (each sheet has 1..5 digits).
+        smoothing: include the temporal smoother in the pipeline (as ``edge-run``).
+        target_ms: pipeline target, median ms per frame.
+        check: exit 1 when the target is missed or a result is slower than its reference.
+        disable_gc: pause Python's garbage collector in timed loops.
+        csv: write results as CSV here.
+        json: write machine, config and results as JSON here.
+        reference: compare with this per-device reference (file or shipped name).
+    """
+
+    command: str
+    model: str = "digits"
+    runtime: str = "auto"
+    threads: list[int] = field(default_factory=lambda: [1])
+    pipeline_threads: int | None = None
+    batch: list[int] = field(default_factory=lambda: [1])
+    warmup_runs: int = 50
+    runs: int = 1000
+    source: str = "demo"
+    frames: int = 500
+    warmup_frames: int = 30
+    digits: tuple[int, int] | None = None
+    seed: int = 0
+    scene_frames: int = SCENE_FRAMES
+    smoothing: bool = True
+    target_ms: float = TARGET_MS
+    check: bool = False
+    disable_gc: bool = False
+    csv: str | None = None
+    json: str | None = None
+    reference: str | None = None
+
+
+def _positive_int(s: str) -> int:
+    v = int(s)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def _non_negative_int(s: str) -> int:
+    v = int(s)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def _positive_float(s: str) -> float:
+    v = float(s)
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {v}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    p = argparse.ArgumentParser(
+        prog="edge-bench", formatter_class=fmt,
+        description="Latency and FPS benchmarks of the edge recogniser, to run on the target "
+                    "hardware. Reports median and p99 after warm-up, with the machine described.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{model,pipeline,all}")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", default="digits",
+                        help="bundle folder or shipped name (digits, digits-float32 ...)")
+    common.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
+    common.add_argument("--csv", metavar="PATH", help="write results as CSV")
+    common.add_argument("--json", metavar="PATH",
+                        help="write machine, config and results as JSON (usable as --reference)")
+    common.add_argument("--reference", metavar="FILE",
+                        help="compare medians with a per-device reference JSON (a path, or a "
+                             "shipped name such as x86_64-2core)")
+    common.add_argument("--check", action="store_true",
+                        help="exit 1 if the pipeline misses --target-ms or a result is >30%% "
+                             "slower than the reference")
+    common.add_argument("--no-gc", dest="disable_gc", action="store_true",
+                        help="pause Python's garbage collector during timed loops")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress")
+
+    model_opts = argparse.ArgumentParser(add_help=False)
+    model_opts.add_argument("--threads", type=_positive_int, nargs="+", default=[1],
+                            help="interpreter thread counts to time")
+    model_opts.add_argument("--batch", type=_positive_int, nargs="+", default=[1],
+                            help="batch sizes N (ROIs per call) to time")
+    model_opts.add_argument("--runs", type=_positive_int, default=1000, help="timed invokes")
+
+    pipe_opts = argparse.ArgumentParser(add_help=False)
+    pipe_opts.add_argument("--source", default="demo",
+                           help="frame source (demo, video file, image folder ...); frames are "
+                                "read into memory before timing")
+    pipe_opts.add_argument("--frames", type=_positive_int, default=500, help="frames to time")
+    pipe_opts.add_argument("--digits", metavar="N|LO..HI",
+                           help="time only frames whose ground truth has this many digits "
+                                "(demo); None: every frame, 1..5 digits")
+    pipe_opts.add_argument("--seed", type=int, default=0, help="demo-scene seed")
+    pipe_opts.add_argument("--scene-frames", type=_positive_int, default=SCENE_FRAMES,
+                           help="frames per demo sheet (edge-run's demo: 150); short scenes "
+                                "time every count of 1..5 digits")
+    pipe_opts.add_argument("--smoothing", action=argparse.BooleanOptionalAction, default=True,
+                           help="include the temporal smoother, as edge-run does")
+    pipe_opts.add_argument("--target-ms", type=_positive_float, default=TARGET_MS,
+                           help=f"pipeline target: median ms per frame (p99 <= "
+                                f"{TARGET_P99_RATIO:g}x median)")
+
+    pm = sub.add_parser("model", parents=[common, model_opts], formatter_class=fmt,
+                        help="interpreter latency of a bundle (invoke and classify)")
+    pm.add_argument("--warmup", dest="warmup_runs", type=_non_negative_int, default=50,
+                    help="discarded invokes before timing")
+
+    pp = sub.add_parser("pipeline", parents=[common, pipe_opts], formatter_class=fmt,
+                        help="per-frame latency of the edge-run pipeline, stage by stage")
+    pp.add_argument("--threads", dest="pipeline_threads", type=_positive_int, default=None, metavar="N",
+                    help="interpreter threads; None: the runtime's default, as edge-run")
+    pp.add_argument("--warmup", dest="warmup_frames", type=_non_negative_int, default=30,
+                    help="frames processed and discarded before timing")
+
+    pa = sub.add_parser("all", parents=[common, model_opts, pipe_opts], formatter_class=fmt,
+                        help="the model and the pipeline benchmarks")
+    pa.add_argument("--warmup", dest="warmup_runs", type=_non_negative_int, default=50,
+                    help="discarded invokes before each model timing")
+    pa.add_argument("--frame-warmup", dest="warmup_frames", type=_non_negative_int, default=30,
+                    help="frames processed and discarded before the pipeline timing")
+    pa.add_argument("--pipeline-threads", type=_positive_int, default=None, metavar="N",
+                    help="interpreter threads for the pipeline; None: the runtime's default, "
+                         "as edge-run")
+    return p
+
+
+def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig, bool]:
+    """Parse the command line into a :class:`BenchConfig` (and the verbose flag).
+
+    Raises:
+        ValueError: a bad ``--digits`` range.
+    """
+    a = build_parser().parse_args(argv)
+    known = {f for f in BenchConfig.__dataclass_fields__}
+    kw = {k: v for k, v in vars(a).items() if k in known}
+    kw["digits"] = parse_digit_range(getattr(a, "digits", None))
+    return BenchConfig(**kw), bool(a.verbose)
+
+
+# -- output -------------------------------------------------------------------
+_MODEL_COLS = [
+    ("metric", "metric", ""), ("threads", "thr", ""), ("batch", "batch", ""),
+    ("count", "count", "d"), ("mean_ms", "mean ms", ".4f"), ("median_ms", "median ms", ".4f"),
+    ("p90_ms", "p90 ms", ".4f"), ("p99_ms", "p99 ms", ".4f"), ("min_ms", "min ms", ".4f"),
+    ("max_ms", "max ms", ".4f"), ("throughput_per_s", "inf/s", ".0f"),
+]
+_PIPE_COLS = [
+    ("metric", "stage", ""), ("median_ms", "median ms", ".3f"), ("p90_ms", "p90 ms", ".3f"),
+    ("p99_ms", "p99 ms", ".3f"), ("mean_ms", "mean ms", ".3f"), ("max_ms", "max ms", ".3f"),
+    ("share_of_process", "share", ".0%"),
+]
+
+
+def _print_model(cfg: BenchConfig, results: list[Any], rows: list[dict[str, Any]]) -> None:
+    print(f"\nmodel benchmark: {results[0].model} ({results[0].runtime}), warm-up "
+          f"{cfg.warmup_runs}, runs {cfg.runs}; latency per call in ms")
+    print(report.format_table(rows, _MODEL_COLS))
+    print("\nin TFLite benchmark_model's format (µs):")
+    for r in results:
+        print(f"  [{r.metric} threads={r.threads} batch={r.batch}]")
+        print(f"    {r.stats.benchmark_model_line()}")
+        print(f"    {r.benchmark_model_summary()}")
+    print("compare with: benchmark_model --graph=<bundle>/model.tflite --num_threads=T "
+          f"--warmup_runs={cfg.warmup_runs} --num_runs={cfg.runs} (its 'Inference (avg)' "
+          "matches 'invoke' avg; 'classify' adds quantise/dequantise and labels)")
+
+
+def _print_pipeline(cfg: BenchConfig, res: PipelineResult, rows: list[dict[str, Any]]) -> bool:
+    p = res.stats["process"]
+    print(f"\npipeline benchmark: {res.model} ({res.runtime}, threads "
+          f"{res.threads if res.threads is not None else 'runtime default'}), source "
+          f"{cfg.source}, {res.frames} frames in memory (warm-up {res.warmup}), "
+          f"{res.rois.mean():.2f} ROIs/frame; ms per frame")
+    print(report.format_table(rows, _PIPE_COLS))
+    print("  total: the pipeline's own timer, segment to smooth (incl. grouping); process: "
+          "wall time of Pipeline.process;\n  process_cpu: CPU time used meanwhile (all threads; "
+          "far below process = other programs had the CPUs)")
+    by = res.by_digits()
+    if len(by) > 1:
+        key = next(iter(by[0]))
+        print(f"\nprocess ms by {key} per frame:")
+        print(report.format_table(by, [(key, key, "d"), ("frames", "frames", "d"),
+                                       ("mean_rois", "ROIs", ".2f"),
+                                       ("median_ms", "median ms", ".3f"),
+                                       ("p99_ms", "p99 ms", ".3f")]))
+    ok = res.meets_target(cfg.target_ms)
+    print(f"\nfps {res.fps:.0f} (1000 / median process); {res.budget_fraction():.1%} of a "
+          f"{BUDGET_FPS:.0f} fps frame budget ({1e3 / BUDGET_FPS:.1f} ms)")
+    print(f"target: median <= {cfg.target_ms:g} ms and p99 <= {TARGET_P99_RATIO:g}x median: "
+          f"median {p.median_ms:.3f} ms, p99 {p.p99_ms:.3f} ms "
+          f"({p.p99_over_median:.2f}x) -> {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
+def run(cfg: BenchConfig) -> int:
+    """Run the benchmarks ``cfg`` asks for, print the report, write files.
+
+    Returns:
+        0, or 1 when ``cfg.check`` and the target or a reference check fails.
+
+    Raises:
+        BundleError, ValueError: bad bundle, source or settings.
+    """
+    bundle = load_bundle(cfg.model)
+    ref_doc = report.read_json(report.resolve_reference(cfg.reference)) if cfg.reference else None
+    threads: Any = list(cfg.threads) if cfg.command == "model" else cfg.pipeline_threads
+    if cfg.command == "all":
+        threads = {"model": list(cfg.threads), "pipeline": cfg.pipeline_threads}
+    # described before timing, so the load average is the other programs' load, not ours
+    machine = report.describe_machine(model_name=bundle.name,
+                                      model_sha256=bundle.meta.get("tflite_sha256"),
+                                      threads=threads)
+    rows: list[dict[str, Any]] = []
+    model_results: list[Any] = []
+    pipe_result: PipelineResult | None = None
+    if cfg.command in ("model", "all"):
+        model_results = bench_model(bundle, threads=list(cfg.threads), batches=list(cfg.batch),
+                                    runtime=cfg.runtime, warmup=cfg.warmup_runs, runs=cfg.runs,
+                                    disable_gc=cfg.disable_gc)
+    if cfg.command in ("pipeline", "all"):
+        pipe_result = bench_pipeline(bundle, source=cfg.source, count=cfg.frames,
+                                     warmup=cfg.warmup_frames, seed=cfg.seed, digits=cfg.digits,
+                                     scene_frames=cfg.scene_frames,
+                                     threads=cfg.pipeline_threads, runtime=cfg.runtime,
+                                     smoothing=cfg.smoothing, disable_gc=cfg.disable_gc)
+    machine["runtime"] = (model_results[0].runtime if model_results else
+                          pipe_result.runtime if pipe_result else None)
+    machine["runtime_version"] = report.runtime_version(machine["runtime"])
+    print(f"edge-bench {cfg.command} on {report.device_id(machine)}")
+    print(report.format_machine(machine))
+
+    failed = False
+    if model_results:
+        mrows = [r.as_row() for r in model_results]
+        _print_model(cfg, model_results, mrows)
+        rows += mrows
+    if pipe_result is not None:
+        prows = pipe_result.as_rows()
+        ok = _print_pipeline(cfg, pipe_result, prows)
+        failed |= not ok
+        rows += prows
+
+    comparison: list[dict[str, Any]] = []
+    if ref_doc is not None:
+        comparison = report.compare_with_reference(rows, ref_doc["results"])
+        print()
+        print(report.format_comparison(comparison, str(cfg.reference)))
+        failed |= any(c["status"] == "slower" for c in comparison)
+
+    extra: dict[str, Any] = {}
+    if pipe_result is not None:
+        s = pipe_result.stats["process"]
+        extra["pipeline"] = {
+            "by_digits": pipe_result.by_digits(), "fps": pipe_result.fps,
+            "budget_fraction_30fps": pipe_result.budget_fraction(),
+            "target": {"median_ms": cfg.target_ms, "p99_over_median": TARGET_P99_RATIO,
+                       "median_ms_measured": s.median_ms, "p99_ms_measured": s.p99_ms,
+                       "pass": pipe_result.meets_target(cfg.target_ms)},
+        }
+    if comparison:
+        extra["reference"] = {"file": str(cfg.reference), "comparison": comparison}
+    if cfg.csv:
+        print(f"\nwrote {report.write_csv(cfg.csv, rows)}")
+    if cfg.json:
+        cfg_json = asdict(cfg)
+        print(f"wrote {report.write_json(cfg.json, rows, machine, cfg_json, **extra)}")
+    return 1 if (cfg.check and failed) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``edge-bench`` (and ``python -m benchmarks``).
+
+    Returns:
+        0 on success, 1 when ``--check`` fails, 2 on errors.
+    """
+    try:
+        cfg, verbose = parse_config(argv)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(cfg)
+    except (BundleError, ValueError, RuntimeError) as e:  # RuntimeError: no runtime, device
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,320 @@
+"""The pipeline benchmark: segmentation to prediction per frame, stage by stage.
+
+Times the very :class:`edge.pipeline.Pipeline` that ``edge-run`` builds
+(:func:`edge.pipeline.build_pipeline`), so the numbers are what a user's device does.
+Frames are read from the source into memory *before* timing, so camera waits, file
+decoding and demo-scene rendering are excluded ("no camera wait"): what remains is
+segment, preprocess, classify and smooth (incl. grouping digits into numbers).
+
+Per frame it keeps the pipeline's own per-stage timings (``FrameResult.timings_ms``)
+and, around the whole ``Pipeline.process`` call, a ``time.perf_counter_ns`` wall time
+(``process``: the stages plus building the result; the target is checked on that) and
+the process's CPU time (``process_cpu``, ``time.process_time_ns``), which tells a
+busy machine from a slow pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from benchmarks.latency import LatencyStats, gc_paused, summarize
+from edge.pipeline import STAGES, Pipeline, build_pipeline
+from edge.sources.base import FrameSource
+from edge.types import Frame
+
+log = logging.getLogger(__name__)
+
+#: Timings reported per frame (ms): the pipeline's stages, its own total, the wall time
+#: of the whole ``process`` call, and the CPU time the process (all its threads) used
+#: during that call. ``process_cpu`` well below ``process`` means other programs were
+#: taking the CPUs: the pipeline waited, it was not slow.
+METRICS = (*STAGES, "total", "process", "process_cpu")
+#: Frame rate whose budget the pipeline is judged against (fps).
+BUDGET_FPS = 30.0
+#: The project's target: median ``process`` time per 640x480 frame (ms) ...
+TARGET_MS = 3.3
+#: ... with p99 at most this multiple of the median.
+TARGET_P99_RATIO = 2.0
+#: Frames per demo sheet in the benchmark (``edge-run``'s demo: 150).
+SCENE_FRAMES = 25
+
+_DEMO = re.compile(r"^demo(?::(-?\d+))?$")
+
+
+def parse_digit_range(spec: str | None) -> tuple[int, int] | None:
+    """``"3"`` → (3, 3), ``"1..5"`` or ``"1-5"`` → (1, 5), ``None``/``""`` → ``None``.
+
+    Raises:
+        ValueError: not a count or range of counts >= 0.
+    """
+    if spec is None or str(spec).strip() == "":
+        return None
+    s = str(spec).strip()
+    lo, sep, hi = s.partition("..") if ".." in s else s.partition("-")
+    try:
+        a = int(lo)
+        b = int(hi) if sep else a
+    except ValueError as e:
+        raise ValueError(f"--digits {spec!r}: give a count (3) or a range (1..5)") from e
+    if a < 0 or b < a:
+        raise ValueError(f"--digits {spec!r}: need 0 <= low <= high, e.g. 1..5")
+    return a, b
+
+
+def open_bench_source(source: str, *, seed: int = 0,
+                      scene_frames: int | None = SCENE_FRAMES) -> FrameSource:
+    """Open ``source`` with :func:`edge.sources.open_source`; ``demo`` with shorter scenes.
+
+    The demo scene changes sheet (and so its number of digits) every 150 frames in
+    ``edge-run``; 500 benchmark frames would then see only three or four sheets and
+    maybe never five digits. Here a sheet lasts ``scene_frames`` frames, so every
+    count from 1 to 5 digits is timed. Each frame is rendered the same way.
+
+    Args:
+        source: a source spec (``demo``, ``demo:7``, a video, an image folder ...).
+        seed: demo seed when the spec gives none.
+        scene_frames: frames per demo sheet (``None``: the demo's own 5 s).
+    """
+    from edge.sources import open_source
+
+    m = _DEMO.match(source.strip().lower())
+    if m:
+        from edge.sources.demo import DemoSource
+
+        return DemoSource(int(m.group(1)) if m.group(1) else seed, segment_frames=scene_frames)
+    return open_source(source, seed=seed)
+
+
+def preload_frames(source: str, count: int, *, seed: int = 0,
+                   digits: tuple[int, int] | None = None, max_reads: int | None = None,
+                   scene_frames: int | None = SCENE_FRAMES) -> list[Frame]:
+    """Read ``count`` frames from a source into memory (before any timing).
+
+    Args:
+        source: a source spec for :func:`edge.sources.open_source` (``demo``, a video,
+            an image folder ...).
+        count: frames to keep, >= 1.
+        seed: seed of the ``demo`` scene (ignored by other sources).
+        scene_frames: frames per demo sheet (see :func:`open_bench_source`).
+        digits: keep only frames whose ground truth holds between ``lo`` and ``hi``
+            digits (inclusive); needs a source with ground truth (``demo``).
+        max_reads: stop after reading this many frames (default ``50 * count``)
+            so a filter that matches nothing cannot loop forever.
+
+    Returns:
+        ``count`` frames (fewer if a finite source ends first), each with a uint8
+        (H, W, 3) BGR image.
+
+    Raises:
+        ValueError: ``count < 1``, no frame could be read, or ``digits`` was given for
+            a source without ground truth.
+    """
+    if count < 1:
+        raise ValueError(f"need at least 1 frame, got {count}")
+    limit = max_reads or 50 * count
+    frames: list[Frame] = []
+    reads = 0
+    with open_bench_source(source, seed=seed, scene_frames=scene_frames) as src:
+        for frame in src:
+            reads += 1
+            if digits is not None:
+                if frame.truth is None:
+                    raise ValueError(f"--digits needs ground truth, which source {source!r} has "
+                                     "not; use --source demo or drop --digits")
+                if not digits[0] <= len(frame.truth) <= digits[1]:
+                    if reads >= limit:
+                        break
+                    continue
+            frames.append(frame)
+            if len(frames) >= count or reads >= limit:
+                break
+    if not frames:
+        raise ValueError(f"source {source!r} gave no frames"
+                         + (f" with {digits[0]}..{digits[1]} digits" if digits else ""))
+    if len(frames) < count:
+        log.warning("source %s gave %d of the %d frames asked for", source, len(frames), count)
+    return frames
+
+
+@dataclass
+class PipelineResult:
+    """Per-frame timings of one pipeline benchmark.
+
+    Attributes:
+        model: bundle name.
+        runtime: interpreter package.
+        threads: interpreter threads (``None``: runtime default, as ``edge-run``).
+        source: the source spec the frames came from.
+        samples_ms: per metric of :data:`METRICS`, float64 (frames,) latencies in ms.
+        rois: int (frames,) ROIs the segmenter found per frame.
+        truth_digits: int (frames,) digits in the ground truth per frame (-1: unknown).
+        warmup: frames processed before timing (discarded).
+    """
+
+    model: str
+    runtime: str
+    threads: int | None
+    source: str
+    samples_ms: dict[str, np.ndarray]
+    rois: np.ndarray
+    truth_digits: np.ndarray
+    warmup: int = 0
+    stats: dict[str, LatencyStats] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stats = {k: summarize(v) for k, v in self.samples_ms.items()}
+
+    @property
+    def frames(self) -> int:
+        return int(len(self.rois))
+
+    @property
+    def fps(self) -> float:
+        """Frames per second the pipeline sustains: 1000 / median ``process`` ms."""
+        m = self.stats["process"].median_ms
+        return 1e3 / m if m > 0 else float("inf")
+
+    def budget_fraction(self, fps: float = BUDGET_FPS) -> float:
+        """Median ``process`` time as a fraction of one frame's time at ``fps``."""
+        return self.stats["process"].median_ms / (1e3 / fps)
+
+    def meets_target(self, target_ms: float = TARGET_MS,
+                     p99_ratio: float = TARGET_P99_RATIO) -> bool:
+        """Median ``process`` <= ``target_ms`` and p99 <= ``p99_ratio`` x median."""
+        s = self.stats["process"]
+        return s.median_ms <= target_ms and s.p99_ms <= p99_ratio * s.median_ms
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        """One flat row per metric (ms), with fps / budget on ``total`` and ``process``."""
+        total = self.stats["process"].median_ms
+        rows = []
+        for metric, st in self.stats.items():
+            row: dict[str, Any] = {
+                "benchmark": "pipeline", "metric": metric, "model": self.model,
+                "runtime": self.runtime, "threads": self.threads, "batch": None,
+            }
+            row.update(st.as_dict())
+            row["share_of_process"] = st.median_ms / total if total > 0 else None
+            if metric in ("total", "process"):
+                row["fps"] = 1e3 / st.median_ms if st.median_ms > 0 else None
+                row["budget_fraction_30fps"] = st.median_ms / (1e3 / BUDGET_FPS)
+            row["source"] = self.source
+            row["frames"] = self.frames
+            row["mean_rois"] = float(self.rois.mean())
+            rows.append(row)
+        return rows
+
+    def by_digits(self) -> list[dict[str, Any]]:
+        """Median/p99 ``process`` ms grouped by the number of digits in the frame's truth.
+
+        Frames without ground truth are grouped by the ROIs found instead (key ``rois``).
+        """
+        known = self.truth_digits >= 0
+        key, counts = ("digits", self.truth_digits) if known.all() else ("rois", self.rois)
+        out = []
+        for n in sorted(set(counts.tolist())):
+            sel = counts == n
+            st = summarize(self.samples_ms["process"][sel])
+            out.append({key: int(n), "frames": int(sel.sum()),
+                        "mean_rois": float(self.rois[sel].mean()),
+                        "median_ms": st.median_ms, "p99_ms": st.p99_ms})
+        return out
+
+
+def time_pipeline(pipeline: Pipeline, frames: list[Frame], *, warmup: int = 30,
+                  disable_gc: bool = False) -> dict[str, Any]:
+    """Process ``frames`` in order and collect per-frame timings.
+
+    The first ``warmup`` frames of the list are processed first and discarded (then the
+    pipeline's temporal state is reset and every frame is timed), so the smoother sees
+    the same scene continuity that ``edge-run`` would.
+
+    Args:
+        pipeline: the pipeline to time.
+        frames: frames already in memory, uint8 (H, W, 3) BGR.
+        warmup: frames processed untimed first (cycled if fewer frames exist).
+        disable_gc: pause the garbage collector during the timed loop.
+
+    Returns:
+        ``{"samples_ms": {metric: float64 (N,)}, "rois": int (N,), "truth_digits": int (N,)}``.
+    """
+    if not frames:
+        raise ValueError("no frames to time")
+    for i in range(max(0, warmup)):
+        pipeline.process(frames[i % len(frames)])
+    pipeline.reset()
+    n = len(frames)
+    samples = {m: np.empty(n, np.float64) for m in METRICS}
+    rois = np.empty(n, np.int64)
+    truth = np.full(n, -1, np.int64)
+    clock, cpu_clock = time.perf_counter_ns, time.process_time_ns
+    with gc_paused(disable_gc):
+        for i, frame in enumerate(frames):
+            c0 = cpu_clock()
+            t0 = clock()
+            res = pipeline.process(frame)
+            t1 = clock()
+            c1 = cpu_clock()
+            samples["process"][i] = (t1 - t0) / 1e6
+            samples["process_cpu"][i] = (c1 - c0) / 1e6
+            for m in (*STAGES, "total"):
+                samples[m][i] = res.timings_ms.get(m, np.nan)
+            rois[i] = len(res.raw)
+            if frame.truth is not None:
+                truth[i] = len(frame.truth)
+    return {"samples_ms": samples, "rois": rois, "truth_digits": truth}
+
+
+def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source: str = "demo",
+                   count: int = 500, warmup: int = 30, seed: int = 0,
+                   digits: tuple[int, int] | None = None, scene_frames: int | None = SCENE_FRAMES,
+                   threads: int | None = None, runtime: str = "auto", smoothing: bool = True,
+                   disable_gc: bool = False, pipeline: Pipeline | None = None) -> PipelineResult:
+    """Benchmark ``build_pipeline(model)`` on frames held in memory.
+
+    Args:
+        model: bundle, bundle folder, shipped name or classifier for
+            :func:`edge.pipeline.build_pipeline`.
+        frames: frames to time; default: ``count`` frames read first from ``source``.
+        source: source spec used when ``frames`` is not given.
+        count: timed frames to read from ``source``.
+        warmup: frames processed and discarded before timing.
+        seed: ``demo`` scene seed.
+        digits: keep only source frames with this many ground-truth digits (lo, hi).
+        scene_frames: frames per demo sheet (see :func:`open_bench_source`).
+        threads: interpreter threads (``None``: runtime default, as ``edge-run``).
+        runtime: TFLite runtime.
+        smoothing: include the temporal smoother, as ``edge-run`` does by default.
+        disable_gc: pause the garbage collector during the timed loop.
+        pipeline: time this pipeline instead of building one (``model`` then only
+            names it).
+
+    Returns:
+        A :class:`PipelineResult`.
+
+    Raises:
+        BundleError: the bundle cannot be loaded.
+        ValueError: bad frame counts, digits range or source.
+    """
+    pipe = pipeline or build_pipeline(model, smoothing=smoothing, num_threads=threads,
+                                      runtime=runtime)
+    frame_list = list(frames) if frames is not None else preload_frames(
+        source, count, seed=seed, digits=digits, scene_frames=scene_frames)
+    timed = time_pipeline(pipe, frame_list, warmup=warmup, disable_gc=disable_gc)
+    clf = pipe.classifier
+    bundle = getattr(clf, "bundle", None)
+    return PipelineResult(
+        model=bundle.name if bundle is not None else str(model),
+        runtime=str(getattr(clf, "runtime", "unknown")),
+        threads=getattr(clf, "num_threads", threads),
+        source=source if frames is None else "frames",
+        warmup=warmup,
+        **timed,
+    )

@@ -1,0 +1,317 @@
+"""Tests of ``benchmarks``: statistics, machine description, files, reference maths, and
+the model and pipeline benchmarks on a tiny bundle with a few iterations.
+
+Speed is measured by ``edge-bench``, never asserted here: no test checks a duration,
+only counts, keys, shapes and exact statistics of known arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import report
+from benchmarks.cli import BenchConfig, main, parse_config
+from benchmarks.latency import (
+    LatencyStats,
+    bench_classify,
+    bench_invoke,
+    bench_model,
+    make_inputs,
+    summarize,
+    time_calls,
+)
+from benchmarks.pipeline_bench import METRICS, PipelineResult, parse_digit_range
+from edge.bundle import load_bundle
+
+MACHINE_KEYS = {"cpu", "machine", "cores", "cores_usable", "governor", "governor_warning", "board",
+                "os", "python", "numpy", "opencv", "runtime", "runtime_version", "model",
+                "model_sha256", "threads", "loadavg_1m", "load_warning", "date"}
+
+
+# -- statistics -----------------------------------------------------------------
+def test_summarize_known_array() -> None:
+    s = summarize(np.arange(1, 101, dtype=float))  # 1..100 ms
+    assert s.count == 100
+    assert s.median_ms == pytest.approx(50.5)
+    assert s.p90_ms == pytest.approx(90.1)  # linear interpolation: 1 + 0.90 * 99
+    assert s.p99_ms == pytest.approx(99.01)  # 1 + 0.99 * 99
+    assert s.mean_ms == pytest.approx(50.5)
+    assert s.std_ms == pytest.approx(np.sqrt((100**2 - 1) / 12))
+    assert (s.min_ms, s.max_ms, s.first_ms, s.last_ms) == (1.0, 100.0, 1.0, 100.0)
+    assert s.p99_over_median == pytest.approx(99.01 / 50.5)
+
+
+def test_summarize_odd_and_single() -> None:
+    s = summarize([3.0, 1.0, 2.0])
+    assert s.median_ms == 2.0 and s.first_ms == 3.0 and s.last_ms == 2.0
+    one = summarize([0.25])
+    assert one.count == 1 and one.median_ms == one.p99_ms == one.max_ms == 0.25
+    assert one.std_ms == 0.0
+
+
+@pytest.mark.parametrize("bad", [[], [1.0, float("nan")], [-1.0]])
+def test_summarize_rejects_bad_samples(bad: list[float]) -> None:
+    with pytest.raises(ValueError):
+        summarize(bad)
+
+
+def test_benchmark_model_line_is_in_microseconds() -> None:
+    s = LatencyStats(count=3, mean_ms=0.5, std_ms=0.01, median_ms=0.5, p90_ms=0.6, p99_ms=0.7,
+                     min_ms=0.4, max_ms=0.7, first_ms=0.6, last_ms=0.45)
+    assert s.benchmark_model_line() == "count=3 first=600 curr=450 min=400 max=700 avg=500 std=10"
+
+
+def test_time_calls_counts_and_gc_restored() -> None:
+    import gc
+
+    calls = []
+    warm, runs = time_calls(lambda: calls.append(1), runs=7, warmup=3, disable_gc=True)
+    assert len(calls) == 10 and warm.shape == (3,) and runs.shape == (7,)
+    assert np.all(runs >= 0) and gc.isenabled()
+    with pytest.raises(ValueError):
+        time_calls(lambda: None, runs=0)
+
+
+def test_parse_digit_range() -> None:
+    assert parse_digit_range(None) is None
+    assert parse_digit_range("3") == (3, 3)
+    assert parse_digit_range("1..5") == (1, 5)
+    assert parse_digit_range("2-4") == (2, 4)
+    for bad in ("x", "5..1", "-1"):
+        with pytest.raises(ValueError):
+            parse_digit_range(bad)
+
+
+# -- machine description ------------------------------------------------------------
+def test_describe_machine_keys() -> None:
+    m = report.describe_machine(runtime="litert", model_name="m", model_sha256="ab" * 32, threads=1)
+    assert MACHINE_KEYS <= set(m)
+    assert m["model_sha256"] == "ab" * 6 and m["cores"] >= 1 and m["numpy"] == np.__version__
+    json.dumps(m)  # JSON-ready
+    text = report.format_machine(m)
+    assert "cpu" in text and "governor" in text
+    assert report.device_id(m).endswith(f"-{m['cores_usable']}core")
+
+
+def test_cpu_model_parsing() -> None:
+    assert report.cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n") == "AMD EPYC 7B13"
+    pi = "processor\t: 0\nBogoMIPS\t: 108.00\n\nHardware\t: BCM2835\nModel\t\t: Raspberry Pi 4\n"
+    assert report.cpu_model(pi) == "Raspberry Pi 4"
+
+
+def test_governor_warning_and_files(tmp_path: Path) -> None:
+    assert report.governor_warning("performance") is None
+    assert "performance" in report.governor_warning("powersave")
+    assert "unreadable" in report.governor_warning(None)
+    g = tmp_path / "gov"
+    g.write_text("ondemand\n")
+    assert report.cpu_governor(g) == "ondemand"
+    assert report.load_warning(0.5, 2) is None and report.load_warning(None, 2) is None
+    assert "busy" in report.load_warning(3.0, 2)
+    assert report.cpu_governor(tmp_path / "absent") is None
+    b = tmp_path / "model"
+    b.write_bytes(b"Raspberry Pi 4 Model B Rev 1.4\x00")
+    assert report.board_model(b) == "Raspberry Pi 4 Model B Rev 1.4"
+    m = {"board": "Raspberry Pi 4 Model B Rev 1.4", "machine": "aarch64", "cores_usable": 4}
+    assert report.device_id(m) == "rpi4b-4core"
+    assert report.device_id({"machine": "x86_64", "cores_usable": 2}) == "x86_64-2core"
+
+
+# -- files and reference ------------------------------------------------------------
+ROWS = [
+    {"benchmark": "model", "metric": "invoke", "model": "m", "threads": 1, "batch": 1,
+     "count": 10, "median_ms": 0.25, "p99_ms": 0.5, "init_ms": float("nan")},
+    {"benchmark": "pipeline", "metric": "total", "model": "m", "threads": None, "batch": None,
+     "count": 5, "median_ms": 2.0, "p99_ms": 3.5, "fps": 500.0},
+]
+
+
+def test_csv_round_trip(tmp_path: Path) -> None:
+    p = report.write_csv(tmp_path / "sub" / "r.csv", ROWS)
+    back = report.read_csv(p)
+    assert len(back) == 2
+    assert back[0]["median_ms"] == 0.25 and back[0]["count"] == 10 and back[0]["init_ms"] is None
+    assert back[1]["threads"] is None and back[1]["fps"] == 500.0 and back[0]["fps"] is None
+    assert back[0]["metric"] == "invoke"
+
+
+def test_json_round_trip(tmp_path: Path) -> None:
+    m = report.describe_machine()
+    p = report.write_json(tmp_path / "r.json", ROWS, m, {"runs": 10}, pipeline={"fps": 500.0})
+    doc = report.read_json(p)
+    assert doc["results"][0]["init_ms"] is None  # NaN -> null
+    assert doc["results"][1]["median_ms"] == 2.0
+    assert doc["config"] == {"runs": 10} and doc["pipeline"]["fps"] == 500.0
+    assert MACHINE_KEYS <= set(doc["machine"])
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="results"):
+        report.read_json(tmp_path / "bad.json")
+    with pytest.raises(ValueError):
+        report.read_json(tmp_path / "missing.json")
+
+
+def test_compare_with_reference_maths() -> None:
+    ref = [dict(ROWS[0], median_ms=0.2), dict(ROWS[1], median_ms=2.0),
+           {"benchmark": "model", "metric": "classify", "model": "m", "threads": 1, "batch": 1,
+            "median_ms": 1.0}]
+    rows = [ROWS[0], dict(ROWS[1], median_ms=1.0),
+            {"benchmark": "model", "metric": "invoke", "model": "other", "threads": 1, "batch": 1,
+             "median_ms": 9.0}]  # no reference for another model
+    cmp = report.compare_with_reference(rows, ref)
+    assert len(cmp) == 2
+    assert cmp[0]["ratio"] == pytest.approx(1.25) and cmp[0]["status"] == "ok"
+    assert cmp[1]["ratio"] == pytest.approx(0.5) and cmp[1]["status"] == "faster"
+    slower = report.compare_with_reference([dict(ROWS[0], median_ms=0.27)], ref)
+    assert slower[0]["ratio"] == pytest.approx(1.35) and slower[0]["status"] == "slower"
+    # threads read back from CSV as strings/ints still match
+    assert report.compare_with_reference([dict(ROWS[0], threads="1", batch="1")], ref)
+    assert "ratio" in report.format_comparison(cmp, "ref.json")
+
+
+def test_resolve_reference(tmp_path: Path) -> None:
+    f = tmp_path / "mine.json"
+    f.write_text('{"results": []}')
+    assert report.resolve_reference(f) == f
+    with pytest.raises(ValueError, match="reference"):
+        report.resolve_reference(tmp_path / "nope")
+    for shipped in sorted(report.REFERENCE_DIR.glob("*.json")):
+        doc = report.read_json(report.resolve_reference(shipped.stem))
+        assert doc["results"] and MACHINE_KEYS <= set(doc["machine"])
+
+
+def test_format_table_aligns() -> None:
+    t = report.format_table(ROWS, [("metric", "metric", ""), ("median_ms", "median ms", ".3f"),
+                                   ("fps", "fps", ".0f")])
+    lines = t.splitlines()
+    assert len(lines) == 4 and "0.250" in lines[2] and "-" in lines[2].split()[-1]
+
+
+# -- the model benchmark on a tiny bundle ----------------------------------------------
+def test_make_inputs_fixed_seed(tiny_digits_bundle: Path) -> None:
+    b = load_bundle(tiny_digits_bundle)
+    x = make_inputs(b, 3)
+    assert x.shape == (3, 28, 28, 1) and x.dtype == np.float32
+    assert x.min() >= 0.0 and x.max() <= 1.0
+    np.testing.assert_array_equal(x, make_inputs(b, 3))
+
+
+def test_bench_model_fields(tiny_digits_bundle: Path) -> None:
+    res = bench_model(tiny_digits_bundle, threads=[1], batches=[1, 2], warmup=2, runs=5)
+    assert [(r.metric, r.batch) for r in res] == [("invoke", 1), ("classify", 1),
+                                                  ("invoke", 2), ("classify", 2)]
+    for r in res:
+        row = r.as_row()
+        assert row["count"] == 5 and row["threads"] == 1 and row["benchmark"] == "model"
+        for k in ("mean_ms", "median_ms", "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms"):
+            assert math.isfinite(row[k]) and row[k] >= 0
+        assert row["min_ms"] <= row["median_ms"] <= row["p99_ms"] <= row["max_ms"]
+        assert row["throughput_per_s"] > 0 and row["runtime"] in ("litert", "tflite-runtime",
+                                                                  "tensorflow")
+        assert r.benchmark_model_summary().startswith("Inference timings in us: Init:")
+    with pytest.raises(ValueError):
+        bench_model(tiny_digits_bundle, metrics=("bogus",))
+
+
+def test_bench_invoke_and_classify_without_warmup(tiny_digits_bundle: Path) -> None:
+    b = load_bundle(tiny_digits_bundle)
+    inv = bench_invoke(b, warmup=0, runs=3)
+    assert inv.stats.count == 3 and math.isnan(inv.warmup_avg_ms)
+    cls = bench_classify(b, batch=3, warmup=1, runs=2)
+    assert cls.stats.count == 2 and cls.batch == 3
+
+
+def test_cli_model_writes_files(tiny_digits_bundle: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    csv_p, json_p = tmp_path / "m.csv", tmp_path / "m.json"
+    rc = main(["model", "--model", str(tiny_digits_bundle), "--warmup", "1", "--runs", "3",
+               "--csv", str(csv_p), "--json", str(json_p)])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "median ms" in out and "count=3" in out and "governor" in out
+    assert len(report.read_csv(csv_p)) == 2
+    doc = report.read_json(json_p)
+    assert doc["config"]["runs"] == 3 and doc["machine"]["model"] == "tiny-digits-int8"
+    # the written JSON is a valid reference for the same measurement
+    rc = main(["model", "--model", str(tiny_digits_bundle), "--warmup", "1", "--runs", "3",
+               "--reference", str(json_p)])
+    assert rc == 0 and "ratio" in capsys.readouterr().out
+
+
+def test_cli_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["model", "--model", str(tmp_path / "nothing")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+    assert main(["pipeline", "--digits", "5..1"]) == 2
+    assert "error: " in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["model", "--runs", "0"])
+    assert e.value.code == 2
+
+
+def test_parse_config_defaults() -> None:
+    cfg, verbose = parse_config(["all"])
+    assert isinstance(cfg, BenchConfig) and not verbose
+    assert (cfg.warmup_runs, cfg.runs, cfg.warmup_frames, cfg.frames) == (50, 1000, 30, 500)
+    assert cfg.target_ms == 3.3 and cfg.check is False and cfg.digits is None
+    cfg, _ = parse_config(["pipeline", "--threads", "2", "--digits", "1..5", "--warmup", "3"])
+    assert cfg.pipeline_threads == 2 and cfg.digits == (1, 5) and cfg.warmup_frames == 3
+
+
+# -- the pipeline benchmark ------------------------------------------------------------
+def test_pipeline_result_maths() -> None:
+    n = 4
+    samples = {m: np.full(n, 0.5) for m in METRICS}
+    samples["process"] = np.array([2.0, 2.0, 4.0, 4.0])
+    res = PipelineResult(model="m", runtime="litert", threads=None, source="demo",
+                         samples_ms=samples, rois=np.array([1, 1, 5, 5]),
+                         truth_digits=np.array([1, 1, 5, 5]))
+    assert res.frames == 4 and res.fps == pytest.approx(1000 / 3.0)
+    assert res.budget_fraction() == pytest.approx(3.0 / (1000 / 30))
+    assert res.stats["process"].p99_ms == pytest.approx(4.0)
+    assert res.meets_target(3.3) is True and res.meets_target(2.9) is False
+    tail = dict(samples, process=np.array([1.0, 1.0, 1.0, 10.0]))  # p99 > 2 x median
+    assert PipelineResult(model="m", runtime="r", threads=1, source="s", samples_ms=tail,
+                          rois=np.zeros(4, int), truth_digits=np.full(4, -1)
+                          ).meets_target(3.3) is False
+    by = res.by_digits()
+    assert [(b["digits"], b["frames"], b["median_ms"]) for b in by] == [(1, 2, 2.0), (5, 2, 4.0)]
+    rows = {r["metric"]: r for r in res.as_rows()}
+    assert list(rows) == list(METRICS)
+    assert rows["process"]["share_of_process"] == pytest.approx(1.0)
+    assert rows["process"]["fps"] == pytest.approx(1000 / 3.0)
+    assert rows["segment"]["share_of_process"] == pytest.approx(0.5 / 3.0)
+
+
+def test_bench_pipeline_on_demo(tiny_digits_bundle: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.pipeline_bench import bench_pipeline, preload_frames
+
+    frames = preload_frames("demo", 4, seed=1, scene_frames=2)
+    assert len(frames) == 4 and frames[0].image.shape == (480, 640, 3)
+    assert all(f.truth is not None for f in frames)
+    same = preload_frames("demo:1", 2, seed=99, scene_frames=2)  # the spec's seed wins
+    np.testing.assert_array_equal(same[1].image, frames[1].image)
+    five = preload_frames("demo", 2, digits=(5, 5), scene_frames=2)
+    assert all(len(f.truth) == 5 for f in five)
+    res = bench_pipeline(tiny_digits_bundle, frames, warmup=2, threads=1)
+    assert res.frames == 4 and set(res.stats) == set(METRICS)
+    assert all(s.count == 4 for s in res.stats.values())
+    assert res.model == "tiny-digits-int8" and res.threads == 1
+    assert res.rois.shape == (4,) and np.all(res.truth_digits >= 1)
+    row = {r["metric"]: r for r in res.as_rows()}
+    assert row["process"]["fps"] > 0 and 0 < row["process"]["budget_fraction_30fps"]
+
+    j = tmp_path / "p.json"
+    rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--frames", "3", "--warmup", "1",
+               "--digits", "2..5", "--json", str(j)])
+    assert rc == 0  # never fails on speed without --check
+    out = capsys.readouterr().out
+    assert "segment" in out and "target" in out and "fps" in out
+    doc = report.read_json(j)
+    assert {r["metric"] for r in doc["results"]} == set(METRICS)
+    assert doc["pipeline"]["target"]["median_ms"] == 3.3
+    assert all(2 <= b["digits"] <= 5 for b in doc["pipeline"]["by_digits"])
