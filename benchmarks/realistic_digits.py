@@ -169,6 +169,8 @@ def compose(img: np.ndarray, alpha: np.ndarray, x: int, y: int, pen: str) -> Non
     h, w = alpha.shape
     H, W = img.shape[:2]
     x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
+    if x1 <= x0 or y1 <= y0:
+        return
     a = alpha[y0 - y:y1 - y, x0 - x:x1 - x, None] * opacity
     region = img[y0:y1, x0:x1]
     # ink is subtractive: multiply towards the pen colour
@@ -285,16 +287,17 @@ class FrameSpec:
 
 
 def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
-               spec: FrameSpec = FrameSpec()) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+               spec: FrameSpec | None = None) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """A 640x480 camera frame with ``spec.n_digits`` digits in a row.
 
     Returns:
         (uint8 (480, 640, 3) BGR frame, list of ink boxes (x, y, w, h) px, left to right).
     """
+    spec = spec or FrameSpec()
     H, W = FRAME_H, FRAME_W
     img, _ = paper(H, W, rng)
     n = len(srcs)
-    lo, hi = np.log(spec.min_height), np.log(min(spec.max_height, 0.85 * H, 0.8 * W / max(n, 1) * 1.2))
+    lo, hi = np.log(spec.min_height), np.log(min(spec.max_height, 0.85 * H, 0.85 * W / (1.1 * n)))
     height = float(np.exp(rng.uniform(lo, max(lo, hi))))
     pen = _pick_pen(rng)
     alphas = [render_ink(s, height * rng.uniform(0.9, 1.1), rng, pen) for s in srcs]

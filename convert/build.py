@@ -205,15 +205,17 @@ def _data(cfg: ConvertConfig, spec: InputSpec, labels: tuple[str, ...] | None) -
         Samples | None, Samples | None, bool]:
     """(representative, verification, held_out) samples for ``cfg``."""
     hwc = (spec.height, spec.width, spec.channels)
-    pool: Samples | None = None
+    rep: Samples | None = None
+    rest: Samples | None = None
     if cfg.rep_data is not None:
         # Labelled only when the part left over from calibration verifies the model.
         labelled = cfg.verify_data is None and cfg.dataset is None
         pool = load_samples(cfg.rep_data, hwc, spec.colour_order, spec.value_range, labels,
                             labelled=labelled)
-    elif cfg.dataset == "mnist":
-        pool = mnist_samples("train", hwc, spec.value_range, cfg.data_dir)
-    rep, rest = split(pool, cfg.rep_samples, cfg.seed) if pool is not None else (None, None)
+        rep, rest = split(pool, cfg.rep_samples, cfg.seed)
+    elif cfg.dataset == "mnist" and cfg.quant == "int8":  # only int8 calibrates
+        rep = mnist_samples("train", hwc, spec.value_range, cfg.data_dir, cfg.rep_samples,
+                            cfg.seed)
 
     held_out = True
     if cfg.verify_data is not None:

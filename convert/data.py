@@ -216,6 +216,8 @@ def mnist_samples(
     hwc: tuple[int, int, int],
     value_range: tuple[float, float],
     data_dir: str | Path | None = None,
+    n: int | None = None,
+    seed: int = 0,
 ) -> Samples:
     """An MNIST split as model-ready samples (see :func:`edge.datasets.load_mnist`).
 
@@ -224,6 +226,9 @@ def mnist_samples(
         hwc: the model's (H, W, C); must be (28, 28, 1).
         value_range: (lo, hi) the pixel values 0..255 are mapped onto.
         data_dir: ``--data-dir``; ``None``: ``EDGE_DATA_DIR``, then the Keras cache.
+        n: draw this many images at random (seeded, original order kept) before
+            scaling; ``None``: the whole split.
+        seed: seed of the draw.
 
     Returns:
         Samples named ``mnist-<split>``, x float32 (N, 28, 28, 1) white ink on black,
@@ -239,5 +244,8 @@ def mnist_samples(
         raise ValueError(f"--dataset mnist gives 28x28 grey images but the model takes "
                          f"(H, W, C) = {hwc}; pass --rep-data/--verify-data with images of that size")
     x, y = load_mnist(data_dir)[split_name]
+    if n is not None and n < len(x):
+        idx = np.sort(np.random.default_rng(seed).permutation(len(x))[:n])
+        x, y = x[idx], y[idx]
     return Samples(to_value_range(x[..., None], value_range, f"MNIST {split_name}"),
                    y.astype(np.int64), f"mnist-{split_name}")

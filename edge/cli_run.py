@@ -199,7 +199,8 @@ class RunStats:
         out = []
         fps = self.frames / self.wall_s if self.wall_s > 0 else 0.0
         med = self.median_ms()
-        head = f"{self.frames} frames in {self.wall_s:.2f} s: {fps:.1f} FPS"
+        head = (f"{self.frames} frame{'' if self.frames == 1 else 's'} in {self.wall_s:.2f} s: "
+                f"{fps:.1f} FPS")
         if med.get("total"):
             head += f" (pipeline alone {1000.0 / med['total']:.1f} FPS)"
         out.append(head)
@@ -409,10 +410,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_summary(stats: RunStats) -> None:
+    # With --jsonl - the predictions own standard output; the summary goes to stderr.
+    stream = sys.stderr if stats.outputs.get("jsonl") == "-" else sys.stdout
     if stats.frames or stats.outputs:
         for line in stats.summary():
-            print(line)
-        sys.stdout.flush()
+            print(line, file=stream)
+        stream.flush()
 
 
 if __name__ == "__main__":

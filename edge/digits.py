@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge.preprocess import POLARITIES, darkness, ink_is_light, ink_threshold, odd, remove_lines, to_grey
+from edge.preprocess import POLARITIES, darkness, ink_components, ink_is_light, ink_threshold, odd, to_grey
 from edge.types import ROI, Detection
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,12 @@ class DigitSegmenterConfig:
         line_thickness: largest thickness (analysis px) of a removable line.
         vertical_line_length: the same for vertical lines, fraction of the
             analysis height (longer, so a tall thin "1" survives); 0 disables.
-        reject_border: drop components touching the frame border (the paper's edge,
-            fingers, the table); when nothing else is found the border ones are
-            considered after all, so a tightly cropped photo still gives its digit.
+        reject_border: drop digits touching the frame border (cut off by it), unless
+            nothing else as large is found, so a tightly cropped photo still gives
+            its digit.
+        max_contact: components whose ink runs along the frame border for more than
+            this fraction of the shorter side are the paper's edge, the table or a
+            finger, and are dropped before merging.
         polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground,
             or ``"auto"`` (guessed per frame).
     """
@@ -81,18 +84,19 @@ class DigitSegmenterConfig:
     min_aspect: float = 0.05
     max_aspect: float = 1.6
     min_fill: float = 0.02
-    max_fill: float = 0.9
-    blob_aspect: float = 0.45
+    max_fill: float = 0.75
+    blob_aspect: float = 0.5
     min_area: int = 5
     min_relative_height: float = 0.4
     max_digits: int = 12
     merge_gap: float = 0.3
     merge_max_growth: float = 1.5
-    background: float = 0.1
+    background: float = 0.2
     line_length: float = 0.25
     line_thickness: int = 2
     vertical_line_length: float = 0.5
     reject_border: bool = True
+    max_contact: float = 0.12
     polarity: str = "dark"
 
     def __post_init__(self) -> None:
@@ -106,29 +110,50 @@ class DigitSegmenterConfig:
 
 
 def _merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
-    """Union pieces of one digit. ``boxes``: float (N, 5) x0, y0, x1, y1, ink area."""
-    b = [list(r) for r in boxes]
-    changed = True
-    while changed and len(b) > 1:
-        changed = False
-        for i in range(len(b)):
-            for j in range(i + 1, len(b)):
-                p, q = b[i], b[j]
-                pw, ph, qw, qh = p[2] - p[0], p[3] - p[1], q[2] - q[0], q[3] - q[1]
-                ox = min(p[2], q[2]) - max(p[0], q[0])
-                gap = max(p[1], q[1]) - min(p[3], q[3])  # < 0: vertical overlap
-                hmax = max(ph, qh)
-                merged_h = max(p[3], q[3]) - min(p[1], q[1])
-                if (ox >= 0.5 * min(pw, qw) and gap <= cfg.merge_gap * hmax
-                        and merged_h <= cfg.merge_max_growth * hmax):
-                    b[i] = [min(p[0], q[0]), min(p[1], q[1]), max(p[2], q[2]), max(p[3], q[3]),
-                            p[4] + q[4]]
-                    del b[j]
-                    changed = True
-                    break
-            if changed:
+    """Union the pieces of one digit.
+
+    Two boxes merge when they overlap horizontally by at least half the narrower
+    one, are at most ``merge_gap`` x the taller one's height apart vertically, and
+    the union is at most ``merge_max_growth`` x as tall as the taller one (so
+    digits in stacked rows stay apart). Repeated until nothing changes.
+
+    Args:
+        boxes: float (N, 6) x0, y0, x1, y1, ink area, border contact.
+
+    Returns:
+        float (M, 6), M <= N, the same columns (areas and contacts summed).
+    """
+    for _ in range(8):
+        n = len(boxes)
+        if n < 2:
+            break
+        x0, y0, x1, y1 = (boxes[:, k] for k in range(4))
+        w, h = x1 - x0, y1 - y0
+        ox = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
+        gap = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
+        hmax = np.maximum(h[:, None], h[None])
+        merged_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
+        m = ((ox >= 0.5 * np.minimum(w[:, None], w[None])) & (gap <= cfg.merge_gap * hmax)
+             & (merged_h <= cfg.merge_max_growth * hmax))
+        np.fill_diagonal(m, False)
+        if not m.any():
+            break
+        # connected groups of the merge graph (n is small)
+        group = np.arange(n)
+        for _ in range(n):
+            g = np.where(m, group[None, :], n).min(axis=1)
+            new = np.minimum(group, g)
+            new = new[new]
+            if np.array_equal(new, group):
                 break
-    return np.asarray(b, np.float64).reshape(-1, 5)
+            group = new
+        out = []
+        for g in np.unique(group):
+            b = boxes[group == g]
+            out.append([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max(),
+                        b[:, 4].sum(), b[:, 5].sum()])
+        boxes = np.asarray(out, np.float64)
+    return boxes
 
 
 def reading_order(rois: Sequence[ROI]) -> list[int]:
@@ -188,36 +213,39 @@ class DigitSegmenter:
             small = cv2.bitwise_not(small)
         sh, sw = small.shape
         dark = darkness(small, odd(cfg.background * max(sh, sw)))
-        t = ink_threshold(dark)
-        mask = cv2.compare(dark, t, cv2.CMP_GT)
-        if cfg.line_length > 0 or cfg.vertical_line_length > 0:
-            mask = remove_lines(mask, int(cfg.line_length * sw) if cfg.line_length > 0 else 0,
-                                int(cfg.vertical_line_length * sh) if cfg.vertical_line_length > 0
-                                else 0, cfg.line_thickness)
-        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        st = stats[1:]
-        st = st[st[:, cv2.CC_STAT_AREA] >= cfg.min_area]
-        boxes = self._candidates(st, sw, sh, cfg.reject_border)
-        if not len(boxes) and cfg.reject_border:
-            boxes = self._candidates(st, sw, sh, False)
-        rois = [ROI(int(np.floor(x0 / f)), int(np.floor(y0 / f)),
-                    int(np.ceil(x1 / f) - np.floor(x0 / f)), int(np.ceil(y1 / f) - np.floor(y0 / f)))
-                for x0, y0, x1, y1, _ in boxes]
-        rois = [r.intersect(ROI(0, 0, W, H)) for r in rois]
+        mask = cv2.compare(dark, ink_threshold(dark), cv2.CMP_GT)
+        _, comps = ink_components(mask, int(cfg.line_length * sw), int(cfg.vertical_line_length * sh),
+                                  cfg.line_thickness, min_box_area=cfg.min_area)
+        if not len(comps):
+            return []
+        boxes = np.column_stack([comps.box, comps.area, comps.contact])
+        boxes = boxes[boxes[:, 4] >= cfg.min_area]
+        boxes = self._candidates(boxes, sw, sh)
+        sx, sy = W / sw, H / sh
+        rois = []
+        for x0, y0, x1, y1 in boxes[:, :4]:
+            rx0, ry0 = int(np.floor(x0 * sx)), int(np.floor(y0 * sy))
+            rx1, ry1 = min(W, int(np.ceil(x1 * sx))), min(H, int(np.ceil(y1 * sy)))
+            rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
         return [rois[i] for i in reading_order(rois)]
 
-    def _candidates(self, st: np.ndarray, sw: int, sh: int, reject_border: bool) -> np.ndarray:
-        """Filtered, merged digit boxes (N, 5) x0, y0, x1, y1, ink area in analysis px."""
+    def _candidates(self, boxes: np.ndarray, sw: int, sh: int) -> np.ndarray:
+        """Filtered, merged digit boxes.
+
+        Args:
+            boxes: float (N, 6) x0, y0, x1, y1, ink area, border contact (analysis px).
+            sw, sh: analysis image width and height.
+
+        Returns:
+            float (M, 6), the same columns.
+        """
         cfg = self.config
-        if not len(st):
-            return np.zeros((0, 5))
-        x, y, w, h, area = (st[:, k].astype(np.float64) for k in range(5))
-        keep = (h <= cfg.max_height * sh) & (w <= 0.9 * sw)
-        if reject_border:
-            keep &= (x > 0) & (y > 0) & (x + w < sw) & (y + h < sh)
-        if not keep.any():
-            return np.zeros((0, 5))
-        boxes = np.stack([x, y, x + w, y + h, area], axis=1)[keep]
+        if not len(boxes):
+            return boxes
+        w, h, contact = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1], boxes[:, 5]
+        # the paper's edge, the table, fingers: long contact with the frame border
+        keep = (h <= cfg.max_height * sh) & (w <= 0.9 * sw) & (contact <= cfg.max_contact * min(sw, sh))
+        boxes = boxes[keep]
         if len(boxes) > 64:  # keep the merge cheap: the largest pieces
             boxes = boxes[np.argsort(-boxes[:, 4])[:64]]
         boxes = _merge_boxes(boxes, cfg)
@@ -228,9 +256,17 @@ class DigitSegmenter:
               & (aspect >= cfg.min_aspect) & (aspect <= cfg.max_aspect)
               & (fill >= cfg.min_fill)
               & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect)))
-        boxes, bh = boxes[ok], bh[ok]
+        boxes = boxes[ok]
         if not len(boxes):
             return boxes
+        bh = boxes[:, 3] - boxes[:, 1]
+        if cfg.reject_border:
+            # digits cut by the frame border are dropped, unless they are the only
+            # (or much the largest) candidates: a tightly cropped photo
+            touch = ((boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= sw)
+                     | (boxes[:, 3] >= sh))
+            if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
+                boxes, bh = boxes[~touch], bh[~touch]
         boxes = boxes[bh >= cfg.min_relative_height * bh.max()]
         if len(boxes) > cfg.max_digits:
             boxes = boxes[np.argsort(-(boxes[:, 3] - boxes[:, 1]))[:cfg.max_digits]]

@@ -105,44 +105,50 @@ def odd(n: float) -> int:
 
 
 def darkness(grey: np.ndarray, kernel: int) -> np.ndarray:
-    """Flat-fielded ink darkness: ``1 - grey / paper`` with the paper estimated locally.
+    """Flat-fielded ink darkness: ``255 * (1 - grey / paper)``, the paper estimated locally.
 
     The paper (background) is a grey-level morphological closing with a
     ``kernel`` x ``kernel`` square: it removes every dark structure narrower than the
-    kernel (pen strokes) and keeps the light and large dark regions (shadow steps are
-    kept sharp, unlike with a blur). Dividing by it cancels uneven light and paper
-    colour.
+    kernel (pen strokes) and keeps light regions and dark regions larger than it
+    (shadow edges and ramps are kept sharp, unlike with a blur). Dividing by it
+    cancels uneven light and paper colour ("flat-field" correction).
 
     Args:
         grey: uint8 (H, W), dark ink on light paper.
         kernel: closing size (px), larger than the widest pen stroke.
 
     Returns:
-        float32 (H, W) in [0, 1]: 0 is paper, 1 is black ink.
+        uint8 (H, W): 0 on paper, up to 255 for black ink.
     """
     se = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
     paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, se)
-    d = cv2.divide(grey, paper, scale=255.0)  # uint8: 255 on paper, saturating
-    return 1.0 - d.astype(np.float32) * (1.0 / 255.0)
+    return cv2.bitwise_not(cv2.divide(grey, paper, scale=255.0))
 
 
-def ink_threshold(dark: np.ndarray, mask: np.ndarray | None = None) -> float:
+def ink_threshold(dark: np.ndarray, where: np.ndarray | None = None) -> int:
     """Darkness level separating ink from paper: Otsu's, bounded below by a noise floor.
 
+    The floor is :data:`MIN_CONTRAST` or, on noisy (dim) images, the paper's median
+    darkness plus about four standard deviations of its noise (estimated from the
+    lower half of the histogram, which ink does not reach).
+
     Args:
-        dark: float32 (H, W) darkness in [0, 1] from :func:`darkness`.
-        mask: optional bool (H, W): only these pixels are considered.
+        dark: uint8 (H, W) darkness from :func:`darkness`.
+        where: optional bool (H, W): only these pixels are considered.
 
     Returns:
-        Threshold in [MIN_CONTRAST, 1]; pixels with darkness above it are ink.
+        Threshold 0..255; pixels with darkness above it are ink.
     """
-    d8 = np.clip(dark * 255.0, 0, 255).astype(np.uint8)
-    if mask is not None:
-        d8 = d8[mask]
-    if d8.size == 0:
-        return 1.0
-    t, _ = cv2.threshold(d8.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return max(MIN_CONTRAST, float(t) / 255.0)
+    vals = dark[where] if where is not None else dark
+    if vals.size == 0:
+        return 255
+    t, _ = cv2.threshold(vals.reshape(-1, 1) if vals.ndim == 1 else vals, 0, 255,
+                         cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    sub = vals.ravel()[:: max(1, vals.size // 4096)]
+    cdf = np.cumsum(np.bincount(sub, minlength=256))
+    p25, p50 = np.searchsorted(cdf, (0.25 * cdf[-1], 0.5 * cdf[-1]))
+    floor = max(MIN_CONTRAST * 255.0, p50 + 6.0 * (p50 - p25))
+    return int(max(t, floor))
 
 
 def remove_lines(mask: np.ndarray, h_length: int, v_length: int, thickness: int = 2,
@@ -189,6 +195,80 @@ def remove_lines(mask: np.ndarray, h_length: int, v_length: int, thickness: int 
     return out
 
 
+class Components:
+    """Outer connected components of a binary ink mask (``cv2.findContours``).
+
+    Holes are not components, so the loops of 0, 6, 8, 9 and anything inside them
+    belong to the digit around them.
+
+    Attributes:
+        contours: outer contours (``RETR_EXTERNAL``), one per component.
+        box: float64 (N, 4) x0, y0, x1, y1 (px, x1/y1 exclusive).
+        area: float64 (N,) ink pixels inside each box (px²).
+        contact: float64 (N,) ink pixels of each box on the image border (px).
+    """
+
+    def __init__(self, mask: np.ndarray, min_box_area: float = 0.0) -> None:
+        h, w = mask.shape
+        cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        rects = np.array([cv2.boundingRect(c) for c in cs], np.int64).reshape(-1, 4)
+        keep = rects[:, 2] * rects[:, 3] >= min_box_area
+        self.contours = [c for c, k in zip(cs, keep, strict=True) if k]
+        rects = rects[keep]
+        x, y, bw, bh = rects.T
+        self.box = np.stack([x, y, x + bw, y + bh], axis=1).astype(np.float64)
+        self.area = np.array([cv2.countNonZero(mask[yy:yy + hh, xx:xx + ww])
+                              for xx, yy, ww, hh in rects], np.float64)
+        contact = np.zeros(len(rects))
+        for i in np.nonzero((x == 0) | (y == 0) | (x + bw == w) | (y + bh == h))[0]:
+            xx, yy, ww, hh = rects[i]
+            c = 0
+            if xx == 0:
+                c += cv2.countNonZero(mask[yy:yy + hh, 0])
+            if xx + ww == w:
+                c += cv2.countNonZero(mask[yy:yy + hh, w - 1])
+            if yy == 0:
+                c += cv2.countNonZero(mask[0, xx:xx + ww])
+            if yy + hh == h:
+                c += cv2.countNonZero(mask[h - 1, xx:xx + ww])
+            contact[i] = c
+        self.contact = contact
+
+    def __len__(self) -> int:
+        return len(self.contours)
+
+    @property
+    def width(self) -> np.ndarray:
+        return self.box[:, 2] - self.box[:, 0]
+
+    @property
+    def height(self) -> np.ndarray:
+        return self.box[:, 3] - self.box[:, 1]
+
+    def draw(self, keep: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """uint8 mask with the components where ``keep`` is true filled (holes too)."""
+        out = np.zeros(shape, np.uint8)
+        cs = [c for c, k in zip(self.contours, keep, strict=True) if k]
+        if cs:
+            cv2.drawContours(out, cs, -1, 255, -1)
+        return out
+
+
+def ink_components(mask: np.ndarray, h_length: int, v_length: int, line_px: int,
+                   min_box_area: float = 0.0) -> tuple[np.ndarray, Components]:
+    """Components of ``mask`` after erasing ruled lines, if any component is line-sized.
+
+    Returns:
+        (the mask, possibly with lines erased; its :class:`Components`).
+    """
+    comps = Components(mask, min_box_area)
+    if len(comps) and ((h_length > 0 and comps.width.max() >= h_length)
+                       or (v_length > 0 and comps.height.max() >= v_length)):
+        mask = remove_lines(mask, h_length, v_length, line_px)
+        comps = Components(mask, min_box_area)
+    return mask, comps
+
+
 # ---------------------------------------------------------------------------
 # MNIST-style normalisation
 # ---------------------------------------------------------------------------
@@ -211,12 +291,11 @@ def _deskew(ink: np.ndarray) -> np.ndarray:
     m = cv2.moments(ink)
     if abs(m["mu02"]) < 1e-2 or m["m00"] <= 0:
         return ink
-    skew = m["mu11"] / m["mu02"]
-    skew = float(np.clip(skew, -1.0, 1.0))
+    skew = float(np.clip(m["mu11"] / m["mu02"], -1.0, 1.0))
     h, w = ink.shape
     cy = m["m01"] / m["m00"]
     extra = int(np.ceil(abs(skew) * h))
-    # dst(x, y) = src(x + skew * (y - cy) - extra/2, y)
+    # dst(x, y) = src(x + skew * (y - cy) - extra / 2, y)
     mat = np.float32([[1, skew, -skew * cy - extra / 2.0], [0, 1, 0]])
     return cv2.warpAffine(ink, mat, (w + extra, h), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
@@ -239,8 +318,7 @@ def place_mnist(ink: np.ndarray) -> np.ndarray:
     s = MNIST_BOX / max(h, w)
     nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
-    box = cv2.resize(ink, (nw, nh), interpolation=interp)
-    box = np.clip(box, 0.0, 1.0)
+    box = np.clip(cv2.resize(ink, (nw, nh), interpolation=interp), 0.0, 1.0).reshape(nh, nw)
     peak = float(box.max())
     if peak <= 0:
         return out
@@ -256,43 +334,34 @@ def place_mnist(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def _border_contact(labels: np.ndarray, n: int) -> np.ndarray:
-    """Pixels of each component (1..n-1) on the image border, float (n - 1,)."""
-    ring = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    return np.bincount(ring, minlength=n)[1:].astype(np.float64)
-
-
-def _thresholds(dark: np.ndarray, where: np.ndarray | None = None) -> list[float]:
+def _thresholds(dark: np.ndarray, where: np.ndarray | None = None) -> list[int]:
     """Otsu's threshold, and a second, higher one (Otsu among the pixels above the
     first) for when the first lets a shadow or a dark corner join the ink."""
     t1 = ink_threshold(dark, where)
     above = dark > t1 if where is None else (dark > t1) & where
     if np.count_nonzero(above) >= 16:
         t2 = ink_threshold(dark, above)
-        if t2 > t1 + 0.05:
+        if t2 > t1 + 12:
             return [t1, t2]
     return [t1]
 
 
-def _locate_at(dark: np.ndarray, t: float, line_px: int) -> tuple[float, tuple[float, ...] | None]:
+def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[float, ...] | None]:
     """Best digit box (x0, y0, x1, y1) in ``dark`` at threshold ``t`` and its score."""
     sh, sw = dark.shape
     mask = cv2.compare(dark, t, cv2.CMP_GT)
-    mask = remove_lines(mask, int(0.8 * sw), int(0.8 * sh), line_px)
-    n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n <= 1:
+    _, comps = ink_components(mask, int(0.8 * sw), int(0.8 * sh), line_px,
+                              min_box_area=max(4.0, 5e-4 * sw * sh))
+    if not len(comps):
         return -1.0, None
-    st = stats[1:].astype(np.float64)
-    x, y, bw, bh, area = st.T
-    contact = _border_contact(labels, n)
+    x0s, y0s, x1s, y1s = comps.box.T
+    bw, bh, area, contact = comps.width, comps.height, comps.area, comps.contact
     # paper edges, table corners and shadows run along the border; a tightly
     # cropped digit only touches it with a stroke end
-    edge_like = contact > 0.2 * max(sw, sh)
-    big_enough = area >= max(4.0, 5e-4 * sw * sh)
-    keep = big_enough & ~edge_like
+    keep = (contact <= 0.2 * max(sw, sh)) & (area >= max(4.0, 5e-4 * sw * sh))
     if not keep.any():
         return -1.0, None
-    cx, cy = cents[1:, 0], cents[1:, 1]
+    cx, cy = (x0s + x1s) / 2, (y0s + y1s) / 2
     dist = np.hypot((cx - sw / 2) / sw, (cy - sh / 2) / sh)  # 0 centre .. ~0.7 corner
     touches = contact > 0
     fill = area / np.maximum(bw * bh, 1)
@@ -300,17 +369,17 @@ def _locate_at(dark: np.ndarray, t: float, line_px: int) -> tuple[float, tuple[f
     score = np.sqrt(area) * (1.2 - dist) * np.where(touches, 0.5, 1.0) * np.where(solid, 0.3, 1.0)
     score[~keep] = -1
     best = int(np.argmax(score))
-    x0, y0, x1, y1 = x[best], y[best], x[best] + bw[best], y[best] + bh[best]
-    chosen = np.zeros(len(x), bool)
+    x0, y0, x1, y1 = comps.box[best]
+    chosen = np.zeros(len(comps), bool)
     chosen[best] = True
     total = area[best]
     # grow by nearby components of the same digit (there is only one in a crop)
     for _ in range(4):
         hgt = max(y1 - y0, 1.0)
-        gx = np.maximum(0, np.maximum(x - x1, x0 - (x + bw)))
-        gy = np.maximum(0, np.maximum(y - y1, y0 - (y + bh)))
-        nx0, ny0 = np.minimum(x, x0), np.minimum(y, y0)
-        nx1, ny1 = np.maximum(x + bw, x1), np.maximum(y + bh, y1)
+        gx = np.maximum(0, np.maximum(x0s - x1, x0 - x1s))
+        gy = np.maximum(0, np.maximum(y0s - y1, y0 - y1s))
+        nx0, ny0 = np.minimum(x0s, x0), np.minimum(y0s, y0)
+        nx1, ny1 = np.maximum(x1s, x1), np.maximum(y1s, y1)
         near = (keep & ~chosen & (gx <= 0.2 * hgt) & (gy <= 0.35 * hgt)
                 & (area >= 0.03 * total) & (ny1 - ny0 <= 2.2 * hgt)
                 & ((nx1 - nx0) <= 1.3 * np.maximum(ny1 - ny0, 1.0))
@@ -319,8 +388,8 @@ def _locate_at(dark: np.ndarray, t: float, line_px: int) -> tuple[float, tuple[f
             break
         chosen |= near
         total = area[chosen].sum()
-        x0, y0 = x[chosen].min(), y[chosen].min()
-        x1, y1 = (x + bw)[chosen].max(), (y + bh)[chosen].max()
+        x0, y0 = x0s[chosen].min(), y0s[chosen].min()
+        x1, y1 = x1s[chosen].max(), y1s[chosen].max()
     return float(score[best]), (x0, y0, x1, y1)
 
 
@@ -349,7 +418,7 @@ def _locate_digit(grey: np.ndarray) -> ROI | None:
                int(np.ceil((x1 - x0) * sx)), int(np.ceil((y1 - y0) * sy)))
 
 
-def _select_ink(dark: np.ndarray, t: float, core: tuple[float, float, float, float],
+def _select_ink(dark: np.ndarray, t: int, core: tuple[float, float, float, float],
                 line_px: int) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
     """Ink components of the digit in ``core`` at threshold ``t``.
 
@@ -360,28 +429,25 @@ def _select_ink(dark: np.ndarray, t: float, core: tuple[float, float, float, flo
     ch, cw = dark.shape
     rx0, ry0, rx1, ry1 = core
     mask = cv2.compare(dark, t, cv2.CMP_GT)
-    mask = remove_lines(mask, int(0.85 * cw), int(0.85 * ch), line_px)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n <= 1:
-        return 0.0, None, (0, 0, 0, 0)
-    st = stats[1:].astype(np.float64)
-    x, y, bw, bh, area = st.T
-    ix = np.clip(np.minimum(x + bw, rx1) - np.maximum(x, rx0), 0, None)
-    iy = np.clip(np.minimum(y + bh, ry1) - np.maximum(y, ry0), 0, None)
-    inside = (ix * iy >= 0.5 * bw * bh) & (_border_contact(labels, n) <= 0.2 * max(cw, ch))
+    mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px)
+    none = 0.0, None, (0, 0, 0, 0)
+    if not len(comps):
+        return none
+    x0s, y0s, x1s, y1s = comps.box.T
+    ix = np.clip(np.minimum(x1s, rx1) - np.maximum(x0s, rx0), 0, None)
+    iy = np.clip(np.minimum(y1s, ry1) - np.maximum(y0s, ry0), 0, None)
+    inside = (ix * iy >= 0.5 * comps.width * comps.height) & (comps.contact <= 0.2 * max(cw, ch))
     if not inside.any():
-        return 0.0, None, (0, 0, 0, 0)
-    amax = area[inside].max()
+        return none
+    amax = comps.area[inside].max()
     if amax < 3:
-        return 0.0, None, (0, 0, 0, 0)
-    inside &= area >= 0.03 * amax
-    lut = np.zeros(n, np.uint8)
-    lut[1:][inside] = 255
-    bx0, by0 = int(x[inside].min()), int(y[inside].min())
-    bx1, by1 = int((x + bw)[inside].max()), int((y + bh)[inside].max())
+        return none
+    inside &= comps.area >= 0.03 * amax
+    bx0, by0 = int(x0s[inside].min()), int(y0s[inside].min())
+    bx1, by1 = int(x1s[inside].max()), int(y1s[inside].max())
     iou = ROI(bx0, by0, bx1 - bx0, by1 - by0).iou(
         ROI(int(rx0), int(ry0), int(round(rx1 - rx0)), int(round(ry1 - ry0))))
-    return iou, lut[labels], (bx0, by0, bx1, by1)
+    return iou, cv2.bitwise_and(mask, comps.draw(inside, mask.shape)), (bx0, by0, bx1, by1)
 
 
 def _digit_ink(grey: np.ndarray, roi: ROI) -> np.ndarray | None:
@@ -422,9 +488,9 @@ def _digit_ink(grey: np.ndarray, roi: ROI) -> np.ndarray | None:
     # stroke width towards MNIST's
     scale = MNIST_BOX / max(bx1 - bx0, by1 - by0, 1)
     width = _stroke_width(mask[by0:by1, bx0:bx1]) * scale
-    ink = np.where(mask > 0, 1.0, 0.0).astype(np.float32)
-    # anti-aliased edges from the photo itself: soft ramp just around the threshold
-    ink = np.maximum(ink * np.clip((dark - 0.5 * t) / max(t, 1e-3), 0.0, 1.0), 0.0)
+    # grey levels from the photo itself: 0.5 at the threshold, 1 at 1.5x it
+    ramp = np.clip((dark.astype(np.float32) - 0.5 * t) / max(float(t), 1.0), 0.0, 1.0)
+    ink = np.where(mask > 0, ramp, 0.0).astype(np.float32)
     if width > 0:
         r = (MNIST_STROKE - width) / (2.0 * scale)  # radius change in work px
         if r >= 0.75:

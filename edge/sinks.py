@@ -55,6 +55,7 @@ class VideoSink(_Sink):
 
     Raises:
         ValueError: ``fps`` is not positive or ``fourcc`` is not 4 characters.
+        OSError: the folder cannot be created.
     """
 
     def __init__(self, path: str | Path, fps: float | None = None, fourcc: str = "mp4v",
@@ -64,6 +65,10 @@ class VideoSink(_Sink):
         if len(fourcc) != 4:
             raise ValueError(f"fourcc must be 4 characters (e.g. 'mp4v'), got {fourcc!r}")
         self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OSError(f"cannot create the folder for the video {self.path}: {e.strerror}") from e
         self.fps = float(fps) if fps else None
         self.fourcc = fourcc
         self.probe_frames = max(2, int(probe_frames))
@@ -75,7 +80,6 @@ class VideoSink(_Sink):
 
     def _open(self, fps: float) -> None:
         assert self.size is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*self.fourcc), fps, self.size)
         if not writer.isOpened():
             raise RuntimeError(
@@ -153,6 +157,9 @@ class JsonlSink(_Sink):
 
     Args:
         path: output file (its folder is created), or ``"-"`` for standard output.
+
+    Raises:
+        OSError: the file cannot be created.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -162,8 +169,11 @@ class JsonlSink(_Sink):
             self._f = sys.stdout
             self._own = False
         else:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._f = open(self.path, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                self._f = open(self.path, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
+            except OSError as e:
+                raise OSError(f"cannot write JSON Lines to {self.path}: {e.strerror}") from e
             self._own = True
 
     def write(self, record: dict[str, Any]) -> None:
