@@ -350,7 +350,7 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
                          else len(rep),
                          "representative_data": None if cfg.quant != "int8" or rep is None
                          else rep.name},
-        "source_model": {"path": str(src.path.resolve()), "format": src.format,
+        "source_model": {"path": _display_path(src.path), "format": src.format,
                          "sha256": src.sha256()},
         "training": read_training_provenance(src.path),
         "converter": {**_versions(), "config": cfg.to_json()},
@@ -368,3 +368,11 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
     return ConvertReport(bundle_dir=bundle_dir, name=name, quant=cfg.quant, io_dtype=io_dtype,
                          size_bytes=len(tflite), metrics_key=ver.name, metrics=metrics,
                          held_out=held_out)
+
+
+def _display_path(p: Path) -> str:
+    """``p`` relative to the working directory when it lies below it (no home paths in bundles)."""
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p.resolve())

@@ -191,8 +191,9 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
             monitor=monitor, patience=cfg.patience, restore_best_weights=True, mode="max"))
     else:
         log.warning("validation_split is 0: no early stopping; training all %d epochs", cfg.epochs)
+    command = shlex.join(["edge-train", *(argv if argv is not None else sys.argv[1:])])
     (out / "config.json").write_text(json.dumps(
-        {**cfg.to_json(), "command": shlex.join(["edge-train", "lenet", *(argv or sys.argv[1:])]),
+        {**cfg.to_json(), "command": command,
          "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n")
     t0 = time.time()
     hist = model.fit(train_ds, epochs=cfg.epochs, validation_data=val_ds, callbacks=callbacks,
