@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.bundle import BundleError
+from edge.cli_help import HelpFormatter
 from edge.datasets import DatasetError, load_mnist
 from edge.evaluation import (
     EvalReport,
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edge-eval", description="Accuracy of a model bundle on MNIST or a folder of labelled "
         "photos (one sub-folder per class, named as in the bundle's labels.txt).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("--model", default="digits",
                    help="bundle folder, its model.tflite, or a shipped name (digits)")
     src = p.add_mutually_exclusive_group(required=True)
@@ -77,12 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--download", action="store_true", help="download MNIST if it is not found")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--crop", dest="mode", action="store_const", const="crop",
-                      help="--images: each photo is one ROI (the ink/hand is found inside it)")
+                      help="--images: each photo is one ROI, the ink/hand found inside it (the default)")
     mode.add_argument("--frame", dest="mode", action="store_const", const="frame",
                       help="--images: segment each photo as a camera frame and score the most "
                       "confident detection (none found counts as wrong)")
     p.set_defaults(mode="crop")
-    p.add_argument("--limit", type=_positive_int, help="evaluate at most N images")
+    p.add_argument("--limit", type=_positive_int, help="evaluate at most N images (MNIST: the first N "
+                   "of the test split; --images: spread round-robin over the classes)")
     p.add_argument("--batch-size", type=_positive_int, default=256, help="inputs per classify call")
     p.add_argument("--threads", type=_positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")

@@ -15,7 +15,8 @@ video writer is released, so both are complete and playable. At the end it print
 FPS, median per-stage milliseconds and, for the demo scene, the share of digits read
 correctly against its ground truth.
 
-Exit status: 0 done, 2 error (``error: ...`` with what to do), 130 interrupted.
+Exit status: 0 done, 2 error (``error: ...`` with what to do), 130 interrupted (Ctrl-C,
+or SIGTERM, which finalises the outputs the same way).
 """
 
 from __future__ import annotations
@@ -23,15 +24,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import signal
 import statistics
 import sys
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from edge.bundle import BundleError
+from edge.cli_help import HelpFormatter
 from edge.datasets import DatasetError
 from edge.evaluation import TruthTally
 from edge.overlay import draw_overlay
@@ -99,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="edge-run",
         description="Recognise handwritten digits live: boxes, digits read, confidence and FPS.",
         epilog=KEYS_HELP + ". Ctrl-C stops and finalises the outputs.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("--model", default="digits",
                    help="bundle folder, its model.tflite, or a shipped name (digits)")
     p.add_argument("--source", default="0",
@@ -182,6 +186,7 @@ class RunStats:
     outputs: dict[str, str] = field(default_factory=dict)
     source_name: str = ""
     model_name: str = ""
+    smoothing: bool = True
 
     def add(self, result: FrameResult) -> None:
         self.frames += 1
@@ -196,7 +201,7 @@ class RunStats:
 
     def summary(self) -> list[str]:
         """Lines for the end of a run."""
-        out = []
+        out = [f"model {self.model_name}, source {self.source_name}"] if self.model_name else []
         fps = self.frames / self.wall_s if self.wall_s > 0 else 0.0
         med = self.median_ms()
         head = (f"{self.frames} frame{'' if self.frames == 1 else 's'} in {self.wall_s:.2f} s: "
@@ -206,7 +211,9 @@ class RunStats:
         out.append(head)
         if med:
             out.append("median ms per frame: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()))
-        for name, t in (("smoothed", self.truth), ("raw", self.truth_raw)):
+        tallies = (("smoothed", self.truth), ("raw", self.truth_raw)) if self.smoothing else (
+            ("no smoothing", self.truth),)
+        for name, t in tallies:
             if t.truths:
                 out.append(f"digits vs ground truth ({name}): {t.correct}/{t.truths} read correctly "
                            f"({100 * t.accuracy:.2f}%); wrong {t.wrong}, missed {t.missed}, "
@@ -265,6 +272,59 @@ def _snapshot(image, folder: str, index: int) -> Path:
     return p
 
 
+class _Interrupts:
+    """SIGINT/SIGTERM as ``KeyboardInterrupt``, held back while a frame's outputs are written.
+
+    Without this, Ctrl-C between the video write and the JSON line of one frame
+    leaves the video one frame longer than the JSON Lines file.
+    """
+
+    def __init__(self) -> None:
+        self._deferring = False
+        self._pending = False
+        self._previous: dict[int, Any] = {}
+
+    def handler(self, signum: int, frame: Any) -> None:
+        if self._deferring:
+            self._pending = True
+        else:
+            raise KeyboardInterrupt
+
+    def install(self) -> None:
+        """Handle SIGINT and SIGTERM (``kill``, systemd, docker stop) like Ctrl-C."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                prev = signal.getsignal(sig)
+                if prev is not signal.SIG_IGN:
+                    signal.signal(sig, self.handler)
+                    self._previous[sig] = prev
+            except (ValueError, OSError):  # not the main thread, or no such signal here
+                log.debug("cannot handle %s", sig, exc_info=True)
+
+    def restore(self) -> None:
+        """Put back the handlers :meth:`install` replaced."""
+        for sig, prev in self._previous.items():
+            signal.signal(sig, prev)
+        self._previous.clear()
+        self._pending = False
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Run the block whole; a signal that arrives in it interrupts right after it."""
+        outer = self._deferring
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = outer
+            if not outer and self._pending:
+                self._pending = False
+                raise KeyboardInterrupt
+
+
+_INTERRUPTS = _Interrupts()
+
+
 def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | None = None,
         source: Any = None) -> RunStats:
     """Run the loop until the source ends, ``max_frames``, a quit key or Ctrl-C.
@@ -296,6 +356,7 @@ def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | N
                                   num_threads=cfg.threads, runtime=cfg.runtime)
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)
+    stats.smoothing = pipeline.smoother is not None
     if source is None:
         try:
             source = open_source(cfg.source, width=cfg.width, height=cfg.height, fps=cfg.fps,
@@ -321,11 +382,12 @@ def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | N
         try:
             _loop(cfg, stats, pipeline, source, display, video, jsonl, show)
         finally:
-            if video is not None:
-                video.close()
-                stats.video_frames = video.frames_written
-            if jsonl is not None:
-                stats.jsonl_lines = jsonl.lines_written
+            with _INTERRUPTS.deferred():  # a second Ctrl-C must not cut the video's finalisation
+                if video is not None:
+                    video.close()
+                    stats.video_frames = video.frames_written
+                if jsonl is not None:
+                    stats.jsonl_lines = jsonl.lines_written
     return stats
 
 
@@ -345,9 +407,7 @@ def _loop(cfg: RunConfig, stats: RunStats, pipeline: Pipeline, source: Any, disp
             if frame is None:
                 break
             result = pipeline.process(frame)
-            stats.add(result)
             now = time.perf_counter()
-            stats.wall_s = now - t_start
             fps = meter.tick(now)
             for k, v in result.timings_ms.items():
                 ema[k] = v if k not in ema else 0.9 * ema[k] + 0.1 * v
@@ -357,10 +417,14 @@ def _loop(cfg: RunConfig, stats: RunStats, pipeline: Pipeline, source: Any, disp
             if show or video is not None:
                 annotated = draw_overlay(frame.image, result.detections, result.numbers, fps=fps,
                                          timings_ms=ema)
-            if video is not None and annotated is not None:
-                video.write(annotated, t)
-            if jsonl is not None:
-                jsonl.write(result.as_json(t))
+            # A frame counts and goes to every output, or to none (Ctrl-C waits for it).
+            with _INTERRUPTS.deferred():
+                stats.add(result)
+                stats.wall_s = now - t_start
+                if video is not None and annotated is not None:
+                    video.write(annotated, t)
+                if jsonl is not None:
+                    jsonl.write(result.as_json(t))
             if not show and live and now >= next_status:
                 next_status = now + STATUS_EVERY_S
                 read = " ".join(d.prediction.label for d in result.detections) or "-"
@@ -393,6 +457,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if cfg.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     stats = RunStats()
+    _INTERRUPTS.install()
+    try:
+        return _main(cfg, stats)
+    finally:
+        _INTERRUPTS.restore()
+
+
+def _main(cfg: RunConfig, stats: RunStats) -> int:
     try:
         run(cfg, stats)
     except KeyboardInterrupt:

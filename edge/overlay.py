@@ -58,8 +58,8 @@ def draw_overlay(
     Args:
         image: uint8 (H, W, 3) BGR frame; not modified.
         detections: boxes with their predictions; drawn with ``label score%``.
-        numbers: grouped numbers as ``(string, ROI)``; each drawn as a thin box
-            around its digits with the number above it.
+        numbers: grouped numbers as ``(string, ROI)``; each of two or more digits
+            drawn as a thin box around its digits with the number under it.
         fps: frames per second to show in the top-left corner.
         timings_ms: per-stage milliseconds (e.g. ``FrameResult.timings_ms``) shown
             under the FPS; a ``"total"`` key is shown last.
@@ -79,6 +79,8 @@ def draw_overlay(
     thick = 1 if scale < 0.7 else 2
 
     for text, roi in numbers:
+        if len(text) < 2:  # a lone digit: its own tag already says it
+            continue
         p0, p1 = (roi.x - 3, roi.y - 3), (roi.x + roi.w + 3, roi.y + roi.h + 3)
         cv2.rectangle(out, p0, p1, BLUE, 1, cv2.LINE_AA)
         _tag(out, text, roi.x - 3, roi.y + roi.h + 4, BLUE, scale * 1.4, thick + 1, above=False)

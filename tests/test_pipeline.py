@@ -221,13 +221,15 @@ def test_overlay_draws_inside_box_and_keeps_input():
     img = np.full((240, 320, 3), 128, np.uint8)
     before = img.copy()
     roi = ROI(100, 80, 60, 90)
-    out = draw_overlay(img, [det(3, roi)], [("3", roi)], fps=29.7,
+    out = draw_overlay(img, [det(3, roi)], [("35", roi)], fps=29.7,
                        timings_ms={"segment": 1.0, "classify": 0.5, "total": 2.0}, status="PAUSED")
     assert np.array_equal(img, before)
     assert out.shape == img.shape and out.dtype == np.uint8
     box = (out[roi.y:roi.y + roi.h + 1, roi.x:roi.x + roi.w + 1] != 128).any(axis=2)
     assert box[0, :].mean() > 0.9 and box[:, 0].mean() > 0.9  # the box outline
     assert (out[:20, :120] != 128).any()  # the HUD in the top-left corner
+    below = out[roi.y + roi.h + 5:roi.y + roi.h + 20, roi.x:roi.x + 20]
+    assert (below != 128).any(axis=2).mean() > 0.5  # the number's tag under the box
 
 
 def test_overlay_rejects_non_bgr():
