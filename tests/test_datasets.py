@@ -12,7 +12,8 @@ import pytest
 from edge import datasets
 from edge.datasets import DatasetError, load_mnist, read_idx
 
-SHARED_MNIST = Path(os.environ.get("EDGE_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")) / "mnist"
+SHARED = Path(os.environ.get("EDGE_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_MNIST = SHARED / "mnist"
 
 
 def _write_idx(path: Path, arr: np.ndarray, compress: bool = True) -> None:

@@ -18,7 +18,8 @@ from train.augment import AugmentConfig, make_augmenter  # noqa: E402
 from train.lenet import LenetConfig, make_strategy  # noqa: E402
 from train.plots import confusion_matrix  # noqa: E402
 
-SHARED_MNIST = Path(os.environ.get("EDGE_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")) / "mnist"
+SHARED = Path(os.environ.get("EDGE_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_MNIST = SHARED / "mnist"
 needs_mnist = pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="../shared/data/mnist not present")
 
 
