@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import platform
+import subprocess
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -126,6 +127,25 @@ def runtime_version(runtime: str | None) -> str | None:
     return _dist_version(*_RUNTIME_DISTS.get(runtime, (runtime,)))
 
 
+def code_version() -> str | None:
+    """``<short commit>[-dirty]`` of the project checkout, or ``None`` (installed, no git).
+
+    Pipeline timings change with the code (the segmenter above all), so a reference
+    says which code produced it.
+    """
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}-dirty" if dirty else head or None
+
+
 def describe_machine(*, runtime: str | None = None, model_name: str | None = None,
                      model_sha256: str | None = None, threads: Any = None) -> dict[str, Any]:
     """Everything a reader needs to judge a latency: hardware, OS, library versions, model.
@@ -139,7 +159,8 @@ def describe_machine(*, runtime: str | None = None, model_name: str | None = Non
     Returns:
         A JSON-ready dict with keys ``cpu``, ``machine``, ``cores``, ``cores_usable``,
         ``governor``, ``governor_warning``, ``board``, ``os``, ``python``, ``numpy``,
-        ``opencv``, ``runtime``, ``runtime_version``, ``model``, ``model_sha256``,
+        ``opencv``, ``runtime``, ``runtime_version``, ``edge`` (package version), ``code``
+        (git commit of a checkout), ``model``, ``model_sha256``,
         ``threads``, ``loadavg_1m``, ``load_warning``, ``date`` (UTC, ISO 8601).
     """
     import numpy as np
@@ -174,6 +195,8 @@ def describe_machine(*, runtime: str | None = None, model_name: str | None = Non
         "opencv": opencv,
         "runtime": runtime,
         "runtime_version": runtime_version(runtime),
+        "edge": _dist_version("edge-recogniser"),
+        "code": code_version(),
         "model": model_name,
         "model_sha256": model_sha256[:12] if model_sha256 else None,
         "threads": threads,
@@ -204,7 +227,7 @@ def device_id(machine: dict[str, Any] | None = None) -> str:
 def format_machine(m: dict[str, Any]) -> str:
     """The machine description as ``key: value`` lines for the report header."""
     keys = ("cpu", "board", "machine", "cores", "cores_usable", "governor", "os", "python",
-            "numpy", "opencv", "runtime", "runtime_version", "model", "model_sha256",
+            "numpy", "opencv", "runtime", "runtime_version", "edge", "code", "model", "model_sha256",
             "threads", "loadavg_1m", "date")
     lines = [f"  {k:<16}{'unreadable' if k == 'governor' and m.get(k) is None else m.get(k)}"
              for k in keys if k in m and (m.get(k) is not None or k == "governor")]

@@ -29,7 +29,7 @@ from benchmarks.pipeline_bench import METRICS, PipelineResult, parse_digit_range
 from edge.bundle import load_bundle
 
 MACHINE_KEYS = {"cpu", "machine", "cores", "cores_usable", "governor", "governor_warning", "board",
-                "os", "python", "numpy", "opencv", "runtime", "runtime_version", "model",
+                "os", "python", "numpy", "opencv", "runtime", "runtime_version", "edge", "code", "model",
                 "model_sha256", "threads", "loadavg_1m", "load_warning", "date"}
 
 
@@ -315,3 +315,7 @@ def test_bench_pipeline_on_demo(tiny_digits_bundle: Path, tmp_path: Path,
     assert {r["metric"] for r in doc["results"]} == set(METRICS)
     assert doc["pipeline"]["target"]["median_ms"] == 3.3
     assert all(2 <= b["digits"] <= 5 for b in doc["pipeline"]["by_digits"])
+    # --check turns a missed target into exit code 1 (a target no machine can meet)
+    rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--frames", "2", "--warmup", "0",
+               "--target-ms", "1e-9", "--check"])
+    assert rc == 1 and "FAIL" in capsys.readouterr().out
