@@ -23,7 +23,7 @@ Usage::
 
     python benchmarks/realistic_digits.py generate --out /tmp/realdigits --crops 2000 --frames 1000
     python benchmarks/realistic_digits.py evaluate --out /tmp/realdigits --model /tmp/devbundle
-    python benchmarks/realistic_digits.py time --repeats 400
+    python benchmarks/realistic_digits.py time --repeats 400 --model /tmp/devbundle [--source demo]
 
 Generated images are derived from third-party data: never commit them.
 """
@@ -92,6 +92,8 @@ def load_sources(data_dir: Path = SHARED) -> tuple[list[np.ndarray], np.ndarray]
     sheet = data_dir / "opencv-digits" / "digits.png"
     if sheet.is_file():
         img = cv2.imread(str(sheet), cv2.IMREAD_GRAYSCALE)
+        if img is None:
+            raise FileNotFoundError(f"cannot read {sheet}")
         for r in range(50):
             for c in range(100):
                 images.append(img[r * 20:(r + 1) * 20, c * 20:(c + 1) * 20])
@@ -131,7 +133,7 @@ def render_ink(src: np.ndarray, height: float, rng: np.random.Generator, pen: st
         if (eroded > 0.5).sum() > 0.6 * (a > 0.5).sum():
             a = eroded
     if pen == "pencil":  # grainy graphite
-        grain = rng.uniform(0.65, 1.0, a.shape).astype(np.float32)
+        grain = np.asarray(rng.uniform(0.65, 1.0, a.shape), np.float32)
         a = a * cv2.GaussianBlur(grain, (3, 3), 0)
     return np.pad(a, max(2, abs(r) + 2))
 
@@ -204,7 +206,8 @@ def camera(img: np.ndarray, rng: np.random.Generator, blur: float) -> np.ndarray
     out = np.clip(img, 0, 255).astype(np.uint8)
     q = int(rng.integers(35, 96))
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, q])
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else out
+    dec = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    return out if dec is None else np.asarray(dec, np.uint8)
 
 
 def random_homography(w: int, h: int, cx: float, cy: float, rng: np.random.Generator,
@@ -212,8 +215,8 @@ def random_homography(w: int, h: int, cx: float, cy: float, rng: np.random.Gener
     """Rotation about (cx, cy) and a perspective tilt (corner jitter, fraction of size)."""
     rot = cv2.getRotationMatrix2D((cx, cy), rng.uniform(-rot_deg, rot_deg), 1.0)
     R = np.vstack([rot, [0, 0, 1]])
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = src + rng.uniform(-tilt, tilt, (4, 2)).astype(np.float32) * np.float32([w, h])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    dst = (src + rng.uniform(-tilt, tilt, (4, 2)) * np.array([w, h])).astype(np.float32)
     P = cv2.getPerspectiveTransform(src, dst)
     return P @ R
 
@@ -300,9 +303,13 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
     lo, hi = np.log(spec.min_height), np.log(min(spec.max_height, 0.85 * H, 0.85 * W / (1.1 * n)))
     height = float(np.exp(rng.uniform(lo, max(lo, hi))))
     pen = _pick_pen(rng)
-    alphas = [render_ink(s, height * rng.uniform(0.9, 1.1), rng, pen) for s in srcs]
-    gap = [int(rng.uniform(0.15, 0.6) * height) for _ in alphas]
-    total_w = sum(a.shape[1] for a in alphas) + sum(gap[:-1])
+    for _ in range(5):  # shrink until the row fits the frame
+        alphas = [render_ink(s, height * rng.uniform(0.9, 1.1), rng, pen) for s in srcs]
+        gap = [int(rng.uniform(0.15, 0.6) * height) for _ in alphas]
+        total_w = sum(a.shape[1] for a in alphas) + sum(gap[:-1])
+        if total_w <= 0.9 * W:
+            break
+        height *= 0.85 * W / total_w
     max_h = max(a.shape[0] for a in alphas)
     x = int(rng.uniform(0.05 * W, max(0.05 * W + 1, 0.95 * W - total_w)))
     y = int(rng.uniform(0.05 * H, max(0.05 * H + 1, 0.95 * H - max_h)))
@@ -313,15 +320,16 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
         compose(img, a, x, yy, pen)
         x0, y0 = max(0, x), max(0, yy)
         x1, y1 = min(W, x + aw), min(H, yy + ah)
-        full_alpha[i, y0:y1, x0:x1] = a[y0 - yy:y1 - yy, x0 - x:x1 - x]
+        if x1 > x0 and y1 > y0:
+            full_alpha[i, y0:y1, x0:x1] = a[y0 - yy:y1 - yy, x0 - x:x1 - x]
         x += aw + gap[i]
     if spec.distractors and rng.random() < 0.5:  # specks: dust, pen dots
         for _ in range(int(rng.integers(1, 8))):
             r = float(rng.uniform(0.5, 2.5))
-            cx, cy = int(rng.integers(0, W)), int(rng.integers(0, H))
-            cv2.circle(img, (cx, cy), int(round(r)), tuple(float(c) for c in PENS["black"][0]), -1)
+            sx, sy = int(rng.integers(0, W)), int(rng.integers(0, H))
+            cv2.circle(img, (sx, sy), int(round(r)), tuple(float(c) for c in PENS["black"][0]), -1)
     bx = np.nonzero(full_alpha.max(0) > 0.5)
-    cx, cy = (float(bx[1].mean()), float(bx[0].mean())) if bx[0].size else (W / 2, H / 2)
+    cx, cy = (float(bx[1].mean()), float(bx[0].mean())) if bx[0].size else (W / 2.0, H / 2.0)
     M = random_homography(W, H, cx, cy, rng, rot_deg=12, tilt=0.04)
     paper_mask = np.ones((H, W), np.float32)
     if spec.distractors and rng.random() < 0.4:  # the paper's edge: table beyond it
@@ -337,8 +345,8 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
         elif side == 3 and box_hi[1] < H - 20:
             paper_mask[int(rng.uniform(box_hi[1] + 10, H - 5)):] = 0
     img = cv2.warpPerspective(img, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    paper_mask = cv2.warpPerspective(paper_mask, M, (W, H), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_REPLICATE)
+    paper_mask = np.asarray(cv2.warpPerspective(paper_mask, M, (W, H), flags=cv2.INTER_LINEAR,
+                                                borderMode=cv2.BORDER_REPLICATE), np.float32)
     boxes = []
     for a in full_alpha:
         wa = cv2.warpPerspective(a, M, (W, H), flags=cv2.INTER_LINEAR)
@@ -360,7 +368,7 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
                     float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
         for b in boxes:  # keep the finger off the digits
             fm[b[1]:b[1] + b[3], b[0]:b[0] + b[2]] = 0
-        fm = cv2.GaussianBlur(fm, (0, 0), 2)[:, :, None]
+        fm = np.asarray(cv2.GaussianBlur(fm, (0, 0), 2), np.float32)[:, :, None]
         img = img * (1 - fm) + skin * fm
     img *= illumination(H, W, rng)[:, :, None]
     return camera(img, rng, rng.uniform(0, 1.0) + 0.002 * height), boxes
@@ -418,6 +426,9 @@ def evaluate(out: Path, model: str, deskew: bool = False, limit: int | None = No
         wrong: list[str] = []
         for f, lab in files:
             img = cv2.imread(str(f), cv2.IMREAD_COLOR)
+            if img is None:
+                log.warning("cannot read %s", f)
+                continue
             # crop mode
             x = crop_input(img, bundle)[None]
             p = clf.classify(x)[0]
@@ -451,13 +462,44 @@ def evaluate(out: Path, model: str, deskew: bool = False, limit: int | None = No
     return res
 
 
-def time_pipeline(repeats: int = 400, seed: int = 1, model: str | None = None) -> dict:
-    """Median and p99 ms per 640x480 frame of segmentation + preprocessing (+ classification)."""
+def _demo_frames(n_digits: int, count: int) -> list[np.ndarray]:
+    """Frames of the built-in demo scene (:mod:`edge.sources.demo`) with ``n_digits`` digits."""
+    from edge.sources.demo import DemoSource
+
+    frames: list[np.ndarray] = []
+    for seed in range(200):
+        src = DemoSource(seed=seed, max_digits=max(n_digits, 1))
+        for i in range(0, 300, 15):
+            fr = src.render(i)
+            if fr.truth is not None and len(fr.truth) == n_digits:
+                frames.append(fr.image)
+        if len(frames) >= count:
+            break
+    return frames[:count]
+
+
+def time_pipeline(repeats: int = 400, seed: int = 1, model: str | None = None,
+                  source: str = "synthetic") -> dict:
+    """Median and p99 ms per 640x480 frame of segmentation + preprocessing (+ classification).
+
+    Args:
+        repeats: timed frames per digit count (after 10 warm-up frames).
+        seed: for the synthetic frames.
+        model: bundle folder; also time :meth:`edge.runtime.Classifier.classify`.
+        source: ``"synthetic"`` (:func:`make_frame`) or ``"demo"`` (the demo scene).
+
+    Returns:
+        ``{"1_digits": {...}, "5_digits": {...}}`` with ``seg_pre_median_ms``,
+        ``seg_pre_p99_ms``, ``mean_rois`` and, with a model, ``total_median_ms``,
+        ``total_p99_ms`` (``time.perf_counter``).
+    """
     from edge.digits import DigitSegmenter
     from edge.preprocess import MnistPreprocessor
 
     rng = np.random.default_rng(seed)
-    images, labels = load_sources()
+    images: list[np.ndarray] = []
+    if source == "synthetic":
+        images, _ = load_sources()
     seg, pre = DigitSegmenter(), MnistPreprocessor()
     clf = None
     if model:
@@ -466,17 +508,18 @@ def time_pipeline(repeats: int = 400, seed: int = 1, model: str | None = None) -
         clf = Classifier(model)
     out = {}
     for n in (1, 5):
-        spec = FrameSpec(n_digits=n, min_height=30, max_height=150 if n == 5 else 300)
-        frames = []
-        n_found = []
-        for _ in range(40):
-            idx = rng.choice(len(images), n)
-            img, boxes = make_frame([images[i] for i in idx], rng, spec)
-            frames.append(img)
+        if source == "demo":
+            frames = _demo_frames(n, 60)
+        else:
+            spec = FrameSpec(n_digits=n, min_height=30, max_height=150 if n == 5 else 300)
+            frames = [make_frame([images[i] for i in rng.choice(len(images), n)], rng, spec)[0]
+                      for _ in range(60)]
         for f in frames[:10]:  # warm-up
             r = seg.find(f)
-            pre(f, r)
-        ts, ts_all = [], []
+            x = pre(f, r)
+            if clf is not None and len(x):
+                clf.classify(x)
+        ts, ts_all, n_found = [], [], []
         for k in range(repeats):
             f = frames[k % len(frames)]
             t0 = time.perf_counter()
@@ -517,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("time", help="segmentation + preprocessing ms per 640x480 frame")
     t.add_argument("--repeats", type=int, default=400)
     t.add_argument("--model", default=None, help="also time classification with this bundle")
+    t.add_argument("--source", choices=("synthetic", "demo"), default="synthetic",
+                   help="frames from this script's generator or from the demo scene")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     if args.cmd == "generate":
@@ -531,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
                      if k not in ("confusion", "crop_wrong")}
             print(kind, brief)
     else:
-        res = time_pipeline(args.repeats, model=args.model)
+        res = time_pipeline(args.repeats, model=args.model, source=args.source)
         for k, v in res.items():
             print(k, {kk: round(vv, 3) for kk, vv in v.items()})
     return 0
