@@ -32,6 +32,7 @@ from benchmarks.pipeline_bench import (
     parse_digit_range,
 )
 from edge.bundle import BundleError, load_bundle
+from edge.cli_help import non_negative_int, positive_float, positive_int
 from edge.runtime import RUNTIMES
 
 log = logging.getLogger(__name__)
@@ -90,27 +91,6 @@ class BenchConfig:
     reference: str | None = None
 
 
-def _positive_int(s: str) -> int:
-    v = int(s)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
-
-
-def _non_negative_int(s: str) -> int:
-    v = int(s)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
-    return v
-
-
-def _positive_float(s: str) -> float:
-    v = float(s)
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {v}")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.ArgumentDefaultsHelpFormatter
     p = argparse.ArgumentParser(
@@ -137,49 +117,49 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="log progress")
 
     model_opts = argparse.ArgumentParser(add_help=False)
-    model_opts.add_argument("--threads", type=_positive_int, nargs="+", default=[1],
+    model_opts.add_argument("--threads", type=positive_int, nargs="+", default=[1],
                             help="interpreter thread counts to time")
-    model_opts.add_argument("--batch", type=_positive_int, nargs="+", default=[1],
+    model_opts.add_argument("--batch", type=positive_int, nargs="+", default=[1],
                             help="batch sizes N (ROIs per call) to time")
-    model_opts.add_argument("--runs", type=_positive_int, default=1000, help="timed invokes")
+    model_opts.add_argument("--runs", type=positive_int, default=1000, help="timed invokes")
 
     pipe_opts = argparse.ArgumentParser(add_help=False)
     pipe_opts.add_argument("--source", default="demo",
                            help="frame source (demo, video file, image folder ...); frames are "
                                 "read into memory before timing")
-    pipe_opts.add_argument("--frames", type=_positive_int, default=500, help="frames to time")
+    pipe_opts.add_argument("--frames", type=positive_int, default=500, help="frames to time")
     pipe_opts.add_argument("--digits", metavar="N|LO..HI",
                            help="time only frames whose ground truth has this many digits "
                                 "(demo); None: every frame, 1..5 digits")
     pipe_opts.add_argument("--seed", type=int, default=0, help="demo-scene seed")
-    pipe_opts.add_argument("--scene-frames", type=_positive_int, default=SCENE_FRAMES,
+    pipe_opts.add_argument("--scene-frames", type=positive_int, default=SCENE_FRAMES,
                            help="frames per demo sheet (edge-run's demo: 150); short scenes "
                                 "time every count of 1..5 digits")
     pipe_opts.add_argument("--smoothing", action=argparse.BooleanOptionalAction, default=True,
                            help="include the temporal smoother, as edge-run does")
-    pipe_opts.add_argument("--target-ms", type=_positive_float, default=TARGET_MS,
+    pipe_opts.add_argument("--target-ms", type=positive_float, default=TARGET_MS,
                            help=f"pipeline target: median ms per frame (p99 <= "
                                 f"{TARGET_P99_RATIO:g}x median)")
 
     pm = sub.add_parser("model", parents=[common, model_opts], formatter_class=fmt,
                         help="interpreter latency of a bundle (invoke and classify)")
-    pm.add_argument("--warmup", dest="warmup_runs", type=_non_negative_int, default=50,
+    pm.add_argument("--warmup", dest="warmup_runs", type=non_negative_int, default=50,
                     help="discarded invokes before timing")
 
     pp = sub.add_parser("pipeline", parents=[common, pipe_opts], formatter_class=fmt,
                         help="per-frame latency of the edge-run pipeline, stage by stage")
-    pp.add_argument("--threads", dest="pipeline_threads", type=_positive_int, default=None, metavar="N",
+    pp.add_argument("--threads", dest="pipeline_threads", type=positive_int, default=None, metavar="N",
                     help="interpreter threads; None: the runtime's default, as edge-run")
-    pp.add_argument("--warmup", dest="warmup_frames", type=_non_negative_int, default=30,
+    pp.add_argument("--warmup", dest="warmup_frames", type=non_negative_int, default=30,
                     help="frames processed and discarded before timing")
 
     pa = sub.add_parser("all", parents=[common, model_opts, pipe_opts], formatter_class=fmt,
                         help="the model and the pipeline benchmarks")
-    pa.add_argument("--warmup", dest="warmup_runs", type=_non_negative_int, default=50,
+    pa.add_argument("--warmup", dest="warmup_runs", type=non_negative_int, default=50,
                     help="discarded invokes before each model timing")
-    pa.add_argument("--frame-warmup", dest="warmup_frames", type=_non_negative_int, default=30,
+    pa.add_argument("--frame-warmup", dest="warmup_frames", type=non_negative_int, default=30,
                     help="frames processed and discarded before the pipeline timing")
-    pa.add_argument("--pipeline-threads", type=_positive_int, default=None, metavar="N",
+    pa.add_argument("--pipeline-threads", type=positive_int, default=None, metavar="N",
                     help="interpreter threads for the pipeline; None: the runtime's default, "
                          "as edge-run")
     return p

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.bundle import BundleError
-from edge.cli_help import HelpFormatter
+from edge.cli_help import HelpFormatter, positive_int
 from edge.datasets import DatasetError, load_mnist
 from edge.evaluation import (
     EvalReport,
@@ -56,13 +56,6 @@ class EvalConfig:
     verbose: bool = False
 
 
-def _positive_int(s: str) -> int:
-    v = int(s)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edge-eval", description="Accuracy of a model bundle on MNIST or a folder of labelled "
@@ -83,10 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="--images: segment each photo as a camera frame and score the most "
                       "confident detection (none found counts as wrong)")
     p.set_defaults(mode="crop")
-    p.add_argument("--limit", type=_positive_int, help="evaluate at most N images (MNIST: the first N "
+    p.add_argument("--limit", type=positive_int, help="evaluate at most N images (MNIST: the first N "
                    "of the test split; --images: spread round-robin over the classes)")
-    p.add_argument("--batch-size", type=_positive_int, default=256, help="inputs per classify call")
-    p.add_argument("--threads", type=_positive_int, help="interpreter CPU threads")
+    p.add_argument("--batch-size", type=positive_int, default=256, help="inputs per classify call")
+    p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--save-errors", metavar="DIR",

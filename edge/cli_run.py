@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.bundle import BundleError
-from edge.cli_help import HelpFormatter
+from edge.cli_help import HelpFormatter, positive_float, positive_int, unit_float
 from edge.datasets import DatasetError
 from edge.evaluation import TruthTally
 from edge.overlay import draw_overlay
@@ -77,27 +77,6 @@ class RunConfig:
     verbose: bool = False
 
 
-def _positive_int(s: str) -> int:
-    v = int(s)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
-
-
-def _positive_float(s: str) -> float:
-    v = float(s)
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {v}")
-    return v
-
-
-def _unit_float(s: str) -> float:
-    v = float(s)
-    if not 0.0 <= v <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {v}")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edge-run",
@@ -109,16 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default="0",
                    help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
                    "rtsp:// or http:// stream, or demo (built-in scene, no camera needed)")
-    p.add_argument("--threads", type=_positive_int, help="interpreter CPU threads")
+    p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
                    help="show each frame's raw predictions (no temporal vote)")
-    p.add_argument("--min-score", type=_unit_float, default=0.0,
+    p.add_argument("--min-score", type=unit_float, default=0.0,
                    help="hide detections with a (smoothed) score below this")
     p.add_argument("--snapshot-dir", default="snapshots", help="where the s key saves PNGs")
-    p.add_argument("--width", type=_positive_int, help="requested capture width (px)")
-    p.add_argument("--height", type=_positive_int, help="requested capture height (px)")
-    p.add_argument("--fps", type=_positive_float, help="requested capture rate (frames/s)")
+    p.add_argument("--width", type=positive_int, help="requested capture width (px)")
+    p.add_argument("--height", type=positive_int, help="requested capture height (px)")
+    p.add_argument("--fps", type=positive_float, help="requested capture rate (frames/s)")
     disp = p.add_mutually_exclusive_group()
     disp.add_argument("--display", dest="display", action="store_const", const=True,
                       help="show a window (error if there is no display); default: a window "
@@ -128,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="VIDEO", help="write the annotated frames to this .mp4")
     p.add_argument("--jsonl", metavar="FILE",
                    help="write one JSON line per frame (frame, t, detections, number); - = stdout")
-    p.add_argument("--max-frames", type=_positive_int, help="stop after N frames")
+    p.add_argument("--max-frames", type=positive_int, help="stop after N frames")
     p.add_argument("--loop", action="store_true", help="restart video files and folders at the end")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
     return p
