@@ -97,6 +97,29 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     return grey
 
 
+def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Downscale with anti-aliasing, fast: Gaussian pyramid halvings (``cv2.pyrDown``)
+    while the image is at least twice the target, then bilinear to the exact size.
+
+    OpenCV's area interpolation is exact but several times slower for scale factors
+    that are not integers; the pyramid low-passes each halving, so the result is
+    as free of aliasing. Upscaling (or a factor above 1/2) is plain bilinear.
+
+    Args:
+        image: uint8 (H, W) or (H, W, C).
+        size: (width, height) of the result, px.
+
+    Returns:
+        The resized image, same dtype and channels.
+    """
+    w, h = size
+    while image.shape[1] >= 2 * w and image.shape[0] >= 2 * h:
+        image = cv2.pyrDown(image)
+    if (image.shape[1], image.shape[0]) == (w, h):
+        return image
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def ink_is_light(grey: np.ndarray) -> bool:
     """Guess whether ``grey`` shows light ink on a dark ground (chalk, white marker).
 
@@ -172,6 +195,26 @@ def otsu(hist: np.ndarray) -> int:
     return int(np.argmax(between))
 
 
+def paper_noise(hist: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of the paper's darkness, from a darkness histogram.
+
+    Flat-fielded paper has a darkness near zero plus sensor noise; ink is a small
+    upper tail. The median and the lower quartile are therefore the paper's (ink
+    does not reach them): mean = median, sigma = (median - lower quartile) / 0.674,
+    as for a normal distribution, at least 1.5 (the darkness is quantised and
+    clipped at 0).
+
+    Args:
+        hist: float (256,) histogram of uint8 darkness (see :func:`darkness`).
+
+    Returns:
+        (mean, sigma) in darkness units (0..255).
+    """
+    cdf = np.cumsum(hist)
+    p25, p50 = np.searchsorted(cdf, (0.25 * cdf[-1], 0.5 * cdf[-1]))
+    return float(p50), max(1.5, (float(p50) - float(p25)) / 0.674)
+
+
 def ink_threshold(dark: np.ndarray, where: np.ndarray | tuple[slice, slice] | None = None,
                   noise_where: np.ndarray | None = None, max_over_noise: float = 0.0) -> int:
     """Darkness level separating ink from paper: Otsu's, bounded below by a noise floor.
@@ -194,11 +237,18 @@ def ink_threshold(dark: np.ndarray, where: np.ndarray | tuple[slice, slice] | No
     Returns:
         Threshold 0..255; pixels with darkness above it are ink.
     """
-    hist = _hist(dark, where)
-    if hist.sum() <= 0:
-        return 255
-    t = otsu(hist)
-    pool = hist if noise_where is where else _hist(dark, noise_where)
+    if where is None or isinstance(where, tuple):  # a rectangle: OpenCV's Otsu, much faster
+        region = dark if where is None else dark[where]
+        if region.size == 0:
+            return 255
+        t = int(cv2.threshold(region, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0])
+        hist = None
+    else:
+        hist = _hist(dark, where)
+        if hist.sum() <= 0:
+            return 255
+        t = otsu(hist)
+    pool = hist if noise_where is where and hist is not None else _hist(dark, noise_where)
     if pool.sum() <= 0:
         pool = _hist(dark, None)
     cdf = np.cumsum(pool)
@@ -411,25 +461,25 @@ def place_mnist(ink: np.ndarray) -> np.ndarray:
     """
     out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
     h, w = ink.shape
-    if h == 0 or w == 0 or not ink.any():
+    if h == 0 or w == 0:
         return out
     s = MNIST_BOX / max(h, w)
     nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    # area and linear interpolation of values in [0, 1] stay in [0, 1]
     box = np.asarray(cv2.resize(ink, (nw, nh), interpolation=interp), np.float32).reshape(nh, nw)
-    np.maximum(box, 0.0, out=box)
-    peak = float(box.max())
+    peak = cv2.minMaxLoc(box)[1]
     if peak <= 0:
         return out
     # a thin stroke averaged below 1 by the area resize: restore its core
-    box *= 1.0 / peak
+    box *= np.float32(1.0 / peak)
     m = cv2.moments(box)
     if m["m00"] <= 1e-6:
         return out
     cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
     # integer shift (no resampling blur), clipped so the box stays inside 28x28
-    ox = int(np.clip(round(MNIST_CENTRE[0] - cx), 0, MNIST_SIZE - nw))
-    oy = int(np.clip(round(MNIST_CENTRE[1] - cy), 0, MNIST_SIZE - nh))
+    ox = min(max(int(round(MNIST_CENTRE[0] - cx)), 0), MNIST_SIZE - nw)
+    oy = min(max(int(round(MNIST_CENTRE[1] - cy)), 0), MNIST_SIZE - nh)
     out[oy:oy + nh, ox:ox + nw] = box
     return out
 
@@ -535,13 +585,61 @@ def _select_ink(dark: np.ndarray, t: int, core: tuple[float, float, float, float
                 line_px: int) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
     """Ink components of the digit in ``core`` at threshold ``t``.
 
+    The outer components (``RETR_EXTERNAL``) whose boxes lie mostly inside ``core``
+    and that do not run along the crop's border are the digit, except specks with
+    less than 3 % of the largest one's ink. When a component spans the crop (a ruled
+    line through the digit), lines are erased first (:func:`ink_components`).
+
     Returns:
         (IoU of the kept ink's box with ``core``, uint8 mask of the kept ink or
         ``None``, its box x0, y0, x1, y1).
     """
     ch, cw = dark.shape
     rx0, ry0, rx1, ry1 = core
+    none = 0.0, None, (0, 0, 0, 0)
     mask = above(dark, t)
+    cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    rects = [cv2.boundingRect(c) for c in cs]
+    if any(w >= 0.85 * cw or h >= 0.85 * ch for _, _, w, h in rects):
+        return _select_ink_lines(mask, core, line_px)
+    max_contact = 0.2 * max(cw, ch)
+    chosen: list[tuple[int, int]] = []  # (contour index, ink area)
+    for i, (x, y, w, h) in enumerate(rects):
+        ix = min(x + w, rx1) - max(x, rx0)
+        iy = min(y + h, ry1) - max(y, ry0)
+        if ix <= 0 or iy <= 0 or ix * iy < 0.5 * w * h:
+            continue
+        if x == 0 or y == 0 or x + w == cw or y + h == ch:  # runs along the border?
+            contact = ((cv2.countNonZero(mask[y:y + h, 0]) if x == 0 else 0)
+                       + (cv2.countNonZero(mask[y:y + h, cw - 1]) if x + w == cw else 0)
+                       + (cv2.countNonZero(mask[0, x:x + w]) if y == 0 else 0)
+                       + (cv2.countNonZero(mask[ch - 1, x:x + w]) if y + h == ch else 0))
+            if contact > max_contact:
+                continue
+        chosen.append((i, cv2.countNonZero(mask[y:y + h, x:x + w])))
+    if not chosen:
+        return none
+    amax = max(a for _, a in chosen)
+    if amax < 3:
+        return none
+    keep = [i for i, a in chosen if a >= 0.03 * amax]
+    bx0 = min(rects[i][0] for i in keep)
+    by0 = min(rects[i][1] for i in keep)
+    bx1 = max(rects[i][0] + rects[i][2] for i in keep)
+    by1 = max(rects[i][1] + rects[i][3] for i in keep)
+    inter = max(0.0, min(bx1, rx1) - max(bx0, rx0)) * max(0.0, min(by1, ry1) - max(by0, ry0))
+    union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
+    iou = inter / union if union > 0 else 0.0
+    drawn = np.zeros_like(mask)
+    cv2.drawContours(drawn, [cs[i] for i in keep], -1, 255, -1)
+    return iou, cv2.bitwise_and(mask, drawn), (bx0, by0, bx1, by1)
+
+
+def _select_ink_lines(mask: np.ndarray, core: tuple[float, float, float, float], line_px: int
+                      ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
+    """:func:`_select_ink` for a crop crossed by a line: lines erased first."""
+    ch, cw = mask.shape
+    rx0, ry0, rx1, ry1 = core
     mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px)
     none = 0.0, None, (0, 0, 0, 0)
     if not len(comps):
@@ -564,24 +662,31 @@ def _select_ink(dark: np.ndarray, t: int, core: tuple[float, float, float, float
     return iou, cv2.bitwise_and(mask, comps.draw(inside, mask.shape)), (bx0, by0, bx1, by1)
 
 
-def _digit_ink(grey: np.ndarray, roi: ROI) -> np.ndarray | None:
+def _digit_ink(image: np.ndarray, roi: ROI) -> np.ndarray | None:
     """The digit in ``roi`` as float32 white-on-black ink at the working resolution.
+
+    Args:
+        image: uint8 (H, W) grey, or uint8 (H, W, 3) BGR (only the crop around the
+            ROI is converted to grey).
+        roi: the digit's region in ``image`` px.
 
     Returns:
         float32 (h, w) in [0, 1] (zero outside the digit's ink), or ``None`` when
         the ROI holds no ink.
     """
-    H, W = grey.shape
+    H, W = image.shape[:2]
     side = max(roi.w, roi.h, 1)
     pad = int(round(0.2 * side)) + 2
     x0, y0 = max(0, roi.x - pad), max(0, roi.y - pad)
     x1, y1 = min(W, roi.x + roi.w + pad), min(H, roi.y + roi.h + pad)
     if x1 <= x0 or y1 <= y0:
         return None
-    crop = grey[y0:y1, x0:x1]
+    crop = image[y0:y1, x0:x1]
+    if crop.ndim == 3:
+        crop = to_grey(crop)
     f = WORK_SIZE / side
     cw, ch = max(1, int(round((x1 - x0) * f))), max(1, int(round((y1 - y0) * f)))
-    work = cv2.resize(crop, (cw, ch), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    work = shrink(crop, (cw, ch))
     dark = darkness(work, odd(0.4 * WORK_SIZE))
     # ROI core in work px: where the digit is expected
     rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
@@ -611,13 +716,18 @@ def _digit_ink(grey: np.ndarray, roi: ROI) -> np.ndarray | None:
         if rf <= 0:  # never erode a stroke away: keep at least 30 % of its width
             rf = max(rf, -0.35 * width / scale)
         r = int(np.ceil(rf - 0.25)) if rf > 0 else int(np.floor(rf + 0.25))  # into the band
-    # grey levels from the photo itself: 0.5 at the threshold, 1 at 1.5x it
+    # grey levels from the photo itself: 0.5 at the threshold, 1 at 1.5x it (computed
+    # in uint8: (darkness - t / 2) clipped to 0..t, inside the ink mask, then / t)
     m = max(r, 0) + 1
-    ink = np.zeros((by1 - by0 + 2 * m, bx1 - bx0 + 2 * m), np.float32)
-    ramp = (dark[by0:by1, bx0:bx1].astype(np.float32) - 0.5 * t) * (1.0 / max(float(t), 1.0))
-    np.clip(ramp, 0.0, 1.0, out=ramp)
-    ramp[box_mask == 0] = 0.0
-    ink[m:-m, m:-m] = ramp
+    t = max(int(t), 1)
+    dark_box = dark[by0:by1, bx0:bx1]
+    if dark_box.size > 16:
+        ramp = cv2.min(cv2.subtract(dark_box, (t + 1) // 2), t)
+        ramp = cv2.bitwise_and(ramp, box_mask)
+    else:  # OpenCV's bindings would take an array of <= 4 values for a scalar
+        ramp = np.where(box_mask > 0, np.clip(dark_box.astype(np.int16) - (t + 1) // 2, 0, t), 0).astype(np.uint8)
+    ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
+    ink = ramp.astype(np.float32) * np.float32(1.0 / t)
     if r:
         ink = _grow(ink, r)
     return ink
@@ -673,7 +783,12 @@ def mnist_normalise(grey: np.ndarray, roi: ROI | None = None, deskew: bool = Fal
         roi = _locate_digit(grey)
         if roi is None:
             return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
-    ink = _digit_ink(grey, roi)
+    return _normalise_roi(grey, roi, deskew)
+
+
+def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool) -> np.ndarray:
+    """:func:`mnist_normalise` of a known ROI of a grey or BGR image (dark ink)."""
+    ink = _digit_ink(image, roi)
     if ink is None:
         return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
     if deskew:
@@ -715,6 +830,11 @@ class MnistPreprocessor:
         """
         out = np.zeros((len(rois), MNIST_SIZE, MNIST_SIZE, 1), np.float32)
         if not rois:
+            return out
+        if self.polarity == "dark" and image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8:
+            # only the crops around the ROIs are converted to grey
+            for i, roi in enumerate(rois):
+                out[i, :, :, 0] = _normalise_roi(image, roi, self.deskew)
             return out
         grey = to_grey(image)  # once per frame
         if self.polarity == "light" or (self.polarity == "auto" and ink_is_light(grey)):

@@ -266,3 +266,79 @@ def test_group_numbers_gap_threshold() -> None:
     dets = [det("1", 100, 100), det("2", 150, 100)]  # gap 20 px = 0.4 x height
     assert [s for s, _ in group_numbers(dets)] == ["12"]
     assert [s for s, _ in group_numbers(dets, max_gap=0.3)] == ["1", "2"]
+
+
+# ---------------------------------------------------------------------------
+# hard scenes: a sticky note on a desk, clutter, digits drawn in pieces
+# ---------------------------------------------------------------------------
+def wood_desk(h: int = 480, w: int = 640, seed: int = 0, colour=(70, 112, 160), gain: float = 1.0) -> np.ndarray:
+    """float32 (h, w, 3) BGR wood: grain stretched along x, fine texture, blotches."""
+    rng = np.random.default_rng(seed)
+    grain = cv2.resize(rng.standard_normal((h // 3, 6)).astype(np.float32), (w, h),
+                       interpolation=cv2.INTER_CUBIC)
+    fine = cv2.resize(rng.standard_normal((h // 3, w // 3)).astype(np.float32), (w, h),
+                      interpolation=cv2.INTER_CUBIC)
+    blotch = cv2.resize(rng.standard_normal((6, 8)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    tex = 1 + (4 * grain + 3 * fine + 6 * blotch) / 120.0
+    return np.array(colour, np.float32)[None, None, :] * tex[:, :, None] * gain
+
+
+def note(img: np.ndarray, x: int, y: int, size: int, colour=(125, 228, 250), angle: float = 0.0) -> np.ndarray:
+    """Lay a square sticky note (``size`` px, rotated by ``angle`` degrees) on ``img``;
+    return the float32 (h, w) mask of where it is (1 = note)."""
+    h, w = img.shape[:2]
+    box = cv2.boxPoints(((x + size / 2, y + size / 2), (size, size), angle))
+    mask = np.zeros((h, w), np.float32)
+    cv2.fillConvexPoly(mask, np.round(box * 16).astype(np.int32), 1.0, cv2.LINE_AA, 4)
+    img[:] = img * (1 - mask[:, :, None]) + np.array(colour, np.float32) * mask[:, :, None]
+    return mask
+
+
+def pencil(alpha: np.ndarray, strength: float, seed: int = 0) -> np.ndarray:
+    """Faint, grainy graphite: ``alpha`` x ``strength`` x a random grain in [0.55, 1]."""
+    rng = np.random.default_rng(seed)
+    return alpha * strength * rng.uniform(0.55, 1.0, alpha.shape).astype(np.float32)
+
+
+def test_faint_pencil_on_a_sticky_note_on_a_wood_desk(mnist) -> None:
+    """Four 26-px digits in light grey pencil on a yellow note that covers a tenth of a
+    dim frame otherwise filled by wood grain: the desk must not set the threshold."""
+    img = wood_desk(seed=12, colour=(35, 58, 90))  # dark wood
+    note(img, 240, 150, 170, angle=4)
+    truth = []
+    for k, (label, x, y) in enumerate([(7, 275, 185), (8, 330, 190), (4, 272, 250), (5, 328, 248)]):
+        a = pencil(ink_alpha(digit_of(mnist, label, k), 26), 0.6, seed=k)
+        ys, xs = np.nonzero(a > 0.25)
+        stamp(img, a, x, y, colour=(95, 92, 90))
+        truth.append(ROI(x + int(xs.min()), y + int(ys.min()), int(xs.max() - xs.min() + 1),
+                         int(ys.max() - ys.min() + 1)))
+    img *= 0.75  # dim room
+    assert_matches(DigitSegmenter().find(camera(img, seed=12, blur=0.7, noise=5.0)), truth)
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+@pytest.mark.parametrize("colour", [(70, 112, 160), (35, 58, 90), (112, 72, 42)],
+                         ids=["wood", "dark-wood", "blue-cloth"])
+def test_a_textured_desk_gives_no_roi(seed: int, colour: tuple[int, int, int]) -> None:
+    """A frame filled by wood grain or cloth (noisy, a little dim) holds no digit."""
+    desk = wood_desk(seed=seed, colour=colour, gain=0.9)
+    assert DigitSegmenter().find(camera(desk, seed=seed, noise=6.0)) == []
+
+
+def test_a_zero_drawn_in_two_arcs_is_one_roi() -> None:
+    """A 0 drawn as "(" and ")" with gaps at top and bottom is one digit; a "11" and an
+    "(" ")" pair too far apart stay separate."""
+    img = paper(seed=13)
+    cv2.ellipse(img, (200, 240), (34, 60), 0, 100, 260, INK, 5, cv2.LINE_AA)  # left arc
+    cv2.ellipse(img, (200, 240), (34, 60), 0, -80, 80, INK, 5, cv2.LINE_AA)  # right arc
+    for x in (400, 440):  # "11", 40 px apart (0.33 of the height)
+        cv2.line(img, (x, 180), (x - 4, 300), INK, 5, cv2.LINE_AA)
+    frame = camera(img, seed=13)
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    truth = []
+    for x0, x1 in ((150, 250), (380, 420), (420, 460)):
+        ys, xs = np.nonzero(grey[:, x0:x1] < 150)
+        truth.append(ROI(x0 + xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1))
+    found = DigitSegmenter().find(frame)
+    assert_matches(found, truth)
+    assert found[0].iou(truth[0]) >= 0.8
