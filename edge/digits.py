@@ -133,14 +133,23 @@ class DigitSegmenterConfig:
             many standard deviations of its noise ...
         max_sigma: ... and Otsu's threshold is lowered to at most this many, so
             faint pencil passes when darker things pull Otsu up.
-        paper_contrast: blocks whose texture level (0..255 darkness) is at most this
-            (or 2.5 x that of the cleanest blocks + 6, if more) are clean; regions
-            of clean blocks covering ``min_paper`` of the frame, with the holes in
-            them, are the paper. 0 disables the paper rule.
+        paper_contrast: blocks whose texture level (0..255 darkness) is at most this,
+            or at most ``paper_factor`` x that of the cleanest blocks (5th
+            percentile) + ``paper_margin`` if more, are clean; regions of clean
+            blocks covering ``min_paper`` of the frame, with the holes in them, are
+            the paper. 0 disables the paper rule.
+        paper_margin: see ``paper_contrast``.
+        paper_factor: see ``paper_contrast``.
         texture_contrast: non-paper blocks with a mean darkness below this are
             texture (not a large digit) and are cleared before thresholding.
         min_paper: the paper rule applies only when at least this fraction of the
             frame is paper; smaller regions of clean blocks are not paper.
+        min_blocks: the paper rule needs at least this many blocks on the shorter
+            side of the analysis image (a small crop of one digit has no desk).
+        smooth_contrast: for the ring test below, blocks smooth in grey levels (the
+            same rule as ``paper_contrast`` on the background minus the image, with
+            this minimum) count as paper too: a shadow amplifies noise in darkness
+            but not in grey levels, a desk's grain is texture in both. 0 disables.
         min_paper_around: digits need at least this fraction of paper in the ring
             around their box (the box grown by a quarter of its longer side, the
             paper grown by a block); 0 disables.
@@ -188,17 +197,18 @@ class DigitSegmenterConfig:
     max_background: int = 48
     min_sigma: float = 4.0
     max_sigma: float = 6.0
+    otsu_without_paper: bool = True
     paper_contrast: int = 12
     paper_margin: float = 6.0
     paper_factor: float = 2.5
-    paper_open: bool = False
     texture_contrast: int = 48
-    texture_gain: float = 0.0
     min_paper: float = 0.05
     min_blocks: int = 12
+    smooth_contrast: int = 6
     min_paper_around: float = 0.5
     line_length: float = 0.25
     line_thickness: int = 2
+    min_line: int = 32
     vertical_line_length: float = 0.5
     reject_border: bool = True
     max_contact: float = 0.12
@@ -397,8 +407,9 @@ class DigitSegmenter:
             # ratio is mostly amplified sensor noise: no ink is looked for there
             lit = above(bg, cfg.min_light * bright)
             dark = cv2.bitwise_and(dark, lit)
-        scene = self._scene(dark, lit)
-        level, t = self._level(dark, cv2.subtract(bg, small), bg, bright, scene)
+        deficit = cv2.subtract(bg, small)
+        scene = self._scene(dark, deficit, lit)
+        level, t = self._level(dark, deficit, bg, bright, scene)
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
         first, lines_erased, _, measure = self._pieces(dark, level, stop_at=cfg.clutter)
@@ -413,12 +424,11 @@ class DigitSegmenter:
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper)
             if t2 is not None:
-                pieces2 = self._pieces(dark, cv2.max(level, t2), lines=second,
-                                       region=None if second else dropped)[0]
-                assert pieces2 is not None
-                boxes2, _ = self._digits(pieces2, scene, bg)
+                pieces2, _, _, measure2 = self._pieces(dark, np.maximum(level, np.uint8(t2)), lines=second,
+                                                       region=None if second else dropped)
+                boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg)
                 boxes = boxes2 if second else _add_new(boxes, boxes2, sw, sh)
-        if first is None and not len(boxes):  # clutter, and no second level: measure it after all
+        if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it
             pieces = measure()
             boxes, _ = self._digits(pieces, scene, bg)
         if not len(boxes) and cfg.reject_border:
@@ -434,7 +444,7 @@ class DigitSegmenter:
             rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
         return [rois[i] for i in reading_order(rois)]
 
-    def _scene(self, dark: np.ndarray, lit: np.ndarray | None) -> _Scene:
+    def _scene(self, dark: np.ndarray, deficit: np.ndarray, lit: np.ndarray | None) -> _Scene:
         """The paper, and the textured background to clear, from 8x8-px blocks.
 
         The mean darkness of each block after a 3x3-block grey opening (which drops
@@ -465,11 +475,10 @@ class DigitSegmenter:
         level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, _rect(3))
         cdf = np.cumsum(_hist(level, lit_blocks))
         ref = int(np.searchsorted(cdf, 0.05 * cdf[-1])) if cdf[-1] > 0 else 0
-        clean = cv2.bitwise_not(above(level, max(cfg.paper_contrast, cfg.paper_factor * ref + cfg.paper_margin)))
+        clean = cv2.bitwise_not(above(level, max(cfg.paper_contrast,
+                                                 cfg.paper_factor * ref + cfg.paper_margin)))
         if lit_blocks is not None:
             clean = cv2.bitwise_and(clean, lit_blocks)
-        if cfg.paper_open:
-            clean = cv2.morphologyEx(clean, cv2.MORPH_OPEN, _rect(3))
         _, labels, stats, _ = cv2.connectedComponentsWithStats(clean, connectivity=4)
         big = stats[:, cv2.CC_STAT_AREA] >= cfg.min_paper * bw * bh
         big[0] = False
@@ -485,9 +494,20 @@ class DigitSegmenter:
         if inner.any():
             paper = cv2.bitwise_or(paper, (inner.astype(np.uint8) * 255)[holes])
         texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
-        if cfg.texture_gain > 0:  # soft: ink there must stand out of the local texture
-            texture = cv2.bitwise_and(texture, cv2.convertScaleAbs(level, alpha=cfg.texture_gain))
-        around = cv2.dilate(cv2.bitwise_and(paper, 1), _rect(3))  # digits at the paper's edge
+        around = paper
+        if cfg.smooth_contrast > 0:
+            # a shadow amplifies the noise in darkness but not in grey levels: shadowed
+            # paper that the darkness rule missed is smooth in grey levels, a desk is not
+            dblocks = cv2.resize(deficit, (bw, bh), interpolation=cv2.INTER_AREA)
+            dlevel = cv2.morphologyEx(dblocks, cv2.MORPH_OPEN, _rect(3))
+            dcdf = np.cumsum(_hist(dlevel, lit_blocks))
+            dref = int(np.searchsorted(dcdf, 0.05 * dcdf[-1])) if dcdf[-1] > 0 else 0
+            smooth = cv2.bitwise_not(above(dlevel, max(cfg.smooth_contrast, cfg.paper_factor * dref
+                                                       + cfg.paper_margin)))
+            if lit_blocks is not None:
+                smooth = cv2.bitwise_and(smooth, lit_blocks)
+            around = cv2.bitwise_or(around, smooth)
+        around = cv2.dilate((around > 0).view(np.uint8), _rect(3))  # digits at the paper's edge
         size = (sw, sh)
         return _Scene(cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
                       cv2.integral(cv2.resize(around, size, interpolation=cv2.INTER_NEAREST)),
@@ -525,7 +545,10 @@ class DigitSegmenter:
         mu, sigma = paper_noise(_hist(deficit, scene.paper))
         per_grey = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)  # darkness per grey level
         lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * per_grey)
-        t = np.maximum(lo, np.minimum(float(otsu(hist)), (mu + cfg.max_sigma * sigma) * per_grey))
+        t = float(otsu(hist))
+        if scene.paper is not None or not cfg.otsu_without_paper:
+            t = np.minimum(t, (mu + cfg.max_sigma * sigma) * per_grey)
+        t = np.maximum(lo, t)
         lut = np.clip(t, 0, 255).astype(np.uint8)
         return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright])
 
@@ -561,7 +584,8 @@ class DigitSegmenter:
         pieces, outlines, count, measure = _components(mask, cfg.min_area, cfg.max_pieces, origin, frame,
                                                        stop_at)
         if pieces is not None and lines and len(pieces):
-            h_len, v_len = int(cfg.line_length * sw), int(cfg.vertical_line_length * sh)
+            h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
+            v_len = int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
             w, h = pieces[:, _X1] - pieces[:, _X0], pieces[:, _Y1] - pieces[:, _Y0]
             big = np.zeros(len(pieces), bool)
             if h_len > 0:

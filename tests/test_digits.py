@@ -271,7 +271,8 @@ def test_group_numbers_gap_threshold() -> None:
 # ---------------------------------------------------------------------------
 # hard scenes: a sticky note on a desk, clutter, digits drawn in pieces
 # ---------------------------------------------------------------------------
-def wood_desk(h: int = 480, w: int = 640, seed: int = 0, colour=(70, 112, 160), gain: float = 1.0) -> np.ndarray:
+def wood_desk(h: int = 480, w: int = 640, seed: int = 0, colour=(70, 112, 160),
+              gain: float = 1.0) -> np.ndarray:
     """float32 (h, w, 3) BGR wood: grain stretched along x, fine texture, blotches."""
     rng = np.random.default_rng(seed)
     grain = cv2.resize(rng.standard_normal((h // 3, 6)).astype(np.float32), (w, h),
@@ -283,7 +284,8 @@ def wood_desk(h: int = 480, w: int = 640, seed: int = 0, colour=(70, 112, 160), 
     return np.array(colour, np.float32)[None, None, :] * tex[:, :, None] * gain
 
 
-def note(img: np.ndarray, x: int, y: int, size: int, colour=(125, 228, 250), angle: float = 0.0) -> np.ndarray:
+def note(img: np.ndarray, x: int, y: int, size: int, colour=(125, 228, 250),
+         angle: float = 0.0) -> np.ndarray:
     """Lay a square sticky note (``size`` px, rotated by ``angle`` degrees) on ``img``;
     return the float32 (h, w) mask of where it is (1 = note)."""
     h, w = img.shape[:2]

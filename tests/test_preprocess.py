@@ -269,3 +269,31 @@ def test_crop_input(mnist) -> None:
     np.testing.assert_allclose(out[:, :, 0], mnist_normalise(grey))
     rgb = crop_input(img, bundle("resize", (1, 32, 24, 3), "RGB"))
     assert rgb.shape == (32, 24, 3)
+
+
+# ---------------------------------------------------------------------------
+# helpers shared with the segmenter
+# ---------------------------------------------------------------------------
+def test_shrink_is_anti_aliased_and_exact_in_size() -> None:
+    from edge.preprocess import shrink
+
+    yy, xx = np.mgrid[0:300, 0:410]
+    stripes = np.where((xx // 2) % 2 == 0, 200, 40).astype(np.uint8)  # 2-px stripes, mean 120
+    out = shrink(stripes, (57, 43))
+    assert out.shape == (43, 57) and out.dtype == np.uint8
+    # plain sampling would alias the stripes into bands of 40 and 200
+    assert abs(float(out.mean()) - 120) < 4 and float(out.std()) < 12
+    colour = shrink(np.dstack([stripes] * 3), (57, 43))
+    assert colour.shape == (43, 57, 3)
+    assert shrink(stripes, (600, 500)).shape == (500, 600)  # enlarging: bilinear
+
+
+def test_paper_noise_from_a_histogram() -> None:
+    from edge.preprocess import _hist, paper_noise
+
+    rng = np.random.default_rng(0)
+    paper = np.clip(rng.normal(20, 4, (200, 200)), 0, 255).astype(np.uint8)
+    paper[50:60, 20:180] = 200  # 4 % ink does not move the median or the lower quartile
+    mu, sigma = paper_noise(_hist(paper, None))
+    assert abs(mu - 20) <= 1 and abs(sigma - 4) < 0.8
+    assert paper_noise(_hist(np.zeros((10, 10), np.uint8), None)) == (0.0, 1.5)
