@@ -132,7 +132,9 @@ class DigitSegmenterConfig:
         min_sigma: the ink threshold is at least the paper's mean darkness plus this
             many standard deviations of its noise ...
         max_sigma: ... and Otsu's threshold is lowered to at most this many, so
-            faint pencil passes when darker things pull Otsu up.
+            faint pencil passes when darker things pull Otsu up ...
+        otsu_without_paper: ... except when no paper was found (a small crop of
+            one digit, which fills so much of it that Otsu is reliable).
         paper_contrast: blocks whose texture level (0..255 darkness) is at most this,
             or at most ``paper_factor`` x that of the cleanest blocks (5th
             percentile) + ``paper_margin`` if more, are clean; regions of clean
@@ -157,6 +159,9 @@ class DigitSegmenterConfig:
             at least this long (fraction of the analysis width) are ruled lines
             and erased; 0 disables.
         line_thickness: largest thickness (analysis px) of a removable line.
+        min_line: ruled lines are at least this long (analysis px) whatever the
+            image size (in a small crop of one digit, a quarter of the width is a
+            stroke).
         vertical_line_length: the same for vertical lines, fraction of the
             analysis height (longer, so a tall thin "1" survives); 0 disables.
         reject_border: drop digits touching the frame border (cut off by it), unless
@@ -205,6 +210,7 @@ class DigitSegmenterConfig:
     min_paper: float = 0.05
     min_blocks: int = 12
     smooth_contrast: int = 6
+    smooth_clear: bool = False
     min_paper_around: float = 0.5
     line_length: float = 0.25
     line_thickness: int = 2
@@ -493,8 +499,7 @@ class DigitSegmenter:
 
         if inner.any():
             paper = cv2.bitwise_or(paper, (inner.astype(np.uint8) * 255)[holes])
-        texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
-        around = paper
+        smooth = None
         if cfg.smooth_contrast > 0:
             # a shadow amplifies the noise in darkness but not in grey levels: shadowed
             # paper that the darkness rule missed is smooth in grey levels, a desk is not
@@ -506,7 +511,9 @@ class DigitSegmenter:
                                                        + cfg.paper_margin)))
             if lit_blocks is not None:
                 smooth = cv2.bitwise_and(smooth, lit_blocks)
-            around = cv2.bitwise_or(around, smooth)
+        keep = paper if smooth is None or not cfg.smooth_clear else cv2.bitwise_or(paper, smooth)
+        texture = cv2.bitwise_not(cv2.bitwise_or(keep, above(blocks, cfg.texture_contrast - 1)))
+        around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
         around = cv2.dilate((around > 0).view(np.uint8), _rect(3))  # digits at the paper's edge
         size = (sw, sh)
         return _Scene(cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
@@ -524,7 +531,8 @@ class DigitSegmenter:
         deviation from :func:`edge.preprocess.paper_noise`), and converted to
         darkness per pixel with that pixel's background. The threshold is Otsu's
         (N. Otsu, 1979) over the paper's darkness, clamped between ``min_sigma`` and
-        ``max_sigma`` standard deviations above the mean, and at least
+        ``max_sigma`` standard deviations above the mean (only bounded below when no
+        paper was found and ``otsu_without_paper``), and at least
         :data:`edge.preprocess.MIN_CONTRAST`; 255 where ``scene.cleared``.
 
         Args:
@@ -545,11 +553,10 @@ class DigitSegmenter:
         mu, sigma = paper_noise(_hist(deficit, scene.paper))
         per_grey = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)  # darkness per grey level
         lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * per_grey)
-        t = float(otsu(hist))
+        hi = np.full(256, float(otsu(hist)))
         if scene.paper is not None or not cfg.otsu_without_paper:
-            t = np.minimum(t, (mu + cfg.max_sigma * sigma) * per_grey)
-        t = np.maximum(lo, t)
-        lut = np.clip(t, 0, 255).astype(np.uint8)
+            hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * per_grey)
+        lut = np.clip(np.maximum(lo, hi), 0, 255).astype(np.uint8)
         return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright])
 
     def _pieces(self, dark: np.ndarray, level: np.ndarray, lines: bool = True,
@@ -585,7 +592,8 @@ class DigitSegmenter:
                                                        stop_at)
         if pieces is not None and lines and len(pieces):
             h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
-            v_len = int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
+            v_len = (int(max(cfg.vertical_line_length * sh, cfg.min_line))
+                     if cfg.vertical_line_length > 0 else 0)
             w, h = pieces[:, _X1] - pieces[:, _X0], pieces[:, _Y1] - pieces[:, _Y0]
             big = np.zeros(len(pieces), bool)
             if h_len > 0:
