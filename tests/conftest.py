@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edge.datasets import DatasetError, load_mnist
+
 
 @pytest.fixture(scope="session")
 def shared_data_dir() -> Path | None:
@@ -74,3 +76,16 @@ def tiny_digits_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "dataset": "none (untrained test fixture)",
     }
     return write_bundle(out, tflite, [str(d) for d in range(10)], meta)
+
+
+@pytest.fixture(scope="session")
+def mnist(shared_data_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST test images and labels (skips without the shared data)."""
+    if shared_data_dir is None:
+        pytest.skip("shared data not found (set EDGE_DATA_DIR or provide ../shared/data)")
+    folder = shared_data_dir / "mnist" if (shared_data_dir / "mnist").is_dir() else shared_data_dir
+    try:
+        x, y = load_mnist(folder)["test"]
+    except DatasetError as e:
+        pytest.skip(f"MNIST not available: {e}")
+    return x, y

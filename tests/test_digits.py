@@ -8,13 +8,10 @@ box of every digit and checks the found ROIs by IoU >= 0.5, with no extras.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 
-from edge.datasets import DatasetError, load_mnist
 from edge.digits import DigitSegmenter, DigitSegmenterConfig, group_numbers, reading_order
 from edge.types import ROI, Detection, Prediction
 
@@ -24,19 +21,6 @@ INK = (40.0, 30.0, 25.0)  # BGR, a dark blue-black pen
 # ---------------------------------------------------------------------------
 # scenes
 # ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def mnist(shared_data_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST test images and labels (skips without the shared data)."""
-    if shared_data_dir is None:
-        pytest.skip("shared data not found (set EDGE_DATA_DIR or provide ../shared/data)")
-    folder = shared_data_dir / "mnist" if (shared_data_dir / "mnist").is_dir() else shared_data_dir
-    try:
-        x, y = load_mnist(folder)["test"]
-    except DatasetError as e:
-        pytest.skip(f"MNIST not available: {e}")
-    return x, y
-
-
 def digit_of(mnist: tuple[np.ndarray, np.ndarray], label: int, k: int = 0) -> np.ndarray:
     """The k-th MNIST test image of ``label`` (uint8 28x28, white on black)."""
     x, y = mnist

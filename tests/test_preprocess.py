@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from edge.bundle import InputSpec, ModelBundle, QuantParams
-from edge.datasets import DatasetError, load_mnist
 from edge.preprocess import (
     MNIST_BOX,
     MnistPreprocessor,
@@ -26,19 +25,6 @@ from edge.preprocess import (
     to_grey,
 )
 from edge.types import ROI
-
-
-@pytest.fixture(scope="module")
-def mnist(shared_data_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST test images and labels (skips without the shared data)."""
-    if shared_data_dir is None:
-        pytest.skip("shared data not found (set EDGE_DATA_DIR or provide ../shared/data)")
-    folder = shared_data_dir / "mnist" if (shared_data_dir / "mnist").is_dir() else shared_data_dir
-    try:
-        x, y = load_mnist(folder)["test"]
-    except DatasetError as e:
-        pytest.skip(f"MNIST not available: {e}")
-    return x, y
 
 
 def photo(digit: np.ndarray, height: int, margin: float = 0.6, thicken: int = 0,
