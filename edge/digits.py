@@ -12,10 +12,12 @@ contours -> shape filters), made robust for live camera frames:
   out, and what is left is each pixel's darkness relative to its paper;
 - the scene is read in 8x8-px blocks: the mean darkness of each block after a
   3x3-block grey opening (which removes ink, covering only part of a neighbourhood)
-  is its texture level. Large regions of clean blocks, with the holes in them (the
-  digits), are the paper; textured blocks outside it (wood grain, cloth, a desk
-  whose noise flat-fielding amplifies) are cleared. Ink statistics come from the
-  paper only, so a desk filling most of the frame does not decide the threshold;
+  is its texture level. Large regions of clean blocks are the paper; blocks in a
+  deep shadow join it when they are smooth in grey levels and of the paper's
+  colour (a shadow darkens the sheet, a desk has its own colour); the holes in it
+  are the digits. Textured blocks outside it (wood grain, cloth, a desk whose
+  noise flat-fielding amplifies) are cleared. Ink statistics come from the paper
+  only, so a desk filling most of the frame does not decide the threshold;
 - the ink threshold is Otsu's (N. Otsu, 1979) over the paper, clamped between
   ``min_sigma`` and ``max_sigma`` standard deviations of the paper's noise above its
   mean: a thumb, a desk strip or a marker line can no longer pull it above faint
@@ -42,8 +44,9 @@ contours -> shape filters), made robust for live camera frames:
 - ROIs come out in reading order; :func:`group_numbers` joins classified digits on
   the same line into numbers.
 
-Cost: about 1.5 ms per 640x480 frame on one x86-64 core of the development
-machine (``edge-bench pipeline``, stage ``segment``).
+Cost: about 1.3-1.6 ms per 640x480 frame (median) on one x86-64 core of the
+development machine, about 2.5 ms at the 99th percentile (``edge-bench pipeline``,
+stage ``segment``).
 """
 
 from __future__ import annotations
@@ -148,10 +151,14 @@ class DigitSegmenterConfig:
             frame is paper; smaller regions of clean blocks are not paper.
         min_blocks: the paper rule needs at least this many blocks on the shorter
             side of the analysis image (a small crop of one digit has no desk).
-        smooth_contrast: for the ring test below, blocks smooth in grey levels (the
-            same rule as ``paper_contrast`` on the background minus the image, with
-            this minimum) count as paper too: a shadow amplifies noise in darkness
-            but not in grey levels, a desk's grain is texture in both. 0 disables.
+        smooth_contrast: blocks smooth in grey levels (the same rule as
+            ``paper_contrast`` on the background minus the image, with this minimum)
+            count as paper for the ring test below, and join the paper when their
+            colour is the paper's (``paper_chroma``): a shadow amplifies noise in
+            darkness but not in grey levels. 0 disables both.
+        paper_chroma: largest difference of chromaticity (B, G, R shares of the
+            block's mean colour) from the paper's median for a smooth block to be
+            shadowed paper rather than desk; colour frames only. 0 disables.
         min_paper_around: digits need at least this fraction of paper in the ring
             around their box (the box grown by a quarter of its longer side, the
             paper grown by a block); 0 disables.
@@ -210,7 +217,7 @@ class DigitSegmenterConfig:
     min_paper: float = 0.05
     min_blocks: int = 12
     smooth_contrast: int = 6
-    smooth_clear: bool = False
+    paper_chroma: float = 0.012
     min_paper_around: float = 0.5
     line_length: float = 0.25
     line_thickness: int = 2
@@ -414,7 +421,7 @@ class DigitSegmenter:
             lit = above(bg, cfg.min_light * bright)
             dark = cv2.bitwise_and(dark, lit)
         deficit = cv2.subtract(bg, small)
-        scene = self._scene(dark, deficit, lit)
+        scene = self._scene(dark, deficit, lit, image if image.ndim == 3 and image.shape[2] == 3 else None)
         level, t = self._level(dark, deficit, bg, bright, scene)
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
@@ -450,23 +457,34 @@ class DigitSegmenter:
             rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
         return [rois[i] for i in reading_order(rois)]
 
-    def _scene(self, dark: np.ndarray, deficit: np.ndarray, lit: np.ndarray | None) -> _Scene:
+    def _scene(self, dark: np.ndarray, deficit: np.ndarray, lit: np.ndarray | None,
+               colour: np.ndarray | None = None) -> _Scene:
         """The paper, and the textured background to clear, from 8x8-px blocks.
 
         The mean darkness of each block after a 3x3-block grey opening (which drops
         ink: it covers only part of a neighbourhood) is the block's texture level:
         on paper the noise left by flat-fielding, on a wood desk or cloth the
         grain, on a dark desk the amplified sensor noise. Blocks whose level is at
-        most ``max(paper_contrast, 2.5 x ref + 6)``, ref being the 5th percentile
-        of the lit blocks' levels (the cleanest paper), are clean; 4-connected
-        regions of clean blocks covering at least ``min_paper`` of the frame, with
-        the holes in them (the digits), are the paper. Unlit blocks are never
+        most ``max(paper_contrast, paper_factor x ref + paper_margin)``, ref being
+        the 5th percentile of the lit blocks' levels (the cleanest paper), are
+        clean; 4-connected regions of clean blocks covering at least ``min_paper``
+        of the frame are the paper.
+
+        A shadow amplifies the noise in darkness (a ratio) but not in grey levels,
+        so a deeply shadowed part of the sheet may fail that rule. Blocks smooth in
+        grey levels (the same rule on ``deficit``, minimum ``smooth_contrast``)
+        whose colour (chromaticity of the frame's block means, so independent of
+        the light's strength) is the paper's within ``paper_chroma`` join the
+        paper: a shadow darkens the sheet, a wood desk or cloth has its own colour.
+        Then the holes in the paper (the digits) are filled. Unlit blocks are never
         paper. Non-paper blocks with a mean darkness below ``texture_contrast``
         (not a large marker stroke) are cleared.
 
         Args:
             dark: uint8 (h, w) darkness (0 paper .. 255 black).
+            deficit: uint8 (h, w) background minus image (grey levels).
             lit: uint8 (h, w) mask of the lit part of the frame, or ``None``.
+            colour: uint8 (H, W, 3) BGR frame (any size), or ``None`` (grey input).
         """
         cfg = self.config
         sh, sw = dark.shape
@@ -478,41 +496,36 @@ class DigitSegmenter:
         if lit is not None:
             lit_blocks = above(cv2.resize(lit, (bw, bh), interpolation=cv2.INTER_AREA), 127)
         blocks = cv2.resize(dark, (bw, bh), interpolation=cv2.INTER_AREA)
-        level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, _rect(3))
-        cdf = np.cumsum(_hist(level, lit_blocks))
-        ref = int(np.searchsorted(cdf, 0.05 * cdf[-1])) if cdf[-1] > 0 else 0
-        clean = cv2.bitwise_not(above(level, max(cfg.paper_contrast,
-                                                 cfg.paper_factor * ref + cfg.paper_margin)))
-        if lit_blocks is not None:
-            clean = cv2.bitwise_and(clean, lit_blocks)
+        clean = _clean_blocks(blocks, lit_blocks, cfg.paper_contrast, cfg.paper_factor, cfg.paper_margin)
         _, labels, stats, _ = cv2.connectedComponentsWithStats(clean, connectivity=4)
         big = stats[:, cv2.CC_STAT_AREA] >= cfg.min_paper * bw * bh
         big[0] = False
         if not big.any():
             return none
         paper = (big.astype(np.uint8) * 255)[labels]
+        smooth = None
+        if cfg.smooth_contrast > 0:
+            smooth = _clean_blocks(cv2.resize(deficit, (bw, bh), interpolation=cv2.INTER_AREA), lit_blocks,
+                                   cfg.smooth_contrast, cfg.paper_factor, cfg.paper_margin)
+            shaded = cv2.bitwise_and(smooth, cv2.bitwise_not(clean))
+            if colour is not None and cfg.paper_chroma > 0 and cv2.countNonZero(shaded):
+                # shadowed paper: smooth in grey levels and of the paper's colour (block
+                # means from a 4x4-px sample grid: cheap, and plenty for a colour)
+                H, W = colour.shape[:2]
+                grid = cv2.resize(colour, (max(bw, W // 4), max(bh, H // 4)), interpolation=cv2.INTER_NEAREST)
+                c = cv2.resize(grid, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32)
+                chroma = c / np.maximum(c.sum(axis=2, keepdims=True), 1.0)
+                ref_chroma = np.median(chroma[paper > 0], axis=0)
+                same = (np.abs(chroma - ref_chroma) <= cfg.paper_chroma).all(axis=2)
+                paper = cv2.bitwise_or(paper, cv2.bitwise_and(shaded, (same * 255).astype(np.uint8)))
         # non-paper regions not touching the border are holes in the paper: digits
         _, holes, hstats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
         x, y, w, h = (hstats[:, k] for k in range(4))
         inner = (x > 0) & (y > 0) & (x + w < bw) & (y + h < bh)
         inner[0] = False
-
         if inner.any():
             paper = cv2.bitwise_or(paper, (inner.astype(np.uint8) * 255)[holes])
-        smooth = None
-        if cfg.smooth_contrast > 0:
-            # a shadow amplifies the noise in darkness but not in grey levels: shadowed
-            # paper that the darkness rule missed is smooth in grey levels, a desk is not
-            dblocks = cv2.resize(deficit, (bw, bh), interpolation=cv2.INTER_AREA)
-            dlevel = cv2.morphologyEx(dblocks, cv2.MORPH_OPEN, _rect(3))
-            dcdf = np.cumsum(_hist(dlevel, lit_blocks))
-            dref = int(np.searchsorted(dcdf, 0.05 * dcdf[-1])) if dcdf[-1] > 0 else 0
-            smooth = cv2.bitwise_not(above(dlevel, max(cfg.smooth_contrast, cfg.paper_factor * dref
-                                                       + cfg.paper_margin)))
-            if lit_blocks is not None:
-                smooth = cv2.bitwise_and(smooth, lit_blocks)
-        keep = paper if smooth is None or not cfg.smooth_clear else cv2.bitwise_or(paper, smooth)
-        texture = cv2.bitwise_not(cv2.bitwise_or(keep, above(blocks, cfg.texture_contrast - 1)))
+        texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
         around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
         around = cv2.dilate((around > 0).view(np.uint8), _rect(3))  # digits at the paper's edge
         size = (sw, sh)
@@ -683,6 +696,18 @@ class DigitSegmenter:
         if len(boxes) > cfg.max_digits:
             boxes = boxes[np.argsort(-(boxes[:, _Y1] - boxes[:, _Y0]))[:cfg.max_digits]]
         return boxes
+
+
+def _clean_blocks(blocks: np.ndarray, lit: np.ndarray | None, minimum: float, factor: float,
+                  margin: float) -> np.ndarray:
+    """uint8 mask (255 = clean) of the blocks whose texture level (3x3 grey opening of
+    the block means ``blocks``) is at most ``max(minimum, factor x ref + margin)``, ref
+    being the 5th percentile of the lit blocks' levels; unlit blocks are not clean."""
+    level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, _rect(3))
+    cdf = np.cumsum(_hist(level, lit))
+    ref = int(np.searchsorted(cdf, 0.05 * cdf[-1])) if cdf[-1] > 0 else 0
+    clean = cv2.bitwise_not(above(level, max(minimum, factor * ref + margin)))
+    return clean if lit is None else cv2.bitwise_and(clean, lit)
 
 
 def _components(mask: np.ndarray, min_area: int, max_count: int, origin: tuple[int, int] = (0, 0),
