@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from test_digits import ink_alpha
 
 from edge.bundle import InputSpec, ModelBundle, QuantParams
 from edge.preprocess import (
@@ -40,13 +41,7 @@ def photo(digit: np.ndarray, height: int, margin: float = 0.6, thicken: int = 0,
         desk_corner: a dark desk shows in the top-left corner.
     """
     rng = np.random.default_rng(seed)
-    ys, xs = np.nonzero(digit > 40)
-    d = digit[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
-    s = height / d.shape[0]
-    a = cv2.resize(d, (max(1, round(d.shape[1] * s)), height), interpolation=cv2.INTER_CUBIC)
-    a = np.clip((a - 0.45) * 4 + 0.5, 0, 1)
-    if thicken:
-        a = cv2.dilate(a, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thicken + 1,) * 2))
+    a = ink_alpha(digit, height, thicken)
     m = int(margin * height)
     h, w = a.shape[0] + 2 * m, a.shape[1] + 2 * m
     img = np.full((h, w), 225.0, np.float32)
