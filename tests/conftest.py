@@ -1,6 +1,6 @@
-"""Shared fixtures: a tiny int8 digits bundle and the path of the shared data.
+"""Shared fixtures: tiny int8 digits and hands bundles and the path of the shared data.
 
-``tiny_digits_bundle`` builds a small untrained Keras CNN (28x28x1 -> softmax 10),
+``tiny_digits_bundle`` (and ``tiny_hands_bundle``) builds a small untrained Keras CNN (28x28x1 -> softmax 10),
 converts it to a full-int8 TFLite model and writes it as a bundle once per session;
 it is for contract and plumbing tests, not accuracy (its weights are random).
 """
@@ -25,29 +25,39 @@ def shared_data_dir() -> Path | None:
     return p if p.is_dir() else None
 
 
-@pytest.fixture(scope="session")
-def tiny_digits_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Folder of a tiny full-int8 digits bundle (labels ``0``..``9``, ``mnist-normalise``).
+def build_tiny_bundle(out: Path, *, task: str, input_hw: tuple[int, int], channels: int,
+                      labels: list[str], preprocessing: str) -> Path:
+    """Write a tiny untrained full-int8 bundle (a small random CNN) to ``out``.
 
-    Skips the test when TensorFlow is not installed.
+    Args:
+        out: bundle folder to create.
+        task: ``"digits"`` or ``"hands"``.
+        input_hw: (H, W) of the float32 input in [0, 1].
+        channels: 1 (grey) or 3 (RGB).
+        labels: class labels (one output per label).
+        preprocessing: the bundle's preprocessing name.
+
+    Returns:
+        ``out``. Skips the test when TensorFlow is not installed.
     """
     tf = pytest.importorskip("tensorflow")
     from edge.bundle import InputSpec, QuantParams, write_bundle
     from edge.runtime import make_interpreter
 
     tf.keras.utils.set_random_seed(0)
+    shape = (*input_hw, channels)
     model = tf.keras.Sequential([
-        tf.keras.Input((28, 28, 1)),
+        tf.keras.Input(shape),
         tf.keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
         tf.keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
         tf.keras.layers.Flatten(),
-        tf.keras.layers.Dense(10, activation="softmax"),
+        tf.keras.layers.Dense(len(labels), activation="softmax"),
     ])
     rng = np.random.default_rng(0)
 
     def representative_dataset():
         for _ in range(16):
-            yield [rng.random((1, 28, 28, 1), dtype=np.float32)]
+            yield [rng.random((1, *shape), dtype=np.float32)]
 
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -59,23 +69,45 @@ def tiny_digits_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         warnings.simplefilter("ignore", UserWarning)
         tflite = conv.convert()
 
-    out = tmp_path_factory.mktemp("bundles") / "tiny-digits-int8"
-    out.mkdir()
+    out.mkdir(parents=True, exist_ok=True)
     (out / "model.tflite").write_bytes(tflite)
     interp, _ = make_interpreter(out / "model.tflite")
     scale, zero_point = interp.get_input_details()[0]["quantization"]
-    spec = InputSpec(shape=(1, 28, 28, 1), dtype="int8", colour_order="grey",
+    spec = InputSpec(shape=(1, *shape), dtype="int8", colour_order="grey" if channels == 1 else "RGB",
                      value_range=(0.0, 1.0),
                      quant=QuantParams(scale=float(scale), zero_point=int(zero_point)))
     meta = {
-        "name": "tiny-digits-int8",
-        "task": "digits",
+        "name": out.name,
+        "task": task,
         "input": spec.to_json(),
-        "preprocessing": "mnist-normalise",
+        "preprocessing": preprocessing,
         "output": {"activation": "softmax"},
         "dataset": "none (untrained test fixture)",
     }
-    return write_bundle(out, tflite, [str(d) for d in range(10)], meta)
+    return write_bundle(out, tflite, labels, meta)
+
+
+@pytest.fixture(scope="session")
+def tiny_digits_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a tiny full-int8 digits bundle (labels ``0``..``9``, ``mnist-normalise``).
+
+    Skips the test when TensorFlow is not installed.
+    """
+    return build_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny-digits-int8", task="digits",
+                             input_hw=(28, 28), channels=1, labels=[str(d) for d in range(10)],
+                             preprocessing="mnist-normalise")
+
+
+@pytest.fixture(scope="session")
+def tiny_hands_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a tiny full-int8 hands bundle: (1, 64, 64, 3) RGB in [0, 1], labels
+    ``rock, paper, scissors, none``, preprocessing ``hand-crop``; random weights.
+
+    Skips the test when TensorFlow is not installed.
+    """
+    return build_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny-hands-int8", task="hands",
+                             input_hw=(64, 64), channels=3,
+                             labels=["rock", "paper", "scissors", "none"], preprocessing="hand-crop")
 
 
 @pytest.fixture(scope="session")
