@@ -58,7 +58,8 @@ class ConvertConfig:
         out: bundle folder; ``None``: ``out/<name>``.
         name: bundle name; ``None``: ``<model stem>-<quant>``.
         task: ``digits`` or ``hands``.
-        labels: labels file (one per line); ``None``: from the dataset, class
+        labels: labels file (one per line); ``None``: ``labels.txt`` beside the model
+            file (as ``edge-train`` writes it), the dataset, class
             folders, or ``0``..``9`` for a 10-output digits model.
         preprocessing: what the device must do to camera crops; ``None``: by task
             (``mnist-normalise`` for digits, ``hand-crop`` for hands).
@@ -246,6 +247,10 @@ def _resolve_labels(cfg: ConvertConfig) -> tuple[str, ...] | None:
         return read_labels(cfg.labels)
     if cfg.dataset == "mnist":
         return tuple(str(d) for d in range(10))
+    beside = Path(cfg.model).parent / "labels.txt"  # written by edge-train next to model.keras
+    if Path(cfg.model).is_file() and beside.is_file():
+        log.info("labels from %s", beside)
+        return read_labels(beside)
     return None  # decided after the verification data (class folders) is read
 
 

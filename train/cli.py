@@ -4,6 +4,7 @@ Usage::
 
     edge-train lenet [--variant modern|lenet5] [--data-dir DIR] [--epochs N] ...
     edge-train lenet --config my.json --epochs 5      # file sets defaults, flags override
+    edge-train hands --arch lenet|vgg16 [--data DIR ...] [--input-size 64] ...
 
 Outputs go to ``--out`` (see :mod:`train.lenet`); ``edge-convert OUT/model.keras``
 then makes a TFLite bundle of the result.
@@ -17,9 +18,12 @@ import logging
 import sys
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from edge.datasets import DatasetError
 from train.augment import AugmentConfig
+from train.hand_augment import HandAugmentConfig
+from train.hands import ARCHS, HandsConfig, train_hands
 from train.lenet import STRATEGIES, LenetConfig, train_lenet
 
 log = logging.getLogger(__name__)
@@ -53,25 +57,70 @@ def _parser() -> argparse.ArgumentParser:
                     help="tf.distribute strategy: mirrored = all local GPUs, multi-worker = TF_CONFIG")
     le.add_argument("--seed", type=int, default=d.seed)
     le.add_argument("--limit", type=int, default=None, help="use only the first N training images")
+
+    h = HandsConfig(data=[])
+    ha = sub.add_parser("hands", help="rock/paper/scissors(/none) hand gestures: LeNet or VGG16",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ha.add_argument("--config", type=Path, help="JSON file of HandsConfig fields (defaults)")
+    ha.add_argument("--arch", choices=ARCHS, default=h.arch)
+    ha.add_argument("--data", action="append", default=None, metavar="DIR",
+                    help="folder of class folders (rock/ paper/ scissors/ [none/]) or a folder of "
+                         "such folders; repeatable; default: $EDGE_DATA_DIR/rps or ../shared/data/rps")
+    ha.add_argument("--out", dest="out_dir", default=h.out_dir, help="output folder")
+    ha.add_argument("--input-size", type=int, default=h.input_size, help="model input side in px")
+    ha.add_argument("--work-size", type=int, default=h.work_size,
+                    help="side photos are kept at before augmentation (default 1.5 x input)")
+    ha.add_argument("--exclude-source", dest="exclude_sources", action="append", default=None,
+                    metavar="NAME", help="leave a source folder out (repeatable)")
+    ha.add_argument("--holdout-source", dest="holdout_sources", action="append", default=None,
+                    metavar="NAME", help="hold a whole source out as the test split (repeatable)")
+    ha.add_argument("--backgrounds", action="append", default=None, metavar="DIR",
+                    help="folder of photos of empty scenes to paste green-screen hands onto")
+    ha.add_argument("--val-fraction", type=float, default=h.val_fraction,
+                    help="share of each source's photos, whole people/sessions, for validation")
+    ha.add_argument("--synthetic-none", type=float, default=h.synthetic_none,
+                    help="share of each batch that is a background without a hand (class none)")
+    ha.add_argument("--width", type=int, default=h.width, help="LeNet filters of the first stage")
+    ha.add_argument("--epochs", type=int, default=h.epochs)
+    ha.add_argument("--batch-size", type=int, default=h.batch_size)
+    ha.add_argument("--learning-rate", type=float, default=h.learning_rate)
+    ha.add_argument("--patience", type=int, default=h.patience, help="early stopping; 0 = off")
+    ha.add_argument("--checkpoint-every", type=int, default=h.checkpoint_every, help="epochs")
+    ha.add_argument("--label-smoothing", type=float, default=h.label_smoothing)
+    ha.add_argument("--dropout", type=float, default=h.dropout)
+    ha.add_argument("--no-augment", action="store_true", help="switch augmentation off")
+    ha.add_argument("--weights", default=h.weights,
+                    help="VGG16 base: 'imagenet' (Keras download), a local .h5/.weights.h5 file, or 'none'")
+    ha.add_argument("--head-epochs", type=int, default=h.head_epochs, help="VGG16 head on cached features")
+    ha.add_argument("--finetune-epochs", type=int, default=h.finetune_epochs,
+                    help="VGG16 block5 fine-tuning epochs (0 = head only)")
+    ha.add_argument("--finetune-lr", type=float, default=h.finetune_lr)
+    ha.add_argument("--augment-copies", type=int, default=h.augment_copies,
+                    help="VGG16: augmented copies of the training set in the feature cache")
+    ha.add_argument("--seed", type=int, default=h.seed)
+    ha.add_argument("--limit", type=int, default=None, help="use only N training photos")
     return p
 
 
-def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str]) -> LenetConfig:
+def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str],
+             cls: type[Any], aug_cls: type[Any]) -> Any:
     """Config file values as defaults, then every flag given on the command line on top."""
-    base = LenetConfig()
+    base = cls()
     if args.config is not None:
         try:
-            base = LenetConfig.from_json(json.loads(args.config.read_text()))
+            base = cls.from_json(json.loads(args.config.read_text()))
         except (OSError, json.JSONDecodeError, TypeError) as e:
             raise ValueError(f"cannot read config {args.config}: {e}") from e
     # Parse again with the file's values as defaults, so explicit flags win.
-    sub = parser._subparsers._group_actions[0].choices["lenet"]  # type: ignore[union-attr]
-    sub.set_defaults(**{f.name: getattr(base, f.name) for f in fields(LenetConfig)
-                        if f.name != "augment"})
+    sub = parser._subparsers._group_actions[0].choices[args.job]  # type: ignore[union-attr]
+    names = [f.name for f in fields(cls) if f.name != "augment"]
+    # List options use action="append": give them None, else argparse appends to the default.
+    lists = {n for n in names if isinstance(getattr(base, n), list)}
+    sub.set_defaults(**{n: None if n in lists else getattr(base, n) for n in names})
     args = parser.parse_args(argv)
-    cfg = LenetConfig(**{f.name: getattr(args, f.name) for f in fields(LenetConfig)
-                         if f.name != "augment"})
-    cfg.augment = None if args.no_augment else (base.augment or AugmentConfig())
+    cfg = cls(**{n: getattr(base, n) if n in lists and getattr(args, n) is None else getattr(args, n)
+                 for n in names})
+    cfg.augment = None if args.no_augment else (base.augment or aug_cls())
     return cfg
 
 
@@ -83,11 +132,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.job == "lenet":
-            cfg = _resolve(args, parser, argv)
+            cfg = _resolve(args, parser, argv, LenetConfig, AugmentConfig)
             metrics = train_lenet(cfg, argv)
             print(json.dumps(metrics, indent=2))
             print(f"model written to {Path(cfg.out_dir) / 'model.keras'}; next: "
                   f"edge-convert {Path(cfg.out_dir) / 'model.keras'} --quant int8 --dataset mnist")
+        elif args.job == "hands":
+            hcfg = _resolve(args, parser, argv, HandsConfig, HandAugmentConfig)
+            if isinstance(hcfg.weights, str) and hcfg.weights.lower() == "none":
+                hcfg.weights = None
+            metrics = train_hands(hcfg, argv)
+            print(json.dumps(metrics, indent=2))
+            out = Path(hcfg.out_dir)
+            print(f"model written to {out / 'model.keras'}; next: edge-convert {out / 'model.keras'} "
+                  f"--task hands --quant int8 --rep-data {out / 'calibration.npy'} "
+                  f"--verify-data {out / 'val.npz'}")
     except (DatasetError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

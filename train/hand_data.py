@@ -1,0 +1,341 @@
+"""Gesture datasets: folders of class folders, grouped by person, split without leaks.
+
+A *source* is a folder of class folders (``rock/``, ``paper/``, ``scissors/`` and
+optionally ``none/``) of photos; a *collection* is a folder of sources, like
+``../shared/data/rps``. Photos of one person or session are near-duplicates, so
+splits are made over *groups* (people, sessions, videos), never over single images:
+
+- ``github-webcam-rps``: the file-name prefix before ``__`` (one repo = one person);
+- ``subhih-handsdataset``: the session prefix before ``_pic``;
+- ``kaggle-drgfreeman-rps-cv`` (the green-screen studio set, one person): every photo
+  is its own group, so the held-out green-screen split is an image-level split of
+  that one setup (what "a held-out split of the green-screen set" means);
+- any other source: the prefix before ``__`` if the names have one (the form
+  ``edge-run``'s snapshots and :func:`capture_name` use, ``<session>__<n>.jpg``),
+  else the whole source is one group (the advice of ``rps/README.md`` for the small
+  sources whose people cannot be told apart).
+
+TFDS ``rock_paper_scissors`` (for users who have it) is read through
+``tensorflow_datasets`` when installed (:func:`load_tfds`), or as a folder: its
+archives ``rps.zip`` and ``rps-test-set.zip`` unpack to folders of class folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.datasets import DatasetError
+
+log = logging.getLogger(__name__)
+
+#: Class labels in output-index order of the hands models.
+HAND_LABELS = ("rock", "paper", "scissors", "none")
+#: Photo suffixes read from class folders.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+#: The green-screen studio source (its photos are composited onto new backgrounds).
+GREEN_SCREEN_SOURCES = ("kaggle-drgfreeman-rps-cv",)
+#: Per-source rules for the group (person/session) of a file name: regex with one group.
+GROUP_RULES = {
+    "github-webcam-rps": r"^(.*?)__",
+    "subhih-handsdataset": r"^(.*?)_pic",
+}
+_PER_IMAGE_SOURCES = GREEN_SCREEN_SOURCES
+
+
+@dataclass(frozen=True)
+class HandSample:
+    """One labelled photo.
+
+    Attributes:
+        path: the image file.
+        label: class name (one of :data:`HAND_LABELS`).
+        source: name of the source folder it came from.
+        group: person/session id within the source (see the module docstring).
+    """
+
+    path: Path
+    label: str
+    source: str
+    group: str
+
+    @property
+    def group_key(self) -> str:
+        """``source/group``: unique over a collection."""
+        return f"{self.source}/{self.group}"
+
+
+def group_of(source: str, stem: str) -> str:
+    """The person/session group of a photo (see the module docstring).
+
+    Args:
+        source: source folder name.
+        stem: file name without suffix.
+
+    Returns:
+        A group id; photos with the same id are kept on one side of every split.
+    """
+    rule = GROUP_RULES.get(source)
+    if rule is not None:
+        m = re.match(rule, stem)
+        return m.group(1) if m else ""
+    if source in _PER_IMAGE_SOURCES:
+        return stem
+    if "__" in stem:
+        return stem.split("__", 1)[0]
+    return ""
+
+
+def capture_name(session: str, index: int, suffix: str = ".jpg") -> str:
+    """File name for a user-captured sample, ``<session>__<index>.jpg``, so its
+    session stays one group in splits."""
+    if "__" in session or "/" in session:
+        raise ValueError(f"session name {session!r} must not contain '__' or '/'")
+    return f"{session}__{index:05d}{suffix}"
+
+
+def _is_source(folder: Path) -> bool:
+    return any((folder / c).is_dir() for c in HAND_LABELS)
+
+
+def scan_source(folder: str | Path, name: str | None = None,
+                labels: Sequence[str] = HAND_LABELS) -> list[HandSample]:
+    """The labelled photos of one folder of class folders.
+
+    Args:
+        folder: holds ``rock/``, ``paper/``, ``scissors/`` and optionally ``none/``
+            (other sub-folders are ignored with a warning).
+        name: source name used for grouping; default: the folder's name.
+        labels: accepted class folder names.
+
+    Returns:
+        Samples sorted by class then file name.
+
+    Raises:
+        DatasetError: the folder is missing or holds no class folder with photos.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"gesture folder {folder} does not exist: pass a folder with rock/, "
+                           "paper/, scissors/ (and optionally none/) sub-folders of photos")
+    name = name or folder.name
+    out: list[HandSample] = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if sub.name not in labels:
+            log.warning("ignoring %s: not a class folder (%s)", sub, ", ".join(labels))
+            continue
+        for f in sorted(sub.iterdir()):
+            if f.suffix.lower() in IMAGE_SUFFIXES:
+                out.append(HandSample(f, sub.name, name, group_of(name, f.stem)))
+    if not out:
+        raise DatasetError(f"no photos in class folders {', '.join(labels)} under {folder}; "
+                           "expected e.g. rock/*.jpg, paper/*.jpg, scissors/*.jpg")
+    return out
+
+
+def scan_collection(roots: Iterable[str | Path], labels: Sequence[str] = HAND_LABELS,
+                    exclude: Sequence[str] = ()) -> list[HandSample]:
+    """The photos of several sources.
+
+    Args:
+        roots: each a source (folder of class folders) or a collection (folder of
+            sources, like ``../shared/data/rps``).
+        labels: accepted class folder names.
+        exclude: source names to leave out.
+
+    Returns:
+        All samples, source by source.
+
+    Raises:
+        DatasetError: a root is missing or holds no photos.
+    """
+    out: list[HandSample] = []
+    for root in roots:
+        root = Path(root)
+        if not root.is_dir():
+            raise DatasetError(f"gesture data folder {root} does not exist; pass --data DIR with "
+                               "class folders (rock/ paper/ scissors/ [none/]) or a folder of such folders")
+        sources = [root] if _is_source(root) else sorted(p for p in root.iterdir()
+                                                           if p.is_dir() and _is_source(p))
+        if not sources:
+            raise DatasetError(f"{root} holds neither class folders ({', '.join(labels)}) nor "
+                               "source folders that do")
+        for s in sources:
+            if s.name in exclude:
+                continue
+            out.extend(scan_source(s, labels=labels))
+    if not out:
+        raise DatasetError("no gesture photos found (all sources excluded?)")
+    return out
+
+
+def _rank(key: str, seed: int) -> str:
+    return hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()
+
+
+def split_by_group(samples: Sequence[HandSample], val_fraction: float = 0.15, *,
+                   holdout_sources: Sequence[str] = (), seed: int = 0,
+                   ) -> dict[str, list[HandSample]]:
+    """Split into train / val (/ test) so no group straddles two sides.
+
+    Within each source the groups are ordered by a seeded hash and whole groups go
+    to validation until it holds about ``val_fraction`` of the source's photos (a
+    source with one group stays in training). Sources in ``holdout_sources`` go
+    entirely to ``test``: the closest thing here to "other people, other cameras".
+
+    Args:
+        samples: from :func:`scan_collection`.
+        val_fraction: target share of each source's photos in validation, in [0, 0.9].
+        holdout_sources: source names held out whole as the test split.
+        seed: changes which groups are drawn.
+
+    Returns:
+        ``{"train": [...], "val": [...], "test": [...]}`` (lists may be empty).
+
+    Raises:
+        ValueError: ``val_fraction`` out of range or an unknown hold-out source.
+    """
+    if not 0.0 <= val_fraction <= 0.9:
+        raise ValueError(f"val_fraction must be in [0, 0.9], got {val_fraction}")
+    known = {s.source for s in samples}
+    unknown = set(holdout_sources) - known
+    if unknown:
+        raise ValueError(f"hold-out source(s) {sorted(unknown)} not in the data; sources: {sorted(known)}")
+    out: dict[str, list[HandSample]] = {"train": [], "val": [], "test": []}
+    by_source: dict[str, dict[str, list[HandSample]]] = defaultdict(lambda: defaultdict(list))
+    for s in samples:
+        by_source[s.source][s.group].append(s)
+    for source, groups in by_source.items():
+        if source in holdout_sources:
+            out["test"].extend(x for g in groups.values() for x in g)
+            continue
+        total = sum(len(g) for g in groups.values())
+        target = val_fraction * total
+        n_val = 0
+        order = sorted(groups, key=lambda g: _rank(f"{source}/{g}", seed))
+        for i, g in enumerate(order):
+            # Keep at least one group in training; stop once the target is reached.
+            to_val = len(groups) > 1 and i < len(order) - 1 and n_val + len(groups[g]) / 2 < target
+            out["val" if to_val else "train"].extend(groups[g])
+            n_val += len(groups[g]) if to_val else 0
+    return out
+
+
+def count_report(splits: dict[str, Sequence[HandSample]], labels: Sequence[str] = HAND_LABELS) -> str:
+    """A per-source and per-class count table of each split, with group counts.
+
+    Args:
+        splits: ``{"train": samples, ...}`` (as :func:`split_by_group` returns).
+        labels: class columns, in order.
+
+    Returns:
+        Plain text, one table per split and a total line each.
+    """
+    lines: list[str] = []
+    for name, samples in splits.items():
+        if not samples:
+            continue
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        groups: dict[str, set[str]] = defaultdict(set)
+        for s in samples:
+            counts[s.source][s.label] += 1
+            groups[s.source].add(s.group)
+        w = max(len(k) for k in counts) + 2
+        lines.append(f"{name}: {len(samples)} photos")
+        lines.append("  " + "source".ljust(w) + "".join(f"{c:>9}" for c in labels) + "   groups")
+        for src in sorted(counts):
+            lines.append("  " + src.ljust(w) + "".join(f"{counts[src][c]:>9}" for c in labels)
+                         + f"{len(groups[src]):>9}")
+        tot = Counter(s.label for s in samples)
+        lines.append("  " + "total".ljust(w) + "".join(f"{tot[c]:>9}" for c in labels)
+                     + f"{sum(len(g) for g in groups.values()):>9}")
+    return "\n".join(lines)
+
+
+def square_pad(image: np.ndarray) -> np.ndarray:
+    """Pad the shorter side by edge replication to a square, image centred.
+
+    This is what the device does to an ``edge-eval --crop`` photo (see
+    ``edge.preprocess.crop_input``), so training sees the same framing.
+
+    Args:
+        image: uint8 (H, W, C).
+
+    Returns:
+        uint8 (S, S, C) with S = max(H, W).
+    """
+    h, w = image.shape[:2]
+    if h == w:
+        return image
+    s = max(h, w)
+    top, left = (s - h) // 2, (s - w) // 2
+    return cv2.copyMakeBorder(image, top, s - h - top, left, s - w - left, cv2.BORDER_REPLICATE)
+
+
+def load_images(samples: Sequence[HandSample], size: int, labels: Sequence[str] = HAND_LABELS,
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Read, square-pad and resize every photo.
+
+    Args:
+        samples: photos to read.
+        size: side of the output squares in px.
+        labels: class order for the returned indices.
+
+    Returns:
+        (images uint8 (N, size, size, 3) **RGB** in [0, 255], labels int64 (N,)).
+
+    Raises:
+        DatasetError: a photo cannot be read (names the file; delete or replace it).
+    """
+    x = np.zeros((len(samples), size, size, 3), np.uint8)
+    y = np.zeros(len(samples), np.int64)
+    index = {c: i for i, c in enumerate(labels)}
+    for i, s in enumerate(samples):
+        img = cv2.imread(str(s.path), cv2.IMREAD_COLOR)
+        if img is None:
+            raise DatasetError(f"cannot read image {s.path}: delete or replace the file")
+        img = square_pad(img)
+        interp = cv2.INTER_AREA if img.shape[0] > size else cv2.INTER_LINEAR
+        x[i] = cv2.cvtColor(cv2.resize(img, (size, size), interpolation=interp), cv2.COLOR_BGR2RGB)
+        y[i] = index[s.label]
+    return x, y
+
+
+def load_tfds(split: str = "train", size: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """TFDS ``rock_paper_scissors`` (Moroney 2019, CGI hands on white) for users who have it.
+
+    Args:
+        split: ``"train"`` (2,520 images) or ``"test"`` (372).
+        size: output side in px.
+
+    Returns:
+        (uint8 (N, size, size, 3) RGB, int64 (N,)) in :data:`HAND_LABELS` order (TFDS
+        orders rock, paper, scissors as 0, 1, 2, the same).
+
+    Raises:
+        DatasetError: ``tensorflow_datasets`` is not installed or the data is not
+            downloaded (TFDS downloads it on first use when online).
+    """
+    try:
+        import tensorflow_datasets as tfds  # optional
+    except ImportError as e:
+        raise DatasetError("TFDS is not installed: `pip install tensorflow-datasets`, or unpack "
+                           "rps.zip / rps-test-set.zip and pass the folder with --data") from e
+    try:
+        ds = tfds.load("rock_paper_scissors", split=split, as_supervised=True)
+    except Exception as e:  # noqa: BLE001 - TFDS raises many types for a missing download
+        raise DatasetError(f"TFDS rock_paper_scissors unavailable ({e}); run once online or "
+                           "pass the unpacked folder with --data") from e
+    xs, ys = [], []
+    for img, lab in tfds.as_numpy(ds):
+        xs.append(cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA))
+        ys.append(int(lab))
+    return np.stack(xs).astype(np.uint8), np.asarray(ys, np.int64)

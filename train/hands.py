@@ -1,0 +1,379 @@
+"""Train a hand-gesture classifier: the ``edge-train hands`` job.
+
+Parameters first (:class:`HandsConfig`), then data, model, training, outputs, as in
+:mod:`train.lenet`. The data are folders of class folders (:mod:`train.hand_data`),
+split by person so that validation measures new people, not new frames of the same
+people; augmentation (:mod:`train.hand_augment`) pastes green-screen hands onto other
+backgrounds and adds rotation, flips, scale, colour, blur, noise and JPEG artefacts,
+and adds background-only ``none`` samples.
+
+``--arch lenet`` trains :func:`models.lenet.build_lenet` (variant ``hands``) from
+scratch; ``--arch vgg16`` hands the same arrays to :func:`train.vgg16.train_vgg16`
+(frozen ImageNet base with cached features, then the last block fine-tuned).
+
+Outputs in ``out_dir``: ``model.keras``, ``labels.txt``, ``config.json`` (resolved
+config and command line), ``split.json`` (every file and its split), ``counts.txt``
+(per-source, per-class counts), ``history.csv``, ``curves.png``, ``confusion.png``
+(validation, or the hold-out test split when there is one), ``metrics.json``
+(accuracy per split and per source), ``calibration.npy`` (augmented training
+samples for int8 calibration with ``edge-convert --rep-data``) and ``val/`` written
+as ``val.npz`` for ``--verify-data``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from train.hand_augment import BackgroundBank, HandAugmentConfig, HandAugmenter
+from train.hand_data import (
+    HAND_LABELS,
+    HandSample,
+    count_report,
+    load_images,
+    scan_collection,
+    scan_source,
+    split_by_group,
+)
+
+log = logging.getLogger(__name__)
+
+ARCHS = ("lenet", "vgg16")
+#: Sources whose ``none`` photos are empty scenes (no hand): composite backgrounds.
+EMPTY_SCENE_SOURCES = ("github-webcam-rps",)
+
+
+def default_data_dirs() -> list[str]:
+    """``$EDGE_DATA_DIR/rps`` (or ``$EDGE_DATA_DIR``) if set, else ``../shared/data/rps`` if present."""
+    env = os.environ.get("EDGE_DATA_DIR")
+    if env:
+        p = Path(env)
+        return [str(p / "rps" if (p / "rps").is_dir() else p)]
+    here = Path.cwd().parent / "shared" / "data" / "rps"
+    return [str(here)] if here.is_dir() else []
+
+
+@dataclass
+class HandsConfig:
+    """Every parameter of a hands training run (saved as ``config.json``).
+
+    Attributes:
+        arch: ``"lenet"`` (from scratch) or ``"vgg16"`` (transfer learning).
+        data: folders of class folders, or folders of such sources.
+        out_dir: outputs (see the module docstring).
+        input_size: model input side in px (64 for LeNet; 64..224 for VGG16).
+        work_size: side photos are kept at before augmentation (default 1.5 x input).
+        exclude_sources: source folder names to leave out.
+        holdout_sources: source folder names held out whole as a test split.
+        backgrounds: extra folders of photos of empty scenes for compositing.
+        val_fraction: share of each source's photos (whole groups) for validation.
+        synthetic_none: background-only ``none`` samples added, as a share of a batch.
+        width: LeNet width (filters of the first stage).
+        epochs: maximum epochs (LeNet; VGG16 fine-tuning uses ``finetune_epochs``).
+        batch_size: images per step.
+        learning_rate: peak Adam learning rate (cosine decay).
+        patience: epochs without val-accuracy gain before early stopping (0: off).
+        checkpoint_every: save ``checkpoints/epoch-NNN.keras`` every N epochs.
+        label_smoothing: cross-entropy label smoothing.
+        dropout: dropout before the classifier.
+        augment: augmentation strengths; ``None`` switches augmentation off.
+        weights: VGG16 base weights: ``"imagenet"``, a local file, or ``None``.
+        head_epochs: VGG16 head epochs on cached features.
+        finetune_epochs: VGG16 fine-tuning epochs (0: head only).
+        finetune_lr: VGG16 fine-tuning learning rate.
+        augment_copies: VGG16 augmented copies of the training set in the feature cache.
+        seed: seeds NumPy, TensorFlow, Keras and the split.
+        limit: use only N training photos (quick tries, tests).
+    """
+
+    arch: str = "lenet"
+    data: list[str] = field(default_factory=default_data_dirs)
+    out_dir: str = "runs/hands"
+    input_size: int = 64
+    work_size: int | None = None
+    exclude_sources: list[str] = field(default_factory=list)
+    holdout_sources: list[str] = field(default_factory=list)
+    backgrounds: list[str] = field(default_factory=list)
+    val_fraction: float = 0.15
+    synthetic_none: float = 0.06
+    width: int = 24
+    epochs: int = 40
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    patience: int = 10
+    checkpoint_every: int = 5
+    label_smoothing: float = 0.1
+    dropout: float = 0.3
+    augment: HandAugmentConfig | None = field(default_factory=HandAugmentConfig)
+    weights: str | None = "imagenet"
+    head_epochs: int = 30
+    finetune_epochs: int = 5
+    finetune_lr: float = 1e-5
+    augment_copies: int = 3
+    seed: int = 0
+    limit: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> HandsConfig:
+        d = dict(d)
+        aug = d.pop("augment", {})
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown hands config keys {sorted(unknown)}; known: "
+                             f"{sorted(cls.__dataclass_fields__)}")
+        if aug is not None and "scale" in aug:
+            aug["scale"] = tuple(aug["scale"])
+        return cls(**d, augment=None if aug is None else HandAugmentConfig(**aug))
+
+    def check(self) -> None:
+        """Raise ValueError with the fix for an inconsistent configuration."""
+        if self.arch not in ARCHS:
+            raise ValueError(f"unknown arch {self.arch!r}; choose one of {ARCHS}")
+        if not self.data:
+            raise ValueError("no gesture data: pass --data DIR (a folder of rock/ paper/ scissors/ "
+                             "[none/] folders, or of such folders) or set EDGE_DATA_DIR")
+        lo = 64 if self.arch == "vgg16" else 16
+        if not lo <= self.input_size <= 224:
+            raise ValueError(f"input_size {self.input_size} out of range: use {lo}..224 px")
+        if self.work_size is not None and self.work_size < self.input_size:
+            raise ValueError("work_size must be >= input_size")
+
+
+class _Batches:
+    """Keras ``PyDataset`` of augmented training batches (built lazily to import Keras late)."""
+
+    @staticmethod
+    def make(x: np.ndarray, y: np.ndarray, augmenter: HandAugmenter | None, cfg: HandsConfig,
+             num_classes: int, none_index: int | None) -> Any:
+        import keras
+
+        class Batches(keras.utils.PyDataset):  # type: ignore[misc]
+            def __init__(self) -> None:
+                super().__init__()
+                self.rng = np.random.default_rng(cfg.seed)
+                self.order = self.rng.permutation(len(x))
+                n_extra = cfg.synthetic_none if (augmenter is not None and none_index is not None) else 0.0
+                self.n_bg = int(round(cfg.batch_size * n_extra))
+                self.n_img = cfg.batch_size - self.n_bg
+
+            def __len__(self) -> int:
+                return int(np.ceil(len(x) / self.n_img))
+
+            def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+                idx = self.order[i * self.n_img:(i + 1) * self.n_img]
+                rng = np.random.default_rng((cfg.seed, i, int(self.order[0])))
+                if augmenter is not None:
+                    xb = augmenter(x[idx], rng)
+                    yb = y[idx]
+                    if self.n_bg:
+                        xb = np.concatenate([xb, augmenter.background_only(self.n_bg, x.shape[1], rng)])
+                        yb = np.concatenate([yb, np.full(self.n_bg, none_index, np.int64)])
+                else:
+                    xb, yb = resize_batch(x[idx], cfg.input_size), y[idx]
+                return xb.astype(np.float32) / 255.0, np.eye(num_classes, dtype=np.float32)[yb]
+
+            def on_epoch_end(self) -> None:
+                self.order = self.rng.permutation(len(x))
+
+        return Batches()
+
+
+def resize_batch(x: np.ndarray, size: int) -> np.ndarray:
+    """uint8 (N, S, S, 3) → uint8 (N, size, size, 3) with area interpolation."""
+    import cv2
+
+    if x.shape[1] == size:
+        return x
+    out = np.empty((len(x), size, size, 3), np.uint8)
+    for i, im in enumerate(x):
+        out[i] = cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def _background_photos(train: list[HandSample], cfg: HandsConfig, size: int) -> np.ndarray:
+    scenes = [s for s in train if s.label == "none" and s.source in EMPTY_SCENE_SOURCES]
+    for d in cfg.backgrounds:
+        p = Path(d)
+        files = [f for f in sorted(p.rglob("*")) if f.suffix.lower() in (".jpg", ".jpeg", ".png")]
+        if not files:
+            raise ValueError(f"--backgrounds {d}: no .jpg/.png photos found")
+        scenes += [HandSample(f, "none", p.name, f.stem) for f in files]
+    if not scenes:
+        return np.zeros((0, size, size, 3), np.uint8)
+    x, _ = load_images(scenes, size)
+    return x
+
+
+def _accuracy_by_source(samples: list[HandSample], y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for src in sorted({s.source for s in samples}):
+        m = np.array([s.source == src for s in samples])
+        out[src] = {"accuracy": float((pred[m] == y[m]).mean()), "n": int(m.sum())}
+    return out
+
+
+def prepare_data(cfg: HandsConfig) -> dict[str, Any]:
+    """Scan, split, report and load the photos of a run.
+
+    Returns:
+        ``{"splits": {name: [HandSample]}, "labels": tuple, "x": {name: uint8
+        (N, work, work, 3) RGB}, "y": {name: int64 (N,)}, "report": str}``.
+
+    Raises:
+        edge.datasets.DatasetError: missing or empty folders, unreadable photos.
+        ValueError: bad split parameters.
+    """
+    samples: list[HandSample] = []
+    samples = scan_collection(cfg.data, exclude=cfg.exclude_sources)
+    present = [c for c in HAND_LABELS if any(s.label == c for s in samples)]
+    labels = tuple(present)
+    splits = split_by_group(samples, cfg.val_fraction, holdout_sources=cfg.holdout_sources, seed=cfg.seed)
+    if cfg.limit:
+        rng = np.random.default_rng(cfg.seed)
+        keep = rng.permutation(len(splits["train"]))[: cfg.limit]
+        splits["train"] = [splits["train"][i] for i in sorted(keep)]
+    work = cfg.work_size or int(round(cfg.input_size * 1.5))
+    x, y = {}, {}
+    for name, ss in splits.items():
+        if ss:
+            x[name], y[name] = load_images(ss, work, labels)
+    return {"splits": splits, "labels": labels, "x": x, "y": y, "report": count_report(splits, labels),
+            "work_size": work}
+
+
+def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, Any]:
+    """Train, evaluate on validation (and hold-out) splits and write every output.
+
+    Returns:
+        The metrics written to ``metrics.json``.
+
+    Raises:
+        edge.datasets.DatasetError: data missing, empty or unreadable.
+        ValueError: a bad configuration value.
+    """
+    cfg.check()
+    import keras
+    import tensorflow as tf
+
+    from train.plots import confusion_matrix, plot_confusion, plot_history
+
+    out = Path(cfg.out_dir)
+    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(cfg.seed)
+    command = shlex.join(["edge-train", *(argv if argv is not None else sys.argv[1:])])
+
+    # -- data -------------------------------------------------------------------
+    data = prepare_data(cfg)
+    labels, splits, work = data["labels"], data["splits"], data["work_size"]
+    (out / "counts.txt").write_text(data["report"] + "\n")
+    (out / "split.json").write_text(json.dumps(
+        {k: [[str(s.path), s.label, s.source, s.group] for s in v] for k, v in splits.items()}) + "\n")
+    (out / "labels.txt").write_text("".join(f"{c}\n" for c in labels))
+    (out / "config.json").write_text(json.dumps(
+        {**cfg.to_json(), "command": command, "labels": list(labels),
+         "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n")
+    log.info("data:\n%s", data["report"])
+    none_index = labels.index("none") if "none" in labels else None
+    augmenter = None
+    if cfg.augment is not None:
+        bank = BackgroundBank(_background_photos(splits["train"], cfg, work))
+        augmenter = HandAugmenter(cfg.augment, bank, out_size=cfg.input_size)
+    x_tr, y_tr = data["x"]["train"], data["y"]["train"]
+    x_val = resize_batch(data["x"]["val"], cfg.input_size) if "val" in data["x"] else None
+    y_val = data["y"].get("val")
+    x_te = resize_batch(data["x"]["test"], cfg.input_size) if "test" in data["x"] else None
+    y_te = data["y"].get("test")
+
+    # Calibration samples for int8 conversion: what the model sees in training.
+    rng = np.random.default_rng(cfg.seed + 1)
+    pick = rng.permutation(len(x_tr))[:400]
+    calib = augmenter(x_tr[pick], rng) if augmenter is not None else resize_batch(x_tr[pick], cfg.input_size)
+    np.save(out / "calibration.npy", calib.astype(np.float32) / 255.0)
+    if x_val is not None:
+        np.savez_compressed(out / "val.npz", x=x_val.astype(np.float32) / 255.0, y=y_val)
+
+    t0 = time.time()
+    if cfg.arch == "vgg16":
+        from train.vgg16 import Vgg16Config, train_vgg16
+
+        vcfg = Vgg16Config(input_size=cfg.input_size, weights=cfg.weights, head_epochs=cfg.head_epochs,
+                           finetune_epochs=cfg.finetune_epochs, batch_size=cfg.batch_size,
+                           finetune_lr=cfg.finetune_lr, augment_copies=cfg.augment_copies,
+                           patience=cfg.patience, seed=cfg.seed, out_dir=str(out))
+        x_tr_in = resize_batch(x_tr, cfg.input_size) if augmenter is None else x_tr
+        vg_aug = None
+        if augmenter is not None:
+            def vg_aug(b: np.ndarray, r: np.random.Generator) -> np.ndarray:
+                return augmenter(b, r)
+        train_vgg16(vcfg, x_tr_in if augmenter is not None else x_tr_in, y_tr,
+                    x_val if x_val is not None else resize_batch(x_tr[:1], cfg.input_size),
+                    y_val if y_val is not None else y_tr[:1], list(labels), augment=vg_aug, argv=argv)
+        model = keras.models.load_model(out / "model.keras")
+        scale = 255.0  # the VGG16 model takes [0, 255]
+    else:
+        from models.lenet import build_lenet
+
+        train_ds = _Batches.make(x_tr, y_tr, augmenter, cfg, len(labels), none_index)
+        val_ds = None
+        if x_val is not None:
+            val_ds = (x_val.astype(np.float32) / 255.0, np.eye(len(labels), dtype=np.float32)[y_val])
+        steps = len(train_ds)
+        model = build_lenet("hands", (cfg.input_size, cfg.input_size, 3), len(labels),
+                            dropout=cfg.dropout, width=cfg.width)
+        schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs,
+                                                          alpha=0.01)
+        model.compile(optimizer=keras.optimizers.Adam(schedule),
+                      loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+                      metrics=["accuracy"])
+        callbacks: list[Any] = [
+            keras.callbacks.BackupAndRestore(str(out / "backup")),
+            keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "epoch-{epoch:03d}.keras"),
+                                            save_freq=steps * max(1, cfg.checkpoint_every)),
+            keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+        ]
+        if val_ds is not None and cfg.patience > 0:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_accuracy", patience=cfg.patience, restore_best_weights=True, mode="max"))
+        hist = model.fit(train_ds, epochs=cfg.epochs, validation_data=val_ds, callbacks=callbacks,
+                         verbose=1 if sys.stdout.isatty() else 2)
+        model.save(out / "model.keras")
+        plot_history(hist.history, out / "curves.png", f"LeNet hands {cfg.input_size} px")
+        scale = 1.0
+    seconds = time.time() - t0
+
+    # -- outputs ----------------------------------------------------------------
+    metrics: dict[str, Any] = {"arch": cfg.arch, "labels": list(labels), "train_seconds": round(seconds, 1),
+                               "params": int(model.count_params()), "train_n": int(len(x_tr))}
+    shown = None
+    for name, xs, ys in (("val", x_val, y_val), ("test", x_te, y_te)):
+        if xs is None:
+            continue
+        pred = model.predict(xs.astype(np.float32) / 255.0 * scale, batch_size=256, verbose=0).argmax(1)
+        cm = confusion_matrix(ys, pred, len(labels))
+        metrics[name] = {
+            "accuracy": float((pred == ys).mean()), "n": int(len(ys)),
+            "per_class": {c: float(cm[i, i] / max(1, cm[i].sum())) for i, c in enumerate(labels)},
+            "per_source": _accuracy_by_source(splits[name], ys, pred),
+            "confusion": cm.tolist(),
+        }
+        shown = (name, cm)
+    if shown is not None:
+        plot_confusion(shown[1], list(labels), out / "confusion.png",
+                       f"hands {cfg.arch}: {shown[0]} split (Keras float)")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return metrics
+
+
+__all__ = ["ARCHS", "HandsConfig", "prepare_data", "scan_source", "train_hands"]
