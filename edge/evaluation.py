@@ -412,12 +412,15 @@ def evaluate_frames(pipeline: Any, labels: Sequence[str], items: Sequence[Labell
                     ) -> EvalReport:
     """Accuracy with each photo run through the whole pipeline as a camera frame.
 
-    The most confident raw (unsmoothed) detection is the answer; an image with no
-    detection counts as wrong and in ``no_detection``.
+    The answer is what the user would see: the most confident detection the pipeline
+    reports (unsmoothed; for hands, ``none`` detections are not reported). An image
+    with no reported detection is answered ``none`` when the model has a ``none``
+    class (the recogniser said "no gesture": right for a photo of an empty scene);
+    otherwise it counts as wrong and in ``no_detection``.
 
     Args:
-        pipeline: an :class:`edge.pipeline.Pipeline` (smoothing is bypassed by
-            scoring its raw detections; build it with ``smoothing=False``).
+        pipeline: an :class:`edge.pipeline.Pipeline`
+            (build it with ``smoothing=False`` so each photo stands alone).
         labels: the bundle's labels.
         items: from :func:`list_image_folder`.
         skip_unreadable: skip (and count) undecodable files instead of failing.
@@ -429,13 +432,14 @@ def evaluate_frames(pipeline: Any, labels: Sequence[str], items: Sequence[Labell
     loaded, skipped = _load_all(items, skip_unreadable)
     saver = _ErrorSaver(save_errors)
     y_true, y_pred = [], []
+    none_index = list(labels).index("none") if "none" in labels else NO_PREDICTION
     t0 = time.perf_counter()
     for i, (it, img) in enumerate(loaded):
         res = pipeline.process(Frame(img, 0.0, i))
-        best = max(res.raw, key=lambda d: d.prediction.score, default=None)
+        best = max(res.detections, key=lambda d: d.prediction.score, default=None)
         y_true.append(it.label_index)
-        y_pred.append(NO_PREDICTION if best is None else best.prediction.index)
-        if best is None or best.prediction.index != it.label_index:
+        y_pred.append(none_index if best is None else best.prediction.index)
+        if y_pred[-1] != it.label_index:
             shown = img
             if best is not None and saver.folder is not None:
                 from edge.overlay import draw_overlay

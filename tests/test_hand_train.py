@@ -244,3 +244,21 @@ def test_edge_train_hands_errors(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "does not exist" in capsys.readouterr().err
     assert main(["hands", "--arch", "vgg16", "--input-size", "32", "--data", str(tmp_path)]) == 2
     assert "64..224" in capsys.readouterr().err
+
+
+@pytest.mark.tf
+def test_edge_train_hands_vgg16_weights_none(tmp_path: Path) -> None:
+    """The VGG16 arch through the CLI: random base (no download), head then block5."""
+    pytest.importorskip("tensorflow")
+    from train.cli import main
+
+    data = _make_tree(tmp_path / "data", {"src": {"rock": 6, "paper": 6, "scissors": 6, "none": 4}})
+    out = tmp_path / "vgg"
+    rc = main(["hands", "--arch", "vgg16", "--weights", "none", "--data", str(data), "--out", str(out),
+               "--input-size", "64", "--head-epochs", "1", "--finetune-epochs", "1",
+               "--augment-copies", "1", "--val-fraction", "0.25", "--batch-size", "8"])
+    assert rc == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["arch"] == "vgg16" and metrics["val"]["n"] > 0
+    assert json.loads((out / "config.json").read_text())["weights"] is None
+    assert (out / "model.keras").is_file() and (out / "calibration.npy").is_file()

@@ -305,23 +305,34 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
         np.savez_compressed(out / "val.npz", x=x_val.astype(np.float32) / 255.0, y=y_val)
 
     t0 = time.time()
+    stages: dict[str, Any] = {}
     if cfg.arch == "vgg16":
         from train.vgg16 import Vgg16Config, train_vgg16
 
         vcfg = Vgg16Config(input_size=cfg.input_size, weights=cfg.weights, head_epochs=cfg.head_epochs,
                            finetune_epochs=cfg.finetune_epochs, batch_size=cfg.batch_size,
                            finetune_lr=cfg.finetune_lr, augment_copies=cfg.augment_copies,
-                           patience=cfg.patience, seed=cfg.seed, out_dir=str(out))
-        x_tr_in = resize_batch(x_tr, cfg.input_size) if augmenter is None else x_tr
+                           augment_tag=json.dumps(asdict(cfg.augment)) if cfg.augment else "",
+                           patience=cfg.patience, dropout=cfg.dropout, seed=cfg.seed, out_dir=str(out))
+        # VGG16 caches features of whole images: augment at the input size.
+        x_small = resize_batch(x_tr, cfg.input_size)
         vg_aug = None
-        if augmenter is not None:
+        if cfg.augment is not None:
+            small_aug = HandAugmenter(cfg.augment, augmenter.backgrounds if augmenter else None,
+                                      out_size=cfg.input_size)
+
             def vg_aug(b: np.ndarray, r: np.random.Generator) -> np.ndarray:
-                return augmenter(b, r)
-        train_vgg16(vcfg, x_tr_in if augmenter is not None else x_tr_in, y_tr,
-                    x_val if x_val is not None else resize_batch(x_tr[:1], cfg.input_size),
-                    y_val if y_val is not None else y_tr[:1], list(labels), augment=vg_aug, argv=argv)
+                return small_aug(b, r)
+        if x_val is None:
+            raise ValueError("VGG16 training needs a validation split: set --val-fraction > 0")
+        stages = train_vgg16(vcfg, x_small, y_tr, x_val, y_val, list(labels), augment=vg_aug, argv=argv)
         model = keras.models.load_model(out / "model.keras")
         scale = 255.0  # the VGG16 model takes [0, 255]
+        # train_vgg16 wrote its own config.json: restore the full hands config beside it.
+        (out / "vgg16-config.json").write_text((out / "config.json").read_text())
+        (out / "config.json").write_text(json.dumps(
+            {**cfg.to_json(), "command": command, "labels": list(labels),
+             "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n")
     else:
         from models.lenet import build_lenet
 
@@ -369,6 +380,8 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
             "confusion": cm.tolist(),
         }
         shown = (name, cm)
+    if cfg.arch == "vgg16":
+        metrics["vgg16"] = stages
     if shown is not None:
         plot_confusion(shown[1], list(labels), out / "confusion.png",
                        f"hands {cfg.arch}: {shown[0]} split (Keras float)")
