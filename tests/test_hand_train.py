@@ -262,3 +262,22 @@ def test_edge_train_hands_vgg16_weights_none(tmp_path: Path) -> None:
     assert metrics["arch"] == "vgg16" and metrics["val"]["n"] > 0
     assert json.loads((out / "config.json").read_text())["weights"] is None
     assert (out / "model.keras").is_file() and (out / "calibration.npy").is_file()
+
+
+def test_export_split_links_a_class_folder_tree(tmp_path: Path) -> None:
+    from train.hand_data import export_split
+    from train.hand_data import main as data_main
+
+    root = _make_tree(tmp_path / "d", {"a": {"rock": 4, "paper": 4}, "b": {"scissors": 3}})
+    splits = split_by_group(scan_collection([root]), 0.3, holdout_sources=["b"])
+    sj = tmp_path / "split.json"
+    sj.write_text(json.dumps({k: [[str(s.path), s.label, s.source, s.group] for s in v]
+                              for k, v in splits.items()}))
+    n = export_split(sj, "test", tmp_path / "out")
+    assert n == 3 and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scissors"]
+    files = sorted((tmp_path / "out" / "scissors").iterdir())
+    assert files[0].name.startswith("b__") and cv2.imread(str(files[0])) is not None
+    with pytest.raises(ValueError, match="no photos of sources"):
+        export_split(sj, "test", tmp_path / "o2", sources=["a"])
+    assert data_main(["export", str(sj), "--split", "test", "--out", str(tmp_path / "o3")]) == 0
+    assert data_main(["counts", str(tmp_path / "nope")]) == 2

@@ -339,3 +339,82 @@ def load_tfds(split: str = "train", size: int = 96) -> tuple[np.ndarray, np.ndar
         xs.append(cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA))
         ys.append(int(lab))
     return np.stack(xs).astype(np.uint8), np.asarray(ys, np.int64)
+
+
+def export_split(split_json: str | Path, split: str, out: str | Path, sources: Sequence[str] = (),
+                 labels: Sequence[str] = HAND_LABELS) -> int:
+    """Link the photos of one split of a run into a folder of class folders.
+
+    ``edge-train hands`` writes ``split.json``; this turns its ``val`` (or ``test``)
+    part into ``out/<class>/<source>__<file>`` symbolic links (copies where links are
+    not possible), the layout ``edge-eval --images`` reads, so the held-out people
+    can be scored with the exact shipped bundle.
+
+    Args:
+        split_json: ``split.json`` of a training run.
+        split: ``"train"``, ``"val"`` or ``"test"``.
+        out: folder to create.
+        sources: keep only these sources (default: all).
+        labels: class folders to create.
+
+    Returns:
+        The number of photos linked.
+
+    Raises:
+        ValueError: the split is not in the file or is empty after filtering.
+    """
+    import json
+    import shutil
+
+    rows = json.loads(Path(split_json).read_text()).get(split)
+    if not rows:
+        raise ValueError(f"{split_json} has no photos in split {split!r}")
+    rows = [r for r in rows if not sources or r[2] in sources]
+    if not rows:
+        raise ValueError(f"no photos of sources {list(sources)} in split {split!r}")
+    out = Path(out)
+    for c in labels:
+        if any(r[1] == c for r in rows):
+            (out / c).mkdir(parents=True, exist_ok=True)
+    for path, label, source, _group in rows:
+        dst = out / label / f"{source}__{Path(path).name}"
+        if dst.exists() or dst.is_symlink():
+            dst.unlink()
+        try:
+            dst.symlink_to(Path(path).resolve())
+        except OSError:
+            shutil.copy2(path, dst)
+    return len(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m train.hand_data``: count report of folders, or export a run's split."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m train.hand_data", description=main.__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("counts", help="per-source, per-class counts of a person-level split")
+    c.add_argument("data", nargs="+", help="folders of class folders, or of such folders")
+    c.add_argument("--val-fraction", type=float, default=0.15)
+    c.add_argument("--holdout-source", action="append", default=[])
+    e = sub.add_parser("export", help="link a run's split into a folder for edge-eval --images")
+    e.add_argument("split_json")
+    e.add_argument("--split", default="val", choices=("train", "val", "test"))
+    e.add_argument("--out", required=True)
+    e.add_argument("--source", action="append", default=[], help="keep only this source (repeatable)")
+    a = p.parse_args(argv)
+    try:
+        if a.cmd == "counts":
+            splits = split_by_group(scan_collection(a.data), a.val_fraction, holdout_sources=a.holdout_source)
+            print(count_report(splits))
+        else:
+            n = export_split(a.split_json, a.split, a.out, a.source)
+            print(f"{n} photos linked under {a.out}")
+    except (DatasetError, ValueError) as err:
+        print(f"error: {err}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
