@@ -15,9 +15,9 @@ Outputs in ``out_dir``: ``model.keras``, ``labels.txt``, ``config.json`` (resolv
 config and command line), ``split.json`` (every file and its split), ``counts.txt``
 (per-source, per-class counts), ``history.csv``, ``curves.png``, ``confusion.png``
 (validation, or the hold-out test split when there is one), ``metrics.json``
-(accuracy per split and per source), ``calibration.npy`` (augmented training
-samples for int8 calibration with ``edge-convert --rep-data``) and ``val/`` written
-as ``val.npz`` for ``--verify-data``.
+(accuracy per split and per source), ``calibration.npy`` (uint8 RGB augmented
+training samples for int8 calibration with ``edge-convert --rep-data``) and
+``val.npz`` (uint8 RGB ``x``, int ``y`` of the held-out people, for ``--verify-data``).
 """
 
 from __future__ import annotations
@@ -300,9 +300,10 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
     rng = np.random.default_rng(cfg.seed + 1)
     pick = rng.permutation(len(x_tr))[:400]
     calib = augmenter(x_tr[pick], rng) if augmenter is not None else resize_batch(x_tr[pick], cfg.input_size)
-    np.save(out / "calibration.npy", calib.astype(np.float32) / 255.0)
+    # uint8 pixels: edge-convert scales them to whatever input range the model has.
+    np.save(out / "calibration.npy", calib.astype(np.uint8))
     if x_val is not None:
-        np.savez_compressed(out / "val.npz", x=x_val.astype(np.float32) / 255.0, y=y_val)
+        np.savez_compressed(out / "val.npz", x=x_val.astype(np.uint8), y=y_val)
 
     t0 = time.time()
     stages: dict[str, Any] = {}
