@@ -4,8 +4,13 @@ Examples::
 
     edge-bench model --model digits --threads 1 2 --batch 1 5
     edge-bench pipeline --model digits --source demo --frames 500
+    edge-bench pipeline --model hands                    # demo-hands scene, skin segmenter
     edge-bench all --model digits --csv bench.csv --json bench.json
     edge-bench pipeline --model digits --reference x86_64-2core --check
+
+The model's task (digits or hands) sets what ``--source``, ``--segmenter`` and
+``--target-ms`` default to: its demo scene, its segmenter as ``edge-run`` uses it, and
+its budget (:data:`benchmarks.pipeline_bench.TARGET_MS_BY_TASK`).
 
 Speed is reported, never asserted by tests: the exit code is 0 unless ``--check``
 is given and the pipeline misses its target or a result is slower than its reference.
@@ -15,6 +20,7 @@ Errors (missing bundle, bad flag values) print ``error: ...`` and exit 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from dataclasses import asdict, dataclass, field
@@ -25,14 +31,17 @@ from benchmarks.latency import bench_model
 from benchmarks.pipeline_bench import (
     BUDGET_FPS,
     SCENE_FRAMES,
-    TARGET_MS,
+    TARGET_MS_BY_TASK,
     TARGET_P99_RATIO,
     PipelineResult,
     bench_pipeline,
+    default_source,
     parse_digit_range,
+    target_ms_for,
 )
 from edge.bundle import BundleError, load_bundle
 from edge.cli_help import non_negative_int, positive_float, positive_int
+from edge.cli_run import HAND_SEGMENTERS, segmenter_kwargs
 from edge.runtime import RUNTIMES
 
 log = logging.getLogger(__name__)
@@ -53,14 +62,18 @@ class BenchConfig:
         batch: batch sizes N for the model benchmark.
         warmup_runs: discarded invokes before each model timing loop.
         runs: timed invokes per model timing loop.
-        source: frame source for the pipeline benchmark.
+        source: frame source for the pipeline benchmark (``None``: the model task's
+            demo scene, ``demo`` or ``demo-hands``).
+        segmenter: hands models: the hand segmenter's name (``None``: ``edge-run``'s
+            default, skin).
         frames: frames timed in the pipeline benchmark (read into memory first).
         warmup_frames: frames processed and discarded before the pipeline timing.
-        digits: keep only demo frames with lo..hi ground-truth digits (``None``: all).
+        digits: keep only demo frames with lo..hi ground-truth objects (digits, or
+            0/1 hands) (``None``: all).
         seed: demo-scene seed.
-        scene_frames: frames per demo sheet (each sheet has 1..5 digits).
+        scene_frames: frames per demo sheet (1..5 digits each) or room (hands).
         smoothing: include the temporal smoother in the pipeline (as ``edge-run``).
-        target_ms: pipeline target, median ms per frame.
+        target_ms: pipeline target, median ms per frame (``None``: the task's budget).
         check: exit 1 when the target is missed or a result is slower than its reference.
         disable_gc: pause Python's garbage collector in timed loops.
         csv: write results as CSV here.
@@ -76,14 +89,15 @@ class BenchConfig:
     batch: list[int] = field(default_factory=lambda: [1])
     warmup_runs: int = 50
     runs: int = 1000
-    source: str = "demo"
+    source: str | None = None
+    segmenter: str | None = None
     frames: int = 500
     warmup_frames: int = 30
     digits: tuple[int, int] | None = None
     seed: int = 0
     scene_frames: int = SCENE_FRAMES
     smoothing: bool = True
-    target_ms: float = TARGET_MS
+    target_ms: float | None = None
     check: bool = False
     disable_gc: bool = False
     csv: str | None = None
@@ -101,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default="digits",
-                        help="bundle folder or shipped name (digits, digits-float32 ...)")
+                        help="bundle folder or shipped name (digits, digits-float32, hands ...)")
     common.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     common.add_argument("--csv", metavar="PATH", help="write results as CSV")
     common.add_argument("--json", metavar="PATH",
@@ -124,22 +138,28 @@ def build_parser() -> argparse.ArgumentParser:
     model_opts.add_argument("--runs", type=positive_int, default=1000, help="timed invokes")
 
     pipe_opts = argparse.ArgumentParser(add_help=False)
-    pipe_opts.add_argument("--source", default="demo",
-                           help="frame source (demo, video file, image folder ...); frames are "
-                                "read into memory before timing")
+    pipe_opts.add_argument("--source", default=None,
+                           help="frame source (demo, demo-hands, video file, image folder ...); "
+                                "frames are read into memory before timing. None: the model "
+                                "task's demo scene (digits: demo, hands: demo-hands)")
+    pipe_opts.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
+                           help="hands models: the hand segmenter, as edge-run --segmenter; "
+                                "None: skin")
     pipe_opts.add_argument("--frames", type=positive_int, default=500, help="frames to time")
     pipe_opts.add_argument("--digits", metavar="N|LO..HI",
-                           help="time only frames whose ground truth has this many digits "
-                                "(demo); None: every frame, 1..5 digits")
+                           help="time only frames whose ground truth has this many objects "
+                                "(demo: 1..5 digits; demo-hands: 0 or 1 hands); None: every frame")
     pipe_opts.add_argument("--seed", type=int, default=0, help="demo-scene seed")
     pipe_opts.add_argument("--scene-frames", type=positive_int, default=SCENE_FRAMES,
-                           help="frames per demo sheet (edge-run's demo: 150); short scenes "
-                                "time every count of 1..5 digits")
+                           help="frames per demo sheet or room (edge-run's demos: 150, 180); "
+                                "short scenes time every count of 1..5 digits and many rooms")
     pipe_opts.add_argument("--smoothing", action=argparse.BooleanOptionalAction, default=True,
                            help="include the temporal smoother, as edge-run does")
-    pipe_opts.add_argument("--target-ms", type=positive_float, default=TARGET_MS,
+    budgets = ", ".join(f"{task} {ms:g}" for task, ms in TARGET_MS_BY_TASK.items())
+    pipe_opts.add_argument("--target-ms", type=positive_float, default=None,
                            help=f"pipeline target: median ms per frame (p99 <= "
-                                f"{TARGET_P99_RATIO:g}x median)")
+                                f"{TARGET_P99_RATIO:g}x median); None: the task's budget "
+                                f"({budgets})")
 
     pm = sub.add_parser("model", parents=[common, model_opts], formatter_class=fmt,
                         help="interpreter latency of a bundle (invoke and classify)")
@@ -168,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig, bool]:
     """Parse the command line into a :class:`BenchConfig` (and the verbose flag).
 
+    Task-dependent defaults (``source``, ``target_ms``) are filled in from the model's
+    ``model.json`` when it can be read; otherwise :func:`run` fills them (or reports
+    the bundle error).
+
     Raises:
         ValueError: a bad ``--digits`` range.
     """
@@ -175,7 +199,27 @@ def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig, bool]:
     known = {f for f in BenchConfig.__dataclass_fields__}
     kw = {k: v for k, v in vars(a).items() if k in known}
     kw["digits"] = parse_digit_range(getattr(a, "digits", None))
-    return BenchConfig(**kw), bool(a.verbose)
+    cfg = BenchConfig(**kw)
+    try:
+        cfg = resolve_for_task(cfg, load_bundle(cfg.model, verify_sha256=False).task)
+    except (BundleError, ValueError):
+        log.debug("task of %s unknown before loading it", cfg.model, exc_info=True)
+    return cfg, bool(a.verbose)
+
+
+def resolve_for_task(cfg: BenchConfig, task: str) -> BenchConfig:
+    """``cfg`` with the defaults of a ``task`` model filled in where unset: the demo scene
+    as ``source``, the budget as ``target_ms`` and, for hands, ``edge-run``'s segmenter.
+
+    Raises:
+        ValueError: a task without a demo scene or budget, or ``segmenter`` set for a
+            digits model.
+    """
+    seg = segmenter_kwargs(task, cfg.segmenter, cfg.model).get("segmenter")
+    return dataclasses.replace(
+        cfg, source=cfg.source if cfg.source is not None else default_source(task),
+        target_ms=cfg.target_ms if cfg.target_ms is not None else target_ms_for(task),
+        segmenter=seg)
 
 
 # -- output -------------------------------------------------------------------
@@ -227,7 +271,7 @@ def _print_pipeline(cfg: BenchConfig, res: PipelineResult, rows: list[dict[str, 
     ok = res.meets_target(cfg.target_ms)
     print(f"\nfps {res.fps:.0f} (1000 / median process); {res.budget_fraction():.1%} of a "
           f"{BUDGET_FPS:.0f} fps frame budget ({1e3 / BUDGET_FPS:.1f} ms)")
-    print(f"target: median <= {cfg.target_ms:g} ms and p99 <= {TARGET_P99_RATIO:g}x median: "
+    print(f"target ({res.task}): median <= {cfg.target_ms:g} ms and p99 <= {TARGET_P99_RATIO:g}x median: "
           f"median {p.median_ms:.3f} ms, p99 {p.p99_ms:.3f} ms "
           f"({p.p99_over_median:.2f}x) -> {'PASS' if ok else 'FAIL'}")
     return ok
@@ -243,6 +287,7 @@ def run(cfg: BenchConfig) -> int:
         BundleError, ValueError: bad bundle, source or settings.
     """
     bundle = load_bundle(cfg.model)
+    cfg = resolve_for_task(cfg, bundle.task)
     ref_doc = report.read_json(report.resolve_reference(cfg.reference)) if cfg.reference else None
     threads: Any = list(cfg.threads) if cfg.command == "model" else cfg.pipeline_threads
     if cfg.command == "all":
@@ -263,7 +308,8 @@ def run(cfg: BenchConfig) -> int:
                                      warmup=cfg.warmup_frames, seed=cfg.seed, digits=cfg.digits,
                                      scene_frames=cfg.scene_frames,
                                      threads=cfg.pipeline_threads, runtime=cfg.runtime,
-                                     smoothing=cfg.smoothing, disable_gc=cfg.disable_gc)
+                                     smoothing=cfg.smoothing, disable_gc=cfg.disable_gc,
+                                     segmenter=cfg.segmenter)
     machine["runtime"] = (model_results[0].runtime if model_results else
                           pipe_result.runtime if pipe_result else None)
     machine["runtime_version"] = report.runtime_version(machine["runtime"])
@@ -292,6 +338,7 @@ def run(cfg: BenchConfig) -> int:
     if pipe_result is not None:
         s = pipe_result.stats["process"]
         extra["pipeline"] = {
+            "task": pipe_result.task, "segmenter": cfg.segmenter,
             "by_digits": pipe_result.by_digits(), "fps": pipe_result.fps,
             "budget_fraction_30fps": pipe_result.budget_fraction(),
             "target": {"median_ms": cfg.target_ms, "p99_over_median": TARGET_P99_RATIO,

@@ -1,10 +1,16 @@
-"""``edge-run``: read digits live from a camera, a file or the demo scene.
+"""``edge-run``: read digits or rock/paper/scissors hands live from a camera, a file or a demo scene.
 
 Examples::
 
     edge-run                                   # first webcam, window, shipped digits model
     edge-run --source demo --headless --max-frames 300
+    edge-run --model hands --source demo-hands --headless --max-frames 300
+    edge-run --model hands --segmenter background        # webcam, background subtraction
     edge-run --source clip.mp4 --headless --output annotated.mp4 --jsonl preds.jsonl
+
+The model's task (``model.json``) picks the pipeline: digits are found by the digit
+segmenter, hands by the hand segmenter ``--segmenter`` names. Without ``--source`` the
+first webcam is opened for either task (the demo scenes are never a silent fallback).
 
 The window shows boxes, ``label score%``, the number(s) read, FPS and per-stage
 milliseconds. Keys: ``q``/Esc quit, space/``p`` pause, ``s`` save a PNG snapshot of
@@ -12,8 +18,9 @@ the annotated frame. Without a display (no ``DISPLAY``/``WAYLAND_DISPLAY`` on Li
 or an OpenCV without GUI) the run is headless. Ctrl-C or the end of a file stops the
 run and finalises the outputs: the JSON Lines file is flushed line by line and the
 video writer is released, so both are complete and playable. At the end it prints
-FPS, median per-stage milliseconds and, for the demo scene, the share of digits read
-correctly against its ground truth.
+FPS, median per-stage milliseconds and, for the demo scenes, the share of digits or
+gestures read correctly against the ground truth and, where the scene shows nothing
+(no hand), the share of those frames on which nothing was shown.
 
 Exit status: 0 done, 2 error (``error: ...`` with what to do), 130 interrupted (Ctrl-C,
 or SIGTERM, which finalises the outputs the same way).
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import re
 import signal
 import statistics
 import sys
@@ -34,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge.bundle import BundleError
+from edge.bundle import BundleError, load_bundle
 from edge.cli_help import HelpFormatter, positive_float, positive_int, unit_float
 from edge.datasets import DatasetError
 from edge.evaluation import TruthTally
@@ -49,6 +57,14 @@ KEYS_HELP = "keys: q/Esc quit, space/p pause, s snapshot"
 _QUIT, _PAUSE, _SNAP = {ord("q"), ord("Q"), 27}, {ord(" "), ord("p"), ord("P")}, {ord("s"), ord("S")}
 #: Seconds between status lines on stderr in headless runs of live sources.
 STATUS_EVERY_S = 5.0
+#: Source opened when ``--source`` is not given, for every task: the first webcam.
+DEFAULT_SOURCE = "0"
+#: Hand segmenters ``--segmenter`` may name (:func:`edge.hands.make_hand_segmenter`).
+HAND_SEGMENTERS = ("skin", "skin-hsv", "background", "chroma")
+#: The hand segmenter of a hands model when ``--segmenter`` is not given.
+DEFAULT_HAND_SEGMENTER = "skin"
+#: Labels that mean "no gesture": not counted as a gesture shown, drawn muted.
+NO_GESTURE_LABELS = frozenset({"none"})
 
 
 @dataclass(frozen=True)
@@ -56,11 +72,14 @@ class RunConfig:
     """Resolved ``edge-run`` options (see ``edge-run --help``).
 
     ``display`` is ``True`` (a window, error if impossible), ``False`` (headless) or
-    ``None`` (a window when a display is available).
+    ``None`` (a window when a display is available). ``source`` ``None`` is
+    :data:`DEFAULT_SOURCE`; ``segmenter`` ``None`` is :data:`DEFAULT_HAND_SEGMENTER`
+    for a hands model (and must stay ``None`` for a digits model).
     """
 
     model: str = "digits"
-    source: str = "0"
+    source: str | None = None
+    segmenter: str | None = None
     threads: int | None = None
     runtime: str = "auto"
     smoothing: bool = True
@@ -80,14 +99,21 @@ class RunConfig:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edge-run",
-        description="Recognise handwritten digits live: boxes, digits read, confidence and FPS.",
+        description="Recognise handwritten digits or rock/paper/scissors hands live: boxes, "
+                    "what was read, confidence and FPS.",
         epilog=KEYS_HELP + ". Ctrl-C stops and finalises the outputs.",
         formatter_class=HelpFormatter)
     p.add_argument("--model", default="digits",
-                   help="bundle folder, its model.tflite, or a shipped name (digits)")
-    p.add_argument("--source", default="0",
+                   help="bundle folder, its model.tflite, or a shipped name (digits, hands); its "
+                   "task (digits or hands) picks the pipeline")
+    p.add_argument("--source", default=None,
                    help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
-                   "rtsp:// or http:// stream, or demo (built-in scene, no camera needed)")
+                   "rtsp:// or http:// stream, or a built-in scene needing no camera: demo (digits), "
+                   f"demo-hands (rock/paper/scissors); default: {DEFAULT_SOURCE} (the first webcam)")
+    p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
+                   help="hands models: how the hand is found: skin (skin colour model), skin-hsv, "
+                   "background (subtraction; keep the hand out of the first frames), chroma "
+                   f"(green screen); default: {DEFAULT_HAND_SEGMENTER}")
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
@@ -115,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None = None) -> RunConfig:
     a = build_parser().parse_args(argv)
-    return RunConfig(model=a.model, source=a.source, threads=a.threads, runtime=a.runtime,
+    return RunConfig(model=a.model, source=a.source, segmenter=a.segmenter, threads=a.threads,
+                     runtime=a.runtime,
                      smoothing=a.smoothing, min_score=a.min_score, snapshot_dir=a.snapshot_dir,
                      width=a.width, height=a.height, fps=a.fps, display=a.display, output=a.output,
                      jsonl=a.jsonl, max_frames=a.max_frames, loop=a.loop, verbose=a.verbose)
@@ -149,8 +176,13 @@ class RunStats:
         wall_s: seconds from the first frame read to the last processed.
         timings_ms: per stage (``segment``, ``preprocess``, ``classify``, ``smooth``,
             ``total``), the milliseconds of each frame (the last 100,000).
-        truth: digits read correctly after smoothing (sources with ground truth).
+        truth: digits or gestures read correctly after smoothing (sources with ground
+            truth); detections labelled as in :data:`NO_GESTURE_LABELS` do not count.
         truth_raw: the same before smoothing.
+        empty_frames: frames whose ground truth is empty (the hands demo with no hand).
+        empty_silent: of those, frames on which no digit or gesture was shown (smoothed).
+        empty_silent_raw: the same before smoothing.
+        task: the model's task, ``"digits"`` or ``"hands"`` (for the wording).
     """
 
     frames: int = 0
@@ -159,6 +191,10 @@ class RunStats:
         default_factory=lambda: {k: deque(maxlen=100_000) for k in (*STAGES, "total")})
     truth: TruthTally = field(default_factory=TruthTally)
     truth_raw: TruthTally = field(default_factory=TruthTally)
+    empty_frames: int = 0
+    empty_silent: int = 0
+    empty_silent_raw: int = 0
+    task: str = "digits"
     video_frames: int = 0
     jsonl_lines: int = 0
     snapshots: list[Path] = field(default_factory=list)
@@ -171,9 +207,15 @@ class RunStats:
         self.frames += 1
         for k, v in result.timings_ms.items():
             self.timings_ms.setdefault(k, deque(maxlen=100_000)).append(v)
-        if result.frame.truth is not None:
-            self.truth.update(result.frame.truth, result.detections)
-            self.truth_raw.update(result.frame.truth, result.raw)
+        truth = result.frame.truth
+        if truth is not None:
+            shown, raw = _shown(result.detections), _shown(result.raw)
+            self.truth.update(truth, shown)
+            self.truth_raw.update(truth, raw)
+            if not truth:
+                self.empty_frames += 1
+                self.empty_silent += not shown
+                self.empty_silent_raw += not raw
 
     def median_ms(self) -> dict[str, float]:
         return {k: statistics.median(v) for k, v in self.timings_ms.items() if v}
@@ -190,13 +232,19 @@ class RunStats:
         out.append(head)
         if med:
             out.append("median ms per frame: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()))
-        tallies = (("smoothed", self.truth), ("raw", self.truth_raw)) if self.smoothing else (
-            ("no smoothing", self.truth),)
-        for name, t in tallies:
+        hands = self.task == "hands"
+        tallies = ((("smoothed", self.truth, self.empty_silent),
+                    ("raw", self.truth_raw, self.empty_silent_raw))
+                   if self.smoothing else (("no smoothing", self.truth, self.empty_silent),))
+        for name, t, _ in tallies:
             if t.truths:
-                out.append(f"digits vs ground truth ({name}): {t.correct}/{t.truths} read correctly "
-                           f"({100 * t.accuracy:.2f}%); wrong {t.wrong}, missed {t.missed}, "
-                           f"extra {t.extra}")
+                out.append(f"{'gestures' if hands else 'digits'} vs ground truth ({name}): "
+                           f"{t.correct}/{t.truths} read correctly ({100 * t.accuracy:.2f}%); "
+                           f"wrong {t.wrong}, missed {t.missed}, extra {t.extra}")
+        for name, _, silent in tallies if self.empty_frames else ():
+            out.append(f"{'no-hand frames' if hands else 'frames with nothing to read'} ({name}): "
+                       f"{silent}/{self.empty_frames} with no {'gesture' if hands else 'detection'} "
+                       f"shown ({100 * silent / self.empty_frames:.2f}%)")
         if "video" in self.outputs:
             out.append(f"wrote {self.video_frames} frames to {self.outputs['video']}")
         if "jsonl" in self.outputs:
@@ -206,12 +254,56 @@ class RunStats:
         return out
 
 
+def _shown(detections: list[Any]) -> list[Any]:
+    """The detections that say something: not labelled "no gesture"."""
+    return [d for d in detections if d.prediction.label not in NO_GESTURE_LABELS]
+
+
 # -- wiring (module-level so tests can replace them) ----------------------------------
 def open_source(spec: str, **kwargs: Any):
     """:func:`edge.sources.open_source` (imported here, so the CLI imports fast)."""
     from edge.sources import open_source as _open
 
     return _open(spec, **kwargs)
+
+
+def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the model") -> dict[str, Any]:
+    """The :func:`edge.pipeline.build_pipeline` arguments that choose a task's segmenter.
+
+    Args:
+        task: the bundle's task, ``"digits"`` or ``"hands"``.
+        segmenter: a name of :data:`HAND_SEGMENTERS`, or ``None`` for the default
+            (:data:`DEFAULT_HAND_SEGMENTER` for hands, the digit segmenter for digits).
+        model_name: for the error message.
+
+    Returns:
+        ``{"segmenter": name}`` for hands; ``{}`` for digits (the pipeline's own).
+
+    Raises:
+        ValueError: a segmenter name for a digits model, or an unknown name.
+    """
+    if task == "hands":
+        name = segmenter or DEFAULT_HAND_SEGMENTER
+        if name not in HAND_SEGMENTERS:
+            raise ValueError(f"unknown hand segmenter {name!r}; use one of {', '.join(HAND_SEGMENTERS)}")
+        return {"segmenter": name}
+    if segmenter is not None:
+        raise ValueError(f"--segmenter {segmenter} chooses how hands are found, but {model_name} is a "
+                         f"{task} model; drop --segmenter or use a hands model (--model hands)")
+    return {}
+
+
+def make_pipeline(cfg: RunConfig) -> Pipeline:
+    """Load ``cfg.model`` and build the pipeline of its task, as ``edge-run`` runs it.
+
+    Raises:
+        edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
+        ValueError: ``--segmenter`` for a digits model, or a task without a pipeline.
+    """
+    bundle = load_bundle(cfg.model)
+    return build_pipeline(bundle, smoothing=cfg.smoothing, min_score=cfg.min_score,
+                          num_threads=cfg.threads, runtime=cfg.runtime,
+                          **segmenter_kwargs(bundle.task, cfg.segmenter, bundle.name))
 
 
 def resolve_display(requested: bool | None) -> bool:
@@ -231,11 +323,14 @@ def resolve_display(requested: bool | None) -> bool:
     return ok
 
 
-def _camera_hint(spec: str, err: Exception) -> str:
+def _camera_hint(spec: str, err: Exception, task: str = "digits") -> str:
+    from edge.sources import DEMO_BY_TASK
+
     msg = str(err)
+    demo = DEMO_BY_TASK.get(task, "demo")
     looks_camera = spec.isdigit() or spec.startswith(("webcam", "picamera", "/dev/video"))
-    if looks_camera and "--source demo" not in msg:
-        msg += ("; to run without a camera use --source demo (built-in scene) or --source "
+    if looks_camera and not re.search(rf"--source {re.escape(demo)}(?![\w-])", msg):
+        msg += (f"; to run without a camera use --source {demo} (built-in scene) or --source "
                 "path/to/video.mp4")
     return msg
 
@@ -331,18 +426,19 @@ def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | N
     stats = stats if stats is not None else RunStats()
     show = resolve_display(cfg.display)
     if pipeline is None:
-        pipeline = build_pipeline(cfg.model, smoothing=cfg.smoothing, min_score=cfg.min_score,
-                                  num_threads=cfg.threads, runtime=cfg.runtime)
+        pipeline = make_pipeline(cfg)
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)
+    stats.task = str(getattr(bundle, "task", None) or "digits")
     stats.smoothing = pipeline.smoother is not None
+    spec = cfg.source if cfg.source is not None else DEFAULT_SOURCE
     if source is None:
         try:
-            source = open_source(cfg.source, width=cfg.width, height=cfg.height, fps=cfg.fps,
+            source = open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps,
                                  loop=cfg.loop)
         except RuntimeError as e:
-            raise RuntimeError(_camera_hint(cfg.source, e)) from e
-    stats.source_name = getattr(source, "name", cfg.source)
+            raise RuntimeError(_camera_hint(spec, e, stats.task)) from e
+    stats.source_name = getattr(source, "name", spec)
     with contextlib.ExitStack() as stack:
         stack.callback(source.close)
         video = jsonl = None
@@ -395,7 +491,7 @@ def _loop(cfg: RunConfig, stats: RunStats, pipeline: Pipeline, source: Any, disp
             t = frame.timestamp - t0_frame
             if show or video is not None:
                 annotated = draw_overlay(frame.image, result.detections, result.numbers, fps=fps,
-                                         timings_ms=ema)
+                                         timings_ms=ema, quiet_labels=NO_GESTURE_LABELS)
             # A frame counts and goes to every output, or to none (Ctrl-C waits for it).
             with _INTERRUPTS.deferred():
                 stats.add(result)
@@ -406,7 +502,7 @@ def _loop(cfg: RunConfig, stats: RunStats, pipeline: Pipeline, source: Any, disp
                     jsonl.write(result.as_json(t))
             if not show and live and now >= next_status:
                 next_status = now + STATUS_EVERY_S
-                read = " ".join(d.prediction.label for d in result.detections) or "-"
+                read = " ".join(d.prediction.label for d in _shown(result.detections)) or "-"
                 print(f"frame {stats.frames}: {fps:.1f} FPS, read: {read}", file=sys.stderr)
         if not show:
             continue
@@ -415,7 +511,8 @@ def _loop(cfg: RunConfig, stats: RunStats, pipeline: Pipeline, source: Any, disp
         shown = annotated
         if paused:
             shown = draw_overlay(result.frame.image, result.detections, result.numbers,
-                                 fps=fps, timings_ms=ema, status="PAUSED")
+                                 fps=fps, timings_ms=ema, status="PAUSED",
+                                 quiet_labels=NO_GESTURE_LABELS)
         key = display.show(shown, wait_ms=30 if paused else 1)
         if display.closed or key in _QUIT:
             break

@@ -1,13 +1,14 @@
 """Draw what the pipeline read onto a copy of the frame.
 
-Boxes, ``label score%`` tags, the grouped number(s), FPS and per-stage milliseconds,
+Boxes, ``label score%`` tags (digits, or the hand and its gesture), the grouped
+number(s), FPS and per-stage milliseconds,
 all with OpenCV drawing calls (no per-pixel Python), so the overlay costs well under
 a millisecond on a 640x480 frame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -18,6 +19,7 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 #: BGR colours.
 GREEN, YELLOW, RED = (60, 200, 60), (0, 210, 240), (40, 40, 230)
 BLUE, WHITE, BLACK = (230, 140, 30), (255, 255, 255), (0, 0, 0)
+GREY = (150, 150, 150)
 #: Short stage names for the HUD.
 SHORT = {"segment": "seg", "preprocess": "pre", "classify": "cls", "smooth": "smooth"}
 
@@ -52,6 +54,7 @@ def draw_overlay(
     fps: float | None = None,
     timings_ms: Mapping[str, float] | None = None,
     status: str | None = None,
+    quiet_labels: Collection[str] = (),
 ) -> np.ndarray:
     """Annotated copy of a frame.
 
@@ -64,6 +67,8 @@ def draw_overlay(
         timings_ms: per-stage milliseconds (e.g. ``FrameResult.timings_ms``) shown
             under the FPS; a ``"total"`` key is shown last.
         status: an extra word for the HUD, e.g. ``"PAUSED"``.
+        quiet_labels: labels that mean "nothing recognised" (a hands model's ``none``):
+            such detections get a thin grey box and tag instead of a score colour.
 
     Returns:
         uint8 (H, W, 3) BGR copy with the overlay.
@@ -87,8 +92,9 @@ def draw_overlay(
 
     for det in detections:
         r, p = det.roi, det.prediction
-        colour = score_colour(p.score)
-        cv2.rectangle(out, (r.x, r.y), (r.x + r.w, r.y + r.h), colour, thick + 1)
+        quiet = p.label in quiet_labels
+        colour = GREY if quiet else score_colour(p.score)
+        cv2.rectangle(out, (r.x, r.y), (r.x + r.w, r.y + r.h), colour, 1 if quiet else thick + 1)
         _tag(out, f"{p.label} {100.0 * p.score:.0f}%", r.x, r.y, colour, scale, thick)
 
     lines = []

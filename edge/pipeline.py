@@ -3,6 +3,11 @@
 ``Frame -> Segmenter.find -> list[ROI] -> Preprocessor -> Classifier.classify ->
 Smoother.update -> FrameResult``. The benchmarks time this same object stage by
 stage, so what ``edge-bench`` reports is what ``edge-run`` does.
+
+For hands, the segmenter (:mod:`edge.hands`) keeps each frame's masks in
+``last_segmentations``, and :class:`edge.preprocess.HandPreprocessor` is given the
+segmenter to read them from; the stages still exchange only ROIs. A detection whose
+(smoothed) label is ``none`` (the hands models' "no gesture" class) is not shown.
 """
 
 from __future__ import annotations
@@ -100,20 +105,29 @@ class Pipeline:
         grouper: optional ``f(detections) -> list[(number, ROI)]`` that groups digit
             detections into numbers (see :func:`edge.digits.group_numbers`).
         min_score: drop (smoothed) detections scoring below this, in [0, 1].
+        hide_labels: drop (smoothed) detections with these labels from
+            :attr:`FrameResult.detections` (they stay in ``raw``): by default
+            ``"none"``, the hands models' "no gesture" class. The smoother still
+            tracks them, so an empty room that the model calls ``none`` does not
+            flicker between gestures.
     """
 
     def __init__(self, segmenter: Segmenter, preprocessor: Preprocessor,
                  classifier: ClassifierLike, smoother: Smoother | None = None,
                  grouper: Callable[[list[Detection]], list[tuple[str, ROI]]] | None = None,
-                 min_score: float = 0.0) -> None:
+                 min_score: float = 0.0, hide_labels: Sequence[str] = ("none",)) -> None:
         if not 0.0 <= min_score <= 1.0:
             raise ValueError(f"min_score must be in [0, 1], got {min_score}")
+        if isinstance(hide_labels, str):
+            raise ValueError(f"hide_labels must be a sequence of labels, got the string {hide_labels!r}; "
+                             f"write ({hide_labels!r},)")
         self.segmenter = segmenter
         self.preprocessor = preprocessor
         self.classifier = classifier
         self.smoother = smoother
         self.grouper = grouper
         self.min_score = float(min_score)
+        self.hide_labels = frozenset(hide_labels)
 
     def reset(self) -> None:
         """Forget temporal state (the smoother's tracks)."""
@@ -134,6 +148,8 @@ class Pipeline:
         dets = self.smoother.update(raw, frame.timestamp) if self.smoother else raw
         if self.min_score > 0.0:
             dets = [d for d in dets if d.prediction.score >= self.min_score]
+        if self.hide_labels:
+            dets = [d for d in dets if d.prediction.label not in self.hide_labels]
         numbers = self.grouper(dets) if self.grouper else []
         t4 = time.perf_counter()
         t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
@@ -150,11 +166,12 @@ def build_pipeline(
     num_threads: int | None = None,
     runtime: str = "auto",
     task: str | None = None,
-    segmenter: Segmenter | None = None,
+    segmenter: Segmenter | str | None = None,
     preprocessor: Preprocessor | None = None,
     smoother: Smoother | None = None,
     window: int = 5,
     max_age: int = 5,
+    background: str = "keep",
 ) -> Pipeline:
     """The pipeline for a model, with the segmenter its task needs.
 
@@ -170,20 +187,31 @@ def build_pipeline(
         runtime: TFLite runtime when ``model`` is not a classifier (see
             :func:`edge.runtime.make_interpreter`).
         task: ``"digits"`` or ``"hands"``; default: the bundle's task.
-        segmenter: override the task's segmenter.
+        segmenter: override the task's segmenter: an instance, or for hands the name
+            of one (:func:`edge.hands.make_hand_segmenter`: ``"skin"``,
+            ``"skin-hsv"``, ``"background"``, ``"chroma"``).
         preprocessor: override the bundle's preprocessor.
         smoother: override the default smoother.
         window: frames in the smoother's vote (K).
         max_age: frames after which the smoother drops an unseen track (M).
+        background: hands only: the hand crop's background, ``"keep"``, ``"grey"``
+            or ``"blur"`` (:class:`edge.preprocess.HandPreprocessor`; the masks come
+            from the segmenter's ``last_segmentations``).
 
     Returns:
         A :class:`Pipeline`. For ``digits``: :class:`edge.digits.DigitSegmenter`,
         :func:`edge.preprocess.make_preprocessor` and
-        :func:`edge.digits.group_numbers` as the grouper.
+        :func:`edge.digits.group_numbers` as the grouper. For ``hands``:
+        :class:`edge.hands.SkinSegmenter` (``make_hand_segmenter("skin")``), the
+        bundle's ``hand-crop`` preprocessing (:class:`edge.preprocess.HandPreprocessor`
+        reading the segmenter's masks) and no grouper. Both hide detections labelled
+        ``none`` (:class:`Pipeline` ``hide_labels``) and smooth with a
+        :class:`edge.smoothing.TrackSmoother`.
 
     Raises:
         edge.bundle.BundleError: the bundle cannot be loaded.
-        ValueError: unknown task, no task known, or a task without a segmenter yet.
+        ValueError: unknown task or segmenter name, no task known, a segmenter name or
+            a background treatment for a digits model.
     """
     if hasattr(model, "classify"):
         classifier = model
@@ -196,6 +224,9 @@ def build_pipeline(
     task = task or (bundle.task if bundle is not None else None)
     grouper = None
     if task == "digits":
+        if isinstance(segmenter, str) or background != "keep":
+            raise ValueError("segmenter names and background= choose how hands are found and cropped, "
+                             "but this is a digits model; drop them or use a hands model")
         if segmenter is None:
             from edge.digits import DigitSegmenter
 
@@ -204,9 +235,10 @@ def build_pipeline(
 
         grouper = group_numbers
     elif task == "hands":
-        if segmenter is None:
-            raise ValueError("the hands pipeline has no hand segmenter yet; pass segmenter= "
-                             "or use a digits bundle (--model digits)")
+        if segmenter is None or isinstance(segmenter, str):
+            from edge.hands import make_hand_segmenter
+
+            segmenter = make_hand_segmenter(segmenter or "skin")
     else:
         raise ValueError(f"unknown task {task!r}: the bundle's model.json must say task "
                          "'digits' or 'hands' (or pass task=)")
@@ -215,7 +247,14 @@ def build_pipeline(
             raise ValueError("a classifier without a bundle needs preprocessor=")
         from edge.preprocess import make_preprocessor
 
-        preprocessor = cast(Preprocessor, make_preprocessor(bundle))
+        if task == "hands":
+            preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background,
+                                                                 segmenter=segmenter))
+        else:
+            preprocessor = cast(Preprocessor, make_preprocessor(bundle))
+    elif background != "keep":
+        raise ValueError("background= applies to the bundle's own preprocessor; with preprocessor= "
+                         "normalise the background there")
     if smoother is None and smoothing:
         from edge.smoothing import TrackSmoother
 

@@ -35,6 +35,12 @@ small OpenCV calls per ROI: one closing, one Otsu, two contour searches).
 
 :func:`make_preprocessor` picks the preprocessing a bundle asks for;
 :func:`crop_input` treats a whole image as one ROI (``edge-eval --crop``).
+
+The hands models take ``"hand-crop"`` (:class:`HandPreprocessor`): the hand's ROI
+from :mod:`edge.hands`, square-padded by edge replication, resized with area
+interpolation, optionally with its background flattened using the segmenter's
+mask, converted to the model's colour order (RGB) and value range: the framing
+the hands training gives its photos (``train.hand_data``).
 """
 
 from __future__ import annotations
@@ -869,28 +875,39 @@ def _colour(crop: np.ndarray, order: str) -> np.ndarray:
 class ResizePreprocessor:
     """Crop each ROI, convert to the model's colour order, resize, scale to its range.
 
-    The ``"resize"`` preprocessing; with ``square=True`` the ``"hand-crop"`` one,
-    which first grows the ROI to a square about its centre (clipped to the frame,
-    padded by edge replication), so the object keeps its aspect ratio.
+    The ``"resize"`` preprocessing; with ``square=True`` the square crop of the
+    ``"hand-crop"`` one (see :class:`HandPreprocessor`): the ROI is grown to a square
+    about its centre (the part outside the frame padded by edge replication), so
+    the object keeps its aspect ratio.
 
     Args:
         bundle: gives the input (H, W), colour order (``"grey"``, ``"RGB"`` or
             ``"BGR"``) and value range.
-        square: square-pad the crop (``"hand-crop"``).
+        square: square-pad the crop.
     """
 
     def __init__(self, bundle: ModelBundle, square: bool = False) -> None:
         self.spec = bundle.input
         self.square = square
 
+    @staticmethod
+    def window(roi: ROI, frame: tuple[int, int]) -> tuple[int, int, int, tuple[int, int, int, int]]:
+        """The square crop window of ``roi``: (x0, y0, side, (top, bottom, left, right) pads).
+
+        ``side = max(roi.w, roi.h, 1)`` px about the ROI's centre; the pads are the px
+        of the window outside the ``frame`` (height, width).
+        """
+        H, W = frame
+        cx, cy = roi.center
+        side = max(roi.w, roi.h, 1)
+        x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+        return x0, y0, side, (max(0, -y0), max(0, y0 + side - H), max(0, -x0), max(0, x0 + side - W))
+
     def crop(self, image: np.ndarray, roi: ROI) -> np.ndarray:
         """uint8 (h, w, C) crop of ``image`` for ``roi`` (square-padded if asked)."""
         H, W = image.shape[:2]
         if self.square:
-            cx, cy = roi.center
-            side = max(roi.w, roi.h, 1)
-            x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
-            pads = (max(0, -y0), max(0, y0 + side - H), max(0, -x0), max(0, x0 + side - W))
+            x0, y0, side, pads = self.window(roi, (H, W))
             crop = image[max(0, y0):min(H, y0 + side), max(0, x0):min(W, x0 + side)]
             if any(pads) and crop.size:
                 crop = cv2.copyMakeBorder(crop, *pads, cv2.BORDER_REPLICATE)
@@ -900,14 +917,16 @@ class ResizePreprocessor:
             crop = image
         return crop
 
-    def one(self, crop: np.ndarray) -> np.ndarray:
-        """float32 (H, W, C) model input from a uint8 BGR (or grey) crop."""
+    def _resize(self, crop: np.ndarray) -> np.ndarray:
+        """``crop`` at the model's (W, H): area interpolation when shrinking, else bilinear."""
         spec = self.spec
         h, w = crop.shape[:2]
         interp = cv2.INTER_AREA if h > spec.height or w > spec.width else cv2.INTER_LINEAR
-        img = cv2.resize(crop, (spec.width, spec.height), interpolation=interp)
-        img = _colour(img, spec.colour_order)
-        return _to_range(img, spec.value_range)
+        return cv2.resize(crop, (spec.width, spec.height), interpolation=interp)
+
+    def one(self, crop: np.ndarray) -> np.ndarray:
+        """float32 (H, W, C) model input from a uint8 BGR (or grey) crop."""
+        return _to_range(_colour(self._resize(crop), self.spec.colour_order), self.spec.value_range)
 
     def __call__(self, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
         """float32 (N, H, W, C) in the bundle's value range, one per ROI, from uint8 BGR."""
@@ -918,23 +937,172 @@ class ResizePreprocessor:
         return out
 
 
-def make_preprocessor(bundle: ModelBundle) -> Callable[[np.ndarray, list[ROI]], np.ndarray]:
+#: Background treatments of :class:`HandPreprocessor`.
+HAND_BACKGROUNDS = ("keep", "grey", "blur")
+#: The grey level (0..255, all channels) of ``background="grey"``.
+BACKGROUND_GREY = 128
+
+
+def square_pad(image: np.ndarray) -> np.ndarray:
+    """Pad the shorter side by edge replication to a square, the image centred.
+
+    The framing of ``edge-eval --crop`` photos (:func:`crop_input`) and of the hands
+    training images (``train.hand_data.square_pad`` does the same, pixel for pixel).
+
+    Args:
+        image: uint8 (H, W) or (H, W, C).
+
+    Returns:
+        uint8 (S, S[, C]) with S = max(H, W); ``(S - H) // 2`` rows on top and
+        ``(S - W) // 2`` columns on the left, the rest on the other side.
+    """
+    h, w = image.shape[:2]
+    if h == w:
+        return image
+    s = max(h, w)
+    top, left = (s - h) // 2, (s - w) // 2
+    return cv2.copyMakeBorder(image, top, s - h - top, left, s - w - left, cv2.BORDER_REPLICATE)
+
+
+class HandPreprocessor(ResizePreprocessor):
+    """The ``"hand-crop"`` preprocessing: a hand ROI made to look like a training crop.
+
+    Per ROI:
+
+    1. grow it by ``margin`` of its longer side on every side (:meth:`ROI.pad`). The
+       ROIs of :mod:`edge.hands` already include their margin (and are square),
+       hence the default 0; give a margin for tight ROIs from elsewhere;
+    2. crop a square about its centre, the part outside the frame padded by edge
+       replication (:meth:`ResizePreprocessor.crop`), as training square-pads its
+       photos (``train.hand_data.square_pad``);
+    3. resize to the model's (H, W), area interpolation when shrinking (as
+       training does);
+    4. optionally normalise the background with the hand's mask: ``"keep"`` it
+       (default; the models are trained on real rooms), ``"grey"`` (flat
+       :data:`BACKGROUND_GREY`) or ``"blur"`` (Gaussian, sigma = 1/16 of the input
+       side). The mask (dilated by one px and feathered, at the model's size) comes
+       from the segmenter's ``last_segmentations``: the
+       :class:`edge.hands.HandSegmentation` whose ``roi`` equals this ROI. An ROI
+       without one (not from that segmenter, or from an earlier frame) is kept as
+       it is;
+    5. convert BGR to the model's colour order (``"RGB"`` for the hands models) and
+       scale 0..255 to its value range.
+
+    Args:
+        bundle: gives the input (H, W), colour order and value range.
+        margin: step 1's margin, fraction of the ROI's longer side, in [0, 1].
+        background: ``"keep"``, ``"grey"`` or ``"blur"`` (step 4).
+        segmenter: where the masks come from: anything with ``last_segmentations``
+            (every :mod:`edge.hands` segmenter); only used when ``background`` is not
+            ``"keep"``, and then required.
+
+    Raises:
+        ValueError: unknown ``background``, ``margin`` out of range, or a background
+            treatment without a segmenter.
+    """
+
+    def __init__(self, bundle: ModelBundle, *, margin: float = 0.0, background: str = "keep",
+                 segmenter: object | None = None) -> None:
+        super().__init__(bundle, square=True)
+        if background not in HAND_BACKGROUNDS:
+            raise ValueError(f"background must be one of {HAND_BACKGROUNDS}, got {background!r}")
+        if not 0.0 <= margin <= 1.0:
+            raise ValueError(f"margin must be in [0, 1] (fraction of the ROI's longer side), got {margin}")
+        if background != "keep" and not hasattr(segmenter, "last_segmentations"):
+            raise ValueError(f"background={background!r} needs the hand masks: pass the hand segmenter "
+                             "(segmenter=, e.g. edge.hands.make_hand_segmenter('skin')) or use "
+                             "background='keep'")
+        self.margin = float(margin)
+        self.background = background
+        self.segmenter = segmenter
+
+    def __call__(self, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
+        """Model inputs for the hand ROIs of one frame.
+
+        Args:
+            image: uint8 (H, W, 3) BGR frame.
+            rois: hand ROIs in frame px (from the segmenter this was given, for masks).
+
+        Returns:
+            float32 (N, H, W, C) in the bundle's colour order and value range,
+            N = ``len(rois)``.
+        """
+        spec = self.spec
+        out = np.zeros((len(rois), spec.height, spec.width, spec.channels), np.float32)
+        segs: dict[ROI, object] = {}
+        if self.background != "keep":
+            segs = {s.roi: s for s in getattr(self.segmenter, "last_segmentations", ())}
+        for i, roi in enumerate(rois):
+            r = roi.pad(self.margin) if self.margin else roi
+            img = self._resize(self.crop(image, r))
+            seg = segs.get(roi)
+            if seg is not None:
+                img = self._normalise_background(img, self._window_mask(seg, r, image.shape[:2]))
+            out[i] = _to_range(_colour(img, spec.colour_order), spec.value_range)
+        return out
+
+    def _window_mask(self, seg: object, roi: ROI, frame: tuple[int, int]) -> np.ndarray:
+        """uint8 (H, W) 0/255 hand mask at the model's size for the square window of ``roi``.
+
+        ``seg`` is an :class:`edge.hands.HandSegmentation`; its mask is placed in the
+        window in frame px and padded like the image (edge replication).
+        """
+        H, W = frame
+        x0, y0, side, pads = self.window(roi, frame)
+        fx0, fy0 = max(0, x0), max(0, y0)
+        inside: np.ndarray = np.zeros((min(H, y0 + side) - fy0, min(W, x0 + side) - fx0), np.uint8)
+        sroi = seg.roi  # type: ignore[attr-defined]
+        full = seg.full_mask()  # type: ignore[attr-defined]
+        # the segmentation's ROI within the in-frame part of the window
+        ox0, oy0 = max(sroi.x, fx0), max(sroi.y, fy0)
+        ox1, oy1 = min(sroi.x + sroi.w, fx0 + inside.shape[1]), min(sroi.y + sroi.h, fy0 + inside.shape[0])
+        if ox1 > ox0 and oy1 > oy0:
+            inside[oy0 - fy0:oy1 - fy0, ox0 - fx0:ox1 - fx0] = \
+                full[oy0 - sroi.y:oy1 - sroi.y, ox0 - sroi.x:ox1 - sroi.x]
+        if any(pads) and inside.size:
+            inside = cv2.copyMakeBorder(inside, *pads, cv2.BORDER_REPLICATE)
+        if inside.size == 0:
+            return np.full((self.spec.height, self.spec.width), 255, np.uint8)
+        return self._resize(inside)
+
+    def _normalise_background(self, img: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """uint8 (H, W, 3) ``img`` with its background (``mask`` 0) grey or blurred."""
+        mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((3, 3), np.uint8)), (3, 3), 0)
+        if self.background == "grey":
+            bg = np.full_like(img, BACKGROUND_GREY)
+        else:
+            bg = cv2.GaussianBlur(img, (0, 0), max(img.shape[:2]) / 16.0)
+        alpha = mask.astype(np.float32)[:, :, None] * np.float32(1.0 / 255.0)
+        mixed = img.astype(np.float32) * alpha + bg.astype(np.float32) * (1.0 - alpha)
+        return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+
+
+def make_preprocessor(bundle: ModelBundle, *, margin: float = 0.0, background: str = "keep",
+                      segmenter: object | None = None) -> Callable[[np.ndarray, list[ROI]], np.ndarray]:
     """The preprocessor a bundle asks for in ``model.json`` (``preprocessing``).
 
     Args:
         bundle: a loaded bundle.
+        margin: ``"hand-crop"`` only: see :class:`HandPreprocessor`.
+        background: ``"hand-crop"`` only: see :class:`HandPreprocessor`.
+        segmenter: ``"hand-crop"`` only: where hand masks come from (ignored by the
+            other preprocessings, which need none).
 
     Returns:
         ``"mnist-normalise"``: :class:`MnistPreprocessor`; ``"resize"``:
-        :class:`ResizePreprocessor`; ``"hand-crop"``: :class:`ResizePreprocessor` with
-        a square-padded crop. Each maps ``(uint8 (H, W, 3) BGR frame, list[ROI])`` to
-        float32 (N, H, W, C) model inputs.
+        :class:`ResizePreprocessor`; ``"hand-crop"``: :class:`HandPreprocessor` (a
+        :class:`ResizePreprocessor` with square crops). Each maps ``(uint8 (H, W, 3)
+        BGR frame, list[ROI])`` to float32 (N, H, W, C) model inputs.
 
     Raises:
-        ValueError: unknown preprocessing, or ``"mnist-normalise"`` for a model whose
-            input is not (1, 28, 28, 1).
+        ValueError: unknown preprocessing, ``"mnist-normalise"`` for a model whose
+            input is not (1, 28, 28, 1), a ``margin`` or ``background`` for a
+            preprocessing other than ``"hand-crop"``, or bad hand settings.
     """
     name = bundle.preprocessing
+    if name != "hand-crop" and (margin or background != "keep"):
+        raise ValueError(f"margin and background apply to the 'hand-crop' preprocessing, but bundle "
+                         f"{bundle.name} asks for {name!r}; leave them at their defaults")
     if name == "mnist-normalise":
         shape = tuple(bundle.input.shape)
         if shape != (1, MNIST_SIZE, MNIST_SIZE, 1):
@@ -944,7 +1112,7 @@ def make_preprocessor(bundle: ModelBundle) -> Callable[[np.ndarray, list[ROI]], 
     if name == "resize":
         return ResizePreprocessor(bundle)
     if name == "hand-crop":
-        return ResizePreprocessor(bundle, square=True)
+        return HandPreprocessor(bundle, margin=margin, background=background, segmenter=segmenter)
     raise ValueError(f"unknown preprocessing {name!r} in bundle {bundle.name}; expected one of "
                      "'mnist-normalise', 'resize', 'hand-crop'")
 
@@ -953,8 +1121,11 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
     """The model input for a whole image treated as one ROI (``edge-eval --crop``).
 
     For ``"mnist-normalise"`` the digit is found inside the image (margins, shadows
-    and paper edges allowed, see :func:`mnist_normalise` with ``roi=None``); for the
-    other preprocessings the whole image is the crop.
+    and paper edges allowed, see :func:`mnist_normalise` with ``roi=None``). For
+    ``"hand-crop"`` the image is the hand crop: it is square-padded by edge
+    replication (:func:`square_pad`, as in training) and resized, without running
+    a segmenter or normalising its background. For ``"resize"`` the whole image is
+    resized.
 
     Args:
         image: uint8 (H, W, 3) BGR or (H, W) grey.
@@ -969,5 +1140,7 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
     pre = make_preprocessor(bundle)
     if isinstance(pre, MnistPreprocessor):
         return mnist_normalise(to_grey(image), None, deskew=pre.deskew)[:, :, None]
+    if isinstance(pre, HandPreprocessor):
+        return pre.one(square_pad(image))
     h, w = image.shape[:2]
     return pre(image, [ROI(0, 0, w, h)])[0]

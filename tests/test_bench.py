@@ -319,3 +319,133 @@ def test_bench_pipeline_on_demo(tiny_digits_bundle: Path, tmp_path: Path,
     rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--frames", "2", "--warmup", "0",
                "--target-ms", "1e-9", "--check"])
     assert rc == 1 and "FAIL" in capsys.readouterr().out
+
+
+# -- hands: the task's source, segmenter and budget ------------------------------------
+class FakeHandSegmenter:
+    """Box of the largest skin-coloured blob (YCrCb box of Chai and Ngan, 1999): stands
+    in for :mod:`edge.hands` whether or not ``build_pipeline`` has its hands branch yet."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find(self, image: np.ndarray) -> list:
+        import cv2
+
+        from edge.types import ROI
+
+        small = cv2.resize(image, (image.shape[1] // 4, image.shape[0] // 4), interpolation=cv2.INTER_AREA)
+        mask = cv2.inRange(cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb), (0, 133, 77), (255, 173, 127))
+        n, _, st, _ = cv2.connectedComponentsWithStats(mask)
+        if n < 2:
+            return []
+        i = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA]))
+        x, y, w, h, area = (int(v) for v in st[i])
+        return [ROI(4 * x, 4 * y, 4 * w, 4 * h)] if area >= 30 else []
+
+
+@pytest.fixture
+def fake_hand_segmenter(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Wrap the benchmark's build_pipeline: a segmenter name becomes a FakeHandSegmenter;
+    returns the names asked for."""
+    import benchmarks.pipeline_bench as pb
+
+    asked: list[str] = []
+    real = pb.build_pipeline
+
+    def build(model, **kw):
+        if isinstance(kw.get("segmenter"), str):
+            asked.append(kw["segmenter"])
+            kw["segmenter"] = FakeHandSegmenter(kw["segmenter"])
+        return real(model, **kw)
+
+    monkeypatch.setattr(pb, "build_pipeline", build)
+    return asked
+
+
+def test_budget_and_source_per_task() -> None:
+    from benchmarks.pipeline_bench import TARGET_MS_BY_TASK, default_source, target_ms_for
+
+    assert TARGET_MS_BY_TASK == {"digits": 3.3, "hands": 3.3}
+    assert target_ms_for("hands") == 3.3 and target_ms_for("digits") == 3.3
+    assert default_source("digits") == "demo" and default_source("hands") == "demo-hands"
+    for bad in (target_ms_for, default_source):
+        with pytest.raises(ValueError, match="faces"):
+            bad("faces")
+    samples = {m: np.full(2, 0.5) for m in METRICS}
+    samples["process"] = np.array([3.0, 3.0])
+    res = PipelineResult(model="h", runtime="r", threads=None, source="demo-hands", samples_ms=samples,
+                         rois=np.array([0, 1]), truth_digits=np.array([0, 1]), task="hands")
+    assert res.meets_target() is True  # the hands budget, 3.3 ms
+    assert res.meets_target(2.0) is False
+    assert [(b["hands"], b["frames"]) for b in res.by_digits()] == [(0, 1), (1, 1)]
+
+
+def test_parse_config_resolves_the_task_defaults(tiny_hands_bundle: Path, tiny_digits_bundle: Path) -> None:
+    cfg, _ = parse_config(["pipeline", "--model", str(tiny_hands_bundle)])
+    assert (cfg.source, cfg.segmenter, cfg.target_ms) == ("demo-hands", "skin", 3.3)
+    cfg, _ = parse_config(["pipeline", "--model", str(tiny_hands_bundle), "--segmenter", "chroma",
+                           "--source", "demo-hands:4", "--target-ms", "5"])
+    assert (cfg.source, cfg.segmenter, cfg.target_ms) == ("demo-hands:4", "chroma", 5.0)
+    cfg, _ = parse_config(["pipeline", "--model", str(tiny_digits_bundle)])
+    assert (cfg.source, cfg.segmenter, cfg.target_ms) == ("demo", None, 3.3)
+    cfg, _ = parse_config(["pipeline", "--model", "no/such/bundle"])  # run() reports that one
+    assert cfg.source is None and cfg.target_ms is None
+
+
+def test_segmenter_for_a_digits_model_exit_2(tiny_digits_bundle: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pipeline", "--model", str(tiny_digits_bundle), "--segmenter", "skin"]) == 2
+    assert "error: --segmenter skin" in capsys.readouterr().err
+
+
+def test_preload_demo_hands_frames() -> None:
+    from benchmarks.pipeline_bench import open_bench_source, preload_frames
+
+    src = open_bench_source("demo-hands:2", seed=9, scene_frames=10)
+    assert src.name == "demo-hands:2" and src.segment_frames == 10
+    frames = preload_frames("demo-hands", 30, seed=2, scene_frames=10)
+    assert len(frames) == 30 and frames[0].image.shape == (480, 640, 3)
+    assert all(f.truth is not None and len(f.truth) <= 1 for f in frames)
+    np.testing.assert_array_equal(frames[5].image, src.render(5).image)  # same scene, same seed
+    hands = preload_frames("demo-hands", 5, seed=2, digits=(1, 1), scene_frames=10)
+    assert all(len(f.truth) == 1 for f in hands)
+    empty = preload_frames("demo-hands", 3, seed=2, digits=(0, 0), scene_frames=10)
+    assert all(f.truth == () for f in empty)
+
+
+def test_bench_pipeline_hands_model(tiny_hands_bundle: Path, fake_hand_segmenter: list[str],
+                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.pipeline_bench import bench_pipeline
+
+    res = bench_pipeline(tiny_hands_bundle, count=6, warmup=2, threads=1, scene_frames=10,
+                         segmenter="skin")
+    assert res.task == "hands" and res.source == "demo-hands" and res.frames == 6
+    assert res.model == "tiny-hands-int8" and set(res.stats) == set(METRICS)
+    assert set(res.truth_digits.tolist()) <= {0, 1} and fake_hand_segmenter == ["skin"]
+
+    j = tmp_path / "hands.json"
+    rc = main(["pipeline", "--model", str(tiny_hands_bundle), "--frames", "4", "--warmup", "1",
+               "--json", str(j)])
+    assert rc == 0  # never fails on speed without --check
+    out = capsys.readouterr().out
+    assert "source demo-hands," in out and "target (hands): median <= 3.3 ms" in out
+    assert "segment" in out and ("PASS" in out or "FAIL" in out)
+    doc = report.read_json(j)
+    assert doc["config"]["source"] == "demo-hands" and doc["config"]["segmenter"] == "skin"
+    assert doc["pipeline"]["task"] == "hands" and doc["pipeline"]["target"]["median_ms"] == 3.3
+    assert {r["metric"] for r in doc["results"]} == set(METRICS)
+    assert fake_hand_segmenter[-1] == "skin"
+    rc = main(["pipeline", "--model", str(tiny_hands_bundle), "--frames", "2", "--warmup", "0",
+               "--target-ms", "1e-9", "--check", "--segmenter", "background"])
+    assert rc == 1 and "FAIL" in capsys.readouterr().out and fake_hand_segmenter[-1] == "background"
+
+
+def test_cli_model_benchmark_of_a_hands_bundle(tiny_hands_bundle: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["model", "--model", str(tiny_hands_bundle), "--warmup", "1", "--runs", "3",
+                 "--batch", "1", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "tiny-hands-int8" in out and "count=3" in out
+    x = make_inputs(load_bundle(tiny_hands_bundle), 2)
+    assert x.shape == (2, 64, 64, 3) and x.dtype == np.float32

@@ -114,10 +114,57 @@ def test_build_pipeline_with_classifier_and_smoother():
 
 
 def test_build_pipeline_task_errors():
-    with pytest.raises(ValueError, match="hands"):
-        build_pipeline(FakeClassifier([[1]]), task="hands", preprocessor=fake_preprocessor)
     with pytest.raises(ValueError, match="task"):
         build_pipeline(FakeClassifier([[1]]), preprocessor=fake_preprocessor)
+    with pytest.raises(ValueError, match="task"):
+        build_pipeline(FakeClassifier([[1]]), task="faces", preprocessor=fake_preprocessor)
+    # hand segmenter names and background treatments are for hands models only
+    clf = FakeClassifier([[1]])
+    with pytest.raises(ValueError, match="digits model"):
+        build_pipeline(clf, task="digits", segmenter="skin", preprocessor=fake_preprocessor)
+    with pytest.raises(ValueError, match="digits model"):
+        build_pipeline(clf, task="digits", background="grey", preprocessor=fake_preprocessor)
+    with pytest.raises(ValueError, match="skin"):
+        build_pipeline(clf, task="hands", segmenter="ir", preprocessor=fake_preprocessor)
+
+
+def test_build_pipeline_hands_defaults_to_the_skin_segmenter():
+    from edge.hands import ChromaKeySegmenter, SkinSegmenter
+
+    pipe = build_pipeline(FakeClassifier([[1]]), task="hands", preprocessor=fake_preprocessor)
+    assert isinstance(pipe.segmenter, SkinSegmenter) and pipe.grouper is None
+    assert isinstance(pipe.smoother, TrackSmoother)
+    pipe = build_pipeline(FakeClassifier([[1]]), task="hands", segmenter="chroma",
+                          preprocessor=fake_preprocessor)
+    assert isinstance(pipe.segmenter, ChromaKeySegmenter)
+    # an empty white frame: no hand, so no classification and nothing shown
+    res = pipe.process(frame())
+    assert res.detections == [] and res.raw == [] and pipe.classifier.calls == 0
+
+
+def test_none_label_is_hidden_but_kept_raw():
+    labels = ("rock", "paper", "scissors", "none")
+
+    class NoneClassifier:
+        def classify(self, batch):
+            s = np.array([0.05, 0.05, 0.1, 0.8], np.float32)
+            return [Prediction(3, "none", 0.8, s) for _ in range(len(batch))]
+
+    rois = [ROI(10, 10, 40, 40)]
+    pipe = Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(),
+                    smoother=TrackSmoother(window=3, labels=labels))
+    for i in range(3):
+        res = pipe.process(frame(i))
+        assert res.detections == [] and [d.prediction.label for d in res.raw] == ["none"]
+        assert res.as_json()["detections"] == []
+    # hide_labels chooses what is hidden; () hides nothing
+    res = Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(), hide_labels=()).process(frame())
+    assert [d.prediction.label for d in res.detections] == ["none"]
+    res = Pipeline(FakeSegmenter(rois), fake_preprocessor, FakeClassifier([[7]]),
+                   hide_labels=("7",)).process(frame())
+    assert res.detections == [] and len(res.raw) == 1
+    with pytest.raises(ValueError, match="sequence"):
+        Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(), hide_labels="none")
 
 
 def test_build_pipeline_digits_from_bundle(tiny_digits_bundle):

@@ -1,6 +1,6 @@
 """Frame sources: spec parsing, files, folders, the newest-frame camera thread,
-picamera off a Pi, and the synthetic ``demo`` scene. No camera needed (except the
-test marked ``hardware``)."""
+picamera off a Pi, and the synthetic ``demo`` scene (the ``demo-hands`` scene has
+test_demo_hands.py). No camera needed (except the test marked ``hardware``)."""
 
 from __future__ import annotations
 
@@ -348,6 +348,28 @@ def test_spec_bad_types(spec):
 def test_missing_path_message_suggests_demo():
     with pytest.raises(ValueError, match="--source demo"):
         open_source("no_such_video.mp4")
+
+
+def test_spec_demo_hands():
+    from edge.sources import DEMO_BY_TASK
+    from edge.sources.demo_hands import HandsDemoSource
+
+    src = open_source("demo-hands:3")
+    assert isinstance(src, HandsDemoSource) and src.seed == 3 and not src.live
+    assert open_source("demo-hands", seed=4).seed == 4
+    frames = list(open_source("demo-hands", width=320, height=240, fps=10, num_frames=2))
+    assert len(frames) == 2 and frames[1].timestamp == pytest.approx(0.1)
+    assert_bgr_frame(frames[0], (240, 320))
+    assert DEMO_BY_TASK == {"digits": "demo", "hands": "demo-hands"}
+    assert isinstance(open_source("demo:3"), DemoSource)  # the digits demo is still itself
+
+
+@pytest.mark.parametrize("spec", ["demo-hands:x", "demo-hands:", "demo-hand", "demohands:3",
+                                  "demo-hands-3"])
+def test_bad_demo_hands_specs_list_the_accepted_forms(spec):
+    with pytest.raises(ValueError, match="demo-hands") as info:
+        open_source(spec)
+    assert "demo-hands" in str(info.value)
 
 
 # ---------------------------------------------------------------------------------------

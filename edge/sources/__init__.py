@@ -1,4 +1,4 @@
-"""Frame sources chosen by one spec string: cameras, files, folders, streams, ``demo``.
+"""Frame sources chosen by one spec string: cameras, files, folders, streams, the demos.
 
 =====================================  ================================================
 spec                                   source
@@ -13,8 +13,13 @@ srt)
 ``"clip.mp4"`` (.avi .mov .mkv ...)    video file, every frame (:class:`VideoFileSource`)
 ``"digit.png"`` (.jpg .bmp .webp ...)  one image (:class:`ImageSource`)
 ``"photos/"``                          every image in a folder, natural order
-``"demo"``, ``"demo:7"``               built-in synthetic scene with ground truth,
-                                       seed 7 (:class:`~edge.sources.demo.DemoSource`)
+``"demo"``, ``"demo:7"``               built-in synthetic scene of handwritten digits
+                                       with ground truth, seed 7
+                                       (:class:`~edge.sources.demo.DemoSource`)
+``"demo-hands"``, ``"demo-hands:7"``   built-in synthetic scene of rock/paper/scissors
+                                       hands in rooms, with ground truth and stretches
+                                       with no hand (:class:`~edge.sources.demo_hands.
+                                       HandsDemoSource`)
 =====================================  ================================================
 
 Like timm's ``reader_factory``, :func:`open_source` picks the backend from the spec
@@ -38,18 +43,22 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "CameraSource", "FrameSource", "ImageSource", "LatestFrameReader", "VideoFileSource",
-    "IMAGE_EXTENSIONS", "SPEC_HELP", "STREAM_SCHEMES", "VIDEO_EXTENSIONS",
+    "DEMO_BY_TASK", "IMAGE_EXTENSIONS", "SPEC_HELP", "STREAM_SCHEMES", "VIDEO_EXTENSIONS",
     "open_source", "read_image", "to_bgr",
 ]
+
+#: The built-in camera-free scene for each model task (``model.json`` ``task``).
+DEMO_BY_TASK = {"digits": "demo", "hands": "demo-hands"}
 
 #: The accepted forms, for ``--help`` texts and error messages.
 SPEC_HELP = (
     "a webcam index (0, webcam:1, /dev/video0), picamera or picamera:N, a video file "
     "(.mp4 .avi .mov .mkv ...), an image file (.jpg .png ...), a folder of images, a stream "
-    "URL (rtsp://, http://, https://, udp://), or demo / demo:SEED (built-in synthetic scene)"
+    "URL (rtsp://, http://, https://, udp://), demo / demo:SEED (built-in synthetic digits scene) "
+    "or demo-hands / demo-hands:SEED (built-in synthetic rock/paper/scissors scene)"
 )
 
-_INDEXED = re.compile(r"^(webcam|picamera|demo)(?::(-?\d+))?$")
+_INDEXED = re.compile(r"^(webcam|picamera|demo-hands|demo)(?::(-?\d+))?$")
 
 
 def open_source(spec: str | int | Path, *, width: int | None = None, height: int | None = None,
@@ -59,18 +68,19 @@ def open_source(spec: str | int | Path, *, width: int | None = None, height: int
 
     Args:
         spec: the source, e.g. ``0``, ``"webcam:1"``, ``"picamera"``, ``"clip.mp4"``,
-            ``"digits/"``, ``"rtsp://host/stream"``, ``"demo"``, ``"demo:7"``.
-        width: frame width in px: requested from cameras, the demo's frame size
+            ``"digits/"``, ``"rtsp://host/stream"``, ``"demo"``, ``"demo:7"``,
+            ``"demo-hands"``, ``"demo-hands:7"``.
+        width: frame width in px: requested from cameras, the demos' frame size
             (default 640); files keep their own size (a warning is logged).
         height: frame height in px, likewise (demo default 480).
-        fps: frames per second: requested from cameras; the demo's rate (default
+        fps: frames per second: requested from cameras; the demos' rate (default
             30) and the timestamp rate of image folders (default 1); videos keep
             their own.
         loop: start files and folders again at the end.
-        seed: the demo's seed when the spec gives none (``"demo:7"`` wins).
-        realtime: demo only: pace frames to ``fps`` like a camera (skipping frames
+        seed: the demos' seed when the spec gives none (``"demo:7"`` wins).
+        realtime: demos only: pace frames to ``fps`` like a camera (skipping frames
             when the consumer is slow) instead of as fast as they are read.
-        num_frames: demo only: stop after this many frames (default endless).
+        num_frames: demos only: stop after this many frames (default endless).
 
     Returns:
         An open :class:`FrameSource`; close it (or use ``with``) when done.
@@ -94,6 +104,12 @@ def open_source(spec: str | int | Path, *, width: int | None = None, height: int
     m = _INDEXED.match(text.lower())
     if m:
         kind, num = m.group(1), m.group(2)
+        if kind == "demo-hands":
+            from edge.sources.demo_hands import HandsDemoSource
+
+            return HandsDemoSource(int(num) if num is not None else seed, width=width or 640,
+                                   height=height or 480, fps=fps or 30.0, num_frames=num_frames,
+                                   realtime=realtime)
         if kind == "demo":
             from edge.sources.demo import DemoSource
 
@@ -108,9 +124,9 @@ def open_source(spec: str | int | Path, *, width: int | None = None, height: int
 
             return PiCameraSource(n, width=width, height=height, fps=fps)
         return _camera(n, width, height, fps)
-    if text.lower().split(":", 1)[0] in ("webcam", "picamera", "demo") and ":" in text:
+    if text.lower().split(":", 1)[0] in ("webcam", "picamera", "demo", "demo-hands") and ":" in text:
         raise ValueError(f"bad source spec {text!r}: the part after ':' must be an integer "
-                         f"(webcam:1, picamera:0, demo:7)")
+                         f"(webcam:1, picamera:0, demo:7, demo-hands:7)")
 
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
