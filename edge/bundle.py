@@ -37,6 +37,8 @@ SHIPPED = {
     "digits": "digits-lenet-int8",
     "digits-int8": "digits-lenet-int8",
     "digits-float32": "digits-lenet-float32",
+    "hands": "hands-lenet-int8",
+    "hands-int8": "hands-lenet-int8",
 }
 
 

@@ -31,6 +31,7 @@ from edge.evaluation import (
     evaluate_mnist,
     list_image_folder,
 )
+from edge.hands import SEGMENTERS
 from edge.runtime import RUNTIMES
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class EvalConfig:
     json: bool = False
     save_errors: str | None = None
     skip_unreadable: bool = False
+    segmenter: str | None = None
     verbose: bool = False
 
 
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         "photos (one sub-folder per class, named as in the bundle's labels.txt).",
         formatter_class=HelpFormatter)
     p.add_argument("--model", default="digits",
-                   help="bundle folder, its model.tflite, or a shipped name (digits)")
+                   help="bundle folder, its model.tflite, or a shipped name (digits, hands)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", choices=["mnist"], help="a standard dataset (its test split)")
     src.add_argument("--images", metavar="DIR", help="folder of class folders of photos")
@@ -74,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="--images: each photo is one ROI, the ink/hand found inside it (the default)")
     mode.add_argument("--frame", dest="mode", action="store_const", const="frame",
                       help="--images: segment each photo as a camera frame and score the most "
-                      "confident detection (none found counts as wrong)")
+                      "confident detection (none found: wrong, or 'none' for a model with a none class)")
     p.set_defaults(mode="crop")
+    p.add_argument("--segmenter", choices=SEGMENTERS, default=None,
+                   help="--frame with a hands model: how the hand is found (default skin)")
     p.add_argument("--limit", type=positive_int, help="evaluate at most N images (MNIST: the first N "
                    "of the test split; --images: spread round-robin over the classes)")
     p.add_argument("--batch-size", type=positive_int, default=256, help="inputs per classify call")
@@ -95,7 +99,8 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
     return EvalConfig(model=a.model, dataset=a.dataset, data_dir=a.data_dir, download=a.download,
                       images=a.images, mode=a.mode, limit=a.limit, batch_size=a.batch_size,
                       threads=a.threads, runtime=a.runtime, json=a.json, save_errors=a.save_errors,
-                      skip_unreadable=a.skip_unreadable, verbose=a.verbose)
+                      skip_unreadable=a.skip_unreadable, segmenter=a.segmenter,
+                      verbose=a.verbose)
 
 
 def evaluate(cfg: EvalConfig) -> EvalReport:
@@ -121,9 +126,11 @@ def evaluate(cfg: EvalConfig) -> EvalReport:
             report = evaluate_crops(clf, items, batch_size=min(cfg.batch_size, 64),
                                     skip_unreadable=cfg.skip_unreadable, save_errors=cfg.save_errors)
         else:
+            from edge.cli_run import segmenter_kwargs
             from edge.pipeline import build_pipeline
 
-            pipe = build_pipeline(clf, smoothing=False)
+            seg = segmenter_kwargs(clf.bundle.task, cfg.segmenter, clf.bundle.name)
+            pipe = build_pipeline(clf, smoothing=False, **seg)
             report = evaluate_frames(pipe, clf.labels, items, skip_unreadable=cfg.skip_unreadable,
                                      save_errors=cfg.save_errors)
         info |= {"dataset": str(Path(cfg.images)), "mode": cfg.mode}

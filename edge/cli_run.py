@@ -46,6 +46,7 @@ from edge.bundle import BundleError, load_bundle
 from edge.cli_help import HelpFormatter, positive_float, positive_int, unit_float
 from edge.datasets import DatasetError
 from edge.evaluation import TruthTally
+from edge.hands import SEGMENTERS
 from edge.overlay import draw_overlay
 from edge.pipeline import STAGES, FrameResult, Pipeline, build_pipeline
 from edge.runtime import RUNTIMES
@@ -60,7 +61,7 @@ STATUS_EVERY_S = 5.0
 #: Source opened when ``--source`` is not given, for every task: the first webcam.
 DEFAULT_SOURCE = "0"
 #: Hand segmenters ``--segmenter`` may name (:func:`edge.hands.make_hand_segmenter`).
-HAND_SEGMENTERS = ("skin", "skin-hsv", "background", "chroma")
+HAND_SEGMENTERS = SEGMENTERS
 #: The hand segmenter of a hands model when ``--segmenter`` is not given.
 DEFAULT_HAND_SEGMENTER = "skin"
 #: Labels that mean "no gesture": not counted as a gesture shown, drawn muted.
