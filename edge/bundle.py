@@ -154,6 +154,13 @@ class ModelBundle:
     def num_classes(self) -> int:
         return len(self.labels)
 
+    @property
+    def min_score(self) -> float:
+        """The score threshold calibrated for this model (``model.json`` ``min_score``),
+        in [0, 1]; 0 when the bundle has none. Detections scoring below it are not shown."""
+        v = self.meta.get("min_score", 0.0)
+        return float(v) if isinstance(v, (int, float)) and 0.0 <= v <= 1.0 else 0.0
+
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's bytes."""
@@ -291,6 +298,32 @@ def write_bundle(
     (out / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n",
                                     encoding="utf-8")
     return out
+
+
+def set_min_score(bundle_dir: str | Path, min_score: float, calibration: dict[str, Any] | None = None
+                  ) -> None:
+    """Store the calibrated score threshold in ``model.json`` (``min_score``).
+
+    Args:
+        bundle_dir: the bundle folder.
+        min_score: threshold in [0, 1] that ``edge-run``/``edge-eval``/``edge-bench`` apply
+            when no ``--min-score`` is given.
+        calibration: how it was chosen (data, rates), kept as ``min_score_calibration``.
+
+    Raises:
+        ValueError: ``min_score`` outside [0, 1].
+        BundleError: no ``model.json`` in ``bundle_dir``.
+    """
+    if not 0.0 <= min_score <= 1.0:
+        raise ValueError(f"min_score must be in [0, 1], got {min_score}")
+    path = Path(bundle_dir) / "model.json"
+    if not path.is_file():
+        raise BundleError(f"{path} not found: pass a bundle folder")
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["min_score"] = float(min_score)
+    if calibration is not None:
+        meta["min_score_calibration"] = calibration
+    path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 
 def update_metrics(bundle_dir: str | Path, key: str, metrics: dict[str, Any]) -> None:

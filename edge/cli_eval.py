@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.bundle import BundleError
-from edge.cli_help import HelpFormatter, positive_int
+from edge.cli_help import HelpFormatter, positive_int, unit_float
 from edge.datasets import DatasetError, load_mnist
 from edge.evaluation import (
     EvalReport,
@@ -55,6 +55,7 @@ class EvalConfig:
     save_errors: str | None = None
     skip_unreadable: bool = False
     segmenter: str | None = None
+    calibrate_min_score: float | None = None
     verbose: bool = False
 
 
@@ -80,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(mode="crop")
     p.add_argument("--segmenter", choices=SEGMENTERS, default=None,
                    help="--frame with a hands model: how the hand is found (default skin)")
+    p.add_argument("--calibrate-min-score", type=unit_float, metavar="LOSS",
+                   help="--frame, models with a none class: choose the highest score threshold that "
+                   "costs at most LOSS (e.g. 0.02) of gesture accuracy, print the sweep and store it "
+                   "as min_score in the bundle's model.json (needs none/ photos)")
     p.add_argument("--limit", type=positive_int, help="evaluate at most N images (MNIST: the first N "
                    "of the test split; --images: spread round-robin over the classes)")
     p.add_argument("--batch-size", type=positive_int, default=256, help="inputs per classify call")
@@ -100,6 +105,7 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
                       images=a.images, mode=a.mode, limit=a.limit, batch_size=a.batch_size,
                       threads=a.threads, runtime=a.runtime, json=a.json, save_errors=a.save_errors,
                       skip_unreadable=a.skip_unreadable, segmenter=a.segmenter,
+                      calibrate_min_score=a.calibrate_min_score,
                       verbose=a.verbose)
 
 
@@ -140,12 +146,52 @@ def evaluate(cfg: EvalConfig) -> EvalReport:
     return report
 
 
+def calibrate(cfg: EvalConfig) -> int:
+    """``--calibrate-min-score``: sweep thresholds on ``--images`` (frames) and store one.
+
+    Raises:
+        BundleError, DatasetError, ValueError: see :func:`edge.evaluation.threshold_sweep`.
+    """
+    from edge.bundle import set_min_score
+    from edge.cli_run import segmenter_kwargs
+    from edge.evaluation import choose_threshold, threshold_sweep
+    from edge.pipeline import build_pipeline
+    from edge.runtime import Classifier
+
+    if cfg.images is None or cfg.mode != "frame":
+        raise ValueError("--calibrate-min-score needs --images DIR --frame")
+    assert cfg.calibrate_min_score is not None
+    clf = Classifier(cfg.model, num_threads=cfg.threads, runtime=cfg.runtime)
+    items = list_image_folder(cfg.images, clf.labels, limit=cfg.limit)
+    pipe = build_pipeline(clf, smoothing=False, min_score=0.0,
+                          **segmenter_kwargs(clf.bundle.task, cfg.segmenter, clf.bundle.name))
+    points = threshold_sweep(pipe, clf.labels, items)
+    best = choose_threshold(points, cfg.calibrate_min_score)
+    rows = [{"threshold": p.threshold, "gesture_accuracy": round(p.gesture_accuracy, 4),
+             "quiet_rate": round(p.quiet_rate, 4)} for p in points]
+    set_min_score(clf.bundle.path, best.threshold, {
+        "images": str(cfg.images), "n": len(items), "max_accuracy_loss": cfg.calibrate_min_score,
+        "gesture_accuracy": round(best.gesture_accuracy, 4), "quiet_rate": round(best.quiet_rate, 4),
+        "at_zero": rows[0]})
+    if cfg.json:
+        print(json.dumps({"min_score": best.threshold, "sweep": rows}))
+    else:
+        print("threshold  gesture accuracy  quiet on none")
+        for r in rows:
+            mark = "  <- chosen" if r["threshold"] == best.threshold else ""
+            print(f"{r['threshold']:9.2f}  {r['gesture_accuracy']:16.2%}  {r['quiet_rate']:13.2%}{mark}")
+        print(f"min_score {best.threshold:.2f} written to {clf.bundle.path / 'model.json'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``edge-eval``; returns the exit status."""
     cfg = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if cfg.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        if cfg.calibrate_min_score is not None:
+            return calibrate(cfg)
         report = evaluate(cfg)
     except (BundleError, DatasetError, ValueError, RuntimeError, OSError) as e:
         log.debug("edge-eval failed", exc_info=True)

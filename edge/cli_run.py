@@ -84,7 +84,7 @@ class RunConfig:
     threads: int | None = None
     runtime: str = "auto"
     smoothing: bool = True
-    min_score: float = 0.0
+    min_score: float | None = None
     snapshot_dir: str = "snapshots"
     width: int | None = None
     height: int | None = None
@@ -119,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
                    help="show each frame's raw predictions (no temporal vote)")
-    p.add_argument("--min-score", type=unit_float, default=0.0,
-                   help="hide detections with a (smoothed) score below this")
+    p.add_argument("--min-score", type=unit_float, default=None,
+                   help="hide detections with a (smoothed) score below this; default: the "
+                   "bundle's calibrated min_score (model.json), else 0")
     p.add_argument("--snapshot-dir", default="snapshots", help="where the s key saves PNGs")
     p.add_argument("--width", type=positive_int, help="requested capture width (px)")
     p.add_argument("--height", type=positive_int, help="requested capture height (px)")

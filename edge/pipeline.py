@@ -162,7 +162,7 @@ def build_pipeline(
     model: ModelBundle | str | Path | ClassifierLike,
     *,
     smoothing: bool = True,
-    min_score: float = 0.0,
+    min_score: float | None = None,
     num_threads: int | None = None,
     runtime: str = "auto",
     task: str | None = None,
@@ -182,7 +182,8 @@ def build_pipeline(
             task and preprocessing).
         smoothing: add a :class:`edge.smoothing.TrackSmoother` (unless ``smoother``
             is given).
-        min_score: hide detections whose (smoothed) score is below this.
+        min_score: hide detections whose (smoothed) score is below this; ``None``:
+            the bundle's calibrated ``min_score`` (0 when it has none).
         num_threads: interpreter threads when ``model`` is not a classifier.
         runtime: TFLite runtime when ``model`` is not a classifier (see
             :func:`edge.runtime.make_interpreter`).
@@ -262,7 +263,8 @@ def build_pipeline(
         smoother = TrackSmoother(window=window, max_age=max_age, labels=labels)
     assert preprocessor is not None
     pipe = Pipeline(segmenter, preprocessor, classifier, smoother=smoother if smoothing else None,
-                    grouper=grouper, min_score=min_score)
+                    grouper=grouper,
+                    min_score=min_score if min_score is not None else (bundle.min_score if bundle else 0.0))
     log.debug("pipeline: task=%s segmenter=%s smoother=%s", task, type(segmenter).__name__,
               type(pipe.smoother).__name__)
     return pipe
