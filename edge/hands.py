@@ -45,7 +45,7 @@ background around it):
   far end down to ``arm_keep`` (half a hand width) past it; in any case it keeps
   at most ``max_hand_length`` (2.5) hand widths. A compact blob that touches no
   border (a hand alone) is kept whole;
-- the box is grown by ``margin`` (15 %) of its longer side on each side and made
+- the box is grown by ``margin`` (25 %) of its longer side on each side and made
   square about its centre, then clipped to the frame (the preprocessor pads the
   clipped part by edge replication, as training does).
 
@@ -214,7 +214,7 @@ class _BlobSegmenter:
     _face_holes = False
 
     def __init__(self, *, analysis_size: int = 160, max_hands: int = 1, min_area: float = 0.015,
-                 max_area: float = 0.6, margin: float = 0.15, cut_arm: bool = True,
+                 max_area: float = 0.6, margin: float = 0.25, cut_arm: bool = True,
                  wrist_ratio: float = 0.75, arm_keep: float = 0.5, max_hand_length: float = 2.5,
                  sleeve_gap: float = 0.25, face_penalty: float = 0.25, max_rect_fill: float = 0.9) -> None:
         if not 64 <= analysis_size <= 1024:
