@@ -947,7 +947,7 @@ def square_pad(image: np.ndarray) -> np.ndarray:
     """Pad the shorter side by edge replication to a square, the image centred.
 
     The framing of ``edge-eval --crop`` photos (:func:`crop_input`) and of the hands
-    training images (``train.hand_data.square_pad`` does the same, pixel for pixel).
+    training images (``train.hand_data.load_images`` calls this function).
 
     Args:
         image: uint8 (H, W) or (H, W, C).

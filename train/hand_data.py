@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from edge.datasets import DatasetError
+from edge.preprocess import square_pad  # the device's own framing of --crop photos
 
 log = logging.getLogger(__name__)
 
@@ -260,26 +261,6 @@ def count_report(splits: dict[str, Sequence[HandSample]], labels: Sequence[str] 
     return "\n".join(lines)
 
 
-def square_pad(image: np.ndarray) -> np.ndarray:
-    """Pad the shorter side by edge replication to a square, image centred.
-
-    This is what the device does to an ``edge-eval --crop`` photo (see
-    ``edge.preprocess.crop_input``), so training sees the same framing.
-
-    Args:
-        image: uint8 (H, W, C).
-
-    Returns:
-        uint8 (S, S, C) with S = max(H, W).
-    """
-    h, w = image.shape[:2]
-    if h == w:
-        return image
-    s = max(h, w)
-    top, left = (s - h) // 2, (s - w) // 2
-    return cv2.copyMakeBorder(image, top, s - h - top, left, s - w - left, cv2.BORDER_REPLICATE)
-
-
 def load_images(samples: Sequence[HandSample], size: int, labels: Sequence[str] = HAND_LABELS,
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Read, square-pad and resize every photo.
@@ -302,7 +283,7 @@ def load_images(samples: Sequence[HandSample], size: int, labels: Sequence[str] 
         img = cv2.imread(str(s.path), cv2.IMREAD_COLOR)
         if img is None:
             raise DatasetError(f"cannot read image {s.path}: delete or replace the file")
-        img = square_pad(img)
+        img = square_pad(img)  # as edge.preprocess.crop_input does on the device
         interp = cv2.INTER_AREA if img.shape[0] > size else cv2.INTER_LINEAR
         x[i] = cv2.cvtColor(cv2.resize(img, (size, size), interpolation=interp), cv2.COLOR_BGR2RGB)
         y[i] = index[s.label]
