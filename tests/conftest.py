@@ -3,13 +3,17 @@
 ``tiny_digits_bundle`` (and ``tiny_hands_bundle``) builds a small untrained Keras CNN (28x28x1 -> softmax 10),
 converts it to a full-int8 TFLite model and writes it as a bundle once per session;
 it is for contract and plumbing tests, not accuracy (its weights are random).
+``fake_hand_segmenter_in`` swaps a skin-blob stand-in (:class:`FakeHandSegmenter`) for
+the hand segmenter a module's ``build_pipeline`` would build.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -108,6 +112,54 @@ def tiny_hands_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny-hands-int8", task="hands",
                              input_hw=(64, 64), channels=3,
                              labels=["rock", "paper", "scissors", "none"], preprocessing="hand-crop")
+
+
+class FakeHandSegmenter:
+    """Box of the largest skin-coloured blob (YCrCb box of Chai and Ngan, 1999).
+
+    Stands in for :mod:`edge.hands` so the hands paths of edge-run and the benchmark
+    are tested whether or not ``build_pipeline`` has its hands branch yet; ``name`` is
+    the segmenter (``--segmenter``) asked for.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find(self, image: np.ndarray) -> list:
+        import cv2
+
+        from edge.types import ROI
+
+        small = cv2.resize(image, (image.shape[1] // 4, image.shape[0] // 4), interpolation=cv2.INTER_AREA)
+        mask = cv2.inRange(cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb), (0, 133, 77), (255, 173, 127))
+        n, _, st, _ = cv2.connectedComponentsWithStats(mask)
+        if n < 2:
+            return []
+        i = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA]))
+        x, y, w, h, area = (int(v) for v in st[i])
+        return [ROI(4 * x, 4 * y, 4 * w, 4 * h)] if area >= 30 else []
+
+
+@pytest.fixture
+def fake_hand_segmenter_in(monkeypatch: pytest.MonkeyPatch) -> Callable[[ModuleType], list[str]]:
+    """A function that wraps ``module.build_pipeline`` (edge-run's, the benchmark's) for
+    this test: a segmenter *name* becomes a :class:`FakeHandSegmenter`. It returns the
+    list of the names asked for, filled in as the pipeline is built."""
+
+    def wrap(module: ModuleType) -> list[str]:
+        asked: list[str] = []
+        real = module.build_pipeline
+
+        def build(model, **kw):
+            if isinstance(kw.get("segmenter"), str):
+                asked.append(kw["segmenter"])
+                kw["segmenter"] = FakeHandSegmenter(kw["segmenter"])
+            return real(model, **kw)
+
+        monkeypatch.setattr(module, "build_pipeline", build)
+        return asked
+
+    return wrap
 
 
 @pytest.fixture(scope="session")

@@ -322,45 +322,13 @@ def test_bench_pipeline_on_demo(tiny_digits_bundle: Path, tmp_path: Path,
 
 
 # -- hands: the task's source, segmenter and budget ------------------------------------
-class FakeHandSegmenter:
-    """Box of the largest skin-coloured blob (YCrCb box of Chai and Ngan, 1999): stands
-    in for :mod:`edge.hands` whether or not ``build_pipeline`` has its hands branch yet."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def find(self, image: np.ndarray) -> list:
-        import cv2
-
-        from edge.types import ROI
-
-        small = cv2.resize(image, (image.shape[1] // 4, image.shape[0] // 4), interpolation=cv2.INTER_AREA)
-        mask = cv2.inRange(cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb), (0, 133, 77), (255, 173, 127))
-        n, _, st, _ = cv2.connectedComponentsWithStats(mask)
-        if n < 2:
-            return []
-        i = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA]))
-        x, y, w, h, area = (int(v) for v in st[i])
-        return [ROI(4 * x, 4 * y, 4 * w, 4 * h)] if area >= 30 else []
-
-
 @pytest.fixture
-def fake_hand_segmenter(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Wrap the benchmark's build_pipeline: a segmenter name becomes a FakeHandSegmenter;
-    returns the names asked for."""
+def fake_hand_segmenter(fake_hand_segmenter_in) -> list[str]:
+    """The benchmark's build_pipeline with a FakeHandSegmenter (conftest) for a segmenter
+    name; returns the names asked for."""
     import benchmarks.pipeline_bench as pb
 
-    asked: list[str] = []
-    real = pb.build_pipeline
-
-    def build(model, **kw):
-        if isinstance(kw.get("segmenter"), str):
-            asked.append(kw["segmenter"])
-            kw["segmenter"] = FakeHandSegmenter(kw["segmenter"])
-        return real(model, **kw)
-
-    monkeypatch.setattr(pb, "build_pipeline", build)
-    return asked
+    return fake_hand_segmenter_in(pb)
 
 
 def test_budget_and_source_per_task() -> None:

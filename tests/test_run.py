@@ -339,42 +339,11 @@ def test_main_restores_signal_handlers(fakes):
 HAND_LABELS = ("rock", "paper", "scissors", "none")
 
 
-class FakeHandSegmenter:
-    """Box of the largest skin-coloured blob (YCrCb box of Chai and Ngan, 1999).
-
-    Stands in for :mod:`edge.hands` so edge-run's hands path is tested whether or not
-    ``build_pipeline`` has its hands branch yet; ``name`` is the ``--segmenter`` asked for.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def find(self, image):
-        small = cv2.resize(image, (image.shape[1] // 4, image.shape[0] // 4), interpolation=cv2.INTER_AREA)
-        mask = cv2.inRange(cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb), (0, 133, 77), (255, 173, 127))
-        n, _, st, _ = cv2.connectedComponentsWithStats(mask)
-        if n < 2:
-            return []
-        i = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA]))
-        x, y, w, h, area = (int(v) for v in st[i])
-        return [ROI(4 * x, 4 * y, 4 * w, 4 * h)] if area >= 30 else []
-
-
 @pytest.fixture
-def fake_hand_segmenter(monkeypatch):
-    """Wrap edge-run's build_pipeline: a segmenter *name* becomes a FakeHandSegmenter;
-    returns the names asked for."""
-    asked: list[str] = []
-    real = cli_run.build_pipeline
-
-    def build(model, **kw):
-        if isinstance(kw.get("segmenter"), str):
-            asked.append(kw["segmenter"])
-            kw["segmenter"] = FakeHandSegmenter(kw["segmenter"])
-        return real(model, **kw)
-
-    monkeypatch.setattr(cli_run, "build_pipeline", build)
-    return asked
+def fake_hand_segmenter(fake_hand_segmenter_in):
+    """edge-run's build_pipeline with a FakeHandSegmenter (conftest) for a segmenter
+    *name*; returns the names asked for."""
+    return fake_hand_segmenter_in(cli_run)
 
 
 def hand_result(i, truth, label=None, raw_label=None):

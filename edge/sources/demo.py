@@ -32,18 +32,23 @@ tests, benchmarks and first runs behave like a camera without one.
 
 from __future__ import annotations
 
-import logging
 import math
-import time
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from edge.sources.base import FrameSource
+from edge.sources.procedural import (
+    ProceduralSource,
+    colour_tint,
+    gain_map,
+    light_gain,
+    light_grid,
+    pick,
+    smooth_noise,
+    soft_blur,
+)
 from edge.types import ROI, Frame
-
-log = logging.getLogger(__name__)
 
 DIGITS = "0123456789"
 
@@ -343,19 +348,6 @@ _SKINS = [(150, 182, 228), (122, 158, 210), (96, 128, 178), (66, 92, 134), (46, 
 _MIN_STROKE_PX = 2.0  # thinnest pen line at nominal scale, px
 
 
-def _pick(rng: np.random.Generator, table: dict) -> str:
-    names = list(table)
-    p = np.array([table[n][-1] if isinstance(table[n], tuple) else table[n] for n in names], float)
-    return names[int(rng.choice(len(names), p=p / p.sum()))]
-
-
-def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell: int) -> np.ndarray:
-    """float32 (H, W) smooth noise, about unit standard deviation, features ~``cell`` px."""
-    h, w = shape
-    small = rng.standard_normal((max(2, h // cell + 2), max(2, w // cell + 2))).astype(np.float32)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-
-
 def _matrix_affine(cx: float, cy: float, s: float, theta: float, ax: float, ay: float) -> np.ndarray:
     """3x3 matrix mapping paper (u, v) to frame: q = c + s R(theta) (p - a)."""
     c, si = math.cos(theta) * s, math.sin(theta) * s
@@ -402,7 +394,7 @@ class _Segment:
     description: str
 
 
-class DemoSource(FrameSource):
+class DemoSource(ProceduralSource[_Segment]):
     """The built-in synthetic scene: handwritten digits on a moving sheet of paper.
 
     Frames are a pure function of ``(seed, index)``: the same seed gives the same
@@ -434,59 +426,20 @@ class DemoSource(FrameSource):
         ValueError: a size, rate or count out of range.
     """
 
-    fps: float  # always known for the demo
+    spec = "demo"
+    segment_seconds = 5
+    streams = (1, 2, 3)
 
     def __init__(self, seed: int = 0, *, width: int = 640, height: int = 480, fps: float = 30.0,
                  num_frames: int | None = None, max_digits: int = 5, segment_frames: int | None = None,
                  realtime: bool = False) -> None:
-        if width < 160 or height < 120:
-            raise ValueError(f"demo frames must be at least 160x120, got {width}x{height}")
-        if fps <= 0:
-            raise ValueError(f"fps must be > 0, got {fps}")
+        super().__init__(seed, width=width, height=height, fps=fps, num_frames=num_frames,
+                         segment_frames=segment_frames, realtime=realtime)
         if not 1 <= max_digits <= 8:
             raise ValueError(f"max_digits must be in 1..8, got {max_digits}")
-        if num_frames is not None and num_frames < 0:
-            raise ValueError(f"num_frames must be >= 0 or None, got {num_frames}")
-        self.seed = int(seed)
-        self.width, self.height = int(width), int(height)
-        self.fps = float(fps)
-        self.num_frames = num_frames
         self.max_digits = max_digits
-        self.segment_frames = int(segment_frames or max(1, round(5 * fps)))
-        self.realtime = realtime
-        self.live = realtime
-        self.name = f"demo:{self.seed}"
-        self._next = 0
-        self._t0: float | None = None
-        self._cache: dict[int, _Segment] = {}
-        self._unit_noise: np.ndarray | None = None
-        self._closed = False
 
     # ---- public --------------------------------------------------------------------
-
-    def read(self) -> Frame | None:
-        """The next frame of the scene (see the class docstring), or ``None`` after
-        ``num_frames`` frames.
-
-        Raises:
-            RuntimeError: the source is closed.
-        """
-        if self._closed:
-            raise RuntimeError(f"{self.name} is closed")
-        index = self._next
-        if self.realtime:
-            now = time.monotonic()
-            if self._t0 is None:
-                self._t0 = now
-            due = int((now - self._t0) * self.fps)  # the frame a camera would show now
-            if due < index:
-                time.sleep(max(0.0, self._t0 + index / self.fps - now))
-            else:
-                index = due
-        if self.num_frames is not None and index >= self.num_frames:
-            return None
-        self._next = index + 1
-        return self.render(index)
 
     def render(self, index: int) -> Frame:
         """Render scene frame ``index`` (any order; the same index gives the same frame).
@@ -495,11 +448,8 @@ class DemoSource(FrameSource):
             A :class:`~edge.types.Frame`: uint8 (height, width, 3) BGR image,
             ``timestamp = index / fps``, ``truth`` as in the class docstring.
         """
-        if index < 0:
-            raise ValueError(f"frame index must be >= 0, got {index}")
-        seg_i, tau = divmod(index, self.segment_frames)
-        seg = self._segment(seg_i)
-        rng = np.random.default_rng([self._seed_word, 2, index])
+        seg, tau = self._position(index)
+        rng = self._frame_rng(index)
         mats, pts = self._geometry(seg, tau)
         image = self._compose(seg, mats, tau, rng)
         truth = tuple((d.label, roi) for d, roi in zip(seg.digits, self._boxes(seg, pts), strict=True))
@@ -512,8 +462,7 @@ class DemoSource(FrameSource):
             One ``(number, ROI)`` per group of digits written together, in reading
             order; ``ROI`` encloses the ink of all its digits, in frame px.
         """
-        seg_i, tau = divmod(index, self.segment_frames)
-        seg = self._segment(seg_i)
+        seg, tau = self._position(index)
         _, pts = self._geometry(seg, tau)
         boxes = self._boxes(seg, pts)
         out: dict[int, tuple[str, ROI]] = {}
@@ -527,38 +476,7 @@ class DemoSource(FrameSource):
                 out[d.group] = (s + d.label, ROI(x0, y0, x1 - x0, y1 - y0))
         return tuple(out.values())
 
-    def describe(self, index: int) -> str:
-        """A one-line description of the sheet shown in frame ``index`` (for logs)."""
-        return self._segment(index // self.segment_frames).description
-
-    def close(self) -> None:
-        """Drop cached images; further reads raise. Idempotent."""
-        self._closed = True
-        self._cache.clear()
-
     # ---- building a segment ---------------------------------------------------------
-
-    @property
-    def _seed_word(self) -> int:
-        return self.seed & 0xFFFFFFFFFFFFFFFF
-
-    def _segment(self, seg_i: int) -> _Segment:
-        seg = self._cache.get(seg_i)
-        if seg is None:
-            t = time.perf_counter()
-            seg = self._build_segment(np.random.default_rng([self._seed_word, 1, seg_i]))
-            log.debug("%s: segment %d built in %.1f ms: %s", self.name, seg_i,
-                      (time.perf_counter() - t) * 1e3, seg.description)
-            if len(self._cache) >= 2:
-                self._cache.pop(min(self._cache))
-            self._cache[seg_i] = seg
-        return seg
-
-    def _noise_bank(self) -> np.ndarray:
-        if self._unit_noise is None:
-            rng = np.random.default_rng([self._seed_word, 3])
-            self._unit_noise = rng.standard_normal((2 * self.height, self.width, 3), dtype=np.float32)
-        return self._unit_noise
 
     def _build_segment(self, rng: np.random.Generator) -> _Segment:
         W, H = self.width, self.height
@@ -567,7 +485,7 @@ class DemoSource(FrameSource):
         # digit height at nominal scale, px: bigger when there are fewer digits
         lo, hi = {1: (0.17, 0.45), 2: (0.14, 0.32), 3: (0.12, 0.26)}.get(n, (0.10, 0.2))
         hf = float(rng.uniform(lo, hi) * short)
-        pen = _pick(rng, _PEN_P)
+        pen = pick(rng, _PEN_P)
         ink_bgr, opacity_range, width_frac, max_width = _PENS[pen]
         stroke = float(np.clip(hf * rng.uniform(*width_frac), _MIN_STROKE_PX, max_width))
         style = HandStyle.random(rng)
@@ -622,7 +540,7 @@ class DemoSource(FrameSource):
         held = rng.random() < 0.5
         m_left, m_right, m_top = (hf * rng.uniform(0.4, 2.5) for _ in range(3))
         m_bottom = hf * (rng.uniform(1.4, 3.0) if held else rng.uniform(0.4, 2.5))
-        paper_name = _pick(rng, _PAPERS)
+        paper_name = pick(rng, _PAPERS)
         if "note" in paper_name:  # sticky notes are small and square-ish
             m_left = m_right = m_top = hf * rng.uniform(0.3, 0.8)
             m_bottom = max(m_bottom * 0.6, hf * 1.4) if held else hf * rng.uniform(0.3, 0.8)
@@ -655,7 +573,7 @@ class DemoSource(FrameSource):
             if pen == "pencil":  # graphite grain
                 a *= rng.uniform(0.55, 1.0, size=a.shape).astype(np.float32)
             elif "ballpoint" in pen:  # uneven flow along the stroke
-                a *= np.clip(0.9 + 0.08 * _smooth_noise(rng, (h, w), 6), 0.7, 1.0)
+                a *= np.clip(0.9 + 0.08 * smooth_noise(rng, (h, w), 6), 0.7, 1.0)
             region = paper[y0:y0 + h, x0:x0 + w]
             region[:] = region * (1 - a[..., None]) + ink * a[..., None]
         paper_u8 = np.clip(paper + 0.5, 0, 255).astype(np.uint8)
@@ -707,8 +625,7 @@ class DemoSource(FrameSource):
             "glare": rng.uniform(0.15, 0.5) if rng.random() < 0.15 else 0.0,
             "gl_x": rng.uniform(-0.7, 0.7), "gl_y": rng.uniform(-0.7, 0.7), "gl_r": rng.uniform(0.15, 0.5),
         }
-        warmth = rng.normal(0, 0.07)
-        tint = np.array([1 - warmth, 1.0 + rng.normal(0, 0.02), 1 + warmth], np.float32)
+        tint = colour_tint(rng, 0.07)
 
         # ---- thumb holding the sheet at its bottom edge
         thumb: np.ndarray | None = None
@@ -745,9 +662,9 @@ class DemoSource(FrameSource):
                                      float(rng.uniform(0, 2 * math.pi))))
         soft = float(rng.uniform(0.4, 1.1)) if rng.random() < 0.6 else 0.0
         sigma = float(rng.uniform(1.5, 7.0))
-        noise = np.clip(self._noise_bank() * sigma, -127, 127).astype(np.int16)
+        noise = self._sensor_noise(sigma)
         jpeg = int(rng.integers(35, 86)) if rng.random() < 0.35 else None
-        desk_name = _pick(rng, _DESKS)
+        desk_name = pick(rng, _DESKS)
         desk = self._desk(rng, desk_name, hf)
         desc = (f"{n} digit(s) {''.join(labels)} in groups {sizes}, {hf:.0f} px high, {pen} "
                 f"{stroke:.1f} px on {paper_name}{' ' + ruled if ruled else ''} paper, {desk_name} desk"
@@ -760,7 +677,7 @@ class DemoSource(FrameSource):
         """float32 (Hp, Wp, 3) BGR sheet with a faint texture."""
         base = np.array(_PAPERS[name][0], np.float32) + rng.normal(0, 4, 3).astype(np.float32)
         h, w = shape
-        tex = 2.5 * _smooth_noise(rng, shape, max(8, int(hf))) + 1.2 * _smooth_noise(rng, shape, 2)
+        tex = 2.5 * smooth_noise(rng, shape, max(8, int(hf))) + 1.2 * smooth_noise(rng, shape, 2)
         return np.clip(base[None, None, :] + tex[..., None], 0, 255).astype(np.float32)
 
     def _rule(self, rng: np.random.Generator, paper: np.ndarray, kind: str, hf: float, top: float) -> None:
@@ -786,7 +703,7 @@ class DemoSource(FrameSource):
         """uint8 (H, W, 3) BGR desk, with grain or cloth texture and sometimes a pen lying on it."""
         H, W = self.height, self.width
         base = np.array(_DESKS[name][0], np.float32) + rng.normal(0, 6, 3).astype(np.float32)
-        tex = 6 * _smooth_noise(rng, (H, W), 90) + 3 * _smooth_noise(rng, (H, W), 3)
+        tex = 6 * smooth_noise(rng, (H, W), 90) + 3 * smooth_noise(rng, (H, W), 3)
         if "wood" in name:  # grain: fine along one axis, stretched along the other
             grain = cv2.resize(rng.standard_normal((H // 3, 6)).astype(np.float32), (W, H),
                                interpolation=cv2.INTER_CUBIC)
@@ -881,16 +798,13 @@ class DemoSource(FrameSource):
         """uint8 (H, W, 3) gain map, 128 = 1.0: exposure, colour cast, gradient,
         vignetting, shadow and glare at time ``t`` seconds."""
         L = seg.light
-        gh, gw = max(2, self.height // 8), max(2, self.width // 8)
-        aspect = self.width / self.height
-        yy, xx = np.mgrid[-1:1:complex(0, gh), -aspect:aspect:complex(0, gw)].astype(np.float32)
+        xx, yy, aspect = light_grid(self.width, self.height)
         two_pi = 2 * math.pi
         g = L["g0"] + L["ag"] * math.sin(two_pi * L["fg"] * t + L["pg"])
         if t >= L["ae_t"]:  # auto-exposure step, then recovery
             g += L["ae_a"] * math.exp(-(t - L["ae_t"]) / 0.6)
         phi = L["grad_phi"] + L["grad_w"] * t
-        gain = g * (1 + L["grad"] * 0.5 * (math.cos(phi) * xx + math.sin(phi) * yy) / aspect)
-        gain *= 1 - L["vignette"] * (xx * xx + yy * yy) / (1 + aspect * aspect)
+        gain = light_gain(xx, yy, aspect, g, L["grad"], (math.cos(phi), math.sin(phi)), L["vignette"])
         if L["shadow"] > 0:
             ph = L["sh_phi"]
             off = L["sh_off"] + L["sh_a"] * math.sin(two_pi * L["sh_f"] * t)
@@ -899,8 +813,7 @@ class DemoSource(FrameSource):
         if L["glare"] > 0:
             r2 = ((xx - L["gl_x"]) ** 2 + (yy - L["gl_y"]) ** 2) / (L["gl_r"] ** 2)
             gain += L["glare"] * np.exp(-r2)
-        small = np.clip(gain[..., None] * seg.tint[None, None, :] * 128.0, 0, 255).astype(np.uint8)
-        return cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+        return gain_map(gain[..., None] * seg.tint[None, None, :], self.width, self.height)
 
     def _compose(self, seg: _Segment, mats: list[np.ndarray], tau: int,
                  rng: np.random.Generator) -> np.ndarray:
@@ -920,17 +833,8 @@ class DemoSource(FrameSource):
         for e in seg.episodes:
             if e.kind == "defocus" and e.start <= tau <= e.start + e.length:
                 sigma = max(sigma, e.strength * 3.5 * math.sin(math.pi * (tau - e.start) / e.length))
-        if sigma >= 0.3:
-            k = 2 * math.ceil(2 * sigma) + 1  # +-2 sigma is enough here and faster than OpenCV's +-3
-            img = cv2.GaussianBlur(img, (k, k), sigma)
-        dy = int(rng.integers(0, H))
-        img = cv2.add(img, seg.noise[dy:dy + H], dtype=cv2.CV_8U)
-        if seg.jpeg_quality is not None:
-            ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, seg.jpeg_quality])
-            decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
-            if decoded is not None:
-                img = decoded
-        return np.ascontiguousarray(img)
+        img = soft_blur(img, sigma)
+        return self._sensor(img, seg.noise, seg.jpeg_quality, rng)
 
     def _warp(self, seg: _Segment, M: np.ndarray, dst: np.ndarray) -> None:
         """Draw the hand behind the sheet, warp the sheet onto ``dst`` (the desk) in place,

@@ -34,18 +34,23 @@ Every frame depends only on ``(seed, index)`` (:meth:`HandsDemoSource.render`).
 from __future__ import annotations
 
 import bisect
-import logging
 import math
-import time
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from edge.sources.base import FrameSource
+from edge.sources.procedural import (
+    ProceduralSource,
+    colour_tint,
+    gain_map,
+    light_gain,
+    light_grid,
+    pick,
+    smooth_noise,
+    soft_blur,
+)
 from edge.types import ROI, Frame
-
-log = logging.getLogger(__name__)
 
 #: The gestures the scene shows, in the order of a hands bundle's labels.
 GESTURES = ("rock", "paper", "scissors")
@@ -100,21 +105,8 @@ _ANCHOR = np.array([0.0, -0.55], np.float32)  # palm centre: the point the motio
 _ARM_BANDS = tuple((1.0 - 0.1 * i, 0.68 + 0.045 * i, 0.025 * i) for i in range(8))
 
 
-def _pick(rng: np.random.Generator, table: dict[str, tuple[BGR, float]]) -> str:
-    names = list(table)
-    p = np.array([table[n][1] for n in names], float)
-    return names[int(rng.choice(len(names), p=p / p.sum()))]
-
-
 def _jitter(rng: np.random.Generator, colour: BGR, sd: float) -> np.ndarray:
     return np.clip(np.array(colour, np.float32) + rng.normal(0, sd, 3).astype(np.float32), 0, 255)
-
-
-def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell: int) -> np.ndarray:
-    """float32 (H, W) smooth noise, about unit standard deviation, features ~``cell`` px."""
-    h, w = shape
-    small = rng.standard_normal((max(2, h // cell + 2), max(2, w // cell + 2))).astype(np.float32)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
 def _c(colour: np.ndarray | tuple[float, ...], k: float = 1.0) -> tuple[float, float, float]:
@@ -308,7 +300,7 @@ class _Scene:
     description: str
 
 
-class HandsDemoSource(FrameSource):
+class HandsDemoSource(ProceduralSource[_Scene]):
     """The built-in synthetic scene of rock/paper/scissors hands in rooms.
 
     Frames are a pure function of ``(seed, index)``: the same seed gives the same
@@ -341,61 +333,22 @@ class HandsDemoSource(FrameSource):
         ValueError: a size, rate, count or share out of range.
     """
 
-    fps: float  # always known for the demo
+    spec = "demo-hands"
+    segment_seconds = 6
+    streams = (11, 12, 13)
 
     def __init__(self, seed: int = 0, *, width: int = 640, height: int = 480, fps: float = 30.0,
                  num_frames: int | None = None, segment_frames: int | None = None,
                  empty_share: float = 0.7, realtime: bool = False) -> None:
-        if width < 160 or height < 120:
-            raise ValueError(f"demo frames must be at least 160x120, got {width}x{height}")
-        if fps <= 0:
-            raise ValueError(f"fps must be > 0, got {fps}")
-        if num_frames is not None and num_frames < 0:
-            raise ValueError(f"num_frames must be >= 0 or None, got {num_frames}")
+        super().__init__(seed, width=width, height=height, fps=fps, num_frames=num_frames,
+                         segment_frames=segment_frames, realtime=realtime)
         if segment_frames is not None and segment_frames < 1:
             raise ValueError(f"segment_frames must be >= 1 or None, got {segment_frames}")
         if not 0.0 <= empty_share <= 1.0:
             raise ValueError(f"empty_share must be in [0, 1], got {empty_share}")
-        self.seed = int(seed)
-        self.width, self.height = int(width), int(height)
-        self.fps = float(fps)
-        self.num_frames = num_frames
-        self.segment_frames = int(segment_frames or max(1, round(6 * fps)))
         self.empty_share = float(empty_share)
-        self.realtime = realtime
-        self.live = realtime
-        self.name = f"demo-hands:{self.seed}"
-        self._next = 0
-        self._t0: float | None = None
-        self._cache: dict[int, _Scene] = {}
-        self._unit_noise: np.ndarray | None = None
-        self._closed = False
 
     # ---- public --------------------------------------------------------------------
-
-    def read(self) -> Frame | None:
-        """The next frame of the scene (see the class docstring), or ``None`` after
-        ``num_frames`` frames.
-
-        Raises:
-            RuntimeError: the source is closed.
-        """
-        if self._closed:
-            raise RuntimeError(f"{self.name} is closed")
-        index = self._next
-        if self.realtime:
-            now = time.monotonic()
-            if self._t0 is None:
-                self._t0 = now
-            due = int((now - self._t0) * self.fps)  # the frame a camera would show now
-            if due < index:
-                time.sleep(max(0.0, self._t0 + index / self.fps - now))
-            else:
-                index = due
-        if self.num_frames is not None and index >= self.num_frames:
-            return None
-        self._next = index + 1
-        return self.render(index)
 
     def render(self, index: int) -> Frame:
         """Render scene frame ``index`` (any order; the same index gives the same frame).
@@ -408,7 +361,7 @@ class HandsDemoSource(FrameSource):
             ValueError: ``index < 0``.
         """
         scene, pose, tau = self._locate(index)
-        rng = np.random.default_rng([self._seed_word, 12, index])
+        rng = self._frame_rng(index)
         img = scene.room.copy()
         truth: tuple[tuple[str, ROI], ...] = ()
         if pose.label is not None:
@@ -425,41 +378,13 @@ class HandsDemoSource(FrameSource):
             return ()
         return ((pose.label, self._geometry(scene, pose, tau)["box"]),)
 
-    def describe(self, index: int) -> str:
-        """A one-line description of the room shown in frame ``index`` (for logs)."""
-        return self._scene(index // self.segment_frames).description
-
-    def close(self) -> None:
-        """Drop cached images; further reads raise. Idempotent."""
-        self._closed = True
-        self._cache.clear()
-
     # ---- timeline ------------------------------------------------------------------
 
-    @property
-    def _seed_word(self) -> int:
-        return self.seed & 0xFFFFFFFFFFFFFFFF
-
     def _locate(self, index: int) -> tuple[_Scene, HandPose, int]:
-        if index < 0:
-            raise ValueError(f"frame index must be >= 0, got {index}")
-        seg_i, tau = divmod(index, self.segment_frames)
-        scene = self._scene(seg_i)
+        scene, tau = self._position(index)
         starts = [p.start for p in scene.poses]
         pose = scene.poses[bisect.bisect_right(starts, tau) - 1]
         return scene, pose, tau
-
-    def _scene(self, seg_i: int) -> _Scene:
-        scene = self._cache.get(seg_i)
-        if scene is None:
-            t = time.perf_counter()
-            scene = self._build_scene(np.random.default_rng([self._seed_word, 11, seg_i]))
-            log.debug("%s: scene %d built in %.1f ms: %s", self.name, seg_i,
-                      (time.perf_counter() - t) * 1e3, scene.description)
-            if len(self._cache) >= 2:
-                self._cache.pop(min(self._cache))
-            self._cache[seg_i] = scene
-        return scene
 
     def _poses(self, rng: np.random.Generator) -> list[HandPose]:
         """The gesture timeline of one room: an optional empty opening, then gestures of
@@ -491,34 +416,22 @@ class HandsDemoSource(FrameSource):
             t += length
         return poses
 
-    def _noise_bank(self) -> np.ndarray:
-        if self._unit_noise is None:
-            rng = np.random.default_rng([self._seed_word, 13])
-            self._unit_noise = rng.standard_normal((2 * self.height, self.width, 3), dtype=np.float32)
-        return self._unit_noise
-
-    def _build_scene(self, rng: np.random.Generator) -> _Scene:
+    def _build_segment(self, rng: np.random.Generator) -> _Scene:
         W, H = self.width, self.height
         short = min(W, H)
         room, wall_name, desk_name = self._room(rng)
         # ---- light: a fall-off from one side, vignetting, a colour cast
-        gh, gw = max(2, H // 8), max(2, W // 8)
-        aspect = W / H
-        yy, xx = np.mgrid[-1:1:complex(0, gh), -aspect:aspect:complex(0, gw)].astype(np.float32)
+        xx, yy, aspect = light_grid(W, H)
         phi = rng.uniform(0, 2 * math.pi)  # direction the light comes from
         light_dir = np.array([math.cos(phi), math.sin(phi)], np.float32)
         grad, vignette = rng.uniform(0.0, 0.5), rng.uniform(0.0, 0.35)
         g0 = rng.uniform(0.75, 1.08)
-        gain = g0 * (1 + grad * 0.5 * (light_dir[0] * xx + light_dir[1] * yy) / aspect)
-        gain *= 1 - vignette * (xx * xx + yy * yy) / (1 + aspect * aspect)
-        warmth = rng.normal(0, 0.05)
-        tint = np.array([1 - warmth, 1.0 + rng.normal(0, 0.02), 1 + warmth], np.float32)
-        gain3 = (gain[..., None] * tint[None, None, :]).astype(np.float32)
-        light = np.clip(gain3 * 128.0, 0, 255).astype(np.uint8)
-        room = cv2.multiply(room, cv2.resize(light, (W, H), interpolation=cv2.INTER_LINEAR), scale=1 / 128.0)
+        gain = light_gain(xx, yy, aspect, g0, grad, light_dir, vignette)
+        gain3 = (gain[..., None] * colour_tint(rng, 0.05)[None, None, :]).astype(np.float32)
+        room = cv2.multiply(room, gain_map(gain3, W, H), scale=1 / 128.0)
 
         # ---- the person: skin, hand size, which hand, where the arm comes from
-        skin_name = _pick(rng, _SKINS)
+        skin_name = pick(rng, _SKINS)
         skin = _jitter(rng, _SKINS[skin_name][0], 7)
         palm_px = float(rng.uniform(0.12, 0.26) * short)
         mirror = bool(rng.random() < 0.4)
@@ -541,11 +454,9 @@ class HandsDemoSource(FrameSource):
             sleeve = (float(rng.uniform(1.2, 3.5)), _jitter(rng, colour, 10))
         exposure = {"a": rng.uniform(0.0, 0.08), "f": rng.uniform(0.05, 0.3), "p": rng.uniform(0, 6.3)}
         soft = float(rng.uniform(0.4, 1.2)) if rng.random() < 0.6 else 0.0
-        if soft >= 0.3:  # webcam softness, baked into the static room; the hand gets its own
-            k = 2 * math.ceil(2 * soft) + 1
-            room = cv2.GaussianBlur(room, (k, k), soft)
+        room = soft_blur(room, soft)  # webcam softness, baked into the static room; the hand gets its own
         sigma = float(rng.uniform(1.5, 6.0))
-        noise = np.clip(self._noise_bank() * sigma, -127, 127).astype(np.int16)
+        noise = self._sensor_noise(sigma)
         jpeg = int(rng.integers(40, 90)) if rng.random() < 0.35 else None
         poses = self._poses(rng)
         gestures = "".join(p.label[0] if p.label else "-" for p in poses)
@@ -561,20 +472,20 @@ class HandsDemoSource(FrameSource):
         """uint8 (H, W, 3) BGR room (unlit), the wall's and the desk's names."""
         W, H = self.width, self.height
         short = min(W, H)
-        wall_name = _pick(rng, _WALLS)
+        wall_name = pick(rng, _WALLS)
         wall = _jitter(rng, _WALLS[wall_name][0], 6)
-        tex = 5 * _smooth_noise(rng, (H, W), 70) + 1.5 * _smooth_noise(rng, (H, W), 3)
+        tex = 5 * smooth_noise(rng, (H, W), 70) + 1.5 * smooth_noise(rng, (H, W), 3)
         room = np.clip(wall[None, None, :] * (1 + tex[..., None] / 120.0), 0, 255).astype(np.uint8)
         plain = rng.random() < 0.12
         desk_y = H
         desk_name = "no desk"
         if not plain and rng.random() < 0.75:
-            desk_name = _pick(rng, _DESKS)
+            desk_name = pick(rng, _DESKS)
             desk_y = int(H * rng.uniform(0.6, 0.88))
             base = _jitter(rng, _DESKS[desk_name][0], 6)
             dh = H - desk_y
             ramp = np.linspace(1.08, 0.9, dh, dtype=np.float32)[:, None]  # lighter at the back
-            dtex = 4 * _smooth_noise(rng, (dh, W), 40)
+            dtex = 4 * smooth_noise(rng, (dh, W), 40)
             if "wood" in desk_name:
                 dtex += 5 * cv2.resize(rng.standard_normal((max(2, dh // 2), 5)).astype(np.float32), (W, dh),
                                        interpolation=cv2.INTER_CUBIC)
@@ -846,14 +757,7 @@ class HandsDemoSource(FrameSource):
         g = 1.0 + e["a"] * math.sin(2 * math.pi * e["f"] * tau / self.fps + e["p"])
         if abs(g - 1.0) > 0.01:
             img = cv2.convertScaleAbs(img, alpha=g)
-        dy = int(rng.integers(0, self.height))
-        img = cv2.add(img, scene.noise[dy:dy + self.height], dtype=cv2.CV_8U)
-        if scene.jpeg_quality is not None:
-            ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, scene.jpeg_quality])
-            decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
-            if decoded is not None:
-                img = decoded
-        return np.ascontiguousarray(img)
+        return self._sensor(img, scene.noise, scene.jpeg_quality, rng)
 
 
 def _rotate_vec(v: np.ndarray, angle: float) -> np.ndarray:
