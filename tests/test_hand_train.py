@@ -281,3 +281,22 @@ def test_export_split_links_a_class_folder_tree(tmp_path: Path) -> None:
         export_split(sj, "test", tmp_path / "o2", sources=["a"])
     assert data_main(["export", str(sj), "--split", "test", "--out", str(tmp_path / "o3")]) == 0
     assert data_main(["counts", str(tmp_path / "nope")]) == 2
+
+
+def test_mine_hard_negatives_returns_the_segmenters_proposals(tmp_path: Path) -> None:
+    from train.hands import mine_hard_negatives
+
+    d = tmp_path / "s" / "none"
+    d.mkdir(parents=True)
+    wall = np.full((240, 320, 3), (235, 235, 230), np.uint8)
+    cv2.imwrite(str(d / "empty.png"), wall)
+    with_face = wall.copy()
+    cv2.ellipse(with_face, (200, 120), (40, 55), 0, 0, 360, SKIN_BGR, -1)  # a skin blob (a face)
+    cv2.imwrite(str(d / "face.png"), with_face)
+    samples = scan_source(tmp_path / "s")
+    crops = mine_hard_negatives(samples, 48)
+    assert crops.shape == (1, 48, 48, 3) and crops.dtype == np.uint8
+    centre = crops[0, 20:28, 20:28].reshape(-1, 3).mean(axis=0)
+    assert np.abs(centre - np.array(SKIN_BGR[::-1])).max() < 25  # RGB skin in the middle
+    empty = [s for s in samples if s.path.name == "empty.png"]
+    assert mine_hard_negatives(empty, 48).shape == (0, 48, 48, 3)

@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="share of each source's photos, whole people/sessions, for validation")
     ha.add_argument("--synthetic-none", type=float, default=h.synthetic_none,
                     help="share of each batch that is a background without a hand (class none)")
+    ha.add_argument("--no-hard-negatives", dest="hard_negatives", action="store_false",
+                    help="do not add the hand segmenter's proposals in none photos as none samples")
     ha.add_argument("--width", type=int, default=h.width, help="LeNet filters of the first stage")
     ha.add_argument("--epochs", type=int, default=h.epochs)
     ha.add_argument("--batch-size", type=int, default=h.batch_size)

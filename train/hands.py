@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from edge.datasets import DatasetError
+from edge.preprocess import square_pad
 from train.hand_augment import BackgroundBank, HandAugmentConfig, HandAugmenter
 from train.hand_data import (
     HAND_LABELS,
@@ -77,6 +79,8 @@ class HandsConfig:
         backgrounds: extra folders of photos of empty scenes for compositing.
         val_fraction: share of each source's photos (whole groups) for validation.
         synthetic_none: background-only ``none`` samples added, as a share of a batch.
+        hard_negatives: add the hand segmenter's proposals in the training ``none``
+            photos as ``none`` samples (:func:`mine_hard_negatives`).
         width: LeNet width (filters of the first stage).
         epochs: maximum epochs (LeNet; VGG16 fine-tuning uses ``finetune_epochs``).
         batch_size: images per step.
@@ -105,6 +109,7 @@ class HandsConfig:
     backgrounds: list[str] = field(default_factory=list)
     val_fraction: float = 0.15
     synthetic_none: float = 0.06
+    hard_negatives: bool = True
     width: int = 24
     epochs: int = 40
     batch_size: int = 64
@@ -216,6 +221,49 @@ def _background_photos(train: list[HandSample], cfg: HandsConfig, size: int) -> 
     return x
 
 
+def mine_hard_negatives(samples: list[HandSample], size: int, max_per_photo: int = 3) -> np.ndarray:
+    """Crops the device's hand segmenter proposes in photos without a gesture.
+
+    Run at training time over the ``none`` photos (empty rooms, people, other hand
+    shapes), :func:`edge.hands.make_hand_segmenter` ``("skin")`` finds what the live
+    pipeline would hand to the classifier in such scenes: faces, skin-coloured
+    furniture, arms. Those crops, square-padded like the device's hand crops, become
+    extra ``none`` training samples (hard-negative mining, as in Sung & Poggio 1998 /
+    Felzenszwalb et al. 2010).
+
+    Args:
+        samples: photos labelled ``none``.
+        size: side of the returned crops in px.
+        max_per_photo: proposals kept per photo.
+
+    Returns:
+        uint8 (N, size, size, 3) RGB crops (N may be 0).
+
+    Raises:
+        edge.datasets.DatasetError: a photo cannot be read.
+    """
+    import cv2
+
+    from edge.hands import make_hand_segmenter
+
+    seg = make_hand_segmenter("skin", max_hands=max_per_photo)
+    crops = []
+    for s in samples:
+        img = cv2.imread(str(s.path), cv2.IMREAD_COLOR)
+        if img is None:
+            raise DatasetError(f"cannot read image {s.path}: delete or replace the file")
+        H, W = img.shape[:2]
+        for roi in seg.find(img):
+            crop = img[roi.y:min(H, roi.y + roi.h), roi.x:min(W, roi.x + roi.w)]
+            if crop.size == 0:
+                continue
+            crop = square_pad(crop)
+            interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
+            small = cv2.resize(crop, (size, size), interpolation=interp)
+            crops.append(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+    return np.stack(crops) if crops else np.zeros((0, size, size, 3), np.uint8)
+
+
 def _accuracy_by_source(samples: list[HandSample], y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for src in sorted({s.source for s in samples}):
@@ -291,6 +339,13 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
         bank = BackgroundBank(_background_photos(splits["train"], cfg, work))
         augmenter = HandAugmenter(cfg.augment, bank, out_size=cfg.input_size)
     x_tr, y_tr = data["x"]["train"], data["y"]["train"]
+    if cfg.hard_negatives and none_index is not None:
+        nones = [s for s in splits["train"] if s.label == "none"]
+        hard = mine_hard_negatives(nones, work)
+        log.info("hard negatives: %d segmenter proposals in %d none photos", len(hard), len(nones))
+        x_tr = np.concatenate([x_tr, hard])
+        y_tr = np.concatenate([y_tr, np.full(len(hard), none_index, np.int64)])
+        (out / "hard-negatives.txt").write_text(f"{len(hard)} crops from {len(nones)} none photos\n")
     x_val = resize_batch(data["x"]["val"], cfg.input_size) if "val" in data["x"] else None
     y_val = data["y"].get("val")
     x_te = resize_batch(data["x"]["test"], cfg.input_size) if "test" in data["x"] else None
