@@ -79,8 +79,9 @@ class HandsConfig:
         backgrounds: extra folders of photos of empty scenes for compositing.
         val_fraction: share of each source's photos (whole groups) for validation.
         synthetic_none: background-only ``none`` samples added, as a share of a batch.
-        hard_negatives: add the hand segmenter's proposals in the training ``none``
-            photos as ``none`` samples (:func:`mine_hard_negatives`).
+        hard_negatives: add the hand segmenter's proposals in training photos of
+            scenes without a hand (:data:`EMPTY_SCENE_SOURCES` ``none`` photos and
+            ``backgrounds``) as ``none`` samples (:func:`mine_hard_negatives`).
         width: LeNet width (filters of the first stage).
         epochs: maximum epochs (LeNet; VGG16 fine-tuning uses ``finetune_epochs``).
         batch_size: images per step.
@@ -207,14 +208,21 @@ def resize_batch(x: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _background_photos(train: list[HandSample], cfg: HandsConfig, size: int) -> np.ndarray:
-    scenes = [s for s in train if s.label == "none" and s.source in EMPTY_SCENE_SOURCES]
+def _background_samples(cfg: HandsConfig) -> list[HandSample]:
+    """The ``--backgrounds`` photos (scenes without a hand) as ``none`` samples."""
+    scenes = []
     for d in cfg.backgrounds:
         p = Path(d)
         files = [f for f in sorted(p.rglob("*")) if f.suffix.lower() in (".jpg", ".jpeg", ".png")]
         if not files:
             raise ValueError(f"--backgrounds {d}: no .jpg/.png photos found")
         scenes += [HandSample(f, "none", p.name, f.stem) for f in files]
+    return scenes
+
+
+def _background_photos(train: list[HandSample], cfg: HandsConfig, size: int) -> np.ndarray:
+    scenes = [s for s in train if s.label == "none" and s.source in EMPTY_SCENE_SOURCES]
+    scenes += _background_samples(cfg)
     if not scenes:
         return np.zeros((0, size, size, 3), np.uint8)
     x, _ = load_images(scenes, size)
@@ -340,9 +348,13 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
         augmenter = HandAugmenter(cfg.augment, bank, out_size=cfg.input_size)
     x_tr, y_tr = data["x"]["train"], data["y"]["train"]
     if cfg.hard_negatives and none_index is not None:
-        nones = [s for s in splits["train"] if s.label == "none"]
+        # Scenes without a hand only: proposals in photos of other hand shapes are hands,
+        # and teaching "a segmenter crop of a hand is none" costs real gestures.
+        nones = [s for s in splits["train"] if s.label == "none" and s.source in EMPTY_SCENE_SOURCES]
+        nones += _background_samples(cfg)
         hard = mine_hard_negatives(nones, work)
-        log.info("hard negatives: %d segmenter proposals in %d none photos", len(hard), len(nones))
+        log.info("hard negatives: %d segmenter proposals in %d photos of scenes without a hand",
+                 len(hard), len(nones))
         x_tr = np.concatenate([x_tr, hard])
         y_tr = np.concatenate([y_tr, np.full(len(hard), none_index, np.int64)])
         (out / "hard-negatives.txt").write_text(f"{len(hard)} crops from {len(nones)} none photos\n")
