@@ -28,6 +28,13 @@ lenet)
         --rep-data "$run/calibration.npy" --verify-data "$run/val.npz" \
         --name hands-lenet-int8 --out models/hands-lenet-int8 --min-agreement 0.97
     cp "$run/curves.png" "$run/confusion.png" "$run/counts.txt" models/hands-lenet-int8/
+    # Calibrate min_score on the held-out people as camera frames (the ordinary-room
+    # sources; all sources when those are not in the data).
+    rm -rf "$run/val-photos"
+    python -m train.hand_data export "$run/split.json" --split val --out "$run/val-photos" \
+        --source github-webcam-rps --source subhih-handsdataset \
+        || python -m train.hand_data export "$run/split.json" --split val --out "$run/val-photos"
+    edge-eval --model models/hands-lenet-int8 --images "$run/val-photos" --frame --calibrate-min-score 0.02
     ;;
 vgg16)
     weights="${3:-imagenet}"
