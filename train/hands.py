@@ -30,12 +30,13 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from edge.datasets import DatasetError
 from edge.preprocess import square_pad
+from train.config import JsonConfig
 from train.hand_augment import BackgroundBank, HandAugmentConfig, HandAugmenter
 from train.hand_data import (
     HAND_LABELS,
@@ -65,7 +66,7 @@ def default_data_dirs() -> list[str]:
 
 
 @dataclass
-class HandsConfig:
+class HandsConfig(JsonConfig):
     """Every parameter of a hands training run (saved as ``config.json``).
 
     Attributes:
@@ -100,6 +101,9 @@ class HandsConfig:
         limit: use only N training photos (quick tries, tests).
     """
 
+    augment_class: ClassVar[type] = HandAugmentConfig
+    kind: ClassVar[str] = "hands"
+
     arch: str = "lenet"
     data: list[str] = field(default_factory=default_data_dirs)
     out_dir: str = "runs/hands"
@@ -127,21 +131,6 @@ class HandsConfig:
     augment_copies: int = 3
     seed: int = 0
     limit: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> HandsConfig:
-        d = dict(d)
-        aug = d.pop("augment", {})
-        unknown = set(d) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown hands config keys {sorted(unknown)}; known: "
-                             f"{sorted(cls.__dataclass_fields__)}")
-        if aug is not None and "scale" in aug:
-            aug["scale"] = tuple(aug["scale"])
-        return cls(**d, augment=None if aug is None else HandAugmentConfig(**aug))
 
     def check(self) -> None:
         """Raise ValueError with the fix for an inconsistent configuration."""

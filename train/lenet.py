@@ -19,14 +19,15 @@ import logging
 import shlex
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from edge.datasets import load_mnist
 from train.augment import AugmentConfig, make_augmenter
+from train.config import JsonConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ STRATEGIES = ("default", "mirrored", "multi-worker")
 
 
 @dataclass
-class LenetConfig:
+class LenetConfig(JsonConfig):
     """Every parameter of a LeNet training run (saved as ``config.json``).
 
     Attributes:
@@ -58,6 +59,9 @@ class LenetConfig:
         limit: use only the first N training images (quick tries, tests).
     """
 
+    augment_class: ClassVar[type] = AugmentConfig
+    kind: ClassVar[str] = "LeNet"
+
     variant: str = "modern"
     out_dir: str = "runs/lenet"
     data_dir: str | None = None
@@ -74,19 +78,6 @@ class LenetConfig:
     strategy: str = "default"
     seed: int = 0
     limit: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> LenetConfig:
-        d = dict(d)
-        aug = d.pop("augment", {})
-        unknown = set(d) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown LeNet config keys {sorted(unknown)}; known: "
-                             f"{sorted(cls.__dataclass_fields__)}")
-        return cls(**d, augment=None if aug is None else AugmentConfig(**aug))
 
 
 def make_strategy(name: str) -> Any:
