@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any, ClassVar
 
 
@@ -30,7 +30,7 @@ class JsonConfig:
         """
         d = dict(d)
         aug = d.pop("augment", {})
-        known = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown {cls.kind} config keys {sorted(unknown)}; known: {sorted(known)}")
