@@ -300,3 +300,14 @@ def test_mine_hard_negatives_returns_the_segmenters_proposals(tmp_path: Path) ->
     assert np.abs(centre - np.array(SKIN_BGR[::-1])).max() < 25  # RGB skin in the middle
     empty = [s for s in samples if s.path.name == "empty.png"]
     assert mine_hard_negatives(empty, 48).shape == (0, 48, 48, 3)
+
+
+def test_hands_config_json_round_trip() -> None:
+    from train.hands import HandsConfig
+
+    cfg = HandsConfig(data=["/d"], epochs=3)
+    back = HandsConfig.from_json(json.loads(json.dumps(cfg.to_json())))
+    assert back == cfg and back.augment is not None and back.augment.scale == (0.8, 1.3)
+    assert HandsConfig.from_json({"augment": None}).augment is None
+    with pytest.raises(ValueError, match=r"unknown hands config keys \['kind'\]"):
+        HandsConfig.from_json({"kind": "x"})  # a ClassVar, not a setting
