@@ -7,6 +7,7 @@ Examples::
     edge-bench pipeline --model hands                    # demo-hands scene, skin segmenter
     edge-bench all --model digits --csv bench.csv --json bench.json
     edge-bench pipeline --model digits --reference x86_64-2core --check
+    edge-bench latency --model digits --model digits-float32 --runtime all --threads 1 2 --out lat/
 
 The model's task (digits or hands) sets what ``--source``, ``--segmenter`` and
 ``--target-ms`` default to: its demo scene, its segmenter as ``edge-run`` uses it, and
@@ -28,6 +29,7 @@ from typing import Any
 
 from benchmarks import report
 from benchmarks.latency import bench_model
+from benchmarks.latency_compare import RUNTIME_CHOICES, LatencyConfig, normalise_runtime, run_latency
 from benchmarks.pipeline_bench import (
     BUDGET_FPS,
     SCENE_FRAMES,
@@ -46,7 +48,7 @@ from edge.runtime import RUNTIMES
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("model", "pipeline", "all")
+COMMANDS = ("model", "pipeline", "all", "latency")
 
 
 @dataclass
@@ -111,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="edge-bench", formatter_class=fmt,
         description="Latency and FPS benchmarks of the edge recogniser, to run on the target "
                     "hardware. Reports median and p99 after warm-up, with the machine described.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{model,pipeline,all}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{model,pipeline,all,latency}")
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default="digits",
@@ -182,20 +184,52 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--pipeline-threads", type=positive_int, default=None, metavar="N",
                     help="interpreter threads for the pipeline; None: the runtime's default, "
                          "as edge-run")
+
+    pl = sub.add_parser("latency", formatter_class=fmt,
+                        help="invoke latency of bundles x runtimes x threads side by side, "
+                             "as ratios to the float32 bundle; CSV, JSON, markdown and PNG")
+    pl.add_argument("--model", dest="models", action="append", default=None, metavar="M",
+                    help="bundle folder or shipped name; repeat for several (float32, float16, "
+                         "dynamic, int8 files of one model); None: digits")
+    pl.add_argument("--runtime", dest="runtimes", nargs="+", default=["auto"], metavar="R",
+                    help=f"runtimes to time, those not installed are skipped: "
+                         f"{', '.join(RUNTIME_CHOICES)} (auto: the first installed; all: every "
+                         "installed one; tf: tensorflow)")
+    pl.add_argument("--threads", type=positive_int, nargs="+", default=[1],
+                    help="interpreter thread counts to time")
+    pl.add_argument("--batch", type=positive_int, nargs="+", default=[1],
+                    help="batch sizes N (inputs per invoke) to time")
+    pl.add_argument("--runs", type=positive_int, default=1000, help="timed invokes per row")
+    pl.add_argument("--warmup", dest="warmup_runs", type=non_negative_int, default=50,
+                    help="discarded invokes before timing")
+    pl.add_argument("--out", metavar="DIR", default=None,
+                    help="write latency.csv, latency.json, latency.md and latency.png here")
+    pl.add_argument("--no-gc", dest="disable_gc", action="store_true",
+                    help="pause Python's garbage collector during timed loops")
+    pl.add_argument("-v", "--verbose", action="store_true", help="log progress")
     return p
 
 
-def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig, bool]:
+def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig | LatencyConfig, bool]:
     """Parse the command line into a :class:`BenchConfig` (and the verbose flag).
 
     Task-dependent defaults (``source``, ``target_ms``) are filled in from the model's
     ``model.json`` when it can be read; otherwise :func:`run` fills them (or reports
     the bundle error).
 
+    ``edge-bench latency`` gives a :class:`~benchmarks.latency_compare.LatencyConfig`.
+
     Raises:
-        ValueError: a bad ``--digits`` range.
+        ValueError: a bad ``--digits`` range, or an unknown ``latency --runtime``.
     """
     a = build_parser().parse_args(argv)
+    if a.command == "latency":
+        for r in a.runtimes:
+            normalise_runtime(r)  # ValueError: unknown runtime name
+        known_l = set(LatencyConfig.__dataclass_fields__)
+        kw_l = {k: v for k, v in vars(a).items() if k in known_l}
+        kw_l["models"] = a.models or ["digits"]
+        return LatencyConfig(**kw_l), bool(a.verbose)
     known = {f for f in BenchConfig.__dataclass_fields__}
     kw = {k: v for k, v in vars(a).items() if k in known}
     kw["digits"] = parse_digit_range(getattr(a, "digits", None))
@@ -369,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return run(cfg)
+        return run_latency(cfg) if isinstance(cfg, LatencyConfig) else run(cfg)
     except (BundleError, ValueError, RuntimeError) as e:  # RuntimeError: no runtime, device
         print(f"error: {e}", file=sys.stderr)
         return 2

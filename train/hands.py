@@ -280,7 +280,6 @@ def prepare_data(cfg: HandsConfig) -> dict[str, Any]:
         edge.datasets.DatasetError: missing or empty folders, unreadable photos.
         ValueError: bad split parameters.
     """
-    samples: list[HandSample] = []
     samples = scan_collection(cfg.data, exclude=cfg.exclude_sources)
     present = [c for c in HAND_LABELS if any(s.label == c for s in samples)]
     labels = tuple(present)
