@@ -417,3 +417,113 @@ def test_cli_model_benchmark_of_a_hands_bundle(tiny_hands_bundle: Path,
     assert "tiny-hands-int8" in out and "count=3" in out
     x = make_inputs(load_bundle(tiny_hands_bundle), 2)
     assert x.shape == (2, 64, 64, 3) and x.dtype == np.float32
+
+
+# -- edge-bench latency: bundles x runtimes x threads, ratios to float32 ------------------
+@pytest.fixture(scope="module")
+def tiny_float32_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A float32 digits bundle of the tiny fixture's architecture (random weights)."""
+    tf = pytest.importorskip("tensorflow")
+    from edge.bundle import InputSpec, write_bundle
+
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential([
+        tf.keras.Input((28, 28, 1)),
+        tf.keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
+        tf.keras.layers.Flatten(),
+        tf.keras.layers.Dense(10, activation="softmax"),
+    ])
+    tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    spec = InputSpec(shape=(1, 28, 28, 1), dtype="float32", colour_order="grey",
+                     value_range=(0.0, 1.0))
+    out = tmp_path_factory.mktemp("bundles") / "tiny-digits-float32"
+    meta = {"name": out.name, "task": "digits", "input": spec.to_json(),
+            "preprocessing": "mnist-normalise", "output": {"activation": "softmax"},
+            "quantization": {"mode": "float32"}}
+    return write_bundle(out, tflite, [str(d) for d in range(10)], meta)
+
+
+LATENCY_KEYS = ["model", "runtime", "threads", "batch", "quant", "size_bytes", "load_ms",
+                "median_ms", "p90_ms", "p99_ms", "mean_ms", "std_ms", "ratio_vs_float32"]
+
+
+def test_add_ratios_per_family_runtime_and_threads() -> None:
+    from benchmarks.latency_compare import add_ratios
+
+    def row(quant: str, family: str, rt: str, thr: int, ms: float, size: int) -> dict:
+        return {"quant": quant, "family": family, "runtime": rt, "threads": thr, "batch": 1,
+                "median_ms": ms, "size_bytes": size}
+
+    rows = add_ratios([row("int8", "digits:28x28x1", "litert", 1, 0.5, 100),
+                       row("float32", "digits:28x28x1", "litert", 1, 2.0, 400),
+                       row("float16", "digits:28x28x1", "litert", 1, 1.0, 200),
+                       row("int8", "digits:28x28x1", "litert", 2, 0.5, 100),  # no f32 at 2 threads
+                       row("int8", "hands:64x64x3", "litert", 1, 0.5, 100)])  # other family
+    assert [r["ratio_vs_float32"] for r in rows] == [0.25, 1.0, 0.5, None, None]
+    assert [r["size_ratio_vs_float32"] for r in rows] == [0.25, 1.0, 0.5, None, None]
+
+
+def test_resolve_runtimes_and_quant(tiny_digits_bundle: Path) -> None:
+    from benchmarks.latency_compare import bundle_quant, normalise_runtime, resolve_runtimes
+
+    assert normalise_runtime("tf") == "tensorflow" and normalise_runtime("litert") == "litert"
+    with pytest.raises(ValueError, match="unknown runtime 'bogus'"):
+        normalise_runtime("bogus")
+    every, notes = resolve_runtimes(["all"])
+    assert every and not notes and set(every) <= {"litert", "tflite-runtime", "tensorflow"}
+    auto, _ = resolve_runtimes(["auto", every[0]])
+    assert auto == [every[0]]  # auto is the first installed one, not timed twice
+    assert bundle_quant(load_bundle(tiny_digits_bundle)) == "int8"  # from the input dtype
+
+
+def test_cli_latency_writes_four_files(tiny_digits_bundle: Path, tiny_float32_bundle: Path,
+                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "lat"
+    rc = main(["latency", "--model", str(tiny_digits_bundle), "--model", str(tiny_float32_bundle),
+               "--runs", "20", "--warmup", "2", "--threads", "1", "--out", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "median ms" in text and "tiny-digits-float32" in text
+    for name in ("latency.csv", "latency.json", "latency.md", "latency.png"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0
+    with open(out / "latency.csv", newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    assert set(LATENCY_KEYS) <= set(header)
+    doc = report.read_json(out / "latency.json")
+    assert MACHINE_KEYS <= set(doc["machine"]) and doc["config"]["runs"] == 20
+    rows = doc["results"]
+    assert len(rows) == 2 and all(r["count"] == 20 and r["threads"] == 1 for r in rows)
+    for r in rows:
+        assert {"median_ms", "p99_ms", "runtime", "threads"} <= set(r)
+        assert r["min_ms"] <= r["median_ms"] <= r["p99_ms"] <= r["max_ms"]
+    by = {r["quant"]: r for r in rows}
+    assert by["float32"]["ratio_vs_float32"] == 1.0
+    assert by["int8"]["ratio_vs_float32"] == pytest.approx(
+        by["int8"]["median_ms"] / by["float32"]["median_ms"])
+    assert by["int8"]["size_bytes"] == (tiny_digits_bundle / "model.tflite").stat().st_size
+    md = (out / "latency.md").read_text().splitlines()
+    head = next(i for i, line in enumerate(md) if line.startswith("| model |"))
+    assert "median ms" in md[head] and "p99 ms" in md[head] and md[head + 1].startswith("|---")
+
+
+def test_cli_latency_skips_and_rejects_runtimes(tiny_digits_bundle: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import benchmarks.latency_compare as lc
+
+    assert main(["latency", "--model", str(tiny_digits_bundle), "--runtime", "bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown runtime 'bogus'") and "litert" in err
+    real = lc.runtime_installed
+    monkeypatch.setattr(lc, "runtime_installed", lambda n: n != "tflite-runtime" and real(n))
+    assert main(["latency", "--model", str(tiny_digits_bundle), "--runtime", "tflite-runtime",
+                 "auto", "--runs", "3", "--warmup", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "runtime tflite-runtime is not installed" in out and "tiny-digits-int8" in out
+    assert "ratios are '-'" in out  # no float32 bundle in this run
+    monkeypatch.setattr(lc, "runtime_installed", lambda n: False)
+    assert main(["latency", "--model", str(tiny_digits_bundle), "--runtime", "litert"]) == 2
+    assert "none of the requested runtimes" in capsys.readouterr().err
