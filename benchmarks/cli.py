@@ -3,7 +3,7 @@
 Examples::
 
     edge-bench model --model digits --threads 1 2 --batch 1 5
-    edge-bench pipeline --model digits --source demo --frames 500
+    edge-bench pipeline --model digits --source demo --frames 500 --out results/
     edge-bench pipeline --model hands                    # demo-hands scene, skin segmenter
     edge-bench all --model digits --csv bench.csv --json bench.json
     edge-bench pipeline --model digits --reference x86_64-2core --check
@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from benchmarks import report
-from benchmarks.latency import bench_model
+from benchmarks.latency import bench_invoke, bench_model
 from benchmarks.latency_compare import RUNTIME_CHOICES, LatencyConfig, normalise_runtime, run_latency
 from benchmarks.pipeline_bench import (
     BUDGET_FPS,
@@ -38,6 +38,7 @@ from benchmarks.pipeline_bench import (
     PipelineResult,
     bench_pipeline,
     default_source,
+    overhead_ratios,
     parse_digit_range,
     target_ms_for,
 )
@@ -81,6 +82,9 @@ class BenchConfig:
         csv: write results as CSV here.
         json: write machine, config and results as JSON here.
         reference: compare with this per-device reference (file or shipped name).
+        outputs: pipeline: also time drawing and video writing (draw, write, end_to_end).
+        invoke_runs: pipeline: timed bare invokes (batch 1) for the overhead ratios.
+        out: pipeline: write pipeline.csv, .json, .md and .png into this folder.
     """
 
     command: str
@@ -105,6 +109,9 @@ class BenchConfig:
     csv: str | None = None
     json: str | None = None
     reference: str | None = None
+    outputs: bool = True
+    invoke_runs: int = 300
+    out: str | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="interpreter threads; None: the runtime's default, as edge-run")
     pp.add_argument("--warmup", dest="warmup_frames", type=non_negative_int, default=30,
                     help="frames processed and discarded before timing")
+    pp.add_argument("--outputs", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time drawing the overlay and writing it to an .mp4 (temporary "
+                         "folder), as edge-run --output does: rows draw, write, end_to_end")
+    pp.add_argument("--invoke-runs", type=positive_int, default=300,
+                    help="timed bare invokes (batch 1) first, for the overhead ratios")
+    pp.add_argument("--out", metavar="DIR", default=None,
+                    help="write pipeline.csv, pipeline.json, pipeline.md and pipeline.png here")
 
     pa = sub.add_parser("all", parents=[common, model_opts, pipe_opts], formatter_class=fmt,
                         help="the model and the pipeline benchmarks")
@@ -311,6 +325,67 @@ def _print_pipeline(cfg: BenchConfig, res: PipelineResult, rows: list[dict[str, 
     return ok
 
 
+def _print_overhead(o: dict[str, Any]) -> None:
+    def f(v: float | None, fmt: str) -> str:
+        return "-" if v is None else format(v, fmt)
+
+    print(f"\noverhead over the bare interpreter (invoke median {o['bare_invoke_median_ms']:.4f} ms, "
+          f"batch 1):")
+    print(f"  classify per ROI / bare invoke: {f(o['classify_per_roi_over_invoke'], '.2f')}x "
+          f"(classify per ROI median {f(o['classify_per_roi_median_ms'], '.4f')} ms)")
+    print(f"  process / (bare invoke x {o['mean_rois']:.2f} ROIs/frame): "
+          f"{f(o['process_over_invoke_x_rois'], '.2f')}x")
+
+
+#: Rows of ``pipeline.csv``, ``.json`` and ``.md``, in order (``process_cpu`` is printed and in
+#: ``--json``/``--csv``, not in the folder).
+_FOLDER_METRICS = ("segment", "preprocess", "classify", "smooth", "total", "process", "draw",
+                   "write", "end_to_end")
+
+
+def _write_pipeline_folder(cfg: BenchConfig, res: PipelineResult, machine: dict[str, Any],
+                           extra: dict[str, Any]) -> list[str]:
+    """``pipeline.csv`` (one row per stage: median, p90, p99, mean, max ms and share of
+    ``process``), ``pipeline.json``, ``pipeline.md`` and ``pipeline.png`` in ``cfg.out``."""
+    keys = ("median_ms", "p90_ms", "p99_ms", "mean_ms", "max_ms")
+    base = res.stats["process"].median_ms
+    rows = []
+    for m in _FOLDER_METRICS:
+        if m not in res.stats:
+            continue
+        st = res.stats[m].as_dict()
+        rows.append({"stage": m, **{k: st[k] for k in keys},
+                     "share": st["median_ms"] / base if base > 0 else None})
+    title = (f"edge-bench pipeline on {report.device_id(machine)} ({machine.get('cpu')}): "
+             f"{res.model}, {res.frames} frames of {cfg.source}, {res.rois.mean():.2f} ROIs/frame")
+    cols = [("stage", "stage", ""), *((k, k.replace("_ms", " ms"), ".3f") for k in keys),
+            ("share", "share of process", ".0%")]
+    o = extra.get("pipeline", {}).get("overhead")
+    footer = ("total: the pipeline's own timer (segment to smooth); process: wall time of "
+              "Pipeline.process; draw: draw_overlay; write: VideoSink (mp4v .mp4); "
+              "end_to_end: process + draw + write.\n")
+    if o:
+        footer += (f"\nbare invoke median {o['bare_invoke_median_ms']:.4f} ms; classify per ROI / "
+                   f"bare invoke: {o['classify_per_roi_over_invoke'] or float('nan'):.2f}x; process / "
+                   f"(bare invoke x mean ROIs): {o['process_over_invoke_x_rois'] or float('nan'):.2f}x\n")
+    stages = ("segment", "preprocess", "classify", "smooth", "process", "draw", "write", "end_to_end")
+    shown = [r for r in rows if r["stage"] in stages]
+    colours = {"process": "tab:blue", "end_to_end": "tab:purple", "draw": "tab:orange",
+               "write": "tab:red"}
+
+    def chart(path: Any) -> Any:
+        return report.bar_chart(
+            path, [r["stage"] for r in shown], [r["median_ms"] for r in shown],
+            [r["p99_ms"] for r in shown], title=title, horizontal=True,
+            axis_label="ms per frame (bar: median, whisker: p99)",
+            colours=[colours.get(r["stage"], "tab:gray") for r in shown],
+            notes=[f"{r['median_ms']:.2f}" for r in shown])
+
+    return report.write_results_folder(cfg.out, "pipeline", rows, machine, asdict(cfg),
+                                       title=title, columns=cols, footer=footer, chart=chart,
+                                       **extra)
+
+
 def run(cfg: BenchConfig) -> int:
     """Run the benchmarks ``cfg`` asks for, print the report, write files.
 
@@ -337,13 +412,20 @@ def run(cfg: BenchConfig) -> int:
         model_results = bench_model(bundle, threads=list(cfg.threads), batches=list(cfg.batch),
                                     runtime=cfg.runtime, warmup=cfg.warmup_runs, runs=cfg.runs,
                                     disable_gc=cfg.disable_gc)
+    invoke_ms: float | None = None
+    if cfg.command == "pipeline":  # the bare interpreter, for the overhead ratios
+        inv = bench_invoke(bundle, threads=cfg.pipeline_threads, runtime=cfg.runtime, batch=1,
+                           warmup=cfg.warmup_runs, runs=cfg.invoke_runs,
+                           disable_gc=cfg.disable_gc)
+        invoke_ms = inv.stats.median_ms
     if cfg.command in ("pipeline", "all"):
         pipe_result = bench_pipeline(bundle, source=cfg.source, count=cfg.frames,
                                      warmup=cfg.warmup_frames, seed=cfg.seed, digits=cfg.digits,
                                      scene_frames=cfg.scene_frames,
                                      threads=cfg.pipeline_threads, runtime=cfg.runtime,
                                      smoothing=cfg.smoothing, disable_gc=cfg.disable_gc,
-                                     segmenter=cfg.segmenter)
+                                     segmenter=cfg.segmenter,
+                                     outputs=cfg.outputs and cfg.command == "pipeline")
     machine["runtime"] = (model_results[0].runtime if model_results else
                           pipe_result.runtime if pipe_result else None)
     machine["runtime_version"] = report.runtime_version(machine["runtime"])
@@ -360,6 +442,10 @@ def run(cfg: BenchConfig) -> int:
         ok = _print_pipeline(cfg, pipe_result, prows)
         failed |= not ok
         rows += prows
+    overhead = (overhead_ratios(pipe_result, invoke_ms)
+                if pipe_result is not None and invoke_ms is not None else None)
+    if overhead is not None:
+        _print_overhead(overhead)
 
     comparison: list[dict[str, Any]] = []
     if ref_doc is not None:
@@ -379,6 +465,8 @@ def run(cfg: BenchConfig) -> int:
                        "median_ms_measured": s.median_ms, "p99_ms_measured": s.p99_ms,
                        "pass": pipe_result.meets_target(cfg.target_ms)},
         }
+        if overhead is not None:
+            extra["pipeline"]["overhead"] = overhead
     if comparison:
         extra["reference"] = {"file": str(cfg.reference), "comparison": comparison}
     if cfg.csv:
@@ -386,6 +474,10 @@ def run(cfg: BenchConfig) -> int:
     if cfg.json:
         cfg_json = asdict(cfg)
         print(f"wrote {report.write_json(cfg.json, rows, machine, cfg_json, **extra)}")
+    if cfg.out and pipe_result is not None:
+        print()
+        for line in _write_pipeline_folder(cfg, pipe_result, machine, extra):
+            print(line)
     return 1 if (cfg.check and failed) else 0
 
 

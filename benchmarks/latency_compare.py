@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -214,57 +213,28 @@ def bench_latency(cfg: LatencyConfig, runtimes: Sequence[str]) -> list[dict[str,
 
 def format_markdown(rows: Sequence[dict[str, Any]],
                     columns: Sequence[tuple[str, str, str]] = COLUMNS) -> str:
-    """A GitHub markdown table of the rows (numbers right-aligned, ``-`` for none)."""
-    def cell(r: dict[str, Any], k: str, f: str) -> str:
-        v = r.get(k)
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return "-"
-        return format(v, f) if f else str(v)
-
-    head = "| " + " | ".join(h for _, h, _ in columns) + " |"
-    align = "|" + "|".join("---" if not f else "---:" for _, _, f in columns) + "|"
-    body = ["| " + " | ".join(cell(r, k, f) for k, _, f in columns) + " |" for r in rows]
-    return "\n".join([head, align, *body]) + "\n"
+    """A GitHub markdown table of the rows (:func:`benchmarks.report.format_markdown`)."""
+    return report.format_markdown(rows, columns)
 
 
 def row_label(r: dict[str, Any]) -> str:
     return f"{r['model']}\n{r['runtime']} t{r['threads']}" + (f" b{r['batch']}" if r["batch"] != 1 else "")
 
 
+QUANT_COLOURS = {"float32": "tab:blue", "float16": "tab:orange", "dynamic": "tab:green",
+                 "int8": "tab:red"}
+
+
 def write_png(path: Path, rows: Sequence[dict[str, Any]], title: str) -> Path | None:
     """A bar chart of median ms per row, whiskers up to p99; ``None`` without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    labels = [row_label(r) for r in rows]
-    med = [r["median_ms"] for r in rows]
-    up = [max(0.0, r["p99_ms"] - r["median_ms"]) for r in rows]
-    colours = {"float32": "tab:blue", "float16": "tab:orange", "dynamic": "tab:green",
-               "int8": "tab:red"}
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(rows) + 2), 4.5))
-    xs = range(len(rows))
-    ax.bar(xs, med, yerr=[[0.0] * len(rows), up], capsize=4,
-           color=[colours.get(r["quant"], "tab:gray") for r in rows])
-    for x, r in zip(xs, rows, strict=True):
-        if r.get("ratio_vs_float32") is not None:
-            ax.annotate(f"{r['ratio_vs_float32']:.2f}x", (x, r["p99_ms"]), ha="center",
-                        va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
-    ax.set_xticks(list(xs), labels, fontsize=7, rotation=30, ha="right")
-    ax.set_ylabel("invoke latency, ms (bar: median, whisker: p99)")
-    ax.set_title(title, fontsize=9)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for q, c in colours.items()
-               if any(r["quant"] == q for r in rows)]
-    if handles:
-        ax.legend(handles, [q for q in colours if any(r["quant"] == q for r in rows)],
-                  fontsize=8, title="quant", title_fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    ratios = [r.get("ratio_vs_float32") for r in rows]
+    return report.bar_chart(
+        path, [row_label(r) for r in rows], [r["median_ms"] for r in rows],
+        [r["p99_ms"] for r in rows], title=title,
+        axis_label="invoke latency, ms (bar: median, whisker: p99)",
+        colours=[QUANT_COLOURS.get(r["quant"], "tab:gray") for r in rows],
+        notes=[f"{x:.2f}x" if x is not None else None for x in ratios],
+        legend={q: c for q, c in QUANT_COLOURS.items() if any(r["quant"] == q for r in rows)})
 
 
 def write_results(out: str | Path, rows: list[dict[str, Any]], machine: dict[str, Any],
@@ -274,21 +244,13 @@ def write_results(out: str | Path, rows: list[dict[str, Any]], machine: dict[str
     Returns:
         Lines to print (what was written, or why the PNG was skipped).
     """
-    d = Path(out)
-    d.mkdir(parents=True, exist_ok=True)
-    lines = [f"wrote {report.write_csv(d / 'latency.csv', rows)}",
-             f"wrote {report.write_json(d / 'latency.json', rows, machine, asdict(cfg))}"]
-    md = d / "latency.md"
     title = (f"edge-bench latency on {report.device_id(machine)} ({machine.get('cpu')}): invoke, "
              f"warm-up {cfg.warmup_runs}, runs {cfg.runs}")
-    md.write_text(f"# {title}\n\n{format_markdown(rows)}\n"
-                  "ratio: median / the float32 bundle's median of the same task and input shape, "
-                  "runtime, threads and batch.\n", encoding="utf-8")
-    lines.append(f"wrote {md}")
-    png = write_png(d / "latency.png", rows, title)
-    lines.append(f"wrote {png}" if png else
-                 "note: matplotlib is not installed; latency.png skipped (pip install matplotlib)")
-    return lines
+    return report.write_results_folder(
+        out, "latency", rows, machine, asdict(cfg), title=title, columns=COLUMNS,
+        footer="ratio: median / the float32 bundle's median of the same task and input shape, "
+               "runtime, threads and batch.\n",
+        chart=lambda p: write_png(p, rows, title))
 
 
 def run_latency(cfg: LatencyConfig) -> int:

@@ -39,6 +39,13 @@ log = logging.getLogger(__name__)
 #: during that call. ``process_cpu`` well below ``process`` means other programs were
 #: taking the CPUs: the pipeline waited, it was not slow.
 METRICS = (*STAGES, "total", "process", "process_cpu")
+#: With ``outputs=True`` (``edge-bench pipeline``), also timed after ``process``, as
+#: ``edge-run --output`` does: ``draw`` (:func:`edge.overlay.draw_overlay`, an
+#: annotated copy), ``write`` (:class:`edge.sinks.VideoSink`, mp4v ``.mp4`` in a
+#: temporary folder, deleted afterwards) and ``end_to_end`` (process + draw + write).
+OUTPUT_METRICS = ("draw", "write", "end_to_end")
+#: Frame rate of the benchmark's video (the demo's rate; edge-run uses the source's).
+VIDEO_FPS = 30.0
 #: Frame rate whose budget the pipeline is judged against (fps).
 BUDGET_FPS = 30.0
 #: The budget of each model task, the one place it is set: median ``process`` time per
@@ -278,7 +285,7 @@ class PipelineResult:
 
 
 def time_pipeline(pipeline: Pipeline, frames: list[Frame], *, warmup: int = 30,
-                  disable_gc: bool = False) -> dict[str, Any]:
+                  disable_gc: bool = False, outputs: bool = False) -> dict[str, Any]:
     """Process ``frames`` in order and collect per-frame timings.
 
     The first ``warmup`` frames of the list are processed first and discarded (then the
@@ -290,17 +297,38 @@ def time_pipeline(pipeline: Pipeline, frames: list[Frame], *, warmup: int = 30,
         frames: frames already in memory, uint8 (H, W, 3) BGR.
         warmup: frames processed untimed first (cycled if fewer frames exist).
         disable_gc: pause the garbage collector during the timed loop.
+        outputs: also time drawing and video writing (:data:`OUTPUT_METRICS`).
 
     Returns:
         ``{"samples_ms": {metric: float64 (N,)}, "rois": int (N,), "truth_digits": int (N,)}``.
     """
+    if outputs:
+        import tempfile
+
+        from edge.sinks import VideoSink
+
+        with tempfile.TemporaryDirectory(prefix="edge-bench-") as tmp, \
+                VideoSink(f"{tmp}/pipeline.mp4", fps=VIDEO_FPS) as video:
+            return _time_loop(pipeline, frames, warmup, disable_gc, video)
+    return _time_loop(pipeline, frames, warmup, disable_gc, None)
+
+
+def _time_loop(pipeline: Pipeline, frames: list[Frame], warmup: int, disable_gc: bool,
+               video: Any) -> dict[str, Any]:
     if not frames:
         raise ValueError("no frames to time")
+    from edge.cli_run import NO_GESTURE_LABELS
+    from edge.overlay import draw_overlay
+
     for i in range(max(0, warmup)):
-        pipeline.process(frames[i % len(frames)])
+        res = pipeline.process(frames[i % len(frames)])
+        if video is not None:
+            video.write(draw_overlay(res.frame.image, res.detections, res.numbers, fps=30.0,
+                                     timings_ms=res.timings_ms, quiet_labels=NO_GESTURE_LABELS))
     pipeline.reset()
     n = len(frames)
-    samples = {m: np.empty(n, np.float64) for m in METRICS}
+    metrics = METRICS + (OUTPUT_METRICS if video is not None else ())
+    samples = {m: np.empty(n, np.float64) for m in metrics}
     rois = np.empty(n, np.int64)
     truth = np.full(n, -1, np.int64)
     clock, cpu_clock = time.perf_counter_ns, time.process_time_ns
@@ -315,6 +343,16 @@ def time_pipeline(pipeline: Pipeline, frames: list[Frame], *, warmup: int = 30,
             samples["process_cpu"][i] = (c1 - c0) / 1e6
             for m in (*STAGES, "total"):
                 samples[m][i] = res.timings_ms.get(m, np.nan)
+            if video is not None:  # as edge-run's loop: an annotated copy, then the recorder
+                t2 = clock()
+                annotated = draw_overlay(frame.image, res.detections, res.numbers, fps=30.0,
+                                         timings_ms=res.timings_ms, quiet_labels=NO_GESTURE_LABELS)
+                t3 = clock()
+                video.write(annotated, frame.timestamp)
+                t4 = clock()
+                samples["draw"][i] = (t3 - t2) / 1e6
+                samples["write"][i] = (t4 - t3) / 1e6
+                samples["end_to_end"][i] = samples["process"][i] + (t4 - t2) / 1e6
             rois[i] = len(res.raw)
             if frame.truth is not None:
                 truth[i] = len(frame.truth)
@@ -326,7 +364,8 @@ def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source:
                    digits: tuple[int, int] | None = None, scene_frames: int | None = SCENE_FRAMES,
                    threads: int | None = None, runtime: str = "auto", smoothing: bool = True,
                    disable_gc: bool = False, pipeline: Pipeline | None = None,
-                   segmenter: str | Segmenter | None = None) -> PipelineResult:
+                   segmenter: str | Segmenter | None = None,
+                   outputs: bool = False) -> PipelineResult:
     """Benchmark ``build_pipeline(model)`` on frames held in memory.
 
     Args:
@@ -349,6 +388,7 @@ def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source:
         segmenter: the segmenter for :func:`edge.pipeline.build_pipeline` (a hand
             segmenter's name such as ``"skin"``, or an instance); ``None``: the
             pipeline's default for the task.
+        outputs: also time drawing and video writing (:data:`OUTPUT_METRICS`).
 
     Returns:
         A :class:`PipelineResult`.
@@ -367,7 +407,7 @@ def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source:
         source = default_source(task)
     frame_list = list(frames) if frames is not None else preload_frames(
         str(source), count, seed=seed, digits=digits, scene_frames=scene_frames)
-    timed = time_pipeline(pipe, frame_list, warmup=warmup, disable_gc=disable_gc)
+    timed = time_pipeline(pipe, frame_list, warmup=warmup, disable_gc=disable_gc, outputs=outputs)
     return PipelineResult(
         model=bundle.name if bundle is not None else str(model),
         runtime=str(getattr(clf, "runtime", "unknown")),
@@ -377,3 +417,33 @@ def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source:
         task=task,
         **timed,
     )
+
+
+def overhead_ratios(result: PipelineResult, invoke_median_ms: float) -> dict[str, Any]:
+    """How much the Python pipeline costs over the bare interpreter (GitHub issue 5).
+
+    Args:
+        result: a pipeline benchmark.
+        invoke_median_ms: median bare ``set_tensor + invoke + get_tensor`` ms, batch 1,
+            same bundle, runtime and threads (:func:`benchmarks.latency.bench_invoke`).
+
+    Returns:
+        ``bare_invoke_median_ms``; ``classify_per_roi_median_ms`` (median over frames
+        with ROIs of the classify stage / ROIs); ``classify_per_roi_over_invoke``
+        (that / bare invoke); ``mean_rois``; ``process_over_invoke_x_rois`` (median
+        ``process`` / (bare invoke x mean ROIs per frame)); ``None`` where undefined.
+    """
+    rois = result.rois
+    sel = rois > 0
+    per_roi = (float(np.median(result.samples_ms["classify"][sel] / rois[sel]))
+               if sel.any() else None)
+    mean_rois = float(rois.mean()) if rois.size else 0.0
+    ok = invoke_median_ms > 0
+    proc = result.stats["process"].median_ms
+    return {
+        "bare_invoke_median_ms": invoke_median_ms,
+        "classify_per_roi_median_ms": per_roi,
+        "classify_per_roi_over_invoke": per_roi / invoke_median_ms if ok and per_roi is not None else None,
+        "mean_rois": mean_rois,
+        "process_over_invoke_x_rois": proc / (invoke_median_ms * mean_rois) if ok and mean_rois > 0 else None,
+    }

@@ -424,3 +424,122 @@ def format_comparison(cmp: Sequence[dict[str, Any]], label: str) -> str:
     return f"reference {label} (ratio > 1 is slower, tolerance ±{REFERENCE_TOLERANCE:.0%}):\n" \
         + format_table(cmp, cols)
 
+
+
+def format_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]]) -> str:
+    """A GitHub markdown table of the rows (numbers right-aligned, ``-`` for none).
+
+    Args:
+        rows: dicts holding the columns' keys.
+        columns: ``(key, header, format)`` triples as for :func:`format_table`.
+    """
+    def cell(r: dict[str, Any], k: str, f: str) -> str:
+        v = r.get(k)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return "-"
+        return format(v, f) if f else str(v)
+
+    head = "| " + " | ".join(h for _, h, _ in columns) + " |"
+    align = "|" + "|".join("---" if not f else "---:" for _, _, f in columns) + "|"
+    body = ["| " + " | ".join(cell(r, k, f) for k, _, f in columns) + " |" for r in rows]
+    return "\n".join([head, align, *body]) + "\n"
+
+
+# -- charts and result folders ---------------------------------------------------
+def pyplot() -> Any | None:
+    """``matplotlib.pyplot`` with the Agg backend, imported only now; ``None`` when
+    matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def bar_chart(path: str | Path, labels: Sequence[str], median: Sequence[float],
+              p99: Sequence[float], *, title: str, axis_label: str,
+              colours: Sequence[str] | None = None, notes: Sequence[str | None] | None = None,
+              legend: dict[str, str] | None = None, horizontal: bool = False) -> Path | None:
+    """Bars of median ms with whiskers up to p99, saved as a PNG.
+
+    Args:
+        path: the PNG to write.
+        labels, median, p99: one entry per bar (ms).
+        title, axis_label: chart title and the value axis' label.
+        colours: one matplotlib colour per bar (default: one colour).
+        notes: text written at the end of each bar's whisker (``None``: none).
+        legend: ``{label: colour}`` entries of a legend.
+        horizontal: horizontal bars, the first label at the top.
+
+    Returns:
+        The path written, or ``None`` when matplotlib is not installed.
+    """
+    plt = pyplot()
+    if plt is None:
+        return None
+    n = len(labels)
+    up = [max(0.0, float(b) - float(a)) for a, b in zip(median, p99, strict=True)]
+    colour = list(colours) if colours is not None else ["tab:blue"] * n
+    pos = list(range(n))
+    if horizontal:
+        fig, ax = plt.subplots(figsize=(7.5, max(3.0, 0.45 * n + 1.5)))
+        ax.barh(pos, median, xerr=[[0.0] * n, up], capsize=4, color=colour)
+        ax.set_yticks(pos, labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(axis_label)
+    else:
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * n + 2), 4.5))
+        ax.bar(pos, median, yerr=[[0.0] * n, up], capsize=4, color=colour)
+        ax.set_xticks(pos, labels, fontsize=7, rotation=30, ha="right")
+        ax.set_ylabel(axis_label)
+    for i, note in enumerate(notes or []):
+        if note:
+            xy, off = ((p99[i], i), (3, 0)) if horizontal else ((i, p99[i]), (0, 2))
+            ax.annotate(note, xy, ha="left" if horizontal else "center",
+                        va="center" if horizontal else "bottom", fontsize=8, xytext=off,
+                        textcoords="offset points")
+    if legend:
+        ax.legend([plt.Rectangle((0, 0), 1, 1, color=c) for c in legend.values()], list(legend),
+                  fontsize=8)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    p = Path(path)
+    fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return p
+
+
+def write_results_folder(out: str | Path, stem: str, rows: Sequence[dict[str, Any]],
+                         machine: dict[str, Any], config: dict[str, Any], *, title: str,
+                         columns: Sequence[tuple[str, str, str]], footer: str = "",
+                         chart: Any = None, **extra: Any) -> list[str]:
+    """Write ``STEM.csv``, ``STEM.json``, ``STEM.md`` and ``STEM.png`` into ``out``.
+
+    Args:
+        out: the results folder (created).
+        stem: file name stem, e.g. ``"latency"`` or ``"pipeline"``.
+        rows, machine, config, extra: as :func:`write_json` (the CSV holds the rows).
+        title: the markdown heading.
+        columns: the markdown table's columns (:func:`format_markdown`).
+        footer: markdown text after the table.
+        chart: ``chart(png_path) -> Path | None`` drawing the PNG (``None``: no chart;
+            a ``None`` return means matplotlib is missing).
+
+    Returns:
+        Lines to print: what was written, or why the PNG was skipped.
+    """
+    d = Path(out)
+    d.mkdir(parents=True, exist_ok=True)
+    lines = [f"wrote {write_csv(d / f'{stem}.csv', rows)}",
+             f"wrote {write_json(d / f'{stem}.json', rows, machine, config, **extra)}"]
+    md = d / f"{stem}.md"
+    md.write_text(f"# {title}\n\n{format_markdown(rows, columns)}\n{footer}", encoding="utf-8")
+    lines.append(f"wrote {md}")
+    if chart is not None:
+        png = chart(d / f"{stem}.png")
+        lines.append(f"wrote {png}" if png else f"note: matplotlib is not installed; {stem}.png "
+                     "skipped (pip install matplotlib)")
+    return lines

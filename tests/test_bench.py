@@ -312,13 +312,57 @@ def test_bench_pipeline_on_demo(tiny_digits_bundle: Path, tmp_path: Path,
     out = capsys.readouterr().out
     assert "segment" in out and "target" in out and "fps" in out
     doc = report.read_json(j)
-    assert {r["metric"] for r in doc["results"]} == set(METRICS)
+    assert {r["metric"] for r in doc["results"]} == set(METRICS) | {"draw", "write", "end_to_end"}
     assert doc["pipeline"]["target"]["median_ms"] == 3.3
     assert all(2 <= b["digits"] <= 5 for b in doc["pipeline"]["by_digits"])
     # --check turns a missed target into exit code 1 (a target no machine can meet)
     rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--frames", "2", "--warmup", "0",
                "--target-ms", "1e-9", "--check"])
     assert rc == 1 and "FAIL" in capsys.readouterr().out
+
+
+def test_cli_pipeline_out_writes_four_files(tiny_digits_bundle: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "res"
+    rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--source", "demo", "--frames", "20",
+               "--warmup", "2", "--invoke-runs", "20", "--threads", "1", "--out", str(out)])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "classify per ROI / bare invoke" in printed and "process / (bare invoke x" in printed
+    names = ("pipeline.csv", "pipeline.json", "pipeline.md")
+    assert all((out / n).is_file() for n in names)
+    pytest.importorskip("matplotlib")
+    assert (out / "pipeline.png").stat().st_size > 0
+    rows = report.read_csv(out / "pipeline.csv")
+    stages = [r["stage"] for r in rows]
+    assert {"segment", "preprocess", "classify", "smooth", "process", "draw", "write",
+            "end_to_end"} <= set(stages)
+    assert {"median_ms", "p90_ms", "p99_ms", "mean_ms", "max_ms", "share"} <= set(rows[0])
+    doc = report.read_json(out / "pipeline.json")
+    assert {"cpu", "cores", "model"} <= set(doc["machine"])
+    assert doc["config"]["out"] == str(out) and doc["config"]["frames"] == 20
+    assert all(r["median_ms"] is not None and r["p99_ms"] is not None for r in doc["results"])
+    o = doc["pipeline"]["overhead"]
+    assert o["bare_invoke_median_ms"] > 0
+    assert {"classify_per_roi_over_invoke", "process_over_invoke_x_rois"} <= set(o)
+    assert o["process_over_invoke_x_rois"] is not None  # the demo always shows digits
+    md = (out / "pipeline.md").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("| stage | median ms") for line in md)
+    assert any(line.startswith("| end_to_end |") for line in md)
+
+
+def test_overhead_ratios_maths() -> None:
+    from benchmarks.pipeline_bench import overhead_ratios
+
+    res = PipelineResult(
+        model="m", runtime="r", threads=1, source="s",
+        samples_ms={"classify": np.array([2.0, 3.0, 0.1]), "process": np.array([8.0, 8.0, 8.0])},
+        rois=np.array([2, 3, 0]), truth_digits=np.array([-1, -1, -1]))
+    o = overhead_ratios(res, 0.5)
+    assert o["classify_per_roi_median_ms"] == pytest.approx(1.0)
+    assert o["classify_per_roi_over_invoke"] == pytest.approx(2.0)
+    assert o["process_over_invoke_x_rois"] == pytest.approx(8.0 / (0.5 * 5 / 3))
+    assert overhead_ratios(res, 0.0)["classify_per_roi_over_invoke"] is None
 
 
 # -- hands: the task's source, segmenter and budget ------------------------------------
@@ -402,7 +446,7 @@ def test_bench_pipeline_hands_model(tiny_hands_bundle: Path, fake_hand_segmenter
     doc = report.read_json(j)
     assert doc["config"]["source"] == "demo-hands" and doc["config"]["segmenter"] == "skin"
     assert doc["pipeline"]["task"] == "hands" and doc["pipeline"]["target"]["median_ms"] == 3.3
-    assert {r["metric"] for r in doc["results"]} == set(METRICS)
+    assert {r["metric"] for r in doc["results"]} == set(METRICS) | {"draw", "write", "end_to_end"}
     assert fake_hand_segmenter[-1] == "skin"
     rc = main(["pipeline", "--model", str(tiny_hands_bundle), "--frames", "2", "--warmup", "0",
                "--target-ms", "1e-9", "--check", "--segmenter", "background"])
