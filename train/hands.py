@@ -146,43 +146,53 @@ class HandsConfig(JsonConfig):
             raise ValueError("work_size must be >= input_size")
 
 
-class _Batches:
-    """Keras ``PyDataset`` of augmented training batches (built lazily to import Keras late)."""
+def _training_batches(x: np.ndarray, y: np.ndarray, augmenter: HandAugmenter | None, cfg: HandsConfig,
+                      num_classes: int, none_index: int | None) -> Any:
+    """A Keras ``PyDataset`` of augmented training batches (Keras imported here, late).
 
-    @staticmethod
-    def make(x: np.ndarray, y: np.ndarray, augmenter: HandAugmenter | None, cfg: HandsConfig,
-             num_classes: int, none_index: int | None) -> Any:
-        import keras
+    Args:
+        x: uint8 (N, S, S, 3) RGB training photos at the work size.
+        y: int64 (N,) class indices.
+        augmenter: makes (B, input, input, 3) batches; ``None``: plain resize.
+        cfg: batch size, seed, synthetic ``none`` share, input size.
+        num_classes: one-hot width.
+        none_index: class index of ``none`` for background-only samples (``None``: none added).
 
-        class Batches(keras.utils.PyDataset):  # type: ignore[misc]
-            def __init__(self) -> None:
-                super().__init__()
-                self.rng = np.random.default_rng(cfg.seed)
-                self.order = self.rng.permutation(len(x))
-                n_extra = cfg.synthetic_none if (augmenter is not None and none_index is not None) else 0.0
-                self.n_bg = int(round(cfg.batch_size * n_extra))
-                self.n_img = cfg.batch_size - self.n_bg
+    Returns:
+        A ``keras.utils.PyDataset`` of (float32 (B, input, input, 3) in [0, 1],
+        float32 (B, num_classes) one-hot) reshuffled every epoch.
+    """
+    import keras
 
-            def __len__(self) -> int:
-                return int(np.ceil(len(x) / self.n_img))
+    class Batches(keras.utils.PyDataset):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.rng = np.random.default_rng(cfg.seed)
+            self.order = self.rng.permutation(len(x))
+            n_extra = cfg.synthetic_none if (augmenter is not None and none_index is not None) else 0.0
+            self.n_bg = int(round(cfg.batch_size * n_extra))
+            self.n_img = cfg.batch_size - self.n_bg
 
-            def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-                idx = self.order[i * self.n_img:(i + 1) * self.n_img]
-                rng = np.random.default_rng((cfg.seed, i, int(self.order[0])))
-                if augmenter is not None:
-                    xb = augmenter(x[idx], rng)
-                    yb = y[idx]
-                    if self.n_bg:
-                        xb = np.concatenate([xb, augmenter.background_only(self.n_bg, x.shape[1], rng)])
-                        yb = np.concatenate([yb, np.full(self.n_bg, none_index, np.int64)])
-                else:
-                    xb, yb = resize_batch(x[idx], cfg.input_size), y[idx]
-                return xb.astype(np.float32) / 255.0, np.eye(num_classes, dtype=np.float32)[yb]
+        def __len__(self) -> int:
+            return int(np.ceil(len(x) / self.n_img))
 
-            def on_epoch_end(self) -> None:
-                self.order = self.rng.permutation(len(x))
+        def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+            idx = self.order[i * self.n_img:(i + 1) * self.n_img]
+            rng = np.random.default_rng((cfg.seed, i, int(self.order[0])))
+            if augmenter is not None:
+                xb = augmenter(x[idx], rng)
+                yb = y[idx]
+                if self.n_bg:
+                    xb = np.concatenate([xb, augmenter.background_only(self.n_bg, x.shape[1], rng)])
+                    yb = np.concatenate([yb, np.full(self.n_bg, none_index, np.int64)])
+            else:
+                xb, yb = resize_batch(x[idx], cfg.input_size), y[idx]
+            return xb.astype(np.float32) / 255.0, np.eye(num_classes, dtype=np.float32)[yb]
 
-        return Batches()
+        def on_epoch_end(self) -> None:
+            self.order = self.rng.permutation(len(x))
+
+    return Batches()
 
 
 def resize_batch(x: np.ndarray, size: int) -> np.ndarray:
@@ -374,11 +384,8 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
         x_small = resize_batch(x_tr, cfg.input_size)
         vg_aug = None
         if cfg.augment is not None:
-            small_aug = HandAugmenter(cfg.augment, augmenter.backgrounds if augmenter else None,
-                                      out_size=cfg.input_size)
-
-            def vg_aug(b: np.ndarray, r: np.random.Generator) -> np.ndarray:
-                return small_aug(b, r)
+            vg_aug = HandAugmenter(cfg.augment, augmenter.backgrounds if augmenter else None,
+                                   out_size=cfg.input_size)
         if x_val is None:
             raise ValueError("VGG16 training needs a validation split: set --val-fraction > 0")
         stages = train_vgg16(vcfg, x_small, y_tr, x_val, y_val, list(labels), augment=vg_aug, argv=argv)
@@ -392,7 +399,7 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
     else:
         from models.lenet import build_lenet
 
-        train_ds = _Batches.make(x_tr, y_tr, augmenter, cfg, len(labels), none_index)
+        train_ds = _training_batches(x_tr, y_tr, augmenter, cfg, len(labels), none_index)
         val_ds = None
         if x_val is not None:
             val_ds = (x_val.astype(np.float32) / 255.0, np.eye(len(labels), dtype=np.float32)[y_val])
