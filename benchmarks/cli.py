@@ -37,13 +37,15 @@ from benchmarks.pipeline_bench import (
     TARGET_P99_RATIO,
     PipelineResult,
     bench_pipeline,
+    bench_pipeline_live,
     default_source,
+    is_live_source,
     overhead_ratios,
     parse_digit_range,
     target_ms_for,
 )
 from edge.bundle import BundleError, load_bundle
-from edge.cli_help import non_negative_int, positive_float, positive_int
+from edge.cli_help import non_negative_int, positive_float, positive_int, unit_float
 from edge.cli_run import HAND_SEGMENTERS, segmenter_kwargs
 from edge.runtime import RUNTIMES
 
@@ -109,9 +111,12 @@ class BenchConfig:
     csv: str | None = None
     json: str | None = None
     reference: str | None = None
+    tolerance: float = report.REFERENCE_TOLERANCE
     outputs: bool = True
     invoke_runs: int = 300
     out: str | None = None
+    live: bool = False
+    fps: float = 30.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,12 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--csv", metavar="PATH", help="write results as CSV")
     common.add_argument("--json", metavar="PATH",
                         help="write machine, config and results as JSON (usable as --reference)")
-    common.add_argument("--reference", metavar="FILE",
-                        help="compare medians with a per-device reference JSON (a path, or a "
-                             "shipped name such as x86_64-2core)")
-    common.add_argument("--check", action="store_true",
-                        help="exit 1 if the pipeline misses --target-ms or a result is >30%% "
-                             "slower than the reference")
+    common.add_argument("--reference", "--compare", dest="reference", metavar="FILE",
+                        help="compare medians with earlier results: a --json file, an --out "
+                             "folder's CSV, or a shipped name such as x86_64-2core")
+    common.add_argument("--tolerance", type=unit_float, default=report.REFERENCE_TOLERANCE,
+                        help="--reference: flag results further than this fraction from it")
+    common.add_argument("--check", "--fail-on-regression", dest="check", action="store_true",
+                        help="exit 1 if the pipeline misses --target-ms or a result is slower "
+                             "than the reference by more than --tolerance")
     common.add_argument("--no-gc", dest="disable_gc", action="store_true",
                         help="pause Python's garbage collector during timed loops")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -184,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--outputs", action=argparse.BooleanOptionalAction, default=True,
                     help="also time drawing the overlay and writing it to an .mp4 (temporary "
                          "folder), as edge-run --output does: rows draw, write, end_to_end")
+    pp.add_argument("--live", action="store_true",
+                    help="read each frame from the source while timing, as edge-run does: adds the "
+                         "capture wait, end-to-end FPS and dropped frames (always on for cameras "
+                         "and streams; the demos are then paced at --fps like a camera)")
+    pp.add_argument("--fps", type=positive_float, default=30.0,
+                    help="--live demos: the camera rate they are paced at (frames/s)")
     pp.add_argument("--invoke-runs", type=positive_int, default=300,
                     help="timed bare invokes (batch 1) first, for the overhead ratios")
     pp.add_argument("--out", metavar="DIR", default=None,
@@ -220,6 +233,34 @@ def build_parser() -> argparse.ArgumentParser:
                     help="write latency.csv, latency.json, latency.md and latency.png here")
     pl.add_argument("--no-gc", dest="disable_gc", action="store_true",
                     help="pause Python's garbage collector during timed loops")
+    pl.add_argument("--tflite-runtime-python", metavar="PYTHON|auto", default=None,
+                    help="when tflite-runtime cannot be imported here (it needs numpy<2): time its "
+                         "rows in this Python's environment; auto: a cached virtualenv, built "
+                         "with pip on first use. None: $EDGE_TFLITE_RUNTIME_PYTHON, else that "
+                         "cache if already built")
+    pl.add_argument("--no-accuracy", dest="accuracy", action="store_false",
+                    help="skip measuring each file's accuracy")
+    pl.add_argument("--data-dir", metavar="DIR", default=None,
+                    help="MNIST for the accuracy of digits models (as edge-eval --data-dir); "
+                         "None: $EDGE_DATA_DIR or the Keras cache")
+    pl.add_argument("--images", metavar="DIR", default=None,
+                    help="class folders of photos for the accuracy of other models (each photo "
+                         "one ROI, as edge-eval --crop)")
+    pl.add_argument("--accuracy-limit", type=positive_int, default=None, metavar="N",
+                    help="measure accuracy on the first N images only")
+    pl.add_argument("--op-profile", action="store_true",
+                    help="also list each model's ops with their MACs and time it with and without "
+                         "the runtime's default delegate (ops.md, ops.json in --out)")
+    pl.add_argument("--compare", metavar="FILE", default=None,
+                    help="compare medians row by row with an earlier latency.csv/latency.json or a "
+                         "shipped reference name (e.g. x86_64-2core-latency)")
+    pl.add_argument("--tolerance", type=unit_float, default=report.REFERENCE_TOLERANCE,
+                    help="--compare: flag rows whose median is further than this fraction from "
+                         "the reference")
+    pl.add_argument("--check", "--fail-on-regression", dest="check", action="store_true",
+                    help="exit 1 when a row is slower than --compare by more than --tolerance")
+    pl.add_argument("-q", "--quiet", dest="progress", action="store_false",
+                    help="no progress lines on stderr")
     pl.add_argument("-v", "--verbose", action="store_true", help="log progress")
     return p
 
@@ -325,6 +366,13 @@ def _print_pipeline(cfg: BenchConfig, res: PipelineResult, rows: list[dict[str, 
     return ok
 
 
+def _print_live(lv: dict[str, Any]) -> None:
+    rate = f"{lv['source_fps']:.1f} fps" if lv.get("source_fps") else "an unknown rate"
+    print(f"\nlive: {lv['frames']} frames in {lv['wall_s']:.2f} s -> {lv['fps_end_to_end']:.1f} fps "
+          f"end to end (capture wait included; source at {rate}); dropped frames "
+          f"{lv['dropped']} ({lv['dropped_fraction']:.1%}, by {lv['dropped_method']})")
+
+
 def _print_overhead(o: dict[str, Any]) -> None:
     def f(v: float | None, fmt: str) -> str:
         return "-" if v is None else format(v, fmt)
@@ -339,8 +387,8 @@ def _print_overhead(o: dict[str, Any]) -> None:
 
 #: Rows of ``pipeline.csv``, ``.json`` and ``.md``, in order (``process_cpu`` is printed and in
 #: ``--json``/``--csv``, not in the folder).
-_FOLDER_METRICS = ("segment", "preprocess", "classify", "smooth", "total", "process", "draw",
-                   "write", "end_to_end")
+_FOLDER_METRICS = ("capture", "segment", "preprocess", "classify", "smooth", "total", "process",
+                   "draw", "write", "end_to_end")
 
 
 def _write_pipeline_folder(cfg: BenchConfig, res: PipelineResult, machine: dict[str, Any],
@@ -355,7 +403,10 @@ def _write_pipeline_folder(cfg: BenchConfig, res: PipelineResult, machine: dict[
             continue
         st = res.stats[m].as_dict()
         rows.append({"stage": m, **{k: st[k] for k in keys},
-                     "share": st["median_ms"] / base if base > 0 else None})
+                     "share": st["median_ms"] / base if base > 0 else None,
+                     # the identity of the row for --reference pipeline.csv
+                     "benchmark": "pipeline", "metric": m, "model": res.model,
+                     "runtime": res.runtime, "threads": res.threads, "batch": None})
     title = (f"edge-bench pipeline on {report.device_id(machine)} ({machine.get('cpu')}): "
              f"{res.model}, {res.frames} frames of {cfg.source}, {res.rois.mean():.2f} ROIs/frame")
     cols = [("stage", "stage", ""), *((k, k.replace("_ms", " ms"), ".3f") for k in keys),
@@ -364,11 +415,18 @@ def _write_pipeline_folder(cfg: BenchConfig, res: PipelineResult, machine: dict[
     footer = ("total: the pipeline's own timer (segment to smooth); process: wall time of "
               "Pipeline.process; draw: draw_overlay; write: VideoSink (mp4v .mp4); "
               "end_to_end: process + draw + write.\n")
+    lv = extra.get("pipeline", {}).get("live")
+    if lv:
+        footer += (f"\nlive ({res.source}): capture = the wait in source.read(); {lv['frames']} "
+                   f"frames in {lv['wall_s']:.2f} s = {lv['fps_end_to_end']:.1f} fps end to end; "
+                   f"source rate {lv['source_fps']}; dropped frames {lv['dropped']} "
+                   f"({lv['dropped_fraction']:.1%}, by {lv['dropped_method']})\n")
     if o:
         footer += (f"\nbare invoke median {o['bare_invoke_median_ms']:.4f} ms; classify per ROI / "
                    f"bare invoke: {o['classify_per_roi_over_invoke'] or float('nan'):.2f}x; process / "
                    f"(bare invoke x mean ROIs): {o['process_over_invoke_x_rois'] or float('nan'):.2f}x\n")
-    stages = ("segment", "preprocess", "classify", "smooth", "process", "draw", "write", "end_to_end")
+    stages = ("capture", "segment", "preprocess", "classify", "smooth", "process", "draw", "write",
+              "end_to_end")
     shown = [r for r in rows if r["stage"] in stages]
     colours = {"process": "tab:blue", "end_to_end": "tab:purple", "draw": "tab:orange",
                "write": "tab:red"}
@@ -397,7 +455,8 @@ def run(cfg: BenchConfig) -> int:
     """
     bundle = load_bundle(cfg.model)
     cfg = resolve_for_task(cfg, bundle.task)
-    ref_doc = report.read_json(report.resolve_reference(cfg.reference)) if cfg.reference else None
+    ref_rows = (report.read_reference_rows(report.resolve_reference(cfg.reference))
+                if cfg.reference else None)
     threads: Any = list(cfg.threads) if cfg.command == "model" else cfg.pipeline_threads
     if cfg.command == "all":
         threads = {"model": list(cfg.threads), "pipeline": cfg.pipeline_threads}
@@ -418,7 +477,14 @@ def run(cfg: BenchConfig) -> int:
                            warmup=cfg.warmup_runs, runs=cfg.invoke_runs,
                            disable_gc=cfg.disable_gc)
         invoke_ms = inv.stats.median_ms
-    if cfg.command in ("pipeline", "all"):
+    live = cfg.command == "pipeline" and (cfg.live or is_live_source(str(cfg.source)))
+    if live:
+        pipe_result = bench_pipeline_live(bundle, str(cfg.source), count=cfg.frames,
+                                          warmup=cfg.warmup_frames, seed=cfg.seed, fps=cfg.fps,
+                                          threads=cfg.pipeline_threads, runtime=cfg.runtime,
+                                          smoothing=cfg.smoothing, disable_gc=cfg.disable_gc,
+                                          segmenter=cfg.segmenter, outputs=cfg.outputs)
+    elif cfg.command in ("pipeline", "all"):
         pipe_result = bench_pipeline(bundle, source=cfg.source, count=cfg.frames,
                                      warmup=cfg.warmup_frames, seed=cfg.seed, digits=cfg.digits,
                                      scene_frames=cfg.scene_frames,
@@ -442,16 +508,18 @@ def run(cfg: BenchConfig) -> int:
         ok = _print_pipeline(cfg, pipe_result, prows)
         failed |= not ok
         rows += prows
+    if pipe_result is not None and pipe_result.live is not None:
+        _print_live(pipe_result.live)
     overhead = (overhead_ratios(pipe_result, invoke_ms)
                 if pipe_result is not None and invoke_ms is not None else None)
     if overhead is not None:
         _print_overhead(overhead)
 
     comparison: list[dict[str, Any]] = []
-    if ref_doc is not None:
-        comparison = report.compare_with_reference(rows, ref_doc["results"])
+    if ref_rows is not None:
+        comparison = report.compare_with_reference(rows, ref_rows, cfg.tolerance)
         print()
-        print(report.format_comparison(comparison, str(cfg.reference)))
+        print(report.format_comparison(comparison, str(cfg.reference), cfg.tolerance))
         failed |= any(c["status"] == "slower" for c in comparison)
 
     extra: dict[str, Any] = {}
@@ -467,6 +535,8 @@ def run(cfg: BenchConfig) -> int:
         }
         if overhead is not None:
             extra["pipeline"]["overhead"] = overhead
+        if pipe_result.live is not None:
+            extra["pipeline"]["live"] = pipe_result.live
     if comparison:
         extra["reference"] = {"file": str(cfg.reference), "comparison": comparison}
     if cfg.csv:

@@ -18,10 +18,11 @@ busy machine from a slow pipeline.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,9 @@ METRICS = (*STAGES, "total", "process", "process_cpu")
 #: annotated copy), ``write`` (:class:`edge.sinks.VideoSink`, mp4v ``.mp4`` in a
 #: temporary folder, deleted afterwards) and ``end_to_end`` (process + draw + write).
 OUTPUT_METRICS = ("draw", "write", "end_to_end")
+#: Live runs (``--live``, cameras) also time ``capture``: the wait in ``source.read()``
+#: for the next frame (a camera's frame interval minus the work done meanwhile).
+CAPTURE_METRIC = "capture"
 #: Frame rate of the benchmark's video (the demo's rate; edge-run uses the source's).
 VIDEO_FPS = 30.0
 #: Frame rate whose budget the pipeline is judged against (fps).
@@ -218,6 +222,10 @@ class PipelineResult:
     truth_digits: np.ndarray
     warmup: int = 0
     task: str = "digits"
+    #: Live runs (:func:`bench_pipeline_live`): ``frames``, ``wall_s``, ``fps_end_to_end``
+    #: (frames / wall time, capture included), ``source_fps``, ``dropped`` and
+    #: ``dropped_method``; ``None`` for frames held in memory.
+    live: dict[str, Any] | None = None
     stats: dict[str, LatencyStats] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -302,61 +310,202 @@ def time_pipeline(pipeline: Pipeline, frames: list[Frame], *, warmup: int = 30,
     Returns:
         ``{"samples_ms": {metric: float64 (N,)}, "rois": int (N,), "truth_digits": int (N,)}``.
     """
-    if outputs:
-        import tempfile
+    with _maybe_video(outputs) as video:
+        return _time_loop(pipeline, frames, warmup, disable_gc, video)
 
-        from edge.sinks import VideoSink
 
-        with tempfile.TemporaryDirectory(prefix="edge-bench-") as tmp, \
-                VideoSink(f"{tmp}/pipeline.mp4", fps=VIDEO_FPS) as video:
-            return _time_loop(pipeline, frames, warmup, disable_gc, video)
-    return _time_loop(pipeline, frames, warmup, disable_gc, None)
+class _Timer:
+    """Times one frame through ``pipeline.process`` (and drawing/writing with ``video``)
+    into preallocated per-metric arrays, as ``edge-run``'s loop runs it."""
+
+    def __init__(self, pipeline: Pipeline, n: int, video: Any, extra: tuple[str, ...] = ()) -> None:
+        from edge.cli_run import NO_GESTURE_LABELS
+        from edge.overlay import draw_overlay
+
+        self.pipeline, self.video = pipeline, video
+        self.draw, self.quiet = draw_overlay, NO_GESTURE_LABELS
+        metrics = METRICS + (OUTPUT_METRICS if video is not None else ()) + extra
+        self.samples = {m: np.full(n, np.nan, np.float64) for m in metrics}
+        self.rois = np.zeros(n, np.int64)
+        self.truth = np.full(n, -1, np.int64)
+
+    def warm(self, frame: Frame) -> None:
+        res = self.pipeline.process(frame)
+        if self.video is not None:
+            self.video.write(self.draw(res.frame.image, res.detections, res.numbers, fps=30.0,
+                                       timings_ms=res.timings_ms, quiet_labels=self.quiet))
+
+    def time(self, i: int, frame: Frame) -> None:
+        clock, samples = time.perf_counter_ns, self.samples
+        c0 = time.process_time_ns()
+        t0 = clock()
+        res = self.pipeline.process(frame)
+        t1 = clock()
+        c1 = time.process_time_ns()
+        samples["process"][i] = (t1 - t0) / 1e6
+        samples["process_cpu"][i] = (c1 - c0) / 1e6
+        for m in (*STAGES, "total"):
+            samples[m][i] = res.timings_ms.get(m, np.nan)
+        if self.video is not None:  # as edge-run's loop: an annotated copy, then the recorder
+            t2 = clock()
+            annotated = self.draw(frame.image, res.detections, res.numbers, fps=30.0,
+                                  timings_ms=res.timings_ms, quiet_labels=self.quiet)
+            t3 = clock()
+            self.video.write(annotated, frame.timestamp)
+            t4 = clock()
+            samples["draw"][i] = (t3 - t2) / 1e6
+            samples["write"][i] = (t4 - t3) / 1e6
+            samples["end_to_end"][i] = samples["process"][i] + (t4 - t2) / 1e6
+        self.rois[i] = len(res.raw)
+        if frame.truth is not None:
+            self.truth[i] = len(frame.truth)
+
+    def result(self, n: int | None = None) -> dict[str, Any]:
+        k = len(self.rois) if n is None else n
+        return {"samples_ms": {m: v[:k] for m, v in self.samples.items()},
+                "rois": self.rois[:k], "truth_digits": self.truth[:k]}
 
 
 def _time_loop(pipeline: Pipeline, frames: list[Frame], warmup: int, disable_gc: bool,
                video: Any) -> dict[str, Any]:
     if not frames:
         raise ValueError("no frames to time")
-    from edge.cli_run import NO_GESTURE_LABELS
-    from edge.overlay import draw_overlay
-
+    timer = _Timer(pipeline, len(frames), video)
     for i in range(max(0, warmup)):
-        res = pipeline.process(frames[i % len(frames)])
-        if video is not None:
-            video.write(draw_overlay(res.frame.image, res.detections, res.numbers, fps=30.0,
-                                     timings_ms=res.timings_ms, quiet_labels=NO_GESTURE_LABELS))
+        timer.warm(frames[i % len(frames)])
     pipeline.reset()
-    n = len(frames)
-    metrics = METRICS + (OUTPUT_METRICS if video is not None else ())
-    samples = {m: np.empty(n, np.float64) for m in metrics}
-    rois = np.empty(n, np.int64)
-    truth = np.full(n, -1, np.int64)
-    clock, cpu_clock = time.perf_counter_ns, time.process_time_ns
     with gc_paused(disable_gc):
         for i, frame in enumerate(frames):
-            c0 = cpu_clock()
-            t0 = clock()
-            res = pipeline.process(frame)
-            t1 = clock()
-            c1 = cpu_clock()
-            samples["process"][i] = (t1 - t0) / 1e6
-            samples["process_cpu"][i] = (c1 - c0) / 1e6
-            for m in (*STAGES, "total"):
-                samples[m][i] = res.timings_ms.get(m, np.nan)
-            if video is not None:  # as edge-run's loop: an annotated copy, then the recorder
-                t2 = clock()
-                annotated = draw_overlay(frame.image, res.detections, res.numbers, fps=30.0,
-                                         timings_ms=res.timings_ms, quiet_labels=NO_GESTURE_LABELS)
-                t3 = clock()
-                video.write(annotated, frame.timestamp)
-                t4 = clock()
-                samples["draw"][i] = (t3 - t2) / 1e6
-                samples["write"][i] = (t4 - t3) / 1e6
-                samples["end_to_end"][i] = samples["process"][i] + (t4 - t2) / 1e6
-            rois[i] = len(res.raw)
-            if frame.truth is not None:
-                truth[i] = len(frame.truth)
-    return {"samples_ms": samples, "rois": rois, "truth_digits": truth}
+            timer.time(i, frame)
+    return timer.result()
+
+
+_LIVE = re.compile(r"^(\d+|webcam(:\d+)?|/dev/video\d+|picamera.*|(rtsp|rtmp|https?)://.*)$")
+
+
+def is_live_source(spec: str) -> bool:
+    """Whether ``spec`` names a camera or a stream, which can only be timed live."""
+    return _LIVE.match(spec.strip().lower()) is not None
+
+
+def dropped_frames(indices: Sequence[int], timestamps: Sequence[float],
+                   source_fps: float | None) -> tuple[int, str]:
+    """Frames a live source produced that the loop never saw.
+
+    Sources that number the frames they produced (the paced demos, picamera2) leave
+    gaps in ``Frame.index``: the count is exact. Otherwise (OpenCV cameras number the
+    frames they return) it is estimated from the timestamps: frames the source's rate
+    would have produced between the first and the last frame, minus those read.
+
+    Args:
+        indices: ``Frame.index`` of the frames read, in order.
+        timestamps: their ``Frame.timestamp`` (s).
+        source_fps: the source's nominal rate (frames/s), ``None`` if unknown.
+
+    Returns:
+        ``(dropped, method)``, method ``"index gaps"``, ``"timestamps x fps"`` or
+        ``"unknown"`` (then ``dropped`` is 0).
+    """
+    n = len(indices)
+    if n < 2:
+        return 0, "unknown"
+    span = int(indices[-1]) - int(indices[0]) + 1
+    if span > n:
+        return span - n, "index gaps"
+    if source_fps and source_fps > 0:
+        expected = round((float(timestamps[-1]) - float(timestamps[0])) * source_fps) + 1
+        return max(0, expected - n), "timestamps x fps"
+    return 0, "unknown"
+
+
+def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 500,
+                        warmup: int = 30, seed: int = 0, fps: float = 30.0,
+                        threads: int | None = None, runtime: str = "auto",
+                        smoothing: bool = True, disable_gc: bool = False,
+                        segmenter: str | Segmenter | None = None,
+                        outputs: bool = False) -> PipelineResult:
+    """Benchmark ``edge-run``'s loop on a live source: read, process (draw, write), repeat.
+
+    Unlike :func:`bench_pipeline`, frames are not held in memory: each ``read()`` is
+    timed as :data:`CAPTURE_METRIC`, the end-to-end FPS is frames / wall time, and the
+    frames the source produced but the loop missed are counted (:func:`dropped_frames`).
+    The demos (``demo``, ``demo-hands``) are paced like a camera at ``fps``.
+
+    Args:
+        model: as :func:`bench_pipeline`.
+        source: an open source or a spec (a camera index, ``picamera``, a stream, a
+            video, ``demo``/``demo-hands`` ...).
+        count: frames to time (fewer if the source ends).
+        warmup: frames read and processed first, untimed.
+        seed: demo seed.
+        fps: the demos' camera rate (frames/s); cameras are asked for nothing.
+        threads, runtime, smoothing, disable_gc, segmenter, outputs: as :func:`bench_pipeline`.
+
+    Raises:
+        BundleError: the bundle cannot be loaded.
+        ValueError, RuntimeError: the source cannot be opened or gives no frame.
+    """
+    from edge.sources import open_source
+
+    kw: dict[str, Any] = {} if segmenter is None else {"segmenter": segmenter}
+    pipe = build_pipeline(model, smoothing=smoothing, num_threads=threads, runtime=runtime, **kw)
+    clf = pipe.classifier
+    bundle = getattr(clf, "bundle", None)
+    task = str(getattr(bundle, "task", None) or "digits")
+    is_demo = isinstance(source, str) and _DEMO.match(source.strip().lower()) is not None
+    src = (open_source(source, seed=seed, realtime=True, fps=fps) if is_demo
+           else open_source(source, seed=seed) if isinstance(source, str) else source)
+    name = source if isinstance(source, str) else type(source).__name__
+    with src, _maybe_video(outputs) as video:
+        timer = _Timer(pipe, count, video, extra=(CAPTURE_METRIC,))
+        for _ in range(max(0, warmup)):
+            f = src.read()
+            if f is None:
+                break
+            timer.warm(f)
+        pipe.reset()
+        indices: list[int] = []
+        stamps: list[float] = []
+        clock = time.perf_counter_ns
+        start = clock()
+        with gc_paused(disable_gc):
+            for i in range(count):
+                t0 = clock()
+                frame = src.read()
+                if frame is None:
+                    break
+                timer.samples[CAPTURE_METRIC][i] = (clock() - t0) / 1e6
+                timer.time(i, frame)
+                indices.append(frame.index)
+                stamps.append(frame.timestamp)
+        wall_s = (clock() - start) / 1e9
+        src_fps = getattr(src, "fps", None)
+    n = len(indices)
+    if n == 0:
+        raise ValueError(f"source {name} gave no frame to time")
+    dropped, method = dropped_frames(indices, stamps, src_fps)
+    live = {"frames": n, "wall_s": wall_s, "fps_end_to_end": n / wall_s if wall_s > 0 else None,
+            "source_fps": float(src_fps) if src_fps else None, "dropped": dropped,
+            "dropped_method": method, "dropped_fraction": dropped / (n + dropped)}
+    return PipelineResult(
+        model=bundle.name if bundle is not None else str(model),
+        runtime=str(getattr(clf, "runtime", "unknown")),
+        threads=getattr(clf, "num_threads", threads), source=str(name), warmup=warmup,
+        task=task, live=live, **timer.result(n))
+
+
+@contextlib.contextmanager
+def _maybe_video(outputs: bool) -> Iterator[Any]:
+    if not outputs:
+        yield None
+        return
+    import tempfile
+
+    from edge.sinks import VideoSink
+
+    with tempfile.TemporaryDirectory(prefix="edge-bench-") as tmp, \
+            VideoSink(f"{tmp}/pipeline.mp4", fps=VIDEO_FPS) as video:
+        yield video
 
 
 def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source: str | None = None,

@@ -227,7 +227,8 @@ def device_id(machine: dict[str, Any] | None = None) -> str:
 def format_machine(m: dict[str, Any]) -> str:
     """The machine description as ``key: value`` lines for the report header."""
     keys = ("cpu", "board", "machine", "cores", "cores_usable", "governor", "os", "python",
-            "numpy", "opencv", "runtime", "runtime_version", "edge", "code", "model", "model_sha256",
+            "numpy", "opencv", "runtime", "runtime_version", "runtimes", "edge", "code", "model",
+            "model_sha256",
             "threads", "loadavg_1m", "date")
     lines = [f"  {k:<16}{'unreadable' if k == 'governor' and m.get(k) is None else m.get(k)}"
              for k in keys if k in m and (m.get(k) is not None or k == "governor")]
@@ -282,15 +283,15 @@ def _parse(v: str) -> Any:
     return v
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
+        return {k: jsonable(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     if hasattr(v, "item"):  # numpy scalars
-        return _jsonable(v.item())
+        return jsonable(v.item())
     return v
 
 
@@ -306,7 +307,7 @@ def write_json(path: str | Path, rows: Sequence[dict[str, Any]], machine: dict[s
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     doc = {"machine": machine, "config": config or {}, "results": list(rows), **extra}
-    p.write_text(json.dumps(_jsonable(doc), indent=2) + "\n", encoding="utf-8")
+    p.write_text(json.dumps(jsonable(doc), indent=2) + "\n", encoding="utf-8")
     return p
 
 
@@ -346,19 +347,40 @@ def resolve_reference(ref: str | Path) -> Path:
                      f"or one of the shipped references {names}")
 
 
-def row_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    """The identity of a result row (:data:`ROW_KEY`), threads/batch as ints or None."""
+def row_key(row: dict[str, Any], key: Sequence[str] = ROW_KEY) -> tuple[Any, ...]:
+    """The identity of a result row (the ``key`` columns), threads/batch as ints or None."""
     def norm(k: str) -> Any:
         v = row.get(k)
         if k in ("threads", "batch") and v not in (None, ""):
             return int(v)
         return None if v == "" else v
-    return tuple(norm(k) for k in ROW_KEY)
+    return tuple(norm(k) for k in key)
+
+
+def read_reference_rows(path: str | Path) -> list[dict[str, Any]]:
+    """The result rows of a reference: a ``.csv`` written by :func:`write_csv` (an
+    ``--out`` folder's ``latency.csv``/``pipeline.csv``) or a JSON by :func:`write_json`.
+
+    Raises:
+        ValueError: unreadable, or not a results file.
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".csv":
+        try:
+            rows = read_csv(p)
+        except (OSError, csv.Error, UnicodeDecodeError) as e:
+            raise ValueError(f"cannot read reference CSV {p}: {e}") from e
+        if not rows or "median_ms" not in rows[0]:
+            raise ValueError(f"{p} has no median_ms column; pass a CSV written by edge-bench "
+                             "(--out DIR gives DIR/latency.csv or DIR/pipeline.csv)")
+        return rows
+    return list(read_json(p)["results"])
 
 
 def compare_with_reference(rows: Iterable[dict[str, Any]], reference: Sequence[dict[str, Any]],
                            tolerance: float = REFERENCE_TOLERANCE,
-                           field: str = "median_ms") -> list[dict[str, Any]]:
+                           field: str = "median_ms",
+                           key: Sequence[str] = ROW_KEY) -> list[dict[str, Any]]:
     """Ratio of each result's median to the reference median for the same measurement.
 
     Args:
@@ -366,23 +388,25 @@ def compare_with_reference(rows: Iterable[dict[str, Any]], reference: Sequence[d
         reference: the reference file's result rows.
         tolerance: a ratio outside ``[1 - tolerance, 1 + tolerance]`` is flagged.
         field: the latency column to compare (ms).
+        key: the columns that identify a measurement (:data:`ROW_KEY`; ``edge-bench
+            latency``: :data:`benchmarks.latency_compare.ROW_KEY`).
 
     Returns:
-        One dict per row that has a reference: the :data:`ROW_KEY` fields, ``ms``,
+        One dict per row that has a reference: the ``key`` fields, ``ms``,
         ``reference_ms``, ``ratio`` (this / reference: > 1 is slower) and ``status``
         (``"ok"``, ``"slower"`` or ``"faster"``).
     """
-    ref = {row_key(r): r for r in reference}
+    ref = {row_key(r, key): r for r in reference}
     out: list[dict[str, Any]] = []
     for r in rows:
-        k = row_key(r)
+        k = row_key(r, key)
         base = ref.get(k)
         if base is None or base.get(field) in (None, "") or r.get(field) in (None, ""):
             continue
         ms, ref_ms = float(r[field]), float(base[field])
         ratio = ms / ref_ms if ref_ms > 0 else float("inf")
         status = "slower" if ratio > 1 + tolerance else "faster" if ratio < 1 - tolerance else "ok"
-        out.append({**dict(zip(ROW_KEY, k, strict=True)), "ms": ms, "reference_ms": ref_ms,
+        out.append({**dict(zip(key, k, strict=True)), "ms": ms, "reference_ms": ref_ms,
                     "ratio": ratio, "status": status})
     return out
 
@@ -413,17 +437,16 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, st
     return "\n".join([line(heads), sep, *(line(b) for b in body)])
 
 
-def format_comparison(cmp: Sequence[dict[str, Any]], label: str) -> str:
+def format_comparison(cmp: Sequence[dict[str, Any]], label: str,
+                      tolerance: float = REFERENCE_TOLERANCE, key: Sequence[str] = ROW_KEY) -> str:
     """The reference comparison as a table (ratio = this run / reference)."""
     if not cmp:
-        return f"reference {label}: no matching measurements (same benchmark, metric, model, " \
-               "threads and batch)"
-    cols = [("benchmark", "bench", ""), ("metric", "metric", ""), ("threads", "thr", ""),
-            ("batch", "batch", ""), ("ms", "median ms", ".3f"), ("reference_ms", "ref ms", ".3f"),
-            ("ratio", "ratio", ".2f"), ("status", "status", "")]
-    return f"reference {label} (ratio > 1 is slower, tolerance ±{REFERENCE_TOLERANCE:.0%}):\n" \
+        return (f"reference {label}: no matching measurements (same {', '.join(key)})")
+    cols = [(k, {"benchmark": "bench", "threads": "thr"}.get(k, k), "") for k in key]
+    cols += [("ms", "median ms", ".3f"), ("reference_ms", "ref ms", ".3f"),
+             ("ratio", "ratio", ".2f"), ("status", "status", "")]
+    return f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n" \
         + format_table(cmp, cols)
-
 
 
 def format_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]]) -> str:
@@ -536,7 +559,8 @@ def write_results_folder(out: str | Path, stem: str, rows: Sequence[dict[str, An
     lines = [f"wrote {write_csv(d / f'{stem}.csv', rows)}",
              f"wrote {write_json(d / f'{stem}.json', rows, machine, config, **extra)}"]
     md = d / f"{stem}.md"
-    md.write_text(f"# {title}\n\n{format_markdown(rows, columns)}\n{footer}", encoding="utf-8")
+    md.write_text(f"# {title}\n\n{format_markdown(rows, columns)}\n{footer}\n## Machine\n\n"
+                  f"```\n{format_machine(machine)}\n```\n", encoding="utf-8")
     lines.append(f"wrote {md}")
     if chart is not None:
         png = chart(d / f"{stem}.png")

@@ -10,6 +10,8 @@ the hand segmenter a module's ``build_pipeline`` would build.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -173,3 +175,20 @@ def mnist(shared_data_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
     except DatasetError as e:
         pytest.skip(f"MNIST not available: {e}")
     return x, y
+
+
+@pytest.fixture(scope="session")
+def trt_python() -> Path:
+    """The Python of the cached tflite-runtime 2.14 environment (numpy<2), built on first use
+    (:func:`benchmarks.runtime_env.tflite_runtime_python`); skips where it cannot be built,
+    unless ``EDGE_REQUIRE_TFLITE_RUNTIME=1`` (CI), which fails instead."""
+    from benchmarks.runtime_env import tflite_runtime_python
+
+    if sys.version_info >= (3, 12):
+        pytest.skip("tflite-runtime 2.14 has wheels for Python <= 3.11 only")
+    try:
+        return tflite_runtime_python()
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        if os.environ.get("EDGE_REQUIRE_TFLITE_RUNTIME") == "1":
+            pytest.fail(f"EDGE_REQUIRE_TFLITE_RUNTIME=1 but: {e}")
+        pytest.skip(f"cannot build the tflite-runtime 2.14 environment: {e}")

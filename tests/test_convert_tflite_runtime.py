@@ -10,7 +10,7 @@ ai-edge-litert.
 
 Build the cached environment ahead of time (e.g. in ``.ci/run``) with::
 
-    python tests/test_convert_tflite_runtime.py
+    python -m benchmarks.runtime_env
 
 ``EDGE_TFLITE_RUNTIME_VENV`` chooses its folder; where pip cannot reach a package
 index the tests skip with pip's message, unless ``EDGE_REQUIRE_TFLITE_RUNTIME=1``
@@ -21,75 +21,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TFLITE_RUNTIME_REQUIREMENTS = ("tflite-runtime==2.14.0", "numpy<2")
-
-
-def _venv_dir() -> Path:
-    env = os.environ.get("EDGE_TFLITE_RUNTIME_VENV")
-    if env:
-        return Path(env).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
-    return cache / "edge-recogniser" / f"venv-tflite-runtime-2.14-{tag}"
-
-
-def _bin(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
-def tflite_runtime_python(venv: Path | None = None) -> Path:
-    """The Python of a cached virtualenv with tflite-runtime 2.14 and numpy<2, built on first use.
-
-    The environment is built in a temporary sibling folder and renamed into place
-    only once ``import tflite_runtime`` works, so an interrupted build is never reused.
-
-    Args:
-        venv: the folder; ``None``: ``EDGE_TFLITE_RUNTIME_VENV`` or
-            ``~/.cache/edge-recogniser/venv-tflite-runtime-2.14-pyXY``.
-
-    Returns:
-        Path of the environment's ``python``.
-
-    Raises:
-        RuntimeError: the environment cannot be built (no wheel for this Python or
-            platform, no package index reachable); the message holds pip's output.
-    """
-    venv = venv or _venv_dir()
-    ok = venv / ".edge-ok"
-    if ok.is_file() and _bin(venv).exists():
-        return _bin(venv)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = venv.with_name(f"{venv.name}.building-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        steps = [
-            [sys.executable, "-m", "venv", str(tmp)],
-            [str(_bin(tmp)), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-             *TFLITE_RUNTIME_REQUIREMENTS],
-            [str(_bin(tmp)), "-c", "import tflite_runtime, numpy; "
-             "print(tflite_runtime.__version__, numpy.__version__)"],
-        ]
-        for cmd in steps:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
-            if r.returncode != 0:
-                raise RuntimeError(f"building the tflite-runtime environment failed at "
-                                   f"{' '.join(cmd[:4])} ...: {(r.stderr or r.stdout)[-1500:]}")
-        (tmp / ".edge-ok").write_text(r.stdout)
-        if not ok.is_file():
-            shutil.rmtree(venv, ignore_errors=True)
-            tmp.rename(venv)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return _bin(venv)
 
 
 # Runs inside the tflite-runtime environment: the device's Classifier on each bundle.
@@ -112,18 +50,6 @@ for name, bundle in zip(sys.argv[3::2], sys.argv[4::2]):
         out[name] = {"ok": False, "error": str(e)}
 print(json.dumps(out))
 """
-
-
-@pytest.fixture(scope="session")
-def trt_python() -> Path:
-    if sys.version_info >= (3, 12):
-        pytest.skip("tflite-runtime 2.14 has wheels for Python <= 3.11 only")
-    try:
-        return tflite_runtime_python()
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-        if os.environ.get("EDGE_REQUIRE_TFLITE_RUNTIME") == "1":
-            pytest.fail(f"EDGE_REQUIRE_TFLITE_RUNTIME=1 but: {e}")
-        pytest.skip(f"cannot build the tflite-runtime 2.14 environment: {e}")
 
 
 @pytest.fixture(scope="session")
@@ -188,6 +114,3 @@ def test_tflite_runtime_214_loads_compat_dynamic_model(trt_python: Path,
         want = Classifier(b, runtime="litert").predict(x)
         np.testing.assert_allclose(got, want, atol=0.02)
 
-
-if __name__ == "__main__":
-    print(tflite_runtime_python())
