@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--batch", type=positive_int, nargs="+", default=[1],
                     help="batch sizes N (inputs per invoke) to time")
     pl.add_argument("--runs", type=positive_int, default=1000, help="timed invokes per row")
+    pl.add_argument("--seconds", type=positive_float, default=None, metavar="S",
+                    help="a time budget per row instead of --runs (runs from a short probe, "
+                         "10..100000)")
     pl.add_argument("--warmup", dest="warmup_runs", type=non_negative_int, default=50,
                     help="discarded invokes before timing")
     pl.add_argument("--out", metavar="DIR", default=None,

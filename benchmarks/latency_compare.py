@@ -82,6 +82,8 @@ class LatencyConfig:
     batch: list[int] = field(default_factory=lambda: [1])
     warmup_runs: int = 50
     runs: int = 1000
+    #: A time budget per row (s) instead of ``runs``.
+    seconds: float | None = None
     disable_gc: bool = False
     out: str | None = None
     #: Python that runs runtimes not importable here (path, "auto", None: env/cache).
@@ -213,10 +215,25 @@ def warm_runtime(bundle: ModelBundle, runtime: str) -> float:
 Progress = Callable[[dict[str, Any]], None]
 
 
+#: Bounds of the runs a ``--seconds`` time budget gives a row.
+BUDGET_RUNS = (10, 100_000)
+
+
+def budget_runs(seconds: float, call_ms: float, bounds: tuple[int, int] = BUDGET_RUNS) -> int:
+    """Timed calls that fill ``seconds`` at ``call_ms`` per call, within ``bounds``."""
+    if call_ms <= 0:
+        return bounds[1]
+    return int(min(bounds[1], max(bounds[0], seconds * 1e3 / call_ms)))
+
+
 def time_rows(bundles: Sequence[ModelBundle], runtime: str, threads: Sequence[int],
               batch: Sequence[int], *, warmup: int, runs: int, disable_gc: bool = False,
-              progress: Progress | None = None) -> list[dict[str, Any]]:
+              seconds: float | None = None, progress: Progress | None = None
+              ) -> list[dict[str, Any]]:
     """Time every (bundle, threads, batch) on one runtime in this process.
+
+    ``runs`` timed calls per row, or with ``seconds`` as many as fill that time budget
+    (:func:`budget_runs` from a 5-call probe).
 
     Returns:
         Rows with ``model``, ``bundle`` (its folder), ``quant``, ``family``, ``runtime``,
@@ -235,14 +252,18 @@ def time_rows(bundles: Sequence[ModelBundle], runtime: str, threads: Sequence[in
         quant, fam = bundle_quant(b), model_family(b)
         for t in threads:
             for n in batch:
+                n_runs = runs
+                if seconds:  # a time budget per row: runs from a short probe's median
+                    probe = bench_invoke(b, threads=t, runtime=runtime, batch=n, warmup=1, runs=5)
+                    n_runs = budget_runs(seconds, probe.stats.median_ms)
                 r = bench_invoke(b, threads=t, runtime=runtime, batch=n, warmup=warmup,
-                                 runs=runs, disable_gc=disable_gc)
+                                 runs=n_runs, disable_gc=disable_gc)
                 s = r.stats
                 rows.append({
                     "model": b.name, "bundle": str(b.path), "quant": quant,
                     "family": f"{fam[0]}:{'x'.join(map(str, fam[1]))}",
                     "runtime": r.runtime, "threads": t, "batch": n, "warmup": warmup,
-                    "runs": runs, "size_bytes": size, "size_kb": size / 1024, "load_ms": r.init_ms,
+                    "runs": n_runs, "size_bytes": size, "size_kb": size / 1024, "load_ms": r.init_ms,
                     "warmup_avg_ms": r.warmup_avg_ms, "count": s.count,
                     "median_ms": s.median_ms, "p90_ms": s.p90_ms, "p99_ms": s.p99_ms,
                     "mean_ms": s.mean_ms, "std_ms": s.std_ms, "min_ms": s.min_ms,
@@ -272,8 +293,8 @@ def time_rows_in_worker(python: str | Path, bundles: Sequence[ModelBundle], runt
         result = Path(tmp) / "result.json"
         payload = {"models": [str(b.path) for b in bundles], "runtime": runtime,
                    "threads": list(cfg.threads), "batch": list(cfg.batch),
-                   "warmup": cfg.warmup_runs, "runs": cfg.runs, "disable_gc": cfg.disable_gc,
-                   "result": str(result)}
+                   "warmup": cfg.warmup_runs, "runs": cfg.runs, "seconds": cfg.seconds,
+                   "disable_gc": cfg.disable_gc, "result": str(result)}
         cmd = [str(python), "-m", "benchmarks.latency_compare", "--worker"]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, env=worker_env())
@@ -311,7 +332,8 @@ def worker_main() -> int:
 
     bundles = [load_bundle(m) for m in job["models"]]
     rows = time_rows(bundles, job["runtime"], job["threads"], job["batch"], warmup=job["warmup"],
-                     runs=job["runs"], disable_gc=job["disable_gc"], progress=progress)
+                     runs=job["runs"], disable_gc=job["disable_gc"], seconds=job.get("seconds"),
+                     progress=progress)
     info = {"python": platform.python_version(), "executable": sys.executable,
             "numpy": np.__version__, "runtime_version": report.runtime_version(job["runtime"])}
     Path(job["result"]).write_text(json.dumps({"rows": rows, "info": info}), encoding="utf-8")
@@ -400,7 +422,8 @@ def bench_latency(cfg: LatencyConfig, runtimes: Sequence[str], worker: Path | No
             by_rt[rt], workers[rt] = time_rows_in_worker(worker, bundles, rt, cfg, progress)
         else:
             by_rt[rt] = time_rows(bundles, rt, cfg.threads, cfg.batch, warmup=cfg.warmup_runs,
-                                  runs=cfg.runs, disable_gc=cfg.disable_gc, progress=progress)
+                                  runs=cfg.runs, disable_gc=cfg.disable_gc, seconds=cfg.seconds,
+                                  progress=progress)
     local = next((rt for rt in runtimes if rt not in workers), "auto")
     rows: list[dict[str, Any]] = []
     for b in bundles:
@@ -445,8 +468,9 @@ def write_results(out: str | Path, rows: list[dict[str, Any]], machine: dict[str
     Returns:
         Lines to print (what was written, or why the PNG was skipped).
     """
+    runs = f"{cfg.seconds:g} s per row" if cfg.seconds else f"runs {cfg.runs}"
     title = (f"edge-bench latency on {report.device_id(machine)} ({machine.get('cpu')}): invoke, "
-             f"warm-up {cfg.warmup_runs}, runs {cfg.runs}")
+             f"warm-up {cfg.warmup_runs}, {runs}")
     footer = ("ratio: median / the float32 bundle's median of the same task and input shape, "
               "runtime, threads and batch. accuracy: of each file, on "
               + "; ".join(sorted({f"{r['model']}: {r['accuracy_data']}" for r in rows

@@ -770,3 +770,15 @@ def test_cli_pipeline_live_demo(tiny_digits_bundle: Path, tmp_path: Path,
     cap = next(r for r in doc["results"] if r["stage"] == "capture")
     assert cap["median_ms"] >= 0 and cap["metric"] == "capture" and cap["benchmark"] == "pipeline"
     assert "capture = the wait in source.read()" in (out / "pipeline.md").read_text()
+
+
+def test_latency_time_budget(tiny_digits_bundle: Path, tmp_path: Path) -> None:
+    from benchmarks.latency_compare import budget_runs
+
+    assert budget_runs(1.0, 0.5) == 2000 and budget_runs(0.001, 5.0) == 10
+    assert budget_runs(1e6, 0.001) == 100_000 and budget_runs(1.0, 0.0) == 100_000
+    assert main(["latency", "--model", str(tiny_digits_bundle), "--seconds", "0.05",
+                 "--warmup", "1", "--no-accuracy", "-q", "--out", str(tmp_path)]) == 0
+    row = report.read_json(tmp_path / "latency.json")["results"][0]
+    assert row["count"] == row["runs"] >= 10
+    assert "0.05 s per row" in (tmp_path / "latency.md").read_text()
