@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -560,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         0 on success, 1 when ``--check`` fails, 2 on errors.
     """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # tf.lite's start-up chatter, not errors
     try:
         cfg, verbose = parse_config(argv)
     except ValueError as e:
