@@ -28,6 +28,7 @@ Results go to ``latency.csv``, ``latency.json``, ``latency.md`` and ``latency.pn
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -299,8 +300,10 @@ def time_rows_in_worker(python: str | Path, bundles: Sequence[ModelBundle], runt
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, env=worker_env())
         assert proc.stdin is not None and proc.stderr is not None
-        proc.stdin.write(json.dumps(payload))
-        proc.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # died before reading: stderr says why
+            proc.stdin.write(json.dumps(payload))
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
         tail: deque[str] = deque(maxlen=25)
         for line in proc.stderr:
             if line.startswith(_PROGRESS_TAG):
