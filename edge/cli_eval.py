@@ -5,9 +5,18 @@ Examples::
     edge-eval --model digits --dataset mnist --data-dir ../shared/data/mnist
     edge-eval --model models/digits-lenet-int8 --images photos/ --crop --json
     edge-eval --model digits --images photos/ --frame --save-errors errors/
+    edge-eval --model digits --model my-digits --images my_digits-raw/ --report cmp/
 
 Prints accuracy, per-class accuracy and the confusion matrix (or, with ``--json``,
 one JSON object with at least ``accuracy``, ``n``, ``per_class`` and ``confusion``).
+
+``--model`` may be repeated: every bundle is evaluated on the identical samples and
+the comparison (:mod:`edge.compare`) is printed as a markdown table (with ``--json``:
+one JSON object with ``models``, one entry per bundle as a single ``--json`` run
+prints it plus its difference to the first bundle). ``--report DIR`` also writes
+``comparison.md``, ``comparison.json``, ``confusion.png`` and ``per_class.png`` there
+(with one or more bundles). Bundles must have the same labels.
+
 Exit status: 0 on success, 2 on a usage, data or bundle error (``error: ...``).
 """
 
@@ -16,16 +25,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from edge.bundle import BundleError
 from edge.cli_help import HelpFormatter, positive_int, unit_float
 from edge.datasets import DatasetError, load_mnist
 from edge.evaluation import (
     EvalReport,
+    LabelledImage,
     evaluate_crops,
     evaluate_frames,
     evaluate_mnist,
@@ -39,9 +51,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """Resolved ``edge-eval`` options (see ``edge-eval --help``)."""
+    """Resolved ``edge-eval`` options (see ``edge-eval --help``).
 
-    model: str = "digits"
+    ``models`` holds every ``--model`` in order (one: a plain evaluation; more: a
+    comparison on the same samples); ``report`` is the ``--report`` folder.
+    """
+
+    models: tuple[str, ...] = ("digits",)
     dataset: str | None = None
     data_dir: str | None = None
     download: bool = False
@@ -56,7 +72,13 @@ class EvalConfig:
     skip_unreadable: bool = False
     segmenter: str | None = None
     calibrate_min_score: float | None = None
+    report: str | None = None
     verbose: bool = False
+
+    @property
+    def model(self) -> str:
+        """The first (or only) ``--model``."""
+        return self.models[0]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,8 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="edge-eval", description="Accuracy of a model bundle on MNIST or a folder of labelled "
         "photos (one sub-folder per class, named as in the bundle's labels.txt).",
         formatter_class=HelpFormatter)
-    p.add_argument("--model", default="digits",
-                   help="bundle folder, its model.tflite, or a shipped name (digits, hands)")
+    p.add_argument("--model", action="append", default=None, metavar="MODEL",
+                   help="bundle folder, its model.tflite, or a shipped name (digits, hands); repeat "
+                   "to compare bundles on the same samples (the first is the baseline); default: "
+                   "digits")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", choices=["mnist"], help="a standard dataset (its test split)")
     src.add_argument("--images", metavar="DIR", help="folder of class folders of photos")
@@ -91,8 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--report", metavar="DIR",
+                   help="write comparison.md, comparison.json and (with matplotlib) confusion.png "
+                   "(row-normalised heatmaps side by side) and per_class.png here")
     p.add_argument("--save-errors", metavar="DIR",
-                   help="write misclassified images here, the predicted label in the file name")
+                   help="write misclassified images here, the predicted label in the file name "
+                   "(several --model: one sub-folder N-NAME per bundle)")
     p.add_argument("--skip-unreadable", action="store_true",
                    help="skip photos that cannot be decoded instead of stopping")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
@@ -101,36 +129,85 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None = None) -> EvalConfig:
     a = build_parser().parse_args(argv)
-    return EvalConfig(model=a.model, dataset=a.dataset, data_dir=a.data_dir, download=a.download,
+    return EvalConfig(models=tuple(a.model or ("digits",)), dataset=a.dataset, data_dir=a.data_dir,
+                      download=a.download,
                       images=a.images, mode=a.mode, limit=a.limit, batch_size=a.batch_size,
                       threads=a.threads, runtime=a.runtime, json=a.json, save_errors=a.save_errors,
                       skip_unreadable=a.skip_unreadable, segmenter=a.segmenter,
-                      calibrate_min_score=a.calibrate_min_score,
+                      calibrate_min_score=a.calibrate_min_score, report=a.report,
                       verbose=a.verbose)
 
 
 def evaluate(cfg: EvalConfig) -> EvalReport:
-    """Run the evaluation ``cfg`` describes.
+    """Run the evaluation ``cfg`` describes, for its first ``--model``.
 
     Raises:
         BundleError, DatasetError, ValueError: see :mod:`edge.evaluation`.
     """
+    return evaluate_models(replace(cfg, models=cfg.models[:1]))[0]
+
+
+def evaluate_models(cfg: EvalConfig) -> list[EvalReport]:
+    """Evaluate every bundle of ``cfg.models`` on the identical samples.
+
+    The data is read once: the same MNIST images, or the same image files in the same
+    order (listed with the first bundle's labels; each other bundle's class indices
+    are mapped by label name). Every bundle is loaded before anything is evaluated,
+    so a missing bundle or one with other labels fails fast.
+
+    Returns:
+        One :class:`EvalReport` per bundle, in ``cfg.models`` order, each with the
+        classes in its own bundle's label order.
+
+    Raises:
+        BundleError, DatasetError: see :mod:`edge.evaluation`.
+        ValueError: bundles with different label sets (:func:`edge.compare.check_same_labels`).
+    """
     from edge.runtime import Classifier
 
-    clf = Classifier(cfg.model, num_threads=cfg.threads, runtime=cfg.runtime)
-    info = {"model": clf.bundle.name, "bundle": str(clf.bundle.path), "runtime": clf.runtime}
-    t0 = time.perf_counter()
+    clfs = [Classifier(m, num_threads=cfg.threads, runtime=cfg.runtime) for m in cfg.models]
+    if len(clfs) > 1:
+        from edge.compare import check_same_labels, unique_names
+
+        names = unique_names([c.bundle.name for c in clfs])
+        check_same_labels([tuple(c.labels) for c in clfs], names)
+    else:
+        names = [clfs[0].bundle.name]
+    data: dict[str, Any] = {}
     if cfg.dataset == "mnist":
         x, y = load_mnist(cfg.data_dir, download=cfg.download)["test"]
         if cfg.limit is not None:
             x, y = x[:cfg.limit], y[:cfg.limit]
-        report = evaluate_mnist(clf, x, y, batch_size=cfg.batch_size, save_errors=cfg.save_errors)
-        info |= {"dataset": "mnist", "split": "test"}
+        data = {"x": x, "y": y}
     elif cfg.images is not None:
-        items = list_image_folder(cfg.images, clf.labels, limit=cfg.limit)
+        data = {"items": list_image_folder(cfg.images, clfs[0].labels, limit=cfg.limit),
+                "labels": tuple(clfs[0].labels)}
+    else:  # pragma: no cover - argparse requires one of them
+        raise ValueError("pass --dataset mnist or --images DIR")
+    reports = []
+    for i, (clf, name) in enumerate(zip(clfs, names, strict=True)):
+        errors = cfg.save_errors
+        if errors is not None and len(clfs) > 1:
+            errors = str(Path(errors) / f"{i + 1}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name).strip('_')}")
+        reports.append(_evaluate_one(cfg, clf, data, errors))
+    return reports
+
+
+def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: str | None) -> EvalReport:
+    """One bundle's report on ``data`` (from :func:`evaluate_models`)."""
+    info = {"model": clf.bundle.name, "bundle": str(clf.bundle.path), "runtime": clf.runtime}
+    t0 = time.perf_counter()
+    if "x" in data:
+        report = evaluate_mnist(clf, data["x"], data["y"], batch_size=cfg.batch_size,
+                                save_errors=save_errors)
+    else:
+        items: list[LabelledImage] = data["items"]
+        labels = tuple(clf.labels)
+        if labels != data["labels"]:  # same classes, another order: same files, own indices
+            items = [LabelledImage(it.path, labels.index(data["labels"][it.label_index])) for it in items]
         if cfg.mode == "crop":
             report = evaluate_crops(clf, items, batch_size=min(cfg.batch_size, 64),
-                                    skip_unreadable=cfg.skip_unreadable, save_errors=cfg.save_errors)
+                                    skip_unreadable=cfg.skip_unreadable, save_errors=save_errors)
         else:
             from edge.cli_run import segmenter_kwargs
             from edge.pipeline import build_pipeline
@@ -138,12 +215,16 @@ def evaluate(cfg: EvalConfig) -> EvalReport:
             seg = segmenter_kwargs(clf.bundle.task, cfg.segmenter, clf.bundle.name)
             pipe = build_pipeline(clf, smoothing=False, **seg)
             report = evaluate_frames(pipe, clf.labels, items, skip_unreadable=cfg.skip_unreadable,
-                                     save_errors=cfg.save_errors)
-        info |= {"dataset": str(Path(cfg.images)), "mode": cfg.mode}
-    else:  # pragma: no cover - argparse requires one of them
-        raise ValueError("pass --dataset mnist or --images DIR")
+                                     save_errors=save_errors)
+    info |= _data_info(cfg)
     report.info = {**info, **report.info, "elapsed_s": round(time.perf_counter() - t0, 3)}
     return report
+
+
+def _data_info(cfg: EvalConfig) -> dict[str, Any]:
+    if cfg.dataset == "mnist":
+        return {"dataset": "mnist", "split": "test"}
+    return {"dataset": str(Path(cfg.images or "")), "mode": cfg.mode}
 
 
 def calibrate(cfg: EvalConfig) -> int:
@@ -191,8 +272,21 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         if cfg.calibrate_min_score is not None:
+            if len(cfg.models) > 1:
+                raise ValueError("--calibrate-min-score sets one bundle's threshold: pass one --model")
             return calibrate(cfg)
-        report = evaluate(cfg)
+        reports = evaluate_models(cfg)
+        comparison = None
+        if len(reports) > 1 or cfg.report is not None:
+            from edge.compare import compare_reports
+
+            comparison = compare_reports(reports, info=_data_info(cfg))
+        written = []
+        if cfg.report is not None:
+            from edge.compare import write_report
+
+            assert comparison is not None
+            written = write_report(comparison, cfg.report)
     except (BundleError, DatasetError, ValueError, RuntimeError, OSError) as e:
         log.debug("edge-eval failed", exc_info=True)
         print(f"error: {e}", file=sys.stderr)
@@ -200,10 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    if cfg.json:
-        print(json.dumps(report.as_json()))
+    if len(reports) == 1:
+        print(json.dumps(reports[0].as_json()) if cfg.json else reports[0].format_text())
     else:
-        print(report.format_text())
+        assert comparison is not None
+        print(json.dumps(comparison.as_json()) if cfg.json else comparison.markdown())
+    for line in written:  # stderr: standard output stays one JSON object with --json
+        print(line, file=sys.stderr)
     return 0
 
 
