@@ -1121,7 +1121,10 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
     """The model input for a whole image treated as one ROI (``edge-eval --crop``).
 
     For ``"mnist-normalise"`` the digit is found inside the image (margins, shadows
-    and paper edges allowed, see :func:`mnist_normalise` with ``roi=None``). For
+    and paper edges allowed, see :func:`mnist_normalise` with ``roi=None``), except
+    that an image of exactly the model's input size (28x28) is taken as a model input
+    already (white ink on black, as ``edge-capture`` and MNIST store them) and only
+    scaled to the input's value range. For
     ``"hand-crop"`` the image is the hand crop: it is square-padded by edge
     replication (:func:`square_pad`, as in training) and resized, without running
     a segmenter or normalising its background. For ``"resize"`` the whole image is
@@ -1139,7 +1142,11 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
     """
     pre = make_preprocessor(bundle)
     if isinstance(pre, MnistPreprocessor):
-        return mnist_normalise(to_grey(image), None, deskew=pre.deskew)[:, :, None]
+        grey = to_grey(image)
+        if grey.shape == tuple(bundle.input.shape[1:3]):  # already a model input (edge-capture)
+            lo, hi = bundle.input.value_range
+            return (grey.astype(np.float32) / 255.0 * (hi - lo) + lo)[:, :, None]
+        return mnist_normalise(grey, None, deskew=pre.deskew)[:, :, None]
     if isinstance(pre, HandPreprocessor):
         return pre.one(square_pad(image))
     h, w = image.shape[:2]

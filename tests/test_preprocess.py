@@ -278,3 +278,21 @@ def test_paper_noise_from_a_histogram() -> None:
     mu, sigma = paper_noise(_hist(paper, None))
     assert abs(mu - 20) <= 1 and abs(sigma - 4) < 0.8
     assert paper_noise(_hist(np.zeros((10, 10), np.uint8), None)) == (0.0, 1.5)
+
+
+def test_crop_input_takes_a_28x28_image_as_the_model_input() -> None:
+    """edge-capture saves digits as 28x28 white-on-black model inputs: evaluated as they are."""
+    from edge.bundle import load_bundle
+    from edge.preprocess import crop_input
+
+    bundle = load_bundle("digits")
+    x = np.zeros((28, 28), np.uint8)
+    cv2.line(x, (14, 4), (14, 23), 255, 3)
+    got = crop_input(x, bundle)
+    assert got.shape == (28, 28, 1) and got.dtype == np.float32
+    np.testing.assert_allclose(got[:, :, 0], x / 255.0)
+    # a photo (dark ink on paper, any other size) is still normalised: white ink on black
+    photo = np.full((60, 50, 3), 230, np.uint8)
+    cv2.line(photo, (25, 10), (25, 50), (20, 20, 20), 4)
+    norm = crop_input(photo, bundle)
+    assert norm.shape == (28, 28, 1) and norm[0, 0, 0] < 0.1 and norm.max() > 0.8
