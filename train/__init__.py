@@ -1,4 +1,4 @@
 """Training scripts: datasets and loaders, augmentation, training loops, plots, ``edge-train``.
 
-Needs the ``[train]`` extra (TensorFlow, matplotlib). Never imported by ``edge``.
+Needs the ``[train]`` extra (TensorFlow, matplotlib; scipy for SVHN). Never imported by ``edge``.
 """

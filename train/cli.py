@@ -4,10 +4,15 @@ Usage::
 
     edge-train lenet [--variant modern|lenet5] [--data-dir DIR] [--epochs N] ...
     edge-train lenet --config my.json --epochs 5      # file sets defaults, flags override
-    edge-train hands --arch lenet|vgg16 [--data DIR ...] [--input-size 64] ...
+    edge-train lenet --dataset mnist+svhn --svhn-dir ~/svhn
+    edge-train lenet --init-from runs/digits-lenet --extra my_digits/ --extra-ratio 0.25 \
+        --learning-rate 3e-4 --epochs 3 --out runs/digits-mine
+    edge-train hands --arch lenet|vgg16 [--data DIR ...] [--input-size 64] [--extra DIR] ...
+    edge-train sweep --grid epochs=2,3 dropout=0.1,0.3 bn=on,off --subset 5000 --out runs/sweep
 
-Outputs go to ``--out`` (see :mod:`train.lenet`); ``edge-convert OUT/model.keras``
-then makes a TFLite bundle of the result.
+Outputs go to ``--out`` (see :mod:`train.lenet`, :mod:`train.hands`,
+:mod:`train.sweep`); ``edge-convert OUT/model.keras`` then makes a TFLite bundle of
+the result.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 from edge.datasets import DatasetError
 from train.augment import AugmentConfig
+from train.digit_data import SVHN_FRAMINGS, SVHN_URL
 from train.hand_augment import HandAugmentConfig
 from train.hands import ARCHS, HandsConfig, train_hands
 from train.lenet import STRATEGIES, LenetConfig, train_lenet
@@ -56,7 +62,23 @@ def _parser() -> argparse.ArgumentParser:
     le.add_argument("--strategy", choices=STRATEGIES, default=d.strategy,
                     help="tf.distribute strategy: mirrored = all local GPUs, multi-worker = TF_CONFIG")
     le.add_argument("--seed", type=int, default=d.seed)
-    le.add_argument("--limit", type=int, default=None, help="use only the first N training images")
+    le.add_argument("--limit", type=int, default=None,
+                    help="use only the first N training images (of each dataset)")
+    le.add_argument("--width", type=int, default=d.width, help="filters of the first modern stage")
+    le.add_argument("--no-batch-norm", dest="batch_norm", action="store_false",
+                    help="remove the modern variant's batch normalisation")
+    g = le.add_argument_group("more digit data")
+    g.add_argument("--dataset", default=d.dataset,
+                   help="digit datasets joined with '+': mnist, svhn, recoloured (e.g. mnist+svhn)")
+    g.add_argument("--svhn-dir", default=d.svhn_dir,
+                   help=f"folder with SVHN train_32x32.mat/test_32x32.mat (from {SVHN_URL}); "
+                        "default $EDGE_DATA_DIR/svhn")
+    g.add_argument("--svhn-framing", choices=SVHN_FRAMINGS, default=d.svhn_framing,
+                   help="box: the crop resized into MNIST's 20x20 box; normalise: the device's "
+                        "MNIST normalisation finds the digit")
+    g.add_argument("--recoloured-n", type=int, default=d.recoloured_n,
+                   help="recoloured MNIST training digits rendered (dataset 'recoloured')")
+    _own_sample_flags(le, d)
 
     h = HandsConfig(data=[])
     ha = sub.add_parser("hands", help="rock/paper/scissors(/none) hand gestures: LeNet or VGG16",
@@ -101,7 +123,47 @@ def _parser() -> argparse.ArgumentParser:
                     help="VGG16: augmented copies of the training set in the feature cache")
     ha.add_argument("--seed", type=int, default=h.seed)
     ha.add_argument("--limit", type=int, default=None, help="use only N training photos")
+    _own_sample_flags(ha, h)
+
+    sw = sub.add_parser("sweep", help="train a grid or list of LeNet settings, convert each to int8, "
+                                      "compare them in a table and plots",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                        description="Each run: OUT/<run>/ with config.json, curves.png, metrics.json, "
+                                    "int8/ (bundle) and int8-metrics.json; then OUT/results.md, "
+                                    "results.csv and plots. A re-run skips finished runs.")
+    sw.add_argument("--grid", nargs="+", action="extend", default=[], metavar="KEY=V1,V2",
+                    help="LeNet config fields and their values; every combination is run "
+                         "(e.g. epochs=2,3 dropout=0.1,0.3 bn=on,off lr=1e-3,2e-3 variant=modern,lenet5)")
+    sw.add_argument("--settings", type=Path, default=None, metavar="FILE.json",
+                    help='list of settings, e.g. [{"variant": "lenet5"}, {"dropout": 0.1}] '
+                         "(combined with --grid when both are given)")
+    sw.add_argument("--config", type=Path, help="JSON file of LenetConfig fields: the base of every run")
+    sw.add_argument("--set", dest="fixed", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                    help="base values for every run (e.g. validation_split=0 batch_size=256)")
+    sw.add_argument("--out", dest="out_dir", default="runs/sweep", help="sweep folder")
+    sw.add_argument("--data-dir", default=None, help="MNIST folder (as for edge-train lenet)")
+    sw.add_argument("--subset", "--limit", dest="subset", type=int, default=None,
+                    help="train on the first N training images only (quick runs)")
+    sw.add_argument("--test-limit", type=int, default=None,
+                    help="score the int8 files on the first N MNIST test images only (quick runs)")
+    sw.add_argument("--rep-samples", type=int, default=300, help="int8 calibration samples (MNIST train)")
     return p
+
+
+def _own_sample_flags(p: argparse.ArgumentParser, d: Any) -> None:
+    g = p.add_argument_group("your own samples and fine-tuning")
+    g.add_argument("--extra", action="append", default=None, metavar="DIR",
+                   help="folder of your samples in class folders named by label (edge-capture "
+                        "writes DIR/<label>/<session>__0001.png); repeatable")
+    g.add_argument("--extra-ratio", type=float, default=d.extra_ratio,
+                   help="share of each training batch drawn from the --extra samples (oversampled); "
+                        "0 = plain concatenation")
+    g.add_argument("--extra-val-fraction", type=float, default=d.extra_val_fraction,
+                   help="share of the --extra samples held out (whole sessions when there are "
+                        "several) and scored as extra_val in metrics.json")
+    g.add_argument("--init-from", default=d.init_from, metavar="PATH",
+                   help="fine-tune this model (.keras file or edge-train run folder) instead of "
+                        "training a new one; use a lower --learning-rate and fewer --epochs")
 
 
 def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str],
@@ -126,6 +188,40 @@ def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: li
     return cfg
 
 
+def _sweep(args: argparse.Namespace, argv: list[str]) -> int:
+    from dataclasses import replace
+
+    from train.sweep import grid_settings, load_settings, parse_assignments, run_sweep
+
+    base = LenetConfig()
+    if args.config is not None:
+        try:
+            base = LenetConfig.from_json(json.loads(args.config.read_text()))
+        except (OSError, json.JSONDecodeError, TypeError) as e:
+            raise ValueError(f"cannot read config {args.config}: {e}") from e
+    fixed = parse_assignments(args.fixed)
+    many = [k for k, v in fixed.items() if len(v) != 1]
+    if many:
+        raise ValueError(f"--set takes one value per key; sweep {many} with --grid")
+    base = replace(base, **{k: v[0] for k, v in fixed.items()})
+    if args.data_dir is not None:
+        base.data_dir = args.data_dir
+    if args.subset is not None:
+        base.limit = args.subset
+    grid = grid_settings(parse_assignments(args.grid))
+    listed = load_settings(args.settings) if args.settings is not None else [{}]
+    settings = [{**s, **g} for s in listed for g in grid]
+    if settings == [{}]:
+        raise ValueError("nothing to sweep: pass --grid KEY=V1,V2 ... and/or --settings FILE.json")
+    rows = run_sweep(base, settings, args.out_dir, test_limit=args.test_limit,
+                     rep_samples=args.rep_samples, argv=argv)
+    out = Path(args.out_dir)
+    print((out / "results.md").read_text(), end="")
+    print(f"{len(rows)} runs ({sum(r.status == 'skipped' for r in rows)} finished earlier, skipped); "
+          f"table: {out / 'results.md'}, {out / 'results.csv'}; plots: {out}/*.png")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``edge-train``; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -139,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(metrics, indent=2))
             print(f"model written to {Path(cfg.out_dir) / 'model.keras'}; next: "
                   f"edge-convert {Path(cfg.out_dir) / 'model.keras'} --quant int8 --dataset mnist")
+        elif args.job == "sweep":
+            return _sweep(args, argv)
         elif args.job == "hands":
             hcfg = _resolve(args, parser, argv, HandsConfig, HandAugmentConfig)
             if isinstance(hcfg.weights, str) and hcfg.weights.lower() == "none":

@@ -19,7 +19,9 @@ same backgrounds alone make extra ``none`` samples, so an empty scene is a class
 model has seen.
 
 All image work is OpenCV on uint8 RGB arrays; the chroma-key ranges follow OpenCV's
-HSV convention (H in [0, 180)).
+HSV convention (H in [0, 180)). Pixel arithmetic is uint8-safe (:mod:`train.pixels`):
+every step that changes values works in float32 and clips before the cast back
+(:func:`train.pixels.to_uint8`) or uses OpenCV's saturating filters.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from train.pixels import to_uint8
 
 #: OpenCV HSV range of a green screen: (H lo, S lo, V lo), (H hi, S hi, V hi).
 GREEN_LO = (35, 60, 35)
@@ -115,8 +119,8 @@ def despill(image_rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 def composite(fg_rgb: np.ndarray, alpha: np.ndarray, bg_rgb: np.ndarray) -> np.ndarray:
     """``alpha * fg + (1 - alpha) * bg``; all (H, W, 3) uint8 RGB, alpha float32 (H, W) in [0, 1]."""
-    a = alpha[..., None]
-    return (fg_rgb.astype(np.float32) * a + bg_rgb.astype(np.float32) * (1.0 - a)).astype(np.uint8)
+    a = np.clip(alpha, 0.0, 1.0)[..., None]
+    return to_uint8(fg_rgb.astype(np.float32) * a + bg_rgb.astype(np.float32) * (1.0 - a))
 
 
 class BackgroundBank:
@@ -192,7 +196,7 @@ def procedural_background(size: int, rng: np.random.Generator) -> np.ndarray:
         img += noise * rng.uniform(3, 25)
     if rng.random() < 0.5:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 3))
-    return np.clip(img, 0, 255).astype(np.uint8)
+    return to_uint8(img)
 
 
 def _affine(size_in: int, size_out: int, cfg: HandAugmentConfig, rng: np.random.Generator) -> np.ndarray:
@@ -216,7 +220,7 @@ def _colour(img: np.ndarray, cfg: HandAugmentConfig, rng: np.random.Generator) -
             hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV).astype(np.float32)
             hsv[..., 0] = (hsv[..., 0] + rng.uniform(-8, 8)) % 180
             hsv[..., 1] *= rng.uniform(0.5, 1.5)
-            x = cv2.cvtColor(np.clip(hsv, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB).astype(np.float32)
+            x = cv2.cvtColor(to_uint8(hsv), cv2.COLOR_HSV2RGB).astype(np.float32)
         x *= rng.uniform(0.8, 1.2, 3).astype(np.float32)  # white balance
         mean = x.mean()
         x = (x - mean) * rng.uniform(0.6, 1.4) + mean + rng.uniform(-50, 50)
@@ -225,7 +229,7 @@ def _colour(img: np.ndarray, cfg: HandAugmentConfig, rng: np.random.Generator) -
             x = 255.0 * (x / 255.0) ** rng.uniform(0.7, 1.5)
     if rng.random() < cfg.grey:
         x[:] = x.mean(axis=2, keepdims=True)
-    return np.clip(x, 0, 255).astype(np.uint8)
+    return to_uint8(x)
 
 
 def _optics(img: np.ndarray, cfg: HandAugmentConfig, rng: np.random.Generator) -> np.ndarray:
@@ -241,7 +245,7 @@ def _optics(img: np.ndarray, cfg: HandAugmentConfig, rng: np.random.Generator) -
             img = cv2.filter2D(img, -1, kern / max(kern.sum(), 1e-6))
     if rng.random() < cfg.noise:
         n = rng.normal(0, rng.uniform(2, 10), img.shape).astype(np.float32)
-        img = np.clip(img.astype(np.float32) + n, 0, 255).astype(np.uint8)
+        img = to_uint8(img.astype(np.float32) + n)
     if rng.random() < cfg.jpeg:
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(25, 91))])
         if ok:

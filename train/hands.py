@@ -8,8 +8,11 @@ backgrounds and adds rotation, flips, scale, colour, blur, noise and JPEG artefa
 and adds background-only ``none`` samples.
 
 ``--arch lenet`` trains :func:`models.lenet.build_lenet` (variant ``hands``) from
-scratch; ``--arch vgg16`` hands the same arrays to :func:`train.vgg16.train_vgg16`
-(frozen ImageNet base with cached features, then the last block fine-tuned).
+scratch, or fine-tunes an existing one (``init_from``, :mod:`train.finetune`);
+``--arch vgg16`` hands the same arrays to :func:`train.vgg16.train_vgg16` (frozen
+ImageNet base with cached features, then the last block fine-tuned). The user's own
+samples (``extra``, :mod:`train.extra_data`) are mixed into every batch at
+``extra_ratio`` and a held-out part of them, by session, is scored as ``extra_val``.
 
 Outputs in ``out_dir``: ``model.keras``, ``labels.txt``, ``config.json`` (resolved
 config and command line), ``split.json`` (every file and its split), ``counts.txt``
@@ -37,6 +40,14 @@ import numpy as np
 from edge.datasets import DatasetError
 from edge.preprocess import square_pad
 from train.config import JsonConfig
+from train.extra_data import (
+    extra_per_batch,
+    load_extra_hands,
+    mix_indices,
+    scan_extra,
+    session_counts,
+    split_extra,
+)
 from train.hand_augment import BackgroundBank, HandAugmentConfig, HandAugmenter
 from train.hand_data import (
     HAND_LABELS,
@@ -99,6 +110,12 @@ class HandsConfig(JsonConfig):
         augment_copies: VGG16 augmented copies of the training set in the feature cache.
         seed: seeds NumPy, TensorFlow, Keras and the split.
         limit: use only N training photos (quick tries, tests).
+        extra: folders of the user's own samples (class folders named by label).
+        extra_ratio: share of each batch drawn from ``extra``, in [0, 1); 0 = plain
+            concatenation (see :mod:`train.extra_data`).
+        extra_val_fraction: share of ``extra`` held out (by session) and scored.
+        init_from: ``.keras`` file or run folder of a hands LeNet to fine-tune
+            (``arch`` ``lenet`` only); its ``labels.txt`` sets the label order.
     """
 
     augment_class: ClassVar[type] = HandAugmentConfig
@@ -131,6 +148,10 @@ class HandsConfig(JsonConfig):
     augment_copies: int = 3
     seed: int = 0
     limit: int | None = None
+    extra: list[str] = field(default_factory=list)
+    extra_ratio: float = 0.0
+    extra_val_fraction: float = 0.2
+    init_from: str | None = None
 
     def check(self) -> None:
         """Raise ValueError with the fix for an inconsistent configuration."""
@@ -144,19 +165,31 @@ class HandsConfig(JsonConfig):
             raise ValueError(f"input_size {self.input_size} out of range: use {lo}..224 px")
         if self.work_size is not None and self.work_size < self.input_size:
             raise ValueError("work_size must be >= input_size")
+        extra_per_batch(self.extra_ratio, self.batch_size)
+        if self.extra_ratio and not self.extra:
+            raise ValueError("--extra-ratio needs --extra DIR (folders of your own samples)")
+        if not 0.0 <= self.extra_val_fraction <= 0.9:
+            raise ValueError(f"extra_val_fraction must be in [0, 0.9], got {self.extra_val_fraction}")
+        if self.init_from and self.arch != "lenet":
+            raise ValueError("--init-from fine-tunes a hands LeNet (--arch lenet); for VGG16 the head and "
+                             "block 5 are fine-tuned from ImageNet weights already")
 
 
 def _training_batches(x: np.ndarray, y: np.ndarray, augmenter: HandAugmenter | None, cfg: HandsConfig,
-                      num_classes: int, none_index: int | None) -> Any:
+                      num_classes: int, none_index: int | None, x_extra: np.ndarray | None = None,
+                      y_extra: np.ndarray | None = None) -> Any:
     """A Keras ``PyDataset`` of augmented training batches (Keras imported here, late).
 
     Args:
         x: uint8 (N, S, S, 3) RGB training photos at the work size.
         y: int64 (N,) class indices.
         augmenter: makes (B, input, input, 3) batches; ``None``: plain resize.
-        cfg: batch size, seed, synthetic ``none`` share, input size.
+        cfg: batch size, seed, synthetic ``none`` share, input size, ``extra_ratio``.
         num_classes: one-hot width.
         none_index: class index of ``none`` for background-only samples (``None``: none added).
+        x_extra, y_extra: the user's own samples (uint8 (M, S, S, 3) RGB, int64 (M,)),
+            ``round(extra_ratio * batch_size)`` of them in every batch
+            (:func:`train.extra_data.mix_indices`); ``None``: none.
 
     Returns:
         A ``keras.utils.PyDataset`` of (float32 (B, input, input, 3) in [0, 1],
@@ -164,33 +197,48 @@ def _training_batches(x: np.ndarray, y: np.ndarray, augmenter: HandAugmenter | N
     """
     import keras
 
+    xe = x[:0] if x_extra is None or y_extra is None else x_extra
+    ye = y[:0] if x_extra is None or y_extra is None else y_extra
+    k = extra_per_batch(cfg.extra_ratio, cfg.batch_size) if len(xe) else 0
+    if k == 0 and len(xe):  # ratio 0: plain concatenation
+        x, y = np.concatenate([x, xe]), np.concatenate([y, ye])
+        xe, ye = x[:0], y[:0]
+
     class Batches(keras.utils.PyDataset):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.rng = np.random.default_rng(cfg.seed)
-            self.order = self.rng.permutation(len(x))
             n_extra = cfg.synthetic_none if (augmenter is not None and none_index is not None) else 0.0
             self.n_bg = int(round(cfg.batch_size * n_extra))
             self.n_img = cfg.batch_size - self.n_bg
+            self.k = min(k, self.n_img - 1)
+            self.epoch = 0
+            self.batches = self._plan()
+
+        def _plan(self) -> list[tuple[np.ndarray, np.ndarray]]:
+            # k = 0: the base (with any concatenated extras) in one reshuffled pass
+            return mix_indices(len(x), len(xe), self.n_img, self.k, self.rng)
 
         def __len__(self) -> int:
-            return int(np.ceil(len(x) / self.n_img))
+            return len(self.batches)
 
         def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-            idx = self.order[i * self.n_img:(i + 1) * self.n_img]
-            rng = np.random.default_rng((cfg.seed, i, int(self.order[0])))
+            bi, ei = self.batches[i]
+            xs, ys = np.concatenate([x[bi], xe[ei]]), np.concatenate([y[bi], ye[ei]])
+            rng = np.random.default_rng((cfg.seed, i, self.epoch))
             if augmenter is not None:
-                xb = augmenter(x[idx], rng)
-                yb = y[idx]
+                xb = augmenter(xs, rng)
+                yb = ys
                 if self.n_bg:
                     xb = np.concatenate([xb, augmenter.background_only(self.n_bg, x.shape[1], rng)])
                     yb = np.concatenate([yb, np.full(self.n_bg, none_index, np.int64)])
             else:
-                xb, yb = resize_batch(x[idx], cfg.input_size), y[idx]
+                xb, yb = resize_batch(xs, cfg.input_size), ys
             return xb.astype(np.float32) / 255.0, np.eye(num_classes, dtype=np.float32)[yb]
 
         def on_epoch_end(self) -> None:
-            self.order = self.rng.permutation(len(x))
+            self.epoch += 1
+            self.batches = self._plan()
 
     return Batches()
 
@@ -271,12 +319,50 @@ def mine_hard_negatives(samples: list[HandSample], size: int, max_per_photo: int
     return np.stack(crops) if crops else np.zeros((0, size, size, 3), np.uint8)
 
 
+def _scores(model: Any, sets: dict[str, tuple[np.ndarray | None, np.ndarray | None]]) -> dict[str, float]:
+    """``{"<name>_accuracy": accuracy}`` of a [0, 1]-input Keras model on uint8 RGB sets.
+
+    Sets that are ``None`` or empty are skipped.
+    """
+    out = {}
+    for name, (x, y) in sets.items():
+        if x is not None and y is not None and len(x):
+            pred = model.predict(x.astype(np.float32) / 255.0, batch_size=256, verbose=0).argmax(1)
+            out[f"{name}_accuracy"] = float((pred == y).mean())
+    return out
+
+
 def _accuracy_by_source(samples: list[HandSample], y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for src in sorted({s.source for s in samples}):
         m = np.array([s.source == src for s in samples])
         out[src] = {"accuracy": float((pred[m] == y[m]).mean()), "n": int(m.sum())}
     return out
+
+
+def run_labels(cfg: HandsConfig, samples: list[HandSample]) -> tuple[str, ...]:
+    """The labels of a run, in output order.
+
+    From scratch: the classes of :data:`HAND_LABELS` present in the data. Fine-tuning
+    (``init_from``): the model's own ``labels.txt`` (every class in the data must be
+    one of them), else the classes present.
+
+    Raises:
+        ValueError: the data holds a class the ``init_from`` model does not have.
+    """
+    present = tuple(c for c in HAND_LABELS if any(s.label == c for s in samples))
+    if not cfg.init_from:
+        return present
+    from train.finetune import resolve_init_model, saved_labels
+
+    have = saved_labels(resolve_init_model(cfg.init_from))
+    if have is None:
+        return present
+    missing = [c for c in present if c not in have]
+    if missing:
+        raise ValueError(f"--init-from {cfg.init_from}: the data has class(es) {missing} the model does not "
+                         f"know (its labels: {list(have)}); leave those folders out or train from scratch")
+    return tuple(have)
 
 
 def prepare_data(cfg: HandsConfig) -> dict[str, Any]:
@@ -288,11 +374,10 @@ def prepare_data(cfg: HandsConfig) -> dict[str, Any]:
 
     Raises:
         edge.datasets.DatasetError: missing or empty folders, unreadable photos.
-        ValueError: bad split parameters.
+        ValueError: bad split parameters, or labels that do not fit ``init_from``.
     """
     samples = scan_collection(cfg.data, exclude=cfg.exclude_sources)
-    present = [c for c in HAND_LABELS if any(s.label == c for s in samples)]
-    labels = tuple(present)
+    labels = run_labels(cfg, samples)
     splits = split_by_group(samples, cfg.val_fraction, holdout_sources=cfg.holdout_sources, seed=cfg.seed)
     if cfg.limit:
         rng = np.random.default_rng(cfg.seed)
@@ -332,8 +417,15 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
     data = prepare_data(cfg)
     labels, splits, work = data["labels"], data["splits"], data["work_size"]
     (out / "counts.txt").write_text(data["report"] + "\n")
-    (out / "split.json").write_text(json.dumps(
-        {k: [[str(s.path), s.label, s.source, s.group] for s in v] for k, v in splits.items()}) + "\n")
+    ex_tr: list[Any] = []
+    ex_val: list[Any] = []
+    how = "none"
+    if cfg.extra:
+        ex_tr, ex_val, how = split_extra(scan_extra(cfg.extra, labels), cfg.extra_val_fraction, cfg.seed)
+    rows = {k: [[str(s.path), s.label, s.source, s.group] for s in v] for k, v in splits.items()}
+    rows["extra_train"] = [[str(s.path), s.label, f"extra/{s.source}", s.session] for s in ex_tr]
+    rows["extra_val"] = [[str(s.path), s.label, f"extra/{s.source}", s.session] for s in ex_val]
+    (out / "split.json").write_text(json.dumps(rows) + "\n")
     (out / "labels.txt").write_text("".join(f"{c}\n" for c in labels))
     (out / "config.json").write_text(json.dumps(
         {**cfg.to_json(), "command": command, "labels": list(labels),
@@ -360,6 +452,15 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
     y_val = data["y"].get("val")
     x_te = resize_batch(data["x"]["test"], cfg.input_size) if "test" in data["x"] else None
     y_te = data["y"].get("test")
+    x_ex, y_ex = load_extra_hands(ex_tr, work, labels)
+    x_exv, y_exv = load_extra_hands(ex_val, cfg.input_size, labels)
+    if cfg.extra:
+        log.info("extra samples: %d training, %d held out (split by %s)", len(x_ex), len(x_exv), how)
+    if cfg.extra_ratio > 0 and not len(x_ex):
+        raise ValueError("--extra-ratio > 0 but no extra sample is left for training; lower "
+                         "--extra-val-fraction or add samples")
+    if cfg.arch == "vgg16" and len(x_ex):  # VGG16 caches features of one fixed training set
+        x_tr, y_tr = np.concatenate([x_tr, x_ex]), np.concatenate([y_tr, y_ex])
 
     # Calibration samples for int8 conversion: what the model sees in training.
     rng = np.random.default_rng(cfg.seed + 1)
@@ -372,6 +473,7 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
 
     t0 = time.time()
     stages: dict[str, Any] = {}
+    init_info: dict[str, Any] | None = None
     if cfg.arch == "vgg16":
         from train.vgg16 import Vgg16Config, train_vgg16
 
@@ -398,14 +500,20 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
              "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n")
     else:
         from models.lenet import build_lenet
+        from train.finetune import load_init_model
 
-        train_ds = _training_batches(x_tr, y_tr, augmenter, cfg, len(labels), none_index)
+        train_ds = _training_batches(x_tr, y_tr, augmenter, cfg, len(labels), none_index, x_ex, y_ex)
         val_ds = None
         if x_val is not None:
             val_ds = (x_val.astype(np.float32) / 255.0, np.eye(len(labels), dtype=np.float32)[y_val])
         steps = len(train_ds)
-        model = build_lenet("hands", (cfg.input_size, cfg.input_size, 3), len(labels),
-                            dropout=cfg.dropout, width=cfg.width)
+        if cfg.init_from:
+            model, init_info = load_init_model(cfg.init_from, (cfg.input_size, cfg.input_size, 3), labels)
+            init_info.update(_scores(model, {"val": (x_val, y_val), "test": (x_te, y_te),
+                                             "extra_val": (x_exv, y_exv)}))
+        else:
+            model = build_lenet("hands", (cfg.input_size, cfg.input_size, 3), len(labels),
+                                dropout=cfg.dropout, width=cfg.width)
         schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs,
                                                           alpha=0.01)
         model.compile(optimizer=keras.optimizers.Adam(schedule),
@@ -445,6 +553,20 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
         shown = (name, cm)
     if cfg.arch == "vgg16":
         metrics["vgg16"] = stages
+    if cfg.extra:
+        metrics["extra"] = {"split": how, "train_n": int(len(x_ex)), "val_n": int(len(x_exv)),
+                            "per_batch": extra_per_batch(cfg.extra_ratio, cfg.batch_size) if len(x_ex) else 0,
+                            "train_sessions": session_counts(ex_tr), "val_sessions": session_counts(ex_val)}
+        if len(x_exv):
+            pred = model.predict(x_exv.astype(np.float32) / 255.0 * scale, batch_size=256,
+                                 verbose=0).argmax(1)
+            cm = confusion_matrix(y_exv, pred, len(labels))
+            metrics["extra_val"] = {
+                "accuracy": float((pred == y_exv).mean()), "n": int(len(y_exv)),
+                "per_class": {c: (float(cm[i, i] / cm[i].sum()) if cm[i].sum() else None)
+                              for i, c in enumerate(labels)}}
+    if init_info is not None:
+        metrics["init_model"] = init_info
     if shown is not None:
         plot_confusion(shown[1], list(labels), out / "confusion.png",
                        f"hands {cfg.arch}: {shown[0]} split (Keras float)")

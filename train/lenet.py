@@ -1,4 +1,4 @@
-"""Train a LeNet on MNIST: the ``edge-train lenet`` job.
+"""Train a LeNet on MNIST (and more digit data): the ``edge-train lenet`` job.
 
 Reads top to bottom like keras-io's ``mnist_convnet.py``: parameters (a
 :class:`LenetConfig`), data, model, training, outputs. Everything outside the
@@ -7,9 +7,16 @@ early stopping (``EarlyStopping``), checkpoints (``ModelCheckpoint``), resume af
 an interruption (``BackupAndRestore``), CSV logs (``CSVLogger``); ``tf.distribute``
 strategies for several GPUs or machines.
 
+Data: ``dataset`` names MNIST and/or the sets of :mod:`train.digit_data` (SVHN,
+recoloured MNIST) joined with ``+``; ``extra`` adds the user's own samples
+(:mod:`train.extra_data`: mixed into each batch at ``extra_ratio``, part held out by
+session and scored as ``extra_val``); ``init_from`` fine-tunes an existing model
+(:mod:`train.finetune`) instead of building a new one.
+
 Outputs in ``out_dir``: ``model.keras`` (best or last weights), ``config.json`` (the
 resolved config plus the command line), ``history.csv``, ``curves.png``,
-``confusion.png`` (on the MNIST test split), ``metrics.json``, ``checkpoints/``.
+``confusion.png`` (on the main test split: MNIST's when MNIST is in the data),
+``metrics.json``, ``labels.txt``, ``checkpoints/``.
 """
 
 from __future__ import annotations
@@ -25,9 +32,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from edge.datasets import load_mnist
 from train.augment import AugmentConfig, make_augmenter
 from train.config import JsonConfig
+from train.digit_data import SVHN_FRAMINGS, load_digit_datasets, parse_dataset_spec
+from train.extra_data import (
+    DIGIT_LABELS,
+    extra_per_batch,
+    load_extra_digits,
+    mixed_dataset,
+    scan_extra,
+    session_counts,
+    split_extra,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +69,26 @@ class LenetConfig(JsonConfig):
         checkpoint_every: save ``checkpoints/epoch-NNN.keras`` every N epochs.
         augment: augmentation strengths; ``None`` switches augmentation off.
         label_smoothing: cross-entropy label smoothing.
+        dropout: dropout rate before the classifier.
         strategy: ``default``, ``mirrored`` (all local GPUs) or ``multi-worker``
             (machines described by ``TF_CONFIG``).
         seed: seeds NumPy, TensorFlow and Keras.
-        limit: use only the first N training images (quick tries, tests).
+        limit: use only the first N training images of each dataset (quick tries, tests).
+        width: filters of the first ``modern`` stage (doubled per stage; ``lenet5``
+            ignores it).
+        batch_norm: keep the ``modern`` variant's batch normalisation; ``False``
+            removes it (its convolutions get biases instead; ``lenet5`` has none).
+        dataset: digit datasets joined with ``+``: ``mnist``, ``svhn``, ``recoloured``
+            (see :mod:`train.digit_data`).
+        svhn_dir: folder with SVHN's ``train_32x32.mat``/``test_32x32.mat``;
+            ``None``: ``$EDGE_DATA_DIR/svhn``.
+        svhn_framing: ``box`` or ``normalise`` (:func:`train.digit_data.svhn_to_mnist`).
+        recoloured_n: recoloured MNIST training digits rendered (``recoloured`` dataset).
+        extra: folders of the user's own samples (class folders ``0/`` .. ``9/``).
+        extra_ratio: share of each batch drawn from ``extra``, in [0, 1); 0 = plain
+            concatenation (see :mod:`train.extra_data`).
+        extra_val_fraction: share of ``extra`` held out (by session) and scored.
+        init_from: ``.keras`` file or run folder to fine-tune instead of a new model.
     """
 
     augment_class: ClassVar[type] = AugmentConfig
@@ -78,6 +110,33 @@ class LenetConfig(JsonConfig):
     strategy: str = "default"
     seed: int = 0
     limit: int | None = None
+    width: int = 32
+    batch_norm: bool = True
+    dataset: str = "mnist"
+    svhn_dir: str | None = None
+    svhn_framing: str = "box"
+    recoloured_n: int = 20000
+    extra: list[str] = field(default_factory=list)
+    extra_ratio: float = 0.0
+    extra_val_fraction: float = 0.2
+    init_from: str | None = None
+
+    def check(self) -> None:
+        """Raise ValueError with the fix for an inconsistent configuration."""
+        if not 0.0 <= self.validation_split < 0.5:
+            raise ValueError(f"validation_split must be in [0, 0.5), got {self.validation_split}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be >= 1")
+        if self.width < 1:
+            raise ValueError(f"width must be >= 1, got {self.width}")
+        parse_dataset_spec(self.dataset)
+        if self.svhn_framing not in SVHN_FRAMINGS:
+            raise ValueError(f"svhn_framing must be one of {SVHN_FRAMINGS}, got {self.svhn_framing!r}")
+        extra_per_batch(self.extra_ratio, self.batch_size)
+        if self.extra_ratio and not self.extra:
+            raise ValueError("--extra-ratio needs --extra DIR (folders of your own samples)")
+        if not 0.0 <= self.extra_val_fraction <= 0.9:
+            raise ValueError(f"extra_val_fraction must be in [0, 0.9], got {self.extra_val_fraction}")
 
 
 def make_strategy(name: str) -> Any:
@@ -102,49 +161,134 @@ def _to_float(x: np.ndarray) -> np.ndarray:
     return (x.astype(np.float32) / 255.0)[..., None]
 
 
-def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, Any]:
-    """Train, evaluate on the MNIST test split and write every output.
+def without_batch_norm(model: Any) -> Any:
+    """A copy of a functional Keras model with every ``BatchNormalization`` removed.
+
+    Each batch-norm layer becomes an ``Identity`` (same name) and convolutions built
+    without a bias (``use_bias=False``, the usual choice before batch norm) get one.
+    Weights are not copied: call it on a freshly built model. Models without batch
+    norm are returned as they are.
+    """
+    import keras
+
+    if not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers):
+        return model
+
+    def clone(layer: Any) -> Any:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            return keras.layers.Identity(name=layer.name)
+        conf = layer.get_config()
+        if isinstance(layer, keras.layers.Conv2D) and not conf.get("use_bias", True):
+            conf["use_bias"] = True
+        return layer.__class__.from_config(conf)
+
+    def call(layer: Any, *args: Any, **kwargs: Any) -> Any:
+        # batch norm was called with training/mask arguments Identity does not take
+        return layer(args[0]) if isinstance(layer, keras.layers.Identity) else layer(*args, **kwargs)
+
+    return keras.models.clone_model(model, clone_function=clone, call_function=call)
+
+
+def build_model(cfg: LenetConfig) -> Any:
+    """The uncompiled LeNet of ``cfg`` (variant, width, dropout, batch norm on/off).
 
     Returns:
-        The metrics written to ``metrics.json`` (test accuracy, epochs run, seconds).
+        A ``keras.Model`` mapping float32 (N, 28, 28, 1) in [0, 1] to float32 (N, 10)
+        probabilities.
+    """
+    from models.lenet import build_lenet
+
+    model = build_lenet(cfg.variant, dropout=cfg.dropout, width=cfg.width)
+    return model if cfg.batch_norm else without_batch_norm(model)
+
+
+def _accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """(accuracy, predicted classes) of a Keras model on uint8 (N, 28, 28) digits."""
+    if len(x) == 0:
+        return float("nan"), np.zeros(0, np.int64)
+    pred = model.predict(_to_float(x), batch_size=1024, verbose=0).argmax(1)
+    return float((pred == y).mean()), pred
+
+
+def _per_class(y: np.ndarray, pred: np.ndarray, labels: list[str]) -> dict[str, float | None]:
+    from train.plots import confusion_matrix
+
+    cm = confusion_matrix(y, pred, len(labels))
+    return {lab: (float(cm[i, i] / cm[i].sum()) if cm[i].sum() else None) for i, lab in enumerate(labels)}
+
+
+def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, Any]:
+    """Train, evaluate on the test split(s) (and the held-out extra samples), write every output.
+
+    Returns:
+        The metrics written to ``metrics.json``: ``test_accuracy`` (MNIST test when
+        MNIST is in the data, else the first dataset's), ``test`` (accuracy per
+        dataset), ``extra_val`` (held-out own samples, when ``extra`` is given),
+        ``init_model`` (the same scores of the ``init_from`` model before training),
+        epochs run, seconds, parameters.
 
     Raises:
-        edge.datasets.DatasetError: MNIST not found or malformed.
-        ValueError: a bad configuration value.
+        edge.datasets.DatasetError: a dataset or extra folder is missing or malformed.
+        ValueError: a bad configuration value, or an ``init_from`` model that does not fit.
     """
+    cfg.check()
     import keras
     import tensorflow as tf
 
-    from models.lenet import build_lenet
+    from train.finetune import load_init_model
     from train.plots import confusion_matrix, plot_confusion, plot_history
 
-    if not 0.0 <= cfg.validation_split < 0.5:
-        raise ValueError(f"validation_split must be in [0, 0.5), got {cfg.validation_split}")
     out = Path(cfg.out_dir)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(cfg.seed)
+    labels = list(DIGIT_LABELS)
 
     # -- data -------------------------------------------------------------------
-    data = load_mnist(cfg.data_dir, download=cfg.download)
-    x_train, y_train = data["train"]
-    x_test, y_test = data["test"]
-    if cfg.limit:
-        x_train, y_train = x_train[: cfg.limit], y_train[: cfg.limit]
+    sets = load_digit_datasets(cfg.dataset, cfg.data_dir, download=cfg.download, svhn_dir=cfg.svhn_dir,
+                               svhn_framing=cfg.svhn_framing, recoloured_n=cfg.recoloured_n, seed=cfg.seed)
+    xs, ys = [], []
+    for name, d in sets.items():
+        x, y = d["train"]
+        if cfg.limit:
+            x, y = x[: cfg.limit], y[: cfg.limit]
+        xs.append(x)
+        ys.append(y)
+        log.info("%s: %d training, %d test images", name, len(x), len(d["test"][0]))
+    x_train, y_train = np.concatenate(xs), np.concatenate(ys).astype(np.int64)
+    main_test = "mnist" if "mnist" in sets else next(iter(sets))
     rng = np.random.default_rng(cfg.seed)
     order = rng.permutation(len(x_train))
     n_val = int(round(cfg.validation_split * len(x_train)))
     val_idx, tr_idx = order[:n_val], order[n_val:]
-    x_tr, y_tr = _to_float(x_train[tr_idx]), y_train[tr_idx].astype(np.int64)
-    x_val, y_val = _to_float(x_train[val_idx]), y_train[val_idx].astype(np.int64)
-    x_te, y_te = _to_float(x_test), y_test.astype(np.int64)
-    log.info("train %d, validation %d, test %d", len(x_tr), len(x_val), len(x_te))
+    x_tr, y_tr = x_train[tr_idx], y_train[tr_idx]
+    x_val, y_val = x_train[val_idx], y_train[val_idx]
+
+    extra_info: dict[str, Any] = {}
+    x_ex = np.zeros((0, 28, 28), np.uint8)
+    y_ex = np.zeros(0, np.int64)
+    x_exv, y_exv = x_ex, y_ex
+    if cfg.extra:
+        samples = scan_extra(cfg.extra, labels)
+        ex_tr, ex_val, how = split_extra(samples, cfg.extra_val_fraction, cfg.seed)
+        x_ex, y_ex = load_extra_digits(ex_tr, labels)
+        x_exv, y_exv = load_extra_digits(ex_val, labels)
+        extra_info = {"split": how, "train_n": int(len(x_ex)), "val_n": int(len(x_exv)),
+                      "train_sessions": session_counts(ex_tr), "val_sessions": session_counts(ex_val)}
+        log.info("extra samples: %d training, %d held out (split by %s)", len(x_ex), len(x_exv), how)
+    log.info("train %d (+%d extra), validation %d", len(x_tr), len(x_ex), len(x_val))
 
     def one_hot(y: Any) -> Any:
         return tf.one_hot(y, 10)
 
-    train_ds = (tf.data.Dataset.from_tensor_slices((x_tr, y_tr))
-                .shuffle(len(x_tr), seed=cfg.seed, reshuffle_each_iteration=True)
-                .batch(cfg.batch_size, drop_remainder=False))
+    def to_input(x: Any) -> Any:  # uint8 (B, 28, 28) -> float32 (B, 28, 28, 1) in [0, 1]
+        return tf.cast(x, tf.float32)[..., None] / 255.0
+
+    train_ds, steps_per_epoch, k = mixed_dataset(x_tr, y_tr, x_ex, y_ex, cfg.extra_ratio, cfg.batch_size,
+                                                 cfg.seed)
+    if k:
+        log.info("each batch of %d holds %d extra samples (--extra-ratio %.2f)", cfg.batch_size, k,
+                 cfg.extra_ratio)
+    train_ds = train_ds.map(lambda x, y: (to_input(x), y))
     if cfg.augment is not None:
         aug = make_augmenter(cfg.augment, seed=cfg.seed)
         train_ds = train_ds.map(lambda x, y: (aug(x), y), num_parallel_calls=tf.data.AUTOTUNE)
@@ -152,13 +296,19 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     val_ds = None
     if n_val:
         val_ds = (tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(512)
-                  .map(lambda x, y: (x, one_hot(y))))
+                  .map(lambda x, y: (to_input(x), one_hot(y))))
 
     # -- model ------------------------------------------------------------------
     strategy = make_strategy(cfg.strategy)
-    steps = int(np.ceil(len(x_tr) / cfg.batch_size))
+    steps = steps_per_epoch or int(np.ceil((len(x_tr) + len(x_ex)) / cfg.batch_size))
+    init_info: dict[str, Any] | None = None
     with strategy.scope():
-        model = build_lenet(cfg.variant, dropout=cfg.dropout)
+        if cfg.init_from:
+            model, init_info = load_init_model(cfg.init_from, (28, 28, 1), labels)
+            log.info("--init-from: the model's own architecture is used (variant, width, dropout and "
+                     "batch_norm of this config do not apply)")
+        else:
+            model = build_model(cfg)
         schedule = keras.optimizers.schedules.CosineDecay(
             cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.01,
             warmup_target=None)
@@ -167,6 +317,11 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
             metrics=["accuracy"],
         )
+    if init_info is not None:  # the starting point's scores, for the comparison in metrics.json
+        init_info["test"] = {n: _accuracy(model, *d["test"])[0] for n, d in sets.items()}
+        init_info["test_accuracy"] = init_info["test"][main_test]
+        if len(x_exv):
+            init_info["extra_val_accuracy"] = _accuracy(model, x_exv, y_exv)[0]
 
     # -- training ---------------------------------------------------------------
     monitor = "val_accuracy" if n_val else "accuracy"
@@ -184,31 +339,44 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         log.warning("validation_split is 0: no early stopping; training all %d epochs", cfg.epochs)
     command = shlex.join(["edge-train", *(argv if argv is not None else sys.argv[1:])])
     (out / "config.json").write_text(json.dumps(
-        {**cfg.to_json(), "command": command,
+        {**cfg.to_json(), "command": command, "labels": labels,
          "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n")
     t0 = time.time()
-    hist = model.fit(train_ds, epochs=cfg.epochs, validation_data=val_ds, callbacks=callbacks,
-                     verbose=1 if sys.stdout.isatty() else 2)
+    hist = model.fit(train_ds, epochs=cfg.epochs, steps_per_epoch=steps_per_epoch, validation_data=val_ds,
+                     callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
     seconds = time.time() - t0
     model.save(out / "model.keras")
 
     # -- outputs ----------------------------------------------------------------
-    probs = model.predict(x_te, batch_size=1024, verbose=0)
-    y_pred = probs.argmax(1)
+    x_te, y_te = sets[main_test]["test"]
+    y_te = y_te.astype(np.int64)
+    acc, y_pred = _accuracy(model, x_te, y_te)
     cm = confusion_matrix(y_te, y_pred, 10)
-    labels = [str(i) for i in range(10)]
-    plot_history(hist.history, out / "curves.png", f"LeNet {cfg.variant} on MNIST")
-    plot_confusion(cm, labels, out / "confusion.png", "MNIST test (Keras float)")
+    plot_history(hist.history, out / "curves.png", f"LeNet {cfg.variant} on {cfg.dataset}")
+    plot_confusion(cm, labels, out / "confusion.png", f"{main_test} test (Keras float)")
     (out / "labels.txt").write_text("".join(f"{lab}\n" for lab in labels))
-    metrics = {
-        "test_accuracy": float((y_pred == y_te).mean()),
+    metrics: dict[str, Any] = {
+        "test_accuracy": acc,
         "test_n": int(len(y_te)),
-        "per_class": {lab: float(cm[i, i] / max(1, cm[i].sum())) for i, lab in enumerate(labels)},
+        "test_dataset": main_test,
+        "per_class": _per_class(y_te, y_pred, labels),
+        "test": {n: {"accuracy": _accuracy(model, d["test"][0], d["test"][1].astype(np.int64))[0]
+                     if n != main_test else acc, "n": int(len(d["test"][0]))} for n, d in sets.items()},
+        "dataset": cfg.dataset,
+        "train_n": int(len(x_tr)),
         "epochs_run": len(hist.history["loss"]),
         "train_seconds": round(seconds, 1),
         "params": int(model.count_params()),
     }
     if n_val:
         metrics["best_val_accuracy"] = float(max(hist.history["val_accuracy"]))
+    if cfg.extra:
+        metrics["extra"] = {**extra_info, "per_batch": k}
+        if len(x_exv):
+            ex_acc, ex_pred = _accuracy(model, x_exv, y_exv)
+            metrics["extra_val"] = {"accuracy": ex_acc, "n": int(len(y_exv)),
+                                    "per_class": _per_class(y_exv, ex_pred, labels)}
+    if init_info is not None:
+        metrics["init_model"] = init_info
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics

@@ -1,0 +1,338 @@
+"""Users' own samples (``edge-train ... --extra DIR``): scan, split by session, load, mix.
+
+An extra folder holds one class folder per label, named exactly as the model's
+labels (``0/`` .. ``9/`` for digits; ``rock/ paper/ scissors/ none/`` for hands), of
+images named ``<session>__<n>.png`` as ``edge-capture`` writes them::
+
+    my_digits/3/alice-desk__0001.png     # 28x28 grey model input (white ink on black)
+    my_hands/paper/kitchen__0007.png     # the hands model's RGB input size
+
+Other images are accepted too: a digit image that is not 28×28 is treated as a loose
+photo crop and MNIST-normalised like ``edge-eval --crop`` does; hand photos of any
+size are square-padded and resized like the gesture datasets.
+
+**Held-out part** (``--extra-val-fraction F``): when the samples come from two or
+more sessions (the prefix before ``__``), whole sessions, drawn in a seeded hash
+order, go to validation until it holds about F of the samples (at least one session
+is held out and at least one stays in training) — a new session is the honest test of "does it read *my*
+handwriting". With one session (or names without ``__``) single samples are drawn
+with a seeded permutation instead. The held-out samples are never trained on; their
+accuracy is reported as ``extra_val`` in ``metrics.json``.
+
+**Mixing** (``--extra-ratio R``): R is the fraction of every training batch taken
+from the extra samples: each batch of B holds ``k = round(R * B)`` extra samples
+(at least 1, at most B - 1) and B - k base samples; both streams are reshuffled
+every pass and repeated independently, so a few hundred own samples are oversampled
+against 60,000 MNIST digits. An epoch keeps the length of plain concatenation,
+``ceil((N_base + N_extra) / B)`` steps. R = 0 is plain concatenation: the extra
+samples join the base training set and are drawn as often as any base sample. For
+digits the mix is a ``tf.data`` pipeline (:func:`mixed_dataset`: the two shuffled,
+repeated streams batched to B - k and k and concatenated, an exact-count form of
+``tf.data.Dataset.sample_from_datasets``); for hands the same counts come from an
+index sampler (:func:`mix_indices`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from edge.datasets import DatasetError
+from train.pixels import to_uint8
+
+log = logging.getLogger(__name__)
+
+#: Labels of the digits models, in output order.
+DIGIT_LABELS = tuple(str(d) for d in range(10))
+#: Image suffixes read from extra class folders.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+
+
+@dataclass(frozen=True)
+class ExtraSample:
+    """One of the user's own labelled samples.
+
+    Attributes:
+        path: the image file.
+        label: its class folder's name (one of the model's labels).
+        source: the ``--extra`` folder's name.
+        session: the file-name prefix before ``__`` (``""`` when there is none).
+    """
+
+    path: Path
+    label: str
+    source: str
+    session: str
+
+
+def session_of(stem: str) -> str:
+    """The capture session of a file name without suffix: the part before ``__`` (or ``""``)."""
+    return stem.split("__", 1)[0] if "__" in stem else ""
+
+
+def scan_extra(dirs: Sequence[str | Path], labels: Sequence[str]) -> list[ExtraSample]:
+    """The images of extra folders of class folders.
+
+    Args:
+        dirs: folders each holding class folders named by ``labels``.
+        labels: the model's labels; every class folder must be one of them.
+
+    Returns:
+        Samples sorted by folder, class, file name.
+
+    Raises:
+        DatasetError: a folder is missing, has a class folder that is not a label
+            (the message lists the expected names), or holds no images.
+    """
+    out: list[ExtraSample] = []
+    for d in dirs:
+        root = Path(d).expanduser()
+        if not root.is_dir():
+            raise DatasetError(f"--extra {d} does not exist; pass a folder of class folders "
+                               f"({', '.join(labels)}) of your samples, as edge-capture writes them")
+        subs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        unknown = [p.name for p in subs if p.name not in labels]
+        if unknown:
+            raise DatasetError(f"--extra {d}: class folder(s) {unknown} are not labels of this model; "
+                               f"expected folders named {', '.join(labels)} (rename or move them)")
+        n0 = len(out)
+        for sub in subs:
+            for f in sorted(sub.iterdir()):
+                if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
+                    out.append(ExtraSample(f, sub.name, root.name, session_of(f.stem)))
+        if len(out) == n0:
+            raise DatasetError(f"--extra {d}: no images ({', '.join(IMAGE_SUFFIXES)}) in class folders; "
+                               f"expected e.g. {root / labels[0] / 'session__0001.png'}")
+    return out
+
+
+def _rank(key: str, seed: int) -> str:
+    return hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()
+
+
+def split_extra(samples: Sequence[ExtraSample], val_fraction: float, seed: int = 0,
+                ) -> tuple[list[ExtraSample], list[ExtraSample], str]:
+    """Hold out part of the extra samples, by session when there are several.
+
+    Args:
+        samples: from :func:`scan_extra`.
+        val_fraction: target share held out, in [0, 0.9].
+        seed: changes which sessions/samples are drawn (same seed, same split).
+
+    Returns:
+        (train, val, how) with ``how`` ``"session"``, ``"sample"`` or ``"none"``
+        (``val_fraction`` 0 or fewer than 2 samples).
+
+    Raises:
+        ValueError: ``val_fraction`` out of range.
+    """
+    if not 0.0 <= val_fraction <= 0.9:
+        raise ValueError(f"--extra-val-fraction must be in [0, 0.9], got {val_fraction}")
+    samples = list(samples)
+    if val_fraction == 0 or len(samples) < 2:
+        return samples, [], "none"
+    groups: dict[str, list[ExtraSample]] = {}
+    for s in samples:
+        groups.setdefault(f"{s.source}/{s.session}", []).append(s)
+    target = val_fraction * len(samples)
+    if len(groups) >= 2:
+        order = sorted(groups, key=lambda g: _rank(g, seed))
+        val: list[ExtraSample] = []
+        for g in order[:-1]:  # the last session always stays in training
+            if len(val) + len(groups[g]) / 2 < target:
+                val.extend(groups[g])
+        if not val:  # every session is bigger than the target: hold out the smallest
+            val = list(groups[min(order, key=lambda g: len(groups[g]))])
+        held = {id(s) for s in val}
+        return [s for s in samples if id(s) not in held], val, "session"
+    n_val = min(len(samples) - 1, max(1, int(round(target))))
+    pick = set(np.random.default_rng(seed).permutation(len(samples))[:n_val].tolist())
+    return ([s for i, s in enumerate(samples) if i not in pick],
+            [s for i, s in enumerate(samples) if i in pick], "sample")
+
+
+def load_extra_digits(samples: Sequence[ExtraSample], labels: Sequence[str] = DIGIT_LABELS,
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Read digit samples as MNIST-like model inputs.
+
+    A 28×28 image is taken as a model input (what ``edge-capture`` saves); if its
+    border is brighter than its centre (dark ink on light paper) it is inverted. Any
+    other size is a photo crop of one digit: it is MNIST-normalised by the device's
+    :func:`edge.preprocess.mnist_normalise` (light-on-dark photos are inverted
+    first); crops where no ink is found are skipped with a warning.
+
+    Args:
+        samples: digit samples.
+        labels: class order of the returned indices.
+
+    Returns:
+        (uint8 (N, 28, 28) white ink on black 0..255, int64 (N,) label indices).
+
+    Raises:
+        DatasetError: an image cannot be read (names the file).
+    """
+    from edge.preprocess import mnist_normalise
+    from train.digit_data import light_on_dark
+
+    index = {c: i for i, c in enumerate(labels)}
+    xs: list[np.ndarray] = []
+    ys: list[int] = []
+    skipped: list[str] = []
+    for s in samples:
+        g = cv2.imread(str(s.path), cv2.IMREAD_GRAYSCALE)
+        if g is None:
+            raise DatasetError(f"cannot read image {s.path}: delete or replace the file")
+        if g.shape == (28, 28):
+            g = light_on_dark(g[None])[0]
+        else:
+            dark_ink = 255 - light_on_dark(g[None])[0]  # the device reads dark ink on light paper
+            m = mnist_normalise(dark_ink)
+            if m.max() <= 0:
+                skipped.append(str(s.path))
+                continue
+            g = to_uint8(m * 255.0)
+        xs.append(g)
+        ys.append(index[s.label])
+    if skipped:
+        log.warning("no digit found in %d extra image(s), skipped: %s", len(skipped), ", ".join(skipped[:5]))
+    if not xs:
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
+    return np.stack(xs), np.asarray(ys, np.int64)
+
+
+def load_extra_hands(samples: Sequence[ExtraSample], size: int, labels: Sequence[str],
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Read hand samples like the gesture datasets (square-padded, resized).
+
+    Args:
+        samples: hand samples.
+        size: side of the returned squares, px.
+        labels: class order of the returned indices.
+
+    Returns:
+        (uint8 (N, size, size, 3) **RGB**, int64 (N,) label indices).
+
+    Raises:
+        DatasetError: an image cannot be read.
+    """
+    from train.hand_data import HandSample, load_images
+
+    if not samples:
+        return np.zeros((0, size, size, 3), np.uint8), np.zeros(0, np.int64)
+    hs = [HandSample(s.path, s.label, f"extra/{s.source}", s.session) for s in samples]
+    return load_images(hs, size, labels)
+
+
+def extra_per_batch(ratio: float, batch_size: int) -> int:
+    """Extra samples in each batch of ``batch_size`` for ``--extra-ratio ratio``.
+
+    Returns:
+        0 for ratio 0 (plain concatenation), else ``round(ratio * batch_size)``
+        clipped to 1..batch_size - 1.
+
+    Raises:
+        ValueError: ratio outside [0, 1) or a batch of fewer than 2.
+    """
+    if not 0.0 <= ratio < 1.0:
+        raise ValueError(f"--extra-ratio must be in [0, 1) (the share of each batch from the extra "
+                         f"samples), got {ratio}")
+    if ratio == 0:
+        return 0
+    if batch_size < 2:
+        raise ValueError("mixing extra samples needs --batch-size >= 2")
+    return min(batch_size - 1, max(1, int(round(ratio * batch_size))))
+
+
+def mixed_dataset(x_base: np.ndarray, y_base: np.ndarray, x_extra: np.ndarray, y_extra: np.ndarray,
+                  ratio: float, batch_size: int, seed: int = 0) -> tuple[Any, int | None, int]:
+    """A ``tf.data`` pipeline of training batches mixing base and extra samples.
+
+    Args:
+        x_base, y_base: base training samples (any array shape (N, ...)) and labels (N,).
+        x_extra, y_extra: extra samples and labels, same per-sample shape and dtype.
+        ratio: ``--extra-ratio`` (see the module docstring); 0 = concatenation.
+        batch_size: B.
+        seed: shuffle seed.
+
+    Returns:
+        (dataset of (x (B, ...), y (B,)) batches, steps per epoch or ``None`` for a
+        finite dataset (ratio 0: one pass), extra samples per batch k). With k > 0
+        the dataset is infinite: pass the steps to ``Model.fit(steps_per_epoch=...)``.
+
+    Raises:
+        ValueError: bad ratio, or ratio > 0 without extra samples.
+    """
+    import tensorflow as tf
+
+    k = extra_per_batch(ratio, batch_size)
+    if k == 0 or len(x_extra) == 0:
+        if k:
+            raise ValueError("--extra-ratio > 0 but no extra training samples (all held out?)")
+        x = np.concatenate([x_base, x_extra]) if len(x_extra) else x_base
+        y = np.concatenate([y_base, y_extra]) if len(y_extra) else y_base
+        ds = (tf.data.Dataset.from_tensor_slices((x, y))
+              .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+              .batch(batch_size, drop_remainder=False))
+        return ds, None, 0
+    steps = math.ceil((len(x_base) + len(x_extra)) / batch_size)
+    base = (tf.data.Dataset.from_tensor_slices((x_base, y_base))
+            .shuffle(len(x_base), seed=seed, reshuffle_each_iteration=True).repeat()
+            .batch(batch_size - k, drop_remainder=True))
+    extra = (tf.data.Dataset.from_tensor_slices((x_extra, y_extra))
+             .shuffle(len(x_extra), seed=seed + 1, reshuffle_each_iteration=True).repeat()
+             .batch(k, drop_remainder=True))
+    ds = tf.data.Dataset.zip((base, extra)).map(
+        lambda a, b: (tf.concat([a[0], b[0]], 0), tf.concat([a[1], b[1]], 0)))
+    return ds, steps, k
+
+
+def mix_indices(n_base: int, n_extra: int, batch_size: int, k: int, rng: np.random.Generator,
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One epoch of (base indices, extra indices) per batch: the index form of :func:`mixed_dataset`.
+
+    Args:
+        n_base, n_extra: sizes of the two sets.
+        batch_size: samples per batch from both sets together.
+        k: extra samples per batch (:func:`extra_per_batch`); 0: base only.
+        rng: draws the reshuffled orders.
+
+    Returns:
+        ``ceil((n_base + n_extra) / batch_size)`` pairs (``ceil(n_base / batch_size)``
+        for k = 0) of int64 arrays of batch_size - k and k indices; each set is walked
+        through in reshuffled passes, so every sample is drawn before any repeats.
+    """
+    if k == 0:
+        order = rng.permutation(n_base)
+        return [(order[i:i + batch_size], np.zeros(0, np.int64)) for i in range(0, n_base, batch_size)]
+    if n_extra == 0:
+        raise ValueError("--extra-ratio > 0 but no extra training samples (all held out?)")
+    steps = math.ceil((n_base + n_extra) / batch_size)
+
+    def stream(n: int, total: int) -> np.ndarray:
+        passes = math.ceil(total / n)
+        return np.concatenate([rng.permutation(n) for _ in range(passes)])[:total]
+
+    nb = batch_size - k
+    base, extra = stream(n_base, steps * nb), stream(n_extra, steps * k)
+    return [(base[i * nb:(i + 1) * nb], extra[i * k:(i + 1) * k]) for i in range(steps)]
+
+
+def session_counts(samples: Sequence[ExtraSample]) -> dict[str, int]:
+    """``{"source/session": count}`` of samples (for ``metrics.json``)."""
+    out: dict[str, int] = {}
+    for s in samples:
+        key = f"{s.source}/{s.session or '-'}"
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+__all__ = ["DIGIT_LABELS", "ExtraSample", "extra_per_batch", "load_extra_digits", "load_extra_hands",
+           "mix_indices", "mixed_dataset", "scan_extra", "session_counts", "session_of", "split_extra"]
