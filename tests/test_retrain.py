@@ -296,6 +296,21 @@ def test_finetune_starts_from_the_given_weights_and_scores_extra_val(
     assert init["test_accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-9)
     assert init["extra_val_accuracy"] == pytest.approx(metrics["extra_val"]["accuracy"], abs=1e-9)
     assert json.loads((out / "config.json").read_text())["init_from"] == str(saved_lenet)
+    # the split is listed, and the held-out part exports to class folders for edge-eval
+    from train.extra_data import export_split
+    from train.extra_data import main as extra_main
+
+    split = json.loads((out / "extra_split.json").read_text())
+    assert split["how"] == "session" and len(split["val"]) == metrics["extra"]["val_n"]
+    assert not {r["path"] for r in split["val"]} & {r["path"] for r in split["train"]}
+    held_sessions = {r["session"] for r in split["val"]}
+    assert held_sessions and not held_sessions & {r["session"] for r in split["train"]}
+    assert extra_main(["export", str(out), "--out", str(tmp_path / "val")]) == 0
+    copied = sorted(p.relative_to(tmp_path / "val") for p in (tmp_path / "val").rglob("*.png"))
+    assert len(copied) == len(split["val"])
+    assert {p.parts[0] for p in copied} <= {str(d) for d in range(10)}
+    with pytest.raises(DatasetError, match="exists already"):  # never overwrites
+        export_split(out, tmp_path / "val")
 
 
 @pytest.mark.tf

@@ -17,7 +17,10 @@ order, go to validation until it holds about F of the samples (at least one sess
 is held out and at least one stays in training) — a new session is the honest test of "does it read *my*
 handwriting". With one session (or names without ``__``) single samples are drawn
 with a seeded permutation instead. The held-out samples are never trained on; their
-accuracy is reported as ``extra_val`` in ``metrics.json``.
+accuracy is reported as ``extra_val`` in ``metrics.json``, the split is listed in the
+run's ``extra_split.json``, and ``python -m train.extra_data export RUN --out DIR``
+copies the held-out samples into class folders to compare bundles on them
+(``edge-eval --model A --model B --images DIR --crop``).
 
 **Mixing** (``--extra-ratio R``): R is the fraction of every training batch taken
 from the extra samples: each batch of B holds ``k = round(R * B)`` extra samples
@@ -35,8 +38,11 @@ index sampler (:func:`mix_indices`).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
+import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -334,5 +340,87 @@ def session_counts(samples: Sequence[ExtraSample]) -> dict[str, int]:
     return out
 
 
-__all__ = ["DIGIT_LABELS", "ExtraSample", "extra_per_batch", "load_extra_digits", "load_extra_hands",
-           "mix_indices", "mixed_dataset", "scan_extra", "session_counts", "session_of", "split_extra"]
+#: Written into the run folder: which extra samples were trained on and which held out.
+SPLIT_FILE = "extra_split.json"
+
+
+def write_split(out: str | Path, train: Sequence[ExtraSample], val: Sequence[ExtraSample],
+                how: str) -> Path:
+    """Record the extra samples' split as ``out/extra_split.json``: ``{"how", "train": [...],
+    "val": [...]}``, each entry ``{"path", "label", "session"}`` (absolute paths)."""
+    def rows(ss: Sequence[ExtraSample]) -> list[dict[str, str]]:
+        return [{"path": str(Path(x.path).resolve()), "label": x.label, "session": x.session}
+                for x in ss]
+
+    p = Path(out) / SPLIT_FILE
+    p.write_text(json.dumps({"how": how, "train": rows(train), "val": rows(val)}, indent=1) + "\n")
+    return p
+
+
+def export_split(run: str | Path, out: str | Path, split: str = "val") -> dict[str, int]:
+    """Copy one part of a run's extra samples into ``out/<label>/`` (an ``edge-eval --images``
+    folder), so bundles can be compared on exactly the samples the run held out.
+
+    Existing files in ``out`` are never overwritten (a clash raises).
+
+    Returns:
+        ``{label: files copied}``.
+
+    Raises:
+        DatasetError: no ``extra_split.json`` in ``run`` (not an ``--extra`` run), a
+            listed sample is gone, or a file of the same name already exists in ``out``.
+        ValueError: ``split`` is not ``train`` or ``val``.
+    """
+    if split not in ("train", "val"):
+        raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+    f = Path(run) / SPLIT_FILE
+    if not f.is_file():
+        raise DatasetError(f"{f} not found: export works on runs trained with --extra")
+    doc = json.loads(f.read_text())
+    counts: dict[str, int] = {}
+    for row in doc[split]:
+        src = Path(row["path"])
+        if not src.is_file():
+            raise DatasetError(f"{src} (listed in {f}) no longer exists")
+        dst = Path(out) / row["label"] / src.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(src, "rb") as a, open(dst, "xb") as b:
+                shutil.copyfileobj(a, b)
+        except FileExistsError as e:
+            raise DatasetError(f"{dst} exists already; export into an empty folder") from e
+        counts[row["label"]] = counts.get(row["label"], 0) + 1
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m train.extra_data export RUN --out DIR [--split val|train]``."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m train.extra_data",
+                                description="Copy the extra samples a run held out (or trained "
+                                            "on) into class folders for edge-eval --images.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("export", help="copy a run's held-out extra samples into DIR/<label>/")
+    e.add_argument("run", help="an edge-train run folder trained with --extra")
+    e.add_argument("--out", required=True, help="folder to create (class folders inside)")
+    e.add_argument("--split", choices=("val", "train"), default="val")
+    a = p.parse_args(argv)
+    try:
+        counts = export_split(a.run, a.out, a.split)
+    except (DatasetError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    total = sum(counts.values())
+    print(f"copied {total} {a.split} samples into {a.out}: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+__all__ = ["DIGIT_LABELS", "SPLIT_FILE", "ExtraSample", "export_split", "extra_per_batch",
+           "load_extra_digits", "load_extra_hands", "mix_indices", "mixed_dataset", "scan_extra",
+           "session_counts", "session_of", "split_extra", "write_split"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -47,6 +47,7 @@ from train.extra_data import (
     scan_extra,
     session_counts,
     split_extra,
+    write_split,
 )
 from train.hand_augment import BackgroundBank, HandAugmentConfig, HandAugmenter
 from train.hand_data import (
@@ -422,6 +423,7 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
     how = "none"
     if cfg.extra:
         ex_tr, ex_val, how = split_extra(scan_extra(cfg.extra, labels), cfg.extra_val_fraction, cfg.seed)
+        write_split(out, ex_tr, ex_val, how)
     rows = {k: [[str(s.path), s.label, s.source, s.group] for s in v] for k, v in splits.items()}
     rows["extra_train"] = [[str(s.path), s.label, f"extra/{s.source}", s.session] for s in ex_tr]
     rows["extra_val"] = [[str(s.path), s.label, f"extra/{s.source}", s.session] for s in ex_val]

@@ -43,6 +43,7 @@ from train.extra_data import (
     scan_extra,
     session_counts,
     split_extra,
+    write_split,
 )
 
 log = logging.getLogger(__name__)
@@ -270,6 +271,7 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     if cfg.extra:
         samples = scan_extra(cfg.extra, labels)
         ex_tr, ex_val, how = split_extra(samples, cfg.extra_val_fraction, cfg.seed)
+        write_split(out, ex_tr, ex_val, how)
         x_ex, y_ex = load_extra_digits(ex_tr, labels)
         x_exv, y_exv = load_extra_digits(ex_val, labels)
         extra_info = {"split": how, "train_n": int(len(x_ex)), "val_n": int(len(x_exv)),
