@@ -7,6 +7,7 @@ Examples::
     edge-run --model hands --source demo-hands --headless --max-frames 300
     edge-run --model hands --segmenter background        # webcam, background subtraction
     edge-run --source clip.mp4 --headless --output annotated.mp4 --jsonl preds.jsonl
+    edge-run --source demo --headless --serve 8080     # watch at http://127.0.0.1:8080/
 
 The model's task (``model.json``) picks the pipeline: digits are found by the digit
 segmenter, hands by the hand segmenter ``--segmenter`` names. Without ``--source`` the
@@ -22,6 +23,13 @@ FPS, median per-stage milliseconds and, for the demo scenes, the share of digits
 gestures read correctly against the ground truth and, where the scene shows nothing
 (no hand), the share of those frames on which nothing was shown.
 
+``--serve [HOST:]PORT`` (and ``edge-serve``, the same run with ``--serve
+127.0.0.1:8080`` and no window by default) also serves a live web page of the
+annotated stream, the reading, FPS and stage times (:mod:`edge.serve`): on
+127.0.0.1 unless a host is given; on any other address every request needs a token
+(``--token``, ``EDGE_TOKEN``, or one made up and printed). The demo scenes are then
+paced like a 30 fps camera (``--no-realtime`` runs them flat out).
+
 Exit status: 0 done, 2 error (``error: ...`` with what to do), 130 interrupted (Ctrl-C,
 or SIGTERM, which finalises the outputs the same way).
 """
@@ -31,7 +39,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import re
+import secrets
 import signal
 import statistics
 import sys
@@ -40,7 +50,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge.bundle import BundleError, load_bundle
 from edge.cli_help import HelpFormatter, positive_float, positive_int, unit_float
@@ -51,6 +61,9 @@ from edge.overlay import draw_overlay
 from edge.pipeline import STAGES, FrameResult, Pipeline, build_pipeline
 from edge.runtime import RUNTIMES
 from edge.sinks import DisplaySink, JsonlSink, NullDisplay, VideoSink, display_available
+
+if TYPE_CHECKING:
+    from edge.serve import LiveServer
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +79,12 @@ HAND_SEGMENTERS = SEGMENTERS
 DEFAULT_HAND_SEGMENTER = "skin"
 #: Labels that mean "no gesture": not counted as a gesture shown, drawn muted.
 NO_GESTURE_LABELS = frozenset({"none"})
+#: Environment variable holding the web view's token when ``--token`` is not given.
+TOKEN_ENV = "EDGE_TOKEN"
+#: Default upper bound of the web view's stream rate (frames/s).
+DEFAULT_STREAM_FPS = 15.0
+#: Default number of streaming connections the web view serves at once.
+DEFAULT_MAX_VIEWERS = 32
 
 
 @dataclass(frozen=True)
@@ -75,7 +94,12 @@ class RunConfig:
     ``display`` is ``True`` (a window, error if impossible), ``False`` (headless) or
     ``None`` (a window when a display is available). ``source`` ``None`` is
     :data:`DEFAULT_SOURCE`; ``segmenter`` ``None`` is :data:`DEFAULT_HAND_SEGMENTER`
-    for a hands model (and must stay ``None`` for a digits model).
+    for a hands model (and must stay ``None`` for a digits model). ``serve`` is the
+    web view's ``(host, port)`` or ``None`` (no web view); ``token`` ``None`` means
+    ``$EDGE_TOKEN``, or, on a non-loopback host, a random one. ``realtime`` ``None``
+    paces the demo scenes only when serving. ``encode_in_thread`` ``False`` JPEG-encodes
+    the web stream on the loop's own thread (no flag: kept for ``benchmarks/serve_load.py``
+    to measure what the encoder thread saves).
     """
 
     model: str = "digits"
@@ -95,11 +119,21 @@ class RunConfig:
     max_frames: int | None = None
     loop: bool = False
     verbose: bool = False
+    serve: tuple[str, int] | None = None
+    token: str | None = None
+    stream_fps: float = DEFAULT_STREAM_FPS
+    max_viewers: int = DEFAULT_MAX_VIEWERS
+    realtime: bool | None = None
+    encode_in_thread: bool = True
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> argparse.ArgumentParser:
+    """The ``edge-run`` parser; ``edge-serve`` passes its name and a default ``--serve`` address
+    (and then runs headless unless ``--display`` is given)."""
+    from edge.serve import hostport_arg
+
     p = argparse.ArgumentParser(
-        prog="edge-run",
+        prog=prog,
         description="Recognise handwritten digits or rock/paper/scissors hands live: boxes, "
                     "what was read, confidence and FPS.",
         epilog=KEYS_HELP + ". Ctrl-C stops and finalises the outputs.",
@@ -137,17 +171,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write one JSON line per frame (frame, t, detections, number); - = stdout")
     p.add_argument("--max-frames", type=positive_int, help="stop after N frames")
     p.add_argument("--loop", action="store_true", help="restart video files and folders at the end")
+    p.add_argument("--realtime", action=argparse.BooleanOptionalAction, default=None,
+                   help="demo scenes: pace frames to --fps (default 30) like a camera instead of "
+                   "running flat out; default: on with --serve, off otherwise")
+    web = p.add_argument_group("web view (see edge.serve)")
+    web.add_argument("--serve", metavar="[HOST:]PORT", type=hostport_arg,
+                     default=hostport_arg(serve_default) if serve_default else None,
+                     help="also serve a live web page (stream, reading, FPS, stage times) on "
+                     "HOST:PORT; PORT alone binds 127.0.0.1 (this machine only: use an SSH tunnel); "
+                     "0.0.0.0:PORT serves every interface and needs a token"
+                     + (f" (default: {serve_default})" if serve_default else ""))
+    web.add_argument("--token", default=None,
+                     help=f"token every web request must carry (?token=, 'Authorization: Bearer' or "
+                     f"X-Edge-Token); default: ${TOKEN_ENV}, or on a non-loopback host a random one, printed")
+    web.add_argument("--stream-fps", type=positive_float, default=DEFAULT_STREAM_FPS,
+                     help="upper bound of the web stream's frame rate (frames/s)")
+    web.add_argument("--max-viewers", type=positive_int, default=DEFAULT_MAX_VIEWERS,
+                     help="streaming connections served at once (a page uses two)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    if serve_default:
+        p.set_defaults(display=False)
     return p
 
 
-def parse_args(argv: list[str] | None = None) -> RunConfig:
-    a = build_parser().parse_args(argv)
+def parse_args(argv: list[str] | None = None, *, prog: str = "edge-run",
+               serve_default: str | None = None) -> RunConfig:
+    """Parse ``edge-run`` (or, with ``serve_default``, ``edge-serve``) arguments."""
+    a = build_parser(prog, serve_default).parse_args(argv)
     return RunConfig(model=a.model, source=a.source, segmenter=a.segmenter, threads=a.threads,
                      runtime=a.runtime,
                      smoothing=a.smoothing, min_score=a.min_score, snapshot_dir=a.snapshot_dir,
                      width=a.width, height=a.height, fps=a.fps, display=a.display, output=a.output,
-                     jsonl=a.jsonl, max_frames=a.max_frames, loop=a.loop, verbose=a.verbose)
+                     jsonl=a.jsonl, max_frames=a.max_frames, loop=a.loop, verbose=a.verbose,
+                     serve=a.serve, token=a.token, stream_fps=a.stream_fps, max_viewers=a.max_viewers,
+                     realtime=a.realtime)
 
 
 # -- statistics -----------------------------------------------------------------------
@@ -401,12 +458,58 @@ class _Interrupts:
 _INTERRUPTS = _Interrupts()
 
 
+def start_server(cfg: RunConfig, stats: RunStats, source_name: str = "") -> LiveServer:
+    """Start the web view ``cfg.serve`` asks for and tell the user where it is (stderr).
+
+    The token is ``cfg.token``, else ``$EDGE_TOKEN``, else, on a non-loopback host, a
+    random one (printed in the page's address). ``stats.outputs["serve"]`` gets the
+    page's address (without the token).
+
+    Returns:
+        The started :class:`edge.serve.LiveServer` (close it when done).
+
+    Raises:
+        ValueError: ``cfg.serve`` is not set, or a bad option.
+        OSError: the address cannot be bound (port in use ...; the message says what to do).
+        RuntimeError: aiohttp is not installed.
+    """
+    from edge.serve import LiveServer, ServeConfig, is_loopback
+
+    if cfg.serve is None:
+        raise ValueError("start_server needs cfg.serve = (host, port)")
+    host, port = cfg.serve
+    token = cfg.token or os.environ.get(TOKEN_ENV) or None
+    public = not is_loopback(host)
+    made_up = public and token is None
+    if made_up:
+        token = secrets.token_urlsafe(18)
+    config = ServeConfig(host=host, port=port, token=token, stream_fps=cfg.stream_fps,
+                         max_clients=cfg.max_viewers, quiet_labels=tuple(sorted(NO_GESTURE_LABELS)),
+                         encode_in_thread=cfg.encode_in_thread)
+    server = LiveServer(config, model=stats.model_name, source=source_name).start()
+    stats.outputs["serve"] = server.url
+    if public:
+        print(f"warning: the web view listens on {host}:{server.port}, reachable by every machine that can "
+              f"reach this one; every request needs the token"
+              + (" (made up for this run; set --token or $EDGE_TOKEN to choose one)" if made_up else "")
+              + ". For this machine only, use --serve PORT and an SSH tunnel.", file=sys.stderr)
+        print(f"web view: {server.viewer_url}", file=sys.stderr)
+    else:
+        print(f"web view: {server.viewer_url} (this machine only; from another computer: "
+              f"ssh -L {server.port}:127.0.0.1:{server.port} USER@THIS-HOST, then open that address there)",
+              file=sys.stderr)
+    return server
+
+
 def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | None = None,
         source: Any = None) -> RunStats:
     """Run the loop until the source ends, ``max_frames``, a quit key or Ctrl-C.
 
     Outputs are finalised in ``finally``: on ``KeyboardInterrupt`` they are closed
-    (a playable video, complete JSON lines) before the exception propagates.
+    (a playable video, complete JSON lines) before the exception propagates. With
+    ``cfg.serve`` the web view (:func:`start_server`) is started before the source
+    opens, gets every frame (:meth:`edge.serve.LiveServer.publish`, which never
+    waits for a viewer) and is closed at the end, its viewers disconnected.
 
     Args:
         cfg: the options.
@@ -422,7 +525,9 @@ def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | N
     Raises:
         ValueError: a window was asked for where none exists, or bad options.
         edge.bundle.BundleError: the model bundle is missing, corrupt or inconsistent.
-        RuntimeError: the camera or a writer failed (the message says what to do).
+        RuntimeError: the camera or a writer failed, or aiohttp is missing for
+            ``--serve`` (the message says what to do).
+        OSError: the web view's address cannot be bound (port in use ...).
         KeyboardInterrupt: after finalising the outputs.
     """
     stats = stats if stats is not None else RunStats()
@@ -434,14 +539,20 @@ def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | N
     stats.task = str(getattr(bundle, "task", None) or "digits")
     stats.smoothing = pipeline.smoother is not None
     spec = cfg.source if cfg.source is not None else DEFAULT_SOURCE
-    if source is None:
-        try:
-            source = open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps,
-                                 loop=cfg.loop)
-        except RuntimeError as e:
-            raise RuntimeError(_camera_hint(spec, e, stats.task)) from e
-    stats.source_name = getattr(source, "name", spec)
     with contextlib.ExitStack() as stack:
+        # The web view binds first, so a port in use fails before the camera opens.
+        server = (stack.enter_context(start_server(cfg, stats, getattr(source, "name", spec)))
+                  if cfg.serve is not None else None)
+        if source is None:
+            realtime = cfg.realtime if cfg.realtime is not None else cfg.serve is not None
+            try:
+                source = open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps,
+                                     loop=cfg.loop, **({"realtime": True} if realtime else {}))
+            except RuntimeError as e:
+                raise RuntimeError(_camera_hint(spec, e, stats.task)) from e
+        stats.source_name = getattr(source, "name", spec)
+        if server is not None:
+            server.describe(source=stats.source_name)
         stack.callback(source.close)
         video = jsonl = None
         if cfg.output:
@@ -457,7 +568,7 @@ def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | N
         if show:
             print(KEYS_HELP, file=sys.stderr)
         try:
-            _loop(cfg, stats, pipeline, source, display, video, jsonl, show)
+            _loop(cfg, stats, pipeline, source, display, video, jsonl, show, server)
         finally:
             with _INTERRUPTS.deferred():  # a second Ctrl-C must not cut the video's finalisation
                 if video is not None:
@@ -469,7 +580,8 @@ def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | N
 
 
 def _loop(cfg: RunConfig, stats: RunStats, pipeline: Pipeline, source: Any, display: Any,
-          video: VideoSink | None, jsonl: JsonlSink | None, show: bool) -> None:
+          video: VideoSink | None, jsonl: JsonlSink | None, show: bool,
+          server: LiveServer | None = None) -> None:
     meter = FpsMeter()
     ema: dict[str, float] = {}
     paused = False
@@ -494,14 +606,18 @@ def _loop(cfg: RunConfig, stats: RunStats, pipeline: Pipeline, source: Any, disp
             if show or video is not None:
                 annotated = draw_overlay(frame.image, result.detections, result.numbers, fps=fps,
                                          timings_ms=ema, quiet_labels=NO_GESTURE_LABELS)
+            record = result.as_json(t) if jsonl is not None or server is not None else None
             # A frame counts and goes to every output, or to none (Ctrl-C waits for it).
             with _INTERRUPTS.deferred():
                 stats.add(result)
                 stats.wall_s = now - t_start
                 if video is not None and annotated is not None:
                     video.write(annotated, t)
-                if jsonl is not None:
-                    jsonl.write(result.as_json(t))
+                if jsonl is not None and record is not None:
+                    jsonl.write(record)
+            if server is not None:  # returns at once: the web side encodes and sends on its own threads
+                server.publish(result, record=record, fps=fps, timings_ms=ema,
+                               annotated=annotated if show or video is not None else None)
             if not show and live and now >= next_status:
                 next_status = now + STATUS_EVERY_S
                 read = " ".join(d.prediction.label for d in _shown(result.detections)) or "-"
@@ -529,9 +645,10 @@ def _loop(cfg: RunConfig, stats: RunStats, pipeline: Pipeline, source: Any, disp
             print(f"saved {p}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``edge-run``; returns the exit status (0, 2 on error, 130 on Ctrl-C)."""
-    cfg = parse_args(argv)
+def main(argv: list[str] | None = None, *, prog: str = "edge-run", serve_default: str | None = None) -> int:
+    """Entry point of ``edge-run`` (and of ``edge-serve``, which passes ``prog`` and
+    ``serve_default``); returns the exit status (0, 2 on error, 130 on Ctrl-C)."""
+    cfg = parse_args(argv, prog=prog, serve_default=serve_default)
     logging.basicConfig(level=logging.DEBUG if cfg.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     stats = RunStats()
