@@ -66,9 +66,9 @@ from edge.cli_run import (
     HAND_SEGMENTERS,
     NO_GESTURE_LABELS,
     FpsMeter,
+    Interrupts,
     RunConfig,
-    _camera_hint,
-    _Interrupts,
+    camera_hint,
     make_pipeline,
     open_source,
 )
@@ -242,7 +242,7 @@ class CaptureStats:
         return out
 
 
-_INTERRUPTS = _Interrupts()
+_INTERRUPTS = Interrupts()
 
 
 def _no_keys_message(why: str) -> str:
@@ -314,7 +314,7 @@ def run_capture(cfg: CaptureConfig, stats: CaptureStats | None = None, *,
         try:
             source = open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps, loop=cfg.loop)
         except RuntimeError as e:
-            raise RuntimeError(_camera_hint(spec, e, bundle.task)) from e
+            raise RuntimeError(camera_hint(spec, e, bundle.task)) from e
     stats.source_name = getattr(source, "name", spec)
     with contextlib.ExitStack() as stack:
         stack.callback(source.close)

@@ -382,7 +382,9 @@ def resolve_display(requested: bool | None) -> bool:
     return ok
 
 
-def _camera_hint(spec: str, err: Exception, task: str = "digits") -> str:
+def camera_hint(spec: str, err: Exception, task: str = "digits") -> str:
+    """The message of a source that failed to open, plus, for a camera spec, how to run
+    without one (the task's demo scene or a video file) unless it says so already."""
     from edge.sources import DEMO_BY_TASK
 
     msg = str(err)
@@ -405,7 +407,7 @@ def _snapshot(image, folder: str, index: int) -> Path:
     return p
 
 
-class _Interrupts:
+class Interrupts:
     """SIGINT/SIGTERM as ``KeyboardInterrupt``, held back while a frame's outputs are written.
 
     Without this, Ctrl-C between the video write and the JSON line of one frame
@@ -455,7 +457,7 @@ class _Interrupts:
                 raise KeyboardInterrupt
 
 
-_INTERRUPTS = _Interrupts()
+_INTERRUPTS = Interrupts()
 
 
 def start_server(cfg: RunConfig, stats: RunStats, source_name: str = "") -> LiveServer:
@@ -549,7 +551,7 @@ def run(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | N
                 source = open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps,
                                      loop=cfg.loop, **({"realtime": True} if realtime else {}))
             except RuntimeError as e:
-                raise RuntimeError(_camera_hint(spec, e, stats.task)) from e
+                raise RuntimeError(camera_hint(spec, e, stats.task)) from e
         stats.source_name = getattr(source, "name", spec)
         if server is not None:
             server.describe(source=stats.source_name)

@@ -315,7 +315,7 @@ def test_signal_finalises_real_run(sig, tiny_digits_bundle, tmp_path):
 
 
 def test_interrupt_is_held_until_a_frame_is_written_everywhere():
-    it = cli_run._Interrupts()
+    it = cli_run.Interrupts()
     written = []
     with pytest.raises(KeyboardInterrupt):
         with it.deferred():
