@@ -485,7 +485,8 @@ def pyplot() -> Any | None:
 def bar_chart(path: str | Path, labels: Sequence[str], median: Sequence[float],
               p99: Sequence[float], *, title: str, axis_label: str,
               colours: Sequence[str] | None = None, notes: Sequence[str | None] | None = None,
-              legend: dict[str, str] | None = None, horizontal: bool = False) -> Path | None:
+              legend: dict[str, str] | None = None, horizontal: bool = False,
+              log_scale: bool | None = None) -> Path | None:
     """Bars of median ms with whiskers up to p99, saved as a PNG.
 
     Args:
@@ -496,6 +497,8 @@ def bar_chart(path: str | Path, labels: Sequence[str], median: Sequence[float],
         notes: text written at the end of each bar's whisker (``None``: none).
         legend: ``{label: colour}`` entries of a legend.
         horizontal: horizontal bars, the first label at the top.
+        log_scale: a logarithmic value axis; ``None``: when the medians span more than
+            50x, so 0.05 ms and 30 ms bars are both readable.
 
     Returns:
         The path written, or ``None`` when matplotlib is not installed.
@@ -524,6 +527,11 @@ def bar_chart(path: str | Path, labels: Sequence[str], median: Sequence[float],
             ax.annotate(note, xy, ha="left" if horizontal else "center",
                         va="center" if horizontal else "bottom", fontsize=8, xytext=off,
                         textcoords="offset points")
+    positive = [float(v) for v in median if float(v) > 0]
+    if log_scale is None:
+        log_scale = bool(positive) and max(positive) / min(positive) > 50
+    if log_scale:
+        (ax.set_xscale if horizontal else ax.set_yscale)("log")
     if legend:
         ax.legend([plt.Rectangle((0, 0), 1, 1, color=c) for c in legend.values()], list(legend),
                   fontsize=8)
