@@ -392,10 +392,10 @@ def dropped_frames(indices: Sequence[int], timestamps: Sequence[float],
                    source_fps: float | None) -> tuple[int, str]:
     """Frames a live source produced that the loop never saw.
 
-    Sources that number the frames they produced (the paced demos, picamera2) leave
-    gaps in ``Frame.index``: the count is exact. Otherwise (OpenCV cameras number the
-    frames they return) it is estimated from the timestamps: frames the source's rate
-    would have produced between the first and the last frame, minus those read.
+    Sources that number the frames they produced (the paced demos) leave gaps in
+    ``Frame.index``: the count is exact. Otherwise (OpenCV cameras and picamera2 number
+    the frames they return) it is estimated from the timestamps: frames the source's
+    rate would have produced between the first and the last frame, minus those read.
 
     Args:
         indices: ``Frame.index`` of the frames read, in order.
