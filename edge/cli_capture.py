@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge.bundle import BundleError
 from edge.capture import (
     TAKE_MODES,
     KeyAction,
@@ -69,10 +68,10 @@ from edge.cli_run import (
     Interrupts,
     RunConfig,
     camera_hint,
+    guarded_main,
     make_pipeline,
     open_source,
 )
-from edge.datasets import DatasetError
 from edge.overlay import draw_overlay
 from edge.pipeline import Pipeline
 from edge.runtime import RUNTIMES
@@ -402,23 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if cfg.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     stats = CaptureStats()
-    _INTERRUPTS.install()
-    try:
-        run_capture(cfg, stats)
-    except KeyboardInterrupt:
-        _print_summary(stats)
-        print("interrupted: every sample listed above was written whole", file=sys.stderr)
-        return 130
-    except (BundleError, DatasetError, ValueError, RuntimeError, OSError) as e:
-        log.debug("edge-capture failed", exc_info=True)
-        if stats.frames:
-            _print_summary(stats)
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    finally:
-        _INTERRUPTS.restore()
-    _print_summary(stats)
-    return 0
+    return guarded_main(lambda: run_capture(cfg, stats), name="edge-capture",
+                        frames=lambda: stats.frames, summary=lambda: _print_summary(stats),
+                        interrupted="every sample listed above was written whole",
+                        interrupts=_INTERRUPTS)
 
 
 def _print_summary(stats: CaptureStats) -> None:

@@ -47,7 +47,7 @@ import statistics
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -654,27 +654,49 @@ def main(argv: list[str] | None = None, *, prog: str = "edge-run", serve_default
     logging.basicConfig(level=logging.DEBUG if cfg.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     stats = RunStats()
-    _INTERRUPTS.install()
-    try:
-        return _main(cfg, stats)
-    finally:
-        _INTERRUPTS.restore()
+    return guarded_main(lambda: run(cfg, stats), name="edge-run", frames=lambda: stats.frames,
+                        summary=lambda: _print_summary(stats), interrupted="outputs finalised")
 
 
-def _main(cfg: RunConfig, stats: RunStats) -> int:
+def guarded_main(body: Callable[[], Any], *, name: str, frames: Callable[[], int],
+                 summary: Callable[[], None], interrupted: str,
+                 interrupts: Interrupts | None = None) -> int:
+    """Run a command's ``body`` with SIGINT/SIGTERM held back during writes
+    (:class:`Interrupts`) and turn its outcome into an exit status, as ``edge-run`` and
+    ``edge-capture`` report it.
+
+    Args:
+        body: the command's work.
+        name: the command, for the debug log.
+        frames: how many frames were processed so far (a summary is printed after an
+            error only when this is > 0).
+        summary: prints the end-of-run summary.
+        interrupted: what the user is told after Ctrl-C, after ``"interrupted: "``.
+        interrupts: the signal handler the command's writes defer to (default:
+            ``edge-run``'s).
+
+    Returns:
+        0 when ``body`` returns, 130 on Ctrl-C/SIGTERM, 2 on ``BundleError``,
+        ``DatasetError``, ``ValueError``, ``RuntimeError`` or ``OSError`` (the message
+        goes to stderr as ``error: ...``).
+    """
+    sig = interrupts or _INTERRUPTS
+    sig.install()
     try:
-        run(cfg, stats)
+        body()
     except KeyboardInterrupt:
-        _print_summary(stats)
-        print("interrupted: outputs finalised", file=sys.stderr)
+        summary()
+        print(f"interrupted: {interrupted}", file=sys.stderr)
         return 130
     except (BundleError, DatasetError, ValueError, RuntimeError, OSError) as e:
-        log.debug("edge-run failed", exc_info=True)
-        if stats.frames:
-            _print_summary(stats)
+        log.debug("%s failed", name, exc_info=True)
+        if frames():
+            summary()
         print(f"error: {e}", file=sys.stderr)
         return 2
-    _print_summary(stats)
+    finally:
+        sig.restore()
+    summary()
     return 0
 
 

@@ -31,6 +31,19 @@ def shared_data_dir() -> Path | None:
     return p if p.is_dir() else None
 
 
+def draw_digit(d: int, size: int = 28, thickness: int = 2) -> np.ndarray:
+    """uint8 (size, size) white-on-black drawing of digit ``d`` (OpenCV's Hershey simplex
+    font, centred), a stand-in for an MNIST-style sample."""
+    import cv2
+
+    img = np.zeros((size, size), np.uint8)
+    scale = size / 36
+    (w, h), _ = cv2.getTextSize(str(d), cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    cv2.putText(img, str(d), ((size - w) // 2, (size + h) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, 255,
+                thickness, cv2.LINE_AA)
+    return img
+
+
 def build_tiny_bundle(out: Path, *, task: str, input_hw: tuple[int, int], channels: int,
                       labels: list[str], preprocessing: str) -> Path:
     """Write a tiny untrained full-int8 bundle (a small random CNN) to ``out``.

@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import draw_digit
 
 from edge.datasets import DatasetError
 from edge.preprocess import mnist_normalise
@@ -23,19 +24,9 @@ from train.digit_data import (
 scipy_io = pytest.importorskip("scipy.io", reason="SVHN needs scipy (the [train] extra)")
 
 
-def _digit_image(d: int, size: int = 28, thickness: int = 2) -> np.ndarray:
-    """uint8 (size, size) white-on-black drawing of digit ``d`` (OpenCV Hershey font)."""
-    img = np.zeros((size, size), np.uint8)
-    scale = size / 36
-    (w, h), _ = cv2.getTextSize(str(d), cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    cv2.putText(img, str(d), ((size - w) // 2, (size + h) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, 255,
-                thickness, cv2.LINE_AA)
-    return img
-
-
 def _svhn_crop(d: int, dark_on_light: bool, rng: np.random.Generator) -> np.ndarray:
     """uint8 (32, 32, 3) RGB house-number crop of digit ``d`` in either polarity."""
-    ink = _digit_image(d, 32, 3).astype(np.float32) / 255.0
+    ink = draw_digit(d, 32, 3).astype(np.float32) / 255.0
     paper, pen = (rng.uniform(170, 230, 3), rng.uniform(10, 60, 3))
     if not dark_on_light:
         paper, pen = pen, paper
@@ -109,7 +100,7 @@ def test_dataset_spec() -> None:
 
 def _fake_mnist(n: int = 40) -> tuple[np.ndarray, np.ndarray]:
     y = (np.arange(n) % 10).astype(np.uint8)
-    x = np.stack([_digit_image(int(d), 28, 2) for d in y])
+    x = np.stack([draw_digit(int(d), 28, 2) for d in y])
     return x, y
 
 

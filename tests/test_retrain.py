@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import draw_digit
 
 from edge.datasets import DatasetError
 from train.extra_data import (
@@ -27,23 +28,13 @@ from train.pixels import adjust, to_uint8
 HANDS = ("rock", "paper", "scissors", "none")
 
 
-def _digit(d: int, size: int = 28, thickness: int = 2) -> np.ndarray:
-    """uint8 (size, size) white-on-black drawing of digit ``d``."""
-    img = np.zeros((size, size), np.uint8)
-    scale = size / 36
-    (w, h), _ = cv2.getTextSize(str(d), cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    cv2.putText(img, str(d), ((size - w) // 2, (size + h) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, 255,
-                thickness, cv2.LINE_AA)
-    return img
-
-
 def _write_digit_folder(root: Path, per_class: dict[str, int], sessions: tuple[str, ...] = ("s1",),
                         ) -> Path:
     """``root/<label>/<session>__NNNN.png`` 28x28 white-on-black samples (as edge-capture writes)."""
     for label, n in per_class.items():
         (root / label).mkdir(parents=True, exist_ok=True)
         for i in range(n):
-            img = _digit(int(label))
+            img = draw_digit(int(label))
             img = np.roll(img, (i % 3) - 1, axis=1)
             cv2.imwrite(str(root / label / f"{sessions[i % len(sessions)]}__{i:04d}.png"), img)
     return root
@@ -111,9 +102,9 @@ def test_unknown_class_folder_lists_the_expected_labels(tmp_path: Path) -> None:
 def test_extra_digits_load_with_their_labels_and_polarity(tmp_path: Path) -> None:
     root = _write_digit_folder(tmp_path / "mine", {"3": 2, "7": 2})
     # a dark-on-light 28x28 sample and a larger photo crop of a digit (dark ink on paper)
-    cv2.imwrite(str(root / "7" / "s2__0001.png"), 255 - _digit(7))
+    cv2.imwrite(str(root / "7" / "s2__0001.png"), 255 - draw_digit(7))
     photo = np.full((120, 90), 215, np.uint8)
-    photo[20:104, 5:89] = 255 - _digit(3, 84, 6)
+    photo[20:104, 5:89] = 255 - draw_digit(3, 84, 6)
     cv2.imwrite(str(root / "3" / "s2__0002.png"), photo)
     samples = scan_extra([root], DIGIT_LABELS)
     assert [s.label for s in samples] == ["3", "3", "3", "7", "7", "7"]
@@ -224,7 +215,7 @@ def digits_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("mnist-synthetic")
     rng = np.random.default_rng(0)
     y = (np.arange(600) % 10).astype(np.uint8)
-    x = np.stack([np.roll(_digit(int(d)), tuple(rng.integers(-2, 3, 2)), (0, 1)) for d in y])
+    x = np.stack([np.roll(draw_digit(int(d)), tuple(rng.integers(-2, 3, 2)), (0, 1)) for d in y])
     for split, n in (("train", 500), ("t10k", 100)):
         sl = slice(0, n) if split == "train" else slice(500, 600)
         _write_idx(folder / f"{split}-images-idx3-ubyte.gz", x[sl])
