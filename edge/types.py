@@ -41,12 +41,31 @@ class ROI:
     """An axis-aligned region of interest in pixel coordinates.
 
     ``x``, ``y`` is the top-left corner; ``w``, ``h`` the width and height (px).
+    The optional fields carry what a finder knows beyond the box, so later stages
+    never read it from the finder on the side; they take no part in equality,
+    ordering or hashing:
+
+    Attributes:
+        mask: uint8 (h, w) foreground mask over the box (255 = object), or None.
+        angle: in-plane rotation of the object in degrees, counter-clockwise, 0 =
+            upright (for hands: wrist below the middle finger's base).
+        landmarks: float32 (K, 3) keypoints in frame pixels (x, y) and a relative
+            depth z in the same pixel scale (for hands: MediaPipe's 21 hand
+            landmarks), or None.
+        handedness: ``"Left"`` or ``"Right"`` (the person's hand) or None.
+        score: the finder's confidence in [0, 1] (for hands: the landmark model's
+            hand presence), or None.
     """
 
     x: int
     y: int
     w: int
     h: int
+    mask: np.ndarray | None = field(default=None, compare=False, repr=False)
+    angle: float = field(default=0.0, compare=False)
+    landmarks: np.ndarray | None = field(default=None, compare=False, repr=False)
+    handedness: str | None = field(default=None, compare=False)
+    score: float | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.w < 0 or self.h < 0:
