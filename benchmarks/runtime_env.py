@@ -75,6 +75,33 @@ def tflite_runtime_python(venv: Path | None = None, timeout_s: float = 900) -> P
     done = cached_tflite_runtime_python(venv)
     if done is not None:
         return done
+    return build_venv(venv, TFLITE_RUNTIME_REQUIREMENTS,
+                      "import tflite_runtime, numpy; print(tflite_runtime.__version__, numpy.__version__)",
+                      what="tflite-runtime", timeout_s=timeout_s)
+
+
+def build_venv(venv: Path, requirements: tuple[str, ...], check_code: str, *, what: str,
+               timeout_s: float = 900) -> Path:
+    """Build a virtualenv holding ``requirements`` and mark it complete.
+
+    Built in a temporary sibling folder and renamed into place only once
+    ``check_code`` runs in it, so an interrupted build is never reused.
+
+    Args:
+        venv: the folder to create.
+        requirements: pip requirement strings.
+        check_code: Python source that must exit 0 in the new environment; what it
+            prints is kept in ``venv/.edge-ok``.
+        what: a name for error messages.
+        timeout_s: limit of each build step (s).
+
+    Returns:
+        Path of the environment's ``python``.
+
+    Raises:
+        RuntimeError: a step failed (no wheel for this Python or platform, no package
+            index reachable); the message holds pip's output.
+    """
     venv.parent.mkdir(parents=True, exist_ok=True)
     tmp = venv.with_name(f"{venv.name}.building-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -82,19 +109,18 @@ def tflite_runtime_python(venv: Path | None = None, timeout_s: float = 900) -> P
         steps = [
             [sys.executable, "-m", "venv", str(tmp)],
             [str(venv_python(tmp)), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-             *TFLITE_RUNTIME_REQUIREMENTS],
-            [str(venv_python(tmp)), "-c", "import tflite_runtime, numpy; "
-             "print(tflite_runtime.__version__, numpy.__version__)"],
+             *requirements],
+            [str(venv_python(tmp)), "-c", check_code],
         ]
         r = None
         for cmd in steps:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
             if r.returncode != 0:
-                raise RuntimeError(f"building the tflite-runtime environment failed at "
+                raise RuntimeError(f"building the {what} environment failed at "
                                    f"{' '.join(cmd[:4])} ...: {(r.stderr or r.stdout)[-1500:]}")
         assert r is not None
         (tmp / ".edge-ok").write_text(r.stdout)
-        if cached_tflite_runtime_python(venv) is None:
+        if not (venv / ".edge-ok").is_file():
             shutil.rmtree(venv, ignore_errors=True)
             tmp.rename(venv)
     finally:
