@@ -17,14 +17,6 @@ import numpy as np
 import pytest
 
 from edge.bundle import InputSpec, ModelBundle, QuantParams, load_bundle
-from edge.segment.hands import (
-    SEGMENTERS,
-    BackgroundSubtractionSegmenter,
-    ChromaKeySegmenter,
-    HandSegmentation,
-    SkinSegmenter,
-    make_hand_segmenter,
-)
 from edge.preprocess import (
     BACKGROUND_GREY,
     HandPreprocessor,
@@ -32,6 +24,14 @@ from edge.preprocess import (
     crop_input,
     make_preprocessor,
     square_pad,
+)
+from edge.segment.hands import (
+    SEGMENTERS,
+    BackgroundSubtractionSegmenter,
+    ChromaKeySegmenter,
+    HandSegmentation,
+    SkinSegmenter,
+    make_hand_segmenter,
 )
 from edge.types import ROI, Frame, Prediction
 

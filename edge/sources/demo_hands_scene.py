@@ -21,6 +21,7 @@ from edge.sources.procedural import (
     colour_tint,
     cv_colour,
     fixed_point,
+    fixed_point_xy,
     gain_map,
     jitter_colour,
     light_gain,
@@ -235,15 +236,15 @@ def draw_hand(img: np.ndarray, scene: HandsScene, geo: dict) -> None:
         assert part.widths is not None
         for i in range(len(q) - 1):
             w = float(part.widths[i]) * unit
-            a, b = fixed_point(q[i]), fixed_point(q[i + 1])
+            a, b = fixed_point_xy(q[i]), fixed_point_xy(q[i + 1])
             cv2.line(mask, a, b, 255, max(1, round(w)), cv2.LINE_AA, 4)
             cv2.line(canvas, a, b, cv_colour(skin, 0.66), max(1, round(w)), cv2.LINE_AA, 4)
         for k, shade, off in ((0.74, 0.84, 0.2), (0.42, 0.98, 0.5)):
             for i in range(len(q) - 1):
                 w = float(part.widths[i]) * unit
                 o = hl * off * float(part.widths[i])
-                cv2.line(canvas, fixed_point(q[i] + o), fixed_point(q[i + 1] + o), cv_colour(skin, shade),
-                         max(1, round(k * w)), cv2.LINE_AA, 4)
+                cv2.line(canvas, fixed_point_xy(q[i] + o), fixed_point_xy(q[i + 1] + o),
+                         cv_colour(skin, shade), max(1, round(k * w)), cv2.LINE_AA, 4)
         if part.nail:
             tip, before = q[-1], q[-2]
             d = tip - before

@@ -131,9 +131,9 @@ def hand_shape(label: str, pose: HandPose) -> HandShape:
         names = ("index", "middle", "ring", "little")
         for n in names:
             parts.append(_folded(n, 0.02 * (jit[n][0])))
-        for a, b in zip(names[:-1], names[1:], strict=True):  # gaps between the curled fingers
-            xm = (FINGERS[a][0] + FINGERS[b][0]) / 2
-            ym = (FINGERS[a][1] + FINGERS[b][1]) / 2
+        for n1, n2 in zip(names[:-1], names[1:], strict=True):  # gaps between the curled fingers
+            xm = (FINGERS[n1][0] + FINGERS[n2][0]) / 2
+            ym = (FINGERS[n1][1] + FINGERS[n2][1]) / 2
             creases.append(np.array([[xm, ym - 0.02], [xm, ym + 0.22]], np.float32))
         creases.append(np.array([[-0.36, -0.8], [0.0, -0.84], [0.38, -0.8]], np.float32))
         if pose.thumb == 0:  # across the front of the fingers

@@ -26,6 +26,7 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from edge.sources.base import FrameSource
 from edge.types import Frame
@@ -262,6 +263,12 @@ def cv_colour(colour: np.ndarray | tuple[float, ...], k: float = 1.0) -> tuple[f
     return tuple(float(min(255.0, max(0.0, v * k))) for v in colour)  # type: ignore[return-value]
 
 
-def fixed_point(pts: np.ndarray) -> np.ndarray:
+def fixed_point(pts: npt.ArrayLike) -> np.ndarray:
     """float px (..., 2) -> int32 in 1/16 px for drawing with ``shift=4``."""
     return np.round(np.asarray(pts) * 16.0).astype(np.int32)
+
+
+def fixed_point_xy(p: npt.ArrayLike) -> tuple[int, int]:
+    """One float px point (x, y) as the int (x, y) in 1/16 px that ``cv2.line`` takes with ``shift=4``."""
+    x, y = fixed_point(p)
+    return int(x), int(y)

@@ -84,7 +84,7 @@ def _wall_object(rng: np.random.Generator, img: np.ndarray, floor: int) -> None:
         while bx < x + w - 8:  # books standing on the board
             bw, bh = int(rng.uniform(7, 22) * s), int(rng.uniform(30, 75) * s)
             hue = rng.uniform(0, 180)
-            hsv = np.uint8([[[hue, rng.uniform(60, 220), rng.uniform(60, 220)]]])
+            hsv = np.array([[[hue, rng.uniform(60, 220), rng.uniform(60, 220)]]]).astype(np.uint8)
             col = cv_colour(cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].astype(float))
             cv2.rectangle(img, (bx, y - bh), (bx + bw, y), col, -1)
             cv2.line(img, (bx, y - bh), (bx, y), cv_colour(col, 0.6), 1)
