@@ -4,10 +4,11 @@
 Smoother.update -> FrameResult``. The benchmarks time this same object stage by
 stage, so what ``edge-bench`` reports is what ``edge-run`` does.
 
-For hands, the segmenter (:mod:`edge.hands`) keeps each frame's masks in
-``last_segmentations``, and :class:`edge.preprocess.HandPreprocessor` is given the
-segmenter to read them from; the stages still exchange only ROIs. A detection whose
-(smoothed) label is ``none`` (the hands models' "no gesture" class) is not shown.
+The stages exchange only the value types of :mod:`edge.types`: for hands, the
+finder (:mod:`edge.segment.hands`) puts each hand's mask on its ROI
+(:attr:`edge.types.ROI.mask`) and :class:`edge.preprocess.HandPreprocessor` reads it
+there. A detection whose (smoothed) label is in :data:`edge.types.NO_GESTURE_LABELS`
+(the hands models' ``none`` class) is not shown.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from edge.bundle import ModelBundle
-from edge.types import ROI, Detection, Frame, Prediction
+from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +104,12 @@ class Pipeline:
         classifier: an :class:`edge.runtime.Classifier` or anything with ``classify``.
         smoother: optional temporal smoother (:class:`Smoother`).
         grouper: optional ``f(detections) -> list[(number, ROI)]`` that groups digit
-            detections into numbers (see :func:`edge.digits.group_numbers`).
+            detections into numbers (see :func:`edge.segment.numbers.group_numbers`).
         min_score: drop (smoothed) detections scoring below this, in [0, 1].
-        hide_labels: drop (smoothed) detections with these labels from
+        no_gesture_labels: drop (smoothed) detections with these labels from
             :attr:`FrameResult.detections` (they stay in ``raw``): by default
-            ``"none"``, the hands models' "no gesture" class. The smoother still
+            :data:`edge.types.NO_GESTURE_LABELS` (``"none"``, the hands models' "no
+            gesture" class). The smoother still
             tracks them, so an empty room that the model calls ``none`` does not
             flicker between gestures.
     """
@@ -115,19 +117,19 @@ class Pipeline:
     def __init__(self, segmenter: Segmenter, preprocessor: Preprocessor,
                  classifier: ClassifierLike, smoother: Smoother | None = None,
                  grouper: Callable[[list[Detection]], list[tuple[str, ROI]]] | None = None,
-                 min_score: float = 0.0, hide_labels: Sequence[str] = ("none",)) -> None:
+                 min_score: float = 0.0, no_gesture_labels: Sequence[str] = NO_GESTURE_LABELS) -> None:
         if not 0.0 <= min_score <= 1.0:
             raise ValueError(f"min_score must be in [0, 1], got {min_score}")
-        if isinstance(hide_labels, str):
-            raise ValueError(f"hide_labels must be a sequence of labels, got the string {hide_labels!r}; "
-                             f"write ({hide_labels!r},)")
+        if isinstance(no_gesture_labels, str):
+            raise ValueError("no_gesture_labels must be a sequence of labels, got the string "
+                             f"{no_gesture_labels!r}; write ({no_gesture_labels!r},)")
         self.segmenter = segmenter
         self.preprocessor = preprocessor
         self.classifier = classifier
         self.smoother = smoother
         self.grouper = grouper
         self.min_score = float(min_score)
-        self.hide_labels = frozenset(hide_labels)
+        self.no_gesture_labels = frozenset(no_gesture_labels)
 
     def reset(self) -> None:
         """Forget temporal state (the smoother's tracks)."""
@@ -148,8 +150,8 @@ class Pipeline:
         dets = self.smoother.update(raw, frame.timestamp) if self.smoother else raw
         if self.min_score > 0.0:
             dets = [d for d in dets if d.prediction.score >= self.min_score]
-        if self.hide_labels:
-            dets = [d for d in dets if d.prediction.label not in self.hide_labels]
+        if self.no_gesture_labels:
+            dets = [d for d in dets if d.prediction.label not in self.no_gesture_labels]
         numbers = self.grouper(dets) if self.grouper else []
         t4 = time.perf_counter()
         t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
@@ -180,7 +182,7 @@ def build_pipeline(
             (loaded into an :class:`edge.runtime.Classifier`), or a ready classifier
             (anything with ``classify``; its ``bundle`` attribute, if any, gives the
             task and preprocessing).
-        smoothing: add a :class:`edge.smoothing.TrackSmoother` (unless ``smoother``
+        smoothing: add a :class:`edge.track.TrackSmoother` (unless ``smoother``
             is given).
         min_score: hide detections whose (smoothed) score is below this; ``None``:
             the bundle's calibrated ``min_score`` (0 when it has none).
@@ -189,7 +191,7 @@ def build_pipeline(
             :func:`edge.runtime.make_interpreter`).
         task: ``"digits"`` or ``"hands"``; default: the bundle's task.
         segmenter: override the task's segmenter: an instance, or for hands the name
-            of one (:func:`edge.hands.make_hand_segmenter`: ``"skin"``,
+            of one (:func:`edge.segment.hands.make_hand_segmenter`: ``"skin"``,
             ``"skin-hsv"``, ``"background"``, ``"chroma"``).
         preprocessor: override the bundle's preprocessor.
         smoother: override the default smoother.
@@ -197,17 +199,17 @@ def build_pipeline(
         max_age: frames after which the smoother drops an unseen track (M).
         background: hands only: the hand crop's background, ``"keep"``, ``"grey"``
             or ``"blur"`` (:class:`edge.preprocess.HandPreprocessor`; the masks come
-            from the segmenter's ``last_segmentations``).
+            on the segmenter's ROIs).
 
     Returns:
-        A :class:`Pipeline`. For ``digits``: :class:`edge.digits.DigitSegmenter`,
+        A :class:`Pipeline`. For ``digits``: :class:`edge.segment.digits.DigitSegmenter`,
         :func:`edge.preprocess.make_preprocessor` and
-        :func:`edge.digits.group_numbers` as the grouper. For ``hands``:
-        :class:`edge.hands.SkinSegmenter` (``make_hand_segmenter("skin")``), the
+        :func:`edge.segment.numbers.group_numbers` as the grouper. For ``hands``:
+        :class:`edge.segment.skin.SkinSegmenter` (``make_hand_segmenter("skin")``), the
         bundle's ``hand-crop`` preprocessing (:class:`edge.preprocess.HandPreprocessor`
-        reading the segmenter's masks) and no grouper. Both hide detections labelled
-        ``none`` (:class:`Pipeline` ``hide_labels``) and smooth with a
-        :class:`edge.smoothing.TrackSmoother`.
+        reading the masks on the ROIs) and no grouper. Both hide detections labelled
+        ``none`` (:class:`Pipeline` ``no_gesture_labels``) and smooth with a
+        :class:`edge.track.TrackSmoother`.
 
     Raises:
         edge.bundle.BundleError: the bundle cannot be loaded.
@@ -229,15 +231,15 @@ def build_pipeline(
             raise ValueError("segmenter names and background= choose how hands are found and cropped, "
                              "but this is a digits model; drop them or use a hands model")
         if segmenter is None:
-            from edge.digits import DigitSegmenter
+            from edge.segment.digits import DigitSegmenter
 
             segmenter = DigitSegmenter()
-        from edge.digits import group_numbers
+        from edge.segment.numbers import group_numbers
 
         grouper = group_numbers
     elif task == "hands":
         if segmenter is None or isinstance(segmenter, str):
-            from edge.hands import make_hand_segmenter
+            from edge.segment.hands import make_hand_segmenter
 
             segmenter = make_hand_segmenter(segmenter or "skin")
     else:
@@ -248,16 +250,13 @@ def build_pipeline(
             raise ValueError("a classifier without a bundle needs preprocessor=")
         from edge.preprocess import make_preprocessor
 
-        if task == "hands":
-            preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background,
-                                                                 segmenter=segmenter))
-        else:
-            preprocessor = cast(Preprocessor, make_preprocessor(bundle))
+        # a digits model has background="keep" here (checked above)
+        preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background))
     elif background != "keep":
         raise ValueError("background= applies to the bundle's own preprocessor; with preprocessor= "
                          "normalise the background there")
     if smoother is None and smoothing:
-        from edge.smoothing import TrackSmoother
+        from edge.track import TrackSmoother
 
         labels: Sequence[str] | None = getattr(classifier, "labels", None)
         smoother = TrackSmoother(window=window, max_age=max_age, labels=labels)

@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Class labels that mean "nothing recognised" (the hands models' no-gesture class):
+#: the pipeline hides them, the overlay draws them muted, evaluations count them as
+#: no detection.
+NO_GESTURE_LABELS: tuple[str, ...] = ("none",)
+
 
 @dataclass(frozen=True)
 class Frame:

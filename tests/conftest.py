@@ -132,7 +132,7 @@ def tiny_hands_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class FakeHandSegmenter:
     """Box of the largest skin-coloured blob (YCrCb box of Chai and Ngan, 1999).
 
-    Stands in for :mod:`edge.hands` so the hands paths of edge-run and the benchmark
+    Stands in for :mod:`edge.segment.hands` so the hands paths of edge-run and the benchmark
     are tested whether or not ``build_pipeline`` has its hands branch yet; ``name`` is
     the segmenter (``--segmenter``) asked for.
     """

@@ -252,8 +252,8 @@ def test_simulated_keys_save_only_what_they_should(tmp_path):
     spec = load_bundle("digits").input
     img = cv2.imread(str(tmp_path / "caps/3/k__00001.png"), cv2.IMREAD_UNCHANGED)
     assert img.dtype == np.uint8 and img.shape == (spec.height, spec.width) and spec.channels == 1
-    from edge.digits import DigitSegmenter
     from edge.preprocess import MnistPreprocessor
+    from edge.segment.digits import DigitSegmenter
 
     rois = DigitSegmenter().find(frames[1])
     want = MnistPreprocessor()(frames[1], rois[:1])[0]

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from edge.sources import open_source
-from edge.sources.demo_hands import GESTURES, HandPose, HandsDemoSource, hand_shape
+from edge.sources.demo_hands import HandsDemoSource
+from edge.sources.hand_shapes import GESTURES, HandPose, hand_shape
 from edge.types import ROI
 
 

@@ -1,4 +1,4 @@
-"""Digit segmentation (edge.digits) on synthetic camera frames with known boxes.
+"""Digit segmentation (edge.segment.digits) on synthetic camera frames with known boxes.
 
 Real handwriting (MNIST test digits, inverted to dark ink and scaled) is drawn on
 paper with uneven light, noise and blur, next to the things the segmenter must
@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.digits import DigitSegmenter, DigitSegmenterConfig, group_numbers, reading_order
+from edge.segment.digits import DigitSegmenter, DigitSegmenterConfig
+from edge.segment.numbers import group_numbers, reading_order
 from edge.types import ROI, Detection, Prediction
 
 INK = (40.0, 30.0, 25.0)  # BGR, a dark blue-black pen

@@ -180,7 +180,7 @@ def test_eval_images_crop_and_frame(tiny_digits_bundle, tmp_path, capsys):
     assert code == 0, err
     j = json.loads(out)
     assert j["n"] == 6 and j["mode"] == "crop" and np.array(j["confusion"]).sum() == 6
-    pytest.importorskip("edge.digits")
+    pytest.importorskip("edge.segment.digits")
     code, out, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--images", str(root),
                                       "--frame", "--json", "--save-errors", str(tmp_path / "e")])
     assert code == 0, err
@@ -191,7 +191,7 @@ def test_eval_images_crop_and_frame(tiny_digits_bundle, tmp_path, capsys):
 
 
 def test_eval_frame_blank_image_is_no_detection(tiny_digits_bundle, tmp_path, capsys):
-    pytest.importorskip("edge.digits")
+    pytest.importorskip("edge.segment.digits")
     pytest.importorskip("edge.preprocess")
     (tmp_path / "imgs" / "5").mkdir(parents=True)
     cv2.imwrite(str(tmp_path / "imgs" / "5" / "blank.png"), np.full((64, 64, 3), 255, np.uint8))

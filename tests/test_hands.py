@@ -1,4 +1,4 @@
-"""Hand segmentation (edge.hands), hand preprocessing and the hands pipeline.
+"""Hand segmentation (edge.segment.hands), hand preprocessing and the hands pipeline.
 
 Synthetic frames only: a hand drawn as a palm ellipse with finger capsules and a
 forearm entering from the border, with skin shading and sensor noise, on a white
@@ -17,14 +17,6 @@ import numpy as np
 import pytest
 
 from edge.bundle import InputSpec, ModelBundle, QuantParams, load_bundle
-from edge.hands import (
-    SEGMENTERS,
-    BackgroundSubtractionSegmenter,
-    ChromaKeySegmenter,
-    HandSegmentation,
-    SkinSegmenter,
-    make_hand_segmenter,
-)
 from edge.preprocess import (
     BACKGROUND_GREY,
     HandPreprocessor,
@@ -32,6 +24,14 @@ from edge.preprocess import (
     crop_input,
     make_preprocessor,
     square_pad,
+)
+from edge.segment.hands import (
+    SEGMENTERS,
+    BackgroundSubtractionSegmenter,
+    ChromaKeySegmenter,
+    HandSegmentation,
+    SkinSegmenter,
+    make_hand_segmenter,
 )
 from edge.types import ROI, Frame, Prediction
 
@@ -236,7 +236,6 @@ def test_skin_empty_scenes_give_no_hand(bg: str) -> None:
     for seed in range(4):
         img, _ = scene(bg, None, seed=seed)
         assert seg.find(img) == [], (bg, seed)
-        assert seg.last_segmentations == []
 
 
 @pytest.mark.parametrize("bg", ["white", "wood", "beige"])
@@ -327,7 +326,9 @@ def test_segmentation_mask_and_score() -> None:
     agree = np.mean((full > 0) == is_skin)
     assert agree > 0.9
     assert 0 < s.score <= s.area <= 1 and abs(s.area - np.count_nonzero(s.mask) / (120 * 160)) < 0.05
-    assert seg.last_segmentations == [s]
+    # the ROI carries the full-resolution mask over its box (for the preprocessor)
+    assert s.roi.mask is not None and np.array_equal(s.roi.mask, full)
+    assert seg.find(img) == [s.roi] and np.array_equal(seg.find(img)[0].mask, full)
 
 
 def test_small_frames_and_bad_input() -> None:
@@ -493,9 +494,9 @@ def test_background_normalised_with_the_mask(treatment: str) -> None:
     rois = seg.find(img)
     bundle = hand_bundle()
     keep = make_preprocessor(bundle)(img, rois)[0]
-    norm = make_preprocessor(bundle, background=treatment, segmenter=seg)(img, rois)[0]
-    s = seg.last_segmentations[0]
-    small = cv2.resize(s.full_mask(), (64, 64), interpolation=cv2.INTER_AREA)
+    norm = make_preprocessor(bundle, background=treatment)(img, rois)[0]
+    assert rois[0].mask is not None  # the mask travels on the ROI
+    small = cv2.resize(rois[0].mask, (64, 64), interpolation=cv2.INTER_AREA)
     hand, bg = small > 250, cv2.dilate(small, np.ones((7, 7), np.uint8)) == 0
     assert hand.sum() > 200 and bg.sum() > 200
     np.testing.assert_allclose(norm[hand], keep[hand], atol=0.02)  # the hand is untouched
@@ -504,22 +505,24 @@ def test_background_normalised_with_the_mask(treatment: str) -> None:
     else:
         assert np.abs(norm[bg] - keep[bg]).mean() > 0.01  # changed ...
         assert norm[bg].std() < keep[bg].std()  # ... and smoother
-    # an ROI the segmenter did not give has no mask: kept as it is
+    # an ROI without a mask (not from a hand finder) is kept as it is
     other = ROI(10, 10, 100, 100)
-    np.testing.assert_allclose(make_preprocessor(bundle, background=treatment, segmenter=seg)(img, [other]),
+    np.testing.assert_allclose(make_preprocessor(bundle, background=treatment)(img, [other]),
                                make_preprocessor(bundle)(img, [other]))
+    # the same box without its mask: untouched too (equal ROIs, but no side channel)
+    bare = ROI(rois[0].x, rois[0].y, rois[0].w, rois[0].h)
+    assert bare == rois[0]
+    np.testing.assert_allclose(make_preprocessor(bundle, background=treatment)(img, [bare])[0], keep)
 
 
 def test_hand_preprocessor_errors() -> None:
     bundle = hand_bundle()
     with pytest.raises(ValueError, match="background"):
         HandPreprocessor(bundle, background="green")
-    with pytest.raises(ValueError, match="segmenter"):
-        HandPreprocessor(bundle, background="grey")
     with pytest.raises(ValueError, match="margin"):
         HandPreprocessor(bundle, margin=2.0)
     with pytest.raises(ValueError, match="hand-crop"):
-        make_preprocessor(hand_bundle(preprocessing="resize"), background="blur", segmenter=SkinSegmenter())
+        make_preprocessor(hand_bundle(preprocessing="resize"), background="blur")
 
 
 # ---------------------------------------------------------------------------
@@ -551,11 +554,11 @@ class ScriptedClassifier:
 
 def test_build_pipeline_hands_from_the_tiny_bundle(tiny_hands_bundle) -> None:
     from edge.pipeline import build_pipeline
-    from edge.smoothing import TrackSmoother
+    from edge.track import TrackSmoother
 
     pipe = build_pipeline(tiny_hands_bundle)
     assert isinstance(pipe.segmenter, SkinSegmenter) and pipe.grouper is None
-    assert isinstance(pipe.preprocessor, HandPreprocessor) and pipe.preprocessor.segmenter is pipe.segmenter
+    assert isinstance(pipe.preprocessor, HandPreprocessor)
     assert isinstance(pipe.smoother, TrackSmoother)
     img, want = scene("white", "scissors", seed=32)
     res = pipe.process(Frame(img, 0.0, 0))
@@ -626,6 +629,6 @@ def test_build_pipeline_background_from_bundle(tiny_hands_bundle) -> None:
     from edge.pipeline import build_pipeline
 
     pipe = build_pipeline(tiny_hands_bundle, segmenter="skin-hsv", background="blur")
-    assert pipe.preprocessor.background == "blur" and pipe.preprocessor.segmenter is pipe.segmenter
+    assert pipe.preprocessor.background == "blur"
     img, _ = scene("wood", "paper", seed=36)
     assert len(pipe.process(Frame(img, 0.0, 0)).raw) == 1

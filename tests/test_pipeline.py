@@ -11,7 +11,7 @@ import pytest
 from edge import sinks
 from edge.overlay import draw_overlay
 from edge.pipeline import STAGES, Pipeline, build_pipeline
-from edge.smoothing import TrackSmoother
+from edge.track import TrackSmoother
 from edge.types import ROI, Detection, Frame, Prediction
 
 LABELS = tuple(str(d) for d in range(10))
@@ -129,7 +129,7 @@ def test_build_pipeline_task_errors():
 
 
 def test_build_pipeline_hands_defaults_to_the_skin_segmenter():
-    from edge.hands import ChromaKeySegmenter, SkinSegmenter
+    from edge.segment.hands import ChromaKeySegmenter, SkinSegmenter
 
     pipe = build_pipeline(FakeClassifier([[1]]), task="hands", preprocessor=fake_preprocessor)
     assert isinstance(pipe.segmenter, SkinSegmenter) and pipe.grouper is None
@@ -157,18 +157,19 @@ def test_none_label_is_hidden_but_kept_raw():
         res = pipe.process(frame(i))
         assert res.detections == [] and [d.prediction.label for d in res.raw] == ["none"]
         assert res.as_json()["detections"] == []
-    # hide_labels chooses what is hidden; () hides nothing
-    res = Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(), hide_labels=()).process(frame())
+    # no_gesture_labels chooses what is hidden; () hides nothing
+    res = Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(),
+                   no_gesture_labels=()).process(frame())
     assert [d.prediction.label for d in res.detections] == ["none"]
     res = Pipeline(FakeSegmenter(rois), fake_preprocessor, FakeClassifier([[7]]),
-                   hide_labels=("7",)).process(frame())
+                   no_gesture_labels=("7",)).process(frame())
     assert res.detections == [] and len(res.raw) == 1
     with pytest.raises(ValueError, match="sequence"):
-        Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(), hide_labels="none")
+        Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(), no_gesture_labels="none")
 
 
 def test_build_pipeline_digits_from_bundle(tiny_digits_bundle):
-    pytest.importorskip("edge.digits")
+    pytest.importorskip("edge.segment.digits")
     pytest.importorskip("edge.preprocess")
     pipe = build_pipeline(tiny_digits_bundle)
     assert pipe.grouper is not None and pipe.smoother is not None

@@ -23,8 +23,8 @@ from edge.preprocess import (
     ResizePreprocessor,
     crop_input,
     mnist_normalise,
-    to_grey,
 )
+from edge.segment.ink import to_grey
 from edge.types import ROI
 
 
@@ -256,7 +256,7 @@ def test_crop_input(mnist) -> None:
 # helpers shared with the segmenter
 # ---------------------------------------------------------------------------
 def test_shrink_is_anti_aliased_and_exact_in_size() -> None:
-    from edge.preprocess import shrink
+    from edge.segment.ink import shrink
 
     yy, xx = np.mgrid[0:300, 0:410]
     stripes = np.where((xx // 2) % 2 == 0, 200, 40).astype(np.uint8)  # 2-px stripes, mean 120
@@ -270,14 +270,14 @@ def test_shrink_is_anti_aliased_and_exact_in_size() -> None:
 
 
 def test_paper_noise_from_a_histogram() -> None:
-    from edge.preprocess import _hist, paper_noise
+    from edge.segment.ink import darkness_histogram, paper_noise
 
     rng = np.random.default_rng(0)
     paper = np.clip(rng.normal(20, 4, (200, 200)), 0, 255).astype(np.uint8)
     paper[50:60, 20:180] = 200  # 4 % ink does not move the median or the lower quartile
-    mu, sigma = paper_noise(_hist(paper, None))
+    mu, sigma = paper_noise(darkness_histogram(paper, None))
     assert abs(mu - 20) <= 1 and abs(sigma - 4) < 0.8
-    assert paper_noise(_hist(np.zeros((10, 10), np.uint8), None)) == (0.0, 1.5)
+    assert paper_noise(darkness_histogram(np.zeros((10, 10), np.uint8), None)) == (0.0, 1.5)
 
 
 def test_crop_input_takes_a_28x28_image_as_the_model_input() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from edge import cli_run
 from edge.pipeline import Pipeline
-from edge.smoothing import TrackSmoother
+from edge.track import TrackSmoother
 from edge.types import ROI, Frame, Prediction
 
 LABELS = tuple(str(d) for d in range(10))
@@ -262,7 +262,7 @@ def test_absent_camera_exit_2(monkeypatch, capsys):
 
 def test_demo_end_to_end(tiny_digits_bundle, tmp_path, capsys):
     _real_sources()
-    pytest.importorskip("edge.digits")
+    pytest.importorskip("edge.segment.digits")
     vid, jl = tmp_path / "demo.mp4", tmp_path / "demo.jsonl"
     code = cli_run.main(["--model", str(tiny_digits_bundle), "--source", "demo", "--headless",
                          "--max-frames", "12", "--output", str(vid), "--jsonl", str(jl)])
@@ -287,7 +287,7 @@ def test_signal_finalises_real_run(sig, tiny_digits_bundle, tmp_path):
     import time
 
     _real_sources()
-    pytest.importorskip("edge.digits")
+    pytest.importorskip("edge.segment.digits")
     vid, jl = tmp_path / "rec.mp4", tmp_path / "rec.jsonl"
     p = subprocess.Popen(
         [sys.executable, "-m", "edge", "--model", str(tiny_digits_bundle), "--source", "demo",
@@ -403,7 +403,7 @@ def test_segmenter_kwargs():
 
 
 def test_hand_segmenter_names_match_edge_hands():
-    hands = pytest.importorskip("edge.hands")
+    hands = pytest.importorskip("edge.segment.hands")
     assert tuple(hands.SEGMENTERS) == cli_run.HAND_SEGMENTERS
 
 

@@ -24,7 +24,7 @@ import pytest
 from edge import cli_run, serve
 from edge.pipeline import FrameResult, Pipeline
 from edge.serve import LiveServer, ServeConfig, is_loopback, parse_hostport, reading_of
-from edge.smoothing import TrackSmoother
+from edge.track import TrackSmoother
 from edge.types import ROI, Detection, Frame, Prediction
 
 LABELS = tuple(str(d) for d in range(10))

@@ -23,8 +23,10 @@ from edge.sources import (
     open_source,
     to_bgr,
 )
-from edge.sources.demo import DIGITS, DemoSource, HandStyle, glyph_variants, render_digit
+from edge.sources.demo import DemoSource
+from edge.sources.glyphs import DIGITS, glyph_variants
 from edge.sources.picamera import PiCameraSource
+from edge.sources.render import HandStyle, render_digit
 from edge.types import ROI, Frame
 
 # ---------------------------------------------------------------------------------------

@@ -281,7 +281,7 @@ def mine_hard_negatives(samples: list[HandSample], size: int, max_per_photo: int
     """Crops the device's hand segmenter proposes in photos without a gesture.
 
     Run at training time over the ``none`` photos (empty rooms, people, other hand
-    shapes), :func:`edge.hands.make_hand_segmenter` ``("skin")`` finds what the live
+    shapes), :func:`edge.segment.hands.make_hand_segmenter` ``("skin")`` finds what the live
     pipeline would hand to the classifier in such scenes: faces, skin-coloured
     furniture, arms. Those crops, square-padded like the device's hand crops, become
     extra ``none`` training samples (hard-negative mining, as in Sung & Poggio 1998 /
@@ -300,7 +300,7 @@ def mine_hard_negatives(samples: list[HandSample], size: int, max_per_photo: int
     """
     import cv2
 
-    from edge.hands import make_hand_segmenter
+    from edge.segment.hands import make_hand_segmenter
 
     seg = make_hand_segmenter("skin", max_hands=max_per_photo)
     crops = []

@@ -22,6 +22,15 @@ srt)
                                        HandsDemoSource`)
 =====================================  ================================================
 
+The demo scenes are built from :mod:`~edge.sources.procedural` (the deterministic
+segment/frame machinery and image building blocks), :mod:`~edge.sources.render` (the
+paper-and-ink digit renderer, with :mod:`~edge.sources.glyphs`),
+:mod:`~edge.sources.demo_sheet`, :mod:`~edge.sources.hand_shapes`,
+:mod:`~edge.sources.rooms` and :mod:`~edge.sources.demo_hands_scene`.
+
+May import: numpy, OpenCV, the camera libraries (only inside the branch that opens
+them) and :mod:`edge.types`. Never a later stage, a sink or a CLI.
+
 Like timm's ``reader_factory``, :func:`open_source` picks the backend from the spec
 and imports it only in its branch (picamera2 is imported only by the picamera
 source, when it opens). Unknown specs raise ``ValueError``; a device that fails

@@ -26,6 +26,7 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from edge.sources.base import FrameSource
 from edge.types import Frame
@@ -250,3 +251,24 @@ def gain_map(gain: np.ndarray, width: int, height: int) -> np.ndarray:
     for ``cv2.multiply(img, map, scale=1 / 128)``."""
     small = np.clip(gain * 128.0, 0, 255).astype(np.uint8)
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def jitter_colour(rng: np.random.Generator, colour: tuple[int, int, int], sd: float) -> np.ndarray:
+    """float32 (3,) ``colour`` (BGR) plus Gaussian noise of ``sd`` per channel, clipped to 0..255."""
+    return np.clip(np.array(colour, np.float32) + rng.normal(0, sd, 3).astype(np.float32), 0, 255)
+
+
+def cv_colour(colour: np.ndarray | tuple[float, ...], k: float = 1.0) -> tuple[float, float, float]:
+    """A BGR colour scaled by ``k`` as the float tuple OpenCV's drawing calls take."""
+    return tuple(float(min(255.0, max(0.0, v * k))) for v in colour)  # type: ignore[return-value]
+
+
+def fixed_point(pts: npt.ArrayLike) -> np.ndarray:
+    """float px (..., 2) -> int32 in 1/16 px for drawing with ``shift=4``."""
+    return np.round(np.asarray(pts) * 16.0).astype(np.int32)
+
+
+def fixed_point_xy(p: npt.ArrayLike) -> tuple[int, int]:
+    """One float px point (x, y) as the int (x, y) in 1/16 px that ``cv2.line`` takes with ``shift=4``."""
+    x, y = fixed_point(p)
+    return int(x), int(y)

@@ -15,6 +15,8 @@ Per track, the label is a soft vote over the last ``window`` frames: the mean of
 probability vectors (:attr:`edge.types.Prediction.scores`). One odd frame among
 ``window`` cannot flip the label, and a real change wins as soon as it holds the
 larger share of the window, at the latest after ``window`` frames.
+
+The tracking stage, after the classifier. May import numpy and :mod:`edge.types` only.
 """
 
 from __future__ import annotations

@@ -1,0 +1,117 @@
+"""Preprocessing stage: turn the ROIs of a frame into model inputs.
+
+Owns: one module per preprocessing a bundle can ask for in ``model.json``
+(``preprocessing``), and :func:`make_preprocessor`, which picks it:
+
+- ``"mnist-normalise"``: :mod:`edge.preprocess.mnist` (:class:`MnistPreprocessor`,
+  :func:`mnist_normalise`), built from :mod:`~edge.preprocess.digit_ink` (the ink of a
+  digit in its ROI), :mod:`~edge.preprocess.locate` (the digit in a loose crop) and
+  :mod:`~edge.preprocess.mnist_format` (MNIST's 28x28 geometry);
+- ``"resize"``: :mod:`edge.preprocess.resize` (:class:`ResizePreprocessor`);
+- ``"hand-crop"``: :mod:`edge.preprocess.hand_crop` (:class:`HandPreprocessor`): the
+  hand's ROI square-padded by edge replication, resized with area interpolation,
+  optionally with its background flattened using the ROI's mask
+  (:attr:`edge.types.ROI.mask`, set by the hand finders), converted to the model's
+  colour order (RGB) and value range: the framing the hands training gives its
+  photos (``train.hand_data``).
+
+:func:`crop_input` treats a whole image as one ROI (``edge-eval --crop``).
+
+May import: numpy, OpenCV, :mod:`edge.types`, :mod:`edge.bundle` and the shared ink
+operations of :mod:`edge.segment.ink`. Never a later stage (runtime, tracking), a sink
+or a CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from edge.bundle import ModelBundle
+from edge.preprocess.hand_crop import BACKGROUND_GREY, HAND_BACKGROUNDS, HandPreprocessor, square_pad
+from edge.preprocess.mnist import MnistPreprocessor, mnist_normalise
+from edge.preprocess.mnist_format import MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, place_mnist
+from edge.preprocess.resize import ResizePreprocessor
+from edge.segment.ink import POLARITIES, to_grey
+from edge.types import ROI
+
+__all__ = [
+    "BACKGROUND_GREY", "HAND_BACKGROUNDS", "MNIST_BOX", "MNIST_CENTRE", "MNIST_SIZE", "POLARITIES",
+    "HandPreprocessor", "MnistPreprocessor", "ResizePreprocessor",
+    "crop_input", "make_preprocessor", "mnist_normalise", "place_mnist", "square_pad",
+]
+
+
+def make_preprocessor(bundle: ModelBundle, *, margin: float = 0.0, background: str = "keep"
+                      ) -> Callable[[np.ndarray, list[ROI]], np.ndarray]:
+    """The preprocessor a bundle asks for in ``model.json`` (``preprocessing``).
+
+    Args:
+        bundle: a loaded bundle.
+        margin: ``"hand-crop"`` only: see :class:`HandPreprocessor`.
+        background: ``"hand-crop"`` only: see :class:`HandPreprocessor`.
+
+    Returns:
+        ``"mnist-normalise"``: :class:`MnistPreprocessor`; ``"resize"``:
+        :class:`ResizePreprocessor`; ``"hand-crop"``: :class:`HandPreprocessor` (a
+        :class:`ResizePreprocessor` with square crops). Each maps ``(uint8 (H, W, 3)
+        BGR frame, list[ROI])`` to float32 (N, H, W, C) model inputs.
+
+    Raises:
+        ValueError: unknown preprocessing, ``"mnist-normalise"`` for a model whose
+            input is not (1, 28, 28, 1), a ``margin`` or ``background`` for a
+            preprocessing other than ``"hand-crop"``, or bad hand settings.
+    """
+    name = bundle.preprocessing
+    if name != "hand-crop" and (margin or background != "keep"):
+        raise ValueError(f"margin and background apply to the 'hand-crop' preprocessing, but bundle "
+                         f"{bundle.name} asks for {name!r}; leave them at their defaults")
+    if name == "mnist-normalise":
+        shape = tuple(bundle.input.shape)
+        if shape != (1, MNIST_SIZE, MNIST_SIZE, 1):
+            raise ValueError(f"bundle {bundle.name} asks for mnist-normalise but its input is "
+                             f"{shape}, not (1, 28, 28, 1); fix 'preprocessing' in model.json")
+        return MnistPreprocessor()
+    if name == "resize":
+        return ResizePreprocessor(bundle)
+    if name == "hand-crop":
+        return HandPreprocessor(bundle, margin=margin, background=background)
+    raise ValueError(f"unknown preprocessing {name!r} in bundle {bundle.name}; expected one of "
+                     "'mnist-normalise', 'resize', 'hand-crop'")
+
+
+def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
+    """The model input for a whole image treated as one ROI (``edge-eval --crop``).
+
+    For ``"mnist-normalise"`` the digit is found inside the image (margins, shadows
+    and paper edges allowed, see :func:`mnist_normalise` with ``roi=None``), except
+    that an image of exactly the model's input size (28x28) is taken as a model input
+    already (white ink on black, as ``edge-capture`` and MNIST store them) and only
+    scaled to the input's value range. For
+    ``"hand-crop"`` the image is the hand crop: it is square-padded by edge
+    replication (:func:`square_pad`, as in training) and resized, without running
+    a segmenter or normalising its background. For ``"resize"`` the whole image is
+    resized.
+
+    Args:
+        image: uint8 (H, W, 3) BGR or (H, W) grey.
+        bundle: the model's bundle.
+
+    Returns:
+        float32 (H, W, C) for the model's input (e.g. (28, 28, 1) in [0, 1]).
+
+    Raises:
+        ValueError: as :func:`make_preprocessor`, or a malformed image.
+    """
+    pre = make_preprocessor(bundle)
+    if isinstance(pre, MnistPreprocessor):
+        grey = to_grey(image)
+        if grey.shape == tuple(bundle.input.shape[1:3]):  # already a model input (edge-capture)
+            lo, hi = bundle.input.value_range
+            return (grey.astype(np.float32) / 255.0 * (hi - lo) + lo)[:, :, None]
+        return mnist_normalise(grey, None, deskew=pre.deskew)[:, :, None]
+    if isinstance(pre, HandPreprocessor):
+        return pre.one(square_pad(image))
+    h, w = image.shape[:2]
+    return pre(image, [ROI(0, 0, w, h)])[0]

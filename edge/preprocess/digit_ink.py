@@ -1,0 +1,215 @@
+"""The ink of one digit in an ROI, at the working resolution, with MNIST's stroke width.
+
+Steps 1-4 of :mod:`edge.preprocess.mnist`: crop with a margin, shrink to the working
+size, flat-field, threshold (Otsu, a second level when a shadow joined the digit),
+keep the components of the digit, and bring the stroke width into MNIST's range.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.preprocess.mnist_format import MNIST_BOX, MNIST_STROKE_RANGE
+from edge.segment.ink import (
+    above,
+    darkness,
+    ink_components,
+    ink_threshold,
+    odd,
+    second_ink_threshold,
+    shrink,
+    to_grey,
+)
+from edge.types import ROI
+
+#: Longer side of the digit at the working resolution (px); 3.2x the 20-px box, so
+#: the final area resize anti-aliases like LeCun's.
+WORK_SIZE = 64
+#: Longer side (px) a whole crop is brought to when the digit must be found in it.
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width (px) of a binary mask: 2 * ink area / contour length.
+
+    For a stroke of width w and length L the area is w * L and the contours
+    (outer and holes) run about 2 * L.
+    """
+    area = float(cv2.countNonZero(mask))
+    if area == 0:
+        return 0.0
+    cs, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    perim = sum(cv2.arcLength(c, True) for c in cs)
+    return 2.0 * area / max(perim, 1.0)
+
+
+
+def _select_ink(dark: np.ndarray, t: int, core: tuple[float, float, float, float],
+                line_px: int) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
+    """Ink components of the digit in ``core`` at threshold ``t``.
+
+    The outer components (``RETR_EXTERNAL``) whose boxes lie mostly inside ``core``
+    and that do not run along the crop's border are the digit, except specks with
+    less than 3 % of the largest one's ink. When a component spans the crop (a ruled
+    line through the digit), lines are erased first (:func:`ink_components`).
+
+    Returns:
+        (IoU of the kept ink's box with ``core``, uint8 mask of the kept ink or
+        ``None``, its box x0, y0, x1, y1).
+    """
+    ch, cw = dark.shape
+    rx0, ry0, rx1, ry1 = core
+    none = 0.0, None, (0, 0, 0, 0)
+    mask = above(dark, t)
+    cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    rects = [cv2.boundingRect(c) for c in cs]
+    if any(w >= 0.85 * cw or h >= 0.85 * ch for _, _, w, h in rects):
+        return _select_ink_lines(mask, core, line_px)
+    max_contact = 0.2 * max(cw, ch)
+    chosen: list[tuple[int, int]] = []  # (contour index, ink area)
+    for i, (x, y, w, h) in enumerate(rects):
+        ix = min(x + w, rx1) - max(x, rx0)
+        iy = min(y + h, ry1) - max(y, ry0)
+        if ix <= 0 or iy <= 0 or ix * iy < 0.5 * w * h:
+            continue
+        if x == 0 or y == 0 or x + w == cw or y + h == ch:  # runs along the border?
+            contact = ((cv2.countNonZero(mask[y:y + h, 0]) if x == 0 else 0)
+                       + (cv2.countNonZero(mask[y:y + h, cw - 1]) if x + w == cw else 0)
+                       + (cv2.countNonZero(mask[0, x:x + w]) if y == 0 else 0)
+                       + (cv2.countNonZero(mask[ch - 1, x:x + w]) if y + h == ch else 0))
+            if contact > max_contact:
+                continue
+        chosen.append((i, cv2.countNonZero(mask[y:y + h, x:x + w])))
+    if not chosen:
+        return none
+    amax = max(a for _, a in chosen)
+    if amax < 3:
+        return none
+    keep = [i for i, a in chosen if a >= 0.03 * amax]
+    bx0 = min(rects[i][0] for i in keep)
+    by0 = min(rects[i][1] for i in keep)
+    bx1 = max(rects[i][0] + rects[i][2] for i in keep)
+    by1 = max(rects[i][1] + rects[i][3] for i in keep)
+    inter = max(0.0, min(bx1, rx1) - max(bx0, rx0)) * max(0.0, min(by1, ry1) - max(by0, ry0))
+    union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
+    iou = inter / union if union > 0 else 0.0
+    drawn = np.zeros_like(mask)
+    cv2.drawContours(drawn, [cs[i] for i in keep], -1, 255, -1)
+    return iou, cv2.bitwise_and(mask, drawn), (bx0, by0, bx1, by1)
+
+
+def _select_ink_lines(mask: np.ndarray, core: tuple[float, float, float, float], line_px: int
+                      ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
+    """:func:`_select_ink` for a crop crossed by a line: lines erased first."""
+    ch, cw = mask.shape
+    rx0, ry0, rx1, ry1 = core
+    mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px)
+    none = 0.0, None, (0, 0, 0, 0)
+    if not len(comps):
+        return none
+    x0s, y0s, x1s, y1s = comps.box.T
+    ix = np.maximum(np.minimum(x1s, rx1) - np.maximum(x0s, rx0), 0)
+    iy = np.maximum(np.minimum(y1s, ry1) - np.maximum(y0s, ry0), 0)
+    inside = (ix * iy >= 0.5 * (x1s - x0s) * (y1s - y0s)) & (comps.contact <= 0.2 * max(cw, ch))
+    if not inside.any():
+        return none
+    amax = comps.area[inside].max()
+    if amax < 3:
+        return none
+    inside &= comps.area >= 0.03 * amax
+    bx0, by0 = int(x0s[inside].min()), int(y0s[inside].min())
+    bx1, by1 = int(x1s[inside].max()), int(y1s[inside].max())
+    inter = (max(0.0, min(bx1, rx1) - max(bx0, rx0))) * (max(0.0, min(by1, ry1) - max(by0, ry0)))
+    union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
+    iou = inter / union if union > 0 else 0.0
+    return iou, cv2.bitwise_and(mask, comps.draw(inside, mask.shape)), (bx0, by0, bx1, by1)
+
+
+def digit_ink(image: np.ndarray, roi: ROI) -> np.ndarray | None:
+    """The digit in ``roi`` as float32 white-on-black ink at the working resolution.
+
+    Args:
+        image: uint8 (H, W) grey, or uint8 (H, W, 3) BGR (only the crop around the
+            ROI is converted to grey).
+        roi: the digit's region in ``image`` px.
+
+    Returns:
+        float32 (h, w) in [0, 1] (zero outside the digit's ink), or ``None`` when
+        the ROI holds no ink.
+    """
+    H, W = image.shape[:2]
+    side = max(roi.w, roi.h, 1)
+    pad = int(round(0.2 * side)) + 2
+    x0, y0 = max(0, roi.x - pad), max(0, roi.y - pad)
+    x1, y1 = min(W, roi.x + roi.w + pad), min(H, roi.y + roi.h + pad)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    crop = image[y0:y1, x0:x1]
+    if crop.ndim == 3:
+        crop = to_grey(crop)
+    f = WORK_SIZE / side
+    cw, ch = max(1, int(round((x1 - x0) * f))), max(1, int(round((y1 - y0) * f)))
+    # anti-aliased by pyramid halvings when reducing by 2 or more; bilinear otherwise
+    # (area interpolation is exact but several times slower at non-integer factors)
+    work = shrink(crop, (cw, ch))
+    dark = darkness(work, odd(0.4 * WORK_SIZE))
+    # ROI core in work px: where the digit is expected
+    rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
+    core = (rx0, ry0, rx0 + roi.w * f, ry0 + roi.h * f)
+    where = (slice(int(core[1]), max(int(core[1]) + 1, int(np.ceil(core[3])))),
+             slice(int(core[0]), max(int(core[0]) + 1, int(np.ceil(core[2])))))
+    line_px = max(2, int(round(2 * f)))
+    t = ink_threshold(dark, where)
+    best = _select_ink(dark, t, core, line_px)
+    if best[0] < 0.8:  # a shadow or a dark corner joined the ink: try the higher level
+        t2 = second_ink_threshold(dark, t, where)
+        if t2 is not None:
+            other = _select_ink(dark, t2, core, line_px)
+            if other[0] > best[0] + 0.1:
+                best, t = other, t2
+    _, mask, (bx0, by0, bx1, by1) = best
+    if mask is None:
+        return None
+    # stroke width towards MNIST's
+    scale = MNIST_BOX / max(bx1 - bx0, by1 - by0, 1)
+    box_mask = mask[by0:by1, bx0:bx1]
+    width = stroke_width(box_mask) * scale
+    r = 0
+    if width > 0:
+        target = min(max(width, MNIST_STROKE_RANGE[0]), MNIST_STROKE_RANGE[1])
+        rf = (target - width) / (2.0 * scale)  # radius change in work px
+        if rf <= 0:  # never erode a stroke away: keep at least 30 % of its width
+            rf = max(rf, -0.35 * width / scale)
+        r = int(np.ceil(rf - 0.25)) if rf > 0 else int(np.floor(rf + 0.25))  # into the band
+    # grey levels from the photo itself: 0.5 at the threshold, 1 at 1.5x it (computed
+    # in uint8: (darkness - t / 2) clipped to 0..t, inside the ink mask, then / t)
+    m = max(r, 0) + 1
+    t = max(int(t), 1)
+    dark_box = dark[by0:by1, bx0:bx1]
+    if dark_box.size > 16:
+        ramp = cv2.subtract(dark_box, np.full_like(dark_box, (t + 1) // 2))
+        ramp = cv2.bitwise_and(cv2.min(ramp, np.full_like(ramp, t)), box_mask)
+    else:  # OpenCV's bindings would take an array of <= 4 values for a scalar
+        ramp = np.clip(dark_box.astype(np.int16) - (t + 1) // 2, 0, t).astype(np.uint8)
+        ramp[box_mask == 0] = 0
+    ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
+    ink = ramp.astype(np.float32) * np.float32(1.0 / t)
+    if r:
+        ink = _grow(ink, r)
+    return ink
+
+
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+_SQUARE = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+
+
+def _grow(img: np.ndarray, r: int) -> np.ndarray:
+    """Dilate (``r > 0``) or erode (``r < 0``) by ``|r|`` px with a near-disc (octagon).
+
+    Alternating 3x3 cross and square steps: as round as an ellipse kernel of radius
+    ``|r|`` but linear, not quadratic, in ``r``.
+    """
+    op = cv2.dilate if r > 0 else cv2.erode
+    for i in range(abs(r)):
+        img = op(img, _CROSS if i % 2 == 0 else _SQUARE)
+    return img

@@ -1,0 +1,90 @@
+"""Find the single digit in a loose crop (``edge-eval --crop``): its ROI.
+
+The most prominent ink component, not running along the border as a paper edge or
+shadow does, grown by its nearby pieces.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.segment.ink import above, darkness, ink_components, ink_threshold, odd, second_ink_threshold
+from edge.types import ROI
+
+LOCATE_SIZE = 160
+#: Darkness (1 - pixel / paper, 0..1) below which nothing counts as ink.
+
+
+def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[float, ...] | None]:
+    """Best digit box (x0, y0, x1, y1) in ``dark`` at threshold ``t`` and its score."""
+    sh, sw = dark.shape
+    mask = above(dark, t)
+    _, comps = ink_components(mask, int(0.8 * sw), int(0.8 * sh), line_px,
+                              min_box_area=max(4.0, 5e-4 * sw * sh))
+    if not len(comps):
+        return -1.0, None
+    x0s, y0s, x1s, y1s = comps.box.T
+    bw, bh, area, contact = comps.width, comps.height, comps.area, comps.contact
+    # paper edges, table corners and shadows run along the border; a tightly
+    # cropped digit only touches it with a stroke end
+    keep = (contact <= 0.2 * max(sw, sh)) & (area >= max(4.0, 5e-4 * sw * sh))
+    if not keep.any():
+        return -1.0, None
+    cx, cy = (x0s + x1s) / 2, (y0s + y1s) / 2
+    dist = np.hypot((cx - sw / 2) / sw, (cy - sh / 2) / sh)  # 0 centre .. ~0.7 corner
+    touches = contact > 0
+    fill = area / np.maximum(bw * bh, 1)
+    solid = (fill > 0.7) & (np.minimum(bw, bh) > 0.2 * max(sw, sh))
+    score = np.sqrt(area) * (1.2 - dist) * np.where(touches, 0.5, 1.0) * np.where(solid, 0.3, 1.0)
+    score[~keep] = -1
+    best = int(np.argmax(score))
+    x0, y0, x1, y1 = comps.box[best]
+    chosen = np.zeros(len(comps), bool)
+    chosen[best] = True
+    total = area[best]
+    # grow by nearby components of the same digit (there is only one in a crop)
+    for _ in range(4):
+        hgt = max(y1 - y0, 1.0)
+        gx = np.maximum(0, np.maximum(x0s - x1, x0 - x1s))
+        gy = np.maximum(0, np.maximum(y0s - y1, y0 - y1s))
+        nx0, ny0 = np.minimum(x0s, x0), np.minimum(y0s, y0)
+        nx1, ny1 = np.maximum(x1s, x1), np.maximum(y1s, y1)
+        near = (keep & ~chosen & (gx <= 0.2 * hgt) & (gy <= 0.35 * hgt)
+                & (area >= 0.03 * total) & (ny1 - ny0 <= 2.2 * hgt)
+                & ((nx1 - nx0) <= 1.3 * np.maximum(ny1 - ny0, 1.0))
+                & ~solid & ~(touches & (area < 0.2 * total)))
+        if not near.any():
+            break
+        chosen |= near
+        total = area[chosen].sum()
+        x0, y0 = x0s[chosen].min(), y0s[chosen].min()
+        x1, y1 = x1s[chosen].max(), y1s[chosen].max()
+    return float(score[best]), (x0, y0, x1, y1)
+
+
+def locate_digit(grey: np.ndarray) -> ROI | None:
+    """Find the single digit in a loose crop (``--crop`` mode): its ROI in ``grey`` px.
+
+    Works on the crop brought to :data:`LOCATE_SIZE`: flat-field, Otsu, straight
+    ruled lines erased, then the most prominent ink component (large, central, not
+    running along the border as a paper edge or a shadow does) grown by the
+    components close to it (a 5's detached bar, a stroke broken by a light pen or a
+    ruled line). A second, higher threshold is tried too; the better digit wins.
+    """
+    h, w = grey.shape
+    f = LOCATE_SIZE / max(h, w)
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+    sw, sh = max(1, int(round(w * f))), max(1, int(round(h * f)))
+    small = cv2.resize(grey, (sw, sh), interpolation=interp)
+    dark = darkness(small, odd(0.3 * max(sw, sh)))
+    t1 = ink_threshold(dark)
+    t2 = second_ink_threshold(dark, t1)
+    found = [_locate_at(dark, t, max(2, int(round(2 * f)))) for t in (t1, t2) if t is not None]
+    score, box = max(found, key=lambda sb: sb[0])
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    sx, sy = w / sw, h / sh
+    return ROI(int(np.floor(x0 * sx)), int(np.floor(y0 * sy)),
+               int(np.ceil((x1 - x0) * sx)), int(np.ceil((y1 - y0) * sy)))

@@ -1,0 +1,89 @@
+"""The MNIST format: 28x28 px, the ink's box 20 px on its longer side, centre of mass centred.
+
+MNIST was made (Y. LeCun, C. Cortes, C. Burges, http://yann.lecun.com/exdb/mnist/) by
+scaling each binary NIST digit's bounding box to fit a 20x20 box, preserving the
+aspect ratio, with anti-aliasing (which gives the grey levels), then placing it in a
+28x28 field so that its centre of mass is at the centre. :func:`place_mnist` repeats
+those last steps on extracted ink; :func:`deskew_ink` is OpenCV's moment deskew.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.segment.ink import above
+
+#: Side of an MNIST image (px).
+MNIST_SIZE = 28
+#: Longer side of the digit's bounding box inside the 28x28 image (px).
+MNIST_BOX = 20
+#: Where MNIST puts the centre of mass, (x, y) in pixel-index coordinates.
+MNIST_CENTRE = (14.0, 14.0)
+#: MNIST's median stroke width at 28x28 (px), measured as 2 * ink area / contour length.
+MNIST_STROKE = 2.3
+#: Stroke widths (px at 28x28) left as they are; thinner pencil is dilated and
+#: fatter marker eroded into this range (MNIST's 5th..95th percentiles: 1.5..3.5).
+MNIST_STROKE_RANGE = (1.7, 3.2)
+
+
+
+def deskew_ink(ink: np.ndarray) -> np.ndarray:
+    """Shear ``ink`` so its principal axis is vertical (OpenCV samples/python/digits.py).
+
+    ``skew = mu11 / mu02`` from the image moments; the shear is about the centre
+    of mass and the canvas widens so nothing is cut off.
+    """
+    m = cv2.moments(ink)
+    if abs(m["mu02"]) < 1e-2 or m["m00"] <= 0:
+        return ink
+    skew = float(np.clip(m["mu11"] / m["mu02"], -1.0, 1.0))
+    h, w = ink.shape
+    cy = m["m01"] / m["m00"]
+    extra = int(np.ceil(abs(skew) * h))
+    # dst(x, y) = src(x + skew * (y - cy) - extra / 2, y)
+    mat = np.array([[1.0, skew, -skew * cy - extra / 2.0], [0.0, 1.0, 0.0]], np.float32)
+    return cv2.warpAffine(ink, mat, (w + extra, h), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def place_mnist(ink: np.ndarray) -> np.ndarray:
+    """LeCun's last two steps on a tight ink image: 20-px box, centre of mass at (14, 14).
+
+    Args:
+        ink: float32 (h, w) in [0, 1], white ink on black, cropped to the ink's
+            bounding box (any size; area-resized when shrinking).
+
+    Returns:
+        float32 (28, 28) in [0, 1].
+    """
+    out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    h, w = ink.shape
+    if h == 0 or w == 0:
+        return out
+    s = MNIST_BOX / max(h, w)
+    nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    # area and linear interpolation of values in [0, 1] stay in [0, 1]
+    box = np.asarray(cv2.resize(ink, (nw, nh), interpolation=interp), np.float32).reshape(nh, nw)
+    peak = cv2.minMaxLoc(box)[1]
+    if peak <= 0:
+        return out
+    # a thin stroke averaged below 1 by the area resize: restore its core
+    box *= np.float32(1.0 / peak)
+    m = cv2.moments(box)
+    if m["m00"] <= 1e-6:
+        return out
+    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    # integer shift (no resampling blur), clipped so the box stays inside 28x28
+    ox = min(max(int(round(MNIST_CENTRE[0] - cx)), 0), MNIST_SIZE - nw)
+    oy = min(max(int(round(MNIST_CENTRE[1] - cy)), 0), MNIST_SIZE - nh)
+    out[oy:oy + nh, ox:ox + nw] = box
+    return out
+
+
+
+def crop_to_ink(ink: np.ndarray, level: float = 0.05) -> np.ndarray:
+    """``ink`` cropped to the bounding box of its pixels above ``level``."""
+    x, y, w, h = cv2.boundingRect(above(ink, level).astype(np.uint8))
+    return ink[y:y + h, x:x + w]

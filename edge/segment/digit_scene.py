@@ -1,0 +1,168 @@
+"""The scene around the digits: where the paper is, which texture to clear, the ink threshold.
+
+Read in :data:`BLOCK` x :data:`BLOCK`-px blocks of the analysis image (see
+:mod:`edge.segment.digits`): :func:`find_scene` finds the paper (and shadowed paper of
+the paper's colour) and the textured background, :func:`ink_level` the per-pixel ink
+threshold from the paper's noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_pieces import rect_kernel
+from edge.segment.ink import MIN_CONTRAST, above, darkness_histogram, otsu, paper_noise
+
+#: Side (analysis px) of the blocks the scene is read in.
+BLOCK = 8
+
+
+@dataclass
+class Scene:
+    """What :func:`find_scene` learns about a frame (analysis px).
+
+    Attributes:
+        paper: uint8 (h, w) paper mask with the digits in it (255 = paper), or
+            ``None`` when too little of the frame is paper (then all of it counts).
+        around: int32 (h + 1, w + 1) integral image of the paper grown by a block
+            (1 = paper), for the ring test around candidates; ``None`` as ``paper``.
+        cleared: uint8 (h, w), 255 where textured background is cleared (no ink is
+            looked for), ramping to 0 over half a block.
+    """
+
+    paper: np.ndarray | None
+    around: np.ndarray | None
+    cleared: np.ndarray
+
+
+def find_scene(cfg: DigitSegmenterConfig,
+               dark: np.ndarray, deficit: np.ndarray, lit: np.ndarray | None,
+           colour: np.ndarray | None = None) -> Scene:
+    """The paper, and the textured background to clear, from 8x8-px blocks.
+
+    The mean darkness of each block after a 3x3-block grey opening (which drops
+    ink: it covers only part of a neighbourhood) is the block's texture level:
+    on paper the noise left by flat-fielding, on a wood desk or cloth the
+    grain, on a dark desk the amplified sensor noise. Blocks whose level is at
+    most ``max(paper_contrast, paper_factor x ref + paper_margin)``, ref being
+    the 5th percentile of the lit blocks' levels (the cleanest paper), are
+    clean; 4-connected regions of clean blocks covering at least ``min_paper``
+    of the frame are the paper.
+
+    A shadow amplifies the noise in darkness (a ratio) but not in grey levels,
+    so a deeply shadowed part of the sheet may fail that rule. Blocks smooth in
+    grey levels (the same rule on ``deficit``, minimum ``smooth_contrast``)
+    whose colour (chromaticity of the frame's block means, so independent of
+    the light's strength) is the paper's within ``paper_chroma`` join the
+    paper: a shadow darkens the sheet, a wood desk or cloth has its own colour.
+    Then the holes in the paper (the digits) are filled. Unlit blocks are never
+    paper. Non-paper blocks with a mean darkness below ``texture_contrast``
+    (not a large marker stroke) are cleared.
+
+    Args:
+        dark: uint8 (h, w) darkness (0 paper .. 255 black).
+        deficit: uint8 (h, w) background minus image (grey levels).
+        lit: uint8 (h, w) mask of the lit part of the frame, or ``None``.
+        colour: uint8 (H, W, 3) BGR frame (any size), or ``None`` (grey input).
+    """
+    sh, sw = dark.shape
+    bw, bh = max(1, sw // BLOCK), max(1, sh // BLOCK)
+    none = Scene(None, None, np.zeros_like(dark))
+    if cfg.paper_contrast <= 0 or min(bw, bh) < cfg.min_blocks:  # too small to tell paper from desk
+        return none
+    lit_blocks = None
+    if lit is not None:
+        lit_blocks = above(cv2.resize(lit, (bw, bh), interpolation=cv2.INTER_AREA), 127)
+    blocks = cv2.resize(dark, (bw, bh), interpolation=cv2.INTER_AREA)
+    clean = clean_blocks(blocks, lit_blocks, cfg.paper_contrast, cfg.paper_factor, cfg.paper_margin)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(clean, connectivity=4)
+    big = stats[:, cv2.CC_STAT_AREA] >= cfg.min_paper * bw * bh
+    big[0] = False
+    if not big.any():
+        return none
+    paper = (big.astype(np.uint8) * 255)[labels]
+    smooth = None
+    if cfg.smooth_contrast > 0:
+        smooth = clean_blocks(cv2.resize(deficit, (bw, bh), interpolation=cv2.INTER_AREA), lit_blocks,
+                               cfg.smooth_contrast, cfg.paper_factor, cfg.paper_margin)
+        shaded = cv2.bitwise_and(smooth, cv2.bitwise_not(clean))
+        if colour is not None and cfg.paper_chroma > 0 and cv2.countNonZero(shaded):
+            # shadowed paper: smooth in grey levels and of the paper's colour (block
+            # means from a 4x4-px sample grid: cheap, and plenty for a colour)
+            H, W = colour.shape[:2]
+            grid = cv2.resize(colour, (max(bw, W // 4), max(bh, H // 4)), interpolation=cv2.INTER_NEAREST)
+            c = cv2.resize(grid, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32)
+            chroma = c / np.maximum(c.sum(axis=2, keepdims=True), 1.0)
+            ref_chroma = np.median(chroma[paper > 0], axis=0)
+            same = (np.abs(chroma - ref_chroma) <= cfg.paper_chroma).all(axis=2)
+            paper = cv2.bitwise_or(paper, cv2.bitwise_and(shaded, (same * 255).astype(np.uint8)))
+    # non-paper regions not touching the border are holes in the paper: digits
+    _, holes, hstats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
+    x, y, w, h = (hstats[:, k] for k in range(4))
+    inner = (x > 0) & (y > 0) & (x + w < bw) & (y + h < bh)
+    inner[0] = False
+    if inner.any():
+        paper = cv2.bitwise_or(paper, (inner.astype(np.uint8) * 255)[holes])
+    texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
+    around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
+    around = cv2.dilate((around > 0).view(np.uint8), rect_kernel(3))  # digits at the paper's edge
+    size = (sw, sh)
+    return Scene(cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
+                  cv2.integral(cv2.resize(around, size, interpolation=cv2.INTER_NEAREST)),
+                  cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR))
+
+
+def ink_level(cfg: DigitSegmenterConfig,
+              dark: np.ndarray, deficit: np.ndarray, bg: np.ndarray, bright: int, scene: Scene
+           ) -> tuple[np.ndarray, int]:
+    """Per-pixel ink threshold in darkness units.
+
+    Sensor noise is about the same number of grey levels everywhere, so in
+    darkness (a ratio to the background) it grows where the background is dim:
+    a shadow, a dark desk. The paper's noise is therefore measured in grey
+    levels, as its ``deficit`` below the background estimate (mean and standard
+    deviation from :func:`edge.segment.ink.paper_noise`), and converted to
+    darkness per pixel with that pixel's background. The threshold is Otsu's
+    (N. Otsu, 1979) over the paper's darkness, clamped between ``min_sigma`` and
+    ``max_sigma`` standard deviations above the mean (only bounded below when no
+    paper was found and ``otsu_without_paper``), and at least
+    :data:`edge.segment.ink.MIN_CONTRAST`; 255 where ``scene.cleared``.
+
+    Args:
+        dark: uint8 (h, w) darkness.
+        deficit: uint8 (h, w) background minus grey (grey levels).
+        bg: uint8 (h, w) background estimate (grey levels).
+        bright: the lit paper's background grey level.
+        scene: from :func:`edge.segment.digit_scene.find_scene`.
+
+    Returns:
+        (uint8 (h, w) threshold, its value on the lit paper: a scalar for
+        :func:`edge.segment.ink.second_ink_threshold`).
+    """
+    hist = darkness_histogram(dark, scene.paper)
+    if hist.sum() <= 0:
+        return np.full_like(dark, 255), 255
+    mu, sigma = paper_noise(darkness_histogram(deficit, scene.paper))
+    per_grey = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)  # darkness per grey level
+    lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * per_grey)
+    hi = np.full(256, float(otsu(hist)))
+    if scene.paper is not None or not cfg.otsu_without_paper:
+        hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * per_grey)
+    lut = np.clip(np.maximum(lo, hi), 0, 255).astype(np.uint8)
+    return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright])
+
+
+def clean_blocks(blocks: np.ndarray, lit: np.ndarray | None, minimum: float, factor: float,
+                  margin: float) -> np.ndarray:
+    """uint8 mask (255 = clean) of the blocks whose texture level (3x3 grey opening of
+    the block means ``blocks``) is at most ``max(minimum, factor x ref + margin)``, ref
+    being the 5th percentile of the lit blocks' levels; unlit blocks are not clean."""
+    level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, rect_kernel(3))
+    cdf = np.cumsum(darkness_histogram(level, lit))
+    ref = int(np.searchsorted(cdf, 0.05 * cdf[-1])) if cdf[-1] > 0 else 0
+    clean = cv2.bitwise_not(above(level, max(minimum, factor * ref + margin)))
+    return clean if lit is None else cv2.bitwise_and(clean, lit)

@@ -1,0 +1,295 @@
+"""Find handwritten digits in a camera frame and group them into numbers.
+
+The stages are those of OpenCV's ``samples/python/digits_video.py`` (threshold ->
+contours -> shape filters), made robust for live camera frames:
+
+- the frame is analysed at a fixed small size (``analysis_width``, default 320 px
+  on the longer side), so the cost does not grow with the camera's resolution;
+  ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which crops
+  from the full-resolution image;
+- the paper is estimated by a grey morphological closing wider than any pen stroke
+  and divided out ("flat-field"): uneven light, shadows and paper colour cancel
+  out, and what is left is each pixel's darkness relative to its paper;
+- the scene is read in 8x8-px blocks: the mean darkness of each block after a
+  3x3-block grey opening (which removes ink, covering only part of a neighbourhood)
+  is its texture level. Large regions of clean blocks are the paper; blocks in a
+  deep shadow join it when they are smooth in grey levels and of the paper's
+  colour (a shadow darkens the sheet, a desk has its own colour); the holes in it
+  are the digits. Textured blocks outside it (wood grain, cloth, a desk whose
+  noise flat-fielding amplifies) are cleared. Ink statistics come from the paper
+  only, so a desk filling most of the frame does not decide the threshold;
+- the ink threshold is Otsu's (N. Otsu, 1979) over the paper, clamped between
+  ``min_sigma`` and ``max_sigma`` standard deviations of the paper's noise above its
+  mean: a thumb, a desk strip or a marker line can no longer pull it above faint
+  pencil, and sensor noise stays below it. The noise is measured in grey levels and
+  converted to darkness with each pixel's own background, so the threshold rises
+  where the light is dim (a shadow, a dark desk) and the noise larger;
+- outer contours (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks inside them
+  are never separate regions) are measured with one vectorised pass over all their
+  points, so specks are dropped before any per-component work and at most
+  ``max_pieces`` components are measured;
+- thin straight lines (ruled and squared paper) are erased with a probabilistic
+  Hough transform, only when a component is line-sized; a second, higher Otsu level
+  then drops what is left of them (also when the frame is cluttered with pieces),
+  and splits digits from a shadow wedge or the paper's edge that the first level
+  joined to them (looked at again only where such a piece was dropped);
+- pieces of one digit are merged: a 5 with a detached bar or a stroke broken across
+  its height (pieces above one another), and a 0 or 8 drawn as two arcs that face
+  each other (pieces side by side), judged relative to the pieces' own height so
+  neighbouring digits of a number stay apart;
+- candidates are filtered against the paper's edge and fingers (contact with the
+  frame border), solid blobs, odd aspect ratios, "1"-like slivers along a
+  background edge, boxes not surrounded by paper, and things much smaller than the
+  digits;
+- ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
+  the same line into numbers.
+
+Cost: about 1.3-1.6 ms per 640x480 frame (median) on one x86-64 core of the
+development machine, about 2.5 ms at the 99th percentile (``edge-bench pipeline``,
+stage ``segment``).
+"""
+
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_pieces import (
+    AREA,
+    COLS,
+    CONTACT,
+    X0,
+    X1,
+    Y0,
+    Y1,
+    add_new_boxes,
+    edge_slivers,
+    measure_components,
+    merge_boxes,
+    paper_around,
+    rect_kernel,
+)
+from edge.segment.digit_scene import Scene, find_scene, ink_level
+from edge.segment.ink import above, ink_is_light, odd, remove_lines, second_ink_threshold, to_grey
+from edge.segment.numbers import reading_order
+from edge.types import ROI
+
+__all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
+
+log = logging.getLogger(__name__)
+
+
+class DigitSegmenter:
+    """Find single handwritten digits in a camera frame.
+
+    Args:
+        config: settings; ``None`` uses :class:`DigitSegmenterConfig` defaults.
+    """
+
+    def __init__(self, config: DigitSegmenterConfig | None = None) -> None:
+        self.config = config or DigitSegmenterConfig()
+
+    def find(self, image: np.ndarray) -> list[ROI]:
+        """ROIs of single digits, in reading order.
+
+        Args:
+            image: uint8 (H, W, 3) BGR frame (or uint8 (H, W) grey), any size.
+
+        Returns:
+            Tight boxes around each digit's ink, in full-frame pixels, rows top to
+            bottom and left to right within a row; empty when there is no digit.
+
+        Raises:
+            ValueError: ``image`` is not a uint8 grey or BGR image.
+        """
+        cfg = self.config
+        grey = to_grey(image)
+        H, W = grey.shape
+        f = min(1.0, cfg.analysis_width / max(H, W))
+        if f < 1.0:
+            small = cv2.resize(grey, (max(1, int(round(W * f))), max(1, int(round(H * f)))),
+                               interpolation=cv2.INTER_AREA)
+        else:
+            small = grey
+        if cfg.polarity == "light" or (cfg.polarity == "auto" and ink_is_light(small)):
+            small = cv2.bitwise_not(small)
+        sh, sw = small.shape
+        bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE,
+                              rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background))))
+        dark = cv2.bitwise_not(cv2.divide(small, bg, scale=255.0))
+        cdf = np.cumsum(np.bincount(bg[::4, ::4].ravel(), minlength=256))
+        bright = int(np.searchsorted(cdf, 0.95 * cdf[-1]))  # the lit paper's grey level
+        lit = None
+        if cfg.min_light > 0:
+            # where the background itself is nearly black (a dark desk, the room) the
+            # ratio is mostly amplified sensor noise: no ink is looked for there
+            lit = above(bg, cfg.min_light * bright)
+            dark = cv2.bitwise_and(dark, lit)
+        deficit = cv2.subtract(bg, small)
+        colour = image if image.ndim == 3 and image.shape[2] == 3 else None
+        scene = find_scene(self.config, dark, deficit, lit, colour)
+        level, t = ink_level(self.config, dark, deficit, bg, bright, scene)
+        # a cluttered frame (squared paper, texture) is left to the second threshold
+        # below without measuring its many pieces first
+        first, lines_erased, _, measure = self._pieces(dark, level, stop_at=cfg.clutter)
+        second = lines_erased or first is None
+        pieces = np.zeros((0, COLS)) if first is None else first
+        boxes, dropped = self._digits(pieces, scene, bg)
+        if second or dropped is not None:
+            # A higher threshold separates dark ink from what the first one let in:
+            # printed ruling left behind by the line eraser, or clutter (then it
+            # replaces the first pass), or a shadow wedge or the paper's edge that
+            # swallowed a digit (then it looks again only where that piece was
+            # dropped, and its new digits are added).
+            t2 = second_ink_threshold(dark, t, scene.paper)
+            if t2 is not None:
+                pieces2, _, _, measure2 = self._pieces(dark, np.maximum(level, np.uint8(t2)), lines=second,
+                                                       region=None if second else dropped)
+                boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg)
+                boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
+        if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it
+            pieces = measure()
+            boxes, _ = self._digits(pieces, scene, bg)
+        if not len(boxes) and cfg.reject_border:
+            # nothing found: perhaps a tightly cropped photo whose digit runs along
+            # the border (the bar of a 7) or fills it; accept that after all
+            boxes, _ = self._digits(pieces, scene, bg, cropped=True)
+        boxes = self._select(boxes, sw, sh)
+        sx, sy = W / sw, H / sh
+        rois = []
+        for x0, y0, x1, y1 in boxes[:, :4]:
+            rx0, ry0 = int(np.floor(x0 * sx)), int(np.floor(y0 * sy))
+            rx1, ry1 = min(W, int(np.ceil(x1 * sx))), min(H, int(np.ceil(y1 * sy)))
+            rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
+        return [rois[i] for i in reading_order(rois)]
+
+
+    def _pieces(self, dark: np.ndarray, level: np.ndarray, lines: bool = True,
+                region: tuple[int, int, int, int] | None = None, stop_at: int = 0
+                ) -> tuple[np.ndarray | None, bool, int, Callable[[], np.ndarray]]:
+        """Ink components: pixels darker than ``level``; ruled lines erased (if
+        ``lines``).
+
+        Args:
+            dark: uint8 (h, w) darkness.
+            level: uint8 (h, w) threshold.
+            lines: erase ruled lines when a component is line-sized.
+            region: only look inside this box (x0, y0, x1, y1), analysis px.
+            stop_at: see :func:`measure_components`.
+
+        Returns:
+            (float (N, 7) pieces x0, y0, x1, y1, ink area, border contact, sum of ink
+            x, in analysis px, or ``None`` (``stop_at``); whether ruled lines were
+            erased; the number of components before keeping the ``max_pieces``
+            largest; ``measure()``, which returns the pieces in any case).
+        """
+        cfg = self.config
+        sh, sw = dark.shape
+        x0, y0, x1, y1 = (0, 0, sw, sh) if region is None else region
+        mask = cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
+        bx, by, bw, bh = cv2.boundingRect(mask)  # contours are found in the box around the ink
+        if bw == 0:
+            empty = np.zeros((0, COLS))
+            return empty, False, 0, lambda: empty
+        mask = mask[by:by + bh, bx:bx + bw]
+        origin, frame = (x0 + bx, y0 + by), (sw, sh)
+        pieces, outlines, count, measure = measure_components(mask, cfg.min_area, cfg.max_pieces, origin,
+                                                               frame, stop_at)
+        if pieces is not None and lines and len(pieces):
+            h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
+            v_len = (int(max(cfg.vertical_line_length * sh, cfg.min_line))
+                     if cfg.vertical_line_length > 0 else 0)
+            w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+            big = np.zeros(len(pieces), bool)
+            if h_len > 0:
+                big |= w >= h_len
+            if v_len > 0:
+                big |= h >= v_len
+            if big.any():
+                # search only the line-sized components (cheap), erase from the whole mask
+                search = np.zeros_like(mask)
+                cv2.drawContours(search, [outlines[i] for i in np.flatnonzero(big)], -1, 255, -1)
+                cleaned = remove_lines(mask, h_len, v_len, cfg.line_thickness,
+                                       search=cv2.bitwise_and(search, mask))
+                if cleaned is not mask:
+                    pieces = measure_components(cleaned, cfg.min_area, cfg.max_pieces, origin, frame)[0]
+                    return pieces, True, count, measure
+        return pieces, False, count, measure
+
+    def _digits(self, pieces: np.ndarray, scene: Scene, bg: np.ndarray, cropped: bool = False
+                ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+        """Digit candidates from ink pieces (see :meth:`_pieces`).
+
+        Args:
+            pieces: float (N, 7) from :meth:`_pieces`.
+            scene: from :func:`edge.segment.digit_scene.find_scene`.
+            bg: uint8 (h, w) background estimate.
+            cropped: the frame may be a tight crop of one digit: pieces may run along
+                the border and fill the frame.
+
+        Returns:
+            (float (M, 7) candidate boxes, the same columns; the box x0, y0, x1, y1
+            around the pieces dropped as the paper's edge or as too large, which a
+            higher threshold may split, or ``None``).
+        """
+        cfg = self.config
+        sh, sw = bg.shape
+        w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+        contact = pieces[:, CONTACT]
+        # the paper's edge, the table, fingers: long contact with the frame border, or
+        # more contact than the piece is long (a corner of the frame, a shadow)
+        max_contact, max_height, max_width = (1.0, 1.0, 1.0) if cropped else (cfg.max_contact,
+                                                                              cfg.max_height, 0.9)
+        keep = ((h <= max_height * sh) & (w <= max_width * sw) & (contact <= max_contact * min(sw, sh))
+                & (contact <= 1.2 * np.maximum(w, h)))
+        dropped = pieces[~keep & (pieces[:, AREA] >= 4 * cfg.min_area)]
+        region = None
+        if len(dropped):
+            region = (int(dropped[:, X0].min()), int(dropped[:, Y0].min()),
+                      int(dropped[:, X1].max()), int(dropped[:, Y1].max()))
+        boxes = self._candidates(pieces[keep], sw, sh, max_height)
+        if scene.around is not None and len(boxes) and cfg.min_paper_around > 0:
+            boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
+        if len(boxes):
+            boxes = boxes[~edge_slivers(boxes, bg)]
+        return boxes, region
+
+    def _candidates(self, boxes: np.ndarray, sw: int, sh: int, max_height: float) -> np.ndarray:
+        """Merged pieces filtered by size (``max_height``: fraction of the frame's),
+        aspect and ink fill (float (M, 7))."""
+        cfg = self.config
+        if not len(boxes):
+            return boxes
+        boxes = merge_boxes(boxes, cfg)
+        bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
+        fill = ink / np.maximum(bw * bh, 1.0)
+        aspect = bw / np.maximum(bh, 1.0)
+        ok = ((bh >= cfg.min_height * sh) & (bh <= max_height * sh)
+              & (aspect >= cfg.min_aspect) & (aspect <= cfg.max_aspect)
+              & (fill >= cfg.min_fill)
+              & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect)))
+        return boxes[ok]
+
+    def _select(self, boxes: np.ndarray, sw: int, sh: int) -> np.ndarray:
+        """The digits among the candidates: border and relative-size rules, at most
+        ``max_digits``."""
+        cfg = self.config
+        if not len(boxes):
+            return boxes
+        bh = boxes[:, Y1] - boxes[:, Y0]
+        if cfg.reject_border:
+            # digits cut by the frame border are dropped, unless they are the only
+            # (or much the largest) candidates: a tightly cropped photo
+            touch = ((boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw)
+                     | (boxes[:, Y1] >= sh))
+            if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
+                boxes, bh = boxes[~touch], bh[~touch]
+        boxes = boxes[bh >= cfg.min_relative_height * bh.max()]
+        if len(boxes) > cfg.max_digits:
+            boxes = boxes[np.argsort(-(boxes[:, Y1] - boxes[:, Y0]))[:cfg.max_digits]]
+        return boxes
