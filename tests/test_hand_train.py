@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from edge.datasets import DatasetError
+from edge.preprocess import square_pad
 from train.hand_augment import (
     BackgroundBank,
     HandAugmentConfig,
@@ -25,12 +26,11 @@ from train.hand_data import (
     capture_name,
     count_report,
     group_of,
-    load_images,
     scan_collection,
     scan_source,
     split_by_group,
-    square_pad,
 )
+from train.hand_images import load_images
 
 SKIN_BGR = (120, 160, 215)
 GREEN_BGR = (40, 180, 40)

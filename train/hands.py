@@ -41,14 +41,13 @@ from edge.datasets import DatasetError
 from edge.preprocess import square_pad
 from train.config import JsonConfig
 from train.extra_data import (
-    extra_per_batch,
     load_extra_hands,
-    mix_indices,
     scan_extra,
     session_counts,
     split_extra,
     write_split,
 )
+from train.extra_mix import extra_per_batch, mix_indices
 from train.hand_augment import BackgroundBank, HandAugmentConfig, HandAugmenter
 from train.hand_data import (
     HAND_LABELS,
@@ -190,7 +189,7 @@ def _training_batches(x: np.ndarray, y: np.ndarray, augmenter: HandAugmenter | N
         none_index: class index of ``none`` for background-only samples (``None``: none added).
         x_extra, y_extra: the user's own samples (uint8 (M, S, S, 3) RGB, int64 (M,)),
             ``round(extra_ratio * batch_size)`` of them in every batch
-            (:func:`train.extra_data.mix_indices`); ``None``: none.
+            (:func:`train.extra_mix.mix_indices`); ``None``: none.
 
     Returns:
         A ``keras.utils.PyDataset`` of (float32 (B, input, input, 3) in [0, 1],

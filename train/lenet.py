@@ -37,14 +37,13 @@ from train.config import JsonConfig
 from train.digit_data import SVHN_FRAMINGS, load_digit_datasets, parse_dataset_spec
 from train.extra_data import (
     DIGIT_LABELS,
-    extra_per_batch,
     load_extra_digits,
-    mixed_dataset,
     scan_extra,
     session_counts,
     split_extra,
     write_split,
 )
+from train.extra_mix import extra_per_batch, mixed_dataset
 
 log = logging.getLogger(__name__)
 
