@@ -284,7 +284,7 @@ def test_export_split_links_a_class_folder_tree(tmp_path: Path) -> None:
 
 
 def test_mine_hard_negatives_returns_the_segmenters_proposals(tmp_path: Path) -> None:
-    from train.hands import mine_hard_negatives
+    from train.hands_prep import mine_hard_negatives
 
     d = tmp_path / "s" / "none"
     d.mkdir(parents=True)

@@ -226,7 +226,6 @@ def load_extra_hands(samples: Sequence[ExtraSample], size: int, labels: Sequence
     return load_images(hs, size, labels)
 
 
-
 def session_counts(samples: Sequence[ExtraSample]) -> dict[str, int]:
     """``{"source/session": count}`` of samples (for ``metrics.json``)."""
     out: dict[str, int] = {}

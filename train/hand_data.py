@@ -257,7 +257,6 @@ def count_report(splits: dict[str, Sequence[HandSample]], labels: Sequence[str] 
     return "\n".join(lines)
 
 
-
 def export_split(split_json: str | Path, split: str, out: str | Path, sources: Sequence[str] = (),
                  labels: Sequence[str] = HAND_LABELS) -> int:
     """Link the photos of one split of a run into a folder of class folders.

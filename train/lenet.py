@@ -34,7 +34,7 @@ import numpy as np
 
 from train.augment import AugmentConfig, make_augmenter
 from train.config import JsonConfig
-from train.digit_data import SVHN_FRAMINGS, load_digit_datasets, parse_dataset_spec
+from train.digit_data import load_digit_datasets, parse_dataset_spec
 from train.extra_data import (
     DIGIT_LABELS,
     load_extra_digits,
@@ -44,6 +44,7 @@ from train.extra_data import (
     write_split,
 )
 from train.extra_mix import extra_per_batch, mixed_dataset
+from train.svhn import SVHN_FRAMINGS
 
 log = logging.getLogger(__name__)
 
