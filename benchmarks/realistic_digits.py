@@ -41,7 +41,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.realistic_render import FrameSpec, generate, load_sources, make_frame
+if not __package__:  # run as a script (python benchmarks/realistic_digits.py): import this checkout's package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.realistic_render import FrameSpec, generate, load_sources, make_frame  # noqa: E402
 
 log = logging.getLogger(__name__)
 
