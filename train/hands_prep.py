@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 
 def training_batches(x: np.ndarray, y: np.ndarray, augmenter: HandAugmenter | None, cfg: HandsConfig,
-                      num_classes: int, none_index: int | None, x_extra: np.ndarray | None = None,
-                      y_extra: np.ndarray | None = None) -> Any:
+                     num_classes: int, none_index: int | None, x_extra: np.ndarray | None = None,
+                     y_extra: np.ndarray | None = None) -> Any:
     """A Keras ``PyDataset`` of augmented training batches (Keras imported here, late).
 
     Args:

@@ -202,7 +202,7 @@ def cached_features(
 
 # -- stage 2: augmented images --------------------------------------------------------
 def image_batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment | None,
-                   seed: int) -> Any:
+                  seed: int) -> Any:
     """A ``keras.utils.PyDataset`` of shuffled (augmented) batches.
 
     Yields float32 (B, S, S, 3) RGB in [0, 255] and int64 (B,) labels; reshuffles
