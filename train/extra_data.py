@@ -174,7 +174,7 @@ def load_extra_digits(samples: Sequence[ExtraSample], labels: Sequence[str] = DI
         DatasetError: an image cannot be read (names the file).
     """
     from edge.preprocess import mnist_normalise
-    from train.svhn import light_on_dark
+    from train.pixels import light_on_dark
 
     index = {c: i for i, c in enumerate(labels)}
     xs: list[np.ndarray] = []

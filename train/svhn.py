@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from edge.datasets import DatasetError
-from train.pixels import to_uint8
+from train.pixels import light_on_dark, stretch, to_uint8
 
 log = logging.getLogger(__name__)
 
@@ -92,52 +92,12 @@ def read_svhn_mat(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return x, (y % 10).astype(np.uint8)
 
 
-def light_on_dark(grey: np.ndarray, border: int = 2) -> np.ndarray:
-    """Make each image's background dark: invert images whose border is brighter than their centre.
-
-    Args:
-        grey: uint8 (N, H, W) grey images, ink of either polarity.
-        border: width of the frame taken as background, px.
-
-    Returns:
-        uint8 (N, H, W): light ink on a dark ground (the polarity of MNIST).
-    """
-    g = grey.astype(np.float32)
-    h, w = grey.shape[1:]
-    ring = np.ones((h, w), bool)
-    ring[border:h - border, border:w - border] = False
-    centre = np.zeros((h, w), bool)
-    centre[h // 4:h - h // 4, w // 4:w - w // 4] = True
-    flip = g[:, ring].mean(1) > g[:, centre].mean(1)
-    out = grey.copy()
-    out[flip] = 255 - grey[flip]  # uint8 255 - v never wraps
-    return out
-
-
-def stretch(grey: np.ndarray, border: int = 2) -> np.ndarray:
-    """Per image: background (median of the border) to 0, 99th percentile to 255, clipped.
-
-    Args:
-        grey: uint8 (N, H, W), light ink on a dark ground.
-
-    Returns:
-        uint8 (N, H, W) in 0..255 (computed in float32, clipped before the cast).
-    """
-    g = grey.astype(np.float32)
-    h, w = grey.shape[1:]
-    ring = np.ones((h, w), bool)
-    ring[border:h - border, border:w - border] = False
-    lo = np.median(g[:, ring], axis=1)[:, None, None]
-    hi = np.percentile(g.reshape(len(g), -1), 99, axis=1)[:, None, None]
-    return to_uint8((g - lo) * 255.0 / np.maximum(hi - lo, 16.0))
-
-
 def svhn_to_mnist(x_rgb: np.ndarray, framing: str = "box") -> tuple[np.ndarray, np.ndarray]:
     """SVHN crops → MNIST-like 28×28 grey inputs, white ink on black.
 
     Grey is ITU-R 601 luma (``cv2.COLOR_RGB2GRAY``); crops whose border is brighter
-    than their centre are inverted (:func:`light_on_dark`) and each is stretched so
-    its background is 0 and its ink 255 (:func:`stretch`).
+    than their centre are inverted (:func:`train.pixels.light_on_dark`) and each is stretched so
+    its background is 0 and its ink 255 (:func:`train.pixels.stretch`).
 
     Args:
         x_rgb: uint8 (N, 32, 32, 3) RGB crops (:func:`read_svhn_mat`).
@@ -225,5 +185,5 @@ def load_svhn(svhn_dir: str | Path | None = None, framing: str = "box",
     return dict(_load_svhn_cached(str(folder.resolve()), framing, tuple(splits)))
 
 
-__all__ = ["SVHN_FILES", "SVHN_FRAMINGS", "SVHN_HOW_TO", "SVHN_URL", "light_on_dark", "load_svhn",
-           "read_svhn_mat", "stretch", "svhn_to_mnist"]
+__all__ = ["SVHN_FILES", "SVHN_FRAMINGS", "SVHN_HOW_TO", "SVHN_URL", "load_svhn", "read_svhn_mat",
+           "svhn_to_mnist"]
