@@ -1,12 +1,24 @@
 """Latency and FPS benchmarks that a user runs on the target hardware (``edge-bench``).
 
-- :mod:`benchmarks.latency`: statistics (median, p99 ...) and the model benchmark
-  (raw interpreter ``invoke`` and :class:`edge.runtime.Classifier` ``classify``).
-- :mod:`benchmarks.pipeline_bench`: the per-frame, per-stage benchmark of the same
-  :class:`edge.pipeline.Pipeline` that ``edge-run`` uses, on frames held in memory.
-- :mod:`benchmarks.report`: the machine description, CSV/JSON files, per-device
-  reference comparison and text tables.
-- :mod:`benchmarks.cli`: ``edge-bench`` / ``python -m benchmarks``.
+May import ``edge`` (the code being measured, never the other way round), not ``train``
+or ``convert``. One concern per module:
+
+- measurement: :mod:`benchmarks.latency` (statistics, the model benchmark: raw
+  interpreter ``invoke`` and :class:`edge.runtime.Classifier` ``classify``),
+  :mod:`benchmarks.pipeline_bench` (per frame and stage, the same
+  :class:`edge.pipeline.Pipeline` ``edge-run`` uses), :mod:`benchmarks.suite` (what one
+  ``edge-bench model|pipeline|all`` run times), :mod:`benchmarks.latency_compare`
+  (bundles x runtimes x threads), :mod:`benchmarks.latency_runtimes`,
+  :mod:`benchmarks.runtime_env` (runtimes and the worker Python),
+  :mod:`benchmarks.file_accuracy`, :mod:`benchmarks.op_profile`,
+  :mod:`benchmarks.serve_load`;
+- reporting: :mod:`benchmarks.machine` (the machine description),
+  :mod:`benchmarks.report` (CSV/JSON files, text and markdown tables, charts),
+  :mod:`benchmarks.reference` (per-device reference comparison);
+- CLI (argument parsing and printing): :mod:`benchmarks.cli` (``edge-bench`` /
+  ``python -m benchmarks``), :mod:`benchmarks.cli_output`, :mod:`benchmarks.cli_latency`;
+- test data: :mod:`benchmarks.realistic_render` and the script
+  ``benchmarks/realistic_digits.py`` (camera-like digits from real handwriting).
 
 Speed is measured here, never asserted by a timed test.
 """

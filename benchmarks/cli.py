@@ -21,103 +21,47 @@ Errors (missing bundle, bad flag values) print ``error: ...`` and exit 2.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 from benchmarks import report
-from benchmarks.latency import bench_invoke, bench_model
-from benchmarks.latency_compare import RUNTIME_CHOICES, LatencyConfig, normalise_runtime, run_latency
+from benchmarks.cli_latency import run_latency
+from benchmarks.cli_output import (
+    print_live,
+    print_model,
+    print_overhead,
+    print_pipeline,
+    write_pipeline_folder,
+)
+from benchmarks.latency_compare import LatencyConfig
+from benchmarks.latency_runtimes import RUNTIME_CHOICES, normalise_runtime
+from benchmarks.machine import describe_machine, device_id, format_machine, runtime_version
 from benchmarks.pipeline_bench import (
-    BUDGET_FPS,
     SCENE_FRAMES,
     TARGET_MS_BY_TASK,
     TARGET_P99_RATIO,
-    PipelineResult,
-    bench_pipeline,
-    bench_pipeline_live,
-    default_source,
-    is_live_source,
     overhead_ratios,
     parse_digit_range,
-    target_ms_for,
 )
+from benchmarks.reference import (
+    REFERENCE_TOLERANCE,
+    compare_with_reference,
+    format_comparison,
+    read_reference_rows,
+    resolve_reference,
+)
+from benchmarks.suite import BenchConfig, measure, pipeline_summary, resolve_for_task
 from edge.bundle import BundleError, load_bundle
 from edge.cli_help import non_negative_int, positive_float, positive_int, unit_float
-from edge.cli_run import HAND_SEGMENTERS, segmenter_kwargs
+from edge.cli_run import HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("model", "pipeline", "all", "latency")
-
-
-@dataclass
-class BenchConfig:
-    """Resolved settings of one ``edge-bench`` run (saved in ``--json`` output).
-
-    Attributes:
-        command: ``model``, ``pipeline`` or ``all``.
-        model: bundle folder or shipped name.
-        runtime: TFLite runtime (``auto`` | ``litert`` | ``tflite-runtime`` | ``tensorflow``).
-        threads: interpreter thread counts for the model benchmark.
-        pipeline_threads: interpreter threads for the pipeline (``None``: as ``edge-run``).
-        batch: batch sizes N for the model benchmark.
-        warmup_runs: discarded invokes before each model timing loop.
-        runs: timed invokes per model timing loop.
-        source: frame source for the pipeline benchmark (``None``: the model task's
-            demo scene, ``demo`` or ``demo-hands``).
-        segmenter: hands models: the hand segmenter's name (``None``: ``edge-run``'s
-            default, skin).
-        frames: frames timed in the pipeline benchmark (read into memory first).
-        warmup_frames: frames processed and discarded before the pipeline timing.
-        digits: keep only demo frames with lo..hi ground-truth objects (digits, or
-            0/1 hands) (``None``: all).
-        seed: demo-scene seed.
-        scene_frames: frames per demo sheet (1..5 digits each) or room (hands).
-        smoothing: include the temporal smoother in the pipeline (as ``edge-run``).
-        target_ms: pipeline target, median ms per frame (``None``: the task's budget).
-        check: exit 1 when the target is missed or a result is slower than its reference.
-        disable_gc: pause Python's garbage collector in timed loops.
-        csv: write results as CSV here.
-        json: write machine, config and results as JSON here.
-        reference: compare with this per-device reference (file or shipped name).
-        outputs: pipeline: also time drawing and video writing (draw, write, end_to_end).
-        invoke_runs: pipeline: timed bare invokes (batch 1) for the overhead ratios.
-        out: pipeline: write pipeline.csv, .json, .md and .png into this folder.
-    """
-
-    command: str
-    model: str = "digits"
-    runtime: str = "auto"
-    threads: list[int] = field(default_factory=lambda: [1])
-    pipeline_threads: int | None = None
-    batch: list[int] = field(default_factory=lambda: [1])
-    warmup_runs: int = 50
-    runs: int = 1000
-    source: str | None = None
-    segmenter: str | None = None
-    frames: int = 500
-    warmup_frames: int = 30
-    digits: tuple[int, int] | None = None
-    seed: int = 0
-    scene_frames: int = SCENE_FRAMES
-    smoothing: bool = True
-    target_ms: float | None = None
-    check: bool = False
-    disable_gc: bool = False
-    csv: str | None = None
-    json: str | None = None
-    reference: str | None = None
-    tolerance: float = report.REFERENCE_TOLERANCE
-    outputs: bool = True
-    invoke_runs: int = 300
-    out: str | None = None
-    live: bool = False
-    fps: float = 30.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--reference", "--compare", dest="reference", metavar="FILE",
                         help="compare medians with earlier results: a --json file, an --out "
                              "folder's CSV, or a shipped name such as x86_64-2core")
-    common.add_argument("--tolerance", type=unit_float, default=report.REFERENCE_TOLERANCE,
+    common.add_argument("--tolerance", type=unit_float, default=REFERENCE_TOLERANCE,
                         help="--reference: flag results further than this fraction from it")
     common.add_argument("--check", "--fail-on-regression", dest="check", action="store_true",
                         help="exit 1 if the pipeline misses --target-ms or a result is slower "
@@ -258,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--compare", metavar="FILE", default=None,
                     help="compare medians row by row with an earlier latency.csv/latency.json or a "
                          "shipped reference name (e.g. x86_64-2core-latency)")
-    pl.add_argument("--tolerance", type=unit_float, default=report.REFERENCE_TOLERANCE,
+    pl.add_argument("--tolerance", type=unit_float, default=REFERENCE_TOLERANCE,
                     help="--compare: flag rows whose median is further than this fraction from "
                          "the reference")
     pl.add_argument("--check", "--fail-on-regression", dest="check", action="store_true",
@@ -300,154 +244,6 @@ def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig | LatencyCo
     return cfg, bool(a.verbose)
 
 
-def resolve_for_task(cfg: BenchConfig, task: str) -> BenchConfig:
-    """``cfg`` with the defaults of a ``task`` model filled in where unset: the demo scene
-    as ``source``, the budget as ``target_ms`` and, for hands, ``edge-run``'s segmenter.
-
-    Raises:
-        ValueError: a task without a demo scene or budget, or ``segmenter`` set for a
-            digits model.
-    """
-    seg = segmenter_kwargs(task, cfg.segmenter, cfg.model).get("segmenter")
-    return dataclasses.replace(
-        cfg, source=cfg.source if cfg.source is not None else default_source(task),
-        target_ms=cfg.target_ms if cfg.target_ms is not None else target_ms_for(task),
-        segmenter=seg)
-
-
-# -- output -------------------------------------------------------------------
-_MODEL_COLS = [
-    ("metric", "metric", ""), ("threads", "thr", ""), ("batch", "batch", ""),
-    ("count", "count", "d"), ("mean_ms", "mean ms", ".4f"), ("median_ms", "median ms", ".4f"),
-    ("p90_ms", "p90 ms", ".4f"), ("p99_ms", "p99 ms", ".4f"), ("min_ms", "min ms", ".4f"),
-    ("max_ms", "max ms", ".4f"), ("throughput_per_s", "inf/s", ".0f"),
-]
-_PIPE_COLS = [
-    ("metric", "stage", ""), ("median_ms", "median ms", ".3f"), ("p90_ms", "p90 ms", ".3f"),
-    ("p99_ms", "p99 ms", ".3f"), ("mean_ms", "mean ms", ".3f"), ("max_ms", "max ms", ".3f"),
-    ("share_of_process", "share", ".0%"),
-]
-
-
-def _print_model(cfg: BenchConfig, results: list[Any], rows: list[dict[str, Any]]) -> None:
-    print(f"\nmodel benchmark: {results[0].model} ({results[0].runtime}), warm-up "
-          f"{cfg.warmup_runs}, runs {cfg.runs}; latency per call in ms")
-    print(report.format_table(rows, _MODEL_COLS))
-    print("\nin TFLite benchmark_model's format (µs):")
-    for r in results:
-        print(f"  [{r.metric} threads={r.threads} batch={r.batch}]")
-        print(f"    {r.stats.benchmark_model_line()}")
-        print(f"    {r.benchmark_model_summary()}")
-    print("compare with: benchmark_model --graph=<bundle>/model.tflite --num_threads=T "
-          f"--warmup_runs={cfg.warmup_runs} --num_runs={cfg.runs} (its 'Inference (avg)' "
-          "matches 'invoke' avg; 'classify' adds quantise/dequantise and labels)")
-
-
-def _print_pipeline(cfg: BenchConfig, res: PipelineResult, rows: list[dict[str, Any]]) -> bool:
-    p = res.stats["process"]
-    print(f"\npipeline benchmark: {res.model} ({res.runtime}, threads "
-          f"{res.threads if res.threads is not None else 'runtime default'}), source "
-          f"{cfg.source}, {res.frames} frames in memory (warm-up {res.warmup}), "
-          f"{res.rois.mean():.2f} ROIs/frame; ms per frame")
-    print(report.format_table(rows, _PIPE_COLS))
-    print("  total: the pipeline's own timer, segment to smooth (incl. grouping); process: "
-          "wall time of Pipeline.process;\n  process_cpu: CPU time used meanwhile (all threads; "
-          "far below process = other programs had the CPUs)")
-    by = res.by_digits()
-    if len(by) > 1:
-        key = next(iter(by[0]))
-        print(f"\nprocess ms by {key} per frame:")
-        print(report.format_table(by, [(key, key, "d"), ("frames", "frames", "d"),
-                                       ("mean_rois", "ROIs", ".2f"),
-                                       ("median_ms", "median ms", ".3f"),
-                                       ("p99_ms", "p99 ms", ".3f")]))
-    ok = res.meets_target(cfg.target_ms)
-    print(f"\nfps {res.fps:.0f} (1000 / median process); {res.budget_fraction():.1%} of a "
-          f"{BUDGET_FPS:.0f} fps frame budget ({1e3 / BUDGET_FPS:.1f} ms)")
-    print(f"target ({res.task}): median <= {cfg.target_ms:g} ms and p99 <= {TARGET_P99_RATIO:g}x median: "
-          f"median {p.median_ms:.3f} ms, p99 {p.p99_ms:.3f} ms "
-          f"({p.p99_over_median:.2f}x) -> {'PASS' if ok else 'FAIL'}")
-    return ok
-
-
-def _print_live(lv: dict[str, Any]) -> None:
-    rate = f"{lv['source_fps']:.1f} fps" if lv.get("source_fps") else "an unknown rate"
-    print(f"\nlive: {lv['frames']} frames in {lv['wall_s']:.2f} s -> {lv['fps_end_to_end']:.1f} fps "
-          f"end to end (capture wait included; source at {rate}); dropped frames "
-          f"{lv['dropped']} ({lv['dropped_fraction']:.1%}, by {lv['dropped_method']})")
-
-
-def _print_overhead(o: dict[str, Any]) -> None:
-    def f(v: float | None, fmt: str) -> str:
-        return "-" if v is None else format(v, fmt)
-
-    print(f"\noverhead over the bare interpreter (invoke median {o['bare_invoke_median_ms']:.4f} ms, "
-          f"batch 1):")
-    print(f"  classify per ROI / bare invoke: {f(o['classify_per_roi_over_invoke'], '.2f')}x "
-          f"(classify per ROI median {f(o['classify_per_roi_median_ms'], '.4f')} ms)")
-    print(f"  process / (bare invoke x {o['mean_rois']:.2f} ROIs/frame): "
-          f"{f(o['process_over_invoke_x_rois'], '.2f')}x")
-
-
-#: Rows of ``pipeline.csv``, ``.json`` and ``.md``, in order (``process_cpu`` is printed and in
-#: ``--json``/``--csv``, not in the folder).
-_FOLDER_METRICS = ("capture", "segment", "preprocess", "classify", "smooth", "total", "process",
-                   "draw", "write", "end_to_end")
-
-
-def _write_pipeline_folder(cfg: BenchConfig, res: PipelineResult, machine: dict[str, Any],
-                           extra: dict[str, Any]) -> list[str]:
-    """``pipeline.csv`` (one row per stage: median, p90, p99, mean, max ms and share of
-    ``process``), ``pipeline.json``, ``pipeline.md`` and ``pipeline.png`` in ``cfg.out``."""
-    keys = ("median_ms", "p90_ms", "p99_ms", "mean_ms", "max_ms")
-    base = res.stats["process"].median_ms
-    rows = []
-    for m in _FOLDER_METRICS:
-        if m not in res.stats:
-            continue
-        st = res.stats[m].as_dict()
-        rows.append({"stage": m, **{k: st[k] for k in keys},
-                     "share": st["median_ms"] / base if base > 0 else None,
-                     # the identity of the row for --reference pipeline.csv
-                     "benchmark": "pipeline", "metric": m, "model": res.model,
-                     "runtime": res.runtime, "threads": res.threads, "batch": None})
-    title = (f"edge-bench pipeline on {report.device_id(machine)} ({machine.get('cpu')}): "
-             f"{res.model}, {res.frames} frames of {cfg.source}, {res.rois.mean():.2f} ROIs/frame")
-    cols = [("stage", "stage", ""), *((k, k.replace("_ms", " ms"), ".3f") for k in keys),
-            ("share", "share of process", ".0%")]
-    o = extra.get("pipeline", {}).get("overhead")
-    footer = ("total: the pipeline's own timer (segment to smooth); process: wall time of "
-              "Pipeline.process; draw: draw_overlay; write: VideoSink (mp4v .mp4); "
-              "end_to_end: process + draw + write.\n")
-    lv = extra.get("pipeline", {}).get("live")
-    if lv:
-        footer += (f"\nlive ({res.source}): capture = the wait in source.read(); {lv['frames']} "
-                   f"frames in {lv['wall_s']:.2f} s = {lv['fps_end_to_end']:.1f} fps end to end; "
-                   f"source rate {lv['source_fps']}; dropped frames {lv['dropped']} "
-                   f"({lv['dropped_fraction']:.1%}, by {lv['dropped_method']})\n")
-    if o:
-        footer += (f"\nbare invoke median {o['bare_invoke_median_ms']:.4f} ms; classify per ROI / "
-                   f"bare invoke: {o['classify_per_roi_over_invoke'] or float('nan'):.2f}x; process / "
-                   f"(bare invoke x mean ROIs): {o['process_over_invoke_x_rois'] or float('nan'):.2f}x\n")
-    stages = ("capture", "segment", "preprocess", "classify", "smooth", "process", "draw", "write",
-              "end_to_end")
-    shown = [r for r in rows if r["stage"] in stages]
-    colours = {"process": "tab:blue", "end_to_end": "tab:purple", "draw": "tab:orange",
-               "write": "tab:red"}
-
-    def chart(path: Any) -> Any:
-        return report.bar_chart(
-            path, [r["stage"] for r in shown], [r["median_ms"] for r in shown],
-            [r["p99_ms"] for r in shown], title=title, horizontal=True,
-            axis_label="ms per frame (bar: median, whisker: p99)",
-            colours=[colours.get(r["stage"], "tab:gray") for r in shown],
-            notes=[f"{r['median_ms']:.2f}" for r in shown])
-
-    return report.write_results_folder(cfg.out, "pipeline", rows, machine, asdict(cfg),
-                                       title=title, columns=cols, footer=footer, chart=chart,
-                                       **extra)
-
-
 def run(cfg: BenchConfig) -> int:
     """Run the benchmarks ``cfg`` asks for, print the report, write files.
 
@@ -459,88 +255,50 @@ def run(cfg: BenchConfig) -> int:
     """
     bundle = load_bundle(cfg.model)
     cfg = resolve_for_task(cfg, bundle.task)
-    ref_rows = (report.read_reference_rows(report.resolve_reference(cfg.reference))
+    ref_rows = (read_reference_rows(resolve_reference(cfg.reference))
                 if cfg.reference else None)
     threads: Any = list(cfg.threads) if cfg.command == "model" else cfg.pipeline_threads
     if cfg.command == "all":
         threads = {"model": list(cfg.threads), "pipeline": cfg.pipeline_threads}
     # described before timing, so the load average is the other programs' load, not ours
-    machine = report.describe_machine(model_name=bundle.name,
-                                      model_sha256=bundle.meta.get("tflite_sha256"),
-                                      threads=threads)
-    rows: list[dict[str, Any]] = []
-    model_results: list[Any] = []
-    pipe_result: PipelineResult | None = None
-    if cfg.command in ("model", "all"):
-        model_results = bench_model(bundle, threads=list(cfg.threads), batches=list(cfg.batch),
-                                    runtime=cfg.runtime, warmup=cfg.warmup_runs, runs=cfg.runs,
-                                    disable_gc=cfg.disable_gc)
-    invoke_ms: float | None = None
-    if cfg.command == "pipeline":  # the bare interpreter, for the overhead ratios
-        inv = bench_invoke(bundle, threads=cfg.pipeline_threads, runtime=cfg.runtime, batch=1,
-                           warmup=cfg.warmup_runs, runs=cfg.invoke_runs,
-                           disable_gc=cfg.disable_gc)
-        invoke_ms = inv.stats.median_ms
-    live = cfg.command == "pipeline" and (cfg.live or is_live_source(str(cfg.source)))
-    if live:
-        pipe_result = bench_pipeline_live(bundle, str(cfg.source), count=cfg.frames,
-                                          warmup=cfg.warmup_frames, seed=cfg.seed, fps=cfg.fps,
-                                          threads=cfg.pipeline_threads, runtime=cfg.runtime,
-                                          smoothing=cfg.smoothing, disable_gc=cfg.disable_gc,
-                                          segmenter=cfg.segmenter, outputs=cfg.outputs)
-    elif cfg.command in ("pipeline", "all"):
-        pipe_result = bench_pipeline(bundle, source=cfg.source, count=cfg.frames,
-                                     warmup=cfg.warmup_frames, seed=cfg.seed, digits=cfg.digits,
-                                     scene_frames=cfg.scene_frames,
-                                     threads=cfg.pipeline_threads, runtime=cfg.runtime,
-                                     smoothing=cfg.smoothing, disable_gc=cfg.disable_gc,
-                                     segmenter=cfg.segmenter,
-                                     outputs=cfg.outputs and cfg.command == "pipeline")
+    machine = describe_machine(model_name=bundle.name, model_sha256=bundle.meta.get("tflite_sha256"),
+                               threads=threads)
+    timed = measure(cfg, bundle)
+    model_results, pipe_result = timed.model_results, timed.pipeline
     machine["runtime"] = (model_results[0].runtime if model_results else
                           pipe_result.runtime if pipe_result else None)
-    machine["runtime_version"] = report.runtime_version(machine["runtime"])
-    print(f"edge-bench {cfg.command} on {report.device_id(machine)}")
-    print(report.format_machine(machine))
+    machine["runtime_version"] = runtime_version(machine["runtime"])
+    print(f"edge-bench {cfg.command} on {device_id(machine)}")
+    print(format_machine(machine))
 
+    rows: list[dict[str, Any]] = []
     failed = False
     if model_results:
         mrows = [r.as_row() for r in model_results]
-        _print_model(cfg, model_results, mrows)
+        print_model(cfg, model_results, mrows)
         rows += mrows
     if pipe_result is not None:
         prows = pipe_result.as_rows()
-        ok = _print_pipeline(cfg, pipe_result, prows)
+        ok = print_pipeline(cfg, pipe_result, prows)
         failed |= not ok
         rows += prows
     if pipe_result is not None and pipe_result.live is not None:
-        _print_live(pipe_result.live)
-    overhead = (overhead_ratios(pipe_result, invoke_ms)
-                if pipe_result is not None and invoke_ms is not None else None)
+        print_live(pipe_result.live)
+    overhead = (overhead_ratios(pipe_result, timed.invoke_ms)
+                if pipe_result is not None and timed.invoke_ms is not None else None)
     if overhead is not None:
-        _print_overhead(overhead)
+        print_overhead(overhead)
 
     comparison: list[dict[str, Any]] = []
     if ref_rows is not None:
-        comparison = report.compare_with_reference(rows, ref_rows, cfg.tolerance)
+        comparison = compare_with_reference(rows, ref_rows, cfg.tolerance)
         print()
-        print(report.format_comparison(comparison, str(cfg.reference), cfg.tolerance))
+        print(format_comparison(comparison, str(cfg.reference), cfg.tolerance))
         failed |= any(c["status"] == "slower" for c in comparison)
 
     extra: dict[str, Any] = {}
     if pipe_result is not None:
-        s = pipe_result.stats["process"]
-        extra["pipeline"] = {
-            "task": pipe_result.task, "segmenter": cfg.segmenter,
-            "by_digits": pipe_result.by_digits(), "fps": pipe_result.fps,
-            "budget_fraction_30fps": pipe_result.budget_fraction(),
-            "target": {"median_ms": cfg.target_ms, "p99_over_median": TARGET_P99_RATIO,
-                       "median_ms_measured": s.median_ms, "p99_ms_measured": s.p99_ms,
-                       "pass": pipe_result.meets_target(cfg.target_ms)},
-        }
-        if overhead is not None:
-            extra["pipeline"]["overhead"] = overhead
-        if pipe_result.live is not None:
-            extra["pipeline"]["live"] = pipe_result.live
+        extra["pipeline"] = pipeline_summary(cfg, pipe_result, overhead)
     if comparison:
         extra["reference"] = {"file": str(cfg.reference), "comparison": comparison}
     if cfg.csv:
@@ -550,7 +308,7 @@ def run(cfg: BenchConfig) -> int:
         print(f"wrote {report.write_json(cfg.json, rows, machine, cfg_json, **extra)}")
     if cfg.out and pipe_result is not None:
         print()
-        for line in _write_pipeline_folder(cfg, pipe_result, machine, extra):
+        for line in write_pipeline_folder(cfg.out, cfg, pipe_result, machine, extra):
             print(line)
     return 1 if (cfg.check and failed) else 0
 

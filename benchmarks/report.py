@@ -1,239 +1,24 @@
-"""The machine a benchmark ran on, result files, reference comparison and text tables.
+"""Benchmark results as files and text: CSV, JSON, text and markdown tables, bar charts.
 
-Every report starts with :func:`describe_machine` (CPU, cores, governor, board,
-library versions, model and its sha256), because a latency means nothing without
-the machine that produced it. Results are flat rows (dicts) so the same list goes to
-a text table, a CSV file and a JSON file; a JSON results file doubles as a per-device
-reference (pycoral's ``benchmarks/reference`` idea) for ``--reference``.
+Results are flat rows (dicts) so the same list goes to a text table, a CSV file and a
+JSON file; every file carries the machine it was measured on
+(:func:`benchmarks.machine.describe_machine`), and a JSON results file doubles as a
+per-device reference (:mod:`benchmarks.reference`).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as _dt
 import json
 import logging
 import math
-import os
-import platform
-import subprocess
-from collections.abc import Iterable, Sequence
-from importlib import metadata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import describe_machine, format_machine
+
 log = logging.getLogger(__name__)
-
-GOVERNOR_PATH = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
-CPUINFO_PATH = Path("/proc/cpuinfo")
-BOARD_PATH = Path("/proc/device-tree/model")
-#: Shipped per-device reference files (``<machine>-<cores>core.json``).
-REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
-#: A measurement further than this fraction from its reference median is flagged
-#: (pycoral's benchmarks allow 30 %).
-REFERENCE_TOLERANCE = 0.30
-#: Identity of a result row: rows with the same key are the same measurement.
-ROW_KEY = ("benchmark", "metric", "model", "threads", "batch")
-
-_RUNTIME_DISTS = {
-    "litert": ("ai-edge-litert",),
-    "tflite-runtime": ("tflite-runtime",),
-    "tensorflow": ("tensorflow", "tensorflow-cpu", "tf-nightly"),
-}
-
-
-# -- the machine --------------------------------------------------------------
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def cpu_model(cpuinfo: str | None = None) -> str:
-    """The CPU's name: ``model name`` (x86), else ``Model``/``Hardware`` (ARM), else platform.
-
-    Args:
-        cpuinfo: the text of ``/proc/cpuinfo`` (read when ``None``).
-    """
-    text = _read_text(CPUINFO_PATH) if cpuinfo is None else cpuinfo
-    found: dict[str, str] = {}
-    for line in (text or "").splitlines():
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        if sep and value.strip() and key not in found:
-            found[key] = value.strip()
-    for key in ("model name", "cpu model", "model", "hardware", "processor"):
-        v = found.get(key)
-        if v and not v.isdigit():  # ARM's "processor : 0" is an index, not a name
-            return v
-    return platform.processor() or platform.machine() or "unknown"
-
-
-def cpu_governor(path: Path = GOVERNOR_PATH) -> str | None:
-    """The cpufreq scaling governor of CPU 0, or ``None`` when unreadable (VMs, containers)."""
-    text = _read_text(path)
-    return text.strip() if text else None
-
-
-def governor_warning(governor: str | None) -> str | None:
-    """A warning for the report header when latencies may drift with CPU frequency.
-
-    Returns:
-        ``None`` when the governor is ``performance``; otherwise a sentence that says
-        what is wrong and how to fix it.
-    """
-    if governor == "performance":
-        return None
-    if governor is None:
-        return (f"CPU governor unreadable ({GOVERNOR_PATH} absent: VM, container or no "
-                "cpufreq); frequency scaling cannot be checked, so repeat runs to see the spread")
-    return (f"CPU governor is {governor!r}, not 'performance': latencies vary with frequency "
-            "scaling. For stable numbers: sudo cpupower frequency-set -g performance "
-            "(or echo performance | sudo tee /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)")
-
-
-def load_warning(loadavg_1m: float | None, cores: int | None) -> str | None:
-    """A warning when other processes keep the CPUs busy (1-minute load >= half the cores).
-
-    Competing work shows up as a long tail (p99, max) and a noisy median.
-    """
-    if loadavg_1m is None or not cores or loadavg_1m < 0.5 * cores:
-        return None
-    return (f"the machine is busy (1-minute load {loadavg_1m:.2f} on {cores} cores): other "
-            "processes compete for the CPUs, so the tail (p99, max) and even the median are "
-            "inflated; close them and re-run for clean numbers")
-
-
-def board_model(path: Path = BOARD_PATH) -> str | None:
-    """The board name from the device tree (``Raspberry Pi 4 Model B Rev 1.4``), if any."""
-    text = _read_text(path)
-    return text.replace("\x00", "").strip() or None if text else None
-
-
-def _dist_version(*names: str) -> str | None:
-    for name in names:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return None
-
-
-def runtime_version(runtime: str | None) -> str | None:
-    """Installed version of the interpreter package (``litert`` → ai-edge-litert's)."""
-    if runtime is None:
-        return None
-    return _dist_version(*_RUNTIME_DISTS.get(runtime, (runtime,)))
-
-
-def code_version() -> str | None:
-    """``<short commit>[-dirty]`` of the project checkout, or ``None`` (installed, no git).
-
-    Pipeline timings change with the code (the segmenter above all), so a reference
-    says which code produced it.
-    """
-    root = Path(__file__).resolve().parent.parent
-    if not (root / ".git").exists():
-        return None
-    try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{head}-dirty" if dirty else head or None
-
-
-def describe_machine(*, runtime: str | None = None, model_name: str | None = None,
-                     model_sha256: str | None = None, threads: Any = None) -> dict[str, Any]:
-    """Everything a reader needs to judge a latency: hardware, OS, library versions, model.
-
-    Args:
-        runtime: interpreter package used (``litert`` ...), for its version.
-        model_name: bundle name.
-        model_sha256: the bundle's ``tflite_sha256`` (a 12-character prefix is kept).
-        threads: interpreter threads (an int, a list, or ``None``).
-
-    Returns:
-        A JSON-ready dict with keys ``cpu``, ``machine``, ``cores``, ``cores_usable``,
-        ``governor``, ``governor_warning``, ``board``, ``os``, ``python``, ``numpy``,
-        ``opencv``, ``runtime``, ``runtime_version``, ``edge`` (package version), ``code``
-        (git commit of a checkout), ``model``, ``model_sha256``,
-        ``threads``, ``loadavg_1m``, ``load_warning``, ``date`` (UTC, ISO 8601).
-    """
-    import numpy as np
-
-    try:
-        import cv2
-
-        opencv = cv2.__version__
-    except ImportError:
-        opencv = None
-    usable: int | None
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = os.cpu_count()
-    try:
-        load = round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):
-        load = None
-    gov = cpu_governor()
-    return {
-        "cpu": cpu_model(),
-        "machine": platform.machine(),
-        "cores": os.cpu_count(),
-        "cores_usable": usable,
-        "governor": gov,
-        "governor_warning": governor_warning(gov),
-        "board": board_model(),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "opencv": opencv,
-        "runtime": runtime,
-        "runtime_version": runtime_version(runtime),
-        "edge": _dist_version("edge-recogniser"),
-        "code": code_version(),
-        "model": model_name,
-        "model_sha256": model_sha256[:12] if model_sha256 else None,
-        "threads": threads,
-        "loadavg_1m": load,
-        "load_warning": load_warning(load, usable),
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017 (3.10)
-    }
-
-
-def device_id(machine: dict[str, Any] | None = None) -> str:
-    """Name of this device's reference file: ``x86_64-2core``, ``rpi4b-4core`` ...
-
-    Raspberry Pis are named from the device-tree model (as pycoral's ``machine_info``),
-    other machines by architecture and usable core count.
-    """
-    m = machine or describe_machine()
-    board = (m.get("board") or "").lower()
-    if "raspberry pi" in board:
-        words = board.replace("raspberry pi", "").split()
-        if "rev" in words:
-            words = words[:words.index("rev")]
-        name = "rpi" + "".join(w for w in words if w != "model")
-    else:
-        name = m.get("machine") or "unknown"
-    return f"{name}-{m.get('cores_usable') or m.get('cores')}core"
-
-
-def format_machine(m: dict[str, Any]) -> str:
-    """The machine description as ``key: value`` lines for the report header."""
-    keys = ("cpu", "board", "machine", "cores", "cores_usable", "governor", "os", "python",
-            "numpy", "opencv", "runtime", "runtime_version", "runtimes", "edge", "code", "model",
-            "model_sha256",
-            "threads", "loadavg_1m", "date")
-    lines = [f"  {k:<16}{'unreadable' if k == 'governor' and m.get(k) is None else m.get(k)}"
-             for k in keys if k in m and (m.get(k) is not None or k == "governor")]
-    lines += [f"warning: {m[k]}" for k in ("governor_warning", "load_warning") if m.get(k)]
-    return "\n".join(lines)
 
 
 # -- files --------------------------------------------------------------------
@@ -329,88 +114,6 @@ def read_json(path: str | Path) -> dict[str, Any]:
     return doc
 
 
-# -- reference comparison -------------------------------------------------------
-def resolve_reference(ref: str | Path) -> Path:
-    """A reference file path, or a shipped reference name (``x86_64-2core``).
-
-    Raises:
-        ValueError: neither an existing file nor a shipped reference.
-    """
-    p = Path(ref).expanduser()
-    if p.is_file():
-        return p
-    shipped = REFERENCE_DIR / (p.name if p.suffix == ".json" else f"{p.name}.json")
-    if shipped.is_file():
-        return shipped
-    names = sorted(f.stem for f in REFERENCE_DIR.glob("*.json")) if REFERENCE_DIR.is_dir() else []
-    raise ValueError(f"no reference file {str(ref)!r}: pass a JSON written by edge-bench --json "
-                     f"or one of the shipped references {names}")
-
-
-def row_key(row: dict[str, Any], key: Sequence[str] = ROW_KEY) -> tuple[Any, ...]:
-    """The identity of a result row (the ``key`` columns), threads/batch as ints or None."""
-    def norm(k: str) -> Any:
-        v = row.get(k)
-        if k in ("threads", "batch") and v not in (None, ""):
-            return int(v)
-        return None if v == "" else v
-    return tuple(norm(k) for k in key)
-
-
-def read_reference_rows(path: str | Path) -> list[dict[str, Any]]:
-    """The result rows of a reference: a ``.csv`` written by :func:`write_csv` (an
-    ``--out`` folder's ``latency.csv``/``pipeline.csv``) or a JSON by :func:`write_json`.
-
-    Raises:
-        ValueError: unreadable, or not a results file.
-    """
-    p = Path(path)
-    if p.suffix.lower() == ".csv":
-        try:
-            rows = read_csv(p)
-        except (OSError, csv.Error, UnicodeDecodeError) as e:
-            raise ValueError(f"cannot read reference CSV {p}: {e}") from e
-        if not rows or "median_ms" not in rows[0]:
-            raise ValueError(f"{p} has no median_ms column; pass a CSV written by edge-bench "
-                             "(--out DIR gives DIR/latency.csv or DIR/pipeline.csv)")
-        return rows
-    return list(read_json(p)["results"])
-
-
-def compare_with_reference(rows: Iterable[dict[str, Any]], reference: Sequence[dict[str, Any]],
-                           tolerance: float = REFERENCE_TOLERANCE,
-                           field: str = "median_ms",
-                           key: Sequence[str] = ROW_KEY) -> list[dict[str, Any]]:
-    """Ratio of each result's median to the reference median for the same measurement.
-
-    Args:
-        rows: this run's result rows.
-        reference: the reference file's result rows.
-        tolerance: a ratio outside ``[1 - tolerance, 1 + tolerance]`` is flagged.
-        field: the latency column to compare (ms).
-        key: the columns that identify a measurement (:data:`ROW_KEY`; ``edge-bench
-            latency``: :data:`benchmarks.latency_compare.ROW_KEY`).
-
-    Returns:
-        One dict per row that has a reference: the ``key`` fields, ``ms``,
-        ``reference_ms``, ``ratio`` (this / reference: > 1 is slower) and ``status``
-        (``"ok"``, ``"slower"`` or ``"faster"``).
-    """
-    ref = {row_key(r, key): r for r in reference}
-    out: list[dict[str, Any]] = []
-    for r in rows:
-        k = row_key(r, key)
-        base = ref.get(k)
-        if base is None or base.get(field) in (None, "") or r.get(field) in (None, ""):
-            continue
-        ms, ref_ms = float(r[field]), float(base[field])
-        ratio = ms / ref_ms if ref_ms > 0 else float("inf")
-        status = "slower" if ratio > 1 + tolerance else "faster" if ratio < 1 - tolerance else "ok"
-        out.append({**dict(zip(key, k, strict=True)), "ms": ms, "reference_ms": ref_ms,
-                    "ratio": ratio, "status": status})
-    return out
-
-
 # -- text ---------------------------------------------------------------------
 def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]]) -> str:
     """A plain fixed-width text table.
@@ -435,18 +138,6 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, st
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(heads), sep, *(line(b) for b in body)])
-
-
-def format_comparison(cmp: Sequence[dict[str, Any]], label: str,
-                      tolerance: float = REFERENCE_TOLERANCE, key: Sequence[str] = ROW_KEY) -> str:
-    """The reference comparison as a table (ratio = this run / reference)."""
-    if not cmp:
-        return (f"reference {label}: no matching measurements (same {', '.join(key)})")
-    cols = [(k, {"benchmark": "bench", "threads": "thr"}.get(k, k), "") for k in key]
-    cols += [("ms", "median ms", ".3f"), ("reference_ms", "ref ms", ".3f"),
-             ("ratio", "ratio", ".2f"), ("status", "status", "")]
-    return f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n" \
-        + format_table(cmp, cols)
 
 
 def format_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]]) -> str:
@@ -575,3 +266,8 @@ def write_results_folder(out: str | Path, stem: str, rows: Sequence[dict[str, An
         lines.append(f"wrote {png}" if png else f"note: matplotlib is not installed; {stem}.png "
                      "skipped (pip install matplotlib)")
     return lines
+
+
+# describe_machine and format_machine stay importable from here for benchmarks/serve_load.py.
+__all__ = ["bar_chart", "describe_machine", "format_machine", "format_markdown", "format_table", "jsonable",
+           "pyplot", "read_csv", "read_json", "write_csv", "write_json", "write_results_folder"]

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks import report
-from benchmarks.cli import BenchConfig, main, parse_config
+from benchmarks import machine, reference, report
+from benchmarks.cli import main, parse_config
 from benchmarks.latency import (
     LatencyStats,
     bench_classify,
@@ -27,6 +27,7 @@ from benchmarks.latency import (
     time_calls,
 )
 from benchmarks.pipeline_bench import METRICS, PipelineResult, parse_digit_range
+from benchmarks.suite import BenchConfig
 from edge.bundle import load_bundle
 
 REPO = Path(__file__).resolve().parents[1]
@@ -92,37 +93,37 @@ def test_parse_digit_range() -> None:
 
 # -- machine description ------------------------------------------------------------
 def test_describe_machine_keys() -> None:
-    m = report.describe_machine(runtime="litert", model_name="m", model_sha256="ab" * 32, threads=1)
+    m = machine.describe_machine(runtime="litert", model_name="m", model_sha256="ab" * 32, threads=1)
     assert MACHINE_KEYS <= set(m)
     assert m["model_sha256"] == "ab" * 6 and m["cores"] >= 1 and m["numpy"] == np.__version__
     json.dumps(m)  # JSON-ready
-    text = report.format_machine(m)
+    text = machine.format_machine(m)
     assert "cpu" in text and "governor" in text
-    assert report.device_id(m).endswith(f"-{m['cores_usable']}core")
+    assert machine.device_id(m).endswith(f"-{m['cores_usable']}core")
 
 
 def test_cpu_model_parsing() -> None:
-    assert report.cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n") == "AMD EPYC 7B13"
+    assert machine.cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n") == "AMD EPYC 7B13"
     pi = "processor\t: 0\nBogoMIPS\t: 108.00\n\nHardware\t: BCM2835\nModel\t\t: Raspberry Pi 4\n"
-    assert report.cpu_model(pi) == "Raspberry Pi 4"
+    assert machine.cpu_model(pi) == "Raspberry Pi 4"
 
 
 def test_governor_warning_and_files(tmp_path: Path) -> None:
-    assert report.governor_warning("performance") is None
-    assert "performance" in report.governor_warning("powersave")
-    assert "unreadable" in report.governor_warning(None)
+    assert machine.governor_warning("performance") is None
+    assert "performance" in machine.governor_warning("powersave")
+    assert "unreadable" in machine.governor_warning(None)
     g = tmp_path / "gov"
     g.write_text("ondemand\n")
-    assert report.cpu_governor(g) == "ondemand"
-    assert report.load_warning(0.5, 2) is None and report.load_warning(None, 2) is None
-    assert "busy" in report.load_warning(3.0, 2)
-    assert report.cpu_governor(tmp_path / "absent") is None
+    assert machine.cpu_governor(g) == "ondemand"
+    assert machine.load_warning(0.5, 2) is None and machine.load_warning(None, 2) is None
+    assert "busy" in machine.load_warning(3.0, 2)
+    assert machine.cpu_governor(tmp_path / "absent") is None
     b = tmp_path / "model"
     b.write_bytes(b"Raspberry Pi 4 Model B Rev 1.4\x00")
-    assert report.board_model(b) == "Raspberry Pi 4 Model B Rev 1.4"
+    assert machine.board_model(b) == "Raspberry Pi 4 Model B Rev 1.4"
     m = {"board": "Raspberry Pi 4 Model B Rev 1.4", "machine": "aarch64", "cores_usable": 4}
-    assert report.device_id(m) == "rpi4b-4core"
-    assert report.device_id({"machine": "x86_64", "cores_usable": 2}) == "x86_64-2core"
+    assert machine.device_id(m) == "rpi4b-4core"
+    assert machine.device_id({"machine": "x86_64", "cores_usable": 2}) == "x86_64-2core"
 
 
 # -- files and reference ------------------------------------------------------------
@@ -144,7 +145,7 @@ def test_csv_round_trip(tmp_path: Path) -> None:
 
 
 def test_json_round_trip(tmp_path: Path) -> None:
-    m = report.describe_machine()
+    m = machine.describe_machine()
     p = report.write_json(tmp_path / "r.json", ROWS, m, {"runs": 10}, pipeline={"fps": 500.0})
     doc = report.read_json(p)
     assert doc["results"][0]["init_ms"] is None  # NaN -> null
@@ -165,25 +166,25 @@ def test_compare_with_reference_maths() -> None:
     rows = [ROWS[0], dict(ROWS[1], median_ms=1.0),
             {"benchmark": "model", "metric": "invoke", "model": "other", "threads": 1, "batch": 1,
              "median_ms": 9.0}]  # no reference for another model
-    cmp = report.compare_with_reference(rows, ref)
+    cmp = reference.compare_with_reference(rows, ref)
     assert len(cmp) == 2
     assert cmp[0]["ratio"] == pytest.approx(1.25) and cmp[0]["status"] == "ok"
     assert cmp[1]["ratio"] == pytest.approx(0.5) and cmp[1]["status"] == "faster"
-    slower = report.compare_with_reference([dict(ROWS[0], median_ms=0.27)], ref)
+    slower = reference.compare_with_reference([dict(ROWS[0], median_ms=0.27)], ref)
     assert slower[0]["ratio"] == pytest.approx(1.35) and slower[0]["status"] == "slower"
     # threads read back from CSV as strings/ints still match
-    assert report.compare_with_reference([dict(ROWS[0], threads="1", batch="1")], ref)
-    assert "ratio" in report.format_comparison(cmp, "ref.json")
+    assert reference.compare_with_reference([dict(ROWS[0], threads="1", batch="1")], ref)
+    assert "ratio" in reference.format_comparison(cmp, "ref.json")
 
 
 def test_resolve_reference(tmp_path: Path) -> None:
     f = tmp_path / "mine.json"
     f.write_text('{"results": []}')
-    assert report.resolve_reference(f) == f
+    assert reference.resolve_reference(f) == f
     with pytest.raises(ValueError, match="reference"):
-        report.resolve_reference(tmp_path / "nope")
-    for shipped in sorted(report.REFERENCE_DIR.glob("*.json")):
-        doc = report.read_json(report.resolve_reference(shipped.stem))
+        reference.resolve_reference(tmp_path / "nope")
+    for shipped in sorted(reference.REFERENCE_DIR.glob("*.json")):
+        doc = report.read_json(reference.resolve_reference(shipped.stem))
         assert doc["results"] and MACHINE_KEYS <= set(doc["machine"])
 
 
@@ -511,7 +512,8 @@ def test_add_ratios_per_family_runtime_and_threads() -> None:
 
 
 def test_resolve_runtimes_and_quant(tiny_digits_bundle: Path) -> None:
-    from benchmarks.latency_compare import bundle_quant, normalise_runtime, resolve_runtimes
+    from benchmarks.latency_compare import bundle_quant
+    from benchmarks.latency_runtimes import normalise_runtime, resolve_runtimes
 
     assert normalise_runtime("tf") == "tensorflow" and normalise_runtime("litert") == "litert"
     with pytest.raises(ValueError, match="unknown runtime 'bogus'"):
@@ -559,7 +561,7 @@ def test_cli_latency_writes_four_files(tiny_digits_bundle: Path, tiny_float32_bu
 def test_cli_latency_skips_and_rejects_runtimes(tiny_digits_bundle: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    import benchmarks.latency_compare as lc
+    import benchmarks.latency_runtimes as lc
 
     assert main(["latency", "--model", str(tiny_digits_bundle), "--runtime", "bogus"]) == 2
     err = capsys.readouterr().err
@@ -633,7 +635,8 @@ def test_worker_python_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_latency_accuracy_measured_or_recorded(tiny_digits_bundle: Path, tiny_float32_bundle: Path,
                                                mnist: tuple[np.ndarray, np.ndarray],
                                                shared_data_dir: Path, tmp_path: Path) -> None:
-    from benchmarks.latency_compare import LatencyConfig, file_accuracy
+    from benchmarks.file_accuracy import file_accuracy
+    from benchmarks.latency_compare import LatencyConfig
     from edge.evaluation import evaluate_mnist
     from edge.runtime import Classifier
 
@@ -656,7 +659,8 @@ def test_latency_accuracy_measured_or_recorded(tiny_digits_bundle: Path, tiny_fl
 
 
 def test_latency_accuracy_on_an_image_folder(tiny_hands_bundle: Path, tmp_path: Path) -> None:
-    from benchmarks.latency_compare import LatencyConfig, file_accuracy
+    from benchmarks.file_accuracy import file_accuracy
+    from benchmarks.latency_compare import LatencyConfig
 
     rng = np.random.default_rng(0)
     for label in ("rock", "paper"):
@@ -729,7 +733,7 @@ def test_compare_rejects_a_csv_without_medians(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="no median_ms column"):
-        report.read_reference_rows(bad)
+        reference.read_reference_rows(bad)
 
 
 # -- edge-bench pipeline --live --------------------------------------------------------

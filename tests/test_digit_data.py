@@ -11,15 +11,9 @@ from conftest import draw_digit
 
 from edge.datasets import DatasetError
 from edge.preprocess import mnist_normalise
-from train.digit_data import (
-    load_digit_datasets,
-    load_svhn,
-    parse_dataset_spec,
-    read_svhn_mat,
-    recolour_mnist,
-    render_photo,
-    svhn_to_mnist,
-)
+from train.digit_data import load_digit_datasets, parse_dataset_spec
+from train.recoloured import recolour_mnist, render_photo
+from train.svhn import load_svhn, read_svhn_mat, svhn_to_mnist
 
 scipy_io = pytest.importorskip("scipy.io", reason="SVHN needs scipy (the [train] extra)")
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from edge.datasets import DatasetError
+from edge.preprocess import square_pad
 from train.hand_augment import (
     BackgroundBank,
     HandAugmentConfig,
@@ -25,12 +26,11 @@ from train.hand_data import (
     capture_name,
     count_report,
     group_of,
-    load_images,
     scan_collection,
     scan_source,
     split_by_group,
-    square_pad,
 )
+from train.hand_images import load_images
 
 SKIN_BGR = (120, 160, 215)
 GREEN_BGR = (40, 180, 40)
@@ -284,7 +284,7 @@ def test_export_split_links_a_class_folder_tree(tmp_path: Path) -> None:
 
 
 def test_mine_hard_negatives_returns_the_segmenters_proposals(tmp_path: Path) -> None:
-    from train.hands import mine_hard_negatives
+    from train.hands_prep import mine_hard_negatives
 
     d = tmp_path / "s" / "none"
     d.mkdir(parents=True)

@@ -15,13 +15,12 @@ from conftest import draw_digit
 from edge.datasets import DatasetError
 from train.extra_data import (
     DIGIT_LABELS,
-    extra_per_batch,
     load_extra_digits,
-    mix_indices,
     scan_extra,
     session_of,
     split_extra,
 )
+from train.extra_mix import extra_per_batch, mix_indices
 from train.hand_augment import HandAugmentConfig, HandAugmenter, composite
 from train.pixels import adjust, to_uint8
 
@@ -169,7 +168,7 @@ def test_mix_indices_honours_the_ratio_and_walks_every_sample() -> None:
 @pytest.mark.tf
 def test_mixed_dataset_ratio_and_labels() -> None:
     pytest.importorskip("tensorflow")
-    from train.extra_data import mixed_dataset
+    from train.extra_mix import mixed_dataset
 
     xb = np.zeros((1000, 28, 28), np.uint8)
     yb = np.full(1000, 1, np.int64)

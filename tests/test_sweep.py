@@ -13,16 +13,8 @@ import pytest
 
 from train.augment import AugmentConfig
 from train.lenet import LenetConfig
-from train.sweep import (
-    RESULT_FILE,
-    coerce,
-    grid_settings,
-    lenet_argv,
-    load_settings,
-    parse_assignments,
-    run_name,
-    swept_keys,
-)
+from train.sweep import RESULT_FILE, lenet_argv
+from train.sweep_settings import coerce, grid_settings, load_settings, parse_assignments, run_name, swept_keys
 
 
 def test_grid_parsing_types_aliases_and_product() -> None:

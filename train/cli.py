@@ -27,10 +27,10 @@ from typing import Any
 
 from edge.datasets import DatasetError
 from train.augment import AugmentConfig
-from train.digit_data import SVHN_FRAMINGS, SVHN_URL
 from train.hand_augment import HandAugmentConfig
 from train.hands import ARCHS, HandsConfig, train_hands
 from train.lenet import STRATEGIES, LenetConfig, train_lenet
+from train.svhn import SVHN_FRAMINGS, SVHN_URL
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,8 @@ def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: li
 def _sweep(args: argparse.Namespace, argv: list[str]) -> int:
     from dataclasses import replace
 
-    from train.sweep import grid_settings, load_settings, parse_assignments, run_sweep
+    from train.sweep import run_sweep
+    from train.sweep_settings import grid_settings, load_settings, parse_assignments
 
     base = LenetConfig()
     if args.config is not None:

@@ -34,17 +34,17 @@ import numpy as np
 
 from train.augment import AugmentConfig, make_augmenter
 from train.config import JsonConfig
-from train.digit_data import SVHN_FRAMINGS, load_digit_datasets, parse_dataset_spec
+from train.digit_data import load_digit_datasets, parse_dataset_spec
 from train.extra_data import (
     DIGIT_LABELS,
-    extra_per_batch,
     load_extra_digits,
-    mixed_dataset,
     scan_extra,
     session_counts,
     split_extra,
     write_split,
 )
+from train.extra_mix import extra_per_batch, mixed_dataset
+from train.svhn import SVHN_FRAMINGS
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ augmentation step in ``train`` that changes pixel values therefore either
 
 :func:`adjust` (gain and offset) is the one brightness/contrast step the data code
 shares; ``tests/test_retrain.py`` checks it and the augmenters near 0 and 255.
+:func:`light_on_dark` and :func:`stretch` bring grey digit images of either polarity
+to MNIST's (light ink on a dark ground, 0..255).
 """
 
 from __future__ import annotations
@@ -53,3 +55,43 @@ def adjust(img: np.ndarray, gain: float = 1.0, offset: float = 0.0) -> np.ndarra
     if gain < 0:
         raise ValueError(f"gain must be >= 0, got {gain}")
     return to_uint8(img.astype(np.float32) * np.float32(gain) + np.float32(offset))
+
+
+def light_on_dark(grey: np.ndarray, border: int = 2) -> np.ndarray:
+    """Make each image's background dark: invert images whose border is brighter than their centre.
+
+    Args:
+        grey: uint8 (N, H, W) grey images, ink of either polarity.
+        border: width of the frame taken as background, px.
+
+    Returns:
+        uint8 (N, H, W): light ink on a dark ground (the polarity of MNIST).
+    """
+    g = grey.astype(np.float32)
+    h, w = grey.shape[1:]
+    ring = np.ones((h, w), bool)
+    ring[border:h - border, border:w - border] = False
+    centre = np.zeros((h, w), bool)
+    centre[h // 4:h - h // 4, w // 4:w - w // 4] = True
+    flip = g[:, ring].mean(1) > g[:, centre].mean(1)
+    out = grey.copy()
+    out[flip] = 255 - grey[flip]  # uint8 255 - v never wraps
+    return out
+
+
+def stretch(grey: np.ndarray, border: int = 2) -> np.ndarray:
+    """Per image: background (median of the border) to 0, 99th percentile to 255, clipped.
+
+    Args:
+        grey: uint8 (N, H, W), light ink on a dark ground.
+
+    Returns:
+        uint8 (N, H, W) in 0..255 (computed in float32, clipped before the cast).
+    """
+    g = grey.astype(np.float32)
+    h, w = grey.shape[1:]
+    ring = np.ones((h, w), bool)
+    ring[border:h - border, border:w - border] = False
+    lo = np.median(g[:, ring], axis=1)[:, None, None]
+    hi = np.percentile(g.reshape(len(g), -1), 99, axis=1)[:, None, None]
+    return to_uint8((g - lo) * 255.0 / np.maximum(hi - lo, 16.0))

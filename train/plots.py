@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 
-def _plt():  # type: ignore[no-untyped-def]
+def pyplot():  # type: ignore[no-untyped-def]
+    """``matplotlib.pyplot`` on the Agg backend (imported late: plotting is optional)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -24,7 +25,7 @@ def plot_history(history: dict[str, list[float]], path: str | Path, title: str =
         history: Keras ``History.history``: metric name → list of per-epoch values.
         path: output PNG path.
     """
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
         for key, style in ((metric, "-"), (f"val_{metric}", "--")):
@@ -50,7 +51,7 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -
 
 def plot_confusion(cm: np.ndarray, labels: Sequence[str], path: str | Path, title: str = "") -> Path:
     """Heatmap of a (K, K) confusion matrix with counts written in the cells, as PNG."""
-    plt = _plt()
+    plt = pyplot()
     k = len(labels)
     fig, ax = plt.subplots(figsize=(1 + 0.6 * k, 0.8 + 0.6 * k))
     # Log colour scale so the few errors are visible beside the large diagonal.

@@ -7,7 +7,7 @@ The two-stage recipe of the Keras transfer-learning guide
    computed once for the validation set and for the training set plus
    ``augment_copies`` augmented copies of it, cached as ``.npy`` in ``cache_dir``
    (keyed by a hash of the data, the weights and the settings that change the
-   features, so a rerun reuses them), and only the small head is trained on them
+   features, so a rerun reuses them; :mod:`train.vgg16_data`), and only the small head is trained on them
    (``EarlyStopping`` on validation loss, best weights restored). The head's weights
    are then copied into the full model.
 2. Fine-tune. ``block5`` and the head are trained at a low learning rate on freshly
@@ -29,29 +29,22 @@ column), ``curves.png``, ``confusion.png`` (validation set, Keras float model),
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.vgg16 import FEATURE_DIM, check_input_size
+from models.vgg16 import check_input_size
+from train.vgg16_data import Augment, cached_features, check_images, check_labels, image_batches
 
 log = logging.getLogger(__name__)
-
-#: ``augment(batch, rng) -> batch``: uint8 (B, S, S, 3) RGB in, the same shape and dtype out.
-Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
-#: Images handed to ``augment`` per call while building the feature cache.
-AUGMENT_CHUNK = 256
-#: Bump when the cache layout or the feature computation changes.
-CACHE_VERSION = 1
 
 
 @dataclass
@@ -132,196 +125,6 @@ class Vgg16Config:
             raise ValueError(f"unknown VGG16 config keys {sorted(unknown)}; known: "
                              f"{sorted(cls.__dataclass_fields__)}")
         return cls(**d)
-
-
-# -- checks ---------------------------------------------------------------------------
-def _check_images(x: np.ndarray, size: int, what: str) -> None:
-    if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 4 or x.shape[1:] != (
-            size, size, 3):
-        got = f"{x.dtype} {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
-        raise ValueError(f"{what} must be uint8 (N, {size}, {size}, 3) RGB images at "
-                         f"input_size={size}, got {got}; resize them (cv2.INTER_AREA) or change "
-                         "input_size")
-    if len(x) == 0:
-        raise ValueError(f"{what} holds no images")
-
-
-def _check_labels(y: np.ndarray, n: int, k: int, what: str) -> np.ndarray:
-    y = np.asarray(y)
-    if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"{what} must be ({n},) integer class indices, got {y.dtype} {y.shape}")
-    if y.min() < 0 or y.max() >= k:
-        raise ValueError(f"{what} spans {y.min()}..{y.max()} but there are {k} labels; pass "
-                         "one label per class index")
-    return y.astype(np.int64)
-
-
-def _augmented(augment: Augment, xb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    out = augment(xb, rng)
-    if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != xb.shape:
-        got = f"{out.dtype} {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
-        raise ValueError(f"augment must return a uint8 batch of the shape it gets {xb.shape}, "
-                         f"got {got}")
-    return out
-
-
-# -- stage 1: the feature cache -------------------------------------------------------
-def _weights_id(weights: str | None, seed: int) -> str:
-    if weights is None:
-        return f"random-seed-{seed}"
-    if weights == "imagenet":
-        return "imagenet"
-    p = Path(weights).expanduser().resolve()
-    st = p.stat()
-    return f"{p}:{st.st_size}:{st.st_mtime_ns}"
-
-
-def feature_cache_key(cfg: Vgg16Config, x_train: np.ndarray, x_val: np.ndarray,
-                      augment: Augment | None) -> str:
-    """Hex key of the cached features: data content, weights and feature settings.
-
-    Covers the image bytes (sha256), ``input_size``, the weights (name, or path, size
-    and modification time of a file; the seed for random weights), the number of
-    augmented copies, the seed, the augmentation function's qualified name and
-    ``augment_tag``. Head and fine-tuning settings are not part of it.
-    """
-    copies = cfg.augment_copies if augment is not None else 0
-    aug_name = None
-    if augment is not None:
-        qualname = getattr(augment, "__qualname__", type(augment).__qualname__)
-        aug_name = f"{getattr(augment, '__module__', '')}.{qualname}"
-    h = hashlib.sha256(json.dumps({
-        "version": CACHE_VERSION, "input_size": cfg.input_size,
-        "weights": _weights_id(cfg.weights, cfg.seed), "copies": copies, "seed": cfg.seed,
-        "augment": aug_name, "augment_tag": cfg.augment_tag if augment is not None else "",
-        "train_shape": list(x_train.shape), "val_shape": list(x_val.shape),
-    }, sort_keys=True).encode())
-    for a in (x_train, x_val):
-        h.update(np.ascontiguousarray(a).data)
-    return h.hexdigest()[:20]
-
-
-def _extract(extractor: Any, x: np.ndarray, batch_size: int) -> tuple[np.ndarray, float]:
-    """float32 (N, 512) pooled features of uint8 (N, S, S, 3) RGB images, and seconds spent.
-
-    The uint8 array goes in as it is (Keras casts each batch to the float32 input), so
-    no float copy of the whole set is made.
-    """
-    t0 = time.perf_counter()
-    f = extractor.predict(x, batch_size=batch_size, verbose=0)
-    return np.asarray(f, np.float32), time.perf_counter() - t0
-
-
-def cached_features(
-    cfg: Vgg16Config,
-    extractor: Any,
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_val: np.ndarray,
-    augment: Augment | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-    """Pooled frozen-base features of the training set (+ augmented copies) and validation set.
-
-    Loaded from ``cfg.resolved_cache_dir / <key>`` when present (see
-    :func:`feature_cache_key`), else computed and saved there (``meta.json`` last,
-    so an interrupted write is recomputed).
-
-    Args:
-        cfg: the run's settings.
-        extractor: :func:`models.vgg16.feature_extractor` of the (frozen) model.
-        x_train: uint8 (N, S, S, 3) RGB; y_train: int64 (N,).
-        x_val: uint8 (M, S, S, 3) RGB.
-        augment: see :data:`Augment`; ``None`` caches the un-augmented set only.
-
-    Returns:
-        ``(f_train float32 ((1 + copies) N, 512), y_train int64 ((1 + copies) N,),
-        f_val float32 (M, 512), info)``; ``info`` holds ``hit``, ``key``, ``dir``,
-        ``images`` (pushed through the base), ``ms_per_image`` (base forward pass only,
-        measured when the cache was made) and ``seconds`` (this call).
-    """
-    t0 = time.perf_counter()
-    copies = cfg.augment_copies if augment is not None else 0
-    if augment is None and cfg.augment_copies:
-        log.warning("no augment function given: caching the un-augmented training set only")
-    key = feature_cache_key(cfg, x_train, x_val, augment)
-    folder = cfg.resolved_cache_dir / key
-    files = {n: folder / f"{n}.npy" for n in ("train_features", "train_labels", "val_features")}
-    meta_path = folder / "meta.json"
-    if meta_path.is_file() and all(p.is_file() for p in files.values()):
-        meta = json.loads(meta_path.read_text())
-        f_tr, y_tr, f_val = (np.load(files[n]) for n in ("train_features", "train_labels",
-                                                           "val_features"))
-        if f_tr.shape == ((1 + copies) * len(x_train), FEATURE_DIM) and f_val.shape == (
-                len(x_val), FEATURE_DIM):
-            log.info("feature cache hit: %s (%d train vectors, %d val)", folder, len(f_tr),
-                     len(f_val))
-            return f_tr, y_tr, f_val, {"hit": True, "key": key, "dir": str(folder),
-                                       "images": meta["images"], "ms_per_image": meta["ms_per_image"],
-                                       "seconds": round(time.perf_counter() - t0, 3)}
-        log.warning("feature cache %s has unexpected shapes; recomputing", folder)
-
-    log.info("computing frozen-base features: val %d, train %d x %d copies (1 plain + %d "
-             "augmented)", len(x_val), len(x_train), 1 + copies, copies)
-    f_val, base_s = _extract(extractor, x_val, cfg.batch_size)
-    feats, labels = [], []
-    rng = np.random.default_rng(cfg.seed)
-    for c in range(1 + copies):
-        xc = x_train if c == 0 else np.concatenate([
-            _augmented(augment, x_train[i:i + AUGMENT_CHUNK], rng)  # type: ignore[arg-type]
-            for i in range(0, len(x_train), AUGMENT_CHUNK)])
-        f, s = _extract(extractor, xc, cfg.batch_size)
-        feats.append(f)
-        base_s += s
-        labels.append(y_train)
-        log.info("features: copy %d/%d done", c + 1, 1 + copies)
-    f_tr, y_tr = np.concatenate(feats), np.concatenate(labels).astype(np.int64)
-    images = len(f_tr) + len(f_val)
-    ms = 1000.0 * base_s / images
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, arr in (("train_features", f_tr), ("train_labels", y_tr), ("val_features", f_val)):
-        tmp = folder / f"{name}.tmp.npy"
-        np.save(tmp, arr)
-        tmp.replace(files[name])
-    meta_path.write_text(json.dumps({"images": images, "ms_per_image": round(ms, 3),
-                                     "copies": copies, "input_size": cfg.input_size,
-                                     "weights": cfg.weights}, indent=2) + "\n")
-    log.info("feature cache written: %s (%.1f ms/image through the frozen base)", folder, ms)
-    return f_tr, y_tr, f_val, {"hit": False, "key": key, "dir": str(folder), "images": images,
-                               "ms_per_image": round(ms, 3),
-                               "seconds": round(time.perf_counter() - t0, 3)}
-
-
-# -- stage 2: augmented images --------------------------------------------------------
-def _image_batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment | None,
-                   seed: int) -> Any:
-    """A ``keras.utils.PyDataset`` of shuffled (augmented) batches.
-
-    Yields float32 (B, S, S, 3) RGB in [0, 255] and int64 (B,) labels; reshuffles
-    every epoch.
-    """
-    import keras
-
-    class ImageBatches(keras.utils.PyDataset):
-        def __init__(self) -> None:
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.rng = np.random.default_rng(seed)
-            self.order = self.rng.permutation(len(x))
-
-        def __len__(self) -> int:
-            return int(np.ceil(len(x) / batch_size))
-
-        def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-            idx = self.order[i * batch_size:(i + 1) * batch_size]
-            xb = x[idx]
-            if augment is not None:
-                xb = _augmented(augment, xb, self.rng)
-            return xb.astype(np.float32), y[idx]
-
-        def on_epoch_end(self) -> None:
-            self.order = self.rng.permutation(len(x))
-
-    return ImageBatches()
 
 
 # -- history --------------------------------------------------------------------------
@@ -411,26 +214,19 @@ def train_vgg16(
     import keras
     import tensorflow as tf
 
-    from models.vgg16 import (
-        build_head,
-        build_vgg16_transfer,
-        copy_head_weights,
-        feature_extractor,
-        freeze_base,
-        unfreeze_last_block,
-    )
-    from train.plots import confusion_matrix, plot_confusion, plot_history
+    from models.vgg16 import build_vgg16_transfer, feature_extractor, freeze_base
 
+    # -- parameters and data checks ------------------------------------------------------
     cfg.validate()
     labels = [str(lab) for lab in labels]
     k = len(labels)
     if k < 2:
         raise ValueError(f"need at least 2 labels, got {labels}")
     s = cfg.input_size
-    _check_images(x_train, s, "x_train")
-    _check_images(x_val, s, "x_val")
-    y_train = _check_labels(y_train, len(x_train), k, "y_train")
-    y_val = _check_labels(y_val, len(x_val), k, "y_val")
+    check_images(x_train, s, "x_train")  # uint8 (N, S, S, 3) RGB
+    check_images(x_val, s, "x_val")  # uint8 (M, S, S, 3) RGB
+    y_train = check_labels(y_train, len(x_train), k, "y_train")  # int64 (N,)
+    y_val = check_labels(y_val, len(x_val), k, "y_val")  # int64 (M,)
     out = Path(cfg.out_dir)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(cfg.seed)
@@ -447,13 +243,68 @@ def train_vgg16(
     # -- stage 1: head on cached frozen-base features ----------------------------------
     model = build_vgg16_transfer(s, k, cfg.weights, cfg.dropout, cfg.head_units)
     freeze_base(model)
+    # f_tr float32 ((1 + copies) N, 512), f_val float32 (M, 512)
     f_tr, yf_tr, f_val, cache = cached_features(cfg, feature_extractor(model), x_train, y_train,
                                                 x_val, augment)
+    stage = {"head": _train_head(cfg, model, f_tr, yf_tr, f_val, y_val, k, out)}
+    head_loss = stage["head"]["val_loss"]
+
+    # -- stage 2: fine-tune block5 on augmented images ---------------------------------
+    final_stage = "head"
+    stages = ["head"]
+    if cfg.finetune_epochs:
+        stages.append("finetune")
+        head_weights = model.get_weights()
+        stage["finetune"] = _finetune(cfg, model, x_train, y_train, x_val, y_val, augment, out)
+        best = stage["finetune"]["val_loss"]
+        if best is not None and best < head_loss:
+            final_stage = "finetune"
+        else:
+            log.warning("fine-tuning did not beat the head's validation loss (%.4f >= %.4f); "
+                        "keeping the stage-1 weights", float("inf") if best is None else best, head_loss)
+            model.set_weights(head_weights)
+    elif (out / "history-finetune.csv").exists():
+        (out / "history-finetune.csv").unlink()  # a previous run's; not this model's
+    model.save(out / "model.keras")
+
+    # -- outputs -------------------------------------------------------------------------
+    title = (f"VGG16 {s}px: head ({stage['head']['epochs_run']} epochs)"
+             + (" then block5 fine-tuning" if cfg.finetune_epochs else ""))
+    val = _evaluate(cfg, model, x_val, y_val, labels, out, stages, final_stage, title)
+    metrics = {
+        "val_accuracy": val["val_accuracy"],
+        "val_loss": val["val_loss"],
+        "val_n": int(len(y_val)),
+        "train_n": int(len(y_train)),
+        "final_stage": final_stage,
+        "per_class": val["per_class"],
+        **stage,
+        "feature_cache": cache,
+        "params": int(model.count_params()),
+        "input_size": s,
+        "weights": cfg.weights,
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    log.info("VGG16 done: val accuracy %.4f (%s)", metrics["val_accuracy"], final_stage)
+    return metrics
+
+
+def _train_head(cfg: Vgg16Config, model: Any, f_tr: np.ndarray, y_tr: np.ndarray, f_val: np.ndarray,
+                y_val: np.ndarray, k: int, out: Path) -> dict[str, Any]:
+    """Stage 1: fit the head on float32 (N, 512) features, copy its weights into ``model``.
+
+    Returns:
+        ``epochs_run``, ``val_loss``, ``val_accuracy``, ``seconds`` of the head.
+    """
+    import keras
+
+    from models.vgg16 import build_head, copy_head_weights
+
     head = build_head(k, cfg.dropout, cfg.head_units)
     head.compile(optimizer=keras.optimizers.Adam(cfg.head_lr),
                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     t0 = time.time()
-    h1 = head.fit(f_tr, yf_tr, batch_size=cfg.batch_size, epochs=cfg.head_epochs,
+    h1 = head.fit(f_tr, y_tr, batch_size=cfg.batch_size, epochs=cfg.head_epochs,
                   validation_data=(f_val, y_val), shuffle=True, verbose=0, callbacks=[
                       keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
                                                     restore_best_weights=True),
@@ -462,81 +313,69 @@ def train_vgg16(
     head_s = time.time() - t0
     head_loss, head_acc = head.evaluate(f_val, y_val, batch_size=256, verbose=0)
     copy_head_weights(head, model)
-    stage: dict[str, Any] = {"head": {
-        "epochs_run": len(h1.history["loss"]), "val_loss": float(head_loss),
-        "val_accuracy": float(head_acc), "seconds": round(head_s, 1)}}
+    info = {"epochs_run": len(h1.history["loss"]), "val_loss": float(head_loss),
+            "val_accuracy": float(head_acc), "seconds": round(head_s, 1)}
     log.info("head: val loss %.4f, accuracy %.4f (%d epochs, %.0f s)", head_loss, head_acc,
-             stage["head"]["epochs_run"], head_s)
+             info["epochs_run"], head_s)
+    return info
 
-    # -- stage 2: fine-tune block5 on augmented images ---------------------------------
-    final_stage = "head"
-    stages = ["head"]
-    if cfg.finetune_epochs:
-        stages.append("finetune")
-        head_weights = model.get_weights()
-        unfreeze_last_block(model, "block5")
-        model.compile(optimizer=keras.optimizers.Adam(cfg.finetune_lr),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        backup = out / "backup"
-        resuming = backup.is_dir() and any(backup.iterdir())
-        if resuming:
-            log.info("resuming fine-tuning from %s", backup)
-        early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
-                                              restore_best_weights=True)
-        t0 = time.time()
-        h2 = model.fit(
-            _image_batches(x_train, y_train, cfg.batch_size, augment, cfg.seed + 1),
-            epochs=cfg.finetune_epochs, validation_data=(x_val, y_val),
-            validation_batch_size=cfg.batch_size, verbose=0, callbacks=[
-                keras.callbacks.BackupAndRestore(str(backup)),
-                keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "best.keras"),
-                                                monitor="val_loss", save_best_only=True),
-                keras.callbacks.CSVLogger(str(out / "history-finetune.csv"), append=resuming),
-                early, _epoch_logger("finetune")])
-        ft_s = time.time() - t0
-        # The restored weights are those of the best epoch, whose validation numbers Keras logged.
-        vl, va = h2.history.get("val_loss", []), h2.history.get("val_accuracy", [])
-        i_best = int(np.argmin(vl)) if vl else -1
-        best = float(vl[i_best]) if vl else float("inf")
-        stage["finetune"] = {"epochs_run": len(h2.history.get("loss", [])),
-                             "val_loss": best if vl else None,
-                             "val_accuracy": float(va[i_best]) if va else None,
-                             "seconds": round(ft_s, 1),
-                             "trainable_params": int(sum(np.prod(w.shape)
-                                                         for w in model.trainable_weights))}
-        if best < head_loss:
-            final_stage = "finetune"
-        else:
-            log.warning("fine-tuning did not beat the head's validation loss (%.4f >= %.4f); "
-                        "keeping the stage-1 weights", best, head_loss)
-            model.set_weights(head_weights)
-    elif (out / "history-finetune.csv").exists():
-        (out / "history-finetune.csv").unlink()  # a previous run's; not this model's
-    model.save(out / "model.keras")
 
-    # -- outputs -------------------------------------------------------------------------
-    probs = model.predict(x_val, batch_size=cfg.batch_size, verbose=0)
+def _finetune(cfg: Vgg16Config, model: Any, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
+              y_val: np.ndarray, augment: Augment | None, out: Path) -> dict[str, Any]:
+    """Stage 2: train block5 and the head on uint8 (N, S, S, 3) RGB images, best epoch restored.
+
+    Returns:
+        ``epochs_run``, the best epoch's ``val_loss`` and ``val_accuracy`` (``None``
+        without validation numbers), ``seconds``, ``trainable_params``.
+    """
+    import keras
+
+    from models.vgg16 import unfreeze_last_block
+
+    unfreeze_last_block(model, "block5")
+    model.compile(optimizer=keras.optimizers.Adam(cfg.finetune_lr),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    backup = out / "backup"
+    resuming = backup.is_dir() and any(backup.iterdir())
+    if resuming:
+        log.info("resuming fine-tuning from %s", backup)
+    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
+                                          restore_best_weights=True)
+    t0 = time.time()
+    h2 = model.fit(
+        image_batches(x_train, y_train, cfg.batch_size, augment, cfg.seed + 1),
+        epochs=cfg.finetune_epochs, validation_data=(x_val, y_val),
+        validation_batch_size=cfg.batch_size, verbose=0, callbacks=[
+            keras.callbacks.BackupAndRestore(str(backup)),
+            keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "best.keras"),
+                                            monitor="val_loss", save_best_only=True),
+            keras.callbacks.CSVLogger(str(out / "history-finetune.csv"), append=resuming),
+            early, _epoch_logger("finetune")])
+    ft_s = time.time() - t0
+    # The restored weights are those of the best epoch, whose validation numbers Keras logged.
+    vl, va = h2.history.get("val_loss", []), h2.history.get("val_accuracy", [])
+    i_best = int(np.argmin(vl)) if vl else -1
+    return {"epochs_run": len(h2.history.get("loss", [])),
+            "val_loss": float(vl[i_best]) if vl else None,
+            "val_accuracy": float(va[i_best]) if va else None,
+            "seconds": round(ft_s, 1),
+            "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights))}
+
+
+def _evaluate(cfg: Vgg16Config, model: Any, x_val: np.ndarray, y_val: np.ndarray, labels: list[str],
+              out: Path, stages: list[str], final_stage: str, title: str) -> dict[str, Any]:
+    """Score the final model on the validation set; write ``history.csv`` and the plots.
+
+    Returns:
+        ``val_accuracy``, ``val_loss`` and ``per_class`` recall.
+    """
+    from train.plots import confusion_matrix, plot_confusion, plot_history
+
+    probs = model.predict(x_val, batch_size=cfg.batch_size, verbose=0)  # float32 (M, k)
     y_pred = probs.argmax(1)
-    val_loss, val_acc = _cross_entropy(probs, y_val), float((y_pred == y_val).mean())
-    cm = confusion_matrix(y_val, y_pred, k)
+    cm = confusion_matrix(y_val, y_pred, len(labels))
     history = _combined_history(out, stages)
-    plot_history(history, out / "curves.png",
-                 f"VGG16 {s}px: head ({stage['head']['epochs_run']} epochs)"
-                 + (" then block5 fine-tuning" if cfg.finetune_epochs else ""))
+    plot_history(history, out / "curves.png", title)
     plot_confusion(cm, labels, out / "confusion.png", f"validation ({final_stage}, Keras float)")
-    metrics = {
-        "val_accuracy": val_acc,
-        "val_loss": val_loss,
-        "val_n": int(len(y_val)),
-        "train_n": int(len(y_train)),
-        "final_stage": final_stage,
-        "per_class": {lab: float(cm[i, i] / max(1, cm[i].sum())) for i, lab in enumerate(labels)},
-        **stage,
-        "feature_cache": cache,
-        "params": int(model.count_params()),
-        "input_size": s,
-        "weights": cfg.weights,
-    }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    log.info("VGG16 done: val accuracy %.4f (%s)", val_acc, final_stage)
-    return metrics
+    return {"val_accuracy": float((y_pred == y_val).mean()), "val_loss": _cross_entropy(probs, y_val),
+            "per_class": {lab: float(cm[i, i] / max(1, cm[i].sum())) for i, lab in enumerate(labels)}}

@@ -1,0 +1,120 @@
+"""Comparison with a per-device reference: a results file of an earlier run on the same device.
+
+A JSON results file (:func:`benchmarks.report.write_json`) or an ``--out`` folder's
+CSV doubles as a reference (pycoral's ``benchmarks/reference`` idea) for
+``--reference``; shipped references live in ``benchmarks/reference/``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.report import format_table, read_csv, read_json
+
+#: Shipped per-device reference files (``<machine>-<cores>core.json``).
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+
+
+#: A measurement further than this fraction from its reference median is flagged
+#: (pycoral's benchmarks allow 30 %).
+REFERENCE_TOLERANCE = 0.30
+
+
+#: Identity of a result row: rows with the same key are the same measurement.
+ROW_KEY = ("benchmark", "metric", "model", "threads", "batch")
+
+
+def resolve_reference(ref: str | Path) -> Path:
+    """A reference file path, or a shipped reference name (``x86_64-2core``).
+
+    Raises:
+        ValueError: neither an existing file nor a shipped reference.
+    """
+    p = Path(ref).expanduser()
+    if p.is_file():
+        return p
+    shipped = REFERENCE_DIR / (p.name if p.suffix == ".json" else f"{p.name}.json")
+    if shipped.is_file():
+        return shipped
+    names = sorted(f.stem for f in REFERENCE_DIR.glob("*.json")) if REFERENCE_DIR.is_dir() else []
+    raise ValueError(f"no reference file {str(ref)!r}: pass a JSON written by edge-bench --json "
+                     f"or one of the shipped references {names}")
+
+
+def row_key(row: dict[str, Any], key: Sequence[str] = ROW_KEY) -> tuple[Any, ...]:
+    """The identity of a result row (the ``key`` columns), threads/batch as ints or None."""
+    def norm(k: str) -> Any:
+        v = row.get(k)
+        if k in ("threads", "batch") and v not in (None, ""):
+            return int(v)
+        return None if v == "" else v
+    return tuple(norm(k) for k in key)
+
+
+def read_reference_rows(path: str | Path) -> list[dict[str, Any]]:
+    """The result rows of a reference: a ``.csv`` written by :func:`benchmarks.report.write_csv` (an
+    ``--out`` folder's ``latency.csv``/``pipeline.csv``) or a JSON by :func:`benchmarks.report.write_json`.
+
+    Raises:
+        ValueError: unreadable, or not a results file.
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".csv":
+        try:
+            rows = read_csv(p)
+        except (OSError, csv.Error, UnicodeDecodeError) as e:
+            raise ValueError(f"cannot read reference CSV {p}: {e}") from e
+        if not rows or "median_ms" not in rows[0]:
+            raise ValueError(f"{p} has no median_ms column; pass a CSV written by edge-bench "
+                             "(--out DIR gives DIR/latency.csv or DIR/pipeline.csv)")
+        return rows
+    return list(read_json(p)["results"])
+
+
+def compare_with_reference(rows: Iterable[dict[str, Any]], reference: Sequence[dict[str, Any]],
+                           tolerance: float = REFERENCE_TOLERANCE,
+                           field: str = "median_ms",
+                           key: Sequence[str] = ROW_KEY) -> list[dict[str, Any]]:
+    """Ratio of each result's median to the reference median for the same measurement.
+
+    Args:
+        rows: this run's result rows.
+        reference: the reference file's result rows.
+        tolerance: a ratio outside ``[1 - tolerance, 1 + tolerance]`` is flagged.
+        field: the latency column to compare (ms).
+        key: the columns that identify a measurement (:data:`ROW_KEY`; ``edge-bench
+            latency``: :data:`benchmarks.latency_compare.ROW_KEY`).
+
+    Returns:
+        One dict per row that has a reference: the ``key`` fields, ``ms``,
+        ``reference_ms``, ``ratio`` (this / reference: > 1 is slower) and ``status``
+        (``"ok"``, ``"slower"`` or ``"faster"``).
+    """
+    ref = {row_key(r, key): r for r in reference}
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        k = row_key(r, key)
+        base = ref.get(k)
+        if base is None or base.get(field) in (None, "") or r.get(field) in (None, ""):
+            continue
+        ms, ref_ms = float(r[field]), float(base[field])
+        ratio = ms / ref_ms if ref_ms > 0 else float("inf")
+        status = "slower" if ratio > 1 + tolerance else "faster" if ratio < 1 - tolerance else "ok"
+        out.append({**dict(zip(key, k, strict=True)), "ms": ms, "reference_ms": ref_ms,
+                    "ratio": ratio, "status": status})
+    return out
+
+
+def format_comparison(cmp: Sequence[dict[str, Any]], label: str,
+                      tolerance: float = REFERENCE_TOLERANCE, key: Sequence[str] = ROW_KEY) -> str:
+    """The reference comparison as a table (ratio = this run / reference)."""
+    if not cmp:
+        return (f"reference {label}: no matching measurements (same {', '.join(key)})")
+    cols = [(k, {"benchmark": "bench", "threads": "thr"}.get(k, k), "") for k in key]
+    cols += [("ms", "median ms", ".3f"), ("reference_ms", "ref ms", ".3f"),
+             ("ratio", "ratio", ".2f"), ("status", "status", "")]
+    return f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n" \
+        + format_table(cmp, cols)

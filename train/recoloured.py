@@ -1,0 +1,211 @@
+"""Recoloured MNIST: MNIST digits as camera photos, brought back to 28x28 by the device's preprocessing.
+
+MNIST digits printed as camera photos of coloured ink on coloured,
+textured, unevenly lit paper (:func:`render_photo`), then brought back to a 28×28
+model input by the device's own preprocessing (:class:`edge.preprocess.MnistPreprocessor`
+on the digit's box, as ``edge-run`` does with a segmenter ROI), so training sees
+what inference feeds the model.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from train.pixels import to_uint8
+
+log = logging.getLogger(__name__)
+
+
+def _luma(bgr: np.ndarray) -> float:
+    return float(0.114 * bgr[0] + 0.587 * bgr[1] + 0.299 * bgr[2])
+
+
+def _paper_colour(rng: np.random.Generator) -> np.ndarray:
+    """A BGR paper colour: white, cream, grey, or a light tint (luma >= 120)."""
+    kind = rng.random()
+    if kind < 0.4:  # white to grey paper
+        c = np.full(3, rng.uniform(150, 250)) + rng.normal(0, 6, 3)
+    elif kind < 0.7:  # cream / yellowish / recycled
+        c = np.array([rng.uniform(120, 210), rng.uniform(170, 240), rng.uniform(190, 250)])
+    else:  # coloured paper, sticky notes
+        c = rng.uniform(110, 255, 3)
+    c = np.clip(c, 0, 255)
+    return c if _luma(c) >= 120 else c * (120.0 / max(_luma(c), 1.0))
+
+
+def _ink_colour(paper: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A BGR ink colour clearly darker than ``paper`` (black, blue, red, green, pencil)."""
+    kind = rng.random()
+    if kind < 0.35:
+        c = np.full(3, rng.uniform(0, 60)) + rng.normal(0, 5, 3)  # black / dark pen
+    elif kind < 0.6:
+        c = np.array([rng.uniform(90, 200), rng.uniform(0, 70), rng.uniform(0, 50)])  # blue
+    elif kind < 0.7:
+        c = np.array([rng.uniform(0, 60), rng.uniform(0, 60), rng.uniform(120, 210)])  # red
+    elif kind < 0.8:
+        c = np.array([rng.uniform(0, 70), rng.uniform(70, 150), rng.uniform(0, 60)])  # green
+    else:
+        c = np.full(3, rng.uniform(60, 120)) + rng.normal(0, 4, 3)  # pencil grey
+    c = np.clip(c, 0, 255)
+    # keep at least 45 grey levels of contrast: the device's threshold needs some
+    gap = _luma(paper) - _luma(c)
+    if gap < 45:
+        c = np.clip(c * max(0.0, (_luma(paper) - 45) / max(_luma(c), 1.0)), 0, 255)
+    return c
+
+
+def render_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """An MNIST digit as a photo of coloured ink on coloured, textured, unevenly lit paper.
+
+    Steps (all in float32, clipped once before the single cast to uint8): the digit
+    is upscaled 2.5–4× as ink coverage (alpha), composited with an ink colour onto a
+    paper colour with a paper-grain texture (blurred noise), sometimes ruled or
+    squared lines; ink pressure varies along the strokes; light falls off in a
+    linear gradient and sometimes a soft shadow edge crosses the sheet; then blur,
+    sensor noise and sometimes JPEG compression.
+
+    Args:
+        digit: uint8 (28, 28) MNIST digit, white ink on black.
+        rng: random generator.
+
+    Returns:
+        (uint8 (S, S, 3) **BGR** photo, dark ink on light paper; the digit's ink box
+        ``(x, y, w, h)`` in photo px, as a segmenter would report it).
+    """
+    scale = rng.uniform(2.5, 4.0)
+    side = int(round(28 * scale))
+    alpha = cv2.resize(digit.astype(np.float32) / 255.0, (side, side), interpolation=cv2.INTER_LINEAR)
+    canvas = int(round(side * rng.uniform(1.15, 1.6)))
+    ox, oy = (int(v) for v in rng.integers(0, canvas - side + 1, 2))
+    a = np.zeros((canvas, canvas), np.float32)
+    a[oy:oy + side, ox:ox + side] = alpha
+    # ink pressure: low-frequency variation of the stroke's density
+    if rng.random() < 0.5:
+        k = max(2, canvas // 12)
+        press = cv2.resize(rng.uniform(0.6, 1.0, (k, k)).astype(np.float32), (canvas, canvas),
+                           interpolation=cv2.INTER_CUBIC)
+        a *= np.clip(press, 0.5, 1.0)
+    a = np.clip(a, 0.0, 1.0)[..., None]
+
+    paper = _paper_colour(rng).astype(np.float32)
+    ink = _ink_colour(paper, rng).astype(np.float32)
+    img = np.empty((canvas, canvas, 3), np.float32)
+    img[:] = paper
+    if rng.random() < 0.7:  # paper grain
+        g = int(rng.integers(1, 6))
+        coarse = rng.normal(0, 1, (canvas // g + 1, canvas // g + 1)).astype(np.float32)
+        grain = cv2.resize(coarse, (canvas, canvas), interpolation=cv2.INTER_LINEAR)
+        img += (grain * rng.uniform(2, 12))[..., None]
+    r = rng.random()
+    if r < 0.25:  # ruled or squared paper
+        step = int(rng.integers(max(8, side // 4), max(9, side // 2)))
+        line = paper * rng.uniform(0.7, 0.9) * np.array([1.0, 0.95, 0.85], np.float32)
+        off = int(rng.integers(0, step))
+        for y in range(off, canvas, step):
+            cv2.line(img, (0, y), (canvas - 1, y), line.tolist(), 1)
+        if r < 0.1:
+            for x in range(off, canvas, step):
+                cv2.line(img, (x, 0), (x, canvas - 1), line.tolist(), 1)
+    img = img * (1.0 - a) + ink * a
+
+    # light: a linear gradient and sometimes a soft shadow edge
+    yy, xx = np.mgrid[0:canvas, 0:canvas].astype(np.float32) / canvas
+    ang = rng.uniform(0, 2 * np.pi)
+    ramp = np.cos(ang) * (xx - 0.5) + np.sin(ang) * (yy - 0.5)
+    light = 1.0 + ramp * rng.uniform(0.0, 0.5)
+    if rng.random() < 0.25:
+        ang2 = rng.uniform(0, 2 * np.pi)
+        d = np.cos(ang2) * (xx - 0.5) + np.sin(ang2) * (yy - 0.5) - rng.uniform(-0.4, 0.4)
+        light *= 1.0 - rng.uniform(0.15, 0.4) / (1.0 + np.exp(-d * rng.uniform(15, 60)))
+    img *= light[..., None] * rng.uniform(0.8, 1.15)
+
+    if rng.random() < 0.5:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.2))
+    if rng.random() < 0.6:
+        img += rng.normal(0, rng.uniform(1, 6), img.shape).astype(np.float32)
+    out = to_uint8(img)
+    if rng.random() < 0.3:
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 95))])
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+        if decoded is not None:
+            out = decoded
+    ys, xs = np.nonzero(a[..., 0] > 0.2)
+    if len(xs) == 0:
+        return out, (0, 0, canvas, canvas)
+    x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    return out, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+
+def recolour_mnist(x: np.ndarray, seed: int = 0, roi_jitter: float = 0.1
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Recoloured MNIST: each digit rendered as a photo and normalised as on the device.
+
+    Each digit goes through :func:`render_photo`, then
+    :class:`edge.preprocess.MnistPreprocessor` (polarity ``dark``, the ``edge-run``
+    default) with the digit's ink box, its sides moved by up to ``roi_jitter`` of
+    the box size (a segmenter's box is never exact), as the ROI.
+
+    Args:
+        x: uint8 (N, 28, 28) MNIST digits, white ink on black.
+        seed: seeds the rendering (same seed, same images).
+        roi_jitter: fraction of the box size each ROI side may move.
+
+    Returns:
+        (uint8 (M, 28, 28) white ink on black in 0..255, int64 (M,) indices into
+        ``x`` of the kept digits); a digit whose ink the preprocessing does not find
+        (rare: very faint renderings) is dropped.
+
+    Raises:
+        ValueError: ``x`` is not uint8 (N, 28, 28).
+    """
+    from edge.preprocess import MnistPreprocessor
+    from edge.types import ROI
+
+    if x.ndim != 3 or x.shape[1:] != (28, 28) or x.dtype != np.uint8:
+        raise ValueError(f"expected uint8 (N, 28, 28) MNIST digits, got {x.dtype} {x.shape}")
+    pre = MnistPreprocessor()
+    rng = np.random.default_rng(seed)
+    out = np.zeros(x.shape, np.uint8)
+    keep: list[int] = []
+    for i, digit in enumerate(x):
+        photo, (bx, by, bw, bh) = render_photo(digit, rng)
+        j = rng.uniform(-roi_jitter, roi_jitter, 4) * np.array([bw, bh, bw, bh])
+        x0 = int(np.clip(bx + j[0], 0, photo.shape[1] - 2))
+        y0 = int(np.clip(by + j[1], 0, photo.shape[0] - 2))
+        x1 = int(np.clip(bx + bw + j[2], x0 + 2, photo.shape[1]))
+        y1 = int(np.clip(by + bh + j[3], y0 + 2, photo.shape[0]))
+        m = pre(photo, [ROI(x0, y0, x1 - x0, y1 - y0)])[0, :, :, 0]
+        if m.max() > 0:
+            out[len(keep)] = to_uint8(m * 255.0)
+            keep.append(i)
+    if len(keep) < len(x):
+        log.info("recoloured MNIST: preprocessing found no ink in %d of %d renderings (dropped)",
+                 len(x) - len(keep), len(x))
+    return out[:len(keep)], np.asarray(keep, np.int64)
+
+
+def load_recoloured_mnist(mnist: dict[str, tuple[np.ndarray, np.ndarray]], n_train: int = 20000,
+                          n_test: int = 2000, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Recoloured versions of the first ``n_train`` / ``n_test`` MNIST train/test digits.
+
+    Args:
+        mnist: :func:`edge.datasets.load_mnist`'s output.
+        n_train: training digits rendered (0: none).
+        n_test: test digits rendered (a separate ``recoloured`` test score).
+        seed: rendering seed (the test split uses ``seed + 1``).
+
+    Returns:
+        ``{"train": (x, y), "test": (x, y)}``: x uint8 (N, 28, 28) white on black, y uint8 (N,).
+    """
+    out = {}
+    for split, n, s in (("train", n_train, seed), ("test", n_test, seed + 1)):
+        x, y = mnist[split]
+        g, keep = recolour_mnist(x[:n], seed=s)
+        out[split] = (g, y[:n][keep])
+    return out
+
+
+__all__ = ["load_recoloured_mnist", "recolour_mnist", "render_photo"]
