@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+NO_GESTURE_LABELS = ("none",)
+
 
 @dataclass(frozen=True)
 class Frame:

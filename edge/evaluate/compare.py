@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.evaluation import EvalReport
+from edge.evaluate.metrics import EvalReport
 
 log = logging.getLogger(__name__)
 
