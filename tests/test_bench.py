@@ -634,7 +634,7 @@ def test_latency_accuracy_measured_or_recorded(tiny_digits_bundle: Path, tiny_fl
                                                mnist: tuple[np.ndarray, np.ndarray],
                                                shared_data_dir: Path, tmp_path: Path) -> None:
     from benchmarks.latency_compare import LatencyConfig, file_accuracy
-    from edge.evaluation import evaluate_mnist
+    from edge.evaluate import evaluate_mnist
     from edge.runtime import Classifier
 
     b = load_bundle(tiny_digits_bundle)

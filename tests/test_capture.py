@@ -320,7 +320,7 @@ def test_headless_from_an_image_folder(tmp_path, capsys):
     assert len(list((tmp_path / "crops" / "2").glob("*.png"))) == 4
     assert "5 frames, 4 with a detection" in printed and "2: +4" in printed
     # the raw crops are a class-folder photo dataset edge-eval reads as it is
-    from edge import cli_eval
+    from edge.cli import eval as cli_eval
 
     assert cli_eval.main(["--model", "digits", "--images", str(tmp_path / "crops"), "--json"]) == 0
     assert '"n": 4' in capsys.readouterr().out
