@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from edge.cli import eval as cli_eval
+from edge.evaluate import NO_PREDICTION, make_report
 from edge.evaluate.compare import (
     MATPLOTLIB_HINT,
     align_report,
@@ -21,7 +22,6 @@ from edge.evaluate.compare import (
     unique_names,
     write_report,
 )
-from edge.evaluate import NO_PREDICTION, make_report
 
 ABC = ("a", "b", "c")
 

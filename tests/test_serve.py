@@ -24,8 +24,8 @@ import pytest
 from edge.cli import run as cli_run
 from edge.cli import serve
 from edge.live import launch
-from edge.sinks import web as serve_web
 from edge.pipeline import FrameResult, Pipeline
+from edge.sinks import web as serve_web
 from edge.sinks.web import LiveServer, ServeConfig, is_loopback, parse_hostport, reading_of
 from edge.smoothing import TrackSmoother
 from edge.types import ROI, Detection, Frame, Prediction
