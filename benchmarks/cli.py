@@ -46,8 +46,8 @@ from benchmarks.pipeline_bench import (
     target_ms_for,
 )
 from edge.bundle import BundleError, load_bundle
-from edge.cli_help import non_negative_int, positive_float, positive_int, unit_float
-from edge.cli_run import HAND_SEGMENTERS, segmenter_kwargs
+from edge.cli.common import non_negative_int, positive_float, positive_int, unit_float
+from edge.live.launch import HAND_SEGMENTERS, segmenter_kwargs
 from edge.runtime import RUNTIMES
 
 log = logging.getLogger(__name__)

@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 #: taking the CPUs: the pipeline waited, it was not slow.
 METRICS = (*STAGES, "total", "process", "process_cpu")
 #: With ``outputs=True`` (``edge-bench pipeline``), also timed after ``process``, as
-#: ``edge-run --output`` does: ``draw`` (:func:`edge.overlay.draw_overlay`, an
-#: annotated copy), ``write`` (:class:`edge.sinks.VideoSink`, mp4v ``.mp4`` in a
+#: ``edge-run --output`` does: ``draw`` (:meth:`edge.sinks.LiveFrame.overlay`, an
+#: annotated copy), ``write`` (:meth:`edge.sinks.VideoSink.write_image`, mp4v ``.mp4`` in a
 #: temporary folder, deleted afterwards) and ``end_to_end`` (process + draw + write).
 OUTPUT_METRICS = ("draw", "write", "end_to_end")
 #: Live runs (``--live``, cameras) also time ``capture``: the wait in ``source.read()``
@@ -319,11 +319,10 @@ class _Timer:
     into preallocated per-metric arrays, as ``edge-run``'s loop runs it."""
 
     def __init__(self, pipeline: Pipeline, n: int, video: Any, extra: tuple[str, ...] = ()) -> None:
-        from edge.cli_run import NO_GESTURE_LABELS
-        from edge.overlay import draw_overlay
+        from edge.sinks import LiveFrame
 
         self.pipeline, self.video = pipeline, video
-        self.draw, self.quiet = draw_overlay, NO_GESTURE_LABELS
+        self.frame_of = LiveFrame
         metrics = METRICS + (OUTPUT_METRICS if video is not None else ()) + extra
         self.samples = {m: np.full(n, np.nan, np.float64) for m in metrics}
         self.rois = np.zeros(n, np.int64)
@@ -332,8 +331,7 @@ class _Timer:
     def warm(self, frame: Frame) -> None:
         res = self.pipeline.process(frame)
         if self.video is not None:
-            self.video.write(self.draw(res.frame.image, res.detections, res.numbers, fps=30.0,
-                                       timings_ms=res.timings_ms, quiet_labels=self.quiet))
+            self.video.write_image(self.frame_of(res, fps=30.0, timings_ms=res.timings_ms).overlay())
 
     def time(self, i: int, frame: Frame) -> None:
         clock, samples = time.perf_counter_ns, self.samples
@@ -346,12 +344,11 @@ class _Timer:
         samples["process_cpu"][i] = (c1 - c0) / 1e6
         for m in (*STAGES, "total"):
             samples[m][i] = res.timings_ms.get(m, np.nan)
-        if self.video is not None:  # as edge-run's loop: an annotated copy, then the recorder
+        if self.video is not None:  # as edge.live.run: the overlay drawn once, then the recorder
             t2 = clock()
-            annotated = self.draw(frame.image, res.detections, res.numbers, fps=30.0,
-                                  timings_ms=res.timings_ms, quiet_labels=self.quiet)
+            annotated = self.frame_of(res, fps=30.0, timings_ms=res.timings_ms).overlay()
             t3 = clock()
-            self.video.write(annotated, frame.timestamp)
+            self.video.write_image(annotated, frame.timestamp)
             t4 = clock()
             samples["draw"][i] = (t3 - t2) / 1e6
             samples["write"][i] = (t4 - t3) / 1e6

@@ -1,6 +1,7 @@
 """Load test of the web view: does the pipeline keep its speed while many browsers watch?
 
-Runs the same loop as ``edge-run --serve`` (:func:`edge.cli_run.run`, the shipped
+Runs the same loop as ``edge-run --serve`` (:func:`edge.live.run` with the web view
+:class:`edge.sinks.web.LiveServer` as a sink, the shipped
 model on the ``demo`` scene) in this process, three times per pacing:
 
 - ``no-server``: the loop alone;
@@ -50,13 +51,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import describe_machine, format_machine, format_markdown, write_json
-from edge import cli_run
-from edge.cli_help import HelpFormatter, positive_float, positive_int
+from edge.cli.common import HelpFormatter, positive_float, positive_int
+from edge.live import RunStats, make_pipeline, run
 from edge.pipeline import Pipeline
+from edge.sinks.web import DEFAULT_MAX_VIEWERS, DEFAULT_STREAM_FPS, LiveServer, ServeConfig
 
 PHASES = ("no-server", "idle", "viewers")
 PACINGS = ("camera", "unpaced")
-#: The MJPEG part boundary line (see edge.serve).
+#: The MJPEG part boundary line (see edge.sinks.web).
 _MARKER = b"--frame\r\n"
 COLUMNS = (
     ("pacing", "pacing", ""), ("phase", "phase", ""), ("viewers", "viewers", "d"),
@@ -91,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phases", default=",".join(PHASES),
                    help=f"comma-separated subset of {', '.join(PHASES)}")
     p.add_argument("--fps", type=positive_float, default=30.0, help="camera pacing (frames/s)")
-    p.add_argument("--stream-fps", type=positive_float, default=cli_run.DEFAULT_STREAM_FPS,
+    p.add_argument("--stream-fps", type=positive_float, default=DEFAULT_STREAM_FPS,
                    help="the server's stream rate cap (frames/s)")
     p.add_argument("--encode-inline", action="store_true",
                    help="JPEG-encode on the pipeline's thread instead of the encoder thread (to compare)")
@@ -249,17 +251,20 @@ def run_phase(args: argparse.Namespace, pipeline: Pipeline, pacing: str, phase: 
     viewers = args.viewers if phase == "viewers" else 0
     stop = threading.Event()
     source = StoppableSource(open_source(args.source, fps=args.fps, realtime=paced), stop)
-    cfg = cli_run.RunConfig(model=args.model, display=False, realtime=paced,
-                            serve=("127.0.0.1", 0) if serving else None, stream_fps=args.stream_fps,
-                            max_viewers=max(cli_run.DEFAULT_MAX_VIEWERS, 2 * args.viewers + 4),
-                            encode_in_thread=not args.encode_inline)
-    stats = cli_run.RunStats()
+    server = None
+    if serving:
+        config = ServeConfig(host="127.0.0.1", port=0, stream_fps=args.stream_fps,
+                             max_viewers=max(DEFAULT_MAX_VIEWERS, 2 * args.viewers + 4),
+                             encode_in_thread=not args.encode_inline)
+        model = getattr(getattr(pipeline.classifier, "bundle", None), "name", "")
+        server = LiveServer(config, model=model, source=getattr(source, "name", args.source)).start()
+    stats = RunStats()
     errors: list[BaseException] = []
     pipeline.reset()
 
     def target() -> None:
         try:
-            cli_run.run(cfg, stats, pipeline=pipeline, source=source)
+            run(source, pipeline, [server] if server is not None else [], stats=stats)
         except BaseException as e:  # re-raised below
             errors.append(e)
 
@@ -268,14 +273,9 @@ def run_phase(args: argparse.Namespace, pipeline: Pipeline, pacing: str, phase: 
     thread.start()
     child = None
     try:
-        deadline = time.monotonic() + 60
-        while serving and "serve" not in stats.outputs and not errors:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.05)
         if errors:
             raise errors[0]
-        url = stats.outputs.get("serve")
+        url = server.url if server is not None else None
         if viewers:
             child = subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.serve_load", "--viewer-process", str(url), str(viewers),
@@ -321,6 +321,8 @@ def run_phase(args: argparse.Namespace, pipeline: Pipeline, pacing: str, phase: 
             child.kill()
             child.wait()
         thread.join(60)
+        if server is not None:
+            server.close()  # the loop closed it already, unless it never ran
     if errors:
         raise errors[0]
     dt = t1 - t0
@@ -382,8 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --source must be a demo scene (demo, demo-hands): only they can be paced and repeated",
               file=sys.stderr)
         return 2
-    cli_run.STATUS_EVERY_S = float("inf")  # no "frame N" lines on stderr during the phases
-    pipeline = cli_run.make_pipeline(cli_run.RunConfig(model=args.model))
+    pipeline = make_pipeline(args.model)
     bundle = getattr(pipeline.classifier, "bundle", None)
     machine = describe_machine(model_name=getattr(bundle, "name", None))
     load_before = os.getloadavg()
