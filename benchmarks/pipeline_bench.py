@@ -450,8 +450,11 @@ def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 5
     bundle = getattr(clf, "bundle", None)
     task = str(getattr(bundle, "task", None) or "digits")
     is_demo = isinstance(source, str) and _DEMO.match(source.strip().lower()) is not None
-    src = (open_source(source, seed=seed, realtime=True, fps=fps) if is_demo
-           else open_source(source, seed=seed) if isinstance(source, str) else source)
+    if isinstance(source, str):
+        src = (open_source(source, seed=seed, realtime=True, fps=fps) if is_demo
+               else open_source(source, seed=seed))
+    else:
+        src = source
     name = source if isinstance(source, str) else type(source).__name__
     with src, _maybe_video(outputs) as video:
         timer = _Timer(pipe, count, video, extra=(CAPTURE_METRIC,))
