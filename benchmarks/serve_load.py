@@ -11,8 +11,8 @@ model on the ``demo`` scene) in this process, three times per pacing:
   them read only ~80 KB/s; every viewer reconnects every ``--reconnect-s`` seconds,
   so connections come and go).
 
-The viewers run in a child process (``python -m benchmarks.serve_load
---viewer-process ...``) so their Python work does not share this process's GIL;
+The viewers run in a child process (``python -m benchmarks.serve_viewers
+...``) so their Python work does not share this process's GIL;
 they still share the machine's cores, as they would not on a real Pi. After
 ``--warmup`` seconds each phase measures for ``--seconds`` seconds: the pipeline's
 frames per second, the median ``Pipeline.process`` milliseconds, this process's
@@ -36,10 +36,8 @@ run within ``--tolerance`` (10 %) of the idle run's FPS, and RSS grew by less th
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -58,8 +56,6 @@ from edge.sinks.web import DEFAULT_MAX_VIEWERS, DEFAULT_STREAM_FPS, LiveServer, 
 
 PHASES = ("no-server", "idle", "viewers")
 PACINGS = ("camera", "unpaced")
-#: The MJPEG part boundary line (see edge.sinks.web).
-_MARKER = b"--frame\r\n"
 COLUMNS = (
     ("pacing", "pacing", ""), ("phase", "phase", ""), ("viewers", "viewers", "d"),
     ("fps", "pipeline FPS", ".1f"), ("fps_vs_idle", "vs idle", "+.1%"),
@@ -104,106 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rss-growth-mib", type=positive_float, default=20.0,
                    help="largest allowed RSS growth over a viewers phase (MiB)")
     p.add_argument("--out", help="folder for serve_load.json and serve_load.md")
-    p.add_argument("--viewer-process", nargs=6, help=argparse.SUPPRESS,
-                   metavar=("URL", "N", "SLOW", "SECONDS", "RECONNECT", "MEASURE_AFTER"))
     return p
 
 
-# -- the viewers (child process) -----------------------------------------------------------
-async def _read_stream(session: Any, url: str, end: float, measure_from: float, slow: bool,
-                       reconnect_s: float, st: dict[str, Any]) -> None:
-    import aiohttp
-
-    loop = asyncio.get_running_loop()
-    while loop.time() < end:
-        stop = min(end, loop.time() + reconnect_s) if reconnect_s > 0 else end
-        try:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=None, sock_read=30)) as r:
-                if r.status != 200:
-                    st["errors"].append(f"stream {r.status}")
-                    await asyncio.sleep(1.0)
-                    continue
-                tail = b""
-                while loop.time() < stop:
-                    try:
-                        chunk = await asyncio.wait_for(r.content.read(8192 if slow else 262144),
-                                                       max(0.01, stop - loop.time()))
-                    except asyncio.TimeoutError:  # noqa: UP041 (an alias only from Python 3.11)
-                        break
-                    if not chunk:
-                        break
-                    data = tail + chunk
-                    if loop.time() >= measure_from:
-                        st["frames"] += data.count(_MARKER)
-                        st["bytes"] += len(chunk)
-                    tail = data[-(len(_MARKER) - 1):]
-                    if slow:
-                        await asyncio.sleep(0.1)  # ~80 KB/s
-            st["connects"] += 1
-        except (aiohttp.ClientError, OSError) as e:
-            st["errors"].append(f"stream {type(e).__name__}: {e}")
-            await asyncio.sleep(0.5)
-
-
-async def _read_events(session: Any, url: str, end: float, measure_from: float, reconnect_s: float,
-                       st: dict[str, Any]) -> None:
-    import aiohttp
-
-    loop = asyncio.get_running_loop()
-    while loop.time() < end:
-        stop = min(end, loop.time() + reconnect_s) if reconnect_s > 0 else end
-        try:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=None, sock_read=30)) as r:
-                while loop.time() < stop:
-                    try:
-                        line = await asyncio.wait_for(r.content.readline(), max(0.01, stop - loop.time()))
-                    except asyncio.TimeoutError:  # noqa: UP041 (an alias only from Python 3.11)
-                        break
-                    if not line:
-                        break
-                    if line.startswith(b"data: ") and loop.time() >= measure_from:
-                        st["events"] += 1
-        except (aiohttp.ClientError, OSError) as e:
-            st["errors"].append(f"events {type(e).__name__}: {e}")
-            await asyncio.sleep(0.5)
-
-
-async def _viewers(base: str, n: int, slow: int, seconds: float, reconnect_s: float,
-                   measure_after: float) -> dict[str, Any]:
-    import aiohttp
-
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    end, measure_from = t0 + seconds, t0 + measure_after
-    stats: list[dict[str, Any]] = [
-        {"slow": i < slow, "frames": 0, "bytes": 0, "events": 0, "connects": 0, "errors": []}
-        for i in range(n)]
-    conn = aiohttp.TCPConnector(limit=0, force_close=True)
-    async with aiohttp.ClientSession(connector=conn, auto_decompress=False) as session:
-        tasks = []
-        for st in stats:
-            tasks.append(_read_stream(session, base + "stream.mjpg", end, measure_from, st["slow"],
-                                      reconnect_s, st))
-            tasks.append(_read_events(session, base + "events", end, measure_from, reconnect_s, st))
-        await asyncio.gather(*tasks)
-    measured = max(1e-9, seconds - measure_after)
-    for st in stats:
-        st["stream_fps"] = st["frames"] / measured
-        st["events_per_s"] = st["events"] / measured
-        st["errors"] = st["errors"][:5]
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return {"viewers": stats, "cpu_s": ru.ru_utime + ru.ru_stime, "seconds": seconds}
-
-
-def viewer_process_main(url: str, n: int, slow: int, seconds: float, reconnect_s: float,
-                        measure_after: float) -> int:
-    """Run ``n`` viewers against ``url`` for ``seconds``; print their JSON summary on stdout."""
-    out = asyncio.run(_viewers(url, n, slow, seconds, reconnect_s, measure_after))
-    print(json.dumps(out))
-    return 0
-
-
-# -- the loop (this process) ------------------------------------------------------------------
 class StoppableSource:
     """Wraps a source so that it ends when ``stop`` is set."""
 
@@ -278,7 +177,7 @@ def run_phase(args: argparse.Namespace, pipeline: Pipeline, pacing: str, phase: 
         url = server.url if server is not None else None
         if viewers:
             child = subprocess.Popen(
-                [sys.executable, "-m", "benchmarks.serve_load", "--viewer-process", str(url), str(viewers),
+                [sys.executable, "-m", "benchmarks.serve_viewers", str(url), str(viewers),
                  str(min(args.slow_viewers, viewers)), str(args.warmup + args.seconds + 1.0),
                  str(args.reconnect_s), str(args.warmup)],
                 stdout=subprocess.PIPE, text=True)
@@ -371,10 +270,6 @@ def verdict(rows: list[dict[str, Any]], tolerance: float, max_growth: float) -> 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 0 (the verdict is printed, not turned into an exit status)."""
     args = build_parser().parse_args(argv)
-    if args.viewer_process:
-        url, n, slow, seconds, reconnect, measure_after = args.viewer_process
-        return viewer_process_main(url, int(n), int(slow), float(seconds), float(reconnect),
-                                   float(measure_after))
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     bad = [p for p in phases if p not in PHASES]
     if bad:
