@@ -41,7 +41,7 @@ import contextlib
 import logging
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from edge.cli.common import (
     HelpFormatter,
@@ -66,10 +66,15 @@ from edge.live import (
 from edge.pipeline import Pipeline
 from edge.runtime import RUNTIMES
 from edge.sinks import DisplaySink, JsonlSink, NullDisplay, Sink, VideoSink, display_available
-from edge.sinks.web import DEFAULT_MAX_VIEWERS, DEFAULT_STREAM_FPS, TOKEN_ENV
-
-if TYPE_CHECKING:
-    from edge.sinks.web import LiveServer
+from edge.sinks.web import (
+    DEFAULT_MAX_VIEWERS,
+    DEFAULT_STREAM_FPS,
+    TOKEN_ENV,
+    LiveServer,
+    ServeConfig,
+    is_loopback,
+    resolve_token,
+)
 
 log = logging.getLogger(__name__)
 
@@ -221,8 +226,6 @@ def start_server(cfg: RunConfig, stats: RunStats, source_name: str = "") -> Live
         OSError: the address cannot be bound (port in use ...; the message says what to do).
         RuntimeError: aiohttp is not installed.
     """
-    from edge.sinks.web import LiveServer, ServeConfig, is_loopback, resolve_token
-
     if cfg.serve is None:
         raise ValueError("start_server needs cfg.serve = (host, port)")
     host, port = cfg.serve
