@@ -56,7 +56,7 @@ def file_accuracy(bundle: ModelBundle, cfg: LatencyConfig, runtime: str) -> dict
 
 def _measure_accuracy(bundle: ModelBundle, cfg: LatencyConfig, runtime: str
                       ) -> tuple[float, int, str] | None:
-    from edge.evaluation import evaluate_crops, evaluate_mnist, list_image_folder
+    from edge.evaluate import evaluate_crops, evaluate_mnist, list_image_folder
     from edge.runtime import Classifier
 
     digits = (tuple(bundle.input.shape[1:]) == (28, 28, 1)

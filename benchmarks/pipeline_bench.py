@@ -20,15 +20,28 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from benchmarks.latency import LatencyStats, gc_paused, summarize
+from benchmarks.bench_frames import (  # noqa: F401  (part of this module's API)
+    BUDGET_FPS,
+    SCENE_FRAMES,
+    TARGET_MS_BY_TASK,
+    TARGET_P99_RATIO,
+    default_source,
+    dropped_frames,
+    is_demo_source,
+    is_live_source,
+    open_bench_source,
+    parse_digit_range,
+    preload_frames,
+    target_ms_for,
+)
+from benchmarks.latency import gc_paused
+from benchmarks.pipeline_result import PipelineResult, overhead_ratios  # noqa: F401  (API)
 from edge.pipeline import STAGES, Pipeline, Segmenter, build_pipeline
 from edge.sources.base import FrameSource
 from edge.types import Frame
@@ -41,8 +54,8 @@ log = logging.getLogger(__name__)
 #: taking the CPUs: the pipeline waited, it was not slow.
 METRICS = (*STAGES, "total", "process", "process_cpu")
 #: With ``outputs=True`` (``edge-bench pipeline``), also timed after ``process``, as
-#: ``edge-run --output`` does: ``draw`` (:func:`edge.overlay.draw_overlay`, an
-#: annotated copy), ``write`` (:class:`edge.sinks.VideoSink`, mp4v ``.mp4`` in a
+#: ``edge-run --output`` does: ``draw`` (:meth:`edge.sinks.LiveFrame.overlay`, an
+#: annotated copy), ``write`` (:meth:`edge.sinks.VideoSink.write_image`, mp4v ``.mp4`` in a
 #: temporary folder, deleted afterwards) and ``end_to_end`` (process + draw + write).
 OUTPUT_METRICS = ("draw", "write", "end_to_end")
 #: Live runs (``--live``, cameras) also time ``capture``: the wait in ``source.read()``
@@ -50,246 +63,6 @@ OUTPUT_METRICS = ("draw", "write", "end_to_end")
 CAPTURE_METRIC = "capture"
 #: Frame rate of the benchmark's video (the demo's rate; edge-run uses the source's).
 VIDEO_FPS = 30.0
-#: Frame rate whose budget the pipeline is judged against (fps).
-BUDGET_FPS = 30.0
-#: The budget of each model task, the one place it is set: median ``process`` time per
-#: 640x480 frame (ms) ...
-TARGET_MS_BY_TASK: dict[str, float] = {"digits": 3.3, "hands": 3.3}
-#: ... with p99 at most this multiple of the median.
-TARGET_P99_RATIO = 2.0
-#: Frames per demo sheet (digits) or room (hands) in the benchmark (``edge-run``'s
-#: demos: 150 and 180).
-SCENE_FRAMES = 25
-
-_DEMO = re.compile(r"^(demo-hands|demo)(?::(-?\d+))?$")
-
-
-def target_ms_for(task: str) -> float:
-    """The median ms per frame a pipeline of ``task`` must meet (:data:`TARGET_MS_BY_TASK`).
-
-    Raises:
-        ValueError: a task without a budget.
-    """
-    try:
-        return TARGET_MS_BY_TASK[task]
-    except KeyError:
-        raise ValueError(f"no pipeline budget for task {task!r}; known: "
-                         f"{', '.join(TARGET_MS_BY_TASK)}") from None
-
-
-def default_source(task: str) -> str:
-    """The benchmark's frame source for a model of ``task``: its built-in demo scene.
-
-    Raises:
-        ValueError: a task without a demo scene.
-    """
-    from edge.sources import DEMO_BY_TASK
-
-    try:
-        return DEMO_BY_TASK[task]
-    except KeyError:
-        raise ValueError(f"no demo scene for task {task!r}; pass --source") from None
-
-
-def parse_digit_range(spec: str | None) -> tuple[int, int] | None:
-    """``"3"`` → (3, 3), ``"1..5"`` or ``"1-5"`` → (1, 5), ``None``/``""`` → ``None``.
-
-    Raises:
-        ValueError: not a count or range of counts >= 0.
-    """
-    if spec is None or str(spec).strip() == "":
-        return None
-    s = str(spec).strip()
-    lo, sep, hi = s.partition("..") if ".." in s else s.partition("-")
-    try:
-        a = int(lo)
-        b = int(hi) if sep else a
-    except ValueError as e:
-        raise ValueError(f"--digits {spec!r}: give a count (3) or a range (1..5)") from e
-    if a < 0 or b < a:
-        raise ValueError(f"--digits {spec!r}: need 0 <= low <= high, e.g. 1..5")
-    return a, b
-
-
-def open_bench_source(source: str, *, seed: int = 0,
-                      scene_frames: int | None = SCENE_FRAMES) -> FrameSource:
-    """Open ``source`` with :func:`edge.sources.open_source`; the demos with shorter scenes.
-
-    The digits demo changes sheet (and so its number of digits) every 150 frames in
-    ``edge-run``; 500 benchmark frames would then see only three or four sheets and
-    maybe never five digits. Here a sheet lasts ``scene_frames`` frames, so every
-    count from 1 to 5 digits is timed. Likewise the hands demo changes room (wall,
-    desk, light, skin, hand size) every ``scene_frames`` frames instead of every 6 s,
-    so the segmenter is timed on many rooms, with and without a hand. Each frame is
-    rendered the same way.
-
-    Args:
-        source: a source spec (``demo``, ``demo:7``, ``demo-hands``, ``demo-hands:7``,
-            a video, an image folder ...).
-        seed: demo seed when the spec gives none.
-        scene_frames: frames per demo sheet or room (``None``: the demo's own 5 or 6 s).
-    """
-    from edge.sources import open_source
-
-    m = _DEMO.match(source.strip().lower())
-    if m:
-        seed = int(m.group(2)) if m.group(2) else seed
-        if m.group(1) == "demo-hands":
-            from edge.sources.demo_hands import HandsDemoSource
-
-            return HandsDemoSource(seed, segment_frames=scene_frames)
-        from edge.sources.demo import DemoSource
-
-        return DemoSource(seed, segment_frames=scene_frames)
-    return open_source(source, seed=seed)
-
-
-def preload_frames(source: str, count: int, *, seed: int = 0,
-                   digits: tuple[int, int] | None = None, max_reads: int | None = None,
-                   scene_frames: int | None = SCENE_FRAMES) -> list[Frame]:
-    """Read ``count`` frames from a source into memory (before any timing).
-
-    Args:
-        source: a source spec for :func:`edge.sources.open_source` (``demo``,
-            ``demo-hands``, a video, an image folder ...).
-        count: frames to keep, >= 1.
-        seed: seed of the demo scenes (ignored by other sources).
-        scene_frames: frames per demo sheet or room (see :func:`open_bench_source`).
-        digits: keep only frames whose ground truth holds between ``lo`` and ``hi``
-            objects (inclusive): digits for ``demo``, 0 or 1 hands for ``demo-hands``;
-            needs a source with ground truth.
-        max_reads: stop after reading this many frames (default ``50 * count``)
-            so a filter that matches nothing cannot loop forever.
-
-    Returns:
-        ``count`` frames (fewer if a finite source ends first), each with a uint8
-        (H, W, 3) BGR image.
-
-    Raises:
-        ValueError: ``count < 1``, no frame could be read, or ``digits`` was given for
-            a source without ground truth.
-    """
-    if count < 1:
-        raise ValueError(f"need at least 1 frame, got {count}")
-    limit = max_reads or 50 * count
-    frames: list[Frame] = []
-    reads = 0
-    with open_bench_source(source, seed=seed, scene_frames=scene_frames) as src:
-        for frame in src:
-            reads += 1
-            if digits is not None:
-                if frame.truth is None:
-                    raise ValueError(f"--digits needs ground truth, which source {source!r} has "
-                                     "not; use --source demo (or demo-hands) or drop --digits")
-                if not digits[0] <= len(frame.truth) <= digits[1]:
-                    if reads >= limit:
-                        break
-                    continue
-            frames.append(frame)
-            if len(frames) >= count or reads >= limit:
-                break
-    if not frames:
-        raise ValueError(f"source {source!r} gave no frames"
-                         + (f" with {digits[0]}..{digits[1]} digits" if digits else ""))
-    if len(frames) < count:
-        log.warning("source %s gave %d of the %d frames asked for", source, len(frames), count)
-    return frames
-
-
-@dataclass
-class PipelineResult:
-    """Per-frame timings of one pipeline benchmark.
-
-    Attributes:
-        model: bundle name.
-        runtime: interpreter package.
-        threads: interpreter threads (``None``: runtime default, as ``edge-run``).
-        source: the source spec the frames came from.
-        samples_ms: per metric of :data:`METRICS`, float64 (frames,) latencies in ms.
-        rois: int (frames,) ROIs the segmenter found per frame.
-        truth_digits: int (frames,) objects in the ground truth per frame (digits, or
-            0/1 hands; -1: unknown).
-        warmup: frames processed before timing (discarded).
-        task: the model's task, ``"digits"`` or ``"hands"``.
-    """
-
-    model: str
-    runtime: str
-    threads: int | None
-    source: str
-    samples_ms: dict[str, np.ndarray]
-    rois: np.ndarray
-    truth_digits: np.ndarray
-    warmup: int = 0
-    task: str = "digits"
-    #: Live runs (:func:`bench_pipeline_live`): ``frames``, ``wall_s``, ``fps_end_to_end``
-    #: (frames / wall time, capture included), ``source_fps``, ``dropped`` and
-    #: ``dropped_method``; ``None`` for frames held in memory.
-    live: dict[str, Any] | None = None
-    stats: dict[str, LatencyStats] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.stats = {k: summarize(v) for k, v in self.samples_ms.items()}
-
-    @property
-    def frames(self) -> int:
-        return int(len(self.rois))
-
-    @property
-    def fps(self) -> float:
-        """Frames per second the pipeline sustains: 1000 / median ``process`` ms."""
-        m = self.stats["process"].median_ms
-        return 1e3 / m if m > 0 else float("inf")
-
-    def budget_fraction(self, fps: float = BUDGET_FPS) -> float:
-        """Median ``process`` time as a fraction of one frame's time at ``fps``."""
-        return self.stats["process"].median_ms / (1e3 / fps)
-
-    def meets_target(self, target_ms: float | None = None,
-                     p99_ratio: float = TARGET_P99_RATIO) -> bool:
-        """Median ``process`` <= ``target_ms`` (default: the task's budget) and
-        p99 <= ``p99_ratio`` x median."""
-        limit = target_ms_for(self.task) if target_ms is None else target_ms
-        s = self.stats["process"]
-        return s.median_ms <= limit and s.p99_ms <= p99_ratio * s.median_ms
-
-    def as_rows(self) -> list[dict[str, Any]]:
-        """One flat row per metric (ms), with fps / budget on ``total`` and ``process``."""
-        total = self.stats["process"].median_ms
-        rows = []
-        for metric, st in self.stats.items():
-            row: dict[str, Any] = {
-                "benchmark": "pipeline", "metric": metric, "model": self.model,
-                "runtime": self.runtime, "threads": self.threads, "batch": None,
-            }
-            row.update(st.as_dict())
-            row["share_of_process"] = st.median_ms / total if total > 0 else None
-            if metric in ("total", "process"):
-                row["fps"] = 1e3 / st.median_ms if st.median_ms > 0 else None
-                row["budget_fraction_30fps"] = st.median_ms / (1e3 / BUDGET_FPS)
-            row["source"] = self.source
-            row["frames"] = self.frames
-            row["mean_rois"] = float(self.rois.mean())
-            rows.append(row)
-        return rows
-
-    def by_digits(self) -> list[dict[str, Any]]:
-        """Median/p99 ``process`` ms grouped by the number of objects in the frame's truth
-        (key ``digits``, or ``hands`` for a hands model: 0 or 1).
-
-        Frames without ground truth are grouped by the ROIs found instead (key ``rois``).
-        """
-        known = self.truth_digits >= 0
-        noun = "hands" if self.task == "hands" else "digits"
-        key, counts = (noun, self.truth_digits) if known.all() else ("rois", self.rois)
-        out = []
-        for n in sorted(set(counts.tolist())):
-            sel = counts == n
-            st = summarize(self.samples_ms["process"][sel])
-            out.append({key: int(n), "frames": int(sel.sum()),
-                        "mean_rois": float(self.rois[sel].mean()),
-                        "median_ms": st.median_ms, "p99_ms": st.p99_ms})
-        return out
 
 
 def time_pipeline(pipeline: Pipeline, frames: list[Frame], *, warmup: int = 30,
@@ -319,11 +92,10 @@ class _Timer:
     into preallocated per-metric arrays, as ``edge-run``'s loop runs it."""
 
     def __init__(self, pipeline: Pipeline, n: int, video: Any, extra: tuple[str, ...] = ()) -> None:
-        from edge.cli_run import NO_GESTURE_LABELS
-        from edge.overlay import draw_overlay
+        from edge.sinks import LiveFrame
 
         self.pipeline, self.video = pipeline, video
-        self.draw, self.quiet = draw_overlay, NO_GESTURE_LABELS
+        self.frame_of = LiveFrame
         metrics = METRICS + (OUTPUT_METRICS if video is not None else ()) + extra
         self.samples = {m: np.full(n, np.nan, np.float64) for m in metrics}
         self.rois = np.zeros(n, np.int64)
@@ -332,8 +104,7 @@ class _Timer:
     def warm(self, frame: Frame) -> None:
         res = self.pipeline.process(frame)
         if self.video is not None:
-            self.video.write(self.draw(res.frame.image, res.detections, res.numbers, fps=30.0,
-                                       timings_ms=res.timings_ms, quiet_labels=self.quiet))
+            self.video.write_image(self.frame_of(res, fps=30.0, timings_ms=res.timings_ms).overlay())
 
     def time(self, i: int, frame: Frame) -> None:
         clock, samples = time.perf_counter_ns, self.samples
@@ -346,12 +117,11 @@ class _Timer:
         samples["process_cpu"][i] = (c1 - c0) / 1e6
         for m in (*STAGES, "total"):
             samples[m][i] = res.timings_ms.get(m, np.nan)
-        if self.video is not None:  # as edge-run's loop: an annotated copy, then the recorder
+        if self.video is not None:  # as edge.live.run: the overlay drawn once, then the recorder
             t2 = clock()
-            annotated = self.draw(frame.image, res.detections, res.numbers, fps=30.0,
-                                  timings_ms=res.timings_ms, quiet_labels=self.quiet)
+            annotated = self.frame_of(res, fps=30.0, timings_ms=res.timings_ms).overlay()
             t3 = clock()
-            self.video.write(annotated, frame.timestamp)
+            self.video.write_image(annotated, frame.timestamp)
             t4 = clock()
             samples["draw"][i] = (t3 - t2) / 1e6
             samples["write"][i] = (t4 - t3) / 1e6
@@ -378,44 +148,6 @@ def _time_loop(pipeline: Pipeline, frames: list[Frame], warmup: int, disable_gc:
         for i, frame in enumerate(frames):
             timer.time(i, frame)
     return timer.result()
-
-
-_LIVE = re.compile(r"^(\d+|webcam(:\d+)?|/dev/video\d+|picamera.*|(rtsp|rtmp|https?)://.*)$")
-
-
-def is_live_source(spec: str) -> bool:
-    """Whether ``spec`` names a camera or a stream, which can only be timed live."""
-    return _LIVE.match(spec.strip().lower()) is not None
-
-
-def dropped_frames(indices: Sequence[int], timestamps: Sequence[float],
-                   source_fps: float | None) -> tuple[int, str]:
-    """Frames a live source produced that the loop never saw.
-
-    Sources that number the frames they produced (the paced demos) leave gaps in
-    ``Frame.index``: the count is exact. Otherwise (OpenCV cameras and picamera2 number
-    the frames they return) it is estimated from the timestamps: frames the source's
-    rate would have produced between the first and the last frame, minus those read.
-
-    Args:
-        indices: ``Frame.index`` of the frames read, in order.
-        timestamps: their ``Frame.timestamp`` (s).
-        source_fps: the source's nominal rate (frames/s), ``None`` if unknown.
-
-    Returns:
-        ``(dropped, method)``, method ``"index gaps"``, ``"timestamps x fps"`` or
-        ``"unknown"`` (then ``dropped`` is 0).
-    """
-    n = len(indices)
-    if n < 2:
-        return 0, "unknown"
-    span = int(indices[-1]) - int(indices[0]) + 1
-    if span > n:
-        return span - n, "index gaps"
-    if source_fps and source_fps > 0:
-        expected = round((float(timestamps[-1]) - float(timestamps[0])) * source_fps) + 1
-        return max(0, expected - n), "timestamps x fps"
-    return 0, "unknown"
 
 
 def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 500,
@@ -452,9 +184,12 @@ def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 5
     clf = pipe.classifier
     bundle = getattr(clf, "bundle", None)
     task = str(getattr(bundle, "task", None) or "digits")
-    is_demo = isinstance(source, str) and _DEMO.match(source.strip().lower()) is not None
-    src = (open_source(source, seed=seed, realtime=True, fps=fps) if is_demo
-           else open_source(source, seed=seed) if isinstance(source, str) else source)
+    is_demo = isinstance(source, str) and is_demo_source(source)
+    if isinstance(source, str):
+        src = (open_source(source, seed=seed, realtime=True, fps=fps) if is_demo
+               else open_source(source, seed=seed))
+    else:
+        src = source
     name = source if isinstance(source, str) else type(source).__name__
     with src, _maybe_video(outputs) as video:
         timer = _Timer(pipe, count, video, extra=(CAPTURE_METRIC,))
@@ -566,33 +301,3 @@ def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source:
         task=task,
         **timed,
     )
-
-
-def overhead_ratios(result: PipelineResult, invoke_median_ms: float) -> dict[str, Any]:
-    """How much the Python pipeline costs over the bare interpreter (GitHub issue 5).
-
-    Args:
-        result: a pipeline benchmark.
-        invoke_median_ms: median bare ``set_tensor + invoke + get_tensor`` ms, batch 1,
-            same bundle, runtime and threads (:func:`benchmarks.latency.bench_invoke`).
-
-    Returns:
-        ``bare_invoke_median_ms``; ``classify_per_roi_median_ms`` (median over frames
-        with ROIs of the classify stage / ROIs); ``classify_per_roi_over_invoke``
-        (that / bare invoke); ``mean_rois``; ``process_over_invoke_x_rois`` (median
-        ``process`` / (bare invoke x mean ROIs per frame)); ``None`` where undefined.
-    """
-    rois = result.rois
-    sel = rois > 0
-    per_roi = (float(np.median(result.samples_ms["classify"][sel] / rois[sel]))
-               if sel.any() else None)
-    mean_rois = float(rois.mean()) if rois.size else 0.0
-    ok = invoke_median_ms > 0
-    proc = result.stats["process"].median_ms
-    return {
-        "bare_invoke_median_ms": invoke_median_ms,
-        "classify_per_roi_median_ms": per_roi,
-        "classify_per_roi_over_invoke": per_roi / invoke_median_ms if ok and per_roi is not None else None,
-        "mean_rois": mean_rois,
-        "process_over_invoke_x_rois": proc / (invoke_median_ms * mean_rois) if ok and mean_rois > 0 else None,
-    }

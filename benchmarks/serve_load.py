@@ -1,6 +1,7 @@
 """Load test of the web view: does the pipeline keep its speed while many browsers watch?
 
-Runs the same loop as ``edge-run --serve`` (:func:`edge.cli_run.run`, the shipped
+Runs the same loop as ``edge-run --serve`` (:func:`edge.live.run` with the web view
+:class:`edge.sinks.web.LiveServer` as a sink, the shipped
 model on the ``demo`` scene) in this process, three times per pacing:
 
 - ``no-server``: the loop alone;
@@ -10,8 +11,8 @@ model on the ``demo`` scene) in this process, three times per pacing:
   them read only ~80 KB/s; every viewer reconnects every ``--reconnect-s`` seconds,
   so connections come and go).
 
-The viewers run in a child process (``python -m benchmarks.serve_load
---viewer-process ...``) so their Python work does not share this process's GIL;
+The viewers run in a child process (``python -m benchmarks.serve_viewers
+...``) so their Python work does not share this process's GIL;
 they still share the machine's cores, as they would not on a real Pi. After
 ``--warmup`` seconds each phase measures for ``--seconds`` seconds: the pipeline's
 frames per second, the median ``Pipeline.process`` milliseconds, this process's
@@ -35,10 +36,8 @@ run within ``--tolerance`` (10 %) of the idle run's FPS, and RSS grew by less th
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -50,14 +49,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import describe_machine, format_machine, format_markdown, write_json
-from edge import cli_run
-from edge.cli_help import HelpFormatter, positive_float, positive_int
+from edge.cli.common import HelpFormatter, positive_float, positive_int
+from edge.live import RunStats, make_pipeline, run
 from edge.pipeline import Pipeline
+from edge.sinks.web import DEFAULT_MAX_VIEWERS, DEFAULT_STREAM_FPS, LiveServer, ServeConfig
 
 PHASES = ("no-server", "idle", "viewers")
 PACINGS = ("camera", "unpaced")
-#: The MJPEG part boundary line (see edge.serve).
-_MARKER = b"--frame\r\n"
 COLUMNS = (
     ("pacing", "pacing", ""), ("phase", "phase", ""), ("viewers", "viewers", "d"),
     ("fps", "pipeline FPS", ".1f"), ("fps_vs_idle", "vs idle", "+.1%"),
@@ -91,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phases", default=",".join(PHASES),
                    help=f"comma-separated subset of {', '.join(PHASES)}")
     p.add_argument("--fps", type=positive_float, default=30.0, help="camera pacing (frames/s)")
-    p.add_argument("--stream-fps", type=positive_float, default=cli_run.DEFAULT_STREAM_FPS,
+    p.add_argument("--stream-fps", type=positive_float, default=DEFAULT_STREAM_FPS,
                    help="the server's stream rate cap (frames/s)")
     p.add_argument("--encode-inline", action="store_true",
                    help="JPEG-encode on the pipeline's thread instead of the encoder thread (to compare)")
@@ -102,106 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rss-growth-mib", type=positive_float, default=20.0,
                    help="largest allowed RSS growth over a viewers phase (MiB)")
     p.add_argument("--out", help="folder for serve_load.json and serve_load.md")
-    p.add_argument("--viewer-process", nargs=6, help=argparse.SUPPRESS,
-                   metavar=("URL", "N", "SLOW", "SECONDS", "RECONNECT", "MEASURE_AFTER"))
     return p
 
 
-# -- the viewers (child process) -----------------------------------------------------------
-async def _read_stream(session: Any, url: str, end: float, measure_from: float, slow: bool,
-                       reconnect_s: float, st: dict[str, Any]) -> None:
-    import aiohttp
-
-    loop = asyncio.get_running_loop()
-    while loop.time() < end:
-        stop = min(end, loop.time() + reconnect_s) if reconnect_s > 0 else end
-        try:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=None, sock_read=30)) as r:
-                if r.status != 200:
-                    st["errors"].append(f"stream {r.status}")
-                    await asyncio.sleep(1.0)
-                    continue
-                tail = b""
-                while loop.time() < stop:
-                    try:
-                        chunk = await asyncio.wait_for(r.content.read(8192 if slow else 262144),
-                                                       max(0.01, stop - loop.time()))
-                    except asyncio.TimeoutError:  # noqa: UP041 (an alias only from Python 3.11)
-                        break
-                    if not chunk:
-                        break
-                    data = tail + chunk
-                    if loop.time() >= measure_from:
-                        st["frames"] += data.count(_MARKER)
-                        st["bytes"] += len(chunk)
-                    tail = data[-(len(_MARKER) - 1):]
-                    if slow:
-                        await asyncio.sleep(0.1)  # ~80 KB/s
-            st["connects"] += 1
-        except (aiohttp.ClientError, OSError) as e:
-            st["errors"].append(f"stream {type(e).__name__}: {e}")
-            await asyncio.sleep(0.5)
-
-
-async def _read_events(session: Any, url: str, end: float, measure_from: float, reconnect_s: float,
-                       st: dict[str, Any]) -> None:
-    import aiohttp
-
-    loop = asyncio.get_running_loop()
-    while loop.time() < end:
-        stop = min(end, loop.time() + reconnect_s) if reconnect_s > 0 else end
-        try:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=None, sock_read=30)) as r:
-                while loop.time() < stop:
-                    try:
-                        line = await asyncio.wait_for(r.content.readline(), max(0.01, stop - loop.time()))
-                    except asyncio.TimeoutError:  # noqa: UP041 (an alias only from Python 3.11)
-                        break
-                    if not line:
-                        break
-                    if line.startswith(b"data: ") and loop.time() >= measure_from:
-                        st["events"] += 1
-        except (aiohttp.ClientError, OSError) as e:
-            st["errors"].append(f"events {type(e).__name__}: {e}")
-            await asyncio.sleep(0.5)
-
-
-async def _viewers(base: str, n: int, slow: int, seconds: float, reconnect_s: float,
-                   measure_after: float) -> dict[str, Any]:
-    import aiohttp
-
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    end, measure_from = t0 + seconds, t0 + measure_after
-    stats: list[dict[str, Any]] = [
-        {"slow": i < slow, "frames": 0, "bytes": 0, "events": 0, "connects": 0, "errors": []}
-        for i in range(n)]
-    conn = aiohttp.TCPConnector(limit=0, force_close=True)
-    async with aiohttp.ClientSession(connector=conn, auto_decompress=False) as session:
-        tasks = []
-        for st in stats:
-            tasks.append(_read_stream(session, base + "stream.mjpg", end, measure_from, st["slow"],
-                                      reconnect_s, st))
-            tasks.append(_read_events(session, base + "events", end, measure_from, reconnect_s, st))
-        await asyncio.gather(*tasks)
-    measured = max(1e-9, seconds - measure_after)
-    for st in stats:
-        st["stream_fps"] = st["frames"] / measured
-        st["events_per_s"] = st["events"] / measured
-        st["errors"] = st["errors"][:5]
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return {"viewers": stats, "cpu_s": ru.ru_utime + ru.ru_stime, "seconds": seconds}
-
-
-def viewer_process_main(url: str, n: int, slow: int, seconds: float, reconnect_s: float,
-                        measure_after: float) -> int:
-    """Run ``n`` viewers against ``url`` for ``seconds``; print their JSON summary on stdout."""
-    out = asyncio.run(_viewers(url, n, slow, seconds, reconnect_s, measure_after))
-    print(json.dumps(out))
-    return 0
-
-
-# -- the loop (this process) ------------------------------------------------------------------
 class StoppableSource:
     """Wraps a source so that it ends when ``stop`` is set."""
 
@@ -249,17 +150,20 @@ def run_phase(args: argparse.Namespace, pipeline: Pipeline, pacing: str, phase: 
     viewers = args.viewers if phase == "viewers" else 0
     stop = threading.Event()
     source = StoppableSource(open_source(args.source, fps=args.fps, realtime=paced), stop)
-    cfg = cli_run.RunConfig(model=args.model, display=False, realtime=paced,
-                            serve=("127.0.0.1", 0) if serving else None, stream_fps=args.stream_fps,
-                            max_viewers=max(cli_run.DEFAULT_MAX_VIEWERS, 2 * args.viewers + 4),
-                            encode_in_thread=not args.encode_inline)
-    stats = cli_run.RunStats()
+    server = None
+    if serving:
+        config = ServeConfig(host="127.0.0.1", port=0, stream_fps=args.stream_fps,
+                             max_viewers=max(DEFAULT_MAX_VIEWERS, 2 * args.viewers + 4),
+                             encode_in_thread=not args.encode_inline)
+        model = getattr(getattr(pipeline.classifier, "bundle", None), "name", "")
+        server = LiveServer(config, model=model, source=getattr(source, "name", args.source)).start()
+    stats = RunStats()
     errors: list[BaseException] = []
     pipeline.reset()
 
     def target() -> None:
         try:
-            cli_run.run(cfg, stats, pipeline=pipeline, source=source)
+            run(source, pipeline, [server] if server is not None else [], stats=stats)
         except BaseException as e:  # re-raised below
             errors.append(e)
 
@@ -268,17 +172,12 @@ def run_phase(args: argparse.Namespace, pipeline: Pipeline, pacing: str, phase: 
     thread.start()
     child = None
     try:
-        deadline = time.monotonic() + 60
-        while serving and "serve" not in stats.outputs and not errors:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.05)
         if errors:
             raise errors[0]
-        url = stats.outputs.get("serve")
+        url = server.url if server is not None else None
         if viewers:
             child = subprocess.Popen(
-                [sys.executable, "-m", "benchmarks.serve_load", "--viewer-process", str(url), str(viewers),
+                [sys.executable, "-m", "benchmarks.serve_viewers", str(url), str(viewers),
                  str(min(args.slow_viewers, viewers)), str(args.warmup + args.seconds + 1.0),
                  str(args.reconnect_s), str(args.warmup)],
                 stdout=subprocess.PIPE, text=True)
@@ -321,6 +220,8 @@ def run_phase(args: argparse.Namespace, pipeline: Pipeline, pacing: str, phase: 
             child.kill()
             child.wait()
         thread.join(60)
+        if server is not None:
+            server.close()  # the loop closed it already, unless it never ran
     if errors:
         raise errors[0]
     dt = t1 - t0
@@ -369,10 +270,6 @@ def verdict(rows: list[dict[str, Any]], tolerance: float, max_growth: float) -> 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 0 (the verdict is printed, not turned into an exit status)."""
     args = build_parser().parse_args(argv)
-    if args.viewer_process:
-        url, n, slow, seconds, reconnect, measure_after = args.viewer_process
-        return viewer_process_main(url, int(n), int(slow), float(seconds), float(reconnect),
-                                   float(measure_after))
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     bad = [p for p in phases if p not in PHASES]
     if bad:
@@ -382,8 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --source must be a demo scene (demo, demo-hands): only they can be paced and repeated",
               file=sys.stderr)
         return 2
-    cli_run.STATUS_EVERY_S = float("inf")  # no "frame N" lines on stderr during the phases
-    pipeline = cli_run.make_pipeline(cli_run.RunConfig(model=args.model))
+    pipeline = make_pipeline(args.model)
     bundle = getattr(pipeline.classifier, "bundle", None)
     machine = describe_machine(model_name=getattr(bundle, "name", None))
     load_before = os.getloadavg()

@@ -25,7 +25,7 @@ from benchmarks.pipeline_bench import (
 )
 from benchmarks.reference import REFERENCE_TOLERANCE
 from edge.bundle import ModelBundle
-from edge.cli_run import segmenter_kwargs
+from edge.live.launch import segmenter_kwargs
 
 
 @dataclass

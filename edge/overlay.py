@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 import cv2
 import numpy as np
 
-from edge.types import ROI, Detection
+from edge.types import NO_GESTURE_LABELS, ROI, Detection
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 #: BGR colours.
@@ -54,7 +54,7 @@ def draw_overlay(
     fps: float | None = None,
     timings_ms: Mapping[str, float] | None = None,
     status: str | None = None,
-    quiet_labels: Collection[str] = (),
+    no_gesture_labels: Collection[str] = NO_GESTURE_LABELS,
 ) -> np.ndarray:
     """Annotated copy of a frame.
 
@@ -67,8 +67,9 @@ def draw_overlay(
         timings_ms: per-stage milliseconds (e.g. ``FrameResult.timings_ms``) shown
             under the FPS; a ``"total"`` key is shown last.
         status: an extra word for the HUD, e.g. ``"PAUSED"``.
-        quiet_labels: labels that mean "nothing recognised" (a hands model's ``none``):
-            such detections get a thin grey box and tag instead of a score colour.
+        no_gesture_labels: labels that mean "nothing recognised" (a hands model's ``none``,
+            :data:`edge.types.NO_GESTURE_LABELS`): such detections get a thin grey box and
+            tag instead of a score colour; ``()`` draws every label in its score colour.
 
     Returns:
         uint8 (H, W, 3) BGR copy with the overlay.
@@ -92,7 +93,7 @@ def draw_overlay(
 
     for det in detections:
         r, p = det.roi, det.prediction
-        quiet = p.label in quiet_labels
+        quiet = p.label in no_gesture_labels
         colour = GREY if quiet else score_colour(p.score)
         cv2.rectangle(out, (r.x, r.y), (r.x + r.w, r.y + r.h), colour, 1 if quiet else thick + 1)
         _tag(out, f"{p.label} {100.0 * p.score:.0f}%", r.x, r.y, colour, scale, thick)

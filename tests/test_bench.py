@@ -637,7 +637,7 @@ def test_latency_accuracy_measured_or_recorded(tiny_digits_bundle: Path, tiny_fl
                                                shared_data_dir: Path, tmp_path: Path) -> None:
     from benchmarks.file_accuracy import file_accuracy
     from benchmarks.latency_compare import LatencyConfig
-    from edge.evaluation import evaluate_mnist
+    from edge.evaluate import evaluate_mnist
     from edge.runtime import Classifier
 
     b = load_bundle(tiny_digits_bundle)

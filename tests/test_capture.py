@@ -10,9 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
-from edge import capture, cli_capture
 from edge.bundle import InputSpec, load_bundle
 from edge.capture import (
+    DIGIT_MARGIN,
+    DIGIT_MARGIN_PX,
     KeyAction,
     SampleWriter,
     decide,
@@ -24,6 +25,9 @@ from edge.capture import (
     sample_name,
     write_exclusive,
 )
+from edge.capture import samples as capture_samples
+from edge.capture import session as capture_session
+from edge.cli import capture as cli_capture
 from edge.types import ROI, Frame
 
 DIGITS = tuple(str(d) for d in range(10))
@@ -126,7 +130,7 @@ def test_two_writers_racing_for_a_name_do_not_clash(tmp_path, monkeypatch):
     taken = [first.save("7", _input(1.0), crop).sample for _ in range(3)]
     before = [p.read_bytes() for p in taken]
     # the other process looked at the folder before these were written: it believes 1 is free
-    monkeypatch.setattr(capture, "highest_index", lambda folder, session: 0)
+    monkeypatch.setattr(capture_samples, "highest_index", lambda folder, session: 0)
     second = SampleWriter(out, raw, DIGITS, GREY, "s")
     s = second.save("7", _input(0.0), crop)
     assert s.sample.name == "s__00004.png" and s.raw is not None and s.raw.name == "s__00004.png"
@@ -140,14 +144,14 @@ def test_two_writers_racing_for_a_name_do_not_clash(tmp_path, monkeypatch):
 
 def test_interrupted_save_leaves_neither_file(tmp_path, monkeypatch):
     out, raw = tmp_path / "caps", tmp_path / "caps-raw"
-    real = capture.write_exclusive
+    real = capture_samples.write_exclusive
 
     def interrupted_on_raw(path, data):
         if raw in path.parents:
             raise KeyboardInterrupt
         return real(path, data)
 
-    monkeypatch.setattr(capture, "write_exclusive", interrupted_on_raw)
+    monkeypatch.setattr(capture_samples, "write_exclusive", interrupted_on_raw)
     w = SampleWriter(out, raw, DIGITS, GREY, "s")
     with pytest.raises(KeyboardInterrupt):
         w.save("1", _input(0.5), np.zeros((4, 4, 3), np.uint8))
@@ -180,7 +184,7 @@ def test_raw_crop_uses_the_preprocessors_margin():
     frame = np.arange(120 * 160 * 3, dtype=np.uint32).reshape(120, 160, 3).astype(np.uint8)
     roi = ROI(50, 40, 20, 30)
     crop = raw_crop(frame, roi, MnistPreprocessor())
-    pad = round(capture.DIGIT_MARGIN * 30) + capture.DIGIT_MARGIN_PX  # 8 px
+    pad = round(DIGIT_MARGIN * 30) + DIGIT_MARGIN_PX  # 8 px
     assert crop.shape == (30 + 2 * pad, 20 + 2 * pad, 3)
     np.testing.assert_array_equal(crop, frame[40 - pad:70 + pad, 50 - pad:70 + pad])
     edge_roi = ROI(0, 0, 10, 10)  # clipped at the frame's corner
@@ -320,7 +324,7 @@ def test_headless_from_an_image_folder(tmp_path, capsys):
     assert len(list((tmp_path / "crops" / "2").glob("*.png"))) == 4
     assert "5 frames, 4 with a detection" in printed and "2: +4" in printed
     # the raw crops are a class-folder photo dataset edge-eval reads as it is
-    from edge import cli_eval
+    from edge.cli import eval as cli_eval
 
     assert cli_eval.main(["--model", "digits", "--images", str(tmp_path / "crops"), "--json"]) == 0
     assert '"n": 4' in capsys.readouterr().out
@@ -347,7 +351,7 @@ def test_bad_input_exits_2_with_what_to_do(tmp_path, capsys):
 
 
 def test_window_asked_for_where_none_exists(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli_capture, "display_available", lambda: (False, "no display (test)"))
+    monkeypatch.setattr(capture_session, "display_available", lambda: (False, "no display (test)"))
     assert cli_capture.main(["--source", "demo", "--display", "--out", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
     assert "no display (test)" in err and "--headless --label" in err
@@ -366,8 +370,8 @@ def test_window_through_main_with_keys(tmp_path, monkeypatch, capsys):
         def __exit__(self, *exc):
             pass
 
-    monkeypatch.setattr(cli_capture, "display_available", lambda: (True, ""))
-    monkeypatch.setattr(cli_capture, "DisplaySink", Window)
+    monkeypatch.setattr(capture_session, "display_available", lambda: (True, ""))
+    monkeypatch.setattr(capture_session, "DisplaySink", Window)
     code = cli_capture.main(["--model", "hands", "--source", "demo-hands", "--out", str(tmp_path / "h"),
                              "--session", "w"])
     out, err = capsys.readouterr()
@@ -393,7 +397,7 @@ def test_colliding_keys_error_names_the_fix(tmp_path):
 
 def test_ctrl_c_keeps_whole_files_and_reports_them(tmp_path, monkeypatch, capsys):
     src = ListSource([digit_frame("8")] * 5, interrupt_at=3)
-    monkeypatch.setattr(cli_capture, "open_source", lambda spec, **kw: src)
+    monkeypatch.setattr(capture_session, "open_source", lambda spec, **kw: src)
     code = cli_capture.main(["--source", "x", "--headless", "--label", "8", "--out", str(tmp_path / "c"),
                              "--session", "ctl"])
     out, err = capsys.readouterr()
@@ -405,6 +409,6 @@ def test_ctrl_c_keeps_whole_files_and_reports_them(tmp_path, monkeypatch, capsys
 
 
 def test_python_m_edge_cli_capture_help():
-    r = subprocess.run([sys.executable, "-m", "edge.cli_capture", "--help"], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "edge.cli.capture", "--help"], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0 and "--label" in r.stdout and "--every" in r.stdout and "q/Esc" in r.stdout

@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge import cli_eval
-from edge.compare import (
+from edge.cli import eval as cli_eval
+from edge.evaluate import NO_PREDICTION, make_report
+from edge.evaluate.compare import (
     MATPLOTLIB_HINT,
     align_report,
     check_same_labels,
@@ -21,7 +22,6 @@ from edge.compare import (
     unique_names,
     write_report,
 )
-from edge.evaluation import NO_PREDICTION, make_report
 
 ABC = ("a", "b", "c")
 

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge import cli_eval
+from edge.cli import eval as cli_eval
 from edge.datasets import DatasetError
-from edge.evaluation import (
+from edge.evaluate import (
     NO_PREDICTION,
     TruthTally,
     confusion_matrix,
@@ -245,6 +245,6 @@ def test_eval_corrupt_bundle(tiny_digits_bundle, tmp_path, capsys, fake_mnist):
 
 
 def test_python_m_edge_eval_help():
-    r = subprocess.run([sys.executable, "-m", "edge.eval", "--help"], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "edge.cli.eval", "--help"], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0 and "--dataset" in r.stdout and "--frame" in r.stdout

@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge import cli_eval
 from edge.bundle import BundleError, load_bundle, set_min_score
-from edge.evaluation import (
+from edge.cli import eval as cli_eval
+from edge.evaluate import (
     LabelledImage,
     ThresholdPoint,
     choose_threshold,

@@ -306,19 +306,19 @@ def test_video_sink_writes_playable_mp4(tmp_path):
     p = tmp_path / "sub" / "out.mp4"
     with sinks.VideoSink(p, fps=15) as v:
         for i in range(12):
-            v.write(np.full((48, 64, 3), i * 20, np.uint8))
-        v.write(np.zeros((30, 40, 3), np.uint8))  # another size is resized
+            v.write_image(np.full((48, 64, 3), i * 20, np.uint8))
+        v.write_image(np.zeros((30, 40, 3), np.uint8))  # another size is resized
     assert v.frames_written == 13 and v.size == (64, 48)
     assert count_frames(p) == 13
     with pytest.raises(ValueError):
-        v.write(np.zeros((48, 64, 3), np.uint8))
+        v.write_image(np.zeros((48, 64, 3), np.uint8))
 
 
 def test_video_sink_estimates_fps_from_timestamps(tmp_path):
     p = tmp_path / "est.mp4"
     v = sinks.VideoSink(p, probe_frames=5)
     for i in range(3):  # fewer than the probe: written on close
-        v.write(np.zeros((32, 32, 3), np.uint8), timestamp=i * 0.1)
+        v.write_image(np.zeros((32, 32, 3), np.uint8), timestamp=i * 0.1)
     assert v.frames_written == 0
     v.close()
     assert v.frames_written == 3 and v.fps == pytest.approx(10.0)
@@ -332,24 +332,24 @@ def test_video_sink_bad_input(tmp_path):
     with pytest.raises(ValueError):
         sinks.VideoSink(tmp_path / "a.mp4", fps=0)
     with sinks.VideoSink(tmp_path / "b.mp4", fps=10) as v, pytest.raises(ValueError):
-        v.write(np.zeros((10, 10), np.uint8))
+        v.write_image(np.zeros((10, 10), np.uint8))
 
 
 def test_jsonl_sink_flushes_each_line(tmp_path):
     p = tmp_path / "p.jsonl"
     with sinks.JsonlSink(p) as j:
-        j.write({"frame": 0, "detections": []})
+        j.write_record({"frame": 0, "detections": []})
         assert p.read_text().count("\n") == 1  # visible before close
-        j.write({"frame": 1, "detections": []})
+        j.write_record({"frame": 1, "detections": []})
     assert [json.loads(s)["frame"] for s in p.read_text().splitlines()] == [0, 1]
 
 
 def test_display_detection(monkeypatch):
-    monkeypatch.setattr(sinks, "gui_backend", lambda: "NONE")
+    monkeypatch.setattr(sinks.display, "gui_backend", lambda: "NONE")
     ok, why = sinks.display_available()
     assert not ok and "GUI" in why
-    monkeypatch.setattr(sinks, "gui_backend", lambda: "QT5")
-    monkeypatch.setattr(sinks.sys, "platform", "linux")
+    monkeypatch.setattr(sinks.display, "gui_backend", lambda: "QT5")
+    monkeypatch.setattr(sinks.display.sys, "platform", "linux")
     for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(var, raising=False)
     assert sinks.display_available()[0] is False
@@ -358,7 +358,7 @@ def test_display_detection(monkeypatch):
     monkeypatch.setenv("DISPLAY", ":0")
     assert sinks.display_available() == (True, "")
     with pytest.raises(RuntimeError, match="headless"):
-        monkeypatch.setattr(sinks, "display_available", lambda: (False, "no display"))
+        monkeypatch.setattr(sinks.display, "display_available", lambda: (False, "no display"))
         sinks.DisplaySink()
 
 

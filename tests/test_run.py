@@ -11,7 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge import cli_run
+from edge import live
+from edge.cli import run as cli_run
+from edge.live import launch
 from edge.pipeline import Pipeline
 from edge.track import TrackSmoother
 from edge.types import ROI, Frame, Prediction
@@ -87,7 +89,7 @@ def fakes(monkeypatch):
         return src
 
     monkeypatch.setattr(cli_run, "open_source", open_source)
-    monkeypatch.setattr(cli_run, "build_pipeline", lambda model, **kw: fake_pipeline(kw["smoothing"]))
+    monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline(kw["smoothing"]))
     monkeypatch.setattr(cli_run, "display_available", lambda: (False, "no display (test)"))
     return state, opened
 
@@ -174,7 +176,7 @@ def test_no_camera_error_suggests_demo(monkeypatch, capsys):
         raise RuntimeError(f"cannot open camera {spec}")
 
     monkeypatch.setattr(cli_run, "open_source", fail)
-    monkeypatch.setattr(cli_run, "build_pipeline", lambda model, **kw: fake_pipeline())
+    monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline())
     assert cli_run.main(["--source", "0", "--headless"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot open camera 0") and "--source demo" in err
@@ -186,7 +188,10 @@ class FakeWindow:
     keys: list[int] = []
 
     def __init__(self, title):
-        self.closed, self.shown = False, []
+        self.closed, self.shown, self.last_key = False, [], -1
+
+    def write(self, frame):
+        self.last_key = self.show(frame.overlay(), wait_ms=1)
 
     def show(self, image, wait_ms=1):
         self.shown.append(image)
@@ -242,7 +247,7 @@ def _real_sources():
 
 def test_unreadable_file_exit_2(monkeypatch, tmp_path, capsys):
     _real_sources()
-    monkeypatch.setattr(cli_run, "build_pipeline", lambda model, **kw: fake_pipeline())
+    monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline())
     bad = tmp_path / "clip.mp4"
     bad.write_bytes(b"\x00" * 1000)
     assert cli_run.main(["--source", str(bad), "--headless"]) == 2
@@ -254,7 +259,7 @@ def test_unreadable_file_exit_2(monkeypatch, tmp_path, capsys):
 
 def test_absent_camera_exit_2(monkeypatch, capsys):
     _real_sources()
-    monkeypatch.setattr(cli_run, "build_pipeline", lambda model, **kw: fake_pipeline())
+    monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline())
     assert cli_run.main(["--source", "webcam:99", "--headless"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "--source demo" in err
@@ -315,7 +320,7 @@ def test_signal_finalises_real_run(sig, tiny_digits_bundle, tmp_path):
 
 
 def test_interrupt_is_held_until_a_frame_is_written_everywhere():
-    it = cli_run.Interrupts()
+    it = live.Interrupts()
     written = []
     with pytest.raises(KeyboardInterrupt):
         with it.deferred():
@@ -343,7 +348,7 @@ HAND_LABELS = ("rock", "paper", "scissors", "none")
 def fake_hand_segmenter(fake_hand_segmenter_in):
     """edge-run's build_pipeline with a FakeHandSegmenter (conftest) for a segmenter
     *name*; returns the names asked for."""
-    return fake_hand_segmenter_in(cli_run)
+    return fake_hand_segmenter_in(launch)
 
 
 def hand_result(i, truth, label=None, raw_label=None):
@@ -393,18 +398,18 @@ def test_digits_summary_has_no_empty_frame_line():
 
 
 def test_segmenter_kwargs():
-    assert cli_run.segmenter_kwargs("hands", None) == {"segmenter": "skin"}
-    assert cli_run.segmenter_kwargs("hands", "background") == {"segmenter": "background"}
-    assert cli_run.segmenter_kwargs("digits", None) == {}
+    assert launch.segmenter_kwargs("hands", None) == {"segmenter": "skin"}
+    assert launch.segmenter_kwargs("hands", "background") == {"segmenter": "background"}
+    assert launch.segmenter_kwargs("digits", None) == {}
     with pytest.raises(ValueError, match="--segmenter skin chooses how hands are found"):
-        cli_run.segmenter_kwargs("digits", "skin", "digits-lenet-int8")
+        launch.segmenter_kwargs("digits", "skin", "digits-lenet-int8")
     with pytest.raises(ValueError, match="skin-hsv"):
-        cli_run.segmenter_kwargs("hands", "magic")
+        launch.segmenter_kwargs("hands", "magic")
 
 
 def test_hand_segmenter_names_match_edge_hands():
     hands = pytest.importorskip("edge.segment.hands")
-    assert tuple(hands.SEGMENTERS) == cli_run.HAND_SEGMENTERS
+    assert tuple(hands.SEGMENTERS) == launch.HAND_SEGMENTERS
 
 
 def test_segmenter_flag_with_a_digits_model_exit_2(tiny_digits_bundle, capsys):
@@ -428,7 +433,7 @@ def test_default_source_is_the_webcam_and_hands_hint_names_demo_hands(monkeypatc
     pipe = fake_pipeline()
     pipe.classifier.bundle = SimpleNamespace(name="tiny-hands", task="hands")
     monkeypatch.setattr(cli_run, "open_source", no_camera)
-    monkeypatch.setattr(cli_run, "make_pipeline", lambda cfg: pipe)
+    monkeypatch.setattr(cli_run, "make_pipeline", lambda *a, **kw: pipe)
     assert cli_run.main(["--model", "hands", "--headless"]) == 2
     err = capsys.readouterr().err
     assert opened == [cli_run.DEFAULT_SOURCE] == ["0"]
@@ -487,17 +492,17 @@ def test_hands_demo_with_the_real_hand_segmenter(tiny_hands_bundle, tmp_path, ca
 
 
 def test_overlay_mutes_no_gesture_boxes():
-    from edge.overlay import GREY, score_colour
+    from edge.overlay import GREY, draw_overlay, score_colour
     from edge.types import Detection
 
     img = np.full((240, 320, 3), 255, np.uint8)
     s = np.array([0.05, 0.05, 0.05, 0.85], np.float32)
     none = Detection(ROI(20, 60, 100, 120), Prediction(3, "none", 0.85, s))
     rock = Detection(ROI(180, 60, 100, 120), Prediction(0, "rock", 0.85, s[::-1].copy()))
-    out = cli_run.draw_overlay(img, [none, rock], quiet_labels=cli_run.NO_GESTURE_LABELS)
+    out = draw_overlay(img, [none, rock])  # no-gesture labels muted by default
     assert tuple(out[150, 20]) == GREY and tuple(out[150, 180]) == score_colour(0.85)
     # a 1-px box for "none", a thicker one for a gesture
     assert tuple(out[150, 19]) == tuple(out[150, 21]) == (255, 255, 255)
     assert tuple(out[150, 179]) == tuple(out[150, 181]) == score_colour(0.85)
-    loud = cli_run.draw_overlay(img, [none])
-    assert tuple(loud[150, 20]) == score_colour(0.85)  # without quiet_labels: as before
+    loud = draw_overlay(img, [none], no_gesture_labels=())
+    assert tuple(loud[150, 20]) == score_colour(0.85)  # no_gesture_labels=(): every label in its score colour

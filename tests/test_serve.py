@@ -1,6 +1,6 @@
-"""The web view (edge.serve, edge-run --serve): routes, the token, the loopback default, clean shutdown.
+"""The web view (edge.sinks.web, edge-run --serve): routes, the token, the loopback default, clean shutdown.
 
-Real loopback requests against a :class:`edge.serve.LiveServer` fed by a thread that
+Real loopback requests against a :class:`edge.sinks.web.LiveServer` fed by a thread that
 publishes synthetic frames (no camera, no model). Nothing here is timed: speed is
 measured by ``benchmarks/serve_load.py``; waits only bound how long a broken server
 may hang a test.
@@ -21,9 +21,12 @@ import cv2
 import numpy as np
 import pytest
 
-from edge import cli_run, serve
+from edge.cli import run as cli_run
+from edge.cli import serve
+from edge.live import launch
 from edge.pipeline import FrameResult, Pipeline
-from edge.serve import LiveServer, ServeConfig, is_loopback, parse_hostport, reading_of
+from edge.sinks import web as serve_web
+from edge.sinks.web import LiveServer, ServeConfig, is_loopback, parse_hostport, reading_of
 from edge.track import TrackSmoother
 from edge.types import ROI, Detection, Frame, Prediction
 
@@ -184,7 +187,7 @@ def test_default_bind_is_loopback():
 
 
 def test_serve_config_rejects_bad_values():
-    for kw in ({"port": 70000}, {"stream_fps": 0}, {"jpeg_quality": 0}, {"max_clients": 0}, {"token": ""},
+    for kw in ({"port": 70000}, {"stream_fps": 0}, {"jpeg_quality": 0}, {"max_viewers": 0}, {"token": ""},
                {"host": ""}, {"write_timeout_s": 0}):
         with pytest.raises(ValueError):
             ServeConfig(**kw)
@@ -319,9 +322,9 @@ def test_predictions_stream_every_record_in_order(server):
 
 
 def test_record_ring_is_bounded(server):
-    for i in range(serve.RECORD_RING * 3):
+    for i in range(serve_web.RECORD_RING * 3):
         server.publish(make_result(i))
-    assert len(server._ring) == serve.RECORD_RING
+    assert len(server._ring) == serve_web.RECORD_RING
 
 
 def test_stalled_viewer_does_not_hold_back_the_others(server):
@@ -358,8 +361,8 @@ def test_viewers_that_leave_free_their_slots(server):
         wait_for(lambda: sum(server.clients.values()) == 0, "the viewers to be let go")
 
 
-def test_max_clients_refuses_with_503():
-    with LiveServer(ServeConfig(port=0, max_clients=1)).start() as s:
+def test_max_viewers_refuses_with_503():
+    with LiveServer(ServeConfig(port=0, max_viewers=1)).start() as s:
         conn, resp = open_stream(s, "/events")
         try:
             wait_for(lambda: s.clients["events"] == 1, "the first viewer")
@@ -404,7 +407,7 @@ def test_the_right_token_opens_every_route(token_server, how):
 
 
 def test_token_is_not_logged(token_server, caplog):
-    caplog.set_level("DEBUG", logger="edge.serve")
+    caplog.set_level("DEBUG", logger="edge.sinks.web")
     get(token_server.url + "healthz?token=s3cret-token")
     get(token_server.url + "healthz?token=guess")
     wait_for(lambda: len([r for r in caplog.records if "/healthz" in r.getMessage()]) >= 2, "the access log")
@@ -508,7 +511,7 @@ def test_edge_run_serve_streams_the_jsonl_records(tmp_path, capsys):
 
     def target():
         try:
-            cli_run.run(cfg, stats, pipeline=fake_pipeline(), source=source)
+            cli_run.run_cli(cfg, stats, pipeline=fake_pipeline(), source=source)
         except BaseException as e:  # reported by the assertion below
             errors.append(e)
 
@@ -546,7 +549,7 @@ def test_ctrl_c_with_serve_finalises_outputs_and_stops_the_server(monkeypatch, t
         return SlowFakeSource(interrupt_after=12)
 
     monkeypatch.setattr(cli_run, "open_source", open_source)
-    monkeypatch.setattr(cli_run, "build_pipeline", lambda model, **kw: fake_pipeline())
+    monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline())
     vid, jl = tmp_path / "a.mp4", tmp_path / "p.jsonl"
     threads_before = set(threading.enumerate())
     code = cli_run.main(["--source", "demo", "--headless", "--serve", "0", "--output", str(vid),
@@ -569,14 +572,14 @@ def test_ctrl_c_with_serve_finalises_outputs_and_stops_the_server(monkeypatch, t
 def test_edge_run_without_serve_keeps_its_source_options(monkeypatch):
     seen = []
     monkeypatch.setattr(cli_run, "open_source", lambda spec, **kw: seen.append(kw) or SlowFakeSource(12))
-    monkeypatch.setattr(cli_run, "build_pipeline", lambda model, **kw: fake_pipeline())
+    monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline())
     assert cli_run.main(["--source", "demo", "--headless", "--max-frames", "3"]) == 0
     assert seen == [{"width": None, "height": None, "fps": None, "loop": False}]  # not paced
 
 
 def test_port_in_use_exits_2(monkeypatch, capsys):
     monkeypatch.setattr(cli_run, "open_source", lambda spec, **kw: SlowFakeSource())
-    monkeypatch.setattr(cli_run, "build_pipeline", lambda model, **kw: fake_pipeline())
+    monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline())
     with LiveServer(ServeConfig(port=0)).start() as other:
         code = cli_run.main(["--source", "x", "--headless", "--serve", str(other.port)])
     err = capsys.readouterr().err
@@ -587,7 +590,7 @@ def test_port_in_use_exits_2(monkeypatch, capsys):
 def test_missing_aiohttp_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "aiohttp", None)  # import aiohttp now raises ImportError
     monkeypatch.setattr(cli_run, "open_source", lambda spec, **kw: SlowFakeSource())
-    monkeypatch.setattr(cli_run, "build_pipeline", lambda model, **kw: fake_pipeline())
+    monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline())
     assert cli_run.main(["--source", "x", "--headless", "--serve", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: the web view needs the aiohttp web server") and "pip install" in err

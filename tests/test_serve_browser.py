@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge import cli_run
+from edge.cli import run as cli_run
 from edge.sources.demo import DemoSource
 
 CHROMIUM = os.environ.get("EDGE_CHROMIUM", "/usr/bin/chromium")
@@ -74,7 +74,7 @@ def live_run():
 
     def target() -> None:
         try:
-            cli_run.run(cfg, stats, source=source)
+            cli_run.run_cli(cfg, stats, source=source)
         except BaseException as e:  # re-raised in the test's thread below
             errors.append(e)
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.evaluation import EvalReport
+from edge.evaluate.metrics import EvalReport
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class Comparison:
 
     Attributes:
         names: one display name per bundle (distinct), the first being the baseline.
-        reports: one :class:`~edge.evaluation.EvalReport` per bundle, classes in
+        reports: one :class:`~edge.evaluate.metrics.EvalReport` per bundle, classes in
             ``labels`` order.
         labels: the classes, in the first bundle's order.
         info: about the data: ``dataset``, ``mode``/``split`` ...

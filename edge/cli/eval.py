@@ -11,7 +11,7 @@ Prints accuracy, per-class accuracy and the confusion matrix (or, with ``--json`
 one JSON object with at least ``accuracy``, ``n``, ``per_class`` and ``confusion``).
 
 ``--model`` may be repeated: every bundle is evaluated on the identical samples and
-the comparison (:mod:`edge.compare`) is printed as a markdown table (with ``--json``:
+the comparison (:mod:`edge.evaluate.compare`) is printed as a markdown table (with ``--json``:
 one JSON object with ``models``, one entry per bundle as a single ``--json`` run
 prints it plus its difference to the first bundle). ``--report DIR`` also writes
 ``comparison.md``, ``comparison.json``, ``confusion.png`` and ``per_class.png`` there
@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from edge.bundle import BundleError
-from edge.cli_help import HelpFormatter, positive_int, unit_float
+from edge.cli.common import HelpFormatter, positive_int, unit_float
 from edge.datasets import DatasetError, load_mnist
-from edge.evaluation import (
+from edge.evaluate import (
     EvalReport,
     LabelledImage,
     evaluate_crops,
@@ -43,7 +43,7 @@ from edge.evaluation import (
     evaluate_mnist,
     list_image_folder,
 )
-from edge.hands import SEGMENTERS
+from edge.live.launch import HAND_SEGMENTERS, segmenter_kwargs
 from edge.runtime import RUNTIMES
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="--images: segment each photo as a camera frame and score the most "
                       "confident detection (none found: wrong, or 'none' for a model with a none class)")
     p.set_defaults(mode="crop")
-    p.add_argument("--segmenter", choices=SEGMENTERS, default=None,
+    p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
                    help="--frame with a hands model: how the hand is found (default skin)")
     p.add_argument("--calibrate-min-score", type=unit_float, metavar="LOSS",
                    help="--frame, models with a none class: choose the highest score threshold that "
@@ -142,7 +142,7 @@ def evaluate(cfg: EvalConfig) -> EvalReport:
     """Run the evaluation ``cfg`` describes, for its first ``--model``.
 
     Raises:
-        BundleError, DatasetError, ValueError: see :mod:`edge.evaluation`.
+        BundleError, DatasetError, ValueError: see :mod:`edge.evaluate`.
     """
     return evaluate_models(replace(cfg, models=cfg.models[:1]))[0]
 
@@ -160,14 +160,14 @@ def evaluate_models(cfg: EvalConfig) -> list[EvalReport]:
         classes in its own bundle's label order.
 
     Raises:
-        BundleError, DatasetError: see :mod:`edge.evaluation`.
-        ValueError: bundles with different label sets (:func:`edge.compare.check_same_labels`).
+        BundleError, DatasetError: see :mod:`edge.evaluate`.
+        ValueError: bundles with different label sets (:func:`edge.evaluate.compare.check_same_labels`).
     """
     from edge.runtime import Classifier
 
     clfs = [Classifier(m, num_threads=cfg.threads, runtime=cfg.runtime) for m in cfg.models]
     if len(clfs) > 1:
-        from edge.compare import check_same_labels, unique_names
+        from edge.evaluate.compare import check_same_labels, unique_names
 
         names = unique_names([c.bundle.name for c in clfs])
         check_same_labels([tuple(c.labels) for c in clfs], names)
@@ -209,7 +209,6 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
             report = evaluate_crops(clf, items, batch_size=min(cfg.batch_size, 64),
                                     skip_unreadable=cfg.skip_unreadable, save_errors=save_errors)
         else:
-            from edge.cli_run import segmenter_kwargs
             from edge.pipeline import build_pipeline
 
             seg = segmenter_kwargs(clf.bundle.task, cfg.segmenter, clf.bundle.name)
@@ -231,11 +230,10 @@ def calibrate(cfg: EvalConfig) -> int:
     """``--calibrate-min-score``: sweep thresholds on ``--images`` (frames) and store one.
 
     Raises:
-        BundleError, DatasetError, ValueError: see :func:`edge.evaluation.threshold_sweep`.
+        BundleError, DatasetError, ValueError: see :func:`edge.evaluate.threshold_sweep`.
     """
     from edge.bundle import set_min_score
-    from edge.cli_run import segmenter_kwargs
-    from edge.evaluation import choose_threshold, threshold_sweep
+    from edge.evaluate import choose_threshold, threshold_sweep
     from edge.pipeline import build_pipeline
     from edge.runtime import Classifier
 
@@ -278,12 +276,12 @@ def main(argv: list[str] | None = None) -> int:
         reports = evaluate_models(cfg)
         comparison = None
         if len(reports) > 1 or cfg.report is not None:
-            from edge.compare import compare_reports
+            from edge.evaluate.compare import compare_reports
 
             comparison = compare_reports(reports, info=_data_info(cfg))
         written = []
         if cfg.report is not None:
-            from edge.compare import write_report
+            from edge.evaluate.compare import write_report
 
             assert comparison is not None
             written = write_report(comparison, cfg.report)

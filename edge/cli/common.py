@@ -1,0 +1,120 @@
+"""What the command-line tools share: the ``--help`` formatter, argparse value types
+(``--serve [HOST:]PORT``, positive numbers) and :func:`guarded_main`, which turns a run's
+outcome into an exit status (0 done, 2 error, 130 interrupted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from edge.bundle import BundleError
+from edge.datasets import DatasetError
+from edge.live.signals import INTERRUPTS, Interrupts
+from edge.sinks.web.address import parse_hostport
+
+log = logging.getLogger(__name__)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: ...)`` only where a default means something.
+
+    Flags (``--headless``, ``--json``) and options whose default is ``None`` ("not
+    set", explained in their help) get no ``(default: None)`` / ``(default: False)``.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.nargs == 0:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def positive_int(s: str) -> int:
+    """argparse ``type``: an integer >= 1."""
+    v = int(s)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def non_negative_int(s: str) -> int:
+    """argparse ``type``: an integer >= 0."""
+    v = int(s)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def positive_float(s: str) -> float:
+    """argparse ``type``: a number > 0."""
+    v = float(s)
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {v}")
+    return v
+
+
+def unit_float(s: str) -> float:
+    """argparse ``type``: a number in [0, 1]."""
+    v = float(s)
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {v}")
+    return v
+
+
+def hostport_arg(text: str) -> tuple[str, int]:
+    """argparse ``type`` for ``--serve``: :func:`edge.sinks.web.parse_hostport` with its message kept."""
+    try:
+        return parse_hostport(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
+def setup_logging(verbose: bool) -> None:
+    """Debug logging with ``-v``, else warnings only, as every tool logs."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def guarded_main(body: Callable[[], Any], *, name: str, frames: Callable[[], int],
+                 summary: Callable[[], None], interrupted: str,
+                 interrupts: Interrupts | None = None) -> int:
+    """Run a command's ``body`` with SIGINT/SIGTERM held back during writes
+    (:class:`edge.live.Interrupts`) and turn its outcome into an exit status, as
+    ``edge-run`` and ``edge-capture`` report it.
+
+    Args:
+        body: the command's work.
+        name: the command, for the debug log.
+        frames: how many frames were processed so far (a summary is printed after an
+            error only when this is > 0).
+        summary: prints the end-of-run summary.
+        interrupted: what the user is told after Ctrl-C, after ``"interrupted: "``.
+        interrupts: the signal handler the command's writes defer to (default:
+            :data:`edge.live.INTERRUPTS`, the live loop's).
+
+    Returns:
+        0 when ``body`` returns, 130 on Ctrl-C/SIGTERM, 2 on ``BundleError``,
+        ``DatasetError``, ``ValueError``, ``RuntimeError`` or ``OSError`` (the message
+        goes to stderr as ``error: ...``).
+    """
+    sig = interrupts or INTERRUPTS
+    sig.install()
+    try:
+        body()
+    except KeyboardInterrupt:
+        summary()
+        print(f"interrupted: {interrupted}", file=sys.stderr)
+        return 130
+    except (BundleError, DatasetError, ValueError, RuntimeError, OSError) as e:
+        log.debug("%s failed", name, exc_info=True)
+        if frames():
+            summary()
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        sig.restore()
+    summary()
+    return 0

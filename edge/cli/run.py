@@ -1,0 +1,353 @@
+"""``edge-run``: read digits or rock/paper/scissors hands live from a camera, a file or a demo scene.
+
+Examples::
+
+    edge-run                                   # first webcam, window, shipped digits model
+    edge-run --source demo --headless --max-frames 300
+    edge-run --model hands --source demo-hands --headless --max-frames 300
+    edge-run --model hands --segmenter background        # webcam, background subtraction
+    edge-run --source clip.mp4 --headless --output annotated.mp4 --jsonl preds.jsonl
+    edge-run --source demo --headless --serve 8080     # watch at http://127.0.0.1:8080/
+
+The model's task (``model.json``) picks the pipeline: digits are found by the digit
+segmenter, hands by the hand segmenter ``--segmenter`` names. Without ``--source`` the
+first webcam is opened for either task (the demo scenes are never a silent fallback).
+
+The window shows boxes, ``label score%``, the number(s) read, FPS and per-stage
+milliseconds. Keys: ``q``/Esc quit, space/``p`` pause, ``s`` save a PNG snapshot of
+the annotated frame. Without a display (no ``DISPLAY``/``WAYLAND_DISPLAY`` on Linux,
+or an OpenCV without GUI) the run is headless. Ctrl-C or the end of a file stops the
+run and finalises the outputs: the JSON Lines file is flushed line by line and the
+video writer is released, so both are complete and playable. At the end it prints
+FPS, median per-stage milliseconds and, for the demo scenes, the share of digits or
+gestures read correctly against the ground truth and, where the scene shows nothing
+(no hand), the share of those frames on which nothing was shown.
+
+``--serve [HOST:]PORT`` (and ``edge-serve``, the same run with ``--serve
+127.0.0.1:8080`` and no window by default) also serves a live web page of the
+annotated stream, the reading, FPS and stage times (:mod:`edge.sinks.web`): on
+127.0.0.1 unless a host is given; on any other address every request needs a token
+(``--token``, ``EDGE_TOKEN``, or one made up and printed). The demo scenes are then
+paced like a 30 fps camera (``--no-realtime`` runs them flat out).
+
+Exit status: 0 done, 2 error (``error: ...`` with what to do), 130 interrupted (Ctrl-C,
+or SIGTERM, which finalises the outputs the same way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from edge.cli.common import (
+    HelpFormatter,
+    guarded_main,
+    hostport_arg,
+    positive_float,
+    positive_int,
+    setup_logging,
+    unit_float,
+)
+from edge.cli.window import KEYS_HELP, StatusLines, WindowKeys
+from edge.live import (
+    DEFAULT_HAND_SEGMENTER,
+    DEFAULT_SOURCE,
+    HAND_SEGMENTERS,
+    RunStats,
+    camera_hint,
+    make_pipeline,
+    open_source,
+    run,
+)
+from edge.pipeline import Pipeline
+from edge.runtime import RUNTIMES
+from edge.sinks import DisplaySink, JsonlSink, NullDisplay, Sink, VideoSink, display_available
+from edge.sinks.web import (
+    DEFAULT_MAX_VIEWERS,
+    DEFAULT_STREAM_FPS,
+    TOKEN_ENV,
+    LiveServer,
+    ServeConfig,
+    is_loopback,
+    resolve_token,
+)
+
+log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Resolved ``edge-run`` options (see ``edge-run --help``).
+
+    ``display`` is ``True`` (a window, error if impossible), ``False`` (headless) or
+    ``None`` (a window when a display is available). ``source`` ``None`` is
+    :data:`DEFAULT_SOURCE`; ``segmenter`` ``None`` is :data:`DEFAULT_HAND_SEGMENTER`
+    for a hands model (and must stay ``None`` for a digits model). ``serve`` is the
+    web view's ``(host, port)`` or ``None`` (no web view); ``token`` ``None`` means
+    ``$EDGE_TOKEN``, or, on a non-loopback host, a random one. ``realtime`` ``None``
+    paces the demo scenes only when serving.
+    """
+
+    model: str = "digits"
+    source: str | None = None
+    segmenter: str | None = None
+    threads: int | None = None
+    runtime: str = "auto"
+    smoothing: bool = True
+    min_score: float | None = None
+    snapshot_dir: str = "snapshots"
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    display: bool | None = None
+    output: str | None = None
+    jsonl: str | None = None
+    max_frames: int | None = None
+    loop: bool = False
+    verbose: bool = False
+    serve: tuple[str, int] | None = None
+    token: str | None = None
+    stream_fps: float = DEFAULT_STREAM_FPS
+    max_viewers: int = DEFAULT_MAX_VIEWERS
+    realtime: bool | None = None
+
+
+def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> argparse.ArgumentParser:
+    """The ``edge-run`` parser; ``edge-serve`` passes its name and a default ``--serve`` address
+    (and then runs headless unless ``--display`` is given)."""
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Recognise handwritten digits or rock/paper/scissors hands live: boxes, "
+                    "what was read, confidence and FPS.",
+        epilog=KEYS_HELP + ". Ctrl-C stops and finalises the outputs.",
+        formatter_class=HelpFormatter)
+    p.add_argument("--model", default="digits",
+                   help="bundle folder, its model.tflite, or a shipped name (digits, hands); its "
+                   "task (digits or hands) picks the pipeline")
+    p.add_argument("--source", default=None,
+                   help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
+                   "rtsp:// or http:// stream, or a built-in scene needing no camera: demo (digits), "
+                   f"demo-hands (rock/paper/scissors); default: {DEFAULT_SOURCE} (the first webcam)")
+    p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
+                   help="hands models: how the hand is found: skin (skin colour model), skin-hsv, "
+                   "background (subtraction; keep the hand out of the first frames), chroma "
+                   f"(green screen); default: {DEFAULT_HAND_SEGMENTER}")
+    p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
+    p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
+    p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
+                   help="show each frame's raw predictions (no temporal vote)")
+    p.add_argument("--min-score", type=unit_float, default=None,
+                   help="hide detections with a (smoothed) score below this; default: the "
+                   "bundle's calibrated min_score (model.json), else 0")
+    p.add_argument("--snapshot-dir", default="snapshots", help="where the s key saves PNGs")
+    p.add_argument("--width", type=positive_int, help="requested capture width (px)")
+    p.add_argument("--height", type=positive_int, help="requested capture height (px)")
+    p.add_argument("--fps", type=positive_float, help="requested capture rate (frames/s)")
+    disp = p.add_mutually_exclusive_group()
+    disp.add_argument("--display", dest="display", action="store_const", const=True,
+                      help="show a window (error if there is no display); default: a window "
+                      "when a display is available")
+    disp.add_argument("--headless", dest="display", action="store_const", const=False,
+                      help="no window")
+    p.add_argument("--output", metavar="VIDEO", help="write the annotated frames to this .mp4")
+    p.add_argument("--jsonl", metavar="FILE",
+                   help="write one JSON line per frame (frame, t, detections, number); - = stdout")
+    p.add_argument("--max-frames", type=positive_int, help="stop after N frames")
+    p.add_argument("--loop", action="store_true", help="restart video files and folders at the end")
+    p.add_argument("--realtime", action=argparse.BooleanOptionalAction, default=None,
+                   help="demo scenes: pace frames to --fps (default 30) like a camera instead of "
+                   "running flat out; default: on with --serve, off otherwise")
+    web = p.add_argument_group("web view (see edge.sinks.web)")
+    web.add_argument("--serve", metavar="[HOST:]PORT", type=hostport_arg,
+                     default=hostport_arg(serve_default) if serve_default else None,
+                     help="also serve a live web page (stream, reading, FPS, stage times) on "
+                     "HOST:PORT; PORT alone binds 127.0.0.1 (this machine only: use an SSH tunnel); "
+                     "0.0.0.0:PORT serves every interface and needs a token"
+                     + (f" (default: {serve_default})" if serve_default else ""))
+    web.add_argument("--token", default=None,
+                     help=f"token every web request must carry (?token=, 'Authorization: Bearer' or "
+                     f"X-Edge-Token); default: ${TOKEN_ENV}, or on a non-loopback host a random one, printed")
+    web.add_argument("--stream-fps", type=positive_float, default=DEFAULT_STREAM_FPS,
+                     help="upper bound of the web stream's frame rate (frames/s)")
+    web.add_argument("--max-viewers", type=positive_int, default=DEFAULT_MAX_VIEWERS,
+                     help="streaming connections served at once (a page uses two)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    if serve_default:
+        p.set_defaults(display=False)
+    return p
+
+
+
+def parse_args(argv: list[str] | None = None, *, prog: str = "edge-run",
+               serve_default: str | None = None) -> RunConfig:
+    """Parse ``edge-run`` (or, with ``serve_default``, ``edge-serve``) arguments."""
+    a = build_parser(prog, serve_default).parse_args(argv)
+    return RunConfig(model=a.model, source=a.source, segmenter=a.segmenter, threads=a.threads,
+                     runtime=a.runtime,
+                     smoothing=a.smoothing, min_score=a.min_score, snapshot_dir=a.snapshot_dir,
+                     width=a.width, height=a.height, fps=a.fps, display=a.display, output=a.output,
+                     jsonl=a.jsonl, max_frames=a.max_frames, loop=a.loop, verbose=a.verbose,
+                     serve=a.serve, token=a.token, stream_fps=a.stream_fps, max_viewers=a.max_viewers,
+                     realtime=a.realtime)
+
+
+def resolve_display(requested: bool | None) -> bool:
+    """Whether to open a window: ``False`` never, ``None`` when a display is available.
+
+    Raises:
+        ValueError: a window was asked for (``True``) but none can be opened.
+    """
+    if requested is False:
+        return False
+    ok, why = display_available()
+    if requested and not ok:
+        raise ValueError(f"--display asked for a window but {why}; run with --headless "
+                         "(add --output out.mp4 to record the annotated video)")
+    if not ok:
+        log.info("headless: %s", why)
+    return ok
+
+
+def start_server(cfg: RunConfig, stats: RunStats, source_name: str = "") -> LiveServer:
+    """Start the web view ``cfg.serve`` asks for and tell the user where it is (stderr).
+
+    The token is ``cfg.token``, else ``$EDGE_TOKEN``, else, on a non-loopback host, a
+    random one (printed in the page's address). ``stats.outputs["serve"]`` gets the
+    page's address (without the token).
+
+    Returns:
+        The started :class:`edge.sinks.web.LiveServer` (a sink; close it when done).
+
+    Raises:
+        ValueError: ``cfg.serve`` is not set, or a bad option.
+        OSError: the address cannot be bound (port in use ...; the message says what to do).
+        RuntimeError: aiohttp is not installed.
+    """
+    if cfg.serve is None:
+        raise ValueError("start_server needs cfg.serve = (host, port)")
+    host, port = cfg.serve
+    token, made_up = resolve_token(host, cfg.token)
+    config = ServeConfig(host=host, port=port, token=token, stream_fps=cfg.stream_fps,
+                         max_viewers=cfg.max_viewers)
+    server = LiveServer(config, model=stats.model_name, source=source_name).start()
+    stats.outputs["serve"] = server.url
+    if not is_loopback(host):
+        print(f"warning: the web view listens on {host}:{server.port}, reachable by every machine that can "
+              f"reach this one; every request needs the token"
+              + (" (made up for this run; set --token or $EDGE_TOKEN to choose one)" if made_up else "")
+              + ". For this machine only, use --serve PORT and an SSH tunnel.", file=sys.stderr)
+        print(f"web view: {server.viewer_url}", file=sys.stderr)
+    else:
+        print(f"web view: {server.viewer_url} (this machine only; from another computer: "
+              f"ssh -L {server.port}:127.0.0.1:{server.port} USER@THIS-HOST, then open that address there)",
+              file=sys.stderr)
+    return server
+
+
+def run_cli(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | None = None,
+            source: Any = None) -> RunStats:
+    """Open what ``cfg`` names and run :func:`edge.live.run` until the source ends,
+    ``max_frames``, a quit key or Ctrl-C.
+
+    Outputs are finalised by the loop: on ``KeyboardInterrupt`` they are closed (a
+    playable video, complete JSON lines) before the exception propagates. With
+    ``cfg.serve`` the web view (:func:`start_server`) is started before the source
+    opens (so a port in use fails before the camera opens) and is one of the sinks.
+
+    Args:
+        cfg: the options.
+        stats: filled as the run goes (pass one to keep partial figures when the run
+            is interrupted); a new one by default.
+        pipeline: use this pipeline instead of building one from ``cfg.model``.
+        source: use this :class:`edge.sources.FrameSource` instead of opening
+            ``cfg.source`` (it is closed at the end either way).
+
+    Returns:
+        ``stats``.
+
+    Raises:
+        ValueError: a window was asked for where none exists, or bad options.
+        edge.bundle.BundleError: the model bundle is missing, corrupt or inconsistent.
+        RuntimeError: the camera or a writer failed, or aiohttp is missing for
+            ``--serve`` (the message says what to do).
+        OSError: the web view's address cannot be bound (port in use ...).
+        KeyboardInterrupt: after finalising the outputs.
+    """
+    stats = stats if stats is not None else RunStats()
+    show = resolve_display(cfg.display)
+    if pipeline is None:
+        pipeline = make_pipeline(cfg.model, segmenter=cfg.segmenter, smoothing=cfg.smoothing,
+                                 min_score=cfg.min_score, threads=cfg.threads, runtime=cfg.runtime)
+    bundle = getattr(pipeline.classifier, "bundle", None)
+    stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)
+    task = str(getattr(bundle, "task", None) or "digits")
+    spec = cfg.source if cfg.source is not None else DEFAULT_SOURCE
+    sinks: list[Sink] = []
+    video: VideoSink | None = None
+    jsonl: JsonlSink | None = None
+    with contextlib.ExitStack() as stack:  # closes what is open when setting up fails
+        server = (stack.enter_context(start_server(cfg, stats, getattr(source, "name", spec)))
+                  if cfg.serve is not None else None)
+        if source is None:
+            realtime = cfg.realtime if cfg.realtime is not None else cfg.serve is not None
+            try:
+                source = open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps,
+                                     loop=cfg.loop, **({"realtime": True} if realtime else {}))
+            except RuntimeError as e:
+                raise RuntimeError(camera_hint(spec, e, task)) from e
+        stack.callback(source.close)
+        stats.source_name = getattr(source, "name", spec)
+        if cfg.output:
+            src_fps = getattr(source, "fps", None)
+            video = stack.enter_context(VideoSink(
+                cfg.output, fps=src_fps if src_fps and not getattr(source, "live", False) else None))
+            stats.outputs["video"] = cfg.output
+            sinks.append(video)
+        if cfg.jsonl:
+            jsonl = stack.enter_context(JsonlSink(cfg.jsonl))
+            stats.outputs["jsonl"] = cfg.jsonl
+            sinks.append(jsonl)
+        if server is not None:
+            server.describe(source=stats.source_name)
+            sinks.append(server)
+        if not show and getattr(source, "live", False):
+            sinks.append(StatusLines())
+        display = stack.enter_context(DisplaySink(f"edge-run: {stats.source_name}") if show
+                                      else NullDisplay())
+        if show:
+            sinks.append(display)
+            print(KEYS_HELP, file=sys.stderr)
+        stack.pop_all()  # from here on the loop closes the source and every sink
+    try:
+        run(source, pipeline, sinks, max_frames=cfg.max_frames, stats=stats,
+            control=WindowKeys(display, cfg.snapshot_dir, stats) if show else None)
+    finally:
+        stats.video_frames = video.frames_written if video is not None else 0
+        stats.jsonl_lines = jsonl.lines_written if jsonl is not None else 0
+    return stats
+
+
+def main(argv: list[str] | None = None, *, prog: str = "edge-run", serve_default: str | None = None) -> int:
+    """Entry point of ``edge-run`` (and of ``edge-serve``, which passes ``prog`` and
+    ``serve_default``); returns the exit status (0, 2 on error, 130 on Ctrl-C)."""
+    cfg = parse_args(argv, prog=prog, serve_default=serve_default)
+    setup_logging(cfg.verbose)
+    stats = RunStats()
+    return guarded_main(lambda: run_cli(cfg, stats), name=prog, frames=lambda: stats.frames,
+                        summary=lambda: print_summary(stats), interrupted="outputs finalised")
+
+
+def print_summary(stats: RunStats) -> None:
+    """Print :meth:`edge.live.RunStats.summary` (to stderr when ``--jsonl -`` owns stdout)."""
+    stream = sys.stderr if stats.outputs.get("jsonl") == "-" else sys.stdout
+    if stats.frames or stats.outputs:
+        for line in stats.summary():
+            print(line, file=stream)
+        stream.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Setting up a live run as the tools do: the source a spec names (with a hint when a camera
+fails) and the pipeline a bundle's task asks for.
+
+Imports :mod:`edge.bundle`, :mod:`edge.pipeline` and the hand
+segmenters' names; :mod:`edge.sources` only inside the functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from edge.bundle import load_bundle
+from edge.segment.hands import SEGMENTERS
+from edge.pipeline import Pipeline, build_pipeline
+
+log = logging.getLogger(__name__)
+
+#: Source opened when ``--source`` is not given, for every task: the first webcam.
+DEFAULT_SOURCE = "0"
+#: Hand segmenters ``--segmenter`` may name (:func:`edge.segment.hands.make_hand_segmenter`).
+HAND_SEGMENTERS = SEGMENTERS
+#: The hand segmenter of a hands model when ``--segmenter`` is not given.
+DEFAULT_HAND_SEGMENTER = "skin"
+
+
+def open_source(spec: str, **kwargs: Any) -> Any:
+    """:func:`edge.sources.open_source` (imported here, so the CLIs import fast)."""
+    from edge.sources import open_source as _open
+
+    return _open(spec, **kwargs)
+
+
+def camera_hint(spec: str, err: Exception, task: str = "digits") -> str:
+    """The message of a source that failed to open, plus, for a camera spec, how to run
+    without one (the task's demo scene or a video file) unless it says so already."""
+    from edge.sources import DEMO_BY_TASK
+
+    msg = str(err)
+    demo = DEMO_BY_TASK.get(task, "demo")
+    looks_camera = spec.isdigit() or spec.startswith(("webcam", "picamera", "/dev/video"))
+    if looks_camera and not re.search(rf"--source {re.escape(demo)}(?![\w-])", msg):
+        msg += (f"; to run without a camera use --source {demo} (built-in scene) or --source "
+                "path/to/video.mp4")
+    return msg
+
+
+def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the model") -> dict[str, Any]:
+    """The :func:`edge.pipeline.build_pipeline` arguments that choose a task's segmenter.
+
+    Args:
+        task: the bundle's task, ``"digits"`` or ``"hands"``.
+        segmenter: a name of :data:`HAND_SEGMENTERS`, or ``None`` for the default
+            (:data:`DEFAULT_HAND_SEGMENTER` for hands, the digit segmenter for digits).
+        model_name: for the error message.
+
+    Returns:
+        ``{"segmenter": name}`` for hands; ``{}`` for digits (the pipeline's own).
+
+    Raises:
+        ValueError: a segmenter name for a digits model, or an unknown name.
+    """
+    if task == "hands":
+        name = segmenter or DEFAULT_HAND_SEGMENTER
+        if name not in HAND_SEGMENTERS:
+            raise ValueError(f"unknown hand segmenter {name!r}; use one of {', '.join(HAND_SEGMENTERS)}")
+        return {"segmenter": name}
+    if segmenter is not None:
+        raise ValueError(f"--segmenter {segmenter} chooses how hands are found, but {model_name} is a "
+                         f"{task} model; drop --segmenter or use a hands model (--model hands)")
+    return {}
+
+
+def make_pipeline(model: str = "digits", *, segmenter: str | None = None, smoothing: bool = True,
+                  min_score: float | None = None, threads: int | None = None,
+                  runtime: str = "auto") -> Pipeline:
+    """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
+
+    Args:
+        model: bundle folder, its ``model.tflite``, or a shipped name (``digits``, ``hands``).
+        segmenter: a hands model's segmenter (:data:`HAND_SEGMENTERS`); ``None``: the default.
+        smoothing: smooth predictions over time (:mod:`edge.track`).
+        min_score: hide detections scored below this; ``None``: the bundle's calibrated value.
+        threads: interpreter CPU threads (``None``: the runtime's default).
+        runtime: TFLite runtime (:data:`edge.runtime.RUNTIMES`).
+
+    Raises:
+        edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
+        ValueError: ``segmenter`` for a digits model, or a task without a pipeline.
+    """
+    bundle = load_bundle(model)
+    return build_pipeline(bundle, smoothing=smoothing, min_score=min_score, num_threads=threads,
+                          runtime=runtime, **segmenter_kwargs(bundle.task, segmenter, bundle.name))
+

@@ -1,0 +1,131 @@
+"""What a live run measures: :class:`FpsMeter` (frames per second over the last ticks) and
+:class:`RunStats` (frames, wall time, per-stage milliseconds, digits or gestures read
+against a demo scene's ground truth) with the summary lines printed at the end.
+
+Imports :mod:`edge.evaluate.truth`, :mod:`edge.pipeline` and :mod:`edge.types`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edge.evaluate.truth import TruthTally
+from edge.pipeline import STAGES, FrameResult
+from edge.types import NO_GESTURE_LABELS
+
+
+# -- statistics -----------------------------------------------------------------------
+class FpsMeter:
+    """Frames per second over the last ``window`` ticks (``time.perf_counter``)."""
+
+    def __init__(self, window: int = 30) -> None:
+        self._t: deque[float] = deque(maxlen=max(2, window))
+
+    def tick(self, now: float | None = None) -> float:
+        """Record a frame; returns the current rate (0 before two frames)."""
+        self._t.append(time.perf_counter() if now is None else now)
+        return self.fps
+
+    @property
+    def fps(self) -> float:
+        if len(self._t) < 2 or self._t[-1] <= self._t[0]:
+            return 0.0
+        return (len(self._t) - 1) / (self._t[-1] - self._t[0])
+
+
+@dataclass
+class RunStats:
+    """What a run measured; filled while it runs, so an interrupted run still reports.
+
+    Attributes:
+        frames: frames processed.
+        wall_s: seconds from the first frame read to the last processed.
+        timings_ms: per stage (``segment``, ``preprocess``, ``classify``, ``smooth``,
+            ``total``), the milliseconds of each frame (the last 100,000).
+        truth: digits or gestures read correctly after smoothing (sources with ground
+            truth); detections labelled as in :data:`edge.types.NO_GESTURE_LABELS` do not count.
+        truth_raw: the same before smoothing.
+        empty_frames: frames whose ground truth is empty (the hands demo with no hand).
+        empty_silent: of those, frames on which no digit or gesture was shown (smoothed).
+        empty_silent_raw: the same before smoothing.
+        task: the model's task, ``"digits"`` or ``"hands"`` (for the wording).
+    """
+
+    frames: int = 0
+    wall_s: float = 0.0
+    timings_ms: dict[str, deque[float]] = field(
+        default_factory=lambda: {k: deque(maxlen=100_000) for k in (*STAGES, "total")})
+    truth: TruthTally = field(default_factory=TruthTally)
+    truth_raw: TruthTally = field(default_factory=TruthTally)
+    empty_frames: int = 0
+    empty_silent: int = 0
+    empty_silent_raw: int = 0
+    task: str = "digits"
+    video_frames: int = 0
+    jsonl_lines: int = 0
+    snapshots: list[Path] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    source_name: str = ""
+    model_name: str = ""
+    smoothing: bool = True
+
+    def add(self, result: FrameResult) -> None:
+        self.frames += 1
+        for k, v in result.timings_ms.items():
+            self.timings_ms.setdefault(k, deque(maxlen=100_000)).append(v)
+        truth = result.frame.truth
+        if truth is not None:
+            shown, raw = shown_detections(result.detections), shown_detections(result.raw)
+            self.truth.update(truth, shown)
+            self.truth_raw.update(truth, raw)
+            if not truth:
+                self.empty_frames += 1
+                self.empty_silent += not shown
+                self.empty_silent_raw += not raw
+
+    def median_ms(self) -> dict[str, float]:
+        return {k: statistics.median(v) for k, v in self.timings_ms.items() if v}
+
+    def summary(self) -> list[str]:
+        """Lines for the end of a run."""
+        out = [f"model {self.model_name}, source {self.source_name}"] if self.model_name else []
+        fps = self.frames / self.wall_s if self.wall_s > 0 else 0.0
+        med = self.median_ms()
+        head = (f"{self.frames} frame{'' if self.frames == 1 else 's'} in {self.wall_s:.2f} s: "
+                f"{fps:.1f} FPS")
+        if med.get("total"):
+            head += f" (pipeline alone {1000.0 / med['total']:.1f} FPS)"
+        out.append(head)
+        if med:
+            out.append("median ms per frame: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()))
+        hands = self.task == "hands"
+        tallies = ((("smoothed", self.truth, self.empty_silent),
+                    ("raw", self.truth_raw, self.empty_silent_raw))
+                   if self.smoothing else (("no smoothing", self.truth, self.empty_silent),))
+        for name, t, _ in tallies:
+            if t.truths:
+                out.append(f"{'gestures' if hands else 'digits'} vs ground truth ({name}): "
+                           f"{t.correct}/{t.truths} read correctly ({100 * t.accuracy:.2f}%); "
+                           f"wrong {t.wrong}, missed {t.missed}, extra {t.extra}")
+        for name, _, silent in tallies if self.empty_frames else ():
+            out.append(f"{'no-hand frames' if hands else 'frames with nothing to read'} ({name}): "
+                       f"{silent}/{self.empty_frames} with no {'gesture' if hands else 'detection'} "
+                       f"shown ({100 * silent / self.empty_frames:.2f}%)")
+        if "video" in self.outputs:
+            out.append(f"wrote {self.video_frames} frames to {self.outputs['video']}")
+        if "jsonl" in self.outputs:
+            out.append(f"wrote {self.jsonl_lines} lines to {self.outputs['jsonl']}")
+        for p in self.snapshots:
+            out.append(f"snapshot {p}")
+        return out
+
+
+def shown_detections(detections: Sequence[Any]) -> list[Any]:
+    """The detections that say something: not labelled as in :data:`edge.types.NO_GESTURE_LABELS`."""
+    return [d for d in detections if d.prediction.label not in NO_GESTURE_LABELS]

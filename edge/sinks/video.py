@@ -1,0 +1,138 @@
+"""Annotated frames to a video file (``edge-run --output``): :class:`VideoSink`.
+
+Closing releases the writer, so the mp4 gets its index and plays, also after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.sinks.base import LiveFrame, SinkBase
+
+log = logging.getLogger(__name__)
+
+#: FPS written into a video when neither the source nor the timestamps tell it.
+DEFAULT_FPS = 30.0
+
+
+class VideoSink(SinkBase):
+    """Write uint8 (H, W, 3) BGR frames to a video file with ``cv2.VideoWriter``.
+
+    The frame size comes from the first frame (later frames of another size are
+    resized to it). With ``fps=None`` the rate is estimated from the timestamps of
+    the first ``probe_frames`` frames (they are held back until then), so a
+    recording of a live camera plays at the speed it was seen.
+
+    Args:
+        path: output file; its folder is created. ``.mp4`` with the ``mp4v`` codec
+            plays everywhere OpenCV's FFmpeg backend does.
+        fps: frames per second to record at, or ``None`` to estimate.
+        fourcc: four-character codec code.
+        probe_frames: frames used to estimate the FPS when ``fps`` is None.
+
+    Raises:
+        ValueError: ``fps`` is not positive or ``fourcc`` is not 4 characters.
+        OSError: the folder cannot be created.
+    """
+
+    def __init__(self, path: str | Path, fps: float | None = None, fourcc: str = "mp4v",
+                 probe_frames: int = 15) -> None:
+        if fps is not None and not fps > 0:
+            raise ValueError(f"video fps must be > 0, got {fps}")
+        if len(fourcc) != 4:
+            raise ValueError(f"fourcc must be 4 characters (e.g. 'mp4v'), got {fourcc!r}")
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OSError(f"cannot create the folder for the video {self.path}: {e.strerror}") from e
+        self.fps = float(fps) if fps else None
+        self.fourcc = fourcc
+        self.probe_frames = max(2, int(probe_frames))
+        self.frames_written = 0
+        self.size: tuple[int, int] | None = None
+        self._writer: cv2.VideoWriter | None = None
+        self._pending: list[tuple[np.ndarray, float | None]] = []
+        self._closed = False
+
+    def _open(self, fps: float) -> None:
+        assert self.size is not None
+        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*self.fourcc), fps, self.size)
+        if not writer.isOpened():
+            raise RuntimeError(
+                f"cannot open a video writer for {self.path} (codec {self.fourcc}, {fps:.1f} FPS, "
+                f"{self.size[0]}x{self.size[1]}): check the folder is writable and use a .mp4 "
+                "file name (OpenCV needs its FFmpeg backend)")
+        self.fps = fps
+        self._writer = writer
+        log.info("recording %s at %.1f FPS, %dx%d", self.path, fps, *self.size)
+
+    def _estimate_fps(self) -> float:
+        ts = [t for _, t in self._pending if t is not None]
+        if len(ts) >= 2 and ts[-1] > ts[0]:
+            return float(min(120.0, max(1.0, (len(ts) - 1) / (ts[-1] - ts[0]))))
+        return DEFAULT_FPS
+
+    def _put(self, image: np.ndarray) -> None:
+        assert self._writer is not None and self.size is not None
+        if (image.shape[1], image.shape[0]) != self.size:
+            image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
+        self._writer.write(image)
+        self.frames_written += 1
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            if self._writer is None:
+                self._open(self.fps or self._estimate_fps())
+            for img, _ in self._pending:
+                self._put(img)
+            self._pending.clear()
+
+    def write(self, frame: LiveFrame) -> None:
+        """Append the frame's overlay (:meth:`LiveFrame.overlay`) at its time :attr:`LiveFrame.t`."""
+        self.write_image(frame.overlay(), frame.t if frame.t is not None else frame.result.frame.timestamp)
+
+    def write_image(self, image: np.ndarray, timestamp: float | None = None) -> None:
+        """Append one frame.
+
+        Args:
+            image: uint8 (H, W, 3) BGR.
+            timestamp: its time in seconds (used only to estimate the FPS).
+
+        Raises:
+            ValueError: ``image`` is not uint8 (H, W, 3), or the sink is closed.
+            RuntimeError: the writer cannot be opened.
+        """
+        if self._closed:
+            raise ValueError(f"video sink {self.path} is closed")
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"video frames must be uint8 (H, W, 3) BGR, got {image.dtype} {image.shape}")
+        if self.size is None:
+            self.size = (int(image.shape[1]), int(image.shape[0]))
+        if self._writer is not None:
+            self._put(image)
+        elif self.fps is not None:
+            self._open(self.fps)
+            self._put(image)
+        else:
+            self._pending.append((image.copy(), timestamp))
+            if len(self._pending) >= self.probe_frames:
+                self._flush_pending()
+
+    def close(self) -> None:
+        """Write held-back frames and release the writer (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._flush_pending()
+        finally:
+            if self._writer is not None:
+                self._writer.release()
+                self._writer = None
+                log.info("wrote %d frames to %s", self.frames_written, self.path)
+
