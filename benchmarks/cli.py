@@ -56,7 +56,7 @@ from benchmarks.reference import (
 from benchmarks.suite import BenchConfig, measure, pipeline_summary, resolve_for_task
 from edge.bundle import BundleError, load_bundle
 from edge.cli.common import non_negative_int, positive_float, positive_int, unit_float
-from edge.live.launch import HAND_SEGMENTERS, segmenter_kwargs
+from edge.live.launch import HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
 
 log = logging.getLogger(__name__)

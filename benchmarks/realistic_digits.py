@@ -57,9 +57,9 @@ def _iter_images(folder: Path):
 def evaluate(out: Path, model: str, deskew: bool = False, limit: int | None = None) -> dict:
     """Accuracy in crop and frame mode, and segmentation recall/precision on frames."""
     from edge.bundle import load_bundle
-    from edge.segment.digits import DigitSegmenter
     from edge.preprocess import MnistPreprocessor, crop_input
     from edge.runtime import Classifier
+    from edge.segment.digits import DigitSegmenter
     from edge.types import ROI
 
     bundle = load_bundle(model)
@@ -143,8 +143,8 @@ def time_pipeline(repeats: int = 400, seed: int = 1, model: str | None = None,
         ``seg_pre_p99_ms``, ``mean_rois`` and, with a model, ``total_median_ms``,
         ``total_p99_ms`` (``time.perf_counter``).
     """
-    from edge.segment.digits import DigitSegmenter
     from edge.preprocess import MnistPreprocessor
+    from edge.segment.digits import DigitSegmenter
 
     rng = np.random.default_rng(seed)
     images: list[np.ndarray] = []

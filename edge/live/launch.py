@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from edge.bundle import load_bundle
-from edge.segment.hands import SEGMENTERS
 from edge.pipeline import Pipeline, build_pipeline
+from edge.segment.hands import SEGMENTERS
 
 log = logging.getLogger(__name__)
 
