@@ -139,9 +139,14 @@ def _worker(job: dict[str, Any]) -> dict[str, Any]:
     import mediapipe as mp
     import numpy as np
 
-    frames = [cv2.imread(p, cv2.IMREAD_COLOR) for p in job["frames"]]
-    if any(f is None for f in frames) or not frames:
-        raise SystemExit("unreadable frame in the job")
+    frames = []
+    for p in job["frames"]:
+        f = cv2.imread(p, cv2.IMREAD_COLOR)
+        if f is None:
+            raise SystemExit(f"unreadable frame in the job: {p}")
+        frames.append(f)
+    if not frames:
+        raise SystemExit("no frames in the job")
 
     def make() -> Any:
         return mp.solutions.hands.Hands(static_image_mode=bool(job["static"]),
