@@ -145,7 +145,8 @@ def decode_boxes(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndar
         ``(scores (K,), boxes (K, 4) xmin, ymin, xmax, ymax, keypoints (K, 7, 2))``, float32,
         coordinates normalised to the (letterboxed) model input, [0, 1] inside it.
     """
-    scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.reshape(-1).astype(np.float32), -clip, clip)))
+    logits = np.clip(raw_scores.reshape(-1).astype(np.float64), -clip, clip)  # float64: exp(100) fits
+    scores = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
     keep = scores >= min_score
     b, a = raw_boxes[keep].astype(np.float32), anchors[keep]
     cx = b[:, 0] / scale + a[:, 0]
