@@ -81,3 +81,23 @@ def test_static_fallback_and_the_presence_threshold() -> None:
         keep.detect(grey.astype(np.float32))
     with pytest.raises(ValueError, match="max_hands"):
         HandTracker("lite", max_hands=0)
+
+
+def test_video_fallback_picks_up_a_hand_that_fills_the_frame(shared_data_dir) -> None:
+    require_hand_models("full")
+    photos = require_rps_photos(shared_data_dir, per_class=3)
+    still = HandTracker(static=True, max_hands=1, num_threads=1)
+    picked = 0
+    for _, path in photos:
+        img = cv2.imread(str(path))
+        box = still.detect(img)[0].box(pad=0.0, bounds=(img.shape[1], img.shape[0]))
+        closeup = cv2.resize(img[box.y : box.y + box.h, box.x : box.x + box.w], (320, 320))
+        with_fb = HandTracker(static=False, max_hands=1, num_threads=1)
+        without = HandTracker(static=False, max_hands=1, num_threads=1, video_fallback=None)
+        a, b = with_fb.detect(closeup), without.detect(closeup)
+        assert len(a) >= len(b)  # the fallback never loses a hand
+        assert without.landmark_runs == len(b)  # no fallback: one landmark run per palm at most
+        if a and not b:
+            assert a[0].origin == "fallback" and with_fb.detect(closeup)[0].origin == "track"
+            picked += 1
+    assert picked >= 1  # on these close-ups the palm detector misses some hands the fallback finds

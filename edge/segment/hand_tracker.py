@@ -14,7 +14,11 @@ hand_landmark_tracking_cpu.pbtxt``), re-implemented over a TFLite interpreter:
   centred squares of the image at a few scales and rotations (``fallback``), keeping the most
   confident landmarks: close-up hands that fill the frame are where the palm detector fails.
   Each hand's landmarks are then refined once from their own ROI (``refine``) when that raises
-  the presence.
+  the presence. On the shared photos (300 per source) the fallback raised the share of hand
+  photos with presence >= 0.5 from 83-100% to 99-100% per source, and on close-ups (photos
+  cropped to the hand) from 18-98% to 98-100%, without more hands found in empty frames.
+  In video mode one centred square (``video_fallback``) is tried when nothing is tracked and the
+  palm detector finds nothing, so a hand that fills the frame can still be picked up and tracked.
 
 Models: ``edge-models fetch hands`` (:func:`edge.pretrained.hand_model_paths`).
 """
@@ -116,6 +120,9 @@ class HandTracker:
         fallback_scales: sides of the centred squares as multiples of the image's longer side.
         fallback_rotations: rotations tried for each square, degrees clockwise on screen.
         refine: static mode: re-run the landmarks from their own ROI, keep it if presence rises.
+        video_fallback: video mode: ``(scale, rotation_deg)`` of the one centred square tried (with
+            one refinement) when no hand is tracked and the palm detector finds none; None: never.
+            Costs two landmark runs on frames without a hand.
         mirrored: frames are mirrored (selfie view): swaps the reported Left/Right.
         palm_model, landmark_model: explicit model files or bundle folders (default: the
             fetched bundles of ``variant``).
@@ -135,6 +142,7 @@ class HandTracker:
                  min_palm_score: float = 0.5, min_presence: float = 0.5, embedding: bool = False,
                  fallback: bool = True, fallback_scales: Sequence[float] = (1.0, 1.4),
                  fallback_rotations: Sequence[float] = (0.0, 90.0, 270.0), refine: bool = True,
+                 video_fallback: tuple[float, float] | None = (1.2, 0.0),
                  mirrored: bool = False, palm_model: str | Path | None = None,
                  landmark_model: str | Path | None = None, border: str = "replicate",
                  num_threads: int | None = None) -> None:
@@ -151,6 +159,7 @@ class HandTracker:
         self.fallback, self.refine, self.mirrored = fallback, refine, mirrored
         self.fallback_scales = tuple(fallback_scales)
         self.fallback_rotations = tuple(fallback_rotations)
+        self.video_fallback = video_fallback
         self._tracks: list[RotatedRect] = []
         self.frames = self.palm_runs = self.landmark_runs = 0
         self.last_timings_ms: dict[str, float] = {}
@@ -189,23 +198,22 @@ class HandTracker:
             r = self._landmarks(image, rect)
             if self.static and self.refine:
                 r = self._refined(image, r)
-            if r.presence >= self.min_presence or (self.min_presence <= 0 and not out):
+            if r.presence >= self.min_presence:
                 out.append(self._result(r, det.score, "palm"))
                 avoid = [*avoid, _aabb(rect)]
         return out
 
-    def _fallback(self, image: np.ndarray) -> HandResult | None:
+    def _fallback(self, image: np.ndarray, candidates: Sequence[tuple[float, float]]) -> HandResult | None:
         h, w = image.shape[:2]
         best: LandmarkResult | None = None
-        for s in self.fallback_scales:
-            for deg in self.fallback_rotations:
-                side = s * max(h, w)
-                r = self._landmarks(image, RotatedRect(w / 2, h / 2, side, side, math.radians(deg)))
-                if best is None or r.presence > best.presence:
-                    best = r
+        for s, deg in candidates:
+            side = s * max(h, w)
+            r = self._landmarks(image, RotatedRect(w / 2, h / 2, side, side, math.radians(deg)))
+            if best is None or r.presence > best.presence:
+                best = r
         if best is None:
             return None
-        if self.refine:
+        if self.refine or not self.static:
             best = self._refined(image, best)
         return self._result(best, None, "fallback")
 
@@ -242,11 +250,15 @@ class HandTracker:
         if len(hands) < self.max_hands:
             hands += self._from_palms(image, self.max_hands - len(hands), [_aabb(x.rect) for x in hands])
         weak = not any(x.presence >= max(self.min_presence, 0.5) for x in hands)
+        fb = None
         if self.static and self.fallback and weak:
-            fb = self._fallback(image)
-            if fb is not None and fb.presence >= self.min_presence and all(
-                    fb.presence > x.presence for x in hands):
-                hands = [fb]
+            grid = [(s, d) for s in self.fallback_scales for d in self.fallback_rotations]
+            fb = self._fallback(image, grid)
+        elif not self.static and not hands and self.video_fallback is not None:
+            fb = self._fallback(image, [self.video_fallback])
+        if fb is not None and fb.presence >= self.min_presence and all(
+                fb.presence > x.presence for x in hands):
+            hands = [fb]
         hands.sort(key=lambda x: -x.presence)
         hands = hands[:self.max_hands]
         if not self.static:
