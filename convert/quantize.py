@@ -50,17 +50,19 @@ def representative_dataset(x: np.ndarray) -> Callable[[], Iterator[list[np.ndarr
 
     Args:
         x: float32 (N, H, W, C) samples in the model's input value range, N >= 1,
-            drawn from the training data (what the model sees after preprocessing).
+            drawn from the training data (what the model sees after preprocessing);
+            or float32 (N, F) feature vectors for a feature-vector model.
 
     Returns:
-        A function that yields ``[float32 (1, H, W, C)]`` once per sample, in order.
+        A function that yields ``[float32 (1, H, W, C)]`` (or ``[float32 (1, F)]``) once
+        per sample, in order.
 
     Raises:
-        ValueError: ``x`` is empty or not 4-dimensional.
+        ValueError: ``x`` is empty or neither 4- nor 2-dimensional.
     """
     x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 4 or len(x) == 0:
-        raise ValueError(f"representative data must be float32 (N, H, W, C) with N >= 1, "
+    if x.ndim not in (2, 4) or len(x) == 0:
+        raise ValueError(f"representative data must be float32 (N, H, W, C) or (N, F) with N >= 1, "
                          f"got shape {x.shape}")
 
     def gen() -> Iterator[list[np.ndarray]]:

@@ -22,13 +22,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edge.landmark_features import check_features_version
+
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 TASKS = ("digits", "hands")
+#: Tasks of the pretrained MediaPipe hand models fetched by ``edge-models fetch hands``
+#: (:mod:`edge.pretrained`); they are read by :mod:`edge.segment`, not by the classifier.
+PRETRAINED_TASKS = ("palm-detection", "hand-landmarks")
 COLOUR_ORDERS = ("grey", "RGB", "BGR")
 #: Preprocessing names a bundle may ask for (see :mod:`edge.preprocess`).
-PREPROCESSING = ("mnist-normalise", "hand-crop", "resize")
+PREPROCESSING = ("mnist-normalise", "hand-crop", "resize", "hand-landmarks")
+#: ``colour_order`` of a feature-vector input (shape (1, F), preprocessing ``hand-landmarks``).
+FEATURES_ORDER = "features"
+#: Preprocessing of the pretrained hand models: letterbox to a square (palm detector) and
+#: a rotated square crop around the hand (landmark model).
+PRETRAINED_PREPROCESSING = ("letterbox", "rotated-roi-crop")
 
 #: Where shipped bundles live: ``models/<name>/`` in the installed package.
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -82,16 +92,29 @@ class InputSpec:
     quant: QuantParams = field(default_factory=QuantParams)
 
     @property
+    def is_vector(self) -> bool:
+        """True for a feature-vector input (1, F) (``colour_order`` ``"features"``)."""
+        return len(self.shape) == 2
+
+    @property
     def height(self) -> int:
+        self._need_image("height")
         return int(self.shape[1])
 
     @property
     def width(self) -> int:
+        self._need_image("width")
         return int(self.shape[2])
 
     @property
     def channels(self) -> int:
+        self._need_image("channels")
         return int(self.shape[3])
+
+    def _need_image(self, what: str) -> None:
+        if self.is_vector:
+            raise ValueError(f"input {what} asked of a feature-vector input {self.shape}: this bundle "
+                             "takes (N, F) features (preprocessing hand-landmarks), not images")
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -112,8 +135,15 @@ class InputSpec:
         except (KeyError, TypeError, IndexError) as e:
             raise BundleError(f"model.json 'input' is malformed ({e!r}); expected keys "
                               "shape, dtype, colour_order, value_range, quant") from e
+        if len(spec.shape) == 2:  # a feature vector (1, F), e.g. hand landmark features
+            if spec.colour_order != FEATURES_ORDER or spec.shape[1] < 1:
+                raise BundleError(f"model.json input shape {spec.shape} is a feature vector: its "
+                                  f"colour_order must be {FEATURES_ORDER!r} and F >= 1, got "
+                                  f"{spec.colour_order!r}")
+            return spec
         if len(spec.shape) != 4:
-            raise BundleError(f"model.json input shape must be NHWC (4 dims), got {spec.shape}")
+            raise BundleError(f"model.json input shape must be NHWC (4 dims) or a feature vector "
+                              f"(1, F), got {spec.shape}")
         if spec.colour_order not in COLOUR_ORDERS:
             raise BundleError(f"model.json colour_order {spec.colour_order!r} is not one of "
                               f"{COLOUR_ORDERS}")
@@ -241,8 +271,8 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
     labels = read_labels(path / "labels.txt")
     spec = InputSpec.from_json(meta["input"])
     task = str(meta.get("task", ""))
-    if task not in TASKS:
-        raise BundleError(f"model.json task {task!r} is not one of {TASKS}")
+    if task not in TASKS + PRETRAINED_TASKS:
+        raise BundleError(f"model.json task {task!r} is not one of {TASKS + PRETRAINED_TASKS}")
     n_out = meta.get("output", {}).get("num_classes")
     if n_out is not None and int(n_out) != len(labels):
         raise BundleError(
@@ -258,8 +288,10 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
                 "re-run edge-convert to rebuild the bundle"
             )
     preprocessing = str(meta.get("preprocessing", "resize"))
-    if preprocessing not in PREPROCESSING:
-        raise BundleError(f"model.json preprocessing {preprocessing!r} is not one of {PREPROCESSING}")
+    if preprocessing not in PREPROCESSING + PRETRAINED_PREPROCESSING:
+        raise BundleError(f"model.json preprocessing {preprocessing!r} is not one of "
+                          f"{PREPROCESSING + PRETRAINED_PREPROCESSING}")
+    _check_features(path, spec, task, preprocessing, meta)
     return ModelBundle(
         path=path,
         name=str(meta.get("name", path.name)),
@@ -269,6 +301,32 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
         preprocessing=preprocessing,
         meta=meta,
     )
+
+
+def _check_features(path: Path, spec: InputSpec, task: str, preprocessing: str,
+                    meta: dict[str, Any]) -> None:
+    """A ``hand-landmarks`` bundle: task hands, input (1, F) and this code's feature version.
+
+    Raises:
+        BundleError: the preprocessing and the input disagree, or the features differ from
+            :mod:`edge.landmark_features` (version or size).
+    """
+    if (preprocessing == "hand-landmarks") != spec.is_vector:
+        raise BundleError(f"{path / 'model.json'}: preprocessing {preprocessing!r} with input shape "
+                          f"{spec.shape}; a feature-vector input (1, F) goes with preprocessing "
+                          "'hand-landmarks' and an image input (1, H, W, C) with the others")
+    if preprocessing != "hand-landmarks":
+        return
+    if task != "hands":
+        raise BundleError(f"{path / 'model.json'}: preprocessing 'hand-landmarks' needs task 'hands', "
+                          f"got {task!r}")
+    try:
+        check_features_version(meta)
+    except ValueError as e:
+        raise BundleError(f"{path}: {e}") from e
+    if int(meta["features"]["size"]) != spec.shape[1]:
+        raise BundleError(f"{path / 'model.json'}: features.size {meta['features']['size']} but the "
+                          f"input is {spec.shape}")
 
 
 def write_bundle(

@@ -238,19 +238,22 @@ class Classifier:
 
         Args:
             batch: float32 (N, H, W, C) real values in the bundle's ``value_range``
-                (already preprocessed, e.g. by :mod:`edge.preprocess`), N >= 1.
+                (already preprocessed, e.g. by :mod:`edge.preprocess`), N >= 0; or
+                float32 (N, F) feature vectors for a feature-vector bundle
+                (``hand-landmarks``: :func:`edge.landmark_features.features_batch`).
+                A single input without the batch axis is taken as N = 1.
 
         Returns:
             float32 (N, num_classes) probabilities in label order.
 
         Raises:
-            ValueError: ``batch`` does not have the model's (H, W, C).
+            ValueError: ``batch`` does not have the model's (H, W, C) or (F,).
         """
         batch = np.asarray(batch)
-        if batch.ndim == 3:
-            batch = batch[None]
         want = tuple(self.bundle.input.shape[1:])
-        if batch.ndim != 4 or batch.shape[1:] != want:
+        if batch.ndim == len(want):
+            batch = batch[None]
+        if batch.ndim != len(want) + 1 or batch.shape[1:] != want:
             raise ValueError(f"input batch shape {batch.shape} does not match the model input "
                              f"(N, {', '.join(map(str, want))})")
         x = quantize(batch, self._in_q, self._in_dtype)

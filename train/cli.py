@@ -8,6 +8,7 @@ Usage::
     edge-train lenet --init-from runs/digits-lenet --extra my_digits/ --extra-ratio 0.25 \
         --learning-rate 3e-4 --epochs 3 --out runs/digits-mine
     edge-train hands --arch lenet|vgg16 [--data DIR ...] [--input-size 64] [--extra DIR] ...
+    edge-train landmarks [--extract] [--cache runs/landmark-cache] [--quant int8] [--no-loso]
     edge-train sweep --grid epochs=2,3 dropout=0.1,0.3 bn=on,off --subset 5000 --out runs/sweep
 
 Outputs go to ``--out`` (see :mod:`train.lenet`, :mod:`train.hands`,
@@ -125,6 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     ha.add_argument("--limit", type=int, default=None, help="use only N training photos")
     _own_sample_flags(ha, h)
 
+    _landmarks_parser(sub)
+
     sw = sub.add_parser("sweep", help="train a grid or list of LeNet settings, convert each to int8, "
                                       "compare them in a table and plots",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -148,6 +151,31 @@ def _parser() -> argparse.ArgumentParser:
                     help="score the int8 files on the first N MNIST test images only (quick runs)")
     sw.add_argument("--rep-samples", type=int, default=300, help="int8 calibration samples (MNIST train)")
     return p
+
+
+def _landmarks_parser(sub: Any) -> None:
+    from train.landmark_job import LandmarksConfig
+
+    d = LandmarksConfig()
+    lm = sub.add_parser("landmarks", help="rock/paper/scissors/none from MediaPipe hand landmarks: "
+                                          "cached extraction, leave-one-source-out, int8 bundle",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    lm.add_argument("--cache", default=d.cache, help="landmark cache folder (train.landmark_data)")
+    lm.add_argument("--data", default=d.data, help="gesture collection <source>/<class>/*.jpg")
+    lm.add_argument("--extract", action="store_true", help="build the missing cache files first")
+    lm.add_argument("--variant", choices=("full", "lite"), default=d.variant,
+                    help="MediaPipe palm/landmark model variant for --extract")
+    lm.add_argument("--out", dest="out_dir", default=d.out_dir, help="output folder")
+    lm.add_argument("--bundle", default=d.bundle, help="where the chosen bundle is copied ('' = nowhere)")
+    lm.add_argument("--no-loso", dest="loso", action="store_false",
+                    help="skip leave-one-source-out (reuse OUT/loso.json if present)")
+    lm.add_argument("--kinds", nargs="+", default=d.kinds, choices=("mlp", "embedding"),
+                    help="classifiers evaluated leave-one-source-out")
+    lm.add_argument("--quant", choices=("int8", "float32"), default=d.quant, help="bundle copied to --bundle")
+    lm.add_argument("--epochs", type=int, default=d.epochs, help="maximum epochs (early stopping)")
+    lm.add_argument("--presence-redraw", type=float, default=d.presence_redraw,
+                    help="share of augmented gestures whose hand presence is redrawn in [0, 1]")
+    lm.add_argument("--seed", type=int, default=d.seed)
 
 
 def _own_sample_flags(p: argparse.ArgumentParser, d: Any) -> None:
@@ -238,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"edge-convert {Path(cfg.out_dir) / 'model.keras'} --quant int8 --dataset mnist")
         elif args.job == "sweep":
             return _sweep(args, argv)
+        elif args.job == "landmarks":
+            from train.landmark_job import LandmarksConfig, train_landmarks
+
+            lcfg = LandmarksConfig(**{k: v for k, v in vars(args).items() if k != "job"})
+            lcfg.bundle = lcfg.bundle or None
+            print(json.dumps(train_landmarks(lcfg, argv), indent=1))
         elif args.job == "hands":
             hcfg = _resolve(args, parser, argv, HandsConfig, HandAugmentConfig)
             if isinstance(hcfg.weights, str) and hcfg.weights.lower() == "none":
