@@ -329,3 +329,28 @@ def test_a_zero_drawn_in_two_arcs_is_one_roi() -> None:
     found = DigitSegmenter().find(frame)
     assert_matches(found, truth)
     assert found[0].iou(truth[0]) >= 0.8
+
+
+@pytest.mark.parametrize("shape", [(1, 640), (640, 1), (1, 1), (2, 300), (3, 5)])
+def test_remove_lines_on_slivers(shape: tuple[int, int]) -> None:
+    """A 1-2 px high (or wide) crop of a ruled line used to be halved to 0 px (cv2.error)."""
+    from edge.segment.ink import remove_lines
+
+    mask = np.full(shape, 255, np.uint8)
+    out = remove_lines(mask, h_length=120, v_length=120)
+    assert out.shape == mask.shape and out.dtype == np.uint8
+
+
+def test_a_frame_holding_only_a_thin_line_reads_nothing(tmp_path) -> None:
+    """Issue 16: one dark 1-px line through a grey frame crashed the hot path."""
+    from edge.pipeline import build_pipeline
+    from edge.types import Frame
+
+    img = np.full((480, 640, 3), 200, np.uint8)
+    cv2.line(img, (20, 240), (620, 240), (30, 30, 30), 1)
+    pipe = build_pipeline("digits")
+    res = pipe.process(Frame(img, 0.0))
+    assert res.detections == []
+    # a real digit beside the line is still read
+    cv2.putText(img, "7", (280, 200), cv2.FONT_HERSHEY_SIMPLEX, 4, (20, 20, 20), 12)
+    assert [d.prediction.label for d in pipe.process(Frame(img, 0.1)).raw] == ["7"]

@@ -264,7 +264,10 @@ def remove_lines(mask: np.ndarray, h_length: int, v_length: int, thickness: int 
     se = cv2.getStructuringElement(cv2.MORPH_RECT, (thickness + 1, thickness + 1))
     thin = cv2.subtract(src, cv2.morphologyEx(src, cv2.MORPH_OPEN, se))
     n = min(lengths)
-    k = 2 if n >= 60 else 1  # long lines: search at half resolution (4x fewer points)
+    if max(src.shape[:2]) < n:  # no line that long fits in this mask
+        return mask
+    # long lines: search at half resolution (4x fewer points), when both sides survive halving
+    k = 2 if n >= 60 and min(src.shape[:2]) >= 2 else 1
     if k > 1:
         thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
     segs = cv2.HoughLinesP(thin, 1, np.pi / 180, threshold=max(4, n // (2 * k)),
