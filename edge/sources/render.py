@@ -137,14 +137,15 @@ def paper_sheet(rng: np.random.Generator, name: str, shape: tuple[int, int], hf:
 
 
 def rule_lines(paper: np.ndarray, colour: Sequence[float], rows: Iterable[float] = (),
-               cols: Iterable[float] = (), thickness: int = 1) -> None:
-    """Draw antialiased lines across float32 (H, W, 3) BGR ``paper`` in place: horizontal at
-    ``rows``, vertical at ``cols`` (px, sub-pixel positions kept to 1/16 px)."""
+               cols: Iterable[float] = ()) -> None:
+    """Draw 1 px antialiased lines across float32 (H, W, 3) BGR ``paper`` in place: horizontal
+    at ``rows``, vertical at ``cols`` (px, sub-pixel positions kept to 1/16 px; a wider line
+    is adjacent 1 px lines: OpenCV's antialiased thickness 2 is 3 px wide)."""
     h, w = paper.shape[:2]
     for y in rows:
-        cv2.line(paper, (0, int(y * 16)), ((w - 1) * 16, int(y * 16)), colour, thickness, cv2.LINE_AA, 4)
+        cv2.line(paper, (0, int(y * 16)), ((w - 1) * 16, int(y * 16)), colour, 1, cv2.LINE_AA, 4)
     for x in cols:
-        cv2.line(paper, (int(x * 16), 0), (int(x * 16), (h - 1) * 16), colour, thickness, cv2.LINE_AA, 4)
+        cv2.line(paper, (int(x * 16), 0), (int(x * 16), (h - 1) * 16), colour, 1, cv2.LINE_AA, 4)
 
 
 def rule_paper(rng: np.random.Generator, paper: np.ndarray, kind: str, hf: float, top: float) -> None:
