@@ -2,9 +2,9 @@
 
 Real camera photos are how the digits pipeline is judged, and none are stored here.
 This script makes the closest stand-in it can from real handwriting: MNIST *test*
-digits and the OpenCV ``digits.png`` sheet, rendered as pen strokes (blue, black,
-pencil grey; thin pencil to fat marker) on paper (white, cream, grey, yellow, lined,
-squared) under uneven light and shadows, tilted in perspective, rotated by up to
+digits and the OpenCV ``digits.png`` sheet, rendered as pen strokes (blue, black, red,
+pencil grey; thin pencil to fat marker) on paper (white, cream, recycled, sticky-note
+colours; plain, lined, squared) under uneven light and shadows, tilted in perspective, rotated by up to
 +-15 degrees, scaled, blurred, noisy and JPEG-compressed, then
 
 - ``OUT/crops/<digit>/*.png``: one digit per image, loosely cropped with uneven
@@ -15,7 +15,8 @@ squared) under uneven light and shadows, tilted in perspective, rotated by up to
 - ``OUT/truth.json``: the digit's ink box in each frame (x, y, w, h px).
 
 Both folders are laid out for ``edge-eval --images OUT/crops --crop`` and
-``edge-eval --images OUT/frames --frame``. The renderer is :mod:`benchmarks.realistic_render`;
+``edge-eval --images OUT/frames --frame``. The renderer is :mod:`benchmarks.realistic_render`
+(on the project's one paper-and-ink renderer, :mod:`edge.sources.render`);
 the ``evaluate`` command does the same with :mod:`edge.segment.digits`, :mod:`edge.preprocess` and
 :class:`edge.runtime.Classifier` directly, and ``time`` measures segmentation +
 preprocessing per 640x480 frame.

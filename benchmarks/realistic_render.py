@@ -1,11 +1,15 @@
 """Camera-like handwritten digits from real handwriting: the renderer behind ``realistic_digits.py generate``.
 
 MNIST *test* digits and the OpenCV ``digits.png`` sheet (:func:`load_sources`),
-rendered as pen strokes (blue, black, pencil grey; thin pencil to fat marker) on
-paper (white, cream, grey, yellow, lined, squared) under uneven light and shadows,
+rendered as pen strokes (blue, black, red, pencil grey; thin pencil to fat marker) on
+paper (white, cream, recycled, sticky-note colours, lined, squared) under uneven light and shadows,
 tilted in perspective, rotated by up to +-15 degrees, scaled, blurred, noisy and
 JPEG-compressed: loose crops (:func:`make_crop`) and 640x480 frames with distractors
-(:func:`make_frame`), written by :func:`generate`.
+(:func:`make_frame`), written by :func:`generate`. Paper, pens, ink, light and the
+camera's last steps are the project's one paper-and-ink renderer, :mod:`edge.sources.render`
+(also the ``demo`` scene's and the recoloured training data's); this module keeps the
+glyph source (real handwriting, thickened or thinned per pen), the layout, perspective
+and the distractors.
 
 Generated images are derived from third-party data: never commit them.
 """
@@ -21,6 +25,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge.sources.procedural import pick
+from edge.sources.render import (
+    PAPERS,
+    PENS,
+    camera_photo,
+    composite_ink,
+    ink_texture,
+    light_field,
+    pen_ink,
+    plain_paper,
+    rule_lines,
+)
+
 log = logging.getLogger(__name__)
 
 
@@ -28,22 +45,10 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 FRAME_W, FRAME_H = 640, 480
 
 
-# BGR colours
-PENS = {
-    "black": ((25, 25, 30), 0.95),
-    "blue": ((140, 45, 20), 0.95),
-    "darkblue": ((90, 30, 25), 0.95),
-    "pencil": ((95, 95, 100), 0.75),
-    "red": ((40, 40, 170), 0.9),
-    "marker": ((20, 20, 20), 1.0),
-}
-PAPERS = {
-    "white": (245, 245, 245),
-    "cream": (205, 232, 245),
-    "grey": (190, 192, 190),
-    "yellow": (140, 230, 245),
-    "bluish": (245, 235, 225),
-}
+#: How often each pen of :data:`edge.sources.render.PENS` writes a digit of the set.
+PEN_MIX = {"black ballpoint": 1.0, "blue ballpoint": 1.0, "blue marker": 1.0, "pencil": 2.0,
+           "red ballpoint": 1.0, "black marker": 2.0}
+# table surfaces beyond the paper's edge, BGR
 TABLES = ((40, 60, 90), (30, 30, 30), (90, 110, 130), (150, 150, 150), (60, 80, 60))
 
 
@@ -104,9 +109,9 @@ def render_ink(src: np.ndarray, height: float, rng: np.random.Generator, pen: st
     gain = 1.0 / (edge / max(s, 1e-3) * 0.5 + 1e-3)
     gain = max(gain, 2.0)
     a = np.clip((a - thr) * gain * 0.5 + 0.5, 0, 1)
-    if pen == "marker":
+    if "marker" in pen:
         r = int(round(rng.uniform(0.01, 0.045) * height))
-    elif pen == "pencil":
+    elif "pencil" in pen:
         r = -int(round(rng.uniform(0.0, 0.025) * height))
     else:
         r = int(round(rng.uniform(-0.02, 0.03) * height))
@@ -116,82 +121,46 @@ def render_ink(src: np.ndarray, height: float, rng: np.random.Generator, pen: st
         eroded = cv2.erode(a, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (-2 * r + 1, -2 * r + 1)))
         if (eroded > 0.5).sum() > 0.6 * (a > 0.5).sum():
             a = eroded
-    if pen == "pencil":  # grainy graphite
-        grain = np.asarray(rng.uniform(0.65, 1.0, a.shape), np.float32)
-        a = a * cv2.GaussianBlur(grain, (3, 3), 0)
     return np.pad(a, max(2, abs(r) + 2))
 
 
 def paper(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
-    """Paper of a random colour and ruling, float32 (h, w, 3) BGR 0..255."""
-    name = rng.choice(list(PAPERS))
-    base = np.array(PAPERS[name], np.float32) * rng.uniform(0.92, 1.04)
-    img = np.empty((h, w, 3), np.float32)
-    img[:] = base
-    # low-frequency texture
-    tex = cv2.resize(rng.normal(0, 1, (max(2, h // 40), max(2, w // 40))).astype(np.float32), (w, h),
-                     interpolation=cv2.INTER_CUBIC)
-    img *= (1 + 0.02 * tex)[:, :, None]
-    ruling = rng.choice(["plain", "plain", "lined", "squared"])
+    """A sheet of a random :data:`~edge.sources.render.PAPERS` paper (exposure varied), plain,
+    lined or squared; float32 (h, w, 3) BGR 0..255 and its ``"<paper>-<ruling>"`` name."""
+    name = pick(rng, PAPERS)
+    colour = np.array(PAPERS[name][0], np.float32) * rng.uniform(0.92, 1.04)
+    img = plain_paper(rng, (h, w), colour, grain=((5.0, 40), (1.2, 2)))
+    ruling = str(rng.choice(["plain", "plain", "lined", "squared"]))
     if ruling != "plain":
-        col = np.array((215, 180, 140) if rng.random() < 0.7 else (180, 180, 180), np.float32)
+        line = np.array((215, 180, 140) if rng.random() < 0.7 else (180, 180, 180), np.float32)
         step = int(rng.uniform(18, 45))
         thick = int(rng.integers(1, 3))
-        off = int(rng.integers(0, step))
-        lines = np.zeros((h, w), np.float32)
-        for y in range(off, h, step):
-            lines[y:y + thick] = 1
-        if ruling == "squared":
-            for x in range(off, w, step):
-                lines[:, x:x + thick] = 1
+        # a line ``thick`` px wide is ``thick`` adjacent 1 px lines
+        lines = [v + k for v in range(int(rng.integers(0, step)), max(h, w), step) for k in range(thick)]
         strength = rng.uniform(0.5, 1.0)
-        img = img * (1 - strength * lines[:, :, None]) + col * strength * lines[:, :, None]
+        line = strength * line + (1 - strength) * colour
+        rule_lines(img, line.tolist(), rows=[y for y in lines if y < h],
+                   cols=[x for x in lines if x < w] if ruling == "squared" else ())
     return img, f"{name}-{ruling}"
 
 
-def compose(img: np.ndarray, alpha: np.ndarray, x: int, y: int, pen: str) -> None:
-    """Blend ink with ``alpha`` into float32 BGR ``img`` at (x, y), in place."""
-    colour, opacity = PENS[pen]
-    h, w = alpha.shape
-    H, W = img.shape[:2]
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
-    if x1 <= x0 or y1 <= y0:
-        return
-    a = alpha[y0 - y:y1 - y, x0 - x:x1 - x, None] * opacity
-    region = img[y0:y1, x0:x1]
-    # ink is subtractive: multiply towards the pen colour
-    ink = np.array(colour, np.float32) / 255.0
-    region *= 1 - a * (1 - ink)
+def write_ink(img: np.ndarray, alpha: np.ndarray, x: int, y: int, pen: str, ink: tuple[np.ndarray, float],
+              rng: np.random.Generator) -> None:
+    """Write ``alpha`` (float32 (h, w) in [0, 1]) with ``pen`` (its texture) and ``ink`` (colour,
+    opacity from :func:`edge.sources.render.pen_ink`) into float32 BGR ``img`` at (x, y), in place."""
+    composite_ink(img, ink_texture(rng, alpha, pen), x, y, ink[0], ink[1])
 
 
 def illumination(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    """float32 (h, w) light field: gradient, vignetting and sometimes a shadow."""
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    ang = rng.uniform(0, 2 * np.pi)
-    g = (np.cos(ang) * (xx / w - 0.5) + np.sin(ang) * (yy / h - 0.5))
-    light = rng.uniform(0.55, 1.05) + rng.uniform(0.0, 0.5) * g
-    r2 = ((xx / w - 0.5) ** 2 + (yy / h - 0.5) ** 2)
-    light *= 1 - rng.uniform(0, 0.5) * r2
-    if rng.random() < 0.5:  # a hard-ish shadow (a hand, the phone)
-        a2 = rng.uniform(0, 2 * np.pi)
-        c = rng.uniform(-0.4, 0.4)
-        side = np.cos(a2) * (xx / w - 0.5) + np.sin(a2) * (yy / h - 0.5) - c
-        soft = rng.uniform(0.005, 0.08)
-        sh = 1 / (1 + np.exp(-side / soft))
-        light *= 1 - rng.uniform(0.2, 0.55) * sh
+    """float32 (h, w) light field: gradient, vignetting and sometimes a hard-ish shadow."""
+    light = light_field(rng, (h, w), level=(0.55, 1.05), vignette=(0.0, 0.5), shadow=0.5)
     return np.clip(light, 0.15, 1.2)
 
 
 def camera(img: np.ndarray, rng: np.random.Generator, blur: float) -> np.ndarray:
-    """Blur, sensor noise and JPEG; float32 BGR -> uint8 BGR."""
-    if blur > 0.3:
-        img = cv2.GaussianBlur(img, (0, 0), blur)
-    img = img + rng.normal(0, rng.uniform(1, 7), img.shape).astype(np.float32)
-    out = np.clip(img, 0, 255).astype(np.uint8)
-    q = int(rng.integers(35, 96))
-    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, q])
-    dec = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
-    return out if dec is None else np.asarray(dec, np.uint8)
+    """Blur of ``blur`` px, sensor noise and JPEG; float32 BGR -> uint8 BGR."""
+    noise = rng.uniform(1, 7)
+    return camera_photo(img, rng, blur_px=blur, noise_sd=noise, jpeg_quality=int(rng.integers(35, 96)))
 
 
 def random_homography(w: int, h: int, cx: float, cy: float, rng: np.random.Generator,
@@ -213,7 +182,7 @@ def _ink_box(alpha: np.ndarray) -> tuple[int, int, int, int] | None:
 
 
 def _pick_pen(rng: np.random.Generator) -> str:
-    return str(rng.choice(["black", "blue", "darkblue", "pencil", "pencil", "red", "marker", "marker"]))
+    return pick(rng, PEN_MIX)
 
 
 def make_crop(src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -221,11 +190,12 @@ def make_crop(src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     height = float(np.exp(rng.uniform(np.log(20), np.log(300))))
     pen = _pick_pen(rng)
     alpha = render_ink(src, height, rng, pen)
+    ink = pen_ink(rng, pen)
     ah, aw = alpha.shape
     m = int(1.2 * max(ah, aw))
     H, W = ah + 2 * m, aw + 2 * m
     img, _ = paper(H, W, rng)
-    compose(img, alpha, m, m, pen)
+    write_ink(img, alpha, m, m, pen, ink, rng)
     full_alpha = np.zeros((H, W), np.float32)
     full_alpha[m:m + ah, m:m + aw] = alpha
     M = random_homography(W, H, W / 2, H / 2, rng)
@@ -284,6 +254,7 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
     lo, hi = np.log(spec.min_height), np.log(min(spec.max_height, 0.85 * H, 0.85 * W / (1.1 * n)))
     height = float(np.exp(rng.uniform(lo, max(lo, hi))))
     pen = _pick_pen(rng)
+    ink = pen_ink(rng, pen)
     for _ in range(5):  # shrink until the row fits the frame
         alphas = [render_ink(s, height * rng.uniform(0.9, 1.1), rng, pen) for s in srcs]
         gap = [int(rng.uniform(0.15, 0.6) * height) for _ in alphas]
@@ -298,7 +269,7 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
     for i, a in enumerate(alphas):
         ah, aw = a.shape
         yy = y + (max_h - ah) // 2 + int(rng.uniform(-0.05, 0.05) * height)
-        compose(img, a, x, yy, pen)
+        write_ink(img, a, x, yy, pen, ink, rng)
         x0, y0 = max(0, x), max(0, yy)
         x1, y1 = min(W, x + aw), min(H, yy + ah)
         if x1 > x0 and y1 > y0:
@@ -308,7 +279,7 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
         for _ in range(int(rng.integers(1, 8))):
             r = float(rng.uniform(0.5, 2.5))
             sx, sy = int(rng.integers(0, W)), int(rng.integers(0, H))
-            cv2.circle(img, (sx, sy), int(round(r)), tuple(float(c) for c in PENS["black"][0]), -1)
+            cv2.circle(img, (sx, sy), int(round(r)), tuple(float(c) for c in PENS["black ballpoint"][0]), -1)
     bx = np.nonzero(full_alpha.max(0) > 0.5)
     cx, cy = (float(bx[1].mean()), float(bx[0].mean())) if bx[0].size else (W / 2.0, H / 2.0)
     M = random_homography(W, H, cx, cy, rng, rot_deg=12, tilt=0.04)
@@ -379,6 +350,5 @@ def generate(out: Path, n_crops: int, n_frames: int, seed: int = 0) -> None:
     (out / "truth.json").write_text(json.dumps(truth) + "\n", encoding="utf-8")
 
 
-__all__ = ["FRAME_H", "FRAME_W", "PAPERS", "PENS", "SHARED", "FrameSpec", "camera", "compose", "generate",
-           "illumination", "load_sources", "make_crop", "make_frame", "paper", "random_homography",
-           "render_ink"]
+__all__ = ["FRAME_H", "FRAME_W", "PEN_MIX", "SHARED", "FrameSpec", "camera", "generate", "illumination",
+           "load_sources", "make_crop", "make_frame", "paper", "random_homography", "render_ink", "write_ink"]

@@ -25,8 +25,8 @@ from edge.sources import (
 )
 from edge.sources.demo import DemoSource
 from edge.sources.glyphs import DIGITS, glyph_variants
+from edge.sources.handwriting import HandStyle, render_digit
 from edge.sources.picamera import PiCameraSource
-from edge.sources.render import HandStyle, render_digit
 from edge.types import ROI, Frame
 
 # ---------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge.sources.render import camera_photo, composite_ink, light_field, plain_paper
+
 #: Frame size (width, height) and rate of the videos.
 FRAME_SIZE = (640, 480)
 FPS = 30.0
@@ -76,34 +78,25 @@ def draw_glyph(digit: int, rng: np.random.Generator, size: int = 112) -> np.ndar
 
 def render_frame(glyph: np.ndarray, rng: np.random.Generator, centre: tuple[float, float],
                  height_px: int, ink_bgr: tuple[int, int, int], paper: np.ndarray) -> np.ndarray:
-    """The glyph drawn on ``paper`` at ``centre`` (px), ``height_px`` tall, through a camera
-    (blur, sensor noise). Returns uint8 (H, W, 3) BGR."""
-    img = paper.astype(np.float32)
+    """The glyph written on ``paper`` (float32 (H, W, 3) BGR, from :func:`make_paper`) at
+    ``centre`` (px), ``height_px`` tall, through a camera (blur, sensor noise), with
+    :mod:`edge.sources.render`. Returns uint8 (H, W, 3) BGR."""
+    img = paper.astype(np.float32)  # a copy: the sheet is reused for the next frames
     g = cv2.resize(glyph, (height_px, height_px), interpolation=cv2.INTER_LINEAR)
-    alpha = (g.astype(np.float32) / 255.0)[..., None]
     x0 = int(round(centre[0] - height_px / 2))
     y0 = int(round(centre[1] - height_px / 2))
-    h, w = img.shape[:2]
-    xa, ya, xb, yb = max(0, x0), max(0, y0), min(w, x0 + height_px), min(h, y0 + height_px)
-    a = alpha[ya - y0:yb - y0, xa - x0:xb - x0]
-    img[ya:yb, xa:xb] = img[ya:yb, xa:xb] * (1 - a) + np.array(ink_bgr, np.float32) * a
-    img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.6, 1.4)))
-    img += rng.normal(0.0, 4.0, img.shape).astype(np.float32)
-    return np.clip(img, 0, 255).astype(np.uint8)
+    composite_ink(img, g.astype(np.float32) / 255.0, x0, y0, ink_bgr)
+    return camera_photo(img, rng, blur_px=float(rng.uniform(0.6, 1.4)), noise_sd=4.0)
 
 
 def make_paper(rng: np.random.Generator, size: tuple[int, int] = FRAME_SIZE) -> np.ndarray:
-    """Lit paper filling the frame: uint8 (H, W, 3) BGR, a warm or cool white with a light
-    gradient (a desk lamp) and a faint texture."""
+    """Lit paper filling the frame (``size`` = (W, H) px): float32 (H, W, 3) BGR 0..255, a warm or
+    cool white with a faint texture (:func:`edge.sources.render.plain_paper`) under a light
+    gradient (a desk lamp, :func:`edge.sources.render.light_field`)."""
     w, h = size
-    base = np.array([rng.uniform(200, 235), rng.uniform(205, 240), rng.uniform(210, 245)],
-                    np.float32)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    gx, gy = rng.uniform(-0.08, 0.08, 2)
-    light = 1.0 + gx * (xx / w - 0.5) * 2 + gy * (yy / h - 0.5) * 2
-    tex = cv2.GaussianBlur(rng.normal(0, 6, (h, w)).astype(np.float32), (0, 0), 2.0)
-    paper = base[None, None, :] * light[..., None] + tex[..., None]
-    return np.clip(paper, 0, 255).astype(np.uint8)
+    base = np.array([rng.uniform(200, 235), rng.uniform(205, 240), rng.uniform(210, 245)], np.float32)
+    paper = plain_paper(rng, (h, w), base, grain=((1.5, 3),))
+    return paper * light_field(rng, (h, w), gradient=(0.0, 0.3))[..., None]
 
 
 def write_video(path: Path, digit: int, frames: int, hold: int, seed: int) -> int:

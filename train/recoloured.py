@@ -1,7 +1,8 @@
 """Recoloured MNIST: MNIST digits as camera photos, brought back to 28x28 by the device's preprocessing.
 
 MNIST digits printed as camera photos of coloured ink on coloured,
-textured, unevenly lit paper (:func:`render_photo`), then brought back to a 28×28
+textured, unevenly lit paper (:func:`render_photo`, drawn with the project's one paper-and-ink
+renderer, :mod:`edge.sources.render`), then brought back to a 28×28
 model input by the device's own preprocessing (:class:`edge.preprocess.MnistPreprocessor`
 on the digit's box, as ``edge-run`` does with a segmenter ROI), so training sees
 what inference feeds the model.
@@ -14,58 +15,31 @@ import logging
 import cv2
 import numpy as np
 
+from edge.sources.render import (
+    camera_photo,
+    composite_ink,
+    contrasting_ink_colour,
+    light_field,
+    plain_paper,
+    random_paper_colour,
+    rule_lines,
+)
 from train.pixels import to_uint8
 
 log = logging.getLogger(__name__)
 
 
-def _luma(bgr: np.ndarray) -> float:
-    return float(0.114 * bgr[0] + 0.587 * bgr[1] + 0.299 * bgr[2])
-
-
-def _paper_colour(rng: np.random.Generator) -> np.ndarray:
-    """A BGR paper colour: white, cream, grey, or a light tint (luma >= 120)."""
-    kind = rng.random()
-    if kind < 0.4:  # white to grey paper
-        c = np.full(3, rng.uniform(150, 250)) + rng.normal(0, 6, 3)
-    elif kind < 0.7:  # cream / yellowish / recycled
-        c = np.array([rng.uniform(120, 210), rng.uniform(170, 240), rng.uniform(190, 250)])
-    else:  # coloured paper, sticky notes
-        c = rng.uniform(110, 255, 3)
-    c = np.clip(c, 0, 255)
-    return c if _luma(c) >= 120 else c * (120.0 / max(_luma(c), 1.0))
-
-
-def _ink_colour(paper: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A BGR ink colour clearly darker than ``paper`` (black, blue, red, green, pencil)."""
-    kind = rng.random()
-    if kind < 0.35:
-        c = np.full(3, rng.uniform(0, 60)) + rng.normal(0, 5, 3)  # black / dark pen
-    elif kind < 0.6:
-        c = np.array([rng.uniform(90, 200), rng.uniform(0, 70), rng.uniform(0, 50)])  # blue
-    elif kind < 0.7:
-        c = np.array([rng.uniform(0, 60), rng.uniform(0, 60), rng.uniform(120, 210)])  # red
-    elif kind < 0.8:
-        c = np.array([rng.uniform(0, 70), rng.uniform(70, 150), rng.uniform(0, 60)])  # green
-    else:
-        c = np.full(3, rng.uniform(60, 120)) + rng.normal(0, 4, 3)  # pencil grey
-    c = np.clip(c, 0, 255)
-    # keep at least 45 grey levels of contrast: the device's threshold needs some
-    gap = _luma(paper) - _luma(c)
-    if gap < 45:
-        c = np.clip(c * max(0.0, (_luma(paper) - 45) / max(_luma(c), 1.0)), 0, 255)
-    return c
-
-
 def render_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """An MNIST digit as a photo of coloured ink on coloured, textured, unevenly lit paper.
 
-    Steps (all in float32, clipped once before the single cast to uint8): the digit
-    is upscaled 2.5–4× as ink coverage (alpha), composited with an ink colour onto a
-    paper colour with a paper-grain texture (blurred noise), sometimes ruled or
-    squared lines; ink pressure varies along the strokes; light falls off in a
-    linear gradient and sometimes a soft shadow edge crosses the sheet; then blur,
-    sensor noise and sometimes JPEG compression.
+    The digit is upscaled 2.5-4x as ink coverage (alpha), its density sometimes varied
+    at low frequency (ink pressure); the rest is :mod:`edge.sources.render`, the renderer
+    of the ``demo`` scene and the benchmark set: any paper colour
+    (:func:`~edge.sources.render.random_paper_colour`) with a paper grain, sometimes ruled
+    or squared lines, an ink colour that keeps some contrast
+    (:func:`~edge.sources.render.contrasting_ink_colour`) composited onto it, a light
+    gradient and sometimes a soft shadow edge, then blur, sensor noise and sometimes JPEG
+    compression (all in float32, one rounding cast to uint8).
 
     Args:
         digit: uint8 (28, 28) MNIST digit, white ink on black.
@@ -88,51 +62,26 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarra
         press = cv2.resize(rng.uniform(0.6, 1.0, (k, k)).astype(np.float32), (canvas, canvas),
                            interpolation=cv2.INTER_CUBIC)
         a *= np.clip(press, 0.5, 1.0)
-    a = np.clip(a, 0.0, 1.0)[..., None]
+    a = np.clip(a, 0.0, 1.0)
 
-    paper = _paper_colour(rng).astype(np.float32)
-    ink = _ink_colour(paper, rng).astype(np.float32)
-    img = np.empty((canvas, canvas, 3), np.float32)
-    img[:] = paper
-    if rng.random() < 0.7:  # paper grain
-        g = int(rng.integers(1, 6))
-        coarse = rng.normal(0, 1, (canvas // g + 1, canvas // g + 1)).astype(np.float32)
-        grain = cv2.resize(coarse, (canvas, canvas), interpolation=cv2.INTER_LINEAR)
-        img += (grain * rng.uniform(2, 12))[..., None]
+    paper = random_paper_colour(rng).astype(np.float32)
+    ink = contrasting_ink_colour(rng, paper).astype(np.float32)
+    grain = [(rng.uniform(2, 12), int(rng.integers(1, 6)))] if rng.random() < 0.7 else []
+    img = plain_paper(rng, (canvas, canvas), paper, grain)
     r = rng.random()
     if r < 0.25:  # ruled or squared paper
         step = int(rng.integers(max(8, side // 4), max(9, side // 2)))
         line = paper * rng.uniform(0.7, 0.9) * np.array([1.0, 0.95, 0.85], np.float32)
-        off = int(rng.integers(0, step))
-        for y in range(off, canvas, step):
-            cv2.line(img, (0, y), (canvas - 1, y), line.tolist(), 1)
-        if r < 0.1:
-            for x in range(off, canvas, step):
-                cv2.line(img, (x, 0), (x, canvas - 1), line.tolist(), 1)
-    img = img * (1.0 - a) + ink * a
-
-    # light: a linear gradient and sometimes a soft shadow edge
-    yy, xx = np.mgrid[0:canvas, 0:canvas].astype(np.float32) / canvas
-    ang = rng.uniform(0, 2 * np.pi)
-    ramp = np.cos(ang) * (xx - 0.5) + np.sin(ang) * (yy - 0.5)
-    light = 1.0 + ramp * rng.uniform(0.0, 0.5)
-    if rng.random() < 0.25:
-        ang2 = rng.uniform(0, 2 * np.pi)
-        d = np.cos(ang2) * (xx - 0.5) + np.sin(ang2) * (yy - 0.5) - rng.uniform(-0.4, 0.4)
-        light *= 1.0 - rng.uniform(0.15, 0.4) / (1.0 + np.exp(-d * rng.uniform(15, 60)))
-    img *= light[..., None] * rng.uniform(0.8, 1.15)
-
-    if rng.random() < 0.5:
-        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.2))
-    if rng.random() < 0.6:
-        img += rng.normal(0, rng.uniform(1, 6), img.shape).astype(np.float32)
-    out = to_uint8(img)
-    if rng.random() < 0.3:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 95))])
-        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
-        if decoded is not None:
-            out = decoded
-    ys, xs = np.nonzero(a[..., 0] > 0.2)
+        lines = range(int(rng.integers(0, step)), canvas, step)
+        rule_lines(img, line.tolist(), rows=lines, cols=lines if r < 0.1 else ())
+    composite_ink(img, a, 0, 0, ink)
+    img *= light_field(rng, (canvas, canvas), level=(0.8, 1.15), shadow=0.25, shadow_depth=(0.15, 0.4),
+                       shadow_softness=(1 / 60, 1 / 15))[..., None]
+    blur = rng.uniform(0.3, 1.2) if rng.random() < 0.5 else 0.0
+    noise = rng.uniform(1, 6) if rng.random() < 0.6 else 0.0
+    jpeg = int(rng.integers(40, 95)) if rng.random() < 0.3 else None
+    out = camera_photo(img, rng, blur_px=blur, noise_sd=noise, jpeg_quality=jpeg)
+    ys, xs = np.nonzero(a > 0.2)
     if len(xs) == 0:
         return out, (0, 0, canvas, canvas)
     x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1

@@ -23,8 +23,9 @@ srt)
 =====================================  ================================================
 
 The demo scenes are built from :mod:`~edge.sources.procedural` (the deterministic
-segment/frame machinery and image building blocks), :mod:`~edge.sources.render` (the
-paper-and-ink digit renderer, with :mod:`~edge.sources.glyphs`),
+segment/frame machinery and image building blocks), :mod:`~edge.sources.handwriting` (digits
+traced from the skeletons of :mod:`~edge.sources.glyphs`), :mod:`~edge.sources.render` (the
+paper-and-ink renderer, also used by the training data and the benchmark set),
 :mod:`~edge.sources.demo_sheet`, :mod:`~edge.sources.hand_shapes`,
 :mod:`~edge.sources.rooms` and :mod:`~edge.sources.demo_hands_scene`.
 

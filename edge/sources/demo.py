@@ -11,8 +11,9 @@ sensor noise and sometimes JPEG artefacts. Every few seconds the scene cuts to a
 sheet, writer and pen. Each frame carries its ground truth: one ``(label, ROI)`` per
 digit, the ROI being the tight box of that digit's ink in frame pixels.
 
-Digits are drawn procedurally, not from a font, by :mod:`edge.sources.render` (the
-paper-and-ink renderer); each sheet is built by :mod:`edge.sources.demo_sheet`.
+Digits are drawn procedurally, not from a font, by :mod:`edge.sources.handwriting` and
+written onto paper by :mod:`edge.sources.render` (the paper-and-ink renderer); each sheet
+is built by :mod:`edge.sources.demo_sheet`.
 
 Rendering is cheap because the expensive parts are done once per scene segment:
 the sheet with its ink, the desk, the noise bank. A frame is one perspective warp

@@ -15,18 +15,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edge.sources.handwriting import HandStyle, render_digit
 from edge.sources.procedural import colour_tint, pick, smooth_noise
-from edge.sources.render import (
-    MIN_STROKE_PX,
-    PAPERS,
-    PEN_WEIGHTS,
-    PENS,
-    HandStyle,
-    ink_paper,
-    paper_sheet,
-    render_digit,
-    rule_paper,
-)
+from edge.sources.render import MIN_STROKE_PX, PAPERS, PEN_WEIGHTS, PENS, ink_paper, paper_sheet, rule_paper
 
 DESKS: dict[str, tuple[tuple[int, int, int], float]] = {
     "wood": ((70, 112, 160), 0.3),

@@ -1,6 +1,6 @@
 """Skeletons of handwritten digits: for each label, the ways people form it.
 
-Data for the digit renderer (:mod:`edge.sources.render`): a 1 as a bare stroke or
+Data for the digit tracer (:mod:`edge.sources.handwriting`): a 1 as a bare stroke or
 with a flag, an open or closed 4, a 7 with or without a bar, a 9 with a straight or
 curved tail, and so on (a data table; most of this module is the table).
 """
@@ -91,7 +91,7 @@ GLYPHS: dict[str, list[tuple[float, list[Stroke]]]] = {
 
 
 def glyph_variants(label: str) -> int:
-    """How many skeleton variants :func:`edge.sources.render.render_digit` knows for ``label``."""
+    """How many skeleton variants :func:`edge.sources.handwriting.render_digit` knows for ``label``."""
     return len(GLYPHS[check_label(label)])
 
 

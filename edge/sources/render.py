@@ -1,207 +1,39 @@
-"""The paper-and-ink digit renderer: handwritten-looking digits, pens, sheets of paper.
+"""The paper-and-ink renderer: paper, rulings, pens, ink on paper, light and a camera's last steps.
 
-One renderer for everything that needs synthetic handwriting (the ``demo`` scene;
-later the synthetic training data and the realistic benchmark set):
+One renderer for every picture of handwriting in the project: the ``demo`` scene
+(glyphs traced from skeletons, :mod:`edge.sources.handwriting`), the recoloured-MNIST
+training data (``train.recoloured``), the realistic benchmark set
+(``benchmarks.realistic_render``) and the personal-handwriting videos
+(``train.personal_video``). Each brings its own glyphs as ink-coverage masks; this
+module owns what they have in common:
 
-- :func:`render_digit`: one digit as a uint8 ink-coverage mask. Digits are drawn
-  procedurally, not from a font: each digit has several skeleton variants
-  (:mod:`edge.sources.glyphs`); control points go through a writer's slant, width and
-  rotation (:class:`HandStyle`), a smooth random warp and per-point jitter, and are
-  joined by centripetal Catmull-Rom splines drawn antialiased at 4x resolution with
-  a slowly varying pen pressure, then reduced with area averaging;
-- :data:`PENS` / :data:`PEN_WEIGHTS`, :data:`PAPERS`: pens (ink colour, opacity,
-  stroke width) and papers (colour) with their probabilities (for
-  :func:`edge.sources.procedural.pick`);
-- :func:`paper_sheet`, :func:`rule_paper`, :func:`ink_paper`: a textured sheet,
-  ruled or squared lines on it, and the masks written onto it with a pen.
+- named pens and papers: :data:`PENS` / :data:`PEN_WEIGHTS`, :data:`PAPERS` (for
+  :func:`edge.sources.procedural.pick`); free colours for training diversity:
+  :func:`random_paper_colour`, :func:`contrasting_ink_colour`;
+- paper: :func:`plain_paper` (any colour, grain), :func:`paper_sheet` (a named paper),
+  :func:`rule_lines` / :func:`rule_paper` (ruled or squared lines);
+- ink: :func:`pen_ink` (a pen's colour and opacity on one sheet), :func:`ink_texture`
+  (pencil grain, ballpoint flow), :func:`composite_ink` (an alpha mask onto paper),
+  :func:`ink_paper` (masks written with one pen);
+- light and camera: :func:`light_field` (gradient, vignetting, a shadow edge) and
+  :func:`camera_photo` (blur, sensor noise, JPEG).
 
-Every function draws only from the ``rng`` it is given, so results are a pure
-function of its state.
+Images are float32 BGR on the 0..255 scale until the one cast to uint8. Every function
+draws only from the ``rng`` it is given, so results are a pure function of its state.
+(The ``demo`` scene's own light and sensor model live in :mod:`edge.sources.procedural`.)
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 
 import cv2
 import numpy as np
 
-from edge.sources.glyphs import GLYPHS, check_label
 from edge.sources.procedural import smooth_noise
 
 #: Thinnest pen line at nominal scale, px.
 MIN_STROKE_PX = 2.0
-
-
-def _catmull_rom(points: np.ndarray, samples_per_unit: float) -> np.ndarray:
-    """A centripetal Catmull-Rom spline through ``points`` (N, 2); returns (M, 2) float64.
-
-    Centripetal parametrisation (alpha = 0.5) avoids cusps and self-loops between
-    control points (Yuksel, Schaefer and Keyser, 2011).
-    """
-    if len(points) < 3:  # a straight segment (or a dot)
-        n = max(2, int(np.linalg.norm(points[-1] - points[0]) * samples_per_unit) + 2)
-        s = np.linspace(0.0, 1.0, n)[:, None]
-        return points[0] * (1 - s) + points[-1] * s
-    p = np.vstack([2 * points[0] - points[1], points, 2 * points[-1] - points[-2]])
-    out = []
-    for i in range(1, len(p) - 2):
-        p0, p1, p2, p3 = p[i - 1], p[i], p[i + 1], p[i + 2]
-        t0 = 0.0
-        t1 = t0 + max(float(np.linalg.norm(p1 - p0)), 1e-6) ** 0.5
-        t2 = t1 + max(float(np.linalg.norm(p2 - p1)), 1e-6) ** 0.5
-        t3 = t2 + max(float(np.linalg.norm(p3 - p2)), 1e-6) ** 0.5
-        n = max(2, int(np.linalg.norm(p2 - p1) * samples_per_unit) + 2)
-        t = np.linspace(t1, t2, n, endpoint=(i == len(p) - 3))[:, None]
-        a1 = (t1 - t) / (t1 - t0) * p0 + (t - t0) / (t1 - t0) * p1
-        a2 = (t2 - t) / (t2 - t1) * p1 + (t - t1) / (t2 - t1) * p2
-        a3 = (t3 - t) / (t3 - t2) * p2 + (t - t2) / (t3 - t2) * p3
-        b1 = (t2 - t) / (t2 - t0) * a1 + (t - t0) / (t2 - t0) * a2
-        b2 = (t3 - t) / (t3 - t1) * a2 + (t - t1) / (t3 - t1) * a3
-        out.append((t2 - t) / (t2 - t1) * b1 + (t - t1) / (t2 - t1) * b2)
-    return np.vstack(out)
-
-
-@dataclass(frozen=True)
-class HandStyle:
-    """How one writer forms digits; shared by the digits of one sheet.
-
-    Attributes:
-        slant: horizontal shear, x += slant * (0.5 - y) in glyph units (> 0 leans right).
-        aspect: width multiplier (1.0 = the skeletons' own width).
-        rotation_deg: rotation of the whole digit in degrees (counter-clockwise).
-        jitter: standard deviation of control-point noise, in glyph heights.
-        warp: amplitude of the smooth random warp, in glyph heights.
-        variants: preferred skeleton variant per label (a writer is consistent).
-    """
-
-    slant: float = 0.1
-    aspect: float = 1.0
-    rotation_deg: float = 0.0
-    jitter: float = 0.02
-    warp: float = 0.03
-    variants: dict[str, int] = field(default_factory=dict)
-
-    @staticmethod
-    def random(rng: np.random.Generator) -> HandStyle:
-        """A random writer: slant, width, rotation, sloppiness and preferred variants."""
-        variants = {}
-        for label, glyphs in GLYPHS.items():
-            w = np.array([g[0] for g in glyphs])
-            variants[label] = int(rng.choice(len(glyphs), p=w / w.sum()))
-        return HandStyle(
-            slant=float(np.clip(rng.normal(0.1, 0.12), -0.2, 0.35)),
-            aspect=float(rng.uniform(0.78, 1.2)),
-            rotation_deg=float(np.clip(rng.normal(0.0, 3.0), -8, 8)),
-            jitter=float(rng.uniform(0.008, 0.03)),
-            warp=float(rng.uniform(0.01, 0.05)),
-            variants=variants,
-        )
-
-
-def _skeleton(label: str, rng: np.random.Generator, style: HandStyle,
-              variant: int | None) -> list[np.ndarray]:
-    """Jittered control points of one digit instance, as (N, 2) arrays in glyph units."""
-    glyphs = GLYPHS[label]
-    if variant is None:
-        variant = style.variants.get(label)
-        if variant is None or rng.random() < 0.15:  # writers are consistent, not perfectly
-            w = np.array([g[0] for g in glyphs])
-            variant = int(rng.choice(len(glyphs), p=w / w.sum()))
-    strokes = glyphs[variant % len(glyphs)][1]
-    # smooth warp: the same displacement for the same point, so joined strokes stay joined
-    k = rng.uniform(2.0, 6.0, size=(2, 2, 2))
-    ph = rng.uniform(0, 2 * np.pi, size=(2, 2))
-    noise: dict[tuple[float, float], np.ndarray] = {}
-    slant = style.slant + rng.normal(0, 0.04)
-    aspect = style.aspect * rng.uniform(0.92, 1.08)
-    rot = math.radians(style.rotation_deg + rng.normal(0, 2.5))
-    c, s = math.cos(rot), math.sin(rot)
-    out = []
-    for stroke in strokes:
-        pts = []
-        for x, y in stroke:
-            if (x, y) not in noise:
-                noise[(x, y)] = rng.normal(0, style.jitter, size=2)
-            dx = sum(style.warp / 2 * math.sin(k[0, j, 0] * x + k[0, j, 1] * y + ph[0, j]) for j in range(2))
-            dy = sum(style.warp / 2 * math.sin(k[1, j, 0] * x + k[1, j, 1] * y + ph[1, j]) for j in range(2))
-            px, py = x + dx + noise[(x, y)][0], y + dy + noise[(x, y)][1]
-            px = (px - 0.32) * aspect + slant * (0.5 - py)
-            py = py - 0.5
-            pts.append((c * px + s * py, -s * px + c * py))
-        out.append(np.array(pts, dtype=np.float64))
-    return out
-
-
-def render_digit(label: str | int, rng: np.random.Generator, size_px: int, *,
-                 stroke_px: float | None = None, style: HandStyle | None = None,
-                 variant: int | None = None, pad_px: int | None = None) -> np.ndarray:
-    """Draw one handwritten-looking digit as an ink-coverage mask.
-
-    The skeleton of one of the label's variants (see the module docstring) is
-    distorted by the writer's ``style`` and by per-instance noise, traced with
-    centripetal Catmull-Rom splines and drawn antialiased at 4x resolution with
-    a slowly varying pen width, then reduced with area averaging. No font or data
-    file is used.
-
-    Args:
-        label: ``'0'`` .. ``'9'`` (or the int).
-        rng: source of all randomness (the result is a pure function of its state).
-        size_px: height of the ink in pixels (>= 8); the width follows the glyph
-            and the style (about 0.3 to 0.8 of the height, a 1 much less).
-        stroke_px: pen width in pixels; default random in about 5-11% of
-            ``size_px``, at least 1.5.
-        style: the writer (slant, width, rotation, sloppiness, preferred
-            variants); default :meth:`HandStyle.random`.
-        variant: force a skeleton variant (``0 .. glyph_variants(label) - 1``);
-            default: the style's preference, sometimes another.
-        pad_px: empty margin on every side in pixels; default ``ceil(stroke_px) + 1``.
-
-    Returns:
-        uint8 (H, W) ink coverage, 0 = paper, 255 = full ink; ``H`` is about
-        ``size_px + 2 * pad_px``.
-
-    Raises:
-        ValueError: ``label`` is not a digit or ``size_px`` < 8.
-    """
-    label = check_label(label)
-    if size_px < 8:
-        raise ValueError(f"size_px must be >= 8, got {size_px}")
-    style = style if style is not None else HandStyle.random(rng)
-    if stroke_px is None:
-        stroke_px = max(1.5, size_px * rng.uniform(0.05, 0.11))
-    pad = int(math.ceil(stroke_px)) + 1 if pad_px is None else int(pad_px)
-    strokes = _skeleton(label, rng, style, variant)
-    allpts = np.vstack(strokes)
-    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
-    scale = max(size_px - stroke_px, 2.0) / max(hi[1] - lo[1], 1e-3)
-    ss = 4  # supersampling factor
-    w = int(math.ceil((hi[0] - lo[0]) * scale + stroke_px)) + 2 * pad
-    h = int(math.ceil((hi[1] - lo[1]) * scale + stroke_px)) + 2 * pad
-    canvas = np.zeros((h * ss, w * ss), np.uint8)
-    offset = np.array([pad + stroke_px / 2, pad + stroke_px / 2])
-    pressure_phase = rng.uniform(0, 2 * np.pi)
-    pressure_amp = rng.uniform(0.0, 0.22)
-    for stroke in strokes:
-        pts = (stroke - lo) * scale + offset
-        curve = _catmull_rom(pts, samples_per_unit=0.5) * ss
-        # pen pressure: draw short runs with a slowly changing width
-        run = 6
-        n = len(curve)
-        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(curve, axis=0), axis=1))])
-        for i in range(0, max(n - 1, 1), run):
-            seg = curve[i:min(i + run + 1, n)]
-            if len(seg) < 2:
-                continue
-            p = 1.0 + pressure_amp * math.sin(pressure_phase + arc[i] / (ss * size_px) * 5.0)
-            th = max(1, int(round(stroke_px * ss * p)))
-            cv2.polylines(canvas, [np.round(seg * 16).astype(np.int32)], False, 255, th, cv2.LINE_AA, shift=4)
-    return cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA)
-
-
-# --------------------------------------------------------------------------------------
-# The scene
 
 # name: (ink colour BGR, opacity range, stroke width as a fraction of digit height, max width px)
 PENS: dict[str, tuple[tuple[int, int, int], tuple[float, float], tuple[float, float], float]] = {
@@ -210,9 +42,11 @@ PENS: dict[str, tuple[tuple[int, int, int], tuple[float, float], tuple[float, fl
     "black marker": ((28, 26, 26), (0.94, 1.00), (0.07, 0.13), 10.0),
     "blue marker": ((110, 40, 20), (0.92, 1.00), (0.07, 0.12), 10.0),
     "pencil": ((95, 92, 90), (0.55, 0.78), (0.025, 0.045), 4.0),
+    "red ballpoint": ((40, 40, 170), (0.85, 0.95), (0.025, 0.05), 5.0),
 }
+#: How often the ``demo`` scene picks each pen (red ink is for the benchmark set only).
 PEN_WEIGHTS = {"blue ballpoint": 0.3, "black ballpoint": 0.25, "black marker": 0.2, "blue marker": 0.1,
-          "pencil": 0.15}
+               "pencil": 0.15}
 # name: (colour BGR, probability)
 PAPERS: dict[str, tuple[tuple[int, int, int], float]] = {
     "white": ((242, 244, 245), 0.45),
@@ -223,14 +57,95 @@ PAPERS: dict[str, tuple[tuple[int, int, int], float]] = {
     "blue note": ((242, 218, 175), 0.05),
     "green note": ((170, 240, 200), 0.08),
 }
+#: Colours of printed rulings (BGR): light blue, grey; and a ruled sheet's red margin line.
+RULE_COLOURS = ((225, 190, 160), (185, 185, 185))
+MARGIN_COLOUR = (150, 150, 235)
+
+
+# --------------------------------------------------------------------------------------
+# Colours
+
+def luma(bgr: Sequence[float] | np.ndarray) -> float:
+    """Rec. 601 luma of one BGR colour (0..255)."""
+    return float(0.114 * bgr[0] + 0.587 * bgr[1] + 0.299 * bgr[2])
+
+
+def random_paper_colour(rng: np.random.Generator) -> np.ndarray:
+    """Any paper colour: white to grey, cream or recycled, or a light tint (sticky notes,
+    coloured paper); float64 (3,) BGR with luma >= 120."""
+    kind = rng.random()
+    if kind < 0.4:  # white to grey paper
+        c = np.full(3, rng.uniform(150, 250)) + rng.normal(0, 6, 3)
+    elif kind < 0.7:  # cream / yellowish / recycled
+        c = np.array([rng.uniform(120, 210), rng.uniform(170, 240), rng.uniform(190, 250)])
+    else:  # coloured paper, sticky notes
+        c = rng.uniform(110, 255, 3)
+    c = np.clip(c, 0, 255)
+    return c if luma(c) >= 120 else c * (120.0 / max(luma(c), 1.0))
+
+
+def contrasting_ink_colour(rng: np.random.Generator, paper: np.ndarray, min_contrast: float = 45.0
+                           ) -> np.ndarray:
+    """Any ink colour (black, blue, red, green, pencil grey) darker than ``paper`` (BGR) by
+    at least ``min_contrast`` luma levels (a device threshold needs some); float64 (3,) BGR."""
+    kind = rng.random()
+    if kind < 0.35:
+        c = np.full(3, rng.uniform(0, 60)) + rng.normal(0, 5, 3)  # black / dark pen
+    elif kind < 0.6:
+        c = np.array([rng.uniform(90, 200), rng.uniform(0, 70), rng.uniform(0, 50)])  # blue
+    elif kind < 0.7:
+        c = np.array([rng.uniform(0, 60), rng.uniform(0, 60), rng.uniform(120, 210)])  # red
+    elif kind < 0.8:
+        c = np.array([rng.uniform(0, 70), rng.uniform(70, 150), rng.uniform(0, 60)])  # green
+    else:
+        c = np.full(3, rng.uniform(60, 120)) + rng.normal(0, 4, 3)  # pencil grey
+    c = np.clip(c, 0, 255)
+    if luma(paper) - luma(c) < min_contrast:
+        c = np.clip(c * max(0.0, (luma(paper) - min_contrast) / max(luma(c), 1.0)), 0, 255)
+    return c
+
+
+# --------------------------------------------------------------------------------------
+# Paper
+
+def plain_paper(rng: np.random.Generator, shape: tuple[int, int], colour: Sequence[float] | np.ndarray,
+                grain: Iterable[tuple[float, int]] = ()) -> np.ndarray:
+    """A sheet of one colour with a paper grain.
+
+    Args:
+        rng: source of the grain.
+        shape: ``(H, W)`` px.
+        colour: BGR 0..255.
+        grain: ``(amplitude, cell)`` pairs: smooth noise of about ``amplitude`` grey
+            levels standard deviation and features of ``cell`` px (int >= 1), summed.
+
+    Returns:
+        float32 (H, W, 3) BGR in 0..255.
+    """
+    base = np.asarray(colour, np.float32)
+    tex: np.ndarray = np.zeros(shape, np.float32)
+    for amplitude, cell in grain:
+        tex = tex + amplitude * smooth_noise(rng, shape, cell)
+    return np.clip(base[None, None, :] + tex[..., None], 0, 255).astype(np.float32)
 
 
 def paper_sheet(rng: np.random.Generator, name: str, shape: tuple[int, int], hf: float) -> np.ndarray:
-    """float32 (Hp, Wp, 3) BGR sheet with a faint texture."""
+    """float32 (Hp, Wp, 3) BGR sheet of the :data:`PAPERS` paper ``name`` (its colour, jittered)
+    with a faint texture scaled to the digit height ``hf`` (px)."""
     base = np.array(PAPERS[name][0], np.float32) + rng.normal(0, 4, 3).astype(np.float32)
-    h, w = shape
-    tex = 2.5 * smooth_noise(rng, shape, max(8, int(hf))) + 1.2 * smooth_noise(rng, shape, 2)
-    return np.clip(base[None, None, :] + tex[..., None], 0, 255).astype(np.float32)
+    return plain_paper(rng, shape, base, grain=((2.5, max(8, int(hf))), (1.2, 2)))
+
+
+def rule_lines(paper: np.ndarray, colour: Sequence[float], rows: Iterable[float] = (),
+               cols: Iterable[float] = ()) -> None:
+    """Draw 1 px antialiased lines across float32 (H, W, 3) BGR ``paper`` in place: horizontal
+    at ``rows``, vertical at ``cols`` (px, sub-pixel positions kept to 1/16 px; a wider line
+    is adjacent 1 px lines: OpenCV's antialiased thickness 2 is 3 px wide)."""
+    h, w = paper.shape[:2]
+    for y in rows:
+        cv2.line(paper, (0, int(y * 16)), ((w - 1) * 16, int(y * 16)), colour, 1, cv2.LINE_AA, 4)
+    for x in cols:
+        cv2.line(paper, (int(x * 16), 0), (int(x * 16), (h - 1) * 16), colour, 1, cv2.LINE_AA, 4)
 
 
 def rule_paper(rng: np.random.Generator, paper: np.ndarray, kind: str, hf: float, top: float) -> None:
@@ -238,22 +153,67 @@ def rule_paper(rng: np.random.Generator, paper: np.ndarray, kind: str, hf: float
     float32 (Hp, Wp, 3) BGR ``paper`` in place; ``hf`` is the digit height (px), ``top``
     the paper's top margin (px), where the first rule is aligned from."""
     h, w = paper.shape[:2]
-    colour = (225, 190, 160) if rng.random() < 0.7 else (185, 185, 185)
+    colour = RULE_COLOURS[0] if rng.random() < 0.7 else RULE_COLOURS[1]
     if kind == "ruled":
         step = hf * rng.uniform(0.9, 1.4)
         y = top % step + step * rng.uniform(0, 1)
+        rows = []
         while y < h:
-            cv2.line(paper, (0, int(y * 16)), ((w - 1) * 16, int(y * 16)), colour, 1, cv2.LINE_AA, 4)
+            rows.append(y)
             y += step
+        rule_lines(paper, colour, rows=rows)
         if rng.random() < 0.5:
             x = int(w * rng.uniform(0.05, 0.15) * 16)
-            cv2.line(paper, (x, 0), (x, (h - 1) * 16), (150, 150, 235), 1, cv2.LINE_AA, 4)
+            rule_lines(paper, MARGIN_COLOUR, cols=[x / 16])
     else:
         step = hf * rng.uniform(0.3, 0.55)
-        for y in np.arange(rng.uniform(0, step), h, step):
-            cv2.line(paper, (0, int(y * 16)), ((w - 1) * 16, int(y * 16)), colour, 1, cv2.LINE_AA, 4)
-        for xf in np.arange(rng.uniform(0, step), w, step):
-            cv2.line(paper, (int(xf * 16), 0), (int(xf * 16), (h - 1) * 16), colour, 1, cv2.LINE_AA, 4)
+        rows = list(np.arange(rng.uniform(0, step), h, step))
+        rule_lines(paper, colour, rows=rows, cols=np.arange(rng.uniform(0, step), w, step))
+
+
+# --------------------------------------------------------------------------------------
+# Ink
+
+def pen_ink(rng: np.random.Generator, pen: str) -> tuple[np.ndarray, float]:
+    """The ink of :data:`PENS` pen ``pen`` on one sheet: float32 (3,) BGR colour (the pen's,
+    jittered) and an opacity in the pen's range."""
+    ink_bgr, opacity_range, _, _ = PENS[pen]
+    opacity = rng.uniform(*opacity_range)
+    return np.array(ink_bgr, np.float32) + rng.normal(0, 6, 3).astype(np.float32), opacity
+
+
+def ink_texture(rng: np.random.Generator, alpha: np.ndarray, pen: str) -> np.ndarray:
+    """float32 (h, w) ink alpha with the pen's texture: a pencil's graphite grain, a
+    ballpoint's uneven flow along the stroke; a marker's as it is."""
+    if "pencil" in pen:
+        return alpha * rng.uniform(0.55, 1.0, size=alpha.shape).astype(np.float32)
+    if "ballpoint" in pen:
+        return alpha * np.clip(0.9 + 0.08 * smooth_noise(rng, (alpha.shape[0], alpha.shape[1]), 6), 0.7, 1.0)
+    return alpha
+
+
+def composite_ink(paper: np.ndarray, alpha: np.ndarray, x: int, y: int,
+                  ink: Sequence[float] | np.ndarray, opacity: float = 1.0) -> None:
+    """Lay ink onto a sheet, in place: ``paper * (1 - a) + ink * a`` with ``a = alpha * opacity``.
+
+    Args:
+        paper: float32 (H, W, 3) BGR 0..255, written in place.
+        alpha: float32 (h, w) ink coverage in [0, 1].
+        x: left edge of ``alpha`` on the paper, px (parts off the paper are cut off).
+        y: top edge, px.
+        ink: BGR 0..255.
+        opacity: the pen's opacity in [0, 1].
+    """
+    h, w = alpha.shape
+    H, W = paper.shape[:2]
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    a = alpha[y0 - y:y1 - y, x0 - x:x1 - x]
+    if opacity != 1.0:
+        a = a * np.float32(opacity)
+    region = paper[y0:y1, x0:x1]
+    region[:] = region * (1 - a[..., None]) + np.asarray(ink, np.float32) * a[..., None]
 
 
 def ink_paper(rng: np.random.Generator, paper: np.ndarray, pen: str,
@@ -263,24 +223,80 @@ def ink_paper(rng: np.random.Generator, paper: np.ndarray, pen: str,
     Args:
         rng: source of the ink's colour, opacity and texture.
         paper: float32 (Hp, Wp, 3) BGR sheet (from :func:`paper_sheet`), written in place.
-        pen: a key of :data:`PENS`: its colour and opacity; pencil has graphite grain,
-            a ballpoint an uneven flow.
-        marks: ``(mask, x, y)``: uint8 (h, w) coverage (from :func:`render_digit`) and
-            its top-left corner on the sheet, px.
+        pen: a key of :data:`PENS`: its colour and opacity (:func:`pen_ink`) and texture
+            (:func:`ink_texture`).
+        marks: ``(mask, x, y)``: uint8 (h, w) coverage (from
+            :func:`edge.sources.handwriting.render_digit`) and its top-left corner on the sheet, px.
 
     Returns:
         uint8 (Hp, Wp, 3) BGR, the inked sheet.
     """
-    ink_bgr, opacity_range, _, _ = PENS[pen]
-    opacity = rng.uniform(*opacity_range)
-    ink = np.array(ink_bgr, np.float32) + rng.normal(0, 6, 3).astype(np.float32)
+    ink, opacity = pen_ink(rng, pen)
     for mask, x0, y0 in marks:
-        h, w = mask.shape
-        a = mask.astype(np.float32) * (opacity / 255.0)
-        if pen == "pencil":  # graphite grain
-            a *= rng.uniform(0.55, 1.0, size=a.shape).astype(np.float32)
-        elif "ballpoint" in pen:  # uneven flow along the stroke
-            a *= np.clip(0.9 + 0.08 * smooth_noise(rng, (h, w), 6), 0.7, 1.0)
-        region = paper[y0:y0 + h, x0:x0 + w]
-        region[:] = region * (1 - a[..., None]) + ink * a[..., None]
+        a = ink_texture(rng, mask.astype(np.float32) * (opacity / 255.0), pen)
+        composite_ink(paper, a, x0, y0, ink)
     return np.clip(paper + 0.5, 0, 255).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------------------
+# Light and camera
+
+def light_field(rng: np.random.Generator, shape: tuple[int, int], *, level: tuple[float, float] = (1.0, 1.0),
+                gradient: tuple[float, float] = (0.0, 0.5), vignette: tuple[float, float] = (0.0, 0.0),
+                shadow: float = 0.0, shadow_depth: tuple[float, float] = (0.2, 0.55),
+                shadow_softness: tuple[float, float] = (0.005, 0.08)) -> np.ndarray:
+    """The light falling on a sheet, as a gain to multiply a float BGR image by.
+
+    Each range ``(lo, hi)`` is drawn uniformly: an exposure ``level``; a linear fall-off
+    of ``gradient`` per frame size in a random direction; radial ``vignette`` (the
+    corners get ``1 - vignette / 2``); with probability ``shadow`` a straight shadow edge
+    (a hand, the phone) darkening one side by ``shadow_depth``, blurred over
+    ``shadow_softness`` of the frame size.
+
+    Returns:
+        float32 (H, W) gain (about 1 = as lit).
+    """
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xx, yy = xx / w - 0.5, yy / h - 0.5
+    ang = rng.uniform(0, 2 * np.pi)
+    light = rng.uniform(*level) + rng.uniform(*gradient) * (np.cos(ang) * xx + np.sin(ang) * yy)
+    if vignette[1] > 0:
+        light *= 1 - rng.uniform(*vignette) * (xx ** 2 + yy ** 2)
+    if rng.random() < shadow:
+        a2 = rng.uniform(0, 2 * np.pi)
+        side = np.cos(a2) * xx + np.sin(a2) * yy - rng.uniform(-0.4, 0.4)
+        edge = 1 / (1 + np.exp(-side / rng.uniform(*shadow_softness)))
+        light *= 1 - rng.uniform(*shadow_depth) * edge
+    return np.asarray(light, np.float32)
+
+
+def camera_photo(img: np.ndarray, rng: np.random.Generator, *, blur_px: float = 0.0, noise_sd: float = 0.0,
+                 jpeg_quality: int | None = None) -> np.ndarray:
+    """A camera's last steps: Gaussian blur of ``blur_px`` (skipped below 0.3), sensor noise
+    of ``noise_sd`` grey levels, one rounding cast, and a JPEG round trip at ``jpeg_quality``
+    (none with ``None``).
+
+    Args:
+        img: float32 (H, W, 3) BGR 0..255 (not modified).
+        rng: source of the noise.
+
+    Returns:
+        uint8 (H, W, 3) BGR.
+    """
+    if blur_px >= 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), blur_px)
+    if noise_sd > 0:
+        img = img + rng.normal(0, noise_sd, img.shape).astype(np.float32)
+    out = np.clip(img + 0.5, 0, 255).astype(np.uint8)
+    if jpeg_quality is not None:
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+        if decoded is not None:
+            out = np.asarray(decoded, np.uint8)
+    return out
+
+
+__all__ = ["MARGIN_COLOUR", "MIN_STROKE_PX", "PAPERS", "PENS", "PEN_WEIGHTS", "RULE_COLOURS", "camera_photo",
+           "composite_ink", "contrasting_ink_colour", "ink_paper", "ink_texture", "light_field", "luma",
+           "paper_sheet", "pen_ink", "plain_paper", "random_paper_colour", "rule_lines", "rule_paper"]
