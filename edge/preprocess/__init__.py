@@ -110,8 +110,12 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
         float32 (H, W, C) for the model's input (e.g. (28, 28, 1) in [0, 1]).
 
     Raises:
-        ValueError: as :func:`make_preprocessor`, or a malformed image.
+        ValueError: as :func:`make_preprocessor`, a malformed image, or a ``hand-landmarks``
+            bundle (its input comes from the hand tracker, not from the pixels).
     """
+    if bundle.preprocessing == "hand-landmarks":
+        raise ValueError(f"bundle {bundle.name} reads hand landmarks: run the hand tracker on the image "
+                         "(edge.pipeline.build_pipeline(..., source_kind='image'), as edge-eval --crop does)")
     pre = make_preprocessor(bundle)
     if isinstance(pre, MnistPreprocessor):
         grey = to_grey(image)
