@@ -197,7 +197,7 @@ def build_pipeline(
     max_age: int = 5,
     background: str = "keep",
     source_kind: str = "camera",
-    max_hands: int = 2,
+    max_hands: int = 1,
     min_presence: float | None = None,
 ) -> Pipeline:
     """The pipeline for a model, with the segmenter its task needs.
@@ -231,7 +231,9 @@ def build_pipeline(
             (still photos: the hand tracker's static mode, palm detector on every image)
             or ``"video"``/``"camera"`` (tracking: the palm detector runs only when a hand
             is lost).
-        max_hands: ``hand-landmarks`` only: most hands found per frame.
+        max_hands: ``hand-landmarks`` only: most hands found per frame. With tracking the
+            palm detector runs on every frame while fewer than ``max_hands`` hands are
+            tracked (MediaPipe's rule), so the default 1 lets one tracked hand skip it.
         min_presence: ``hand-landmarks`` only: hands whose landmark-model presence is
             below this are not reported; ``None``: the bundle's ``detector.min_presence``
             for still images (0: the classifier, which sees the presence, decides
@@ -318,7 +320,7 @@ def build_pipeline(
     return pipe
 
 
-def make_hand_tracker(bundle: ModelBundle, *, source_kind: str = "camera", max_hands: int = 2,
+def make_hand_tracker(bundle: ModelBundle, *, source_kind: str = "camera", max_hands: int = 1,
                       min_presence: float | None = None, num_threads: int | None = None) -> Segmenter:
     """The hand finder of a ``hand-landmarks`` bundle, set up for its source.
 

@@ -100,6 +100,7 @@ class RunConfig:
     model: str = "digits"
     source: str | None = None
     segmenter: str | None = None
+    max_hands: int = 1
     threads: int | None = None
     runtime: str = "auto"
     smoothing: bool = True
@@ -141,6 +142,9 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
                    help="hands-lenet (small CNN): how the hand is found: skin (skin colour model), "
                    "skin-hsv, background (subtraction; keep the hand out of the first frames), chroma "
                    f"(green screen); default: {DEFAULT_HAND_SEGMENTER}. Not for --model hands (landmarks)")
+    p.add_argument("--max-hands", type=positive_int, default=1,
+                   help="--model hands: most hands per frame (while fewer are tracked, the palm "
+                   "detector runs on every frame)")
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
@@ -191,7 +195,8 @@ def parse_args(argv: list[str] | None = None, *, prog: str = "edge-run",
                serve_default: str | None = None) -> RunConfig:
     """Parse ``edge-run`` (or, with ``serve_default``, ``edge-serve``) arguments."""
     a = build_parser(prog, serve_default).parse_args(argv)
-    return RunConfig(model=a.model, source=a.source, segmenter=a.segmenter, threads=a.threads,
+    return RunConfig(model=a.model, source=a.source, segmenter=a.segmenter, max_hands=a.max_hands,
+                     threads=a.threads,
                      runtime=a.runtime,
                      smoothing=a.smoothing, min_score=a.min_score, snapshot_dir=a.snapshot_dir,
                      width=a.width, height=a.height, fps=a.fps, display=a.display, output=a.output,
@@ -287,7 +292,7 @@ def run_cli(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline
     if pipeline is None:
         pipeline = make_pipeline(cfg.model, segmenter=cfg.segmenter, smoothing=cfg.smoothing,
                                  min_score=cfg.min_score, threads=cfg.threads, runtime=cfg.runtime,
-                                 source=cfg.source)
+                                 source=cfg.source, max_hands=cfg.max_hands)
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)
     task = str(getattr(bundle, "task", None) or "digits")

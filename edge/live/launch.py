@@ -108,7 +108,7 @@ def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the mo
 def make_pipeline(model: str = "digits", *, segmenter: str | None = None, smoothing: bool = True,
                   min_score: float | None = None, threads: int | None = None,
                   runtime: str = "auto", source: str | int | Path | None = None,
-                  max_hands: int = 2) -> Pipeline:
+                  max_hands: int = 1) -> Pipeline:
     """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
 
     Args:
@@ -120,7 +120,7 @@ def make_pipeline(model: str = "digits", *, segmenter: str | None = None, smooth
         runtime: TFLite runtime (:data:`edge.runtime.RUNTIMES`).
         source: the ``--source`` spec; for ``--model hands`` its kind (:func:`source_kind`)
             picks still-image or tracking mode. ``None``: a camera (tracking).
-        max_hands: ``--model hands``: most hands per frame.
+        max_hands: ``--model hands``: most hands per frame (see :func:`edge.pipeline.build_pipeline`).
 
     Raises:
         edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
