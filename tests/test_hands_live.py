@@ -144,6 +144,8 @@ def test_photo_through_the_live_loop_to_jsonl(photos: list[tuple[str, Path]], tm
     with open_source(str(folder)) as src:
         stats = run(src, pipe, [JsonlSink(out)])
     assert stats.frames == len(photos)
+    assert stats.palm_frames == stats.palm_known == len(photos)  # still images: on every one
+    assert any(line.startswith("palm detector ran on 3/3 frames") for line in stats.summary())
     recs = [json.loads(line) for line in out.read_text().splitlines()]
     labels = [label for label, _ in photos]
     read = []
