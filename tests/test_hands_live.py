@@ -35,6 +35,12 @@ def photos(shared_data_dir: Path | None) -> list[tuple[str, Path]]:
     return require_rps_photos(shared_data_dir, source="mediapipe-rps-data-sample", per_class=1)
 
 
+def _read(path: Path) -> np.ndarray:
+    img = cv2.imread(str(path))
+    assert img is not None, path
+    return img
+
+
 # -- names and the bundle ---------------------------------------------------------------------
 def test_shipped_names_resolve() -> None:
     assert resolve_bundle_path("hands") == SHIPPED_DIR / "hands-landmarks"
@@ -161,7 +167,7 @@ def test_photo_through_the_live_loop_to_jsonl(photos: list[tuple[str, Path]], tm
 
 
 def test_timings_and_palm_detector_instrumentation(photos: list[tuple[str, Path]]) -> None:
-    img = cv2.imread(str(photos[0][1]))
+    img = _read(photos[0][1])
     still = make_pipeline("hands", source="photo.jpg", smoothing=False, threads=1)
     res = still.process(Frame(img, 0.0, 0))
     assert set(SEGMENT_PARTS) <= set(res.timings_ms)
@@ -196,7 +202,7 @@ def test_eval_crop_and_capture_with_the_landmarks_bundle(photos: list[tuple[str,
                                     session="t", label=label, display=False, max_frames=1)
     stats = cli_capture.run_capture(cfg)
     assert stats.writer is not None and stats.writer.total_saved == 1
-    sample = cv2.imread(str(next((tmp_path / "cap" / label).glob("*.png"))))
-    raw = cv2.imread(str(next((tmp_path / "cap-raw" / label).glob("*.png"))))
-    assert raw.shape == cv2.imread(str(path)).shape  # the whole frame
+    sample = _read(next((tmp_path / "cap" / label).glob("*.png")))
+    raw = _read(next((tmp_path / "cap-raw" / label).glob("*.png")))
+    assert raw.shape == _read(path).shape  # the whole frame
     assert sample.shape[0] <= raw.shape[0] and sample.shape[1] <= raw.shape[1]
