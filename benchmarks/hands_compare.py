@@ -122,6 +122,8 @@ def criteria(rows: Sequence[dict[str, Any]], mediapipe_models: str = "lite") -> 
         still = r["median_ms"]
         vs_mp = still / mp["median_ms"] if mp is not None and mp["median_ms"] > 0 else None
         v_over = v["median_ms"] / still if v is not None and still > 0 else None
+        cpu_vs_mp = _ratio(r, mp)
+        cpu_v_over = _ratio(v, r)
         out.append({"threads": t, "ours_still_ms": still,
                     "mediapipe_still_ms": None if mp is None else mp["median_ms"],
                     "still_vs_mediapipe": vs_mp,
@@ -129,8 +131,16 @@ def criteria(rows: Sequence[dict[str, Any]], mediapipe_models: str = "lite") -> 
                     "ours_video_ms": None if v is None else v["median_ms"],
                     "video_over_still": v_over,
                     "video_pass": None if v_over is None else v_over <= VIDEO_OVER_STILL_MAX,
-                    "video_palm_share": None if v is None else v["palm_share"]})
+                    "video_palm_share": None if v is None else v["palm_share"],
+                    "still_vs_mediapipe_cpu": cpu_vs_mp, "video_over_still_cpu": cpu_v_over})
     return out
+
+
+def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> float | None:
+    """CPU median of ``a`` / CPU median of ``b`` (None when either is unknown)."""
+    if a is None or b is None or a.get("cpu_median_ms") is None or not b.get("cpu_median_ms"):
+        return None
+    return float(a["cpu_median_ms"] / b["cpu_median_ms"])
 
 
 def mediapipe_video_over_still(rows: Sequence[dict[str, Any]], models: str = "lite") -> float | None:
@@ -148,6 +158,8 @@ CRITERIA_COLUMNS: list[tuple[str, str, str]] = [
     ("still_verdict", "still", ""), ("ours_video_ms", "ours video ms", ".2f"),
     ("video_over_still", f"video / still (<= {VIDEO_OVER_STILL_MAX:g})", ".2f"),
     ("video_verdict", "video", ""), ("video_palm_share", "video palm share", ".1%"),
+    ("still_vs_mediapipe_cpu", "ours / MediaPipe (cpu)", ".2f"),
+    ("video_over_still_cpu", "video / still (cpu)", ".2f"),
 ]
 
 

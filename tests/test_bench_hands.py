@@ -80,9 +80,20 @@ def test_criteria_per_thread_count() -> None:
 def test_criteria_without_a_side_are_unknown() -> None:
     c = criteria(_rows({1: 20.0}, {}, mp_still=None))[0]
     assert c["still_vs_mediapipe"] is None and c["still_pass"] is None
+    assert c["still_vs_mediapipe_cpu"] is None and c["video_over_still_cpu"] is None  # no CPU times
     assert c["video_over_still"] is None and c["video_pass"] is None
     assert criteria(_rows({}, {1: 5.0}, mp_still=3.0)) == []  # no still row of ours: nothing to judge
     assert mediapipe_video_over_still(_rows({1: 1.0}, {}, mp_still=3.0)) is None
+
+
+def test_criteria_on_cpu_time() -> None:
+    rows = [side_row("ours", "still", 1, "full", [40.0], [1], cpu_ms=[30.0]),
+            side_row("ours", "video", 1, "full", [30.0], [1], cpu_ms=[9.0]),
+            side_row("mediapipe", "still", "1", "lite", [16.0], [1], cpu_ms=[15.0])]
+    [c] = criteria(rows)
+    assert c["still_vs_mediapipe_cpu"] == pytest.approx(2.0)
+    assert c["video_over_still_cpu"] == pytest.approx(0.3)
+    assert c["still_vs_mediapipe"] == pytest.approx(2.5) and c["video_over_still"] == pytest.approx(0.75)
 
 
 def test_format_comparison_shows_rows_and_verdicts() -> None:
