@@ -4,7 +4,9 @@ Examples::
 
     edge-bench model --model digits --threads 1 2 --batch 1 5
     edge-bench pipeline --model digits --source demo --frames 500 --out results/
-    edge-bench pipeline --model hands                    # demo-hands scene, skin segmenter
+    edge-bench pipeline --model hands                    # demo-hands scene, palm + landmarks
+    edge-bench pipeline --model hands --source ../shared/data/rps --hand-frames both \
+        --frames 48 --mediapipe-ref auto --out hands/    # vs MediaPipe's graph, same frames
     edge-bench all --model digits --csv bench.csv --json bench.json
     edge-bench pipeline --model digits --reference x86_64-2core --check
     edge-bench latency --model digits --model digits-float32 --runtime all --threads 1 2 --out lat/
@@ -30,13 +32,14 @@ from typing import Any
 from benchmarks import report
 from benchmarks.cli_latency import run_latency
 from benchmarks.cli_output import (
+    print_hands,
     print_live,
     print_model,
     print_overhead,
     print_pipeline,
     write_pipeline_folder,
 )
-from benchmarks.latency_compare import LatencyConfig
+from benchmarks.latency_compare import LatencyConfig, expand_models
 from benchmarks.latency_runtimes import RUNTIME_CHOICES, normalise_runtime
 from benchmarks.machine import describe_machine, device_id, format_machine, runtime_version
 from benchmarks.pipeline_bench import (
@@ -146,6 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
                     help="timed bare invokes (batch 1) first, for the overhead ratios")
     pp.add_argument("--out", metavar="DIR", default=None,
                     help="write pipeline.csv, pipeline.json, pipeline.md and pipeline.png here")
+    hands = pp.add_argument_group("hands (palm detector + landmarks)")
+    hands.add_argument("--hand-frames", choices=("still", "video", "both"), default=None,
+                       help="time 640x480 frames made from --source DIR of hand photos: still (one "
+                            "frame per photo, palm detector on each), video (one photo held in view, "
+                            "tracked) or both (and the video/still ratio)")
+    hands.add_argument("--video-frames", type=positive_int, default=150, help="frames of the held-hand video")
+    hands.add_argument("--max-hands", type=positive_int, default=1,
+                       help="hands looked for (ours and MediaPipe's graph alike)")
+    hands.add_argument("--mediapipe-ref", nargs="?", const="auto", default=None, metavar="auto|PYTHON",
+                       help="also time MediaPipe's C++ Hands graph (mediapipe 0.10.21) on the same "
+                            "frames: auto = a cached virtualenv built with pip on first use, or the "
+                            "python of an environment that has it (needs --hand-frames)")
+    hands.add_argument("--compare-threads", type=positive_int, nargs="+", default=[1, 2], metavar="T",
+                       help="our interpreter threads in the MediaPipe comparison")
 
     pa = sub.add_parser("all", parents=[common, model_opts, pipe_opts], formatter_class=fmt,
                         help="the model and the pipeline benchmarks")
@@ -162,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "as ratios to the float32 bundle; CSV, JSON, markdown and PNG")
     pl.add_argument("--model", dest="models", action="append", default=None, metavar="M",
                     help="bundle folder or shipped name; repeat for several (float32, float16, "
-                         "dynamic, int8 files of one model); None: digits")
+                         "dynamic, int8 files of one model); hands-pretrained: the four fetched MediaPipe "
+                         "files (mediapipe-palm-detection-lite ...); None: digits")
     pl.add_argument("--runtime", dest="runtimes", nargs="+", default=["auto"], metavar="R",
                     help=f"runtimes to time, those not installed are skipped: "
                          f"{', '.join(RUNTIME_CHOICES)} (auto: the first installed; all: every "
@@ -231,14 +249,17 @@ def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig | LatencyCo
             normalise_runtime(r)  # ValueError: unknown runtime name
         known_l = set(LatencyConfig.__dataclass_fields__)
         kw_l = {k: v for k, v in vars(a).items() if k in known_l}
-        kw_l["models"] = a.models or ["digits"]
+        kw_l["models"] = expand_models(a.models or ["digits"])
         return LatencyConfig(**kw_l), bool(a.verbose)
     known = {f for f in BenchConfig.__dataclass_fields__}
     kw = {k: v for k, v in vars(a).items() if k in known}
     kw["digits"] = parse_digit_range(getattr(a, "digits", None))
+    if kw.get("mediapipe_ref") is not None and kw.get("hand_frames") is None:
+        kw["hand_frames"] = "both"  # the comparison needs the still frames and the video
     cfg = BenchConfig(**kw)
     try:
-        cfg = resolve_for_task(cfg, load_bundle(cfg.model, verify_sha256=False).task)
+        b = load_bundle(cfg.model, verify_sha256=False)
+        cfg = resolve_for_task(cfg, b.task, b.preprocessing)
     except (BundleError, ValueError):
         log.debug("task of %s unknown before loading it", cfg.model, exc_info=True)
     return cfg, bool(a.verbose)
@@ -254,7 +275,7 @@ def run(cfg: BenchConfig) -> int:
         BundleError, ValueError: bad bundle, source or settings.
     """
     bundle = load_bundle(cfg.model)
-    cfg = resolve_for_task(cfg, bundle.task)
+    cfg = resolve_for_task(cfg, bundle.task, bundle.preprocessing)
     ref_rows = (read_reference_rows(resolve_reference(cfg.reference))
                 if cfg.reference else None)
     threads: Any = list(cfg.threads) if cfg.command == "model" else cfg.pipeline_threads
@@ -284,6 +305,8 @@ def run(cfg: BenchConfig) -> int:
         rows += prows
     if pipe_result is not None and pipe_result.live is not None:
         print_live(pipe_result.live)
+    if timed.hands is not None:
+        print_hands(timed.hands)
     overhead = (overhead_ratios(pipe_result, timed.invoke_ms)
                 if pipe_result is not None and timed.invoke_ms is not None else None)
     if overhead is not None:
@@ -299,6 +322,8 @@ def run(cfg: BenchConfig) -> int:
     extra: dict[str, Any] = {}
     if pipe_result is not None:
         extra["pipeline"] = pipeline_summary(cfg, pipe_result, overhead)
+    if timed.hands is not None:
+        extra["hands_comparison"] = timed.hands
     if comparison:
         extra["reference"] = {"file": str(cfg.reference), "comparison": comparison}
     if cfg.csv:

@@ -68,6 +68,10 @@ def print_pipeline(cfg: BenchConfig, res: PipelineResult, rows: list[dict[str, A
                                        ("mean_rois", "ROIs", ".2f"),
                                        ("median_ms", "median ms", ".3f"),
                                        ("p99_ms", "p99 ms", ".3f")]))
+    if res.palm_share is not None:
+        when = res.palm_ms_when_run()
+        print(f"\npalm detector ran on {res.palm_share:.1%} of the frames"
+              + (f" ({when:.2f} ms median when it ran)" if when is not None else ""))
     ok = res.meets_target(cfg.target_ms)
     print(f"\nfps {res.fps:.0f} (1000 / median process); {res.budget_fraction():.1%} of a "
           f"{BUDGET_FPS:.0f} fps frame budget ({1e3 / BUDGET_FPS:.1f} ms)")
@@ -85,6 +89,28 @@ def print_live(lv: dict[str, Any]) -> None:
           f"{lv['dropped']} ({lv['dropped_fraction']:.1%}, by {lv['dropped_method']})")
 
 
+def hands_note(h: dict[str, Any]) -> str:
+    """What the hands comparison timed, in one paragraph."""
+    mp = (f"MediaPipe {h['mediapipe']}'s Hands graph (threads: {h['mediapipe_threads']})"
+          if h.get("mediapipe") else "no MediaPipe reference (--mediapipe-ref auto|PYTHON)")
+    return (f"{h['stills']} still frames (palm detector on every frame) and a {h['video_frames']}-frame "
+            f"held-hand video ({h.get('video_photo')}); ours: the {h['models']} MediaPipe models at "
+            f"{', '.join(map(str, h['threads']))} interpreter thread(s); ours-bare: without the tracker's "
+            f"refine and fallback steps; max hands {h['max_hands']}; {mp}. median/p99: wall ms per "
+            "frame (ours: Pipeline.process; MediaPipe: BGR->RGB + Hands.process); cpu/wall: CPU time of "
+            "the process (all threads) over wall time; hands found: frames with a hand of presence "
+            ">= 0.5 (MediaPipe: any hand reported).")
+
+
+def print_hands(h: dict[str, Any]) -> None:
+    """The hands comparison (:func:`benchmarks.hands_bench.compare_hands`) and its criteria."""
+    from benchmarks.hands_compare import format_comparison
+
+    print("\nhands: ours against MediaPipe's graph on the same frames")
+    print(format_comparison(h["rows"], h["criteria"]))
+    print(hands_note(h))
+
+
 def print_overhead(o: dict[str, Any]) -> None:
     """Overhead over the bare interpreter (:func:`benchmarks.pipeline_bench.overhead_ratios`)."""
     def f(v: float | None, fmt: str) -> str:
@@ -100,8 +126,8 @@ def print_overhead(o: dict[str, Any]) -> None:
 
 #: Rows of ``pipeline.csv``, ``.json`` and ``.md``, in order (``process_cpu`` is printed and in
 #: ``--json``/``--csv``, not in the folder).
-_FOLDER_METRICS = ("capture", "segment", "preprocess", "classify", "smooth", "total", "process",
-                   "draw", "write", "end_to_end")
+_FOLDER_METRICS = ("capture", "segment", "palm", "landmarks", "preprocess", "classify", "smooth", "total",
+                   "process", "draw", "write", "end_to_end")
 
 
 def write_pipeline_folder(out: str, cfg: BenchConfig, res: PipelineResult, machine: dict[str, Any],
@@ -138,6 +164,16 @@ def write_pipeline_folder(out: str, cfg: BenchConfig, res: PipelineResult, machi
                    f"frames in {lv['wall_s']:.2f} s = {lv['fps_end_to_end']:.1f} fps end to end; "
                    f"source rate {lv['source_fps']}; dropped frames {lv['dropped']} "
                    f"({lv['dropped_fraction']:.1%}, by {lv['dropped_method']})\n")
+    ps = extra.get("pipeline", {}).get("palm_share")
+    if ps is not None:
+        footer += (f"\npalm, landmarks: parts of segment (0 ms on frames where they did not run); the "
+                   f"palm detector ran on {ps:.1%} of the frames.\n")
+    h = extra.get("hands_comparison")
+    if h:
+        from benchmarks.hands_compare import format_comparison
+
+        table = format_comparison(h["rows"], h["criteria"], markdown=True)
+        footer += f"\n## Against MediaPipe's Hands graph\n\n{table}\n\n{hands_note(h)}\n"
     if o:
         footer += (f"\nbare invoke median {o['bare_invoke_median_ms']:.4f} ms; classify per ROI / "
                    f"bare invoke: {o['classify_per_roi_over_invoke'] or float('nan'):.2f}x; process / "
@@ -161,4 +197,5 @@ def write_pipeline_folder(out: str, cfg: BenchConfig, res: PipelineResult, machi
                                        **extra)
 
 
-__all__ = ["print_live", "print_model", "print_overhead", "print_pipeline", "write_pipeline_folder"]
+__all__ = ["hands_note", "print_hands", "print_live", "print_model", "print_overhead", "print_pipeline",
+           "write_pipeline_folder"]

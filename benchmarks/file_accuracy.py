@@ -27,12 +27,19 @@ def file_accuracy(bundle: ModelBundle, cfg: LatencyConfig, runtime: str) -> dict
     each photo one ROI as ``edge-eval --crop``). Otherwise the ``tflite_accuracy`` of
     ``model.json`` ``metrics`` (measured by edge-convert on the same file).
 
+    The pretrained hand models (tasks ``palm-detection`` and ``hand-landmarks``) are not
+    classifiers: their accuracy is ``None`` with ``accuracy_data`` saying "n/a".
+
     Returns:
         ``{"accuracy", "accuracy_n", "accuracy_data"}`` (``None`` values when nothing is
         known); ``accuracy_data`` says where the number comes from.
     """
+    from edge.bundle import PRETRAINED_TASKS
     from edge.datasets import DatasetError
 
+    if bundle.task in PRETRAINED_TASKS:  # MediaPipe's palm detector and landmark model
+        return {"accuracy": None, "accuracy_n": None,
+                "accuracy_data": f"n/a: a {bundle.task} model, not a classifier (no labels to score)"}
     measured: tuple[float, int, str] | None = None
     why = ""
     try:

@@ -56,6 +56,21 @@ log = logging.getLogger(__name__)
 BASELINE_QUANT = "float32"
 #: Identity of a latency row, for ``--compare``.
 ROW_KEY = ("model", "quant", "runtime", "threads", "batch")
+#: ``--model`` names that stand for several bundles: ``hands-pretrained``, the four MediaPipe
+#: files ``edge-models fetch hands`` writes (palm detection and hand landmarks, lite and full).
+MODEL_GROUPS: dict[str, tuple[str, ...]] = {
+    "hands-pretrained": ("mediapipe-palm-detection-lite", "mediapipe-palm-detection-full",
+                         "mediapipe-hand-landmark-lite", "mediapipe-hand-landmark-full"),
+}
+
+
+def expand_models(models: Sequence[str]) -> list[str]:
+    """``models`` with the names of :data:`MODEL_GROUPS` replaced by their bundles, in order,
+    each bundle once."""
+    out: list[str] = []
+    for m in models:
+        out += MODEL_GROUPS.get(m, (m,))
+    return list(dict.fromkeys(out))
 
 
 @dataclass

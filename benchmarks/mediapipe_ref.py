@@ -102,9 +102,13 @@ def run_reference(frames: list[Any], python: Path, *, static: bool = True, model
         repeat: passes over ``frames`` (still frames only; a video is played once).
 
     Returns:
-        ``{"latency_ms": [float, ...] per timed call, "found": [int, ...] hands per
+        ``{"latency_ms": [float, ...] per timed call, "cpu_ms": [float, ...] the
+        worker's CPU time (all threads) during each call, "found": [int, ...] hands per
         frame of the first pass, "mediapipe": version, "numpy": version, "static":
-        bool, "model_complexity": int}``.
+        bool, "model_complexity": int, "max_num_hands": int}``. MediaPipe's XNNPACK
+        delegate uses 1 thread on desktop Linux unless told otherwise
+        (``GetXnnpackDefaultNumThreads`` in ``mediapipe/calculators/tensor/
+        inference_calculator_utils.cc``); ``cpu_ms`` / ``latency_ms`` shows what it used.
 
     Raises:
         RuntimeError: the worker failed; the message holds its stderr.
@@ -160,16 +164,19 @@ def _worker(job: dict[str, Any]) -> dict[str, Any]:
     hands.close()
     hands = make()
     passes = int(job["repeat"]) if job["static"] else 1
-    latency, found = [], []
+    latency, cpu, found = [], [], []
     for k in range(passes):
         for f in frames:
+            c0 = time.process_time()
             t0 = time.perf_counter()
             res = hands.process(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
             latency.append((time.perf_counter() - t0) * 1e3)
+            cpu.append((time.process_time() - c0) * 1e3)
             if k == 0:
                 found.append(len(res.multi_hand_landmarks or []))
     hands.close()
-    return {"latency_ms": latency, "found": found, "mediapipe": mp.__version__, "numpy": np.__version__,
+    return {"latency_ms": latency, "cpu_ms": cpu, "found": found, "mediapipe": mp.__version__,
+            "numpy": np.__version__, "max_num_hands": int(job["max_num_hands"]),
             "static": bool(job["static"]), "model_complexity": int(job["model_complexity"])}
 
 

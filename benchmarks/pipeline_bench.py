@@ -63,6 +63,10 @@ OUTPUT_METRICS = ("draw", "write", "end_to_end")
 CAPTURE_METRIC = "capture"
 #: Frame rate of the benchmark's video (the demo's rate; edge-run uses the source's).
 VIDEO_FPS = 30.0
+#: Parts of ``segment`` a hand tracker reports in ``FrameResult.timings_ms`` (ms): palm
+#: detection and the landmark model (0 on frames where they did not run); rows only when
+#: the segmenter reports them.
+HAND_PARTS = ("palm", "landmarks")
 
 
 def time_pipeline(pipeline: Pipeline, frames: list[Frame], *, warmup: int = 30,
@@ -96,10 +100,14 @@ class _Timer:
 
         self.pipeline, self.video = pipeline, video
         self.frame_of = LiveFrame
-        metrics = METRICS + (OUTPUT_METRICS if video is not None else ()) + extra
+        metrics = METRICS + HAND_PARTS + (OUTPUT_METRICS if video is not None else ()) + extra
         self.samples = {m: np.full(n, np.nan, np.float64) for m in metrics}
         self.rois = np.zeros(n, np.int64)
         self.truth = np.full(n, -1, np.int64)
+        #: 1.0 / 0.0: the palm detector ran on the frame (``FrameResult.palm_detector_ran``), NaN: unknown
+        self.palm_ran = np.full(n, np.nan, np.float64)
+        #: ROIs whose finder score (a hand's landmark presence) is >= 0.5
+        self.confident = np.zeros(n, np.int64)
 
     def warm(self, frame: Frame) -> None:
         res = self.pipeline.process(frame)
@@ -115,8 +123,11 @@ class _Timer:
         c1 = time.process_time_ns()
         samples["process"][i] = (t1 - t0) / 1e6
         samples["process_cpu"][i] = (c1 - c0) / 1e6
-        for m in (*STAGES, "total"):
+        for m in (*STAGES, "total", *HAND_PARTS):
             samples[m][i] = res.timings_ms.get(m, np.nan)
+        ran = getattr(res, "palm_detector_ran", None)
+        if ran is not None:
+            self.palm_ran[i] = float(ran)
         if self.video is not None:  # as edge.live.run: the overlay drawn once, then the recorder
             t2 = clock()
             annotated = self.frame_of(res, fps=30.0, timings_ms=res.timings_ms).overlay()
@@ -127,13 +138,17 @@ class _Timer:
             samples["write"][i] = (t4 - t3) / 1e6
             samples["end_to_end"][i] = samples["process"][i] + (t4 - t2) / 1e6
         self.rois[i] = len(res.raw)
+        self.confident[i] = sum(1 for d in res.raw if d.roi.score is not None and d.roi.score >= 0.5)
         if frame.truth is not None:
             self.truth[i] = len(frame.truth)
 
     def result(self, n: int | None = None) -> dict[str, Any]:
         k = len(self.rois) if n is None else n
-        return {"samples_ms": {m: v[:k] for m, v in self.samples.items()},
-                "rois": self.rois[:k], "truth_digits": self.truth[:k]}
+        parts_missing = {m for m in HAND_PARTS if np.isnan(self.samples[m][:k]).any()}
+        return {"samples_ms": {m: v[:k] for m, v in self.samples.items() if m not in parts_missing},
+                "rois": self.rois[:k], "truth_digits": self.truth[:k],
+                "palm_ran": None if np.isnan(self.palm_ran[:k]).all() else self.palm_ran[:k],
+                "confident": self.confident[:k]}
 
 
 def _time_loop(pipeline: Pipeline, frames: list[Frame], warmup: int, disable_gc: bool,
@@ -143,7 +158,7 @@ def _time_loop(pipeline: Pipeline, frames: list[Frame], warmup: int, disable_gc:
     timer = _Timer(pipeline, len(frames), video)
     for i in range(max(0, warmup)):
         timer.warm(frames[i % len(frames)])
-    pipeline.reset()
+    reset_all(pipeline)
     with gc_paused(disable_gc):
         for i, frame in enumerate(frames):
             timer.time(i, frame)
@@ -198,7 +213,7 @@ def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 5
             if f is None:
                 break
             timer.warm(f)
-        pipe.reset()
+        reset_all(pipe)
         indices: list[int] = []
         stamps: list[float] = []
         clock = time.perf_counter_ns
@@ -227,6 +242,15 @@ def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 5
         runtime=str(getattr(clf, "runtime", "unknown")),
         threads=getattr(clf, "num_threads", threads), source=str(name), warmup=warmup,
         task=task, live=live, **timer.result(n))
+
+
+def reset_all(pipeline: Pipeline) -> None:
+    """Forget the smoother's tracks and the segmenter's (a hand tracker's tracked hands), so
+    timing starts as a fresh ``edge-run`` does: its first video frame runs the palm detector."""
+    pipeline.reset()
+    seg_reset = getattr(pipeline.segmenter, "reset", None)
+    if callable(seg_reset):
+        seg_reset()
 
 
 @contextlib.contextmanager

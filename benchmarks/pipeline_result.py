@@ -46,6 +46,11 @@ class PipelineResult:
     #: (frames / wall time, capture included), ``source_fps``, ``dropped`` and
     #: ``dropped_method``; ``None`` for frames held in memory.
     live: dict[str, Any] | None = None
+    #: float (frames,): 1 where the segmenter's palm detector ran on the frame, 0 where it did
+    #: not (hand tracking); ``None`` for segmenters without one.
+    palm_ran: np.ndarray | None = None
+    #: int (frames,): ROIs whose finder score (a hand's landmark presence) is >= 0.5.
+    confident: np.ndarray | None = None
     stats: dict[str, LatencyStats] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -60,6 +65,17 @@ class PipelineResult:
         """Frames per second the pipeline sustains: 1000 / median ``process`` ms."""
         m = self.stats["process"].median_ms
         return 1e3 / m if m > 0 else float("inf")
+
+    @property
+    def palm_share(self) -> float | None:
+        """Share of the frames on which the palm detector ran (``None``: no palm detector)."""
+        return None if self.palm_ran is None or not len(self.palm_ran) else float(np.mean(self.palm_ran))
+
+    def palm_ms_when_run(self) -> float | None:
+        """Median ms of the palm detector over the frames where it ran (``None``: never ran)."""
+        if self.palm_ran is None or "palm" not in self.samples_ms or not self.palm_ran.any():
+            return None
+        return float(np.median(self.samples_ms["palm"][self.palm_ran > 0]))
 
     def budget_fraction(self, fps: float = BUDGET_FPS) -> float:
         """Median ``process`` time as a fraction of one frame's time at ``fps``."""

@@ -61,6 +61,13 @@ class BenchConfig:
         outputs: pipeline: also time drawing and video writing (draw, write, end_to_end).
         invoke_runs: pipeline: timed bare invokes (batch 1) for the overhead ratios.
         out: pipeline: write pipeline.csv, .json, .md and .png into this folder.
+        hand_frames: pipeline, hands: time 640x480 frames made from ``source``, a folder of
+            hand photos (:mod:`benchmarks.hands_bench`): ``still``, ``video`` or ``both``.
+        video_frames: frames of the held-hand video.
+        max_hands: hands the pipeline (and MediaPipe's graph) look for in ``hand_frames`` runs.
+        mediapipe_ref: compare with MediaPipe's Hands graph: ``auto`` or a Python with
+            mediapipe 0.10.21 (``None``: no comparison unless ``hand_frames`` is ``both``).
+        compare_threads: our interpreter threads in the comparison.
     """
 
     command: str
@@ -91,17 +98,26 @@ class BenchConfig:
     out: str | None = None
     live: bool = False
     fps: float = 30.0
+    hand_frames: str | None = None
+    video_frames: int = 150
+    max_hands: int = 1
+    mediapipe_ref: str | None = None
+    compare_threads: list[int] = field(default_factory=lambda: [1, 2])
 
 
-def resolve_for_task(cfg: BenchConfig, task: str) -> BenchConfig:
+def resolve_for_task(cfg: BenchConfig, task: str, preprocessing: str | None = None) -> BenchConfig:
     """``cfg`` with the defaults of a ``task`` model filled in where unset: the demo scene
-    as ``source``, the budget as ``target_ms`` and, for hands, ``edge-run``'s segmenter.
+    as ``source``, the budget as ``target_ms`` and, for hands, ``edge-run``'s segmenter
+    (none for a ``hand-landmarks`` bundle, whose pipeline finds hands with the landmarks).
 
     Raises:
-        ValueError: a task without a demo scene or budget, or ``segmenter`` set for a
-            digits model.
+        ValueError: a task without a demo scene or budget, ``segmenter`` set for a
+            digits or ``hand-landmarks`` model, or ``hand_frames`` without a folder.
     """
-    seg = segmenter_kwargs(task, cfg.segmenter, cfg.model).get("segmenter")
+    if cfg.hand_frames is not None and cfg.source is None:
+        raise ValueError("--hand-frames makes frames from hand photos: pass --source DIR (e.g. class "
+                         "folders rock/ paper/ scissors/)")
+    seg = segmenter_kwargs(task, cfg.segmenter, cfg.model, preprocessing).get("segmenter")
     return dataclasses.replace(
         cfg, source=cfg.source if cfg.source is not None else default_source(task),
         target_ms=cfg.target_ms if cfg.target_ms is not None else target_ms_for(task),
@@ -122,6 +138,8 @@ class BenchRun:
     model_results: list[ModelResult] = field(default_factory=list)
     pipeline: PipelineResult | None = None
     invoke_ms: float | None = None
+    #: ``--hand-frames``/``--mediapipe-ref``: :func:`benchmarks.hands_bench.compare_hands`'s result.
+    hands: dict[str, Any] | None = None
 
 
 def measure(cfg: BenchConfig, bundle: ModelBundle) -> BenchRun:
@@ -141,14 +159,24 @@ def measure(cfg: BenchConfig, bundle: ModelBundle) -> BenchRun:
                            disable_gc=cfg.disable_gc)
         out.invoke_ms = inv.stats.median_ms
     live = cfg.command == "pipeline" and (cfg.live or is_live_source(str(cfg.source)))
-    if live:
+    if cfg.command == "pipeline" and cfg.hand_frames is not None:
+        out.pipeline, out.hands = measure_hands(cfg, bundle)
+    elif live:
         out.pipeline = bench_pipeline_live(bundle, str(cfg.source), count=cfg.frames,
                                            warmup=cfg.warmup_frames, seed=cfg.seed, fps=cfg.fps,
                                            threads=cfg.pipeline_threads, runtime=cfg.runtime,
                                            smoothing=cfg.smoothing, disable_gc=cfg.disable_gc,
                                            segmenter=cfg.segmenter, outputs=cfg.outputs)
     elif cfg.command in ("pipeline", "all"):
-        out.pipeline = bench_pipeline(bundle, source=cfg.source, count=cfg.frames,
+        pipe = None
+        if bundle.preprocessing == "hand-landmarks":  # still images or tracking, as edge-run
+            from benchmarks.hands_bench import hands_pipeline
+            from edge.live.launch import source_kind
+
+            kind = "image" if source_kind(str(cfg.source)) == "image" else "video"
+            pipe = hands_pipeline(bundle, kind, threads=cfg.pipeline_threads, max_hands=cfg.max_hands,
+                                  runtime=cfg.runtime, smoothing=cfg.smoothing)
+        out.pipeline = bench_pipeline(bundle, source=cfg.source, count=cfg.frames, pipeline=pipe,
                                       warmup=cfg.warmup_frames, seed=cfg.seed, digits=cfg.digits,
                                       scene_frames=cfg.scene_frames,
                                       threads=cfg.pipeline_threads, runtime=cfg.runtime,
@@ -156,6 +184,40 @@ def measure(cfg: BenchConfig, bundle: ModelBundle) -> BenchRun:
                                       segmenter=cfg.segmenter,
                                       outputs=cfg.outputs and cfg.command == "pipeline")
     return out
+
+
+def measure_hands(cfg: BenchConfig, bundle: ModelBundle) -> tuple[PipelineResult, dict[str, Any] | None]:
+    """``--hand-frames``: time the hands pipeline on frames made from ``cfg.source``'s photos
+    (:mod:`benchmarks.hands_bench`); with ``--mediapipe-ref`` or ``both``, the comparison too.
+
+    Returns:
+        ``(result, comparison)``: the pipeline timed on the still frames (the video for
+        ``video``), and :func:`benchmarks.hands_bench.compare_hands`'s result or ``None``.
+
+    Raises:
+        ValueError: no photos, a bundle that is not ``hand-landmarks``, a bad Python.
+        RuntimeError: the MediaPipe environment cannot be built or its worker failed.
+    """
+    from benchmarks import hands_bench as hb
+    from benchmarks.mediapipe_ref import mediapipe_python
+
+    mode = str(cfg.hand_frames)
+    frames = hb.load_hand_frames(str(cfg.source), mode, cfg.frames, cfg.seed)
+    compare = cfg.mediapipe_ref is not None or mode == "both"
+    common: dict[str, Any] = {"max_hands": cfg.max_hands, "runtime": cfg.runtime, "smoothing": cfg.smoothing}
+    if mode != "still" or compare:
+        still = hb.hands_pipeline(bundle, "image", threads=cfg.pipeline_threads, **common)
+        hb.add_video(frames, still, cfg.video_frames, cfg.seed)
+    kind, timed = ("video", frames.video) if mode == "video" else ("image", frames.still)
+    main = hb.time_hands(bundle, timed, kind, threads=cfg.pipeline_threads, warmup=cfg.warmup_frames,
+                         disable_gc=cfg.disable_gc, outputs=cfg.outputs,
+                         source=f"{cfg.source} ({'video' if kind == 'video' else 'still'} frames)", **common)
+    if not compare:
+        return main, None
+    py = mediapipe_python(cfg.mediapipe_ref) if cfg.mediapipe_ref is not None else None
+    hands = hb.compare_hands(bundle, frames, threads=tuple(cfg.compare_threads), warmup=cfg.warmup_frames,
+                             disable_gc=cfg.disable_gc, mediapipe=py, **common)
+    return main, hands
 
 
 def pipeline_summary(cfg: BenchConfig, res: PipelineResult, overhead: dict[str, Any] | None
@@ -174,7 +236,10 @@ def pipeline_summary(cfg: BenchConfig, res: PipelineResult, overhead: dict[str, 
         summary["overhead"] = overhead
     if res.live is not None:
         summary["live"] = res.live
+    if res.palm_share is not None:
+        summary["palm_share"] = res.palm_share
+        summary["palm_ms_when_run"] = res.palm_ms_when_run()
     return summary
 
 
-__all__ = ["BenchConfig", "BenchRun", "measure", "pipeline_summary", "resolve_for_task"]
+__all__ = ["BenchConfig", "BenchRun", "measure", "measure_hands", "pipeline_summary", "resolve_for_task"]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.landmark_features import check_features_version
+from edge.model_dirs import models_dir
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,13 @@ PRETRAINED_PREPROCESSING = ("letterbox", "rotated-roi-crop")
 
 #: Where shipped bundles live: ``models/<name>/`` in the installed package.
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "models"
-#: Short names accepted by ``--model`` for the shipped bundles.
-SHIPPED = {
-    "digits": "digits-lenet-int8",
-    "digits-int8": "digits-lenet-int8",
-    "digits-float32": "digits-lenet-float32",
-    "hands": "hands-lenet-int8",
-    "hands-int8": "hands-lenet-int8",
-}
+#: Short names accepted by ``--model`` for the shipped bundles: ``hands`` is the gesture
+#: classifier on MediaPipe hand landmarks; ``hands-lenet`` (alias ``hands-int8``) the small
+#: CNN on hand crops found by the skin/background/chroma finders. Fetched pretrained bundles
+#: (``edge-models fetch hands``) resolve by their folder name, e.g. ``mediapipe-palm-detection-lite``.
+SHIPPED = {"digits": "digits-lenet-int8", "digits-int8": "digits-lenet-int8",
+           "digits-float32": "digits-lenet-float32", "hands": "hands-landmarks",
+           "hands-lenet": "hands-lenet-int8", "hands-int8": "hands-lenet-int8"}
 
 
 class BundleError(ValueError):
@@ -218,7 +218,8 @@ def read_labels(path: Path) -> tuple[str, ...]:
 
 
 def resolve_bundle_path(model: str | Path) -> Path:
-    """Turn ``--model`` (a shipped name such as ``digits``, or a path) into a folder.
+    """Turn ``--model`` (a shipped name such as ``digits``, a fetched bundle's name, or a path)
+    into a folder.
 
     A path to a ``model.tflite`` inside a bundle resolves to its folder.
 
@@ -230,6 +231,8 @@ def resolve_bundle_path(model: str | Path) -> Path:
         return SHIPPED_DIR / SHIPPED[s]
     if (SHIPPED_DIR / s / "model.json").is_file():
         return SHIPPED_DIR / s
+    if "/" not in s and (models_dir() / s / "model.json").is_file():
+        return models_dir() / s
     p = Path(s).expanduser()
     if p.is_file() and p.suffix == ".tflite":
         p = p.parent

@@ -1,6 +1,8 @@
 """Draw what the pipeline read onto a copy of the frame.
 
-Boxes, ``label score%`` tags (digits, or the hand and its gesture), the grouped
+Boxes, ``label score%`` tags (digits, or the hand and its gesture, with ``Left``/``Right``
+for hands whose landmarks were found), MediaPipe's 21 hand landmarks and skeleton
+(:func:`draw_hand`, coloured by finger as MediaPipe's default hand style), the grouped
 number(s), FPS and per-stage milliseconds,
 all with OpenCV drawing calls (no per-pixel Python), so the overlay costs well under
 a millisecond on a 640x480 frame.
@@ -13,6 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 import cv2
 import numpy as np
 
+from edge.segment.hand_landmarks import HAND_CONNECTIONS
 from edge.types import NO_GESTURE_LABELS, ROI, Detection
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -21,7 +24,18 @@ GREEN, YELLOW, RED = (60, 200, 60), (0, 210, 240), (40, 40, 230)
 BLUE, WHITE, BLACK = (230, 140, 30), (255, 255, 255), (0, 0, 0)
 GREY = (150, 150, 150)
 #: Short stage names for the HUD.
-SHORT = {"segment": "seg", "preprocess": "pre", "classify": "cls", "smooth": "smooth"}
+SHORT = {"segment": "seg", "preprocess": "pre", "classify": "cls", "smooth": "smooth", "palm": "palm",
+         "landmarks": "lm"}
+#: BGR colour of each hand landmark, by finger (after MediaPipe's
+#: ``drawing_styles.get_default_hand_landmarks_style``): palm red, thumb peach, index purple,
+#: middle yellow, ring green, little finger blue.
+_PALM, _THUMB, _INDEX = (48, 48, 255), (180, 229, 255), (128, 64, 128)
+_MIDDLE, _RING, _PINKY = (0, 204, 255), (48, 255, 48), (192, 101, 21)
+LANDMARK_COLOURS: tuple[tuple[int, int, int], ...] = (
+    _PALM, _PALM, _THUMB, _THUMB, _THUMB, _PALM, _INDEX, _INDEX, _INDEX, _PALM, _MIDDLE, _MIDDLE, _MIDDLE,
+    _PALM, _RING, _RING, _RING, _PALM, _PINKY, _PINKY, _PINKY)
+#: BGR colour of the skeleton's bones.
+BONE = (224, 224, 224)
 
 
 def score_colour(score: float) -> tuple[int, int, int]:
@@ -47,6 +61,25 @@ def _tag(img: np.ndarray, text: str, x: int, y: int, colour: tuple[int, int, int
     cv2.putText(img, text, (left + pad, top + pad + th), FONT, scale, text_colour, thick, cv2.LINE_AA)
 
 
+def draw_hand(img: np.ndarray, landmarks: np.ndarray, thick: int = 2, muted: bool = False) -> None:
+    """Draw 21 hand landmarks and the skeleton (:data:`HAND_CONNECTIONS`) in place.
+
+    One ``cv2.polylines`` call for the bones and one ``cv2.circle`` per landmark.
+
+    Args:
+        img: uint8 (H, W, 3) BGR image, drawn on.
+        landmarks: float (21, 2+) landmarks, x and y in the image's pixels (z ignored).
+        thick: bone thickness in px (landmark radius ``thick + 1``).
+        muted: draw everything grey (a hand with no gesture).
+    """
+    pts = np.round(np.asarray(landmarks, np.float64)[:, :2] * 16).astype(np.int32)  # 4 fractional bits
+    bones = [pts[[a, b]] for a, b in HAND_CONNECTIONS]
+    cv2.polylines(img, bones, False, GREY if muted else BONE, thick, cv2.LINE_AA, shift=4)
+    for i, (x, y) in enumerate(pts):
+        cv2.circle(img, (int(x), int(y)), (thick + 1) * 16, GREY if muted else LANDMARK_COLOURS[i], -1,
+                   cv2.LINE_AA, shift=4)
+
+
 def draw_overlay(
     image: np.ndarray,
     detections: Sequence[Detection],
@@ -55,12 +88,15 @@ def draw_overlay(
     timings_ms: Mapping[str, float] | None = None,
     status: str | None = None,
     no_gesture_labels: Collection[str] = NO_GESTURE_LABELS,
+    hands: Sequence[ROI] = (),
 ) -> np.ndarray:
     """Annotated copy of a frame.
 
     Args:
         image: uint8 (H, W, 3) BGR frame; not modified.
-        detections: boxes with their predictions; drawn with ``label score%``.
+        detections: boxes with their predictions; drawn with ``label score%``, plus the
+            handedness (``label score% Right``) and the landmarks and skeleton
+            (:func:`draw_hand`) when the ROI carries them.
         numbers: grouped numbers as ``(string, ROI)``; each of two or more digits
             drawn as a thin box around its digits with the number under it.
         fps: frames per second to show in the top-left corner.
@@ -70,6 +106,9 @@ def draw_overlay(
         no_gesture_labels: labels that mean "nothing recognised" (a hands model's ``none``,
             :data:`edge.types.NO_GESTURE_LABELS`): such detections get a thin grey box and
             tag instead of a score colour; ``()`` draws every label in its score colour.
+        hands: more ROIs whose landmarks are drawn (grey, no box or tag): hands found but
+            not shown as detections (classified ``none``), so the skeleton does not
+            blink off when the gesture is unclear.
 
     Returns:
         uint8 (H, W, 3) BGR copy with the overlay.
@@ -91,12 +130,18 @@ def draw_overlay(
         cv2.rectangle(out, p0, p1, BLUE, 1, cv2.LINE_AA)
         _tag(out, text, roi.x - 3, roi.y + roi.h + 4, BLUE, scale * 1.4, thick + 1, above=False)
 
+    for roi in hands:
+        if roi.landmarks is not None:
+            draw_hand(out, roi.landmarks, thick, muted=True)
     for det in detections:
         r, p = det.roi, det.prediction
         quiet = p.label in no_gesture_labels
         colour = GREY if quiet else score_colour(p.score)
+        if r.landmarks is not None:
+            draw_hand(out, r.landmarks, thick, muted=quiet)
         cv2.rectangle(out, (r.x, r.y), (r.x + r.w, r.y + r.h), colour, 1 if quiet else thick + 1)
-        _tag(out, f"{p.label} {100.0 * p.score:.0f}%", r.x, r.y, colour, scale, thick)
+        side = f" {r.handedness}" if r.handedness else ""
+        _tag(out, f"{p.label} {100.0 * p.score:.0f}%{side}", r.x, r.y, colour, scale, thick)
 
     lines = []
     head = []

@@ -7,8 +7,12 @@ stage, so what ``edge-bench`` reports is what ``edge-run`` does.
 The stages exchange only the value types of :mod:`edge.types`: for hands, the
 finder (:mod:`edge.segment.hands`) puts each hand's mask on its ROI
 (:attr:`edge.types.ROI.mask`) and :class:`edge.preprocess.HandPreprocessor` reads it
-there. A detection whose (smoothed) label is in :data:`edge.types.NO_GESTURE_LABELS`
-(the hands models' ``none`` class) is not shown.
+there; for a ``hand-landmarks`` bundle (the default ``hands`` model) the finder is
+:class:`edge.segment.hand_tracker.HandTracker` (palm detector -> 21 landmarks), which
+puts the landmarks, handedness and presence on each ROI, and
+:class:`edge.preprocess.LandmarkPreprocessor` turns them into features. A detection
+whose (smoothed) label is in :data:`edge.types.NO_GESTURE_LABELS` (the hands models'
+``none`` class) is not shown.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction
 log = logging.getLogger(__name__)
 
 STAGES = ("segment", "preprocess", "classify", "smooth")
+#: Sub-stages of ``segment`` reported by a segmenter with ``last_timings_ms`` (the hand
+#: tracker): palm detection and the landmark model, ms (instrumentation, part of ``segment``).
+SEGMENT_PARTS = ("palm", "landmarks")
+#: Kinds of frame source (:func:`build_pipeline` ``source_kind``): still images get the hand
+#: tracker's static mode (palm detector on every image), the others its video tracking.
+SOURCE_KINDS = ("image", "video", "camera")
 
 
 class Segmenter(Protocol):
@@ -62,7 +72,12 @@ class FrameResult:
         raw: detections before smoothing.
         numbers: for digits, the numbers read: each a tuple of (string, ROI
             enclosing its digits), left to right, top to bottom.
-        timings_ms: milliseconds per stage (keys of :data:`STAGES`) and ``"total"``.
+        timings_ms: milliseconds per stage (keys of :data:`STAGES`) and ``"total"``;
+            with the hand tracker also ``"palm"`` and ``"landmarks"``
+            (:data:`SEGMENT_PARTS`, parts of ``"segment"``).
+        palm_detector_ran: instrumentation: whether the segmenter ran its palm detector
+            on this frame (with tracking it runs only when a hand is lost); ``None`` for
+            segmenters without one.
     """
 
     frame: Frame
@@ -70,6 +85,7 @@ class FrameResult:
     raw: list[Detection] = field(default_factory=list)
     numbers: list[tuple[str, ROI]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    palm_detector_ran: bool | None = None
 
     def as_json(self, t: float | None = None) -> dict[str, Any]:
         """The JSON Lines record of this frame.
@@ -139,9 +155,11 @@ class Pipeline:
     def process(self, frame: Frame) -> FrameResult:
         """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``)."""
         t = {}
+        palm_runs = getattr(self.segmenter, "palm_runs", None)
         t0 = time.perf_counter()
         rois = self.segmenter.find(frame.image)
         t1 = time.perf_counter()
+        parts = getattr(self.segmenter, "last_timings_ms", None)
         batch = self.preprocessor(frame.image, rois) if rois else None
         t2 = time.perf_counter()
         preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
@@ -157,7 +175,11 @@ class Pipeline:
         t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
         t["classify"], t["smooth"] = (t3 - t2) * 1e3, (t4 - t3) * 1e3
         t["total"] = (t4 - t0) * 1e3
-        return FrameResult(frame=frame, detections=dets, raw=raw, numbers=numbers, timings_ms=t)
+        if isinstance(parts, dict):
+            t.update({k: float(parts[k]) for k in SEGMENT_PARTS if k in parts})
+        ran = None if palm_runs is None else getattr(self.segmenter, "palm_runs", 0) > palm_runs
+        return FrameResult(frame=frame, detections=dets, raw=raw, numbers=numbers, timings_ms=t,
+                           palm_detector_ran=ran)
 
 
 def build_pipeline(
@@ -174,6 +196,9 @@ def build_pipeline(
     window: int = 5,
     max_age: int = 5,
     background: str = "keep",
+    source_kind: str = "camera",
+    max_hands: int = 1,
+    min_presence: float | None = None,
 ) -> Pipeline:
     """The pipeline for a model, with the segmenter its task needs.
 
@@ -190,9 +215,11 @@ def build_pipeline(
         runtime: TFLite runtime when ``model`` is not a classifier (see
             :func:`edge.runtime.make_interpreter`).
         task: ``"digits"`` or ``"hands"``; default: the bundle's task.
-        segmenter: override the task's segmenter: an instance, or for hands the name
-            of one (:func:`edge.segment.hands.make_hand_segmenter`: ``"skin"``,
-            ``"skin-hsv"``, ``"background"``, ``"chroma"``).
+        segmenter: override the task's segmenter: an instance, or for a hands model
+            with an image input (``hand-crop``, e.g. ``hands-lenet``) the name of one
+            (:func:`edge.segment.hands.make_hand_segmenter`: ``"skin"``, ``"skin-hsv"``,
+            ``"background"``, ``"chroma"``). A ``hand-landmarks`` bundle needs the
+            landmarks, so a name is refused there.
         preprocessor: override the bundle's preprocessor.
         smoother: override the default smoother.
         window: frames in the smoother's vote (K).
@@ -200,6 +227,18 @@ def build_pipeline(
         background: hands only: the hand crop's background, ``"keep"``, ``"grey"``
             or ``"blur"`` (:class:`edge.preprocess.HandPreprocessor`; the masks come
             on the segmenter's ROIs).
+        source_kind: ``hand-landmarks`` bundles only (:data:`SOURCE_KINDS`): ``"image"``
+            (still photos: the hand tracker's static mode, palm detector on every image)
+            or ``"video"``/``"camera"`` (tracking: the palm detector runs only when a hand
+            is lost).
+        max_hands: ``hand-landmarks`` only: most hands found per frame. With tracking the
+            palm detector runs on every frame while fewer than ``max_hands`` hands are
+            tracked (MediaPipe's rule), so the default 1 lets one tracked hand skip it.
+        min_presence: ``hand-landmarks`` only: hands whose landmark-model presence is
+            below this are not reported; ``None``: the bundle's ``detector.min_presence``
+            for still images (0: the classifier, which sees the presence, decides
+            ``none``, as in training) and MediaPipe's 0.5 for video (a track is lost
+            below it).
 
     Returns:
         A :class:`Pipeline`. For ``digits``: :class:`edge.segment.digits.DigitSegmenter`,
@@ -207,14 +246,18 @@ def build_pipeline(
         :func:`edge.segment.numbers.group_numbers` as the grouper. For ``hands``:
         :class:`edge.segment.skin.SkinSegmenter` (``make_hand_segmenter("skin")``), the
         bundle's ``hand-crop`` preprocessing (:class:`edge.preprocess.HandPreprocessor`
-        reading the masks on the ROIs) and no grouper. Both hide detections labelled
+        reading the masks on the ROIs) and no grouper; for a ``hand-landmarks`` bundle
+        (``hands``): :class:`edge.segment.hand_tracker.HandTracker` (:func:`make_hand_tracker`)
+        and :class:`edge.preprocess.LandmarkPreprocessor`. All hide detections labelled
         ``none`` (:class:`Pipeline` ``no_gesture_labels``) and smooth with a
         :class:`edge.track.TrackSmoother`.
 
     Raises:
         edge.bundle.BundleError: the bundle cannot be loaded.
         ValueError: unknown task or segmenter name, no task known, a segmenter name or
-            a background treatment for a digits model.
+            a background treatment for a digits model or a ``hand-landmarks`` bundle.
+        edge.pretrained.HandModelsMissing: a ``hand-landmarks`` bundle but the MediaPipe
+            models were not fetched (the message names ``edge-models fetch hands``).
     """
     if hasattr(model, "classify"):
         classifier = model
@@ -237,6 +280,14 @@ def build_pipeline(
         from edge.segment.numbers import group_numbers
 
         grouper = group_numbers
+    elif task == "hands" and bundle is not None and bundle.preprocessing == "hand-landmarks":
+        if isinstance(segmenter, str) or background != "keep":
+            raise ValueError(f"--segmenter {segmenter} / background= choose how the small CNN models "
+                             f"find and crop hands, but {bundle.name} reads the hand landmarks of the "
+                             "palm detector + landmark model; drop them, or use --model hands-lenet")
+        if segmenter is None:
+            segmenter = make_hand_tracker(bundle, source_kind=source_kind, max_hands=max_hands,
+                                          min_presence=min_presence, num_threads=num_threads)
     elif task == "hands":
         if segmenter is None or isinstance(segmenter, str):
             from edge.segment.hands import make_hand_segmenter
@@ -267,3 +318,37 @@ def build_pipeline(
     log.debug("pipeline: task=%s segmenter=%s smoother=%s", task, type(segmenter).__name__,
               type(pipe.smoother).__name__)
     return pipe
+
+
+def make_hand_tracker(bundle: ModelBundle, *, source_kind: str = "camera", max_hands: int = 1,
+                      min_presence: float | None = None, num_threads: int | None = None) -> Segmenter:
+    """The hand finder of a ``hand-landmarks`` bundle, set up for its source.
+
+    Args:
+        bundle: the gesture classifier's bundle; its ``model.json`` ``detector`` section
+            names the MediaPipe variant it was trained with (``"full"`` or ``"lite"``) and
+            optionally ``min_presence``.
+        source_kind: ``"image"`` for still photos (static mode), ``"video"`` or
+            ``"camera"`` for tracking (:data:`SOURCE_KINDS`).
+        max_hands: most hands per frame, >= 1.
+        min_presence: see :func:`build_pipeline`.
+        num_threads: interpreter threads of both MediaPipe models.
+
+    Returns:
+        An :class:`edge.segment.hand_tracker.HandTracker` (``find`` gives ROIs with
+        landmarks, handedness and presence).
+
+    Raises:
+        ValueError: unknown ``source_kind`` or variant, or ``max_hands`` < 1.
+        edge.pretrained.HandModelsMissing: the MediaPipe models were not fetched.
+    """
+    from edge.segment.hand_tracker import HandTracker
+
+    if source_kind not in SOURCE_KINDS:
+        raise ValueError(f"source_kind must be one of {SOURCE_KINDS}, got {source_kind!r}")
+    det = bundle.meta.get("detector") or {}
+    static = source_kind == "image"
+    if min_presence is None:
+        min_presence = float(det.get("min_presence", 0.0)) if static else 0.5
+    return HandTracker(variant=str(det.get("variant", "full")), static=static, max_hands=max_hands,
+                       min_presence=min_presence, num_threads=num_threads)

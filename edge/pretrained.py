@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.bundle import FORMAT_VERSION, BundleError, sha256_file
+from edge.model_dirs import models_dir
 
 log = logging.getLogger(__name__)
 
@@ -116,16 +116,6 @@ class HandModelsMissing(BundleError):
 
 class FetchError(RuntimeError):
     """Fetching the pretrained models failed; the message says how to fix it."""
-
-
-def models_dir() -> Path:
-    """Where fetched bundles live: ``$EDGE_MODEL_DIR``, else
-    ``$XDG_CACHE_HOME/edge-recogniser/models`` (``~/.cache`` when XDG_CACHE_HOME is unset)."""
-    env = os.environ.get("EDGE_MODEL_DIR")
-    if env:
-        return Path(env).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "edge-recogniser" / "models"
 
 
 def _bundle_ok(path: Path, model: PretrainedModel) -> bool:

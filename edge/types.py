@@ -151,9 +151,17 @@ class Detection:
     prediction: Prediction
 
     def as_json(self) -> dict:
-        """``{"box": [x, y, w, h], "label": str, "score": float}``, JSON-ready."""
-        return {
+        """``{"box": [x, y, w, h], "label": str, "score": float}``, JSON-ready; for a hand
+        found with its landmarks also ``"landmarks"``: 21 x ``[x, y, z]`` in frame pixels
+        (z: depth relative to the wrist in the same pixel scale, < 0 nearer the camera),
+        rounded to 0.1, and ``"handedness"``: ``"Left"`` or ``"Right"``."""
+        rec: dict = {
             "box": self.roi.as_list(),
             "label": self.prediction.label,
             "score": round(float(self.prediction.score), 4),
         }
+        if self.roi.landmarks is not None:
+            rec["landmarks"] = [[round(float(v), 1) + 0.0 for v in p] for p in np.asarray(self.roi.landmarks)]
+        if self.roi.handedness is not None:
+            rec["handedness"] = self.roi.handedness
+        return rec

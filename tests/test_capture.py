@@ -189,7 +189,7 @@ def test_raw_crop_uses_the_preprocessors_margin():
     np.testing.assert_array_equal(crop, frame[40 - pad:70 + pad, 50 - pad:70 + pad])
     edge_roi = ROI(0, 0, 10, 10)  # clipped at the frame's corner
     assert raw_crop(frame, edge_roi, MnistPreprocessor()).shape == (14, 14, 3)
-    hands = HandPreprocessor(load_bundle("hands"))
+    hands = HandPreprocessor(load_bundle("hands-lenet"))
     hand = raw_crop(frame, ROI(140, 10, 40, 20), hands)  # square, leaves the frame on the right
     assert hand.shape == (40, 40, 3)
     np.testing.assert_array_equal(hand, hands.crop(frame, ROI(140, 10, 40, 20)))
@@ -267,8 +267,8 @@ def test_simulated_keys_save_only_what_they_should(tmp_path):
 
 
 def test_hands_sample_is_the_hands_model_input(tmp_path):
-    spec = load_bundle("hands").input
-    cfg = cli_capture.CaptureConfig(model="hands", source="demo-hands", out=str(tmp_path / "h"),
+    spec = load_bundle("hands-lenet").input
+    cfg = cli_capture.CaptureConfig(model="hands-lenet", source="demo-hands", out=str(tmp_path / "h"),
                                     session="h", label="paper", display=False, max_frames=6,
                                     every=3, no_raw=True)
     stats = cli_capture.run_capture(cfg)
@@ -372,7 +372,7 @@ def test_window_through_main_with_keys(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(capture_session, "display_available", lambda: (True, ""))
     monkeypatch.setattr(capture_session, "DisplaySink", Window)
-    code = cli_capture.main(["--model", "hands", "--source", "demo-hands", "--out", str(tmp_path / "h"),
+    code = cli_capture.main(["--model", "hands-lenet", "--source", "demo-hands", "--out", str(tmp_path / "h"),
                              "--session", "w"])
     out, err = capsys.readouterr()
     assert code == 0, err

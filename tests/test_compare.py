@@ -214,7 +214,7 @@ def test_frame_mode_reports_undetected_images(tmp_path, capsys):
 
 
 def test_comparison_errors_exit_2(photos, tmp_path, capsys):
-    code, _, err = run(capsys, ["--model", "digits", "--model", "hands", "--images", str(photos)])
+    code, _, err = run(capsys, ["--model", "digits", "--model", "hands-lenet", "--images", str(photos)])
     assert code == 2 and err.startswith("error: hands-lenet-int8 has the labels") and "same classes" in err
     code, _, err = run(capsys, ["--model", "digits", "--model", str(tmp_path / "nothing"), "--images",
                                 str(photos)])

@@ -128,9 +128,9 @@ def test_shipped_hands_bundle_on_the_green_screen_set(shared_data_dir: Path | No
     """Every 8th studio photo with --crop: the held-out green-screen criterion (>= 98%) must
     hold on a sample that mixes training and held-out photos too."""
     rps = _shared_rps(shared_data_dir)
-    meta = load_bundle("hands").meta
+    meta = load_bundle("hands-lenet").meta
     assert meta["task"] == "hands" and meta["size_bytes"] <= 2 * 1024 * 1024
-    rc = cli_eval.main(["--model", "hands", "--images", str(rps / "kaggle-drgfreeman-rps-cv"),
+    rc = cli_eval.main(["--model", "hands-lenet", "--images", str(rps / "kaggle-drgfreeman-rps-cv"),
                         "--crop", "--limit", "270", "--json"])
     assert rc == 0
     assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.98
@@ -141,7 +141,7 @@ def test_shipped_hands_bundle_on_real_webcam_photos(shared_data_dir: Path | None
     """Photos of ordinary rooms (mostly the training people: a sanity floor, not the
     held-out number, which the issue note reports)."""
     rps = _shared_rps(shared_data_dir)
-    rc = cli_eval.main(["--model", "hands", "--images", str(rps / "github-webcam-rps"), "--crop",
+    rc = cli_eval.main(["--model", "hands-lenet", "--images", str(rps / "github-webcam-rps"), "--crop",
                         "--limit", "300", "--json"])
     assert rc == 0
     rep = json.loads(capsys.readouterr().out)

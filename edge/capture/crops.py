@@ -1,6 +1,7 @@
 """What ``edge-capture`` saves of a detection: which ROIs (:func:`choose_rois`), the exact
 model input (:class:`RecordingPreprocessor`, :func:`input_to_image`) and the raw crop
-of the frame around it (:func:`raw_crop`).
+of the frame around it (:func:`raw_crop`); for a ``hand-landmarks`` bundle (``--model hands``,
+whose input is a feature vector, not an image) the hand photo (:func:`hand_photo`) instead.
 
 Imports :mod:`edge.bundle` (``InputSpec``) and :mod:`edge.types`; the digit preprocessor
 only inside :func:`raw_crop`.
@@ -27,6 +28,27 @@ TAKE_MODES = ("largest", "all")
 #: ``edge.preprocess.mnist_normalise`` reads around a digit ROI.
 DIGIT_MARGIN = 0.2
 DIGIT_MARGIN_PX = 2
+#: Margin of a ``hand-landmarks`` sample (:func:`hand_photo`): this fraction of the hand ROI's
+#: longer side on every side, so the palm detector finds the hand again in the saved photo.
+HAND_PHOTO_MARGIN = 0.3
+
+
+def hand_photo(image: np.ndarray, roi: ROI, margin: float = HAND_PHOTO_MARGIN) -> np.ndarray:
+    """The sample ``edge-capture`` saves for a ``hand-landmarks`` bundle: the hand and some
+    room around it, as a photo (``edge-train landmarks`` and ``edge-eval --crop`` find the
+    hand in it again with the hand tracker).
+
+    Args:
+        image: uint8 (H, W, 3) BGR frame.
+        roi: the hand's ROI (landmark box) in frame px.
+        margin: added on every side, as a fraction of the ROI's longer side.
+
+    Returns:
+        uint8 (h, w, 3) BGR crop (a copy), clipped to the frame.
+    """
+    H, W = image.shape[:2]
+    r = roi.pad(margin, (W, H))
+    return image[r.y:r.y + r.h, r.x:r.x + r.w].copy()
 
 
 def choose_rois(rois: Sequence[ROI], take: str = "largest") -> list[ROI]:
@@ -118,6 +140,8 @@ def raw_crop(image: np.ndarray, roi: ROI, preprocessor: object) -> np.ndarray:
     - ``hand-crop`` and ``resize`` (anything with ``crop(image, roi)``): that crop,
       i.e. the square window about the hand ROI, edge-replicated where it leaves the
       frame (after the preprocessor's own ``margin``, if any);
+    - ``hand-landmarks`` (:class:`edge.preprocess.LandmarkPreprocessor`): the whole frame
+      (the sample itself is already the hand photo, :func:`hand_photo`);
     - anything else: the ROI itself.
 
     Args:
@@ -128,9 +152,11 @@ def raw_crop(image: np.ndarray, roi: ROI, preprocessor: object) -> np.ndarray:
     Returns:
         uint8 (h, w, 3) BGR crop (a copy).
     """
-    from edge.preprocess import MnistPreprocessor
+    from edge.preprocess import LandmarkPreprocessor, MnistPreprocessor
 
     H, W = image.shape[:2]
+    if isinstance(preprocessor, LandmarkPreprocessor):
+        return image.copy()
     if isinstance(preprocessor, MnistPreprocessor):
         pad = int(round(DIGIT_MARGIN * max(roi.w, roi.h, 1))) + DIGIT_MARGIN_PX
         x0, y0 = max(0, roi.x - pad), max(0, roi.y - pad)

@@ -203,7 +203,9 @@ class SampleWriter:
 
         Args:
             label: one of the bundle's labels.
-            model_input: float32 (H, W, C) model input (:func:`input_to_image` converts it).
+            model_input: float32 (H, W, C) model input (:func:`input_to_image` converts it);
+                for a feature-vector bundle (``hand-landmarks``) the hand photo, uint8
+                (h, w, 3) BGR (:func:`edge.capture.crops.hand_photo`), saved as it is.
             crop: uint8 (h, w, 3) BGR raw crop, or ``None`` (only without ``raw_out``).
 
         Returns:
@@ -215,7 +217,13 @@ class SampleWriter:
         """
         if label not in self.labels:
             raise ValueError(f"label {label!r} is not one of this model's labels {list(self.labels)}")
-        sample_bytes = encode_png(input_to_image(model_input, self.spec))
+        if self.spec.is_vector:
+            if model_input.dtype != np.uint8 or model_input.ndim != 3:
+                raise ValueError(f"a {self.spec.shape} feature-vector bundle saves hand photos: pass a uint8 "
+                                 f"(h, w, 3) BGR image, got {model_input.dtype} {model_input.shape}")
+            sample_bytes = encode_png(model_input)
+        else:
+            sample_bytes = encode_png(input_to_image(model_input, self.spec))
         raw_bytes = encode_png(crop) if self.raw_out is not None and crop is not None else None
         folder = self.folder(label)
         raw_folder = self.raw_out / label if self.raw_out is not None else None

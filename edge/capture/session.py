@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge.capture.crops import RecordingPreprocessor, choose_rois, raw_crop
+from edge.capture.crops import RecordingPreprocessor, choose_rois, hand_photo, raw_crop
 from edge.capture.hud import draw_capture_hud
 from edge.capture.keys import KeyAction, decide, describe_keys, key_map, parse_keys
 from edge.capture.samples import SampleWriter, check_session, default_session
@@ -170,7 +170,7 @@ def run_capture(cfg: CaptureConfig, stats: CaptureStats | None = None, *,
         show = True
     if pipeline is None:
         pipeline = make_pipeline(cfg.model, segmenter=cfg.segmenter, threads=cfg.threads, runtime=cfg.runtime,
-                                 smoothing=cfg.smoothing, min_score=cfg.min_score)
+                                 smoothing=cfg.smoothing, min_score=cfg.min_score, source=cfg.source)
     bundle = getattr(pipeline.classifier, "bundle", None)
     if bundle is None:
         raise ValueError("edge-capture needs a classifier with a model bundle (its labels and input spec)")
@@ -223,8 +223,11 @@ class CaptureControl:
         for roi in rois:
             if self.done():
                 break
-            x = self.recorder.input_for(frame.image, roi)
-            if float(x.max()) == float(x.min()):
+            if self.writer.spec.is_vector:  # hand-landmarks: save the hand photo, not the features
+                x = hand_photo(frame.image, roi)
+            else:
+                x = self.recorder.input_for(frame.image, roi)
+            if x.size == 0 or float(x.max()) == float(x.min()):
                 self.stats.skipped_blank += 1
                 said = f"nothing in the {self.what} box: not saved"
                 continue

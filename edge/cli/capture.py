@@ -4,6 +4,7 @@ Examples::
 
     edge-capture --out my_digits                         # webcam, window: press 0-9 to save
     edge-capture --model hands --out my_hands --session alice   # r/p/s/n: rock/paper/scissors/none
+    edge-capture --model hands-lenet --segmenter background --out my_crops   # small CNN's 64x64 inputs
     edge-capture --source three.mp4 --label 3 --every 5 --count 200 --out my_digits   # headless
     edge-capture --source photos_of_sevens/ --label 7 --out my_digits
 
@@ -20,10 +21,14 @@ frame) is saved as that label automatically, with or without a window, up to
 Saved per detection (see :mod:`edge.capture`):
 
 - ``DIR/<label>/<session>__00001.png``: the normalised sample, the exact model input
-  the preprocessor made (28x28 grey, white ink on black, for digits; the hands model's
-  64x64 colour crop), the folder ``edge-train`` reads;
+  the preprocessor made (28x28 grey, white ink on black, for digits; ``hands-lenet``'s
+  64x64 colour crop), the folder ``edge-train`` reads; for ``--model hands`` (landmarks,
+  whose input is not an image) the hand photo: the frame around the hand's landmark box
+  grown by 30% of its longer side per side, which ``edge-train landmarks`` and
+  ``edge-eval --crop`` read (the hand tracker finds the hand in it again);
 - ``DIR-raw/<label>/<session>__00001.png`` (``--raw-out``): the raw crop of the original
-  frame with the preprocessor's margin, a photo folder for ``edge-eval --images ... --crop``.
+  frame with the preprocessor's margin, a photo folder for ``edge-eval --images ... --crop``
+  (``--model hands``: the whole frame, for ``edge-eval --frame``).
 
 Existing files are never overwritten: numbering continues after the session's highest.
 Ctrl-C (or SIGTERM) stops between two samples, so no file is half-written, and the
@@ -87,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keys for labels whose first characters collide or are q, e.g. "
                    "--keys r=rock,p=paper,s=scissors,n=none")
     p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
-                   help=f"hands models: how the hand is found (default {DEFAULT_HAND_SEGMENTER})")
+                   help=f"hands-lenet (small CNN): how the hand is found (default {DEFAULT_HAND_SEGMENTER}); "
+                   "--model hands finds hands by their landmarks")
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false",

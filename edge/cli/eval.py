@@ -87,9 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         "photos (one sub-folder per class, named as in the bundle's labels.txt).",
         formatter_class=HelpFormatter)
     p.add_argument("--model", action="append", default=None, metavar="MODEL",
-                   help="bundle folder, its model.tflite, or a shipped name (digits, hands); repeat "
-                   "to compare bundles on the same samples (the first is the baseline); default: "
-                   "digits")
+                   help="bundle folder, its model.tflite, or a shipped name (digits, hands, "
+                   "hands-lenet); repeat to compare bundles on the same samples (the first is the "
+                   "baseline); default: digits")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", choices=["mnist"], help="a standard dataset (its test split)")
     src.add_argument("--images", metavar="DIR", help="folder of class folders of photos")
@@ -98,13 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--download", action="store_true", help="download MNIST if it is not found")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--crop", dest="mode", action="store_const", const="crop",
-                      help="--images: each photo is one ROI, the ink/hand found inside it (the default)")
+                      help="--images: each photo is one ROI, the ink/hand found inside it (the default; "
+                      "--model hands: the hand tracker finds the one hand in it)")
     mode.add_argument("--frame", dest="mode", action="store_const", const="frame",
                       help="--images: segment each photo as a camera frame and score the most "
                       "confident detection (none found: wrong, or 'none' for a model with a none class)")
     p.set_defaults(mode="crop")
     p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
-                   help="--frame with a hands model: how the hand is found (default skin)")
+                   help="--frame with a small-CNN hands model (hands-lenet): how the hand is found "
+                   "(default skin); --model hands finds hands by their landmarks")
     p.add_argument("--calibrate-min-score", type=unit_float, metavar="LOSS",
                    help="--frame, models with a none class: choose the highest score threshold that "
                    "costs at most LOSS (e.g. 0.02) of gesture accuracy, print the sweep and store it "
@@ -205,19 +207,35 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
         labels = tuple(clf.labels)
         if labels != data["labels"]:  # same classes, another order: same files, own indices
             items = [LabelledImage(it.path, labels.index(data["labels"][it.label_index])) for it in items]
-        if cfg.mode == "crop":
+        if clf.bundle.preprocessing == "hand-landmarks":
+            report = evaluate_frames(_pipeline(cfg, clf), clf.labels, items,
+                                     skip_unreadable=cfg.skip_unreadable, save_errors=save_errors)
+        elif cfg.mode == "crop":
             report = evaluate_crops(clf, items, batch_size=min(cfg.batch_size, 64),
                                     skip_unreadable=cfg.skip_unreadable, save_errors=save_errors)
         else:
-            from edge.pipeline import build_pipeline
-
-            seg = segmenter_kwargs(clf.bundle.task, cfg.segmenter, clf.bundle.name)
-            pipe = build_pipeline(clf, smoothing=False, **seg)
-            report = evaluate_frames(pipe, clf.labels, items, skip_unreadable=cfg.skip_unreadable,
-                                     save_errors=save_errors)
+            report = evaluate_frames(_pipeline(cfg, clf), clf.labels, items,
+                                     skip_unreadable=cfg.skip_unreadable, save_errors=save_errors)
     info |= _data_info(cfg)
     report.info = {**info, **report.info, "elapsed_s": round(time.perf_counter() - t0, 3)}
     return report
+
+
+def _pipeline(cfg: EvalConfig, clf: Any, min_score: float | None = None) -> Any:
+    """The unsmoothed pipeline of ``--frame`` (and of ``--crop`` for ``--model hands``).
+
+    A ``hand-landmarks`` bundle finds the hand with the hand tracker in still-image mode
+    (palm detector on every photo, then the centred-square fallback): with ``--crop`` each
+    photo is one hand (at most one is reported, whatever its presence: the classifier
+    decides ``none``), with ``--frame`` up to two hands are looked for.
+    """
+    from edge.pipeline import build_pipeline
+
+    b = clf.bundle
+    kw = segmenter_kwargs(b.task, cfg.segmenter, b.name, b.preprocessing)
+    if b.preprocessing == "hand-landmarks":
+        kw.update(source_kind="image", max_hands=1 if cfg.mode == "crop" else 2)
+    return build_pipeline(clf, smoothing=False, min_score=min_score, **kw)
 
 
 def _data_info(cfg: EvalConfig) -> dict[str, Any]:
@@ -234,7 +252,6 @@ def calibrate(cfg: EvalConfig) -> int:
     """
     from edge.bundle import set_min_score
     from edge.evaluate import choose_threshold, threshold_sweep
-    from edge.pipeline import build_pipeline
     from edge.runtime import Classifier
 
     if cfg.images is None or cfg.mode != "frame":
@@ -242,8 +259,7 @@ def calibrate(cfg: EvalConfig) -> int:
     assert cfg.calibrate_min_score is not None
     clf = Classifier(cfg.model, num_threads=cfg.threads, runtime=cfg.runtime)
     items = list_image_folder(cfg.images, clf.labels, limit=cfg.limit)
-    pipe = build_pipeline(clf, smoothing=False, min_score=0.0,
-                          **segmenter_kwargs(clf.bundle.task, cfg.segmenter, clf.bundle.name))
+    pipe = _pipeline(cfg, clf, min_score=0.0)
     points = threshold_sweep(pipe, clf.labels, items)
     best = choose_threshold(points, cfg.calibrate_min_score)
     rows = [{"threshold": p.threshold, "gesture_accuracy": round(p.gesture_accuracy, 4),

@@ -4,13 +4,19 @@ Examples::
 
     edge-run                                   # first webcam, window, shipped digits model
     edge-run --source demo --headless --max-frames 300
-    edge-run --model hands --source demo-hands --headless --max-frames 300
-    edge-run --model hands --segmenter background        # webcam, background subtraction
+    edge-run --model hands                     # webcam: palm detector, 21 landmarks, gesture
+    edge-run --model hands --source photo.jpg --headless --jsonl -   # landmarks as JSON Lines
+    edge-run --model hands-lenet --source demo-hands --headless --max-frames 300
+    edge-run --model hands-lenet --segmenter background  # small CNN, background subtraction
     edge-run --source clip.mp4 --headless --output annotated.mp4 --jsonl preds.jsonl
     edge-run --source demo --headless --serve 8080     # watch at http://127.0.0.1:8080/
 
 The model's task (``model.json``) picks the pipeline: digits are found by the digit
-segmenter, hands by the hand segmenter ``--segmenter`` names. Without ``--source`` the
+segmenter; ``--model hands`` finds hands with MediaPipe's palm detector and landmark model
+(fetched by ``edge-models fetch hands``; still images: palm detector on every image,
+videos and cameras: tracked from the previous frame's landmarks) and classifies the
+landmarks; the small CNN ``--model hands-lenet`` finds them with the segmenter
+``--segmenter`` names. Without ``--source`` the
 first webcam is opened for either task (the demo scenes are never a silent fallback).
 
 The window shows boxes, ``label score%``, the number(s) read, FPS and per-stage
@@ -94,6 +100,7 @@ class RunConfig:
     model: str = "digits"
     source: str | None = None
     segmenter: str | None = None
+    max_hands: int = 1
     threads: int | None = None
     runtime: str = "auto"
     smoothing: bool = True
@@ -125,16 +132,19 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         epilog=KEYS_HELP + ". Ctrl-C stops and finalises the outputs.",
         formatter_class=HelpFormatter)
     p.add_argument("--model", default="digits",
-                   help="bundle folder, its model.tflite, or a shipped name (digits, hands); its "
-                   "task (digits or hands) picks the pipeline")
+                   help="bundle folder, its model.tflite, or a shipped name (digits, hands: landmarks, "
+                   "hands-lenet: small CNN on hand crops); its task and preprocessing pick the pipeline")
     p.add_argument("--source", default=None,
                    help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
                    "rtsp:// or http:// stream, or a built-in scene needing no camera: demo (digits), "
                    f"demo-hands (rock/paper/scissors); default: {DEFAULT_SOURCE} (the first webcam)")
     p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
-                   help="hands models: how the hand is found: skin (skin colour model), skin-hsv, "
-                   "background (subtraction; keep the hand out of the first frames), chroma "
-                   f"(green screen); default: {DEFAULT_HAND_SEGMENTER}")
+                   help="hands-lenet (small CNN): how the hand is found: skin (skin colour model), "
+                   "skin-hsv, background (subtraction; keep the hand out of the first frames), chroma "
+                   f"(green screen); default: {DEFAULT_HAND_SEGMENTER}. Not for --model hands (landmarks)")
+    p.add_argument("--max-hands", type=positive_int, default=1,
+                   help="--model hands: most hands per frame (while fewer are tracked, the palm "
+                   "detector runs on every frame)")
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
@@ -185,7 +195,8 @@ def parse_args(argv: list[str] | None = None, *, prog: str = "edge-run",
                serve_default: str | None = None) -> RunConfig:
     """Parse ``edge-run`` (or, with ``serve_default``, ``edge-serve``) arguments."""
     a = build_parser(prog, serve_default).parse_args(argv)
-    return RunConfig(model=a.model, source=a.source, segmenter=a.segmenter, threads=a.threads,
+    return RunConfig(model=a.model, source=a.source, segmenter=a.segmenter, max_hands=a.max_hands,
+                     threads=a.threads,
                      runtime=a.runtime,
                      smoothing=a.smoothing, min_score=a.min_score, snapshot_dir=a.snapshot_dir,
                      width=a.width, height=a.height, fps=a.fps, display=a.display, output=a.output,
@@ -280,7 +291,8 @@ def run_cli(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline
     show = resolve_display(cfg.display)
     if pipeline is None:
         pipeline = make_pipeline(cfg.model, segmenter=cfg.segmenter, smoothing=cfg.smoothing,
-                                 min_score=cfg.min_score, threads=cfg.threads, runtime=cfg.runtime)
+                                 min_score=cfg.min_score, threads=cfg.threads, runtime=cfg.runtime,
+                                 source=cfg.source, max_hands=cfg.max_hands)
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)
     task = str(getattr(bundle, "task", None) or "digits")

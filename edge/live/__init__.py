@@ -21,6 +21,7 @@ from edge.live.launch import (
     make_pipeline,
     open_source,
     segmenter_kwargs,
+    source_kind,
 )
 from edge.live.loop import Command, Control, close_all, run
 from edge.live.signals import INTERRUPTS, Interrupts
@@ -28,4 +29,4 @@ from edge.live.stats import FpsMeter, RunStats, shown_detections
 
 __all__ = ["DEFAULT_HAND_SEGMENTER", "DEFAULT_SOURCE", "HAND_SEGMENTERS", "INTERRUPTS", "Command", "Control",
            "FpsMeter", "Interrupts", "RunStats", "camera_hint", "close_all", "make_pipeline", "open_source",
-           "run", "segmenter_kwargs", "shown_detections"]
+           "run", "segmenter_kwargs", "shown_detections", "source_kind"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from edge.bundle import load_bundle
@@ -46,7 +47,30 @@ def camera_hint(spec: str, err: Exception, task: str = "digits") -> str:
     return msg
 
 
-def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the model") -> dict[str, Any]:
+def source_kind(spec: str | int | Path) -> str:
+    """What a ``--source`` spec opens, for the hand tracker's mode
+    (:data:`edge.pipeline.SOURCE_KINDS`).
+
+    Returns:
+        ``"image"`` for an image file or a folder of images (still photos: palm detector on
+        every image); ``"video"`` for a video file or a demo scene; ``"camera"`` for a webcam,
+        Pi camera or stream (both tracked from frame to frame).
+    """
+    from edge.sources import IMAGE_EXTENSIONS, STREAM_SCHEMES
+
+    text = str(spec).strip()
+    low = text.lower()
+    if text.isdigit() or low.startswith(("webcam", "picamera", "/dev/video")) or low.split("://", 1)[0] in \
+            STREAM_SCHEMES:
+        return "camera"
+    path = Path(text).expanduser()
+    if path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS:
+        return "image"
+    return "video"
+
+
+def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the model",
+                     preprocessing: str | None = None) -> dict[str, Any]:
     """The :func:`edge.pipeline.build_pipeline` arguments that choose a task's segmenter.
 
     Args:
@@ -54,13 +78,22 @@ def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the mo
         segmenter: a name of :data:`HAND_SEGMENTERS`, or ``None`` for the default
             (:data:`DEFAULT_HAND_SEGMENTER` for hands, the digit segmenter for digits).
         model_name: for the error message.
+        preprocessing: the bundle's preprocessing; ``"hand-landmarks"`` (``--model hands``)
+            finds hands with the palm detector and landmark model, not a named segmenter.
 
     Returns:
-        ``{"segmenter": name}`` for hands; ``{}`` for digits (the pipeline's own).
+        ``{"segmenter": name}`` for hands with an image input; ``{}`` for digits and
+        ``hand-landmarks`` bundles (the pipeline's own).
 
     Raises:
-        ValueError: a segmenter name for a digits model, or an unknown name.
+        ValueError: a segmenter name for a digits or ``hand-landmarks`` model, or an unknown name.
     """
+    if preprocessing == "hand-landmarks":
+        if segmenter is not None:
+            raise ValueError(f"--segmenter {segmenter} chooses how the small CNN models find hands, but "
+                             f"{model_name} finds them with the palm detector and hand landmarks; drop "
+                             "--segmenter, or use --model hands-lenet")
+        return {}
     if task == "hands":
         name = segmenter or DEFAULT_HAND_SEGMENTER
         if name not in HAND_SEGMENTERS:
@@ -74,7 +107,8 @@ def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the mo
 
 def make_pipeline(model: str = "digits", *, segmenter: str | None = None, smoothing: bool = True,
                   min_score: float | None = None, threads: int | None = None,
-                  runtime: str = "auto") -> Pipeline:
+                  runtime: str = "auto", source: str | int | Path | None = None,
+                  max_hands: int = 1) -> Pipeline:
     """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
 
     Args:
@@ -84,12 +118,20 @@ def make_pipeline(model: str = "digits", *, segmenter: str | None = None, smooth
         min_score: hide detections scored below this; ``None``: the bundle's calibrated value.
         threads: interpreter CPU threads (``None``: the runtime's default).
         runtime: TFLite runtime (:data:`edge.runtime.RUNTIMES`).
+        source: the ``--source`` spec; for ``--model hands`` its kind (:func:`source_kind`)
+            picks still-image or tracking mode. ``None``: a camera (tracking).
+        max_hands: ``--model hands``: most hands per frame (see :func:`edge.pipeline.build_pipeline`).
 
     Raises:
         edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
-        ValueError: ``segmenter`` for a digits model, or a task without a pipeline.
+        ValueError: ``segmenter`` for a digits or ``hand-landmarks`` model, or a task without a
+            pipeline.
+        edge.pretrained.HandModelsMissing: ``--model hands`` without the fetched MediaPipe models.
     """
     bundle = load_bundle(model)
+    kw = segmenter_kwargs(bundle.task, segmenter, bundle.name, bundle.preprocessing)
+    if bundle.preprocessing == "hand-landmarks":
+        kw.update(source_kind=source_kind(DEFAULT_SOURCE if source is None else source), max_hands=max_hands)
     return build_pipeline(bundle, smoothing=smoothing, min_score=min_score, num_threads=threads,
-                          runtime=runtime, **segmenter_kwargs(bundle.task, segmenter, bundle.name))
+                          runtime=runtime, **kw)
 

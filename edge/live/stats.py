@@ -55,6 +55,9 @@ class RunStats:
         empty_silent: of those, frames on which no digit or gesture was shown (smoothed).
         empty_silent_raw: the same before smoothing.
         task: the model's task, ``"digits"`` or ``"hands"`` (for the wording).
+        palm_frames: frames on which the hand tracker ran its palm detector
+            (:attr:`edge.pipeline.FrameResult.palm_detector_ran`); palm_known: frames
+            that said whether it ran (0 for segmenters without one).
     """
 
     frames: int = 0
@@ -74,9 +77,15 @@ class RunStats:
     source_name: str = ""
     model_name: str = ""
     smoothing: bool = True
+    palm_frames: int = 0
+    palm_known: int = 0
 
     def add(self, result: FrameResult) -> None:
         self.frames += 1
+        ran = getattr(result, "palm_detector_ran", None)
+        if ran is not None:
+            self.palm_known += 1
+            self.palm_frames += bool(ran)
         for k, v in result.timings_ms.items():
             self.timings_ms.setdefault(k, deque(maxlen=100_000)).append(v)
         truth = result.frame.truth
@@ -104,6 +113,9 @@ class RunStats:
         out.append(head)
         if med:
             out.append("median ms per frame: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()))
+        if self.palm_known:
+            out.append(f"palm detector ran on {self.palm_frames}/{self.palm_known} frames "
+                       f"({100 * self.palm_frames / self.palm_known:.1f}%; the others tracked the hand)")
         hands = self.task == "hands"
         tallies = ((("smoothed", self.truth, self.empty_silent),
                     ("raw", self.truth_raw, self.empty_silent_raw))

@@ -13,7 +13,10 @@ Owns: one module per preprocessing a bundle can ask for in ``model.json``
   optionally with its background flattened using the ROI's mask
   (:attr:`edge.types.ROI.mask`, set by the hand finders), converted to the model's
   colour order (RGB) and value range: the framing the hands training gives its
-  photos (``train.hand_data``).
+  photos (``train.hand_data``);
+- ``"hand-landmarks"``: :mod:`edge.preprocess.landmarks` (:class:`LandmarkPreprocessor`):
+  the 21 hand landmarks on each ROI (put there by
+  :class:`edge.segment.hand_tracker.HandTracker`) -> pose-normalised feature vectors.
 
 :func:`crop_input` treats a whole image as one ROI (``edge-eval --crop``).
 
@@ -30,6 +33,7 @@ import numpy as np
 
 from edge.bundle import ModelBundle
 from edge.preprocess.hand_crop import BACKGROUND_GREY, HAND_BACKGROUNDS, HandPreprocessor, square_pad
+from edge.preprocess.landmarks import LandmarkPreprocessor
 from edge.preprocess.mnist import MnistPreprocessor, mnist_normalise
 from edge.preprocess.mnist_format import MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, place_mnist
 from edge.preprocess.resize import ResizePreprocessor
@@ -38,7 +42,7 @@ from edge.types import ROI
 
 __all__ = [
     "BACKGROUND_GREY", "HAND_BACKGROUNDS", "MNIST_BOX", "MNIST_CENTRE", "MNIST_SIZE", "POLARITIES",
-    "HandPreprocessor", "MnistPreprocessor", "ResizePreprocessor",
+    "HandPreprocessor", "LandmarkPreprocessor", "MnistPreprocessor", "ResizePreprocessor",
     "crop_input", "make_preprocessor", "mnist_normalise", "place_mnist", "square_pad",
 ]
 
@@ -57,6 +61,8 @@ def make_preprocessor(bundle: ModelBundle, *, margin: float = 0.0, background: s
         :class:`ResizePreprocessor`; ``"hand-crop"``: :class:`HandPreprocessor` (a
         :class:`ResizePreprocessor` with square crops). Each maps ``(uint8 (H, W, 3)
         BGR frame, list[ROI])`` to float32 (N, H, W, C) model inputs.
+        ``"hand-landmarks"``: :class:`LandmarkPreprocessor`, float32 (N, 94) features
+        from the landmarks on the ROIs.
 
     Raises:
         ValueError: unknown preprocessing, ``"mnist-normalise"`` for a model whose
@@ -77,8 +83,10 @@ def make_preprocessor(bundle: ModelBundle, *, margin: float = 0.0, background: s
         return ResizePreprocessor(bundle)
     if name == "hand-crop":
         return HandPreprocessor(bundle, margin=margin, background=background)
+    if name == "hand-landmarks":
+        return LandmarkPreprocessor(bundle)
     raise ValueError(f"unknown preprocessing {name!r} in bundle {bundle.name}; expected one of "
-                     "'mnist-normalise', 'resize', 'hand-crop'")
+                     "'mnist-normalise', 'resize', 'hand-crop', 'hand-landmarks'")
 
 
 def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
@@ -102,8 +110,12 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
         float32 (H, W, C) for the model's input (e.g. (28, 28, 1) in [0, 1]).
 
     Raises:
-        ValueError: as :func:`make_preprocessor`, or a malformed image.
+        ValueError: as :func:`make_preprocessor`, a malformed image, or a ``hand-landmarks``
+            bundle (its input comes from the hand tracker, not from the pixels).
     """
+    if bundle.preprocessing == "hand-landmarks":
+        raise ValueError(f"bundle {bundle.name} reads hand landmarks: run the hand tracker on the image "
+                         "(edge.pipeline.build_pipeline(..., source_kind='image'), as edge-eval --crop does)")
     pre = make_preprocessor(bundle)
     if isinstance(pre, MnistPreprocessor):
         grey = to_grey(image)

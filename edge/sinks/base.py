@@ -62,17 +62,20 @@ class LiveFrame:
         return self._record
 
     def overlay(self) -> np.ndarray:
-        """The annotated frame: uint8 (H, W, 3) BGR with boxes, ``label score%``, the
-        numbers, FPS and stage times (:func:`edge.overlay.draw_overlay`, no-gesture labels
-        muted). Drawn on the first call only, from whichever thread asks first (the loop,
-        or the web view's encoder thread); later calls return the same array.
+        """The annotated frame: uint8 (H, W, 3) BGR with boxes, ``label score%``, hand
+        landmarks (also, greyed, of hands classified ``none``), the numbers, FPS and stage
+        times (:func:`edge.overlay.draw_overlay`, no-gesture labels muted). Drawn on the
+        first call only, from whichever thread asks first (the loop, or the web view's
+        encoder thread); later calls return the same array.
         """
         with self._lock:
             if self._overlay is None:
                 r = self.result
+                shown = {id(d.roi) for d in r.detections}
+                hands = [d.roi for d in r.raw if d.roi.landmarks is not None and id(d.roi) not in shown]
                 self._overlay = draw_overlay(r.frame.image, r.detections, r.numbers, fps=self.fps,
                                              timings_ms=self.timings_ms or None, status=self.status,
-                                             no_gesture_labels=NO_GESTURE_LABELS)
+                                             no_gesture_labels=NO_GESTURE_LABELS, hands=hands)
             return self._overlay
 
     @property
