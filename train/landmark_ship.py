@@ -149,11 +149,12 @@ def write_card(bundle: Path, loso: dict[str, Any] | None, command: str) -> None:
             f"{loso[k]['worst_accuracy']:.3f} ({loso[k]['worst_source']})" for k in loso) + " |")
         conds = list(next(iter(loso.values()))["stress_pooled"])
         if conds:
-            lines += ["", "Stress photos of the held-out source (accuracy / share with no hand found):", "",
+            lines += ["", "Stress photos of the held-out source (accuracy / share with no hand found, "
+                      "i.e. no candidate or presence below 0.5):", "",
                       "| condition | " + " | ".join(loso) + " |", "|---|" + "---|" * len(loso)]
             for c in conds:
                 cells = [f"{loso[k]['stress_pooled'][c]['accuracy']:.3f} / "
-                         f"{loso[k]['stress_pooled'][c]['no_hand']:.3f}" for k in loso]
+                         f"{loso[k]['stress_pooled'][c]['low_presence']:.3f}" for k in loso]
                 lines.append(f"| {c} | " + " | ".join(cells) + " |")
         lines.append("")
     if ex:
