@@ -193,10 +193,9 @@ def landmark_features(landmarks: np.ndarray,
     if presence is None:
         pres = np.ones(n)
     else:
-        pres = np.broadcast_to(np.asarray(presence, np.float64).reshape(-1), (n,)) \
-            if np.size(presence) in (1, n) else None
-        if pres is None:
+        if np.size(presence) not in (1, n):
             raise ValueError(f"{np.size(presence)} presence values for {n} hands")
+        pres = np.broadcast_to(np.asarray(presence, np.float64).reshape(-1), (n,))
         if np.any(~np.isfinite(pres)) or np.any(pres < 0) or np.any(pres > 1):
             raise ValueError("presence must be in [0, 1] (the landmark model's hand presence)")
     cols = [p[:, 1:, :].reshape(n, -1)]
@@ -263,25 +262,3 @@ def check_features_version(meta: dict[str, Any]) -> None:
             f"the bundle's landmark features are version {version} with {size} values, this code "
             f"makes version {FEATURES_VERSION} with {NUM_FEATURES}: retrain the bundle with "
             "edge-train landmarks, or use the code it was trained with")
-
-
-class LandmarkPreprocessor:
-    """The ``hand-landmarks`` preprocessing: ROIs with landmarks -> feature vectors.
-
-    Same call signature as the image preprocessors of :mod:`edge.preprocess`, so the
-    pipeline can swap it in; the frame itself is not read (the landmarks are already in
-    frame pixels).
-
-    Args:
-        meta: the bundle's ``model.json`` as a dict (its ``features`` section is checked).
-
-    Raises:
-        ValueError: the bundle was trained on other features (see :func:`check_features_version`).
-    """
-
-    def __init__(self, meta: dict[str, Any]) -> None:
-        check_features_version(meta)
-
-    def __call__(self, image: np.ndarray, rois: Sequence[Any]) -> np.ndarray:
-        """float32 (N, NUM_FEATURES) from a uint8 (H, W, 3) BGR frame (unused) and N ROIs."""
-        return features_batch(rois)

@@ -235,10 +235,11 @@ def build_pipeline(
             palm detector runs on every frame while fewer than ``max_hands`` hands are
             tracked (MediaPipe's rule), so the default 1 lets one tracked hand skip it.
         min_presence: ``hand-landmarks`` only: hands whose landmark-model presence is
-            below this are not reported; ``None``: the bundle's ``detector.min_presence``
-            for still images (0: the classifier, which sees the presence, decides
-            ``none``, as in training) and MediaPipe's 0.5 for video (a track is lost
-            below it).
+            below this are not reported (they count as ``none``); ``None``: the bundle's
+            ``decision.min_presence`` (the shipped hands bundle: 0.5, measured by
+            leave-one-source-out), else ``detector.min_presence``, else 0 for still
+            images (the classifier, which sees the presence, decides) and MediaPipe's
+            0.5 for video (a track is lost below it).
 
     Returns:
         A :class:`Pipeline`. For ``digits``: :class:`edge.segment.digits.DigitSegmenter`,
@@ -326,8 +327,9 @@ def make_hand_tracker(bundle: ModelBundle, *, source_kind: str = "camera", max_h
 
     Args:
         bundle: the gesture classifier's bundle; its ``model.json`` ``detector`` section
-            names the MediaPipe variant it was trained with (``"full"`` or ``"lite"``) and
-            optionally ``min_presence``.
+            names the MediaPipe variant it was trained with (``"full"`` or ``"lite"``); its
+            ``decision`` section's ``min_presence`` (the presence below which a hand is
+            ``none``) is the tracker's, else ``detector.min_presence``.
         source_kind: ``"image"`` for still photos (static mode), ``"video"`` or
             ``"camera"`` for tracking (:data:`SOURCE_KINDS`).
         max_hands: most hands per frame, >= 1.
@@ -349,6 +351,10 @@ def make_hand_tracker(bundle: ModelBundle, *, source_kind: str = "camera", max_h
     det = bundle.meta.get("detector") or {}
     static = source_kind == "image"
     if min_presence is None:
-        min_presence = float(det.get("min_presence", 0.0)) if static else 0.5
+        # the bundle's decision rule (a hand below this presence is ``none``), else MediaPipe's 0.5
+        # for tracking and 0 (the classifier decides) for still images
+        decision = bundle.meta.get("decision") or {}
+        default = det.get("min_presence", 0.0 if static else 0.5)
+        min_presence = float(decision.get("min_presence", default))
     return HandTracker(variant=str(det.get("variant", "full")), static=static, max_hands=max_hands,
                        min_presence=min_presence, num_threads=num_threads)

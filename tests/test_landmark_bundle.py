@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from edge.bundle import FEATURES_ORDER, BundleError, InputSpec, load_bundle, write_bundle
-from edge.landmark_features import FEATURES_VERSION, NUM_FEATURES, LandmarkPreprocessor, features_batch
+from edge.landmark_features import FEATURES_VERSION, NUM_FEATURES, features_batch
+from edge.preprocess.landmarks import LandmarkPreprocessor
 from edge.runtime import Classifier
 from edge.types import ROI
 
@@ -33,7 +34,7 @@ def test_feature_bundle_validates(tmp_path: Path) -> None:
     assert b.preprocessing == "hand-landmarks"
     with pytest.raises(ValueError, match="feature-vector"):
         _ = b.input.height
-    LandmarkPreprocessor(b.meta)
+    LandmarkPreprocessor(b)
 
 
 @pytest.mark.parametrize(("over", "match"), [
@@ -93,7 +94,7 @@ def test_shipped_bundle_classifies_feature_batches() -> None:
     clf = Classifier(SHIPPED)
     assert clf.labels == tuple(LABELS) and clf.bundle.preprocessing == "hand-landmarks"
     rois = _hands(5, 2)
-    probs = clf.predict(LandmarkPreprocessor(clf.bundle.meta)(np.zeros((8, 8, 3), np.uint8), rois))
+    probs = clf.predict(LandmarkPreprocessor(clf.bundle)(np.zeros((8, 8, 3), np.uint8), rois))
     assert probs.shape == (5, 4)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=0.02)
     meta = json.loads((SHIPPED / "model.json").read_text())

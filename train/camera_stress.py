@@ -110,6 +110,28 @@ def in_frame(img: np.ndarray, rng: np.random.Generator, scene: np.ndarray | None
     return frame
 
 
+def shuffled_tiles(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A photo without a hand made from one with a hand: its 3x3 or 4x4 tiles shuffled and flipped
+    (colours and textures of the scene and of skin kept, the hand's shape destroyed). Training
+    negatives for ``none`` (not a stress condition)."""
+    out = _work(img)
+    k = int(rng.integers(3, 5))
+    h, w = (out.shape[0] // k) * k, (out.shape[1] // k) * k
+    th, tw = h // k, w // k
+    tiles = [out[i * th:(i + 1) * th, j * tw:(j + 1) * tw] for i in range(k) for j in range(k)]
+    order = rng.permutation(len(tiles))
+    flips = rng.integers(-1, 3, len(tiles))  # -1, 0, 1: cv2 flip codes; 2: none
+    rows = []
+    for i in range(k):
+        row = []
+        for j in range(k):
+            t = tiles[int(order[i * k + j])]
+            f = int(flips[i * k + j])
+            row.append(t if f == 2 else cv2.flip(t, f))
+        rows.append(np.hstack(row))
+    return np.vstack(rows)
+
+
 #: The stress conditions, in report order; ``in_frame`` is the whole-frame test.
 CONDITIONS: dict[str, Callable[..., np.ndarray]] = {
     "closeup": closeup,

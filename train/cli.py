@@ -175,6 +175,15 @@ def _landmarks_parser(sub: Any) -> None:
     lm.add_argument("--epochs", type=int, default=d.epochs, help="maximum epochs (early stopping)")
     lm.add_argument("--presence-redraw", type=float, default=d.presence_redraw,
                     help="share of augmented gestures whose hand presence is redrawn in [0, 1]")
+    lm.add_argument("--augment", action="store_true",
+                    help="also train on camera-degraded copies of the photos (aug-<source>.npz; built "
+                         "by --extract)")
+    lm.add_argument("--negatives", action="store_true",
+                    help="also train on tile-shuffled photos labelled none (neg-<source>.npz; built by "
+                         "--extract)")
+    lm.add_argument("--min-presence", type=float, default=d.min_presence,
+                    help="hands below this landmark presence count as none in the exact file's metrics "
+                         "(the live rule; recorded in model.json)")
     lm.add_argument("--seed", type=int, default=d.seed)
 
 

@@ -256,6 +256,74 @@ def build_cache(root: Path, out: Path, detect: Detector, detector_info: dict, *,
     return written
 
 
+#: Camera transforms used as *training* augmentation (``aug-<source>.npz``), with other seeds
+#: than the stress set; sideways is left out (the features are rotation invariant).
+AUGMENT_CONDITIONS = ("closeup", "motion_blur", "defocus", "stretch", "dim_noise", "coloured_light")
+
+
+def build_augment_cache(root: Path, out: Path, detect: Detector, detector_info: dict, *,
+                        sources: Sequence[str] | None = None, fraction: float = 0.5, seed: int = 1000,
+                        force: bool = False) -> list[Path]:
+    """``aug-<source>.npz``: a seeded ``fraction`` of each source's photos, each degraded by one
+    random camera transform of :data:`AUGMENT_CONDITIONS`, then extracted (training augmentation:
+    the classifier learns the landmarks and presences of blurred, dim and close-up hands).
+
+    Returns:
+        The cache files written.
+    """
+    written = []
+    for src in list(sources) if sources else list_sources(root):
+        path = out / f"aug-{src}.npz"
+        if path.is_file() and not force:
+            continue
+        items = []
+        for p, lab in list_photos(root, src):
+            rng = _rng_for(str(seed), "augment", src, p.name)
+            if rng.uniform() >= fraction:
+                continue
+            cond = AUGMENT_CONDITIONS[int(rng.integers(len(AUGMENT_CONDITIONS)))]
+            items.append((CONDITIONS[cond](_read(p), rng), src, f"{lab}/{p.name}", lab))
+        log.info("augment %s: %d photos", src, len(items))
+        meta = {"version": CACHE_VERSION, "detector": detector_info, "condition": "augment", "seed": seed,
+                "fraction": fraction, "transforms": list(AUGMENT_CONDITIONS)}
+        _save(path, extract(items, detect), meta)
+        written.append(path)
+    return written
+
+
+def build_negative_cache(root: Path, out: Path, detect: Detector, detector_info: dict, *,
+                         sources: Sequence[str] | None = None, per_source: int = 200, seed: int = 2000,
+                         force: bool = False) -> list[Path]:
+    """``neg-<source>.npz``: ``per_source`` photos of each source with their tiles shuffled
+    (:func:`train.camera_stress.shuffled_tiles`), labelled ``none``: the landmark model's answer
+    on scenes without a hand, which the sources other than the webcam set lack.
+
+    Returns:
+        The cache files written.
+    """
+    from train.camera_stress import shuffled_tiles
+
+    written = []
+    for src in list(sources) if sources else list_sources(root):
+        path = out / f"neg-{src}.npz"
+        if path.is_file() and not force:
+            continue
+        photos = list_photos(root, src)
+        rng0 = _rng_for(str(seed), "negatives", src)
+        items = []
+        for i in sorted(rng0.permutation(len(photos))[:per_source]):
+            p, _lab = photos[int(i)]
+            rng = _rng_for(str(seed), "negative", src, p.name)
+            name = f"none/shuffled-{p.parent.name}-{p.name}"
+            items.append((shuffled_tiles(_read(p), rng), src, name, "none"))
+        log.info("negatives %s: %d photos", src, len(items))
+        meta = {"version": CACHE_VERSION, "detector": detector_info, "condition": "negatives",
+                "seed": seed}
+        _save(path, extract(items, detect), meta)
+        written.append(path)
+    return written
+
+
 def load_cache(path: Path) -> dict[str, np.ndarray]:
     """The arrays of one cache file (``meta`` parsed into a dict under ``"meta"``).
 
@@ -295,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-class", type=int, default=STRESS_PER_CLASS, help="stress photos per class/source")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="rebuild existing cache files")
+    p.add_argument("--negatives", type=int, default=0, metavar="N",
+                   help="also build neg-<source>.npz: N tile-shuffled photos per source, labelled none")
+    p.add_argument("--augment", type=float, default=0.0, metavar="FRACTION",
+                   help="also build aug-<source>.npz from this share of the photos, camera-degraded")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -302,6 +374,12 @@ def main(argv: list[str] | None = None) -> int:
         files = build_cache(a.data, a.out, detect, info, sources=a.source, stress=a.stress,
                             originals=a.originals,
                             per_class=a.per_class, seed=a.seed, force=a.force)
+        if a.negatives > 0:
+            files += build_negative_cache(a.data, a.out, detect, info, sources=a.source,
+                                          per_source=a.negatives, seed=2000 + a.seed, force=a.force)
+        if a.augment > 0:
+            files += build_augment_cache(a.data, a.out, detect, info, sources=a.source, fraction=a.augment,
+                                         seed=1000 + a.seed, force=a.force)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

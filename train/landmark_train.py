@@ -207,8 +207,23 @@ def predict_photos(d: dict[str, np.ndarray], probs_of: Callable[[np.ndarray], np
     return out
 
 
-def score(y: np.ndarray, probs: np.ndarray, found: np.ndarray) -> dict[str, Any]:
-    """Accuracy, per-class recall, clear gestures called none, no-hand share (fractions)."""
+def gate(probs: np.ndarray, presence: np.ndarray, min_presence: float) -> np.ndarray:
+    """``probs`` with rows whose hand presence is below ``min_presence`` set to one-hot none
+    (MediaPipe's own rule: a hand below presence 0.5 is no hand)."""
+    out = probs.copy()
+    low = presence < min_presence
+    out[low] = 0.0
+    out[low, NONE] = 1.0
+    return out
+
+
+def score(y: np.ndarray, probs: np.ndarray, found: np.ndarray, presence: np.ndarray | None = None
+          ) -> dict[str, Any]:
+    """Accuracy, per-class recall, clear gestures called none, no-hand shares (fractions).
+
+    ``no_hand``: no candidate at all; ``low_presence``: no candidate or presence < 0.5 (what
+    MediaPipe would report as no hand).
+    """
     pred = probs.argmax(axis=1)
     g = np.isin(y, GESTURES)
     recall = {LABELS[c]: (float(np.mean(pred[y == c] == c)) if np.any(y == c) else None)
@@ -222,5 +237,7 @@ def score(y: np.ndarray, probs: np.ndarray, found: np.ndarray) -> dict[str, Any]
         "recall": recall,
         "gesture_called_none": float(np.mean(pred[g] == NONE)) if g.any() else None,
         "no_hand": float(np.mean(~found)) if len(y) else None,
+        "low_presence": (float(np.mean(~found | (presence < 0.5))) if len(y) else None)
+        if presence is not None else None,
         "confusion": conf.tolist(),
     }
