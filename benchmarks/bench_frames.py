@@ -39,8 +39,9 @@ def target_ms_for(task: str) -> float:
     try:
         return TARGET_MS_BY_TASK[task]
     except KeyError:
-        raise ValueError(f"no pipeline budget for task {task!r}; known: "
-                         f"{', '.join(TARGET_MS_BY_TASK)}") from None
+        raise ValueError(
+            f"no pipeline budget for task {task!r}; known: {', '.join(TARGET_MS_BY_TASK)}"
+        ) from None
 
 
 def default_source(task: str) -> str:
@@ -77,8 +78,7 @@ def parse_digit_range(spec: str | None) -> tuple[int, int] | None:
     return a, b
 
 
-def open_bench_source(source: str, *, seed: int = 0,
-                      scene_frames: int | None = SCENE_FRAMES) -> FrameSource:
+def open_bench_source(source: str, *, seed: int = 0, scene_frames: int | None = SCENE_FRAMES) -> FrameSource:
     """Open ``source`` with :func:`edge.sources.open_source`; the demos with shorter scenes.
 
     The digits demo changes sheet (and so its number of digits) every 150 frames in
@@ -110,9 +110,15 @@ def open_bench_source(source: str, *, seed: int = 0,
     return open_source(source, seed=seed)
 
 
-def preload_frames(source: str, count: int, *, seed: int = 0,
-                   digits: tuple[int, int] | None = None, max_reads: int | None = None,
-                   scene_frames: int | None = SCENE_FRAMES) -> list[Frame]:
+def preload_frames(
+    source: str,
+    count: int,
+    *,
+    seed: int = 0,
+    digits: tuple[int, int] | None = None,
+    max_reads: int | None = None,
+    scene_frames: int | None = SCENE_FRAMES,
+) -> list[Frame]:
     """Read ``count`` frames from a source into memory (before any timing).
 
     Args:
@@ -145,8 +151,10 @@ def preload_frames(source: str, count: int, *, seed: int = 0,
             reads += 1
             if digits is not None:
                 if frame.truth is None:
-                    raise ValueError(f"--digits needs ground truth, which source {source!r} has "
-                                     "not; use --source demo (or demo-hands) or drop --digits")
+                    raise ValueError(
+                        f"--digits needs ground truth, which source {source!r} has "
+                        "not; use --source demo (or demo-hands) or drop --digits"
+                    )
                 if not digits[0] <= len(frame.truth) <= digits[1]:
                     if reads >= limit:
                         break
@@ -155,8 +163,9 @@ def preload_frames(source: str, count: int, *, seed: int = 0,
             if len(frames) >= count or reads >= limit:
                 break
     if not frames:
-        raise ValueError(f"source {source!r} gave no frames"
-                         + (f" with {digits[0]}..{digits[1]} digits" if digits else ""))
+        raise ValueError(
+            f"source {source!r} gave no frames" + (f" with {digits[0]}..{digits[1]} digits" if digits else "")
+        )
     if len(frames) < count:
         log.warning("source %s gave %d of the %d frames asked for", source, len(frames), count)
     return frames
@@ -170,8 +179,9 @@ def is_live_source(spec: str) -> bool:
     return _LIVE.match(spec.strip().lower()) is not None
 
 
-def dropped_frames(indices: Sequence[int], timestamps: Sequence[float],
-                   source_fps: float | None) -> tuple[int, str]:
+def dropped_frames(
+    indices: Sequence[int], timestamps: Sequence[float], source_fps: float | None
+) -> tuple[int, str]:
     """Frames a live source produced that the loop never saw.
 
     Sources that number the frames they produced (the paced demos) leave gaps in

@@ -28,17 +28,26 @@ from edge.bundle import BundleError, load_bundle
 
 #: Columns of the text and markdown tables: (key, header, format).
 COLUMNS: list[tuple[str, str, str]] = [
-    ("model", "model", ""), ("quant", "quant", ""), ("runtime", "runtime", ""),
-    ("threads", "thr", ""), ("batch", "batch", ""), ("size_kb", "size KB", ".1f"),
-    ("load_ms", "load ms", ".2f"), ("median_ms", "median ms", ".4f"), ("p90_ms", "p90 ms", ".4f"),
-    ("p99_ms", "p99 ms", ".4f"), ("mean_ms", "mean ms", ".4f"), ("std_ms", "std ms", ".4f"),
-    ("ratio_vs_float32", "x float32", ".2f"), ("size_ratio_vs_float32", "size x f32", ".2f"),
-    ("accuracy", "accuracy", ".2%"), ("accuracy_n", "acc n", ""),
+    ("model", "model", ""),
+    ("quant", "quant", ""),
+    ("runtime", "runtime", ""),
+    ("threads", "thr", ""),
+    ("batch", "batch", ""),
+    ("size_kb", "size KB", ".1f"),
+    ("load_ms", "load ms", ".2f"),
+    ("median_ms", "median ms", ".4f"),
+    ("p90_ms", "p90 ms", ".4f"),
+    ("p99_ms", "p99 ms", ".4f"),
+    ("mean_ms", "mean ms", ".4f"),
+    ("std_ms", "std ms", ".4f"),
+    ("ratio_vs_float32", "x float32", ".2f"),
+    ("size_ratio_vs_float32", "size x f32", ".2f"),
+    ("accuracy", "accuracy", ".2%"),
+    ("accuracy_n", "acc n", ""),
 ]
 
 
-def format_markdown(rows: Sequence[dict[str, Any]],
-                    columns: Sequence[tuple[str, str, str]] = COLUMNS) -> str:
+def format_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]] = COLUMNS) -> str:
     """A GitHub markdown table of the rows (:func:`benchmarks.report.format_markdown`)."""
     return report.format_markdown(rows, columns)
 
@@ -48,47 +57,73 @@ def row_label(r: dict[str, Any]) -> str:
     return f"{r['model']}\n{r['runtime']} t{r['threads']}" + (f" b{r['batch']}" if r["batch"] != 1 else "")
 
 
-QUANT_COLOURS = {"float32": "tab:blue", "float16": "tab:orange", "dynamic": "tab:green",
-                 "int8": "tab:red"}
+QUANT_COLOURS = {"float32": "tab:blue", "float16": "tab:orange", "dynamic": "tab:green", "int8": "tab:red"}
 
 
 def write_png(path: Path, rows: Sequence[dict[str, Any]], title: str) -> Path | None:
     """A bar chart of median ms per row, whiskers up to p99; ``None`` without matplotlib."""
     ratios = [r.get("ratio_vs_float32") for r in rows]
     return report.bar_chart(
-        path, [row_label(r) for r in rows], [r["median_ms"] for r in rows],
-        [r["p99_ms"] for r in rows], title=title,
+        path,
+        [row_label(r) for r in rows],
+        [r["median_ms"] for r in rows],
+        [r["p99_ms"] for r in rows],
+        title=title,
         axis_label="invoke latency, ms (bar: median, whisker: p99)",
         colours=[QUANT_COLOURS.get(r["quant"], "tab:gray") for r in rows],
         notes=[f"{x:.2f}x" if x is not None else None for x in ratios],
-        legend={q: c for q, c in QUANT_COLOURS.items() if any(r["quant"] == q for r in rows)})
+        legend={q: c for q, c in QUANT_COLOURS.items() if any(r["quant"] == q for r in rows)},
+    )
 
 
-def write_results(out: str | Path, rows: list[dict[str, Any]], machine: dict[str, Any],
-                  cfg: LatencyConfig, **extra: Any) -> list[str]:
+def write_results(
+    out: str | Path, rows: list[dict[str, Any]], machine: dict[str, Any], cfg: LatencyConfig, **extra: Any
+) -> list[str]:
     """Write ``latency.csv``, ``.json``, ``.md`` and ``.png`` into ``out``.
 
     Returns:
         Lines to print (what was written, or why the PNG was skipped).
     """
     runs = f"{cfg.seconds:g} s per row" if cfg.seconds else f"runs {cfg.runs}"
-    title = (f"edge-bench latency on {device_id(machine)} ({machine.get('cpu')}): invoke, "
-             f"warm-up {cfg.warmup_runs}, {runs}")
-    footer = ("ratio: median / the float32 bundle's median of the same task and input shape, "
-              "runtime, threads and batch. accuracy: of each file, on "
-              + "; ".join(sorted({f"{r['model']}: {r['accuracy_data']}" for r in rows
-                                  if r.get("accuracy_data")})) + ".\n")
+    title = (
+        f"edge-bench latency on {device_id(machine)} ({machine.get('cpu')}): invoke, "
+        f"warm-up {cfg.warmup_runs}, {runs}"
+    )
+    footer = (
+        "ratio: median / the float32 bundle's median of the same task and input shape, "
+        "runtime, threads and batch. accuracy: of each file, on "
+        + "; ".join(sorted({f"{r['model']}: {r['accuracy_data']}" for r in rows if r.get("accuracy_data")}))
+        + ".\n"
+    )
     cmp = extra.get("reference", {}).get("comparison")
     if cmp:
-        footer += ("\n## Compared with " + str(extra["reference"]["file"]) + "\n\n"
-                   + report.format_markdown(cmp, [*((k, k, "") for k in ROW_KEY),
-                                                  ("ms", "median ms", ".4f"),
-                                                  ("reference_ms", "ref ms", ".4f"),
-                                                  ("ratio", "ratio", ".2f"),
-                                                  ("status", "status", "")]))
+        footer += (
+            "\n## Compared with "
+            + str(extra["reference"]["file"])
+            + "\n\n"
+            + report.format_markdown(
+                cmp,
+                [
+                    *((k, k, "") for k in ROW_KEY),
+                    ("ms", "median ms", ".4f"),
+                    ("reference_ms", "ref ms", ".4f"),
+                    ("ratio", "ratio", ".2f"),
+                    ("status", "status", ""),
+                ],
+            )
+        )
     return report.write_results_folder(
-        out, "latency", rows, machine, asdict(cfg), title=title, columns=COLUMNS,
-        footer=footer, chart=lambda p: write_png(p, rows, title), **extra)
+        out,
+        "latency",
+        rows,
+        machine,
+        asdict(cfg),
+        title=title,
+        columns=COLUMNS,
+        footer=footer,
+        chart=lambda p: write_png(p, rows, title),
+        **extra,
+    )
 
 
 def _progress_printer(total: int) -> Progress:
@@ -97,9 +132,13 @@ def _progress_printer(total: int) -> Progress:
 
     def show(r: dict[str, Any]) -> None:
         done[0] += 1
-        print(f"[{done[0]}/{total}] {r['model']} {r['runtime']} threads={r['threads']} "
-              f"batch={r['batch']}: median {r['median_ms']:.4f} ms, p99 {r['p99_ms']:.4f} ms",
-              file=sys.stderr, flush=True)
+        print(
+            f"[{done[0]}/{total}] {r['model']} {r['runtime']} threads={r['threads']} "
+            f"batch={r['batch']}: median {r['median_ms']:.4f} ms, p99 {r['p99_ms']:.4f} ms",
+            file=sys.stderr,
+            flush=True,
+        )
+
     return show
 
 
@@ -115,37 +154,47 @@ def run_latency(cfg: LatencyConfig) -> int:
             ``--tflite-runtime-python`` or ``--compare`` file.
         BundleError, RuntimeError: as :func:`bench_latency`.
     """
-    ref_rows = (read_reference_rows(resolve_reference(cfg.compare))
-                if cfg.compare else None)
+    ref_rows = read_reference_rows(resolve_reference(cfg.compare)) if cfg.compare else None
     worker = runtime_worker(cfg.runtimes, cfg.tflite_runtime_python)
     runtimes, notes = resolve_runtimes(cfg.runtimes, worker)
     for n in notes:
         print(n)
     if not runtimes:
-        raise ValueError(f"none of the requested runtimes {cfg.runtimes} is installed; "
-                         "pip install ai-edge-litert")
+        raise ValueError(
+            f"none of the requested runtimes {cfg.runtimes} is installed; pip install ai-edge-litert"
+        )
     # described before timing, so the load average is the other programs' load, not ours
-    machine = describe_machine(runtime=runtimes[0] if runtimes[0] != "auto" else None,
-                               model_name=", ".join(cfg.models), threads=list(cfg.threads))
+    machine = describe_machine(
+        runtime=runtimes[0] if runtimes[0] != "auto" else None,
+        model_name=", ".join(cfg.models),
+        threads=list(cfg.threads),
+    )
     total = len(cfg.models) * len(runtimes) * len(cfg.threads) * len(cfg.batch)
-    rows, workers = bench_latency(cfg, runtimes, worker,
-                                  _progress_printer(total) if cfg.progress else None)
+    rows, workers = bench_latency(cfg, runtimes, worker, _progress_printer(total) if cfg.progress else None)
     machine["runtimes"] = {}
     for rt in dict.fromkeys(r["runtime"] for r in rows):
         w = workers.get(rt)
-        machine["runtimes"][rt] = (runtime_version(rt) if w is None else
-                                   f"{w['runtime_version']} (worker: Python {w['python']}, "
-                                   f"numpy {w['numpy']}, {w['executable']})")
+        machine["runtimes"][rt] = (
+            runtime_version(rt)
+            if w is None
+            else f"{w['runtime_version']} (worker: Python {w['python']}, "
+            f"numpy {w['numpy']}, {w['executable']})"
+        )
     print(f"edge-bench latency on {device_id(machine)}")
     print(format_machine(machine))
-    print(f"\ninvoke latency (set_tensor + invoke + get_tensor), warm-up {cfg.warmup_runs}, "
-          f"runs {cfg.runs}; load = interpreter + allocate_tensors")
+    print(
+        f"\ninvoke latency (set_tensor + invoke + get_tensor), warm-up {cfg.warmup_runs}, "
+        f"runs {cfg.runs}; load = interpreter + allocate_tensors"
+    )
     print(report.format_table(rows, COLUMNS))
     if not any(r["ratio_vs_float32"] is not None for r in rows):
-        print("(no float32 bundle of the same task and input shape: ratios are '-'; add e.g. "
-              "--model digits-float32)")
-    for line in sorted({f"accuracy of {r['model']}: {r['accuracy_data']}" for r in rows
-                        if r.get("accuracy_data")}):
+        print(
+            "(no float32 bundle of the same task and input shape: ratios are '-'; add e.g. "
+            "--model digits-float32)"
+        )
+    for line in sorted(
+        {f"accuracy of {r['model']}: {r['accuracy_data']}" for r in rows if r.get("accuracy_data")}
+    ):
         print(line)
     extra: dict[str, Any] = {}
     failed = False
@@ -153,8 +202,7 @@ def run_latency(cfg: LatencyConfig) -> int:
         cmp = compare_with_reference(rows, ref_rows, cfg.tolerance, key=ROW_KEY)
         print()
         print(format_comparison(cmp, str(cfg.compare), cfg.tolerance, key=ROW_KEY))
-        extra["reference"] = {"file": str(cfg.compare), "tolerance": cfg.tolerance,
-                              "comparison": cmp}
+        extra["reference"] = {"file": str(cfg.compare), "tolerance": cfg.tolerance, "comparison": cmp}
         failed = any(c["status"] == "slower" for c in cmp)
     if cfg.op_profile:
         extra["op_profile"] = _op_profiles(cfg, runtimes, workers)
@@ -167,8 +215,9 @@ def run_latency(cfg: LatencyConfig) -> int:
     return 1 if cfg.check and failed else 0
 
 
-def _op_profiles(cfg: LatencyConfig, runtimes: Sequence[str], workers: dict[str, Any]
-                 ) -> list[dict[str, Any]]:
+def _op_profiles(
+    cfg: LatencyConfig, runtimes: Sequence[str], workers: dict[str, Any]
+) -> list[dict[str, Any]]:
     """:func:`benchmarks.op_profile.op_profile` of each model, on the first runtime run here."""
     from benchmarks import op_profile as op
 
@@ -196,13 +245,22 @@ def _write_op_profiles(out: Path, profiles: list[dict[str, Any]]) -> Path:
     from benchmarks import op_profile as op
 
     md = out / "ops.md"
-    md.write_text("# Op profile\n\n" + "\n\n".join(op.format_profile(p, markdown=True)
-                                                   for p in profiles)
-                  + f"\n\n{op.PER_OP_TIMES_NOTE}\n", encoding="utf-8")
-    (out / "ops.json").write_text(json.dumps(report.jsonable(profiles), indent=2) + "\n",
-                                  encoding="utf-8")
+    md.write_text(
+        "# Op profile\n\n"
+        + "\n\n".join(op.format_profile(p, markdown=True) for p in profiles)
+        + f"\n\n{op.PER_OP_TIMES_NOTE}\n",
+        encoding="utf-8",
+    )
+    (out / "ops.json").write_text(json.dumps(report.jsonable(profiles), indent=2) + "\n", encoding="utf-8")
     return md
 
 
-__all__ = ["COLUMNS", "QUANT_COLOURS", "format_markdown", "row_label", "run_latency", "write_png",
-           "write_results"]
+__all__ = [
+    "COLUMNS",
+    "QUANT_COLOURS",
+    "format_markdown",
+    "row_label",
+    "run_latency",
+    "write_png",
+    "write_results",
+]

@@ -38,8 +38,11 @@ def file_accuracy(bundle: ModelBundle, cfg: LatencyConfig, runtime: str) -> dict
     from edge.datasets import DatasetError
 
     if bundle.task in PRETRAINED_TASKS:  # MediaPipe's palm detector and landmark model
-        return {"accuracy": None, "accuracy_n": None,
-                "accuracy_data": f"n/a: a {bundle.task} model, not a classifier (no labels to score)"}
+        return {
+            "accuracy": None,
+            "accuracy_n": None,
+            "accuracy_data": f"n/a: a {bundle.task} model, not a classifier (no labels to score)",
+        }
     measured: tuple[float, int, str] | None = None
     why = ""
     try:
@@ -56,24 +59,27 @@ def file_accuracy(bundle: ModelBundle, cfg: LatencyConfig, runtime: str) -> dict
     metrics = bundle.meta.get("metrics") or {}
     for name, m in metrics.items():
         if isinstance(m, dict) and m.get("tflite_accuracy") is not None:
-            return {"accuracy": float(m["tflite_accuracy"]), "accuracy_n": m.get("samples"),
-                    "accuracy_data": f"model.json {name} (recorded at conversion){why}"}
+            return {
+                "accuracy": float(m["tflite_accuracy"]),
+                "accuracy_n": m.get("samples"),
+                "accuracy_data": f"model.json {name} (recorded at conversion){why}",
+            }
     return {"accuracy": None, "accuracy_n": None, "accuracy_data": f"no data{why}"}
 
 
-def _measure_accuracy(bundle: ModelBundle, cfg: LatencyConfig, runtime: str
-                      ) -> tuple[float, int, str] | None:
+def _measure_accuracy(bundle: ModelBundle, cfg: LatencyConfig, runtime: str) -> tuple[float, int, str] | None:
     from edge.evaluate import evaluate_crops, evaluate_mnist, list_image_folder
     from edge.runtime import Classifier
 
-    digits = (tuple(bundle.input.shape[1:]) == (28, 28, 1)
-              and sorted(bundle.labels) == [str(d) for d in range(10)])
+    digits = tuple(bundle.input.shape[1:]) == (28, 28, 1) and sorted(bundle.labels) == [
+        str(d) for d in range(10)
+    ]
     if digits and cfg.images is None:
         from edge.datasets import load_mnist
 
         x, y = load_mnist(cfg.data_dir)["test"]
         if cfg.accuracy_limit:
-            x, y = x[:cfg.accuracy_limit], y[:cfg.accuracy_limit]
+            x, y = x[: cfg.accuracy_limit], y[: cfg.accuracy_limit]
         rep = evaluate_mnist(Classifier(bundle, runtime=runtime), x, y, batch_size=64)
         return rep.accuracy, rep.n, "mnist-test" + (f"[:{len(x)}]" if cfg.accuracy_limit else "")
     if cfg.images is not None:

@@ -33,8 +33,10 @@ def hand_photos(folder: str | Path, limit: int | None = None, seed: int = 0) -> 
     root = Path(folder)
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     if not files:
-        raise ValueError(f"no images under {root}: pass a folder of hand photos (e.g. class folders "
-                         "rock/ paper/ scissors/)")
+        raise ValueError(
+            f"no images under {root}: pass a folder of hand photos (e.g. class folders "
+            "rock/ paper/ scissors/)"
+        )
     order = np.random.default_rng(seed).permutation(len(files))
     picked = [files[i] for i in order]
     return picked[:limit] if limit else picked
@@ -58,7 +60,7 @@ def _place(scene: np.ndarray, photo: np.ndarray, cx: float, cy: float, long_side
     x0, y0 = int(round(cx - nw / 2)), int(round(cy - nh / 2))
     xa, ya, xb, yb = max(0, x0), max(0, y0), min(W, x0 + nw), min(H, y0 + nh)
     if xb > xa and yb > ya:
-        out[ya:yb, xa:xb] = patch[ya - y0:yb - y0, xa - x0:xb - x0]
+        out[ya:yb, xa:xb] = patch[ya - y0 : yb - y0, xa - x0 : xb - x0]
     return out
 
 
@@ -85,8 +87,9 @@ def still_frames(photos: list[Path], size: tuple[int, int] = (640, 480), seed: i
     return frames
 
 
-def held_hand_video(photo: Path, n: int = 120, size: tuple[int, int] = (640, 480),
-                    seed: int = 0) -> list[np.ndarray]:
+def held_hand_video(
+    photo: Path, n: int = 120, size: tuple[int, int] = (640, 480), seed: int = 0
+) -> list[np.ndarray]:
     """``n`` uint8 (H, W, 3) BGR frames of one photo held in view (drift, scale, noise).
 
     Raises:

@@ -75,9 +75,11 @@ class LatencyStats:
         tools' outputs can be compared line by line.
         """
         us = 1e3
-        return (f"count={self.count} first={self.first_ms * us:.0f} curr={self.last_ms * us:.0f} "
-                f"min={self.min_ms * us:.0f} max={self.max_ms * us:.0f} "
-                f"avg={self.mean_ms * us:.6g} std={self.std_ms * us:.0f}")
+        return (
+            f"count={self.count} first={self.first_ms * us:.0f} curr={self.last_ms * us:.0f} "
+            f"min={self.min_ms * us:.0f} max={self.max_ms * us:.0f} "
+            f"avg={self.mean_ms * us:.6g} std={self.std_ms * us:.0f}"
+        )
 
 
 def summarize(samples_ms: np.ndarray | list[float]) -> LatencyStats:
@@ -99,10 +101,16 @@ def summarize(samples_ms: np.ndarray | list[float]) -> LatencyStats:
         raise ValueError("latency samples must be finite and >= 0 ms")
     p50, p90, p99 = np.percentile(a, [50, 90, 99])
     return LatencyStats(
-        count=int(a.size), mean_ms=float(a.mean()), std_ms=float(a.std()),
-        median_ms=float(p50), p90_ms=float(p90), p99_ms=float(p99),
-        min_ms=float(a.min()), max_ms=float(a.max()),
-        first_ms=float(a[0]), last_ms=float(a[-1]),
+        count=int(a.size),
+        mean_ms=float(a.mean()),
+        std_ms=float(a.std()),
+        median_ms=float(p50),
+        p90_ms=float(p90),
+        p99_ms=float(p99),
+        min_ms=float(a.min()),
+        max_ms=float(a.max()),
+        first_ms=float(a[0]),
+        last_ms=float(a[-1]),
     )
 
 
@@ -124,8 +132,9 @@ def gc_paused(enabled: bool = True) -> Iterator[None]:
             gc.enable()
 
 
-def time_calls(fn: Callable[[], Any], runs: int, warmup: int = 0,
-               disable_gc: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def time_calls(
+    fn: Callable[[], Any], runs: int, warmup: int = 0, disable_gc: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Call ``fn()`` ``warmup`` times, then ``runs`` times, timing each call.
 
     Args:
@@ -191,8 +200,12 @@ class ModelResult:
     def as_row(self) -> dict[str, Any]:
         """A flat dict for CSV/JSON (latencies in ms, throughput in inferences/s)."""
         row: dict[str, Any] = {
-            "benchmark": "model", "metric": self.metric, "model": self.model,
-            "runtime": self.runtime, "threads": self.threads, "batch": self.batch,
+            "benchmark": "model",
+            "metric": self.metric,
+            "model": self.model,
+            "runtime": self.runtime,
+            "threads": self.threads,
+            "batch": self.batch,
         }
         row.update(self.stats.as_dict())
         row["throughput_per_s"] = self.throughput_per_s
@@ -205,10 +218,12 @@ class ModelResult:
     def benchmark_model_summary(self) -> str:
         """``Inference timings in us: Init: …, First inference: …, Warmup (avg): …,
         Inference (avg): …`` as TFLite's ``benchmark_model`` prints it."""
-        return (f"Inference timings in us: Init: {self.init_ms * 1e3:.0f}, "
-                f"First inference: {self.first_call_ms * 1e3:.0f}, "
-                f"Warmup (avg): {self.warmup_avg_ms * 1e3:.6g}, "
-                f"Inference (avg): {self.stats.mean_ms * 1e3:.6g}")
+        return (
+            f"Inference timings in us: Init: {self.init_ms * 1e3:.0f}, "
+            f"First inference: {self.first_call_ms * 1e3:.0f}, "
+            f"Warmup (avg): {self.warmup_avg_ms * 1e3:.6g}, "
+            f"Inference (avg): {self.stats.mean_ms * 1e3:.6g}"
+        )
 
 
 def make_inputs(bundle: ModelBundle, batch: int, seed: int = INPUT_SEED) -> np.ndarray:
@@ -230,8 +245,9 @@ def make_inputs(bundle: ModelBundle, batch: int, seed: int = INPUT_SEED) -> np.n
     return rng.uniform(lo, hi, size=shape).astype(np.float32)
 
 
-def _raw_interpreter(bundle: ModelBundle, threads: int | None, runtime: str,
-                     batch: int) -> tuple[Any, str, float]:
+def _raw_interpreter(
+    bundle: ModelBundle, threads: int | None, runtime: str, batch: int
+) -> tuple[Any, str, float]:
     """An allocated interpreter whose input is resized to ``batch``; init time in ms."""
     t0 = time.perf_counter_ns()
     interp, name = make_interpreter(bundle.model_path, threads, runtime)
@@ -240,19 +256,30 @@ def _raw_interpreter(bundle: ModelBundle, threads: int | None, runtime: str,
         try:
             interp.resize_tensor_input(idx, [batch, *bundle.input.shape[1:]])
         except (ValueError, RuntimeError) as e:
-            raise ValueError(f"{bundle.name}: the model's input cannot be resized to batch "
-                             f"{batch} ({e}); benchmark with --batch 1") from e
+            raise ValueError(
+                f"{bundle.name}: the model's input cannot be resized to batch "
+                f"{batch} ({e}); benchmark with --batch 1"
+            ) from e
     try:
         interp.allocate_tensors()
     except RuntimeError as e:
-        raise ValueError(f"{bundle.name}: cannot allocate tensors for batch {batch} ({e}); "
-                         "benchmark with --batch 1") from e
+        raise ValueError(
+            f"{bundle.name}: cannot allocate tensors for batch {batch} ({e}); benchmark with --batch 1"
+        ) from e
     return interp, name, (time.perf_counter_ns() - t0) / 1e6
 
 
-def bench_invoke(bundle: ModelBundle, *, threads: int | None = None, runtime: str = "auto",
-                 batch: int = 1, warmup: int = 50, runs: int = 1000,
-                 disable_gc: bool = False, seed: int = INPUT_SEED) -> ModelResult:
+def bench_invoke(
+    bundle: ModelBundle,
+    *,
+    threads: int | None = None,
+    runtime: str = "auto",
+    batch: int = 1,
+    warmup: int = 50,
+    runs: int = 1000,
+    disable_gc: bool = False,
+    seed: int = INPUT_SEED,
+) -> ModelResult:
     """Time ``set_tensor`` + ``invoke`` + ``get_tensor`` on a raw interpreter.
 
     The input is quantised once, outside the loop, with the tensor's own scale and
@@ -278,8 +305,7 @@ def bench_invoke(bundle: ModelBundle, *, threads: int | None = None, runtime: st
     interp, rt_name, init_ms = _raw_interpreter(bundle, threads, runtime, batch)
     ind, outd = interp.get_input_details()[0], interp.get_output_details()[0]
     scale, zp = ind.get("quantization", (0.0, 0))
-    x = quantize(make_inputs(bundle, batch, seed), QuantParams(float(scale), int(zp)),
-                 np.dtype(ind["dtype"]))
+    x = quantize(make_inputs(bundle, batch, seed), QuantParams(float(scale), int(zp)), np.dtype(ind["dtype"]))
     in_idx, out_idx = ind["index"], outd["index"]
 
     def call() -> None:
@@ -289,17 +315,30 @@ def bench_invoke(bundle: ModelBundle, *, threads: int | None = None, runtime: st
 
     w, r = time_calls(call, runs, warmup, disable_gc)
     return ModelResult(
-        metric="invoke", model=bundle.name, runtime=rt_name, threads=threads, batch=batch,
-        stats=summarize(r), init_ms=init_ms,
+        metric="invoke",
+        model=bundle.name,
+        runtime=rt_name,
+        threads=threads,
+        batch=batch,
+        stats=summarize(r),
+        init_ms=init_ms,
         warmup_avg_ms=float(w.mean()) if w.size else float("nan"),
         first_call_ms=float(w[0]) if w.size else float("nan"),
     )
 
 
-def bench_classify(bundle: ModelBundle, *, threads: int | None = None, runtime: str = "auto",
-                   batch: int = 1, warmup: int = 50, runs: int = 1000,
-                   disable_gc: bool = False, seed: int = INPUT_SEED,
-                   classifier: Classifier | None = None) -> ModelResult:
+def bench_classify(
+    bundle: ModelBundle,
+    *,
+    threads: int | None = None,
+    runtime: str = "auto",
+    batch: int = 1,
+    warmup: int = 50,
+    runs: int = 1000,
+    disable_gc: bool = False,
+    seed: int = INPUT_SEED,
+    classifier: Classifier | None = None,
+) -> ModelResult:
     """Time :meth:`edge.runtime.Classifier.classify` on a float32 (N, H, W, C) batch.
 
     Includes quantising the input, one invoke per ``Classifier`` rule (one batched call
@@ -321,17 +360,29 @@ def bench_classify(bundle: ModelBundle, *, threads: int | None = None, runtime: 
     x = make_inputs(bundle, batch, seed)
     w, r = time_calls(lambda: clf.classify(x), runs, warmup, disable_gc)
     return ModelResult(
-        metric="classify", model=bundle.name, runtime=clf.runtime, threads=clf.num_threads,
-        batch=batch, stats=summarize(r), init_ms=init_ms,
+        metric="classify",
+        model=bundle.name,
+        runtime=clf.runtime,
+        threads=clf.num_threads,
+        batch=batch,
+        stats=summarize(r),
+        init_ms=init_ms,
         warmup_avg_ms=float(w.mean()) if w.size else float("nan"),
         first_call_ms=float(w[0]) if w.size else float("nan"),
     )
 
 
-def bench_model(model: ModelBundle | str, *, threads: list[int | None] | None = None,
-                batches: list[int] | None = None, runtime: str = "auto", warmup: int = 50,
-                runs: int = 1000, disable_gc: bool = False,
-                metrics: tuple[str, ...] = ("invoke", "classify")) -> list[ModelResult]:
+def bench_model(
+    model: ModelBundle | str,
+    *,
+    threads: list[int | None] | None = None,
+    batches: list[int] | None = None,
+    runtime: str = "auto",
+    warmup: int = 50,
+    runs: int = 1000,
+    disable_gc: bool = False,
+    metrics: tuple[str, ...] = ("invoke", "classify"),
+) -> list[ModelResult]:
     """Model benchmark over every (threads, batch) pair.
 
     Args:
@@ -359,10 +410,28 @@ def bench_model(model: ModelBundle | str, *, threads: list[int | None] | None = 
     for t in threads or [1]:
         for n in batches or [1]:
             if "invoke" in metrics:
-                results.append(bench_invoke(bundle, threads=t, runtime=runtime, batch=n,
-                                            warmup=warmup, runs=runs, disable_gc=disable_gc))
+                results.append(
+                    bench_invoke(
+                        bundle,
+                        threads=t,
+                        runtime=runtime,
+                        batch=n,
+                        warmup=warmup,
+                        runs=runs,
+                        disable_gc=disable_gc,
+                    )
+                )
             if "classify" in metrics:
-                results.append(bench_classify(bundle, threads=t, runtime=runtime, batch=n,
-                                              warmup=warmup, runs=runs, disable_gc=disable_gc))
+                results.append(
+                    bench_classify(
+                        bundle,
+                        threads=t,
+                        runtime=runtime,
+                        batch=n,
+                        warmup=warmup,
+                        runs=runs,
+                        disable_gc=disable_gc,
+                    )
+                )
             log.info("model %s threads=%s batch=%d done", bundle.name, t, n)
     return results

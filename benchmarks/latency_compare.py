@@ -59,8 +59,12 @@ ROW_KEY = ("model", "quant", "runtime", "threads", "batch")
 #: ``--model`` names that stand for several bundles: ``hands-pretrained``, the four MediaPipe
 #: files ``edge-models fetch hands`` writes (palm detection and hand landmarks, lite and full).
 MODEL_GROUPS: dict[str, tuple[str, ...]] = {
-    "hands-pretrained": ("mediapipe-palm-detection-lite", "mediapipe-palm-detection-full",
-                         "mediapipe-hand-landmark-lite", "mediapipe-hand-landmark-full"),
+    "hands-pretrained": (
+        "mediapipe-palm-detection-lite",
+        "mediapipe-palm-detection-full",
+        "mediapipe-hand-landmark-lite",
+        "mediapipe-hand-landmark-full",
+    ),
 }
 
 
@@ -128,6 +132,7 @@ def add_ratios(rows: list[dict[str, Any]], baseline: str = BASELINE_QUANT) -> li
     Returns:
         ``rows``.
     """
+
     def key(r: dict[str, Any]) -> tuple[Any, ...]:
         return (r.get("family"), r.get("runtime"), r.get("threads"), r.get("batch"))
 
@@ -137,10 +142,12 @@ def add_ratios(rows: list[dict[str, Any]], baseline: str = BASELINE_QUANT) -> li
             base.setdefault(key(r), r)
     for r in rows:
         b = base.get(key(r))
-        r["ratio_vs_float32"] = (r["median_ms"] / b["median_ms"]
-                                 if b is not None and b["median_ms"] > 0 else None)
-        r["size_ratio_vs_float32"] = (r["size_bytes"] / b["size_bytes"]
-                                      if b is not None and b["size_bytes"] else None)
+        r["ratio_vs_float32"] = (
+            r["median_ms"] / b["median_ms"] if b is not None and b["median_ms"] > 0 else None
+        )
+        r["size_ratio_vs_float32"] = (
+            r["size_bytes"] / b["size_bytes"] if b is not None and b["size_bytes"] else None
+        )
     return rows
 
 
@@ -171,10 +178,18 @@ def budget_runs(seconds: float, call_ms: float, bounds: tuple[int, int] = BUDGET
     return int(min(bounds[1], max(bounds[0], seconds * 1e3 / call_ms)))
 
 
-def time_rows(bundles: Sequence[ModelBundle], runtime: str, threads: Sequence[int],
-              batch: Sequence[int], *, warmup: int, runs: int, disable_gc: bool = False,
-              seconds: float | None = None, progress: Progress | None = None
-              ) -> list[dict[str, Any]]:
+def time_rows(
+    bundles: Sequence[ModelBundle],
+    runtime: str,
+    threads: Sequence[int],
+    batch: Sequence[int],
+    *,
+    warmup: int,
+    runs: int,
+    disable_gc: bool = False,
+    seconds: float | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
     """Time every (bundle, threads, batch) on one runtime in this process.
 
     ``runs`` timed calls per row, or with ``seconds`` as many as fill that time budget
@@ -201,27 +216,47 @@ def time_rows(bundles: Sequence[ModelBundle], runtime: str, threads: Sequence[in
                 if seconds:  # a time budget per row: runs from a short probe's median
                     probe = bench_invoke(b, threads=t, runtime=runtime, batch=n, warmup=1, runs=5)
                     n_runs = budget_runs(seconds, probe.stats.median_ms)
-                r = bench_invoke(b, threads=t, runtime=runtime, batch=n, warmup=warmup,
-                                 runs=n_runs, disable_gc=disable_gc)
+                r = bench_invoke(
+                    b, threads=t, runtime=runtime, batch=n, warmup=warmup, runs=n_runs, disable_gc=disable_gc
+                )
                 s = r.stats
-                rows.append({
-                    "model": b.name, "bundle": str(b.path), "quant": quant,
-                    "family": f"{fam[0]}:{'x'.join(map(str, fam[1]))}",
-                    "runtime": r.runtime, "threads": t, "batch": n, "warmup": warmup,
-                    "runs": n_runs, "size_bytes": size, "size_kb": size / 1024, "load_ms": r.init_ms,
-                    "warmup_avg_ms": r.warmup_avg_ms, "count": s.count,
-                    "median_ms": s.median_ms, "p90_ms": s.p90_ms, "p99_ms": s.p99_ms,
-                    "mean_ms": s.mean_ms, "std_ms": s.std_ms, "min_ms": s.min_ms,
-                    "max_ms": s.max_ms,
-                })
+                rows.append(
+                    {
+                        "model": b.name,
+                        "bundle": str(b.path),
+                        "quant": quant,
+                        "family": f"{fam[0]}:{'x'.join(map(str, fam[1]))}",
+                        "runtime": r.runtime,
+                        "threads": t,
+                        "batch": n,
+                        "warmup": warmup,
+                        "runs": n_runs,
+                        "size_bytes": size,
+                        "size_kb": size / 1024,
+                        "load_ms": r.init_ms,
+                        "warmup_avg_ms": r.warmup_avg_ms,
+                        "count": s.count,
+                        "median_ms": s.median_ms,
+                        "p90_ms": s.p90_ms,
+                        "p99_ms": s.p99_ms,
+                        "mean_ms": s.mean_ms,
+                        "std_ms": s.std_ms,
+                        "min_ms": s.min_ms,
+                        "max_ms": s.max_ms,
+                    }
+                )
                 if progress is not None:
                     progress(rows[-1])
     return rows
 
 
-def time_rows_in_worker(python: str | Path, bundles: Sequence[ModelBundle], runtime: str,
-                        cfg: LatencyConfig, progress: Progress | None = None
-                        ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def time_rows_in_worker(
+    python: str | Path,
+    bundles: Sequence[ModelBundle],
+    runtime: str,
+    cfg: LatencyConfig,
+    progress: Progress | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """:func:`time_rows` in a worker process of another Python (``python -m
     benchmarks.latency_compare --worker``), for a runtime this interpreter cannot import.
 
@@ -236,13 +271,26 @@ def time_rows_in_worker(python: str | Path, bundles: Sequence[ModelBundle], runt
 
     with tempfile.TemporaryDirectory(prefix="edge-bench-worker-") as tmp:
         result = Path(tmp) / "result.json"
-        payload = {"models": [str(b.path) for b in bundles], "runtime": runtime,
-                   "threads": list(cfg.threads), "batch": list(cfg.batch),
-                   "warmup": cfg.warmup_runs, "runs": cfg.runs, "seconds": cfg.seconds,
-                   "disable_gc": cfg.disable_gc, "result": str(result)}
+        payload = {
+            "models": [str(b.path) for b in bundles],
+            "runtime": runtime,
+            "threads": list(cfg.threads),
+            "batch": list(cfg.batch),
+            "warmup": cfg.warmup_runs,
+            "runs": cfg.runs,
+            "seconds": cfg.seconds,
+            "disable_gc": cfg.disable_gc,
+            "result": str(result),
+        }
         cmd = [str(python), "-m", "benchmarks.latency_compare", "--worker"]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True, env=worker_env())
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=worker_env(),
+        )
         assert proc.stdin is not None and proc.stderr is not None
         with contextlib.suppress(BrokenPipeError):  # died before reading: stderr says why
             proc.stdin.write(json.dumps(payload))
@@ -252,13 +300,14 @@ def time_rows_in_worker(python: str | Path, bundles: Sequence[ModelBundle], runt
         for line in proc.stderr:
             if line.startswith(_PROGRESS_TAG):
                 if progress is not None:
-                    progress(json.loads(line[len(_PROGRESS_TAG):]))
+                    progress(json.loads(line[len(_PROGRESS_TAG) :]))
             else:
                 tail.append(line.rstrip())
         code = proc.wait()
         if code != 0 or not result.is_file():
-            raise RuntimeError(f"the {runtime} worker ({python}) failed with exit code {code}:\n"
-                               + "\n".join(tail))
+            raise RuntimeError(
+                f"the {runtime} worker ({python}) failed with exit code {code}:\n" + "\n".join(tail)
+            )
         doc = json.loads(result.read_text(encoding="utf-8"))
     return doc["rows"], doc["info"]
 
@@ -278,17 +327,30 @@ def worker_main() -> int:
         print(_PROGRESS_TAG + json.dumps(row), file=sys.stderr, flush=True)
 
     bundles = [load_bundle(m) for m in job["models"]]
-    rows = time_rows(bundles, job["runtime"], job["threads"], job["batch"], warmup=job["warmup"],
-                     runs=job["runs"], disable_gc=job["disable_gc"], seconds=job.get("seconds"),
-                     progress=progress)
-    info = {"python": platform.python_version(), "executable": sys.executable,
-            "numpy": np.__version__, "runtime_version": runtime_version(job["runtime"])}
+    rows = time_rows(
+        bundles,
+        job["runtime"],
+        job["threads"],
+        job["batch"],
+        warmup=job["warmup"],
+        runs=job["runs"],
+        disable_gc=job["disable_gc"],
+        seconds=job.get("seconds"),
+        progress=progress,
+    )
+    info = {
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "numpy": np.__version__,
+        "runtime_version": runtime_version(job["runtime"]),
+    }
     Path(job["result"]).write_text(json.dumps({"rows": rows, "info": info}), encoding="utf-8")
     return 0
 
 
-def bench_latency(cfg: LatencyConfig, runtimes: Sequence[str], worker: Path | None = None,
-                  progress: Progress | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def bench_latency(
+    cfg: LatencyConfig, runtimes: Sequence[str], worker: Path | None = None, progress: Progress | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Time every (model, runtime, threads, batch) of ``cfg`` with :func:`bench_invoke`.
 
     Runtimes this interpreter cannot import run in ``worker`` (:func:`time_rows_in_worker`).
@@ -310,9 +372,17 @@ def bench_latency(cfg: LatencyConfig, runtimes: Sequence[str], worker: Path | No
         if rt != "auto" and not runtime_installed(rt) and worker is not None:
             by_rt[rt], workers[rt] = time_rows_in_worker(worker, bundles, rt, cfg, progress)
         else:
-            by_rt[rt] = time_rows(bundles, rt, cfg.threads, cfg.batch, warmup=cfg.warmup_runs,
-                                  runs=cfg.runs, disable_gc=cfg.disable_gc, seconds=cfg.seconds,
-                                  progress=progress)
+            by_rt[rt] = time_rows(
+                bundles,
+                rt,
+                cfg.threads,
+                cfg.batch,
+                warmup=cfg.warmup_runs,
+                runs=cfg.runs,
+                disable_gc=cfg.disable_gc,
+                seconds=cfg.seconds,
+                progress=progress,
+            )
     local = next((rt for rt in runtimes if rt not in workers), "auto")
     rows: list[dict[str, Any]] = []
     for b in bundles:

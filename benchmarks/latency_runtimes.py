@@ -14,8 +14,7 @@ from pathlib import Path
 
 #: Runtimes ``--runtime`` accepts: ``auto`` (the first installed, as ``edge-run``),
 #: ``all`` (every installed one) or a package name; ``tf`` is short for ``tensorflow``.
-RUNTIME_MODULES = {"litert": "ai_edge_litert", "tflite-runtime": "tflite_runtime",
-                   "tensorflow": "tensorflow"}
+RUNTIME_MODULES = {"litert": "ai_edge_litert", "tflite-runtime": "tflite_runtime", "tensorflow": "tensorflow"}
 
 
 RUNTIME_ALIASES = {"tf": "tensorflow", "ai-edge-litert": "litert", "tflite_runtime": "tflite-runtime"}
@@ -44,8 +43,7 @@ def runtime_installed(name: str) -> bool:
         return False
 
 
-def resolve_runtimes(requested: Sequence[str], worker: Path | None = None
-                     ) -> tuple[list[str], list[str]]:
+def resolve_runtimes(requested: Sequence[str], worker: Path | None = None) -> tuple[list[str], list[str]]:
     """The runtimes to time, in request order without duplicates, and notes on skipped ones.
 
     ``auto`` is the first installed runtime (litert, tflite-runtime, tensorflow), as
@@ -71,10 +69,14 @@ def resolve_runtimes(requested: Sequence[str], worker: Path | None = None
         for c in cands:
             if c != "auto" and not available(c):
                 if n != "all":
-                    hint = (" (or pass --tflite-runtime-python auto|PYTHON to run it in "
-                            "another environment)" if c == "tflite-runtime" else "")
-                    notes.append(f"note: runtime {c} is not installed "
-                                 f"(no module {RUNTIME_MODULES[c]}){hint}; skipped")
+                    hint = (
+                        " (or pass --tflite-runtime-python auto|PYTHON to run it in another environment)"
+                        if c == "tflite-runtime"
+                        else ""
+                    )
+                    notes.append(
+                        f"note: runtime {c} is not installed (no module {RUNTIME_MODULES[c]}){hint}; skipped"
+                    )
                 continue
             if c not in out:
                 out.append(c)
@@ -104,5 +106,12 @@ def runtime_worker(requested: Sequence[str], python: str | None) -> Path | None:
     return worker_python(python) if wants_trt else None
 
 
-__all__ = ["RUNTIME_ALIASES", "RUNTIME_CHOICES", "RUNTIME_MODULES", "normalise_runtime", "resolve_runtimes",
-           "runtime_installed", "runtime_worker"]
+__all__ = [
+    "RUNTIME_ALIASES",
+    "RUNTIME_CHOICES",
+    "RUNTIME_MODULES",
+    "normalise_runtime",
+    "resolve_runtimes",
+    "runtime_installed",
+    "runtime_worker",
+]

@@ -78,11 +78,15 @@ def governor_warning(governor: str | None) -> str | None:
     if governor == "performance":
         return None
     if governor is None:
-        return (f"CPU governor unreadable ({GOVERNOR_PATH} absent: VM, container or no "
-                "cpufreq); frequency scaling cannot be checked, so repeat runs to see the spread")
-    return (f"CPU governor is {governor!r}, not 'performance': latencies vary with frequency "
-            "scaling. For stable numbers: sudo cpupower frequency-set -g performance "
-            "(or echo performance | sudo tee /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)")
+        return (
+            f"CPU governor unreadable ({GOVERNOR_PATH} absent: VM, container or no "
+            "cpufreq); frequency scaling cannot be checked, so repeat runs to see the spread"
+        )
+    return (
+        f"CPU governor is {governor!r}, not 'performance': latencies vary with frequency "
+        "scaling. For stable numbers: sudo cpupower frequency-set -g performance "
+        "(or echo performance | sudo tee /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)"
+    )
 
 
 def load_warning(loadavg_1m: float | None, cores: int | None) -> str | None:
@@ -92,9 +96,11 @@ def load_warning(loadavg_1m: float | None, cores: int | None) -> str | None:
     """
     if loadavg_1m is None or not cores or loadavg_1m < 0.5 * cores:
         return None
-    return (f"the machine is busy (1-minute load {loadavg_1m:.2f} on {cores} cores): other "
-            "processes compete for the CPUs, so the tail (p99, max) and even the median are "
-            "inflated; close them and re-run for clean numbers")
+    return (
+        f"the machine is busy (1-minute load {loadavg_1m:.2f} on {cores} cores): other "
+        "processes compete for the CPUs, so the tail (p99, max) and even the median are "
+        "inflated; close them and re-run for clean numbers"
+    )
 
 
 def board_model(path: Path = BOARD_PATH) -> str | None:
@@ -129,17 +135,32 @@ def code_version() -> str | None:
     if not (root / ".git").exists():
         return None
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{head}-dirty" if dirty else head or None
 
 
-def describe_machine(*, runtime: str | None = None, model_name: str | None = None,
-                     model_sha256: str | None = None, threads: Any = None) -> dict[str, Any]:
+def describe_machine(
+    *,
+    runtime: str | None = None,
+    model_name: str | None = None,
+    model_sha256: str | None = None,
+    threads: Any = None,
+) -> dict[str, Any]:
     """Everything a reader needs to judge a latency: hardware, OS, library versions, model.
 
     Args:
@@ -209,7 +230,7 @@ def device_id(machine: dict[str, Any] | None = None) -> str:
     if "raspberry pi" in board:
         words = board.replace("raspberry pi", "").split()
         if "rev" in words:
-            words = words[:words.index("rev")]
+            words = words[: words.index("rev")]
         name = "rpi" + "".join(w for w in words if w != "model")
     else:
         name = m.get("machine") or "unknown"
@@ -218,11 +239,32 @@ def device_id(machine: dict[str, Any] | None = None) -> str:
 
 def format_machine(m: dict[str, Any]) -> str:
     """The machine description as ``key: value`` lines for the report header."""
-    keys = ("cpu", "board", "machine", "cores", "cores_usable", "governor", "os", "python",
-            "numpy", "opencv", "runtime", "runtime_version", "runtimes", "edge", "code", "model",
-            "model_sha256",
-            "threads", "loadavg_1m", "date")
-    lines = [f"  {k:<16}{'unreadable' if k == 'governor' and m.get(k) is None else m.get(k)}"
-             for k in keys if k in m and (m.get(k) is not None or k == "governor")]
+    keys = (
+        "cpu",
+        "board",
+        "machine",
+        "cores",
+        "cores_usable",
+        "governor",
+        "os",
+        "python",
+        "numpy",
+        "opencv",
+        "runtime",
+        "runtime_version",
+        "runtimes",
+        "edge",
+        "code",
+        "model",
+        "model_sha256",
+        "threads",
+        "loadavg_1m",
+        "date",
+    )
+    lines = [
+        f"  {k:<16}{'unreadable' if k == 'governor' and m.get(k) is None else m.get(k)}"
+        for k in keys
+        if k in m and (m.get(k) is not None or k == "governor")
+    ]
     lines += [f"warning: {m[k]}" for k in ("governor_warning", "load_warning") if m.get(k)]
     return "\n".join(lines)

@@ -76,19 +76,33 @@ def mediapipe_python(setting: str | None = None) -> Path | None:
         py = venv_python(venv)
         if (venv / ".edge-ok").is_file() and py.exists():
             return py
-        return build_venv(venv, MEDIAPIPE_REQUIREMENTS,
-                          "import mediapipe, numpy; print(mediapipe.__version__, numpy.__version__)",
-                          what="mediapipe", timeout_s=1800)
+        return build_venv(
+            venv,
+            MEDIAPIPE_REQUIREMENTS,
+            "import mediapipe, numpy; print(mediapipe.__version__, numpy.__version__)",
+            what="mediapipe",
+            timeout_s=1800,
+        )
     p = Path(setting).expanduser()
     if not (p.is_file() and os.access(p, os.X_OK)):
-        raise ValueError(f"--mediapipe-ref {setting!r} is not an executable Python; pass the python of an "
-                         "environment with mediapipe==0.10.21, or 'auto' to build one with pip")
+        raise ValueError(
+            f"--mediapipe-ref {setting!r} is not an executable Python; pass the python of an "
+            "environment with mediapipe==0.10.21, or 'auto' to build one with pip"
+        )
     return p
 
 
-def run_reference(frames: list[Any], python: Path, *, static: bool = True, model_complexity: int = 0,
-                  max_num_hands: int = 1, warmup: int = 5, repeat: int = 1,
-                  timeout_s: float = 1800) -> dict[str, Any]:
+def run_reference(
+    frames: list[Any],
+    python: Path,
+    *,
+    static: bool = True,
+    model_complexity: int = 0,
+    max_num_hands: int = 1,
+    warmup: int = 5,
+    repeat: int = 1,
+    timeout_s: float = 1800,
+) -> dict[str, Any]:
     """Time MediaPipe's Hands graph on ``frames`` in a worker of ``python``.
 
     Args:
@@ -123,14 +137,29 @@ def run_reference(frames: list[Any], python: Path, *, static: bool = True, model
                 raise RuntimeError(f"could not write a frame to {p}")
             paths.append(str(p))
         out = Path(tmp) / "result.json"
-        job = {"frames": paths, "static": static, "model_complexity": model_complexity,
-               "max_num_hands": max_num_hands, "warmup": warmup, "repeat": repeat, "out": str(out)}
+        job = {
+            "frames": paths,
+            "static": static,
+            "model_complexity": model_complexity,
+            "max_num_hands": max_num_hands,
+            "warmup": warmup,
+            "repeat": repeat,
+            "out": str(out),
+        }
         env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        r = subprocess.run([str(python), str(Path(__file__).resolve()), "--worker"], input=json.dumps(job),
-                           capture_output=True, text=True, timeout=timeout_s, env=env, check=False)
+        r = subprocess.run(
+            [str(python), str(Path(__file__).resolve()), "--worker"],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env=env,
+            check=False,
+        )
         if r.returncode != 0 or not out.is_file():
-            raise RuntimeError(f"the MediaPipe worker ({python}) failed with exit code {r.returncode}: "
-                               f"{r.stderr[-1500:]}")
+            raise RuntimeError(
+                f"the MediaPipe worker ({python}) failed with exit code {r.returncode}: {r.stderr[-1500:]}"
+            )
         result: dict[str, Any] = json.loads(out.read_text())
     return result
 
@@ -153,10 +182,13 @@ def _worker(job: dict[str, Any]) -> dict[str, Any]:
         raise SystemExit("no frames in the job")
 
     def make() -> Any:
-        return mp.solutions.hands.Hands(static_image_mode=bool(job["static"]),
-                                        model_complexity=int(job["model_complexity"]),
-                                        max_num_hands=int(job["max_num_hands"]),
-                                        min_detection_confidence=0.5, min_tracking_confidence=0.5)
+        return mp.solutions.hands.Hands(
+            static_image_mode=bool(job["static"]),
+            model_complexity=int(job["model_complexity"]),
+            max_num_hands=int(job["max_num_hands"]),
+            min_detection_confidence=0.5,
+            min_tracking_confidence=0.5,
+        )
 
     hands = make()
     for i in range(int(job["warmup"])):
@@ -175,9 +207,16 @@ def _worker(job: dict[str, Any]) -> dict[str, Any]:
             if k == 0:
                 found.append(len(res.multi_hand_landmarks or []))
     hands.close()
-    return {"latency_ms": latency, "cpu_ms": cpu, "found": found, "mediapipe": mp.__version__,
-            "numpy": np.__version__, "max_num_hands": int(job["max_num_hands"]),
-            "static": bool(job["static"]), "model_complexity": int(job["model_complexity"])}
+    return {
+        "latency_ms": latency,
+        "cpu_ms": cpu,
+        "found": found,
+        "mediapipe": mp.__version__,
+        "numpy": np.__version__,
+        "max_num_hands": int(job["max_num_hands"]),
+        "static": bool(job["static"]),
+        "model_complexity": int(job["model_complexity"]),
+    }
 
 
 if __name__ == "__main__":

@@ -28,13 +28,18 @@ from benchmarks.latency import bench_invoke
 from edge.bundle import BundleError, ModelBundle
 
 #: The module holding each runtime's ``Interpreter`` and ``OpResolverType``.
-INTERPRETER_MODULES = {"litert": "ai_edge_litert.interpreter",
-                       "tflite-runtime": "tflite_runtime.interpreter",
-                       "tensorflow": "tensorflow.lite.python.interpreter"}
+INTERPRETER_MODULES = {
+    "litert": "ai_edge_litert.interpreter",
+    "tflite-runtime": "tflite_runtime.interpreter",
+    "tensorflow": "tensorflow.lite.python.interpreter",
+}
 
 COLUMNS: list[tuple[str, str, str]] = [
-    ("op", "op", ""), ("count", "count", "d"), ("dtypes", "dtypes", ""),
-    ("macs", "MACs", ",d"), ("mac_share", "share of MACs", ".1%"),
+    ("op", "op", ""),
+    ("count", "count", "d"),
+    ("dtypes", "dtypes", ""),
+    ("macs", "MACs", ",d"),
+    ("mac_share", "share of MACs", ".1%"),
     ("output_elements", "output elements", ",d"),
 ]
 
@@ -48,13 +53,16 @@ def builtin_interpreter(bundle: ModelBundle, runtime: str, threads: int | None) 
         BundleError: the runtime cannot load the file.
     """
     if runtime not in INTERPRETER_MODULES:
-        raise ValueError(f"op profile: unknown runtime {runtime!r}; use one of "
-                         f"{', '.join(INTERPRETER_MODULES)}")
+        raise ValueError(
+            f"op profile: unknown runtime {runtime!r}; use one of {', '.join(INTERPRETER_MODULES)}"
+        )
     mod = importlib.import_module(INTERPRETER_MODULES[runtime])
     try:
         interp = mod.Interpreter(
-            model_path=str(bundle.model_path), num_threads=threads,
-            experimental_op_resolver_type=mod.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+            model_path=str(bundle.model_path),
+            num_threads=threads,
+            experimental_op_resolver_type=mod.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        )
         interp.allocate_tensors()
     except (ValueError, RuntimeError) as e:
         raise BundleError(f"{runtime} cannot load {bundle.model_path}: {e}") from e
@@ -94,8 +102,9 @@ def profile_ops(interp: Any) -> list[dict[str, Any]]:
         ins = [shapes.get(int(i), ()) for i in op["inputs"] if int(i) >= 0]
         out = shapes.get(int(op["outputs"][0]), ()) if len(op["outputs"]) else ()
         types = op.get("operand_types") or []
-        row = by_op.setdefault(name, {"op": name, "count": 0, "dtypes": set(), "macs": 0,
-                                      "output_elements": 0})
+        row = by_op.setdefault(
+            name, {"op": name, "count": 0, "dtypes": set(), "macs": 0, "output_elements": 0}
+        )
         row["count"] += 1
         if types:
             row["dtypes"].add(np.dtype(types[0]).name)
@@ -104,13 +113,15 @@ def profile_ops(interp: Any) -> list[dict[str, Any]]:
     total = sum(r["macs"] for r in by_op.values())
     rows = []
     for r in by_op.values():
-        rows.append({**r, "dtypes": ",".join(sorted(r["dtypes"])),
-                     "mac_share": r["macs"] / total if total else None})
+        rows.append(
+            {**r, "dtypes": ",".join(sorted(r["dtypes"])), "mac_share": r["macs"] / total if total else None}
+        )
     return sorted(rows, key=lambda r: (-r["macs"], -r["output_elements"], r["op"]))
 
 
-def op_profile(bundle: ModelBundle, runtime: str, threads: int | None = 1, *, runs: int = 200,
-               warmup: int = 20) -> dict[str, Any]:
+def op_profile(
+    bundle: ModelBundle, runtime: str, threads: int | None = 1, *, runs: int = 200, warmup: int = 20
+) -> dict[str, Any]:
     """The op table of ``bundle`` and its invoke median with and without the default delegate.
 
     Returns:
@@ -126,10 +137,16 @@ def op_profile(bundle: ModelBundle, runtime: str, threads: int | None = 1, *, ru
     default = bench_invoke(bundle, threads=threads, runtime=runtime, warmup=warmup, runs=runs)
     builtin = _time_builtin(interp, bundle, runs, warmup)
     d_ms = default.stats.median_ms
-    return {"model": bundle.name, "runtime": runtime, "threads": threads, "ops": ops,
-            "total_macs": sum(r["macs"] for r in ops),
-            "invoke_median_ms_default": d_ms, "invoke_median_ms_builtin": builtin,
-            "delegate_speedup": builtin / d_ms if d_ms > 0 else None}
+    return {
+        "model": bundle.name,
+        "runtime": runtime,
+        "threads": threads,
+        "ops": ops,
+        "total_macs": sum(r["macs"] for r in ops),
+        "invoke_median_ms_default": d_ms,
+        "invoke_median_ms_builtin": builtin,
+        "delegate_speedup": builtin / d_ms if d_ms > 0 else None,
+    }
 
 
 def _time_builtin(interp: Any, bundle: ModelBundle, runs: int, warmup: int) -> float:
@@ -139,8 +156,7 @@ def _time_builtin(interp: Any, bundle: ModelBundle, runs: int, warmup: int) -> f
 
     ind, outd = interp.get_input_details()[0], interp.get_output_details()[0]
     scale, zp = ind.get("quantization", (0.0, 0))
-    x = quantize(make_inputs(bundle, 1, 0), QuantParams(float(scale), int(zp)),
-                 np.dtype(ind["dtype"]))
+    x = quantize(make_inputs(bundle, 1, 0), QuantParams(float(scale), int(zp)), np.dtype(ind["dtype"]))
 
     def call() -> None:
         interp.set_tensor(ind["index"], x)
@@ -153,15 +169,18 @@ def _time_builtin(interp: Any, bundle: ModelBundle, runs: int, warmup: int) -> f
 
 def format_profile(p: dict[str, Any], markdown: bool = False) -> str:
     """One model's profile as a text (or markdown) table with its delegate line."""
-    head = (f"{p['model']} ({p['runtime']}, {p['threads']} thread(s)): {p['total_macs']:,} MACs; "
-            f"invoke median {p['invoke_median_ms_default']:.4f} ms with the default delegate, "
-            f"{p['invoke_median_ms_builtin']:.4f} ms with builtin kernels only "
-            f"(x{p['delegate_speedup']:.2f})")
-    table = (report.format_markdown(p["ops"], COLUMNS) if markdown
-             else report.format_table(p["ops"], COLUMNS))
+    head = (
+        f"{p['model']} ({p['runtime']}, {p['threads']} thread(s)): {p['total_macs']:,} MACs; "
+        f"invoke median {p['invoke_median_ms_default']:.4f} ms with the default delegate, "
+        f"{p['invoke_median_ms_builtin']:.4f} ms with builtin kernels only "
+        f"(x{p['delegate_speedup']:.2f})"
+    )
+    table = report.format_markdown(p["ops"], COLUMNS) if markdown else report.format_table(p["ops"], COLUMNS)
     return f"{head}\n\n{table}" if markdown else f"{head}\n{table}"
 
 
-PER_OP_TIMES_NOTE = ("Per-op times: the Python runtimes expose no op timer; run TFLite's "
-                     "benchmark_model --graph=<bundle>/model.tflite --enable_op_profiling=true "
-                     "for measured per-op times. MACs estimate each op's share of the work.")
+PER_OP_TIMES_NOTE = (
+    "Per-op times: the Python runtimes expose no op timer; run TFLite's "
+    "benchmark_model --graph=<bundle>/model.tflite --enable_op_profiling=true "
+    "for measured per-op times. MACs estimate each op's share of the work."
+)

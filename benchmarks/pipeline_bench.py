@@ -69,8 +69,14 @@ VIDEO_FPS = 30.0
 HAND_PARTS = ("palm", "landmarks")
 
 
-def time_pipeline(pipeline: Pipeline, frames: list[Frame], *, warmup: int = 30,
-                  disable_gc: bool = False, outputs: bool = False) -> dict[str, Any]:
+def time_pipeline(
+    pipeline: Pipeline,
+    frames: list[Frame],
+    *,
+    warmup: int = 30,
+    disable_gc: bool = False,
+    outputs: bool = False,
+) -> dict[str, Any]:
     """Process ``frames`` in order and collect per-frame timings.
 
     The first ``warmup`` frames of the list are processed first and discarded (then the
@@ -145,14 +151,18 @@ class _Timer:
     def result(self, n: int | None = None) -> dict[str, Any]:
         k = len(self.rois) if n is None else n
         parts_missing = {m for m in HAND_PARTS if np.isnan(self.samples[m][:k]).any()}
-        return {"samples_ms": {m: v[:k] for m, v in self.samples.items() if m not in parts_missing},
-                "rois": self.rois[:k], "truth_digits": self.truth[:k],
-                "palm_ran": None if np.isnan(self.palm_ran[:k]).all() else self.palm_ran[:k],
-                "confident": self.confident[:k]}
+        return {
+            "samples_ms": {m: v[:k] for m, v in self.samples.items() if m not in parts_missing},
+            "rois": self.rois[:k],
+            "truth_digits": self.truth[:k],
+            "palm_ran": None if np.isnan(self.palm_ran[:k]).all() else self.palm_ran[:k],
+            "confident": self.confident[:k],
+        }
 
 
-def _time_loop(pipeline: Pipeline, frames: list[Frame], warmup: int, disable_gc: bool,
-               video: Any) -> dict[str, Any]:
+def _time_loop(
+    pipeline: Pipeline, frames: list[Frame], warmup: int, disable_gc: bool, video: Any
+) -> dict[str, Any]:
     if not frames:
         raise ValueError("no frames to time")
     timer = _Timer(pipeline, len(frames), video)
@@ -165,12 +175,21 @@ def _time_loop(pipeline: Pipeline, frames: list[Frame], warmup: int, disable_gc:
     return timer.result()
 
 
-def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 500,
-                        warmup: int = 30, seed: int = 0, fps: float = 30.0,
-                        threads: int | None = None, runtime: str = "auto",
-                        smoothing: bool = True, disable_gc: bool = False,
-                        segmenter: str | Segmenter | None = None,
-                        outputs: bool = False) -> PipelineResult:
+def bench_pipeline_live(
+    model: Any,
+    source: FrameSource | str,
+    *,
+    count: int = 500,
+    warmup: int = 30,
+    seed: int = 0,
+    fps: float = 30.0,
+    threads: int | None = None,
+    runtime: str = "auto",
+    smoothing: bool = True,
+    disable_gc: bool = False,
+    segmenter: str | Segmenter | None = None,
+    outputs: bool = False,
+) -> PipelineResult:
     """Benchmark ``edge-run``'s loop on a live source: read, process (draw, write), repeat.
 
     Unlike :func:`bench_pipeline`, frames are not held in memory: each ``read()`` is
@@ -201,8 +220,11 @@ def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 5
     task = str(getattr(bundle, "task", None) or "digits")
     is_demo = isinstance(source, str) and is_demo_source(source)
     if isinstance(source, str):
-        src = (open_source(source, seed=seed, realtime=True, fps=fps) if is_demo
-               else open_source(source, seed=seed))
+        src = (
+            open_source(source, seed=seed, realtime=True, fps=fps)
+            if is_demo
+            else open_source(source, seed=seed)
+        )
     else:
         src = source
     name = source if isinstance(source, str) else type(source).__name__
@@ -234,14 +256,25 @@ def bench_pipeline_live(model: Any, source: FrameSource | str, *, count: int = 5
     if n == 0:
         raise ValueError(f"source {name} gave no frame to time")
     dropped, method = dropped_frames(indices, stamps, src_fps)
-    live = {"frames": n, "wall_s": wall_s, "fps_end_to_end": n / wall_s if wall_s > 0 else None,
-            "source_fps": float(src_fps) if src_fps else None, "dropped": dropped,
-            "dropped_method": method, "dropped_fraction": dropped / (n + dropped)}
+    live = {
+        "frames": n,
+        "wall_s": wall_s,
+        "fps_end_to_end": n / wall_s if wall_s > 0 else None,
+        "source_fps": float(src_fps) if src_fps else None,
+        "dropped": dropped,
+        "dropped_method": method,
+        "dropped_fraction": dropped / (n + dropped),
+    }
     return PipelineResult(
         model=bundle.name if bundle is not None else str(model),
         runtime=str(getattr(clf, "runtime", "unknown")),
-        threads=getattr(clf, "num_threads", threads), source=str(name), warmup=warmup,
-        task=task, live=live, **timer.result(n))
+        threads=getattr(clf, "num_threads", threads),
+        source=str(name),
+        warmup=warmup,
+        task=task,
+        live=live,
+        **timer.result(n),
+    )
 
 
 def reset_all(pipeline: Pipeline) -> None:
@@ -262,18 +295,31 @@ def _maybe_video(outputs: bool) -> Iterator[Any]:
 
     from edge.sinks import VideoSink
 
-    with tempfile.TemporaryDirectory(prefix="edge-bench-") as tmp, \
-            VideoSink(f"{tmp}/pipeline.mp4", fps=VIDEO_FPS) as video:
+    with (
+        tempfile.TemporaryDirectory(prefix="edge-bench-") as tmp,
+        VideoSink(f"{tmp}/pipeline.mp4", fps=VIDEO_FPS) as video,
+    ):
         yield video
 
 
-def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source: str | None = None,
-                   count: int = 500, warmup: int = 30, seed: int = 0,
-                   digits: tuple[int, int] | None = None, scene_frames: int | None = SCENE_FRAMES,
-                   threads: int | None = None, runtime: str = "auto", smoothing: bool = True,
-                   disable_gc: bool = False, pipeline: Pipeline | None = None,
-                   segmenter: str | Segmenter | None = None,
-                   outputs: bool = False) -> PipelineResult:
+def bench_pipeline(
+    model: Any,
+    frames: Iterable[Frame] | None = None,
+    *,
+    source: str | None = None,
+    count: int = 500,
+    warmup: int = 30,
+    seed: int = 0,
+    digits: tuple[int, int] | None = None,
+    scene_frames: int | None = SCENE_FRAMES,
+    threads: int | None = None,
+    runtime: str = "auto",
+    smoothing: bool = True,
+    disable_gc: bool = False,
+    pipeline: Pipeline | None = None,
+    segmenter: str | Segmenter | None = None,
+    outputs: bool = False,
+) -> PipelineResult:
     """Benchmark ``build_pipeline(model)`` on frames held in memory.
 
     Args:
@@ -306,15 +352,17 @@ def bench_pipeline(model: Any, frames: Iterable[Frame] | None = None, *, source:
         ValueError: bad frame counts, digits range or source.
     """
     kw: dict[str, Any] = {} if segmenter is None else {"segmenter": segmenter}
-    pipe = pipeline or build_pipeline(model, smoothing=smoothing, num_threads=threads,
-                                      runtime=runtime, **kw)
+    pipe = pipeline or build_pipeline(model, smoothing=smoothing, num_threads=threads, runtime=runtime, **kw)
     clf = pipe.classifier
     bundle = getattr(clf, "bundle", None)
     task = str(getattr(bundle, "task", None) or "digits")
     if frames is None and source is None:
         source = default_source(task)
-    frame_list = list(frames) if frames is not None else preload_frames(
-        str(source), count, seed=seed, digits=digits, scene_frames=scene_frames)
+    frame_list = (
+        list(frames)
+        if frames is not None
+        else preload_frames(str(source), count, seed=seed, digits=digits, scene_frames=scene_frames)
+    )
     timed = time_pipeline(pipe, frame_list, warmup=warmup, disable_gc=disable_gc, outputs=outputs)
     return PipelineResult(
         model=bundle.name if bundle is not None else str(model),

@@ -81,8 +81,7 @@ class PipelineResult:
         """Median ``process`` time as a fraction of one frame's time at ``fps``."""
         return self.stats["process"].median_ms / (1e3 / fps)
 
-    def meets_target(self, target_ms: float | None = None,
-                     p99_ratio: float = TARGET_P99_RATIO) -> bool:
+    def meets_target(self, target_ms: float | None = None, p99_ratio: float = TARGET_P99_RATIO) -> bool:
         """Median ``process`` <= ``target_ms`` (default: the task's budget) and
         p99 <= ``p99_ratio`` x median."""
         limit = target_ms_for(self.task) if target_ms is None else target_ms
@@ -95,8 +94,12 @@ class PipelineResult:
         rows = []
         for metric, st in self.stats.items():
             row: dict[str, Any] = {
-                "benchmark": "pipeline", "metric": metric, "model": self.model,
-                "runtime": self.runtime, "threads": self.threads, "batch": None,
+                "benchmark": "pipeline",
+                "metric": metric,
+                "model": self.model,
+                "runtime": self.runtime,
+                "threads": self.threads,
+                "batch": None,
             }
             row.update(st.as_dict())
             row["share_of_process"] = st.median_ms / total if total > 0 else None
@@ -122,9 +125,15 @@ class PipelineResult:
         for n in sorted(set(counts.tolist())):
             sel = counts == n
             st = summarize(self.samples_ms["process"][sel])
-            out.append({key: int(n), "frames": int(sel.sum()),
-                        "mean_rois": float(self.rois[sel].mean()),
-                        "median_ms": st.median_ms, "p99_ms": st.p99_ms})
+            out.append(
+                {
+                    key: int(n),
+                    "frames": int(sel.sum()),
+                    "mean_rois": float(self.rois[sel].mean()),
+                    "median_ms": st.median_ms,
+                    "p99_ms": st.p99_ms,
+                }
+            )
         return out
 
 
@@ -144,8 +153,7 @@ def overhead_ratios(result: PipelineResult, invoke_median_ms: float) -> dict[str
     """
     rois = result.rois
     sel = rois > 0
-    per_roi = (float(np.median(result.samples_ms["classify"][sel] / rois[sel]))
-               if sel.any() else None)
+    per_roi = float(np.median(result.samples_ms["classify"][sel] / rois[sel])) if sel.any() else None
     mean_rois = float(rois.mean()) if rois.size else 0.0
     ok = invoke_median_ms > 0
     proc = result.stats["process"].median_ms

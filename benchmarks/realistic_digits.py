@@ -102,7 +102,9 @@ def evaluate(out: Path, model: str, deskew: bool = False, limit: int | None = No
                 found += 1
         n = max(len(files), 1)
         res[kind] = {
-            "n": len(files), "crop_acc": crop_ok / n, "frame_acc": frame_ok / n,
+            "n": len(files),
+            "crop_acc": crop_ok / n,
+            "frame_acc": frame_ok / n,
             "found_any": found / n,
         }
         if kind == "frames" and truth:
@@ -129,8 +131,9 @@ def _demo_frames(n_digits: int, count: int) -> list[np.ndarray]:
     return frames[:count]
 
 
-def time_pipeline(repeats: int = 400, seed: int = 1, model: str | None = None,
-                  source: str = "synthetic") -> dict:
+def time_pipeline(
+    repeats: int = 400, seed: int = 1, model: str | None = None, source: str = "synthetic"
+) -> dict:
     """Median and p99 ms per 640x480 frame of segmentation + preprocessing (+ classification).
 
     Args:
@@ -163,8 +166,9 @@ def time_pipeline(repeats: int = 400, seed: int = 1, model: str | None = None,
             frames = _demo_frames(n, 60)
         else:
             spec = FrameSpec(n_digits=n, min_height=30, max_height=150 if n == 5 else 300)
-            frames = [make_frame([images[i] for i in rng.choice(len(images), n)], rng, spec)[0]
-                      for _ in range(60)]
+            frames = [
+                make_frame([images[i] for i in rng.choice(len(images), n)], rng, spec)[0] for _ in range(60)
+            ]
         for f in frames[:10]:  # warm-up
             r = seg.find(f)
             x = pre(f, r)
@@ -184,18 +188,21 @@ def time_pipeline(repeats: int = 400, seed: int = 1, model: str | None = None,
             ts_all.append((t2 - t0) * 1e3)
             n_found.append(len(rois))
         out[f"{n}_digits"] = {
-            "seg_pre_median_ms": float(np.median(ts)), "seg_pre_p99_ms": float(np.percentile(ts, 99)),
+            "seg_pre_median_ms": float(np.median(ts)),
+            "seg_pre_p99_ms": float(np.percentile(ts, 99)),
             "mean_rois": float(np.mean(n_found)),
         }
         if clf is not None:
-            out[f"{n}_digits"].update(total_median_ms=float(np.median(ts_all)),
-                                      total_p99_ms=float(np.percentile(ts_all, 99)))
+            out[f"{n}_digits"].update(
+                total_median_ms=float(np.median(ts_all)), total_p99_ms=float(np.percentile(ts_all, 99))
+            )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("generate", help="write crops/, frames/ and truth.json")
     g.add_argument("--out", type=Path, required=True)
@@ -211,8 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("time", help="segmentation + preprocessing ms per 640x480 frame")
     t.add_argument("--repeats", type=int, default=400)
     t.add_argument("--model", default=None, help="also time classification with this bundle")
-    t.add_argument("--source", choices=("synthetic", "demo"), default="synthetic",
-                   help="frames from this script's generator or from the demo scene")
+    t.add_argument(
+        "--source",
+        choices=("synthetic", "demo"),
+        default="synthetic",
+        help="frames from this script's generator or from the demo scene",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     if args.cmd == "generate":
@@ -223,8 +234,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
         for kind, r in res.items():
-            brief = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()
-                     if k not in ("confusion", "crop_wrong")}
+            brief = {
+                k: (round(v, 4) if isinstance(v, float) else v)
+                for k, v in r.items()
+                if k not in ("confusion", "crop_wrong")
+            }
             print(kind, brief)
     else:
         res = time_pipeline(args.repeats, model=args.model, source=args.source)

@@ -46,8 +46,14 @@ FRAME_W, FRAME_H = 640, 480
 
 
 #: How often each pen of :data:`edge.sources.render.PENS` writes a digit of the set.
-PEN_MIX = {"black ballpoint": 1.0, "blue ballpoint": 1.0, "blue marker": 1.0, "pencil": 2.0,
-           "red ballpoint": 1.0, "black marker": 2.0}
+PEN_MIX = {
+    "black ballpoint": 1.0,
+    "blue ballpoint": 1.0,
+    "blue marker": 1.0,
+    "pencil": 2.0,
+    "red ballpoint": 1.0,
+    "black marker": 2.0,
+}
 # table surfaces beyond the paper's edge, BGR
 TABLES = ((40, 60, 90), (30, 30, 30), (90, 110, 130), (150, 150, 150), (60, 80, 60))
 
@@ -82,7 +88,7 @@ def load_sources(data_dir: Path = SHARED) -> tuple[list[np.ndarray], np.ndarray]
             raise FileNotFoundError(f"cannot read {sheet}")
         for r in range(50):
             for c in range(100):
-                images.append(img[r * 20:(r + 1) * 20, c * 20:(c + 1) * 20])
+                images.append(img[r * 20 : (r + 1) * 20, c * 20 : (c + 1) * 20])
                 labels.append(r // 5)
     if not images:
         raise FileNotFoundError(f"no MNIST or OpenCV digits under {data_dir}")
@@ -99,7 +105,7 @@ def render_ink(src: np.ndarray, height: float, rng: np.random.Generator, pen: st
         float32 (h, w) alpha in [0, 1], tight around the ink.
     """
     ys, xs = np.nonzero(src > 40)
-    d = src[max(0, ys.min() - 1):ys.max() + 2, max(0, xs.min() - 1):xs.max() + 2].astype(np.float32) / 255
+    d = src[max(0, ys.min() - 1) : ys.max() + 2, max(0, xs.min() - 1) : xs.max() + 2].astype(np.float32) / 255
     s = height / max(ys.max() - ys.min() + 1, 1)
     w, h = max(1, int(round(d.shape[1] * s))), max(1, int(round(d.shape[0] * s)))
     a = cv2.resize(d, (w, h), interpolation=cv2.INTER_CUBIC)
@@ -139,13 +145,24 @@ def paper(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
         lines = [v + k for v in range(int(rng.integers(0, step)), max(h, w), step) for k in range(thick)]
         strength = rng.uniform(0.5, 1.0)
         line = strength * line + (1 - strength) * colour
-        rule_lines(img, line.tolist(), rows=[y for y in lines if y < h],
-                   cols=[x for x in lines if x < w] if ruling == "squared" else ())
+        rule_lines(
+            img,
+            line.tolist(),
+            rows=[y for y in lines if y < h],
+            cols=[x for x in lines if x < w] if ruling == "squared" else (),
+        )
     return img, f"{name}-{ruling}"
 
 
-def write_ink(img: np.ndarray, alpha: np.ndarray, x: int, y: int, pen: str, ink: tuple[np.ndarray, float],
-              rng: np.random.Generator) -> None:
+def write_ink(
+    img: np.ndarray,
+    alpha: np.ndarray,
+    x: int,
+    y: int,
+    pen: str,
+    ink: tuple[np.ndarray, float],
+    rng: np.random.Generator,
+) -> None:
     """Write ``alpha`` (float32 (h, w) in [0, 1]) with ``pen`` (its texture) and ``ink`` (colour,
     opacity from :func:`edge.sources.render.pen_ink`) into float32 BGR ``img`` at (x, y), in place."""
     composite_ink(img, ink_texture(rng, alpha, pen), x, y, ink[0], ink[1])
@@ -163,8 +180,9 @@ def camera(img: np.ndarray, rng: np.random.Generator, blur: float) -> np.ndarray
     return camera_photo(img, rng, blur_px=blur, noise_sd=noise, jpeg_quality=int(rng.integers(35, 96)))
 
 
-def random_homography(w: int, h: int, cx: float, cy: float, rng: np.random.Generator,
-                      rot_deg: float = 15, tilt: float = 0.06) -> np.ndarray:
+def random_homography(
+    w: int, h: int, cx: float, cy: float, rng: np.random.Generator, rot_deg: float = 15, tilt: float = 0.06
+) -> np.ndarray:
     """Rotation about (cx, cy) and a perspective tilt (corner jitter, fraction of size)."""
     rot = cv2.getRotationMatrix2D((cx, cy), rng.uniform(-rot_deg, rot_deg), 1.0)
     R = np.vstack([rot, [0, 0, 1]])
@@ -197,7 +215,7 @@ def make_crop(src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     img, _ = paper(H, W, rng)
     write_ink(img, alpha, m, m, pen, ink, rng)
     full_alpha = np.zeros((H, W), np.float32)
-    full_alpha[m:m + ah, m:m + aw] = alpha
+    full_alpha[m : m + ah, m : m + aw] = alpha
     M = random_homography(W, H, W / 2, H / 2, rng)
     img = cv2.warpPerspective(img, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     full_alpha = cv2.warpPerspective(full_alpha, M, (W, H), flags=cv2.INTER_LINEAR)
@@ -240,8 +258,9 @@ class FrameSpec:
     distractors: bool = True
 
 
-def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
-               spec: FrameSpec | None = None) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+def make_frame(
+    srcs: list[np.ndarray], rng: np.random.Generator, spec: FrameSpec | None = None
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """A 640x480 camera frame with ``spec.n_digits`` digits in a row.
 
     Returns:
@@ -273,7 +292,7 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
         x0, y0 = max(0, x), max(0, yy)
         x1, y1 = min(W, x + aw), min(H, yy + ah)
         if x1 > x0 and y1 > y0:
-            full_alpha[i, y0:y1, x0:x1] = a[y0 - yy:y1 - yy, x0 - x:x1 - x]
+            full_alpha[i, y0:y1, x0:x1] = a[y0 - yy : y1 - yy, x0 - x : x1 - x]
         x += aw + gap[i]
     if spec.distractors and rng.random() < 0.5:  # specks: dust, pen dots
         for _ in range(int(rng.integers(1, 8))):
@@ -289,16 +308,18 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
         box_lo = [int(v) for v in (bx[1].min(), bx[0].min())] if bx[0].size else [W // 2, H // 2]
         box_hi = [int(v) for v in (bx[1].max(), bx[0].max())] if bx[0].size else [W // 2, H // 2]
         if side == 0 and box_lo[0] > 20:
-            paper_mask[:, :int(rng.uniform(5, box_lo[0] - 10))] = 0
+            paper_mask[:, : int(rng.uniform(5, box_lo[0] - 10))] = 0
         elif side == 1 and box_hi[0] < W - 20:
-            paper_mask[:, int(rng.uniform(box_hi[0] + 10, W - 5)):] = 0
+            paper_mask[:, int(rng.uniform(box_hi[0] + 10, W - 5)) :] = 0
         elif side == 2 and box_lo[1] > 20:
-            paper_mask[:int(rng.uniform(5, box_lo[1] - 10))] = 0
+            paper_mask[: int(rng.uniform(5, box_lo[1] - 10))] = 0
         elif side == 3 and box_hi[1] < H - 20:
-            paper_mask[int(rng.uniform(box_hi[1] + 10, H - 5)):] = 0
+            paper_mask[int(rng.uniform(box_hi[1] + 10, H - 5)) :] = 0
     img = cv2.warpPerspective(img, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    paper_mask = np.asarray(cv2.warpPerspective(paper_mask, M, (W, H), flags=cv2.INTER_LINEAR,
-                                                borderMode=cv2.BORDER_REPLICATE), np.float32)
+    paper_mask = np.asarray(
+        cv2.warpPerspective(paper_mask, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE),
+        np.float32,
+    )
     boxes = []
     for a in full_alpha:
         wa = cv2.warpPerspective(a, M, (W, H), flags=cv2.INTER_LINEAR)
@@ -316,10 +337,18 @@ def make_frame(srcs: list[np.ndarray], rng: np.random.Generator,
         fx = int(rng.uniform(0, W)) if edge < 2 else (0 if edge == 2 else W)
         fy = int(rng.uniform(0, H)) if edge >= 2 else (0 if edge == 0 else H)
         fm = np.zeros((H, W), np.float32)
-        cv2.ellipse(fm, (fx, fy), (int(rng.uniform(25, 50)), int(rng.uniform(40, 90))),
-                    float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
+        cv2.ellipse(
+            fm,
+            (fx, fy),
+            (int(rng.uniform(25, 50)), int(rng.uniform(40, 90))),
+            float(rng.uniform(0, 180)),
+            0,
+            360,
+            1.0,
+            -1,
+        )
         for b in boxes:  # keep the finger off the digits
-            fm[b[1]:b[1] + b[3], b[0]:b[0] + b[2]] = 0
+            fm[b[1] : b[1] + b[3], b[0] : b[0] + b[2]] = 0
         fm = np.asarray(cv2.GaussianBlur(fm, (0, 0), 2), np.float32)[:, :, None]
         img = img * (1 - fm) + skin * fm
     img *= illumination(H, W, rng)[:, :, None]
@@ -350,5 +379,20 @@ def generate(out: Path, n_crops: int, n_frames: int, seed: int = 0) -> None:
     (out / "truth.json").write_text(json.dumps(truth) + "\n", encoding="utf-8")
 
 
-__all__ = ["FRAME_H", "FRAME_W", "PEN_MIX", "SHARED", "FrameSpec", "camera", "generate", "illumination",
-           "load_sources", "make_crop", "make_frame", "paper", "random_homography", "render_ink", "write_ink"]
+__all__ = [
+    "FRAME_H",
+    "FRAME_W",
+    "PEN_MIX",
+    "SHARED",
+    "FrameSpec",
+    "camera",
+    "generate",
+    "illumination",
+    "load_sources",
+    "make_crop",
+    "make_frame",
+    "paper",
+    "random_homography",
+    "render_ink",
+    "write_ink",
+]

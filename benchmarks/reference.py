@@ -40,17 +40,21 @@ def resolve_reference(ref: str | Path) -> Path:
     if shipped.is_file():
         return shipped
     names = sorted(f.stem for f in REFERENCE_DIR.glob("*.json")) if REFERENCE_DIR.is_dir() else []
-    raise ValueError(f"no reference file {str(ref)!r}: pass a JSON written by edge-bench --json "
-                     f"or one of the shipped references {names}")
+    raise ValueError(
+        f"no reference file {str(ref)!r}: pass a JSON written by edge-bench --json "
+        f"or one of the shipped references {names}"
+    )
 
 
 def row_key(row: dict[str, Any], key: Sequence[str] = ROW_KEY) -> tuple[Any, ...]:
     """The identity of a result row (the ``key`` columns), threads/batch as ints or None."""
+
     def norm(k: str) -> Any:
         v = row.get(k)
         if k in ("threads", "batch") and v not in (None, ""):
             return int(v)
         return None if v == "" else v
+
     return tuple(norm(k) for k in key)
 
 
@@ -68,16 +72,21 @@ def read_reference_rows(path: str | Path) -> list[dict[str, Any]]:
         except (OSError, csv.Error, UnicodeDecodeError) as e:
             raise ValueError(f"cannot read reference CSV {p}: {e}") from e
         if not rows or "median_ms" not in rows[0]:
-            raise ValueError(f"{p} has no median_ms column; pass a CSV written by edge-bench "
-                             "(--out DIR gives DIR/latency.csv or DIR/pipeline.csv)")
+            raise ValueError(
+                f"{p} has no median_ms column; pass a CSV written by edge-bench "
+                "(--out DIR gives DIR/latency.csv or DIR/pipeline.csv)"
+            )
         return rows
     return list(read_json(p)["results"])
 
 
-def compare_with_reference(rows: Iterable[dict[str, Any]], reference: Sequence[dict[str, Any]],
-                           tolerance: float = REFERENCE_TOLERANCE,
-                           field: str = "median_ms",
-                           key: Sequence[str] = ROW_KEY) -> list[dict[str, Any]]:
+def compare_with_reference(
+    rows: Iterable[dict[str, Any]],
+    reference: Sequence[dict[str, Any]],
+    tolerance: float = REFERENCE_TOLERANCE,
+    field: str = "median_ms",
+    key: Sequence[str] = ROW_KEY,
+) -> list[dict[str, Any]]:
     """Ratio of each result's median to the reference median for the same measurement.
 
     Args:
@@ -103,18 +112,32 @@ def compare_with_reference(rows: Iterable[dict[str, Any]], reference: Sequence[d
         ms, ref_ms = float(r[field]), float(base[field])
         ratio = ms / ref_ms if ref_ms > 0 else float("inf")
         status = "slower" if ratio > 1 + tolerance else "faster" if ratio < 1 - tolerance else "ok"
-        out.append({**dict(zip(key, k, strict=True)), "ms": ms, "reference_ms": ref_ms,
-                    "ratio": ratio, "status": status})
+        out.append(
+            {
+                **dict(zip(key, k, strict=True)),
+                "ms": ms,
+                "reference_ms": ref_ms,
+                "ratio": ratio,
+                "status": status,
+            }
+        )
     return out
 
 
-def format_comparison(cmp: Sequence[dict[str, Any]], label: str,
-                      tolerance: float = REFERENCE_TOLERANCE, key: Sequence[str] = ROW_KEY) -> str:
+def format_comparison(
+    cmp: Sequence[dict[str, Any]],
+    label: str,
+    tolerance: float = REFERENCE_TOLERANCE,
+    key: Sequence[str] = ROW_KEY,
+) -> str:
     """The reference comparison as a table (ratio = this run / reference)."""
     if not cmp:
-        return (f"reference {label}: no matching measurements (same {', '.join(key)})")
+        return f"reference {label}: no matching measurements (same {', '.join(key)})"
     cols = [(k, {"benchmark": "bench", "threads": "thr"}.get(k, k), "") for k in key]
-    cols += [("ms", "median ms", ".3f"), ("reference_ms", "ref ms", ".3f"),
-             ("ratio", "ratio", ".2f"), ("status", "status", "")]
-    return f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n" \
-        + format_table(cmp, cols)
+    cols += [
+        ("ms", "median ms", ".3f"),
+        ("reference_ms", "ref ms", ".3f"),
+        ("ratio", "ratio", ".2f"),
+        ("status", "status", ""),
+    ]
+    return f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n" + format_table(cmp, cols)

@@ -80,8 +80,13 @@ def jsonable(v: Any) -> Any:
     return v
 
 
-def write_json(path: str | Path, rows: Sequence[dict[str, Any]], machine: dict[str, Any],
-               config: dict[str, Any] | None = None, **extra: Any) -> Path:
+def write_json(
+    path: str | Path,
+    rows: Sequence[dict[str, Any]],
+    machine: dict[str, Any],
+    config: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Path:
     """Write ``{"machine", "config", "results", ...}`` as JSON (NaN → null).
 
     The file can be passed back as ``--reference`` on the same device.
@@ -123,6 +128,7 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, st
         columns: ``(key, header, format)`` triples, e.g. ``("median_ms", "median ms", ".3f")``;
             an empty format means ``str``.
     """
+
     def cell(r: dict[str, Any], key: str, fmt: str) -> str:
         v = r.get(key)
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -133,9 +139,13 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, st
     heads = [h for _, h, _ in columns]
     widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(heads)]
     left = {i for i, (_, _, f) in enumerate(columns) if not f}
+
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(heads), sep, *(line(b) for b in body)])
 
@@ -147,6 +157,7 @@ def format_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str,
         rows: dicts holding the columns' keys.
         columns: ``(key, header, format)`` triples as for :func:`format_table`.
     """
+
     def cell(r: dict[str, Any], k: str, f: str) -> str:
         v = r.get(k)
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -173,11 +184,20 @@ def pyplot() -> Any | None:
     return plt
 
 
-def bar_chart(path: str | Path, labels: Sequence[str], median: Sequence[float],
-              p99: Sequence[float], *, title: str, axis_label: str,
-              colours: Sequence[str] | None = None, notes: Sequence[str | None] | None = None,
-              legend: dict[str, str] | None = None, horizontal: bool = False,
-              log_scale: bool | None = None) -> Path | None:
+def bar_chart(
+    path: str | Path,
+    labels: Sequence[str],
+    median: Sequence[float],
+    p99: Sequence[float],
+    *,
+    title: str,
+    axis_label: str,
+    colours: Sequence[str] | None = None,
+    notes: Sequence[str | None] | None = None,
+    legend: dict[str, str] | None = None,
+    horizontal: bool = False,
+    log_scale: bool | None = None,
+) -> Path | None:
     """Bars of median ms with whiskers up to p99, saved as a PNG.
 
     Args:
@@ -215,17 +235,22 @@ def bar_chart(path: str | Path, labels: Sequence[str], median: Sequence[float],
     for i, note in enumerate(notes or []):
         if note:
             xy, off = ((p99[i], i), (3, 0)) if horizontal else ((i, p99[i]), (0, 2))
-            ax.annotate(note, xy, ha="left" if horizontal else "center",
-                        va="center" if horizontal else "bottom", fontsize=8, xytext=off,
-                        textcoords="offset points")
+            ax.annotate(
+                note,
+                xy,
+                ha="left" if horizontal else "center",
+                va="center" if horizontal else "bottom",
+                fontsize=8,
+                xytext=off,
+                textcoords="offset points",
+            )
     positive = [float(v) for v in median if float(v) > 0]
     if log_scale is None:
         log_scale = bool(positive) and max(positive) / min(positive) > 50
     if log_scale:
         (ax.set_xscale if horizontal else ax.set_yscale)("log")
     if legend:
-        ax.legend([plt.Rectangle((0, 0), 1, 1, color=c) for c in legend.values()], list(legend),
-                  fontsize=8)
+        ax.legend([plt.Rectangle((0, 0), 1, 1, color=c) for c in legend.values()], list(legend), fontsize=8)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     p = Path(path)
@@ -234,10 +259,19 @@ def bar_chart(path: str | Path, labels: Sequence[str], median: Sequence[float],
     return p
 
 
-def write_results_folder(out: str | Path, stem: str, rows: Sequence[dict[str, Any]],
-                         machine: dict[str, Any], config: dict[str, Any], *, title: str,
-                         columns: Sequence[tuple[str, str, str]], footer: str = "",
-                         chart: Any = None, **extra: Any) -> list[str]:
+def write_results_folder(
+    out: str | Path,
+    stem: str,
+    rows: Sequence[dict[str, Any]],
+    machine: dict[str, Any],
+    config: dict[str, Any],
+    *,
+    title: str,
+    columns: Sequence[tuple[str, str, str]],
+    footer: str = "",
+    chart: Any = None,
+    **extra: Any,
+) -> list[str]:
     """Write ``STEM.csv``, ``STEM.json``, ``STEM.md`` and ``STEM.png`` into ``out``.
 
     Args:
@@ -255,19 +289,39 @@ def write_results_folder(out: str | Path, stem: str, rows: Sequence[dict[str, An
     """
     d = Path(out)
     d.mkdir(parents=True, exist_ok=True)
-    lines = [f"wrote {write_csv(d / f'{stem}.csv', rows)}",
-             f"wrote {write_json(d / f'{stem}.json', rows, machine, config, **extra)}"]
+    lines = [
+        f"wrote {write_csv(d / f'{stem}.csv', rows)}",
+        f"wrote {write_json(d / f'{stem}.json', rows, machine, config, **extra)}",
+    ]
     md = d / f"{stem}.md"
-    md.write_text(f"# {title}\n\n{format_markdown(rows, columns)}\n{footer}\n## Machine\n\n"
-                  f"```\n{format_machine(machine)}\n```\n", encoding="utf-8")
+    md.write_text(
+        f"# {title}\n\n{format_markdown(rows, columns)}\n{footer}\n## Machine\n\n"
+        f"```\n{format_machine(machine)}\n```\n",
+        encoding="utf-8",
+    )
     lines.append(f"wrote {md}")
     if chart is not None:
         png = chart(d / f"{stem}.png")
-        lines.append(f"wrote {png}" if png else f"note: matplotlib is not installed; {stem}.png "
-                     "skipped (pip install matplotlib)")
+        lines.append(
+            f"wrote {png}"
+            if png
+            else f"note: matplotlib is not installed; {stem}.png skipped (pip install matplotlib)"
+        )
     return lines
 
 
 # describe_machine and format_machine stay importable from here for benchmarks/serve_load.py.
-__all__ = ["bar_chart", "describe_machine", "format_machine", "format_markdown", "format_table", "jsonable",
-           "pyplot", "read_csv", "read_json", "write_csv", "write_json", "write_results_folder"]
+__all__ = [
+    "bar_chart",
+    "describe_machine",
+    "format_machine",
+    "format_markdown",
+    "format_table",
+    "jsonable",
+    "pyplot",
+    "read_csv",
+    "read_json",
+    "write_csv",
+    "write_json",
+    "write_results_folder",
+]

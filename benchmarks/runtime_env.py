@@ -75,13 +75,18 @@ def tflite_runtime_python(venv: Path | None = None, timeout_s: float = 900) -> P
     done = cached_tflite_runtime_python(venv)
     if done is not None:
         return done
-    return build_venv(venv, TFLITE_RUNTIME_REQUIREMENTS,
-                      "import tflite_runtime, numpy; print(tflite_runtime.__version__, numpy.__version__)",
-                      what="tflite-runtime", timeout_s=timeout_s)
+    return build_venv(
+        venv,
+        TFLITE_RUNTIME_REQUIREMENTS,
+        "import tflite_runtime, numpy; print(tflite_runtime.__version__, numpy.__version__)",
+        what="tflite-runtime",
+        timeout_s=timeout_s,
+    )
 
 
-def build_venv(venv: Path, requirements: tuple[str, ...], check_code: str, *, what: str,
-               timeout_s: float = 900) -> Path:
+def build_venv(
+    venv: Path, requirements: tuple[str, ...], check_code: str, *, what: str, timeout_s: float = 900
+) -> Path:
     """Build a virtualenv holding ``requirements`` and mark it complete.
 
     Built in a temporary sibling folder and renamed into place only once
@@ -108,16 +113,25 @@ def build_venv(venv: Path, requirements: tuple[str, ...], check_code: str, *, wh
     try:
         steps = [
             [sys.executable, "-m", "venv", str(tmp)],
-            [str(venv_python(tmp)), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-             *requirements],
+            [
+                str(venv_python(tmp)),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "-q",
+                *requirements,
+            ],
             [str(venv_python(tmp)), "-c", check_code],
         ]
         r = None
         for cmd in steps:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
             if r.returncode != 0:
-                raise RuntimeError(f"building the {what} environment failed at "
-                                   f"{' '.join(cmd[:4])} ...: {(r.stderr or r.stdout)[-1500:]}")
+                raise RuntimeError(
+                    f"building the {what} environment failed at "
+                    f"{' '.join(cmd[:4])} ...: {(r.stderr or r.stdout)[-1500:]}"
+                )
         assert r is not None
         (tmp / ".edge-ok").write_text(r.stdout)
         if not (venv / ".edge-ok").is_file():
@@ -149,9 +163,11 @@ def worker_python(setting: str | None) -> Path | None:
         return tflite_runtime_python()
     p = Path(setting).expanduser()
     if not (p.is_file() and os.access(p, os.X_OK)):
-        raise ValueError(f"--tflite-runtime-python {setting!r} is not an executable Python; "
-                         "pass the python of an environment with tflite-runtime installed, or "
-                         "'auto' to build one with pip")
+        raise ValueError(
+            f"--tflite-runtime-python {setting!r} is not an executable Python; "
+            "pass the python of an environment with tflite-runtime installed, or "
+            "'auto' to build one with pip"
+        )
     return p
 
 

@@ -18,8 +18,15 @@ from typing import Any
 _MARKER = b"--frame\r\n"
 
 
-async def _read_stream(session: Any, url: str, end: float, measure_from: float, slow: bool,
-                       reconnect_s: float, st: dict[str, Any]) -> None:
+async def _read_stream(
+    session: Any,
+    url: str,
+    end: float,
+    measure_from: float,
+    slow: bool,
+    reconnect_s: float,
+    st: dict[str, Any],
+) -> None:
     import aiohttp
 
     loop = asyncio.get_running_loop()
@@ -34,8 +41,9 @@ async def _read_stream(session: Any, url: str, end: float, measure_from: float, 
                 tail = b""
                 while loop.time() < stop:
                     try:
-                        chunk = await asyncio.wait_for(r.content.read(8192 if slow else 262144),
-                                                       max(0.01, stop - loop.time()))
+                        chunk = await asyncio.wait_for(
+                            r.content.read(8192 if slow else 262144), max(0.01, stop - loop.time())
+                        )
                     except asyncio.TimeoutError:  # noqa: UP041 (an alias only from Python 3.11)
                         break
                     if not chunk:
@@ -44,7 +52,7 @@ async def _read_stream(session: Any, url: str, end: float, measure_from: float, 
                     if loop.time() >= measure_from:
                         st["frames"] += data.count(_MARKER)
                         st["bytes"] += len(chunk)
-                    tail = data[-(len(_MARKER) - 1):]
+                    tail = data[-(len(_MARKER) - 1) :]
                     if slow:
                         await asyncio.sleep(0.1)  # ~80 KB/s
             st["connects"] += 1
@@ -53,8 +61,9 @@ async def _read_stream(session: Any, url: str, end: float, measure_from: float, 
             await asyncio.sleep(0.5)
 
 
-async def _read_events(session: Any, url: str, end: float, measure_from: float, reconnect_s: float,
-                       st: dict[str, Any]) -> None:
+async def _read_events(
+    session: Any, url: str, end: float, measure_from: float, reconnect_s: float, st: dict[str, Any]
+) -> None:
     import aiohttp
 
     loop = asyncio.get_running_loop()
@@ -76,8 +85,9 @@ async def _read_events(session: Any, url: str, end: float, measure_from: float, 
             await asyncio.sleep(0.5)
 
 
-async def _viewers(base: str, n: int, slow: int, seconds: float, reconnect_s: float,
-                   measure_after: float) -> dict[str, Any]:
+async def _viewers(
+    base: str, n: int, slow: int, seconds: float, reconnect_s: float, measure_after: float
+) -> dict[str, Any]:
     import aiohttp
 
     loop = asyncio.get_running_loop()
@@ -85,13 +95,15 @@ async def _viewers(base: str, n: int, slow: int, seconds: float, reconnect_s: fl
     end, measure_from = t0 + seconds, t0 + measure_after
     stats: list[dict[str, Any]] = [
         {"slow": i < slow, "frames": 0, "bytes": 0, "events": 0, "connects": 0, "errors": []}
-        for i in range(n)]
+        for i in range(n)
+    ]
     conn = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(connector=conn, auto_decompress=False) as session:
         tasks = []
         for st in stats:
-            tasks.append(_read_stream(session, base + "stream.mjpg", end, measure_from, st["slow"],
-                                      reconnect_s, st))
+            tasks.append(
+                _read_stream(session, base + "stream.mjpg", end, measure_from, st["slow"], reconnect_s, st)
+            )
             tasks.append(_read_events(session, base + "events", end, measure_from, reconnect_s, st))
         await asyncio.gather(*tasks)
     measured = max(1e-9, seconds - measure_after)
@@ -103,8 +115,9 @@ async def _viewers(base: str, n: int, slow: int, seconds: float, reconnect_s: fl
     return {"viewers": stats, "cpu_s": ru.ru_utime + ru.ru_stime, "seconds": seconds}
 
 
-def viewer_process_main(url: str, n: int, slow: int, seconds: float, reconnect_s: float,
-                        measure_after: float) -> int:
+def viewer_process_main(
+    url: str, n: int, slow: int, seconds: float, reconnect_s: float, measure_after: float
+) -> int:
     """Run ``n`` viewers against ``url`` for ``seconds``; print their JSON summary on stdout."""
     out = asyncio.run(_viewers(url, n, slow, seconds, reconnect_s, measure_after))
     print(json.dumps(out))
@@ -116,7 +129,7 @@ def viewer_process_main(url: str, n: int, slow: int, seconds: float, reconnect_s
 
 def main(argv: list[str] | None = None) -> int:
     """``URL N SLOW SECONDS RECONNECT_S MEASURE_AFTER`` -> :func:`viewer_process_main`."""
-    url, n, slow, seconds, reconnect, measure_after = (sys.argv[1:] if argv is None else argv)
+    url, n, slow, seconds, reconnect, measure_after = sys.argv[1:] if argv is None else argv
     return viewer_process_main(url, int(n), int(slow), float(seconds), float(reconnect), float(measure_after))
 
 

@@ -115,13 +115,17 @@ def resolve_for_task(cfg: BenchConfig, task: str, preprocessing: str | None = No
             digits or ``hand-landmarks`` model, or ``hand_frames`` without a folder.
     """
     if cfg.hand_frames is not None and cfg.source is None:
-        raise ValueError("--hand-frames makes frames from hand photos: pass --source DIR (e.g. class "
-                         "folders rock/ paper/ scissors/)")
+        raise ValueError(
+            "--hand-frames makes frames from hand photos: pass --source DIR (e.g. class "
+            "folders rock/ paper/ scissors/)"
+        )
     seg = segmenter_kwargs(task, cfg.segmenter, cfg.model, preprocessing).get("segmenter")
     return dataclasses.replace(
-        cfg, source=cfg.source if cfg.source is not None else default_source(task),
+        cfg,
+        source=cfg.source if cfg.source is not None else default_source(task),
         target_ms=cfg.target_ms if cfg.target_ms is not None else target_ms_for(task),
-        segmenter=seg)
+        segmenter=seg,
+    )
 
 
 @dataclass
@@ -150,23 +154,44 @@ def measure(cfg: BenchConfig, bundle: ModelBundle) -> BenchRun:
     """
     out = BenchRun()
     if cfg.command in ("model", "all"):
-        out.model_results = bench_model(bundle, threads=list(cfg.threads), batches=list(cfg.batch),
-                                        runtime=cfg.runtime, warmup=cfg.warmup_runs, runs=cfg.runs,
-                                        disable_gc=cfg.disable_gc)
+        out.model_results = bench_model(
+            bundle,
+            threads=list(cfg.threads),
+            batches=list(cfg.batch),
+            runtime=cfg.runtime,
+            warmup=cfg.warmup_runs,
+            runs=cfg.runs,
+            disable_gc=cfg.disable_gc,
+        )
     if cfg.command == "pipeline":  # the bare interpreter, for the overhead ratios
-        inv = bench_invoke(bundle, threads=cfg.pipeline_threads, runtime=cfg.runtime, batch=1,
-                           warmup=cfg.warmup_runs, runs=cfg.invoke_runs,
-                           disable_gc=cfg.disable_gc)
+        inv = bench_invoke(
+            bundle,
+            threads=cfg.pipeline_threads,
+            runtime=cfg.runtime,
+            batch=1,
+            warmup=cfg.warmup_runs,
+            runs=cfg.invoke_runs,
+            disable_gc=cfg.disable_gc,
+        )
         out.invoke_ms = inv.stats.median_ms
     live = cfg.command == "pipeline" and (cfg.live or is_live_source(str(cfg.source)))
     if cfg.command == "pipeline" and cfg.hand_frames is not None:
         out.pipeline, out.hands = measure_hands(cfg, bundle)
     elif live:
-        out.pipeline = bench_pipeline_live(bundle, str(cfg.source), count=cfg.frames,
-                                           warmup=cfg.warmup_frames, seed=cfg.seed, fps=cfg.fps,
-                                           threads=cfg.pipeline_threads, runtime=cfg.runtime,
-                                           smoothing=cfg.smoothing, disable_gc=cfg.disable_gc,
-                                           segmenter=cfg.segmenter, outputs=cfg.outputs)
+        out.pipeline = bench_pipeline_live(
+            bundle,
+            str(cfg.source),
+            count=cfg.frames,
+            warmup=cfg.warmup_frames,
+            seed=cfg.seed,
+            fps=cfg.fps,
+            threads=cfg.pipeline_threads,
+            runtime=cfg.runtime,
+            smoothing=cfg.smoothing,
+            disable_gc=cfg.disable_gc,
+            segmenter=cfg.segmenter,
+            outputs=cfg.outputs,
+        )
     elif cfg.command in ("pipeline", "all"):
         pipe = None
         if bundle.preprocessing == "hand-landmarks":  # still images or tracking, as edge-run
@@ -174,15 +199,30 @@ def measure(cfg: BenchConfig, bundle: ModelBundle) -> BenchRun:
             from edge.live.launch import source_kind
 
             kind = "image" if source_kind(str(cfg.source)) == "image" else "video"
-            pipe = hands_pipeline(bundle, kind, threads=cfg.pipeline_threads, max_hands=cfg.max_hands,
-                                  runtime=cfg.runtime, smoothing=cfg.smoothing)
-        out.pipeline = bench_pipeline(bundle, source=cfg.source, count=cfg.frames, pipeline=pipe,
-                                      warmup=cfg.warmup_frames, seed=cfg.seed, digits=cfg.digits,
-                                      scene_frames=cfg.scene_frames,
-                                      threads=cfg.pipeline_threads, runtime=cfg.runtime,
-                                      smoothing=cfg.smoothing, disable_gc=cfg.disable_gc,
-                                      segmenter=cfg.segmenter,
-                                      outputs=cfg.outputs and cfg.command == "pipeline")
+            pipe = hands_pipeline(
+                bundle,
+                kind,
+                threads=cfg.pipeline_threads,
+                max_hands=cfg.max_hands,
+                runtime=cfg.runtime,
+                smoothing=cfg.smoothing,
+            )
+        out.pipeline = bench_pipeline(
+            bundle,
+            source=cfg.source,
+            count=cfg.frames,
+            pipeline=pipe,
+            warmup=cfg.warmup_frames,
+            seed=cfg.seed,
+            digits=cfg.digits,
+            scene_frames=cfg.scene_frames,
+            threads=cfg.pipeline_threads,
+            runtime=cfg.runtime,
+            smoothing=cfg.smoothing,
+            disable_gc=cfg.disable_gc,
+            segmenter=cfg.segmenter,
+            outputs=cfg.outputs and cfg.command == "pipeline",
+        )
     return out
 
 
@@ -209,28 +249,50 @@ def measure_hands(cfg: BenchConfig, bundle: ModelBundle) -> tuple[PipelineResult
         still = hb.hands_pipeline(bundle, "image", threads=cfg.pipeline_threads, **common)
         hb.add_video(frames, still, cfg.video_frames, cfg.seed)
     kind, timed = ("video", frames.video) if mode == "video" else ("image", frames.still)
-    main = hb.time_hands(bundle, timed, kind, threads=cfg.pipeline_threads, warmup=cfg.warmup_frames,
-                         disable_gc=cfg.disable_gc, outputs=cfg.outputs,
-                         source=f"{cfg.source} ({'video' if kind == 'video' else 'still'} frames)", **common)
+    main = hb.time_hands(
+        bundle,
+        timed,
+        kind,
+        threads=cfg.pipeline_threads,
+        warmup=cfg.warmup_frames,
+        disable_gc=cfg.disable_gc,
+        outputs=cfg.outputs,
+        source=f"{cfg.source} ({'video' if kind == 'video' else 'still'} frames)",
+        **common,
+    )
     if not compare:
         return main, None
     py = mediapipe_python(cfg.mediapipe_ref) if cfg.mediapipe_ref is not None else None
-    hands = hb.compare_hands(bundle, frames, threads=tuple(cfg.compare_threads), warmup=cfg.warmup_frames,
-                             disable_gc=cfg.disable_gc, mediapipe=py, **common)
+    hands = hb.compare_hands(
+        bundle,
+        frames,
+        threads=tuple(cfg.compare_threads),
+        warmup=cfg.warmup_frames,
+        disable_gc=cfg.disable_gc,
+        mediapipe=py,
+        **common,
+    )
     return main, hands
 
 
-def pipeline_summary(cfg: BenchConfig, res: PipelineResult, overhead: dict[str, Any] | None
-                     ) -> dict[str, Any]:
+def pipeline_summary(
+    cfg: BenchConfig, res: PipelineResult, overhead: dict[str, Any] | None
+) -> dict[str, Any]:
     """The ``pipeline`` entry of the JSON results: task, FPS, budget, target check, overhead, live."""
     s = res.stats["process"]
     summary: dict[str, Any] = {
-        "task": res.task, "segmenter": cfg.segmenter,
-        "by_digits": res.by_digits(), "fps": res.fps,
+        "task": res.task,
+        "segmenter": cfg.segmenter,
+        "by_digits": res.by_digits(),
+        "fps": res.fps,
         "budget_fraction_30fps": res.budget_fraction(),
-        "target": {"median_ms": cfg.target_ms, "p99_over_median": TARGET_P99_RATIO,
-                   "median_ms_measured": s.median_ms, "p99_ms_measured": s.p99_ms,
-                   "pass": res.meets_target(cfg.target_ms)},
+        "target": {
+            "median_ms": cfg.target_ms,
+            "p99_over_median": TARGET_P99_RATIO,
+            "median_ms_measured": s.median_ms,
+            "p99_ms_measured": s.p99_ms,
+            "pass": res.meets_target(cfg.target_ms),
+        },
     }
     if overhead is not None:
         summary["overhead"] = overhead

@@ -112,8 +112,10 @@ class ConvertConfig:
         if self.io_dtype not in ("auto", *IO_DTYPES):
             raise ValueError(f"--io-dtype {self.io_dtype!r} is not one of auto, {IO_DTYPES}")
         if self.quant != "int8" and self.io_dtype not in ("auto", "float32"):
-            raise ValueError(f"--io-dtype {self.io_dtype} needs --quant int8; {self.quant} models "
-                             "always have float32 input and output")
+            raise ValueError(
+                f"--io-dtype {self.io_dtype} needs --quant int8; {self.quant} models "
+                "always have float32 input and output"
+            )
         if self.task not in TASKS:
             raise ValueError(f"--task {self.task!r} is not one of {TASKS}")
         if self.preprocessing is not None and self.preprocessing not in PREPROCESSING:
@@ -139,8 +141,10 @@ class ConvertConfig:
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
-        return {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
-                for k, v in d.items()}
+        return {
+            k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+            for k, v in d.items()
+        }
 
 
 @dataclass
@@ -176,12 +180,14 @@ def _input_hwc(src: SourceModel, cfg: ConvertConfig) -> tuple[int, int, int]:
     if cfg.input_size is not None:
         ih, iw = cfg.input_size
         if (h is not None and h != ih) or (w is not None and w != iw):
-            raise ValueError(f"--input-size {ih} {iw} differs from the model's fixed input "
-                             f"{h}x{w}; leave it out")
+            raise ValueError(
+                f"--input-size {ih} {iw} differs from the model's fixed input {h}x{w}; leave it out"
+            )
         h, w = ih, iw
     if h is None or w is None or c is None:
-        raise ValueError(f"the model's input (H, W, C) = {src.input_shape} has unknown dims; "
-                         "pass --input-size H W")
+        raise ValueError(
+            f"the model's input (H, W, C) = {src.input_shape} has unknown dims; pass --input-size H W"
+        )
     return int(h), int(w), int(c)
 
 
@@ -195,15 +201,22 @@ def resolve_input_spec(src: SourceModel, cfg: ConvertConfig) -> InputSpec:
     h, w, c = _input_hwc(src, cfg)
     colour = cfg.colour_order or ("grey" if c == 1 else "RGB")
     if (colour == "grey") != (c == 1):
-        raise ValueError(f"--colour-order {colour} does not fit a model input with {c} channel(s); "
-                         f"use {'grey' if c == 1 else 'RGB or BGR'}")
+        raise ValueError(
+            f"--colour-order {colour} does not fit a model input with {c} channel(s); "
+            f"use {'grey' if c == 1 else 'RGB or BGR'}"
+        )
     value_range = cfg.value_range or src.default_value_range()
-    return InputSpec(shape=(1, h, w, c), dtype="float32", colour_order=colour,
-                     value_range=(float(value_range[0]), float(value_range[1])))
+    return InputSpec(
+        shape=(1, h, w, c),
+        dtype="float32",
+        colour_order=colour,
+        value_range=(float(value_range[0]), float(value_range[1])),
+    )
 
 
-def _data(cfg: ConvertConfig, spec: InputSpec, labels: tuple[str, ...] | None) -> tuple[
-        Samples | None, Samples | None, bool]:
+def _data(
+    cfg: ConvertConfig, spec: InputSpec, labels: tuple[str, ...] | None
+) -> tuple[Samples | None, Samples | None, bool]:
     """(representative, verification, held_out) samples for ``cfg``."""
     hwc = (spec.height, spec.width, spec.channels)
     rep: Samples | None = None
@@ -211,28 +224,30 @@ def _data(cfg: ConvertConfig, spec: InputSpec, labels: tuple[str, ...] | None) -
     if cfg.rep_data is not None:
         # Labelled only when the part left over from calibration verifies the model.
         labelled = cfg.verify_data is None and cfg.dataset is None
-        pool = load_samples(cfg.rep_data, hwc, spec.colour_order, spec.value_range, labels,
-                            labelled=labelled)
+        pool = load_samples(cfg.rep_data, hwc, spec.colour_order, spec.value_range, labels, labelled=labelled)
         rep, rest = split(pool, cfg.rep_samples, cfg.seed)
     elif cfg.dataset == "mnist" and cfg.quant == "int8":  # only int8 calibrates
-        rep = mnist_samples("train", hwc, spec.value_range, cfg.data_dir, cfg.rep_samples,
-                            cfg.seed)
+        rep = mnist_samples("train", hwc, spec.value_range, cfg.data_dir, cfg.rep_samples, cfg.seed)
 
     held_out = True
     if cfg.verify_data is not None:
-        ver: Samples | None = load_samples(cfg.verify_data, hwc, spec.colour_order,
-                                           spec.value_range, labels)
+        ver: Samples | None = load_samples(cfg.verify_data, hwc, spec.colour_order, spec.value_range, labels)
     elif cfg.dataset == "mnist":
         ver = mnist_samples("test", hwc, spec.value_range, cfg.data_dir)
     elif rest is not None and len(rest):
         ver = Samples(rest.x, rest.y, f"{rest.name}-held-out", rest.labels)
     elif rep is not None:
-        log.warning("no held-out data: verifying on the calibration samples themselves; pass "
-                    "--verify-data for an honest check")
+        log.warning(
+            "no held-out data: verifying on the calibration samples themselves; pass "
+            "--verify-data for an honest check"
+        )
         ver, held_out = Samples(rep.x, rep.y, f"{rep.name}-calibration", rep.labels), False
     else:
-        log.warning("no data given: checking agreement on %d uniform random inputs only; pass "
-                    "--dataset or --verify-data for accuracy", RANDOM_VERIFY_SAMPLES)
+        log.warning(
+            "no data given: checking agreement on %d uniform random inputs only; pass "
+            "--dataset or --verify-data for accuracy",
+            RANDOM_VERIFY_SAMPLES,
+        )
         rng = np.random.default_rng(cfg.seed)
         lo, hi = spec.value_range
         x = rng.uniform(lo, hi, (RANDOM_VERIFY_SAMPLES, *hwc)).astype(np.float32)
@@ -263,8 +278,9 @@ def _io_details(tflite: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
         interp.allocate_tensors()
         ins, outs = interp.get_input_details(), interp.get_output_details()
     if len(ins) != 1 or len(outs) != 1:
-        raise ValueError(f"the converted model has {len(ins)} inputs and {len(outs)} outputs; "
-                         "expected one of each")
+        raise ValueError(
+            f"the converted model has {len(ins)} inputs and {len(outs)} outputs; expected one of each"
+        )
     return ins[0], outs[0]
 
 
@@ -279,8 +295,12 @@ def _versions() -> dict[str, str]:
 
     from convert import __version__
 
-    return {"tensorflow": tf.__version__, "keras": keras.__version__,
-            "edge_convert": __version__, "python": platform.python_version()}
+    return {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "edge_convert": __version__,
+        "python": platform.python_version(),
+    }
 
 
 def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
@@ -310,17 +330,26 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
         if src.num_outputs == 10 and cfg.task == "digits":
             labels = tuple(str(d) for d in range(10))
         else:
-            raise ValueError(f"the model has {src.num_outputs} outputs and no labels are known: "
-                             "pass --labels FILE (one label per line, in output order)")
+            raise ValueError(
+                f"the model has {src.num_outputs} outputs and no labels are known: "
+                "pass --labels FILE (one label per line, in output order)"
+            )
     if len(labels) != src.num_outputs:
-        raise ValueError(f"{len(labels)} labels ({', '.join(labels[:5])}"
-                         f"{', ...' if len(labels) > 5 else ''}) but the model has "
-                         f"{src.num_outputs} outputs; fix the labels file (one label per line, "
-                         "in output order)")
-    if ver is not None and ver.y is not None and ver.y.size and (
-            ver.y.min() < 0 or ver.y.max() >= len(labels)):
-        raise ValueError(f"verification labels span {ver.y.min()}..{ver.y.max()} but the model "
-                         f"has {len(labels)} classes")
+        raise ValueError(
+            f"{len(labels)} labels ({', '.join(labels[:5])}"
+            f"{', ...' if len(labels) > 5 else ''}) but the model has "
+            f"{src.num_outputs} outputs; fix the labels file (one label per line, "
+            "in output order)"
+        )
+    if (
+        ver is not None
+        and ver.y is not None
+        and ver.y.size
+        and (ver.y.min() < 0 or ver.y.max() >= len(labels))
+    ):
+        raise ValueError(
+            f"verification labels span {ver.y.min()}..{ver.y.max()} but the model has {len(labels)} classes"
+        )
 
     io_dtype = cfg.resolved_io_dtype
     name = cfg.name or f"{src.path.stem}-{cfg.quant}"
@@ -333,34 +362,45 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
     activation = detect_activation(reference)
 
     log.info("converting %s to %s (io %s)", src.path, cfg.quant, io_dtype)
-    tflite = src.to_tflite(cfg.quant, None if rep is None or cfg.quant != "int8" else rep.x,
-                           io_dtype, cfg.tflite_runtime_compat,
-                           input_shape=hw if None in src.input_shape else None)
+    tflite = src.to_tflite(
+        cfg.quant,
+        None if rep is None or cfg.quant != "int8" else rep.x,
+        io_dtype,
+        cfg.tflite_runtime_compat,
+        input_shape=hw if None in src.input_shape else None,
+    )
     in_d, out_d = _io_details(tflite)
     in_q = _qjson(in_d)
-    spec = InputSpec(shape=spec.shape, dtype=np.dtype(in_d["dtype"]).name,
-                     colour_order=spec.colour_order, value_range=spec.value_range,
-                     quant=QuantParams(**in_q))
+    spec = InputSpec(
+        shape=spec.shape,
+        dtype=np.dtype(in_d["dtype"]).name,
+        colour_order=spec.colour_order,
+        value_range=spec.value_range,
+        quant=QuantParams(**in_q),
+    )
 
     meta: dict[str, Any] = {
         "name": name,
         "task": cfg.task,
         "input": spec.to_json(),
-        "output": {"num_classes": len(labels), "dtype": np.dtype(out_d["dtype"]).name,
-                   "quant": _qjson(out_d), "activation": activation},
+        "output": {
+            "num_classes": len(labels),
+            "dtype": np.dtype(out_d["dtype"]).name,
+            "quant": _qjson(out_d),
+            "activation": activation,
+        },
         "preprocessing": cfg.preprocessing or DEFAULT_PREPROCESSING[cfg.task],
-        "quantization": {"mode": cfg.quant, "io_dtype": io_dtype,
-                         "tflite_runtime_compat": cfg.tflite_runtime_compat,
-                         "representative_samples": 0 if cfg.quant != "int8" or rep is None
-                         else len(rep),
-                         "representative_data": None if cfg.quant != "int8" or rep is None
-                         else rep.name},
-        "source_model": {"path": _display_path(src.path), "format": src.format,
-                         "sha256": src.sha256()},
+        "quantization": {
+            "mode": cfg.quant,
+            "io_dtype": io_dtype,
+            "tflite_runtime_compat": cfg.tflite_runtime_compat,
+            "representative_samples": 0 if cfg.quant != "int8" or rep is None else len(rep),
+            "representative_data": None if cfg.quant != "int8" or rep is None else rep.name,
+        },
+        "source_model": {"path": _display_path(src.path), "format": src.format, "sha256": src.sha256()},
         "training": read_training_provenance(src.path),
         "converter": {**_versions(), "config": cfg.to_json()},
-        "created_utc": dt.datetime.now(dt.timezone.utc)  # noqa: UP017 (Python 3.10)
-        .strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (Python 3.10)
     }
     bundle_dir = write_bundle(out, tflite, list(labels), meta)
 
@@ -368,11 +408,19 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
     metrics["held_out"] = held_out
     update_metrics(bundle_dir, ver.name, metrics)
     load_bundle(bundle_dir)  # the sha256 in model.json still matches the file
-    log.info("bundle %s written: %d bytes, agreement %.4f", bundle_dir, len(tflite),
-             metrics["top1_agreement"])
-    return ConvertReport(bundle_dir=bundle_dir, name=name, quant=cfg.quant, io_dtype=io_dtype,
-                         size_bytes=len(tflite), metrics_key=ver.name, metrics=metrics,
-                         held_out=held_out)
+    log.info(
+        "bundle %s written: %d bytes, agreement %.4f", bundle_dir, len(tflite), metrics["top1_agreement"]
+    )
+    return ConvertReport(
+        bundle_dir=bundle_dir,
+        name=name,
+        quant=cfg.quant,
+        io_dtype=io_dtype,
+        size_bytes=len(tflite),
+        metrics_key=ver.name,
+        metrics=metrics,
+        held_out=held_out,
+    )
 
 
 def _display_path(p: Path) -> str:

@@ -42,57 +42,116 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 def _parser() -> argparse.ArgumentParser:
     d = ConvertConfig(model=Path("."))
     p = argparse.ArgumentParser(
-        prog="edge-convert", description=__doc__.split("\n\n")[0].replace("``", ""),
+        prog="edge-convert",
+        description=__doc__.split("\n\n")[0].replace("``", ""),
         epilog="Exit codes: 0 done, 1 agreement below --min-agreement, 2 bad input.",
-        formatter_class=_Formatter)
+        formatter_class=_Formatter,
+    )
     p.add_argument("model", type=Path, help=".keras or .h5 file, or SavedModel folder")
     g = p.add_argument_group("conversion")
-    g.add_argument("--quant", choices=QUANT_MODES, default=d.quant,
-                   help="float32; float16 weights; dynamic-range int8 weights; full-integer int8")
-    g.add_argument("--io-dtype", choices=("auto", *IO_DTYPES), default=d.io_dtype,
-                   help="input/output tensor type of int8 models (auto: int8 for --quant int8, "
-                        "float32 otherwise)")
-    g.add_argument("--tflite-runtime-compat", action="store_true",
-                   help="make the file loadable by tflite-runtime 2.14 (per-channel dense "
-                        "quantisation off for dynamic-range models)")
+    g.add_argument(
+        "--quant",
+        choices=QUANT_MODES,
+        default=d.quant,
+        help="float32; float16 weights; dynamic-range int8 weights; full-integer int8",
+    )
+    g.add_argument(
+        "--io-dtype",
+        choices=("auto", *IO_DTYPES),
+        default=d.io_dtype,
+        help="input/output tensor type of int8 models (auto: int8 for --quant int8, float32 otherwise)",
+    )
+    g.add_argument(
+        "--tflite-runtime-compat",
+        action="store_true",
+        help="make the file loadable by tflite-runtime 2.14 (per-channel dense "
+        "quantisation off for dynamic-range models)",
+    )
     g.add_argument("--signature", default=d.signature, help="SavedModel serving signature")
     b = p.add_argument_group("bundle")
     b.add_argument("--out", type=Path, default=d.out, help="bundle folder (default out/NAME)")
     b.add_argument("--name", default=d.name, help="bundle name (default MODELSTEM-QUANT)")
     b.add_argument("--task", choices=TASKS, default=d.task, help="what the model recognises")
-    b.add_argument("--labels", type=Path, default=d.labels,
-                   help="labels file, one per line in output order (default: 0..9 for MNIST or a "
-                        "10-output digits model, or the class-folder names of --verify-data)")
-    b.add_argument("--preprocessing", choices=PREPROCESSING, default=d.preprocessing,
-                   help="what the device does to camera crops (default: mnist-normalise for "
-                        "digits, hand-crop for hands)")
-    b.add_argument("--colour-order", choices=COLOUR_ORDERS, default=d.colour_order,
-                   help="input colour order (default: grey for 1 channel, RGB for 3)")
-    b.add_argument("--value-range", type=float, nargs=2, metavar=("LO", "HI"), default=d.value_range,
-                   help="real input values the model was trained on (default 0 1, or 0 255 for a "
-                        "model starting with a Rescaling layer)")
-    b.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"), default=d.input_size,
-                   help="input size for a model whose size is not fixed")
+    b.add_argument(
+        "--labels",
+        type=Path,
+        default=d.labels,
+        help="labels file, one per line in output order (default: 0..9 for MNIST or a "
+        "10-output digits model, or the class-folder names of --verify-data)",
+    )
+    b.add_argument(
+        "--preprocessing",
+        choices=PREPROCESSING,
+        default=d.preprocessing,
+        help="what the device does to camera crops (default: mnist-normalise for "
+        "digits, hand-crop for hands)",
+    )
+    b.add_argument(
+        "--colour-order",
+        choices=COLOUR_ORDERS,
+        default=d.colour_order,
+        help="input colour order (default: grey for 1 channel, RGB for 3)",
+    )
+    b.add_argument(
+        "--value-range",
+        type=float,
+        nargs=2,
+        metavar=("LO", "HI"),
+        default=d.value_range,
+        help="real input values the model was trained on (default 0 1, or 0 255 for a "
+        "model starting with a Rescaling layer)",
+    )
+    b.add_argument(
+        "--input-size",
+        type=int,
+        nargs=2,
+        metavar=("H", "W"),
+        default=d.input_size,
+        help="input size for a model whose size is not fixed",
+    )
     a = p.add_argument_group("data (calibration and verification)")
-    a.add_argument("--dataset", choices=DATASETS, default=d.dataset,
-                   help="built-in data: train split for calibration, test split for verification")
-    a.add_argument("--data-dir", type=Path, default=d.data_dir,
-                   help="MNIST folder or mnist.npz (default: $EDGE_DATA_DIR, then the Keras cache)")
-    a.add_argument("--rep-data", type=Path, default=d.rep_data,
-                   help="training samples for int8 calibration: a folder of images or a .npy "
-                        "(N, H, W, C) array (uint8 pixels, or floats in the value range)")
-    a.add_argument("--rep-samples", type=int, default=d.rep_samples,
-                   help="calibration samples drawn from the data")
-    a.add_argument("--verify-data", type=Path, default=d.verify_data,
-                   help="held-out samples: image folder, class-folder tree (labelled), .npy, or "
-                        ".npz with x and y (default: the dataset's test split, else the part of "
-                        "--rep-data not used for calibration)")
-    a.add_argument("--verify-samples", type=int, default=d.verify_samples,
-                   help="verification samples (default: all)")
-    a.add_argument("--min-agreement", type=float, default=d.min_agreement,
-                   help="exit 1 if top-1 agreement with the source model is below this fraction")
-    a.add_argument("--runtime", choices=RUNTIMES, default=d.runtime,
-                   help="TFLite interpreter used for verification")
+    a.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default=d.dataset,
+        help="built-in data: train split for calibration, test split for verification",
+    )
+    a.add_argument(
+        "--data-dir",
+        type=Path,
+        default=d.data_dir,
+        help="MNIST folder or mnist.npz (default: $EDGE_DATA_DIR, then the Keras cache)",
+    )
+    a.add_argument(
+        "--rep-data",
+        type=Path,
+        default=d.rep_data,
+        help="training samples for int8 calibration: a folder of images or a .npy "
+        "(N, H, W, C) array (uint8 pixels, or floats in the value range)",
+    )
+    a.add_argument(
+        "--rep-samples", type=int, default=d.rep_samples, help="calibration samples drawn from the data"
+    )
+    a.add_argument(
+        "--verify-data",
+        type=Path,
+        default=d.verify_data,
+        help="held-out samples: image folder, class-folder tree (labelled), .npy, or "
+        ".npz with x and y (default: the dataset's test split, else the part of "
+        "--rep-data not used for calibration)",
+    )
+    a.add_argument(
+        "--verify-samples", type=int, default=d.verify_samples, help="verification samples (default: all)"
+    )
+    a.add_argument(
+        "--min-agreement",
+        type=float,
+        default=d.min_agreement,
+        help="exit 1 if top-1 agreement with the source model is below this fraction",
+    )
+    a.add_argument(
+        "--runtime", choices=RUNTIMES, default=d.runtime, help="TFLite interpreter used for verification"
+    )
     a.add_argument("--seed", type=int, default=d.seed, help="seed of the sample draws")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -101,16 +160,28 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config(args: argparse.Namespace) -> ConvertConfig:
     return ConvertConfig(
-        model=args.model, quant=args.quant, io_dtype=args.io_dtype,
-        tflite_runtime_compat=args.tflite_runtime_compat, out=args.out, name=args.name,
-        task=args.task, labels=args.labels, preprocessing=args.preprocessing,
+        model=args.model,
+        quant=args.quant,
+        io_dtype=args.io_dtype,
+        tflite_runtime_compat=args.tflite_runtime_compat,
+        out=args.out,
+        name=args.name,
+        task=args.task,
+        labels=args.labels,
+        preprocessing=args.preprocessing,
         colour_order=args.colour_order,
         value_range=None if args.value_range is None else tuple(args.value_range),
         input_size=None if args.input_size is None else tuple(args.input_size),
-        dataset=args.dataset, data_dir=args.data_dir, rep_data=args.rep_data,
-        rep_samples=args.rep_samples, verify_data=args.verify_data,
-        verify_samples=args.verify_samples, min_agreement=args.min_agreement,
-        signature=args.signature, runtime=args.runtime, seed=args.seed,
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+        rep_data=args.rep_data,
+        rep_samples=args.rep_samples,
+        verify_data=args.verify_data,
+        verify_samples=args.verify_samples,
+        min_agreement=args.min_agreement,
+        signature=args.signature,
+        runtime=args.runtime,
+        seed=args.seed,
     )
 
 
@@ -125,11 +196,16 @@ def format_report(r: ConvertReport) -> str:
         ("bundle", f"{r.bundle_dir}  ({r.name})"),
         ("quant", f"{r.quant}, {r.io_dtype} input/output"),
         ("size", f"{r.size_bytes / 1024:.1f} KiB ({r.size_bytes:,} bytes)"),
-        ("verified on", f"{r.metrics_key}: {m['samples']:,} samples"
-                        f"{'' if r.held_out else ' (NOT held out)'}, runtime {m['runtime']}"),
+        (
+            "verified on",
+            f"{r.metrics_key}: {m['samples']:,} samples"
+            f"{'' if r.held_out else ' (NOT held out)'}, runtime {m['runtime']}",
+        ),
         ("accuracy", f"source {_pct(m['source_accuracy'])}   tflite {_pct(m['tflite_accuracy'])}"),
-        ("agreement", f"{_pct(m['top1_agreement'])} top-1 (tflite vs source); mean |Δp| "
-                      f"{m['mean_abs_prob_diff']:.4f}"),
+        (
+            "agreement",
+            f"{_pct(m['top1_agreement'])} top-1 (tflite vs source); mean |Δp| {m['mean_abs_prob_diff']:.4f}",
+        ),
     ]
     return "\n".join(f"{k:<12}{v}" for k, v in rows)
 
@@ -137,8 +213,9 @@ def format_report(r: ConvertReport) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``edge-convert``; returns the process exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported
     try:
         cfg = _config(args)
@@ -147,13 +224,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"edge-convert: error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"bundle_dir": str(report.bundle_dir), "name": report.name,
-                          "quant": report.quant, "io_dtype": report.io_dtype,
-                          "metrics_key": report.metrics_key, **report.metrics}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "bundle_dir": str(report.bundle_dir),
+                    "name": report.name,
+                    "quant": report.quant,
+                    "io_dtype": report.io_dtype,
+                    "metrics_key": report.metrics_key,
+                    **report.metrics,
+                },
+                indent=2,
+            )
+        )
     else:
         print(format_report(report))
     if report.agreement < cfg.min_agreement:
-        print(f"edge-convert: top-1 agreement {report.agreement:.4f} is below --min-agreement "
-              f"{cfg.min_agreement}; the bundle is written but should not ship", file=sys.stderr)
+        print(
+            f"edge-convert: top-1 agreement {report.agreement:.4f} is below --min-agreement "
+            f"{cfg.min_agreement}; the bundle is written but should not ship",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -51,8 +51,7 @@ class Samples:
 
     def take(self, idx: np.ndarray) -> Samples:
         """The samples at ``idx`` (int array), same name and labels."""
-        return Samples(self.x[idx], None if self.y is None else self.y[idx], self.name,
-                       self.labels)
+        return Samples(self.x[idx], None if self.y is None else self.y[idx], self.name, self.labels)
 
 
 def split(samples: Samples, n: int, seed: int = 0) -> tuple[Samples, Samples]:
@@ -86,8 +85,10 @@ def to_value_range(x: np.ndarray, value_range: tuple[float, float], source: str)
     if x.dtype == np.uint8:
         return (lo + x.astype(np.float32) * ((hi - lo) / 255.0)).astype(np.float32)
     if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{source} has dtype {x.dtype}; save uint8 pixels (0..255) or float32 "
-                         f"values already in the model's input range [{lo}, {hi}]")
+        raise ValueError(
+            f"{source} has dtype {x.dtype}; save uint8 pixels (0..255) or float32 "
+            f"values already in the model's input range [{lo}, {hi}]"
+        )
     x = x.astype(np.float32, copy=False)
     if x.size:
         tol = 0.01 * (hi - lo)
@@ -106,8 +107,10 @@ def _check_shape(x: np.ndarray, hwc: tuple[int, int, int], source: str) -> np.nd
     if x.ndim == 3 and c == 1:
         x = x[..., None]
     if x.ndim != 4 or x.shape[1:] != (h, w, c):
-        raise ValueError(f"{source} has shape {x.shape} but the model takes (N, {h}, {w}, {c}); "
-                         f"save it as (N, {h}, {w}, {c})" + (f" or (N, {h}, {w})" if c == 1 else ""))
+        raise ValueError(
+            f"{source} has shape {x.shape} but the model takes (N, {h}, {w}, {c}); "
+            f"save it as (N, {h}, {w}, {c})" + (f" or (N, {h}, {w})" if c == 1 else "")
+        )
     if len(x) == 0:
         raise ValueError(f"{source} holds no samples")
     return x
@@ -175,13 +178,15 @@ def load_samples(
             with np.load(p, allow_pickle=False) as f:
                 x, y = f["x"], f["y"]
         except (OSError, ValueError, KeyError) as e:
-            raise ValueError(f"cannot read {p} as a .npz with arrays 'x' (N, H, W, C) and 'y' "
-                             f"(N,) class indices: {e}") from e
+            raise ValueError(
+                f"cannot read {p} as a .npz with arrays 'x' (N, H, W, C) and 'y' (N,) class indices: {e}"
+            ) from e
         x = _check_shape(x, hwc, str(p))
         y = np.asarray(y).reshape(-1)
         if len(y) != len(x) or not np.issubdtype(y.dtype, np.integer):
-            raise ValueError(f"{p}: 'y' must be (N,) = ({len(x)},) integer class indices, got "
-                             f"{y.shape} {y.dtype}")
+            raise ValueError(
+                f"{p}: 'y' must be (N,) = ({len(x)},) integer class indices, got {y.shape} {y.dtype}"
+            )
         return Samples(to_value_range(x, value_range, str(p)), y.astype(np.int64), name)
     if not p.is_dir():
         raise ValueError(f"data {p} does not exist or is not a .npy, .npz or image folder")
@@ -192,8 +197,10 @@ def load_samples(
         use = labels if labels is not None else folder_labels
         unknown = [n for n in folder_labels if n not in use]
         if unknown:
-            raise ValueError(f"{p}: class folders {unknown} are not among the model's labels "
-                             f"{list(use)}; rename the folders or fix --labels")
+            raise ValueError(
+                f"{p}: class folders {unknown} are not among the model's labels "
+                f"{list(use)}; rename the folders or fix --labels"
+            )
         xs, ys = [], []
         for d in subdirs:
             files = _images_in(d)
@@ -201,8 +208,12 @@ def load_samples(
             ys += [use.index(d.name)] * len(files)
         x = np.stack(xs)
         log.info("%s: %d images in %d class folders", p, len(x), len(subdirs))
-        return Samples(to_value_range(x, value_range, str(p)), np.asarray(ys, np.int64), name,
-                       folder_labels if labels is None else None)
+        return Samples(
+            to_value_range(x, value_range, str(p)),
+            np.asarray(ys, np.int64),
+            name,
+            folder_labels if labels is None else None,
+        )
     files = _images_in(p)
     if not files:
         raise ValueError(f"{p} holds no images ({', '.join(IMAGE_SUFFIXES)})")
@@ -241,11 +252,16 @@ def mnist_samples(
     from edge.datasets import load_mnist
 
     if tuple(hwc) != (28, 28, 1):
-        raise ValueError(f"--dataset mnist gives 28x28 grey images but the model takes "
-                         f"(H, W, C) = {hwc}; pass --rep-data/--verify-data with images of that size")
+        raise ValueError(
+            f"--dataset mnist gives 28x28 grey images but the model takes "
+            f"(H, W, C) = {hwc}; pass --rep-data/--verify-data with images of that size"
+        )
     x, y = load_mnist(data_dir)[split_name]
     if n is not None and n < len(x):
         idx = np.sort(np.random.default_rng(seed).permutation(len(x))[:n])
         x, y = x[idx], y[idx]
-    return Samples(to_value_range(x[..., None], value_range, f"MNIST {split_name}"),
-                   y.astype(np.int64), f"mnist-{split_name}")
+    return Samples(
+        to_value_range(x[..., None], value_range, f"MNIST {split_name}"),
+        y.astype(np.int64),
+        f"mnist-{split_name}",
+    )

@@ -62,18 +62,20 @@ def representative_dataset(x: np.ndarray) -> Callable[[], Iterator[list[np.ndarr
     """
     x = np.asarray(x, dtype=np.float32)
     if x.ndim not in (2, 4) or len(x) == 0:
-        raise ValueError(f"representative data must be float32 (N, H, W, C) or (N, F) with N >= 1, "
-                         f"got shape {x.shape}")
+        raise ValueError(
+            f"representative data must be float32 (N, H, W, C) or (N, F) with N >= 1, got shape {x.shape}"
+        )
 
     def gen() -> Iterator[list[np.ndarray]]:
         for i in range(len(x)):
-            yield [x[i:i + 1]]
+            yield [x[i : i + 1]]
 
     return gen
 
 
-def _configure(conv: Any, quant: str, representative: np.ndarray | None, io_dtype: str,
-               tflite_runtime_compat: bool) -> None:
+def _configure(
+    conv: Any, quant: str, representative: np.ndarray | None, io_dtype: str, tflite_runtime_compat: bool
+) -> None:
     import tensorflow as tf
 
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
@@ -101,12 +103,15 @@ def _check_args(quant: str, representative: np.ndarray | None, io_dtype: str) ->
     if io_dtype not in IO_DTYPES:
         raise ValueError(f"unknown io_dtype {io_dtype!r}; choose one of {IO_DTYPES}")
     if quant != "int8" and io_dtype != "float32":
-        raise ValueError(f"{quant} models have float32 input and output; io_dtype "
-                         f"{io_dtype!r} needs --quant int8")
+        raise ValueError(
+            f"{quant} models have float32 input and output; io_dtype {io_dtype!r} needs --quant int8"
+        )
     if quant == "int8" and representative is None:
-        raise ValueError("full-integer (int8) quantisation needs a representative dataset: "
-                         "pass --dataset mnist or --rep-data DIR_OR_NPY (about 300 training "
-                         "samples), or choose --quant dynamic")
+        raise ValueError(
+            "full-integer (int8) quantisation needs a representative dataset: "
+            "pass --dataset mnist or --rep-data DIR_OR_NPY (about 300 training "
+            "samples), or choose --quant dynamic"
+        )
 
 
 def _run(conv: Any, what: str, quant: str) -> bytes:
@@ -122,8 +127,11 @@ def _run(conv: Any, what: str, quant: str) -> bytes:
             warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
             flatbuffer = conv.convert()
     except ConverterError as e:
-        hint = ("some op has no int8 kernel; try --quant dynamic" if quant == "int8"
-                else "the model uses ops that TFLite builtins lack")
+        hint = (
+            "some op has no int8 kernel; try --quant dynamic"
+            if quant == "int8"
+            else "the model uses ops that TFLite builtins lack"
+        )
         raise ValueError(
             f"TFLite cannot convert {what} to {quant}: {e}. {hint}. edge-convert does not "
             "enable Flex (select TF) ops because the device runtimes cannot run them"
@@ -205,7 +213,6 @@ def convert_saved_model(
     import tensorflow as tf
 
     _check_args(quant, representative, io_dtype)
-    conv = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir),
-                                                    signature_keys=[signature_key])
+    conv = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir), signature_keys=[signature_key])
     _configure(conv, quant, representative, io_dtype, tflite_runtime_compat)
     return _run(conv, f"SavedModel {saved_model_dir}", quant)

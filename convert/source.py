@@ -34,8 +34,7 @@ log = logging.getLogger(__name__)
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 #: Files beside the model (or inside a SavedModel folder) read as training provenance.
 TRAINING_CONFIG_NAMES = ("config.json", "train_config.json")
-FORMATS_HELP = ("a .keras file, a full-model .h5 file, or a SavedModel folder "
-                "(holding saved_model.pb)")
+FORMATS_HELP = "a .keras file, a full-model .h5 file, or a SavedModel folder (holding saved_model.pb)"
 
 
 @dataclass
@@ -81,10 +80,10 @@ class SourceModel:
         step = self._batch or batch_size
         outs = []
         for i in range(0, len(x), step):
-            chunk = x[i:i + step]
+            chunk = x[i : i + step]
             if self._batch and len(chunk) < self._batch:  # pad a fixed-batch signature
                 pad = np.zeros((self._batch - len(chunk), *chunk.shape[1:]), np.float32)
-                outs.append(self._run(np.concatenate([chunk, pad]))[:len(chunk)])
+                outs.append(self._run(np.concatenate([chunk, pad]))[: len(chunk)])
             else:
                 outs.append(self._run(chunk))
         return np.concatenate(outs).astype(np.float32).reshape(len(x), -1)
@@ -110,13 +109,17 @@ class SourceModel:
         """
         if self.keras_model is not None:
             fix = input_shape if None in self.input_shape else None
-            return convert_keras(self.keras_model, quant, representative, io_dtype,
-                                 tflite_runtime_compat, input_shape=fix)
+            return convert_keras(
+                self.keras_model, quant, representative, io_dtype, tflite_runtime_compat, input_shape=fix
+            )
         if None in self.input_shape:
-            raise ValueError(f"SavedModel {self.path} has input (H, W, C) = {self.input_shape} "
-                             "with unknown dims; export it with a fixed input shape")
-        return convert_saved_model(self.path, quant, representative, io_dtype,
-                                   tflite_runtime_compat, self.signature_key)
+            raise ValueError(
+                f"SavedModel {self.path} has input (H, W, C) = {self.input_shape} "
+                "with unknown dims; export it with a fixed input shape"
+            )
+        return convert_saved_model(
+            self.path, quant, representative, io_dtype, tflite_runtime_compat, self.signature_key
+        )
 
     def default_value_range(self) -> tuple[float, float]:
         """(0, 255) if the Keras model starts with a ``Rescaling`` layer, else (0, 1).
@@ -132,8 +135,7 @@ class SourceModel:
             if isinstance(layer, keras.layers.InputLayer):
                 continue
             if isinstance(layer, keras.layers.Rescaling):
-                log.info("the model starts with %s: it takes pixel values in [0, 255]",
-                         layer.name)
+                log.info("the model starts with %s: it takes pixel values in [0, 255]", layer.name)
                 return (0.0, 255.0)
             break
         return (0.0, 1.0)
@@ -148,8 +150,9 @@ class SourceModel:
         return h.hexdigest()
 
 
-def _check_io(path: Path, in_shape: tuple[Any, ...], out_shape: tuple[Any, ...]) -> tuple[
-        tuple[int | None, ...], int]:
+def _check_io(
+    path: Path, in_shape: tuple[Any, ...], out_shape: tuple[Any, ...]
+) -> tuple[tuple[int | None, ...], int]:
     """Validate an (N, H, W, C) input and an (N, K) output; return (H, W, C) and K."""
     dims = tuple(None if d is None else int(d) for d in in_shape)
     if len(dims) != 4:
@@ -160,14 +163,19 @@ def _check_io(path: Path, in_shape: tuple[Any, ...], out_shape: tuple[Any, ...])
         )
     if dims[3] not in (1, 3):
         if dims[1] in (1, 3):
-            raise ValueError(f"{path}: the model input {dims} looks channels-first (NCHW); "
-                             "TFLite models here are NHWC: rebuild it channels-last")
-        raise ValueError(f"{path}: the model input has {dims[3]} channels; edge-convert handles "
-                         "1 (grey) or 3 (RGB/BGR)")
+            raise ValueError(
+                f"{path}: the model input {dims} looks channels-first (NCHW); "
+                "TFLite models here are NHWC: rebuild it channels-last"
+            )
+        raise ValueError(
+            f"{path}: the model input has {dims[3]} channels; edge-convert handles 1 (grey) or 3 (RGB/BGR)"
+        )
     out = tuple(None if d is None else int(d) for d in out_shape)
     if len(out) < 2 or out[-1] is None or any(d != 1 for d in out[1:-1]):
-        raise ValueError(f"{path}: the model output has shape {out}; a classifier output "
-                         "(N, K) with one score per class is needed")
+        raise ValueError(
+            f"{path}: the model output has shape {out}; a classifier output "
+            "(N, K) with one score per class is needed"
+        )
     return dims[1:], int(out[-1])
 
 
@@ -183,8 +191,10 @@ def _load_keras(path: Path) -> SourceModel:
             "export it as a SavedModel (model.export(DIR)) and convert that folder instead"
         ) from e
     if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise ValueError(f"{path}: the model has {len(model.inputs)} inputs and "
-                         f"{len(model.outputs)} outputs; edge-convert needs exactly one of each")
+        raise ValueError(
+            f"{path}: the model has {len(model.inputs)} inputs and "
+            f"{len(model.outputs)} outputs; edge-convert needs exactly one of each"
+        )
     hwc, k = _check_io(path, tuple(model.inputs[0].shape), tuple(model.outputs[0].shape))
     fmt = "keras" if path.suffix == ".keras" else "h5"
     return SourceModel(path=path, format=fmt, input_shape=hwc, num_outputs=k, keras_model=model)
@@ -199,27 +209,39 @@ def _load_saved_model(path: Path, signature_key: str) -> SourceModel:
         raise ValueError(f"cannot load SavedModel {path}: {type(e).__name__}: {e}") from e
     sigs = getattr(loaded, "signatures", {})
     if signature_key not in sigs:
-        raise ValueError(f"SavedModel {path} has no signature {signature_key!r}; it has "
-                         f"{sorted(sigs)}: pass one with --signature")
+        raise ValueError(
+            f"SavedModel {path} has no signature {signature_key!r}; it has "
+            f"{sorted(sigs)}: pass one with --signature"
+        )
     fn = sigs[signature_key]
     _, kwargs = fn.structured_input_signature
     outs = fn.structured_outputs
     if len(kwargs) != 1 or len(outs) != 1:
-        raise ValueError(f"SavedModel {path} signature {signature_key!r} has {len(kwargs)} "
-                         f"inputs and {len(outs)} outputs; edge-convert needs one of each")
+        raise ValueError(
+            f"SavedModel {path} signature {signature_key!r} has {len(kwargs)} "
+            f"inputs and {len(outs)} outputs; edge-convert needs one of each"
+        )
     (in_name, in_spec), (out_name, out_spec) = next(iter(kwargs.items())), next(iter(outs.items()))
     if in_spec.dtype != tf.float32:
-        raise ValueError(f"SavedModel {path} takes {in_spec.dtype.name} input; edge-convert needs "
-                         "a float32 image input (put the cast inside the model)")
+        raise ValueError(
+            f"SavedModel {path} takes {in_spec.dtype.name} input; edge-convert needs "
+            "a float32 image input (put the cast inside the model)"
+        )
     hwc, k = _check_io(path, tuple(in_spec.shape), tuple(out_spec.shape))
     batch = in_spec.shape[0]
 
     def run(x: np.ndarray) -> np.ndarray:
         return fn(**{in_name: tf.constant(x)})[out_name].numpy()
 
-    return SourceModel(path=path, format="saved_model", input_shape=hwc, num_outputs=k,
-                       signature_key=signature_key, _run=run,
-                       _batch=None if batch is None else int(batch))
+    return SourceModel(
+        path=path,
+        format="saved_model",
+        input_shape=hwc,
+        num_outputs=k,
+        signature_key=signature_key,
+        _run=run,
+        _batch=None if batch is None else int(batch),
+    )
 
 
 def load_source_model(path: str | Path, signature_key: str = "serving_default") -> SourceModel:
@@ -245,18 +267,26 @@ def load_source_model(path: str | Path, signature_key: str = "serving_default") 
         raise ValueError(f"model {p} does not exist; pass {FORMATS_HELP}")
     if p.is_dir():
         if not (p / "saved_model.pb").is_file():
-            raise ValueError(f"{p} is a folder without saved_model.pb, so not a SavedModel; "
-                             f"pass {FORMATS_HELP}")
+            raise ValueError(
+                f"{p} is a folder without saved_model.pb, so not a SavedModel; pass {FORMATS_HELP}"
+            )
         model = _load_saved_model(p, signature_key)
     elif p.suffix.lower() in KERAS_SUFFIXES:
         model = _load_keras(p)
     elif p.suffix.lower() == ".tflite":
-        raise ValueError(f"{p} is already a TFLite file; edge-convert needs the Keras model or "
-                         "SavedModel it came from, to quantise and verify against")
+        raise ValueError(
+            f"{p} is already a TFLite file; edge-convert needs the Keras model or "
+            "SavedModel it came from, to quantise and verify against"
+        )
     else:
         raise ValueError(f"{p} has an unknown model format {p.suffix!r}; pass {FORMATS_HELP}")
-    log.info("loaded %s model %s: input (H, W, C) = %s, %d outputs", model.format, p,
-             model.input_shape, model.num_outputs)
+    log.info(
+        "loaded %s model %s: input (H, W, C) = %s, %d outputs",
+        model.format,
+        p,
+        model.input_shape,
+        model.num_outputs,
+    )
     return model
 
 

@@ -68,9 +68,11 @@ def verify_bundle(
     x = np.asarray(x, np.float32)
     ref = np.asarray(reference, np.float32)
     if len(x) == 0 or len(ref) != len(x) or (y is not None and len(y) != len(x)):
-        raise ValueError(f"verification needs N >= 1 samples with one reference row and label "
-                         f"each; got x {x.shape}, reference {ref.shape}, "
-                         f"y {None if y is None else y.shape}")
+        raise ValueError(
+            f"verification needs N >= 1 samples with one reference row and label "
+            f"each; got x {x.shape}, reference {ref.shape}, "
+            f"y {None if y is None else y.shape}"
+        )
     clf = Classifier(bundle_dir, num_threads=num_threads, runtime=runtime)
     probs = clf.predict(x)
     ref_probs = softmax(ref) if activation == "logits" else ref

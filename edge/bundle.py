@@ -47,9 +47,14 @@ SHIPPED_DIR = Path(__file__).resolve().parent.parent / "models"
 #: classifier on MediaPipe hand landmarks; ``hands-lenet`` (alias ``hands-int8``) the small
 #: CNN on hand crops found by the skin/background/chroma finders. Fetched pretrained bundles
 #: (``edge-models fetch hands``) resolve by their folder name, e.g. ``mediapipe-palm-detection-lite``.
-SHIPPED = {"digits": "digits-lenet-int8", "digits-int8": "digits-lenet-int8",
-           "digits-float32": "digits-lenet-float32", "hands": "hands-landmarks",
-           "hands-lenet": "hands-lenet-int8", "hands-int8": "hands-lenet-int8"}
+SHIPPED = {
+    "digits": "digits-lenet-int8",
+    "digits-int8": "digits-lenet-int8",
+    "digits-float32": "digits-lenet-float32",
+    "hands": "hands-landmarks",
+    "hands-lenet": "hands-lenet-int8",
+    "hands-int8": "hands-lenet-int8",
+}
 
 
 class BundleError(ValueError):
@@ -113,8 +118,10 @@ class InputSpec:
 
     def _need_image(self, what: str) -> None:
         if self.is_vector:
-            raise ValueError(f"input {what} asked of a feature-vector input {self.shape}: this bundle "
-                             "takes (N, F) features (preprocessing hand-landmarks), not images")
+            raise ValueError(
+                f"input {what} asked of a feature-vector input {self.shape}: this bundle "
+                "takes (N, F) features (preprocessing hand-landmarks), not images"
+            )
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -133,24 +140,30 @@ class InputSpec:
                 quant=QuantParams(**d.get("quant", {})),
             )
         except (KeyError, TypeError, IndexError) as e:
-            raise BundleError(f"model.json 'input' is malformed ({e!r}); expected keys "
-                              "shape, dtype, colour_order, value_range, quant") from e
+            raise BundleError(
+                f"model.json 'input' is malformed ({e!r}); expected keys "
+                "shape, dtype, colour_order, value_range, quant"
+            ) from e
         if len(spec.shape) == 2:  # a feature vector (1, F), e.g. hand landmark features
             if spec.colour_order != FEATURES_ORDER or spec.shape[1] < 1:
-                raise BundleError(f"model.json input shape {spec.shape} is a feature vector: its "
-                                  f"colour_order must be {FEATURES_ORDER!r} and F >= 1, got "
-                                  f"{spec.colour_order!r}")
+                raise BundleError(
+                    f"model.json input shape {spec.shape} is a feature vector: its "
+                    f"colour_order must be {FEATURES_ORDER!r} and F >= 1, got "
+                    f"{spec.colour_order!r}"
+                )
             return spec
         if len(spec.shape) != 4:
-            raise BundleError(f"model.json input shape must be NHWC (4 dims) or a feature vector "
-                              f"(1, F), got {spec.shape}")
+            raise BundleError(
+                f"model.json input shape must be NHWC (4 dims) or a feature vector (1, F), got {spec.shape}"
+            )
         if spec.colour_order not in COLOUR_ORDERS:
-            raise BundleError(f"model.json colour_order {spec.colour_order!r} is not one of "
-                              f"{COLOUR_ORDERS}")
+            raise BundleError(f"model.json colour_order {spec.colour_order!r} is not one of {COLOUR_ORDERS}")
         want_c = 1 if spec.colour_order == "grey" else 3
         if spec.channels != want_c:
-            raise BundleError(f"model.json says colour_order {spec.colour_order!r} but the input "
-                              f"has {spec.channels} channel(s)")
+            raise BundleError(
+                f"model.json says colour_order {spec.colour_order!r} but the input "
+                f"has {spec.channels} channel(s)"
+            )
         return spec
 
 
@@ -278,9 +291,7 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
         raise BundleError(f"model.json task {task!r} is not one of {TASKS + PRETRAINED_TASKS}")
     n_out = meta.get("output", {}).get("num_classes")
     if n_out is not None and int(n_out) != len(labels):
-        raise BundleError(
-            f"model.json says {n_out} classes but labels.txt has {len(labels)} labels"
-        )
+        raise BundleError(f"model.json says {n_out} classes but labels.txt has {len(labels)} labels")
     want = meta.get("tflite_sha256")
     if verify_sha256 and want:
         got = sha256_file(path / "model.tflite")
@@ -292,8 +303,10 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
             )
     preprocessing = str(meta.get("preprocessing", "resize"))
     if preprocessing not in PREPROCESSING + PRETRAINED_PREPROCESSING:
-        raise BundleError(f"model.json preprocessing {preprocessing!r} is not one of "
-                          f"{PREPROCESSING + PRETRAINED_PREPROCESSING}")
+        raise BundleError(
+            f"model.json preprocessing {preprocessing!r} is not one of "
+            f"{PREPROCESSING + PRETRAINED_PREPROCESSING}"
+        )
     _check_features(path, spec, task, preprocessing, meta)
     return ModelBundle(
         path=path,
@@ -306,8 +319,7 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
     )
 
 
-def _check_features(path: Path, spec: InputSpec, task: str, preprocessing: str,
-                    meta: dict[str, Any]) -> None:
+def _check_features(path: Path, spec: InputSpec, task: str, preprocessing: str, meta: dict[str, Any]) -> None:
     """A ``hand-landmarks`` bundle: task hands, input (1, F) and this code's feature version.
 
     Raises:
@@ -315,21 +327,25 @@ def _check_features(path: Path, spec: InputSpec, task: str, preprocessing: str,
             :mod:`edge.landmark_features` (version or size).
     """
     if (preprocessing == "hand-landmarks") != spec.is_vector:
-        raise BundleError(f"{path / 'model.json'}: preprocessing {preprocessing!r} with input shape "
-                          f"{spec.shape}; a feature-vector input (1, F) goes with preprocessing "
-                          "'hand-landmarks' and an image input (1, H, W, C) with the others")
+        raise BundleError(
+            f"{path / 'model.json'}: preprocessing {preprocessing!r} with input shape "
+            f"{spec.shape}; a feature-vector input (1, F) goes with preprocessing "
+            "'hand-landmarks' and an image input (1, H, W, C) with the others"
+        )
     if preprocessing != "hand-landmarks":
         return
     if task != "hands":
-        raise BundleError(f"{path / 'model.json'}: preprocessing 'hand-landmarks' needs task 'hands', "
-                          f"got {task!r}")
+        raise BundleError(
+            f"{path / 'model.json'}: preprocessing 'hand-landmarks' needs task 'hands', got {task!r}"
+        )
     try:
         check_features_version(meta)
     except ValueError as e:
         raise BundleError(f"{path}: {e}") from e
     if int(meta["features"]["size"]) != spec.shape[1]:
-        raise BundleError(f"{path / 'model.json'}: features.size {meta['features']['size']} but the "
-                          f"input is {spec.shape}")
+        raise BundleError(
+            f"{path / 'model.json'}: features.size {meta['features']['size']} but the input is {spec.shape}"
+        )
 
 
 def write_bundle(
@@ -356,13 +372,13 @@ def write_bundle(
     meta.setdefault("output", {})["num_classes"] = len(labels)
     meta["tflite_sha256"] = hashlib.sha256(tflite_model).hexdigest()
     meta["size_bytes"] = len(tflite_model)
-    (out / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n",
-                                    encoding="utf-8")
+    (out / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return out
 
 
-def set_min_score(bundle_dir: str | Path, min_score: float, calibration: dict[str, Any] | None = None
-                  ) -> None:
+def set_min_score(
+    bundle_dir: str | Path, min_score: float, calibration: dict[str, Any] | None = None
+) -> None:
     """Store the calibrated score threshold in ``model.json`` (``min_score``).
 
     Args:

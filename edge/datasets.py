@@ -68,19 +68,22 @@ def read_idx(path: str | Path) -> np.ndarray:
         with opener(p, "rb") as f:
             data = f.read()
     except (OSError, EOFError) as e:
-        raise DatasetError(f"cannot read IDX file {p}: {e}. The file is missing or corrupt; "
-                           "download it again. " + HOW_TO) from e
+        raise DatasetError(
+            f"cannot read IDX file {p}: {e}. The file is missing or corrupt; download it again. " + HOW_TO
+        ) from e
     if len(data) < 8 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DatasetError(f"{p} is not an unsigned-byte IDX file (bad magic number)")
     ndim = data[3]
     header = 4 + 4 * ndim
     if len(data) < header:
         raise DatasetError(f"{p} is truncated inside its header")
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     n = int(np.prod(dims))
     if len(data) - header != n:
-        raise DatasetError(f"{p} is truncated or padded: header says {dims} = {n} bytes, file "
-                           f"holds {len(data) - header}; download it again")
+        raise DatasetError(
+            f"{p} is truncated or padded: header says {dims} = {n} bytes, file "
+            f"holds {len(data) - header}; download it again"
+        )
     return np.frombuffer(data, np.uint8, count=n, offset=header).reshape(dims)
 
 
@@ -109,19 +112,22 @@ def _load_npz(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         with np.load(path) as f:
             return {"train": (f["x_train"], f["y_train"]), "test": (f["x_test"], f["y_test"])}
     except (OSError, KeyError, ValueError) as e:
-        raise DatasetError(f"{path} is not a Keras mnist.npz (x_train, y_train, x_test, y_test): "
-                           f"{e}. " + HOW_TO) from e
+        raise DatasetError(
+            f"{path} is not a Keras mnist.npz (x_train, y_train, x_test, y_test): {e}. " + HOW_TO
+        ) from e
 
 
 def _load_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
-        arr = np.loadtxt(path, delimiter=",", dtype=np.int64,
-                         skiprows=1 if not path.read_text()[:1].isdigit() else 0)
+        arr = np.loadtxt(
+            path, delimiter=",", dtype=np.int64, skiprows=1 if not path.read_text()[:1].isdigit() else 0
+        )
     except (OSError, ValueError) as e:
         raise DatasetError(f"cannot parse {path} as Kaggle MNIST CSV (label, 784 pixels): {e}") from e
     if arr.ndim != 2 or arr.shape[1] != 785:
-        raise DatasetError(f"{path} has {arr.shape[-1]} columns; Kaggle MNIST CSV has 785 "
-                           "(label, then 784 pixels)")
+        raise DatasetError(
+            f"{path} has {arr.shape[-1]} columns; Kaggle MNIST CSV has 785 (label, then 784 pixels)"
+        )
     return arr[:, 1:].reshape(-1, 28, 28).astype(np.uint8), arr[:, 0].astype(np.uint8)
 
 
@@ -187,8 +193,10 @@ def load_mnist(
         raise DatasetError("MNIST not found. " + HOW_TO)
     for split, (x, y) in data.items():
         if x.shape[1:] != (28, 28) or len(x) != len(y):
-            raise DatasetError(f"MNIST {split} split has images {x.shape} and labels {y.shape}; "
-                               "expected (N, 28, 28) and (N,)")
+            raise DatasetError(
+                f"MNIST {split} split has images {x.shape} and labels {y.shape}; "
+                "expected (N, 28, 28) and (N,)"
+            )
         if y.size and (y.min() < 0 or y.max() > 9):
             raise DatasetError(f"MNIST {split} labels fall outside 0..9")
     return data

@@ -24,16 +24,42 @@ GREEN, YELLOW, RED = (60, 200, 60), (0, 210, 240), (40, 40, 230)
 BLUE, WHITE, BLACK = (230, 140, 30), (255, 255, 255), (0, 0, 0)
 GREY = (150, 150, 150)
 #: Short stage names for the HUD.
-SHORT = {"segment": "seg", "preprocess": "pre", "classify": "cls", "smooth": "smooth", "palm": "palm",
-         "landmarks": "lm"}
+SHORT = {
+    "segment": "seg",
+    "preprocess": "pre",
+    "classify": "cls",
+    "smooth": "smooth",
+    "palm": "palm",
+    "landmarks": "lm",
+}
 #: BGR colour of each hand landmark, by finger (after MediaPipe's
 #: ``drawing_styles.get_default_hand_landmarks_style``): palm red, thumb peach, index purple,
 #: middle yellow, ring green, little finger blue.
 _PALM, _THUMB, _INDEX = (48, 48, 255), (180, 229, 255), (128, 64, 128)
 _MIDDLE, _RING, _PINKY = (0, 204, 255), (48, 255, 48), (192, 101, 21)
 LANDMARK_COLOURS: tuple[tuple[int, int, int], ...] = (
-    _PALM, _PALM, _THUMB, _THUMB, _THUMB, _PALM, _INDEX, _INDEX, _INDEX, _PALM, _MIDDLE, _MIDDLE, _MIDDLE,
-    _PALM, _RING, _RING, _RING, _PALM, _PINKY, _PINKY, _PINKY)
+    _PALM,
+    _PALM,
+    _THUMB,
+    _THUMB,
+    _THUMB,
+    _PALM,
+    _INDEX,
+    _INDEX,
+    _INDEX,
+    _PALM,
+    _MIDDLE,
+    _MIDDLE,
+    _MIDDLE,
+    _PALM,
+    _RING,
+    _RING,
+    _RING,
+    _PALM,
+    _PINKY,
+    _PINKY,
+    _PINKY,
+)
 #: BGR colour of the skeleton's bones.
 BONE = (224, 224, 224)
 
@@ -43,8 +69,16 @@ def score_colour(score: float) -> tuple[int, int, int]:
     return GREEN if score >= 0.8 else YELLOW if score >= 0.5 else RED
 
 
-def _tag(img: np.ndarray, text: str, x: int, y: int, colour: tuple[int, int, int],
-         scale: float, thick: int, above: bool = True) -> None:
+def _tag(
+    img: np.ndarray,
+    text: str,
+    x: int,
+    y: int,
+    colour: tuple[int, int, int],
+    scale: float,
+    thick: int,
+    above: bool = True,
+) -> None:
     """Text on a filled box whose bottom-left (``above``) or top-left is (x, y), kept inside."""
     (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
     h_img, w_img = img.shape[:2]
@@ -76,8 +110,15 @@ def draw_hand(img: np.ndarray, landmarks: np.ndarray, thick: int = 2, muted: boo
     bones = [pts[[a, b]] for a, b in HAND_CONNECTIONS]
     cv2.polylines(img, bones, False, GREY if muted else BONE, thick, cv2.LINE_AA, shift=4)
     for i, (x, y) in enumerate(pts):
-        cv2.circle(img, (int(x), int(y)), (thick + 1) * 16, GREY if muted else LANDMARK_COLOURS[i], -1,
-                   cv2.LINE_AA, shift=4)
+        cv2.circle(
+            img,
+            (int(x), int(y)),
+            (thick + 1) * 16,
+            GREY if muted else LANDMARK_COLOURS[i],
+            -1,
+            cv2.LINE_AA,
+            shift=4,
+        )
 
 
 def draw_overlay(

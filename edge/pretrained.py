@@ -34,11 +34,15 @@ log = logging.getLogger(__name__)
 
 MEDIAPIPE_VERSION = "0.10.21"
 LICENCE = "Apache-2.0"
-MODEL_CARD = ("https://storage.googleapis.com/mediapipe-assets/Model%20Card%20Hand%20Tracking%20"
-              "(Lite_Full)%20with%20Fairness%20Oct%202021.pdf")
+MODEL_CARD = (
+    "https://storage.googleapis.com/mediapipe-assets/Model%20Card%20Hand%20Tracking%20"
+    "(Lite_Full)%20with%20Fairness%20Oct%202021.pdf"
+)
 #: The pip command that downloads the wheel (``{dest}`` is the download folder).
-PIP_DOWNLOAD = ("pip download mediapipe=={version} --no-deps --only-binary=:all: "
-                "--platform manylinux_2_28_x86_64 --python-version 3.11 -d {dest}")
+PIP_DOWNLOAD = (
+    "pip download mediapipe=={version} --no-deps --only-binary=:all: "
+    "--platform manylinux_2_28_x86_64 --python-version 3.11 -d {dest}"
+)
 FETCH_COMMAND = "edge-models fetch hands"
 
 
@@ -72,39 +76,72 @@ class PretrainedModel:
 
 
 _PALM_OUT = (
-    {"shape": [1, 2016, 18], "meaning": "per SSD anchor: box centre offset x, y, width, height, then 7 "
-     "keypoints (x, y), in 192-px input units relative to the anchor (decode with edge.segment.palm)"},
+    {
+        "shape": [1, 2016, 18],
+        "meaning": "per SSD anchor: box centre offset x, y, width, height, then 7 "
+        "keypoints (x, y), in 192-px input units relative to the anchor (decode with edge.segment.palm)",
+    },
     {"shape": [1, 2016, 1], "meaning": "per SSD anchor: palm score logit (sigmoid gives the probability)"},
 )
 _LANDMARK_OUT = (
     {"shape": [1, 63], "meaning": "21 landmarks x, y, z in 224-px crop units (z relative to the wrist)"},
     {"shape": [1, 1], "name_order": 1, "meaning": "hand presence logit (sigmoid gives the probability)"},
-    {"shape": [1, 1], "name_order": 2, "meaning": "handedness (sigmoid > 0.5: 'Right' in MediaPipe's "
-     "convention, which assumes a mirrored selfie image)"},
-    {"shape": [1, 63], "name_order": 3, "meaning": "21 world landmarks x, y, z in metres, origin at the "
-     "hand's approximate geometric centre"},
+    {
+        "shape": [1, 1],
+        "name_order": 2,
+        "meaning": "handedness (sigmoid > 0.5: 'Right' in MediaPipe's "
+        "convention, which assumes a mirrored selfie image)",
+    },
+    {
+        "shape": [1, 63],
+        "name_order": 3,
+        "meaning": "21 world landmarks x, y, z in metres, origin at the hand's approximate geometric centre",
+    },
 )
 
 HAND_MODELS: dict[str, PretrainedModel] = {
-    m.name: m for m in (
-        PretrainedModel("mediapipe-palm-detection-lite",
-                        "mediapipe/modules/palm_detection/palm_detection_lite.tflite",
-                        "e9a4aaddf90dda56a87235303cf00e4c2d3fb28725f68fd88772997dac905c18",
-                        "palm-detection", (1, 192, 192, 3), "letterbox", ("palm",), _PALM_OUT),
-        PretrainedModel("mediapipe-palm-detection-full",
-                        "mediapipe/modules/palm_detection/palm_detection_full.tflite",
-                        "1b14e9422c6ad006cde6581a46c8b90dd573c07ab7f3934b5589e7cea3f89a54",
-                        "palm-detection", (1, 192, 192, 3), "letterbox", ("palm",), _PALM_OUT),
-        PretrainedModel("mediapipe-hand-landmark-lite",
-                        "mediapipe/modules/hand_landmark/hand_landmark_lite.tflite",
-                        "048edd3645c9bf7397d19a9f6e3a42957d6e414c9bea6598030a2e9b624156e6",
-                        "hand-landmarks", (1, 224, 224, 3), "rotated-roi-crop", ("Left", "Right"),
-                        _LANDMARK_OUT),
-        PretrainedModel("mediapipe-hand-landmark-full",
-                        "mediapipe/modules/hand_landmark/hand_landmark_full.tflite",
-                        "11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3",
-                        "hand-landmarks", (1, 224, 224, 3), "rotated-roi-crop", ("Left", "Right"),
-                        _LANDMARK_OUT),
+    m.name: m
+    for m in (
+        PretrainedModel(
+            "mediapipe-palm-detection-lite",
+            "mediapipe/modules/palm_detection/palm_detection_lite.tflite",
+            "e9a4aaddf90dda56a87235303cf00e4c2d3fb28725f68fd88772997dac905c18",
+            "palm-detection",
+            (1, 192, 192, 3),
+            "letterbox",
+            ("palm",),
+            _PALM_OUT,
+        ),
+        PretrainedModel(
+            "mediapipe-palm-detection-full",
+            "mediapipe/modules/palm_detection/palm_detection_full.tflite",
+            "1b14e9422c6ad006cde6581a46c8b90dd573c07ab7f3934b5589e7cea3f89a54",
+            "palm-detection",
+            (1, 192, 192, 3),
+            "letterbox",
+            ("palm",),
+            _PALM_OUT,
+        ),
+        PretrainedModel(
+            "mediapipe-hand-landmark-lite",
+            "mediapipe/modules/hand_landmark/hand_landmark_lite.tflite",
+            "048edd3645c9bf7397d19a9f6e3a42957d6e414c9bea6598030a2e9b624156e6",
+            "hand-landmarks",
+            (1, 224, 224, 3),
+            "rotated-roi-crop",
+            ("Left", "Right"),
+            _LANDMARK_OUT,
+        ),
+        PretrainedModel(
+            "mediapipe-hand-landmark-full",
+            "mediapipe/modules/hand_landmark/hand_landmark_full.tflite",
+            "11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3",
+            "hand-landmarks",
+            (1, 224, 224, 3),
+            "rotated-roi-crop",
+            ("Left", "Right"),
+            _LANDMARK_OUT,
+        ),
     )
 }
 VARIANTS = ("full", "lite")
@@ -124,8 +161,12 @@ def _bundle_ok(path: Path, model: PretrainedModel) -> bool:
         meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return False
-    return (meta.get("tflite_sha256") == model.sha256 and (path / "labels.txt").is_file()
-            and (path / "model.tflite").is_file() and sha256_file(path / "model.tflite") == model.sha256)
+    return (
+        meta.get("tflite_sha256") == model.sha256
+        and (path / "labels.txt").is_file()
+        and (path / "model.tflite").is_file()
+        and sha256_file(path / "model.tflite") == model.sha256
+    )
 
 
 def hand_model_paths(variant: str = "full", root: Path | None = None) -> tuple[Path, Path]:
@@ -150,8 +191,10 @@ def hand_model_paths(variant: str = "full", root: Path | None = None) -> tuple[P
     for name in (f"mediapipe-palm-detection-{variant}", f"mediapipe-hand-landmark-{variant}"):
         p = root / name
         if not _bundle_ok(p, HAND_MODELS[name]):
-            raise HandModelsMissing(f"the hand models are not in {root} (or fail their sha256): "
-                                    f"run `{FETCH_COMMAND}` (or `{FETCH_COMMAND} --from WHEEL` offline)")
+            raise HandModelsMissing(
+                f"the hand models are not in {root} (or fail their sha256): "
+                f"run `{FETCH_COMMAND}` (or `{FETCH_COMMAND} --from WHEEL` offline)"
+            )
         out.append(p)
     return out[0], out[1]
 
@@ -176,16 +219,20 @@ def read_members(source: Path) -> tuple[dict[str, bytes], str]:
             differs from the pinned value.
     """
     if not source.exists():
-        raise FetchError(f"{source} does not exist: pass --from a mediapipe=={MEDIAPIPE_VERSION} wheel "
-                         "or a folder holding the four .tflite files")
+        raise FetchError(
+            f"{source} does not exist: pass --from a mediapipe=={MEDIAPIPE_VERSION} wheel "
+            "or a folder holding the four .tflite files"
+        )
     data: dict[str, bytes] = {}
     if source.is_dir():
         for name, m in HAND_MODELS.items():
             cands = [source / m.member, source / m.filename]
             found = next((c for c in cands if c.is_file()), None)
             if found is None:
-                raise FetchError(f"{source} holds no {m.filename}: pass --from the "
-                                 f"mediapipe=={MEDIAPIPE_VERSION} wheel or a folder holding all four files")
+                raise FetchError(
+                    f"{source} holds no {m.filename}: pass --from the "
+                    f"mediapipe=={MEDIAPIPE_VERSION} wheel or a folder holding all four files"
+                )
             data[name] = found.read_bytes()
         desc = f"folder {source.name}"
     else:
@@ -194,20 +241,26 @@ def read_members(source: Path) -> tuple[dict[str, bytes], str]:
                 names = set(z.namelist())
                 for name, m in HAND_MODELS.items():
                     if m.member not in names:
-                        raise FetchError(f"{source.name} has no member {m.member}: pass --from the "
-                                         f"mediapipe=={MEDIAPIPE_VERSION} wheel (any platform)")
+                        raise FetchError(
+                            f"{source.name} has no member {m.member}: pass --from the "
+                            f"mediapipe=={MEDIAPIPE_VERSION} wheel (any platform)"
+                        )
                     data[name] = z.read(m.member)
         except zipfile.BadZipFile as e:
-            raise FetchError(f"{source} is not a wheel (zip): {e}; download it again with "
-                             f"`{PIP_DOWNLOAD.format(version=MEDIAPIPE_VERSION, dest='DIR')}`") from e
+            raise FetchError(
+                f"{source} is not a wheel (zip): {e}; download it again with "
+                f"`{PIP_DOWNLOAD.format(version=MEDIAPIPE_VERSION, dest='DIR')}`"
+            ) from e
         desc = f"PyPI mediapipe=={_version_of(source)} wheel"
     for name, blob in data.items():
         got = hashlib.sha256(blob).hexdigest()
         if got != HAND_MODELS[name].sha256:
-            raise FetchError(f"{HAND_MODELS[name].filename} from {source.name} has sha256 {got[:12]}…, "
-                             f"pinned {HAND_MODELS[name].sha256[:12]}…: use the "
-                             f"mediapipe=={MEDIAPIPE_VERSION} wheel (x86-64) or 0.10.18 (aarch64); "
-                             "the file was changed or is another version")
+            raise FetchError(
+                f"{HAND_MODELS[name].filename} from {source.name} has sha256 {got[:12]}…, "
+                f"pinned {HAND_MODELS[name].sha256[:12]}…: use the "
+                f"mediapipe=={MEDIAPIPE_VERSION} wheel (x86-64) or 0.10.18 (aarch64); "
+                "the file was changed or is another version"
+            )
     return data, desc
 
 
@@ -230,12 +283,15 @@ def download_wheel(dest: Path, version: str = MEDIAPIPE_VERSION) -> Path:
         raise FetchError(
             f"pip could not download mediapipe=={version} ({tail}): on a machine with registry access run "
             f"`{PIP_DOWNLOAD.format(version=version, dest='DIR')}`, copy the .whl here and run "
-            f"`{FETCH_COMMAND} --from WHEEL`")
+            f"`{FETCH_COMMAND} --from WHEEL`"
+        )
     wheels = sorted(dest.glob("mediapipe-*.whl"))
     if not wheels:
-        raise FetchError(f"pip ran but left no mediapipe wheel in {dest}: run "
-                         f"`{PIP_DOWNLOAD.format(version=version, dest='DIR')}` and "
-                         f"`{FETCH_COMMAND} --from WHEEL`")
+        raise FetchError(
+            f"pip ran but left no mediapipe wheel in {dest}: run "
+            f"`{PIP_DOWNLOAD.format(version=version, dest='DIR')}` and "
+            f"`{FETCH_COMMAND} --from WHEEL`"
+        )
     return wheels[0]
 
 
@@ -244,8 +300,13 @@ def _meta(model: PretrainedModel, desc: str, version: str) -> dict[str, Any]:
         "name": model.name,
         "task": model.task,
         "format_version": FORMAT_VERSION,
-        "input": {"shape": list(model.input_shape), "dtype": "float32", "colour_order": "RGB",
-                  "value_range": [0.0, 1.0], "quant": {"scale": 0.0, "zero_point": 0}},
+        "input": {
+            "shape": list(model.input_shape),
+            "dtype": "float32",
+            "colour_order": "RGB",
+            "value_range": [0.0, 1.0],
+            "quant": {"scale": 0.0, "zero_point": 0},
+        },
         "preprocessing": model.preprocessing,
         "outputs": list(model.outputs),
         "source": f"{desc}, member {model.member}",

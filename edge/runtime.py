@@ -96,7 +96,8 @@ def make_interpreter(
         log.debug("interpreter: %s for %s", name, path)
         return interp, name
     raise RuntimeError(
-        "no TFLite runtime could be imported: " + "; ".join(missing)
+        "no TFLite runtime could be imported: "
+        + "; ".join(missing)
         + ". Install one: pip install ai-edge-litert (or the [tflite-runtime] extra)"
     )
 
@@ -168,7 +169,9 @@ class Classifier:
     """
 
     def __init__(
-        self, bundle: ModelBundle | str | Path, num_threads: int | None = None,
+        self,
+        bundle: ModelBundle | str | Path,
+        num_threads: int | None = None,
         runtime: str = "auto",
     ) -> None:
         self.bundle = bundle if isinstance(bundle, ModelBundle) else load_bundle(bundle)
@@ -180,8 +183,9 @@ class Classifier:
         # One interpreter per batch size, made on first use, so a changing number of
         # ROIs never re-allocates tensors on the hot path.
         self._interpreters: dict[int, Any] = {1: interp}
-        self._batching = bool(self._in["shape_signature"][0] == -1) if len(
-            self._in.get("shape_signature", [])) else False
+        self._batching = (
+            bool(self._in["shape_signature"][0] == -1) if len(self._in.get("shape_signature", [])) else False
+        )
         act = str(self.bundle.meta.get("output", {}).get("activation", "softmax"))
         self._logits = act == "logits"
 
@@ -190,28 +194,36 @@ class Classifier:
         ins, outs = interp.get_input_details(), interp.get_output_details()
         b, spec = self.bundle, self.bundle.input
         if len(ins) != 1 or len(outs) != 1:
-            raise BundleError(f"{b.model_path}: expected 1 input and 1 output tensor, got "
-                              f"{len(ins)} and {len(outs)}")
+            raise BundleError(
+                f"{b.model_path}: expected 1 input and 1 output tensor, got {len(ins)} and {len(outs)}"
+            )
         self._in, self._out = ins[0], outs[0]
         shape = tuple(int(v) for v in self._in["shape"])
         if shape[1:] != tuple(spec.shape[1:]):
-            raise BundleError(f"{b.path}: model.json says input shape {spec.shape} but the "
-                              f"model's input is {shape}; fix model.json or re-run edge-convert")
+            raise BundleError(
+                f"{b.path}: model.json says input shape {spec.shape} but the "
+                f"model's input is {shape}; fix model.json or re-run edge-convert"
+            )
         dtype = np.dtype(self._in["dtype"]).name
         if dtype != spec.dtype:
-            raise BundleError(f"{b.path}: model.json says input dtype {spec.dtype} but the "
-                              f"model's input is {dtype}")
+            raise BundleError(
+                f"{b.path}: model.json says input dtype {spec.dtype} but the model's input is {dtype}"
+            )
         q = _qparams(self._in)
-        if q.quantised and (abs(q.scale - spec.quant.scale) > 1e-6 * max(1.0, q.scale)
-                            or q.zero_point != spec.quant.zero_point):
-            raise BundleError(f"{b.path}: model.json input quantisation {spec.quant} differs "
-                              f"from the model's {q}")
+        if q.quantised and (
+            abs(q.scale - spec.quant.scale) > 1e-6 * max(1.0, q.scale)
+            or q.zero_point != spec.quant.zero_point
+        ):
+            raise BundleError(
+                f"{b.path}: model.json input quantisation {spec.quant} differs from the model's {q}"
+            )
         self._in_q, self._out_q = q, _qparams(self._out)
         self._in_dtype = np.dtype(self._in["dtype"])
         n_out = int(self._out["shape"][-1])
         if n_out != b.num_classes:
-            raise BundleError(f"{b.path}: the model has {n_out} outputs but labels.txt has "
-                              f"{b.num_classes} labels")
+            raise BundleError(
+                f"{b.path}: the model has {n_out} outputs but labels.txt has {b.num_classes} labels"
+            )
 
     # -- inference ------------------------------------------------------------
     @property
@@ -254,16 +266,18 @@ class Classifier:
         if batch.ndim == len(want):
             batch = batch[None]
         if batch.ndim != len(want) + 1 or batch.shape[1:] != want:
-            raise ValueError(f"input batch shape {batch.shape} does not match the model input "
-                             f"(N, {', '.join(map(str, want))})")
+            raise ValueError(
+                f"input batch shape {batch.shape} does not match the model input "
+                f"(N, {', '.join(map(str, want))})"
+            )
         x = quantize(batch, self._in_q, self._in_dtype)
         n = len(x)
         if n == 0:
             return np.zeros((0, self.bundle.num_classes), np.float32)
         if self._batching:
-            outs = [self._invoke(x[i:i + _MAX_BATCH]) for i in range(0, n, _MAX_BATCH)]
+            outs = [self._invoke(x[i : i + _MAX_BATCH]) for i in range(0, n, _MAX_BATCH)]
         else:
-            outs = [self._invoke(x[i:i + 1]) for i in range(n)]
+            outs = [self._invoke(x[i : i + 1]) for i in range(n)]
         y = dequantize(np.concatenate(outs, axis=0), self._out_q).reshape(n, -1)
         return softmax(y) if self._logits else y
 

@@ -59,8 +59,9 @@ class Track:
 def _close(track_roi: ROI, roi: ROI, min_size_ratio: float) -> float | None:
     """Centre distance (px) if ``roi`` is about ``track_roi``'s size and its centre is
     inside or near ``track_roi``, else None."""
-    if (min(roi.w, track_roi.w) < min_size_ratio * max(roi.w, track_roi.w)
-            or min(roi.h, track_roi.h) < min_size_ratio * max(roi.h, track_roi.h)):
+    if min(roi.w, track_roi.w) < min_size_ratio * max(roi.w, track_roi.w) or min(
+        roi.h, track_roi.h
+    ) < min_size_ratio * max(roi.h, track_roi.h):
         return None
     cx, cy = roi.center
     tx, ty = track_roi.center
@@ -87,13 +88,21 @@ class TrackSmoother:
             ``min_size_ratio`` outside [0, 1].
     """
 
-    def __init__(self, window: int = 5, max_age: int = 5, iou_threshold: float = 0.5,
-                 min_size_ratio: float = 0.75, labels: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        window: int = 5,
+        max_age: int = 5,
+        iou_threshold: float = 0.5,
+        min_size_ratio: float = 0.75,
+        labels: Sequence[str] | None = None,
+    ) -> None:
         if window < 1 or max_age < 1:
             raise ValueError(f"window and max_age must be >= 1, got {window} and {max_age}")
         if not (0.0 <= iou_threshold <= 1.0 and 0.0 <= min_size_ratio <= 1.0):
-            raise ValueError(f"iou_threshold and min_size_ratio must be in [0, 1], got "
-                             f"{iou_threshold} and {min_size_ratio}")
+            raise ValueError(
+                f"iou_threshold and min_size_ratio must be in [0, 1], got "
+                f"{iou_threshold} and {min_size_ratio}"
+            )
         self.window = int(window)
         self.max_age = int(max_age)
         self.iou_threshold = float(iou_threshold)
@@ -177,5 +186,6 @@ class TrackSmoother:
         # The top class of the mean; if its label was never seen (no labels given),
         # the best class whose label is known.
         idx = next((int(i) for i in order if int(i) in self._labels), current.index)
-        return Prediction(index=idx, label=self._labels.get(idx, current.label),
-                          score=float(mean[idx]), scores=mean)
+        return Prediction(
+            index=idx, label=self._labels.get(idx, current.label), score=float(mean[idx]), scores=mean
+        )

@@ -121,8 +121,10 @@ class ROI:
         """Scale coordinates (e.g. from a downscaled analysis image back to the frame)."""
         sy = sx if sy is None else sy
         return ROI(
-            int(round(self.x * sx)), int(round(self.y * sy)),
-            int(round(self.w * sx)), int(round(self.h * sy)),
+            int(round(self.x * sx)),
+            int(round(self.y * sy)),
+            int(round(self.w * sx)),
+            int(round(self.h * sy)),
         )
 
 

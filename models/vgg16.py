@@ -54,11 +54,16 @@ def check_input_size(input_size: int) -> int:
     Raises:
         ValueError: not an int in [32, 224] px.
     """
-    if isinstance(input_size, bool) or not isinstance(input_size, (int, np.integer)) or not (
-            MIN_INPUT_SIZE <= input_size <= MAX_INPUT_SIZE):
-        raise ValueError(f"VGG16 input size {input_size!r} must be a whole number of pixels in "
-                         f"[{MIN_INPUT_SIZE}, {MAX_INPUT_SIZE}] (five 2x2 poolings need >= 32 px; "
-                         "64-224 is sensible for hands, 96 the default): pass e.g. --input-size 96")
+    if (
+        isinstance(input_size, bool)
+        or not isinstance(input_size, (int, np.integer))
+        or not (MIN_INPUT_SIZE <= input_size <= MAX_INPUT_SIZE)
+    ):
+        raise ValueError(
+            f"VGG16 input size {input_size!r} must be a whole number of pixels in "
+            f"[{MIN_INPUT_SIZE}, {MAX_INPUT_SIZE}] (five 2x2 poolings need >= 32 px; "
+            "64-224 is sensible for hands, 96 the default): pass e.g. --input-size 96"
+        )
     return int(input_size)
 
 
@@ -67,15 +72,19 @@ def _check_weights(weights: str | Path | None) -> str | Path | None:
         return weights
     p = Path(weights).expanduser()
     if not p.name.endswith(WEIGHTS_SUFFIXES):
-        raise ValueError(f"VGG16 weights {str(weights)!r} must be 'imagenet', None (random "
-                         "initialisation) or a Keras weights file of the notop VGG16 base ending "
-                         "in .h5 or .weights.h5 (e.g. vgg16_weights_tf_dim_ordering_tf_kernels_"
-                         "notop.h5 from the Keras applications release)")
+        raise ValueError(
+            f"VGG16 weights {str(weights)!r} must be 'imagenet', None (random "
+            "initialisation) or a Keras weights file of the notop VGG16 base ending "
+            "in .h5 or .weights.h5 (e.g. vgg16_weights_tf_dim_ordering_tf_kernels_"
+            "notop.h5 from the Keras applications release)"
+        )
     if not p.is_file():
-        raise ValueError(f"VGG16 weights file {p} does not exist; download the notop VGG16 "
-                         "weights (vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5) on a machine "
-                         "with internet and pass its path, or use weights='imagenet' to let Keras "
-                         "download them")
+        raise ValueError(
+            f"VGG16 weights file {p} does not exist; download the notop VGG16 "
+            "weights (vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5) on a machine "
+            "with internet and pass its path, or use weights='imagenet' to let Keras "
+            "download them"
+        )
     return p
 
 
@@ -85,20 +94,25 @@ def _load_base_weights(base: Any, path: Path) -> None:
     Keras 3 only warns ("Skipping nested container ... will retain their
     freshly-initialized weights") for some mismatches; those are raised here too.
     """
-    fix = ("The file must hold the 13 conv layers of VGG16 without the top (include_top=False): "
-           "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 as Keras publishes it, or a file "
-           "written by base_of(model).save_weights('....weights.h5')")
+    fix = (
+        "The file must hold the 13 conv layers of VGG16 without the top (include_top=False): "
+        "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 as Keras publishes it, or a file "
+        "written by base_of(model).save_weights('....weights.h5')"
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             base.load_weights(str(path))
         except (ValueError, OSError, KeyError) as e:
-            raise ValueError(f"cannot load {path} into the notop VGG16 base: "
-                             f"{type(e).__name__}: {str(e)[:300]}. {fix}") from e
+            raise ValueError(
+                f"cannot load {path} into the notop VGG16 base: {type(e).__name__}: {str(e)[:300]}. {fix}"
+            ) from e
     skipped = [str(c.message) for c in caught if "retain" in str(c.message)]
     if skipped:
-        raise ValueError(f"cannot load {path} into the notop VGG16 base: {len(skipped)} layer "
-                         f"group(s) were not found in it ({skipped[0][:200]}). {fix}")
+        raise ValueError(
+            f"cannot load {path} into the notop VGG16 base: {len(skipped)} layer "
+            f"group(s) were not found in it ({skipped[0][:200]}). {fix}"
+        )
     for c in caught:
         log.debug("loading %s: %s", path, c.message)
 
@@ -158,8 +172,12 @@ def build_vgg16_transfer(
     _check_head_args(num_classes, dropout, head_units)
     w = _check_weights(weights)
 
-    base = keras.applications.VGG16(include_top=False, weights=w if w is None or w == "imagenet"
-                                    else None, input_shape=(size, size, 3), name=BASE_NAME)
+    base = keras.applications.VGG16(
+        include_top=False,
+        weights=w if w is None or w == "imagenet" else None,
+        input_shape=(size, size, 3),
+        name=BASE_NAME,
+    )
     if isinstance(w, Path):
         _load_base_weights(base, w)
 
@@ -177,7 +195,10 @@ def build_vgg16_transfer(
 
 
 def build_head(
-    num_classes: int = 4, dropout: float = 0.3, head_units: int = 128, feature_dim: int = FEATURE_DIM,
+    num_classes: int = 4,
+    dropout: float = 0.3,
+    head_units: int = 128,
+    feature_dim: int = FEATURE_DIM,
 ) -> Any:
     """The head of :func:`build_vgg16_transfer` alone, on pooled base features.
 
@@ -208,12 +229,14 @@ def copy_head_weights(src: Any, dst: Any) -> None:
         if have[0] is None and have[1] is None:
             continue  # head_units=0: no hidden layer in either
         if have[0] is None or have[1] is None:
-            raise ValueError(f"head layer {name!r} is in only one of the two models; build both "
-                             "with the same head_units")
+            raise ValueError(
+                f"head layer {name!r} is in only one of the two models; build both with the same head_units"
+            )
         ws = have[0].get_weights()
         if [a.shape for a in ws] != [b.shape for b in have[1].get_weights()]:
-            raise ValueError(f"head layer {name!r} shapes differ; build both with the same "
-                             "num_classes and head_units")
+            raise ValueError(
+                f"head layer {name!r} shapes differ; build both with the same num_classes and head_units"
+            )
         have[1].set_weights(ws)
 
 
@@ -229,8 +252,10 @@ def base_of(model: Any) -> Any:
     """
     base = _layer(model, BASE_NAME)
     if base is None:
-        raise ValueError(f"model {model.name!r} has no nested {BASE_NAME!r} base; build it with "
-                         "models.vgg16.build_vgg16_transfer")
+        raise ValueError(
+            f"model {model.name!r} has no nested {BASE_NAME!r} base; build it with "
+            "models.vgg16.build_vgg16_transfer"
+        )
     return base
 
 
@@ -278,8 +303,10 @@ def unfreeze_last_block(model: Any, block: str = "block5") -> Any:
         ValueError: unknown ``block``.
     """
     if block not in BLOCKS:
-        raise ValueError(f"unknown VGG16 block {block!r}; choose one of {BLOCKS} (block5 is the "
-                         "last, the usual one to fine-tune)")
+        raise ValueError(
+            f"unknown VGG16 block {block!r}; choose one of {BLOCKS} (block5 is the "
+            "last, the usual one to fine-tune)"
+        )
     base = base_of(model)
     base.trainable = True
     for layer in base.layers:

@@ -39,13 +39,22 @@ def draw_digit(d: int, size: int = 28, thickness: int = 2) -> np.ndarray:
     img = np.zeros((size, size), np.uint8)
     scale = size / 36
     (w, h), _ = cv2.getTextSize(str(d), cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    cv2.putText(img, str(d), ((size - w) // 2, (size + h) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, 255,
-                thickness, cv2.LINE_AA)
+    cv2.putText(
+        img,
+        str(d),
+        ((size - w) // 2, (size + h) // 2),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        scale,
+        255,
+        thickness,
+        cv2.LINE_AA,
+    )
     return img
 
 
-def build_tiny_bundle(out: Path, *, task: str, input_hw: tuple[int, int], channels: int,
-                      labels: list[str], preprocessing: str) -> Path:
+def build_tiny_bundle(
+    out: Path, *, task: str, input_hw: tuple[int, int], channels: int, labels: list[str], preprocessing: str
+) -> Path:
     """Write a tiny untrained full-int8 bundle (a small random CNN) to ``out``.
 
     Args:
@@ -65,13 +74,15 @@ def build_tiny_bundle(out: Path, *, task: str, input_hw: tuple[int, int], channe
 
     tf.keras.utils.set_random_seed(0)
     shape = (*input_hw, channels)
-    model = tf.keras.Sequential([
-        tf.keras.Input(shape),
-        tf.keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
-        tf.keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
-        tf.keras.layers.Flatten(),
-        tf.keras.layers.Dense(len(labels), activation="softmax"),
-    ])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input(shape),
+            tf.keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
+            tf.keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
+            tf.keras.layers.Flatten(),
+            tf.keras.layers.Dense(len(labels), activation="softmax"),
+        ]
+    )
     rng = np.random.default_rng(0)
 
     def representative_dataset():
@@ -92,9 +103,13 @@ def build_tiny_bundle(out: Path, *, task: str, input_hw: tuple[int, int], channe
     (out / "model.tflite").write_bytes(tflite)
     interp, _ = make_interpreter(out / "model.tflite")
     scale, zero_point = interp.get_input_details()[0]["quantization"]
-    spec = InputSpec(shape=(1, *shape), dtype="int8", colour_order="grey" if channels == 1 else "RGB",
-                     value_range=(0.0, 1.0),
-                     quant=QuantParams(scale=float(scale), zero_point=int(zero_point)))
+    spec = InputSpec(
+        shape=(1, *shape),
+        dtype="int8",
+        colour_order="grey" if channels == 1 else "RGB",
+        value_range=(0.0, 1.0),
+        quant=QuantParams(scale=float(scale), zero_point=int(zero_point)),
+    )
     meta = {
         "name": out.name,
         "task": task,
@@ -112,9 +127,14 @@ def tiny_digits_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Skips the test when TensorFlow is not installed.
     """
-    return build_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny-digits-int8", task="digits",
-                             input_hw=(28, 28), channels=1, labels=[str(d) for d in range(10)],
-                             preprocessing="mnist-normalise")
+    return build_tiny_bundle(
+        tmp_path_factory.mktemp("bundles") / "tiny-digits-int8",
+        task="digits",
+        input_hw=(28, 28),
+        channels=1,
+        labels=[str(d) for d in range(10)],
+        preprocessing="mnist-normalise",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -124,9 +144,14 @@ def tiny_hands_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Skips the test when TensorFlow is not installed.
     """
-    return build_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny-hands-int8", task="hands",
-                             input_hw=(64, 64), channels=3,
-                             labels=["rock", "paper", "scissors", "none"], preprocessing="hand-crop")
+    return build_tiny_bundle(
+        tmp_path_factory.mktemp("bundles") / "tiny-hands-int8",
+        task="hands",
+        input_hw=(64, 64),
+        channels=3,
+        labels=["rock", "paper", "scissors", "none"],
+        preprocessing="hand-crop",
+    )
 
 
 class FakeHandSegmenter:

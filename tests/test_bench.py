@@ -32,9 +32,29 @@ from edge.bundle import load_bundle
 
 REPO = Path(__file__).resolve().parents[1]
 
-MACHINE_KEYS = {"cpu", "machine", "cores", "cores_usable", "governor", "governor_warning", "board",
-                "os", "python", "numpy", "opencv", "runtime", "runtime_version", "edge", "code", "model",
-                "model_sha256", "threads", "loadavg_1m", "load_warning", "date"}
+MACHINE_KEYS = {
+    "cpu",
+    "machine",
+    "cores",
+    "cores_usable",
+    "governor",
+    "governor_warning",
+    "board",
+    "os",
+    "python",
+    "numpy",
+    "opencv",
+    "runtime",
+    "runtime_version",
+    "edge",
+    "code",
+    "model",
+    "model_sha256",
+    "threads",
+    "loadavg_1m",
+    "load_warning",
+    "date",
+}
 
 
 # -- statistics -----------------------------------------------------------------
@@ -65,8 +85,18 @@ def test_summarize_rejects_bad_samples(bad: list[float]) -> None:
 
 
 def test_benchmark_model_line_is_in_microseconds() -> None:
-    s = LatencyStats(count=3, mean_ms=0.5, std_ms=0.01, median_ms=0.5, p90_ms=0.6, p99_ms=0.7,
-                     min_ms=0.4, max_ms=0.7, first_ms=0.6, last_ms=0.45)
+    s = LatencyStats(
+        count=3,
+        mean_ms=0.5,
+        std_ms=0.01,
+        median_ms=0.5,
+        p90_ms=0.6,
+        p99_ms=0.7,
+        min_ms=0.4,
+        max_ms=0.7,
+        first_ms=0.6,
+        last_ms=0.45,
+    )
     assert s.benchmark_model_line() == "count=3 first=600 curr=450 min=400 max=700 avg=500 std=10"
 
 
@@ -128,10 +158,28 @@ def test_governor_warning_and_files(tmp_path: Path) -> None:
 
 # -- files and reference ------------------------------------------------------------
 ROWS = [
-    {"benchmark": "model", "metric": "invoke", "model": "m", "threads": 1, "batch": 1,
-     "count": 10, "median_ms": 0.25, "p99_ms": 0.5, "init_ms": float("nan")},
-    {"benchmark": "pipeline", "metric": "total", "model": "m", "threads": None, "batch": None,
-     "count": 5, "median_ms": 2.0, "p99_ms": 3.5, "fps": 500.0},
+    {
+        "benchmark": "model",
+        "metric": "invoke",
+        "model": "m",
+        "threads": 1,
+        "batch": 1,
+        "count": 10,
+        "median_ms": 0.25,
+        "p99_ms": 0.5,
+        "init_ms": float("nan"),
+    },
+    {
+        "benchmark": "pipeline",
+        "metric": "total",
+        "model": "m",
+        "threads": None,
+        "batch": None,
+        "count": 5,
+        "median_ms": 2.0,
+        "p99_ms": 3.5,
+        "fps": 500.0,
+    },
 ]
 
 
@@ -160,12 +208,30 @@ def test_json_round_trip(tmp_path: Path) -> None:
 
 
 def test_compare_with_reference_maths() -> None:
-    ref = [dict(ROWS[0], median_ms=0.2), dict(ROWS[1], median_ms=2.0),
-           {"benchmark": "model", "metric": "classify", "model": "m", "threads": 1, "batch": 1,
-            "median_ms": 1.0}]
-    rows = [ROWS[0], dict(ROWS[1], median_ms=1.0),
-            {"benchmark": "model", "metric": "invoke", "model": "other", "threads": 1, "batch": 1,
-             "median_ms": 9.0}]  # no reference for another model
+    ref = [
+        dict(ROWS[0], median_ms=0.2),
+        dict(ROWS[1], median_ms=2.0),
+        {
+            "benchmark": "model",
+            "metric": "classify",
+            "model": "m",
+            "threads": 1,
+            "batch": 1,
+            "median_ms": 1.0,
+        },
+    ]
+    rows = [
+        ROWS[0],
+        dict(ROWS[1], median_ms=1.0),
+        {
+            "benchmark": "model",
+            "metric": "invoke",
+            "model": "other",
+            "threads": 1,
+            "batch": 1,
+            "median_ms": 9.0,
+        },
+    ]  # no reference for another model
     cmp = reference.compare_with_reference(rows, ref)
     assert len(cmp) == 2
     assert cmp[0]["ratio"] == pytest.approx(1.25) and cmp[0]["status"] == "ok"
@@ -189,8 +255,9 @@ def test_resolve_reference(tmp_path: Path) -> None:
 
 
 def test_format_table_aligns() -> None:
-    t = report.format_table(ROWS, [("metric", "metric", ""), ("median_ms", "median ms", ".3f"),
-                                   ("fps", "fps", ".0f")])
+    t = report.format_table(
+        ROWS, [("metric", "metric", ""), ("median_ms", "median ms", ".3f"), ("fps", "fps", ".0f")]
+    )
     lines = t.splitlines()
     assert len(lines) == 4 and "0.250" in lines[2] and "-" in lines[2].split()[-1]
 
@@ -206,16 +273,19 @@ def test_make_inputs_fixed_seed(tiny_digits_bundle: Path) -> None:
 
 def test_bench_model_fields(tiny_digits_bundle: Path) -> None:
     res = bench_model(tiny_digits_bundle, threads=[1], batches=[1, 2], warmup=2, runs=5)
-    assert [(r.metric, r.batch) for r in res] == [("invoke", 1), ("classify", 1),
-                                                  ("invoke", 2), ("classify", 2)]
+    assert [(r.metric, r.batch) for r in res] == [
+        ("invoke", 1),
+        ("classify", 1),
+        ("invoke", 2),
+        ("classify", 2),
+    ]
     for r in res:
         row = r.as_row()
         assert row["count"] == 5 and row["threads"] == 1 and row["benchmark"] == "model"
         for k in ("mean_ms", "median_ms", "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms"):
             assert math.isfinite(row[k]) and row[k] >= 0
         assert row["min_ms"] <= row["median_ms"] <= row["p99_ms"] <= row["max_ms"]
-        assert row["throughput_per_s"] > 0 and row["runtime"] in ("litert", "tflite-runtime",
-                                                                  "tensorflow")
+        assert row["throughput_per_s"] > 0 and row["runtime"] in ("litert", "tflite-runtime", "tensorflow")
         assert r.benchmark_model_summary().startswith("Inference timings in us: Init:")
     with pytest.raises(ValueError):
         bench_model(tiny_digits_bundle, metrics=("bogus",))
@@ -229,11 +299,25 @@ def test_bench_invoke_and_classify_without_warmup(tiny_digits_bundle: Path) -> N
     assert cls.stats.count == 2 and cls.batch == 3
 
 
-def test_cli_model_writes_files(tiny_digits_bundle: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_model_writes_files(
+    tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     csv_p, json_p = tmp_path / "m.csv", tmp_path / "m.json"
-    rc = main(["model", "--model", str(tiny_digits_bundle), "--warmup", "1", "--runs", "3",
-               "--csv", str(csv_p), "--json", str(json_p)])
+    rc = main(
+        [
+            "model",
+            "--model",
+            str(tiny_digits_bundle),
+            "--warmup",
+            "1",
+            "--runs",
+            "3",
+            "--csv",
+            str(csv_p),
+            "--json",
+            str(json_p),
+        ]
+    )
     assert rc == 0
     out = capsys.readouterr().out
     assert "median ms" in out and "count=3" in out and "governor" in out
@@ -241,8 +325,19 @@ def test_cli_model_writes_files(tiny_digits_bundle: Path, tmp_path: Path,
     doc = report.read_json(json_p)
     assert doc["config"]["runs"] == 3 and doc["machine"]["model"] == "tiny-digits-int8"
     # the written JSON is a valid reference for the same measurement
-    rc = main(["model", "--model", str(tiny_digits_bundle), "--warmup", "1", "--runs", "3",
-               "--reference", str(json_p)])
+    rc = main(
+        [
+            "model",
+            "--model",
+            str(tiny_digits_bundle),
+            "--warmup",
+            "1",
+            "--runs",
+            "3",
+            "--reference",
+            str(json_p),
+        ]
+    )
     assert rc == 0 and "ratio" in capsys.readouterr().out
 
 
@@ -270,17 +365,32 @@ def test_pipeline_result_maths() -> None:
     n = 4
     samples = {m: np.full(n, 0.5) for m in METRICS}
     samples["process"] = np.array([2.0, 2.0, 4.0, 4.0])
-    res = PipelineResult(model="m", runtime="litert", threads=None, source="demo",
-                         samples_ms=samples, rois=np.array([1, 1, 5, 5]),
-                         truth_digits=np.array([1, 1, 5, 5]))
+    res = PipelineResult(
+        model="m",
+        runtime="litert",
+        threads=None,
+        source="demo",
+        samples_ms=samples,
+        rois=np.array([1, 1, 5, 5]),
+        truth_digits=np.array([1, 1, 5, 5]),
+    )
     assert res.frames == 4 and res.fps == pytest.approx(1000 / 3.0)
     assert res.budget_fraction() == pytest.approx(3.0 / (1000 / 30))
     assert res.stats["process"].p99_ms == pytest.approx(4.0)
     assert res.meets_target(3.3) is True and res.meets_target(2.9) is False
     tail = dict(samples, process=np.array([1.0, 1.0, 1.0, 10.0]))  # p99 > 2 x median
-    assert PipelineResult(model="m", runtime="r", threads=1, source="s", samples_ms=tail,
-                          rois=np.zeros(4, int), truth_digits=np.full(4, -1)
-                          ).meets_target(3.3) is False
+    assert (
+        PipelineResult(
+            model="m",
+            runtime="r",
+            threads=1,
+            source="s",
+            samples_ms=tail,
+            rois=np.zeros(4, int),
+            truth_digits=np.full(4, -1),
+        ).meets_target(3.3)
+        is False
+    )
     by = res.by_digits()
     assert [(b["digits"], b["frames"], b["median_ms"]) for b in by] == [(1, 2, 2.0), (5, 2, 4.0)]
     rows = {r["metric"]: r for r in res.as_rows()}
@@ -290,8 +400,9 @@ def test_pipeline_result_maths() -> None:
     assert rows["segment"]["share_of_process"] == pytest.approx(0.5 / 3.0)
 
 
-def test_bench_pipeline_on_demo(tiny_digits_bundle: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_pipeline_on_demo(
+    tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from benchmarks.pipeline_bench import bench_pipeline, preload_frames
 
     frames = preload_frames("demo", 4, seed=1, scene_frames=2)
@@ -310,8 +421,21 @@ def test_bench_pipeline_on_demo(tiny_digits_bundle: Path, tmp_path: Path,
     assert row["process"]["fps"] > 0 and 0 < row["process"]["budget_fraction_30fps"]
 
     j = tmp_path / "p.json"
-    rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--frames", "3", "--warmup", "1",
-               "--digits", "2..5", "--json", str(j)])
+    rc = main(
+        [
+            "pipeline",
+            "--model",
+            str(tiny_digits_bundle),
+            "--frames",
+            "3",
+            "--warmup",
+            "1",
+            "--digits",
+            "2..5",
+            "--json",
+            str(j),
+        ]
+    )
     assert rc == 0  # never fails on speed without --check
     out = capsys.readouterr().out
     assert "segment" in out and "target" in out and "fps" in out
@@ -320,16 +444,46 @@ def test_bench_pipeline_on_demo(tiny_digits_bundle: Path, tmp_path: Path,
     assert doc["pipeline"]["target"]["median_ms"] == 3.3
     assert all(2 <= b["digits"] <= 5 for b in doc["pipeline"]["by_digits"])
     # --check turns a missed target into exit code 1 (a target no machine can meet)
-    rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--frames", "2", "--warmup", "0",
-               "--target-ms", "1e-9", "--check"])
+    rc = main(
+        [
+            "pipeline",
+            "--model",
+            str(tiny_digits_bundle),
+            "--frames",
+            "2",
+            "--warmup",
+            "0",
+            "--target-ms",
+            "1e-9",
+            "--check",
+        ]
+    )
     assert rc == 1 and "FAIL" in capsys.readouterr().out
 
 
-def test_cli_pipeline_out_writes_four_files(tiny_digits_bundle: Path, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_pipeline_out_writes_four_files(
+    tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "res"
-    rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--source", "demo", "--frames", "20",
-               "--warmup", "2", "--invoke-runs", "20", "--threads", "1", "--out", str(out)])
+    rc = main(
+        [
+            "pipeline",
+            "--model",
+            str(tiny_digits_bundle),
+            "--source",
+            "demo",
+            "--frames",
+            "20",
+            "--warmup",
+            "2",
+            "--invoke-runs",
+            "20",
+            "--threads",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     printed = capsys.readouterr().out
     assert "classify per ROI / bare invoke" in printed and "process / (bare invoke x" in printed
@@ -339,8 +493,9 @@ def test_cli_pipeline_out_writes_four_files(tiny_digits_bundle: Path, tmp_path: 
     assert (out / "pipeline.png").stat().st_size > 0
     rows = report.read_csv(out / "pipeline.csv")
     stages = [r["stage"] for r in rows]
-    assert {"segment", "preprocess", "classify", "smooth", "process", "draw", "write",
-            "end_to_end"} <= set(stages)
+    assert {"segment", "preprocess", "classify", "smooth", "process", "draw", "write", "end_to_end"} <= set(
+        stages
+    )
     assert {"median_ms", "p90_ms", "p99_ms", "mean_ms", "max_ms", "share"} <= set(rows[0])
     doc = report.read_json(out / "pipeline.json")
     assert {"cpu", "cores", "model"} <= set(doc["machine"])
@@ -359,9 +514,14 @@ def test_overhead_ratios_maths() -> None:
     from benchmarks.pipeline_bench import overhead_ratios
 
     res = PipelineResult(
-        model="m", runtime="r", threads=1, source="s",
+        model="m",
+        runtime="r",
+        threads=1,
+        source="s",
         samples_ms={"classify": np.array([2.0, 3.0, 0.1]), "process": np.array([8.0, 8.0, 8.0])},
-        rois=np.array([2, 3, 0]), truth_digits=np.array([-1, -1, -1]))
+        rois=np.array([2, 3, 0]),
+        truth_digits=np.array([-1, -1, -1]),
+    )
     o = overhead_ratios(res, 0.5)
     assert o["classify_per_roi_median_ms"] == pytest.approx(1.0)
     assert o["classify_per_roi_over_invoke"] == pytest.approx(2.0)
@@ -390,8 +550,16 @@ def test_budget_and_source_per_task() -> None:
             bad("faces")
     samples = {m: np.full(2, 0.5) for m in METRICS}
     samples["process"] = np.array([3.0, 3.0])
-    res = PipelineResult(model="h", runtime="r", threads=None, source="demo-hands", samples_ms=samples,
-                         rois=np.array([0, 1]), truth_digits=np.array([0, 1]), task="hands")
+    res = PipelineResult(
+        model="h",
+        runtime="r",
+        threads=None,
+        source="demo-hands",
+        samples_ms=samples,
+        rois=np.array([0, 1]),
+        truth_digits=np.array([0, 1]),
+        task="hands",
+    )
     assert res.meets_target() is True  # the hands budget, 3.3 ms
     assert res.meets_target(2.0) is False
     assert [(b["hands"], b["frames"]) for b in res.by_digits()] == [(0, 1), (1, 1)]
@@ -400,8 +568,19 @@ def test_budget_and_source_per_task() -> None:
 def test_parse_config_resolves_the_task_defaults(tiny_hands_bundle: Path, tiny_digits_bundle: Path) -> None:
     cfg, _ = parse_config(["pipeline", "--model", str(tiny_hands_bundle)])
     assert (cfg.source, cfg.segmenter, cfg.target_ms) == ("demo-hands", "skin", 3.3)
-    cfg, _ = parse_config(["pipeline", "--model", str(tiny_hands_bundle), "--segmenter", "chroma",
-                           "--source", "demo-hands:4", "--target-ms", "5"])
+    cfg, _ = parse_config(
+        [
+            "pipeline",
+            "--model",
+            str(tiny_hands_bundle),
+            "--segmenter",
+            "chroma",
+            "--source",
+            "demo-hands:4",
+            "--target-ms",
+            "5",
+        ]
+    )
     assert (cfg.source, cfg.segmenter, cfg.target_ms) == ("demo-hands:4", "chroma", 5.0)
     cfg, _ = parse_config(["pipeline", "--model", str(tiny_digits_bundle)])
     assert (cfg.source, cfg.segmenter, cfg.target_ms) == ("demo", None, 3.3)
@@ -409,8 +588,9 @@ def test_parse_config_resolves_the_task_defaults(tiny_hands_bundle: Path, tiny_d
     assert cfg.source is None and cfg.target_ms is None
 
 
-def test_segmenter_for_a_digits_model_exit_2(tiny_digits_bundle: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_segmenter_for_a_digits_model_exit_2(
+    tiny_digits_bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["pipeline", "--model", str(tiny_digits_bundle), "--segmenter", "skin"]) == 2
     assert "error: --segmenter skin" in capsys.readouterr().err
 
@@ -430,19 +610,23 @@ def test_preload_demo_hands_frames() -> None:
     assert all(f.truth == () for f in empty)
 
 
-def test_bench_pipeline_hands_model(tiny_hands_bundle: Path, fake_hand_segmenter: list[str],
-                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_pipeline_hands_model(
+    tiny_hands_bundle: Path,
+    fake_hand_segmenter: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from benchmarks.pipeline_bench import bench_pipeline
 
-    res = bench_pipeline(tiny_hands_bundle, count=6, warmup=2, threads=1, scene_frames=10,
-                         segmenter="skin")
+    res = bench_pipeline(tiny_hands_bundle, count=6, warmup=2, threads=1, scene_frames=10, segmenter="skin")
     assert res.task == "hands" and res.source == "demo-hands" and res.frames == 6
     assert res.model == "tiny-hands-int8" and set(res.stats) == set(METRICS)
     assert set(res.truth_digits.tolist()) <= {0, 1} and fake_hand_segmenter == ["skin"]
 
     j = tmp_path / "hands.json"
-    rc = main(["pipeline", "--model", str(tiny_hands_bundle), "--frames", "4", "--warmup", "1",
-               "--json", str(j)])
+    rc = main(
+        ["pipeline", "--model", str(tiny_hands_bundle), "--frames", "4", "--warmup", "1", "--json", str(j)]
+    )
     assert rc == 0  # never fails on speed without --check
     out = capsys.readouterr().out
     assert "source demo-hands," in out and "target (hands): median <= 3.3 ms" in out
@@ -452,15 +636,34 @@ def test_bench_pipeline_hands_model(tiny_hands_bundle: Path, fake_hand_segmenter
     assert doc["pipeline"]["task"] == "hands" and doc["pipeline"]["target"]["median_ms"] == 3.3
     assert {r["metric"] for r in doc["results"]} == set(METRICS) | {"draw", "write", "end_to_end"}
     assert fake_hand_segmenter[-1] == "skin"
-    rc = main(["pipeline", "--model", str(tiny_hands_bundle), "--frames", "2", "--warmup", "0",
-               "--target-ms", "1e-9", "--check", "--segmenter", "background"])
+    rc = main(
+        [
+            "pipeline",
+            "--model",
+            str(tiny_hands_bundle),
+            "--frames",
+            "2",
+            "--warmup",
+            "0",
+            "--target-ms",
+            "1e-9",
+            "--check",
+            "--segmenter",
+            "background",
+        ]
+    )
     assert rc == 1 and "FAIL" in capsys.readouterr().out and fake_hand_segmenter[-1] == "background"
 
 
-def test_cli_model_benchmark_of_a_hands_bundle(tiny_hands_bundle: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["model", "--model", str(tiny_hands_bundle), "--warmup", "1", "--runs", "3",
-                 "--batch", "1", "2"]) == 0
+def test_cli_model_benchmark_of_a_hands_bundle(
+    tiny_hands_bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            ["model", "--model", str(tiny_hands_bundle), "--warmup", "1", "--runs", "3", "--batch", "1", "2"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "tiny-hands-int8" in out and "count=3" in out
     x = make_inputs(load_bundle(tiny_hands_bundle), 2)
@@ -475,38 +678,68 @@ def tiny_float32_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from edge.bundle import InputSpec, write_bundle
 
     tf.keras.utils.set_random_seed(0)
-    model = tf.keras.Sequential([
-        tf.keras.Input((28, 28, 1)),
-        tf.keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
-        tf.keras.layers.Flatten(),
-        tf.keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((28, 28, 1)),
+            tf.keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
+            tf.keras.layers.Flatten(),
+            tf.keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    spec = InputSpec(shape=(1, 28, 28, 1), dtype="float32", colour_order="grey",
-                     value_range=(0.0, 1.0))
+    spec = InputSpec(shape=(1, 28, 28, 1), dtype="float32", colour_order="grey", value_range=(0.0, 1.0))
     out = tmp_path_factory.mktemp("bundles") / "tiny-digits-float32"
-    meta = {"name": out.name, "task": "digits", "input": spec.to_json(),
-            "preprocessing": "mnist-normalise", "output": {"activation": "softmax"},
-            "quantization": {"mode": "float32"}}
+    meta = {
+        "name": out.name,
+        "task": "digits",
+        "input": spec.to_json(),
+        "preprocessing": "mnist-normalise",
+        "output": {"activation": "softmax"},
+        "quantization": {"mode": "float32"},
+    }
     return write_bundle(out, tflite, [str(d) for d in range(10)], meta)
 
 
-LATENCY_KEYS = ["model", "runtime", "threads", "batch", "quant", "size_bytes", "load_ms",
-                "median_ms", "p90_ms", "p99_ms", "mean_ms", "std_ms", "ratio_vs_float32"]
+LATENCY_KEYS = [
+    "model",
+    "runtime",
+    "threads",
+    "batch",
+    "quant",
+    "size_bytes",
+    "load_ms",
+    "median_ms",
+    "p90_ms",
+    "p99_ms",
+    "mean_ms",
+    "std_ms",
+    "ratio_vs_float32",
+]
 
 
 def test_add_ratios_per_family_runtime_and_threads() -> None:
     from benchmarks.latency_compare import add_ratios
 
     def row(quant: str, family: str, rt: str, thr: int, ms: float, size: int) -> dict:
-        return {"quant": quant, "family": family, "runtime": rt, "threads": thr, "batch": 1,
-                "median_ms": ms, "size_bytes": size}
+        return {
+            "quant": quant,
+            "family": family,
+            "runtime": rt,
+            "threads": thr,
+            "batch": 1,
+            "median_ms": ms,
+            "size_bytes": size,
+        }
 
-    rows = add_ratios([row("int8", "digits:28x28x1", "litert", 1, 0.5, 100),
-                       row("float32", "digits:28x28x1", "litert", 1, 2.0, 400),
-                       row("float16", "digits:28x28x1", "litert", 1, 1.0, 200),
-                       row("int8", "digits:28x28x1", "litert", 2, 0.5, 100),  # no f32 at 2 threads
-                       row("int8", "hands:64x64x3", "litert", 1, 0.5, 100)])  # other family
+    rows = add_ratios(
+        [
+            row("int8", "digits:28x28x1", "litert", 1, 0.5, 100),
+            row("float32", "digits:28x28x1", "litert", 1, 2.0, 400),
+            row("float16", "digits:28x28x1", "litert", 1, 1.0, 200),
+            row("int8", "digits:28x28x1", "litert", 2, 0.5, 100),  # no f32 at 2 threads
+            row("int8", "hands:64x64x3", "litert", 1, 0.5, 100),
+        ]
+    )  # other family
     assert [r["ratio_vs_float32"] for r in rows] == [0.25, 1.0, 0.5, None, None]
     assert [r["size_ratio_vs_float32"] for r in rows] == [0.25, 1.0, 0.5, None, None]
 
@@ -525,14 +758,30 @@ def test_resolve_runtimes_and_quant(tiny_digits_bundle: Path) -> None:
     assert bundle_quant(load_bundle(tiny_digits_bundle)) == "int8"  # from the input dtype
 
 
-def test_cli_latency_writes_four_files(tiny_digits_bundle: Path, tiny_float32_bundle: Path,
-                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_latency_writes_four_files(
+    tiny_digits_bundle: Path, tiny_float32_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import csv
 
     pytest.importorskip("matplotlib")
     out = tmp_path / "lat"
-    rc = main(["latency", "--model", str(tiny_digits_bundle), "--model", str(tiny_float32_bundle),
-               "--runs", "20", "--warmup", "2", "--threads", "1", "--out", str(out)])
+    rc = main(
+        [
+            "latency",
+            "--model",
+            str(tiny_digits_bundle),
+            "--model",
+            str(tiny_float32_bundle),
+            "--runs",
+            "20",
+            "--warmup",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert "median ms" in text and "tiny-digits-float32" in text
@@ -551,16 +800,20 @@ def test_cli_latency_writes_four_files(tiny_digits_bundle: Path, tiny_float32_bu
     by = {r["quant"]: r for r in rows}
     assert by["float32"]["ratio_vs_float32"] == 1.0
     assert by["int8"]["ratio_vs_float32"] == pytest.approx(
-        by["int8"]["median_ms"] / by["float32"]["median_ms"])
+        by["int8"]["median_ms"] / by["float32"]["median_ms"]
+    )
     assert by["int8"]["size_bytes"] == (tiny_digits_bundle / "model.tflite").stat().st_size
     md = (out / "latency.md").read_text().splitlines()
     head = next(i for i, line in enumerate(md) if line.startswith("| model |"))
     assert "median ms" in md[head] and "p99 ms" in md[head] and md[head + 1].startswith("|---")
 
 
-def test_cli_latency_skips_and_rejects_runtimes(tiny_digits_bundle: Path, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_latency_skips_and_rejects_runtimes(
+    tiny_digits_bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     import benchmarks.latency_runtimes as lc
 
     assert main(["latency", "--model", str(tiny_digits_bundle), "--runtime", "bogus"]) == 2
@@ -570,8 +823,23 @@ def test_cli_latency_skips_and_rejects_runtimes(tiny_digits_bundle: Path, tmp_pa
     monkeypatch.setattr(lc, "runtime_installed", lambda n: n != "tflite-runtime" and real(n))
     monkeypatch.delenv("EDGE_TFLITE_RUNTIME_PYTHON", raising=False)  # and no worker Python
     monkeypatch.setenv("EDGE_TFLITE_RUNTIME_VENV", str(tmp_path / "no-venv"))
-    assert main(["latency", "--model", str(tiny_digits_bundle), "--runtime", "tflite-runtime",
-                 "auto", "--runs", "3", "--warmup", "0"]) == 0
+    assert (
+        main(
+            [
+                "latency",
+                "--model",
+                str(tiny_digits_bundle),
+                "--runtime",
+                "tflite-runtime",
+                "auto",
+                "--runs",
+                "3",
+                "--warmup",
+                "0",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "runtime tflite-runtime is not installed" in out and "tiny-digits-int8" in out
     assert "ratios are '-'" in out  # no float32 bundle in this run
@@ -581,21 +849,44 @@ def test_cli_latency_skips_and_rejects_runtimes(tiny_digits_bundle: Path, tmp_pa
 
 
 # -- edge-bench latency: worker runtimes, accuracy, op profile, --compare ----------------
-def test_cli_latency_runs_tflite_runtime_in_a_worker(tiny_digits_bundle: Path, trt_python: Path,
-                                                     tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_latency_runs_tflite_runtime_in_a_worker(
+    tiny_digits_bundle: Path, trt_python: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """ai-edge-litert here, tflite-runtime 2.14 in its numpy<2 environment: one run, one file."""
     out = tmp_path / "lat"
-    rc = main(["latency", "--model", str(tiny_digits_bundle), "--runtime", "litert",
-               "tflite-runtime", "--tflite-runtime-python", str(trt_python), "--threads", "1", "2",
-               "--runs", "5", "--warmup", "1", "--no-accuracy", "--out", str(out)])
+    rc = main(
+        [
+            "latency",
+            "--model",
+            str(tiny_digits_bundle),
+            "--runtime",
+            "litert",
+            "tflite-runtime",
+            "--tflite-runtime-python",
+            str(trt_python),
+            "--threads",
+            "1",
+            "2",
+            "--runs",
+            "5",
+            "--warmup",
+            "1",
+            "--no-accuracy",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     captured = capsys.readouterr()
     assert "[4/4]" in captured.err  # progress, one line per row, the worker's included
     doc = report.read_json(out / "latency.json")
     rows = doc["results"]
     assert [(r["runtime"], r["threads"]) for r in rows] == [
-        ("litert", 1), ("litert", 2), ("tflite-runtime", 1), ("tflite-runtime", 2)]
+        ("litert", 1),
+        ("litert", 2),
+        ("tflite-runtime", 1),
+        ("tflite-runtime", 2),
+    ]
     assert len({r["bundle"] for r in rows}) == 1 and all(r["count"] == 5 for r in rows)
     assert "2.14" in doc["machine"]["runtimes"]["tflite-runtime"]
     assert "worker" in doc["machine"]["runtimes"]["tflite-runtime"]
@@ -609,8 +900,9 @@ def test_latency_worker_failure_is_reported(tiny_digits_bundle: Path, tmp_path: 
     bad.write_text("#!/bin/sh\necho 'no such runtime here' >&2\nexit 3\n")
     bad.chmod(0o755)
     with pytest.raises(RuntimeError, match="exit code 3:\nno such runtime here"):
-        time_rows_in_worker(bad, [load_bundle(tiny_digits_bundle)], "tflite-runtime",
-                            LatencyConfig(runs=2, warmup_runs=0))
+        time_rows_in_worker(
+            bad, [load_bundle(tiny_digits_bundle)], "tflite-runtime", LatencyConfig(runs=2, warmup_runs=0)
+        )
 
 
 def test_worker_python_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -632,9 +924,13 @@ def test_worker_python_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert runtime_env.worker_python(None) == py
 
 
-def test_latency_accuracy_measured_or_recorded(tiny_digits_bundle: Path, tiny_float32_bundle: Path,
-                                               mnist: tuple[np.ndarray, np.ndarray],
-                                               shared_data_dir: Path, tmp_path: Path) -> None:
+def test_latency_accuracy_measured_or_recorded(
+    tiny_digits_bundle: Path,
+    tiny_float32_bundle: Path,
+    mnist: tuple[np.ndarray, np.ndarray],
+    shared_data_dir: Path,
+    tmp_path: Path,
+) -> None:
     from benchmarks.file_accuracy import file_accuracy
     from benchmarks.latency_compare import LatencyConfig
     from edge.evaluate import evaluate_mnist
@@ -649,12 +945,12 @@ def test_latency_accuracy_measured_or_recorded(tiny_digits_bundle: Path, tiny_fl
     # no data: model.json's number, marked as recorded; none there either: None
     empty = tmp_path / "empty"
     empty.mkdir()
-    rec = file_accuracy(load_bundle(REPO / "models" / "digits-lenet-int8"),
-                        LatencyConfig(data_dir=str(empty)), "litert")
+    rec = file_accuracy(
+        load_bundle(REPO / "models" / "digits-lenet-int8"), LatencyConfig(data_dir=str(empty)), "litert"
+    )
     assert rec["accuracy"] == pytest.approx(0.997) and rec["accuracy_n"] == 10000
     assert rec["accuracy_data"].startswith("model.json mnist-test (recorded at conversion)")
-    none = file_accuracy(load_bundle(tiny_float32_bundle), LatencyConfig(data_dir=str(empty)),
-                         "litert")
+    none = file_accuracy(load_bundle(tiny_float32_bundle), LatencyConfig(data_dir=str(empty)), "litert")
     assert none["accuracy"] is None and none["accuracy_data"].startswith("no data")
 
 
@@ -666,10 +962,8 @@ def test_latency_accuracy_on_an_image_folder(tiny_hands_bundle: Path, tmp_path: 
     for label in ("rock", "paper"):
         (tmp_path / label).mkdir()
         for i in range(3):
-            cv2.imwrite(str(tmp_path / label / f"{i}.png"),
-                        rng.integers(0, 256, (48, 40, 3), dtype=np.uint8))
-    acc = file_accuracy(load_bundle(tiny_hands_bundle), LatencyConfig(images=str(tmp_path)),
-                        "litert")
+            cv2.imwrite(str(tmp_path / label / f"{i}.png"), rng.integers(0, 256, (48, 40, 3), dtype=np.uint8))
+    acc = file_accuracy(load_bundle(tiny_hands_bundle), LatencyConfig(images=str(tmp_path)), "litert")
     assert acc["accuracy_n"] == 6 and 0.0 <= acc["accuracy"] <= 1.0
     assert acc["accuracy_data"] == f"{tmp_path} (crops)"
 
@@ -684,11 +978,29 @@ def test_op_macs_formulas() -> None:
     assert op_macs("MAX_POOL_2D", [(1, 10, 10, 8)], (1, 5, 5, 8)) == 0
 
 
-def test_cli_latency_op_profile(tiny_digits_bundle: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_latency_op_profile(
+    tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "lat"
-    assert main(["latency", "--model", str(tiny_digits_bundle), "--runs", "5", "--warmup", "1",
-                 "--no-accuracy", "--op-profile", "-q", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "latency",
+                "--model",
+                str(tiny_digits_bundle),
+                "--runs",
+                "5",
+                "--warmup",
+                "1",
+                "--no-accuracy",
+                "--op-profile",
+                "-q",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "builtin kernels only" in text and "enable_op_profiling" in text
     prof = json.loads((out / "ops.json").read_text())
@@ -704,11 +1016,21 @@ def test_cli_latency_op_profile(tiny_digits_bundle: Path, tmp_path: Path,
     assert "| CONV_2D |" in (out / "ops.md").read_text()
 
 
-def test_cli_latency_compare_and_check(tiny_digits_bundle: Path, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_latency_compare_and_check(
+    tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = tmp_path / "first"
-    args = ["latency", "--model", str(tiny_digits_bundle), "--runs", "5", "--warmup", "1",
-            "--no-accuracy", "-q"]
+    args = [
+        "latency",
+        "--model",
+        str(tiny_digits_bundle),
+        "--runs",
+        "5",
+        "--warmup",
+        "1",
+        "--no-accuracy",
+        "-q",
+    ]
     assert main([*args, "--out", str(first)]) == 0
     rows = report.read_csv(first / "latency.csv")
     # a reference 1000x faster than anything real: every row is a regression
@@ -725,8 +1047,7 @@ def test_cli_latency_compare_and_check(tiny_digits_bundle: Path, tmp_path: Path,
     assert cmp[0]["runtime"] == rows[0]["runtime"] and doc["reference"]["tolerance"] == 0.3
     assert "## Compared with" in (tmp_path / "second" / "latency.md").read_text()
     # a generous tolerance accepts it; the JSON works as a reference too
-    assert main([*args, "--compare", str(first / "latency.json"), "--tolerance", "0.99",
-                 "--check"]) == 0
+    assert main([*args, "--compare", str(first / "latency.json"), "--tolerance", "0.99", "--check"]) == 0
 
 
 def test_compare_rejects_a_csv_without_medians(tmp_path: Path) -> None:
@@ -757,12 +1078,31 @@ def test_is_live_source() -> None:
         assert not is_live_source(s), s
 
 
-def test_cli_pipeline_live_demo(tiny_digits_bundle: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_pipeline_live_demo(
+    tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "pl"
-    rc = main(["pipeline", "--model", str(tiny_digits_bundle), "--source", "demo", "--live",
-               "--fps", "60", "--frames", "12", "--warmup", "2", "--invoke-runs", "5",
-               "--no-outputs", "--out", str(out)])
+    rc = main(
+        [
+            "pipeline",
+            "--model",
+            str(tiny_digits_bundle),
+            "--source",
+            "demo",
+            "--live",
+            "--fps",
+            "60",
+            "--frames",
+            "12",
+            "--warmup",
+            "2",
+            "--invoke-runs",
+            "5",
+            "--no-outputs",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc in (0, 1)  # 1: the budget was missed on a busy machine; not what is tested
     assert "dropped frames" in capsys.readouterr().out
     doc = report.read_json(out / "pipeline.json")
@@ -781,8 +1121,24 @@ def test_latency_time_budget(tiny_digits_bundle: Path, tmp_path: Path) -> None:
 
     assert budget_runs(1.0, 0.5) == 2000 and budget_runs(0.001, 5.0) == 10
     assert budget_runs(1e6, 0.001) == 100_000 and budget_runs(1.0, 0.0) == 100_000
-    assert main(["latency", "--model", str(tiny_digits_bundle), "--seconds", "0.05",
-                 "--warmup", "1", "--no-accuracy", "-q", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "latency",
+                "--model",
+                str(tiny_digits_bundle),
+                "--seconds",
+                "0.05",
+                "--warmup",
+                "1",
+                "--no-accuracy",
+                "-q",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     row = report.read_json(tmp_path / "latency.json")["results"][0]
     assert row["count"] == row["runs"] >= 10
     assert "0.05 s per row" in (tmp_path / "latency.md").read_text()

@@ -21,8 +21,18 @@ from tests.hand_models import require_hand_models
 # -- the comparison table's maths -----------------------------------------------------------
 def test_side_row_summarises_one_run() -> None:
     lat = [10.0, 20.0, 30.0, 40.0, 1000.0]
-    r = side_row("ours", "still", 1, "full", lat, [1, 1, 0, 2, 1], cpu_ms=[5.0] * 5,
-                 palm_share=1.0, palm_ms=7.5, landmarks_ms=3.0)
+    r = side_row(
+        "ours",
+        "still",
+        1,
+        "full",
+        lat,
+        [1, 1, 0, 2, 1],
+        cpu_ms=[5.0] * 5,
+        palm_share=1.0,
+        palm_ms=7.5,
+        landmarks_ms=3.0,
+    )
     assert r["median_ms"] == 30.0 and r["n"] == 5
     assert r["p99_ms"] == pytest.approx(np.percentile(lat, 99)) and r["p99_ms"] > 900
     assert r["found"] == "4/5" and r["found_frames"] == 4 and r["found_share"] == pytest.approx(0.8)
@@ -33,9 +43,13 @@ def test_side_row_summarises_one_run() -> None:
     assert m["found"] == "2/3" and m["n"] == 6 and m["cpu_over_wall"] is None and m["cpu_median_ms"] is None
 
 
-@pytest.mark.parametrize(("args", "match"), [
-    (("theirs", "still"), "side must be"), (("ours", "photo"), "frames must be"),
-])
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (("theirs", "still"), "side must be"),
+        (("ours", "photo"), "frames must be"),
+    ],
+)
 def test_side_row_refuses_bad_input(args: tuple[str, str], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         side_row(args[0], args[1], 1, "lite", [1.0], [1])
@@ -43,8 +57,12 @@ def test_side_row_refuses_bad_input(args: tuple[str, str], match: str) -> None:
         side_row("ours", "still", 1, "lite", [], [])
 
 
-def _rows(ours_still: dict[int, float], ours_video: dict[int, float], mp_still: float | None,
-          mp_video: float | None = None) -> list[dict[str, Any]]:
+def _rows(
+    ours_still: dict[int, float],
+    ours_video: dict[int, float],
+    mp_still: float | None,
+    mp_video: float | None = None,
+) -> list[dict[str, Any]]:
     rows = []
     for t, ms in ours_still.items():
         rows.append(side_row("ours", "still", t, "full", [ms], [1], palm_share=1.0))
@@ -87,9 +105,11 @@ def test_criteria_without_a_side_are_unknown() -> None:
 
 
 def test_criteria_on_cpu_time() -> None:
-    rows = [side_row("ours", "still", 1, "full", [40.0], [1], cpu_ms=[30.0]),
-            side_row("ours", "video", 1, "full", [30.0], [1], cpu_ms=[9.0]),
-            side_row("mediapipe", "still", "1", "lite", [16.0], [1], cpu_ms=[15.0])]
+    rows = [
+        side_row("ours", "still", 1, "full", [40.0], [1], cpu_ms=[30.0]),
+        side_row("ours", "video", 1, "full", [30.0], [1], cpu_ms=[9.0]),
+        side_row("mediapipe", "still", "1", "lite", [16.0], [1], cpu_ms=[15.0]),
+    ]
     [c] = criteria(rows)
     assert c["still_vs_mediapipe_cpu"] == pytest.approx(2.0)
     assert c["video_over_still_cpu"] == pytest.approx(0.3)
@@ -134,24 +154,56 @@ def _stills(tmp_path: Path) -> Path:
 
 
 def test_pipeline_hands_on_generated_stills_writes_its_rows(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_hand_models("full")
     calls: list[dict[str, Any]] = []
 
     def fake_reference(frames: list[np.ndarray], python: Path, **kw: Any) -> dict[str, Any]:
         calls.append({"n": len(frames), **kw})
-        return {"latency_ms": [5.0] * len(frames), "cpu_ms": [5.0] * len(frames), "found": [1] * len(frames),
-                "mediapipe": "0.10.21", "model_complexity": kw["model_complexity"]}
+        return {
+            "latency_ms": [5.0] * len(frames),
+            "cpu_ms": [5.0] * len(frames),
+            "found": [1] * len(frames),
+            "mediapipe": "0.10.21",
+            "model_complexity": kw["model_complexity"],
+        }
 
     import benchmarks.mediapipe_ref as mref
 
     monkeypatch.setattr(mref, "run_reference", fake_reference)
     monkeypatch.setattr(mref, "mediapipe_python", lambda setting=None: Path("/fake/python"))
     out, j = tmp_path / "out", tmp_path / "hands.json"
-    rc = main(["pipeline", "--model", "hands", "--source", str(_stills(tmp_path)), "--hand-frames", "both",
-               "--frames", "3", "--video-frames", "4", "--warmup", "1", "--threads", "1",
-               "--compare-threads", "1", "--mediapipe-ref", "/fake/python", "--invoke-runs", "5",
-               "--no-outputs", "--out", str(out), "--json", str(j)])
+    rc = main(
+        [
+            "pipeline",
+            "--model",
+            "hands",
+            "--source",
+            str(_stills(tmp_path)),
+            "--hand-frames",
+            "both",
+            "--frames",
+            "3",
+            "--video-frames",
+            "4",
+            "--warmup",
+            "1",
+            "--threads",
+            "1",
+            "--compare-threads",
+            "1",
+            "--mediapipe-ref",
+            "/fake/python",
+            "--invoke-runs",
+            "5",
+            "--no-outputs",
+            "--out",
+            str(out),
+            "--json",
+            str(j),
+        ]
+    )
     text = capsys.readouterr().out
     assert rc == 0
     assert "palm detector ran on 100.0% of the frames" in text and "speed criteria" in text
@@ -161,12 +213,21 @@ def test_pipeline_hands_on_generated_stills_writes_its_rows(
     assert doc["pipeline"]["palm_share"] == 1.0
     comp = doc["hands_comparison"]
     sides = {(r["side"], r["frames"], r["models"]) for r in comp["rows"]}
-    assert {("ours", "still", "full"), ("ours-bare", "still", "full"), ("ours", "video", "full"),
-            ("mediapipe", "still", "lite"), ("mediapipe", "video", "lite"),
-            ("mediapipe", "still", "full")} <= sides
+    assert {
+        ("ours", "still", "full"),
+        ("ours-bare", "still", "full"),
+        ("ours", "video", "full"),
+        ("mediapipe", "still", "lite"),
+        ("mediapipe", "video", "lite"),
+        ("mediapipe", "still", "full"),
+    } <= sides
     assert comp["stills"] == 3 and comp["video_frames"] == 4 and comp["max_hands"] == 1
     assert {(c["static"], c["model_complexity"], c["n"]) for c in calls} == {
-        (True, 0, 3), (False, 0, 4), (True, 1, 3), (False, 1, 4)}
+        (True, 0, 3),
+        (False, 0, 4),
+        (True, 1, 3),
+        (False, 1, 4),
+    }
     assert all(c["max_num_hands"] == 1 for c in calls)
     video = next(r for r in comp["rows"] if r["side"] == "ours" and r["frames"] == "video")
     assert 0.0 < video["palm_share"] <= 1.0 and video["n"] == 4
@@ -185,11 +246,27 @@ def test_hand_frames_needs_a_folder_of_photos(tmp_path: Path, capsys: pytest.Cap
 
 
 # -- edge-bench latency on the MediaPipe files ---------------------------------------------------
-def test_latency_on_a_mediapipe_file_skips_accuracy(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_latency_on_a_mediapipe_file_skips_accuracy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     require_hand_models("lite")
-    rc = main(["latency", "--model", "mediapipe-hand-landmark-lite", "--runs", "3", "--warmup", "1",
-               "--images", str(_stills(tmp_path)), "--op-profile", "--out", str(tmp_path / "lat"), "-q"])
+    rc = main(
+        [
+            "latency",
+            "--model",
+            "mediapipe-hand-landmark-lite",
+            "--runs",
+            "3",
+            "--warmup",
+            "1",
+            "--images",
+            str(_stills(tmp_path)),
+            "--op-profile",
+            "--out",
+            str(tmp_path / "lat"),
+            "-q",
+        ]
+    )
     text = capsys.readouterr().out
     assert rc == 0
     assert "n/a: a hand-landmarks model, not a classifier" in text

@@ -52,6 +52,7 @@ def _edit_meta(bundle: Path, edit: Callable[[dict[str, Any]], None]) -> None:
 def _set_input(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def edit(meta: dict[str, Any]) -> None:
         meta["input"][key] = value
+
     return edit
 
 
@@ -88,16 +89,19 @@ def test_model_json_without_input(tmp_path: Path) -> None:
         load_bundle(b)
 
 
-@pytest.mark.parametrize(("edit", "needle"), [
-    (_set_input("shape", [28, 28, 1]), "NHWC"),
-    (_set_input("colour_order", "RGB"), "1 channel"),
-    (_set_input("colour_order", "YUV"), "colour_order"),
-    (lambda m: m["input"].pop("dtype"), "malformed"),
-    (lambda m: m.update(task="faces"), "task"),
-    (lambda m: m.update(preprocessing="sharpen"), "preprocessing"),
-    (lambda m: m["output"].update(num_classes=9), "9 classes but labels.txt has 10"),
-], ids=["shape-3d", "rgb-on-grey", "unknown-colour", "no-dtype", "task", "preprocessing",
-        "num-classes"])
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (_set_input("shape", [28, 28, 1]), "NHWC"),
+        (_set_input("colour_order", "RGB"), "1 channel"),
+        (_set_input("colour_order", "YUV"), "colour_order"),
+        (lambda m: m["input"].pop("dtype"), "malformed"),
+        (lambda m: m.update(task="faces"), "task"),
+        (lambda m: m.update(preprocessing="sharpen"), "preprocessing"),
+        (lambda m: m["output"].update(num_classes=9), "9 classes but labels.txt has 10"),
+    ],
+    ids=["shape-3d", "rgb-on-grey", "unknown-colour", "no-dtype", "task", "preprocessing", "num-classes"],
+)
 def test_model_json_disagrees_with_itself(tmp_path: Path, edit: Callable, needle: str) -> None:
     b = _fake_bundle(tmp_path)
     _edit_meta(b, edit)
@@ -121,8 +125,9 @@ def test_changed_model_file_fails_the_sha256(tmp_path: Path) -> None:
 
 
 # -- a corrupt .tflite whose sha256 is consistent: only the interpreter can tell ----------
-@pytest.mark.parametrize("content", [b"", b"TFL3" + bytes(60), bytes(range(256)) * 8],
-                         ids=["empty", "header-only", "garbage"])
+@pytest.mark.parametrize(
+    "content", [b"", b"TFL3" + bytes(60), bytes(range(256)) * 8], ids=["empty", "header-only", "garbage"]
+)
 def test_corrupt_tflite_is_a_bundle_error(tmp_path: Path, content: bytes) -> None:
     pytest.importorskip("ai_edge_litert")
     b = _fake_bundle(tmp_path, content)
@@ -155,13 +160,16 @@ def test_the_real_bundle_itself_works(real_bundle: Path) -> None:
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize(("edit", "needle"), [
-    (_set_input("shape", [1, 32, 32, 1]), "input shape"),
-    (_set_input("dtype", "float32"), "input dtype"),
-    (_set_input("quant", {"scale": 0.5, "zero_point": 0}), "quantisation"),
-], ids=["shape", "dtype", "quant"])
-def test_model_json_disagrees_with_the_model(real_bundle: Path, edit: Callable,
-                                             needle: str) -> None:
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (_set_input("shape", [1, 32, 32, 1]), "input shape"),
+        (_set_input("dtype", "float32"), "input dtype"),
+        (_set_input("quant", {"scale": 0.5, "zero_point": 0}), "quantisation"),
+    ],
+    ids=["shape", "dtype", "quant"],
+)
+def test_model_json_disagrees_with_the_model(real_bundle: Path, edit: Callable, needle: str) -> None:
     _edit_meta(real_bundle, edit)
     load_bundle(real_bundle)  # self-consistent: only the interpreter shows the mismatch
     with pytest.raises(BundleError, match=needle):

@@ -61,16 +61,19 @@ def test_key_map_collisions_and_quit_key_are_clear_errors():
         parse_keys("ro=rock")
 
 
-@pytest.mark.parametrize("key, has_det, want", [
-    (-1, True, KeyAction("idle")),
-    (ord("q"), True, KeyAction("quit", key=ord("q"))),
-    (27, False, KeyAction("quit", key=27)),
-    (ord("r"), True, KeyAction("save", "rock", ord("r"))),
-    (ord("S"), True, KeyAction("save", "scissors", ord("S"))),
-    (ord("p"), False, KeyAction("no_detection", "paper", ord("p"))),
-    (ord("x"), True, KeyAction("unknown", key=ord("x"))),
-    (ord("x"), False, KeyAction("unknown", key=ord("x"))),
-])
+@pytest.mark.parametrize(
+    "key, has_det, want",
+    [
+        (-1, True, KeyAction("idle")),
+        (ord("q"), True, KeyAction("quit", key=ord("q"))),
+        (27, False, KeyAction("quit", key=27)),
+        (ord("r"), True, KeyAction("save", "rock", ord("r"))),
+        (ord("S"), True, KeyAction("save", "scissors", ord("S"))),
+        (ord("p"), False, KeyAction("no_detection", "paper", ord("p"))),
+        (ord("x"), True, KeyAction("unknown", key=ord("x"))),
+        (ord("x"), False, KeyAction("unknown", key=ord("x"))),
+    ],
+)
 def test_decide(key, has_det, want):
     assert decide(key, key_map(HANDS), has_det) == want
 
@@ -115,10 +118,12 @@ def test_writer_continues_numbering_and_leaves_existing_files_alone(tmp_path):
         assert (out / "3" / name).read_bytes() == data
     assert w.count("3") == 5 and len(list((out / "3").glob("*.png"))) == 5
     # a second session starts at 1; a later run of the same session continues
-    assert SampleWriter(out, raw, DIGITS, GREY, "s2").save("3", _input(0.5), crop).sample.name == \
-        "s2__00001.png"
-    assert SampleWriter(out, raw, DIGITS, GREY, "s1").save("3", _input(0.5), crop).sample.name == \
-        "s1__00006.png"
+    assert (
+        SampleWriter(out, raw, DIGITS, GREY, "s2").save("3", _input(0.5), crop).sample.name == "s2__00001.png"
+    )
+    assert (
+        SampleWriter(out, raw, DIGITS, GREY, "s1").save("3", _input(0.5), crop).sample.name == "s1__00006.png"
+    )
     with pytest.raises(ValueError, match="not one of"):
         w.save("x", _input(0.5), crop)
 
@@ -186,7 +191,7 @@ def test_raw_crop_uses_the_preprocessors_margin():
     crop = raw_crop(frame, roi, MnistPreprocessor())
     pad = round(DIGIT_MARGIN * 30) + DIGIT_MARGIN_PX  # 8 px
     assert crop.shape == (30 + 2 * pad, 20 + 2 * pad, 3)
-    np.testing.assert_array_equal(crop, frame[40 - pad:70 + pad, 50 - pad:70 + pad])
+    np.testing.assert_array_equal(crop, frame[40 - pad : 70 + pad, 50 - pad : 70 + pad])
     edge_roi = ROI(0, 0, 10, 10)  # clipped at the frame's corner
     assert raw_crop(frame, edge_roi, MnistPreprocessor()).shape == (14, 14, 3)
     hands = HandPreprocessor(load_bundle("hands-lenet"))
@@ -199,8 +204,16 @@ def test_raw_crop_uses_the_preprocessors_margin():
 def digit_frame(d: str, size: tuple[int, int] = (320, 240)) -> np.ndarray:
     """A uint8 BGR frame with one printed digit that the digit segmenter finds."""
     img = np.full((size[1], size[0], 3), 235, np.uint8)
-    cv2.putText(img, d, (size[0] // 2 - 40, size[1] // 2 + 50), cv2.FONT_HERSHEY_SIMPLEX, 4,
-                (40, 40, 40), 9, cv2.LINE_AA)
+    cv2.putText(
+        img,
+        d,
+        (size[0] // 2 - 40, size[1] // 2 + 50),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        4,
+        (40, 40, 40),
+        9,
+        cv2.LINE_AA,
+    )
     return img
 
 
@@ -240,8 +253,15 @@ class KeyReader:
 
 def test_simulated_keys_save_only_what_they_should(tmp_path):
     blank = np.full((240, 320, 3), 235, np.uint8)
-    frames = [digit_frame("3"), digit_frame("3"), blank, digit_frame("5"), digit_frame("5"),
-              digit_frame("5"), digit_frame("5")]
+    frames = [
+        digit_frame("3"),
+        digit_frame("3"),
+        blank,
+        digit_frame("5"),
+        digit_frame("5"),
+        digit_frame("5"),
+        digit_frame("5"),
+    ]
     keys = [-1, ord("3"), ord("4"), ord("x"), -1, ord("q"), ord("5")]  # the last is never read
     src, reader = ListSource(frames), KeyReader(keys)
     cfg = cli_capture.CaptureConfig(out=str(tmp_path / "caps"), session="k")
@@ -268,9 +288,17 @@ def test_simulated_keys_save_only_what_they_should(tmp_path):
 
 def test_hands_sample_is_the_hands_model_input(tmp_path):
     spec = load_bundle("hands-lenet").input
-    cfg = cli_capture.CaptureConfig(model="hands-lenet", source="demo-hands", out=str(tmp_path / "h"),
-                                    session="h", label="paper", display=False, max_frames=6,
-                                    every=3, no_raw=True)
+    cfg = cli_capture.CaptureConfig(
+        model="hands-lenet",
+        source="demo-hands",
+        out=str(tmp_path / "h"),
+        session="h",
+        label="paper",
+        display=False,
+        max_frames=6,
+        every=3,
+        no_raw=True,
+    )
     stats = cli_capture.run_capture(cfg)
     files = sorted((tmp_path / "h" / "paper").glob("*.png"))
     assert stats.writer is not None and stats.writer.total_saved == len(files) >= 1
@@ -317,8 +345,24 @@ def test_headless_from_an_image_folder(tmp_path, capsys):
         cv2.imwrite(str(photos / f"two_{i}.png"), digit_frame("2"))
     cv2.imwrite(str(photos / "empty.png"), np.full((240, 320, 3), 235, np.uint8))
     out = tmp_path / "mine"
-    assert cli_capture.main(["--source", str(photos), "--headless", "--label", "2", "--out", str(out),
-                             "--raw-out", str(tmp_path / "crops"), "--session", "img"]) == 0
+    assert (
+        cli_capture.main(
+            [
+                "--source",
+                str(photos),
+                "--headless",
+                "--label",
+                "2",
+                "--out",
+                str(out),
+                "--raw-out",
+                str(tmp_path / "crops"),
+                "--session",
+                "img",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert len(list((out / "2").glob("*.png"))) == 4
     assert len(list((tmp_path / "crops" / "2").glob("*.png"))) == 4
@@ -372,8 +416,9 @@ def test_window_through_main_with_keys(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(capture_session, "display_available", lambda: (True, ""))
     monkeypatch.setattr(capture_session, "DisplaySink", Window)
-    code = cli_capture.main(["--model", "hands-lenet", "--source", "demo-hands", "--out", str(tmp_path / "h"),
-                             "--session", "w"])
+    code = cli_capture.main(
+        ["--model", "hands-lenet", "--source", "demo-hands", "--out", str(tmp_path / "h"), "--session", "w"]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "r rock, p paper, s scissors, n none; q/Esc quit" in err
@@ -383,8 +428,11 @@ def test_window_through_main_with_keys(tmp_path, monkeypatch, capsys):
 
 def test_no_detection_at_all_says_what_to_check(tmp_path, capsys):
     blank = np.full((240, 320, 3), 235, np.uint8)
-    stats = cli_capture.run_capture(cli_capture.CaptureConfig(out=str(tmp_path / "c"), label="1"),
-                                    source=ListSource([blank] * 3), display=KeyReader([]))
+    stats = cli_capture.run_capture(
+        cli_capture.CaptureConfig(out=str(tmp_path / "c"), label="1"),
+        source=ListSource([blank] * 3),
+        display=KeyReader([]),
+    )
     assert stats.frames == 3 and stats.frames_with_detection == 0
     assert any("--source demo" in line for line in stats.summary())
 
@@ -398,8 +446,9 @@ def test_colliding_keys_error_names_the_fix(tmp_path):
 def test_ctrl_c_keeps_whole_files_and_reports_them(tmp_path, monkeypatch, capsys):
     src = ListSource([digit_frame("8")] * 5, interrupt_at=3)
     monkeypatch.setattr(capture_session, "open_source", lambda spec, **kw: src)
-    code = cli_capture.main(["--source", "x", "--headless", "--label", "8", "--out", str(tmp_path / "c"),
-                             "--session", "ctl"])
+    code = cli_capture.main(
+        ["--source", "x", "--headless", "--label", "8", "--out", str(tmp_path / "c"), "--session", "ctl"]
+    )
     out, err = capsys.readouterr()
     assert code == 130 and "interrupted" in err and src.closed
     assert "8: +3 (ctl__00001.png .. ctl__00003.png)" in out
@@ -409,6 +458,7 @@ def test_ctrl_c_keeps_whole_files_and_reports_them(tmp_path, monkeypatch, capsys
 
 
 def test_python_m_edge_cli_capture_help():
-    r = subprocess.run([sys.executable, "-m", "edge.cli.capture", "--help"], capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "edge.cli.capture", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and "--label" in r.stdout and "--every" in r.stdout and "q/Esc" in r.stdout

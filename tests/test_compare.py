@@ -94,7 +94,8 @@ def test_without_matplotlib_markdown_and_json_are_still_written(tmp_path, monkey
     assert any(MATPLOTLIB_HINT in line for line in lines)
     assert "![" not in (tmp_path / "r" / "comparison.md").read_text()
     assert json.loads((tmp_path / "r" / "comparison.json").read_text())["files"] == {
-        "markdown": "comparison.md"}
+        "markdown": "comparison.md"
+    }
 
 
 # -- the CLI ---------------------------------------------------------------------------------
@@ -104,8 +105,9 @@ def digit_photos(root, digits="1479", per_class=2):
         (root / d).mkdir(parents=True)
         for i in range(per_class):
             img = np.full((96, 80, 3), 230, np.uint8)
-            cv2.putText(img, d, (14 + 3 * i, 76), cv2.FONT_HERSHEY_SIMPLEX, 2.4, (30, 30, 30), 6 + i,
-                        cv2.LINE_AA)
+            cv2.putText(
+                img, d, (14 + 3 * i, 76), cv2.FONT_HERSHEY_SIMPLEX, 2.4, (30, 30, 30), 6 + i, cv2.LINE_AA
+            )
             cv2.imwrite(str(root / d / f"{d}_{i}.png"), img)
     return root
 
@@ -121,8 +123,20 @@ def photos(tmp_path):
     return digit_photos(tmp_path / "photos")
 
 
-SAME = ("accuracy", "n", "correct", "labels", "per_class", "per_class_n", "confusion", "no_detection",
-        "model", "bundle", "dataset", "mode")
+SAME = (
+    "accuracy",
+    "n",
+    "correct",
+    "labels",
+    "per_class",
+    "per_class_n",
+    "confusion",
+    "no_detection",
+    "model",
+    "bundle",
+    "dataset",
+    "mode",
+)
 
 
 def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
@@ -132,14 +146,29 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
         assert code == 0, err
         singles.append(json.loads(out))
     report = tmp_path / "report"
-    code, out, err = run(capsys, ["--model", "digits", "--model", "digits-float32", "--images",
-                                  str(photos), "--json", "--report", str(report)])
+    code, out, err = run(
+        capsys,
+        [
+            "--model",
+            "digits",
+            "--model",
+            "digits-float32",
+            "--images",
+            str(photos),
+            "--json",
+            "--report",
+            str(report),
+        ],
+    )
     assert code == 0, err
     j = json.loads(out)  # standard output holds only the JSON; "wrote ..." goes to stderr
     assert "wrote" in err and str(report / "comparison.md") in err
     written = json.loads((report / "comparison.json").read_text())
-    assert written.pop("files") == {"markdown": "comparison.md", "confusion": "confusion.png",
-                                    "per_class_accuracy": "per_class.png"}
+    assert written.pop("files") == {
+        "markdown": "comparison.md",
+        "confusion": "confusion.png",
+        "per_class_accuracy": "per_class.png",
+    }
     assert written == j
     assert j["n"] == 8 and j["baseline"] == "digits-lenet-int8" and j["mode"] == "crop"
     assert [m["name"] for m in j["models"]] == ["digits-lenet-int8", "digits-lenet-float32"]
@@ -160,20 +189,24 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
     # one panel per bundle: the two-panel heatmap is wider than a one-panel one
     one = tmp_path / "one"
     assert run(capsys, ["--model", "digits", "--images", str(photos), "--report", str(one)])[0] == 0
-    assert cv2.imread(str(report / "confusion.png")).shape[1] > 1.5 * cv2.imread(
-        str(one / "confusion.png")).shape[1]
+    assert (
+        cv2.imread(str(report / "confusion.png")).shape[1]
+        > 1.5 * cv2.imread(str(one / "confusion.png")).shape[1]
+    )
 
 
 def test_single_model_output_is_unchanged_by_the_report(photos, tmp_path, capsys):
     code, plain, _ = run(capsys, ["--model", "digits", "--images", str(photos)])
     assert code == 0 and plain.startswith("model digits-lenet-int8") and "confusion" in plain
-    code, out, err = run(capsys, ["--model", "digits", "--images", str(photos), "--json", "--report",
-                                  str(tmp_path / "r")])
+    code, out, err = run(
+        capsys, ["--model", "digits", "--images", str(photos), "--json", "--report", str(tmp_path / "r")]
+    )
     assert code == 0, err
     j = json.loads(out)
     assert "models" not in j and j["n"] == 8 and j["model"] == "digits-lenet-int8"
-    assert json.loads((tmp_path / "r" / "comparison.json").read_text())["models"][0]["accuracy"] == \
-        j["accuracy"]
+    assert (
+        json.loads((tmp_path / "r" / "comparison.json").read_text())["models"][0]["accuracy"] == j["accuracy"]
+    )
 
 
 def test_labels_in_another_order_are_aligned_on_the_same_files(photos, tmp_path, capsys):
@@ -185,8 +218,9 @@ def test_labels_in_another_order_are_aligned_on_the_same_files(photos, tmp_path,
     code, out, err = run(capsys, ["--model", str(rev), "--images", str(photos), "--json"])
     assert code == 0, err
     single = json.loads(out)
-    code, out, err = run(capsys, ["--model", "digits", "--model", str(rev), "--images", str(photos),
-                                  "--json"])
+    code, out, err = run(
+        capsys, ["--model", "digits", "--model", str(rev), "--images", str(photos), "--json"]
+    )
     assert code == 0, err
     got = json.loads(out)["models"][1]
     assert got["name"] == "reversed" and got["labels"] == [str(d) for d in range(10)]
@@ -204,8 +238,20 @@ def cli_eval_bundle(name):
 def test_frame_mode_reports_undetected_images(tmp_path, capsys):
     root = digit_photos(tmp_path / "photos", digits="25", per_class=1)
     cv2.imwrite(str(root / "5" / "blank.png"), np.full((64, 64, 3), 230, np.uint8))
-    code, out, err = run(capsys, ["--model", "digits", "--model", "digits-float32", "--images",
-                                  str(root), "--frame", "--report", str(tmp_path / "r")])
+    code, out, err = run(
+        capsys,
+        [
+            "--model",
+            "digits",
+            "--model",
+            "digits-float32",
+            "--images",
+            str(root),
+            "--frame",
+            "--report",
+            str(tmp_path / "r"),
+        ],
+    )
     assert code == 0, err
     assert "| model | accuracy | Δ vs digits-lenet-int8 (pp) | n | no detection |" in out
     j = json.loads((tmp_path / "r" / "comparison.json").read_text())
@@ -216,18 +262,43 @@ def test_frame_mode_reports_undetected_images(tmp_path, capsys):
 def test_comparison_errors_exit_2(photos, tmp_path, capsys):
     code, _, err = run(capsys, ["--model", "digits", "--model", "hands-lenet", "--images", str(photos)])
     assert code == 2 and err.startswith("error: hands-lenet-int8 has the labels") and "same classes" in err
-    code, _, err = run(capsys, ["--model", "digits", "--model", str(tmp_path / "nothing"), "--images",
-                                str(photos)])
+    code, _, err = run(
+        capsys, ["--model", "digits", "--model", str(tmp_path / "nothing"), "--images", str(photos)]
+    )
     assert code == 2 and "no model bundle" in err
-    code, _, err = run(capsys, ["--model", "digits", "--model", "digits-float32", "--images", str(photos),
-                                "--frame", "--calibrate-min-score", "0.02"])
+    code, _, err = run(
+        capsys,
+        [
+            "--model",
+            "digits",
+            "--model",
+            "digits-float32",
+            "--images",
+            str(photos),
+            "--frame",
+            "--calibrate-min-score",
+            "0.02",
+        ],
+    )
     assert code == 2 and "one --model" in err
 
 
 def test_save_errors_go_to_one_folder_per_bundle(photos, tmp_path, capsys):
     errs = tmp_path / "errors"
-    code, out, err = run(capsys, ["--model", "digits", "--model", "digits", "--images", str(photos),
-                                  "--json", "--save-errors", str(errs)])
+    code, out, err = run(
+        capsys,
+        [
+            "--model",
+            "digits",
+            "--model",
+            "digits",
+            "--images",
+            str(photos),
+            "--json",
+            "--save-errors",
+            str(errs),
+        ],
+    )
     assert code == 0, err
     j = json.loads(out)
     assert [m["name"] for m in j["models"]] == ["digits-lenet-int8", "digits-lenet-int8 (2)"]

@@ -40,7 +40,7 @@ def _synthetic_digits(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.
     x = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
     for i, k in enumerate(y):
         r, c = 2 + 9 * (k // 4) + rng.integers(0, 2), 2 + 6 * (k % 4) + rng.integers(0, 2)
-        x[i, r:r + 8, c:c + 8] = 220
+        x[i, r : r + 8, c : c + 8] = 220
     return x, y.astype(np.uint8)
 
 
@@ -55,8 +55,13 @@ def digits(shared_data_dir: Path | None) -> dict[str, np.ndarray | bool]:
         d = None
     if d is not None:
         (xtr, ytr), (xte, yte) = d["train"], d["test"]
-        return {"x_train": xtr[:N_TRAIN], "y_train": ytr[:N_TRAIN], "x_test": xte[:N_TEST],
-                "y_test": yte[:N_TEST], "real": True}
+        return {
+            "x_train": xtr[:N_TRAIN],
+            "y_train": ytr[:N_TRAIN],
+            "x_test": xte[:N_TEST],
+            "y_test": yte[:N_TEST],
+            "real": True,
+        }
     rng = np.random.default_rng(0)
     xtr, ytr = _synthetic_digits(N_TRAIN, rng)
     xte, yte = _synthetic_digits(N_TEST, rng)
@@ -77,15 +82,18 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def keras_model(digits: dict, work: Path) -> Path:
     """A tiny trained CNN saved as ``model.keras`` with a ``config.json`` beside it."""
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(8, 3, activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(10, activation="softmax"),
-    ], name="tiny_cnn")
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(8, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ],
+        name="tiny_cnn",
+    )
     model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
     model.fit(_f(digits["x_train"]), digits["y_train"], epochs=2, batch_size=32, verbose=0)
     folder = work / "trained"
@@ -110,9 +118,14 @@ def bundles(keras_model: Path, data_files: dict[str, Path], work: Path) -> dict:
     """One converted and verified bundle per quantisation mode (via the Python API)."""
     out = {}
     for mode in MODES:
-        cfg = ConvertConfig(model=keras_model, quant=mode, out=work / f"bundle-{mode}",
-                            rep_data=data_files["rep"], rep_samples=200,
-                            verify_data=data_files["verify"])
+        cfg = ConvertConfig(
+            model=keras_model,
+            quant=mode,
+            out=work / f"bundle-{mode}",
+            rep_data=data_files["rep"],
+            rep_samples=200,
+            verify_data=data_files["verify"],
+        )
         out[mode] = convert_to_bundle(cfg)
     return out
 
@@ -207,11 +220,18 @@ def test_int8_with_float_io(keras_model: Path, digits: dict) -> None:
     assert np.mean(np.asarray(got) == model.predict(x, verbose=0).argmax(1)) >= 0.95
 
 
-def test_int8_with_uint8_io_through_the_bundle(keras_model: Path, data_files: dict,
-                                               work: Path) -> None:
-    report = convert_to_bundle(ConvertConfig(
-        model=keras_model, quant="int8", io_dtype="uint8", out=work / "bundle-int8-u8",
-        rep_data=data_files["rep"], rep_samples=100, verify_data=data_files["verify"]))
+def test_int8_with_uint8_io_through_the_bundle(keras_model: Path, data_files: dict, work: Path) -> None:
+    report = convert_to_bundle(
+        ConvertConfig(
+            model=keras_model,
+            quant="int8",
+            io_dtype="uint8",
+            out=work / "bundle-int8-u8",
+            rep_data=data_files["rep"],
+            rep_samples=100,
+            verify_data=data_files["verify"],
+        )
+    )
     b = load_bundle(report.bundle_dir)
     assert b.input.dtype == "uint8" and b.meta["output"]["dtype"] == "uint8"
     assert b.input.quant.quantised
@@ -232,8 +252,7 @@ def test_representative_dataset_yields_single_samples() -> None:
     x = np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
     batches = list(representative_dataset(x)())
     assert len(batches) == 5
-    assert all(len(b) == 1 and b[0].shape == (1, 28, 28, 1) and b[0].dtype == np.float32
-               for b in batches)
+    assert all(len(b) == 1 and b[0].shape == (1, 28, 28, 1) and b[0].dtype == np.float32 for b in batches)
     np.testing.assert_array_equal(batches[3][0][0], x[3])
     with pytest.raises(ValueError, match="N, H, W, C"):
         representative_dataset(x[0])
@@ -243,19 +262,22 @@ def test_representative_dataset_yields_single_samples() -> None:
 def test_logits_model_with_rescaling_and_no_data(work: Path) -> None:
     """A model that rescales 0..255 itself and ends in logits; no data: random-input check."""
     keras.utils.set_random_seed(1)
-    model = keras.Sequential([
-        keras.Input((16, 16, 3)),
-        keras.layers.Rescaling(1 / 127.5, offset=-1),
-        keras.layers.Conv2D(4, 3, activation="relu"),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(3),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Rescaling(1 / 127.5, offset=-1),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(3),
+        ]
+    )
     path = work / "hands_logits.keras"
     model.save(path)
     labels = work / "rps.txt"
     labels.write_text("rock\npaper\nscissors\n")
-    report = convert_to_bundle(ConvertConfig(model=path, quant="float32", task="hands",
-                                             labels=labels, out=work / "hands-f32"))
+    report = convert_to_bundle(
+        ConvertConfig(model=path, quant="float32", task="hands", labels=labels, out=work / "hands-f32")
+    )
     b = load_bundle(report.bundle_dir)
     assert b.labels == ("rock", "paper", "scissors")
     assert b.input.value_range == (0.0, 255.0) and b.input.colour_order == "RGB"
@@ -268,34 +290,46 @@ def test_logits_model_with_rescaling_and_no_data(work: Path) -> None:
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)  # softmax of the logits
 
 
-def test_unknown_input_size_needs_input_size(work: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    model = keras.Sequential([
-        keras.Input((None, None, 1)),
-        keras.layers.Conv2D(4, 3, activation="relu"),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+def test_unknown_input_size_needs_input_size(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = keras.Sequential(
+        [
+            keras.Input((None, None, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     path = work / "any_size.keras"
     model.save(path)
     out = work / "bundle-any-size"
     assert main([str(path), "--quant", "float32", "--out", str(out)]) == 2
     assert "--input-size H W" in capsys.readouterr().err
-    assert main([str(path), "--quant", "float32", "--input-size", "20", "24",
-                 "--out", str(out)]) == 0
+    assert main([str(path), "--quant", "float32", "--input-size", "20", "24", "--out", str(out)]) == 0
     b = load_bundle(out)
     assert b.input.shape == (1, 20, 24, 1)
     assert b.meta["metrics"]["random-inputs"]["top1_agreement"] == 1.0
 
 
-def test_h5_model_via_cli(keras_model: Path, data_files: dict, work: Path,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_h5_model_via_cli(
+    keras_model: Path, data_files: dict, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     h5 = work / "h5" / "model.h5"
     h5.parent.mkdir()
     keras.models.load_model(keras_model).save(h5)
     out = work / "bundle-h5"
-    rc = main([str(h5), "--quant", "dynamic", "--verify-data", str(data_files["verify"]),
-               "--out", str(out), "--min-agreement", "0.95"])
+    rc = main(
+        [
+            str(h5),
+            "--quant",
+            "dynamic",
+            "--verify-data",
+            str(data_files["verify"]),
+            "--out",
+            str(out),
+            "--min-agreement",
+            "0.95",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     b = load_bundle(out)
     assert b.meta["source_model"]["format"] == "h5"
@@ -313,16 +347,31 @@ def _write_images(folder: Path, x: np.ndarray, y: np.ndarray | None) -> None:
         assert cv2.imwrite(str(d / f"{i:04d}.png"), img)
 
 
-def test_saved_model_with_image_folders_via_cli(keras_model: Path, digits: dict, work: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_saved_model_with_image_folders_via_cli(
+    keras_model: Path, digits: dict, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sm = work / "saved_model"
     keras.models.load_model(keras_model).export(str(sm), verbose=False)
     rep_dir, ver_dir = work / "rep_images", work / "test_classes"
     _write_images(rep_dir, digits["x_train"][:120], None)
     _write_images(ver_dir, digits["x_test"][:200], digits["y_test"][:200])
     out = work / "bundle-sm"
-    rc = main([str(sm), "--quant", "int8", "--rep-data", str(rep_dir), "--verify-data",
-               str(ver_dir), "--out", str(out), "--name", "sm-int8", "--json"])
+    rc = main(
+        [
+            str(sm),
+            "--quant",
+            "int8",
+            "--rep-data",
+            str(rep_dir),
+            "--verify-data",
+            str(ver_dir),
+            "--out",
+            str(out),
+            "--name",
+            "sm-int8",
+            "--json",
+        ]
+    )
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     report = json.loads(captured.out)
@@ -335,8 +384,9 @@ def test_saved_model_with_image_folders_via_cli(keras_model: Path, digits: dict,
     assert b.input.dtype == "int8"
 
 
-def test_cli_mnist_end_to_end(keras_model: Path, shared_data_dir: Path | None, work: Path,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_mnist_end_to_end(
+    keras_model: Path, shared_data_dir: Path | None, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from edge.datasets import DatasetError, load_mnist
 
     if shared_data_dir is None:
@@ -346,9 +396,25 @@ def test_cli_mnist_end_to_end(keras_model: Path, shared_data_dir: Path | None, w
     except DatasetError as e:
         pytest.skip(f"no MNIST in {shared_data_dir}: {e}")
     out = work / "bundle-mnist"
-    rc = main([str(keras_model), "--quant", "int8", "--dataset", "mnist", "--data-dir",
-               str(shared_data_dir), "--rep-samples", "100", "--verify-samples", "1000",
-               "--out", str(out), "--min-agreement", "0.9"])
+    rc = main(
+        [
+            str(keras_model),
+            "--quant",
+            "int8",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(shared_data_dir),
+            "--rep-samples",
+            "100",
+            "--verify-samples",
+            "1000",
+            "--out",
+            str(out),
+            "--min-agreement",
+            "0.9",
+        ]
+    )
     printed = capsys.readouterr().out
     assert rc == 0
     assert "agreement" in printed and "KiB" in printed and "mnist-test" in printed
@@ -356,25 +422,45 @@ def test_cli_mnist_end_to_end(keras_model: Path, shared_data_dir: Path | None, w
     m = b.meta["metrics"]["mnist-test"]
     assert m["samples"] == 1000 and m["held_out"] is True
     assert m["top1_agreement"] >= 0.9 and m["tflite_accuracy"] >= 0.8
-    assert b.meta["quantization"] == {"mode": "int8", "io_dtype": "int8",
-                                      "tflite_runtime_compat": False,
-                                      "representative_samples": 100,
-                                      "representative_data": "mnist-train"}
+    assert b.meta["quantization"] == {
+        "mode": "int8",
+        "io_dtype": "int8",
+        "tflite_runtime_compat": False,
+        "representative_samples": 100,
+        "representative_data": "mnist-train",
+    }
     assert b.labels == tuple(str(d) for d in range(10))
     assert b.meta["source_model"]["sha256"] == sha256_file(keras_model)
     assert b.meta["training"]["command"] == "pytest fixture"
 
 
-def test_cli_min_agreement_exit_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_min_agreement_exit_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from convert import cli
     from convert.build import ConvertReport
 
-    metrics = {"samples": 10, "source_accuracy": 0.9, "tflite_accuracy": 0.5,
-               "top1_agreement": 0.5, "mean_abs_prob_diff": 0.2, "max_abs_prob_diff": 0.9,
-               "size_bytes": 1000, "size_kib": 1.0, "runtime": "litert", "held_out": True}
-    fake = ConvertReport(bundle_dir=tmp_path, name="x", quant="int8", io_dtype="int8",
-                         size_bytes=1000, metrics_key="verify", metrics=metrics)
+    metrics = {
+        "samples": 10,
+        "source_accuracy": 0.9,
+        "tflite_accuracy": 0.5,
+        "top1_agreement": 0.5,
+        "mean_abs_prob_diff": 0.2,
+        "max_abs_prob_diff": 0.9,
+        "size_bytes": 1000,
+        "size_kib": 1.0,
+        "runtime": "litert",
+        "held_out": True,
+    }
+    fake = ConvertReport(
+        bundle_dir=tmp_path,
+        name="x",
+        quant="int8",
+        io_dtype="int8",
+        size_bytes=1000,
+        metrics_key="verify",
+        metrics=metrics,
+    )
     monkeypatch.setattr(cli, "convert_to_bundle", lambda cfg: fake)
     assert main(["m.keras", "--min-agreement", "0.99"]) == 1
     assert "below --min-agreement" in capsys.readouterr().err
@@ -408,25 +494,39 @@ def _bad_cases(keras_model: Path, flat_model: Path, work: Path) -> dict[str, tup
         "not a SavedModel folder": ([str(work)], "saved_model.pb"),
         "tflite given": ([str(tfl)], "already a TFLite"),
         "flat input": ([str(flat_model)], "NHWC"),
-        "labels mismatch": ([m, "--quant", "float32", "--labels", str(labels3)],
-                            "3 labels"),
+        "labels mismatch": ([m, "--quant", "float32", "--labels", str(labels3)], "3 labels"),
         "rep data shape": ([m, "--rep-data", str(wrong)], "(N, 28, 28, 1)"),
         "rep data range": ([m, "--rep-data", str(hot)], "--value-range"),
         "int8 without data": ([m, "--quant", "int8"], "representative dataset"),
         "io dtype on float16": ([m, "--quant", "float16", "--io-dtype", "int8"], "--quant int8"),
         "grey model as RGB": ([m, "--quant", "float32", "--colour-order", "RGB"], "channel"),
-        "missing labels file": ([m, "--quant", "float32", "--labels", str(work / "no.txt")],
-                                "cannot read labels"),
+        "missing labels file": (
+            [m, "--quant", "float32", "--labels", str(work / "no.txt")],
+            "cannot read labels",
+        ),
     }
 
 
-@pytest.mark.parametrize("case", [
-    "missing model", "corrupt model", "not a SavedModel folder", "tflite given", "flat input",
-    "labels mismatch", "rep data shape", "rep data range", "int8 without data",
-    "io dtype on float16", "grey model as RGB", "missing labels file",
-])
-def test_cli_bad_input_exits_2(case: str, keras_model: Path, flat_model: Path, work: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing model",
+        "corrupt model",
+        "not a SavedModel folder",
+        "tflite given",
+        "flat input",
+        "labels mismatch",
+        "rep data shape",
+        "rep data range",
+        "int8 without data",
+        "io dtype on float16",
+        "grey model as RGB",
+        "missing labels file",
+    ],
+)
+def test_cli_bad_input_exits_2(
+    case: str, keras_model: Path, flat_model: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     argv, needle = _bad_cases(keras_model, flat_model, work)[case]
     rc = main([*argv, "--out", str(work / "bad-out")])
     err = capsys.readouterr().err

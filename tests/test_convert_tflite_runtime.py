@@ -62,30 +62,37 @@ def compat_bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     work = tmp_path_factory.mktemp("tflite-runtime")
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.save(work / "model.keras")
     rep = work / "rep.npy"
     np.save(rep, np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8))
-    runs = {"dynamic-compat": ("dynamic", True), "dynamic": ("dynamic", False),
-            "int8": ("int8", False)}
+    runs = {"dynamic-compat": ("dynamic", True), "dynamic": ("dynamic", False), "int8": ("int8", False)}
     out = {}
     for name, (quant, compat) in runs.items():
-        cfg = ConvertConfig(model=work / "model.keras", quant=quant, tflite_runtime_compat=compat,
-                            out=work / name, rep_data=rep, rep_samples=32)
+        cfg = ConvertConfig(
+            model=work / "model.keras",
+            quant=quant,
+            tflite_runtime_compat=compat,
+            out=work / name,
+            rep_data=rep,
+            rep_samples=32,
+        )
         out[name] = convert_to_bundle(cfg).bundle_dir
     return out
 
 
 @pytest.mark.tf
-def test_tflite_runtime_214_loads_compat_dynamic_model(trt_python: Path,
-                                                       compat_bundles: dict[str, Path],
-                                                       tmp_path: Path) -> None:
+def test_tflite_runtime_214_loads_compat_dynamic_model(
+    trt_python: Path, compat_bundles: dict[str, Path], tmp_path: Path
+) -> None:
     from edge.bundle import load_bundle
     from edge.runtime import Classifier
 
@@ -93,9 +100,14 @@ def test_tflite_runtime_214_loads_compat_dynamic_model(trt_python: Path,
     np.save(tmp_path / "x.npy", x)
     args = [a for name, b in compat_bundles.items() for a in (name, str(b))]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    r = subprocess.run([str(trt_python), "-c", _PROBE, str(tmp_path / "x.npy"), str(tmp_path),
-                        *args],
-                       capture_output=True, text=True, timeout=300, env=env, check=False)
+    r = subprocess.run(
+        [str(trt_python), "-c", _PROBE, str(tmp_path / "x.npy"), str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res["tflite_runtime"] == "2.14.0" and res["numpy"].startswith("1.")
@@ -105,12 +117,10 @@ def test_tflite_runtime_214_loads_compat_dynamic_model(trt_python: Path,
     assert "FULLY_CONNECTED" in res["dynamic"]["error"]
     # ... with it, it loads, runs and matches ai-edge-litert on the same file.
     assert res["dynamic-compat"] == {"ok": True, "runtime": "tflite-runtime"}
-    assert load_bundle(compat_bundles["dynamic-compat"]).meta["quantization"][
-        "tflite_runtime_compat"] is True
+    assert load_bundle(compat_bundles["dynamic-compat"]).meta["quantization"]["tflite_runtime_compat"] is True
     for name in ("dynamic-compat", "int8"):
         assert res[name]["ok"], res[name]
         b = compat_bundles[name]
         got = np.load(tmp_path / f"{name}.npy")
         want = Classifier(b, runtime="litert").predict(x)
         np.testing.assert_allclose(got, want, atol=0.02)
-

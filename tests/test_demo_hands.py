@@ -21,7 +21,7 @@ from edge.types import ROI
 def skin_fraction(image: np.ndarray, box: ROI) -> float:
     """Share of the box's pixels inside the YCrCb skin box of Chai and Ngan (1999):
     Cr 133..173, Cb 77..127 (independent of the demo's own skin palette)."""
-    crop = image[box.y:box.y + box.h, box.x:box.x + box.w]
+    crop = image[box.y : box.y + box.h, box.x : box.x + box.w]
     ycc = cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb)
     return float(cv2.inRange(ycc, (0, 133, 77), (255, 173, 127)).mean() / 255.0)
 
@@ -108,7 +108,7 @@ def test_empty_frames_show_no_hand_and_hand_frames_differ_from_the_room():
     room, with_hand = src.render(empty).image.astype(np.int16), src.render(hand).image.astype(np.int16)
     box = truths[hand][0][1]
     diff = np.abs(with_hand - room).max(axis=2)
-    inside = diff[box.y:box.y + box.h, box.x:box.x + box.w]
+    inside = diff[box.y : box.y + box.h, box.x : box.x + box.w]
     assert (inside > 40).mean() > 0.3  # the hand is drawn inside its box
     assert skin_fraction(src.render(empty).image, box) < skin_fraction(src.render(hand).image, box)
 
@@ -143,8 +143,9 @@ def test_size_rate_and_segment_options():
     assert "hand" in never_empty.describe(0)
 
 
-@pytest.mark.parametrize("kwargs", [{"width": 100}, {"fps": 0}, {"num_frames": -1},
-                                    {"segment_frames": 0}, {"empty_share": 1.5}])
+@pytest.mark.parametrize(
+    "kwargs", [{"width": 100}, {"fps": 0}, {"num_frames": -1}, {"segment_frames": 0}, {"empty_share": 1.5}]
+)
 def test_bad_options(kwargs):
     with pytest.raises(ValueError):
         HandsDemoSource(0, **kwargs)

@@ -74,8 +74,9 @@ def test_svhn_missing_files_say_where_to_download(tmp_path: Path) -> None:
         load_svhn(tmp_path)
     with pytest.raises(DatasetError, match="ufldl.stanford.edu/housenumbers"):
         load_svhn(tmp_path / "nowhere")
-    scipy_io.savemat(tmp_path / "train_32x32.mat", {"X": np.zeros((32, 32, 3, 2), np.uint8),
-                                                    "y": np.array([[11], [1]])})
+    scipy_io.savemat(
+        tmp_path / "train_32x32.mat", {"X": np.zeros((32, 32, 3, 2), np.uint8), "y": np.array([[11], [1]])}
+    )
     with pytest.raises(DatasetError, match="1..10"):
         read_svhn_mat(tmp_path / "train_32x32.mat")
     scipy_io.savemat(tmp_path / "test_32x32.mat", {"images": np.zeros((2, 2))})
@@ -106,7 +107,7 @@ def test_render_photo_is_a_bgr_photo_of_dark_ink() -> None:
         assert photo.dtype == np.uint8 and photo.ndim == 3 and photo.shape[2] == 3
         assert 0 <= bx and 0 <= by and bx + bw <= photo.shape[1] and by + bh <= photo.shape[0]
         grey = cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY).astype(float)
-        inside = grey[by:by + bh, bx:bx + bw]
+        inside = grey[by : by + bh, bx : bx + bw]
         assert inside.min() < np.median(grey) - 30  # the ink is darker than the paper
 
 

@@ -31,7 +31,7 @@ def digit_of(mnist: tuple[np.ndarray, np.ndarray], label: int, k: int = 0) -> np
 def ink_alpha(src: np.ndarray, height: int, thicken: int = 0) -> np.ndarray:
     """Pen-stroke alpha (float32, tight to the ink) of a white-on-black digit, ``height`` px tall."""
     ys, xs = np.nonzero(src > 40)
-    d = src[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
+    d = src[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255
     s = height / d.shape[0]
     a = cv2.resize(d, (max(1, round(d.shape[1] * s)), height), interpolation=cv2.INTER_CUBIC)
     a = np.clip((a - 0.45) * 4 + 0.5, 0, 1)
@@ -40,8 +40,9 @@ def ink_alpha(src: np.ndarray, height: int, thicken: int = 0) -> np.ndarray:
     return a
 
 
-def paper(h: int = 480, w: int = 640, colour=(235, 240, 245), gradient: float = 0.35,
-          seed: int = 0) -> np.ndarray:
+def paper(
+    h: int = 480, w: int = 640, colour=(235, 240, 245), gradient: float = 0.35, seed: int = 0
+) -> np.ndarray:
     """float32 (h, w, 3) BGR paper lit unevenly (a left-to-right and top-down falloff)."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -56,10 +57,11 @@ def stamp(img: np.ndarray, alpha: np.ndarray, x: int, y: int, colour=INK) -> ROI
     """Draw ink with ``alpha`` at (x, y) into float32 BGR ``img``; return its ink box."""
     h, w = alpha.shape
     a = alpha[:, :, None]
-    img[y:y + h, x:x + w] = img[y:y + h, x:x + w] * (1 - a) + np.array(colour, np.float32) * a
+    img[y : y + h, x : x + w] = img[y : y + h, x : x + w] * (1 - a) + np.array(colour, np.float32) * a
     ys, xs = np.nonzero(alpha > 0.5)
-    return ROI(x + int(xs.min()), y + int(ys.min()), int(xs.max() - xs.min() + 1),
-               int(ys.max() - ys.min() + 1))
+    return ROI(
+        x + int(xs.min()), y + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+    )
 
 
 def camera(img: np.ndarray, seed: int = 0, blur: float = 0.8, noise: float = 3.0) -> np.ndarray:
@@ -135,8 +137,10 @@ def test_broken_digit_is_one_roi() -> None:
     """A 5 whose bar is detached and an 8 whose loops do not touch."""
     img = paper(seed=3)
     cv2.line(img, (212, 140), (272, 140), INK, 7, cv2.LINE_AA)  # the 5's bar, 11 px above
-    body = np.array([(210, 158), (205, 195), (230, 188), (255, 200), (262, 225), (250, 250),
-                     (225, 258), (200, 248)], np.int32)
+    body = np.array(
+        [(210, 158), (205, 195), (230, 188), (255, 200), (262, 225), (250, 250), (225, 258), (200, 248)],
+        np.int32,
+    )
     cv2.polylines(img, [body], False, INK, 7, cv2.LINE_AA)
     cv2.circle(img, (430, 160), 24, INK, 7, cv2.LINE_AA)  # the 8's loops, 7 px apart
     cv2.circle(img, (433, 228), 30, INK, 7, cv2.LINE_AA)
@@ -170,8 +174,9 @@ def test_thick_marker_digit_filling_the_frame(mnist) -> None:
 
 def test_shadow_across_the_page(mnist) -> None:
     img = paper(seed=7, gradient=0.1)
-    truth = [stamp(img, ink_alpha(digit_of(mnist, d, 3), 80), x, 180)
-             for d, x in ((1, 120), (5, 300), (8, 480))]
+    truth = [
+        stamp(img, ink_alpha(digit_of(mnist, d, 3), 80), x, 180) for d, x in ((1, 120), (5, 300), (8, 480))
+    ]
     yy, xx = np.mgrid[0:480, 0:640]
     shade = np.where(xx + 0.5 * yy < 420, 0.5, 1.0).astype(np.float32)  # a hard-edged shadow
     img *= cv2.GaussianBlur(shade, (0, 0), 3)[:, :, None]
@@ -196,8 +201,10 @@ def test_tightly_cropped_photo_touching_the_border(mnist) -> None:
 
 def test_light_ink_on_a_dark_board(mnist) -> None:
     img = paper(colour=(50, 60, 50), seed=10, gradient=0.2)
-    truth = [stamp(img, ink_alpha(digit_of(mnist, d), 100), x, 170, colour=(235, 235, 235))
-             for d, x in ((4, 150), (6, 380))]
+    truth = [
+        stamp(img, ink_alpha(digit_of(mnist, d), 100), x, 170, colour=(235, 235, 235))
+        for d, x in ((4, 150), (6, 380))
+    ]
     frame = camera(img, seed=10)
     assert_matches(DigitSegmenter(DigitSegmenterConfig(polarity="light")).find(frame), truth)
     assert_matches(DigitSegmenter(DigitSegmenterConfig(polarity="auto")).find(frame), truth)
@@ -238,8 +245,15 @@ def test_reading_order_rows_then_columns() -> None:
 
 
 def test_group_numbers() -> None:
-    dets = [det("7", 250, 100), det("1", 100, 100), det("2", 140, 104), det("3", 178, 98),
-            det("4", 100, 300), det("5", 140, 300), det("9", 400, 300, h=20)]
+    dets = [
+        det("7", 250, 100),
+        det("1", 100, 100),
+        det("2", 140, 104),
+        det("3", 178, 98),
+        det("4", 100, 300),
+        det("5", 140, 300),
+        det("9", 400, 300, h=20),
+    ]
     got = group_numbers(dets)
     assert [s for s, _ in got] == ["123", "7", "45", "9"]
     assert got[0][1] == ROI(100, 98, 108, 56)
@@ -256,21 +270,25 @@ def test_group_numbers_gap_threshold() -> None:
 # ---------------------------------------------------------------------------
 # hard scenes: a sticky note on a desk, clutter, digits drawn in pieces
 # ---------------------------------------------------------------------------
-def wood_desk(h: int = 480, w: int = 640, seed: int = 0, colour=(70, 112, 160),
-              gain: float = 1.0) -> np.ndarray:
+def wood_desk(
+    h: int = 480, w: int = 640, seed: int = 0, colour=(70, 112, 160), gain: float = 1.0
+) -> np.ndarray:
     """float32 (h, w, 3) BGR wood: grain stretched along x, fine texture, blotches."""
     rng = np.random.default_rng(seed)
-    grain = cv2.resize(rng.standard_normal((h // 3, 6)).astype(np.float32), (w, h),
-                       interpolation=cv2.INTER_CUBIC)
-    fine = cv2.resize(rng.standard_normal((h // 3, w // 3)).astype(np.float32), (w, h),
-                      interpolation=cv2.INTER_CUBIC)
+    grain = cv2.resize(
+        rng.standard_normal((h // 3, 6)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
+    )
+    fine = cv2.resize(
+        rng.standard_normal((h // 3, w // 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
+    )
     blotch = cv2.resize(rng.standard_normal((6, 8)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
     tex = 1 + (4 * grain + 3 * fine + 6 * blotch) / 120.0
     return np.array(colour, np.float32)[None, None, :] * tex[:, :, None] * gain
 
 
-def note(img: np.ndarray, x: int, y: int, size: int, colour=(125, 228, 250),
-         angle: float = 0.0) -> np.ndarray:
+def note(
+    img: np.ndarray, x: int, y: int, size: int, colour=(125, 228, 250), angle: float = 0.0
+) -> np.ndarray:
     """Lay a square sticky note (``size`` px, rotated by ``angle`` degrees) on ``img``;
     return the float32 (h, w) mask of where it is (1 = note)."""
     h, w = img.shape[:2]
@@ -297,15 +315,22 @@ def test_faint_pencil_on_a_sticky_note_on_a_wood_desk(mnist) -> None:
         a = pencil(ink_alpha(digit_of(mnist, label, k), 26), 0.6, seed=k)
         ys, xs = np.nonzero(a > 0.25)
         stamp(img, a, x, y, colour=(95, 92, 90))
-        truth.append(ROI(x + int(xs.min()), y + int(ys.min()), int(xs.max() - xs.min() + 1),
-                         int(ys.max() - ys.min() + 1)))
+        truth.append(
+            ROI(
+                x + int(xs.min()),
+                y + int(ys.min()),
+                int(xs.max() - xs.min() + 1),
+                int(ys.max() - ys.min() + 1),
+            )
+        )
     img *= 0.75  # dim room
     assert_matches(DigitSegmenter().find(camera(img, seed=12, blur=0.7, noise=5.0)), truth)
 
 
 @pytest.mark.parametrize("seed", [3, 4, 5])
-@pytest.mark.parametrize("colour", [(70, 112, 160), (35, 58, 90), (112, 72, 42)],
-                         ids=["wood", "dark-wood", "blue-cloth"])
+@pytest.mark.parametrize(
+    "colour", [(70, 112, 160), (35, 58, 90), (112, 72, 42)], ids=["wood", "dark-wood", "blue-cloth"]
+)
 def test_a_textured_desk_gives_no_roi(seed: int, colour: tuple[int, int, int]) -> None:
     """A frame filled by wood grain or cloth (noisy, a little dim) holds no digit."""
     desk = wood_desk(seed=seed, colour=colour, gain=0.9)

@@ -70,12 +70,18 @@ def _det(label: str, roi: ROI) -> Detection:
 
 
 def test_match_truth_iou_centre_missed_and_extra():
-    truth = [("1", ROI(0, 0, 20, 30)), ("2", ROI(50, 0, 20, 30)), ("3", ROI(100, 0, 20, 30)),
-             ("4", ROI(150, 0, 40, 60))]
-    dets = [_det("1", ROI(1, 1, 20, 30)),        # IoU match, right
-            _det("7", ROI(50, 0, 20, 30)),       # IoU match, wrong label
-            _det("4", ROI(160, 20, 8, 10)),      # small box, centre inside truth 4
-            _det("9", ROI(300, 0, 20, 20))]      # extra
+    truth = [
+        ("1", ROI(0, 0, 20, 30)),
+        ("2", ROI(50, 0, 20, 30)),
+        ("3", ROI(100, 0, 20, 30)),
+        ("4", ROI(150, 0, 40, 60)),
+    ]
+    dets = [
+        _det("1", ROI(1, 1, 20, 30)),  # IoU match, right
+        _det("7", ROI(50, 0, 20, 30)),  # IoU match, wrong label
+        _det("4", ROI(160, 20, 8, 10)),  # small box, centre inside truth 4
+        _det("9", ROI(300, 0, 20, 20)),
+    ]  # extra
     assert match_truth(truth, dets) == (2, 1, 1, 1)
     tally = TruthTally()
     tally.update(truth, dets)
@@ -91,8 +97,15 @@ def make_digit_folder(root, per_class=2, digits=(1, 3, 7), size=(96, 96)):
         (root / str(d)).mkdir(parents=True)
         for i in range(per_class):
             img = np.full((*size[::-1], 3), 255, np.uint8)
-            cv2.putText(img, str(d), (size[0] // 4 + i * 3, 3 * size[1] // 4),
-                        cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 6)
+            cv2.putText(
+                img,
+                str(d),
+                (size[0] // 4 + i * 3, 3 * size[1] // 4),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                2.0,
+                (0, 0, 0),
+                6,
+            )
             cv2.imwrite(str(root / str(d) / f"{d}_{i}.png"), img)
     return root
 
@@ -142,9 +155,22 @@ def run_cli(capsys, argv):
 
 def test_eval_mnist_json_schema(tiny_digits_bundle, fake_mnist, capsys, tmp_path):
     errs = tmp_path / "errors"
-    code, out, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--dataset", "mnist",
-                                      "--data-dir", str(fake_mnist), "--limit", "30", "--json",
-                                      "--save-errors", str(errs)])
+    code, out, err = run_cli(
+        capsys,
+        [
+            "--model",
+            str(tiny_digits_bundle),
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(fake_mnist),
+            "--limit",
+            "30",
+            "--json",
+            "--save-errors",
+            str(errs),
+        ],
+    )
     assert code == 0, err
     j = json.loads(out)
     assert {"accuracy", "n", "per_class", "confusion", "labels", "correct"} <= set(j)
@@ -156,8 +182,19 @@ def test_eval_mnist_json_schema(tiny_digits_bundle, fake_mnist, capsys, tmp_path
 
 
 def test_eval_mnist_text(tiny_digits_bundle, fake_mnist, capsys):
-    code, out, _ = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--dataset", "mnist",
-                                    "--data-dir", str(fake_mnist), "--limit", "10"])
+    code, out, _ = run_cli(
+        capsys,
+        [
+            "--model",
+            str(tiny_digits_bundle),
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(fake_mnist),
+            "--limit",
+            "10",
+        ],
+    )
     assert code == 0
     assert "accuracy:" in out and "per class:" in out and "confusion" in out
 
@@ -165,9 +202,20 @@ def test_eval_mnist_text(tiny_digits_bundle, fake_mnist, capsys):
 def test_eval_mnist_real_data(tiny_digits_bundle, shared_data_dir, capsys):
     if shared_data_dir is None or not (shared_data_dir / "mnist").is_dir():
         pytest.skip("../shared/data/mnist not present")
-    code, out, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--dataset", "mnist",
-                                      "--data-dir", str(shared_data_dir / "mnist"), "--limit",
-                                      "200", "--json"])
+    code, out, err = run_cli(
+        capsys,
+        [
+            "--model",
+            str(tiny_digits_bundle),
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(shared_data_dir / "mnist"),
+            "--limit",
+            "200",
+            "--json",
+        ],
+    )
     assert code == 0, err
     assert json.loads(out)["n"] == 200
 
@@ -175,14 +223,26 @@ def test_eval_mnist_real_data(tiny_digits_bundle, shared_data_dir, capsys):
 def test_eval_images_crop_and_frame(tiny_digits_bundle, tmp_path, capsys):
     pytest.importorskip("edge.preprocess")
     root = make_digit_folder(tmp_path / "imgs")
-    code, out, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--images", str(root),
-                                      "--crop", "--json"])
+    code, out, err = run_cli(
+        capsys, ["--model", str(tiny_digits_bundle), "--images", str(root), "--crop", "--json"]
+    )
     assert code == 0, err
     j = json.loads(out)
     assert j["n"] == 6 and j["mode"] == "crop" and np.array(j["confusion"]).sum() == 6
     pytest.importorskip("edge.segment.digits")
-    code, out, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--images", str(root),
-                                      "--frame", "--json", "--save-errors", str(tmp_path / "e")])
+    code, out, err = run_cli(
+        capsys,
+        [
+            "--model",
+            str(tiny_digits_bundle),
+            "--images",
+            str(root),
+            "--frame",
+            "--json",
+            "--save-errors",
+            str(tmp_path / "e"),
+        ],
+    )
     assert code == 0, err
     j = json.loads(out)
     assert j["n"] == 6 and j["mode"] == "frame"
@@ -195,8 +255,9 @@ def test_eval_frame_blank_image_is_no_detection(tiny_digits_bundle, tmp_path, ca
     pytest.importorskip("edge.preprocess")
     (tmp_path / "imgs" / "5").mkdir(parents=True)
     cv2.imwrite(str(tmp_path / "imgs" / "5" / "blank.png"), np.full((64, 64, 3), 255, np.uint8))
-    code, out, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--images",
-                                      str(tmp_path / "imgs"), "--frame", "--json"])
+    code, out, err = run_cli(
+        capsys, ["--model", str(tiny_digits_bundle), "--images", str(tmp_path / "imgs"), "--frame", "--json"]
+    )
     assert code == 0, err
     j = json.loads(out)
     assert j["no_detection"] == 1 and j["accuracy"] == 0.0
@@ -209,8 +270,9 @@ def test_eval_unreadable_image(tiny_digits_bundle, tmp_path, capsys):
     code, _, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--images", str(root)])
     assert code == 2 and err.startswith("error: ") and "broken.jpg" in err
     assert "Traceback" not in err
-    code, out, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--images", str(root),
-                                      "--skip-unreadable", "--json"])
+    code, out, err = run_cli(
+        capsys, ["--model", str(tiny_digits_bundle), "--images", str(root), "--skip-unreadable", "--json"]
+    )
     assert code == 0, err
     j = json.loads(out)
     assert j["n"] == 3 and j["skipped_unreadable"] == 1
@@ -219,12 +281,13 @@ def test_eval_unreadable_image(tiny_digits_bundle, tmp_path, capsys):
 def test_eval_errors_exit_2(tiny_digits_bundle, tmp_path, capsys):
     # class folder that is not a label
     (tmp_path / "imgs" / "cat").mkdir(parents=True)
-    code, _, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--images",
-                                    str(tmp_path / "imgs")])
+    code, _, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--images", str(tmp_path / "imgs")])
     assert code == 2 and "cat" in err and "labels" in err
     # missing MNIST
-    code, _, err = run_cli(capsys, ["--model", str(tiny_digits_bundle), "--dataset", "mnist",
-                                    "--data-dir", str(tmp_path / "nothing")])
+    code, _, err = run_cli(
+        capsys,
+        ["--model", str(tiny_digits_bundle), "--dataset", "mnist", "--data-dir", str(tmp_path / "nothing")],
+    )
     assert code == 2 and err.startswith("error: ") and "MNIST" in err
     # no bundle at all
     code, _, err = run_cli(capsys, ["--model", str(tmp_path / "no-bundle"), "--dataset", "mnist"])
@@ -239,12 +302,12 @@ def test_eval_corrupt_bundle(tiny_digits_bundle, tmp_path, capsys, fake_mnist):
     data = bytearray((bad / "model.tflite").read_bytes())
     data[100:200] = bytes(100)
     (bad / "model.tflite").write_bytes(bytes(data))
-    code, _, err = run_cli(capsys, ["--model", str(bad), "--dataset", "mnist", "--data-dir",
-                                    str(fake_mnist)])
+    code, _, err = run_cli(capsys, ["--model", str(bad), "--dataset", "mnist", "--data-dir", str(fake_mnist)])
     assert code == 2 and "sha256" in err and "Traceback" not in err
 
 
 def test_python_m_edge_eval_help():
-    r = subprocess.run([sys.executable, "-m", "edge.cli.eval", "--help"], capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "edge.cli.eval", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and "--dataset" in r.stdout and "--frame" in r.stdout

@@ -147,8 +147,11 @@ def edge_import_violations() -> list[str]:
     bad = []
     for p in files:
         r = rel(p)
-        cli_front_end = module_name(p) == "edge.cli" or module_name(p).startswith("edge.cli.") \
+        cli_front_end = (
+            module_name(p) == "edge.cli"
+            or module_name(p).startswith("edge.cli.")
             or r in CLI_FRONT_ENDS_NOT_MOVED
+        )
         for mod, names, line in imports(p):
             loaded = targets(mod, names, known) | {mod}
             for m in sorted(loaded):
@@ -161,8 +164,9 @@ def edge_import_violations() -> list[str]:
 
 def test_edge_imports_no_tensorflow_keras_train_convert_or_cli() -> None:
     bad = edge_import_violations()
-    assert not bad, "edge/ must not import these (the device runtime; CLIs import the library):\n" + \
-        "\n".join(bad)
+    assert not bad, (
+        "edge/ must not import these (the device runtime; CLIs import the library):\n" + "\n".join(bad)
+    )
 
 
 def test_edge_import_rule_catches_a_violation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,10 +176,13 @@ def test_edge_import_rule_catches_a_violation(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "edge" / "cli_run.py").write_text("")
     (tmp_path / "edge" / "segment" / "__init__.py").write_text("")
     (tmp_path / "edge" / "segment" / "bad.py").write_text(
-        "def f():\n    import tensorflow as tf\n    from edge import cli_run\n")
+        "def f():\n    import tensorflow as tf\n    from edge import cli_run\n"
+    )
     monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
-    assert edge_import_violations() == ["edge/segment/bad.py:2 imports tensorflow",
-                                        "edge/segment/bad.py:3 imports edge.cli_run"]
+    assert edge_import_violations() == [
+        "edge/segment/bad.py:2 imports tensorflow",
+        "edge/segment/bad.py:3 imports edge.cli_run",
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -240,8 +247,11 @@ def private_imports(*folders: str) -> list[str]:
     for p in python_files(*folders):
         for mod, names, line in imports(p):
             for n in names:
-                if n.startswith("_") and not n.startswith("__") and (rel(p), f"{mod}.{n}") \
-                        not in ALLOWED_PRIVATE_IMPORTS:
+                if (
+                    n.startswith("_")
+                    and not n.startswith("__")
+                    and (rel(p), f"{mod}.{n}") not in ALLOWED_PRIVATE_IMPORTS
+                ):
                     bad.append(f"{rel(p)}:{line} imports {mod}.{n}")
     return bad
 

@@ -156,9 +156,16 @@ def test_jsonl_record_is_built_once_and_matches_as_json(tmp_path):
     assert rec.frames[0].record is rec.frames[0].record
 
 
-@pytest.mark.parametrize("make", [lambda tmp: VideoSink(tmp / "v.mp4"),
-                                  lambda tmp: JsonlSink(tmp / "p.jsonl"), lambda tmp: NullDisplay(),
-                                  lambda tmp: LiveServer(ServeConfig(port=0)), lambda tmp: Recorder()])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda tmp: VideoSink(tmp / "v.mp4"),
+        lambda tmp: JsonlSink(tmp / "p.jsonl"),
+        lambda tmp: NullDisplay(),
+        lambda tmp: LiveServer(ServeConfig(port=0)),
+        lambda tmp: Recorder(),
+    ],
+)
 def test_every_output_implements_the_sink_protocol(make, tmp_path):
     s = make(tmp_path)
     assert isinstance(s, Sink)

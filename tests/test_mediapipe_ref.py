@@ -30,6 +30,7 @@ def test_still_frames_have_the_size_and_hold_the_photo(tmp_path: Path) -> None:
     assert [f.shape for f in frames] == [(240, 320, 3)] * 3 and frames[0].dtype == np.uint8
     # the photo's noise is in the frame: the room alone is smooth
     room = hand_frames.room(np.random.default_rng(3), (320, 240))
+
     def edges(img: np.ndarray) -> float:
         return float(np.abs(cv2.Laplacian(img, cv2.CV_32F)).mean())
 
@@ -63,8 +64,10 @@ def test_reference_worker_times_every_frame(tmp_path: Path) -> None:
     py = mediapipe_ref.mediapipe_python(None)
     if py is None:
         if os.environ.get("EDGE_REQUIRE_MEDIAPIPE_REF"):
-            pytest.fail("EDGE_REQUIRE_MEDIAPIPE_REF is set but no mediapipe environment is built: "
-                        "run python -m benchmarks.mediapipe_ref")
+            pytest.fail(
+                "EDGE_REQUIRE_MEDIAPIPE_REF is set but no mediapipe environment is built: "
+                "run python -m benchmarks.mediapipe_ref"
+            )
         pytest.skip("no mediapipe 0.10.21 environment built (edge-bench ... --mediapipe-ref auto builds it)")
     frames = [np.full((240, 320, 3), 128, np.uint8)] * 3
     r = mediapipe_ref.run_reference(frames, py, static=True, warmup=1, repeat=2)

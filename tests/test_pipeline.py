@@ -64,8 +64,12 @@ def frame(i: int = 0, h: int = 120, w: int = 160) -> Frame:
 # -- Pipeline ---------------------------------------------------------------------
 def test_pipeline_process_with_fake_stages():
     rois = [ROI(10, 10, 20, 30), ROI(40, 10, 20, 30)]
-    pipe = Pipeline(FakeSegmenter(rois), fake_preprocessor, FakeClassifier([[4, 2]]),
-                    grouper=lambda dets: [("".join(d.prediction.label for d in dets), ROI(10, 10, 50, 30))])
+    pipe = Pipeline(
+        FakeSegmenter(rois),
+        fake_preprocessor,
+        FakeClassifier([[4, 2]]),
+        grouper=lambda dets: [("".join(d.prediction.label for d in dets), ROI(10, 10, 50, 30))],
+    )
     res = pipe.process(frame(3))
     assert [d.prediction.label for d in res.detections] == ["4", "2"]
     assert [d.roi for d in res.detections] == rois
@@ -73,9 +77,15 @@ def test_pipeline_process_with_fake_stages():
     assert set(res.timings_ms) == {*STAGES, "total"}
     assert all(v >= 0 for v in res.timings_ms.values())
     rec = res.as_json(t=0.5)
-    assert rec == {"frame": 3, "t": 0.5, "number": "42", "detections": [
-        {"box": [10, 10, 20, 30], "label": "4", "score": 0.9},
-        {"box": [40, 10, 20, 30], "label": "2", "score": 0.9}]}
+    assert rec == {
+        "frame": 3,
+        "t": 0.5,
+        "number": "42",
+        "detections": [
+            {"box": [10, 10, 20, 30], "label": "4", "score": 0.9},
+            {"box": [40, 10, 20, 30], "label": "2", "score": 0.9},
+        ],
+    }
     json.dumps(rec)
 
 
@@ -87,15 +97,20 @@ def test_pipeline_no_rois_skips_classifier():
 
 
 def test_as_json_several_numbers():
-    pipe = Pipeline(FakeSegmenter([ROI(0, 0, 5, 5)]), fake_preprocessor, FakeClassifier([[1]]),
-                    grouper=lambda d: [("12", ROI(0, 0, 5, 5)), ("7", ROI(0, 9, 5, 5))])
+    pipe = Pipeline(
+        FakeSegmenter([ROI(0, 0, 5, 5)]),
+        fake_preprocessor,
+        FakeClassifier([[1]]),
+        grouper=lambda d: [("12", ROI(0, 0, 5, 5)), ("7", ROI(0, 9, 5, 5))],
+    )
     rec = pipe.process(frame()).as_json()
     assert rec["numbers"] == ["12", "7"] and "number" not in rec
 
 
 def test_min_score_hides_low_scores():
-    pipe = Pipeline(FakeSegmenter([ROI(0, 0, 9, 9)]), fake_preprocessor,
-                    FakeClassifier([[3]], score=0.4), min_score=0.5)
+    pipe = Pipeline(
+        FakeSegmenter([ROI(0, 0, 9, 9)]), fake_preprocessor, FakeClassifier([[3]], score=0.4), min_score=0.5
+    )
     res = pipe.process(frame())
     assert res.detections == [] and len(res.raw) == 1
     with pytest.raises(ValueError):
@@ -104,12 +119,12 @@ def test_min_score_hides_low_scores():
 
 def test_build_pipeline_with_classifier_and_smoother():
     seg = FakeSegmenter([ROI(10, 10, 20, 20)])
-    pipe = build_pipeline(FakeClassifier([[5]]), task="hands", segmenter=seg,
-                          preprocessor=fake_preprocessor)
+    pipe = build_pipeline(FakeClassifier([[5]]), task="hands", segmenter=seg, preprocessor=fake_preprocessor)
     assert isinstance(pipe.smoother, TrackSmoother)
     assert pipe.process(frame()).detections[0].prediction.label == "5"
-    pipe = build_pipeline(FakeClassifier([[5]]), task="hands", segmenter=seg,
-                          preprocessor=fake_preprocessor, smoothing=False)
+    pipe = build_pipeline(
+        FakeClassifier([[5]]), task="hands", segmenter=seg, preprocessor=fake_preprocessor, smoothing=False
+    )
     assert pipe.smoother is None
 
 
@@ -134,8 +149,9 @@ def test_build_pipeline_hands_defaults_to_the_skin_segmenter():
     pipe = build_pipeline(FakeClassifier([[1]]), task="hands", preprocessor=fake_preprocessor)
     assert isinstance(pipe.segmenter, SkinSegmenter) and pipe.grouper is None
     assert isinstance(pipe.smoother, TrackSmoother)
-    pipe = build_pipeline(FakeClassifier([[1]]), task="hands", segmenter="chroma",
-                          preprocessor=fake_preprocessor)
+    pipe = build_pipeline(
+        FakeClassifier([[1]]), task="hands", segmenter="chroma", preprocessor=fake_preprocessor
+    )
     assert isinstance(pipe.segmenter, ChromaKeySegmenter)
     # an empty white frame: no hand, so no classification and nothing shown
     res = pipe.process(frame())
@@ -151,18 +167,24 @@ def test_none_label_is_hidden_but_kept_raw():
             return [Prediction(3, "none", 0.8, s) for _ in range(len(batch))]
 
     rois = [ROI(10, 10, 40, 40)]
-    pipe = Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(),
-                    smoother=TrackSmoother(window=3, labels=labels))
+    pipe = Pipeline(
+        FakeSegmenter(rois),
+        fake_preprocessor,
+        NoneClassifier(),
+        smoother=TrackSmoother(window=3, labels=labels),
+    )
     for i in range(3):
         res = pipe.process(frame(i))
         assert res.detections == [] and [d.prediction.label for d in res.raw] == ["none"]
         assert res.as_json()["detections"] == []
     # no_gesture_labels chooses what is hidden; () hides nothing
-    res = Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(),
-                   no_gesture_labels=()).process(frame())
+    res = Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(), no_gesture_labels=()).process(
+        frame()
+    )
     assert [d.prediction.label for d in res.detections] == ["none"]
-    res = Pipeline(FakeSegmenter(rois), fake_preprocessor, FakeClassifier([[7]]),
-                   no_gesture_labels=("7",)).process(frame())
+    res = Pipeline(
+        FakeSegmenter(rois), fake_preprocessor, FakeClassifier([[7]]), no_gesture_labels=("7",)
+    ).process(frame())
     assert res.detections == [] and len(res.raw) == 1
     with pytest.raises(ValueError, match="sequence"):
         Pipeline(FakeSegmenter(rois), fake_preprocessor, NoneClassifier(), no_gesture_labels="none")
@@ -257,8 +279,12 @@ def test_smoother_learns_labels_without_list_and_validates():
 def test_pipeline_with_smoother_stops_flicker():
     rois = [ROI(30, 30, 20, 30)]
     script = [[7], [7], [1], [7], [1], [7], [7]]
-    pipe = Pipeline(FakeSegmenter(rois), fake_preprocessor, FakeClassifier(script),
-                    smoother=TrackSmoother(window=5, labels=LABELS))
+    pipe = Pipeline(
+        FakeSegmenter(rois),
+        fake_preprocessor,
+        FakeClassifier(script),
+        smoother=TrackSmoother(window=5, labels=LABELS),
+    )
     got = [pipe.process(frame(i)) for i in range(len(script))]
     assert [r.detections[0].prediction.label for r in got] == ["7"] * len(script)
     assert [r.raw[0].prediction.label for r in got] == [str(s[0]) for s in script]
@@ -269,14 +295,20 @@ def test_overlay_draws_inside_box_and_keeps_input():
     img = np.full((240, 320, 3), 128, np.uint8)
     before = img.copy()
     roi = ROI(100, 80, 60, 90)
-    out = draw_overlay(img, [det(3, roi)], [("35", roi)], fps=29.7,
-                       timings_ms={"segment": 1.0, "classify": 0.5, "total": 2.0}, status="PAUSED")
+    out = draw_overlay(
+        img,
+        [det(3, roi)],
+        [("35", roi)],
+        fps=29.7,
+        timings_ms={"segment": 1.0, "classify": 0.5, "total": 2.0},
+        status="PAUSED",
+    )
     assert np.array_equal(img, before)
     assert out.shape == img.shape and out.dtype == np.uint8
-    box = (out[roi.y:roi.y + roi.h + 1, roi.x:roi.x + roi.w + 1] != 128).any(axis=2)
+    box = (out[roi.y : roi.y + roi.h + 1, roi.x : roi.x + roi.w + 1] != 128).any(axis=2)
     assert box[0, :].mean() > 0.9 and box[:, 0].mean() > 0.9  # the box outline
     assert (out[:20, :120] != 128).any()  # the HUD in the top-left corner
-    below = out[roi.y + roi.h + 5:roi.y + roi.h + 20, roi.x:roi.x + 20]
+    below = out[roi.y + roi.h + 5 : roi.y + roi.h + 20, roi.x : roi.x + 20]
     assert (below != 128).any(axis=2).mean() > 0.5  # the number's tag under the box
 
 

@@ -28,8 +28,15 @@ from edge.segment.ink import to_grey
 from edge.types import ROI
 
 
-def photo(digit: np.ndarray, height: int, margin: float = 0.6, thicken: int = 0,
-          light: str = "gradient", desk_corner: bool = False, seed: int = 0) -> tuple[np.ndarray, ROI]:
+def photo(
+    digit: np.ndarray,
+    height: int,
+    margin: float = 0.6,
+    thicken: int = 0,
+    light: str = "gradient",
+    desk_corner: bool = False,
+    seed: int = 0,
+) -> tuple[np.ndarray, ROI]:
     """A uint8 grey "photo" of an MNIST digit as dark ink on paper, and its ink box.
 
     Args:
@@ -45,7 +52,7 @@ def photo(digit: np.ndarray, height: int, margin: float = 0.6, thicken: int = 0,
     m = int(margin * height)
     h, w = a.shape[0] + 2 * m, a.shape[1] + 2 * m
     img = np.full((h, w), 225.0, np.float32)
-    img[m:m + a.shape[0], m:m + a.shape[1]] *= 1 - 0.8 * a
+    img[m : m + a.shape[0], m : m + a.shape[1]] *= 1 - 0.8 * a
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     if light == "gradient":
         img *= 0.55 + 0.45 * xx / w
@@ -55,8 +62,9 @@ def photo(digit: np.ndarray, height: int, margin: float = 0.6, thicken: int = 0,
         img[xx + yy < 0.35 * m] = 45
     img = cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 2.5, img.shape)
     ys, xs = np.nonzero(a > 0.5)
-    box = ROI(m + int(xs.min()), m + int(ys.min()), int(xs.max() - xs.min() + 1),
-              int(ys.max() - ys.min() + 1))
+    box = ROI(
+        m + int(xs.min()), m + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+    )
     return np.clip(img, 0, 255).astype(np.uint8), box
 
 
@@ -67,7 +75,7 @@ def ink_box(x: np.ndarray, level: float = 0.0) -> tuple[int, int]:
 
 
 def centre_of_mass(x: np.ndarray) -> tuple[float, float]:
-    yy, xx = np.mgrid[0:x.shape[0], 0:x.shape[1]]
+    yy, xx = np.mgrid[0 : x.shape[0], 0 : x.shape[1]]
     return float((x * xx).sum() / x.sum()), float((x * yy).sum() / x.sum())
 
 
@@ -114,8 +122,7 @@ def test_crop_mode_with_shadows_margins_and_a_desk_corner(mnist, light: str) -> 
     x, _ = mnist
     cs = []
     for k in range(20):
-        grey, _ = photo(x[k], 80, margin=0.4 + 0.05 * (k % 8), light=light, desk_corner=k % 2 == 0,
-                        seed=k)
+        grey, _ = photo(x[k], 80, margin=0.4 + 0.05 * (k % 8), light=light, desk_corner=k % 2 == 0, seed=k)
         cs.append(corr(mnist_normalise(grey), x[k].astype(np.float32) / 255))
     assert np.mean(cs) > 0.85, np.round(cs, 2)
     assert min(cs) > 0.6, np.round(cs, 2)
@@ -178,12 +185,25 @@ def test_rejects_colour_and_float() -> None:
 # ---------------------------------------------------------------------------
 # preprocessors
 # ---------------------------------------------------------------------------
-def bundle(preprocessing: str, shape=(1, 28, 28, 1), colour: str = "grey",
-           value_range=(0.0, 1.0)) -> ModelBundle:
-    spec = InputSpec(shape=shape, dtype="int8", colour_order=colour, value_range=value_range,
-                     quant=QuantParams(1 / 255, -128))
-    return ModelBundle(path=Path("."), name="test", task="digits", labels=tuple("0123456789"),
-                       input=spec, preprocessing=preprocessing, meta={})
+def bundle(
+    preprocessing: str, shape=(1, 28, 28, 1), colour: str = "grey", value_range=(0.0, 1.0)
+) -> ModelBundle:
+    spec = InputSpec(
+        shape=shape,
+        dtype="int8",
+        colour_order=colour,
+        value_range=value_range,
+        quant=QuantParams(1 / 255, -128),
+    )
+    return ModelBundle(
+        path=Path("."),
+        name="test",
+        task="digits",
+        labels=tuple("0123456789"),
+        input=spec,
+        preprocessing=preprocessing,
+        meta={},
+    )
 
 
 def test_mnist_preprocessor_on_a_frame(mnist) -> None:

@@ -109,4 +109,4 @@ def test_realistic_crop_and_frame_are_photos_of_dark_ink() -> None:
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(float)
         for x, y, w, h in boxes:
             assert w > 0 and h > 0 and 0 <= x and x + w <= FRAME_W and 0 <= y and y + h <= FRAME_H
-            assert grey[y:y + h, x:x + w].min() < np.median(grey)  # ink darker than the paper
+            assert grey[y : y + h, x : x + w].min() < np.median(grey)  # ink darker than the paper

@@ -27,8 +27,11 @@ from train.pixels import adjust, to_uint8
 HANDS = ("rock", "paper", "scissors", "none")
 
 
-def _write_digit_folder(root: Path, per_class: dict[str, int], sessions: tuple[str, ...] = ("s1",),
-                        ) -> Path:
+def _write_digit_folder(
+    root: Path,
+    per_class: dict[str, int],
+    sessions: tuple[str, ...] = ("s1",),
+) -> Path:
     """``root/<label>/<session>__NNNN.png`` 28x28 white-on-black samples (as edge-capture writes)."""
     for label, n in per_class.items():
         (root / label).mkdir(parents=True, exist_ok=True)
@@ -40,6 +43,7 @@ def _write_digit_folder(root: Path, per_class: dict[str, int], sessions: tuple[s
 
 
 # -- uint8 safety ------------------------------------------------------------------
+
 
 def test_pixel_helpers_saturate_instead_of_wrapping() -> None:
     assert (np.full(1, 250, np.uint8) + np.uint8(10))[0] == 4  # plain uint8 arithmetic wraps
@@ -82,6 +86,7 @@ def test_hand_augmentation_never_wraps_around(level: int) -> None:
 
 
 # -- extra folders -------------------------------------------------------------------
+
 
 def test_unknown_class_folder_lists_the_expected_labels(tmp_path: Path) -> None:
     root = _write_digit_folder(tmp_path / "mine", {"3": 2})
@@ -196,6 +201,7 @@ def test_mixed_dataset_ratio_and_labels() -> None:
 
 # -- fine-tuning ------------------------------------------------------------------------
 
+
 def _write_idx(path: Path, arr: np.ndarray) -> None:
     header = bytes([0, 0, 0x08, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
     with gzip.open(path, "wb") as f:
@@ -259,7 +265,8 @@ def test_init_from_checks_shape_labels_and_path(saved_lenet: Path, tmp_path: Pat
 
 @pytest.mark.tf
 def test_finetune_starts_from_the_given_weights_and_scores_extra_val(
-        saved_lenet: Path, digits_dir: Path, tmp_path: Path) -> None:
+    saved_lenet: Path, digits_dir: Path, tmp_path: Path
+) -> None:
     import keras
 
     from train.cli import main
@@ -267,10 +274,34 @@ def test_finetune_starts_from_the_given_weights_and_scores_extra_val(
     extra = _write_digit_folder(tmp_path / "mine", {str(d): 6 for d in range(10)}, sessions=("a", "b", "c"))
     out = tmp_path / "ft"
     # learning rate ~0: after an epoch the weights must still be the ones we started from
-    rc = main(["lenet", "--init-from", str(saved_lenet), "--extra", str(extra), "--extra-ratio", "0.25",
-               "--extra-val-fraction", "0.3", "--learning-rate", "1e-12", "--epochs", "1", "--limit", "300",
-               "--batch-size", "32", "--validation-split", "0", "--no-augment", "--data-dir", str(digits_dir),
-               "--out", str(out)])
+    rc = main(
+        [
+            "lenet",
+            "--init-from",
+            str(saved_lenet),
+            "--extra",
+            str(extra),
+            "--extra-ratio",
+            "0.25",
+            "--extra-val-fraction",
+            "0.3",
+            "--learning-rate",
+            "1e-12",
+            "--epochs",
+            "1",
+            "--limit",
+            "300",
+            "--batch-size",
+            "32",
+            "--validation-split",
+            "0",
+            "--no-augment",
+            "--data-dir",
+            str(digits_dir),
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     start = keras.models.load_model(saved_lenet / "model.keras")
     tuned = keras.models.load_model(out / "model.keras")
@@ -304,12 +335,22 @@ def test_finetune_starts_from_the_given_weights_and_scores_extra_val(
 
 
 @pytest.mark.tf
-def test_cli_errors_for_init_from_and_extra(saved_lenet: Path, digits_dir: Path, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_errors_for_init_from_and_extra(
+    saved_lenet: Path, digits_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from train.cli import main
 
-    base = ["lenet", "--epochs", "1", "--limit", "64", "--data-dir", str(digits_dir),
-            "--out", str(tmp_path / "o")]
+    base = [
+        "lenet",
+        "--epochs",
+        "1",
+        "--limit",
+        "64",
+        "--data-dir",
+        str(digits_dir),
+        "--out",
+        str(tmp_path / "o"),
+    ]
     bad = _write_digit_folder(tmp_path / "bad", {"2": 2})
     (bad / "two").mkdir()
     assert main([*base, "--extra", str(bad)]) == 2
@@ -320,8 +361,9 @@ def test_cli_errors_for_init_from_and_extra(saved_lenet: Path, digits_dir: Path,
     assert "does not exist" in capsys.readouterr().err
 
 
-def _hand_tree(root: Path, per_class: int, sessions: tuple[str, ...], labels: tuple[str, ...] = HANDS[:3]
-               ) -> Path:
+def _hand_tree(
+    root: Path, per_class: int, sessions: tuple[str, ...], labels: tuple[str, ...] = HANDS[:3]
+) -> Path:
     rng = np.random.default_rng(0)
     for i, label in enumerate(labels):
         (root / label).mkdir(parents=True, exist_ok=True)
@@ -340,8 +382,21 @@ def test_hands_extra_and_init_from_end_to_end(tmp_path: Path, capsys: pytest.Cap
 
     _hand_tree(tmp_path / "data" / "src", 8, ("p1", "p2", "p3", "p4"))
     mine = _hand_tree(tmp_path / "mine", 4, ("kitchen", "desk"))
-    common = ["--data", str(tmp_path / "data"), "--input-size", "32", "--width", "4", "--batch-size", "8",
-              "--epochs", "1", "--val-fraction", "0.25", "--no-hard-negatives"]
+    common = [
+        "--data",
+        str(tmp_path / "data"),
+        "--input-size",
+        "32",
+        "--width",
+        "4",
+        "--batch-size",
+        "8",
+        "--epochs",
+        "1",
+        "--val-fraction",
+        "0.25",
+        "--no-hard-negatives",
+    ]
     first = tmp_path / "first"
     assert main(["hands", *common, "--extra", str(mine), "--extra-ratio", "0.25", "--out", str(first)]) == 0
     m = json.loads((first / "metrics.json").read_text())
@@ -352,13 +407,30 @@ def test_hands_extra_and_init_from_end_to_end(tmp_path: Path, capsys: pytest.Cap
     assert {r[3] for r in split["extra_val"]}.isdisjoint({r[3] for r in split["extra_train"]})
 
     second = tmp_path / "second"
-    assert main(["hands", *common, "--init-from", str(first), "--learning-rate", "1e-4",
-                 "--out", str(second)]) == 0
+    assert (
+        main(["hands", *common, "--init-from", str(first), "--learning-rate", "1e-4", "--out", str(second)])
+        == 0
+    )
     m2 = json.loads((second / "metrics.json").read_text())
     assert m2["init_model"]["labels"] == m["labels"] and "val_accuracy" in m2["init_model"]
     # a different input size than the model's is a clear error
-    assert main(["hands", *common[:2], "--input-size", "48", "--epochs", "1", "--init-from", str(first),
-                 "--out", str(tmp_path / "third")]) == 2
+    assert (
+        main(
+            [
+                "hands",
+                *common[:2],
+                "--input-size",
+                "48",
+                "--epochs",
+                "1",
+                "--init-from",
+                str(first),
+                "--out",
+                str(tmp_path / "third"),
+            ]
+        )
+        == 2
+    )
     assert "--input-size 32" in capsys.readouterr().err
     bad = _hand_tree(tmp_path / "bad", 1, ("s",), labels=("rock", "thumbs-up"))
     assert main(["hands", *common, "--extra", str(bad), "--out", str(tmp_path / "fourth")]) == 2

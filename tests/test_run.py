@@ -39,8 +39,7 @@ class FakeSource:
         img = np.full((120, 160, 3), 255, np.uint8)
         for r in ROIS:
             cv2.rectangle(img, (r.x + 8, r.y + 8), (r.x + r.w - 8, r.y + r.h - 8), (0, 0, 0), 3)
-        f = Frame(img, 100.0 + self.i / self.fps, self.i,
-                  truth=tuple(zip(self.truth, ROIS, strict=True)))
+        f = Frame(img, 100.0 + self.i / self.fps, self.i, truth=tuple(zip(self.truth, ROIS, strict=True)))
         self.i += 1
         return f
 
@@ -64,7 +63,7 @@ class Clf:
     def classify(self, batch):
         self.calls += 1
         out = []
-        for lab in (4, 7 if self.calls % 3 == 0 else 2)[:len(batch)]:
+        for lab in (4, 7 if self.calls % 3 == 0 else 2)[: len(batch)]:
             s = np.full(10, 0.01, np.float32)
             s[lab] = 0.91
             out.append(Prediction(lab, str(lab), 0.91, s))
@@ -72,9 +71,13 @@ class Clf:
 
 
 def fake_pipeline(smoothing=True):
-    return Pipeline(Seg(), lambda img, rois: np.zeros((len(rois), 28, 28, 1), np.float32), Clf(),
-                    smoother=TrackSmoother(labels=LABELS) if smoothing else None,
-                    grouper=lambda dets: [("".join(d.prediction.label for d in dets), ROI(20, 30, 80, 45))])
+    return Pipeline(
+        Seg(),
+        lambda img, rois: np.zeros((len(rois), 28, 28, 1), np.float32),
+        Clf(),
+        smoother=TrackSmoother(labels=LABELS) if smoothing else None,
+        grouper=lambda dets: [("".join(d.prediction.label for d in dets), ROI(20, 30, 80, 45))],
+    )
 
 
 @pytest.fixture
@@ -132,8 +135,9 @@ def test_no_smoothing_shows_flicker_and_truth_counts_it(fakes, tmp_path, capsys)
     out = capsys.readouterr().out
     numbers = [json.loads(s)["number"] for s in jl.read_text().splitlines()]
     assert numbers.count("47") == 3  # frames 3, 6, 9
-    assert ("digits vs ground truth (no smoothing): 17/20 read correctly (85.00%); "
-            "wrong 3, missed 0, extra 0") in out
+    assert (
+        "digits vs ground truth (no smoothing): 17/20 read correctly (85.00%); wrong 3, missed 0, extra 0"
+    ) in out
     assert "(raw)" not in out
 
 
@@ -269,8 +273,21 @@ def test_demo_end_to_end(tiny_digits_bundle, tmp_path, capsys):
     _real_sources()
     pytest.importorskip("edge.segment.digits")
     vid, jl = tmp_path / "demo.mp4", tmp_path / "demo.jsonl"
-    code = cli_run.main(["--model", str(tiny_digits_bundle), "--source", "demo", "--headless",
-                         "--max-frames", "12", "--output", str(vid), "--jsonl", str(jl)])
+    code = cli_run.main(
+        [
+            "--model",
+            str(tiny_digits_bundle),
+            "--source",
+            "demo",
+            "--headless",
+            "--max-frames",
+            "12",
+            "--output",
+            str(vid),
+            "--jsonl",
+            str(jl),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.splitlines()[1].startswith("12 frames") and "median ms per frame" in out
@@ -280,8 +297,7 @@ def test_demo_end_to_end(tiny_digits_bundle, tmp_path, capsys):
 
 
 def test_python_m_edge_help():
-    r = subprocess.run([sys.executable, "-m", "edge", "--help"], capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run([sys.executable, "-m", "edge", "--help"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "--headless" in r.stdout and "--max-frames" in r.stdout
 
 
@@ -295,10 +311,25 @@ def test_signal_finalises_real_run(sig, tiny_digits_bundle, tmp_path):
     pytest.importorskip("edge.segment.digits")
     vid, jl = tmp_path / "rec.mp4", tmp_path / "rec.jsonl"
     p = subprocess.Popen(
-        [sys.executable, "-m", "edge", "--model", str(tiny_digits_bundle), "--source", "demo",
-         "--headless", "--output", str(vid), "--jsonl", str(jl)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        [
+            sys.executable,
+            "-m",
+            "edge",
+            "--model",
+            str(tiny_digits_bundle),
+            "--source",
+            "demo",
+            "--headless",
+            "--output",
+            str(vid),
+            "--jsonl",
+            str(jl),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 120  # a guard against hanging, not a speed check
         while (not jl.exists() or jl.read_text().count("\n") < 20) and time.monotonic() < deadline:
@@ -365,8 +396,12 @@ def hand_result(i, truth, label=None, raw_label=None):
         return [Detection(ROI(100, 100, 80, 120), Prediction(k, lab, 0.85, s))]
 
     frame = Frame(np.zeros((8, 8, 3), np.uint8), i / 30, i, truth=truth)
-    return FrameResult(frame, det(label), det(raw_label if raw_label is not None else label),
-                       timings_ms={"segment": 1.0, "total": 2.0})
+    return FrameResult(
+        frame,
+        det(label),
+        det(raw_label if raw_label is not None else label),
+        timings_ms={"segment": 1.0, "total": 2.0},
+    )
 
 
 def test_hands_summary_counts_gestures_and_silent_empty_frames():
@@ -380,8 +415,9 @@ def test_hands_summary_counts_gestures_and_silent_empty_frames():
     stats.add(hand_result(5, (), None, raw_label="scissors"))  # the smoother hid a raw flicker
     stats.add(hand_result(6, (), "scissors"))  # a gesture on an empty room: extra
     lines = stats.summary()
-    assert ("gestures vs ground truth (smoothed): 1/3 read correctly (33.33%); wrong 1, missed 1, "
-            "extra 1") in lines
+    assert (
+        "gestures vs ground truth (smoothed): 1/3 read correctly (33.33%); wrong 1, missed 1, extra 1"
+    ) in lines
     assert "no-hand frames (smoothed): 3/4 with no gesture shown (75.00%)" in lines
     assert "no-hand frames (raw): 2/4 with no gesture shown (50.00%)" in lines
     assert not any(line.startswith("digits vs") for line in lines)
@@ -413,8 +449,19 @@ def test_hand_segmenter_names_match_edge_hands():
 
 
 def test_segmenter_flag_with_a_digits_model_exit_2(tiny_digits_bundle, capsys):
-    code = cli_run.main(["--model", str(tiny_digits_bundle), "--segmenter", "skin", "--source", "demo",
-                         "--headless", "--max-frames", "1"])
+    code = cli_run.main(
+        [
+            "--model",
+            str(tiny_digits_bundle),
+            "--segmenter",
+            "skin",
+            "--source",
+            "demo",
+            "--headless",
+            "--max-frames",
+            "1",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: --segmenter skin") and "hands model" in err
     with pytest.raises(SystemExit):
@@ -448,8 +495,21 @@ def test_hands_demo_end_to_end(tiny_hands_bundle, fake_hand_segmenter, tmp_path,
     _real_sources()
     vid, jl = tmp_path / "hands.mp4", tmp_path / "hands.jsonl"
     # demo-hands:1 opens on an empty room, then shows a hand
-    code = cli_run.main(["--model", str(tiny_hands_bundle), "--source", "demo-hands:1", "--headless",
-                         "--max-frames", "40", "--output", str(vid), "--jsonl", str(jl)])
+    code = cli_run.main(
+        [
+            "--model",
+            str(tiny_hands_bundle),
+            "--source",
+            "demo-hands:1",
+            "--headless",
+            "--max-frames",
+            "40",
+            "--output",
+            str(vid),
+            "--jsonl",
+            str(jl),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert fake_hand_segmenter == ["skin"]  # the default hand segmenter was asked for
@@ -465,8 +525,19 @@ def test_hands_demo_end_to_end(tiny_hands_bundle, fake_hand_segmenter, tmp_path,
         for d in r["detections"]:
             assert d["label"] in HAND_LABELS and len(d["box"]) == 4
     assert count_frames(vid) == 40
-    code = cli_run.main(["--model", str(tiny_hands_bundle), "--source", "demo-hands:1", "--headless",
-                         "--max-frames", "2", "--segmenter", "background"])
+    code = cli_run.main(
+        [
+            "--model",
+            str(tiny_hands_bundle),
+            "--source",
+            "demo-hands:1",
+            "--headless",
+            "--max-frames",
+            "2",
+            "--segmenter",
+            "background",
+        ]
+    )
     assert code == 0 and fake_hand_segmenter == ["skin", "background"]
 
 
@@ -483,8 +554,19 @@ def test_hands_demo_with_the_real_hand_segmenter(tiny_hands_bundle, tmp_path, ca
     if isinstance(pipe.segmenter, str):
         pytest.skip("build_pipeline does not turn a segmenter name into a segmenter yet")
     jl = tmp_path / "hands.jsonl"
-    code = cli_run.main(["--model", str(tiny_hands_bundle), "--source", "demo-hands:1", "--headless",
-                         "--max-frames", "40", "--jsonl", str(jl)])
+    code = cli_run.main(
+        [
+            "--model",
+            str(tiny_hands_bundle),
+            "--source",
+            "demo-hands:1",
+            "--headless",
+            "--max-frames",
+            "40",
+            "--jsonl",
+            str(jl),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "gestures vs ground truth (smoothed): " in out and "no-hand frames (smoothed): " in out

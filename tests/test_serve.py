@@ -31,8 +31,16 @@ from edge.track import TrackSmoother
 from edge.types import ROI, Detection, Frame, Prediction
 
 LABELS = tuple(str(d) for d in range(10))
-ROUTES = ("/", "/app.js", "/style.css", "/stream.mjpg", "/events", "/predictions", "/snapshot.jpg",
-          "/healthz")
+ROUTES = (
+    "/",
+    "/app.js",
+    "/style.css",
+    "/stream.mjpg",
+    "/events",
+    "/predictions",
+    "/snapshot.jpg",
+    "/healthz",
+)
 WAIT_S = 20.0  # upper bound for a broken server, not a speed check
 
 
@@ -47,9 +55,13 @@ def make_result(i: int, w: int = 160, h: int = 120) -> FrameResult:
         s[int(ch)] = 0.9
         dets.append(Detection(ROI(10 + 40 * k, 20, 30, 45), Prediction(int(ch), ch, 0.9 - 0.1 * k, s)))
     frame = Frame(img, i / 30.0, i)
-    return FrameResult(frame, dets, raw=list(dets), numbers=[(digits, ROI(10, 20, 70, 45))],
-                       timings_ms={"segment": 1.0, "preprocess": 0.5, "classify": 0.25, "smooth": 0.1,
-                                   "total": 1.85})
+    return FrameResult(
+        frame,
+        dets,
+        raw=list(dets),
+        numbers=[(digits, ROI(10, 20, 70, 45))],
+        timings_ms={"segment": 1.0, "preprocess": 0.5, "classify": 0.25, "smooth": 0.1, "total": 1.85},
+    )
 
 
 class Pump:
@@ -145,23 +157,35 @@ def jpeg_parts(buf: bytes) -> list[bytes]:
 
 
 # -- addresses and defaults ---------------------------------------------------------------------
-@pytest.mark.parametrize("text, expected", [
-    ("8080", ("127.0.0.1", 8080)),
-    ("0", ("127.0.0.1", 0)),
-    ("0.0.0.0:8080", ("0.0.0.0", 8080)),
-    ("localhost:9000", ("localhost", 9000)),
-    ("[::1]:8080", ("::1", 8080)),
-    ("[::]:80", ("::", 80)),
-    (" 192.168.1.5:8080 ", ("192.168.1.5", 8080)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("8080", ("127.0.0.1", 8080)),
+        ("0", ("127.0.0.1", 0)),
+        ("0.0.0.0:8080", ("0.0.0.0", 8080)),
+        ("localhost:9000", ("localhost", 9000)),
+        ("[::1]:8080", ("::1", 8080)),
+        ("[::]:80", ("::", 80)),
+        (" 192.168.1.5:8080 ", ("192.168.1.5", 8080)),
+    ],
+)
 def test_parse_hostport(text, expected):
     assert parse_hostport(text) == expected
 
 
-@pytest.mark.parametrize("text, hint", [
-    ("", "PORT"), (":8080", "127.0.0.1:8080"), ("pi.local", "no port"), ("pi:70000", "65535"),
-    ("pi:http", "65535"), ("::1:8080", "brackets"), ("[::1]8080", "[::1]:8080"), ("-1", "no port"),
-])
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        ("", "PORT"),
+        (":8080", "127.0.0.1:8080"),
+        ("pi.local", "no port"),
+        ("pi:70000", "65535"),
+        ("pi:http", "65535"),
+        ("::1:8080", "brackets"),
+        ("[::1]8080", "[::1]:8080"),
+        ("-1", "no port"),
+    ],
+)
 def test_parse_hostport_errors_say_what_to_write(text, hint):
     with pytest.raises(ValueError, match="bad|empty") as e:
         parse_hostport(text)
@@ -187,8 +211,15 @@ def test_default_bind_is_loopback():
 
 
 def test_serve_config_rejects_bad_values():
-    for kw in ({"port": 70000}, {"stream_fps": 0}, {"jpeg_quality": 0}, {"max_viewers": 0}, {"token": ""},
-               {"host": ""}, {"write_timeout_s": 0}):
+    for kw in (
+        {"port": 70000},
+        {"stream_fps": 0},
+        {"jpeg_quality": 0},
+        {"max_viewers": 0},
+        {"token": ""},
+        {"host": ""},
+        {"write_timeout_s": 0},
+    ):
         with pytest.raises(ValueError):
             ServeConfig(**kw)
 
@@ -222,16 +253,24 @@ def test_page_and_static_files(server):
     status, headers, body = get(server.url)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert b'id="stream"' in body and b'id="reading"' in body and b"app.js" in body
-    assert headers["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in \
-        headers["Content-Security-Policy"]
+    assert (
+        headers["X-Content-Type-Options"] == "nosniff"
+        and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    )
     status, headers, body = get(server.url + "app.js")
     assert status == 200 and b"EventSource" in body and b"stream.mjpg" in body
     assert get(server.url + "style.css")[0] == 200
 
 
 def test_no_route_reads_client_chosen_files(server):
-    for path in ("/../setup.cfg", "/web/index.html", "/%2e%2e/%2e%2e/etc/passwd", "/app.js/../../setup.cfg",
-                 "/static/app.js", "/index.html"):
+    for path in (
+        "/../setup.cfg",
+        "/web/index.html",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/app.js/../../setup.cfg",
+        "/static/app.js",
+        "/index.html",
+    ):
         status, _, body = get(server.url.rstrip("/") + path)
         assert status == 404, (path, status)
         assert b"[metadata]" not in body and b"root:" not in body
@@ -488,7 +527,7 @@ class Clf:
 
     def classify(self, batch):
         out = []
-        for lab in (4, 2)[:len(batch)]:
+        for lab in (4, 2)[: len(batch)]:
             s = np.full(10, 0.01, np.float32)
             s[lab] = 0.91
             out.append(Prediction(lab, str(lab), 0.91, s))
@@ -496,9 +535,13 @@ class Clf:
 
 
 def fake_pipeline():
-    return Pipeline(Seg(), lambda img, rois: np.zeros((len(rois), 28, 28, 1), np.float32), Clf(),
-                    smoother=TrackSmoother(labels=LABELS),
-                    grouper=lambda dets: [("".join(d.prediction.label for d in dets), ROI(20, 30, 80, 45))])
+    return Pipeline(
+        Seg(),
+        lambda img, rois: np.zeros((len(rois), 28, 28, 1), np.float32),
+        Clf(),
+        smoother=TrackSmoother(labels=LABELS),
+        grouper=lambda dets: [("".join(d.prediction.label for d in dets), ROI(20, 30, 80, 45))],
+    )
 
 
 def test_edge_run_serve_streams_the_jsonl_records(tmp_path, capsys):
@@ -552,8 +595,9 @@ def test_ctrl_c_with_serve_finalises_outputs_and_stops_the_server(monkeypatch, t
     monkeypatch.setattr(launch, "build_pipeline", lambda model, **kw: fake_pipeline())
     vid, jl = tmp_path / "a.mp4", tmp_path / "p.jsonl"
     threads_before = set(threading.enumerate())
-    code = cli_run.main(["--source", "demo", "--headless", "--serve", "0", "--output", str(vid),
-                         "--jsonl", str(jl)])
+    code = cli_run.main(
+        ["--source", "demo", "--headless", "--serve", "0", "--output", str(vid), "--jsonl", str(jl)]
+    )
     out, err = capsys.readouterr()
     assert code == 130, err
     assert "interrupted" in err and "Traceback" not in err

@@ -26,8 +26,16 @@ from edge.cli import run as cli_run
 from edge.sources.demo import DemoSource
 
 CHROMIUM = os.environ.get("EDGE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TOKEN = "browser-test-token"
 WAIT_MS = 20_000  # upper bound for a broken page, not a speed check
 
@@ -100,8 +108,12 @@ def live_run():
 def test_page_shows_the_live_stream_and_a_changing_reading(playwright_api, live_run, tmp_path):
     with playwright_api() as p:
         ctx = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1100, "height": 640})
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1100, "height": 640},
+        )
         try:
             page = ctx.new_page()
             errors: list[str] = []

@@ -109,8 +109,9 @@ def test_classifies_a_real_looking_input(shipped: tuple[ModelBundle, Classifier]
         from tests.test_landmark_features import template_hand
 
         frame = np.zeros((240, 320, 3), np.uint8)  # not read: the landmarks are the input
-        roi = ROI(40, 60, 120, 160, landmarks=template_hand(0.0).astype(np.float32), handedness="Right",
-                  score=0.98)
+        roi = ROI(
+            40, 60, 120, 160, landmarks=template_hand(0.0).astype(np.float32), handedness="Right", score=0.98
+        )
         want = "paper"  # an open hand, fingers spread, palm to the camera
     elif bundle.task == "hands":
         frame, roi, want = hand_frame()

@@ -296,10 +296,18 @@ def test_image_errors(tmp_path):
 # ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("spec", "device"), [
-    (0, 0), ("0", 0), ("2", 2), ("webcam", 0), ("webcam:1", 1), ("WEBCAM:3", 3),
-    ("/dev/video0", "/dev/video0"),
-])
+@pytest.mark.parametrize(
+    ("spec", "device"),
+    [
+        (0, 0),
+        ("0", 0),
+        ("2", 2),
+        ("webcam", 0),
+        ("webcam:1", 1),
+        ("WEBCAM:3", 3),
+        ("/dev/video0", "/dev/video0"),
+    ],
+)
 def test_spec_cameras(fake_cv2_capture, spec, device):
     with open_source(spec, width=320, height=240, fps=15) as src:
         assert isinstance(src, CameraSource) and src.live
@@ -310,8 +318,15 @@ def test_spec_cameras(fake_cv2_capture, spec, device):
     assert cap.released
 
 
-@pytest.mark.parametrize("url", ["rtsp://cam.local/stream", "http://user:secret@10.0.0.2:8080/video",
-                                 "https://example.org/x.mjpg", "udp://0.0.0.0:5000"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "rtsp://cam.local/stream",
+        "http://user:secret@10.0.0.2:8080/video",
+        "https://example.org/x.mjpg",
+        "udp://0.0.0.0:5000",
+    ],
+)
 def test_spec_streams(fake_cv2_capture, url):
     with open_source(url) as src:
         assert isinstance(src, CameraSource) and src.live and src.is_stream
@@ -334,8 +349,20 @@ def test_spec_demo_and_picamera(fake_picamera2):
     pi.close()
 
 
-@pytest.mark.parametrize("spec", ["", "   ", "webcam:x", "demo:abc", "picamera:", "webcam:-1",
-                                  "ftp://host/file", "no/such/file.mp4", "nothing_here"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "",
+        "   ",
+        "webcam:x",
+        "demo:abc",
+        "picamera:",
+        "webcam:-1",
+        "ftp://host/file",
+        "no/such/file.mp4",
+        "nothing_here",
+    ],
+)
 def test_spec_errors(spec):
     with pytest.raises(ValueError):
         open_source(spec)
@@ -366,8 +393,7 @@ def test_spec_demo_hands():
     assert isinstance(open_source("demo:3"), DemoSource)  # the digits demo is still itself
 
 
-@pytest.mark.parametrize("spec", ["demo-hands:x", "demo-hands:", "demo-hand", "demohands:3",
-                                  "demo-hands-3"])
+@pytest.mark.parametrize("spec", ["demo-hands:x", "demo-hands:", "demo-hand", "demohands:3", "demo-hands-3"])
 def test_bad_demo_hands_specs_list_the_accepted_forms(spec):
     with pytest.raises(ValueError, match="demo-hands") as info:
         open_source(spec)
@@ -500,10 +526,10 @@ def test_demo_frames_shape_time_and_truth():
             assert roi.x >= 0 and roi.y >= 0 and roi.x + roi.w <= 640 and roi.y + roi.h <= 480
             # the box holds ink: its darkest pixels are clearly darker than the paper around it
             pad = roi.pad(0.3, (640, 480))
-            ring = grey[pad.y:pad.y + pad.h, pad.x:pad.x + pad.w].copy()
-            ring[roi.y - pad.y:roi.y - pad.y + roi.h, roi.x - pad.x:roi.x - pad.x + roi.w] = -1
+            ring = grey[pad.y : pad.y + pad.h, pad.x : pad.x + pad.w].copy()
+            ring[roi.y - pad.y : roi.y - pad.y + roi.h, roi.x - pad.x : roi.x - pad.x + roi.w] = -1
             paper = np.median(ring[ring >= 0])
-            box = grey[roi.y:roi.y + roi.h, roi.x:roi.x + roi.w]
+            box = grey[roi.y : roi.y + roi.h, roi.x : roi.x + roi.w]
             assert paper - np.percentile(box, 2) > 12, (i, label, roi)
         numbers = src.numbers(i)
         assert "".join(n for n, _ in numbers) == "".join(label for label, _ in f.truth)

@@ -91,11 +91,35 @@ def test_tiny_training_run_writes_everything(tmp_path: Path) -> None:
     conf = tmp_path / "c.json"
     conf.write_text(json.dumps({"epochs": 5, "batch_size": 64, "variant": "lenet5"}))
     out = tmp_path / "run"
-    argv = ["lenet", "--config", str(conf), "--epochs", "2", "--data-dir", str(SHARED_MNIST),
-            "--limit", "3000", "--out", str(out), "--checkpoint-every", "1", "--validation-split", "0.2"]
+    argv = [
+        "lenet",
+        "--config",
+        str(conf),
+        "--epochs",
+        "2",
+        "--data-dir",
+        str(SHARED_MNIST),
+        "--limit",
+        "3000",
+        "--out",
+        str(out),
+        "--checkpoint-every",
+        "1",
+        "--validation-split",
+        "0.2",
+    ]
     assert cli.main(argv) == 0
-    for name in ("model.keras", "config.json", "curves.png", "confusion.png", "metrics.json",
-                 "history.csv", "labels.txt", "checkpoints/epoch-001.keras", "checkpoints/epoch-002.keras"):
+    for name in (
+        "model.keras",
+        "config.json",
+        "curves.png",
+        "confusion.png",
+        "metrics.json",
+        "history.csv",
+        "labels.txt",
+        "checkpoints/epoch-001.keras",
+        "checkpoints/epoch-002.keras",
+    ):
         assert (out / name).is_file(), name
     saved = json.loads((out / "config.json").read_text())
     # The file set variant and batch size, the flag overrode epochs.

@@ -49,9 +49,17 @@ def _flip(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _cfg(tmp: Path, **kw: object) -> Vgg16Config:
-    base = dict(input_size=S, weights=None, head_epochs=1, finetune_epochs=1, batch_size=4,
-                augment_copies=1, patience=1, out_dir=str(tmp / "run"),
-                cache_dir=str(tmp / "cache"))
+    base = dict(
+        input_size=S,
+        weights=None,
+        head_epochs=1,
+        finetune_epochs=1,
+        batch_size=4,
+        augment_copies=1,
+        patience=1,
+        out_dir=str(tmp / "run"),
+        cache_dir=str(tmp / "cache"),
+    )
     base.update(kw)
     return Vgg16Config(**base)  # type: ignore[arg-type]
 
@@ -68,8 +76,16 @@ def run(tmp_path_factory: pytest.TempPathFactory, data: dict) -> dict:
     """One end-to-end run (head + fine-tuning); its config, metrics and folders."""
     tmp = tmp_path_factory.mktemp("vgg16")
     cfg = _cfg(tmp)
-    metrics = train_vgg16(cfg, data["x_train"], data["y_train"], data["x_val"], data["y_val"],
-                          LABELS, augment=_flip, argv=["hands", "--model", "vgg16"])
+    metrics = train_vgg16(
+        cfg,
+        data["x_train"],
+        data["y_train"],
+        data["x_val"],
+        data["y_val"],
+        LABELS,
+        augment=_flip,
+        argv=["hands", "--model", "vgg16"],
+    )
     return {"cfg": cfg, "metrics": metrics, "out": Path(cfg.out_dir), "tmp": tmp}
 
 
@@ -111,8 +127,7 @@ def test_unfreeze_last_block_trains_exactly_block5() -> None:
     frozen = [layer.name for layer in base.layers if layer.weights and not layer.trainable]
     assert len(frozen) == 10  # blocks 1-4: 2 + 2 + 3 + 3 convolutions
     assert not model.get_layer("rgb_to_bgr").trainable
-    assert {layer.name for layer in model.layers if layer.trainable_weights} == {"vgg16",
-                                                                                 *HEAD_LAYERS}
+    assert {layer.name for layer in model.layers if layer.trainable_weights} == {"vgg16", *HEAD_LAYERS}
     with pytest.raises(ValueError, match="block6"):
         unfreeze_last_block(model, "block6")
 
@@ -185,9 +200,18 @@ def test_imagenet_is_what_keras_is_asked_for(monkeypatch: pytest.MonkeyPatch) ->
 # -- training --------------------------------------------------------------------------
 def test_train_writes_every_output(run: dict, data: dict) -> None:
     out, m = run["out"], run["metrics"]
-    for name in ("model.keras", "config.json", "labels.txt", "history.csv", "history-head.csv",
-                 "history-finetune.csv", "curves.png", "confusion.png", "metrics.json",
-                 "checkpoints/best.keras"):
+    for name in (
+        "model.keras",
+        "config.json",
+        "labels.txt",
+        "history.csv",
+        "history-head.csv",
+        "history-finetune.csv",
+        "curves.png",
+        "confusion.png",
+        "metrics.json",
+        "checkpoints/best.keras",
+    ):
         assert (out / name).is_file(), name
     assert json.loads((out / "metrics.json").read_text()) == json.loads(json.dumps(m))
     assert m["head"]["epochs_run"] == 1 and m["finetune"]["epochs_run"] == 1
@@ -212,12 +236,12 @@ def test_train_writes_every_output(run: dict, data: dict) -> None:
 def test_feature_cache_is_reused_and_head_is_copied(run: dict, data: dict, tmp_path: Path) -> None:
     folder = Path(run["metrics"]["feature_cache"]["dir"])
     files = sorted(folder.glob("*.npy"))
-    assert [f.name for f in files] == ["train_features.npy", "train_labels.npy",
-                                       "val_features.npy"]
+    assert [f.name for f in files] == ["train_features.npy", "train_labels.npy", "val_features.npy"]
     before = {f: f.stat().st_mtime_ns for f in files}
     cfg = _cfg(run["tmp"], finetune_epochs=0, out_dir=str(tmp_path / "again"))
-    m = train_vgg16(cfg, data["x_train"], data["y_train"], data["x_val"], data["y_val"], LABELS,
-                    augment=_flip, argv=[])
+    m = train_vgg16(
+        cfg, data["x_train"], data["y_train"], data["x_val"], data["y_val"], LABELS, augment=_flip, argv=[]
+    )
     assert m["feature_cache"]["hit"] is True
     assert m["feature_cache"]["key"] == run["metrics"]["feature_cache"]["key"]
     assert {f: f.stat().st_mtime_ns for f in files} == before
@@ -236,18 +260,24 @@ def test_cache_key_follows_data_and_settings(data: dict, tmp_path: Path) -> None
     x[0, 0, 0, 0] ^= 1
     assert feature_cache_key(cfg, x, data["x_val"], _flip) != key
     for change in ({"augment_copies": 2}, {"seed": 1}, {"augment_tag": "strong"}):
-        assert feature_cache_key(_cfg(tmp_path, **change), data["x_train"], data["x_val"],
-                                 _flip) != key
+        assert feature_cache_key(_cfg(tmp_path, **change), data["x_train"], data["x_val"], _flip) != key
     # Head and fine-tuning settings do not change the features.
-    assert feature_cache_key(_cfg(tmp_path, head_lr=0.1, finetune_epochs=3), data["x_train"],
-                             data["x_val"], _flip) == key
+    assert (
+        feature_cache_key(
+            _cfg(tmp_path, head_lr=0.1, finetune_epochs=3), data["x_train"], data["x_val"], _flip
+        )
+        == key
+    )
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"x_train": "float"}, r"uint8 \(N, 32, 32, 3\)"),
-    ({"x_train": "size"}, r"input_size=32"),
-    ({"y_val": "range"}, r"spans 0\.\.4 but there are 4 labels"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"x_train": "float"}, r"uint8 \(N, 32, 32, 3\)"),
+        ({"x_train": "size"}, r"input_size=32"),
+        ({"y_val": "range"}, r"spans 0\.\.4 but there are 4 labels"),
+    ],
+)
 def test_train_rejects_bad_arrays(bad: dict, match: str, data: dict, tmp_path: Path) -> None:
     d = dict(data)
     if bad.get("x_train") == "float":
@@ -265,8 +295,15 @@ def test_augment_must_keep_dtype_and_shape(data: dict, tmp_path: Path) -> None:
         return batch.astype(np.float32)
 
     with pytest.raises(ValueError, match="augment must return a uint8 batch"):
-        train_vgg16(_cfg(tmp_path), data["x_train"], data["y_train"], data["x_val"],
-                    data["y_val"], LABELS, augment=to_float)
+        train_vgg16(
+            _cfg(tmp_path),
+            data["x_train"],
+            data["y_train"],
+            data["x_val"],
+            data["y_val"],
+            LABELS,
+            augment=to_float,
+        )
 
 
 # -- conversion ------------------------------------------------------------------------
@@ -279,9 +316,18 @@ def test_int8_bundle_from_the_trained_model(run: dict, data: dict, tmp_path: Pat
     np.save(rep, np.concatenate([data["x_train"], data["x_val"]]))  # uint8 RGB 0..255
     labels = tmp_path / "labels.txt"
     labels.write_text("\n".join(LABELS) + "\n")
-    report = convert_to_bundle(ConvertConfig(
-        model=run["out"] / "model.keras", quant="int8", task="hands", labels=labels,
-        preprocessing="hand-crop", rep_data=rep, rep_samples=16, out=tmp_path / "bundle"))
+    report = convert_to_bundle(
+        ConvertConfig(
+            model=run["out"] / "model.keras",
+            quant="int8",
+            task="hands",
+            labels=labels,
+            preprocessing="hand-crop",
+            rep_data=rep,
+            rep_samples=16,
+            out=tmp_path / "bundle",
+        )
+    )
     assert report.metrics["samples"] == 4  # the 4 images not used for calibration
 
     bundle = load_bundle(report.bundle_dir)

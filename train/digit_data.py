@@ -40,17 +40,24 @@ def parse_dataset_spec(spec: str) -> tuple[str, ...]:
         raise ValueError(f"empty dataset spec {spec!r}; use e.g. mnist, svhn, mnist+svhn, mnist+recoloured")
     bad = [n for n in names if n not in DIGIT_DATASETS]
     if bad:
-        raise ValueError(f"unknown digit dataset(s) {bad} in {spec!r}; choose from {DIGIT_DATASETS} "
-                         "joined with '+', e.g. mnist+svhn")
+        raise ValueError(
+            f"unknown digit dataset(s) {bad} in {spec!r}; choose from {DIGIT_DATASETS} "
+            "joined with '+', e.g. mnist+svhn"
+        )
     if len(set(names)) != len(names):
         raise ValueError(f"dataset spec {spec!r} names a dataset twice")
     return names
 
 
-def load_digit_datasets(spec: str, data_dir: str | Path | None = None, download: bool = False,
-                        svhn_dir: str | Path | None = None, svhn_framing: str = "box",
-                        recoloured_n: int = 20000, seed: int = 0,
-                        ) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+def load_digit_datasets(
+    spec: str,
+    data_dir: str | Path | None = None,
+    download: bool = False,
+    svhn_dir: str | Path | None = None,
+    svhn_framing: str = "box",
+    recoloured_n: int = 20000,
+    seed: int = 0,
+) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """The digit datasets of a ``--dataset`` spec, each in MNIST's loader format.
 
     Args:

@@ -90,21 +90,27 @@ def scan_extra(dirs: Sequence[str | Path], labels: Sequence[str]) -> list[ExtraS
     for d in dirs:
         root = Path(d).expanduser()
         if not root.is_dir():
-            raise DatasetError(f"--extra {d} does not exist; pass a folder of class folders "
-                               f"({', '.join(labels)}) of your samples, as edge-capture writes them")
+            raise DatasetError(
+                f"--extra {d} does not exist; pass a folder of class folders "
+                f"({', '.join(labels)}) of your samples, as edge-capture writes them"
+            )
         subs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
         unknown = [p.name for p in subs if p.name not in labels]
         if unknown:
-            raise DatasetError(f"--extra {d}: class folder(s) {unknown} are not labels of this model; "
-                               f"expected folders named {', '.join(labels)} (rename or move them)")
+            raise DatasetError(
+                f"--extra {d}: class folder(s) {unknown} are not labels of this model; "
+                f"expected folders named {', '.join(labels)} (rename or move them)"
+            )
         n0 = len(out)
         for sub in subs:
             for f in sorted(sub.iterdir()):
                 if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
                     out.append(ExtraSample(f, sub.name, root.name, session_of(f.stem)))
         if len(out) == n0:
-            raise DatasetError(f"--extra {d}: no images ({', '.join(IMAGE_SUFFIXES)}) in class folders; "
-                               f"expected e.g. {root / labels[0] / 'session__0001.png'}")
+            raise DatasetError(
+                f"--extra {d}: no images ({', '.join(IMAGE_SUFFIXES)}) in class folders; "
+                f"expected e.g. {root / labels[0] / 'session__0001.png'}"
+            )
     return out
 
 
@@ -112,8 +118,11 @@ def _rank(key: str, seed: int) -> str:
     return hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()
 
 
-def split_extra(samples: Sequence[ExtraSample], val_fraction: float, seed: int = 0,
-                ) -> tuple[list[ExtraSample], list[ExtraSample], str]:
+def split_extra(
+    samples: Sequence[ExtraSample],
+    val_fraction: float,
+    seed: int = 0,
+) -> tuple[list[ExtraSample], list[ExtraSample], str]:
     """Hold out part of the extra samples, by session when there are several.
 
     Args:
@@ -149,12 +158,17 @@ def split_extra(samples: Sequence[ExtraSample], val_fraction: float, seed: int =
         return [s for s in samples if id(s) not in held], val, "session"
     n_val = min(len(samples) - 1, max(1, int(round(target))))
     pick = set(np.random.default_rng(seed).permutation(len(samples))[:n_val].tolist())
-    return ([s for i, s in enumerate(samples) if i not in pick],
-            [s for i, s in enumerate(samples) if i in pick], "sample")
+    return (
+        [s for i, s in enumerate(samples) if i not in pick],
+        [s for i, s in enumerate(samples) if i in pick],
+        "sample",
+    )
 
 
-def load_extra_digits(samples: Sequence[ExtraSample], labels: Sequence[str] = DIGIT_LABELS,
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def load_extra_digits(
+    samples: Sequence[ExtraSample],
+    labels: Sequence[str] = DIGIT_LABELS,
+) -> tuple[np.ndarray, np.ndarray]:
     """Read digit samples as MNIST-like model inputs.
 
     A 28×28 image is taken as a model input (what ``edge-capture`` saves); if its
@@ -202,8 +216,11 @@ def load_extra_digits(samples: Sequence[ExtraSample], labels: Sequence[str] = DI
     return np.stack(xs), np.asarray(ys, np.int64)
 
 
-def load_extra_hands(samples: Sequence[ExtraSample], size: int, labels: Sequence[str],
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def load_extra_hands(
+    samples: Sequence[ExtraSample],
+    size: int,
+    labels: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
     """Read hand samples like the gesture datasets (square-padded, resized).
 
     Args:
@@ -239,13 +256,12 @@ def session_counts(samples: Sequence[ExtraSample]) -> dict[str, int]:
 SPLIT_FILE = "extra_split.json"
 
 
-def write_split(out: str | Path, train: Sequence[ExtraSample], val: Sequence[ExtraSample],
-                how: str) -> Path:
+def write_split(out: str | Path, train: Sequence[ExtraSample], val: Sequence[ExtraSample], how: str) -> Path:
     """Record the extra samples' split as ``out/extra_split.json``: ``{"how", "train": [...],
     "val": [...]}``, each entry ``{"path", "label", "session"}`` (absolute paths)."""
+
     def rows(ss: Sequence[ExtraSample]) -> list[dict[str, str]]:
-        return [{"path": str(Path(x.path).resolve()), "label": x.label, "session": x.session}
-                for x in ss]
+        return [{"path": str(Path(x.path).resolve()), "label": x.label, "session": x.session} for x in ss]
 
     p = Path(out) / SPLIT_FILE
     p.write_text(json.dumps({"how": how, "train": rows(train), "val": rows(val)}, indent=1) + "\n")
@@ -292,9 +308,11 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m train.extra_data export RUN --out DIR [--split val|train]``."""
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m train.extra_data",
-                                description="Copy the extra samples a run held out (or trained "
-                                            "on) into class folders for edge-eval --images.")
+    p = argparse.ArgumentParser(
+        prog="python -m train.extra_data",
+        description="Copy the extra samples a run held out (or trained "
+        "on) into class folders for edge-eval --images.",
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     e = sub.add_parser("export", help="copy a run's held-out extra samples into DIR/<label>/")
     e.add_argument("run", help="an edge-train run folder trained with --extra")
@@ -307,13 +325,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     total = sum(counts.values())
-    print(f"copied {total} {a.split} samples into {a.out}: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(
+        f"copied {total} {a.split} samples into {a.out}: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
     return 0
 
 
-__all__ = ["DIGIT_LABELS", "SPLIT_FILE", "ExtraSample", "export_split", "load_extra_digits",
-           "load_extra_hands", "scan_extra", "session_counts", "session_of", "split_extra", "write_split"]
+__all__ = [
+    "DIGIT_LABELS",
+    "SPLIT_FILE",
+    "ExtraSample",
+    "export_split",
+    "load_extra_digits",
+    "load_extra_hands",
+    "scan_extra",
+    "session_counts",
+    "session_of",
+    "split_extra",
+    "write_split",
+]
 
 
 if __name__ == "__main__":

@@ -32,8 +32,9 @@ def extra_per_batch(ratio: float, batch_size: int) -> int:
         ValueError: ratio outside [0, 1) or a batch of fewer than 2.
     """
     if not 0.0 <= ratio < 1.0:
-        raise ValueError(f"--extra-ratio must be in [0, 1) (the share of each batch from the extra "
-                         f"samples), got {ratio}")
+        raise ValueError(
+            f"--extra-ratio must be in [0, 1) (the share of each batch from the extra samples), got {ratio}"
+        )
     if ratio == 0:
         return 0
     if batch_size < 2:
@@ -41,8 +42,15 @@ def extra_per_batch(ratio: float, batch_size: int) -> int:
     return min(batch_size - 1, max(1, int(round(ratio * batch_size))))
 
 
-def mixed_dataset(x_base: np.ndarray, y_base: np.ndarray, x_extra: np.ndarray, y_extra: np.ndarray,
-                  ratio: float, batch_size: int, seed: int = 0) -> tuple[Any, int | None, int]:
+def mixed_dataset(
+    x_base: np.ndarray,
+    y_base: np.ndarray,
+    x_extra: np.ndarray,
+    y_extra: np.ndarray,
+    ratio: float,
+    batch_size: int,
+    seed: int = 0,
+) -> tuple[Any, int | None, int]:
     """A ``tf.data`` pipeline of training batches mixing base and extra samples.
 
     Args:
@@ -68,24 +76,38 @@ def mixed_dataset(x_base: np.ndarray, y_base: np.ndarray, x_extra: np.ndarray, y
             raise ValueError("--extra-ratio > 0 but no extra training samples (all held out?)")
         x = np.concatenate([x_base, x_extra]) if len(x_extra) else x_base
         y = np.concatenate([y_base, y_extra]) if len(y_extra) else y_base
-        ds = (tf.data.Dataset.from_tensor_slices((x, y))
-              .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-              .batch(batch_size, drop_remainder=False))
+        ds = (
+            tf.data.Dataset.from_tensor_slices((x, y))
+            .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+            .batch(batch_size, drop_remainder=False)
+        )
         return ds, None, 0
     steps = math.ceil((len(x_base) + len(x_extra)) / batch_size)
-    base = (tf.data.Dataset.from_tensor_slices((x_base, y_base))
-            .shuffle(len(x_base), seed=seed, reshuffle_each_iteration=True).repeat()
-            .batch(batch_size - k, drop_remainder=True))
-    extra = (tf.data.Dataset.from_tensor_slices((x_extra, y_extra))
-             .shuffle(len(x_extra), seed=seed + 1, reshuffle_each_iteration=True).repeat()
-             .batch(k, drop_remainder=True))
+    base = (
+        tf.data.Dataset.from_tensor_slices((x_base, y_base))
+        .shuffle(len(x_base), seed=seed, reshuffle_each_iteration=True)
+        .repeat()
+        .batch(batch_size - k, drop_remainder=True)
+    )
+    extra = (
+        tf.data.Dataset.from_tensor_slices((x_extra, y_extra))
+        .shuffle(len(x_extra), seed=seed + 1, reshuffle_each_iteration=True)
+        .repeat()
+        .batch(k, drop_remainder=True)
+    )
     ds = tf.data.Dataset.zip((base, extra)).map(
-        lambda a, b: (tf.concat([a[0], b[0]], 0), tf.concat([a[1], b[1]], 0)))
+        lambda a, b: (tf.concat([a[0], b[0]], 0), tf.concat([a[1], b[1]], 0))
+    )
     return ds, steps, k
 
 
-def mix_indices(n_base: int, n_extra: int, batch_size: int, k: int, rng: np.random.Generator,
-                ) -> list[tuple[np.ndarray, np.ndarray]]:
+def mix_indices(
+    n_base: int,
+    n_extra: int,
+    batch_size: int,
+    k: int,
+    rng: np.random.Generator,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """One epoch of (base indices, extra indices) per batch: the index form of :func:`mixed_dataset`.
 
     Args:
@@ -101,7 +123,7 @@ def mix_indices(n_base: int, n_extra: int, batch_size: int, k: int, rng: np.rand
     """
     if k == 0:
         order = rng.permutation(n_base)
-        return [(order[i:i + batch_size], np.zeros(0, np.int64)) for i in range(0, n_base, batch_size)]
+        return [(order[i : i + batch_size], np.zeros(0, np.int64)) for i in range(0, n_base, batch_size)]
     if n_extra == 0:
         raise ValueError("--extra-ratio > 0 but no extra training samples (all held out?)")
     steps = math.ceil((n_base + n_extra) / batch_size)
@@ -112,7 +134,7 @@ def mix_indices(n_base: int, n_extra: int, batch_size: int, k: int, rng: np.rand
 
     nb = batch_size - k
     base, extra = stream(n_base, steps * nb), stream(n_extra, steps * k)
-    return [(base[i * nb:(i + 1) * nb], extra[i * k:(i + 1) * k]) for i in range(steps)]
+    return [(base[i * nb : (i + 1) * nb], extra[i * k : (i + 1) * k]) for i in range(steps)]
 
 
 __all__ = ["extra_per_batch", "mix_indices", "mixed_dataset"]

@@ -37,14 +37,18 @@ def resolve_init_model(path: str | Path) -> Path:
         for name in ("model.keras", "model.h5"):
             if (p / name).is_file():
                 return p / name
-        raise ValueError(f"--init-from {p}: no model.keras in this folder; pass a .keras file or an "
-                         "edge-train run folder (it holds model.keras)")
+        raise ValueError(
+            f"--init-from {p}: no model.keras in this folder; pass a .keras file or an "
+            "edge-train run folder (it holds model.keras)"
+        )
     if not p.is_file():
         raise ValueError(f"--init-from {p} does not exist; pass a .keras file or an edge-train run folder")
     if p.suffix.lower() not in MODEL_SUFFIXES:
-        raise ValueError(f"--init-from {p}: a {p.suffix or 'suffix-less'} file cannot be fine-tuned; pass "
-                         "the .keras model (for a bundle: the run folder its model.json names as "
-                         "source_model)")
+        raise ValueError(
+            f"--init-from {p}: a {p.suffix or 'suffix-less'} file cannot be fine-tuned; pass "
+            "the .keras model (for a bundle: the run folder its model.json names as "
+            "source_model)"
+        )
     return p
 
 
@@ -56,8 +60,11 @@ def saved_labels(model_file: Path) -> tuple[str, ...] | None:
     return tuple(line.strip() for line in f.read_text().splitlines() if line.strip())
 
 
-def load_init_model(path: str | Path, input_shape: Sequence[int], labels: Sequence[str],
-                    ) -> tuple[Any, dict[str, Any]]:
+def load_init_model(
+    path: str | Path,
+    input_shape: Sequence[int],
+    labels: Sequence[str],
+) -> tuple[Any, dict[str, Any]]:
     """Load the model to fine-tune and check it fits the run.
 
     Args:
@@ -83,17 +90,23 @@ def load_init_model(path: str | Path, input_shape: Sequence[int], labels: Sequen
     got = tuple(int(d) if d is not None else None for d in model.input_shape[1:])
     want = tuple(int(d) for d in input_shape)
     if got != want:
-        raise ValueError(f"--init-from {p}: the model takes input (H, W, C) = {got} but this run feeds "
-                         f"{want}; fine-tune with the same input (e.g. --input-size {got[0]} for hands) "
-                         "or train from scratch")
+        raise ValueError(
+            f"--init-from {p}: the model takes input (H, W, C) = {got} but this run feeds "
+            f"{want}; fine-tune with the same input (e.g. --input-size {got[0]} for hands) "
+            "or train from scratch"
+        )
     n_out = int(model.output_shape[-1])
     have = saved_labels(p)
     if have is not None and tuple(have) != tuple(labels):
-        raise ValueError(f"--init-from {p}: the model's labels are {list(have)} (labels.txt) but this run "
-                         f"trains {list(labels)}; the class folders must match the model's labels")
+        raise ValueError(
+            f"--init-from {p}: the model's labels are {list(have)} (labels.txt) but this run "
+            f"trains {list(labels)}; the class folders must match the model's labels"
+        )
     if n_out != len(labels):
-        raise ValueError(f"--init-from {p}: the model has {n_out} outputs but this run has {len(labels)} "
-                         f"labels {list(labels)}")
+        raise ValueError(
+            f"--init-from {p}: the model has {n_out} outputs but this run has {len(labels)} "
+            f"labels {list(labels)}"
+        )
     log.info("fine-tuning from %s (%d parameters)", p, model.count_params())
     return model, {"path": str(p), "labels": list(have or labels), "input_shape": list(got)}
 

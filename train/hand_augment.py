@@ -146,7 +146,7 @@ class BackgroundBank:
         s = img.shape[0]
         c = int(s * rng.uniform(0.5, 1.0))
         y, x = rng.integers(0, s - c + 1, size=2)
-        crop = img[y:y + c, x:x + c]
+        crop = img[y : y + c, x : x + c]
         if rng.random() < 0.5:
             crop = crop[:, ::-1]
         return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=cv2.INTER_LINEAR)
@@ -183,12 +183,22 @@ def procedural_background(size: int, rng: np.random.Generator) -> np.ndarray:
     for _ in range(int(rng.integers(0, 5))):
         x0, y0 = rng.integers(-size // 4, size, size=2)
         w, h = rng.integers(size // 8, size, size=2)
-        cv2.rectangle(img, (int(x0), int(y0)), (int(x0 + w), int(y0 + h)),
-                      _random_colour(rng).tolist(), -1 if rng.random() < 0.7 else int(rng.integers(1, 4)))
+        cv2.rectangle(
+            img,
+            (int(x0), int(y0)),
+            (int(x0 + w), int(y0 + h)),
+            _random_colour(rng).tolist(),
+            -1 if rng.random() < 0.7 else int(rng.integers(1, 4)),
+        )
     for _ in range(int(rng.integers(0, 4))):
         p = rng.integers(0, size, size=4)
-        cv2.line(img, (int(p[0]), int(p[1])), (int(p[2]), int(p[3])), _random_colour(rng).tolist(),
-                 int(rng.integers(1, 4)))
+        cv2.line(
+            img,
+            (int(p[0]), int(p[1])),
+            (int(p[2]), int(p[3])),
+            _random_colour(rng).tolist(),
+            int(rng.integers(1, 4)),
+        )
     if rng.random() < 0.6:
         scale = int(rng.integers(2, 12))
         noise = rng.normal(0, 1, (size // scale + 1, size // scale + 1, 1)).astype(np.float32)
@@ -263,8 +273,12 @@ class HandAugmenter:
             kept larger than the model input so zoom and rotation lose less detail.
     """
 
-    def __init__(self, cfg: HandAugmentConfig | None = None, backgrounds: BackgroundBank | None = None,
-                 out_size: int | None = None) -> None:
+    def __init__(
+        self,
+        cfg: HandAugmentConfig | None = None,
+        backgrounds: BackgroundBank | None = None,
+        out_size: int | None = None,
+    ) -> None:
         self.cfg = cfg or HandAugmentConfig()
         self.backgrounds = backgrounds or BackgroundBank()
         self.out_size = out_size
@@ -274,8 +288,11 @@ class HandAugmenter:
         cfg = self.cfg
         size = img.shape[0]
         out = self.out_size or size
-        if (cfg.composite > 0 and rng.random() < cfg.composite
-                and green_fraction(img) >= cfg.green_min_fraction):
+        if (
+            cfg.composite > 0
+            and rng.random() < cfg.composite
+            and green_fraction(img) >= cfg.green_min_fraction
+        ):
             alpha = chroma_key_alpha(img)
             img = composite(despill(img, alpha), alpha, self.backgrounds.sample(size, rng))
         m = _affine(size, out, cfg, rng)
@@ -293,8 +310,11 @@ class HandAugmenter:
 
     def background_only(self, n: int, size: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` augmented backgrounds without a hand: uint8 (n, out, out, 3) RGB ``none`` samples."""
-        bgs = np.stack([self.backgrounds.sample(size, rng) for _ in range(n)]) if n else \
-            np.zeros((0, size, size, 3), np.uint8)
+        bgs = (
+            np.stack([self.backgrounds.sample(size, rng) for _ in range(n)])
+            if n
+            else np.zeros((0, size, size, 3), np.uint8)
+        )
         return self(bgs, rng)
 
 
@@ -306,5 +326,5 @@ def preview_grid(images: Sequence[np.ndarray], cols: int = 8) -> np.ndarray:
     sheet = np.zeros((rows * s, cols * s, 3), np.uint8)
     for i, im in enumerate(ims):
         r, c = divmod(i, cols)
-        sheet[r * s:(r + 1) * s, c * s:(c + 1) * s] = im
+        sheet[r * s : (r + 1) * s, c * s : (c + 1) * s] = im
     return sheet

@@ -103,8 +103,9 @@ def _is_source(folder: Path) -> bool:
     return any((folder / c).is_dir() for c in HAND_LABELS)
 
 
-def scan_source(folder: str | Path, name: str | None = None,
-                labels: Sequence[str] = HAND_LABELS) -> list[HandSample]:
+def scan_source(
+    folder: str | Path, name: str | None = None, labels: Sequence[str] = HAND_LABELS
+) -> list[HandSample]:
     """The labelled photos of one folder of class folders.
 
     Args:
@@ -121,8 +122,10 @@ def scan_source(folder: str | Path, name: str | None = None,
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DatasetError(f"gesture folder {folder} does not exist: pass a folder with rock/, "
-                           "paper/, scissors/ (and optionally none/) sub-folders of photos")
+        raise DatasetError(
+            f"gesture folder {folder} does not exist: pass a folder with rock/, "
+            "paper/, scissors/ (and optionally none/) sub-folders of photos"
+        )
     name = name or folder.name
     out: list[HandSample] = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
@@ -133,13 +136,16 @@ def scan_source(folder: str | Path, name: str | None = None,
             if f.suffix.lower() in IMAGE_SUFFIXES:
                 out.append(HandSample(f, sub.name, name, group_of(name, f.stem)))
     if not out:
-        raise DatasetError(f"no photos in class folders {', '.join(labels)} under {folder}; "
-                           "expected e.g. rock/*.jpg, paper/*.jpg, scissors/*.jpg")
+        raise DatasetError(
+            f"no photos in class folders {', '.join(labels)} under {folder}; "
+            "expected e.g. rock/*.jpg, paper/*.jpg, scissors/*.jpg"
+        )
     return out
 
 
-def scan_collection(roots: Iterable[str | Path], labels: Sequence[str] = HAND_LABELS,
-                    exclude: Sequence[str] = ()) -> list[HandSample]:
+def scan_collection(
+    roots: Iterable[str | Path], labels: Sequence[str] = HAND_LABELS, exclude: Sequence[str] = ()
+) -> list[HandSample]:
     """The photos of several sources.
 
     Args:
@@ -158,13 +164,17 @@ def scan_collection(roots: Iterable[str | Path], labels: Sequence[str] = HAND_LA
     for root in roots:
         root = Path(root)
         if not root.is_dir():
-            raise DatasetError(f"gesture data folder {root} does not exist; pass --data DIR with "
-                               "class folders (rock/ paper/ scissors/ [none/]) or a folder of such folders")
-        sources = [root] if _is_source(root) else sorted(p for p in root.iterdir()
-                                                           if p.is_dir() and _is_source(p))
+            raise DatasetError(
+                f"gesture data folder {root} does not exist; pass --data DIR with "
+                "class folders (rock/ paper/ scissors/ [none/]) or a folder of such folders"
+            )
+        sources = (
+            [root] if _is_source(root) else sorted(p for p in root.iterdir() if p.is_dir() and _is_source(p))
+        )
         if not sources:
-            raise DatasetError(f"{root} holds neither class folders ({', '.join(labels)}) nor "
-                               "source folders that do")
+            raise DatasetError(
+                f"{root} holds neither class folders ({', '.join(labels)}) nor source folders that do"
+            )
         for s in sources:
             if s.name in exclude:
                 continue
@@ -178,9 +188,13 @@ def _rank(key: str, seed: int) -> str:
     return hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()
 
 
-def split_by_group(samples: Sequence[HandSample], val_fraction: float = 0.15, *,
-                   holdout_sources: Sequence[str] = (), seed: int = 0,
-                   ) -> dict[str, list[HandSample]]:
+def split_by_group(
+    samples: Sequence[HandSample],
+    val_fraction: float = 0.15,
+    *,
+    holdout_sources: Sequence[str] = (),
+    seed: int = 0,
+) -> dict[str, list[HandSample]]:
     """Split into train / val (/ test) so no group straddles two sides.
 
     Within each source the groups are ordered by a seeded hash and whole groups go
@@ -249,16 +263,29 @@ def count_report(splits: dict[str, Sequence[HandSample]], labels: Sequence[str] 
         lines.append(f"{name}: {len(samples)} photos")
         lines.append("  " + "source".ljust(w) + "".join(f"{c:>9}" for c in labels) + "   groups")
         for src in sorted(counts):
-            lines.append("  " + src.ljust(w) + "".join(f"{counts[src][c]:>9}" for c in labels)
-                         + f"{len(groups[src]):>9}")
+            lines.append(
+                "  "
+                + src.ljust(w)
+                + "".join(f"{counts[src][c]:>9}" for c in labels)
+                + f"{len(groups[src]):>9}"
+            )
         tot = Counter(s.label for s in samples)
-        lines.append("  " + "total".ljust(w) + "".join(f"{tot[c]:>9}" for c in labels)
-                     + f"{sum(len(g) for g in groups.values()):>9}")
+        lines.append(
+            "  "
+            + "total".ljust(w)
+            + "".join(f"{tot[c]:>9}" for c in labels)
+            + f"{sum(len(g) for g in groups.values()):>9}"
+        )
     return "\n".join(lines)
 
 
-def export_split(split_json: str | Path, split: str, out: str | Path, sources: Sequence[str] = (),
-                 labels: Sequence[str] = HAND_LABELS) -> int:
+def export_split(
+    split_json: str | Path,
+    split: str,
+    out: str | Path,
+    sources: Sequence[str] = (),
+    labels: Sequence[str] = HAND_LABELS,
+) -> int:
     """Link the photos of one split of a run into a folder of class folders.
 
     ``edge-train hands`` writes ``split.json``; this turns its ``val`` (or ``test``)

@@ -20,8 +20,11 @@ from train.hand_data import HAND_LABELS, HandSample
 log = logging.getLogger(__name__)
 
 
-def load_images(samples: Sequence[HandSample], size: int, labels: Sequence[str] = HAND_LABELS,
-                ) -> tuple[np.ndarray, np.ndarray]:
+def load_images(
+    samples: Sequence[HandSample],
+    size: int,
+    labels: Sequence[str] = HAND_LABELS,
+) -> tuple[np.ndarray, np.ndarray]:
     """Read, square-pad and resize every photo.
 
     Args:
@@ -67,13 +70,17 @@ def load_tfds(split: str = "train", size: int = 96) -> tuple[np.ndarray, np.ndar
     try:
         import tensorflow_datasets as tfds  # optional
     except ImportError as e:
-        raise DatasetError("TFDS is not installed: `pip install tensorflow-datasets`, or unpack "
-                           "rps.zip / rps-test-set.zip and pass the folder with --data") from e
+        raise DatasetError(
+            "TFDS is not installed: `pip install tensorflow-datasets`, or unpack "
+            "rps.zip / rps-test-set.zip and pass the folder with --data"
+        ) from e
     try:
         ds = tfds.load("rock_paper_scissors", split=split, as_supervised=True)
     except Exception as e:  # noqa: BLE001 - TFDS raises many types for a missing download
-        raise DatasetError(f"TFDS rock_paper_scissors unavailable ({e}); run once online or "
-                           "pass the unpacked folder with --data") from e
+        raise DatasetError(
+            f"TFDS rock_paper_scissors unavailable ({e}); run once online or "
+            "pass the unpacked folder with --data"
+        ) from e
     xs, ys = [], []
     for img, lab in tfds.as_numpy(ds):
         xs.append(cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA))

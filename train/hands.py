@@ -104,17 +104,23 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
     if cfg.hard_negatives and none_index is not None:
         x_tr, y_tr = _add_hard_negatives(cfg, out, splits["train"], x_tr, y_tr, work, none_index)
     # held-out splits at the model input: uint8 (M, input, input, 3) RGB
-    val: Split = (resize_batch(data["x"]["val"], cfg.input_size) if "val" in data["x"] else None,
-                  data["y"].get("val"))
-    test: Split = (resize_batch(data["x"]["test"], cfg.input_size) if "test" in data["x"] else None,
-                   data["y"].get("test"))
+    val: Split = (
+        resize_batch(data["x"]["val"], cfg.input_size) if "val" in data["x"] else None,
+        data["y"].get("val"),
+    )
+    test: Split = (
+        resize_batch(data["x"]["test"], cfg.input_size) if "test" in data["x"] else None,
+        data["y"].get("test"),
+    )
     x_ex, y_ex = load_extra_hands(ex_tr, work, labels)
     extra_val: Split = load_extra_hands(ex_val, cfg.input_size, labels)
     if cfg.extra:
         log.info("extra samples: %d training, %d held out (split by %s)", len(x_ex), len(extra_val[0]), how)
     if cfg.extra_ratio > 0 and not len(x_ex):
-        raise ValueError("--extra-ratio > 0 but no extra sample is left for training; lower "
-                         "--extra-val-fraction or add samples")
+        raise ValueError(
+            "--extra-ratio > 0 but no extra sample is left for training; lower "
+            "--extra-val-fraction or add samples"
+        )
     if cfg.arch == "vgg16" and len(x_ex):  # VGG16 caches features of one fixed training set
         x_tr, y_tr = np.concatenate([x_tr, x_ex]), np.concatenate([y_tr, y_ex])
     _write_calibration(cfg, out, x_tr, augmenter, val)
@@ -127,21 +133,32 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
         model, stages = _fit_vgg16(cfg, out, x_tr, y_tr, val, labels, augmenter, argv, command)
         scale = 255.0  # the VGG16 model takes [0, 255]
     else:
-        model, init_info = _fit_lenet(cfg, out, x_tr, y_tr, (x_ex, y_ex), val, test, extra_val, labels,
-                                      augmenter, none_index)
+        model, init_info = _fit_lenet(
+            cfg, out, x_tr, y_tr, (x_ex, y_ex), val, test, extra_val, labels, augmenter, none_index
+        )
         scale = 1.0
     seconds = time.time() - t0
 
     # -- outputs ------------------------------------------------------------------
-    metrics: dict[str, Any] = {"arch": cfg.arch, "labels": list(labels), "train_seconds": round(seconds, 1),
-                               "params": int(model.count_params()), "train_n": int(len(x_tr))}
+    metrics: dict[str, Any] = {
+        "arch": cfg.arch,
+        "labels": list(labels),
+        "train_seconds": round(seconds, 1),
+        "params": int(model.count_params()),
+        "train_n": int(len(x_tr)),
+    }
     metrics.update(_evaluate(cfg, out, model, scale, {"val": val, "test": test}, splits, labels))
     if cfg.arch == "vgg16":
         metrics["vgg16"] = stages
     if cfg.extra:
-        metrics["extra"] = {"split": how, "train_n": int(len(x_ex)), "val_n": int(len(extra_val[0])),
-                            "per_batch": extra_per_batch(cfg.extra_ratio, cfg.batch_size) if len(x_ex) else 0,
-                            "train_sessions": session_counts(ex_tr), "val_sessions": session_counts(ex_val)}
+        metrics["extra"] = {
+            "split": how,
+            "train_n": int(len(x_ex)),
+            "val_n": int(len(extra_val[0])),
+            "per_batch": extra_per_batch(cfg.extra_ratio, cfg.batch_size) if len(x_ex) else 0,
+            "train_sessions": session_counts(ex_tr),
+            "val_sessions": session_counts(ex_val),
+        }
         if len(extra_val[0]):
             metrics["extra_val"] = _extra_val_metrics(model, scale, extra_val, labels)
     if init_info is not None:
@@ -155,13 +172,30 @@ def _config_json(cfg: HandsConfig, command: str, labels: tuple[str, ...]) -> str
     import keras
     import tensorflow as tf
 
-    return json.dumps({**cfg.to_json(), "command": command, "labels": list(labels),
-                       "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n"
+    return (
+        json.dumps(
+            {
+                **cfg.to_json(),
+                "command": command,
+                "labels": list(labels),
+                "tensorflow": tf.__version__,
+                "keras": keras.__version__,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
-def _write_run_files(cfg: HandsConfig, out: Path, splits: dict[str, list[HandSample]],
-                     ex_tr: list[ExtraSample], ex_val: list[ExtraSample], labels: tuple[str, ...],
-                     command: str) -> None:
+def _write_run_files(
+    cfg: HandsConfig,
+    out: Path,
+    splits: dict[str, list[HandSample]],
+    ex_tr: list[ExtraSample],
+    ex_val: list[ExtraSample],
+    labels: tuple[str, ...],
+    command: str,
+) -> None:
     """Write ``split.json`` (every file and its split), ``labels.txt`` and ``config.json``."""
     rows = {k: [[str(s.path), s.label, s.source, s.group] for s in v] for k, v in splits.items()}
     rows["extra_train"] = [[str(s.path), s.label, f"extra/{s.source}", s.session] for s in ex_tr]
@@ -171,22 +205,31 @@ def _write_run_files(cfg: HandsConfig, out: Path, splits: dict[str, list[HandSam
     (out / "config.json").write_text(_config_json(cfg, command, labels))
 
 
-def _add_hard_negatives(cfg: HandsConfig, out: Path, train: list[HandSample], x: np.ndarray, y: np.ndarray,
-                        work: int, none_index: int) -> tuple[np.ndarray, np.ndarray]:
+def _add_hard_negatives(
+    cfg: HandsConfig,
+    out: Path,
+    train: list[HandSample],
+    x: np.ndarray,
+    y: np.ndarray,
+    work: int,
+    none_index: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Append segmenter proposals in scenes without a hand as ``none`` samples (uint8 RGB, int64)."""
     # Scenes without a hand only: proposals in photos of other hand shapes are hands,
     # and teaching "a segmenter crop of a hand is none" costs real gestures.
     nones = [s for s in train if s.label == "none" and s.source in EMPTY_SCENE_SOURCES]
     nones += background_samples(cfg)
     hard = mine_hard_negatives(nones, work)  # uint8 (H, work, work, 3) RGB
-    log.info("hard negatives: %d segmenter proposals in %d photos of scenes without a hand",
-             len(hard), len(nones))
+    log.info(
+        "hard negatives: %d segmenter proposals in %d photos of scenes without a hand", len(hard), len(nones)
+    )
     (out / "hard-negatives.txt").write_text(f"{len(hard)} crops from {len(nones)} none photos\n")
     return np.concatenate([x, hard]), np.concatenate([y, np.full(len(hard), none_index, np.int64)])
 
 
-def _write_calibration(cfg: HandsConfig, out: Path, x_tr: np.ndarray, augmenter: HandAugmenter | None,
-                       val: Split) -> None:
+def _write_calibration(
+    cfg: HandsConfig, out: Path, x_tr: np.ndarray, augmenter: HandAugmenter | None, val: Split
+) -> None:
     """``calibration.npy`` (what the model sees in training, for int8) and ``val.npz``."""
     rng = np.random.default_rng(cfg.seed + 1)
     pick = rng.permutation(len(x_tr))[:400]
@@ -198,25 +241,43 @@ def _write_calibration(cfg: HandsConfig, out: Path, x_tr: np.ndarray, augmenter:
         np.savez_compressed(out / "val.npz", x=x_val.astype(np.uint8), y=y_val)
 
 
-def _fit_vgg16(cfg: HandsConfig, out: Path, x_tr: np.ndarray, y_tr: np.ndarray, val: Split,
-               labels: tuple[str, ...], augmenter: HandAugmenter | None, argv: list[str] | None,
-               command: str) -> tuple[Any, dict[str, Any]]:
+def _fit_vgg16(
+    cfg: HandsConfig,
+    out: Path,
+    x_tr: np.ndarray,
+    y_tr: np.ndarray,
+    val: Split,
+    labels: tuple[str, ...],
+    augmenter: HandAugmenter | None,
+    argv: list[str] | None,
+    command: str,
+) -> tuple[Any, dict[str, Any]]:
     """Transfer learning (:func:`train.vgg16.train_vgg16`); returns the model and its stage metrics."""
     import keras
 
     from train.vgg16 import Vgg16Config, train_vgg16
 
-    vcfg = Vgg16Config(input_size=cfg.input_size, weights=cfg.weights, head_epochs=cfg.head_epochs,
-                       finetune_epochs=cfg.finetune_epochs, batch_size=cfg.batch_size,
-                       finetune_lr=cfg.finetune_lr, augment_copies=cfg.augment_copies,
-                       augment_tag=json.dumps(asdict(cfg.augment)) if cfg.augment else "",
-                       patience=cfg.patience, dropout=cfg.dropout, seed=cfg.seed, out_dir=str(out))
+    vcfg = Vgg16Config(
+        input_size=cfg.input_size,
+        weights=cfg.weights,
+        head_epochs=cfg.head_epochs,
+        finetune_epochs=cfg.finetune_epochs,
+        batch_size=cfg.batch_size,
+        finetune_lr=cfg.finetune_lr,
+        augment_copies=cfg.augment_copies,
+        augment_tag=json.dumps(asdict(cfg.augment)) if cfg.augment else "",
+        patience=cfg.patience,
+        dropout=cfg.dropout,
+        seed=cfg.seed,
+        out_dir=str(out),
+    )
     # VGG16 caches features of whole images: augment at the input size.
     x_small = resize_batch(x_tr, cfg.input_size)  # uint8 (N, input, input, 3) RGB
     vg_aug = None
     if cfg.augment is not None:
-        vg_aug = HandAugmenter(cfg.augment, augmenter.backgrounds if augmenter else None,
-                               out_size=cfg.input_size)
+        vg_aug = HandAugmenter(
+            cfg.augment, augmenter.backgrounds if augmenter else None, out_size=cfg.input_size
+        )
     x_val, y_val = val
     if x_val is None:
         raise ValueError("VGG16 training needs a validation split: set --val-fraction > 0")
@@ -228,9 +289,19 @@ def _fit_vgg16(cfg: HandsConfig, out: Path, x_tr: np.ndarray, y_tr: np.ndarray, 
     return model, stages
 
 
-def _fit_lenet(cfg: HandsConfig, out: Path, x_tr: np.ndarray, y_tr: np.ndarray, extra: Split, val: Split,
-               test: Split, extra_val: Split, labels: tuple[str, ...], augmenter: HandAugmenter | None,
-               none_index: int | None) -> tuple[Any, dict[str, Any] | None]:
+def _fit_lenet(
+    cfg: HandsConfig,
+    out: Path,
+    x_tr: np.ndarray,
+    y_tr: np.ndarray,
+    extra: Split,
+    val: Split,
+    test: Split,
+    extra_val: Split,
+    labels: tuple[str, ...],
+    augmenter: HandAugmenter | None,
+    none_index: int | None,
+) -> tuple[Any, dict[str, Any] | None]:
     """LeNet from scratch or fine-tuned (``init_from``); returns the model and the init model's scores."""
     import keras
 
@@ -250,24 +321,38 @@ def _fit_lenet(cfg: HandsConfig, out: Path, x_tr: np.ndarray, y_tr: np.ndarray, 
         model, init_info = load_init_model(cfg.init_from, (cfg.input_size, cfg.input_size, 3), labels)
         init_info.update(_scores(model, {"val": val, "test": test, "extra_val": extra_val}))
     else:
-        model = build_lenet("hands", (cfg.input_size, cfg.input_size, 3), len(labels),
-                            dropout=cfg.dropout, width=cfg.width)
-    schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs,
-                                                      alpha=0.01)
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
-                  metrics=["accuracy"])
+        model = build_lenet(
+            "hands", (cfg.input_size, cfg.input_size, 3), len(labels), dropout=cfg.dropout, width=cfg.width
+        )
+    schedule = keras.optimizers.schedules.CosineDecay(
+        cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.01
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+        metrics=["accuracy"],
+    )
     callbacks: list[Any] = [
         keras.callbacks.BackupAndRestore(str(out / "backup")),
-        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "epoch-{epoch:03d}.keras"),
-                                        save_freq=steps * max(1, cfg.checkpoint_every)),
+        keras.callbacks.ModelCheckpoint(
+            str(out / "checkpoints" / "epoch-{epoch:03d}.keras"),
+            save_freq=steps * max(1, cfg.checkpoint_every),
+        ),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
     ]
     if val_ds is not None and cfg.patience > 0:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_accuracy", patience=cfg.patience, restore_best_weights=True, mode="max"))
-    hist = model.fit(train_ds, epochs=cfg.epochs, validation_data=val_ds, callbacks=callbacks,
-                     verbose=1 if sys.stdout.isatty() else 2)
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_accuracy", patience=cfg.patience, restore_best_weights=True, mode="max"
+            )
+        )
+    hist = model.fit(
+        train_ds,
+        epochs=cfg.epochs,
+        validation_data=val_ds,
+        callbacks=callbacks,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
     model.save(out / "model.keras")
     plot_history(hist.history, out / "curves.png", f"LeNet hands {cfg.input_size} px")
     return model, init_info
@@ -278,8 +363,15 @@ def _predict(model: Any, x: np.ndarray, scale: float) -> np.ndarray:
     return model.predict(x.astype(np.float32) / 255.0 * scale, batch_size=256, verbose=0).argmax(1)
 
 
-def _evaluate(cfg: HandsConfig, out: Path, model: Any, scale: float, sets: dict[str, Split],
-              splits: dict[str, list[HandSample]], labels: tuple[str, ...]) -> dict[str, Any]:
+def _evaluate(
+    cfg: HandsConfig,
+    out: Path,
+    model: Any,
+    scale: float,
+    sets: dict[str, Split],
+    splits: dict[str, list[HandSample]],
+    labels: tuple[str, ...],
+) -> dict[str, Any]:
     """Accuracy, per-class recall, per-source accuracy and confusion of each held-out split.
 
     Writes ``confusion.png`` of the last split scored (the hold-out test split when there is one).
@@ -294,15 +386,17 @@ def _evaluate(cfg: HandsConfig, out: Path, model: Any, scale: float, sets: dict[
         pred = _predict(model, xs, scale)
         cm = confusion_matrix(ys, pred, len(labels))
         metrics[name] = {
-            "accuracy": float((pred == ys).mean()), "n": int(len(ys)),
+            "accuracy": float((pred == ys).mean()),
+            "n": int(len(ys)),
             "per_class": {c: float(cm[i, i] / max(1, cm[i].sum())) for i, c in enumerate(labels)},
             "per_source": _accuracy_by_source(splits[name], ys, pred),
             "confusion": cm.tolist(),
         }
         shown = (name, cm)
     if shown is not None:
-        plot_confusion(shown[1], list(labels), out / "confusion.png",
-                       f"hands {cfg.arch}: {shown[0]} split (Keras float)")
+        plot_confusion(
+            shown[1], list(labels), out / "confusion.png", f"hands {cfg.arch}: {shown[0]} split (Keras float)"
+        )
     return metrics
 
 
@@ -314,9 +408,13 @@ def _extra_val_metrics(model: Any, scale: float, extra_val: Split, labels: tuple
     assert x is not None and y is not None
     pred = _predict(model, x, scale)
     cm = confusion_matrix(y, pred, len(labels))
-    return {"accuracy": float((pred == y).mean()), "n": int(len(y)),
-            "per_class": {c: (float(cm[i, i] / cm[i].sum()) if cm[i].sum() else None)
-                          for i, c in enumerate(labels)}}
+    return {
+        "accuracy": float((pred == y).mean()),
+        "n": int(len(y)),
+        "per_class": {
+            c: (float(cm[i, i] / cm[i].sum()) if cm[i].sum() else None) for i, c in enumerate(labels)
+        },
+    }
 
 
 def _scores(model: Any, sets: dict[str, tuple[np.ndarray | None, np.ndarray | None]]) -> dict[str, float]:

@@ -110,8 +110,10 @@ class HandsConfig(JsonConfig):
         if self.arch not in ARCHS:
             raise ValueError(f"unknown arch {self.arch!r}; choose one of {ARCHS}")
         if not self.data:
-            raise ValueError("no gesture data: pass --data DIR (a folder of rock/ paper/ scissors/ "
-                             "[none/] folders, or of such folders) or set EDGE_DATA_DIR")
+            raise ValueError(
+                "no gesture data: pass --data DIR (a folder of rock/ paper/ scissors/ "
+                "[none/] folders, or of such folders) or set EDGE_DATA_DIR"
+            )
         lo = 64 if self.arch == "vgg16" else 16
         if not lo <= self.input_size <= 224:
             raise ValueError(f"input_size {self.input_size} out of range: use {lo}..224 px")
@@ -123,5 +125,7 @@ class HandsConfig(JsonConfig):
         if not 0.0 <= self.extra_val_fraction <= 0.9:
             raise ValueError(f"extra_val_fraction must be in [0, 0.9], got {self.extra_val_fraction}")
         if self.init_from and self.arch != "lenet":
-            raise ValueError("--init-from fine-tunes a hands LeNet (--arch lenet); for VGG16 the head and "
-                             "block 5 are fine-tuned from ImageNet weights already")
+            raise ValueError(
+                "--init-from fine-tunes a hands LeNet (--arch lenet); for VGG16 the head and "
+                "block 5 are fine-tuned from ImageNet weights already"
+            )

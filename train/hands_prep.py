@@ -24,9 +24,16 @@ from train.hands_config import EMPTY_SCENE_SOURCES, HandsConfig
 log = logging.getLogger(__name__)
 
 
-def training_batches(x: np.ndarray, y: np.ndarray, augmenter: HandAugmenter | None, cfg: HandsConfig,
-                     num_classes: int, none_index: int | None, x_extra: np.ndarray | None = None,
-                     y_extra: np.ndarray | None = None) -> Any:
+def training_batches(
+    x: np.ndarray,
+    y: np.ndarray,
+    augmenter: HandAugmenter | None,
+    cfg: HandsConfig,
+    num_classes: int,
+    none_index: int | None,
+    x_extra: np.ndarray | None = None,
+    y_extra: np.ndarray | None = None,
+) -> Any:
     """A Keras ``PyDataset`` of augmented training batches (Keras imported here, late).
 
     Args:
@@ -159,7 +166,7 @@ def mine_hard_negatives(samples: list[HandSample], size: int, max_per_photo: int
             raise DatasetError(f"cannot read image {s.path}: delete or replace the file")
         H, W = img.shape[:2]
         for roi in seg.find(img):
-            crop = img[roi.y:min(H, roi.y + roi.h), roi.x:min(W, roi.x + roi.w)]
+            crop = img[roi.y : min(H, roi.y + roi.h), roi.x : min(W, roi.x + roi.w)]
             if crop.size == 0:
                 continue
             crop = square_pad(crop)
@@ -189,8 +196,10 @@ def run_labels(cfg: HandsConfig, samples: list[HandSample]) -> tuple[str, ...]:
         return present
     missing = [c for c in present if c not in have]
     if missing:
-        raise ValueError(f"--init-from {cfg.init_from}: the data has class(es) {missing} the model does not "
-                         f"know (its labels: {list(have)}); leave those folders out or train from scratch")
+        raise ValueError(
+            f"--init-from {cfg.init_from}: the data has class(es) {missing} the model does not "
+            f"know (its labels: {list(have)}); leave those folders out or train from scratch"
+        )
     return tuple(have)
 
 
@@ -217,5 +226,11 @@ def prepare_data(cfg: HandsConfig) -> dict[str, Any]:
     for name, ss in splits.items():
         if ss:
             x[name], y[name] = load_images(ss, work, labels)
-    return {"splits": splits, "labels": labels, "x": x, "y": y, "report": count_report(splits, labels),
-            "work_size": work}
+    return {
+        "splits": splits,
+        "labels": labels,
+        "x": x,
+        "y": y,
+        "report": count_report(splits, labels),
+        "work_size": work,
+    }

@@ -245,8 +245,15 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     labels = list(DIGIT_LABELS)
 
     # -- data -------------------------------------------------------------------
-    sets = load_digit_datasets(cfg.dataset, cfg.data_dir, download=cfg.download, svhn_dir=cfg.svhn_dir,
-                               svhn_framing=cfg.svhn_framing, recoloured_n=cfg.recoloured_n, seed=cfg.seed)
+    sets = load_digit_datasets(
+        cfg.dataset,
+        cfg.data_dir,
+        download=cfg.download,
+        svhn_dir=cfg.svhn_dir,
+        svhn_framing=cfg.svhn_framing,
+        recoloured_n=cfg.recoloured_n,
+        seed=cfg.seed,
+    )
     xs, ys = [], []
     for name, d in sets.items():
         x, y = d["train"]
@@ -274,8 +281,13 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         write_split(out, ex_tr, ex_val, how)
         x_ex, y_ex = load_extra_digits(ex_tr, labels)
         x_exv, y_exv = load_extra_digits(ex_val, labels)
-        extra_info = {"split": how, "train_n": int(len(x_ex)), "val_n": int(len(x_exv)),
-                      "train_sessions": session_counts(ex_tr), "val_sessions": session_counts(ex_val)}
+        extra_info = {
+            "split": how,
+            "train_n": int(len(x_ex)),
+            "val_n": int(len(x_exv)),
+            "train_sessions": session_counts(ex_tr),
+            "val_sessions": session_counts(ex_val),
+        }
         log.info("extra samples: %d training, %d held out (split by %s)", len(x_ex), len(x_exv), how)
     log.info("train %d (+%d extra), validation %d", len(x_tr), len(x_ex), len(x_val))
 
@@ -285,11 +297,13 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     def to_input(x: Any) -> Any:  # uint8 (B, 28, 28) -> float32 (B, 28, 28, 1) in [0, 1]
         return tf.cast(x, tf.float32)[..., None] / 255.0
 
-    train_ds, steps_per_epoch, k = mixed_dataset(x_tr, y_tr, x_ex, y_ex, cfg.extra_ratio, cfg.batch_size,
-                                                 cfg.seed)
+    train_ds, steps_per_epoch, k = mixed_dataset(
+        x_tr, y_tr, x_ex, y_ex, cfg.extra_ratio, cfg.batch_size, cfg.seed
+    )
     if k:
-        log.info("each batch of %d holds %d extra samples (--extra-ratio %.2f)", cfg.batch_size, k,
-                 cfg.extra_ratio)
+        log.info(
+            "each batch of %d holds %d extra samples (--extra-ratio %.2f)", cfg.batch_size, k, cfg.extra_ratio
+        )
     train_ds = train_ds.map(lambda x, y: (to_input(x), y))
     if cfg.augment is not None:
         aug = make_augmenter(cfg.augment, seed=cfg.seed)
@@ -297,8 +311,11 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     train_ds = train_ds.map(lambda x, y: (x, one_hot(y))).prefetch(tf.data.AUTOTUNE)
     val_ds = None
     if n_val:
-        val_ds = (tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(512)
-                  .map(lambda x, y: (to_input(x), one_hot(y))))
+        val_ds = (
+            tf.data.Dataset.from_tensor_slices((x_val, y_val))
+            .batch(512)
+            .map(lambda x, y: (to_input(x), one_hot(y)))
+        )
 
     # -- model ------------------------------------------------------------------
     strategy = make_strategy(cfg.strategy)
@@ -307,13 +324,15 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     with strategy.scope():
         if cfg.init_from:
             model, init_info = load_init_model(cfg.init_from, (28, 28, 1), labels)
-            log.info("--init-from: the model's own architecture is used (variant, width, dropout and "
-                     "batch_norm of this config do not apply)")
+            log.info(
+                "--init-from: the model's own architecture is used (variant, width, dropout and "
+                "batch_norm of this config do not apply)"
+            )
         else:
             model = build_model(cfg)
         schedule = keras.optimizers.schedules.CosineDecay(
-            cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.01,
-            warmup_target=None)
+            cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.01, warmup_target=None
+        )
         model.compile(
             optimizer=keras.optimizers.Adam(schedule),
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
@@ -331,21 +350,41 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         keras.callbacks.BackupAndRestore(str(out / "backup")),
         keras.callbacks.ModelCheckpoint(
             str(out / "checkpoints" / "epoch-{epoch:03d}.keras"),
-            save_freq=steps * max(1, cfg.checkpoint_every)),
+            save_freq=steps * max(1, cfg.checkpoint_every),
+        ),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
     ]
     if n_val:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=cfg.patience, restore_best_weights=True, mode="max"))
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor, patience=cfg.patience, restore_best_weights=True, mode="max"
+            )
+        )
     else:
         log.warning("validation_split is 0: no early stopping; training all %d epochs", cfg.epochs)
     command = shlex.join(["edge-train", *(argv if argv is not None else sys.argv[1:])])
-    (out / "config.json").write_text(json.dumps(
-        {**cfg.to_json(), "command": command, "labels": labels,
-         "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n")
+    (out / "config.json").write_text(
+        json.dumps(
+            {
+                **cfg.to_json(),
+                "command": command,
+                "labels": labels,
+                "tensorflow": tf.__version__,
+                "keras": keras.__version__,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     t0 = time.time()
-    hist = model.fit(train_ds, epochs=cfg.epochs, steps_per_epoch=steps_per_epoch, validation_data=val_ds,
-                     callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    hist = model.fit(
+        train_ds,
+        epochs=cfg.epochs,
+        steps_per_epoch=steps_per_epoch,
+        validation_data=val_ds,
+        callbacks=callbacks,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
     seconds = time.time() - t0
     model.save(out / "model.keras")
 
@@ -362,8 +401,15 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         "test_n": int(len(y_te)),
         "test_dataset": main_test,
         "per_class": _per_class(y_te, y_pred, labels),
-        "test": {n: {"accuracy": _accuracy(model, d["test"][0], d["test"][1].astype(np.int64))[0]
-                     if n != main_test else acc, "n": int(len(d["test"][0]))} for n, d in sets.items()},
+        "test": {
+            n: {
+                "accuracy": _accuracy(model, d["test"][0], d["test"][1].astype(np.int64))[0]
+                if n != main_test
+                else acc,
+                "n": int(len(d["test"][0])),
+            }
+            for n, d in sets.items()
+        },
         "dataset": cfg.dataset,
         "train_n": int(len(x_tr)),
         "epochs_run": len(hist.history["loss"]),
@@ -376,8 +422,11 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         metrics["extra"] = {**extra_info, "per_batch": k}
         if len(x_exv):
             ex_acc, ex_pred = _accuracy(model, x_exv, y_exv)
-            metrics["extra_val"] = {"accuracy": ex_acc, "n": int(len(y_exv)),
-                                    "per_class": _per_class(y_exv, ex_pred, labels)}
+            metrics["extra_val"] = {
+                "accuracy": ex_acc,
+                "n": int(len(y_exv)),
+                "per_class": _per_class(y_exv, ex_pred, labels),
+            }
     if init_info is not None:
         metrics["init_model"] = init_info
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

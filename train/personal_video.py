@@ -76,8 +76,14 @@ def draw_glyph(digit: int, rng: np.random.Generator, size: int = 112) -> np.ndar
     return c if size == 112 else cv2.resize(c, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def render_frame(glyph: np.ndarray, rng: np.random.Generator, centre: tuple[float, float],
-                 height_px: int, ink_bgr: tuple[int, int, int], paper: np.ndarray) -> np.ndarray:
+def render_frame(
+    glyph: np.ndarray,
+    rng: np.random.Generator,
+    centre: tuple[float, float],
+    height_px: int,
+    ink_bgr: tuple[int, int, int],
+    paper: np.ndarray,
+) -> np.ndarray:
     """The glyph written on ``paper`` (float32 (H, W, 3) BGR, from :func:`make_paper`) at
     ``centre`` (px), ``height_px`` tall, through a camera (blur, sensor noise), with
     :mod:`edge.sources.render`. Returns uint8 (H, W, 3) BGR."""
@@ -132,8 +138,11 @@ def write_video(path: Path, digit: int, frames: int, hold: int, seed: int) -> in
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m train.personal_video", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m train.personal_video",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--out", required=True, help="folder for digit-0.mp4 .. digit-9.mp4")
     p.add_argument("--frames", type=int, default=90, help="frames per video (30 fps)")
     p.add_argument("--hold", type=int, default=3, help="frames each instance is shown")

@@ -50,8 +50,10 @@ def adjust(img: np.ndarray, gain: float = 1.0, offset: float = 0.0) -> np.ndarra
         ValueError: ``img`` is not uint8 or ``gain`` is negative.
     """
     if img.dtype != np.uint8:
-        raise ValueError(f"adjust takes uint8 pixels, got {img.dtype}; convert float images with "
-                         "train.pixels.to_uint8 first")
+        raise ValueError(
+            f"adjust takes uint8 pixels, got {img.dtype}; convert float images with "
+            "train.pixels.to_uint8 first"
+        )
     if gain < 0:
         raise ValueError(f"gain must be >= 0, got {gain}")
     return to_uint8(img.astype(np.float32) * np.float32(gain) + np.float32(offset))
@@ -70,9 +72,9 @@ def light_on_dark(grey: np.ndarray, border: int = 2) -> np.ndarray:
     g = grey.astype(np.float32)
     h, w = grey.shape[1:]
     ring = np.ones((h, w), bool)
-    ring[border:h - border, border:w - border] = False
+    ring[border : h - border, border : w - border] = False
     centre = np.zeros((h, w), bool)
-    centre[h // 4:h - h // 4, w // 4:w - w // 4] = True
+    centre[h // 4 : h - h // 4, w // 4 : w - w // 4] = True
     flip = g[:, ring].mean(1) > g[:, centre].mean(1)
     out = grey.copy()
     out[flip] = 255 - grey[flip]  # uint8 255 - v never wraps
@@ -91,7 +93,7 @@ def stretch(grey: np.ndarray, border: int = 2) -> np.ndarray:
     g = grey.astype(np.float32)
     h, w = grey.shape[1:]
     ring = np.ones((h, w), bool)
-    ring[border:h - border, border:w - border] = False
+    ring[border : h - border, border : w - border] = False
     lo = np.median(g[:, ring], axis=1)[:, None, None]
     hi = np.percentile(g.reshape(len(g), -1), 99, axis=1)[:, None, None]
     return to_uint8((g - lo) * 255.0 / np.maximum(hi - lo, 16.0))

@@ -63,8 +63,15 @@ def plot_confusion(cm: np.ndarray, labels: Sequence[str], path: str | Path, titl
     thresh = np.log1p(cm).max() / 2
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
-                    color="white" if np.log1p(cm[i, j]) > thresh else "black")
+            ax.text(
+                j,
+                i,
+                str(cm[i, j]),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if np.log1p(cm[i, j]) > thresh else "black",
+            )
     fig.colorbar(im, ax=ax, label="log(1 + count)")
     ax.set_title(title)
     fig.tight_layout()

@@ -55,12 +55,13 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarra
     canvas = int(round(side * rng.uniform(1.15, 1.6)))
     ox, oy = (int(v) for v in rng.integers(0, canvas - side + 1, 2))
     a = np.zeros((canvas, canvas), np.float32)
-    a[oy:oy + side, ox:ox + side] = alpha
+    a[oy : oy + side, ox : ox + side] = alpha
     # ink pressure: low-frequency variation of the stroke's density
     if rng.random() < 0.5:
         k = max(2, canvas // 12)
-        press = cv2.resize(rng.uniform(0.6, 1.0, (k, k)).astype(np.float32), (canvas, canvas),
-                           interpolation=cv2.INTER_CUBIC)
+        press = cv2.resize(
+            rng.uniform(0.6, 1.0, (k, k)).astype(np.float32), (canvas, canvas), interpolation=cv2.INTER_CUBIC
+        )
         a *= np.clip(press, 0.5, 1.0)
     a = np.clip(a, 0.0, 1.0)
 
@@ -75,8 +76,14 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarra
         lines = range(int(rng.integers(0, step)), canvas, step)
         rule_lines(img, line.tolist(), rows=lines, cols=lines if r < 0.1 else ())
     composite_ink(img, a, 0, 0, ink)
-    img *= light_field(rng, (canvas, canvas), level=(0.8, 1.15), shadow=0.25, shadow_depth=(0.15, 0.4),
-                       shadow_softness=(1 / 60, 1 / 15))[..., None]
+    img *= light_field(
+        rng,
+        (canvas, canvas),
+        level=(0.8, 1.15),
+        shadow=0.25,
+        shadow_depth=(0.15, 0.4),
+        shadow_softness=(1 / 60, 1 / 15),
+    )[..., None]
     blur = rng.uniform(0.3, 1.2) if rng.random() < 0.5 else 0.0
     noise = rng.uniform(1, 6) if rng.random() < 0.6 else 0.0
     jpeg = int(rng.integers(40, 95)) if rng.random() < 0.3 else None
@@ -88,8 +95,7 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarra
     return out, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
 
 
-def recolour_mnist(x: np.ndarray, seed: int = 0, roi_jitter: float = 0.1
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def recolour_mnist(x: np.ndarray, seed: int = 0, roi_jitter: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """Recoloured MNIST: each digit rendered as a photo and normalised as on the device.
 
     Each digit goes through :func:`render_photo`, then
@@ -131,13 +137,17 @@ def recolour_mnist(x: np.ndarray, seed: int = 0, roi_jitter: float = 0.1
             out[len(keep)] = to_uint8(m * 255.0)
             keep.append(i)
     if len(keep) < len(x):
-        log.info("recoloured MNIST: preprocessing found no ink in %d of %d renderings (dropped)",
-                 len(x) - len(keep), len(x))
-    return out[:len(keep)], np.asarray(keep, np.int64)
+        log.info(
+            "recoloured MNIST: preprocessing found no ink in %d of %d renderings (dropped)",
+            len(x) - len(keep),
+            len(x),
+        )
+    return out[: len(keep)], np.asarray(keep, np.int64)
 
 
-def load_recoloured_mnist(mnist: dict[str, tuple[np.ndarray, np.ndarray]], n_train: int = 20000,
-                          n_test: int = 2000, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def load_recoloured_mnist(
+    mnist: dict[str, tuple[np.ndarray, np.ndarray]], n_train: int = 20000, n_test: int = 2000, seed: int = 0
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Recoloured versions of the first ``n_train`` / ``n_test`` MNIST train/test digits.
 
     Args:

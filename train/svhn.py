@@ -32,8 +32,10 @@ SVHN_FILES = {"train": "train_32x32.mat", "test": "test_32x32.mat"}
 SVHN_URL = "http://ufldl.stanford.edu/housenumbers/"
 
 
-SVHN_HOW_TO = (f"Download the cropped digits (format 2) train_32x32.mat and test_32x32.mat from {SVHN_URL} "
-               "into one folder and pass it with --svhn-dir DIR (or put them in $EDGE_DATA_DIR/svhn)")
+SVHN_HOW_TO = (
+    f"Download the cropped digits (format 2) train_32x32.mat and test_32x32.mat from {SVHN_URL} "
+    "into one folder and pass it with --svhn-dir DIR (or put them in $EDGE_DATA_DIR/svhn)"
+)
 
 
 #: How SVHN crops are framed at 28×28 (see :func:`svhn_to_mnist`).
@@ -73,15 +75,20 @@ def read_svhn_mat(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         mat = loadmat(p)
     except (OSError, ValueError, NotImplementedError) as e:
-        raise DatasetError(f"cannot read {p} as a MATLAB file ({e}); download it again. "
-                           + SVHN_HOW_TO) from e
+        raise DatasetError(
+            f"cannot read {p} as a MATLAB file ({e}); download it again. " + SVHN_HOW_TO
+        ) from e
     if "X" not in mat or "y" not in mat:
-        raise DatasetError(f"{p} lacks the X and y arrays of SVHN's cropped digits (format 2); "
-                           "the full-number format 1 files are not supported. " + SVHN_HOW_TO)
+        raise DatasetError(
+            f"{p} lacks the X and y arrays of SVHN's cropped digits (format 2); "
+            "the full-number format 1 files are not supported. " + SVHN_HOW_TO
+        )
     x, y = np.asarray(mat["X"]), np.asarray(mat["y"]).reshape(-1)
     if x.ndim != 4 or x.shape[:3] != (32, 32, 3) or x.shape[3] != len(y):
-        raise DatasetError(f"{p}: X has shape {x.shape} and y {mat['y'].shape}; SVHN cropped digits "
-                           "have X (32, 32, 3, N) and y (N, 1)")
+        raise DatasetError(
+            f"{p}: X has shape {x.shape} and y {mat['y'].shape}; SVHN cropped digits "
+            "have X (32, 32, 3, N) and y (N, 1)"
+        )
     if y.size and (y.min() < 1 or y.max() > 10):
         raise DatasetError(f"{p}: labels span {y.min()}..{y.max()}; SVHN labels are 1..10 (10 = digit 0)")
     if x.dtype != np.uint8:
@@ -138,12 +145,13 @@ def svhn_to_mnist(x_rgb: np.ndarray, framing: str = "box") -> tuple[np.ndarray, 
             keep.append(i)
     if len(keep) < n:
         log.info("SVHN normalise framing: no digit found in %d of %d crops (dropped)", n - len(keep), n)
-    return out[:len(keep)], np.asarray(keep, np.int64)
+    return out[: len(keep)], np.asarray(keep, np.int64)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_svhn_cached(folder: str, framing: str, splits: tuple[str, ...]
-                      ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _load_svhn_cached(
+    folder: str, framing: str, splits: tuple[str, ...]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for split in splits:
         x, y = read_svhn_mat(Path(folder) / SVHN_FILES[split])
@@ -153,8 +161,9 @@ def _load_svhn_cached(folder: str, framing: str, splits: tuple[str, ...]
     return out
 
 
-def load_svhn(svhn_dir: str | Path | None = None, framing: str = "box",
-              splits: Sequence[str] = ("train", "test")) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def load_svhn(
+    svhn_dir: str | Path | None = None, framing: str = "box", splits: Sequence[str] = ("train", "test")
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """SVHN cropped digits as MNIST-like arrays (cached per process).
 
     Args:
@@ -185,5 +194,12 @@ def load_svhn(svhn_dir: str | Path | None = None, framing: str = "box",
     return dict(_load_svhn_cached(str(folder.resolve()), framing, tuple(splits)))
 
 
-__all__ = ["SVHN_FILES", "SVHN_FRAMINGS", "SVHN_HOW_TO", "SVHN_URL", "load_svhn", "read_svhn_mat",
-           "svhn_to_mnist"]
+__all__ = [
+    "SVHN_FILES",
+    "SVHN_FRAMINGS",
+    "SVHN_HOW_TO",
+    "SVHN_URL",
+    "load_svhn",
+    "read_svhn_mat",
+    "svhn_to_mnist",
+]

@@ -102,8 +102,10 @@ def _check_folder(run_dir: Path, cfg: LenetConfig) -> None:
     diff = {k: (old.get(k), new.get(k)) for k in set(old) | set(new) if old.get(k) != new.get(k)}
     if diff:
         shown = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in sorted(diff.items()))
-        raise ValueError(f"{run_dir} holds a run made with other settings ({shown}); use another --out "
-                         "or delete that folder")
+        raise ValueError(
+            f"{run_dir} holds a run made with other settings ({shown}); use another --out "
+            "or delete that folder"
+        )
 
 
 def _evaluate_int8(bundle_dir: Path, data_dir: str | None, test_limit: int | None) -> dict[str, Any]:
@@ -119,15 +121,24 @@ def _evaluate_int8(bundle_dir: Path, data_dir: str | None, test_limit: int | Non
     pred = clf.predict(x.astype(np.float32)[..., None] / 255.0).argmax(1)
     cm = confusion_matrix(y, pred, 10)
     size = clf.bundle.model_path.stat().st_size
-    return {"accuracy": float((pred == y).mean()), "n": int(len(y)),
-            "per_class": {str(i): (float(cm[i, i] / cm[i].sum()) if cm[i].sum() else None)
-                          for i in range(10)},
-            "size_bytes": int(size), "size_kib": round(size / 1024, 1), "runtime": clf.runtime,
-            "file": str(clf.bundle.model_path)}
+    return {
+        "accuracy": float((pred == y).mean()),
+        "n": int(len(y)),
+        "per_class": {str(i): (float(cm[i, i] / cm[i].sum()) if cm[i].sum() else None) for i in range(10)},
+        "size_bytes": int(size),
+        "size_kib": round(size / 1024, 1),
+        "runtime": clf.runtime,
+        "file": str(clf.bundle.model_path),
+    }
 
 
-def run_one(cfg: LenetConfig, name: str, setting: dict[str, Any], test_limit: int | None = None,
-            rep_samples: int = 300) -> SweepRow:
+def run_one(
+    cfg: LenetConfig,
+    name: str,
+    setting: dict[str, Any],
+    test_limit: int | None = None,
+    rep_samples: int = 300,
+) -> SweepRow:
     """Train (or resume), convert to int8 and score one setting; skip it when finished.
 
     Args:
@@ -159,32 +170,54 @@ def run_one(cfg: LenetConfig, name: str, setting: dict[str, Any], test_limit: in
         else:
             log.info("%s: training (%s)", name, " ".join(lenet_argv(cfg)[1:]))
             train_lenet(cfg, lenet_argv(cfg))
-        report = convert_to_bundle(ConvertConfig(
-            model=run_dir / "model.keras", quant="int8", dataset="mnist",
-            data_dir=Path(cfg.data_dir) if cfg.data_dir else None, out=run_dir / "int8",
-            name=f"sweep-{name}-int8"[:100], rep_samples=rep_samples, verify_samples=test_limit,
-            seed=cfg.seed))
+        report = convert_to_bundle(
+            ConvertConfig(
+                model=run_dir / "model.keras",
+                quant="int8",
+                dataset="mnist",
+                data_dir=Path(cfg.data_dir) if cfg.data_dir else None,
+                out=run_dir / "int8",
+                name=f"sweep-{name}-int8"[:100],
+                rep_samples=rep_samples,
+                verify_samples=test_limit,
+                seed=cfg.seed,
+            )
+        )
         int8 = _evaluate_int8(report.bundle_dir, cfg.data_dir, test_limit)
         int8["agreement"] = report.agreement
         float_metrics = json.loads((run_dir / "metrics.json").read_text())
         shown = {k: format_value(v, k) for k, v in setting.items()}
-        result.write_text(json.dumps({"run": name, "setting": shown, "float": float_metrics, "int8": int8},
-                                     indent=2) + "\n")
+        result.write_text(
+            json.dumps({"run": name, "setting": shown, "float": float_metrics, "int8": int8}, indent=2) + "\n"
+        )
         status = "done"
     r = json.loads(result.read_text())
     fm, im = r["float"], r["int8"]
-    return SweepRow(run=name, setting=setting, status=status, epochs_run=int(fm["epochs_run"]),
-                    params=int(fm["params"]), float_accuracy=float(fm["test_accuracy"]),
-                    int8_accuracy=float(im["accuracy"]), int8_agreement=float(im["agreement"]),
-                    int8_size_bytes=int(im["size_bytes"]), train_seconds=float(fm["train_seconds"]),
-                    best_val_accuracy=fm.get("best_val_accuracy"),
-                    extra_val_accuracy=(fm.get("extra_val") or {}).get("accuracy"),
-                    not_applicable=IGNORED_BY_VARIANT.get(cfg.variant, ()))
+    return SweepRow(
+        run=name,
+        setting=setting,
+        status=status,
+        epochs_run=int(fm["epochs_run"]),
+        params=int(fm["params"]),
+        float_accuracy=float(fm["test_accuracy"]),
+        int8_accuracy=float(im["accuracy"]),
+        int8_agreement=float(im["agreement"]),
+        int8_size_bytes=int(im["size_bytes"]),
+        train_seconds=float(fm["train_seconds"]),
+        best_val_accuracy=fm.get("best_val_accuracy"),
+        extra_val_accuracy=(fm.get("extra_val") or {}).get("accuracy"),
+        not_applicable=IGNORED_BY_VARIANT.get(cfg.variant, ()),
+    )
 
 
-def run_sweep(base: LenetConfig, settings: list[dict[str, Any]], out_dir: str | Path,
-              test_limit: int | None = None, rep_samples: int = 300,
-              argv: list[str] | None = None) -> list[SweepRow]:
+def run_sweep(
+    base: LenetConfig,
+    settings: list[dict[str, Any]],
+    out_dir: str | Path,
+    test_limit: int | None = None,
+    rep_samples: int = 300,
+    argv: list[str] | None = None,
+) -> list[SweepRow]:
     """Run every setting (skipping finished ones), then write the table and plots.
 
     Args:
@@ -220,10 +253,20 @@ def run_sweep(base: LenetConfig, settings: list[dict[str, Any]], out_dir: str | 
     if dup:
         raise ValueError(f"settings repeat: {dup}; every setting must differ in some value")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "sweep.json").write_text(json.dumps({
-        "command": "edge-train " + " ".join(argv or []), "base": _config_json(base),
-        "swept": keys, "runs": [{"name": n, "setting": {k: format_value(v, k) for k, v in s.items()}}
-                                for n, _, s in plans]}, indent=2) + "\n")
+    (out / "sweep.json").write_text(
+        json.dumps(
+            {
+                "command": "edge-train " + " ".join(argv or []),
+                "base": _config_json(base),
+                "swept": keys,
+                "runs": [
+                    {"name": n, "setting": {k: format_value(v, k) for k, v in s.items()}} for n, _, s in plans
+                ],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     rows = []
     t0 = time.time()
     for i, (name, cfg, s) in enumerate(plans, 1):
@@ -232,8 +275,12 @@ def run_sweep(base: LenetConfig, settings: list[dict[str, Any]], out_dir: str | 
         write_results(rows, keys, out)  # the table grows as runs finish
     write_results(rows, keys, out)
     plot_results(rows, keys, out)
-    log.info("sweep of %d runs done in %.0f s (%d skipped as finished)", len(rows), time.time() - t0,
-             sum(r.status == "skipped" for r in rows))
+    log.info(
+        "sweep of %d runs done in %.0f s (%d skipped as finished)",
+        len(rows),
+        time.time() - t0,
+        sum(r.status == "skipped" for r in rows),
+    )
     return rows
 
 

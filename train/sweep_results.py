@@ -44,8 +44,18 @@ def write_results(rows: list[SweepRow], keys: list[str], out: Path) -> tuple[Pat
     Returns:
         (csv path, markdown path).
     """
-    cols = ["run", *keys, "epochs_run", "params", "float_accuracy", "int8_accuracy", "int8_agreement",
-            "int8_size_bytes", "train_seconds", "best_val_accuracy"]
+    cols = [
+        "run",
+        *keys,
+        "epochs_run",
+        "params",
+        "float_accuracy",
+        "int8_accuracy",
+        "int8_agreement",
+        "int8_size_bytes",
+        "train_seconds",
+        "best_val_accuracy",
+    ]
     if any(r.extra_val_accuracy is not None for r in rows):
         cols.append("extra_val_accuracy")
     csv_path = out / "results.csv"
@@ -59,16 +69,35 @@ def write_results(rows: list[SweepRow], keys: list[str], out: Path) -> tuple[Pat
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{100 * v:.2f}%"
 
-    head = ["run", *keys, "epochs", "params", "float acc", "int8 acc", "int8 agreement", "int8 KiB",
-            "train s", "best val"]
+    head = [
+        "run",
+        *keys,
+        "epochs",
+        "params",
+        "float acc",
+        "int8 acc",
+        "int8 agreement",
+        "int8 KiB",
+        "train s",
+        "best val",
+    ]
     extra = "extra_val_accuracy" in cols
     if extra:
         head.append("extra val")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r.run, *(r.value(k) for k in keys), str(r.epochs_run), f"{r.params:,}",
-                 pct(r.float_accuracy), pct(r.int8_accuracy), pct(r.int8_agreement),
-                 f"{r.int8_size_bytes / 1024:.1f}", f"{r.train_seconds:.0f}", pct(r.best_val_accuracy)]
+        cells = [
+            r.run,
+            *(r.value(k) for k in keys),
+            str(r.epochs_run),
+            f"{r.params:,}",
+            pct(r.float_accuracy),
+            pct(r.int8_accuracy),
+            pct(r.int8_agreement),
+            f"{r.int8_size_bytes / 1024:.1f}",
+            f"{r.train_seconds:.0f}",
+            pct(r.best_val_accuracy),
+        ]
         if extra:
             cells.append(pct(r.extra_val_accuracy))
         lines.append("| " + " | ".join(cells) + " |")
@@ -105,8 +134,9 @@ def plot_results(rows: list[SweepRow], keys: list[str], out: Path) -> list[Path]
         ax.scatter(xs, [100 * r.int8_accuracy for r in rows], label="int8 .tflite", marker="o")
         ax.scatter(xs, [100 * r.float_accuracy for r in rows], label="Keras float", marker="x")
         for x, r in zip(xs, rows, strict=True):
-            ax.annotate(r.run, (x, 100 * r.int8_accuracy), fontsize=6, xytext=(3, 3),
-                        textcoords="offset points")
+            ax.annotate(
+                r.run, (x, 100 * r.int8_accuracy), fontsize=6, xytext=(3, 3), textcoords="offset points"
+            )
         if ticks is not None:
             ax.set_xticks(range(len(ticks)), ticks)
         elif len(set(xs)) > 2 and min(xs) > 0 and max(xs) / min(xs) >= 10:
@@ -124,8 +154,13 @@ def plot_results(rows: list[SweepRow], keys: list[str], out: Path) -> list[Path]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.scatter([r.int8_size_bytes / 1024 for r in rows], [100 * r.int8_accuracy for r in rows])
     for r in rows:
-        ax.annotate(r.run, (r.int8_size_bytes / 1024, 100 * r.int8_accuracy), fontsize=6,
-                    xytext=(3, 3), textcoords="offset points")
+        ax.annotate(
+            r.run,
+            (r.int8_size_bytes / 1024, 100 * r.int8_accuracy),
+            fontsize=6,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
     ax.set_xlabel("int8 .tflite size (KiB)")
     ax.set_ylabel("int8 MNIST test accuracy (%)")
     ax.grid(alpha=0.3)

@@ -21,8 +21,14 @@ from train.augment import AugmentConfig
 from train.lenet import LenetConfig
 
 #: Short names accepted for config fields in ``--grid``/``--set``/settings files.
-ALIASES = {"lr": "learning_rate", "bn": "batch_norm", "batchnorm": "batch_norm", "arch": "variant",
-           "architecture": "variant", "subset": "limit"}
+ALIASES = {
+    "lr": "learning_rate",
+    "bn": "batch_norm",
+    "batchnorm": "batch_norm",
+    "arch": "variant",
+    "architecture": "variant",
+    "subset": "limit",
+}
 
 
 #: Fields a sweep setting may not change (the sweep owns them).
@@ -45,8 +51,10 @@ def canonical_key(key: str) -> str:
     k = ALIASES.get(k, k)
     names = [f.name for f in fields(LenetConfig) if f.name not in NOT_SWEEPABLE]
     if k not in names:
-        raise ValueError(f"unknown sweep key {key!r}; use one of {sorted(names)} "
-                         f"(aliases: {', '.join(f'{a}={b}' for a, b in ALIASES.items())})")
+        raise ValueError(
+            f"unknown sweep key {key!r}; use one of {sorted(names)} "
+            f"(aliases: {', '.join(f'{a}={b}' for a, b in ALIASES.items())})"
+        )
     return k
 
 
@@ -148,8 +156,10 @@ def load_settings(path: str | Path) -> list[dict[str, Any]]:
     if isinstance(data, dict) and "runs" in data:
         data = data["runs"]
     if not isinstance(data, list) or not data or not all(isinstance(d, dict) for d in data):
-        raise ValueError(f"{p}: expected a non-empty JSON list of objects such as "
-                         '[{"epochs": 2, "dropout": 0.1}, {"variant": "lenet5"}]')
+        raise ValueError(
+            f"{p}: expected a non-empty JSON list of objects such as "
+            '[{"epochs": 2, "dropout": 0.1}, {"variant": "lenet5"}]'
+        )
     return [{canonical_key(k): coerce(k, v) for k, v in d.items()} for d in data]
 
 
@@ -201,5 +211,15 @@ def swept_keys(settings: list[dict[str, Any]], base: LenetConfig | None = None) 
     return [k for k in keys if len({format_value(s.get(k, getattr(base, k)), k) for s in settings}) > 1]
 
 
-__all__ = ["ALIASES", "NOT_SWEEPABLE", "canonical_key", "coerce", "format_value", "grid_settings",
-           "load_settings", "parse_assignments", "run_name", "swept_keys"]
+__all__ = [
+    "ALIASES",
+    "NOT_SWEEPABLE",
+    "canonical_key",
+    "coerce",
+    "format_value",
+    "grid_settings",
+    "load_settings",
+    "parse_assignments",
+    "run_name",
+    "swept_keys",
+]

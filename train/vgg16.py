@@ -96,16 +96,17 @@ class Vgg16Config:
         """Raise ``ValueError`` (with the fix) for a bad value."""
         check_input_size(self.input_size)
         if self.head_epochs < 1:
-            raise ValueError(f"head_epochs must be >= 1 (the head starts random), got "
-                             f"{self.head_epochs}")
+            raise ValueError(f"head_epochs must be >= 1 (the head starts random), got {self.head_epochs}")
         if self.finetune_epochs < 0:
-            raise ValueError(f"finetune_epochs must be >= 0 (0 skips fine-tuning), got "
-                             f"{self.finetune_epochs}")
+            raise ValueError(
+                f"finetune_epochs must be >= 0 (0 skips fine-tuning), got {self.finetune_epochs}"
+            )
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if not (self.head_lr > 0 and self.finetune_lr > 0):
-            raise ValueError(f"learning rates must be > 0, got head_lr={self.head_lr}, "
-                             f"finetune_lr={self.finetune_lr}")
+            raise ValueError(
+                f"learning rates must be > 0, got head_lr={self.head_lr}, finetune_lr={self.finetune_lr}"
+            )
         if self.augment_copies < 0:
             raise ValueError(f"augment_copies must be >= 0, got {self.augment_copies}")
         if self.patience < 1:
@@ -122,8 +123,9 @@ class Vgg16Config:
     def from_json(cls, d: dict[str, Any]) -> Vgg16Config:
         unknown = set(d) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown VGG16 config keys {sorted(unknown)}; known: "
-                             f"{sorted(cls.__dataclass_fields__)}")
+            raise ValueError(
+                f"unknown VGG16 config keys {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}"
+            )
         return cls(**d)
 
 
@@ -144,8 +146,9 @@ def _combined_history(out: Path, stages: Sequence[str]) -> dict[str, list[float]
     rows: list[dict[str, Any]] = []
     for stage in stages:
         for r in _read_csv(out / f"history-{stage}.csv"):
-            rows.append({"stage": stage, "epoch": len(rows) + 1,
-                         **{k: v for k, v in r.items() if k != "epoch"}})
+            rows.append(
+                {"stage": stage, "epoch": len(rows) + 1, **{k: v for k, v in r.items() if k != "epoch"}}
+            )
     keys: list[str] = []
     for r in rows:
         keys += [k for k in r if k not in keys]
@@ -153,8 +156,11 @@ def _combined_history(out: Path, stages: Sequence[str]) -> dict[str, list[float]
         w = csv.DictWriter(f, fieldnames=keys or ["stage", "epoch"])
         w.writeheader()
         w.writerows(rows)
-    return {k: [float(r[k]) for r in rows if r.get(k) not in (None, "")]
-            for k in keys if k not in ("stage", "epoch")}
+    return {
+        k: [float(r[k]) for r in rows if r.get(k) not in (None, "")]
+        for k in keys
+        if k not in ("stage", "epoch")
+    }
 
 
 def _epoch_logger(stage: str) -> Any:
@@ -162,8 +168,12 @@ def _epoch_logger(stage: str) -> Any:
 
     def on_epoch_end(epoch: int, logs: dict[str, float] | None = None) -> None:
         logs = logs or {}
-        log.info("%s epoch %d: %s", stage, epoch + 1,
-                 ", ".join(f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, float)))
+        log.info(
+            "%s epoch %d: %s",
+            stage,
+            epoch + 1,
+            ", ".join(f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, float)),
+        )
 
     return keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)
 
@@ -230,22 +240,41 @@ def train_vgg16(
     out = Path(cfg.out_dir)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(cfg.seed)
-    log.info("VGG16 %dpx, weights %s: train %d, validation %d, classes %s", s, cfg.weights,
-             len(x_train), len(x_val), labels)
+    log.info(
+        "VGG16 %dpx, weights %s: train %d, validation %d, classes %s",
+        s,
+        cfg.weights,
+        len(x_train),
+        len(x_val),
+        labels,
+    )
 
     command = shlex.join(["edge-train", *(argv if argv is not None else sys.argv[1:])])
-    (out / "config.json").write_text(json.dumps(
-        {**cfg.to_json(), "model": "vgg16", "labels": labels, "train_n": len(x_train),
-         "val_n": len(x_val), "command": command, "tensorflow": tf.__version__,
-         "keras": keras.__version__}, indent=2) + "\n")
+    (out / "config.json").write_text(
+        json.dumps(
+            {
+                **cfg.to_json(),
+                "model": "vgg16",
+                "labels": labels,
+                "train_n": len(x_train),
+                "val_n": len(x_val),
+                "command": command,
+                "tensorflow": tf.__version__,
+                "keras": keras.__version__,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     (out / "labels.txt").write_text("".join(f"{lab}\n" for lab in labels))
 
     # -- stage 1: head on cached frozen-base features ----------------------------------
     model = build_vgg16_transfer(s, k, cfg.weights, cfg.dropout, cfg.head_units)
     freeze_base(model)
     # f_tr float32 ((1 + copies) N, 512), f_val float32 (M, 512)
-    f_tr, yf_tr, f_val, cache = cached_features(cfg, feature_extractor(model), x_train, y_train,
-                                                x_val, augment)
+    f_tr, yf_tr, f_val, cache = cached_features(
+        cfg, feature_extractor(model), x_train, y_train, x_val, augment
+    )
     stage = {"head": _train_head(cfg, model, f_tr, yf_tr, f_val, y_val, k, out)}
     head_loss = stage["head"]["val_loss"]
 
@@ -260,16 +289,21 @@ def train_vgg16(
         if best is not None and best < head_loss:
             final_stage = "finetune"
         else:
-            log.warning("fine-tuning did not beat the head's validation loss (%.4f >= %.4f); "
-                        "keeping the stage-1 weights", float("inf") if best is None else best, head_loss)
+            log.warning(
+                "fine-tuning did not beat the head's validation loss (%.4f >= %.4f); "
+                "keeping the stage-1 weights",
+                float("inf") if best is None else best,
+                head_loss,
+            )
             model.set_weights(head_weights)
     elif (out / "history-finetune.csv").exists():
         (out / "history-finetune.csv").unlink()  # a previous run's; not this model's
     model.save(out / "model.keras")
 
     # -- outputs -------------------------------------------------------------------------
-    title = (f"VGG16 {s}px: head ({stage['head']['epochs_run']} epochs)"
-             + (" then block5 fine-tuning" if cfg.finetune_epochs else ""))
+    title = f"VGG16 {s}px: head ({stage['head']['epochs_run']} epochs)" + (
+        " then block5 fine-tuning" if cfg.finetune_epochs else ""
+    )
     val = _evaluate(cfg, model, x_val, y_val, labels, out, stages, final_stage, title)
     metrics = {
         "val_accuracy": val["val_accuracy"],
@@ -289,8 +323,16 @@ def train_vgg16(
     return metrics
 
 
-def _train_head(cfg: Vgg16Config, model: Any, f_tr: np.ndarray, y_tr: np.ndarray, f_val: np.ndarray,
-                y_val: np.ndarray, k: int, out: Path) -> dict[str, Any]:
+def _train_head(
+    cfg: Vgg16Config,
+    model: Any,
+    f_tr: np.ndarray,
+    y_tr: np.ndarray,
+    f_val: np.ndarray,
+    y_val: np.ndarray,
+    k: int,
+    out: Path,
+) -> dict[str, Any]:
     """Stage 1: fit the head on float32 (N, 512) features, copy its weights into ``model``.
 
     Returns:
@@ -301,27 +343,57 @@ def _train_head(cfg: Vgg16Config, model: Any, f_tr: np.ndarray, y_tr: np.ndarray
     from models.vgg16 import build_head, copy_head_weights
 
     head = build_head(k, cfg.dropout, cfg.head_units)
-    head.compile(optimizer=keras.optimizers.Adam(cfg.head_lr),
-                 loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    head.compile(
+        optimizer=keras.optimizers.Adam(cfg.head_lr),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     t0 = time.time()
-    h1 = head.fit(f_tr, y_tr, batch_size=cfg.batch_size, epochs=cfg.head_epochs,
-                  validation_data=(f_val, y_val), shuffle=True, verbose=0, callbacks=[
-                      keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
-                                                    restore_best_weights=True),
-                      keras.callbacks.CSVLogger(str(out / "history-head.csv")),
-                      _epoch_logger("head")])
+    h1 = head.fit(
+        f_tr,
+        y_tr,
+        batch_size=cfg.batch_size,
+        epochs=cfg.head_epochs,
+        validation_data=(f_val, y_val),
+        shuffle=True,
+        verbose=0,
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=cfg.patience, restore_best_weights=True
+            ),
+            keras.callbacks.CSVLogger(str(out / "history-head.csv")),
+            _epoch_logger("head"),
+        ],
+    )
     head_s = time.time() - t0
     head_loss, head_acc = head.evaluate(f_val, y_val, batch_size=256, verbose=0)
     copy_head_weights(head, model)
-    info = {"epochs_run": len(h1.history["loss"]), "val_loss": float(head_loss),
-            "val_accuracy": float(head_acc), "seconds": round(head_s, 1)}
-    log.info("head: val loss %.4f, accuracy %.4f (%d epochs, %.0f s)", head_loss, head_acc,
-             info["epochs_run"], head_s)
+    info = {
+        "epochs_run": len(h1.history["loss"]),
+        "val_loss": float(head_loss),
+        "val_accuracy": float(head_acc),
+        "seconds": round(head_s, 1),
+    }
+    log.info(
+        "head: val loss %.4f, accuracy %.4f (%d epochs, %.0f s)",
+        head_loss,
+        head_acc,
+        info["epochs_run"],
+        head_s,
+    )
     return info
 
 
-def _finetune(cfg: Vgg16Config, model: Any, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
-              y_val: np.ndarray, augment: Augment | None, out: Path) -> dict[str, Any]:
+def _finetune(
+    cfg: Vgg16Config,
+    model: Any,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    augment: Augment | None,
+    out: Path,
+) -> dict[str, Any]:
     """Stage 2: train block5 and the head on uint8 (N, S, S, 3) RGB images, best epoch restored.
 
     Returns:
@@ -333,37 +405,59 @@ def _finetune(cfg: Vgg16Config, model: Any, x_train: np.ndarray, y_train: np.nda
     from models.vgg16 import unfreeze_last_block
 
     unfreeze_last_block(model, "block5")
-    model.compile(optimizer=keras.optimizers.Adam(cfg.finetune_lr),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg.finetune_lr),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     backup = out / "backup"
     resuming = backup.is_dir() and any(backup.iterdir())
     if resuming:
         log.info("resuming fine-tuning from %s", backup)
-    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
-                                          restore_best_weights=True)
+    early = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=cfg.patience, restore_best_weights=True
+    )
     t0 = time.time()
     h2 = model.fit(
         image_batches(x_train, y_train, cfg.batch_size, augment, cfg.seed + 1),
-        epochs=cfg.finetune_epochs, validation_data=(x_val, y_val),
-        validation_batch_size=cfg.batch_size, verbose=0, callbacks=[
+        epochs=cfg.finetune_epochs,
+        validation_data=(x_val, y_val),
+        validation_batch_size=cfg.batch_size,
+        verbose=0,
+        callbacks=[
             keras.callbacks.BackupAndRestore(str(backup)),
-            keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "best.keras"),
-                                            monitor="val_loss", save_best_only=True),
+            keras.callbacks.ModelCheckpoint(
+                str(out / "checkpoints" / "best.keras"), monitor="val_loss", save_best_only=True
+            ),
             keras.callbacks.CSVLogger(str(out / "history-finetune.csv"), append=resuming),
-            early, _epoch_logger("finetune")])
+            early,
+            _epoch_logger("finetune"),
+        ],
+    )
     ft_s = time.time() - t0
     # The restored weights are those of the best epoch, whose validation numbers Keras logged.
     vl, va = h2.history.get("val_loss", []), h2.history.get("val_accuracy", [])
     i_best = int(np.argmin(vl)) if vl else -1
-    return {"epochs_run": len(h2.history.get("loss", [])),
-            "val_loss": float(vl[i_best]) if vl else None,
-            "val_accuracy": float(va[i_best]) if va else None,
-            "seconds": round(ft_s, 1),
-            "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights))}
+    return {
+        "epochs_run": len(h2.history.get("loss", [])),
+        "val_loss": float(vl[i_best]) if vl else None,
+        "val_accuracy": float(va[i_best]) if va else None,
+        "seconds": round(ft_s, 1),
+        "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+    }
 
 
-def _evaluate(cfg: Vgg16Config, model: Any, x_val: np.ndarray, y_val: np.ndarray, labels: list[str],
-              out: Path, stages: list[str], final_stage: str, title: str) -> dict[str, Any]:
+def _evaluate(
+    cfg: Vgg16Config,
+    model: Any,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    labels: list[str],
+    out: Path,
+    stages: list[str],
+    final_stage: str,
+    title: str,
+) -> dict[str, Any]:
     """Score the final model on the validation set; write ``history.csv`` and the plots.
 
     Returns:
@@ -377,5 +471,8 @@ def _evaluate(cfg: Vgg16Config, model: Any, x_val: np.ndarray, y_val: np.ndarray
     history = _combined_history(out, stages)
     plot_history(history, out / "curves.png", title)
     plot_confusion(cm, labels, out / "confusion.png", f"validation ({final_stage}, Keras float)")
-    return {"val_accuracy": float((y_pred == y_val).mean()), "val_loss": _cross_entropy(probs, y_val),
-            "per_class": {lab: float(cm[i, i] / max(1, cm[i].sum())) for i, lab in enumerate(labels)}}
+    return {
+        "val_accuracy": float((y_pred == y_val).mean()),
+        "val_loss": _cross_entropy(probs, y_val),
+        "per_class": {lab: float(cm[i, i] / max(1, cm[i].sum())) for i, lab in enumerate(labels)},
+    }

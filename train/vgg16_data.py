@@ -43,12 +43,13 @@ CACHE_VERSION = 1
 # -- checks ---------------------------------------------------------------------------
 def check_images(x: np.ndarray, size: int, what: str) -> None:
     """Raise ``ValueError`` unless ``x`` is a non-empty uint8 (N, size, size, 3) RGB batch."""
-    if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 4 or x.shape[1:] != (
-            size, size, 3):
+    if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 4 or x.shape[1:] != (size, size, 3):
         got = f"{x.dtype} {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
-        raise ValueError(f"{what} must be uint8 (N, {size}, {size}, 3) RGB images at "
-                         f"input_size={size}, got {got}; resize them (cv2.INTER_AREA) or change "
-                         "input_size")
+        raise ValueError(
+            f"{what} must be uint8 (N, {size}, {size}, 3) RGB images at "
+            f"input_size={size}, got {got}; resize them (cv2.INTER_AREA) or change "
+            "input_size"
+        )
     if len(x) == 0:
         raise ValueError(f"{what} holds no images")
 
@@ -59,8 +60,9 @@ def check_labels(y: np.ndarray, n: int, k: int, what: str) -> np.ndarray:
     if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"{what} must be ({n},) integer class indices, got {y.dtype} {y.shape}")
     if y.min() < 0 or y.max() >= k:
-        raise ValueError(f"{what} spans {y.min()}..{y.max()} but there are {k} labels; pass "
-                         "one label per class index")
+        raise ValueError(
+            f"{what} spans {y.min()}..{y.max()} but there are {k} labels; pass one label per class index"
+        )
     return y.astype(np.int64)
 
 
@@ -68,8 +70,7 @@ def _augmented(augment: Augment, xb: np.ndarray, rng: np.random.Generator) -> np
     out = augment(xb, rng)
     if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != xb.shape:
         got = f"{out.dtype} {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
-        raise ValueError(f"augment must return a uint8 batch of the shape it gets {xb.shape}, "
-                         f"got {got}")
+        raise ValueError(f"augment must return a uint8 batch of the shape it gets {xb.shape}, got {got}")
     return out
 
 
@@ -84,8 +85,9 @@ def _weights_id(weights: str | None, seed: int) -> str:
     return f"{p}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def feature_cache_key(cfg: Vgg16Config, x_train: np.ndarray, x_val: np.ndarray,
-                      augment: Augment | None) -> str:
+def feature_cache_key(
+    cfg: Vgg16Config, x_train: np.ndarray, x_val: np.ndarray, augment: Augment | None
+) -> str:
     """Hex key of the cached features: data content, weights and feature settings.
 
     Covers the image bytes (sha256), ``input_size``, the weights (name, or path, size
@@ -98,12 +100,22 @@ def feature_cache_key(cfg: Vgg16Config, x_train: np.ndarray, x_val: np.ndarray,
     if augment is not None:
         qualname = getattr(augment, "__qualname__", type(augment).__qualname__)
         aug_name = f"{getattr(augment, '__module__', '')}.{qualname}"
-    h = hashlib.sha256(json.dumps({
-        "version": CACHE_VERSION, "input_size": cfg.input_size,
-        "weights": _weights_id(cfg.weights, cfg.seed), "copies": copies, "seed": cfg.seed,
-        "augment": aug_name, "augment_tag": cfg.augment_tag if augment is not None else "",
-        "train_shape": list(x_train.shape), "val_shape": list(x_val.shape),
-    }, sort_keys=True).encode())
+    h = hashlib.sha256(
+        json.dumps(
+            {
+                "version": CACHE_VERSION,
+                "input_size": cfg.input_size,
+                "weights": _weights_id(cfg.weights, cfg.seed),
+                "copies": copies,
+                "seed": cfg.seed,
+                "augment": aug_name,
+                "augment_tag": cfg.augment_tag if augment is not None else "",
+                "train_shape": list(x_train.shape),
+                "val_shape": list(x_val.shape),
+            },
+            sort_keys=True,
+        ).encode()
+    )
     for a in (x_train, x_val):
         h.update(np.ascontiguousarray(a).data)
     return h.hexdigest()[:20]
@@ -157,26 +169,48 @@ def cached_features(
     meta_path = folder / "meta.json"
     if meta_path.is_file() and all(p.is_file() for p in files.values()):
         meta = json.loads(meta_path.read_text())
-        f_tr, y_tr, f_val = (np.load(files[n]) for n in ("train_features", "train_labels",
-                                                           "val_features"))
+        f_tr, y_tr, f_val = (np.load(files[n]) for n in ("train_features", "train_labels", "val_features"))
         if f_tr.shape == ((1 + copies) * len(x_train), FEATURE_DIM) and f_val.shape == (
-                len(x_val), FEATURE_DIM):
-            log.info("feature cache hit: %s (%d train vectors, %d val)", folder, len(f_tr),
-                     len(f_val))
-            return f_tr, y_tr, f_val, {"hit": True, "key": key, "dir": str(folder),
-                                       "images": meta["images"], "ms_per_image": meta["ms_per_image"],
-                                       "seconds": round(time.perf_counter() - t0, 3)}
+            len(x_val),
+            FEATURE_DIM,
+        ):
+            log.info("feature cache hit: %s (%d train vectors, %d val)", folder, len(f_tr), len(f_val))
+            return (
+                f_tr,
+                y_tr,
+                f_val,
+                {
+                    "hit": True,
+                    "key": key,
+                    "dir": str(folder),
+                    "images": meta["images"],
+                    "ms_per_image": meta["ms_per_image"],
+                    "seconds": round(time.perf_counter() - t0, 3),
+                },
+            )
         log.warning("feature cache %s has unexpected shapes; recomputing", folder)
 
-    log.info("computing frozen-base features: val %d, train %d x %d copies (1 plain + %d "
-             "augmented)", len(x_val), len(x_train), 1 + copies, copies)
+    log.info(
+        "computing frozen-base features: val %d, train %d x %d copies (1 plain + %d augmented)",
+        len(x_val),
+        len(x_train),
+        1 + copies,
+        copies,
+    )
     f_val, base_s = _extract(extractor, x_val, cfg.batch_size)
     feats, labels = [], []
     rng = np.random.default_rng(cfg.seed)
     for c in range(1 + copies):
-        xc = x_train if c == 0 else np.concatenate([
-            _augmented(augment, x_train[i:i + AUGMENT_CHUNK], rng)  # type: ignore[arg-type]
-            for i in range(0, len(x_train), AUGMENT_CHUNK)])
+        xc = (
+            x_train
+            if c == 0
+            else np.concatenate(
+                [
+                    _augmented(augment, x_train[i : i + AUGMENT_CHUNK], rng)  # type: ignore[arg-type]
+                    for i in range(0, len(x_train), AUGMENT_CHUNK)
+                ]
+            )
+        )
         f, s = _extract(extractor, xc, cfg.batch_size)
         feats.append(f)
         base_s += s
@@ -191,18 +225,37 @@ def cached_features(
         tmp = folder / f"{name}.tmp.npy"
         np.save(tmp, arr)
         tmp.replace(files[name])
-    meta_path.write_text(json.dumps({"images": images, "ms_per_image": round(ms, 3),
-                                     "copies": copies, "input_size": cfg.input_size,
-                                     "weights": cfg.weights}, indent=2) + "\n")
+    meta_path.write_text(
+        json.dumps(
+            {
+                "images": images,
+                "ms_per_image": round(ms, 3),
+                "copies": copies,
+                "input_size": cfg.input_size,
+                "weights": cfg.weights,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     log.info("feature cache written: %s (%.1f ms/image through the frozen base)", folder, ms)
-    return f_tr, y_tr, f_val, {"hit": False, "key": key, "dir": str(folder), "images": images,
-                               "ms_per_image": round(ms, 3),
-                               "seconds": round(time.perf_counter() - t0, 3)}
+    return (
+        f_tr,
+        y_tr,
+        f_val,
+        {
+            "hit": False,
+            "key": key,
+            "dir": str(folder),
+            "images": images,
+            "ms_per_image": round(ms, 3),
+            "seconds": round(time.perf_counter() - t0, 3),
+        },
+    )
 
 
 # -- stage 2: augmented images --------------------------------------------------------
-def image_batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment | None,
-                  seed: int) -> Any:
+def image_batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment | None, seed: int) -> Any:
     """A ``keras.utils.PyDataset`` of shuffled (augmented) batches.
 
     Yields float32 (B, S, S, 3) RGB in [0, 255] and int64 (B,) labels; reshuffles
@@ -220,7 +273,7 @@ def image_batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augmen
             return int(np.ceil(len(x) / batch_size))
 
         def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-            idx = self.order[i * batch_size:(i + 1) * batch_size]
+            idx = self.order[i * batch_size : (i + 1) * batch_size]
             xb = x[idx]
             if augment is not None:
                 xb = _augmented(augment, xb, self.rng)

@@ -48,7 +48,7 @@ def hand_photo(image: np.ndarray, roi: ROI, margin: float = HAND_PHOTO_MARGIN) -
     """
     H, W = image.shape[:2]
     r = roi.pad(margin, (W, H))
-    return image[r.y:r.y + r.h, r.x:r.x + r.w].copy()
+    return image[r.y : r.y + r.h, r.x : r.x + r.w].copy()
 
 
 def choose_rois(rois: Sequence[ROI], take: str = "largest") -> list[ROI]:
@@ -118,8 +118,10 @@ def image_to_input(img: np.ndarray, spec: InputSpec) -> np.ndarray:
         ValueError: the image's size or channels do not match the spec.
     """
     if img.dtype != np.uint8 or img.shape[:2] != (spec.height, spec.width):
-        raise ValueError(f"sample is {img.dtype} {img.shape}, but the bundle's input is uint8 "
-                         f"({spec.height}, {spec.width}) with {spec.channels} channel(s)")
+        raise ValueError(
+            f"sample is {img.dtype} {img.shape}, but the bundle's input is uint8 "
+            f"({spec.height}, {spec.width}) with {spec.channels} channel(s)"
+        )
     if img.ndim == 2:
         img = img[:, :, None]
     if img.shape[2] != spec.channels:
@@ -167,7 +169,7 @@ def raw_crop(image: np.ndarray, roi: ROI, preprocessor: object) -> np.ndarray:
         margin = float(getattr(preprocessor, "margin", 0.0) or 0.0)
         return np.array(crop(image, roi.pad(margin) if margin else roi))
     r = roi.intersect(ROI(0, 0, W, H))
-    return image[r.y:r.y + r.h, r.x:r.x + r.w].copy()
+    return image[r.y : r.y + r.h, r.x : r.x + r.w].copy()
 
 
 class RecordingPreprocessor:

@@ -18,9 +18,14 @@ from edge.types import ROI
 log = logging.getLogger(__name__)
 
 
-def draw_capture_hud(image: np.ndarray, writer: SampleWriter, keymap: Mapping[int, str],
-                     targets: Sequence[ROI], message: str = "", auto_label: str | None = None
-                     ) -> np.ndarray:
+def draw_capture_hud(
+    image: np.ndarray,
+    writer: SampleWriter,
+    keymap: Mapping[int, str],
+    targets: Sequence[ROI],
+    message: str = "",
+    auto_label: str | None = None,
+) -> np.ndarray:
     """Draw the capture state onto a (copy of a) frame, in place.
 
     Args:
@@ -41,8 +46,11 @@ def draw_capture_hud(image: np.ndarray, writer: SampleWriter, keymap: Mapping[in
         cv2.rectangle(image, (r.x - 4, r.y - 4), (r.x + r.w + 4, r.y + r.h + 4), (255, 255, 255), 2)
         cv2.rectangle(image, (r.x - 6, r.y - 6), (r.x + r.w + 6, r.y + r.h + 6), (0, 0, 0), 1)
     key_of = {lab: chr(c) for c, lab in keymap.items() if chr(c) == chr(c).lower()}
-    lines = [("" if key_of.get(lab, lab) == lab else f"[{key_of[lab]}] ")
-             + f"{lab}: {writer.count(lab)} (+{len(writer.saved.get(lab, []))})" for lab in writer.labels]
+    lines = [
+        ("" if key_of.get(lab, lab) == lab else f"[{key_of[lab]}] ")
+        + f"{lab}: {writer.count(lab)} (+{len(writer.saved.get(lab, []))})"
+        for lab in writer.labels
+    ]
     head = f"saving every detection as {auto_label}" if auto_label else "press a key to save"
     lines = [head, *lines, "q/Esc quit"]
     (_, th), base = cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
@@ -50,15 +58,24 @@ def draw_capture_hud(image: np.ndarray, writer: SampleWriter, keymap: Mapping[in
     box_w = max(cv2.getTextSize(s, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] for s in lines) + 12
     x0 = max(0, w - box_w - 4)
     y1 = min(h, 4 + step * len(lines) + 6)
-    roi = image[4:y1, x0:w - 4]
+    roi = image[4:y1, x0 : w - 4]
     roi[:] = (roi.astype(np.uint16) // 3).astype(np.uint8)  # darken behind the text
     for i, s in enumerate(lines):
-        cv2.putText(image, s, (x0 + 6, 4 + step * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (255, 255, 255), thick, cv2.LINE_AA)
+        cv2.putText(
+            image,
+            s,
+            (x0 + 6, 4 + step * (i + 1)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (255, 255, 255),
+            thick,
+            cv2.LINE_AA,
+        )
     if message:
         (tw, _), _ = cv2.getTextSize(message, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
         y = h - 8
         cv2.rectangle(image, (0, y - th - base - 4), (min(w, tw + 12), h), (0, 0, 0), -1)
-        cv2.putText(image, message, (6, y - base), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 255, 255),
-                    thick, cv2.LINE_AA)
+        cv2.putText(
+            image, message, (6, y - base), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 255, 255), thick, cv2.LINE_AA
+        )
     return image

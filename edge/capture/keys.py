@@ -32,8 +32,10 @@ def parse_keys(spec: str) -> dict[str, str]:
             continue
         key, sep, label = part.partition("=")
         if not sep or len(key) != 1 or not label:
-            raise ValueError(f"bad --keys entry {part!r}: write KEY=LABEL with a one-character key, "
-                             "e.g. --keys r=rock,p=paper,s=scissors,n=none")
+            raise ValueError(
+                f"bad --keys entry {part!r}: write KEY=LABEL with a one-character key, "
+                "e.g. --keys r=rock,p=paper,s=scissors,n=none"
+            )
         out[key] = label
     return out
 
@@ -62,8 +64,7 @@ def key_map(labels: Sequence[str], keys: Mapping[str, str] | None = None) -> dic
     if keys:
         for lab in keys.values():
             if lab not in labels:
-                raise ValueError(f"--keys names {lab!r}, which is not a label of this model "
-                                 f"{labels}")
+                raise ValueError(f"--keys names {lab!r}, which is not a label of this model {labels}")
         by_label = {lab: k for k, lab in keys.items()}
     else:
         by_label = {}
@@ -72,13 +73,15 @@ def key_map(labels: Sequence[str], keys: Mapping[str, str] | None = None) -> dic
         if len(k) != 1 or not (k.isascii() and k.isprintable()) or k == " ":
             raise ValueError(f"label {lab!r} has no usable key ({k!r}); give one with --keys KEY={lab}")
         if ord(k) in QUIT_KEYS or ord(k.lower()) in QUIT_KEYS:
-            raise ValueError(f"label {lab!r} would take the key {k!r}, which quits; give it another "
-                             f"with --keys X={lab}")
+            raise ValueError(
+                f"label {lab!r} would take the key {k!r}, which quits; give it another with --keys X={lab}"
+            )
         if k.lower() in {c.lower() for c in chosen}:
             other = next(v for c, v in chosen.items() if c.lower() == k.lower())
-            raise ValueError(f"labels {other!r} and {lab!r} would both use the key {k!r}; choose keys "
-                             f"with --keys, e.g. --keys "
-                             + ",".join(f"{c}={v}" for c, v in _suggest(labels).items()))
+            raise ValueError(
+                f"labels {other!r} and {lab!r} would both use the key {k!r}; choose keys "
+                f"with --keys, e.g. --keys " + ",".join(f"{c}={v}" for c, v in _suggest(labels).items())
+            )
         chosen[k] = lab
     out: dict[int, str] = {}
     for k, lab in chosen.items():

@@ -39,8 +39,10 @@ def check_session(session: str) -> str:
             ``.``, ``_``, ``-``, or not starting with a letter or digit.
     """
     if not _SESSION_OK.match(session or "") or "__" in session:
-        raise ValueError(f"session name {session!r} must start with a letter or digit and hold only "
-                         "letters, digits, '.', '_', '-' and no '__' (e.g. --session alice-desk)")
+        raise ValueError(
+            f"session name {session!r} must start with a letter or digit and hold only "
+            "letters, digits, '.', '_', '-' and no '__' (e.g. --session alice-desk)"
+        )
     return session
 
 
@@ -178,8 +180,10 @@ class SampleWriter:
             self.raw_out = Path(self.raw_out).expanduser()
             o, r = self.out.resolve(), self.raw_out.resolve()
             if r == o or o in r.parents:
-                raise ValueError(f"raw crops must not go inside the capture folder {self.out} (a class-"
-                                 "folder reader would mix them with the samples); use another --raw-out")
+                raise ValueError(
+                    f"raw crops must not go inside the capture folder {self.out} (a class-"
+                    "folder reader would mix them with the samples); use another --raw-out"
+                )
         self.labels = tuple(self.labels)
         bad = [lab for lab in self.labels if not lab or lab.startswith(".") or any(c in lab for c in "/\\")]
         if bad:
@@ -219,8 +223,10 @@ class SampleWriter:
             raise ValueError(f"label {label!r} is not one of this model's labels {list(self.labels)}")
         if self.spec.is_vector:
             if model_input.dtype != np.uint8 or model_input.ndim != 3:
-                raise ValueError(f"a {self.spec.shape} feature-vector bundle saves hand photos: pass a uint8 "
-                                 f"(h, w, 3) BGR image, got {model_input.dtype} {model_input.shape}")
+                raise ValueError(
+                    f"a {self.spec.shape} feature-vector bundle saves hand photos: pass a uint8 "
+                    f"(h, w, 3) BGR image, got {model_input.dtype} {model_input.shape}"
+                )
             sample_bytes = encode_png(model_input)
         else:
             sample_bytes = encode_png(input_to_image(model_input, self.spec))
@@ -232,8 +238,10 @@ class SampleWriter:
             raw_folder.mkdir(parents=True, exist_ok=True)
         i = self._next.get(label)
         if i is None:
-            i = 1 + max(highest_index(folder, self.session),
-                        highest_index(raw_folder, self.session) if raw_folder else 0)
+            i = 1 + max(
+                highest_index(folder, self.session),
+                highest_index(raw_folder, self.session) if raw_folder else 0,
+            )
         while True:
             name = sample_name(self.session, i)
             i += 1
@@ -259,15 +267,20 @@ class SampleWriter:
 
     def summary(self) -> list[str]:
         """Lines for the end of a run: per class, samples saved now and in the folder."""
-        lines = [f"saved {self.total_saved} sample{'' if self.total_saved == 1 else 's'} "
-                 f"(session {self.session}) in {self.out}"
-                 + (f", raw crops in {self.raw_out}" if self.raw_out is not None else "")]
+        lines = [
+            f"saved {self.total_saved} sample{'' if self.total_saved == 1 else 's'} "
+            f"(session {self.session}) in {self.out}"
+            + (f", raw crops in {self.raw_out}" if self.raw_out is not None else "")
+        ]
         width = max((len(lab) for lab in self.labels), default=1)
         for lab in self.labels:
             new = self.saved.get(lab, [])
             if not new and not self.before.get(lab):
                 continue
-            names = (f" ({new[0].sample.name}" + (f" .. {new[-1].sample.name}" if len(new) > 1 else "")
-                     + ")") if new else ""
+            names = (
+                (f" ({new[0].sample.name}" + (f" .. {new[-1].sample.name}" if len(new) > 1 else "") + ")")
+                if new
+                else ""
+            )
             lines.append(f"  {lab:>{width}}: +{len(new)}{names}, {self.count(lab)} in {self.folder(lab)}")
         return lines

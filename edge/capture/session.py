@@ -105,17 +105,23 @@ class CaptureStats:
         out = []
         if self.model_name:
             out.append(f"model {self.model_name}, source {self.source_name}")
-        out.append(f"{self.frames} frame{'' if self.frames == 1 else 's'}, "
-                   f"{self.frames_with_detection} with a detection")
+        out.append(
+            f"{self.frames} frame{'' if self.frames == 1 else 's'}, "
+            f"{self.frames_with_detection} with a detection"
+        )
         if self.frames and not self.frames_with_detection:
             from edge.sources import DEMO_BY_TASK
 
             what = "hand" if self.task == "hands" else "digit"
-            out.append(f"no {what} was found in any frame: check that the source shows one (without a "
-                       f"camera, try --source {DEMO_BY_TASK.get(self.task, 'demo')})")
+            out.append(
+                f"no {what} was found in any frame: check that the source shows one (without a "
+                f"camera, try --source {DEMO_BY_TASK.get(self.task, 'demo')})"
+            )
         if self.skipped_blank:
-            out.append(f"{self.skipped_blank} detection(s) not saved: the preprocessor found nothing "
-                       "in them (blank model input)")
+            out.append(
+                f"{self.skipped_blank} detection(s) not saved: the preprocessor found nothing "
+                "in them (blank model input)"
+            )
         if self.writer is not None:
             out.extend(self.writer.summary())
         return out
@@ -123,12 +129,20 @@ class CaptureStats:
 
 def no_keys_message(why: str) -> str:
     """The error of an interactive capture without a window."""
-    return (f"{why}, so no key can be pressed to save a sample: pass --label LABEL to save every "
-            "detection as LABEL (e.g. --source clip.mp4 --label 3 --every 5 --count 200)")
+    return (
+        f"{why}, so no key can be pressed to save a sample: pass --label LABEL to save every "
+        "detection as LABEL (e.g. --source clip.mp4 --label 3 --every 5 --count 200)"
+    )
 
 
-def run_capture(cfg: CaptureConfig, stats: CaptureStats | None = None, *,
-                pipeline: Any = None, source: Any = None, display: Any = None) -> CaptureStats:
+def run_capture(
+    cfg: CaptureConfig,
+    stats: CaptureStats | None = None,
+    *,
+    pipeline: Any = None,
+    source: Any = None,
+    display: Any = None,
+) -> CaptureStats:
     """Run the capture loop until the source ends, ``count``/``max_frames``, q/Esc or Ctrl-C.
 
     Args:
@@ -160,24 +174,35 @@ def run_capture(cfg: CaptureConfig, stats: CaptureStats | None = None, *,
     if display is None:
         ok, why = display_available() if cfg.display is not False else (False, "--headless shows no window")
         if cfg.display and not ok:
-            raise ValueError(f"--display asked for a window but {why}; capture without one: "
-                             "--headless --label LABEL")
+            raise ValueError(
+                f"--display asked for a window but {why}; capture without one: --headless --label LABEL"
+            )
         show = ok
         if not show and cfg.label is None:
-            raise ValueError(no_keys_message(why if cfg.display is False else
-                                             f"no window can be opened ({why})"))
+            raise ValueError(
+                no_keys_message(why if cfg.display is False else f"no window can be opened ({why})")
+            )
     else:
         show = True
     if pipeline is None:
-        pipeline = make_pipeline(cfg.model, segmenter=cfg.segmenter, threads=cfg.threads, runtime=cfg.runtime,
-                                 smoothing=cfg.smoothing, min_score=cfg.min_score, source=cfg.source)
+        pipeline = make_pipeline(
+            cfg.model,
+            segmenter=cfg.segmenter,
+            threads=cfg.threads,
+            runtime=cfg.runtime,
+            smoothing=cfg.smoothing,
+            min_score=cfg.min_score,
+            source=cfg.source,
+        )
     bundle = getattr(pipeline.classifier, "bundle", None)
     if bundle is None:
         raise ValueError("edge-capture needs a classifier with a model bundle (its labels and input spec)")
     labels = tuple(getattr(pipeline.classifier, "labels", None) or bundle.labels)
     if cfg.label is not None and cfg.label not in labels:
-        raise ValueError(f"--label {cfg.label!r} is not a label of {bundle.name}: use one of "
-                         f"{', '.join(labels)} (or --model with a bundle that has it)")
+        raise ValueError(
+            f"--label {cfg.label!r} is not a label of {bundle.name}: use one of "
+            f"{', '.join(labels)} (or --model with a bundle that has it)"
+        )
     keymap = key_map(labels, parse_keys(cfg.keys) if cfg.keys else None) if show else {}
     recorder = RecordingPreprocessor(pipeline.preprocessor)
     pipeline.preprocessor = recorder
@@ -194,8 +219,9 @@ def run_capture(cfg: CaptureConfig, stats: CaptureStats | None = None, *,
     with contextlib.ExitStack() as stack:
         stack.callback(source.close)
         if display is None:
-            display = stack.enter_context(DisplaySink(f"edge-capture: {stats.source_name}") if show
-                                          else NullDisplay())
+            display = stack.enter_context(
+                DisplaySink(f"edge-capture: {stats.source_name}") if show else NullDisplay()
+            )
         if show:
             print(f"keys: {describe_keys(keymap)}", file=sys.stderr)
         control = CaptureControl(cfg, stats, recorder, writer, keymap, display, show)
@@ -208,8 +234,16 @@ class CaptureControl:
     ``--label`` or a key asks for, show the frame with the capture HUD; quit on q/Esc,
     a closed window or ``--count`` samples saved."""
 
-    def __init__(self, cfg: CaptureConfig, stats: CaptureStats, recorder: RecordingPreprocessor,
-                 writer: SampleWriter, keymap: dict[int, str], display: Any, show: bool) -> None:
+    def __init__(
+        self,
+        cfg: CaptureConfig,
+        stats: CaptureStats,
+        recorder: RecordingPreprocessor,
+        writer: SampleWriter,
+        keymap: dict[int, str],
+        display: Any,
+        show: bool,
+    ) -> None:
         self.cfg, self.stats, self.recorder, self.writer = cfg, stats, recorder, writer
         self.keymap, self.display, self.show = keymap, display, show
         self.message, self.message_until = "", 0.0
@@ -254,8 +288,14 @@ class CaptureControl:
         if cfg.label is not None and targets and i % cfg.every == 0:
             self._say(self.save(result.frame, targets, cfg.label))
         if self.show:
-            shown = draw_capture_hud(last.overlay().copy(), self.writer, self.keymap, targets,
-                                     self.message if time.monotonic() < self.message_until else "", cfg.label)
+            shown = draw_capture_hud(
+                last.overlay().copy(),
+                self.writer,
+                self.keymap,
+                targets,
+                self.message if time.monotonic() < self.message_until else "",
+                cfg.label,
+            )
             key = self.display.show(shown, wait_ms=1)
             if getattr(self.display, "closed", False):
                 return Command.QUIT

@@ -37,7 +37,6 @@ summary says what was saved.
 Exit status: 0 done, 2 error (``error: ...`` with what to do), 130 interrupted.
 """
 
-
 from __future__ import annotations
 
 import argparse
@@ -60,56 +59,103 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edge-capture",
         description="Save your own labelled samples (the normalised model input and the raw crop) "
-                    "from a camera, a video or images, for retraining.",
+        "from a camera, a video or images, for retraining.",
         epilog="keys: a label's first character saves the current detection as that label "
-               "(0-9; r/p/s/n for rock/paper/scissors/none); q/Esc quit. Ctrl-C stops and prints "
-               "what was saved.",
-        formatter_class=HelpFormatter)
-    p.add_argument("--model", default="digits",
-                   help="bundle folder, its model.tflite, or a shipped name (digits, hands): its "
-                   "labels, input size and preprocessing decide what is saved")
-    p.add_argument("--source", default=None,
-                   help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
-                   "a stream URL, demo or demo-hands; default: "
-                   f"{DEFAULT_SOURCE} (the first webcam)")
-    p.add_argument("--out", default="captures", metavar="DIR",
-                   help="capture folder: normalised samples go to DIR/<label>/<session>__<n>.png")
-    p.add_argument("--raw-out", metavar="DIR",
-                   help="folder for the raw crops (RAW/<label>/<session>__<n>.png); default: "
-                   "<out>-raw beside --out")
+        "(0-9; r/p/s/n for rock/paper/scissors/none); q/Esc quit. Ctrl-C stops and prints "
+        "what was saved.",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument(
+        "--model",
+        default="digits",
+        help="bundle folder, its model.tflite, or a shipped name (digits, hands): its "
+        "labels, input size and preprocessing decide what is saved",
+    )
+    p.add_argument(
+        "--source",
+        default=None,
+        help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
+        "a stream URL, demo or demo-hands; default: "
+        f"{DEFAULT_SOURCE} (the first webcam)",
+    )
+    p.add_argument(
+        "--out",
+        default="captures",
+        metavar="DIR",
+        help="capture folder: normalised samples go to DIR/<label>/<session>__<n>.png",
+    )
+    p.add_argument(
+        "--raw-out",
+        metavar="DIR",
+        help="folder for the raw crops (RAW/<label>/<session>__<n>.png); default: <out>-raw beside --out",
+    )
     p.add_argument("--no-raw", action="store_true", help="save no raw crops")
-    p.add_argument("--session", help="file-name prefix grouping this session's samples (letters, "
-                   "digits, . _ -); default: s<date>-<time>")
-    p.add_argument("--label", help="save every detection as this label automatically (headless "
-                   "capture from a video or image folder); must be one of the model's labels")
-    p.add_argument("--every", type=positive_int, default=1,
-                   help="with --label: save from every N-th frame only (frames 0, N, 2N, ...; "
-                   "frames without a detection are skipped)")
+    p.add_argument(
+        "--session",
+        help="file-name prefix grouping this session's samples (letters, "
+        "digits, . _ -); default: s<date>-<time>",
+    )
+    p.add_argument(
+        "--label",
+        help="save every detection as this label automatically (headless "
+        "capture from a video or image folder); must be one of the model's labels",
+    )
+    p.add_argument(
+        "--every",
+        type=positive_int,
+        default=1,
+        help="with --label: save from every N-th frame only (frames 0, N, 2N, ...; "
+        "frames without a detection are skipped)",
+    )
     p.add_argument("--count", type=positive_int, help="stop after saving N samples")
-    p.add_argument("--take", choices=TAKE_MODES, default="largest",
-                   help="which detections of a frame to save: the largest ROI, or all of them")
-    p.add_argument("--keys", metavar="K=LABEL,...",
-                   help="keys for labels whose first characters collide or are q, e.g. "
-                   "--keys r=rock,p=paper,s=scissors,n=none")
-    p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
-                   help=f"hands-lenet (small CNN): how the hand is found (default {DEFAULT_HAND_SEGMENTER}); "
-                   "--model hands finds hands by their landmarks")
+    p.add_argument(
+        "--take",
+        choices=TAKE_MODES,
+        default="largest",
+        help="which detections of a frame to save: the largest ROI, or all of them",
+    )
+    p.add_argument(
+        "--keys",
+        metavar="K=LABEL,...",
+        help="keys for labels whose first characters collide or are q, e.g. "
+        "--keys r=rock,p=paper,s=scissors,n=none",
+    )
+    p.add_argument(
+        "--segmenter",
+        choices=HAND_SEGMENTERS,
+        default=None,
+        help=f"hands-lenet (small CNN): how the hand is found (default {DEFAULT_HAND_SEGMENTER}); "
+        "--model hands finds hands by their landmarks",
+    )
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
-    p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
-                   help="show each frame's raw predictions (what is saved does not change)")
-    p.add_argument("--min-score", type=unit_float, default=None,
-                   help="hide predictions scoring below this on screen (detections are saved "
-                   "whatever the model says); default: the bundle's min_score")
+    p.add_argument(
+        "--no-smoothing",
+        dest="smoothing",
+        action="store_false",
+        help="show each frame's raw predictions (what is saved does not change)",
+    )
+    p.add_argument(
+        "--min-score",
+        type=unit_float,
+        default=None,
+        help="hide predictions scoring below this on screen (detections are saved "
+        "whatever the model says); default: the bundle's min_score",
+    )
     p.add_argument("--width", type=positive_int, help="requested capture width (px)")
     p.add_argument("--height", type=positive_int, help="requested capture height (px)")
     p.add_argument("--fps", type=positive_float, help="requested capture rate (frames/s)")
     disp = p.add_mutually_exclusive_group()
-    disp.add_argument("--display", dest="display", action="store_const", const=True,
-                      help="show a window (error if there is no display); default: a window when "
-                      "a display is available")
-    disp.add_argument("--headless", dest="display", action="store_const", const=False,
-                      help="no window (needs --label)")
+    disp.add_argument(
+        "--display",
+        dest="display",
+        action="store_const",
+        const=True,
+        help="show a window (error if there is no display); default: a window when a display is available",
+    )
+    disp.add_argument(
+        "--headless", dest="display", action="store_const", const=False, help="no window (needs --label)"
+    )
     p.add_argument("--max-frames", type=positive_int, help="stop after N frames")
     p.add_argument("--loop", action="store_true", help="restart video files and folders at the end")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
@@ -118,12 +164,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None = None) -> CaptureConfig:
     a = build_parser().parse_args(argv)
-    return CaptureConfig(model=a.model, source=a.source, out=a.out, raw_out=a.raw_out, no_raw=a.no_raw,
-                         session=a.session, label=a.label, every=a.every, count=a.count, take=a.take,
-                         keys=a.keys, segmenter=a.segmenter, threads=a.threads, runtime=a.runtime,
-                         smoothing=a.smoothing, min_score=a.min_score, width=a.width,
-                         height=a.height, fps=a.fps, display=a.display, max_frames=a.max_frames,
-                         loop=a.loop, verbose=a.verbose)
+    return CaptureConfig(
+        model=a.model,
+        source=a.source,
+        out=a.out,
+        raw_out=a.raw_out,
+        no_raw=a.no_raw,
+        session=a.session,
+        label=a.label,
+        every=a.every,
+        count=a.count,
+        take=a.take,
+        keys=a.keys,
+        segmenter=a.segmenter,
+        threads=a.threads,
+        runtime=a.runtime,
+        smoothing=a.smoothing,
+        min_score=a.min_score,
+        width=a.width,
+        height=a.height,
+        fps=a.fps,
+        display=a.display,
+        max_frames=a.max_frames,
+        loop=a.loop,
+        verbose=a.verbose,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,9 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(argv)
     setup_logging(cfg.verbose)
     stats = CaptureStats()
-    return guarded_main(lambda: run_capture(cfg, stats), name="edge-capture",
-                        frames=lambda: stats.frames, summary=lambda: print_summary(stats),
-                        interrupted="every sample listed above was written whole")
+    return guarded_main(
+        lambda: run_capture(cfg, stats),
+        name="edge-capture",
+        frames=lambda: stats.frames,
+        summary=lambda: print_summary(stats),
+        interrupted="every sample listed above was written whole",
+    )
 
 
 def print_summary(stats: CaptureStats) -> None:

@@ -74,13 +74,20 @@ def hostport_arg(text: str) -> tuple[str, int]:
 
 def setup_logging(verbose: bool) -> None:
     """Debug logging with ``-v``, else warnings only, as every tool logs."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
-def guarded_main(body: Callable[[], Any], *, name: str, frames: Callable[[], int],
-                 summary: Callable[[], None], interrupted: str,
-                 interrupts: Interrupts | None = None) -> int:
+def guarded_main(
+    body: Callable[[], Any],
+    *,
+    name: str,
+    frames: Callable[[], int],
+    summary: Callable[[], None],
+    interrupted: str,
+    interrupts: Interrupts | None = None,
+) -> int:
     """Run a command's ``body`` with SIGINT/SIGTERM held back during writes
     (:class:`edge.live.Interrupts`) and turn its outcome into an exit status, as
     ``edge-run`` and ``edge-capture`` report it.

@@ -83,61 +83,113 @@ class EvalConfig:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="edge-eval", description="Accuracy of a model bundle on MNIST or a folder of labelled "
+        prog="edge-eval",
+        description="Accuracy of a model bundle on MNIST or a folder of labelled "
         "photos (one sub-folder per class, named as in the bundle's labels.txt).",
-        formatter_class=HelpFormatter)
-    p.add_argument("--model", action="append", default=None, metavar="MODEL",
-                   help="bundle folder, its model.tflite, or a shipped name (digits, hands, "
-                   "hands-lenet); repeat to compare bundles on the same samples (the first is the "
-                   "baseline); default: digits")
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        metavar="MODEL",
+        help="bundle folder, its model.tflite, or a shipped name (digits, hands, "
+        "hands-lenet); repeat to compare bundles on the same samples (the first is the "
+        "baseline); default: digits",
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", choices=["mnist"], help="a standard dataset (its test split)")
     src.add_argument("--images", metavar="DIR", help="folder of class folders of photos")
-    p.add_argument("--data-dir", help="where MNIST is (IDX files, mnist.npz or CSV); default "
-                   "EDGE_DATA_DIR, then the Keras cache")
+    p.add_argument(
+        "--data-dir",
+        help="where MNIST is (IDX files, mnist.npz or CSV); default EDGE_DATA_DIR, then the Keras cache",
+    )
     p.add_argument("--download", action="store_true", help="download MNIST if it is not found")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--crop", dest="mode", action="store_const", const="crop",
-                      help="--images: each photo is one ROI, the ink/hand found inside it (the default; "
-                      "--model hands: the hand tracker finds the one hand in it)")
-    mode.add_argument("--frame", dest="mode", action="store_const", const="frame",
-                      help="--images: segment each photo as a camera frame and score the most "
-                      "confident detection (none found: wrong, or 'none' for a model with a none class)")
+    mode.add_argument(
+        "--crop",
+        dest="mode",
+        action="store_const",
+        const="crop",
+        help="--images: each photo is one ROI, the ink/hand found inside it (the default; "
+        "--model hands: the hand tracker finds the one hand in it)",
+    )
+    mode.add_argument(
+        "--frame",
+        dest="mode",
+        action="store_const",
+        const="frame",
+        help="--images: segment each photo as a camera frame and score the most "
+        "confident detection (none found: wrong, or 'none' for a model with a none class)",
+    )
     p.set_defaults(mode="crop")
-    p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
-                   help="--frame with a small-CNN hands model (hands-lenet): how the hand is found "
-                   "(default skin); --model hands finds hands by their landmarks")
-    p.add_argument("--calibrate-min-score", type=unit_float, metavar="LOSS",
-                   help="--frame, models with a none class: choose the highest score threshold that "
-                   "costs at most LOSS (e.g. 0.02) of gesture accuracy, print the sweep and store it "
-                   "as min_score in the bundle's model.json (needs none/ photos)")
-    p.add_argument("--limit", type=positive_int, help="evaluate at most N images (MNIST: the first N "
-                   "of the test split; --images: spread round-robin over the classes)")
+    p.add_argument(
+        "--segmenter",
+        choices=HAND_SEGMENTERS,
+        default=None,
+        help="--frame with a small-CNN hands model (hands-lenet): how the hand is found "
+        "(default skin); --model hands finds hands by their landmarks",
+    )
+    p.add_argument(
+        "--calibrate-min-score",
+        type=unit_float,
+        metavar="LOSS",
+        help="--frame, models with a none class: choose the highest score threshold that "
+        "costs at most LOSS (e.g. 0.02) of gesture accuracy, print the sweep and store it "
+        "as min_score in the bundle's model.json (needs none/ photos)",
+    )
+    p.add_argument(
+        "--limit",
+        type=positive_int,
+        help="evaluate at most N images (MNIST: the first N "
+        "of the test split; --images: spread round-robin over the classes)",
+    )
     p.add_argument("--batch-size", type=positive_int, default=256, help="inputs per classify call")
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    p.add_argument("--report", metavar="DIR",
-                   help="write comparison.md, comparison.json and (with matplotlib) confusion.png "
-                   "(row-normalised heatmaps side by side) and per_class.png here")
-    p.add_argument("--save-errors", metavar="DIR",
-                   help="write misclassified images here, the predicted label in the file name "
-                   "(several --model: one sub-folder N-NAME per bundle)")
-    p.add_argument("--skip-unreadable", action="store_true",
-                   help="skip photos that cannot be decoded instead of stopping")
+    p.add_argument(
+        "--report",
+        metavar="DIR",
+        help="write comparison.md, comparison.json and (with matplotlib) confusion.png "
+        "(row-normalised heatmaps side by side) and per_class.png here",
+    )
+    p.add_argument(
+        "--save-errors",
+        metavar="DIR",
+        help="write misclassified images here, the predicted label in the file name "
+        "(several --model: one sub-folder N-NAME per bundle)",
+    )
+    p.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help="skip photos that cannot be decoded instead of stopping",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
     return p
 
 
 def parse_args(argv: list[str] | None = None) -> EvalConfig:
     a = build_parser().parse_args(argv)
-    return EvalConfig(models=tuple(a.model or ("digits",)), dataset=a.dataset, data_dir=a.data_dir,
-                      download=a.download,
-                      images=a.images, mode=a.mode, limit=a.limit, batch_size=a.batch_size,
-                      threads=a.threads, runtime=a.runtime, json=a.json, save_errors=a.save_errors,
-                      skip_unreadable=a.skip_unreadable, segmenter=a.segmenter,
-                      calibrate_min_score=a.calibrate_min_score, report=a.report,
-                      verbose=a.verbose)
+    return EvalConfig(
+        models=tuple(a.model or ("digits",)),
+        dataset=a.dataset,
+        data_dir=a.data_dir,
+        download=a.download,
+        images=a.images,
+        mode=a.mode,
+        limit=a.limit,
+        batch_size=a.batch_size,
+        threads=a.threads,
+        runtime=a.runtime,
+        json=a.json,
+        save_errors=a.save_errors,
+        skip_unreadable=a.skip_unreadable,
+        segmenter=a.segmenter,
+        calibrate_min_score=a.calibrate_min_score,
+        report=a.report,
+        verbose=a.verbose,
+    )
 
 
 def evaluate(cfg: EvalConfig) -> EvalReport:
@@ -179,11 +231,13 @@ def evaluate_models(cfg: EvalConfig) -> list[EvalReport]:
     if cfg.dataset == "mnist":
         x, y = load_mnist(cfg.data_dir, download=cfg.download)["test"]
         if cfg.limit is not None:
-            x, y = x[:cfg.limit], y[:cfg.limit]
+            x, y = x[: cfg.limit], y[: cfg.limit]
         data = {"x": x, "y": y}
     elif cfg.images is not None:
-        data = {"items": list_image_folder(cfg.images, clfs[0].labels, limit=cfg.limit),
-                "labels": tuple(clfs[0].labels)}
+        data = {
+            "items": list_image_folder(cfg.images, clfs[0].labels, limit=cfg.limit),
+            "labels": tuple(clfs[0].labels),
+        }
     else:  # pragma: no cover - argparse requires one of them
         raise ValueError("pass --dataset mnist or --images DIR")
     reports = []
@@ -200,22 +254,36 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
     info = {"model": clf.bundle.name, "bundle": str(clf.bundle.path), "runtime": clf.runtime}
     t0 = time.perf_counter()
     if "x" in data:
-        report = evaluate_mnist(clf, data["x"], data["y"], batch_size=cfg.batch_size,
-                                save_errors=save_errors)
+        report = evaluate_mnist(clf, data["x"], data["y"], batch_size=cfg.batch_size, save_errors=save_errors)
     else:
         items: list[LabelledImage] = data["items"]
         labels = tuple(clf.labels)
         if labels != data["labels"]:  # same classes, another order: same files, own indices
             items = [LabelledImage(it.path, labels.index(data["labels"][it.label_index])) for it in items]
         if clf.bundle.preprocessing == "hand-landmarks":
-            report = evaluate_frames(_pipeline(cfg, clf), clf.labels, items,
-                                     skip_unreadable=cfg.skip_unreadable, save_errors=save_errors)
+            report = evaluate_frames(
+                _pipeline(cfg, clf),
+                clf.labels,
+                items,
+                skip_unreadable=cfg.skip_unreadable,
+                save_errors=save_errors,
+            )
         elif cfg.mode == "crop":
-            report = evaluate_crops(clf, items, batch_size=min(cfg.batch_size, 64),
-                                    skip_unreadable=cfg.skip_unreadable, save_errors=save_errors)
+            report = evaluate_crops(
+                clf,
+                items,
+                batch_size=min(cfg.batch_size, 64),
+                skip_unreadable=cfg.skip_unreadable,
+                save_errors=save_errors,
+            )
         else:
-            report = evaluate_frames(_pipeline(cfg, clf), clf.labels, items,
-                                     skip_unreadable=cfg.skip_unreadable, save_errors=save_errors)
+            report = evaluate_frames(
+                _pipeline(cfg, clf),
+                clf.labels,
+                items,
+                skip_unreadable=cfg.skip_unreadable,
+                save_errors=save_errors,
+            )
     info |= _data_info(cfg)
     report.info = {**info, **report.info, "elapsed_s": round(time.perf_counter() - t0, 3)}
     return report
@@ -262,12 +330,26 @@ def calibrate(cfg: EvalConfig) -> int:
     pipe = _pipeline(cfg, clf, min_score=0.0)
     points = threshold_sweep(pipe, clf.labels, items)
     best = choose_threshold(points, cfg.calibrate_min_score)
-    rows = [{"threshold": p.threshold, "gesture_accuracy": round(p.gesture_accuracy, 4),
-             "quiet_rate": round(p.quiet_rate, 4)} for p in points]
-    set_min_score(clf.bundle.path, best.threshold, {
-        "images": str(cfg.images), "n": len(items), "max_accuracy_loss": cfg.calibrate_min_score,
-        "gesture_accuracy": round(best.gesture_accuracy, 4), "quiet_rate": round(best.quiet_rate, 4),
-        "at_zero": rows[0]})
+    rows = [
+        {
+            "threshold": p.threshold,
+            "gesture_accuracy": round(p.gesture_accuracy, 4),
+            "quiet_rate": round(p.quiet_rate, 4),
+        }
+        for p in points
+    ]
+    set_min_score(
+        clf.bundle.path,
+        best.threshold,
+        {
+            "images": str(cfg.images),
+            "n": len(items),
+            "max_accuracy_loss": cfg.calibrate_min_score,
+            "gesture_accuracy": round(best.gesture_accuracy, 4),
+            "quiet_rate": round(best.quiet_rate, 4),
+            "at_zero": rows[0],
+        },
+    )
     if cfg.json:
         print(json.dumps({"min_score": best.threshold, "sweep": rows}))
     else:
@@ -282,8 +364,9 @@ def calibrate(cfg: EvalConfig) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``edge-eval``; returns the exit status."""
     cfg = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if cfg.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if cfg.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         if cfg.calibrate_min_score is not None:
             if len(cfg.models) > 1:

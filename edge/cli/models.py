@@ -31,19 +31,31 @@ class ModelsConfig:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="edge-models", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        prog="edge-models",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Fetch the pretrained hand models (MediaPipe palm detector and hand landmarks, "
-                    f"Apache-2.0) from the PyPI wheel mediapipe=={pretrained.MEDIAPIPE_VERSION}, check their "
-                    "pinned sha256 and write model bundles; or list what is there.")
+        f"Apache-2.0) from the PyPI wheel mediapipe=={pretrained.MEDIAPIPE_VERSION}, check their "
+        "pinned sha256 and write model bundles; or list what is there.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    f = sub.add_parser("fetch", help="fetch and check models",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    f = sub.add_parser(
+        "fetch", help="fetch and check models", formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     f.add_argument("what", choices=["hands"], help="which models")
-    f.add_argument("--from", dest="source", type=Path, default=None,
-                   help="an already downloaded mediapipe wheel (or a folder of the .tflite files) "
-                        "instead of pip download")
-    f.add_argument("--dest", type=Path, default=None,
-                   help="models folder (default: $EDGE_MODEL_DIR or ~/.cache/edge-recogniser/models)")
+    f.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        help="an already downloaded mediapipe wheel (or a folder of the .tflite files) "
+        "instead of pip download",
+    )
+    f.add_argument(
+        "--dest",
+        type=Path,
+        default=None,
+        help="models folder (default: $EDGE_MODEL_DIR or ~/.cache/edge-recogniser/models)",
+    )
     f.add_argument("--force", action="store_true", help="rewrite bundles that are already there")
     s = sub.add_parser("list", help="list the pinned models and whether they are fetched")
     s.add_argument("--dest", type=Path, default=None, help="models folder")
@@ -53,9 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run ``edge-models``; returns the exit code (0 ok, 1 failure)."""
     args = build_parser().parse_args(argv)
-    cfg = ModelsConfig(command=args.command, what=getattr(args, "what", "hands"),
-                       source=getattr(args, "source", None), dest=args.dest,
-                       force=getattr(args, "force", False))
+    cfg = ModelsConfig(
+        command=args.command,
+        what=getattr(args, "what", "hands"),
+        source=getattr(args, "source", None),
+        dest=args.dest,
+        force=getattr(args, "force", False),
+    )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if cfg.command == "list":
         dest = cfg.dest or pretrained.models_dir()

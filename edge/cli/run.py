@@ -84,6 +84,7 @@ from edge.sinks.web import (
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class RunConfig:
     """Resolved ``edge-run`` options (see ``edge-run --help``).
@@ -128,81 +129,146 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
     p = argparse.ArgumentParser(
         prog=prog,
         description="Recognise handwritten digits or rock/paper/scissors hands live: boxes, "
-                    "what was read, confidence and FPS.",
+        "what was read, confidence and FPS.",
         epilog=KEYS_HELP + ". Ctrl-C stops and finalises the outputs.",
-        formatter_class=HelpFormatter)
-    p.add_argument("--model", default="digits",
-                   help="bundle folder, its model.tflite, or a shipped name (digits, hands: landmarks, "
-                   "hands-lenet: small CNN on hand crops); its task and preprocessing pick the pipeline")
-    p.add_argument("--source", default=None,
-                   help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
-                   "rtsp:// or http:// stream, or a built-in scene needing no camera: demo (digits), "
-                   f"demo-hands (rock/paper/scissors); default: {DEFAULT_SOURCE} (the first webcam)")
-    p.add_argument("--segmenter", choices=HAND_SEGMENTERS, default=None,
-                   help="hands-lenet (small CNN): how the hand is found: skin (skin colour model), "
-                   "skin-hsv, background (subtraction; keep the hand out of the first frames), chroma "
-                   f"(green screen); default: {DEFAULT_HAND_SEGMENTER}. Not for --model hands (landmarks)")
-    p.add_argument("--max-hands", type=positive_int, default=1,
-                   help="--model hands: most hands per frame (while fewer are tracked, the palm "
-                   "detector runs on every frame)")
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument(
+        "--model",
+        default="digits",
+        help="bundle folder, its model.tflite, or a shipped name (digits, hands: landmarks, "
+        "hands-lenet: small CNN on hand crops); its task and preprocessing pick the pipeline",
+    )
+    p.add_argument(
+        "--source",
+        default=None,
+        help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
+        "rtsp:// or http:// stream, or a built-in scene needing no camera: demo (digits), "
+        f"demo-hands (rock/paper/scissors); default: {DEFAULT_SOURCE} (the first webcam)",
+    )
+    p.add_argument(
+        "--segmenter",
+        choices=HAND_SEGMENTERS,
+        default=None,
+        help="hands-lenet (small CNN): how the hand is found: skin (skin colour model), "
+        "skin-hsv, background (subtraction; keep the hand out of the first frames), chroma "
+        f"(green screen); default: {DEFAULT_HAND_SEGMENTER}. Not for --model hands (landmarks)",
+    )
+    p.add_argument(
+        "--max-hands",
+        type=positive_int,
+        default=1,
+        help="--model hands: most hands per frame (while fewer are tracked, the palm "
+        "detector runs on every frame)",
+    )
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
-    p.add_argument("--no-smoothing", dest="smoothing", action="store_false",
-                   help="show each frame's raw predictions (no temporal vote)")
-    p.add_argument("--min-score", type=unit_float, default=None,
-                   help="hide detections with a (smoothed) score below this; default: the "
-                   "bundle's calibrated min_score (model.json), else 0")
+    p.add_argument(
+        "--no-smoothing",
+        dest="smoothing",
+        action="store_false",
+        help="show each frame's raw predictions (no temporal vote)",
+    )
+    p.add_argument(
+        "--min-score",
+        type=unit_float,
+        default=None,
+        help="hide detections with a (smoothed) score below this; default: the "
+        "bundle's calibrated min_score (model.json), else 0",
+    )
     p.add_argument("--snapshot-dir", default="snapshots", help="where the s key saves PNGs")
     p.add_argument("--width", type=positive_int, help="requested capture width (px)")
     p.add_argument("--height", type=positive_int, help="requested capture height (px)")
     p.add_argument("--fps", type=positive_float, help="requested capture rate (frames/s)")
     disp = p.add_mutually_exclusive_group()
-    disp.add_argument("--display", dest="display", action="store_const", const=True,
-                      help="show a window (error if there is no display); default: a window "
-                      "when a display is available")
-    disp.add_argument("--headless", dest="display", action="store_const", const=False,
-                      help="no window")
+    disp.add_argument(
+        "--display",
+        dest="display",
+        action="store_const",
+        const=True,
+        help="show a window (error if there is no display); default: a window when a display is available",
+    )
+    disp.add_argument("--headless", dest="display", action="store_const", const=False, help="no window")
     p.add_argument("--output", metavar="VIDEO", help="write the annotated frames to this .mp4")
-    p.add_argument("--jsonl", metavar="FILE",
-                   help="write one JSON line per frame (frame, t, detections, number); - = stdout")
+    p.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="write one JSON line per frame (frame, t, detections, number); - = stdout",
+    )
     p.add_argument("--max-frames", type=positive_int, help="stop after N frames")
     p.add_argument("--loop", action="store_true", help="restart video files and folders at the end")
-    p.add_argument("--realtime", action=argparse.BooleanOptionalAction, default=None,
-                   help="demo scenes: pace frames to --fps (default 30) like a camera instead of "
-                   "running flat out; default: on with --serve, off otherwise")
+    p.add_argument(
+        "--realtime",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="demo scenes: pace frames to --fps (default 30) like a camera instead of "
+        "running flat out; default: on with --serve, off otherwise",
+    )
     web = p.add_argument_group("web view (see edge.sinks.web)")
-    web.add_argument("--serve", metavar="[HOST:]PORT", type=hostport_arg,
-                     default=hostport_arg(serve_default) if serve_default else None,
-                     help="also serve a live web page (stream, reading, FPS, stage times) on "
-                     "HOST:PORT; PORT alone binds 127.0.0.1 (this machine only: use an SSH tunnel); "
-                     "0.0.0.0:PORT serves every interface and needs a token"
-                     + (f" (default: {serve_default})" if serve_default else ""))
-    web.add_argument("--token", default=None,
-                     help=f"token every web request must carry (?token=, 'Authorization: Bearer' or "
-                     f"X-Edge-Token); default: ${TOKEN_ENV}, or on a non-loopback host a random one, printed")
-    web.add_argument("--stream-fps", type=positive_float, default=DEFAULT_STREAM_FPS,
-                     help="upper bound of the web stream's frame rate (frames/s)")
-    web.add_argument("--max-viewers", type=positive_int, default=DEFAULT_MAX_VIEWERS,
-                     help="streaming connections served at once (a page uses two)")
+    web.add_argument(
+        "--serve",
+        metavar="[HOST:]PORT",
+        type=hostport_arg,
+        default=hostport_arg(serve_default) if serve_default else None,
+        help="also serve a live web page (stream, reading, FPS, stage times) on "
+        "HOST:PORT; PORT alone binds 127.0.0.1 (this machine only: use an SSH tunnel); "
+        "0.0.0.0:PORT serves every interface and needs a token"
+        + (f" (default: {serve_default})" if serve_default else ""),
+    )
+    web.add_argument(
+        "--token",
+        default=None,
+        help=f"token every web request must carry (?token=, 'Authorization: Bearer' or "
+        f"X-Edge-Token); default: ${TOKEN_ENV}, or on a non-loopback host a random one, printed",
+    )
+    web.add_argument(
+        "--stream-fps",
+        type=positive_float,
+        default=DEFAULT_STREAM_FPS,
+        help="upper bound of the web stream's frame rate (frames/s)",
+    )
+    web.add_argument(
+        "--max-viewers",
+        type=positive_int,
+        default=DEFAULT_MAX_VIEWERS,
+        help="streaming connections served at once (a page uses two)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
     if serve_default:
         p.set_defaults(display=False)
     return p
 
 
-
-def parse_args(argv: list[str] | None = None, *, prog: str = "edge-run",
-               serve_default: str | None = None) -> RunConfig:
+def parse_args(
+    argv: list[str] | None = None, *, prog: str = "edge-run", serve_default: str | None = None
+) -> RunConfig:
     """Parse ``edge-run`` (or, with ``serve_default``, ``edge-serve``) arguments."""
     a = build_parser(prog, serve_default).parse_args(argv)
-    return RunConfig(model=a.model, source=a.source, segmenter=a.segmenter, max_hands=a.max_hands,
-                     threads=a.threads,
-                     runtime=a.runtime,
-                     smoothing=a.smoothing, min_score=a.min_score, snapshot_dir=a.snapshot_dir,
-                     width=a.width, height=a.height, fps=a.fps, display=a.display, output=a.output,
-                     jsonl=a.jsonl, max_frames=a.max_frames, loop=a.loop, verbose=a.verbose,
-                     serve=a.serve, token=a.token, stream_fps=a.stream_fps, max_viewers=a.max_viewers,
-                     realtime=a.realtime)
+    return RunConfig(
+        model=a.model,
+        source=a.source,
+        segmenter=a.segmenter,
+        max_hands=a.max_hands,
+        threads=a.threads,
+        runtime=a.runtime,
+        smoothing=a.smoothing,
+        min_score=a.min_score,
+        snapshot_dir=a.snapshot_dir,
+        width=a.width,
+        height=a.height,
+        fps=a.fps,
+        display=a.display,
+        output=a.output,
+        jsonl=a.jsonl,
+        max_frames=a.max_frames,
+        loop=a.loop,
+        verbose=a.verbose,
+        serve=a.serve,
+        token=a.token,
+        stream_fps=a.stream_fps,
+        max_viewers=a.max_viewers,
+        realtime=a.realtime,
+    )
 
 
 def resolve_display(requested: bool | None) -> bool:
@@ -215,8 +281,10 @@ def resolve_display(requested: bool | None) -> bool:
         return False
     ok, why = display_available()
     if requested and not ok:
-        raise ValueError(f"--display asked for a window but {why}; run with --headless "
-                         "(add --output out.mp4 to record the annotated video)")
+        raise ValueError(
+            f"--display asked for a window but {why}; run with --headless "
+            "(add --output out.mp4 to record the annotated video)"
+        )
     if not ok:
         log.info("headless: %s", why)
     return ok
@@ -241,25 +309,32 @@ def start_server(cfg: RunConfig, stats: RunStats, source_name: str = "") -> Live
         raise ValueError("start_server needs cfg.serve = (host, port)")
     host, port = cfg.serve
     token, made_up = resolve_token(host, cfg.token)
-    config = ServeConfig(host=host, port=port, token=token, stream_fps=cfg.stream_fps,
-                         max_viewers=cfg.max_viewers)
+    config = ServeConfig(
+        host=host, port=port, token=token, stream_fps=cfg.stream_fps, max_viewers=cfg.max_viewers
+    )
     server = LiveServer(config, model=stats.model_name, source=source_name).start()
     stats.outputs["serve"] = server.url
     if not is_loopback(host):
-        print(f"warning: the web view listens on {host}:{server.port}, reachable by every machine that can "
-              f"reach this one; every request needs the token"
-              + (" (made up for this run; set --token or $EDGE_TOKEN to choose one)" if made_up else "")
-              + ". For this machine only, use --serve PORT and an SSH tunnel.", file=sys.stderr)
+        print(
+            f"warning: the web view listens on {host}:{server.port}, reachable by every machine that can "
+            f"reach this one; every request needs the token"
+            + (" (made up for this run; set --token or $EDGE_TOKEN to choose one)" if made_up else "")
+            + ". For this machine only, use --serve PORT and an SSH tunnel.",
+            file=sys.stderr,
+        )
         print(f"web view: {server.viewer_url}", file=sys.stderr)
     else:
-        print(f"web view: {server.viewer_url} (this machine only; from another computer: "
-              f"ssh -L {server.port}:127.0.0.1:{server.port} USER@THIS-HOST, then open that address there)",
-              file=sys.stderr)
+        print(
+            f"web view: {server.viewer_url} (this machine only; from another computer: "
+            f"ssh -L {server.port}:127.0.0.1:{server.port} USER@THIS-HOST, then open that address there)",
+            file=sys.stderr,
+        )
     return server
 
 
-def run_cli(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | None = None,
-            source: Any = None) -> RunStats:
+def run_cli(
+    cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline | None = None, source: Any = None
+) -> RunStats:
     """Open what ``cfg`` names and run :func:`edge.live.run` until the source ends,
     ``max_frames``, a quit key or Ctrl-C.
 
@@ -290,9 +365,16 @@ def run_cli(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline
     stats = stats if stats is not None else RunStats()
     show = resolve_display(cfg.display)
     if pipeline is None:
-        pipeline = make_pipeline(cfg.model, segmenter=cfg.segmenter, smoothing=cfg.smoothing,
-                                 min_score=cfg.min_score, threads=cfg.threads, runtime=cfg.runtime,
-                                 source=cfg.source, max_hands=cfg.max_hands)
+        pipeline = make_pipeline(
+            cfg.model,
+            segmenter=cfg.segmenter,
+            smoothing=cfg.smoothing,
+            min_score=cfg.min_score,
+            threads=cfg.threads,
+            runtime=cfg.runtime,
+            source=cfg.source,
+            max_hands=cfg.max_hands,
+        )
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)
     task = str(getattr(bundle, "task", None) or "digits")
@@ -301,21 +383,31 @@ def run_cli(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline
     video: VideoSink | None = None
     jsonl: JsonlSink | None = None
     with contextlib.ExitStack() as stack:  # closes what is open when setting up fails
-        server = (stack.enter_context(start_server(cfg, stats, getattr(source, "name", spec)))
-                  if cfg.serve is not None else None)
+        server = (
+            stack.enter_context(start_server(cfg, stats, getattr(source, "name", spec)))
+            if cfg.serve is not None
+            else None
+        )
         if source is None:
             realtime = cfg.realtime if cfg.realtime is not None else cfg.serve is not None
             try:
-                source = open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps,
-                                     loop=cfg.loop, **({"realtime": True} if realtime else {}))
+                source = open_source(
+                    spec,
+                    width=cfg.width,
+                    height=cfg.height,
+                    fps=cfg.fps,
+                    loop=cfg.loop,
+                    **({"realtime": True} if realtime else {}),
+                )
             except RuntimeError as e:
                 raise RuntimeError(camera_hint(spec, e, task)) from e
         stack.callback(source.close)
         stats.source_name = getattr(source, "name", spec)
         if cfg.output:
             src_fps = getattr(source, "fps", None)
-            video = stack.enter_context(VideoSink(
-                cfg.output, fps=src_fps if src_fps and not getattr(source, "live", False) else None))
+            video = stack.enter_context(
+                VideoSink(cfg.output, fps=src_fps if src_fps and not getattr(source, "live", False) else None)
+            )
             stats.outputs["video"] = cfg.output
             sinks.append(video)
         if cfg.jsonl:
@@ -327,15 +419,22 @@ def run_cli(cfg: RunConfig, stats: RunStats | None = None, *, pipeline: Pipeline
             sinks.append(server)
         if not show and getattr(source, "live", False):
             sinks.append(StatusLines())
-        display = stack.enter_context(DisplaySink(f"edge-run: {stats.source_name}") if show
-                                      else NullDisplay())
+        display = stack.enter_context(
+            DisplaySink(f"edge-run: {stats.source_name}") if show else NullDisplay()
+        )
         if show:
             sinks.append(display)
             print(KEYS_HELP, file=sys.stderr)
         stack.pop_all()  # from here on the loop closes the source and every sink
     try:
-        run(source, pipeline, sinks, max_frames=cfg.max_frames, stats=stats,
-            control=WindowKeys(display, cfg.snapshot_dir, stats) if show else None)
+        run(
+            source,
+            pipeline,
+            sinks,
+            max_frames=cfg.max_frames,
+            stats=stats,
+            control=WindowKeys(display, cfg.snapshot_dir, stats) if show else None,
+        )
     finally:
         stats.video_frames = video.frames_written if video is not None else 0
         stats.jsonl_lines = jsonl.lines_written if jsonl is not None else 0
@@ -348,8 +447,13 @@ def main(argv: list[str] | None = None, *, prog: str = "edge-run", serve_default
     cfg = parse_args(argv, prog=prog, serve_default=serve_default)
     setup_logging(cfg.verbose)
     stats = RunStats()
-    return guarded_main(lambda: run_cli(cfg, stats), name=prog, frames=lambda: stats.frames,
-                        summary=lambda: print_summary(stats), interrupted="outputs finalised")
+    return guarded_main(
+        lambda: run_cli(cfg, stats),
+        name=prog,
+        frames=lambda: stats.frames,
+        summary=lambda: print_summary(stats),
+        interrupted="outputs finalised",
+    )
 
 
 def print_summary(stats: RunStats) -> None:

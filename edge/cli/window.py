@@ -60,8 +60,9 @@ class WindowKeys:
         if last is None:
             return Command.QUIT
         if paused:
-            still = LiveFrame(last.result, t=last.t, fps=last.fps, timings_ms=last.timings_ms,
-                              status="PAUSED")
+            still = LiveFrame(
+                last.result, t=last.t, fps=last.fps, timings_ms=last.timings_ms, status="PAUSED"
+            )
             key = self.display.show(still.overlay(), wait_ms=30)
         else:
             key = self.display.last_key

@@ -30,7 +30,25 @@ from edge.evaluate.metrics import (
 from edge.evaluate.thresholds import ThresholdPoint, choose_threshold, threshold_sweep
 from edge.evaluate.truth import TruthTally, match_truth
 
-__all__ = ["IMAGE_SUFFIXES", "NO_PREDICTION", "EvalReport", "LabelledImage", "ThresholdPoint", "TruthTally",
-           "choose_threshold", "confusion_matrix", "evaluate_crops", "evaluate_frames", "evaluate_mnist",
-           "list_image_folder", "load_images", "make_report", "match_truth", "mnist_inputs",
-           "mnist_label_indices", "per_class_accuracy", "read_image", "threshold_sweep"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "NO_PREDICTION",
+    "EvalReport",
+    "LabelledImage",
+    "ThresholdPoint",
+    "TruthTally",
+    "choose_threshold",
+    "confusion_matrix",
+    "evaluate_crops",
+    "evaluate_frames",
+    "evaluate_mnist",
+    "list_image_folder",
+    "load_images",
+    "make_report",
+    "match_truth",
+    "mnist_inputs",
+    "mnist_label_indices",
+    "per_class_accuracy",
+    "read_image",
+    "threshold_sweep",
+]

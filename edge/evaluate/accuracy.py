@@ -44,9 +44,16 @@ class _ErrorSaver:
     def _safe(s: str) -> str:
         return re.sub(r"[^A-Za-z0-9_.-]+", "_", s)
 
-    def save(self, stem: str, true: str, pred: str | None, image: np.ndarray | None = None,
-             source: Path | None = None, model_input: np.ndarray | None = None,
-             value_range: tuple[float, float] = (0.0, 1.0)) -> None:
+    def save(
+        self,
+        stem: str,
+        true: str,
+        pred: str | None,
+        image: np.ndarray | None = None,
+        source: Path | None = None,
+        model_input: np.ndarray | None = None,
+        value_range: tuple[float, float] = (0.0, 1.0),
+    ) -> None:
         if self.folder is None:
             return
         name = f"true-{self._safe(true)}_pred-{self._safe(pred or 'none')}_{self._safe(stem)}"
@@ -57,21 +64,29 @@ class _ErrorSaver:
         if model_input is not None:
             lo, hi = value_range
             v = (np.asarray(model_input, np.float32) - lo) / max(hi - lo, 1e-12)
-            cv2.imwrite(str(self.folder / (name + "_input.png")),
-                        np.clip(v * 255.0 + 0.5, 0, 255).astype(np.uint8))
+            cv2.imwrite(
+                str(self.folder / (name + "_input.png")), np.clip(v * 255.0 + 0.5, 0, 255).astype(np.uint8)
+            )
         self.count += 1
 
 
-def _classify_batches(classify: Callable[[np.ndarray], list[Prediction]], x: np.ndarray,
-                      batch_size: int) -> list[Prediction]:
+def _classify_batches(
+    classify: Callable[[np.ndarray], list[Prediction]], x: np.ndarray, batch_size: int
+) -> list[Prediction]:
     out: list[Prediction] = []
     for i in range(0, len(x), batch_size):
-        out.extend(classify(x[i:i + batch_size]))
+        out.extend(classify(x[i : i + batch_size]))
     return out
 
 
-def evaluate_mnist(classifier: Any, x: np.ndarray, y: np.ndarray, *, batch_size: int = 256,
-                   save_errors: str | Path | None = None) -> EvalReport:
+def evaluate_mnist(
+    classifier: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int = 256,
+    save_errors: str | Path | None = None,
+) -> EvalReport:
     """Accuracy on MNIST images fed straight to the classifier (no segmentation).
 
     Args:
@@ -104,10 +119,15 @@ def evaluate_mnist(classifier: Any, x: np.ndarray, y: np.ndarray, *, batch_size:
     return make_report(y_true, y_pred, labels, info)
 
 
-
-def evaluate_crops(classifier: Any, items: Sequence[LabelledImage], *, batch_size: int = 64,
-                   skip_unreadable: bool = False, save_errors: str | Path | None = None,
-                   crop_input: Callable[[np.ndarray, Any], np.ndarray] | None = None) -> EvalReport:
+def evaluate_crops(
+    classifier: Any,
+    items: Sequence[LabelledImage],
+    *,
+    batch_size: int = 64,
+    skip_unreadable: bool = False,
+    save_errors: str | Path | None = None,
+    crop_input: Callable[[np.ndarray, Any], np.ndarray] | None = None,
+) -> EvalReport:
     """Accuracy with each photo as one ROI (the preprocessing finds the ink/hand in it).
 
     Args:
@@ -139,18 +159,31 @@ def evaluate_crops(classifier: Any, items: Sequence[LabelledImage], *, batch_siz
     saver = _ErrorSaver(save_errors)
     for (it, _), p, xi in zip(loaded, preds, x, strict=True):
         if p.index != it.label_index:
-            saver.save(it.path.stem, labels[it.label_index], p.label, source=it.path,
-                       model_input=xi, value_range=bundle.input.value_range)
-    info: dict[str, Any] = {"ms_per_image": round(ms / max(1, len(loaded)), 4),
-                            "skipped_unreadable": len(skipped)}
+            saver.save(
+                it.path.stem,
+                labels[it.label_index],
+                p.label,
+                source=it.path,
+                model_input=xi,
+                value_range=bundle.input.value_range,
+            )
+    info: dict[str, Any] = {
+        "ms_per_image": round(ms / max(1, len(loaded)), 4),
+        "skipped_unreadable": len(skipped),
+    }
     if save_errors is not None:
         info["errors_saved"] = saver.count
     return make_report(y_true, y_pred, labels, info)
 
 
-def evaluate_frames(pipeline: Any, labels: Sequence[str], items: Sequence[LabelledImage], *,
-                    skip_unreadable: bool = False, save_errors: str | Path | None = None
-                    ) -> EvalReport:
+def evaluate_frames(
+    pipeline: Any,
+    labels: Sequence[str],
+    items: Sequence[LabelledImage],
+    *,
+    skip_unreadable: bool = False,
+    save_errors: str | Path | None = None,
+) -> EvalReport:
     """Accuracy with each photo run through the whole pipeline as a camera frame.
 
     The answer is what the user would see: the most confident detection the pipeline
@@ -186,11 +219,17 @@ def evaluate_frames(pipeline: Any, labels: Sequence[str], items: Sequence[Labell
                 from edge.overlay import draw_overlay
 
                 shown = draw_overlay(img, [best])
-            saver.save(it.path.stem, labels[it.label_index],
-                       None if best is None else best.prediction.label, image=shown)
+            saver.save(
+                it.path.stem,
+                labels[it.label_index],
+                None if best is None else best.prediction.label,
+                image=shown,
+            )
     ms = (time.perf_counter() - t0) * 1e3
-    info: dict[str, Any] = {"ms_per_image": round(ms / max(1, len(loaded)), 4),
-                            "skipped_unreadable": len(skipped)}
+    info: dict[str, Any] = {
+        "ms_per_image": round(ms / max(1, len(loaded)), 4),
+        "skipped_unreadable": len(skipped),
+    }
     if save_errors is not None:
         info["errors_saved"] = saver.count
     return make_report(y_true, y_pred, labels, info)

@@ -44,8 +44,12 @@ from edge.evaluate.metrics import EvalReport
 log = logging.getLogger(__name__)
 
 #: File names written by :func:`write_report`.
-MARKDOWN, JSON, CONFUSION_PNG, PER_CLASS_PNG = ("comparison.md", "comparison.json", "confusion.png",
-                                               "per_class.png")
+MARKDOWN, JSON, CONFUSION_PNG, PER_CLASS_PNG = (
+    "comparison.md",
+    "comparison.json",
+    "confusion.png",
+    "per_class.png",
+)
 #: What to tell a user without matplotlib.
 MATPLOTLIB_HINT = "pip install matplotlib (or the [train] extra) for the PNG charts"
 
@@ -71,10 +75,11 @@ def check_same_labels(label_lists: Sequence[Sequence[str]], names: Sequence[str]
         if set(labels) != set(first) or len(labels) != len(first):
             extra = [lab for lab in labels if lab not in first]
             missing = [lab for lab in first if lab not in labels]
-            diff = (f" (it has {extra} more and {missing} fewer)" if set(labels) & set(first) else "")
+            diff = f" (it has {extra} more and {missing} fewer)" if set(labels) & set(first) else ""
             raise ValueError(
                 f"{name} has the labels {list(labels)} but {names[0]} has {list(first)}{diff}; a "
-                "comparison needs bundles with the same classes (the same task and labels.txt)")
+                "comparison needs bundles with the same classes (the same task and labels.txt)"
+            )
     return first
 
 
@@ -97,8 +102,13 @@ def align_report(report: EvalReport, labels: Sequence[str]) -> EvalReport:
     if sorted(labels) != sorted(report.labels):
         raise ValueError(f"cannot re-order labels {list(report.labels)} to {list(labels)}")
     idx = np.array([report.labels.index(lab) for lab in labels], np.int64)
-    return EvalReport(labels, report.confusion[np.ix_(idx, idx)], report.n_per_class[idx],
-                      report.no_detection[idx], dict(report.info))
+    return EvalReport(
+        labels,
+        report.confusion[np.ix_(idx, idx)],
+        report.n_per_class[idx],
+        report.no_detection[idx],
+        dict(report.info),
+    )
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
@@ -156,16 +166,26 @@ class Comparison:
         (fractions; ``null`` where a class has no images)."""
         models = []
         for i, (name, rep) in enumerate(zip(self.names, self.reports, strict=True)):
-            models.append({
-                "name": name, **rep.as_json(),
-                "delta_accuracy": _num(self.delta_accuracy(i)),
-                "delta_per_class": {lab: _num(d) for lab, d in
-                                    zip(self.labels, self.delta_per_class(i), strict=True)},
-            })
-        return {**self.info, "labels": list(self.labels), "n": self.n,
-                "n_per_class": {lab: int(c) for lab, c in
-                                zip(self.labels, self.reports[0].n_per_class, strict=True)},
-                "baseline": self.names[0], "models": models}
+            models.append(
+                {
+                    "name": name,
+                    **rep.as_json(),
+                    "delta_accuracy": _num(self.delta_accuracy(i)),
+                    "delta_per_class": {
+                        lab: _num(d) for lab, d in zip(self.labels, self.delta_per_class(i), strict=True)
+                    },
+                }
+            )
+        return {
+            **self.info,
+            "labels": list(self.labels),
+            "n": self.n,
+            "n_per_class": {
+                lab: int(c) for lab, c in zip(self.labels, self.reports[0].n_per_class, strict=True)
+            },
+            "baseline": self.names[0],
+            "models": models,
+        }
 
     def markdown(self, images: Sequence[tuple[str, str]] = ()) -> str:
         """The comparison as markdown: a heading, the data, the two tables, and
@@ -180,17 +200,32 @@ class Comparison:
         base = self.names[0]
         nd = any(int(r.no_detection.sum()) for r in self.reports)
         data = ", ".join(f"{k} {v}" for k, v in self.info.items() if v is not None)
-        out = ["# Model comparison", "",
-               f"Data: {data or 'the same samples'}; n = {self.n}, the same samples for every model. "
-               f"Differences are to **{base}**, in percentage points.", ""]
-        head = ["model", "accuracy", f"Δ vs {base} (pp)", "n", *(["no detection"] if nd else []),
-                *self.labels]
+        out = [
+            "# Model comparison",
+            "",
+            f"Data: {data or 'the same samples'}; n = {self.n}, the same samples for every model. "
+            f"Differences are to **{base}**, in percentage points.",
+            "",
+        ]
+        head = [
+            "model",
+            "accuracy",
+            f"Δ vs {base} (pp)",
+            "n",
+            *(["no detection"] if nd else []),
+            *self.labels,
+        ]
         out.append("| " + " | ".join(head) + " |")
         out.append("|---|" + "|".join("---:" for _ in head[1:]) + "|")
         for i, (name, rep) in enumerate(zip(self.names, self.reports, strict=True)):
-            row = [name, pct(rep.accuracy), "–" if i == 0 else pp(self.delta_accuracy(i)), str(rep.n),
-                   *([str(int(rep.no_detection.sum()))] if nd else []),
-                   *(pct(a, 1) for a in rep.per_class)]
+            row = [
+                name,
+                pct(rep.accuracy),
+                "–" if i == 0 else pp(self.delta_accuracy(i)),
+                str(rep.n),
+                *([str(int(rep.no_detection.sum()))] if nd else []),
+                *(pct(a, 1) for a in rep.per_class),
+            ]
             out.append("| " + " | ".join(row) + " |")
         if len(self.reports) > 1:
             out += ["", f"Per-class accuracy minus {base}'s (percentage points):", ""]
@@ -206,8 +241,9 @@ class Comparison:
         return "\n".join(out) + "\n"
 
 
-def compare_reports(reports: Sequence[EvalReport], names: Sequence[str] | None = None,
-                    info: dict[str, Any] | None = None) -> Comparison:
+def compare_reports(
+    reports: Sequence[EvalReport], names: Sequence[str] | None = None, info: dict[str, Any] | None = None
+) -> Comparison:
     """A :class:`Comparison` of reports made on the same samples.
 
     Args:
@@ -222,16 +258,21 @@ def compare_reports(reports: Sequence[EvalReport], names: Sequence[str] | None =
     """
     if not reports:
         raise ValueError("no report to compare")
-    raw = list(names) if names is not None else [str(r.info.get("model", f"model {i + 1}"))
-                                                 for i, r in enumerate(reports)]
+    raw = (
+        list(names)
+        if names is not None
+        else [str(r.info.get("model", f"model {i + 1}")) for i, r in enumerate(reports)]
+    )
     names = unique_names(raw)
     labels = check_same_labels([r.labels for r in reports], names)
     aligned = [align_report(r, labels) for r in reports]
     for name, r in zip(names[1:], aligned[1:], strict=True):
         if not np.array_equal(r.n_per_class, aligned[0].n_per_class):
-            raise ValueError(f"{name} was scored on other samples than {names[0]} (images per class "
-                             f"{r.n_per_class.tolist()} vs {aligned[0].n_per_class.tolist()}); compare "
-                             "evaluations of the same data")
+            raise ValueError(
+                f"{name} was scored on other samples than {names[0]} (images per class "
+                f"{r.n_per_class.tolist()} vs {aligned[0].n_per_class.tolist()}); compare "
+                "evaluations of the same data"
+            )
     return Comparison(names, aligned, labels, dict(info or {}))
 
 
@@ -300,8 +341,12 @@ def plot_confusions(cmp: Comparison, path: str | Path) -> Path | None:
     for ax, name, rep in zip(axes, cmp.names, cmp.reports, strict=True):
         shares, counts = row_normalised(rep, nd)
         im = ax.imshow(shares, cmap="Blues", norm=_sqrt_norm(), aspect="equal")
-        ax.set_xticks(range(cols), [*cmp.labels, *(["none\nfound"] if nd else [])],
-                      fontsize=7 if k > 8 else 8, rotation=90 if max(map(len, cmp.labels)) > 3 else 0)
+        ax.set_xticks(
+            range(cols),
+            [*cmp.labels, *(["none\nfound"] if nd else [])],
+            fontsize=7 if k > 8 else 8,
+            rotation=90 if max(map(len, cmp.labels)) > 3 else 0,
+        )
         ax.set_yticks(range(k), cmp.labels, fontsize=7 if k > 8 else 8)
         ax.set_xlabel("predicted", fontsize=8)
         ax.set_ylabel("true", fontsize=8)
@@ -312,8 +357,15 @@ def plot_confusions(cmp: Comparison, path: str | Path) -> Path | None:
                 for j in range(cols):
                     c = int(counts[i, j])
                     if c or i == j:
-                        ax.text(j, i, str(c), ha="center", va="center", fontsize=6 if k > 12 else 7,
-                                color="white" if shares[i, j] > 0.4 else "black")
+                        ax.text(
+                            j,
+                            i,
+                            str(c),
+                            ha="center",
+                            va="center",
+                            fontsize=6 if k > 12 else 7,
+                            color="white" if shares[i, j] > 0.4 else "black",
+                        )
     fig.colorbar(im, ax=list(axes), shrink=0.8, label="share of the true class (square-root scale)")
     fig.suptitle("confusion, rows normalised (counts in the cells)", fontsize=9)
     p = Path(path)
@@ -344,8 +396,12 @@ def plot_per_class(cmp: Comparison, path: str | Path) -> Path | None:
     x = np.arange(len(groups), dtype=np.float64)
     for i, (name, rep) in enumerate(zip(cmp.names, cmp.reports, strict=True)):
         vals = np.append(rep.per_class, rep.accuracy) * 100.0
-        ax.bar(x - 0.4 + width * (i + 0.5), np.nan_to_num(vals, nan=0.0), width,
-               label=f"{name} ({100 * rep.accuracy:.2f}%)" if not math.isnan(rep.accuracy) else name)
+        ax.bar(
+            x - 0.4 + width * (i + 0.5),
+            np.nan_to_num(vals, nan=0.0),
+            width,
+            label=f"{name} ({100 * rep.accuracy:.2f}%)" if not math.isnan(rep.accuracy) else name,
+        )
     ax.set_xticks(x, groups, fontsize=8, rotation=30 if max(map(len, groups)) > 3 else 0)
     lowest = np.nanmin([np.append(r.per_class, r.accuracy) for r in cmp.reports], initial=100.0) * 100.0
     ax.set_ylim(max(0.0, 10.0 * math.floor((lowest - 1.0) / 10.0)), 100.5)
@@ -377,8 +433,10 @@ def write_report(cmp: Comparison, out: str | Path) -> list[str]:
     d = Path(out).expanduser()
     d.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
-    pngs = [("confusion", plot_confusions(cmp, d / CONFUSION_PNG)),
-            ("per-class accuracy", plot_per_class(cmp, d / PER_CLASS_PNG))]
+    pngs = [
+        ("confusion", plot_confusions(cmp, d / CONFUSION_PNG)),
+        ("per-class accuracy", plot_per_class(cmp, d / PER_CLASS_PNG)),
+    ]
     images = [(alt, p.name) for alt, p in pngs if p is not None]
     j = cmp.as_json()
     j["files"] = {"markdown": MARKDOWN, **{alt.replace(" ", "_").replace("-", "_"): f for alt, f in images}}

@@ -32,8 +32,9 @@ class LabelledImage:
     label_index: int
 
 
-def list_image_folder(root: str | Path, labels: Sequence[str], limit: int | None = None
-                      ) -> list[LabelledImage]:
+def list_image_folder(
+    root: str | Path, labels: Sequence[str], limit: int | None = None
+) -> list[LabelledImage]:
     """The images of a folder of class folders, checked against the bundle's labels.
 
     Args:
@@ -52,21 +53,30 @@ def list_image_folder(root: str | Path, labels: Sequence[str], limit: int | None
     """
     root = Path(root).expanduser()
     if not root.is_dir():
-        raise DatasetError(f"image folder {root} does not exist: pass a folder of class folders "
-                           "(e.g. DIR/0/*.png ... DIR/9/*.png)")
+        raise DatasetError(
+            f"image folder {root} does not exist: pass a folder of class folders "
+            "(e.g. DIR/0/*.png ... DIR/9/*.png)"
+        )
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
-        raise DatasetError(f"{root} has no class folders: put the images of each class in a "
-                           f"sub-folder named after it, one of {list(labels)}")
+        raise DatasetError(
+            f"{root} has no class folders: put the images of each class in a "
+            f"sub-folder named after it, one of {list(labels)}"
+        )
     unknown = [p.name for p in folders if p.name not in labels]
     if unknown:
-        raise DatasetError(f"class folder(s) {unknown} in {root} are not labels of this model "
-                           f"{list(labels)}: rename them or use the matching bundle")
+        raise DatasetError(
+            f"class folder(s) {unknown} in {root} are not labels of this model "
+            f"{list(labels)}: rename them or use the matching bundle"
+        )
     per_class: list[list[LabelledImage]] = []
     for p in folders:
         idx = list(labels).index(p.name)
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-                       and not f.name.startswith("."))
+        files = sorted(
+            f
+            for f in p.rglob("*")
+            if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".")
+        )
         per_class.append([LabelledImage(f, idx) for f in files])
     total = sum(len(c) for c in per_class)
     if total == 0:
@@ -96,15 +106,19 @@ def read_image(path: str | Path) -> np.ndarray:
         raise DatasetError(f"cannot read image {p}: {e.strerror}") from e
     img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if img is None:
-        raise DatasetError(f"cannot decode image {p}: not an image OpenCV can read (corrupt or "
-                           "empty?); remove it or pass --skip-unreadable")
+        raise DatasetError(
+            f"cannot decode image {p}: not an image OpenCV can read (corrupt or "
+            "empty?); remove it or pass --skip-unreadable"
+        )
     return img
 
 
 # -- evaluation runs ------------------------------------------------------------------
 
-def load_images(items: Sequence[LabelledImage], skip_unreadable: bool
-                ) -> tuple[list[tuple[LabelledImage, np.ndarray]], list[str]]:
+
+def load_images(
+    items: Sequence[LabelledImage], skip_unreadable: bool
+) -> tuple[list[tuple[LabelledImage, np.ndarray]], list[str]]:
     """Read every listed image.
 
     Args:

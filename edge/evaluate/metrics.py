@@ -22,8 +22,9 @@ NO_PREDICTION = -1
 
 
 # -- metrics (pure) -----------------------------------------------------------------
-def confusion_matrix(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray,
-                     num_classes: int) -> np.ndarray:
+def confusion_matrix(
+    y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray, num_classes: int
+) -> np.ndarray:
     """Counts of (true, predicted) pairs.
 
     Args:
@@ -130,14 +131,16 @@ class EvalReport:
         if head:
             out.append(head)
         acc = self.accuracy
-        out.append(f"accuracy: {100 * acc:.2f}% ({self.correct}/{self.n})" if self.n else
-                   "accuracy: n/a (no images)")
+        out.append(
+            f"accuracy: {100 * acc:.2f}% ({self.correct}/{self.n})" if self.n else "accuracy: n/a (no images)"
+        )
         if self.no_detection.sum():
             out.append(f"no detection: {int(self.no_detection.sum())} image(s), counted as wrong")
         out.append("per class:")
         width = max(len(lab) for lab in self.labels)
-        for lab, a, c, nd in zip(self.labels, self.per_class, self.n_per_class, self.no_detection,
-                                 strict=True):
+        for lab, a, c, nd in zip(
+            self.labels, self.per_class, self.n_per_class, self.no_detection, strict=True
+        ):
             s = "   n/a" if np.isnan(a) else f"{100 * a:6.2f}%"
             extra = f", {int(nd)} not detected" if nd else ""
             out.append(f"  {lab:>{width}}: {s} of {int(c)}{extra}")
@@ -149,16 +152,23 @@ class EvalReport:
         return "\n".join(out)
 
 
-def make_report(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray,
-                labels: Sequence[str], info: dict[str, Any] | None = None) -> EvalReport:
+def make_report(
+    y_true: Sequence[int] | np.ndarray,
+    y_pred: Sequence[int] | np.ndarray,
+    labels: Sequence[str],
+    info: dict[str, Any] | None = None,
+) -> EvalReport:
     """An :class:`EvalReport` from true and predicted indices (-1 = nothing detected)."""
     k = len(labels)
     t = np.asarray(y_true, np.int64).reshape(-1)
     p = np.asarray(y_pred, np.int64).reshape(-1)
     cm = confusion_matrix(t, p, k)
     n = np.bincount(t, minlength=k).astype(np.int64) if t.size else np.zeros(k, np.int64)
-    nd = (np.bincount(t[p == NO_PREDICTION], minlength=k).astype(np.int64)
-          if (p == NO_PREDICTION).any() else np.zeros(k, np.int64))
+    nd = (
+        np.bincount(t[p == NO_PREDICTION], minlength=k).astype(np.int64)
+        if (p == NO_PREDICTION).any()
+        else np.zeros(k, np.int64)
+    )
     return EvalReport(tuple(labels), cm, n, nd, dict(info or {}))
 
 
@@ -172,8 +182,9 @@ def mnist_label_indices(labels: Sequence[str]) -> np.ndarray:
     try:
         return np.array([list(labels).index(str(d)) for d in range(10)], np.int64)
     except ValueError:
-        raise ValueError(f"MNIST needs a digits bundle with labels 0..9; this one has "
-                         f"{list(labels)}") from None
+        raise ValueError(
+            f"MNIST needs a digits bundle with labels 0..9; this one has {list(labels)}"
+        ) from None
 
 
 def mnist_inputs(x: np.ndarray, value_range: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:

@@ -37,9 +37,12 @@ class ThresholdPoint:
     quiet_rate: float
 
 
-def threshold_sweep(pipeline: Any, labels: Sequence[str], items: Sequence[LabelledImage],
-                    thresholds: Sequence[float] = tuple(np.round(np.arange(0.0, 0.96, 0.05), 2)),
-                    ) -> list[ThresholdPoint]:
+def threshold_sweep(
+    pipeline: Any,
+    labels: Sequence[str],
+    items: Sequence[LabelledImage],
+    thresholds: Sequence[float] = tuple(np.round(np.arange(0.0, 0.96, 0.05), 2)),
+) -> list[ThresholdPoint]:
     """Gesture accuracy and quiet rate on empty/``none`` photos at each threshold.
 
     Each photo runs once through ``pipeline`` (built with ``min_score=0`` and no
@@ -66,8 +69,13 @@ def threshold_sweep(pipeline: Any, labels: Sequence[str], items: Sequence[Labell
     for i, (it, img) in enumerate(load_images(items, False)[0]):
         res = pipeline.process(Frame(img, 0.0, i))
         best = max(res.detections, key=lambda d: d.prediction.score, default=None)
-        answers.append((it.label_index, None if best is None else best.prediction.index,
-                        0.0 if best is None else best.prediction.score))
+        answers.append(
+            (
+                it.label_index,
+                None if best is None else best.prediction.index,
+                0.0 if best is None else best.prediction.score,
+            )
+        )
     out = []
     for t in thresholds:
         g = [p == y and s >= t for y, p, s in answers if y != none]

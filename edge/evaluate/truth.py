@@ -39,7 +39,11 @@ class TruthTally:
         self.frames += 1
         self.truths += len(truth)
         self.correct, self.wrong, self.missed, self.extra = (
-            self.correct + c, self.wrong + w, self.missed + m, self.extra + e)
+            self.correct + c,
+            self.wrong + w,
+            self.missed + m,
+            self.extra + e,
+        )
 
     @property
     def accuracy(self) -> float:
@@ -47,13 +51,20 @@ class TruthTally:
         return self.correct / self.truths if self.truths else float("nan")
 
     def as_json(self) -> dict[str, Any]:
-        return {"frames": self.frames, "digits": self.truths, "correct": self.correct,
-                "wrong": self.wrong, "missed": self.missed, "extra": self.extra,
-                "accuracy": None if not self.truths else round(self.accuracy, 6)}
+        return {
+            "frames": self.frames,
+            "digits": self.truths,
+            "correct": self.correct,
+            "wrong": self.wrong,
+            "missed": self.missed,
+            "extra": self.extra,
+            "accuracy": None if not self.truths else round(self.accuracy, 6),
+        }
 
 
-def match_truth(truth: Sequence[tuple[str, Any]], detections: Sequence[Any],
-                iou_threshold: float = 0.5) -> tuple[int, int, int, int]:
+def match_truth(
+    truth: Sequence[tuple[str, Any]], detections: Sequence[Any], iou_threshold: float = 0.5
+) -> tuple[int, int, int, int]:
     """Match ground-truth boxes to detections of one frame (see :class:`TruthTally`).
 
     Args:
@@ -65,8 +76,10 @@ def match_truth(truth: Sequence[tuple[str, Any]], detections: Sequence[Any],
         ``(correct, wrong, missed, extra)`` counts.
     """
     used: set[int] = set()
-    pairs = sorted(((roi.iou(d.roi), ti, di) for ti, (_, roi) in enumerate(truth)
-                    for di, d in enumerate(detections)), reverse=True)
+    pairs = sorted(
+        ((roi.iou(d.roi), ti, di) for ti, (_, roi) in enumerate(truth) for di, d in enumerate(detections)),
+        reverse=True,
+    )
     match: dict[int, int] = {}
     for iou, ti, di in pairs:
         if iou < iou_threshold:

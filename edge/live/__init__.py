@@ -27,6 +27,22 @@ from edge.live.loop import Command, Control, close_all, run
 from edge.live.signals import INTERRUPTS, Interrupts
 from edge.live.stats import FpsMeter, RunStats, shown_detections
 
-__all__ = ["DEFAULT_HAND_SEGMENTER", "DEFAULT_SOURCE", "HAND_SEGMENTERS", "INTERRUPTS", "Command", "Control",
-           "FpsMeter", "Interrupts", "RunStats", "camera_hint", "close_all", "make_pipeline", "open_source",
-           "run", "segmenter_kwargs", "shown_detections", "source_kind"]
+__all__ = [
+    "DEFAULT_HAND_SEGMENTER",
+    "DEFAULT_SOURCE",
+    "HAND_SEGMENTERS",
+    "INTERRUPTS",
+    "Command",
+    "Control",
+    "FpsMeter",
+    "Interrupts",
+    "RunStats",
+    "camera_hint",
+    "close_all",
+    "make_pipeline",
+    "open_source",
+    "run",
+    "segmenter_kwargs",
+    "shown_detections",
+    "source_kind",
+]

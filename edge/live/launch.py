@@ -42,8 +42,7 @@ def camera_hint(spec: str, err: Exception, task: str = "digits") -> str:
     demo = DEMO_BY_TASK.get(task, "demo")
     looks_camera = spec.isdigit() or spec.startswith(("webcam", "picamera", "/dev/video"))
     if looks_camera and not re.search(rf"--source {re.escape(demo)}(?![\w-])", msg):
-        msg += (f"; to run without a camera use --source {demo} (built-in scene) or --source "
-                "path/to/video.mp4")
+        msg += f"; to run without a camera use --source {demo} (built-in scene) or --source path/to/video.mp4"
     return msg
 
 
@@ -60,8 +59,11 @@ def source_kind(spec: str | int | Path) -> str:
 
     text = str(spec).strip()
     low = text.lower()
-    if text.isdigit() or low.startswith(("webcam", "picamera", "/dev/video")) or low.split("://", 1)[0] in \
-            STREAM_SCHEMES:
+    if (
+        text.isdigit()
+        or low.startswith(("webcam", "picamera", "/dev/video"))
+        or low.split("://", 1)[0] in STREAM_SCHEMES
+    ):
         return "camera"
     path = Path(text).expanduser()
     if path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS:
@@ -69,8 +71,9 @@ def source_kind(spec: str | int | Path) -> str:
     return "video"
 
 
-def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the model",
-                     preprocessing: str | None = None) -> dict[str, Any]:
+def segmenter_kwargs(
+    task: str, segmenter: str | None, model_name: str = "the model", preprocessing: str | None = None
+) -> dict[str, Any]:
     """The :func:`edge.pipeline.build_pipeline` arguments that choose a task's segmenter.
 
     Args:
@@ -90,9 +93,11 @@ def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the mo
     """
     if preprocessing == "hand-landmarks":
         if segmenter is not None:
-            raise ValueError(f"--segmenter {segmenter} chooses how the small CNN models find hands, but "
-                             f"{model_name} finds them with the palm detector and hand landmarks; drop "
-                             "--segmenter, or use --model hands-lenet")
+            raise ValueError(
+                f"--segmenter {segmenter} chooses how the small CNN models find hands, but "
+                f"{model_name} finds them with the palm detector and hand landmarks; drop "
+                "--segmenter, or use --model hands-lenet"
+            )
         return {}
     if task == "hands":
         name = segmenter or DEFAULT_HAND_SEGMENTER
@@ -100,15 +105,24 @@ def segmenter_kwargs(task: str, segmenter: str | None, model_name: str = "the mo
             raise ValueError(f"unknown hand segmenter {name!r}; use one of {', '.join(HAND_SEGMENTERS)}")
         return {"segmenter": name}
     if segmenter is not None:
-        raise ValueError(f"--segmenter {segmenter} chooses how hands are found, but {model_name} is a "
-                         f"{task} model; drop --segmenter or use a hands model (--model hands)")
+        raise ValueError(
+            f"--segmenter {segmenter} chooses how hands are found, but {model_name} is a "
+            f"{task} model; drop --segmenter or use a hands model (--model hands)"
+        )
     return {}
 
 
-def make_pipeline(model: str = "digits", *, segmenter: str | None = None, smoothing: bool = True,
-                  min_score: float | None = None, threads: int | None = None,
-                  runtime: str = "auto", source: str | int | Path | None = None,
-                  max_hands: int = 1) -> Pipeline:
+def make_pipeline(
+    model: str = "digits",
+    *,
+    segmenter: str | None = None,
+    smoothing: bool = True,
+    min_score: float | None = None,
+    threads: int | None = None,
+    runtime: str = "auto",
+    source: str | int | Path | None = None,
+    max_hands: int = 1,
+) -> Pipeline:
     """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
 
     Args:
@@ -132,6 +146,6 @@ def make_pipeline(model: str = "digits", *, segmenter: str | None = None, smooth
     kw = segmenter_kwargs(bundle.task, segmenter, bundle.name, bundle.preprocessing)
     if bundle.preprocessing == "hand-landmarks":
         kw.update(source_kind=source_kind(DEFAULT_SOURCE if source is None else source), max_hands=max_hands)
-    return build_pipeline(bundle, smoothing=smoothing, min_score=min_score, num_threads=threads,
-                          runtime=runtime, **kw)
-
+    return build_pipeline(
+        bundle, smoothing=smoothing, min_score=min_score, num_threads=threads, runtime=runtime, **kw
+    )

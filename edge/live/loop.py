@@ -42,9 +42,16 @@ class Command(enum.Enum):
 Control = Callable[[LiveFrame | None, bool], Command | None]
 
 
-def run(source: Any, pipeline: Any, sinks: Sequence[Sink] = (), *, max_frames: int | None = None,
-        stats: RunStats | None = None, control: Control | None = None,
-        interrupts: Interrupts | None = None) -> RunStats:
+def run(
+    source: Any,
+    pipeline: Any,
+    sinks: Sequence[Sink] = (),
+    *,
+    max_frames: int | None = None,
+    stats: RunStats | None = None,
+    control: Control | None = None,
+    interrupts: Interrupts | None = None,
+) -> RunStats:
     """Run ``pipeline`` over ``source`` until it ends, ``max_frames``, ``control`` quits or Ctrl-C.
 
     Every frame goes to every sink in order (:meth:`edge.sinks.base.Sink.write`), with
@@ -104,8 +111,15 @@ def close_all(sinks: Sequence[Sink]) -> None:
         raise first
 
 
-def _loop(source: Any, pipeline: Any, sinks: Sequence[Sink], max_frames: int | None, stats: RunStats,
-          control: Control | None, sig: Interrupts) -> None:
+def _loop(
+    source: Any,
+    pipeline: Any,
+    sinks: Sequence[Sink],
+    max_frames: int | None,
+    stats: RunStats,
+    control: Control | None,
+    sig: Interrupts,
+) -> None:
     meter = FpsMeter()
     ema: dict[str, float] = {}
     paused = False

@@ -63,7 +63,8 @@ class RunStats:
     frames: int = 0
     wall_s: float = 0.0
     timings_ms: dict[str, deque[float]] = field(
-        default_factory=lambda: {k: deque(maxlen=100_000) for k in (*STAGES, "total")})
+        default_factory=lambda: {k: deque(maxlen=100_000) for k in (*STAGES, "total")}
+    )
     truth: TruthTally = field(default_factory=TruthTally)
     truth_raw: TruthTally = field(default_factory=TruthTally)
     empty_frames: int = 0
@@ -106,29 +107,36 @@ class RunStats:
         out = [f"model {self.model_name}, source {self.source_name}"] if self.model_name else []
         fps = self.frames / self.wall_s if self.wall_s > 0 else 0.0
         med = self.median_ms()
-        head = (f"{self.frames} frame{'' if self.frames == 1 else 's'} in {self.wall_s:.2f} s: "
-                f"{fps:.1f} FPS")
+        head = f"{self.frames} frame{'' if self.frames == 1 else 's'} in {self.wall_s:.2f} s: {fps:.1f} FPS"
         if med.get("total"):
             head += f" (pipeline alone {1000.0 / med['total']:.1f} FPS)"
         out.append(head)
         if med:
             out.append("median ms per frame: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()))
         if self.palm_known:
-            out.append(f"palm detector ran on {self.palm_frames}/{self.palm_known} frames "
-                       f"({100 * self.palm_frames / self.palm_known:.1f}%; the others tracked the hand)")
+            out.append(
+                f"palm detector ran on {self.palm_frames}/{self.palm_known} frames "
+                f"({100 * self.palm_frames / self.palm_known:.1f}%; the others tracked the hand)"
+            )
         hands = self.task == "hands"
-        tallies = ((("smoothed", self.truth, self.empty_silent),
-                    ("raw", self.truth_raw, self.empty_silent_raw))
-                   if self.smoothing else (("no smoothing", self.truth, self.empty_silent),))
+        tallies = (
+            (("smoothed", self.truth, self.empty_silent), ("raw", self.truth_raw, self.empty_silent_raw))
+            if self.smoothing
+            else (("no smoothing", self.truth, self.empty_silent),)
+        )
         for name, t, _ in tallies:
             if t.truths:
-                out.append(f"{'gestures' if hands else 'digits'} vs ground truth ({name}): "
-                           f"{t.correct}/{t.truths} read correctly ({100 * t.accuracy:.2f}%); "
-                           f"wrong {t.wrong}, missed {t.missed}, extra {t.extra}")
+                out.append(
+                    f"{'gestures' if hands else 'digits'} vs ground truth ({name}): "
+                    f"{t.correct}/{t.truths} read correctly ({100 * t.accuracy:.2f}%); "
+                    f"wrong {t.wrong}, missed {t.missed}, extra {t.extra}"
+                )
         for name, _, silent in tallies if self.empty_frames else ():
-            out.append(f"{'no-hand frames' if hands else 'frames with nothing to read'} ({name}): "
-                       f"{silent}/{self.empty_frames} with no {'gesture' if hands else 'detection'} "
-                       f"shown ({100 * silent / self.empty_frames:.2f}%)")
+            out.append(
+                f"{'no-hand frames' if hands else 'frames with nothing to read'} ({name}): "
+                f"{silent}/{self.empty_frames} with no {'gesture' if hands else 'detection'} "
+                f"shown ({100 * silent / self.empty_frames:.2f}%)"
+            )
         if "video" in self.outputs:
             out.append(f"wrote {self.video_frames} frames to {self.outputs['video']}")
         if "jsonl" in self.outputs:

@@ -41,14 +41,27 @@ from edge.segment.ink import POLARITIES, to_grey
 from edge.types import ROI
 
 __all__ = [
-    "BACKGROUND_GREY", "HAND_BACKGROUNDS", "MNIST_BOX", "MNIST_CENTRE", "MNIST_SIZE", "POLARITIES",
-    "HandPreprocessor", "LandmarkPreprocessor", "MnistPreprocessor", "ResizePreprocessor",
-    "crop_input", "make_preprocessor", "mnist_normalise", "place_mnist", "square_pad",
+    "BACKGROUND_GREY",
+    "HAND_BACKGROUNDS",
+    "MNIST_BOX",
+    "MNIST_CENTRE",
+    "MNIST_SIZE",
+    "POLARITIES",
+    "HandPreprocessor",
+    "LandmarkPreprocessor",
+    "MnistPreprocessor",
+    "ResizePreprocessor",
+    "crop_input",
+    "make_preprocessor",
+    "mnist_normalise",
+    "place_mnist",
+    "square_pad",
 ]
 
 
-def make_preprocessor(bundle: ModelBundle, *, margin: float = 0.0, background: str = "keep"
-                      ) -> Callable[[np.ndarray, list[ROI]], np.ndarray]:
+def make_preprocessor(
+    bundle: ModelBundle, *, margin: float = 0.0, background: str = "keep"
+) -> Callable[[np.ndarray, list[ROI]], np.ndarray]:
     """The preprocessor a bundle asks for in ``model.json`` (``preprocessing``).
 
     Args:
@@ -71,13 +84,17 @@ def make_preprocessor(bundle: ModelBundle, *, margin: float = 0.0, background: s
     """
     name = bundle.preprocessing
     if name != "hand-crop" and (margin or background != "keep"):
-        raise ValueError(f"margin and background apply to the 'hand-crop' preprocessing, but bundle "
-                         f"{bundle.name} asks for {name!r}; leave them at their defaults")
+        raise ValueError(
+            f"margin and background apply to the 'hand-crop' preprocessing, but bundle "
+            f"{bundle.name} asks for {name!r}; leave them at their defaults"
+        )
     if name == "mnist-normalise":
         shape = tuple(bundle.input.shape)
         if shape != (1, MNIST_SIZE, MNIST_SIZE, 1):
-            raise ValueError(f"bundle {bundle.name} asks for mnist-normalise but its input is "
-                             f"{shape}, not (1, 28, 28, 1); fix 'preprocessing' in model.json")
+            raise ValueError(
+                f"bundle {bundle.name} asks for mnist-normalise but its input is "
+                f"{shape}, not (1, 28, 28, 1); fix 'preprocessing' in model.json"
+            )
         return MnistPreprocessor()
     if name == "resize":
         return ResizePreprocessor(bundle)
@@ -85,8 +102,10 @@ def make_preprocessor(bundle: ModelBundle, *, margin: float = 0.0, background: s
         return HandPreprocessor(bundle, margin=margin, background=background)
     if name == "hand-landmarks":
         return LandmarkPreprocessor(bundle)
-    raise ValueError(f"unknown preprocessing {name!r} in bundle {bundle.name}; expected one of "
-                     "'mnist-normalise', 'resize', 'hand-crop', 'hand-landmarks'")
+    raise ValueError(
+        f"unknown preprocessing {name!r} in bundle {bundle.name}; expected one of "
+        "'mnist-normalise', 'resize', 'hand-crop', 'hand-landmarks'"
+    )
 
 
 def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
@@ -114,8 +133,10 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
             bundle (its input comes from the hand tracker, not from the pixels).
     """
     if bundle.preprocessing == "hand-landmarks":
-        raise ValueError(f"bundle {bundle.name} reads hand landmarks: run the hand tracker on the image "
-                         "(edge.pipeline.build_pipeline(..., source_kind='image'), as edge-eval --crop does)")
+        raise ValueError(
+            f"bundle {bundle.name} reads hand landmarks: run the hand tracker on the image "
+            "(edge.pipeline.build_pipeline(..., source_kind='image'), as edge-eval --crop does)"
+        )
     pre = make_preprocessor(bundle)
     if isinstance(pre, MnistPreprocessor):
         grey = to_grey(image)

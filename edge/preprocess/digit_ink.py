@@ -43,9 +43,9 @@ def stroke_width(mask: np.ndarray) -> float:
     return 2.0 * area / max(perim, 1.0)
 
 
-
-def _select_ink(dark: np.ndarray, t: int, core: tuple[float, float, float, float],
-                line_px: int) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
+def _select_ink(
+    dark: np.ndarray, t: int, core: tuple[float, float, float, float], line_px: int
+) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
     """Ink components of the digit in ``core`` at threshold ``t``.
 
     The outer components (``RETR_EXTERNAL``) whose boxes lie mostly inside ``core``
@@ -73,13 +73,15 @@ def _select_ink(dark: np.ndarray, t: int, core: tuple[float, float, float, float
         if ix <= 0 or iy <= 0 or ix * iy < 0.5 * w * h:
             continue
         if x == 0 or y == 0 or x + w == cw or y + h == ch:  # runs along the border?
-            contact = ((cv2.countNonZero(mask[y:y + h, 0]) if x == 0 else 0)
-                       + (cv2.countNonZero(mask[y:y + h, cw - 1]) if x + w == cw else 0)
-                       + (cv2.countNonZero(mask[0, x:x + w]) if y == 0 else 0)
-                       + (cv2.countNonZero(mask[ch - 1, x:x + w]) if y + h == ch else 0))
+            contact = (
+                (cv2.countNonZero(mask[y : y + h, 0]) if x == 0 else 0)
+                + (cv2.countNonZero(mask[y : y + h, cw - 1]) if x + w == cw else 0)
+                + (cv2.countNonZero(mask[0, x : x + w]) if y == 0 else 0)
+                + (cv2.countNonZero(mask[ch - 1, x : x + w]) if y + h == ch else 0)
+            )
             if contact > max_contact:
                 continue
-        chosen.append((i, cv2.countNonZero(mask[y:y + h, x:x + w])))
+        chosen.append((i, cv2.countNonZero(mask[y : y + h, x : x + w])))
     if not chosen:
         return none
     amax = max(a for _, a in chosen)
@@ -98,8 +100,9 @@ def _select_ink(dark: np.ndarray, t: int, core: tuple[float, float, float, float
     return iou, cv2.bitwise_and(mask, drawn), (bx0, by0, bx1, by1)
 
 
-def _select_ink_lines(mask: np.ndarray, core: tuple[float, float, float, float], line_px: int
-                      ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
+def _select_ink_lines(
+    mask: np.ndarray, core: tuple[float, float, float, float], line_px: int
+) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
     """:func:`_select_ink` for a crop crossed by a line: lines erased first."""
     ch, cw = mask.shape
     rx0, ry0, rx1, ry1 = core
@@ -156,8 +159,10 @@ def digit_ink(image: np.ndarray, roi: ROI) -> np.ndarray | None:
     # ROI core in work px: where the digit is expected
     rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
     core = (rx0, ry0, rx0 + roi.w * f, ry0 + roi.h * f)
-    where = (slice(int(core[1]), max(int(core[1]) + 1, int(np.ceil(core[3])))),
-             slice(int(core[0]), max(int(core[0]) + 1, int(np.ceil(core[2])))))
+    where = (
+        slice(int(core[1]), max(int(core[1]) + 1, int(np.ceil(core[3])))),
+        slice(int(core[0]), max(int(core[0]) + 1, int(np.ceil(core[2])))),
+    )
     line_px = max(2, int(round(2 * f)))
     t = ink_threshold(dark, where)
     best = _select_ink(dark, t, core, line_px)

@@ -114,8 +114,9 @@ class HandPreprocessor(ResizePreprocessor):
         ox0, oy0 = max(hand.x, fx0), max(hand.y, fy0)
         ox1, oy1 = min(hand.x + hand.w, fx0 + inside.shape[1]), min(hand.y + hand.h, fy0 + inside.shape[0])
         if ox1 > ox0 and oy1 > oy0:
-            inside[oy0 - fy0:oy1 - fy0, ox0 - fx0:ox1 - fx0] = \
-                full[oy0 - hand.y:oy1 - hand.y, ox0 - hand.x:ox1 - hand.x]
+            inside[oy0 - fy0 : oy1 - fy0, ox0 - fx0 : ox1 - fx0] = full[
+                oy0 - hand.y : oy1 - hand.y, ox0 - hand.x : ox1 - hand.x
+            ]
         if any(pads) and inside.size:
             inside = cv2.copyMakeBorder(inside, *pads, cv2.BORDER_REPLICATE)
         if inside.size == 0:
@@ -132,4 +133,3 @@ class HandPreprocessor(ResizePreprocessor):
         alpha = mask.astype(np.float32)[:, :, None] * np.float32(1.0 / 255.0)
         mixed = img.astype(np.float32) * alpha + bg.astype(np.float32) * (1.0 - alpha)
         return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
-

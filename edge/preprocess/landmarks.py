@@ -33,8 +33,10 @@ class LandmarkPreprocessor:
 
     def __init__(self, bundle: ModelBundle) -> None:
         if bundle.preprocessing != "hand-landmarks":
-            raise ValueError(f"bundle {bundle.name} asks for preprocessing {bundle.preprocessing!r}, "
-                             "not 'hand-landmarks'; use edge.preprocess.make_preprocessor(bundle)")
+            raise ValueError(
+                f"bundle {bundle.name} asks for preprocessing {bundle.preprocessing!r}, "
+                "not 'hand-landmarks'; use edge.preprocess.make_preprocessor(bundle)"
+            )
         check_features_version(bundle.meta)
         self.num_features = NUM_FEATURES
 

@@ -20,8 +20,9 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     """Best digit box (x0, y0, x1, y1) in ``dark`` at threshold ``t`` and its score."""
     sh, sw = dark.shape
     mask = above(dark, t)
-    _, comps = ink_components(mask, int(0.8 * sw), int(0.8 * sh), line_px,
-                              min_box_area=max(4.0, 5e-4 * sw * sh))
+    _, comps = ink_components(
+        mask, int(0.8 * sw), int(0.8 * sh), line_px, min_box_area=max(4.0, 5e-4 * sw * sh)
+    )
     if not len(comps):
         return -1.0, None
     x0s, y0s, x1s, y1s = comps.box.T
@@ -50,10 +51,17 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
         gy = np.maximum(0, np.maximum(y0s - y1, y0 - y1s))
         nx0, ny0 = np.minimum(x0s, x0), np.minimum(y0s, y0)
         nx1, ny1 = np.maximum(x1s, x1), np.maximum(y1s, y1)
-        near = (keep & ~chosen & (gx <= 0.2 * hgt) & (gy <= 0.35 * hgt)
-                & (area >= 0.03 * total) & (ny1 - ny0 <= 2.2 * hgt)
-                & ((nx1 - nx0) <= 1.3 * np.maximum(ny1 - ny0, 1.0))
-                & ~solid & ~(touches & (area < 0.2 * total)))
+        near = (
+            keep
+            & ~chosen
+            & (gx <= 0.2 * hgt)
+            & (gy <= 0.35 * hgt)
+            & (area >= 0.03 * total)
+            & (ny1 - ny0 <= 2.2 * hgt)
+            & ((nx1 - nx0) <= 1.3 * np.maximum(ny1 - ny0, 1.0))
+            & ~solid
+            & ~(touches & (area < 0.2 * total))
+        )
         if not near.any():
             break
         chosen |= near
@@ -86,5 +94,9 @@ def locate_digit(grey: np.ndarray) -> ROI | None:
         return None
     x0, y0, x1, y1 = box
     sx, sy = w / sw, h / sh
-    return ROI(int(np.floor(x0 * sx)), int(np.floor(y0 * sy)),
-               int(np.ceil((x1 - x0) * sx)), int(np.ceil((y1 - y0) * sy)))
+    return ROI(
+        int(np.floor(x0 * sx)),
+        int(np.floor(y0 * sy)),
+        int(np.ceil((x1 - x0) * sx)),
+        int(np.ceil((y1 - y0) * sy)),
+    )

@@ -68,8 +68,10 @@ def mnist_normalise(grey: np.ndarray, roi: ROI | None = None, deskew: bool = Fal
         ValueError: ``grey`` is not a uint8 2-D image.
     """
     if grey.ndim != 2 or grey.dtype != np.uint8:
-        raise ValueError(f"mnist_normalise needs a uint8 (H, W) grey image, got {grey.dtype} "
-                         f"{grey.shape}; convert BGR frames with edge.segment.ink.to_grey")
+        raise ValueError(
+            f"mnist_normalise needs a uint8 (H, W) grey image, got {grey.dtype} "
+            f"{grey.shape}; convert BGR frames with edge.segment.ink.to_grey"
+        )
     if roi is None:
         roi = locate_digit(grey)
         if roi is None:

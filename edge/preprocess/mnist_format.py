@@ -27,7 +27,6 @@ MNIST_STROKE = 2.3
 MNIST_STROKE_RANGE = (1.7, 3.2)
 
 
-
 def deskew_ink(ink: np.ndarray) -> np.ndarray:
     """Shear ``ink`` so its principal axis is vertical (OpenCV samples/python/digits.py).
 
@@ -43,8 +42,14 @@ def deskew_ink(ink: np.ndarray) -> np.ndarray:
     extra = int(np.ceil(abs(skew) * h))
     # dst(x, y) = src(x + skew * (y - cy) - extra / 2, y)
     mat = np.array([[1.0, skew, -skew * cy - extra / 2.0], [0.0, 1.0, 0.0]], np.float32)
-    return cv2.warpAffine(ink, mat, (w + extra, h), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.warpAffine(
+        ink,
+        mat,
+        (w + extra, h),
+        flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
 
 
 def place_mnist(ink: np.ndarray) -> np.ndarray:
@@ -78,12 +83,11 @@ def place_mnist(ink: np.ndarray) -> np.ndarray:
     # integer shift (no resampling blur), clipped so the box stays inside 28x28
     ox = min(max(int(round(MNIST_CENTRE[0] - cx)), 0), MNIST_SIZE - nw)
     oy = min(max(int(round(MNIST_CENTRE[1] - cy)), 0), MNIST_SIZE - nh)
-    out[oy:oy + nh, ox:ox + nw] = box
+    out[oy : oy + nh, ox : ox + nw] = box
     return out
-
 
 
 def crop_to_ink(ink: np.ndarray, level: float = 0.05) -> np.ndarray:
     """``ink`` cropped to the bounding box of its pixels above ``level``."""
     x, y, w, h = cv2.boundingRect(above(ink, level).astype(np.uint8))
-    return ink[y:y + h, x:x + w]
+    return ink[y : y + h, x : x + w]

@@ -64,11 +64,11 @@ class ResizePreprocessor:
         H, W = image.shape[:2]
         if self.square:
             x0, y0, side, pads = self.window(roi, (H, W))
-            crop = image[max(0, y0):min(H, y0 + side), max(0, x0):min(W, x0 + side)]
+            crop = image[max(0, y0) : min(H, y0 + side), max(0, x0) : min(W, x0 + side)]
             if any(pads) and crop.size:
                 crop = cv2.copyMakeBorder(crop, *pads, cv2.BORDER_REPLICATE)
         else:
-            crop = image[roi.y:roi.y + roi.h, roi.x:roi.x + roi.w]
+            crop = image[roi.y : roi.y + roi.h, roi.x : roi.x + roi.w]
         if crop.size == 0:
             crop = image
         return crop

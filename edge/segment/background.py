@@ -47,14 +47,25 @@ class BackgroundSubtractionSegmenter(BlobSegmenter):
 
     METHODS = ("average", "mog2")
 
-    def __init__(self, method: str = "average", *, learn_frames: int = 30, threshold: float = 30.0,
-                 alpha: float = 0.01, skin: bool = False, relearn_after: int = 30, **blob: Any) -> None:
+    def __init__(
+        self,
+        method: str = "average",
+        *,
+        learn_frames: int = 30,
+        threshold: float = 30.0,
+        alpha: float = 0.01,
+        skin: bool = False,
+        relearn_after: int = 30,
+        **blob: Any,
+    ) -> None:
         super().__init__(**blob)
         if method not in self.METHODS:
             raise ValueError(f"unknown background method {method!r}; use one of {self.METHODS}")
         if learn_frames < 1 or threshold <= 0 or not 0.0 <= alpha < 1.0 or relearn_after < 0:
-            raise ValueError("need learn_frames >= 1, threshold > 0, 0 <= alpha < 1, relearn_after >= 0; "
-                             f"got {learn_frames}, {threshold}, {alpha}, {relearn_after}")
+            raise ValueError(
+                "need learn_frames >= 1, threshold > 0, 0 <= alpha < 1, relearn_after >= 0; "
+                f"got {learn_frames}, {threshold}, {alpha}, {relearn_after}"
+            )
         self.method = method
         self.learn_frames = int(learn_frames)
         self.threshold = float(threshold)
@@ -98,7 +109,8 @@ class BackgroundSubtractionSegmenter(BlobSegmenter):
         else:
             if self._mog is None:
                 self._mog = cv2.createBackgroundSubtractorMOG2(
-                    history=max(self.learn_frames, 50), varThreshold=self.threshold, detectShadows=False)
+                    history=max(self.learn_frames, 50), varThreshold=self.threshold, detectShadows=False
+                )
                 self._bg = np.zeros(small.shape, np.float32)  # only its shape is used
             self._mog.apply(small, learningRate=1.0 / (self._seen + 1))
         self._seen += 1

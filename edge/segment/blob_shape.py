@@ -10,9 +10,16 @@ import cv2
 import numpy as np
 
 
-def hand_end_box(comp: np.ndarray, bbox: tuple[int, int, int, int], shape: tuple[int, int], *,
-                 sleeve_gap: float, wrist_ratio: float, arm_keep: float, max_hand_length: float
-                 ) -> tuple[int, int, int, int]:
+def hand_end_box(
+    comp: np.ndarray,
+    bbox: tuple[int, int, int, int],
+    shape: tuple[int, int],
+    *,
+    sleeve_gap: float,
+    wrist_ratio: float,
+    arm_keep: float,
+    max_hand_length: float,
+) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) analysis px of the hand end of a blob (the arm cut).
 
     The blob is measured along its major axis (second moments), so arms at any
@@ -48,7 +55,7 @@ def hand_end_box(comp: np.ndarray, bbox: tuple[int, int, int, int], shape: tuple
     on_border = ((fx == 0) | (fy == 0) | (fx == sw - 1) | (fy == sh - 1)) if touches else None
     if on_border is not None and int(on_border.sum()) >= 2:
         arm_at_max = float(t[on_border].mean()) > 0.0
-    elif major >= 3.0 ** 2 * minor:
+    elif major >= 3.0**2 * minor:
         # no contact: a forearm in a sleeve ends near the border, the hand does not
         def border_distance(sel: np.ndarray) -> float:
             ex, ey = float(fx[sel].mean()), float(fy[sel].mean())
@@ -72,7 +79,7 @@ def hand_end_box(comp: np.ndarray, bbox: tuple[int, int, int, int], shape: tuple
     i_max = int(np.argmax(widths))
     cut = min(length, int(np.ceil(max_hand_length * hand_w)))
     # the forearm's width: the median over the slices nearest the arm's end
-    near_end = widths[max(i_max + 1, length - max(3, int(hand_w))):]
+    near_end = widths[max(i_max + 1, length - max(3, int(hand_w))) :]
     arm_w = float(np.median(near_end)) if len(near_end) else hand_w
     if arm_w < wrist_ratio * hand_w:
         # the wrist: the first slice past the widest where the width is within a

@@ -60,12 +60,20 @@ class HandSegmentation:
 
 def check_bgr_frame(image: np.ndarray) -> None:
     """Raise ``ValueError`` (with the fix) unless ``image`` is a non-empty uint8 (H, W, 3) array."""
-    if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
-            and image.shape[2] == 3 and image.shape[0] > 0 and image.shape[1] > 0):
+    if not (
+        isinstance(image, np.ndarray)
+        and image.dtype == np.uint8
+        and image.ndim == 3
+        and image.shape[2] == 3
+        and image.shape[0] > 0
+        and image.shape[1] > 0
+    ):
         shape = getattr(image, "shape", None)
         dtype = getattr(image, "dtype", type(image).__name__)
-        raise ValueError(f"hand segmentation needs a uint8 (H, W, 3) BGR frame, got {dtype} {shape}; "
-                         "convert grey frames with cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)")
+        raise ValueError(
+            f"hand segmentation needs a uint8 (H, W, 3) BGR frame, got {dtype} {shape}; "
+            "convert grey frames with cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)"
+        )
 
 
 _K3 = np.ones((3, 3), np.uint8)
@@ -107,28 +115,46 @@ class BlobSegmenter:
 
     _face_holes = False
 
-    def __init__(self, *, analysis_size: int = 160, max_hands: int = 1, min_area: float = 0.015,
-                 max_area: float = 0.6, margin: float = 0.25, cut_arm: bool = True,
-                 wrist_ratio: float = 0.75, arm_keep: float = 0.5, max_hand_length: float = 2.5,
-                 sleeve_gap: float = 0.25, face_penalty: float = 0.25, max_rect_fill: float = 0.9) -> None:
+    def __init__(
+        self,
+        *,
+        analysis_size: int = 160,
+        max_hands: int = 1,
+        min_area: float = 0.015,
+        max_area: float = 0.6,
+        margin: float = 0.25,
+        cut_arm: bool = True,
+        wrist_ratio: float = 0.75,
+        arm_keep: float = 0.5,
+        max_hand_length: float = 2.5,
+        sleeve_gap: float = 0.25,
+        face_penalty: float = 0.25,
+        max_rect_fill: float = 0.9,
+    ) -> None:
         if not 64 <= analysis_size <= 1024:
             raise ValueError(f"analysis_size must be 64..1024 px, got {analysis_size}")
         if max_hands < 1:
             raise ValueError(f"max_hands must be >= 1, got {max_hands}")
         if not 0.0 < min_area < max_area <= 1.0:
-            raise ValueError("need 0 < min_area < max_area <= 1 (fractions of the frame), got "
-                             f"{min_area}, {max_area}")
+            raise ValueError(
+                f"need 0 < min_area < max_area <= 1 (fractions of the frame), got {min_area}, {max_area}"
+            )
         if not 0.0 <= margin <= 1.0:
             raise ValueError(f"margin must be in [0, 1] (fraction of the hand's longer side), got {margin}")
         if not 0.0 < wrist_ratio < 1.0 or not 0.0 <= arm_keep <= max_hand_length or max_hand_length < 1.0:
-            raise ValueError("need 0 < wrist_ratio < 1, 0 <= arm_keep <= max_hand_length and "
-                             f"max_hand_length >= 1, got {wrist_ratio}, {arm_keep}, {max_hand_length}")
+            raise ValueError(
+                "need 0 < wrist_ratio < 1, 0 <= arm_keep <= max_hand_length and "
+                f"max_hand_length >= 1, got {wrist_ratio}, {arm_keep}, {max_hand_length}"
+            )
         if not 0.0 <= sleeve_gap <= 0.5:
-            raise ValueError(f"sleeve_gap must be in [0, 0.5] (fraction of the shorter side), got "
-                             f"{sleeve_gap}")
+            raise ValueError(
+                f"sleeve_gap must be in [0, 0.5] (fraction of the shorter side), got {sleeve_gap}"
+            )
         if not 0.0 <= face_penalty <= 1.0 or not 0.5 <= max_rect_fill <= 1.0:
-            raise ValueError(f"need 0 <= face_penalty <= 1 and 0.5 <= max_rect_fill <= 1, got "
-                             f"{face_penalty}, {max_rect_fill}")
+            raise ValueError(
+                f"need 0 <= face_penalty <= 1 and 0.5 <= max_rect_fill <= 1, got "
+                f"{face_penalty}, {max_rect_fill}"
+            )
         self.analysis_size = int(analysis_size)
         self.max_hands = int(max_hands)
         self.min_area = float(min_area)
@@ -184,8 +210,7 @@ class BlobSegmenter:
         f = self.analysis_size / max(H, W)
         if f >= 1.0:
             return image
-        return cv2.resize(image, (max(1, round(W * f)), max(1, round(H * f))),
-                          interpolation=cv2.INTER_LINEAR)
+        return cv2.resize(image, (max(1, round(W * f)), max(1, round(H * f))), interpolation=cv2.INTER_LINEAR)
 
     def _foregrounds(self, small: np.ndarray) -> list[np.ndarray]:  # pragma: no cover - abstract
         """uint8 (h, w) 0/255 foreground masks of the analysis image (one per colour
@@ -207,9 +232,15 @@ class BlobSegmenter:
             shape = labels.shape
             box = (x, y, x + w, y + h)
             if self.cut_arm:
-                box = hand_end_box(comp, (x, y, w, h), shape, sleeve_gap=self.sleeve_gap,
-                                   wrist_ratio=self.wrist_ratio, arm_keep=self.arm_keep,
-                                   max_hand_length=self.max_hand_length)
+                box = hand_end_box(
+                    comp,
+                    (x, y, w, h),
+                    shape,
+                    sleeve_gap=self.sleeve_gap,
+                    wrist_ratio=self.wrist_ratio,
+                    arm_keep=self.arm_keep,
+                    max_hand_length=self.max_hand_length,
+                )
             roi, (ax0, ay0, ax1, ay1) = self._roi(box, shape, (H, W))
             if any(roi.iou(o.roi) > 0.5 for o in out):
                 continue  # the same hand seen by two colour models
@@ -219,8 +250,9 @@ class BlobSegmenter:
             out.append(dataclasses.replace(seg, roi=dataclasses.replace(roi, mask=seg.full_mask())))
         return out
 
-    def _candidates(self, fg: np.ndarray
-                    ) -> list[tuple[float, float, np.ndarray, tuple[int, int, int, int], np.ndarray, int]]:
+    def _candidates(
+        self, fg: np.ndarray
+    ) -> list[tuple[float, float, np.ndarray, tuple[int, int, int, int], np.ndarray, int]]:
         """Hand-like blobs of one mask: (score, area fraction, bool blob crop, (x, y, w, h)
         analysis px, label image, label)."""
         sh, sw = fg.shape
@@ -242,7 +274,7 @@ class BlobSegmenter:
         cands = []
         for j in ok:
             x, y, w, h = (int(v) for v in st[j, :4])
-            comp = labels[y:y + h, x:x + w] == j + 1
+            comp = labels[y : y + h, x : x + w] == j + 1
             holes, rect_fill = blob_shape(comp, int(st[j, cv2.CC_STAT_AREA]))
             if rect_fill > self.max_rect_fill:
                 continue
@@ -252,8 +284,9 @@ class BlobSegmenter:
             cands.append((score, float(area[j]), comp, (x, y, w, h), labels, int(j) + 1))
         return cands
 
-    def _roi(self, box: tuple[int, int, int, int], shape: tuple[int, int],
-             frame: tuple[int, int]) -> tuple[ROI, tuple[int, int, int, int]]:
+    def _roi(
+        self, box: tuple[int, int, int, int], shape: tuple[int, int], frame: tuple[int, int]
+    ) -> tuple[ROI, tuple[int, int, int, int]]:
         """The square, grown ROI in frame px and its region (x0, y0, x1, y1) in analysis px."""
         sh, sw = shape
         H, W = frame

@@ -27,14 +27,16 @@ class ChromaKeySegmenter(BlobSegmenter):
         ValueError: a range out of bounds.
     """
 
-    def __init__(self, hue: tuple[int, int] = (35, 85), *, min_saturation: int = 50,
-                 min_value: int = 30, **blob: Any) -> None:
+    def __init__(
+        self, hue: tuple[int, int] = (35, 85), *, min_saturation: int = 50, min_value: int = 30, **blob: Any
+    ) -> None:
         super().__init__(**blob)
         if not 0 <= hue[0] < hue[1] <= 180:
             raise ValueError(f"hue must be (lo, hi) with 0 <= lo < hi <= 180 (OpenCV units), got {hue}")
         if not (0 <= min_saturation <= 255 and 0 <= min_value <= 255):
-            raise ValueError(f"min_saturation and min_value must be 0..255, got {min_saturation}, "
-                             f"{min_value}")
+            raise ValueError(
+                f"min_saturation and min_value must be 0..255, got {min_saturation}, {min_value}"
+            )
         self._lo = np.array([hue[0], min_saturation, min_value], np.uint8)
         self._hi = np.array([hue[1], 255, 255], np.uint8)
 

@@ -157,7 +157,9 @@ class DigitSegmenterConfig:
         if self.analysis_width < 32:
             raise ValueError(f"analysis_width must be >= 32 px, got {self.analysis_width}")
         if not 0 < self.min_height < self.max_height <= 1.0:
-            raise ValueError("need 0 < min_height < max_height <= 1 (fractions of the frame "
-                             f"height), got {self.min_height}, {self.max_height}")
+            raise ValueError(
+                "need 0 < min_height < max_height <= 1 (fractions of the frame "
+                f"height), got {self.min_height}, {self.max_height}"
+            )
         if not 0 <= self.min_sigma <= self.max_sigma:
             raise ValueError(f"need 0 <= min_sigma <= max_sigma, got {self.min_sigma}, {self.max_sigma}")

@@ -71,15 +71,23 @@ def _merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarr
     wmin, wmax, hmin = np.minimum(wi, wj), np.maximum(wi, wj), np.minimum(hi, hj)
     merged_h = np.maximum(y1[ii], y1[jj]) - np.minimum(y0[ii], y0[jj])
     touch = -oy <= cfg.merge_touch_gap * hmax  # nearly touching: a digit broken in two
-    stacked = ((ox >= 0.5 * wmin) & (merged_h <= np.where(touch, 2.2, cfg.merge_max_growth) * hmax)
-               & ((oy > 0) | (wmin >= cfg.merge_min_width * wmax)))
+    stacked = (
+        (ox >= 0.5 * wmin)
+        & (merged_h <= np.where(touch, 2.2, cfg.merge_max_growth) * hmax)
+        & ((oy > 0) | (wmin >= cfg.merge_min_width * wmax))
+    )
     # horizontal position of the ink's centre of mass in its box: 0 left .. 1 right
     lean = (mx / np.maximum(area, 1.0) - x0) / np.maximum(w, 1.0)
     li, lj = lean[ii], lean[jj]
     facing = np.where(x0[ii] < x0[jj], (li < 0.42) & (lj > 0.58), (lj < 0.42) & (li > 0.58))
     merged_w = np.maximum(x1[ii], x1[jj]) - np.minimum(x0[ii], x0[jj])
-    arcs = (facing & (hmin >= 0.6 * hmax) & (oy >= 0.6 * hmin)
-            & (merged_w <= cfg.arc_max_aspect * merged_h) & (wmin >= 0.15 * hmin))
+    arcs = (
+        facing
+        & (hmin >= 0.6 * hmax)
+        & (oy >= 0.6 * hmin)
+        & (merged_w <= cfg.arc_max_aspect * merged_h)
+        & (wmin >= 0.15 * hmin)
+    )
     ai, aj = area[ii], area[jj]
     ok = (stacked | arcs) & (np.minimum(ai, aj) >= cfg.merge_min_ink * np.maximum(ai, aj))
     return ii[ok], jj[ok]
@@ -111,16 +119,26 @@ def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
         order = np.argsort(group, kind="stable")
         grp, rows = group[order], boxes[order]
         starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
-        boxes = np.column_stack([
-            np.minimum.reduceat(rows[:, X0], starts), np.minimum.reduceat(rows[:, Y0], starts),
-            np.maximum.reduceat(rows[:, X1], starts), np.maximum.reduceat(rows[:, Y1], starts),
-            np.add.reduceat(rows[:, AREA:], starts, axis=0)])
+        boxes = np.column_stack(
+            [
+                np.minimum.reduceat(rows[:, X0], starts),
+                np.minimum.reduceat(rows[:, Y0], starts),
+                np.maximum.reduceat(rows[:, X1], starts),
+                np.maximum.reduceat(rows[:, Y1], starts),
+                np.add.reduceat(rows[:, AREA:], starts, axis=0),
+            ]
+        )
     return boxes
 
 
-def measure_components(mask: np.ndarray, min_area: int, max_count: int, origin: tuple[int, int] = (0, 0),
-                frame: tuple[int, int] | None = None, stop_at: int = 0
-                ) -> tuple[np.ndarray | None, list[np.ndarray], int, Callable[[], np.ndarray]]:
+def measure_components(
+    mask: np.ndarray,
+    min_area: int,
+    max_count: int,
+    origin: tuple[int, int] = (0, 0),
+    frame: tuple[int, int] | None = None,
+    stop_at: int = 0,
+) -> tuple[np.ndarray | None, list[np.ndarray], int, Callable[[], np.ndarray]]:
     """Outer connected components of an ink mask, measured.
 
     ``cv2.findContours`` (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks
@@ -169,8 +187,9 @@ def measure_components(mask: np.ndarray, min_area: int, max_count: int, origin: 
                 contact += cv2.countNonZero(mask[0, x0:x1])
             if y1 == h and oy + h == fh:
                 contact += cv2.countNonZero(mask[h - 1, x0:x1])
-            rows.append((x0 + ox, y0 + oy, x1 + ox, y1 + oy, m["m00"], contact,
-                         m["m10"] + (x0 + ox) * m["m00"]))
+            rows.append(
+                (x0 + ox, y0 + oy, x1 + ox, y1 + oy, m["m00"], contact, m["m10"] + (x0 + ox) * m["m00"])
+            )
         return np.array(rows, np.float64).reshape(-1, COLS)
 
     if not n:
@@ -215,8 +234,9 @@ def paper_around(boxes: np.ndarray, ii: np.ndarray) -> np.ndarray:
     return np.where(ring > 0, paper / np.maximum(ring, 1), 1.0)
 
 
-def edge_slivers(boxes: np.ndarray, bg: np.ndarray, max_aspect: float = 0.1,
-                  min_ratio: float = 0.75) -> np.ndarray:
+def edge_slivers(
+    boxes: np.ndarray, bg: np.ndarray, max_aspect: float = 0.1, min_ratio: float = 0.75
+) -> np.ndarray:
     """Hair-thin boxes ("1"-like) that are really the paper's edge: the background
     estimate beside the box on one side is much darker (below ``min_ratio`` x) than
     on the other (bool (N,)).
@@ -233,8 +253,8 @@ def edge_slivers(boxes: np.ndarray, bg: np.ndarray, max_aspect: float = 0.1,
         xl, xr = x0[i] - gap, x1[i] + gap
         if xl < 0 or xr >= sw:
             continue
-        left = float(bg[y0[i]:y1[i], xl].mean())
-        right = float(bg[y0[i]:y1[i], xr].mean())
+        left = float(bg[y0[i] : y1[i], xl].mean())
+        right = float(bg[y0[i] : y1[i], xr].mean())
         out[i] = min(left, right) < min_ratio * max(left, right, 1.0)
     return out
 
@@ -251,7 +271,7 @@ def add_new_boxes(boxes: np.ndarray, extra: np.ndarray, sw: int, sh: int) -> np.
     ix = np.minimum(extra[:, None, 2], boxes[None, :, 2]) - np.maximum(extra[:, None, 0], boxes[None, :, 0])
     iy = np.minimum(extra[:, None, 3], boxes[None, :, 3]) - np.maximum(extra[:, None, 1], boxes[None, :, 1])
     hit = (ix > 0) & (iy > 0)  # (n_extra, n_boxes)
-    touch = ((boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= sw) | (boxes[:, 3] >= sh))
+    touch = (boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= sw) | (boxes[:, 3] >= sh)
     replaced = (hit & touch[None, :]).any(axis=0)
     take = ~hit.any(axis=1) | (hit & touch[None, :]).any(axis=1)
     return np.concatenate([boxes[~replaced], extra[take]])

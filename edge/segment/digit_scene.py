@@ -39,9 +39,13 @@ class Scene:
     cleared: np.ndarray
 
 
-def find_scene(cfg: DigitSegmenterConfig,
-               dark: np.ndarray, deficit: np.ndarray, lit: np.ndarray | None,
-           colour: np.ndarray | None = None) -> Scene:
+def find_scene(
+    cfg: DigitSegmenterConfig,
+    dark: np.ndarray,
+    deficit: np.ndarray,
+    lit: np.ndarray | None,
+    colour: np.ndarray | None = None,
+) -> Scene:
     """The paper, and the textured background to clear, from 8x8-px blocks.
 
     The mean darkness of each block after a 3x3-block grey opening (which drops
@@ -87,8 +91,13 @@ def find_scene(cfg: DigitSegmenterConfig,
     paper = (big.astype(np.uint8) * 255)[labels]
     smooth = None
     if cfg.smooth_contrast > 0:
-        smooth = clean_blocks(cv2.resize(deficit, (bw, bh), interpolation=cv2.INTER_AREA), lit_blocks,
-                               cfg.smooth_contrast, cfg.paper_factor, cfg.paper_margin)
+        smooth = clean_blocks(
+            cv2.resize(deficit, (bw, bh), interpolation=cv2.INTER_AREA),
+            lit_blocks,
+            cfg.smooth_contrast,
+            cfg.paper_factor,
+            cfg.paper_margin,
+        )
         shaded = cv2.bitwise_and(smooth, cv2.bitwise_not(clean))
         if colour is not None and cfg.paper_chroma > 0 and cv2.countNonZero(shaded):
             # shadowed paper: smooth in grey levels and of the paper's colour (block
@@ -111,14 +120,21 @@ def find_scene(cfg: DigitSegmenterConfig,
     around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
     around = cv2.dilate((around > 0).view(np.uint8), rect_kernel(3))  # digits at the paper's edge
     size = (sw, sh)
-    return Scene(cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
-                  cv2.integral(cv2.resize(around, size, interpolation=cv2.INTER_NEAREST)),
-                  cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR))
+    return Scene(
+        cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
+        cv2.integral(cv2.resize(around, size, interpolation=cv2.INTER_NEAREST)),
+        cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR),
+    )
 
 
-def ink_level(cfg: DigitSegmenterConfig,
-              dark: np.ndarray, deficit: np.ndarray, bg: np.ndarray, bright: int, scene: Scene
-           ) -> tuple[np.ndarray, int]:
+def ink_level(
+    cfg: DigitSegmenterConfig,
+    dark: np.ndarray,
+    deficit: np.ndarray,
+    bg: np.ndarray,
+    bright: int,
+    scene: Scene,
+) -> tuple[np.ndarray, int]:
     """Per-pixel ink threshold in darkness units.
 
     Sensor noise is about the same number of grey levels everywhere, so in
@@ -156,8 +172,9 @@ def ink_level(cfg: DigitSegmenterConfig,
     return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright])
 
 
-def clean_blocks(blocks: np.ndarray, lit: np.ndarray | None, minimum: float, factor: float,
-                  margin: float) -> np.ndarray:
+def clean_blocks(
+    blocks: np.ndarray, lit: np.ndarray | None, minimum: float, factor: float, margin: float
+) -> np.ndarray:
     """uint8 mask (255 = clean) of the blocks whose texture level (3x3 grey opening of
     the block means ``blocks``) is at most ``max(minimum, factor x ref + margin)``, ref
     being the 5th percentile of the lit blocks' levels; unlit blocks are not clean."""

@@ -49,7 +49,6 @@ development machine, about 2.5 ms at the 99th percentile (``edge-bench pipeline`
 stage ``segment``).
 """
 
-
 from __future__ import annotations
 
 import logging
@@ -112,15 +111,17 @@ class DigitSegmenter:
         H, W = grey.shape
         f = min(1.0, cfg.analysis_width / max(H, W))
         if f < 1.0:
-            small = cv2.resize(grey, (max(1, int(round(W * f))), max(1, int(round(H * f)))),
-                               interpolation=cv2.INTER_AREA)
+            small = cv2.resize(
+                grey, (max(1, int(round(W * f))), max(1, int(round(H * f)))), interpolation=cv2.INTER_AREA
+            )
         else:
             small = grey
         if cfg.polarity == "light" or (cfg.polarity == "auto" and ink_is_light(small)):
             small = cv2.bitwise_not(small)
         sh, sw = small.shape
-        bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE,
-                              rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background))))
+        bg = cv2.morphologyEx(
+            small, cv2.MORPH_CLOSE, rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
+        )
         dark = cv2.bitwise_not(cv2.divide(small, bg, scale=255.0))
         cdf = np.cumsum(np.bincount(bg[::4, ::4].ravel(), minlength=256))
         bright = int(np.searchsorted(cdf, 0.95 * cdf[-1]))  # the lit paper's grey level
@@ -148,8 +149,9 @@ class DigitSegmenter:
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper)
             if t2 is not None:
-                pieces2, _, _, measure2 = self._pieces(dark, np.maximum(level, np.uint8(t2)), lines=second,
-                                                       region=None if second else dropped)
+                pieces2, _, _, measure2 = self._pieces(
+                    dark, np.maximum(level, np.uint8(t2)), lines=second, region=None if second else dropped
+                )
                 boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it
@@ -168,10 +170,14 @@ class DigitSegmenter:
             rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
         return [rois[i] for i in reading_order(rois)]
 
-
-    def _pieces(self, dark: np.ndarray, level: np.ndarray, lines: bool = True,
-                region: tuple[int, int, int, int] | None = None, stop_at: int = 0
-                ) -> tuple[np.ndarray | None, bool, int, Callable[[], np.ndarray]]:
+    def _pieces(
+        self,
+        dark: np.ndarray,
+        level: np.ndarray,
+        lines: bool = True,
+        region: tuple[int, int, int, int] | None = None,
+        stop_at: int = 0,
+    ) -> tuple[np.ndarray | None, bool, int, Callable[[], np.ndarray]]:
         """Ink components: pixels darker than ``level``; ruled lines erased (if
         ``lines``).
 
@@ -196,14 +202,16 @@ class DigitSegmenter:
         if bw == 0:
             empty = np.zeros((0, COLS))
             return empty, False, 0, lambda: empty
-        mask = mask[by:by + bh, bx:bx + bw]
+        mask = mask[by : by + bh, bx : bx + bw]
         origin, frame = (x0 + bx, y0 + by), (sw, sh)
-        pieces, outlines, count, measure = measure_components(mask, cfg.min_area, cfg.max_pieces, origin,
-                                                               frame, stop_at)
+        pieces, outlines, count, measure = measure_components(
+            mask, cfg.min_area, cfg.max_pieces, origin, frame, stop_at
+        )
         if pieces is not None and lines and len(pieces):
             h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
-            v_len = (int(max(cfg.vertical_line_length * sh, cfg.min_line))
-                     if cfg.vertical_line_length > 0 else 0)
+            v_len = (
+                int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
+            )
             w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
             big = np.zeros(len(pieces), bool)
             if h_len > 0:
@@ -214,15 +222,17 @@ class DigitSegmenter:
                 # search only the line-sized components (cheap), erase from the whole mask
                 search = np.zeros_like(mask)
                 cv2.drawContours(search, [outlines[i] for i in np.flatnonzero(big)], -1, 255, -1)
-                cleaned = remove_lines(mask, h_len, v_len, cfg.line_thickness,
-                                       search=cv2.bitwise_and(search, mask))
+                cleaned = remove_lines(
+                    mask, h_len, v_len, cfg.line_thickness, search=cv2.bitwise_and(search, mask)
+                )
                 if cleaned is not mask:
                     pieces = measure_components(cleaned, cfg.min_area, cfg.max_pieces, origin, frame)[0]
                     return pieces, True, count, measure
         return pieces, False, count, measure
 
-    def _digits(self, pieces: np.ndarray, scene: Scene, bg: np.ndarray, cropped: bool = False
-                ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+    def _digits(
+        self, pieces: np.ndarray, scene: Scene, bg: np.ndarray, cropped: bool = False
+    ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
         """Digit candidates from ink pieces (see :meth:`_pieces`).
 
         Args:
@@ -243,15 +253,24 @@ class DigitSegmenter:
         contact = pieces[:, CONTACT]
         # the paper's edge, the table, fingers: long contact with the frame border, or
         # more contact than the piece is long (a corner of the frame, a shadow)
-        max_contact, max_height, max_width = (1.0, 1.0, 1.0) if cropped else (cfg.max_contact,
-                                                                              cfg.max_height, 0.9)
-        keep = ((h <= max_height * sh) & (w <= max_width * sw) & (contact <= max_contact * min(sw, sh))
-                & (contact <= 1.2 * np.maximum(w, h)))
+        max_contact, max_height, max_width = (
+            (1.0, 1.0, 1.0) if cropped else (cfg.max_contact, cfg.max_height, 0.9)
+        )
+        keep = (
+            (h <= max_height * sh)
+            & (w <= max_width * sw)
+            & (contact <= max_contact * min(sw, sh))
+            & (contact <= 1.2 * np.maximum(w, h))
+        )
         dropped = pieces[~keep & (pieces[:, AREA] >= 4 * cfg.min_area)]
         region = None
         if len(dropped):
-            region = (int(dropped[:, X0].min()), int(dropped[:, Y0].min()),
-                      int(dropped[:, X1].max()), int(dropped[:, Y1].max()))
+            region = (
+                int(dropped[:, X0].min()),
+                int(dropped[:, Y0].min()),
+                int(dropped[:, X1].max()),
+                int(dropped[:, Y1].max()),
+            )
         boxes = self._candidates(pieces[keep], sw, sh, max_height)
         if scene.around is not None and len(boxes) and cfg.min_paper_around > 0:
             boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
@@ -269,10 +288,14 @@ class DigitSegmenter:
         bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
         fill = ink / np.maximum(bw * bh, 1.0)
         aspect = bw / np.maximum(bh, 1.0)
-        ok = ((bh >= cfg.min_height * sh) & (bh <= max_height * sh)
-              & (aspect >= cfg.min_aspect) & (aspect <= cfg.max_aspect)
-              & (fill >= cfg.min_fill)
-              & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect)))
+        ok = (
+            (bh >= cfg.min_height * sh)
+            & (bh <= max_height * sh)
+            & (aspect >= cfg.min_aspect)
+            & (aspect <= cfg.max_aspect)
+            & (fill >= cfg.min_fill)
+            & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect))
+        )
         return boxes[ok]
 
     def _select(self, boxes: np.ndarray, sw: int, sh: int) -> np.ndarray:
@@ -285,11 +308,10 @@ class DigitSegmenter:
         if cfg.reject_border:
             # digits cut by the frame border are dropped, unless they are the only
             # (or much the largest) candidates: a tightly cropped photo
-            touch = ((boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw)
-                     | (boxes[:, Y1] >= sh))
+            touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
             if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
                 boxes, bh = boxes[~touch], bh[~touch]
         boxes = boxes[bh >= cfg.min_relative_height * bh.max()]
         if len(boxes) > cfg.max_digits:
-            boxes = boxes[np.argsort(-(boxes[:, Y1] - boxes[:, Y0]))[:cfg.max_digits]]
+            boxes = boxes[np.argsort(-(boxes[:, Y1] - boxes[:, Y0]))[: cfg.max_digits]]
         return boxes

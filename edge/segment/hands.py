@@ -79,8 +79,13 @@ from edge.segment.chroma import ChromaKeySegmenter
 from edge.segment.skin import SkinSegmenter
 
 __all__ = [
-    "SEGMENTERS", "BackgroundSubtractionSegmenter", "BlobSegmenter", "ChromaKeySegmenter",
-    "HandSegmentation", "SkinSegmenter", "make_hand_segmenter",
+    "SEGMENTERS",
+    "BackgroundSubtractionSegmenter",
+    "BlobSegmenter",
+    "ChromaKeySegmenter",
+    "HandSegmentation",
+    "SkinSegmenter",
+    "make_hand_segmenter",
 ]
 
 #: Names accepted by :func:`make_hand_segmenter`.
@@ -115,5 +120,6 @@ def make_hand_segmenter(name: str = "skin", **kw: Any) -> BlobSegmenter:
     try:
         return cls(**{**fixed, **kw})
     except TypeError as e:
-        raise ValueError(f"bad settings for the {name!r} hand segmenter: {e}; see "
-                         f"help(edge.segment.{cls.__name__})") from e
+        raise ValueError(
+            f"bad settings for the {name!r} hand segmenter: {e}; see help(edge.segment.{cls.__name__})"
+        ) from e

@@ -41,8 +41,10 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     else:
         raise ValueError(f"expected a uint8 (H, W) grey or (H, W, 3) BGR image, got shape {image.shape}")
     if grey.dtype != np.uint8:
-        raise ValueError(f"expected uint8 pixels 0..255, got {grey.dtype}; convert with "
-                         "np.clip(x, 0, 255).astype(np.uint8)")
+        raise ValueError(
+            f"expected uint8 pixels 0..255, got {grey.dtype}; convert with "
+            "np.clip(x, 0, 255).astype(np.uint8)"
+        )
     return grey
 
 
@@ -164,8 +166,12 @@ def paper_noise(hist: np.ndarray) -> tuple[float, float]:
     return float(p50), max(1.5, (float(p50) - float(p25)) / 0.674)
 
 
-def ink_threshold(dark: np.ndarray, where: np.ndarray | tuple[slice, slice] | None = None,
-                  noise_where: np.ndarray | None = None, max_over_noise: float = 0.0) -> int:
+def ink_threshold(
+    dark: np.ndarray,
+    where: np.ndarray | tuple[slice, slice] | None = None,
+    noise_where: np.ndarray | None = None,
+    max_over_noise: float = 0.0,
+) -> int:
     """Darkness level separating ink from paper: Otsu's, bounded below by a noise floor.
 
     Otsu's method (N. Otsu, 1979) runs on the pixels selected by ``where``
@@ -210,9 +216,9 @@ def ink_threshold(dark: np.ndarray, where: np.ndarray | tuple[slice, slice] | No
     return int(max(t, floor))
 
 
-
-def second_ink_threshold(dark: np.ndarray, t1: int,
-                         where: np.ndarray | tuple[slice, slice] | None = None) -> int | None:
+def second_ink_threshold(
+    dark: np.ndarray, t1: int, where: np.ndarray | tuple[slice, slice] | None = None
+) -> int | None:
     """A second, higher ink threshold: Otsu among the pixels darker than ``t1``.
 
     Separates dark ink from a shadow, a dark corner or printed ruling that the first
@@ -227,15 +233,21 @@ def second_ink_threshold(dark: np.ndarray, t1: int,
         The threshold 0..255, or ``None`` when it is not clearly above ``t1``.
     """
     hist = darkness_histogram(dark, where)
-    hist[:t1 + 1] = 0
+    hist[: t1 + 1] = 0
     if hist.sum() < 16:
         return None
     t2 = otsu(hist)
     return t2 if t2 > t1 + 12 else None
 
 
-def remove_lines(mask: np.ndarray, h_length: int, v_length: int, thickness: int = 2,
-                 max_angle: float = 25.0, search: np.ndarray | None = None) -> np.ndarray:
+def remove_lines(
+    mask: np.ndarray,
+    h_length: int,
+    v_length: int,
+    thickness: int = 2,
+    max_angle: float = 25.0,
+    search: np.ndarray | None = None,
+) -> np.ndarray:
     """Erase thin straight lines (ruled and squared paper, margins) from an ink mask.
 
     Only thin ink is searched: what a ``(thickness + 1)`` square does not fit in.
@@ -270,8 +282,14 @@ def remove_lines(mask: np.ndarray, h_length: int, v_length: int, thickness: int 
     k = 2 if n >= 60 and min(src.shape[:2]) >= 2 else 1
     if k > 1:
         thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
-    segs = cv2.HoughLinesP(thin, 1, np.pi / 180, threshold=max(4, n // (2 * k)),
-                           minLineLength=n // k, maxLineGap=max(3, n // (8 * k)))
+    segs = cv2.HoughLinesP(
+        thin,
+        1,
+        np.pi / 180,
+        threshold=max(4, n // (2 * k)),
+        minLineLength=n // k,
+        maxLineGap=max(3, n // (8 * k)),
+    )
     if segs is None:
         return mask
     segs = segs.reshape(-1, 4) * k
@@ -321,20 +339,21 @@ class Components:
         rects = rects[keep]
         x, y, bw, bh = rects.T
         self.box = np.stack([x, y, x + bw, y + bh], axis=1).astype(np.float64)
-        self.area = np.array([cv2.countNonZero(mask[yy:yy + hh, xx:xx + ww])
-                              for xx, yy, ww, hh in rects], np.float64)
+        self.area = np.array(
+            [cv2.countNonZero(mask[yy : yy + hh, xx : xx + ww]) for xx, yy, ww, hh in rects], np.float64
+        )
         contact = np.zeros(len(rects))
         for i in np.nonzero((x == 0) | (y == 0) | (x + bw == w) | (y + bh == h))[0]:
             xx, yy, ww, hh = rects[i]
             c = 0
             if xx == 0:
-                c += cv2.countNonZero(mask[yy:yy + hh, 0])
+                c += cv2.countNonZero(mask[yy : yy + hh, 0])
             if xx + ww == w:
-                c += cv2.countNonZero(mask[yy:yy + hh, w - 1])
+                c += cv2.countNonZero(mask[yy : yy + hh, w - 1])
             if yy == 0:
-                c += cv2.countNonZero(mask[0, xx:xx + ww])
+                c += cv2.countNonZero(mask[0, xx : xx + ww])
             if yy + hh == h:
-                c += cv2.countNonZero(mask[h - 1, xx:xx + ww])
+                c += cv2.countNonZero(mask[h - 1, xx : xx + ww])
             contact[i] = c
         self.contact = contact
 
@@ -358,9 +377,14 @@ class Components:
         return out
 
 
-def ink_components(mask: np.ndarray, h_length: int, v_length: int, line_px: int,
-                   min_box_area: float = 0.0, comps: Components | None = None
-                   ) -> tuple[np.ndarray, Components]:
+def ink_components(
+    mask: np.ndarray,
+    h_length: int,
+    v_length: int,
+    line_px: int,
+    min_box_area: float = 0.0,
+    comps: Components | None = None,
+) -> tuple[np.ndarray, Components]:
     """Components of ``mask`` after erasing ruled lines, if any component is line-sized.
 
     Args:

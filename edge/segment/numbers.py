@@ -28,9 +28,10 @@ def reading_order(rois: Sequence[ROI]) -> list[int]:
     return [i for row in rows for i in sorted(row, key=lambda k: rois[k].x)]
 
 
-
 def group_numbers(
-    detections: Sequence[Detection], max_gap: float = 0.8, min_height_ratio: float = 0.5,
+    detections: Sequence[Detection],
+    max_gap: float = 0.8,
+    min_height_ratio: float = 0.5,
 ) -> list[tuple[str, ROI]]:
     """Group classified digits on the same text line into numbers, left to right.
 
@@ -59,8 +60,9 @@ def group_numbers(
             rs = [rois[k] for k in cur]
             x0, y0 = min(r.x for r in rs), min(r.y for r in rs)
             x1, y1 = max(r.x + r.w for r in rs), max(r.y + r.h for r in rs)
-            numbers.append(("".join(detections[k].prediction.label for k in cur),
-                            ROI(x0, y0, x1 - x0, y1 - y0)))
+            numbers.append(
+                ("".join(detections[k].prediction.label for k in cur), ROI(x0, y0, x1 - x0, y1 - y0))
+            )
             cur.clear()
 
     for i in order:
@@ -70,8 +72,12 @@ def group_numbers(
             gap = r.x - (p.x + p.w)
             hmax, hmin = max(p.h, r.h), min(p.h, r.h)
             overlap = min(p.y + p.h, r.y + r.h) - max(p.y, r.y)
-            same = (gap <= max_gap * hmax and hmin >= min_height_ratio * hmax
-                    and overlap >= 0.5 * hmin and r.x >= p.x)
+            same = (
+                gap <= max_gap * hmax
+                and hmin >= min_height_ratio * hmax
+                and overlap >= 0.5 * hmin
+                and r.x >= p.x
+            )
             if not same:
                 flush()
         cur.append(i)

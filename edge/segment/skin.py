@@ -42,7 +42,7 @@ def _border(shape: tuple[int, int], width: int) -> tuple[np.ndarray, np.ndarray,
     """
     h, w = shape
     band = np.full(shape, 255, np.uint8)
-    band[width:h - width, width:w - width] = 0
+    band[width : h - width, width : w - width] = 0
     yy, xx = np.mgrid[0:h, 0:w]
     # nearest side: 0 top, 1 right, 2 bottom, 3 left
     side = np.argmin(np.stack([yy, w - 1 - xx, h - 1 - yy, xx]), axis=0)
@@ -50,7 +50,6 @@ def _border(shape: tuple[int, int], width: int) -> tuple[np.ndarray, np.ndarray,
     idx = np.flatnonzero(band.reshape(-1))
     seg = (side * 4 + along).reshape(-1)[idx]
     return band, idx, seg.astype(np.int64)
-
 
 
 class SkinSegmenter(BlobSegmenter):
@@ -122,10 +121,19 @@ class SkinSegmenter(BlobSegmenter):
     SPACES = ("ycrcb", "hsv")
     _face_holes = True
 
-    def __init__(self, space: str = "ycrcb", *, adapt: bool = True, min_luma: int = 40,
-                 border: float = 0.06, background_segments: int = 5, mahalanobis: float = 3.0,
-                 max_modes: int = 3,
-                 max_sd: tuple[float, float] = (10.0, 6.0), **blob: Any) -> None:
+    def __init__(
+        self,
+        space: str = "ycrcb",
+        *,
+        adapt: bool = True,
+        min_luma: int = 40,
+        border: float = 0.06,
+        background_segments: int = 5,
+        mahalanobis: float = 3.0,
+        max_modes: int = 3,
+        max_sd: tuple[float, float] = (10.0, 6.0),
+        **blob: Any,
+    ) -> None:
         super().__init__(**blob)
         if space not in self.SPACES:
             raise ValueError(f"unknown skin colour space {space!r}; use one of {self.SPACES}")
@@ -134,13 +142,17 @@ class SkinSegmenter(BlobSegmenter):
         if not 0.0 < border < 0.25:
             raise ValueError(f"border must be in (0, 0.25) (fraction of the shorter side), got {border}")
         if not 1 <= background_segments <= _SEGMENTS or mahalanobis <= 0.0:
-            raise ValueError(f"need 1 <= background_segments <= {_SEGMENTS} and mahalanobis > 0, got "
-                             f"{background_segments}, {mahalanobis}")
+            raise ValueError(
+                f"need 1 <= background_segments <= {_SEGMENTS} and mahalanobis > 0, got "
+                f"{background_segments}, {mahalanobis}"
+            )
         if max_modes < 1:
             raise ValueError(f"max_modes must be >= 1, got {max_modes}")
         if min(max_sd) < MIN_SD or max(max_sd) > MAX_SD:
-            raise ValueError(f"max_sd must be between one histogram bin ({MIN_SD}) and {MAX_SD} (the "
-                             f"fitting window) chromaticity units, got {max_sd}")
+            raise ValueError(
+                f"max_sd must be between one histogram bin ({MIN_SD}) and {MAX_SD} (the "
+                f"fitting window) chromaticity units, got {max_sd}"
+            )
         self.space = space
         self.adapt = bool(adapt)
         self.min_luma = int(min_luma)
@@ -201,19 +213,24 @@ class SkinSegmenter(BlobSegmenter):
         box = roi.intersect(ROI(0, 0, W, H))
         if box.area == 0:
             raise ValueError(f"calibration box {roi} is outside the {W}x{H} frame; give a box inside it")
-        crop = np.ascontiguousarray(image[box.y:box.y + box.h, box.x:box.x + box.w])
+        crop = np.ascontiguousarray(image[box.y : box.y + box.h, box.x : box.x + box.w])
         _, prior = self._prior(crop)
         n = cv2.countNonZero(prior)
         hist = cv2.calcHist([chromaticity(crop)], [0, 1], prior, [RG_BINS, RG_BINS], RG_RANGES)
         models = self._fit_modes(hist, max(30.0, 0.2 * n)) if n >= max(30, box.area // 4) else []
         if not models:
-            raise ValueError(f"only {n} of the {box.area} px of the calibration box {roi} are skin-coloured "
-                             "(need a quarter, in one cluster); hold your hand so it fills the box, in good "
-                             "light, and calibrate again")
+            raise ValueError(
+                f"only {n} of the {box.area} px of the calibration box {roi} are skin-coloured "
+                "(need a quarter, in one cluster); hold your hand so it fills the box, in good "
+                "light, and calibrate again"
+            )
         self.model = models[0]
         mean = self.model.mean
-        log.info("skin calibrated: chromaticity mean %s, sd %s", np.round(mean, 1),
-                 np.round(np.sqrt(np.diag(self.model.cov)), 1))
+        log.info(
+            "skin calibrated: chromaticity mean %s, sd %s",
+            np.round(mean, 1),
+            np.round(np.sqrt(np.diag(self.model.cov)), 1),
+        )
         return self.model
 
     def _fit_modes(self, weights: np.ndarray, min_px: float) -> list[SkinModel]:
@@ -242,16 +259,16 @@ class SkinSegmenter(BlobSegmenter):
             sub = work[win]
             c1, c2 = RG_CENTRES[win[0]], RG_CENTRES[win[1]]
             mean = np.array([RG_CENTRES[i], RG_CENTRES[j]])
-            cov = np.diag([MIN_SD ** 2, MIN_SD ** 2])
+            cov = np.diag([MIN_SD**2, MIN_SD**2])
             w = sub
             for _ in range(3):
-                w = np.where(squared_mahalanobis(mean, cov, c1, c2) <= 2.5 ** 2, sub, 0.0)
+                w = np.where(squared_mahalanobis(mean, cov, c1, c2) <= 2.5**2, sub, 0.0)
                 if float(w.sum()) <= 0:
                     break
                 mean, cov = weighted_gaussian(w, self.max_sd, c1, c2)
             if float(w.sum()) >= min_px:
                 models.append(SkinModel(mean, cov))
-            explained = squared_mahalanobis(mean, cov, c1, c2) <= 2.0 ** 2
+            explained = squared_mahalanobis(mean, cov, c1, c2) <= 2.0**2
             work[win] = np.where(explained, 0.0, sub)
             smooth[win] = np.where(explained, 0.0, smooth[win])
             smooth[i, j] = 0.0  # never the same peak twice
@@ -290,20 +307,20 @@ class SkinSegmenter(BlobSegmenter):
         px = rg.reshape(-1, 2)[ring_idx]
         lit_ring = lit.reshape(-1)[ring_idx] > 0
         bins = (px[:, 0] >> 2).astype(np.int32) * RG_BINS + (px[:, 1] >> 2)
-        counts = np.bincount(ring_seg[lit_ring] * (RG_BINS * RG_BINS) + bins[lit_ring],
-                             minlength=_SEGMENTS * RG_BINS * RG_BINS).reshape(_SEGMENTS, -1)
+        counts = np.bincount(
+            ring_seg[lit_ring] * (RG_BINS * RG_BINS) + bins[lit_ring], minlength=_SEGMENTS * RG_BINS * RG_BINS
+        ).reshape(_SEGMENTS, -1)
         spread = (counts >= 2).sum(axis=0, dtype=np.int32).reshape(RG_BINS, RG_BINS)
         background = spread >= self.background_segments
         if self.model is None:
-            h_core = cv2.calcHist([rg], [0, 1], cv2.bitwise_and(prior, inner), [RG_BINS, RG_BINS],
-                                  RG_RANGES)
+            h_core = cv2.calcHist([rg], [0, 1], cv2.bitwise_and(prior, inner), [RG_BINS, RG_BINS], RG_RANGES)
             models = self._fit_modes(np.where(background, 0.0, h_core), min_px)
         else:
             models = [self.model]
         self.last_model = models[0] if models else None
         masks = []
         for m in models:
-            near = squared_mahalanobis(m.mean, m.cov) <= self.mahalanobis ** 2
+            near = squared_mahalanobis(m.mean, m.cov) <= self.mahalanobis**2
             lut = (near & ~background).astype(np.float32) * 255.0
             masks.append(cv2.bitwise_and(cv2.calcBackProject([rg], [0, 1], lut, RG_RANGES, 1), lit))
         return masks

@@ -61,8 +61,9 @@ def chromaticity(image: np.ndarray) -> np.ndarray:
     return cv2.merge([cv2.divide(r, mean, scale=85.0), cv2.divide(g, mean, scale=85.0)])
 
 
-def weighted_gaussian(weights: np.ndarray, max_sd: tuple[float, float], c1: np.ndarray = RG_CENTRES,
-              c2: np.ndarray = RG_CENTRES) -> tuple[np.ndarray, np.ndarray]:
+def weighted_gaussian(
+    weights: np.ndarray, max_sd: tuple[float, float], c1: np.ndarray = RG_CENTRES, c2: np.ndarray = RG_CENTRES
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted mean (2,) and regularised covariance (2, 2) of histogram bin centres.
 
     Args:
@@ -88,8 +89,9 @@ def _regularise(cov: np.ndarray, max_sd: tuple[float, float]) -> np.ndarray:
     return np.array([[sd[0] ** 2, corr * sd[0] * sd[1]], [corr * sd[0] * sd[1], sd[1] ** 2]])
 
 
-def squared_mahalanobis(mean: np.ndarray, cov: np.ndarray, c1: np.ndarray = RG_CENTRES,
-                 c2: np.ndarray = RG_CENTRES) -> np.ndarray:
+def squared_mahalanobis(
+    mean: np.ndarray, cov: np.ndarray, c1: np.ndarray = RG_CENTRES, c2: np.ndarray = RG_CENTRES
+) -> np.ndarray:
     """float64 (n1, n2) squared Mahalanobis distance of the bin centres ``c1`` x ``c2``
     (default: the whole chromaticity histogram)."""
     a, b, c = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])

@@ -18,5 +18,15 @@ from edge.sinks.display import DisplaySink, NullDisplay, display_available, gui_
 from edge.sinks.jsonl import JsonlSink
 from edge.sinks.video import DEFAULT_FPS, VideoSink
 
-__all__ = ["DEFAULT_FPS", "DisplaySink", "JsonlSink", "LiveFrame", "NullDisplay", "Sink", "SinkBase",
-           "VideoSink", "display_available", "gui_backend"]
+__all__ = [
+    "DEFAULT_FPS",
+    "DisplaySink",
+    "JsonlSink",
+    "LiveFrame",
+    "NullDisplay",
+    "Sink",
+    "SinkBase",
+    "VideoSink",
+    "display_available",
+    "gui_backend",
+]

@@ -42,8 +42,15 @@ class LiveFrame:
 
     __slots__ = ("_lock", "_overlay", "_record", "fps", "result", "status", "t", "timings_ms")
 
-    def __init__(self, result: FrameResult, *, t: float | None = None, fps: float | None = None,
-                 timings_ms: Mapping[str, float] | None = None, status: str | None = None) -> None:
+    def __init__(
+        self,
+        result: FrameResult,
+        *,
+        t: float | None = None,
+        fps: float | None = None,
+        timings_ms: Mapping[str, float] | None = None,
+        status: str | None = None,
+    ) -> None:
         self.result = result
         self.t = t
         self.fps = fps
@@ -73,9 +80,16 @@ class LiveFrame:
                 r = self.result
                 shown = {id(d.roi) for d in r.detections}
                 hands = [d.roi for d in r.raw if d.roi.landmarks is not None and id(d.roi) not in shown]
-                self._overlay = draw_overlay(r.frame.image, r.detections, r.numbers, fps=self.fps,
-                                             timings_ms=self.timings_ms or None, status=self.status,
-                                             no_gesture_labels=NO_GESTURE_LABELS, hands=hands)
+                self._overlay = draw_overlay(
+                    r.frame.image,
+                    r.detections,
+                    r.numbers,
+                    fps=self.fps,
+                    timings_ms=self.timings_ms or None,
+                    status=self.status,
+                    no_gesture_labels=NO_GESTURE_LABELS,
+                    hands=hands,
+                )
             return self._overlay
 
     @property
@@ -114,6 +128,7 @@ class SinkBase:
     def __enter__(self) -> Any:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()

@@ -46,14 +46,17 @@ def display_available() -> tuple[bool, str]:
     """
     gui = gui_backend()
     if gui.upper() in ("NONE", "NO", ""):
-        return False, ("this OpenCV has no GUI support (opencv-python-headless?); "
-                       "install opencv-python for a window")
+        return False, (
+            "this OpenCV has no GUI support (opencv-python-headless?); install opencv-python for a window"
+        )
     if sys.platform.startswith("linux"):
         x11 = bool(os.environ.get("DISPLAY"))
         wayland = bool(os.environ.get("WAYLAND_DISPLAY"))
         if gui.upper().startswith("QT") and not x11 and not os.environ.get("QT_QPA_PLATFORM"):
-            return False, ("no X11 display (DISPLAY is not set); OpenCV's Qt window needs one"
-                           + (" (under Wayland, enable XWayland)" if wayland else ""))
+            return False, (
+                "no X11 display (DISPLAY is not set); OpenCV's Qt window needs one"
+                + (" (under Wayland, enable XWayland)" if wayland else "")
+            )
         if not (x11 or wayland):
             return False, "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
     return True, ""

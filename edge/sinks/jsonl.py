@@ -53,4 +53,3 @@ class JsonlSink(SinkBase):
             self._f.close()
         elif not self._own:
             self._f.flush()
-

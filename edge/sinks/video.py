@@ -39,8 +39,9 @@ class VideoSink(SinkBase):
         OSError: the folder cannot be created.
     """
 
-    def __init__(self, path: str | Path, fps: float | None = None, fourcc: str = "mp4v",
-                 probe_frames: int = 15) -> None:
+    def __init__(
+        self, path: str | Path, fps: float | None = None, fourcc: str = "mp4v", probe_frames: int = 15
+    ) -> None:
         if fps is not None and not fps > 0:
             raise ValueError(f"video fps must be > 0, got {fps}")
         if len(fourcc) != 4:
@@ -66,7 +67,8 @@ class VideoSink(SinkBase):
             raise RuntimeError(
                 f"cannot open a video writer for {self.path} (codec {self.fourcc}, {fps:.1f} FPS, "
                 f"{self.size[0]}x{self.size[1]}): check the folder is writable and use a .mp4 "
-                "file name (OpenCV needs its FFmpeg backend)")
+                "file name (OpenCV needs its FFmpeg backend)"
+            )
         self.fps = fps
         self._writer = writer
         log.info("recording %s at %.1f FPS, %dx%d", self.path, fps, *self.size)
@@ -135,4 +137,3 @@ class VideoSink(SinkBase):
                 self._writer.release()
                 self._writer = None
                 log.info("wrote %d frames to %s", self.frames_written, self.path)
-

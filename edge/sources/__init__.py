@@ -52,9 +52,19 @@ from edge.sources.video import VIDEO_EXTENSIONS, VideoFileSource
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CameraSource", "FrameSource", "ImageSource", "LatestFrameReader", "VideoFileSource",
-    "DEMO_BY_TASK", "IMAGE_EXTENSIONS", "SPEC_HELP", "STREAM_SCHEMES", "VIDEO_EXTENSIONS",
-    "open_source", "read_image", "to_bgr",
+    "CameraSource",
+    "FrameSource",
+    "ImageSource",
+    "LatestFrameReader",
+    "VideoFileSource",
+    "DEMO_BY_TASK",
+    "IMAGE_EXTENSIONS",
+    "SPEC_HELP",
+    "STREAM_SCHEMES",
+    "VIDEO_EXTENSIONS",
+    "open_source",
+    "read_image",
+    "to_bgr",
 ]
 
 #: The built-in camera-free scene for each model task (``model.json`` ``task``).
@@ -71,9 +81,17 @@ SPEC_HELP = (
 _INDEXED = re.compile(r"^(webcam|picamera|demo-hands|demo)(?::(-?\d+))?$")
 
 
-def open_source(spec: str | int | Path, *, width: int | None = None, height: int | None = None,
-                fps: float | None = None, loop: bool = False, seed: int = 0,
-                realtime: bool = False, num_frames: int | None = None) -> FrameSource:
+def open_source(
+    spec: str | int | Path,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    fps: float | None = None,
+    loop: bool = False,
+    seed: int = 0,
+    realtime: bool = False,
+    num_frames: int | None = None,
+) -> FrameSource:
     """Open the frame source that ``spec`` names (see the module docstring).
 
     Args:
@@ -117,15 +135,25 @@ def open_source(spec: str | int | Path, *, width: int | None = None, height: int
         if kind == "demo-hands":
             from edge.sources.demo_hands import HandsDemoSource
 
-            return HandsDemoSource(int(num) if num is not None else seed, width=width or 640,
-                                   height=height or 480, fps=fps or 30.0, num_frames=num_frames,
-                                   realtime=realtime)
+            return HandsDemoSource(
+                int(num) if num is not None else seed,
+                width=width or 640,
+                height=height or 480,
+                fps=fps or 30.0,
+                num_frames=num_frames,
+                realtime=realtime,
+            )
         if kind == "demo":
             from edge.sources.demo import DemoSource
 
-            return DemoSource(int(num) if num is not None else seed, width=width or 640,
-                              height=height or 480, fps=fps or 30.0, num_frames=num_frames,
-                              realtime=realtime)
+            return DemoSource(
+                int(num) if num is not None else seed,
+                width=width or 640,
+                height=height or 480,
+                fps=fps or 30.0,
+                num_frames=num_frames,
+                realtime=realtime,
+            )
         n = int(num) if num is not None else 0
         if n < 0:
             raise ValueError(f"camera number must be >= 0 in {text!r}")
@@ -135,26 +163,32 @@ def open_source(spec: str | int | Path, *, width: int | None = None, height: int
             return PiCameraSource(n, width=width, height=height, fps=fps)
         return _camera(n, width, height, fps)
     if text.lower().split(":", 1)[0] in ("webcam", "picamera", "demo", "demo-hands") and ":" in text:
-        raise ValueError(f"bad source spec {text!r}: the part after ':' must be an integer "
-                         f"(webcam:1, picamera:0, demo:7, demo-hands:7)")
+        raise ValueError(
+            f"bad source spec {text!r}: the part after ':' must be an integer "
+            f"(webcam:1, picamera:0, demo:7, demo-hands:7)"
+        )
 
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
         if scheme in STREAM_SCHEMES:
             return CameraSource(text, width=width, height=height, fps=fps)
         if scheme == "file":
-            text = text[len("file://"):]
+            text = text[len("file://") :]
         else:
-            raise ValueError(f"unsupported URL scheme {scheme!r} in {text!r}; "
-                             f"streams may be {', '.join(s + '://' for s in STREAM_SCHEMES)}")
+            raise ValueError(
+                f"unsupported URL scheme {scheme!r} in {text!r}; "
+                f"streams may be {', '.join(s + '://' for s in STREAM_SCHEMES)}"
+            )
 
     if text.startswith("/dev/video"):
         return _camera(text, width, height, fps)
 
     path = Path(text).expanduser()
     if not path.exists():
-        raise ValueError(f"no such file or folder: {text!r}; {DEMO_HINT} (or a webcam index such as 0). "
-                         f"Accepted sources: {SPEC_HELP}")
+        raise ValueError(
+            f"no such file or folder: {text!r}; {DEMO_HINT} (or a webcam index such as 0). "
+            f"Accepted sources: {SPEC_HELP}"
+        )
     if width is not None or height is not None:
         log.warning("width/height are ignored for %s: files keep their own frame size", text)
     if path.is_dir():
@@ -166,8 +200,10 @@ def open_source(spec: str | int | Path, *, width: int | None = None, height: int
         return VideoFileSource(path, loop=loop)
     if suffix in IMAGE_EXTENSIONS:
         return ImageSource(path, loop=loop, fps=fps)
-    raise ValueError(f"{text!r} is neither a video ({' '.join(sorted(VIDEO_EXTENSIONS))}) nor an image "
-                     f"({' '.join(sorted(IMAGE_EXTENSIONS))}); accepted sources: {SPEC_HELP}")
+    raise ValueError(
+        f"{text!r} is neither a video ({' '.join(sorted(VIDEO_EXTENSIONS))}) nor an image "
+        f"({' '.join(sorted(IMAGE_EXTENSIONS))}); accepted sources: {SPEC_HELP}"
+    )
 
 
 def _camera(device: int | str, width: int | None, height: int | None, fps: float | None) -> CameraSource:

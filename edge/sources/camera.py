@@ -45,8 +45,14 @@ class LatestFrameReader:
             capture if :meth:`stop` gave up waiting for a blocked ``grab``).
     """
 
-    def __init__(self, grab: Grab, *, name: str = "frame-reader", max_failures: int = 5,
-                 on_exit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        grab: Grab,
+        *,
+        name: str = "frame-reader",
+        max_failures: int = 5,
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
         self._grab = grab
         self._max_failures = max_failures
         self._on_exit = on_exit
@@ -175,9 +181,17 @@ class CameraSource(FrameSource):
 
     live = True
 
-    def __init__(self, device: int | str = 0, *, width: int | None = None, height: int | None = None,
-                 fps: float | None = None, fourcc: str | None = None,
-                 api_preference: int = cv2.CAP_ANY, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        device: int | str = 0,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        fps: float | None = None,
+        fourcc: str | None = None,
+        api_preference: int = cv2.CAP_ANY,
+        timeout_s: float = 5.0,
+    ) -> None:
         self.device = device
         self.is_stream = isinstance(device, str) and "://" in device
         if isinstance(device, int):
@@ -198,8 +212,11 @@ class CameraSource(FrameSource):
             ms = int(timeout_s * 1000)
             params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
         try:
-            cap = cv2.VideoCapture(device, api_preference, params) if params else \
-                cv2.VideoCapture(device, api_preference)
+            cap = (
+                cv2.VideoCapture(device, api_preference, params)
+                if params
+                else cv2.VideoCapture(device, api_preference)
+            )
         except cv2.error as e:
             raise RuntimeError(self._open_failure_message()) from e
         if not cap.isOpened():
@@ -209,23 +226,36 @@ class CameraSource(FrameSource):
         self._configure(width, height, fps, fourcc)
         reported = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = reported if 0.0 < reported < 1000.0 else fps
-        log.info("opened %s (%s backend), %dx%d at %s fps", self.name, _backend_name(cap),
-                 int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-                 self.fps)
-        self._reader = LatestFrameReader(cap.read, name=f"{self.name}-reader",
-                                         max_failures=20 if not self.is_stream else 3,
-                                         on_exit=self._release_if_closed).start()
+        log.info(
+            "opened %s (%s backend), %dx%d at %s fps",
+            self.name,
+            _backend_name(cap),
+            int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            self.fps,
+        )
+        self._reader = LatestFrameReader(
+            cap.read,
+            name=f"{self.name}-reader",
+            max_failures=20 if not self.is_stream else 3,
+            on_exit=self._release_if_closed,
+        ).start()
 
     def _open_failure_message(self) -> str:
         if self.is_stream:
-            return (f"cannot open stream {_redact(str(self.device))}: check the URL, that the server "
-                    f"is reachable and that OpenCV was built with FFmpeg or GStreamer; {DEMO_HINT}")
-        return (f"cannot open camera {self.device!r}: check that a camera is connected and not in use "
-                f"by another program (on Linux `ls /dev/video*`; try another index such as 1); "
-                f"{DEMO_HINT}")
+            return (
+                f"cannot open stream {_redact(str(self.device))}: check the URL, that the server "
+                f"is reachable and that OpenCV was built with FFmpeg or GStreamer; {DEMO_HINT}"
+            )
+        return (
+            f"cannot open camera {self.device!r}: check that a camera is connected and not in use "
+            f"by another program (on Linux `ls /dev/video*`; try another index such as 1); "
+            f"{DEMO_HINT}"
+        )
 
-    def _configure(self, width: int | None, height: int | None, fps: float | None,
-                   fourcc: str | None) -> None:
+    def _configure(
+        self, width: int | None, height: int | None, fps: float | None, fourcc: str | None
+    ) -> None:
         cap = self._cap
         if fourcc is not None:
             if len(fourcc) != 4:
@@ -263,11 +293,13 @@ class CameraSource(FrameSource):
         except TimeoutError as e:
             raise RuntimeError(
                 f"{self.name}: no frame within {self.timeout_s:g} s; the camera may be in use by another "
-                f"program or too slow at this resolution; {DEMO_HINT}") from e
+                f"program or too slow at this resolution; {DEMO_HINT}"
+            ) from e
         if got is None:
             if self._reader.error is not None:
-                raise RuntimeError(f"{self.name}: reading frames failed: {self._reader.error}") \
-                    from self._reader.error
+                raise RuntimeError(
+                    f"{self.name}: reading frames failed: {self._reader.error}"
+                ) from self._reader.error
             if self.is_stream:
                 log.info("%s: end of stream", self.name)
                 return None
@@ -296,11 +328,14 @@ class CameraSource(FrameSource):
         if self._reader.stop(timeout_s=max(2.0, self.timeout_s)):
             self._release()
         else:  # grab is blocked in the driver: the thread releases the capture when it returns
-            log.warning("%s: reader thread still blocked; the capture is released when it returns",
-                        self.name)
+            log.warning("%s: reader thread still blocked; the capture is released when it returns", self.name)
         if self.frames_dropped:
-            log.info("%s: %d of %d captured frames dropped (consumer slower than the camera)",
-                     self.name, self.frames_dropped, self._reader.frames_captured)
+            log.info(
+                "%s: %d of %d captured frames dropped (consumer slower than the camera)",
+                self.name,
+                self.frames_dropped,
+                self._reader.frames_captured,
+            )
 
 
 def _backend_name(cap: Any) -> str:

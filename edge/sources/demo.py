@@ -43,10 +43,7 @@ __all__ = ["DemoSource"]
 def _matrix_affine(cx: float, cy: float, s: float, theta: float, ax: float, ay: float) -> np.ndarray:
     """3x3 matrix mapping paper (u, v) to frame: q = c + s R(theta) (p - a)."""
     c, si = math.cos(theta) * s, math.sin(theta) * s
-    return np.array([[c, -si, cx - c * ax + si * ay],
-                     [si, c, cy - si * ax - c * ay],
-                     [0.0, 0.0, 1.0]])
-
+    return np.array([[c, -si, cx - c * ax + si * ay], [si, c, cy - si * ax - c * ay], [0.0, 0.0, 1.0]])
 
 
 class DemoSource(ProceduralSource[Sheet]):
@@ -85,11 +82,27 @@ class DemoSource(ProceduralSource[Sheet]):
     segment_seconds = 5
     streams = (1, 2, 3)
 
-    def __init__(self, seed: int = 0, *, width: int = 640, height: int = 480, fps: float = 30.0,
-                 num_frames: int | None = None, max_digits: int = 5, segment_frames: int | None = None,
-                 realtime: bool = False) -> None:
-        super().__init__(seed, width=width, height=height, fps=fps, num_frames=num_frames,
-                         segment_frames=segment_frames, realtime=realtime)
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        width: int = 640,
+        height: int = 480,
+        fps: float = 30.0,
+        num_frames: int | None = None,
+        max_digits: int = 5,
+        segment_frames: int | None = None,
+        realtime: bool = False,
+    ) -> None:
+        super().__init__(
+            seed,
+            width=width,
+            height=height,
+            fps=fps,
+            num_frames=num_frames,
+            segment_frames=segment_frames,
+            realtime=realtime,
+        )
         if not 1 <= max_digits <= 8:
             raise ValueError(f"max_digits must be in 1..8, got {max_digits}")
         self.max_digits = max_digits
@@ -131,11 +144,16 @@ class DemoSource(ProceduralSource[Sheet]):
                 out[d.group] = (s + d.label, ROI(x0, y0, x1 - x0, y1 - y0))
         return tuple(out.values())
 
-
     def _build_segment(self, rng: np.random.Generator) -> Sheet:
-        return build_sheet(rng, width=self.width, height=self.height, fps=self.fps,
-                           segment_frames=self.segment_frames, max_digits=self.max_digits,
-                           sensor_noise=self._sensor_noise)
+        return build_sheet(
+            rng,
+            width=self.width,
+            height=self.height,
+            fps=self.fps,
+            segment_frames=self.segment_frames,
+            max_digits=self.max_digits,
+            sensor_noise=self._sensor_noise,
+        )
 
     # ---- per frame -----------------------------------------------------------------
 
@@ -146,10 +164,16 @@ class DemoSource(ProceduralSource[Sheet]):
         s = m["s0"] * (1 + m["a_scale"] * math.sin(two_pi * m["f_scale"] * t + m["p_scale"]))
         theta = m["theta0"] + m["a_theta"] * math.sin(two_pi * m["f_theta"] * t + m["p_theta"])
         tr = m["tremor"]
-        cx = m["cx"] + m["ax"] * math.sin(two_pi * m["fx"] * t + m["px"]) + \
-            tr * math.sin(two_pi * m["ft1"] * t + m["pt"])
-        cy = m["cy"] + m["ay"] * math.sin(two_pi * m["fy"] * t + m["py"]) + \
-            tr * math.sin(two_pi * m["ft2"] * t + 1.7 * m["pt"])
+        cx = (
+            m["cx"]
+            + m["ax"] * math.sin(two_pi * m["fx"] * t + m["px"])
+            + tr * math.sin(two_pi * m["ft1"] * t + m["pt"])
+        )
+        cy = (
+            m["cy"]
+            + m["ay"] * math.sin(two_pi * m["fy"] * t + m["py"])
+            + tr * math.sin(two_pi * m["ft2"] * t + 1.7 * m["pt"])
+        )
         A = _matrix_affine(cx, cy, s, theta, *seg.anchor)
         wob = math.sin(two_pi * m["fk"] * t)
         kx, ky = m["kx"] * (0.5 + 0.5 * wob), m["ky"] * (0.5 - 0.5 * wob)
@@ -191,8 +215,10 @@ class DemoSource(ProceduralSource[Sheet]):
         pts = pts + np.array([sx, sy], np.float32)
         # motion blur: average sub-frame positions over the exposure while the sheet moves fast
         mats = [shift @ M]
-        p_prev, p_next = cv2.perspectiveTransform(allpts[:1], at(tau - 0.5)), \
-            cv2.perspectiveTransform(allpts[:1], at(tau + 0.5))
+        p_prev, p_next = (
+            cv2.perspectiveTransform(allpts[:1], at(tau - 0.5)),
+            cv2.perspectiveTransform(allpts[:1], at(tau + 0.5)),
+        )
         speed = float(np.linalg.norm(p_next - p_prev))  # px per frame
         n_sub = int(np.clip(math.ceil(speed * 0.7 / 2.0), 1, 10))  # sub-exposures about 2 px apart
         if n_sub > 1:
@@ -203,7 +229,7 @@ class DemoSource(ProceduralSource[Sheet]):
         boxes = []
         i = 0
         for d in seg.digits:
-            p = pts[i:i + len(d.hull), 0]
+            p = pts[i : i + len(d.hull), 0]
             i += len(d.hull)
             x0 = int(max(0, math.floor(p[:, 0].min())))
             y0 = int(max(0, math.floor(p[:, 1].min())))
@@ -233,8 +259,7 @@ class DemoSource(ProceduralSource[Sheet]):
             gain += L["glare"] * np.exp(-r2)
         return gain_map(gain[..., None] * seg.tint[None, None, :], self.width, self.height)
 
-    def _compose(self, seg: Sheet, mats: list[np.ndarray], tau: int,
-                 rng: np.random.Generator) -> np.ndarray:
+    def _compose(self, seg: Sheet, mats: list[np.ndarray], tau: int, rng: np.random.Generator) -> np.ndarray:
         W, H = self.width, self.height
         if len(mats) == 1:
             img = seg.desk.copy()
@@ -272,15 +297,24 @@ class DemoSource(ProceduralSource[Sheet]):
         if x1 > x0 and y1 > y0:
             sub = np.ascontiguousarray(dst[y0:y1, x0:x1])
             Ms = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]]) @ M
-            cv2.warpPerspective(seg.paper, Ms, (x1 - x0, y1 - y0), dst=sub, flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_TRANSPARENT)
+            cv2.warpPerspective(
+                seg.paper,
+                Ms,
+                (x1 - x0, y1 - y0),
+                dst=sub,
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_TRANSPARENT,
+            )
             dst[y0:y1, x0:x1] = sub
         if seg.thumb is not None and seg.nail is not None:
             poly = np.round(cv2.perspectiveTransform(seg.thumb, M) * 16).astype(np.int32)
             cv2.fillPoly(dst, [poly], seg.skin, cv2.LINE_AA, 4)
             cv2.polylines(dst, [poly], True, edge, 1, cv2.LINE_AA, 4)
             npoly = np.round(cv2.perspectiveTransform(seg.nail, M) * 16).astype(np.int32)
-            nail_colour = (min(255, int(seg.skin[0] * 1.08 + 14)), min(255, int(seg.skin[1] * 1.06 + 12)),
-                           min(255, int(seg.skin[2] * 1.04 + 16)))
+            nail_colour = (
+                min(255, int(seg.skin[0] * 1.08 + 14)),
+                min(255, int(seg.skin[1] * 1.06 + 12)),
+                min(255, int(seg.skin[2] * 1.04 + 16)),
+            )
             cv2.fillPoly(dst, [npoly], nail_colour, cv2.LINE_AA, 4)
             cv2.polylines(dst, [npoly], True, edge, 1, cv2.LINE_AA, 4)

@@ -86,11 +86,27 @@ class HandsDemoSource(ProceduralSource[HandsScene]):
     segment_seconds = 6
     streams = (11, 12, 13)
 
-    def __init__(self, seed: int = 0, *, width: int = 640, height: int = 480, fps: float = 30.0,
-                 num_frames: int | None = None, segment_frames: int | None = None,
-                 empty_share: float = 0.7, realtime: bool = False) -> None:
-        super().__init__(seed, width=width, height=height, fps=fps, num_frames=num_frames,
-                         segment_frames=segment_frames, realtime=realtime)
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        width: int = 640,
+        height: int = 480,
+        fps: float = 30.0,
+        num_frames: int | None = None,
+        segment_frames: int | None = None,
+        empty_share: float = 0.7,
+        realtime: bool = False,
+    ) -> None:
+        super().__init__(
+            seed,
+            width=width,
+            height=height,
+            fps=fps,
+            num_frames=num_frames,
+            segment_frames=segment_frames,
+            realtime=realtime,
+        )
         if segment_frames is not None and segment_frames < 1:
             raise ValueError(f"segment_frames must be >= 1 or None, got {segment_frames}")
         if not 0.0 <= empty_share <= 1.0:
@@ -135,25 +151,37 @@ class HandsDemoSource(ProceduralSource[HandsScene]):
         pose = scene.poses[bisect.bisect_right(starts, tau) - 1]
         return scene, pose, tau
 
-
     def _build_segment(self, rng: np.random.Generator) -> HandsScene:
-        return build_scene(rng, width=self.width, height=self.height, fps=self.fps,
-                           segment_frames=self.segment_frames, empty_share=self.empty_share,
-                           sensor_noise=self._sensor_noise)
+        return build_scene(
+            rng,
+            width=self.width,
+            height=self.height,
+            fps=self.fps,
+            segment_frames=self.segment_frames,
+            empty_share=self.empty_share,
+            sensor_noise=self._sensor_noise,
+        )
 
     # ---- per frame -----------------------------------------------------------------
 
-    def _pose_matrix(self, scene: HandsScene, pose: HandPose, tt: float
-                     ) -> tuple[np.ndarray, np.ndarray, float]:
+    def _pose_matrix(
+        self, scene: HandsScene, pose: HandPose, tt: float
+    ) -> tuple[np.ndarray, np.ndarray, float]:
         """The 2x2 linear map (local units -> px, rotation included) and the palm centre
         (px) at scene time ``tt`` frames, and the px size of one local unit."""
         m = scene.motion
         t = tt / self.fps
         two_pi = 2 * math.pi
-        cx = m["cx"] + m["ax"] * math.sin(two_pi * m["fx"] * t + m["px"]) + \
-            m["tremor"] * math.sin(two_pi * m["ft1"] * t)
-        cy = m["cy"] + m["ay"] * math.sin(two_pi * m["fy"] * t + m["py"]) + \
-            m["tremor"] * math.sin(two_pi * m["ft2"] * t + 1.0)
+        cx = (
+            m["cx"]
+            + m["ax"] * math.sin(two_pi * m["fx"] * t + m["px"])
+            + m["tremor"] * math.sin(two_pi * m["ft1"] * t)
+        )
+        cy = (
+            m["cy"]
+            + m["ay"] * math.sin(two_pi * m["fy"] * t + m["py"])
+            + m["tremor"] * math.sin(two_pi * m["ft2"] * t + 1.0)
+        )
         theta = m["theta0"] + pose.dtheta + m["a_theta"] * math.sin(two_pi * m["f_theta"] * t + m["p_theta"])
         s = scene.palm_px * (1 + m["a_scale"] * math.sin(two_pi * m["f_scale"] * t + m["p_scale"]))
         c, si = math.cos(theta), math.sin(theta)
@@ -184,8 +212,9 @@ class HandsDemoSource(ProceduralSource[HandsScene]):
         shift = np.maximum(0.0, margin - lo) - np.maximum(0.0, hi - (size - 1 - margin))
         lo, hi = lo + shift, hi + shift
         x0, y0 = (int(max(0, math.floor(v))) for v in lo)
-        x1, y1 = (int(min(lim, math.ceil(v) + 1)) for v, lim in zip(hi, (self.width, self.height),
-                                                                    strict=True))
+        x1, y1 = (
+            int(min(lim, math.ceil(v) + 1)) for v, lim in zip(hi, (self.width, self.height), strict=True)
+        )
         prev = self._pose_matrix(scene, pose, tau - 1)[1]
         # the forearm leaves the wrist along the hand's axis, bent a little at the wrist
         axis = A @ np.array([0.0, 1.0], np.float32)

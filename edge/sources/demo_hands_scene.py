@@ -40,8 +40,16 @@ _SKINS: dict[str, tuple[BGR, float]] = {
     "brown": ((68, 100, 146), 0.15),
     "dark": ((44, 62, 98), 0.15),
 }
-_SLEEVES: list[BGR] = [(40, 40, 40), (150, 60, 30), (60, 60, 150), (200, 200, 200), (90, 120, 60),
-                       (120, 90, 60), (60, 140, 200), (120, 40, 120)]
+_SLEEVES: list[BGR] = [
+    (40, 40, 40),
+    (150, 60, 30),
+    (60, 60, 150),
+    (200, 200, 200),
+    (90, 120, 60),
+    (120, 90, 60),
+    (60, 140, 200),
+    (120, 40, 120),
+]
 
 #: Cylinder shading of the forearm: (width fraction, shade, offset towards the light).
 _ARM_BANDS = tuple((1.0 - 0.1 * i, 0.68 + 0.045 * i, 0.025 * i) for i in range(8))
@@ -68,9 +76,7 @@ class HandsScene:
     description: str
 
 
-
-def gesture_timeline(rng: np.random.Generator, frames: int, fps: float, empty_share: float
-                     ) -> list[HandPose]:
+def gesture_timeline(rng: np.random.Generator, frames: int, fps: float, empty_share: float) -> list[HandPose]:
     """The gesture timeline of one room: an optional empty opening, then gestures of
     1..2 s each (never the same twice running), sometimes an empty gap between.
 
@@ -98,18 +104,34 @@ def gesture_timeline(rng: np.random.Generator, frames: int, fps: float, empty_sh
             continue
         label = str(rng.choice([g for g in GESTURES if g != prev]))
         fingers = tuple((float(rng.normal(0, 4)), float(rng.uniform(0.93, 1.07))) for _ in range(5))
-        poses.append(HandPose(
-            t, label, facing="palm" if rng.random() < 0.6 else "back",
-            fx=float(rng.uniform(0.72, 1.05)), fy=float(rng.uniform(0.88, 1.05)),
-            dtheta=float(np.radians(rng.normal(0, 8))), spread=float(rng.uniform(0.6, 1.35)),
-            fingers=fingers, thumb=int(rng.random() < 0.3)))
+        poses.append(
+            HandPose(
+                t,
+                label,
+                facing="palm" if rng.random() < 0.6 else "back",
+                fx=float(rng.uniform(0.72, 1.05)),
+                fy=float(rng.uniform(0.88, 1.05)),
+                dtheta=float(np.radians(rng.normal(0, 8))),
+                spread=float(rng.uniform(0.6, 1.35)),
+                fingers=fingers,
+                thumb=int(rng.random() < 0.3),
+            )
+        )
         prev = label
         t += length
     return poses
 
 
-def build_scene(rng: np.random.Generator, *, width: int, height: int, fps: float, segment_frames: int,
-                empty_share: float, sensor_noise: Callable[[float], np.ndarray]) -> HandsScene:
+def build_scene(
+    rng: np.random.Generator,
+    *,
+    width: int,
+    height: int,
+    fps: float,
+    segment_frames: int,
+    empty_share: float,
+    sensor_noise: Callable[[float], np.ndarray],
+) -> HandsScene:
     """Everything fixed for one room of the ``demo-hands`` scene, drawn from ``rng`` alone.
 
     Args:
@@ -139,17 +161,31 @@ def build_scene(rng: np.random.Generator, *, width: int, height: int, fps: float
     palm_px = float(rng.uniform(0.12, 0.26) * short)
     mirror = bool(rng.random() < 0.4)
     entry = str(rng.choice(["bottom", "left", "right"], p=[0.6, 0.2, 0.2]))
-    theta0 = {"bottom": float(np.clip(rng.normal(0, 18), -40, 40)),
-              "left": float(rng.uniform(45, 100)), "right": float(rng.uniform(-100, -45))}[entry]
+    theta0 = {
+        "bottom": float(np.clip(rng.normal(0, 18), -40, 40)),
+        "left": float(rng.uniform(45, 100)),
+        "right": float(rng.uniform(-100, -45)),
+    }[entry]
     motion = {
-        "cx": W * rng.uniform(0.3, 0.7), "cy": H * rng.uniform(0.35, 0.6),
-        "ax": W * rng.uniform(0.0, 0.2), "fx": rng.uniform(0.05, 0.3), "px": rng.uniform(0, 6.3),
-        "ay": H * rng.uniform(0.0, 0.15), "fy": rng.uniform(0.05, 0.3), "py": rng.uniform(0, 6.3),
-        "theta0": math.radians(theta0), "a_theta": math.radians(rng.uniform(0, 15)),
-        "f_theta": rng.uniform(0.1, 0.4), "p_theta": rng.uniform(0, 6.3),
-        "a_scale": rng.uniform(0.0, 0.12), "f_scale": rng.uniform(0.05, 0.25),
-        "p_scale": rng.uniform(0, 6.3), "wrist": math.radians(rng.normal(0, 10)),
-        "tremor": rng.uniform(0.3, 2.0), "ft1": rng.uniform(2.0, 5.0), "ft2": rng.uniform(2.5, 6.0),
+        "cx": W * rng.uniform(0.3, 0.7),
+        "cy": H * rng.uniform(0.35, 0.6),
+        "ax": W * rng.uniform(0.0, 0.2),
+        "fx": rng.uniform(0.05, 0.3),
+        "px": rng.uniform(0, 6.3),
+        "ay": H * rng.uniform(0.0, 0.15),
+        "fy": rng.uniform(0.05, 0.3),
+        "py": rng.uniform(0, 6.3),
+        "theta0": math.radians(theta0),
+        "a_theta": math.radians(rng.uniform(0, 15)),
+        "f_theta": rng.uniform(0.1, 0.4),
+        "p_theta": rng.uniform(0, 6.3),
+        "a_scale": rng.uniform(0.0, 0.12),
+        "f_scale": rng.uniform(0.05, 0.25),
+        "p_scale": rng.uniform(0, 6.3),
+        "wrist": math.radians(rng.normal(0, 10)),
+        "tremor": rng.uniform(0.3, 2.0),
+        "ft1": rng.uniform(2.0, 5.0),
+        "ft2": rng.uniform(2.5, 6.0),
     }
     sleeve = None
     if rng.random() < 0.5:
@@ -163,11 +199,28 @@ def build_scene(rng: np.random.Generator, *, width: int, height: int, fps: float
     jpeg = int(rng.integers(40, 90)) if rng.random() < 0.35 else None
     poses = gesture_timeline(rng, segment_frames, fps, empty_share)
     gestures = "".join(p.label[0] if p.label else "-" for p in poses)
-    desc = (f"{skin_name} {'left' if mirror else 'right'} hand, palm {palm_px:.0f} px, arm from the "
-            f"{entry}{', sleeve' if sleeve else ''}; {wall_name} wall, {desk_name}; poses {gestures} "
-            f"(r/p/s, - no hand); noise {sigma:.1f}{f', jpeg q{jpeg}' if jpeg else ''}")
-    return HandsScene(room, gain3, noise, poses, skin, palm_px, mirror, entry, motion, sleeve, light_dir,
-                  exposure, soft, jpeg, desc)
+    desc = (
+        f"{skin_name} {'left' if mirror else 'right'} hand, palm {palm_px:.0f} px, arm from the "
+        f"{entry}{', sleeve' if sleeve else ''}; {wall_name} wall, {desk_name}; poses {gestures} "
+        f"(r/p/s, - no hand); noise {sigma:.1f}{f', jpeg q{jpeg}' if jpeg else ''}"
+    )
+    return HandsScene(
+        room,
+        gain3,
+        noise,
+        poses,
+        skin,
+        palm_px,
+        mirror,
+        entry,
+        motion,
+        sleeve,
+        light_dir,
+        exposure,
+        soft,
+        jpeg,
+        desc,
+    )
 
 
 def draw_hand(img: np.ndarray, scene: HandsScene, geo: dict) -> None:
@@ -198,8 +251,14 @@ def draw_hand(img: np.ndarray, scene: HandsScene, geo: dict) -> None:
     def quad(a: float, b: float, wa: float, wb: float, k: float = 1.0, off: float = 0.0) -> np.ndarray:
         pa, pb = wrist + axis * (a * unit), wrist + axis * (b * unit)
         ca, cb = pa + normal * (off * wa * unit), pb + normal * (off * wb * unit)
-        return fixed_point([ca - normal * (k * wa * unit / 2), cb - normal * (k * wb * unit / 2),
-                    cb + normal * (k * wb * unit / 2), ca + normal * (k * wa * unit / 2)])
+        return fixed_point(
+            [
+                ca - normal * (k * wa * unit / 2),
+                cb - normal * (k * wb * unit / 2),
+                cb + normal * (k * wb * unit / 2),
+                ca + normal * (k * wa * unit / 2),
+            ]
+        )
 
     w0, w1 = 0.64, 0.64 + 0.05 * far
     for k, shade, off in _ARM_BANDS:  # from under the palm out of the frame
@@ -243,8 +302,15 @@ def draw_hand(img: np.ndarray, scene: HandsScene, geo: dict) -> None:
             for i in range(len(q) - 1):
                 w = float(part.widths[i]) * unit
                 o = hl * off * float(part.widths[i])
-                cv2.line(canvas, fixed_point_xy(q[i] + o), fixed_point_xy(q[i + 1] + o),
-                         cv_colour(skin, shade), max(1, round(k * w)), cv2.LINE_AA, 4)
+                cv2.line(
+                    canvas,
+                    fixed_point_xy(q[i] + o),
+                    fixed_point_xy(q[i + 1] + o),
+                    cv_colour(skin, shade),
+                    max(1, round(k * w)),
+                    cv2.LINE_AA,
+                    4,
+                )
         if part.nail:
             tip, before = q[-1], q[-2]
             d = tip - before
@@ -255,8 +321,9 @@ def draw_hand(img: np.ndarray, scene: HandsScene, geo: dict) -> None:
             _nail(canvas, centre, w, ang, nail_colour)
     crease_px = max(1, round(0.025 * unit))
     for c in geo["creases"]:
-        cv2.polylines(canvas, [fixed_point(c - origin)], False, cv_colour(skin, 0.55), crease_px,
-                      cv2.LINE_AA, 4)
+        cv2.polylines(
+            canvas, [fixed_point(c - origin)], False, cv_colour(skin, 0.55), crease_px, cv2.LINE_AA, 4
+        )
     canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
     blur = math.hypot(0.5, scene.soft_sigma) + 0.2 * min(geo["speed"], 15.0)  # smeared when fast
     mask = cv2.GaussianBlur(mask, (0, 0), blur)
@@ -265,9 +332,19 @@ def draw_hand(img: np.ndarray, scene: HandsScene, geo: dict) -> None:
     img[y0:y1, x0:x1] = cv2.blendLinear(canvas, region, alpha, 1.0 - alpha)
 
 
-
-def _nail(canvas: np.ndarray, centre: np.ndarray, w: float, angle_deg: float,
-          colour: tuple[float, float, float]) -> None:
+def _nail(
+    canvas: np.ndarray, centre: np.ndarray, w: float, angle_deg: float, colour: tuple[float, float, float]
+) -> None:
     axes = (max(1, int(round(0.3 * w * 16))), max(1, int(round(0.22 * w * 16))))
-    cv2.ellipse(canvas, tuple(int(v) for v in fixed_point(centre)), axes, angle_deg, 0, 360, colour, -1,  # type: ignore[arg-type]
-                cv2.LINE_AA, 4)
+    cv2.ellipse(
+        canvas,
+        tuple(int(v) for v in fixed_point(centre)),
+        axes,
+        angle_deg,
+        0,
+        360,
+        colour,
+        -1,  # type: ignore[arg-type]
+        cv2.LINE_AA,
+        4,
+    )

@@ -73,9 +73,16 @@ class Sheet:
     description: str
 
 
-
-def build_sheet(rng: np.random.Generator, *, width: int, height: int, fps: float, segment_frames: int,
-                max_digits: int, sensor_noise: Callable[[float], np.ndarray]) -> Sheet:
+def build_sheet(
+    rng: np.random.Generator,
+    *,
+    width: int,
+    height: int,
+    fps: float,
+    segment_frames: int,
+    max_digits: int,
+    sensor_noise: Callable[[float], np.ndarray],
+) -> Sheet:
     """Everything fixed for one sheet of the ``demo`` scene, drawn from ``rng`` alone.
 
     Args:
@@ -170,8 +177,9 @@ def build_sheet(rng: np.random.Generator, *, width: int, height: int, fps: float
     if "note" not in paper_name and rng.random() < 0.3:
         ruled = "ruled" if rng.random() < 0.65 else "squared"
         rule_paper(rng, paper, ruled, hf, top=m_top)
-    paper_u8 = ink_paper(rng, paper, pen, [(mask, mx + int(off[0]), my + int(off[1]))
-                                      for (_, _, mask, mx, my) in placed])
+    paper_u8 = ink_paper(
+        rng, paper, pen, [(mask, mx + int(off[0]), my + int(off[1])) for (_, _, mask, mx, my) in placed]
+    )
     digits = [SheetDigit(lbl, g, hull + off) for (lbl, g, _, _, _), hull in zip(placed, hulls, strict=True)]
     # reading order: rows as laid out (top to bottom), left to right within a row
     anchor = ((ux0 + ux1) / 2 + float(off[0]), (uy0 + uy1) / 2 + float(off[1]))
@@ -192,33 +200,55 @@ def build_sheet(rng: np.random.Generator, *, width: int, height: int, fps: float
     room_y = max(0.0, (H - 2 * margin - s0 * grow * hrot) / 2)
     ax_, ay_ = room_x * rng.uniform(0.3, 0.9), room_y * rng.uniform(0.3, 0.9)
     motion = {
-        "s0": s0, "a_scale": a_scale, "f_scale": rng.uniform(0.04, 0.2), "p_scale": rng.uniform(0, 6.3),
-        "theta0": theta0, "a_theta": a_theta, "f_theta": rng.uniform(0.04, 0.25),
+        "s0": s0,
+        "a_scale": a_scale,
+        "f_scale": rng.uniform(0.04, 0.2),
+        "p_scale": rng.uniform(0, 6.3),
+        "theta0": theta0,
+        "a_theta": a_theta,
+        "f_theta": rng.uniform(0.04, 0.25),
         "p_theta": rng.uniform(0, 6.3),
-        "cx": W / 2 + rng.uniform(-1, 1) * (room_x - ax_), "ax": ax_, "fx": rng.uniform(0.03, 0.18),
+        "cx": W / 2 + rng.uniform(-1, 1) * (room_x - ax_),
+        "ax": ax_,
+        "fx": rng.uniform(0.03, 0.18),
         "px": rng.uniform(0, 6.3),
-        "cy": H / 2 + rng.uniform(-1, 1) * (room_y - ay_), "ay": ay_, "fy": rng.uniform(0.03, 0.18),
+        "cy": H / 2 + rng.uniform(-1, 1) * (room_y - ay_),
+        "ay": ay_,
+        "fy": rng.uniform(0.03, 0.18),
         "py": rng.uniform(0, 6.3),
         "tremor": rng.uniform(0.3, 1.5) if held else rng.uniform(0.0, 0.4),
-        "ft1": rng.uniform(1.5, 4.0), "ft2": rng.uniform(2.0, 6.0), "pt": rng.uniform(0, 6.3),
-        "kx": rng.uniform(-1, 1) * keystone, "ky": rng.uniform(-1, 1) * keystone,
-        "fk": rng.uniform(0.03, 0.15), "margin": margin,
+        "ft1": rng.uniform(1.5, 4.0),
+        "ft2": rng.uniform(2.0, 6.0),
+        "pt": rng.uniform(0, 6.3),
+        "kx": rng.uniform(-1, 1) * keystone,
+        "ky": rng.uniform(-1, 1) * keystone,
+        "fk": rng.uniform(0.03, 0.15),
+        "margin": margin,
     }
 
     # ---- light
     shadow = rng.random() < 0.35
     light = {
-        "g0": rng.uniform(0.72, 1.05), "ag": rng.uniform(0.04, 0.22), "fg": rng.uniform(0.05, 0.3),
+        "g0": rng.uniform(0.72, 1.05),
+        "ag": rng.uniform(0.04, 0.22),
+        "fg": rng.uniform(0.05, 0.3),
         "pg": rng.uniform(0, 6.3),
-        "ae_t": rng.uniform(0, segment_frames / fps), "ae_a": rng.choice([0.0, 1.0]) *
-        rng.uniform(-0.3, 0.3),
-        "grad": rng.uniform(0.0, 0.45), "grad_phi": rng.uniform(0, 6.3), "grad_w": rng.uniform(-0.3, 0.3),
+        "ae_t": rng.uniform(0, segment_frames / fps),
+        "ae_a": rng.choice([0.0, 1.0]) * rng.uniform(-0.3, 0.3),
+        "grad": rng.uniform(0.0, 0.45),
+        "grad_phi": rng.uniform(0, 6.3),
+        "grad_w": rng.uniform(-0.3, 0.3),
         "vignette": rng.uniform(0.0, 0.35),
-        "shadow": rng.uniform(0.25, 0.55) if shadow else 0.0, "sh_phi": rng.uniform(0, 6.3),
-        "sh_off": rng.uniform(-0.6, 0.6), "sh_a": rng.uniform(0.1, 0.5), "sh_f": rng.uniform(0.05, 0.2),
+        "shadow": rng.uniform(0.25, 0.55) if shadow else 0.0,
+        "sh_phi": rng.uniform(0, 6.3),
+        "sh_off": rng.uniform(-0.6, 0.6),
+        "sh_a": rng.uniform(0.1, 0.5),
+        "sh_f": rng.uniform(0.05, 0.2),
         "sh_w": rng.uniform(0.08, 0.35),
         "glare": rng.uniform(0.15, 0.5) if rng.random() < 0.15 else 0.0,
-        "gl_x": rng.uniform(-0.7, 0.7), "gl_y": rng.uniform(-0.7, 0.7), "gl_r": rng.uniform(0.15, 0.5),
+        "gl_x": rng.uniform(-0.7, 0.7),
+        "gl_y": rng.uniform(-0.7, 0.7),
+        "gl_r": rng.uniform(0.15, 0.5),
     }
     tint = colour_tint(rng, 0.07)
 
@@ -236,15 +266,34 @@ def build_sheet(rng: np.random.Generator, *, width: int, height: int, fps: float
         axis = np.array([-math.sin(math.radians(ang)), math.cos(math.radians(ang))])  # towards the hand
         tip = np.array([tx, Hp - 0.9 * tw])
         centre, nail_centre = tip + 1.6 * tw * axis, tip + 0.45 * tw * axis
-        poly = np.asarray(cv2.ellipse2Poly((int(centre[0] * 4), int(centre[1] * 4)),
-                                (int(tw * 2), int(tw * 6.4)), int(ang), 0, 360, 8))
+        poly = np.asarray(
+            cv2.ellipse2Poly(
+                (int(centre[0] * 4), int(centre[1] * 4)), (int(tw * 2), int(tw * 6.4)), int(ang), 0, 360, 8
+            )
+        )
         thumb = (poly.astype(np.float32) / 4).reshape(-1, 1, 2)
-        npoly = np.asarray(cv2.ellipse2Poly((int(nail_centre[0] * 4), int(nail_centre[1] * 4)),
-                                 (int(tw * 1.25), int(tw * 1.5)), int(ang), 0, 360, 10))
+        npoly = np.asarray(
+            cv2.ellipse2Poly(
+                (int(nail_centre[0] * 4), int(nail_centre[1] * 4)),
+                (int(tw * 1.25), int(tw * 1.5)),
+                int(ang),
+                0,
+                360,
+                10,
+            )
+        )
         nail = (npoly.astype(np.float32) / 4).reshape(-1, 1, 2)
         palm_centre = tip + 3.9 * tw * axis + np.array([rng.uniform(-0.8, 0.8) * tw, 0])
-        ppoly = np.asarray(cv2.ellipse2Poly((int(palm_centre[0] * 4), int(palm_centre[1] * 4)),
-                                            (int(tw * 7), int(tw * 9)), int(ang), 0, 360, 8))
+        ppoly = np.asarray(
+            cv2.ellipse2Poly(
+                (int(palm_centre[0] * 4), int(palm_centre[1] * 4)),
+                (int(tw * 7), int(tw * 9)),
+                int(ang),
+                0,
+                360,
+                8,
+            )
+        )
         palm = (ppoly.astype(np.float32) / 4).reshape(-1, 1, 2)
 
     # ---- camera: blur episodes, softness, noise, compression
@@ -253,20 +302,39 @@ def build_sheet(rng: np.random.Generator, *, width: int, height: int, fps: float
         length = int(np.clip(rng.uniform(0.3, 1.2) * fps, 2, max(2, segment_frames - 1)))
         start = int(rng.integers(0, max(1, segment_frames - length)))
         kind = "shake" if rng.random() < 0.55 else "defocus"
-        episodes.append(BlurEpisode(start, length, kind, float(rng.uniform(0.3, 1.0)),
-                                 float(rng.uniform(0, 2 * math.pi))))
+        episodes.append(
+            BlurEpisode(start, length, kind, float(rng.uniform(0.3, 1.0)), float(rng.uniform(0, 2 * math.pi)))
+        )
     soft = float(rng.uniform(0.4, 1.1)) if rng.random() < 0.6 else 0.0
     sigma = float(rng.uniform(1.5, 7.0))
     noise = sensor_noise(sigma)
     jpeg = int(rng.integers(35, 86)) if rng.random() < 0.35 else None
     desk_name = pick(rng, DESKS)
     desk = desk_image(rng, desk_name, hf, (W, H))
-    desc = (f"{n} digit(s) {''.join(labels)} in groups {sizes}, {hf:.0f} px high, {pen} "
-            f"{stroke:.1f} px on {paper_name}{' ' + ruled if ruled else ''} paper, {desk_name} desk"
-            f"{', held' if held else ''}{', shadow' if shadow else ''}, noise {sigma:.1f}"
-            f"{f', jpeg q{jpeg}' if jpeg else ''}, {len(episodes)} blur episode(s)")
-    return Sheet(paper_u8, desk, noise, digits, anchor, motion, light, tint, thumb, nail, palm, skin,
-                    episodes, soft, jpeg, desc)
+    desc = (
+        f"{n} digit(s) {''.join(labels)} in groups {sizes}, {hf:.0f} px high, {pen} "
+        f"{stroke:.1f} px on {paper_name}{' ' + ruled if ruled else ''} paper, {desk_name} desk"
+        f"{', held' if held else ''}{', shadow' if shadow else ''}, noise {sigma:.1f}"
+        f"{f', jpeg q{jpeg}' if jpeg else ''}, {len(episodes)} blur episode(s)"
+    )
+    return Sheet(
+        paper_u8,
+        desk,
+        noise,
+        digits,
+        anchor,
+        motion,
+        light,
+        tint,
+        thumb,
+        nail,
+        palm,
+        skin,
+        episodes,
+        soft,
+        jpeg,
+        desc,
+    )
 
 
 def desk_image(rng: np.random.Generator, name: str, hf: float, size: tuple[int, int]) -> np.ndarray:
@@ -276,8 +344,9 @@ def desk_image(rng: np.random.Generator, name: str, hf: float, size: tuple[int, 
     base = np.array(DESKS[name][0], np.float32) + rng.normal(0, 6, 3).astype(np.float32)
     tex = 6 * smooth_noise(rng, (H, W), 90) + 3 * smooth_noise(rng, (H, W), 3)
     if "wood" in name:  # grain: fine along one axis, stretched along the other
-        grain = cv2.resize(rng.standard_normal((H // 3, 6)).astype(np.float32), (W, H),
-                           interpolation=cv2.INTER_CUBIC)
+        grain = cv2.resize(
+            rng.standard_normal((H // 3, 6)).astype(np.float32), (W, H), interpolation=cv2.INTER_CUBIC
+        )
         tex += 4 * grain
     desk = np.clip(base[None, None, :] * (1 + tex[..., None] / 120.0), 0, 255)
     if rng.random() < 0.3:  # a pen lying on the desk
@@ -285,7 +354,8 @@ def desk_image(rng: np.random.Generator, name: str, hf: float, size: tuple[int, 
         cx, cy = rng.uniform(0, W), rng.uniform(0, H)
         ang = rng.uniform(0, 180)
         body = cv2.boxPoints(((cx, cy), (length, width), ang)).astype(np.int32)
-        colour = tuple(float(c) for c in rng.choice([(40, 40, 40), (170, 60, 20), (30, 30, 160),
-                                                     (220, 220, 220)]))
+        colour = tuple(
+            float(c) for c in rng.choice([(40, 40, 40), (170, 60, 20), (30, 30, 160), (220, 220, 220)])
+        )
         cv2.fillConvexPoly(desk, body, colour, cv2.LINE_AA)
     return desk.astype(np.uint8)

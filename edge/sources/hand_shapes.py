@@ -26,9 +26,24 @@ FINGERS = {
     "little": (-0.29, -0.90, 0.62, 0.16),
 }
 _SPREAD_DEG = {"index": 13.0, "middle": 3.0, "ring": -7.0, "little": -18.0}
-_PALM = np.array([(-0.36, 0.0), (-0.43, -0.25), (-0.46, -0.6), (-0.43, -0.86), (-0.32, -0.98),
-                  (-0.1, -1.05), (0.1, -1.07), (0.3, -1.03), (0.42, -0.92), (0.46, -0.7),
-                  (0.5, -0.46), (0.46, -0.2), (0.35, 0.0)], np.float32)
+_PALM = np.array(
+    [
+        (-0.36, 0.0),
+        (-0.43, -0.25),
+        (-0.46, -0.6),
+        (-0.43, -0.86),
+        (-0.32, -0.98),
+        (-0.1, -1.05),
+        (0.1, -1.07),
+        (0.3, -1.03),
+        (0.42, -0.92),
+        (0.46, -0.7),
+        (0.5, -0.46),
+        (0.46, -0.2),
+        (0.35, 0.0),
+    ],
+    np.float32,
+)
 
 
 @dataclass
@@ -149,8 +164,14 @@ def hand_shape(label: str, pose: HandPose) -> HandShape:
         p0 = np.array([0.36, -0.24], np.float32)
         p1 = p0 + 0.42 * t_len * d1
         p2 = p1 + 0.34 * t_len * d2
-        parts.append(HandPart("capsule", np.stack([p0, p1, p2]), np.array([0.26, 0.22], np.float32),
-                           nail=pose.facing == "back"))
+        parts.append(
+            HandPart(
+                "capsule",
+                np.stack([p0, p1, p2]),
+                np.array([0.26, 0.22], np.float32),
+                nail=pose.facing == "back",
+            )
+        )
         for n in FINGERS:
             ang, k = jit[n]
             f = _finger(n, _SPREAD_DEG[n] * pose.spread + ang, k, curl_deg=ang * 0.5)

@@ -89,8 +89,9 @@ class HandStyle:
         )
 
 
-def _skeleton(label: str, rng: np.random.Generator, style: HandStyle,
-              variant: int | None) -> list[np.ndarray]:
+def _skeleton(
+    label: str, rng: np.random.Generator, style: HandStyle, variant: int | None
+) -> list[np.ndarray]:
     """Jittered control points of one digit instance, as (N, 2) arrays in glyph units."""
     glyphs = GLYPHS[label]
     if variant is None:
@@ -123,9 +124,16 @@ def _skeleton(label: str, rng: np.random.Generator, style: HandStyle,
     return out
 
 
-def render_digit(label: str | int, rng: np.random.Generator, size_px: int, *,
-                 stroke_px: float | None = None, style: HandStyle | None = None,
-                 variant: int | None = None, pad_px: int | None = None) -> np.ndarray:
+def render_digit(
+    label: str | int,
+    rng: np.random.Generator,
+    size_px: int,
+    *,
+    stroke_px: float | None = None,
+    style: HandStyle | None = None,
+    variant: int | None = None,
+    pad_px: int | None = None,
+) -> np.ndarray:
     """Draw one handwritten-looking digit as an ink-coverage mask.
 
     The skeleton of one of the label's variants (see the module docstring) is
@@ -180,7 +188,7 @@ def render_digit(label: str | int, rng: np.random.Generator, size_px: int, *,
         n = len(curve)
         arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(curve, axis=0), axis=1))])
         for i in range(0, max(n - 1, 1), run):
-            seg = curve[i:min(i + run + 1, n)]
+            seg = curve[i : min(i + run + 1, n)]
             if len(seg) < 2:
                 continue
             p = 1.0 + pressure_amp * math.sin(pressure_phase + arc[i] / (ss * size_px) * 5.0)

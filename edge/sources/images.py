@@ -15,9 +15,21 @@ from edge.types import Frame
 log = logging.getLogger(__name__)
 
 #: File extensions (lower case) read as images.
-IMAGE_EXTENSIONS = frozenset({
-    ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pbm", ".pnm",
-})
+IMAGE_EXTENSIONS = frozenset(
+    {
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".bmp",
+        ".webp",
+        ".tif",
+        ".tiff",
+        ".pgm",
+        ".ppm",
+        ".pbm",
+        ".pnm",
+    }
+)
 
 
 def _natural_key(path: Path) -> list[int | str]:
@@ -31,8 +43,11 @@ def list_images(folder: str | Path) -> list[Path]:
     Hidden files (names starting with ``.``) are left out.
     """
     folder = Path(folder)
-    files = [p for p in folder.iterdir()
-             if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")]
+    files = [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
+    ]
     return sorted(files, key=_natural_key)
 
 
@@ -98,8 +113,9 @@ class ImageSource(FrameSource):
 
     live = False
 
-    def __init__(self, path: str | Path, *, loop: bool = False, fps: float | None = None,
-                 skip_unreadable: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, loop: bool = False, fps: float | None = None, skip_unreadable: bool = False
+    ) -> None:
         path = Path(path).expanduser()
         if path.is_dir():
             self.files = list_images(path)
@@ -148,8 +164,9 @@ class ImageSource(FrameSource):
         while True:
             if self._next >= len(self.files):
                 if self._index == 0:  # a whole pass without one decodable image
-                    raise ValueError(f"none of the {len(self.files)} images in {str(self.path)!r} "
-                                     f"can be decoded")
+                    raise ValueError(
+                        f"none of the {len(self.files)} images in {str(self.path)!r} can be decoded"
+                    )
                 if not self.loop:
                     return None
                 self._next = 0

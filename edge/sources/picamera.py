@@ -59,8 +59,16 @@ class PiCameraSource(FrameSource):
 
     live = True
 
-    def __init__(self, camera_num: int = 0, *, width: int | None = None, height: int | None = None,
-                 fps: float | None = None, swap_rb: bool = False, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        camera_num: int = 0,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        fps: float | None = None,
+        swap_rb: bool = False,
+        timeout_s: float = 5.0,
+    ) -> None:
         self.camera_num = camera_num
         self.name = f"picamera:{camera_num}"
         self.size = (int(width or 640), int(height or 480))
@@ -82,17 +90,21 @@ class PiCameraSource(FrameSource):
         except (IndexError, RuntimeError, OSError, ValueError) as e:
             raise RuntimeError(
                 f"no Raspberry Pi camera {self.camera_num} found ({e}): check the ribbon cable and that "
-                f"`rpicam-hello --list-cameras` lists it; {DEMO_HINT}") from e
+                f"`rpicam-hello --list-cameras` lists it; {DEMO_HINT}"
+            ) from e
         try:
             controls = {"FrameRate": float(self.fps)} if self.fps else {}
             config = cam.create_preview_configuration(
-                main={"size": self.size, "format": "RGB888"}, controls=controls)
+                main={"size": self.size, "format": "RGB888"}, controls=controls
+            )
             cam.configure(config)
             cam.start()
         except Exception as e:  # any libcamera failure: close the camera, report the cause
             cam.close()
-            raise RuntimeError(f"cannot configure and start Raspberry Pi camera {self.camera_num} "
-                               f"at {self.size[0]}x{self.size[1]}: {e}") from e
+            raise RuntimeError(
+                f"cannot configure and start Raspberry Pi camera {self.camera_num} "
+                f"at {self.size[0]}x{self.size[1]}: {e}"
+            ) from e
         self._cam = cam
         log.info("opened %s at %dx%d, format RGB888 (BGR in memory)", self.name, *self.size)
 

@@ -61,8 +61,17 @@ class ProceduralSource(FrameSource, Generic[SegmentT]):
     #: random-stream tags: (segment, frame, noise bank); each scene has its own.
     streams: ClassVar[tuple[int, int, int]]
 
-    def __init__(self, seed: int, *, width: int, height: int, fps: float, num_frames: int | None,
-                 segment_frames: int | None, realtime: bool) -> None:
+    def __init__(
+        self,
+        seed: int,
+        *,
+        width: int,
+        height: int,
+        fps: float,
+        num_frames: int | None,
+        segment_frames: int | None,
+        realtime: bool,
+    ) -> None:
         if width < 160 or height < 120:
             raise ValueError(f"demo frames must be at least 160x120, got {width}x{height}")
         if fps <= 0:
@@ -149,8 +158,13 @@ class ProceduralSource(FrameSource, Generic[SegmentT]):
         if seg is None:
             t = time.perf_counter()
             seg = self._build_segment(np.random.default_rng([self._seed_word, self.streams[0], seg_i]))
-            log.debug("%s: segment %d built in %.1f ms: %s", self.name, seg_i,
-                      (time.perf_counter() - t) * 1e3, seg.description)
+            log.debug(
+                "%s: segment %d built in %.1f ms: %s",
+                self.name,
+                seg_i,
+                (time.perf_counter() - t) * 1e3,
+                seg.description,
+            )
             if len(self._cache) >= 2:
                 self._cache.pop(min(self._cache))
             self._cache[seg_i] = seg
@@ -171,8 +185,9 @@ class ProceduralSource(FrameSource, Generic[SegmentT]):
         """int16 (2H, W, 3) sensor-noise bank of standard deviation ``sigma`` grey levels."""
         return np.clip(self._noise_bank() * sigma, -127, 127).astype(np.int16)
 
-    def _sensor(self, img: np.ndarray, noise: np.ndarray, jpeg_quality: int | None,
-                rng: np.random.Generator) -> np.ndarray:
+    def _sensor(
+        self, img: np.ndarray, noise: np.ndarray, jpeg_quality: int | None, rng: np.random.Generator
+    ) -> np.ndarray:
         """The camera's last steps: add H rows of ``noise`` (from :meth:`_sensor_noise`)
         at a random offset, then a JPEG round trip at ``jpeg_quality`` (``None``: none).
 
@@ -180,7 +195,7 @@ class ProceduralSource(FrameSource, Generic[SegmentT]):
             uint8 (H, W, 3) C-contiguous BGR.
         """
         dy = int(rng.integers(0, self.height))
-        img = cv2.add(img, noise[dy:dy + self.height], dtype=cv2.CV_8U)
+        img = cv2.add(img, noise[dy : dy + self.height], dtype=cv2.CV_8U)
         if jpeg_quality is not None:
             ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
             decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
@@ -232,12 +247,19 @@ def light_grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray, float]:
     """
     gh, gw = max(2, height // 8), max(2, width // 8)
     aspect = width / height
-    yy, xx = np.mgrid[-1:1:complex(0, gh), -aspect:aspect:complex(0, gw)].astype(np.float32)
+    yy, xx = np.mgrid[-1 : 1 : complex(0, gh), -aspect : aspect : complex(0, gw)].astype(np.float32)
     return xx, yy, aspect
 
 
-def light_gain(xx: np.ndarray, yy: np.ndarray, aspect: float, level: float, gradient: float,
-               direction: tuple[float, float] | np.ndarray, vignette: float) -> np.ndarray:
+def light_gain(
+    xx: np.ndarray,
+    yy: np.ndarray,
+    aspect: float,
+    level: float,
+    gradient: float,
+    direction: tuple[float, float] | np.ndarray,
+    vignette: float,
+) -> np.ndarray:
     """Exposure ``level`` with a linear fall-off of strength ``gradient`` towards
     ``direction`` (a unit vector, frame axes) and radial ``vignette``, on the grid of
     :func:`light_grid`; float32 (gh, gw)."""

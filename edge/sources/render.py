@@ -45,8 +45,13 @@ PENS: dict[str, tuple[tuple[int, int, int], tuple[float, float], tuple[float, fl
     "red ballpoint": ((40, 40, 170), (0.85, 0.95), (0.025, 0.05), 5.0),
 }
 #: How often the ``demo`` scene picks each pen (red ink is for the benchmark set only).
-PEN_WEIGHTS = {"blue ballpoint": 0.3, "black ballpoint": 0.25, "black marker": 0.2, "blue marker": 0.1,
-               "pencil": 0.15}
+PEN_WEIGHTS = {
+    "blue ballpoint": 0.3,
+    "black ballpoint": 0.25,
+    "black marker": 0.2,
+    "blue marker": 0.1,
+    "pencil": 0.15,
+}
 # name: (colour BGR, probability)
 PAPERS: dict[str, tuple[tuple[int, int, int], float]] = {
     "white": ((242, 244, 245), 0.45),
@@ -64,6 +69,7 @@ MARGIN_COLOUR = (150, 150, 235)
 
 # --------------------------------------------------------------------------------------
 # Colours
+
 
 def luma(bgr: Sequence[float] | np.ndarray) -> float:
     """Rec. 601 luma of one BGR colour (0..255)."""
@@ -84,8 +90,9 @@ def random_paper_colour(rng: np.random.Generator) -> np.ndarray:
     return c if luma(c) >= 120 else c * (120.0 / max(luma(c), 1.0))
 
 
-def contrasting_ink_colour(rng: np.random.Generator, paper: np.ndarray, min_contrast: float = 45.0
-                           ) -> np.ndarray:
+def contrasting_ink_colour(
+    rng: np.random.Generator, paper: np.ndarray, min_contrast: float = 45.0
+) -> np.ndarray:
     """Any ink colour (black, blue, red, green, pencil grey) darker than ``paper`` (BGR) by
     at least ``min_contrast`` luma levels (a device threshold needs some); float64 (3,) BGR."""
     kind = rng.random()
@@ -108,8 +115,13 @@ def contrasting_ink_colour(rng: np.random.Generator, paper: np.ndarray, min_cont
 # --------------------------------------------------------------------------------------
 # Paper
 
-def plain_paper(rng: np.random.Generator, shape: tuple[int, int], colour: Sequence[float] | np.ndarray,
-                grain: Iterable[tuple[float, int]] = ()) -> np.ndarray:
+
+def plain_paper(
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    colour: Sequence[float] | np.ndarray,
+    grain: Iterable[tuple[float, int]] = (),
+) -> np.ndarray:
     """A sheet of one colour with a paper grain.
 
     Args:
@@ -136,8 +148,9 @@ def paper_sheet(rng: np.random.Generator, name: str, shape: tuple[int, int], hf:
     return plain_paper(rng, shape, base, grain=((2.5, max(8, int(hf))), (1.2, 2)))
 
 
-def rule_lines(paper: np.ndarray, colour: Sequence[float], rows: Iterable[float] = (),
-               cols: Iterable[float] = ()) -> None:
+def rule_lines(
+    paper: np.ndarray, colour: Sequence[float], rows: Iterable[float] = (), cols: Iterable[float] = ()
+) -> None:
     """Draw 1 px antialiased lines across float32 (H, W, 3) BGR ``paper`` in place: horizontal
     at ``rows``, vertical at ``cols`` (px, sub-pixel positions kept to 1/16 px; a wider line
     is adjacent 1 px lines: OpenCV's antialiased thickness 2 is 3 px wide)."""
@@ -174,6 +187,7 @@ def rule_paper(rng: np.random.Generator, paper: np.ndarray, kind: str, hf: float
 # --------------------------------------------------------------------------------------
 # Ink
 
+
 def pen_ink(rng: np.random.Generator, pen: str) -> tuple[np.ndarray, float]:
     """The ink of :data:`PENS` pen ``pen`` on one sheet: float32 (3,) BGR colour (the pen's,
     jittered) and an opacity in the pen's range."""
@@ -192,8 +206,14 @@ def ink_texture(rng: np.random.Generator, alpha: np.ndarray, pen: str) -> np.nda
     return alpha
 
 
-def composite_ink(paper: np.ndarray, alpha: np.ndarray, x: int, y: int,
-                  ink: Sequence[float] | np.ndarray, opacity: float = 1.0) -> None:
+def composite_ink(
+    paper: np.ndarray,
+    alpha: np.ndarray,
+    x: int,
+    y: int,
+    ink: Sequence[float] | np.ndarray,
+    opacity: float = 1.0,
+) -> None:
     """Lay ink onto a sheet, in place: ``paper * (1 - a) + ink * a`` with ``a = alpha * opacity``.
 
     Args:
@@ -209,15 +229,16 @@ def composite_ink(paper: np.ndarray, alpha: np.ndarray, x: int, y: int,
     x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
     if x1 <= x0 or y1 <= y0:
         return
-    a = alpha[y0 - y:y1 - y, x0 - x:x1 - x]
+    a = alpha[y0 - y : y1 - y, x0 - x : x1 - x]
     if opacity != 1.0:
         a = a * np.float32(opacity)
     region = paper[y0:y1, x0:x1]
     region[:] = region * (1 - a[..., None]) + np.asarray(ink, np.float32) * a[..., None]
 
 
-def ink_paper(rng: np.random.Generator, paper: np.ndarray, pen: str,
-              marks: list[tuple[np.ndarray, int, int]]) -> np.ndarray:
+def ink_paper(
+    rng: np.random.Generator, paper: np.ndarray, pen: str, marks: list[tuple[np.ndarray, int, int]]
+) -> np.ndarray:
     """Write ink coverage masks onto a sheet with one pen.
 
     Args:
@@ -241,10 +262,18 @@ def ink_paper(rng: np.random.Generator, paper: np.ndarray, pen: str,
 # --------------------------------------------------------------------------------------
 # Light and camera
 
-def light_field(rng: np.random.Generator, shape: tuple[int, int], *, level: tuple[float, float] = (1.0, 1.0),
-                gradient: tuple[float, float] = (0.0, 0.5), vignette: tuple[float, float] = (0.0, 0.0),
-                shadow: float = 0.0, shadow_depth: tuple[float, float] = (0.2, 0.55),
-                shadow_softness: tuple[float, float] = (0.005, 0.08)) -> np.ndarray:
+
+def light_field(
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    *,
+    level: tuple[float, float] = (1.0, 1.0),
+    gradient: tuple[float, float] = (0.0, 0.5),
+    vignette: tuple[float, float] = (0.0, 0.0),
+    shadow: float = 0.0,
+    shadow_depth: tuple[float, float] = (0.2, 0.55),
+    shadow_softness: tuple[float, float] = (0.005, 0.08),
+) -> np.ndarray:
     """The light falling on a sheet, as a gain to multiply a float BGR image by.
 
     Each range ``(lo, hi)`` is drawn uniformly: an exposure ``level``; a linear fall-off
@@ -262,7 +291,7 @@ def light_field(rng: np.random.Generator, shape: tuple[int, int], *, level: tupl
     ang = rng.uniform(0, 2 * np.pi)
     light = rng.uniform(*level) + rng.uniform(*gradient) * (np.cos(ang) * xx + np.sin(ang) * yy)
     if vignette[1] > 0:
-        light *= 1 - rng.uniform(*vignette) * (xx ** 2 + yy ** 2)
+        light *= 1 - rng.uniform(*vignette) * (xx**2 + yy**2)
     if rng.random() < shadow:
         a2 = rng.uniform(0, 2 * np.pi)
         side = np.cos(a2) * xx + np.sin(a2) * yy - rng.uniform(-0.4, 0.4)
@@ -271,8 +300,14 @@ def light_field(rng: np.random.Generator, shape: tuple[int, int], *, level: tupl
     return np.asarray(light, np.float32)
 
 
-def camera_photo(img: np.ndarray, rng: np.random.Generator, *, blur_px: float = 0.0, noise_sd: float = 0.0,
-                 jpeg_quality: int | None = None) -> np.ndarray:
+def camera_photo(
+    img: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    blur_px: float = 0.0,
+    noise_sd: float = 0.0,
+    jpeg_quality: int | None = None,
+) -> np.ndarray:
     """A camera's last steps: Gaussian blur of ``blur_px`` (skipped below 0.3), sensor noise
     of ``noise_sd`` grey levels, one rounding cast, and a JPEG round trip at ``jpeg_quality``
     (none with ``None``).
@@ -297,6 +332,24 @@ def camera_photo(img: np.ndarray, rng: np.random.Generator, *, blur_px: float = 
     return out
 
 
-__all__ = ["MARGIN_COLOUR", "MIN_STROKE_PX", "PAPERS", "PENS", "PEN_WEIGHTS", "RULE_COLOURS", "camera_photo",
-           "composite_ink", "contrasting_ink_colour", "ink_paper", "ink_texture", "light_field", "luma",
-           "paper_sheet", "pen_ink", "plain_paper", "random_paper_colour", "rule_lines", "rule_paper"]
+__all__ = [
+    "MARGIN_COLOUR",
+    "MIN_STROKE_PX",
+    "PAPERS",
+    "PENS",
+    "PEN_WEIGHTS",
+    "RULE_COLOURS",
+    "camera_photo",
+    "composite_ink",
+    "contrasting_ink_colour",
+    "ink_paper",
+    "ink_texture",
+    "light_field",
+    "luma",
+    "paper_sheet",
+    "pen_ink",
+    "plain_paper",
+    "random_paper_colour",
+    "rule_lines",
+    "rule_paper",
+]

@@ -56,10 +56,14 @@ def draw_room(rng: np.random.Generator, size: tuple[int, int]) -> tuple[np.ndarr
         ramp = np.linspace(1.08, 0.9, dh, dtype=np.float32)[:, None]  # lighter at the back
         dtex = 4 * smooth_noise(rng, (dh, W), 40)
         if "wood" in desk_name:
-            dtex += 5 * cv2.resize(rng.standard_normal((max(2, dh // 2), 5)).astype(np.float32), (W, dh),
-                                   interpolation=cv2.INTER_CUBIC)
-        room[desk_y:] = np.clip(base[None, None, :] * (ramp * (1 + dtex / 120.0))[..., None], 0, 255
-                                ).astype(np.uint8)
+            dtex += 5 * cv2.resize(
+                rng.standard_normal((max(2, dh // 2), 5)).astype(np.float32),
+                (W, dh),
+                interpolation=cv2.INTER_CUBIC,
+            )
+        room[desk_y:] = np.clip(base[None, None, :] * (ramp * (1 + dtex / 120.0))[..., None], 0, 255).astype(
+            np.uint8
+        )
         cv2.line(room, (0, desk_y), (W - 1, desk_y), cv_colour(base, 0.7), max(1, short // 200), cv2.LINE_AA)
         desk_name += " desk"
     if not plain:
@@ -70,12 +74,17 @@ def draw_room(rng: np.random.Generator, size: tuple[int, int]) -> tuple[np.ndarr
                 _desk_object(rng, room, desk_y)
     return room, wall_name, desk_name
 
+
 def _wall_object(rng: np.random.Generator, img: np.ndarray, floor: int) -> None:
     """Draw a shelf, picture, door, window, poster, plant or screen on the wall above ``floor``."""
     H, W = img.shape[:2]
     s = min(W, H) / 480.0
-    kind = str(rng.choice(["shelf", "frame", "door", "window", "poster", "plant", "screen"],
-                          p=[0.25, 0.2, 0.1, 0.12, 0.13, 0.1, 0.1]))
+    kind = str(
+        rng.choice(
+            ["shelf", "frame", "door", "window", "poster", "plant", "screen"],
+            p=[0.25, 0.2, 0.1, 0.12, 0.13, 0.1, 0.1],
+        )
+    )
     x = int(rng.uniform(-0.1, 0.9) * W)
     if kind == "shelf":
         w, y = int(rng.uniform(150, 380) * s), int(rng.uniform(0.08, 0.5) * floor)
@@ -101,16 +110,21 @@ def _wall_object(rng: np.random.Generator, img: np.ndarray, floor: int) -> None:
             cv2.circle(img, (cx, cy), r, cv_colour(rng.uniform(30, 230, 3)), -1, cv2.LINE_AA)
         cv2.rectangle(img, (x, y), (x + w, y + h), inner, 0)
         if kind == "frame":
-            cv2.rectangle(img, (x, y), (x + w, y + h), cv_colour(rng.choice([(30, 30, 30), (70, 112, 160),
-                                                                      (240, 240, 240)])),
-                          max(2, int(rng.uniform(3, 10) * s)))
+            cv2.rectangle(
+                img,
+                (x, y),
+                (x + w, y + h),
+                cv_colour(rng.choice([(30, 30, 30), (70, 112, 160), (240, 240, 240)])),
+                max(2, int(rng.uniform(3, 10) * s)),
+            )
     elif kind == "door":
         w = int(rng.uniform(0.18, 0.3) * W)
         col = cv_colour(rng.choice([(70, 112, 160), (225, 228, 230), (120, 120, 125), (60, 90, 130)]))
         cv2.rectangle(img, (x, int(0.05 * H)), (x + w, H), col, -1)
         cv2.rectangle(img, (x, int(0.05 * H)), (x + w, H), cv_colour(col, 0.7), max(2, int(4 * s)))
-        cv2.circle(img, (x + int(0.85 * w), int(0.55 * H)), max(3, int(6 * s)), (160, 170, 180), -1,
-                   cv2.LINE_AA)
+        cv2.circle(
+            img, (x + int(0.85 * w), int(0.55 * H)), max(3, int(6 * s)), (160, 170, 180), -1, cv2.LINE_AA
+        )
     elif kind == "window":
         w, h = int(rng.uniform(100, 220) * s), int(rng.uniform(90, 200) * s)
         y = int(rng.uniform(0.0, 0.4) * floor)
@@ -129,16 +143,23 @@ def _wall_object(rng: np.random.Generator, img: np.ndarray, floor: int) -> None:
             ex, ey = cx + r * math.cos(ang), base_y - pot_w + r * math.sin(ang)
             axes = (max(3, int(rng.uniform(8, 18) * s)), max(2, int(rng.uniform(4, 8) * s)))
             green = (rng.uniform(30, 80), rng.uniform(90, 170), rng.uniform(30, 80))
-            cv2.ellipse(img, (int(ex), int(ey)), axes, math.degrees(ang), 0, 360, cv_colour(green), -1,
-                        cv2.LINE_AA)
-        cv2.rectangle(img, (cx - pot_w // 2, base_y - pot_w), (cx + pot_w // 2, base_y),
-                      cv_colour(rng.choice([(60, 80, 170), (230, 230, 230), (50, 50, 50)])), -1)
+            cv2.ellipse(
+                img, (int(ex), int(ey)), axes, math.degrees(ang), 0, 360, cv_colour(green), -1, cv2.LINE_AA
+            )
+        cv2.rectangle(
+            img,
+            (cx - pot_w // 2, base_y - pot_w),
+            (cx + pot_w // 2, base_y),
+            cv_colour(rng.choice([(60, 80, 170), (230, 230, 230), (50, 50, 50)])),
+            -1,
+        )
     else:  # a switched-off screen
         w = int(rng.uniform(120, 260) * s)
         h = int(w * rng.uniform(0.55, 0.65))
         y = int(rng.uniform(0.1, 0.6) * floor)
         cv2.rectangle(img, (x, y), (x + w, y + h), (30, 28, 26), -1)
         cv2.rectangle(img, (x + 4, y + 4), (x + w - 4, y + h - 4), (52, 44, 40), -1)
+
 
 def _desk_object(rng: np.random.Generator, img: np.ndarray, desk_y: int) -> None:
     """Draw a mug, laptop, sheet of paper or keyboard on the desk below ``desk_y``."""
@@ -150,16 +171,37 @@ def _desk_object(rng: np.random.Generator, img: np.ndarray, desk_y: int) -> None
         w, h = int(rng.uniform(22, 40) * s), int(rng.uniform(28, 45) * s)
         col = cv_colour(rng.uniform(40, 240, 3))
         cv2.rectangle(img, (x, y - h), (x + w, y), col, -1)
-        cv2.ellipse(img, (x + w // 2, y - h), (w // 2, max(2, w // 6)), 0, 0, 360, cv_colour(col, 0.6), -1,
-                    cv2.LINE_AA)
-        cv2.ellipse(img, (x + w, y - h // 2), (max(3, w // 4), max(4, h // 4)), 0, -90, 90, col,
-                    max(2, int(4 * s)), cv2.LINE_AA)
+        cv2.ellipse(
+            img,
+            (x + w // 2, y - h),
+            (w // 2, max(2, w // 6)),
+            0,
+            0,
+            360,
+            cv_colour(col, 0.6),
+            -1,
+            cv2.LINE_AA,
+        )
+        cv2.ellipse(
+            img,
+            (x + w, y - h // 2),
+            (max(3, w // 4), max(4, h // 4)),
+            0,
+            -90,
+            90,
+            col,
+            max(2, int(4 * s)),
+            cv2.LINE_AA,
+        )
     elif kind == "laptop":
         w = int(rng.uniform(140, 240) * s)
-        pts = np.array([[x, y], [x + w, y], [x + int(0.9 * w), y - int(0.3 * w)],
-                        [x + int(0.1 * w), y - int(0.3 * w)]], np.int32)
-        cv2.fillConvexPoly(img, pts, cv_colour(rng.choice([(60, 60, 60), (190, 190, 195), (30, 30, 30)])),
-                           cv2.LINE_AA)
+        pts = np.array(
+            [[x, y], [x + w, y], [x + int(0.9 * w), y - int(0.3 * w)], [x + int(0.1 * w), y - int(0.3 * w)]],
+            np.int32,
+        )
+        cv2.fillConvexPoly(
+            img, pts, cv_colour(rng.choice([(60, 60, 60), (190, 190, 195), (30, 30, 30)])), cv2.LINE_AA
+        )
     elif kind == "paper":
         w, h = rng.uniform(60, 130) * s, rng.uniform(80, 170) * s
         box = cv2.boxPoints(((x, y), (w, h * 0.5), rng.uniform(-40, 40))).astype(np.int32)

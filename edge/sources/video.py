@@ -14,10 +14,28 @@ from edge.types import Frame
 log = logging.getLogger(__name__)
 
 #: File extensions (lower case) opened as videos.
-VIDEO_EXTENSIONS = frozenset({
-    ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
-    ".mjpeg", ".mjpg", ".h264", ".264", ".ts", ".3gp", ".ogv", ".gif",
-})
+VIDEO_EXTENSIONS = frozenset(
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".avi",
+        ".mkv",
+        ".webm",
+        ".mpg",
+        ".mpeg",
+        ".wmv",
+        ".flv",
+        ".mjpeg",
+        ".mjpg",
+        ".h264",
+        ".264",
+        ".ts",
+        ".3gp",
+        ".ogv",
+        ".gif",
+    }
+)
 
 
 class VideoFileSource(FrameSource):
@@ -51,7 +69,8 @@ class VideoFileSource(FrameSource):
             cap.release()
             raise RuntimeError(
                 f"cannot open video {str(self.path)!r}: the file is corrupt or its codec is not supported "
-                f"by this OpenCV build (try converting it: `ffmpeg -i in.mov -c:v libx264 out.mp4`)")
+                f"by this OpenCV build (try converting it: `ffmpeg -i in.mov -c:v libx264 out.mp4`)"
+            )
         self._cap: Any = cap
         reported = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = reported if 0.0 < reported < 1000.0 else None
@@ -94,7 +113,8 @@ class VideoFileSource(FrameSource):
             if self._index == 0:
                 raise RuntimeError(
                     f"cannot decode any frame of {str(self.path)!r}: the file is corrupt, empty or uses a "
-                    f"codec this OpenCV build lacks")
+                    f"codec this OpenCV build lacks"
+                )
             return None
         t = self._timestamp()
         self._last_t = t

@@ -66,7 +66,19 @@ from edge.sinks.web.config import (
 from edge.sinks.web.frames import EncodedFrame
 from edge.sinks.web.server import LiveServer, resolve_token
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_VIEWERS", "DEFAULT_PORT", "DEFAULT_STREAM_FPS", "RECORD_RING",
-           "TOKEN_ENV",
-           "EncodedFrame", "LiveServer", "ServeConfig", "ServeCounters", "is_loopback", "parse_hostport",
-           "reading_of", "resolve_token"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_MAX_VIEWERS",
+    "DEFAULT_PORT",
+    "DEFAULT_STREAM_FPS",
+    "RECORD_RING",
+    "TOKEN_ENV",
+    "EncodedFrame",
+    "LiveServer",
+    "ServeConfig",
+    "ServeCounters",
+    "is_loopback",
+    "parse_hostport",
+    "reading_of",
+    "resolve_token",
+]

@@ -34,18 +34,21 @@ def parse_hostport(text: str, default_host: str = DEFAULT_HOST) -> tuple[str, in
             without brackets. The message says what to write.
     """
     s = str(text).strip()
-    example = (f"give PORT (this machine only, e.g. {DEFAULT_PORT}) or HOST:PORT "
-               f"(e.g. 127.0.0.1:{DEFAULT_PORT}, or 0.0.0.0:{DEFAULT_PORT} for every interface)")
+    example = (
+        f"give PORT (this machine only, e.g. {DEFAULT_PORT}) or HOST:PORT "
+        f"(e.g. 127.0.0.1:{DEFAULT_PORT}, or 0.0.0.0:{DEFAULT_PORT} for every interface)"
+    )
     if not s:
         raise ValueError(f"empty address; {example}")
     if s.isdigit():
         host, port_text = default_host, s
     elif s.startswith("["):
         end = s.find("]")
-        if end < 0 or s[end + 1:end + 2] != ":":
-            raise ValueError(f"bad address {s!r}: write an IPv6 host as [ADDRESS]:PORT, "
-                             f"e.g. [::1]:{DEFAULT_PORT}")
-        host, port_text = s[1:end], s[end + 2:]
+        if end < 0 or s[end + 1 : end + 2] != ":":
+            raise ValueError(
+                f"bad address {s!r}: write an IPv6 host as [ADDRESS]:PORT, e.g. [::1]:{DEFAULT_PORT}"
+            )
+        host, port_text = s[1:end], s[end + 2 :]
     else:
         host, sep, port_text = s.rpartition(":")
         if not sep:
@@ -54,11 +57,15 @@ def parse_hostport(text: str, default_host: str = DEFAULT_HOST) -> tuple[str, in
             raise ValueError(f"bad address {s!r}: write an IPv6 host in brackets, e.g. [::1]:{DEFAULT_PORT}")
     if not host:
         port_hint = port_text or DEFAULT_PORT
-        raise ValueError(f"bad address {s!r}: no host before ':'; write 127.0.0.1:{port_hint} "
-                         f"(this machine only) or 0.0.0.0:{port_hint} (every interface)")
+        raise ValueError(
+            f"bad address {s!r}: no host before ':'; write 127.0.0.1:{port_hint} "
+            f"(this machine only) or 0.0.0.0:{port_hint} (every interface)"
+        )
     if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ValueError(f"bad port {port_text!r} in {s!r}: a port is a number from 1 to 65535 "
-                         f"(0 picks a free one); {example}")
+        raise ValueError(
+            f"bad port {port_text!r} in {s!r}: a port is a number from 1 to 65535 "
+            f"(0 picks a free one); {example}"
+        )
     return host, int(port_text)
 
 
@@ -78,15 +85,21 @@ def bind_error(e: BaseException, host: str, port: int) -> OSError:
     where = f"{host}:{port}"
     code = getattr(e, "errno", None)
     if isinstance(e, socket.gaierror):
-        msg = (f"cannot serve on {where}: unknown host name {host!r} ({e.strerror}); use an address of this "
-               f"machine, 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)")
+        msg = (
+            f"cannot serve on {where}: unknown host name {host!r} ({e.strerror}); use an address of this "
+            f"machine, 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"
+        )
     elif code == errno.EADDRINUSE:
-        msg = (f"cannot serve on {where}: the port is in use (another edge-serve?); choose another, e.g. "
-               f"--serve {host}:{port + 1 if port < 65535 else 8080}, or stop the program using it "
-               f"(`ss -ltnp | grep :{port}` shows it)")
+        msg = (
+            f"cannot serve on {where}: the port is in use (another edge-serve?); choose another, e.g. "
+            f"--serve {host}:{port + 1 if port < 65535 else 8080}, or stop the program using it "
+            f"(`ss -ltnp | grep :{port}` shows it)"
+        )
     elif code == errno.EADDRNOTAVAIL:
-        msg = (f"cannot serve on {where}: {host} is not an address of this machine; use 127.0.0.1 (this "
-               f"machine only, reach it through an SSH tunnel) or 0.0.0.0 (every interface)")
+        msg = (
+            f"cannot serve on {where}: {host} is not an address of this machine; use 127.0.0.1 (this "
+            f"machine only, reach it through an SSH tunnel) or 0.0.0.0 (every interface)"
+        )
     elif code == errno.EACCES:
         msg = f"cannot serve on {where}: ports below 1024 need root; use a port such as {DEFAULT_PORT}"
     else:
@@ -94,7 +107,6 @@ def bind_error(e: BaseException, host: str, port: int) -> OSError:
     err = OSError(msg)
     err.errno = code
     return err
-
 
 
 def token_of(request: web.Request) -> str | None:
@@ -114,6 +126,5 @@ def host_name(host_header: str | None) -> str | None:
         return None
     h = host_header.strip().lower()
     if h.startswith("["):
-        return h[1:h.find("]")] if "]" in h else h
+        return h[1 : h.find("]")] if "]" in h else h
     return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
-

@@ -12,8 +12,19 @@ from typing import Any
 
 from edge.sinks.web.address import DEFAULT_HOST, DEFAULT_PORT, is_loopback
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_MAX_VIEWERS", "DEFAULT_STREAM_FPS", "KEEPALIVE_S",
-           "RECORD_RING", "STALE_AFTER_S", "TOKEN_ENV", "ServeConfig", "ServeCounters", "reading_of"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "DEFAULT_MAX_VIEWERS",
+    "DEFAULT_STREAM_FPS",
+    "KEEPALIVE_S",
+    "RECORD_RING",
+    "STALE_AFTER_S",
+    "TOKEN_ENV",
+    "ServeConfig",
+    "ServeCounters",
+    "reading_of",
+]
 
 #: Upper bound of the MJPEG stream rate (frames/s) unless ``--stream-fps`` says otherwise.
 DEFAULT_STREAM_FPS = 15.0
@@ -109,7 +120,6 @@ class ServeCounters:
     refused_busy: int = 0
 
 
-
 def reading_of(record: Mapping[str, Any]) -> tuple[str, float | None]:
     """What the page shows as the reading of a JSON Lines record.
 
@@ -131,4 +141,3 @@ def reading_of(record: Mapping[str, Any]) -> tuple[str, float | None]:
         text = " ".join(str(d.get("label", "")) for d in dets)
     scores = [float(d["score"]) for d in dets if "score" in d]
     return text, (min(scores) if scores and text else None)
-

@@ -174,8 +174,14 @@ class FrameHub:
         c.publish_ms_total += ms
         c.publish_ms_max = max(c.publish_ms_max, ms)
 
-    def publish(self, result: FrameResult, *, fps: float | None = None,
-                timings_ms: Mapping[str, float] | None = None, t: float | None = None) -> None:
+    def publish(
+        self,
+        result: FrameResult,
+        *,
+        fps: float | None = None,
+        timings_ms: Mapping[str, float] | None = None,
+        t: float | None = None,
+    ) -> None:
         """:meth:`write` for a bare :class:`~edge.pipeline.FrameResult` (outside :func:`edge.live.run`).
 
         Args:
@@ -207,8 +213,9 @@ class FrameHub:
             if not ok:
                 raise RuntimeError(f"OpenCV could not JPEG-encode a {image.dtype} {image.shape} frame")
             jpeg = buf.tobytes()
-            head = (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
-                    .encode("ascii"))
+            head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode(
+                "ascii"
+            )
             size = (int(image.shape[1]), int(image.shape[0]))
             enc = EncodedFrame(latest.seq, jpeg, head + jpeg + b"\r\n", size)
             self._jpeg = enc

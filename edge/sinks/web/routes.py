@@ -33,11 +33,16 @@ if TYPE_CHECKING:  # aiohttp is imported when a server starts, so edge-run start
 log = logging.getLogger("edge.sinks.web")
 
 #: The page's files (in ``edge/sinks/web/static``) by route: (file name, content type).
-WEB_FILES = {"/": ("index.html", "text/html"), "/app.js": ("app.js", "text/javascript"),
-             "/style.css": ("style.css", "text/css")}
+WEB_FILES = {
+    "/": ("index.html", "text/html"),
+    "/app.js": ("app.js", "text/javascript"),
+    "/style.css": ("style.css", "text/css"),
+}
 #: Content-Security-Policy of every response.
-CSP = ("default-src 'none'; img-src 'self' data:; script-src 'self'; style-src 'self'; connect-src 'self'; "
-       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; img-src 'self' data:; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 def access_log_class() -> type:
@@ -46,8 +51,14 @@ def access_log_class() -> type:
 
     class AccessLog(AbstractAccessLogger):
         def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-            self.logger.debug("%s %s %s %d %.1f ms", request.remote, request.method, request.path,
-                              response.status, 1000.0 * time)
+            self.logger.debug(
+                "%s %s %s %d %.1f ms",
+                request.remote,
+                request.method,
+                request.path,
+                response.status,
+                1000.0 * time,
+            )
 
     return AccessLog
 
@@ -90,8 +101,14 @@ class Routes(FrameHub):
         app.router.add_get("/predictions", self._predictions)
         app.router.add_get("/snapshot.jpg", self._snapshot)
         app.router.add_get("/healthz", self._healthz)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log_class=access_log_class(),
-                                     access_log=log, handler_cancellation=True, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            app,
+            handle_signals=False,
+            access_log_class=access_log_class(),
+            access_log=log,
+            handler_cancellation=True,
+            shutdown_timeout=1.0,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
@@ -113,17 +130,23 @@ class Routes(FrameHub):
         if self._token is not None:
             given = token_of(request)
             if given is None:
-                return web.Response(status=401, headers={"WWW-Authenticate": 'Bearer realm="edge"'},
-                                    text="this edge-serve needs its token: open the page as /?token=TOKEN, "
-                                    "or send 'Authorization: Bearer TOKEN' or 'X-Edge-Token: TOKEN'\n")
+                return web.Response(
+                    status=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="edge"'},
+                    text="this edge-serve needs its token: open the page as /?token=TOKEN, "
+                    "or send 'Authorization: Bearer TOKEN' or 'X-Edge-Token: TOKEN'\n",
+                )
             if not hmac.compare_digest(given.encode("utf-8"), self._token):
                 return web.Response(status=403, text="wrong token\n")
         elif not self.config.public:
             host = host_name(request.headers.get("Host"))
             if host is not None and not is_loopback(host) and host != self.config.host.lower():
-                return web.Response(status=403, text=f"this edge-serve answers only to this machine's own "
-                                    f"names (Host {host!r} refused); open http://127.0.0.1:{self.port}/, or "
-                                    "set a token to serve other names\n")
+                return web.Response(
+                    status=403,
+                    text=f"this edge-serve answers only to this machine's own "
+                    f"names (Host {host!r} refused); open http://127.0.0.1:{self.port}/, or "
+                    "set a token to serve other names\n",
+                )
         return await handler(request)
 
     async def _security_headers(self, request: web.Request, response: web.StreamResponse) -> None:
@@ -153,8 +176,9 @@ class Routes(FrameHub):
         loop = asyncio.get_running_loop()
         enc = await loop.run_in_executor(None, self.encode_latest)
         if enc is None:
-            return web.Response(status=503, text="no frame yet; try again in a moment\n",
-                                headers={"Retry-After": "1"})
+            return web.Response(
+                status=503, text="no frame yet; try again in a moment\n", headers={"Retry-After": "1"}
+            )
         return web.Response(body=enc.jpeg, content_type="image/jpeg")
 
     async def _healthz(self, request: web.Request) -> web.Response:
@@ -164,10 +188,16 @@ class Routes(FrameHub):
             latest = self._latest
         age = None if latest is None else time.monotonic() - latest.published
         status = "waiting for the first frame" if age is None else "stale" if age > STALE_AFTER_S else "ok"
-        body = {"status": status, "frames": self.counters.published,
-                "last_frame_age_s": None if age is None else round(age, 3),
-                "uptime_s": round(time.monotonic() - self._started, 1), "clients": self.clients,
-                "stream_fps": self.config.stream_fps, "counters": vars(self.counters), **self.info}
+        body = {
+            "status": status,
+            "frames": self.counters.published,
+            "last_frame_age_s": None if age is None else round(age, 3),
+            "uptime_s": round(time.monotonic() - self._started, 1),
+            "clients": self.clients,
+            "stream_fps": self.config.stream_fps,
+            "counters": vars(self.counters),
+            **self.info,
+        }
         return web.json_response(body, status=200 if status == "ok" else 503)
 
     def _admit(self, kind: str) -> web.Response | None:
@@ -177,9 +207,12 @@ class Routes(FrameHub):
             return web.Response(status=503, text="the server is stopping\n")
         if sum(self._clients.values()) >= self.config.max_viewers:
             self.counters.refused_busy += 1
-            return web.Response(status=503, text=f"too many viewers ({self.config.max_viewers}); try again "
-                                "later, or start the server with a higher --max-viewers\n",
-                                headers={"Retry-After": "5"})
+            return web.Response(
+                status=503,
+                text=f"too many viewers ({self.config.max_viewers}); try again "
+                "later, or start the server with a higher --max-viewers\n",
+                headers={"Retry-After": "5"},
+            )
         self._clients[kind] += 1
         return None
 
@@ -209,8 +242,9 @@ class Routes(FrameHub):
         refused = self._admit("stream")
         if refused is not None:
             return refused
-        resp = web.StreamResponse(headers={
-            "Content-Type": f"multipart/x-mixed-replace; boundary={BOUNDARY}", "Pragma": "no-cache"})
+        resp = web.StreamResponse(
+            headers={"Content-Type": f"multipart/x-mixed-replace; boundary={BOUNDARY}", "Pragma": "no-cache"}
+        )
         try:
             await resp.prepare(request)
             self._new_frame.set()  # a first frame for this viewer even if the pipeline has paused
@@ -245,10 +279,16 @@ class Routes(FrameHub):
             return cached
         frame = latest.frame
         text, conf = reading_of(frame.record)
-        status = {**frame.record, "reading": text, "confidence": conf,
-                  "fps": None if frame.fps is None else round(frame.fps, 2),
-                  "timings_ms": {k: round(v, 3) for k, v in frame.timings_ms.items()},
-                  "viewers": viewers, "stream_fps": self.config.stream_fps, **self.info}
+        status = {
+            **frame.record,
+            "reading": text,
+            "confidence": conf,
+            "fps": None if frame.fps is None else round(frame.fps, 2),
+            "timings_ms": {k: round(v, 3) for k, v in frame.timings_ms.items()},
+            "viewers": viewers,
+            "stream_fps": self.config.stream_fps,
+            **self.info,
+        }
         data = b"data: " + json.dumps(status, separators=(",", ":")).encode("utf-8") + b"\n\n"
         self._status_cache = (latest.seq, viewers, data)
         return data
@@ -317,4 +357,3 @@ class Routes(FrameHub):
         finally:
             self._clients["predictions"] -= 1
         return resp
-

@@ -78,11 +78,14 @@ class LiveServer(Routes):
         try:
             import aiohttp  # noqa: F401  (imported here so that edge-run starts fast without --serve)
         except ImportError as e:
-            raise RuntimeError(f"the web view needs the aiohttp web server ({e}); install it with "
-                               "pip install 'aiohttp>=3.9' (it is part of the base install)") from e
+            raise RuntimeError(
+                f"the web view needs the aiohttp web server ({e}); install it with "
+                "pip install 'aiohttp>=3.9' (it is part of the base install)"
+            ) from e
         ready: concurrent.futures.Future[int] = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._serve_thread, args=(ready,), name="edge-serve-http",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve_thread, args=(ready,), name="edge-serve-http", daemon=True
+        )
         self._thread.start()
         try:
             self.port = ready.result(timeout=timeout_s)
@@ -149,8 +152,9 @@ class LiveServer(Routes):
             if self._runner is not None:
                 loop.run_until_complete(self._runner.cleanup())
             loop.close()
-            ready.set_exception(bind_error(e, self.config.host, self.config.port) if isinstance(e, OSError)
-                                else e)
+            ready.set_exception(
+                bind_error(e, self.config.host, self.config.port) if isinstance(e, OSError) else e
+            )
             return
         self._loop = loop
         ready.set_result(port)
@@ -163,4 +167,3 @@ class LiveServer(Routes):
             finally:
                 self._loop = None
                 loop.close()
-
