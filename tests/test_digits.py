@@ -359,7 +359,7 @@ def test_a_zero_drawn_in_two_arcs_is_one_roi() -> None:
 @pytest.mark.parametrize("shape", [(1, 640), (640, 1), (1, 1), (2, 300), (3, 5)])
 def test_remove_lines_on_slivers(shape: tuple[int, int]) -> None:
     """A 1-2 px high (or wide) crop of a ruled line used to be halved to 0 px (cv2.error)."""
-    from edge.segment.ink import remove_lines
+    from edge.segment.ink_components import remove_lines
 
     mask = np.full(shape, 255, np.uint8)
     out = remove_lines(mask, h_length=120, v_length=120)

@@ -14,13 +14,13 @@ from edge.preprocess.mnist_format import MNIST_BOX, MNIST_STROKE_RANGE
 from edge.segment.ink import (
     above,
     darkness,
-    ink_components,
     ink_threshold,
     odd,
     second_ink_threshold,
     shrink,
     to_grey,
 )
+from edge.segment.ink_components import ink_components
 from edge.types import ROI
 
 #: Longer side of the digit at the working resolution (px); 3.2x the 20-px box, so

@@ -9,7 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.segment.ink import above, darkness, ink_components, ink_threshold, odd, second_ink_threshold
+from edge.segment.ink import above, darkness, ink_threshold, odd, second_ink_threshold
+from edge.segment.ink_components import ink_components
 from edge.types import ROI
 
 LOCATE_SIZE = 160

@@ -5,7 +5,8 @@ chroma key), the pretrained hand finder (MediaPipe palm detection and hand landm
 with tracking), and the image operations they share.
 
 - :mod:`~edge.segment.ink`: ink on paper (grey, flat-fielded darkness, Otsu
-  thresholds, ruled-line erasing, ink components); shared with :mod:`edge.preprocess`;
+  thresholds) and :mod:`~edge.segment.ink_components` (ruled-line erasing, ink
+  components); both shared with :mod:`edge.preprocess`;
 - digits: :mod:`~edge.segment.digits` (:class:`DigitSegmenter`) with its settings
   (:mod:`~edge.segment.digit_config`), scene (:mod:`~edge.segment.digit_scene`: paper,
   texture, ink threshold) and piece tables (:mod:`~edge.segment.digit_pieces`);

@@ -74,7 +74,8 @@ from edge.segment.digit_pieces import (
     rect_kernel,
 )
 from edge.segment.digit_scene import Scene, find_scene, ink_level
-from edge.segment.ink import above, ink_is_light, odd, remove_lines, second_ink_threshold, to_grey
+from edge.segment.ink import above, ink_is_light, odd, second_ink_threshold, to_grey
+from edge.segment.ink_components import remove_lines
 from edge.segment.numbers import reading_order
 from edge.types import ROI
 

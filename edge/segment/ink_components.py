@@ -1,0 +1,187 @@
+"""Ink masks: ruled-line erasing and the outer connected components of the ink.
+
+Works on a binary ink mask (uint8, ink 255) as thresholded with :mod:`edge.segment.ink`:
+thin straight lines (ruled and squared paper, margins) are found with the probabilistic
+Hough transform and erased (:func:`remove_lines`); :class:`Components` are the outer
+contours of what remains; :func:`ink_components` does both, erasing only when a
+component is line-sized. Shared by the digit finder and :mod:`edge.preprocess`.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def remove_lines(
+    mask: np.ndarray,
+    h_length: int,
+    v_length: int,
+    thickness: int = 2,
+    max_angle: float = 25.0,
+    search: np.ndarray | None = None,
+) -> np.ndarray:
+    """Erase thin straight lines (ruled and squared paper, margins) from an ink mask.
+
+    Only thin ink is searched: what a ``(thickness + 1)`` square does not fit in.
+    Straight segments in it are found with the probabilistic Hough transform
+    (``cv2.HoughLinesP``); those within ``max_angle`` degrees of horizontal and at
+    least ``h_length`` px long, or of vertical and at least ``v_length`` px long,
+    are erased (drawn in black ``thickness + 2`` px wide). A digit stroke crossing a
+    line loses only the line's own band; the pieces are merged again later.
+
+    Args:
+        mask: uint8 (H, W), ink 255, paper 0.
+        h_length: shortest horizontal line (px); 0 disables.
+        v_length: shortest vertical line (px); 0 disables.
+        thickness: thickest line (px).
+        max_angle: largest tilt of a line from the horizontal/vertical (degrees).
+        search: optional uint8 (H, W) mask to search for lines in (default ``mask``);
+            lines are erased from ``mask``.
+
+    Returns:
+        uint8 (H, W) mask without the lines (``mask`` itself when none was found).
+    """
+    lengths = [n for n in (h_length, v_length) if n > 0]
+    if not lengths:
+        return mask
+    src = mask if search is None else search
+    se = cv2.getStructuringElement(cv2.MORPH_RECT, (thickness + 1, thickness + 1))
+    thin = cv2.subtract(src, cv2.morphologyEx(src, cv2.MORPH_OPEN, se))
+    n = min(lengths)
+    if max(src.shape[:2]) < n:  # no line that long fits in this mask
+        return mask
+    # long lines: search at half resolution (4x fewer points), when both sides survive halving
+    k = 2 if n >= 60 and min(src.shape[:2]) >= 2 else 1
+    if k > 1:
+        thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
+    segs = cv2.HoughLinesP(
+        thin,
+        1,
+        np.pi / 180,
+        threshold=max(4, n // (2 * k)),
+        minLineLength=n // k,
+        maxLineGap=max(3, n // (8 * k)),
+    )
+    if segs is None:
+        return mask
+    segs = segs.reshape(-1, 4) * k
+    out = mask
+    tan = np.tan(np.radians(max_angle))
+    for x1, y1, x2, y2 in segs:
+        dx, dy = abs(int(x2) - int(x1)), abs(int(y2) - int(y1))
+        horizontal = h_length > 0 and dy <= tan * dx and dx >= h_length
+        vertical = v_length > 0 and dx <= tan * dy and dy >= v_length
+        if horizontal or vertical:
+            if out is mask:
+                out = mask.copy()
+            cv2.line(out, (int(x1), int(y1)), (int(x2), int(y2)), 0, thickness + 2)
+    return out
+
+
+class Components:
+    """Outer connected components of a binary ink mask (``cv2.findContours``).
+
+    Holes are not components, so the loops of 0, 6, 8, 9 and anything inside them
+    belong to the digit around them.
+
+    Args:
+        mask: uint8 (H, W), ink 255.
+        min_box_area: components with a smaller bounding box (px²) are dropped.
+        max_count: at most this many components (those with the longest outlines)
+            are kept.
+
+    Attributes:
+        count: the number of components found, before any was dropped.
+        contours: outer contours (``RETR_EXTERNAL``), one per component.
+        box: float64 (N, 4) x0, y0, x1, y1 (px, x1/y1 exclusive).
+        area: float64 (N,) ink pixels inside each box (px²).
+        contact: float64 (N,) ink pixels of each box on the image border (px).
+    """
+
+    def __init__(self, mask: np.ndarray, min_box_area: float = 0.0, max_count: int = 128) -> None:
+        h, w = mask.shape
+        cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        self.count = len(cs)  # before capping
+        if len(cs) > max_count:  # noise or texture: keep the longest outlines only
+            n_pts = np.fromiter((len(c) for c in cs), np.int64, len(cs))
+            cs = [cs[i] for i in np.sort(np.argpartition(-n_pts, max_count)[:max_count])]
+        rects = np.array([cv2.boundingRect(c) for c in cs], np.int64).reshape(-1, 4)
+        keep = rects[:, 2] * rects[:, 3] >= min_box_area
+        self.contours = [c for c, k in zip(cs, keep, strict=True) if k]
+        rects = rects[keep]
+        x, y, bw, bh = rects.T
+        self.box = np.stack([x, y, x + bw, y + bh], axis=1).astype(np.float64)
+        self.area = np.array(
+            [cv2.countNonZero(mask[yy : yy + hh, xx : xx + ww]) for xx, yy, ww, hh in rects], np.float64
+        )
+        contact = np.zeros(len(rects))
+        for i in np.nonzero((x == 0) | (y == 0) | (x + bw == w) | (y + bh == h))[0]:
+            xx, yy, ww, hh = rects[i]
+            c = 0
+            if xx == 0:
+                c += cv2.countNonZero(mask[yy : yy + hh, 0])
+            if xx + ww == w:
+                c += cv2.countNonZero(mask[yy : yy + hh, w - 1])
+            if yy == 0:
+                c += cv2.countNonZero(mask[0, xx : xx + ww])
+            if yy + hh == h:
+                c += cv2.countNonZero(mask[h - 1, xx : xx + ww])
+            contact[i] = c
+        self.contact = contact
+
+    def __len__(self) -> int:
+        return len(self.contours)
+
+    @property
+    def width(self) -> np.ndarray:
+        return self.box[:, 2] - self.box[:, 0]
+
+    @property
+    def height(self) -> np.ndarray:
+        return self.box[:, 3] - self.box[:, 1]
+
+    def draw(self, keep: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """uint8 mask with the components where ``keep`` is true filled (holes too)."""
+        out = np.zeros(shape, np.uint8)
+        cs = [c for c, k in zip(self.contours, keep, strict=True) if k]
+        if cs:
+            cv2.drawContours(out, cs, -1, 255, -1)
+        return out
+
+
+def ink_components(
+    mask: np.ndarray,
+    h_length: int,
+    v_length: int,
+    line_px: int,
+    min_box_area: float = 0.0,
+    comps: Components | None = None,
+) -> tuple[np.ndarray, Components]:
+    """Components of ``mask`` after erasing ruled lines, if any component is line-sized.
+
+    Args:
+        mask: uint8 (H, W), ink 255.
+        h_length, v_length, line_px: see :func:`remove_lines`.
+        min_box_area: see :class:`Components`.
+        comps: the components of ``mask`` if already computed.
+
+    Returns:
+        (the mask, possibly with lines erased; its :class:`Components`).
+    """
+    if comps is None:
+        comps = Components(mask, min_box_area)
+    if not len(comps):
+        return mask, comps
+    big = np.zeros(len(comps), bool)
+    if h_length > 0:
+        big |= comps.width >= h_length
+    if v_length > 0:
+        big |= comps.height >= v_length
+    if big.any():
+        # search only the line-sized components (cheap), erase from the whole mask
+        search = cv2.bitwise_and(mask, comps.draw(big, mask.shape))
+        cleaned = remove_lines(mask, h_length, v_length, line_px, search=search)
+        if cleaned is not mask:
+            return cleaned, Components(cleaned, min_box_area)
+    return mask, comps
