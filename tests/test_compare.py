@@ -13,15 +13,8 @@ import pytest
 
 from edge.cli import eval as cli_eval
 from edge.evaluate import NO_PREDICTION, make_report
-from edge.evaluate.compare import (
-    MATPLOTLIB_HINT,
-    align_report,
-    check_same_labels,
-    compare_reports,
-    row_normalised,
-    unique_names,
-    write_report,
-)
+from edge.evaluate.compare import align_report, check_same_labels, compare_reports, unique_names
+from edge.evaluate.compare_report import MATPLOTLIB_HINT, row_normalised, write_report
 
 ABC = ("a", "b", "c")
 

@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
             comparison = compare_reports(reports, info=_data_info(cfg))
         written = []
         if cfg.report is not None:
-            from edge.evaluate.compare import write_report
+            from edge.evaluate.compare_report import write_report
 
             assert comparison is not None
             written = write_report(comparison, cfg.report)

@@ -9,7 +9,8 @@
   (a hands model's ``min_score``).
 - :mod:`~edge.evaluate.truth`: :class:`TruthTally`, digits or gestures read against a demo
   scene's ground truth (``edge-run``'s summary).
-- :mod:`~edge.evaluate.compare`: several bundles side by side (markdown, JSON, PNG charts).
+- :mod:`~edge.evaluate.compare`: several bundles side by side (aligned labels, markdown and
+  JSON tables); :mod:`~edge.evaluate.compare_report` writes them with PNG charts.
 
 MNIST itself is read by :mod:`edge.datasets`. The package may import :mod:`edge.types`,
 :mod:`edge.datasets`, :mod:`edge.overlay` and the stages; never :mod:`edge.live`, a sink
