@@ -18,22 +18,23 @@ prints it plus its difference to the first bundle). ``--report DIR`` also writes
 (with one or more bundles). Bundles must have the same labels.
 
 Exit status: 0 on success, 2 on a usage, data or bundle error (``error: ...``).
+
+The options and their parser are :mod:`edge.cli.eval_args`; this module evaluates and prints.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from edge.bundle import BundleError
-from edge.cli.common import HelpFormatter, positive_int, unit_float
+from edge.cli.eval_args import EvalConfig, parse_args
 from edge.datasets import DatasetError, load_mnist
 from edge.evaluate import (
     EvalReport,
@@ -43,153 +44,9 @@ from edge.evaluate import (
     evaluate_mnist,
     list_image_folder,
 )
-from edge.live.launch import HAND_SEGMENTERS, segmenter_kwargs
-from edge.runtime import RUNTIMES
+from edge.live.launch import segmenter_kwargs
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    """Resolved ``edge-eval`` options (see ``edge-eval --help``).
-
-    ``models`` holds every ``--model`` in order (one: a plain evaluation; more: a
-    comparison on the same samples); ``report`` is the ``--report`` folder.
-    """
-
-    models: tuple[str, ...] = ("digits",)
-    dataset: str | None = None
-    data_dir: str | None = None
-    download: bool = False
-    images: str | None = None
-    mode: str = "crop"
-    limit: int | None = None
-    batch_size: int = 256
-    threads: int | None = None
-    runtime: str = "auto"
-    json: bool = False
-    save_errors: str | None = None
-    skip_unreadable: bool = False
-    segmenter: str | None = None
-    calibrate_min_score: float | None = None
-    report: str | None = None
-    verbose: bool = False
-
-    @property
-    def model(self) -> str:
-        """The first (or only) ``--model``."""
-        return self.models[0]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="edge-eval",
-        description="Accuracy of a model bundle on MNIST or a folder of labelled "
-        "photos (one sub-folder per class, named as in the bundle's labels.txt).",
-        formatter_class=HelpFormatter,
-    )
-    p.add_argument(
-        "--model",
-        action="append",
-        default=None,
-        metavar="MODEL",
-        help="bundle folder, its model.tflite, or a shipped name (digits, hands, "
-        "hands-lenet); repeat to compare bundles on the same samples (the first is the "
-        "baseline); default: digits",
-    )
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--dataset", choices=["mnist"], help="a standard dataset (its test split)")
-    src.add_argument("--images", metavar="DIR", help="folder of class folders of photos")
-    p.add_argument(
-        "--data-dir",
-        help="where MNIST is (IDX files, mnist.npz or CSV); default EDGE_DATA_DIR, then the Keras cache",
-    )
-    p.add_argument("--download", action="store_true", help="download MNIST if it is not found")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--crop",
-        dest="mode",
-        action="store_const",
-        const="crop",
-        help="--images: each photo is one ROI, the ink/hand found inside it (the default; "
-        "--model hands: the hand tracker finds the one hand in it)",
-    )
-    mode.add_argument(
-        "--frame",
-        dest="mode",
-        action="store_const",
-        const="frame",
-        help="--images: segment each photo as a camera frame and score the most "
-        "confident detection (none found: wrong, or 'none' for a model with a none class)",
-    )
-    p.set_defaults(mode="crop")
-    p.add_argument(
-        "--segmenter",
-        choices=HAND_SEGMENTERS,
-        default=None,
-        help="--frame with a small-CNN hands model (hands-lenet): how the hand is found "
-        "(default skin); --model hands finds hands by their landmarks",
-    )
-    p.add_argument(
-        "--calibrate-min-score",
-        type=unit_float,
-        metavar="LOSS",
-        help="--frame, models with a none class: choose the highest score threshold that "
-        "costs at most LOSS (e.g. 0.02) of gesture accuracy, print the sweep and store it "
-        "as min_score in the bundle's model.json (needs none/ photos)",
-    )
-    p.add_argument(
-        "--limit",
-        type=positive_int,
-        help="evaluate at most N images (MNIST: the first N "
-        "of the test split; --images: spread round-robin over the classes)",
-    )
-    p.add_argument("--batch-size", type=positive_int, default=256, help="inputs per classify call")
-    p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
-    p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    p.add_argument(
-        "--report",
-        metavar="DIR",
-        help="write comparison.md, comparison.json and (with matplotlib) confusion.png "
-        "(row-normalised heatmaps side by side) and per_class.png here",
-    )
-    p.add_argument(
-        "--save-errors",
-        metavar="DIR",
-        help="write misclassified images here, the predicted label in the file name "
-        "(several --model: one sub-folder N-NAME per bundle)",
-    )
-    p.add_argument(
-        "--skip-unreadable",
-        action="store_true",
-        help="skip photos that cannot be decoded instead of stopping",
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
-    return p
-
-
-def parse_args(argv: list[str] | None = None) -> EvalConfig:
-    a = build_parser().parse_args(argv)
-    return EvalConfig(
-        models=tuple(a.model or ("digits",)),
-        dataset=a.dataset,
-        data_dir=a.data_dir,
-        download=a.download,
-        images=a.images,
-        mode=a.mode,
-        limit=a.limit,
-        batch_size=a.batch_size,
-        threads=a.threads,
-        runtime=a.runtime,
-        json=a.json,
-        save_errors=a.save_errors,
-        skip_unreadable=a.skip_unreadable,
-        segmenter=a.segmenter,
-        calibrate_min_score=a.calibrate_min_score,
-        report=a.report,
-        verbose=a.verbose,
-    )
 
 
 def evaluate(cfg: EvalConfig) -> EvalReport:
