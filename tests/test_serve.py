@@ -26,7 +26,7 @@ from edge.cli import serve
 from edge.live import launch
 from edge.pipeline import FrameResult, Pipeline
 from edge.sinks import web as serve_web
-from edge.sinks.web import LiveServer, ServeConfig, is_loopback, parse_hostport, reading_of
+from edge.sinks.web import TOKEN_ENV, LiveServer, ServeConfig, is_loopback, parse_hostport, reading_of
 from edge.track import TrackSmoother
 from edge.types import ROI, Detection, Frame, Prediction
 
@@ -469,7 +469,7 @@ def test_port_in_use_is_a_clear_error():
 
 
 def test_public_bind_warns_and_makes_up_a_token(monkeypatch, capsys):
-    monkeypatch.delenv(cli_run.TOKEN_ENV, raising=False)
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
     cfg = cli_run.RunConfig(serve=("0.0.0.0", 0))
     s = cli_run.start_server(cfg, cli_run.RunStats())
     try:
@@ -484,7 +484,7 @@ def test_public_bind_warns_and_makes_up_a_token(monkeypatch, capsys):
 
 
 def test_token_from_environment(monkeypatch, capsys):
-    monkeypatch.setenv(cli_run.TOKEN_ENV, "from-env")
+    monkeypatch.setenv(TOKEN_ENV, "from-env")
     s = cli_run.start_server(cli_run.RunConfig(serve=("127.0.0.1", 0)), cli_run.RunStats())
     try:
         assert s.config.token == "from-env" and "warning" not in capsys.readouterr().err

@@ -38,31 +38,23 @@ paced like a 30 fps camera (``--no-realtime`` runs them flat out).
 
 Exit status: 0 done, 2 error (``error: ...`` with what to do), 130 interrupted (Ctrl-C,
 or SIGTERM, which finalises the outputs the same way).
+
+The options and their parser are :mod:`edge.cli.run_args`; this module opens what they
+name, runs :func:`edge.live.run` and prints the summary.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import sys
-from dataclasses import dataclass
 from typing import Any
 
-from edge.cli.common import (
-    HelpFormatter,
-    guarded_main,
-    hostport_arg,
-    positive_float,
-    positive_int,
-    setup_logging,
-    unit_float,
-)
+from edge.cli.common import guarded_main, setup_logging
+from edge.cli.run_args import RunConfig, parse_args
 from edge.cli.window import KEYS_HELP, StatusLines, WindowKeys
 from edge.live import (
-    DEFAULT_HAND_SEGMENTER,
     DEFAULT_SOURCE,
-    HAND_SEGMENTERS,
     RunStats,
     camera_hint,
     make_pipeline,
@@ -70,12 +62,8 @@ from edge.live import (
     run,
 )
 from edge.pipeline import Pipeline
-from edge.runtime import RUNTIMES
 from edge.sinks import DisplaySink, JsonlSink, NullDisplay, Sink, VideoSink, display_available
 from edge.sinks.web import (
-    DEFAULT_MAX_VIEWERS,
-    DEFAULT_STREAM_FPS,
-    TOKEN_ENV,
     LiveServer,
     ServeConfig,
     is_loopback,
@@ -83,192 +71,6 @@ from edge.sinks.web import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Resolved ``edge-run`` options (see ``edge-run --help``).
-
-    ``display`` is ``True`` (a window, error if impossible), ``False`` (headless) or
-    ``None`` (a window when a display is available). ``source`` ``None`` is
-    :data:`DEFAULT_SOURCE`; ``segmenter`` ``None`` is :data:`DEFAULT_HAND_SEGMENTER`
-    for a hands model (and must stay ``None`` for a digits model). ``serve`` is the
-    web view's ``(host, port)`` or ``None`` (no web view); ``token`` ``None`` means
-    ``$EDGE_TOKEN``, or, on a non-loopback host, a random one. ``realtime`` ``None``
-    paces the demo scenes only when serving.
-    """
-
-    model: str = "digits"
-    source: str | None = None
-    segmenter: str | None = None
-    max_hands: int = 1
-    threads: int | None = None
-    runtime: str = "auto"
-    smoothing: bool = True
-    min_score: float | None = None
-    snapshot_dir: str = "snapshots"
-    width: int | None = None
-    height: int | None = None
-    fps: float | None = None
-    display: bool | None = None
-    output: str | None = None
-    jsonl: str | None = None
-    max_frames: int | None = None
-    loop: bool = False
-    verbose: bool = False
-    serve: tuple[str, int] | None = None
-    token: str | None = None
-    stream_fps: float = DEFAULT_STREAM_FPS
-    max_viewers: int = DEFAULT_MAX_VIEWERS
-    realtime: bool | None = None
-
-
-def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> argparse.ArgumentParser:
-    """The ``edge-run`` parser; ``edge-serve`` passes its name and a default ``--serve`` address
-    (and then runs headless unless ``--display`` is given)."""
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description="Recognise handwritten digits or rock/paper/scissors hands live: boxes, "
-        "what was read, confidence and FPS.",
-        epilog=KEYS_HELP + ". Ctrl-C stops and finalises the outputs.",
-        formatter_class=HelpFormatter,
-    )
-    p.add_argument(
-        "--model",
-        default="digits",
-        help="bundle folder, its model.tflite, or a shipped name (digits, hands: landmarks, "
-        "hands-lenet: small CNN on hand crops); its task and preprocessing pick the pipeline",
-    )
-    p.add_argument(
-        "--source",
-        default=None,
-        help="0 / webcam:N (camera), picamera, a video or image file, an image folder, "
-        "rtsp:// or http:// stream, or a built-in scene needing no camera: demo (digits), "
-        f"demo-hands (rock/paper/scissors); default: {DEFAULT_SOURCE} (the first webcam)",
-    )
-    p.add_argument(
-        "--segmenter",
-        choices=HAND_SEGMENTERS,
-        default=None,
-        help="hands-lenet (small CNN): how the hand is found: skin (skin colour model), "
-        "skin-hsv, background (subtraction; keep the hand out of the first frames), chroma "
-        f"(green screen); default: {DEFAULT_HAND_SEGMENTER}. Not for --model hands (landmarks)",
-    )
-    p.add_argument(
-        "--max-hands",
-        type=positive_int,
-        default=1,
-        help="--model hands: most hands per frame (while fewer are tracked, the palm "
-        "detector runs on every frame)",
-    )
-    p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
-    p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
-    p.add_argument(
-        "--no-smoothing",
-        dest="smoothing",
-        action="store_false",
-        help="show each frame's raw predictions (no temporal vote)",
-    )
-    p.add_argument(
-        "--min-score",
-        type=unit_float,
-        default=None,
-        help="hide detections with a (smoothed) score below this; default: the "
-        "bundle's calibrated min_score (model.json), else 0",
-    )
-    p.add_argument("--snapshot-dir", default="snapshots", help="where the s key saves PNGs")
-    p.add_argument("--width", type=positive_int, help="requested capture width (px)")
-    p.add_argument("--height", type=positive_int, help="requested capture height (px)")
-    p.add_argument("--fps", type=positive_float, help="requested capture rate (frames/s)")
-    disp = p.add_mutually_exclusive_group()
-    disp.add_argument(
-        "--display",
-        dest="display",
-        action="store_const",
-        const=True,
-        help="show a window (error if there is no display); default: a window when a display is available",
-    )
-    disp.add_argument("--headless", dest="display", action="store_const", const=False, help="no window")
-    p.add_argument("--output", metavar="VIDEO", help="write the annotated frames to this .mp4")
-    p.add_argument(
-        "--jsonl",
-        metavar="FILE",
-        help="write one JSON line per frame (frame, t, detections, number); - = stdout",
-    )
-    p.add_argument("--max-frames", type=positive_int, help="stop after N frames")
-    p.add_argument("--loop", action="store_true", help="restart video files and folders at the end")
-    p.add_argument(
-        "--realtime",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="demo scenes: pace frames to --fps (default 30) like a camera instead of "
-        "running flat out; default: on with --serve, off otherwise",
-    )
-    web = p.add_argument_group("web view (see edge.sinks.web)")
-    web.add_argument(
-        "--serve",
-        metavar="[HOST:]PORT",
-        type=hostport_arg,
-        default=hostport_arg(serve_default) if serve_default else None,
-        help="also serve a live web page (stream, reading, FPS, stage times) on "
-        "HOST:PORT; PORT alone binds 127.0.0.1 (this machine only: use an SSH tunnel); "
-        "0.0.0.0:PORT serves every interface and needs a token"
-        + (f" (default: {serve_default})" if serve_default else ""),
-    )
-    web.add_argument(
-        "--token",
-        default=None,
-        help=f"token every web request must carry (?token=, 'Authorization: Bearer' or "
-        f"X-Edge-Token); default: ${TOKEN_ENV}, or on a non-loopback host a random one, printed",
-    )
-    web.add_argument(
-        "--stream-fps",
-        type=positive_float,
-        default=DEFAULT_STREAM_FPS,
-        help="upper bound of the web stream's frame rate (frames/s)",
-    )
-    web.add_argument(
-        "--max-viewers",
-        type=positive_int,
-        default=DEFAULT_MAX_VIEWERS,
-        help="streaming connections served at once (a page uses two)",
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
-    if serve_default:
-        p.set_defaults(display=False)
-    return p
-
-
-def parse_args(
-    argv: list[str] | None = None, *, prog: str = "edge-run", serve_default: str | None = None
-) -> RunConfig:
-    """Parse ``edge-run`` (or, with ``serve_default``, ``edge-serve``) arguments."""
-    a = build_parser(prog, serve_default).parse_args(argv)
-    return RunConfig(
-        model=a.model,
-        source=a.source,
-        segmenter=a.segmenter,
-        max_hands=a.max_hands,
-        threads=a.threads,
-        runtime=a.runtime,
-        smoothing=a.smoothing,
-        min_score=a.min_score,
-        snapshot_dir=a.snapshot_dir,
-        width=a.width,
-        height=a.height,
-        fps=a.fps,
-        display=a.display,
-        output=a.output,
-        jsonl=a.jsonl,
-        max_frames=a.max_frames,
-        loop=a.loop,
-        verbose=a.verbose,
-        serve=a.serve,
-        token=a.token,
-        stream_fps=a.stream_fps,
-        max_viewers=a.max_viewers,
-        realtime=a.realtime,
-    )
 
 
 def resolve_display(requested: bool | None) -> bool:
