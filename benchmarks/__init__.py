@@ -3,8 +3,9 @@
 May import ``edge`` (the code being measured, never the other way round), not ``train``
 or ``convert``. One concern per module:
 
-- measurement: :mod:`benchmarks.latency` (statistics, the model benchmark: raw
-  interpreter ``invoke`` and :class:`edge.runtime.Classifier` ``classify``),
+- measurement: :mod:`benchmarks.latency_stats` (the timed loop and its statistics),
+  :mod:`benchmarks.latency` (the model benchmark: raw interpreter ``invoke`` and
+  :class:`edge.runtime.Classifier` ``classify``),
   :mod:`benchmarks.pipeline_bench` (per frame and stage, the same
   :class:`edge.pipeline.Pipeline` ``edge-run`` uses), :mod:`benchmarks.suite` (what one
   ``edge-bench model|pipeline|all`` run times), :mod:`benchmarks.latency_compare`
@@ -16,13 +17,15 @@ or ``convert``. One concern per module:
   :mod:`benchmarks.report` (CSV/JSON files, text and markdown tables, charts),
   :mod:`benchmarks.reference` (per-device reference comparison);
 - CLI (argument parsing and printing): :mod:`benchmarks.cli` (``edge-bench`` /
-  ``python -m benchmarks``), :mod:`benchmarks.cli_output`, :mod:`benchmarks.cli_latency`;
+  ``python -m benchmarks``), :mod:`benchmarks.cli_args` (its flags),
+  :mod:`benchmarks.cli_output`, :mod:`benchmarks.cli_latency`;
 - test data: :mod:`benchmarks.realistic_render` and the script
   ``benchmarks/realistic_digits.py`` (camera-like digits from real handwriting).
 
 Speed is measured here, never asserted by a timed test.
 """
 
-from benchmarks.latency import LatencyStats, bench_model, summarize, time_calls
+from benchmarks.latency import bench_model
+from benchmarks.latency_stats import LatencyStats, summarize, time_calls
 
 __all__ = ["LatencyStats", "bench_model", "summarize", "time_calls"]

@@ -150,7 +150,8 @@ def op_profile(
 
 
 def _time_builtin(interp: Any, bundle: ModelBundle, runs: int, warmup: int) -> float:
-    from benchmarks.latency import make_inputs, summarize, time_calls
+    from benchmarks.latency import make_inputs
+    from benchmarks.latency_stats import summarize, time_calls
     from edge.bundle import QuantParams
     from edge.runtime import quantize
 

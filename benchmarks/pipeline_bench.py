@@ -40,7 +40,7 @@ from benchmarks.bench_frames import (  # noqa: F401  (part of this module's API)
     preload_frames,
     target_ms_for,
 )
-from benchmarks.latency import gc_paused
+from benchmarks.latency_stats import gc_paused
 from benchmarks.pipeline_result import PipelineResult, overhead_ratios  # noqa: F401  (API)
 from edge.pipeline import STAGES, Pipeline, Segmenter, build_pipeline
 from edge.sources.base import FrameSource

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.bench_frames import BUDGET_FPS, TARGET_P99_RATIO, target_ms_for
-from benchmarks.latency import LatencyStats, summarize
+from benchmarks.latency_stats import LatencyStats, summarize
 
 
 @dataclass

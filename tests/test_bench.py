@@ -17,15 +17,8 @@ import pytest
 
 from benchmarks import machine, reference, report
 from benchmarks.cli import main, parse_config
-from benchmarks.latency import (
-    LatencyStats,
-    bench_classify,
-    bench_invoke,
-    bench_model,
-    make_inputs,
-    summarize,
-    time_calls,
-)
+from benchmarks.latency import bench_classify, bench_invoke, bench_model, make_inputs
+from benchmarks.latency_stats import LatencyStats, summarize, time_calls
 from benchmarks.pipeline_bench import METRICS, PipelineResult, parse_digit_range
 from benchmarks.suite import BenchConfig
 from edge.bundle import load_bundle
