@@ -12,7 +12,7 @@ or ``convert``. One concern per module:
   (bundles x runtimes x threads), :mod:`benchmarks.latency_runtimes`,
   :mod:`benchmarks.runtime_env` (runtimes and the worker Python),
   :mod:`benchmarks.file_accuracy`, :mod:`benchmarks.op_profile`,
-  :mod:`benchmarks.serve_load`;
+  :mod:`benchmarks.serve_load` (with :mod:`benchmarks.serve_load_phase`);
 - reporting: :mod:`benchmarks.machine` (the machine description),
   :mod:`benchmarks.report` (CSV/JSON files, text and markdown tables, charts),
   :mod:`benchmarks.reference` (per-device reference comparison);
