@@ -8,7 +8,8 @@ with the device's own runtime (:mod:`convert.verify`). Imports TensorFlow only
 inside the functions that need it.
 """
 
-from convert.build import ConvertConfig, ConvertReport, convert_to_bundle
+from convert.build import convert_to_bundle
+from convert.config import ConvertConfig, ConvertReport
 from convert.quantize import QUANT_MODES, convert_keras, convert_saved_model, representative_dataset
 
 __all__ = [

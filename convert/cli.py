@@ -22,7 +22,8 @@ import os
 import sys
 from pathlib import Path
 
-from convert.build import DATASETS, ConvertConfig, ConvertReport, convert_to_bundle
+from convert.build import convert_to_bundle
+from convert.config import DATASETS, ConvertConfig, ConvertReport
 from convert.quantize import IO_DTYPES, QUANT_MODES
 from edge.bundle import COLOUR_ORDERS, PREPROCESSING, TASKS
 from edge.runtime import RUNTIMES

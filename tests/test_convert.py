@@ -438,7 +438,7 @@ def test_cli_min_agreement_exit_code(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from convert import cli
-    from convert.build import ConvertReport
+    from convert.config import ConvertReport
 
     metrics = {
         "samples": 10,

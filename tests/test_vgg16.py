@@ -308,7 +308,8 @@ def test_augment_must_keep_dtype_and_shape(data: dict, tmp_path: Path) -> None:
 
 # -- conversion ------------------------------------------------------------------------
 def test_int8_bundle_from_the_trained_model(run: dict, data: dict, tmp_path: Path) -> None:
-    from convert.build import ConvertConfig, convert_to_bundle
+    from convert.build import convert_to_bundle
+    from convert.config import ConvertConfig
     from edge.bundle import load_bundle
     from edge.runtime import Classifier
 

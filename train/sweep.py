@@ -155,7 +155,8 @@ def run_one(
         ValueError: the folder holds a run with other settings, or training or
             conversion failed on bad input (datasets included).
     """
-    from convert.build import ConvertConfig, convert_to_bundle
+    from convert.build import convert_to_bundle
+    from convert.config import ConvertConfig
     from train.lenet import train_lenet
 
     run_dir = Path(cfg.out_dir)
