@@ -66,6 +66,7 @@ def test_settings_file(tmp_path: Path) -> None:
 
 def test_recorded_command_reproduces_the_config() -> None:
     from train import cli
+    from train.cli_args import build_parser
 
     cfg = LenetConfig(
         variant="lenet5",
@@ -80,7 +81,7 @@ def test_recorded_command_reproduces_the_config() -> None:
         out_dir="runs/x",
     )
     argv = lenet_argv(cfg)
-    parser = cli._parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     assert cli._resolve(args, parser, argv, LenetConfig, AugmentConfig) == cfg
 
