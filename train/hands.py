@@ -22,6 +22,7 @@ config and command line), ``split.json`` (every file and its split), ``counts.tx
 (accuracy per split and per source), ``calibration.npy`` (uint8 RGB augmented
 training samples for int8 calibration with ``edge-convert --rep-data``) and
 ``val.npz`` (uint8 RGB ``x``, int ``y`` of the held-out people, for ``--verify-data``).
+The scoring of the held-out splits is :mod:`train.hands_eval`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from train.extra_mix import extra_per_batch
 from train.hand_augment import BackgroundBank, HandAugmenter
 from train.hand_data import HandSample
 from train.hands_config import ARCHS, EMPTY_SCENE_SOURCES, HandsConfig
+from train.hands_eval import Split, accuracy_scores, evaluate_splits, extra_val_metrics
 from train.hands_prep import (
     background_photos,
     background_samples,
@@ -59,9 +61,6 @@ from train.hands_prep import (
 )
 
 log = logging.getLogger(__name__)
-
-#: One split of images: uint8 (N, S, S, 3) RGB and int64 (N,) labels, or ``None`` when absent.
-Split = tuple[np.ndarray | None, np.ndarray | None]
 
 
 def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, Any]:
@@ -147,7 +146,7 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
         "params": int(model.count_params()),
         "train_n": int(len(x_tr)),
     }
-    metrics.update(_evaluate(cfg, out, model, scale, {"val": val, "test": test}, splits, labels))
+    metrics.update(evaluate_splits(cfg, out, model, scale, {"val": val, "test": test}, splits, labels))
     if cfg.arch == "vgg16":
         metrics["vgg16"] = stages
     if cfg.extra:
@@ -160,7 +159,7 @@ def train_hands(cfg: HandsConfig, argv: list[str] | None = None) -> dict[str, An
             "val_sessions": session_counts(ex_val),
         }
         if len(extra_val[0]):
-            metrics["extra_val"] = _extra_val_metrics(model, scale, extra_val, labels)
+            metrics["extra_val"] = extra_val_metrics(model, scale, extra_val, labels)
     if init_info is not None:
         metrics["init_model"] = init_info
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -319,7 +318,7 @@ def _fit_lenet(
     init_info = None
     if cfg.init_from:
         model, init_info = load_init_model(cfg.init_from, (cfg.input_size, cfg.input_size, 3), labels)
-        init_info.update(_scores(model, {"val": val, "test": test, "extra_val": extra_val}))
+        init_info.update(accuracy_scores(model, {"val": val, "test": test, "extra_val": extra_val}))
     else:
         model = build_lenet(
             "hands", (cfg.input_size, cfg.input_size, 3), len(labels), dropout=cfg.dropout, width=cfg.width
@@ -356,86 +355,6 @@ def _fit_lenet(
     model.save(out / "model.keras")
     plot_history(hist.history, out / "curves.png", f"LeNet hands {cfg.input_size} px")
     return model, init_info
-
-
-def _predict(model: Any, x: np.ndarray, scale: float) -> np.ndarray:
-    """int64 (N,) class indices of uint8 (N, S, S, 3) RGB images (model input in [0, scale])."""
-    return model.predict(x.astype(np.float32) / 255.0 * scale, batch_size=256, verbose=0).argmax(1)
-
-
-def _evaluate(
-    cfg: HandsConfig,
-    out: Path,
-    model: Any,
-    scale: float,
-    sets: dict[str, Split],
-    splits: dict[str, list[HandSample]],
-    labels: tuple[str, ...],
-) -> dict[str, Any]:
-    """Accuracy, per-class recall, per-source accuracy and confusion of each held-out split.
-
-    Writes ``confusion.png`` of the last split scored (the hold-out test split when there is one).
-    """
-    from train.plots import confusion_matrix, plot_confusion
-
-    metrics: dict[str, Any] = {}
-    shown = None
-    for name, (xs, ys) in sets.items():
-        if xs is None or ys is None:
-            continue
-        pred = _predict(model, xs, scale)
-        cm = confusion_matrix(ys, pred, len(labels))
-        metrics[name] = {
-            "accuracy": float((pred == ys).mean()),
-            "n": int(len(ys)),
-            "per_class": {c: float(cm[i, i] / max(1, cm[i].sum())) for i, c in enumerate(labels)},
-            "per_source": _accuracy_by_source(splits[name], ys, pred),
-            "confusion": cm.tolist(),
-        }
-        shown = (name, cm)
-    if shown is not None:
-        plot_confusion(
-            shown[1], list(labels), out / "confusion.png", f"hands {cfg.arch}: {shown[0]} split (Keras float)"
-        )
-    return metrics
-
-
-def _extra_val_metrics(model: Any, scale: float, extra_val: Split, labels: tuple[str, ...]) -> dict[str, Any]:
-    """Accuracy and per-class recall (``None`` for a class without samples) on the held-out own samples."""
-    from train.plots import confusion_matrix
-
-    x, y = extra_val
-    assert x is not None and y is not None
-    pred = _predict(model, x, scale)
-    cm = confusion_matrix(y, pred, len(labels))
-    return {
-        "accuracy": float((pred == y).mean()),
-        "n": int(len(y)),
-        "per_class": {
-            c: (float(cm[i, i] / cm[i].sum()) if cm[i].sum() else None) for i, c in enumerate(labels)
-        },
-    }
-
-
-def _scores(model: Any, sets: dict[str, tuple[np.ndarray | None, np.ndarray | None]]) -> dict[str, float]:
-    """``{"<name>_accuracy": accuracy}`` of a [0, 1]-input Keras model on uint8 RGB sets.
-
-    Sets that are ``None`` or empty are skipped.
-    """
-    out = {}
-    for name, (x, y) in sets.items():
-        if x is not None and y is not None and len(x):
-            pred = model.predict(x.astype(np.float32) / 255.0, batch_size=256, verbose=0).argmax(1)
-            out[f"{name}_accuracy"] = float((pred == y).mean())
-    return out
-
-
-def _accuracy_by_source(samples: list[HandSample], y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for src in sorted({s.source for s in samples}):
-        m = np.array([s.source == src for s in samples])
-        out[src] = {"accuracy": float((pred[m] == y[m]).mean()), "n": int(m.sum())}
-    return out
 
 
 __all__ = ["ARCHS", "HandsConfig", "prepare_data", "train_hands"]
