@@ -234,7 +234,8 @@ def saved_lenet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("tensorflow")
     import keras
 
-    from train.lenet import LenetConfig, build_model
+    from train.lenet_config import LenetConfig
+    from train.lenet_model import build_model
 
     keras.utils.set_random_seed(7)
     run = tmp_path_factory.mktemp("init-run")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from train.augment import AugmentConfig
-from train.lenet import LenetConfig
+from train.lenet_config import LenetConfig
 from train.sweep import RESULT_FILE, lenet_argv
 from train.sweep_settings import coerce, grid_settings, load_settings, parse_assignments, run_name, swept_keys
 

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.tf
 from models.lenet import LENET_VARIANTS, build_lenet  # noqa: E402
 from train import cli  # noqa: E402
 from train.augment import AugmentConfig, make_augmenter  # noqa: E402
-from train.lenet import LenetConfig, make_strategy  # noqa: E402
+from train.lenet_config import LenetConfig  # noqa: E402
+from train.lenet_model import make_strategy  # noqa: E402
 from train.plots import confusion_matrix  # noqa: E402
 
 SHARED = Path(os.environ.get("EDGE_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))

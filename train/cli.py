@@ -31,7 +31,8 @@ from train.augment import AugmentConfig
 from train.cli_args import build_parser
 from train.hand_augment import HandAugmentConfig
 from train.hands import HandsConfig, train_hands
-from train.lenet import LenetConfig, train_lenet
+from train.lenet import train_lenet
+from train.lenet_config import LenetConfig
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from train.hands import ARCHS, HandsConfig
-from train.lenet import STRATEGIES, LenetConfig
+from train.lenet_config import STRATEGIES, LenetConfig
 from train.svhn import SVHN_FRAMINGS, SVHN_URL
 
 

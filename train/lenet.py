@@ -17,6 +17,9 @@ Outputs in ``out_dir``: ``model.keras`` (best or last weights), ``config.json`` 
 resolved config plus the command line), ``history.csv``, ``curves.png``,
 ``confusion.png`` (on the main test split: MNIST's when MNIST is in the data),
 ``metrics.json``, ``labels.txt``, ``checkpoints/``.
+
+The parameters are :mod:`train.lenet_config`, the model and the distribution strategy
+:mod:`train.lenet_model`.
 """
 
 from __future__ import annotations
@@ -26,15 +29,13 @@ import logging
 import shlex
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from train.augment import AugmentConfig, make_augmenter
-from train.config import JsonConfig
-from train.digit_data import load_digit_datasets, parse_dataset_spec
+from train.augment import make_augmenter
+from train.digit_data import load_digit_datasets
 from train.extra_data import (
     DIGIT_LABELS,
     load_extra_digits,
@@ -43,164 +44,16 @@ from train.extra_data import (
     split_extra,
     write_split,
 )
-from train.extra_mix import extra_per_batch, mixed_dataset
-from train.svhn import SVHN_FRAMINGS
+from train.extra_mix import mixed_dataset
+from train.lenet_config import LenetConfig
+from train.lenet_model import build_model, make_strategy
 
 log = logging.getLogger(__name__)
-
-STRATEGIES = ("default", "mirrored", "multi-worker")
-
-
-@dataclass
-class LenetConfig(JsonConfig):
-    """Every parameter of a LeNet training run (saved as ``config.json``).
-
-    Attributes:
-        variant: ``"modern"`` or ``"lenet5"`` (see :mod:`models.lenet`).
-        out_dir: where the model, config, plots and checkpoints go.
-        data_dir: MNIST location (see :func:`edge.datasets.load_mnist`); ``None``:
-            ``EDGE_DATA_DIR`` or the Keras cache.
-        download: download ``mnist.npz`` if nothing local is found.
-        epochs: maximum epochs.
-        batch_size: per-step batch (global, across replicas).
-        learning_rate: peak Adam learning rate (cosine decay to 1% of it).
-        validation_split: fraction of the training set held out for early stopping
-            and checkpoint selection; 0 trains on all 60,000 images for ``epochs``.
-        patience: epochs without val-accuracy gain before early stopping.
-        checkpoint_every: save ``checkpoints/epoch-NNN.keras`` every N epochs.
-        augment: augmentation strengths; ``None`` switches augmentation off.
-        label_smoothing: cross-entropy label smoothing.
-        dropout: dropout rate before the classifier.
-        strategy: ``default``, ``mirrored`` (all local GPUs) or ``multi-worker``
-            (machines described by ``TF_CONFIG``).
-        seed: seeds NumPy, TensorFlow and Keras.
-        limit: use only the first N training images of each dataset (quick tries, tests).
-        width: filters of the first ``modern`` stage (doubled per stage; ``lenet5``
-            ignores it).
-        batch_norm: keep the ``modern`` variant's batch normalisation; ``False``
-            removes it (its convolutions get biases instead; ``lenet5`` has none).
-        dataset: digit datasets joined with ``+``: ``mnist``, ``svhn``, ``recoloured``
-            (see :mod:`train.digit_data`).
-        svhn_dir: folder with SVHN's ``train_32x32.mat``/``test_32x32.mat``;
-            ``None``: ``$EDGE_DATA_DIR/svhn``.
-        svhn_framing: ``box`` or ``normalise`` (:func:`train.digit_data.svhn_to_mnist`).
-        recoloured_n: recoloured MNIST training digits rendered (``recoloured`` dataset).
-        extra: folders of the user's own samples (class folders ``0/`` .. ``9/``).
-        extra_ratio: share of each batch drawn from ``extra``, in [0, 1); 0 = plain
-            concatenation (see :mod:`train.extra_data`).
-        extra_val_fraction: share of ``extra`` held out (by session) and scored.
-        init_from: ``.keras`` file or run folder to fine-tune instead of a new model.
-    """
-
-    augment_class: ClassVar[type] = AugmentConfig
-    kind: ClassVar[str] = "LeNet"
-
-    variant: str = "modern"
-    out_dir: str = "runs/lenet"
-    data_dir: str | None = None
-    download: bool = False
-    epochs: int = 20
-    batch_size: int = 128
-    learning_rate: float = 2e-3
-    validation_split: float = 0.1
-    patience: int = 5
-    checkpoint_every: int = 5
-    augment: AugmentConfig | None = field(default_factory=AugmentConfig)
-    label_smoothing: float = 0.05
-    dropout: float = 0.3
-    strategy: str = "default"
-    seed: int = 0
-    limit: int | None = None
-    width: int = 32
-    batch_norm: bool = True
-    dataset: str = "mnist"
-    svhn_dir: str | None = None
-    svhn_framing: str = "box"
-    recoloured_n: int = 20000
-    extra: list[str] = field(default_factory=list)
-    extra_ratio: float = 0.0
-    extra_val_fraction: float = 0.2
-    init_from: str | None = None
-
-    def check(self) -> None:
-        """Raise ValueError with the fix for an inconsistent configuration."""
-        if not 0.0 <= self.validation_split < 0.5:
-            raise ValueError(f"validation_split must be in [0, 0.5), got {self.validation_split}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch_size must be >= 1")
-        if self.width < 1:
-            raise ValueError(f"width must be >= 1, got {self.width}")
-        parse_dataset_spec(self.dataset)
-        if self.svhn_framing not in SVHN_FRAMINGS:
-            raise ValueError(f"svhn_framing must be one of {SVHN_FRAMINGS}, got {self.svhn_framing!r}")
-        extra_per_batch(self.extra_ratio, self.batch_size)
-        if self.extra_ratio and not self.extra:
-            raise ValueError("--extra-ratio needs --extra DIR (folders of your own samples)")
-        if not 0.0 <= self.extra_val_fraction <= 0.9:
-            raise ValueError(f"extra_val_fraction must be in [0, 0.9], got {self.extra_val_fraction}")
-
-
-def make_strategy(name: str) -> Any:
-    """The ``tf.distribute`` strategy named ``name`` (see :data:`STRATEGIES`).
-
-    Raises:
-        ValueError: unknown name.
-    """
-    import tensorflow as tf
-
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if name == "multi-worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    raise ValueError(f"unknown strategy {name!r}; choose one of {STRATEGIES}")
 
 
 def _to_float(x: np.ndarray) -> np.ndarray:
     """uint8 (N, 28, 28) → float32 (N, 28, 28, 1) in [0, 1]."""
     return (x.astype(np.float32) / 255.0)[..., None]
-
-
-def without_batch_norm(model: Any) -> Any:
-    """A copy of a functional Keras model with every ``BatchNormalization`` removed.
-
-    Each batch-norm layer becomes an ``Identity`` (same name) and convolutions built
-    without a bias (``use_bias=False``, the usual choice before batch norm) get one.
-    Weights are not copied: call it on a freshly built model. Models without batch
-    norm are returned as they are.
-    """
-    import keras
-
-    if not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers):
-        return model
-
-    def clone(layer: Any) -> Any:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            return keras.layers.Identity(name=layer.name)
-        conf = layer.get_config()
-        if isinstance(layer, keras.layers.Conv2D) and not conf.get("use_bias", True):
-            conf["use_bias"] = True
-        return layer.__class__.from_config(conf)
-
-    def call(layer: Any, *args: Any, **kwargs: Any) -> Any:
-        # batch norm was called with training/mask arguments Identity does not take
-        return layer(args[0]) if isinstance(layer, keras.layers.Identity) else layer(*args, **kwargs)
-
-    return keras.models.clone_model(model, clone_function=clone, call_function=call)
-
-
-def build_model(cfg: LenetConfig) -> Any:
-    """The uncompiled LeNet of ``cfg`` (variant, width, dropout, batch norm on/off).
-
-    Returns:
-        A ``keras.Model`` mapping float32 (N, 28, 28, 1) in [0, 1] to float32 (N, 10)
-        probabilities.
-    """
-    from models.lenet import build_lenet
-
-    model = build_lenet(cfg.variant, dropout=cfg.dropout, width=cfg.width)
-    return model if cfg.batch_norm else without_batch_norm(model)
 
 
 def _accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:

@@ -1,6 +1,6 @@
 """``edge-train sweep``: train a grid or list of LeNet settings and compare their int8 files.
 
-Each setting is a set of :class:`train.lenet.LenetConfig` fields on top of a base
+Each setting is a set of :class:`train.lenet_config.LenetConfig` fields on top of a base
 config (``--config``, ``--set``, ``--subset``): epochs, dropout, batch norm on/off,
 learning rate, variant, width, augmentation, dataset ... For every setting, in its
 own folder ``OUT/<run>/`` (``<run>`` spells the swept values, e.g.
@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from train.augment import AugmentConfig
-from train.lenet import LenetConfig
+from train.lenet_config import LenetConfig
 from train.sweep_results import SweepRow, plot_results, write_results
 from train.sweep_settings import format_value, run_name, swept_keys
 

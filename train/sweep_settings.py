@@ -1,6 +1,6 @@
 """Settings of ``edge-train sweep``: ``--grid``/``--set`` items and settings files as typed config values.
 
-Keys are :class:`train.lenet.LenetConfig` fields (or their aliases, :data:`ALIASES`);
+Keys are :class:`train.lenet_config.LenetConfig` fields (or their aliases, :data:`ALIASES`);
 values are parsed as the field's type (:func:`coerce`). A grid becomes its cartesian
 product (:func:`grid_settings`); the keys that differ between settings name the runs
 (:func:`swept_keys`, :func:`run_name`).
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from train.augment import AugmentConfig
-from train.lenet import LenetConfig
+from train.lenet_config import LenetConfig
 
 #: Short names accepted for config fields in ``--grid``/``--set``/settings files.
 ALIASES = {
