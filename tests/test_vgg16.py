@@ -25,7 +25,8 @@ from models.vgg16 import (  # noqa: E402
     freeze_base,
     unfreeze_last_block,
 )
-from train.vgg16 import Vgg16Config, train_vgg16  # noqa: E402
+from train.vgg16 import train_vgg16  # noqa: E402
+from train.vgg16_config import Vgg16Config  # noqa: E402
 from train.vgg16_data import feature_cache_key  # noqa: E402
 
 pytestmark = pytest.mark.tf

@@ -11,9 +11,10 @@ Needs the ``[train]`` extra (TensorFlow, matplotlib; scipy for SVHN). May import
   cache), :mod:`train.augment`, :mod:`train.hand_augment`, :mod:`train.pixels`,
   :mod:`train.personal_video`;
 - parameters and training: :mod:`train.config`, :mod:`train.lenet` (with
-  :mod:`train.lenet_config`, :mod:`train.lenet_model`),
-  :mod:`train.hands_config`, :mod:`train.hands` with :mod:`train.hands_eval`, :mod:`train.vgg16`,
-  :mod:`train.finetune`, :mod:`train.sweep` with :mod:`train.sweep_settings`;
+  :mod:`train.lenet_config`, :mod:`train.lenet_model`), :mod:`train.hands_config`,
+  :mod:`train.hands` (with :mod:`train.hands_eval`), :mod:`train.vgg16` (with
+  :mod:`train.vgg16_config`, :mod:`train.vgg16_report`), :mod:`train.finetune`,
+  :mod:`train.sweep` with :mod:`train.sweep_settings`;
 - reporting: :mod:`train.plots`, :mod:`train.sweep_results`;
 - CLI: :mod:`train.cli` (``edge-train`` / ``python -m train``).
 """

@@ -254,7 +254,8 @@ def _fit_vgg16(
     """Transfer learning (:func:`train.vgg16.train_vgg16`); returns the model and its stage metrics."""
     import keras
 
-    from train.vgg16 import Vgg16Config, train_vgg16
+    from train.vgg16 import train_vgg16
+    from train.vgg16_config import Vgg16Config
 
     vcfg = Vgg16Config(
         input_size=cfg.input_size,

@@ -23,144 +23,28 @@ Outputs in ``out_dir``: ``model.keras`` (the final full model), ``labels.txt``,
 ``config.json`` (the resolved config plus the command line), ``history-head.csv``,
 ``history-finetune.csv`` and their concatenation ``history.csv`` (with a ``stage``
 column), ``curves.png``, ``confusion.png`` (validation set, Keras float model),
-``metrics.json``, ``checkpoints/best.keras`` (stage 2).
+``metrics.json``, ``checkpoints/best.keras`` (stage 2). The parameters are
+:class:`train.vgg16_config.Vgg16Config`; the scoring and plots :mod:`train.vgg16_report`.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import shlex
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.vgg16 import check_input_size
+from train.vgg16_config import Vgg16Config
 from train.vgg16_data import Augment, cached_features, check_images, check_labels, image_batches
+from train.vgg16_report import evaluate_vgg16
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Vgg16Config:
-    """Every parameter of a VGG16 fine-tuning run (saved as ``config.json``).
-
-    Attributes:
-        input_size: S, the side of the square RGB input in px, 32..224 (64..224 for
-            real use; see :func:`models.vgg16.check_input_size`).
-        weights: ``"imagenet"`` (Keras download), a local notop VGG16 weights file
-            (``.h5``/``.weights.h5``), or ``None`` (random: tests and timing only).
-        head_epochs: maximum epochs of stage 1 (head on cached features), >= 1.
-        finetune_epochs: maximum epochs of stage 2 (block5 + head on images); 0 skips it.
-        batch_size: images (stage 2, feature extraction) or feature vectors (stage 1)
-            per step.
-        head_lr: Adam learning rate of stage 1.
-        finetune_lr: Adam learning rate of stage 2 (low, so block5 moves gently).
-        augment_copies: augmented copies of the training set whose features are cached
-            beside the un-augmented one (stage 1 sees (1 + copies) × N vectors);
-            ignored (0) without an ``augment`` function.
-        augment_tag: text that names the augmentation settings; it goes into the
-            feature-cache key, so set it (e.g. to the augmentation config as JSON)
-            whenever the strengths change but the function's name does not.
-        patience: epochs without validation-loss gain before early stopping (both stages).
-        dropout: dropout on the pooled features.
-        head_units: hidden dense units of the head (0: none).
-        seed: seeds NumPy, TensorFlow, Keras, the augmentation and the shuffles.
-        out_dir: where the model, config, plots and checkpoints go.
-        cache_dir: feature cache; ``None``: ``<out_dir>/feature-cache``.
-    """
-
-    input_size: int = 96
-    weights: str | None = "imagenet"
-    head_epochs: int = 40
-    finetune_epochs: int = 10
-    batch_size: int = 32
-    head_lr: float = 1e-3
-    finetune_lr: float = 1e-5
-    augment_copies: int = 4
-    augment_tag: str = ""
-    patience: int = 5
-    dropout: float = 0.3
-    head_units: int = 128
-    seed: int = 0
-    out_dir: str = "runs/vgg16"
-    cache_dir: str | None = None
-
-    def validate(self) -> None:
-        """Raise ``ValueError`` (with the fix) for a bad value."""
-        check_input_size(self.input_size)
-        if self.head_epochs < 1:
-            raise ValueError(f"head_epochs must be >= 1 (the head starts random), got {self.head_epochs}")
-        if self.finetune_epochs < 0:
-            raise ValueError(
-                f"finetune_epochs must be >= 0 (0 skips fine-tuning), got {self.finetune_epochs}"
-            )
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
-        if not (self.head_lr > 0 and self.finetune_lr > 0):
-            raise ValueError(
-                f"learning rates must be > 0, got head_lr={self.head_lr}, finetune_lr={self.finetune_lr}"
-            )
-        if self.augment_copies < 0:
-            raise ValueError(f"augment_copies must be >= 0, got {self.augment_copies}")
-        if self.patience < 1:
-            raise ValueError(f"patience must be >= 1, got {self.patience}")
-
-    @property
-    def resolved_cache_dir(self) -> Path:
-        return Path(self.cache_dir) if self.cache_dir else Path(self.out_dir) / "feature-cache"
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Vgg16Config:
-        unknown = set(d) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(
-                f"unknown VGG16 config keys {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}"
-            )
-        return cls(**d)
-
-
-# -- history --------------------------------------------------------------------------
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _combined_history(out: Path, stages: Sequence[str]) -> dict[str, list[float]]:
-    """Concatenate ``history-<stage>.csv`` files into ``history.csv`` (adds ``stage``).
-
-    Returns:
-        metric name → per-epoch values over all stages, for :func:`train.plots.plot_history`.
-    """
-    rows: list[dict[str, Any]] = []
-    for stage in stages:
-        for r in _read_csv(out / f"history-{stage}.csv"):
-            rows.append(
-                {"stage": stage, "epoch": len(rows) + 1, **{k: v for k, v in r.items() if k != "epoch"}}
-            )
-    keys: list[str] = []
-    for r in rows:
-        keys += [k for k in r if k not in keys]
-    with (out / "history.csv").open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=keys or ["stage", "epoch"])
-        w.writeheader()
-        w.writerows(rows)
-    return {
-        k: [float(r[k]) for r in rows if r.get(k) not in (None, "")]
-        for k in keys
-        if k not in ("stage", "epoch")
-    }
 
 
 def _epoch_logger(stage: str) -> Any:
@@ -176,11 +60,6 @@ def _epoch_logger(stage: str) -> Any:
         )
 
     return keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)
-
-
-def _cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
-    p = np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)
-    return float(-np.log(p).mean())
 
 
 # -- the run --------------------------------------------------------------------------
@@ -304,7 +183,7 @@ def train_vgg16(
     title = f"VGG16 {s}px: head ({stage['head']['epochs_run']} epochs)" + (
         " then block5 fine-tuning" if cfg.finetune_epochs else ""
     )
-    val = _evaluate(cfg, model, x_val, y_val, labels, out, stages, final_stage, title)
+    val = evaluate_vgg16(cfg, model, x_val, y_val, labels, out, stages, final_stage, title)
     metrics = {
         "val_accuracy": val["val_accuracy"],
         "val_loss": val["val_loss"],
@@ -444,35 +323,4 @@ def _finetune(
         "val_accuracy": float(va[i_best]) if va else None,
         "seconds": round(ft_s, 1),
         "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
-    }
-
-
-def _evaluate(
-    cfg: Vgg16Config,
-    model: Any,
-    x_val: np.ndarray,
-    y_val: np.ndarray,
-    labels: list[str],
-    out: Path,
-    stages: list[str],
-    final_stage: str,
-    title: str,
-) -> dict[str, Any]:
-    """Score the final model on the validation set; write ``history.csv`` and the plots.
-
-    Returns:
-        ``val_accuracy``, ``val_loss`` and ``per_class`` recall.
-    """
-    from train.plots import confusion_matrix, plot_confusion, plot_history
-
-    probs = model.predict(x_val, batch_size=cfg.batch_size, verbose=0)  # float32 (M, k)
-    y_pred = probs.argmax(1)
-    cm = confusion_matrix(y_val, y_pred, len(labels))
-    history = _combined_history(out, stages)
-    plot_history(history, out / "curves.png", title)
-    plot_confusion(cm, labels, out / "confusion.png", f"validation ({final_stage}, Keras float)")
-    return {
-        "val_accuracy": float((y_pred == y_val).mean()),
-        "val_loss": _cross_entropy(probs, y_val),
-        "per_class": {lab: float(cm[i, i] / max(1, cm[i].sum())) for i, lab in enumerate(labels)},
     }

@@ -23,7 +23,7 @@ import numpy as np
 from models.vgg16 import FEATURE_DIM
 
 if TYPE_CHECKING:
-    from train.vgg16 import Vgg16Config
+    from train.vgg16_config import Vgg16Config
 
 log = logging.getLogger(__name__)
 
