@@ -142,4 +142,4 @@ def test_make_hand_tracker_honours_the_bundles_detector_settings() -> None:
     assert (tr.refine_below, tr.tiles, tr.tiles_first, tr.video_tile_every) == (0.9, None, True, 4)
     old = make_hand_tracker(SimpleNamespace(meta={"detector": {"variant": "full"}}),  # type: ignore[arg-type]
                             source_kind="video")
-    assert isinstance(old, HandTracker) and old.tiles == 0.75 and old.refine_below == 0.5
+    assert isinstance(old, HandTracker) and old.tiles == 0.75 and old.refine_below == 0.9

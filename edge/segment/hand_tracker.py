@@ -13,14 +13,16 @@ hand_landmark_tracking_cpu.pbtxt``), re-implemented over a TFLite interpreter:
   finds no hand with presence >= ``min_presence`` the landmark model is also tried directly on
   centred squares of the image at a few scales and rotations (``fallback``), keeping the most
   confident landmarks: close-up hands that fill the frame are where the palm detector fails.
-  Each hand whose first presence is below ``refine_below`` (0.5) has its landmarks refined once
-  from their own ROI (``refine``), kept when that raises the presence. On the shared photos (300
+  Each palm-detector hand whose first presence is below ``refine_below`` (0.9), and every hand
+  from the centred squares, has its landmarks refined once from their own ROI (``refine``), kept
+  when that raises the presence. On the shared photos (300
   per source) the fallback raised the share of hand photos with presence >= 0.5 from 83-100% to
   99-100% per source, and on close-ups (photos cropped to the hand) from 18-98% to 98-100%,
-  without more hands found in empty frames. Refining only below presence 0.5 instead of always
-  left the hands found and the shipped classifier's accuracy unchanged on 320 shared photos,
-  their close-ups and whole-frame versions (answers 94-99% identical) at 1.8 instead of 2.8
-  landmark runs per photo.
+  without more hands found in empty frames. Refining palm-detector hands only below presence
+  0.9 instead of always left the hands found and the shipped classifier's accuracy unchanged on
+  320 shared photos, their close-ups and whole-frame versions (answers 95-99% identical) at 1.8
+  instead of 2.8 landmark runs per photo; not refining the centred squares' hands cost 3 points
+  on close-ups.
 - still images, small hands: when no hand reaches presence 0.5 the palm detector also runs on
   overlapping square tiles of the frame (``tiles``: side 0.75 of the shorter side, six tiles on
   640x480, :mod:`edge.segment.palm_tiles`), after the centred squares (``tiles_first``; before
@@ -134,8 +136,9 @@ class HandTracker:
         fallback_scales: sides of the centred squares as multiples of the image's longer side.
         fallback_rotations: rotations tried for each square, degrees clockwise on screen.
         refine: static mode: re-run the landmarks from their own ROI, keep it if presence rises.
-        refine_below: static mode: refine only hands whose first presence is below this (1.0:
-            always refine a hand whose presence is below 1).
+        refine_below: static mode: refine only palm-detector hands whose first presence is below
+            this (above 1: always). Hands from the centred squares are always refined (their
+            square is a crude ROI).
         tiles: tile side as a fraction of the frame's shorter side for the tiled palm pass
             (:func:`edge.segment.palm_tiles.detect_tiled`) run when the whole-frame pass finds no
             hand with presence >= 0.5 (static) or nothing is tracked (video, see
@@ -166,7 +169,7 @@ class HandTracker:
                  min_palm_score: float = 0.5, min_presence: float = 0.5, embedding: bool = False,
                  fallback: bool = True, fallback_scales: Sequence[float] = (1.0, 1.4),
                  fallback_rotations: Sequence[float] = (0.0, 90.0, 270.0), refine: bool = True,
-                 refine_below: float = 0.5, tiles: float | None = 0.75, tiles_first: bool = False,
+                 refine_below: float = 0.9, tiles: float | None = 0.75, tiles_first: bool = False,
                  video_tile_every: int | None = 15,
                  video_fallback: tuple[float, float] | None = (1.2, 0.0),
                  mirrored: bool = False, palm_model: str | Path | None = None,
@@ -211,8 +214,8 @@ class HandTracker:
                           "Right" if right != self.mirrored else "Left", palm_score, r.rect, r.crop,
                           r.embedding, origin)
 
-    def _refined(self, image: np.ndarray, r: LandmarkResult) -> LandmarkResult:
-        if r.presence >= self.refine_below:
+    def _refined(self, image: np.ndarray, r: LandmarkResult, below: float = 1.0) -> LandmarkResult:
+        if r.presence >= below:
             return r
         r2 = self._landmarks(image, landmarks_to_roi(r.landmarks))
         return r2 if r2.presence > r.presence else r
@@ -238,7 +241,7 @@ class HandTracker:
                 continue
             r = self._landmarks(image, rect)
             if self.static and self.refine:
-                r = self._refined(image, r)
+                r = self._refined(image, r, self.refine_below)
             if r.presence >= self.min_presence:
                 out.append(self._result(r, det.score, "tiles" if tiled else "palm"))
                 avoid = [*avoid, _aabb(rect)]
