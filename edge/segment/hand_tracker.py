@@ -31,8 +31,10 @@ hand_landmark_tracking_cpu.pbtxt``), re-implemented over a TFLite interpreter:
   with them (shipped classifier 78% -> 93-95%).
 - video: one centred square (``video_fallback``) is tried when nothing is tracked and the palm
   detector finds nothing, so a hand that fills the frame can still be picked up and tracked; the
-  tiled palm pass runs at most every ``video_tile_every`` frames while nothing is tracked, so a
-  small hand far from the camera is picked up too.
+  tiled palm pass runs at most every ``video_tile_every`` (15) frames while nothing is tracked,
+  so a small hand far from the camera is picked up too (20 photos pasted 120-220 px high into a
+  640x480 room: 13 -> 20 picked up within 30 frames; on an empty room +0.4 palm-detector calls
+  per frame, mean 29.3 -> 31.9 ms, median unchanged).
 - the palm detector's letterbox is bilinear (``edge.segment.palm.letterbox``), as MediaPipe's.
 
 Models: ``edge-models fetch hands`` (:func:`edge.pretrained.hand_model_paths`).
@@ -125,7 +127,9 @@ class HandTracker:
     """Find hands and their 21 landmarks in frames or still images.
 
     Args:
-        variant: ``"full"`` or ``"lite"`` for both models (ignored for a model given by path).
+        variant: ``"full"`` or ``"lite"`` for both models, or ``"PALM/LANDMARKS"`` (e.g.
+            ``"full/lite"``: full palm detector, lite landmark model); ignored for a model given
+            by path.
         static: still images (palm detector on every image, fallback) instead of video tracking.
         max_hands: most hands reported.
         min_palm_score: palm detector threshold (MediaPipe 0.5).
@@ -178,7 +182,9 @@ class HandTracker:
         if max_hands < 1:
             raise ValueError(f"max_hands must be >= 1, got {max_hands}")
         if palm_model is None or landmark_model is None:
-            pdir, ldir = hand_model_paths(variant)
+            palm_v, _, lm_v = variant.partition("/")
+            pdir = hand_model_paths(palm_v)[0]
+            ldir = hand_model_paths(lm_v or palm_v)[1]
             palm_model = palm_model or pdir
             landmark_model = landmark_model or ldir
         self.palm = PalmDetector(palm_model, min_score=min_palm_score, num_threads=num_threads)
