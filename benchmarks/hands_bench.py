@@ -84,7 +84,7 @@ def hands_pipeline(bundle: ModelBundle, kind: str, *, threads: int | None, max_h
                    runtime: str = "auto", smoothing: bool = True, bare: bool = False) -> Pipeline:
     """``build_pipeline`` for a hands bundle set up for ``kind`` (``"image"`` or ``"video"``).
 
-    ``bare``: switch the tracker's refine and fallback steps off (MediaPipe does neither).
+    ``bare``: switch the tracker's refine, fallback and tiled palm steps off (MediaPipe does none).
 
     Raises:
         ValueError: ``bundle`` does not find hands with the landmark model (not a
@@ -96,9 +96,9 @@ def hands_pipeline(bundle: ModelBundle, kind: str, *, threads: int | None, max_h
     pipe = build_pipeline(bundle, source_kind=kind, max_hands=max_hands, num_threads=threads,
                           runtime=runtime, smoothing=smoothing)
     if bare:
-        for attr in ("refine", "fallback", "video_fallback"):
+        for attr in ("refine", "fallback", "video_fallback", "tiles"):
             if hasattr(pipe.segmenter, attr):
-                setattr(pipe.segmenter, attr, None if attr == "video_fallback" else False)
+                setattr(pipe.segmenter, attr, None if attr in ("video_fallback", "tiles") else False)
     return pipe
 
 

@@ -321,13 +321,19 @@ def build_pipeline(
     return pipe
 
 
+#: ``HandTracker`` keyword arguments a ``hand-landmarks`` bundle's ``model.json`` ``detector``
+#: section may set (the settings its training landmarks were extracted with).
+TRACKER_SETTINGS = ("refine_below", "tiles", "tiles_first", "video_tile_every")
+
+
 def make_hand_tracker(bundle: ModelBundle, *, source_kind: str = "camera", max_hands: int = 1,
                       min_presence: float | None = None, num_threads: int | None = None) -> Segmenter:
     """The hand finder of a ``hand-landmarks`` bundle, set up for its source.
 
     Args:
         bundle: the gesture classifier's bundle; its ``model.json`` ``detector`` section
-            names the MediaPipe variant it was trained with (``"full"`` or ``"lite"``); its
+            names the MediaPipe variant it was trained with (``"full"`` or ``"lite"``) and the
+            tracker settings of :data:`TRACKER_SETTINGS` it records; its
             ``decision`` section's ``min_presence`` (the presence below which a hand is
             ``none``) is the tracker's, else ``detector.min_presence``.
         source_kind: ``"image"`` for still photos (static mode), ``"video"`` or
@@ -356,5 +362,7 @@ def make_hand_tracker(bundle: ModelBundle, *, source_kind: str = "camera", max_h
         decision = bundle.meta.get("decision") or {}
         default = det.get("min_presence", 0.0 if static else 0.5)
         min_presence = float(decision.get("min_presence", default))
+    # the hand finder's settings the classifier was trained with (absent: HandTracker's defaults)
+    settings = {k: det[k] for k in TRACKER_SETTINGS if k in det}
     return HandTracker(variant=str(det.get("variant", "full")), static=static, max_hands=max_hands,
-                       min_presence=min_presence, num_threads=num_threads)
+                       min_presence=min_presence, num_threads=num_threads, **settings)

@@ -92,8 +92,9 @@ def test_video_fallback_picks_up_a_hand_that_fills_the_frame(shared_data_dir) ->
         img = cv2.imread(str(path))
         box = still.detect(img)[0].box(pad=0.0, bounds=(img.shape[1], img.shape[0]))
         closeup = cv2.resize(img[box.y : box.y + box.h, box.x : box.x + box.w], (320, 320))
-        with_fb = HandTracker(static=False, max_hands=1, num_threads=1)
-        without = HandTracker(static=False, max_hands=1, num_threads=1, video_fallback=None)
+        with_fb = HandTracker(static=False, max_hands=1, num_threads=1, video_tile_every=None)
+        without = HandTracker(static=False, max_hands=1, num_threads=1, video_fallback=None,
+                              video_tile_every=None)
         a, b = with_fb.detect(closeup), without.detect(closeup)
         assert len(a) >= len(b)  # the fallback never loses a hand
         assert without.landmark_runs == len(b)  # no fallback: one landmark run per palm at most
@@ -101,3 +102,15 @@ def test_video_fallback_picks_up_a_hand_that_fills_the_frame(shared_data_dir) ->
             assert a[0].origin == "fallback" and with_fb.detect(closeup)[0].origin == "track"
             picked += 1
     assert picked >= 1  # on these close-ups the palm detector misses some hands the fallback finds
+
+
+def test_mixed_variant_full_palm_lite_landmarks(shared_data_dir) -> None:
+    require_hand_models("full")
+    require_hand_models("lite")
+    (_, path), *_ = require_rps_photos(shared_data_dir, per_class=1)
+    tr = HandTracker("full/lite", static=True, max_hands=1, embedding=True, num_threads=1)
+    hands = tr.detect(cv2.imread(str(path)))
+    assert hands and hands[0].embedding is not None and hands[0].embedding.shape == (672,)  # lite net
+    assert hands[0].palm_score is not None  # found by the (full) palm detector
+    with pytest.raises(ValueError):
+        HandTracker("full/huge", static=True)

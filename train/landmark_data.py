@@ -356,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", type=Path, default=Path("../shared/data/rps"), help="gesture collection")
     p.add_argument("--out", type=Path, default=DEFAULT_CACHE, help="cache folder")
-    p.add_argument("--variant", default="full", choices=("full", "lite"), help="MediaPipe model variant")
+    p.add_argument("--variant", default="full", choices=("full", "lite", "full/lite"),
+                   help="MediaPipe model variant (full/lite: full palm detector, lite landmarks)")
     p.add_argument("--source", action="append", default=None, help="only this source (repeatable)")
     p.add_argument("--no-stress", dest="stress", action="store_false", help="skip the stress set")
     p.add_argument("--stress-only", dest="originals", action="store_false", help="only the stress set")
