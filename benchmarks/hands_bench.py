@@ -80,8 +80,16 @@ def landmark_variant(bundle: ModelBundle) -> str:
     return str(det.get("variant", "full")) if isinstance(det, dict) else "full"
 
 
-def hands_pipeline(bundle: ModelBundle, kind: str, *, threads: int | None, max_hands: int,
-                   runtime: str = "auto", smoothing: bool = True, bare: bool = False) -> Pipeline:
+def hands_pipeline(
+    bundle: ModelBundle,
+    kind: str,
+    *,
+    threads: int | None,
+    max_hands: int,
+    runtime: str = "auto",
+    smoothing: bool = True,
+    bare: bool = False,
+) -> Pipeline:
     """``build_pipeline`` for a hands bundle set up for ``kind`` (``"image"`` or ``"video"``).
 
     ``bare``: switch the tracker's refine, fallback and tiled palm steps off (MediaPipe does none).
@@ -91,10 +99,18 @@ def hands_pipeline(bundle: ModelBundle, kind: str, *, threads: int | None, max_h
             ``hand-landmarks`` bundle).
     """
     if bundle.preprocessing != "hand-landmarks":
-        raise ValueError(f"--hand-frames times the palm detector + landmark pipeline, but {bundle.name} "
-                         f"has preprocessing {bundle.preprocessing!r}; use --model hands")
-    pipe = build_pipeline(bundle, source_kind=kind, max_hands=max_hands, num_threads=threads,
-                          runtime=runtime, smoothing=smoothing)
+        raise ValueError(
+            f"--hand-frames times the palm detector + landmark pipeline, but {bundle.name} "
+            f"has preprocessing {bundle.preprocessing!r}; use --model hands"
+        )
+    pipe = build_pipeline(
+        bundle,
+        source_kind=kind,
+        max_hands=max_hands,
+        num_threads=threads,
+        runtime=runtime,
+        smoothing=smoothing,
+    )
     if bare:
         for attr in ("refine", "fallback", "video_fallback", "tiles"):
             if hasattr(pipe.segmenter, attr):
@@ -127,15 +143,26 @@ def add_video(frames: HandFrames, still_pipe: Pipeline, n: int, seed: int = 0) -
     return frames
 
 
-def time_hands(bundle: ModelBundle, frames: list[Frame], kind: str, *, threads: int | None,
-               max_hands: int, warmup: int, runtime: str = "auto", smoothing: bool = True,
-               bare: bool = False, disable_gc: bool = False, outputs: bool = False,
-               source: str = "frames") -> PipelineResult:
+def time_hands(
+    bundle: ModelBundle,
+    frames: list[Frame],
+    kind: str,
+    *,
+    threads: int | None,
+    max_hands: int,
+    warmup: int,
+    runtime: str = "auto",
+    smoothing: bool = True,
+    bare: bool = False,
+    disable_gc: bool = False,
+    outputs: bool = False,
+    source: str = "frames",
+) -> PipelineResult:
     """:func:`benchmarks.pipeline_bench.bench_pipeline` of the hands pipeline on ``frames``."""
-    pipe = hands_pipeline(bundle, kind, threads=threads, max_hands=max_hands, runtime=runtime,
-                          smoothing=smoothing, bare=bare)
-    res = bench_pipeline(bundle, frames, warmup=warmup, pipeline=pipe, disable_gc=disable_gc,
-                         outputs=outputs)
+    pipe = hands_pipeline(
+        bundle, kind, threads=threads, max_hands=max_hands, runtime=runtime, smoothing=smoothing, bare=bare
+    )
+    res = bench_pipeline(bundle, frames, warmup=warmup, pipeline=pipe, disable_gc=disable_gc, outputs=outputs)
     res.threads, res.source = threads, source
     return res
 
@@ -144,24 +171,48 @@ def ours_row(res: PipelineResult, side: str, frames: str, threads: int | None, m
     """A :func:`benchmarks.hands_compare.side_row` of one of our runs (hands found: presence >= 0.5)."""
     lm = res.samples_ms.get("landmarks")
     found = res.confident if res.confident is not None else res.rois
-    return side_row(side, frames, threads, models, res.samples_ms["process"], found,
-                    cpu_ms=res.samples_ms.get("process_cpu"), palm_share=res.palm_share,
-                    palm_ms=res.palm_ms_when_run(),
-                    landmarks_ms=None if lm is None else float(np.median(lm)))
+    return side_row(
+        side,
+        frames,
+        threads,
+        models,
+        res.samples_ms["process"],
+        found,
+        cpu_ms=res.samples_ms.get("process_cpu"),
+        palm_share=res.palm_share,
+        palm_ms=res.palm_ms_when_run(),
+        landmarks_ms=None if lm is None else float(np.median(lm)),
+    )
 
 
 def mediapipe_row(ref: dict[str, Any], frames: str, n_frames: int) -> dict[str, Any]:
     """A side row of a :func:`benchmarks.mediapipe_ref.run_reference` result (palm share of
     its static mode is 1; unknown in tracking, which the graph does not report)."""
     models = "lite" if int(ref.get("model_complexity", 0)) == 0 else "full"
-    return side_row("mediapipe", frames, MEDIAPIPE_THREADS, models, ref["latency_ms"],
-                    ref["found"][:n_frames], cpu_ms=ref.get("cpu_ms"),
-                    palm_share=1.0 if frames == "still" else None)
+    return side_row(
+        "mediapipe",
+        frames,
+        MEDIAPIPE_THREADS,
+        models,
+        ref["latency_ms"],
+        ref["found"][:n_frames],
+        cpu_ms=ref.get("cpu_ms"),
+        palm_share=1.0 if frames == "still" else None,
+    )
 
 
-def compare_hands(bundle: ModelBundle, frames: HandFrames, *, threads: tuple[int, ...] = COMPARE_THREADS,
-                  max_hands: int = 1, warmup: int = 30, runtime: str = "auto", smoothing: bool = True,
-                  disable_gc: bool = False, mediapipe: Path | None = None) -> dict[str, Any]:
+def compare_hands(
+    bundle: ModelBundle,
+    frames: HandFrames,
+    *,
+    threads: tuple[int, ...] = COMPARE_THREADS,
+    max_hands: int = 1,
+    warmup: int = 30,
+    runtime: str = "auto",
+    smoothing: bool = True,
+    disable_gc: bool = False,
+    mediapipe: Path | None = None,
+) -> dict[str, Any]:
     """Time ours (and MediaPipe's graph with ``mediapipe``, a Python that has it) on the
     same still and video frames; see the module docstring.
 
@@ -177,17 +228,33 @@ def compare_hands(bundle: ModelBundle, frames: HandFrames, *, threads: tuple[int
 
     models = landmark_variant(bundle)
     rows: list[dict[str, Any]] = []
-    kw: dict[str, Any] = {"max_hands": max_hands, "warmup": warmup, "runtime": runtime,
-                          "smoothing": smoothing, "disable_gc": disable_gc}
+    kw: dict[str, Any] = {
+        "max_hands": max_hands,
+        "warmup": warmup,
+        "runtime": runtime,
+        "smoothing": smoothing,
+        "disable_gc": disable_gc,
+    }
     for t in threads:
         log.info("hands comparison: ours, %d thread(s)", t)
-        rows.append(ours_row(time_hands(bundle, frames.still, "image", threads=t, **kw),
-                             "ours", "still", t, models))
-        rows.append(ours_row(time_hands(bundle, frames.still, "image", threads=t, bare=True, **kw),
-                             "ours-bare", "still", t, models))
+        rows.append(
+            ours_row(time_hands(bundle, frames.still, "image", threads=t, **kw), "ours", "still", t, models)
+        )
+        rows.append(
+            ours_row(
+                time_hands(bundle, frames.still, "image", threads=t, bare=True, **kw),
+                "ours-bare",
+                "still",
+                t,
+                models,
+            )
+        )
         if frames.video:
-            rows.append(ours_row(time_hands(bundle, frames.video, "video", threads=t, **kw),
-                                 "ours", "video", t, models))
+            rows.append(
+                ours_row(
+                    time_hands(bundle, frames.video, "video", threads=t, **kw), "ours", "video", t, models
+                )
+            )
     version = None
     if mediapipe is not None:
         for complexity in (0, 1) if models == "full" else (0,):
@@ -195,18 +262,43 @@ def compare_hands(bundle: ModelBundle, frames: HandFrames, *, threads: tuple[int
                 if not fr:
                     continue
                 log.info("hands comparison: MediaPipe, complexity %d, %s", complexity, kind)
-                ref = run_reference([f.image for f in fr], mediapipe, static=kind == "still",
-                                    model_complexity=complexity, max_num_hands=max_hands,
-                                    warmup=min(warmup, len(fr)))
+                ref = run_reference(
+                    [f.image for f in fr],
+                    mediapipe,
+                    static=kind == "still",
+                    model_complexity=complexity,
+                    max_num_hands=max_hands,
+                    warmup=min(warmup, len(fr)),
+                )
                 version = ref.get("mediapipe")
                 rows.append(mediapipe_row(ref, kind, len(fr)))
-    return {"rows": rows, "criteria": criteria(rows), "models": models, "max_hands": max_hands,
-            "video_photo": None if frames.video_photo is None else str(frames.video_photo),
-            "stills": len(frames.still), "video_frames": len(frames.video), "mediapipe": version,
-            "mediapipe_threads": MEDIAPIPE_THREADS if mediapipe is not None else None,
-            "threads": list(threads)}
+    return {
+        "rows": rows,
+        "criteria": criteria(rows),
+        "models": models,
+        "max_hands": max_hands,
+        "video_photo": None if frames.video_photo is None else str(frames.video_photo),
+        "stills": len(frames.still),
+        "video_frames": len(frames.video),
+        "mediapipe": version,
+        "mediapipe_threads": MEDIAPIPE_THREADS if mediapipe is not None else None,
+        "threads": list(threads),
+    }
 
 
-__all__ = ["COMPARE_THREADS", "HAND_FRAME_MODES", "MEDIAPIPE_THREADS", "VIDEO_FRAMES", "HandFrames",
-           "add_video", "as_frames", "compare_hands", "hands_pipeline", "landmark_variant",
-           "load_hand_frames", "mediapipe_row", "ours_row", "time_hands"]
+__all__ = [
+    "COMPARE_THREADS",
+    "HAND_FRAME_MODES",
+    "MEDIAPIPE_THREADS",
+    "VIDEO_FRAMES",
+    "HandFrames",
+    "add_video",
+    "as_frames",
+    "compare_hands",
+    "hands_pipeline",
+    "landmark_variant",
+    "load_hand_frames",
+    "mediapipe_row",
+    "ours_row",
+    "time_hands",
+]

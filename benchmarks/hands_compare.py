@@ -32,19 +32,35 @@ STILL_VS_MEDIAPIPE_MAX = 1.0
 SIDES = ("ours", "ours-bare", "mediapipe")
 
 COLUMNS: list[tuple[str, str, str]] = [
-    ("side", "pipeline", ""), ("frames", "frames", ""), ("models", "models", ""),
-    ("threads", "threads", ""), ("n", "n", "d"), ("median_ms", "median ms", ".2f"),
-    ("p99_ms", "p99 ms", ".2f"), ("cpu_median_ms", "cpu median ms", ".2f"),
+    ("side", "pipeline", ""),
+    ("frames", "frames", ""),
+    ("models", "models", ""),
+    ("threads", "threads", ""),
+    ("n", "n", "d"),
+    ("median_ms", "median ms", ".2f"),
+    ("p99_ms", "p99 ms", ".2f"),
+    ("cpu_median_ms", "cpu median ms", ".2f"),
     ("cpu_over_wall", "cpu/wall", ".2f"),
-    ("found", "hands found", ""), ("palm_share", "palm share", ".0%"),
-    ("palm_ms", "palm ms (when run)", ".2f"), ("landmarks_ms", "landmarks ms", ".2f"),
+    ("found", "hands found", ""),
+    ("palm_share", "palm share", ".0%"),
+    ("palm_ms", "palm ms (when run)", ".2f"),
+    ("landmarks_ms", "landmarks ms", ".2f"),
 ]
 
 
-def side_row(side: str, frames: str, threads: int | str | None, models: str,
-             latency_ms: Sequence[float] | np.ndarray, found: Sequence[int] | np.ndarray, *,
-             cpu_ms: Sequence[float] | np.ndarray | None = None, palm_share: float | None = None,
-             palm_ms: float | None = None, landmarks_ms: float | None = None) -> dict[str, Any]:
+def side_row(
+    side: str,
+    frames: str,
+    threads: int | str | None,
+    models: str,
+    latency_ms: Sequence[float] | np.ndarray,
+    found: Sequence[int] | np.ndarray,
+    *,
+    cpu_ms: Sequence[float] | np.ndarray | None = None,
+    palm_share: float | None = None,
+    palm_ms: float | None = None,
+    landmarks_ms: float | None = None,
+) -> dict[str, Any]:
     """One row of the comparison from a run's per-frame numbers.
 
     Args:
@@ -82,18 +98,35 @@ def side_row(side: str, frames: str, threads: int | str | None, models: str,
     if cpu_ms is not None and len(cpu_ms) and lat.sum() > 0:
         cpu = float(np.sum(np.asarray(cpu_ms, np.float64)) / lat.sum())
         cpu_med = float(np.median(np.asarray(cpu_ms, np.float64)))
-    return {"side": side, "frames": frames, "models": models, "threads": threads, "n": int(lat.size),
-            "median_ms": float(np.median(lat)), "p99_ms": float(np.percentile(lat, 99)),
-            "cpu_median_ms": cpu_med, "cpu_over_wall": cpu, "found": f"{k}/{got.size}", "found_frames": k,
-            "found_share": k / got.size if got.size else None, "palm_share": palm_share,
-            "palm_ms": palm_ms, "landmarks_ms": landmarks_ms}
+    return {
+        "side": side,
+        "frames": frames,
+        "models": models,
+        "threads": threads,
+        "n": int(lat.size),
+        "median_ms": float(np.median(lat)),
+        "p99_ms": float(np.percentile(lat, 99)),
+        "cpu_median_ms": cpu_med,
+        "cpu_over_wall": cpu,
+        "found": f"{k}/{got.size}",
+        "found_frames": k,
+        "found_share": k / got.size if got.size else None,
+        "palm_share": palm_share,
+        "palm_ms": palm_ms,
+        "landmarks_ms": landmarks_ms,
+    }
 
 
-def _find(rows: Sequence[dict[str, Any]], side: str, frames: str, threads: Any = None,
-          models: str | None = None) -> dict[str, Any] | None:
+def _find(
+    rows: Sequence[dict[str, Any]], side: str, frames: str, threads: Any = None, models: str | None = None
+) -> dict[str, Any] | None:
     for r in rows:
-        if r["side"] == side and r["frames"] == frames and (threads is None or r["threads"] == threads) \
-                and (models is None or r["models"] == models):
+        if (
+            r["side"] == side
+            and r["frames"] == frames
+            and (threads is None or r["threads"] == threads)
+            and (models is None or r["models"] == models)
+        ):
             return r
     return None
 
@@ -124,15 +157,21 @@ def criteria(rows: Sequence[dict[str, Any]], mediapipe_models: str = "lite") -> 
         v_over = v["median_ms"] / still if v is not None and still > 0 else None
         cpu_vs_mp = _ratio(r, mp)
         cpu_v_over = _ratio(v, r)
-        out.append({"threads": t, "ours_still_ms": still,
-                    "mediapipe_still_ms": None if mp is None else mp["median_ms"],
-                    "still_vs_mediapipe": vs_mp,
-                    "still_pass": None if vs_mp is None else vs_mp <= STILL_VS_MEDIAPIPE_MAX,
-                    "ours_video_ms": None if v is None else v["median_ms"],
-                    "video_over_still": v_over,
-                    "video_pass": None if v_over is None else v_over <= VIDEO_OVER_STILL_MAX,
-                    "video_palm_share": None if v is None else v["palm_share"],
-                    "still_vs_mediapipe_cpu": cpu_vs_mp, "video_over_still_cpu": cpu_v_over})
+        out.append(
+            {
+                "threads": t,
+                "ours_still_ms": still,
+                "mediapipe_still_ms": None if mp is None else mp["median_ms"],
+                "still_vs_mediapipe": vs_mp,
+                "still_pass": None if vs_mp is None else vs_mp <= STILL_VS_MEDIAPIPE_MAX,
+                "ours_video_ms": None if v is None else v["median_ms"],
+                "video_over_still": v_over,
+                "video_pass": None if v_over is None else v_over <= VIDEO_OVER_STILL_MAX,
+                "video_palm_share": None if v is None else v["palm_share"],
+                "still_vs_mediapipe_cpu": cpu_vs_mp,
+                "video_over_still_cpu": cpu_v_over,
+            }
+        )
     return out
 
 
@@ -152,12 +191,15 @@ def mediapipe_video_over_still(rows: Sequence[dict[str, Any]], models: str = "li
 
 
 CRITERIA_COLUMNS: list[tuple[str, str, str]] = [
-    ("threads", "our threads", ""), ("ours_still_ms", "ours still ms", ".2f"),
+    ("threads", "our threads", ""),
+    ("ours_still_ms", "ours still ms", ".2f"),
     ("mediapipe_still_ms", "MediaPipe still ms", ".2f"),
     ("still_vs_mediapipe", f"ours / MediaPipe (<= {STILL_VS_MEDIAPIPE_MAX:g})", ".2f"),
-    ("still_verdict", "still", ""), ("ours_video_ms", "ours video ms", ".2f"),
+    ("still_verdict", "still", ""),
+    ("ours_video_ms", "ours video ms", ".2f"),
     ("video_over_still", f"video / still (<= {VIDEO_OVER_STILL_MAX:g})", ".2f"),
-    ("video_verdict", "video", ""), ("video_palm_share", "video palm share", ".1%"),
+    ("video_verdict", "video", ""),
+    ("video_palm_share", "video palm share", ".1%"),
     ("still_vs_mediapipe_cpu", "ours / MediaPipe (cpu)", ".2f"),
     ("video_over_still_cpu", "video / still (cpu)", ".2f"),
 ]
@@ -167,12 +209,15 @@ def _verdict(ok: bool | None) -> str:
     return "-" if ok is None else "PASS" if ok else "FAIL"
 
 
-def format_comparison(rows: Sequence[dict[str, Any]], checks: Sequence[dict[str, Any]], *,
-                      markdown: bool = False) -> str:
+def format_comparison(
+    rows: Sequence[dict[str, Any]], checks: Sequence[dict[str, Any]], *, markdown: bool = False
+) -> str:
     """The comparison table and the criteria table, as text (or GitHub markdown)."""
     fmt = report.format_markdown if markdown else report.format_table
-    shown = [{**c, "still_verdict": _verdict(c["still_pass"]), "video_verdict": _verdict(c["video_pass"])}
-             for c in checks]
+    shown = [
+        {**c, "still_verdict": _verdict(c["still_pass"]), "video_verdict": _verdict(c["video_pass"])}
+        for c in checks
+    ]
     parts = [fmt(list(rows), COLUMNS), "", "speed criteria (issue 15):", "", fmt(shown, CRITERIA_COLUMNS)]
     mp = mediapipe_video_over_still(rows)
     if mp is not None:
@@ -180,5 +225,14 @@ def format_comparison(rows: Sequence[dict[str, Any]], checks: Sequence[dict[str,
     return "\n".join(parts)
 
 
-__all__ = ["COLUMNS", "CRITERIA_COLUMNS", "SIDES", "STILL_VS_MEDIAPIPE_MAX", "VIDEO_OVER_STILL_MAX",
-           "criteria", "format_comparison", "mediapipe_video_over_still", "side_row"]
+__all__ = [
+    "COLUMNS",
+    "CRITERIA_COLUMNS",
+    "SIDES",
+    "STILL_VS_MEDIAPIPE_MAX",
+    "VIDEO_OVER_STILL_MAX",
+    "criteria",
+    "format_comparison",
+    "mediapipe_video_over_still",
+    "side_row",
+]

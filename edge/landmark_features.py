@@ -55,9 +55,9 @@ NUM_LANDMARKS = 21
 #: Landmark indices of each finger from its base to its tip, preceded by the wrist (0),
 #: MediaPipe's order (https://ai.google.dev/edge/mediapipe/solutions/vision/hand_landmarker).
 FINGERS = (
-    (0, 1, 2, 3, 4),      # thumb: CMC, MCP, IP, tip
-    (0, 5, 6, 7, 8),      # index: MCP, PIP, DIP, tip
-    (0, 9, 10, 11, 12),   # middle
+    (0, 1, 2, 3, 4),  # thumb: CMC, MCP, IP, tip
+    (0, 5, 6, 7, 8),  # index: MCP, PIP, DIP, tip
+    (0, 9, 10, 11, 12),  # middle
     (0, 13, 14, 15, 16),  # ring
     (0, 17, 18, 19, 20),  # little
 )
@@ -90,8 +90,9 @@ def _as_batch(landmarks: np.ndarray) -> np.ndarray:
     if lm.ndim == 2:
         lm = lm[None]
     if lm.ndim != 3 or lm.shape[1:] != (NUM_LANDMARKS, 3):
-        raise ValueError(f"landmarks must be (21, 3) or (N, 21, 3) (MediaPipe's x, y, z), got shape "
-                         f"{np.shape(landmarks)}")
+        raise ValueError(
+            f"landmarks must be (21, 3) or (N, 21, 3) (MediaPipe's x, y, z), got shape {np.shape(landmarks)}"
+        )
     if not np.all(np.isfinite(lm)):
         raise ValueError("landmarks hold NaN or inf: pass only hands the landmark model found")
     return lm
@@ -118,8 +119,9 @@ def _left_flags(handedness: Sequence[Any] | np.ndarray | str | None, n: int) -> 
     return np.asarray(flags, bool)
 
 
-def normalise_landmarks(landmarks: np.ndarray,
-                        handedness: Sequence[Any] | np.ndarray | str | None = None) -> np.ndarray:
+def normalise_landmarks(
+    landmarks: np.ndarray, handedness: Sequence[Any] | np.ndarray | str | None = None
+) -> np.ndarray:
     """Translate, scale, rotate and mirror hands into a canonical pose (see the module doc).
 
     Args:
@@ -167,9 +169,11 @@ def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(cos, -1.0, 1.0))
 
 
-def landmark_features(landmarks: np.ndarray,
-                      handedness: Sequence[Any] | np.ndarray | str | None = None,
-                      presence: Sequence[float] | np.ndarray | float | None = None) -> np.ndarray:
+def landmark_features(
+    landmarks: np.ndarray,
+    handedness: Sequence[Any] | np.ndarray | str | None = None,
+    presence: Sequence[float] | np.ndarray | float | None = None,
+) -> np.ndarray:
     """The gesture feature vectors of hands (columns in the module doc).
 
     Args:
@@ -238,8 +242,10 @@ def features_batch(rois: Sequence[Any]) -> np.ndarray:
         return np.zeros((0, NUM_FEATURES), np.float32)
     missing = [i for i, r in enumerate(rois) if getattr(r, "landmarks", None) is None]
     if missing:
-        raise ValueError(f"ROIs {missing} carry no landmarks: the hand-landmarks classifier needs "
-                         "the hand landmark model's 21 points on every ROI")
+        raise ValueError(
+            f"ROIs {missing} carry no landmarks: the hand-landmarks classifier needs "
+            "the hand landmark model's 21 points on every ROI"
+        )
     lm = np.stack([np.asarray(r.landmarks, np.float64) for r in rois])
     hand = [r.handedness or "" for r in rois]
     pres = [1.0 if r.score is None else float(np.clip(r.score, 0.0, 1.0)) for r in rois]
@@ -261,4 +267,5 @@ def check_features_version(meta: dict[str, Any]) -> None:
         raise ValueError(
             f"the bundle's landmark features are version {version} with {size} values, this code "
             f"makes version {FEATURES_VERSION} with {NUM_FEATURES}: retrain the bundle with "
-            "edge-train landmarks, or use the code it was trained with")
+            "edge-train landmarks, or use the code it was trained with"
+        )

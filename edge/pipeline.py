@@ -27,6 +27,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from edge.bundle import ModelBundle
+from edge.segment.hand_finder import make_hand_tracker
 from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ STAGES = ("segment", "preprocess", "classify", "smooth")
 SEGMENT_PARTS = ("palm", "landmarks")
 #: Kinds of frame source (:func:`build_pipeline` ``source_kind``): still images get the hand
 #: tracker's static mode (palm detector on every image), the others its video tracking.
-SOURCE_KINDS = ("image", "video", "camera")
 
 
 class Segmenter(Protocol):
@@ -130,15 +130,23 @@ class Pipeline:
             flicker between gestures.
     """
 
-    def __init__(self, segmenter: Segmenter, preprocessor: Preprocessor,
-                 classifier: ClassifierLike, smoother: Smoother | None = None,
-                 grouper: Callable[[list[Detection]], list[tuple[str, ROI]]] | None = None,
-                 min_score: float = 0.0, no_gesture_labels: Sequence[str] = NO_GESTURE_LABELS) -> None:
+    def __init__(
+        self,
+        segmenter: Segmenter,
+        preprocessor: Preprocessor,
+        classifier: ClassifierLike,
+        smoother: Smoother | None = None,
+        grouper: Callable[[list[Detection]], list[tuple[str, ROI]]] | None = None,
+        min_score: float = 0.0,
+        no_gesture_labels: Sequence[str] = NO_GESTURE_LABELS,
+    ) -> None:
         if not 0.0 <= min_score <= 1.0:
             raise ValueError(f"min_score must be in [0, 1], got {min_score}")
         if isinstance(no_gesture_labels, str):
-            raise ValueError("no_gesture_labels must be a sequence of labels, got the string "
-                             f"{no_gesture_labels!r}; write ({no_gesture_labels!r},)")
+            raise ValueError(
+                "no_gesture_labels must be a sequence of labels, got the string "
+                f"{no_gesture_labels!r}; write ({no_gesture_labels!r},)"
+            )
         self.segmenter = segmenter
         self.preprocessor = preprocessor
         self.classifier = classifier
@@ -178,8 +186,9 @@ class Pipeline:
         if isinstance(parts, dict):
             t.update({k: float(parts[k]) for k in SEGMENT_PARTS if k in parts})
         ran = None if palm_runs is None else getattr(self.segmenter, "palm_runs", 0) > palm_runs
-        return FrameResult(frame=frame, detections=dets, raw=raw, numbers=numbers, timings_ms=t,
-                           palm_detector_ran=ran)
+        return FrameResult(
+            frame=frame, detections=dets, raw=raw, numbers=numbers, timings_ms=t, palm_detector_ran=ran
+        )
 
 
 def build_pipeline(
@@ -227,7 +236,8 @@ def build_pipeline(
         background: hands only: the hand crop's background, ``"keep"``, ``"grey"``
             or ``"blur"`` (:class:`edge.preprocess.HandPreprocessor`; the masks come
             on the segmenter's ROIs).
-        source_kind: ``hand-landmarks`` bundles only (:data:`SOURCE_KINDS`): ``"image"``
+        source_kind: ``hand-landmarks`` bundles only
+            (:data:`edge.segment.hand_finder.SOURCE_KINDS`): ``"image"``
             (still photos: the hand tracker's static mode, palm detector on every image)
             or ``"video"``/``"camera"`` (tracking: the palm detector runs only when a hand
             is lost).
@@ -272,8 +282,10 @@ def build_pipeline(
     grouper = None
     if task == "digits":
         if isinstance(segmenter, str) or background != "keep":
-            raise ValueError("segmenter names and background= choose how hands are found and cropped, "
-                             "but this is a digits model; drop them or use a hands model")
+            raise ValueError(
+                "segmenter names and background= choose how hands are found and cropped, "
+                "but this is a digits model; drop them or use a hands model"
+            )
         if segmenter is None:
             from edge.segment.digits import DigitSegmenter
 
@@ -283,20 +295,29 @@ def build_pipeline(
         grouper = group_numbers
     elif task == "hands" and bundle is not None and bundle.preprocessing == "hand-landmarks":
         if isinstance(segmenter, str) or background != "keep":
-            raise ValueError(f"--segmenter {segmenter} / background= choose how the small CNN models "
-                             f"find and crop hands, but {bundle.name} reads the hand landmarks of the "
-                             "palm detector + landmark model; drop them, or use --model hands-lenet")
+            raise ValueError(
+                f"--segmenter {segmenter} / background= choose how the small CNN models "
+                f"find and crop hands, but {bundle.name} reads the hand landmarks of the "
+                "palm detector + landmark model; drop them, or use --model hands-lenet"
+            )
         if segmenter is None:
-            segmenter = make_hand_tracker(bundle, source_kind=source_kind, max_hands=max_hands,
-                                          min_presence=min_presence, num_threads=num_threads)
+            segmenter = make_hand_tracker(
+                bundle,
+                source_kind=source_kind,
+                max_hands=max_hands,
+                min_presence=min_presence,
+                num_threads=num_threads,
+            )
     elif task == "hands":
         if segmenter is None or isinstance(segmenter, str):
             from edge.segment.hands import make_hand_segmenter
 
             segmenter = make_hand_segmenter(segmenter or "skin")
     else:
-        raise ValueError(f"unknown task {task!r}: the bundle's model.json must say task "
-                         "'digits' or 'hands' (or pass task=)")
+        raise ValueError(
+            f"unknown task {task!r}: the bundle's model.json must say task "
+            "'digits' or 'hands' (or pass task=)"
+        )
     if preprocessor is None:
         if bundle is None:
             raise ValueError("a classifier without a bundle needs preprocessor=")
@@ -305,64 +326,28 @@ def build_pipeline(
         # a digits model has background="keep" here (checked above)
         preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background))
     elif background != "keep":
-        raise ValueError("background= applies to the bundle's own preprocessor; with preprocessor= "
-                         "normalise the background there")
+        raise ValueError(
+            "background= applies to the bundle's own preprocessor; with preprocessor= "
+            "normalise the background there"
+        )
     if smoother is None and smoothing:
         from edge.track import TrackSmoother
 
         labels: Sequence[str] | None = getattr(classifier, "labels", None)
         smoother = TrackSmoother(window=window, max_age=max_age, labels=labels)
     assert preprocessor is not None
-    pipe = Pipeline(segmenter, preprocessor, classifier, smoother=smoother if smoothing else None,
-                    grouper=grouper,
-                    min_score=min_score if min_score is not None else (bundle.min_score if bundle else 0.0))
-    log.debug("pipeline: task=%s segmenter=%s smoother=%s", task, type(segmenter).__name__,
-              type(pipe.smoother).__name__)
+    pipe = Pipeline(
+        segmenter,
+        preprocessor,
+        classifier,
+        smoother=smoother if smoothing else None,
+        grouper=grouper,
+        min_score=min_score if min_score is not None else (bundle.min_score if bundle else 0.0),
+    )
+    log.debug(
+        "pipeline: task=%s segmenter=%s smoother=%s",
+        task,
+        type(segmenter).__name__,
+        type(pipe.smoother).__name__,
+    )
     return pipe
-
-
-#: ``HandTracker`` keyword arguments a ``hand-landmarks`` bundle's ``model.json`` ``detector``
-#: section may set (the settings its training landmarks were extracted with).
-TRACKER_SETTINGS = ("refine_below", "tiles", "tiles_first", "video_tile_every")
-
-
-def make_hand_tracker(bundle: ModelBundle, *, source_kind: str = "camera", max_hands: int = 1,
-                      min_presence: float | None = None, num_threads: int | None = None) -> Segmenter:
-    """The hand finder of a ``hand-landmarks`` bundle, set up for its source.
-
-    Args:
-        bundle: the gesture classifier's bundle; its ``model.json`` ``detector`` section
-            names the MediaPipe variant it was trained with (``"full"`` or ``"lite"``) and the
-            tracker settings of :data:`TRACKER_SETTINGS` it records; its
-            ``decision`` section's ``min_presence`` (the presence below which a hand is
-            ``none``) is the tracker's, else ``detector.min_presence``.
-        source_kind: ``"image"`` for still photos (static mode), ``"video"`` or
-            ``"camera"`` for tracking (:data:`SOURCE_KINDS`).
-        max_hands: most hands per frame, >= 1.
-        min_presence: see :func:`build_pipeline`.
-        num_threads: interpreter threads of both MediaPipe models.
-
-    Returns:
-        An :class:`edge.segment.hand_tracker.HandTracker` (``find`` gives ROIs with
-        landmarks, handedness and presence).
-
-    Raises:
-        ValueError: unknown ``source_kind`` or variant, or ``max_hands`` < 1.
-        edge.pretrained.HandModelsMissing: the MediaPipe models were not fetched.
-    """
-    from edge.segment.hand_tracker import HandTracker
-
-    if source_kind not in SOURCE_KINDS:
-        raise ValueError(f"source_kind must be one of {SOURCE_KINDS}, got {source_kind!r}")
-    det = bundle.meta.get("detector") or {}
-    static = source_kind == "image"
-    if min_presence is None:
-        # the bundle's decision rule (a hand below this presence is ``none``), else MediaPipe's 0.5
-        # for tracking and 0 (the classifier decides) for still images
-        decision = bundle.meta.get("decision") or {}
-        default = det.get("min_presence", 0.0 if static else 0.5)
-        min_presence = float(decision.get("min_presence", default))
-    # the hand finder's settings the classifier was trained with (absent: HandTracker's defaults)
-    settings = {k: det[k] for k in TRACKER_SETTINGS if k in det}
-    return HandTracker(variant=str(det.get("variant", "full")), static=static, max_hands=max_hands,
-                       min_presence=min_presence, num_threads=num_threads, **settings)

@@ -93,8 +93,9 @@ def test_video_fallback_picks_up_a_hand_that_fills_the_frame(shared_data_dir) ->
         box = still.detect(img)[0].box(pad=0.0, bounds=(img.shape[1], img.shape[0]))
         closeup = cv2.resize(img[box.y : box.y + box.h, box.x : box.x + box.w], (320, 320))
         with_fb = HandTracker(static=False, max_hands=1, num_threads=1, video_tile_every=None)
-        without = HandTracker(static=False, max_hands=1, num_threads=1, video_fallback=None,
-                              video_tile_every=None)
+        without = HandTracker(
+            static=False, max_hands=1, num_threads=1, video_fallback=None, video_tile_every=None
+        )
         a, b = with_fb.detect(closeup), without.detect(closeup)
         assert len(a) >= len(b)  # the fallback never loses a hand
         assert without.landmark_runs == len(b)  # no fallback: one landmark run per palm at most

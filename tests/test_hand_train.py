@@ -66,6 +66,7 @@ def _make_tree(root: Path, sources: dict[str, dict[str, int]], bg=(200, 200, 200
 
 # -- data ----------------------------------------------------------------------
 
+
 def test_group_rules_follow_the_readme() -> None:
     assert group_of("github-webcam-rps", "yamini-03__64") == "yamini-03"
     assert group_of("subhih-handsdataset", "3_1528505750.77_pic00072_h0") == "3_1528505750.77"
@@ -155,6 +156,7 @@ def test_shared_rps_split_has_no_person_on_both_sides(shared_data_dir: Path | No
 
 # -- augmentation --------------------------------------------------------------
 
+
 def _green_hand_rgb() -> np.ndarray:
     img = _hand_photo("paper", np.random.default_rng(1), bg=GREEN_BGR, size=(96, 96))
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
@@ -189,8 +191,21 @@ def test_augmenter_shapes_determinism_and_background_change() -> None:
     assert np.array_equal(a, b)
     assert not np.array_equal(a[0], a[1])
     assert np.mean([green_fraction(im) for im in a]) < 0.3  # the studio green is gone
-    keep = HandAugmenter(HandAugmentConfig(composite=0.0, colour=False, grey=0, blur=0, noise=0, jpeg=0,
-                                           rotate_full=0, rotate_small=0, flip=0, scale=(1, 1), shift=0))
+    keep = HandAugmenter(
+        HandAugmentConfig(
+            composite=0.0,
+            colour=False,
+            grey=0,
+            blur=0,
+            noise=0,
+            jpeg=0,
+            rotate_full=0,
+            rotate_small=0,
+            flip=0,
+            scale=(1, 1),
+            shift=0,
+        )
+    )
     same = keep(rgb[:1], np.random.default_rng(0))
     assert np.abs(same.astype(int) - rgb[:1]).max() <= 1
     none = aug.background_only(3, 96, np.random.default_rng(0))
@@ -207,23 +222,55 @@ def test_background_bank_uses_photos_and_procedural() -> None:
 
 # -- training ------------------------------------------------------------------
 
+
 @pytest.mark.tf
 def test_edge_train_hands_end_to_end(tmp_path: Path) -> None:
     pytest.importorskip("tensorflow")
     from train.cli import main
 
-    data = _make_tree(tmp_path / "data", {
-        "src": {"rock": 12, "paper": 12, "scissors": 12, "none": 8},
-        "other": {"rock": 4, "paper": 4, "scissors": 4},
-    })
+    data = _make_tree(
+        tmp_path / "data",
+        {
+            "src": {"rock": 12, "paper": 12, "scissors": 12, "none": 8},
+            "other": {"rock": 4, "paper": 4, "scissors": 4},
+        },
+    )
     out = tmp_path / "run"
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"epochs": 5, "width": 4, "batch_size": 16}))
-    rc = main(["hands", "--config", str(cfg), "--data", str(data), "--out", str(out), "--epochs", "2",
-               "--input-size", "32", "--holdout-source", "other", "--val-fraction", "0.25"])
+    rc = main(
+        [
+            "hands",
+            "--config",
+            str(cfg),
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--epochs",
+            "2",
+            "--input-size",
+            "32",
+            "--holdout-source",
+            "other",
+            "--val-fraction",
+            "0.25",
+        ]
+    )
     assert rc == 0
-    for f in ("model.keras", "labels.txt", "config.json", "split.json", "counts.txt", "history.csv",
-              "curves.png", "confusion.png", "metrics.json", "calibration.npy", "val.npz"):
+    for f in (
+        "model.keras",
+        "labels.txt",
+        "config.json",
+        "split.json",
+        "counts.txt",
+        "history.csv",
+        "curves.png",
+        "confusion.png",
+        "metrics.json",
+        "calibration.npy",
+        "val.npz",
+    ):
         assert (out / f).is_file(), f
     resolved = json.loads((out / "config.json").read_text())
     assert resolved["epochs"] == 2 and resolved["width"] == 4 and resolved["input_size"] == 32
@@ -254,9 +301,31 @@ def test_edge_train_hands_vgg16_weights_none(tmp_path: Path) -> None:
 
     data = _make_tree(tmp_path / "data", {"src": {"rock": 6, "paper": 6, "scissors": 6, "none": 4}})
     out = tmp_path / "vgg"
-    rc = main(["hands", "--arch", "vgg16", "--weights", "none", "--data", str(data), "--out", str(out),
-               "--input-size", "64", "--head-epochs", "1", "--finetune-epochs", "1",
-               "--augment-copies", "1", "--val-fraction", "0.25", "--batch-size", "8"])
+    rc = main(
+        [
+            "hands",
+            "--arch",
+            "vgg16",
+            "--weights",
+            "none",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--input-size",
+            "64",
+            "--head-epochs",
+            "1",
+            "--finetune-epochs",
+            "1",
+            "--augment-copies",
+            "1",
+            "--val-fraction",
+            "0.25",
+            "--batch-size",
+            "8",
+        ]
+    )
     assert rc == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["arch"] == "vgg16" and metrics["val"]["n"] > 0
@@ -271,8 +340,9 @@ def test_export_split_links_a_class_folder_tree(tmp_path: Path) -> None:
     root = _make_tree(tmp_path / "d", {"a": {"rock": 4, "paper": 4}, "b": {"scissors": 3}})
     splits = split_by_group(scan_collection([root]), 0.3, holdout_sources=["b"])
     sj = tmp_path / "split.json"
-    sj.write_text(json.dumps({k: [[str(s.path), s.label, s.source, s.group] for s in v]
-                              for k, v in splits.items()}))
+    sj.write_text(
+        json.dumps({k: [[str(s.path), s.label, s.source, s.group] for s in v] for k, v in splits.items()})
+    )
     n = export_split(sj, "test", tmp_path / "out")
     assert n == 3 and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scissors"]
     files = sorted((tmp_path / "out" / "scissors").iterdir())

@@ -64,7 +64,7 @@ def background(kind: str, seed: int = 0, h: int = H, w: int = W) -> np.ndarray:
         img = np.full((h, w, 3), (60, 175, 45), np.float32) * (0.8 + 0.2 * light)
     elif kind == "wood":
         # grain: bands along x, wobbling, in three tones of oak
-        phase = (yy / 9.0 + 3.0 * np.sin(xx / 70.0 + rng.uniform(0, 6)) + rng.uniform(0, 6))
+        phase = yy / 9.0 + 3.0 * np.sin(xx / 70.0 + rng.uniform(0, 6)) + rng.uniform(0, 6)
         grain = 0.5 + 0.5 * np.sin(phase) * np.sin(phase / 3.1)
         dark, lite = np.array((35, 70, 125), np.float32), np.array((70, 125, 190), np.float32)
         img = dark + grain[:, :, None] * (lite - dark)
@@ -87,8 +87,15 @@ def capsule(img: np.ndarray, p0, p1, radius: float, colour) -> None:
         cv2.circle(img, (int(p[0]), int(p[1])), int(radius), colour, -1, cv2.LINE_AA)
 
 
-def draw_hand(img: np.ndarray, centre: tuple[float, float], palm: float, gesture: str = "paper",
-              arm_from: str = "bottom", skin: str = "medium", seed: int = 0) -> ROI:
+def draw_hand(
+    img: np.ndarray,
+    centre: tuple[float, float],
+    palm: float,
+    gesture: str = "paper",
+    arm_from: str = "bottom",
+    skin: str = "medium",
+    seed: int = 0,
+) -> ROI:
     """Draw a hand on ``img`` (in place) and return its box (fingertips to wrist).
 
     Args:
@@ -108,8 +115,9 @@ def draw_hand(img: np.ndarray, centre: tuple[float, float], palm: float, gesture
     fw = palm / 9  # finger radius
     top = cy - pr * 1.1
     if gesture == "paper":
-        for k, (dx, length, tilt) in enumerate([(-0.75, 0.85, -22), (-0.38, 1.0, -8), (0.0, 1.1, 0),
-                                                (0.36, 1.0, 8), (0.7, 0.8, 18)]):
+        for k, (dx, length, tilt) in enumerate(
+            [(-0.75, 0.85, -22), (-0.38, 1.0, -8), (0.0, 1.1, 0), (0.36, 1.0, 8), (0.7, 0.8, 18)]
+        ):
             base = (cx + dx * pr, top + pr * 0.35 if k else top + pr * 0.9)
             if k == 0:  # thumb from the palm's side
                 base = (cx - pr * 0.9, cy)
@@ -126,8 +134,13 @@ def draw_hand(img: np.ndarray, centre: tuple[float, float], palm: float, gesture
         capsule(m, (cx - pr * 0.2, cy - pr * 0.2), (cx - pr * 0.7, cy - pr * 0.1), fw * 1.3, 255)  # folded
     elif gesture == "rock":
         for k in range(4):
-            capsule(m, (cx - pr * 0.75 + k * pr * 0.5, top + pr * 0.1), (cx - pr * 0.75 + k * pr * 0.5, cy),
-                    fw * 1.3, 255)
+            capsule(
+                m,
+                (cx - pr * 0.75 + k * pr * 0.5, top + pr * 0.1),
+                (cx - pr * 0.75 + k * pr * 0.5, cy),
+                fw * 1.3,
+                255,
+            )
     wrist = cy + pr * 1.1
     capsule(m, (cx, cy), (cx, wrist), palm * 0.33, 255)  # the wrist
     rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
@@ -170,17 +183,37 @@ def draw_face(img: np.ndarray, centre: tuple[int, int], width: int, skin: str = 
     capsule(img, (cx, cy), (cx, img.shape[0] + 50), width * 0.3, tone)  # neck
     cv2.ellipse(img, (cx, cy), (a, b), 0, 0, 360, tone, -1, cv2.LINE_AA)
     for dx in (-0.4, 0.4):  # eyes and brows
-        cv2.ellipse(img, (int(cx + dx * a), int(cy - 0.15 * b)), (int(0.2 * a), int(0.09 * b)), 0, 0, 360,
-                    (40, 40, 50), -1)
-        cv2.line(img, (int(cx + (dx - 0.2) * a), int(cy - 0.35 * b)),
-                 (int(cx + (dx + 0.2) * a), int(cy - 0.37 * b)), (30, 35, 45), max(2, width // 25))
+        cv2.ellipse(
+            img,
+            (int(cx + dx * a), int(cy - 0.15 * b)),
+            (int(0.2 * a), int(0.09 * b)),
+            0,
+            0,
+            360,
+            (40, 40, 50),
+            -1,
+        )
+        cv2.line(
+            img,
+            (int(cx + (dx - 0.2) * a), int(cy - 0.35 * b)),
+            (int(cx + (dx + 0.2) * a), int(cy - 0.37 * b)),
+            (30, 35, 45),
+            max(2, width // 25),
+        )
     cv2.ellipse(img, (cx, int(cy + 0.5 * b)), (int(0.35 * a), int(0.08 * b)), 0, 0, 360, (50, 50, 120), -1)
     return ROI(cx - a, cy - b, 2 * a, 2 * b)
 
 
-def scene(bg: str, gesture: str | None = "paper", *, arm_from: str = "bottom", skin: str = "medium",
-          centre: tuple[float, float] = (330, 220), palm: float = 110,
-          seed: int = 0) -> tuple[np.ndarray, ROI | None]:
+def scene(
+    bg: str,
+    gesture: str | None = "paper",
+    *,
+    arm_from: str = "bottom",
+    skin: str = "medium",
+    centre: tuple[float, float] = (330, 220),
+    palm: float = 110,
+    seed: int = 0,
+) -> tuple[np.ndarray, ROI | None]:
     """A frame and the ROI the segmenter should give (None without a hand)."""
     img = background(bg, seed=seed)
     if gesture is None:
@@ -201,8 +234,9 @@ def test_skin_finds_the_hand(bg: str, gesture: str) -> None:
     assert segs[0].roi.iou(want) > 0.7, (segs[0].roi, want)
 
 
-@pytest.mark.parametrize("arm_from, centre",
-                         [("right", (250, 240)), ("left", (380, 260)), ("none", (320, 240))])
+@pytest.mark.parametrize(
+    "arm_from, centre", [("right", (250, 240)), ("left", (380, 260)), ("none", (320, 240))]
+)
 @pytest.mark.parametrize("skin", ["light", "dark"])
 @pytest.mark.parametrize("bg", ["white", "wood", "beige"])
 def test_skin_arms_from_any_side_and_skin_tones(arm_from: str, centre, skin: str, bg: str) -> None:
@@ -321,7 +355,7 @@ def test_segmentation_mask_and_score() -> None:
     full = s.full_mask()
     assert full.shape == (s.roi.h, s.roi.w) and full.dtype == np.uint8
     # the mask is on the hand: skin pixels of the frame inside the ROI
-    crop = img[s.roi.y:s.roi.y + s.roi.h, s.roi.x:s.roi.x + s.roi.w].astype(np.int32)
+    crop = img[s.roi.y : s.roi.y + s.roi.h, s.roi.x : s.roi.x + s.roi.w].astype(np.int32)
     is_skin = np.abs(crop - np.array(SKINS["medium"])).max(axis=2) < 60
     agree = np.mean((full > 0) == is_skin)
     assert agree > 0.9
@@ -401,16 +435,28 @@ def test_background_subtraction_learn_skin_and_relearn() -> None:
 def test_factory_names_and_errors() -> None:
     assert SEGMENTERS == ("skin", "skin-hsv", "background", "chroma")
     kinds = {name: type(make_hand_segmenter(name)) for name in SEGMENTERS}
-    assert kinds == {"skin": SkinSegmenter, "skin-hsv": SkinSegmenter,
-                     "background": BackgroundSubtractionSegmenter, "chroma": ChromaKeySegmenter}
+    assert kinds == {
+        "skin": SkinSegmenter,
+        "skin-hsv": SkinSegmenter,
+        "background": BackgroundSubtractionSegmenter,
+        "chroma": ChromaKeySegmenter,
+    }
     assert make_hand_segmenter().space == "ycrcb"
     assert make_hand_segmenter("skin", max_hands=2, margin=0.2).max_hands == 2
     with pytest.raises(ValueError, match="skin, skin-hsv, background, chroma"):
         make_hand_segmenter("mediapipe")
     with pytest.raises(ValueError, match="bad settings"):
         make_hand_segmenter("chroma", space="hsv")
-    for bad in ({"max_hands": 0}, {"min_area": 0.7}, {"margin": 2.0}, {"analysis_size": 16},
-                {"space": "lab"}, {"border": 0.5}, {"max_sd": (1.0, 1.0)}, {"face_penalty": 2.0}):
+    for bad in (
+        {"max_hands": 0},
+        {"min_area": 0.7},
+        {"margin": 2.0},
+        {"analysis_size": 16},
+        {"space": "lab"},
+        {"border": 0.5},
+        {"max_sd": (1.0, 1.0)},
+        {"face_penalty": 2.0},
+    ):
         with pytest.raises(ValueError):
             SkinSegmenter(**bad)
     with pytest.raises(ValueError, match="method"):
@@ -422,12 +468,25 @@ def test_factory_names_and_errors() -> None:
 # ---------------------------------------------------------------------------
 # hand preprocessing
 # ---------------------------------------------------------------------------
-def hand_bundle(shape=(1, 64, 64, 3), colour: str = "RGB", value_range=(0.0, 1.0),
-                preprocessing: str = "hand-crop") -> ModelBundle:
-    spec = InputSpec(shape=shape, dtype="int8", colour_order=colour, value_range=value_range,
-                     quant=QuantParams(1 / 255, -128))
-    return ModelBundle(path=Path("."), name="test-hands", task="hands", labels=LABELS, input=spec,
-                       preprocessing=preprocessing, meta={})
+def hand_bundle(
+    shape=(1, 64, 64, 3), colour: str = "RGB", value_range=(0.0, 1.0), preprocessing: str = "hand-crop"
+) -> ModelBundle:
+    spec = InputSpec(
+        shape=shape,
+        dtype="int8",
+        colour_order=colour,
+        value_range=value_range,
+        quant=QuantParams(1 / 255, -128),
+    )
+    return ModelBundle(
+        path=Path("."),
+        name="test-hands",
+        task="hands",
+        labels=LABELS,
+        input=spec,
+        preprocessing=preprocessing,
+        meta={},
+    )
 
 
 def test_hand_preprocessor_from_the_tiny_bundle(tiny_hands_bundle) -> None:
@@ -507,8 +566,9 @@ def test_background_normalised_with_the_mask(treatment: str) -> None:
         assert norm[bg].std() < keep[bg].std()  # ... and smoother
     # an ROI without a mask (not from a hand finder) is kept as it is
     other = ROI(10, 10, 100, 100)
-    np.testing.assert_allclose(make_preprocessor(bundle, background=treatment)(img, [other]),
-                               make_preprocessor(bundle)(img, [other]))
+    np.testing.assert_allclose(
+        make_preprocessor(bundle, background=treatment)(img, [other]), make_preprocessor(bundle)(img, [other])
+    )
     # the same box without its mask: untouched too (equal ROIs, but no side channel)
     bare = ROI(rois[0].x, rois[0].y, rois[0].w, rois[0].h)
     assert bare == rois[0]
@@ -586,8 +646,12 @@ def test_none_detections_are_dropped() -> None:
     shown = [[d.prediction.label for d in pipe.process(Frame(img, i / 30, i)).detections] for i in range(8)]
     assert shown[:3] == [["rock"]] * 3 and shown[-1] == [] and ["none"] not in shown
     # min_score still applies
-    pipe = build_pipeline(ScriptedClassifier(["paper"], score=0.4), task="hands",
-                          preprocessor=HandPreprocessor(hand_bundle()), min_score=0.5)
+    pipe = build_pipeline(
+        ScriptedClassifier(["paper"], score=0.4),
+        task="hands",
+        preprocessor=HandPreprocessor(hand_bundle()),
+        min_score=0.5,
+    )
     res = pipe.process(Frame(img, 0.0, 0))
     assert res.detections == [] and len(res.raw) == 1
 
@@ -617,8 +681,12 @@ def test_build_pipeline_hand_segmenter_by_name() -> None:
     res = pipe.process(Frame(img, 0.0, 0))
     assert [d.prediction.label for d in res.detections] == ["paper"] and res.detections[0].roi.iou(want) > 0.7
     seg = BackgroundSubtractionSegmenter(learn_frames=2)
-    assert build_pipeline(clf, task="hands", segmenter=seg,
-                          preprocessor=HandPreprocessor(hand_bundle())).segmenter is seg
+    assert (
+        build_pipeline(
+            clf, task="hands", segmenter=seg, preprocessor=HandPreprocessor(hand_bundle())
+        ).segmenter
+        is seg
+    )
     with pytest.raises(ValueError, match="skin, skin-hsv"):
         build_pipeline(clf, task="hands", segmenter="mediapipe", preprocessor=HandPreprocessor(hand_bundle()))
     with pytest.raises(ValueError, match="background"):

@@ -44,8 +44,11 @@ def _read(path: Path) -> np.ndarray:
 # -- names and the bundle ---------------------------------------------------------------------
 def test_shipped_names_resolve() -> None:
     assert resolve_bundle_path("hands") == SHIPPED_DIR / "hands-landmarks"
-    assert resolve_bundle_path("hands-lenet") == resolve_bundle_path("hands-int8") == \
-        SHIPPED_DIR / "hands-lenet-int8"
+    assert (
+        resolve_bundle_path("hands-lenet")
+        == resolve_bundle_path("hands-int8")
+        == SHIPPED_DIR / "hands-lenet-int8"
+    )
     b = load_bundle("hands")
     assert b.task == "hands" and b.preprocessing == "hand-landmarks" and b.input.shape[0] == 1
     assert "none" in b.labels and {"rock", "paper", "scissors"} <= set(b.labels)
@@ -76,9 +79,19 @@ def test_landmark_preprocessor_is_the_bundles_and_refuses_rois_without_landmarks
         LandmarkPreprocessor(load_bundle("hands-lenet"))
 
 
-@pytest.mark.parametrize(("spec", "kind"), [
-    ("0", "camera"), ("webcam:1", "camera"), ("picamera", "camera"), ("rtsp://cam/stream", "camera"),
-    ("clip.mp4", "video"), ("demo-hands", "video"), ("photo.JPG", "image"), (".", "image")])
+@pytest.mark.parametrize(
+    ("spec", "kind"),
+    [
+        ("0", "camera"),
+        ("webcam:1", "camera"),
+        ("picamera", "camera"),
+        ("rtsp://cam/stream", "camera"),
+        ("clip.mp4", "video"),
+        ("demo-hands", "video"),
+        ("photo.JPG", "image"),
+        (".", "image"),
+    ],
+)
 def test_source_kind(spec: str, kind: str) -> None:
     assert source_kind(spec) == kind
 
@@ -91,8 +104,9 @@ def test_segmenter_names_are_refused_for_the_landmarks_bundle() -> None:
 
 
 # -- missing models -----------------------------------------------------------------------------
-def test_missing_models_is_one_line_naming_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_models_is_one_line_naming_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("EDGE_MODEL_DIR", str(tmp_path / "empty"))
     img = tmp_path / "photo.png"
     cv2.imwrite(str(img), np.zeros((32, 32, 3), np.uint8))
@@ -184,8 +198,9 @@ def test_timings_and_palm_detector_instrumentation(photos: list[tuple[str, Path]
     assert (shown != img).any()
 
 
-def test_eval_crop_and_capture_with_the_landmarks_bundle(photos: list[tuple[str, Path]], tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_crop_and_capture_with_the_landmarks_bundle(
+    photos: list[tuple[str, Path]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from edge.cli import capture as cli_capture
     from edge.cli import eval as cli_eval
 
@@ -198,8 +213,15 @@ def test_eval_crop_and_capture_with_the_landmarks_bundle(photos: list[tuple[str,
     rep = json.loads(capsys.readouterr().out)
     assert rep["n"] == len(photos) and rep["accuracy"] >= (len(photos) - 1) / len(photos)
     label, path = photos[0]
-    cfg = cli_capture.CaptureConfig(model="hands", source=str(root / label), out=str(tmp_path / "cap"),
-                                    session="t", label=label, display=False, max_frames=1)
+    cfg = cli_capture.CaptureConfig(
+        model="hands",
+        source=str(root / label),
+        out=str(tmp_path / "cap"),
+        session="t",
+        label=label,
+        display=False,
+        max_frames=1,
+    )
     stats = cli_capture.run_capture(cfg)
     assert stats.writer is not None and stats.writer.total_saved == 1
     sample = _read(next((tmp_path / "cap" / label).glob("*.png")))

@@ -20,10 +20,16 @@ SHIPPED = Path(__file__).resolve().parents[1] / "models" / "hands-landmarks"
 
 
 def _meta(**over: object) -> dict:
-    spec = InputSpec(shape=(1, NUM_FEATURES), dtype="float32", colour_order=FEATURES_ORDER,
-                     value_range=(-5.0, 5.0))
-    meta = {"name": "fake", "task": "hands", "input": spec.to_json(), "preprocessing": "hand-landmarks",
-            "features": {"version": FEATURES_VERSION, "size": NUM_FEATURES}}
+    spec = InputSpec(
+        shape=(1, NUM_FEATURES), dtype="float32", colour_order=FEATURES_ORDER, value_range=(-5.0, 5.0)
+    )
+    meta = {
+        "name": "fake",
+        "task": "hands",
+        "input": spec.to_json(),
+        "preprocessing": "hand-landmarks",
+        "features": {"version": FEATURES_VERSION, "size": NUM_FEATURES},
+    }
     meta.update(over)
     return meta
 
@@ -37,18 +43,48 @@ def test_feature_bundle_validates(tmp_path: Path) -> None:
     LandmarkPreprocessor(b)
 
 
-@pytest.mark.parametrize(("over", "match"), [
-    ({"preprocessing": "hand-crop"}, "feature-vector input"),
-    ({"task": "digits"}, "needs task 'hands'"),
-    ({"features": {"version": FEATURES_VERSION + 1, "size": NUM_FEATURES}}, "edge-train landmarks"),
-    ({"features": {"version": FEATURES_VERSION, "size": NUM_FEATURES}, "input": {
-        "shape": [1, 10], "dtype": "float32", "colour_order": "features", "value_range": [0, 1]}},
-     "features.size|edge-train landmarks"),
-    ({"input": {"shape": [1, NUM_FEATURES], "dtype": "float32", "colour_order": "RGB",
-                "value_range": [0, 1]}}, "colour_order must be 'features'"),
-    ({"input": {"shape": [1, 64, 64, 3], "dtype": "float32", "colour_order": "RGB",
-                "value_range": [0, 1]}}, "feature-vector input"),
-])
+@pytest.mark.parametrize(
+    ("over", "match"),
+    [
+        ({"preprocessing": "hand-crop"}, "feature-vector input"),
+        ({"task": "digits"}, "needs task 'hands'"),
+        ({"features": {"version": FEATURES_VERSION + 1, "size": NUM_FEATURES}}, "edge-train landmarks"),
+        (
+            {
+                "features": {"version": FEATURES_VERSION, "size": NUM_FEATURES},
+                "input": {
+                    "shape": [1, 10],
+                    "dtype": "float32",
+                    "colour_order": "features",
+                    "value_range": [0, 1],
+                },
+            },
+            "features.size|edge-train landmarks",
+        ),
+        (
+            {
+                "input": {
+                    "shape": [1, NUM_FEATURES],
+                    "dtype": "float32",
+                    "colour_order": "RGB",
+                    "value_range": [0, 1],
+                }
+            },
+            "colour_order must be 'features'",
+        ),
+        (
+            {
+                "input": {
+                    "shape": [1, 64, 64, 3],
+                    "dtype": "float32",
+                    "colour_order": "RGB",
+                    "value_range": [0, 1],
+                }
+            },
+            "feature-vector input",
+        ),
+    ],
+)
 def test_feature_bundle_mismatch_is_refused(tmp_path: Path, over: dict, match: str) -> None:
     out = write_bundle(tmp_path / "b", b"x", LABELS, _meta(**over))
     with pytest.raises(BundleError, match=match):
@@ -59,8 +95,10 @@ def _hands(n: int, seed: int) -> list[ROI]:
     from tests.test_landmark_features import random_hand
 
     rng = np.random.default_rng(seed)
-    return [ROI(0, 0, 100, 100, landmarks=random_hand(rng).astype(np.float32), handedness="Right", score=0.9)
-            for _ in range(n)]
+    return [
+        ROI(0, 0, 100, 100, landmarks=random_hand(rng).astype(np.float32), handedness="Right", score=0.9)
+        for _ in range(n)
+    ]
 
 
 @pytest.mark.tf
@@ -69,9 +107,13 @@ def test_converted_feature_model_runs_on_feature_batches(tmp_path: Path) -> None
     from convert.quantize import convert_keras
 
     tf.keras.utils.set_random_seed(0)
-    model = tf.keras.Sequential([tf.keras.Input((NUM_FEATURES,)),
-                                 tf.keras.layers.Dense(16, activation="relu"),
-                                 tf.keras.layers.Dense(4, activation="softmax")])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((NUM_FEATURES,)),
+            tf.keras.layers.Dense(16, activation="relu"),
+            tf.keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
     x = features_batch(_hands(40, 1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

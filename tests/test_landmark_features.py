@@ -124,14 +124,17 @@ def test_features_tell_fist_from_open_hand() -> None:
     assert open_[names.index("extension_middle")] > fist[names.index("extension_middle")]
 
 
-@pytest.mark.parametrize(("lm", "kw", "match"), [
-    (np.zeros((20, 3)), {}, "must be"),
-    (np.full((21, 3), np.nan), {}, "NaN"),
-    (np.zeros((21, 3)), {}, "degenerate"),
-    (template_hand(), {"handedness": "left"}, "handedness"),
-    (template_hand(), {"presence": 1.5}, "presence"),
-    (template_hand(), {"presence": [0.5, 0.5]}, "presence values"),
-])
+@pytest.mark.parametrize(
+    ("lm", "kw", "match"),
+    [
+        (np.zeros((20, 3)), {}, "must be"),
+        (np.full((21, 3), np.nan), {}, "NaN"),
+        (np.zeros((21, 3)), {}, "degenerate"),
+        (template_hand(), {"handedness": "left"}, "handedness"),
+        (template_hand(), {"presence": 1.5}, "presence"),
+        (template_hand(), {"presence": [0.5, 0.5]}, "presence values"),
+    ],
+)
 def test_bad_input_raises(lm: np.ndarray, kw: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         landmark_features(lm, **kw)
@@ -139,8 +142,10 @@ def test_bad_input_raises(lm: np.ndarray, kw: dict, match: str) -> None:
 
 def test_features_batch_from_rois() -> None:
     a, b = template_hand(), template_hand(0.8)
-    rois = [ROI(0, 0, 10, 10, landmarks=a.astype(np.float32), handedness="Right", score=0.7),
-            ROI(5, 5, 10, 10, landmarks=b.astype(np.float32), handedness=None, score=None)]
+    rois = [
+        ROI(0, 0, 10, 10, landmarks=a.astype(np.float32), handedness="Right", score=0.7),
+        ROI(5, 5, 10, 10, landmarks=b.astype(np.float32), handedness=None, score=None),
+    ]
     f = features_batch(rois)
     assert f.shape == (2, NUM_FEATURES) and f.dtype == np.float32
     np.testing.assert_allclose(f[0], landmark_features(a, "Right", 0.7)[0], atol=1e-5)
@@ -153,7 +158,10 @@ def test_features_batch_from_rois() -> None:
 
 def test_features_version_check() -> None:
     check_features_version({"features": {"version": FEATURES_VERSION, "size": NUM_FEATURES}})
-    for bad in ({}, {"features": {"version": FEATURES_VERSION + 1, "size": NUM_FEATURES}},
-                {"features": {"version": FEATURES_VERSION, "size": 3}}):
+    for bad in (
+        {},
+        {"features": {"version": FEATURES_VERSION + 1, "size": NUM_FEATURES}},
+        {"features": {"version": FEATURES_VERSION, "size": 3}},
+    ):
         with pytest.raises(ValueError, match="edge-train landmarks"):
             check_features_version(bad)

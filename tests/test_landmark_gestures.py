@@ -43,16 +43,18 @@ def _classify(tc: tuple[HandTracker, Classifier], path: Path) -> str:
 
 
 @pytest.mark.parametrize("source", ["github-webcam-rps", "subhih-handsdataset"])
-def test_real_gestures_are_read(tracker_and_classifier: tuple[HandTracker, Classifier],
-                                shared_data_dir: Path | None, source: str) -> None:
+def test_real_gestures_are_read(
+    tracker_and_classifier: tuple[HandTracker, Classifier], shared_data_dir: Path | None, source: str
+) -> None:
     photos = require_rps_photos(shared_data_dir, source=source, per_class=3)
     got = [(label, _classify(tracker_and_classifier, p)) for label, p in photos]
     right = sum(a == b for a, b in got)
     assert right >= len(got) - 2, f"{source}: {got}"
 
 
-def test_empty_scenes_are_none(tracker_and_classifier: tuple[HandTracker, Classifier],
-                               shared_data_dir: Path | None) -> None:
+def test_empty_scenes_are_none(
+    tracker_and_classifier: tuple[HandTracker, Classifier], shared_data_dir: Path | None
+) -> None:
     require_rps_photos(shared_data_dir, source="github-webcam-rps", per_class=1)
     assert shared_data_dir is not None
     photos = sorted((shared_data_dir / "rps" / "github-webcam-rps" / "none").glob("*.jpg"))[:4]

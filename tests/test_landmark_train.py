@@ -35,8 +35,12 @@ def test_gate_makes_doubtful_hands_none() -> None:
 
 def test_inner_split_keeps_people_whole() -> None:
     people = np.array([f"s/p{i % 10}" for i in range(400)])
-    d = {"source": np.array(["s"] * 400), "person": people,
-         "files": np.array([f"rock/{i}.jpg" for i in range(400)]), "label": np.array(["rock"] * 400)}
+    d = {
+        "source": np.array(["s"] * 400),
+        "person": people,
+        "files": np.array([f"rock/{i}.jpg" for i in range(400)]),
+        "label": np.array(["rock"] * 400),
+    }
     val = inner_split(d)
     assert 0 < val.sum() < 400
     for p in np.unique(people):
@@ -79,11 +83,13 @@ def test_shuffled_tiles_keep_pixels() -> None:
     img = np.random.default_rng(2).integers(0, 255, (160, 160, 3), dtype=np.uint8)
     out = shuffled_tiles(img, np.random.default_rng(3))
     assert out.dtype == np.uint8 and out.shape[2] == 3
-    assert not np.array_equal(out, img[:out.shape[0], :out.shape[1]])
+    assert not np.array_equal(out, img[: out.shape[0], : out.shape[1]])
 
 
 def test_person_groups_follow_the_readme() -> None:
     assert person_of("github-webcam-rps", "AlThor__12.jpg") == "github-webcam-rps/AlThor"
-    assert person_of("subhih-handsdataset", "1528664299.56_pic00087_h0.jpg") == \
-        "subhih-handsdataset/1528664299.56"
+    assert (
+        person_of("subhih-handsdataset", "1528664299.56_pic00087_h0.jpg")
+        == "subhih-handsdataset/1528664299.56"
+    )
     assert person_of("mediapipe-rps-data-sample", "x.jpg") == "mediapipe-rps-data-sample"

@@ -19,7 +19,7 @@ def test_tile_windows_cover_the_frame_with_overlap() -> None:
     cover = np.zeros((480, 640), bool)
     for x, y, s in tiles:
         assert 0 <= x and 0 <= y and x + s <= 640 and y + s <= 480
-        cover[y:y + s, x:x + s] = True
+        cover[y : y + s, x : x + s] = True
     assert cover.all()
     xs = sorted({t[0] for t in tiles})
     assert all(b - a <= 288 * 0.75 for a, b in zip(xs, xs[1:], strict=False))  # neighbours overlap >= 25%
@@ -70,7 +70,7 @@ def _small_hand_frames(shared_data_dir, height: int = 90):
         s = height / img.shape[0]
         small = cv2.resize(img, (round(img.shape[1] * s), height), interpolation=cv2.INTER_AREA)
         frame = np.full((480, 640, 3), 90, np.uint8)
-        frame[60:60 + height, 400:400 + small.shape[1]] = small
+        frame[60 : 60 + height, 400 : 400 + small.shape[1]] = small
         out.append((frame, (400, 60, 400 + small.shape[1], 60 + height)))
     return out
 
@@ -102,13 +102,15 @@ def test_video_mode_runs_the_tiles_at_most_every_n_frames(shared_data_dir) -> No
     require_hand_models("full")
     frame, _ = _small_hand_frames(shared_data_dir)[1]
     empty = np.full_like(frame, 90)
-    tr = HandTracker(static=False, max_hands=1, num_threads=1, tiles=0.6, video_tile_every=3,
-                     video_fallback=None)
+    tr = HandTracker(
+        static=False, max_hands=1, num_threads=1, tiles=0.6, video_tile_every=3, video_fallback=None
+    )
     for _ in range(7):
         assert tr.detect(empty) == []
     assert tr.tile_runs == 3  # frames 1, 4 and 7
-    off = HandTracker(static=False, max_hands=1, num_threads=1, tiles=0.6, video_tile_every=None,
-                      video_fallback=None)
+    off = HandTracker(
+        static=False, max_hands=1, num_threads=1, tiles=0.6, video_tile_every=None, video_fallback=None
+    )
     off.detect(empty)
     assert off.tile_runs == 0
     with pytest.raises(ValueError, match="video_tile_every"):
@@ -133,13 +135,23 @@ def test_make_hand_tracker_honours_the_bundles_detector_settings() -> None:
     require_hand_models("full")
     from types import SimpleNamespace
 
-    from edge.pipeline import make_hand_tracker
+    from edge.segment.hand_finder import make_hand_tracker
 
-    meta = {"detector": {"variant": "full", "refine_below": 0.9, "tiles": None, "tiles_first": True,
-                         "video_tile_every": 4}, "decision": {"min_presence": 0.5}}
+    meta = {
+        "detector": {
+            "variant": "full",
+            "refine_below": 0.9,
+            "tiles": None,
+            "tiles_first": True,
+            "video_tile_every": 4,
+        },
+        "decision": {"min_presence": 0.5},
+    }
     tr = make_hand_tracker(SimpleNamespace(meta=meta), source_kind="image")  # type: ignore[arg-type]
     assert isinstance(tr, HandTracker)
     assert (tr.refine_below, tr.tiles, tr.tiles_first, tr.video_tile_every) == (0.9, None, True, 4)
-    old = make_hand_tracker(SimpleNamespace(meta={"detector": {"variant": "full"}}),  # type: ignore[arg-type]
-                            source_kind="video")
+    old = make_hand_tracker(
+        SimpleNamespace(meta={"detector": {"variant": "full"}}),  # type: ignore[arg-type]
+        source_kind="video",
+    )
     assert isinstance(old, HandTracker) and old.tiles == 0.75 and old.refine_below == 0.9

@@ -37,7 +37,7 @@ def closeup(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ch, cw = max(8, int(h * f)), max(8, int(w * f))
     y0 = int(rng.uniform(0, h - ch + 1)) if h > ch else 0
     x0 = int(rng.uniform(0, w - cw + 1)) if w > cw else 0
-    return _work(img[y0:y0 + ch, x0:x0 + cw], 480)
+    return _work(img[y0 : y0 + ch, x0 : x0 + cw], 480)
 
 
 def motion_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -106,7 +106,7 @@ def in_frame(img: np.ndarray, rng: np.random.Generator, scene: np.ndarray | None
     hh, ww = hand.shape[:2]
     hh, ww = min(hh, fh), min(ww, fw)
     y0, x0 = int(rng.integers(0, fh - hh + 1)), int(rng.integers(0, fw - ww + 1))
-    frame[y0:y0 + hh, x0:x0 + ww] = hand[:hh, :ww]
+    frame[y0 : y0 + hh, x0 : x0 + ww] = hand[:hh, :ww]
     return frame
 
 
@@ -118,7 +118,7 @@ def shuffled_tiles(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     k = int(rng.integers(3, 5))
     h, w = (out.shape[0] // k) * k, (out.shape[1] // k) * k
     th, tw = h // k, w // k
-    tiles = [out[i * th:(i + 1) * th, j * tw:(j + 1) * tw] for i in range(k) for j in range(k)]
+    tiles = [out[i * th : (i + 1) * th, j * tw : (j + 1) * tw] for i in range(k) for j in range(k)]
     order = rng.permutation(len(tiles))
     flips = rng.integers(-1, 3, len(tiles))  # -1, 0, 1: cv2 flip codes; 2: none
     rows = []

@@ -40,8 +40,9 @@ def build_lenet(side: int = 64) -> Any:
     x = keras.layers.Dense(64, activation="relu")(x)
     out = keras.layers.Dense(len(LABELS), activation="softmax")(x)
     m = keras.Model(inp, out, name="lenet_crops")
-    m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-              metrics=["accuracy"])
+    m.compile(
+        optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return m
 
 
@@ -73,8 +74,15 @@ def run(cache: Path, epochs: int = 12, seed: int = 0) -> dict[str, Any]:
         tr, va = subset(train, ~val & train["found"]), subset(train, val & train["found"])
         model = build_lenet()
         stop = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
-        model.fit(_x(tr), labels_of(tr), validation_data=(_x(va), labels_of(va)), epochs=epochs,
-                  batch_size=64, callbacks=[stop], verbose=0)
+        model.fit(
+            _x(tr),
+            labels_of(tr),
+            validation_data=(_x(va), labels_of(va)),
+            epochs=epochs,
+            batch_size=64,
+            callbacks=[stop],
+            verbose=0,
+        )
         sets = {"photos": data[held], **{c: subset(d, d["source"] == held) for c, d in stress.items()}}
         res: dict[str, Any] = {}
         for kind, g in (("lenet-crops", 0.0), ("lenet-crops+gate50", 0.5)):
@@ -86,18 +94,27 @@ def run(cache: Path, epochs: int = 12, seed: int = 0) -> dict[str, Any]:
                 pooled.setdefault(kind, {}).setdefault(k, []).append(part)
             res[kind] = {"photos": sc.pop("photos"), "stress": sc}
         per[held] = res
-        log.info("%s: %.4f (gate %.4f)", held, res["lenet-crops"]["photos"]["accuracy"],
-                 res["lenet-crops+gate50"]["photos"]["accuracy"])
+        log.info(
+            "%s: %.4f (gate %.4f)",
+            held,
+            res["lenet-crops"]["photos"]["accuracy"],
+            res["lenet-crops+gate50"]["photos"]["accuracy"],
+        )
     summary = {}
     for kind, parts in pooled.items():
         acc = {s: per[s][kind]["photos"]["accuracy"] for s in per}
         worst = min(acc, key=lambda s: acc[s])
         cat = {k: tuple(np.concatenate([p[i] for p in v]) for i in range(4)) for k, v in parts.items()}
         st = {k: score(*v) for k, v in cat.items() if k != "photos"}
-        summary[kind] = {"per_source_accuracy": acc, "worst_source": worst, "worst_accuracy": acc[worst],
-                         "mean_source_accuracy": float(np.mean(list(acc.values()))),
-                         "photos_pooled": score(*cat["photos"]), "stress_pooled": st,
-                         "stress_mean_accuracy": float(np.mean([v["accuracy"] for v in st.values()]))}
+        summary[kind] = {
+            "per_source_accuracy": acc,
+            "worst_source": worst,
+            "worst_accuracy": acc[worst],
+            "mean_source_accuracy": float(np.mean(list(acc.values()))),
+            "photos_pooled": score(*cat["photos"]),
+            "stress_pooled": st,
+            "stress_mean_accuracy": float(np.mean([v["accuracy"] for v in st.values()])),
+        }
     return {"per_source": per, "summary": summary}
 
 
@@ -113,8 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "loso.json").write_text(json.dumps(r, indent=1) + "\n")
     for kind, s in r["summary"].items():
-        print(kind, json.dumps(s["per_source_accuracy"]), "worst", s["worst_source"],
-              "stress", round(s["stress_mean_accuracy"], 4))
+        print(
+            kind,
+            json.dumps(s["per_source_accuracy"]),
+            "worst",
+            s["worst_source"],
+            "stress",
+            round(s["stress_mean_accuracy"], 4),
+        )
     return 0
 
 

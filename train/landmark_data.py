@@ -6,7 +6,8 @@ landmark model through :mod:`edge`, see :func:`make_detector`) over every photo 
 ``<data>/<source>/<class>/*.jpg`` and writes one ``<source>.npz`` per source into the
 cache folder (default ``runs/landmark-cache``), plus one ``stress-<condition>.npz`` per
 camera stress condition (:mod:`train.camera_stress`) made from a seeded, class-balanced
-subset of the photos. A cache file is rebuilt only when missing (``--force`` redoes it).
+subset of the photos. A cache file is rebuilt only when missing (``--force`` redoes it);
+the training extras (camera-degraded copies, negatives) are in :mod:`train.landmark_extra_data`.
 
 Every ``.npz`` holds, for N photos (the best hand of each photo; ``found`` is False where
 no hand was found, and the hand fields are NaN/zero there):
@@ -22,10 +23,8 @@ found           bool (N,)                    a hand was found
 landmarks       float32 (N, 21, 3)           x, y, z in pixels of the (transformed) photo
 handedness      float32 (N,)                 the landmark model's score of a right hand
 presence        float32 (N,)                 the landmark model's hand presence in [0, 1]
-palm_score      float32 (N,)                 the palm detector's score in [0, 1]; -1 when
-                                             the hand came from the detector's fallback
-embedding       float32 (N, E)               the landmark model's penultimate tensor
-                                             (E = 0 when the detector gives none)
+palm_score      float32 (N,)                 the palm detector's score in [0, 1]; -1: fallback
+embedding       float32 (N, E)               the landmark model's penultimate tensor (E may be 0)
 crop            uint8 (N, 64, 64, 3)         the aligned hand crop, RGB (zeros if none)
 size            int32 (N, 2)                 (width, height) of the photo fed (px)
 meta            str ()                       JSON: detector, condition, seed, version
@@ -112,18 +111,21 @@ def list_photos(root: Path, source: str) -> list[tuple[Path, str]]:
 def list_sources(root: Path) -> list[str]:
     """Source folders of ``root`` (those holding at least one class folder), sorted."""
     if not root.is_dir():
-        raise ValueError(f"no gesture data at {root}: pass --data DIR (a folder of <source>/<class>/ "
-                         "photos, e.g. ../shared/data/rps)")
+        raise ValueError(
+            f"no gesture data at {root}: pass --data DIR (a folder of <source>/<class>/ "
+            "photos, e.g. ../shared/data/rps)"
+        )
     return sorted(p.name for p in root.iterdir() if p.is_dir() and any((p / c).is_dir() for c in LABELS))
 
 
-def _rng_for(*keys: str) -> np.random.Generator:
+def rng_for(*keys: str) -> np.random.Generator:
     h = hashlib.sha256("|".join(keys).encode()).digest()
     return np.random.default_rng(int.from_bytes(h[:8], "little"))
 
 
-def extract(items: Sequence[tuple[np.ndarray, str, str, str]], detect: Detector,
-            every: int = 500) -> dict[str, np.ndarray]:
+def extract(
+    items: Sequence[tuple[np.ndarray, str, str, str]], detect: Detector, every: int = 500
+) -> dict[str, np.ndarray]:
     """Run ``detect`` over images and gather the cache arrays (see the module doc).
 
     Args:
@@ -161,45 +163,63 @@ def extract(items: Sequence[tuple[np.ndarray, str, str, str]], detect: Detector,
         if e is not None and e_dim:
             embedding[i] = e
     return {
-        "files": np.asarray([it[2] for it in items]), "source": np.asarray([it[1] for it in items]),
+        "files": np.asarray([it[2] for it in items]),
+        "source": np.asarray([it[1] for it in items]),
         "label": np.asarray([it[3] for it in items]),
         "person": np.asarray([person_of(it[1], it[2].split("/")[-1]) for it in items]),
-        "found": found, "landmarks": lm, "handedness": hand, "presence": pres, "palm_score": palm,
-        "embedding": embedding, "crop": crops, "size": size,
+        "found": found,
+        "landmarks": lm,
+        "handedness": hand,
+        "presence": pres,
+        "palm_score": palm,
+        "embedding": embedding,
+        "crop": crops,
+        "size": size,
     }
 
 
-def _save(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+def save_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part.npz")
     np.savez_compressed(str(tmp), meta=np.asarray(json.dumps(meta)), **arrays)
     tmp.replace(path)  # never a half-written cache file
 
 
-def _read(path: Path) -> np.ndarray:
+def read_photo(path: Path) -> np.ndarray:
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if img is None:
         raise ValueError(f"cannot read image {path}")
     return img
 
 
-def stress_subset(root: Path, sources: Sequence[str], per_class: int, seed: int
-                  ) -> list[tuple[Path, str, str]]:
+def stress_subset(
+    root: Path, sources: Sequence[str], per_class: int, seed: int
+) -> list[tuple[Path, str, str]]:
     """A seeded class-balanced choice of ``(path, source, label)``: ``per_class`` per class and source."""
     chosen = []
     for src in sources:
         photos = list_photos(root, src)
         for label in LABELS:
             paths = [p for p, lab in photos if lab == label]
-            rng = _rng_for(str(seed), src, label)
+            rng = rng_for(str(seed), src, label)
             for i in sorted(rng.permutation(len(paths))[:per_class]):
                 chosen.append((paths[i], src, label))
     return chosen
 
 
-def build_cache(root: Path, out: Path, detect: Detector, detector_info: dict, *,
-                sources: Sequence[str] | None = None, stress: bool = True, originals: bool = True,
-                per_class: int = STRESS_PER_CLASS, seed: int = 0, force: bool = False) -> list[Path]:
+def build_cache(
+    root: Path,
+    out: Path,
+    detect: Detector,
+    detector_info: dict,
+    *,
+    sources: Sequence[str] | None = None,
+    stress: bool = True,
+    originals: bool = True,
+    per_class: int = STRESS_PER_CLASS,
+    seed: int = 0,
+    force: bool = False,
+) -> list[Path]:
     """Extract and cache every source (and the stress set) that is not cached yet.
 
     Args:
@@ -225,105 +245,47 @@ def build_cache(root: Path, out: Path, detect: Detector, detector_info: dict, *,
             continue
         photos = list_photos(root, src)
         log.info("extracting %s: %d photos", src, len(photos))
-        items = [(_read(p), src, f"{lab}/{p.name}", lab) for p, lab in photos]
+        items = [(read_photo(p), src, f"{lab}/{p.name}", lab) for p, lab in photos]
         meta = {"version": CACHE_VERSION, "detector": detector_info, "condition": "original"}
-        _save(path, extract(items, detect), meta)
+        save_arrays(path, extract(items, detect), meta)
         written.append(path)
     if not stress:
         return written
     subset = stress_subset(root, sources, per_class, seed)
-    scenes = [p for p, lab in list_photos(root, SCENE_SOURCE) if lab == "none"] \
-        if (root / SCENE_SOURCE).is_dir() else []
+    scenes = (
+        [p for p, lab in list_photos(root, SCENE_SOURCE) if lab == "none"]
+        if (root / SCENE_SOURCE).is_dir()
+        else []
+    )
     for cond, fn in CONDITIONS.items():
         path = out / f"stress-{cond}.npz"
         if path.is_file() and not force:
             continue
         items = []
         for p, src, lab in subset:
-            rng = _rng_for(str(seed), cond, src, p.name)
-            img = _read(p)
+            rng = rng_for(str(seed), cond, src, p.name)
+            img = read_photo(p)
             if cond == "in_frame":
-                scene = _read(scenes[int(rng.integers(len(scenes)))]) if scenes else None
+                scene = read_photo(scenes[int(rng.integers(len(scenes)))]) if scenes else None
                 img = fn(img, rng, scene)
             else:
                 img = fn(img, rng)
             items.append((img, src, f"{lab}/{p.name}", lab))
         log.info("stress %s: %d photos", cond, len(items))
-        meta = {"version": CACHE_VERSION, "detector": detector_info, "condition": cond, "seed": seed,
-                "per_class": per_class}
-        _save(path, extract(items, detect), meta)
+        meta = {
+            "version": CACHE_VERSION,
+            "detector": detector_info,
+            "condition": cond,
+            "seed": seed,
+            "per_class": per_class,
+        }
+        save_arrays(path, extract(items, detect), meta)
         written.append(path)
     return written
 
 
 #: Camera transforms used as *training* augmentation (``aug-<source>.npz``), with other seeds
 #: than the stress set; sideways is left out (the features are rotation invariant).
-AUGMENT_CONDITIONS = ("closeup", "motion_blur", "defocus", "stretch", "dim_noise", "coloured_light")
-
-
-def build_augment_cache(root: Path, out: Path, detect: Detector, detector_info: dict, *,
-                        sources: Sequence[str] | None = None, fraction: float = 0.5, seed: int = 1000,
-                        force: bool = False) -> list[Path]:
-    """``aug-<source>.npz``: a seeded ``fraction`` of each source's photos, each degraded by one
-    random camera transform of :data:`AUGMENT_CONDITIONS`, then extracted (training augmentation:
-    the classifier learns the landmarks and presences of blurred, dim and close-up hands).
-
-    Returns:
-        The cache files written.
-    """
-    written = []
-    for src in list(sources) if sources else list_sources(root):
-        path = out / f"aug-{src}.npz"
-        if path.is_file() and not force:
-            continue
-        items = []
-        for p, lab in list_photos(root, src):
-            rng = _rng_for(str(seed), "augment", src, p.name)
-            if rng.uniform() >= fraction:
-                continue
-            cond = AUGMENT_CONDITIONS[int(rng.integers(len(AUGMENT_CONDITIONS)))]
-            items.append((CONDITIONS[cond](_read(p), rng), src, f"{lab}/{p.name}", lab))
-        log.info("augment %s: %d photos", src, len(items))
-        meta = {"version": CACHE_VERSION, "detector": detector_info, "condition": "augment", "seed": seed,
-                "fraction": fraction, "transforms": list(AUGMENT_CONDITIONS)}
-        _save(path, extract(items, detect), meta)
-        written.append(path)
-    return written
-
-
-def build_negative_cache(root: Path, out: Path, detect: Detector, detector_info: dict, *,
-                         sources: Sequence[str] | None = None, per_source: int = 200, seed: int = 2000,
-                         force: bool = False) -> list[Path]:
-    """``neg-<source>.npz``: ``per_source`` photos of each source with their tiles shuffled
-    (:func:`train.camera_stress.shuffled_tiles`), labelled ``none``: the landmark model's answer
-    on scenes without a hand, which the sources other than the webcam set lack.
-
-    Returns:
-        The cache files written.
-    """
-    from train.camera_stress import shuffled_tiles
-
-    written = []
-    for src in list(sources) if sources else list_sources(root):
-        path = out / f"neg-{src}.npz"
-        if path.is_file() and not force:
-            continue
-        photos = list_photos(root, src)
-        rng0 = _rng_for(str(seed), "negatives", src)
-        items = []
-        for i in sorted(rng0.permutation(len(photos))[:per_source]):
-            p, _lab = photos[int(i)]
-            rng = _rng_for(str(seed), "negative", src, p.name)
-            name = f"none/shuffled-{p.parent.name}-{p.name}"
-            items.append((shuffled_tiles(_read(p), rng), src, name, "none"))
-        log.info("negatives %s: %d photos", src, len(items))
-        meta = {"version": CACHE_VERSION, "detector": detector_info, "condition": "negatives",
-                "seed": seed}
-        _save(path, extract(items, detect), meta)
-        written.append(path)
-    return written
-
-
 def load_cache(path: Path) -> dict[str, np.ndarray]:
     """The arrays of one cache file (``meta`` parsed into a dict under ``"meta"``).
 
@@ -336,8 +298,10 @@ def load_cache(path: Path) -> dict[str, np.ndarray]:
         d = {k: z[k] for k in z.files}
     meta = json.loads(str(d.pop("meta")))
     if meta.get("version") != CACHE_VERSION:
-        raise ValueError(f"{path} is cache version {meta.get('version')}, this code reads "
-                         f"{CACHE_VERSION}: rebuild it with --force")
+        raise ValueError(
+            f"{path} is cache version {meta.get('version')}, this code reads "
+            f"{CACHE_VERSION}: rebuild it with --force"
+        )
     d["meta"] = meta  # type: ignore[assignment]
     return d
 
@@ -351,36 +315,80 @@ def make_detector(variant: str = "full") -> tuple[Detector, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from train.landmark_extra_data import build_augment_cache, build_negative_cache
+
     """``python -m train.landmark_data [--data DIR] [--out DIR] [--no-stress] [--force]``."""
-    p = argparse.ArgumentParser(prog="python -m train.landmark_data", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m train.landmark_data",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("--data", type=Path, default=Path("../shared/data/rps"), help="gesture collection")
     p.add_argument("--out", type=Path, default=DEFAULT_CACHE, help="cache folder")
-    p.add_argument("--variant", default="full", choices=("full", "lite", "full/lite"),
-                   help="MediaPipe model variant (full/lite: full palm detector, lite landmarks)")
+    p.add_argument(
+        "--variant",
+        default="full",
+        choices=("full", "lite", "full/lite"),
+        help="MediaPipe model variant (full/lite: full palm detector, lite landmarks)",
+    )
     p.add_argument("--source", action="append", default=None, help="only this source (repeatable)")
     p.add_argument("--no-stress", dest="stress", action="store_false", help="skip the stress set")
     p.add_argument("--stress-only", dest="originals", action="store_false", help="only the stress set")
     p.add_argument("--per-class", type=int, default=STRESS_PER_CLASS, help="stress photos per class/source")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="rebuild existing cache files")
-    p.add_argument("--negatives", type=int, default=0, metavar="N",
-                   help="also build neg-<source>.npz: N tile-shuffled photos per source, labelled none")
-    p.add_argument("--augment", type=float, default=0.0, metavar="FRACTION",
-                   help="also build aug-<source>.npz from this share of the photos, camera-degraded")
+    p.add_argument(
+        "--negatives",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also build neg-<source>.npz: N tile-shuffled photos per source, labelled none",
+    )
+    p.add_argument(
+        "--augment",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="also build aug-<source>.npz from this share of the photos, camera-degraded",
+    )
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         detect, info = make_detector(a.variant)
-        files = build_cache(a.data, a.out, detect, info, sources=a.source, stress=a.stress,
-                            originals=a.originals,
-                            per_class=a.per_class, seed=a.seed, force=a.force)
+        files = build_cache(
+            a.data,
+            a.out,
+            detect,
+            info,
+            sources=a.source,
+            stress=a.stress,
+            originals=a.originals,
+            per_class=a.per_class,
+            seed=a.seed,
+            force=a.force,
+        )
         if a.negatives > 0:
-            files += build_negative_cache(a.data, a.out, detect, info, sources=a.source,
-                                          per_source=a.negatives, seed=2000 + a.seed, force=a.force)
+            files += build_negative_cache(
+                a.data,
+                a.out,
+                detect,
+                info,
+                sources=a.source,
+                per_source=a.negatives,
+                seed=2000 + a.seed,
+                force=a.force,
+            )
         if a.augment > 0:
-            files += build_augment_cache(a.data, a.out, detect, info, sources=a.source, fraction=a.augment,
-                                         seed=1000 + a.seed, force=a.force)
+            files += build_augment_cache(
+                a.data,
+                a.out,
+                detect,
+                info,
+                sources=a.source,
+                fraction=a.augment,
+                seed=1000 + a.seed,
+                force=a.force,
+            )
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

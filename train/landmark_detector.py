@@ -18,8 +18,9 @@ from edge.segment.hand_tracker import HandTracker
 from train.landmark_data import Detector, HandRecord
 
 
-def edge_detector(variant: str = "full", num_threads: int = 1, settings: dict | None = None
-                  ) -> tuple[Detector, dict]:
+def edge_detector(
+    variant: str = "full", num_threads: int = 1, settings: dict | None = None
+) -> tuple[Detector, dict]:
     """``(detect, description)``: ``detect(uint8 (H, W, 3) BGR) -> HandRecord | None``.
 
     Args:
@@ -39,21 +40,36 @@ def edge_detector(variant: str = "full", num_threads: int = 1, settings: dict | 
     if unknown:
         raise ValueError(f"unknown tracker settings {unknown}; use some of {TRACKER_SETTINGS}")
     chosen = {k: given.get(k, defaults[k].default) for k in TRACKER_SETTINGS}
-    tracker = HandTracker(static=True, variant=variant, max_hands=1, min_presence=0.0, embedding=True,
-                          num_threads=num_threads, **chosen)
+    tracker = HandTracker(
+        static=True,
+        variant=variant,
+        max_hands=1,
+        min_presence=0.0,
+        embedding=True,
+        num_threads=num_threads,
+        **chosen,
+    )
 
     def detect(image: np.ndarray) -> HandRecord | None:
         hands = tracker.detect(image)
         if not hands:
             return None
         h = hands[0]
-        return HandRecord(landmarks=np.asarray(h.landmarks, np.float32), handedness=float(h.handedness),
-                          presence=float(h.presence),
-                          palm_score=-1.0 if h.palm_score is None else float(h.palm_score),
-                          embedding=h.embedding, crop=h.crop)
+        return HandRecord(
+            landmarks=np.asarray(h.landmarks, np.float32),
+            handedness=float(h.handedness),
+            presence=float(h.presence),
+            palm_score=-1.0 if h.palm_score is None else float(h.palm_score),
+            embedding=h.embedding,
+            crop=h.crop,
+        )
 
     args = "".join(f", {k}={v!r}" for k, v in chosen.items())
-    info = {"name": f"edge.segment.hand_tracker.HandTracker(static=True, variant={variant!r}, "
-                    f"max_hands=1, min_presence=0.0, embedding=True{args})",
-            "variant": variant, "palm_score_fallback": -1.0, **chosen}
+    info = {
+        "name": f"edge.segment.hand_tracker.HandTracker(static=True, variant={variant!r}, "
+        f"max_hands=1, min_presence=0.0, embedding=True{args})",
+        "variant": variant,
+        "palm_score_fallback": -1.0,
+        **chosen,
+    }
     return detect, info

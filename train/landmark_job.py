@@ -60,7 +60,8 @@ def train_landmarks(cfg: LandmarksConfig, argv: list[str]) -> dict[str, Any]:
     command = "edge-train " + " ".join(argv)
     cache = Path(cfg.cache)
     if cfg.extract:
-        from train.landmark_data import build_augment_cache, build_cache, build_negative_cache, make_detector
+        from train.landmark_data import build_cache, make_detector
+        from train.landmark_extra_data import build_augment_cache, build_negative_cache
 
         detect, info = make_detector(cfg.variant)
         build_cache(Path(cfg.data), cache, detect, info, seed=cfg.seed)
@@ -85,18 +86,29 @@ def train_landmarks(cfg: LandmarksConfig, argv: list[str]) -> dict[str, Any]:
     found = subset(every, every["found"])
     x = features_of(found)
     meta = next(iter(sources.values()))["meta"]
-    info = {"detector": meta.get("detector", {}),
-            "decision": {"min_presence": cfg.min_presence,
-                         "rule": "a hand whose landmark presence is below min_presence is none; the "
-                                 "classifier decides the others (none included)"},
-            "training": {"command": command,
-                         "config": {k: v for k, v in asdict(chosen).items() if k != "extra"},
-                         "inner_validation": tried, "grid": GRIDS["mlp"],
-                         "hands": int(len(x)), "photos": int(len(every["label"])),
-                         "extra_training_photos": {
-                             "camera_augmented": cfg.augment, "negatives": cfg.negatives,
-                             "photos": int(sum(len(d["label"]) for d in extra))},
-                         "sources": sorted(sources), "data": "shared/data/rps"}}
+    info = {
+        "detector": meta.get("detector", {}),
+        "decision": {
+            "min_presence": cfg.min_presence,
+            "rule": "a hand whose landmark presence is below min_presence is none; the "
+            "classifier decides the others (none included)",
+        },
+        "training": {
+            "command": command,
+            "config": {k: v for k, v in asdict(chosen).items() if k != "extra"},
+            "inner_validation": tried,
+            "grid": GRIDS["mlp"],
+            "hands": int(len(x)),
+            "photos": int(len(every["label"])),
+            "extra_training_photos": {
+                "camera_augmented": cfg.augment,
+                "negatives": cfg.negatives,
+                "photos": int(sum(len(d["label"]) for d in extra)),
+            },
+            "sources": sorted(sources),
+            "data": "shared/data/rps",
+        },
+    }
     bundles = {}
     for quant in ("int8", "float32"):
         b = export_bundle(model, out / quant, quant, x, info)
@@ -105,16 +117,21 @@ def train_landmarks(cfg: LandmarksConfig, argv: list[str]) -> dict[str, Any]:
         if "loso" in summary:
             update_metrics(b, "loso_recipe", {k: _brief(v) for k, v in summary["loso"].items()})
         bundles[quant] = (b, m)
-        log.info("%s bundle: stress mean %.4f, latency %s", quant, m["stress_mean_accuracy"] or -1,
-                 m["latency"])
+        log.info(
+            "%s bundle: stress mean %.4f, latency %s", quant, m["stress_mean_accuracy"] or -1, m["latency"]
+        )
     agree = agreement(bundles["int8"][0], bundles["float32"][0], every)
     update_metrics(bundles["int8"][0], "agreement_with_float32", {"top1": agree, "hands": int(len(x))})
-    summary["bundles"] = {q: {"stress_mean_accuracy": m["stress_mean_accuracy"],
-                              "stress_any_presence_mean_accuracy": m["stress_any_presence_mean_accuracy"],
-                              "latency": m["latency"],
-                              "stress": {c: v["accuracy"] for c, v in m["stress"].items()},
-                              "no_hand": {c: v["low_presence"] for c, v in m["stress"].items()}}
-                          for q, (_b, m) in bundles.items()}
+    summary["bundles"] = {
+        q: {
+            "stress_mean_accuracy": m["stress_mean_accuracy"],
+            "stress_any_presence_mean_accuracy": m["stress_any_presence_mean_accuracy"],
+            "latency": m["latency"],
+            "stress": {c: v["accuracy"] for c, v in m["stress"].items()},
+            "no_hand": {c: v["low_presence"] for c, v in m["stress"].items()},
+        }
+        for q, (_b, m) in bundles.items()
+    }
     summary["int8_float32_agreement"] = agree
     for b, _m in bundles.values():
         write_card(b, summary.get("loso"), command)
@@ -130,12 +147,17 @@ def train_landmarks(cfg: LandmarksConfig, argv: list[str]) -> dict[str, Any]:
 
 def _brief(s: dict[str, Any]) -> dict[str, Any]:
     """The LOSO summary of one kind without confusion matrices (for model.json)."""
+
     def strip(v: dict[str, Any]) -> dict[str, Any]:
         return {k: x for k, x in v.items() if k != "confusion"}
 
-    return {"per_source_accuracy": s["per_source_accuracy"], "worst_source": s["worst_source"],
-            "worst_accuracy": s["worst_accuracy"], "mean_source_accuracy": s["mean_source_accuracy"],
-            "photos_pooled": strip(s["photos_pooled"]),
-            "stress_pooled": {c: strip(v) for c, v in s["stress_pooled"].items()},
-            "stress_mean_accuracy": s["stress_mean_accuracy"],
-            "note": "one model per held-out source, trained on the other four; not this file"}
+    return {
+        "per_source_accuracy": s["per_source_accuracy"],
+        "worst_source": s["worst_source"],
+        "worst_accuracy": s["worst_accuracy"],
+        "mean_source_accuracy": s["mean_source_accuracy"],
+        "photos_pooled": strip(s["photos_pooled"]),
+        "stress_pooled": {c: strip(v) for c, v in s["stress_pooled"].items()},
+        "stress_mean_accuracy": s["stress_mean_accuracy"],
+        "note": "one model per held-out source, trained on the other four; not this file",
+    }

@@ -47,10 +47,12 @@ def load_all(cache: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     """
     files = [f for f in sorted(Path(cache).glob("*.npz")) if not f.name.endswith(".part.npz")]
     sources = {f.stem: load_cache(f) for f in files if not f.stem.startswith(("stress-", "aug-", "neg-"))}
-    stress = {f.stem[len("stress-"):]: load_cache(f) for f in files if f.stem.startswith("stress-")}
+    stress = {f.stem[len("stress-") :]: load_cache(f) for f in files if f.stem.startswith("stress-")}
     if not sources:
-        raise ValueError(f"no landmark cache files in {cache}: run python -m train.landmark_data "
-                         "(or edge-train landmarks --extract)")
+        raise ValueError(
+            f"no landmark cache files in {cache}: run python -m train.landmark_data "
+            "(or edge-train landmarks --extract)"
+        )
     return sources, stress
 
 
@@ -69,9 +71,13 @@ def load_augment(cache: Path, sources: list[str], prefixes: tuple[str, ...] = ("
     return out
 
 
-def choose(train: dict[str, np.ndarray], kind: str, base: TrainConfig,
-           grid: list[dict[str, Any]] | None = None, extra: list[dict] | None = None
-           ) -> tuple[Any, TrainConfig, list[dict]]:
+def choose(
+    train: dict[str, np.ndarray],
+    kind: str,
+    base: TrainConfig,
+    grid: list[dict[str, Any]] | None = None,
+    extra: list[dict] | None = None,
+) -> tuple[Any, TrainConfig, list[dict]]:
     """Fit every grid setting on the inner split of ``train``; keep the best by inner validation
     accuracy. ``extra``: more training hands (augmented copies) whose people/photos are in the
     inner training part. Returns ``(model, its config, [{config, val metrics}, ...])``."""
@@ -91,8 +97,14 @@ def choose(train: dict[str, np.ndarray], kind: str, base: TrainConfig,
         model, m = fit(tr, va, kind, cfg)
         m["seconds"] = round(time.monotonic() - t0, 1)
         tried.append({"config": setting, **m})
-        log.info("  %s %s: inner val acc %.4f (%d epochs, %.0f s)", kind, setting, m["val_accuracy"],
-                 m["epochs"], m["seconds"])
+        log.info(
+            "  %s %s: inner val acc %.4f (%d epochs, %.0f s)",
+            kind,
+            setting,
+            m["val_accuracy"],
+            m["epochs"],
+            m["seconds"],
+        )
         if best is None or m["val_accuracy"] > best[2]["val_accuracy"]:
             best = (model, cfg, m)
     assert best is not None
@@ -103,9 +115,14 @@ def _probs_fn(model: Any):
     return lambda x: model.predict(x, batch_size=1024, verbose=0)
 
 
-def run_loso(cache: Path, kinds: tuple[str, ...] = ("mlp", "embedding"), base: TrainConfig | None = None,
-             sources: list[str] | None = None, augment: bool = False, negatives: bool = False
-             ) -> dict[str, Any]:
+def run_loso(
+    cache: Path,
+    kinds: tuple[str, ...] = ("mlp", "embedding"),
+    base: TrainConfig | None = None,
+    sources: list[str] | None = None,
+    augment: bool = False,
+    negatives: bool = False,
+) -> dict[str, Any]:
     """Leave-one-source-out scores of each classifier kind (and their mean ensemble).
 
     Args:
@@ -141,12 +158,15 @@ def run_loso(cache: Path, kinds: tuple[str, ...] = ("mlp", "embedding"), base: T
         for kind in kinds:
             model, cfg, tried = choose(train, kind, base, extra=extra)
             fn = _probs_fn(model)
-            probs[kind] = {"photos": predict_photos(test, fn, kind),
-                           **{c: predict_photos(d, fn, kind) for c, d in st.items() if len(d["label"])}}
+            probs[kind] = {
+                "photos": predict_photos(test, fn, kind),
+                **{c: predict_photos(d, fn, kind) for c, d in st.items() if len(d["label"])},
+            }
             res[kind] = {"config": {k: v for k, v in asdict(cfg).items() if k != "extra"}, "inner": tried}
         if len(kinds) > 1:
-            probs["ensemble"] = {k: np.mean([probs[kind][k] for kind in kinds], axis=0)
-                                 for k in probs[kinds[0]]}
+            probs["ensemble"] = {
+                k: np.mean([probs[kind][k] for kind in kinds], axis=0) for k in probs[kinds[0]]
+            }
             res["ensemble"] = {"config": {"members": list(kinds)}}
         for kind in list(probs):  # the same classifiers behind MediaPipe's presence >= 0.5 rule
             pres = {k: (test if k == "photos" else st[k])["presence"] for k in probs[kind]}
@@ -154,14 +174,22 @@ def run_loso(cache: Path, kinds: tuple[str, ...] = ("mlp", "embedding"), base: T
             res[f"{kind}+gate50"] = {"config": {"classifier": kind, "min_presence": 0.5}}
         for kind, pk in probs.items():
             res[kind]["photos"] = score(labels_of(test), pk["photos"], test["found"], test["presence"])
-            res[kind]["stress"] = {c: score(labels_of(st[c]), pk[c], st[c]["found"], st[c]["presence"])
-                                   for c in pk if c != "photos"}
+            res[kind]["stress"] = {
+                c: score(labels_of(st[c]), pk[c], st[c]["found"], st[c]["presence"])
+                for c in pk
+                if c != "photos"
+            }
             for k, p in pk.items():
                 d = test if k == "photos" else st[k]
                 acc = pooled.setdefault(kind, {}).setdefault(k, [])
                 acc.append((labels_of(d), p, d["found"], d["presence"]))
-            log.info("  %s on %s: %.4f; stress %s", kind, held, res[kind]["photos"]["accuracy"],
-                     {c: round(v["accuracy"], 3) for c, v in res[kind]["stress"].items()})
+            log.info(
+                "  %s on %s: %.4f; stress %s",
+                kind,
+                held,
+                res[kind]["photos"]["accuracy"],
+                {c: round(v["accuracy"], 3) for c, v in res[kind]["stress"].items()},
+            )
         results[held] = res
     summary = {}
     for kind, parts in pooled.items():
@@ -169,7 +197,9 @@ def run_loso(cache: Path, kinds: tuple[str, ...] = ("mlp", "embedding"), base: T
         worst = min(per, key=lambda s: per[s])
         cat = {k: tuple(np.concatenate([p[i] for p in v]) for i in range(4)) for k, v in parts.items()}
         summary[kind] = {
-            "per_source_accuracy": per, "worst_source": worst, "worst_accuracy": per[worst],
+            "per_source_accuracy": per,
+            "worst_source": worst,
+            "worst_accuracy": per[worst],
             "mean_source_accuracy": float(np.mean(list(per.values()))),
             "photos_pooled": score(*cat["photos"]),
             "stress_pooled": {k: score(*v) for k, v in cat.items() if k != "photos"},

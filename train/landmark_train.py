@@ -95,8 +95,14 @@ def inner_split(d: dict[str, np.ndarray], fraction: float = 0.15) -> np.ndarray:
     return val
 
 
-def augment_landmarks(lm: np.ndarray, hand: np.ndarray, pres: np.ndarray, y: np.ndarray,
-                      rng: np.random.Generator, presence_redraw: float) -> tuple[np.ndarray, ...]:
+def augment_landmarks(
+    lm: np.ndarray,
+    hand: np.ndarray,
+    pres: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    presence_redraw: float,
+) -> tuple[np.ndarray, ...]:
     """One augmented copy of hands: jitter, 3-D rotation, mirror, handedness and presence.
 
     Args:
@@ -149,20 +155,25 @@ def build_model(n_in: int, cfg: TrainConfig, mean: np.ndarray, var: np.ndarray) 
             x = keras.layers.Dropout(cfg.dropout)(x)
     out = keras.layers.Dense(len(LABELS), activation="softmax", kernel_regularizer=reg, name="gesture")(x)
     model = keras.Model(inp, out, name="hands_landmarks")
-    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
-def _train_xy(d: dict[str, np.ndarray], kind: str, cfg: TrainConfig,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _train_xy(
+    d: dict[str, np.ndarray], kind: str, cfg: TrainConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     y = labels_of(d)
     if kind == "embedding":
         return d["embedding"].astype(np.float32), y
     xs, ys = [features_of(d)], [y]
     for _ in range(cfg.copies):
-        lm, h, p = augment_landmarks(d["landmarks"], d["handedness"], d["presence"], y, rng,
-                                     cfg.presence_redraw)
+        lm, h, p = augment_landmarks(
+            d["landmarks"], d["handedness"], d["presence"], y, rng, cfg.presence_redraw
+        )
         xs.append(landmark_features(lm, h, p))
         ys.append(y)
     return np.concatenate(xs), np.concatenate(ys)
@@ -173,8 +184,9 @@ def inputs_of(d: dict[str, np.ndarray], kind: str) -> np.ndarray:
     return d["embedding"].astype(np.float32) if kind == "embedding" else features_of(d)
 
 
-def fit(train: dict[str, np.ndarray], val: dict[str, np.ndarray], kind: str, cfg: TrainConfig
-        ) -> tuple[Any, dict[str, float]]:
+def fit(
+    train: dict[str, np.ndarray], val: dict[str, np.ndarray], kind: str, cfg: TrainConfig
+) -> tuple[Any, dict[str, float]]:
     """Train one classifier on found hands of ``train``, early-stopped on ``val``.
 
     Returns:
@@ -189,15 +201,27 @@ def fit(train: dict[str, np.ndarray], val: dict[str, np.ndarray], kind: str, cfg
     xv, yv = inputs_of(va, kind), labels_of(va)
     model = build_model(x.shape[1], cfg, x.mean(axis=0), x.var(axis=0) + 1e-6)
     stop = keras.callbacks.EarlyStopping(patience=cfg.patience, restore_best_weights=True)
-    hist = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, validation_data=(xv, yv),
-                     callbacks=[stop], verbose=0, shuffle=True)
+    hist = model.fit(
+        x,
+        y,
+        batch_size=cfg.batch_size,
+        epochs=cfg.epochs,
+        validation_data=(xv, yv),
+        callbacks=[stop],
+        verbose=0,
+        shuffle=True,
+    )
     best = int(np.argmin(hist.history["val_loss"]))
-    return model, {"val_accuracy": float(hist.history["val_accuracy"][best]),
-                   "val_loss": float(hist.history["val_loss"][best]), "epochs": best + 1}
+    return model, {
+        "val_accuracy": float(hist.history["val_accuracy"][best]),
+        "val_loss": float(hist.history["val_loss"][best]),
+        "epochs": best + 1,
+    }
 
 
-def predict_photos(d: dict[str, np.ndarray], probs_of: Callable[[np.ndarray], np.ndarray],
-                   kind: str) -> np.ndarray:
+def predict_photos(
+    d: dict[str, np.ndarray], probs_of: Callable[[np.ndarray], np.ndarray], kind: str
+) -> np.ndarray:
     """float32 (N, 4) probabilities for every photo: one-hot ``none`` where no hand was found."""
     out = np.zeros((len(d["label"]), len(LABELS)), np.float32)
     out[:, NONE] = 1.0
@@ -217,8 +241,9 @@ def gate(probs: np.ndarray, presence: np.ndarray, min_presence: float) -> np.nda
     return out
 
 
-def score(y: np.ndarray, probs: np.ndarray, found: np.ndarray, presence: np.ndarray | None = None
-          ) -> dict[str, Any]:
+def score(
+    y: np.ndarray, probs: np.ndarray, found: np.ndarray, presence: np.ndarray | None = None
+) -> dict[str, Any]:
     """Accuracy, per-class recall, clear gestures called none, no-hand shares (fractions).
 
     ``no_hand``: no candidate at all; ``low_presence``: no candidate or presence < 0.5 (what
@@ -226,8 +251,9 @@ def score(y: np.ndarray, probs: np.ndarray, found: np.ndarray, presence: np.ndar
     """
     pred = probs.argmax(axis=1)
     g = np.isin(y, GESTURES)
-    recall = {LABELS[c]: (float(np.mean(pred[y == c] == c)) if np.any(y == c) else None)
-              for c in range(len(LABELS))}
+    recall = {
+        LABELS[c]: (float(np.mean(pred[y == c] == c)) if np.any(y == c) else None) for c in range(len(LABELS))
+    }
     conf = np.zeros((len(LABELS), len(LABELS)), np.int64)
     np.add.at(conf, (y, pred), 1)
     return {
@@ -238,6 +264,7 @@ def score(y: np.ndarray, probs: np.ndarray, found: np.ndarray, presence: np.ndar
         "gesture_called_none": float(np.mean(pred[g] == NONE)) if g.any() else None,
         "no_hand": float(np.mean(~found)) if len(y) else None,
         "low_presence": (float(np.mean(~found | (presence < 0.5))) if len(y) else None)
-        if presence is not None else None,
+        if presence is not None
+        else None,
         "confusion": conf.tolist(),
     }

@@ -48,7 +48,7 @@ def camera_hint(spec: str, err: Exception, task: str = "digits") -> str:
 
 def source_kind(spec: str | int | Path) -> str:
     """What a ``--source`` spec opens, for the hand tracker's mode
-    (:data:`edge.pipeline.SOURCE_KINDS`).
+    (:data:`edge.segment.hand_finder.SOURCE_KINDS`).
 
     Returns:
         ``"image"`` for an image file or a folder of images (still photos: palm detector on

@@ -51,9 +51,29 @@ NUM_LANDMARKS = 21
 #: Landmarks HandLandmarksToRectCalculator uses (the partial list split off in the .pbtxt).
 ROI_LANDMARKS = (0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18)
 #: MediaPipe's hand skeleton: pairs of landmark indices.
-HAND_CONNECTIONS = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10),
-                    (10, 11), (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17),
-                    (17, 18), (18, 19), (19, 20))
+HAND_CONNECTIONS = (
+    (0, 1),
+    (1, 2),
+    (2, 3),
+    (3, 4),
+    (0, 5),
+    (5, 6),
+    (6, 7),
+    (7, 8),
+    (5, 9),
+    (9, 10),
+    (10, 11),
+    (11, 12),
+    (9, 13),
+    (13, 14),
+    (14, 15),
+    (15, 16),
+    (13, 17),
+    (0, 17),
+    (17, 18),
+    (18, 19),
+    (19, 20),
+)
 
 
 def crop_affine(rect: RotatedRect, size: int = LANDMARK_INPUT) -> np.ndarray:
@@ -79,8 +99,9 @@ def apply_affine(a: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return (pts @ a[:, :2].T + a[:, 2]).astype(np.float32)
 
 
-def warp_roi(image: np.ndarray, rect: RotatedRect, size: int = LANDMARK_INPUT, border: str = "replicate"
-             ) -> tuple[np.ndarray, np.ndarray]:
+def warp_roi(
+    image: np.ndarray, rect: RotatedRect, size: int = LANDMARK_INPUT, border: str = "replicate"
+) -> tuple[np.ndarray, np.ndarray]:
     """Cut the rotated square ROI out of ``image`` as an upright ``size × size`` crop.
 
     Args:
@@ -96,8 +117,14 @@ def warp_roi(image: np.ndarray, rect: RotatedRect, size: int = LANDMARK_INPUT, b
     a_idx = a.copy()
     a_idx[:, 2] += a[:, :2] @ np.array([0.5, 0.5]) - 0.5
     mode = cv2.BORDER_REPLICATE if border == "replicate" else cv2.BORDER_CONSTANT
-    crop = cv2.warpAffine(image, a_idx, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=mode, borderValue=(0, 0, 0))
+    crop = cv2.warpAffine(
+        image,
+        a_idx,
+        (size, size),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=mode,
+        borderValue=(0, 0, 0),
+    )
     return crop, a
 
 
@@ -169,8 +196,9 @@ def _litert_preserving(path: Path, num_threads: int | None) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "intended for debugging purposes only"
-        return Interpreter(model_path=str(path), num_threads=num_threads,
-                           experimental_preserve_all_tensors=True)
+        return Interpreter(
+            model_path=str(path), num_threads=num_threads, experimental_preserve_all_tensors=True
+        )
 
 
 class HandLandmarker:
@@ -187,8 +215,13 @@ class HandLandmarker:
         ValueError: unknown ``border``.
     """
 
-    def __init__(self, model_path: str | Path, embedding: bool = False, border: str = "replicate",
-                 num_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model_path: str | Path,
+        embedding: bool = False,
+        border: str = "replicate",
+        num_threads: int | None = None,
+    ) -> None:
         if border not in ("replicate", "zero"):
             raise ValueError(f"border must be 'replicate' or 'zero', got {border!r}")
         p = Path(model_path)
@@ -207,11 +240,15 @@ class HandLandmarker:
         # Same shapes twice: the name order (Identity, _1, _2, _3) is the graph's order
         # landmarks, presence, handedness, world landmarks (hand_landmark_cpu.pbtxt).
         self._lm, self._presence, self._hand, self._world = outputs_by_shape(
-            self.interpreter.get_output_details(), [(1, 63), (1, 1), (1, 1), (1, 63)], p)
+            self.interpreter.get_output_details(), [(1, 63), (1, 1), (1, 1), (1, 63)], p
+        )
         self._emb: int | None = None
         if embedding:
-            cands = [d for d in self.interpreter.get_tensor_details()
-                     if "global_average_pooling" in d["name"] and len(d["shape"]) == 2]
+            cands = [
+                d
+                for d in self.interpreter.get_tensor_details()
+                if "global_average_pooling" in d["name"] and len(d["shape"]) == 2
+            ]
             if not cands:
                 raise BundleError(f"{p}: no pooled feature tensor (global_average_pooling*) to read")
             self._emb = int(cands[0]["index"])
@@ -242,4 +279,7 @@ class HandLandmarker:
             world_landmarks=get(self._world).reshape(NUM_LANDMARKS, 3).astype(np.float32).copy(),
             presence=float(get(self._presence).reshape(-1)[0]),
             handedness=float(get(self._hand).reshape(-1)[0]),
-            rect=rect, crop=rgb, embedding=emb)
+            rect=rect,
+            crop=rgb,
+            embedding=emb,
+        )

@@ -102,8 +102,16 @@ class HandResult:
         """The pipeline's :class:`~edge.types.ROI`: landmark box, angle (degrees counter-clockwise),
         landmarks, handedness label and presence as score."""
         b = self.box(pad, bounds)
-        return ROI(b.x, b.y, b.w, b.h, angle=-math.degrees(self.rect.rotation),
-                   landmarks=self.landmarks.copy(), handedness=self.label, score=self.presence)
+        return ROI(
+            b.x,
+            b.y,
+            b.w,
+            b.h,
+            angle=-math.degrees(self.rect.rotation),
+            landmarks=self.landmarks.copy(),
+            handedness=self.label,
+            score=self.presence,
+        )
 
 
 def _aabb(r: RotatedRect) -> np.ndarray:
@@ -169,16 +177,29 @@ class HandTracker:
         HandModelsMissing: the models were not fetched (the message says ``edge-models fetch hands``).
     """
 
-    def __init__(self, variant: str = "full", static: bool = False, max_hands: int = 2,
-                 min_palm_score: float = 0.5, min_presence: float = 0.5, embedding: bool = False,
-                 fallback: bool = True, fallback_scales: Sequence[float] = (1.0, 1.4),
-                 fallback_rotations: Sequence[float] = (0.0, 90.0, 270.0), refine: bool = True,
-                 refine_below: float = 0.9, tiles: float | None = 0.75, tiles_first: bool = False,
-                 video_tile_every: int | None = 15,
-                 video_fallback: tuple[float, float] | None = (1.2, 0.0),
-                 mirrored: bool = False, palm_model: str | Path | None = None,
-                 landmark_model: str | Path | None = None, border: str = "replicate",
-                 num_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        variant: str = "full",
+        static: bool = False,
+        max_hands: int = 2,
+        min_palm_score: float = 0.5,
+        min_presence: float = 0.5,
+        embedding: bool = False,
+        fallback: bool = True,
+        fallback_scales: Sequence[float] = (1.0, 1.4),
+        fallback_rotations: Sequence[float] = (0.0, 90.0, 270.0),
+        refine: bool = True,
+        refine_below: float = 0.9,
+        tiles: float | None = 0.75,
+        tiles_first: bool = False,
+        video_tile_every: int | None = 15,
+        video_fallback: tuple[float, float] | None = (1.2, 0.0),
+        mirrored: bool = False,
+        palm_model: str | Path | None = None,
+        landmark_model: str | Path | None = None,
+        border: str = "replicate",
+        num_threads: int | None = None,
+    ) -> None:
         if max_hands < 1:
             raise ValueError(f"max_hands must be >= 1, got {max_hands}")
         if palm_model is None or landmark_model is None:
@@ -188,8 +209,9 @@ class HandTracker:
             palm_model = palm_model or pdir
             landmark_model = landmark_model or ldir
         self.palm = PalmDetector(palm_model, min_score=min_palm_score, num_threads=num_threads)
-        self.landmarker = HandLandmarker(landmark_model, embedding=embedding, border=border,
-                                         num_threads=num_threads)
+        self.landmarker = HandLandmarker(
+            landmark_model, embedding=embedding, border=border, num_threads=num_threads
+        )
         self.static, self.max_hands, self.min_presence = static, max_hands, min_presence
         self.fallback, self.refine, self.mirrored = fallback, refine, mirrored
         self.fallback_scales = tuple(fallback_scales)
@@ -199,7 +221,7 @@ class HandTracker:
         if video_tile_every is not None and video_tile_every < 1:
             raise ValueError(f"video_tile_every must be >= 1 or None, got {video_tile_every}")
         self.video_tile_every = video_tile_every
-        self._last_tiled = -(10 ** 9)
+        self._last_tiled = -(10**9)
         self.tile_runs = 0
         self._tracks: list[RotatedRect] = []
         self.frames = self.palm_runs = self.landmark_runs = 0
@@ -216,9 +238,18 @@ class HandTracker:
 
     def _result(self, r: LandmarkResult, palm_score: float | None, origin: str) -> HandResult:
         right = r.handedness > 0.5
-        return HandResult(r.landmarks, r.world_landmarks, r.presence, r.handedness,
-                          "Right" if right != self.mirrored else "Left", palm_score, r.rect, r.crop,
-                          r.embedding, origin)
+        return HandResult(
+            r.landmarks,
+            r.world_landmarks,
+            r.presence,
+            r.handedness,
+            "Right" if right != self.mirrored else "Left",
+            palm_score,
+            r.rect,
+            r.crop,
+            r.embedding,
+            origin,
+        )
 
     def _refined(self, image: np.ndarray, r: LandmarkResult, below: float = 1.0) -> LandmarkResult:
         if r.presence >= below:
@@ -226,8 +257,9 @@ class HandTracker:
         r2 = self._landmarks(image, landmarks_to_roi(r.landmarks))
         return r2 if r2.presence > r.presence else r
 
-    def _from_palms(self, image: np.ndarray, n: int, avoid: list[np.ndarray], tiled: bool = False
-                    ) -> list[HandResult]:
+    def _from_palms(
+        self, image: np.ndarray, n: int, avoid: list[np.ndarray], tiled: bool = False
+    ) -> list[HandResult]:
         t = time.perf_counter()
         palms: list[PalmDetection]
         if tiled:  # always after the whole-frame pass on the same frame: counted in tile_runs only
@@ -318,24 +350,31 @@ class HandTracker:
             for rect in self._tracks:
                 r = self._landmarks(image, rect)
                 if r.presence >= self.min_presence and not any(
-                        _box_iou(_lm_box(r.landmarks), _lm_box(o.landmarks)) > 0.5 for o in hands):
+                    _box_iou(_lm_box(r.landmarks), _lm_box(o.landmarks)) > 0.5 for o in hands
+                ):
                     hands.append(self._result(r, None, "track"))
         if len(hands) < self.max_hands:
             hands += self._from_palms(image, self.max_hands - len(hands), [_aabb(x.rect) for x in hands])
         if self.static:
             hands = self._static_fallbacks(image, hands)
         elif not hands:
-            if self.tiles is not None and self.video_tile_every is not None and \
-                    self.frames - self._last_tiled >= self.video_tile_every:
+            if (
+                self.tiles is not None
+                and self.video_tile_every is not None
+                and self.frames - self._last_tiled >= self.video_tile_every
+            ):
                 hands = self._from_palms(image, self.max_hands, [], tiled=True)
             if not hands and self.video_fallback is not None:
                 hands = self._better(hands, [self._fallback(image, [self.video_fallback])])
         hands.sort(key=lambda x: -x.presence)
-        hands = hands[:self.max_hands]
+        hands = hands[: self.max_hands]
         if not self.static:
             self._tracks = [landmarks_to_roi(x.landmarks) for x in hands]
-        self.last_timings_ms = {"palm": 1e3 * self._t_palm, "landmarks": 1e3 * self._t_lm,
-                                "total": 1e3 * (time.perf_counter() - t0)}
+        self.last_timings_ms = {
+            "palm": 1e3 * self._t_palm,
+            "landmarks": 1e3 * self._t_lm,
+            "total": 1e3 * (time.perf_counter() - t0),
+        }
         return hands
 
     def find(self, image: np.ndarray) -> list[ROI]:

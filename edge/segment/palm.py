@@ -93,8 +93,12 @@ def normalize_radians(a: float) -> float:
     return a - 2 * math.pi * math.floor((a + math.pi) / (2 * math.pi))
 
 
-def ssd_anchors(input_size: int = PALM_INPUT, strides: tuple[int, ...] = (8, 16, 16, 16),
-                offset: float = 0.5, interpolated_scale_aspect_ratio: float = 1.0) -> np.ndarray:
+def ssd_anchors(
+    input_size: int = PALM_INPUT,
+    strides: tuple[int, ...] = (8, 16, 16, 16),
+    offset: float = 0.5,
+    interpolated_scale_aspect_ratio: float = 1.0,
+) -> np.ndarray:
     """SSD anchor centres as MediaPipe's ``SsdAnchorsCalculator`` makes them for the palm model.
 
     Options from ``palm_detection_cpu.pbtxt``: num_layers 4, min_scale 0.1484375, max_scale 0.75,
@@ -124,9 +128,14 @@ def ssd_anchors(input_size: int = PALM_INPUT, strides: tuple[int, ...] = (8, 16,
     return np.concatenate(out).astype(np.float32)
 
 
-def decode_boxes(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray,
-                 min_score: float = 0.5, scale: float = PALM_INPUT, clip: float = 100.0
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decode_boxes(
+    raw_boxes: np.ndarray,
+    raw_scores: np.ndarray,
+    anchors: np.ndarray,
+    min_score: float = 0.5,
+    scale: float = PALM_INPUT,
+    clip: float = 100.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decode the palm model's outputs as ``TensorsToDetectionsCalculator`` does.
 
     Options (``palm_detection_cpu.pbtxt``): num_coords 18, box_coord_offset 0,
@@ -153,7 +162,7 @@ def decode_boxes(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndar
     cy = b[:, 1] / scale + a[:, 1]
     w, h = b[:, 2] / scale, b[:, 3] / scale
     boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-    kp = b[:, 4:4 + 2 * NUM_KEYPOINTS].reshape(-1, NUM_KEYPOINTS, 2) / scale + a[:, None, :]
+    kp = b[:, 4 : 4 + 2 * NUM_KEYPOINTS].reshape(-1, NUM_KEYPOINTS, 2) / scale + a[:, None, :]
     return scores[keep], boxes.astype(np.float32), kp.astype(np.float32)
 
 
@@ -168,8 +177,13 @@ def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0).astype(np.float32)
 
 
-def weighted_nms(scores: np.ndarray, boxes: np.ndarray, keypoints: np.ndarray, threshold: float = 0.3,
-                 max_out: int | None = None) -> list[tuple[float, np.ndarray, np.ndarray]]:
+def weighted_nms(
+    scores: np.ndarray,
+    boxes: np.ndarray,
+    keypoints: np.ndarray,
+    threshold: float = 0.3,
+    max_out: int | None = None,
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
     """Weighted non-maximum suppression as ``NonMaxSuppressionCalculator`` (algorithm WEIGHTED).
 
     Take the best remaining detection; every remaining detection whose IoU with it exceeds
@@ -199,8 +213,9 @@ def weighted_nms(scores: np.ndarray, boxes: np.ndarray, keypoints: np.ndarray, t
     return out
 
 
-def letterbox(image: np.ndarray, size: int, interpolation: int = cv2.INTER_LINEAR
-              ) -> tuple[np.ndarray, tuple[float, float, float]]:
+def letterbox(
+    image: np.ndarray, size: int, interpolation: int = cv2.INTER_LINEAR
+) -> tuple[np.ndarray, tuple[float, float, float]]:
     """Resize keeping the aspect ratio and pad with zeros to ``size × size`` (centred).
 
     Bilinear by default, as MediaPipe's ``ImageToTensorCalculator`` (an affine warp with linear
@@ -220,12 +235,21 @@ def letterbox(image: np.ndarray, size: int, interpolation: int = cv2.INTER_LINEA
     nw, nh = max(1, round(w * s)), max(1, round(h * s))
     px, py = (size - nw) // 2, (size - nh) // 2
     out = np.zeros((size, size, 3), np.uint8)
-    out[py:py + nh, px:px + nw] = cv2.resize(image, (nw, nh), interpolation=interpolation)
+    out[py : py + nh, px : px + nw] = cv2.resize(image, (nw, nh), interpolation=interpolation)
     return out, (s, float(px), float(py))
 
 
-def transform_rect(cx: float, cy: float, w: float, h: float, rotation: float, scale: float,
-                   shift_x: float = 0.0, shift_y: float = 0.0, square_long: bool = True) -> RotatedRect:
+def transform_rect(
+    cx: float,
+    cy: float,
+    w: float,
+    h: float,
+    rotation: float,
+    scale: float,
+    shift_x: float = 0.0,
+    shift_y: float = 0.0,
+    square_long: bool = True,
+) -> RotatedRect:
     """``RectTransformationCalculator`` in pixels: shift along the rotated axes (fractions of
     the size), make square on the longer side, then scale."""
     c, s = math.cos(rotation), math.sin(rotation)
@@ -246,12 +270,14 @@ def palm_to_hand_roi(det: PalmDetection, scale: float = 2.6, shift_y: float = -0
     (x0, y0), (x1, y1) = det.keypoints[0], det.keypoints[2]
     rot = normalize_radians(math.pi / 2 - math.atan2(-(y1 - y0), x1 - x0))
     xmin, ymin, xmax, ymax = (float(v) for v in det.box)
-    return transform_rect((xmin + xmax) / 2, (ymin + ymax) / 2, xmax - xmin, ymax - ymin, rot,
-                          scale, 0.0, shift_y)
+    return transform_rect(
+        (xmin + xmax) / 2, (ymin + ymax) / 2, xmax - xmin, ymax - ymin, rot, scale, 0.0, shift_y
+    )
 
 
-def outputs_by_shape(details: list[dict[str, Any]], shapes: list[tuple[int, ...]], path: Path | str
-                     ) -> list[int]:
+def outputs_by_shape(
+    details: list[dict[str, Any]], shapes: list[tuple[int, ...]], path: Path | str
+) -> list[int]:
     """Tensor indices of outputs matched by shape (ties by name order), in ``shapes`` order.
 
     Raises:
@@ -262,8 +288,10 @@ def outputs_by_shape(details: list[dict[str, Any]], shapes: list[tuple[int, ...]
     for shp in shapes:
         hit = next((d for d in pool if tuple(int(v) for v in d["shape"]) == shp), None)
         if hit is None:
-            raise BundleError(f"{path}: no output of shape {shp} (outputs "
-                              f"{[tuple(d['shape']) for d in details]}); is this the MediaPipe model?")
+            raise BundleError(
+                f"{path}: no output of shape {shp} (outputs "
+                f"{[tuple(d['shape']) for d in details]}); is this the MediaPipe model?"
+            )
         pool.remove(hit)
         out.append(int(hit["index"]))
     return out
@@ -283,8 +311,14 @@ class PalmDetector:
         BundleError: the model cannot be loaded or its tensors are not the palm model's.
     """
 
-    def __init__(self, model_path: str | Path, min_score: float = 0.5, nms_threshold: float = 0.3,
-                 num_threads: int | None = None, interpolation: int = cv2.INTER_LINEAR) -> None:
+    def __init__(
+        self,
+        model_path: str | Path,
+        min_score: float = 0.5,
+        nms_threshold: float = 0.3,
+        num_threads: int | None = None,
+        interpolation: int = cv2.INTER_LINEAR,
+    ) -> None:
         p = Path(model_path)
         p = p / "model.tflite" if p.is_dir() else p
         self.interpreter, self.runtime = make_interpreter(p, num_threads)
@@ -293,8 +327,9 @@ class PalmDetector:
         if tuple(int(v) for v in inp["shape"]) != (1, PALM_INPUT, PALM_INPUT, 3):
             raise BundleError(f"{p}: input shape {tuple(inp['shape'])} is not (1, 192, 192, 3)")
         self._in = int(inp["index"])
-        self._boxes, self._scores = outputs_by_shape(self.interpreter.get_output_details(),
-                                                     [(1, NUM_ANCHORS, 18), (1, NUM_ANCHORS, 1)], p)
+        self._boxes, self._scores = outputs_by_shape(
+            self.interpreter.get_output_details(), [(1, NUM_ANCHORS, 18), (1, NUM_ANCHORS, 1)], p
+        )
         self.anchors = ssd_anchors()
         self.min_score = min_score
         self.nms_threshold = nms_threshold
@@ -304,11 +339,14 @@ class PalmDetector:
         """Run the model: float32 (1, 192, 192, 3) RGB in [0, 1] -> raw boxes (2016, 18), logits (2016,)."""
         self.interpreter.set_tensor(self._in, tensor)
         self.interpreter.invoke()
-        return (self.interpreter.get_tensor(self._boxes)[0].copy(),
-                self.interpreter.get_tensor(self._scores)[0, :, 0].copy())
+        return (
+            self.interpreter.get_tensor(self._boxes)[0].copy(),
+            self.interpreter.get_tensor(self._scores)[0, :, 0].copy(),
+        )
 
-    def candidates(self, image: np.ndarray, min_score: float | None = None, bgr: bool = True
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def candidates(
+        self, image: np.ndarray, min_score: float | None = None, bgr: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Decoded detections before non-maximum suppression, in the image's pixels.
 
         Args:
@@ -333,8 +371,13 @@ class PalmDetector:
         kps = (kps * PALM_INPUT - [px, py]) / s
         return scores, boxes.astype(np.float32), kps.astype(np.float32)
 
-    def detect(self, image: np.ndarray, max_palms: int | None = None, min_score: float | None = None,
-               bgr: bool = True) -> list[PalmDetection]:
+    def detect(
+        self,
+        image: np.ndarray,
+        max_palms: int | None = None,
+        min_score: float | None = None,
+        bgr: bool = True,
+    ) -> list[PalmDetection]:
         """Palms in an image, best first.
 
         Args:
@@ -349,5 +392,7 @@ class PalmDetector:
             ValueError: ``image`` is not uint8 (H, W, 3).
         """
         scores, boxes, kps = self.candidates(image, min_score, bgr)
-        return [PalmDetection(score, box, kp)
-                for score, box, kp in weighted_nms(scores, boxes, kps, self.nms_threshold, max_palms)]
+        return [
+            PalmDetection(score, box, kp)
+            for score, box, kp in weighted_nms(scores, boxes, kps, self.nms_threshold, max_palms)
+        ]

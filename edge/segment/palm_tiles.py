@@ -19,8 +19,9 @@ import numpy as np
 from edge.segment.palm import PalmDetection, PalmDetector, weighted_nms
 
 
-def tile_windows(width: int, height: int, side_frac: float = 0.6, min_overlap: float = 0.25
-                 ) -> list[tuple[int, int, int]]:
+def tile_windows(
+    width: int, height: int, side_frac: float = 0.6, min_overlap: float = 0.25
+) -> list[tuple[int, int, int]]:
     """Square tiles covering a frame, evenly spaced, neighbours overlapping.
 
     Args:
@@ -37,8 +38,9 @@ def tile_windows(width: int, height: int, side_frac: float = 0.6, min_overlap: f
     if width <= 0 or height <= 0:
         raise ValueError(f"frame size must be positive, got {width}x{height}")
     if not 0 < side_frac <= 1 or not 0 <= min_overlap < 1:
-        raise ValueError(f"side_frac must be in (0, 1] and min_overlap in [0, 1), got {side_frac}, "
-                         f"{min_overlap}")
+        raise ValueError(
+            f"side_frac must be in (0, 1] and min_overlap in [0, 1), got {side_frac}, {min_overlap}"
+        )
     side = max(1, round(side_frac * min(width, height)))
     step = side * (1 - min_overlap)
 
@@ -51,9 +53,15 @@ def tile_windows(width: int, height: int, side_frac: float = 0.6, min_overlap: f
     return [(x, y, side) for y in starts(height) for x in starts(width)]
 
 
-def detect_tiled(detector: PalmDetector, image: np.ndarray, side_frac: float = 0.6,
-                 min_overlap: float = 0.25, max_palms: int | None = None,
-                 min_score: float | None = None, bgr: bool = True) -> list[PalmDetection]:
+def detect_tiled(
+    detector: PalmDetector,
+    image: np.ndarray,
+    side_frac: float = 0.6,
+    min_overlap: float = 0.25,
+    max_palms: int | None = None,
+    min_score: float | None = None,
+    bgr: bool = True,
+) -> list[PalmDetection]:
     """Palms found on the tiles of :func:`tile_windows`, in frame pixels, best first.
 
     Args:
@@ -75,10 +83,12 @@ def detect_tiled(detector: PalmDetector, image: np.ndarray, side_frac: float = 0
     h, w = image.shape[:2]
     sc, bx, kp = [], [], []
     for x0, y0, side in tile_windows(w, h, side_frac, min_overlap):
-        s, b, k = detector.candidates(image[y0:y0 + side, x0:x0 + side], min_score, bgr)
+        s, b, k = detector.candidates(image[y0 : y0 + side, x0 : x0 + side], min_score, bgr)
         sc.append(s)
         bx.append(b + np.array([x0, y0, x0, y0], np.float32))
         kp.append(k + np.array([x0, y0], np.float32))
     scores, boxes, kps = np.concatenate(sc), np.concatenate(bx), np.concatenate(kp)
-    return [PalmDetection(score, box, k)
-            for score, box, k in weighted_nms(scores, boxes, kps, detector.nms_threshold, max_palms)]
+    return [
+        PalmDetection(score, box, k)
+        for score, box, k in weighted_nms(scores, boxes, kps, detector.nms_threshold, max_palms)
+    ]
