@@ -36,6 +36,7 @@ import numpy as np
 from benchmarks import hand_frames as hf
 from benchmarks.hands_compare import criteria, side_row
 from benchmarks.pipeline_bench import PipelineResult, bench_pipeline
+from benchmarks.report import portable
 from edge.bundle import ModelBundle
 from edge.pipeline import Pipeline, build_pipeline
 from edge.types import Frame
@@ -277,7 +278,7 @@ def compare_hands(
         "criteria": criteria(rows),
         "models": models,
         "max_hands": max_hands,
-        "video_photo": None if frames.video_photo is None else str(frames.video_photo),
+        "video_photo": None if frames.video_photo is None else portable(str(frames.video_photo)),
         "stills": len(frames.still),
         "video_frames": len(frames.video),
         "mediapipe": version,

@@ -12,6 +12,8 @@ import csv
 import json
 import logging
 import math
+import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -68,9 +70,44 @@ def _parse(v: str) -> Any:
     return v
 
 
+#: An absolute POSIX path inside a string (up to a space, comma, bracket or quote); the
+#: system's own /sys, /proc and /dev paths are the same everywhere and stay.
+_ABS_PATH = re.compile(r"(?<![\w.:/])/(?!sys/|proc/|dev/)[^\s'\"(),]+")
+
+
+def portable(text: str) -> str:
+    """``text`` with every absolute path rewritten relative to the working directory.
+
+    Results files are shared (``benchmarks/reference/``) and compared across machines, so
+    they record ``../shared/data/rps`` as the user would type it, never this machine's
+    ``/home/...``. The machine's own tool paths (``machine.runtimes``) are left alone by
+    callers that need them.
+
+    Args:
+        text: any string, e.g. ``"/data/rps (still frames)"``.
+
+    Returns:
+        The string with each absolute path under the working directory or its parent
+        replaced by ``os.path.relpath(path)``, and any other by ``.../<file name>``.
+    """
+
+    def rel(m: re.Match[str]) -> str:
+        r = os.path.relpath(m.group(0))
+        # beside the project (../shared/data): relative; elsewhere (/tmp, a cache): the name only
+        return r if not r.startswith(f"..{os.sep}..") else f".../{os.path.basename(m.group(0))}"
+
+    return _ABS_PATH.sub(rel, text)
+
+
 def jsonable(v: Any) -> Any:
+    """``v`` as plain JSON values: NaN/inf -> None, numpy scalars -> Python, tuples -> lists,
+    and absolute paths in strings made relative (:func:`portable`)."""
     if isinstance(v, float) and not math.isfinite(v):
         return None
+    if isinstance(v, str):
+        return portable(v)
+    if isinstance(v, Path):
+        return portable(str(v))
     if isinstance(v, dict):
         return {k: jsonable(x) for k, x in v.items()}
     if isinstance(v, list | tuple):

@@ -492,7 +492,10 @@ def test_cli_pipeline_out_writes_four_files(
     assert {"median_ms", "p90_ms", "p99_ms", "mean_ms", "max_ms", "share"} <= set(rows[0])
     doc = report.read_json(out / "pipeline.json")
     assert {"cpu", "cores", "model"} <= set(doc["machine"])
-    assert doc["config"]["out"] == str(out) and doc["config"]["frames"] == 20
+    from benchmarks.report import portable
+
+    # recorded as the user would type it (no machine paths in shared results)
+    assert doc["config"]["out"] == portable(str(out)) and doc["config"]["frames"] == 20
     assert all(r["median_ms"] is not None and r["p99_ms"] is not None for r in doc["results"])
     o = doc["pipeline"]["overhead"]
     assert o["bare_invoke_median_ms"] > 0
@@ -1135,3 +1138,24 @@ def test_latency_time_budget(tiny_digits_bundle: Path, tmp_path: Path) -> None:
     row = report.read_json(tmp_path / "latency.json")["results"][0]
     assert row["count"] == row["runs"] >= 10
     assert "0.05 s per row" in (tmp_path / "latency.md").read_text()
+
+
+def test_results_files_record_no_machine_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shared reference files hold paths as the user types them, never this machine's."""
+    from benchmarks.report import portable, read_json, write_json
+
+    work = tmp_path / "proj"
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.chdir(work)
+    data = str(tmp_path / "shared" / "data" / "rps")
+    assert portable(f"{data} (still frames)") == "../shared/data/rps (still frames)"
+    assert portable(str(work / "models" / "a")) == "models/a"
+    assert portable("/var/cache/x/python") == ".../python"
+    assert portable("governor (/sys/devices/cpu0/g absent) http://127.0.0.1:8080/p") == (
+        "governor (/sys/devices/cpu0/g absent) http://127.0.0.1:8080/p"
+    )
+    out = write_json(tmp_path / "r.json", [{"source": data, "bundle": work / "m"}], {"cpu": "x"})
+    doc = read_json(out)
+    assert doc["results"] == [{"source": "../shared/data/rps", "bundle": "m"}]
+    assert str(tmp_path) not in out.read_text()
