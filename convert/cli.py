@@ -25,6 +25,7 @@ from pathlib import Path
 from convert.build import convert_to_bundle
 from convert.config import DATASETS, ConvertConfig, ConvertReport
 from convert.quantize import IO_DTYPES, QUANT_MODES
+from convert.requires import train_extra_error
 from edge.bundle import COLOUR_ORDERS, PREPROCESSING, TASKS
 from edge.runtime import RUNTIMES
 
@@ -217,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    missing = train_extra_error("edge-convert")
+    if missing is not None:  # before anything is read or written
+        print(f"edge-convert: error: {missing}", file=sys.stderr)
+        return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported
     try:
         cfg = _config(args)

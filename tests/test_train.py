@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,14 @@ def test_missing_data_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 @needs_mnist
-def test_tiny_training_run_writes_everything(tmp_path: Path) -> None:
+def test_tiny_training_run_writes_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import edge.datasets
+
+    # MNIST only where the flags say: the printed next step must carry --data-dir itself.
+    monkeypatch.delenv("EDGE_DATA_DIR", raising=False)
+    monkeypatch.setattr(edge.datasets, "KERAS_CACHE", tmp_path / "no-keras-cache" / "mnist.npz")
     conf = tmp_path / "c.json"
     conf.write_text(json.dumps({"epochs": 5, "batch_size": 64, "variant": "lenet5"}))
     out = tmp_path / "run"
@@ -129,3 +137,12 @@ def test_tiny_training_run_writes_everything(tmp_path: Path) -> None:
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs_run"] == 2 and metrics["test_n"] == 10000
     assert metrics["test_accuracy"] > 0.5  # 2 epochs on 2,400 images: far above chance
+    # The "next:" hint is an edge-convert command that works as printed.
+    hint = capsys.readouterr().out.rsplit("next: ", 1)[1].strip()
+    words = shlex.split(hint)
+    assert words[0] == "edge-convert" and "--data-dir" in words, hint
+    from convert import cli as convert_cli
+
+    monkeypatch.chdir(tmp_path)  # its default --out is out/<name> here
+    assert convert_cli.main(words[1:]) == 0
+    assert len(list(tmp_path.glob("out/*/model.tflite"))) == 1

@@ -21,11 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from convert.requires import train_extra_error
 from edge.datasets import DatasetError
 from train.augment import AugmentConfig
 from train.cli_args import build_parser
@@ -106,21 +108,43 @@ def _sweep(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+def convert_hint(cfg: LenetConfig | HandsConfig) -> str:
+    """The ``edge-convert`` command that makes an int8 bundle of a finished run, runnable as printed.
+
+    Args:
+        cfg: the run's resolved config (its ``out_dir``, and for digits its MNIST ``data_dir``).
+
+    Returns:
+        A shell command line (paths quoted where needed).
+    """
+    out = Path(cfg.out_dir)
+    cmd = ["edge-convert", str(out / "model.keras"), "--quant", "int8"]
+    if isinstance(cfg, HandsConfig):
+        cmd += ["--task", "hands", "--rep-data", str(out / "calibration.npy")]
+        cmd += ["--verify-data", str(out / "val.npz")]
+    else:
+        cmd += ["--dataset", "mnist"]
+        if cfg.data_dir:
+            cmd += ["--data-dir", str(cfg.data_dir)]
+    return shlex.join(cmd)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``edge-train``; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
+    missing = train_extra_error("edge-train")
+    if missing is not None:  # before any folder is made
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
     try:
         if args.job == "lenet":
             cfg = _resolve(args, parser, argv, LenetConfig, AugmentConfig)
             metrics = train_lenet(cfg, argv)
             print(json.dumps(metrics, indent=2))
-            print(
-                f"model written to {Path(cfg.out_dir) / 'model.keras'}; next: "
-                f"edge-convert {Path(cfg.out_dir) / 'model.keras'} --quant int8 --dataset mnist"
-            )
+            print(f"model written to {Path(cfg.out_dir) / 'model.keras'}; next: {convert_hint(cfg)}")
         elif args.job == "sweep":
             return _sweep(args, argv)
         elif args.job == "landmarks":
@@ -135,12 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 hcfg.weights = None
             metrics = train_hands(hcfg, argv)
             print(json.dumps(metrics, indent=2))
-            out = Path(hcfg.out_dir)
-            print(
-                f"model written to {out / 'model.keras'}; next: edge-convert {out / 'model.keras'} "
-                f"--task hands --quant int8 --rep-data {out / 'calibration.npy'} "
-                f"--verify-data {out / 'val.npz'}"
-            )
+            print(f"model written to {Path(hcfg.out_dir) / 'model.keras'}; next: {convert_hint(hcfg)}")
     except (DatasetError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

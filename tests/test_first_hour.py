@@ -1,0 +1,57 @@
+"""The first hour of a new user: clear one-line errors and quiet terminals.
+
+- ``edge-train`` and ``edge-convert`` on the TensorFlow-free install stop with one line
+  naming ``pip install -e ".[train]"`` (exit 2) before any folder is made; simulated here
+  by blocking the ``tensorflow`` and ``keras`` imports in a subprocess.
+- The TFLite runtime's ``INFO: Created TensorFlow Lite XNNPACK delegate`` line and
+  OpenCV's camera-probing warnings stay off the terminal; real errors stay visible.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BLOCK_TF = "import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
+
+
+def run_python(code: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter with the project on the path."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "argv"),
+    [
+        ("train.cli", ["lenet", "--epochs", "1", "--out", "OUT"]),
+        ("train.cli", ["hands", "--out", "OUT"]),
+        ("train.cli", ["landmarks", "--out", "OUT", "--bundle", ""]),
+        ("train.cli", ["sweep", "--grid", "epochs=1,2", "--out", "OUT"]),
+        ("convert.cli", ["model.keras", "--out", "OUT"]),
+    ],
+)
+def test_without_tensorflow_one_line_and_nothing_made(tmp_path: Path, module: str, argv: list[str]) -> None:
+    (tmp_path / "model.keras").write_bytes(b"not a model")
+    code = BLOCK_TF + f"from {module} import main\nsys.exit(main({argv!r}))\n"
+    r = run_python(code, tmp_path)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert 'pip install -e ".[train]"' in lines[0] and "Traceback" not in r.stderr
+    assert not (tmp_path / "OUT").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]
+
+
+def test_help_works_without_tensorflow(tmp_path: Path) -> None:
+    for module in ("train.cli", "convert.cli"):
+        r = run_python(BLOCK_TF + f"from {module} import main\nmain(['--help'])\n", tmp_path)
+        assert r.returncode == 0 and "usage:" in r.stdout, r.stderr
