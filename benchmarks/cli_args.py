@@ -10,7 +10,7 @@ import argparse
 from benchmarks.latency_runtimes import RUNTIME_CHOICES
 from benchmarks.pipeline_bench import SCENE_FRAMES, TARGET_MS_BY_TASK, TARGET_P99_RATIO
 from benchmarks.reference import REFERENCE_TOLERANCE
-from edge.cli.common import non_negative_int, positive_float, positive_int, unit_float
+from edge.cli.common import HelpFormatter, non_negative_int, positive_float, positive_int, unit_float
 from edge.live.launch import HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
 
@@ -18,7 +18,7 @@ COMMANDS = ("model", "pipeline", "all", "latency")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = HelpFormatter
     p = argparse.ArgumentParser(
         prog="edge-bench",
         formatter_class=fmt,
@@ -319,7 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
         "cache if already built",
     )
     pl.add_argument(
-        "--no-accuracy", dest="accuracy", action="store_false", help="skip measuring each file's accuracy"
+        "--accuracy",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure each file's accuracy (--no-accuracy skips it)",
     )
     pl.add_argument(
         "--data-dir",

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -55,3 +56,63 @@ def test_help_works_without_tensorflow(tmp_path: Path) -> None:
     for module in ("train.cli", "convert.cli"):
         r = run_python(BLOCK_TF + f"from {module} import main\nmain(['--help'])\n", tmp_path)
         assert r.returncode == 0 and "usage:" in r.stdout, r.stderr
+
+
+CONSOLE_SCRIPTS = (
+    "edge.cli.run",
+    "edge.cli.eval",
+    "edge.cli.capture",
+    "edge.cli.serve",
+    "edge.cli.models",
+    "train.cli",
+    "convert.cli",
+    "benchmarks.cli",
+)
+
+
+class _GotParser(Exception):
+    pass
+
+
+def every_parser(module: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, argparse.ArgumentParser]]:
+    """The parser ``module.main`` builds, caught at its first parse, and all its sub-command parsers."""
+    import importlib
+
+    caught: list[argparse.ArgumentParser] = []
+
+    def catch(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        caught.append(self)
+        raise _GotParser
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_known_args", catch)
+    with pytest.raises(_GotParser):
+        importlib.import_module(module).main(["--help"])
+    out = []
+    todo = [(module, caught[0])]
+    while todo:
+        name, p = todo.pop()
+        out.append((name, p))
+        for a in p._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                todo += [(f"{name} {n}", sp) for n, sp in a.choices.items()]
+    return out
+
+
+@pytest.mark.parametrize("module", CONSOLE_SCRIPTS)
+def test_every_option_has_help_and_an_honest_default(module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every option of every sub-command says what it does; an off switch never reads
+    ``--no-x ... (default: True)`` (BooleanOptionalAction shows both forms and the default)."""
+    parsers = every_parser(module, monkeypatch)
+    assert parsers
+    bad = []
+    for name, p in parsers:
+        formatter = p._get_formatter()
+        for a in p._actions:
+            if not a.option_strings or a.help == argparse.SUPPRESS:
+                continue
+            if not (a.help or "").strip():
+                bad.append(f"{name} {'/'.join(a.option_strings)}: no help")
+            shown = formatter._format_action(a)
+            if isinstance(a, argparse._StoreFalseAction) and "default: True" in shown:
+                bad.append(f"{name} {'/'.join(a.option_strings)}: an off switch shown as (default: True)")
+    assert not bad, "\n".join(bad)

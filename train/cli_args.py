@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edge.cli.common import HelpFormatter
 from train.hands import ARCHS, HandsConfig
 from train.lenet_config import STRATEGIES, LenetConfig
 from train.svhn import SVHN_FRAMINGS, SVHN_URL
@@ -21,15 +22,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edge-train",
         description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     sub = p.add_subparsers(dest="job", required=True)
     d = LenetConfig()
-    le = sub.add_parser(
-        "lenet", help="LeNet on MNIST digits", formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    le = sub.add_parser("lenet", help="LeNet on MNIST digits", formatter_class=HelpFormatter)
     le.add_argument("--config", type=Path, help="JSON file of LenetConfig fields (defaults)")
-    le.add_argument("--variant", choices=("modern", "lenet5"), default=d.variant)
+    le.add_argument(
+        "--variant",
+        choices=("modern", "lenet5"),
+        default=d.variant,
+        help="modern: batch norm, dropout, 141k parameters; lenet5: the classic LeNet-5",
+    )
     le.add_argument("--out", dest="out_dir", default=d.out_dir, help="output folder")
     le.add_argument(
         "--data-dir",
@@ -38,36 +42,43 @@ def build_parser() -> argparse.ArgumentParser:
         "$EDGE_DATA_DIR, then the Keras cache ~/.keras/datasets/mnist.npz",
     )
     le.add_argument("--download", action="store_true", help="download mnist.npz if not found")
-    le.add_argument("--epochs", type=int, default=d.epochs)
-    le.add_argument("--batch-size", type=int, default=d.batch_size)
-    le.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    le.add_argument("--epochs", type=int, default=d.epochs, help="training epochs (at most)")
+    le.add_argument("--batch-size", type=int, default=d.batch_size, help="images per training step")
+    le.add_argument("--learning-rate", type=float, default=d.learning_rate, help="Adam learning rate")
     le.add_argument(
         "--validation-split",
         type=float,
         default=d.validation_split,
         help="held-out fraction for early stopping; 0 = train on all 60,000",
     )
-    le.add_argument("--patience", type=int, default=d.patience)
+    le.add_argument(
+        "--patience",
+        type=int,
+        default=d.patience,
+        help="epochs without a validation-accuracy gain before early stopping",
+    )
     le.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help="epochs")
     le.add_argument("--no-augment", action="store_true", help="switch augmentation off")
-    le.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
-    le.add_argument("--dropout", type=float, default=d.dropout)
+    le.add_argument(
+        "--label-smoothing", type=float, default=d.label_smoothing, help="cross-entropy label smoothing"
+    )
+    le.add_argument("--dropout", type=float, default=d.dropout, help="dropout rate before the classifier")
     le.add_argument(
         "--strategy",
         choices=STRATEGIES,
         default=d.strategy,
         help="tf.distribute strategy: mirrored = all local GPUs, multi-worker = TF_CONFIG",
     )
-    le.add_argument("--seed", type=int, default=d.seed)
+    le.add_argument("--seed", type=int, default=d.seed, help="seeds NumPy, TensorFlow and Keras")
     le.add_argument(
         "--limit", type=int, default=None, help="use only the first N training images (of each dataset)"
     )
     le.add_argument("--width", type=int, default=d.width, help="filters of the first modern stage")
     le.add_argument(
-        "--no-batch-norm",
-        dest="batch_norm",
-        action="store_false",
-        help="remove the modern variant's batch normalisation",
+        "--batch-norm",
+        action=argparse.BooleanOptionalAction,
+        default=d.batch_norm,
+        help="batch normalisation in the modern variant (--no-batch-norm removes it)",
     )
     g = le.add_argument_group("more digit data")
     g.add_argument(
@@ -100,10 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     ha = sub.add_parser(
         "hands",
         help="rock/paper/scissors(/none) hand gestures: LeNet or VGG16",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     ha.add_argument("--config", type=Path, help="JSON file of HandsConfig fields (defaults)")
-    ha.add_argument("--arch", choices=ARCHS, default=h.arch)
+    ha.add_argument(
+        "--arch", choices=ARCHS, default=h.arch, help="lenet: from scratch; vgg16: transfer learning"
+    )
     ha.add_argument(
         "--data",
         action="append",
@@ -156,19 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of each batch that is a background without a hand (class none)",
     )
     ha.add_argument(
-        "--no-hard-negatives",
-        dest="hard_negatives",
-        action="store_false",
-        help="do not add the hand segmenter's proposals in none photos as none samples",
+        "--hard-negatives",
+        action=argparse.BooleanOptionalAction,
+        default=h.hard_negatives,
+        help="add the hand segmenter's proposals in none photos as none samples",
     )
     ha.add_argument("--width", type=int, default=h.width, help="LeNet filters of the first stage")
-    ha.add_argument("--epochs", type=int, default=h.epochs)
-    ha.add_argument("--batch-size", type=int, default=h.batch_size)
-    ha.add_argument("--learning-rate", type=float, default=h.learning_rate)
+    ha.add_argument("--epochs", type=int, default=h.epochs, help="training epochs (at most)")
+    ha.add_argument("--batch-size", type=int, default=h.batch_size, help="images per training step")
+    ha.add_argument("--learning-rate", type=float, default=h.learning_rate, help="Adam learning rate")
     ha.add_argument("--patience", type=int, default=h.patience, help="early stopping; 0 = off")
     ha.add_argument("--checkpoint-every", type=int, default=h.checkpoint_every, help="epochs")
-    ha.add_argument("--label-smoothing", type=float, default=h.label_smoothing)
-    ha.add_argument("--dropout", type=float, default=h.dropout)
+    ha.add_argument(
+        "--label-smoothing", type=float, default=h.label_smoothing, help="cross-entropy label smoothing"
+    )
+    ha.add_argument("--dropout", type=float, default=h.dropout, help="dropout rate before the classifier")
     ha.add_argument("--no-augment", action="store_true", help="switch augmentation off")
     ha.add_argument(
         "--weights",
@@ -182,14 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=h.finetune_epochs,
         help="VGG16 block5 fine-tuning epochs (0 = head only)",
     )
-    ha.add_argument("--finetune-lr", type=float, default=h.finetune_lr)
+    ha.add_argument(
+        "--finetune-lr", type=float, default=h.finetune_lr, help="VGG16 block5 fine-tuning learning rate"
+    )
     ha.add_argument(
         "--augment-copies",
         type=int,
         default=h.augment_copies,
         help="VGG16: augmented copies of the training set in the feature cache",
     )
-    ha.add_argument("--seed", type=int, default=h.seed)
+    ha.add_argument("--seed", type=int, default=h.seed, help="seeds NumPy, TensorFlow, Keras and the split")
     ha.add_argument("--limit", type=int, default=None, help="use only N training photos")
     own_sample_flags(ha, h)
 
@@ -199,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep",
         help="train a grid or list of LeNet settings, convert each to int8, "
         "compare them in a table and plots",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
         description="Each run: OUT/<run>/ with config.json, curves.png, metrics.json, "
         "int8/ (bundle) and int8-metrics.json; then OUT/results.md, "
         "results.csv and plots. A re-run skips finished runs.",
@@ -259,7 +276,7 @@ def landmarks_parser(sub: Any) -> None:
         "landmarks",
         help="rock/paper/scissors/none from MediaPipe hand landmarks: "
         "cached extraction, leave-one-source-out, int8 bundle",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     lm.add_argument("--cache", default=d.cache, help="landmark cache folder (train.landmark_data)")
     lm.add_argument("--data", default=d.data, help="gesture collection <source>/<class>/*.jpg")
@@ -273,10 +290,10 @@ def landmarks_parser(sub: Any) -> None:
     lm.add_argument("--out", dest="out_dir", default=d.out_dir, help="output folder")
     lm.add_argument("--bundle", default=d.bundle, help="where the chosen bundle is copied ('' = nowhere)")
     lm.add_argument(
-        "--no-loso",
-        dest="loso",
-        action="store_false",
-        help="skip leave-one-source-out (reuse OUT/loso.json if present)",
+        "--loso",
+        action=argparse.BooleanOptionalAction,
+        default=d.loso,
+        help="evaluate leave-one-source-out (--no-loso reuses OUT/loso.json if present)",
     )
     lm.add_argument(
         "--kinds",
@@ -310,7 +327,7 @@ def landmarks_parser(sub: Any) -> None:
         help="hands below this landmark presence count as none in the exact file's metrics "
         "(the live rule; recorded in model.json)",
     )
-    lm.add_argument("--seed", type=int, default=d.seed)
+    lm.add_argument("--seed", type=int, default=d.seed, help="seeds NumPy, TensorFlow and Keras")
 
 
 def own_sample_flags(p: argparse.ArgumentParser, d: Any) -> None:

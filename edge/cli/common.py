@@ -22,12 +22,15 @@ log = logging.getLogger(__name__)
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows ``(default: ...)`` only where a default means something.
 
-    Flags (``--headless``, ``--json``) and options whose default is ``None`` ("not
-    set", explained in their help) get no ``(default: None)`` / ``(default: False)``.
+    Flags (``--headless``, ``--json``, an off switch such as ``--quiet``) and options whose
+    default is ``None`` ("not set", explained in their help) get no ``(default: None)`` /
+    ``(default: False)`` / ``(default: True)``; an ``--x/--no-x`` pair
+    (``argparse.BooleanOptionalAction``) keeps its default.
     """
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.nargs == 0:
+        switch = action.nargs == 0 and not isinstance(action, argparse.BooleanOptionalAction)
+        if action.default is None or switch:
             return action.help
         return super()._get_help_string(action)
 
