@@ -9,12 +9,23 @@ Interpreters, in order of preference: ai-edge-litert (``ai_edge_litert``), the
 legacy ``tflite_runtime``, then TensorFlow's deprecated ``tf.lite.Interpreter``.
 Each is imported *and constructed* inside its own ``try``, since some fail only at
 construction (an op the runtime does not know, a numpy ABI mismatch).
+
+The runtimes' C++ code writes ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.``
+straight to file descriptor 2 the first time a process allocates tensors, and offers no
+setting to turn it off (``TF_CPP_MIN_LOG_LEVEL`` does not reach it).
+:func:`make_interpreter` therefore allocates once inside :func:`quiet_native_info`, which
+catches what native code writes to stderr meanwhile: ``INFO:`` lines go to this module's
+debug log (``-v`` shows them), every other line (a real error) back to stderr.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +65,52 @@ _FACTORIES: dict[str, Callable[[str, int | None], Any]] = {
 }
 
 
+@contextmanager
+def quiet_native_info() -> Iterator[None]:
+    """Hold back native ``INFO:`` lines written to stderr (file descriptor 2) in the block.
+
+    What C/C++ code writes to fd 2 inside the block is caught in a temporary file; on
+    exit, lines starting with ``INFO:`` go to this module's debug log and the others are
+    written to stderr unchanged, so errors stay visible (after the block, not during it).
+    Python's own ``sys.stderr`` writes in the block are caught and passed on the same way.
+    Where fd 2 cannot be redirected (closed, or no ``fileno``), the block runs as is.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = []
+            for line in caught.read().splitlines(keepends=True):
+                if line.startswith(b"INFO:"):
+                    log.debug("runtime: %s", line.decode(errors="replace").rstrip())
+                else:
+                    kept.append(line)
+            if kept:
+                os.write(2, b"".join(kept))
+
+
 def make_interpreter(
     model_path: str | Path, num_threads: int | None = None, runtime: str = "auto"
 ) -> tuple[Any, str]:
-    """Construct a TFLite interpreter (tensors not yet allocated).
+    """Construct a TFLite interpreter, its tensors allocated once (the runtime's INFO line held back).
+
+    Resize inputs and call ``allocate_tensors()`` again as usual; the first allocation is
+    made here, inside :func:`quiet_native_info`, because that is when the runtime prints
+    ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.``.
 
     Args:
         model_path: path to a ``.tflite`` file.
@@ -83,7 +136,9 @@ def make_interpreter(
     missing: list[str] = []
     for name in names:
         try:
-            interp = _FACTORIES[name](path, num_threads)
+            with quiet_native_info():
+                interp = _FACTORIES[name](path, num_threads)
+                interp.allocate_tensors()
         except ImportError as e:
             missing.append(f"{name} ({e})")
             continue

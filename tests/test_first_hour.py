@@ -116,3 +116,44 @@ def test_every_option_has_help_and_an_honest_default(module: str, monkeypatch: p
             if isinstance(a, argparse._StoreFalseAction) and "default: True" in shown:
                 bad.append(f"{name} {'/'.join(a.option_strings)}: an off switch shown as (default: True)")
     assert not bad, "\n".join(bad)
+
+
+def test_quiet_native_info_keeps_errors(capfd: pytest.CaptureFixture[str]) -> None:
+    from edge.runtime import quiet_native_info
+
+    with quiet_native_info():
+        os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\nERROR: a real one\n")
+    assert capfd.readouterr().err == "ERROR: a real one\n"
+
+
+def test_no_runtime_info_line_on_a_run(tmp_path: Path) -> None:
+    code = "import sys\nfrom edge.cli.run import main\nsys.exit(main(sys.argv[1:]))\n"
+    argv = ["--source", "demo", "--headless", "--max-frames", "2"]
+    r = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "XNNPACK" not in r.stderr and "INFO" not in r.stderr, r.stderr
+
+
+@pytest.mark.skipif(bool(list(Path("/dev").glob("video*"))), reason="a camera is connected here")
+def test_missing_camera_is_one_line(tmp_path: Path) -> None:
+    """No camera: our own message alone, none of OpenCV's backend probing lines."""
+    code = "import sys\nfrom edge.cli.run import main\nsys.exit(main(sys.argv[1:]))\n"
+    r = subprocess.run(
+        [sys.executable, "-c", code, "--headless", "--max-frames", "1"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 2
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: cannot open camera 0") and "--source demo" in lines[0]

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from edge.sources.base import DEMO_HINT, FrameSource, to_bgr
+from edge.sources.cv_log import quiet_opencv_log
 from edge.types import Frame
 
 log = logging.getLogger(__name__)
@@ -212,11 +213,12 @@ class CameraSource(FrameSource):
             ms = int(timeout_s * 1000)
             params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
         try:
-            cap = (
-                cv2.VideoCapture(device, api_preference, params)
-                if params
-                else cv2.VideoCapture(device, api_preference)
-            )
+            with quiet_opencv_log():  # the backends' probing noise; -v shows it
+                cap = (
+                    cv2.VideoCapture(device, api_preference, params)
+                    if params
+                    else cv2.VideoCapture(device, api_preference)
+                )
         except cv2.error as e:
             raise RuntimeError(self._open_failure_message()) from e
         if not cap.isOpened():
