@@ -146,3 +146,29 @@ def test_tiny_training_run_writes_everything(
     monkeypatch.chdir(tmp_path)  # its default --out is out/<name> here
     assert convert_cli.main(words[1:]) == 0
     assert len(list(tmp_path.glob("out/*/model.tflite"))) == 1
+
+
+def test_progress_lines_within_an_epoch(caplog: pytest.LogCaptureFixture) -> None:
+    """Off a terminal, a line every ``every_s`` seconds inside an epoch; none when batches are quick."""
+    import keras
+
+    from train.progress import progress_callback
+
+    ticks = iter(range(0, 100_000, 4))  # every clock reading is 4 s after the last
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.zeros((40, 3), np.float32), np.zeros(40, np.int64)
+    with caplog.at_level("INFO", logger="train.progress"):
+        cb = progress_callback(keras, every_s=10.0, clock=lambda: float(next(ticks)))
+        model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[cb])
+    lines = [r.getMessage() for r in caplog.records if r.name == "train.progress"]
+    # 10 batches per epoch, 4 s apart: a line at 12 s, 24 s, 36 s of each epoch.
+    assert len(lines) == 6, lines
+    assert lines[0].startswith("epoch 1/2: batch 3/10 (30%), ") and "loss 0." in lines[0]
+    assert lines[0].endswith(", 12 s") and "accuracy" in lines[0]
+    assert lines[-1].startswith("epoch 2/2: batch 9/10")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="train.progress"):
+        quick = progress_callback(keras, every_s=10.0, clock=lambda: 0.0)
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[quick])
+    assert not [r for r in caplog.records if r.name == "train.progress"]

@@ -59,6 +59,7 @@ from train.hands_prep import (
     resize_batch,
     training_batches,
 )
+from train.progress import fit_verbosity
 
 log = logging.getLogger(__name__)
 
@@ -346,12 +347,13 @@ def _fit_lenet(
                 monitor="val_accuracy", patience=cfg.patience, restore_best_weights=True, mode="max"
             )
         )
+    verbose, progress = fit_verbosity(keras)
     hist = model.fit(
         train_ds,
         epochs=cfg.epochs,
         validation_data=val_ds,
-        callbacks=callbacks,
-        verbose=1 if sys.stdout.isatty() else 2,
+        callbacks=callbacks + progress,
+        verbose=verbose,
     )
     model.save(out / "model.keras")
     plot_history(hist.history, out / "curves.png", f"LeNet hands {cfg.input_size} px")

@@ -47,6 +47,7 @@ from train.extra_data import (
 from train.extra_mix import mixed_dataset
 from train.lenet_config import LenetConfig
 from train.lenet_model import build_model, make_strategy
+from train.progress import fit_verbosity
 
 log = logging.getLogger(__name__)
 
@@ -230,13 +231,14 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         + "\n"
     )
     t0 = time.time()
+    verbose, progress = fit_verbosity(keras)
     hist = model.fit(
         train_ds,
         epochs=cfg.epochs,
         steps_per_epoch=steps_per_epoch,
         validation_data=val_ds,
-        callbacks=callbacks,
-        verbose=1 if sys.stdout.isatty() else 2,
+        callbacks=callbacks + progress,
+        verbose=verbose,
     )
     seconds = time.time() - t0
     model.save(out / "model.keras")

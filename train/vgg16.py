@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from train.progress import progress_callback
 from train.vgg16_config import Vgg16Config
 from train.vgg16_data import Augment, cached_features, check_images, check_labels, image_batches
 from train.vgg16_report import evaluate_vgg16
@@ -311,6 +312,7 @@ def _finetune(
             keras.callbacks.CSVLogger(str(out / "history-finetune.csv"), append=resuming),
             early,
             _epoch_logger("finetune"),
+            progress_callback(keras),
         ],
     )
     ft_s = time.time() - t0
