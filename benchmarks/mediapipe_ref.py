@@ -32,6 +32,8 @@ from typing import Any
 
 #: What the cached environment holds.
 MEDIAPIPE_REQUIREMENTS = ("mediapipe==0.10.21", "numpy<2")
+#: Its size on disk once built (MB, x86-64 Linux, Python 3.11: mediapipe pulls in jax, matplotlib ...).
+MEDIAPIPE_VENV_MB = 990
 #: Environment variable naming a Python that has mediapipe 0.10.21.
 PYTHON_ENV = "EDGE_MEDIAPIPE_PYTHON"
 #: Environment variable naming the cached virtualenv's folder.
@@ -54,7 +56,8 @@ def mediapipe_python(setting: str | None = None) -> Path | None:
 
     Args:
         setting: a path to a ``python`` with mediapipe 0.10.21; ``"auto"``: the cached
-            environment, built now with pip if missing (about 60 MB of wheels);
+            environment, built now with pip if missing (about 60 MB of wheels, about
+            990 MB on disk);
             ``None``: ``$EDGE_MEDIAPIPE_PYTHON``, else the cached environment only if
             it is already built, else ``None``.
 
@@ -82,6 +85,7 @@ def mediapipe_python(setting: str | None = None) -> Path | None:
             "import mediapipe, numpy; print(mediapipe.__version__, numpy.__version__)",
             what="mediapipe",
             timeout_s=1800,
+            size_mb=MEDIAPIPE_VENV_MB,
         )
     p = Path(setting).expanduser()
     if not (p.is_file() and os.access(p, os.X_OK)):

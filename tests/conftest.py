@@ -215,15 +215,39 @@ def mnist(shared_data_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def say(config: pytest.Config, line: str) -> None:
+    """Write one line to the terminal past pytest's output capture (or to stderr without a reporter)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line, file=sys.stderr)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(line, yellow=True)
+
+
 @pytest.fixture(scope="session")
-def trt_python() -> Path:
+def trt_python(pytestconfig: pytest.Config) -> Path:
     """The Python of the cached tflite-runtime 2.14 environment (numpy<2), built on first use
-    (:func:`benchmarks.runtime_env.tflite_runtime_python`); skips where it cannot be built,
-    unless ``EDGE_REQUIRE_TFLITE_RUNTIME=1`` (CI), which fails instead."""
-    from benchmarks.runtime_env import tflite_runtime_python
+    (:func:`benchmarks.runtime_env.tflite_runtime_python`; the terminal is told what, how big
+    and where first); skips where it cannot be built, unless ``EDGE_REQUIRE_TFLITE_RUNTIME=1``
+    (CI), which fails instead."""
+    from benchmarks import runtime_env
 
     if sys.version_info >= (3, 12):
         pytest.skip("tflite-runtime 2.14 has wheels for Python <= 3.11 only")
+    if runtime_env.cached_tflite_runtime_python() is None:
+        say(
+            pytestconfig,
+            runtime_env.build_message(
+                runtime_env.venv_dir(),
+                runtime_env.TFLITE_RUNTIME_REQUIREMENTS,
+                "tflite-runtime",
+                runtime_env.TFLITE_RUNTIME_VENV_MB,
+            ),
+        )
+    tflite_runtime_python = runtime_env.tflite_runtime_python
     try:
         return tflite_runtime_python()
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:

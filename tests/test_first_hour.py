@@ -157,3 +157,23 @@ def test_missing_camera_is_one_line(tmp_path: Path) -> None:
     lines = r.stderr.splitlines()
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("error: cannot open camera 0") and "--source demo" in lines[0]
+
+
+def test_building_the_cached_environment_says_what_size_and_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from benchmarks import runtime_env
+
+    calls: list[list[str]] = []
+
+    def fail(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 1, "", "no index here")
+
+    monkeypatch.setattr(runtime_env.subprocess, "run", fail)
+    venv = tmp_path / "venv-trt"
+    with caplog.at_level("WARNING", logger="benchmarks.runtime_env"), pytest.raises(RuntimeError):
+        runtime_env.tflite_runtime_python(venv)
+    said = [r.getMessage() for r in caplog.records if r.name == "benchmarks.runtime_env"]
+    assert len(said) == 1 and calls, said
+    assert str(venv) in said[0] and "111 MB" in said[0] and "tflite-runtime==2.14.0" in said[0]
