@@ -48,7 +48,9 @@ from benchmarks.machine import describe_machine, device_id, format_machine, runt
 from benchmarks.pipeline_bench import overhead_ratios, parse_digit_range
 from benchmarks.reference import (
     compare_with_reference,
+    cpu_difference,
     format_comparison,
+    read_reference_machine,
     read_reference_rows,
     resolve_reference,
 )
@@ -144,10 +146,14 @@ def run(cfg: BenchConfig) -> int:
         print_overhead(overhead)
 
     comparison: list[dict[str, Any]] = []
+    other_cpu: str | None = None
     if ref_rows is not None:
-        comparison = compare_with_reference(rows, ref_rows, cfg.tolerance)
+        assert cfg.reference is not None
+        ref_path = resolve_reference(cfg.reference)
+        other_cpu = cpu_difference(machine, read_reference_machine(ref_path))
+        comparison = compare_with_reference(rows, ref_rows, cfg.tolerance, other_cpu=other_cpu)
         print()
-        print(format_comparison(comparison, str(cfg.reference), cfg.tolerance))
+        print(format_comparison(comparison, str(cfg.reference), cfg.tolerance, other_cpu=other_cpu))
         failed |= any(c["status"] == "slower" for c in comparison)
 
     extra: dict[str, Any] = {}
@@ -156,7 +162,7 @@ def run(cfg: BenchConfig) -> int:
     if timed.hands is not None:
         extra["hands_comparison"] = timed.hands
     if comparison:
-        extra["reference"] = {"file": str(cfg.reference), "comparison": comparison}
+        extra["reference"] = {"file": str(cfg.reference), "other_cpu": other_cpu, "comparison": comparison}
     if cfg.csv:
         print(f"\nwrote {report.write_csv(cfg.csv, rows)}")
     if cfg.json:

@@ -20,7 +20,9 @@ from benchmarks.latency_runtimes import resolve_runtimes, runtime_worker
 from benchmarks.machine import describe_machine, device_id, format_machine, runtime_version
 from benchmarks.reference import (
     compare_with_reference,
+    cpu_difference,
     format_comparison,
+    read_reference_machine,
     read_reference_rows,
     resolve_reference,
 )
@@ -154,7 +156,8 @@ def run_latency(cfg: LatencyConfig) -> int:
             ``--tflite-runtime-python`` or ``--compare`` file.
         BundleError, RuntimeError: as :func:`bench_latency`.
     """
-    ref_rows = read_reference_rows(resolve_reference(cfg.compare)) if cfg.compare else None
+    ref_path = resolve_reference(cfg.compare) if cfg.compare else None
+    ref_rows = read_reference_rows(ref_path) if ref_path is not None else None
     worker = runtime_worker(cfg.runtimes, cfg.tflite_runtime_python)
     runtimes, notes = resolve_runtimes(cfg.runtimes, worker)
     for n in notes:
@@ -199,10 +202,17 @@ def run_latency(cfg: LatencyConfig) -> int:
     extra: dict[str, Any] = {}
     failed = False
     if ref_rows is not None:
-        cmp = compare_with_reference(rows, ref_rows, cfg.tolerance, key=ROW_KEY)
+        assert ref_path is not None
+        other_cpu = cpu_difference(machine, read_reference_machine(ref_path))
+        cmp = compare_with_reference(rows, ref_rows, cfg.tolerance, key=ROW_KEY, other_cpu=other_cpu)
         print()
-        print(format_comparison(cmp, str(cfg.compare), cfg.tolerance, key=ROW_KEY))
-        extra["reference"] = {"file": str(cfg.compare), "tolerance": cfg.tolerance, "comparison": cmp}
+        print(format_comparison(cmp, str(cfg.compare), cfg.tolerance, key=ROW_KEY, other_cpu=other_cpu))
+        extra["reference"] = {
+            "file": str(cfg.compare),
+            "tolerance": cfg.tolerance,
+            "other_cpu": other_cpu,
+            "comparison": cmp,
+        }
         failed = any(c["status"] == "slower" for c in cmp)
     if cfg.op_profile:
         extra["op_profile"] = _op_profiles(cfg, runtimes, workers)

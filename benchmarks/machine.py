@@ -28,6 +28,32 @@ CPUINFO_PATH = Path("/proc/cpuinfo")
 BOARD_PATH = Path("/proc/device-tree/model")
 
 
+#: Instruction-set extensions that change what XNNPACK and the TFLite kernels can use
+#: (x86: AVX2/FMA, AVX-512, VNNI int8 dot products, AMX; ARM: NEON/ASIMD, dot product,
+#: int8 matrix multiply, half precision, SVE). Two CPUs of one model name can differ here
+#: (cloud VMs of one family expose different sets), and with them latency by 2-10x.
+ISA_FLAGS = (
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx_vnni",
+    "avx512f",
+    "avx512bw",
+    "avx512_vnni",
+    "avx512_bf16",
+    "amx_int8",
+    "neon",
+    "asimd",
+    "asimddp",
+    "asimdhp",
+    "i8mm",
+    "bf16",
+    "sve",
+)
+
+
 _RUNTIME_DISTS = {
     "litert": ("ai-edge-litert",),
     "tflite-runtime": ("tflite-runtime",),
@@ -60,6 +86,22 @@ def cpu_model(cpuinfo: str | None = None) -> str:
         if v and not v.isdigit():  # ARM's "processor : 0" is an index, not a name
             return v
     return platform.processor() or platform.machine() or "unknown"
+
+
+def cpu_flags(cpuinfo: str | None = None) -> list[str] | None:
+    """The CPU's :data:`ISA_FLAGS`, in that order: ``flags`` (x86) or ``Features`` (ARM) of
+    ``/proc/cpuinfo``; ``None`` when there is no such line (not Linux, unreadable).
+
+    Args:
+        cpuinfo: the text of ``/proc/cpuinfo`` (read when ``None``).
+    """
+    text = _read_text(CPUINFO_PATH) if cpuinfo is None else cpuinfo
+    for line in (text or "").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() in ("flags", "features"):
+            have = set(value.split())
+            return [f for f in ISA_FLAGS if f in have]
+    return None
 
 
 def cpu_governor(path: Path = GOVERNOR_PATH) -> str | None:
@@ -170,7 +212,8 @@ def describe_machine(
         threads: interpreter threads (an int, a list, or ``None``).
 
     Returns:
-        A JSON-ready dict with keys ``cpu``, ``machine``, ``cores``, ``cores_usable``,
+        A JSON-ready dict with keys ``cpu``, ``cpu_flags`` (:func:`cpu_flags`, space-separated,
+        or ``None``), ``machine``, ``cores``, ``cores_usable``,
         ``governor``, ``governor_warning``, ``board``, ``os``, ``python``, ``numpy``,
         ``opencv``, ``runtime``, ``runtime_version``, ``edge`` (package version), ``code``
         (git commit of a checkout), ``model``, ``model_sha256``,
@@ -194,8 +237,10 @@ def describe_machine(
     except (AttributeError, OSError):
         load = None
     gov = cpu_governor()
+    flags = cpu_flags()
     return {
         "cpu": cpu_model(),
+        "cpu_flags": None if flags is None else " ".join(flags) or "(none of note)",
         "machine": platform.machine(),
         "cores": os.cpu_count(),
         "cores_usable": usable,
@@ -241,6 +286,7 @@ def format_machine(m: dict[str, Any]) -> str:
     """The machine description as ``key: value`` lines for the report header."""
     keys = (
         "cpu",
+        "cpu_flags",
         "board",
         "machine",
         "cores",

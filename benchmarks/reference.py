@@ -3,6 +3,14 @@
 A JSON results file (:func:`benchmarks.report.write_json`) or an ``--out`` folder's
 CSV doubles as a reference (pycoral's ``benchmarks/reference`` idea) for
 ``--reference``; shipped references live in ``benchmarks/reference/``.
+
+A latency compared with one of another CPU says how the machines differ, not whether
+the code got slower: an AVX2-only CPU reads 5-10x "slower" than an AVX-512 one on int8
+models. :func:`cpu_difference` compares the two machine descriptions (architecture,
+CPU name, instruction-set flags); when they differ, or the reference does not record
+its flags, :func:`compare_with_reference` marks rows ``other CPU`` instead of
+``slower``/``faster`` (so ``--check`` does not fail on them) and
+:func:`format_comparison` says why.
 """
 
 from __future__ import annotations
@@ -46,6 +54,58 @@ def resolve_reference(ref: str | Path) -> Path:
     )
 
 
+def read_reference_machine(path: str | Path) -> dict[str, Any] | None:
+    """The machine description of a reference: a JSON's ``machine``, or for a CSV the one of
+    the JSON beside it (``--out`` writes ``latency.csv`` and ``latency.json``); ``None`` if none."""
+    p = Path(path)
+    if p.suffix.lower() != ".json":
+        p = p.with_suffix(".json")
+        if not p.is_file():
+            return None
+    try:
+        machine = read_json(p).get("machine")
+    except ValueError:
+        return None
+    return machine if isinstance(machine, dict) else None
+
+
+def cpu_difference(this: dict[str, Any], reference: dict[str, Any] | None) -> str | None:
+    """How the reference's CPU differs from this one, or ``None`` when it is the same kind.
+
+    Args:
+        this: this run's :func:`benchmarks.machine.describe_machine`.
+        reference: the reference's (``None``: it records no machine, e.g. a bare CSV of
+            rows: taken at the user's word as measured on this machine).
+
+    Returns:
+        ``None`` when architecture, CPU name and instruction-set flags (``cpu_flags``) all
+        match, or the reference describes no machine; otherwise one sentence naming the
+        difference, or saying that the reference does not record its CPU's flags (then
+        the CPUs cannot be told apart, which counts as different).
+    """
+    if not reference:
+        return None
+    if this.get("machine") != reference.get("machine"):
+        return f"the reference ran on {reference.get('machine')}, this machine is {this.get('machine')}"
+    if this.get("cpu") != reference.get("cpu"):
+        return f"the reference ran on {reference.get('cpu')!r}, this CPU is {this.get('cpu')!r}"
+    ref_flags, our_flags = reference.get("cpu_flags"), this.get("cpu_flags")
+    if ref_flags is None:
+        return (
+            f"the reference does not record its CPU's instruction sets (cpu_flags), so its "
+            f"{reference.get('cpu')!r} cannot be told from this one ({our_flags or 'flags unknown'})"
+        )
+    if ref_flags != our_flags:
+        ref_set, our_set = set(ref_flags.split()), set((our_flags or "").split())
+        parts = []
+        if ref_set - our_set:
+            parts.append(f"the reference's CPU had {' '.join(sorted(ref_set - our_set))}, this one has not")
+        if our_set - ref_set:
+            parts.append(f"this CPU has {' '.join(sorted(our_set - ref_set))}, the reference's had not")
+        return "; ".join(parts) or f"CPU flags differ ({ref_flags!r} vs {our_flags!r})"
+    return None
+
+
 def row_key(row: dict[str, Any], key: Sequence[str] = ROW_KEY) -> tuple[Any, ...]:
     """The identity of a result row (the ``key`` columns), threads/batch as ints or None."""
 
@@ -86,6 +146,7 @@ def compare_with_reference(
     tolerance: float = REFERENCE_TOLERANCE,
     field: str = "median_ms",
     key: Sequence[str] = ROW_KEY,
+    other_cpu: str | None = None,
 ) -> list[dict[str, Any]]:
     """Ratio of each result's median to the reference median for the same measurement.
 
@@ -96,11 +157,13 @@ def compare_with_reference(
         field: the latency column to compare (ms).
         key: the columns that identify a measurement (:data:`ROW_KEY`; ``edge-bench
             latency``: :data:`benchmarks.latency_compare.ROW_KEY`).
+        other_cpu: :func:`cpu_difference` of the two machines; when set, a ratio outside
+            the tolerance is ``"other CPU"``, never ``"slower"`` or ``"faster"``.
 
     Returns:
         One dict per row that has a reference: the ``key`` fields, ``ms``,
         ``reference_ms``, ``ratio`` (this / reference: > 1 is slower) and ``status``
-        (``"ok"``, ``"slower"`` or ``"faster"``).
+        (``"ok"``, ``"slower"``, ``"faster"`` or ``"other CPU"``).
     """
     ref = {row_key(r, key): r for r in reference}
     out: list[dict[str, Any]] = []
@@ -112,6 +175,8 @@ def compare_with_reference(
         ms, ref_ms = float(r[field]), float(base[field])
         ratio = ms / ref_ms if ref_ms > 0 else float("inf")
         status = "slower" if ratio > 1 + tolerance else "faster" if ratio < 1 - tolerance else "ok"
+        if other_cpu and status != "ok":
+            status = "other CPU"
         out.append(
             {
                 **dict(zip(key, k, strict=True)),
@@ -129,10 +194,19 @@ def format_comparison(
     label: str,
     tolerance: float = REFERENCE_TOLERANCE,
     key: Sequence[str] = ROW_KEY,
+    other_cpu: str | None = None,
 ) -> str:
-    """The reference comparison as a table (ratio = this run / reference)."""
+    """The reference comparison as a table (ratio = this run / reference), after a note
+    when the reference's CPU is another (``other_cpu``, :func:`cpu_difference`)."""
+    note = (
+        f"note: {other_cpu}. These ratios compare two machines, not two versions of the code, "
+        "so no row is called a regression; record a reference on this machine (--json or "
+        "--out) to check for regressions.\n"
+        if other_cpu
+        else ""
+    )
     if not cmp:
-        return f"reference {label}: no matching measurements (same {', '.join(key)})"
+        return f"{note}reference {label}: no matching measurements (same {', '.join(key)})"
     cols = [(k, {"benchmark": "bench", "threads": "thr"}.get(k, k), "") for k in key]
     cols += [
         ("ms", "median ms", ".3f"),
@@ -140,4 +214,5 @@ def format_comparison(
         ("ratio", "ratio", ".2f"),
         ("status", "status", ""),
     ]
-    return f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n" + format_table(cmp, cols)
+    head = f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n"
+    return note + head + format_table(cmp, cols)

@@ -1159,3 +1159,50 @@ def test_results_files_record_no_machine_paths(tmp_path: Path, monkeypatch: pyte
     doc = read_json(out)
     assert doc["results"] == [{"source": "../shared/data/rps", "bundle": "m"}]
     assert str(tmp_path) not in out.read_text()
+
+
+# -- the machine's instruction sets; references of another CPU ---------------------------
+def test_cpu_flags_from_cpuinfo() -> None:
+    from benchmarks.machine import cpu_flags
+
+    x86 = "processor : 0\nmodel name : AMD EPYC\nflags : fpu sse4_2 avx avx2 fma f16c avx512f avx512_vnni\n"
+    assert cpu_flags(x86) == ["sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni"]
+    arm = "processor : 0\nFeatures : fp asimd evtstrm aes crc32 asimddp i8mm\nHardware : BCM2835\n"
+    assert cpu_flags(arm) == ["asimd", "asimddp", "i8mm"]
+    assert cpu_flags("") is None
+
+
+def test_a_reference_of_another_cpu_is_never_a_regression() -> None:
+    from benchmarks.machine import describe_machine, format_machine
+
+    this = describe_machine()
+    if this["cpu_flags"] is not None:
+        assert "cpu_flags" in format_machine(this)
+    avx2 = {"machine": "x86_64", "cpu": "AMD EPYC", "cpu_flags": "avx2 fma"}
+    avx512 = {"machine": "x86_64", "cpu": "AMD EPYC", "cpu_flags": "avx2 fma avx512f avx512_vnni"}
+    unknown = {"machine": "x86_64", "cpu": "AMD EPYC"}  # recorded before cpu_flags
+    assert reference.cpu_difference(avx512, dict(avx512)) is None
+    assert reference.cpu_difference(avx512, None) is None  # a bare CSV: the user's word
+    diff = reference.cpu_difference(avx2, avx512)
+    assert diff and "avx512_vnni avx512f" in diff and "has not" in diff
+    assert "cpu_flags" in (reference.cpu_difference(avx2, unknown) or "")
+    assert "aarch64" in (reference.cpu_difference(avx2, {**avx2, "machine": "aarch64"}) or "")
+    ref = [
+        {"benchmark": "model", "metric": "invoke", "model": "m", "threads": 1, "batch": 1, "median_ms": 0.05}
+    ]
+    row = [dict(ref[0], median_ms=0.4)]  # 8x the AVX-512 reference
+    assert reference.compare_with_reference(row, ref)[0]["status"] == "slower"
+    cmp = reference.compare_with_reference(row, ref, other_cpu=diff)
+    assert cmp[0]["status"] == "other CPU" and cmp[0]["ratio"] == pytest.approx(8.0)
+    text = reference.format_comparison(cmp, "x86_64-2core", other_cpu=diff)
+    assert text.startswith("note: the reference's CPU had") and "no row is called a regression" in text
+    assert text.splitlines()[-1].endswith("other CPU")
+
+
+def test_the_shipped_latency_reference_is_not_read_as_regressions() -> None:
+    """It predates cpu_flags, so this machine cannot be matched with it: said, not flagged."""
+    from benchmarks.machine import describe_machine
+
+    path = reference.resolve_reference("x86_64-2core-latency")
+    diff = reference.cpu_difference(describe_machine(), reference.read_reference_machine(path))
+    assert diff is not None
