@@ -80,3 +80,137 @@ def test_shipped_files_hold_no_machine_paths(path: str) -> None:
     text = (ROOT / path).read_text(errors="replace")
     hits = sorted({m.group(0) for m in MACHINE_PATH.finditer(text)})
     assert not hits, f"{path} holds machine paths starting {hits}; record paths relative to the repo"
+
+
+@pytest.mark.parametrize(("flags", "dest"), [([], "runs"), (["--ship"], "models")])
+def test_rebuild_digits_writes_to_runs_unless_shipping(tmp_path: Path, flags: list[str], dest: str) -> None:
+    """models/rebuild-digits.sh never overwrites the shipped bundles without --ship (the tools
+    are stubs that log their arguments; the script runs in a copy of the repo layout)."""
+    import os
+    import shutil
+    import stat
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "models").mkdir(parents=True)
+    shutil.copy(ROOT / "models" / "rebuild-digits.sh", repo / "models")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.txt"
+    for tool in ("edge-train", "edge-convert", "edge-eval"):
+        stub = bin_dir / tool
+        stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> "{log}"\n')
+        stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("EDGE_DATA_DIR", None)
+    r = subprocess.run(
+        ["bash", str(repo / "models" / "rebuild-digits.sh"), *flags, "mnist-dir"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith("edge-train lenet ") and "--out runs/digits-lenet " in calls[0] + " "
+    assert "--data-dir mnist-dir" in calls[0]
+    outs = [c.split("--out ")[1].split()[0] for c in calls if c.startswith("edge-convert")]
+    assert outs == [f"{dest}/digits-lenet-int8", f"{dest}/digits-lenet-float32"]
+    assert calls[-1].startswith(f"edge-eval --model {dest}/digits-lenet-int8 ")
+
+
+def readme_block_after(heading_text: str) -> list[list[str]]:
+    """The commands of the first ```bash block after ``heading_text`` in the README, as argv
+    lists (continuation lines joined, comments dropped, shell ``for`` loops unrolled once
+    with ``$d`` = 0)."""
+    import shlex
+
+    text = README.read_text()
+    start = text.index(heading_text)
+    block = text[text.index("```bash\n", start) + 8 :]
+    block = block[: block.index("```")]
+    block = block.replace("\\\n", " ")
+    cmds = []
+    for line in block.splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if not line or line.startswith(("for ", "done")):
+            continue
+        cmds.append(shlex.split(line.replace("$d", "0")))
+    return cmds
+
+
+TOOL_MODULES = {
+    "edge-train": "train.cli",
+    "edge-convert": "convert.cli",
+    "edge-eval": "edge.cli.eval",
+    "edge-capture": "edge.cli.capture",
+}
+
+
+def parse_as_the_tool(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> object:
+    """Parse a README command with the tool's own parser (nothing is run)."""
+    import argparse
+    import importlib
+
+    if argv[0] == "python":
+        module, args = argv[2], argv[3:]
+    else:
+        module, args = TOOL_MODULES[argv[0]], argv[1:]
+    caught: list[argparse.ArgumentParser] = []
+    real = argparse.ArgumentParser.parse_known_args
+
+    class Caught(Exception):
+        pass
+
+    def catch(self: argparse.ArgumentParser, *a: object, **kw: object) -> None:
+        caught.append(self)
+        raise Caught
+
+    with monkeypatch.context() as m:
+        m.setattr(argparse.ArgumentParser, "parse_known_args", catch)
+        with pytest.raises(Caught):
+            importlib.import_module(module).main(args)
+    ns, rest = real(caught[0], args)
+    assert not rest, f"{argv}: unknown arguments {rest}"
+    return ns
+
+
+def test_personal_retrain_walkthrough_parses_and_its_paths_line_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's rehearsal of the whole loop: every command parses, each step reads what
+    an earlier one wrote, and the session the text says is held out is the one the code holds out."""
+    from train.extra_data import ExtraSample, split_extra
+
+    cmds = readme_block_after("The whole loop, rehearsed")
+    assert cmds[0][0] == "models/rebuild-digits.sh"  # the base model is built by a step shown
+    parsed = [(c, parse_as_the_tool(c, monkeypatch)) for c in cmds[1:]]
+    train = next(ns for c, ns in parsed if c[:2] == ["edge-train", "lenet"])
+    assert train.init_from == "runs/digits-lenet"  # what rebuild-digits.sh leaves
+    assert "run=runs/digits-lenet\n" in (ROOT / "models" / "rebuild-digits.sh").read_text()
+    captures = [ns for c, ns in parsed if c[0] == "edge-capture"]
+    assert {ns.out for ns in captures} == set(train.extra)
+    convert = next(ns for c, ns in parsed if c[0] == "edge-convert")
+    assert str(convert.model) == f"{train.out_dir}/model.keras"
+    export = next(c for c, ns in parsed if c[:3] == ["python", "-m", "train.extra_data"])
+    evaluate = next(ns for c, ns in parsed if c[0] == "edge-eval")
+    assert export[4] == train.out_dir and evaluate.images == export[export.index("--out") + 1]
+    assert str(convert.out) in evaluate.model
+    # the held-out session named in the text
+    sessions = [ns.session for ns in captures]
+    samples = [
+        ExtraSample(Path(f"{s}__{i}.png"), str(i % 10), "mine", s) for s in sessions for i in range(200)
+    ]
+    _, held, how = split_extra(samples, train.extra_val_fraction, train.seed)
+    (name,) = {s.session for s in held}
+    text = README.read_text()
+    assert how == "session" and f"the `{name}` session" in text
+    assert f"the `{({*sessions} - {name}).pop()}` session" not in text
+
+
+def test_retrain_section_commands_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    cmds = readme_block_after("## Retrain on your own samples")
+    assert cmds[0][0] == "models/rebuild-digits.sh"
+    for c in cmds:
+        if c[0] in TOOL_MODULES:
+            parse_as_the_tool(c, monkeypatch)
+        else:
+            assert (ROOT / c[0]).is_file(), c

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -401,3 +402,17 @@ def test_null_display():
 
 def test_gui_backend_reads_build_information():
     assert isinstance(sinks.gui_backend(), str) and sinks.gui_backend()
+
+
+def test_no_vote_on_still_images_and_a_shorter_vote_for_hands(tmp_path: Path) -> None:
+    """A folder of photos has no time to vote over; hands vote over 3 frames, digits 5."""
+    from edge.live.launch import make_pipeline
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    assert make_pipeline("digits", source=str(photos)).smoother is None
+    assert make_pipeline("digits", source=str(tmp_path / "one.png")).smoother is None
+    video = make_pipeline("digits", source="demo").smoother
+    assert isinstance(video, TrackSmoother) and video.window == 5
+    hands = make_pipeline("hands-lenet", source="demo-hands").smoother
+    assert isinstance(hands, TrackSmoother) and hands.window == 3

@@ -136,7 +136,8 @@ def test_no_smoothing_shows_flicker_and_truth_counts_it(fakes, tmp_path, capsys)
     numbers = [json.loads(s)["number"] for s in jl.read_text().splitlines()]
     assert numbers.count("47") == 3  # frames 3, 6, 9
     assert (
-        "digits vs ground truth (no smoothing): 17/20 read correctly (85.00%); wrong 3, missed 0, extra 0"
+        "digits vs ground truth (no smoothing): 17/20 read correctly (85.00%); wrong 3, missed 0, "
+        "extra 0 (shown where the scene has no digit)"
     ) in out
     assert "(raw)" not in out
 
@@ -404,6 +405,14 @@ def hand_result(i, truth, label=None, raw_label=None):
     )
 
 
+def test_raw_tally_uses_the_same_min_score_as_the_shown_one():
+    """Smoothed and raw differ by the vote alone: a raw detection below min_score is not read."""
+    stats = cli_run.RunStats(task="hands", model_name="h", source_name="demo-hands:1", min_score=0.9)
+    hand = (("rock", ROI(90, 90, 100, 140)),)
+    stats.add(hand_result(0, hand, None, raw_label="rock"))  # raw 0.85 < 0.9: hidden as it is shown
+    assert stats.truth_raw.correct == 0 and stats.truth_raw.missed == 1
+
+
 def test_hands_summary_counts_gestures_and_silent_empty_frames():
     stats = cli_run.RunStats(task="hands", model_name="h", source_name="demo-hands:1")
     hand = (("rock", ROI(90, 90, 100, 140)),)
@@ -416,7 +425,8 @@ def test_hands_summary_counts_gestures_and_silent_empty_frames():
     stats.add(hand_result(6, (), "scissors"))  # a gesture on an empty room: extra
     lines = stats.summary()
     assert (
-        "gestures vs ground truth (smoothed): 1/3 read correctly (33.33%); wrong 1, missed 1, extra 1"
+        "gestures vs ground truth (smoothed): 1/3 read correctly (33.33%); wrong 1, missed 1, "
+        "extra 1 (shown where the scene has no hand)"
     ) in lines
     assert "no-hand frames (smoothed): 3/4 with no gesture shown (75.00%)" in lines
     assert "no-hand frames (raw): 2/4 with no gesture shown (50.00%)" in lines

@@ -128,7 +128,9 @@ def make_pipeline(
     Args:
         model: bundle folder, its ``model.tflite``, or a shipped name (``digits``, ``hands``).
         segmenter: a hands model's segmenter (:data:`HAND_SEGMENTERS`); ``None``: the default.
-        smoothing: smooth predictions over time (:mod:`edge.track`).
+        smoothing: smooth predictions over time (:mod:`edge.track`); never for still images
+            (an image file or a folder of them, :func:`source_kind`): unrelated photos have
+            no time to vote over.
         min_score: hide detections scored below this; ``None``: the bundle's calibrated value.
         threads: interpreter CPU threads (``None``: the runtime's default).
         runtime: TFLite runtime (:data:`edge.runtime.RUNTIMES`).
@@ -144,8 +146,10 @@ def make_pipeline(
     """
     bundle = load_bundle(model)
     kw = segmenter_kwargs(bundle.task, segmenter, bundle.name, bundle.preprocessing)
+    kind = source_kind(DEFAULT_SOURCE if source is None else source)
+    smoothing = smoothing and kind != "image"
     if bundle.preprocessing == "hand-landmarks":
-        kw.update(source_kind=source_kind(DEFAULT_SOURCE if source is None else source), max_hands=max_hands)
+        kw.update(source_kind=kind, max_hands=max_hands)
     return build_pipeline(
         bundle, smoothing=smoothing, min_score=min_score, num_threads=threads, runtime=runtime, **kw
     )

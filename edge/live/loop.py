@@ -86,6 +86,7 @@ def run(
     stats.model_name = stats.model_name or getattr(bundle, "name", type(pipeline.classifier).__name__)
     stats.task = str(getattr(bundle, "task", None) or "digits")
     stats.smoothing = pipeline.smoother is not None
+    stats.min_score = float(getattr(pipeline, "min_score", 0.0))
     stats.source_name = stats.source_name or str(getattr(source, "name", ""))
     try:
         try:

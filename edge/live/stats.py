@@ -50,7 +50,8 @@ class RunStats:
             ``total``), the milliseconds of each frame (the last 100,000).
         truth: digits or gestures read correctly after smoothing (sources with ground
             truth); detections labelled as in :data:`edge.types.NO_GESTURE_LABELS` do not count.
-        truth_raw: the same before smoothing.
+        truth_raw: the same before smoothing, with the same ``min_score`` (so the two differ
+            by the vote alone).
         empty_frames: frames whose ground truth is empty (the hands demo with no hand).
         empty_silent: of those, frames on which no digit or gesture was shown (smoothed).
         empty_silent_raw: the same before smoothing.
@@ -78,6 +79,7 @@ class RunStats:
     source_name: str = ""
     model_name: str = ""
     smoothing: bool = True
+    min_score: float = 0.0
     palm_frames: int = 0
     palm_known: int = 0
 
@@ -91,7 +93,8 @@ class RunStats:
             self.timings_ms.setdefault(k, deque(maxlen=100_000)).append(v)
         truth = result.frame.truth
         if truth is not None:
-            shown, raw = shown_detections(result.detections), shown_detections(result.raw)
+            shown = shown_detections(result.detections)
+            raw = [d for d in shown_detections(result.raw) if d.prediction.score >= self.min_score]
             self.truth.update(truth, shown)
             self.truth_raw.update(truth, raw)
             if not truth:
@@ -124,12 +127,14 @@ class RunStats:
             if self.smoothing
             else (("no smoothing", self.truth, self.empty_silent),)
         )
+        what = "hand" if hands else "digit"
         for name, t, _ in tallies:
             if t.truths:
                 out.append(
                     f"{'gestures' if hands else 'digits'} vs ground truth ({name}): "
                     f"{t.correct}/{t.truths} read correctly ({100 * t.accuracy:.2f}%); "
-                    f"wrong {t.wrong}, missed {t.missed}, extra {t.extra}"
+                    f"wrong {t.wrong}, missed {t.missed}, extra {t.extra} (shown where the scene "
+                    f"has no {what})"
                 )
         for name, _, silent in tallies if self.empty_frames else ():
             out.append(
