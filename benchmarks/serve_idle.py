@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nofile", type=int, default=1024, help="the server's open-file limit (0: inherit)")
     p.add_argument("--seconds", type=float, default=3.0, help="seconds the viewer reads the stream")
     p.add_argument("--timeout", type=float, default=20.0, help="the viewer's socket timeout (s)")
+    p.add_argument(
+        "--wait-closed",
+        type=float,
+        default=8.0,
+        help="then wait up to this many seconds for the server to close every idle connection",
+    )
     p.add_argument("--model", default="digits", help="bundle or shipped name the server runs")
     p.add_argument("--out", help="write the JSON result here")
     return p
@@ -111,19 +117,21 @@ def _stream_frames(port: int, seconds: float, timeout: float) -> tuple[int, str]
         conn.close()
 
 
-def _closed_by_server(socks: list[socket.socket]) -> int:
-    """How many of ``socks`` the server has closed (a read gives EOF or a reset)."""
-    n = 0
-    for s in socks:
+def _poll_closed(socks: list[socket.socket], gone: set[int]) -> int:
+    """Add to ``gone`` the indices of ``socks`` the server has closed (EOF or reset); returns its size."""
+    for i, s in enumerate(socks):
+        if i in gone:
+            continue
         s.setblocking(False)
         try:
-            if s.recv(1 << 16) == b"":
-                n += 1
+            while s.recv(1 << 16):
+                pass
+            gone.add(i)
         except BlockingIOError:
             pass
         except OSError:
-            n += 1
-    return n
+            gone.add(i)
+    return len(gone)
 
 
 def _open_fds(pid: int) -> int | None:
@@ -177,7 +185,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result.update(page_status=status, page_s=round(secs, 3), page_error=error)
             frames, error = _stream_frames(port, args.seconds, args.timeout)
             result.update(stream_frames=frames, stream_error=error)
-            result["idle_closed_by_server"] = _closed_by_server(socks)
+            gone: set[int] = set()
+            result["idle_closed_by_server"] = _poll_closed(socks, gone)
+            t0 = time.monotonic()
+            while _poll_closed(socks, gone) < len(socks) and time.monotonic() - t0 < args.wait_closed:
+                time.sleep(0.25)
+            result["idle_closed_after_wait"] = len(gone)
+            result["wait_closed_s"] = round(time.monotonic() - t0, 2)
+            result["fds_after_wait"] = _open_fds(child.pid)
         finally:
             for s in socks:
                 s.close()

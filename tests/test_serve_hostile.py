@@ -353,3 +353,29 @@ def test_a_token_that_is_not_text_is_400_not_500(header, caplog):
             )
             assert status.split(b" ")[1] in (b"400", b"401"), (path, status)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# -- command line and benchmark ---------------------------------------------------------------------
+def test_max_connections_flag_reaches_the_server():
+    from edge.cli.run_args import parse_args
+
+    cfg = parse_args(["--source", "demo", "--serve", "0", "--max-viewers", "4", "--max-connections", "9"])
+    assert cfg.max_connections == 9 and cfg.max_viewers == 4
+    assert parse_args(["--source", "demo"]).max_connections is None
+    assert ServeConfig(max_viewers=100).connection_cap == 400 and ServeConfig().connection_cap == 256
+    with pytest.raises(ValueError, match="--max-connections"):
+        ServeConfig(max_viewers=10, max_connections=10)
+
+
+def test_serve_idle_benchmark_runs(monkeypatch, capsys):
+    """``python -m benchmarks.serve_idle`` (small): edge-serve among idle sockets serves a viewer."""
+    import json
+
+    from benchmarks import serve_idle
+
+    monkeypatch.chdir(REPO)
+    argv = ["--idle", "40", "--half-sent", "10", "--nofile", "256", "--seconds", "0.3", "--wait-closed", "0"]
+    assert serve_idle.main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["page_status"] == 200 and result["stream_frames"] > 0
+    assert result["stderr_tracebacks"] == 0 and not result["stderr_has_token"]
