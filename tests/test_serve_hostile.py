@@ -8,7 +8,9 @@ duration: ``WAIT_S`` only bounds how long a broken server is waited for.
 from __future__ import annotations
 
 import asyncio
+import errno
 import http.client
+import json
 import logging
 import os
 import socket
@@ -27,7 +29,7 @@ from edge.pipeline import FrameResult
 from edge.sinks.web import LiveServer, ServeConfig
 from edge.sinks.web.config import ServeCounters
 from edge.sinks.web.connections import BUSY_RESPONSE, ConnectionGuard, fd_budget
-from edge.sinks.web.logs import Redactor
+from edge.sinks.web.logs import Redactor, loop_exception_handler
 from edge.types import Frame
 
 TOKEN = "s3cret-token-7f2a"
@@ -142,9 +144,9 @@ def test_idle_and_half_sent_connections_do_not_lock_out_a_viewer():
             assert status == 200 and b"<html" in body.lower()
             assert stream_frames(s.port, 2) >= 2
             assert closed_by_server(socks[0])  # the oldest idle one made room
-            status, body = get(s.port, "/healthz", {"X-Edge-Token": TOKEN})
-            assert s.counters.evicted_idle >= 30
-            assert s._conns is not None and s._conns.count <= 8
+            health = json.loads(get(s.port, "/healthz", {"X-Edge-Token": TOKEN})[1])
+            assert health["counters"]["evicted_idle"] >= 30
+            assert health["max_connections"] == 8 and 1 <= health["connections"] <= 8
         finally:
             for h in socks:
                 h.close()
@@ -334,6 +336,31 @@ def test_redactor():
     assert r("nothing secret here?") == "nothing secret here?"
 
 
+def test_running_out_of_files_is_one_warning_line_not_a_traceback_a_second(caplog):
+    caplog.set_level(logging.DEBUG, logger="edge.sinks.web")
+    counted = []
+    handle = loop_exception_handler(Redactor([TOKEN]), lambda: counted.append(1))
+    loop = asyncio.new_event_loop()
+    try:
+        for _ in range(5):
+            try:
+                raise OSError(errno.EMFILE, "Too many open files")
+            except OSError as e:
+                handle(loop, {"message": "socket.accept() out of system resource", "exception": e})
+        try:
+            raise RuntimeError(f"a bug near /?token={TOKEN}")
+        except RuntimeError as e:
+            handle(loop, {"message": "Exception in callback", "exception": e})
+    finally:
+        loop.close()
+    assert len(counted) == 5
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "ulimit -n" in warnings[0].getMessage()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "RuntimeError" in errors[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records) and TOKEN not in caplog.text
+
+
 # -- tokens that are not text ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     "header",
@@ -355,6 +382,35 @@ def test_a_token_that_is_not_text_is_400_not_500(header, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+def test_random_requests_never_give_500_an_error_line_or_the_token(caplog):
+    """Seeded fuzz: methods, paths and header values with random bytes, with and without a token."""
+    import random
+
+    rng = random.Random(16)
+    paths = [b"/", b"/healthz", b"/snapshot.jpg", b"/%ff", b"/%c0%af", b"/..%2f..%2fetc/passwd", b"*"]
+    paths += [b"/healthz?token=%ff%fe", b"/?token=%00", b"/\xff\xfe", b"/?x=\xff", b"http://evil/healthz"]
+    names = [b"Host", b"Authorization", b"X-Edge-Token", b"Cookie", b"Accept", b"Content-Length", b"Upgrade"]
+    caplog.set_level(logging.DEBUG)
+    statuses = set()
+    for token in (TOKEN, None):
+        with LiveServer(ServeConfig(port=0, token=token)).start() as s:
+            for _ in range(100):
+                method = rng.choice([b"GET", b"HEAD", b"POST", b"OPTIONS", b"G\xffT"])
+                lines = [method + b" " + rng.choice(paths) + b" HTTP/1.1", b"Host: 127.0.0.1"]
+                for _ in range(rng.randint(0, 3)):
+                    value = bytes(rng.randrange(256) for _ in range(rng.randint(0, 12)))
+                    value = value.replace(b"\r", b"").replace(b"\n", b"")
+                    prefix = rng.choice([b"", b"Bearer ", TOKEN.encode()])
+                    lines.append(rng.choice(names) + b": " + prefix + value)
+                status = raw_request(s.port, b"\r\n".join(lines) + b"\r\n\r\n")
+                statuses.add(status.split(b" ")[1] if status.count(b" ") >= 1 else status)
+        if token is not None:
+            assert TOKEN not in caplog.text
+            caplog.clear()
+    assert b"500" not in statuses and b"" not in statuses, statuses
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+
+
 # -- command line and benchmark ---------------------------------------------------------------------
 def test_max_connections_flag_reaches_the_server():
     from edge.cli.run_args import parse_args
@@ -369,8 +425,6 @@ def test_max_connections_flag_reaches_the_server():
 
 def test_serve_idle_benchmark_runs(monkeypatch, capsys):
     """``python -m benchmarks.serve_idle`` (small): edge-serve among idle sockets serves a viewer."""
-    import json
-
     from benchmarks import serve_idle
 
     monkeypatch.chdir(REPO)
