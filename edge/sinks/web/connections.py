@@ -21,6 +21,8 @@ A connection counts as "in a request" from the moment its request head has been 
 (the routes' middleware calls :meth:`ConnectionGuard.request_started`) until its handler
 returns (:meth:`ConnectionGuard.request_done`).
 
+:func:`listen` binds the address with all this in place.
+
 Imports only the standard library and :mod:`edge.sinks.web.config`.
 """
 
@@ -33,7 +35,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge.sinks.web.config import ServeCounters
+from edge.sinks.web.config import ServeConfig, ServeCounters
 
 log = logging.getLogger("edge.sinks.web")
 
@@ -246,3 +248,42 @@ class GuardedProtocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         if self._inner is not None:
             self._inner.resume_writing()
+
+
+async def listen(
+    make_protocol: Callable[[], asyncio.Protocol],
+    config: ServeConfig,
+    counters: ServeCounters,
+    log_warning_below: int = 0,
+) -> tuple[ConnectionGuard, asyncio.Server]:
+    """Bind ``config.host:config.port`` with every connection passing through a :class:`ConnectionGuard`.
+
+    Args:
+        make_protocol: the protocol factory behind the guard (aiohttp's ``web.Server``).
+        config: ``host``, ``port``, ``connection_cap`` and ``request_timeout_s``.
+        counters: the server's counters.
+        log_warning_below: when the open-file limit lowers the cap, say so as a WARNING if
+            the cap is below this, else at INFO level.
+
+    Returns:
+        ``(guard, server)``: the guard and the listening asyncio server (close it to stop).
+
+    Raises:
+        OSError: the address cannot be bound.
+    """
+    wanted = config.connection_cap
+    budget = fd_budget(wanted)
+    if budget.cap < wanted:
+        log.log(
+            logging.WARNING if budget.cap < log_warning_below else logging.INFO,
+            "the web view holds at most %d connections (not %d) under the open-file limit %s "
+            "(ulimit -n); raise it, e.g. ulimit -n 4096, to hold more",
+            budget.cap,
+            wanted,
+            budget.limit,
+        )
+    guard = ConnectionGuard(budget.cap, config.request_timeout_s, counters)
+    server = await asyncio.get_running_loop().create_server(
+        guard.protocol_factory(make_protocol), config.host, config.port, backlog=budget.backlog
+    )
+    return guard, server

@@ -7,8 +7,8 @@ does not drain within ``write_timeout_s`` is dropped, and one that goes away is 
 at its next write (or at once: handlers are cancelled on disconnect). ``/predictions``
 viewers that fall more than 256 records behind skip to the oldest record still held.
 
-Imports :mod:`edge.sinks.web.frames`, ``config`` and ``address``; aiohttp only when the
-server starts.
+Imports :mod:`edge.sinks.web.frames`, ``config``, ``address``, ``connections`` and ``logs``;
+aiohttp only when the server starts.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from edge.sinks.web.address import host_name, is_loopback, token_bytes, token_of
 from edge.sinks.web.config import KEEPALIVE_S, STALE_AFTER_S, ServeConfig, reading_of
-from edge.sinks.web.connections import ConnectionGuard, fd_budget
+from edge.sinks.web.connections import ConnectionGuard, listen
 from edge.sinks.web.frames import BOUNDARY, FrameHub, LatestFrame, Signal
 from edge.sinks.web.logs import Redactor, ServerLog, access_log_class
 
@@ -108,23 +108,8 @@ class Routes(FrameHub):
         )
         await self._runner.setup()
         assert self._runner.server is not None
-        wanted = self.config.connection_cap
-        budget = fd_budget(wanted)
-        if budget.cap < wanted:
-            log.log(
-                logging.WARNING if budget.cap < 2 * self.config.max_viewers + 8 else logging.INFO,
-                "the web view holds at most %d connections (not %d) under the open-file limit %s "
-                "(ulimit -n); raise it, e.g. ulimit -n 4096, to hold more",
-                budget.cap,
-                wanted,
-                budget.limit,
-            )
-        self._conns = ConnectionGuard(budget.cap, self.config.request_timeout_s, self.counters)
-        self._listener = await asyncio.get_running_loop().create_server(
-            self._conns.protocol_factory(self._runner.server),
-            self.config.host,
-            self.config.port,
-            backlog=budget.backlog,
+        self._conns, self._listener = await listen(
+            self._runner.server, self.config, self.counters, log_warning_below=2 * self.config.max_viewers + 8
         )
         self.bound = [(str(a[0]), int(a[1])) for a in (s.getsockname() for s in self._listener.sockets)]
         return self.bound[0][1] if self.bound else int(self.config.port)
