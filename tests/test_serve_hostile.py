@@ -184,6 +184,17 @@ def test_a_connection_without_a_whole_request_head_is_timed_out(sent):
         assert get(s.port, "/app.js")[0] == 200  # the server itself is fine
 
 
+@pytest.mark.parametrize("then", [b"", b"GET /app.js HTTP/1.1\r\nHo"])
+def test_a_kept_alive_connection_is_closed_when_idle_or_half_sent(then):
+    with LiveServer(ServeConfig(port=0, request_timeout_s=0.2)).start() as s:
+        with connect(s.port) as h:
+            h.sendall(b"GET /app.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            head = h.recv(4096)
+            assert head.startswith(b"HTTP/1.1 200"), head[:40]
+            h.sendall(then)
+            assert closed_by_server(h)
+
+
 def _fake_transport() -> Any:
     class Transport(asyncio.Transport):
         def __init__(self) -> None:

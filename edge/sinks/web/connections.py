@@ -197,8 +197,9 @@ class ConnectionGuard:
             self._idle[transport] = None
 
     def _expire(self, transport: asyncio.BaseTransport) -> None:
-        if self._idle.pop(transport, None) is None:
+        if transport not in self._idle:
             return
+        del self._idle[transport]
         self.counters.timed_out += 1
         log.debug("closing a connection that sent no whole request in %.1f s", self.request_timeout_s)
         _abort(transport)
