@@ -12,7 +12,8 @@ or ``convert``. One concern per module:
   (bundles x runtimes x threads), :mod:`benchmarks.latency_runtimes`,
   :mod:`benchmarks.runtime_env` (runtimes and the worker Python),
   :mod:`benchmarks.file_accuracy`, :mod:`benchmarks.op_profile`,
-  :mod:`benchmarks.serve_load` (with :mod:`benchmarks.serve_load_phase`);
+  :mod:`benchmarks.serve_load` (with :mod:`benchmarks.serve_load_phase`),
+  :mod:`benchmarks.serve_idle` (a viewer among a thousand idle sockets);
 - reporting: :mod:`benchmarks.machine` (the machine description),
   :mod:`benchmarks.report` (CSV/JSON files, text and markdown tables, charts),
   :mod:`benchmarks.reference` (per-device reference comparison);

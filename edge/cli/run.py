@@ -112,7 +112,12 @@ def start_server(cfg: RunConfig, stats: RunStats, source_name: str = "") -> Live
     host, port = cfg.serve
     token, made_up = resolve_token(host, cfg.token)
     config = ServeConfig(
-        host=host, port=port, token=token, stream_fps=cfg.stream_fps, max_viewers=cfg.max_viewers
+        host=host,
+        port=port,
+        token=token,
+        stream_fps=cfg.stream_fps,
+        max_viewers=cfg.max_viewers,
+        max_connections=cfg.max_connections,
     )
     server = LiveServer(config, model=stats.model_name, source=source_name).start()
     stats.outputs["serve"] = server.url

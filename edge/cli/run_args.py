@@ -12,7 +12,7 @@ from edge.cli.common import HelpFormatter, hostport_arg, positive_float, positiv
 from edge.cli.window import KEYS_HELP
 from edge.live import DEFAULT_HAND_SEGMENTER, DEFAULT_SOURCE, HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
-from edge.sinks.web import DEFAULT_MAX_VIEWERS, DEFAULT_STREAM_FPS, TOKEN_ENV
+from edge.sinks.web import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_VIEWERS, DEFAULT_STREAM_FPS, TOKEN_ENV
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class RunConfig:
     token: str | None = None
     stream_fps: float = DEFAULT_STREAM_FPS
     max_viewers: int = DEFAULT_MAX_VIEWERS
+    max_connections: int | None = None
     realtime: bool | None = None
 
 
@@ -163,6 +164,14 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         default=DEFAULT_MAX_VIEWERS,
         help="streaming connections served at once (a page uses two)",
     )
+    web.add_argument(
+        "--max-connections",
+        type=positive_int,
+        default=None,
+        help=f"TCP connections held at once, idle ones too (the one idle longest makes room for a new "
+        f"one); default: {DEFAULT_MAX_CONNECTIONS} or 4 per viewer, whichever is more, within the "
+        "open-file limit (ulimit -n)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
     if serve_default:
         p.set_defaults(display=False)
@@ -197,5 +206,6 @@ def parse_args(
         token=a.token,
         stream_fps=a.stream_fps,
         max_viewers=a.max_viewers,
+        max_connections=a.max_connections,
         realtime=a.realtime,
     )

@@ -39,23 +39,36 @@ numbers show the gap).
 Safe by default: the server binds to 127.0.0.1 unless a host is given (reach it
 through an SSH tunnel). With a token set, every route asks for it (``?token=``,
 ``Authorization: Bearer``, ``X-Edge-Token``; compared with
-:func:`hmac.compare_digest`): 401 when missing, 403 when wrong. Without a token, a
-loopback server answers only requests whose ``Host`` is a loopback name, so a web
-page elsewhere cannot reach it through DNS rebinding. No route reads or writes a
-file the client names: the page's three files (``static/``) are read from the package
-once, at start. The access log (logger ``edge.sinks.web``, debug level) leaves out query strings,
-so tokens are not logged.
+:func:`hmac.compare_digest`): 401 when missing, 400 when it is not text (bytes that
+are not UTF-8, control characters), 403 when wrong. Without a token, a loopback server
+answers only requests whose ``Host`` is a loopback name, so a web page elsewhere cannot
+reach it through DNS rebinding. No route reads or writes a file the client names: the
+page's three files (``static/``) are read from the package once, at start.
+
+Hostile clients (:mod:`~edge.sinks.web.connections`): a connection gets
+``request_timeout_s`` (5 s) to send a whole request head; at most ``max_connections``
+(256, or 4 per viewer) are held, idle ones included, and a new one beyond that replaces
+the one idle longest (503 when every connection is in a request); the cap is lowered to
+what the open-file limit (``ulimit -n``) leaves, so a thousand idle sockets cannot keep
+a viewer with the token out. A request that is not valid HTTP gets aiohttp's 400 and
+one DEBUG line, no traceback. No log line holds a token (:mod:`~edge.sinks.web.logs`):
+the access log (logger ``edge.sinks.web``, debug level) leaves out query strings, and
+every line the server logs is redacted (the token, query strings, credential headers).
 
 Modules: :mod:`~edge.sinks.web.address` (``[HOST:]PORT``, loopback, tokens),
 :mod:`~edge.sinks.web.config` (defaults, :class:`ServeConfig`), :mod:`~edge.sinks.web.frames`
-(publishing and the encoder thread), :mod:`~edge.sinks.web.routes` (the aiohttp routes),
+(publishing and the encoder thread), :mod:`~edge.sinks.web.connections` (the connection
+cap and request timeout), :mod:`~edge.sinks.web.logs` (quiet, redacted logging),
+:mod:`~edge.sinks.web.routes` (the aiohttp routes),
 :mod:`~edge.sinks.web.server` (:class:`LiveServer`'s lifecycle). They import
 :mod:`edge.sinks.base` and nothing else of ``edge``.
 """
 
 from edge.sinks.web.address import DEFAULT_HOST, DEFAULT_PORT, is_loopback, parse_hostport
 from edge.sinks.web.config import (
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_VIEWERS,
+    DEFAULT_REQUEST_TIMEOUT_S,
     DEFAULT_STREAM_FPS,
     RECORD_RING,
     TOKEN_ENV,
@@ -68,7 +81,9 @@ from edge.sinks.web.server import LiveServer, resolve_token
 
 __all__ = [
     "DEFAULT_HOST",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_MAX_VIEWERS",
+    "DEFAULT_REQUEST_TIMEOUT_S",
     "DEFAULT_PORT",
     "DEFAULT_STREAM_FPS",
     "RECORD_RING",

@@ -120,6 +120,17 @@ def token_of(request: web.Request) -> str | None:
     return request.query.get("token")
 
 
+def token_bytes(given: str) -> bytes | None:
+    """The UTF-8 bytes of a token a request carries, ``None`` when it cannot be a token: bytes
+    that are not UTF-8 (aiohttp hands them over as surrogates) or control characters."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in given):
+        return None
+    try:
+        return given.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
 def host_name(host_header: str | None) -> str | None:
     """The host name of a ``Host`` header without the port (``None`` when absent)."""
     if not host_header:

@@ -15,7 +15,9 @@ from edge.sinks.web.address import DEFAULT_HOST, DEFAULT_PORT, is_loopback
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_MAX_VIEWERS",
+    "DEFAULT_REQUEST_TIMEOUT_S",
     "DEFAULT_STREAM_FPS",
     "KEEPALIVE_S",
     "RECORD_RING",
@@ -30,6 +32,12 @@ __all__ = [
 DEFAULT_STREAM_FPS = 15.0
 #: Streaming connections (stream, events, predictions) served at once unless ``--max-viewers`` says otherwise.
 DEFAULT_MAX_VIEWERS = 32
+#: Connections (of any kind, idle ones too) held at once at least, unless ``--max-connections`` says
+#: otherwise; the default is this or 4 per viewer, whichever is more.
+DEFAULT_MAX_CONNECTIONS = 256
+#: Seconds a connection gets to send a whole request head (from connecting, or from its previous
+#: response on a kept-alive connection) before it is closed.
+DEFAULT_REQUEST_TIMEOUT_S = 5.0
 #: Environment variable read for the token when ``--token`` is not given.
 TOKEN_ENV = "EDGE_TOKEN"
 #: Records kept for ``/predictions`` viewers that are briefly behind.
@@ -55,6 +63,13 @@ class ServeConfig:
             once (a page uses two); more get 503.
         write_timeout_s: a viewer whose write does not drain in this many seconds
             is dropped.
+        max_connections: TCP connections held at once, idle ones included; ``None``:
+            :data:`DEFAULT_MAX_CONNECTIONS` or 4 per viewer, whichever is more (see
+            :attr:`connection_cap`). When all are taken, a new connection replaces the
+            one idle longest (connected but in no request); when none is idle, it gets
+            a 503 and is closed. Lowered to what the open-file limit allows.
+        request_timeout_s: seconds a connection gets to send a whole request head,
+            from connecting or from its previous response; then it is closed.
         encode_in_thread: JPEG-encode on the encoder thread (default); ``False``
             encodes inside :meth:`LiveServer.publish`, on the pipeline's thread (kept
             to measure the difference, see ``benchmarks/serve_load.py``).
@@ -71,6 +86,8 @@ class ServeConfig:
     max_viewers: int = DEFAULT_MAX_VIEWERS
     write_timeout_s: float = 15.0
     encode_in_thread: bool = True
+    max_connections: int | None = None
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
 
     def __post_init__(self) -> None:
         if not 0 <= int(self.port) <= 65535:
@@ -87,6 +104,22 @@ class ServeConfig:
             raise ValueError(f"max_viewers must be >= 1, got {self.max_viewers}")
         if not self.write_timeout_s > 0:
             raise ValueError(f"write_timeout_s must be > 0, got {self.write_timeout_s}")
+        if self.max_connections is not None and int(self.max_connections) <= int(self.max_viewers):
+            raise ValueError(
+                f"max_connections ({self.max_connections}) must be more than max_viewers "
+                f"({self.max_viewers}): every viewer's stream holds a connection and the page needs "
+                "more; raise --max-connections or lower --max-viewers"
+            )
+        if not self.request_timeout_s > 0:
+            raise ValueError(f"request_timeout_s must be > 0, got {self.request_timeout_s}")
+
+    @property
+    def connection_cap(self) -> int:
+        """Connections held at once: :attr:`max_connections`, or its default (before the
+        open-file limit is applied, see :func:`edge.sinks.web.connections.fd_budget`)."""
+        if self.max_connections is not None:
+            return int(self.max_connections)
+        return max(DEFAULT_MAX_CONNECTIONS, 4 * int(self.max_viewers))
 
     @property
     def public(self) -> bool:
@@ -105,6 +138,13 @@ class ServeCounters:
         bytes_sent: bytes written by the streaming routes.
         dropped_slow: viewers dropped because a write did not drain in time.
         refused_busy: connections refused with 503 (``max_viewers`` reached).
+        refused_full: connections refused with 503 because every connection slot
+            (``max_connections``) was in a request.
+        evicted_idle: idle connections closed to make room for a new one.
+        timed_out: connections closed because no whole request head came in
+            ``request_timeout_s``.
+        malformed: requests answered 400 because they were not valid HTTP.
+        accept_failed: times ``accept()`` failed for want of open files.
         publish_ms_total: milliseconds the pipeline's thread spent in
             :meth:`LiveServer.publish`, all calls together.
         publish_ms_max: the longest single call (ms).
@@ -118,6 +158,11 @@ class ServeCounters:
     bytes_sent: int = 0
     dropped_slow: int = 0
     refused_busy: int = 0
+    refused_full: int = 0
+    evicted_idle: int = 0
+    timed_out: int = 0
+    malformed: int = 0
+    accept_failed: int = 0
 
 
 def reading_of(record: Mapping[str, Any]) -> tuple[str, float | None]:

@@ -7,8 +7,8 @@ does not drain within ``write_timeout_s`` is dropped, and one that goes away is 
 at its next write (or at once: handlers are cancelled on disconnect). ``/predictions``
 viewers that fall more than 256 records behind skip to the oldest record still held.
 
-Imports :mod:`edge.sinks.web.frames`, ``config`` and ``address``; aiohttp only when the
-server starts.
+Imports :mod:`edge.sinks.web.frames`, ``config``, ``address``, ``connections`` and ``logs``;
+aiohttp only when the server starts.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from edge.sinks.web.address import host_name, is_loopback, token_of
+from edge.sinks.web.address import host_name, is_loopback, token_bytes, token_of
 from edge.sinks.web.config import KEEPALIVE_S, STALE_AFTER_S, ServeConfig, reading_of
+from edge.sinks.web.connections import ConnectionGuard, listen
 from edge.sinks.web.frames import BOUNDARY, FrameHub, LatestFrame, Signal
+from edge.sinks.web.logs import Redactor, ServerLog, access_log_class
 
 if TYPE_CHECKING:  # aiohttp is imported when a server starts, so edge-run starts fast without one
     from aiohttp import web
@@ -45,24 +47,6 @@ CSP = (
 )
 
 
-def access_log_class() -> type:
-    """A debug-level aiohttp access logger that leaves out query strings (they may hold the token)."""
-    from aiohttp.abc import AbstractAccessLogger
-
-    class AccessLog(AbstractAccessLogger):
-        def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-            self.logger.debug(
-                "%s %s %s %d %.1f ms",
-                request.remote,
-                request.method,
-                request.path,
-                response.status,
-                1000.0 * time,
-            )
-
-    return AccessLog
-
-
 def web_file(name: str) -> bytes:
     """A file of the page, read from the package (``edge/sinks/web/static/NAME``)."""
     return importlib.resources.files("edge.sinks.web").joinpath("static", name).read_bytes()
@@ -80,6 +64,10 @@ class Routes(FrameHub):
         self._token = self.config.token.encode("utf-8") if self.config.token else None
         self._started = time.monotonic()
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self._conns: ConnectionGuard | None = None
+        #: Removes the token (and query strings, credential headers) from every log line.
+        self._redact = Redactor([self.config.token])
         self._status_cache: tuple[int, int, bytes] = (-1, -1, b"")
 
     async def _start_site(self) -> int:
@@ -90,7 +78,14 @@ class Routes(FrameHub):
 
         @web.middleware
         async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
-            return await self._guard(request, handler)
+            conns, transport = self._conns, request.transport
+            if conns is not None:
+                conns.request_started(transport)
+            try:
+                return await self._guard(request, handler)
+            finally:
+                if conns is not None:
+                    conns.request_done(transport)
 
         app = web.Application(middlewares=[guard])
         app.on_response_prepare.append(self._security_headers)
@@ -104,16 +99,31 @@ class Routes(FrameHub):
         self._runner = web.AppRunner(
             app,
             handle_signals=False,
-            access_log_class=access_log_class(),
+            access_log_class=access_log_class(self._redact),
             access_log=log,
+            logger=ServerLog(self._redact, self._count_malformed),
+            keepalive_timeout=self.config.request_timeout_s,
             handler_cancellation=True,
             shutdown_timeout=1.0,
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
-        self.bound = [(str(a[0]), int(a[1])) for a in self._runner.addresses]
+        assert self._runner.server is not None
+        self._conns, self._listener = await listen(
+            self._runner.server, self.config, self.counters, log_warning_below=2 * self.config.max_viewers + 8
+        )
+        self.bound = [(str(a[0]), int(a[1])) for a in (s.getsockname() for s in self._listener.sockets)]
         return self.bound[0][1] if self.bound else int(self.config.port)
+
+    def _count_malformed(self) -> None:
+        self.counters.malformed += 1
+
+    async def _stop_site(self) -> None:
+        """Stop listening, then close every connection (the event loop's thread)."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     def _shutdown(self) -> None:
         for s in (self._frame_signal, self._record_signal):
@@ -136,7 +146,12 @@ class Routes(FrameHub):
                     text="this edge-serve needs its token: open the page as /?token=TOKEN, "
                     "or send 'Authorization: Bearer TOKEN' or 'X-Edge-Token: TOKEN'\n",
                 )
-            if not hmac.compare_digest(given.encode("utf-8"), self._token):
+            given_bytes = token_bytes(given)
+            if given_bytes is None:
+                return web.Response(
+                    status=400, text="malformed token: a token is text (UTF-8) without control characters\n"
+                )
+            if not hmac.compare_digest(given_bytes, self._token):
                 return web.Response(status=403, text="wrong token\n")
         elif not self.config.public:
             host = host_name(request.headers.get("Host"))
@@ -194,6 +209,8 @@ class Routes(FrameHub):
             "last_frame_age_s": None if age is None else round(age, 3),
             "uptime_s": round(time.monotonic() - self._started, 1),
             "clients": self.clients,
+            "connections": None if self._conns is None else self._conns.count,
+            "max_connections": None if self._conns is None else self._conns.cap,
             "stream_fps": self.config.stream_fps,
             "counters": vars(self.counters),
             **self.info,

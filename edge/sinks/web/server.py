@@ -17,6 +17,7 @@ import urllib.parse
 
 from edge.sinks.web.address import bind_error, is_loopback
 from edge.sinks.web.config import TOKEN_ENV, ServeConfig
+from edge.sinks.web.logs import loop_exception_handler
 from edge.sinks.web.routes import Routes
 
 log = logging.getLogger("edge.sinks.web")
@@ -143,14 +144,17 @@ class LiveServer(Routes):
         return self.url + (f"?token={urllib.parse.quote(tok, safe='')}" if tok else "")
 
     # ---- the event loop's thread -------------------------------------------------------
+    def _count_accept_failed(self) -> None:
+        self.counters.accept_failed += 1
+
     def _serve_thread(self, ready: concurrent.futures.Future[int]) -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        loop.set_exception_handler(loop_exception_handler(self._redact, self._count_accept_failed))
         try:
             port = loop.run_until_complete(self._start_site())
         except BaseException as e:  # report every failure to start() in the caller's thread
-            if self._runner is not None:
-                loop.run_until_complete(self._runner.cleanup())
+            loop.run_until_complete(self._stop_site())
             loop.close()
             ready.set_exception(
                 bind_error(e, self.config.host, self.config.port) if isinstance(e, OSError) else e
@@ -162,8 +166,7 @@ class LiveServer(Routes):
             loop.run_forever()
         finally:
             try:
-                if self._runner is not None:
-                    loop.run_until_complete(self._runner.cleanup())
+                loop.run_until_complete(self._stop_site())
             finally:
                 self._loop = None
                 loop.close()
