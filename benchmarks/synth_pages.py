@@ -57,7 +57,9 @@ def _texts(rng: np.random.Generator, layout: str, n: int) -> list[str]:
     for _ in range(n):
         sign = "-" if rng.random() < 0.35 else ""
         whole = str(int(10 ** rng.uniform(0, 2.3)))
-        frac = "." + str(int(rng.integers(0, 100))).zfill(int(rng.integers(1, 3))) if rng.random() < 0.7 else ""
+        frac = (
+            "." + str(int(rng.integers(0, 100))).zfill(int(rng.integers(1, 3))) if rng.random() < 0.7 else ""
+        )
         out.append(sign + whole + frac)
     return out
 
@@ -102,7 +104,9 @@ def synth_page(
         ValueError: unknown ``layout`` or ``polarity``.
     """
     if layout not in LAYOUTS or polarity not in ("dark", "light"):
-        raise ValueError(f"layout must be one of {LAYOUTS} and polarity dark or light, got {layout}, {polarity}")
+        raise ValueError(
+            f"layout must be one of {LAYOUTS} and polarity dark or light, got {layout}, {polarity}"
+        )
     W, H = size
     h = max(10, int(round(H * (digit_frac or rng.uniform(0.03, 0.07)))))
     style = HandStyle.random(rng)
@@ -130,7 +134,14 @@ def synth_page(
             cx = x
             for ch in text:
                 if ch.isdigit():
-                    g = _glyph(ch, rng, int(h * rng.uniform(0.92, 1.05)), style, stroke, None if mnist is None else mnist[ch])
+                    g = _glyph(
+                        ch,
+                        rng,
+                        int(h * rng.uniform(0.92, 1.05)),
+                        style,
+                        stroke,
+                        None if mnist is None else mnist[ch],
+                    )
                     parts.append((g, int(cx), base - g.shape[0] + int(rng.normal(0, 0.03 * h)), ch))
                     cx += g.shape[1] + h * rng.uniform(0.1, 0.3)
                 elif ch == ".":
@@ -174,7 +185,11 @@ def synth_page(
             render.composite_ink(img, a, gx, gy, chalk)
     img *= render.light_field(rng, (H, W), level=(0.85, 1.05), gradient=(0.0, 0.3))[..., None]
     photo = render.camera_photo(
-        img, rng, blur_px=rng.uniform(0.3, 1.0) * max(1.0, H / 1000), noise_sd=rng.uniform(1, 4), jpeg_quality=90
+        img,
+        rng,
+        blur_px=rng.uniform(0.3, 1.0) * max(1.0, H / 1000),
+        noise_sd=rng.uniform(1, 4),
+        jpeg_quality=90,
     )
     return Page(photo, tuple(numbers), tuple(digits))
 

@@ -180,7 +180,9 @@ def evaluate_pages_cli(cfg: EvalConfig) -> Any:
     assert cfg.pages is not None
     clf = Classifier(cfg.model, num_threads=cfg.threads, runtime=cfg.runtime)
     if clf.bundle.task != "digits":
-        raise ValueError(f"--pages reads numbers: pass a digits model, not {clf.bundle.name} ({clf.bundle.task})")
+        raise ValueError(
+            f"--pages reads numbers: pass a digits model, not {clf.bundle.name} ({clf.bundle.task})"
+        )
     report = evaluate_pages(_pipeline(cfg, clf), cfg.pages, limit=cfg.limit)
     report.info = {"model": clf.bundle.name, "pages_dir": str(Path(cfg.pages)), **report.info}
     return report

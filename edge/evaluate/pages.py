@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from edge.evaluate.images import IMAGE_SUFFIXES, read_image
-from edge.types import Frame, ROI
+from edge.types import ROI, Frame
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,9 @@ class PageScore:
 
 
 def _matched(a: Sequence[str], b: Sequence[str]) -> int:
-    return sum(m.size for m in difflib.SequenceMatcher(None, list(a), list(b), autojunk=False).get_matching_blocks())
+    return sum(
+        m.size for m in difflib.SequenceMatcher(None, list(a), list(b), autojunk=False).get_matching_blocks()
+    )
 
 
 def score_page(truth: Sequence[str], read: Sequence[str], name: str = "") -> PageScore:
@@ -158,7 +160,9 @@ def list_pages(folder: str | Path) -> list[tuple[Path, Path]]:
     """
     root = Path(folder)
     if not root.is_dir():
-        raise ValueError(f"--pages {folder}: not a folder; pass a folder of photos with same-named .txt files")
+        raise ValueError(
+            f"--pages {folder}: not a folder; pass a folder of photos with same-named .txt files"
+        )
     pairs = []
     for p in sorted(root.iterdir()):
         if p.suffix.lower() in IMAGE_SUFFIXES and p.with_suffix(".txt").is_file():
@@ -202,4 +206,12 @@ def evaluate_pages(pipeline: NumberReader, folder: str | Path, limit: int | None
     return report
 
 
-__all__ = ["PageScore", "PagesReport", "evaluate_pages", "list_pages", "numbers_text", "read_truth", "score_page"]
+__all__ = [
+    "PageScore",
+    "PagesReport",
+    "evaluate_pages",
+    "list_pages",
+    "numbers_text",
+    "read_truth",
+    "score_page",
+]
