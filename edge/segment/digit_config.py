@@ -41,6 +41,9 @@ class DigitSegmenterConfig:
             cluttered (squared paper, texture): then the second, higher ink threshold
             decides, as after erasing ruled lines. 0 disables. (The defaults are 24
             and 40 components of a 320 x 240 analysis image.)
+        page_density: at a finer pass (a page), at least this many components per
+            square of the typical digit height are measured (a page densely written
+            holds about one digit per two such squares).
         merge_gap: pieces of one digit may be this far apart vertically
             (fraction of the taller piece's height).
         merge_max_growth: a merge may not make the box taller than this many times
@@ -130,6 +133,7 @@ class DigitSegmenterConfig:
     min_digit_px: int = 14
     piece_density: float = 0.014
     clutter_density: float = 0.0235
+    page_density: float = 2.0
     merge_gap: float = 0.3
     merge_max_growth: float = 1.5
     merge_touch_gap: float = 0.12

@@ -158,6 +158,8 @@ class DigitSegmenter:
         min_h = cfg.min_height * sh if digit_px is None else cfg.min_relative_height * digit_px
         cells = sw * sh / max(min_h, 2.0) ** 2  # the frame's area in the smallest digits
         max_pieces = max(8, int(np.ceil(cfg.piece_density * cells)))
+        if digit_px is not None:  # a page: many digits of about digit_px
+            max_pieces = max(max_pieces, int(np.ceil(cfg.page_density * sw * sh / digit_px**2)))
         clutter = int(np.ceil(cfg.clutter_density * cells)) if digit_px is None else 0
         bg = cv2.morphologyEx(
             small, cv2.MORPH_CLOSE, rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
