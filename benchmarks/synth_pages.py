@@ -114,9 +114,12 @@ def synth_page(
     line_pitch = h * rng.uniform(1.7, 2.4)
     margin = int(0.06 * W)
     rows = max(1, int((H - 2 * margin) / line_pitch))
-    col_w = h * rng.uniform(2.5, 3.4)  # table: column pitch, px
+    texts = _texts(rng, layout, 400)
+    # table: column pitch, px: the widest number (digits about 0.65 h wide) plus a space
+    col_w = h * (0.65 * max(len(t) for t in texts[:120]) + rng.uniform(0.9, 1.6))
     cols = max(1, int((W - 2 * margin) / col_w))
-    texts = _texts(rng, layout, rows * cols if layout == "table" else rows * 12)
+    if layout == "table":
+        texts = texts[: rows * cols]
     marks: list[tuple[np.ndarray, int, int]] = []
     numbers: list[tuple[str, ROI]] = []
     digits: list[tuple[str, ROI]] = []

@@ -117,16 +117,19 @@ class DigitSegmenter:
         light = cfg.polarity == "light" or (cfg.polarity == "auto" and frame_ink_is_light(small))
         if light:
             small = cv2.bitwise_not(small)
-        boxes, typical = self._analyse(small, colour, None)
-        if typical is not None and typical < cfg.min_digit_px and f < 1.0:
-            # small digits (a page of numbers, a high-resolution photo): look again
-            # at the scale that makes them about digit_px tall
-            f2 = min(1.0, f * cfg.digit_px / typical)
-            if f2 > 1.25 * f:
-                small = scaled(grey, f2)
-                if light:
-                    small = cv2.bitwise_not(small)
-                boxes, _ = self._analyse(small, colour, typical * f2 / f)
+        boxes, typical, crowded = self._analyse(small, colour, None)
+        if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
+            # small digits (a page of numbers, a high-resolution photo): look again at
+            # the scale that makes them about digit_px tall; many digits (more than the
+            # first pass measures): look again as a page, at least at this scale
+            f2 = min(1.0, f * cfg.digit_px / typical) if typical < cfg.min_digit_px else f
+            if f2 > 1.25 * f or crowded:
+                f2 = max(f2, f)
+                if f2 != f:
+                    small = scaled(grey, f2)
+                    if light:
+                        small = cv2.bitwise_not(small)
+                boxes, _, _ = self._analyse(small, colour, typical * f2 / f)
         sh, sw = small.shape
         sx, sy = W / sw, H / sh
         rois = []
@@ -138,7 +141,7 @@ class DigitSegmenter:
 
     def _analyse(
         self, small: np.ndarray, colour: np.ndarray | None, digit_px: float | None
-    ) -> tuple[np.ndarray, float | None]:
+    ) -> tuple[np.ndarray, float | None, bool]:
         """Digit boxes in one analysis image (dark ink on light paper).
 
         Args:
@@ -151,7 +154,9 @@ class DigitSegmenter:
         Returns:
             (float (M, 7) digit boxes, analysis px; the typical digit height (px): the
             median height of the boxes, or of the digit-like ink pieces when no box
-            is found (digits too small for ``min_height``), or ``None``).
+            is found (digits too small for ``min_height``), or ``None``; whether the
+            frame is crowded with digits: more components than were measured, and most
+            of those measured are digits).
         """
         cfg = self.config
         sh, sw = small.shape
@@ -178,7 +183,7 @@ class DigitSegmenter:
         level, t = ink_level(self.config, dark, deficit, bg, bright, scene)
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
-        first, lines_erased, _, measure = self._pieces(dark, level, max_pieces, stop_at=clutter)
+        first, lines_erased, count, measure = self._pieces(dark, level, max_pieces, stop_at=clutter)
         second = lines_erased or first is None
         pieces = np.zeros((0, COLS)) if first is None else first
         boxes, dropped = self._digits(pieces, scene, bg, min_h)
@@ -207,7 +212,8 @@ class DigitSegmenter:
             # the border (the bar of a 7) or fills it; accept that after all
             boxes, _ = self._digits(pieces, scene, bg, min_h, cropped=True)
         boxes = self._select(boxes, sw, sh)
-        return boxes, typical_height(boxes, pieces, sw, sh)
+        crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
+        return boxes, typical_height(boxes, pieces, sw, sh), crowded
 
     def _pieces(
         self,

@@ -10,7 +10,7 @@ digit are measured, relative to the line's digit height ``h``, top and baseline:
 - a decimal point: at most 0.3 h and at least 0.04 h across, 0.4 to 2.5 times as wide
   as tall, filling at least 30 % of its box, in the lower part of the line (centre
   below top + 0.6 h, bottom above baseline + 0.2 h), between two neighbouring digits;
-- a minus sign: 0.2 to 1 h long, at most 0.35 x as thick as long and 0.25 h thick,
+- a minus sign: 0.2 to 1 h long, at most half as thick as long and 0.25 h thick,
   centred 0.25 to 0.8 h below the top, ending at most 0.8 h before a digit.
 """
 
@@ -128,7 +128,7 @@ def _minus(
     hh: int,
     cy: float,
 ) -> None:
-    if not (0.2 * h <= w <= 1.0 * h and hh <= 0.35 * w and hh <= 0.25 * h):
+    if not (0.2 * h <= w <= 1.0 * h and hh <= 0.5 * w and hh <= 0.25 * h):
         return
     if not top + 0.25 * h <= cy <= top + 0.8 * h:
         return
