@@ -57,15 +57,23 @@ def _merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarr
     """
     x0, y0, x1, y1, area, mx = (boxes[:, k] for k in (X0, Y0, X1, Y1, AREA, MX))
     h = y1 - y0
-    # candidate pairs first (a few N x N operations), then the rules on those pairs only
-    ox = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
-    oy = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
-    hmax = np.maximum(h[:, None], h[None])
+    # candidate pairs first: sorted by x0, each piece's partners start at most
+    # arc_gap x the tallest piece's height after it ends (a sweep, so a page of
+    # thousands of pieces needs no N x N table); then the rules on those pairs only
+    n = len(boxes)
+    order = np.argsort(x0, kind="stable")
+    reach = np.searchsorted(x0[order], x1[order] + cfg.arc_gap * float(h.max()), side="right")
+    cnt = np.maximum(reach - np.arange(1, n + 1), 0)
+    si = np.repeat(np.arange(n), cnt)
+    sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
+    ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
+    oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
+    hmax = np.maximum(h[ii], h[jj])
     near = (oy >= -cfg.merge_gap * hmax) & (ox >= -cfg.arc_gap * hmax)
-    ii, jj = np.nonzero(np.triu(near, 1))
+    ii, jj, ox, oy, hmax = ii[near], jj[near], ox[near], oy[near], hmax[near]
     if not len(ii):
         return ii, jj
-    ox, oy, hmax = ox[ii, jj], oy[ii, jj], hmax[ii, jj]
     w = x1 - x0
     wi, wj, hi, hj = w[ii], w[jj], h[ii], h[jj]
     wmin, wmax, hmin = np.minimum(wi, wj), np.maximum(wi, wj), np.minimum(hi, hj)

@@ -29,14 +29,18 @@ def scaled(grey: np.ndarray, f: float) -> np.ndarray:
     return shrink(grey, size)
 
 
-def typical_height(boxes: np.ndarray, pieces: np.ndarray, sw: int, sh: int) -> float | None:
-    """The typical digit height of an analysis image (px), or ``None`` when nothing
-    digit-like is seen.
+def typical_height(boxes: np.ndarray, pieces: np.ndarray, sw: int, sh: int) -> tuple[float | None, int]:
+    """The typical digit height of an analysis image (px), ``None`` when nothing
+    digit-like is seen, and how many digits (or digit-like pieces) it is taken from.
 
     The median height of the digit boxes found; without any (digits shorter than the
     first pass's ``min_height``), the median height of the digit-like ink pieces: at
     least 3 px tall, 0.1 to 1.5 times as wide as tall, not on the frame's border, at
     least three of them.
+
+    Returns:
+        (the typical height or ``None``; the number of digit boxes, or of digit-like
+        pieces when that is used).
 
     Args:
         boxes: float (M, >= 4) digit boxes x0, y0, x1, y1 (analysis px).
@@ -45,11 +49,11 @@ def typical_height(boxes: np.ndarray, pieces: np.ndarray, sw: int, sh: int) -> f
         sh: analysis image height (px).
     """
     if len(boxes):
-        return float(np.median(boxes[:, Y1] - boxes[:, Y0]))
+        return float(np.median(boxes[:, Y1] - boxes[:, Y0])), len(boxes)
     if not len(pieces):
-        return None
+        return None, 0
     w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
     ok = (h >= 3) & (w >= 0.1 * h) & (w <= 1.5 * h) & (pieces[:, CONTACT] == 0) & (h < 0.5 * sh)
     if ok.sum() < 3:
-        return None
-    return float(np.median(h[ok]))
+        return None, 0
+    return float(np.median(h[ok])), int(ok.sum())

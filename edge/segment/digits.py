@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -117,7 +118,16 @@ class DigitSegmenter:
         light = cfg.polarity == "light" or (cfg.polarity == "auto" and frame_ink_is_light(small))
         if light:
             small = cv2.bitwise_not(small)
-        boxes, typical, crowded = self._analyse(small, colour, None)
+        boxes, (typical, seen), crowded = self._analyse(small, colour, None)
+        if typical is None and f <= 0.25:
+            # a large image with nothing digit-like at this scale: perhaps digits too
+            # small to see here (a scanned sheet, too dense for paper to show between
+            # them); look once at four times the scale, without the paper rule
+            f = min(1.0, 4 * f)
+            small = scaled(grey, f)
+            if light:
+                small = cv2.bitwise_not(small)
+            boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=False)
         if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
             # small digits (a page of numbers, a high-resolution photo): look again at
             # the scale that makes them about digit_px tall; many digits (more than the
@@ -130,6 +140,10 @@ class DigitSegmenter:
                     if light:
                         small = cv2.bitwise_not(small)
                 boxes, _, _ = self._analyse(small, colour, typical * f2 / f)
+                if len(boxes) < 0.5 * seen:
+                    # digits packed too densely for paper to show between them (a
+                    # sheet of digits): no paper rule
+                    boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
         sh, sw = small.shape
         sx, sy = W / sw, H / sh
         rois = []
@@ -140,8 +154,8 @@ class DigitSegmenter:
         return [rois[i] for i in reading_order(rois)]
 
     def _analyse(
-        self, small: np.ndarray, colour: np.ndarray | None, digit_px: float | None
-    ) -> tuple[np.ndarray, float | None, bool]:
+        self, small: np.ndarray, colour: np.ndarray | None, digit_px: float | None, paper: bool = True
+    ) -> tuple[np.ndarray, tuple[float | None, int], bool]:
         """Digit boxes in one analysis image (dark ink on light paper).
 
         Args:
@@ -150,11 +164,13 @@ class DigitSegmenter:
             digit_px: ``None`` at the first pass (the smallest digit is ``min_height``
                 x h); else the typical digit height (px) expected at this scale (the
                 smallest is ``min_relative_height`` x that).
+            paper: apply the paper rule (:func:`edge.segment.digit_scene.find_scene`).
 
         Returns:
             (float (M, 7) digit boxes, analysis px; the typical digit height (px): the
             median height of the boxes, or of the digit-like ink pieces when no box
-            is found (digits too small for ``min_height``), or ``None``; whether the
+            is found (digits too small for ``min_height``), or ``None``, and how many
+            boxes or pieces it comes from (:func:`typical_height`); whether the
             frame is crowded with digits: more components than were measured, and most
             of those measured are digits).
         """
@@ -179,7 +195,9 @@ class DigitSegmenter:
             lit = above(bg, cfg.min_light * bright)
             dark = cv2.bitwise_and(dark, lit)
         deficit = cv2.subtract(bg, small)
-        scene = find_scene(self.config, dark, deficit, lit, colour)
+        scene = find_scene(
+            self.config if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour
+        )
         level, t = ink_level(self.config, dark, deficit, bg, bright, scene)
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first

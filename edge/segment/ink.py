@@ -151,12 +151,13 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     """
     small = _analysis_view(grey)
     s = small.astype(np.float32)
-    if _skew(s - float(s.mean())) <= LIGHT_SKEW:
+    coarse = s[::3, ::3]  # the global view needs no more than a sample (9x cheaper)
+    if _skew(coarse - float(coarse.mean())) <= LIGHT_SKEW:
         return False
     if min(s.shape[:2]) < 64:
         return True
     k = max(3, min(s.shape[:2]) // 26)
-    return _skew(s - cv2.blur(s, (k, k))) > LIGHT_SKEW or _stroke_polarity(small)
+    return _skew((s - cv2.blur(s, (k, k)))[::2, ::2]) > LIGHT_SKEW or _stroke_polarity(small)
 
 
 def odd(n: float) -> int:
