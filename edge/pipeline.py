@@ -181,7 +181,7 @@ class Pipeline:
             dets = [d for d in dets if d.prediction.score >= self.min_score]
         if self.no_gesture_labels:
             dets = [d for d in dets if d.prediction.label not in self.no_gesture_labels]
-        numbers = []
+        numbers: list[tuple[str, ROI]] = []
         if self.grouper is not None:
             group = getattr(self.grouper, "group", None)  # a NumberGrouper also reads marks in the frame
             numbers = group(dets, frame.image) if group is not None else self.grouper(dets)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -112,6 +113,7 @@ def test_opencv_digits_sheet_is_found(shared_data_dir: Path | None) -> None:
     if path is None or not path.is_file():
         pytest.skip("opencv-digits/digits.png not in the shared data")
     sheet = cv2.imread(str(path))
+    assert sheet is not None
     assert frame_ink_is_light(cv2.cvtColor(sheet, cv2.COLOR_BGR2GRAY))
     found = DigitSegmenter().find(sheet[:400, :800])  # 20 rows x 40 columns
     assert 760 <= len(found) <= 840
@@ -200,30 +202,23 @@ def test_eval_pages_cli(tmp_path: Path, tiny_digits_bundle: Path, capsys: pytest
 
 
 def test_evaluate_pages_with_true_labels(tmp_path: Path) -> None:
+    layouts = ("table", "sentences", "decimals")
     write_pages(tmp_path, 3, seed=21, size=(960, 720))
+    pages = [synth_page(np.random.default_rng((21, i)), layouts[i], (960, 720), "dark") for i in range(3)]
 
     class Reader:
-        def process(self, frame: Frame):  # noqa: ANN202 - a stand-in pipeline
-            path = next(p for p, _ in list_pages(tmp_path) if (cv2.imread(str(p)) == frame.image).all())
-            page = Page(frame.image, (), _truth_digits(path))
+        """The pipeline with the true labels of page ``frame.index`` (written in order)."""
+
+        def process(self, frame: Frame) -> Any:
             pipe = Pipeline(
                 DigitSegmenter(),
                 lambda image, rois: np.array([r.as_list() for r in rois]),
-                TruthClassifier(page),
+                TruthClassifier(pages[frame.index]),
                 grouper=NumberGrouper(),
             )
             return pipe.process(frame)
 
-    truths: dict[str, tuple] = {}
-
-    def _truth_digits(path: Path) -> tuple:
-        return truths[path.name]
-
-    for i in range(3):  # the same pages again, with their digits' boxes
-        p = synth_page(
-            np.random.default_rng((21, i)), ("table", "sentences", "decimals")[i], (960, 720), "dark"
-        )
-        truths[f"page_{i:03d}.png"] = p.digits
     report = evaluate_pages(Reader(), tmp_path)
+    assert [p.truth for p in report.pages] == [tuple(t for t, _ in p.numbers) for p in pages]
     assert report.digit_recall >= 0.97 and report.digit_precision >= 0.97
     assert report.number_accuracy >= 0.9

@@ -169,7 +169,8 @@ def list_pages(folder: str | Path) -> list[tuple[Path, Path]]:
             pairs.append((p, p.with_suffix(".txt")))
     if not pairs:
         raise ValueError(
-            f"--pages {folder}: no photo with a same-named .txt (e.g. page.jpg + page.txt, one number per line)"
+            f"--pages {folder}: no photo with a same-named .txt "
+            "(e.g. page.jpg + page.txt, one number per line)"
         )
     return pairs
 

@@ -234,9 +234,12 @@ def paper_around(boxes: np.ndarray, ii: np.ndarray) -> np.ndarray:
 
     x0, y0, x1, y1 = (boxes[:, k].astype(int) for k in range(4))
     e = (0.25 * np.maximum(x1 - x0, y1 - y0)).astype(int) + 1
-    gx0, gy0 = np.clip(x0 - e, 0, sw), np.clip(y0 - e, 0, sh)
-    gx1, gy1 = np.clip(x1 + e, 0, sw), np.clip(y1 + e, 0, sh)
-    x0, y0, x1, y1 = np.clip(x0, 0, sw), np.clip(y0, 0, sh), np.clip(x1, 0, sw), np.clip(y1, 0, sh)
+
+    def clip(v: np.ndarray, hi: int) -> np.ndarray:  # np.clip is slow on small arrays
+        return np.minimum(np.maximum(v, 0), hi)
+
+    gx0, gy0, gx1, gy1 = clip(x0 - e, sw), clip(y0 - e, sh), clip(x1 + e, sw), clip(y1 + e, sh)
+    x0, y0, x1, y1 = clip(x0, sw), clip(y0, sh), clip(x1, sw), clip(y1, sh)
     ring = (gx1 - gx0) * (gy1 - gy0) - (x1 - x0) * (y1 - y0)
     paper = total(gx0, gy0, gx1, gy1) - total(x0, y0, x1, y1)
     return np.where(ring > 0, paper / np.maximum(ring, 1), 1.0)

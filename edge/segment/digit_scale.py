@@ -49,11 +49,18 @@ def typical_height(boxes: np.ndarray, pieces: np.ndarray, sw: int, sh: int) -> t
         sh: analysis image height (px).
     """
     if len(boxes):
-        return float(np.median(boxes[:, Y1] - boxes[:, Y0])), len(boxes)
+        return _median(boxes[:, Y1] - boxes[:, Y0]), len(boxes)
     if not len(pieces):
         return None, 0
     w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
     ok = (h >= 3) & (w >= 0.1 * h) & (w <= 1.5 * h) & (pieces[:, CONTACT] == 0) & (h < 0.5 * sh)
     if ok.sum() < 3:
         return None, 0
-    return float(np.median(h[ok])), int(ok.sum())
+    return _median(h[ok]), int(ok.sum())
+
+
+def _median(v: np.ndarray) -> float:
+    """Median of a small float array (``np.median`` costs more than the sort)."""
+    v = np.sort(v)
+    n = len(v)
+    return float(v[n // 2]) if n % 2 else float(0.5 * (v[n // 2 - 1] + v[n // 2]))

@@ -150,12 +150,12 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
         True for light ink on a dark ground.
     """
     small = _analysis_view(grey)
-    s = small.astype(np.float32)
-    coarse = s[::3, ::3]  # the global view needs no more than a sample (9x cheaper)
+    coarse = small[::3, ::3].astype(np.float32)  # the global view needs no more than a sample
     if _skew(coarse - float(coarse.mean())) <= LIGHT_SKEW:
         return False
-    if min(s.shape[:2]) < 64:
+    if min(small.shape[:2]) < 64:
         return True
+    s = small.astype(np.float32)
     k = max(3, min(s.shape[:2]) // 26)
     return _skew((s - cv2.blur(s, (k, k)))[::2, ::2]) > LIGHT_SKEW or _stroke_polarity(small)
 
