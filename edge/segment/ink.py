@@ -112,13 +112,17 @@ def ink_is_light(grey: np.ndarray) -> bool:
 
 def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
     """Whether the thinnest strokes that carry contrast are light: white and black
-    top-hats (grey opening / closing residues) with 3, 5, 9 and 17 px squares; the
+    top-hats (grey opening / closing residues) with 3, 5, 9 and 17 px squares (3, 5
+    and 9 at half resolution when the shorter side is at least 128 px); the
     smallest square whose larger residue is at least a fifth of the largest residue
     of any square, and that is at least twice the other polarity's, decides (a pen
     stroke fits in it; larger squares also take in the gaps between strokes and the
     edges of large regions). False when none decides."""
+    kernels: tuple[int, ...] = (3, 5, 9, 17)
+    if min(small.shape[:2]) >= 128:  # half resolution: 4x cheaper, 6 to 18 px of the original
+        small, kernels = cv2.pyrDown(small), (3, 5, 9)
     sums = []
-    for k in (3, 5, 9, 17):
+    for k in kernels:
         se = _square(k)
         dark = cv2.subtract(cv2.morphologyEx(small, cv2.MORPH_CLOSE, se), small)
         light = cv2.subtract(small, cv2.morphologyEx(small, cv2.MORPH_OPEN, se))
@@ -155,9 +159,9 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
         return False
     if min(small.shape[:2]) < 64:
         return True
-    s = small.astype(np.float32)
-    k = max(3, min(s.shape[:2]) // 26)
-    return _skew((s - cv2.blur(s, (k, k)))[::2, ::2]) > LIGHT_SKEW or _stroke_polarity(small)
+    k = max(3, min(small.shape[:2]) // 26)
+    local = small[::2, ::2].astype(np.float32) - cv2.blur(small, (k, k))[::2, ::2].astype(np.float32)
+    return _skew(local) > LIGHT_SKEW or _stroke_polarity(small)
 
 
 def odd(n: float) -> int:
