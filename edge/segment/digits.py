@@ -3,10 +3,16 @@
 The stages are those of OpenCV's ``samples/python/digits_video.py`` (threshold ->
 contours -> shape filters), made robust for live camera frames:
 
-- the frame is analysed at a fixed small size (``analysis_width``, default 320 px
-  on the longer side), so the cost does not grow with the camera's resolution;
+- the frame is analysed first at a small size (``analysis_width``, default 320 px
+  on the longer side), so a webcam frame costs the same whatever the camera's
+  resolution; when the digits seen there are small (a page of numbers, a 12 MP
+  photo) or more than that pass measures, again at the scale that makes them about
+  ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number;
   ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which crops
   from the full-resolution image;
+- the ink may be dark on paper or light on a dark ground (``polarity``, decided per
+  frame by :func:`edge.segment.ink.frame_ink_is_light` by default); light ink is
+  inverted once, at the analysis size;
 - the paper is estimated by a grey morphological closing wider than any pen stroke
   and divided out ("flat-field"): uneven light, shadows and paper colour cancel
   out, and what is left is each pixel's darkness relative to its paper;
@@ -46,7 +52,10 @@ contours -> shape filters), made robust for live camera frames:
 
 Cost: about 1.3-1.6 ms per 640x480 frame (median) on one x86-64 core of the
 development machine, about 2.5 ms at the 99th percentile (``edge-bench pipeline``,
-stage ``segment``).
+stage ``segment``). A 12 MP photo of a page (4000 x 3000, 300-800 digits) costs about
+30-40 ms of one core's CPU time (about 3 ms per megapixel: grey conversion, pyramid
+shrinking and a second pass at the digits' scale), measured with
+``benchmarks.synth_pages`` pages on a loaded 2-core machine.
 """
 
 from __future__ import annotations
