@@ -179,6 +179,11 @@ def test_jsonl_numbers_carry_text_and_box() -> None:
     )
     rec = json.loads(json.dumps(pipe.process(Frame(page.image, 0.0, 0)).as_json()))
     assert [n["text"] for n in rec["numbers"]] == [t for t, _ in page.numbers]
+    assert any("." in n["text"] or "-" in n["text"] for n in rec["numbers"])
+    pipe.grouper = NumberGrouper(marks=False)
+    plain = pipe.process(Frame(page.image, 0.0, 0)).numbers
+    assert [t for t, _ in plain] != [t for t, _ in page.numbers]
+    assert all(c.isdigit() for t, _ in plain for c in t)
     for n, (_, truth) in zip(rec["numbers"], page.numbers, strict=True):
         assert set(n) == {"text", "box"} and ROI(*n["box"]).iou(truth) > 0.7
 
