@@ -105,19 +105,20 @@ class FrameResult:
 
         Returns:
             ``{"frame": int, "t": float, "detections": [{"box": [x, y, w, h],
-            "label": str, "score": float}, ...]}`` plus ``"number": str`` when the
-            digits group into one number, or ``"numbers": [str, ...]`` when they
-            group into several.
+            "label": str, "score": float}, ...]}`` plus, when digits were read,
+            ``"numbers": [{"text": str, "box": [x, y, w, h]}, ...]`` (reading order;
+            text as written, e.g. ``"-3.5"``; box in frame px around its digits and
+            marks) and, when they form exactly one number, ``"number": str`` (its text).
         """
         rec: dict[str, Any] = {
             "frame": int(self.frame.index),
             "t": round(float(self.frame.timestamp if t is None else t), 4),
             "detections": [d.as_json() for d in self.detections],
         }
+        if self.numbers:
+            rec["numbers"] = [{"text": n, "box": roi.as_list()} for n, roi in self.numbers]
         if len(self.numbers) == 1:
             rec["number"] = self.numbers[0][0]
-        elif len(self.numbers) > 1:
-            rec["numbers"] = [n for n, _ in self.numbers]
         return rec
 
 
@@ -130,7 +131,9 @@ class Pipeline:
         classifier: an :class:`edge.runtime.Classifier` or anything with ``classify``.
         smoother: optional temporal smoother (:class:`Smoother`).
         grouper: optional ``f(detections) -> list[(number, ROI)]`` that groups digit
-            detections into numbers (see :func:`edge.segment.numbers.group_numbers`).
+            detections into numbers; one with a ``group(detections, image)`` method
+            (:class:`edge.segment.numbers.NumberGrouper`) is given the frame's image too,
+            for decimal points and minus signs.
         min_score: drop (smoothed) detections scoring below this, in [0, 1].
         no_gesture_labels: drop (smoothed) detections with these labels from
             :attr:`FrameResult.detections` (they stay in ``raw``): by default
@@ -188,7 +191,10 @@ class Pipeline:
             dets = [d for d in dets if d.prediction.score >= self.min_score]
         if self.no_gesture_labels:
             dets = [d for d in dets if d.prediction.label not in self.no_gesture_labels]
-        numbers = self.grouper(dets) if self.grouper else []
+        numbers: list[tuple[str, ROI]] = []
+        if self.grouper is not None:
+            group = getattr(self.grouper, "group", None)  # a NumberGrouper also reads marks in the frame
+            numbers = group(dets, frame.image) if group is not None else self.grouper(dets)
         t4 = time.perf_counter()
         t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
         t["classify"], t["smooth"] = (t3 - t2) * 1e3, (t4 - t3) * 1e3
@@ -265,7 +271,7 @@ def build_pipeline(
     Returns:
         A :class:`Pipeline`. For ``digits``: :class:`edge.segment.digits.DigitSegmenter`,
         :func:`edge.preprocess.make_preprocessor` and
-        :func:`edge.segment.numbers.group_numbers` as the grouper. For ``hands``:
+        :class:`edge.segment.numbers.NumberGrouper` as the grouper. For ``hands``:
         :class:`edge.segment.skin.SkinSegmenter` (``make_hand_segmenter("skin")``), the
         bundle's ``hand-crop`` preprocessing (:class:`edge.preprocess.HandPreprocessor`
         reading the masks on the ROIs) and no grouper; for a ``hand-landmarks`` bundle
@@ -301,9 +307,9 @@ def build_pipeline(
             from edge.segment.digits import DigitSegmenter
 
             segmenter = DigitSegmenter()
-        from edge.segment.numbers import group_numbers
+        from edge.segment.numbers import NumberGrouper
 
-        grouper = group_numbers
+        grouper = NumberGrouper()
     elif task == "hands" and bundle is not None and bundle.preprocessing == "hand-landmarks":
         if isinstance(segmenter, str) or background != "keep":
             raise ValueError(

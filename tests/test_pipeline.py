@@ -82,6 +82,7 @@ def test_pipeline_process_with_fake_stages():
         "frame": 3,
         "t": 0.5,
         "number": "42",
+        "numbers": [{"text": "42", "box": [10, 10, 50, 30]}],
         "detections": [
             {"box": [10, 10, 20, 30], "label": "4", "score": 0.9},
             {"box": [40, 10, 20, 30], "label": "2", "score": 0.9},
@@ -105,7 +106,8 @@ def test_as_json_several_numbers():
         grouper=lambda d: [("12", ROI(0, 0, 5, 5)), ("7", ROI(0, 9, 5, 5))],
     )
     rec = pipe.process(frame()).as_json()
-    assert rec["numbers"] == ["12", "7"] and "number" not in rec
+    assert rec["numbers"] == [{"text": "12", "box": [0, 0, 5, 5]}, {"text": "7", "box": [0, 9, 5, 5]}]
+    assert "number" not in rec
 
 
 def test_min_score_hides_low_scores():

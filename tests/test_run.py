@@ -119,8 +119,9 @@ def test_headless_run_writes_video_and_jsonl(fakes, tmp_path, capsys):
     assert [r["frame"] for r in lines] == list(range(10))
     assert lines[0]["t"] == 0.0 and lines[1]["t"] == pytest.approx(0.05)
     for r in lines:
-        assert set(r) == {"frame", "t", "detections", "number"}
+        assert set(r) == {"frame", "t", "detections", "number", "numbers"}
         assert r["number"] == "42"  # smoothing hides the flicker to 7
+        assert r["numbers"] == [{"text": "42", "box": [20, 30, 80, 45]}]
         for d in r["detections"]:
             assert set(d) == {"box", "label", "score"} and len(d["box"]) == 4
     assert lines[0]["detections"][0] == {"box": [20, 30, 30, 45], "label": "4", "score": 0.91}

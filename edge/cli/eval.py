@@ -6,6 +6,7 @@ Examples::
     edge-eval --model models/digits-lenet-int8 --images photos/ --crop --json
     edge-eval --model digits --images photos/ --frame --save-errors errors/
     edge-eval --model digits --model my-digits --images my_digits-raw/ --report cmp/
+    edge-eval --model digits --pages my_pages/     # page.jpg + page.txt (one number per line)
 
 Prints accuracy, per-class accuracy and the confusion matrix (or, with ``--json``,
 one JSON object with at least ``accuracy``, ``n``, ``per_class`` and ``confusion``).
@@ -16,6 +17,9 @@ one JSON object with ``models``, one entry per bundle as a single ``--json`` run
 prints it plus its difference to the first bundle). ``--report DIR`` also writes
 ``comparison.md``, ``comparison.json``, ``confusion.png`` and ``per_class.png`` there
 (with one or more bundles). Bundles must have the same labels.
+
+``--pages DIR`` reads photos of pages end to end (:mod:`edge.evaluate.pages`) and prints
+digit recall and precision and the share of numbers read exactly.
 
 Exit status: 0 on success, 2 on a usage, data or bundle error (``error: ...``).
 
@@ -163,6 +167,27 @@ def _pipeline(cfg: EvalConfig, clf: Any, min_score: float | None = None) -> Any:
     return build_pipeline(clf, smoothing=False, min_score=min_score, **kw)
 
 
+def evaluate_pages_cli(cfg: EvalConfig) -> Any:
+    """``--pages DIR``: the first ``--model`` (a digits bundle) reads every page.
+
+    Raises:
+        BundleError, ValueError: see :func:`edge.evaluate.pages.evaluate_pages`; a model
+            that does not read digits.
+    """
+    from edge.evaluate.pages import evaluate_pages
+    from edge.runtime import Classifier
+
+    assert cfg.pages is not None
+    clf = Classifier(cfg.model, num_threads=cfg.threads, runtime=cfg.runtime)
+    if clf.bundle.task != "digits":
+        raise ValueError(
+            f"--pages reads numbers: pass a digits model, not {clf.bundle.name} ({clf.bundle.task})"
+        )
+    report = evaluate_pages(_pipeline(cfg, clf), cfg.pages, limit=cfg.limit)
+    report.info = {"model": clf.bundle.name, "pages_dir": str(Path(cfg.pages)), **report.info}
+    return report
+
+
 def _data_info(cfg: EvalConfig) -> dict[str, Any]:
     if cfg.dataset == "mnist":
         return {"dataset": "mnist", "split": "test"}
@@ -229,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
             if len(cfg.models) > 1:
                 raise ValueError("--calibrate-min-score sets one bundle's threshold: pass one --model")
             return calibrate(cfg)
+        if cfg.pages is not None:
+            pages = evaluate_pages_cli(cfg)
+            print(json.dumps(pages.as_json()) if cfg.json else pages.format_text())
+            return 0
         reports = evaluate_models(cfg)
         comparison = None
         if len(reports) > 1 or cfg.report is not None:

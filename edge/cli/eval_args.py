@@ -26,6 +26,7 @@ class EvalConfig:
     data_dir: str | None = None
     download: bool = False
     images: str | None = None
+    pages: str | None = None
     mode: str = "crop"
     limit: int | None = None
     batch_size: int = 256
@@ -64,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", choices=["mnist"], help="a standard dataset (its test split)")
     src.add_argument("--images", metavar="DIR", help="folder of class folders of photos")
+    src.add_argument(
+        "--pages",
+        metavar="DIR",
+        help="digits: photos of pages, each with a same-named .txt of the numbers written on it "
+        "(one per line, reading order); prints digit recall/precision and numbers read exactly",
+    )
     p.add_argument(
         "--data-dir",
         help="where MNIST is (IDX files, mnist.npz or CSV); default EDGE_DATA_DIR, then the Keras cache",
@@ -141,6 +148,7 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
         data_dir=a.data_dir,
         download=a.download,
         images=a.images,
+        pages=a.pages,
         mode=a.mode,
         limit=a.limit,
         batch_size=a.batch_size,

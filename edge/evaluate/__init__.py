@@ -9,6 +9,8 @@
   (a hands model's ``min_score``).
 - :mod:`~edge.evaluate.truth`: :class:`TruthTally`, digits or gestures read against a demo
   scene's ground truth (``edge-run``'s summary).
+- :mod:`~edge.evaluate.pages`: :func:`~edge.evaluate.pages.evaluate_pages`, photos of pages
+  of numbers read end to end (``edge-eval --pages``).
 - :mod:`~edge.evaluate.compare`: several bundles side by side (aligned labels, markdown and
   JSON tables); :mod:`~edge.evaluate.compare_report` writes them with PNG charts.
 

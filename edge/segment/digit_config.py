@@ -27,12 +27,23 @@ class DigitSegmenterConfig:
         min_area: smallest box (analysis px²) of an ink component; less is a speck.
         min_relative_height: digits shorter than this fraction of the tallest
             digit found are dropped (specks, dots, far-away scribbles).
-        max_digits: at most this many ROIs (the tallest) are returned.
-        max_pieces: at most this many ink components (the largest boxes) are
-            measured, which bounds the time spent on clutter.
-        clutter: this many components (or more) make a frame cluttered (squared
-            paper, texture): then the second, higher ink threshold decides, as after
-            erasing ruled lines. 0 disables.
+        digit_px: when the digits found at ``analysis_width`` are shorter than
+            ``min_digit_px`` (a page of numbers, a 12 MP photo) and the frame has
+            more pixels, it is analysed again at the scale that makes its typical
+            digit this many px tall (at most full resolution) ...
+        min_digit_px: ... see ``digit_px``.
+        piece_density: at most this many ink components (the largest boxes) are
+            measured per digit cell (the analysis area divided by the square of the
+            smallest digit height: ``min_height`` x the analysis height at the first
+            pass, ``min_relative_height`` x the typical digit at a finer one), which
+            bounds the time spent on clutter whatever the frame's size ...
+        clutter_density: ... and this many (or more) per digit cell make a frame
+            cluttered (squared paper, texture): then the second, higher ink threshold
+            decides, as after erasing ruled lines. 0 disables. (The defaults are 24
+            and 40 components of a 320 x 240 analysis image.)
+        page_density: at a finer pass (a page), at least this many components per
+            square of the typical digit height are measured (a page densely written
+            holds about one digit per two such squares).
         merge_gap: pieces of one digit may be this far apart vertically
             (fraction of the taller piece's height).
         merge_max_growth: a merge may not make the box taller than this many times
@@ -105,7 +116,7 @@ class DigitSegmenterConfig:
             than this fraction of its bright level (95th percentile): a dark desk
             or room, where flat-fielding only amplifies noise. 0 disables.
         polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground,
-            or ``"auto"`` (guessed per frame).
+            or ``"auto"`` (decided per frame by :func:`edge.segment.ink.frame_ink_is_light`).
     """
 
     analysis_width: int = 320
@@ -118,9 +129,11 @@ class DigitSegmenterConfig:
     blob_aspect: float = 0.5
     min_area: int = 5
     min_relative_height: float = 0.25
-    max_digits: int = 12
-    max_pieces: int = 24
-    clutter: int = 40
+    digit_px: int = 28
+    min_digit_px: int = 14
+    piece_density: float = 0.014
+    clutter_density: float = 0.0235
+    page_density: float = 2.0
     merge_gap: float = 0.3
     merge_max_growth: float = 1.5
     merge_touch_gap: float = 0.12
@@ -149,7 +162,7 @@ class DigitSegmenterConfig:
     reject_border: bool = True
     max_contact: float = 0.12
     min_light: float = 0.35
-    polarity: str = "dark"
+    polarity: str = "auto"
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:
@@ -161,5 +174,7 @@ class DigitSegmenterConfig:
                 "need 0 < min_height < max_height <= 1 (fractions of the frame "
                 f"height), got {self.min_height}, {self.max_height}"
             )
+        if not 8 <= self.min_digit_px <= self.digit_px:
+            raise ValueError(f"need 8 <= min_digit_px <= digit_px, got {self.min_digit_px}, {self.digit_px}")
         if not 0 <= self.min_sigma <= self.max_sigma:
             raise ValueError(f"need 0 <= min_sigma <= max_sigma, got {self.min_sigma}, {self.max_sigma}")

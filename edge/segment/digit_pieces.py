@@ -57,15 +57,23 @@ def _merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarr
     """
     x0, y0, x1, y1, area, mx = (boxes[:, k] for k in (X0, Y0, X1, Y1, AREA, MX))
     h = y1 - y0
-    # candidate pairs first (a few N x N operations), then the rules on those pairs only
-    ox = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
-    oy = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
-    hmax = np.maximum(h[:, None], h[None])
+    # candidate pairs first: sorted by x0, each piece's partners start at most
+    # arc_gap x the tallest piece's height after it ends (a sweep, so a page of
+    # thousands of pieces needs no N x N table); then the rules on those pairs only
+    n = len(boxes)
+    order = np.argsort(x0, kind="stable")
+    reach = np.searchsorted(x0[order], x1[order] + cfg.arc_gap * float(h.max()), side="right")
+    cnt = np.maximum(reach - np.arange(1, n + 1), 0)
+    si = np.repeat(np.arange(n), cnt)
+    sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
+    ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
+    oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
+    hmax = np.maximum(h[ii], h[jj])
     near = (oy >= -cfg.merge_gap * hmax) & (ox >= -cfg.arc_gap * hmax)
-    ii, jj = np.nonzero(np.triu(near, 1))
+    ii, jj, ox, oy, hmax = ii[near], jj[near], ox[near], oy[near], hmax[near]
     if not len(ii):
         return ii, jj
-    ox, oy, hmax = ox[ii, jj], oy[ii, jj], hmax[ii, jj]
     w = x1 - x0
     wi, wj, hi, hj = w[ii], w[jj], h[ii], h[jj]
     wmin, wmax, hmin = np.minimum(wi, wj), np.maximum(wi, wj), np.minimum(hi, hj)
@@ -226,9 +234,12 @@ def paper_around(boxes: np.ndarray, ii: np.ndarray) -> np.ndarray:
 
     x0, y0, x1, y1 = (boxes[:, k].astype(int) for k in range(4))
     e = (0.25 * np.maximum(x1 - x0, y1 - y0)).astype(int) + 1
-    gx0, gy0 = np.clip(x0 - e, 0, sw), np.clip(y0 - e, 0, sh)
-    gx1, gy1 = np.clip(x1 + e, 0, sw), np.clip(y1 + e, 0, sh)
-    x0, y0, x1, y1 = np.clip(x0, 0, sw), np.clip(y0, 0, sh), np.clip(x1, 0, sw), np.clip(y1, 0, sh)
+
+    def clip(v: np.ndarray, hi: int) -> np.ndarray:  # np.clip is slow on small arrays
+        return np.minimum(np.maximum(v, 0), hi)
+
+    gx0, gy0, gx1, gy1 = clip(x0 - e, sw), clip(y0 - e, sh), clip(x1 + e, sw), clip(y1 + e, sh)
+    x0, y0, x1, y1 = clip(x0, sw), clip(y0, sh), clip(x1, sw), clip(y1, sh)
     ring = (gx1 - gx0) * (gy1 - gy0) - (x1 - x0) * (y1 - y0)
     paper = total(gx0, gy0, gx1, gy1) - total(x0, y0, x1, y1)
     return np.where(ring > 0, paper / np.maximum(ring, 1), 1.0)

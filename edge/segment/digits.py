@@ -3,10 +3,16 @@
 The stages are those of OpenCV's ``samples/python/digits_video.py`` (threshold ->
 contours -> shape filters), made robust for live camera frames:
 
-- the frame is analysed at a fixed small size (``analysis_width``, default 320 px
-  on the longer side), so the cost does not grow with the camera's resolution;
+- the frame is analysed first at a small size (``analysis_width``, default 320 px
+  on the longer side), so a webcam frame costs the same whatever the camera's
+  resolution; when the digits seen there are small (a page of numbers, a 12 MP
+  photo) or more than that pass measures, again at the scale that makes them about
+  ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number;
   ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which crops
   from the full-resolution image;
+- the ink may be dark on paper or light on a dark ground (``polarity``, decided per
+  frame by :func:`edge.segment.ink.frame_ink_is_light` by default); light ink is
+  inverted once, at the analysis size;
 - the paper is estimated by a grey morphological closing wider than any pen stroke
   and divided out ("flat-field"): uneven light, shadows and paper colour cancel
   out, and what is left is each pixel's darkness relative to its paper;
@@ -46,13 +52,17 @@ contours -> shape filters), made robust for live camera frames:
 
 Cost: about 1.3-1.6 ms per 640x480 frame (median) on one x86-64 core of the
 development machine, about 2.5 ms at the 99th percentile (``edge-bench pipeline``,
-stage ``segment``).
+stage ``segment``). A 12 MP photo of a page (4000 x 3000, 300-800 digits) costs about
+30-40 ms of one core's CPU time (about 3 ms per megapixel: grey conversion, pyramid
+shrinking and a second pass at the digits' scale), measured with
+``benchmarks.synth_pages`` pages on a loaded 2-core machine.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -73,8 +83,9 @@ from edge.segment.digit_pieces import (
     paper_around,
     rect_kernel,
 )
+from edge.segment.digit_scale import scaled, typical_height
 from edge.segment.digit_scene import Scene, find_scene, ink_level
-from edge.segment.ink import above, ink_is_light, odd, second_ink_threshold, to_grey
+from edge.segment.ink import above, frame_ink_is_light, odd, second_ink_threshold, to_grey
 from edge.segment.ink_components import remove_lines
 from edge.segment.numbers import reading_order
 from edge.types import ROI
@@ -110,16 +121,76 @@ class DigitSegmenter:
         cfg = self.config
         grey = to_grey(image)
         H, W = grey.shape
+        colour = image if image.ndim == 3 and image.shape[2] == 3 else None
         f = min(1.0, cfg.analysis_width / max(H, W))
-        if f < 1.0:
-            small = cv2.resize(
-                grey, (max(1, int(round(W * f))), max(1, int(round(H * f)))), interpolation=cv2.INTER_AREA
-            )
-        else:
-            small = grey
-        if cfg.polarity == "light" or (cfg.polarity == "auto" and ink_is_light(small)):
+        small = scaled(grey, f)
+        light = cfg.polarity == "light" or (cfg.polarity == "auto" and frame_ink_is_light(small))
+        if light:
             small = cv2.bitwise_not(small)
+        boxes, (typical, seen), crowded = self._analyse(small, colour, None)
+        if typical is None and f <= 0.25:
+            # a large image with nothing digit-like at this scale: perhaps digits too
+            # small to see here (a scanned sheet, too dense for paper to show between
+            # them); look once at four times the scale, without the paper rule
+            f = min(1.0, 4 * f)
+            small = scaled(grey, f)
+            if light:
+                small = cv2.bitwise_not(small)
+            boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=False)
+        if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
+            # small digits (a page of numbers, a high-resolution photo): look again at
+            # the scale that makes them about digit_px tall; many digits (more than the
+            # first pass measures): look again as a page, at least at this scale
+            f2 = min(1.0, f * cfg.digit_px / typical) if typical < cfg.min_digit_px else f
+            if f2 > 1.25 * f or crowded:
+                f2 = max(f2, f)
+                if f2 != f:
+                    small = scaled(grey, f2)
+                    if light:
+                        small = cv2.bitwise_not(small)
+                boxes, _, _ = self._analyse(small, colour, typical * f2 / f)
+                if len(boxes) < 0.5 * seen:
+                    # digits packed too densely for paper to show between them (a
+                    # sheet of digits): no paper rule
+                    boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
         sh, sw = small.shape
+        sx, sy = W / sw, H / sh
+        rois = []
+        for x0, y0, x1, y1 in boxes[:, :4]:
+            rx0, ry0 = int(np.floor(x0 * sx)), int(np.floor(y0 * sy))
+            rx1, ry1 = min(W, int(np.ceil(x1 * sx))), min(H, int(np.ceil(y1 * sy)))
+            rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
+        return [rois[i] for i in reading_order(rois)]
+
+    def _analyse(
+        self, small: np.ndarray, colour: np.ndarray | None, digit_px: float | None, paper: bool = True
+    ) -> tuple[np.ndarray, tuple[float | None, int], bool]:
+        """Digit boxes in one analysis image (dark ink on light paper).
+
+        Args:
+            small: uint8 (h, w) grey analysis image.
+            colour: the uint8 (H, W, 3) BGR frame, or ``None``.
+            digit_px: ``None`` at the first pass (the smallest digit is ``min_height``
+                x h); else the typical digit height (px) expected at this scale (the
+                smallest is ``min_relative_height`` x that).
+            paper: apply the paper rule (:func:`edge.segment.digit_scene.find_scene`).
+
+        Returns:
+            (float (M, 7) digit boxes, analysis px; the typical digit height (px): the
+            median height of the boxes, or of the digit-like ink pieces when no box
+            is found (digits too small for ``min_height``), or ``None``, and how many
+            boxes or pieces it comes from (:func:`typical_height`); whether the
+            frame is crowded with digits: more components than were measured, and most
+            of those measured are digits).
+        """
+        cfg = self.config
+        sh, sw = small.shape
+        min_h = cfg.min_height * sh if digit_px is None else cfg.min_relative_height * digit_px
+        cells = sw * sh / max(min_h, 2.0) ** 2  # the frame's area in the smallest digits
+        max_pieces = max(8, int(np.ceil(cfg.piece_density * cells)))
+        if digit_px is not None:  # a page: many digits of about digit_px
+            max_pieces = max(max_pieces, int(np.ceil(cfg.page_density * sw * sh / digit_px**2)))
+        clutter = int(np.ceil(cfg.clutter_density * cells)) if digit_px is None else 0
         bg = cv2.morphologyEx(
             small, cv2.MORPH_CLOSE, rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
         )
@@ -133,15 +204,16 @@ class DigitSegmenter:
             lit = above(bg, cfg.min_light * bright)
             dark = cv2.bitwise_and(dark, lit)
         deficit = cv2.subtract(bg, small)
-        colour = image if image.ndim == 3 and image.shape[2] == 3 else None
-        scene = find_scene(self.config, dark, deficit, lit, colour)
+        scene = find_scene(
+            self.config if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour
+        )
         level, t = ink_level(self.config, dark, deficit, bg, bright, scene)
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
-        first, lines_erased, _, measure = self._pieces(dark, level, stop_at=cfg.clutter)
+        first, lines_erased, count, measure = self._pieces(dark, level, max_pieces, stop_at=clutter)
         second = lines_erased or first is None
         pieces = np.zeros((0, COLS)) if first is None else first
-        boxes, dropped = self._digits(pieces, scene, bg)
+        boxes, dropped = self._digits(pieces, scene, bg, min_h)
         if second or dropped is not None:
             # A higher threshold separates dark ink from what the first one let in:
             # printed ruling left behind by the line eraser, or clutter (then it
@@ -151,30 +223,30 @@ class DigitSegmenter:
             t2 = second_ink_threshold(dark, t, scene.paper)
             if t2 is not None:
                 pieces2, _, _, measure2 = self._pieces(
-                    dark, np.maximum(level, np.uint8(t2)), lines=second, region=None if second else dropped
+                    dark,
+                    np.maximum(level, np.uint8(t2)),
+                    max_pieces,
+                    lines=second,
+                    region=None if second else dropped,
                 )
-                boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg)
+                boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg, min_h)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it
             pieces = measure()
-            boxes, _ = self._digits(pieces, scene, bg)
+            boxes, _ = self._digits(pieces, scene, bg, min_h)
         if not len(boxes) and cfg.reject_border:
             # nothing found: perhaps a tightly cropped photo whose digit runs along
             # the border (the bar of a 7) or fills it; accept that after all
-            boxes, _ = self._digits(pieces, scene, bg, cropped=True)
+            boxes, _ = self._digits(pieces, scene, bg, min_h, cropped=True)
         boxes = self._select(boxes, sw, sh)
-        sx, sy = W / sw, H / sh
-        rois = []
-        for x0, y0, x1, y1 in boxes[:, :4]:
-            rx0, ry0 = int(np.floor(x0 * sx)), int(np.floor(y0 * sy))
-            rx1, ry1 = min(W, int(np.ceil(x1 * sx))), min(H, int(np.ceil(y1 * sy)))
-            rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
-        return [rois[i] for i in reading_order(rois)]
+        crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
+        return boxes, typical_height(boxes, pieces, sw, sh), crowded
 
     def _pieces(
         self,
         dark: np.ndarray,
         level: np.ndarray,
+        max_pieces: int,
         lines: bool = True,
         region: tuple[int, int, int, int] | None = None,
         stop_at: int = 0,
@@ -185,6 +257,7 @@ class DigitSegmenter:
         Args:
             dark: uint8 (h, w) darkness.
             level: uint8 (h, w) threshold.
+            max_pieces: most components measured (the largest boxes).
             lines: erase ruled lines when a component is line-sized.
             region: only look inside this box (x0, y0, x1, y1), analysis px.
             stop_at: see :func:`measure_components`.
@@ -206,7 +279,7 @@ class DigitSegmenter:
         mask = mask[by : by + bh, bx : bx + bw]
         origin, frame = (x0 + bx, y0 + by), (sw, sh)
         pieces, outlines, count, measure = measure_components(
-            mask, cfg.min_area, cfg.max_pieces, origin, frame, stop_at
+            mask, cfg.min_area, max_pieces, origin, frame, stop_at
         )
         if pieces is not None and lines and len(pieces):
             h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
@@ -227,12 +300,12 @@ class DigitSegmenter:
                     mask, h_len, v_len, cfg.line_thickness, search=cv2.bitwise_and(search, mask)
                 )
                 if cleaned is not mask:
-                    pieces = measure_components(cleaned, cfg.min_area, cfg.max_pieces, origin, frame)[0]
+                    pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
                     return pieces, True, count, measure
         return pieces, False, count, measure
 
     def _digits(
-        self, pieces: np.ndarray, scene: Scene, bg: np.ndarray, cropped: bool = False
+        self, pieces: np.ndarray, scene: Scene, bg: np.ndarray, min_h: float, cropped: bool = False
     ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
         """Digit candidates from ink pieces (see :meth:`_pieces`).
 
@@ -240,6 +313,7 @@ class DigitSegmenter:
             pieces: float (N, 7) from :meth:`_pieces`.
             scene: from :func:`edge.segment.digit_scene.find_scene`.
             bg: uint8 (h, w) background estimate.
+            min_h: smallest digit height, analysis px.
             cropped: the frame may be a tight crop of one digit: pieces may run along
                 the border and fill the frame.
 
@@ -272,16 +346,16 @@ class DigitSegmenter:
                 int(dropped[:, X1].max()),
                 int(dropped[:, Y1].max()),
             )
-        boxes = self._candidates(pieces[keep], sw, sh, max_height)
+        boxes = self._candidates(pieces[keep], sh, min_h, max_height)
         if scene.around is not None and len(boxes) and cfg.min_paper_around > 0:
             boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
         if len(boxes):
             boxes = boxes[~edge_slivers(boxes, bg)]
         return boxes, region
 
-    def _candidates(self, boxes: np.ndarray, sw: int, sh: int, max_height: float) -> np.ndarray:
-        """Merged pieces filtered by size (``max_height``: fraction of the frame's),
-        aspect and ink fill (float (M, 7))."""
+    def _candidates(self, boxes: np.ndarray, sh: int, min_h: float, max_height: float) -> np.ndarray:
+        """Merged pieces filtered by size (``min_h`` px, ``max_height``: fraction of the
+        frame's), aspect and ink fill (float (M, 7))."""
         cfg = self.config
         if not len(boxes):
             return boxes
@@ -290,7 +364,7 @@ class DigitSegmenter:
         fill = ink / np.maximum(bw * bh, 1.0)
         aspect = bw / np.maximum(bh, 1.0)
         ok = (
-            (bh >= cfg.min_height * sh)
+            (bh >= min_h)
             & (bh <= max_height * sh)
             & (aspect >= cfg.min_aspect)
             & (aspect <= cfg.max_aspect)
@@ -300,8 +374,7 @@ class DigitSegmenter:
         return boxes[ok]
 
     def _select(self, boxes: np.ndarray, sw: int, sh: int) -> np.ndarray:
-        """The digits among the candidates: border and relative-size rules, at most
-        ``max_digits``."""
+        """The digits among the candidates: border and relative-size rules."""
         cfg = self.config
         if not len(boxes):
             return boxes
@@ -312,7 +385,4 @@ class DigitSegmenter:
             touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
             if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
                 boxes, bh = boxes[~touch], bh[~touch]
-        boxes = boxes[bh >= cfg.min_relative_height * bh.max()]
-        if len(boxes) > cfg.max_digits:
-            boxes = boxes[np.argsort(-(boxes[:, Y1] - boxes[:, Y0]))[: cfg.max_digits]]
-        return boxes
+        return boxes[bh >= cfg.min_relative_height * bh.max()]

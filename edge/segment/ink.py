@@ -71,18 +71,97 @@ def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def ink_is_light(grey: np.ndarray) -> bool:
-    """Guess whether ``grey`` shows light ink on a dark ground (chalk, white marker).
+#: Skewness of the grey levels around their local mean above which the ink is light
+#: (see :func:`ink_is_light`); dark ink on paper gives about -1 to -4, light ink +1 to +4.
+LIGHT_SKEW = 0.5
 
-    Paper dominates a frame, so the median is the paper's level; ink sits in the tail
-    on the far side. Light ink makes the bright tail longer than the dark one.
+
+def _skew(r: np.ndarray) -> float:
+    """Skewness of float32 deviations ``r`` (third moment over the 1.5th power of the second)."""
+    r2 = r * r
+    return float((r2 * r).mean()) / max(float(r2.mean()), 1e-6) ** 1.5
+
+
+def _analysis_view(grey: np.ndarray) -> np.ndarray:
+    """``grey`` (uint8) with its longer side at most 320 px."""
+    h, w = grey.shape[:2]
+    f = 320.0 / max(h, w)
+    return shrink(grey, (max(1, round(w * f)), max(1, round(h * f)))) if f < 0.5 else grey
+
+
+def ink_is_light(grey: np.ndarray) -> bool:
+    """Decide whether a crop or ROI shows light ink on a dark ground (chalk, white
+    marker, an inverted scan, MNIST itself) rather than dark ink on paper.
+
+    Ink is the minority of a crop's pixels and far from its ground's level, so the
+    grey levels are skewed towards the ink's side: to the dark side for dark ink on
+    paper, to the light side for light ink. Only a skewness above :data:`LIGHT_SKEW`
+    means light ink (the common case, dark ink, wins ties). For whole frames, where a
+    bright note on a dark desk is itself a light minority, use
+    :func:`frame_ink_is_light`.
 
     Args:
-        grey: uint8 (H, W).
+        grey: uint8 (H, W), any size (looked at with the longer side at most 320 px).
+
+    Returns:
+        True for light ink on a dark ground.
     """
-    small = grey[:: max(1, grey.shape[0] // 64), :: max(1, grey.shape[1] // 64)]
-    p1, med, p99 = np.percentile(small, (1, 50, 99))
-    return bool(p99 - med > 1.5 * (med - p1))
+    s = _analysis_view(grey).astype(np.float32)
+    return _skew(s - float(s.mean())) > LIGHT_SKEW
+
+
+def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
+    """Whether the thinnest strokes that carry contrast are light: white and black
+    top-hats (grey opening / closing residues) with 3, 5, 9 and 17 px squares (3, 5
+    and 9 at half resolution when the shorter side is at least 128 px); the
+    smallest square whose larger residue is at least a fifth of the largest residue
+    of any square, and that is at least twice the other polarity's, decides (a pen
+    stroke fits in it; larger squares also take in the gaps between strokes and the
+    edges of large regions). False when none decides."""
+    kernels: tuple[int, ...] = (3, 5, 9, 17)
+    if min(small.shape[:2]) >= 128:  # half resolution: 4x cheaper, 6 to 18 px of the original
+        small, kernels = cv2.pyrDown(small), (3, 5, 9)
+    sums = []
+    for k in kernels:
+        se = _square(k)
+        dark = cv2.subtract(cv2.morphologyEx(small, cv2.MORPH_CLOSE, se), small)
+        light = cv2.subtract(small, cv2.morphologyEx(small, cv2.MORPH_OPEN, se))
+        sums.append(
+            tuple(float(cv2.sumElems(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])[0]) for r in (light, dark))
+        )
+    top = max(max(p) for p in sums)
+    for li, da in sums:
+        if max(li, da) >= 0.2 * top and (li > 2 * da or da > 2 * li):
+            return li > da
+    return False
+
+
+def frame_ink_is_light(grey: np.ndarray) -> bool:
+    """Decide whether a camera frame or a page shows light ink on a dark ground.
+
+    The frame must look light around its mean (:func:`ink_is_light`'s skewness: a
+    chalkboard, but also a bright note on a dark desk, which is a light minority), and
+    then either around a local box mean a few strokes wide (1/26 of the shorter side:
+    9 px of 240; the note's large area and edges cancel there, a page of small chalk
+    digits does not) or by its thinnest contrasted strokes (:func:`_stroke_polarity`: a
+    large bold light digit, too wide for the box mean).
+
+    Args:
+        grey: uint8 (H, W), any size (looked at with the longer side at most 320 px;
+            a shorter side below 64 px: the global view only).
+
+    Returns:
+        True for light ink on a dark ground.
+    """
+    small = _analysis_view(grey)
+    coarse = small[::3, ::3].astype(np.float32)  # the global view needs no more than a sample
+    if _skew(coarse - float(coarse.mean())) <= LIGHT_SKEW:
+        return False
+    if min(small.shape[:2]) < 64:
+        return True
+    k = max(3, min(small.shape[:2]) // 26)
+    local = small[::2, ::2].astype(np.float32) - cv2.blur(small, (k, k))[::2, ::2].astype(np.float32)
+    return _skew(local) > LIGHT_SKEW or _stroke_polarity(small)
 
 
 def odd(n: float) -> int:

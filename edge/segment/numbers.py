@@ -1,17 +1,40 @@
-"""Reading order of ROIs, and classified digits grouped into numbers."""
+"""Reading order of ROIs, and classified digits grouped into numbers as people write them.
+
+Digits are grouped line by line (:func:`reading_rows`). Whether two neighbours on a
+line belong to one number is decided from that line's own spacing: the gaps within a
+number are small compared with the gaps between numbers, so a line's gaps (in units of
+the digits' height) are split into two clusters where they fall apart
+(:func:`split_gaps`); a line with too few gaps, or gaps that do not fall apart, uses
+the split of all the frame's gaps, and failing that the fixed rule ``max_gap``. With
+the frame's image, decimal points (a small round blob at the baseline between two
+digits) and minus signs (a short horizontal dash at mid-height just before a number)
+are read as well (:mod:`edge.segment.number_marks`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
+from edge.segment.number_marks import Marks, find_marks
 from edge.types import ROI, Detection
 
+#: Two gap clusters are distinct when the smallest between-number gap is at least this
+#: many times the largest within-number gap ...
+SPLIT_RATIO = 1.8
+#: ... and at least this far (fraction of the digit height) from it.
+SPLIT_MARGIN = 0.15
+#: A gap of this fraction of the digit height or less is never between two numbers,
+#: and one of more than ``max_gap`` never within one.
+MIN_SPLIT = 0.25
 
-def reading_order(rois: Sequence[ROI]) -> list[int]:
-    """Indices of ``rois`` in reading order: rows top to bottom, left to right in a row.
 
-    Boxes are taken by their vertical centre; a box joins a row when it overlaps the
-    row's first box vertically by at least half the shorter of the two.
+def reading_rows(rois: Sequence[ROI]) -> list[list[int]]:
+    """Indices of ``rois`` in lines, top to bottom, each left to right.
+
+    Boxes are taken by their vertical centre; a box joins a line when it overlaps the
+    line's first box vertically by at least half the shorter of the two.
     """
     order = sorted(range(len(rois)), key=lambda i: rois[i].center[1])
     rows: list[list[int]] = []
@@ -25,61 +48,164 @@ def reading_order(rois: Sequence[ROI]) -> list[int]:
                 break
         else:
             rows.append([i])
-    return [i for row in rows for i in sorted(row, key=lambda k: rois[k].x)]
+    return [sorted(row, key=lambda k: rois[k].x) for row in rows]
+
+
+def reading_order(rois: Sequence[ROI]) -> list[int]:
+    """Indices of ``rois`` in reading order: rows top to bottom, left to right in a row
+    (see :func:`reading_rows`)."""
+    return [i for row in reading_rows(rois) for i in row]
+
+
+def split_gaps(gaps: Sequence[float], max_gap: float = 0.8) -> float | None:
+    """The threshold between within-number and between-number gaps of one line.
+
+    The sorted gaps are cut where the between-class variance of their logarithms is
+    largest (Otsu's criterion in one dimension, N. Otsu, 1979); the cut is accepted
+    when the two sides are distinct (the upper side's smallest gap at least
+    :data:`SPLIT_RATIO` x and :data:`SPLIT_MARGIN` more than the lower side's largest,
+    and above :data:`MIN_SPLIT`) and the lower side looks like gaps within numbers (at
+    most ``max_gap``).
+
+    Args:
+        gaps: gaps between neighbouring digits, fractions of the digit height (may be
+            negative for overlapping boxes).
+        max_gap: largest gap within a number.
+
+    Returns:
+        A threshold (gaps above it separate numbers), or ``None`` when the gaps do not
+        fall into two distinct clusters.
+    """
+    g = np.sort(np.asarray(gaps, np.float64))
+    if len(g) < 2:
+        return None
+    lg = np.log(np.maximum(g, 0.02) + 0.05)
+    best, cut = -1.0, -1
+    for i in range(1, len(g)):
+        a, b = lg[:i], lg[i:]
+        v = i * (len(g) - i) * (a.mean() - b.mean()) ** 2
+        if v > best:
+            best, cut = v, i
+    lo, hi = g[cut - 1], g[cut]
+    if hi < MIN_SPLIT or lo > max_gap:
+        return None
+    if hi < SPLIT_RATIO * max(lo, 0.02) or hi - lo < SPLIT_MARGIN:
+        return None
+    return float(max(MIN_SPLIT, 0.5 * (lo + hi)))
+
+
+def _compatible(p: ROI, r: ROI, min_height_ratio: float) -> bool:
+    """Neighbours that may be digits of one number: similar heights, on one line."""
+    hmax, hmin = max(p.h, r.h), min(p.h, r.h)
+    overlap = min(p.y + p.h, r.y + r.h) - max(p.y, r.y)
+    return hmin >= min_height_ratio * hmax and overlap >= 0.5 * hmin and r.x >= p.x
+
+
+def _gap(p: ROI, r: ROI) -> float:
+    return (r.x - (p.x + p.w)) / max(1, max(p.h, r.h))
 
 
 def group_numbers(
     detections: Sequence[Detection],
+    image: np.ndarray | None = None,
     max_gap: float = 0.8,
     min_height_ratio: float = 0.5,
 ) -> list[tuple[str, ROI]]:
-    """Group classified digits on the same text line into numbers, left to right.
+    """Group classified digits on the same text line into numbers, in reading order.
 
-    Neighbours in a row belong to the same number when the horizontal gap between
-    their boxes is at most ``max_gap`` x the taller one's height and their heights
-    differ by less than a factor ``1 / min_height_ratio``. A lone digit is a
-    one-character number.
+    See the module doc: each line's gaps are split into within- and between-number
+    clusters (:func:`split_gaps`), else the split of all the frame's gaps applies, else
+    ``max_gap``; neighbours of very different heights (less than ``min_height_ratio``)
+    or not on one line never join. With ``image``, a decimal point between two digits
+    joins them (``"3.14"``) unless the gap is wider than twice the digit height, and a
+    minus sign before a number is its sign (``"-7"``); the number's box grows to
+    include them. A lone digit is a one-character number.
 
     Args:
         detections: classified digit ROIs (any order), labels ``"0"``..``"9"``.
-        max_gap: largest gap between digits of one number, fraction of their height.
+        image: optional uint8 (H, W, 3) BGR or (H, W) grey frame the digits were
+            found in, for decimal points and minus signs.
+        max_gap: largest gap within a number when a line's spacing says nothing,
+            fraction of the digit height.
         min_height_ratio: smallest height ratio of neighbouring digits of one number.
 
     Returns:
-        ``(number string, ROI enclosing its digits)`` in reading order.
+        ``(number text, ROI enclosing its digits and marks)`` in reading order.
     """
     if not detections:
         return []
     rois = [d.roi for d in detections]
-    order = reading_order(rois)
+    rows = reading_rows(rois)
+    row_gaps = [
+        [
+            _gap(rois[a], rois[b])
+            for a, b in zip(row, row[1:], strict=False)
+            if _compatible(rois[a], rois[b], min_height_ratio)
+        ]
+        for row in rows
+    ]
+    page_split = split_gaps([g for gs in row_gaps for g in gs], max_gap)
+    marks = find_marks(image, [[rois[i] for i in row] for row in rows]) if image is not None else None
     numbers: list[tuple[str, ROI]] = []
-    cur: list[int] = []
-
-    def flush() -> None:
-        if cur:
-            rs = [rois[k] for k in cur]
-            x0, y0 = min(r.x for r in rs), min(r.y for r in rs)
-            x1, y1 = max(r.x + r.w for r in rs), max(r.y + r.h for r in rs)
-            numbers.append(
-                ("".join(detections[k].prediction.label for k in cur), ROI(x0, y0, x1 - x0, y1 - y0))
-            )
-            cur.clear()
-
-    for i in order:
-        r = rois[i]
-        if cur:
-            p = rois[cur[-1]]
-            gap = r.x - (p.x + p.w)
-            hmax, hmin = max(p.h, r.h), min(p.h, r.h)
-            overlap = min(p.y + p.h, r.y + r.h) - max(p.y, r.y)
-            same = (
-                gap <= max_gap * hmax
-                and hmin >= min_height_ratio * hmax
-                and overlap >= 0.5 * hmin
-                and r.x >= p.x
-            )
-            if not same:
-                flush()
-        cur.append(i)
-    flush()
+    for r_i, (row, gaps) in enumerate(zip(rows, row_gaps, strict=True)):
+        split = split_gaps(gaps, max_gap) if len(gaps) >= 2 else None
+        limit = split if split is not None else page_split if page_split is not None else max_gap
+        cur: list[int] = []
+        text = ""
+        for k, i in enumerate(row):
+            if cur:
+                p, r = rois[cur[-1]], rois[i]
+                dot = marks is not None and marks.has_point(r_i, k - 1)
+                g = _gap(p, r)
+                same = _compatible(p, r, min_height_ratio) and (g <= limit or (dot and g <= 2.0))
+                if same:
+                    text += "." if dot else ""
+                else:
+                    numbers.append(_number(text, cur, rois, marks, r_i, row))
+                    cur, text = [], ""
+            cur.append(i)
+            text += detections[i].prediction.label
+        numbers.append(_number(text, cur, rois, marks, r_i, row))
     return numbers
+
+
+def _number(
+    text: str, cur: list[int], rois: Sequence[ROI], marks: Marks | None, r_i: int, row: list[int]
+) -> tuple[str, ROI]:
+    """One number's text (with its sign) and box (with its marks)."""
+    rs = [rois[k] for k in cur]
+    x0, y0 = min(r.x for r in rs), min(r.y for r in rs)
+    x1, y1 = max(r.x + r.w for r in rs), max(r.y + r.h for r in rs)
+    if marks is not None:
+        minus = marks.minus.get((r_i, row.index(cur[0])))
+        if minus is not None:
+            text = "-" + text
+            x0, y0 = min(x0, minus.x), min(y0, minus.y)
+    return text, ROI(x0, y0, x1 - x0, y1 - y0)
+
+
+class NumberGrouper:
+    """:func:`group_numbers` as a pipeline grouper: :meth:`group` also reads decimal
+    points and minus signs from the frame; calling it groups the digits alone.
+
+    Args:
+        max_gap: see :func:`group_numbers`.
+        min_height_ratio: see :func:`group_numbers`.
+        marks: look for decimal points and minus signs in the frame (about 0.5 ms of
+            a 640 x 480 frame with a few numbers on the development machine).
+    """
+
+    def __init__(self, max_gap: float = 0.8, min_height_ratio: float = 0.5, marks: bool = True) -> None:
+        self.max_gap = max_gap
+        self.min_height_ratio = min_height_ratio
+        self.marks = marks
+
+    def group(self, detections: Sequence[Detection], image: np.ndarray | None) -> list[tuple[str, ROI]]:
+        """Numbers of ``detections`` found in ``image`` (uint8 BGR or grey, or ``None``)."""
+        return group_numbers(detections, image if self.marks else None, self.max_gap, self.min_height_ratio)
+
+    def __call__(self, detections: Sequence[Detection]) -> list[tuple[str, ROI]]:
+        return group_numbers(detections, None, self.max_gap, self.min_height_ratio)
+
+
+__all__ = ["NumberGrouper", "group_numbers", "reading_order", "reading_rows", "split_gaps"]

@@ -181,7 +181,7 @@ def reading_of(record: Mapping[str, Any]) -> tuple[str, float | None]:
     if "number" in record:
         text = str(record["number"])
     elif record.get("numbers"):
-        text = " ".join(str(n) for n in record["numbers"])
+        text = " ".join(str(n["text"] if isinstance(n, dict) else n) for n in record["numbers"])
     else:
         text = " ".join(str(d.get("label", "")) for d in dets)
     scores = [float(d["score"]) for d in dets if "score" in d]

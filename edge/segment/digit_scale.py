@@ -1,0 +1,66 @@
+"""The scale a frame's digits are analysed at (:class:`edge.segment.digits.DigitSegmenter`).
+
+The first pass looks at the frame with its longer side ``analysis_width`` px: cheap,
+and right for a webcam held at a digit. When the digits it sees are small (a page of
+numbers, a 12 MP phone photo), their typical height tells the scale at which they are
+``digit_px`` tall, and the frame is analysed again there (at most at full resolution).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.segment.digit_pieces import CONTACT, X0, X1, Y0, Y1
+from edge.segment.ink import shrink
+
+
+def scaled(grey: np.ndarray, f: float) -> np.ndarray:
+    """``grey`` (uint8 (H, W)) scaled by ``f`` <= 1: area interpolation for whole-number
+    factors (OpenCV's fast path), else Gaussian-pyramid halvings then bilinear
+    (:func:`edge.segment.ink.shrink`); ``grey`` itself for ``f`` = 1."""
+    if f >= 1.0:
+        return grey
+    H, W = grey.shape[:2]
+    size = (max(1, int(round(W * f))), max(1, int(round(H * f))))
+    inv = 1.0 / f
+    if abs(inv - round(inv)) < 1e-6:
+        return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    return shrink(grey, size)
+
+
+def typical_height(boxes: np.ndarray, pieces: np.ndarray, sw: int, sh: int) -> tuple[float | None, int]:
+    """The typical digit height of an analysis image (px), ``None`` when nothing
+    digit-like is seen, and how many digits (or digit-like pieces) it is taken from.
+
+    The median height of the digit boxes found; without any (digits shorter than the
+    first pass's ``min_height``), the median height of the digit-like ink pieces: at
+    least 3 px tall, 0.1 to 1.5 times as wide as tall, not on the frame's border, at
+    least three of them.
+
+    Returns:
+        (the typical height or ``None``; the number of digit boxes, or of digit-like
+        pieces when that is used).
+
+    Args:
+        boxes: float (M, >= 4) digit boxes x0, y0, x1, y1 (analysis px).
+        pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns).
+        sw: analysis image width (px).
+        sh: analysis image height (px).
+    """
+    if len(boxes):
+        return _median(boxes[:, Y1] - boxes[:, Y0]), len(boxes)
+    if not len(pieces):
+        return None, 0
+    w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+    ok = (h >= 3) & (w >= 0.1 * h) & (w <= 1.5 * h) & (pieces[:, CONTACT] == 0) & (h < 0.5 * sh)
+    if ok.sum() < 3:
+        return None, 0
+    return _median(h[ok]), int(ok.sum())
+
+
+def _median(v: np.ndarray) -> float:
+    """Median of a small float array (``np.median`` costs more than the sort)."""
+    v = np.sort(v)
+    n = len(v)
+    return float(v[n // 2]) if n % 2 else float(0.5 * (v[n // 2 - 1] + v[n // 2]))

@@ -1,0 +1,161 @@
+"""Decimal points and minus signs beside the digits of a line (:func:`find_marks`).
+
+The digit finder drops such marks (too small or too flat for a digit), so they are
+looked for again, line by line, in a band of the frame around the line's digits
+(extended by one digit height to the left, where a minus sign may stand; shrunk so the
+digits are at most :data:`MARK_SCALE_PX` tall): the band is
+thresholded at Otsu's level (N. Otsu, 1979) with the ink's polarity decided from the
+band (:func:`edge.segment.ink.ink_is_light`), and its connected components that touch no
+digit are measured, relative to the line's digit height ``h``, top and baseline:
+
+- a decimal point: at most 0.3 h and at least 0.04 h across, 0.4 to 2.5 times as wide
+  as tall, filling at least 30 % of its box, in the lower part of the line (centre
+  below top + 0.6 h, bottom above baseline + 0.2 h), between two neighbouring digits;
+- a minus sign: 0.2 to 1 h long, at most half as thick as long and 0.25 h thick,
+  centred 0.25 to 0.8 h below the top, ending at most 0.8 h before a digit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from edge.segment.ink import ink_is_light, to_grey
+from edge.types import ROI
+
+#: Lines are looked at with their digits at most this tall (px): a decimal point is
+#: then still 3-4 px across.
+MARK_SCALE_PX = 48
+
+
+@dataclass
+class Marks:
+    """Marks found beside the digits of each line.
+
+    Attributes:
+        points: ``(line, gap)``: a decimal point between digits ``gap`` and ``gap + 1``
+            of line ``line`` (indices into :func:`find_marks`'s ``rows``).
+        minus: ``(line, digit) -> ROI`` of a minus sign just before that digit
+            (frame px).
+    """
+
+    points: set[tuple[int, int]] = field(default_factory=set)
+    minus: dict[tuple[int, int], ROI] = field(default_factory=dict)
+
+    def has_point(self, line: int, gap: int) -> bool:
+        """Whether a decimal point stands in gap ``gap`` of line ``line``."""
+        return (line, gap) in self.points
+
+
+def find_marks(image: np.ndarray, rows: Sequence[Sequence[ROI]]) -> Marks:
+    """Decimal points and minus signs beside the digits of each line (see the module doc).
+
+    Args:
+        image: uint8 (H, W, 3) BGR or (H, W) grey frame.
+        rows: the digit ROIs of each line, left to right (frame px).
+
+    Returns:
+        The :class:`Marks` found.
+
+    Raises:
+        ValueError: ``image`` is not a uint8 grey or BGR image.
+    """
+    marks = Marks()
+    if not any(rows):
+        return marks
+    if image.ndim not in (2, 3):
+        to_grey(image)  # raises the ValueError
+    H, W = image.shape[:2]
+    for li, row in enumerate(rows):
+        if not row:
+            continue
+        ys = sorted(r.y for r in row)
+        bottoms = sorted(r.y + r.h for r in row)
+        h = float(sorted(r.h for r in row)[len(row) // 2])
+        top, base = float(ys[len(ys) // 2]), float(bottoms[len(bottoms) // 2])
+        bx0 = max(0, int(row[0].x - 1.1 * h))
+        bx1 = min(W, max(r.x + r.w for r in row) + 1)
+        by0 = max(0, int(ys[0] - 0.1 * h))
+        by1 = min(H, int(bottoms[-1] + 0.25 * h) + 1)
+        if (bx1 - bx0) * (by1 - by0) < 16 or h < 6:
+            continue
+        band = to_grey(image[by0:by1, bx0:bx1])  # grey only where marks may be
+        f = min(1.0, MARK_SCALE_PX / h)  # digits MARK_SCALE_PX tall are plenty for a dot
+        if f < 1.0:
+            size = (max(1, round(band.shape[1] * f)), max(1, round(band.shape[0] * f)))
+            band = cv2.resize(band, size, interpolation=cv2.INTER_AREA)
+        if not ink_is_light(band):
+            band = cv2.bitwise_not(band)
+        _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        for r in row:  # the digits themselves are no marks
+            ink[
+                max(0, int((r.y - by0) * f)) : max(0, int(np.ceil((r.y + r.h - by0) * f))),
+                max(0, int((r.x - bx0) * f)) : max(0, int(np.ceil((r.x + r.w - bx0) * f))),
+            ] = 0
+        _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        x, y, w, hh = (stats[1:, k] / f for k in range(4))  # frame px again
+        area = stats[1:, cv2.CC_STAT_AREA] / (f * f)
+        # only blobs of a mark's size go on to the (per-blob) position rules
+        small = (np.maximum(w, hh) <= 0.3 * h) & (np.minimum(w, hh) >= max(1.0 / f, 0.04 * h))
+        dash = (w >= 0.2 * h) & (w <= h) & (hh <= 0.5 * w) & (hh <= 0.25 * h)
+        for k in np.flatnonzero(small | dash).tolist():
+            bx, by, bw, bh = int(x[k]) + bx0, int(y[k]) + by0, int(round(w[k])), int(round(hh[k]))
+            cx, cy = bx + bw / 2.0, by + bh / 2.0
+            _point(marks, li, row, h, top, base, bx, by, bw, bh, int(area[k]), cx, cy)
+            _minus(marks, li, row, h, top, bx, by, bw, bh, cy)
+    return marks
+
+
+def _point(
+    marks: Marks,
+    li: int,
+    row: Sequence[ROI],
+    h: float,
+    top: float,
+    base: float,
+    x: int,
+    y: int,
+    w: int,
+    hh: int,
+    area: int,
+    cx: float,
+    cy: float,
+) -> None:
+    if not (0.04 * h <= min(w, hh) and max(w, hh) <= 0.3 * h and 0.4 * hh <= w <= 2.5 * hh):
+        return
+    if area < 0.3 * w * hh or cy < top + 0.6 * h or y + hh > base + 0.2 * h:
+        return
+    for k in range(len(row) - 1):
+        p, r = row[k], row[k + 1]
+        if p.x + p.w <= cx <= r.x:
+            marks.points.add((li, k))
+            return
+
+
+def _minus(
+    marks: Marks,
+    li: int,
+    row: Sequence[ROI],
+    h: float,
+    top: float,
+    x: int,
+    y: int,
+    w: int,
+    hh: int,
+    cy: float,
+) -> None:
+    if not (0.2 * h <= w <= 1.0 * h and hh <= 0.5 * w and hh <= 0.25 * h):
+        return
+    if not top + 0.25 * h <= cy <= top + 0.8 * h:
+        return
+    for k, r in enumerate(row):
+        prev_end = row[k - 1].x + row[k - 1].w if k else -(10**9)
+        if prev_end <= x and x + w <= r.x and r.x - (x + w) <= 0.8 * h:
+            marks.minus[(li, k)] = ROI(x, y, w, hh)
+            return
+
+
+__all__ = ["Marks", "find_marks"]
