@@ -176,6 +176,8 @@ def run_cli(
             runtime=cfg.runtime,
             source=cfg.source,
             max_hands=cfg.max_hands,
+            roi=cfg.roi,
+            top_k=cfg.top_k,
         )
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)
