@@ -181,7 +181,9 @@ def graph_input_scaling(graph_def: Any, variables: dict[str, np.ndarray]) -> Inp
 
     Args:
         graph_def: the serving signature's ``GraphDef`` (with its function library).
-        variables: the SavedModel's variables by name (``"normalization/mean:0"`` ...).
+        variables: the SavedModel's variables by name (``"normalization/mean:0"`` ...) and
+            the constants its functions capture, by the name of the function argument
+            that receives them (:func:`captured_constants`).
     """
     bodies = [list(graph_def.node)] + [list(f.node_def) for f in graph_def.library.function]
     for body in bodies:
@@ -198,11 +200,45 @@ def graph_input_scaling(graph_def: Any, variables: dict[str, np.ndarray]) -> Inp
                         offset = next((v for v in others if v is not None), 0.0)
                 scope = n.name.rsplit("/", 1)[0]
                 return InputScaling("Rescaling", f"graph ops {scope}/ (a Rescaling layer)", scale, offset)
+    for body in bodies:
+        for n in body:
+            if n.op == "Sub" and _scope_has(n.name, "normalization") and len(n.input) == 2:
+                mean_ref = n.input[1].split(":")[0]
+                if mean_ref in variables:  # a constant captured by the function (mean= given)
+                    mean = tuple(float(v) for v in np.asarray(variables[mean_ref], np.float64).reshape(-1))
+                    scope = n.name.rsplit("/", 1)[0]
+                    return InputScaling(
+                        "Normalization", f"graph ops {scope}/ (a Normalization layer)", mean=mean
+                    )
     for name, value in variables.items():
         if _scope_has(name, "normalization") and name.split("/")[-1].startswith("mean"):
             mean = tuple(float(v) for v in np.asarray(value, np.float64).reshape(-1))
             return InputScaling("Normalization", f"graph variable {name} (a Normalization layer)", mean=mean)
     return None
+
+
+def captured_constants(fn: Any) -> dict[str, np.ndarray]:
+    """Constants a concrete function captures, by the argument name its called function gives them.
+
+    ``model.export()`` passes a layer's constants (e.g. a ``Normalization`` layer's
+    ``mean=``) into the traced function as arguments; this maps those arguments' names to
+    the values.
+    """
+    import tensorflow as tf
+
+    gd = fn.graph.as_graph_def()
+    outer = {internal.name.split(":")[0]: ext for ext, internal in fn.graph.captures}
+    funcs = {f.signature.name: f for f in gd.library.function}
+    out: dict[str, np.ndarray] = {}
+    for call in gd.node:
+        f = funcs.get(call.attr["f"].func.name) if "f" in call.attr else None
+        if f is None:
+            continue
+        for arg, ref in zip(f.signature.input_arg, call.input, strict=False):
+            value = outer.get(ref.split(":")[0])
+            if value is not None and value.dtype != tf.resource:
+                out[arg.name] = np.asarray(value)
+    return out
 
 
 def _task(src: SourceModel, cfg: ConvertConfig) -> tuple[str, str]:

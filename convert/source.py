@@ -26,7 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from convert.input_spec import ASSUMED_RANGE, InputScaling, graph_input_scaling, keras_input_scaling
+from convert.input_spec import (
+    ASSUMED_RANGE,
+    InputScaling,
+    captured_constants,
+    graph_input_scaling,
+    keras_input_scaling,
+)
 from convert.quantize import convert_keras, convert_saved_model
 from edge.bundle import sha256_file
 
@@ -240,7 +246,8 @@ def _load_saved_model(path: Path, signature_key: str) -> SourceModel:
         num_outputs=k,
         signature_key=signature_key,
         input_scaling=graph_input_scaling(
-            fn.graph.as_graph_def(), {v.name: v.numpy() for v in getattr(loaded, "variables", ())}
+            fn.graph.as_graph_def(),
+            {**{v.name: v.numpy() for v in getattr(loaded, "variables", ())}, **captured_constants(fn)},
         ),
         _run=run,
         _batch=None if batch is None else int(batch),

@@ -106,7 +106,7 @@ def build_model(seed: int = 0) -> Any:
 
 
 def make_tiny_classifier(
-    out: str | Path, *, epochs: int = 4, n_train: int = 240, seed: int = 0
+    out: str | Path, *, epochs: int = 8, n_train: int = 240, seed: int = 0
 ) -> dict[str, Path]:
     """Train the tiny model and write it (three formats), its labels and photo folders.
 
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("out", type=Path, help="output folder")
-    p.add_argument("--epochs", type=int, default=4, help="training epochs")
+    p.add_argument("--epochs", type=int, default=8, help="training epochs")
     p.add_argument("--seed", type=int, default=0, help="seed of the drawings and weights")
     a = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
