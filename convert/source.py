@@ -26,13 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from convert.input_spec import (
-    ASSUMED_RANGE,
-    InputScaling,
-    captured_constants,
-    graph_input_scaling,
-    keras_input_scaling,
-)
+from convert.input_scaling import InputScaling, captured_constants, graph_input_scaling, keras_input_scaling
+from convert.input_spec import ASSUMED_RANGE
 from convert.quantize import convert_keras, convert_saved_model
 from edge.bundle import sha256_file
 

@@ -13,6 +13,8 @@ exported SavedModel. Reproduces the issue's problems 1-3:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -24,7 +26,6 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
 from convert import ConvertConfig, convert_to_bundle  # noqa: E402
-from convert.input_spec import infer_input  # noqa: E402
 from convert.quantize import QUANT_MODES  # noqa: E402
 from convert.source import load_source_model  # noqa: E402
 from edge.bundle import load_bundle  # noqa: E402
@@ -41,6 +42,12 @@ MODES = tuple(QUANT_MODES)
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return make_tiny_classifier(tmp_path_factory.mktemp("byom"))
+
+
+def infer_input(src, cfg):  # imported late: the module is new with issue 14
+    from convert.input_spec import infer_input as infer
+
+    return infer(src, cfg)
 
 
 def _convert(tiny: dict[str, Path], fmt: str, quant: str, out: Path, **kw) -> dict:
@@ -72,7 +79,8 @@ def test_problem1_value_range_from_the_model_not_the_format(tiny: dict[str, Path
 
 def test_no_rescaling_layer_same_assumption_everywhere(tmp_path: Path) -> None:
     inp = keras.Input((32, 32, 3))
-    out = keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling2D()(inp))
+    x = keras.layers.Rescaling(0.5)(keras.layers.Conv2D(2, 3)(inp))  # inside the network: not the input's
+    out = keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling2D()(x))
     model = keras.Model(inp, out)
     model.save(tmp_path / "m.keras")
     model.export(str(tmp_path / "sm"), verbose=False)
@@ -116,6 +124,8 @@ def test_problem2_task_classify_unless_mnist_like(tiny: dict[str, Path], tmp_pat
 def test_all_formats_convert_alike(tiny: dict[str, Path], tmp_path: Path, quant: str) -> None:
     """Done when: each format in each mode; same range, preprocessing and accuracy."""
     runs = {fmt: _convert(tiny, fmt, quant, tmp_path / fmt) for fmt in FORMATS}
+    ranges = {fmt: r["meta"]["input"]["value_range"] for fmt, r in runs.items()}
+    assert ranges == dict.fromkeys(FORMATS, [0.0, 255.0])  # problem 1: once [0, 1] for the SavedModel
     for fmt, r in runs.items():
         meta = r["meta"]
         assert meta["task"] == "classify" and meta["preprocessing"] == "resize", fmt
@@ -130,12 +140,9 @@ def test_problem2_verified_through_the_device_preprocessing(tiny: dict[str, Path
     """The accuracy edge-convert records is the accuracy edge-eval --images measures."""
     from edge.cli.eval import main as eval_main
 
-    for pre in ("resize", "centre-crop"):
-        r = _convert(tiny, "keras", "float32", tmp_path / pre, preprocessing=pre)
+    for task, pre in (("classify", "resize"), ("classify", "centre-crop"), ("hands", "hand-crop")):
+        r = _convert(tiny, "keras", "float32", tmp_path / pre, task=task, preprocessing=pre)
         out = tmp_path / f"{pre}.json"
-        import contextlib
-        import io
-
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             assert (
@@ -144,6 +151,7 @@ def test_problem2_verified_through_the_device_preprocessing(tiny: dict[str, Path
             )
         out.write_text(buf.getvalue())
         assert json.loads(buf.getvalue())["accuracy"] == pytest.approx(r["metrics"]["tflite_accuracy"]), pre
+        assert r["meta"]["preprocessing"] == pre
 
 
 def test_problem3_edge_run_classifies_the_whole_frame(tiny: dict[str, Path], tmp_path: Path) -> None:
