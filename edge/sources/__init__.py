@@ -68,8 +68,7 @@ __all__ = [
 ]
 
 #: The built-in camera-free scene for each model task (``model.json`` ``task``).
-#: ``classify`` models (your own classifier) are timed on the hands scene: any frames will do.
-DEMO_BY_TASK = {"digits": "demo", "hands": "demo-hands", "classify": "demo-hands"}
+DEMO_BY_TASK = {"digits": "demo", "hands": "demo-hands"}
 
 #: The accepted forms, for ``--help`` texts and error messages.
 SPEC_HELP = (
