@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from convert.config import DEFAULT_PREPROCESSING, ConvertConfig, ConvertReport
+from convert.config import ConvertConfig, ConvertReport
 from convert.data import Samples, load_samples, mnist_samples, split
+from convert.input_spec import InferredInput, device_preprocess, format_input_table, infer_input
 from convert.source import SourceModel, load_source_model, read_training_provenance
 from convert.verify import detect_activation, verify_bundle
 from edge.bundle import InputSpec, QuantParams, load_bundle, read_labels, update_metrics, write_bundle
@@ -31,63 +32,40 @@ log = logging.getLogger(__name__)
 RANDOM_VERIFY_SAMPLES = 256
 
 
-def _input_hwc(src: SourceModel, cfg: ConvertConfig) -> tuple[int, int, int]:
-    h, w, c = src.input_shape
-    if cfg.input_size is not None:
-        ih, iw = cfg.input_size
-        if (h is not None and h != ih) or (w is not None and w != iw):
-            raise ValueError(
-                f"--input-size {ih} {iw} differs from the model's fixed input {h}x{w}; leave it out"
-            )
-        h, w = ih, iw
-    if h is None or w is None or c is None:
-        raise ValueError(
-            f"the model's input (H, W, C) = {src.input_shape} has unknown dims; pass --input-size H W"
-        )
-    return int(h), int(w), int(c)
-
-
 def resolve_input_spec(src: SourceModel, cfg: ConvertConfig) -> InputSpec:
-    """The float input spec (before conversion) from the model and the overrides.
+    """The float input spec (before conversion): :func:`convert.input_spec.infer_input`'s.
 
     Raises:
-        ValueError: unknown spatial dims without ``input_size``, or a colour order
-            that does not fit the channel count.
+        ValueError: see :func:`convert.input_spec.infer_input`.
     """
-    h, w, c = _input_hwc(src, cfg)
-    colour = cfg.colour_order or ("grey" if c == 1 else "RGB")
-    if (colour == "grey") != (c == 1):
-        raise ValueError(
-            f"--colour-order {colour} does not fit a model input with {c} channel(s); "
-            f"use {'grey' if c == 1 else 'RGB or BGR'}"
-        )
-    value_range = cfg.value_range or src.default_value_range()
-    return InputSpec(
-        shape=(1, h, w, c),
-        dtype="float32",
-        colour_order=colour,
-        value_range=(float(value_range[0]), float(value_range[1])),
-    )
+    return infer_input(src, cfg).spec
 
 
 def _data(
-    cfg: ConvertConfig, spec: InputSpec, labels: tuple[str, ...] | None
+    cfg: ConvertConfig, inferred: InferredInput, labels: tuple[str, ...] | None
 ) -> tuple[Samples | None, Samples | None, bool]:
-    """(representative, verification, held_out) samples for ``cfg``."""
+    """(representative, verification, held_out) samples for ``cfg``; images go through the
+    device's preprocessing (:func:`convert.input_spec.device_preprocess`)."""
+    spec = inferred.spec
     hwc = (spec.height, spec.width, spec.channels)
+    prepare = None if inferred.preprocessing == "hand-landmarks" else device_preprocess(inferred)
     rep: Samples | None = None
     rest: Samples | None = None
     if cfg.rep_data is not None:
         # Labelled only when the part left over from calibration verifies the model.
         labelled = cfg.verify_data is None and cfg.dataset is None
-        pool = load_samples(cfg.rep_data, hwc, spec.colour_order, spec.value_range, labels, labelled=labelled)
+        pool = load_samples(
+            cfg.rep_data, hwc, spec.colour_order, spec.value_range, labels, labelled=labelled, prepare=prepare
+        )
         rep, rest = split(pool, cfg.rep_samples, cfg.seed)
     elif cfg.dataset == "mnist" and cfg.quant == "int8":  # only int8 calibrates
         rep = mnist_samples("train", hwc, spec.value_range, cfg.data_dir, cfg.rep_samples, cfg.seed)
 
     held_out = True
     if cfg.verify_data is not None:
-        ver: Samples | None = load_samples(cfg.verify_data, hwc, spec.colour_order, spec.value_range, labels)
+        ver: Samples | None = load_samples(
+            cfg.verify_data, hwc, spec.colour_order, spec.value_range, labels, prepare=prepare
+        )
     elif cfg.dataset == "mnist":
         ver = mnist_samples("test", hwc, spec.value_range, cfg.data_dir)
     elif rest is not None and len(rest):
@@ -177,13 +155,15 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
     """
     cfg.validate()
     src = load_source_model(cfg.model, cfg.signature)
-    spec = resolve_input_spec(src, cfg)
+    inferred = infer_input(src, cfg)
+    spec, task = inferred.spec, inferred.task
+    log.info("input spec:\n%s", format_input_table(inferred))
     labels = _resolve_labels(cfg)
-    rep, ver, held_out = _data(cfg, spec, labels)
+    rep, ver, held_out = _data(cfg, inferred, labels)
     if labels is None and ver is not None and ver.labels is not None:
         labels = ver.labels
     if labels is None:
-        if src.num_outputs == 10 and cfg.task == "digits":
+        if src.num_outputs == 10 and task == "digits":
             labels = tuple(str(d) for d in range(10))
         else:
             raise ValueError(
@@ -237,7 +217,7 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
 
     meta: dict[str, Any] = {
         "name": name,
-        "task": cfg.task,
+        "task": task,
         "input": spec.to_json(),
         "output": {
             "num_classes": len(labels),
@@ -245,7 +225,7 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
             "quant": _qjson(out_d),
             "activation": activation,
         },
-        "preprocessing": cfg.preprocessing or DEFAULT_PREPROCESSING[cfg.task],
+        "preprocessing": inferred.preprocessing,
         "quantization": {
             "mode": cfg.quant,
             "io_dtype": io_dtype,
@@ -255,7 +235,7 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
         },
         "source_model": {"path": _display_path(src.path), "format": src.format, "sha256": src.sha256()},
         "training": read_training_provenance(src.path),
-        "converter": {**_versions(), "config": cfg.to_json()},
+        "converter": {**_versions(), "config": cfg.to_json(), "input_spec": inferred.to_json()},
         "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (Python 3.10)
     }
     bundle_dir = write_bundle(out, tflite, list(labels), meta)
@@ -276,6 +256,8 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
         metrics_key=ver.name,
         metrics=metrics,
         held_out=held_out,
+        input_table=format_input_table(inferred),
+        inferred=inferred.to_json(),
     )
 
 

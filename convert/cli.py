@@ -9,7 +9,9 @@ Usage::
 
 Writes ``model.tflite``, ``labels.txt`` and ``model.json`` into ``--out`` (default
 ``out/<name>``), verifies the file against the source model with the device runtime
-and prints size, accuracy and top-1 agreement. Exit codes: 0 done, 1 agreement below
+(images go through the device's preprocessing) and prints the input spec it used and
+where each entry came from (:mod:`convert.input_spec`; ``!`` marks an assumption), then
+size, accuracy and top-1 agreement. Exit codes: 0 done, 1 agreement below
 ``--min-agreement``, 2 bad input (the message says what to fix).
 """
 
@@ -73,7 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     b = p.add_argument_group("bundle")
     b.add_argument("--out", type=Path, default=d.out, help="bundle folder (default out/NAME)")
     b.add_argument("--name", default=d.name, help="bundle name (default MODELSTEM-QUANT)")
-    b.add_argument("--task", choices=TASKS, default=d.task, help="what the model recognises")
+    b.add_argument(
+        "--task",
+        choices=TASKS,
+        default=d.task,
+        help="what the model recognises (default: digits for an MNIST-like 28x28x1 model with "
+        "10 outputs, else classify: your own classifier on the whole frame)",
+    )
     b.add_argument(
         "--labels",
         type=Path,
@@ -85,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         "--preprocessing",
         choices=PREPROCESSING,
         default=d.preprocessing,
-        help="what the device does to camera crops (default: mnist-normalise for "
-        "digits, hand-crop for hands)",
+        help="what the device does to camera crops, and what verification does to images "
+        "(default: mnist-normalise for digits, hand-crop for hands, resize for classify; "
+        "classify also takes centre-crop)",
     )
     b.add_argument(
         "--colour-order",
@@ -100,8 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         nargs=2,
         metavar=("LO", "HI"),
         default=d.value_range,
-        help="real input values the model was trained on (default 0 1, or 0 255 for a "
-        "model starting with a Rescaling layer)",
+        help="real input values the model was trained on (default: from a Rescaling or "
+        "Normalization layer at the model's start, in any format, else 0 1)",
     )
     b.add_argument(
         "--input-size",
@@ -238,12 +247,14 @@ def main(argv: list[str] | None = None) -> int:
                     "quant": report.quant,
                     "io_dtype": report.io_dtype,
                     "metrics_key": report.metrics_key,
+                    "input_spec": report.inferred,
                     **report.metrics,
                 },
                 indent=2,
             )
         )
     else:
+        print(report.input_table)
         print(format_report(report))
     if report.agreement < cfg.min_agreement:
         print(

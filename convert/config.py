@@ -11,12 +11,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from convert.input_spec import DEFAULT_PREPROCESSING
 from convert.quantize import DEFAULT_REP_SAMPLES, IO_DTYPES, QUANT_MODES
 from edge.bundle_schema import COLOUR_ORDERS, PREPROCESSING, TASKS
 
 DATASETS = ("mnist",)
-#: Preprocessing a task gets unless ``--preprocessing`` says otherwise.
-DEFAULT_PREPROCESSING = {"digits": "mnist-normalise", "hands": "hand-crop"}
+__all__ = ["DATASETS", "DEFAULT_PREPROCESSING", "ConvertConfig", "ConvertReport"]
 
 
 @dataclass
@@ -31,15 +31,17 @@ class ConvertConfig:
         tflite_runtime_compat: make the file loadable by tflite-runtime 2.14.
         out: bundle folder; ``None``: ``out/<name>``.
         name: bundle name; ``None``: ``<model stem>-<quant>``.
-        task: ``digits`` or ``hands``.
+        task: ``digits``, ``hands`` or ``classify``; ``None``: ``digits`` for an MNIST-like
+            model (28x28x1 input, 10 outputs, or ``--dataset mnist``), else ``classify``
+            (see :mod:`convert.input_spec`).
         labels: labels file (one per line); ``None``: ``labels.txt`` beside the model
             file (as ``edge-train`` writes it), the dataset, class
             folders, or ``0``..``9`` for a 10-output digits model.
         preprocessing: what the device must do to camera crops; ``None``: by task
-            (``mnist-normalise`` for digits, ``hand-crop`` for hands).
+            (``mnist-normalise`` for digits, ``hand-crop`` for hands, ``resize`` for classify).
         colour_order: ``grey``, ``RGB`` or ``BGR``; ``None``: grey for 1 channel, RGB for 3.
-        value_range: (lo, hi) of the model's real input values; ``None``: (0, 1), or
-            (0, 255) for a model starting with a ``Rescaling`` layer.
+        value_range: (lo, hi) of the model's real input values; ``None``: from the model's
+            ``Rescaling``/``Normalization`` layer (in any format), else (0, 1).
         input_size: (H, W) for a model whose input size is unknown; ``None``: the model's.
         dataset: ``mnist`` or ``None``: built-in data for calibration (train split)
             and verification (test split).
@@ -62,7 +64,7 @@ class ConvertConfig:
     tflite_runtime_compat: bool = False
     out: Path | None = None
     name: str | None = None
-    task: str = "digits"
+    task: str | None = None
     labels: Path | None = None
     preprocessing: str | None = None
     colour_order: str | None = None
@@ -90,7 +92,7 @@ class ConvertConfig:
                 f"--io-dtype {self.io_dtype} needs --quant int8; {self.quant} models "
                 "always have float32 input and output"
             )
-        if self.task not in TASKS:
+        if self.task is not None and self.task not in TASKS:
             raise ValueError(f"--task {self.task!r} is not one of {TASKS}")
         if self.preprocessing is not None and self.preprocessing not in PREPROCESSING:
             raise ValueError(f"--preprocessing {self.preprocessing!r} is not one of {PREPROCESSING}")
@@ -133,6 +135,9 @@ class ConvertReport:
         metrics_key: where the metrics sit in ``model.json`` (``"mnist-test"`` ...).
         metrics: see :func:`convert.verify.verify_bundle`.
         held_out: whether the verification data was kept out of calibration.
+        input_table: the printed table of the input spec, task and preprocessing used and
+            where each came from (:func:`convert.input_spec.format_input_table`).
+        inferred: the same as JSON (``model.json`` ``converter.input_spec``).
     """
 
     bundle_dir: Path
@@ -143,6 +148,8 @@ class ConvertReport:
     metrics_key: str
     metrics: dict[str, Any] = field(default_factory=dict)
     held_out: bool = True
+    input_table: str = ""
+    inferred: dict[str, Any] = field(default_factory=dict)
 
     @property
     def agreement(self) -> float:

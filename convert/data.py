@@ -12,14 +12,16 @@ value range, with optional integer labels. Accepted sources:
 - A folder of images (png, jpg, bmp, ...), searched recursively; or a folder of class
   folders (``DIR/<label>/*.png``), which is labelled by folder name. Images are read
   with OpenCV, converted to the model's colour order, resized to (W, H) with
-  ``INTER_AREA`` and scaled like uint8 arrays. They must already look like the
-  model's input after preprocessing (e.g. MNIST-style: white digit, black ground,
-  centred), since calibration and verification skip the device's preprocessing.
+  ``INTER_AREA`` and scaled like uint8 arrays. ``edge-convert`` passes ``prepare``:
+  the device's own preprocessing (:func:`convert.input_spec.device_preprocess`, i.e.
+  :func:`edge.preprocess.crop_input`), so photos are verified exactly as ``edge-eval
+  --images`` and ``edge-run`` feed them to the model.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +132,29 @@ def _read_image(path: Path, hwc: tuple[int, int, int], colour_order: str) -> np.
     return img.reshape(h, w, c)
 
 
+def _read_images(
+    files: list[Path],
+    hwc: tuple[int, int, int],
+    colour_order: str,
+    value_range: tuple[float, float],
+    prepare: Callable[[np.ndarray], np.ndarray] | None,
+    source: str,
+) -> np.ndarray:
+    """float32 (N, H, W, C) in ``value_range``: ``prepare`` on each BGR image, else resized."""
+    if prepare is None:
+        x = np.stack([_read_image(f, hwc, colour_order) for f in files])
+        return to_value_range(x, value_range, source)
+    import cv2
+
+    out = np.zeros((len(files), *hwc), np.float32)
+    for i, f in enumerate(files):
+        img = cv2.imread(str(f), cv2.IMREAD_COLOR)
+        if img is None:
+            raise ValueError(f"OpenCV cannot read image {f}; remove it or convert it to PNG")
+        out[i] = np.asarray(prepare(img), np.float32).reshape(hwc)
+    return out
+
+
 def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
@@ -141,6 +166,7 @@ def load_samples(
     value_range: tuple[float, float],
     labels: tuple[str, ...] | None = None,
     labelled: bool = True,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Samples:
     """Read a ``.npy``/``.npz`` array or an image folder as model-ready samples.
 
@@ -154,6 +180,9 @@ def load_samples(
             takes the sorted folder names as labels.
         labelled: ``False`` reads class folders as plain image folders (calibration
             needs no labels, so folder names need not match).
+        prepare: images only: ``f(uint8 (h, w, 3) BGR image) -> float32 (H, W, C)`` in the
+            value range (the device's preprocessing); ``None``: convert the colour order,
+            resize with ``INTER_AREA`` and scale. Arrays are taken as model inputs.
 
     Returns:
         Samples named after the file or folder stem; labelled for ``.npz`` and class
@@ -201,15 +230,16 @@ def load_samples(
                 f"{p}: class folders {unknown} are not among the model's labels "
                 f"{list(use)}; rename the folders or fix --labels"
             )
-        xs, ys = [], []
+        paths: list[Path] = []
+        ys = []
         for d in subdirs:
             files = _images_in(d)
-            xs += [_read_image(f, hwc, colour_order) for f in files]
+            paths += files
             ys += [use.index(d.name)] * len(files)
-        x = np.stack(xs)
+        x = _read_images(paths, hwc, colour_order, value_range, prepare, str(p))
         log.info("%s: %d images in %d class folders", p, len(x), len(subdirs))
         return Samples(
-            to_value_range(x, value_range, str(p)),
+            x,
             np.asarray(ys, np.int64),
             name,
             folder_labels if labels is None else None,
@@ -217,9 +247,9 @@ def load_samples(
     files = _images_in(p)
     if not files:
         raise ValueError(f"{p} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    x = np.stack([_read_image(f, hwc, colour_order) for f in files])
+    x = _read_images(files, hwc, colour_order, value_range, prepare, str(p))
     log.info("%s: %d images", p, len(x))
-    return Samples(to_value_range(x, value_range, str(p)), None, name)
+    return Samples(x, None, name)
 
 
 def mnist_samples(

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from convert.input_scaling import InputScaling, captured_constants, graph_input_scaling, keras_input_scaling
+from convert.input_spec import ASSUMED_RANGE
 from convert.quantize import convert_keras, convert_saved_model
 from edge.bundle import sha256_file
 
@@ -49,6 +51,8 @@ class SourceModel:
         num_outputs: K, the units of the single (N, K) output.
         keras_model: the ``keras.Model`` for ``.keras``/``.h5``; ``None`` for SavedModels.
         signature_key: the SavedModel serving signature used.
+        input_scaling: the ``Rescaling``/``Normalization`` layer the model starts with
+            (read from its layers or, for a SavedModel, its graph), or ``None``.
     """
 
     path: Path
@@ -57,6 +61,7 @@ class SourceModel:
     num_outputs: int
     keras_model: Any = field(default=None, repr=False)
     signature_key: str = "serving_default"
+    input_scaling: InputScaling | None = None
     _run: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     _batch: int | None = field(default=None, repr=False)
 
@@ -122,23 +127,12 @@ class SourceModel:
         )
 
     def default_value_range(self) -> tuple[float, float]:
-        """(0, 255) if the Keras model starts with a ``Rescaling`` layer, else (0, 1).
+        """The raw input range :attr:`input_scaling` implies, else (0, 1), the same for every format.
 
         A model that rescales its own input (``Rescaling(1/255)``,
-        ``Rescaling(1/127.5, offset=-1)``) expects raw pixel values.
+        ``Rescaling(1/127.5, offset=-1)``) expects raw pixel values, (0, 255).
         """
-        if self.keras_model is None:
-            return (0.0, 1.0)
-        import keras
-
-        for layer in self.keras_model.layers:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
-            if isinstance(layer, keras.layers.Rescaling):
-                log.info("the model starts with %s: it takes pixel values in [0, 255]", layer.name)
-                return (0.0, 255.0)
-            break
-        return (0.0, 1.0)
+        return self.input_scaling.value_range()[0] if self.input_scaling else ASSUMED_RANGE
 
     def sha256(self) -> str:
         """sha256 of the model file; for a SavedModel folder, of its files' (path, sha256) list."""
@@ -197,7 +191,14 @@ def _load_keras(path: Path) -> SourceModel:
         )
     hwc, k = _check_io(path, tuple(model.inputs[0].shape), tuple(model.outputs[0].shape))
     fmt = "keras" if path.suffix == ".keras" else "h5"
-    return SourceModel(path=path, format=fmt, input_shape=hwc, num_outputs=k, keras_model=model)
+    return SourceModel(
+        path=path,
+        format=fmt,
+        input_shape=hwc,
+        num_outputs=k,
+        keras_model=model,
+        input_scaling=keras_input_scaling(model),
+    )
 
 
 def _load_saved_model(path: Path, signature_key: str) -> SourceModel:
@@ -239,6 +240,10 @@ def _load_saved_model(path: Path, signature_key: str) -> SourceModel:
         input_shape=hwc,
         num_outputs=k,
         signature_key=signature_key,
+        input_scaling=graph_input_scaling(
+            fn.graph.as_graph_def(),
+            {**{v.name: v.numpy() for v in getattr(loaded, "variables", ())}, **captured_constants(fn)},
+        ),
         _run=run,
         _batch=None if batch is None else int(batch),
     )

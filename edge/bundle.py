@@ -87,7 +87,8 @@ class ModelBundle:
     Attributes:
         path: the bundle folder.
         name: bundle name, e.g. ``"digits-lenet-int8"``.
-        task: ``"digits"`` or ``"hands"``.
+        task: ``"digits"``, ``"hands"`` or ``"classify"`` (any image classifier, run on the
+            whole frame or a centre ROI).
         labels: class labels in output-index order.
         input: the input spec from ``model.json``.
         preprocessing: name of the preprocessing the model expects.

@@ -16,13 +16,14 @@ from typing import Any
 from edge.landmark_features import check_features_version
 
 FORMAT_VERSION = 1
-TASKS = ("digits", "hands")
+#: ``classify``: any image classifier, on the whole frame or a centre ROI (edge.segment.whole_frame).
+TASKS = ("digits", "hands", "classify")
 #: Tasks of the pretrained MediaPipe hand models fetched by ``edge-models fetch hands``
 #: (:mod:`edge.pretrained`); they are read by :mod:`edge.segment`, not by the classifier.
 PRETRAINED_TASKS = ("palm-detection", "hand-landmarks")
 COLOUR_ORDERS = ("grey", "RGB", "BGR")
 #: Preprocessing names a bundle may ask for (see :mod:`edge.preprocess`).
-PREPROCESSING = ("mnist-normalise", "hand-crop", "resize", "hand-landmarks")
+PREPROCESSING = ("mnist-normalise", "hand-crop", "resize", "hand-landmarks", "centre-crop")
 #: ``colour_order`` of a feature-vector input (shape (1, F), preprocessing ``hand-landmarks``).
 FEATURES_ORDER = "features"
 #: Preprocessing of the pretrained hand models: letterbox to a square (palm detector) and

@@ -130,6 +130,7 @@ def draw_overlay(
     status: str | None = None,
     no_gesture_labels: Collection[str] = NO_GESTURE_LABELS,
     hands: Sequence[ROI] = (),
+    top: Sequence[Sequence[tuple[str, float]]] = (),
 ) -> np.ndarray:
     """Annotated copy of a frame.
 
@@ -150,6 +151,10 @@ def draw_overlay(
         hands: more ROIs whose landmarks are drawn (grey, no box or tag): hands found but
             not shown as detections (classified ``none``), so the skeleton does not
             blink off when the gesture is unclear.
+        top: per detection, its best (label, score) pairs (a ``classify`` model's top-k,
+            :attr:`edge.pipeline.FrameResult.top`): listed in the top-right corner, one line
+            each, best first; those detections get a box (unless it is the whole frame)
+            and no tag of their own.
 
     Returns:
         uint8 (H, W, 3) BGR copy with the overlay.
@@ -174,7 +179,13 @@ def draw_overlay(
     for roi in hands:
         if roi.landmarks is not None:
             draw_hand(out, roi.landmarks, thick, muted=True)
-    for det in detections:
+    listed = len(top)
+    for i, (det, pairs) in enumerate(zip(detections, top, strict=False)):
+        r = det.roi
+        if (r.x, r.y, r.w, r.h) != (0, 0, w, h):
+            cv2.rectangle(out, (r.x, r.y), (r.x + r.w, r.y + r.h), score_colour(det.prediction.score), thick)
+        _top_panel(out, pairs, i, scale, thick)
+    for det in detections[listed:]:
         r, p = det.roi, det.prediction
         quiet = p.label in no_gesture_labels
         colour = GREY if quiet else score_colour(p.score)
@@ -185,7 +196,7 @@ def draw_overlay(
         _tag(out, f"{p.label} {100.0 * p.score:.0f}%{side}", r.x, r.y, colour, scale, thick)
 
     lines = []
-    head = []
+    head: list[str] = []
     if fps is not None:
         head.append(f"{fps:.1f} FPS")
     if status:
@@ -201,3 +212,16 @@ def draw_overlay(
         _tag(out, line, 0, y, BLACK, scale, thick, above=False)
         y += th + base + 2 * max(2, thick)
     return out
+
+
+def _top_panel(img: np.ndarray, pairs: Sequence[tuple[str, float]], n: int, scale: float, thick: int) -> None:
+    """Draw ``label score%`` lines, best first, right-aligned at the top (panel ``n`` below earlier ones)."""
+    h_img, w_img = img.shape[:2]
+    y = n * (len(pairs) + 1) * int(30 * scale + 8)
+    for j, (label, score) in enumerate(pairs):
+        s = scale * (1.3 if j == 0 else 1.0)
+        text = f"{label} {100.0 * score:.0f}%"
+        t = thick + (j == 0)
+        (tw, th), base = cv2.getTextSize(text, FONT, s, t)
+        _tag(img, text, w_img - tw - 2 * max(2, t), y, score_colour(score), s, t, above=False)
+        y += th + base + 2 * max(2, thick) + 2

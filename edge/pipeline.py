@@ -88,6 +88,8 @@ class FrameResult:
         palm_detector_ran: instrumentation: whether the segmenter ran its palm detector
             on this frame (with tracking it runs only when a hand is lost); ``None`` for
             segmenters without one.
+        top: for a pipeline with ``top_k`` (task ``classify``): per shown detection, its
+            ``top_k`` (label, score) pairs, best first (smoothed scores when smoothing).
     """
 
     frame: Frame
@@ -96,6 +98,7 @@ class FrameResult:
     numbers: list[tuple[str, ROI]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     palm_detector_ran: bool | None = None
+    top: list[list[tuple[str, float]]] = field(default_factory=list)
 
     def as_json(self, t: float | None = None) -> dict[str, Any]:
         """The JSON Lines record of this frame.
@@ -109,6 +112,8 @@ class FrameResult:
             ``"numbers": [{"text": str, "box": [x, y, w, h]}, ...]`` (reading order;
             text as written, e.g. ``"-3.5"``; box in frame px around its digits and
             marks) and, when they form exactly one number, ``"number": str`` (its text).
+            With :attr:`top` each detection also has ``"top_k": [{"label": str,
+            "score": float}, ...]``.
         """
         rec: dict[str, Any] = {
             "frame": int(self.frame.index),
@@ -117,6 +122,8 @@ class FrameResult:
         }
         if self.numbers:
             rec["numbers"] = [{"text": n, "box": roi.as_list()} for n, roi in self.numbers]
+        for det, top in zip(rec["detections"], self.top, strict=False):
+            det["top_k"] = [{"label": lab, "score": round(float(sc), 4)} for lab, sc in top]
         if len(self.numbers) == 1:
             rec["number"] = self.numbers[0][0]
         return rec
@@ -141,6 +148,8 @@ class Pipeline:
             gesture" class). The smoother still
             tracks them, so an empty room that the model calls ``none`` does not
             flicker between gestures.
+        top_k: report this many best (label, score) pairs per detection
+            (:attr:`FrameResult.top`; the classifier's ``labels`` name them); 0: none.
     """
 
     def __init__(
@@ -152,6 +161,7 @@ class Pipeline:
         grouper: Callable[[list[Detection]], list[tuple[str, ROI]]] | None = None,
         min_score: float = 0.0,
         no_gesture_labels: Sequence[str] = NO_GESTURE_LABELS,
+        top_k: int = 0,
     ) -> None:
         if not 0.0 <= min_score <= 1.0:
             raise ValueError(f"min_score must be in [0, 1], got {min_score}")
@@ -167,6 +177,9 @@ class Pipeline:
         self.grouper = grouper
         self.min_score = float(min_score)
         self.no_gesture_labels = frozenset(no_gesture_labels)
+        if top_k < 0:
+            raise ValueError(f"top_k must be >= 0, got {top_k}")
+        self.top_k = int(top_k)
 
     def reset(self) -> None:
         """Forget temporal state (the smoother's tracks)."""
@@ -202,8 +215,15 @@ class Pipeline:
         if isinstance(parts, dict):
             t.update({k: float(parts[k]) for k in SEGMENT_PARTS if k in parts})
         ran = None if palm_runs is None else getattr(self.segmenter, "palm_runs", 0) > palm_runs
+        labels = getattr(self.classifier, "labels", None)
         return FrameResult(
-            frame=frame, detections=dets, raw=raw, numbers=numbers, timings_ms=t, palm_detector_ran=ran
+            frame=frame,
+            detections=dets,
+            raw=raw,
+            numbers=numbers,
+            timings_ms=t,
+            palm_detector_ran=ran,
+            top=[d.prediction.top(labels, self.top_k) for d in dets] if self.top_k and labels else [],
         )
 
 
@@ -224,6 +244,8 @@ def build_pipeline(
     source_kind: str = "camera",
     max_hands: int = 1,
     min_presence: float | None = None,
+    roi: str | float | None = None,
+    top_k: int | None = None,
 ) -> Pipeline:
     """The pipeline for a model, with the segmenter its task needs.
 
@@ -239,7 +261,7 @@ def build_pipeline(
         num_threads: interpreter threads when ``model`` is not a classifier.
         runtime: TFLite runtime when ``model`` is not a classifier (see
             :func:`edge.runtime.make_interpreter`).
-        task: ``"digits"`` or ``"hands"``; default: the bundle's task.
+        task: ``"digits"``, ``"hands"`` or ``"classify"``; default: the bundle's task.
         segmenter: override the task's segmenter: an instance, or for a hands model
             with an image input (``hand-crop``, e.g. ``hands-lenet``) the name of one
             (:func:`edge.segment.hands.make_hand_segmenter`: ``"skin"``, ``"skin-hsv"``,
@@ -267,6 +289,11 @@ def build_pipeline(
             leave-one-source-out), else ``detector.min_presence``, else 0 for still
             images (the classifier, which sees the presence, decides) and MediaPipe's
             0.5 for video (a track is lost below it).
+        roi: ``classify`` only: what is classified
+            (:func:`edge.segment.whole_frame.parse_roi`): ``"full"`` (default, the whole
+            frame), ``"centre"`` or a fraction (a centred square).
+        top_k: best (label, score) pairs reported per detection (:attr:`FrameResult.top`);
+            ``None``: 3 for ``classify`` (capped at the number of labels), 0 otherwise.
 
     Returns:
         A :class:`Pipeline`. For ``digits``: :class:`edge.segment.digits.DigitSegmenter`,
@@ -276,14 +303,17 @@ def build_pipeline(
         bundle's ``hand-crop`` preprocessing (:class:`edge.preprocess.HandPreprocessor`
         reading the masks on the ROIs) and no grouper; for a ``hand-landmarks`` bundle
         (``hands``): :class:`edge.segment.hand_tracker.HandTracker` (:func:`make_hand_tracker`)
-        and :class:`edge.preprocess.LandmarkPreprocessor`. All hide detections labelled
+        and :class:`edge.preprocess.LandmarkPreprocessor`. For ``classify``:
+        :class:`edge.segment.whole_frame.WholeFrameSegmenter` (one ROI: the frame or its
+        centre) and the bundle's ``resize`` or ``centre-crop`` preprocessing. All hide detections labelled
         ``none`` (:class:`Pipeline` ``no_gesture_labels``) and smooth with a
         :class:`edge.track.TrackSmoother`.
 
     Raises:
         edge.bundle.BundleError: the bundle cannot be loaded.
         ValueError: unknown task or segmenter name, no task known, a segmenter name or
-            a background treatment for a digits model or a ``hand-landmarks`` bundle.
+            a background treatment for a digits, ``classify`` or ``hand-landmarks`` model,
+            ``roi`` for another task than ``classify``, a bad ``roi``.
         edge.pretrained.HandModelsMissing: a ``hand-landmarks`` bundle but the MediaPipe
             models were not fetched (the message names ``edge-models fetch hands``).
     """
@@ -297,7 +327,20 @@ def build_pipeline(
         bundle = classifier.bundle
     task = task or (bundle.task if bundle is not None else None)
     grouper = None
-    if task == "digits":
+    if roi is not None and roi != "full" and task != "classify":
+        raise ValueError(
+            f"roi={roi!r} chooses what a 'classify' model looks at, but this is a {task} model "
+            "(it finds its own regions); drop --roi"
+        )
+    if task == "classify":
+        if isinstance(segmenter, str) or background != "keep":
+            raise ValueError("a 'classify' model classifies the frame or --roi: drop segmenter=/background=")
+        from edge.segment.whole_frame import WholeFrameSegmenter
+
+        segmenter = segmenter or WholeFrameSegmenter(roi)
+        if top_k is None:
+            top_k = min(3, len(getattr(classifier, "labels", ()) or ()))
+    elif task == "digits":
         if isinstance(segmenter, str) or background != "keep":
             raise ValueError(
                 "segmenter names and background= choose how hands are found and cropped, "
@@ -333,7 +376,7 @@ def build_pipeline(
     else:
         raise ValueError(
             f"unknown task {task!r}: the bundle's model.json must say task "
-            "'digits' or 'hands' (or pass task=)"
+            "'digits', 'hands' or 'classify' (or pass task=)"
         )
     if preprocessor is None:
         if bundle is None:
@@ -361,6 +404,7 @@ def build_pipeline(
         smoother=smoother if smoothing else None,
         grouper=grouper,
         min_score=min_score if min_score is not None else (bundle.min_score if bundle else 0.0),
+        top_k=top_k or 0,
     )
     log.debug(
         "pipeline: task=%s segmenter=%s smoother=%s",

@@ -6,6 +6,7 @@ nothing about the stages that make or consume them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -143,6 +144,16 @@ class Prediction:
     label: str
     score: float
     scores: np.ndarray = field(repr=False, compare=False)
+
+    def top(self, labels: Sequence[str], k: int) -> list[tuple[str, float]]:
+        """The ``k`` best (label, score) pairs from :attr:`scores`, best first (ties: lower index).
+
+        Args:
+            labels: the class labels in output-index order (``len(labels)`` = classes).
+            k: pairs wanted (fewer when there are fewer classes).
+        """
+        s = np.asarray(self.scores, np.float32).reshape(-1)
+        return [(str(labels[i]), float(s[i])) for i in np.argsort(-s, kind="stable")[: max(0, k)]]
 
 
 @dataclass(frozen=True)

@@ -538,9 +538,10 @@ def fake_hand_segmenter(fake_hand_segmenter_in) -> list[str]:
 def test_budget_and_source_per_task() -> None:
     from benchmarks.pipeline_bench import TARGET_MS_BY_TASK, default_source, target_ms_for
 
-    assert TARGET_MS_BY_TASK == {"digits": 3.3, "hands": 3.3}
+    assert TARGET_MS_BY_TASK == {"digits": 3.3, "hands": 3.3, "classify": 3.3}
     assert target_ms_for("hands") == 3.3 and target_ms_for("digits") == 3.3
     assert default_source("digits") == "demo" and default_source("hands") == "demo-hands"
+    assert default_source("classify") == "demo-hands"  # a user's own classifier: any frames
     for bad in (target_ms_for, default_source):
         with pytest.raises(ValueError, match="faces"):
             bad("faces")

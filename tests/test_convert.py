@@ -304,9 +304,13 @@ def test_unknown_input_size_needs_input_size(work: Path, capsys: pytest.CaptureF
     out = work / "bundle-any-size"
     assert main([str(path), "--quant", "float32", "--out", str(out)]) == 2
     assert "--input-size H W" in capsys.readouterr().err
-    assert main([str(path), "--quant", "float32", "--input-size", "20", "24", "--out", str(out)]) == 0
+    # not MNIST-like (20x24): task classify, whose labels must be given (issue 14)
+    labels = work / "any_size_labels.txt"
+    labels.write_text("".join(f"c{i}\n" for i in range(10)))
+    args = [str(path), "--quant", "float32", "--input-size", "20", "24", "--out", str(out)]
+    assert main([*args, "--labels", str(labels)]) == 0
     b = load_bundle(out)
-    assert b.input.shape == (1, 20, 24, 1)
+    assert b.input.shape == (1, 20, 24, 1) and (b.task, b.preprocessing) == ("classify", "resize")
     assert b.meta["metrics"]["random-inputs"]["top1_agreement"] == 1.0
 
 

@@ -10,13 +10,17 @@ Examples::
     edge-run --model hands-lenet --segmenter background  # small CNN, background subtraction
     edge-run --source clip.mp4 --headless --output annotated.mp4 --jsonl preds.jsonl
     edge-run --source demo --headless --serve 8080     # watch at http://127.0.0.1:8080/
+    edge-run --model models/my-model                   # your own classifier (task classify), whole frame
+    edge-run --model models/my-model --roi centre --top-k 5   # a centred square, five best labels
 
 The model's task (``model.json``) picks the pipeline: digits are found by the digit
 segmenter; ``--model hands`` finds hands with MediaPipe's palm detector and landmark model
 (fetched by ``edge-models fetch hands``; still images: palm detector on every image,
 videos and cameras: tracked from the previous frame's landmarks) and classifies the
 landmarks; the small CNN ``--model hands-lenet`` finds them with the segmenter
-``--segmenter`` names. Without ``--source`` the
+``--segmenter`` names. A ``classify`` bundle (your own image classifier, from
+``edge-convert``) classifies the whole frame, or with ``--roi`` a centred square, and shows
+its ``--top-k`` labels with their scores. Without ``--source`` the
 first webcam is opened for either task (the demo scenes are never a silent fallback).
 
 The window shows boxes, ``label score%``, the number(s) read, FPS and per-stage
@@ -181,6 +185,8 @@ def run_cli(
             runtime=cfg.runtime,
             source=cfg.source,
             max_hands=cfg.max_hands,
+            roi=cfg.roi,
+            top_k=cfg.top_k,
         )
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)

@@ -12,6 +12,7 @@ from edge.cli.common import HelpFormatter, hostport_arg, positive_float, positiv
 from edge.cli.window import KEYS_HELP
 from edge.live import DEFAULT_HAND_SEGMENTER, DEFAULT_SOURCE, HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
+from edge.segment.whole_frame import parse_roi
 from edge.sinks.web import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_VIEWERS, DEFAULT_STREAM_FPS, TOKEN_ENV
 
 
@@ -32,6 +33,8 @@ class RunConfig:
     source: str | None = None
     segmenter: str | None = None
     max_hands: int = 1
+    roi: str = "full"
+    top_k: int | None = None
     threads: int | None = None
     runtime: str = "auto"
     smoothing: bool = True
@@ -54,13 +57,23 @@ class RunConfig:
     realtime: bool | None = None
 
 
+def _roi_arg(text: str) -> str:
+    """``--roi``: checked by :func:`edge.segment.whole_frame.parse_roi`, kept as typed."""
+    try:
+        parse_roi(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+    return text
+
+
 def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> argparse.ArgumentParser:
     """The ``edge-run`` parser; ``edge-serve`` passes its name and a default ``--serve`` address
     (and then runs headless unless ``--display`` is given)."""
     p = argparse.ArgumentParser(
         prog=prog,
-        description="Recognise handwritten digits or rock/paper/scissors hands live: boxes, "
-        "what was read, confidence and FPS.",
+        description="Recognise handwritten digits or rock/paper/scissors hands live, or run your "
+        "own image classifier (task classify) on the whole frame: boxes, what was read, "
+        "confidence and FPS.",
         epilog=KEYS_HELP + ". Ctrl-C stops and finalises the outputs.",
         formatter_class=HelpFormatter,
     )
@@ -91,6 +104,20 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         default=1,
         help="--model hands: most hands per frame (while fewer are tracked, the palm "
         "detector runs on every frame)",
+    )
+    p.add_argument(
+        "--roi",
+        type=_roi_arg,
+        default="full",
+        help="classify models (your own classifier): what is classified: full (the whole frame), "
+        "centre (a centred square, 0.6 of the shorter side) or a fraction F in (0, 1] (a centred "
+        "square of that side)",
+    )
+    p.add_argument(
+        "--top-k",
+        type=positive_int,
+        default=None,
+        help="classify models: labels listed with their scores, best first (default 3)",
     )
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
@@ -188,6 +215,8 @@ def parse_args(
         source=a.source,
         segmenter=a.segmenter,
         max_hands=a.max_hands,
+        roi=a.roi,
+        top_k=a.top_k,
         threads=a.threads,
         runtime=a.runtime,
         smoothing=a.smoothing,

@@ -122,6 +122,8 @@ def make_pipeline(
     runtime: str = "auto",
     source: str | int | Path | None = None,
     max_hands: int = 1,
+    roi: str = "full",
+    top_k: int | None = None,
 ) -> Pipeline:
     """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
 
@@ -137,17 +139,27 @@ def make_pipeline(
         source: the ``--source`` spec; for ``--model hands`` its kind (:func:`source_kind`)
             picks still-image or tracking mode. ``None``: a camera (tracking).
         max_hands: ``--model hands``: most hands per frame (see :func:`edge.pipeline.build_pipeline`).
+        roi: a ``classify`` model: ``"full"``, ``"centre"`` or a fraction (see
+            :func:`edge.segment.whole_frame.parse_roi`); other tasks find their own regions.
+        top_k: a ``classify`` model: (label, score) pairs per frame; ``None``: 3.
 
     Raises:
         edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
-        ValueError: ``segmenter`` for a digits or ``hand-landmarks`` model, or a task without a
-            pipeline.
+        ValueError: ``segmenter`` for a digits, ``classify`` or ``hand-landmarks`` model, ``roi``
+            other than ``"full"`` for a model that is not ``classify``, or a task without a pipeline.
         edge.pretrained.HandModelsMissing: ``--model hands`` without the fetched MediaPipe models.
     """
     bundle = load_bundle(model)
     kw = segmenter_kwargs(bundle.task, segmenter, bundle.name, bundle.preprocessing)
     kind = source_kind(DEFAULT_SOURCE if source is None else source)
     smoothing = smoothing and kind != "image"
+    if bundle.task == "classify":
+        kw.update(roi=roi, top_k=top_k)
+    elif roi != "full":
+        raise ValueError(
+            f"--roi {roi} chooses what a classify model looks at, but {bundle.name} is a "
+            f"{bundle.task} model that finds its own regions; drop --roi"
+        )
     if bundle.preprocessing == "hand-landmarks":
         kw.update(source_kind=kind, max_hands=max_hands)
     return build_pipeline(

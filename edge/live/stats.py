@@ -55,7 +55,8 @@ class RunStats:
         empty_frames: frames whose ground truth is empty (the hands demo with no hand).
         empty_silent: of those, frames on which no digit or gesture was shown (smoothed).
         empty_silent_raw: the same before smoothing.
-        task: the model's task, ``"digits"`` or ``"hands"`` (for the wording).
+        task: the model's task, ``"digits"``, ``"hands"`` (for the wording) or ``"classify"``
+            (a demo scene's ground truth is not scored).
         palm_frames: frames on which the hand tracker ran its palm detector
             (:attr:`edge.pipeline.FrameResult.palm_detector_ran`); palm_known: frames
             that said whether it ran (0 for segmenters without one).
@@ -92,7 +93,7 @@ class RunStats:
         for k, v in result.timings_ms.items():
             self.timings_ms.setdefault(k, deque(maxlen=100_000)).append(v)
         truth = result.frame.truth
-        if truth is not None:
+        if truth is not None and self.task != "classify":  # a demo scene's truth is digits or hands
             shown = shown_detections(result.detections)
             raw = [d for d in shown_detections(result.raw) if d.prediction.score >= self.min_score]
             self.truth.update(truth, shown)

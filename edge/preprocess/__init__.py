@@ -7,7 +7,10 @@ Owns: one module per preprocessing a bundle can ask for in ``model.json``
   :func:`mnist_normalise`), built from :mod:`~edge.preprocess.digit_ink` (the ink of a
   digit in its ROI), :mod:`~edge.preprocess.locate` (the digit in a loose crop) and
   :mod:`~edge.preprocess.mnist_format` (MNIST's 28x28 geometry);
-- ``"resize"``: :mod:`edge.preprocess.resize` (:class:`ResizePreprocessor`);
+- ``"resize"``: :mod:`edge.preprocess.resize` (:class:`ResizePreprocessor`): each ROI
+  squashed to the input size;
+- ``"centre-crop"``: :mod:`edge.preprocess.centre_crop` (:class:`CentreCropPreprocessor`):
+  the centre of each ROI at the input's aspect ratio, resized;
 - ``"hand-crop"``: :mod:`edge.preprocess.hand_crop` (:class:`HandPreprocessor`): the
   hand's ROI square-padded by edge replication, resized with area interpolation,
   optionally with its background flattened using the ROI's mask
@@ -32,6 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from edge.bundle import ModelBundle
+from edge.preprocess.centre_crop import CentreCropPreprocessor, centre_window
 from edge.preprocess.hand_crop import BACKGROUND_GREY, HAND_BACKGROUNDS, HandPreprocessor, square_pad
 from edge.preprocess.landmarks import LandmarkPreprocessor
 from edge.preprocess.mnist import MnistPreprocessor, mnist_normalise
@@ -42,6 +46,7 @@ from edge.types import ROI
 
 __all__ = [
     "BACKGROUND_GREY",
+    "CentreCropPreprocessor",
     "HAND_BACKGROUNDS",
     "MNIST_BOX",
     "MNIST_CENTRE",
@@ -51,6 +56,7 @@ __all__ = [
     "LandmarkPreprocessor",
     "MnistPreprocessor",
     "ResizePreprocessor",
+    "centre_window",
     "crop_input",
     "make_preprocessor",
     "mnist_normalise",
@@ -71,7 +77,8 @@ def make_preprocessor(
 
     Returns:
         ``"mnist-normalise"``: :class:`MnistPreprocessor`; ``"resize"``:
-        :class:`ResizePreprocessor`; ``"hand-crop"``: :class:`HandPreprocessor` (a
+        :class:`ResizePreprocessor`; ``"centre-crop"``: :class:`CentreCropPreprocessor`;
+        ``"hand-crop"``: :class:`HandPreprocessor` (a
         :class:`ResizePreprocessor` with square crops). Each maps ``(uint8 (H, W, 3)
         BGR frame, list[ROI])`` to float32 (N, H, W, C) model inputs.
         ``"hand-landmarks"``: :class:`LandmarkPreprocessor`, float32 (N, 94) features
@@ -98,13 +105,15 @@ def make_preprocessor(
         return MnistPreprocessor()
     if name == "resize":
         return ResizePreprocessor(bundle)
+    if name == "centre-crop":
+        return CentreCropPreprocessor(bundle)
     if name == "hand-crop":
         return HandPreprocessor(bundle, margin=margin, background=background)
     if name == "hand-landmarks":
         return LandmarkPreprocessor(bundle)
     raise ValueError(
         f"unknown preprocessing {name!r} in bundle {bundle.name}; expected one of "
-        "'mnist-normalise', 'resize', 'hand-crop', 'hand-landmarks'"
+        "'mnist-normalise', 'resize', 'centre-crop', 'hand-crop', 'hand-landmarks'"
     )
 
 
@@ -119,7 +128,8 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
     ``"hand-crop"`` the image is the hand crop: it is square-padded by edge
     replication (:func:`square_pad`, as in training) and resized, without running
     a segmenter or normalising its background. For ``"resize"`` the whole image is
-    resized.
+    resized, for ``"centre-crop"`` its centre at the model's aspect ratio: exactly what
+    ``edge-run`` does to a frame of a ``classify`` model with ``--roi full``.
 
     Args:
         image: uint8 (H, W, 3) BGR or (H, W) grey.

@@ -14,7 +14,9 @@ with tracking), and the image operations they share.
 - hands: :mod:`~edge.segment.hands` (``make_hand_segmenter``, by name) over the blob
   stage (:mod:`~edge.segment.blobs`, :mod:`~edge.segment.blob_shape`) and one module
   per finder (:mod:`~edge.segment.skin` with :mod:`~edge.segment.skin_colour`,
-  :mod:`~edge.segment.background`, :mod:`~edge.segment.chroma`).
+  :mod:`~edge.segment.background`, :mod:`~edge.segment.chroma`);
+- a user's own classifier (task ``classify``): :mod:`~edge.segment.whole_frame`
+  (:class:`WholeFrameSegmenter`: the whole frame or a centred square, ``--roi``).
 
 Every finder has ``find(image) -> list[ROI]``; what a finder knows beyond the box
 (the hand's mask, an angle, landmarks) travels on the :class:`edge.types.ROI`.

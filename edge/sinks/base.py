@@ -89,6 +89,7 @@ class LiveFrame:
                     status=self.status,
                     no_gesture_labels=NO_GESTURE_LABELS,
                     hands=hands,
+                    top=r.top,
                 )
             return self._overlay
 

@@ -41,11 +41,12 @@
       c.className = "confidence " + (s.confidence >= 0.8 ? "high" : s.confidence >= 0.5 ? "mid" : "low");
     }
     const ul = $("detections");
-    ul.replaceChildren(...(s.detections || []).map((d) => {
+    // a classify model's detection lists its top-k labels (best first), the others their own label
+    ul.replaceChildren(...(s.detections || []).flatMap((d) => (d.top_k || [d]).map((t) => {
       const li = document.createElement("li");
-      li.textContent = d.label + " " + pct(d.score);
+      li.textContent = t.label + " " + pct(t.score);
       return li;
-    }));
+    })));
     $("fps").textContent = s.fps === null || s.fps === undefined ? "\u2013" : s.fps.toFixed(1);
     $("frame").textContent = String(s.frame);
     const t = $("timings");
