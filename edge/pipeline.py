@@ -208,6 +208,7 @@ def build_pipeline(
     source_kind: str = "camera",
     max_hands: int = 1,
     min_presence: float | None = None,
+    polarity: str | None = None,
 ) -> Pipeline:
     """The pipeline for a model, with the segmenter its task needs.
 
@@ -250,6 +251,10 @@ def build_pipeline(
             leave-one-source-out), else ``detector.min_presence``, else 0 for still
             images (the classifier, which sees the presence, decides) and MediaPipe's
             0.5 for video (a track is lost below it).
+        polarity: digits only: the ink's polarity, ``"auto"``, ``"dark"`` (ink on paper)
+            or ``"light"`` (chalk, white marker, inverted scans), given to the digit
+            segmenter's config and to the ``mnist-normalise`` preprocessor; ``None``:
+            the segmenter's default and ``"auto"`` for the preprocessor.
 
     Returns:
         A :class:`Pipeline`. For ``digits``: :class:`edge.segment.digits.DigitSegmenter`,
@@ -287,9 +292,9 @@ def build_pipeline(
                 "but this is a digits model; drop them or use a hands model"
             )
         if segmenter is None:
-            from edge.segment.digits import DigitSegmenter
+            from edge.segment.digits import DigitSegmenter, DigitSegmenterConfig
 
-            segmenter = DigitSegmenter()
+            segmenter = DigitSegmenter(DigitSegmenterConfig(polarity=polarity) if polarity else None)
         from edge.segment.numbers import group_numbers
 
         grouper = group_numbers
@@ -324,7 +329,8 @@ def build_pipeline(
         from edge.preprocess import make_preprocessor
 
         # a digits model has background="keep" here (checked above)
-        preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background))
+        pol = {"polarity": polarity} if polarity and task == "digits" else {}
+        preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background, **pol))
     elif background != "keep":
         raise ValueError(
             "background= applies to the bundle's own preprocessor; with preprocessor= "

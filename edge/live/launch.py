@@ -122,6 +122,7 @@ def make_pipeline(
     runtime: str = "auto",
     source: str | int | Path | None = None,
     max_hands: int = 1,
+    polarity: str | None = None,
 ) -> Pipeline:
     """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
 
@@ -135,6 +136,8 @@ def make_pipeline(
         source: the ``--source`` spec; for ``--model hands`` its kind (:func:`source_kind`)
             picks still-image or tracking mode. ``None``: a camera (tracking).
         max_hands: ``--model hands``: most hands per frame (see :func:`edge.pipeline.build_pipeline`).
+        polarity: digits: the ink's polarity (``"auto"``, ``"dark"``, ``"light"``; see
+            :func:`edge.pipeline.build_pipeline`); ``None``: the pipeline's defaults.
 
     Raises:
         edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
@@ -146,6 +149,8 @@ def make_pipeline(
     kw = segmenter_kwargs(bundle.task, segmenter, bundle.name, bundle.preprocessing)
     if bundle.preprocessing == "hand-landmarks":
         kw.update(source_kind=source_kind(DEFAULT_SOURCE if source is None else source), max_hands=max_hands)
+    if bundle.task == "digits" and polarity is not None:
+        kw["polarity"] = polarity
     return build_pipeline(
         bundle, smoothing=smoothing, min_score=min_score, num_threads=threads, runtime=runtime, **kw
     )
