@@ -131,7 +131,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
             report = evaluate_crops(
                 clf,
                 items,
-                crop_input=functools.partial(crop_input, polarity=cfg.polarity),
+                crop_input=functools.partial(crop_input, polarity=cfg.polarity or "auto"),
                 batch_size=min(cfg.batch_size, 64),
                 skip_unreadable=cfg.skip_unreadable,
                 save_errors=save_errors,
@@ -163,7 +163,7 @@ def _pipeline(cfg: EvalConfig, clf: Any, min_score: float | None = None) -> Any:
     kw = segmenter_kwargs(b.task, cfg.segmenter, b.name, b.preprocessing)
     if b.preprocessing == "hand-landmarks":
         kw.update(source_kind="image", max_hands=1 if cfg.mode == "crop" else 2)
-    if b.task == "digits":
+    if b.task == "digits" and cfg.polarity is not None:
         kw["polarity"] = cfg.polarity
     return build_pipeline(clf, smoothing=False, min_score=min_score, **kw)
 

@@ -38,7 +38,7 @@ class EvalConfig:
     calibrate_min_score: float | None = None
     report: str | None = None
     verbose: bool = False
-    polarity: str = "auto"
+    polarity: str | None = None
 
     @property
     def model(self) -> str:

@@ -58,7 +58,7 @@ class RunConfig:
     stream_fps: float = DEFAULT_STREAM_FPS
     max_viewers: int = DEFAULT_MAX_VIEWERS
     realtime: bool | None = None
-    polarity: str = "auto"
+    polarity: str | None = None
 
 
 def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> argparse.ArgumentParser:

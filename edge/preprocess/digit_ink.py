@@ -139,7 +139,7 @@ def digit_ink(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> np.nd
         roi: the digit's region in ``image`` px.
         polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground (the
             crop is inverted), ``"auto"``: decided on the crop around this ROI
-            (:func:`edge.preprocess.polarity.ink_is_light_in`).
+            (:func:`edge.preprocess.polarity.ink_is_light_in`, its fast ground estimate).
 
     Returns:
         float32 (h, w) in [0, 1] (zero outside the digit's ink), or ``None`` when
@@ -155,7 +155,7 @@ def digit_ink(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> np.nd
     crop = image[y0:y1, x0:x1]
     if crop.ndim == 3:
         crop = to_grey(crop)
-    if polarity == "light" or (polarity == "auto" and ink_is_light_in(crop)):
+    if polarity == "light" or (polarity == "auto" and ink_is_light_in(crop, robust=False)):
         crop = cv2.bitwise_not(crop)
     f = WORK_SIZE / side
     cw, ch = max(1, int(round((x1 - x0) * f))), max(1, int(round((y1 - y0) * f)))

@@ -105,15 +105,16 @@ def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity
 class MnistPreprocessor:
     """MNIST-normalise each ROI of a frame (the ``"mnist-normalise"`` preprocessing).
 
-    Only the crop around each ROI is converted to grey (once), and, for ``"auto"``,
-    the ink's polarity is decided on that crop: a frame may hold dark ink on paper
-    and chalk on a board side by side.
+    Only the crop around each ROI is converted to grey (once per ROI, never the whole
+    frame).
 
     Args:
         deskew: see :func:`mnist_normalise`.
         polarity: ``"dark"`` (dark ink on light paper), ``"light"`` (light ink on a
-            dark ground; the crop is inverted) or ``"auto"`` (decided per ROI with
-            :func:`edge.preprocess.polarity.ink_is_light_in`).
+            dark ground; each crop is inverted) or ``"auto"``: decided per ROI on the
+            crop around it (:func:`edge.preprocess.polarity.ink_is_light_in` with its
+            fast ground estimate, about 25 us a ROI): a frame may hold ink on paper and
+            chalk on a board side by side.
 
     Raises:
         ValueError: unknown ``polarity``.
