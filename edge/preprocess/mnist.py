@@ -46,6 +46,11 @@ from edge.preprocess.polarity import ink_is_light_in
 from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.types import ROI
 
+#: Crops up to this size (px, longer side) are scans whose digit may fill them (USPS:
+#: 16x16): they are padded with their ground (the median grey) by a quarter of their
+#: side, so the ink touching their border is not taken for a paper edge or a shadow.
+SCAN_SIZE = 48
+
 
 def mnist_normalise(
     grey: np.ndarray, roi: ROI | None = None, deskew: bool = False, polarity: Polarity = "dark"
@@ -63,6 +68,7 @@ def mnist_normalise(
         polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground, or
             ``"auto"``: decided on the crop around the ROI (the whole ``grey`` when
             ``roi`` is ``None``) by :func:`edge.preprocess.polarity.ink_is_light_in`.
+            Crops of at most :data:`SCAN_SIZE` px are padded with their ground first.
 
     Returns:
         float32 (28, 28) in [0, 1], white ink on black; the ink's bounding box has a
@@ -82,6 +88,11 @@ def mnist_normalise(
     if roi is None:
         if polarity == "light" or (polarity == "auto" and ink_is_light_in(grey)):
             grey = cv2.bitwise_not(grey)
+        if max(grey.shape) <= SCAN_SIZE:  # a scan (USPS 16x16): its digit may fill it
+            pad = max(2, max(grey.shape) // 4)
+            grey = cv2.copyMakeBorder(
+                grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.median(grey))
+            )
         roi = locate_digit(grey)
         if roi is None:
             return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)

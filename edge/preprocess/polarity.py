@@ -98,8 +98,9 @@ def ink_is_light_in(grey: np.ndarray, robust: bool = True) -> bool:
 def looks_like_model_input(grey: np.ndarray) -> bool:
     """Whether ``grey`` already looks like an MNIST model input: light ink centred on black.
 
-    The border ring is black (at most :data:`READY_BORDER_INK` of it above a quarter of
-    the peak), the ink is bright (peak >= :data:`READY_MIN_PEAK`) and its centre of mass
+    The border ring is black (its median at most a 16th of the peak, at most
+    :data:`READY_BORDER_INK` of it above a quarter), the ink is bright (peak >=
+    :data:`READY_MIN_PEAK`) and its centre of mass
     is within :data:`READY_CENTRE` of the side from the centre. Any size.
 
     Args:
@@ -112,7 +113,7 @@ def looks_like_model_input(grey: np.ndarray) -> bool:
     if peak < READY_MIN_PEAK:
         return False
     ring = border_ring(grey)
-    if np.count_nonzero(ring > peak // 4) > READY_BORDER_INK * ring.size:
+    if np.count_nonzero(ring > peak // 4) > READY_BORDER_INK * ring.size or np.median(ring) > peak / 16:
         return False
     m = cv2.moments(grey)
     if m["m00"] <= 0:
