@@ -1159,3 +1159,36 @@ def test_results_files_record_no_machine_paths(tmp_path: Path, monkeypatch: pyte
     doc = read_json(out)
     assert doc["results"] == [{"source": "../shared/data/rps", "bundle": "m"}]
     assert str(tmp_path) not in out.read_text()
+
+
+def test_latency_recommends_the_fastest_file_at_equal_accuracy() -> None:
+    from benchmarks.cli_latency import format_recommendation, recommend
+
+    def row(model: str, quant: str, ms: float, acc: float | None, threads: int = 1) -> dict:
+        return {
+            "model": model,
+            "quant": quant,
+            "runtime": "litert",
+            "threads": threads,
+            "batch": 1,
+            "median_ms": ms,
+            "accuracy": acc,
+            "family": ("digits", (28, 28, 1)),
+        }
+
+    rows = [
+        row("big-int8", "int8", 0.11, 0.9970),
+        row("big-float32", "float32", 0.40, 0.9969),
+        row("small-int8", "int8", 0.03, 0.9942),  # faster but not as accurate
+        row("small-float32", "float32", 0.02, None),  # accuracy unknown: not a candidate
+        row("big-int8", "int8", 0.08, 0.9970, threads=2),
+        row("big-float32", "float32", 0.05, 0.9965, threads=2),
+    ]
+    recs = recommend(rows)
+    assert [(r["model"], r["threads"]) for r in recs] == [("big-int8", 1), ("big-float32", 2)]
+    line = format_recommendation(recs[0])
+    assert line.startswith("recommended: big-int8 (int8, fastest at equal accuracy")
+    assert recommend(rows, tolerance=0.003)[0]["model"] == "small-int8"
+    unmeasured = recommend([row("a", "int8", 0.2, None), row("b", "float32", 0.1, None)])
+    assert unmeasured[0]["model"] == "b" and "accuracy not measured" in format_recommendation(unmeasured[0])
+    assert recommend([row("a", "int8", 0.2, 0.99)]) == []  # one file: nothing to choose
