@@ -49,7 +49,7 @@ from edge.types import ROI
 #: Crops up to this size (px, longer side) are scans whose digit may fill them (USPS:
 #: 16x16): they are padded with their ground (the median grey) by a quarter of their
 #: side, so the ink touching their border is not taken for a paper edge or a shadow.
-SCAN_SIZE = 48
+SCAN_SIZE = 24
 
 
 def mnist_normalise(
