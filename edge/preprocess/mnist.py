@@ -42,14 +42,9 @@ import numpy as np
 from edge.preprocess.digit_ink import digit_ink
 from edge.preprocess.locate import locate_digit
 from edge.preprocess.mnist_format import MNIST_SIZE, crop_to_ink, deskew_ink, place_mnist
-from edge.preprocess.polarity import ink_is_light_in
+from edge.preprocess.polarity import SCAN_SIZE, ink_is_light_in
 from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.types import ROI
-
-#: Crops up to this size (px, longer side) are scans whose digit may fill them (USPS:
-#: 16x16): they are padded with their ground (the median grey) by a quarter of their
-#: side, so the ink touching their border is not taken for a paper edge or a shadow.
-SCAN_SIZE = 24
 
 
 def mnist_normalise(
@@ -68,7 +63,9 @@ def mnist_normalise(
         polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground, or
             ``"auto"``: decided on the crop around the ROI (the whole ``grey`` when
             ``roi`` is ``None``) by :func:`edge.preprocess.polarity.ink_is_light_in`.
-            Crops of at most :data:`SCAN_SIZE` px are padded with their ground first.
+            Crops of at most :data:`~edge.preprocess.polarity.SCAN_SIZE` px (scans) are
+            padded with their ground (median grey) by a quarter of their side, so a
+            digit filling them is not taken for a paper edge.
 
     Returns:
         float32 (28, 28) in [0, 1], white ink on black; the ink's bounding box has a

@@ -27,6 +27,9 @@ from edge.segment.ink import odd
 
 #: Side (px) the crop is subsampled to (by striding) before its statistics are taken.
 STATS_SIZE = 24
+#: Crops up to this size (px, longer side) are scans (USPS: 16x16) whose digit may fill
+#: them: their ground is their border's median grey.
+SCAN_SIZE = 24
 #: Share of a crop's pixels taken as its strongest (ink) response.
 INK_SHARE = 0.05
 #: Light ink only when the light deviations outweigh the dark ones by this factor: dark ink
@@ -71,12 +74,14 @@ def ink_is_light_in(grey: np.ndarray, robust: bool = True) -> bool:
 
     Args:
         grey: uint8 (H, W) crop around one digit (or a loose crop of one digit), any size.
-        robust: estimate the ground with a median filter half the crop wide, which pen
-            strokes of either polarity do not move and which follows shadow edges
-            (about 60 us a crop here: loose crops, ``edge-eval --crop``); ``False``: a
-            4x4 area average interpolated back (about 25 us: ROI crops from the
-            segmenter, framed by their ground; it takes a crop whose ground is cut by a
-            shadow or a table edge for light ink about 1.5x as often).
+        robust: how the ground of a crop larger than :data:`SCAN_SIZE` is estimated
+            (smaller ones are scans: their border ring's median). ``True``: a median
+            filter half the crop wide, which pen strokes of either polarity do not move
+            and which follows shadow edges (about 60 us a crop here; loose crops,
+            ``edge-eval --crop``). ``False``: a 4x4 area average interpolated back
+            (about 25 us; ROI crops from the segmenter, framed by their ground; it takes
+            a crop whose ground is cut by a shadow or a table edge for light ink about
+            1.5x as often).
 
     Returns:
         ``True`` for light ink on a darker ground.
@@ -84,7 +89,9 @@ def ink_is_light_in(grey: np.ndarray, robust: bool = True) -> bool:
     small = _sample(grey)
     if min(small.shape) < 3:
         return False
-    if robust:
+    if max(grey.shape) <= SCAN_SIZE:  # a scan: its digit may fill it, its border is ground
+        ground = np.full_like(small, int(np.median(border_ring(small))))
+    elif robust:
         ground = cv2.medianBlur(small, min(odd(0.5 * max(small.shape)), 2 * (min(small.shape) // 2) + 1))
     else:
         coarse = cv2.resize(small, (4, 4), interpolation=cv2.INTER_AREA)
