@@ -329,8 +329,8 @@ def build_pipeline(
         from edge.preprocess import make_preprocessor
 
         # a digits model has background="keep" here (checked above)
-        pol = {"polarity": polarity} if polarity and task == "digits" else {}
-        preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background, **pol))
+        pol = polarity if polarity and task == "digits" else "auto"
+        preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background, polarity=pol))
     elif background != "keep":
         raise ValueError(
             "background= applies to the bundle's own preprocessor; with preprocessor= "
