@@ -43,7 +43,10 @@ def on_ground(
         y0, x0 = (size - box.shape[0]) // 2, (size - box.shape[1]) // 2
         d[y0 : y0 + box.shape[0], x0 : x0 + box.shape[1]] = box
     else:
-        d = cv2.resize(d, (size, size), interpolation=cv2.INTER_AREA if size < 28 else cv2.INTER_LINEAR)
+        d = np.asarray(
+            cv2.resize(d, (size, size), interpolation=cv2.INTER_AREA if size < 28 else cv2.INTER_LINEAR),
+            np.float32,
+        )
     ground, ink = (45.0, 200.0) if light else (180.0, 50.0)
     img = ground + (ink - ground) * d + rng.normal(0, 4, d.shape)
     return np.clip(img, 0, 255).astype(np.uint8)
@@ -147,6 +150,7 @@ def test_still_image_writes_png_and_shows_no_fps(tiny_digits_bundle, tmp_path, c
     text = capsys.readouterr().out
     assert code == 0 and out.is_file()
     written = cv2.imread(str(out))
+    assert written is not None
     assert written.shape == img.shape and not np.array_equal(written, img)  # annotated
     assert "FPS" not in text and "1 image in" in text and f"wrote 1 image: {out}" in text
 
