@@ -253,8 +253,10 @@ def build_pipeline(
             0.5 for video (a track is lost below it).
         polarity: digits only: the ink's polarity, ``"auto"``, ``"dark"`` (ink on paper)
             or ``"light"`` (chalk, white marker, inverted scans), given to the digit
-            segmenter's config and to the ``mnist-normalise`` preprocessor; ``None``:
-            the segmenter's default and ``"auto"`` for the preprocessor.
+            segmenter's config and to the ``mnist-normalise`` preprocessor (``"auto"``:
+            decided per ROI there); ``None``: the segmenter's default, and the
+            preprocessor follows the segmenter's ``config.polarity`` (``"auto"`` when it
+            has none), so the ROIs found for one ink are normalised for that ink.
 
     Returns:
         A :class:`Pipeline`. For ``digits``: :class:`edge.segment.digits.DigitSegmenter`,
@@ -329,7 +331,10 @@ def build_pipeline(
         from edge.preprocess import make_preprocessor
 
         # a digits model has background="keep" here (checked above)
-        pol = polarity if polarity and task == "digits" else "auto"
+        # the ink the segmenter looks for is the ink the preprocessor normalises
+        pol = "auto"
+        if task == "digits":
+            pol = polarity or str(getattr(getattr(segmenter, "config", None), "polarity", None) or "auto")
         preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background, polarity=pol))
     elif background != "keep":
         raise ValueError(

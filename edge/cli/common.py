@@ -74,7 +74,8 @@ def add_polarity_arg(p: argparse.ArgumentParser) -> None:
         help="digits: the ink's polarity: dark (ink on paper), light (chalk, white marker, "
         "inverted scans, MNIST-style files) or auto (decided per digit; in --crop mode an image "
         "already in MNIST's white-on-black form is taken as a model input as it is). Default: "
-        "auto per digit, and the digit segmenter's own setting for finding digits in frames",
+        "auto in --crop mode; in frames the digit segmenter's own setting, which the "
+        "normalisation of the digits it finds follows",
     )
 
 
