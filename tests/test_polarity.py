@@ -166,3 +166,14 @@ def test_folder_of_stills_one_image_each_no_vote(tiny_digits_bundle, tmp_path, c
     )
     assert stats.still and not stats.smoothing
     assert sorted(p.name for p in tmp_path.glob("o*.jpg")) == ["o-b.jpg", "o.jpg"]
+
+
+def test_pipeline_gives_the_polarity_to_segmenter_and_preprocessor(tiny_digits_bundle) -> None:
+    from edge.pipeline import build_pipeline
+
+    default = build_pipeline(tiny_digits_bundle, smoothing=False)
+    seg_default = default.segmenter.config.polarity  # type: ignore[attr-defined]
+    assert default.preprocessor.polarity == seg_default  # type: ignore[attr-defined]
+    light = build_pipeline(tiny_digits_bundle, smoothing=False, polarity="light")
+    assert light.segmenter.config.polarity == "light"  # type: ignore[attr-defined]
+    assert light.preprocessor.polarity == "light"  # type: ignore[attr-defined]
