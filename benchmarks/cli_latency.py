@@ -53,16 +53,17 @@ EQUAL_ACCURACY = 0.001
 
 
 def recommend(rows: Sequence[dict[str, Any]], tolerance: float = EQUAL_ACCURACY) -> list[dict[str, Any]]:
-    """The file to use per setting: the fastest at equal accuracy.
+    """The file to use per network and setting: the fastest at equal accuracy.
 
-    Rows are grouped by family (task and input shape), runtime, threads and batch; in
-    each group with more than one model, the candidates are the rows whose
+    Rows are grouped by network (``network``: the source model the files were converted
+    from, e.g. int8 and float32 twins; else the family, task and input shape), runtime,
+    threads and batch; in each group with more than one file, the candidates are the rows whose
     ``accuracy`` is within ``tolerance`` of the group's best (all rows when none was
     measured), and the one with the lowest ``median_ms`` is recommended.
 
     Args:
         rows: latency rows (``model``, ``quant``, ``runtime``, ``threads``, ``batch``,
-            ``median_ms``, optional ``accuracy`` and ``family``).
+            ``median_ms``, optional ``accuracy``, ``network`` and ``family``).
         tolerance: accuracy difference (fraction) still counted as equal.
 
     Returns:
@@ -72,7 +73,7 @@ def recommend(rows: Sequence[dict[str, Any]], tolerance: float = EQUAL_ACCURACY)
     """
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
-        key = (str(r.get("family")), r["runtime"], r["threads"], r["batch"])
+        key = (str(r.get("network") or r.get("family")), r["runtime"], r["threads"], r["batch"])
         groups.setdefault(key, []).append(r)
     out = []
     for members in groups.values():
@@ -100,6 +101,19 @@ def recommend(rows: Sequence[dict[str, Any]], tolerance: float = EQUAL_ACCURACY)
             }
         )
     return out
+
+
+def source_network(bundle_dir: str | None) -> str | None:
+    """The source model a bundle was converted from (``model.json`` ``source_model.sha256``,
+    first 12 hex digits), or ``None`` when it does not say or cannot be read."""
+    if not bundle_dir:
+        return None
+    try:
+        src = load_bundle(bundle_dir).meta.get("source_model")
+    except (BundleError, OSError, ValueError):
+        return None
+    sha = src.get("sha256") if isinstance(src, dict) else None
+    return str(sha)[:12] if sha else None
 
 
 def format_recommendation(rec: dict[str, Any]) -> str:
@@ -265,6 +279,8 @@ def run_latency(cfg: LatencyConfig) -> int:
     ):
         print(line)
     extra: dict[str, Any] = {}
+    for r in rows:
+        r.setdefault("network", source_network(r.get("bundle")))
     recs = recommend(rows)
     if recs:
         print()
@@ -334,6 +350,7 @@ __all__ = [
     "EQUAL_ACCURACY",
     "format_recommendation",
     "recommend",
+    "source_network",
     "QUANT_COLOURS",
     "format_markdown",
     "row_label",

@@ -1192,3 +1192,28 @@ def test_latency_recommends_the_fastest_file_at_equal_accuracy() -> None:
     unmeasured = recommend([row("a", "int8", 0.2, None), row("b", "float32", 0.1, None)])
     assert unmeasured[0]["model"] == "b" and "accuracy not measured" in format_recommendation(unmeasured[0])
     assert recommend([row("a", "int8", 0.2, 0.99)]) == []  # one file: nothing to choose
+
+
+def test_latency_recommends_per_source_network() -> None:
+    from benchmarks.cli_latency import recommend
+
+    def row(model: str, net: str, ms: float, acc: float) -> dict:
+        return {
+            "model": model,
+            "quant": model.split("-")[-1],
+            "runtime": "litert",
+            "threads": 1,
+            "batch": 1,
+            "median_ms": ms,
+            "accuracy": acc,
+            "network": net,
+            "family": "digits:28x28x1",
+        }
+
+    rows = [
+        row("big-int8", "a", 0.11, 0.9970),
+        row("big-float32", "a", 0.39, 0.9969),
+        row("small-int8", "b", 0.035, 0.9958),
+        row("small-float32", "b", 0.105, 0.9960),
+    ]
+    assert [r["model"] for r in recommend(rows)] == ["big-int8", "small-int8"]
