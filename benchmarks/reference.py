@@ -100,13 +100,25 @@ def compare_with_reference(
     Returns:
         One dict per row that has a reference: the ``key`` fields, ``ms``,
         ``reference_ms``, ``ratio`` (this / reference: > 1 is slower) and ``status``
-        (``"ok"``, ``"slower"`` or ``"faster"``).
+        (``"ok"``, ``"slower"`` or ``"faster"``). A ``pipeline`` row whose model the
+        reference lacks is compared with the reference's only model for the same
+        measurement (``reference_model`` names it).
     """
     ref = {row_key(r, key): r for r in reference}
+    # the pipeline is compared across a change of the default model too (the reference's
+    # only model for that measurement): "is today's default pipeline faster than main's?"
+    others = [k for k in key if k != "model"]
+    by_setting: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in reference:
+        if r.get("benchmark") == "pipeline" and "model" in key:
+            by_setting.setdefault(row_key(r, others), []).append(r)
     out: list[dict[str, Any]] = []
     for r in rows:
         k = row_key(r, key)
         base = ref.get(k)
+        if base is None and r.get("benchmark") == "pipeline":
+            same = by_setting.get(row_key(r, others), [])
+            base = same[0] if len(same) == 1 else None
         if base is None or base.get(field) in (None, "") or r.get(field) in (None, ""):
             continue
         ms, ref_ms = float(r[field]), float(base[field])
@@ -119,6 +131,7 @@ def compare_with_reference(
                 "reference_ms": ref_ms,
                 "ratio": ratio,
                 "status": status,
+                **({"reference_model": base.get("model")} if base.get("model") != r.get("model") else {}),
             }
         )
     return out
@@ -140,4 +153,7 @@ def format_comparison(
         ("ratio", "ratio", ".2f"),
         ("status", "status", ""),
     ]
-    return f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n" + format_table(cmp, cols)
+    head = f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n"
+    refs = sorted({str(c["reference_model"]) for c in cmp if c.get("reference_model")})
+    note = f"\n(pipeline compared with the reference's model {', '.join(refs)})" if refs else ""
+    return head + format_table(cmp, cols) + note

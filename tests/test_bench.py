@@ -1217,3 +1217,26 @@ def test_latency_recommends_per_source_network() -> None:
         row("small-float32", "b", 0.105, 0.9960),
     ]
     assert [r["model"] for r in recommend(rows)] == ["big-int8", "small-int8"]
+
+
+def test_pipeline_reference_compared_across_a_new_default_model() -> None:
+    from benchmarks.reference import compare_with_reference, format_comparison
+
+    def row(bench: str, model: str, ms: float) -> dict:
+        return {
+            "benchmark": bench,
+            "metric": "total",
+            "model": model,
+            "threads": None,
+            "batch": None,
+            "median_ms": ms,
+        }
+
+    ref = [row("pipeline", "old-int8", 6.0), row("latency", "old-int8", 0.1)]
+    cmp = compare_with_reference([row("pipeline", "new-int8", 1.8), row("latency", "new-int8", 0.03)], ref)
+    assert len(cmp) == 1  # latency rows of another model are not compared
+    assert cmp[0]["model"] == "new-int8" and cmp[0]["reference_model"] == "old-int8"
+    assert cmp[0]["ratio"] == pytest.approx(0.3) and cmp[0]["status"] == "faster"
+    assert "reference's model old-int8" in format_comparison(cmp, "main")
+    two = [row("pipeline", "a", 6.0), row("pipeline", "b", 5.0)]  # ambiguous: no comparison
+    assert compare_with_reference([row("pipeline", "c", 1.0)], two) == []
