@@ -49,6 +49,88 @@ COLUMNS: list[tuple[str, str, str]] = [
 ]
 
 
+#: Accuracies within this much (fraction, 0.001 = 0.1 percentage point) count as equal for
+#: the recommendation.
+EQUAL_ACCURACY = 0.001
+
+
+def recommend(rows: Sequence[dict[str, Any]], tolerance: float = EQUAL_ACCURACY) -> list[dict[str, Any]]:
+    """The file to use per network and setting: the fastest at equal accuracy.
+
+    Rows are grouped by network (``network``: the source model the files were converted
+    from, e.g. int8 and float32 twins; else the family, task and input shape), runtime,
+    threads and batch; in each group with more than one file, the candidates are the rows whose
+    ``accuracy`` is within ``tolerance`` of the group's best (all rows when none was
+    measured), and the one with the lowest ``median_ms`` is recommended.
+
+    Args:
+        rows: latency rows (``model``, ``quant``, ``runtime``, ``threads``, ``batch``,
+            ``median_ms``, optional ``accuracy``, ``network`` and ``family``).
+        tolerance: accuracy difference (fraction) still counted as equal.
+
+    Returns:
+        One dict per group: ``model``, ``quant``, ``median_ms``, ``accuracy`` (or
+        ``None``), ``runtime``, ``threads``, ``batch``, ``others`` (the other rows'
+        ``(model, median_ms, accuracy)``) and ``accuracy_measured``.
+    """
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        key = (str(r.get("network") or r.get("family")), r["runtime"], r["threads"], r["batch"])
+        groups.setdefault(key, []).append(r)
+    out = []
+    for members in groups.values():
+        if len({m["model"] for m in members}) < 2:
+            continue
+        accs = [m["accuracy"] for m in members if m.get("accuracy") is not None]
+        best_acc = max(accs) if accs else None
+        pool = [
+            m
+            for m in members
+            if best_acc is None or (m.get("accuracy") is not None and m["accuracy"] >= best_acc - tolerance)
+        ]
+        pick = min(pool, key=lambda m: m["median_ms"])
+        out.append(
+            {
+                "model": pick["model"],
+                "quant": pick["quant"],
+                "median_ms": pick["median_ms"],
+                "accuracy": pick.get("accuracy"),
+                "runtime": pick["runtime"],
+                "threads": pick["threads"],
+                "batch": pick["batch"],
+                "accuracy_measured": best_acc is not None,
+                "others": [(m["model"], m["median_ms"], m.get("accuracy")) for m in members if m is not pick],
+            }
+        )
+    return out
+
+
+def source_network(bundle_dir: str | None) -> str | None:
+    """The source model a bundle was converted from (``model.json`` ``source_model.sha256``,
+    first 12 hex digits), or ``None`` when it does not say or cannot be read."""
+    if not bundle_dir:
+        return None
+    try:
+        src = load_bundle(bundle_dir).meta.get("source_model")
+    except (BundleError, OSError, ValueError):
+        return None
+    sha = src.get("sha256") if isinstance(src, dict) else None
+    return str(sha)[:12] if sha else None
+
+
+def format_recommendation(rec: dict[str, Any]) -> str:
+    """``recommended: <model> (<quant>, fastest at equal accuracy ...)`` for one group."""
+    what = "fastest at equal accuracy" if rec["accuracy_measured"] else "fastest; accuracy not measured"
+    acc = f", accuracy {rec['accuracy']:.2%}" if rec["accuracy"] is not None else ""
+    others = "; ".join(
+        f"{m} {ms:.4f} ms" + (f" {a:.2%}" if a is not None else "") for m, ms, a in rec["others"]
+    )
+    return (
+        f"recommended: {rec['model']} ({rec['quant']}, {what}: median {rec['median_ms']:.4f} ms{acc}; "
+        f"{rec['runtime']} t{rec['threads']} b{rec['batch']}; others: {others})"
+    )
+
+
 def format_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]] = COLUMNS) -> str:
     """A GitHub markdown table of the rows (:func:`benchmarks.report.format_markdown`)."""
     return report.format_markdown(rows, columns)
@@ -200,6 +282,14 @@ def run_latency(cfg: LatencyConfig) -> int:
     ):
         print(line)
     extra: dict[str, Any] = {}
+    for r in rows:
+        r.setdefault("network", source_network(r.get("bundle")))
+    recs = recommend(rows)
+    if recs:
+        print()
+        for rec in recs:
+            print(format_recommendation(rec))
+        extra["recommended"] = recs
     failed = False
     if ref_rows is not None:
         assert ref_path is not None
@@ -267,6 +357,10 @@ def _write_op_profiles(out: Path, profiles: list[dict[str, Any]]) -> Path:
 
 __all__ = [
     "COLUMNS",
+    "EQUAL_ACCURACY",
+    "format_recommendation",
+    "recommend",
+    "source_network",
     "QUANT_COLOURS",
     "format_markdown",
     "row_label",

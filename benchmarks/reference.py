@@ -163,13 +163,25 @@ def compare_with_reference(
     Returns:
         One dict per row that has a reference: the ``key`` fields, ``ms``,
         ``reference_ms``, ``ratio`` (this / reference: > 1 is slower) and ``status``
-        (``"ok"``, ``"slower"``, ``"faster"`` or ``"other CPU"``).
+        (``"ok"``, ``"slower"``, ``"faster"`` or ``"other CPU"``). A ``pipeline`` row whose
+        model the reference lacks is compared with the reference's only model for the same
+        measurement (``reference_model`` names it).
     """
     ref = {row_key(r, key): r for r in reference}
+    # the pipeline is compared across a change of the default model too (the reference's
+    # only model for that measurement): "is today's default pipeline faster than main's?"
+    others = [k for k in key if k != "model"]
+    by_setting: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in reference:
+        if r.get("benchmark") == "pipeline" and "model" in key:
+            by_setting.setdefault(row_key(r, others), []).append(r)
     out: list[dict[str, Any]] = []
     for r in rows:
         k = row_key(r, key)
         base = ref.get(k)
+        if base is None and r.get("benchmark") == "pipeline":
+            same = by_setting.get(row_key(r, others), [])
+            base = same[0] if len(same) == 1 else None
         if base is None or base.get(field) in (None, "") or r.get(field) in (None, ""):
             continue
         ms, ref_ms = float(r[field]), float(base[field])
@@ -184,6 +196,7 @@ def compare_with_reference(
                 "reference_ms": ref_ms,
                 "ratio": ratio,
                 "status": status,
+                **({"reference_model": base.get("model")} if base.get("model") != r.get("model") else {}),
             }
         )
     return out
@@ -215,4 +228,6 @@ def format_comparison(
         ("status", "status", ""),
     ]
     head = f"reference {label} (ratio > 1 is slower, tolerance ±{tolerance:.0%}):\n"
-    return note + head + format_table(cmp, cols)
+    refs = sorted({str(c["reference_model"]) for c in cmp if c.get("reference_model")})
+    ref_note = f"\n(pipeline compared with the reference's model {', '.join(refs)})" if refs else ""
+    return note + head + format_table(cmp, cols) + ref_note

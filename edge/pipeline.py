@@ -184,6 +184,7 @@ def build_pipeline(
     min_presence: float | None = None,
     roi: str | float | None = None,
     top_k: int | None = None,
+    polarity: str | None = None,
 ) -> Pipeline:
     """The pipeline for a model, with the segmenter its task needs.
 
@@ -232,6 +233,12 @@ def build_pipeline(
             frame), ``"centre"`` or a fraction (a centred square).
         top_k: best (label, score) pairs reported per detection (:attr:`FrameResult.top`);
             ``None``: 3 for ``classify`` (capped at the number of labels), 0 otherwise.
+        polarity: digits only: the ink's polarity, ``"auto"``, ``"dark"`` (ink on paper)
+            or ``"light"`` (chalk, white marker, inverted scans), given to the digit
+            segmenter's config and to the ``mnist-normalise`` preprocessor (``"auto"``:
+            decided per ROI there); ``None``: the segmenter's default, and the
+            preprocessor follows the segmenter's ``config.polarity`` (``"auto"`` when it
+            has none), so the ROIs found for one ink are normalised for that ink.
 
     Returns:
         A :class:`Pipeline`. For ``digits``: :class:`edge.segment.digits.DigitSegmenter`,
@@ -285,9 +292,9 @@ def build_pipeline(
                 "but this is a digits model; drop them or use a hands model"
             )
         if segmenter is None:
-            from edge.segment.digits import DigitSegmenter
+            from edge.segment.digits import DigitSegmenter, DigitSegmenterConfig
 
-            segmenter = DigitSegmenter()
+            segmenter = DigitSegmenter(DigitSegmenterConfig(polarity=polarity) if polarity else None)
         from edge.segment.numbers import NumberGrouper
 
         grouper = NumberGrouper()
@@ -322,7 +329,11 @@ def build_pipeline(
         from edge.preprocess import make_preprocessor
 
         # a digits model has background="keep" here (checked above)
-        preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background))
+        # the ink the segmenter looks for is the ink the preprocessor normalises
+        pol = "auto"
+        if task == "digits":
+            pol = polarity or str(getattr(getattr(segmenter, "config", None), "polarity", None) or "auto")
+        preprocessor = cast(Preprocessor, make_preprocessor(bundle, background=background, polarity=pol))
     elif background != "keep":
         raise ValueError(
             "background= applies to the bundle's own preprocessor; with preprocessor= "

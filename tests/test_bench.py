@@ -1207,3 +1207,84 @@ def test_the_shipped_latency_reference_is_not_read_as_regressions() -> None:
     path = reference.resolve_reference("x86_64-2core-latency")
     diff = reference.cpu_difference(describe_machine(), reference.read_reference_machine(path))
     assert diff is not None
+
+
+def test_latency_recommends_the_fastest_file_at_equal_accuracy() -> None:
+    from benchmarks.cli_latency import format_recommendation, recommend
+
+    def row(model: str, quant: str, ms: float, acc: float | None, threads: int = 1) -> dict:
+        return {
+            "model": model,
+            "quant": quant,
+            "runtime": "litert",
+            "threads": threads,
+            "batch": 1,
+            "median_ms": ms,
+            "accuracy": acc,
+            "family": ("digits", (28, 28, 1)),
+        }
+
+    rows = [
+        row("big-int8", "int8", 0.11, 0.9970),
+        row("big-float32", "float32", 0.40, 0.9969),
+        row("small-int8", "int8", 0.03, 0.9942),  # faster but not as accurate
+        row("small-float32", "float32", 0.02, None),  # accuracy unknown: not a candidate
+        row("big-int8", "int8", 0.08, 0.9970, threads=2),
+        row("big-float32", "float32", 0.05, 0.9965, threads=2),
+    ]
+    recs = recommend(rows)
+    assert [(r["model"], r["threads"]) for r in recs] == [("big-int8", 1), ("big-float32", 2)]
+    line = format_recommendation(recs[0])
+    assert line.startswith("recommended: big-int8 (int8, fastest at equal accuracy")
+    assert recommend(rows, tolerance=0.003)[0]["model"] == "small-int8"
+    unmeasured = recommend([row("a", "int8", 0.2, None), row("b", "float32", 0.1, None)])
+    assert unmeasured[0]["model"] == "b" and "accuracy not measured" in format_recommendation(unmeasured[0])
+    assert recommend([row("a", "int8", 0.2, 0.99)]) == []  # one file: nothing to choose
+
+
+def test_latency_recommends_per_source_network() -> None:
+    from benchmarks.cli_latency import recommend
+
+    def row(model: str, net: str, ms: float, acc: float) -> dict:
+        return {
+            "model": model,
+            "quant": model.split("-")[-1],
+            "runtime": "litert",
+            "threads": 1,
+            "batch": 1,
+            "median_ms": ms,
+            "accuracy": acc,
+            "network": net,
+            "family": "digits:28x28x1",
+        }
+
+    rows = [
+        row("big-int8", "a", 0.11, 0.9970),
+        row("big-float32", "a", 0.39, 0.9969),
+        row("small-int8", "b", 0.035, 0.9958),
+        row("small-float32", "b", 0.105, 0.9960),
+    ]
+    assert [r["model"] for r in recommend(rows)] == ["big-int8", "small-int8"]
+
+
+def test_pipeline_reference_compared_across_a_new_default_model() -> None:
+    from benchmarks.reference import compare_with_reference, format_comparison
+
+    def row(bench: str, model: str, ms: float) -> dict:
+        return {
+            "benchmark": bench,
+            "metric": "total",
+            "model": model,
+            "threads": None,
+            "batch": None,
+            "median_ms": ms,
+        }
+
+    ref = [row("pipeline", "old-int8", 6.0), row("latency", "old-int8", 0.1)]
+    cmp = compare_with_reference([row("pipeline", "new-int8", 1.8), row("latency", "new-int8", 0.03)], ref)
+    assert len(cmp) == 1  # latency rows of another model are not compared
+    assert cmp[0]["model"] == "new-int8" and cmp[0]["reference_model"] == "old-int8"
+    assert cmp[0]["ratio"] == pytest.approx(0.3) and cmp[0]["status"] == "faster"
+    assert "reference's model old-int8" in format_comparison(cmp, "main")
+    two = [row("pipeline", "a", 6.0), row("pipeline", "b", 5.0)]  # ambiguous: no comparison
+    assert compare_with_reference([row("pipeline", "c", 1.0)], two) == []

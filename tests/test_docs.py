@@ -82,8 +82,18 @@ def test_shipped_files_hold_no_machine_paths(path: str) -> None:
     assert not hits, f"{path} holds machine paths starting {hits}; record paths relative to the repo"
 
 
-@pytest.mark.parametrize(("flags", "dest"), [([], "runs"), (["--ship"], "models")])
-def test_rebuild_digits_writes_to_runs_unless_shipping(tmp_path: Path, flags: list[str], dest: str) -> None:
+@pytest.mark.parametrize(
+    ("flags", "dest", "name"),
+    [
+        ([], "runs", "digits-lenet16"),
+        (["--ship"], "models", "digits-lenet16"),
+        (["--large"], "runs", "digits-lenet"),
+        (["--ship", "--large"], "models", "digits-lenet"),
+    ],
+)
+def test_rebuild_digits_writes_to_runs_unless_shipping(
+    tmp_path: Path, flags: list[str], dest: str, name: str
+) -> None:
     """models/rebuild-digits.sh never overwrites the shipped bundles without --ship (the tools
     are stubs that log their arguments; the script runs in a copy of the repo layout)."""
     import os
@@ -97,7 +107,7 @@ def test_rebuild_digits_writes_to_runs_unless_shipping(tmp_path: Path, flags: li
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "calls.txt"
-    for tool in ("edge-train", "edge-convert", "edge-eval"):
+    for tool in ("edge-train", "edge-convert", "edge-eval", "edge-bench"):
         stub = bin_dir / tool
         stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> "{log}"\n')
         stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
@@ -112,11 +122,13 @@ def test_rebuild_digits_writes_to_runs_unless_shipping(tmp_path: Path, flags: li
     )
     assert r.returncode == 0, r.stderr
     calls = log.read_text().splitlines()
-    assert calls[0].startswith("edge-train lenet ") and "--out runs/digits-lenet " in calls[0] + " "
-    assert "--data-dir mnist-dir" in calls[0]
+    trains = [c for c in calls if c.startswith("edge-train lenet ")]
+    assert f"--out runs/{name} " in trains[-1] + " "
+    assert all("--data-dir mnist-dir" in c for c in trains)
     outs = [c.split("--out ")[1].split()[0] for c in calls if c.startswith("edge-convert")]
-    assert outs == [f"{dest}/digits-lenet-int8", f"{dest}/digits-lenet-float32"]
-    assert calls[-1].startswith(f"edge-eval --model {dest}/digits-lenet-int8 ")
+    assert outs == [f"{dest}/{name}-int8", f"{dest}/{name}-float32"]
+    evals = [c for c in calls if c.startswith("edge-eval")]
+    assert evals == [c for c in evals if c.startswith(f"edge-eval --model {dest}/{name}-int8 ")] != []
 
 
 def readme_block_after(heading_text: str) -> list[list[str]]:
@@ -181,7 +193,7 @@ def test_personal_retrain_walkthrough_parses_and_its_paths_line_up(monkeypatch: 
     from train.extra_data import ExtraSample, split_extra
 
     cmds = readme_block_after("The whole loop, rehearsed")
-    assert cmds[0][0] == "models/rebuild-digits.sh"  # the base model is built by a step shown
+    assert cmds[0][:2] == ["models/rebuild-digits.sh", "--large"]  # the base model is built by a step shown
     parsed = [(c, parse_as_the_tool(c, monkeypatch)) for c in cmds[1:]]
     train = next(ns for c, ns in parsed if c[:2] == ["edge-train", "lenet"])
     assert train.init_from == "runs/digits-lenet"  # what rebuild-digits.sh leaves

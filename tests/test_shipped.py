@@ -127,3 +127,13 @@ def test_classifies_a_real_looking_input(shipped: tuple[ModelBundle, Classifier]
     check_scores(scores, bundle)
     if want is not None:
         assert bundle.labels[int(scores[0].argmax())] == want
+
+
+def test_default_digits_bundle_reads_mnist_test(mnist) -> None:
+    """The shipped default digits bundle keeps >= 99.5% on the 10,000 MNIST test digits."""
+    clf = Classifier(load_bundle("digits"))
+    x, y = mnist
+    batch = (x.astype(np.float32) / 255.0)[:, :, :, None]
+    pred = np.concatenate([clf.predict(batch[i : i + 1000]).argmax(1) for i in range(0, len(x), 1000)])
+    acc = float(np.mean(pred == y))
+    assert acc >= 0.995, f"MNIST test accuracy {acc:.4f} of {clf.bundle.name}"

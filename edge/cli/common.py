@@ -14,6 +14,7 @@ from typing import Any
 from edge.bundle import BundleError
 from edge.datasets import DatasetError
 from edge.live.signals import INTERRUPTS, Interrupts
+from edge.segment.ink import POLARITIES
 from edge.sinks.web.address import parse_hostport
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,20 @@ def unit_float(s: str) -> float:
     if not 0.0 <= v <= 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1], got {v}")
     return v
+
+
+def add_polarity_arg(p: argparse.ArgumentParser) -> None:
+    """``--polarity auto|dark|light``: the ink's polarity of digits (``edge-run``, ``edge-eval``)."""
+    p.add_argument(
+        "--polarity",
+        choices=POLARITIES,
+        default=None,
+        help="digits: the ink's polarity: dark (ink on paper), light (chalk, white marker, "
+        "inverted scans, MNIST-style files) or auto (decided per digit; in --crop mode an image "
+        "already in MNIST's white-on-black form is taken as a model input as it is). Default: "
+        "auto in --crop mode; in frames the digit segmenter's own setting, which the "
+        "normalisation of the digits it finds follows",
+    )
 
 
 def hostport_arg(text: str) -> tuple[str, int]:

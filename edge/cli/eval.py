@@ -28,6 +28,7 @@ The options and their parser are :mod:`edge.cli.eval_args`; this module evaluate
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -49,6 +50,7 @@ from edge.evaluate import (
     list_image_folder,
 )
 from edge.live.launch import segmenter_kwargs
+from edge.preprocess import crop_input
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +135,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
             report = evaluate_crops(
                 clf,
                 items,
+                crop_input=functools.partial(crop_input, polarity=cfg.polarity or "auto"),
                 batch_size=min(cfg.batch_size, 64),
                 skip_unreadable=cfg.skip_unreadable,
                 save_errors=save_errors,
@@ -164,6 +167,8 @@ def _pipeline(cfg: EvalConfig, clf: Any, min_score: float | None = None) -> Any:
     kw = segmenter_kwargs(b.task, cfg.segmenter, b.name, b.preprocessing)
     if b.preprocessing == "hand-landmarks":
         kw.update(source_kind="image", max_hands=1 if cfg.mode == "crop" else 2)
+    if b.task == "digits" and cfg.polarity is not None:
+        kw["polarity"] = cfg.polarity
     return build_pipeline(clf, smoothing=False, min_score=min_score, **kw)
 
 

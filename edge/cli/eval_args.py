@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from edge.cli.common import HelpFormatter, positive_int, unit_float
+from edge.cli.common import HelpFormatter, add_polarity_arg, positive_int, unit_float
 from edge.live.launch import HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
 
@@ -39,6 +39,7 @@ class EvalConfig:
     calibrate_min_score: float | None = None
     report: str | None = None
     verbose: bool = False
+    polarity: str | None = None
 
     @property
     def model(self) -> str:
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate at most N images (MNIST: the first N "
         "of the test split; --images: spread round-robin over the classes)",
     )
+    add_polarity_arg(p)
     p.add_argument("--batch-size", type=positive_int, default=256, help="inputs per classify call")
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
@@ -161,4 +163,5 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
         calibrate_min_score=a.calibrate_min_score,
         report=a.report,
         verbose=a.verbose,
+        polarity=a.polarity,
     )

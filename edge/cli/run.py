@@ -50,8 +50,10 @@ name, runs :func:`edge.live.run` and prints the summary.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from edge.cli.common import guarded_main, setup_logging
@@ -64,9 +66,19 @@ from edge.live import (
     make_pipeline,
     open_source,
     run,
+    source_kind,
 )
 from edge.pipeline import Pipeline
-from edge.sinks import DisplaySink, JsonlSink, NullDisplay, Sink, VideoSink, display_available
+from edge.sinks import (
+    DisplaySink,
+    ImageSink,
+    JsonlSink,
+    NullDisplay,
+    Sink,
+    VideoSink,
+    display_available,
+    is_image_path,
+)
 from edge.sinks.web import (
     LiveServer,
     ServeConfig,
@@ -94,6 +106,12 @@ def resolve_display(requested: bool | None) -> bool:
     if not ok:
         log.info("headless: %s", why)
     return ok
+
+
+def input_stem(source: Any) -> str | None:
+    """The file stem of the image a folder source returned last (``ImageSink`` names), else ``None``."""
+    path = getattr(source, "current_path", None)
+    return Path(path).stem if path else None
 
 
 def start_server(cfg: RunConfig, stats: RunStats, source_name: str = "") -> LiveServer:
@@ -175,11 +193,13 @@ def run_cli(
     """
     stats = stats if stats is not None else RunStats()
     show = resolve_display(cfg.display)
+    spec = cfg.source if cfg.source is not None else DEFAULT_SOURCE
+    still = getattr(source, "still", False) if source is not None else source_kind(spec) == "image"
     if pipeline is None:
         pipeline = make_pipeline(
             cfg.model,
             segmenter=cfg.segmenter,
-            smoothing=cfg.smoothing,
+            smoothing=cfg.smoothing and not still,  # photos stand alone: no temporal vote
             min_score=cfg.min_score,
             threads=cfg.threads,
             runtime=cfg.runtime,
@@ -187,13 +207,13 @@ def run_cli(
             max_hands=cfg.max_hands,
             roi=cfg.roi,
             top_k=cfg.top_k,
+            polarity=cfg.polarity,
         )
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)
     task = str(getattr(bundle, "task", None) or "digits")
-    spec = cfg.source if cfg.source is not None else DEFAULT_SOURCE
     sinks: list[Sink] = []
-    video: VideoSink | None = None
+    video: VideoSink | ImageSink | None = None
     jsonl: JsonlSink | None = None
     with contextlib.ExitStack() as stack:  # closes what is open when setting up fails
         server = (
@@ -216,7 +236,11 @@ def run_cli(
                 raise RuntimeError(camera_hint(spec, e, task)) from e
         stack.callback(source.close)
         stats.source_name = getattr(source, "name", spec)
-        if cfg.output:
+        if cfg.output and is_image_path(cfg.output):
+            video = ImageSink(cfg.output, names=functools.partial(input_stem, source))
+            stats.outputs["images"] = cfg.output
+            sinks.append(video)
+        elif cfg.output:
             src_fps = getattr(source, "fps", None)
             video = stack.enter_context(
                 VideoSink(cfg.output, fps=src_fps if src_fps and not getattr(source, "live", False) else None)

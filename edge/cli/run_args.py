@@ -8,7 +8,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from edge.cli.common import HelpFormatter, hostport_arg, positive_float, positive_int, unit_float
+from edge.cli.common import (
+    HelpFormatter,
+    add_polarity_arg,
+    hostport_arg,
+    positive_float,
+    positive_int,
+    unit_float,
+)
 from edge.cli.window import KEYS_HELP
 from edge.live import DEFAULT_HAND_SEGMENTER, DEFAULT_SOURCE, HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
@@ -55,6 +62,7 @@ class RunConfig:
     max_viewers: int = DEFAULT_MAX_VIEWERS
     max_connections: int | None = None
     realtime: bool | None = None
+    polarity: str | None = None
 
 
 def _roi_arg(text: str) -> str:
@@ -82,6 +90,13 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         default="digits",
         help="bundle folder, its model.tflite, or a shipped name (digits, hands: landmarks, "
         "hands-lenet: small CNN on hand crops); its task and preprocessing pick the pipeline",
+    )
+    p.add_argument(
+        "source_arg",
+        nargs="?",
+        default=None,
+        metavar="SOURCE",
+        help="the same as --source (e.g. edge-run photo.jpg --output out.png)",
     )
     p.add_argument(
         "--source",
@@ -119,6 +134,7 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         default=None,
         help="classify models: labels listed with their scores, best first (default 3)",
     )
+    add_polarity_arg(p)
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument(
@@ -147,7 +163,12 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         help="show a window (error if there is no display); default: a window when a display is available",
     )
     disp.add_argument("--headless", dest="display", action="store_const", const=False, help="no window")
-    p.add_argument("--output", metavar="VIDEO", help="write the annotated frames to this .mp4")
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write the annotated frames: a video (.mp4), or images (.png, .jpg ...: the first "
+        "frame to FILE, each further one beside it as NAME-<photo name or frame index>.png)",
+    )
     p.add_argument(
         "--jsonl",
         metavar="FILE",
@@ -209,10 +230,13 @@ def parse_args(
     argv: list[str] | None = None, *, prog: str = "edge-run", serve_default: str | None = None
 ) -> RunConfig:
     """Parse ``edge-run`` (or, with ``serve_default``, ``edge-serve``) arguments."""
-    a = build_parser(prog, serve_default).parse_args(argv)
+    parser = build_parser(prog, serve_default)
+    a = parser.parse_args(argv)
+    if a.source_arg is not None and a.source is not None and a.source_arg != a.source:
+        parser.error(f"two sources given: {a.source_arg!r} and --source {a.source!r}; give one")
     return RunConfig(
         model=a.model,
-        source=a.source,
+        source=a.source if a.source is not None else a.source_arg,
         segmenter=a.segmenter,
         max_hands=a.max_hands,
         roi=a.roi,
@@ -237,4 +261,5 @@ def parse_args(
         max_viewers=a.max_viewers,
         max_connections=a.max_connections,
         realtime=a.realtime,
+        polarity=a.polarity,
     )

@@ -124,6 +124,7 @@ def make_pipeline(
     max_hands: int = 1,
     roi: str = "full",
     top_k: int | None = None,
+    polarity: str | None = None,
 ) -> Pipeline:
     """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
 
@@ -142,6 +143,8 @@ def make_pipeline(
         roi: a ``classify`` model: ``"full"``, ``"centre"`` or a fraction (see
             :func:`edge.segment.whole_frame.parse_roi`); other tasks find their own regions.
         top_k: a ``classify`` model: (label, score) pairs per frame; ``None``: 3.
+        polarity: digits: the ink's polarity (``"auto"``, ``"dark"``, ``"light"``; see
+            :func:`edge.pipeline.build_pipeline`); ``None``: the pipeline's defaults.
 
     Raises:
         edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
@@ -162,6 +165,8 @@ def make_pipeline(
         )
     if bundle.preprocessing == "hand-landmarks":
         kw.update(source_kind=kind, max_hands=max_hands)
+    if bundle.task == "digits" and polarity is not None:
+        kw["polarity"] = polarity
     return build_pipeline(
         bundle, smoothing=smoothing, min_score=min_score, num_threads=threads, runtime=runtime, **kw
     )

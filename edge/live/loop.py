@@ -54,6 +54,10 @@ def run(
 ) -> RunStats:
     """Run ``pipeline`` over ``source`` until it ends, ``max_frames``, ``control`` quits or Ctrl-C.
 
+    A still source (:attr:`edge.sources.FrameSource.still`: an image file or a folder of
+    photos) gets no FPS on its frames and no temporal vote: the pipeline is reset before
+    each image.
+
     Every frame goes to every sink in order (:meth:`edge.sinks.base.Sink.write`), with
     SIGINT/SIGTERM held back, so a frame counts and reaches every output, or none.
     The sinks are closed (also under held-back signals: a second Ctrl-C cannot cut a
@@ -85,7 +89,8 @@ def run(
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = stats.model_name or getattr(bundle, "name", type(pipeline.classifier).__name__)
     stats.task = str(getattr(bundle, "task", None) or "digits")
-    stats.smoothing = pipeline.smoother is not None
+    stats.still = bool(getattr(source, "still", False))
+    stats.smoothing = pipeline.smoother is not None and not stats.still
     stats.min_score = float(getattr(pipeline, "min_score", 0.0))
     stats.source_name = stats.source_name or str(getattr(source, "name", ""))
     try:
@@ -127,14 +132,17 @@ def _loop(
     last: LiveFrame | None = None
     t0_frame: float | None = None
     t_start = time.perf_counter()
+    still = stats.still
     while max_frames is None or stats.frames < max_frames:
         if not paused:
             frame = source.read()
             if frame is None:
                 break
+            if still:  # each photo stands alone: no vote carried over from the last one
+                pipeline.reset()
             result = pipeline.process(frame)
             now = time.perf_counter()
-            fps = meter.tick(now)
+            fps = None if still else meter.tick(now)
             for k, v in result.timings_ms.items():
                 ema[k] = v if k not in ema else 0.9 * ema[k] + 0.1 * v
             if t0_frame is None:

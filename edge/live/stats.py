@@ -57,6 +57,7 @@ class RunStats:
         empty_silent_raw: the same before smoothing.
         task: the model's task, ``"digits"``, ``"hands"`` (for the wording) or ``"classify"``
             (a demo scene's ground truth is not scored).
+        still: the source was still images (the summary gives ms per image, no FPS).
         palm_frames: frames on which the hand tracker ran its palm detector
             (:attr:`edge.pipeline.FrameResult.palm_detector_ran`); palm_known: frames
             that said whether it ran (0 for segmenters without one).
@@ -83,6 +84,7 @@ class RunStats:
     min_score: float = 0.0
     palm_frames: int = 0
     palm_known: int = 0
+    still: bool = False
 
     def add(self, result: FrameResult) -> None:
         self.frames += 1
@@ -111,9 +113,17 @@ class RunStats:
         out = [f"model {self.model_name}, source {self.source_name}"] if self.model_name else []
         fps = self.frames / self.wall_s if self.wall_s > 0 else 0.0
         med = self.median_ms()
-        head = f"{self.frames} frame{'' if self.frames == 1 else 's'} in {self.wall_s:.2f} s: {fps:.1f} FPS"
-        if med.get("total"):
-            head += f" (pipeline alone {1000.0 / med['total']:.1f} FPS)"
+        if self.still:
+            n = self.frames
+            head = f"{n} image{'' if n == 1 else 's'} in {self.wall_s:.2f} s"
+            if med.get("total"):
+                head += f" (pipeline {med['total']:.1f} ms per image, median)"
+        else:
+            head = (
+                f"{self.frames} frame{'' if self.frames == 1 else 's'} in {self.wall_s:.2f} s: {fps:.1f} FPS"
+            )
+            if med.get("total"):
+                head += f" (pipeline alone {1000.0 / med['total']:.1f} FPS)"
         out.append(head)
         if med:
             out.append("median ms per frame: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()))
@@ -145,6 +155,9 @@ class RunStats:
             )
         if "video" in self.outputs:
             out.append(f"wrote {self.video_frames} frames to {self.outputs['video']}")
+        if "images" in self.outputs:
+            n = self.video_frames
+            out.append(f"wrote {n} image{'' if n == 1 else 's'}: {self.outputs['images']}")
         if "jsonl" in self.outputs:
             out.append(f"wrote {self.jsonl_lines} lines to {self.outputs['jsonl']}")
         for p in self.snapshots:

@@ -40,8 +40,9 @@ from edge.preprocess.hand_crop import BACKGROUND_GREY, HAND_BACKGROUNDS, HandPre
 from edge.preprocess.landmarks import LandmarkPreprocessor
 from edge.preprocess.mnist import MnistPreprocessor, mnist_normalise
 from edge.preprocess.mnist_format import MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, place_mnist
+from edge.preprocess.polarity import ink_is_light_in, looks_like_model_input, ready_model_input
 from edge.preprocess.resize import ResizePreprocessor
-from edge.segment.ink import POLARITIES, to_grey
+from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.types import ROI
 
 __all__ = [
@@ -58,15 +59,18 @@ __all__ = [
     "ResizePreprocessor",
     "centre_window",
     "crop_input",
+    "ink_is_light_in",
+    "looks_like_model_input",
     "make_preprocessor",
     "mnist_normalise",
     "place_mnist",
+    "ready_model_input",
     "square_pad",
 ]
 
 
 def make_preprocessor(
-    bundle: ModelBundle, *, margin: float = 0.0, background: str = "keep"
+    bundle: ModelBundle, *, margin: float = 0.0, background: str = "keep", polarity: Polarity = "auto"
 ) -> Callable[[np.ndarray, list[ROI]], np.ndarray]:
     """The preprocessor a bundle asks for in ``model.json`` (``preprocessing``).
 
@@ -74,6 +78,9 @@ def make_preprocessor(
         bundle: a loaded bundle.
         margin: ``"hand-crop"`` only: see :class:`HandPreprocessor`.
         background: ``"hand-crop"`` only: see :class:`HandPreprocessor`.
+        polarity: ``"mnist-normalise"`` only (other preprocessings ignore it): the ink's
+            polarity, ``"auto"`` (per ROI), ``"dark"`` or ``"light"`` (see
+            :class:`MnistPreprocessor`).
 
     Returns:
         ``"mnist-normalise"``: :class:`MnistPreprocessor`; ``"resize"``:
@@ -85,11 +92,13 @@ def make_preprocessor(
         from the landmarks on the ROIs.
 
     Raises:
-        ValueError: unknown preprocessing, ``"mnist-normalise"`` for a model whose
+        ValueError: unknown preprocessing or polarity, ``"mnist-normalise"`` for a model whose
             input is not (1, 28, 28, 1), a ``margin`` or ``background`` for a
             preprocessing other than ``"hand-crop"``, or bad hand settings.
     """
     name = bundle.preprocessing
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     if name != "hand-crop" and (margin or background != "keep"):
         raise ValueError(
             f"margin and background apply to the 'hand-crop' preprocessing, but bundle "
@@ -102,7 +111,7 @@ def make_preprocessor(
                 f"bundle {bundle.name} asks for mnist-normalise but its input is "
                 f"{shape}, not (1, 28, 28, 1); fix 'preprocessing' in model.json"
             )
-        return MnistPreprocessor()
+        return MnistPreprocessor(polarity=polarity)
     if name == "resize":
         return ResizePreprocessor(bundle)
     if name == "centre-crop":
@@ -117,15 +126,19 @@ def make_preprocessor(
     )
 
 
-def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
+def crop_input(image: np.ndarray, bundle: ModelBundle, polarity: Polarity = "auto") -> np.ndarray:
     """The model input for a whole image treated as one ROI (``edge-eval --crop``).
 
-    For ``"mnist-normalise"`` the digit is found inside the image (margins, shadows
-    and paper edges allowed, see :func:`mnist_normalise` with ``roi=None``), except
-    that an image of exactly the model's input size (28x28) is taken as a model input
-    already (white ink on black, as ``edge-capture`` and MNIST store them) and only
-    scaled to the input's value range. For
-    ``"hand-crop"`` the image is the hand crop: it is square-padded by edge
+    For ``"mnist-normalise"``: an image that already looks like a model input (light
+    ink centred on a black field with an empty border, as MNIST and ``edge-capture``
+    store digits; :func:`~edge.preprocess.polarity.looks_like_model_input`), whatever
+    its size, is put into MNIST's geometry directly (28x28 taken as it is, scaled to
+    the input's value range); any other image is a photo: the ink's polarity is
+    ``polarity`` (``"auto"``: decided from the image's border and median,
+    :func:`~edge.preprocess.polarity.ink_is_light_in`) and the digit is found
+    inside it (margins, shadows and paper edges allowed, see :func:`mnist_normalise`
+    with ``roi=None``). With ``polarity="dark"`` nothing is taken as a ready input.
+    For ``"hand-crop"`` the image is the hand crop: it is square-padded by edge
     replication (:func:`square_pad`, as in training) and resized, without running
     a segmenter or normalising its background. For ``"resize"`` the whole image is
     resized, for ``"centre-crop"`` its centre at the model's aspect ratio: exactly what
@@ -134,26 +147,32 @@ def crop_input(image: np.ndarray, bundle: ModelBundle) -> np.ndarray:
     Args:
         image: uint8 (H, W, 3) BGR or (H, W) grey.
         bundle: the model's bundle.
+        polarity: ``"auto"``, ``"dark"`` or ``"light"`` (``"mnist-normalise"`` only).
 
     Returns:
         float32 (H, W, C) for the model's input (e.g. (28, 28, 1) in [0, 1]).
 
     Raises:
-        ValueError: as :func:`make_preprocessor`, a malformed image, or a ``hand-landmarks``
-            bundle (its input comes from the hand tracker, not from the pixels).
+        ValueError: as :func:`make_preprocessor`, a malformed image, an unknown
+            ``polarity``, or a ``hand-landmarks`` bundle (its input comes from the hand
+            tracker, not from the pixels).
     """
     if bundle.preprocessing == "hand-landmarks":
         raise ValueError(
             f"bundle {bundle.name} reads hand landmarks: run the hand tracker on the image "
             "(edge.pipeline.build_pipeline(..., source_kind='image'), as edge-eval --crop does)"
         )
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     pre = make_preprocessor(bundle)
     if isinstance(pre, MnistPreprocessor):
         grey = to_grey(image)
-        if grey.shape == tuple(bundle.input.shape[1:3]):  # already a model input (edge-capture)
-            lo, hi = bundle.input.value_range
-            return (grey.astype(np.float32) / 255.0 * (hi - lo) + lo)[:, :, None]
-        return mnist_normalise(grey, None, deskew=pre.deskew)[:, :, None]
+        if polarity != "dark" and looks_like_model_input(grey):
+            if grey.shape == tuple(bundle.input.shape[1:3]):  # a model input as it is (edge-capture)
+                lo, hi = bundle.input.value_range
+                return (grey.astype(np.float32) / 255.0 * (hi - lo) + lo)[:, :, None]
+            return ready_model_input(grey)[:, :, None]
+        return mnist_normalise(grey, None, deskew=pre.deskew, polarity=polarity)[:, :, None]
     if isinstance(pre, HandPreprocessor):
         return pre.one(square_pad(image))
     h, w = image.shape[:2]

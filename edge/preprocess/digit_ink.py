@@ -11,7 +11,9 @@ import cv2
 import numpy as np
 
 from edge.preprocess.mnist_format import MNIST_BOX, MNIST_STROKE_RANGE
+from edge.preprocess.polarity import ink_is_light_in
 from edge.segment.ink import (
+    Polarity,
     above,
     darkness,
     ink_threshold,
@@ -128,13 +130,16 @@ def _select_ink_lines(
     return iou, cv2.bitwise_and(mask, comps.draw(inside, mask.shape)), (bx0, by0, bx1, by1)
 
 
-def digit_ink(image: np.ndarray, roi: ROI) -> np.ndarray | None:
+def digit_ink(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> np.ndarray | None:
     """The digit in ``roi`` as float32 white-on-black ink at the working resolution.
 
     Args:
         image: uint8 (H, W) grey, or uint8 (H, W, 3) BGR (only the crop around the
             ROI is converted to grey).
         roi: the digit's region in ``image`` px.
+        polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground (the
+            crop is inverted), ``"auto"``: decided on the crop around this ROI
+            (:func:`edge.preprocess.polarity.ink_is_light_in`, its fast ground estimate).
 
     Returns:
         float32 (h, w) in [0, 1] (zero outside the digit's ink), or ``None`` when
@@ -150,6 +155,8 @@ def digit_ink(image: np.ndarray, roi: ROI) -> np.ndarray | None:
     crop = image[y0:y1, x0:x1]
     if crop.ndim == 3:
         crop = to_grey(crop)
+    if polarity == "light" or (polarity == "auto" and ink_is_light_in(crop, robust=False)):
+        crop = cv2.bitwise_not(crop)
     f = WORK_SIZE / side
     cw, ch = max(1, int(round((x1 - x0) * f))), max(1, int(round((y1 - y0) * f)))
     # anti-aliased by pyramid halvings when reducing by 2 or more; bilinear otherwise

@@ -42,22 +42,30 @@ import numpy as np
 from edge.preprocess.digit_ink import digit_ink
 from edge.preprocess.locate import locate_digit
 from edge.preprocess.mnist_format import MNIST_SIZE, crop_to_ink, deskew_ink, place_mnist
-from edge.segment.ink import POLARITIES, Polarity, ink_is_light, to_grey
+from edge.preprocess.polarity import SCAN_SIZE, ink_is_light_in
+from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.types import ROI
 
 
-def mnist_normalise(grey: np.ndarray, roi: ROI | None = None, deskew: bool = False) -> np.ndarray:
+def mnist_normalise(
+    grey: np.ndarray, roi: ROI | None = None, deskew: bool = False, polarity: Polarity = "dark"
+) -> np.ndarray:
     """Normalise one handwritten digit like MNIST (LeCun et al.).
 
     Args:
-        grey: uint8 (H, W) grey image, dark ink on light paper (any lighting, paper
-            colour, pen).
+        grey: uint8 (H, W) grey image of ink on paper (any lighting, paper colour, pen).
         roi: the digit's region in ``grey`` px (from :class:`edge.segment.digits.DigitSegmenter`).
             ``None``: ``grey`` is a crop holding one digit with margins (shadows, paper
             edges in the corners are fine) and the digit is found inside it.
         deskew: shear the digit upright by its second moments (OpenCV
             ``samples/python/digits.py``). MNIST itself is not deskewed, so leave it
             off for models trained on plain MNIST.
+        polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground, or
+            ``"auto"``: decided on the crop around the ROI (the whole ``grey`` when
+            ``roi`` is ``None``) by :func:`edge.preprocess.polarity.ink_is_light_in`.
+            Crops of at most :data:`~edge.preprocess.polarity.SCAN_SIZE` px (scans) are
+            padded with their ground (median grey) by a quarter of their side, so a
+            digit filling them is not taken for a paper edge.
 
     Returns:
         float32 (28, 28) in [0, 1], white ink on black; the ink's bounding box has a
@@ -65,23 +73,33 @@ def mnist_normalise(grey: np.ndarray, roi: ROI | None = None, deskew: bool = Fal
         coordinates). All zeros when no ink is found.
 
     Raises:
-        ValueError: ``grey`` is not a uint8 2-D image.
+        ValueError: ``grey`` is not a uint8 2-D image, or an unknown ``polarity``.
     """
     if grey.ndim != 2 or grey.dtype != np.uint8:
         raise ValueError(
             f"mnist_normalise needs a uint8 (H, W) grey image, got {grey.dtype} "
             f"{grey.shape}; convert BGR frames with edge.segment.ink.to_grey"
         )
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     if roi is None:
+        if polarity == "light" or (polarity == "auto" and ink_is_light_in(grey)):
+            grey = cv2.bitwise_not(grey)
+        if max(grey.shape) <= SCAN_SIZE:  # a scan (USPS 16x16): its digit may fill it
+            pad = max(2, max(grey.shape) // 4)
+            grey = cv2.copyMakeBorder(
+                grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.median(grey))
+            )
         roi = locate_digit(grey)
         if roi is None:
             return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
-    return _normalise_roi(grey, roi, deskew)
+        polarity = "dark"
+    return _normalise_roi(grey, roi, deskew, polarity)
 
 
-def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool) -> np.ndarray:
-    """:func:`mnist_normalise` of a known ROI of a grey or BGR image (dark ink)."""
-    ink = digit_ink(image, roi)
+def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity = "dark") -> np.ndarray:
+    """:func:`mnist_normalise` of a known ROI of a grey or BGR image."""
+    ink = digit_ink(image, roi, polarity)
     if ink is None:
         return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
     if deskew:
@@ -95,17 +113,22 @@ def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool) -> np.ndarray:
 class MnistPreprocessor:
     """MNIST-normalise each ROI of a frame (the ``"mnist-normalise"`` preprocessing).
 
+    Only the crop around each ROI is converted to grey (once per ROI, never the whole
+    frame).
+
     Args:
         deskew: see :func:`mnist_normalise`.
         polarity: ``"dark"`` (dark ink on light paper), ``"light"`` (light ink on a
-            dark ground; the grey image is inverted) or ``"auto"`` (guessed per frame
-            with :func:`ink_is_light`).
+            dark ground; each crop is inverted) or ``"auto"``: decided per ROI on the
+            crop around it (:func:`edge.preprocess.polarity.ink_is_light_in` with its
+            fast ground estimate, about 25 us a ROI): a frame may hold ink on paper and
+            chalk on a board side by side.
 
     Raises:
         ValueError: unknown ``polarity``.
     """
 
-    def __init__(self, deskew: bool = False, polarity: Polarity = "dark") -> None:
+    def __init__(self, deskew: bool = False, polarity: Polarity = "auto") -> None:
         if polarity not in POLARITIES:
             raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
         self.deskew = deskew
@@ -120,18 +143,15 @@ class MnistPreprocessor:
 
         Returns:
             float32 (N, 28, 28, 1) in [0, 1], white ink on black, N = ``len(rois)``.
+
+        Raises:
+            ValueError: ``image`` is not uint8 (H, W) or (H, W, 3).
         """
         out = np.zeros((len(rois), MNIST_SIZE, MNIST_SIZE, 1), np.float32)
         if not rois:
             return out
-        if self.polarity == "dark" and image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8:
-            # only the crops around the ROIs are converted to grey
-            for i, roi in enumerate(rois):
-                out[i, :, :, 0] = _normalise_roi(image, roi, self.deskew)
-            return out
-        grey = to_grey(image)  # once per frame
-        if self.polarity == "light" or (self.polarity == "auto" and ink_is_light(grey)):
-            grey = cv2.bitwise_not(grey)
+        if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
+            image = to_grey(image)  # BGRA, (H, W, 1); raises for anything else
         for i, roi in enumerate(rois):
-            out[i, :, :, 0] = mnist_normalise(grey, roi, deskew=self.deskew)
+            out[i, :, :, 0] = _normalise_roi(image, roi, self.deskew, self.polarity)
         return out

@@ -3,6 +3,8 @@
 - :mod:`edge.sinks.base`: :class:`Sink` (``write(frame)``, ``close()``) and
   :class:`LiveFrame`, the frame every sink gets (result, time, FPS, overlay drawn once).
 - :mod:`edge.sinks.video`: :class:`VideoSink`, the annotated frames to an mp4.
+- :mod:`edge.sinks.image`: :class:`ImageSink`, the annotated frames as image files
+  (``--output out.png``).
 - :mod:`edge.sinks.jsonl`: :class:`JsonlSink`, one JSON line per frame.
 - :mod:`edge.sinks.display`: :class:`DisplaySink`, an OpenCV window, and
   :class:`NullDisplay` for headless runs.
@@ -15,12 +17,15 @@ types; never a stage, :mod:`edge.live` or a CLI.
 
 from edge.sinks.base import LiveFrame, Sink, SinkBase
 from edge.sinks.display import DisplaySink, NullDisplay, display_available, gui_backend
+from edge.sinks.image import IMAGE_OUTPUT_EXTENSIONS, ImageSink, is_image_path
 from edge.sinks.jsonl import JsonlSink
 from edge.sinks.video import DEFAULT_FPS, VideoSink
 
 __all__ = [
     "DEFAULT_FPS",
+    "IMAGE_OUTPUT_EXTENSIONS",
     "DisplaySink",
+    "ImageSink",
     "JsonlSink",
     "LiveFrame",
     "NullDisplay",
@@ -29,4 +34,5 @@ __all__ = [
     "VideoSink",
     "display_available",
     "gui_backend",
+    "is_image_path",
 ]

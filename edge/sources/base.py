@@ -49,11 +49,15 @@ class FrameSource(abc.ABC):
             growing lag); ``False`` for files, folders and the demo scene, which
             return every frame in order.
         fps: the nominal frame rate in frames per second, or ``None`` if unknown.
+        still: ``True`` for still images (an image file or a folder of photos): each
+            frame stands alone, so the live loop shows no FPS and carries no temporal
+            vote from one to the next.
     """
 
     name: str = "source"
     live: bool = False
     fps: float | None = None
+    still: bool = False
 
     @abc.abstractmethod
     def read(self) -> Frame | None:

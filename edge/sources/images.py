@@ -112,6 +112,7 @@ class ImageSource(FrameSource):
     """
 
     live = False
+    still = True
 
     def __init__(
         self, path: str | Path, *, loop: bool = False, fps: float | None = None, skip_unreadable: bool = False
