@@ -8,7 +8,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from edge.cli.common import HelpFormatter, hostport_arg, positive_float, positive_int, unit_float
+from edge.cli.common import (
+    HelpFormatter,
+    hostport_arg,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    unit_float,
+)
 from edge.cli.window import KEYS_HELP
 from edge.live import DEFAULT_HAND_SEGMENTER, DEFAULT_SOURCE, HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
@@ -51,6 +58,9 @@ class RunConfig:
     stream_fps: float = DEFAULT_STREAM_FPS
     max_viewers: int = DEFAULT_MAX_VIEWERS
     realtime: bool | None = None
+    reconnect: int = 0
+    skip_unreadable: bool = True
+    max_image_pixels: int | None = None
 
 
 def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> argparse.ArgumentParser:
@@ -128,6 +138,30 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
     p.add_argument("--max-frames", type=positive_int, help="stop after N frames")
     p.add_argument("--loop", action="store_true", help="restart video files and folders at the end")
     p.add_argument(
+        "--reconnect",
+        metavar="N",
+        type=non_negative_int,
+        default=0,
+        help="cameras and streams: when the source is lost (unplugged, network dropped or "
+        "stalled), open it again up to N times in a row, waiting 1, 2, 4 ... s (at most 30 s); "
+        "0: exit with status 3 at once",
+    )
+    p.add_argument(
+        "--skip-unreadable",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="image folders: skip an image that cannot be read (one warning each, counted in "
+        "the summary) instead of stopping; the run fails only when no image can be read",
+    )
+    p.add_argument(
+        "--max-image-pixels",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help="refuse image files over N pixels (width x height) before decoding them; "
+        "default: $EDGE_MAX_IMAGE_PIXELS, else 50000000",
+    )
+    p.add_argument(
         "--realtime",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -198,4 +232,7 @@ def parse_args(
         stream_fps=a.stream_fps,
         max_viewers=a.max_viewers,
         realtime=a.realtime,
+        reconnect=a.reconnect,
+        skip_unreadable=a.skip_unreadable,
+        max_image_pixels=a.max_image_pixels,
     )

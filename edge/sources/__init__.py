@@ -46,9 +46,10 @@ import os
 import re
 from pathlib import Path
 
-from edge.sources.base import DEMO_HINT, FrameSource, to_bgr
+from edge.sources.base import DEMO_HINT, FrameSource, SourceLost, to_bgr
 from edge.sources.camera import STREAM_SCHEMES, CameraSource, LatestFrameReader
 from edge.sources.images import IMAGE_EXTENSIONS, ImageSource, read_image
+from edge.sources.reconnect import ReconnectingSource
 from edge.sources.video import VIDEO_EXTENSIONS, VideoFileSource
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ __all__ = [
     "FrameSource",
     "ImageSource",
     "LatestFrameReader",
+    "ReconnectingSource",
+    "SourceLost",
     "VideoFileSource",
     "DEMO_BY_TASK",
     "IMAGE_EXTENSIONS",
