@@ -203,7 +203,11 @@ def run_cli(
         if cfg.output:
             src_fps = getattr(source, "fps", None)
             video = stack.enter_context(
-                VideoSink(cfg.output, fps=src_fps if src_fps and not getattr(source, "live", False) else None)
+                VideoSink(
+                    cfg.output,
+                    fps=src_fps if src_fps and not getattr(source, "live", False) else None,
+                    segment_s=cfg.segment,
+                )
             )
             stats.outputs["video"] = cfg.output
             sinks.append(video)
@@ -234,6 +238,10 @@ def run_cli(
         )
     finally:
         stats.video_frames = video.frames_written if video is not None else 0
+        if video is not None and len(video.paths) > 1:
+            stats.outputs["video"] = f"{video.paths[0]} .. {video.paths[-1]} ({len(video.paths)} files)"
+        elif video is not None and video.paths:
+            stats.outputs["video"] = str(video.paths[0])
         stats.jsonl_lines = jsonl.lines_written if jsonl is not None else 0
         stats.images_skipped = len(getattr(source, "skipped", ()))
         stats.reconnects = int(getattr(source, "reconnects", 0))

@@ -61,6 +61,7 @@ class RunConfig:
     reconnect: int = 0
     skip_unreadable: bool = True
     max_image_pixels: int | None = None
+    segment: float | None = None
 
 
 def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> argparse.ArgumentParser:
@@ -129,7 +130,21 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         help="show a window (error if there is no display); default: a window when a display is available",
     )
     disp.add_argument("--headless", dest="display", action="store_const", const=False, help="no window")
-    p.add_argument("--output", metavar="VIDEO", help="write the annotated frames to this .mp4")
+    p.add_argument(
+        "--output",
+        metavar="VIDEO",
+        help="write the annotated frames to this video: .mp4 plays after a clean stop (end, q, "
+        "Ctrl-C, SIGTERM) but not after SIGKILL or a power cut; .mkv plays up to the last "
+        "frames written whatever happens (or add --segment-seconds)",
+    )
+    p.add_argument(
+        "--segment-seconds",
+        metavar="SECONDS",
+        type=positive_float,
+        default=None,
+        help="write --output in files of SECONDS each (run-0000.mp4, run-0001.mp4 ...), each "
+        "complete when the next starts: a kill or power cut loses at most the last SECONDS",
+    )
     p.add_argument(
         "--jsonl",
         metavar="FILE",
@@ -235,4 +250,5 @@ def parse_args(
         reconnect=a.reconnect,
         skip_unreadable=a.skip_unreadable,
         max_image_pixels=a.max_image_pixels,
+        segment=a.segment_seconds,
     )
