@@ -3,6 +3,7 @@ edge-eval (alpha on white), a symbolic link loop named as such (issue 16, items 
 
 from __future__ import annotations
 
+import json
 import struct
 import zlib
 
@@ -113,3 +114,27 @@ def test_a_symbolic_link_loop_is_named_as_such(tmp_path):
     assert "no such file" not in str(e.value)
     with pytest.raises(ValueError, match="a.png"):
         read_image(a)
+
+
+def test_edge_eval_reads_a_transparent_digit_and_applies_the_pixel_limit(tmp_path, capsys):
+    """The shipped digits model through edge-eval: a transparent PNG of a 3 is read as a 3
+    (0/5 before: alpha dropped onto black); --max-image-pixels refuses, --skip-unreadable skips."""
+    from edge.cli import eval as cli_eval
+
+    folder = tmp_path / "photos" / "3"
+    folder.mkdir(parents=True)
+    for i in range(3):
+        img = np.zeros((120, 90, 4), np.uint8)
+        cv2.putText(
+            img, "3", (10 + i, 100 - i), cv2.FONT_HERSHEY_SIMPLEX, 3.2, (0, 0, 0, 255), 9, cv2.LINE_AA
+        )
+        cv2.imwrite(str(folder / f"{i}.png"), img)
+    args = ["--model", "digits", "--images", str(tmp_path / "photos"), "--json"]
+    assert cli_eval.main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["correct"] == 3
+    assert cli_eval.main([*args, "--max-image-pixels", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert "0.png" in err and "90x120" in err and "--max-image-pixels" in err
+    assert cli_eval.main([*args, "--max-image-pixels", "1000", "--skip-unreadable"]) == 0
+    assert json.loads(capsys.readouterr().out)["skipped_unreadable"] == 3

@@ -123,6 +123,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 clf.labels,
                 items,
                 skip_unreadable=cfg.skip_unreadable,
+                max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
             )
         elif cfg.mode == "crop":
@@ -131,6 +132,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 items,
                 batch_size=min(cfg.batch_size, 64),
                 skip_unreadable=cfg.skip_unreadable,
+                max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
             )
         else:
@@ -139,6 +141,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 clf.labels,
                 items,
                 skip_unreadable=cfg.skip_unreadable,
+                max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
             )
     info |= _data_info(cfg)

@@ -117,13 +117,14 @@ def read_image(path: str | Path, *, max_pixels: int | None = None) -> np.ndarray
 
 
 def load_images(
-    items: Sequence[LabelledImage], skip_unreadable: bool
+    items: Sequence[LabelledImage], skip_unreadable: bool, *, max_pixels: int | None = None
 ) -> tuple[list[tuple[LabelledImage, np.ndarray]], list[str]]:
     """Read every listed image.
 
     Args:
         items: from :func:`list_image_folder`.
         skip_unreadable: log and skip images that cannot be read instead of raising.
+        max_pixels: most pixels per image (:func:`read_image`); ``None``: the default limit.
 
     Returns:
         ``([(item, uint8 (H, W, 3) BGR image), ...], [paths skipped])``.
@@ -135,7 +136,7 @@ def load_images(
     skipped: list[str] = []
     for it in items:
         try:
-            ok.append((it, read_image(it.path)))
+            ok.append((it, read_image(it.path, max_pixels=max_pixels)))
         except DatasetError as e:
             if not skip_unreadable:
                 raise

@@ -71,8 +71,9 @@ def check_pixels(data: np.ndarray | bytes, name: str, limit: int | None = None) 
     allowed = max_image_pixels(limit)
     w, h = size
     if w * h > allowed:
+        mib = max(1, round(w * h * 3 / 2**20))  # the uint8 BGR array alone
         raise ValueError(
-            f"image {name} is {w}x{h} pixels ({w * h / 1e6:.1f} MP, about {w * h * 3 / 2**20:.0f} MiB "
+            f"image {name} is {w}x{h} pixels ({w * h / 1e6:.3g} MP, about {mib} MiB "
             f"decoded), over the limit of {allowed / 1e6:g} MP; raise the limit with "
             f"--max-image-pixels N or {MAX_PIXELS_ENV}=N, or scale the image down"
         )
