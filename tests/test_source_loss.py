@@ -307,3 +307,42 @@ def test_a_real_stream_that_drops_exits_3_and_reconnects(
     out, err = capsys.readouterr()
     assert len(jl.read_text().splitlines()) == 12 and "source reconnected" in out
     assert len(connections) >= 3
+
+
+def test_a_pi_camera_that_fails_after_frames_is_lost(monkeypatch):
+    import sys
+    import types
+
+    from edge.sources.picamera import PiCameraSource
+
+    class Picamera2:
+        def __init__(self, camera_num=0):
+            self.n = 0
+
+        def create_preview_configuration(self, main=None, controls=None):
+            return {"main": dict(main)}
+
+        def configure(self, config):
+            pass
+
+        def start(self):
+            pass
+
+        def capture_array(self, name="main", wait=None):
+            self.n += 1
+            if self.n > 2:
+                raise TimeoutError("camera frontend timeout")
+            return np.zeros((24, 32, 3), np.uint8)
+
+        def stop(self):
+            pass
+
+        def close(self):
+            pass
+
+    module = types.ModuleType("picamera2")
+    module.Picamera2 = Picamera2
+    monkeypatch.setitem(sys.modules, "picamera2", module)
+    with PiCameraSource(width=32, height=24) as src:
+        n, err = read_until_lost(src)
+    assert n == 2 and "timeout" in str(err)
