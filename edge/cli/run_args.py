@@ -166,7 +166,7 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         action=argparse.BooleanOptionalAction,
         default=True,
         help="image folders: skip an image that cannot be read (one warning each, counted in "
-        "the summary) instead of stopping; the run fails only when no image can be read",
+        "the summary) instead of stopping; the run fails only when no image can be read (default: on)",
     )
     p.add_argument(
         "--max-image-pixels",
