@@ -346,3 +346,23 @@ def test_a_pi_camera_that_fails_after_frames_is_lost(monkeypatch):
     with PiCameraSource(width=32, height=24) as src:
         n, err = read_until_lost(src)
     assert n == 2 and "timeout" in str(err)
+
+
+def test_the_pipeline_forgets_its_tracks_after_a_reconnect(no_wait):
+    from edge.live import run
+
+    class Pipe:
+        def __init__(self):
+            self.inner = fake_pipeline()
+            self.classifier, self.smoother, self.resets = self.inner.classifier, self.inner.smoother, 0
+
+        def process(self, frame):
+            return self.inner.process(frame)
+
+        def reset(self):
+            self.resets += 1
+            self.inner.reset()
+
+    pipe = Pipe()
+    stats = run(ReconnectingSource(LosingSource, 3), pipe, max_frames=8)
+    assert stats.frames == 8 and pipe.resets == 2  # lost after frames 3 and 6

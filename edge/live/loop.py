@@ -126,11 +126,15 @@ def _loop(
     last: LiveFrame | None = None
     t0_frame: float | None = None
     t_start = time.perf_counter()
+    reconnects = getattr(source, "reconnects", 0)
     while max_frames is None or stats.frames < max_frames:
         if not paused:
             frame = source.read()
             if frame is None:
                 break
+            if getattr(source, "reconnects", 0) != reconnects:  # a gap: forget tracks and votes
+                reconnects = source.reconnects
+                pipeline.reset()
             result = pipeline.process(frame)
             now = time.perf_counter()
             fps = meter.tick(now)
