@@ -66,6 +66,7 @@ from edge.live import (
     make_pipeline,
     open_source,
     run,
+    source_kind,
 )
 from edge.pipeline import Pipeline
 from edge.sinks import DisplaySink, JsonlSink, NullDisplay, Sink, VideoSink, display_available
@@ -259,18 +260,12 @@ def open_cli_source(cfg: RunConfig, spec: str, task: str = "digits") -> Any:
     from edge.sources.reconnect import ReconnectingSource
 
     realtime = cfg.realtime if cfg.realtime is not None else cfg.serve is not None
+    extra: dict[str, Any] = {"realtime": True} if realtime else {}
+    if source_kind(spec) == "image":  # the options of image files and folders
+        extra |= {"skip_unreadable": cfg.skip_unreadable, "max_pixels": cfg.max_image_pixels}
 
     def opener() -> Any:
-        return open_source(
-            spec,
-            width=cfg.width,
-            height=cfg.height,
-            fps=cfg.fps,
-            loop=cfg.loop,
-            skip_unreadable=cfg.skip_unreadable,
-            max_pixels=cfg.max_image_pixels,
-            **({"realtime": True} if realtime else {}),
-        )
+        return open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps, loop=cfg.loop, **extra)
 
     try:
         source = opener()
