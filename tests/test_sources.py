@@ -441,8 +441,11 @@ def test_camera_read_timeout_and_failure(fake_cv2_capture):
     fake_cv2_capture.fail = True
     with CameraSource(0, timeout_s=2.0) as src, pytest.raises(RuntimeError, match="stopped delivering"):
         src.read()
-    with CameraSource("rtsp://host/x", timeout_s=2.0) as src:
-        assert src.read() is None  # a stream that ends is the end of the stream, not an error
+    with (
+        CameraSource("rtsp://host/x", timeout_s=2.0) as src,
+        pytest.raises(RuntimeError, match="stream ended"),
+    ):
+        src.read()  # a live stream has no normal end (see test_source_loss.py)
 
 
 def test_latest_frame_reader_reports_backend_exception():

@@ -1,6 +1,6 @@
 """What the command-line tools share: the ``--help`` formatter, argparse value types
 (``--serve [HOST:]PORT``, positive numbers) and :func:`guarded_main`, which turns a run's
-outcome into an exit status (0 done, 2 error, 130 interrupted).
+outcome into an exit status (0 done, 2 error, 3 source lost, 130 interrupted).
 """
 
 from __future__ import annotations
@@ -16,8 +16,21 @@ from edge.datasets import DatasetError
 from edge.live.signals import INTERRUPTS, Interrupts
 from edge.segment.ink import POLARITIES
 from edge.sinks.web.address import parse_hostport
+from edge.sources.base import SourceLost
 
 log = logging.getLogger(__name__)
+
+#: Exit status when the body finished (a file or folder ended, ``--max-frames``, a quit key).
+EXIT_OK = 0
+#: Exit status of an error (bad option, missing model, a camera that cannot be opened ...).
+EXIT_ERROR = 2
+#: Exit status when a source that delivered frames was lost (:class:`edge.sources.SourceLost`):
+#: camera unplugged, stream dropped or stalled, video file truncated. A service manager
+#: restarts on it (systemd ``Restart=on-failure``; ``RestartPreventExitStatus=2`` keeps
+#: configuration errors from looping).
+EXIT_SOURCE_LOST = 3
+#: Exit status after Ctrl-C or SIGTERM (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -103,7 +116,7 @@ def guarded_main(
     name: str,
     frames: Callable[[], int],
     summary: Callable[[], None],
-    interrupted: str,
+    interrupted: str | Callable[[], str],
     interrupts: Interrupts | None = None,
 ) -> int:
     """Run a command's ``body`` with SIGINT/SIGTERM held back during writes
@@ -116,14 +129,16 @@ def guarded_main(
         frames: how many frames were processed so far (a summary is printed after an
             error only when this is > 0).
         summary: prints the end-of-run summary.
-        interrupted: what the user is told after Ctrl-C, after ``"interrupted: "``.
+        interrupted: what the user is told after Ctrl-C, after ``"interrupted: "`` (or a
+            callable that says it then; an empty text prints ``"interrupted"`` alone).
         interrupts: the signal handler the command's writes defer to (default:
             :data:`edge.live.INTERRUPTS`, the live loop's).
 
     Returns:
-        0 when ``body`` returns, 130 on Ctrl-C/SIGTERM, 2 on ``BundleError``,
-        ``DatasetError``, ``ValueError``, ``RuntimeError`` or ``OSError`` (the message
-        goes to stderr as ``error: ...``).
+        0 when ``body`` returns, 130 on Ctrl-C/SIGTERM, 3 on
+        :class:`edge.sources.SourceLost`, 2 on ``BundleError``, ``DatasetError``,
+        ``ValueError``, ``RuntimeError`` or ``OSError`` (the message goes to stderr as
+        ``error: ...``; a summary first when frames were processed).
     """
     sig = interrupts or INTERRUPTS
     sig.install()
@@ -131,15 +146,22 @@ def guarded_main(
         body()
     except KeyboardInterrupt:
         summary()
-        print(f"interrupted: {interrupted}", file=sys.stderr)
-        return 130
+        said = interrupted() if callable(interrupted) else interrupted
+        print(f"interrupted: {said}" if said else "interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SourceLost as e:
+        log.debug("%s: source lost", name, exc_info=True)
+        if frames():
+            summary()
+        print(f"error: source lost: {e}", file=sys.stderr)
+        return EXIT_SOURCE_LOST
     except (BundleError, DatasetError, ValueError, RuntimeError, OSError) as e:
         log.debug("%s failed", name, exc_info=True)
         if frames():
             summary()
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     finally:
         sig.restore()
     summary()
-    return 0
+    return EXIT_OK

@@ -129,6 +129,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 clf.labels,
                 items,
                 skip_unreadable=cfg.skip_unreadable,
+                max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
             )
         elif cfg.mode == "crop":
@@ -138,6 +139,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 crop_input=functools.partial(crop_input, polarity=cfg.polarity or "auto"),
                 batch_size=min(cfg.batch_size, 64),
                 skip_unreadable=cfg.skip_unreadable,
+                max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
             )
         else:
@@ -146,6 +148,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 clf.labels,
                 items,
                 skip_unreadable=cfg.skip_unreadable,
+                max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
             )
     info |= _data_info(cfg)

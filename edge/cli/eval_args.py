@@ -35,6 +35,7 @@ class EvalConfig:
     json: bool = False
     save_errors: str | None = None
     skip_unreadable: bool = False
+    max_image_pixels: int | None = None
     segmenter: str | None = None
     calibrate_min_score: float | None = None
     report: str | None = None
@@ -138,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip photos that cannot be decoded instead of stopping",
     )
+    p.add_argument(
+        "--max-image-pixels",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help="refuse photos over N pixels (width x height) before decoding them; "
+        "default: $EDGE_MAX_IMAGE_PIXELS, else 50000000",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
     return p
 
@@ -159,6 +168,7 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
         json=a.json,
         save_errors=a.save_errors,
         skip_unreadable=a.skip_unreadable,
+        max_image_pixels=a.max_image_pixels,
         segmenter=a.segmenter,
         calibrate_min_score=a.calibrate_min_score,
         report=a.report,

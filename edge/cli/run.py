@@ -40,8 +40,14 @@ annotated stream, the reading, FPS and stage times (:mod:`edge.sinks.web`): on
 (``--token``, ``EDGE_TOKEN``, or one made up and printed). The demo scenes are then
 paced like a 30 fps camera (``--no-realtime`` runs them flat out).
 
-Exit status: 0 done, 2 error (``error: ...`` with what to do), 130 interrupted (Ctrl-C,
-or SIGTERM, which finalises the outputs the same way).
+Exit status: 0 done (the file, folder or demo ended, ``--max-frames``, ``q``), 2 error
+(``error: ...`` with what to do), 3 source lost (a camera unplugged, a stream dropped or
+stalled, a video file truncated: a service manager should restart the run; ``--reconnect N``
+first opens a camera or stream again up to N times), 130 interrupted (Ctrl-C, or SIGTERM,
+which finalises the outputs the same way). An image folder skips images it cannot read,
+one warning each, counted in the summary (``--no-skip-unreadable`` stops at the first;
+the run fails with 2 only when no image can be read). Image files over 50 megapixels are
+refused from their header before decoding (``--max-image-pixels``, ``$EDGE_MAX_IMAGE_PIXELS``).
 
 The options and their parser are :mod:`edge.cli.run_args`; this module opens what they
 name, runs :func:`edge.live.run` and prints the summary.
@@ -222,18 +228,7 @@ def run_cli(
             else None
         )
         if source is None:
-            realtime = cfg.realtime if cfg.realtime is not None else cfg.serve is not None
-            try:
-                source = open_source(
-                    spec,
-                    width=cfg.width,
-                    height=cfg.height,
-                    fps=cfg.fps,
-                    loop=cfg.loop,
-                    **({"realtime": True} if realtime else {}),
-                )
-            except RuntimeError as e:
-                raise RuntimeError(camera_hint(spec, e, task)) from e
+            source = open_cli_source(cfg, spec, task)
         stack.callback(source.close)
         stats.source_name = getattr(source, "name", spec)
         if cfg.output and is_image_path(cfg.output):
@@ -243,7 +238,11 @@ def run_cli(
         elif cfg.output:
             src_fps = getattr(source, "fps", None)
             video = stack.enter_context(
-                VideoSink(cfg.output, fps=src_fps if src_fps and not getattr(source, "live", False) else None)
+                VideoSink(
+                    cfg.output,
+                    fps=src_fps if src_fps and not getattr(source, "live", False) else None,
+                    segment_s=cfg.segment,
+                )
             )
             stats.outputs["video"] = cfg.output
             sinks.append(video)
@@ -274,8 +273,41 @@ def run_cli(
         )
     finally:
         stats.video_frames = video.frames_written if video is not None else 0
+        if isinstance(video, VideoSink) and len(video.paths) > 1:
+            stats.outputs["video"] = f"{video.paths[0]} .. {video.paths[-1]} ({len(video.paths)} files)"
+        elif isinstance(video, VideoSink) and video.paths:
+            stats.outputs["video"] = str(video.paths[0])
         stats.jsonl_lines = jsonl.lines_written if jsonl is not None else 0
+        stats.images_skipped = len(getattr(source, "skipped", ()))
+        stats.reconnects = int(getattr(source, "reconnects", 0))
     return stats
+
+
+def open_cli_source(cfg: RunConfig, spec: str, task: str = "digits") -> Any:
+    """Open the source ``spec`` names with ``cfg``'s options; a camera or stream is wrapped in
+    :class:`edge.sources.ReconnectingSource` when ``cfg.reconnect`` > 0.
+
+    Raises:
+        ValueError: a bad spec or option.
+        RuntimeError: the camera or stream cannot be opened (with how to run without one).
+    """
+    from edge.sources.reconnect import ReconnectingSource
+
+    realtime = cfg.realtime if cfg.realtime is not None else cfg.serve is not None
+    extra: dict[str, Any] = {"realtime": True} if realtime else {}
+    if source_kind(spec) == "image":  # the options of image files and folders
+        extra |= {"skip_unreadable": cfg.skip_unreadable, "max_pixels": cfg.max_image_pixels}
+
+    def opener() -> Any:
+        return open_source(spec, width=cfg.width, height=cfg.height, fps=cfg.fps, loop=cfg.loop, **extra)
+
+    try:
+        source = opener()
+    except RuntimeError as e:
+        raise RuntimeError(camera_hint(spec, e, task)) from e
+    if cfg.reconnect and getattr(source, "live", False):
+        source = ReconnectingSource(opener, cfg.reconnect, first=source)
+    return source
 
 
 def main(argv: list[str] | None = None, *, prog: str = "edge-run", serve_default: str | None = None) -> int:
@@ -289,8 +321,14 @@ def main(argv: list[str] | None = None, *, prog: str = "edge-run", serve_default
         name=prog,
         frames=lambda: stats.frames,
         summary=lambda: print_summary(stats),
-        interrupted="outputs finalised",
+        interrupted=lambda: finalised_outputs(stats),
     )
+
+
+def finalised_outputs(stats: RunStats) -> str:
+    """What the user is told after Ctrl-C: the files that were finalised, or nothing."""
+    files = [stats.outputs[k] for k in ("video", "jsonl") if k in stats.outputs and stats.outputs[k] != "-"]
+    return f"outputs finalised ({', '.join(files)})" if files else ""
 
 
 def print_summary(stats: RunStats) -> None:

@@ -12,6 +12,7 @@ from edge.cli.common import (
     HelpFormatter,
     add_polarity_arg,
     hostport_arg,
+    non_negative_int,
     positive_float,
     positive_int,
     unit_float,
@@ -63,6 +64,10 @@ class RunConfig:
     max_connections: int | None = None
     realtime: bool | None = None
     polarity: str | None = None
+    reconnect: int = 0
+    skip_unreadable: bool = True
+    max_image_pixels: int | None = None
+    segment: float | None = None
 
 
 def _roi_arg(text: str) -> str:
@@ -166,8 +171,18 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
     p.add_argument(
         "--output",
         metavar="FILE",
-        help="write the annotated frames: a video (.mp4), or images (.png, .jpg ...: the first "
-        "frame to FILE, each further one beside it as NAME-<photo name or frame index>.png)",
+        help="write the annotated frames: a video, or images (.png, .jpg ...: the first frame to "
+        "FILE, each further one beside it as NAME-<photo name or frame index>.png). A .mp4 plays "
+        "after a clean stop (end, q, Ctrl-C, SIGTERM) but not after SIGKILL or a power cut; a .mkv "
+        "plays up to the last frames written whatever happens (or add --segment-seconds)",
+    )
+    p.add_argument(
+        "--segment-seconds",
+        metavar="SECONDS",
+        type=positive_float,
+        default=None,
+        help="write a video --output in files of SECONDS each (run-0000.mp4, run-0001.mp4 ...), each "
+        "complete when the next starts: a kill or power cut loses at most the last SECONDS",
     )
     p.add_argument(
         "--jsonl",
@@ -176,6 +191,30 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
     )
     p.add_argument("--max-frames", type=positive_int, help="stop after N frames")
     p.add_argument("--loop", action="store_true", help="restart video files and folders at the end")
+    p.add_argument(
+        "--reconnect",
+        metavar="N",
+        type=non_negative_int,
+        default=0,
+        help="cameras and streams: when the source is lost (unplugged, network dropped or "
+        "stalled), open it again up to N times in a row, waiting 1, 2, 4 ... s (at most 30 s); "
+        "0: exit with status 3 at once",
+    )
+    p.add_argument(
+        "--skip-unreadable",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="image folders: skip an image that cannot be read (one warning each, counted in "
+        "the summary) instead of stopping; the run fails only when no image can be read (default: on)",
+    )
+    p.add_argument(
+        "--max-image-pixels",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help="refuse image files over N pixels (width x height) before decoding them; "
+        "default: $EDGE_MAX_IMAGE_PIXELS, else 50000000",
+    )
     p.add_argument(
         "--realtime",
         action=argparse.BooleanOptionalAction,
@@ -262,4 +301,8 @@ def parse_args(
         max_connections=a.max_connections,
         realtime=a.realtime,
         polarity=a.polarity,
+        reconnect=a.reconnect,
+        skip_unreadable=a.skip_unreadable,
+        max_image_pixels=a.max_image_pixels,
+        segment=a.segment_seconds,
     )

@@ -125,6 +125,7 @@ def evaluate_crops(
     *,
     batch_size: int = 64,
     skip_unreadable: bool = False,
+    max_pixels: int | None = None,
     save_errors: str | Path | None = None,
     crop_input: Callable[[np.ndarray, Any], np.ndarray] | None = None,
 ) -> EvalReport:
@@ -135,6 +136,8 @@ def evaluate_crops(
         items: from :func:`list_image_folder`.
         batch_size: crops per ``classify`` call.
         skip_unreadable: skip (and count) undecodable files instead of failing.
+        max_pixels: refuse images over this many pixels (``None``: the default limit,
+            :func:`edge.sources.image_header.max_image_pixels`).
         save_errors: folder for misclassified photos and the model input they gave.
         crop_input: ``f(image_bgr, bundle) -> float32 (H, W, C)``; default
             :func:`edge.preprocess.crop_input`.
@@ -148,7 +151,7 @@ def evaluate_crops(
         crop_input = _crop
     bundle = classifier.bundle
     labels = tuple(classifier.labels)
-    loaded, skipped = load_images(items, skip_unreadable)
+    loaded, skipped = load_images(items, skip_unreadable, max_pixels=max_pixels)
     t0 = time.perf_counter()
     inputs = [np.asarray(crop_input(img, bundle), np.float32) for _, img in loaded]
     x = np.stack(inputs) if inputs else np.zeros((0, *bundle.input.shape[1:]), np.float32)
@@ -182,6 +185,7 @@ def evaluate_frames(
     items: Sequence[LabelledImage],
     *,
     skip_unreadable: bool = False,
+    max_pixels: int | None = None,
     save_errors: str | Path | None = None,
 ) -> EvalReport:
     """Accuracy with each photo run through the whole pipeline as a camera frame.
@@ -198,12 +202,14 @@ def evaluate_frames(
         labels: the bundle's labels.
         items: from :func:`list_image_folder`.
         skip_unreadable: skip (and count) undecodable files instead of failing.
+        max_pixels: refuse images over this many pixels (``None``: the default limit,
+            :func:`edge.sources.image_header.max_image_pixels`).
         save_errors: folder for misclassified photos, the chosen box drawn on them.
 
     Raises:
         DatasetError: an image cannot be read (unless ``skip_unreadable``).
     """
-    loaded, skipped = load_images(items, skip_unreadable)
+    loaded, skipped = load_images(items, skip_unreadable, max_pixels=max_pixels)
     saver = _ErrorSaver(save_errors)
     y_true, y_pred = [], []
     none_index = list(labels).index("none") if "none" in labels else NO_PREDICTION

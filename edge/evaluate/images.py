@@ -2,7 +2,8 @@
 (``DIR/3/*.png``, ``DIR/rock/*.jpg``); :func:`list_image_folder` lists them,
 :func:`read_image` reads one as uint8 (H, W, 3) BGR.
 
-Imports :mod:`edge.datasets` (for :class:`~edge.datasets.DatasetError`).
+Imports :mod:`edge.datasets` (for :class:`~edge.datasets.DatasetError`) and
+:mod:`edge.sources.images` (the one image reader).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from edge.datasets import DatasetError
+from edge.sources.images import read_image as read_source_image
 
 log = logging.getLogger(__name__)
 
@@ -93,37 +94,37 @@ def list_image_folder(
     return sorted(picked, key=lambda it: (it.label_index, it.path))
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read a photo as uint8 (H, W, 3) BGR.
+def read_image(path: str | Path, *, max_pixels: int | None = None) -> np.ndarray:
+    """Read a photo as uint8 (H, W, 3) BGR, exactly as ``edge-run`` reads it
+    (:func:`edge.sources.images.read_image`: EXIF orientation, alpha composited on white,
+    16 bits scaled to 8, the pixel limit).
+
+    Args:
+        path: the image file.
+        max_pixels: most pixels accepted; ``None``: the default limit.
 
     Raises:
-        DatasetError: the file cannot be read or decoded (the message names it).
+        DatasetError: the file cannot be read or decoded, or is over the pixel limit
+            (the message names it).
     """
-    p = Path(path)
     try:
-        data = np.fromfile(p, np.uint8)
-    except OSError as e:
-        raise DatasetError(f"cannot read image {p}: {e.strerror}") from e
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if img is None:
-        raise DatasetError(
-            f"cannot decode image {p}: not an image OpenCV can read (corrupt or "
-            "empty?); remove it or pass --skip-unreadable"
-        )
-    return img
+        return read_source_image(path, max_pixels=max_pixels)
+    except ValueError as e:
+        raise DatasetError(f"{e}; remove it or pass --skip-unreadable") from e
 
 
 # -- evaluation runs ------------------------------------------------------------------
 
 
 def load_images(
-    items: Sequence[LabelledImage], skip_unreadable: bool
+    items: Sequence[LabelledImage], skip_unreadable: bool, *, max_pixels: int | None = None
 ) -> tuple[list[tuple[LabelledImage, np.ndarray]], list[str]]:
     """Read every listed image.
 
     Args:
         items: from :func:`list_image_folder`.
         skip_unreadable: log and skip images that cannot be read instead of raising.
+        max_pixels: most pixels per image (:func:`read_image`); ``None``: the default limit.
 
     Returns:
         ``([(item, uint8 (H, W, 3) BGR image), ...], [paths skipped])``.
@@ -135,7 +136,7 @@ def load_images(
     skipped: list[str] = []
     for it in items:
         try:
-            ok.append((it, read_image(it.path)))
+            ok.append((it, read_image(it.path, max_pixels=max_pixels)))
         except DatasetError as e:
             if not skip_unreadable:
                 raise

@@ -133,12 +133,16 @@ def _loop(
     t0_frame: float | None = None
     t_start = time.perf_counter()
     still = stats.still
+    reconnects = getattr(source, "reconnects", 0)
     while max_frames is None or stats.frames < max_frames:
         if not paused:
             frame = source.read()
             if frame is None:
                 break
             if still:  # each photo stands alone: no vote carried over from the last one
+                pipeline.reset()
+            elif getattr(source, "reconnects", 0) != reconnects:  # a gap: forget tracks and votes
+                reconnects = source.reconnects
                 pipeline.reset()
             result = pipeline.process(frame)
             now = time.perf_counter()

@@ -61,6 +61,8 @@ class RunStats:
         palm_frames: frames on which the hand tracker ran its palm detector
             (:attr:`edge.pipeline.FrameResult.palm_detector_ran`); palm_known: frames
             that said whether it ran (0 for segmenters without one).
+        images_skipped: images of a folder skipped as unreadable.
+        reconnects: times a lost camera or stream was opened again.
     """
 
     frames: int = 0
@@ -85,6 +87,8 @@ class RunStats:
     palm_frames: int = 0
     palm_known: int = 0
     still: bool = False
+    images_skipped: int = 0
+    reconnects: int = 0
 
     def add(self, result: FrameResult) -> None:
         self.frames += 1
@@ -160,6 +164,11 @@ class RunStats:
             out.append(f"wrote {n} image{'' if n == 1 else 's'}: {self.outputs['images']}")
         if "jsonl" in self.outputs:
             out.append(f"wrote {self.jsonl_lines} lines to {self.outputs['jsonl']}")
+        if self.images_skipped:
+            n = self.images_skipped
+            out.append(f"skipped {n} unreadable image{'' if n == 1 else 's'} (see the warnings)")
+        if self.reconnects:
+            out.append(f"source reconnected {self.reconnects} time{'' if self.reconnects == 1 else 's'}")
         for p in self.snapshots:
             out.append(f"snapshot {p}")
         return out

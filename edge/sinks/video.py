@@ -1,11 +1,25 @@
 """Annotated frames to a video file (``edge-run --output``): :class:`VideoSink`.
 
-Closing releases the writer, so the mp4 gets its index and plays, also after Ctrl-C.
+Closing releases the writer, so the mp4 gets its index and plays, also after Ctrl-C or
+SIGTERM. What survives a SIGKILL or a power cut depends on the container:
+
+- ``.mp4`` / ``.mov`` / ``.m4v`` keep their index (the ``moov`` box) at the end, written
+  on close: a recording cut off before that does not play at all ("moov atom not
+  found"). OpenCV's writer cannot write a fragmented mp4 (its FFmpeg backend passes no
+  muxer options), so for these the sink can write *segments* (``segment_s``):
+  ``run-0000.mp4``, ``run-0001.mp4`` ..., each finished (and synced to disk) when the
+  next starts; a kill loses at most the last ``segment_s`` seconds.
+- ``.mkv`` (Matroska) and ``.avi`` are written front to back with no index needed to
+  read them: a recording cut off anywhere plays up to about its last second (what was
+  still in the muxer's buffers; measured with 160x120 noise at 30 FPS, SIGKILL after 300
+  frames: 264 read back from .mkv, 265 from .avi, 0 from .mp4, and 10 complete 1 s
+  segments of .mp4), with the same ``mp4v`` codec.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import cv2
@@ -33,17 +47,32 @@ class VideoSink(SinkBase):
         fps: frames per second to record at, or ``None`` to estimate.
         fourcc: four-character codec code.
         probe_frames: frames used to estimate the FPS when ``fps`` is None.
+        segment_s: start a new file every this many seconds of video (at the recorded
+            FPS): ``path``'s name with ``-0000``, ``-0001`` ... before the suffix. ``None``:
+            one file, ``path``.
+
+    Attributes:
+        paths: the files written so far, in order.
+        frames_written: frames written to all of them.
 
     Raises:
-        ValueError: ``fps`` is not positive or ``fourcc`` is not 4 characters.
+        ValueError: ``fps`` or ``segment_s`` is not positive, or ``fourcc`` is not 4 characters.
         OSError: the folder cannot be created.
     """
 
     def __init__(
-        self, path: str | Path, fps: float | None = None, fourcc: str = "mp4v", probe_frames: int = 15
+        self,
+        path: str | Path,
+        fps: float | None = None,
+        fourcc: str = "mp4v",
+        probe_frames: int = 15,
+        *,
+        segment_s: float | None = None,
     ) -> None:
         if fps is not None and not fps > 0:
             raise ValueError(f"video fps must be > 0, got {fps}")
+        if segment_s is not None and not segment_s > 0:
+            raise ValueError(f"video segment length must be > 0 s, got {segment_s}")
         if len(fourcc) != 4:
             raise ValueError(f"fourcc must be 4 characters (e.g. 'mp4v'), got {fourcc!r}")
         self.path = Path(path)
@@ -54,24 +83,49 @@ class VideoSink(SinkBase):
         self.fps = float(fps) if fps else None
         self.fourcc = fourcc
         self.probe_frames = max(2, int(probe_frames))
+        self.segment_s = segment_s
+        self.paths: list[Path] = []
         self.frames_written = 0
+        self._segment_frames = 0  # frames in the current file
         self.size: tuple[int, int] | None = None
         self._writer: cv2.VideoWriter | None = None
         self._pending: list[tuple[np.ndarray, float | None]] = []
         self._closed = False
 
+    def segment_path(self, number: int) -> Path:
+        """The file of segment ``number`` (0, 1, ...): ``run.mp4`` -> ``run-0003.mp4``."""
+        return self.path.with_name(f"{self.path.stem}-{number:04d}{self.path.suffix}")
+
     def _open(self, fps: float) -> None:
         assert self.size is not None
-        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*self.fourcc), fps, self.size)
+        path = self.segment_path(len(self.paths)) if self.segment_s else self.path
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*self.fourcc), fps, self.size)
         if not writer.isOpened():
             raise RuntimeError(
-                f"cannot open a video writer for {self.path} (codec {self.fourcc}, {fps:.1f} FPS, "
+                f"cannot open a video writer for {path} (codec {self.fourcc}, {fps:.1f} FPS, "
                 f"{self.size[0]}x{self.size[1]}): check the folder is writable and use a .mp4 "
                 "file name (OpenCV needs its FFmpeg backend)"
             )
         self.fps = fps
         self._writer = writer
-        log.info("recording %s at %.1f FPS, %dx%d", self.path, fps, *self.size)
+        self._segment_frames = 0
+        self.paths.append(path)
+        log.info("recording %s at %.1f FPS, %dx%d", path, fps, *self.size)
+
+    def _finish_file(self) -> None:
+        """Release the writer (the file gets its index) and push the file to the disk."""
+        if self._writer is None:
+            return
+        self._writer.release()
+        self._writer = None
+        try:  # a finished segment must survive a power cut, not only a kill
+            fd = os.open(self.paths[-1], os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            log.debug("cannot sync %s", self.paths[-1], exc_info=True)
 
     def _estimate_fps(self) -> float:
         ts = [t for _, t in self._pending if t is not None]
@@ -80,11 +134,16 @@ class VideoSink(SinkBase):
         return DEFAULT_FPS
 
     def _put(self, image: np.ndarray) -> None:
-        assert self._writer is not None and self.size is not None
+        assert self._writer is not None and self.size is not None and self.fps is not None
+        if self.segment_s and self._segment_frames >= max(1, round(self.fps * self.segment_s)):
+            self._finish_file()
+            self._open(self.fps)
+        assert self._writer is not None
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
         self._writer.write(image)
         self.frames_written += 1
+        self._segment_frames += 1
 
     def _flush_pending(self) -> None:
         if self._pending:
@@ -134,6 +193,5 @@ class VideoSink(SinkBase):
             self._flush_pending()
         finally:
             if self._writer is not None:
-                self._writer.release()
-                self._writer = None
-                log.info("wrote %d frames to %s", self.frames_written, self.path)
+                self._finish_file()
+                log.info("wrote %d frames to %s", self.frames_written, ", ".join(map(str, self.paths)))

@@ -40,13 +40,16 @@ raises ``RuntimeError`` from the cause; nothing falls back to another source.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import re
 from pathlib import Path
 
-from edge.sources.base import DEMO_HINT, FrameSource, to_bgr
+from edge.sources.base import DEMO_HINT, FrameSource, SourceLost, to_bgr
 from edge.sources.camera import STREAM_SCHEMES, CameraSource, LatestFrameReader
 from edge.sources.images import IMAGE_EXTENSIONS, ImageSource, read_image
+from edge.sources.reconnect import ReconnectingSource
 from edge.sources.video import VIDEO_EXTENSIONS, VideoFileSource
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,8 @@ __all__ = [
     "FrameSource",
     "ImageSource",
     "LatestFrameReader",
+    "ReconnectingSource",
+    "SourceLost",
     "VideoFileSource",
     "DEMO_BY_TASK",
     "IMAGE_EXTENSIONS",
@@ -91,6 +96,8 @@ def open_source(
     seed: int = 0,
     realtime: bool = False,
     num_frames: int | None = None,
+    skip_unreadable: bool = False,
+    max_pixels: int | None = None,
 ) -> FrameSource:
     """Open the frame source that ``spec`` names (see the module docstring).
 
@@ -109,13 +116,18 @@ def open_source(
         realtime: demos only: pace frames to ``fps`` like a camera (skipping frames
             when the consumer is slow) instead of as fast as they are read.
         num_frames: demos only: stop after this many frames (default endless).
+        skip_unreadable: folders only: skip images that cannot be read, one warning each
+            (:class:`ImageSource`).
+        max_pixels: image files and folders: most pixels per image
+            (:func:`edge.sources.images.read_image`); ``None``: the default limit.
 
     Returns:
         An open :class:`FrameSource`; close it (or use ``with``) when done.
 
     Raises:
-        ValueError: an unknown spec, a path that does not exist, a file type that is
-            neither video nor image, an empty folder.
+        ValueError: an unknown spec, a path that does not exist or cannot be reached (a
+            symbolic link loop, no permission), a file type that is neither video nor
+            image, an empty folder.
         RuntimeError: a camera, stream or video that cannot be opened (with the cause
             chained and a hint such as ``--source demo``).
     """
@@ -184,6 +196,12 @@ def open_source(
         return _camera(text, width, height, fps)
 
     path = Path(text).expanduser()
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno not in (errno.ENOENT, errno.ENOTDIR):
+            what = "a symbolic link loop" if e.errno == errno.ELOOP else (e.strerror or str(e))
+            raise ValueError(f"cannot open {text!r}: {what}; check the path and its links") from e
     if not path.exists():
         raise ValueError(
             f"no such file or folder: {text!r}; {DEMO_HINT} (or a webcam index such as 0). "
@@ -192,14 +210,14 @@ def open_source(
     if width is not None or height is not None:
         log.warning("width/height are ignored for %s: files keep their own frame size", text)
     if path.is_dir():
-        return ImageSource(path, loop=loop, fps=fps)
+        return ImageSource(path, loop=loop, fps=fps, skip_unreadable=skip_unreadable, max_pixels=max_pixels)
     suffix = path.suffix.lower()
     if suffix in VIDEO_EXTENSIONS:
         if fps is not None:
             log.warning("fps is ignored for video %s: the file's own rate is used", text)
         return VideoFileSource(path, loop=loop)
     if suffix in IMAGE_EXTENSIONS:
-        return ImageSource(path, loop=loop, fps=fps)
+        return ImageSource(path, loop=loop, fps=fps, max_pixels=max_pixels)
     raise ValueError(
         f"{text!r} is neither a video ({' '.join(sorted(VIDEO_EXTENSIONS))}) nor an image "
         f"({' '.join(sorted(IMAGE_EXTENSIONS))}); accepted sources: {SPEC_HELP}"

@@ -31,6 +31,18 @@ DEMO_HINT = (
 )
 
 
+class SourceLost(RuntimeError):
+    """A source that delivered frames stopped before its normal end.
+
+    A camera unplugged or no longer delivering, a network stream that dropped, ended
+    or stalled, a video file that ends before the frames its header announces
+    (truncated). ``edge-run`` exits with status 3 on it (a service manager restarts the
+    run), where the normal end of a file or folder is 0 and other errors are 2; with
+    ``--reconnect N`` cameras and streams are opened again first
+    (:class:`edge.sources.reconnect.ReconnectingSource`).
+    """
+
+
 class FrameSource(abc.ABC):
     """A camera, file, folder, stream or synthetic scene that yields frames.
 
@@ -68,7 +80,9 @@ class FrameSource(abc.ABC):
             ``None`` when a file, folder or finite scene is exhausted.
 
         Raises:
-            RuntimeError: the device failed or stopped delivering frames.
+            SourceLost: the device or stream stopped delivering frames, or the file
+                ended before its announced length.
+            RuntimeError: the device failed.
         """
 
     @abc.abstractmethod

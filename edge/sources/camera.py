@@ -20,7 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edge.sources.base import DEMO_HINT, FrameSource, to_bgr
+from edge.sources.base import DEMO_HINT, FrameSource, SourceLost, to_bgr
 from edge.sources.cv_log import quiet_opencv_log
 from edge.types import Frame
 
@@ -280,38 +280,77 @@ class CameraSource(FrameSource):
 
         Returns:
             A :class:`~edge.types.Frame` (uint8 (H, W, 3) BGR; ``timestamp`` is
-            ``time.monotonic()`` seconds when the frame was captured; ``index``
-            counts returned frames), or ``None`` when a network stream has ended.
+            ``time.monotonic()`` seconds when the frame was captured; ``index`` counts
+            returned frames), or ``None`` when a stream that announces its length (a
+            file served over HTTP) has delivered all of it.
 
         Raises:
-            RuntimeError: no new frame within ``timeout_s``, the camera stopped
-                delivering frames (unplugged?), the backend raised, or the source
-                is closed.
+            SourceLost: after the first frame: no new frame within ``timeout_s`` (a
+                stalled stream, a camera that stopped), the stream ended or dropped,
+                the camera stopped delivering frames (unplugged?) or the backend
+                raised.
+            RuntimeError: no first frame within ``timeout_s``, the backend failed before
+                any frame, or the source is closed.
         """
         if self._closed:
             raise RuntimeError(f"{self.name} is closed")
+        what = "stream" if self.is_stream else "camera"
         try:
             got = self._reader.latest(self._last_seq, self.timeout_s)
         except TimeoutError as e:
-            raise RuntimeError(
-                f"{self.name}: no frame within {self.timeout_s:g} s; the camera may be in use by another "
-                f"program or too slow at this resolution; {DEMO_HINT}"
+            if self._index == 0:
+                raise RuntimeError(self._no_first_frame_message()) from e
+            if self.is_stream:
+                raise SourceLost(
+                    f"{self.name}: no frame for {self.timeout_s:g} s: the stream stalled (the server "
+                    f"stopped sending or the network is down)"
+                ) from e
+            raise SourceLost(
+                f"{self.name}: no frame for {self.timeout_s:g} s: the camera stopped delivering frames "
+                f"(unplugged, or its driver hung)"
             ) from e
         if got is None:
-            if self._reader.error is not None:
-                raise RuntimeError(
-                    f"{self.name}: reading frames failed: {self._reader.error}"
-                ) from self._reader.error
+            error = self._reader.error
+            if error is not None:
+                cls = SourceLost if self._index else RuntimeError
+                raise cls(f"{self.name}: reading frames from the {what} failed: {error}") from error
             if self.is_stream:
-                log.info("%s: end of stream", self.name)
-                return None
-            raise RuntimeError(f"{self.name}: the camera stopped delivering frames (unplugged?); {DEMO_HINT}")
+                if self._finished_announced_length():
+                    log.info("%s: end of stream", self.name)
+                    return None
+                if self._index == 0:
+                    raise RuntimeError(f"{self.name}: the stream ended before its first frame")
+                raise SourceLost(
+                    f"{self.name}: the stream ended after {self._index} frame(s): the server closed it "
+                    f"or the network dropped"
+                )
+            cls = SourceLost if self._index else RuntimeError
+            raise cls(f"{self.name}: the camera stopped delivering frames (unplugged?); {DEMO_HINT}")
         seq, t, image = got
         self.frames_dropped += seq - self._last_seq - 1
         self._last_seq = seq
         frame = Frame(image=to_bgr(image), timestamp=t, index=self._index)
         self._index += 1
         return frame
+
+    def _no_first_frame_message(self) -> str:
+        if self.is_stream:
+            return (
+                f"{self.name}: connected, but no frame within {self.timeout_s:g} s: check the URL's path "
+                f"and that the server is sending video"
+            )
+        return (
+            f"{self.name}: no frame within {self.timeout_s:g} s; the camera may be in use by another "
+            f"program or too slow at this resolution; {DEMO_HINT}"
+        )
+
+    def _finished_announced_length(self) -> bool:
+        """Whether a stream that says how many frames it has (HTTP file) sent nearly all."""
+        try:
+            total = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        except (cv2.error, ValueError, OverflowError):
+            return False
+        return total > 0 and self._reader.frames_captured >= total - max(2, total // 50)
 
     def _release_if_closed(self) -> None:
         if self._closed:

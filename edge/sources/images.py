@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from edge.sources.base import DEMO_HINT, FrameSource, to_bgr
+from edge.sources.image_header import check_pixels
 from edge.types import Frame
 
 log = logging.getLogger(__name__)
@@ -51,22 +52,28 @@ def list_images(folder: str | Path) -> list[Path]:
     return sorted(files, key=_natural_key)
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read an image file as uint8 (H, W, 3) BGR.
+def read_image(path: str | Path, *, max_pixels: int | None = None) -> np.ndarray:
+    """Read an image file as uint8 (H, W, 3) BGR: the one image reader of ``edge-run``,
+    ``edge-eval`` and the image datasets, so every tool sees the same pixels.
 
     JPEGs are rotated upright by their EXIF orientation (phone photos); grey images
     are repeated to three channels; 16-bit images are scaled to 8 bits; PNG/WebP/TIFF
-    with an alpha channel are composited onto white.
+    with an alpha channel are composited onto white. An image whose header says it
+    has more than ``max_pixels`` pixels is refused before it is decoded
+    (:func:`edge.sources.image_header.check_pixels`).
 
     Args:
         path: the image file.
+        max_pixels: most pixels (width x height) accepted; ``None``: ``$EDGE_MAX_IMAGE_PIXELS``
+            or :data:`edge.sources.image_header.DEFAULT_MAX_PIXELS` (50 MP).
 
     Returns:
         uint8 (H, W, 3) C-contiguous array in BGR order.
 
     Raises:
-        ValueError: the file is missing, empty, corrupt or not an image format
-            OpenCV can decode; the message names the file.
+        ValueError: the file is missing, unreadable (permissions, a symbolic link loop),
+            empty, corrupt, not an image format OpenCV can decode, or over the pixel
+            limit; the message names the file.
     """
     path = Path(path)
     if path.suffix.lower() in (".jpg", ".jpeg"):
@@ -76,7 +83,8 @@ def read_image(path: str | Path) -> np.ndarray:
     try:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as e:
-        raise ValueError(f"cannot read image file {str(path)!r}: {e}") from e
+        raise ValueError(f"cannot read image file {str(path)!r}: {e.strerror or e}") from e
+    check_pixels(data, repr(str(path)), max_pixels)
     image = cv2.imdecode(data, flags) if data.size else None
     if image is None:
         raise ValueError(f"cannot decode image file {str(path)!r}: it is empty, corrupt or not an image")
@@ -99,12 +107,15 @@ class ImageSource(FrameSource):
         loop: start again from the first image after the last.
         fps: the nominal rate used for timestamps, in frames per second (default
             1.0: the timestamp is the index in seconds).
-        skip_unreadable: in a folder, skip a file that cannot be decoded (with a
-            logged warning) instead of raising. A single image file always raises.
+        skip_unreadable: in a folder, skip a file that cannot be read or decoded (one
+            logged warning each, listed in :attr:`skipped`) instead of raising. A single
+            image file always raises.
+        max_pixels: most pixels per image (:func:`read_image`); ``None``: the default limit.
 
     Attributes:
         files: the image paths, in the order they are returned.
         current_path: the file of the frame last returned (``None`` before the first).
+        skipped: the files skipped as unreadable (each once, also when looping).
 
     Raises:
         ValueError: ``path`` does not exist, is a folder with no images, or has an
@@ -115,7 +126,13 @@ class ImageSource(FrameSource):
     still = True
 
     def __init__(
-        self, path: str | Path, *, loop: bool = False, fps: float | None = None, skip_unreadable: bool = False
+        self,
+        path: str | Path,
+        *,
+        loop: bool = False,
+        fps: float | None = None,
+        skip_unreadable: bool = False,
+        max_pixels: int | None = None,
     ) -> None:
         path = Path(path).expanduser()
         if path.is_dir():
@@ -137,7 +154,9 @@ class ImageSource(FrameSource):
         self.loop = loop
         self.fps = fps
         self.skip_unreadable = skip_unreadable and path.is_dir()
+        self.max_pixels = max_pixels
         self.current_path: Path | None = None
+        self.skipped: list[Path] = []
         self._next = 0  # position in self.files
         self._index = 0
         self._closed = False
@@ -174,11 +193,13 @@ class ImageSource(FrameSource):
             path = self.files[self._next]
             self._next += 1
             try:
-                image = read_image(path)
+                image = read_image(path, max_pixels=self.max_pixels)
             except ValueError as e:
                 if not self.skip_unreadable:
                     raise
-                log.warning("skipping %s", e)
+                if path not in self.skipped:
+                    self.skipped.append(path)
+                    log.warning("skipping unreadable image: %s", e)
                 continue
             break
         self.current_path = path

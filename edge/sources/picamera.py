@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.sources.base import DEMO_HINT, FrameSource, to_bgr
+from edge.sources.base import DEMO_HINT, FrameSource, SourceLost, to_bgr
 from edge.types import Frame
 
 log = logging.getLogger(__name__)
@@ -116,14 +116,17 @@ class PiCameraSource(FrameSource):
             ``time.monotonic()`` seconds at capture; ``index`` counts returned frames).
 
         Raises:
-            RuntimeError: the source is closed or picamera2 failed or timed out.
+            SourceLost: picamera2 failed or timed out after frames were delivered (a
+                camera cable pulled, a hung driver).
+            RuntimeError: the source is closed, or picamera2 failed before the first frame.
         """
         if self._closed:
             raise RuntimeError(f"{self.name} is closed")
         try:
             array = self._cam.capture_array("main", wait=self.timeout_s)
         except Exception as e:  # picamera2 raises TimeoutError, RuntimeError, ...
-            raise RuntimeError(f"{self.name}: capturing a frame failed: {e}") from e
+            cls = SourceLost if self._index else RuntimeError
+            raise cls(f"{self.name}: capturing a frame failed: {e}") from e
         t = time.monotonic()
         image = to_bgr(np.asarray(array))  # RGB888 is [B, G, R] in memory; XRGB8888 drops X
         if self.swap_rb:

@@ -8,7 +8,7 @@ from typing import Any
 
 import cv2
 
-from edge.sources.base import DEMO_HINT, FrameSource, to_bgr
+from edge.sources.base import DEMO_HINT, FrameSource, SourceLost, to_bgr
 from edge.types import Frame
 
 log = logging.getLogger(__name__)
@@ -99,12 +99,15 @@ class VideoFileSource(FrameSource):
             time or ``index / fps``), or ``None`` at the end of the file.
 
         Raises:
+            SourceLost: the file ends (or cannot be decoded further) well before the
+                number of frames its header announces: it is truncated or damaged.
             RuntimeError: the source is closed, or no frame at all can be decoded.
         """
         if self._closed:
             raise RuntimeError(f"{self.name} is closed")
         ok, image = self._cap.read()
         if not ok and self.loop and self._pass_index > 0:
+            self._check_complete()
             self._offset_s = self._last_t + 1.0 / (self.fps or 30.0)
             self._pass_index = 0
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
@@ -115,6 +118,7 @@ class VideoFileSource(FrameSource):
                     f"cannot decode any frame of {str(self.path)!r}: the file is corrupt, empty or uses a "
                     f"codec this OpenCV build lacks"
                 )
+            self._check_complete()
             return None
         t = self._timestamp()
         self._last_t = t
@@ -122,6 +126,20 @@ class VideoFileSource(FrameSource):
         self._index += 1
         self._pass_index += 1
         return frame
+
+    def _check_complete(self) -> None:
+        """Raise :class:`SourceLost` if the pass ended well short of :attr:`frame_count`.
+
+        Containers whose count is an estimate (duration x rate) may be off by a frame
+        or two, so up to ``max(2, 2 %)`` missing frames count as a normal end.
+        """
+        expected = self.frame_count
+        if expected > 0 and self._pass_index < expected - max(2, expected // 50):
+            raise SourceLost(
+                f"{self.name}: the video ended after {self._pass_index} of the {expected} frames its "
+                f"header announces: the file is truncated or damaged (a recording cut off by a crash "
+                f"or an unfinished copy)"
+            )
 
     def close(self) -> None:
         """Release the file. Idempotent."""
