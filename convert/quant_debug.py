@@ -24,6 +24,7 @@ import io
 import logging
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,9 @@ class QuantDebug:
         self.what = what
         out = io.StringIO()
         try:
-            with contextlib.redirect_stdout(out):  # Keras prints its temporary export
+            # Keras prints its temporary export; the debugger uses TF's deprecated interpreter.
+            with contextlib.redirect_stdout(out), warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
                 self._debugger = tf.lite.experimental.QuantizationDebugger(
                     converter=converter, debug_dataset=converter.representative_dataset
                 )
@@ -140,7 +143,11 @@ class QuantDebug:
         """The int8 flatbuffer with ``nodes`` (tensor names) kept in float; float32 I/O."""
         import tensorflow as tf
 
-        self._debugger.options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=list(nodes))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            self._debugger.options = tf.lite.experimental.QuantizationDebugOptions(
+                denylisted_nodes=list(nodes)
+            )
         log.info("%s: %d layer(s) kept in float: %s", self.what, len(nodes), ", ".join(nodes))
         return bytes(self._debugger.get_nondebug_quantized_model())
 
