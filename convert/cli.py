@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
         report = convert_to_bundle(cfg)
     except (ValueError, RuntimeError, OSError) as e:
-        print(f"edge-convert: error: {e}", file=sys.stderr)
+        print(f"edge-convert: error: {' '.join(str(e).split())}", file=sys.stderr)  # one line
         return 2
     check = check_agreement(report.metrics, cfg)
     if args.json:
