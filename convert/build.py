@@ -18,12 +18,24 @@ from typing import Any
 
 import numpy as np
 
+from convert.agreement import check_agreement
 from convert.config import ConvertConfig, ConvertReport
 from convert.data import Samples, load_samples, mnist_samples, split
 from convert.input_spec import InferredInput, device_preprocess, format_input_table, infer_input
+from convert.keras_load import load_custom_objects
+from convert.quant_debug import LAYER_ERRORS_FILE, QuantDebug, format_layer_errors, write_layer_errors
+from convert.quantize import CALIBRATED_MODES, configure_converter, uses_flex_ops
 from convert.source import SourceModel, load_source_model, read_training_provenance
 from convert.verify import detect_activation, verify_bundle
-from edge.bundle import InputSpec, QuantParams, load_bundle, read_labels, update_metrics, write_bundle
+from edge.bundle import (
+    BundleError,
+    InputSpec,
+    QuantParams,
+    load_bundle,
+    read_labels,
+    update_metrics,
+    write_bundle,
+)
 from edge.runtime import make_interpreter
 
 log = logging.getLogger(__name__)
@@ -58,7 +70,7 @@ def _data(
             cfg.rep_data, hwc, spec.colour_order, spec.value_range, labels, labelled=labelled, prepare=prepare
         )
         rep, rest = split(pool, cfg.rep_samples, cfg.seed)
-    elif cfg.dataset == "mnist" and cfg.quant == "int8":  # only int8 calibrates
+    elif cfg.dataset == "mnist" and cfg.quant in CALIBRATED_MODES:  # only they calibrate
         rep = mnist_samples("train", hwc, spec.value_range, cfg.data_dir, cfg.rep_samples, cfg.seed)
 
     held_out = True
@@ -103,13 +115,24 @@ def _resolve_labels(cfg: ConvertConfig) -> tuple[str, ...] | None:
     return None  # decided after the verification data (class folders) is read
 
 
-def _io_details(tflite: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Input and output tensor details of a flatbuffer, read by the device runtime."""
+def _check_label_count(labels: tuple[str, ...], src: SourceModel) -> None:
+    if len(labels) != src.num_outputs:
+        raise ValueError(
+            f"{len(labels)} labels for {src.num_outputs} outputs ({', '.join(labels[:5])}"
+            f"{', ...' if len(labels) > 5 else ''}): fix the labels file (one label per line, "
+            "in output order)"
+        )
+
+
+def _io_details(tflite: bytes, flex: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Input and output tensor details of a flatbuffer, read by the device runtime (a Flex
+    file's tensors are not allocated: the light runtimes cannot prepare its ops)."""
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "model.tflite"
         p.write_bytes(tflite)
         interp, _ = make_interpreter(p)
-        interp.allocate_tensors()
+        if not flex:
+            interp.allocate_tensors()
         ins, outs = interp.get_input_details(), interp.get_output_details()
     if len(ins) != 1 or len(outs) != 1:
         raise ValueError(
@@ -154,11 +177,14 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
             ``ValueError`` too.)
     """
     cfg.validate()
-    src = load_source_model(cfg.model, cfg.signature)
+    custom = load_custom_objects(cfg.custom_objects) if cfg.custom_objects else None
+    src = load_source_model(cfg.model, cfg.signature, custom, cfg.unsafe_load)
     inferred = infer_input(src, cfg)
     spec, task = inferred.spec, inferred.task
     log.info("input spec:\n%s", format_input_table(inferred))
     labels = _resolve_labels(cfg)
+    if labels is not None:  # a labels file one short is reported as such, before any data is read
+        _check_label_count(labels, src)
     rep, ver, held_out = _data(cfg, inferred, labels)
     if labels is None and ver is not None and ver.labels is not None:
         labels = ver.labels
@@ -170,13 +196,7 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
                 f"the model has {src.num_outputs} outputs and no labels are known: "
                 "pass --labels FILE (one label per line, in output order)"
             )
-    if len(labels) != src.num_outputs:
-        raise ValueError(
-            f"{len(labels)} labels ({', '.join(labels[:5])}"
-            f"{', ...' if len(labels) > 5 else ''}) but the model has "
-            f"{src.num_outputs} outputs; fix the labels file (one label per line, "
-            "in output order)"
-        )
+    _check_label_count(labels, src)
     if (
         ver is not None
         and ver.y is not None
@@ -198,14 +218,21 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
     activation = detect_activation(reference)
 
     log.info("converting %s to %s (io %s)", src.path, cfg.quant, io_dtype)
-    tflite = src.to_tflite(
-        cfg.quant,
-        None if rep is None or cfg.quant != "int8" else rep.x,
-        io_dtype,
-        cfg.tflite_runtime_compat,
-        input_shape=hw if None in src.input_shape else None,
-    )
-    in_d, out_d = _io_details(tflite)
+    fix = hw if None in src.input_shape else None
+    calib = None if rep is None or cfg.quant not in CALIBRATED_MODES else rep.x
+    debug, kept_float = None, []
+    if cfg.debug_quant or cfg.skip_quant or cfg.float_worst:
+        conv = src.converter_factory(fix)()
+        configure_converter(conv, "int8", calib, "float32", cfg.tflite_runtime_compat)
+        debug = QuantDebug(conv, src.path.name)
+        kept_float = debug.resolve(cfg.skip_quant)
+        kept_float += [t for t in debug.worst(cfg.float_worst) if t not in kept_float]
+    if debug is not None and kept_float:
+        tflite = debug.model_without(kept_float)
+    else:
+        tflite = src.to_tflite(cfg.quant, calib, io_dtype, cfg.tflite_runtime_compat, fix, cfg.select_tf_ops)
+    flex_ops = uses_flex_ops(tflite) if cfg.select_tf_ops else []
+    in_d, out_d = _io_details(tflite, flex=bool(flex_ops))
     in_q = _qjson(in_d)
     spec = InputSpec(
         shape=spec.shape,
@@ -230,23 +257,43 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
             "mode": cfg.quant,
             "io_dtype": io_dtype,
             "tflite_runtime_compat": cfg.tflite_runtime_compat,
-            "representative_samples": 0 if cfg.quant != "int8" or rep is None else len(rep),
-            "representative_data": None if cfg.quant != "int8" or rep is None else rep.name,
+            "representative_samples": 0 if calib is None or rep is None else len(rep),
+            "representative_data": None if calib is None or rep is None else rep.name,
+            **({"float_layers": kept_float} if debug is not None else {}),
+            **({"layer_errors": LAYER_ERRORS_FILE} if debug is not None else {}),
         },
-        "source_model": {"path": _display_path(src.path), "format": src.format, "sha256": src.sha256()},
+        "requires_flex": bool(flex_ops),
+        **({"flex_ops": flex_ops} if flex_ops else {}),
+        "source_model": {
+            "path": _display_path(src.path),
+            "format": src.format,
+            "sha256": src.sha256(),
+            **_batch_note(src),
+        },
         "training": read_training_provenance(src.path),
         "converter": {**_versions(), "config": cfg.to_json(), "input_spec": inferred.to_json()},
         "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (Python 3.10)
     }
     bundle_dir = write_bundle(out, tflite, list(labels), meta)
+    layer_table = ""
+    if debug is not None:
+        write_layer_errors(debug.errors, bundle_dir / LAYER_ERRORS_FILE, kept_float)
+        layer_table = format_layer_errors(debug.errors, 5, kept_float)
 
-    metrics = verify_bundle(bundle_dir, ver.x, reference, ver.y, activation, cfg.runtime)
+    try:
+        runtime = "tensorflow" if flex_ops and cfg.runtime == "auto" else cfg.runtime
+        metrics = verify_bundle(bundle_dir, ver.x, reference, ver.y, activation, runtime)
+    except (BundleError, RuntimeError) as e:
+        if not flex_ops:
+            raise
+        log.warning("the Flex file cannot be run here, so it is not verified: %s", str(e).splitlines()[0])
+        metrics = _unverified(len(ver), len(tflite), f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
     metrics["held_out"] = held_out
+    check = check_agreement(metrics, cfg)
+    metrics["check"] = check.to_json()
     update_metrics(bundle_dir, ver.name, metrics)
     load_bundle(bundle_dir)  # the sha256 in model.json still matches the file
-    log.info(
-        "bundle %s written: %d bytes, agreement %.4f", bundle_dir, len(tflite), metrics["top1_agreement"]
-    )
+    log.info("bundle %s written: %d bytes, agreement %s", bundle_dir, len(tflite), metrics["top1_agreement"])
     return ConvertReport(
         bundle_dir=bundle_dir,
         name=name,
@@ -258,7 +305,38 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
         held_out=held_out,
         input_table=format_input_table(inferred),
         inferred=inferred.to_json(),
+        check=check.to_json(),
+        layer_table=layer_table,
+        requires_flex=bool(flex_ops),
     )
+
+
+def _unverified(samples: int, size: int, reason: str) -> dict[str, Any]:
+    """Metrics of a file that could not be run here (a Flex file without the Flex delegate)."""
+    return {
+        "samples": samples,
+        "source_accuracy": None,
+        "tflite_accuracy": None,
+        "top1_agreement": None,
+        "mean_abs_prob_diff": None,
+        "max_abs_prob_diff": None,
+        "size_bytes": size,
+        "size_kib": round(size / 1024, 1),
+        "runtime": None,
+        "not_verified": reason,
+    }
+
+
+def _batch_note(src: SourceModel) -> dict[str, Any]:
+    """``model.json`` ``source_model`` entries for a model whose input batch size is fixed."""
+    if src.fixed_batch is None or src.fixed_batch == 1:
+        return {}
+    if src.keras_model is not None:
+        return {"batch_size": src.fixed_batch, "converted_batch": "dynamic (one frame per call)"}
+    return {
+        "batch_size": src.fixed_batch,
+        "converted_batch": f"{src.fixed_batch} (fixed by the SavedModel signature; the device pads)",
+    }
 
 
 def _display_path(p: Path) -> str:

@@ -11,8 +11,15 @@ Writes ``model.tflite``, ``labels.txt`` and ``model.json`` into ``--out`` (defau
 ``out/<name>``), verifies the file against the source model with the device runtime
 (images go through the device's preprocessing) and prints the input spec it used and
 where each entry came from (:mod:`convert.input_spec`; ``!`` marks an assumption), then
-size, accuracy and top-1 agreement. Exit codes: 0 done, 1 agreement below
-``--min-agreement``, 2 bad input (the message says what to fix).
+size, accuracy and top-1 agreement. A file whose top-1 agreement or mean |Δp| misses the
+thresholds (:mod:`convert.agreement`) gets one WARNING block; ``--strict`` (or an explicit
+``--min-agreement``/``--max-prob-diff``) makes that exit 1. Exit codes: 0 done, 1 the check
+failed and was enforced, 2 bad input (the message says what to fix).
+
+More: ``--debug-quant`` (per-layer int8 error, TensorFlow's QuantizationDebugger, into
+``quant_layers.csv``), ``--skip-quant LAYER`` / ``--float-worst N`` (keep layers in float),
+``--quant int16x8``, ``--custom-objects MODULE:NAME`` and ``--unsafe-load`` for Keras files
+with custom or Lambda layers, ``--select-tf-ops`` (only full TensorFlow runs such a file).
 """
 
 from __future__ import annotations
@@ -24,8 +31,15 @@ import os
 import sys
 from pathlib import Path
 
+from convert.agreement import check_agreement, warning_block
 from convert.build import convert_to_bundle
-from convert.config import DATASETS, ConvertConfig, ConvertReport
+from convert.config import (
+    DATASETS,
+    DEFAULT_MAX_PROB_DIFF,
+    DEFAULT_MIN_AGREEMENT,
+    ConvertConfig,
+    ConvertReport,
+)
 from convert.quantize import IO_DTYPES, QUANT_MODES
 from convert.requires import train_extra_error
 from edge.bundle import COLOUR_ORDERS, PREPROCESSING, TASKS
@@ -48,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edge-convert",
         description=__doc__.split("\n\n")[0].replace("``", ""),
-        epilog="Exit codes: 0 done, 1 agreement below --min-agreement, 2 bad input.",
+        epilog="Exit codes: 0 done, 1 the agreement check failed with --strict (or an explicit "
+        "threshold), 2 bad input.",
         formatter_class=_Formatter,
     )
     p.add_argument("model", type=Path, help=".keras or .h5 file, or SavedModel folder")
@@ -57,13 +72,57 @@ def _parser() -> argparse.ArgumentParser:
         "--quant",
         choices=QUANT_MODES,
         default=d.quant,
-        help="float32; float16 weights; dynamic-range int8 weights; full-integer int8",
+        help="float32; float16 weights; dynamic-range int8 weights; full-integer int8; "
+        "int16 activations with int8 weights (int16x8, calibrated like int8)",
     )
     g.add_argument(
         "--io-dtype",
         choices=("auto", *IO_DTYPES),
         default=d.io_dtype,
-        help="input/output tensor type of int8 models (auto: int8 for --quant int8, float32 otherwise)",
+        help="input/output tensor type of calibrated models (auto: int8 for --quant int8, int16 for "
+        "int16x8, float32 otherwise and when layers are kept in float)",
+    )
+    g.add_argument(
+        "--select-tf-ops",
+        action="store_true",
+        help="let TensorFlow (Flex) ops stand in where TFLite builtins lack one; the bundle says "
+        "requires_flex and ONLY full TensorFlow can run it (not ai-edge-litert, not tflite-runtime)",
+    )
+    g.add_argument(
+        "--debug-quant",
+        action="store_true",
+        help="int8: measure each layer's quantisation error (TensorFlow's QuantizationDebugger), "
+        "print the worst and write quant_layers.csv into the bundle",
+    )
+    g.add_argument(
+        "--skip-quant",
+        nargs="+",
+        default=[],
+        metavar="LAYER",
+        help="int8: keep these layers (Keras layer names, or tensor names from quant_layers.csv) "
+        "in float; the file then has float32 input and output",
+    )
+    g.add_argument(
+        "--float-worst",
+        type=int,
+        default=0,
+        metavar="N",
+        help="int8: keep the N layers with the largest quantisation error in float",
+    )
+    k = p.add_argument_group("loading Keras files")
+    k.add_argument(
+        "--custom-objects",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME,...",
+        help="custom layers/functions the file needs: an importable module or a .py file, and the "
+        "class name (my_layers:MyLayer or path/layers.py:MyLayer,Other); repeatable",
+    )
+    k.add_argument(
+        "--unsafe-load",
+        action="store_true",
+        help="load with Keras safe_mode=False so Lambda layers work; this RUNS the file's Python "
+        "code: only for files you trust",
     )
     g.add_argument(
         "--tflite-runtime-compat",
@@ -158,7 +217,20 @@ def _parser() -> argparse.ArgumentParser:
         "--min-agreement",
         type=float,
         default=d.min_agreement,
-        help="exit 1 if top-1 agreement with the source model is below this fraction",
+        help="top-1 agreement with the source model below which the run fails (exit 1); "
+        f"unset: {DEFAULT_MIN_AGREEMENT}, warning only (an error with --strict)",
+    )
+    a.add_argument(
+        "--max-prob-diff",
+        type=float,
+        default=d.max_prob_diff,
+        help="mean |p_tflite - p_source| above which the run fails (exit 1); unset: "
+        f"{DEFAULT_MAX_PROB_DIFF}, warning only (an error with --strict)",
+    )
+    a.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when the file misses the agreement thresholds, default ones included",
     )
     a.add_argument(
         "--runtime", choices=RUNTIMES, default=d.runtime, help="TFLite interpreter used for verification"
@@ -190,6 +262,14 @@ def _config(args: argparse.Namespace) -> ConvertConfig:
         verify_data=args.verify_data,
         verify_samples=args.verify_samples,
         min_agreement=args.min_agreement,
+        max_prob_diff=args.max_prob_diff,
+        strict=args.strict,
+        debug_quant=args.debug_quant,
+        skip_quant=tuple(args.skip_quant),
+        float_worst=args.float_worst,
+        custom_objects=tuple(args.custom_objects),
+        unsafe_load=args.unsafe_load,
+        select_tf_ops=args.select_tf_ops,
         signature=args.signature,
         runtime=args.runtime,
         seed=args.seed,
@@ -215,9 +295,12 @@ def format_report(r: ConvertReport) -> str:
         ("accuracy", f"source {_pct(m['source_accuracy'])}   tflite {_pct(m['tflite_accuracy'])}"),
         (
             "agreement",
-            f"{_pct(m['top1_agreement'])} top-1 (tflite vs source); mean |Δp| {m['mean_abs_prob_diff']:.4f}",
+            f"{_pct(m['top1_agreement'])} top-1 (tflite vs source); mean |Δp| "
+            + ("-" if m["mean_abs_prob_diff"] is None else f"{m['mean_abs_prob_diff']:.4f}"),
         ),
     ]
+    if r.requires_flex:
+        rows.append(("runtime", "requires_flex: ONLY full TensorFlow can run this file (Flex ops)"))
     return "\n".join(f"{k:<12}{v}" for k, v in rows)
 
 
@@ -236,8 +319,9 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
         report = convert_to_bundle(cfg)
     except (ValueError, RuntimeError, OSError) as e:
-        print(f"edge-convert: error: {e}", file=sys.stderr)
+        print(f"edge-convert: error: {' '.join(str(e).split())}", file=sys.stderr)  # one line
         return 2
+    check = check_agreement(report.metrics, cfg)
     if args.json:
         print(
             json.dumps(
@@ -248,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                     "io_dtype": report.io_dtype,
                     "metrics_key": report.metrics_key,
                     "input_spec": report.inferred,
+                    "requires_flex": report.requires_flex,
                     **report.metrics,
                 },
                 indent=2,
@@ -256,11 +341,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(report.input_table)
         print(format_report(report))
-    if report.agreement < cfg.min_agreement:
+        if report.layer_table:
+            print(report.layer_table)
+    if report.requires_flex:
         print(
-            f"edge-convert: top-1 agreement {report.agreement:.4f} is below --min-agreement "
-            f"{cfg.min_agreement}; the bundle is written but should not ship",
+            "edge-convert: WARNING: this bundle needs TensorFlow (Flex) ops; ai-edge-litert and "
+            "tflite-runtime cannot run it, only full TensorFlow with the Flex delegate "
+            "(model.json requires_flex)",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    block = warning_block(check, report.quant, str(report.bundle_dir), report.metrics.get("samples"))
+    if block:
+        print(block, file=sys.stderr)
+    return 1 if check.fails_run else 0

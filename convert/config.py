@@ -12,11 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from convert.input_spec import DEFAULT_PREPROCESSING
-from convert.quantize import DEFAULT_REP_SAMPLES, IO_DTYPES, QUANT_MODES
+from convert.quantize import CALIBRATED_MODES, DEFAULT_REP_SAMPLES, IO_DTYPES, MODE_IO_DTYPES, QUANT_MODES
 from edge.bundle_schema import COLOUR_ORDERS, PREPROCESSING, TASKS
 
 DATASETS = ("mnist",)
-__all__ = ["DATASETS", "DEFAULT_PREPROCESSING", "ConvertConfig", "ConvertReport"]
+#: Top-1 agreement with the source model below which a conversion is flagged (fails with --strict).
+DEFAULT_MIN_AGREEMENT = 0.98
+#: Mean |p_tflite - p_source| over all classes and samples above which a conversion is flagged.
+DEFAULT_MAX_PROB_DIFF = 0.02
+__all__ = [
+    "DATASETS",
+    "DEFAULT_MAX_PROB_DIFF",
+    "DEFAULT_MIN_AGREEMENT",
+    "DEFAULT_PREPROCESSING",
+    "ConvertConfig",
+    "ConvertReport",
+]
 
 
 @dataclass
@@ -25,9 +36,10 @@ class ConvertConfig:
 
     Attributes:
         model: ``.keras``/``.h5`` file or SavedModel folder to convert.
-        quant: ``float32``, ``float16``, ``dynamic`` or ``int8``.
-        io_dtype: input/output type of int8 models: ``int8``, ``uint8``, ``float32``;
-            ``auto``: ``int8`` for int8 models, ``float32`` otherwise.
+        quant: ``float32``, ``float16``, ``dynamic``, ``int8`` or ``int16x8``.
+        io_dtype: input/output type of int8 models: ``int8``, ``uint8``, ``float32``; of
+            int16x8 models ``int16`` or ``float32``; ``auto``: ``int8`` for int8 models
+            (``float32`` when layers are kept in float), ``int16`` for int16x8, else ``float32``.
         tflite_runtime_compat: make the file loadable by tflite-runtime 2.14.
         out: bundle folder; ``None``: ``out/<name>``.
         name: bundle name; ``None``: ``<model stem>-<quant>``.
@@ -52,7 +64,20 @@ class ConvertConfig:
             held-out samples; ``None``: the dataset's test split, else the part of
             ``rep_data`` not used for calibration.
         verify_samples: verification samples; ``None``: all of them.
-        min_agreement: minimum top-1 agreement with the source model (0..1).
+        min_agreement: minimum top-1 agreement with the source model (0..1); ``None``:
+            :data:`DEFAULT_MIN_AGREEMENT`, flagged with a warning but failing only with ``strict``;
+            given: the run fails (exit 1) below it.
+        max_prob_diff: maximum mean |Δp| with the source model; ``None``:
+            :data:`DEFAULT_MAX_PROB_DIFF` (as ``min_agreement``).
+        strict: fail (exit 1) when either check fails, default thresholds included.
+        debug_quant: write per-layer int8 quantisation errors (``quant_layers.csv``) into
+            the bundle (:mod:`convert.quant_debug`).
+        skip_quant: int8 only: layers (Keras layer or tensor names) kept in float.
+        float_worst: int8 only: keep the N layers with the largest quantisation error in float.
+        custom_objects: ``MODULE:NAME`` entries for Keras files with custom layers.
+        unsafe_load: load Keras files with ``safe_mode=False`` (Lambda layers' code runs).
+        select_tf_ops: allow TensorFlow (Flex) ops where builtins lack one; such a bundle
+            says ``requires_flex`` and only full TensorFlow can run it.
         signature: SavedModel serving signature.
         runtime: interpreter for verification (see :func:`edge.runtime.make_interpreter`).
         seed: seed of the random sample draws.
@@ -76,7 +101,15 @@ class ConvertConfig:
     rep_samples: int = DEFAULT_REP_SAMPLES
     verify_data: Path | None = None
     verify_samples: int | None = None
-    min_agreement: float = 0.0
+    min_agreement: float | None = None
+    max_prob_diff: float | None = None
+    strict: bool = False
+    debug_quant: bool = False
+    skip_quant: tuple[str, ...] = ()
+    float_worst: int = 0
+    custom_objects: tuple[str, ...] = ()
+    unsafe_load: bool = False
+    select_tf_ops: bool = False
     signature: str = "serving_default"
     runtime: str = "auto"
     seed: int = 0
@@ -87,11 +120,29 @@ class ConvertConfig:
             raise ValueError(f"--quant {self.quant!r} is not one of {QUANT_MODES}")
         if self.io_dtype not in ("auto", *IO_DTYPES):
             raise ValueError(f"--io-dtype {self.io_dtype!r} is not one of auto, {IO_DTYPES}")
-        if self.quant != "int8" and self.io_dtype not in ("auto", "float32"):
+        if self.quant not in CALIBRATED_MODES and self.io_dtype not in ("auto", "float32"):
             raise ValueError(
                 f"--io-dtype {self.io_dtype} needs --quant int8; {self.quant} models "
                 "always have float32 input and output"
             )
+        if self.quant in CALIBRATED_MODES and self.io_dtype not in ("auto", *MODE_IO_DTYPES[self.quant]):
+            raise ValueError(
+                f"--quant {self.quant} takes --io-dtype {' or '.join(MODE_IO_DTYPES[self.quant])}, "
+                f"not {self.io_dtype}"
+            )
+        selective = bool(self.skip_quant) or self.float_worst > 0
+        if (selective or self.debug_quant) and self.quant != "int8":
+            raise ValueError(
+                "--debug-quant, --skip-quant and --float-worst work on int8 models (TensorFlow's "
+                f"QuantizationDebugger): add --quant int8, not {self.quant}"
+            )
+        if selective and self.io_dtype not in ("auto", "float32"):
+            raise ValueError(
+                "a model with layers kept in float has float32 input and output: drop "
+                f"--io-dtype {self.io_dtype} (or pass --io-dtype float32)"
+            )
+        if self.float_worst < 0:
+            raise ValueError("--float-worst N needs N >= 0")
         if self.task is not None and self.task not in TASKS:
             raise ValueError(f"--task {self.task!r} is not one of {TASKS}")
         if self.preprocessing is not None and self.preprocessing not in PREPROCESSING:
@@ -106,14 +157,18 @@ class ConvertConfig:
             raise ValueError("--rep-samples must be >= 1")
         if self.verify_samples is not None and self.verify_samples < 1:
             raise ValueError("--verify-samples must be >= 1 (leave it out to use all)")
-        if not 0.0 <= self.min_agreement <= 1.0:
+        if self.min_agreement is not None and not 0.0 <= self.min_agreement <= 1.0:
             raise ValueError(f"--min-agreement {self.min_agreement} must be a fraction in [0, 1]")
+        if self.max_prob_diff is not None and not 0.0 <= self.max_prob_diff <= 1.0:
+            raise ValueError(f"--max-prob-diff {self.max_prob_diff} must be in [0, 1]")
 
     @property
     def resolved_io_dtype(self) -> str:
         if self.io_dtype != "auto":
             return self.io_dtype
-        return "int8" if self.quant == "int8" else "float32"
+        if self.quant == "int8":
+            return "float32" if self.skip_quant or self.float_worst > 0 else "int8"
+        return "int16" if self.quant == "int16x8" else "float32"
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -138,6 +193,11 @@ class ConvertReport:
         input_table: the printed table of the input spec, task and preprocessing used and
             where each came from (:func:`convert.input_spec.format_input_table`).
         inferred: the same as JSON (``model.json`` ``converter.input_spec``).
+        check: the agreement check (``model.json`` ``metrics.<key>.check``; see
+            :func:`convert.agreement.check_agreement`).
+        layer_table: the worst layers' quantisation errors (``--debug-quant``, ``--skip-quant``,
+            ``--float-worst``), or ``""``.
+        requires_flex: the file needs Flex (select TF) ops: only full TensorFlow runs it.
     """
 
     bundle_dir: Path
@@ -150,7 +210,12 @@ class ConvertReport:
     held_out: bool = True
     input_table: str = ""
     inferred: dict[str, Any] = field(default_factory=dict)
+    check: dict[str, Any] = field(default_factory=dict)
+    layer_table: str = ""
+    requires_flex: bool = False
 
     @property
     def agreement(self) -> float:
-        return float(self.metrics["top1_agreement"])
+        """Top-1 agreement with the source model; NaN when the file could not be run here."""
+        v = self.metrics.get("top1_agreement")
+        return float("nan") if v is None else float(v)

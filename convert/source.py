@@ -28,7 +28,13 @@ import numpy as np
 
 from convert.input_scaling import InputScaling, captured_constants, graph_input_scaling, keras_input_scaling
 from convert.input_spec import ASSUMED_RANGE
-from convert.quantize import convert_keras, convert_saved_model
+from convert.keras_load import load_keras_file
+from convert.quantize import (
+    ConverterFactory,
+    convert_with,
+    keras_converter,
+    saved_model_converter,
+)
 from edge.bundle import sha256_file
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,11 @@ class SourceModel:
     _run: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     _batch: int | None = field(default=None, repr=False)
 
+    @property
+    def fixed_batch(self) -> int | None:
+        """The batch size the model's input is fixed to, or ``None`` (any batch)."""
+        return self._batch
+
     def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """Run the model on a batch.
 
@@ -78,7 +89,7 @@ class SourceModel:
         x = np.asarray(x, dtype=np.float32)
         if len(x) == 0:
             return np.zeros((0, self.num_outputs), np.float32)
-        if self.keras_model is not None:
+        if self.keras_model is not None and self._run is None:
             y = self.keras_model.predict(x, batch_size=batch_size, verbose=0)
             return np.asarray(y, np.float32).reshape(len(x), -1)
         assert self._run is not None
@@ -93,6 +104,25 @@ class SourceModel:
                 outs.append(self._run(chunk))
         return np.concatenate(outs).astype(np.float32).reshape(len(x), -1)
 
+    def converter_factory(self, input_shape: tuple[int, int, int] | None = None) -> ConverterFactory:
+        """Fresh ``TFLiteConverter`` objects for this model (see :func:`convert.quantize.keras_converter`).
+
+        Args:
+            input_shape: (H, W, C) fixing unknown spatial dims (Keras models only).
+
+        Raises:
+            ValueError: a SavedModel with unknown spatial dims.
+        """
+        if self.keras_model is not None:
+            fix = input_shape if None in self.input_shape else None
+            return keras_converter(self.keras_model, fix)
+        if None in self.input_shape:
+            raise ValueError(
+                f"SavedModel {self.path} has input (H, W, C) = {self.input_shape} "
+                "with unknown dims; export it with a fixed input shape"
+            )
+        return saved_model_converter(self.path, self.signature_key)
+
     def to_tflite(
         self,
         quant: str,
@@ -100,11 +130,12 @@ class SourceModel:
         io_dtype: str = "int8",
         tflite_runtime_compat: bool = False,
         input_shape: tuple[int, int, int] | None = None,
+        select_tf_ops: bool = False,
     ) -> bytes:
-        """Convert with :func:`convert.quantize.convert_keras` or ``convert_saved_model``.
+        """Convert with :func:`convert.quantize.convert_with`.
 
         Args:
-            quant, representative, io_dtype, tflite_runtime_compat: see
+            quant, representative, io_dtype, tflite_runtime_compat, select_tf_ops: see
                 :func:`convert.quantize.convert_keras`.
             input_shape: (H, W, C) fixing unknown spatial dims (Keras models only).
 
@@ -112,18 +143,15 @@ class SourceModel:
             ValueError: see :func:`convert.quantize.convert_keras`; a SavedModel with
                 unknown spatial dims.
         """
-        if self.keras_model is not None:
-            fix = input_shape if None in self.input_shape else None
-            return convert_keras(
-                self.keras_model, quant, representative, io_dtype, tflite_runtime_compat, input_shape=fix
-            )
-        if None in self.input_shape:
-            raise ValueError(
-                f"SavedModel {self.path} has input (H, W, C) = {self.input_shape} "
-                "with unknown dims; export it with a fixed input shape"
-            )
-        return convert_saved_model(
-            self.path, quant, representative, io_dtype, tflite_runtime_compat, self.signature_key
+        what = f"Keras model {self.path.name}" if self.keras_model is not None else f"SavedModel {self.path}"
+        return convert_with(
+            self.converter_factory(input_shape),
+            what,
+            quant,
+            representative,
+            io_dtype,
+            tflite_runtime_compat,
+            select_tf_ops,
         )
 
     def default_value_range(self) -> tuple[float, float]:
@@ -173,17 +201,8 @@ def _check_io(
     return dims[1:], int(out[-1])
 
 
-def _load_keras(path: Path) -> SourceModel:
-    import keras
-
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as e:  # Keras raises many types (ValueError, OSError, BadZipFile, ...)
-        raise ValueError(
-            f"cannot load {path} as a Keras model: {type(e).__name__}: {e}. It must be a whole "
-            "model saved with model.save() (not weights only). If it uses custom layers, "
-            "export it as a SavedModel (model.export(DIR)) and convert that folder instead"
-        ) from e
+def _load_keras(path: Path, custom_objects: dict[str, Any] | None, unsafe_load: bool) -> SourceModel:
+    model = load_keras_file(path, custom_objects, unsafe_load)
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(
             f"{path}: the model has {len(model.inputs)} inputs and "
@@ -191,6 +210,14 @@ def _load_keras(path: Path) -> SourceModel:
         )
     hwc, k = _check_io(path, tuple(model.inputs[0].shape), tuple(model.outputs[0].shape))
     fmt = "keras" if path.suffix == ".keras" else "h5"
+    batch = model.inputs[0].shape[0]
+    run = None
+    if batch is not None:  # a fixed batch size: run it in chunks of that size (converted at batch 1)
+        log.info("%s: the model's input has a fixed batch size %d", path, batch)
+
+        def run(x: np.ndarray) -> np.ndarray:
+            return np.asarray(model(x, training=False))
+
     return SourceModel(
         path=path,
         format=fmt,
@@ -198,6 +225,8 @@ def _load_keras(path: Path) -> SourceModel:
         num_outputs=k,
         keras_model=model,
         input_scaling=keras_input_scaling(model),
+        _run=run,
+        _batch=None if batch is None else int(batch),
     )
 
 
@@ -249,13 +278,20 @@ def _load_saved_model(path: Path, signature_key: str) -> SourceModel:
     )
 
 
-def load_source_model(path: str | Path, signature_key: str = "serving_default") -> SourceModel:
+def load_source_model(
+    path: str | Path,
+    signature_key: str = "serving_default",
+    custom_objects: dict[str, Any] | None = None,
+    unsafe_load: bool = False,
+) -> SourceModel:
     """Load a model to convert.
 
     Args:
         path: a ``.keras`` file, a full-model ``.h5``/``.hdf5`` file, a SavedModel
             folder, or the ``saved_model.pb`` inside one.
         signature_key: the SavedModel serving signature (SavedModels only).
+        custom_objects, unsafe_load: Keras files only, see
+            :func:`convert.keras_load.load_keras_file`.
 
     Returns:
         The loaded model with its (H, W, C) input shape and K outputs.
@@ -277,7 +313,7 @@ def load_source_model(path: str | Path, signature_key: str = "serving_default") 
             )
         model = _load_saved_model(p, signature_key)
     elif p.suffix.lower() in KERAS_SUFFIXES:
-        model = _load_keras(p)
+        model = _load_keras(p, custom_objects, unsafe_load)
     elif p.suffix.lower() == ".tflite":
         raise ValueError(
             f"{p} is already a TFLite file; edge-convert needs the Keras model or "

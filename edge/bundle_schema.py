@@ -56,7 +56,8 @@ class InputSpec:
 
     Attributes:
         shape: (1, H, W, C), NHWC, batch 1 as stored in the model.
-        dtype: ``"float32"``, ``"int8"`` or ``"uint8"``: the tensor's storage type.
+        dtype: ``"float32"``, ``"int8"``, ``"uint8"`` or ``"int16"`` (``--quant int16x8``): the
+            tensor's storage type.
         colour_order: ``"grey"`` (C = 1), ``"RGB"`` or ``"BGR"``.
         value_range: (lo, hi) of the *real* values the model was trained on, e.g.
             (0.0, 1.0) for pixel / 255. For quantised inputs the runtime maps these

@@ -205,6 +205,30 @@ def top_predictions(scores: np.ndarray, labels: Sequence[str]) -> list[Predictio
     ]
 
 
+_FLEX_HELP = (
+    "{path} needs TensorFlow (Flex, select TF) ops (model.json requires_flex), which {runtime} "
+    "cannot run: run it with --runtime tensorflow where TensorFlow has the Flex delegate, or "
+    "re-convert without --select-tf-ops"
+)
+
+
+def _flex_runtime(bundle: ModelBundle, runtime: str) -> str:
+    """The runtime for a bundle: ``tensorflow`` for a Flex bundle under ``auto``; a light runtime
+    asked for explicitly is refused with the fix (it cannot run Flex ops).
+
+    Raises:
+        BundleError: a Flex bundle and ``litert``/``tflite-runtime``.
+    """
+    if not bundle.meta.get("requires_flex"):
+        return runtime
+    if runtime == "auto":
+        log.warning("%s needs Flex (select TF) ops: using the tensorflow runtime", bundle.path)
+        return "tensorflow"
+    if runtime != "tensorflow":
+        raise BundleError(_FLEX_HELP.format(path=bundle.path, runtime=runtime))
+    return runtime
+
+
 def _qparams(detail: dict[str, Any]) -> QuantParams:
     scale, zp = detail.get("quantization", (0.0, 0))
     return QuantParams(scale=float(scale), zero_point=int(zp))
@@ -231,9 +255,15 @@ class Classifier:
     ) -> None:
         self.bundle = bundle if isinstance(bundle, ModelBundle) else load_bundle(bundle)
         self.num_threads = num_threads
+        runtime = _flex_runtime(self.bundle, runtime)
         self._runtime_choice = runtime
         interp, self.runtime = make_interpreter(self.bundle.model_path, num_threads, runtime)
-        interp.allocate_tensors()
+        try:
+            interp.allocate_tensors()
+        except RuntimeError as e:
+            if not self.bundle.meta.get("requires_flex"):
+                raise
+            raise BundleError(_FLEX_HELP.format(path=self.bundle.path, runtime=self.runtime)) from e
         self._check(interp)
         # One interpreter per batch size, made on first use, so a changing number of
         # ROIs never re-allocates tensors on the hot path.
@@ -241,6 +271,8 @@ class Classifier:
         self._batching = (
             bool(self._in["shape_signature"][0] == -1) if len(self._in.get("shape_signature", [])) else False
         )
+        # A model converted with a fixed batch size above 1 takes exactly that many inputs.
+        self._fixed_batch = 1 if self._batching else max(1, int(self._in["shape"][0]))
         act = str(self.bundle.meta.get("output", {}).get("activation", "softmax"))
         self._logits = act == "logits"
 
@@ -286,6 +318,8 @@ class Classifier:
         return self.bundle.labels
 
     def _interpreter_for(self, n: int) -> Any:
+        if self._fixed_batch > 1:
+            return self._interpreters[1]
         it = self._interpreters.get(n)
         if it is None:
             it, _ = make_interpreter(self.bundle.model_path, self.num_threads, self.runtime)
@@ -331,6 +365,13 @@ class Classifier:
             return np.zeros((0, self.bundle.num_classes), np.float32)
         if self._batching:
             outs = [self._invoke(x[i : i + _MAX_BATCH]) for i in range(0, n, _MAX_BATCH)]
+        elif self._fixed_batch > 1:  # pad each chunk to the model's batch, keep the real rows
+            b = self._fixed_batch
+            outs = []
+            for i in range(0, n, b):
+                chunk = x[i : i + b]
+                pad = np.zeros((b - len(chunk), *chunk.shape[1:]), chunk.dtype)
+                outs.append(self._invoke(np.concatenate([chunk, pad]))[: len(chunk)])
         else:
             outs = [self._invoke(x[i : i + 1]) for i in range(n)]
         y = dequantize(np.concatenate(outs, axis=0), self._out_q).reshape(n, -1)
