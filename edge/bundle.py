@@ -198,7 +198,7 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
                 f"({got[:12]}… != {want[:12]}…): the file was changed or corrupted; "
                 "re-run edge-convert to rebuild the bundle"
             )
-    preprocessing = meta.get("preprocessing", "resize")
+    preprocessing = meta["preprocessing"]
     check_features(path, spec, task, preprocessing, meta)
     check_task_input(file, task, preprocessing, spec)
     return ModelBundle(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ REWRITE = "fix it in the file or rebuild the bundle with edge-convert"
 INPUT_DTYPES = ("float32", "int8", "uint8", "int16")
 #: Largest input dimension accepted (px, channels or features): larger is a corrupt file.
 MAX_DIM = 1 << 15
+#: Longest label accepted (characters): longer is a corrupt labels file.
+MAX_LABEL = 256
 #: Output activations :class:`edge.runtime.Classifier` knows (``logits`` get a softmax).
 ACTIVATIONS = ("softmax", "logits")
 _INT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
@@ -96,7 +99,7 @@ FIELDS: dict[str, tuple[Rule, bool]] = {
         ),
         False,
     ),
-    "preprocessing": (_one_of(PREPROCESSING + PRETRAINED_PREPROCESSING), False),
+    "preprocessing": (_one_of(PREPROCESSING + PRETRAINED_PREPROCESSING), True),
     "tflite_sha256": (
         Rule(
             "64 hex digits (the sha256 of model.tflite)",
@@ -331,7 +334,8 @@ def read_labels(path: Path) -> tuple[str, ...]:
     """Labels, one per non-empty line of a UTF-8 file (a BOM is allowed), in output-index order.
 
     Raises:
-        BundleError: the file is missing, not UTF-8, holds no labels or repeats one.
+        BundleError: the file is missing or not UTF-8, holds no labels, repeats one, or has a
+            line that is no label (control characters, over :data:`MAX_LABEL` characters).
     """
     path = Path(path)
     try:
@@ -344,12 +348,19 @@ def read_labels(path: Path) -> tuple[str, ...]:
             f"{path}: line {line} is not UTF-8 text (byte 0x{e.object[e.start]:02x}): save the "
             "labels file as UTF-8, one label per line"
         ) from e
-    labels = tuple(s.strip() for s in text.splitlines() if s.strip())
-    if not labels:
+    lines = [(n, s.strip()) for n, s in enumerate(text.splitlines(), 1) if s.strip()]
+    if not lines:
         raise BundleError(f"labels file {path} is empty: write one label per line")
     seen: set[str] = set()
-    for lab in labels:
+    for n, lab in lines:
         if lab in seen:
-            raise BundleError(f"{path}: label {_show(lab)} appears twice: write each class's label once")
+            raise BundleError(
+                f"{path}: label {_show(lab)} (line {n}) appears twice: write each class's label once"
+            )
+        if len(lab) > MAX_LABEL or any(unicodedata.category(c) == "Cc" for c in lab):
+            raise BundleError(
+                f"{path}: line {n} is not a label ({_show(lab)}: control characters or over {MAX_LABEL} "
+                "characters): write one class name per line"
+            )
         seen.add(lab)
-    return labels
+    return tuple(lab for _, lab in lines)

@@ -111,6 +111,21 @@ class FrameResult:
         return rec
 
 
+def check_image(image: Any) -> None:
+    """Refuse a frame image the stages cannot take (they expect what the sources make).
+
+    Raises:
+        ValueError: not a uint8 (H, W, 3) BGR array with H, W >= 1; the message names the fix.
+    """
+    ok = isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
+    if not (ok and image.shape[2] == 3 and image.shape[0] >= 1 and image.shape[1] >= 1):
+        got = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
+        raise ValueError(
+            f"a frame image must be uint8 (H, W, 3) BGR with H, W >= 1, got {got}: convert it with "
+            "edge.sources.to_bgr (grey, BGRA and 16-bit images) as every frame source does"
+        )
+
+
 class Pipeline:
     """Segment, preprocess, classify and smooth one frame at a time.
 
@@ -161,7 +176,13 @@ class Pipeline:
             self.smoother.reset()
 
     def process(self, frame: Frame) -> FrameResult:
-        """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``)."""
+        """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``).
+
+        Raises:
+            ValueError: ``frame.image`` is not uint8 (H, W, 3) BGR with H, W >= 1 (what every
+                source makes, :func:`edge.sources.to_bgr`).
+        """
+        check_image(frame.image)
         t = {}
         palm_runs = getattr(self.segmenter, "palm_runs", None)
         t0 = time.perf_counter()

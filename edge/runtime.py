@@ -89,7 +89,7 @@ def make_interpreter(
             continue
         except (ValueError, RuntimeError) as e:
             raise BundleError(
-                f"{name} cannot load {path}: {e}. The file is corrupt or truncated, or it "
+                f"{name} cannot load {path}: {one_line(e)}. The file is corrupt or truncated, or it "
                 "uses ops this runtime lacks; rebuild it with edge-convert "
                 "(--tflite-runtime-compat for tflite-runtime 2.14)"
             ) from e
@@ -100,6 +100,28 @@ def make_interpreter(
         + "; ".join(missing)
         + ". Install one: pip install ai-edge-litert (or the [tflite-runtime] extra)"
     )
+
+
+def one_line(e: BaseException, limit: int = 300) -> str:
+    """An exception's message on one line (the runtimes' messages span several), at most ``limit`` chars."""
+    s = " ".join(str(e).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def prepare(interp: Any, model_path: str | Path, what: str = "allocate_tensors") -> None:
+    """``interp.allocate_tensors()``, with the runtime's failure as a one-line :class:`BundleError`.
+
+    Raises:
+        BundleError: the runtime cannot prepare the model (a corrupt file whose flatbuffer
+            parses, e.g. a quantisation parameter no kernel accepts); names ``model_path``.
+    """
+    try:
+        interp.allocate_tensors()
+    except (RuntimeError, ValueError) as e:
+        raise BundleError(
+            f"{model_path}: the runtime cannot prepare the model ({what}: {one_line(e)}); the file is "
+            "corrupt or uses ops or types this runtime lacks: rebuild it with edge-convert"
+        ) from e
 
 
 def quantize(x: np.ndarray, q: QuantParams, dtype: np.dtype) -> np.ndarray:
@@ -178,7 +200,7 @@ class Classifier:
         self.num_threads = num_threads
         self._runtime_choice = runtime
         interp, self.runtime = make_interpreter(self.bundle.model_path, num_threads, runtime)
-        interp.allocate_tensors()
+        prepare(interp, self.bundle.model_path)
         self._check(interp)
         # One interpreter per batch size, made on first use, so a changing number of
         # ROIs never re-allocates tensors on the hot path.
@@ -235,14 +257,20 @@ class Classifier:
         if it is None:
             it, _ = make_interpreter(self.bundle.model_path, self.num_threads, self.runtime)
             it.resize_tensor_input(self._in["index"], [n, *self.bundle.input.shape[1:]])
-            it.allocate_tensors()
+            prepare(it, self.bundle.model_path, f"a batch of {n}")
             self._interpreters[n] = it
         return it
 
     def _invoke(self, x: np.ndarray) -> np.ndarray:
         it = self._interpreter_for(len(x))
         it.set_tensor(self._in["index"], x)
-        it.invoke()
+        try:
+            it.invoke()
+        except RuntimeError as e:
+            raise BundleError(
+                f"{self.bundle.model_path}: the model failed to run ({one_line(e)}); the file is corrupt "
+                "or uses ops this runtime lacks: rebuild it with edge-convert"
+            ) from e
         return it.get_tensor(self._out["index"])
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
