@@ -249,15 +249,27 @@ def is_clear(message: str, bundle: Path, file: str, fld: str | None) -> bool:
     return fld is None or any(part in message for part in fld.split("."))
 
 
-def run_case(bundle: Path, base: str, file: str, what: str, fld: str | None, frame: Frame) -> CaseResult:
-    """Load the damaged ``bundle``, build its pipeline and run ``frame``, as ``edge-run`` does."""
+def run_case(
+    bundle: Path, base: str, file: str, what: str, fld: str | None, frame: Frame, trackers: dict[str, Any]
+) -> CaseResult:
+    """Load the damaged ``bundle``, build its pipeline and run ``frame``, as ``edge-run`` does.
+
+    ``trackers`` caches the hand trackers of ``hand-landmarks`` bundles by their ``detector`` and
+    ``decision`` sections (making one loads two models): a bundle whose sections were damaged
+    gets its own, built from them.
+    """
     from edge.pipeline import build_pipeline
+    from edge.segment.hand_finder import make_hand_tracker
 
     r = CaseResult(base, file, what, fld, "loads")
     try:
         b = load_bundle(bundle)
-        kind = {"hands": "video"}.get(base, "camera")
-        kw: dict[str, Any] = {"source_kind": kind} if b.preprocessing == "hand-landmarks" else {}
+        kw: dict[str, Any] = {}
+        if b.preprocessing == "hand-landmarks":
+            key = json.dumps([b.meta.get("detector"), b.meta.get("decision")], sort_keys=True)
+            if key not in trackers:
+                trackers[key] = make_hand_tracker(b, source_kind="video", num_threads=1)
+            kw["segmenter"] = trackers[key]
         pipe = build_pipeline(b, num_threads=1, **kw)
         pipe.process(frame)
     except (BundleError, ValueError, RuntimeError, OSError) as e:
@@ -286,10 +298,11 @@ def fuzz_bundles(
     rng = np.random.default_rng(seed)
     frames = {b: _frame(BASES[b]) for b in bases}
     report = BundleFuzzReport()
+    trackers: dict[str, Any] = {}
     for i in range(cases):
         base = bases[int(rng.integers(len(bases)))]
         d = Path(shutil.copytree(SHIPPED_DIR / SHIPPED[base], work / f"case-{i}", ignore=_ONLY_BUNDLE))
         file, what, fld = corrupt(d, rng)
-        report.add(run_case(d, base, file, what, fld, frames[base]))
+        report.add(run_case(d, base, file, what, fld, frames[base], trackers))
         shutil.rmtree(d)
     return report

@@ -181,7 +181,7 @@ def check_features(path: Path, spec: InputSpec, task: str, preprocessing: str, m
     try:
         check_features_version(meta)
     except ValueError as e:
-        raise BundleError(f"{path}: {e}") from e
+        raise BundleError(f"{path / 'model.json'}: features: {e}") from e
     if int(meta["features"]["size"]) != spec.shape[1]:
         raise BundleError(
             f"{path / 'model.json'}: features.size {meta['features']['size']} but the input is {spec.shape}"
