@@ -32,7 +32,7 @@ from edge.bundle import SHIPPED, SHIPPED_DIR, BundleError, load_bundle
 from edge.types import Frame
 
 #: Shipped bundles corrupted, with their pipeline's source kind and frame source.
-BASES = {"digits": "demo", "hands-lenet": "demo-hands", "hands": "demo-hands"}
+BASES = {"digits": "demo", "digits-float32": "demo", "hands-lenet": "demo-hands", "hands": "demo-hands"}
 FILES = ("model.json", "labels.txt", "model.tflite")
 #: Top-level ``model.json`` keys edge reads: 85 % of field corruptions hit one of these.
 CORE_FIELDS = (

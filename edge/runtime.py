@@ -288,6 +288,7 @@ class Classifier:
 
         Raises:
             ValueError: ``batch`` does not have the model's (H, W, C) or (F,).
+            BundleError: the model failed to run or gave NaN/inf scores (a corrupt file).
         """
         batch = np.asarray(batch)
         want = tuple(self.bundle.input.shape[1:])
@@ -307,6 +308,11 @@ class Classifier:
         else:
             outs = [self._invoke(x[i : i + 1]) for i in range(n)]
         y = dequantize(np.concatenate(outs, axis=0), self._out_q).reshape(n, -1)
+        if not np.isfinite(y).all():  # a sound model never gives NaN/inf for inputs in its range
+            raise BundleError(
+                f"{self.bundle.model_path}: the model gave non-finite scores (NaN or inf): its weights "
+                "are corrupt; rebuild it with edge-convert"
+            )
         return softmax(y) if self._logits else y
 
     def classify(self, batch: np.ndarray) -> list[Prediction]:

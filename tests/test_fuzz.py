@@ -103,6 +103,18 @@ def test_corrupt_tflite_with_matching_sha256_never_escapes(tmp_path: Path) -> No
             assert "\n" not in str(e) and str(b / "model.tflite") in str(e)
 
 
+def test_non_finite_scores_are_a_bundle_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the fuzz: byte flips in a float32 model's weights gave NaN scores, which ran on
+    silently (labels picked by argmax over NaN, "score": NaN in the JSON Lines)."""
+    from edge.runtime import Classifier
+
+    clf = Classifier("digits-float32")
+    monkeypatch.setattr(clf, "_invoke", lambda x: np.full((len(x), 10), np.nan, np.float32))
+    with pytest.raises(BundleError, match="non-finite scores.*corrupt") as e:
+        clf.predict(np.zeros((1, 28, 28, 1), np.float32))
+    assert str(clf.bundle.model_path) in str(e.value)
+
+
 def test_features_version_error_names_model_json(tmp_path: Path) -> None:
     b = _copy("hands", tmp_path)
     meta = json.loads((b / "model.json").read_text())
