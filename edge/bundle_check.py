@@ -241,7 +241,7 @@ def _check_quant(file: Path, d: dict[str, Any]) -> None:
             file,
             "input.quant.scale",
             quant.get("scale", _MISSING),
-            f"> 0 for an {dtype} input",
+            f"> 0 for {dtype} inputs",
             "copy the input tensor's scale and zero point, or rebuild the bundle with edge-convert",
         )
     lo, hi = _INT_RANGE.get(dtype, (0, 0))

@@ -89,7 +89,7 @@ def one_line_error(bundle: Path, file: str, field: str) -> str:
         ("digits", put("input.quant", None), "input.quant", "object"),
         ("digits", put("input.quant.scale", -1), "input.quant.scale", ">= 0"),
         ("digits", put("input.quant.zero_point", 300), "input.quant.zero_point", "[-128, 127]"),
-        ("digits", put("input.quant.scale", 0.0), "input.quant.scale", "> 0 for an int8 input"),
+        ("digits", put("input.quant.scale", 0.0), "input.quant.scale", "> 0 for int8 inputs"),
         ("digits", put("tflite_sha256", 12345), "tflite_sha256", "sha256sum"),
         ("digits", put("format_version", 99), "format_version", "newer edge-recogniser"),
         ("digits", put("output.activation", "relu"), "output.activation", "softmax"),
