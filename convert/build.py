@@ -23,6 +23,7 @@ from convert.data import Samples, load_samples, mnist_samples, split
 from convert.source import SourceModel, load_source_model, read_training_provenance
 from convert.verify import detect_activation, verify_bundle
 from edge.bundle import InputSpec, QuantParams, load_bundle, read_labels, update_metrics, write_bundle
+from edge.bundle_check import check_task_input, default_preprocessing
 from edge.runtime import make_interpreter
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,9 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
             "quant": _qjson(out_d),
             "activation": activation,
         },
-        "preprocessing": cfg.preprocessing or DEFAULT_PREPROCESSING[cfg.task],
+        "preprocessing": cfg.preprocessing
+        or default_preprocessing(cfg.task, spec)
+        or DEFAULT_PREPROCESSING[cfg.task],
         "quantization": {
             "mode": cfg.quant,
             "io_dtype": io_dtype,
@@ -258,6 +261,8 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
         "converter": {**_versions(), "config": cfg.to_json()},
         "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (Python 3.10)
     }
+    # refused before anything is written: a task whose pipeline cannot make this input
+    check_task_input(out / "model.json", cfg.task, meta["preprocessing"], spec)
     bundle_dir = write_bundle(out, tflite, list(labels), meta)
 
     metrics = verify_bundle(bundle_dir, ver.x, reference, ver.y, activation, cfg.runtime)

@@ -298,6 +298,12 @@ TASK_INPUTS: dict[str, dict[str, TaskInput]] = {
 }
 
 
+def default_preprocessing(task: str, spec: InputSpec) -> str | None:
+    """The first preprocessing of ``task`` in :data:`TASK_INPUTS` that makes ``spec``, if any
+    (digits: ``mnist-normalise`` for a grey 28x28 input, ``resize`` for another grey size)."""
+    return next((p for p, w in TASK_INPUTS.get(task, {}).items() if w.fits(spec)), None)
+
+
 def check_task_input(file: Path, task: str, preprocessing: str, spec: InputSpec) -> None:
     """Refuse a bundle whose task's pipeline cannot feed its input (e.g. a hands model marked
     ``digits``: its RGB hand crops would be read as MNIST digits and read nothing).

@@ -237,3 +237,18 @@ def test_edge_run_prints_one_line(
     assert rc == 2
     assert len(err) == 1 and err[0].startswith("error: ")
     assert str(b / "model.json") in err[0] and field in err[0]
+
+
+def test_default_preprocessing_is_the_first_the_task_can_make() -> None:
+    from edge.bundle import InputSpec
+    from edge.bundle_check import default_preprocessing
+
+    def spec(shape: tuple[int, ...], colour: str) -> InputSpec:
+        return InputSpec(shape=shape, dtype="float32", colour_order=colour)
+
+    assert default_preprocessing("digits", spec((1, 28, 28, 1), "grey")) == "mnist-normalise"
+    assert (
+        default_preprocessing("digits", spec((1, 20, 24, 1), "grey")) == "resize"
+    )  # edge-convert --input-size
+    assert default_preprocessing("digits", spec((1, 64, 64, 3), "RGB")) is None  # refused before writing
+    assert default_preprocessing("hands", spec((1, 64, 64, 3), "BGR")) == "hand-crop"
