@@ -28,7 +28,7 @@ import numpy as np
 
 from edge.bundle import ModelBundle
 from edge.segment.hand_finder import make_hand_tracker
-from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction
+from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction, check_image
 
 log = logging.getLogger(__name__)
 
@@ -109,21 +109,6 @@ class FrameResult:
         elif len(self.numbers) > 1:
             rec["numbers"] = [n for n, _ in self.numbers]
         return rec
-
-
-def check_image(image: Any) -> None:
-    """Refuse a frame image the stages cannot take (they expect what the sources make).
-
-    Raises:
-        ValueError: not a uint8 (H, W, 3) BGR array with H, W >= 1; the message names the fix.
-    """
-    ok = isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
-    if not (ok and image.shape[2] == 3 and image.shape[0] >= 1 and image.shape[1] >= 1):
-        got = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
-        raise ValueError(
-            f"a frame image must be uint8 (H, W, 3) BGR with H, W >= 1, got {got}: convert it with "
-            "edge.sources.to_bgr (grey, BGRA and 16-bit images) as every frame source does"
-        )
 
 
 class Pipeline:

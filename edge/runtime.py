@@ -102,28 +102,6 @@ def make_interpreter(
     )
 
 
-def one_line(e: BaseException, limit: int = 300) -> str:
-    """An exception's message on one line (the runtimes' messages span several), at most ``limit`` chars."""
-    s = " ".join(str(e).split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def prepare(interp: Any, model_path: str | Path, what: str = "allocate_tensors") -> None:
-    """``interp.allocate_tensors()``, with the runtime's failure as a one-line :class:`BundleError`.
-
-    Raises:
-        BundleError: the runtime cannot prepare the model (a corrupt file whose flatbuffer
-            parses, e.g. a quantisation parameter no kernel accepts); names ``model_path``.
-    """
-    try:
-        interp.allocate_tensors()
-    except (RuntimeError, ValueError) as e:
-        raise BundleError(
-            f"{model_path}: the runtime cannot prepare the model ({what}: {one_line(e)}); the file is "
-            "corrupt or uses ops or types this runtime lacks: rebuild it with edge-convert"
-        ) from e
-
-
 def quantize(x: np.ndarray, q: QuantParams, dtype: np.dtype) -> np.ndarray:
     """Real values to a tensor's storage type: ``round(x / scale) + zero_point``, clipped.
 
@@ -170,6 +148,28 @@ def top_predictions(scores: np.ndarray, labels: Sequence[str]) -> list[Predictio
         Prediction(index=int(i), label=labels[int(i)], score=float(s[int(i)]), scores=s)
         for i, s in zip(idx, scores, strict=True)
     ]
+
+
+def one_line(e: BaseException, limit: int = 300) -> str:
+    """An exception's message on one line (the runtimes' messages span several), at most ``limit`` chars."""
+    s = " ".join(str(e).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def prepare(interp: Any, model_path: str | Path, what: str = "allocate_tensors") -> None:
+    """``interp.allocate_tensors()``, with the runtime's failure as a one-line :class:`BundleError`.
+
+    Raises:
+        BundleError: the runtime cannot prepare the model (a corrupt file whose flatbuffer
+            parses, e.g. a quantisation parameter no kernel accepts); names ``model_path``.
+    """
+    try:
+        interp.allocate_tensors()
+    except (RuntimeError, ValueError) as e:
+        raise BundleError(
+            f"{model_path}: the runtime cannot prepare the model ({what}: {one_line(e)}); the file is "
+            "corrupt or uses ops or types this runtime lacks: rebuild it with edge-convert"
+        ) from e
 
 
 def _qparams(detail: dict[str, Any]) -> QuantParams:
@@ -264,13 +264,7 @@ class Classifier:
     def _invoke(self, x: np.ndarray) -> np.ndarray:
         it = self._interpreter_for(len(x))
         it.set_tensor(self._in["index"], x)
-        try:
-            it.invoke()
-        except RuntimeError as e:
-            raise BundleError(
-                f"{self.bundle.model_path}: the model failed to run ({one_line(e)}); the file is corrupt "
-                "or uses ops this runtime lacks: rebuild it with edge-convert"
-            ) from e
+        it.invoke()
         return it.get_tensor(self._out["index"])
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
@@ -303,10 +297,16 @@ class Classifier:
         n = len(x)
         if n == 0:
             return np.zeros((0, self.bundle.num_classes), np.float32)
-        if self._batching:
-            outs = [self._invoke(x[i : i + _MAX_BATCH]) for i in range(0, n, _MAX_BATCH)]
-        else:
-            outs = [self._invoke(x[i : i + 1]) for i in range(n)]
+        try:
+            if self._batching:
+                outs = [self._invoke(x[i : i + _MAX_BATCH]) for i in range(0, n, _MAX_BATCH)]
+            else:
+                outs = [self._invoke(x[i : i + 1]) for i in range(n)]
+        except RuntimeError as e:
+            raise BundleError(
+                f"{self.bundle.model_path}: the model failed to run ({one_line(e)}); the file is corrupt "
+                "or uses ops this runtime lacks: rebuild it with edge-convert"
+            ) from e
         y = dequantize(np.concatenate(outs, axis=0), self._out_q).reshape(n, -1)
         if not np.isfinite(y).all():  # a sound model never gives NaN/inf for inputs in its range
             raise BundleError(
