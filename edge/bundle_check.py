@@ -293,6 +293,11 @@ TASK_INPUTS: dict[str, dict[str, TaskInput]] = {
         "resize": TaskInput(("RGB", "BGR")),
         "hand-landmarks": TaskInput((FEATURES_ORDER,)),
     },
+    # any image classifier on the whole frame or a centre ROI (issue 14; dormant until TASKS has it)
+    "classify": {
+        "resize": TaskInput(("grey", "RGB", "BGR")),
+        "centre-crop": TaskInput(("grey", "RGB", "BGR")),
+    },
     "palm-detection": {"letterbox": TaskInput(("RGB",))},
     "hand-landmarks": {"rotated-roi-crop": TaskInput(("RGB",))},
 }
