@@ -97,6 +97,8 @@ def one_line_error(bundle: Path, file: str, field: str) -> str:
         ("digits", put("preprocessing", None), "preprocessing", "one of"),
         ("digits", put("task", 7), "task", "one of"),
         ("digits", lambda m: m["input"].pop("colour_order"), "input.colour_order", "missing"),
+        # found by the fuzz: a missing preprocessing was silently taken as "resize"
+        ("digits", lambda m: m.pop("preprocessing"), "preprocessing", "missing"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -134,6 +136,15 @@ def test_labels_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
     (b / "labels.txt").write_bytes("0\n1\n2\n3\n4\n5\n6\n7\n8\n\xe9\n".encode("latin-1"))
     msg = one_line_error(b, "labels.txt", "line 10")
     assert "UTF-8" in msg
+
+
+@pytest.mark.parametrize(
+    "line", ["8\x00\x07", "x" * 100_000], ids=["control-chars", "100k-chars"]
+)  # found by the fuzz: both loaded, and the overlay drew them
+def test_labels_line_that_is_no_label(tmp_path: Path, line: str) -> None:
+    b = copy_shipped("digits", tmp_path)
+    (b / "labels.txt").write_text("".join(f"{d}\n" for d in range(9)) + line + "\n")
+    assert "is not a label" in one_line_error(b, "labels.txt", "line 10")
 
 
 def test_labels_repeated_and_bom(tmp_path: Path) -> None:
