@@ -161,8 +161,9 @@ def test_random_frames_through_the_landmark_hands_pipeline() -> None:
     ids=["float32", "bool", "grey-2d", "2-channels", "bgra", "empty"],
 )
 def test_pipeline_refuses_an_image_no_source_makes(image: np.ndarray) -> None:
-    """A float, bool, grey, 2- or 4-channel or empty image raised cv2.error or IndexError deep in a
-    stage (or was read as something else); now one ValueError naming the fix."""
+    """Before: the digits pipeline raised cv2.error (a traceback at the CLI) on a bool or empty
+    image, read a grey or BGRA one while the hands pipelines refused them, and each stage refused
+    the rest in its own words; now every pipeline gives one ValueError naming the fix."""
     pipe = build(("digits",))["digits"]
     with pytest.raises(ValueError, match="uint8 \\(H, W, 3\\) BGR.*to_bgr"):
         pipe.process(Frame(image, 0.0, 0))
