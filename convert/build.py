@@ -36,6 +36,7 @@ from edge.bundle import (
     update_metrics,
     write_bundle,
 )
+from edge.bundle_check import check_task_input
 from edge.runtime import make_interpreter
 
 log = logging.getLogger(__name__)
@@ -274,6 +275,8 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
         "converter": {**_versions(), "config": cfg.to_json(), "input_spec": inferred.to_json()},
         "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (Python 3.10)
     }
+    # refused before anything is written: a task whose pipeline cannot make this input
+    check_task_input(out / "model.json", cfg.task, meta["preprocessing"], spec)
     bundle_dir = write_bundle(out, tflite, list(labels), meta)
     layer_table = ""
     if debug is not None:

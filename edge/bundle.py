@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edge.bundle_check import check_meta, check_task_input, input_spec, read_labels
 from edge.bundle_schema import (
     COLOUR_ORDERS,
     FEATURES_ORDER,
@@ -55,6 +56,7 @@ __all__ = [
     "QuantParams",
     "load_bundle",
     "read_labels",
+    "read_meta",
     "resolve_bundle_path",
     "set_min_score",
     "sha256_file",
@@ -132,22 +134,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_labels(path: Path) -> tuple[str, ...]:
-    """Labels, one per non-empty line, in output-index order.
-
-    Raises:
-        BundleError: the file is missing or holds no labels.
-    """
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise BundleError(f"cannot read labels file {path}: {e.strerror}") from e
-    labels = tuple(s.strip() for s in lines if s.strip())
-    if not labels:
-        raise BundleError(f"labels file {path} is empty: write one label per line")
-    return labels
-
-
 def resolve_bundle_path(model: str | Path) -> Path:
     """Turn ``--model`` (a shipped name such as ``digits``, a fetched bundle's name, or a path)
     into a folder.
@@ -196,36 +182,30 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
                 f"bundle {path} has no {fname}; a bundle needs model.tflite, labels.txt and "
                 "model.json (edge-convert writes all three)"
             )
-    try:
-        meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise BundleError(f"{path / 'model.json'} is not valid JSON: {e}") from e
-    if not isinstance(meta, dict) or "input" not in meta:
-        raise BundleError(f"{path / 'model.json'} has no 'input' section; rewrite it with edge-convert")
+    file = path / "model.json"
+    meta = read_meta(file)
+    check_meta(file, meta)
     labels = read_labels(path / "labels.txt")
-    spec = InputSpec.from_json(meta["input"])
-    task = str(meta.get("task", ""))
-    if task not in TASKS + PRETRAINED_TASKS:
-        raise BundleError(f"model.json task {task!r} is not one of {TASKS + PRETRAINED_TASKS}")
-    n_out = meta.get("output", {}).get("num_classes")
+    spec = input_spec(file, meta)
+    task = meta["task"]
+    n_out = (meta.get("output") or {}).get("num_classes")
     if n_out is not None and int(n_out) != len(labels):
-        raise BundleError(f"model.json says {n_out} classes but labels.txt has {len(labels)} labels")
+        raise BundleError(
+            f"{file}: output.num_classes says {int(n_out)} classes but {path / 'labels.txt'} has "
+            f"{len(labels)} labels: write one label per model output, in output order"
+        )
     want = meta.get("tflite_sha256")
     if verify_sha256 and want:
         got = sha256_file(path / "model.tflite")
-        if got != want:
+        if got != want.lower():
             raise BundleError(
                 f"{path / 'model.tflite'} does not match the sha256 in model.json "
                 f"({got[:12]}… != {want[:12]}…): the file was changed or corrupted; "
                 "re-run edge-convert to rebuild the bundle"
             )
-    preprocessing = str(meta.get("preprocessing", "resize"))
-    if preprocessing not in PREPROCESSING + PRETRAINED_PREPROCESSING:
-        raise BundleError(
-            f"model.json preprocessing {preprocessing!r} is not one of "
-            f"{PREPROCESSING + PRETRAINED_PREPROCESSING}"
-        )
+    preprocessing = meta["preprocessing"]
     check_features(path, spec, task, preprocessing, meta)
+    check_task_input(file, task, preprocessing, spec)
     return ModelBundle(
         path=path,
         name=str(meta.get("name", path.name)),
@@ -235,6 +215,28 @@ def load_bundle(model: str | Path, verify_sha256: bool = True) -> ModelBundle:
         preprocessing=preprocessing,
         meta=meta,
     )
+
+
+def read_meta(file: Path) -> Any:
+    """A ``model.json`` parsed (not yet checked: see :func:`edge.bundle_check.check_meta`).
+
+    Raises:
+        BundleError: the file cannot be read, is not UTF-8 or is not JSON (one line naming it).
+    """
+    try:
+        return json.loads(file.read_bytes().decode("utf-8-sig"))
+    except OSError as e:
+        raise BundleError(f"cannot read {file}: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise BundleError(f"{file} is not UTF-8 text (byte {e.start}): save it as UTF-8 JSON") from e
+    except json.JSONDecodeError as e:
+        raise BundleError(
+            f"{file} is not valid JSON: {e}; fix it or rebuild the bundle with edge-convert"
+        ) from e
+    except (ValueError, RecursionError) as e:  # a number of over 4300 digits, nesting too deep
+        raise BundleError(
+            f"{file} is not valid JSON ({e}); fix it or rebuild the bundle with edge-convert"
+        ) from e
 
 
 def write_bundle(

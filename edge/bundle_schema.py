@@ -29,6 +29,9 @@ FEATURES_ORDER = "features"
 #: Preprocessing of the pretrained hand models: letterbox to a square (palm detector) and
 #: a rotated square crop around the hand (landmark model).
 PRETRAINED_PREPROCESSING = ("letterbox", "rotated-roi-crop")
+#: Variants of the MediaPipe hand models (``edge-models fetch hands``), as a bundle's
+#: ``detector.variant`` names them (or ``"PALM/LANDMARKS"``, e.g. ``"full/lite"``).
+HAND_VARIANTS = ("full", "lite")
 
 
 class BundleError(ValueError):
@@ -105,39 +108,55 @@ class InputSpec:
         return d
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> InputSpec:
+    def from_json(cls, d: dict[str, Any], where: str = "model.json") -> InputSpec:
+        """Read and check an ``input`` section.
+
+        Args:
+            d: the section as parsed from JSON.
+            where: the file it came from, named in the messages.
+
+        Raises:
+            BundleError: a key is missing or malformed, or shape, colour order and channels
+                disagree (:mod:`edge.bundle_check` checks each field's type first, with a
+                message naming the field).
+        """
         try:
+            quant = d.get("quant") or {}
             spec = cls(
                 shape=tuple(int(v) for v in d["shape"]),
                 dtype=str(d["dtype"]),
                 colour_order=str(d["colour_order"]),
                 value_range=(float(d["value_range"][0]), float(d["value_range"][1])),
-                quant=QuantParams(**d.get("quant", {})),
+                quant=QuantParams(float(quant.get("scale", 0.0)), int(quant.get("zero_point", 0))),
             )
-        except (KeyError, TypeError, IndexError) as e:
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError, OverflowError) as e:
             raise BundleError(
-                f"model.json 'input' is malformed ({e!r}); expected keys "
+                f"{where}: input is malformed ({e!r}); expected keys "
                 "shape, dtype, colour_order, value_range, quant"
             ) from e
         if len(spec.shape) == 2:  # a feature vector (1, F), e.g. hand landmark features
             if spec.colour_order != FEATURES_ORDER or spec.shape[1] < 1:
                 raise BundleError(
-                    f"model.json input shape {spec.shape} is a feature vector: its "
+                    f"{where}: input.shape {list(spec.shape)} is a feature vector: its "
                     f"colour_order must be {FEATURES_ORDER!r} and F >= 1, got "
                     f"{spec.colour_order!r}"
                 )
             return spec
         if len(spec.shape) != 4:
             raise BundleError(
-                f"model.json input shape must be NHWC (4 dims) or a feature vector (1, F), got {spec.shape}"
+                f"{where}: input.shape must be NHWC [1, H, W, C] (4 dims) or a feature vector [1, F], "
+                f"got {list(spec.shape)}"
             )
         if spec.colour_order not in COLOUR_ORDERS:
-            raise BundleError(f"model.json colour_order {spec.colour_order!r} is not one of {COLOUR_ORDERS}")
+            raise BundleError(
+                f"{where}: input.colour_order {spec.colour_order!r} is not one of {COLOUR_ORDERS} "
+                "(an image input)"
+            )
         want_c = 1 if spec.colour_order == "grey" else 3
         if spec.channels != want_c:
             raise BundleError(
-                f"model.json says colour_order {spec.colour_order!r} but the input "
-                f"has {spec.channels} channel(s)"
+                f"{where}: input.colour_order is {spec.colour_order!r} but input.shape "
+                f"{list(spec.shape)} has {spec.channels} channel(s); fix one of them"
             )
         return spec
 
@@ -164,7 +183,7 @@ def check_features(path: Path, spec: InputSpec, task: str, preprocessing: str, m
     try:
         check_features_version(meta)
     except ValueError as e:
-        raise BundleError(f"{path}: {e}") from e
+        raise BundleError(f"{path / 'model.json'}: features: {e}") from e
     if int(meta["features"]["size"]) != spec.shape[1]:
         raise BundleError(
             f"{path / 'model.json'}: features.size {meta['features']['size']} but the input is {spec.shape}"

@@ -28,7 +28,7 @@ import numpy as np
 from edge.bundle import ModelBundle
 from edge.result import SEGMENT_PARTS, STAGES, FrameResult
 from edge.segment.hand_finder import make_hand_tracker
-from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction
+from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction, check_image
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,13 @@ class Pipeline:
             self.smoother.reset()
 
     def process(self, frame: Frame) -> FrameResult:
-        """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``)."""
+        """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``).
+
+        Raises:
+            ValueError: ``frame.image`` is not uint8 (H, W, 3) BGR with H, W >= 1 (what every
+                source makes, :func:`edge.sources.to_bgr`).
+        """
+        check_image(frame.image)
         t = {}
         palm_runs = getattr(self.segmenter, "palm_runs", None)
         t0 = time.perf_counter()

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.bundle import FORMAT_VERSION, BundleError, sha256_file
+from edge.bundle_schema import HAND_VARIANTS
 from edge.model_dirs import models_dir
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ HAND_MODELS: dict[str, PretrainedModel] = {
         ),
     )
 }
-VARIANTS = ("full", "lite")
+VARIANTS = HAND_VARIANTS
 
 
 class HandModelsMissing(BundleError):

@@ -32,9 +32,22 @@ from typing import Any
 import numpy as np
 
 from edge.bundle import BundleError, ModelBundle, QuantParams, load_bundle
+from edge.runtime_errors import FLEX_HELP, flex_runtime, one_line, prepare
 from edge.types import Prediction
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "RUNTIMES",
+    "Classifier",
+    "dequantize",
+    "make_interpreter",
+    "one_line",
+    "prepare",
+    "quantize",
+    "softmax",
+    "top_predictions",
+]
 
 RUNTIMES = ("auto", "litert", "tflite-runtime", "tensorflow")
 _MAX_BATCH = 32
@@ -144,7 +157,7 @@ def make_interpreter(
             continue
         except (ValueError, RuntimeError) as e:
             raise BundleError(
-                f"{name} cannot load {path}: {e}. The file is corrupt or truncated, or it "
+                f"{name} cannot load {path}: {one_line(e)}. The file is corrupt or truncated, or it "
                 "uses ops this runtime lacks; rebuild it with edge-convert "
                 "(--tflite-runtime-compat for tflite-runtime 2.14)"
             ) from e
@@ -205,30 +218,6 @@ def top_predictions(scores: np.ndarray, labels: Sequence[str]) -> list[Predictio
     ]
 
 
-_FLEX_HELP = (
-    "{path} needs TensorFlow (Flex, select TF) ops (model.json requires_flex), which {runtime} "
-    "cannot run: run it with --runtime tensorflow where TensorFlow has the Flex delegate, or "
-    "re-convert without --select-tf-ops"
-)
-
-
-def _flex_runtime(bundle: ModelBundle, runtime: str) -> str:
-    """The runtime for a bundle: ``tensorflow`` for a Flex bundle under ``auto``; a light runtime
-    asked for explicitly is refused with the fix (it cannot run Flex ops).
-
-    Raises:
-        BundleError: a Flex bundle and ``litert``/``tflite-runtime``.
-    """
-    if not bundle.meta.get("requires_flex"):
-        return runtime
-    if runtime == "auto":
-        log.warning("%s needs Flex (select TF) ops: using the tensorflow runtime", bundle.path)
-        return "tensorflow"
-    if runtime != "tensorflow":
-        raise BundleError(_FLEX_HELP.format(path=bundle.path, runtime=runtime))
-    return runtime
-
-
 def _qparams(detail: dict[str, Any]) -> QuantParams:
     scale, zp = detail.get("quantization", (0.0, 0))
     return QuantParams(scale=float(scale), zero_point=int(zp))
@@ -255,15 +244,15 @@ class Classifier:
     ) -> None:
         self.bundle = bundle if isinstance(bundle, ModelBundle) else load_bundle(bundle)
         self.num_threads = num_threads
-        runtime = _flex_runtime(self.bundle, runtime)
+        runtime = flex_runtime(self.bundle, runtime)
         self._runtime_choice = runtime
         interp, self.runtime = make_interpreter(self.bundle.model_path, num_threads, runtime)
         try:
-            interp.allocate_tensors()
-        except RuntimeError as e:
+            prepare(interp, self.bundle.model_path)
+        except BundleError as e:
             if not self.bundle.meta.get("requires_flex"):
                 raise
-            raise BundleError(_FLEX_HELP.format(path=self.bundle.path, runtime=self.runtime)) from e
+            raise BundleError(FLEX_HELP.format(path=self.bundle.path, runtime=self.runtime)) from e
         self._check(interp)
         # One interpreter per batch size, made on first use, so a changing number of
         # ROIs never re-allocates tensors on the hot path.
@@ -324,7 +313,7 @@ class Classifier:
         if it is None:
             it, _ = make_interpreter(self.bundle.model_path, self.num_threads, self.runtime)
             it.resize_tensor_input(self._in["index"], [n, *self.bundle.input.shape[1:]])
-            it.allocate_tensors()
+            prepare(it, self.bundle.model_path, f"a batch of {n}")
             self._interpreters[n] = it
         return it
 
@@ -349,6 +338,7 @@ class Classifier:
 
         Raises:
             ValueError: ``batch`` does not have the model's (H, W, C) or (F,).
+            BundleError: the model failed to run or gave NaN/inf scores (a corrupt file).
         """
         batch = np.asarray(batch)
         want = tuple(self.bundle.input.shape[1:])
@@ -363,18 +353,29 @@ class Classifier:
         n = len(x)
         if n == 0:
             return np.zeros((0, self.bundle.num_classes), np.float32)
-        if self._batching:
-            outs = [self._invoke(x[i : i + _MAX_BATCH]) for i in range(0, n, _MAX_BATCH)]
-        elif self._fixed_batch > 1:  # pad each chunk to the model's batch, keep the real rows
-            b = self._fixed_batch
-            outs = []
-            for i in range(0, n, b):
-                chunk = x[i : i + b]
-                pad = np.zeros((b - len(chunk), *chunk.shape[1:]), chunk.dtype)
-                outs.append(self._invoke(np.concatenate([chunk, pad]))[: len(chunk)])
-        else:
-            outs = [self._invoke(x[i : i + 1]) for i in range(n)]
+        try:
+            if self._batching:
+                outs = [self._invoke(x[i : i + _MAX_BATCH]) for i in range(0, n, _MAX_BATCH)]
+            elif self._fixed_batch > 1:  # pad each chunk to the model's batch, keep the real rows
+                b = self._fixed_batch
+                outs = []
+                for i in range(0, n, b):
+                    chunk = x[i : i + b]
+                    pad = np.zeros((b - len(chunk), *chunk.shape[1:]), chunk.dtype)
+                    outs.append(self._invoke(np.concatenate([chunk, pad]))[: len(chunk)])
+            else:
+                outs = [self._invoke(x[i : i + 1]) for i in range(n)]
+        except RuntimeError as e:
+            raise BundleError(
+                f"{self.bundle.model_path}: the model failed to run ({one_line(e)}); the file is corrupt "
+                "or uses ops this runtime lacks: rebuild it with edge-convert"
+            ) from e
         y = dequantize(np.concatenate(outs, axis=0), self._out_q).reshape(n, -1)
+        if not np.isfinite(y).all():  # a sound model never gives NaN/inf for inputs in its range
+            raise BundleError(
+                f"{self.bundle.model_path}: the model gave non-finite scores (NaN or inf): its weights "
+                "are corrupt; rebuild it with edge-convert"
+            )
         return softmax(y) if self._logits else y
 
     def classify(self, batch: np.ndarray) -> list[Prediction]:

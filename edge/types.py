@@ -178,3 +178,21 @@ class Detection:
         if self.roi.handedness is not None:
             rec["handedness"] = self.roi.handedness
         return rec
+
+
+def check_image(image: object) -> None:
+    """Refuse a frame image the stages cannot take (they expect what the sources make).
+
+    Raises:
+        ValueError: not a uint8 (H, W, 3) BGR array with H, W >= 1; the message names the fix.
+    """
+    if isinstance(image, np.ndarray):
+        if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3 and min(image.shape[:2]) >= 1:
+            return
+        got = f"{image.dtype} {image.shape}"
+    else:
+        got = type(image).__name__
+    raise ValueError(
+        f"a frame image must be uint8 (H, W, 3) BGR with H, W >= 1, got {got}: convert it with "
+        "edge.sources.to_bgr (grey, BGRA and 16-bit images) as every frame source does"
+    )

@@ -85,7 +85,7 @@ def test_model_json_not_json(tmp_path: Path) -> None:
 def test_model_json_without_input(tmp_path: Path) -> None:
     b = _fake_bundle(tmp_path)
     _edit_meta(b, lambda m: m.pop("input"))
-    with pytest.raises(BundleError, match="no 'input' section"):
+    with pytest.raises(BundleError, match=r"model.json: input must be an object .* missing"):
         load_bundle(b)
 
 
@@ -95,10 +95,10 @@ def test_model_json_without_input(tmp_path: Path) -> None:
         (_set_input("shape", [28, 28, 1]), "NHWC"),
         (_set_input("colour_order", "RGB"), "1 channel"),
         (_set_input("colour_order", "YUV"), "colour_order"),
-        (lambda m: m["input"].pop("dtype"), "malformed"),
+        (lambda m: m["input"].pop("dtype"), "input.dtype must be one of"),
         (lambda m: m.update(task="faces"), "task"),
         (lambda m: m.update(preprocessing="sharpen"), "preprocessing"),
-        (lambda m: m["output"].update(num_classes=9), "9 classes but labels.txt has 10"),
+        (lambda m: m["output"].update(num_classes=9), "says 9 classes but .*labels.txt has 10"),
     ],
     ids=["shape-3d", "rgb-on-grey", "unknown-colour", "no-dtype", "task", "preprocessing", "num-classes"],
 )
@@ -163,8 +163,11 @@ def test_the_real_bundle_itself_works(real_bundle: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "needle"),
     [
-        (_set_input("shape", [1, 32, 32, 1]), "input shape"),
-        (_set_input("dtype", "float32"), "input dtype"),
+        (
+            lambda m: m.update(preprocessing="resize") or m["input"].update(shape=[1, 32, 32, 1]),
+            "input shape",
+        ),
+        (lambda m: m["input"].update(dtype="float32", quant={"scale": 0.0, "zero_point": 0}), "input dtype"),
         (_set_input("quant", {"scale": 0.5, "zero_point": 0}), "quantisation"),
     ],
     ids=["shape", "dtype", "quant"],
