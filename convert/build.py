@@ -131,9 +131,7 @@ def _io_details(tflite: bytes, flex: bool = False) -> tuple[dict[str, Any], dict
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "model.tflite"
         p.write_bytes(tflite)
-        interp, _ = make_interpreter(p)
-        if not flex:
-            interp.allocate_tensors()
+        interp, _ = make_interpreter(p, allocate=not flex)
         ins, outs = interp.get_input_details(), interp.get_output_details()
     if len(ins) != 1 or len(outs) != 1:
         raise ValueError(
@@ -276,7 +274,7 @@ def convert_to_bundle(cfg: ConvertConfig) -> ConvertReport:
         "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (Python 3.10)
     }
     # refused before anything is written: a task whose pipeline cannot make this input
-    check_task_input(out / "model.json", cfg.task, meta["preprocessing"], spec)
+    check_task_input(out / "model.json", task, meta["preprocessing"], spec)
     bundle_dir = write_bundle(out, tflite, list(labels), meta)
     layer_table = ""
     if debug is not None:

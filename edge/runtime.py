@@ -117,7 +117,7 @@ def quiet_native_info() -> Iterator[None]:
 
 
 def make_interpreter(
-    model_path: str | Path, num_threads: int | None = None, runtime: str = "auto"
+    model_path: str | Path, num_threads: int | None = None, runtime: str = "auto", allocate: bool = True
 ) -> tuple[Any, str]:
     """Construct a TFLite interpreter, its tensors allocated once (the runtime's INFO line held back).
 
@@ -130,6 +130,8 @@ def make_interpreter(
         num_threads: CPU threads for the interpreter; ``None`` lets it choose.
         runtime: ``"auto"`` (litert, then tflite-runtime, then tensorflow) or one of
             ``"litert"``, ``"tflite-runtime"``, ``"tensorflow"``.
+        allocate: allocate the tensors here (default); ``False`` only reads the model (its
+            tensor details), e.g. a Flex file that a light runtime cannot prepare.
 
     Returns:
         ``(interpreter, runtime_name)``.
@@ -151,7 +153,8 @@ def make_interpreter(
         try:
             with quiet_native_info():
                 interp = _FACTORIES[name](path, num_threads)
-                interp.allocate_tensors()
+                if allocate:
+                    interp.allocate_tensors()
         except ImportError as e:
             missing.append(f"{name} ({e})")
             continue

@@ -254,7 +254,8 @@ def test_select_tf_ops_marks_the_bundle_and_the_device_refuses_a_light_runtime(
     err = capsys.readouterr().err
     assert "Cumprod" in err and "--select-tf-ops" in err and len(err.splitlines()) == 1
 
-    assert main(_args(work, path, "flex", "--quant", "float32", *objs, "--select-tf-ops")) == 0
+    rc = main(_args(work, path, "flex", "--quant", "float32", *objs, "--select-tf-ops"))
+    assert rc == 0, capsys.readouterr().err
     err = capsys.readouterr().err
     assert "only full TensorFlow" in err
     b = load_bundle(work["dir"] / "flex")
