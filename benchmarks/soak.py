@@ -270,6 +270,7 @@ def run_soak(
     *,
     extra_sinks: Sequence[Sink] = (),
     pipeline: Any = None,
+    source: Any = None,
     on_sample: Callable[[Sample], None] | None = None,
 ) -> SoakResult:
     """Run ``cfg.frames`` frames through :func:`edge.live.run` and sample memory.
@@ -279,6 +280,8 @@ def run_soak(
         extra_sinks: more sinks after the sampler (tests inject a leaky one here).
         pipeline: a ready :class:`edge.pipeline.Pipeline`; ``None``: :func:`make_pipeline`
             of ``cfg.model``.
+        source: an open frame source (closed at the end); ``None``: open ``cfg.source`` or
+            the task's demo scene.
         on_sample: called with each sample as it is taken.
 
     Returns:
@@ -310,7 +313,8 @@ def run_soak(
     trim = malloc_trimmer() if cfg.malloc_trim else None
     if (cfg.tracemalloc or cfg.trace) and not tracemalloc.is_tracing():
         tracemalloc.start(1)
-    source = open_source(spec, seed=cfg.seed)
+    if source is None:
+        source = open_source(spec, seed=cfg.seed)
     sinks: list[Any] = []
     try:
         sampler = MemorySampler(cfg.every, trace=cfg.trace, trim=trim, on_sample=on_sample)
