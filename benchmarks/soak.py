@@ -106,6 +106,7 @@ class SoakResult:
     samples: list[Sample] = field(default_factory=list)
     trace_top: list[str] = field(default_factory=list)
     stats: RunStats | None = None
+    interrupted: bool = False
 
     def growth(self, max_growth_mib: float = DEFAULT_MAX_GROWTH_MIB) -> dict[str, Any]:
         """:func:`fit_growth` of the RSS curve (and of the traced curve, when sampled)."""
@@ -285,7 +286,9 @@ def run_soak(
         on_sample: called with each sample as it is taken.
 
     Returns:
-        The curve; :meth:`SoakResult.growth` gives the verdict.
+        The curve; :meth:`SoakResult.growth` gives the verdict. A ``KeyboardInterrupt``
+        (Ctrl-C, or SIGTERM while :data:`edge.live.INTERRUPTS` is installed) ends the run
+        early: the result then holds the frames run so far (``interrupted``).
 
     Raises:
         ValueError: bad settings, an unknown source.
@@ -326,7 +329,13 @@ def run_soak(
     except BaseException:
         source.close()
         raise
-    stats = run(source, pipeline, sinks, max_frames=cfg.frames)
+    stats = RunStats()
+    interrupted = False
+    try:
+        run(source, pipeline, sinks, max_frames=cfg.frames, stats=stats)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (with INTERRUPTS installed): the curve so far
+        interrupted = True
+        log.info("soak interrupted after %d frames", stats.frames)
     return SoakResult(
         model=str(getattr(bundle, "name", cfg.model)),
         source=str(getattr(source, "name", spec)),
@@ -335,4 +344,5 @@ def run_soak(
         samples=sampler.samples,
         trace_top=sampler.trace_top,
         stats=stats,
+        interrupted=interrupted,
     )

@@ -14,6 +14,7 @@ from benchmarks import report
 from benchmarks.machine import describe_machine, format_machine
 from benchmarks.soak import DEFAULT_MAX_GROWTH_MIB, Sample, SoakConfig, SoakResult, run_soak
 from edge.cli.common import non_negative_int, positive_float, positive_int
+from edge.live import INTERRUPTS
 from edge.runtime import RUNTIMES
 
 #: Columns of the curve (:func:`benchmarks.report.format_table`).
@@ -102,11 +103,12 @@ def config_from_args(a: argparse.Namespace) -> SoakConfig:
 
 
 def curve_rows(result: SoakResult, growth: dict[str, Any]) -> list[dict[str, Any]]:
-    """The samples to print: start, the warm-up baseline, every 10,000 frames, the end (all,
-    when there are at most 25)."""
+    """The samples to print: start, the warm-up baseline, every 10,000 frames, about 20 evenly
+    spaced, the end (all, when there are at most 25)."""
     samples = result.samples
     if len(samples) > 25:
-        keep = {0, len(samples) - 1}
+        stride = len(samples) // 20
+        keep = {0, len(samples) - 1, *range(0, len(samples), stride)}
         keep |= {i for i, s in enumerate(samples) if s.frames % 10_000 == 0}
         keep |= {next((i for i, s in enumerate(samples) if s.frames >= result.warmup_frames), 0)}
         samples = [samples[i] for i in sorted(keep)]
@@ -136,6 +138,8 @@ def verdict(result: SoakResult, growth: dict[str, Any]) -> str:
 def run_cli(cfg: SoakConfig) -> int:
     """Run the soak, print progress (stderr), the curve and the verdict; write ``--json``.
 
+    Ctrl-C or SIGTERM stops the run early and reports the curve so far.
+
     Returns:
         0 when the growth after warm-up is within ``--max-growth-mib``, else 1.
 
@@ -148,9 +152,11 @@ def run_cli(cfg: SoakConfig) -> int:
         print(f"soak: {s.frames} frames, {s.seconds:.0f} s, RSS {s.rss_mib:.2f} MiB{traced}", file=sys.stderr)
 
     machine = describe_machine(model_name=cfg.model)
-    result = run_soak(cfg, on_sample=progress)
+    with INTERRUPTS.installed():  # SIGTERM too ends the run with the report of the curve so far
+        result = run_soak(cfg, on_sample=progress)
     growth = result.growth(cfg.max_growth_mib)
-    print(f"edge-bench soak: {result.model} on {result.source}, {result.frames} frames")
+    stopped = f" (interrupted; {cfg.frames} asked)" if result.interrupted else ""
+    print(f"edge-bench soak: {result.model} on {result.source}, {result.frames} frames{stopped}")
     print(format_machine(machine))
     print()
     print(report.format_table(curve_rows(result, growth), CURVE_COLUMNS))
@@ -168,6 +174,8 @@ def run_cli(cfg: SoakConfig) -> int:
             machine,
             asdict(cfg),
             growth=growth,
+            frames_run=result.frames,
+            interrupted=result.interrupted,
             trace_top=result.trace_top,
             summary=result.stats.summary() if result.stats is not None else [],
         )
