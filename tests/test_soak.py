@@ -20,9 +20,11 @@ import pytest
 from benchmarks import soak as soak_module
 from benchmarks.cli import main as bench_main
 from benchmarks.soak import Sample, SoakConfig, fit_growth, run_soak
+from edge.bundle import load_bundle
 from edge.live import RunStats, make_pipeline, open_source
 from edge.live.stats import RecentValues
 from edge.pipeline import FrameResult
+from edge.runtime import Classifier, batch_bucket
 from edge.types import Frame
 
 #: The leak issue 16 measured: about 0.5 KB per frame.
@@ -206,3 +208,32 @@ def test_edge_bench_soak_fails_when_memory_grows(
     assert code == 1
     out = capsys.readouterr().out
     assert "FAIL: RSS +6.00 MiB" in out and "slope +204800.0 KiB per 1,000 frames" in out
+
+
+# -- the interpreters: the native growth found ----------------------------------------
+def test_batch_buckets_are_powers_of_two_up_to_the_chunk() -> None:
+    assert [batch_bucket(n) for n in (1, 2, 3, 5, 8, 9, 17, 32, 33, 100)] == [
+        1,
+        2,
+        4,
+        8,
+        8,
+        16,
+        32,
+        32,
+        32,
+        32,
+    ]
+    with pytest.raises(ValueError, match="batch size"):
+        batch_bucket(0)
+
+
+def test_classifier_keeps_one_interpreter_per_bucket_not_per_count() -> None:
+    # one interpreter per exact ROI count grew RSS by ~1.4 MiB each time a run met a new count
+    c = Classifier(load_bundle("digits"))
+    x = np.random.default_rng(0).random((40, 28, 28, 1), dtype=np.float32)
+    singles = np.concatenate([c.predict(x[i : i + 1]) for i in range(11)])
+    for n in range(1, 41):
+        assert c.predict(x[:n]).shape == (n, 10)
+    assert len(c._interpreters) == 6  # 1, 2, 4, 8, 16, 32: however many counts were met
+    np.testing.assert_allclose(c.predict(x[:11]), singles, atol=1.0 / 128)  # padded to 16
