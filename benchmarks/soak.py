@@ -336,6 +336,8 @@ def run_soak(
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (with INTERRUPTS installed): the curve so far
         interrupted = True
         log.info("soak interrupted after %d frames", stats.frames)
+        if len(sampler.samples) > 1 and sampler.samples[-1].frames % cfg.every:
+            sampler.samples.pop()  # taken while unwinding (the traceback holds the last frame)
     return SoakResult(
         model=str(getattr(bundle, "name", cfg.model)),
         source=str(getattr(source, "name", spec)),
