@@ -180,7 +180,9 @@ def test_a_leak_of_half_a_kilobyte_per_frame_is_caught(digits_pipeline: Any, lea
     g = soak(digits_pipeline, leak)
     kib = g["traced_growth_mib"] * 1024
     assert kib > MAX_TRACED_KIB, f"a {LEAK_BYTES} B/frame leak ({leak}) went unnoticed: {kib:.0f} KiB"
-    assert g["traced_slope_kib_per_1000"] == pytest.approx(LEAK_BYTES * 1000 / 1024, rel=0.35)
+    # the leaked bytes plus each object's header and list slot (~40-120 B), plus the clean ~60
+    leak_kib_per_1000 = LEAK_BYTES * 1000 / 1024
+    assert 0.8 * leak_kib_per_1000 < g["traced_slope_kib_per_1000"] < 1.6 * leak_kib_per_1000
 
 
 class StopAt:
