@@ -134,6 +134,8 @@ def fit_growth(samples: Sequence[Sample], warmup_frames: int, attr: str = "rss_m
         ``slope_kib_per_1000`` (least squares over the samples after warm-up, KiB per
         1,000 frames) and ``growth_mib`` (that slope times the frames after warm-up);
         the last two are ``None`` with fewer than three samples after warm-up.
+        ``peak_growth_mib``: the highest sample of the second half after warm-up minus
+        the highest of the first half (an allocator's swings move the line, not the peaks).
     """
     pts = [(s.frames, getattr(s, attr)) for s in samples if getattr(s, attr) is not None]
     after = [(f, y) for f, y in pts if f >= warmup_frames]
@@ -146,6 +148,7 @@ def fit_growth(samples: Sequence[Sample], warmup_frames: int, attr: str = "rss_m
             "raw_growth_mib",
             "slope_kib_per_1000",
             "growth_mib",
+            "peak_growth_mib",
         )
     )
     if not pts:
@@ -154,6 +157,9 @@ def fit_growth(samples: Sequence[Sample], warmup_frames: int, attr: str = "rss_m
     if not after:
         return out
     out.update(warmup_mib=after[0][1], raw_growth_mib=after[-1][1] - after[0][1])
+    if len(after) >= 2:
+        half = len(after) // 2
+        out["peak_growth_mib"] = max(y for _, y in after[half:]) - max(y for _, y in after[:half])
     # slope_per_min fits y over x and scales by 60: undo that for a slope per frame
     per_frame = slope_per_min([float(f) for f, _ in after], [y for _, y in after])
     if per_frame is not None:

@@ -125,7 +125,8 @@ def verdict(result: SoakResult, growth: dict[str, Any]) -> str:
         f"(fitted over frames {result.warmup_frames}..{result.frames}; allowed "
         f"{g['max_growth_mib']:g}), slope {g['slope_kib_per_1000']:+.1f} KiB per 1,000 frames; "
         f"RSS {g['start_mib']:.1f} at start, {g['warmup_mib']:.1f} after warm-up, "
-        f"{g['end_mib']:.1f} at the end (peak {g['peak_mib']:.1f})"
+        f"{g['end_mib']:.1f} at the end (peak {g['peak_mib']:.1f}; peak of the second half "
+        f"{g['peak_growth_mib']:+.1f} against the first)"
     )
     if g.get("traced_growth_mib") is not None:
         line += (

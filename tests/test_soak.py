@@ -55,6 +55,7 @@ def test_fit_growth_measures_a_linear_leak_after_warmup() -> None:
     assert g["slope_kib_per_1000"] == pytest.approx(500.0)
     assert g["growth_mib"] == pytest.approx(0.5 * 95_000 / 1024)
     assert g["raw_growth_mib"] == pytest.approx(g["growth_mib"])
+    assert g["peak_growth_mib"] == pytest.approx(0.5 * 1000 * 48 / 1024)  # 48 samples apart
 
 
 def test_fit_growth_needs_three_samples_after_warmup() -> None:
