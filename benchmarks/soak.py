@@ -28,8 +28,6 @@ The measuring is :func:`run_soak` and :func:`fit_growth`; the command line
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import logging
 import time
@@ -40,6 +38,7 @@ from typing import Any
 
 from benchmarks.serve_load_phase import rss_mib, slope_per_min
 from edge.live import RunStats, make_pipeline, open_source, run
+from edge.live.heap import release_free_heap, trim_available
 from edge.sinks.base import LiveFrame, Sink
 
 log = logging.getLogger(__name__)
@@ -189,16 +188,19 @@ def current_rss_mib() -> float:
 
 
 def malloc_trimmer() -> Callable[[], None]:
-    """A function that returns the C heap's free memory to the system (glibc ``malloc_trim(0)``).
+    """A function that returns the C heap's free memory to the system (glibc ``malloc_trim(0)``,
+    :func:`edge.live.heap.release_free_heap`).
 
     Raises:
         ValueError: the C library has no ``malloc_trim`` (not glibc): drop ``--malloc-trim``.
     """
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-    trim = getattr(libc, "malloc_trim", None)
-    if trim is None:
+    if not trim_available():
         raise ValueError("this C library has no malloc_trim (not glibc); run without --malloc-trim")
-    return lambda: trim(0) and None
+
+    def trim() -> None:
+        release_free_heap()
+
+    return trim
 
 
 class MemorySampler:
