@@ -22,7 +22,6 @@ from benchmarks.cli import main as bench_main
 from benchmarks.soak import Sample, SoakConfig, fit_growth, run_soak
 from edge.bundle import load_bundle
 from edge.live import RunStats, make_pipeline, open_source
-from edge.live.heap import release_free_heap
 from edge.live.stats import RecentValues
 from edge.pipeline import FrameResult
 from edge.runtime import Classifier, batch_bucket
@@ -263,16 +262,3 @@ def test_classifier_keeps_one_interpreter_per_bucket_not_per_count() -> None:
         assert c.predict(x[:n]).shape == (n, 10)
     assert len(c._interpreters) == 6  # 1, 2, 4, 8, 16, 32: however many counts were met
     np.testing.assert_allclose(c.predict(x[:11]), singles, atol=1.0 / 128)  # padded to 16
-
-
-def test_the_loop_hands_free_heap_back_every_so_many_frames(
-    digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import edge.live.loop as loop
-
-    calls: list[int] = []
-    monkeypatch.setattr(loop, "TRIM_EVERY_FRAMES", 10)
-    monkeypatch.setattr(loop, "release_free_heap", lambda: calls.append(1) or True)
-    stats = loop.run(CycledFrames(2), digits_pipeline, max_frames=35)
-    assert stats.frames == 35 and len(calls) == 3
-    assert isinstance(release_free_heap(), bool)  # glibc: malloc_trim(0); elsewhere False
