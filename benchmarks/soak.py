@@ -28,6 +28,8 @@ The measuring is :func:`run_soak` and :func:`fit_growth`; the command line
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
 import time
@@ -38,7 +40,6 @@ from typing import Any
 
 from benchmarks.serve_load_phase import rss_mib, slope_per_min
 from edge.live import RunStats, make_pipeline, open_source, run
-from edge.live.heap import release_free_heap, trim_available
 from edge.sinks.base import LiveFrame, Sink
 
 log = logging.getLogger(__name__)
@@ -188,19 +189,16 @@ def current_rss_mib() -> float:
 
 
 def malloc_trimmer() -> Callable[[], None]:
-    """A function that returns the C heap's free memory to the system (glibc ``malloc_trim(0)``,
-    :func:`edge.live.heap.release_free_heap`).
+    """A function that returns the C heap's free memory to the system (glibc ``malloc_trim(0)``).
 
     Raises:
         ValueError: the C library has no ``malloc_trim`` (not glibc): drop ``--malloc-trim``.
     """
-    if not trim_available():
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is None:
         raise ValueError("this C library has no malloc_trim (not glibc); run without --malloc-trim")
-
-    def trim() -> None:
-        release_free_heap()
-
-    return trim
+    return lambda: trim(0) and None
 
 
 class MemorySampler:

@@ -11,11 +11,7 @@ What a person does (keys, a paused window) comes in through ``control``, a calla
 the loop asks after every frame; ``edge-run`` and ``edge-capture`` pass one, the
 benchmarks none.
 
-Every :data:`~edge.live.heap.TRIM_EVERY_FRAMES` frames the freed C heap is handed back to the
-system (:func:`~edge.live.heap.release_free_heap`), so a long run's RSS stays flat.
-
-Imports :mod:`edge.sinks.base`, :mod:`edge.live.stats`, :mod:`edge.live.signals`,
-:mod:`edge.live.heap`.
+Imports :mod:`edge.sinks.base`, :mod:`edge.live.stats`, :mod:`edge.live.signals`.
 """
 
 from __future__ import annotations
@@ -26,7 +22,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from edge.live.heap import TRIM_EVERY_FRAMES, release_free_heap
 from edge.live.signals import INTERRUPTS, Interrupts
 from edge.live.stats import FpsMeter, RunStats
 from edge.sinks.base import LiveFrame, Sink
@@ -150,8 +145,6 @@ def _loop(
                 stats.wall_s = now - t_start
                 for s in sinks:
                     s.write(last)
-            if stats.frames % TRIM_EVERY_FRAMES == 0:
-                release_free_heap()  # freed frame buffers back to the system (edge.live.heap)
         if control is None:
             continue
         command = control(last, paused)
