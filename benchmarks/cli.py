@@ -10,6 +10,7 @@ Examples::
     edge-bench all --model digits --csv bench.csv --json bench.json
     edge-bench pipeline --model digits --reference x86_64-2core --check
     edge-bench latency --model digits --model digits-float32 --runtime all --threads 1 2 --out lat/
+    edge-bench soak --frames 100000 --json soak.json     # RSS over a long run (benchmarks.soak)
 
 The model's task (digits or hands) sets what ``--source``, ``--segmenter`` and
 ``--target-ms`` default to: its demo scene, its segmenter as ``edge-run`` uses it, and
@@ -54,25 +55,31 @@ from benchmarks.reference import (
     read_reference_rows,
     resolve_reference,
 )
+from benchmarks.soak import SoakConfig
+from benchmarks.soak_cli import config_from_args
+from benchmarks.soak_cli import run_cli as run_soak_cli
 from benchmarks.suite import BenchConfig, measure, pipeline_summary, resolve_for_task
 from edge.bundle import BundleError, load_bundle
 
 log = logging.getLogger(__name__)
 
 
-def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig | LatencyConfig, bool]:
+def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig | LatencyConfig | SoakConfig, bool]:
     """Parse the command line into a :class:`BenchConfig` (and the verbose flag).
 
     Task-dependent defaults (``source``, ``target_ms``) are filled in from the model's
     ``model.json`` when it can be read; otherwise :func:`run` fills them (or reports
     the bundle error).
 
-    ``edge-bench latency`` gives a :class:`~benchmarks.latency_compare.LatencyConfig`.
+    ``edge-bench latency`` gives a :class:`~benchmarks.latency_compare.LatencyConfig`,
+    ``edge-bench soak`` a :class:`~benchmarks.soak.SoakConfig`.
 
     Raises:
         ValueError: a bad ``--digits`` range, or an unknown ``latency --runtime``.
     """
     a = build_parser().parse_args(argv)
+    if a.command == "soak":
+        return config_from_args(a), bool(a.verbose)
     if a.command == "latency":
         for r in a.runtimes:
             normalise_runtime(r)  # ValueError: unknown runtime name
@@ -179,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``edge-bench`` (and ``python -m benchmarks``).
 
     Returns:
-        0 on success, 1 when ``--check`` fails, 2 on errors.
+        0 on success, 1 when ``--check`` fails (``soak``: the memory grew too much), 2 on errors.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # tf.lite's start-up chatter, not errors
     try:
@@ -191,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
+        if isinstance(cfg, SoakConfig):
+            return run_soak_cli(cfg)
         return run_latency(cfg) if isinstance(cfg, LatencyConfig) else run(cfg)
     except (BundleError, ValueError, RuntimeError) as e:  # RuntimeError: no runtime, device
         print(f"error: {e}", file=sys.stderr)

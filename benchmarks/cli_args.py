@@ -10,11 +10,12 @@ import argparse
 from benchmarks.latency_runtimes import RUNTIME_CHOICES
 from benchmarks.pipeline_bench import SCENE_FRAMES, TARGET_MS_BY_TASK, TARGET_P99_RATIO
 from benchmarks.reference import REFERENCE_TOLERANCE
+from benchmarks.soak_cli import add_parser as add_soak_parser
 from edge.cli.common import HelpFormatter, non_negative_int, positive_float, positive_int, unit_float
 from edge.live.launch import HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
 
-COMMANDS = ("model", "pipeline", "all", "latency")
+COMMANDS = ("model", "pipeline", "all", "latency", "soak")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Latency and FPS benchmarks of the edge recogniser, to run on the target "
         "hardware. Reports median and p99 after warm-up, with the machine described.",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{model,pipeline,all,latency}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{model,pipeline,all,latency,soak}")
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -375,4 +376,5 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", dest="progress", action="store_false", help="no progress lines on stderr"
     )
     pl.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    add_soak_parser(sub, fmt)
     return p

@@ -21,18 +21,14 @@ debug log (``-v`` shows them), every other line (a real error) back to stderr.
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edge.bundle import BundleError, ModelBundle, QuantParams, load_bundle
-from edge.runtime_errors import FLEX_HELP, flex_runtime, one_line, prepare
+from edge.runtime_errors import FLEX_HELP, flex_runtime, one_line, prepare, quiet_native_info
 from edge.types import Prediction
 
 log = logging.getLogger(__name__)
@@ -45,6 +41,7 @@ __all__ = [
     "one_line",
     "prepare",
     "quantize",
+    "quiet_native_info",
     "softmax",
     "top_predictions",
 ]
@@ -76,44 +73,6 @@ _FACTORIES: dict[str, Callable[[str, int | None], Any]] = {
     "tflite-runtime": _tflite_runtime,
     "tensorflow": _tensorflow,
 }
-
-
-@contextmanager
-def quiet_native_info() -> Iterator[None]:
-    """Hold back native ``INFO:`` lines written to stderr (file descriptor 2) in the block.
-
-    What C/C++ code writes to fd 2 inside the block is caught in a temporary file; on
-    exit, lines starting with ``INFO:`` go to this module's debug log and the others are
-    written to stderr unchanged, so errors stay visible (after the block, not during it).
-    Python's own ``sys.stderr`` writes in the block are caught and passed on the same way.
-    Where fd 2 cannot be redirected (closed, or no ``fileno``), the block runs as is.
-    """
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    with tempfile.TemporaryFile() as caught:
-        os.dup2(caught.fileno(), 2)
-        try:
-            yield
-        finally:
-            try:
-                sys.stderr.flush()
-            except (OSError, ValueError):
-                pass
-            os.dup2(saved, 2)
-            os.close(saved)
-            caught.seek(0)
-            kept = []
-            for line in caught.read().splitlines(keepends=True):
-                if line.startswith(b"INFO:"):
-                    log.debug("runtime: %s", line.decode(errors="replace").rstrip())
-                else:
-                    kept.append(line)
-            if kept:
-                os.write(2, b"".join(kept))
 
 
 def make_interpreter(
@@ -171,6 +130,22 @@ def make_interpreter(
         + "; ".join(missing)
         + ". Install one: pip install ai-edge-litert (or the [tflite-runtime] extra)"
     )
+
+
+def batch_bucket(n: int) -> int:
+    """The batch size a :class:`Classifier` runs ``n`` inputs at: the next power of two, at
+    most ``_MAX_BATCH`` (32; larger batches are run in chunks of it).
+
+    A resizable model keeps one interpreter per bucket, so its memory is bounded by the six
+    buckets' however many ROIs a frame has; the padding rows cost little next to a new
+    interpreter per count.
+
+    Raises:
+        ValueError: ``n < 1``.
+    """
+    if n < 1:
+        raise ValueError(f"batch size must be >= 1, got {n}")
+    return min(_MAX_BATCH, 1 << (n - 1).bit_length())
 
 
 def quantize(x: np.ndarray, q: QuantParams, dtype: np.dtype) -> np.ndarray:
@@ -257,8 +232,10 @@ class Classifier:
                 raise
             raise BundleError(FLEX_HELP.format(path=self.bundle.path, runtime=self.runtime)) from e
         self._check(interp)
-        # One interpreter per batch size, made on first use, so a changing number of
-        # ROIs never re-allocates tensors on the hot path.
+        # One interpreter per batch bucket (1, 2, 4 ... _MAX_BATCH, see batch_bucket), made on
+        # first use, so a changing number of ROIs never re-allocates tensors on the hot path.
+        # One per exact count grew memory for as long as a run met new counts (43 MiB for
+        # the 32 counts of the digits model, against 6 MiB for its 6 buckets).
         self._interpreters: dict[int, Any] = {1: interp}
         self._batching = (
             bool(self._in["shape_signature"][0] == -1) if len(self._in.get("shape_signature", [])) else False
@@ -321,10 +298,14 @@ class Classifier:
         return it
 
     def _invoke(self, x: np.ndarray) -> np.ndarray:
-        it = self._interpreter_for(len(x))
+        n = len(x)
+        size = batch_bucket(n) if self._batching else n
+        if size > n:  # zero rows fill the bucket; their outputs are dropped
+            x = np.concatenate((x, np.zeros((size - n, *x.shape[1:]), x.dtype)))
+        it = self._interpreter_for(size)
         it.set_tensor(self._in["index"], x)
         it.invoke()
-        return it.get_tensor(self._out["index"])
+        return it.get_tensor(self._out["index"])[:n]
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """Class probabilities for a batch of preprocessed inputs.

@@ -1,12 +1,19 @@
-"""The runtime's failures as one-line :class:`edge.bundle.BundleError` s: a model the
-runtime cannot prepare or run, and Flex (select TF ops) bundles on a light runtime.
+"""The runtime's messages: its failures as one-line :class:`edge.bundle.BundleError` s (a
+model the runtime cannot prepare or run, Flex (select TF ops) bundles on a light runtime)
+and its native ``INFO:`` lines held back from the terminal (:func:`quiet_native_info`).
 
-Split from :mod:`edge.runtime` (which re-exports :func:`prepare` and :func:`one_line`).
+Split from :mod:`edge.runtime` (which re-exports :func:`prepare`, :func:`one_line` and
+:func:`quiet_native_info`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +65,41 @@ def prepare(interp: Any, model_path: str | Path, what: str = "allocate_tensors")
             f"{model_path}: the runtime cannot prepare the model ({what}: {one_line(e)}); the file is "
             "corrupt or uses ops or types this runtime lacks: rebuild it with edge-convert"
         ) from e
+
+
+@contextmanager
+def quiet_native_info() -> Iterator[None]:
+    """Hold back native ``INFO:`` lines written to stderr (file descriptor 2) in the block.
+
+    What C/C++ code writes to fd 2 inside the block is caught in a temporary file; on
+    exit, lines starting with ``INFO:`` go to this module's debug log and the others are
+    written to stderr unchanged, so errors stay visible (after the block, not during it).
+    Python's own ``sys.stderr`` writes in the block are caught and passed on the same way.
+    Where fd 2 cannot be redirected (closed, or no ``fileno``), the block runs as is.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = []
+            for line in caught.read().splitlines(keepends=True):
+                if line.startswith(b"INFO:"):
+                    log.debug("runtime: %s", line.decode(errors="replace").rstrip())
+                else:
+                    kept.append(line)
+            if kept:
+                os.write(2, b"".join(kept))

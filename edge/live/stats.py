@@ -7,13 +7,14 @@ Imports :mod:`edge.evaluate.truth`, :mod:`edge.pipeline` and :mod:`edge.types`.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from edge.evaluate.truth import TruthTally
 from edge.pipeline import STAGES, FrameResult
@@ -39,6 +40,53 @@ class FpsMeter:
         return (len(self._t) - 1) / (self._t[-1] - self._t[0])
 
 
+#: Frames whose stage times :class:`RunStats` keeps (per stage), for the medians it reports.
+TIMINGS_KEPT = 100_000
+
+
+class RecentValues:
+    """The last ``capacity`` values of a series, in a ring of float32 allocated (and touched)
+    up front, so that a run's memory does not grow with its length.
+
+    A ``deque`` of Python floats costs about 32 bytes per value and stage (the float and
+    its slot) and grows for its first ``maxlen`` appends: 16 MiB over 100,000 frames of
+    the five digits stages. This ring costs 4 bytes per value, all of it at start.
+
+    Iterating gives the kept values oldest first, as Python floats; ``len`` is their count.
+    """
+
+    def __init__(self, capacity: int = TIMINGS_KEPT) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be >= 1, got {capacity}")
+        self._buf = np.full(capacity, np.nan, dtype=np.float32)  # np.full writes every page now
+        self._n = 0
+
+    @property
+    def capacity(self) -> int:
+        return int(self._buf.size)
+
+    def append(self, value: float) -> None:
+        self._buf[self._n % self._buf.size] = value
+        self._n += 1
+
+    def __len__(self) -> int:
+        return min(self._n, self._buf.size)
+
+    def values(self) -> np.ndarray:
+        """float32 (len(self),) the kept values, oldest first (a copy)."""
+        if self._n <= self._buf.size:
+            return self._buf[: self._n].copy()
+        i = self._n % self._buf.size
+        return np.concatenate((self._buf[i:], self._buf[:i]))
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self.values().tolist())
+
+    def median(self) -> float:
+        """Median of the kept values (NaN when empty)."""
+        return float(np.median(self._buf[: len(self)])) if self._n else float("nan")
+
+
 @dataclass
 class RunStats:
     """What a run measured; filled while it runs, so an interrupted run still reports.
@@ -47,7 +95,8 @@ class RunStats:
         frames: frames processed.
         wall_s: seconds from the first frame read to the last processed.
         timings_ms: per stage (``segment``, ``preprocess``, ``classify``, ``smooth``,
-            ``total``), the milliseconds of each frame (the last 100,000).
+            ``total``; ``palm``, ``landmarks`` with the hand tracker), the milliseconds of
+            each frame (the last :data:`TIMINGS_KEPT`, in constant memory: :class:`RecentValues`).
         truth: digits or gestures read correctly after smoothing (sources with ground
             truth); detections labelled as in :data:`edge.types.NO_GESTURE_LABELS` do not count.
         truth_raw: the same before smoothing, with the same ``min_score`` (so the two differ
@@ -67,8 +116,8 @@ class RunStats:
 
     frames: int = 0
     wall_s: float = 0.0
-    timings_ms: dict[str, deque[float]] = field(
-        default_factory=lambda: {k: deque(maxlen=100_000) for k in (*STAGES, "total")}
+    timings_ms: dict[str, RecentValues] = field(
+        default_factory=lambda: {k: RecentValues() for k in (*STAGES, "total")}
     )
     truth: TruthTally = field(default_factory=TruthTally)
     truth_raw: TruthTally = field(default_factory=TruthTally)
@@ -97,7 +146,10 @@ class RunStats:
             self.palm_known += 1
             self.palm_frames += bool(ran)
         for k, v in result.timings_ms.items():
-            self.timings_ms.setdefault(k, deque(maxlen=100_000)).append(v)
+            series = self.timings_ms.get(k)
+            if series is None:
+                series = self.timings_ms[k] = RecentValues()
+            series.append(v)
         truth = result.frame.truth
         if truth is not None and self.task != "classify":  # a demo scene's truth is digits or hands
             shown = shown_detections(result.detections)
@@ -110,7 +162,7 @@ class RunStats:
                 self.empty_silent_raw += not raw
 
     def median_ms(self) -> dict[str, float]:
-        return {k: statistics.median(v) for k, v in self.timings_ms.items() if v}
+        return {k: v.median() for k, v in self.timings_ms.items() if len(v)}
 
     def summary(self) -> list[str]:
         """Lines for the end of a run."""
