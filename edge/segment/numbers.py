@@ -195,6 +195,9 @@ class NumberGrouper:
             a 640 x 480 frame with a few numbers on the development machine).
     """
 
+    #: :meth:`group` reads only grey: a pipeline may pass the grey frame its segmenter made.
+    accepts_grey = True
+
     def __init__(self, max_gap: float = 0.8, min_height_ratio: float = 0.5, marks: bool = True) -> None:
         self.max_gap = max_gap
         self.min_height_ratio = min_height_ratio
