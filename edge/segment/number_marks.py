@@ -17,6 +17,7 @@ digit are measured, relative to the line's digit height ``h``, top and baseline:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -92,16 +93,14 @@ def find_marks(image: np.ndarray, rows: Sequence[Sequence[ROI]]) -> Marks:
         _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
         for r in row:  # the digits themselves are no marks
             ink[
-                max(0, int((r.y - by0) * f)) : max(0, int(np.ceil((r.y + r.h - by0) * f))),
-                max(0, int((r.x - bx0) * f)) : max(0, int(np.ceil((r.x + r.w - bx0) * f))),
+                max(0, int((r.y - by0) * f)) : max(0, math.ceil((r.y + r.h - by0) * f)),
+                max(0, int((r.x - bx0) * f)) : max(0, math.ceil((r.x + r.w - bx0) * f)),
             ] = 0
         rects, starts = _blobs(ink)
-        x, y, w, hh = (rects[:, k] / f for k in range(4))  # frame px again
-        # only blobs of a mark's size go on to the (per-blob) position rules
-        small = (np.maximum(w, hh) <= 0.3 * h) & (np.minimum(w, hh) >= max(1.0 / f, 0.04 * h))
-        dash = (w >= 0.2 * h) & (w <= h) & (hh <= 0.5 * w) & (hh <= 0.25 * h)
-        for k in np.flatnonzero(small | dash).tolist():
-            bx, by, bw, bh = int(x[k]) + bx0, int(y[k]) + by0, int(round(w[k])), int(round(hh[k]))
+        for k in _mark_sized(rects, f, h):
+            # frame px again
+            x, y, w, hh = (float(v) / f for v in rects[k])
+            bx, by, bw, bh = int(x) + bx0, int(y) + by0, int(round(w)), int(round(hh))
             cx, cy = bx + bw / 2.0, by + bh / 2.0
             area = _blob_area(ink, rects[k], starts[k]) / (f * f)
             _point(marks, li, row, h, top, base, bx, by, bw, bh, int(area), cx, cy)
@@ -156,6 +155,18 @@ def _minus(
         if prev_end <= x and x + w <= r.x and r.x - (x + w) <= 0.8 * h:
             marks.minus[(li, k)] = ROI(x, y, w, hh)
             return
+
+
+def _mark_sized(rects: np.ndarray, f: float, h: float) -> list[int]:
+    """Indices of the blobs (int (N, 4) x, y, w, h at scale ``f``) of a decimal point's or
+    a minus sign's size for digits ``h`` frame px tall; only these go on to the
+    (per-blob) position rules."""
+    if not len(rects):
+        return []
+    w, hh = rects[:, 2] / f, rects[:, 3] / f
+    small = (np.maximum(w, hh) <= 0.3 * h) & (np.minimum(w, hh) >= max(1.0 / f, 0.04 * h))
+    dash = (w >= 0.2 * h) & (w <= h) & (hh <= 0.5 * w) & (hh <= 0.25 * h)
+    return np.flatnonzero(small | dash).tolist()
 
 
 def _blobs(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
