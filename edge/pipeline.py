@@ -138,7 +138,14 @@ class Pipeline:
         rois = self.segmenter.find(frame.image)
         t1 = time.perf_counter()
         parts = getattr(self.segmenter, "last_timings_ms", None)
-        batch = self.preprocessor(frame.image, rois) if rois else None
+        # the segmenter's grey frame (a digit segmenter's), for stages that read only grey
+        grey = getattr(self.segmenter, "last_grey", None)
+        if not (isinstance(grey, np.ndarray) and grey.shape == frame.image.shape[:2]):
+            grey = None
+        pre_in = (
+            grey if grey is not None and getattr(self.preprocessor, "accepts_grey", False) else frame.image
+        )
+        batch = self.preprocessor(pre_in, rois) if rois else None
         t2 = time.perf_counter()
         preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
         t3 = time.perf_counter()
@@ -151,7 +158,11 @@ class Pipeline:
         numbers: list[tuple[str, ROI]] = []
         if self.grouper is not None:
             group = getattr(self.grouper, "group", None)  # a NumberGrouper also reads marks in the frame
-            numbers = group(dets, frame.image) if group is not None else self.grouper(dets)
+            if group is None:
+                numbers = self.grouper(dets)
+            else:
+                grey_ok = grey is not None and getattr(self.grouper, "accepts_grey", False)
+                numbers = group(dets, grey if grey_ok else frame.image)
         t4 = time.perf_counter()
         t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
         t["classify"], t["smooth"] = (t3 - t2) * 1e3, (t4 - t3) * 1e3

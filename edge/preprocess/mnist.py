@@ -128,6 +128,10 @@ class MnistPreprocessor:
         ValueError: unknown ``polarity``.
     """
 
+    #: A grey frame gives the same inputs as its BGR original (only grey is read): a
+    #: pipeline may pass the grey frame its segmenter made.
+    accepts_grey = True
+
     def __init__(self, deskew: bool = False, polarity: Polarity = "auto") -> None:
         if polarity not in POLARITIES:
             raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")

@@ -104,6 +104,9 @@ class DigitSegmenter:
 
     def __init__(self, config: DigitSegmenterConfig | None = None) -> None:
         self.config = config or DigitSegmenterConfig()
+        #: uint8 (H, W) grey of the last image given to :meth:`find` (``None`` before the
+        #: first): the pipeline hands it to the later stages, so a frame is converted once.
+        self.last_grey: np.ndarray | None = None
 
     def find(self, image: np.ndarray) -> list[ROI]:
         """ROIs of single digits, in reading order.
@@ -119,7 +122,9 @@ class DigitSegmenter:
             ValueError: ``image`` is not a uint8 grey or BGR image.
         """
         cfg = self.config
+        self.last_grey = None
         grey = to_grey(image)
+        self.last_grey = grey
         H, W = grey.shape
         colour = image if image.ndim == 3 and image.shape[2] == 3 else None
         f = min(1.0, cfg.analysis_width / max(H, W))
