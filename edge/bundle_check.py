@@ -272,9 +272,11 @@ class TaskInput:
     shape: tuple[int, ...] | None = None
 
     def fits(self, spec: InputSpec) -> bool:
+        """Whether ``spec`` has one of these colour orders and, if a shape is set, that (1, H, W, C) shape."""
         return spec.colour_order in self.colour_orders and (self.shape is None or spec.shape == self.shape)
 
     def describe(self) -> str:
+        """The input for a message, e.g. ``"a grey input (1, 28, 28, 1)"``."""
         colours = " or ".join(self.colour_orders)
         article = "an" if colours[0] in "AEFHILMNORSX" else "a"  # an RGB, an 'F' ...
         return f"{article} {colours} input" + (f" {self.shape}" if self.shape else "")

@@ -34,27 +34,24 @@ dir="${1:-${EDGE_DATA_DIR:-}}"
 [ -n "$dir" ] && data=(--data-dir "$dir")
 
 if [ "$large" = 0 ]; then
-run=runs/digits-lenet16
-edge-train lenet --variant modern --width 16 --validation-split 0 --epochs 20 --seed 0 \
-    --out runs/digits-lenet16-aug "${data[@]}"
-edge-train lenet --init-from runs/digits-lenet16-aug --width 16 --learning-rate 3e-4 --epochs 4 \
-    --no-augment --validation-split 0 --seed 2 --out "$run" "${data[@]}"
-edge-convert "$run/model.keras" --quant int8 --dataset mnist "${data[@]}" \
-    --name digits-lenet16-int8 --out "$dest/digits-lenet16-int8" --min-agreement 0.998
-edge-convert "$run/model.keras" --quant float32 --dataset mnist "${data[@]}" \
-    --name digits-lenet16-float32 --out "$dest/digits-lenet16-float32"
-cp "$run/curves.png" "$run/confusion.png" "$dest/digits-lenet16-int8/" 2>/dev/null || true
-edge-eval --model "$dest/digits-lenet16-int8" --dataset mnist "${data[@]}"
-edge-bench latency --model "$dest/digits-lenet16-int8" --model "$dest/digits-lenet16-float32" "${data[@]}"
-echo "bundles written to $dest/digits-lenet16-int8 and $dest/digits-lenet16-float32"
+    name=digits-lenet16
+    run=runs/digits-lenet16
+    edge-train lenet --variant modern --width 16 --validation-split 0 --epochs 20 --seed 0 \
+        --out runs/digits-lenet16-aug "${data[@]}"
+    edge-train lenet --init-from runs/digits-lenet16-aug --width 16 --learning-rate 3e-4 --epochs 4 \
+        --no-augment --validation-split 0 --seed 2 --out "$run" "${data[@]}"
 else
+    name=digits-lenet
     run=runs/digits-lenet
     edge-train lenet --variant modern --validation-split 0 --epochs 20 --seed 0 --out "$run" "${data[@]}"
-    edge-convert "$run/model.keras" --quant int8 --dataset mnist "${data[@]}" \
-        --name digits-lenet-int8 --out "$dest/digits-lenet-int8" --min-agreement 0.998
-    edge-convert "$run/model.keras" --quant float32 --dataset mnist "${data[@]}" \
-        --name digits-lenet-float32 --out "$dest/digits-lenet-float32"
-    cp "$run/curves.png" "$run/confusion.png" "$dest/digits-lenet-int8/" 2>/dev/null || true
-    edge-eval --model "$dest/digits-lenet-int8" --dataset mnist "${data[@]}"
-    echo "bundles written to $dest/digits-lenet-int8 and $dest/digits-lenet-float32"
 fi
+edge-convert "$run/model.keras" --quant int8 --dataset mnist "${data[@]}" \
+    --name "$name-int8" --out "$dest/$name-int8" --min-agreement 0.998
+edge-convert "$run/model.keras" --quant float32 --dataset mnist "${data[@]}" \
+    --name "$name-float32" --out "$dest/$name-float32"
+cp "$run/curves.png" "$run/confusion.png" "$dest/$name-int8/" 2>/dev/null || true
+edge-eval --model "$dest/$name-int8" --dataset mnist "${data[@]}"
+if [ "$large" = 0 ]; then
+    edge-bench latency --model "$dest/$name-int8" --model "$dest/$name-float32" "${data[@]}"
+fi
+echo "bundles written to $dest/$name-int8 and $dest/$name-float32"
