@@ -7,7 +7,8 @@ Two measurements, both printed as one JSON object:
   ``writer="pyav"`` (fragmented mp4, H.264) and ``writer="opencv"`` (``mp4v`` .mp4), the
   two alternated in ``--rounds`` rounds in one process so both see the same machine load:
   median and p90 ms per :meth:`~edge.sinks.VideoSink.write_image` call (encoding and
-  muxing), ms to close, bytes per frame, frames OpenCV reads back.
+  muxing), the median CPU ms of the process meanwhile (all threads: x264's too), ms to
+  close, bytes per frame, frames OpenCV reads back.
 - ``kill`` (with ``--kill-after N``): ``edge-run --source demo --headless --output FILE
   --jsonl FILE.jsonl`` in a child process, SIGKILLed once the JSON Lines hold N frames;
   then the frames ``cv2.VideoCapture`` reads back from each of ``--kill-outputs``
@@ -65,15 +66,22 @@ def time_writer(frames: list[np.ndarray], folder: Path, writer: str) -> dict[str
 
     path = folder / f"{writer}.mp4"
     sink = VideoSink(path, fps=30.0, writer=writer)
-    ms = []
+    ms, cpu_ms = [], []
     for image in frames:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         sink.write_image(image)
         ms.append((time.perf_counter() - t) * 1000)
+        cpu_ms.append((time.process_time() - c) * 1000)
     t = time.perf_counter()
     sink.close()
     close_ms = (time.perf_counter() - t) * 1000
-    return {"ms": ms, "close_ms": close_ms, "bytes": path.stat().st_size, "read_back": count_frames(path)}
+    return {
+        "ms": ms,
+        "cpu_ms": cpu_ms,
+        "close_ms": close_ms,
+        "bytes": path.stat().st_size,
+        "read_back": count_frames(path),
+    }
 
 
 def bench_encode(frames: list[np.ndarray], rounds: int) -> dict[str, Any]:
@@ -89,6 +97,7 @@ def bench_encode(frames: list[np.ndarray], rounds: int) -> dict[str, Any]:
         out[writer] = {
             "median_ms": round(statistics.median(ms), 3),
             "p90_ms": round(ms[int(0.9 * (len(ms) - 1))], 3),
+            "cpu_median_ms": round(statistics.median(c for r in rs for c in r["cpu_ms"]), 3),
             "close_ms": round(statistics.median(r["close_ms"] for r in rs), 2),
             "bytes_per_frame": round(rs[-1]["bytes"] / len(frames)),
             "read_back": rs[-1]["read_back"],

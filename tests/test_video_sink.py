@@ -17,7 +17,9 @@ from edge.sinks import VideoSink, video_writer
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytest.importorskip("av", reason="the fragmented mp4 writer needs PyAV (pip install av)")
+needs_pyav = pytest.mark.skipif(
+    video_writer.import_pyav() is None, reason="the fragmented mp4 writer needs PyAV (pip install av)"
+)
 
 
 def read_frames(path: Path) -> list[np.ndarray]:
@@ -42,6 +44,7 @@ def is_fragmented(path: Path) -> bool:
     return b"mvex" in data[:4096] and data.count(b"moof") >= 1
 
 
+@needs_pyav
 def test_an_mp4_is_a_fragmented_h264_that_reads_back_every_frame(tmp_path):
     path = tmp_path / "run.mp4"
     with VideoSink(path, fps=30.0) as sink:
@@ -55,6 +58,7 @@ def test_an_mp4_is_a_fragmented_h264_that_reads_back_every_frame(tmp_path):
     assert cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS) == pytest.approx(30.0)
 
 
+@needs_pyav
 def test_odd_frame_sizes_are_padded_to_even_ones(tmp_path):
     path = tmp_path / "odd.mov"
     with VideoSink(path, fps=10.0) as sink:
@@ -65,6 +69,7 @@ def test_odd_frame_sizes_are_padded_to_even_ones(tmp_path):
     assert abs(float(frames[0][:40, :55].mean()) - 200) < 8  # the picture, then a black border
 
 
+@needs_pyav
 def test_a_kill_loses_at_most_the_fragment_being_written(tmp_path):
     """A copy of the file taken between two writes is what a SIGKILL would leave."""
     path, copy = tmp_path / "run.mp4", tmp_path / "copy.mp4"
@@ -80,6 +85,7 @@ def test_a_kill_loses_at_most_the_fragment_being_written(tmp_path):
     assert len(read_frames(path)) == 35
 
 
+@needs_pyav
 def test_writers_can_be_chosen_and_unknown_ones_are_refused(tmp_path):
     with VideoSink(tmp_path / "cv.mp4", fps=10.0, writer="opencv") as sink:
         sink.write_image(ramp(1))
@@ -94,6 +100,7 @@ def test_writers_can_be_chosen_and_unknown_ones_are_refused(tmp_path):
         VideoSink(tmp_path / "x.mp4", writer="ffmpeg")
 
 
+@needs_pyav
 def test_mpeg4_is_used_where_there_is_no_h264_encoder(tmp_path, monkeypatch):
     monkeypatch.setattr(video_writer, "CODECS", ("no-such-encoder", "mpeg4"))
     with VideoSink(tmp_path / "m.mp4", fps=10.0) as sink:
@@ -123,6 +130,7 @@ def test_without_pyav_an_mp4_falls_back_to_opencv_with_one_warning(tmp_path, mon
         VideoSink(tmp_path / "c.mp4", fps=10.0, writer="pyav").write_image(ramp(1))
 
 
+@needs_pyav
 def test_an_unwritable_output_is_one_error_line(tmp_path):
     (tmp_path / "taken.mp4").mkdir()  # a folder where the file should go
     with pytest.raises(RuntimeError, match=r"cannot create the video .*taken\.mp4: Is a directory"):
@@ -147,6 +155,7 @@ def test_importing_the_runtime_does_not_import_pyav():
     assert r.stdout.strip() == "False", r.stderr
 
 
+@needs_pyav
 def test_a_ctrl_c_finishes_the_mp4(tmp_path):
     """SIGINT to ``edge-run``: exit 130 and every frame written plays (the last fragment too)."""
     out, jl = tmp_path / "run.mp4", tmp_path / "run.jsonl"
@@ -175,3 +184,29 @@ def wait_for_lines(p: subprocess.Popen, jl: Path, lines: int, timeout_s: float =
         assert p.poll() is None, p.stderr.read() if p.stderr else ""
         assert time.monotonic() < deadline, f"edge-run wrote fewer than {lines} lines in {timeout_s} s"
         time.sleep(0.05)
+
+
+@needs_pyav
+def test_each_finished_fragment_is_synced_to_the_disk_off_the_loop(tmp_path, monkeypatch):
+    """For a power cut: a background thread fsyncs the file when a keyframe closes a fragment."""
+    import os
+    import threading
+
+    synced = threading.Event()
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            synced.set()
+        real_fsync(fd)
+
+    monkeypatch.setattr(video_writer.os, "fsync", fsync)
+    sink = VideoSink(tmp_path / "run.mp4", fps=10.0)  # a keyframe every 10 frames
+    sink.write_image(ramp(0))
+    assert synced.wait(timeout=60)  # the first keyframe: the header
+    synced.clear()
+    for i in range(1, 11):
+        sink.write_image(ramp(i))  # the 11th, a keyframe, closes the first fragment
+    assert synced.wait(timeout=60)
+    sink.close()
+    assert not [t for t in threading.enumerate() if t.name == "sync run.mp4"]

@@ -170,7 +170,7 @@ class FragmentedMp4Writer:
             try:
                 self._open(name, rate, gop)
                 return
-            except av.FFmpegError as e:  # an encoder listed that cannot open: try the next
+            except av.error.FFmpegError as e:  # an encoder listed that cannot open: try the next
                 failed.append(f"{name}: {e}")
         raise RuntimeError(
             f"cannot write {path}: no video encoder of {', '.join(CODECS)} opens in PyAV's FFmpeg "
@@ -198,7 +198,7 @@ class FragmentedMp4Writer:
             ctx.open()
             try:  # creates the file and writes the header
                 container.start_encoding()
-            except (av.FFmpegError, OSError) as e:
+            except (av.error.FFmpegError, OSError) as e:
                 raise RuntimeError(
                     f"cannot create the video {self.path}: {getattr(e, 'strerror', None) or e}; "
                     "check the folder exists and is writable"
@@ -225,7 +225,7 @@ class FragmentedMp4Writer:
         try:
             packets = self._stream.encode(frame)
             self._container.mux(packets)
-        except (self._av.FFmpegError, OSError) as e:
+        except (self._av.error.FFmpegError, OSError) as e:
             raise RuntimeError(f"cannot write the video {self.path}: {e}") from e
         if self._sync is not None and any(p.is_keyframe for p in packets):
             self._sync.request()  # a keyframe closed the previous fragment: push it to the disk
@@ -242,11 +242,11 @@ class FragmentedMp4Writer:
         error: Exception | None = None
         try:
             container.mux(self._stream.encode(None))
-        except (self._av.FFmpegError, OSError) as e:
+        except (self._av.error.FFmpegError, OSError) as e:
             error = e
         try:
             container.close()
-        except (self._av.FFmpegError, OSError) as e:
+        except (self._av.error.FFmpegError, OSError) as e:
             error = error or e
         if self._sync is not None:
             self._sync.close()
