@@ -100,8 +100,9 @@ def open_writer(
     if not _warned_no_pyav:
         _warned_no_pyav = True
         log.warning(
-            "PyAV is not installed: %s will not play if the run is killed (SIGKILL, power cut); "
-            "pip install av, or record to .mkv, or add --segment-seconds",
+            "PyAV is not installed: %s is written by OpenCV and will not play if the run is killed "
+            "(SIGKILL, power cut) before it is closed; pip install av, or record to .mkv, or use "
+            "--segment-seconds",
             path,
         )
     return OpenCVWriter(path, fps, size, fourcc)
