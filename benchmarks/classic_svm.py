@@ -24,8 +24,6 @@ log = logging.getLogger(__name__)
 #: libsvm's stopping tolerance on the KKT gap and its floor for a non-positive curvature.
 EPS = 1e-3
 TAU = 1e-12
-#: An empty third operand for :func:`cv2.gemm` (``beta = 0``).
-_NONE = np.empty((0, 0), np.float32)
 
 
 class DigitSvm(Protocol):
@@ -143,6 +141,7 @@ class RbfSvm:
         self.rho = np.asarray(rho, np.float64)
         self._rho = self.rho.astype(np.float32)
         self._sq = (self.support * self.support).sum(1)[None, :]
+        self._support_t = np.ascontiguousarray(self.support.T)
         self.classes = np.asarray(classes, np.int32)
         self.gamma = float(gamma)
         self.pairs = list(combinations(range(len(self.classes)), 2))
@@ -179,15 +178,13 @@ class RbfSvm:
     def decision(self, features: np.ndarray) -> np.ndarray:
         """float32 (N, P) pairwise decision values of float32 (N, D) features.
 
-        The products by :func:`cv2.gemm` and ``exp`` by :func:`cv2.exp` (in float32, as
-        ``cv2.ml`` computes its kernel), not numpy's BLAS, whose threads cost milliseconds
-        per call on a busy machine for products this small.
+        In float32, as ``cv2.ml`` computes its kernel, with the support vectors stored
+        transposed so the two small products stay on one BLAS thread (numpy's threads
+        cost milliseconds per call on a busy machine).
         """
         x = np.ascontiguousarray(features, np.float32)
-        dot = cv2.gemm(x, self.support, -2.0, _NONE, 0.0, flags=cv2.GEMM_2_T)
-        d2 = np.maximum(dot + (x * x).sum(1, keepdims=True) + self._sq, 0)
-        k = cv2.exp(d2 * np.float32(-self.gamma))
-        return cv2.gemm(k, self.coef, 1.0, _NONE, 0.0) - self._rho
+        d2 = np.maximum(self._sq - 2 * (x @ self._support_t) + (x * x).sum(1, keepdims=True), 0)
+        return np.exp(d2 * np.float32(-self.gamma)) @ self.coef - self._rho
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """int32 (N,) labels by one-vs-one vote (ties: the lower class index, as libsvm)."""
