@@ -27,7 +27,7 @@ from benchmarks import report
 from benchmarks.classic_compare import COLUMNS, side_by_side, stages_line, verdict
 from benchmarks.classic_digits import ClassicDigitReader, load_or_train_svm
 from benchmarks.classic_frames import FRAME_SETS, load_frame_set, shared_data_root
-from benchmarks.machine import describe_machine, format_machine
+from benchmarks.machine import describe_machine, format_machine, runtime_version
 from edge.cli.common import non_negative_int, positive_int
 from edge.runtime import RUNTIMES
 
@@ -153,6 +153,8 @@ def run_classic(cfg: ClassicBenchConfig) -> tuple[list[dict[str, Any]], dict[str
         model_sha256=(getattr(bundle, "meta", None) or {}).get("tflite_sha256"),
         threads=cfg.threads,
     )
+    machine["runtime"] = getattr(pipeline.classifier, "runtime", None)
+    machine["runtime_version"] = runtime_version(machine["runtime"])
     machine["classic_svm"] = svm.backend
     machine["classic_svm_load_s"] = round(svm_s, 3)
     machine["opencv_threads"] = cv2.getNumThreads()
@@ -182,6 +184,7 @@ def run_cli(cfg: ClassicBenchConfig) -> int:
     print("edge-bench classic: our digits pipeline vs OpenCV's classic recipe, same frames, interleaved")
     print(format_machine(machine))
     print(f"  classic SVM     {machine['classic_svm']} (loaded/trained in {machine['classic_svm_load_s']} s)")
+    print(f"  OpenCV threads  {machine['opencv_threads']}")
     print(f"  load after      {machine['loadavg_1m_after']}")
     print()
     print(report.format_table(rows, COLUMNS))
