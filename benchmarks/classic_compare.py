@@ -188,17 +188,18 @@ def side_by_side(
 
 
 def verdict(rows: Sequence[dict[str, Any]], frame_set: str) -> str:
-    """``"<set>: ours X ms vs classic Y ms: Z x (faster|slower)"`` from the two rows of a set
-    (medians of wall time; Z = classic / ours, > 1 when ours is faster)."""
+    """``"<set>: ours X ms vs classic Y ms: Z x (ours slower|faster; CPU ...)"`` from the two
+    rows of a set: medians of wall time, Z = ours / classic (> 1: ours takes longer)."""
     by_side = {r["side"]: r for r in rows if r["set"] == frame_set}
     ours, classic = by_side["ours"]["median_ms"], by_side["classic"]["median_ms"]
-    ratio = classic / ours if ours > 0 else float("nan")
-    word = "faster" if ratio >= 1 else "slower"
+    ratio = ours / classic if classic > 0 else float("nan")
+    word = "ours slower" if ratio > 1 else "ours faster"
     cpu_o, cpu_c = by_side["ours"]["cpu_median_ms"], by_side["classic"]["cpu_median_ms"]
+    cpu_ratio = cpu_o / cpu_c if cpu_c > 0 else float("nan")
     return (
         f"{frame_set}: ours {ours:.2f} ms vs classic {classic:.2f} ms: {ratio:.2f}x ({word}; "
-        f"CPU {cpu_o:.2f} vs {cpu_c:.2f} ms); digits read right {by_side['ours']['read_pct']:.1f}% "
-        f"vs {by_side['classic']['read_pct']:.1f}%"
+        f"CPU {cpu_o:.2f} vs {cpu_c:.2f} ms: {cpu_ratio:.2f}x); digits read right "
+        f"{by_side['ours']['read_pct']:.1f}% vs {by_side['classic']['read_pct']:.1f}%"
     )
 
 
