@@ -129,6 +129,9 @@ def hog_features(cells: np.ndarray) -> np.ndarray:
 
     Returns:
         float32 (N, 64), each row of unit L2 norm (all zeros for a blank cell).
+
+    Raises:
+        ValueError: cells that are not 20x20.
     """
     stack = np.asarray(cells)
     if stack.ndim == 2:
