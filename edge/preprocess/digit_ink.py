@@ -97,6 +97,8 @@ def _select_ink(
     inter = max(0.0, min(bx1, rx1) - max(bx0, rx0)) * max(0.0, min(by1, ry1) - max(by0, ry0))
     union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
     iou = inter / union if union > 0 else 0.0
+    if len(keep) == len(cs):  # every outer component (and what lies in their holes) is kept
+        return iou, mask, (bx0, by0, bx1, by1)
     drawn = np.zeros_like(mask)
     cv2.drawContours(drawn, [cs[i] for i in keep], -1, 255, -1)
     return iou, cv2.bitwise_and(mask, drawn), (bx0, by0, bx1, by1)
@@ -144,6 +146,24 @@ def digit_ink(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> np.nd
     Returns:
         float32 (h, w) in [0, 1] (zero outside the digit's ink), or ``None`` when
         the ROI holds no ink.
+    """
+    found = digit_ramp(image, roi, polarity)
+    if found is None:
+        return None
+    ramp, t = found
+    return ramp.astype(np.float32) * np.float32(1.0 / t)
+
+
+def digit_ramp(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> tuple[np.ndarray, int] | None:
+    """:func:`digit_ink` in integers: the ink as uint8 grey levels 0..``t``.
+
+    Everything :func:`digit_ink` does to the ink after its scaling by ``1 / t`` (dilating or
+    eroding the stroke) commutes with that scaling, so it is done here on uint8, which is
+    cheaper; ``ramp / t`` is :func:`digit_ink`'s result.
+
+    Returns:
+        (uint8 (h, w) ink 0..``t``, zero outside the digit's ink; ``t``, the ink
+        threshold, 1..255), or ``None`` when the ROI holds no ink.
     """
     H, W = image.shape[:2]
     side = max(roi.w, roi.h, 1)
@@ -194,21 +214,20 @@ def digit_ink(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> np.nd
             rf = max(rf, -0.35 * width / scale)
         r = int(np.ceil(rf - 0.25)) if rf > 0 else int(np.floor(rf + 0.25))  # into the band
     # grey levels from the photo itself: 0.5 at the threshold, 1 at 1.5x it (computed
-    # in uint8: (darkness - t / 2) clipped to 0..t, inside the ink mask, then / t)
+    # in uint8: (darkness - t / 2) clipped to 0..t, inside the ink mask; / t gives 0..1)
     m = max(r, 0) + 1
     t = max(int(t), 1)
     dark_box = dark[by0:by1, bx0:bx1]
     if dark_box.size > 16:
-        ramp = cv2.subtract(dark_box, np.full_like(dark_box, (t + 1) // 2))
-        ramp = cv2.bitwise_and(cv2.min(ramp, np.full_like(ramp, t)), box_mask)
+        ramp = cv2.subtract(dark_box, (t + 1) // 2, dtype=cv2.CV_8U)
+        ramp = cv2.bitwise_and(cv2.min(ramp, t), box_mask)
     else:  # OpenCV's bindings would take an array of <= 4 values for a scalar
         ramp = np.clip(dark_box.astype(np.int16) - (t + 1) // 2, 0, t).astype(np.uint8)
         ramp[box_mask == 0] = 0
     ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
-    ink = ramp.astype(np.float32) * np.float32(1.0 / t)
     if r:
-        ink = _grow(ink, r)
-    return ink
+        ramp = _grow(ramp, r)
+    return ramp, t
 
 
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))

@@ -39,7 +39,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.digit_ink import digit_ink
+from edge.preprocess.digit_ink import digit_ink, digit_ramp
 from edge.preprocess.locate import locate_digit
 from edge.preprocess.mnist_format import MNIST_SIZE, crop_to_ink, deskew_ink, place_mnist
 from edge.preprocess.polarity import SCAN_SIZE, ink_is_light_in
@@ -97,14 +97,24 @@ def mnist_normalise(
     return _normalise_roi(grey, roi, deskew, polarity)
 
 
-def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity = "dark") -> np.ndarray:
-    """:func:`mnist_normalise` of a known ROI of a grey or BGR image."""
-    ink = digit_ink(image, roi, polarity)
-    if ink is None:
-        return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+def _normalise_roi(
+    image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity = "dark", out: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`mnist_normalise` of a known ROI of a grey or BGR image (into ``out``, float32
+    (28, 28), when given)."""
     if deskew:
-        ink = deskew_ink(ink)
-    return place_mnist(crop_to_ink(ink))
+        ink = digit_ink(image, roi, polarity)
+        if ink is None:
+            return place_mnist(np.zeros((0, 0), np.float32), out)
+        return place_mnist(crop_to_ink(deskew_ink(ink)), out)
+    found = digit_ramp(image, roi, polarity)
+    if found is None:
+        return place_mnist(np.zeros((0, 0), np.uint8), out)
+    # every ink level of the ramp is above 0.05 of its peak level (crop_to_ink's level):
+    # its box is the box of its non-zero pixels
+    ramp = found[0]
+    x, y, w, h = cv2.boundingRect(ramp)
+    return place_mnist(ramp[y : y + h, x : x + w], out)
 
 
 # ---------------------------------------------------------------------------
@@ -157,5 +167,5 @@ class MnistPreprocessor:
         if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
             image = to_grey(image)  # BGRA, (H, W, 1); raises for anything else
         for i, roi in enumerate(rois):
-            out[i, :, :, 0] = _normalise_roi(image, roi, self.deskew, self.polarity)
+            _normalise_roi(image, roi, self.deskew, self.polarity, out[i, :, :, 0])
         return out

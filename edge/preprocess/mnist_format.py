@@ -52,17 +52,23 @@ def deskew_ink(ink: np.ndarray) -> np.ndarray:
     )
 
 
-def place_mnist(ink: np.ndarray) -> np.ndarray:
+def place_mnist(ink: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """LeCun's last two steps on a tight ink image: 20-px box, centre of mass at (14, 14).
 
     Args:
         ink: float32 (h, w) in [0, 1], white ink on black, cropped to the ink's
-            bounding box (any size; area-resized when shrinking).
+            bounding box (any size; area-resized when shrinking); or uint8 (h, w) ink
+            levels (0 = no ink), which give the same result as the float ink they are a
+            multiple of (the box is scaled to its peak).
+        out: optional float32 (28, 28) array (e.g. a view into a batch) to write into.
 
     Returns:
-        float32 (28, 28) in [0, 1].
+        float32 (28, 28) in [0, 1]: ``out`` when given.
     """
-    out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    if out is None:
+        out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    else:
+        out[...] = 0.0
     h, w = ink.shape
     if h == 0 or w == 0:
         return out
@@ -70,7 +76,8 @@ def place_mnist(ink: np.ndarray) -> np.ndarray:
     nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
     # area and linear interpolation of values in [0, 1] stay in [0, 1]
-    box = np.asarray(cv2.resize(ink, (nw, nh), interpolation=interp), np.float32).reshape(nh, nw)
+    src = ink if ink.dtype == np.float32 else ink.astype(np.float32)
+    box = np.asarray(cv2.resize(src, (nw, nh), interpolation=interp), np.float32).reshape(nh, nw)
     peak = cv2.minMaxLoc(box)[1]
     if peak <= 0:
         return out
