@@ -147,14 +147,15 @@ def digit_ink(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> np.nd
         float32 (h, w) in [0, 1] (zero outside the digit's ink), or ``None`` when
         the ROI holds no ink.
     """
-    found = digit_ramp(image, roi, polarity)
-    if found is None:
+    ramp, t, _ = digit_ramp(image, roi, polarity)
+    if ramp is None:
         return None
-    ramp, t = found
     return ramp.astype(np.float32) * np.float32(1.0 / t)
 
 
-def digit_ramp(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> tuple[np.ndarray, int] | None:
+def digit_ramp(
+    image: np.ndarray, roi: ROI, polarity: Polarity = "dark"
+) -> tuple[np.ndarray | None, int, bool | None]:
     """:func:`digit_ink` in integers: the ink as uint8 grey levels 0..``t``.
 
     Everything :func:`digit_ink` does to the ink after its scaling by ``1 / t`` (dilating or
@@ -162,8 +163,9 @@ def digit_ramp(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> tupl
     cheaper; ``ramp / t`` is :func:`digit_ink`'s result.
 
     Returns:
-        (uint8 (h, w) ink 0..``t``, zero outside the digit's ink; ``t``, the ink
-        threshold, 1..255), or ``None`` when the ROI holds no ink.
+        (uint8 (h, w) ink 0..``t``, zero outside the digit's ink, or ``None`` when the ROI
+        holds no ink; ``t``, the ink threshold, 1..255 (0 without ink); whether the ink
+        was taken as light on a dark ground, ``None`` for an empty ROI).
     """
     H, W = image.shape[:2]
     side = max(roi.w, roi.h, 1)
@@ -171,11 +173,12 @@ def digit_ramp(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> tupl
     x0, y0 = max(0, roi.x - pad), max(0, roi.y - pad)
     x1, y1 = min(W, roi.x + roi.w + pad), min(H, roi.y + roi.h + pad)
     if x1 <= x0 or y1 <= y0:
-        return None
+        return None, 0, None
     crop = image[y0:y1, x0:x1]
     if crop.ndim == 3:
         crop = to_grey(crop)
-    if polarity == "light" or (polarity == "auto" and ink_is_light_in(crop, robust=False)):
+    light = polarity == "light" or (polarity == "auto" and ink_is_light_in(crop, robust=False))
+    if light:
         crop = cv2.bitwise_not(crop)
     f = WORK_SIZE / side
     cw, ch = max(1, int(round((x1 - x0) * f))), max(1, int(round((y1 - y0) * f)))
@@ -201,7 +204,7 @@ def digit_ramp(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> tupl
                 best, t = other, t2
     _, mask, (bx0, by0, bx1, by1) = best
     if mask is None:
-        return None
+        return None, 0, light
     # stroke width towards MNIST's
     scale = MNIST_BOX / max(bx1 - bx0, by1 - by0, 1)
     box_mask = mask[by0:by1, bx0:bx1]
@@ -219,15 +222,16 @@ def digit_ramp(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> tupl
     t = max(int(t), 1)
     dark_box = dark[by0:by1, bx0:bx1]
     if dark_box.size > 16:
-        ramp = cv2.subtract(dark_box, (t + 1) // 2, dtype=cv2.CV_8U)
-        ramp = cv2.bitwise_and(cv2.min(ramp, t), box_mask)
+        # (one threshold of 0..t-level pixels: subtract saturates at 0, TRUNC caps at t)
+        ramp = cv2.subtract(dark_box, np.full_like(dark_box, (t + 1) // 2))
+        ramp = cv2.bitwise_and(cv2.threshold(ramp, t, 255, cv2.THRESH_TRUNC)[1], box_mask)
     else:  # OpenCV's bindings would take an array of <= 4 values for a scalar
         ramp = np.clip(dark_box.astype(np.int16) - (t + 1) // 2, 0, t).astype(np.uint8)
         ramp[box_mask == 0] = 0
     ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
     if r:
         ramp = _grow(ramp, r)
-    return ramp, t
+    return ramp, t, light
 
 
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))

@@ -39,7 +39,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.digit_ink import digit_ink, digit_ramp
+from edge.preprocess.digit_ink import digit_ramp
 from edge.preprocess.locate import locate_digit
 from edge.preprocess.mnist_format import MNIST_SIZE, crop_to_ink, deskew_ink, place_mnist
 from edge.preprocess.polarity import SCAN_SIZE, ink_is_light_in
@@ -97,24 +97,31 @@ def mnist_normalise(
     return _normalise_roi(grey, roi, deskew, polarity)
 
 
-def _normalise_roi(
-    image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity = "dark", out: np.ndarray | None = None
-) -> np.ndarray:
-    """:func:`mnist_normalise` of a known ROI of a grey or BGR image (into ``out``, float32
-    (28, 28), when given)."""
+def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity = "dark") -> np.ndarray:
+    """:func:`mnist_normalise` of a known ROI of a grey or BGR image."""
+    out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    _normalise_into(image, roi, deskew, polarity, out)
+    return out
+
+
+def _normalise_into(
+    image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity, out: np.ndarray
+) -> bool | None:
+    """:func:`_normalise_roi` written into ``out`` (float32 (28, 28)); returns whether the
+    ink was taken as light (``None``: no ink found)."""
+    ramp, t, light = digit_ramp(image, roi, polarity)
+    if ramp is None:
+        out[...] = 0.0
+        return None
     if deskew:
-        ink = digit_ink(image, roi, polarity)
-        if ink is None:
-            return place_mnist(np.zeros((0, 0), np.float32), out)
-        return place_mnist(crop_to_ink(deskew_ink(ink)), out)
-    found = digit_ramp(image, roi, polarity)
-    if found is None:
-        return place_mnist(np.zeros((0, 0), np.uint8), out)
+        ink = ramp.astype(np.float32) * np.float32(1.0 / t)
+        place_mnist(crop_to_ink(deskew_ink(ink)), out)
+        return light
     # every ink level of the ramp is above 0.05 of its peak level (crop_to_ink's level):
     # its box is the box of its non-zero pixels
-    ramp = found[0]
     x, y, w, h = cv2.boundingRect(ramp)
-    return place_mnist(ramp[y : y + h, x : x + w], out)
+    place_mnist(ramp[y : y + h, x : x + w], out)
+    return light
 
 
 # ---------------------------------------------------------------------------
@@ -147,6 +154,9 @@ class MnistPreprocessor:
             raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
         self.deskew = deskew
         self.polarity = polarity
+        #: Per ROI of the last call: whether its ink was taken as light on a dark ground
+        #: (``None``: no ink found); the pipeline hands it to the number grouper.
+        self.last_light: list[bool | None] = []
 
     def __call__(self, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
         """Model inputs for the ROIs of one frame.
@@ -162,10 +172,13 @@ class MnistPreprocessor:
             ValueError: ``image`` is not uint8 (H, W) or (H, W, 3).
         """
         out = np.zeros((len(rois), MNIST_SIZE, MNIST_SIZE, 1), np.float32)
+        self.last_light = []
         if not rois:
             return out
         if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
             image = to_grey(image)  # BGRA, (H, W, 1); raises for anything else
-        for i, roi in enumerate(rois):
-            _normalise_roi(image, roi, self.deskew, self.polarity, out[i, :, :, 0])
+        self.last_light = [
+            _normalise_into(image, roi, self.deskew, self.polarity, out[i, :, :, 0])
+            for i, roi in enumerate(rois)
+        ]
         return out
