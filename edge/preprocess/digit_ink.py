@@ -13,10 +13,10 @@ import numpy as np
 from edge.preprocess.mnist_format import MNIST_BOX, MNIST_STROKE_RANGE
 from edge.preprocess.polarity import ink_is_light_in
 from edge.segment.ink import (
+    MIN_CONTRAST,
     Polarity,
     above,
     darkness,
-    ink_threshold,
     odd,
     second_ink_threshold,
     shrink,
@@ -43,6 +43,28 @@ def stroke_width(mask: np.ndarray) -> float:
     cs, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     perim = sum(cv2.arcLength(c, True) for c in cs)
     return 2.0 * area / max(perim, 1.0)
+
+
+def _rect_threshold(dark: np.ndarray, where: tuple[slice, slice]) -> int:
+    """:func:`edge.segment.ink.ink_threshold` of ``dark`` with ``where`` a rectangle, in fewer
+    calls: Otsu's level over the rectangle, at least the noise floor of all of ``dark``
+    (:data:`edge.segment.ink.MIN_CONTRAST`, or the paper's 30th darkness percentile plus 3.5
+    times its distance from the 5th), from one histogram.
+
+    Args:
+        dark: uint8 (H, W) darkness, C-contiguous.
+        where: (rows, cols) slices of the rectangle.
+
+    Returns:
+        Threshold 0..255 (255 for an empty rectangle); darker pixels are ink.
+    """
+    region = dark[where]
+    if region.size == 0:
+        return 255
+    t = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
+    cdf = np.cumsum(cv2.calcHist([dark], [0], None, [256], [0, 256]).ravel())  # exact counts
+    p5, p30 = (int(v) for v in np.searchsorted(cdf, (0.05 * dark.size, 0.3 * dark.size)))
+    return int(max(int(t), MIN_CONTRAST * 255.0, p30 + 3.5 * (p30 - p5)))
 
 
 def _select_ink(
@@ -194,7 +216,7 @@ def digit_ramp(
         slice(int(core[0]), max(int(core[0]) + 1, int(np.ceil(core[2])))),
     )
     line_px = max(2, int(round(2 * f)))
-    t = ink_threshold(dark, where)
+    t = _rect_threshold(dark, where)
     best = _select_ink(dark, t, core, line_px)
     if best[0] < 0.8:  # a shadow or a dark corner joined the ink: try the higher level
         t2 = second_ink_threshold(dark, t, where)
