@@ -7,6 +7,8 @@ keep the components of the digit, and bring the stroke width into MNIST's range.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -212,8 +214,8 @@ def digit_ramp(
     rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
     core = (rx0, ry0, rx0 + roi.w * f, ry0 + roi.h * f)
     where = (
-        slice(int(core[1]), max(int(core[1]) + 1, int(np.ceil(core[3])))),
-        slice(int(core[0]), max(int(core[0]) + 1, int(np.ceil(core[2])))),
+        slice(int(core[1]), max(int(core[1]) + 1, math.ceil(core[3]))),
+        slice(int(core[0]), max(int(core[0]) + 1, math.ceil(core[2]))),
     )
     line_px = max(2, int(round(2 * f)))
     t = _rect_threshold(dark, where)
@@ -237,7 +239,7 @@ def digit_ramp(
         rf = (target - width) / (2.0 * scale)  # radius change in work px
         if rf <= 0:  # never erode a stroke away: keep at least 30 % of its width
             rf = max(rf, -0.35 * width / scale)
-        r = int(np.ceil(rf - 0.25)) if rf > 0 else int(np.floor(rf + 0.25))  # into the band
+        r = math.ceil(rf - 0.25) if rf > 0 else math.floor(rf + 0.25)  # into the band
     # grey levels from the photo itself: 0.5 at the threshold, 1 at 1.5x it (computed
     # in uint8: (darkness - t / 2) clipped to 0..t, inside the ink mask; / t gives 0..1)
     m = max(r, 0) + 1
