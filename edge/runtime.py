@@ -3,7 +3,8 @@
 A small API over the interpreter in the manner of pycoral's ``adapters.classify``:
 input quantised and output dequantised with the tensors' own scale and zero point,
 the score-to-label step a pure function (:func:`top_predictions`), several ROIs
-classified in one ``invoke`` where the model's batch dimension can be resized.
+classified per ``invoke`` where the model's batch dimension can be resized (in
+power-of-two chunks, :func:`batch_chunks`: no padding rows).
 
 Interpreters, in order of preference: ai-edge-litert (``ai_edge_litert``), the
 legacy ``tflite_runtime``, then TensorFlow's deprecated ``tf.lite.Interpreter``.

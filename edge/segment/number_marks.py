@@ -4,8 +4,9 @@ The digit finder drops such marks (too small or too flat for a digit), so they a
 looked for again, line by line, in a band of the frame around the line's digits
 (extended by one digit height to the left, where a minus sign may stand; shrunk so the
 digits are at most :data:`MARK_SCALE_PX` tall): the band is
-thresholded at Otsu's level (N. Otsu, 1979) with the ink's polarity decided from the
-band (:func:`edge.segment.ink.ink_is_light`), and its connected components that touch no
+thresholded at Otsu's level (N. Otsu, 1979) in the ink's polarity (as the caller knows it
+from the digits, else decided from the band by :func:`edge.segment.ink.ink_is_light`),
+and its connected components that touch no
 digit are measured, relative to the line's digit height ``h``, top and baseline:
 
 - a decimal point: at most 0.3 h and at least 0.04 h across, 0.4 to 2.5 times as wide
