@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import rect_kernel
 from edge.segment.ink import MIN_CONTRAST, above, darkness_histogram, otsu, paper_noise
@@ -28,14 +29,14 @@ class Scene:
     Attributes:
         paper: uint8 (h, w) paper mask with the digits in it (255 = paper), or
             ``None`` when too little of the frame is paper (then all of it counts).
-        around: int32 (h + 1, w + 1) integral image of the paper grown by a block
-            (1 = paper), for the ring test around candidates; ``None`` as ``paper``.
+        around: box sums of the paper grown by a block (1 = paper) at the analysis
+            size, for the ring test around candidates; ``None`` as ``paper``.
         cleared: uint8 (h, w), 255 where textured background is cleared (no ink is
             looked for), ramping to 0 over half a block.
     """
 
     paper: np.ndarray | None
-    around: np.ndarray | None
+    around: BlockSums | None
     cleared: np.ndarray
 
 
@@ -122,7 +123,7 @@ def find_scene(
     size = (sw, sh)
     return Scene(
         cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
-        cv2.integral(cv2.resize(around, size, interpolation=cv2.INTER_NEAREST)),
+        BlockSums(around, size),
         cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR),
     )
 
@@ -134,7 +135,7 @@ def ink_level(
     bg: np.ndarray,
     bright: int,
     scene: Scene,
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, int, np.ndarray]:
     """Per-pixel ink threshold in darkness units.
 
     Sensor noise is about the same number of grey levels everywhere, so in
@@ -157,11 +158,12 @@ def ink_level(
 
     Returns:
         (uint8 (h, w) threshold, its value on the lit paper: a scalar for
-        :func:`edge.segment.ink.second_ink_threshold`).
+        :func:`edge.segment.ink.second_ink_threshold`, float (256,) histogram of
+        ``dark`` on the paper, for the same).
     """
     hist = darkness_histogram(dark, scene.paper)
     if hist.sum() <= 0:
-        return np.full_like(dark, 255), 255
+        return np.full_like(dark, 255), 255, hist
     mu, sigma = paper_noise(darkness_histogram(deficit, scene.paper))
     per_grey = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)  # darkness per grey level
     lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * per_grey)
@@ -169,7 +171,7 @@ def ink_level(
     if scene.paper is not None or not cfg.otsu_without_paper:
         hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * per_grey)
     lut = np.clip(np.maximum(lo, hi), 0, 255).astype(np.uint8)
-    return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright])
+    return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright]), hist
 
 
 def clean_blocks(

@@ -212,7 +212,7 @@ class DigitSegmenter:
         scene = find_scene(
             self.config if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour
         )
-        level, t = ink_level(self.config, dark, deficit, bg, bright, scene)
+        level, t, paper_hist = ink_level(self.config, dark, deficit, bg, bright, scene)
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
         first, lines_erased, count, measure = self._pieces(dark, level, max_pieces, stop_at=clutter)
@@ -225,7 +225,7 @@ class DigitSegmenter:
             # replaces the first pass), or a shadow wedge or the paper's edge that
             # swallowed a digit (then it looks again only where that piece was
             # dropped, and its new digits are added).
-            t2 = second_ink_threshold(dark, t, scene.paper)
+            t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
             if t2 is not None:
                 pieces2, _, _, measure2 = self._pieces(
                     dark,
