@@ -15,7 +15,6 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
 
 #: Columns of a piece / candidate table (float (N, 7), analysis px).
@@ -219,16 +218,20 @@ def measure_components(
     return measure(), outlines, count, measure
 
 
-def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
+def paper_around(boxes: np.ndarray, ii: np.ndarray) -> np.ndarray:
     """Fraction of paper in the ring around each box (the box grown by a quarter of
     its longer side, minus the box), float (N,).
 
     Args:
         boxes: float (N, >= 4) x0, y0, x1, y1 (analysis px).
-        around: box sums of the paper mask (1 = paper) at the analysis size
-            (:class:`edge.segment.block_sums.BlockSums`).
+        ii: int32 (h + 1, w + 1) integral image (``cv2.integral``) of the paper mask
+            (1 = paper).
     """
-    sw, sh = around.size
+    sh, sw = ii.shape[0] - 1, ii.shape[1] - 1
+
+    def total(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+        return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
+
     x0, y0, x1, y1 = (boxes[:, k].astype(int) for k in range(4))
     e = (0.25 * np.maximum(x1 - x0, y1 - y0)).astype(int) + 1
 
@@ -238,7 +241,7 @@ def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
     gx0, gy0, gx1, gy1 = clip(x0 - e, sw), clip(y0 - e, sh), clip(x1 + e, sw), clip(y1 + e, sh)
     x0, y0, x1, y1 = clip(x0, sw), clip(y0, sh), clip(x1, sw), clip(y1, sh)
     ring = (gx1 - gx0) * (gy1 - gy0) - (x1 - x0) * (y1 - y0)
-    paper = around.box(gx0, gy0, gx1, gy1) - around.box(x0, y0, x1, y1)
+    paper = total(gx0, gy0, gx1, gy1) - total(x0, y0, x1, y1)
     return np.where(ring > 0, paper / np.maximum(ring, 1), 1.0)
 
 
