@@ -183,8 +183,7 @@ def measure_components(
 
     def measure() -> np.ndarray:
         rows = []
-        for i in ids.tolist():
-            x0, y0, x1, y1 = int(lo[i, 0]), int(lo[i, 1]), int(hi[i, 0]), int(hi[i, 1])
+        for x0, y0, x1, y1 in np.hstack([lo[ids], hi[ids]]).tolist():
             m = cv2.moments(mask[y0:y1, x0:x1], binaryImage=True)
             contact = 0
             if x0 == 0 and ox == 0:

@@ -75,9 +75,8 @@ def find_scene(
     """
     sh, sw = dark.shape
     bw, bh = max(1, sw // BLOCK), max(1, sh // BLOCK)
-    none = Scene(None, None, np.zeros_like(dark))
     if cfg.paper_contrast <= 0 or min(bw, bh) < cfg.min_blocks:  # too small to tell paper from desk
-        return none
+        return Scene(None, None, np.zeros_like(dark))
     lit_blocks = None
     if lit is not None:
         lit_blocks = above(cv2.resize(lit, (bw, bh), interpolation=cv2.INTER_AREA), 127)
@@ -87,7 +86,7 @@ def find_scene(
     big = stats[:, cv2.CC_STAT_AREA] >= cfg.min_paper * bw * bh
     big[0] = False
     if not big.any():
-        return none
+        return Scene(None, None, np.zeros_like(dark))
     paper = (big.astype(np.uint8) * 255)[labels]
     smooth = None
     if cfg.smooth_contrast > 0:
@@ -104,11 +103,11 @@ def find_scene(
             # means from a 4x4-px sample grid: cheap, and plenty for a colour)
             H, W = colour.shape[:2]
             grid = cv2.resize(colour, (max(bw, W // 4), max(bh, H // 4)), interpolation=cv2.INTER_NEAREST)
-            c = cv2.resize(grid, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32)
-            chroma = c / np.maximum(c.sum(axis=2, keepdims=True), 1.0)
-            ref_chroma = np.median(chroma[paper > 0], axis=0)
-            same = (np.abs(chroma - ref_chroma) <= cfg.paper_chroma).all(axis=2)
-            paper = cv2.bitwise_or(paper, cv2.bitwise_and(shaded, (same * 255).astype(np.uint8)))
+            c = cv2.resize(grid, (bw, bh), interpolation=cv2.INTER_AREA).reshape(-1, 3).astype(np.float32)
+            ref_chroma = _median_rows(_chroma(c[paper.ravel() > 0]))
+            ids = np.flatnonzero(shaded.ravel())  # only shaded blocks can join
+            same = (np.abs(_chroma(c[ids]) - ref_chroma) <= cfg.paper_chroma).all(axis=1)
+            paper.ravel()[ids[same]] = 255
     # non-paper regions not touching the border are holes in the paper: digits
     _, holes, hstats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
     x, y, w, h = (hstats[:, k] for k in range(4))
@@ -164,13 +163,29 @@ def ink_level(
     if hist.sum() <= 0:
         return np.full_like(dark, 255), 255, hist
     mu, sigma = paper_noise(darkness_histogram(deficit, scene.paper))
-    per_grey = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)  # darkness per grey level
-    lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * per_grey)
-    hi = np.full(256, float(otsu(hist)))
+    lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * _PER_GREY)
+    hi = float(otsu(hist))
     if scene.paper is not None or not cfg.otsu_without_paper:
-        hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * per_grey)
-    lut = np.clip(np.maximum(lo, hi), 0, 255).astype(np.uint8)
+        hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * _PER_GREY)
+    lut = np.minimum(np.maximum(lo, hi), 255.0).astype(np.uint8)
     return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright]), hist
+
+
+#: Darkness per grey level of the background (float64 (256,)): 255 / level.
+_PER_GREY = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)
+
+
+def _chroma(c: np.ndarray) -> np.ndarray:
+    """Chromaticity (each channel's share of the sum, float32 (K, 3)) of float32 (K, 3) colours."""
+    return c / np.maximum(c.sum(axis=1, keepdims=True), 1.0)
+
+
+def _median_rows(v: np.ndarray) -> np.ndarray:
+    """``np.median(v, axis=0)`` of a small float32 (K, C) array, K >= 1 (the same values;
+    np.median's generic path costs several times more on a few hundred rows)."""
+    v = np.sort(v, axis=0)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / v.dtype.type(2)
 
 
 def clean_blocks(

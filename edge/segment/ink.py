@@ -198,9 +198,10 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     local = cv2.subtract(
         np.ascontiguousarray(small[::2, ::2]),
         np.ascontiguousarray(cv2.blur(small, (k, k))[::2, ::2]),
-        dtype=cv2.CV_16S,
+        dtype=cv2.CV_32F,
     )
-    counts = np.bincount((local.ravel() + 255).astype(np.intp), minlength=511).astype(np.float64)
+    # whole deviations -255..255, one bin each (bin edges at the half levels)
+    counts = cv2.calcHist([local], [0], None, [511], [-255.5, 255.5]).ravel().astype(np.float64)
     return _hist_skew(counts, _DEVIATIONS, centre=False) > LIGHT_SKEW or _stroke_polarity(small)
 
 
@@ -258,10 +259,11 @@ def otsu(hist: np.ndarray) -> int:
         return 255
     p = hist / total
     omega = np.cumsum(p)
-    mu = np.cumsum(p * np.arange(256))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (mu[-1] * omega - mu) ** 2 / (omega * (1.0 - omega))
-    between[~np.isfinite(between)] = -1.0
+    mu = np.cumsum(p * _LEVELS)
+    num = mu[-1] * omega - mu
+    den = omega * (1.0 - omega)
+    # an empty class (den 0) scores -1, as does a zero-width one
+    between = np.divide(num * num, den, out=np.full(256, -1.0), where=den != 0)
     return int(np.argmax(between))
 
 

@@ -53,13 +53,17 @@ def remove_lines(
         return mask
     # long lines: search at half resolution (4x fewer points), when both sides survive halving
     k = 2 if n >= 60 and min(src.shape[:2]) >= 2 else 1
+    votes = max(4, n // (2 * k))
+    if cv2.countNonZero(thin) < votes:
+        # fewer thin points than a line needs votes (halving keeps at most as many): no line
+        return mask
     if k > 1:
         thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
     segs = cv2.HoughLinesP(
         thin,
         1,
         np.pi / 180,
-        threshold=max(4, n // (2 * k)),
+        threshold=votes,
         minLineLength=n // k,
         maxLineGap=max(3, n // (8 * k)),
     )
