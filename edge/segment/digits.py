@@ -121,6 +121,17 @@ class DigitSegmenter:
         Raises:
             ValueError: ``image`` is not a uint8 grey or BGR image.
         """
+        threads = cv2.getNumThreads()
+        if self.config.cv_threads and threads != self.config.cv_threads:
+            cv2.setNumThreads(self.config.cv_threads)
+            try:
+                return self._find(image)
+            finally:
+                cv2.setNumThreads(threads)
+        return self._find(image)
+
+    def _find(self, image: np.ndarray) -> list[ROI]:
+        """:meth:`find` with OpenCV's threads set."""
         cfg = self.config
         self.last_grey = None
         grey = to_grey(image)
