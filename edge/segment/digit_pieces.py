@@ -36,6 +36,19 @@ def _root(parent: list[int], a: int) -> int:
     return a
 
 
+#: Up to this many pieces, :func:`_merge_pairs` starts from all pairs instead of a sweep.
+_ALL_PAIRS = 48
+
+
+@functools.lru_cache(maxsize=_ALL_PAIRS + 1)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """All index pairs i < j of ``n`` items (int (n (n - 1) / 2,) each; read only)."""
+    ii, jj = np.triu_indices(n, 1)
+    ii.flags.writeable = False
+    jj.flags.writeable = False
+    return ii, jj
+
+
 def _merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarray, np.ndarray]:
     """Which pairs of pieces belong to one digit: (int (K,) i, int (K,) j), i < j.
 
@@ -61,12 +74,15 @@ def _merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarr
     # arc_gap x the tallest piece's height after it ends (a sweep, so a page of
     # thousands of pieces needs no N x N table); then the rules on those pairs only
     n = len(boxes)
-    order = np.argsort(x0, kind="stable")
-    reach = np.searchsorted(x0[order], x1[order] + cfg.arc_gap * float(h.max()), side="right")
-    cnt = np.maximum(reach - np.arange(1, n + 1), 0)
-    si = np.repeat(np.arange(n), cnt)
-    sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
+    if n <= _ALL_PAIRS:  # a frame's few pieces: all pairs (the rules below include the sweep's)
+        ii, jj = _pairs(n)
+    else:
+        order = np.argsort(x0, kind="stable")
+        reach = np.searchsorted(x0[order], x1[order] + cfg.arc_gap * float(h.max()), side="right")
+        cnt = np.maximum(reach - np.arange(1, n + 1), 0)
+        si = np.repeat(np.arange(n), cnt)
+        sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
     ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
     oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
     hmax = np.maximum(h[ii], h[jj])

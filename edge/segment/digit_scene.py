@@ -183,9 +183,11 @@ def _chroma(c: np.ndarray) -> np.ndarray:
 def _median_rows(v: np.ndarray) -> np.ndarray:
     """``np.median(v, axis=0)`` of a small float32 (K, C) array, K >= 1 (the same values;
     np.median's generic path costs several times more on a few hundred rows)."""
-    v = np.sort(v, axis=0)
     n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / v.dtype.type(2)
+    if n % 2:
+        return np.partition(v.T, n // 2, axis=1)[:, n // 2]
+    p = np.partition(v.T, (n // 2 - 1, n // 2), axis=1)
+    return (p[:, n // 2 - 1] + p[:, n // 2]) / v.dtype.type(2)
 
 
 def clean_blocks(

@@ -210,7 +210,7 @@ class DigitSegmenter:
         bg = cv2.morphologyEx(
             small, cv2.MORPH_CLOSE, rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
         )
-        dark = cv2.bitwise_not(cv2.divide(small, bg, scale=255.0))
+        ratio = cv2.divide(small, bg, scale=255.0)
         cdf = np.cumsum(np.bincount(bg[::4, ::4].ravel(), minlength=256))
         bright = int(np.searchsorted(cdf, 0.95 * cdf[-1]))  # the lit paper's grey level
         lit = None
@@ -218,7 +218,9 @@ class DigitSegmenter:
             # where the background itself is nearly black (a dark desk, the room) the
             # ratio is mostly amplified sensor noise: no ink is looked for there
             lit = above(bg, cfg.min_light * bright)
-            dark = cv2.bitwise_and(dark, lit)
+            dark = cv2.subtract(lit, ratio)  # 255 - ratio where lit (255), 0 where not
+        else:
+            dark = cv2.bitwise_not(ratio)
         deficit = cv2.subtract(bg, small)
         scene = find_scene(
             self.config if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour
