@@ -117,12 +117,14 @@ class DigitSegmenterConfig:
             or room, where flat-fielding only amplifies noise. 0 disables.
         polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground,
             or ``"auto"`` (decided per frame by :func:`edge.segment.ink.frame_ink_is_light`).
-        cv_threads: OpenCV worker threads while a frame is segmented (the process's
-            setting is restored afterwards); 0 keeps OpenCV's own setting. The default, 1:
-            on analysis images of a few hundred pixels OpenCV's threads save little and
-            cost CPU, and when the other cores are busy the frame waits for a worker
-            (segment median 7.2 ms with 2 threads against 2.2 ms with 1 on a loaded 2-core
-            machine, 500 demo frames).
+        cv_threads: OpenCV worker threads while a frame of at most
+            :data:`edge.segment.digits.FEW_THREADS_PIXELS` is segmented (the process's
+            setting is restored afterwards; larger images, whose per-pixel work pays for
+            threads, keep OpenCV's setting); 0 keeps it always. The default, 1: on
+            analysis images of a few hundred pixels OpenCV's threads save little and cost
+            CPU, and when the other cores are busy the frame waits for a worker (segment
+            median 7.2 ms with 2 threads against 2.2 ms with 1 on a loaded 2-core machine,
+            500 demo frames).
     """
 
     analysis_width: int = 320

@@ -155,6 +155,44 @@ def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
     return boxes
 
 
+def candidates(
+    boxes: np.ndarray, cfg: DigitSegmenterConfig, sh: int, min_h: float, max_height: float
+) -> np.ndarray:
+    """Digit candidates: the pieces merged (:func:`merge_boxes`), filtered by size
+    (``min_h`` px, ``max_height``: fraction of the frame's height ``sh``), aspect and
+    ink fill (float (M, 7), the table's columns)."""
+    if not len(boxes):
+        return boxes
+    boxes = merge_boxes(boxes, cfg)
+    bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
+    fill = ink / np.maximum(bw * bh, 1.0)
+    aspect = bw / np.maximum(bh, 1.0)
+    ok = (
+        (bh >= min_h)
+        & (bh <= max_height * sh)
+        & (aspect >= cfg.min_aspect)
+        & (aspect <= cfg.max_aspect)
+        & (fill >= cfg.min_fill)
+        & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect))
+    )
+    return boxes[ok]
+
+
+def select_digits(boxes: np.ndarray, cfg: DigitSegmenterConfig, sw: int, sh: int) -> np.ndarray:
+    """The digits among the candidates (float (M, 7)) of a ``sw`` x ``sh`` analysis
+    image: border and relative-size rules."""
+    if not len(boxes):
+        return boxes
+    bh = boxes[:, Y1] - boxes[:, Y0]
+    if cfg.reject_border:
+        # digits cut by the frame border are dropped, unless they are the only
+        # (or much the largest) candidates: a tightly cropped photo
+        touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
+        if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
+            boxes, bh = boxes[~touch], bh[~touch]
+    return boxes[bh >= cfg.min_relative_height * bh.max()]
+
+
 def measure_components(
     mask: np.ndarray,
     min_area: int,

@@ -77,11 +77,12 @@ from edge.segment.digit_pieces import (
     Y0,
     Y1,
     add_new_boxes,
+    candidates,
     edge_slivers,
     measure_components,
-    merge_boxes,
     paper_around,
     rect_kernel,
+    select_digits,
 )
 from edge.segment.digit_scale import scaled, typical_height
 from edge.segment.digit_scene import Scene, find_scene, ink_level
@@ -93,6 +94,10 @@ from edge.types import ROI
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
 
 log = logging.getLogger(__name__)
+
+#: Frames up to this many pixels are segmented with ``DigitSegmenterConfig.cv_threads``
+#: OpenCV threads (a webcam or phone video frame); larger images keep OpenCV's setting.
+FEW_THREADS_PIXELS = 2_000_000
 
 
 class DigitSegmenter:
@@ -122,8 +127,9 @@ class DigitSegmenter:
             ValueError: ``image`` is not a uint8 grey or BGR image.
         """
         threads = cv2.getNumThreads()
-        if self.config.cv_threads and threads != self.config.cv_threads:
-            cv2.setNumThreads(self.config.cv_threads)
+        n = self.config.cv_threads
+        if n and threads != n and image.shape[0] * image.shape[1] <= FEW_THREADS_PIXELS:
+            cv2.setNumThreads(n)
             try:
                 return self._find(image)
             finally:
@@ -256,7 +262,7 @@ class DigitSegmenter:
             # nothing found: perhaps a tightly cropped photo whose digit runs along
             # the border (the bar of a 7) or fills it; accept that after all
             boxes, _ = self._digits(pieces, scene, bg, min_h, cropped=True)
-        boxes = self._select(boxes, sw, sh)
+        boxes = select_digits(boxes, cfg, sw, sh)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded
 
@@ -364,43 +370,9 @@ class DigitSegmenter:
                 int(dropped[:, X1].max()),
                 int(dropped[:, Y1].max()),
             )
-        boxes = self._candidates(pieces[keep], sh, min_h, max_height)
+        boxes = candidates(pieces[keep], cfg, sh, min_h, max_height)
         if scene.around is not None and len(boxes) and cfg.min_paper_around > 0:
             boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
         if len(boxes):
             boxes = boxes[~edge_slivers(boxes, bg)]
         return boxes, region
-
-    def _candidates(self, boxes: np.ndarray, sh: int, min_h: float, max_height: float) -> np.ndarray:
-        """Merged pieces filtered by size (``min_h`` px, ``max_height``: fraction of the
-        frame's), aspect and ink fill (float (M, 7))."""
-        cfg = self.config
-        if not len(boxes):
-            return boxes
-        boxes = merge_boxes(boxes, cfg)
-        bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
-        fill = ink / np.maximum(bw * bh, 1.0)
-        aspect = bw / np.maximum(bh, 1.0)
-        ok = (
-            (bh >= min_h)
-            & (bh <= max_height * sh)
-            & (aspect >= cfg.min_aspect)
-            & (aspect <= cfg.max_aspect)
-            & (fill >= cfg.min_fill)
-            & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect))
-        )
-        return boxes[ok]
-
-    def _select(self, boxes: np.ndarray, sw: int, sh: int) -> np.ndarray:
-        """The digits among the candidates: border and relative-size rules."""
-        cfg = self.config
-        if not len(boxes):
-            return boxes
-        bh = boxes[:, Y1] - boxes[:, Y0]
-        if cfg.reject_border:
-            # digits cut by the frame border are dropped, unless they are the only
-            # (or much the largest) candidates: a tightly cropped photo
-            touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
-            if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
-                boxes, bh = boxes[~touch], bh[~touch]
-        return boxes[bh >= cfg.min_relative_height * bh.max()]
