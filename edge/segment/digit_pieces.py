@@ -15,6 +15,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
 
 #: Columns of a piece / candidate table (float (N, 7), analysis px).
@@ -271,30 +272,27 @@ def measure_components(
     return measure(), outlines, count, measure
 
 
-def paper_around(boxes: np.ndarray, ii: np.ndarray) -> np.ndarray:
+def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
     """Fraction of paper in the ring around each box (the box grown by a quarter of
     its longer side, minus the box), float (N,).
 
     Args:
         boxes: float (N, >= 4) x0, y0, x1, y1 (analysis px).
-        ii: int32 (h + 1, w + 1) integral image (``cv2.integral``) of the paper mask
-            (1 = paper).
+        around: box sums of the paper mask (1 = paper) at the analysis size
+            (:class:`edge.segment.block_sums.BlockSums`).
     """
-    sh, sw = ii.shape[0] - 1, ii.shape[1] - 1
-
-    def total(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
-        return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
-
-    x0, y0, x1, y1 = (boxes[:, k].astype(int) for k in range(4))
+    sw, sh = around.size
+    x0, y0, x1, y1 = boxes[:, :4].astype(int).T
     e = (0.25 * np.maximum(x1 - x0, y1 - y0)).astype(int) + 1
-
-    def clip(v: np.ndarray, hi: int) -> np.ndarray:  # np.clip is slow on small arrays
-        return np.minimum(np.maximum(v, 0), hi)
-
-    gx0, gy0, gx1, gy1 = clip(x0 - e, sw), clip(y0 - e, sh), clip(x1 + e, sw), clip(y1 + e, sh)
-    x0, y0, x1, y1 = clip(x0, sw), clip(y0, sh), clip(x1, sw), clip(y1, sh)
-    ring = (gx1 - gx0) * (gy1 - gy0) - (x1 - x0) * (y1 - y0)
-    paper = total(gx0, gy0, gx1, gy1) - total(x0, y0, x1, y1)
+    # the grown box's and the box's corners, clipped to the image: (8, N) x and y
+    xs = np.minimum(np.maximum(np.stack([x0 - e, x1 + e, x0, x1]), 0), sw)
+    ys = np.minimum(np.maximum(np.stack([y0 - e, y1 + e, y0, y1]), 0), sh)
+    n = len(boxes)
+    cx = np.concatenate([xs[1], xs[1], xs[0], xs[0], xs[3], xs[3], xs[2], xs[2]])
+    cy = np.concatenate([ys[1], ys[0], ys[1], ys[0], ys[3], ys[2], ys[3], ys[2]])
+    p = around.prefix(cx, cy).reshape(8, n)
+    paper = (p[0] - p[1] - p[2] + p[3]) - (p[4] - p[5] - p[6] + p[7])
+    ring = (xs[1] - xs[0]) * (ys[1] - ys[0]) - (xs[3] - xs[2]) * (ys[3] - ys[2])
     return np.where(ring > 0, paper / np.maximum(ring, 1), 1.0)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import rect_kernel
 from edge.segment.ink import MIN_CONTRAST, above, darkness_histogram, otsu, paper_noise
@@ -28,14 +29,14 @@ class Scene:
     Attributes:
         paper: uint8 (h, w) paper mask with the digits in it (255 = paper), or
             ``None`` when too little of the frame is paper (then all of it counts).
-        around: int32 (h + 1, w + 1) integral image of the paper grown by a block
-            (1 = paper), for the ring test around candidates; ``None`` as ``paper``.
+        around: box sums of the paper grown by a block (1 = paper) at the analysis
+            size, for the ring test around candidates; ``None`` as ``paper``.
         cleared: uint8 (h, w), 255 where textured background is cleared (no ink is
             looked for), ramping to 0 over half a block.
     """
 
     paper: np.ndarray | None
-    around: np.ndarray | None
+    around: BlockSums | None
     cleared: np.ndarray
 
 
@@ -121,7 +122,7 @@ def find_scene(
     size = (sw, sh)
     return Scene(
         cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
-        cv2.integral(cv2.resize(around, size, interpolation=cv2.INTER_NEAREST)),
+        BlockSums(around, size),
         cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR),
     )
 
