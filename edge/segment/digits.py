@@ -248,10 +248,11 @@ class DigitSegmenter:
             if t2 is not None:
                 pieces2, _, _, measure2 = self._pieces(
                     dark,
-                    np.maximum(level, np.uint8(t2)),
+                    level,
                     max_pieces,
                     lines=second,
                     region=None if second else dropped,
+                    floor=t2,
                 )
                 boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg, min_h)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
@@ -274,6 +275,7 @@ class DigitSegmenter:
         lines: bool = True,
         region: tuple[int, int, int, int] | None = None,
         stop_at: int = 0,
+        floor: int = 0,
     ) -> tuple[np.ndarray | None, bool, int, Callable[[], np.ndarray]]:
         """Ink components: pixels darker than ``level``; ruled lines erased (if
         ``lines``).
@@ -285,6 +287,7 @@ class DigitSegmenter:
             lines: erase ruled lines when a component is line-sized.
             region: only look inside this box (x0, y0, x1, y1), analysis px.
             stop_at: see :func:`measure_components`.
+            floor: the threshold is at least this (0..255; the second ink level).
 
         Returns:
             (float (N, 7) pieces x0, y0, x1, y1, ink area, border contact, sum of ink
@@ -295,7 +298,10 @@ class DigitSegmenter:
         cfg = self.config
         sh, sw = dark.shape
         x0, y0, x1, y1 = (0, 0, sw, sh) if region is None else region
-        mask = cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
+        level = level[y0:y1, x0:x1]
+        if floor:
+            level = np.maximum(level, np.uint8(floor))
+        mask = cv2.compare(dark[y0:y1, x0:x1], level, cv2.CMP_GT)
         bx, by, bw, bh = cv2.boundingRect(mask)  # contours are found in the box around the ink
         if bw == 0:
             empty = np.zeros((0, COLS))
