@@ -177,11 +177,10 @@ class DigitSegmenter:
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
         sh, sw = small.shape
         sx, sy = W / sw, H / sh
-        rois = []
-        for x0, y0, x1, y1 in boxes[:, :4]:
-            rx0, ry0 = int(np.floor(x0 * sx)), int(np.floor(y0 * sy))
-            rx1, ry1 = min(W, int(np.ceil(x1 * sx))), min(H, int(np.ceil(y1 * sy)))
-            rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
+        scale = np.array([sx, sy])
+        lo = np.floor(boxes[:, :2] * scale).astype(int)
+        hi = np.minimum(np.ceil(boxes[:, 2:4] * scale).astype(int), (W, H))
+        rois = [ROI(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in np.hstack([lo, hi]).tolist()]
         return [rois[i] for i in reading_order(rois)]
 
     def _analyse(
