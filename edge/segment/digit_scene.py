@@ -104,10 +104,11 @@ def find_scene(
             # means from a 4x4-px sample grid: cheap, and plenty for a colour)
             H, W = colour.shape[:2]
             grid = cv2.resize(colour, (max(bw, W // 4), max(bh, H // 4)), interpolation=cv2.INTER_NEAREST)
-            c = cv2.resize(grid, (bw, bh), interpolation=cv2.INTER_AREA).reshape(-1, 3).astype(np.float32)
-            ref_chroma = _median_rows(_chroma(c[paper.ravel() > 0]))
+            c = cv2.resize(grid, (bw, bh), interpolation=cv2.INTER_AREA).reshape(-1, 3).T.astype(np.float32)
+            chroma = c / np.maximum(c[0] + c[1] + c[2], 1.0)  # (3, blocks): B, G, R shares
+            ref_chroma = _median_columns(chroma[:, paper.ravel() > 0])
             ids = np.flatnonzero(shaded.ravel())  # only shaded blocks can join
-            same = (np.abs(_chroma(c[ids]) - ref_chroma) <= cfg.paper_chroma).all(axis=1)
+            same = (np.abs(chroma[:, ids] - ref_chroma[:, None]) <= cfg.paper_chroma).all(axis=0)
             paper.ravel()[ids[same]] = 255
     # non-paper regions not touching the border are holes in the paper: digits
     _, holes, hstats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
@@ -176,18 +177,13 @@ def ink_level(
 _PER_GREY = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)
 
 
-def _chroma(c: np.ndarray) -> np.ndarray:
-    """Chromaticity (each channel's share of the sum, float32 (K, 3)) of float32 (K, 3) colours."""
-    return c / np.maximum(c.sum(axis=1, keepdims=True), 1.0)
-
-
-def _median_rows(v: np.ndarray) -> np.ndarray:
-    """``np.median(v, axis=0)`` of a small float32 (K, C) array, K >= 1 (the same values;
-    np.median's generic path costs several times more on a few hundred rows)."""
-    n = len(v)
+def _median_columns(v: np.ndarray) -> np.ndarray:
+    """``np.median(v, axis=1)`` of a float32 (C, K) array, K >= 1 (the same values; np.median's
+    generic path costs several times more on a few hundred columns)."""
+    n = v.shape[1]
     if n % 2:
-        return np.partition(v.T, n // 2, axis=1)[:, n // 2]
-    p = np.partition(v.T, (n // 2 - 1, n // 2), axis=1)
+        return np.partition(v, n // 2, axis=1)[:, n // 2]
+    p = np.partition(v, (n // 2 - 1, n // 2), axis=1)
     return (p[:, n // 2 - 1] + p[:, n // 2]) / v.dtype.type(2)
 
 
