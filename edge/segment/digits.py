@@ -322,11 +322,18 @@ class DigitSegmenter:
             if v_len > 0:
                 big |= h >= v_len
             if big.any():
-                # search only the line-sized components (cheap), erase from the whole mask
-                search = np.zeros_like(mask)
-                cv2.drawContours(search, [outlines[i] for i in np.flatnonzero(big)], -1, 255, -1)
+                # search only the line-sized components, inside their boxes (+ a 2-px
+                # margin) (cheap), erase from the whole mask
+                bb = pieces[big]
+                ox, oy = origin
+                cx0, cy0 = max(0, int(bb[:, X0].min()) - ox - 2), max(0, int(bb[:, Y0].min()) - oy - 2)
+                cx1, cy1 = min(bw, int(bb[:, X1].max()) - ox + 2), min(bh, int(bb[:, Y1].max()) - oy + 2)
+                search = np.zeros((cy1 - cy0, cx1 - cx0), np.uint8)
+                big_outlines = [outlines[i] for i in np.flatnonzero(big)]
+                cv2.drawContours(search, big_outlines, -1, 255, -1, offset=(-cx0, -cy0))
+                search = cv2.bitwise_and(search, mask[cy0:cy1, cx0:cx1])
                 cleaned = remove_lines(
-                    mask, h_len, v_len, cfg.line_thickness, search=cv2.bitwise_and(search, mask)
+                    mask, h_len, v_len, cfg.line_thickness, search=search, offset=(cx0, cy0)
                 )
                 if cleaned is not mask:
                     pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
