@@ -166,7 +166,7 @@ def ink_level(
         return np.full_like(dark, 255), 255, hist
     mu, sigma = paper_noise(darkness_histogram(deficit, scene.paper))
     lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * _PER_GREY)
-    hi = float(otsu(hist))
+    hi: float | np.ndarray = float(otsu(hist))
     if scene.paper is not None or not cfg.otsu_without_paper:
         hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * _PER_GREY)
     lut = np.minimum(np.maximum(lo, hi), 255.0).astype(np.uint8)

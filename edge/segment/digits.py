@@ -96,8 +96,9 @@ __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
 log = logging.getLogger(__name__)
 
 #: Frames up to this many pixels are segmented with ``DigitSegmenterConfig.cv_threads``
-#: OpenCV threads (a webcam or phone video frame); larger images keep OpenCV's setting.
-FEW_THREADS_PIXELS = 2_000_000
+#: OpenCV threads (a webcam or phone video frame, up to full HD); larger images keep
+#: OpenCV's setting.
+FEW_THREADS_PIXELS = 1920 * 1080
 
 
 class DigitSegmenter:
@@ -328,10 +329,10 @@ class DigitSegmenter:
                 ox, oy = origin
                 cx0, cy0 = max(0, int(bb[:, X0].min()) - ox - 2), max(0, int(bb[:, Y0].min()) - oy - 2)
                 cx1, cy1 = min(bw, int(bb[:, X1].max()) - ox + 2), min(bh, int(bb[:, Y1].max()) - oy + 2)
-                search = np.zeros((cy1 - cy0, cx1 - cx0), np.uint8)
+                filled = np.zeros((cy1 - cy0, cx1 - cx0), np.uint8)
                 big_outlines = [outlines[i] for i in np.flatnonzero(big)]
-                cv2.drawContours(search, big_outlines, -1, 255, -1, offset=(-cx0, -cy0))
-                search = cv2.bitwise_and(search, mask[cy0:cy1, cx0:cx1])
+                cv2.drawContours(filled, big_outlines, -1, 255, -1, offset=(-cx0, -cy0))
+                search = cv2.bitwise_and(filled, mask[cy0:cy1, cx0:cx1])
                 cleaned = remove_lines(
                     mask, h_len, v_len, cfg.line_thickness, search=search, offset=(cx0, cy0)
                 )
