@@ -35,7 +35,8 @@ contours -> shape filters), made robust for live camera frames:
   points, so specks are dropped before any per-component work and at most
   ``max_pieces`` components are measured;
 - thin straight lines (ruled and squared paper) are erased with a probabilistic
-  Hough transform, only when a component is line-sized; a second, higher Otsu level
+  Hough transform, only when a component is line-sized and its thin ink (what a
+  3x3 opening removes) has as many points as a line needs votes; a second, higher Otsu level
   then drops what is left of them (also when the frame is cluttered with pieces),
   and splits digits from a shadow wedge or the paper's edge that the first level
   joined to them (looked at again only where such a piece was dropped);
@@ -50,12 +51,14 @@ contours -> shape filters), made robust for live camera frames:
 - ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
   the same line into numbers.
 
-Cost: about 1.3-1.6 ms per 640x480 frame (median) on one x86-64 core of the
-development machine, about 2.5 ms at the 99th percentile (``edge-bench pipeline``,
-stage ``segment``). A 12 MP photo of a page (4000 x 3000, 300-800 digits) costs about
-30-40 ms of one core's CPU time (about 3 ms per megapixel: grey conversion, pyramid
-shrinking and a second pass at the digits' scale), measured with
-``benchmarks.synth_pages`` pages on a loaded 2-core machine.
+Cost: about 1.5-1.9 ms of one x86-64 core's CPU time per 640x480 demo frame
+(median; 0.75x of the version before the speed-ups of issue 13, measured frame by
+frame side by side on a loaded 2-core machine, same ROIs), with OpenCV
+single-threaded while a frame is segmented (``cv_threads``: on images this small its
+worker threads cost more than they save, and stall the frame when the other core is
+busy). A 12 MP photo of a page (4000 x 3000, 300-800 digits) costs about 10-40 ms of
+CPU time (grey conversion, pyramid shrinking and a second pass at the digits' scale),
+measured with ``benchmarks.synth_pages`` pages.
 """
 
 from __future__ import annotations
