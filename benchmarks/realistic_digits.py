@@ -90,7 +90,7 @@ def evaluate(out: Path, model: str, deskew: bool = False, limit: int | None = No
             # frame mode: the most confident detection
             rois = seg.find(img)
             if rois:
-                preds = clf.classify(pre(img, rois))
+                preds = clf.classify(pre(img, rois, analysis=seg.last_analysis))
                 best = max(range(len(preds)), key=lambda k: preds[k].score)
                 frame_ok += preds[best].label == lab
                 key = str(f.relative_to(out))
@@ -171,7 +171,7 @@ def time_pipeline(
             ]
         for f in frames[:10]:  # warm-up
             r = seg.find(f)
-            x = pre(f, r)
+            x = pre(f, r, analysis=seg.last_analysis)
             if clf is not None and len(x):
                 clf.classify(x)
         ts, ts_all, n_found = [], [], []
@@ -179,7 +179,7 @@ def time_pipeline(
             f = frames[k % len(frames)]
             t0 = time.perf_counter()
             rois = seg.find(f)
-            x = pre(f, rois)
+            x = pre(f, rois, analysis=seg.last_analysis)
             t1 = time.perf_counter()
             if clf is not None and len(x):
                 clf.classify(x)

@@ -146,7 +146,9 @@ class Pipeline:
         pre_in = (
             grey if grey is not None and getattr(self.preprocessor, "accepts_grey", False) else frame.image
         )
-        batch = self.preprocessor(pre_in, rois) if rois else None
+        analysis = getattr(self.segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
+        kw = {"analysis": analysis} if getattr(self.preprocessor, "accepts_analysis", False) else {}
+        batch = self.preprocessor(pre_in, rois, **kw) if rois else None
         t2 = time.perf_counter()
         preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
         t3 = time.perf_counter()

@@ -69,7 +69,7 @@ def _rect_threshold(dark: np.ndarray, where: tuple[slice, slice]) -> int:
     return int(max(int(t), MIN_CONTRAST * 255.0, p30 + 3.5 * (p30 - p5)))
 
 
-def _select_ink(
+def select_ink(
     dark: np.ndarray, t: int, core: tuple[float, float, float, float], line_px: int
 ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
     """Ink components of the digit in ``core`` at threshold ``t``.
@@ -131,7 +131,7 @@ def _select_ink(
 def _select_ink_lines(
     mask: np.ndarray, core: tuple[float, float, float, float], line_px: int
 ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
-    """:func:`_select_ink` for a crop crossed by a line: lines erased first."""
+    """:func:`select_ink` for a crop crossed by a line: lines erased first."""
     ch, cw = mask.shape
     rx0, ry0, rx1, ry1 = core
     mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px)
@@ -219,16 +219,41 @@ def digit_ramp(
     )
     line_px = max(2, int(round(2 * f)))
     t = _rect_threshold(dark, where)
-    best = _select_ink(dark, t, core, line_px)
+    best = select_ink(dark, t, core, line_px)
     if best[0] < 0.8:  # a shadow or a dark corner joined the ink: try the higher level
         t2 = second_ink_threshold(dark, t, where)
         if t2 is not None:
-            other = _select_ink(dark, t2, core, line_px)
+            other = select_ink(dark, t2, core, line_px)
             if other[0] > best[0] + 0.1:
                 best, t = other, t2
-    _, mask, (bx0, by0, bx1, by1) = best
+    _, mask, box = best
     if mask is None:
         return None, 0, light
+    ramp, t = ink_ramp(dark, mask, box, t)
+    return ramp, t, light
+
+
+def ink_ramp(
+    dark: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], t: int
+) -> tuple[np.ndarray, int]:
+    """The kept ink as uint8 grey levels with MNIST's stroke width (the end of :func:`digit_ramp`).
+
+    The stroke width (:func:`stroke_width`, in px at the 20-px box of the ink's box) is
+    brought into :data:`~edge.preprocess.mnist_format.MNIST_STROKE_RANGE` by dilating or
+    eroding (an octagon of whole px: never below 30 % of the width); the grey levels come
+    from the darkness itself: 0.5 x ``t`` at the threshold, ``t`` from 1.5 x it.
+
+    Args:
+        dark: uint8 (h, w) darkness (0 paper .. 255 black).
+        mask: uint8 (h, w), 255 on the digit's kept ink (:func:`select_ink`).
+        box: the kept ink's box x0, y0, x1, y1 in ``dark`` px.
+        t: the ink threshold, 0..255.
+
+    Returns:
+        (uint8 ink levels 0..``t`` of the box with a border of ``max(r, 0) + 1`` px, zero
+        outside the ink; ``t`` made at least 1).
+    """
+    bx0, by0, bx1, by1 = box
     # stroke width towards MNIST's
     scale = MNIST_BOX / max(bx1 - bx0, by1 - by0, 1)
     box_mask = mask[by0:by1, bx0:bx1]
@@ -255,7 +280,7 @@ def digit_ramp(
     ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
     if r:
         ramp = _grow(ramp, r)
-    return ramp, t, light
+    return ramp, t
 
 
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))

@@ -41,11 +41,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_ramp
 from edge.preprocess.digit_ink import digit_ramp
 from edge.preprocess.locate import locate_digit
 from edge.preprocess.mnist_format import MNIST_SIZE, crop_to_ink, deskew_ink, place_mnist
 from edge.preprocess.polarity import SCAN_SIZE, ink_is_light_in
 from edge.segment.ink import POLARITIES, Polarity, to_grey
+from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
 
@@ -107,11 +109,24 @@ def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity
 
 
 def _normalise_into(
-    image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity, out: np.ndarray
+    image: np.ndarray,
+    roi: ROI,
+    deskew: bool,
+    polarity: Polarity,
+    out: np.ndarray,
+    fast: tuple[np.ndarray, int] | None = None,
+    fast_light: bool = False,
 ) -> bool | None:
     """:func:`_normalise_roi` written into ``out`` (float32 (28, 28)); returns whether the
-    ink was taken as light (``None``: no ink found)."""
-    ramp, t, light = digit_ramp(image, roi, polarity)
+    ink was taken as light (``None``: no ink found). ``fast``: the ink levels and threshold
+    already read from the segmenter's analysis (:func:`~edge.preprocess.analysis_ink.analysis_ramp`),
+    in ink taken as light when ``fast_light``."""
+    ramp: np.ndarray | None
+    light: bool | None
+    if fast is not None:
+        (ramp, t), light = fast, fast_light
+    else:
+        ramp, t, light = digit_ramp(image, roi, polarity)
     if ramp is None:
         out[...] = 0.0
         return None
@@ -142,6 +157,10 @@ class MnistPreprocessor:
             crop around it (:func:`edge.preprocess.polarity.ink_is_light_in` with its
             fast ground estimate, about 25 us a ROI): a frame may hold ink on paper and
             chalk on a board side by side.
+        fast_min_px: given the segmenter's analysis (``analysis=`` of :meth:`__call__`), ROIs
+            at least this tall there (analysis px) are read from it
+            (:mod:`edge.preprocess.analysis_ink`); ``0`` reads every one it can, a large
+            value none.
 
     Raises:
         ValueError: unknown ``polarity``.
@@ -150,22 +169,33 @@ class MnistPreprocessor:
     #: A grey frame gives the same inputs as its BGR original (only grey is read): a
     #: pipeline may pass the grey frame its segmenter made.
     accepts_grey = True
+    #: :meth:`__call__` takes the digit segmenter's ``last_analysis`` (``analysis=``).
+    accepts_analysis = True
 
-    def __init__(self, deskew: bool = False, polarity: Polarity = "auto") -> None:
+    def __init__(
+        self, deskew: bool = False, polarity: Polarity = "auto", fast_min_px: int = FAST_MIN_PX
+    ) -> None:
         if polarity not in POLARITIES:
             raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
         self.deskew = deskew
         self.polarity = polarity
+        self.fast_min_px = int(fast_min_px)
+        #: Per ROI of the last call: whether it was read from the segmenter's analysis.
+        self.last_fast: list[bool] = []
         #: Per ROI of the last call: whether its ink was taken as light on a dark ground
         #: (``None``: no ink found); the pipeline hands it to the number grouper.
         self.last_light: list[bool | None] = []
 
-    def __call__(self, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
+    def __call__(self, image: np.ndarray, rois: list[ROI], analysis: InkAnalysis | None = None) -> np.ndarray:
         """Model inputs for the ROIs of one frame.
 
         Args:
             image: uint8 (H, W, 3) BGR frame (or uint8 (H, W) grey).
             rois: digit ROIs in frame px.
+            analysis: the digit segmenter's ``last_analysis`` of this frame (ignored when
+                its frame shape is not ``image``'s, or its ink polarity is not this
+                preprocessor's ``"dark"``/``"light"``): large ROIs are read from it, with
+                its polarity; the others, and every ROI without it, the full way.
 
         Returns:
             float32 (N, 28, 28, 1) in [0, 1], white ink on black, N = ``len(rois)``.
@@ -174,13 +204,21 @@ class MnistPreprocessor:
             ValueError: ``image`` is not uint8 (H, W) or (H, W, 3).
         """
         out = np.zeros((len(rois), MNIST_SIZE, MNIST_SIZE, 1), np.float32)
-        self.last_light = []
+        self.last_light, self.last_fast = [], []
         if not rois:
             return out
         if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
             image = to_grey(image)  # BGRA, (H, W, 1); raises for anything else
-        self.last_light = [
-            _normalise_into(image, roi, self.deskew, self.polarity, out[i, :, :, 0])
-            for i, roi in enumerate(rois)
-        ]
+        if analysis is not None and (
+            analysis.frame_shape != image.shape[:2]
+            or (self.polarity != "auto" and (self.polarity == "light") != analysis.light)
+        ):
+            analysis = None
+        light = analysis is not None and analysis.light
+        for i, roi in enumerate(rois):
+            fast = None if analysis is None else analysis_ramp(analysis, roi, self.fast_min_px)
+            self.last_fast.append(fast is not None)
+            self.last_light.append(
+                _normalise_into(image, roi, self.deskew, self.polarity, out[i, :, :, 0], fast, light)
+            )
         return out

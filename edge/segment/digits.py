@@ -90,6 +90,7 @@ from edge.segment.digit_pieces import (
 from edge.segment.digit_scale import scaled, typical_height
 from edge.segment.digit_scene import Scene, find_scene, ink_level
 from edge.segment.ink import above, frame_ink_is_light, odd, second_ink_threshold, to_grey
+from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.ink_components import remove_lines
 from edge.segment.numbers import reading_order
 from edge.types import ROI
@@ -116,6 +117,8 @@ class DigitSegmenter:
         #: uint8 (H, W) grey of the last image given to :meth:`find` (``None`` before the
         #: first): the pipeline hands it to the later stages, so a frame is converted once.
         self.last_grey: np.ndarray | None = None
+        #: What the last :meth:`find` measured, for the preprocessing (``None`` before the first).
+        self.last_analysis: InkAnalysis | None = None
 
     def find(self, image: np.ndarray) -> list[ROI]:
         """ROIs of single digits, in reading order.
@@ -143,7 +146,7 @@ class DigitSegmenter:
     def _find(self, image: np.ndarray) -> list[ROI]:
         """:meth:`find` with OpenCV's threads set."""
         cfg = self.config
-        self.last_grey = None
+        self.last_grey = self.last_analysis = None
         grey = to_grey(image)
         self.last_grey = grey
         H, W = grey.shape
@@ -181,6 +184,8 @@ class DigitSegmenter:
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
         sh, sw = small.shape
         sx, sy = W / sw, H / sh
+        k = odd(min(cfg.background * max(sh, sw), cfg.max_background))  # the paper estimate's kernel
+        self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         scale = np.array([sx, sy])
         lo = np.floor(boxes[:, :2] * scale).astype(int)
         hi = np.minimum(np.ceil(boxes[:, 2:4] * scale).astype(int), (W, H))
@@ -235,6 +240,7 @@ class DigitSegmenter:
             self.config if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour
         )
         level, t, paper_hist = ink_level(self.config, dark, deficit, bg, bright, scene)
+        self._ink = (dark, level)  # for last_analysis
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
         first, lines_erased, count, measure = self._pieces(dark, level, max_pieces, stop_at=clutter)

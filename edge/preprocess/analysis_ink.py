@@ -1,0 +1,88 @@
+"""A digit's ink from the segmenter's own analysis of the frame (the fast path of
+:class:`edge.preprocess.MnistPreprocessor`).
+
+:func:`edge.preprocess.digit_ink.digit_ramp` crops the digit from the full-resolution
+grey frame, shrinks it to a 64-px working size, flat-fields it (a 27-px grey closing)
+and chooses its own threshold: most of the 0.25 ms a digit costs. The digit segmenter
+(:class:`edge.segment.digits.DigitSegmenter`) has already flat-fielded the whole frame at
+its analysis scale, inverted light ink and chosen a per-pixel ink threshold
+(:class:`edge.segment.ink_analysis.InkAnalysis`). When the digit is tall enough there
+(``min_px``; a 640x480 frame is analysed at 320x240, so a digit of 48 px or more), its
+ink is read from that darkness image directly: Otsu's level (N. Otsu, 1979) over the
+ROI, at least the segmenter's threshold there; the same component selection and
+stroke-width rule as the full path (:func:`~edge.preprocess.digit_ink.select_ink`,
+:func:`~edge.preprocess.digit_ink.ink_ramp`). :mod:`edge.preprocess.mnist_format` then
+scales the ink's box to 20 px (area interpolation: the anti-aliasing of LeCun's MNIST)
+and centres it by its moments, as for the full path.
+
+It declines (``None``: the caller takes the full path) for digits shorter than
+``min_px`` or larger than :data:`MAX_SIDE` times the segmenter's paper kernel (a fat
+stroke may have been taken for paper there), in cleared texture, and when the kept
+ink's box does not match the ROI: it reaches more than :data:`BOX_SLACK` of the ROI's
+side (at least 2 px) outside it (a shadow or a neighbour joined the ink at this
+threshold), or covers less than :data:`MIN_COVER` of its area (part of the digit is
+fainter than the threshold). (The ROI comes from the segmenter's lower threshold, so
+the ink's box is usually a pixel or two inside it.)
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.preprocess.digit_ink import ink_ramp, select_ink
+from edge.segment.ink_analysis import InkAnalysis
+from edge.types import ROI
+
+#: Shortest digit (analysis px, the ROI's height) read from the analysis image.
+FAST_MIN_PX = 24
+#: Longest ROI side read here, in multiples of the segmenter's paper-estimate kernel
+#: (:attr:`~edge.segment.ink_analysis.InkAnalysis.background_px`): the full path's
+#: kernel is 0.4 of the digit's side, so strokes up to that width stay ink.
+MAX_SIDE = 2.5
+#: How far (fraction of the ROI's longer side, at least 2 px) the kept ink's box may
+#: reach outside the ROI ...
+BOX_SLACK = 0.1
+#: ... and the least fraction of the ROI's area it covers, for the fast path's result to stand.
+MIN_COVER = 0.5
+
+
+def analysis_ramp(
+    analysis: InkAnalysis, roi: ROI, min_px: int = FAST_MIN_PX
+) -> tuple[np.ndarray, int] | None:
+    """The digit in ``roi`` as uint8 ink levels, read from the segmenter's analysis image.
+
+    Args:
+        analysis: the segmenter's analysis of the frame ``roi`` was found in.
+        roi: the digit's region in full-frame px.
+        min_px: shortest ROI (analysis px) read here.
+
+    Returns:
+        (uint8 (h, w) ink levels 0..``t`` at the analysis scale, zero outside the digit's
+        ink, with a border of at least 1 px; ``t``, the ink threshold 1..255), as
+        :func:`edge.preprocess.digit_ink.digit_ramp` gives them; or ``None``: read the
+        digit the full way (see the module's docstring for when).
+    """
+    x0, y0, x1, y1 = analysis.box(roi)
+    if y1 - y0 < min_px or x1 - x0 < 1 or max(x1 - x0, y1 - y0) > MAX_SIDE * analysis.background_px:
+        return None
+    floor = int(analysis.level[(y0 + y1) // 2, (x0 + x1) // 2])
+    if floor >= 255:  # cleared texture
+        return None
+    h, w = analysis.dark.shape
+    pad = int(round(0.2 * max(x1 - x0, y1 - y0))) + 2
+    cx0, cy0, cx1, cy1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    dark = analysis.dark[cy0:cy1, cx0:cx1]
+    core = (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0)
+    otsu = cv2.threshold(dark[core[1] : core[3], core[0] : core[2]], 0, 255, cv2.THRESH_OTSU)[0]
+    t = max(int(otsu), floor)
+    _, mask, box = select_ink(dark, t, core, 2)
+    if mask is None:
+        return None
+    slack = max(2.0, BOX_SLACK * max(x1 - x0, y1 - y0))
+    bx0, by0, bx1, by1 = box
+    if min(bx0 - core[0], by0 - core[1], core[2] - bx1, core[3] - by1) < -slack or (bx1 - bx0) * (
+        by1 - by0
+    ) < MIN_COVER * (core[2] - core[0]) * (core[3] - core[1]):
+        return None
+    return ink_ramp(dark, mask, box, t)

@@ -1,0 +1,58 @@
+"""What the digit segmenter measured on a frame, handed to the preprocessing.
+
+:class:`edge.segment.digits.DigitSegmenter` flat-fields the frame at its analysis
+scale, decides the ink's polarity and chooses a per-pixel ink threshold before it
+finds any digit. :class:`InkAnalysis` keeps those results (``last_analysis``), so
+:class:`edge.preprocess.MnistPreprocessor` can build a digit's model input from
+them instead of flat-fielding and thresholding the digit's crop again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.types import ROI
+
+
+@dataclass(frozen=True)
+class InkAnalysis:
+    """The ink of one frame at the segmenter's analysis scale.
+
+    Attributes:
+        dark: uint8 (h, w) darkness of the analysis image: 0 = paper .. 255 = black,
+            the paper divided out (grey morphological closing); light ink is already
+            inverted, so the ink is always dark (high values); 0 where unlit.
+        level: uint8 (h, w) the segmenter's first per-pixel ink threshold of the same
+            image (``dark > level`` is ink; 255 where textured background was cleared;
+            where the segmenter found ruled lines or clutter it raised it for its own
+            search, not here).
+        frame_shape: (H, W) of the full frame the segmenter was given (px).
+        light: the frame's ink was taken as light on a dark ground.
+        background_px: side of the square closing that estimated the paper (analysis px):
+            ink wider than about half of it (a fat marker's filled loop) may have been
+            taken for paper.
+    """
+
+    dark: np.ndarray
+    level: np.ndarray
+    frame_shape: tuple[int, int]
+    light: bool
+    background_px: int
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        """(sx, sy): full-frame px per analysis px."""
+        (H, W), (h, w) = self.frame_shape, self.dark.shape
+        return W / w, H / h
+
+    def box(self, roi: ROI) -> tuple[int, int, int, int]:
+        """``roi`` (full-frame px) as a box x0, y0, x1, y1 in analysis px, clipped to the image
+        (the segmenter's own box, which it rounded outwards to full-frame px)."""
+        sx, sy = self.scale
+        h, w = self.dark.shape
+        x0, y0 = max(0, int(roi.x / sx + 0.01)), max(0, int(roi.y / sy + 0.01))
+        x1 = min(w, int(np.ceil((roi.x + roi.w) / sx - 0.01)))
+        y1 = min(h, int(np.ceil((roi.y + roi.h) / sy - 0.01)))
+        return x0, y0, x1, y1
