@@ -5,7 +5,9 @@ Owns: one module per preprocessing a bundle can ask for in ``model.json``
 
 - ``"mnist-normalise"``: :mod:`edge.preprocess.mnist` (:class:`MnistPreprocessor`,
   :func:`mnist_normalise`), built from :mod:`~edge.preprocess.digit_ink` (the ink of a
-  digit in its ROI), :mod:`~edge.preprocess.locate` (the digit in a loose crop) and
+  digit in its ROI), :mod:`~edge.preprocess.analysis_ink` (the same, read from the
+  digit segmenter's own flat-fielded frame: the fast path for large digits),
+  :mod:`~edge.preprocess.locate` (the digit in a loose crop) and
   :mod:`~edge.preprocess.mnist_format` (MNIST's 28x28 geometry);
 - ``"resize"``: :mod:`edge.preprocess.resize` (:class:`ResizePreprocessor`): each ROI
   squashed to the input size;
@@ -23,8 +25,9 @@ Owns: one module per preprocessing a bundle can ask for in ``model.json``
 
 :func:`crop_input` treats a whole image as one ROI (``edge-eval --crop``).
 
-May import: numpy, OpenCV, :mod:`edge.types`, :mod:`edge.bundle` and the shared ink
-operations of :mod:`edge.segment.ink`. Never a later stage (runtime, tracking), a sink
+May import: numpy, OpenCV, :mod:`edge.types`, :mod:`edge.bundle`, the shared ink
+operations of :mod:`edge.segment.ink` and :mod:`edge.segment.ink_components`, and the
+segmenter's results type :mod:`edge.segment.ink_analysis`. Never a later stage (runtime, tracking), a sink
 or a CLI.
 """
 

@@ -10,8 +10,10 @@ with tracking), and the image operations they share.
 - digits: :mod:`~edge.segment.digits` (:class:`DigitSegmenter`) with its settings
   (:mod:`~edge.segment.digit_config`), scene (:mod:`~edge.segment.digit_scene`: paper,
   texture, ink threshold; :mod:`~edge.segment.block_sums` for the paper ring) and
-  piece tables (:mod:`~edge.segment.digit_pieces`);
-  :mod:`~edge.segment.numbers` groups classified digits into numbers;
+  piece tables (:mod:`~edge.segment.digit_pieces`); what it measured on the last frame
+  (:mod:`~edge.segment.ink_analysis`: the flat-fielded darkness, the ink threshold and
+  polarity) is handed to :mod:`edge.preprocess`; :mod:`~edge.segment.numbers` groups
+  classified digits into numbers;
 - hands: :mod:`~edge.segment.hands` (``make_hand_segmenter``, by name) over the blob
   stage (:mod:`~edge.segment.blobs`, :mod:`~edge.segment.blob_shape`) and one module
   per finder (:mod:`~edge.segment.skin` with :mod:`~edge.segment.skin_colour`,
