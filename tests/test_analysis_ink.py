@@ -78,10 +78,11 @@ def _analysis(dark: np.ndarray, level: int = 30, background_px: int = 49, light:
 def _digit(
     h: int = 40, w: int = 24, x: int = 50, y: int = 40, size: tuple[int, int] = (160, 240)
 ) -> np.ndarray:
-    """uint8 darkness with a "0" (an ellipse ring, darkness 200) in box x, y, w, h."""
+    """uint8 darkness with a "0" (an ellipse ring, darkness up to 200, soft edges) in box
+    x, y, w, h."""
     dark = np.zeros(size, np.uint8)
-    cv2.ellipse(dark, (x + w // 2, y + h // 2), (w // 2 - 2, h // 2 - 2), 0, 0, 360, 200, 4)
-    return dark
+    cv2.ellipse(dark, (x + w // 2, y + h // 2), (w // 2 - 3, h // 2 - 3), 0, 0, 360, 200, 4)
+    return cv2.GaussianBlur(dark, (3, 3), 0)
 
 
 def _roi(x0: int, y0: int, x1: int, y1: int) -> ROI:
@@ -105,6 +106,8 @@ def test_fast_path_reads_a_digit_and_declines_where_it_cannot_be_trusted() -> No
     assert analysis_ramp(_analysis(small), _roi(sx, sy, sx + sw, sy + sh)) is None
     # larger than the paper kernel allows (a fat stroke may have been taken for paper)
     assert analysis_ramp(_analysis(dark, background_px=int(bh / MAX_SIDE) - 1), roi) is None
+    # faint ink (its own Otsu level below the segmenter's threshold)
+    assert analysis_ramp(_analysis(dark // 6, level=30), roi) is None
     # cleared texture
     assert analysis_ramp(_analysis(dark, level=255), roi) is None
     # the ROI is much larger than the ink: part of the digit is fainter than the threshold
@@ -125,7 +128,11 @@ def test_preprocessor_takes_the_full_path_without_a_matching_analysis() -> None:
     assert pre.last_fast == [True] and pre.last_light == [False]
     full = pre(grey, [roi])
     assert pre.last_fast == [False]
-    assert np.corrcoef(fast.ravel(), full.ravel())[0, 1] > 0.8
+    assert np.corrcoef(fast.ravel(), full.ravel())[0, 1] > 0.6
+    assert [p.label for p in Classifier(load_bundle("digits")).classify(np.concatenate([fast, full]))] == [
+        "0",
+        "0",
+    ]
     # an analysis of another frame size is ignored
     pre(grey[:-2], [roi], analysis=_analysis(dark))
     assert pre.last_fast == [False]

@@ -9,7 +9,7 @@ its analysis scale, inverted light ink and chosen a per-pixel ink threshold
 (:class:`edge.segment.ink_analysis.InkAnalysis`). When the digit is tall enough there
 (``min_px``; a 640x480 frame is analysed at 320x240, so a digit of 48 px or more), its
 ink is read from that darkness image directly: Otsu's level (N. Otsu, 1979) over the
-ROI, at least the segmenter's threshold there; the same component selection and
+ROI (it must reach the segmenter's threshold there); the same component selection and
 stroke-width rule as the full path (:func:`~edge.preprocess.digit_ink.select_ink`,
 :func:`~edge.preprocess.digit_ink.ink_ramp`). :mod:`edge.preprocess.mnist_format` then
 scales the ink's box to 20 px (area interpolation: the anti-aliasing of LeCun's MNIST)
@@ -17,12 +17,14 @@ and centres it by its moments, as for the full path.
 
 It declines (``None``: the caller takes the full path) for digits shorter than
 ``min_px`` or larger than :data:`MAX_SIDE` times the segmenter's paper kernel (a fat
-stroke may have been taken for paper there), in cleared texture, and when the kept
-ink's box does not match the ROI: it reaches more than :data:`BOX_SLACK` of the ROI's
-side (at least 2 px) outside it (a shadow or a neighbour joined the ink at this
-threshold), or covers less than :data:`MIN_COVER` of its area (part of the digit is
-fainter than the threshold). (The ROI comes from the segmenter's lower threshold, so
-the ink's box is usually a pixel or two inside it.)
+stroke may have been taken for paper there), in cleared texture, for faint ink (the
+ROI's Otsu level below the segmenter's threshold there: a faint ruled line or pencil
+barely above the paper's noise), and when the kept ink's box does not match the ROI:
+it reaches more than :data:`BOX_SLACK` of the ROI's side (at least 2 px) outside it (a
+shadow or a neighbour joined the ink at this threshold), or covers less than
+:data:`MIN_COVER` of its area (part of the digit is fainter than the threshold). (The
+ROI comes from the segmenter's lower threshold, so the ink's box is usually a pixel or
+two inside it.)
 """
 
 from __future__ import annotations
@@ -75,14 +77,15 @@ def analysis_ramp(
     dark = analysis.dark[cy0:cy1, cx0:cx1]
     core = (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0)
     otsu = cv2.threshold(dark[core[1] : core[3], core[0] : core[2]], 0, 255, cv2.THRESH_OTSU)[0]
-    t = max(int(otsu), floor)
+    if otsu < floor:  # faint ink, barely above the paper's noise here
+        return None
+    t = int(otsu)
     _, mask, box = select_ink(dark, t, core, 2)
     if mask is None:
         return None
-    slack = max(2.0, BOX_SLACK * max(x1 - x0, y1 - y0))
     bx0, by0, bx1, by1 = box
-    if min(bx0 - core[0], by0 - core[1], core[2] - bx1, core[3] - by1) < -slack or (bx1 - bx0) * (
-        by1 - by0
-    ) < MIN_COVER * (core[2] - core[0]) * (core[3] - core[1]):
+    outside = -min(bx0 - core[0], by0 - core[1], core[2] - bx1, core[3] - by1)  # px beyond the ROI
+    cover = (bx1 - bx0) * (by1 - by0) / ((x1 - x0) * (y1 - y0))
+    if outside > max(2.0, BOX_SLACK * max(x1 - x0, y1 - y0)) or cover < MIN_COVER:
         return None
     return ink_ramp(dark, mask, box, t)
