@@ -7,7 +7,7 @@ and chooses its own threshold: most of the 0.25 ms a digit costs. The digit segm
 (:class:`edge.segment.digits.DigitSegmenter`) has already flat-fielded the whole frame at
 its analysis scale, inverted light ink and chosen a per-pixel ink threshold
 (:class:`edge.segment.ink_analysis.InkAnalysis`). When the digit is tall enough there
-(``min_px``; a 640x480 frame is analysed at 320x240, so a digit of 48 px or more), its
+(``min_px``; a 640x480 frame is analysed at 320x240, so a digit of 40 px or more), its
 ink is read from that darkness image directly: Otsu's level (N. Otsu, 1979) over the
 ROI (it must reach the segmenter's threshold there); the same component selection and
 stroke-width rule as the full path (:func:`~edge.preprocess.digit_ink.select_ink`,
@@ -36,8 +36,11 @@ from edge.preprocess.digit_ink import ink_ramp, select_ink
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
-#: Shortest digit (analysis px, the ROI's height) read from the analysis image.
-FAST_MIN_PX = 24
+#: Shortest digit (analysis px, the ROI's height) read from the analysis image. Chosen on
+#: camera-like frames (``benchmarks.realistic_digits``), the demo scene and MNIST digits on
+#: grey paper (``benchmarks classic``): at 20 px each set reads as many digits as the full
+#: path (+-1 of 500-1500); at 14-16 px MNIST on grey paper loses 2-4 of 1,500.
+FAST_MIN_PX = 20
 #: Longest ROI side read here, in multiples of the segmenter's paper-estimate kernel
 #: (:attr:`~edge.segment.ink_analysis.InkAnalysis.background_px`): the full path's
 #: kernel is 0.4 of the digit's side, so strokes up to that width stay ink.

@@ -33,9 +33,9 @@ centre of mass is at the centre. :func:`mnist_normalise` repeats that on a photo
 Steps 1-3 are what the digit segmenter has already done to the whole frame at its
 analysis scale. Given its :class:`~edge.segment.ink_analysis.InkAnalysis`
 (``MnistPreprocessor(...)(image, rois, analysis=segmenter.last_analysis)``, as
-:class:`edge.pipeline.Pipeline` passes it), a digit at least ``fast_min_px`` (24) px
+:class:`edge.pipeline.Pipeline` passes it), a digit at least ``fast_min_px`` (20) px
 tall there is read from the segmenter's darkness image instead
-(:mod:`edge.preprocess.analysis_ink`: Otsu over the ROI, steps 3-6 as below, the
+(:mod:`edge.preprocess.analysis_ink`: Otsu over the ROI, steps 3-6 above, the
 frame's polarity); the others, loose crops, and ROIs that path declines take steps 1-6.
 
 Cost (CPU per ROI of the ``demo`` frames, digits about 70 px, 33 px at the 320-px
