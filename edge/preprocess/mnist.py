@@ -165,7 +165,8 @@ class MnistPreprocessor:
             dark ground; each crop is inverted) or ``"auto"``: decided per ROI on the
             crop around it (:func:`edge.preprocess.polarity.ink_is_light_in` with its
             fast ground estimate, about 25 us a ROI): a frame may hold ink on paper and
-            chalk on a board side by side.
+            chalk on a board side by side. ROIs read from the segmenter's analysis take
+            the polarity the segmenter decided for the frame (it found them in that ink).
         fast_min_px: given the segmenter's analysis (``analysis=`` of :meth:`__call__`), ROIs
             at least this tall there (analysis px) are read from it
             (:mod:`edge.preprocess.analysis_ink`); ``0`` reads every one it can, a large

@@ -8,8 +8,8 @@ contours -> shape filters), made robust for live camera frames:
   resolution; when the digits seen there are small (a page of numbers, a 12 MP
   photo) or more than that pass measures, again at the scale that makes them about
   ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number;
-  ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which crops
-  from the full-resolution image;
+  ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads
+  large digits from this analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, decided per
   frame by :func:`edge.segment.ink.frame_ink_is_light` by default); light ink is
   inverted once, at the analysis size;

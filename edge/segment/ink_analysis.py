@@ -22,8 +22,8 @@ class InkAnalysis:
 
     Attributes:
         dark: uint8 (h, w) darkness of the analysis image: 0 = paper .. 255 = black,
-            the paper divided out (grey morphological closing); light ink is already
-            inverted, so the ink is always dark (high values); 0 where unlit.
+            the paper divided out (grey morphological closing); light ink was inverted
+            first, so ink always has high values; 0 where unlit.
         level: uint8 (h, w) the segmenter's first per-pixel ink threshold of the same
             image (``dark > level`` is ink; 255 where textured background was cleared;
             where the segmenter found ruled lines or clutter it raised it for its own
@@ -48,8 +48,9 @@ class InkAnalysis:
         return W / w, H / h
 
     def box(self, roi: ROI) -> tuple[int, int, int, int]:
-        """``roi`` (full-frame px) as a box x0, y0, x1, y1 in analysis px, clipped to the image
-        (the segmenter's own box, which it rounded outwards to full-frame px)."""
+        """``roi`` (full-frame px) as a box x0, y0, x1, y1 in analysis px, clipped to the image:
+        for the segmenter's own ROIs (its analysis boxes rounded outwards to full-frame px)
+        that box, give or take a pixel."""
         sx, sy = self.scale
         h, w = self.dark.shape
         x0, y0 = max(0, int(roi.x / sx + 0.01)), max(0, int(roi.y / sy + 0.01))
