@@ -1,41 +1,43 @@
 """Scene reuse of the digit finder: the slow-changing analysis of one video frame kept for the next.
 
 In a live video consecutive frames show nearly the same scene. What
-:class:`edge.segment.digits.DigitSegmenter` learns about the scene (the frame's ink
-polarity, the paper and texture blocks of :func:`edge.segment.digit_scene.find_scene`,
-the ink threshold as a function of the background's grey level from
-:func:`edge.segment.digit_scene.ink_lut`) changes slowly; the ink, the digits, must
-be found in every frame. :class:`SceneMemory` keeps the scene of the last full
-analysis, and the following frames run only the per-frame steps: flat-field
-(background closing, darkness) with the frame's own background, the kept threshold
-per background grey level applied to it, contours, candidates and the paper-ring
-test against the kept paper.
+:class:`edge.segment.digits.DigitSegmenter` learns about the scene changes slowly:
+the frame's ink polarity, the paper, texture and paper-ring blocks of
+:func:`edge.segment.digit_scene.find_scene`, and the ink threshold as a function of
+the background's grey level (:func:`edge.segment.digit_scene.ink_lut`: the paper's
+noise and Otsu's level, clamped to a few noise deviations). The ink, the digits,
+must be found in every frame. :class:`SceneMemory` keeps the scene of the last full
+analysis and decides per frame, from a :data:`THUMB` grey thumbnail (area-averaged:
+sensor noise and the ink of single digits mostly average out) compared with the
+one at that analysis (not the previous frame's, so slow changes add up):
 
-The rule (all of it must hold, else the frame gets a full analysis, which is then kept):
+- :data:`SCENE`, the whole scene is reused, when the thumbnail differs by at most
+  ``reuse_mean`` grey levels on average and ``reuse_max`` at any pixel: a still
+  camera on a still sheet. Only flat-fielding with the frame's own background, the
+  kept threshold per background level, contours and candidates (with the kept
+  paper ring) run. What passes changes the scene below a thumbnail pixel's contrast:
+  new ink written on the paper (it lies on the kept paper, where digits are looked
+  for) or a sheet moved by a few pixels (the paper is read in 8-px blocks and the
+  ring test needs half the ring to be paper). A hand or a sheet entering, the paper
+  sliding or the camera panning by more than about a quarter of a thumbnail pixel at
+  a contrasted edge moves some pixel by more than ``reuse_max``;
+- :data:`LEVEL`, only the polarity and the threshold per background level are
+  reused, when the thumbnail's mean is within ``reuse_mean`` (the light did not
+  change) and its mean absolute difference at most ``reuse_level_mean`` (the same
+  scene, moved: a drifting sheet, a shaking camera, a hand coming in). The paper,
+  texture and ring are found anew in the frame, so a stale paper mask never hides
+  new digits; a stale threshold is bounded by the paper's noise clamp;
+- else :data:`FULL`: a full analysis, which is kept when it took one pass (no
+  page-scale second pass, no 4x look: pages and large photos are never reused).
 
-- a frame was analysed in full since the last :meth:`SceneMemory.reset`
-  (:meth:`edge.pipeline.Pipeline.reset` calls it: the live loop does before every
-  still image and after a source's gap; evaluations over photos do per photo), at
-  the same frame size and analysis scale, with a single pass (no page-scale second
-  pass, no 4x look: pages and large photos always get a full analysis);
-- fewer than ``reuse_frames`` frames since (a slow drift of light or camera is
-  caught up at least this often);
-- the frame's thumbnail (:data:`THUMB` grey, area-averaged, so sensor noise and the
-  ink of single digits mostly average out) differs from the one at the full
-  analysis by at most ``reuse_mean`` grey levels on average and ``reuse_max`` at
-  any thumbnail pixel. Compared with the full analysis's thumbnail, not the
-  previous frame's, so slow motion adds up and triggers one. A light turned down or
-  a paper swapped for a board moves the mean; a hand or a sheet entering, the paper
-  sliding over the desk or the camera panning by more than about a quarter of a
-  thumbnail pixel at a contrasted edge moves some pixel by more than ``reuse_max``.
-  Only what changes the scene at below a thumbnail pixel's contrast passes: new
-  ink written on the paper (it lies on the kept paper, where digits are looked for)
-  or a sheet moving by a few pixels (the paper mask is read in 8-px blocks and the
-  ring test needs only half the ring to be paper);
-- the result does not jump: the reused frame finds as many digits as the full
-  analysis did and their median height is within ``reuse_height`` of its. If not
-  (a digit appeared or vanished, perhaps hidden by a stale paper mask), the frame
-  is analysed again in full and that result is returned.
+A full analysis also runs after :meth:`SceneMemory.reset` (:meth:`edge.pipeline.Pipeline.reset`
+calls it through :meth:`edge.segment.digits.DigitSegmenter.reset`: the live loop before
+every still image and after a source's gap, the evaluations per photo), on a change of
+frame size or analysis scale, and at least every ``reuse_frames`` frames. A reused
+frame's result must not jump: at least as many digits as the full analysis found, their
+median height within a factor ``reuse_height`` of its, in one pass. If it does, the kept
+scene is dropped; a :data:`SCENE` frame (a digit may hide under a stale paper mask) is
+analysed again in full and that result returned, a :data:`LEVEL` frame keeps its result.
 
 ``DigitSegmenterConfig.reuse_scene=False`` analyses every frame in full.
 """
@@ -198,10 +200,10 @@ class SceneMemory:
             rois: the frame's digit boxes (frame px).
 
         Returns:
-            ``False`` when the frame reused the scene and its result jumped (more or
-            fewer digits, or a different height, than the full analysis, or a second
-            pass was wanted): the kept scene is dropped and the caller analyses the
-            frame again in full; ``True`` otherwise.
+            ``False`` when the frame reused the whole scene (:data:`SCENE`) and its result
+            jumped (fewer digits than the full analysis, a median height off by more than
+            ``reuse_height``, or a second pass wanted): the caller analyses the frame again
+            in full; ``True`` otherwise. A jump drops the kept scene in both modes.
         """
         cfg = self.config
         heights = sorted(r.h for r in rois)
@@ -216,8 +218,8 @@ class SceneMemory:
                 or len(rois) < k.count
                 or not 1 / cfg.reuse_height <= ratio <= cfg.reuse_height
             ):
-                self._kept = None
-                return False
+                self._kept = None  # the next frame is analysed in full
+                return mode == LEVEL  # the paper was found anew: the result stands
             k.age += 1
             return True
         if self._thumb is None or self._passes != 1 or self._pending is None:
