@@ -3,7 +3,7 @@
 Read in :data:`BLOCK` x :data:`BLOCK`-px blocks of the analysis image (see
 :mod:`edge.segment.digits`): :func:`find_scene` finds the paper (and shadowed paper of
 the paper's colour) and the textured background, :func:`ink_level` the per-pixel ink
-threshold from the paper's noise.
+threshold from the paper's noise (:func:`ink_lut`: the same per background grey level).
 """
 
 from __future__ import annotations

@@ -51,13 +51,10 @@ contours -> shape filters), made robust for live camera frames:
 - ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
   the same line into numbers.
 
-In a video the scene (polarity, paper, texture, ink level) of the last full analysis
-is reused while the frame stays close to it (:mod:`edge.segment.digit_reuse`).
-
-Cost: about 1.5-1.9 ms of one x86-64 core's CPU time per 640x480 demo frame analysed
-in full (median, loaded 2-core machine), OpenCV single-threaded (``cv_threads``: on
-images this small its threads cost more than they save). A 12 MP photo of a page (300-800
-digits) costs about 10-40 ms (``benchmarks.synth_pages`` pages).
+Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``): about 1.5-1.9 ms
+per 640x480 demo frame analysed in full; in a video less, as the scene of the last full
+analysis is reused while the frame stays close to it (:mod:`edge.segment.digit_reuse`);
+a 12 MP page (300-800 digits) 10-40 ms (``benchmarks.synth_pages`` pages).
 """
 
 from __future__ import annotations
@@ -110,8 +107,7 @@ class DigitSegmenter:
         config: settings; ``None`` uses :class:`DigitSegmenterConfig` defaults.
     """
 
-    #: :meth:`edge.pipeline.Pipeline.reset` calls :meth:`reset`.
-    keeps_scene = True
+    keeps_scene = True  # Pipeline.reset() calls reset()
 
     def __init__(self, config: DigitSegmenterConfig | None = None) -> None:
         self.config = config or DigitSegmenterConfig()
