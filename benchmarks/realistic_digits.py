@@ -87,7 +87,8 @@ def evaluate(out: Path, model: str, deskew: bool = False, limit: int | None = No
             conf[int(lab), int(p.label)] += 1
             if p.label != lab:
                 wrong.append(f"{f.relative_to(out)} -> {p.label}")
-            # frame mode: the most confident detection
+            # frame mode: the most confident detection (each photo stands alone)
+            seg.reset()
             rois = seg.find(img)
             if rois:
                 preds = clf.classify(pre(img, rois, analysis=seg.last_analysis))

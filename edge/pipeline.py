@@ -121,9 +121,13 @@ class Pipeline:
         self.top_k = int(top_k)
 
     def reset(self) -> None:
-        """Forget temporal state (the smoother's tracks)."""
+        """Forget temporal state: the smoother's tracks, and the scene a segmenter with
+        ``keeps_scene`` (the digit finder) carries between video frames (hand finders keep
+        their calibration)."""
         if self.smoother is not None and hasattr(self.smoother, "reset"):
             self.smoother.reset()
+        if getattr(self.segmenter, "keeps_scene", False):
+            self.segmenter.reset()  # type: ignore[attr-defined]
 
     def process(self, frame: Frame) -> FrameResult:
         """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``).

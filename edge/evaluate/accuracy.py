@@ -215,6 +215,8 @@ def evaluate_frames(
     none_index = list(labels).index("none") if "none" in labels else NO_PREDICTION
     t0 = time.perf_counter()
     for i, (it, img) in enumerate(loaded):
+        if callable(reset := getattr(pipeline, "reset", None)):
+            reset()  # each photo stands alone (no scene kept from the last one)
         res = pipeline.process(Frame(img, 0.0, i))
         best = max(res.detections, key=lambda d: d.prediction.score, default=None)
         y_true.append(it.label_index)

@@ -200,6 +200,8 @@ def evaluate_pages(pipeline: NumberReader, folder: str | Path, limit: int | None
     report = PagesReport(info={"pages_dir": str(folder)})
     for i, (img_path, txt_path) in enumerate(list_pages(folder)[:limit]):
         image = read_image(img_path)
+        if callable(reset := getattr(pipeline, "reset", None)):
+            reset()  # each page stands alone (no scene kept from the last one)
         result = pipeline.process(Frame(image, 0.0, i))
         score = score_page(read_truth(txt_path), numbers_text(result.numbers), img_path.name)
         log.debug("%s: read %s", img_path.name, " ".join(score.read))

@@ -67,6 +67,8 @@ def threshold_sweep(
         raise ValueError("calibrating min_score needs photos without a gesture in a none/ folder")
     answers = []
     for i, (it, img) in enumerate(load_images(items, False)[0]):
+        if callable(reset := getattr(pipeline, "reset", None)):
+            reset()  # each photo stands alone (no scene kept from the last one)
         res = pipeline.process(Frame(img, 0.0, i))
         best = max(res.detections, key=lambda d: d.prediction.score, default=None)
         answers.append(

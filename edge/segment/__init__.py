@@ -9,8 +9,9 @@ with tracking), and the image operations they share.
   components); both shared with :mod:`edge.preprocess`;
 - digits: :mod:`~edge.segment.digits` (:class:`DigitSegmenter`) with its settings
   (:mod:`~edge.segment.digit_config`), scene (:mod:`~edge.segment.digit_scene`: paper,
-  texture, ink threshold; :mod:`~edge.segment.block_sums` for the paper ring) and
-  piece tables (:mod:`~edge.segment.digit_pieces`); what it measured on the last frame
+  texture, ink threshold; :mod:`~edge.segment.block_sums` for the paper ring), its reuse
+  between video frames (:mod:`~edge.segment.digit_reuse`) and piece tables
+  (:mod:`~edge.segment.digit_pieces`); what it measured on the last frame
   (:mod:`~edge.segment.ink_analysis`: the flat-fielded darkness, the ink threshold and
   polarity) is handed to :mod:`edge.preprocess`; :mod:`~edge.segment.numbers` groups
   classified digits into numbers;

@@ -125,6 +125,18 @@ class DigitSegmenterConfig:
             CPU, and when the other cores are busy the frame waits for a worker (segment
             median 7.2 ms with 2 threads against 2.2 ms with 1 on a loaded 2-core machine,
             500 demo frames).
+        reuse_scene: in a video, reuse the last full analysis's scene (polarity, paper,
+            texture, ink threshold per background level) while the frame's thumbnail
+            stays close to the one it was made from, and find only the ink anew
+            (:mod:`edge.segment.digit_reuse` gives the rule); ``False`` analyses every frame
+            in full. :meth:`edge.segment.digits.DigitSegmenter.reset` forgets the scene.
+        reuse_frames: a full analysis at least every this many frames.
+        reuse_mean: most mean absolute difference (grey levels) of the 40 x 30 thumbnail
+            from the full analysis's for reuse ...
+        reuse_max: ... and most difference at any thumbnail pixel.
+        reuse_height: a reused frame whose digit count differs from the full
+            analysis's, or whose median digit height differs by more than this factor,
+            is analysed again in full.
     """
 
     analysis_width: int = 320
@@ -172,12 +184,23 @@ class DigitSegmenterConfig:
     min_light: float = 0.35
     polarity: str = "auto"
     cv_threads: int = 1
+    reuse_scene: bool = True
+    reuse_frames: int = 15
+    reuse_mean: float = 3.0
+    reuse_max: int = 24
+    reuse_level_mean: float = 16.0
+    reuse_height: float = 1.25
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:
             raise ValueError(f"polarity must be one of {POLARITIES}, got {self.polarity!r}")
         if self.cv_threads < 0:
             raise ValueError(f"cv_threads must be >= 0 (0 = OpenCV's own setting), got {self.cv_threads}")
+        if self.reuse_frames < 1 or self.reuse_mean < 0 or self.reuse_max < 0 or self.reuse_height < 1:
+            raise ValueError(
+                "need reuse_frames >= 1, reuse_mean >= 0, reuse_max >= 0 and reuse_height >= 1, got "
+                f"{self.reuse_frames}, {self.reuse_mean}, {self.reuse_max}, {self.reuse_height}"
+            )
         if self.analysis_width < 32:
             raise ValueError(f"analysis_width must be >= 32 px, got {self.analysis_width}")
         if not 0 < self.min_height < self.max_height <= 1.0:

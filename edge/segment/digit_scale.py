@@ -13,6 +13,7 @@ import numpy as np
 
 from edge.segment.digit_pieces import CONTACT, X0, X1, Y0, Y1
 from edge.segment.ink import shrink
+from edge.types import ROI
 
 
 def scaled(grey: np.ndarray, f: float) -> np.ndarray:
@@ -64,3 +65,14 @@ def _median(v: np.ndarray) -> float:
     v = np.sort(v)
     n = len(v)
     return float(v[n // 2]) if n % 2 else float(0.5 * (v[n // 2 - 1] + v[n // 2]))
+
+
+def frame_rois(boxes: np.ndarray, analysis: tuple[int, int], frame: tuple[int, int]) -> list[ROI]:
+    """Boxes (float (M, >= 4) x0, y0, x1, y1 in the pixels of an analysis image of shape
+    ``analysis`` (h, w)) as ROIs in the pixels of a frame of shape ``frame`` (H, W): grown
+    outwards to whole pixels and clipped to the frame."""
+    (sh, sw), (H, W) = analysis, frame
+    scale = np.array([W / sw, H / sh])
+    lo = np.floor(boxes[:, :2] * scale).astype(int)
+    hi = np.minimum(np.ceil(boxes[:, 2:4] * scale).astype(int), (W, H))
+    return [ROI(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in np.hstack([lo, hi]).tolist()]

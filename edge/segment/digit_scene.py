@@ -3,7 +3,7 @@
 Read in :data:`BLOCK` x :data:`BLOCK`-px blocks of the analysis image (see
 :mod:`edge.segment.digits`): :func:`find_scene` finds the paper (and shadowed paper of
 the paper's colour) and the textured background, :func:`ink_level` the per-pixel ink
-threshold from the paper's noise.
+threshold from the paper's noise (:func:`ink_lut`: the same per background grey level).
 """
 
 from __future__ import annotations
@@ -161,16 +161,33 @@ def ink_level(
         :func:`edge.segment.ink.second_ink_threshold`, float (256,) histogram of
         ``dark`` on the paper, for the same).
     """
+    lut, hist = ink_lut(cfg, dark, deficit, scene)
+    return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright]), hist
+
+
+def ink_lut(
+    cfg: DigitSegmenterConfig, dark: np.ndarray, deficit: np.ndarray, scene: Scene
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ink threshold of :func:`ink_level` as a function of the background's grey level.
+
+    Args:
+        dark: uint8 (h, w) darkness.
+        deficit: uint8 (h, w) background minus grey (grey levels).
+        scene: from :func:`find_scene`.
+
+    Returns:
+        (uint8 (256,) threshold (darkness) per background grey level, all 255 when the
+        scene has no paper pixel; float (256,) histogram of ``dark`` on the paper).
+    """
     hist = darkness_histogram(dark, scene.paper)
     if hist.sum() <= 0:
-        return np.full_like(dark, 255), 255, hist
+        return np.full(256, 255, np.uint8), hist
     mu, sigma = paper_noise(darkness_histogram(deficit, scene.paper))
     lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * _PER_GREY)
     hi: float | np.ndarray = float(otsu(hist))
     if scene.paper is not None or not cfg.otsu_without_paper:
         hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * _PER_GREY)
-    lut = np.minimum(np.maximum(lo, hi), 255.0).astype(np.uint8)
-    return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright]), hist
+    return np.minimum(np.maximum(lo, hi), 255.0).astype(np.uint8), hist
 
 
 #: Darkness per grey level of the background (float64 (256,)): 255 / level.

@@ -51,21 +51,16 @@ contours -> shape filters), made robust for live camera frames:
 - ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
   the same line into numbers.
 
-Cost: about 1.5-1.9 ms of one x86-64 core's CPU time per 640x480 demo frame
-(median; 0.75x of the version before the speed-ups of issue 13, measured frame by
-frame side by side on a loaded 2-core machine, same ROIs), with OpenCV
-single-threaded while a frame is segmented (``cv_threads``: on images this small its
-worker threads cost more than they save, and stall the frame when the other core is
-busy). A 12 MP photo of a page (4000 x 3000, 300-800 digits) costs about 10-40 ms of
-CPU time (grey conversion, pyramid shrinking and a second pass at the digits' scale),
-measured with ``benchmarks.synth_pages`` pages.
+Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``): about 1.5-1.9 ms
+per 640x480 demo frame analysed in full; in a video less, as the scene of the last full
+analysis is reused while the frame stays close to it (:mod:`edge.segment.digit_reuse`);
+a 12 MP page (300-800 digits) 10-40 ms (``benchmarks.synth_pages`` pages).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -87,9 +82,10 @@ from edge.segment.digit_pieces import (
     rect_kernel,
     select_digits,
 )
-from edge.segment.digit_scale import scaled, typical_height
-from edge.segment.digit_scene import Scene, find_scene, ink_level
-from edge.segment.ink import above, frame_ink_is_light, odd, second_ink_threshold, to_grey
+from edge.segment.digit_reuse import SceneMemory
+from edge.segment.digit_scale import frame_rois, scaled, typical_height
+from edge.segment.digit_scene import Scene
+from edge.segment.ink import above, odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.ink_components import remove_lines
 from edge.segment.numbers import reading_order
@@ -112,6 +108,8 @@ class DigitSegmenter:
         config: settings; ``None`` uses :class:`DigitSegmenterConfig` defaults.
     """
 
+    keeps_scene = True  # Pipeline.reset() calls reset()
+
     def __init__(self, config: DigitSegmenterConfig | None = None) -> None:
         self.config = config or DigitSegmenterConfig()
         #: uint8 (H, W) grey of the last image given to :meth:`find` (``None`` before the
@@ -119,6 +117,12 @@ class DigitSegmenter:
         self.last_grey: np.ndarray | None = None
         #: What the last :meth:`find` measured, for the preprocessing (``None`` before the first).
         self.last_analysis: InkAnalysis | None = None
+        #: the scene kept from the last full analysis (:mod:`edge.segment.digit_reuse`)
+        self.memory = SceneMemory(self.config)
+
+    def reset(self) -> None:
+        """Forget the kept scene (a new video or a still image): the next frame is analysed in full."""
+        self.memory.reset()
 
     def find(self, image: np.ndarray) -> list[ROI]:
         """ROIs of single digits, in reading order.
@@ -153,7 +157,8 @@ class DigitSegmenter:
         colour = image if image.ndim == 3 and image.shape[2] == 3 else None
         f = min(1.0, cfg.analysis_width / max(H, W))
         small = scaled(grey, f)
-        light = cfg.polarity == "light" or (cfg.polarity == "auto" and frame_ink_is_light(small))
+        self.memory.begin(small, f)
+        light = self.memory.light(small)
         if light:
             small = cv2.bitwise_not(small)
         boxes, (typical, seen), crowded = self._analyse(small, colour, None)
@@ -182,14 +187,11 @@ class DigitSegmenter:
                     # digits packed too densely for paper to show between them (a
                     # sheet of digits): no paper rule
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
-        sh, sw = small.shape
-        sx, sy = W / sw, H / sh
-        k = odd(min(cfg.background * max(sh, sw), cfg.max_background))  # the paper estimate's kernel
+        rois = frame_rois(boxes, small.shape, (H, W))
+        if not self.memory.end(rois):  # a reused scene gave a different result
+            return self._find(image)
+        k = odd(min(cfg.background * max(small.shape), cfg.max_background))  # the paper kernel
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
-        scale = np.array([sx, sy])
-        lo = np.floor(boxes[:, :2] * scale).astype(int)
-        hi = np.minimum(np.ceil(boxes[:, 2:4] * scale).astype(int), (W, H))
-        rois = [ROI(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in np.hstack([lo, hi]).tolist()]
         return [rois[i] for i in reading_order(rois)]
 
     def _analyse(
@@ -235,11 +237,9 @@ class DigitSegmenter:
             dark = cv2.subtract(lit, ratio)  # 255 - ratio where lit (255), 0 where not
         else:
             dark = cv2.bitwise_not(ratio)
-        deficit = cv2.subtract(bg, small)
-        scene = find_scene(
-            self.config if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour
+        scene, level, t, paper_hist = self.memory.scene_and_level(
+            small, bg, dark, lit, bright, colour, paper, digit_px is None
         )
-        level, t, paper_hist = ink_level(self.config, dark, deficit, bg, bright, scene)
         self._ink = (dark, level)  # for last_analysis
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first

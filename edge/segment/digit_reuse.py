@@ -1,0 +1,230 @@
+"""Scene reuse of the digit finder: the slow-changing analysis of one video frame kept for the next.
+
+In a live video consecutive frames show nearly the same scene. What
+:class:`edge.segment.digits.DigitSegmenter` learns about the scene changes slowly:
+the frame's ink polarity, the paper, texture and paper-ring blocks of
+:func:`edge.segment.digit_scene.find_scene`, and the ink threshold as a function of
+the background's grey level (:func:`edge.segment.digit_scene.ink_lut`: the paper's
+noise and Otsu's level, clamped to a few noise deviations). The ink, the digits,
+must be found in every frame. :class:`SceneMemory` keeps the scene of the last full
+analysis and decides per frame, from a :data:`THUMB` grey thumbnail (area-averaged:
+sensor noise and the ink of single digits mostly average out) compared with the
+one at that analysis (not the previous frame's, so slow changes add up):
+
+- :data:`SCENE`, the whole scene is reused, when the thumbnail differs by at most
+  ``reuse_mean`` grey levels on average and ``reuse_max`` at any pixel: a still
+  camera on a still sheet. Only flat-fielding with the frame's own background, the
+  kept threshold per background level, contours and candidates (with the kept
+  paper ring) run. What passes changes the scene below a thumbnail pixel's contrast:
+  new ink written on the paper (it lies on the kept paper, where digits are looked
+  for) or a sheet moved by a few pixels (the paper is read in 8-px blocks and the
+  ring test needs half the ring to be paper). A hand or a sheet entering, the paper
+  sliding or the camera panning by more than about a quarter of a thumbnail pixel at
+  a contrasted edge moves some pixel by more than ``reuse_max``;
+- :data:`LEVEL`, only the polarity and the threshold per background level are
+  reused, when the thumbnail's mean is within ``reuse_mean`` (the light did not
+  change) and its mean absolute difference at most ``reuse_level_mean`` (the same
+  scene, moved: a drifting sheet, a shaking camera, a hand coming in). The paper,
+  texture and ring are found anew in the frame, so a stale paper mask never hides
+  new digits; a stale threshold is bounded by the paper's noise clamp;
+- else :data:`FULL`: a full analysis, which is kept when it took one pass (no
+  page-scale second pass, no 4x look: pages and large photos are never reused).
+
+A full analysis also runs after :meth:`SceneMemory.reset` (:meth:`edge.pipeline.Pipeline.reset`
+calls it through :meth:`edge.segment.digits.DigitSegmenter.reset`: the live loop before
+every still image and after a source's gap, the evaluations per photo), on a change of
+frame size or analysis scale, and at least every ``reuse_frames`` frames. A reused
+frame's result must not jump: at least as many digits as the full analysis found, their
+median height within a factor ``reuse_height`` of its, in one pass. If it does, the kept
+scene is dropped; a :data:`SCENE` frame (a digit may hide under a stale paper mask) is
+analysed again in full and that result returned, a :data:`LEVEL` frame keeps its result.
+
+``DigitSegmenterConfig.reuse_scene=False`` analyses every frame in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_scene import Scene, find_scene, ink_lut
+from edge.segment.ink import frame_ink_is_light
+from edge.types import ROI
+
+__all__ = ["FULL", "LEVEL", "SCENE", "THUMB", "SceneMemory"]
+
+#: (width, height) of the thumbnail the scene-change test compares (px).
+THUMB = (40, 30)
+
+
+@dataclass
+class _Kept:
+    """The scene of the last full analysis (analysis px)."""
+
+    thumb: np.ndarray  # int16 THUMB grey at the full analysis
+    shape: tuple[int, int]  # (h, w) of the analysis image
+    scale: float  # analysis scale of the first pass
+    light: bool  # the ink was light
+    scene: Scene  # from find_scene, at the first pass
+    lut: np.ndarray  # uint8 (256,) ink threshold per background grey level
+    count: int  # digits found
+    height: float  # their median height (frame px), 0 when none
+    age: int = 0  # frames reused since
+
+
+#: What a frame reuses: nothing (a full analysis), the ink level and polarity, or the whole scene.
+FULL, LEVEL, SCENE = 0, 1, 2
+
+
+class SceneMemory:
+    """The scene of the last full analysis, and the decision to reuse it (module docstring).
+
+    One per :class:`edge.segment.digits.DigitSegmenter`; per frame the segmenter calls
+    :meth:`begin`, :meth:`light`, :meth:`scene_and_level` (once per analysis pass)
+    and :meth:`end`.
+
+    Args:
+        config: the segmenter's settings (``reuse_*`` fields).
+    """
+
+    def __init__(self, config: DigitSegmenterConfig) -> None:
+        self.config = config
+        self._kept: _Kept | None = None
+        self._mode = FULL
+        self._thumb: np.ndarray | None = None
+        self._shape: tuple[int, int] = (0, 0)
+        self._scale, self._light = 1.0, False
+        self._passes = 0
+        self._pending: tuple[Scene, np.ndarray] | None = None
+        #: frames by what they reused (:data:`FULL`, :data:`LEVEL`, :data:`SCENE`) since
+        #: construction; a reused frame analysed again in full counts in both
+        self.frames = [0, 0, 0]
+
+    @property
+    def mode(self) -> int:
+        """What the current frame reuses: :data:`FULL`, :data:`LEVEL` or :data:`SCENE`."""
+        return self._mode
+
+    def reset(self) -> None:
+        """Forget the kept scene: the next frame is analysed in full."""
+        self._kept = None
+        self._mode = FULL
+
+    def begin(self, small: np.ndarray, scale: float) -> None:
+        """Decide what the frame reuses of the kept scene.
+
+        Args:
+            small: uint8 (h, w) grey analysis image of the frame's first pass (before any
+                inversion for light ink).
+            scale: its analysis scale (analysis px per frame px).
+        """
+        cfg = self.config
+        self._passes, self._pending, self._mode, self._thumb = 0, None, FULL, None
+        self._shape, self._scale, self._light = small.shape[:2], scale, False
+        if not cfg.reuse_scene:
+            return
+        thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA).astype(np.int16)
+        self._thumb = thumb
+        k = self._kept
+        if k is None or k.shape != self._shape or k.scale != scale or k.age + 1 >= cfg.reuse_frames:
+            return
+        diff = thumb - k.thumb
+        moved = float(np.abs(diff).mean())
+        if abs(float(diff.mean())) > cfg.reuse_mean or moved > cfg.reuse_level_mean:
+            return  # the light changed, or another scene
+        self._mode = SCENE if moved <= cfg.reuse_mean and int(np.abs(diff).max()) <= cfg.reuse_max else LEVEL
+
+    def light(self, small: np.ndarray) -> bool:
+        """The frame's ink is light on a dark ground (the kept decision when reusing).
+
+        Args:
+            small: uint8 (h, w) grey analysis image.
+        """
+        cfg = self.config
+        if self._mode != FULL and self._kept is not None:
+            self._light = self._kept.light
+        else:
+            self._light = cfg.polarity == "light" or (cfg.polarity == "auto" and frame_ink_is_light(small))
+        return self._light
+
+    def scene_and_level(
+        self,
+        small: np.ndarray,
+        bg: np.ndarray,
+        dark: np.ndarray,
+        lit: np.ndarray | None,
+        bright: int,
+        colour: np.ndarray | None,
+        paper: bool,
+        first: bool,
+    ) -> tuple[Scene, np.ndarray, int, np.ndarray | None]:
+        """The scene and the per-pixel ink threshold of one analysis pass.
+
+        Args:
+            small: uint8 (h, w) grey analysis image (dark ink).
+            bg: uint8 (h, w) its background estimate.
+            dark: uint8 (h, w) darkness (0 paper .. 255 black).
+            lit: uint8 (h, w) lit mask, or ``None``.
+            bright: the lit paper's background grey level.
+            colour: the uint8 (H, W, 3) BGR frame, or ``None``.
+            paper: apply the paper rule.
+            first: the frame's first pass (the only one that is kept or reused).
+
+        Returns:
+            (the scene; uint8 (h, w) threshold; its value on the lit paper; float (256,)
+            histogram of ``dark`` on the paper, or ``None`` when the level is reused:
+            :func:`edge.segment.ink.second_ink_threshold` then measures it).
+        """
+        cfg = self.config
+        self._passes += 1
+        k = self._kept
+        reuse = self._mode if k is not None and first and paper else FULL
+        if reuse == SCENE and k is not None:
+            return k.scene, cv2.max(cv2.LUT(bg, k.lut), k.scene.cleared), int(k.lut[bright]), None
+        deficit = cv2.subtract(bg, small)
+        scene = find_scene(cfg if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour)
+        if reuse == LEVEL and k is not None:
+            return scene, cv2.max(cv2.LUT(bg, k.lut), scene.cleared), int(k.lut[bright]), None
+        lut, hist = ink_lut(cfg, dark, deficit, scene)
+        if first and paper:
+            self._pending = (scene, lut)
+        return scene, cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright]), hist
+
+    def end(self, rois: list[ROI]) -> bool:
+        """Close the frame: keep a full single-pass analysis, or check a reused one.
+
+        Args:
+            rois: the frame's digit boxes (frame px).
+
+        Returns:
+            ``False`` when the frame reused the whole scene (:data:`SCENE`) and its result
+            jumped (fewer digits than the full analysis, a median height off by more than
+            ``reuse_height``, or a second pass wanted): the caller analyses the frame again
+            in full; ``True`` otherwise. A jump drops the kept scene in both modes.
+        """
+        cfg = self.config
+        heights = sorted(r.h for r in rois)
+        height = float(heights[len(heights) // 2]) if heights else 0.0
+        k, mode = self._kept, self._mode
+        self.frames[mode] += 1
+        if mode != FULL and k is not None:
+            self._mode = FULL
+            ratio = height / k.height if k.height > 0 else (1.0 if height == 0 else np.inf)
+            if (
+                self._passes != 1
+                or len(rois) < k.count
+                or not 1 / cfg.reuse_height <= ratio <= cfg.reuse_height
+            ):
+                self._kept = None  # the next frame is analysed in full
+                return mode == LEVEL  # the paper was found anew: the result stands
+            k.age += 1
+            return True
+        if self._thumb is None or self._passes != 1 or self._pending is None:
+            self._kept = None
+            return True
+        scene, lut = self._pending
+        self._kept = _Kept(self._thumb, self._shape, self._scale, self._light, scene, lut, len(rois), height)
+        return True
