@@ -8,6 +8,7 @@ RSS would drown it in noise. A deliberately leaky stage or sink must make it fai
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import json
 import tracemalloc
@@ -19,9 +20,10 @@ import pytest
 
 from benchmarks import soak as soak_module
 from benchmarks.cli import main as bench_main
-from benchmarks.soak import Sample, SoakConfig, fit_growth, run_soak
+from benchmarks.soak import Sample, SoakConfig, current_rss_mib, fit_growth, run_soak
 from edge.bundle import load_bundle
-from edge.live import RunStats, make_pipeline, open_source
+from edge.live import RunStats, make_pipeline, memory, open_source, run
+from edge.live.memory import HeapTrimmer, heap_stats, trim_heap
 from edge.live.stats import RecentValues
 from edge.pipeline import FrameResult
 from edge.runtime import Classifier, batch_bucket
@@ -262,3 +264,74 @@ def test_classifier_keeps_one_interpreter_per_bucket_not_per_count() -> None:
         assert c.predict(x[:n]).shape == (n, 10)
     assert len(c._interpreters) == 6  # 1, 2, 4, 8, 16, 32: however many counts were met
     np.testing.assert_allclose(c.predict(x[:11]), singles, atol=1.0 / 128)  # padded to 16
+
+
+# -- the C heap: glibc keeps freed frame-sized blocks resident; the live loop trims it -----
+glibc_only = pytest.mark.skipif(heap_stats() is None, reason="mallinfo2/malloc_trim are glibc's")
+
+
+@glibc_only
+def test_trim_heap_gives_freed_heap_pages_back() -> None:
+    # What the live loop's frames do to the heap: blocks freed between blocks still in use
+    # stay resident (RSS) until malloc_trim releases their pages.
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.restype, libc.free.argtypes = None, [ctypes.c_void_p]
+    block, n = 96 * 1024, 640  # 60 MiB, under glibc's smallest mmap threshold (128 KiB): heap
+    blocks = []
+    try:
+        for _ in range(n):
+            p = libc.malloc(block)
+            ctypes.memset(p, 1, block)  # resident
+            blocks.append(p)
+        in_use = heap_stats().in_use_mib  # type: ignore[union-attr]
+        for p in blocks[::2]:  # every other block: the ones left in use keep the freed apart
+            libc.free(p)
+        kept = blocks[1::2]
+        blocks = kept
+        assert heap_stats().in_use_mib < in_use - 25  # type: ignore[union-attr]
+        before = current_rss_mib()
+        assert trim_heap() is True
+        after = current_rss_mib()
+        assert before - after > 20, f"RSS {before:.1f} -> {after:.1f} MiB: the freed 30 MiB stayed resident"
+    finally:
+        for p in blocks:
+            libc.free(p)
+
+
+class CountTrims:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        monkeypatch.setattr(memory, "trim_heap", self)
+
+    def __call__(self) -> bool:
+        self.calls += 1
+        return True
+
+
+def test_the_live_loop_trims_the_heap_every_n_frames(
+    digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trims = CountTrims(monkeypatch)
+    trimmer = HeapTrimmer(every=10)
+    run(CycledFrames(3), digits_pipeline, max_frames=45, heap_trim=trimmer)
+    assert (trims.calls, trimmer.trims, trimmer.frames) == (4, 4, 45)
+
+
+def test_edge_run_trims_by_default_and_the_environment_sets_or_stops_it(
+    digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trims = CountTrims(monkeypatch)
+    monkeypatch.delenv(memory.TRIM_ENV, raising=False)
+    assert HeapTrimmer().every == memory.DEFAULT_TRIM_EVERY > 0
+    monkeypatch.setenv(memory.TRIM_ENV, "4")
+    run(CycledFrames(3), digits_pipeline, max_frames=9)  # the default trimmer reads the variable
+    assert trims.calls == 2
+    monkeypatch.setenv(memory.TRIM_ENV, "0")
+    run(CycledFrames(3), digits_pipeline, max_frames=9)
+    assert trims.calls == 2
+    monkeypatch.setenv(memory.TRIM_ENV, "often")
+    with pytest.raises(ValueError, match=f"{memory.TRIM_ENV} must be a whole number of frames >= 0"):
+        HeapTrimmer()
+    with pytest.raises(ValueError, match="heap trim interval"):
+        HeapTrimmer(-1)
