@@ -10,11 +10,15 @@ line gives over the frames after warm-up (one sample's noise, a few MiB while se
 are built and frames decoded, does not decide the verdict). The exit status is 1 when
 that growth exceeds ``--max-growth-mib``.
 
-Telling a leak from the allocator: ``--tracemalloc`` also follows the memory Python
-allocates (numpy's buffers included) and ``--trace A B`` lists the lines whose
-allocations grew most between frames A and B; ``--malloc-trim`` hands freed heap back
-to the system (glibc ``malloc_trim(0)``) before each sample, so arena fragmentation
-does not count as growth. Run with ``MALLOC_ARENA_MAX=2`` in the environment to compare.
+Telling a leak from the allocator: on glibc every sample also holds the C heap's bytes
+in use and free (``mallinfo2``, :func:`edge.live.memory.heap_stats`): a leak in numpy,
+OpenCV or the runtime grows the first, the allocator's retention only RSS and the second.
+``--tracemalloc`` also follows the memory Python allocates (numpy's buffers included)
+and ``--trace A B`` lists the lines whose allocations grew most between frames A and B;
+``--malloc-trim`` hands freed heap back to the system (glibc ``malloc_trim(0)``) before
+each sample. The loop fixes glibc's malloc thresholds as ``edge-run`` does
+(:func:`edge.live.memory.tune_heap_once`); ``EDGE_HEAP_TUNE=0`` in the environment runs
+with glibc's dynamic ones, for comparison; ``--heap-trim N`` trims every N frames.
 
 Usage::
 

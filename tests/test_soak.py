@@ -11,6 +11,8 @@ from __future__ import annotations
 import ctypes
 import itertools
 import json
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterator
 from typing import Any
@@ -299,36 +301,99 @@ def test_trim_heap_gives_freed_heap_pages_back() -> None:
             libc.free(p)
 
 
-class CountTrims:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+class Count:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
         self.calls = 0
-        monkeypatch.setattr(memory, "trim_heap", self)
+        monkeypatch.setattr(memory, name, self)
 
-    def __call__(self) -> bool:
+    def __call__(self, *args: Any) -> bool:
         self.calls += 1
         return True
+
+
+THRESHOLD_PROBE = """
+import ctypes, sys
+from edge.live.memory import heap_stats, tune_heap
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+if sys.argv[1] == "tuned":
+    assert tune_heap()
+libc.free(libc.malloc(8 << 20))  # a large buffer freed: glibc's dynamic rule raises its threshold to 8 MiB
+before = heap_stats().mmapped_mib
+blocks = [libc.malloc(3 << 20), libc.malloc(900 << 10)]  # a float32 frame, a uint8 BGR frame
+print(heap_stats().mmapped_mib - before)
+"""
+
+
+@glibc_only
+@pytest.mark.parametrize(("mode", "mmapped_mib"), [("dynamic", 0.0), ("tuned", 3.0)])
+def test_tuned_heap_keeps_serving_big_buffers_by_mmap(mode: str, mmapped_mib: float) -> None:
+    # The RSS creep: after one large free, glibc serves every later multi-MiB temporary from
+    # the heap, which keeps it resident. With the threshold fixed at 2 MiB they stay mmap-ed
+    # (back to the system at free) and a 900 KiB frame still comes from the heap (no page faults).
+    out = subprocess.run(
+        [sys.executable, "-c", THRESHOLD_PROBE, mode], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert float(out.stdout) == pytest.approx(mmapped_mib, abs=0.05)
+
+
+def test_the_live_loop_fixes_the_heap_thresholds_once(
+    digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k in (memory.TUNE_ENV, "GLIBC_TUNABLES", *memory.USER_MALLOC_ENV):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setattr(memory, "_tuned", [])
+    tuned = Count(monkeypatch, "tune_heap")
+    run(CycledFrames(2), digits_pipeline, max_frames=3)
+    run(CycledFrames(2), digits_pipeline, max_frames=3)
+    assert tuned.calls == 1
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {memory.TUNE_ENV: "0"},
+        {"MALLOC_MMAP_THRESHOLD_": "262144"},
+        {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=0"},
+    ],
+)
+def test_the_heap_thresholds_are_left_alone_when_told_or_set_by_the_user(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    for k in (memory.TUNE_ENV, "GLIBC_TUNABLES", *memory.USER_MALLOC_ENV):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(memory, "_tuned", [])
+    tuned = Count(monkeypatch, "tune_heap")
+    assert memory.tune_heap_once() is False and tuned.calls == 0
+
+
+def test_tune_heap_refuses_thresholds_glibc_cannot_take() -> None:
+    with pytest.raises(ValueError, match="mmap_threshold must be in"):
+        memory.tune_heap(mmap_threshold=64 * 2**20)
 
 
 def test_the_live_loop_trims_the_heap_every_n_frames(
     digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trims = CountTrims(monkeypatch)
+    trims = Count(monkeypatch, "trim_heap")
     trimmer = HeapTrimmer(every=10)
     run(CycledFrames(3), digits_pipeline, max_frames=45, heap_trim=trimmer)
     assert (trims.calls, trimmer.trims, trimmer.frames) == (4, 4, 45)
 
 
-def test_edge_run_trims_by_default_and_the_environment_sets_or_stops_it(
+def test_heap_trims_are_off_by_default_and_the_environment_sets_them(
     digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trims = CountTrims(monkeypatch)
+    trims = Count(monkeypatch, "trim_heap")
     monkeypatch.delenv(memory.TRIM_ENV, raising=False)
-    assert HeapTrimmer().every == memory.DEFAULT_TRIM_EVERY > 0
+    assert HeapTrimmer().every == memory.DEFAULT_TRIM_EVERY == 0
+    run(CycledFrames(3), digits_pipeline, max_frames=9)
+    assert trims.calls == 0
     monkeypatch.setenv(memory.TRIM_ENV, "4")
     run(CycledFrames(3), digits_pipeline, max_frames=9)  # the default trimmer reads the variable
-    assert trims.calls == 2
-    monkeypatch.setenv(memory.TRIM_ENV, "0")
-    run(CycledFrames(3), digits_pipeline, max_frames=9)
     assert trims.calls == 2
     monkeypatch.setenv(memory.TRIM_ENV, "often")
     with pytest.raises(ValueError, match=f"{memory.TRIM_ENV} must be a whole number of frames >= 0"):

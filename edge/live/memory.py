@@ -1,21 +1,30 @@
-"""The C heap over a long run: what glibc holds (:func:`heap_stats`) and handing its free pages
-back to the system (:func:`trim_heap`, :class:`HeapTrimmer`).
+"""The C heap over a long run: glibc's thresholds fixed once (:func:`tune_heap_once`), what the
+heap holds (:func:`heap_stats`) and handing its free pages back (:func:`trim_heap`, :class:`HeapTrimmer`).
 
 Why a live loop needs this. Every frame allocates and frees frame-sized buffers (a 640x480
-BGR frame is 900 KiB, its grey copy 300 KiB, the segmenter's and the demo scene's
-temporaries several more). glibc serves blocks over its mmap threshold (128 KiB at start)
-with ``mmap`` and returns them at ``free``, but the first time such a block is freed it
-raises the threshold to that block's size (up to 32 MiB), and from then on frame-sized
-buffers come from the heap. Freed heap memory stays resident unless it lies at the very
-top of the heap, so the resident set (RSS) settles 20-40 MiB above the memory in use,
-swings by 10-30 MiB as the blocks land in different places, and creeps up over tens of
-thousands of frames while the memory in use stays flat: not a leak, but indistinguishable
-from one for a watchdog reading RSS. ``malloc_trim(0)`` releases every free page inside
-the heaps (``madvise(MADV_DONTNEED)``), without moving anything; called every few thousand
-frames it costs a few ms each time and keeps RSS near the memory in use.
+BGR frame is 900 KiB, its grey copy 300 KiB, float copies and the demo scene's temporaries
+several MiB). glibc serves blocks over its mmap threshold (128 KiB at start) with their
+own ``mmap`` and unmaps them at ``free``, but each time such a block is freed it raises the
+threshold to that block's size (up to 32 MiB) and the trim threshold to twice that. From
+then on every multi-MiB temporary comes from the heap, lands wherever there is room, and
+the freed room stays resident: RSS settled 20-35 MiB above the memory in use, swung by
+10-25 MiB from one sample to the next and crept (digits demo: +150-250 KiB per 1,000
+frames, +14 MiB over 100,000) while the memory in use stayed flat. Not a leak, but a
+watchdog reading RSS cannot tell. Fixing the thresholds (:data:`MMAP_THRESHOLD` 2 MiB,
+:data:`TRIM_THRESHOLD` 128 KiB) ends the dynamic raise: blocks over 2 MiB are mmap-ed and
+returned at ``free``, frame-sized ones stay on the heap (no per-frame page faults; a
+256 KiB threshold, which also maps every frame, cost ~40% per frame). :func:`edge.live.run`
+applies it once per process; ``EDGE_HEAP_TUNE=0`` (or thresholds of the user's own in
+``MALLOC_*_`` / ``GLIBC_TUNABLES``) leaves glibc alone.
 
-Only glibc has ``mallinfo2`` (2.33+) and ``malloc_trim``; elsewhere (musl, macOS, Windows)
-:func:`heap_stats` returns ``None`` and trimming does nothing.
+``malloc_trim(0)`` (:func:`trim_heap`) releases every free page inside the heaps; the live
+loop can call it every N frames (:class:`HeapTrimmer`, ``EDGE_HEAP_TRIM_FRAMES``, off by
+default): with the dynamic thresholds it did not help (every 1,000 frames: the RSS 500
+frames after a trim was as high as without), because the retained room is reused within
+a few frames; ``edge-bench soak --malloc-trim`` uses it to show what is in use.
+
+Only glibc has ``mallopt``, ``mallinfo2`` (2.33+) and ``malloc_trim``; elsewhere (musl,
+macOS, Windows) :func:`heap_stats` returns ``None`` and the rest does nothing.
 
 Imports only the standard library.
 """
