@@ -13,15 +13,18 @@ or ``convert``. One concern per module:
   :mod:`benchmarks.runtime_env` (runtimes and the worker Python),
   :mod:`benchmarks.file_accuracy`, :mod:`benchmarks.op_profile`,
   :mod:`benchmarks.serve_load` (with :mod:`benchmarks.serve_load_phase`),
-  :mod:`benchmarks.serve_idle` (a viewer among a thousand idle sockets);
+  :mod:`benchmarks.serve_idle` (a viewer among a thousand idle sockets),
+  :mod:`benchmarks.classic_compare` (ours vs OpenCV's classic digit recipe,
+  :mod:`benchmarks.classic_digits` with :mod:`benchmarks.classic_svm`, on the same frames);
 - reporting: :mod:`benchmarks.machine` (the machine description),
   :mod:`benchmarks.report` (CSV/JSON files, text and markdown tables, charts),
   :mod:`benchmarks.reference` (per-device reference comparison);
 - CLI (argument parsing and printing): :mod:`benchmarks.cli` (``edge-bench`` /
   ``python -m benchmarks``), :mod:`benchmarks.cli_args` (its flags),
-  :mod:`benchmarks.cli_output`, :mod:`benchmarks.cli_latency`;
+  :mod:`benchmarks.cli_output`, :mod:`benchmarks.cli_latency`, :mod:`benchmarks.classic_cli`;
 - test data: :mod:`benchmarks.realistic_render` and the script
-  ``benchmarks/realistic_digits.py`` (camera-like digits from real handwriting).
+  ``benchmarks/realistic_digits.py`` (camera-like digits from real handwriting),
+  :mod:`benchmarks.classic_frames` (MNIST digits on grey paper).
 
 Speed is measured here, never asserted by a timed test.
 """

@@ -11,6 +11,7 @@ Examples::
     edge-bench pipeline --model digits --reference x86_64-2core --check
     edge-bench latency --model digits --model digits-float32 --runtime all --threads 1 2 --out lat/
     edge-bench soak --frames 100000 --json soak.json     # RSS over a long run (benchmarks.soak)
+    edge-bench classic --frames 500                      # vs OpenCV's HOG+SVM recipe (benchmarks.classic_cli)
 
 The model's task (digits or hands) sets what ``--source``, ``--segmenter`` and
 ``--target-ms`` default to: its demo scene, its segmenter as ``edge-run`` uses it, and
@@ -33,6 +34,9 @@ from dataclasses import asdict
 from typing import Any
 
 from benchmarks import report
+from benchmarks.classic_cli import ClassicBenchConfig
+from benchmarks.classic_cli import config_from_args as classic_config
+from benchmarks.classic_cli import run_cli as run_classic_cli
 from benchmarks.cli_args import build_parser
 from benchmarks.cli_latency import run_latency
 from benchmarks.cli_output import (
@@ -64,7 +68,9 @@ from edge.bundle import BundleError, load_bundle
 log = logging.getLogger(__name__)
 
 
-def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig | LatencyConfig | SoakConfig, bool]:
+def parse_config(
+    argv: list[str] | None = None,
+) -> tuple[BenchConfig | LatencyConfig | SoakConfig | ClassicBenchConfig, bool]:
     """Parse the command line into a :class:`BenchConfig` (and the verbose flag).
 
     Task-dependent defaults (``source``, ``target_ms``) are filled in from the model's
@@ -72,7 +78,8 @@ def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig | LatencyCo
     the bundle error).
 
     ``edge-bench latency`` gives a :class:`~benchmarks.latency_compare.LatencyConfig`,
-    ``edge-bench soak`` a :class:`~benchmarks.soak.SoakConfig`.
+    ``edge-bench soak`` a :class:`~benchmarks.soak.SoakConfig`, ``edge-bench classic`` a
+    :class:`~benchmarks.classic_cli.ClassicBenchConfig`.
 
     Raises:
         ValueError: a bad ``--digits`` range, or an unknown ``latency --runtime``.
@@ -80,6 +87,8 @@ def parse_config(argv: list[str] | None = None) -> tuple[BenchConfig | LatencyCo
     a = build_parser().parse_args(argv)
     if a.command == "soak":
         return config_from_args(a), bool(a.verbose)
+    if a.command == "classic":
+        return classic_config(a), bool(a.verbose)
     if a.command == "latency":
         for r in a.runtimes:
             normalise_runtime(r)  # ValueError: unknown runtime name
@@ -200,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if isinstance(cfg, SoakConfig):
             return run_soak_cli(cfg)
+        if isinstance(cfg, ClassicBenchConfig):
+            return run_classic_cli(cfg)
         return run_latency(cfg) if isinstance(cfg, LatencyConfig) else run(cfg)
     except (BundleError, ValueError, RuntimeError) as e:  # RuntimeError: no runtime, device
         print(f"error: {e}", file=sys.stderr)

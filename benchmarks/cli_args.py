@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from benchmarks.classic_cli import add_parser as add_classic_parser
 from benchmarks.latency_runtimes import RUNTIME_CHOICES
 from benchmarks.pipeline_bench import SCENE_FRAMES, TARGET_MS_BY_TASK, TARGET_P99_RATIO
 from benchmarks.reference import REFERENCE_TOLERANCE
@@ -15,7 +16,7 @@ from edge.cli.common import HelpFormatter, non_negative_int, positive_float, pos
 from edge.live.launch import HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
 
-COMMANDS = ("model", "pipeline", "all", "latency", "soak")
+COMMANDS = ("model", "pipeline", "all", "latency", "soak", "classic")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Latency and FPS benchmarks of the edge recogniser, to run on the target "
         "hardware. Reports median and p99 after warm-up, with the machine described.",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{model,pipeline,all,latency,soak}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{" + ",".join(COMMANDS) + "}")
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -377,4 +378,5 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("-v", "--verbose", action="store_true", help="log progress")
     add_soak_parser(sub, fmt)
+    add_classic_parser(sub, fmt)
     return p

@@ -230,7 +230,8 @@ def write_pipeline_folder(
     o = extra.get("pipeline", {}).get("overhead")
     footer = (
         "total: the pipeline's own timer (segment to smooth); process: wall time of "
-        "Pipeline.process; draw: draw_overlay; write: VideoSink (mp4v .mp4); "
+        "Pipeline.process; draw: draw_overlay; write: VideoSink (.mp4: fragmented H.264 with PyAV, "
+        "else OpenCV's mp4v); "
         "end_to_end: process + draw + write.\n"
     )
     lv = extra.get("pipeline", {}).get("live")

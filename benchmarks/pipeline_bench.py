@@ -55,8 +55,9 @@ log = logging.getLogger(__name__)
 METRICS = (*STAGES, "total", "process", "process_cpu")
 #: With ``outputs=True`` (``edge-bench pipeline``), also timed after ``process``, as
 #: ``edge-run --output`` does: ``draw`` (:meth:`edge.sinks.LiveFrame.overlay`, an
-#: annotated copy), ``write`` (:meth:`edge.sinks.VideoSink.write_image`, mp4v ``.mp4`` in a
-#: temporary folder, deleted afterwards) and ``end_to_end`` (process + draw + write).
+#: annotated copy), ``write`` (:meth:`edge.sinks.VideoSink.write_image`, an ``.mp4`` in a
+#: temporary folder, deleted afterwards: fragmented H.264 with PyAV, else OpenCV's mp4v)
+#: and ``end_to_end`` (process + draw + write).
 OUTPUT_METRICS = ("draw", "write", "end_to_end")
 #: Live runs (``--live``, cameras) also time ``capture``: the wait in ``source.read()``
 #: for the next frame (a camera's frame interval minus the work done meanwhile).

@@ -129,9 +129,19 @@ class TrackSmoother:
         if not self.tracks or not detections:
             return match
         pairs = []
+        boxes = [(d.roi.x, d.roi.y, d.roi.x + d.roi.w, d.roi.y + d.roi.h) for d in detections]
         for ti, tr in enumerate(self.tracks):
-            for di, det in enumerate(detections):
-                iou = tr.roi.iou(det.roi)
+            r = tr.roi
+            tx0, ty0, tx1, ty1 = r.x, r.y, r.x + r.w, r.y + r.h
+            t_area = r.w * r.h
+            for di, (x0, y0, x1, y1) in enumerate(boxes):
+                # ROI.iou without building the intersection's ROI (the same arithmetic)
+                iw, ih = min(tx1, x1) - max(tx0, x0), min(ty1, y1) - max(ty0, y0)
+                if iw <= 0 or ih <= 0:
+                    continue
+                inter = iw * ih
+                union = t_area + (x1 - x0) * (y1 - y0) - inter
+                iou = inter / union if union > 0 else 0.0
                 if iou >= self.iou_threshold and iou > 0.0:
                     pairs.append((iou, ti, di))
         used_t: set[int] = set()
@@ -190,10 +200,14 @@ class TrackSmoother:
         return out
 
     def _smoothed(self, mean: np.ndarray, current: Prediction) -> Prediction:
-        order = np.argsort(mean)[::-1]
         # The top class of the mean; if its label was never seen (no labels given),
-        # the best class whose label is known.
-        idx = next((int(i) for i in order if int(i) in self._labels), current.index)
+        # the best class whose label is known. Ties: the higher index, as the reversed
+        # (stable, for so few classes) argsort of the rule below gives.
+        n = len(mean)
+        idx = n - 1 - int(np.argmax(mean[::-1]))
+        if idx not in self._labels:
+            order = np.argsort(mean, kind="stable")[::-1]
+            idx = next((int(i) for i in order if int(i) in self._labels), current.index)
         return Prediction(
             index=idx, label=self._labels.get(idx, current.label), score=float(mean[idx]), scores=mean
         )

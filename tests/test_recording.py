@@ -1,5 +1,5 @@
-"""Recordings that survive a SIGKILL (issue 16, item 5): .mkv as it is, .mp4 in segments;
-a Ctrl-C while a tool starts prints one line, not a traceback."""
+"""Recordings that survive a SIGKILL (issue 16, item 5): .mp4 as a fragmented mp4 (PyAV),
+.mkv as it is, .mp4 in segments; a Ctrl-C while a tool starts prints one line, not a traceback."""
 
 from __future__ import annotations
 
@@ -91,11 +91,22 @@ def test_an_mp4_in_segments_keeps_every_finished_segment_after_sigkill(tmp_path)
     assert [count_frames(p) for p in finished] == [30] * len(finished)
 
 
+def test_an_mp4_recording_plays_after_sigkill(tmp_path):
+    pytest.importorskip("av", reason="the fragmented mp4 writer needs PyAV")
+    path = tmp_path / "rec.mp4"
+    record_then_kill([str(path)], 120)
+    assert count_frames(path) >= 120 - 45  # all but the fragment being written (<= 1 s at 30 FPS)
+
+
 @pytest.mark.parametrize(
-    ("output", "extra"), [("rec.mkv", []), ("rec.mp4", ["--segment-seconds", "1"])], ids=["mkv", "segments"]
+    ("output", "extra"),
+    [("rec.mp4", []), ("rec.mkv", []), ("rec.mp4", ["--segment-seconds", "1"])],
+    ids=["mp4", "mkv", "segments"],
 )
 def test_edge_run_recording_survives_sigkill(tmp_path, output, extra):
     """A real edge-run (shipped digits model, demo scene at 30 fps) killed with SIGKILL."""
+    if output.endswith(".mp4") and not extra:
+        pytest.importorskip("av", reason="the fragmented mp4 writer needs PyAV")
     out, jl = tmp_path / output, tmp_path / "rec.jsonl"
     cmd = [sys.executable, "-m", "edge.cli.run", "--source", "demo", "--headless", "--output", str(out)]
     p = subprocess.Popen(
@@ -120,8 +131,20 @@ def test_edge_run_recording_survives_sigkill(tmp_path, output, extra):
     if extra:
         finished = sorted(tmp_path.glob("rec-*.mp4"))[:-1]
         assert len(finished) >= 3 and all(count_frames(f) == 30 for f in finished)
+    elif output.endswith(".mp4"):  # every frame but those of the fragment being written
+        fps = cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FPS)
+        assert 1 <= fps <= 120 and count_frames(out) >= len(lines) - 1.5 * fps
     else:
         assert count_frames(out) > 30
+
+
+def test_edge_run_mp4_holds_every_frame_after_a_clean_end(tmp_path):
+    pytest.importorskip("av", reason="the fragmented mp4 writer needs PyAV")
+    out = tmp_path / "rec.mp4"
+    cmd = [sys.executable, "-m", "edge.cli.run", "--source", "demo", "--headless", "--output", str(out)]
+    r = subprocess.run([*cmd, "--max-frames", "100"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert count_frames(out) == 100 and r.stderr == ""
 
 
 def test_a_ctrl_c_while_a_tool_imports_prints_one_line():

@@ -172,9 +172,10 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         "--output",
         metavar="FILE",
         help="write the annotated frames: a video, or images (.png, .jpg ...: the first frame to "
-        "FILE, each further one beside it as NAME-<photo name or frame index>.png). A .mp4 plays "
-        "after a clean stop (end, q, Ctrl-C, SIGTERM) but not after SIGKILL or a power cut; a .mkv "
-        "plays up to the last frames written whatever happens (or add --segment-seconds)",
+        "FILE, each further one beside it as NAME-<photo name or frame index>.png). A .mp4/.mov/.m4v "
+        "is a fragmented mp4 (H.264, PyAV) that plays up to about its last second even after SIGKILL "
+        "or a power cut (without PyAV: OpenCV's writer, playable only after a clean stop); .mkv and "
+        ".avi use OpenCV's writer and play up to about their last second too",
     )
     p.add_argument(
         "--segment-seconds",

@@ -96,10 +96,16 @@ def ink_is_light_in(grey: np.ndarray, robust: bool = True) -> bool:
     else:
         coarse = cv2.resize(small, (4, 4), interpolation=cv2.INTER_AREA)
         ground = cv2.resize(coarse, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_LINEAR)
-    k = max(1, int(INK_SHARE * small.size))
-    below = np.partition(cv2.subtract(ground, small).ravel(), -k)[-k:]
-    above_ = np.partition(cv2.subtract(small, ground).ravel(), -k)[-k:]
-    return bool(int(above_.sum(dtype=np.int32)) > LIGHT_BIAS * int(below.sum(dtype=np.int32)))
+    n = small.size
+    k = max(1, int(INK_SHARE * n))
+    # the k largest deviations above and below the ground from the sorted signed
+    # deviations (its k smallest and k largest); only their positive parts count, as with
+    # the saturated uint8 differences ground - grey and grey - ground (a sort of these few
+    # hundred int16 is several times faster than partitioning them: they repeat a lot)
+    d = np.sort(cv2.subtract(small, ground, dtype=cv2.CV_16S).ravel())
+    below = -int(np.minimum(d[:k], 0).sum(dtype=np.int32))
+    above_ = int(np.maximum(d[n - k :], 0).sum(dtype=np.int32))
+    return bool(above_ > LIGHT_BIAS * below)
 
 
 def looks_like_model_input(grey: np.ndarray) -> bool:

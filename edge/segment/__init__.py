@@ -9,7 +9,8 @@ with tracking), and the image operations they share.
   components); both shared with :mod:`edge.preprocess`;
 - digits: :mod:`~edge.segment.digits` (:class:`DigitSegmenter`) with its settings
   (:mod:`~edge.segment.digit_config`), scene (:mod:`~edge.segment.digit_scene`: paper,
-  texture, ink threshold) and piece tables (:mod:`~edge.segment.digit_pieces`);
+  texture, ink threshold; :mod:`~edge.segment.block_sums` for the paper ring) and
+  piece tables (:mod:`~edge.segment.digit_pieces`);
   :mod:`~edge.segment.numbers` groups classified digits into numbers;
 - hands: :mod:`~edge.segment.hands` (``make_hand_segmenter``, by name) over the blob
   stage (:mod:`~edge.segment.blobs`, :mod:`~edge.segment.blob_shape`) and one module

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
 
 #: Columns of a piece / candidate table (float (N, 7), analysis px).
@@ -34,6 +35,19 @@ def _root(parent: list[int], a: int) -> int:
         parent[a] = parent[parent[a]]
         a = parent[a]
     return a
+
+
+#: Up to this many pieces, :func:`_merge_pairs` starts from all pairs instead of a sweep.
+_ALL_PAIRS = 48
+
+
+@functools.lru_cache(maxsize=_ALL_PAIRS + 1)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """All index pairs i < j of ``n`` items (int (n (n - 1) / 2,) each; read only)."""
+    ii, jj = np.triu_indices(n, 1)
+    ii.flags.writeable = False
+    jj.flags.writeable = False
+    return ii, jj
 
 
 def _merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -61,12 +75,15 @@ def _merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarr
     # arc_gap x the tallest piece's height after it ends (a sweep, so a page of
     # thousands of pieces needs no N x N table); then the rules on those pairs only
     n = len(boxes)
-    order = np.argsort(x0, kind="stable")
-    reach = np.searchsorted(x0[order], x1[order] + cfg.arc_gap * float(h.max()), side="right")
-    cnt = np.maximum(reach - np.arange(1, n + 1), 0)
-    si = np.repeat(np.arange(n), cnt)
-    sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
+    if n <= _ALL_PAIRS:  # a frame's few pieces: all pairs (the rules below include the sweep's)
+        ii, jj = _pairs(n)
+    else:
+        order = np.argsort(x0, kind="stable")
+        reach = np.searchsorted(x0[order], x1[order] + cfg.arc_gap * float(h.max()), side="right")
+        cnt = np.maximum(reach - np.arange(1, n + 1), 0)
+        si = np.repeat(np.arange(n), cnt)
+        sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
     ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
     oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
     hmax = np.maximum(h[ii], h[jj])
@@ -139,6 +156,44 @@ def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
     return boxes
 
 
+def candidates(
+    boxes: np.ndarray, cfg: DigitSegmenterConfig, sh: int, min_h: float, max_height: float
+) -> np.ndarray:
+    """Digit candidates: the pieces merged (:func:`merge_boxes`), filtered by size
+    (``min_h`` px, ``max_height``: fraction of the frame's height ``sh``), aspect and
+    ink fill (float (M, 7), the table's columns)."""
+    if not len(boxes):
+        return boxes
+    boxes = merge_boxes(boxes, cfg)
+    bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
+    fill = ink / np.maximum(bw * bh, 1.0)
+    aspect = bw / np.maximum(bh, 1.0)
+    ok = (
+        (bh >= min_h)
+        & (bh <= max_height * sh)
+        & (aspect >= cfg.min_aspect)
+        & (aspect <= cfg.max_aspect)
+        & (fill >= cfg.min_fill)
+        & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect))
+    )
+    return boxes[ok]
+
+
+def select_digits(boxes: np.ndarray, cfg: DigitSegmenterConfig, sw: int, sh: int) -> np.ndarray:
+    """The digits among the candidates (float (M, 7)) of a ``sw`` x ``sh`` analysis
+    image: border and relative-size rules."""
+    if not len(boxes):
+        return boxes
+    bh = boxes[:, Y1] - boxes[:, Y0]
+    if cfg.reject_border:
+        # digits cut by the frame border are dropped, unless they are the only
+        # (or much the largest) candidates: a tightly cropped photo
+        touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
+        if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
+            boxes, bh = boxes[~touch], bh[~touch]
+    return boxes[bh >= cfg.min_relative_height * bh.max()]
+
+
 def measure_components(
     mask: np.ndarray,
     min_area: int,
@@ -183,8 +238,7 @@ def measure_components(
 
     def measure() -> np.ndarray:
         rows = []
-        for i in ids.tolist():
-            x0, y0, x1, y1 = int(lo[i, 0]), int(lo[i, 1]), int(hi[i, 0]), int(hi[i, 1])
+        for x0, y0, x1, y1 in np.hstack([lo[ids], hi[ids]]).tolist():
             m = cv2.moments(mask[y0:y1, x0:x1], binaryImage=True)
             contact = 0
             if x0 == 0 and ox == 0:
@@ -218,30 +272,27 @@ def measure_components(
     return measure(), outlines, count, measure
 
 
-def paper_around(boxes: np.ndarray, ii: np.ndarray) -> np.ndarray:
+def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
     """Fraction of paper in the ring around each box (the box grown by a quarter of
     its longer side, minus the box), float (N,).
 
     Args:
         boxes: float (N, >= 4) x0, y0, x1, y1 (analysis px).
-        ii: int32 (h + 1, w + 1) integral image (``cv2.integral``) of the paper mask
-            (1 = paper).
+        around: box sums of the paper mask (1 = paper) at the analysis size
+            (:class:`edge.segment.block_sums.BlockSums`).
     """
-    sh, sw = ii.shape[0] - 1, ii.shape[1] - 1
-
-    def total(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
-        return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
-
-    x0, y0, x1, y1 = (boxes[:, k].astype(int) for k in range(4))
+    sw, sh = around.size
+    x0, y0, x1, y1 = boxes[:, :4].astype(int).T
     e = (0.25 * np.maximum(x1 - x0, y1 - y0)).astype(int) + 1
-
-    def clip(v: np.ndarray, hi: int) -> np.ndarray:  # np.clip is slow on small arrays
-        return np.minimum(np.maximum(v, 0), hi)
-
-    gx0, gy0, gx1, gy1 = clip(x0 - e, sw), clip(y0 - e, sh), clip(x1 + e, sw), clip(y1 + e, sh)
-    x0, y0, x1, y1 = clip(x0, sw), clip(y0, sh), clip(x1, sw), clip(y1, sh)
-    ring = (gx1 - gx0) * (gy1 - gy0) - (x1 - x0) * (y1 - y0)
-    paper = total(gx0, gy0, gx1, gy1) - total(x0, y0, x1, y1)
+    # the grown box's and the box's corners, clipped to the image: (8, N) x and y
+    xs = np.minimum(np.maximum(np.stack([x0 - e, x1 + e, x0, x1]), 0), sw)
+    ys = np.minimum(np.maximum(np.stack([y0 - e, y1 + e, y0, y1]), 0), sh)
+    n = len(boxes)
+    cx = np.concatenate([xs[1], xs[1], xs[0], xs[0], xs[3], xs[3], xs[2], xs[2]])
+    cy = np.concatenate([ys[1], ys[0], ys[1], ys[0], ys[3], ys[2], ys[3], ys[2]])
+    p = around.prefix(cx, cy).reshape(8, n)
+    paper = (p[0] - p[1] - p[2] + p[3]) - (p[4] - p[5] - p[6] + p[7])
+    ring = (xs[1] - xs[0]) * (ys[1] - ys[0]) - (xs[3] - xs[2]) * (ys[3] - ys[2])
     return np.where(ring > 0, paper / np.maximum(ring, 1), 1.0)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import rect_kernel
 from edge.segment.ink import MIN_CONTRAST, above, darkness_histogram, otsu, paper_noise
@@ -28,14 +29,14 @@ class Scene:
     Attributes:
         paper: uint8 (h, w) paper mask with the digits in it (255 = paper), or
             ``None`` when too little of the frame is paper (then all of it counts).
-        around: int32 (h + 1, w + 1) integral image of the paper grown by a block
-            (1 = paper), for the ring test around candidates; ``None`` as ``paper``.
+        around: box sums of the paper grown by a block (1 = paper) at the analysis
+            size, for the ring test around candidates; ``None`` as ``paper``.
         cleared: uint8 (h, w), 255 where textured background is cleared (no ink is
             looked for), ramping to 0 over half a block.
     """
 
     paper: np.ndarray | None
-    around: np.ndarray | None
+    around: BlockSums | None
     cleared: np.ndarray
 
 
@@ -75,9 +76,8 @@ def find_scene(
     """
     sh, sw = dark.shape
     bw, bh = max(1, sw // BLOCK), max(1, sh // BLOCK)
-    none = Scene(None, None, np.zeros_like(dark))
     if cfg.paper_contrast <= 0 or min(bw, bh) < cfg.min_blocks:  # too small to tell paper from desk
-        return none
+        return Scene(None, None, np.zeros_like(dark))
     lit_blocks = None
     if lit is not None:
         lit_blocks = above(cv2.resize(lit, (bw, bh), interpolation=cv2.INTER_AREA), 127)
@@ -87,7 +87,7 @@ def find_scene(
     big = stats[:, cv2.CC_STAT_AREA] >= cfg.min_paper * bw * bh
     big[0] = False
     if not big.any():
-        return none
+        return Scene(None, None, np.zeros_like(dark))
     paper = (big.astype(np.uint8) * 255)[labels]
     smooth = None
     if cfg.smooth_contrast > 0:
@@ -104,11 +104,12 @@ def find_scene(
             # means from a 4x4-px sample grid: cheap, and plenty for a colour)
             H, W = colour.shape[:2]
             grid = cv2.resize(colour, (max(bw, W // 4), max(bh, H // 4)), interpolation=cv2.INTER_NEAREST)
-            c = cv2.resize(grid, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32)
-            chroma = c / np.maximum(c.sum(axis=2, keepdims=True), 1.0)
-            ref_chroma = np.median(chroma[paper > 0], axis=0)
-            same = (np.abs(chroma - ref_chroma) <= cfg.paper_chroma).all(axis=2)
-            paper = cv2.bitwise_or(paper, cv2.bitwise_and(shaded, (same * 255).astype(np.uint8)))
+            c = cv2.resize(grid, (bw, bh), interpolation=cv2.INTER_AREA).reshape(-1, 3).T.astype(np.float32)
+            chroma = c / np.maximum(c[0] + c[1] + c[2], 1.0)  # (3, blocks): B, G, R shares
+            ref_chroma = _median_columns(chroma[:, paper.ravel() > 0])
+            ids = np.flatnonzero(shaded.ravel())  # only shaded blocks can join
+            same = (np.abs(chroma[:, ids] - ref_chroma[:, None]) <= cfg.paper_chroma).all(axis=0)
+            paper.ravel()[ids[same]] = 255
     # non-paper regions not touching the border are holes in the paper: digits
     _, holes, hstats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
     x, y, w, h = (hstats[:, k] for k in range(4))
@@ -122,7 +123,7 @@ def find_scene(
     size = (sw, sh)
     return Scene(
         cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
-        cv2.integral(cv2.resize(around, size, interpolation=cv2.INTER_NEAREST)),
+        BlockSums(around, size),
         cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR),
     )
 
@@ -134,7 +135,7 @@ def ink_level(
     bg: np.ndarray,
     bright: int,
     scene: Scene,
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, int, np.ndarray]:
     """Per-pixel ink threshold in darkness units.
 
     Sensor noise is about the same number of grey levels everywhere, so in
@@ -157,19 +158,33 @@ def ink_level(
 
     Returns:
         (uint8 (h, w) threshold, its value on the lit paper: a scalar for
-        :func:`edge.segment.ink.second_ink_threshold`).
+        :func:`edge.segment.ink.second_ink_threshold`, float (256,) histogram of
+        ``dark`` on the paper, for the same).
     """
     hist = darkness_histogram(dark, scene.paper)
     if hist.sum() <= 0:
-        return np.full_like(dark, 255), 255
+        return np.full_like(dark, 255), 255, hist
     mu, sigma = paper_noise(darkness_histogram(deficit, scene.paper))
-    per_grey = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)  # darkness per grey level
-    lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * per_grey)
-    hi = np.full(256, float(otsu(hist)))
+    lo = np.maximum(MIN_CONTRAST * 255.0, (mu + cfg.min_sigma * sigma) * _PER_GREY)
+    hi: float | np.ndarray = float(otsu(hist))
     if scene.paper is not None or not cfg.otsu_without_paper:
-        hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * per_grey)
-    lut = np.clip(np.maximum(lo, hi), 0, 255).astype(np.uint8)
-    return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright])
+        hi = np.minimum(hi, (mu + cfg.max_sigma * sigma) * _PER_GREY)
+    lut = np.minimum(np.maximum(lo, hi), 255.0).astype(np.uint8)
+    return cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright]), hist
+
+
+#: Darkness per grey level of the background (float64 (256,)): 255 / level.
+_PER_GREY = 255.0 / np.maximum(np.arange(256, dtype=np.float64), 1.0)
+
+
+def _median_columns(v: np.ndarray) -> np.ndarray:
+    """``np.median(v, axis=1)`` of a float32 (C, K) array, K >= 1 (the same values; np.median's
+    generic path costs several times more on a few hundred columns)."""
+    n = v.shape[1]
+    if n % 2:
+        return np.partition(v, n // 2, axis=1)[:, n // 2]
+    p = np.partition(v, (n // 2 - 1, n // 2), axis=1)
+    return (p[:, n // 2 - 1] + p[:, n // 2]) / v.dtype.type(2)
 
 
 def clean_blocks(

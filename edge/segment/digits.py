@@ -35,7 +35,8 @@ contours -> shape filters), made robust for live camera frames:
   points, so specks are dropped before any per-component work and at most
   ``max_pieces`` components are measured;
 - thin straight lines (ruled and squared paper) are erased with a probabilistic
-  Hough transform, only when a component is line-sized; a second, higher Otsu level
+  Hough transform, only when a component is line-sized and its thin ink (what a
+  3x3 opening removes) has as many points as a line needs votes; a second, higher Otsu level
   then drops what is left of them (also when the frame is cluttered with pieces),
   and splits digits from a shadow wedge or the paper's edge that the first level
   joined to them (looked at again only where such a piece was dropped);
@@ -50,12 +51,14 @@ contours -> shape filters), made robust for live camera frames:
 - ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
   the same line into numbers.
 
-Cost: about 1.3-1.6 ms per 640x480 frame (median) on one x86-64 core of the
-development machine, about 2.5 ms at the 99th percentile (``edge-bench pipeline``,
-stage ``segment``). A 12 MP photo of a page (4000 x 3000, 300-800 digits) costs about
-30-40 ms of one core's CPU time (about 3 ms per megapixel: grey conversion, pyramid
-shrinking and a second pass at the digits' scale), measured with
-``benchmarks.synth_pages`` pages on a loaded 2-core machine.
+Cost: about 1.5-1.9 ms of one x86-64 core's CPU time per 640x480 demo frame
+(median; 0.75x of the version before the speed-ups of issue 13, measured frame by
+frame side by side on a loaded 2-core machine, same ROIs), with OpenCV
+single-threaded while a frame is segmented (``cv_threads``: on images this small its
+worker threads cost more than they save, and stall the frame when the other core is
+busy). A 12 MP photo of a page (4000 x 3000, 300-800 digits) costs about 10-40 ms of
+CPU time (grey conversion, pyramid shrinking and a second pass at the digits' scale),
+measured with ``benchmarks.synth_pages`` pages.
 """
 
 from __future__ import annotations
@@ -77,11 +80,12 @@ from edge.segment.digit_pieces import (
     Y0,
     Y1,
     add_new_boxes,
+    candidates,
     edge_slivers,
     measure_components,
-    merge_boxes,
     paper_around,
     rect_kernel,
+    select_digits,
 )
 from edge.segment.digit_scale import scaled, typical_height
 from edge.segment.digit_scene import Scene, find_scene, ink_level
@@ -93,6 +97,11 @@ from edge.types import ROI
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
 
 log = logging.getLogger(__name__)
+
+#: Frames up to this many pixels are segmented with ``DigitSegmenterConfig.cv_threads``
+#: OpenCV threads (a webcam or phone video frame, up to full HD); larger images keep
+#: OpenCV's setting.
+FEW_THREADS_PIXELS = 1920 * 1080
 
 
 class DigitSegmenter:
@@ -121,6 +130,18 @@ class DigitSegmenter:
         Raises:
             ValueError: ``image`` is not a uint8 grey or BGR image.
         """
+        threads = cv2.getNumThreads()
+        n = self.config.cv_threads
+        if n and threads != n and image.shape[0] * image.shape[1] <= FEW_THREADS_PIXELS:
+            cv2.setNumThreads(n)
+            try:
+                return self._find(image)
+            finally:
+                cv2.setNumThreads(threads)
+        return self._find(image)
+
+    def _find(self, image: np.ndarray) -> list[ROI]:
+        """:meth:`find` with OpenCV's threads set."""
         cfg = self.config
         self.last_grey = None
         grey = to_grey(image)
@@ -160,11 +181,10 @@ class DigitSegmenter:
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
         sh, sw = small.shape
         sx, sy = W / sw, H / sh
-        rois = []
-        for x0, y0, x1, y1 in boxes[:, :4]:
-            rx0, ry0 = int(np.floor(x0 * sx)), int(np.floor(y0 * sy))
-            rx1, ry1 = min(W, int(np.ceil(x1 * sx))), min(H, int(np.ceil(y1 * sy)))
-            rois.append(ROI(rx0, ry0, rx1 - rx0, ry1 - ry0))
+        scale = np.array([sx, sy])
+        lo = np.floor(boxes[:, :2] * scale).astype(int)
+        hi = np.minimum(np.ceil(boxes[:, 2:4] * scale).astype(int), (W, H))
+        rois = [ROI(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in np.hstack([lo, hi]).tolist()]
         return [rois[i] for i in reading_order(rois)]
 
     def _analyse(
@@ -199,7 +219,7 @@ class DigitSegmenter:
         bg = cv2.morphologyEx(
             small, cv2.MORPH_CLOSE, rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
         )
-        dark = cv2.bitwise_not(cv2.divide(small, bg, scale=255.0))
+        ratio = cv2.divide(small, bg, scale=255.0)
         cdf = np.cumsum(np.bincount(bg[::4, ::4].ravel(), minlength=256))
         bright = int(np.searchsorted(cdf, 0.95 * cdf[-1]))  # the lit paper's grey level
         lit = None
@@ -207,12 +227,14 @@ class DigitSegmenter:
             # where the background itself is nearly black (a dark desk, the room) the
             # ratio is mostly amplified sensor noise: no ink is looked for there
             lit = above(bg, cfg.min_light * bright)
-            dark = cv2.bitwise_and(dark, lit)
+            dark = cv2.subtract(lit, ratio)  # 255 - ratio where lit (255), 0 where not
+        else:
+            dark = cv2.bitwise_not(ratio)
         deficit = cv2.subtract(bg, small)
         scene = find_scene(
             self.config if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour
         )
-        level, t = ink_level(self.config, dark, deficit, bg, bright, scene)
+        level, t, paper_hist = ink_level(self.config, dark, deficit, bg, bright, scene)
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
         first, lines_erased, count, measure = self._pieces(dark, level, max_pieces, stop_at=clutter)
@@ -225,14 +247,15 @@ class DigitSegmenter:
             # replaces the first pass), or a shadow wedge or the paper's edge that
             # swallowed a digit (then it looks again only where that piece was
             # dropped, and its new digits are added).
-            t2 = second_ink_threshold(dark, t, scene.paper)
+            t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
             if t2 is not None:
                 pieces2, _, _, measure2 = self._pieces(
                     dark,
-                    np.maximum(level, np.uint8(t2)),
+                    level,
                     max_pieces,
                     lines=second,
                     region=None if second else dropped,
+                    floor=t2,
                 )
                 boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg, min_h)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
@@ -243,7 +266,7 @@ class DigitSegmenter:
             # nothing found: perhaps a tightly cropped photo whose digit runs along
             # the border (the bar of a 7) or fills it; accept that after all
             boxes, _ = self._digits(pieces, scene, bg, min_h, cropped=True)
-        boxes = self._select(boxes, sw, sh)
+        boxes = select_digits(boxes, cfg, sw, sh)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded
 
@@ -255,6 +278,7 @@ class DigitSegmenter:
         lines: bool = True,
         region: tuple[int, int, int, int] | None = None,
         stop_at: int = 0,
+        floor: int = 0,
     ) -> tuple[np.ndarray | None, bool, int, Callable[[], np.ndarray]]:
         """Ink components: pixels darker than ``level``; ruled lines erased (if
         ``lines``).
@@ -266,6 +290,7 @@ class DigitSegmenter:
             lines: erase ruled lines when a component is line-sized.
             region: only look inside this box (x0, y0, x1, y1), analysis px.
             stop_at: see :func:`measure_components`.
+            floor: the threshold is at least this (0..255; the second ink level).
 
         Returns:
             (float (N, 7) pieces x0, y0, x1, y1, ink area, border contact, sum of ink
@@ -276,7 +301,10 @@ class DigitSegmenter:
         cfg = self.config
         sh, sw = dark.shape
         x0, y0, x1, y1 = (0, 0, sw, sh) if region is None else region
-        mask = cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
+        level = level[y0:y1, x0:x1]
+        if floor:
+            level = np.maximum(level, np.uint8(floor))
+        mask = cv2.compare(dark[y0:y1, x0:x1], level, cv2.CMP_GT)
         bx, by, bw, bh = cv2.boundingRect(mask)  # contours are found in the box around the ink
         if bw == 0:
             empty = np.zeros((0, COLS))
@@ -298,11 +326,18 @@ class DigitSegmenter:
             if v_len > 0:
                 big |= h >= v_len
             if big.any():
-                # search only the line-sized components (cheap), erase from the whole mask
-                search = np.zeros_like(mask)
-                cv2.drawContours(search, [outlines[i] for i in np.flatnonzero(big)], -1, 255, -1)
+                # search only the line-sized components, inside their boxes (+ a 2-px
+                # margin) (cheap), erase from the whole mask
+                bb = pieces[big]
+                ox, oy = origin
+                cx0, cy0 = max(0, int(bb[:, X0].min()) - ox - 2), max(0, int(bb[:, Y0].min()) - oy - 2)
+                cx1, cy1 = min(bw, int(bb[:, X1].max()) - ox + 2), min(bh, int(bb[:, Y1].max()) - oy + 2)
+                filled = np.zeros((cy1 - cy0, cx1 - cx0), np.uint8)
+                big_outlines = [outlines[i] for i in np.flatnonzero(big)]
+                cv2.drawContours(filled, big_outlines, -1, 255, -1, offset=(-cx0, -cy0))
+                search = cv2.bitwise_and(filled, mask[cy0:cy1, cx0:cx1])
                 cleaned = remove_lines(
-                    mask, h_len, v_len, cfg.line_thickness, search=cv2.bitwise_and(search, mask)
+                    mask, h_len, v_len, cfg.line_thickness, search=search, offset=(cx0, cy0)
                 )
                 if cleaned is not mask:
                     pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
@@ -351,43 +386,9 @@ class DigitSegmenter:
                 int(dropped[:, X1].max()),
                 int(dropped[:, Y1].max()),
             )
-        boxes = self._candidates(pieces[keep], sh, min_h, max_height)
+        boxes = candidates(pieces[keep], cfg, sh, min_h, max_height)
         if scene.around is not None and len(boxes) and cfg.min_paper_around > 0:
             boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
         if len(boxes):
             boxes = boxes[~edge_slivers(boxes, bg)]
         return boxes, region
-
-    def _candidates(self, boxes: np.ndarray, sh: int, min_h: float, max_height: float) -> np.ndarray:
-        """Merged pieces filtered by size (``min_h`` px, ``max_height``: fraction of the
-        frame's), aspect and ink fill (float (M, 7))."""
-        cfg = self.config
-        if not len(boxes):
-            return boxes
-        boxes = merge_boxes(boxes, cfg)
-        bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
-        fill = ink / np.maximum(bw * bh, 1.0)
-        aspect = bw / np.maximum(bh, 1.0)
-        ok = (
-            (bh >= min_h)
-            & (bh <= max_height * sh)
-            & (aspect >= cfg.min_aspect)
-            & (aspect <= cfg.max_aspect)
-            & (fill >= cfg.min_fill)
-            & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect))
-        )
-        return boxes[ok]
-
-    def _select(self, boxes: np.ndarray, sw: int, sh: int) -> np.ndarray:
-        """The digits among the candidates: border and relative-size rules."""
-        cfg = self.config
-        if not len(boxes):
-            return boxes
-        bh = boxes[:, Y1] - boxes[:, Y0]
-        if cfg.reject_border:
-            # digits cut by the frame border are dropped, unless they are the only
-            # (or much the largest) candidates: a tightly cropped photo
-            touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
-            if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
-                boxes, bh = boxes[~touch], bh[~touch]
-        return boxes[bh >= cfg.min_relative_height * bh.max()]

@@ -20,6 +20,7 @@ def remove_lines(
     thickness: int = 2,
     max_angle: float = 25.0,
     search: np.ndarray | None = None,
+    offset: tuple[int, int] = (0, 0),
 ) -> np.ndarray:
     """Erase thin straight lines (ruled and squared paper, margins) from an ink mask.
 
@@ -36,8 +37,11 @@ def remove_lines(
         v_length: shortest vertical line (px); 0 disables.
         thickness: thickest line (px).
         max_angle: largest tilt of a line from the horizontal/vertical (degrees).
-        search: optional uint8 (H, W) mask to search for lines in (default ``mask``);
-            lines are erased from ``mask``.
+        search: optional uint8 mask to search for lines in (default ``mask``): (H, W),
+            or a part of that at ``offset`` with at least a 1-px empty margin wherever
+            it does not reach the border (the same lines are found); lines are erased
+            from ``mask``.
+        offset: (x, y) of ``search`` in ``mask`` (px).
 
     Returns:
         uint8 (H, W) mask without the lines (``mask`` itself when none was found).
@@ -49,17 +53,26 @@ def remove_lines(
     se = cv2.getStructuringElement(cv2.MORPH_RECT, (thickness + 1, thickness + 1))
     thin = cv2.subtract(src, cv2.morphologyEx(src, cv2.MORPH_OPEN, se))
     n = min(lengths)
-    if max(src.shape[:2]) < n:  # no line that long fits in this mask
+    if max(mask.shape[:2]) < n:  # no line that long fits in this mask
         return mask
     # long lines: search at half resolution (4x fewer points), when both sides survive halving
-    k = 2 if n >= 60 and min(src.shape[:2]) >= 2 else 1
+    k = 2 if n >= 60 and min(mask.shape[:2]) >= 2 else 1
+    votes = max(4, n // (2 * k))
+    if cv2.countNonZero(thin) < votes:
+        # fewer thin points than a line needs votes (halving keeps at most as many): no line
+        return mask
+    if thin.shape != mask.shape:  # a part of the mask: back in place (Hough's bins follow the size)
+        x, y = offset
+        full = np.zeros_like(mask)
+        full[y : y + thin.shape[0], x : x + thin.shape[1]] = thin
+        thin = full
     if k > 1:
         thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
     segs = cv2.HoughLinesP(
         thin,
         1,
         np.pi / 180,
-        threshold=max(4, n // (2 * k)),
+        threshold=votes,
         minLineLength=n // k,
         maxLineGap=max(3, n // (8 * k)),
     )

@@ -4,8 +4,9 @@ The digit finder drops such marks (too small or too flat for a digit), so they a
 looked for again, line by line, in a band of the frame around the line's digits
 (extended by one digit height to the left, where a minus sign may stand; shrunk so the
 digits are at most :data:`MARK_SCALE_PX` tall): the band is
-thresholded at Otsu's level (N. Otsu, 1979) with the ink's polarity decided from the
-band (:func:`edge.segment.ink.ink_is_light`), and its connected components that touch no
+thresholded at Otsu's level (N. Otsu, 1979) in the ink's polarity (as the caller knows it
+from the digits, else decided from the band by :func:`edge.segment.ink.ink_is_light`),
+and its connected components that touch no
 digit are measured, relative to the line's digit height ``h``, top and baseline:
 
 - a decimal point: at most 0.3 h and at least 0.04 h across, 0.4 to 2.5 times as wide
@@ -51,12 +52,18 @@ class Marks:
         return (line, gap) in self.points
 
 
-def find_marks(image: np.ndarray, rows: Sequence[Sequence[ROI]]) -> Marks:
+def find_marks(
+    image: np.ndarray, rows: Sequence[Sequence[ROI]], light: Sequence[bool | None] | None = None
+) -> Marks:
     """Decimal points and minus signs beside the digits of each line (see the module doc).
 
     Args:
         image: uint8 (H, W, 3) BGR or (H, W) grey frame.
         rows: the digit ROIs of each line, left to right (frame px).
+        light: optional, per line: whether its ink is light on a dark ground (as the
+            digits were normalised, :class:`edge.preprocess.MnistPreprocessor`), or
+            ``None`` (and for every line when not given): decided from the line's band
+            (:func:`edge.segment.ink.ink_is_light`).
 
     Returns:
         The :class:`Marks` found.
@@ -84,26 +91,29 @@ def find_marks(image: np.ndarray, rows: Sequence[Sequence[ROI]]) -> Marks:
         if (bx1 - bx0) * (by1 - by0) < 16 or h < 6:
             continue
         band = to_grey(image[by0:by1, bx0:bx1])  # grey only where marks may be
-        f = min(1.0, MARK_SCALE_PX / h)  # digits MARK_SCALE_PX tall are plenty for a dot
+        # digits up to twice MARK_SCALE_PX tall are looked at as they are (a resize costs
+        # more than the larger band it saves); taller ones shrunk to MARK_SCALE_PX
+        f = min(1.0, MARK_SCALE_PX / h)
         if f < 1.0:
             size = (max(1, round(band.shape[1] * f)), max(1, round(band.shape[0] * f)))
             band = shrink(band, size)
-        if not ink_is_light(band):
-            band = cv2.bitwise_not(band)
-        _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        is_light = light[li] if light is not None else None
+        if is_light is None:
+            is_light = ink_is_light(band)
+        # dark ink: inverted, so the ink is the bright side (Otsu's upper class)
+        mode = cv2.THRESH_BINARY if is_light else cv2.THRESH_BINARY_INV
+        _, ink = cv2.threshold(band, 0, 255, mode | cv2.THRESH_OTSU)
         for r in row:  # the digits themselves are no marks
             ink[
                 max(0, int((r.y - by0) * f)) : max(0, math.ceil((r.y + r.h - by0) * f)),
                 max(0, int((r.x - bx0) * f)) : max(0, math.ceil((r.x + r.w - bx0) * f)),
             ] = 0
-        rects, starts = _blobs(ink)
-        for k in _mark_sized(rects, f, h):
+        for rect, start in _mark_blobs(ink, f, h):
             # frame px again
-            x, y, w, hh = (float(v) / f for v in rects[k])
+            x, y, w, hh = (float(v) / f for v in rect)
             bx, by, bw, bh = int(x) + bx0, int(y) + by0, int(round(w)), int(round(hh))
             cx, cy = bx + bw / 2.0, by + bh / 2.0
-            area = _blob_area(ink, rects[k], starts[k]) / (f * f)
-            _point(marks, li, row, h, top, base, bx, by, bw, bh, int(area), cx, cy)
+            _point(marks, li, row, h, top, base, bx, by, bw, bh, cx, cy, ink, rect, start, f)
             _minus(marks, li, row, h, top, bx, by, bw, bh, cy)
     return marks
 
@@ -119,13 +129,18 @@ def _point(
     y: int,
     w: int,
     hh: int,
-    area: int,
     cx: float,
     cy: float,
+    ink: np.ndarray,
+    rect: tuple[int, int, int, int],
+    start: tuple[int, int],
+    f: float,
 ) -> None:
     if not (0.04 * h <= min(w, hh) and max(w, hh) <= 0.3 * h and 0.4 * hh <= w <= 2.5 * hh):
         return
-    if area < 0.3 * w * hh or cy < top + 0.6 * h or y + hh > base + 0.2 * h:
+    if cy < top + 0.6 * h or y + hh > base + 0.2 * h:
+        return
+    if _blob_area(ink, rect, start) / (f * f) < 0.3 * w * hh:  # a round blob, not a ring
         return
     for k in range(len(row) - 1):
         p, r = row[k], row[k + 1]
@@ -157,46 +172,46 @@ def _minus(
             return
 
 
-def _mark_sized(rects: np.ndarray, f: float, h: float) -> list[int]:
-    """Indices of the blobs (int (N, 4) x, y, w, h at scale ``f``) of a decimal point's or
-    a minus sign's size for digits ``h`` frame px tall; only these go on to the
-    (per-blob) position rules."""
-    if not len(rects):
-        return []
-    w, hh = rects[:, 2] / f, rects[:, 3] / f
-    small = (np.maximum(w, hh) <= 0.3 * h) & (np.minimum(w, hh) >= max(1.0 / f, 0.04 * h))
-    dash = (w >= 0.2 * h) & (w <= h) & (hh <= 0.5 * w) & (hh <= 0.25 * h)
-    return np.flatnonzero(small | dash).tolist()
+def _mark_blobs(
+    ink: np.ndarray, f: float, h: float
+) -> list[tuple[tuple[int, int, int, int], tuple[int, int]]]:
+    """The 8-connected components of the uint8 mask ``ink`` (at scale ``f`` of the frame)
+    of a decimal point's or a minus sign's size for digits ``h`` frame px tall; only these
+    go on to the (per-blob) position rules.
 
-
-def _blobs(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounding boxes of the 8-connected components of the uint8 mask ``ink``.
-
-    The outer borders of the components (``cv2.findContours``) give their boxes
-    exactly, at a fraction of the cost of ``cv2.connectedComponentsWithStats`` (whose
-    statistics cost about 9x its labelling here); components nested in another's hole
-    have outer borders of their own.
+    Their boxes come from their outer borders (``cv2.findContours``), exactly, at a
+    fraction of the cost of ``cv2.connectedComponentsWithStats`` (whose statistics cost
+    about 9x its labelling here); components nested in another's hole have outer borders
+    of their own.
 
     Returns:
-        (int (N, 4) boxes x, y, w, h; int (N, 2) each component's first pixel x, y in
-        raster order), ordered as that first pixel (the order of component labels).
+        ``((x, y, w, h) box, (x, y) first pixel in raster order)`` of each, in the order
+        of that first pixel (the order of component labels), ``ink`` px.
     """
     contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
-        return np.zeros((0, 4), np.int64), np.zeros((0, 2), np.int64)
-    outer = [c for c, hier in zip(contours, hierarchy[0], strict=True) if hier[3] < 0]
-    rects = np.array([cv2.boundingRect(c) for c in outer], np.int64).reshape(-1, 4)
-    starts = np.array([c[0, 0] for c in outer], np.int64).reshape(-1, 2)
-    order = np.lexsort((starts[:, 0], starts[:, 1]))
-    return rects[order], starts[order]
+        return []
+    lo = max(1.0 / f, 0.04 * h) * f  # in ink px
+    small_max, dash_min, dash_max, thick_max = 0.3 * h * f, 0.2 * h * f, h * f, 0.25 * h * f
+    found = []
+    for c, hier in zip(contours, hierarchy[0], strict=True):
+        if hier[3] >= 0:  # a hole's border
+            continue
+        x, y, w, hh = cv2.boundingRect(c)
+        small = max(w, hh) <= small_max and min(w, hh) >= lo
+        dash = dash_min <= w <= dash_max and hh <= 0.5 * w and hh <= thick_max
+        if small or dash:
+            found.append(((x, y, w, hh), (int(c[0, 0, 0]), int(c[0, 0, 1]))))
+    found.sort(key=lambda b: (b[1][1], b[1][0]))
+    return found
 
 
-def _blob_area(ink: np.ndarray, rect: np.ndarray, start: np.ndarray) -> int:
+def _blob_area(ink: np.ndarray, rect: tuple[int, int, int, int], start: tuple[int, int]) -> int:
     """Pixels of the component of ``ink`` whose box is ``rect`` (x, y, w, h) and which holds
     pixel ``start`` (x, y): it is labelled inside its own box (which holds all of it)."""
-    x, y, w, h = (int(v) for v in rect)
+    x, y, w, h = rect
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink[y : y + h, x : x + w], connectivity=8)
-    return int(stats[labels[int(start[1]) - y, int(start[0]) - x], cv2.CC_STAT_AREA])
+    return int(stats[labels[start[1] - y, start[0] - x], cv2.CC_STAT_AREA])
 
 
 __all__ = ["Marks", "find_marks"]

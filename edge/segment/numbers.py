@@ -110,6 +110,7 @@ def group_numbers(
     image: np.ndarray | None = None,
     max_gap: float = 0.8,
     min_height_ratio: float = 0.5,
+    light: Sequence[bool | None] | None = None,
 ) -> list[tuple[str, ROI]]:
     """Group classified digits on the same text line into numbers, in reading order.
 
@@ -128,6 +129,9 @@ def group_numbers(
         max_gap: largest gap within a number when a line's spacing says nothing,
             fraction of the digit height.
         min_height_ratio: smallest height ratio of neighbouring digits of one number.
+        light: optional, per detection: whether its ink is light on a dark ground (as
+            the preprocessor normalised it), or ``None``; a line whose digits agree is
+            searched for marks in that ink, others are decided from the image.
 
     Returns:
         ``(number text, ROI enclosing its digits and marks)`` in reading order.
@@ -145,7 +149,12 @@ def group_numbers(
         for row in rows
     ]
     page_split = split_gaps([g for gs in row_gaps for g in gs], max_gap)
-    marks = find_marks(image, [[rois[i] for i in row] for row in rows]) if image is not None else None
+    marks = None
+    if image is not None:
+        line_light = None
+        if light is not None and len(light) == len(rois):
+            line_light = [_agreed([light[i] for i in row]) for row in rows]
+        marks = find_marks(image, [[rois[i] for i in row] for row in rows], line_light)
     numbers: list[tuple[str, ROI]] = []
     for r_i, (row, gaps) in enumerate(zip(rows, row_gaps, strict=True)):
         split = split_gaps(gaps, max_gap) if len(gaps) >= 2 else None
@@ -167,6 +176,12 @@ def group_numbers(
             text += detections[i].prediction.label
         numbers.append(_number(text, cur, rois, marks, r_i, row))
     return numbers
+
+
+def _agreed(values: Sequence[bool | None]) -> bool | None:
+    """The one value all of ``values`` share, or ``None`` when they differ or one is ``None``."""
+    first = values[0]
+    return first if first is not None and all(v is first for v in values) else None
 
 
 def _number(
@@ -197,15 +212,26 @@ class NumberGrouper:
 
     #: :meth:`group` reads only grey: a pipeline may pass the grey frame its segmenter made.
     accepts_grey = True
+    #: :meth:`group` takes each digit's ink polarity (``light=``), so the mark search need
+    #: not decide it again.
+    accepts_light = True
 
     def __init__(self, max_gap: float = 0.8, min_height_ratio: float = 0.5, marks: bool = True) -> None:
         self.max_gap = max_gap
         self.min_height_ratio = min_height_ratio
         self.marks = marks
 
-    def group(self, detections: Sequence[Detection], image: np.ndarray | None) -> list[tuple[str, ROI]]:
-        """Numbers of ``detections`` found in ``image`` (uint8 BGR or grey, or ``None``)."""
-        return group_numbers(detections, image if self.marks else None, self.max_gap, self.min_height_ratio)
+    def group(
+        self,
+        detections: Sequence[Detection],
+        image: np.ndarray | None,
+        light: Sequence[bool | None] | None = None,
+    ) -> list[tuple[str, ROI]]:
+        """Numbers of ``detections`` found in ``image`` (uint8 BGR or grey, or ``None``);
+        ``light``: see :func:`group_numbers`."""
+        return group_numbers(
+            detections, image if self.marks else None, self.max_gap, self.min_height_ratio, light
+        )
 
     def __call__(self, detections: Sequence[Detection]) -> list[tuple[str, ROI]]:
         return group_numbers(detections, None, self.max_gap, self.min_height_ratio)

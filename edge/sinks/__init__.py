@@ -2,7 +2,8 @@
 
 - :mod:`edge.sinks.base`: :class:`Sink` (``write(frame)``, ``close()``) and
   :class:`LiveFrame`, the frame every sink gets (result, time, FPS, overlay drawn once).
-- :mod:`edge.sinks.video`: :class:`VideoSink`, the annotated frames to an mp4.
+- :mod:`edge.sinks.video`: :class:`VideoSink`, the annotated frames to a video file, through
+  :mod:`edge.sinks.video_writer` (a fragmented mp4 with PyAV, or OpenCV's writer).
 - :mod:`edge.sinks.image`: :class:`ImageSink`, the annotated frames as image files
   (``--output out.png``).
 - :mod:`edge.sinks.jsonl`: :class:`JsonlSink`, one JSON line per frame.

@@ -1,31 +1,30 @@
 """Annotated frames to a video file (``edge-run --output``): :class:`VideoSink`.
 
-Closing releases the writer, so the mp4 gets its index and plays, also after Ctrl-C or
-SIGTERM. What survives a SIGKILL or a power cut depends on the container:
+Closing finishes the file, also after Ctrl-C or SIGTERM. What survives a SIGKILL or a
+power cut depends on the container (the encoders are in :mod:`edge.sinks.video_writer`):
 
-- ``.mp4`` / ``.mov`` / ``.m4v`` keep their index (the ``moov`` box) at the end, written
-  on close: a recording cut off before that does not play at all ("moov atom not
-  found"). OpenCV's writer cannot write a fragmented mp4 (its FFmpeg backend passes no
-  muxer options), so for these the sink can write *segments* (``segment_s``):
-  ``run-0000.mp4``, ``run-0001.mp4`` ..., each finished (and synced to disk) when the
-  next starts; a kill loses at most the last ``segment_s`` seconds.
-- ``.mkv`` (Matroska) and ``.avi`` are written front to back with no index needed to
-  read them: a recording cut off anywhere plays up to about its last second (what was
-  still in the muxer's buffers; measured with 160x120 noise at 30 FPS, SIGKILL after 300
-  frames: 264 read back from .mkv, 265 from .avi, 0 from .mp4, and 10 complete 1 s
-  segments of .mp4), with the same ``mp4v`` codec.
+- ``.mp4`` / ``.mov`` / ``.m4v`` are written with PyAV (the ``av`` package) as a
+  *fragmented* mp4, H.264, a keyframe and a fragment every second: a recording cut off
+  anywhere plays up to about its last second (demo scene, 640x480 at 30 FPS, SIGKILL
+  after 300 frames: 270 or more read back; 0 from OpenCV's mp4, whose index is written
+  only on close, "moov atom not found"). Without PyAV they fall back to OpenCV's writer
+  with one warning: such an mp4 plays only after a clean stop.
+- ``.mkv`` (Matroska) and ``.avi`` are written by OpenCV (codec ``mp4v``) front to back
+  with no index needed to read them: they too play up to about their last second.
+- *Segments* (``segment_s``), with either writer: ``run-0000.mp4``, ``run-0001.mp4`` ...,
+  each finished (and synced to disk) when the next starts.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from edge.sinks.base import LiveFrame, SinkBase
+from edge.sinks.video_writer import WRITERS, FrameWriter, open_writer, sync_to_disk
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ DEFAULT_FPS = 30.0
 
 
 class VideoSink(SinkBase):
-    """Write uint8 (H, W, 3) BGR frames to a video file with ``cv2.VideoWriter``.
+    """Write uint8 (H, W, 3) BGR frames to a video file (fragmented mp4 or OpenCV's writer).
 
     The frame size comes from the first frame (later frames of another size are
     resized to it). With ``fps=None`` the rate is estimated from the timestamps of
@@ -42,21 +41,26 @@ class VideoSink(SinkBase):
     recording of a live camera plays at the speed it was seen.
 
     Args:
-        path: output file; its folder is created. ``.mp4`` with the ``mp4v`` codec
-            plays everywhere OpenCV's FFmpeg backend does.
+        path: output file; its folder is created. ``.mp4``/``.mov``/``.m4v``: a fragmented
+            mp4 (H.264) when PyAV is installed; other suffixes: OpenCV's writer.
         fps: frames per second to record at, or ``None`` to estimate.
-        fourcc: four-character codec code.
+        fourcc: four-character codec code of the files OpenCV writes.
         probe_frames: frames used to estimate the FPS when ``fps`` is None.
         segment_s: start a new file every this many seconds of video (at the recorded
             FPS): ``path``'s name with ``-0000``, ``-0001`` ... before the suffix. ``None``:
             one file, ``path``.
+        writer: ``"auto"`` (as above), ``"pyav"`` (fragmented mp4 whatever the suffix) or
+            ``"opencv"`` (``cv2.VideoWriter`` whatever the suffix).
 
     Attributes:
         paths: the files written so far, in order.
         frames_written: frames written to all of them.
+        codec: the encoder of the last file opened (``libx264`` ... for a fragmented mp4,
+            ``fourcc`` for OpenCV's writer); ``None`` before the first.
 
     Raises:
-        ValueError: ``fps`` or ``segment_s`` is not positive, or ``fourcc`` is not 4 characters.
+        ValueError: ``fps`` or ``segment_s`` is not positive, ``fourcc`` is not 4 characters,
+            or ``writer`` is unknown.
         OSError: the folder cannot be created.
     """
 
@@ -68,6 +72,7 @@ class VideoSink(SinkBase):
         probe_frames: int = 15,
         *,
         segment_s: float | None = None,
+        writer: str = "auto",
     ) -> None:
         if fps is not None and not fps > 0:
             raise ValueError(f"video fps must be > 0, got {fps}")
@@ -75,6 +80,8 @@ class VideoSink(SinkBase):
             raise ValueError(f"video segment length must be > 0 s, got {segment_s}")
         if len(fourcc) != 4:
             raise ValueError(f"fourcc must be 4 characters (e.g. 'mp4v'), got {fourcc!r}")
+        if writer not in WRITERS:
+            raise ValueError(f"video writer must be one of {', '.join(WRITERS)}, got {writer!r}")
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,13 +89,15 @@ class VideoSink(SinkBase):
             raise OSError(f"cannot create the folder for the video {self.path}: {e.strerror}") from e
         self.fps = float(fps) if fps else None
         self.fourcc = fourcc
+        self.writer_kind = writer
         self.probe_frames = max(2, int(probe_frames))
         self.segment_s = segment_s
         self.paths: list[Path] = []
         self.frames_written = 0
+        self.codec: str | None = None
         self._segment_frames = 0  # frames in the current file
         self.size: tuple[int, int] | None = None
-        self._writer: cv2.VideoWriter | None = None
+        self._writer: FrameWriter | None = None
         self._pending: list[tuple[np.ndarray, float | None]] = []
         self._closed = False
 
@@ -99,33 +108,22 @@ class VideoSink(SinkBase):
     def _open(self, fps: float) -> None:
         assert self.size is not None
         path = self.segment_path(len(self.paths)) if self.segment_s else self.path
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*self.fourcc), fps, self.size)
-        if not writer.isOpened():
-            raise RuntimeError(
-                f"cannot open a video writer for {path} (codec {self.fourcc}, {fps:.1f} FPS, "
-                f"{self.size[0]}x{self.size[1]}): check the folder is writable and use a .mp4 "
-                "file name (OpenCV needs its FFmpeg backend)"
-            )
+        writer = open_writer(path, fps, self.size, fourcc=self.fourcc, writer=self.writer_kind)
         self.fps = fps
         self._writer = writer
+        self.codec = getattr(writer, "codec", self.fourcc)
         self._segment_frames = 0
         self.paths.append(path)
-        log.info("recording %s at %.1f FPS, %dx%d", path, fps, *self.size)
+        log.info("recording %s at %.1f FPS, %dx%d, %s", path, fps, *self.size, self.codec)
 
     def _finish_file(self) -> None:
-        """Release the writer (the file gets its index) and push the file to the disk."""
+        """Close the writer (the file gets its last fragment or its index) and push the file
+        to the disk: a finished segment must survive a power cut, not only a kill."""
         if self._writer is None:
             return
-        self._writer.release()
-        self._writer = None
-        try:  # a finished segment must survive a power cut, not only a kill
-            fd = os.open(self.paths[-1], os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError:
-            log.debug("cannot sync %s", self.paths[-1], exc_info=True)
+        writer, self._writer = self._writer, None
+        writer.close()
+        sync_to_disk(writer.path)
 
     def _estimate_fps(self) -> float:
         ts = [t for _, t in self._pending if t is not None]
@@ -166,7 +164,7 @@ class VideoSink(SinkBase):
 
         Raises:
             ValueError: ``image`` is not uint8 (H, W, 3), or the sink is closed.
-            RuntimeError: the writer cannot be opened.
+            RuntimeError: the writer cannot be opened or fails (disk full ...).
         """
         if self._closed:
             raise ValueError(f"video sink {self.path} is closed")
