@@ -213,7 +213,11 @@ def malloc_trimmer() -> Callable[[], None]:
     """
     if heap_stats() is None:
         raise ValueError("this C library has no malloc_trim (not glibc); run without --malloc-trim")
-    return lambda: trim_heap() and None
+
+    def trim() -> None:
+        trim_heap()
+
+    return trim
 
 
 class MemorySampler:
