@@ -56,15 +56,15 @@ __all__ = [
     "tune_heap_once",
 ]
 
-#: glibc's mmap threshold the live loop fixes (bytes): blocks of 4 MiB and more get their own
+#: glibc's mmap threshold the live loop fixes (bytes): blocks of 2 MiB and more get their own
 #: ``mmap`` and go back to the system at ``free``; frame-sized ones (a 640x480 BGR frame is
-#: 900 KiB, float copies 1.2-3.7 MiB) stay on the heap, so no per-frame page faults.
-#: Fixing it also stops glibc's dynamic raise.
-MMAP_THRESHOLD = 4 * 2**20
+#: 900 KiB, its grey copy 300 KiB) stay on the heap. The digits pipeline allocates nothing
+#: of 1 MiB or more per frame (counted with an interposed malloc), so nothing of it is mapped
+#: per frame; a camera's frames neither. Fixing it also stops glibc's dynamic raise.
+MMAP_THRESHOLD = 2 * 2**20
 #: Free memory at the top of the heap above which ``free`` gives it back (bytes): twice the
-#: mmap threshold, as glibc's dynamic rule sets it (lower, the top is given back and faulted
-#: in again on most frames).
-TRIM_THRESHOLD = 8 * 2**20
+#: mmap threshold, as glibc's dynamic rule sets it.
+TRIM_THRESHOLD = 4 * 2**20
 #: ``EDGE_HEAP_TUNE=0`` keeps glibc's dynamic thresholds (:func:`tune_heap_once` does nothing).
 TUNE_ENV = "EDGE_HEAP_TUNE"
 #: Frames between two :func:`trim_heap` calls of the live loop (:class:`HeapTrimmer`); 0: never.
