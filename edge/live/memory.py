@@ -2,18 +2,21 @@
 heap holds (:func:`heap_stats`) and handing its free pages back (:func:`trim_heap`, :class:`HeapTrimmer`).
 
 Why a live loop needs this. Every frame allocates and frees frame-sized buffers (a 640x480
-BGR frame is 900 KiB, its grey copy 300 KiB, float copies and the demo scene's temporaries
-several MiB). glibc serves blocks over its mmap threshold (128 KiB at start) with their
-own ``mmap`` and unmaps them at ``free``, but each time such a block is freed it raises the
-threshold to that block's size (up to 32 MiB) and the trim threshold to twice that. From
-then on every multi-MiB temporary comes from the heap, lands wherever there is room, and
-the freed room stays resident: RSS settled 20-35 MiB above the memory in use, swung by
-10-25 MiB from one sample to the next and crept (digits demo: +150-250 KiB per 1,000
-frames, +14 MiB over 100,000) while the memory in use stayed flat. Not a leak, but a
-watchdog reading RSS cannot tell. Fixing the thresholds (:data:`MMAP_THRESHOLD` 2 MiB,
-:data:`TRIM_THRESHOLD` 128 KiB) ends the dynamic raise: blocks over 2 MiB are mmap-ed and
-returned at ``free``, frame-sized ones stay on the heap (no per-frame page faults; a
-256 KiB threshold, which also maps every frame, cost ~40% per frame). :func:`edge.live.run`
+BGR frame is 900 KiB, its grey copy 300 KiB; the demo scenes' renderer, scene cuts and
+model loading allocate 1-8 MiB blocks now and then). glibc serves blocks over its mmap
+threshold (128 KiB at start) with their own ``mmap`` and unmaps them at ``free``, but each
+time such a block is freed it raises the threshold to that block's size (up to 32 MiB) and
+the trim threshold to twice that. From then on every multi-MiB block comes from the heap,
+lands wherever there is room, and the room it leaves stays resident: over the digits soak
+RSS sat 20-35 MiB above the memory in use, swung by 10-25 MiB from one sample to the next
+and crept (+150-250 KiB per 1,000 frames, +14 MiB over 100,000) while the memory in use
+stayed flat. Not a leak, but a watchdog reading RSS cannot tell. Fixing the thresholds
+(:data:`MMAP_THRESHOLD` 2 MiB, :data:`TRIM_THRESHOLD` 4 MiB) ends the dynamic raise: blocks
+of 2 MiB and more are mmap-ed and returned at ``free``, frame-sized ones stay on the heap.
+The digits pipeline itself allocates nothing of 1 MiB or more per frame, so this costs it
+nothing; a renderer that allocates a multi-MiB temporary on every frame would pay ~900 page
+faults per 3.7 MiB (the demo scene did, for motion blur, until it kept its buffer), and a
+256 KiB threshold, which maps every frame, cost ~50% CPU per frame. :func:`edge.live.run`
 applies it once per process; ``EDGE_HEAP_TUNE=0`` (or thresholds of the user's own in
 ``MALLOC_*_`` / ``GLIBC_TUNABLES``) leaves glibc alone.
 
