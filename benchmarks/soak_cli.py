@@ -170,6 +170,8 @@ def run_cli(cfg: SoakConfig) -> int:
 
     def progress(s: Sample) -> None:
         traced = f", traced {s.traced_mib:.2f} MiB" if s.traced_mib is not None else ""
+        if s.heap_in_use_mib is not None and s.heap_free_mib is not None:
+            traced += f", C heap {s.heap_in_use_mib:.2f} in use + {s.heap_free_mib:.2f} free MiB"
         print(f"soak: {s.frames} frames, {s.seconds:.0f} s, RSS {s.rss_mib:.2f} MiB{traced}", file=sys.stderr)
 
     machine = describe_machine(model_name=cfg.model)
