@@ -11,8 +11,8 @@ lands wherever there is room, and the room it leaves stays resident: over the di
 RSS sat 20-35 MiB above the memory in use, swung by 10-25 MiB from one sample to the next
 and crept (+150-250 KiB per 1,000 frames, +14 MiB over 100,000) while the memory in use
 stayed flat. Not a leak, but a watchdog reading RSS cannot tell. Fixing the thresholds
-(:data:`MMAP_THRESHOLD` 2 MiB, :data:`TRIM_THRESHOLD` 128 KiB) ends the dynamic raise: blocks
-of 2 MiB and more are mmap-ed and returned at ``free``, frame-sized ones stay on the heap.
+(:data:`MMAP_THRESHOLD` 1 MiB, :data:`TRIM_THRESHOLD` 2 MiB) ends the dynamic raise: blocks
+of 1 MiB and more are mmap-ed and returned at ``free``, frame-sized ones stay on the heap.
 The digits pipeline itself allocates nothing of 1 MiB or more per frame, so this costs it
 nothing; a renderer that allocates a multi-MiB temporary on every frame would pay ~900 page
 faults per 3.7 MiB (the demo scene did, for motion blur, until it kept its buffer), and a
@@ -59,16 +59,16 @@ __all__ = [
     "tune_heap_once",
 ]
 
-#: glibc's mmap threshold the live loop fixes (bytes): blocks of 2 MiB and more get their own
+#: glibc's mmap threshold the live loop fixes (bytes): blocks of 1 MiB and more get their own
 #: ``mmap`` and go back to the system at ``free``; frame-sized ones (a 640x480 BGR frame is
 #: 900 KiB, its grey copy 300 KiB) stay on the heap. The digits pipeline allocates nothing
 #: of 1 MiB or more per frame (counted with an interposed malloc), so nothing of it is mapped
 #: per frame; a camera's frames neither. Fixing it also stops glibc's dynamic raise.
-MMAP_THRESHOLD = 2 * 2**20
-#: Free memory at the top of a heap above which ``free`` gives it back (bytes): glibc's
-#: default, which its dynamic rule raises to twice the mmap threshold (with 4 MiB, on every
-#: thread's arena, RSS crept 128 -> 141 MiB over the first 11,000 digits frames).
-TRIM_THRESHOLD = 128 * 1024
+MMAP_THRESHOLD = 2**20
+#: Free memory at the top of a heap above which ``free`` gives it back (bytes): twice the
+#: mmap threshold, as glibc's dynamic rule sets it (at glibc's initial 128 KiB the heap's top
+#: was given back and faulted in again on most frames: +0.5-0.9 ms of system time a frame).
+TRIM_THRESHOLD = 2 * 2**20
 #: ``EDGE_HEAP_TUNE=0`` keeps glibc's dynamic thresholds (:func:`tune_heap_once` does nothing).
 TUNE_ENV = "EDGE_HEAP_TUNE"
 #: Frames between two :func:`trim_heap` calls of the live loop (:class:`HeapTrimmer`); 0: never.
