@@ -330,7 +330,7 @@ print(heap_stats().mmapped_mib - before)
 @pytest.mark.parametrize(("mode", "mmapped_mib"), [("dynamic", 0.0), ("tuned", 9.0)])
 def test_tuned_heap_keeps_serving_big_buffers_by_mmap(mode: str, mmapped_mib: float) -> None:
     # The RSS creep: after one large free, glibc serves every later multi-MiB block from the
-    # heap, which keeps it resident. With the threshold fixed at 2 MiB those stay mmap-ed (back
+    # heap, which keeps it resident. With the threshold fixed at 1 MiB those stay mmap-ed (back
     # to the system at free) and frame-sized ones still come from the heap (no page faults).
     out = subprocess.run(
         [sys.executable, "-c", THRESHOLD_PROBE, mode], capture_output=True, text=True, check=True, timeout=120
