@@ -304,10 +304,12 @@ def test_trim_heap_gives_freed_heap_pages_back() -> None:
 class Count:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
         self.calls = 0
+        self.args: list[tuple[Any, ...]] = []
         monkeypatch.setattr(memory, name, self)
 
     def __call__(self, *args: Any) -> bool:
         self.calls += 1
+        self.args.append(args)
         return True
 
 
@@ -345,9 +347,34 @@ def test_the_live_loop_fixes_the_heap_thresholds_once(
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setattr(memory, "_tuned", [])
     tuned = Count(monkeypatch, "tune_heap")
+    run(CycledFrames(2), digits_pipeline, max_frames=3)  # 320x240 frames
     run(CycledFrames(2), digits_pipeline, max_frames=3)
-    run(CycledFrames(2), digits_pipeline, max_frames=3)
-    assert tuned.calls == 1
+    assert tuned.args == [(memory.MMAP_THRESHOLD, memory.TRIM_THRESHOLD)]
+    hd = np.zeros((720, 1280, 3), np.uint8)  # larger frames: raised above them, once
+    run(FixedFrames(hd), digits_pipeline, max_frames=2)
+    run(FixedFrames(hd), digits_pipeline, max_frames=2)
+    assert tuned.args[1:] == [memory.thresholds_for(hd.nbytes)]
+
+
+class FixedFrames:
+    name, live, fps = "fixed", False, 30.0
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.image, self.i = image, 0
+
+    def read(self) -> Frame | None:
+        self.i += 1
+        return Frame(self.image, self.i / self.fps)
+
+    def close(self) -> None:
+        return None
+
+
+def test_heap_thresholds_sit_above_one_frame() -> None:
+    assert memory.thresholds_for(640 * 480 * 3) == (2**20, 2 * 2**20)  # 900 KiB frames: the defaults
+    mmap, trim = memory.thresholds_for(1280 * 720 * 3)  # 2.64 MiB frames stay on the heap
+    assert 1280 * 720 * 3 < mmap <= 1280 * 720 * 3 + 64 * 1024 and trim == 2 * mmap
+    assert memory.thresholds_for(10**9) == (32 * 2**20, 64 * 2**20)  # glibc's largest
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,6 @@ def run(
     """
     stats = stats if stats is not None else RunStats()
     trimmer = heap_trim if heap_trim is not None else HeapTrimmer()
-    tune_heap_once()  # glibc: fixed malloc thresholds, so RSS stays flat over long runs (edge.live.memory)
     sig = interrupts or INTERRUPTS
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = stats.model_name or getattr(bundle, "name", type(pipeline.classifier).__name__)
@@ -157,6 +156,8 @@ def _loop(
             elif getattr(source, "reconnects", 0) != reconnects:  # a gap: forget tracks and votes
                 reconnects = source.reconnects
                 pipeline.reset()
+            if t0_frame is None:  # glibc: thresholds fixed above the frame size, RSS flat (edge.live.memory)
+                tune_heap_once(getattr(frame.image, "nbytes", 0))
             result = pipeline.process(frame)
             now = time.perf_counter()
             fps = None if still else meter.tick(now)

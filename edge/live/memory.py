@@ -54,6 +54,7 @@ __all__ = [
     "HeapStats",
     "HeapTrimmer",
     "heap_stats",
+    "thresholds_for",
     "trim_heap",
     "tune_heap",
     "tune_heap_once",
@@ -79,7 +80,7 @@ TRIM_ENV = "EDGE_HEAP_TRIM_FRAMES"
 USER_MALLOC_ENV = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_")
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
 _MIB = float(2**20)
-_tuned: list[bool] = []
+_tuned: list[int] = []  # mmap thresholds set by tune_heap_once, in order
 
 
 class _MallInfo2(ctypes.Structure):
@@ -143,8 +144,20 @@ def tune_heap(mmap_threshold: int = MMAP_THRESHOLD, trim_threshold: int = TRIM_T
     return libc.mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
 
 
-def tune_heap_once() -> bool:
-    """:func:`tune_heap` with the defaults, once per process (:func:`edge.live.run` calls it).
+def thresholds_for(frame_bytes: int) -> tuple[int, int]:
+    """The (mmap, trim) thresholds for frames of ``frame_bytes`` bytes: mmap at least
+    :data:`MMAP_THRESHOLD` and above one frame (rounded up to 64 KiB), so frames and what is
+    frame-sized stay on the heap (a 1280x720 BGR frame, 2.6 MiB: 2.69 MiB), capped at
+    glibc's 32 MiB; trim twice that (at least :data:`TRIM_THRESHOLD`)."""
+    step = 64 * 1024
+    mmap = min(32 * 2**20, max(MMAP_THRESHOLD, (max(0, int(frame_bytes)) // step + 1) * step))
+    return mmap, max(TRIM_THRESHOLD, 2 * mmap)
+
+
+def tune_heap_once(frame_bytes: int = 0) -> bool:
+    """:func:`tune_heap` with :func:`thresholds_for` ``frame_bytes``, once per process and
+    frame size: again only when frames are larger than before (:func:`edge.live.run` calls
+    it with its first frame).
 
     Left alone when ``EDGE_HEAP_TUNE=0`` (:data:`TUNE_ENV`) or when the user chose glibc's
     thresholds in the environment (:data:`USER_MALLOC_ENV`, or ``GLIBC_TUNABLES`` naming
@@ -153,9 +166,10 @@ def tune_heap_once() -> bool:
     Returns:
         Whether the thresholds were set by this call.
     """
-    if _tuned:
+    mmap, trim = thresholds_for(frame_bytes)
+    if _tuned and _tuned[-1] >= mmap:
         return False
-    _tuned.append(True)
+    _tuned.append(mmap)
     if os.environ.get(TUNE_ENV, "").strip() == "0":
         log.debug("%s=0: glibc's dynamic malloc thresholds kept", TUNE_ENV)
         return False
@@ -165,8 +179,8 @@ def tune_heap_once() -> bool:
     ):
         log.debug("malloc thresholds set in the environment: left as they are")
         return False
-    done = tune_heap()
-    log.debug("malloc thresholds fixed: mmap %d B, trim %d B (%s)", MMAP_THRESHOLD, TRIM_THRESHOLD, done)
+    done = tune_heap(mmap, trim)
+    log.debug("malloc thresholds fixed: mmap %d B, trim %d B (%s)", mmap, trim, done)
     return done
 
 
