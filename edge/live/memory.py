@@ -11,14 +11,18 @@ lands wherever there is room, and the room it leaves stays resident: over the di
 RSS sat 20-35 MiB above the memory in use, swung by 10-25 MiB from one sample to the next
 and crept (+150-250 KiB per 1,000 frames, +14 MiB over 100,000) while the memory in use
 stayed flat. Not a leak, but a watchdog reading RSS cannot tell. Fixing the thresholds
-(:data:`MMAP_THRESHOLD` 1 MiB, :data:`TRIM_THRESHOLD` 2 MiB) ends the dynamic raise: blocks
-of 1 MiB and more are mmap-ed and returned at ``free``, frame-sized ones stay on the heap.
-The digits pipeline itself allocates nothing of 1 MiB or more per frame, so this costs it
-nothing; a renderer that allocates a multi-MiB temporary on every frame would pay ~900 page
-faults per 3.7 MiB (the demo scene did, for motion blur, until it kept its buffer), and a
-256 KiB threshold, which maps every frame, cost ~50% CPU per frame. :func:`edge.live.run`
-applies it once per process; ``EDGE_HEAP_TUNE=0`` (or thresholds of the user's own in
-``MALLOC_*_`` / ``GLIBC_TUNABLES``) leaves glibc alone.
+(:func:`thresholds_for` the frame size: mmap at least :data:`MMAP_THRESHOLD` 1 MiB and above
+one frame, trim twice that) ends the dynamic raise: blocks larger than a frame (a scene's
+sheets, a model's buffers) are mmap-ed and returned at ``free``, frames and what is
+frame-sized stay on the heap, and the heap's free room stays at 5-8 MiB. The digits
+pipeline itself allocates nothing of 1 MiB or more per frame (640x480 and 1280x720,
+counted with an interposed ``malloc``), so this costs it nothing; what allocates larger
+blocks on every frame pays ~250 page faults per MiB (the demo scene did, for motion blur,
+until it kept its buffer; a fixed 1 MiB threshold with 1280x720 frames cost +55% CPU, hence
+"above one frame"), and a 256 KiB threshold, which maps every frame, cost ~50% CPU per
+frame. :func:`edge.live.run` applies it at its first frame (again only for larger frames);
+``EDGE_HEAP_TUNE=0`` (or thresholds of the user's own in ``MALLOC_*_`` /
+``GLIBC_TUNABLES``) leaves glibc alone.
 
 ``malloc_trim(0)`` (:func:`trim_heap`) releases every free page inside the heaps; the live
 loop can call it every N frames (:class:`HeapTrimmer`, ``EDGE_HEAP_TRIM_FRAMES``, off by
@@ -60,11 +64,10 @@ __all__ = [
     "tune_heap_once",
 ]
 
-#: glibc's mmap threshold the live loop fixes (bytes): blocks of 1 MiB and more get their own
-#: ``mmap`` and go back to the system at ``free``; frame-sized ones (a 640x480 BGR frame is
-#: 900 KiB, its grey copy 300 KiB) stay on the heap. The digits pipeline allocates nothing
-#: of 1 MiB or more per frame (counted with an interposed malloc), so nothing of it is mapped
-#: per frame; a camera's frames neither. Fixing it also stops glibc's dynamic raise.
+#: The lowest mmap threshold the live loop fixes (bytes; :func:`thresholds_for` raises it above
+#: one frame): blocks of 1 MiB and more get their own ``mmap`` and go back to the system at
+#: ``free``; a 640x480 BGR frame (900 KiB) and its grey copy stay on the heap. Fixing it also
+#: stops glibc's dynamic raise.
 MMAP_THRESHOLD = 2**20
 #: Free memory at the top of a heap above which ``free`` gives it back (bytes): twice the
 #: mmap threshold, as glibc's dynamic rule sets it (at glibc's initial 128 KiB the heap's top
