@@ -10,11 +10,15 @@ line gives over the frames after warm-up (one sample's noise, a few MiB while se
 are built and frames decoded, does not decide the verdict). The exit status is 1 when
 that growth exceeds ``--max-growth-mib``.
 
-Telling a leak from the allocator: ``--tracemalloc`` also follows the memory Python
-allocates (numpy's buffers included) and ``--trace A B`` lists the lines whose
-allocations grew most between frames A and B; ``--malloc-trim`` hands freed heap back
-to the system (glibc ``malloc_trim(0)``) before each sample, so arena fragmentation
-does not count as growth. Run with ``MALLOC_ARENA_MAX=2`` in the environment to compare.
+Telling a leak from the allocator: on glibc every sample also holds the C heap's bytes
+in use and free (``mallinfo2``, :func:`edge.live.memory.heap_stats`): a leak in numpy,
+OpenCV or the runtime grows the first, the allocator's retention only RSS and the second.
+``--tracemalloc`` also follows the memory Python allocates (numpy's buffers included)
+and ``--trace A B`` lists the lines whose allocations grew most between frames A and B;
+``--malloc-trim`` hands freed heap back to the system (glibc ``malloc_trim(0)``) before
+each sample. The loop fixes glibc's malloc thresholds as ``edge-run`` does
+(:func:`edge.live.memory.tune_heap_once`); ``EDGE_HEAP_TUNE=0`` in the environment runs
+with glibc's dynamic ones, for comparison; ``--heap-trim N`` trims every N frames.
 
 Usage::
 
@@ -28,8 +32,6 @@ The measuring is :func:`run_soak` and :func:`fit_growth`; the command line
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import logging
 import time
@@ -40,6 +42,7 @@ from typing import Any
 
 from benchmarks.serve_load_phase import rss_mib, slope_per_min
 from edge.live import RunStats, make_pipeline, open_source, run
+from edge.live.memory import HeapTrimmer, heap_stats, trim_heap
 from edge.sinks.base import LiveFrame, Sink
 
 log = logging.getLogger(__name__)
@@ -60,12 +63,18 @@ class Sample:
         rss_mib: resident set size of this process (MiB).
         traced_mib: memory Python's allocators hold (``tracemalloc``, MiB), or ``None``
             when not tracing.
+        heap_in_use_mib: the C heap's bytes in allocated blocks (glibc ``mallinfo2``: numpy,
+            OpenCV and the runtime, :class:`edge.live.memory.HeapStats`), or ``None`` off
+            glibc. A leak grows this; the allocator's retention does not.
+        heap_free_mib: free bytes the C heap keeps (retention, fragmentation), or ``None``.
     """
 
     frames: int
     seconds: float
     rss_mib: float
     traced_mib: float | None = None
+    heap_in_use_mib: float | None = None
+    heap_free_mib: float | None = None
 
 
 @dataclass
@@ -87,6 +96,7 @@ class SoakConfig:
     tracemalloc: bool = False
     trace: tuple[int, int] | None = None
     malloc_trim: bool = False
+    heap_trim: int | None = None
     json: str | None = None
     command: str = "soak"
 
@@ -107,15 +117,21 @@ class SoakResult:
     trace_top: list[str] = field(default_factory=list)
     stats: RunStats | None = None
     interrupted: bool = False
+    heap_trim: HeapTrimmer | None = None
 
     def growth(self, max_growth_mib: float = DEFAULT_MAX_GROWTH_MIB) -> dict[str, Any]:
         """:func:`fit_growth` of the RSS curve (and of the traced curve, when sampled)."""
         g = fit_growth(self.samples, self.warmup_frames, "rss_mib")
         g["max_growth_mib"] = max_growth_mib
         g["ok"] = g["growth_mib"] is not None and g["growth_mib"] <= max_growth_mib
-        if any(s.traced_mib is not None for s in self.samples):
-            t = fit_growth(self.samples, self.warmup_frames, "traced_mib")
-            g.update({f"traced_{k}": v for k, v in t.items()})
+        for attr, prefix in (("traced_mib", "traced_"), ("heap_in_use_mib", "heap_in_use_")):
+            if any(getattr(s, attr) is not None for s in self.samples):
+                t = fit_growth(self.samples, self.warmup_frames, attr)
+                g.update({f"{prefix}{k}": v for k, v in t.items()})
+        h = self.heap_trim
+        g["heap_trims"], g["heap_trim_every"] = (h.trims, h.every) if h is not None else (0, 0)
+        g["heap_trim_ms_mean"] = 1e3 * h.seconds / h.trims if h is not None and h.trims else None
+        g["heap_trim_ms_max"] = h.max_ms if h is not None and h.trims else None
         return g
 
 
@@ -126,7 +142,7 @@ def fit_growth(samples: Sequence[Sample], warmup_frames: int, attr: str = "rss_m
         samples: the curve, in frame order.
         warmup_frames: samples before this frame count are ignored (the first sample at or
             after it is the baseline).
-        attr: the :class:`Sample` field to fit (``rss_mib`` or ``traced_mib``).
+        attr: the :class:`Sample` field to fit (``rss_mib``, ``traced_mib``, ``heap_in_use_mib``).
 
     Returns:
         ``start_mib`` (first sample), ``warmup_mib`` (the baseline), ``end_mib``,
@@ -189,16 +205,19 @@ def current_rss_mib() -> float:
 
 
 def malloc_trimmer() -> Callable[[], None]:
-    """A function that returns the C heap's free memory to the system (glibc ``malloc_trim(0)``).
+    """A function that returns the C heap's free memory to the system (glibc ``malloc_trim(0)``,
+    :func:`edge.live.memory.trim_heap`).
 
     Raises:
         ValueError: the C library has no ``malloc_trim`` (not glibc): drop ``--malloc-trim``.
     """
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-    trim = getattr(libc, "malloc_trim", None)
-    if trim is None:
+    if heap_stats() is None:
         raise ValueError("this C library has no malloc_trim (not glibc); run without --malloc-trim")
-    return lambda: trim(0) and None
+
+    def trim() -> None:
+        trim_heap()
+
+    return trim
 
 
 class MemorySampler:
@@ -237,7 +256,15 @@ class MemorySampler:
         if self.trim is not None:
             self.trim()
         traced = tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None
-        s = Sample(self.frames, time.perf_counter() - self._t0, current_rss_mib(), traced)
+        heap = heap_stats()
+        s = Sample(
+            self.frames,
+            time.perf_counter() - self._t0,
+            current_rss_mib(),
+            traced,
+            heap.in_use_mib if heap is not None else None,
+            heap.free_mib if heap is not None else None,
+        )
         self.samples.append(s)
         if self.on_sample is not None:
             self.on_sample(s)
@@ -309,6 +336,7 @@ def run_soak(
     warmup = cfg.warmup_frames()
     if not 0 <= warmup < cfg.frames:
         raise ValueError(f"--warmup must be in [0, --frames), got {warmup} of {cfg.frames}")
+    trimmer = HeapTrimmer(cfg.heap_trim)  # what edge-run does (EDGE_HEAP_TRIM_FRAMES, or 2000 frames)
     if pipeline is None:
         pipeline = make_pipeline(
             cfg.model,
@@ -338,7 +366,7 @@ def run_soak(
     stats = RunStats()
     interrupted = False
     try:
-        run(source, pipeline, sinks, max_frames=cfg.frames, stats=stats)
+        run(source, pipeline, sinks, max_frames=cfg.frames, stats=stats, heap_trim=trimmer)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (with INTERRUPTS installed): the curve so far
         interrupted = True
         log.info("soak interrupted after %d frames", stats.frames)
@@ -353,4 +381,5 @@ def run_soak(
         trace_top=sampler.trace_top,
         stats=stats,
         interrupted=interrupted,
+        heap_trim=trimmer,
     )

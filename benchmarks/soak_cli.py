@@ -23,6 +23,8 @@ CURVE_COLUMNS = (
     ("seconds", "seconds", ".1f"),
     ("rss_mib", "RSS MiB", ".2f"),
     ("traced_mib", "traced MiB", ".2f"),
+    ("heap_in_use_mib", "C heap in use MiB", ".2f"),
+    ("heap_free_mib", "C heap free MiB", ".2f"),
 )
 
 
@@ -88,6 +90,14 @@ def add_parser(sub: Any, fmt: type[argparse.HelpFormatter]) -> argparse.Argument
         help="return freed C heap to the system (glibc malloc_trim) before each sample: "
         "fragmentation then does not count as growth",
     )
+    p.add_argument(
+        "--heap-trim",
+        type=non_negative_int,
+        default=None,
+        metavar="N",
+        help="frames between the live loop's heap trims (glibc malloc_trim), as edge-run does; "
+        "0: never; None: EDGE_HEAP_TRIM_FRAMES, else 2000",
+    )
     p.add_argument("--json", metavar="PATH", default=None, help="write machine, config, curve, growth")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     return p
@@ -128,6 +138,16 @@ def verdict(result: SoakResult, growth: dict[str, Any]) -> str:
         f"{g['end_mib']:.1f} at the end (peak {g['peak_mib']:.1f}; peak of the second half "
         f"{g['peak_growth_mib']:+.1f} against the first)"
     )
+    if g.get("heap_in_use_growth_mib") is not None:
+        line += (
+            f"; C heap in use {g['heap_in_use_growth_mib']:+.2f} MiB "
+            f"({g['heap_in_use_warmup_mib']:.1f} after warm-up, {g['heap_in_use_end_mib']:.1f} at the end)"
+        )
+    if g.get("heap_trims"):
+        line += (
+            f"; heap trimmed {g['heap_trims']} times (every {g['heap_trim_every']} frames, "
+            f"{g['heap_trim_ms_mean']:.1f} ms each, at most {g['heap_trim_ms_max']:.1f})"
+        )
     if g.get("traced_growth_mib") is not None:
         line += (
             f"; Python-traced {g['traced_growth_mib']:+.2f} MiB "
@@ -150,6 +170,8 @@ def run_cli(cfg: SoakConfig) -> int:
 
     def progress(s: Sample) -> None:
         traced = f", traced {s.traced_mib:.2f} MiB" if s.traced_mib is not None else ""
+        if s.heap_in_use_mib is not None and s.heap_free_mib is not None:
+            traced += f", C heap {s.heap_in_use_mib:.2f} in use + {s.heap_free_mib:.2f} free MiB"
         print(f"soak: {s.frames} frames, {s.seconds:.0f} s, RSS {s.rss_mib:.2f} MiB{traced}", file=sys.stderr)
 
     machine = describe_machine(model_name=cfg.model)

@@ -8,8 +8,11 @@ RSS would drown it in noise. A deliberately leaky stage or sink must make it fai
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import json
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterator
 from typing import Any
@@ -19,9 +22,10 @@ import pytest
 
 from benchmarks import soak as soak_module
 from benchmarks.cli import main as bench_main
-from benchmarks.soak import Sample, SoakConfig, fit_growth, run_soak
+from benchmarks.soak import Sample, SoakConfig, current_rss_mib, fit_growth, run_soak
 from edge.bundle import load_bundle
-from edge.live import RunStats, make_pipeline, open_source
+from edge.live import RunStats, make_pipeline, memory, open_source, run
+from edge.live.memory import HeapTrimmer, heap_stats, trim_heap
 from edge.live.stats import RecentValues
 from edge.pipeline import FrameResult
 from edge.runtime import Classifier, batch_bucket
@@ -262,3 +266,184 @@ def test_classifier_keeps_one_interpreter_per_bucket_not_per_count() -> None:
         assert c.predict(x[:n]).shape == (n, 10)
     assert len(c._interpreters) == 6  # 1, 2, 4, 8, 16, 32: however many counts were met
     np.testing.assert_allclose(c.predict(x[:11]), singles, atol=1.0 / 128)  # padded to 16
+
+
+# -- the C heap: glibc keeps freed frame-sized blocks resident; the live loop trims it -----
+glibc_only = pytest.mark.skipif(heap_stats() is None, reason="mallinfo2/malloc_trim are glibc's")
+
+
+@glibc_only
+def test_trim_heap_gives_freed_heap_pages_back() -> None:
+    # What the live loop's frames do to the heap: blocks freed between blocks still in use
+    # stay resident (RSS) until malloc_trim releases their pages.
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.restype, libc.free.argtypes = None, [ctypes.c_void_p]
+    block, n = 96 * 1024, 640  # 60 MiB, under glibc's smallest mmap threshold (128 KiB): heap
+    blocks = []
+    try:
+        for _ in range(n):
+            p = libc.malloc(block)
+            ctypes.memset(p, 1, block)  # resident
+            blocks.append(p)
+        in_use = heap_stats().in_use_mib  # type: ignore[union-attr]
+        for p in blocks[::2]:  # every other block: the ones left in use keep the freed apart
+            libc.free(p)
+        kept = blocks[1::2]
+        blocks = kept
+        assert heap_stats().in_use_mib < in_use - 25  # type: ignore[union-attr]
+        before = current_rss_mib()
+        assert trim_heap() is True
+        after = current_rss_mib()
+        assert before - after > 20, f"RSS {before:.1f} -> {after:.1f} MiB: the freed 30 MiB stayed resident"
+    finally:
+        for p in blocks:
+            libc.free(p)
+
+
+class Count:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        self.calls = 0
+        self.args: list[tuple[Any, ...]] = []
+        monkeypatch.setattr(memory, name, self)
+
+    def __call__(self, *args: Any) -> bool:
+        self.calls += 1
+        self.args.append(args)
+        return True
+
+
+THRESHOLD_PROBE = """
+import ctypes, sys
+from edge.live.memory import heap_stats, tune_heap
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+if sys.argv[1] == "tuned":
+    assert tune_heap()
+libc.free(libc.malloc(16 << 20))  # a large buffer freed: glibc's dynamic rule raises its threshold to 16 MiB
+before = heap_stats().mmapped_mib
+blocks = [libc.malloc(6 << 20), libc.malloc(3 << 20), libc.malloc(900 << 10)]  # a scene, float, BGR frame
+print(heap_stats().mmapped_mib - before)
+"""
+
+
+@glibc_only
+@pytest.mark.parametrize(("mode", "mmapped_mib"), [("dynamic", 0.0), ("tuned", 9.0)])
+def test_tuned_heap_keeps_serving_big_buffers_by_mmap(mode: str, mmapped_mib: float) -> None:
+    # The RSS creep: after one large free, glibc serves every later multi-MiB block from the
+    # heap, which keeps it resident. With the threshold fixed at 1 MiB those stay mmap-ed (back
+    # to the system at free) and frame-sized ones still come from the heap (no page faults).
+    out = subprocess.run(
+        [sys.executable, "-c", THRESHOLD_PROBE, mode], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert float(out.stdout) == pytest.approx(mmapped_mib, abs=0.05)
+
+
+def test_the_live_loop_fixes_the_heap_thresholds_once(
+    digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k in (memory.TUNE_ENV, "GLIBC_TUNABLES", *memory.USER_MALLOC_ENV):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setattr(memory, "_tuned", [])
+    tuned = Count(monkeypatch, "tune_heap")
+    run(CycledFrames(2), digits_pipeline, max_frames=3)  # 320x240 frames
+    run(CycledFrames(2), digits_pipeline, max_frames=3)
+    assert tuned.args == [(memory.MMAP_THRESHOLD, memory.TRIM_THRESHOLD)]
+    hd = np.zeros((720, 1280, 3), np.uint8)  # larger frames: raised above them, once
+    run(FixedFrames(hd), digits_pipeline, max_frames=2)
+    run(FixedFrames(hd), digits_pipeline, max_frames=2)
+    assert tuned.args[1:] == [memory.thresholds_for(hd.nbytes)]
+
+
+class FixedFrames:
+    name, live, fps = "fixed", False, 30.0
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.image, self.i = image, 0
+
+    def read(self) -> Frame | None:
+        self.i += 1
+        return Frame(self.image, self.i / self.fps)
+
+    def close(self) -> None:
+        return None
+
+
+def test_heap_thresholds_sit_above_one_frame() -> None:
+    assert memory.thresholds_for(640 * 480 * 3) == (2**20, 2 * 2**20)  # 900 KiB frames: the defaults
+    mmap, trim = memory.thresholds_for(1280 * 720 * 3)  # 2.64 MiB frames stay on the heap
+    assert 1280 * 720 * 3 < mmap <= 1280 * 720 * 3 + 64 * 1024 and trim == 2 * mmap
+    assert memory.thresholds_for(10**9) == (32 * 2**20, 64 * 2**20)  # glibc's largest
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {memory.TUNE_ENV: "0"},
+        {"MALLOC_MMAP_THRESHOLD_": "262144"},
+        {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=0"},
+    ],
+)
+def test_the_heap_thresholds_are_left_alone_when_told_or_set_by_the_user(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    for k in (memory.TUNE_ENV, "GLIBC_TUNABLES", *memory.USER_MALLOC_ENV):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(memory, "_tuned", [])
+    tuned = Count(monkeypatch, "tune_heap")
+    assert memory.tune_heap_once() is False and tuned.calls == 0
+
+
+def test_tune_heap_refuses_thresholds_glibc_cannot_take() -> None:
+    with pytest.raises(ValueError, match="mmap_threshold must be in"):
+        memory.tune_heap(mmap_threshold=64 * 2**20)
+
+
+def test_the_live_loop_trims_the_heap_every_n_frames(
+    digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trims = Count(monkeypatch, "trim_heap")
+    trimmer = HeapTrimmer(every=10)
+    run(CycledFrames(3), digits_pipeline, max_frames=45, heap_trim=trimmer)
+    assert (trims.calls, trimmer.trims, trimmer.frames) == (4, 4, 45)
+
+
+def test_heap_trims_are_off_by_default_and_the_environment_sets_them(
+    digits_pipeline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trims = Count(monkeypatch, "trim_heap")
+    monkeypatch.delenv(memory.TRIM_ENV, raising=False)
+    assert HeapTrimmer().every == memory.DEFAULT_TRIM_EVERY == 0
+    run(CycledFrames(3), digits_pipeline, max_frames=9)
+    assert trims.calls == 0
+    monkeypatch.setenv(memory.TRIM_ENV, "4")
+    run(CycledFrames(3), digits_pipeline, max_frames=9)  # the default trimmer reads the variable
+    assert trims.calls == 2
+    monkeypatch.setenv(memory.TRIM_ENV, "often")
+    with pytest.raises(ValueError, match=f"{memory.TRIM_ENV} must be a whole number of frames >= 0"):
+        HeapTrimmer()
+    with pytest.raises(ValueError, match="heap trim interval"):
+        HeapTrimmer(-1)
+
+
+def test_demo_scene_reuses_its_motion_blur_buffer_and_frames_stay_the_same() -> None:
+    # A fresh float32 (H, W, 3) accumulator (3.7 MiB at 640x480) on every shaken frame, ~44%
+    # of the digits demo's frames, was the soak's largest per-frame allocation.
+    from edge.sources.demo import DemoSource
+
+    src, fresh = DemoSource(seed=0), DemoSource(seed=0)
+    shaken = []
+    first_buffer = None
+    for i in range(400):
+        src.render(i)
+        if src._blur_acc is not None and first_buffer is None:
+            first_buffer = src._blur_acc
+        if first_buffer is not None:
+            shaken.append(i)
+    assert first_buffer is not None, "no shaken frame in 400: pick another seed"
+    assert src._blur_acc is first_buffer  # one buffer for the whole run
+    for i in shaken[-3:] + [shaken[0]]:  # a reused buffer leaves nothing of one frame in the next
+        np.testing.assert_array_equal(src.render(i).image, fresh.render(i).image)

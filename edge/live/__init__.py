@@ -7,6 +7,8 @@
   summary lines).
 - :mod:`~edge.live.signals`: :class:`Interrupts` (SIGINT/SIGTERM as a clean stop).
 - :mod:`~edge.live.launch`: the source a spec names, the pipeline a bundle asks for.
+- :mod:`~edge.live.memory`: glibc's malloc thresholds fixed for long runs (RSS flat, not
+  creeping with the allocator's retention), the C heap's figures, heap trims.
 
 ``edge-run``, ``edge-serve``, ``edge-capture`` (:mod:`edge.cli`) and the benchmarks call
 this package. It may import the stages, :mod:`edge.pipeline`, :mod:`edge.sinks` and

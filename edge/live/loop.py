@@ -11,7 +11,8 @@ What a person does (keys, a paused window) comes in through ``control``, a calla
 the loop asks after every frame; ``edge-run`` and ``edge-capture`` pass one, the
 benchmarks none.
 
-Imports :mod:`edge.sinks.base`, :mod:`edge.live.stats`, :mod:`edge.live.signals`.
+Imports :mod:`edge.sinks.base`, :mod:`edge.live.stats`, :mod:`edge.live.signals`,
+:mod:`edge.live.memory`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from edge.live.memory import HeapTrimmer, tune_heap_once
 from edge.live.signals import INTERRUPTS, Interrupts
 from edge.live.stats import FpsMeter, RunStats
 from edge.sinks.base import LiveFrame, Sink
@@ -51,6 +53,7 @@ def run(
     stats: RunStats | None = None,
     control: Control | None = None,
     interrupts: Interrupts | None = None,
+    heap_trim: HeapTrimmer | None = None,
 ) -> RunStats:
     """Run ``pipeline`` over ``source`` until it ends, ``max_frames``, ``control`` quits or Ctrl-C.
 
@@ -76,15 +79,23 @@ def run(
         interrupts: the handler whose ``deferred()`` guards each frame's writes
             (default :data:`edge.live.signals.INTERRUPTS`; installing it is the caller's
             choice, see :meth:`~edge.live.signals.Interrupts.installed`).
+        heap_trim: hands the C heap's free pages back to the system every few thousand
+            frames, so RSS follows the memory in use instead of creeping with the
+            allocator's retention (:mod:`edge.live.memory`); ``None``: a
+            :class:`~edge.live.memory.HeapTrimmer` with the default interval
+            (:data:`~edge.live.memory.DEFAULT_TRIM_EVERY` frames, or the
+            ``EDGE_HEAP_TRIM_FRAMES`` environment variable; ``0`` turns it off).
 
     Returns:
         ``stats``.
 
     Raises:
-        RuntimeError, OSError, ValueError: a source or sink failed (after closing them).
+        RuntimeError, OSError, ValueError: a source or sink failed (after closing them);
+            a bad ``EDGE_HEAP_TRIM_FRAMES``.
         KeyboardInterrupt: after finalising the outputs.
     """
     stats = stats if stats is not None else RunStats()
+    trimmer = heap_trim if heap_trim is not None else HeapTrimmer()
     sig = interrupts or INTERRUPTS
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = stats.model_name or getattr(bundle, "name", type(pipeline.classifier).__name__)
@@ -95,7 +106,7 @@ def run(
     stats.source_name = stats.source_name or str(getattr(source, "name", ""))
     try:
         try:
-            _loop(source, pipeline, sinks, max_frames, stats, control, sig)
+            _loop(source, pipeline, sinks, max_frames, stats, control, sig, trimmer)
         finally:
             with sig.deferred():
                 close_all(sinks)
@@ -125,6 +136,7 @@ def _loop(
     stats: RunStats,
     control: Control | None,
     sig: Interrupts,
+    trimmer: HeapTrimmer,
 ) -> None:
     meter = FpsMeter()
     ema: dict[str, float] = {}
@@ -144,6 +156,8 @@ def _loop(
             elif getattr(source, "reconnects", 0) != reconnects:  # a gap: forget tracks and votes
                 reconnects = source.reconnects
                 pipeline.reset()
+            if t0_frame is None:  # glibc: thresholds fixed above the frame size, RSS flat (edge.live.memory)
+                tune_heap_once(getattr(frame.image, "nbytes", 0))
             result = pipeline.process(frame)
             now = time.perf_counter()
             fps = None if still else meter.tick(now)
@@ -158,6 +172,7 @@ def _loop(
                 stats.wall_s = now - t_start
                 for s in sinks:
                     s.write(last)
+            trimmer.tick()  # after the sinks: a soak's sample on a trim frame sees the heap before it
         if control is None:
             continue
         command = control(last, paused)
