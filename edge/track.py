@@ -124,7 +124,14 @@ class TrackSmoother:
         self.tracks.clear()
 
     def _associate(self, detections: Sequence[Detection]) -> list[int | None]:
-        """Index into ``self.tracks`` for each detection (None: a new object)."""
+        """Index into ``self.tracks`` for each detection (None: a new object).
+
+        Pairs are measured in plain Python (a frame holds a few boxes: numpy's per-call
+        cost would be larger); boxes that do not overlap are passed over before any
+        arithmetic, and the centre-distance fallback (:func:`_close`) is asked only
+        about pairs whose centres are within half the track's longer side on both
+        axes, which both of its rules need.
+        """
         match: list[int | None] = [None] * len(detections)
         if not self.tracks or not detections:
             return match
@@ -135,6 +142,8 @@ class TrackSmoother:
             tx0, ty0, tx1, ty1 = r.x, r.y, r.x + r.w, r.y + r.h
             t_area = r.w * r.h
             for di, (x0, y0, x1, y1) in enumerate(boxes):
+                if tx1 <= x0 or x1 <= tx0 or ty1 <= y0 or y1 <= ty0:
+                    continue  # no overlap (iw or ih below would be <= 0)
                 # ROI.iou without building the intersection's ROI (the same arithmetic)
                 iw, ih = min(tx1, x1) - max(tx0, x0), min(ty1, y1) - max(ty0, y0)
                 if iw <= 0 or ih <= 0:
@@ -149,15 +158,26 @@ class TrackSmoother:
             if ti not in used_t and match[di] is None:
                 match[di] = ti
                 used_t.add(ti)
+        free = [ti for ti in range(len(self.tracks)) if ti not in used_t]
+        if not free or all(m is not None for m in match):
+            return match
+        # centre and half the longer side of each free track: _close needs the detection's
+        # centre within that distance of the track's centre on both axes
+        cents = [
+            (ti, *self.tracks[ti].roi.center, 0.5 * max(self.tracks[ti].roi.w, self.tracks[ti].roi.h))
+            for ti in free
+        ]
         near = []
         for di, det in enumerate(detections):
             if match[di] is not None:
                 continue
-            for ti, tr in enumerate(self.tracks):
-                if ti not in used_t:
-                    d = _close(tr.roi, det.roi, self.min_size_ratio)
-                    if d is not None:
-                        near.append((d, ti, di))
+            cx, cy = det.roi.center
+            for ti, tx, ty, half in cents:
+                if abs(cx - tx) > half or abs(cy - ty) > half:
+                    continue
+                d = _close(self.tracks[ti].roi, det.roi, self.min_size_ratio)
+                if d is not None:
+                    near.append((d, ti, di))
         for _, ti, di in sorted(near):
             if ti not in used_t and match[di] is None:
                 match[di] = ti

@@ -38,7 +38,11 @@ def demo_frames() -> list[np.ndarray]:
 def _inputs(frames: list[np.ndarray], invert: bool = False):
     """(fast inputs, full inputs, fast flags, light flags) over all ROIs of ``frames``
     (inverted: of the frames the segmenter takes for light ink on a dark ground)."""
-    seg, fast, full = DigitSegmenter(), MnistPreprocessor(), MnistPreprocessor(fast_min_px=FULL)
+    seg, fast, full = (
+        DigitSegmenter(),
+        MnistPreprocessor(),
+        MnistPreprocessor(fast_min_px=FULL, grey_min_px=FULL),
+    )
     xs, ys, used, light = [], [], [], []
     for f in frames:
         img = cv2.bitwise_not(f) if invert else f
