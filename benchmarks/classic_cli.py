@@ -47,6 +47,11 @@ class ClassicBenchConfig:
         digits_png: OpenCV's ``digits.png`` (overrides ``data_dir``).
         smoothing: our pipeline with the temporal smoother and number grouping, as edge-run.
         threads: our interpreter threads (``None``: as edge-run).
+        cv_threads: OpenCV's worker threads for the whole run (``cv2.setNumThreads``;
+            ``None``: OpenCV's default, one per core). The classic recipe's resize,
+            threshold and Sobel calls use them; our segmenter runs single-threaded
+            anyway (``DigitSegmenterConfig.cv_threads``), so ``1`` compares one core
+            against one core.
         runtime: our TFLite runtime.
         disable_gc: pause the garbage collector while timing.
         json: write machine, config and rows here.
@@ -62,6 +67,7 @@ class ClassicBenchConfig:
     digits_png: str | None = None
     smoothing: bool = True
     threads: int | None = None
+    cv_threads: int | None = None
     runtime: str = "auto"
     disable_gc: bool = False
     json: str | None = None
@@ -110,6 +116,12 @@ def add_parser(sub: Any, fmt: type[argparse.HelpFormatter]) -> argparse.Argument
         help="our pipeline with the temporal smoother and number grouping, as edge-run",
     )
     p.add_argument("--threads", type=positive_int, default=None, help="our interpreter threads")
+    p.add_argument(
+        "--cv-threads",
+        type=positive_int,
+        default=None,
+        help="OpenCV worker threads for both sides (default: OpenCV's, one per core; 1: one core each)",
+    )
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="our TFLite runtime")
     p.add_argument("--no-gc", dest="disable_gc", action="store_true", help="pause the GC while timing")
     p.add_argument("--json", metavar="PATH", help="write machine, config and results as JSON")
@@ -140,6 +152,8 @@ def run_classic(cfg: ClassicBenchConfig) -> tuple[list[dict[str, Any]], dict[str
     from edge.pipeline import build_pipeline
 
     png, mnist = _paths(cfg)
+    if cfg.cv_threads is not None:
+        cv2.setNumThreads(cfg.cv_threads)
     t0 = time.perf_counter()
     svm = load_or_train_svm(png)
     svm_s = time.perf_counter() - t0

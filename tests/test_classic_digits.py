@@ -215,13 +215,32 @@ def test_edge_bench_classic_prints_a_verdict_and_writes_json(
 ) -> None:
     monkeypatch.setattr(classic_cli, "load_or_train_svm", lambda png: small_svm)
     out = tmp_path / "classic.json"
-    rc = main(["classic", "--sets", "demo5", "--frames", "3", "--warmup", "1", "--json", str(out)])
+    threads = cv2.getNumThreads()
+    try:
+        rc = main(
+            [
+                "classic",
+                "--sets",
+                "demo5",
+                "--frames",
+                "3",
+                "--warmup",
+                "1",
+                "--cv-threads",
+                "1",
+                "--json",
+                str(out),
+            ]
+        )
+    finally:
+        cv2.setNumThreads(threads)
     text = capsys.readouterr().out
     assert rc == 0
     assert "demo5: ours " in text and " vs classic " in text and "loadavg_1m" in text
     doc = json.loads(out.read_text())
     assert [r["side"] for r in doc["results"]] == ["ours", "classic"]
     assert doc["config"]["sets"] == ["demo5"] and doc["machine"]["classic_svm"]
+    assert doc["config"]["cv_threads"] == 1 and doc["machine"]["opencv_threads"] == 1
 
 
 def test_edge_bench_classic_says_when_digits_png_is_missing(
