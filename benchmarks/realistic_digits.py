@@ -23,9 +23,9 @@ preprocessing per 640x480 frame.
 
 Usage::
 
-    python benchmarks/realistic_digits.py generate --out /tmp/realdigits --crops 2000 --frames 1000
-    python benchmarks/realistic_digits.py evaluate --out /tmp/realdigits --model /tmp/devbundle
-    python benchmarks/realistic_digits.py time --repeats 400 --model /tmp/devbundle [--source demo]
+    python benchmarks/realistic_digits.py generate --out runs/realdigits --crops 2000 --frames 1000
+    python benchmarks/realistic_digits.py evaluate --out runs/realdigits --model runs/digits-lenet
+    python benchmarks/realistic_digits.py time --repeats 400 --model runs/digits-lenet [--source demo]
 
 Generated images are derived from third-party data: never commit them.
 """
