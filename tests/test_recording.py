@@ -14,19 +14,11 @@ import cv2
 import numpy as np
 import pytest
 
+from benchmarks.video_write import count_frames
 from edge.sinks import VideoSink
 from edge.startup import launched_as_a_tool
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def count_frames(path: Path) -> int:
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    while cap.isOpened() and cap.read()[0]:
-        n += 1
-    cap.release()
-    return n
 
 
 def test_segments_are_numbered_and_each_is_complete(tmp_path):

@@ -78,8 +78,33 @@ def analysis_ramp(
     pad = int(round(0.2 * max(x1 - x0, y1 - y0))) + 2
     cx0, cy0, cx1, cy1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
     dark = analysis.dark[cy0:cy1, cx0:cx1]
-    core = (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0)
-    otsu = cv2.threshold(dark[core[1] : core[3], core[0] : core[2]], 0, 255, cv2.THRESH_OTSU)[0]
+    return ink_in_core(dark, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0), floor)
+
+
+def ink_in_core(
+    dark: np.ndarray, core: tuple[int, int, int, int], floor: int
+) -> tuple[np.ndarray, int] | None:
+    """The digit's ink in a darkness crop, if it stands as one digit of the ROI.
+
+    Shared by both fast paths (:func:`analysis_ramp`, :func:`edge.preprocess.grey_ink.grey_ramp`):
+    Otsu's level (N. Otsu, 1979) over the ROI is the ink threshold; the ROI's component(s)
+    are kept by :func:`edge.preprocess.digit_ink.select_ink` and turned into levels by
+    :func:`edge.preprocess.digit_ink.ink_ramp`.
+
+    Args:
+        dark: uint8 (h, w) darkness (0 = paper, 255 = darkest ink) around the ROI.
+        core: the ROI in ``dark`` px, (x0, y0, x1, y1), non-empty.
+        floor: the segmenter's ink threshold there (0..254).
+
+    Returns:
+        (uint8 ink levels 0..``t``, ``t``) as :func:`~edge.preprocess.digit_ink.ink_ramp`
+        gives them, or ``None`` (read the digit the full way) for faint ink (Otsu's level
+        below ``floor``), no ink, or a kept ink box that reaches more than
+        max(2 px, :data:`BOX_SLACK` of the ROI's side) outside the ROI or covers less than
+        :data:`MIN_COVER` of it.
+    """
+    x0, y0, x1, y1 = core
+    otsu = cv2.threshold(dark[y0:y1, x0:x1], 0, 255, cv2.THRESH_OTSU)[0]
     if otsu < floor:  # faint ink, barely above the paper's noise here
         return None
     t = int(otsu)
@@ -87,8 +112,8 @@ def analysis_ramp(
     if mask is None:
         return None
     bx0, by0, bx1, by1 = box
-    outside = -min(bx0 - core[0], by0 - core[1], core[2] - bx1, core[3] - by1)  # px beyond the ROI
-    cover = (bx1 - bx0) * (by1 - by0) / ((x1 - x0) * (y1 - y0))
+    outside = -min(bx0 - x0, by0 - y0, x1 - bx1, y1 - by1)  # px beyond the ROI
+    cover = (bx1 - bx0) * (by1 - by0) / max(1, (x1 - x0) * (y1 - y0))
     if outside > max(2.0, BOX_SLACK * max(x1 - x0, y1 - y0)) or cover < MIN_COVER:
         return None
     return ink_ramp(dark, mask, box, t)

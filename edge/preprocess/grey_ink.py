@@ -20,8 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.analysis_ink import BOX_SLACK, FAST_MIN_PX, MIN_COVER
-from edge.preprocess.digit_ink import ink_ramp, select_ink
+from edge.preprocess.analysis_ink import FAST_MIN_PX, ink_in_core
 from edge.preprocess.polarity import border_ring
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
@@ -74,17 +73,4 @@ def grey_ramp(
         return None
     # 255 * (1 - grey / paper), 0 where lighter than the paper
     dark = cv2.bitwise_not(cv2.convertScaleAbs(crop, alpha=255.0 / paper))
-    core = (roi.x - x0, roi.y - y0, roi.x + roi.w - x0, roi.y + roi.h - y0)
-    otsu = cv2.threshold(dark[core[1] : core[3], core[0] : core[2]], 0, 255, cv2.THRESH_OTSU)[0]
-    if otsu < floor:
-        return None
-    t = int(otsu)
-    _, mask, box = select_ink(dark, t, core, 2)
-    if mask is None:
-        return None
-    bx0, by0, bx1, by1 = box
-    outside = -min(bx0 - core[0], by0 - core[1], core[2] - bx1, core[3] - by1)
-    cover = (bx1 - bx0) * (by1 - by0) / max(1, roi.w * roi.h)
-    if outside > max(2.0, BOX_SLACK * max(roi.w, roi.h)) or cover < MIN_COVER:
-        return None
-    return ink_ramp(dark, mask, box, t)
+    return ink_in_core(dark, (roi.x - x0, roi.y - y0, roi.x + roi.w - x0, roi.y + roi.h - y0), floor)
