@@ -29,10 +29,12 @@ two inside it.)
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
-from edge.preprocess.digit_ink import ink_ramp, select_ink
+from edge.preprocess.digit_ink import ink_levels, select_ink_outline
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -53,7 +55,11 @@ MIN_COVER = 0.5
 
 
 def analysis_ramp(
-    analysis: InkAnalysis, roi: ROI, min_px: int = FAST_MIN_PX
+    analysis: InkAnalysis,
+    roi: ROI,
+    min_px: int = FAST_MIN_PX,
+    box: tuple[int, int, int, int] | None = None,
+    tight: bool = False,
 ) -> tuple[np.ndarray, int] | None:
     """The digit in ``roi`` as uint8 ink levels, read from the segmenter's analysis image.
 
@@ -61,14 +67,16 @@ def analysis_ramp(
         analysis: the segmenter's analysis of the frame ``roi`` was found in.
         roi: the digit's region in full-frame px.
         min_px: shortest ROI (analysis px) read here.
+        box: ``analysis.box(roi)`` if already known (:func:`analysis_box`).
+        tight: crop the levels to their non-zero box (no border).
 
     Returns:
         (uint8 (h, w) ink levels 0..``t`` at the analysis scale, zero outside the digit's
-        ink, with a border of at least 1 px; ``t``, the ink threshold 1..255), as
-        :func:`edge.preprocess.digit_ink.digit_ramp` gives them; or ``None``: read the
-        digit the full way (see the module's docstring for when).
+        ink, with a border of at least 1 px unless ``tight``; ``t``, the ink threshold
+        1..255), as :func:`edge.preprocess.digit_ink.digit_ramp` gives them; or ``None``:
+        read the digit the full way (see the module's docstring for when).
     """
-    x0, y0, x1, y1 = analysis.box(roi)
+    x0, y0, x1, y1 = analysis_box(analysis, roi) if box is None else box
     if y1 - y0 < min_px or x1 - x0 < 1 or max(x1 - x0, y1 - y0) > MAX_SIDE * analysis.background_px:
         return None
     floor = int(analysis.level[(y0 + y1) // 2, (x0 + x1) // 2])
@@ -78,11 +86,22 @@ def analysis_ramp(
     pad = int(round(0.2 * max(x1 - x0, y1 - y0))) + 2
     cx0, cy0, cx1, cy1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
     dark = analysis.dark[cy0:cy1, cx0:cx1]
-    return ink_in_core(dark, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0), floor)
+    return ink_in_core(dark, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0), floor, tight)
+
+
+def analysis_box(analysis: InkAnalysis, roi: ROI) -> tuple[int, int, int, int]:
+    """:meth:`InkAnalysis.box <edge.segment.ink_analysis.InkAnalysis.box>` in plain Python
+    arithmetic (the same box, without NumPy's per-call cost on scalars)."""
+    (H, W), (h, w) = analysis.frame_shape, analysis.dark.shape
+    sx, sy = W / w, H / h
+    x0, y0 = max(0, int(roi.x / sx + 0.01)), max(0, int(roi.y / sy + 0.01))
+    x1 = min(w, math.ceil((roi.x + roi.w) / sx - 0.01))
+    y1 = min(h, math.ceil((roi.y + roi.h) / sy - 0.01))
+    return x0, y0, x1, y1
 
 
 def ink_in_core(
-    dark: np.ndarray, core: tuple[int, int, int, int], floor: int
+    dark: np.ndarray, core: tuple[int, int, int, int], floor: int, tight: bool = False
 ) -> tuple[np.ndarray, int] | None:
     """The digit's ink in a darkness crop, if it stands as one digit of the ROI.
 
@@ -95,20 +114,21 @@ def ink_in_core(
         dark: uint8 (h, w) darkness (0 = paper, 255 = darkest ink) around the ROI.
         core: the ROI in ``dark`` px, (x0, y0, x1, y1), non-empty.
         floor: the segmenter's ink threshold there (0..254).
+        tight: crop the levels to their non-zero box (no border).
 
     Returns:
         (uint8 ink levels 0..``t``, ``t``) as :func:`~edge.preprocess.digit_ink.ink_ramp`
-        gives them, or ``None`` (read the digit the full way) for faint ink (Otsu's level
-        below ``floor``), no ink, or a kept ink box that reaches more than
-        max(2 px, :data:`BOX_SLACK` of the ROI's side) outside the ROI or covers less than
-        :data:`MIN_COVER` of it.
+        gives them (cropped to the ink when ``tight``), or ``None`` (read the digit the
+        full way) for faint ink (Otsu's level below ``floor``), no ink, or a kept ink box
+        that reaches more than max(2 px, :data:`BOX_SLACK` of the ROI's side) outside the
+        ROI or covers less than :data:`MIN_COVER` of it.
     """
     x0, y0, x1, y1 = core
     otsu = cv2.threshold(dark[y0:y1, x0:x1], 0, 255, cv2.THRESH_OTSU)[0]
     if otsu < floor:  # faint ink, barely above the paper's noise here
         return None
     t = int(otsu)
-    _, mask, box = select_ink(dark, t, core, 2)
+    _, mask, box, outline, area = select_ink_outline(dark, t, core, 2)
     if mask is None:
         return None
     bx0, by0, bx1, by1 = box
@@ -116,4 +136,4 @@ def ink_in_core(
     cover = (bx1 - bx0) * (by1 - by0) / max(1, (x1 - x0) * (y1 - y0))
     if outside > max(2.0, BOX_SLACK * max(x1 - x0, y1 - y0)) or cover < MIN_COVER:
         return None
-    return ink_ramp(dark, mask, box, t)
+    return ink_levels(dark, mask, box, t, outline, area, tight)

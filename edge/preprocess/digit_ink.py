@@ -17,7 +17,6 @@ from edge.preprocess.polarity import ink_is_light_in
 from edge.segment.ink import (
     MIN_CONTRAST,
     Polarity,
-    above,
     darkness,
     odd,
     second_ink_threshold,
@@ -83,19 +82,41 @@ def select_ink(
         (IoU of the kept ink's box with ``core``, uint8 mask of the kept ink or
         ``None``, its box x0, y0, x1, y1).
     """
+    return select_ink_outline(dark, t, core, line_px)[:3]  # type: ignore[return-value]
+
+
+def select_ink_outline(
+    dark: np.ndarray, t: int, core: tuple[float, float, float, float], line_px: int
+) -> tuple[float, np.ndarray | None, tuple[int, int, int, int], list[np.ndarray] | None, int]:
+    """:func:`select_ink` with what it found of the stroke width on the way.
+
+    One ``RETR_TREE`` contour search gives both the outer components (its top level is
+    ``RETR_EXTERNAL``'s list, in the same order) and, when every one of them is kept (the
+    mask is the plain threshold mask ``dark > t``), every contour of the kept ink (the
+    same contours ``RETR_LIST`` finds on the ink's box) for :func:`stroke_width`.
+
+    Returns:
+        (IoU, mask, box) as :func:`select_ink`; then, when every outer component is kept,
+        all contours of the mask (outer and holes) and its ink area (px), else ``None``, 0.
+    """
     ch, cw = dark.shape
     rx0, ry0, rx1, ry1 = core
-    none = 0.0, None, (0, 0, 0, 0)
-    mask = above(dark, t)
-    cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    rects = [cv2.boundingRect(c) for c in cs]
-    if any(w >= 0.85 * cw or h >= 0.85 * ch for _, _, w, h in rects):
-        return _select_ink_lines(mask, core, line_px)
-    max_contact = 0.2 * max(cw, ch)
+    mask = cv2.threshold(dark, t, 255, cv2.THRESH_BINARY)[1]
+    cs, hier = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    if len(cs) < 2:
+        outer = cs
+    else:
+        outer = [c for c, parent in zip(cs, hier[0, :, 3].tolist(), strict=True) if parent < 0]
+    rects = [cv2.boundingRect(c) for c in outer]
+    lw, lh = 0.85 * cw, 0.85 * ch
+    for _, _, w, h in rects:
+        if w >= lw or h >= lh:
+            return (*_select_ink_lines(mask, core, line_px), None, 0)
+    max_contact = 0.2 * (cw if cw > ch else ch)
     chosen: list[tuple[int, int]] = []  # (contour index, ink area)
     for i, (x, y, w, h) in enumerate(rects):
-        ix = min(x + w, rx1) - max(x, rx0)
-        iy = min(y + h, ry1) - max(y, ry0)
+        ix = (x + w if x + w < rx1 else rx1) - (x if x > rx0 else rx0)
+        iy = (y + h if y + h < ry1 else ry1) - (y if y > ry0 else ry0)
         if ix <= 0 or iy <= 0 or ix * iy < 0.5 * w * h:
             continue
         if x == 0 or y == 0 or x + w == cw or y + h == ch:  # runs along the border?
@@ -109,23 +130,34 @@ def select_ink(
                 continue
         chosen.append((i, cv2.countNonZero(mask[y : y + h, x : x + w])))
     if not chosen:
-        return none
-    amax = max(a for _, a in chosen)
-    if amax < 3:
-        return none
-    keep = [i for i, a in chosen if a >= 0.03 * amax]
-    bx0 = min(rects[i][0] for i in keep)
-    by0 = min(rects[i][1] for i in keep)
-    bx1 = max(rects[i][0] + rects[i][2] for i in keep)
-    by1 = max(rects[i][1] + rects[i][3] for i in keep)
+        return 0.0, None, (0, 0, 0, 0), None, 0
+    if len(chosen) == 1:
+        i, amax = chosen[0]
+        if amax < 3:
+            return 0.0, None, (0, 0, 0, 0), None, 0
+        keep = [i]
+        x, y, w, h = rects[i]
+        bx0, by0, bx1, by1 = x, y, x + w, y + h
+    else:
+        amax = max(a for _, a in chosen)
+        if amax < 3:
+            return 0.0, None, (0, 0, 0, 0), None, 0
+        keep = [i for i, a in chosen if a >= 0.03 * amax]
+        kept = [rects[i] for i in keep]
+        bx0 = min(r[0] for r in kept)
+        by0 = min(r[1] for r in kept)
+        bx1 = max(r[0] + r[2] for r in kept)
+        by1 = max(r[1] + r[3] for r in kept)
     inter = max(0.0, min(bx1, rx1) - max(bx0, rx0)) * max(0.0, min(by1, ry1) - max(by0, ry0))
     union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
     iou = inter / union if union > 0 else 0.0
-    if len(keep) == len(cs):  # every outer component (and what lies in their holes) is kept
-        return iou, mask, (bx0, by0, bx1, by1)
+    if len(keep) == len(outer):  # every outer component (and what lies in their holes) is kept
+        # (one component: its box holds all the ink, so its area is the mask's)
+        area = amax if len(outer) == 1 else cv2.countNonZero(mask)
+        return iou, mask, (bx0, by0, bx1, by1), list(cs), area
     drawn = np.zeros_like(mask)
-    cv2.drawContours(drawn, [cs[i] for i in keep], -1, 255, -1)
-    return iou, cv2.bitwise_and(mask, drawn), (bx0, by0, bx1, by1)
+    cv2.drawContours(drawn, [outer[i] for i in keep], -1, 255, -1)
+    return iou, cv2.bitwise_and(mask, drawn), (bx0, by0, bx1, by1), None, 0
 
 
 def _select_ink_lines(
@@ -219,17 +251,17 @@ def digit_ramp(
     )
     line_px = max(2, int(round(2 * f)))
     t = _rect_threshold(dark, where)
-    best = select_ink(dark, t, core, line_px)
+    best = select_ink_outline(dark, t, core, line_px)
     if best[0] < 0.8:  # a shadow or a dark corner joined the ink: try the higher level
         t2 = second_ink_threshold(dark, t, where)
         if t2 is not None:
-            other = select_ink(dark, t2, core, line_px)
+            other = select_ink_outline(dark, t2, core, line_px)
             if other[0] > best[0] + 0.1:
                 best, t = other, t2
-    _, mask, box = best
+    _, mask, box, outline, area = best
     if mask is None:
         return None, 0, light
-    ramp, t = ink_ramp(dark, mask, box, t)
+    ramp, t = ink_levels(dark, mask, box, t, outline, area)
     return ramp, t, light
 
 
@@ -253,11 +285,43 @@ def ink_ramp(
         (uint8 ink levels 0..``t`` of the box with a border of ``max(r, 0) + 1`` px, zero
         outside the ink; ``t`` made at least 1).
     """
+    return ink_levels(dark, mask, box, t)
+
+
+def ink_levels(
+    dark: np.ndarray,
+    mask: np.ndarray,
+    box: tuple[int, int, int, int],
+    t: int,
+    outline: list[np.ndarray] | None = None,
+    area: int = 0,
+    tight: bool = False,
+) -> tuple[np.ndarray, int]:
+    """:func:`ink_ramp`, optionally with the contours :func:`select_ink_outline` found and
+    cropped to the ink.
+
+    Args:
+        dark, mask, box, t: as :func:`ink_ramp`.
+        outline: every contour of ``mask`` and ``area`` its ink (px), when ``mask`` is the
+            plain threshold mask ``dark > t`` with all its ink inside ``box``
+            (:func:`select_ink_outline`): the stroke width is taken from them (no second
+            contour search) and the levels from one table look-up of ``dark``.
+        area: see ``outline``.
+        tight: return the levels cropped to their non-zero box (no border).
+
+    Returns:
+        (uint8 ink levels 0..``t``, ``t`` made at least 1): as :func:`ink_ramp`, or cropped
+        to the ink's box when ``tight``.
+    """
     bx0, by0, bx1, by1 = box
     # stroke width towards MNIST's
     scale = MNIST_BOX / max(bx1 - bx0, by1 - by0, 1)
-    box_mask = mask[by0:by1, bx0:bx1]
-    width = stroke_width(box_mask) * scale
+    if outline is None:
+        width = stroke_width(mask[by0:by1, bx0:bx1]) * scale
+    elif area:  # stroke_width on the box's mask: the same contours, the same area
+        width = 2.0 * float(area) / max(sum(cv2.arcLength(c, True) for c in outline), 1.0) * scale
+    else:
+        width = 0.0
     r = 0
     if width > 0:
         target = min(max(width, MNIST_STROKE_RANGE[0]), MNIST_STROKE_RANGE[1])
@@ -265,22 +329,50 @@ def ink_ramp(
         if rf <= 0:  # never erode a stroke away: keep at least 30 % of its width
             rf = max(rf, -0.35 * width / scale)
         r = math.ceil(rf - 0.25) if rf > 0 else math.floor(rf + 0.25)  # into the band
-    # grey levels from the photo itself: 0.5 at the threshold, 1 at 1.5x it (computed
-    # in uint8: (darkness - t / 2) clipped to 0..t, inside the ink mask; / t gives 0..1)
+    # grey levels from the photo itself: 0.5 at the threshold, 1 at 1.5x it (in uint8:
+    # (darkness - t / 2) clipped to 0..t, inside the ink mask; / t gives 0..1), one table
+    # look-up; with the plain threshold mask the table zeroes what is not above t itself
+    t0 = int(t)
+    t = max(t0, 1)
     m = max(r, 0) + 1
-    t = max(int(t), 1)
-    dark_box = dark[by0:by1, bx0:bx1]
-    if dark_box.size > 16:
-        # (one threshold of 0..t-level pixels: subtract saturates at 0, TRUNC caps at t)
-        ramp = cv2.subtract(dark_box, np.full_like(dark_box, (t + 1) // 2))
-        ramp = cv2.bitwise_and(cv2.threshold(ramp, t, 255, cv2.THRESH_TRUNC)[1], box_mask)
-    else:  # OpenCV's bindings would take an array of <= 4 values for a scalar
-        ramp = np.clip(dark_box.astype(np.int16) - (t + 1) // 2, 0, t).astype(np.uint8)
-        ramp[box_mask == 0] = 0
-    ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
+    if outline is not None:
+        lut = _MASKED_LEVELS[t0]
+        if tight and r == 0 and t0 > 0:  # every edge row and column of the box holds ink > 0
+            return cv2.LUT(dark[by0:by1, bx0:bx1], lut), t
+        h, w = dark.shape
+        if bx0 >= m and by0 >= m and bx1 + m <= w and by1 + m <= h:  # no ink outside the box
+            ramp = cv2.LUT(dark[by0 - m : by1 + m, bx0 - m : bx1 + m], lut)
+        else:
+            ramp = cv2.copyMakeBorder(cv2.LUT(dark[by0:by1, bx0:bx1], lut), m, m, m, m, cv2.BORDER_CONSTANT)
+    else:
+        dark_box = dark[by0:by1, bx0:bx1]
+        if dark_box.size > 16:
+            ramp = cv2.bitwise_and(cv2.LUT(dark_box, _LEVELS[t0]), mask[by0:by1, bx0:bx1])
+        else:  # OpenCV's bindings would take an array of <= 4 values for a scalar
+            ramp = _LEVELS[t0][0, dark_box]
+            ramp[mask[by0:by1, bx0:bx1] == 0] = 0
+        ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
     if r:
         ramp = _grow(ramp, r)
+    if tight:
+        x, y, w, h = cv2.boundingRect(ramp)
+        ramp = ramp[y : y + h, x : x + w]
     return ramp, t
+
+
+def _level_tables() -> tuple[np.ndarray, np.ndarray]:
+    """uint8 (256, 1, 256) tables, row ``t0`` (a threshold 0..255, ``t = max(t0, 1)``): the ink
+    level ``clip(v - (t + 1) // 2, 0, t)`` of each darkness ``v``; and the same, zero where
+    ``v <= t0`` (not in the threshold mask)."""
+    v = np.arange(256)[None, :]
+    t0 = np.arange(256)[:, None]
+    t = np.maximum(t0, 1)
+    levels = np.clip(v - (t + 1) // 2, 0, t)
+    masked = np.where(v > t0, levels, 0)
+    return levels.astype(np.uint8)[:, None, :], masked.astype(np.uint8)[:, None, :]
+
+
+_LEVELS, _MASKED_LEVELS = _level_tables()
 
 
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))

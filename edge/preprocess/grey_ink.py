@@ -20,7 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.analysis_ink import FAST_MIN_PX, ink_in_core
+from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_box, ink_in_core
 from edge.preprocess.polarity import border_ring
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
@@ -33,7 +33,13 @@ MAX_RING_SPREAD = 0.15
 
 
 def grey_ramp(
-    image: np.ndarray, analysis: InkAnalysis, roi: ROI, min_px: int = GREY_MIN_PX, max_px: int = FAST_MIN_PX
+    image: np.ndarray,
+    analysis: InkAnalysis,
+    roi: ROI,
+    min_px: int = GREY_MIN_PX,
+    max_px: int = FAST_MIN_PX,
+    box: tuple[int, int, int, int] | None = None,
+    tight: bool = False,
 ) -> tuple[np.ndarray, int] | None:
     """The digit in ``roi`` as uint8 ink levels, read from the full-resolution grey frame.
 
@@ -43,14 +49,17 @@ def grey_ramp(
         roi: the digit's region in ``image`` px.
         min_px, max_px: read ROIs from ``min_px`` up to (not including) ``max_px``
             analysis px tall here.
+        box: ``analysis.box(roi)`` if already known
+            (:func:`~edge.preprocess.analysis_ink.analysis_box`).
+        tight: crop the levels to their non-zero box (no border).
 
     Returns:
         (uint8 (h, w) ink levels 0..``t`` at full resolution, zero outside the digit's
-        ink, with a border of at least 1 px; ``t``, the ink threshold 1..255), as
-        :func:`edge.preprocess.digit_ink.digit_ramp` gives them; or ``None``: read the
-        digit the full way (see the module's docstring for when).
+        ink, with a border of at least 1 px unless ``tight``; ``t``, the ink threshold
+        1..255), as :func:`edge.preprocess.digit_ink.digit_ramp` gives them; or ``None``:
+        read the digit the full way (see the module's docstring for when).
     """
-    ax0, ay0, ax1, ay1 = analysis.box(roi)
+    ax0, ay0, ax1, ay1 = analysis_box(analysis, roi) if box is None else box
     if not min_px <= ay1 - ay0 < max_px or ax1 <= ax0:
         return None
     floor = int(analysis.level[(ay0 + ay1) // 2, (ax0 + ax1) // 2])
@@ -63,14 +72,33 @@ def grey_ramp(
     crop = image[y0:y1, x0:x1]
     if crop.ndim == 3:
         crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    if analysis.light:
-        crop = cv2.bitwise_not(crop)
-    ring = border_ring(crop)
-    ring = np.sort(ring)
+    # light ink: the crop inverted, here by reading its ring's levels from the other end
+    # and by one table for the inversion and the darkness below
+    ring = np.sort(border_ring(crop), kind="stable")  # a radix sort of uint8
     n = len(ring) - 1
-    p10, paper, p90 = float(ring[n // 10]), float(ring[n // 2]), float(ring[n - n // 10])
+    if analysis.light:
+        p10, paper, p90 = 255 - int(ring[n - n // 10]), 255 - int(ring[n - n // 2]), 255 - int(ring[n // 10])
+    else:
+        p10, paper, p90 = int(ring[n // 10]), int(ring[n // 2]), int(ring[n - n // 10])
     if paper < 8 or p90 - p10 > MAX_RING_SPREAD * paper:
         return None
     # 255 * (1 - grey / paper), 0 where lighter than the paper
-    dark = cv2.bitwise_not(cv2.convertScaleAbs(crop, alpha=255.0 / paper))
-    return ink_in_core(dark, (roi.x - x0, roi.y - y0, roi.x + roi.w - x0, roi.y + roi.h - y0), floor)
+    dark = cv2.LUT(crop, _darkness_table(paper, analysis.light))
+    return ink_in_core(dark, (roi.x - x0, roi.y - y0, roi.x + roi.w - x0, roi.y + roi.h - y0), floor, tight)
+
+
+_TABLES: dict[tuple[int, bool], np.ndarray] = {}
+
+
+def _darkness_table(paper: int, light: bool) -> np.ndarray:
+    """uint8 (1, 256) table: grey level -> ``255 - saturate(round(grey * 255 / paper))``, made
+    by the very OpenCV calls that :func:`grey_ramp` would apply to the crop (so the same
+    levels); of the inverted grey level when ``light``. At most 512 tables of 256 bytes."""
+    table = _TABLES.get((paper, light))
+    if table is None:
+        grey = np.arange(256, dtype=np.uint8)[None, :]
+        table = cv2.bitwise_not(
+            cv2.convertScaleAbs(cv2.bitwise_not(grey) if light else grey, alpha=255.0 / paper)
+        )
+        _TABLES[(paper, light)] = table
+    return table

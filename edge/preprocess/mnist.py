@@ -54,7 +54,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_ramp
+from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_box, analysis_ramp
 from edge.preprocess.digit_ink import digit_ramp
 from edge.preprocess.grey_ink import GREY_MIN_PX, grey_ramp
 from edge.preprocess.locate import locate_digit
@@ -241,12 +241,21 @@ class MnistPreprocessor:
         ):
             analysis = None
         light = analysis is not None and analysis.light
+        tight = not self.deskew  # the fast paths' levels cropped to the ink, placed as they are
+        last_fast, last_light = self.last_fast, self.last_light
         for i, roi in enumerate(rois):
-            fast = None if analysis is None else analysis_ramp(analysis, roi, self.fast_min_px)
-            if fast is None and analysis is not None:
-                fast = grey_ramp(image, analysis, roi, self.grey_min_px, self.fast_min_px)
-            self.last_fast.append(fast is not None)
-            self.last_light.append(
-                _normalise_into(image, roi, self.deskew, self.polarity, out[i, :, :, 0], fast, light)
-            )
+            fast = None
+            if analysis is not None:
+                box = analysis_box(analysis, roi)
+                fast = analysis_ramp(analysis, roi, self.fast_min_px, box, tight)
+                if fast is None:
+                    fast = grey_ramp(image, analysis, roi, self.grey_min_px, self.fast_min_px, box, tight)
+            last_fast.append(fast is not None)
+            if fast is not None and tight:
+                place_mnist(fast[0], out[i, :, :, 0], cleared=True)
+                last_light.append(light)
+            else:
+                last_light.append(
+                    _normalise_into(image, roi, self.deskew, self.polarity, out[i, :, :, 0], fast, light)
+                )
         return out

@@ -9,7 +9,6 @@ those last steps on extracted ink; :func:`deskew_ink` is OpenCV's moment deskew.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import cv2
@@ -55,7 +54,7 @@ def deskew_ink(ink: np.ndarray) -> np.ndarray:
     )
 
 
-def place_mnist(ink: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = False) -> np.ndarray:
     """LeCun's last two steps on a tight ink image: 20-px box, centre of mass at (14, 14).
 
     Args:
@@ -64,25 +63,31 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
             levels (0 = no ink), which give the same result as the float ink they are a
             multiple of (the box is scaled to its peak).
         out: optional float32 (28, 28) array (e.g. a view into a batch) to write into.
+        cleared: ``out`` is all zeros already (a fresh batch): it is not cleared again.
 
     Returns:
         float32 (28, 28) in [0, 1]: ``out`` when given.
     """
     if out is None:
         out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
-    else:
+    elif not cleared:
         out[...] = 0.0
     h, w = ink.shape
     if h == 0 or w == 0:
         return out
-    s = MNIST_BOX / max(h, w)
+    s = MNIST_BOX / (h if h > w else w)
     nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
     # area and linear interpolation of values in [0, 1] stay in [0, 1]
     src = ink if ink.dtype == np.float32 else ink.astype(np.float32)
-    if s < 1 and max(h, w) <= 128:
+    if s < 1 and h <= 128 and w <= 128:
         # OpenCV's INTER_AREA as two small products with cached weights (the same to 1e-6,
         # without the resize's per-call set-up; the ink of a frame's digit is 64-90 px)
-        box = _area_weights(h, nh) @ src @ _area_weights(w, nw).T
+        rows, cols = _WEIGHTS.get((h, nh)), _WEIGHTS.get((w, nw))
+        if rows is None:
+            rows = _area_weights(h, nh)
+        if cols is None:
+            cols = _area_weights(w, nw)
+        box = rows @ src @ cols.T
     else:
         interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
         box = np.asarray(cv2.resize(src, (nw, nh), interpolation=interp), np.float32).reshape(nh, nw)
@@ -92,9 +97,10 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     # a thin stroke averaged below 1 by the area resize: restore its core
     box *= np.float32(1.0 / peak)
     m = cv2.moments(box)
-    if m["m00"] <= 1e-6:
+    m00 = m["m00"]
+    if m00 <= 1e-6:
         return out
-    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    cx, cy = m["m10"] / m00, m["m01"] / m00
     # integer shift (no resampling blur), clipped so the box stays inside 28x28
     ox = min(max(int(round(MNIST_CENTRE[0] - cx)), 0), MNIST_SIZE - nw)
     oy = min(max(int(round(MNIST_CENTRE[1] - cy)), 0), MNIST_SIZE - nh)
@@ -102,20 +108,24 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=1024)
+#: :func:`_area_weights` by (n_src, n_dst): a long run fills it over tens of thousands of
+#: frames (up to 128 x 20 size pairs of at most 10 KB, 2.6 KB on average), then it stays.
+_WEIGHTS: dict[tuple[int, int], np.ndarray] = {}
+
+
 def _area_weights(n_src: int, n_dst: int) -> np.ndarray:
     """float32 (n_dst, n_src): row i averages source pixels over [i, i + 1) * n_src / n_dst,
     each weighted by its overlap (OpenCV's ``INTER_AREA`` when shrinking, one axis).
 
-    Cached: a long run fills the cache over tens of thousands of frames (up to 1,024 size
-    pairs of ~2.6 KB each, about 2.7 MB), then it stays that size (seen in the soak)."""
+    Kept in :data:`_WEIGHTS`."""
     s = n_src / n_dst
     w = np.zeros((n_dst, n_src), np.float64)
     for i in range(n_dst):
         a, b = i * s, (i + 1) * s
         for j in range(int(a), min(n_src, math.ceil(b))):
             w[i, j] = (min(b, j + 1) - max(a, j)) / s
-    return w.astype(np.float32)
+    weights = _WEIGHTS[(n_src, n_dst)] = w.astype(np.float32)
+    return weights
 
 
 def crop_to_ink(ink: np.ndarray, level: float = 0.05) -> np.ndarray:
