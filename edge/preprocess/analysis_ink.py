@@ -128,7 +128,7 @@ def ink_in_core(
     if otsu < floor:  # faint ink, barely above the paper's noise here
         return None
     t = int(otsu)
-    _, mask, box, outline, area = select_ink_outline(dark, t, core, 2)
+    _, mask, box, outline, area, plain = select_ink_outline(dark, t, core, 2)
     if mask is None:
         return None
     bx0, by0, bx1, by1 = box
@@ -136,4 +136,4 @@ def ink_in_core(
     cover = (bx1 - bx0) * (by1 - by0) / max(1, (x1 - x0) * (y1 - y0))
     if outside > max(2.0, BOX_SLACK * max(x1 - x0, y1 - y0)) or cover < MIN_COVER:
         return None
-    return ink_levels(dark, mask, box, t, outline, area, tight)
+    return ink_levels(dark, mask, box, t, outline, area, plain, tight)

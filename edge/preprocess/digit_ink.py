@@ -87,33 +87,36 @@ def select_ink(
 
 def select_ink_outline(
     dark: np.ndarray, t: int, core: tuple[float, float, float, float], line_px: int
-) -> tuple[float, np.ndarray | None, tuple[int, int, int, int], list[np.ndarray] | None, int]:
+) -> tuple[float, np.ndarray | None, tuple[int, int, int, int], list[np.ndarray] | None, int, bool]:
     """:func:`select_ink` with what it found of the stroke width on the way.
 
     One ``RETR_TREE`` contour search gives both the outer components (its top level is
-    ``RETR_EXTERNAL``'s list, in the same order) and, when every one of them is kept (the
-    mask is the plain threshold mask ``dark > t``), every contour of the kept ink (the
-    same contours ``RETR_LIST`` finds on the ink's box) for :func:`stroke_width`.
+    ``RETR_EXTERNAL``'s list, in the same order) and every contour of the kept ink (the
+    kept outer contours with everything below them: the contours ``RETR_LIST`` finds on
+    the kept ink's box) for :func:`stroke_width`.
 
     Returns:
-        (IoU, mask, box) as :func:`select_ink`; then, when every outer component is kept,
-        all contours of the mask (outer and holes) and its ink area (px), else ``None``, 0.
+        (IoU, mask, box) as :func:`select_ink`; then the contours of the kept ink (outer
+        and holes, ``None`` when lines were erased), its ink area (px), and whether the
+        mask is the plain threshold mask ``dark > t`` (every outer component kept).
     """
     ch, cw = dark.shape
     rx0, ry0, rx1, ry1 = core
     mask = cv2.threshold(dark, t, 255, cv2.THRESH_BINARY)[1]
     cs, hier = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if len(cs) < 2:
-        outer = cs
+        parents = [-1] * len(cs)
+        outer = list(range(len(cs)))
     else:
-        outer = [c for c, parent in zip(cs, hier[0, :, 3].tolist(), strict=True) if parent < 0]
-    rects = [cv2.boundingRect(c) for c in outer]
+        parents = hier[0, :, 3].tolist()
+        outer = [j for j, parent in enumerate(parents) if parent < 0]
+    rects = [cv2.boundingRect(cs[j]) for j in outer]
     lw, lh = 0.85 * cw, 0.85 * ch
     for _, _, w, h in rects:
         if w >= lw or h >= lh:
-            return (*_select_ink_lines(mask, core, line_px), None, 0)
+            return (*_select_ink_lines(mask, core, line_px), None, 0, False)
     max_contact = 0.2 * (cw if cw > ch else ch)
-    chosen: list[tuple[int, int]] = []  # (contour index, ink area)
+    chosen: list[tuple[int, int]] = []  # (index into outer, ink area)
     for i, (x, y, w, h) in enumerate(rects):
         ix = (x + w if x + w < rx1 else rx1) - (x if x > rx0 else rx0)
         iy = (y + h if y + h < ry1 else ry1) - (y if y > ry0 else ry0)
@@ -130,34 +133,46 @@ def select_ink_outline(
                 continue
         chosen.append((i, cv2.countNonZero(mask[y : y + h, x : x + w])))
     if not chosen:
-        return 0.0, None, (0, 0, 0, 0), None, 0
+        return 0.0, None, (0, 0, 0, 0), None, 0, False
     if len(chosen) == 1:
         i, amax = chosen[0]
         if amax < 3:
-            return 0.0, None, (0, 0, 0, 0), None, 0
+            return 0.0, None, (0, 0, 0, 0), None, 0, False
         keep = [i]
         x, y, w, h = rects[i]
         bx0, by0, bx1, by1 = x, y, x + w, y + h
     else:
         amax = max(a for _, a in chosen)
         if amax < 3:
-            return 0.0, None, (0, 0, 0, 0), None, 0
+            return 0.0, None, (0, 0, 0, 0), None, 0, False
         keep = [i for i, a in chosen if a >= 0.03 * amax]
         kept = [rects[i] for i in keep]
         bx0 = min(r[0] for r in kept)
         by0 = min(r[1] for r in kept)
         bx1 = max(r[0] + r[2] for r in kept)
         by1 = max(r[1] + r[3] for r in kept)
-    inter = max(0.0, min(bx1, rx1) - max(bx0, rx0)) * max(0.0, min(by1, ry1) - max(by0, ry0))
+    ox0, oy0 = (bx0 if bx0 > rx0 else rx0), (by0 if by0 > ry0 else ry0)
+    ox1, oy1 = (bx1 if bx1 < rx1 else rx1), (by1 if by1 < ry1 else ry1)
+    inter = (ox1 - ox0 if ox1 > ox0 else 0.0) * (oy1 - oy0 if oy1 > oy0 else 0.0)
     union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
     iou = inter / union if union > 0 else 0.0
+    box = (bx0, by0, bx1, by1)
     if len(keep) == len(outer):  # every outer component (and what lies in their holes) is kept
         # (one component: its box holds all the ink, so its area is the mask's)
-        area = amax if len(outer) == 1 else cv2.countNonZero(mask)
-        return iou, mask, (bx0, by0, bx1, by1), list(cs), area
+        return iou, mask, box, list(cs), (amax if len(outer) == 1 else cv2.countNonZero(mask)), True
     drawn = np.zeros_like(mask)
-    cv2.drawContours(drawn, [outer[i] for i in keep], -1, 255, -1)
-    return iou, cv2.bitwise_and(mask, drawn), (bx0, by0, bx1, by1), None, 0
+    cv2.drawContours(drawn, [cs[outer[i]] for i in keep], -1, 255, -1)
+    mask = cv2.bitwise_and(mask, drawn)
+    # the kept ink's contours: those whose outermost ancestor is kept
+    roots = {outer[i] for i in keep}
+    outline = []
+    for j, c in enumerate(cs):
+        k = j
+        while parents[k] >= 0:
+            k = parents[k]
+        if k in roots:
+            outline.append(c)
+    return iou, mask, box, outline, cv2.countNonZero(mask), False
 
 
 def _select_ink_lines(
@@ -258,10 +273,10 @@ def digit_ramp(
             other = select_ink_outline(dark, t2, core, line_px)
             if other[0] > best[0] + 0.1:
                 best, t = other, t2
-    _, mask, box, outline, area = best
+    _, mask, box, outline, area, plain = best
     if mask is None:
         return None, 0, light
-    ramp, t = ink_levels(dark, mask, box, t, outline, area)
+    ramp, t = ink_levels(dark, mask, box, t, outline, area, plain)
     return ramp, t, light
 
 
@@ -295,18 +310,19 @@ def ink_levels(
     t: int,
     outline: list[np.ndarray] | None = None,
     area: int = 0,
+    plain: bool = False,
     tight: bool = False,
 ) -> tuple[np.ndarray, int]:
-    """:func:`ink_ramp`, optionally with the contours :func:`select_ink_outline` found and
-    cropped to the ink.
+    """:func:`ink_ramp`, optionally with what :func:`select_ink_outline` found, and cropped
+    to the ink.
 
     Args:
         dark, mask, box, t: as :func:`ink_ramp`.
-        outline: every contour of ``mask`` and ``area`` its ink (px), when ``mask`` is the
-            plain threshold mask ``dark > t`` with all its ink inside ``box``
-            (:func:`select_ink_outline`): the stroke width is taken from them (no second
-            contour search) and the levels from one table look-up of ``dark``.
+        outline: every contour of ``mask`` (all inside ``box``) and ``area`` its ink (px):
+            the stroke width is taken from them (no second contour search).
         area: see ``outline``.
+        plain: ``mask`` is the plain threshold mask ``dark > t`` with all its ink inside
+            ``box``: the levels are one table look-up of ``dark``.
         tight: return the levels cropped to their non-zero box (no border).
 
     Returns:
@@ -335,22 +351,24 @@ def ink_levels(
     t0 = int(t)
     t = max(t0, 1)
     m = max(r, 0) + 1
-    if outline is not None:
+    dark_box = dark[by0:by1, bx0:bx1]
+    if plain:
         lut = _MASKED_LEVELS[t0]
         if tight and r == 0 and t0 > 0:  # every edge row and column of the box holds ink > 0
-            return cv2.LUT(dark[by0:by1, bx0:bx1], lut), t
+            return cv2.LUT(dark_box, lut), t
         h, w = dark.shape
         if bx0 >= m and by0 >= m and bx1 + m <= w and by1 + m <= h:  # no ink outside the box
             ramp = cv2.LUT(dark[by0 - m : by1 + m, bx0 - m : bx1 + m], lut)
         else:
-            ramp = cv2.copyMakeBorder(cv2.LUT(dark[by0:by1, bx0:bx1], lut), m, m, m, m, cv2.BORDER_CONSTANT)
+            ramp = cv2.copyMakeBorder(cv2.LUT(dark_box, lut), m, m, m, m, cv2.BORDER_CONSTANT)
     else:
-        dark_box = dark[by0:by1, bx0:bx1]
         if dark_box.size > 16:
             ramp = cv2.bitwise_and(cv2.LUT(dark_box, _LEVELS[t0]), mask[by0:by1, bx0:bx1])
         else:  # OpenCV's bindings would take an array of <= 4 values for a scalar
             ramp = _LEVELS[t0][0, dark_box]
             ramp[mask[by0:by1, bx0:bx1] == 0] = 0
+        if tight and r == 0 and t0 > 0 and outline is not None:  # (kept ink: above t0)
+            return ramp, t
         ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
     if r:
         ramp = _grow(ramp, r)

@@ -76,19 +76,20 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
     if h == 0 or w == 0:
         return out
     s = MNIST_BOX / (h if h > w else w)
-    nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
+    nw, nh = int(round(w * s)) or 1, int(round(h * s)) or 1
     # area and linear interpolation of values in [0, 1] stay in [0, 1]
-    src = ink if ink.dtype == np.float32 else ink.astype(np.float32)
     if s < 1 and h <= 128 and w <= 128:
         # OpenCV's INTER_AREA as two small products with cached weights (the same to 1e-6,
-        # without the resize's per-call set-up; the ink of a frame's digit is 64-90 px)
+        # without the resize's per-call set-up; the ink of a frame's digit is 64-90 px);
+        # uint8 ink is taken as float32 by the product itself (the same values)
         rows, cols = _WEIGHTS.get((h, nh)), _WEIGHTS.get((w, nw))
         if rows is None:
             rows = _area_weights(h, nh)
         if cols is None:
             cols = _area_weights(w, nw)
-        box = rows @ src @ cols.T
+        box = rows @ (ink if ink.dtype == np.uint8 else ink.astype(np.float32, copy=False)) @ cols.T
     else:
+        src = ink if ink.dtype == np.float32 else ink.astype(np.float32)
         interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
         box = np.asarray(cv2.resize(src, (nw, nh), interpolation=interp), np.float32).reshape(nh, nw)
     peak = cv2.minMaxLoc(box)[1]
@@ -100,10 +101,12 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
     m00 = m["m00"]
     if m00 <= 1e-6:
         return out
-    cx, cy = m["m10"] / m00, m["m01"] / m00
-    # integer shift (no resampling blur), clipped so the box stays inside 28x28
-    ox = min(max(int(round(MNIST_CENTRE[0] - cx)), 0), MNIST_SIZE - nw)
-    oy = min(max(int(round(MNIST_CENTRE[1] - cy)), 0), MNIST_SIZE - nh)
+    # integer shift (no resampling blur) of the centre of mass to MNIST's, clipped so the
+    # box stays inside 28x28
+    ox = int(round(MNIST_CENTRE[0] - m["m10"] / m00))
+    oy = int(round(MNIST_CENTRE[1] - m["m01"] / m00))
+    ox = 0 if ox < 0 else (MNIST_SIZE - nw if ox > MNIST_SIZE - nw else ox)
+    oy = 0 if oy < 0 else (MNIST_SIZE - nh if oy > MNIST_SIZE - nh else oy)
     out[oy : oy + nh, ox : ox + nw] = box
     return out
 
