@@ -1,0 +1,201 @@
+"""The preprocessing's faster fast paths give exactly the model inputs of the plain formulas.
+
+:func:`edge.preprocess.digit_ink.select_ink_outline` takes the stroke width's contours from
+its one ``RETR_TREE`` search, :func:`~edge.preprocess.digit_ink.ink_levels` makes the ink
+levels by one table look-up (cropped to the ink when ``tight``),
+:func:`edge.preprocess.grey_ink.grey_ramp` reads the darkness through a table and
+:func:`edge.preprocess.analysis_ink.analysis_box` is the analysis box in plain Python: each
+is checked here against the straightforward computation it replaces.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.preprocess import MnistPreprocessor, place_mnist
+from edge.preprocess.analysis_ink import analysis_box, analysis_ramp, ink_in_core
+from edge.preprocess.digit_ink import ink_levels, ink_ramp, select_ink, select_ink_outline, stroke_width
+from edge.preprocess.grey_ink import grey_ramp
+from edge.preprocess.mnist_format import MNIST_BOX, MNIST_STROKE_RANGE
+from edge.preprocess.polarity import border_ring
+from edge.segment.digits import DigitSegmenter
+from edge.segment.ink_analysis import InkAnalysis
+from edge.sources.demo import DemoSource
+from edge.types import ROI
+
+
+def _reference_ramp(dark: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], t: int) -> np.ndarray:
+    """The ink levels as first written: stroke width from a ``RETR_LIST`` search of the box's
+    mask, ``clip(dark - (t + 1) // 2, 0, t)`` inside the mask, a zero border of ``max(r, 0) + 1``
+    px, then dilated or eroded by ``|r|`` (cross and square steps)."""
+    bx0, by0, bx1, by1 = box
+    scale = MNIST_BOX / max(bx1 - bx0, by1 - by0, 1)
+    box_mask = np.ascontiguousarray(mask[by0:by1, bx0:bx1])
+    width = stroke_width(box_mask) * scale
+    r = 0
+    if width > 0:
+        target = min(max(width, MNIST_STROKE_RANGE[0]), MNIST_STROKE_RANGE[1])
+        rf = (target - width) / (2.0 * scale)
+        if rf <= 0:
+            rf = max(rf, -0.35 * width / scale)
+        r = math.ceil(rf - 0.25) if rf > 0 else math.floor(rf + 0.25)
+    t = max(int(t), 1)
+    ramp = np.clip(dark[by0:by1, bx0:bx1].astype(np.int16) - (t + 1) // 2, 0, t).astype(np.uint8)
+    ramp[box_mask == 0] = 0
+    m = max(r, 0) + 1
+    ramp = np.pad(ramp, m)
+    shapes = (cv2.MORPH_CROSS, cv2.MORPH_RECT)
+    for i in range(abs(r)):
+        kernel = cv2.getStructuringElement(shapes[i % 2], (3, 3))
+        ramp = (cv2.dilate if r > 0 else cv2.erode)(ramp, kernel)
+    return ramp
+
+
+def _tight(ramp: np.ndarray) -> np.ndarray:
+    x, y, w, h = cv2.boundingRect(ramp)
+    return ramp[y : y + h, x : x + w]
+
+
+def _darkness_crops(seed: int, n: int) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
+    """uint8 darkness crops (0 paper .. 255 ink) with a digit-like stroke in a core box: rings,
+    bars and strokes of 1-7 px (some fat, some thin), with specks, neighbours' pieces at the
+    border and holes, softened; and the core x0, y0, x1, y1."""
+    rng = np.random.default_rng(seed)
+    crops = []
+    for _ in range(n):
+        h, w = int(rng.integers(24, 80)), int(rng.integers(20, 70))
+        dark = np.zeros((h, w), np.uint8)
+        x0, y0 = int(rng.integers(2, w // 4)), int(rng.integers(2, h // 4))
+        x1, y1 = int(rng.integers(3 * w // 4, w - 1)), int(rng.integers(3 * h // 4, h - 1))
+        level, pen = int(rng.integers(60, 255)), int(rng.integers(1, 8))
+        cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            axes = (max(1, (x1 - x0) // 2 - pen), max(1, (y1 - y0) // 2 - pen))
+            cv2.ellipse(dark, (cx, cy), axes, 0, 0, 360, level, pen)
+        elif kind == 1:
+            cv2.line(dark, (cx, y0 + pen), (cx + int(rng.integers(-5, 6)), y1 - pen), level, pen)
+        else:
+            pts = np.stack([rng.integers(x0, x1, 5), rng.integers(y0, y1, 5)], 1).astype(np.int32)
+            cv2.polylines(dark, [pts], False, level, pen)
+        for _ in range(int(rng.integers(0, 4))):  # specks, and neighbours' pieces at the border
+            px, py = int(rng.integers(0, w)), int(rng.integers(0, h))
+            cv2.circle(dark, (px, py), int(rng.integers(0, 3)), int(rng.integers(40, 255)), -1)
+        dark = cv2.GaussianBlur(dark, (3, 3), 0)
+        dark = cv2.add(dark, rng.integers(0, 12, (h, w), dtype=np.uint8))
+        crops.append((dark, (x0, y0, x1, y1)))
+    return crops
+
+
+def test_outline_and_levels_are_those_of_the_plain_formulas() -> None:
+    seen = {"plain": 0, "specks": 0, "dilated": 0, "eroded": 0}
+    for dark, core in _darkness_crops(0, 400):
+        x0, y0, x1, y1 = core
+        for t in (int(cv2.threshold(dark[y0:y1, x0:x1], 0, 255, cv2.THRESH_OTSU)[0]), 30):
+            iou, mask, box, outline, area, plain = select_ink_outline(dark, t, core, 2)
+            assert select_ink(dark, t, core, 2)[0] == iou
+            if mask is None:
+                continue
+            bx0, by0, bx1, by1 = box
+            if outline is not None:
+                # the contours of the kept ink's box, and its area
+                box_mask = np.ascontiguousarray(mask[by0:by1, bx0:bx1])
+                listed, _ = cv2.findContours(box_mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+                key = sorted((c + np.int32([bx0, by0])).tobytes() for c in listed)
+                assert sorted(c.tobytes() for c in outline) == key
+                assert area == cv2.countNonZero(mask) == cv2.countNonZero(box_mask)
+            if plain:  # (lines erased: not plain, whatever the mask)
+                assert outline is not None
+                assert np.array_equal(mask, np.where(dark > t, 255, 0).astype(np.uint8))
+            elif outline is not None:
+                assert not np.array_equal(mask, np.where(dark > t, 255, 0).astype(np.uint8))
+            want = _reference_ramp(dark, mask, box, t)
+            for tight in (False, True):
+                got, t1 = ink_levels(dark, mask, box, t, outline, area, plain, tight)
+                assert t1 == max(t, 1) and got.dtype == np.uint8
+                assert np.array_equal(got, _tight(want) if tight else want)
+            assert np.array_equal(ink_ramp(dark, mask, box, t)[0], want)
+            seen["plain" if plain else "specks"] += 1
+            grown = want.shape[0] - (by1 - by0)
+            seen["dilated"] += grown > 2
+            seen["eroded"] += grown == 2 and not np.array_equal(_tight(want), want[1:-1, 1:-1])
+    assert min(seen.values()) >= 10, seen
+
+
+def test_analysis_box_is_the_analysis_own_box() -> None:
+    rng = np.random.default_rng(1)
+    for frame, small in [((480, 640), (240, 320)), ((1000, 2000), (500, 1000)), ((720, 1280), (270, 480))]:
+        an = InkAnalysis(np.zeros(small, np.uint8), np.zeros(small, np.uint8), frame, False, 49)
+        for _ in range(300):
+            x, y = int(rng.integers(0, frame[1])), int(rng.integers(0, frame[0]))
+            roi = ROI(x, y, int(rng.integers(1, frame[1] - x + 1)), int(rng.integers(1, frame[0] - y + 1)))
+            assert analysis_box(an, roi) == an.box(roi)
+
+
+def _reference_grey_ramp(grey: np.ndarray, an: InkAnalysis, roi: ROI) -> tuple[np.ndarray, int] | None:
+    """:func:`grey_ramp` as first written (inverted crop, sorted ring, OpenCV's darkness)."""
+    ax0, ay0, ax1, ay1 = an.box(roi)
+    floor = int(an.level[(ay0 + ay1) // 2, (ax0 + ax1) // 2])
+    pad = int(round(0.2 * max(roi.w, roi.h))) + 2
+    x0, y0 = max(0, roi.x - pad), max(0, roi.y - pad)
+    x1, y1 = min(grey.shape[1], roi.x + roi.w + pad), min(grey.shape[0], roi.y + roi.h + pad)
+    crop = grey[y0:y1, x0:x1]
+    if an.light:
+        crop = cv2.bitwise_not(crop)
+    ring = np.sort(border_ring(crop))
+    n = len(ring) - 1
+    p10, paper, p90 = float(ring[n // 10]), float(ring[n // 2]), float(ring[n - n // 10])
+    if paper < 8 or p90 - p10 > 0.15 * paper:
+        return None
+    dark = cv2.bitwise_not(cv2.convertScaleAbs(crop, alpha=255.0 / paper))
+    return ink_in_core(dark, (roi.x - x0, roi.y - y0, roi.x + roi.w - x0, roi.y + roi.h - y0), floor)
+
+
+@pytest.mark.parametrize("light", [False, True], ids=["dark-ink", "light-ink"])
+def test_grey_ramp_is_the_plain_formula(light: bool) -> None:
+    rng = np.random.default_rng(2)
+    read = 0
+    for _ in range(30):
+        paper = int(rng.integers(60, 250))
+        grey = np.clip(rng.normal(paper, 2.5, (120, 160)), 0, 255).astype(np.uint8)
+        ink = int(rng.integers(0, paper // 2))
+        axes = (int(rng.integers(5, 12)), int(rng.integers(10, 16)))
+        cv2.ellipse(grey, (80, 60), axes, 0, 0, 360, ink, int(rng.integers(1, 5)))
+        grey = cv2.GaussianBlur(grey, (3, 3), 0)
+        x, y, w, h = cv2.boundingRect((grey < (paper + ink) // 2).astype(np.uint8))
+        roi = ROI(x, y, w, h)
+        if light:
+            grey = cv2.bitwise_not(grey)
+        an = InkAnalysis(np.zeros((60, 80), np.uint8), np.full((60, 80), 20, np.uint8), (120, 160), light, 49)
+        want = _reference_grey_ramp(grey, an, roi)
+        got = grey_ramp(grey, an, roi, 1, 100)
+        assert (got is None) == (want is None)
+        if got is not None and want is not None:
+            assert got[1] == want[1] and np.array_equal(got[0], want[0])
+            tight = grey_ramp(grey, an, roi, 1, 100, tight=True)
+            assert tight is not None and np.array_equal(tight[0], _tight(want[0]))
+            read += 1
+    assert read >= 20
+
+
+def test_preprocessor_places_the_fast_paths_levels_as_the_bordered_ones() -> None:
+    seg, pre = DigitSegmenter(), MnistPreprocessor()
+    n = 0
+    for seed in range(3):
+        src = DemoSource(seed=seed)
+        for i in range(0, 120, 20):
+            rois = seg.find(src.render(i).image)
+            an, grey = seg.last_analysis, seg.last_grey
+            assert an is not None
+            x = pre(grey, rois, analysis=an)
+            for k, roi in enumerate(rois):
+                got = analysis_ramp(an, roi) or grey_ramp(grey, an, roi)
+                assert (got is not None) == pre.last_fast[k]
+                if got is not None:
+                    assert np.array_equal(x[k, :, :, 0], place_mnist(_tight(got[0])))
+                    n += 1
+    assert n >= 30
