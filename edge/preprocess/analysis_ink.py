@@ -92,12 +92,23 @@ def analysis_ramp(
 def analysis_box(analysis: InkAnalysis, roi: ROI) -> tuple[int, int, int, int]:
     """:meth:`InkAnalysis.box <edge.segment.ink_analysis.InkAnalysis.box>` in plain Python
     arithmetic (the same box, without NumPy's per-call cost on scalars)."""
+    return analysis_boxes(analysis, [roi])[0]
+
+
+def analysis_boxes(analysis: InkAnalysis, rois: list[ROI]) -> list[tuple[int, int, int, int]]:
+    """:func:`analysis_box` of each of ``rois`` (the frame's scale worked out once)."""
     (H, W), (h, w) = analysis.frame_shape, analysis.dark.shape
     sx, sy = W / w, H / h
-    x0, y0 = max(0, int(roi.x / sx + 0.01)), max(0, int(roi.y / sy + 0.01))
-    x1 = min(w, math.ceil((roi.x + roi.w) / sx - 0.01))
-    y1 = min(h, math.ceil((roi.y + roi.h) / sy - 0.01))
-    return x0, y0, x1, y1
+    ceil = math.ceil
+    return [
+        (
+            max(0, int(r.x / sx + 0.01)),
+            max(0, int(r.y / sy + 0.01)),
+            min(w, ceil((r.x + r.w) / sx - 0.01)),
+            min(h, ceil((r.y + r.h) / sy - 0.01)),
+        )
+        for r in rois
+    ]
 
 
 def ink_in_core(
@@ -133,7 +144,8 @@ def ink_in_core(
         return None
     bx0, by0, bx1, by1 = box
     outside = -min(bx0 - x0, by0 - y0, x1 - bx1, y1 - by1)  # px beyond the ROI
-    cover = (bx1 - bx0) * (by1 - by0) / max(1, (x1 - x0) * (y1 - y0))
-    if outside > max(2.0, BOX_SLACK * max(x1 - x0, y1 - y0)) or cover < MIN_COVER:
+    if outside > 2 and outside > BOX_SLACK * max(x1 - x0, y1 - y0):
+        return None
+    if (bx1 - bx0) * (by1 - by0) / max(1, (x1 - x0) * (y1 - y0)) < MIN_COVER:  # covers too little
         return None
     return ink_levels(dark, mask, box, t, outline, area, plain, tight)

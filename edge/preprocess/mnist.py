@@ -54,7 +54,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_box, analysis_ramp
+from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_boxes, analysis_ramp
 from edge.preprocess.digit_ink import digit_ramp
 from edge.preprocess.grey_ink import GREY_MIN_PX, grey_ramp
 from edge.preprocess.locate import locate_digit
@@ -243,10 +243,11 @@ class MnistPreprocessor:
         light = analysis is not None and analysis.light
         tight = not self.deskew  # the fast paths' levels cropped to the ink, placed as they are
         last_fast, last_light = self.last_fast, self.last_light
+        boxes = analysis_boxes(analysis, rois) if analysis is not None else []
         for i, roi in enumerate(rois):
             fast = None
             if analysis is not None:
-                box = analysis_box(analysis, roi)
+                box = boxes[i]
                 fast = analysis_ramp(analysis, roi, self.fast_min_px, box, tight)
                 if fast is None:
                     fast = grey_ramp(image, analysis, roi, self.grey_min_px, self.fast_min_px, box, tight)
