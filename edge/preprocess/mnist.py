@@ -41,12 +41,16 @@ full-resolution grey crop with the frame's polarity, one paper level (its border
 median) and the segmenter's ink level as a floor (:mod:`edge.preprocess.grey_ink`);
 loose crops and ROIs those paths decline take steps 1-6.
 
-Cost (CPU per ROI of the ``demo`` frames, digits about 70 px, 33 px at the 320-px
-analysis; shared 2-core VM under load): about 0.24 ms the full way (the 27 px closing
-of the 64-px working crop is the largest single step; per ROI one closing, one Otsu,
-two contour searches, a resize), about 0.10 ms from the segmenter's analysis (90 % of
-the demo ROIs), 0.11 ms on average. MNIST digits on grey paper (``edge-bench classic``,
-14-20 px at the analysis): about 0.2 ms the full way, 0.08 ms from the grey crop.
+Cost (CPU per ROI, shared 2-core VM under load; ``edge-bench classic`` frames: the
+``demo`` digits about 70 px, 33 px at the 320-px analysis; MNIST digits on grey paper
+14-20 px there): about 0.2-0.3 ms the full way (the 27 px closing of the 64-px working
+crop is the largest single step; per ROI one closing, one Otsu, one or two contour
+searches, a resize), about 0.05 ms from the segmenter's analysis (90 % of the demo
+ROIs) and 0.06 ms from the grey crop. The fast paths are mostly per-call overhead (about
+15 OpenCV/NumPy calls a ROI: two thresholds, one ``RETR_TREE`` contour search that
+serves both the component selection and the stroke width, one table look-up for the
+ink levels, the 20-px products, the moments), so they are written to make few calls and
+write straight into the batch.
 """
 
 from __future__ import annotations
@@ -179,7 +183,7 @@ class MnistPreprocessor:
         grey_min_px: given the segmenter's analysis, ROIs from this tall up to (not
             including) ``fast_min_px`` analysis px are read from the full-resolution grey
             crop with the segmenter's polarity and ink level
-            (:mod:`edge.preprocess.grey_ink`, about 0.08 instead of 0.2 ms a ROI); a large
+            (:mod:`edge.preprocess.grey_ink`, about 0.06 instead of 0.2 ms a ROI); a large
             value none.
 
     Raises:
