@@ -18,8 +18,9 @@ import pytest
 
 from edge.preprocess import MnistPreprocessor, place_mnist
 from edge.preprocess.analysis_ink import analysis_box, analysis_ramp, ink_in_core
-from edge.preprocess.digit_ink import ink_levels, ink_ramp, select_ink, select_ink_outline, stroke_width
+from edge.preprocess.digit_ink import select_ink, select_ink_outline
 from edge.preprocess.grey_ink import grey_ramp
+from edge.preprocess.ink_levels import ink_levels, ink_ramp, stroke_width
 from edge.preprocess.mnist_format import MNIST_BOX, MNIST_STROKE_RANGE
 from edge.preprocess.polarity import border_ring
 from edge.segment.digits import DigitSegmenter

@@ -7,7 +7,9 @@ Owns: one module per preprocessing a bundle can ask for in ``model.json``
   :func:`mnist_normalise`), built from :mod:`~edge.preprocess.digit_ink` (the ink of a
   digit in its ROI), :mod:`~edge.preprocess.analysis_ink` (the same, read from the
   digit segmenter's own flat-fielded frame: the fast path for large digits),
-  :mod:`~edge.preprocess.locate` (the digit in a loose crop) and
+  :mod:`~edge.preprocess.grey_ink` (small digits from the grey crop),
+  :mod:`~edge.preprocess.ink_levels` (the kept ink as grey levels with MNIST's stroke
+  width), :mod:`~edge.preprocess.locate` (the digit in a loose crop) and
   :mod:`~edge.preprocess.mnist_format` (MNIST's 28x28 geometry);
 - ``"resize"``: :mod:`edge.preprocess.resize` (:class:`ResizePreprocessor`): each ROI
   squashed to the input size;

@@ -11,7 +11,7 @@ its analysis scale, inverted light ink and chosen a per-pixel ink threshold
 ink is read from that darkness image directly: Otsu's level (N. Otsu, 1979) over the
 ROI (it must reach the segmenter's threshold there); the same component selection and
 stroke-width rule as the full path (:func:`~edge.preprocess.digit_ink.select_ink`,
-:func:`~edge.preprocess.digit_ink.ink_ramp`). :mod:`edge.preprocess.mnist_format` then
+:func:`~edge.preprocess.ink_levels.ink_ramp`). :mod:`edge.preprocess.mnist_format` then
 scales the ink's box to 20 px (area interpolation: the anti-aliasing of LeCun's MNIST)
 and centres it by its moments, as for the full path.
 
@@ -34,7 +34,8 @@ import math
 import cv2
 import numpy as np
 
-from edge.preprocess.digit_ink import ink_levels, select_ink_outline
+from edge.preprocess.digit_ink import select_ink_outline
+from edge.preprocess.ink_levels import ink_levels
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -119,7 +120,7 @@ def ink_in_core(
     Shared by both fast paths (:func:`analysis_ramp`, :func:`edge.preprocess.grey_ink.grey_ramp`):
     Otsu's level (N. Otsu, 1979) over the ROI is the ink threshold; the ROI's component(s)
     are kept by :func:`edge.preprocess.digit_ink.select_ink` and turned into levels by
-    :func:`edge.preprocess.digit_ink.ink_ramp`.
+    :func:`edge.preprocess.ink_levels.ink_ramp`.
 
     Args:
         dark: uint8 (h, w) darkness (0 = paper, 255 = darkest ink) around the ROI.
@@ -128,7 +129,7 @@ def ink_in_core(
         tight: crop the levels to their non-zero box (no border).
 
     Returns:
-        (uint8 ink levels 0..``t``, ``t``) as :func:`~edge.preprocess.digit_ink.ink_ramp`
+        (uint8 ink levels 0..``t``, ``t``) as :func:`~edge.preprocess.ink_levels.ink_ramp`
         gives them (cropped to the ink when ``tight``), or ``None`` (read the digit the
         full way) for faint ink (Otsu's level below ``floor``), no ink, or a kept ink box
         that reaches more than max(2 px, :data:`BOX_SLACK` of the ROI's side) outside the
