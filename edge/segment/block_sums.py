@@ -53,6 +53,11 @@ class BlockSums:
     def __init__(self, blocks: np.ndarray, size: tuple[int, int]) -> None:
         bh, bw = blocks.shape
         self.size = size
+        lo, hi = cv2.minMaxLoc(blocks)[:2]
+        #: the value of every block when they are all the same (sums are then value x area)
+        self.uniform: float | None = lo if lo == hi else None
+        if self.uniform is not None:
+            return
         self._qx, self._rx, self._qy, self._ry, hw, w, h = _maps(bw, bh, size[0], size[1])
         a = blocks.astype(np.float64)
         self._a = a
@@ -64,5 +69,7 @@ class BlockSums:
     def prefix(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """float (N,) sums over [0, x) x [0, y) for int arrays ``x`` in 0..width, ``y``
         in 0..height (what ``cv2.integral(resized)[y, x]`` holds)."""
+        if self.uniform is not None:
+            return self.uniform * (np.asarray(x, np.float64) * y)
         qx, rx, qy, ry = self._qx[x], self._rx[x], self._qy[y], self._ry[y]
         return self._full[qy, qx] + rx * self._col[qy, qx] + ry * (self._row[qy, qx] + rx * self._a[qy, qx])
