@@ -8,12 +8,13 @@ threshold from the paper's noise (:func:`ink_lut`: the same per background grey 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from edge.segment.block_sums import BlockSums
+from edge.segment.block_sums import BlockSums, nearest_upscale
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import rect_kernel
 from edge.segment.ink import MIN_CONTRAST, above, darkness_histogram, otsu, paper_noise
@@ -69,7 +70,10 @@ def find_scene(
     paper: a shadow darkens the sheet, a wood desk or cloth has its own colour.
     Then the holes in the paper (the digits) are filled. Unlit blocks are never
     paper. Non-paper blocks with a mean darkness below ``texture_contrast``
-    (not a large marker stroke) are cleared.
+    (not a large marker stroke) are cleared. When the paper takes in every block
+    on the frame's border (a sheet filling the view) all of the frame is paper
+    and nothing is cleared, which is known without the shadow, hole and texture
+    steps (:func:`whole_paper`; about 70 instead of 300 us at 320 x 240).
 
     Args:
         dark: uint8 (h, w) darkness (0 paper .. 255 black).
@@ -91,11 +95,9 @@ def find_scene(
     big[0] = False
     if not big.any():
         return Scene(None, None, np.zeros_like(dark))
-    border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    if big[border].all():
-        # the paper runs all round the frame: whatever is not paper is a hole in it (a
-        # digit) and is filled below, and shadows joining can only add paper, so all of
-        # the frame is paper and nothing is cleared (a sheet filling the view)
+    if paper_all_round(labels, big):
+        # whatever is not paper is a hole in it (a digit) and is filled below, and shadows
+        # joining can only add paper: all of the frame is paper, nothing is cleared
         return whole_paper(sw, sh, bw, bh)
     paper = (big.astype(np.uint8) * 255)[labels]
     smooth = None
@@ -130,19 +132,29 @@ def find_scene(
     around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
     around = cv2.dilate((around > 0).view(np.uint8), rect_kernel(3))  # digits at the paper's edge
     size = (sw, sh)
-    return Scene(
-        cv2.resize(paper, size, interpolation=cv2.INTER_NEAREST),
-        BlockSums(around, size),
-        cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR),
-    )
+    if cv2.countNonZero(texture):
+        cleared = cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR)
+    else:
+        cleared = np.zeros_like(dark)
+    return Scene(nearest_upscale(paper, size), BlockSums(around, size), cleared)
 
 
+def paper_all_round(labels: np.ndarray, big: np.ndarray) -> bool:
+    """Whether every block on the frame's border is paper: int32 (bh, bw) component
+    ``labels`` whose ``big`` (bool per label) ones are the paper (a sheet filling the view)."""
+    border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    return bool(big[border].all())
+
+
+@functools.lru_cache(maxsize=4)
 def whole_paper(sw: int, sh: int, bw: int, bh: int) -> Scene:
     """The scene of a frame that is all paper: what :func:`find_scene` returns for it,
-    without resizing block masks (``sw`` x ``sh`` analysis px, ``bw`` x ``bh`` blocks)."""
+    without resizing block masks (``sw`` x ``sh`` analysis px, ``bw`` x ``bh`` blocks).
+    One object per size (its arrays are read only)."""
     size = (sw, sh)
-    return Scene(np.full((sh, sw), 255, np.uint8), BlockSums(np.ones((bh, bw), np.uint8), size),
-                 np.zeros((sh, sw), np.uint8), whole=True)  # fmt: skip
+    paper, cleared = np.full((sh, sw), 255, np.uint8), np.zeros((sh, sw), np.uint8)
+    paper.flags.writeable = cleared.flags.writeable = False
+    return Scene(paper, BlockSums(np.ones((bh, bw), np.uint8), size), cleared, whole=True)
 
 
 def ink_level(
@@ -194,6 +206,7 @@ def level_image(bg: np.ndarray, lut: np.ndarray, scene: Scene) -> np.ndarray:
         scene: from :func:`find_scene`.
     """
     lo, hi = (int(v) for v in cv2.minMaxLoc(bg)[:2])
+    level: np.ndarray
     if (lut[lo : hi + 1] == lut[lo]).all():
         level = np.full(bg.shape, lut[lo], np.uint8)
     else:
