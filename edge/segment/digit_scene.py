@@ -9,6 +9,7 @@ threshold from the paper's noise (:func:`ink_lut`: the same per background grey 
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -285,7 +286,17 @@ def clean_blocks(
     the block means ``blocks``) is at most ``max(minimum, factor x ref + margin)``, ref
     being the 5th percentile of the lit blocks' levels; unlit blocks are not clean."""
     level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, rect_kernel(3))
-    cdf = np.cumsum(darkness_histogram(level, lit))
-    ref = int(np.searchsorted(cdf, 0.05 * cdf[-1])) if cdf[-1] > 0 else 0
+    ref = percentile_level(level.ravel() if lit is None else level[lit > 0], 0.05)
     clean = cv2.bitwise_not(above(level, max(minimum, factor * ref + margin)))
     return clean if lit is None else cv2.bitwise_and(clean, lit)
+
+
+def percentile_level(values: np.ndarray, q: float) -> int:
+    """The smallest of uint8 ``values`` (1-D) that at least a fraction ``q`` (0..1] of them
+    are at most: ``searchsorted(cumsum(histogram), q x count)``, the histogram's lower
+    percentile, by partial sorting (half the time for a few thousand values); 0 when
+    there are none."""
+    if not values.size:
+        return 0
+    k = math.ceil(q * values.size) - 1
+    return int(np.partition(values, k)[k])
