@@ -154,3 +154,13 @@ def test_the_reuse_decision_equals_the_int16_computation() -> None:
         assert memory.mode == want
         seen.add(want)
     assert seen == {FULL, LEVEL, SCENE}
+
+
+@pytest.mark.parametrize("q", [0.05, 0.5, 0.95, 1.0])
+def test_percentile_level_equals_the_histogram_search(q: float) -> None:
+    rng = np.random.default_rng(int(q * 100))
+    for n in (1, 7, 1200, 4800):
+        values = rng.integers(0, 256, n, dtype=np.uint8) // rng.integers(1, 40)
+        cdf = np.cumsum(np.bincount(values, minlength=256))
+        assert digit_scene.percentile_level(values, q) == int(np.searchsorted(cdf, q * cdf[-1]))
+    assert digit_scene.percentile_level(np.zeros(0, np.uint8), q) == 0
