@@ -5,6 +5,8 @@ how much of the ring around each candidate is paper. Resizing the block mask to 
 analysis size (nearest neighbour) and taking the integral image of that costs two
 passes over every pixel and a large int32 image for a few dozen box sums;
 :class:`BlockSums` gives exactly the same sums from the blocks alone.
+:func:`nearest_upscale` is that resize, when the mask itself is wanted, at a
+quarter of the cost.
 """
 
 from __future__ import annotations
@@ -37,6 +39,32 @@ def _maps(bw: int, bh: int, sw: int, sh: int) -> tuple[np.ndarray, ...]:
     return qx, rx, qy, ry, hw, w, h
 
 
+@functools.lru_cache(maxsize=8)
+def _rows(bh: int, sh: int) -> np.ndarray:
+    """intp (sh,) the block row ``cv2.resize``'s ``INTER_NEAREST`` takes each of ``sh`` rows from
+    (read only)."""
+    rows = cv2.resize(np.arange(bh, dtype=np.uint16)[:, None], (1, sh), interpolation=cv2.INTER_NEAREST)
+    out = rows[:, 0].astype(np.intp)
+    out.flags.writeable = False
+    return out
+
+
+def nearest_upscale(blocks: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``cv2.resize(blocks, size, interpolation=cv2.INTER_NEAREST)``, the same pixels.
+
+    Nearest neighbour is separable: the rows are resized once, at the blocks' height,
+    and then repeated (about 8 instead of 30 us for 40 x 30 blocks to 320 x 240 px).
+
+    Args:
+        blocks: uint8 (bh, bw) block values.
+        size: (width, height) of the result (px).
+    """
+    wide = cv2.resize(blocks, (size[0], blocks.shape[0]), interpolation=cv2.INTER_NEAREST)
+    if wide.ndim == 1 or wide.shape[0] != blocks.shape[0]:  # OpenCV squeezed a single row
+        wide = wide.reshape(blocks.shape[0], size[0])
+    return wide[_rows(blocks.shape[0], size[1])]
+
+
 class BlockSums:
     """Sums over boxes of ``cv2.resize(blocks, size, interpolation=cv2.INTER_NEAREST)``.
 
@@ -53,6 +81,11 @@ class BlockSums:
     def __init__(self, blocks: np.ndarray, size: tuple[int, int]) -> None:
         bh, bw = blocks.shape
         self.size = size
+        lo, hi = cv2.minMaxLoc(blocks)[:2]
+        #: the value of every block when they are all the same (sums are then value x area)
+        self.uniform: float | None = lo if lo == hi else None
+        if self.uniform is not None:
+            return
         self._qx, self._rx, self._qy, self._ry, hw, w, h = _maps(bw, bh, size[0], size[1])
         a = blocks.astype(np.float64)
         self._a = a
@@ -64,5 +97,7 @@ class BlockSums:
     def prefix(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """float (N,) sums over [0, x) x [0, y) for int arrays ``x`` in 0..width, ``y``
         in 0..height (what ``cv2.integral(resized)[y, x]`` holds)."""
+        if self.uniform is not None:
+            return self.uniform * (np.asarray(x, np.float64) * y)
         qx, rx, qy, ry = self._qx[x], self._rx[x], self._qy[y], self._ry[y]
         return self._full[qy, qx] + rx * self._col[qy, qx] + ry * (self._row[qy, qx] + rx * self._a[qy, qx])

@@ -50,7 +50,7 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_scene import Scene, find_scene, ink_lut
+from edge.segment.digit_scene import Scene, find_scene, ink_lut, level_image
 from edge.segment.ink import frame_ink_is_light
 from edge.types import ROI
 
@@ -64,7 +64,7 @@ THUMB = (40, 30)
 class _Kept:
     """The scene of the last full analysis (analysis px)."""
 
-    thumb: np.ndarray  # int16 THUMB grey at the full analysis
+    thumb: np.ndarray  # uint8 THUMB grey at the full analysis
     shape: tuple[int, int]  # (h, w) of the analysis image
     scale: float  # analysis scale of the first pass
     light: bool  # the ink was light
@@ -126,16 +126,21 @@ class SceneMemory:
         self._shape, self._scale, self._light = small.shape[:2], scale, False
         if not cfg.reuse_scene:
             return
-        thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA).astype(np.int16)
+        thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA)
         self._thumb = thumb
         k = self._kept
         if k is None or k.shape != self._shape or k.scale != scale or k.age + 1 >= cfg.reuse_frames:
             return
-        diff = thumb - k.thumb
-        moved = float(np.abs(diff).mean())
-        if abs(float(diff.mean())) > cfg.reuse_mean or moved > cfg.reuse_level_mean:
+        # exact sums of whole grey levels (cv2 on uint8: no int16 copies), then one division each
+        n = thumb.size
+        shift = (cv2.sumElems(thumb)[0] - cv2.sumElems(k.thumb)[0]) / n  # the mean difference
+        absdiff = cv2.absdiff(thumb, k.thumb)
+        moved = cv2.sumElems(absdiff)[0] / n
+        if abs(shift) > cfg.reuse_mean or moved > cfg.reuse_level_mean:
             return  # the light changed, or another scene
-        self._mode = SCENE if moved <= cfg.reuse_mean and int(np.abs(diff).max()) <= cfg.reuse_max else LEVEL
+        self._mode = (
+            SCENE if moved <= cfg.reuse_mean and cv2.minMaxLoc(absdiff)[1] <= cfg.reuse_max else LEVEL
+        )
 
     def light(self, small: np.ndarray) -> bool:
         """The frame's ink is light on a dark ground (the kept decision when reusing).
@@ -183,15 +188,15 @@ class SceneMemory:
         k = self._kept
         reuse = self._mode if k is not None and first and paper else FULL
         if reuse == SCENE and k is not None:
-            return k.scene, cv2.max(cv2.LUT(bg, k.lut), k.scene.cleared), int(k.lut[bright]), None
+            return k.scene, level_image(bg, k.lut, k.scene), int(k.lut[bright]), None
         deficit = cv2.subtract(bg, small)
         scene = find_scene(cfg if paper else replace(cfg, paper_contrast=0), dark, deficit, lit, colour)
         if reuse == LEVEL and k is not None:
-            return scene, cv2.max(cv2.LUT(bg, k.lut), scene.cleared), int(k.lut[bright]), None
+            return scene, level_image(bg, k.lut, scene), int(k.lut[bright]), None
         lut, hist = ink_lut(cfg, dark, deficit, scene)
         if first and paper:
             self._pending = (scene, lut)
-        return scene, cv2.max(cv2.LUT(bg, lut), scene.cleared), int(lut[bright]), hist
+        return scene, level_image(bg, lut, scene), int(lut[bright]), hist
 
     def end(self, rois: list[ROI]) -> bool:
         """Close the frame: keep a full single-pass analysis, or check a reused one.

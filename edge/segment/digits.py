@@ -84,7 +84,7 @@ from edge.segment.digit_pieces import (
 )
 from edge.segment.digit_reuse import SceneMemory
 from edge.segment.digit_scale import frame_rois, scaled, typical_height
-from edge.segment.digit_scene import Scene
+from edge.segment.digit_scene import Scene, percentile_level
 from edge.segment.ink import above, odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.ink_components import remove_lines
@@ -227,8 +227,7 @@ class DigitSegmenter:
             small, cv2.MORPH_CLOSE, rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
         )
         ratio = cv2.divide(small, bg, scale=255.0)
-        cdf = np.cumsum(np.bincount(bg[::4, ::4].ravel(), minlength=256))
-        bright = int(np.searchsorted(cdf, 0.95 * cdf[-1]))  # the lit paper's grey level
+        bright = percentile_level(bg[::4, ::4].ravel(), 0.95)  # the lit paper's grey level
         lit = None
         if cfg.min_light > 0:
             # where the background itself is nearly black (a dark desk, the room) the
