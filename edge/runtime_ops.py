@@ -41,7 +41,7 @@ def batch_chunks(n: int) -> list[int]:
     A batched invoke costs what its rows cost one by one (the digits models on this machine:
     34 us a row at any batch size), so padding would run rows for nothing; one invoke instead
     of one per binary digit of ``n`` (5 = 4 + 1) saves an invoke's fixed cost and its Python
-    work (the digits model, 5 inputs: 165 us against 176 us for 4 + 1). Resizing an
+    work (the digits model, 5 inputs: 167 us against 176 us for 4 + 1). Resizing an
     interpreter and re-allocating its tensors costs about 5 us (XNNPACK reshapes in place),
     paid only when the count in a bucket changes.
 
