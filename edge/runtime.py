@@ -3,8 +3,9 @@
 A small API over the interpreter in the manner of pycoral's ``adapters.classify``:
 input quantised and output dequantised with the tensors' own scale and zero point,
 the score-to-label step a pure function (:func:`top_predictions`), several ROIs
-classified per ``invoke`` where the model's batch dimension can be resized (in
-power-of-two chunks, :func:`batch_chunks`: no padding rows).
+classified per ``invoke`` where the model's batch dimension can be resized (up to 32 in
+one invoke, :func:`batch_chunks`: no padding rows). That arithmetic lives in
+:mod:`edge.runtime_ops` and is re-exported here.
 
 Interpreters, in order of preference: ai-edge-litert (``ai_edge_litert``), the
 legacy ``tflite_runtime``, then TensorFlow's deprecated ``tf.lite.Interpreter``.
@@ -22,7 +23,7 @@ debug log (``-v`` shows them), every other line (a real error) back to stderr.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ import numpy as np
 
 from edge.bundle import BundleError, ModelBundle, QuantParams, load_bundle
 from edge.runtime_errors import FLEX_HELP, flex_runtime, one_line, prepare, quiet_native_info
+from edge.runtime_ops import (
+    MAX_BATCH,
+    Dequantizer,
+    batch_bucket,
+    batch_chunks,
+    dequantize,
+    quantize,
+    softmax,
+    top_predictions,
+)
 from edge.types import Prediction
 
 log = logging.getLogger(__name__)
@@ -37,6 +48,8 @@ log = logging.getLogger(__name__)
 __all__ = [
     "RUNTIMES",
     "Classifier",
+    "batch_bucket",
+    "batch_chunks",
     "dequantize",
     "make_interpreter",
     "one_line",
@@ -48,7 +61,6 @@ __all__ = [
 ]
 
 RUNTIMES = ("auto", "litert", "tflite-runtime", "tensorflow")
-_MAX_BATCH = 32
 
 
 def _litert(path: str, num_threads: int | None) -> Any:
@@ -133,97 +145,6 @@ def make_interpreter(
     )
 
 
-def batch_chunks(n: int) -> list[int]:
-    """How a :class:`Classifier` runs ``n`` inputs through a resizable model: in chunks whose
-    sizes are the powers of two of ``n``'s binary digits (chunks of ``_MAX_BATCH``, 32, first),
-    largest first, so no zero rows are run and only the :func:`batch_bucket` interpreters exist.
-
-    A batched invoke costs what its rows cost one by one (the digits models on this machine:
-    34 us a row at any batch size), so padding 3 ROIs to a batch of 4 ran a fourth digit for
-    nothing (5 to 8: 3 more); 3 = 2 + 1 runs none.
-
-    Raises:
-        ValueError: ``n < 1``.
-    """
-    if n < 1:
-        raise ValueError(f"batch size must be >= 1, got {n}")
-    full, rest = divmod(n, _MAX_BATCH)
-    return [_MAX_BATCH] * full + [1 << b for b in range(rest.bit_length() - 1, -1, -1) if rest >> b & 1]
-
-
-def batch_bucket(n: int) -> int:
-    """The interpreter bucket of ``n`` inputs: the next power of two, at most ``_MAX_BATCH`` (32).
-
-    A resizable model keeps one interpreter per bucket (:func:`batch_chunks` runs every
-    count in chunks of these sizes), so its memory is bounded by the six buckets' however
-    many ROIs a frame has.
-
-    Raises:
-        ValueError: ``n < 1``.
-    """
-    if n < 1:
-        raise ValueError(f"batch size must be >= 1, got {n}")
-    return min(_MAX_BATCH, 1 << (n - 1).bit_length())
-
-
-def quantize(x: np.ndarray, q: QuantParams, dtype: np.dtype) -> np.ndarray:
-    """Real values to a tensor's storage type: ``round(x / scale) + zero_point``, clipped.
-
-    Args:
-        x: float32 array of real values.
-        q: the tensor's quantisation; for float tensors (scale 0) ``x`` is cast only.
-        dtype: the tensor's numpy dtype (int8, uint8, float32 ...).
-    """
-    if not q.quantised:
-        return x.astype(dtype, copy=False)
-    info = np.iinfo(dtype)
-    # one new array, rounded, shifted and clipped in place (np.clip costs several times
-    # minimum + maximum on a few thousand values)
-    v = np.true_divide(x, q.scale)
-    np.rint(v, out=v)
-    v += q.zero_point
-    np.minimum(v, info.max, out=v)
-    np.maximum(v, info.min, out=v)
-    return v.astype(dtype)
-
-
-def dequantize(t: np.ndarray, q: QuantParams) -> np.ndarray:
-    """A tensor's stored values to float32 reals: ``scale * (t - zero_point)``."""
-    if not q.quantised:
-        return t.astype(np.float32, copy=False)
-    v = t.astype(np.float32)
-    v -= q.zero_point
-    v *= np.float32(q.scale)
-    return v
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of float32 (N, K) logits."""
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def top_predictions(scores: np.ndarray, labels: Sequence[str]) -> list[Prediction]:
-    """Pure score-to-label step: one :class:`Prediction` per row of ``scores``.
-
-    Args:
-        scores: float32 (N, K) probabilities in label order.
-        labels: K labels.
-
-    Raises:
-        ValueError: K differs from ``len(labels)``.
-    """
-    if scores.ndim != 2 or scores.shape[1] != len(labels):
-        raise ValueError(f"scores shape {scores.shape} does not match {len(labels)} labels")
-    idx = scores.argmax(axis=1)
-    best = scores[np.arange(len(scores)), idx].tolist()
-    return [
-        Prediction(index=i, label=labels[i], score=b, scores=s)
-        for i, b, s in zip(idx.tolist(), best, scores, strict=True)
-    ]
-
-
 def _qparams(detail: dict[str, Any]) -> QuantParams:
     scale, zp = detail.get("quantization", (0.0, 0))
     return QuantParams(scale=float(scale), zero_point=int(zp))
@@ -260,11 +181,16 @@ class Classifier:
                 raise
             raise BundleError(FLEX_HELP.format(path=self.bundle.path, runtime=self.runtime)) from e
         self._check(interp)
-        # One interpreter per batch bucket (1, 2, 4 ... _MAX_BATCH, see batch_bucket), made on
-        # first use, so a changing number of ROIs never re-allocates tensors on the hot path.
-        # One per exact count grew memory for as long as a run met new counts (43 MiB for
-        # the 32 counts of the digits model, against 6 MiB for its 6 buckets).
+        # One interpreter per batch bucket (1, 2, 4 ... 32, see batch_bucket), made on first
+        # use and resized to each chunk's exact count when that changes (about 5 us: tensors
+        # re-allocated, XNNPACK reshaped in place), so a chunk runs in one invoke without
+        # padding rows. One interpreter per exact count grew memory for as long as a run met
+        # new counts (43 MiB for the 32 counts of the digits model, against 6 MiB for its 6
+        # buckets); a bucket's interpreter never holds more rows than the bucket.
         self._interpreters: dict[int, Any] = {1: interp}
+        self._rows: dict[int, int] = {1: 1}  # the batch size each bucket's interpreter has now
+        self._want = tuple(int(v) for v in self.bundle.input.shape[1:])
+        self._work: np.ndarray | None = None  # quantize's scratch (see _work_for)
         self._batching = (
             bool(self._in["shape_signature"][0] == -1) if len(self._in.get("shape_signature", [])) else False
         )
@@ -303,6 +229,8 @@ class Classifier:
             )
         self._in_q, self._out_q = q, _qparams(self._out)
         self._in_dtype = np.dtype(self._in["dtype"])
+        self._in_index, self._out_index = int(self._in["index"]), int(self._out["index"])
+        self._dequantize = Dequantizer(self._out_q, np.dtype(self._out["dtype"]))
         n_out = int(self._out["shape"][-1])
         if n_out != b.num_classes:
             raise BundleError(
@@ -315,22 +243,38 @@ class Classifier:
         return self.bundle.labels
 
     def _interpreter_for(self, n: int) -> Any:
+        """The interpreter that runs ``n`` inputs in one invoke: a fixed-batch model's own, else
+        the one of ``n``'s bucket, made on first use and resized to ``n`` rows if it has others."""
         if self._fixed_batch > 1:
             return self._interpreters[1]
-        it = self._interpreters.get(n)
+        b = batch_bucket(n)
+        it = self._interpreters.get(b)
         if it is None:
             it, _ = make_interpreter(self.bundle.model_path, self.num_threads, self.runtime)
-            it.resize_tensor_input(self._in["index"], [n, *self.bundle.input.shape[1:]])
+            self._interpreters[b] = it
+        if self._rows.get(b, 1) != n:
+            self._rows.pop(b, None)  # unknown until the re-allocation succeeds
+            it.resize_tensor_input(self._in_index, [n, *self._want])
             prepare(it, self.bundle.model_path, f"a batch of {n}")
-            self._interpreters[n] = it
+            self._rows[b] = n
         return it
+
+    def _work_for(self, batch: np.ndarray) -> np.ndarray | None:
+        """Float32 scratch of ``batch``'s shape for :func:`quantize` (kept, grown to the bucket of
+        the largest count met, at most :data:`MAX_BATCH` rows), or ``None``."""
+        n = len(batch)
+        if not self._in_q.quantised or batch.dtype != np.float32 or not 0 < n <= MAX_BATCH:
+            return None
+        if self._work is None or len(self._work) < n:
+            self._work = np.empty((batch_bucket(n), *self._want), np.float32)
+        return self._work[:n]
 
     def _invoke(self, x: np.ndarray) -> np.ndarray:
         """Raw outputs for ``x`` (a batch the interpreter for ``len(x)`` takes as it is)."""
         it = self._interpreter_for(len(x))
-        it.set_tensor(self._in["index"], x)
+        it.set_tensor(self._in_index, x)
         it.invoke()
-        return it.get_tensor(self._out["index"])
+        return it.get_tensor(self._out_index)
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """Class probabilities for a batch of preprocessed inputs.
@@ -350,7 +294,7 @@ class Classifier:
             BundleError: the model failed to run or gave NaN/inf scores (a corrupt file).
         """
         batch = np.asarray(batch)
-        want = tuple(self.bundle.input.shape[1:])
+        want = self._want
         if batch.ndim == len(want):
             batch = batch[None]
         if batch.ndim != len(want) + 1 or batch.shape[1:] != want:
@@ -358,12 +302,14 @@ class Classifier:
                 f"input batch shape {batch.shape} does not match the model input "
                 f"(N, {', '.join(map(str, want))})"
             )
-        x = quantize(batch, self._in_q, self._in_dtype)
+        x = quantize(batch, self._in_q, self._in_dtype, self._work_for(batch))
         n = len(x)
         if n == 0:
             return np.zeros((0, self.bundle.num_classes), np.float32)
         try:
-            if self._batching:  # chunks of batch_chunks' sizes: no padding rows
+            if self._batching and n <= MAX_BATCH:  # the usual frame: one invoke of exactly n rows
+                outs = [self._invoke(x)]
+            elif self._batching:  # chunks of batch_chunks' sizes: no padding rows
                 outs, i = [], 0
                 for size in batch_chunks(n):
                     outs.append(self._invoke(x[i : i + size]))
@@ -382,9 +328,7 @@ class Classifier:
                 f"{self.bundle.model_path}: the model failed to run ({one_line(e)}); the file is corrupt "
                 "or uses ops this runtime lacks: rebuild it with edge-convert"
             ) from e
-        y = dequantize(outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0), self._out_q).reshape(
-            n, -1
-        )
+        y = self._dequantize(outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)).reshape(n, -1)
         # dequantised integers are always finite: only a float output is checked
         if (
             not self._out_q.quantised and not np.isfinite(y).all()

@@ -1,4 +1,4 @@
-"""The classify path's arithmetic: batch chunks without padding rows, and exact quantisation."""
+"""The classify path's arithmetic: chunks without padding rows, one invoke a frame, exact quantisation."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ import pytest
 
 from edge.bundle import QuantParams, load_bundle
 from edge.runtime import Classifier, batch_chunks, dequantize, quantize
+from edge.runtime_ops import Dequantizer
 
 
-def test_batch_chunks_are_the_binary_digits_of_the_count() -> None:
+def test_batch_chunks_are_full_chunks_then_the_rest_in_one() -> None:
     assert batch_chunks(1) == [1]
-    assert batch_chunks(3) == [2, 1]
-    assert batch_chunks(5) == [4, 1]
-    assert batch_chunks(7) == [4, 2, 1]
+    assert batch_chunks(3) == [3]
+    assert batch_chunks(5) == [5]
     assert batch_chunks(32) == [32]
-    assert batch_chunks(70) == [32, 32, 4, 2]
+    assert batch_chunks(33) == [32, 1]
+    assert batch_chunks(70) == [32, 32, 6]
     for n in range(1, 100):
         chunks = batch_chunks(n)
-        assert sum(chunks) == n and all(c & (c - 1) == 0 and c <= 32 for c in chunks)
+        assert sum(chunks) == n and all(1 <= c <= 32 for c in chunks) and chunks == sorted(chunks)[::-1]
     with pytest.raises(ValueError, match="batch size"):
         batch_chunks(0)
 
@@ -53,3 +54,46 @@ def test_quantisation_is_round_shift_clip(q: QuantParams, dtype: type) -> None:
     back = dequantize(t, q)
     assert back.dtype == np.float32
     assert np.array_equal(back, (q.scale * (t.astype(np.float32) - q.zero_point)).astype(np.float32))
+
+
+def test_counts_changing_within_a_bucket_resize_its_interpreter_and_keep_the_scores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c = Classifier(load_bundle("digits"))
+    x = np.random.default_rng(2).random((40, 28, 28, 1), dtype=np.float32)
+    singles = np.concatenate([c.predict(x[i : i + 1]) for i in range(40)])
+    calls: list[int] = []
+    invoke = c._invoke
+
+    def counted(b: np.ndarray) -> np.ndarray:
+        calls.append(len(b))
+        return invoke(b)
+
+    monkeypatch.setattr(c, "_invoke", counted)
+    for n in (5, 6, 5, 8, 7, 3, 5, 40, 5):
+        assert np.array_equal(c.predict(x[:n]), singles[:n]), n
+    assert calls == [5, 6, 5, 8, 7, 3, 5, 32, 8, 5]  # one invoke per frame up to 32 inputs
+    assert sorted(c._interpreters) == [1, 4, 8, 32]
+
+
+@pytest.mark.parametrize(
+    ("q", "dtype"),
+    [
+        (QuantParams(0.00390625, -128), np.int8),
+        (QuantParams(0.02, 3), np.uint8),
+        (QuantParams(0.0, 0), np.int8),
+    ],
+)
+def test_dequantizer_table_gives_what_dequantize_gives(q: QuantParams, dtype: type) -> None:
+    t = np.arange(256, dtype=np.uint8).view(dtype).reshape(16, 16)[::-1]
+    d = Dequantizer(q, np.dtype(dtype))
+    assert np.array_equal(d(t), dequantize(t, q)) and d(t).dtype == np.float32
+    t16 = np.arange(-300, 300, 7, dtype=np.int16)  # another dtype than the table's: computed
+    assert np.array_equal(d(t16), dequantize(t16, q))
+
+
+def test_quantize_into_scratch_gives_the_same_values() -> None:
+    q = QuantParams(0.003921568859368563, -128)
+    x = np.random.default_rng(3).uniform(-0.5, 1.5, (5, 28, 28, 1)).astype(np.float32)
+    work = np.full_like(x, np.nan)
+    assert np.array_equal(quantize(x, q, np.dtype(np.int8), work), quantize(x, q, np.dtype(np.int8)))

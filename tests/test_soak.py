@@ -265,7 +265,7 @@ def test_classifier_keeps_one_interpreter_per_bucket_not_per_count() -> None:
     for n in range(1, 41):
         assert c.predict(x[:n]).shape == (n, 10)
     assert len(c._interpreters) == 6  # 1, 2, 4, 8, 16, 32: however many counts were met
-    np.testing.assert_allclose(c.predict(x[:11]), singles, atol=1.0 / 128)  # padded to 16
+    np.testing.assert_allclose(c.predict(x[:11]), singles, atol=1.0 / 128)  # bucket 16, resized to 11 rows
 
 
 # -- the C heap: glibc keeps freed frame-sized blocks resident; the live loop trims it -----
