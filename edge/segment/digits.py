@@ -66,17 +66,17 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
     AREA,
     COLS,
-    CONTACT,
     X0,
     X1,
     Y0,
     Y1,
     add_new_boxes,
-    candidates,
     edge_slivers,
+    frame_pieces,
     measure_components,
     paper_around,
     rect_kernel,
@@ -370,19 +370,12 @@ class DigitSegmenter:
         """
         cfg = self.config
         sh, sw = bg.shape
-        w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-        contact = pieces[:, CONTACT]
         # the paper's edge, the table, fingers: long contact with the frame border, or
         # more contact than the piece is long (a corner of the frame, a shadow)
         max_contact, max_height, max_width = (
             (1.0, 1.0, 1.0) if cropped else (cfg.max_contact, cfg.max_height, 0.9)
         )
-        keep = (
-            (h <= max_height * sh)
-            & (w <= max_width * sw)
-            & (contact <= max_contact * min(sw, sh))
-            & (contact <= 1.2 * np.maximum(w, h))
-        )
+        keep = frame_pieces(pieces, sw, sh, max_contact, max_height, max_width)
         dropped = pieces[~keep & (pieces[:, AREA] >= 4 * cfg.min_area)]
         region = None
         if len(dropped):
