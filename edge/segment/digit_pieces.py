@@ -97,6 +97,28 @@ def frame_pieces(
     )
 
 
+def line_sized(pieces: np.ndarray, h_len: int, v_len: int) -> np.ndarray | None:
+    """Which pieces are as long as a ruled line: at least ``h_len`` px wide or ``v_len``
+    px tall (0: that direction is not looked at); bool (N,), or ``None`` for none.
+
+    Args:
+        pieces: float (N, 7) pieces.
+    """
+    if len(pieces) <= FEW:  # the same test in plain Python
+        big = [
+            (h_len > 0 and x1 - x0 >= h_len) or (v_len > 0 and y1 - y0 >= v_len)
+            for x0, y0, x1, y1 in pieces[:, :4].tolist()
+        ]
+        return np.array(big, bool) if any(big) else None
+    w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+    out = np.zeros(len(pieces), bool)
+    if h_len > 0:
+        out |= w >= h_len
+    if v_len > 0:
+        out |= h >= v_len
+    return out if out.any() else None
+
+
 #: Boxes up to this size (px) are measured with :func:`_x_ramp` ...
 RAMP = 256
 

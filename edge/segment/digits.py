@@ -77,6 +77,7 @@ from edge.segment.digit_pieces import (
     add_new_boxes,
     edge_slivers,
     frame_pieces,
+    line_sized,
     measure_components,
     paper_around,
     rect_kernel,
@@ -325,13 +326,8 @@ class DigitSegmenter:
             v_len = (
                 int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
             )
-            w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-            big = np.zeros(len(pieces), bool)
-            if h_len > 0:
-                big |= w >= h_len
-            if v_len > 0:
-                big |= h >= v_len
-            if big.any():
+            big = line_sized(pieces, h_len, v_len)
+            if big is not None:
                 # search only the line-sized components, inside their boxes (+ a 2-px
                 # margin) (cheap), erase from the whole mask
                 bb = pieces[big]

@@ -36,19 +36,20 @@ def reading_rows(rois: Sequence[ROI]) -> list[list[int]]:
     Boxes are taken by their vertical centre; a box joins a line when it overlaps the
     line's first box vertically by at least half the shorter of the two.
     """
-    order = sorted(range(len(rois)), key=lambda i: rois[i].center[1])
+    top, height = [r.y for r in rois], [r.h for r in rois]
+    centre = [t + h / 2.0 for t, h in zip(top, height, strict=True)]  # ROI.center's y
     rows: list[list[int]] = []
-    for i in order:
-        r = rois[i]
+    for i in sorted(range(len(rois)), key=centre.__getitem__):
         for row in rows:
-            f = rois[row[0]]
-            overlap = min(r.y + r.h, f.y + f.h) - max(r.y, f.y)
-            if overlap >= 0.5 * min(r.h, f.h):
+            f = row[0]
+            overlap = min(top[i] + height[i], top[f] + height[f]) - max(top[i], top[f])
+            if overlap >= 0.5 * min(height[i], height[f]):
                 row.append(i)
                 break
         else:
             rows.append([i])
-    return [sorted(row, key=lambda k: rois[k].x) for row in rows]
+    left = [r.x for r in rois]
+    return [sorted(row, key=left.__getitem__) for row in rows]
 
 
 def reading_order(rois: Sequence[ROI]) -> list[int]:
