@@ -36,20 +36,19 @@ def reading_rows(rois: Sequence[ROI]) -> list[list[int]]:
     Boxes are taken by their vertical centre; a box joins a line when it overlaps the
     line's first box vertically by at least half the shorter of the two.
     """
-    top, height = [r.y for r in rois], [r.h for r in rois]
-    centre = [t + h / 2.0 for t, h in zip(top, height, strict=True)]  # ROI.center's y
+    order = sorted(range(len(rois)), key=lambda i: rois[i].center[1])
     rows: list[list[int]] = []
-    for i in sorted(range(len(rois)), key=centre.__getitem__):
+    for i in order:
+        r = rois[i]
         for row in rows:
-            f = row[0]
-            overlap = min(top[i] + height[i], top[f] + height[f]) - max(top[i], top[f])
-            if overlap >= 0.5 * min(height[i], height[f]):
+            f = rois[row[0]]
+            overlap = min(r.y + r.h, f.y + f.h) - max(r.y, f.y)
+            if overlap >= 0.5 * min(r.h, f.h):
                 row.append(i)
                 break
         else:
             rows.append([i])
-    left = [r.x for r in rois]
-    return [sorted(row, key=left.__getitem__) for row in rows]
+    return [sorted(row, key=lambda k: rois[k].x) for row in rows]
 
 
 def reading_order(rois: Sequence[ROI]) -> list[int]:
