@@ -244,16 +244,21 @@ def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
         for x0, y0, x1, y1 in boxes[:, :4].astype(int).tolist():
             e = int(0.25 * max(x1 - x0, y1 - y0)) + 1
             # the grown box's and the box's corners, clipped to the image
-            gx0, gx1, bx0, bx1 = (min(max(v, 0), sw) for v in (x0 - e, x1 + e, x0, x1))
-            gy0, gy1, by0, by1 = (min(max(v, 0), sh) for v in (y0 - e, y1 + e, y0, y1))
+            gx0, gx1 = min(max(x0 - e, 0), sw), min(max(x1 + e, 0), sw)
+            gy0, gy1 = min(max(y0 - e, 0), sh), min(max(y1 + e, 0), sh)
+            bx0, bx1, by0, by1 = (
+                min(max(x0, 0), sw),
+                min(max(x1, 0), sw),
+                min(max(y0, 0), sh),
+                min(max(y1, 0), sh),
+            )
             cx += (gx1, gx1, gx0, gx0, bx1, bx1, bx0, bx0)
             cy += (gy1, gy0, gy1, gy0, by1, by0, by1, by0)
             ring.append((gx1 - gx0) * (gy1 - gy0) - (bx1 - bx0) * (by1 - by0))
         p = around.prefix(np.array(cx, np.intp), np.array(cy, np.intp)).tolist()
         out = []
-        for i, r in enumerate(ring):
-            a = p[8 * i : 8 * i + 8]
-            paper = (a[0] - a[1] - a[2] + a[3]) - (a[4] - a[5] - a[6] + a[7])
+        for r, a0, a1, a2, a3, a4, a5, a6, a7 in zip(ring, *(p[k::8] for k in range(8)), strict=True):
+            paper = (a0 - a1 - a2 + a3) - (a4 - a5 - a6 + a7)
             out.append(paper / max(r, 1) if r > 0 else 1.0)
         return np.array(out, np.float64)
     x0, y0, x1, y1 = boxes[:, :4].astype(int).T
