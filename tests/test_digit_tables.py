@@ -121,14 +121,14 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
     sw, sh = 320, 240
     blocks = (rng.random((sh // 8, sw // 8)) > 0.3).astype(np.uint8)
     around = BlockSums(blocks, (sw, sh))
-    kept = 0
+    kept = regions = 0
     for n in range(digit_pieces.FEW + 1):
         for _ in range(25):
             t = random_table(rng, n, sw, sh)
             fast = (
                 candidates(t, cfg, sh, 6.0, 0.95),
                 select_digits(t, cfg, sw, sh),
-                frame_pieces(t, sw, sh, 0.12, 0.95, 0.9),
+                *frame_pieces(t, sw, sh, 0.12, 0.95, 0.9, 20.0),
                 paper_around(t, around),
                 line_sized(t, 80, 100 * (n % 2)),
             )
@@ -137,18 +137,19 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
             slow = (
                 candidates(t, cfg, sh, 6.0, 0.95),
                 select_digits(t, cfg, sw, sh),
-                frame_pieces(t, sw, sh, 0.12, 0.95, 0.9),
+                *frame_pieces(t, sw, sh, 0.12, 0.95, 0.9, 20.0),
                 paper_around(t, around),
                 line_sized(t, 80, 100 * (n % 2)),
             )
             monkeypatch.undo()
             for a, b in zip(fast, slow, strict=True):
-                if a is None or b is None:
-                    assert a is None and b is None
-                else:
+                if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
                     assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+                else:  # a region or None
+                    assert a == b
+            regions += fast[3] is not None
             kept += 0 < len(fast[0]) < n
-    assert kept > 20  # some candidates kept, some dropped
+    assert kept > 20 and regions > 20  # some candidates kept, some dropped; some pieces dropped
 
 
 def test_arcs_and_stacked_pieces_merge_alike_in_python_and_numpy(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,37 +63,60 @@ def select_digits(boxes: np.ndarray, cfg: DigitSegmenterConfig, sw: int, sh: int
 
 
 def frame_pieces(
-    pieces: np.ndarray, sw: int, sh: int, max_contact: float, max_height: float, max_width: float
-) -> np.ndarray:
-    """Which pieces may be (part of) a digit rather than the paper's edge, the table or
-    a finger: at most ``max_height`` x ``sh`` tall and ``max_width`` x ``sw`` wide, and
-    touching the frame's border for at most ``max_contact`` x its shorter side and at
-    most 1.2 x the piece's own longer side (more is a corner of the frame, a shadow).
+    pieces: np.ndarray,
+    sw: int,
+    sh: int,
+    max_contact: float,
+    max_height: float,
+    max_width: float,
+    min_dropped: float,
+) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+    """The pieces that may be (part of) a digit rather than the paper's edge, the table
+    or a finger: at most ``max_height`` x ``sh`` tall and ``max_width`` x ``sw`` wide,
+    and touching the frame's border for at most ``max_contact`` x its shorter side and
+    at most 1.2 x the piece's own longer side (more is a corner of the frame, a shadow).
 
     Args:
         pieces: float (N, 7) pieces of a ``sw`` x ``sh`` analysis image.
+        min_dropped: the ink (px) from which a dropped piece counts for the region.
 
     Returns:
-        bool (N,).
+        (float (M, 7) the pieces kept; the box x0, y0, x1, y1 (analysis px) around the
+        dropped pieces with at least ``min_dropped`` px of ink, or ``None``).
     """
     limit = max_contact * min(sw, sh)
     if len(pieces) <= FEW:  # the same tests in plain Python
-        return np.array(
-            [
+        keep, dropped = [], []
+        for i, (x0, y0, x1, y1, ink, c, _) in enumerate(pieces.tolist()):
+            if (
                 y1 - y0 <= max_height * sh
                 and x1 - x0 <= max_width * sw
                 and c <= limit
                 and c <= 1.2 * max(x1 - x0, y1 - y0)
-                for x0, y0, x1, y1, _, c, _ in pieces.tolist()
-            ],
-            bool,
-        )
+            ):
+                keep.append(i)
+            elif ink >= min_dropped:
+                dropped.append((x0, y0, x1, y1))
+        region = None
+        if dropped:
+            x0s, y0s, x1s, y1s = zip(*dropped, strict=True)
+            region = (int(min(x0s)), int(min(y0s)), int(max(x1s)), int(max(y1s)))
+        return pieces[keep], region
     w, h, contact = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0], pieces[:, CONTACT]
-    return (
+    ok = (
         (h <= max_height * sh)
         & (w <= max_width * sw)
         & (contact <= limit)
         & (contact <= 1.2 * np.maximum(w, h))
+    )
+    out = pieces[~ok & (pieces[:, AREA] >= min_dropped)]
+    if not len(out):
+        return pieces[ok], None
+    return pieces[ok], (
+        int(out[:, X0].min()),
+        int(out[:, Y0].min()),
+        int(out[:, X1].max()),
+        int(out[:, Y1].max()),
     )
 
 

@@ -68,7 +68,6 @@ import numpy as np
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
-    AREA,
     COLS,
     X0,
     X1,
@@ -371,17 +370,8 @@ class DigitSegmenter:
         max_contact, max_height, max_width = (
             (1.0, 1.0, 1.0) if cropped else (cfg.max_contact, cfg.max_height, 0.9)
         )
-        keep = frame_pieces(pieces, sw, sh, max_contact, max_height, max_width)
-        dropped = pieces[~keep & (pieces[:, AREA] >= 4 * cfg.min_area)]
-        region = None
-        if len(dropped):
-            region = (
-                int(dropped[:, X0].min()),
-                int(dropped[:, Y0].min()),
-                int(dropped[:, X1].max()),
-                int(dropped[:, Y1].max()),
-            )
-        boxes = candidates(pieces[keep], cfg, sh, min_h, max_height)
+        kept, region = frame_pieces(pieces, sw, sh, max_contact, max_height, max_width, 4 * cfg.min_area)
+        boxes = candidates(kept, cfg, sh, min_h, max_height)
         if scene.around is not None and len(boxes) and cfg.min_paper_around > 0:
             boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
         if len(boxes):
