@@ -26,7 +26,7 @@ COLS = 7
 #: Tables up to this many rows are worked on in plain Python: numpy's cost per call
 #: (about a microsecond) outweighs the arithmetic on a frame's handful of rows; larger
 #: ones (a page's hundreds) as numpy arrays. Both give the same results
-#: (``tests/test_segment_speed.py``).
+#: (``tests/test_digit_tables.py``).
 FEW = 12
 
 
@@ -38,9 +38,11 @@ def rect_kernel(k: int) -> np.ndarray:
 def select_digits(boxes: np.ndarray, cfg: DigitSegmenterConfig, sw: int, sh: int) -> np.ndarray:
     """The digits among the candidates (float (M, 7)) of a ``sw`` x ``sh`` analysis
     image: border and relative-size rules."""
+    # digits cut by the frame border are dropped (``reject_border``), unless they are
+    # the only (or much the largest) candidates: a tightly cropped photo
     if not len(boxes):
         return boxes
-    if len(boxes) <= FEW:  # the same rules in plain Python
+    if len(boxes) <= FEW:  # plain Python
         rows = boxes[:, :4].tolist()
         bh = [y1 - y0 for _, y0, _, y1 in rows]
         keep: range | list[int] = range(len(rows))
@@ -54,8 +56,6 @@ def select_digits(boxes: np.ndarray, cfg: DigitSegmenterConfig, sw: int, sh: int
         return boxes[[i for i in keep if bh[i] >= cfg.min_relative_height * tallest]]
     bh = boxes[:, Y1] - boxes[:, Y0]
     if cfg.reject_border:
-        # digits cut by the frame border are dropped, unless they are the only
-        # (or much the largest) candidates: a tightly cropped photo
         touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
         if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
             boxes, bh = boxes[~touch], bh[~touch]
@@ -142,7 +142,7 @@ def line_sized(pieces: np.ndarray, h_len: int, v_len: int) -> np.ndarray | None:
     return out if out.any() else None
 
 
-#: Boxes up to this size (px) are measured with :func:`_x_ramp` ...
+#: Boxes up to this width and height (px) are measured with an x ramp (:func:`box_ink`).
 RAMP = 256
 
 

@@ -31,9 +31,8 @@ contours -> shape filters), made robust for live camera frames:
   converted to darkness with each pixel's own background, so the threshold rises
   where the light is dim (a shadow, a dark desk) and the noise larger;
 - outer contours (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks inside them
-  are never separate regions) are measured with one vectorised pass over all their
-  points, so specks are dropped before any per-component work and at most
-  ``max_pieces`` components are measured;
+  are never separate regions) are boxed first, so specks are dropped before any
+  other per-component work and at most ``max_pieces`` components are measured;
 - thin straight lines (ruled and squared paper) are erased with a probabilistic
   Hough transform, only when a component is line-sized and its thin ink (what a
   3x3 opening removes) has as many points as a line needs votes; a second, higher Otsu level
