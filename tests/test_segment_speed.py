@@ -2,8 +2,8 @@
 
 Each speed-up of :mod:`edge.segment.digits` and its helpers replaces a computation by a
 cheaper one with the same result: box sums of a block mask without resizing it, the
-ruled-line search in a part of the mask, all pairs instead of a sweep for few pieces,
-and OpenCV's thread count set only while a frame is segmented. These tests compare
+ruled-line search in a part of the mask, all pairs (or plain Python) instead of a sweep
+for few pieces, and OpenCV's thread count set only while a frame is segmented. These tests compare
 each against the computation it replaces.
 """
 
@@ -13,10 +13,11 @@ import cv2
 import numpy as np
 import pytest
 
-import edge.segment.digit_pieces as digit_pieces
+import edge.segment.digit_merge as digit_merge
 from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_pieces import COLS, merge_boxes, paper_around
+from edge.segment.digit_merge import merge_boxes
+from edge.segment.digit_pieces import COLS, paper_around
 from edge.segment.digits import FEW_THREADS_PIXELS, DigitSegmenter
 from edge.segment.ink_components import remove_lines
 
@@ -85,9 +86,10 @@ def test_line_search_in_a_part_of_the_mask_finds_the_same_lines() -> None:
     assert erased > 10  # the comparison covers masks that lose lines
 
 
-def test_merging_from_all_pairs_equals_the_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_merging_in_python_and_from_all_pairs_equals_the_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(3)
     cfg = DigitSegmenterConfig()
+    merged = 0
     for n in (2, 5, 12, 30, 48):
         for _ in range(10):
             x0, y0 = rng.integers(0, 300, n), rng.integers(0, 200, n)
@@ -98,10 +100,14 @@ def test_merging_from_all_pairs_equals_the_sweep(monkeypatch: pytest.MonkeyPatch
             )
             boxes = boxes.astype(np.float64)
             fast = merge_boxes(boxes, cfg)
-            monkeypatch.setattr(digit_pieces, "_ALL_PAIRS", 0)
+            monkeypatch.setattr(digit_merge, "FEW", 0)  # numpy, all pairs
+            all_pairs = merge_boxes(boxes, cfg)
+            monkeypatch.setattr(digit_merge, "ALL_PAIRS", 0)  # numpy, the sweep's pairs
             sweep = merge_boxes(boxes, cfg)
             monkeypatch.undo()
-            assert np.array_equal(fast, sweep)
+            assert np.array_equal(fast, sweep) and np.array_equal(all_pairs, sweep)
+            merged += len(sweep) < n
+    assert merged > 10  # the comparison covers tables that merge
 
 
 def test_find_sets_opencv_threads_only_while_it_runs() -> None:

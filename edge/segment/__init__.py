@@ -10,8 +10,9 @@ with tracking), and the image operations they share.
 - digits: :mod:`~edge.segment.digits` (:class:`DigitSegmenter`) with its settings
   (:mod:`~edge.segment.digit_config`), scene (:mod:`~edge.segment.digit_scene`: paper,
   texture, ink threshold; :mod:`~edge.segment.block_sums` for the paper ring), its reuse
-  between video frames (:mod:`~edge.segment.digit_reuse`) and piece tables
-  (:mod:`~edge.segment.digit_pieces`); what it measured on the last frame
+  between video frames (:mod:`~edge.segment.digit_reuse`), piece tables
+  (:mod:`~edge.segment.digit_pieces`) and the merging of a digit's pieces
+  (:mod:`~edge.segment.digit_merge`); what it measured on the last frame
   (:mod:`~edge.segment.ink_analysis`: the flat-fielded darkness, the ink threshold and
   polarity) is handed to :mod:`edge.preprocess`; :mod:`~edge.segment.numbers` groups
   classified digits into numbers;

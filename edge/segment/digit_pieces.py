@@ -3,8 +3,9 @@
 A table is float64 (N, :data:`COLS`), one row per piece or candidate, analysis px:
 columns :data:`X0`, :data:`Y0`, :data:`X1`, :data:`Y1` (box, x1/y1 exclusive),
 :data:`AREA` (ink px), :data:`CONTACT` (ink px on the frame border), :data:`MX` (sum
-of the ink's x, for its centre of mass). Measuring components, merging the pieces of
-one digit, and the paper-ring and paper-edge tests work on these tables.
+of the ink's x, for its centre of mass). Measuring components, the frame-border,
+paper-ring and paper-edge tests and the final selection work on these tables; merging
+the pieces of one digit is :mod:`edge.segment.digit_merge`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from edge.segment.digit_config import DigitSegmenterConfig
 X0, Y0, X1, Y1, AREA, CONTACT, MX = range(7)
 #: Number of columns.
 COLS = 7
+#: Tables up to this many rows are worked on in plain Python: numpy's cost per call
+#: (about a microsecond) outweighs the arithmetic on a frame's handful of rows; larger
+#: ones (a page's hundreds) as numpy arrays. Both give the same results
+#: (``tests/test_digit_tables.py``).
+FEW = 12
 
 
 @functools.lru_cache(maxsize=16)
@@ -29,169 +35,146 @@ def rect_kernel(k: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
 
 
-def _root(parent: list[int], a: int) -> int:
-    """Union-find root of ``a`` (with path halving)."""
-    while parent[a] != a:
-        parent[a] = parent[parent[a]]
-        a = parent[a]
-    return a
-
-
-#: Up to this many pieces, :func:`_merge_pairs` starts from all pairs instead of a sweep.
-_ALL_PAIRS = 48
-
-
-@functools.lru_cache(maxsize=_ALL_PAIRS + 1)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """All index pairs i < j of ``n`` items (int (n (n - 1) / 2,) each; read only)."""
-    ii, jj = np.triu_indices(n, 1)
-    ii.flags.writeable = False
-    jj.flags.writeable = False
-    return ii, jj
-
-
-def _merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Which pairs of pieces belong to one digit: (int (K,) i, int (K,) j), i < j.
-
-    Stacked pieces (a 5's bar, a stroke broken across the digit): they overlap
-    horizontally by at least half the narrower one, are at most ``merge_gap`` x the
-    taller one's height apart vertically, and the union is at most
-    ``merge_max_growth`` x as tall as the taller one (digits in stacked rows stay
-    apart), or 2.2 x when they nearly touch (``merge_touch_gap``); pieces without
-    vertical overlap must be of comparable width (``merge_min_width``).
-
-    Side-by-side arcs (a 0 or an 8 drawn in two strokes): of similar height, mostly
-    overlapping vertically, at most ``arc_gap`` x their height apart, the left one's
-    ink leaning left and the right one's leaning right (they face each other, as
-    ``(`` and ``)``), and together not wider than ``arc_max_aspect`` x their height.
-    Neighbouring digits of a number fail at least one of these: a straight "1" does
-    not lean, and two full digits are too wide together.
-
-    Neither merges a speck with less than ``merge_min_ink`` of the other's ink.
-    """
-    x0, y0, x1, y1, area, mx = (boxes[:, k] for k in (X0, Y0, X1, Y1, AREA, MX))
-    h = y1 - y0
-    # candidate pairs first: sorted by x0, each piece's partners start at most
-    # arc_gap x the tallest piece's height after it ends (a sweep, so a page of
-    # thousands of pieces needs no N x N table); then the rules on those pairs only
-    n = len(boxes)
-    if n <= _ALL_PAIRS:  # a frame's few pieces: all pairs (the rules below include the sweep's)
-        ii, jj = _pairs(n)
-    else:
-        order = np.argsort(x0, kind="stable")
-        reach = np.searchsorted(x0[order], x1[order] + cfg.arc_gap * float(h.max()), side="right")
-        cnt = np.maximum(reach - np.arange(1, n + 1), 0)
-        si = np.repeat(np.arange(n), cnt)
-        sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
-    ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
-    oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
-    hmax = np.maximum(h[ii], h[jj])
-    near = (oy >= -cfg.merge_gap * hmax) & (ox >= -cfg.arc_gap * hmax)
-    ii, jj, ox, oy, hmax = ii[near], jj[near], ox[near], oy[near], hmax[near]
-    if not len(ii):
-        return ii, jj
-    w = x1 - x0
-    wi, wj, hi, hj = w[ii], w[jj], h[ii], h[jj]
-    wmin, wmax, hmin = np.minimum(wi, wj), np.maximum(wi, wj), np.minimum(hi, hj)
-    merged_h = np.maximum(y1[ii], y1[jj]) - np.minimum(y0[ii], y0[jj])
-    touch = -oy <= cfg.merge_touch_gap * hmax  # nearly touching: a digit broken in two
-    stacked = (
-        (ox >= 0.5 * wmin)
-        & (merged_h <= np.where(touch, 2.2, cfg.merge_max_growth) * hmax)
-        & ((oy > 0) | (wmin >= cfg.merge_min_width * wmax))
-    )
-    # horizontal position of the ink's centre of mass in its box: 0 left .. 1 right
-    lean = (mx / np.maximum(area, 1.0) - x0) / np.maximum(w, 1.0)
-    li, lj = lean[ii], lean[jj]
-    facing = np.where(x0[ii] < x0[jj], (li < 0.42) & (lj > 0.58), (lj < 0.42) & (li > 0.58))
-    merged_w = np.maximum(x1[ii], x1[jj]) - np.minimum(x0[ii], x0[jj])
-    arcs = (
-        facing
-        & (hmin >= 0.6 * hmax)
-        & (oy >= 0.6 * hmin)
-        & (merged_w <= cfg.arc_max_aspect * merged_h)
-        & (wmin >= 0.15 * hmin)
-    )
-    ai, aj = area[ii], area[jj]
-    ok = (stacked | arcs) & (np.minimum(ai, aj) >= cfg.merge_min_ink * np.maximum(ai, aj))
-    return ii[ok], jj[ok]
-
-
-def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
-    """Union the pieces of one digit (see :func:`_merge_pairs`), repeated until
-    nothing changes.
-
-    Args:
-        boxes: float (N, 7) x0, y0, x1, y1, ink area, border contact, sum of ink x.
-
-    Returns:
-        float (M, 7), M <= N, the same columns (areas, contacts and sums added).
-    """
-    for _ in range(4):
-        n = len(boxes)
-        if n < 2:
-            break
-        ii, jj = _merge_pairs(boxes, cfg)
-        if not len(ii):
-            break
-        parent = list(range(n))  # union-find over the merge pairs
-        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-            ra, rb = _root(parent, i), _root(parent, j)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-        group = np.array([_root(parent, a) for a in range(n)])
-        order = np.argsort(group, kind="stable")
-        grp, rows = group[order], boxes[order]
-        starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
-        boxes = np.column_stack(
-            [
-                np.minimum.reduceat(rows[:, X0], starts),
-                np.minimum.reduceat(rows[:, Y0], starts),
-                np.maximum.reduceat(rows[:, X1], starts),
-                np.maximum.reduceat(rows[:, Y1], starts),
-                np.add.reduceat(rows[:, AREA:], starts, axis=0),
-            ]
-        )
-    return boxes
-
-
-def candidates(
-    boxes: np.ndarray, cfg: DigitSegmenterConfig, sh: int, min_h: float, max_height: float
-) -> np.ndarray:
-    """Digit candidates: the pieces merged (:func:`merge_boxes`), filtered by size
-    (``min_h`` px, ``max_height``: fraction of the frame's height ``sh``), aspect and
-    ink fill (float (M, 7), the table's columns)."""
-    if not len(boxes):
-        return boxes
-    boxes = merge_boxes(boxes, cfg)
-    bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
-    fill = ink / np.maximum(bw * bh, 1.0)
-    aspect = bw / np.maximum(bh, 1.0)
-    ok = (
-        (bh >= min_h)
-        & (bh <= max_height * sh)
-        & (aspect >= cfg.min_aspect)
-        & (aspect <= cfg.max_aspect)
-        & (fill >= cfg.min_fill)
-        & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect))
-    )
-    return boxes[ok]
-
-
 def select_digits(boxes: np.ndarray, cfg: DigitSegmenterConfig, sw: int, sh: int) -> np.ndarray:
     """The digits among the candidates (float (M, 7)) of a ``sw`` x ``sh`` analysis
     image: border and relative-size rules."""
+    # digits cut by the frame border are dropped (``reject_border``), unless they are
+    # the only (or much the largest) candidates: a tightly cropped photo
     if not len(boxes):
         return boxes
+    if len(boxes) <= FEW:  # plain Python
+        rows = boxes[:, :4].tolist()
+        bh = [y1 - y0 for _, y0, _, y1 in rows]
+        keep: range | list[int] = range(len(rows))
+        if cfg.reject_border:
+            inner = [
+                i for i, (x0, y0, x1, y1) in enumerate(rows) if x0 > 0 and y0 > 0 and x1 < sw and y1 < sh
+            ]
+            if inner and max(bh[i] for i in inner) >= 0.5 * max(bh):
+                keep = inner
+        tallest = max(bh[i] for i in keep)
+        return boxes[[i for i in keep if bh[i] >= cfg.min_relative_height * tallest]]
     bh = boxes[:, Y1] - boxes[:, Y0]
     if cfg.reject_border:
-        # digits cut by the frame border are dropped, unless they are the only
-        # (or much the largest) candidates: a tightly cropped photo
         touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
         if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
             boxes, bh = boxes[~touch], bh[~touch]
     return boxes[bh >= cfg.min_relative_height * bh.max()]
+
+
+def frame_pieces(
+    pieces: np.ndarray,
+    sw: int,
+    sh: int,
+    max_contact: float,
+    max_height: float,
+    max_width: float,
+    min_dropped: float,
+) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+    """The pieces that may be (part of) a digit rather than the paper's edge, the table
+    or a finger: at most ``max_height`` x ``sh`` tall and ``max_width`` x ``sw`` wide,
+    and touching the frame's border for at most ``max_contact`` x its shorter side and
+    at most 1.2 x the piece's own longer side (more is a corner of the frame, a shadow).
+
+    Args:
+        pieces: float (N, 7) pieces of a ``sw`` x ``sh`` analysis image.
+        min_dropped: the ink (px) from which a dropped piece counts for the region.
+
+    Returns:
+        (float (M, 7) the pieces kept; the box x0, y0, x1, y1 (analysis px) around the
+        dropped pieces with at least ``min_dropped`` px of ink, or ``None``).
+    """
+    limit = max_contact * min(sw, sh)
+    if len(pieces) <= FEW:  # the same tests in plain Python
+        keep, dropped = [], []
+        for i, (x0, y0, x1, y1, ink, c, _) in enumerate(pieces.tolist()):
+            if (
+                y1 - y0 <= max_height * sh
+                and x1 - x0 <= max_width * sw
+                and c <= limit
+                and c <= 1.2 * max(x1 - x0, y1 - y0)
+            ):
+                keep.append(i)
+            elif ink >= min_dropped:
+                dropped.append((x0, y0, x1, y1))
+        region = None
+        if dropped:
+            x0s, y0s, x1s, y1s = zip(*dropped, strict=True)
+            region = (int(min(x0s)), int(min(y0s)), int(max(x1s)), int(max(y1s)))
+        return pieces[keep], region
+    w, h, contact = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0], pieces[:, CONTACT]
+    ok = (
+        (h <= max_height * sh)
+        & (w <= max_width * sw)
+        & (contact <= limit)
+        & (contact <= 1.2 * np.maximum(w, h))
+    )
+    out = pieces[~ok & (pieces[:, AREA] >= min_dropped)]
+    if not len(out):
+        return pieces[ok], None
+    return pieces[ok], (
+        int(out[:, X0].min()),
+        int(out[:, Y0].min()),
+        int(out[:, X1].max()),
+        int(out[:, Y1].max()),
+    )
+
+
+def line_sized(pieces: np.ndarray, h_len: int, v_len: int) -> np.ndarray | None:
+    """Which pieces are as long as a ruled line: at least ``h_len`` px wide or ``v_len``
+    px tall (0: that direction is not looked at); bool (N,), or ``None`` for none.
+
+    Args:
+        pieces: float (N, 7) pieces.
+    """
+    if len(pieces) <= FEW:  # the same test in plain Python
+        big = [
+            (h_len > 0 and x1 - x0 >= h_len) or (v_len > 0 and y1 - y0 >= v_len)
+            for x0, y0, x1, y1 in pieces[:, :4].tolist()
+        ]
+        return np.array(big, bool) if any(big) else None
+    w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+    out = np.zeros(len(pieces), bool)
+    if h_len > 0:
+        out |= w >= h_len
+    if v_len > 0:
+        out |= h >= v_len
+    return out if out.any() else None
+
+
+#: Boxes up to this width and height (px) are measured with an x ramp (:func:`box_ink`).
+RAMP = 256
+
+
+@functools.lru_cache(maxsize=1)
+def _x_ramp() -> np.ndarray:
+    """float32 (:data:`RAMP`, :data:`RAMP`): each pixel's x (read only)."""
+    ramp = np.empty((RAMP, RAMP), np.float32)
+    ramp[:] = np.arange(RAMP, dtype=np.float32)
+    ramp.flags.writeable = False
+    return ramp
+
+
+def box_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int]:
+    """Ink pixels in a box of a mask and the sum of their x (relative to the box), what
+    ``cv2.moments(..., binaryImage=True)`` gives as m00 and m10.
+
+    Up to :data:`RAMP` px: ``cv2.countNonZero`` and the masked mean of an x ramp (the
+    mean times the count, rounded: the sum is a whole number well within float64's
+    exact range), about twice as fast as ``cv2.moments`` (which computes all ten
+    moments and a dict); larger boxes with ``cv2.moments``.
+
+    Args:
+        mask: uint8 (h, w), nonzero = ink.
+        box: x, y, width, height (px) inside ``mask``.
+    """
+    x, y, bw, bh = box
+    sub = mask[y : y + bh, x : x + bw]
+    if bw > RAMP or bh > RAMP:
+        m = cv2.moments(sub, binaryImage=True)
+        return int(m["m00"]), int(m["m10"])
+    ink = cv2.countNonZero(sub)
+    return ink, round(cv2.mean(_x_ramp()[:bh, :bw], mask=sub)[0] * ink)
 
 
 def measure_components(
@@ -205,12 +188,12 @@ def measure_components(
     """Outer connected components of an ink mask, measured.
 
     ``cv2.findContours`` (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks
-    inside them belong to the digit around them) gives the outlines; all their
-    boxes come from one vectorised min/max over the concatenated outline points, so
-    specks (box smaller than ``min_area``) are dropped before any per-component work.
-    Of the rest, the ``max_count`` largest boxes are measured inside their box: ink
-    area and centre of mass (``cv2.moments``; ink of other components reaching into
-    the box counts too) and ink pixels on the frame's border.
+    inside them belong to the digit around them) gives the outlines and
+    ``cv2.boundingRect`` their boxes, so specks (box smaller than ``min_area``) are
+    dropped before any other per-component work. Of the rest, the ``max_count``
+    largest boxes are measured inside their box: ink area and centre of mass
+    (:func:`box_ink`; ink of other components reaching into the box counts too) and
+    ink pixels on the frame's border.
 
     Args:
         mask: uint8 (h, w), 255 = ink.
@@ -232,41 +215,35 @@ def measure_components(
     ox, oy = origin
     fw, fh = frame if frame is not None else (w, h)
     cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    n = len(cs)
-    ids = np.zeros(0, np.intp)
-    lo = hi = np.zeros((0, 2), np.intp)
+    # one boundingRect per outline beats a vectorised min / max over all the points
+    # (concatenating them costs more), for a few outlines and for thousands
+    rects = [cv2.boundingRect(c) for c in cs]
+    ids = [i for i, r in enumerate(rects) if r[2] * r[3] >= min_area]
+    count = len(ids)
+    if count > max_count:  # clutter: the largest only
+        box_area = np.array([rects[i][2] * rects[i][3] for i in ids])
+        ids = np.sort(np.array(ids)[np.argpartition(-box_area, max_count)[:max_count]]).tolist()
+    left, right, top, bottom = ox == 0, ox + w == fw, oy == 0, oy + h == fh
 
     def measure() -> np.ndarray:
         rows = []
-        for x0, y0, x1, y1 in np.hstack([lo[ids], hi[ids]]).tolist():
-            m = cv2.moments(mask[y0:y1, x0:x1], binaryImage=True)
+        for i in ids:
+            x0, y0, bw, bh = rects[i]
+            x1, y1 = x0 + bw, y0 + bh
+            ink, sx = box_ink(mask, (x0, y0, bw, bh))
             contact = 0
-            if x0 == 0 and ox == 0:
+            if left and x0 == 0:
                 contact += cv2.countNonZero(mask[y0:y1, 0])
-            if x1 == w and ox + w == fw:
+            if right and x1 == w:
                 contact += cv2.countNonZero(mask[y0:y1, w - 1])
-            if y0 == 0 and oy == 0:
+            if top and y0 == 0:
                 contact += cv2.countNonZero(mask[0, x0:x1])
-            if y1 == h and oy + h == fh:
+            if bottom and y1 == h:
                 contact += cv2.countNonZero(mask[h - 1, x0:x1])
-            rows.append(
-                (x0 + ox, y0 + oy, x1 + ox, y1 + oy, m["m00"], contact, m["m10"] + (x0 + ox) * m["m00"])
-            )
+            rows.append((x0 + ox, y0 + oy, x1 + ox, y1 + oy, ink, contact, sx + (x0 + ox) * ink))
         return np.array(rows, np.float64).reshape(-1, COLS)
 
-    if not n:
-        return measure(), [], 0, measure
-    starts = np.zeros(n, np.intp)
-    np.cumsum(np.fromiter(map(len, cs), np.intp, n)[:-1], out=starts[1:])
-    pts = np.concatenate(cs).reshape(-1, 2)
-    lo = np.minimum.reduceat(pts, starts)
-    hi = np.maximum.reduceat(pts, starts) + 1
-    box_area = (hi[:, 0] - lo[:, 0]) * (hi[:, 1] - lo[:, 1])
-    ids = np.flatnonzero(box_area >= min_area)
-    count = len(ids)
-    if count > max_count:  # clutter: the largest only
-        ids = np.sort(ids[np.argpartition(-box_area[ids], max_count)[:max_count]])
-    outlines = [cs[i] for i in ids.tolist()]
+    outlines = [cs[i] for i in ids]
     if 0 < stop_at <= count:
         return None, outlines, count, measure
     return measure(), outlines, count, measure
@@ -282,18 +259,42 @@ def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
             (:class:`edge.segment.block_sums.BlockSums`).
     """
     sw, sh = around.size
+    n = len(boxes)
+    if n <= FEW:  # the same corners and sums in plain Python, one prefix call
+        cx: list[int] = []
+        cy: list[int] = []
+        ring = []
+        for x0, y0, x1, y1 in boxes[:, :4].astype(int).tolist():
+            e = int(0.25 * max(x1 - x0, y1 - y0)) + 1
+            # the grown box's and the box's corners, clipped to the image
+            gx0, gx1 = min(max(x0 - e, 0), sw), min(max(x1 + e, 0), sw)
+            gy0, gy1 = min(max(y0 - e, 0), sh), min(max(y1 + e, 0), sh)
+            bx0, bx1, by0, by1 = (
+                min(max(x0, 0), sw),
+                min(max(x1, 0), sw),
+                min(max(y0, 0), sh),
+                min(max(y1, 0), sh),
+            )
+            cx += (gx1, gx1, gx0, gx0, bx1, bx1, bx0, bx0)
+            cy += (gy1, gy0, gy1, gy0, by1, by0, by1, by0)
+            ring.append((gx1 - gx0) * (gy1 - gy0) - (bx1 - bx0) * (by1 - by0))
+        p = around.prefix(np.array(cx, np.intp), np.array(cy, np.intp)).tolist()
+        out = []
+        for r, a0, a1, a2, a3, a4, a5, a6, a7 in zip(ring, *(p[k::8] for k in range(8)), strict=True):
+            paper = (a0 - a1 - a2 + a3) - (a4 - a5 - a6 + a7)
+            out.append(paper / max(r, 1) if r > 0 else 1.0)
+        return np.array(out, np.float64)
     x0, y0, x1, y1 = boxes[:, :4].astype(int).T
     e = (0.25 * np.maximum(x1 - x0, y1 - y0)).astype(int) + 1
     # the grown box's and the box's corners, clipped to the image: (8, N) x and y
     xs = np.minimum(np.maximum(np.stack([x0 - e, x1 + e, x0, x1]), 0), sw)
     ys = np.minimum(np.maximum(np.stack([y0 - e, y1 + e, y0, y1]), 0), sh)
-    n = len(boxes)
-    cx = np.concatenate([xs[1], xs[1], xs[0], xs[0], xs[3], xs[3], xs[2], xs[2]])
-    cy = np.concatenate([ys[1], ys[0], ys[1], ys[0], ys[3], ys[2], ys[3], ys[2]])
-    p = around.prefix(cx, cy).reshape(8, n)
-    paper = (p[0] - p[1] - p[2] + p[3]) - (p[4] - p[5] - p[6] + p[7])
-    ring = (xs[1] - xs[0]) * (ys[1] - ys[0]) - (xs[3] - xs[2]) * (ys[3] - ys[2])
-    return np.where(ring > 0, paper / np.maximum(ring, 1), 1.0)
+    cxs = np.concatenate([xs[1], xs[1], xs[0], xs[0], xs[3], xs[3], xs[2], xs[2]])
+    cys = np.concatenate([ys[1], ys[0], ys[1], ys[0], ys[3], ys[2], ys[3], ys[2]])
+    ps = around.prefix(cxs, cys).reshape(8, n)
+    paper = (ps[0] - ps[1] - ps[2] + ps[3]) - (ps[4] - ps[5] - ps[6] + ps[7])
+    rings = (xs[1] - xs[0]) * (ys[1] - ys[0]) - (xs[3] - xs[2]) * (ys[3] - ys[2])
+    return np.where(rings > 0, paper / np.maximum(rings, 1), 1.0)
 
 
 def edge_slivers(
@@ -309,14 +310,15 @@ def edge_slivers(
     """
     sh, sw = bg.shape
     out = np.zeros(len(boxes), bool)
-    x0, y0, x1, y1 = (boxes[:, k].astype(int) for k in range(4))
-    for i in np.nonzero((x1 - x0) < max_aspect * (y1 - y0))[0]:
-        gap = max(2, int(0.2 * (y1[i] - y0[i])))
-        xl, xr = x0[i] - gap, x1[i] + gap
+    for i, (x0, y0, x1, y1) in enumerate(boxes[:, :4].astype(int).tolist()):
+        if x1 - x0 >= max_aspect * (y1 - y0):
+            continue
+        gap = max(2, int(0.2 * (y1 - y0)))
+        xl, xr = x0 - gap, x1 + gap
         if xl < 0 or xr >= sw:
             continue
-        left = float(bg[y0[i] : y1[i], xl].mean())
-        right = float(bg[y0[i] : y1[i], xr].mean())
+        left = float(bg[y0:y1, xl].mean())
+        right = float(bg[y0:y1, xr].mean())
         out[i] = min(left, right) < min_ratio * max(left, right, 1.0)
     return out
 

@@ -8,6 +8,8 @@ numbers, a 12 MP phone photo), their typical height tells the scale at which the
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -50,21 +52,21 @@ def typical_height(boxes: np.ndarray, pieces: np.ndarray, sw: int, sh: int) -> t
         sh: analysis image height (px).
     """
     if len(boxes):
-        return _median(boxes[:, Y1] - boxes[:, Y0]), len(boxes)
+        return _median((boxes[:, Y1] - boxes[:, Y0]).tolist()), len(boxes)
     if not len(pieces):
         return None, 0
     w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
     ok = (h >= 3) & (w >= 0.1 * h) & (w <= 1.5 * h) & (pieces[:, CONTACT] == 0) & (h < 0.5 * sh)
     if ok.sum() < 3:
         return None, 0
-    return _median(h[ok]), int(ok.sum())
+    return _median(h[ok].tolist()), int(ok.sum())
 
 
-def _median(v: np.ndarray) -> float:
-    """Median of a small float array (``np.median`` costs more than the sort)."""
-    v = np.sort(v)
+def _median(v: list[float]) -> float:
+    """Median of a few floats (``np.median`` costs more than the sort)."""
+    v = sorted(v)
     n = len(v)
-    return float(v[n // 2]) if n % 2 else float(0.5 * (v[n // 2 - 1] + v[n // 2]))
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
 
 
 def frame_rois(boxes: np.ndarray, analysis: tuple[int, int], frame: tuple[int, int]) -> list[ROI]:
@@ -72,7 +74,9 @@ def frame_rois(boxes: np.ndarray, analysis: tuple[int, int], frame: tuple[int, i
     ``analysis`` (h, w)) as ROIs in the pixels of a frame of shape ``frame`` (H, W): grown
     outwards to whole pixels and clipped to the frame."""
     (sh, sw), (H, W) = analysis, frame
-    scale = np.array([W / sw, H / sh])
-    lo = np.floor(boxes[:, :2] * scale).astype(int)
-    hi = np.minimum(np.ceil(boxes[:, 2:4] * scale).astype(int), (W, H))
-    return [ROI(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in np.hstack([lo, hi]).tolist()]
+    sx, sy = W / sw, H / sh
+    rois = []
+    for x0, y0, x1, y1 in boxes[:, :4].tolist():  # plain Python: an ROI is made per box anyway
+        left, top = math.floor(x0 * sx), math.floor(y0 * sy)
+        rois.append(ROI(left, top, min(math.ceil(x1 * sx), W) - left, min(math.ceil(y1 * sy), H) - top))
+    return rois

@@ -31,9 +31,8 @@ contours -> shape filters), made robust for live camera frames:
   converted to darkness with each pixel's own background, so the threshold rises
   where the light is dim (a shadow, a dark desk) and the noise larger;
 - outer contours (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks inside them
-  are never separate regions) are measured with one vectorised pass over all their
-  points, so specks are dropped before any per-component work and at most
-  ``max_pieces`` components are measured;
+  are never separate regions) are boxed first, so specks are dropped before any
+  other per-component work and at most ``max_pieces`` components are measured;
 - thin straight lines (ruled and squared paper) are erased with a probabilistic
   Hough transform, only when a component is line-sized and its thin ink (what a
   3x3 opening removes) has as many points as a line needs votes; a second, higher Otsu level
@@ -66,17 +65,17 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
-    AREA,
     COLS,
-    CONTACT,
     X0,
     X1,
     Y0,
     Y1,
     add_new_boxes,
-    candidates,
     edge_slivers,
+    frame_pieces,
+    line_sized,
     measure_components,
     paper_around,
     rect_kernel,
@@ -324,13 +323,8 @@ class DigitSegmenter:
             v_len = (
                 int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
             )
-            w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-            big = np.zeros(len(pieces), bool)
-            if h_len > 0:
-                big |= w >= h_len
-            if v_len > 0:
-                big |= h >= v_len
-            if big.any():
+            big = line_sized(pieces, h_len, v_len)
+            if big is not None:
                 # search only the line-sized components, inside their boxes (+ a 2-px
                 # margin) (cheap), erase from the whole mask
                 bb = pieces[big]
@@ -369,29 +363,13 @@ class DigitSegmenter:
         """
         cfg = self.config
         sh, sw = bg.shape
-        w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-        contact = pieces[:, CONTACT]
         # the paper's edge, the table, fingers: long contact with the frame border, or
         # more contact than the piece is long (a corner of the frame, a shadow)
         max_contact, max_height, max_width = (
             (1.0, 1.0, 1.0) if cropped else (cfg.max_contact, cfg.max_height, 0.9)
         )
-        keep = (
-            (h <= max_height * sh)
-            & (w <= max_width * sw)
-            & (contact <= max_contact * min(sw, sh))
-            & (contact <= 1.2 * np.maximum(w, h))
-        )
-        dropped = pieces[~keep & (pieces[:, AREA] >= 4 * cfg.min_area)]
-        region = None
-        if len(dropped):
-            region = (
-                int(dropped[:, X0].min()),
-                int(dropped[:, Y0].min()),
-                int(dropped[:, X1].max()),
-                int(dropped[:, Y1].max()),
-            )
-        boxes = candidates(pieces[keep], cfg, sh, min_h, max_height)
+        kept, region = frame_pieces(pieces, sw, sh, max_contact, max_height, max_width, 4 * cfg.min_area)
+        boxes = candidates(kept, cfg, sh, min_h, max_height)
         if scene.around is not None and len(boxes) and cfg.min_paper_around > 0:
             boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
         if len(boxes):

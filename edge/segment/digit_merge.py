@@ -1,0 +1,243 @@
+"""Merging the ink pieces of one digit (:class:`edge.segment.digits.DigitSegmenter`).
+
+A digit drawn with a pen is often more than one connected piece: a 5 whose bar is
+detached, a stroke broken across the digit, a 0 or an 8 drawn as two arcs.
+:func:`merge_pairs` decides which pairs of pieces belong together (the rules are in
+its docstring) and :func:`merge_boxes` unions them. The tables are those of
+:mod:`edge.segment.digit_pieces`: float64 (N, 7) x0, y0, x1, y1, ink area, border
+contact, sum of the ink's x.
+
+A camera frame has a handful of pieces, a page thousands: up to
+:data:`edge.segment.digit_pieces.FEW` pieces the rules run in plain Python over the
+pairs, with early exits (numpy's cost per call outweighs the arithmetic there), beyond
+that as numpy arrays over all pairs or over a sweep's candidate pairs. Both give the
+same pairs (``tests/test_segment_speed.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_pieces import AREA, FEW, MX, X0, X1, Y0, Y1
+
+#: Up to :data:`edge.segment.digit_pieces.FEW` pieces, :func:`merge_pairs` tests the
+#: pairs in plain Python; up to this many as numpy arrays over all pairs; beyond, over a
+#: sweep's candidate pairs.
+ALL_PAIRS = 48
+
+
+@functools.lru_cache(maxsize=ALL_PAIRS + 1)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """All index pairs i < j of ``n`` items (int (n (n - 1) / 2,) each; read only)."""
+    ii, jj = np.triu_indices(n, 1)
+    ii.flags.writeable = False
+    jj.flags.writeable = False
+    return ii, jj
+
+
+def merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> list[tuple[int, int]]:
+    """Which pairs of pieces belong to one digit: (i, j) with i < j.
+
+    Stacked pieces (a 5's bar, a stroke broken across the digit): they overlap
+    horizontally by at least half the narrower one, are at most ``merge_gap`` x the
+    taller one's height apart vertically, and the union is at most
+    ``merge_max_growth`` x as tall as the taller one (digits in stacked rows stay
+    apart), or 2.2 x when they nearly touch (``merge_touch_gap``); pieces without
+    vertical overlap must be of comparable width (``merge_min_width``).
+
+    Side-by-side arcs (a 0 or an 8 drawn in two strokes): of similar height, mostly
+    overlapping vertically, at most ``arc_gap`` x their height apart, the left one's
+    ink leaning left and the right one's leaning right (they face each other, as
+    ``(`` and ``)``), and together not wider than ``arc_max_aspect`` x their height.
+    Neighbouring digits of a number fail at least one of these: a straight "1" does
+    not lean, and two full digits are too wide together.
+
+    Neither merges a speck with less than ``merge_min_ink`` of the other's ink.
+
+    Args:
+        boxes: float (N, 7) pieces (:mod:`edge.segment.digit_pieces` columns).
+        cfg: the rules' settings.
+    """
+    if len(boxes) <= FEW:
+        return _few_pairs(boxes.tolist(), cfg)
+    ii, jj = _many_pairs(boxes, cfg)
+    return list(zip(ii.tolist(), jj.tolist(), strict=True))
+
+
+def _few_pairs(rows: list[list[float]], cfg: DigitSegmenterConfig) -> list[tuple[int, int]]:
+    """:func:`merge_pairs` in plain Python over the rows of a small table (the same
+    arithmetic as :func:`_many_pairs`, in the same order, so the same results)."""
+    out = []
+    for i, (x0i, y0i, x1i, y1i, ai, _, mi) in enumerate(rows):
+        hi, wi = y1i - y0i, x1i - x0i
+        for j in range(i + 1, len(rows)):
+            x0j, y0j, x1j, y1j, aj, _, mj = rows[j]
+            hj, wj = y1j - y0j, x1j - x0j
+            hmax = max(hi, hj)
+            oy = min(y1i, y1j) - max(y0i, y0j)
+            ox = min(x1i, x1j) - max(x0i, x0j)
+            if oy < -cfg.merge_gap * hmax or ox < -cfg.arc_gap * hmax:  # not near
+                continue
+            if min(ai, aj) < cfg.merge_min_ink * max(ai, aj):  # a speck
+                continue
+            wmin, wmax, hmin = min(wi, wj), max(wi, wj), min(hi, hj)
+            merged_h = max(y1i, y1j) - min(y0i, y0j)
+            touch = -oy <= cfg.merge_touch_gap * hmax
+            if (
+                ox >= 0.5 * wmin
+                and merged_h <= (2.2 if touch else cfg.merge_max_growth) * hmax
+                and (oy > 0 or wmin >= cfg.merge_min_width * wmax)
+            ):  # stacked
+                out.append((i, j))
+                continue
+            li = (mi / max(ai, 1.0) - x0i) / max(wi, 1.0)
+            lj = (mj / max(aj, 1.0) - x0j) / max(wj, 1.0)
+            facing = (li < 0.42 and lj > 0.58) if x0i < x0j else (lj < 0.42 and li > 0.58)
+            merged_w = max(x1i, x1j) - min(x0i, x0j)
+            if (
+                facing
+                and hmin >= 0.6 * hmax
+                and oy >= 0.6 * hmin
+                and merged_w <= cfg.arc_max_aspect * merged_h
+                and wmin >= 0.15 * hmin
+            ):  # arcs
+                out.append((i, j))
+    return out
+
+
+def _many_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`merge_pairs` as numpy arrays: (int (K,) i, int (K,) j), i < j."""
+    x0, y0, x1, y1, area, mx = (boxes[:, k] for k in (X0, Y0, X1, Y1, AREA, MX))
+    h = y1 - y0
+    # candidate pairs first: sorted by x0, each piece's partners start at most
+    # arc_gap x the tallest piece's height after it ends (a sweep, so a page of
+    # thousands of pieces needs no N x N table); then the rules on those pairs only
+    n = len(boxes)
+    if n <= ALL_PAIRS:  # a frame's few pieces: all pairs (the rules below include the sweep's)
+        ii, jj = _pairs(n)
+    else:
+        order = np.argsort(x0, kind="stable")
+        reach = np.searchsorted(x0[order], x1[order] + cfg.arc_gap * float(h.max()), side="right")
+        cnt = np.maximum(reach - np.arange(1, n + 1), 0)
+        si = np.repeat(np.arange(n), cnt)
+        sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
+    ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
+    oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
+    hmax = np.maximum(h[ii], h[jj])
+    near = (oy >= -cfg.merge_gap * hmax) & (ox >= -cfg.arc_gap * hmax)
+    ii, jj, ox, oy, hmax = ii[near], jj[near], ox[near], oy[near], hmax[near]
+    if not len(ii):
+        return ii, jj
+    w = x1 - x0
+    wi, wj, hi, hj = w[ii], w[jj], h[ii], h[jj]
+    wmin, wmax, hmin = np.minimum(wi, wj), np.maximum(wi, wj), np.minimum(hi, hj)
+    merged_h = np.maximum(y1[ii], y1[jj]) - np.minimum(y0[ii], y0[jj])
+    touch = -oy <= cfg.merge_touch_gap * hmax  # nearly touching: a digit broken in two
+    stacked = (
+        (ox >= 0.5 * wmin)
+        & (merged_h <= np.where(touch, 2.2, cfg.merge_max_growth) * hmax)
+        & ((oy > 0) | (wmin >= cfg.merge_min_width * wmax))
+    )
+    # horizontal position of the ink's centre of mass in its box: 0 left .. 1 right
+    lean = (mx / np.maximum(area, 1.0) - x0) / np.maximum(w, 1.0)
+    li, lj = lean[ii], lean[jj]
+    facing = np.where(x0[ii] < x0[jj], (li < 0.42) & (lj > 0.58), (lj < 0.42) & (li > 0.58))
+    merged_w = np.maximum(x1[ii], x1[jj]) - np.minimum(x0[ii], x0[jj])
+    arcs = (
+        facing
+        & (hmin >= 0.6 * hmax)
+        & (oy >= 0.6 * hmin)
+        & (merged_w <= cfg.arc_max_aspect * merged_h)
+        & (wmin >= 0.15 * hmin)
+    )
+    ai, aj = area[ii], area[jj]
+    ok = (stacked | arcs) & (np.minimum(ai, aj) >= cfg.merge_min_ink * np.maximum(ai, aj))
+    return ii[ok], jj[ok]
+
+
+def _root(parent: list[int], a: int) -> int:
+    """Union-find root of ``a`` (with path halving)."""
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
+    """Union the pieces of one digit (see :func:`merge_pairs`), repeated until
+    nothing changes.
+
+    Args:
+        boxes: float (N, 7) x0, y0, x1, y1, ink area, border contact, sum of ink x.
+        cfg: the merge rules' settings.
+
+    Returns:
+        float (M, 7), M <= N, the same columns (areas, contacts and sums added); the
+        groups in the order of their first piece.
+    """
+    for _ in range(4):
+        n = len(boxes)
+        if n < 2:
+            break
+        pairs = merge_pairs(boxes, cfg)
+        if not pairs:
+            break
+        parent = list(range(n))  # union-find over the merge pairs: a group's root is its first piece
+        for i, j in pairs:
+            ra, rb = _root(parent, i), _root(parent, j)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        group = np.array([_root(parent, a) for a in range(n)])
+        order = np.argsort(group, kind="stable")
+        grp, rows = group[order], boxes[order]
+        starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+        boxes = np.column_stack(
+            [
+                np.minimum.reduceat(rows[:, X0], starts),
+                np.minimum.reduceat(rows[:, Y0], starts),
+                np.maximum.reduceat(rows[:, X1], starts),
+                np.maximum.reduceat(rows[:, Y1], starts),
+                np.add.reduceat(rows[:, AREA:], starts, axis=0),
+            ]
+        )
+    return boxes
+
+
+def candidates(
+    boxes: np.ndarray, cfg: DigitSegmenterConfig, sh: int, min_h: float, max_height: float
+) -> np.ndarray:
+    """Digit candidates: the pieces merged (:func:`merge_boxes`), filtered by size
+    (``min_h`` px, ``max_height``: fraction of the frame's height ``sh``), aspect and
+    ink fill (float (M, 7), the table's columns)."""
+    if not len(boxes):
+        return boxes
+    boxes = merge_boxes(boxes, cfg)
+    if len(boxes) <= FEW:  # the same tests in plain Python
+        keep = []
+        for i, (x0, y0, x1, y1, ink, _, _) in enumerate(boxes.tolist()):
+            bw, bh = x1 - x0, y1 - y0
+            fill, aspect = ink / max(bw * bh, 1.0), bw / max(bh, 1.0)
+            if (
+                min_h <= bh <= max_height * sh
+                and cfg.min_aspect <= aspect <= cfg.max_aspect
+                and fill >= cfg.min_fill
+                and not (fill > cfg.max_fill and aspect > cfg.blob_aspect)
+            ):
+                keep.append(i)
+        return boxes[keep]
+    bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
+    fill = ink / np.maximum(bw * bh, 1.0)
+    aspect = bw / np.maximum(bh, 1.0)
+    ok = (
+        (bh >= min_h)
+        & (bh <= max_height * sh)
+        & (aspect >= cfg.min_aspect)
+        & (aspect <= cfg.max_aspect)
+        & (fill >= cfg.min_fill)
+        & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect))
+    )
+    return boxes[ok]
