@@ -149,7 +149,10 @@ class TrackSmoother:
         match: list[int | None] = [None] * len(detections)
         if not self.tracks or not detections:
             return match
-        geos = [tr.geometry() for tr in self.tracks]
+        geos = []
+        for tr in self.tracks:
+            roi, geo = tr._geometry  # Track.geometry() without the call when the box is the same
+            geos.append(geo if roi is tr.roi else tr.geometry())
         pairs = []
         near_tracks = []
         for di, det in enumerate(detections):
@@ -162,7 +165,8 @@ class TrackSmoother:
             for ti in near:
                 tx0, ty0, tx1, ty1, t_area = geos[ti][:5]
                 # ROI.iou without building the intersection's ROI (the same arithmetic)
-                iw, ih = min(tx1, x1) - max(tx0, x0), min(ty1, y1) - max(ty0, y0)
+                iw = (tx1 if tx1 < x1 else x1) - (tx0 if tx0 > x0 else x0)
+                ih = (ty1 if ty1 < y1 else y1) - (ty0 if ty0 > y0 else y0)
                 if iw <= 0 or ih <= 0:
                     continue
                 inter = iw * ih
@@ -235,16 +239,20 @@ class TrackSmoother:
                 labels[p.index] = p.label
             mean = _mean(tr.history)
             probs = mean.tolist()
-            # the top class, ties to the higher index (see _smoothed); NaN: numpy's rule there
-            best = max(probs)
-            idx = len(probs) - 1 - probs[::-1].index(best) if best == best and probs else -1
-            if idx in labels and not any(v != v for v in probs):
-                out.append(Detection(det.roi, Prediction(idx, labels[idx], probs[idx], mean)))
-            else:
-                out.append(Detection(det.roi, self._smoothed(mean, p)))
+            total = sum(probs)
+            if total == total:  # no NaN (else numpy's argmax rule, in _smoothed)
+                # the top class, ties to the higher index (as _smoothed)
+                idx = len(probs) - 1 - probs[::-1].index(max(probs))
+                if idx in labels:
+                    out.append(Detection(det.roi, Prediction(idx, labels[idx], probs[idx], mean)))
+                    continue
+            out.append(Detection(det.roi, self._smoothed(mean, p)))
+        kept = []
         for tr in self.tracks:
             tr.age += 1
-        self.tracks = [t for t in self.tracks if t.age < self.max_age]
+            if tr.age < self.max_age:
+                kept.append(tr)
+        self.tracks = kept
         return out
 
     def _smoothed(self, mean: np.ndarray, current: Prediction) -> Prediction:

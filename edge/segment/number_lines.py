@@ -29,8 +29,11 @@ def box_rows(boxes: Sequence[Box]) -> list[list[int]]:
     firsts: list[Box] = []
     for i in sorted(range(len(boxes)), key=centre2.__getitem__):
         _, y, _, h = boxes[i]
+        y1 = y + h
         for row, (_, fy, _, fh) in zip(rows, firsts, strict=True):
-            if min(y + h, fy + fh) - max(y, fy) >= 0.5 * min(h, fh):
+            # vertical overlap with the line's first box (min/max written out: a hot loop)
+            overlap = (y1 if y1 < fy + fh else fy + fh) - (y if y > fy else fy)
+            if overlap >= 0.5 * (h if h < fh else fh):
                 row.append(i)
                 break
         else:

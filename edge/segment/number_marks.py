@@ -92,7 +92,8 @@ def find_marks(
     marks = Marks()
     if not any(rows):
         return marks
-    if image.ndim not in (2, 3):
+    grey = image.ndim == 2
+    if not (image.ndim == 3 or grey and image.dtype == np.uint8):
         to_grey(image)  # raises the ValueError
     H, W = image.shape[:2]
     for li, row in enumerate(rows):
@@ -114,7 +115,9 @@ def find_marks(
         by1 = min(H, int(y_max + 0.25 * h) + 1)
         if (bx1 - bx0) * (by1 - by0) < 16 or h < 6:
             continue
-        band = to_grey(image[by0:by1, bx0:bx1])  # grey only where marks may be
+        band = image[by0:by1, bx0:bx1]
+        if not grey:
+            band = to_grey(band)  # grey only where marks may be
         # digits taller than MARK_SCALE_PX are shrunk to it (at full resolution, 49-96 px
         # digits of the demo scene showed false marks on 4 of 300 frames)
         f = min(1.0, MARK_SCALE_PX / h)
@@ -216,19 +219,25 @@ def _wanted_boxes(
     shape: tuple[int, ...],
 ) -> list[tuple[int, int, int, int]]:
     """``(row0, row1, col0, col1)`` slices of the ink mask (band px at scale ``f``; the band
-    starts at frame px ``bx0``, ``by0``) that wholly hold any component :func:`_point` would
-    place in a wanted gap or :func:`_minus` before a wanted digit, from their rules on the
-    frame box ``(bx, by, bw, bh)`` that :func:`find_marks` makes of a component's ink box
-    ``(X, Y, Wd, Hd)``: ``bx = floor(X / f) + bx0`` and ``bw = round(Wd / f)``, so
-    ``X >= (bx - bx0) f`` and ``X + Wd < (bx + bw - bx0 + 1.5) f``, alike in y; one more
-    ink px on every side for rounding.
+    starts at frame px ``bx0``, ``by0``): any component that :func:`_point` would place in
+    a wanted gap or :func:`_minus` before a wanted digit has ink in one of them.
 
-    A point is centred in its gap and at most 0.3 h across, centred at least 0.6 h below
-    the top and ending above baseline + 0.2 h: it lies in ``[gap start - 0.15 h, gap end
-    + 0.15 h] x [top + 0.45 h, base + 0.2 h]``. A minus sign, at most h long and 0.8 h
-    before the digit, after the digit before it, and at most 0.25 h thick, centred 0.25 to
-    0.8 h below the top: ``[max(previous end, x - 1.8 h), x] x [top + 0.125 h, top +
-    0.925 h]``.
+    From their rules on the frame box ``(bx, by, bw, bh)`` that :func:`find_marks` makes
+    of a component's ink box ``(X, Y, Wd, Hd)`` (``bx = floor(X / f) + bx0``, ``bw =
+    round(Wd / f)``: ``X / f`` is within 1 px of ``bx - bx0`` and ``(X + Wd) / f`` within
+    1.5 px of ``bx + bw - bx0``, alike in y) and the component's being connected (it has
+    ink in every column and row of its box):
+
+    - a point is at most 0.3 h across, centred at least 0.6 h below the top and ending
+      above baseline + 0.2 h, so its rows lie in ``[top + 0.45 h, base + 0.2 h]``; its
+      centre is in the gap, so it has ink in a column of ``[gap start - 1.5, gap end]``
+      (frame px, the 1.5 px for the rounding above);
+    - a minus sign is at most 0.25 h thick, centred 0.25 to 0.8 h below the top: its rows
+      lie in ``[top + 0.125 h, top + 0.925 h]``; it ends 0 to 0.8 h before the digit and
+      after the digit before it, so its last column is in ``[max(previous end, x - 0.8
+      h) - 1.5, x]``.
+
+    Every slice has one more ink px on each side for rounding.
     """
     rows_n, cols_n = shape[0], shape[1]
 
@@ -244,13 +253,13 @@ def _wanted_boxes(
     for k in gaps:
         p, r = row[k], row[k + 1]
         if p.x + p.w <= r.x:  # else no centre can be in the gap
-            out.append(box(p.x + p.w - 0.15 * h, r.x + 0.15 * h, top + 0.45 * h, base + 0.2 * h))
+            out.append(box(p.x + p.w - 1.5, r.x, top + 0.45 * h, base + 0.2 * h))
     for k in digits:
         r = row[k]
-        start = r.x - 1.8 * h
+        end = r.x - 0.8 * h
         if k:
-            start = max(start, row[k - 1].x + row[k - 1].w)
-        out.append(box(start, r.x, top + 0.125 * h, top + 0.925 * h))
+            end = max(end, row[k - 1].x + row[k - 1].w)
+        out.append(box(end - 1.5, r.x, top + 0.125 * h, top + 0.925 * h))
     return [b for b in out if b[0] < b[1] and b[2] < b[3]]
 
 

@@ -127,7 +127,8 @@ def _gap_if_compatible(p: Box, r: Box, min_height_ratio: float) -> float | None:
     px, py, pw, ph = p
     rx, ry, _, rh = r
     hmax, hmin = (ph, rh) if ph >= rh else (rh, ph)
-    overlap = min(py + ph, ry + rh) - max(py, ry)
+    pb, rb = py + ph, ry + rh
+    overlap = (pb if pb < rb else rb) - (py if py > ry else ry)
     if hmin >= min_height_ratio * hmax and overlap >= 0.5 * hmin and rx >= px:
         return (rx - (px + pw)) / max(1, hmax)
     return None
@@ -187,8 +188,10 @@ def group_numbers(
     if image is not None:
         line_light = None
         if light is not None and len(light) == len(rois):
-            line_light = [_agreed([light[i] for i in row]) for row in rows]
-        wanted = [_wanted(ln, limit) for ln, limit in zip(links, limits, strict=True)]
+            line_light = [
+                light[row[0]] if len(row) == 1 else _agreed([light[i] for i in row]) for row in rows
+            ]
+        wanted = [_wanted(ln, limit) if ln else _LONE for ln, limit in zip(links, limits, strict=True)]
         marks = find_marks(image, [[rois[i] for i in row] for row in rows], line_light, wanted)
     labels = [d.prediction.label for d in detections]
     numbers: list[tuple[str, ROI]] = []
@@ -207,6 +210,10 @@ def group_numbers(
             text += labels[row[k]]
         numbers.append(_number(text, row[start:], rois, boxes, marks, r_i, start))
     return numbers
+
+
+#: :func:`_wanted` of a line of one digit: the minus sign before it.
+_LONE: Wanted = ((), (0,))
 
 
 def _wanted(links: Sequence[float | None], limit: float) -> Wanted:
