@@ -271,8 +271,9 @@ class NumberGrouper:
     Args:
         max_gap: see :func:`group_numbers`.
         min_height_ratio: see :func:`group_numbers`.
-        marks: look for decimal points and minus signs in the frame (about 0.2 ms of
-            a 640 x 480 demo frame with 1-5 digits on the development machine, median).
+        marks: look for decimal points and minus signs in the frame (about 0.1 ms of
+            a 640 x 480 demo frame with five digits on the development machine, median;
+            most of it shrinking and thresholding each line's band).
     """
 
     #: :meth:`group` reads only grey: a pipeline may pass the grey frame its segmenter made.
