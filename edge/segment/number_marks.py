@@ -67,8 +67,7 @@ def find_marks(
 
     The band of each line is shrunk and thresholded; a line with no ink beside its digits
     (most lines) ends there, before any component is measured. With ``wanted``, so does a
-    line none of whose wanted marks has any ink in the box that would hold it
-    (:func:`_wanted_boxes`).
+    line with no ink where any of its wanted marks would have some (:func:`_wanted_boxes`).
 
     Args:
         image: uint8 (H, W, 3) BGR or (H, W) grey frame.
