@@ -51,17 +51,30 @@ class Track:
     history: deque[np.ndarray] = field(repr=False)
     age: int = 0
     hits: int = 1
+    # what the association measures of ``roi``, kept until ``roi`` is replaced (see ``geometry``)
+    _geometry: tuple[ROI | None, tuple[float, ...]] = field(
+        default=(None, ()), init=False, repr=False, compare=False
+    )
 
     def vote(self) -> np.ndarray:
-        """float32 (num_classes,) mean probability over the window."""
-        # rows added in order, then divided: what np.mean(np.stack(...), axis=0) computes
-        # for float32 rows, without stacking a copy (a few us a track)
-        it = iter(self.history)
-        total = np.array(next(it), np.float32)
-        for h in it:
-            total += h
-        total /= np.float32(len(self.history))
-        return total
+        """float32 (num_classes,) mean probability over the window: the rows added in
+        order, then divided (what ``np.mean(np.stack(...), axis=0)`` computes for float32
+        rows, without stacking a copy)."""
+        return _mean(self.history)
+
+    def geometry(self) -> tuple[float, ...]:
+        """What the association measures of :attr:`roi`, once per box: ``(x0, y0, x1, y1,
+        area, cx, cy, half, wx0, wx1, wy0, wy1)``, px: its corners, area and centre, half
+        its longer side, and the square of that half-side around its centre (which holds
+        the box)."""
+        roi, geo = self._geometry
+        if roi is not self.roi:
+            r = self.roi
+            cx, cy, half = r.x + r.w / 2.0, r.y + r.h / 2.0, 0.5 * max(r.w, r.h)
+            geo = (r.x, r.y, r.x + r.w, r.y + r.h, r.w * r.h, cx, cy, half)
+            geo += (cx - half, cx + half, cy - half, cy + half)
+            self._geometry = (r, geo)
+        return geo
 
 
 def _close(track_roi: ROI, roi: ROI, min_size_ratio: float) -> float | None:
@@ -127,25 +140,33 @@ class TrackSmoother:
         """Index into ``self.tracks`` for each detection (None: a new object).
 
         Pairs are measured in plain Python (a frame holds a few boxes: numpy's per-call
-        cost would be larger); boxes that do not overlap are passed over before any
-        arithmetic, and the centre-distance fallback (:func:`_close`) is asked only
-        about pairs whose centres are within half the track's longer side on both
-        axes, which both of its rules need.
+        cost would be larger), each track's box once (:meth:`Track.geometry`). Only pairs
+        where the detection's box meets the square of half the track's longer side around
+        the track's centre are looked at: the track's box lies in that square, so boxes
+        that overlap meet it, and the centre-distance fallback (:func:`_close`) needs the
+        detection's centre in it (both of its rules do).
         """
         match: list[int | None] = [None] * len(detections)
         if not self.tracks or not detections:
             return match
+        geos = []
+        for tr in self.tracks:
+            roi, geo = tr._geometry  # Track.geometry() without the call when the box is the same
+            geos.append(geo if roi is tr.roi else tr.geometry())
         pairs = []
-        boxes = [(d.roi.x, d.roi.y, d.roi.x + d.roi.w, d.roi.y + d.roi.h) for d in detections]
-        for ti, tr in enumerate(self.tracks):
-            r = tr.roi
-            tx0, ty0, tx1, ty1 = r.x, r.y, r.x + r.w, r.y + r.h
-            t_area = r.w * r.h
-            for di, (x0, y0, x1, y1) in enumerate(boxes):
-                if tx1 <= x0 or x1 <= tx0 or ty1 <= y0 or y1 <= ty0:
-                    continue  # no overlap (iw or ih below would be <= 0)
+        near_tracks = []
+        for di, det in enumerate(detections):
+            d = det.roi
+            x0, y0, x1, y1 = d.x, d.y, d.x + d.w, d.y + d.h
+            near = [
+                ti for ti, g in enumerate(geos) if g[8] <= x1 and x0 <= g[9] and g[10] <= y1 and y0 <= g[11]
+            ]
+            near_tracks.append(near)
+            for ti in near:
+                tx0, ty0, tx1, ty1, t_area = geos[ti][:5]
                 # ROI.iou without building the intersection's ROI (the same arithmetic)
-                iw, ih = min(tx1, x1) - max(tx0, x0), min(ty1, y1) - max(ty0, y0)
+                iw = (tx1 if tx1 < x1 else x1) - (tx0 if tx0 > x0 else x0)
+                ih = (ty1 if ty1 < y1 else y1) - (ty0 if ty0 > y0 else y0)
                 if iw <= 0 or ih <= 0:
                     continue
                 inter = iw * ih
@@ -154,31 +175,27 @@ class TrackSmoother:
                 if iou >= self.iou_threshold and iou > 0.0:
                     pairs.append((iou, ti, di))
         used_t: set[int] = set()
-        for _, ti, di in sorted(pairs, reverse=True):
-            if ti not in used_t and match[di] is None:
-                match[di] = ti
-                used_t.add(ti)
-        free = [ti for ti in range(len(self.tracks)) if ti not in used_t]
-        if not free or all(m is not None for m in match):
+        if pairs:
+            for _, ti, di in sorted(pairs, reverse=True):
+                if ti not in used_t and match[di] is None:
+                    match[di] = ti
+                    used_t.add(ti)
+        if len(used_t) == len(geos) or all(m is not None for m in match):
             return match
-        # centre and half the longer side of each free track: _close needs the detection's
-        # centre within that distance of the track's centre on both axes
-        cents = [
-            (ti, *self.tracks[ti].roi.center, 0.5 * max(self.tracks[ti].roi.w, self.tracks[ti].roi.h))
-            for ti in free
-        ]
-        near = []
+        close = []
         for di, det in enumerate(detections):
-            if match[di] is not None:
+            if match[di] is not None or not near_tracks[di]:
                 continue
             cx, cy = det.roi.center
-            for ti, tx, ty, half in cents:
-                if abs(cx - tx) > half or abs(cy - ty) > half:
+            for ti in near_tracks[di]:
+                g = geos[ti]
+                # _close's rules both need the centres within half the longer side on both axes
+                if ti in used_t or abs(cx - g[5]) > g[7] or abs(cy - g[6]) > g[7]:
                     continue
-                d = _close(self.tracks[ti].roi, det.roi, self.min_size_ratio)
-                if d is not None:
-                    near.append((d, ti, di))
-        for _, ti, di in sorted(near):
+                dist = _close(self.tracks[ti].roi, det.roi, self.min_size_ratio)
+                if dist is not None:
+                    close.append((dist, ti, di))
+        for _, ti, di in sorted(close):
             if ti not in used_t and match[di] is None:
                 match[di] = ti
                 used_t.add(ti)
@@ -198,11 +215,11 @@ class TrackSmoother:
             the smoothed prediction (``scores`` = the window's mean probabilities).
         """
         match = self._associate(detections)
-        out: list[Detection] = []
+        matched: list[Track] = []
         for ti, det in zip(match, detections, strict=True):
-            p = det.prediction
-            self._labels.setdefault(p.index, p.label)
-            scores = np.asarray(p.scores, np.float32).reshape(-1)
+            scores = det.prediction.scores
+            if not (type(scores) is np.ndarray and scores.dtype == np.float32 and scores.ndim == 1):
+                scores = np.asarray(scores, np.float32).reshape(-1)
             if ti is None:
                 tr = Track(self._next_id, det.roi, deque([scores], maxlen=self.window), age=-1)
                 self._next_id += 1
@@ -213,10 +230,29 @@ class TrackSmoother:
                     tr.history.clear()
                 tr.history.append(scores)
                 tr.roi, tr.hits, tr.age = det.roi, tr.hits + 1, -1
-            out.append(Detection(det.roi, self._smoothed(tr.vote(), p)))
+            matched.append(tr)
+        out: list[Detection] = []
+        labels = self._labels
+        for tr, det in zip(matched, detections, strict=True):
+            p = det.prediction
+            if p.index not in labels:
+                labels[p.index] = p.label
+            mean = _mean(tr.history)
+            probs = mean.tolist()
+            total = sum(probs)
+            if total == total:  # no NaN (else numpy's argmax rule, in _smoothed)
+                # the top class, ties to the higher index (as _smoothed)
+                idx = len(probs) - 1 - probs[::-1].index(max(probs))
+                if idx in labels:
+                    out.append(Detection(det.roi, Prediction(idx, labels[idx], probs[idx], mean)))
+                    continue
+            out.append(Detection(det.roi, self._smoothed(mean, p)))
+        kept = []
         for tr in self.tracks:
             tr.age += 1
-        self.tracks = [t for t in self.tracks if t.age < self.max_age]
+            if tr.age < self.max_age:
+                kept.append(tr)
+        self.tracks = kept
         return out
 
     def _smoothed(self, mean: np.ndarray, current: Prediction) -> Prediction:
@@ -231,3 +267,27 @@ class TrackSmoother:
         return Prediction(
             index=idx, label=self._labels.get(idx, current.label), score=float(mean[idx]), scores=mean
         )
+
+
+def _mean(history: deque[np.ndarray]) -> np.ndarray:
+    """:meth:`Track.vote` of ``history`` (the same arithmetic) with the fewest numpy calls:
+    float32 first and second rows added into a new array (what copying the first and
+    adding the second gives), the rest added in order, then divided."""
+    n = len(history)
+    if n == 1:
+        return np.asarray(history[0], np.float32) / _COUNTS[1]
+    it = iter(history)
+    first, second = next(it), next(it)
+    if first.dtype == np.float32 and second.dtype == np.float32:
+        total = first + second
+    else:
+        total = np.array(first, np.float32)
+        total += second
+    for h in it:
+        total += h
+    total /= _COUNTS[n] if n < len(_COUNTS) else np.float32(n)
+    return total
+
+
+#: float32 window lengths to divide by.
+_COUNTS = tuple(np.float32(k) for k in range(17))

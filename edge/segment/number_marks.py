@@ -52,10 +52,22 @@ class Marks:
         return (line, gap) in self.points
 
 
+#: Per line, the marks a caller needs: ``(gaps, digits)``, decimal points in those gaps
+#: (gap ``k``: between digits ``k`` and ``k + 1``) and minus signs before those digits.
+Wanted = tuple[Sequence[int], Sequence[int]]
+
+
 def find_marks(
-    image: np.ndarray, rows: Sequence[Sequence[ROI]], light: Sequence[bool | None] | None = None
+    image: np.ndarray,
+    rows: Sequence[Sequence[ROI]],
+    light: Sequence[bool | None] | None = None,
+    wanted: Sequence[Wanted | None] | None = None,
 ) -> Marks:
     """Decimal points and minus signs beside the digits of each line (see the module doc).
+
+    The band of each line is shrunk and thresholded; a line with no ink beside its digits
+    (most lines) ends there, before any component is measured. With ``wanted``, so does a
+    line with no ink where any of its wanted marks would have some (:func:`_wanted_boxes`).
 
     Args:
         image: uint8 (H, W, 3) BGR or (H, W) grey frame.
@@ -64,6 +76,11 @@ def find_marks(
             digits were normalised, :class:`edge.preprocess.MnistPreprocessor`), or
             ``None`` (and for every line when not given): decided from the line's band
             (:func:`edge.segment.ink.ink_is_light`).
+        wanted: optional, per line: the marks that matter to the caller (:data:`Wanted`),
+            or ``None`` (and for every line when not given) for all. A line is then
+            searched in full (every mark of it is reported) or, when none of its wanted
+            marks can be there, not at all; what it reports of the wanted marks is what
+            a full search reports.
 
     Returns:
         The :class:`Marks` found.
@@ -74,23 +91,32 @@ def find_marks(
     marks = Marks()
     if not any(rows):
         return marks
-    if image.ndim not in (2, 3):
+    grey = image.ndim == 2
+    if not (image.ndim == 3 or grey and image.dtype == np.uint8):
         to_grey(image)  # raises the ValueError
     H, W = image.shape[:2]
     for li, row in enumerate(rows):
         if not row:
             continue
-        ys = sorted(r.y for r in row)
-        bottoms = sorted(r.y + r.h for r in row)
-        h = float(sorted(r.h for r in row)[len(row) // 2])
-        top, base = float(ys[len(ys) // 2]), float(bottoms[len(bottoms) // 2])
-        bx0 = max(0, int(row[0].x - 1.1 * h))
-        bx1 = min(W, max(r.x + r.w for r in row) + 1)
-        by0 = max(0, int(ys[0] - 0.1 * h))
-        by1 = min(H, int(bottoms[-1] + 0.25 * h) + 1)
+        boxes = [(r.x, r.y, r.x + r.w, r.y + r.h) for r in row]
+        if len(row) == 1:
+            x0, y0, x1, y1 = boxes[0]
+            h, top, base, y_min, y_max, x_max = float(y1 - y0), float(y0), float(y1), y0, y1, x1
+        else:
+            ys = sorted([b[1] for b in boxes])
+            bottoms = sorted([b[3] for b in boxes])
+            h = float(sorted([r.h for r in row])[len(row) // 2])
+            top, base = float(ys[len(ys) // 2]), float(bottoms[len(bottoms) // 2])
+            y_min, y_max, x_max = ys[0], bottoms[-1], max([b[2] for b in boxes])
+        bx0 = max(0, int(boxes[0][0] - 1.1 * h))
+        bx1 = min(W, x_max + 1)
+        by0 = max(0, int(y_min - 0.1 * h))
+        by1 = min(H, int(y_max + 0.25 * h) + 1)
         if (bx1 - bx0) * (by1 - by0) < 16 or h < 6:
             continue
-        band = to_grey(image[by0:by1, bx0:bx1])  # grey only where marks may be
+        band = image[by0:by1, bx0:bx1]
+        if not grey:
+            band = to_grey(band)  # grey only where marks may be
         # digits taller than MARK_SCALE_PX are shrunk to it (at full resolution, 49-96 px
         # digits of the demo scene showed false marks on 4 of 300 frames)
         f = min(1.0, MARK_SCALE_PX / h)
@@ -103,11 +129,19 @@ def find_marks(
         # dark ink: inverted, so the ink is the bright side (Otsu's upper class)
         mode = cv2.THRESH_BINARY if is_light else cv2.THRESH_BINARY_INV
         _, ink = cv2.threshold(band, 0, 255, mode | cv2.THRESH_OTSU)
-        for r in row:  # the digits themselves are no marks
+        for x0, y0, x1, y1 in boxes:  # the digits themselves are no marks
             ink[
-                max(0, int((r.y - by0) * f)) : max(0, math.ceil((r.y + r.h - by0) * f)),
-                max(0, int((r.x - bx0) * f)) : max(0, math.ceil((r.x + r.w - bx0) * f)),
+                max(0, int((y0 - by0) * f)) : max(0, math.ceil((y1 - by0) * f)),
+                max(0, int((x0 - bx0) * f)) : max(0, math.ceil((x1 - bx0) * f)),
             ] = 0
+        if not cv2.countNonZero(ink):  # no ink beside the digits (most lines): no marks
+            continue
+        want = wanted[li] if wanted is not None else None
+        if want is not None and not any(
+            cv2.countNonZero(ink[r0:r1, c0:c1])
+            for r0, r1, c0, c1 in _wanted_boxes(row, want, h, top, base, bx0, by0, f, ink.shape)
+        ):
+            continue
         for rect, start in _mark_blobs(ink, f, h):
             # frame px again
             x, y, w, hh = (float(v) / f for v in rect)
@@ -172,6 +206,62 @@ def _minus(
             return
 
 
+def _wanted_boxes(
+    row: Sequence[ROI],
+    want: Wanted,
+    h: float,
+    top: float,
+    base: float,
+    bx0: int,
+    by0: int,
+    f: float,
+    shape: tuple[int, ...],
+) -> list[tuple[int, int, int, int]]:
+    """``(row0, row1, col0, col1)`` slices of the ink mask (band px at scale ``f``; the band
+    starts at frame px ``bx0``, ``by0``): any component that :func:`_point` would place in
+    a wanted gap or :func:`_minus` before a wanted digit has ink in one of them.
+
+    From their rules on the frame box ``(bx, by, bw, bh)`` that :func:`find_marks` makes
+    of a component's ink box ``(X, Y, Wd, Hd)`` (``bx = floor(X / f) + bx0``, ``bw =
+    round(Wd / f)``: ``X / f`` is within 1 px of ``bx - bx0`` and ``(X + Wd) / f`` within
+    1.5 px of ``bx + bw - bx0``, alike in y) and the component's being connected (it has
+    ink in every column and row of its box):
+
+    - a point is at most 0.3 h across, centred at least 0.6 h below the top and ending
+      above baseline + 0.2 h, so its rows lie in ``[top + 0.45 h, base + 0.2 h]``; its
+      centre is in the gap, so it has ink in a column of ``[gap start - 1.5, gap end]``
+      (frame px, the 1.5 px for the rounding above);
+    - a minus sign is at most 0.25 h thick, centred 0.25 to 0.8 h below the top: its rows
+      lie in ``[top + 0.125 h, top + 0.925 h]``; it ends 0 to 0.8 h before the digit and
+      after the digit before it, so its last column is in ``[max(previous end, x - 0.8
+      h) - 1.5, x]``.
+
+    Every slice has one more ink px on each side for rounding.
+    """
+    rows_n, cols_n = shape[0], shape[1]
+
+    def box(x0: float, x1: float, y0: float, y1: float) -> tuple[int, int, int, int]:
+        c0 = max(0, math.floor((x0 - bx0) * f) - 1)
+        c1 = min(cols_n, math.ceil((x1 - bx0 + 1.5) * f) + 2)
+        r0 = max(0, math.floor((y0 - by0) * f) - 1)
+        r1 = min(rows_n, math.ceil((y1 - by0 + 1.5) * f) + 2)
+        return r0, r1, c0, c1
+
+    out = []
+    gaps, digits = want
+    for k in gaps:
+        p, r = row[k], row[k + 1]
+        if p.x + p.w <= r.x:  # else no centre can be in the gap
+            out.append(box(p.x + p.w - 1.5, r.x, top + 0.45 * h, base + 0.2 * h))
+    for k in digits:
+        r = row[k]
+        end = r.x - 0.8 * h
+        if k:
+            end = max(end, row[k - 1].x + row[k - 1].w)
+        out.append(box(end - 1.5, r.x, top + 0.125 * h, top + 0.925 * h))
+    return [b for b in out if b[0] < b[1] and b[2] < b[3]]
+
+
 def _mark_blobs(
     ink: np.ndarray, f: float, h: float
 ) -> list[tuple[tuple[int, int, int, int], tuple[int, int]]]:
@@ -214,4 +304,4 @@ def _blob_area(ink: np.ndarray, rect: tuple[int, int, int, int], start: tuple[in
     return int(stats[labels[start[1] - y, start[0] - x], cv2.CC_STAT_AREA])
 
 
-__all__ = ["Marks", "find_marks"]
+__all__ = ["Marks", "Wanted", "find_marks"]

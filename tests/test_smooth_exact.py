@@ -1,0 +1,211 @@
+"""The smooth stage's shortcuts give what the plain rules give: line grouping on box
+tuples, the plain-Python gap split, the mark search restricted to the marks that matter,
+and the smoother's vote and top class."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import pytest
+
+import edge.segment.numbers as numbers_module
+from benchmarks.synth_pages import synth_page
+from edge.segment.number_lines import box_rows
+from edge.segment.number_marks import find_marks
+from edge.segment.numbers import group_numbers, reading_rows, split_gaps
+from edge.track import Track, TrackSmoother
+from edge.types import ROI, Detection, Prediction
+
+
+def _rois(rng: np.random.Generator, n: int, span: int) -> list[ROI]:
+    return [
+        ROI(
+            int(rng.integers(0, span)),
+            int(rng.integers(0, span)),
+            int(rng.integers(1, 40)),
+            int(rng.integers(1, 40)),
+        )
+        for _ in range(n)
+    ]
+
+
+@pytest.mark.parametrize("span", [20, 60, 300])
+def test_box_rows_is_reading_rows(span: int) -> None:
+    rng = np.random.default_rng(span)
+    for _ in range(300):
+        rois = _rois(rng, int(rng.integers(0, 12)), span)
+        assert box_rows([(r.x, r.y, r.w, r.h) for r in rois]) == reading_rows(rois)
+
+
+def _split_reference(gaps: list[float], max_gap: float = 0.8) -> float | None:
+    """split_gaps as first written: numpy means of every cut."""
+    g = np.sort(np.asarray(gaps, np.float64))
+    if len(g) < 2:
+        return None
+    lg = np.log(np.maximum(g, 0.02) + 0.05)
+    best, cut = -1.0, -1
+    for i in range(1, len(g)):
+        v = i * (len(g) - i) * (lg[:i].mean() - lg[i:].mean()) ** 2
+        if v > best:
+            best, cut = v, i
+    lo, hi = g[cut - 1], g[cut]
+    if hi < numbers_module.MIN_SPLIT or lo > max_gap:
+        return None
+    if hi < numbers_module.SPLIT_RATIO * max(lo, 0.02) or hi - lo < numbers_module.SPLIT_MARGIN:
+        return None
+    return float(max(numbers_module.MIN_SPLIT, 0.5 * (lo + hi)))
+
+
+def test_split_gaps_is_the_numpy_rule_ties_included() -> None:
+    rng = np.random.default_rng(3)
+    cases = [[0.3, 0.3, 0.3], [0.1, 0.1, 1.0, 1.0], [0.2] * 9 + [1.5] * 9, [-0.1, 0.0, 0.0, 2.0]]
+    for _ in range(2000):
+        n = int(rng.integers(0, 14))
+        pool = (
+            rng.choice([0.05, 0.1, 0.12, 0.4, 0.9, 1.3], n) if rng.random() < 0.5 else rng.uniform(-0.2, 3, n)
+        )
+        cases.append([float(v) for v in pool])
+    for gaps in cases:
+        assert split_gaps(gaps) == _split_reference(gaps), gaps
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+@pytest.mark.parametrize("polarity", ["dark", "light"])
+def test_marks_searched_where_they_matter_read_the_same_numbers(
+    seed: int, polarity: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """group_numbers asks only for the marks that can change a number; every number (text
+    and box) is what the full search of every line gives."""
+    page = synth_page(np.random.default_rng(seed), "decimals", (960, 720), polarity)
+    dets = [
+        Detection(r, Prediction(int(t), t, 1.0, np.eye(10, dtype=np.float32)[int(t)])) for t, r in page.digits
+    ]
+    fast = group_numbers(dets, page.image)
+    assert any("." in t or "-" in t for t, _ in fast)
+    asked = []
+
+    def full(image, rows, light=None, wanted=None):  # type: ignore[no-untyped-def]
+        asked.append(wanted)
+        return find_marks(image, rows, light)
+
+    monkeypatch.setattr(numbers_module, "find_marks", full)
+    assert group_numbers(dets, page.image) == fast
+    assert asked and asked[0] is not None
+
+
+def test_find_marks_with_wanted_reports_the_wanted_marks_of_a_full_search() -> None:
+    page = synth_page(np.random.default_rng(21), "decimals", (960, 720), "dark")
+    rois = [r for _, r in page.digits]
+    rows = [[rois[i] for i in row] for row in reading_rows(rois)]
+    every = find_marks(page.image, rows)
+    assert every.points and every.minus
+    wanted = [(range(len(r) - 1), range(len(r))) for r in rows]
+    assert find_marks(page.image, rows, wanted=wanted) == every
+    none_wanted = find_marks(page.image, rows, wanted=[((), ())] * len(rows))
+    assert not none_wanted.points and not none_wanted.minus
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33, 34])
+def test_any_wanted_subset_gets_the_full_searchs_marks(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    page = synth_page(rng, "decimals", (960, 720), "light" if seed % 2 else "dark")
+    rois = [r for _, r in page.digits]
+    rows = [[rois[i] for i in row] for row in reading_rows(rois)]
+    every = find_marks(page.image, rows)
+    for _ in range(10):
+        wanted = [
+            (
+                [k for k in range(len(r) - 1) if rng.random() < 0.5],
+                [k for k in range(len(r)) if rng.random() < 0.5],
+            )
+            for r in rows
+        ]
+        got = find_marks(page.image, rows, wanted=wanted)
+        points = {(li, k) for li, (gaps, _) in enumerate(wanted) for k in gaps}
+        signs = {(li, k) for li, (_, ks) in enumerate(wanted) for k in ks}
+        assert got.points & points == every.points & points
+        assert {k: v for k, v in got.minus.items() if k in signs} == {
+            k: v for k, v in every.minus.items() if k in signs
+        }
+
+
+def _sequential_mean(rows: list[np.ndarray]) -> np.ndarray:
+    total = np.array(rows[0], np.float32)
+    for r in rows[1:]:
+        total += r
+    total /= np.float32(len(rows))
+    return total
+
+
+def test_vote_is_the_sequential_float32_mean() -> None:
+    rng = np.random.default_rng(5)
+    for n in range(1, 8):
+        for _ in range(50):
+            rows = [(rng.random(10) ** 4 * 10.0 ** rng.integers(-6, 1)).astype(np.float32) for _ in range(n)]
+            got = Track(0, ROI(0, 0, 1, 1), deque(rows)).vote()
+            assert got.dtype == np.float32 and got.tobytes() == _sequential_mean(rows).tobytes()
+    mixed = [
+        np.full(3, 0.1, np.float32),
+        np.full(3, 0.2, np.float64),
+    ]  # a float64 row is added as numpy adds it
+    assert Track(0, ROI(0, 0, 1, 1), deque(mixed)).vote().tobytes() == _sequential_mean(mixed).tobytes()
+
+
+def test_smoothed_index_and_score_are_the_reversed_argmax_of_the_vote() -> None:
+    labels = [str(i) for i in range(10)]
+    sm = TrackSmoother(window=4, labels=labels)
+    rng = np.random.default_rng(8)
+    for i in range(40):
+        s = rng.choice([0.0, 0.25, 0.5], 10).astype(np.float32)  # many ties
+        roi = ROI(10 + i % 2, 10, 20, 30)
+        out = sm.update([Detection(roi, Prediction(0, "0", 1.0, s))])[0].prediction
+        mean = sm.tracks[0].vote()
+        idx = 9 - int(np.argmax(mean[::-1]))
+        assert (out.index, out.label, out.score) == (idx, labels[idx], float(mean[idx]))
+        assert out.scores.tobytes() == mean.tobytes()
+    nan = np.array([0.1, np.nan, 0.3], np.float32)  # numpy's argmax takes the NaN
+    out = TrackSmoother(window=1, labels=["a", "b", "c"]).update(
+        [Detection(ROI(0, 0, 5, 5), Prediction(2, "c", 0.3, nan))]
+    )
+    assert out[0].prediction.index == 1
+
+
+def test_a_moved_track_is_associated_by_its_new_box() -> None:
+    """The association keeps each track's box measurements until the box is replaced."""
+    sm = TrackSmoother(window=2, labels=["a"])
+    a = Prediction(0, "a", 1.0, np.ones(1, np.float32))
+    sm.update([Detection(ROI(0, 0, 10, 10), a)])
+    assert sm._associate([Detection(ROI(1, 1, 10, 10), a)]) == [0]
+    sm.tracks[0].roi = ROI(200, 200, 10, 10)
+    assert sm._associate([Detection(ROI(1, 1, 10, 10), a)]) == [None]
+    assert sm._associate([Detection(ROI(201, 201, 10, 10), a)]) == [0]
+
+
+@pytest.mark.parametrize("h", [40, 80])
+@pytest.mark.parametrize("where", ["early", "late"])
+def test_marks_at_the_edge_of_their_rules_are_found_when_wanted_alone(h: int, where: str) -> None:
+    """A minus sign as long and as far before its digit as allowed, and a point as high
+    or low as allowed, found when each is the one mark wanted (the line is not skipped)."""
+    img = np.full((4 * h, 12 * h), 220, np.uint8)
+    top = h
+    xs = [h // 2, 6 * h, 8 * h]  # digit 0, a wide gap, digit 1, digit 2
+    rois = [ROI(x, top, h // 2, h) for x in xs]
+    for r in rois:
+        img[r.y + 2 : r.y + r.h - 2, r.x + 2 : r.x + r.w - 2] = 30
+    # minus before digit 1: h long, ending 0.8 h before it, centred 0.3 or 0.75 h below the top
+    mx1 = xs[1] - int(0.8 * h) + 1
+    mcy = top + (0.3 if where == "early" else 0.75) * h
+    img[int(mcy) - max(1, h // 16) : int(mcy) + max(1, h // 16), mx1 - h + 2 : mx1] = 30
+    # point between digits 1 and 2, centred 0.62 h below the top or touching base + 0.15 h
+    px = (xs[1] + h // 2 + xs[2]) // 2
+    d = max(2, h // 8)
+    py0 = top + int(0.62 * h) - d // 2 + 1 if where == "early" else top + int(1.15 * h) - d
+    img[py0 : py0 + d, px - d // 2 : px - d // 2 + d] = 30
+    row = [rois]
+    every = find_marks(img, row, [False])
+    assert (0, 1) in every.points and (0, 1) in every.minus
+    only_minus = find_marks(img, row, [False], wanted=[((), (1,))])
+    assert only_minus.minus == every.minus
+    only_point = find_marks(img, row, [False], wanted=[((1,), ())])
+    assert (0, 1) in only_point.points
