@@ -164,3 +164,18 @@ def test_percentile_level_equals_the_histogram_search(q: float) -> None:
         cdf = np.cumsum(np.bincount(values, minlength=256))
         assert digit_scene.percentile_level(values, q) == int(np.searchsorted(cdf, q * cdf[-1]))
     assert digit_scene.percentile_level(np.zeros(0, np.uint8), q) == 0
+
+
+def test_a_whole_paper_scene_passes_every_ring_test() -> None:
+    # DigitSegmenter._digits skips paper_around for a whole-paper scene: it must be 1.0 for
+    # every box, at the border too (the ring is clipped to the frame)
+    from edge.segment.digit_pieces import paper_around
+
+    scene = digit_scene.whole_paper(320, 240, 40, 30)
+    rng = np.random.default_rng(3)
+    x0 = rng.integers(-5, 320, 200)
+    y0 = rng.integers(-5, 240, 200)
+    boxes = np.stack([x0, y0, x0 + rng.integers(1, 60, 200), y0 + rng.integers(1, 60, 200)], 1).astype(float)
+    for chunk in (boxes[:5], boxes):  # the plain-Python and the numpy path
+        assert np.all(paper_around(chunk, scene.around) == 1.0)
+    assert DigitSegmenterConfig().min_paper_around <= 1.0

@@ -370,7 +370,8 @@ class DigitSegmenter:
         )
         kept, region = frame_pieces(pieces, sw, sh, max_contact, max_height, max_width, 4 * cfg.min_area)
         boxes = candidates(kept, cfg, sh, min_h, max_height)
-        if scene.around is not None and len(boxes) and cfg.min_paper_around > 0:
+        if scene.around is not None and not scene.whole and len(boxes) and cfg.min_paper_around > 0:
+            # (a whole-paper scene has paper all round every box: its ring test always passes)
             boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
         if len(boxes):
             boxes = boxes[~edge_slivers(boxes, bg)]
