@@ -37,6 +37,7 @@ import numpy as np
 
 from edge.preprocess.digit_ink import noise_floor, select_ink_outline
 from edge.preprocess.ink_levels import ink_levels
+from edge.segment.ink import MIN_CONTRAST
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -140,7 +141,9 @@ def ink_in_core(
     """
     x0, y0, x1, y1 = core
     otsu = cv2.threshold(dark[y0:y1, x0:x1], 0, 255, cv2.THRESH_OTSU)[0]
-    if otsu < floor and otsu < noise_floor(dark):  # faint ink, barely above the paper's noise here
+    # faint ink, barely above the paper's noise here (the noise floor is at least MIN_CONTRAST:
+    # below that no histogram is needed)
+    if otsu < floor and (otsu < MIN_CONTRAST * 255.0 or otsu < noise_floor(dark)):
         return None
     t = int(otsu)
     _, mask, box, outline, area, plain = select_ink_outline(dark, t, core, 2)
