@@ -18,7 +18,8 @@ and centres it by its moments, as for the full path.
 It declines (``None``: the caller takes the full path) for digits shorter than
 ``min_px`` or larger than :data:`MAX_SIDE` times the segmenter's paper kernel (a fat
 stroke may have been taken for paper there), in cleared texture, for faint ink (the
-ROI's Otsu level below the segmenter's threshold there: a faint ruled line or pencil
+ROI's Otsu level below both the segmenter's threshold there and the crop's own noise
+floor, :func:`~edge.preprocess.digit_ink.noise_floor`: a faint ruled line or pencil
 barely above the paper's noise), and when the kept ink's box does not match the ROI:
 it reaches more than :data:`BOX_SLACK` of the ROI's side (at least 2 px) outside it (a
 shadow or a neighbour joined the ink at this threshold), or covers less than
@@ -34,8 +35,9 @@ import math
 import cv2
 import numpy as np
 
-from edge.preprocess.digit_ink import select_ink_outline
+from edge.preprocess.digit_ink import noise_floor, select_ink_outline
 from edge.preprocess.ink_levels import ink_levels
+from edge.segment.ink import MIN_CONTRAST
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -131,13 +133,17 @@ def ink_in_core(
     Returns:
         (uint8 ink levels 0..``t``, ``t``) as :func:`~edge.preprocess.ink_levels.ink_ramp`
         gives them (cropped to the ink when ``tight``), or ``None`` (read the digit the
-        full way) for faint ink (Otsu's level below ``floor``), no ink, or a kept ink box
+        full way) for faint ink (Otsu's level below ``floor`` and below the crop's
+        :func:`~edge.preprocess.digit_ink.noise_floor`, the floor the full path puts under
+        its own Otsu level; between the two, Otsu's level stands), no ink, or a kept ink box
         that reaches more than max(2 px, :data:`BOX_SLACK` of the ROI's side) outside the
         ROI or covers less than :data:`MIN_COVER` of it.
     """
     x0, y0, x1, y1 = core
     otsu = cv2.threshold(dark[y0:y1, x0:x1], 0, 255, cv2.THRESH_OTSU)[0]
-    if otsu < floor:  # faint ink, barely above the paper's noise here
+    # faint ink, barely above the paper's noise here (the noise floor is at least MIN_CONTRAST:
+    # below that no histogram is needed)
+    if otsu < floor and (otsu < MIN_CONTRAST * 255.0 or otsu < noise_floor(dark)):
         return None
     t = int(otsu)
     _, mask, box, outline, area, plain = select_ink_outline(dark, t, core, 2)

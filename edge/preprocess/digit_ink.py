@@ -33,11 +33,27 @@ WORK_SIZE = 64
 #: Longer side (px) a whole crop is brought to when the digit must be found in it.
 
 
+def noise_floor(dark: np.ndarray) -> float:
+    """The least ink threshold of a darkness crop: :data:`edge.segment.ink.MIN_CONTRAST`, or
+    the paper's 30th darkness percentile plus 3.5 times its distance from the 5th (about four
+    standard deviations of the paper's noise above the paper on dim, noisy crops), as
+    :func:`edge.segment.ink.ink_threshold` bounds Otsu's level, from one histogram.
+
+    Args:
+        dark: uint8 (H, W) darkness (0 = paper .. 255 = black), non-empty (a view is fine).
+
+    Returns:
+        The floor, 25.5..255 (darkness units).
+    """
+    cdf = np.cumsum(cv2.calcHist([dark], [0], None, [256], [0, 256]).ravel())  # exact counts
+    n = dark.size
+    p5, p30 = (int(v) for v in cdf.searchsorted(np.array((0.05 * n, 0.3 * n))))
+    return max(MIN_CONTRAST * 255.0, p30 + 3.5 * (p30 - p5))
+
+
 def _rect_threshold(dark: np.ndarray, where: tuple[slice, slice]) -> int:
     """:func:`edge.segment.ink.ink_threshold` of ``dark`` with ``where`` a rectangle, in fewer
-    calls: Otsu's level over the rectangle, at least the noise floor of all of ``dark``
-    (:data:`edge.segment.ink.MIN_CONTRAST`, or the paper's 30th darkness percentile plus 3.5
-    times its distance from the 5th), from one histogram.
+    calls: Otsu's level over the rectangle, at least the :func:`noise_floor` of all of ``dark``.
 
     Args:
         dark: uint8 (H, W) darkness, C-contiguous.
@@ -50,9 +66,7 @@ def _rect_threshold(dark: np.ndarray, where: tuple[slice, slice]) -> int:
     if region.size == 0:
         return 255
     t = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
-    cdf = np.cumsum(cv2.calcHist([dark], [0], None, [256], [0, 256]).ravel())  # exact counts
-    p5, p30 = (int(v) for v in np.searchsorted(cdf, (0.05 * dark.size, 0.3 * dark.size)))
-    return int(max(int(t), MIN_CONTRAST * 255.0, p30 + 3.5 * (p30 - p5)))
+    return int(max(int(t), noise_floor(dark)))
 
 
 def select_ink(

@@ -11,7 +11,8 @@ its paper is one level, the median of its border ring, and its darkness is
 the frame's (the segmenter found the ROI in that ink). It declines (``None``) where one
 paper level does not fit (the ring's grey levels spread over more than
 :data:`MAX_RING_SPREAD` of the paper level: a shadow edge or a neighbour), for faint
-ink (Otsu's level over the ROI below the segmenter's threshold there), and when the
+ink (Otsu's level over the ROI below both the segmenter's threshold there and the crop's
+noise floor; OpenCV's ``digits.png``, light on black, stands between the two), and when the
 kept ink's box does not match the ROI (as :func:`~edge.preprocess.analysis_ink.analysis_ramp`).
 """
 

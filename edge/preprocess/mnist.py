@@ -37,9 +37,11 @@ analysis scale. Given its :class:`~edge.segment.ink_analysis.InkAnalysis`
 tall there is read from the segmenter's darkness image instead
 (:mod:`edge.preprocess.analysis_ink`: Otsu over the ROI, steps 3-6 above, the
 frame's polarity); a smaller one, from ``grey_min_px`` (10) px there, is read from the
-full-resolution grey crop with the frame's polarity, one paper level (its border's
-median) and the segmenter's ink level as a floor (:mod:`edge.preprocess.grey_ink`);
-loose crops and ROIs those paths decline take steps 1-6.
+full-resolution grey crop with the frame's polarity and one paper level (its border's
+median) (:mod:`edge.preprocess.grey_ink`). Both take Otsu's level when it reaches the
+segmenter's ink level there or the crop's own noise floor (the floor of step 3); loose
+crops and ROIs those paths decline (fainter ink, shadows across the crop, a kept ink box
+that does not match the ROI) take steps 1-6.
 
 Cost (CPU per ROI, shared 2-core VM under load; ``edge-bench classic`` frames: the
 ``demo`` digits about 70 px, 33 px at the 320-px analysis; MNIST digits on grey paper
@@ -63,7 +65,7 @@ from edge.preprocess.digit_ink import digit_ramp
 from edge.preprocess.grey_ink import GREY_MIN_PX, grey_ramp
 from edge.preprocess.locate import locate_digit
 from edge.preprocess.mnist_format import MNIST_SIZE, crop_to_ink, deskew_ink, place_mnist
-from edge.preprocess.polarity import SCAN_SIZE, ink_is_light_in
+from edge.preprocess.polarity import SCAN_SIZE, ink_is_light_in, median_level
 from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
@@ -110,7 +112,7 @@ def mnist_normalise(
         if max(grey.shape) <= SCAN_SIZE:  # a scan (USPS 16x16): its digit may fill it
             pad = max(2, max(grey.shape) // 4)
             grey = cv2.copyMakeBorder(
-                grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.median(grey))
+                grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=median_level(grey.ravel())
             )
         roi = locate_digit(grey)
         if roi is None:

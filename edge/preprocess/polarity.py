@@ -64,6 +64,19 @@ def border_ring(grey: np.ndarray) -> np.ndarray:
     )
 
 
+def median_level(values: np.ndarray) -> int:
+    """``int(np.median(values))`` of uint8 ``values`` (1-D, non-empty), by a radix sort: several
+    times faster on the few hundred pixels of a border ring.
+
+    Returns:
+        The median grey level 0..255 (the mean of the two middle ones, rounded down, for an
+        even count).
+    """
+    s = np.sort(values, kind="stable")  # a radix sort of uint8
+    m = len(s) // 2
+    return int(s[m]) if len(s) % 2 else (int(s[m - 1]) + int(s[m])) // 2
+
+
 def ink_is_light_in(grey: np.ndarray, robust: bool = True) -> bool:
     """Whether the crop ``grey`` shows light ink on a darker ground.
 
@@ -90,7 +103,7 @@ def ink_is_light_in(grey: np.ndarray, robust: bool = True) -> bool:
     if min(small.shape) < 3:
         return False
     if max(grey.shape) <= SCAN_SIZE:  # a scan: its digit may fill it, its border is ground
-        ground = np.full_like(small, int(np.median(border_ring(small))))
+        ground = np.full_like(small, median_level(border_ring(small)))
     elif robust:
         ground = cv2.medianBlur(small, min(odd(0.5 * max(small.shape)), 2 * (min(small.shape) // 2) + 1))
     else:
