@@ -99,6 +99,7 @@ class SceneMemory:
         self._scale, self._light = 1.0, False
         self._passes = 0
         self._pending: tuple[Scene, np.ndarray] | None = None
+        self._again = False  # the next begin() is for the image the last end() rejected
         #: frames by what they reused (:data:`FULL`, :data:`LEVEL`, :data:`SCENE`) since
         #: construction; a reused frame analysed again in full counts in both
         self.frames = [0, 0, 0]
@@ -112,21 +113,24 @@ class SceneMemory:
         """Forget the kept scene: the next frame is analysed in full."""
         self._kept = None
         self._mode = FULL
+        self._again = False
 
     def begin(self, small: np.ndarray, scale: float) -> None:
         """Decide what the frame reuses of the kept scene.
 
         Args:
             small: uint8 (h, w) grey analysis image of the frame's first pass (before any
-                inversion for light ink).
+                inversion for light ink); after :meth:`end` returned ``False``, the same
+                image (its thumbnail is not computed again).
             scale: its analysis scale (analysis px per frame px).
         """
         cfg = self.config
+        kept_thumb = self._thumb if self._again else None  # the same image, analysed again
         self._passes, self._pending, self._mode, self._thumb = 0, None, FULL, None
-        self._shape, self._scale, self._light = small.shape[:2], scale, False
+        self._shape, self._scale, self._light, self._again = small.shape[:2], scale, False, False
         if not cfg.reuse_scene:
             return
-        thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA)
+        thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA) if kept_thumb is None else kept_thumb
         self._thumb = thumb
         k = self._kept
         if k is None or k.shape != self._shape or k.scale != scale or k.age + 1 >= cfg.reuse_frames:
@@ -224,6 +228,7 @@ class SceneMemory:
                 or not 1 / cfg.reuse_height <= ratio <= cfg.reuse_height
             ):
                 self._kept = None  # the next frame is analysed in full
+                self._again = mode == SCENE
                 return mode == LEVEL  # the paper was found anew: the result stands
             k.age += 1
             return True

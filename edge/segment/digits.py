@@ -147,16 +147,16 @@ class DigitSegmenter:
                 cv2.setNumThreads(threads)
         return self._find(image)
 
-    def _find(self, image: np.ndarray) -> list[ROI]:
-        """:meth:`find` with OpenCV's threads set."""
+    def _find(self, image: np.ndarray, again: tuple[np.ndarray, np.ndarray] | None = None) -> list[ROI]:
+        """:meth:`find` with OpenCV's threads set (``again``: the grey and first image of a rerun)."""
         cfg = self.config
         self.last_grey = self.last_analysis = None
-        grey = to_grey(image)
+        grey = to_grey(image) if again is None else again[0]
         self.last_grey = grey
         H, W = grey.shape
         colour = image if image.ndim == 3 and image.shape[2] == 3 else None
         f = min(1.0, cfg.analysis_width / max(H, W))
-        small = scaled(grey, f)
+        small = first = scaled(grey, f) if again is None else again[1]
         self.memory.begin(small, f)
         light = self.memory.light(small)
         if light:
@@ -189,7 +189,7 @@ class DigitSegmenter:
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
         rois = frame_rois(boxes, small.shape, (H, W))
         if not self.memory.end(rois):  # a reused scene gave a different result
-            return self._find(image)
+            return self._find(image, (grey, first))
         k = odd(min(cfg.background * max(small.shape), cfg.max_background))  # the paper kernel
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         return [rois[i] for i in reading_order(rois)]
