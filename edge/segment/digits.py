@@ -79,13 +79,12 @@ from edge.segment.digit_pieces import (
     edge_slivers,
     measure_components,
     paper_around,
-    rect_kernel,
     select_digits,
 )
 from edge.segment.digit_reuse import SceneMemory
 from edge.segment.digit_scale import frame_rois, scaled, typical_height
-from edge.segment.digit_scene import Scene, percentile_level
-from edge.segment.ink import above, odd, second_ink_threshold, to_grey
+from edge.segment.digit_scene import Scene
+from edge.segment.ink import odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.ink_components import remove_lines
 from edge.segment.numbers import reading_order
@@ -223,19 +222,7 @@ class DigitSegmenter:
         if digit_px is not None:  # a page: many digits of about digit_px
             max_pieces = max(max_pieces, int(np.ceil(cfg.page_density * sw * sh / digit_px**2)))
         clutter = int(np.ceil(cfg.clutter_density * cells)) if digit_px is None else 0
-        bg = cv2.morphologyEx(
-            small, cv2.MORPH_CLOSE, rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
-        )
-        ratio = cv2.divide(small, bg, scale=255.0)
-        bright = percentile_level(bg[::4, ::4].ravel(), 0.95)  # the lit paper's grey level
-        lit = None
-        if cfg.min_light > 0:
-            # where the background itself is nearly black (a dark desk, the room) the
-            # ratio is mostly amplified sensor noise: no ink is looked for there
-            lit = above(bg, cfg.min_light * bright)
-            dark = cv2.subtract(lit, ratio)  # 255 - ratio where lit (255), 0 where not
-        else:
-            dark = cv2.bitwise_not(ratio)
+        bg, dark, lit, bright = self.memory.flat_field(small)  # edge.segment.flat_field
         scene, level, t, paper_hist = self.memory.scene_and_level(
             small, bg, dark, lit, bright, colour, paper, digit_px is None
         )
