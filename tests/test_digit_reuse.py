@@ -136,8 +136,13 @@ def test_a_reused_frame_that_jumps_is_analysed_again_as_a_fresh_segmenter_would(
 ) -> None:
     import edge.segment.digit_reuse as reuse
 
-    calls = []
-    monkeypatch.setattr(reuse, "flat_field", lambda cfg, small: calls.append(1) or flat_field(cfg, small))
+    calls: list[int] = []
+
+    def counted(cfg: DigitSegmenterConfig, small: np.ndarray) -> tuple:
+        calls.append(1)
+        return flat_field(cfg, small)
+
+    monkeypatch.setattr(reuse, "flat_field", counted)
     src = DemoSource(0, segment_frames=25)
     first, jump = src.render(167).image, src.render(168).image  # a digit leaves the view at 168
     seg = DigitSegmenter()
@@ -151,4 +156,5 @@ def test_a_reused_frame_that_jumps_is_analysed_again_as_a_fresh_segmenter_would(
     a, b = seg.last_analysis, fresh.last_analysis
     assert a is not None and b is not None
     assert np.array_equal(a.dark, b.dark) and np.array_equal(a.level, b.level)
-    assert seg.last_grey is not None and np.array_equal(seg.last_grey, fresh.last_grey)
+    assert seg.last_grey is not None and fresh.last_grey is not None
+    assert np.array_equal(seg.last_grey, fresh.last_grey)
