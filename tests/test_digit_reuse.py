@@ -9,6 +9,7 @@ import pytest
 from edge.pipeline import Pipeline
 from edge.segment.digit_reuse import FULL, LEVEL, SCENE
 from edge.segment.digits import DigitSegmenter, DigitSegmenterConfig
+from edge.segment.flat_field import flat_field
 from edge.sources.demo import DemoSource
 
 
@@ -128,3 +129,32 @@ def test_reuse_off_and_bad_settings() -> None:
     for bad in ({"reuse_frames": 0}, {"reuse_mean": -1.0}, {"reuse_max": -1}, {"reuse_height": 0.9}):
         with pytest.raises(ValueError, match="reuse_"):
             DigitSegmenterConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_a_reused_frame_that_jumps_is_analysed_again_as_a_fresh_segmenter_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import edge.segment.digit_reuse as reuse
+
+    calls: list[int] = []
+
+    def counted(cfg: DigitSegmenterConfig, small: np.ndarray) -> tuple:
+        calls.append(1)
+        return flat_field(cfg, small)
+
+    monkeypatch.setattr(reuse, "flat_field", counted)
+    src = DemoSource(0, segment_frames=25)
+    first, jump = src.render(167).image, src.render(168).image  # a digit leaves the view at 168
+    seg = DigitSegmenter()
+    seg.find(first)
+    calls.clear()
+    found = seg.find(jump)
+    assert seg.memory.frames == [2, 0, 1]  # reused the scene, jumped, analysed again in full
+    assert len(calls) == 1  # the flat-field of the rejected pass was reused
+    fresh = DigitSegmenter()
+    assert found == fresh.find(jump) and len(found) >= 1
+    a, b = seg.last_analysis, fresh.last_analysis
+    assert a is not None and b is not None
+    assert np.array_equal(a.dark, b.dark) and np.array_equal(a.level, b.level)
+    assert seg.last_grey is not None and fresh.last_grey is not None
+    assert np.array_equal(seg.last_grey, fresh.last_grey)

@@ -37,7 +37,9 @@ frame size or analysis scale, and at least every ``reuse_frames`` frames. A reus
 frame's result must not jump: at least as many digits as the full analysis found, their
 median height within a factor ``reuse_height`` of its, in one pass. If it does, the kept
 scene is dropped; a :data:`SCENE` frame (a digit may hide under a stale paper mask) is
-analysed again in full and that result returned, a :data:`LEVEL` frame keeps its result.
+analysed again in full and that result returned (from the same grey and analysis images,
+thumbnail and, when the polarity decided anew is the kept one, flat-field: only the
+scene, the threshold and the digits are found again), a :data:`LEVEL` frame keeps its result.
 
 ``DigitSegmenterConfig.reuse_scene=False`` analyses every frame in full.
 """
@@ -51,6 +53,7 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_scene import Scene, find_scene, ink_lut, level_image
+from edge.segment.flat_field import flat_field
 from edge.segment.ink import frame_ink_is_light
 from edge.types import ROI
 
@@ -74,6 +77,9 @@ class _Kept:
     height: float  # their median height (frame px), 0 when none
     age: int = 0  # frames reused since
 
+
+#: :func:`edge.segment.flat_field.flat_field`'s background, darkness, lit mask and lit paper level
+_Flat = tuple[np.ndarray, np.ndarray, np.ndarray | None, int]
 
 #: What a frame reuses: nothing (a full analysis), the ink level and polarity, or the whole scene.
 FULL, LEVEL, SCENE = 0, 1, 2
@@ -99,6 +105,10 @@ class SceneMemory:
         self._scale, self._light = 1.0, False
         self._passes = 0
         self._pending: tuple[Scene, np.ndarray] | None = None
+        self._again = False  # the next begin() is for the image the last end() rejected
+        # the polarity and flat-field of the frame's first pass; those of the rejected frame
+        self._first_flat: tuple[bool, _Flat] | None = None
+        self._again_flat: tuple[bool, _Flat] | None = None
         #: frames by what they reused (:data:`FULL`, :data:`LEVEL`, :data:`SCENE`) since
         #: construction; a reused frame analysed again in full counts in both
         self.frames = [0, 0, 0]
@@ -112,21 +122,25 @@ class SceneMemory:
         """Forget the kept scene: the next frame is analysed in full."""
         self._kept = None
         self._mode = FULL
+        self._again = False
 
     def begin(self, small: np.ndarray, scale: float) -> None:
         """Decide what the frame reuses of the kept scene.
 
         Args:
             small: uint8 (h, w) grey analysis image of the frame's first pass (before any
-                inversion for light ink).
+                inversion for light ink); after :meth:`end` returned ``False``, the same
+                image (its thumbnail is not computed again).
             scale: its analysis scale (analysis px per frame px).
         """
         cfg = self.config
-        self._passes, self._pending, self._mode, self._thumb = 0, None, FULL, None
-        self._shape, self._scale, self._light = small.shape[:2], scale, False
+        kept_thumb = self._thumb if self._again else None  # the same image, analysed again
+        self._again_flat = self._first_flat if self._again else None
+        self._passes, self._pending, self._mode, self._thumb, self._first_flat = 0, None, FULL, None, None
+        self._shape, self._scale, self._light, self._again = small.shape[:2], scale, False, False
         if not cfg.reuse_scene:
             return
-        thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA)
+        thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA) if kept_thumb is None else kept_thumb
         self._thumb = thumb
         k = self._kept
         if k is None or k.shape != self._shape or k.scale != scale or k.age + 1 >= cfg.reuse_frames:
@@ -154,6 +168,25 @@ class SceneMemory:
         else:
             self._light = cfg.polarity == "light" or (cfg.polarity == "auto" and frame_ink_is_light(small))
         return self._light
+
+    def flat_field(self, small: np.ndarray) -> _Flat:
+        """:func:`edge.segment.flat_field.flat_field` of an analysis pass's image.
+
+        The first pass of a frame analysed again after :meth:`end` returned ``False``
+        takes that of the rejected frame's first pass when the polarity is the same
+        (the same image: the same result).
+
+        Args:
+            small: uint8 (h, w) grey analysis image (dark ink).
+        """
+        again, self._again_flat = self._again_flat, None
+        if self._passes == 0 and again is not None and again[0] == self._light:
+            flat = again[1]
+        else:
+            flat = flat_field(self.config, small)
+        if self._passes == 0:
+            self._first_flat = (self._light, flat)
+        return flat
 
     def scene_and_level(
         self,
@@ -224,6 +257,7 @@ class SceneMemory:
                 or not 1 / cfg.reuse_height <= ratio <= cfg.reuse_height
             ):
                 self._kept = None  # the next frame is analysed in full
+                self._again = mode == SCENE
                 return mode == LEVEL  # the paper was found anew: the result stands
             k.age += 1
             return True

@@ -78,13 +78,12 @@ from edge.segment.digit_pieces import (
     line_sized,
     measure_components,
     paper_around,
-    rect_kernel,
     select_digits,
 )
 from edge.segment.digit_reuse import SceneMemory
 from edge.segment.digit_scale import frame_rois, scaled, typical_height
-from edge.segment.digit_scene import Scene, percentile_level
-from edge.segment.ink import above, odd, second_ink_threshold, to_grey
+from edge.segment.digit_scene import Scene
+from edge.segment.ink import odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.ink_components import remove_lines
 from edge.segment.numbers import reading_order
@@ -146,16 +145,16 @@ class DigitSegmenter:
                 cv2.setNumThreads(threads)
         return self._find(image)
 
-    def _find(self, image: np.ndarray) -> list[ROI]:
-        """:meth:`find` with OpenCV's threads set."""
+    def _find(self, image: np.ndarray, again: tuple[np.ndarray, np.ndarray] | None = None) -> list[ROI]:
+        """:meth:`find` with OpenCV's threads set (``again``: the grey and first image of a rerun)."""
         cfg = self.config
         self.last_grey = self.last_analysis = None
-        grey = to_grey(image)
+        grey = to_grey(image) if again is None else again[0]
         self.last_grey = grey
         H, W = grey.shape
         colour = image if image.ndim == 3 and image.shape[2] == 3 else None
         f = min(1.0, cfg.analysis_width / max(H, W))
-        small = scaled(grey, f)
+        small = first = scaled(grey, f) if again is None else again[1]
         self.memory.begin(small, f)
         light = self.memory.light(small)
         if light:
@@ -188,7 +187,7 @@ class DigitSegmenter:
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
         rois = frame_rois(boxes, small.shape, (H, W))
         if not self.memory.end(rois):  # a reused scene gave a different result
-            return self._find(image)
+            return self._find(image, (grey, first))
         k = odd(min(cfg.background * max(small.shape), cfg.max_background))  # the paper kernel
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         return [rois[i] for i in reading_order(rois)]
@@ -222,19 +221,7 @@ class DigitSegmenter:
         if digit_px is not None:  # a page: many digits of about digit_px
             max_pieces = max(max_pieces, int(np.ceil(cfg.page_density * sw * sh / digit_px**2)))
         clutter = int(np.ceil(cfg.clutter_density * cells)) if digit_px is None else 0
-        bg = cv2.morphologyEx(
-            small, cv2.MORPH_CLOSE, rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
-        )
-        ratio = cv2.divide(small, bg, scale=255.0)
-        bright = percentile_level(bg[::4, ::4].ravel(), 0.95)  # the lit paper's grey level
-        lit = None
-        if cfg.min_light > 0:
-            # where the background itself is nearly black (a dark desk, the room) the
-            # ratio is mostly amplified sensor noise: no ink is looked for there
-            lit = above(bg, cfg.min_light * bright)
-            dark = cv2.subtract(lit, ratio)  # 255 - ratio where lit (255), 0 where not
-        else:
-            dark = cv2.bitwise_not(ratio)
+        bg, dark, lit, bright = self.memory.flat_field(small)  # edge.segment.flat_field
         scene, level, t, paper_hist = self.memory.scene_and_level(
             small, bg, dark, lit, bright, colour, paper, digit_px is None
         )
