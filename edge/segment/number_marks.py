@@ -110,6 +110,7 @@ def find_marks(
     if not (image.ndim == 3 or grey and image.dtype == np.uint8):
         to_grey(image)  # raises the ValueError
     H, W = image.shape[:2]
+    scale = analysis.scale if analysis is not None and wanted is not None else None
     for li, row in enumerate(rows):
         if not row:
             continue
@@ -130,8 +131,8 @@ def find_marks(
         if (bx1 - bx0) * (by1 - by0) < 16 or h < 6:
             continue
         want = wanted[li] if wanted is not None else None
-        if want is not None and analysis is not None:
-            clear = _analysis_clear(analysis, row, boxes, want, h, top, base, bx0, by0, bx1, by1)
+        if want is not None and scale is not None and analysis is not None:
+            clear = _analysis_clear(analysis, scale, row, boxes, want, h, top, base, bx0, by0, bx1, by1)
             if clear:  # no ink at all where a wanted mark would have some: nothing to find
                 continue
         f = min(1.0, MARK_SCALE_PX / h)
@@ -187,6 +188,7 @@ def _band_ink(
 
 def _analysis_clear(
     analysis: InkAnalysis,
+    scale: tuple[float, float],
     row: Sequence[ROI],
     boxes: Sequence[tuple[int, int, int, int]],
     want: Wanted,
@@ -202,12 +204,13 @@ def _analysis_clear(
     nothing where a wanted mark of the line would have ink: then its search (which
     thresholds the frame's band far higher, at Otsu's level) cannot find one either.
 
-    Looked at only where digits are at least :data:`MIN_ANALYSIS_PX` tall at the
-    analysis scale (else ``False``); the digits' boxes are cleared (rounded outwards, as
+    ``scale``: the analysis's :attr:`~edge.segment.ink_analysis.InkAnalysis.scale`. Looked
+    at only where digits are at least :data:`MIN_ANALYSIS_PX` tall at the analysis scale
+    (else ``False``); the digits' boxes are cleared (rounded outwards, as
     in the band) and the wanted boxes (:func:`_wanted_boxes`) grown by one analysis px
     for the coarser rounding.
     """
-    sx, sy = analysis.scale
+    sx, sy = scale
     if h / sy < MIN_ANALYSIS_PX:
         return False
     ah, aw = analysis.dark.shape
@@ -221,6 +224,8 @@ def _analysis_clear(
             max(0, int(y0 / sy) - ay0) : max(0, math.ceil(y1 / sy) - ay0),
             max(0, int(x0 / sx) - ax0) : max(0, math.ceil(x1 / sx) - ax0),
         ] = 0
+    if not cv2.countNonZero(ink):  # no ink beside the digits at all (most lines)
+        return True
     # the wanted boxes at x / sx - ax0 (frame px x), one px more on each side for the
     # two axes' scales (taken as one, their mean)
     f, ox, oy = 2.0 / (sx + sy), ax0 * sx, ay0 * sy
