@@ -78,8 +78,9 @@ class Pipeline:
         grouper: optional ``f(detections) -> list[(number, ROI)]`` that groups digit
             detections into numbers; one with a ``group(detections, image)`` method
             (:class:`edge.segment.numbers.NumberGrouper`) is given the frame's image too,
-            for decimal points and minus signs, and (if it ``accepts_light``) each digit's
-            ink polarity as the preprocessor's ``last_light`` recorded it.
+            for decimal points and minus signs, (if it ``accepts_light``) each digit's
+            ink polarity as the preprocessor's ``last_light`` recorded it, and (if it
+            ``accepts_analysis``) the segmenter's ``last_analysis``.
         min_score: drop (smoothed) detections scoring below this, in [0, 1].
         no_gesture_labels: drop (smoothed) detections with these labels from
             :attr:`FrameResult.detections` (they stay in ``raw``): by default

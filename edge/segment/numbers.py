@@ -276,9 +276,10 @@ class NumberGrouper:
     Args:
         max_gap: see :func:`group_numbers`.
         min_height_ratio: see :func:`group_numbers`.
-        marks: look for decimal points and minus signs in the frame (about 0.1 ms of
-            a 640 x 480 demo frame with five digits on the development machine, median;
-            most of it shrinking and thresholding each line's band).
+        marks: look for decimal points and minus signs in the frame (about 0.06 ms of
+            a 640 x 480 demo frame with five digits on the development machine, median,
+            given the segmenter's analysis, which spares most lines the shrinking and
+            thresholding of their band; about 0.1 ms without it).
     """
 
     #: :meth:`group` reads only grey: a pipeline may pass the grey frame its segmenter made.
