@@ -78,8 +78,9 @@ class Pipeline:
         grouper: optional ``f(detections) -> list[(number, ROI)]`` that groups digit
             detections into numbers; one with a ``group(detections, image)`` method
             (:class:`edge.segment.numbers.NumberGrouper`) is given the frame's image too,
-            for decimal points and minus signs, and (if it ``accepts_light``) each digit's
-            ink polarity as the preprocessor's ``last_light`` recorded it.
+            for decimal points and minus signs, (if it ``accepts_light``) each digit's
+            ink polarity as the preprocessor's ``last_light`` recorded it, and (if it
+            ``accepts_analysis``) the segmenter's ``last_analysis``.
         min_score: drop (smoothed) detections scoring below this, in [0, 1].
         no_gesture_labels: drop (smoothed) detections with these labels from
             :attr:`FrameResult.detections` (they stay in ``raw``): by default
@@ -170,13 +171,14 @@ class Pipeline:
             else:
                 grey_ok = grey is not None and getattr(self.grouper, "accepts_grey", False)
                 image = grey if grey_ok else frame.image
+                gkw = {"analysis": analysis} if getattr(self.grouper, "accepts_analysis", False) else {}
                 light = getattr(self.preprocessor, "last_light", None)
                 if getattr(self.grouper, "accepts_light", False) and isinstance(light, list) and light:
                     # each digit's ink as the preprocessor found it (its marks are in that ink)
                     by_roi = {id(r): v for r, v in zip(rois, light, strict=False)}
-                    numbers = group(dets, image, light=[by_roi.get(id(d.roi)) for d in dets])
+                    numbers = group(dets, image, light=[by_roi.get(id(d.roi)) for d in dets], **gkw)
                 else:
-                    numbers = group(dets, image)
+                    numbers = group(dets, image, **gkw)
         t4 = time.perf_counter()
         t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
         t["classify"], t["smooth"] = (t3 - t2) * 1e3, (t4 - t3) * 1e3

@@ -150,16 +150,23 @@ class TrackSmoother:
         if not self.tracks or not detections:
             return match
         geos = []
+        squares = []  # each track's square (wx0, wx1, wy0, wy1), unpacked in the scan below
         for tr in self.tracks:
             roi, geo = tr._geometry  # Track.geometry() without the call when the box is the same
-            geos.append(geo if roi is tr.roi else tr.geometry())
+            if roi is not tr.roi:
+                geo = tr.geometry()
+            geos.append(geo)
+            squares.append(geo[8:])
         pairs = []
         near_tracks = []
+        iou_threshold = self.iou_threshold
         for di, det in enumerate(detections):
             d = det.roi
             x0, y0, x1, y1 = d.x, d.y, d.x + d.w, d.y + d.h
             near = [
-                ti for ti, g in enumerate(geos) if g[8] <= x1 and x0 <= g[9] and g[10] <= y1 and y0 <= g[11]
+                ti
+                for ti, (sx0, sx1, sy0, sy1) in enumerate(squares)
+                if sx0 <= x1 and x0 <= sx1 and sy0 <= y1 and y0 <= sy1
             ]
             near_tracks.append(near)
             for ti in near:
@@ -172,7 +179,7 @@ class TrackSmoother:
                 inter = iw * ih
                 union = t_area + (x1 - x0) * (y1 - y0) - inter
                 iou = inter / union if union > 0 else 0.0
-                if iou >= self.iou_threshold and iou > 0.0:
+                if iou >= iou_threshold and iou > 0.0:
                     pairs.append((iou, ti, di))
         used_t: set[int] = set()
         if pairs:

@@ -62,9 +62,11 @@ def test_marks_in_the_given_ink_are_those_decided_from_the_band(polarity: str) -
 
 
 class _Recorder(NumberGrouper):
-    def group(self, detections: Any, image: Any, light: Any = None) -> list[tuple[str, ROI]]:
-        self.light = light
-        return super().group(detections, image, light)
+    def group(
+        self, detections: Any, image: Any, light: Any = None, analysis: Any = None
+    ) -> list[tuple[str, ROI]]:
+        self.light, self.analysis = light, analysis
+        return super().group(detections, image, light, analysis)
 
 
 class _Fixed:
@@ -77,9 +79,11 @@ class _Fixed:
 def test_pipeline_hands_each_digits_ink_to_the_grouper() -> None:
     img, _ = _digit_sheet(light=True)
     grouper = _Recorder()
-    pipe = Pipeline(DigitSegmenter(), MnistPreprocessor(polarity="auto"), _Fixed(), grouper=grouper)
+    segmenter = DigitSegmenter()
+    pipe = Pipeline(segmenter, MnistPreprocessor(polarity="auto"), _Fixed(), grouper=grouper)
     res = pipe.process(Frame(np.dstack([img] * 3), 0.0, 0))
     assert len(res.detections) == 2 and grouper.light == [True, True]
+    assert grouper.analysis is segmenter.last_analysis is not None  # the segmenter's ink
 
 
 def test_smoother_reports_the_top_class_of_the_mean() -> None:

@@ -85,9 +85,9 @@ def test_marks_searched_where_they_matter_read_the_same_numbers(
     assert any("." in t or "-" in t for t, _ in fast)
     asked = []
 
-    def full(image, rows, light=None, wanted=None):  # type: ignore[no-untyped-def]
+    def full(image, rows, light=None, wanted=None, analysis=None):  # type: ignore[no-untyped-def]
         asked.append(wanted)
-        return find_marks(image, rows, light)
+        return find_marks(image, rows, light, analysis=analysis)
 
     monkeypatch.setattr(numbers_module, "find_marks", full)
     assert group_numbers(dets, page.image) == fast

@@ -7,7 +7,9 @@ digits are at most :data:`MARK_SCALE_PX` tall): the band is
 thresholded at Otsu's level (N. Otsu, 1979) in the ink's polarity (as the caller knows it
 from the digits, else decided from the band by :func:`edge.segment.ink.ink_is_light`),
 and its connected components that touch no
-digit are measured, relative to the line's digit height ``h``, top and baseline:
+digit are measured, relative to the line's digit height ``h``, top and baseline (given
+the digit segmenter's analysis of the frame, a line whose wanted marks would fall where
+the segmenter saw no ink at all is skipped first, see :func:`find_marks`):
 
 - a decimal point: at most 0.3 h and at least 0.04 h across, 0.4 to 2.5 times as wide
   as tall, filling at least 30 % of its box, in the lower part of the line (centre
@@ -26,11 +28,15 @@ import cv2
 import numpy as np
 
 from edge.segment.ink import ink_is_light, shrink, to_grey
+from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
 #: Lines are looked at with their digits at most this tall (px): a decimal point is
 #: then still 3-4 px across.
 MARK_SCALE_PX = 48
+#: With the segmenter's analysis, only lines whose digits are at least this tall at its
+#: scale (px) may be skipped for showing no ink there (:func:`find_marks` ``analysis``).
+MIN_ANALYSIS_PX = 10.0
 
 
 @dataclass
@@ -62,6 +68,7 @@ def find_marks(
     rows: Sequence[Sequence[ROI]],
     light: Sequence[bool | None] | None = None,
     wanted: Sequence[Wanted | None] | None = None,
+    analysis: InkAnalysis | None = None,
 ) -> Marks:
     """Decimal points and minus signs beside the digits of each line (see the module doc).
 
@@ -81,6 +88,14 @@ def find_marks(
             searched in full (every mark of it is reported) or, when none of its wanted
             marks can be there, not at all; what it reports of the wanted marks is what
             a full search reports.
+        analysis: optional (used with ``wanted``), the digit segmenter's
+            :class:`edge.segment.ink_analysis.InkAnalysis` of ``image``: a line is skipped
+            before its band is shrunk and thresholded when the segmenter's own, lenient
+            ink threshold shows no ink where any of its wanted marks would have some
+            (:func:`_analysis_clear`; digits at least :data:`MIN_ANALYSIS_PX` tall at the
+            analysis scale). Not exact: a mark too faint or small to pass the segmenter's
+            threshold at its scale, but found in the frame's band, is lost (the page
+            benchmarks read the same numbers).
 
     Returns:
         The :class:`Marks` found.
@@ -95,6 +110,7 @@ def find_marks(
     if not (image.ndim == 3 or grey and image.dtype == np.uint8):
         to_grey(image)  # raises the ValueError
     H, W = image.shape[:2]
+    scale = analysis.scale if analysis is not None and wanted is not None else None
     for li, row in enumerate(rows):
         if not row:
             continue
@@ -114,21 +130,13 @@ def find_marks(
         by1 = min(H, int(y_max + 0.25 * h) + 1)
         if (bx1 - bx0) * (by1 - by0) < 16 or h < 6:
             continue
-        band = image[by0:by1, bx0:bx1]
-        if not grey:
-            band = to_grey(band)  # grey only where marks may be
-        # digits taller than MARK_SCALE_PX are shrunk to it (at full resolution, 49-96 px
-        # digits of the demo scene showed false marks on 4 of 300 frames)
+        want = wanted[li] if wanted is not None else None
+        if want is not None and scale is not None and analysis is not None:
+            clear = _analysis_clear(analysis, scale, row, boxes, want, h, top, base, bx0, by0, bx1, by1)
+            if clear:  # no ink at all where a wanted mark would have some: nothing to find
+                continue
         f = min(1.0, MARK_SCALE_PX / h)
-        if f < 1.0:
-            size = (max(1, round(band.shape[1] * f)), max(1, round(band.shape[0] * f)))
-            band = shrink(band, size)
-        is_light = light[li] if light is not None else None
-        if is_light is None:
-            is_light = ink_is_light(band)
-        # dark ink: inverted, so the ink is the bright side (Otsu's upper class)
-        mode = cv2.THRESH_BINARY if is_light else cv2.THRESH_BINARY_INV
-        _, ink = cv2.threshold(band, 0, 255, mode | cv2.THRESH_OTSU)
+        ink = _band_ink(image, grey, bx0, by0, bx1, by1, f, light[li] if light is not None else None)
         for x0, y0, x1, y1 in boxes:  # the digits themselves are no marks
             ink[
                 max(0, int((y0 - by0) * f)) : max(0, math.ceil((y1 - by0) * f)),
@@ -136,7 +144,6 @@ def find_marks(
             ] = 0
         if not cv2.countNonZero(ink):  # no ink beside the digits (most lines): no marks
             continue
-        want = wanted[li] if wanted is not None else None
         if want is not None and not any(
             cv2.countNonZero(ink[r0:r1, c0:c1])
             for r0, r1, c0, c1 in _wanted_boxes(row, want, h, top, base, bx0, by0, f, ink.shape)
@@ -150,6 +157,83 @@ def find_marks(
             _point(marks, li, row, h, top, base, bx, by, bw, bh, cx, cy, ink, rect, start, f)
             _minus(marks, li, row, h, top, bx, by, bw, bh, cy)
     return marks
+
+
+def _band_ink(
+    image: np.ndarray,
+    grey: bool,
+    bx0: int,
+    by0: int,
+    bx1: int,
+    by1: int,
+    f: float,
+    is_light: bool | None,
+) -> np.ndarray:
+    """uint8 ink mask (255 = ink) of the frame's band ``[by0:by1, bx0:bx1]`` shrunk by
+    ``f``: Otsu's threshold in the ink's polarity (decided from the band when ``None``)."""
+    band = image[by0:by1, bx0:bx1]
+    if not grey:
+        band = to_grey(band)  # grey only where marks may be
+    # digits taller than MARK_SCALE_PX are shrunk to it (at full resolution, 49-96 px
+    # digits of the demo scene showed false marks on 4 of 300 frames)
+    if f < 1.0:
+        size = (max(1, round(band.shape[1] * f)), max(1, round(band.shape[0] * f)))
+        band = shrink(band, size)
+    if is_light is None:
+        is_light = ink_is_light(band)
+    # dark ink: inverted, so the ink is the bright side (Otsu's upper class)
+    mode = cv2.THRESH_BINARY if is_light else cv2.THRESH_BINARY_INV
+    return cv2.threshold(band, 0, 255, mode | cv2.THRESH_OTSU)[1]
+
+
+def _analysis_clear(
+    analysis: InkAnalysis,
+    scale: tuple[float, float],
+    row: Sequence[ROI],
+    boxes: Sequence[tuple[int, int, int, int]],
+    want: Wanted,
+    h: float,
+    top: float,
+    base: float,
+    bx0: int,
+    by0: int,
+    bx1: int,
+    by1: int,
+) -> bool:
+    """Whether the segmenter's ink (``dark > level``, its own lenient threshold) shows
+    nothing where a wanted mark of the line would have ink: then its search (which
+    thresholds the frame's band far higher, at Otsu's level) cannot find one either.
+
+    ``scale``: the analysis's :attr:`~edge.segment.ink_analysis.InkAnalysis.scale`. Looked
+    at only where digits are at least :data:`MIN_ANALYSIS_PX` tall at the analysis scale
+    (else ``False``); the digits' boxes are cleared (rounded outwards, as
+    in the band) and the wanted boxes (:func:`_wanted_boxes`) grown by one analysis px
+    for the coarser rounding.
+    """
+    sx, sy = scale
+    if h / sy < MIN_ANALYSIS_PX:
+        return False
+    ah, aw = analysis.dark.shape
+    ax0, ay0 = int(bx0 / sx), int(by0 / sy)
+    ax1, ay1 = min(aw, math.ceil(bx1 / sx) + 1), min(ah, math.ceil(by1 / sy) + 1)
+    if ax1 - ax0 < 2 or ay1 - ay0 < 2:
+        return False
+    ink = cv2.compare(analysis.dark[ay0:ay1, ax0:ax1], analysis.level[ay0:ay1, ax0:ax1], cv2.CMP_GT)
+    for x0, y0, x1, y1 in boxes:  # the digits (their boxes rounded outwards, as the band's)
+        ink[
+            max(0, int(y0 / sy) - ay0) : max(0, math.ceil(y1 / sy) - ay0),
+            max(0, int(x0 / sx) - ax0) : max(0, math.ceil(x1 / sx) - ax0),
+        ] = 0
+    if not cv2.countNonZero(ink):  # no ink beside the digits at all (most lines)
+        return True
+    # the wanted boxes at x / sx - ax0 (frame px x), one px more on each side for the
+    # two axes' scales (taken as one, their mean)
+    f, ox, oy = 2.0 / (sx + sy), ax0 * sx, ay0 * sy
+    shape = ink.shape
+    for r0, r1, c0, c1 in _wanted_boxes(row, want, h, top, base, ox, oy, f, shape):
+        if cv2.countNonZero(ink[max(0, r0 - 1) : r1 + 1, max(0, c0 - 1) : c1 + 1]):
+            return False
+    return True
 
 
 def _point(
@@ -212,8 +296,8 @@ def _wanted_boxes(
     h: float,
     top: float,
     base: float,
-    bx0: int,
-    by0: int,
+    bx0: float,
+    by0: float,
     f: float,
     shape: tuple[int, ...],
 ) -> list[tuple[int, int, int, int]]:
