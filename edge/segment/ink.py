@@ -155,17 +155,22 @@ def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
     opening by a larger square is below the opening by a smaller one, a closing
     above), so the largest square's residue is the largest of all: it is measured
     first, then the squares from the smallest up, stopping at the first that decides.
+
+    Both residues come from one closing of a two-channel image, the inverted view and
+    the view: an opening is the inverse of the closing of the inverse (exactly, on
+    uint8), so ``view - opening(view)`` is ``closing(inverse) - inverse`` (one call
+    each for the closing, the residues, the threshold and the sums instead of two:
+    about 19 instead of 30 us a square on a 160 x 120 view).
     """
     kernels: tuple[int, ...] = (3, 5, 9, 17)
     if min(small.shape[:2]) >= 128:  # half resolution: 4x cheaper, 6 to 18 px of the original
         small, kernels = cv2.pyrDown(small), (3, 5, 9)
+    both = cv2.merge([cv2.bitwise_not(small), small])  # channels: light ink, dark ink
 
     def residues(k: int) -> tuple[float, float]:
-        se = _square(k)
-        dark = cv2.subtract(cv2.morphologyEx(small, cv2.MORPH_CLOSE, se), small)
-        light = cv2.subtract(small, cv2.morphologyEx(small, cv2.MORPH_OPEN, se))
-        li, da = (float(cv2.sumElems(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])[0]) for r in (light, dark))
-        return li, da
+        r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, _square(k)), both)
+        sums = cv2.sumElems(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])
+        return sums[0], sums[1]
 
     largest = residues(kernels[-1])
     top = max(largest)
