@@ -76,25 +76,24 @@ def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 LIGHT_SKEW = 0.5
 
 
-def _skew(r: np.ndarray) -> float:
-    """Skewness of float32 deviations ``r`` (third moment over the 1.5th power of the second)."""
-    r2 = r * r
-    return float((r2 * r).mean()) / max(float(r2.mean()), 1e-6) ** 1.5
-
-
-def _hist_skew(counts: np.ndarray, values: np.ndarray, centre: bool) -> float:
-    """:func:`_skew` of a sample given as a histogram: ``counts`` (float64) of each of
-    ``values`` (float64), taken around their mean when ``centre`` (else around 0)."""
-    total = float(counts.sum())
-    if total <= 0:
-        return 0.0
-    d = values - float(counts @ values) / total if centre else values
-    d2 = d * d
-    return float(counts @ (d2 * d)) / total / max(float(counts @ d2) / total, 1e-6) ** 1.5
-
-
-#: Deviations -255..255 (float64) for histogram moments.
-_DEVIATIONS = np.arange(-255, 256, dtype=np.float64)
+def _skew_above(n: int, s1: float, s2: float, s3: float, limit: float) -> bool:
+    """Whether the skewness of ``n`` values with sums ``s1``, ``s2``, ``s3`` of their
+    first three powers (whole numbers, given as exact floats) around their mean is above
+    ``limit``: decided in exact integer arithmetic, no rounding (the third central moment
+    over the 1.5th power of the second, that at least 1e-6)."""
+    if n <= 0:
+        return limit < 0
+    s1, s2, s3 = int(s1), int(s2), int(s3)
+    # n^2 times the second central moment, n^3 times the third (both exact)
+    b = n * s2 - s1 * s1
+    a = (n * s3 - 3 * s1 * s2) * n + 2 * s1 * s1 * s1
+    p, q = limit.as_integer_ratio()  # limit = p / q, q > 0
+    if b * 10**6 < n * n:  # the second moment below 1e-6: skewness = a / n^3 / 1e-9
+        return a * 10**9 * q > p * n**3
+    # skewness = a / b^1.5 against p / q, compared squared when both have the same sign
+    if p >= 0:
+        return a > 0 and a * a * q * q > p * p * b**3
+    return a >= 0 or a * a * q * q < p * p * b**3
 
 
 def _analysis_view(grey: np.ndarray) -> np.ndarray:
@@ -106,6 +105,9 @@ def _analysis_view(grey: np.ndarray) -> np.ndarray:
 
 #: Grey levels 0..255 (float64) for histogram moments.
 _LEVELS = np.arange(256, dtype=np.float64)
+#: Their first three powers (float64 (3, 256), whole numbers): the sums of a histogram's
+#: powers by one product, exact (every partial sum is a whole number below 2^53).
+_POWERS = np.stack([_LEVELS, _LEVELS**2, _LEVELS**3])
 
 
 def ink_is_light(grey: np.ndarray) -> bool:
@@ -128,13 +130,16 @@ def ink_is_light(grey: np.ndarray) -> bool:
     # the moments from the 256-bin histogram: one pass over the pixels instead of several
     # over a float copy (18 instead of 58 us on a 60 x 300 crop; same answers on 3,348
     # crops of demo frames and pages)
-    return _grey_skew(_analysis_view(grey)) > LIGHT_SKEW
+    return _grey_is_light(_analysis_view(grey))
 
 
-def _grey_skew(grey: np.ndarray) -> float:
-    """Skewness of the grey levels of uint8 ``grey`` around their mean, from its histogram."""
-    n = cv2.calcHist([np.ascontiguousarray(grey)], [0], None, [256], [0, 256]).ravel()
-    return _hist_skew(n.astype(np.float64), _LEVELS, centre=True)
+def _grey_is_light(grey: np.ndarray) -> bool:
+    """Whether the skewness of the grey levels of uint8 ``grey`` around their mean is
+    above :data:`LIGHT_SKEW`, from its histogram (the sums of the levels' powers by one
+    exact product, the comparison in integers: 2 instead of 5 us over a float formula)."""
+    n = cv2.calcHist([np.ascontiguousarray(grey)], [0], None, [256], [0, 256]).ravel().astype(np.float64)
+    s1, s2, s3 = _POWERS @ n
+    return _skew_above(grey.size, s1, s2, s3, LIGHT_SKEW)
 
 
 def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
@@ -150,17 +155,22 @@ def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
     opening by a larger square is below the opening by a smaller one, a closing
     above), so the largest square's residue is the largest of all: it is measured
     first, then the squares from the smallest up, stopping at the first that decides.
+
+    Both residues come from one closing of a two-channel image, the inverted view and
+    the view: an opening is the inverse of the closing of the inverse (exactly, on
+    uint8), so ``view - opening(view)`` is ``closing(inverse) - inverse`` (one call
+    each for the closing, the residues, the threshold and the sums instead of two:
+    about 19 instead of 30 us a square on a 160 x 120 view).
     """
     kernels: tuple[int, ...] = (3, 5, 9, 17)
     if min(small.shape[:2]) >= 128:  # half resolution: 4x cheaper, 6 to 18 px of the original
         small, kernels = cv2.pyrDown(small), (3, 5, 9)
+    both = cv2.merge([cv2.bitwise_not(small), small])  # channels: light ink, dark ink
 
     def residues(k: int) -> tuple[float, float]:
-        se = _square(k)
-        dark = cv2.subtract(cv2.morphologyEx(small, cv2.MORPH_CLOSE, se), small)
-        light = cv2.subtract(small, cv2.morphologyEx(small, cv2.MORPH_OPEN, se))
-        li, da = (float(cv2.sumElems(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])[0]) for r in (light, dark))
-        return li, da
+        r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, _square(k)), both)
+        sums = cv2.sumElems(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])
+        return sums[0], sums[1]
 
     largest = residues(kernels[-1])
     top = max(largest)
@@ -190,7 +200,7 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     """
     small = _analysis_view(grey)
     # the global view needs no more than a sample
-    if _grey_skew(small[::3, ::3]) <= LIGHT_SKEW:
+    if not _grey_is_light(small[::3, ::3]):
         return False
     if min(small.shape[:2]) < 64:
         return True
@@ -200,9 +210,13 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
         np.ascontiguousarray(cv2.blur(small, (k, k))[::2, ::2]),
         dtype=cv2.CV_32F,
     )
-    # whole deviations -255..255, one bin each (bin edges at the half levels)
-    counts = cv2.calcHist([local], [0], None, [511], [-255.5, 255.5]).ravel().astype(np.float64)
-    return _hist_skew(counts, _DEVIATIONS, centre=False) > LIGHT_SKEW or _stroke_polarity(small)
+    # the skewness around 0 of the whole deviations -255..255: their squares and cubes are
+    # exact in float32 (|d|^3 < 2^24) and OpenCV sums them in float64, exactly (whole
+    # numbers below 2^53): the sums a 511-bin histogram gave, 12 instead of 45 us
+    n = local.size
+    d2 = cv2.multiply(local, local)
+    s2, s3 = cv2.sumElems(d2)[0], cv2.sumElems(cv2.multiply(d2, local))[0]
+    return s3 / n / max(s2 / n, 1e-6) ** 1.5 > LIGHT_SKEW or _stroke_polarity(small)
 
 
 def odd(n: float) -> int:

@@ -1,0 +1,162 @@
+"""The frame and crop ink-polarity decisions (:func:`edge.segment.ink.frame_ink_is_light`,
+:func:`edge.segment.ink.ink_is_light`) against their former float formulas, kept here:
+the faster code must give the same decision on every image (and the same top-hat sums)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.segment import ink
+
+LIGHT = 0.5  # the former LIGHT_SKEW
+
+
+# ---- the former formulas (histograms and numpy float moments) ---------------------------
+
+
+def old_hist_skew(counts: np.ndarray, values: np.ndarray, centre: bool) -> float:
+    total = float(counts.sum())
+    if total <= 0:
+        return 0.0
+    d = values - float(counts @ values) / total if centre else values
+    d2 = d * d
+    return float(counts @ (d2 * d)) / total / max(float(counts @ d2) / total, 1e-6) ** 1.5
+
+
+def old_grey_skew(grey: np.ndarray) -> float:
+    n = cv2.calcHist([np.ascontiguousarray(grey)], [0], None, [256], [0, 256]).ravel()
+    return old_hist_skew(n.astype(np.float64), np.arange(256, dtype=np.float64), centre=True)
+
+
+def old_residues(small: np.ndarray, k: int, t: float = 12.0) -> tuple[float, float]:
+    se = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    dark = cv2.subtract(cv2.morphologyEx(small, cv2.MORPH_CLOSE, se), small)
+    light = cv2.subtract(small, cv2.morphologyEx(small, cv2.MORPH_OPEN, se))
+    li, da = (float(cv2.sumElems(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])[0]) for r in (light, dark))
+    return li, da
+
+
+def old_stroke_polarity(small: np.ndarray) -> bool:
+    kernels: tuple[int, ...] = (3, 5, 9, 17)
+    if min(small.shape[:2]) >= 128:
+        small, kernels = cv2.pyrDown(small), (3, 5, 9)
+    top = max(old_residues(small, kernels[-1]))
+    for k in kernels:
+        li, da = old_residues(small, k)
+        if max(li, da) >= 0.2 * top and (li > 2 * da or da > 2 * li):
+            return li > da
+    return False
+
+
+def old_frame_ink_is_light(grey: np.ndarray) -> tuple[bool, str]:
+    """The former decision and the test that made it."""
+    small = ink._analysis_view(grey)
+    if old_grey_skew(small[::3, ::3]) <= LIGHT:
+        return False, "global"
+    if min(small.shape[:2]) < 64:
+        return True, "small"
+    k = max(3, min(small.shape[:2]) // 26)
+    local = cv2.subtract(
+        np.ascontiguousarray(small[::2, ::2]),
+        np.ascontiguousarray(cv2.blur(small, (k, k))[::2, ::2]),
+        dtype=cv2.CV_32F,
+    )
+    counts = cv2.calcHist([local], [0], None, [511], [-255.5, 255.5]).ravel().astype(np.float64)
+    if old_hist_skew(counts, np.arange(-255, 256, dtype=np.float64), centre=False) > LIGHT:
+        return True, "local"
+    return old_stroke_polarity(small), "stroke"
+
+
+# ---- varied images ------------------------------------------------------------------------
+
+
+def _strokes(rng: np.random.Generator, img: np.ndarray, n: int, level: tuple[int, int], width: int) -> None:
+    h, w = img.shape
+    for _ in range(n):
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        dx, dy = (int(v) for v in rng.integers(-w // 6 - 2, w // 6 + 3, 2))
+        cv2.line(img, (x, y), (x + dx, y + dy), int(rng.integers(*level)), int(rng.integers(1, width + 1)))
+
+
+def _image(rng: np.random.Generator, kind: int, h: int, w: int) -> np.ndarray:
+    if kind == 0:  # uniform noise
+        return rng.integers(0, 256, (h, w), dtype=np.uint8)
+    if kind == 1:  # skewed noise, either way
+        img = np.clip(rng.exponential(25, (h, w)), 0, 255).astype(np.uint8)
+        return img if rng.random() < 0.5 else cv2.bitwise_not(img)
+    if kind == 2:  # flat
+        return np.full((h, w), int(rng.integers(0, 256)), np.uint8)
+    if kind == 3:  # thin strokes on a ground, dark or light
+        img = np.clip(rng.normal(rng.uniform(40, 220), 6, (h, w)), 0, 255).astype(np.uint8)
+        light = bool(img.mean() < 128)
+        _strokes(rng, img, int(rng.integers(3, 30)), (180, 256) if light else (0, 70), 4)
+        return img
+    if kind == 4:  # a bright note on a dark desk, with dark or light digits on it
+        img = np.clip(rng.normal(50, 8, (h, w)), 0, 255).astype(np.uint8)
+        x0, y0 = int(rng.integers(0, w // 2)), int(rng.integers(0, h // 2))
+        x1, y1 = x0 + int(rng.integers(w // 6, w // 2 + 1)), y0 + int(rng.integers(h // 6, h // 2 + 1))
+        cv2.rectangle(img, (x0, y0), (x1, y1), int(rng.integers(170, 240)), -1)
+        _strokes(rng, img, int(rng.integers(0, 12)), (0, 60) if rng.random() < 0.5 else (230, 256), 3)
+        return img
+    # large bold light strokes on a dark ground (the stroke test's case)
+    img = np.clip(rng.normal(30, 5, (h, w)), 0, 255).astype(np.uint8)
+    _strokes(rng, img, int(rng.integers(1, 4)), (150, 256), max(3, min(h, w) // 8))
+    return img
+
+
+SIZES = ((240, 320), (480, 640), (120, 160), (63, 90), (64, 64), (127, 300), (128, 129), (700, 500), (2, 3))
+
+
+def _images(seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [_image(rng, kind, h, w) for h, w in SIZES for kind in range(6) for _ in range(4)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_frame_decision_is_the_former_formulas(seed: int) -> None:
+    reached: dict[str, list[bool]] = {}
+    for img in _images(seed):
+        for grey in (img, cv2.bitwise_not(img)):
+            want, test = old_frame_ink_is_light(grey)
+            reached.setdefault(test, []).append(want)
+            assert ink.frame_ink_is_light(grey) == want, (grey.shape, test)
+            assert ink.ink_is_light(grey) == (old_grey_skew(ink._analysis_view(grey)) > LIGHT), grey.shape
+    # the images reach every test, and each of the later tests decides both ways
+    assert set(reached) == {"global", "small", "local", "stroke"}
+    assert any(reached["local"]) and not all(reached["stroke"]) and any(reached["stroke"])
+
+
+def test_top_hat_sums_are_the_former_ones() -> None:
+    rng = np.random.default_rng(5)
+    for kind in (0, 3, 4, 5):
+        small = _image(rng, kind, 120, 160)
+        for k in (3, 5, 9, 17):
+            both = cv2.merge([cv2.bitwise_not(small), small])
+            r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, ink._square(k)), both)
+            sums = cv2.sumElems(cv2.threshold(r, 12.0, 0, cv2.THRESH_TOZERO)[1])
+            assert (sums[0], sums[1]) == old_residues(small, k)
+        assert ink._stroke_polarity(small) == old_stroke_polarity(small)
+
+
+def test_skew_comparison_is_exact() -> None:
+    """The integer comparison against the skewness in exact rational arithmetic."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        x = rng.integers(0, 256, int(rng.integers(1, 40)))
+        n, s1, s2, s3 = len(x), int(x.sum()), int((x**2).sum()), int((x**3).sum())
+        m2 = Fraction(n * s2 - s1 * s1, n * n)
+        m3 = Fraction((n * s3 - 3 * s1 * s2) * n + 2 * s1**3, n**3)
+        for limit in (0.5, 0.0, -0.25, 1.75):
+            if m2 < Fraction(1, 10**6):
+                want = m3 * 10**9 > Fraction(limit)
+            else:  # skew > limit  <=>  m3 > limit * m2^1.5, squared with the signs handled
+                lhs, rhs = m3, Fraction(limit)
+                want = (lhs > 0 and (rhs < 0 or lhs * lhs > rhs * rhs * m2**3)) or (
+                    lhs <= 0 and rhs < 0 and lhs * lhs < rhs * rhs * m2**3
+                )
+            assert ink._skew_above(n, float(s1), float(s2), float(s3), limit) == want, (x.tolist(), limit)
+    assert not ink._skew_above(0, 0.0, 0.0, 0.0, 0.5)
