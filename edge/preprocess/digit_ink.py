@@ -24,7 +24,7 @@ from edge.segment.ink import (
     shrink,
     to_grey,
 )
-from edge.segment.ink_components import ink_components
+from edge.segment.ink_components import Components, ink_components
 from edge.types import ROI
 
 #: Longer side of the digit at the working resolution (px); 3.2x the 20-px box, so
@@ -115,7 +115,8 @@ def select_ink_outline(
     lw, lh = 0.85 * cw, 0.85 * ch
     for _, _, w, h in rects:
         if w >= lw or h >= lh:
-            return (*_select_ink_lines(mask, core, line_px), None, 0, False)
+            comps = Components(mask, contours=[cs[j] for j in outer], rects=rects)
+            return (*_select_ink_lines(mask, core, line_px, comps), None, 0, False)
     max_contact = 0.2 * (cw if cw > ch else ch)
     chosen: list[tuple[int, int]] = []  # (index into outer, ink area)
     for i, (x, y, w, h) in enumerate(rects):
@@ -177,12 +178,13 @@ def select_ink_outline(
 
 
 def _select_ink_lines(
-    mask: np.ndarray, core: tuple[float, float, float, float], line_px: int
+    mask: np.ndarray, core: tuple[float, float, float, float], line_px: int, comps: Components | None = None
 ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
-    """:func:`select_ink` for a crop crossed by a line: lines erased first."""
+    """:func:`select_ink` for a crop crossed by a line: lines erased first (``comps``: the
+    :class:`~edge.segment.ink_components.Components` of ``mask`` if already found)."""
     ch, cw = mask.shape
     rx0, ry0, rx1, ry1 = core
-    mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px)
+    mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px, comps=comps)
     none = 0.0, None, (0, 0, 0, 0)
     if not len(comps):
         return none
@@ -192,10 +194,11 @@ def _select_ink_lines(
     inside = (ix * iy >= 0.5 * (x1s - x0s) * (y1s - y0s)) & (comps.contact <= 0.2 * max(cw, ch))
     if not inside.any():
         return none
-    amax = comps.area[inside].max()
+    area = comps.area_where(inside)  # only these: the others are specks and lines
+    amax = area.max()
     if amax < 3:
         return none
-    inside &= comps.area >= 0.03 * amax
+    inside &= area >= 0.03 * amax
     bx0, by0 = int(x0s[inside].min()), int(y0s[inside].min())
     bx1, by1 = int(x1s[inside].max()), int(y1s[inside].max())
     inter = (max(0.0, min(bx1, rx1) - max(bx0, rx0))) * (max(0.0, min(by1, ry1) - max(by0, ry0)))
