@@ -4,6 +4,8 @@ what a fresh ``RETR_EXTERNAL`` search gives."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 import pytest
@@ -22,7 +24,7 @@ def _noisy_mask(seed: int, shape: tuple[int, int] = (90, 70)) -> np.ndarray:
     return mask
 
 
-def _tree_outer(mask: np.ndarray) -> tuple[list[np.ndarray], list[tuple[int, int, int, int]]]:
+def _tree_outer(mask: np.ndarray) -> tuple[list[np.ndarray], list[Sequence[int]]]:
     cs, hier = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     outer = [cs[j] for j in range(len(cs)) if hier[0, j, 3] < 0]
     return outer, [cv2.boundingRect(c) for c in outer]

@@ -9,6 +9,8 @@ component is line-sized. Shared by the digit finder and :mod:`edge.preprocess`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
@@ -121,8 +123,8 @@ class Components:
         mask: np.ndarray,
         min_box_area: float = 0.0,
         max_count: int = 128,
-        contours: list[np.ndarray] | None = None,
-        rects: list[tuple[int, int, int, int]] | None = None,
+        contours: Sequence[np.ndarray] | None = None,
+        rects: Sequence[Sequence[int]] | None = None,
     ) -> None:
         h, w = mask.shape
         if contours is None:
