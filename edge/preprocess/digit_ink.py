@@ -162,9 +162,18 @@ def select_ink_outline(
     if len(keep) == len(outer):  # every outer component (and what lies in their holes) is kept
         # (one component: its box holds all the ink, so its area is the mask's)
         return iou, mask, box, list(cs), (amax if len(outer) == 1 else cv2.countNonZero(mask)), True
-    drawn = np.zeros_like(mask)
-    cv2.drawContours(drawn, [cs[outer[i]] for i in keep], -1, 255, -1)
-    mask = cv2.bitwise_and(mask, drawn)
+    kept_set = set(keep)
+    for i, (x, y, w, h) in enumerate(rects):
+        if x < bx1 and y < by1 and x + w > bx0 and y + h > by0 and i not in kept_set:
+            # a dropped component reaches into the kept ink's box: keep what the kept outlines hold
+            drawn = np.zeros_like(mask)
+            cv2.drawContours(drawn, [cs[outer[i]] for i in keep], -1, 255, -1)
+            mask = cv2.bitwise_and(mask, drawn)
+            break
+    else:  # only kept ink (with what lies in its holes) in its box, none outside it
+        kept = np.zeros_like(mask)
+        kept[by0:by1, bx0:bx1] = mask[by0:by1, bx0:bx1]
+        mask = kept
     # the kept ink's contours: those whose outermost ancestor is kept
     roots = {outer[i] for i in keep}
     outline = []
