@@ -171,9 +171,9 @@ def select_ink_outline(
             mask = cv2.bitwise_and(mask, drawn)
             break
     else:  # only kept ink (with what lies in its holes) in its box, none outside it
-        kept = np.zeros_like(mask)
-        kept[by0:by1, bx0:bx1] = mask[by0:by1, bx0:bx1]
-        mask = kept
+        alone = np.zeros_like(mask)
+        alone[by0:by1, bx0:bx1] = mask[by0:by1, bx0:bx1]
+        mask = alone
     # the kept ink's contours: those whose outermost ancestor is kept
     roots = {outer[i] for i in keep}
     outline = []
