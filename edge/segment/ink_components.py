@@ -31,7 +31,9 @@ def remove_lines(
     (``cv2.HoughLinesP``); those within ``max_angle`` degrees of horizontal and at
     least ``h_length`` px long, or of vertical and at least ``v_length`` px long,
     are erased (drawn in black ``thickness + 2`` px wide). A digit stroke crossing a
-    line loses only the line's own band; the pieces are merged again later.
+    line loses only the line's own band; the pieces are merged again later. The search is
+    skipped when the thin ink has fewer points than a line's votes, or when its columns (rows)
+    do not reach a line's length with gaps the search would bridge (:func:`longest_span`).
 
     Args:
         mask: uint8 (H, W), ink 255, paper 0.
@@ -70,14 +72,16 @@ def remove_lines(
         thin = full
     if k > 1:
         thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
-    segs = cv2.HoughLinesP(
-        thin,
-        1,
-        np.pi / 180,
-        threshold=votes,
-        minLineLength=n // k,
-        maxLineGap=max(3, n // (8 * k)),
-    )
+    gap = max(3, n // (8 * k))
+    # a line erased below is at least h_length px wide (v_length px tall): its thin ink's columns
+    # (rows) must reach that far with gaps of at most ``gap`` (HoughLinesP walks a flat line one
+    # column a step and stops after more than ``gap`` empty ones); else no line to search for
+    if not (
+        (h_length > 0 and k * longest_span(cv2.reduce(thin, 0, cv2.REDUCE_MAX).ravel(), gap) >= h_length)
+        or (v_length > 0 and k * longest_span(cv2.reduce(thin, 1, cv2.REDUCE_MAX).ravel(), gap) >= v_length)
+    ):
+        return mask
+    segs = cv2.HoughLinesP(thin, 1, np.pi / 180, threshold=votes, minLineLength=n // k, maxLineGap=gap)
     if segs is None:
         return mask
     segs = segs.reshape(-1, 4) * k
@@ -92,6 +96,28 @@ def remove_lines(
                 out = mask.copy()
             cv2.line(out, (int(x1), int(y1)), (int(x2), int(y2)), 0, thickness + 2)
     return out
+
+
+def longest_span(occupied: np.ndarray, gap: int) -> int:
+    """The widest span ``last - first`` of a run of non-zero entries whose steps skip at most
+    ``gap`` zero entries.
+
+    Args:
+        occupied: 1-D array (e.g. a mask's column maxima).
+        gap: most zero entries between two non-zero ones of a run.
+
+    Returns:
+        The span (index units), -1 without non-zero entries.
+    """
+    idx = np.flatnonzero(occupied)
+    if not len(idx):
+        return -1
+    breaks = np.flatnonzero(np.diff(idx) > gap + 1)
+    if not len(breaks):
+        return int(idx[-1] - idx[0])
+    starts = np.concatenate((idx[:1], idx[breaks + 1]))
+    ends = np.concatenate((idx[breaks], idx[-1:]))
+    return int((ends - starts).max())
 
 
 class Components:
