@@ -93,7 +93,7 @@ def _darkness_crops(seed: int, n: int) -> list[tuple[np.ndarray, tuple[int, int,
 
 
 def test_outline_and_levels_are_those_of_the_plain_formulas() -> None:
-    seen = {"plain": 0, "specks": 0, "dilated": 0, "eroded": 0}
+    seen = dict.fromkeys(("plain", "specks", "dilated", "eroded", "dropped in box", "dropped outside box"), 0)
     for dark, core in _darkness_crops(0, 400):
         x0, y0, x1, y1 = core
         for t in (int(cv2.threshold(dark[y0:y1, x0:x1], 0, 255, cv2.THRESH_OTSU)[0]), 30):
@@ -114,6 +114,16 @@ def test_outline_and_levels_are_those_of_the_plain_formulas() -> None:
                 assert np.array_equal(mask, np.where(dark > t, 255, 0).astype(np.uint8))
             elif outline is not None:
                 assert not np.array_equal(mask, np.where(dark > t, 255, 0).astype(np.uint8))
+                # the threshold mask inside the kept outer outlines, filled
+                thr = np.where(dark > t, 255, 0).astype(np.uint8)
+                external, _ = cv2.findContours(thr, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+                listed_outline = {c.tobytes() for c in outline}
+                kept = [c for c in external if c.tobytes() in listed_outline]
+                drawn = cv2.drawContours(np.zeros_like(thr), kept, -1, 255, -1)
+                assert np.array_equal(mask, cv2.bitwise_and(thr, drawn))
+                others = [cv2.boundingRect(c) for c in external if c.tobytes() not in listed_outline]
+                inside = any(x < bx1 and y < by1 and x + w > bx0 and y + h > by0 for x, y, w, h in others)
+                seen["dropped in box" if inside else "dropped outside box"] += 1
             want = _reference_ramp(dark, mask, box, t)
             for tight in (False, True):
                 got, t1 = ink_levels(dark, mask, box, t, outline, area, plain, tight)

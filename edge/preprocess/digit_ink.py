@@ -24,7 +24,7 @@ from edge.segment.ink import (
     shrink,
     to_grey,
 )
-from edge.segment.ink_components import ink_components
+from edge.segment.ink_components import Components, ink_components
 from edge.types import ROI
 
 #: Longer side of the digit at the working resolution (px); 3.2x the 20-px box, so
@@ -115,7 +115,8 @@ def select_ink_outline(
     lw, lh = 0.85 * cw, 0.85 * ch
     for _, _, w, h in rects:
         if w >= lw or h >= lh:
-            return (*_select_ink_lines(mask, core, line_px), None, 0, False)
+            comps = Components(mask, contours=[cs[j] for j in outer], rects=rects)
+            return (*_select_ink_lines(mask, core, line_px, comps), None, 0, False)
     max_contact = 0.2 * (cw if cw > ch else ch)
     chosen: list[tuple[int, int]] = []  # (index into outer, ink area)
     for i, (x, y, w, h) in enumerate(rects):
@@ -161,9 +162,18 @@ def select_ink_outline(
     if len(keep) == len(outer):  # every outer component (and what lies in their holes) is kept
         # (one component: its box holds all the ink, so its area is the mask's)
         return iou, mask, box, list(cs), (amax if len(outer) == 1 else cv2.countNonZero(mask)), True
-    drawn = np.zeros_like(mask)
-    cv2.drawContours(drawn, [cs[outer[i]] for i in keep], -1, 255, -1)
-    mask = cv2.bitwise_and(mask, drawn)
+    kept_set = set(keep)
+    for i, (x, y, w, h) in enumerate(rects):
+        if x < bx1 and y < by1 and x + w > bx0 and y + h > by0 and i not in kept_set:
+            # a dropped component reaches into the kept ink's box: keep what the kept outlines hold
+            drawn = np.zeros_like(mask)
+            cv2.drawContours(drawn, [cs[outer[i]] for i in keep], -1, 255, -1)
+            mask = cv2.bitwise_and(mask, drawn)
+            break
+    else:  # only kept ink (with what lies in its holes) in its box, none outside it
+        alone = np.zeros_like(mask)
+        alone[by0:by1, bx0:bx1] = mask[by0:by1, bx0:bx1]
+        mask = alone
     # the kept ink's contours: those whose outermost ancestor is kept
     roots = {outer[i] for i in keep}
     outline = []
@@ -177,12 +187,13 @@ def select_ink_outline(
 
 
 def _select_ink_lines(
-    mask: np.ndarray, core: tuple[float, float, float, float], line_px: int
+    mask: np.ndarray, core: tuple[float, float, float, float], line_px: int, comps: Components | None = None
 ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
-    """:func:`select_ink` for a crop crossed by a line: lines erased first."""
+    """:func:`select_ink` for a crop crossed by a line: lines erased first (``comps``: the
+    :class:`~edge.segment.ink_components.Components` of ``mask`` if already found)."""
     ch, cw = mask.shape
     rx0, ry0, rx1, ry1 = core
-    mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px)
+    mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px, comps=comps)
     none = 0.0, None, (0, 0, 0, 0)
     if not len(comps):
         return none
@@ -192,10 +203,11 @@ def _select_ink_lines(
     inside = (ix * iy >= 0.5 * (x1s - x0s) * (y1s - y0s)) & (comps.contact <= 0.2 * max(cw, ch))
     if not inside.any():
         return none
-    amax = comps.area[inside].max()
+    area = comps.area_where(inside)  # only these: the others are specks and lines
+    amax = area.max()
     if amax < 3:
         return none
-    inside &= comps.area >= 0.03 * amax
+    inside &= area >= 0.03 * amax
     bx0, by0 = int(x0s[inside].min()), int(y0s[inside].min())
     bx1, by1 = int(x1s[inside].max()), int(y1s[inside].max())
     inter = (max(0.0, min(bx1, rx1) - max(bx0, rx0))) * (max(0.0, min(by1, ry1) - max(by0, ry0)))

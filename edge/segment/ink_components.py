@@ -9,6 +9,8 @@ component is line-sized. Shared by the digit finder and :mod:`edge.preprocess`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
@@ -29,7 +31,9 @@ def remove_lines(
     (``cv2.HoughLinesP``); those within ``max_angle`` degrees of horizontal and at
     least ``h_length`` px long, or of vertical and at least ``v_length`` px long,
     are erased (drawn in black ``thickness + 2`` px wide). A digit stroke crossing a
-    line loses only the line's own band; the pieces are merged again later.
+    line loses only the line's own band; the pieces are merged again later. The search is
+    skipped when the thin ink has fewer points than a line's votes, or when its columns (rows)
+    do not reach a line's length with gaps the search would bridge (:func:`longest_span`).
 
     Args:
         mask: uint8 (H, W), ink 255, paper 0.
@@ -68,14 +72,16 @@ def remove_lines(
         thin = full
     if k > 1:
         thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
-    segs = cv2.HoughLinesP(
-        thin,
-        1,
-        np.pi / 180,
-        threshold=votes,
-        minLineLength=n // k,
-        maxLineGap=max(3, n // (8 * k)),
-    )
+    gap = max(3, n // (8 * k))
+    # a line erased below is at least h_length px wide (v_length px tall): its thin ink's columns
+    # (rows) must reach that far with gaps of at most ``gap`` (HoughLinesP walks a flat line one
+    # column a step and stops after more than ``gap`` empty ones); else no line to search for
+    if not (
+        (h_length > 0 and k * longest_span(cv2.reduce(thin, 0, cv2.REDUCE_MAX).ravel(), gap) >= h_length)
+        or (v_length > 0 and k * longest_span(cv2.reduce(thin, 1, cv2.REDUCE_MAX).ravel(), gap) >= v_length)
+    ):
+        return mask
+    segs = cv2.HoughLinesP(thin, 1, np.pi / 180, threshold=votes, minLineLength=n // k, maxLineGap=gap)
     if segs is None:
         return mask
     segs = segs.reshape(-1, 4) * k
@@ -92,6 +98,28 @@ def remove_lines(
     return out
 
 
+def longest_span(occupied: np.ndarray, gap: int) -> int:
+    """The widest span ``last - first`` of a run of non-zero entries whose steps skip at most
+    ``gap`` zero entries.
+
+    Args:
+        occupied: 1-D array (e.g. a mask's column maxima).
+        gap: most zero entries between two non-zero ones of a run.
+
+    Returns:
+        The span (index units), -1 without non-zero entries.
+    """
+    idx = np.flatnonzero(occupied)
+    if not len(idx):
+        return -1
+    breaks = np.flatnonzero(np.diff(idx) > gap + 1)
+    if not len(breaks):
+        return int(idx[-1] - idx[0])
+    starts = np.concatenate((idx[:1], idx[breaks + 1]))
+    ends = np.concatenate((idx[breaks], idx[-1:]))
+    return int((ends - starts).max())
+
+
 class Components:
     """Outer connected components of a binary ink mask (``cv2.findContours``).
 
@@ -103,34 +131,53 @@ class Components:
         min_box_area: components with a smaller bounding box (px²) are dropped.
         max_count: at most this many components (those with the longest outlines)
             are kept.
+        contours: the outer contours of ``mask`` if already found (``RETR_EXTERNAL``'s, in its
+            order, e.g. the top level of a ``RETR_TREE`` search): no second search.
+        rects: ``cv2.boundingRect`` of each of ``contours`` if already taken.
 
     Attributes:
         count: the number of components found, before any was dropped.
         contours: outer contours (``RETR_EXTERNAL``), one per component.
         box: float64 (N, 4) x0, y0, x1, y1 (px, x1/y1 exclusive).
-        area: float64 (N,) ink pixels inside each box (px²).
+        area: float64 (N,) ink pixels inside each box (px²), counted on first use (``mask``
+            must not change before; :meth:`area_where` counts only some).
         contact: float64 (N,) ink pixels of each box on the image border (px).
     """
 
-    def __init__(self, mask: np.ndarray, min_box_area: float = 0.0, max_count: int = 128) -> None:
+    def __init__(
+        self,
+        mask: np.ndarray,
+        min_box_area: float = 0.0,
+        max_count: int = 128,
+        contours: Sequence[np.ndarray] | None = None,
+        rects: Sequence[Sequence[int]] | None = None,
+    ) -> None:
         h, w = mask.shape
-        cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if contours is None:
+            cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            rects = None
+        else:
+            cs = contours
         self.count = len(cs)  # before capping
         if len(cs) > max_count:  # noise or texture: keep the longest outlines only
             n_pts = np.fromiter((len(c) for c in cs), np.int64, len(cs))
-            cs = [cs[i] for i in np.sort(np.argpartition(-n_pts, max_count)[:max_count])]
-        rects = np.array([cv2.boundingRect(c) for c in cs], np.int64).reshape(-1, 4)
-        keep = rects[:, 2] * rects[:, 3] >= min_box_area
+            picked = np.sort(np.argpartition(-n_pts, max_count)[:max_count])
+            cs = [cs[i] for i in picked]
+            rects = None if rects is None else [rects[i] for i in picked]
+        if rects is None:
+            rects = [cv2.boundingRect(c) for c in cs]
+        box = np.array(rects, np.int64).reshape(-1, 4)
+        keep = box[:, 2] * box[:, 3] >= min_box_area
         self.contours = [c for c, k in zip(cs, keep, strict=True) if k]
-        rects = rects[keep]
-        x, y, bw, bh = rects.T
+        self._rects = [r for r, k in zip(rects, keep, strict=True) if k]  # python ints
+        box = box[keep]
+        x, y, bw, bh = box.T
         self.box = np.stack([x, y, x + bw, y + bh], axis=1).astype(np.float64)
-        self.area = np.array(
-            [cv2.countNonZero(mask[yy : yy + hh, xx : xx + ww]) for xx, yy, ww, hh in rects], np.float64
-        )
-        contact = np.zeros(len(rects))
+        self._mask = mask
+        self._area: np.ndarray | None = None
+        contact = np.zeros(len(box))
         for i in np.nonzero((x == 0) | (y == 0) | (x + bw == w) | (y + bh == h))[0]:
-            xx, yy, ww, hh = rects[i]
+            xx, yy, ww, hh = self._rects[i]
             c = 0
             if xx == 0:
                 c += cv2.countNonZero(mask[yy : yy + hh, 0])
@@ -142,6 +189,25 @@ class Components:
                 c += cv2.countNonZero(mask[h - 1, xx : xx + ww])
             contact[i] = c
         self.contact = contact
+
+    @property
+    def area(self) -> np.ndarray:
+        """float64 (N,) ink pixels inside each box (px²); counted on first use."""
+        if self._area is None:
+            self._area = self.area_where(np.ones(len(self._rects), bool))
+        return self._area
+
+    def area_where(self, which: np.ndarray) -> np.ndarray:
+        """float64 (N,) :attr:`area` of the components where the bool (N,) ``which`` is true, 0
+        elsewhere: counts only those (a noisy mask has many specks, about 2 us each)."""
+        if self._area is not None:
+            return np.where(which, self._area, 0.0)
+        mask = self._mask
+        out = np.zeros(len(self._rects))
+        for i in np.flatnonzero(which):
+            xx, yy, ww, hh = self._rects[i]
+            out[i] = cv2.countNonZero(mask[yy : yy + hh, xx : xx + ww])
+        return out
 
     def __len__(self) -> int:
         return len(self.contours)
