@@ -50,10 +50,12 @@ contours -> shape filters), made robust for live camera frames:
 - ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
   the same line into numbers.
 
-Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``): about 1.5-1.9 ms
-per 640x480 demo frame analysed in full; in a video less, as the scene of the last full
-analysis is reused while the frame stays close to it (:mod:`edge.segment.digit_reuse`);
-a 12 MP page (300-800 digits) 10-40 ms (``benchmarks.synth_pages`` pages).
+Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``,
+idle 2-core VM): median 1.4 ms per 640x480 demo frame (a sheet on a desk; the scene of the
+last full analysis is reused on about three frames of four: :mod:`edge.segment.digit_reuse`),
+0.75 ms per frame of five digits on a sheet that fills the view (no desk: the whole-paper
+scene of :func:`edge.segment.digit_scene.find_scene`); a 12 MP page (300-800 digits)
+10-40 ms (``benchmarks.synth_pages`` pages).
 """
 
 from __future__ import annotations
