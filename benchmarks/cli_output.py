@@ -95,6 +95,15 @@ def print_pipeline(cfg: BenchConfig, res: PipelineResult, rows: list[dict[str, A
                 ],
             )
         )
+    tail = res.tail()
+    if tail["frames"] and tail["median_ms"]:
+        stages = ", ".join(
+            f"{k} {tail['median_ms'][k]:.2f} ({tail['all_median_ms'][k]:.2f})" for k in tail["median_ms"]
+        )
+        print(
+            f"\nthe slowest 1% ({tail['frames']} frames, process >= p99; {tail['mean_rois']:.2f} ROIs/frame, "
+            f"all frames {tail['all_mean_rois']:.2f}), median ms (all frames'): {stages}"
+        )
     if res.palm_share is not None:
         when = res.palm_ms_when_run()
         print(

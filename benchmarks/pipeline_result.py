@@ -14,6 +14,7 @@ import numpy as np
 
 from benchmarks.bench_frames import BUDGET_FPS, TARGET_P99_RATIO, target_ms_for
 from benchmarks.latency_stats import LatencyStats, summarize
+from edge.result import STAGES
 
 
 @dataclass
@@ -135,6 +136,29 @@ class PipelineResult:
                 }
             )
         return out
+
+    def tail(self, q: float = 99.0) -> dict[str, Any]:
+        """What the slowest frames spend their time on: the frames whose ``process`` time is
+        at least its ``q``-th percentile, against all frames.
+
+        Returns:
+            ``{"q", "frames", "mean_rois", "all_mean_rois", "median_ms": {metric: ms},
+            "all_median_ms": {metric: ms}}`` over the stages (:data:`edge.result.STAGES`) that were
+            measured and ``process`` (median ms per frame of each group).
+        """
+        proc = self.samples_ms["process"]
+        slow = proc >= np.percentile(proc, q)
+        keys = [
+            k for k in (*STAGES, "process") if k in self.samples_ms and len(self.samples_ms[k]) == len(proc)
+        ]
+        return {
+            "q": q,
+            "frames": int(slow.sum()),
+            "mean_rois": float(self.rois[slow].mean()),
+            "all_mean_rois": float(self.rois.mean()),
+            "median_ms": {k: float(np.median(self.samples_ms[k][slow])) for k in keys},
+            "all_median_ms": {k: float(np.median(self.samples_ms[k])) for k in keys},
+        }
 
 
 def overhead_ratios(result: PipelineResult, invoke_median_ms: float) -> dict[str, Any]:

@@ -284,6 +284,7 @@ def pipeline_summary(
         "task": res.task,
         "segmenter": cfg.segmenter,
         "by_digits": res.by_digits(),
+        "tail": res.tail(),
         "fps": res.fps,
         "budget_fraction_30fps": res.budget_fraction(),
         "target": {

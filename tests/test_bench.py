@@ -393,6 +393,26 @@ def test_pipeline_result_maths() -> None:
     assert rows["segment"]["share_of_process"] == pytest.approx(0.5 / 3.0)
 
 
+def test_pipeline_tail_names_what_the_slowest_frames_spend() -> None:
+    n = 200
+    rng = np.random.default_rng(0)
+    samples = {m: rng.uniform(0.4, 0.6, n) for m in METRICS}
+    samples["process"] = rng.uniform(2.0, 2.5, n)
+    slow = np.array([17, 99])  # two frames (1% of 200): slow by preprocessing, with 6 ROIs
+    samples["process"][slow] = 9.0
+    samples["preprocess"][slow] = 6.0
+    rois = np.full(n, 2)
+    rois[slow] = 6
+    res = PipelineResult(
+        model="m", runtime="r", threads=1, source="s", samples_ms=samples, rois=rois, truth_digits=rois
+    )
+    tail = res.tail()
+    assert tail["frames"] == 2 and tail["mean_rois"] == 6.0 and tail["all_mean_rois"] == pytest.approx(2.04)
+    assert tail["median_ms"]["preprocess"] == 6.0 and tail["median_ms"]["process"] == 9.0
+    assert tail["all_median_ms"]["preprocess"] < 0.6
+    assert list(tail["median_ms"]) == ["segment", "preprocess", "classify", "smooth", "process"]
+
+
 def test_bench_pipeline_on_demo(
     tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
