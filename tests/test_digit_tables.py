@@ -176,10 +176,53 @@ def test_arcs_and_stacked_pieces_merge_alike_in_python_and_numpy(monkeypatch: py
         )
         fast = digit_merge.merge_pairs(t, cfg)
         monkeypatch.setattr(digit_merge, "FEW", -1)
+        monkeypatch.setattr(digit_merge, "NEAR_FEW", -1)  # the numpy rules
         assert digit_merge.merge_pairs(t, cfg) == fast
         monkeypatch.undo()
         pairs += len(fast)
     assert pairs > 100
+
+
+def _pieces_table(rng: np.random.Generator, n: int) -> np.ndarray:
+    """float (n, 7) pieces in clusters (strokes of a few digits), so that merges chain over rounds."""
+    centres = rng.uniform(0, 260, (max(1, n // 4), 2))
+    c = centres[rng.integers(0, len(centres), n)]
+    x0, y0 = (c[:, 0] + rng.uniform(-12, 12, n)).round(), (c[:, 1] + rng.uniform(-15, 15, n)).round()
+    w, h = rng.uniform(2, 20, n).round() + 1, rng.uniform(4, 30, n).round() + 1
+    area = w * h * rng.uniform(0.05, 0.6, n)
+    return np.column_stack(
+        [x0, y0, x0 + w, y0 + h, area, np.zeros(n), area * (x0 + rng.uniform(0.2, 0.8, n) * w)]
+    )
+
+
+def test_merge_rounds_test_only_the_merged_boxes_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(7)
+    cfg = DigitSegmenterConfig()
+    every = digit_merge.merge_pairs
+    tables = [_pieces_table(rng, int(rng.integers(2, 90))) for _ in range(400)]
+    fast = [digit_merge.merge_boxes(t, cfg) for t in tables]
+    rounds = 0
+
+    def all_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig, new: list[bool] | None = None) -> list:
+        nonlocal rounds
+        rounds += new is not None
+        return every(boxes, cfg)  # every pair, every round
+
+    monkeypatch.setattr(digit_merge, "merge_pairs", all_pairs)
+    for t, f in zip(tables, fast, strict=True):
+        assert np.array_equal(digit_merge.merge_boxes(t, cfg), f)
+    assert rounds > 100  # second rounds happened
+    monkeypatch.undo()
+    # the plain-Python rules on the near pairs (13..ALL_PAIRS pieces) = the numpy rules
+    near = 0
+    for t in tables:
+        if digit_pieces.FEW < len(t) <= digit_merge.ALL_PAIRS:
+            fast_pairs = digit_merge.merge_pairs(t, cfg)
+            near += len(fast_pairs)
+            monkeypatch.setattr(digit_merge, "NEAR_FEW", -1)
+            assert digit_merge.merge_pairs(t, cfg) == fast_pairs
+            monkeypatch.undo()
+    assert near > 50
 
 
 def test_frame_rois_grow_the_boxes_to_whole_frame_pixels() -> None:

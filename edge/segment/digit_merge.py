@@ -28,6 +28,10 @@ from edge.segment.digit_pieces import AREA, FEW, MX, X0, X1, Y0, Y1
 #: sweep's candidate pairs.
 ALL_PAIRS = 48
 
+#: Up to :data:`ALL_PAIRS` pieces, when at most this many pairs are near enough to merge
+#: (a frame's digits are a few apart), the rules run on those in plain Python.
+NEAR_FEW = 32
+
 
 @functools.lru_cache(maxsize=ALL_PAIRS + 1)
 def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -38,7 +42,9 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return ii, jj
 
 
-def merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> list[tuple[int, int]]:
+def merge_pairs(
+    boxes: np.ndarray, cfg: DigitSegmenterConfig, new: list[bool] | None = None
+) -> list[tuple[int, int]]:
     """Which pairs of pieces belong to one digit: (i, j) with i < j.
 
     Stacked pieces (a 5's bar, a stroke broken across the digit): they overlap
@@ -60,20 +66,59 @@ def merge_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> list[tuple[int,
     Args:
         boxes: float (N, 7) pieces (:mod:`edge.segment.digit_pieces` columns).
         cfg: the rules' settings.
+        new: N bools: test only the pairs with at least one of these pieces (the
+            others were tested before, unchanged: :func:`merge_boxes`); ``None``: all.
     """
-    if len(boxes) <= FEW:
-        return _few_pairs(boxes.tolist(), cfg)
-    ii, jj = _many_pairs(boxes, cfg)
+    n = len(boxes)
+    if n <= FEW:
+        partners = (
+            None if new is None else [[j for j in range(i + 1, n) if new[i] or new[j]] for i in range(n)]
+        )
+        return _few_pairs(boxes.tolist(), cfg, partners)
+    if n <= ALL_PAIRS:  # the pairs near enough to merge, as arrays; few: the rules in plain Python
+        ii, jj = _near_pairs(boxes, cfg, new)
+        if len(ii) <= NEAR_FEW:
+            partners = [[] for _ in range(n)]
+            for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+                partners[i].append(j)
+            return _few_pairs(boxes.tolist(), cfg, partners)
+    ii, jj = _many_pairs(boxes, cfg, new)
     return list(zip(ii.tolist(), jj.tolist(), strict=True))
 
 
-def _few_pairs(rows: list[list[float]], cfg: DigitSegmenterConfig) -> list[tuple[int, int]]:
+def _near_pairs(
+    boxes: np.ndarray, cfg: DigitSegmenterConfig, new: list[bool] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs i < j of :func:`_pairs` that pass :func:`_many_pairs`' nearness test,
+    in the same order (int (K,) each)."""
+    x0, y0, x1, y1 = (boxes[:, k] for k in (X0, Y0, X1, Y1))
+    h = y1 - y0
+    ii, jj = _pairs(len(boxes))
+    if new is not None:
+        fresh = np.array(new, bool)
+        some = fresh[ii] | fresh[jj]
+        ii, jj = ii[some], jj[some]
+    ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
+    oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
+    hmax = np.maximum(h[ii], h[jj])
+    near = (oy >= -cfg.merge_gap * hmax) & (ox >= -cfg.arc_gap * hmax)
+    return ii[near], jj[near]
+
+
+def _few_pairs(
+    rows: list[list[float]], cfg: DigitSegmenterConfig, partners: list[list[int]] | None = None
+) -> list[tuple[int, int]]:
     """:func:`merge_pairs` in plain Python over the rows of a small table (the same
-    arithmetic as :func:`_many_pairs`, in the same order, so the same results)."""
+    arithmetic as :func:`_many_pairs`, in the same order, so the same results); only
+    the pairs (i, j) with j in ``partners[i]`` (ascending, > i) when given."""
     out = []
+    n = len(rows)
     for i, (x0i, y0i, x1i, y1i, ai, _, mi) in enumerate(rows):
+        js = range(i + 1, n) if partners is None else partners[i]
+        if not js:
+            continue
         hi, wi = y1i - y0i, x1i - x0i
-        for j in range(i + 1, len(rows)):
+        for j in js:
             x0j, y0j, x1j, y1j, aj, _, mj = rows[j]
             hj, wj = y1j - y0j, x1j - x0j
             hmax = max(hi, hj)
@@ -108,7 +153,9 @@ def _few_pairs(rows: list[list[float]], cfg: DigitSegmenterConfig) -> list[tuple
     return out
 
 
-def _many_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarray, np.ndarray]:
+def _many_pairs(
+    boxes: np.ndarray, cfg: DigitSegmenterConfig, new: list[bool] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`merge_pairs` as numpy arrays: (int (K,) i, int (K,) j), i < j."""
     x0, y0, x1, y1, area, mx = (boxes[:, k] for k in (X0, Y0, X1, Y1, AREA, MX))
     h = y1 - y0
@@ -125,6 +172,10 @@ def _many_pairs(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> tuple[np.ndarra
         si = np.repeat(np.arange(n), cnt)
         sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
+    if new is not None:
+        fresh = np.array(new, bool)
+        some = fresh[ii] | fresh[jj]
+        ii, jj = ii[some], jj[some]
     ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
     oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
     hmax = np.maximum(h[ii], h[jj])
@@ -179,11 +230,12 @@ def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
         float (M, 7), M <= N, the same columns (areas, contacts and sums added); the
         groups in the order of their first piece.
     """
+    new = None  # after a round, only pairs with a merged box can merge (the others failed)
     for _ in range(4):
         n = len(boxes)
         if n < 2:
             break
-        pairs = merge_pairs(boxes, cfg)
+        pairs = merge_pairs(boxes, cfg, new)
         if not pairs:
             break
         parent = list(range(n))  # union-find over the merge pairs: a group's root is its first piece
@@ -191,7 +243,12 @@ def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
             ra, rb = _root(parent, i), _root(parent, j)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-        group = np.array([_root(parent, a) for a in range(n)])
+        roots = [_root(parent, a) for a in range(n)]
+        size = [0] * n
+        for r in roots:
+            size[r] += 1
+        new = [size[r] > 1 for r in sorted(set(roots))]  # per merged box, in the order below
+        group = np.array(roots)
         order = np.argsort(group, kind="stable")
         grp, rows = group[order], boxes[order]
         starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
