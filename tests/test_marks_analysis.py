@@ -13,6 +13,19 @@ from edge.pipeline import build_pipeline
 from edge.types import Frame
 
 
+def _record_skips(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Spy on number_marks._analysis_clear: the list fills with its answers (True: line skipped)."""
+    skipped: list[bool] = []
+    clear = marks_module._analysis_clear
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        skipped.append(clear(*args, **kwargs))
+        return skipped[-1]
+
+    monkeypatch.setattr(marks_module, "_analysis_clear", recording)
+    return skipped
+
+
 @pytest.mark.parametrize(
     ("seed", "layout", "polarity"),
     [(11, "decimals", "dark"), (12, "decimals", "light"), (13, "table", "dark"), (14, "sentences", "light")],
@@ -28,14 +41,7 @@ def test_marks_read_alike_with_the_segmenters_analysis(
     if layout == "decimals":
         assert any("." in t for t, _ in expected) and any("-" in t for t, _ in expected)
 
-    skipped = []
-    clear = marks_module._analysis_clear
-
-    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
-        skipped.append(clear(*args, **kwargs))
-        return skipped[-1]
-
-    monkeypatch.setattr(marks_module, "_analysis_clear", recording)
+    skipped = _record_skips(monkeypatch)
     pipe = build_pipeline("digits", smoothing=False)
     got = pipe.process(frame).numbers
     assert got == expected
@@ -48,13 +54,6 @@ def test_too_small_digits_at_the_analysis_scale_are_always_searched(monkeypatch:
     frame = Frame(page.image, 0.0, 0)
     pipe = build_pipeline("digits", smoothing=False)
     monkeypatch.setattr(marks_module, "MIN_ANALYSIS_PX", 1e6)
-    skipped = []
-    clear = marks_module._analysis_clear
-
-    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
-        skipped.append(clear(*args, **kwargs))
-        return skipped[-1]
-
-    monkeypatch.setattr(marks_module, "_analysis_clear", recording)
+    skipped = _record_skips(monkeypatch)
     pipe.process(frame)
     assert skipped and not any(skipped)

@@ -4,7 +4,7 @@
 its one ``RETR_TREE`` search, :func:`~edge.preprocess.digit_ink.ink_levels` makes the ink
 levels by one table look-up (cropped to the ink when ``tight``),
 :func:`edge.preprocess.grey_ink.grey_ramp` reads the darkness through a table and
-:func:`edge.preprocess.analysis_ink.analysis_box` is the analysis box in plain Python: each
+:meth:`edge.segment.ink_analysis.InkAnalysis.box` is the analysis box in plain Python: each
 is checked here against the straightforward computation it replaces.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from edge.preprocess import MnistPreprocessor, place_mnist
-from edge.preprocess.analysis_ink import analysis_box, analysis_ramp, ink_in_core
+from edge.preprocess.analysis_ink import analysis_ramp, ink_in_core
 from edge.preprocess.digit_ink import select_ink, select_ink_outline
 from edge.preprocess.grey_ink import grey_ramp
 from edge.preprocess.ink_levels import ink_levels, ink_ramp, stroke_width
@@ -144,7 +144,14 @@ def test_analysis_box_is_the_analysis_own_box() -> None:
         for _ in range(300):
             x, y = int(rng.integers(0, frame[1])), int(rng.integers(0, frame[0]))
             roi = ROI(x, y, int(rng.integers(1, frame[1] - x + 1)), int(rng.integers(1, frame[0] - y + 1)))
-            assert analysis_box(an, roi) == an.box(roi)
+            sx, sy = an.scale  # the NumPy formula it replaces
+            numpy_box = (
+                max(0, int(roi.x / sx + 0.01)),
+                max(0, int(roi.y / sy + 0.01)),
+                min(small[1], int(np.ceil((roi.x + roi.w) / sx - 0.01))),
+                min(small[0], int(np.ceil((roi.y + roi.h) / sy - 0.01))),
+            )
+            assert an.box(roi) == numpy_box and an.boxes([roi, roi]) == [numpy_box] * 2
 
 
 def _reference_grey_ramp(grey: np.ndarray, an: InkAnalysis, roi: ROI) -> tuple[np.ndarray, int] | None:

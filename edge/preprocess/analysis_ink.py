@@ -30,8 +30,6 @@ two inside it.)
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
@@ -70,7 +68,8 @@ def analysis_ramp(
         analysis: the segmenter's analysis of the frame ``roi`` was found in.
         roi: the digit's region in full-frame px.
         min_px: shortest ROI (analysis px) read here.
-        box: ``analysis.box(roi)`` if already known (:func:`analysis_box`).
+        box: ``analysis.box(roi)`` if already known (the frame's boxes at once:
+            :meth:`edge.segment.ink_analysis.InkAnalysis.boxes`).
         tight: crop the levels to their non-zero box (no border).
 
     Returns:
@@ -79,7 +78,7 @@ def analysis_ramp(
         1..255), as :func:`edge.preprocess.digit_ink.digit_ramp` gives them; or ``None``:
         read the digit the full way (see the module's docstring for when).
     """
-    x0, y0, x1, y1 = analysis_box(analysis, roi) if box is None else box
+    x0, y0, x1, y1 = analysis.box(roi) if box is None else box
     if y1 - y0 < min_px or x1 - x0 < 1 or max(x1 - x0, y1 - y0) > MAX_SIDE * analysis.background_px:
         return None
     floor = int(analysis.level[(y0 + y1) // 2, (x0 + x1) // 2])
@@ -90,28 +89,6 @@ def analysis_ramp(
     cx0, cy0, cx1, cy1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
     dark = analysis.dark[cy0:cy1, cx0:cx1]
     return ink_in_core(dark, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0), floor, tight)
-
-
-def analysis_box(analysis: InkAnalysis, roi: ROI) -> tuple[int, int, int, int]:
-    """:meth:`InkAnalysis.box <edge.segment.ink_analysis.InkAnalysis.box>` in plain Python
-    arithmetic (the same box, without NumPy's per-call cost on scalars)."""
-    return analysis_boxes(analysis, [roi])[0]
-
-
-def analysis_boxes(analysis: InkAnalysis, rois: list[ROI]) -> list[tuple[int, int, int, int]]:
-    """:func:`analysis_box` of each of ``rois`` (the frame's scale worked out once)."""
-    (H, W), (h, w) = analysis.frame_shape, analysis.dark.shape
-    sx, sy = W / w, H / h
-    ceil = math.ceil
-    return [
-        (
-            max(0, int(r.x / sx + 0.01)),
-            max(0, int(r.y / sy + 0.01)),
-            min(w, ceil((r.x + r.w) / sx - 0.01)),
-            min(h, ceil((r.y + r.h) / sy - 0.01)),
-        )
-        for r in rois
-    ]
 
 
 def ink_in_core(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_box, ink_in_core
+from edge.preprocess.analysis_ink import FAST_MIN_PX, ink_in_core
 from edge.preprocess.polarity import border_ring
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
@@ -51,7 +51,7 @@ def grey_ramp(
         min_px, max_px: read ROIs from ``min_px`` up to (not including) ``max_px``
             analysis px tall here.
         box: ``analysis.box(roi)`` if already known
-            (:func:`~edge.preprocess.analysis_ink.analysis_box`).
+            (:meth:`edge.segment.ink_analysis.InkAnalysis.boxes`).
         tight: crop the levels to their non-zero box (no border).
 
     Returns:
@@ -60,7 +60,7 @@ def grey_ramp(
         1..255), as :func:`edge.preprocess.digit_ink.digit_ramp` gives them; or ``None``:
         read the digit the full way (see the module's docstring for when).
     """
-    ax0, ay0, ax1, ay1 = analysis_box(analysis, roi) if box is None else box
+    ax0, ay0, ax1, ay1 = analysis.box(roi) if box is None else box
     if not min_px <= ay1 - ay0 < max_px or ax1 <= ax0:
         return None
     floor = int(analysis.level[(ay0 + ay1) // 2, (ax0 + ax1) // 2])

@@ -60,7 +60,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_boxes, analysis_ramp
+from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_ramp
 from edge.preprocess.digit_ink import digit_ramp
 from edge.preprocess.grey_ink import GREY_MIN_PX, grey_ramp
 from edge.preprocess.locate import locate_digit
@@ -249,7 +249,7 @@ class MnistPreprocessor:
         light = analysis is not None and analysis.light
         tight = not self.deskew  # the fast paths' levels cropped to the ink, placed as they are
         last_fast, last_light = self.last_fast, self.last_light
-        boxes = analysis_boxes(analysis, rois) if analysis is not None else []
+        boxes = analysis.boxes(rois) if analysis is not None else []
         for i, roi in enumerate(rois):
             fast = None
             if analysis is not None:

@@ -91,18 +91,28 @@ def _near_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pairs i < j of :func:`_pairs` that pass :func:`_many_pairs`' nearness test,
     in the same order (int (K,) each)."""
+    ii, jj, _, _, _ = _near(boxes, *_pairs(len(boxes)), cfg, new)
+    return ii, jj
+
+
+def _near(
+    boxes: np.ndarray, ii: np.ndarray, jj: np.ndarray, cfg: DigitSegmenterConfig, new: list[bool] | None
+) -> tuple[np.ndarray, ...]:
+    """The candidate pairs (int (K,) ``ii``, ``jj``) with at least one piece in ``new`` (all
+    when ``None``) that are near enough to merge: gaps of at most ``merge_gap`` (rows) and
+    ``arc_gap`` (columns) x the taller one's height. Returns (ii, jj, x overlap, y overlap,
+    taller height) of those, float px (negative overlap: a gap)."""
     x0, y0, x1, y1 = (boxes[:, k] for k in (X0, Y0, X1, Y1))
-    h = y1 - y0
-    ii, jj = _pairs(len(boxes))
     if new is not None:
         fresh = np.array(new, bool)
         some = fresh[ii] | fresh[jj]
         ii, jj = ii[some], jj[some]
     ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
     oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
+    h = y1 - y0
     hmax = np.maximum(h[ii], h[jj])
     near = (oy >= -cfg.merge_gap * hmax) & (ox >= -cfg.arc_gap * hmax)
-    return ii[near], jj[near]
+    return ii[near], jj[near], ox[near], oy[near], hmax[near]
 
 
 def _few_pairs(
@@ -172,15 +182,7 @@ def _many_pairs(
         si = np.repeat(np.arange(n), cnt)
         sj = si + 1 + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         ii, jj = np.minimum(order[si], order[sj]), np.maximum(order[si], order[sj])
-    if new is not None:
-        fresh = np.array(new, bool)
-        some = fresh[ii] | fresh[jj]
-        ii, jj = ii[some], jj[some]
-    ox = np.minimum(x1[ii], x1[jj]) - np.maximum(x0[ii], x0[jj])
-    oy = np.minimum(y1[ii], y1[jj]) - np.maximum(y0[ii], y0[jj])
-    hmax = np.maximum(h[ii], h[jj])
-    near = (oy >= -cfg.merge_gap * hmax) & (ox >= -cfg.arc_gap * hmax)
-    ii, jj, ox, oy, hmax = ii[near], jj[near], ox[near], oy[near], hmax[near]
+    ii, jj, ox, oy, hmax = _near(boxes, ii, jj, cfg, new)
     if not len(ii):
         return ii, jj
     w = x1 - x0

@@ -9,6 +9,8 @@ them instead of flat-fielding and thresholding the digit's crop again.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,12 +50,22 @@ class InkAnalysis:
         return W / w, H / h
 
     def box(self, roi: ROI) -> tuple[int, int, int, int]:
-        """``roi`` (full-frame px) as a box x0, y0, x1, y1 in analysis px, clipped to the image:
-        for the segmenter's own ROIs (its analysis boxes rounded outwards to full-frame px)
-        that box, give or take a pixel."""
+        """``roi`` (full-frame px) as a box x0, y0, x1, y1 in analysis px (ints), clipped to the
+        image: for the segmenter's own ROIs (its analysis boxes rounded outwards to full-frame
+        px) that box, give or take a pixel."""
+        return self.boxes([roi])[0]
+
+    def boxes(self, rois: Sequence[ROI]) -> list[tuple[int, int, int, int]]:
+        """:meth:`box` of each of ``rois``, the frame's scale worked out once (plain Python:
+        a frame's few boxes cost less than NumPy's per-call overhead on scalars)."""
         sx, sy = self.scale
         h, w = self.dark.shape
-        x0, y0 = max(0, int(roi.x / sx + 0.01)), max(0, int(roi.y / sy + 0.01))
-        x1 = min(w, int(np.ceil((roi.x + roi.w) / sx - 0.01)))
-        y1 = min(h, int(np.ceil((roi.y + roi.h) / sy - 0.01)))
-        return x0, y0, x1, y1
+        return [
+            (
+                max(0, int(r.x / sx + 0.01)),
+                max(0, int(r.y / sy + 0.01)),
+                min(w, math.ceil((r.x + r.w) / sx - 0.01)),
+                min(h, math.ceil((r.y + r.h) / sy - 0.01)),
+            )
+            for r in rois
+        ]
