@@ -4,8 +4,9 @@
 its one ``RETR_TREE`` search, :func:`~edge.preprocess.digit_ink.ink_levels` makes the ink
 levels by one table look-up (cropped to the ink when ``tight``),
 :func:`edge.preprocess.grey_ink.grey_ramp` reads the darkness through a table and
-:meth:`edge.segment.ink_analysis.InkAnalysis.box` is the analysis box in plain Python: each
-is checked here against the straightforward computation it replaces.
+:meth:`edge.segment.ink_analysis.InkAnalysis.box` is the analysis box in plain Python,
+:func:`edge.preprocess.polarity.sorted_ring` gathers the border ring by a kept mask: each is
+checked here against the straightforward computation it replaces.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from edge.preprocess.digit_ink import select_ink, select_ink_outline
 from edge.preprocess.grey_ink import grey_ramp
 from edge.preprocess.ink_levels import ink_levels, ink_ramp, stroke_width
 from edge.preprocess.mnist_format import MNIST_BOX, MNIST_STROKE_RANGE
-from edge.preprocess.polarity import border_ring
+from edge.preprocess.polarity import border_ring, sorted_ring
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink_analysis import InkAnalysis
 from edge.sources.demo import DemoSource
@@ -217,3 +218,14 @@ def test_preprocessor_places_the_fast_paths_levels_as_the_bordered_ones() -> Non
                     assert np.array_equal(x[k, :, :, 0], place_mnist(_tight(got[0])))
                     n += 1
     assert n >= 30
+
+
+def test_sorted_ring_is_the_sorted_border_ring() -> None:
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 256, (200, 300), dtype=np.uint8)
+    shapes = [(1, 1), (2, 5), (3, 3), (6, 40), (12, 13), (25, 25), (48, 46), (46, 48), (90, 70)]
+    for rep in range(2):  # the second time from the kept masks
+        for h, w in shapes + [(int(rng.integers(1, 120)), int(rng.integers(1, 120))) for _ in range(60)]:
+            y, x = int(rng.integers(0, 200 - h + 1)), int(rng.integers(0, 300 - w + 1))
+            crop = frame[y : y + h, x : x + w]  # a view, as grey_ramp's crop
+            assert np.array_equal(sorted_ring(crop), np.sort(border_ring(crop))), (rep, h, w)

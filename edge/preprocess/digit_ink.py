@@ -171,9 +171,7 @@ def select_ink_outline(
             mask = cv2.bitwise_and(mask, drawn)
             break
     else:  # only kept ink (with what lies in its holes) in its box, none outside it
-        alone = np.zeros_like(mask)
-        alone[by0:by1, bx0:bx1] = mask[by0:by1, bx0:bx1]
-        mask = alone
+        mask = cv2.copyMakeBorder(mask[by0:by1, bx0:bx1], by0, ch - by1, bx0, cw - bx1, cv2.BORDER_CONSTANT)
     # the kept ink's contours: those whose outermost ancestor is kept
     roots = {outer[i] for i in keep}
     outline = []

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from edge.preprocess.analysis_ink import FAST_MIN_PX, ink_in_core
-from edge.preprocess.polarity import border_ring
+from edge.preprocess.polarity import sorted_ring
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -75,7 +75,7 @@ def grey_ramp(
         crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     # light ink: the crop inverted, here by reading its ring's levels from the other end
     # and by one table for the inversion and the darkness below
-    ring = np.sort(border_ring(crop), kind="stable")  # a radix sort of uint8
+    ring = sorted_ring(crop)
     n = len(ring) - 1
     if analysis.light:
         p10, paper, p90 = 255 - int(ring[n - n // 10]), 255 - int(ring[n - n // 2]), 255 - int(ring[n // 10])

@@ -88,7 +88,7 @@ def ink_levels(
     if outline is None:
         width = stroke_width(mask[by0:by1, bx0:bx1]) * scale
     elif area:  # stroke_width on the box's mask: the same contours, the same area
-        width = 2.0 * float(area) / max(sum(cv2.arcLength(c, True) for c in outline), 1.0) * scale
+        width = 2.0 * float(area) / max(sum([cv2.arcLength(c, True) for c in outline]), 1.0) * scale
     else:
         width = 0.0
     r = 0
@@ -125,6 +125,10 @@ def ink_levels(
         ramp = cv2.copyMakeBorder(ramp, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
     if r:
         ramp = _grow(ramp, r)
+        if tight and r > 0 and t0 > 0 and outline is not None:
+            # every edge row and column of the box held ink > 0 and each step's kernel holds the
+            # 4-neighbours: the ink's box grew by exactly r px into the zero border of r + 1
+            return ramp[1:-1, 1:-1], t
     if tight:
         x, y, w, h = cv2.boundingRect(ramp)
         ramp = ramp[y : y + h, x : x + w]

@@ -64,6 +64,36 @@ def border_ring(grey: np.ndarray) -> np.ndarray:
     )
 
 
+def sorted_ring(grey: np.ndarray) -> np.ndarray:
+    """``np.sort(border_ring(grey))``: the same pixels gathered by one boolean index (a mask kept per
+    crop size) instead of four slices and a concatenation, then radix-sorted.
+
+    Args:
+        grey: uint8 (H, W), H, W >= 1 (a view is fine).
+
+    Returns:
+        uint8 (n,) the ring's grey levels in ascending order.
+    """
+    shape = grey.shape
+    ring = _RING_MASKS.get(shape)
+    if ring is None:
+        if len(_RING_MASKS) >= _MAX_RING_MASKS:  # crop sizes of a long run: start again
+            _RING_MASKS.clear()
+        h, w = shape
+        r = max(1, int(round(RING * min(h, w))))
+        ring = np.ones(shape, bool)
+        if 2 * r < min(h, w):
+            ring[r:-r, r:-r] = False
+        _RING_MASKS[shape] = ring
+    return np.sort(grey[ring], kind="stable")  # a radix sort of uint8
+
+
+#: :func:`sorted_ring`'s masks by crop shape (H, W), at most :data:`_MAX_RING_MASKS` of them
+#: (a digit crop of 30-120 px: 1-15 KB each).
+_RING_MASKS: dict[tuple[int, ...], np.ndarray] = {}
+_MAX_RING_MASKS = 256
+
+
 def median_level(values: np.ndarray) -> int:
     """``int(np.median(values))`` of uint8 ``values`` (1-D, non-empty), by a radix sort: several
     times faster on the few hundred pixels of a border ring.
