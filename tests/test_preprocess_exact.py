@@ -138,6 +138,69 @@ def test_outline_and_levels_are_those_of_the_plain_formulas() -> None:
     assert min(seen.values()) >= 10, seen
 
 
+def _reference_select(
+    dark: np.ndarray, t: int, core: tuple[int, int, int, int]
+) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]] | None:
+    """:func:`select_ink`'s rules written out on ``RETR_EXTERNAL`` components (``None``: a
+    component spans the crop, the line-erasing path): (IoU, kept mask, box)."""
+    ch, cw = dark.shape
+    rx0, ry0, rx1, ry1 = core
+    thr = np.where(dark > t, 255, 0).astype(np.uint8)
+    external, _ = cv2.findContours(thr, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    rects = [cv2.boundingRect(c) for c in external]
+    if any(w >= 0.85 * cw or h >= 0.85 * ch for _, _, w, h in rects):
+        return None
+    chosen = []
+    for c, (x, y, w, h) in zip(external, rects, strict=True):
+        ix = min(x + w, rx1) - max(x, rx0)
+        iy = min(y + h, ry1) - max(y, ry0)
+        if ix <= 0 or iy <= 0 or ix * iy < 0.5 * w * h:
+            continue
+        sides = [thr[y : y + h, 0], thr[y : y + h, -1], thr[0, x : x + w], thr[-1, x : x + w]]
+        touching = [x == 0, x + w == cw, y == 0, y + h == ch]
+        contact = sum(np.count_nonzero(v) for v, on in zip(sides, touching, strict=True) if on)
+        if contact > 0.2 * max(cw, ch):
+            continue
+        chosen.append((c, (x, y, w, h), np.count_nonzero(thr[y : y + h, x : x + w])))
+    if not chosen or max(a for _, _, a in chosen) < 3:
+        return 0.0, None, (0, 0, 0, 0)
+    kept = [(c, r) for c, r, a in chosen if a >= 0.03 * max(a for _, _, a in chosen)]
+    bx0, by0 = min(r[0] for _, r in kept), min(r[1] for _, r in kept)
+    bx1, by1 = max(r[0] + r[2] for _, r in kept), max(r[1] + r[3] for _, r in kept)
+    inter = max(0, min(bx1, rx1) - max(bx0, rx0)) * max(0, min(by1, ry1) - max(by0, ry0))
+    union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
+    drawn = cv2.drawContours(np.zeros_like(thr), [c for c, _ in kept], -1, 255, -1)
+    return inter / union, cv2.bitwise_and(thr, drawn), (bx0, by0, bx1, by1)
+
+
+def test_select_ink_outline_keeps_what_the_plain_rules_keep() -> None:
+    seen = dict.fromkeys(("one", "one off the core", "one on the border", "several", "none"), 0)
+    for dark, core in _darkness_crops(4, 500):
+        x0, y0, x1, y1 = core
+        for t in (int(cv2.threshold(dark[y0:y1, x0:x1], 0, 255, cv2.THRESH_OTSU)[0]), 30, 120):
+            want = _reference_select(dark, t, core)
+            if want is None:
+                continue
+            iou, mask, box, outline, area, plain = select_ink_outline(dark, t, core, 2)
+            assert iou == want[0] and box == want[2] and (mask is None) == (want[1] is None)
+            external, _ = cv2.findContours(
+                (dark > t).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+            )
+            if mask is None:
+                assert outline is None and area == 0
+                one = len(external) == 1
+                seen["none"] += 1
+                if one:
+                    x, y, w, h = cv2.boundingRect(external[0])
+                    touches = x == 0 or y == 0 or x + w == dark.shape[1] or y + h == dark.shape[0]
+                    seen["one on the border" if touches else "one off the core"] += 1
+                continue
+            assert np.array_equal(mask, want[1]) and area == cv2.countNonZero(mask)
+            assert plain == np.array_equal(mask, np.where(dark > t, 255, 0).astype(np.uint8))
+            seen["one" if len(external) == 1 else "several"] += 1
+    assert min(seen.values()) >= 5, seen
+
+
 def test_analysis_box_is_the_analysis_own_box() -> None:
     rng = np.random.default_rng(1)
     for frame, small in [((480, 640), (240, 320)), ((1000, 2000), (500, 1000)), ((720, 1280), (270, 480))]:

@@ -9,6 +9,7 @@ keep the components of the digit, and bring the stroke width into MNIST's range
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -94,7 +95,9 @@ def select_ink_outline(
     One ``RETR_TREE`` contour search gives both the outer components (its top level is
     ``RETR_EXTERNAL``'s list, in the same order) and every contour of the kept ink (the
     kept outer contours with everything below them: the contours ``RETR_LIST`` finds on
-    the kept ink's box) for :func:`~edge.preprocess.ink_levels.stroke_width`.
+    the kept ink's box) for :func:`~edge.preprocess.ink_levels.stroke_width`. A single outer
+    component (most digits) takes the same rules without the loops over components (its box
+    holds all the ink, so its area is the mask's).
 
     Returns:
         (IoU, mask, box) as :func:`select_ink`; then the contours of the kept ink (outer
@@ -111,13 +114,28 @@ def select_ink_outline(
     else:
         parents = hier[0, :, 3].tolist()
         outer = [j for j, parent in enumerate(parents) if parent < 0]
-    rects = [cv2.boundingRect(cs[j]) for j in outer]
     lw, lh = 0.85 * cw, 0.85 * ch
+    max_contact = 0.2 * (cw if cw > ch else ch)
+    none = 0.0, None, (0, 0, 0, 0), None, 0, False
+    if len(outer) == 1:  # one component (most digits): the rules below for it alone
+        x, y, w, h = rect = cv2.boundingRect(cs[outer[0]])
+        if w < lw and h < lh:  # (a line across the crop: below)
+            ix = (x + w if x + w < rx1 else rx1) - (x if x > rx0 else rx0)
+            iy = (y + h if y + h < ry1 else ry1) - (y if y > ry0 else ry0)
+            if ix <= 0 or iy <= 0 or ix * iy < 0.5 * w * h:
+                return none
+            if (x == 0 or y == 0 or x + w == cw or y + h == ch) and _contact(mask, rect) > max_contact:
+                return none
+            amax = cv2.countNonZero(mask[y : y + h, x : x + w])
+            if amax < 3:
+                return none
+            box = (x, y, x + w, y + h)
+            return _iou(box, core), mask, box, list(cs), amax, True
+    rects = [cv2.boundingRect(cs[j]) for j in outer]
     for _, _, w, h in rects:
         if w >= lw or h >= lh:
             comps = Components(mask, contours=[cs[j] for j in outer], rects=rects)
             return (*_select_ink_lines(mask, core, line_px, comps), None, 0, False)
-    max_contact = 0.2 * (cw if cw > ch else ch)
     chosen: list[tuple[int, int]] = []  # (index into outer, ink area)
     for i, (x, y, w, h) in enumerate(rects):
         ix = (x + w if x + w < rx1 else rx1) - (x if x > rx0 else rx0)
@@ -125,43 +143,32 @@ def select_ink_outline(
         if ix <= 0 or iy <= 0 or ix * iy < 0.5 * w * h:
             continue
         if x == 0 or y == 0 or x + w == cw or y + h == ch:  # runs along the border?
-            contact = (
-                (cv2.countNonZero(mask[y : y + h, 0]) if x == 0 else 0)
-                + (cv2.countNonZero(mask[y : y + h, cw - 1]) if x + w == cw else 0)
-                + (cv2.countNonZero(mask[0, x : x + w]) if y == 0 else 0)
-                + (cv2.countNonZero(mask[ch - 1, x : x + w]) if y + h == ch else 0)
-            )
-            if contact > max_contact:
+            if _contact(mask, rects[i]) > max_contact:
                 continue
         chosen.append((i, cv2.countNonZero(mask[y : y + h, x : x + w])))
     if not chosen:
-        return 0.0, None, (0, 0, 0, 0), None, 0, False
+        return none
     if len(chosen) == 1:
         i, amax = chosen[0]
         if amax < 3:
-            return 0.0, None, (0, 0, 0, 0), None, 0, False
+            return none
         keep = [i]
         x, y, w, h = rects[i]
         bx0, by0, bx1, by1 = x, y, x + w, y + h
     else:
         amax = max(a for _, a in chosen)
         if amax < 3:
-            return 0.0, None, (0, 0, 0, 0), None, 0, False
+            return none
         keep = [i for i, a in chosen if a >= 0.03 * amax]
         kept = [rects[i] for i in keep]
         bx0 = min(r[0] for r in kept)
         by0 = min(r[1] for r in kept)
         bx1 = max(r[0] + r[2] for r in kept)
         by1 = max(r[1] + r[3] for r in kept)
-    ox0, oy0 = (bx0 if bx0 > rx0 else rx0), (by0 if by0 > ry0 else ry0)
-    ox1, oy1 = (bx1 if bx1 < rx1 else rx1), (by1 if by1 < ry1 else ry1)
-    inter = (ox1 - ox0 if ox1 > ox0 else 0.0) * (oy1 - oy0 if oy1 > oy0 else 0.0)
-    union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
-    iou = inter / union if union > 0 else 0.0
     box = (bx0, by0, bx1, by1)
+    iou = _iou(box, core)
     if len(keep) == len(outer):  # every outer component (and what lies in their holes) is kept
-        # (one component: its box holds all the ink, so its area is the mask's)
-        return iou, mask, box, list(cs), (amax if len(outer) == 1 else cv2.countNonZero(mask)), True
+        return iou, mask, box, list(cs), cv2.countNonZero(mask), True
     kept_set = set(keep)
     for i, (x, y, w, h) in enumerate(rects):
         if x < bx1 and y < by1 and x + w > bx0 and y + h > by0 and i not in kept_set:
@@ -182,6 +189,30 @@ def select_ink_outline(
         if k in roots:
             outline.append(c)
     return iou, mask, box, outline, cv2.countNonZero(mask), False
+
+
+def _contact(mask: np.ndarray, rect: Sequence[int]) -> int:
+    """Ink px of ``mask`` on the crop's border rows and columns that the component box ``rect``
+    (x, y, w, h) touches."""
+    x, y, w, h = rect
+    ch, cw = mask.shape
+    return (
+        (cv2.countNonZero(mask[y : y + h, 0]) if x == 0 else 0)
+        + (cv2.countNonZero(mask[y : y + h, cw - 1]) if x + w == cw else 0)
+        + (cv2.countNonZero(mask[0, x : x + w]) if y == 0 else 0)
+        + (cv2.countNonZero(mask[ch - 1, x : x + w]) if y + h == ch else 0)
+    )
+
+
+def _iou(box: tuple[int, int, int, int], core: tuple[float, float, float, float]) -> float:
+    """Intersection over union of the boxes ``box`` and ``core`` (x0, y0, x1, y1)."""
+    bx0, by0, bx1, by1 = box
+    rx0, ry0, rx1, ry1 = core
+    ox0, oy0 = (bx0 if bx0 > rx0 else rx0), (by0 if by0 > ry0 else ry0)
+    ox1, oy1 = (bx1 if bx1 < rx1 else rx1), (by1 if by1 < ry1 else ry1)
+    inter = (ox1 - ox0 if ox1 > ox0 else 0.0) * (oy1 - oy0 if oy1 > oy0 else 0.0)
+    union = (bx1 - bx0) * (by1 - by0) + (rx1 - rx0) * (ry1 - ry0) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _select_ink_lines(
