@@ -5,8 +5,9 @@ its one ``RETR_TREE`` search, :func:`~edge.preprocess.digit_ink.ink_levels` make
 levels by one table look-up (cropped to the ink when ``tight``),
 :func:`edge.preprocess.grey_ink.grey_ramp` reads the darkness through a table and
 :meth:`edge.segment.ink_analysis.InkAnalysis.box` is the analysis box in plain Python,
-:func:`edge.preprocess.polarity.sorted_ring` gathers the border ring by a kept mask: each is
-checked here against the straightforward computation it replaces.
+:func:`edge.preprocess.polarity.sorted_ring` gathers the border ring by a kept mask and
+:func:`edge.preprocess.place_mnist` keeps its sizes and weights per ink shape: each is checked
+here against the straightforward computation it replaces.
 """
 
 from __future__ import annotations
@@ -292,3 +293,65 @@ def test_sorted_ring_is_the_sorted_border_ring() -> None:
             y, x = int(rng.integers(0, 200 - h + 1)), int(rng.integers(0, 300 - w + 1))
             crop = frame[y : y + h, x : x + w]  # a view, as grey_ramp's crop
             assert np.array_equal(sorted_ring(crop), np.sort(border_ring(crop))), (rep, h, w)
+
+
+def _reference_place(ink: np.ndarray) -> np.ndarray:
+    """:func:`place_mnist` written out: the 20-px box by area weights (each output px the overlap-
+    weighted mean of its source px; ``cv2.resize`` when enlarging or above 128 px), scaled to its
+    peak, shifted whole px so its centre of mass is at (14, 14) (clipped to the 28x28 field)."""
+
+    def weights(n_src: int, n_dst: int) -> np.ndarray:
+        s = n_src / n_dst
+        w = np.zeros((n_dst, n_src), np.float64)
+        for i in range(n_dst):
+            for j in range(n_src):
+                w[i, j] = max(0.0, min((i + 1) * s, j + 1) - max(i * s, j)) / s
+        return w.astype(np.float32)
+
+    out = np.zeros((28, 28), np.float32)
+    h, w = ink.shape
+    if h == 0 or w == 0:
+        return out
+    s = 20 / max(h, w)
+    nw, nh = int(round(w * s)) or 1, int(round(h * s)) or 1
+    f = ink.astype(np.float32)
+    if s < 1 and h <= 128 and w <= 128:
+        box = np.dot(np.dot(weights(h, nh), f), weights(w, nw).T)
+    else:
+        box = cv2.resize(f, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR).reshape(
+            nh, nw
+        )
+    if box.max() <= 0:
+        return out
+    box *= np.float32(1.0 / box.max())
+    m = cv2.moments(box)
+    ox = min(max(int(round(14 - m["m10"] / m["m00"])), 0), 28 - nw)
+    oy = min(max(int(round(14 - m["m01"] / m["m00"])), 0), 28 - nh)
+    out[oy : oy + nh, ox : ox + nw] = box
+    return out
+
+
+def test_place_mnist_from_its_kept_plans_is_the_plain_formula() -> None:
+    rng = np.random.default_rng(5)
+    shapes = [
+        (0, 5),
+        (1, 1),
+        (3, 40),
+        (40, 3),
+        (20, 20),
+        (21, 7),
+        (7, 21),
+        (64, 90),
+        (90, 64),
+        (128, 128),
+        (150, 300),
+    ]
+    shapes += [(int(rng.integers(1, 140)), int(rng.integers(1, 140))) for _ in range(60)]
+    for _ in range(2):  # the second time from the kept plans
+        for h, w in shapes:
+            ink = rng.integers(0, 60, (h, w)).astype(np.uint8)
+            ink[rng.random((h, w)) < 0.4] = 0
+            want = _reference_place(ink)
+            for x in (ink, ink.astype(np.float32) / np.float32(59.0)):
+                out = np.full((28, 28), 7.0, np.float32)
+                assert np.array_equal(place_mnist(x, out), want if x is ink else _reference_place(x)), (h, w)

@@ -72,25 +72,21 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
         out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
     elif not cleared:
         out[...] = 0.0
-    h, w = ink.shape
-    if h == 0 or w == 0:
-        return out
-    s = MNIST_BOX / (h if h > w else w)
-    nw, nh = int(round(w * s)) or 1, int(round(h * s)) or 1
+    plan = _PLANS.get(ink.shape)
+    if plan is None:
+        h, w = ink.shape
+        if h == 0 or w == 0:
+            return out
+        plan = _plan(h, w)
+    nw, nh, rows, cols_t, interp = plan
     # area and linear interpolation of values in [0, 1] stay in [0, 1]
-    if s < 1 and h <= 128 and w <= 128:
+    if rows is not None:
         # OpenCV's INTER_AREA as two small products with cached weights (the same to 1e-6,
         # without the resize's per-call set-up; the ink of a frame's digit is 64-90 px);
         # np.dot: the same BLAS products as ``@`` with less set-up per call
-        rows, cols = _WEIGHTS.get((h, nh)), _WEIGHTS.get((w, nw))
-        if rows is None:
-            rows = _area_weights(h, nh)
-        if cols is None:
-            cols = _area_weights(w, nw)
-        box = np.dot(np.dot(rows, ink.astype(np.float32, copy=False)), cols.T)
+        box = np.dot(np.dot(rows, ink.astype(np.float32, copy=False)), cols_t)
     else:
         src = ink if ink.dtype == np.float32 else ink.astype(np.float32)
-        interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
         box = np.asarray(cv2.resize(src, (nw, nh), interpolation=interp), np.float32).reshape(nh, nw)
     peak = cv2.minMaxLoc(box)[1]
     if peak <= 0:
@@ -103,12 +99,40 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
         return out
     # integer shift (no resampling blur) of the centre of mass to MNIST's, clipped so the
     # box stays inside 28x28
-    ox = int(round(MNIST_CENTRE[0] - m["m10"] / m00))
-    oy = int(round(MNIST_CENTRE[1] - m["m01"] / m00))
+    ox = round(MNIST_CENTRE[0] - m["m10"] / m00)
+    oy = round(MNIST_CENTRE[1] - m["m01"] / m00)
     ox = 0 if ox < 0 else (MNIST_SIZE - nw if ox > MNIST_SIZE - nw else ox)
     oy = 0 if oy < 0 else (MNIST_SIZE - nh if oy > MNIST_SIZE - nh else oy)
     out[oy : oy + nh, ox : ox + nw] = box
     return out
+
+
+#: :func:`place_mnist`'s plan by ink shape (h, w): the 20-px box's (width, height), and either
+#: the area weights of its rows and (transposed) columns or the resize interpolation. At most
+#: :data:`_MAX_PLANS` (small tuples sharing :data:`_WEIGHTS`' arrays).
+_PLANS: dict[tuple[int, ...], tuple[int, int, np.ndarray | None, np.ndarray | None, int]] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(h: int, w: int) -> tuple[int, int, np.ndarray | None, np.ndarray | None, int]:
+    """:func:`place_mnist`'s sizes and weights for an ink of ``h`` x ``w`` px (h, w >= 1), kept in
+    :data:`_PLANS`."""
+    s = MNIST_BOX / (h if h > w else w)
+    nw, nh = int(round(w * s)) or 1, int(round(h * s)) or 1
+    plan: tuple[int, int, np.ndarray | None, np.ndarray | None, int]
+    if s < 1 and h <= 128 and w <= 128:
+        rows, cols = _WEIGHTS.get((h, nh)), _WEIGHTS.get((w, nw))
+        if rows is None:
+            rows = _area_weights(h, nh)
+        if cols is None:
+            cols = _area_weights(w, nw)
+        plan = (nw, nh, rows, cols.T, cv2.INTER_AREA)
+    else:
+        plan = (nw, nh, None, None, cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    if len(_PLANS) >= _MAX_PLANS:  # ink sizes of a long run: start again
+        _PLANS.clear()
+    _PLANS[(h, w)] = plan
+    return plan
 
 
 #: :func:`_area_weights` by (n_src, n_dst): a long run fills it over tens of thousands of
