@@ -80,7 +80,7 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
         plan = _plan(h, w)
     nw, nh, rows, cols_t, interp = plan
     # area and linear interpolation of values in [0, 1] stay in [0, 1]
-    if rows is not None:
+    if rows is not None and cols_t is not None:
         # OpenCV's INTER_AREA as two small products with cached weights (the same to 1e-6,
         # without the resize's per-call set-up; the ink of a frame's digit is 64-90 px);
         # np.dot: the same BLAS products as ``@`` with less set-up per call
