@@ -198,7 +198,7 @@ def without_isolated(mask: np.ndarray) -> np.ndarray:
         uint8 (h, w), 0 or 255 (a new array).
     """
     mean = cv2.boxFilter(mask, -1, (3, 3), borderType=cv2.BORDER_CONSTANT)
-    return cv2.bitwise_and(mask, cv2.compare(mean, 28, cv2.CMP_GT))
+    return cv2.bitwise_and(mask, cv2.threshold(mean, 28, 255, cv2.THRESH_BINARY)[1])
 
 
 def measure_components(
