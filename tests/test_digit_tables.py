@@ -22,9 +22,9 @@ from edge.segment.digit_pieces import (
     measure_components,
     paper_around,
     select_digits,
-    without_isolated,
 )
 from edge.segment.digit_scale import frame_rois
+from edge.segment.ink_components import without_isolated
 
 
 def random_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 
 from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.ink_components import without_isolated
 
 #: Columns of a piece / candidate table (float (N, 7), analysis px).
 X0, Y0, X1, Y1, AREA, CONTACT, MX = range(7)
@@ -179,26 +180,6 @@ def box_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int]
         return int(m["m00"]), int(m["m10"])
     ink = cv2.countNonZero(sub)
     return ink, round(cv2.mean(_x_ramp()[:bh, :bw], mask=sub)[0] * ink)
-
-
-def without_isolated(mask: np.ndarray) -> np.ndarray:
-    """``mask`` without its isolated pixels (ink with no ink among its 8 neighbours).
-
-    A 3x3 box mean of a 0/255 mask is 28 (255 / 9, rounded) at an ink pixel alone in its
-    neighbourhood and at least 57 at one with an ink neighbour; outside the mask counts as
-    paper. The other components keep their pixels, so their contours
-    (``cv2.findContours``, 8-connected) are unchanged. Noisy shadowed frames hold a
-    hundred or more such specks, each a contour to trace and box; removing them costs
-    three cheap whole-mask calls.
-
-    Args:
-        mask: uint8 (h, w), 0 or 255.
-
-    Returns:
-        uint8 (h, w), 0 or 255 (a new array).
-    """
-    mean = cv2.boxFilter(mask, -1, (3, 3), borderType=cv2.BORDER_CONSTANT)
-    return cv2.bitwise_and(mask, cv2.threshold(mean, 28, 255, cv2.THRESH_BINARY)[1])
 
 
 def measure_components(
