@@ -102,12 +102,10 @@ def remove_lines(
 def without_isolated(mask: np.ndarray) -> np.ndarray:
     """``mask`` without its isolated pixels (ink with no ink among its 8 neighbours).
 
-    A 3x3 box mean of a 0/255 mask is 28 (255 / 9, rounded) at an ink pixel alone in its
-    neighbourhood and at least 57 at one with an ink neighbour; outside the mask counts as
-    paper. The other components keep their pixels, so their contours
-    (``cv2.findContours``, 8-connected) are unchanged. Noisy shadowed frames hold a
-    hundred or more such specks, each a contour to trace and box; removing them costs
-    three cheap whole-mask calls.
+    The ink that a dilation by the 3x3 ring (the 8 neighbours, not the pixel itself) reaches:
+    two calls, pixels outside the mask count as paper. The other components keep all their
+    pixels, so their contours (``cv2.findContours``, 8-connected) are unchanged. Noisy shadowed
+    frames hold a hundred or more such specks, each a contour to trace and box.
 
     Args:
         mask: uint8 (h, w), 0 or 255.
@@ -115,8 +113,11 @@ def without_isolated(mask: np.ndarray) -> np.ndarray:
     Returns:
         uint8 (h, w), 0 or 255 (a new array).
     """
-    mean = cv2.boxFilter(mask, -1, (3, 3), borderType=cv2.BORDER_CONSTANT)
-    return cv2.bitwise_and(mask, cv2.threshold(mean, 28, 255, cv2.THRESH_BINARY)[1])
+    return cv2.bitwise_and(mask, cv2.dilate(mask, _RING))
+
+
+#: The 8 neighbours of a pixel (3x3, the centre left out).
+_RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
 
 
 def longest_span(occupied: np.ndarray, gap: int) -> int:
