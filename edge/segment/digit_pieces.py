@@ -196,7 +196,9 @@ def measure_components(
     inside them belong to the digit around them) gives the outlines and
     ``cv2.boundingRect`` their boxes, so specks (box smaller than ``min_area``) are
     dropped before any other per-component work; single-pixel specks even before the
-    contour search (:func:`without_isolated`). Of the rest, the ``max_count``
+    contour search when the ink's box covers :data:`SPREAD` of the frame or more
+    (:func:`~edge.segment.ink_components.without_isolated`: the same outlines, in the same
+    order). Of the rest, the ``max_count``
     largest boxes are measured inside their box: ink area and centre of mass
     (:func:`box_ink`; ink of other components reaching into the box counts too) and
     ink pixels on the frame's border.
