@@ -24,6 +24,7 @@ from edge.segment.digit_pieces import (
     select_digits,
 )
 from edge.segment.digit_scale import frame_rois
+from edge.segment.ink_components import without_isolated
 
 
 def random_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -102,6 +103,44 @@ def test_measure_components_is_the_straightforward_measure(max_count: int) -> No
         later = measure_components(mask, 5, max_count, origin, frame, stop_at=1)
         assert later[0] is None or count == 0
         assert np.array_equal(later[3](), table)
+
+
+def isolated_reference(mask: np.ndarray) -> np.ndarray:
+    """``mask`` without its 8-connected components of one pixel (connected components)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    single = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] == 1)
+    out = mask.copy()
+    out[np.isin(labels, single[single > 0])] = 0
+    return out
+
+
+def test_without_isolated_drops_exactly_the_single_pixel_components() -> None:
+    rng = np.random.default_rng(11)
+    for density in (0.003, 0.05, 0.3):
+        for _ in range(20):
+            h, w = int(rng.integers(1, 60)), int(rng.integers(1, 80))
+            mask = np.where(rng.random((h, w)) < density, 255, 0).astype(np.uint8)
+            if h > 4 and w > 4:
+                mask |= random_mask(rng, h, w)
+            assert np.array_equal(without_isolated(mask), isolated_reference(mask))
+
+
+@pytest.mark.parametrize("min_area", [1, 5])
+def test_measure_components_on_speckled_masks(min_area: int) -> None:
+    # noisy shadowed frames: many single-pixel specks, dropped before the contour search
+    rng = np.random.default_rng(min_area)
+    for _ in range(20):
+        h, w = int(rng.integers(20, 120)), int(rng.integers(20, 160))
+        mask = random_mask(rng, h, w)
+        mask[rng.random((h, w)) < 0.04] = 255
+        frame = (w, h)
+        table, outlines, count, _ = measure_components(mask, min_area, 1000, (0, 0), frame)
+        ref = reference_components(mask, min_area, (0, 0), frame)
+        assert count == len(ref) and np.array_equal(table, ref)
+        plain = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+        kept = [c for c in plain if np.prod(cv2.boundingRect(c)[2:]) >= min_area]
+        assert len(outlines) == len(kept)
+        assert all(np.array_equal(a, b) for a, b in zip(outlines, kept, strict=True))
 
 
 def random_table(rng: np.random.Generator, n: int, sw: int, sh: int) -> np.ndarray:

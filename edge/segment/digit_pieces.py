@@ -18,6 +18,7 @@ import numpy as np
 
 from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.ink_components import without_isolated
 
 #: Columns of a piece / candidate table (float (N, 7), analysis px).
 X0, Y0, X1, Y1, AREA, CONTACT, MX = range(7)
@@ -28,6 +29,10 @@ COLS = 7
 #: ones (a page's hundreds) as numpy arrays. Both give the same results
 #: (``tests/test_digit_tables.py``).
 FEW = 12
+#: :func:`measure_components` drops isolated pixels before its contour search when the ink's
+#: box covers at least this share of the frame (where noisy frames' specks are: a clean sheet's
+#: ink box is smaller, its few specks cost less to trace than the filter).
+SPREAD = 0.6
 
 
 @functools.lru_cache(maxsize=16)
@@ -190,7 +195,10 @@ def measure_components(
     ``cv2.findContours`` (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks
     inside them belong to the digit around them) gives the outlines and
     ``cv2.boundingRect`` their boxes, so specks (box smaller than ``min_area``) are
-    dropped before any other per-component work. Of the rest, the ``max_count``
+    dropped before any other per-component work; single-pixel specks even before the
+    contour search when the ink's box covers :data:`SPREAD` of the frame or more
+    (:func:`~edge.segment.ink_components.without_isolated`: the same outlines, in the same
+    order). Of the rest, the ``max_count``
     largest boxes are measured inside their box: ink area and centre of mass
     (:func:`box_ink`; ink of other components reaching into the box counts too) and
     ink pixels on the frame's border.
@@ -214,7 +222,12 @@ def measure_components(
     h, w = mask.shape
     ox, oy = origin
     fw, fh = frame if frame is not None else (w, h)
-    cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # single-pixel specks (a box of 1 px²), when they are specks here, are dropped before the
+    # contour search where they may be many: ink spread over most of the frame (noise on a
+    # shadowed desk); the other outlines are the same, in the same order
+    spread = h * w >= SPREAD * fw * fh
+    outer = without_isolated(mask) if min_area > 1 and spread else mask
+    cs, _ = cv2.findContours(outer, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     # one boundingRect per outline beats a vectorised min / max over all the points
     # (concatenating them costs more), for a few outlines and for thousands
     rects = [cv2.boundingRect(c) for c in cs]

@@ -4,7 +4,8 @@ Works on a binary ink mask (uint8, ink 255) as thresholded with :mod:`edge.segme
 thin straight lines (ruled and squared paper, margins) are found with the probabilistic
 Hough transform and erased (:func:`remove_lines`); :class:`Components` are the outer
 contours of what remains; :func:`ink_components` does both, erasing only when a
-component is line-sized. Shared by the digit finder and :mod:`edge.preprocess`.
+component is line-sized; :func:`without_isolated` drops single-pixel specks before a contour
+search. Shared by the digit finder and :mod:`edge.preprocess`.
 """
 
 from __future__ import annotations
@@ -96,6 +97,27 @@ def remove_lines(
                 out = mask.copy()
             cv2.line(out, (int(x1), int(y1)), (int(x2), int(y2)), 0, thickness + 2)
     return out
+
+
+def without_isolated(mask: np.ndarray) -> np.ndarray:
+    """``mask`` without its isolated pixels (ink with no ink among its 8 neighbours).
+
+    The ink that a dilation by the 3x3 ring (the 8 neighbours, not the pixel itself) reaches:
+    two calls, pixels outside the mask count as paper. The other components keep all their
+    pixels, so their contours (``cv2.findContours``, 8-connected) are unchanged. Noisy shadowed
+    frames hold a hundred or more such specks, each a contour to trace and box.
+
+    Args:
+        mask: uint8 (h, w), 0 or 255.
+
+    Returns:
+        uint8 (h, w), 0 or 255 (a new array).
+    """
+    return cv2.bitwise_and(mask, cv2.dilate(mask, _RING))
+
+
+#: The 8 neighbours of a pixel (3x3, the centre left out).
+_RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
 
 
 def longest_span(occupied: np.ndarray, gap: int) -> int:
