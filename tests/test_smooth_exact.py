@@ -209,3 +209,47 @@ def test_marks_at_the_edge_of_their_rules_are_found_when_wanted_alone(h: int, wh
     assert only_minus.minus == every.minus
     only_point = find_marks(img, row, [False], wanted=[((1,), ())])
     assert (0, 1) in only_point.points
+
+
+def test_every_smoothed_detection_is_the_plain_vote_of_its_track() -> None:
+    """update's shortcuts (a new track's detection handed on as it came, the votes read in
+    plain Python) give what the plain rule gives: the top class of the track's mean (ties to
+    the higher index), its label and score, the mean as scores; with ties, predictions whose
+    index, score or label is not their scores' and scores given as lists."""
+    labels = [str(i) for i in range(6)]
+    rng = np.random.default_rng(17)
+    sm = TrackSmoother(window=3, max_age=2, labels=labels)
+    spots = [ROI(10 + 40 * k, 20, 20, 30) for k in range(4)]
+    handed_on = 0
+    for _ in range(300):
+        dets = []
+        for _ in range(int(rng.integers(0, 5))):
+            base = spots[int(rng.integers(0, len(spots)))] if rng.random() < 0.7 else None
+            x, y = (base.x, base.y) if base else (int(rng.integers(0, 300)), int(rng.integers(0, 300)))
+            roi = ROI(x + int(rng.integers(-2, 3)), y + int(rng.integers(-2, 3)), 20, 30)
+            s = rng.choice([0.0, 0.1, 0.3, 0.3], 6).astype(np.float32)  # ties now and then
+            first = int(np.argmax(s))  # numpy's rule: the first of equals
+            kind = rng.random()
+            if kind < 0.6:
+                pred = Prediction(first, labels[first], float(s[first]), s)
+            elif kind < 0.75:
+                pred = Prediction(first, labels[first], float(s[first]) + 0.5, s)  # another score
+            elif kind < 0.8:
+                pred = Prediction(first, "x", float(s[first]), s)  # another label
+            elif kind < 0.85:
+                pred = Prediction((first + 1) % 6, labels[first], float(s[first]), s)  # another index
+            else:
+                pred = Prediction(first, labels[first], float(s[first]), s.tolist())  # type: ignore[arg-type]
+            dets.append(Detection(roi, pred))
+        out = sm.update(dets)
+        assert len(out) == len(dets)
+        for det, got in zip(dets, out, strict=True):
+            (track,) = [t for t in sm.tracks if t.roi is det.roi]
+            mean = _sequential_mean(list(track.history))
+            idx = len(mean) - 1 - int(np.argmax(mean[::-1]))
+            p = got.prediction
+            assert got.roi is det.roi
+            assert (p.index, p.label, p.score) == (idx, labels[idx], float(mean[idx]))
+            assert type(p.score) is float and p.scores.tobytes() == mean.tobytes()
+            handed_on += got is det
+    assert handed_on > 0  # the shortcut was taken
