@@ -39,7 +39,10 @@ def box_rows(boxes: Sequence[Box]) -> list[list[int]]:
         else:
             rows.append([i])
             firsts.append(boxes[i])
-    return [sorted(row, key=lambda k: boxes[k][0]) if len(row) > 1 else row for row in rows]
+    if len(rows) == len(boxes):  # a box a line
+        return rows
+    xs = [b[0] for b in boxes]
+    return [sorted(row, key=xs.__getitem__) if len(row) > 1 else row for row in rows]
 
 
 __all__ = ["Box", "box_rows"]
