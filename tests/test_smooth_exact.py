@@ -253,3 +253,60 @@ def test_every_smoothed_detection_is_the_plain_vote_of_its_track() -> None:
             assert type(p.score) is float and p.scores.tobytes() == mean.tobytes()
             handed_on += got is det
     assert handed_on > 0  # the shortcut was taken
+
+
+def _plain_numbers(dets: list[Detection], max_gap: float = 0.8, ratio: float = 0.5) -> list[tuple[str, ROI]]:
+    """group_numbers without marks as first written: every line's links and split, the
+    frame's split always, each number's box from its digits."""
+    rois = [d.roi for d in dets]
+    rows = reading_rows(rois)
+    links = []
+    for row in rows:
+        ln: list[float | None] = []
+        for a, b in zip(row, row[1:], strict=False):
+            p, r = rois[a], rois[b]
+            overlap = min(p.y + p.h, r.y + r.h) - max(p.y, r.y)
+            ok = min(p.h, r.h) >= ratio * max(p.h, r.h) and overlap >= 0.5 * min(p.h, r.h) and r.x >= p.x
+            ln.append((r.x - (p.x + p.w)) / max(1, max(p.h, r.h)) if ok else None)
+        links.append(ln)
+    row_gaps = [[g for g in ln if g is not None] for ln in links]
+    page = split_gaps([g for gs in row_gaps for g in gs], max_gap)
+    limits = []
+    for gaps in row_gaps:
+        own = split_gaps(gaps, max_gap) if len(gaps) >= 2 else None
+        limits.append(own if own is not None else page if page is not None else max_gap)
+    out = []
+    for row, ln, limit in zip(rows, links, limits, strict=True):
+        groups = [[row[0]]]
+        for k in range(1, len(row)):
+            g = ln[k - 1]
+            if g is not None and g <= limit:
+                groups[-1].append(row[k])
+            else:
+                groups.append([row[k]])
+        for grp in groups:
+            bs = [rois[i] for i in grp]
+            x0, y0 = min(b.x for b in bs), min(b.y for b in bs)
+            x1, y1 = max(b.x + b.w for b in bs), max(b.y + b.h for b in bs)
+            out.append(("".join(dets[i].prediction.label for i in grp), ROI(x0, y0, x1 - x0, y1 - y0)))
+    return out
+
+
+def test_numbers_are_the_plain_grouping_of_lines_and_gaps() -> None:
+    """group_numbers' shortcuts (lone digits' lines, the frame's split only when a line
+    needs it) group as the plain rule: lines of 1-6 digits with gaps that do and do not
+    fall apart, of varied heights."""
+    rng = np.random.default_rng(23)
+    scores = np.ones(10, np.float32)
+    for _ in range(400):
+        dets = []
+        for line in range(int(rng.integers(1, 5))):
+            x, h = int(rng.integers(0, 40)), int(rng.integers(12, 40))
+            for _ in range(int(rng.integers(1, 7))):
+                w, hh = int(rng.integers(4, h)), int(h * rng.uniform(0.4, 1.0))
+                roi = ROI(x, 60 * line + int(rng.integers(0, 6)), w, hh)
+                label = str(int(rng.integers(0, 10)))
+                dets.append(Detection(roi, Prediction(int(label), label, 1.0, scores)))
+                x += w + int(h * rng.choice([0.05, 0.1, 0.2, 0.6, 1.2, 2.5]))
+        rng.shuffle(dets)  # type: ignore[arg-type]
+        assert group_numbers(dets) == _plain_numbers(dets)
