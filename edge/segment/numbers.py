@@ -37,21 +37,10 @@ def reading_rows(rois: Sequence[ROI]) -> list[list[int]]:
     """Indices of ``rois`` in lines, top to bottom, each left to right.
 
     Boxes are taken by their vertical centre; a box joins a line when it overlaps the
-    line's first box vertically by at least half the shorter of the two.
+    line's first box vertically by at least half the shorter of the two. Measured on the
+    boxes as plain tuples (:func:`edge.segment.number_lines.box_rows`, the same rule).
     """
-    order = sorted(range(len(rois)), key=lambda i: rois[i].center[1])
-    rows: list[list[int]] = []
-    for i in order:
-        r = rois[i]
-        for row in rows:
-            f = rois[row[0]]
-            overlap = min(r.y + r.h, f.y + f.h) - max(r.y, f.y)
-            if overlap >= 0.5 * min(r.h, f.h):
-                row.append(i)
-                break
-        else:
-            rows.append([i])
-    return [sorted(row, key=lambda k: rois[k].x) for row in rows]
+    return box_rows([(r.x, r.y, r.w, r.h) for r in rois])
 
 
 def reading_order(rois: Sequence[ROI]) -> list[int]:
