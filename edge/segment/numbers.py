@@ -177,19 +177,19 @@ def group_numbers(
     limits = _limits(links, max_gap)
     marks = None
     if image is not None:
+        line_light = None
+        if light is not None and len(light) == len(rois):
+            line_light = [
+                light[row[0]] if len(row) == 1 else _agreed([light[i] for i in row]) for row in rows
+            ]
         lines, wanted = [], []
-        line_light: list[bool | None] | None = [] if light is not None and len(light) == len(rois) else None
         for row, ln, limit in zip(rows, links, limits, strict=True):
             if len(row) == 1:
                 lines.append([rois[row[0]]])
                 wanted.append(_LONE)
-                if line_light is not None:
-                    line_light.append(light[row[0]])  # type: ignore[index]
             else:
                 lines.append([rois[i] for i in row])
                 wanted.append(_wanted(ln, limit))
-                if line_light is not None:
-                    line_light.append(_agreed([light[i] for i in row]))  # type: ignore[index]
         marks = find_marks(image, lines, line_light, wanted, analysis)
     numbers: list[tuple[str, ROI]] = []
     for r_i, (row, ln, limit) in enumerate(zip(rows, links, limits, strict=True)):
