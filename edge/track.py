@@ -51,9 +51,10 @@ class Track:
     history: deque[np.ndarray] = field(repr=False)
     age: int = 0
     hits: int = 1
-    # what the association measures of ``roi``, kept until ``roi`` is replaced (see ``geometry``)
-    _geometry: tuple[ROI | None, tuple[float, ...]] = field(
-        default=(None, ()), init=False, repr=False, compare=False
+    # what the association measures of ``roi``, kept until ``roi`` is replaced: (roi, square,
+    # geometry), see ``geometry``
+    _geometry: tuple[ROI | None, tuple[float, ...], tuple[float, ...]] = field(
+        default=(None, (), ()), init=False, repr=False, compare=False
     )
 
     def vote(self) -> np.ndarray:
@@ -67,14 +68,22 @@ class Track:
         area, cx, cy, half, wx0, wx1, wy0, wy1)``, px: its corners, area and centre, half
         its longer side, and the square of that half-side around its centre (which holds
         the box)."""
-        roi, geo = self._geometry
-        if roi is not self.roi:
+        return self._measured()[2]
+
+    def _measured(self) -> tuple[ROI | None, tuple[float, ...], tuple[float, ...]]:
+        """``(roi, square, geometry)``: :meth:`geometry` and its last four numbers, measured
+        when :attr:`roi` was replaced."""
+        cached = self._geometry
+        if cached[0] is not self.roi:
             r = self.roi
             cx, cy, half = r.x + r.w / 2.0, r.y + r.h / 2.0, 0.5 * max(r.w, r.h)
-            geo = (r.x, r.y, r.x + r.w, r.y + r.h, r.w * r.h, cx, cy, half)
-            geo += (cx - half, cx + half, cy - half, cy + half)
-            self._geometry = (r, geo)
-        return geo
+            square = (cx - half, cx + half, cy - half, cy + half)
+            cached = self._geometry = (
+                r,
+                square,
+                (r.x, r.y, r.x + r.w, r.y + r.h, r.w * r.h, cx, cy, half, *square),
+            )
+        return cached
 
 
 def _close(track_roi: ROI, roi: ROI, min_size_ratio: float) -> float | None:
@@ -146,38 +155,39 @@ class TrackSmoother:
         that overlap meet it, and the centre-distance fallback (:func:`_close`) needs the
         detection's centre in it (both of its rules do).
         """
-        match: list[int | None] = [None] * len(detections)
-        if not self.tracks or not detections:
+        n_det = len(detections)
+        match: list[int | None] = [None] * n_det
+        tracks = self.tracks
+        if not tracks or not n_det:
             return match
-        geos = []
-        squares = []  # each track's square (wx0, wx1, wy0, wy1), unpacked in the scan below
-        for tr in self.tracks:
-            roi, geo = tr._geometry  # Track.geometry() without the call when the box is the same
-            if roi is not tr.roi:
-                geo = tr.geometry()
-            geos.append(geo)
-            squares.append(geo[8:])
+        # each track's (roi, square, geometry) (Track._measured without the call when the box is the same)
+        cached = [tr._geometry if tr._geometry[0] is tr.roi else tr._measured() for tr in tracks]
+        squares = [c[1] for c in cached]  # (wx0, wx1, wy0, wy1), unpacked in the scan below
         pairs = []
         near_tracks = []
         iou_threshold = self.iou_threshold
         for di, det in enumerate(detections):
             d = det.roi
-            x0, y0, x1, y1 = d.x, d.y, d.x + d.w, d.y + d.h
+            x0, y0 = d.x, d.y
+            x1, y1 = x0 + d.w, y0 + d.h
             near = [
                 ti
                 for ti, (sx0, sx1, sy0, sy1) in enumerate(squares)
                 if sx0 <= x1 and x0 <= sx1 and sy0 <= y1 and y0 <= sy1
             ]
             near_tracks.append(near)
+            if not near:
+                continue
+            d_area = (x1 - x0) * (y1 - y0)
             for ti in near:
-                tx0, ty0, tx1, ty1, t_area = geos[ti][:5]
+                tx0, ty0, tx1, ty1, t_area = cached[ti][2][:5]
                 # ROI.iou without building the intersection's ROI (the same arithmetic)
                 iw = (tx1 if tx1 < x1 else x1) - (tx0 if tx0 > x0 else x0)
                 ih = (ty1 if ty1 < y1 else y1) - (ty0 if ty0 > y0 else y0)
                 if iw <= 0 or ih <= 0:
                     continue
                 inter = iw * ih
-                union = t_area + (x1 - x0) * (y1 - y0) - inter
+                union = t_area + d_area - inter
                 iou = inter / union if union > 0 else 0.0
                 if iou >= iou_threshold and iou > 0.0:
                     pairs.append((iou, ti, di))
@@ -187,7 +197,8 @@ class TrackSmoother:
                 if ti not in used_t and match[di] is None:
                     match[di] = ti
                     used_t.add(ti)
-        if len(used_t) == len(geos) or all(m is not None for m in match):
+        # every track or every detection matched (each match uses one of each)
+        if len(used_t) == len(tracks) or len(used_t) == n_det:
             return match
         close = []
         for di, det in enumerate(detections):
@@ -195,11 +206,11 @@ class TrackSmoother:
                 continue
             cx, cy = det.roi.center
             for ti in near_tracks[di]:
-                g = geos[ti]
+                g = cached[ti][2]
                 # _close's rules both need the centres within half the longer side on both axes
                 if ti in used_t or abs(cx - g[5]) > g[7] or abs(cy - g[6]) > g[7]:
                     continue
-                dist = _close(self.tracks[ti].roi, det.roi, self.min_size_ratio)
+                dist = _close(tracks[ti].roi, det.roi, self.min_size_ratio)
                 if dist is not None:
                     close.append((dist, ti, di))
         for _, ti, di in sorted(close):
@@ -219,45 +230,69 @@ class TrackSmoother:
 
         Returns:
             One detection per input, in the same order, with the current ROI and
-            the smoothed prediction (``scores`` = the window's mean probabilities).
+            the smoothed prediction (``scores`` = the window's mean probabilities). A
+            detection that starts a track and whose own prediction is its vote's (the
+            same top class, label and score, the scores a float32 vector) is returned
+            as it came.
         """
         match = self._associate(detections)
         matched: list[Track] = []
+        fresh = []  # whether each detection's scores were taken as they came
+        tracks, window = self.tracks, self.window
         for ti, det in zip(match, detections, strict=True):
             scores = det.prediction.scores
-            if not (type(scores) is np.ndarray and scores.dtype == np.float32 and scores.ndim == 1):
+            ok = type(scores) is np.ndarray and scores.dtype == np.float32 and scores.ndim == 1
+            if not ok:
                 scores = np.asarray(scores, np.float32).reshape(-1)
             if ti is None:
-                tr = Track(self._next_id, det.roi, deque([scores], maxlen=self.window), age=-1)
+                tr = Track(self._next_id, det.roi, deque([scores], maxlen=window), age=-1)
                 self._next_id += 1
-                self.tracks.append(tr)
+                tracks.append(tr)
+                fresh.append(ok)
             else:
-                tr = self.tracks[ti]
-                if tr.history and tr.history[-1].shape != scores.shape:
-                    tr.history.clear()
-                tr.history.append(scores)
+                tr = tracks[ti]
+                history = tr.history
+                if history and history[-1].shape != scores.shape:
+                    history.clear()
+                history.append(scores)
                 tr.roi, tr.hits, tr.age = det.roi, tr.hits + 1, -1
+                fresh.append(False)
             matched.append(tr)
         out: list[Detection] = []
         labels = self._labels
-        for tr, det in zip(matched, detections, strict=True):
+        for tr, det, new in zip(matched, detections, fresh, strict=True):
             p = det.prediction
             if p.index not in labels:
                 labels[p.index] = p.label
-            mean = _mean(tr.history)
-            probs = mean.tolist()
+            if new:  # a lone row's vote is the row (divided by 1): read it as it came
+                mean, probs = None, p.scores.tolist()
+            else:
+                mean = _mean(tr.history)
+                probs = mean.tolist()
             total = sum(probs)
             if total == total:  # no NaN (else numpy's argmax rule, in _smoothed)
                 # the top class, ties to the higher index (as _smoothed)
                 idx = len(probs) - 1 - probs[::-1].index(max(probs))
                 if idx in labels:
-                    out.append(Detection(det.roi, Prediction(idx, labels[idx], probs[idx], mean)))
+                    label, score = labels[idx], probs[idx]
+                    if mean is None:
+                        if (
+                            idx == p.index
+                            and label == p.label
+                            and type(p.score) is float
+                            and p.score == score
+                        ):
+                            out.append(det)  # its own prediction is its vote: the detection as it came
+                            continue
+                        mean = _mean(tr.history)
+                    out.append(Detection(det.roi, Prediction(idx, label, score, mean)))
                     continue
-            out.append(Detection(det.roi, self._smoothed(mean, p)))
+            out.append(Detection(det.roi, self._smoothed(_mean(tr.history) if mean is None else mean, p)))
+        max_age = self.max_age
         kept = []
-        for tr in self.tracks:
+        for tr in tracks:
             tr.age += 1
-            if tr.age < self.max_age:
+            if tr.age < max_age:
                 kept.append(tr)
         self.tracks = kept
         return out
@@ -292,9 +327,10 @@ def _mean(history: deque[np.ndarray]) -> np.ndarray:
         total += second
     for h in it:
         total += h
-    total /= _COUNTS[n] if n < len(_COUNTS) else np.float32(n)
+    total /= _COUNTS[n] if n < len(_COUNTS) else np.array(n, np.float32)
     return total
 
 
-#: float32 window lengths to divide by.
-_COUNTS = tuple(np.float32(k) for k in range(17))
+#: float32 window lengths to divide by, as 0-d arrays (the same float32 division as by a numpy
+#: scalar, with less of numpy's per-call scalar handling).
+_COUNTS = tuple(np.array(k, np.float32) for k in range(17))

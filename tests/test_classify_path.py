@@ -46,7 +46,8 @@ def test_a_batch_gives_what_its_rows_give_one_by_one() -> None:
 )
 def test_quantisation_is_round_shift_clip(q: QuantParams, dtype: type) -> None:
     rng = np.random.default_rng(1)
-    x = np.concatenate([rng.random(5000, dtype=np.float32), np.float32([-1.0, 0.0, 0.5, 1.0, 2.0, 300.0])])
+    edges = [-1.0, 0.0, 0.5, 1.0, 2.0, 300.0, -0.0, 1e30, -1e30, np.inf, -np.inf]
+    x = np.concatenate([rng.random(5000, dtype=np.float32), np.float32(edges)])
     info = np.iinfo(dtype)
     want = np.clip(np.rint(x / q.scale) + q.zero_point, info.min, info.max).astype(dtype)
     assert np.array_equal(quantize(x, q, np.dtype(dtype)), want)

@@ -30,12 +30,35 @@ def _rois(rng: np.random.Generator, n: int, span: int) -> list[ROI]:
     ]
 
 
+def _plain_reading_rows(rois: list[ROI]) -> list[list[int]]:
+    """reading_rows as first written: ROI centres, min/max, a line's first box."""
+    order = sorted(range(len(rois)), key=lambda i: rois[i].center[1])
+    rows: list[list[int]] = []
+    for i in order:
+        r = rois[i]
+        for row in rows:
+            f = rois[row[0]]
+            overlap = min(r.y + r.h, f.y + f.h) - max(r.y, f.y)
+            if overlap >= 0.5 * min(r.h, f.h):
+                row.append(i)
+                break
+        else:
+            rows.append([i])
+    return [sorted(row, key=lambda k: rois[k].x) for row in rows]
+
+
 @pytest.mark.parametrize("span", [20, 60, 300])
 def test_box_rows_is_reading_rows(span: int) -> None:
     rng = np.random.default_rng(span)
-    for _ in range(300):
+    for k in range(600):
         rois = _rois(rng, int(rng.integers(0, 12)), span)
-        assert box_rows([(r.x, r.y, r.w, r.h) for r in rois]) == reading_rows(rois)
+        if k % 3 == 0:  # half-pixel boxes: twice the centre orders and ties as the centre
+            rois = [
+                ROI(r.x + 0.5 * (r.y % 2), r.y + 0.5 * (r.x % 2), r.w, r.h + 0.5 * (r.w % 2)) for r in rois
+            ]
+        want = _plain_reading_rows(rois)
+        assert box_rows([(r.x, r.y, r.w, r.h) for r in rois]) == want  # type: ignore[misc]
+        assert reading_rows(rois) == want
 
 
 def _split_reference(gaps: list[float], max_gap: float = 0.8) -> float | None:
@@ -209,3 +232,104 @@ def test_marks_at_the_edge_of_their_rules_are_found_when_wanted_alone(h: int, wh
     assert only_minus.minus == every.minus
     only_point = find_marks(img, row, [False], wanted=[((1,), ())])
     assert (0, 1) in only_point.points
+
+
+def test_every_smoothed_detection_is_the_plain_vote_of_its_track() -> None:
+    """update's shortcuts (a new track's detection handed on as it came, the votes read in
+    plain Python) give what the plain rule gives: the top class of the track's mean (ties to
+    the higher index), its label and score, the mean as scores; with ties, predictions whose
+    index, score or label is not their scores' and scores given as lists."""
+    labels = [str(i) for i in range(6)]
+    rng = np.random.default_rng(17)
+    sm = TrackSmoother(window=3, max_age=2, labels=labels)
+    spots = [ROI(10 + 40 * k, 20, 20, 30) for k in range(4)]
+    handed_on = 0
+    for _ in range(300):
+        dets = []
+        for _ in range(int(rng.integers(0, 5))):
+            base = spots[int(rng.integers(0, len(spots)))] if rng.random() < 0.7 else None
+            x, y = (base.x, base.y) if base else (int(rng.integers(0, 300)), int(rng.integers(0, 300)))
+            roi = ROI(x + int(rng.integers(-2, 3)), y + int(rng.integers(-2, 3)), 20, 30)
+            s = rng.choice([0.0, 0.1, 0.3, 0.3], 6).astype(np.float32)  # ties now and then
+            first = int(np.argmax(s))  # numpy's rule: the first of equals
+            kind = rng.random()
+            if kind < 0.6:
+                pred = Prediction(first, labels[first], float(s[first]), s)
+            elif kind < 0.75:
+                pred = Prediction(first, labels[first], float(s[first]) + 0.5, s)  # another score
+            elif kind < 0.8:
+                pred = Prediction(first, "x", float(s[first]), s)  # another label
+            elif kind < 0.85:
+                pred = Prediction((first + 1) % 6, labels[first], float(s[first]), s)  # another index
+            else:
+                pred = Prediction(first, labels[first], float(s[first]), s.tolist())  # type: ignore[arg-type]
+            dets.append(Detection(roi, pred))
+        out = sm.update(dets)
+        assert len(out) == len(dets)
+        for det, got in zip(dets, out, strict=True):
+            (track,) = [t for t in sm.tracks if t.roi is det.roi]
+            mean = _sequential_mean(list(track.history))
+            idx = len(mean) - 1 - int(np.argmax(mean[::-1]))
+            p = got.prediction
+            assert got.roi is det.roi
+            assert (p.index, p.label, p.score) == (idx, labels[idx], float(mean[idx]))
+            assert type(p.score) is float and p.scores.tobytes() == mean.tobytes()
+            handed_on += got is det
+    assert handed_on > 0  # the shortcut was taken
+
+
+def _plain_numbers(dets: list[Detection], max_gap: float = 0.8, ratio: float = 0.5) -> list[tuple[str, ROI]]:
+    """group_numbers without marks as first written: every line's links and split, the
+    frame's split always, each number's box from its digits."""
+    rois = [d.roi for d in dets]
+    rows = reading_rows(rois)
+    links = []
+    for row in rows:
+        ln: list[float | None] = []
+        for a, b in zip(row, row[1:], strict=False):
+            p, r = rois[a], rois[b]
+            overlap = min(p.y + p.h, r.y + r.h) - max(p.y, r.y)
+            ok = min(p.h, r.h) >= ratio * max(p.h, r.h) and overlap >= 0.5 * min(p.h, r.h) and r.x >= p.x
+            ln.append((r.x - (p.x + p.w)) / max(1, max(p.h, r.h)) if ok else None)
+        links.append(ln)
+    row_gaps = [[g for g in ln if g is not None] for ln in links]
+    page = split_gaps([g for gs in row_gaps for g in gs], max_gap)
+    limits = []
+    for gaps in row_gaps:
+        own = split_gaps(gaps, max_gap) if len(gaps) >= 2 else None
+        limits.append(own if own is not None else page if page is not None else max_gap)
+    out = []
+    for row, ln, limit in zip(rows, links, limits, strict=True):
+        groups = [[row[0]]]
+        for k in range(1, len(row)):
+            g = ln[k - 1]
+            if g is not None and g <= limit:
+                groups[-1].append(row[k])
+            else:
+                groups.append([row[k]])
+        for grp in groups:
+            bs = [rois[i] for i in grp]
+            x0, y0 = min(b.x for b in bs), min(b.y for b in bs)
+            x1, y1 = max(b.x + b.w for b in bs), max(b.y + b.h for b in bs)
+            out.append(("".join(dets[i].prediction.label for i in grp), ROI(x0, y0, x1 - x0, y1 - y0)))
+    return out
+
+
+def test_numbers_are_the_plain_grouping_of_lines_and_gaps() -> None:
+    """group_numbers' shortcuts (lone digits' lines, the frame's split only when a line
+    needs it) group as the plain rule: lines of 1-6 digits with gaps that do and do not
+    fall apart, of varied heights."""
+    rng = np.random.default_rng(23)
+    scores = np.ones(10, np.float32)
+    for _ in range(400):
+        dets = []
+        for line in range(int(rng.integers(1, 5))):
+            x, h = int(rng.integers(0, 40)), int(rng.integers(12, 40))
+            for _ in range(int(rng.integers(1, 7))):
+                w, hh = int(rng.integers(4, h)), int(h * rng.uniform(0.4, 1.0))
+                roi = ROI(x, 60 * line + int(rng.integers(0, 6)), w, hh)
+                label = str(int(rng.integers(0, 10)))
+                dets.append(Detection(roi, Prediction(int(label), label, 1.0, scores)))
+                x += w + int(h * rng.choice([0.05, 0.1, 0.2, 0.6, 1.2, 2.5]))
+        rng.shuffle(dets)  # type: ignore[arg-type]
+        assert group_numbers(dets) == _plain_numbers(dets)

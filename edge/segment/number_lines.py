@@ -16,7 +16,7 @@ Box = tuple[int, int, int, int]
 def box_rows(boxes: Sequence[Box]) -> list[list[int]]:
     """Indices of ``boxes`` in lines, top to bottom, each left to right.
 
-    The rule of :func:`edge.segment.numbers.reading_rows`, with the same result: boxes
+    The rule of :func:`edge.segment.numbers.reading_rows` (which calls it): boxes
     are taken by their vertical centre (``y + h / 2``, compared as ``2 y + h``, which
     orders and ties alike for integer boxes); a box joins a line when it overlaps the
     line's first box vertically by at least half the shorter of the two.
@@ -39,7 +39,10 @@ def box_rows(boxes: Sequence[Box]) -> list[list[int]]:
         else:
             rows.append([i])
             firsts.append(boxes[i])
-    return [sorted(row, key=lambda k: boxes[k][0]) if len(row) > 1 else row for row in rows]
+    if len(rows) == len(boxes):  # a box a line
+        return rows
+    xs = [b[0] for b in boxes]
+    return [sorted(row, key=xs.__getitem__) if len(row) > 1 else row for row in rows]
 
 
 __all__ = ["Box", "box_rows"]

@@ -37,21 +37,10 @@ def reading_rows(rois: Sequence[ROI]) -> list[list[int]]:
     """Indices of ``rois`` in lines, top to bottom, each left to right.
 
     Boxes are taken by their vertical centre; a box joins a line when it overlaps the
-    line's first box vertically by at least half the shorter of the two.
+    line's first box vertically by at least half the shorter of the two. Measured on the
+    boxes as plain tuples (:func:`edge.segment.number_lines.box_rows`, the same rule).
     """
-    order = sorted(range(len(rois)), key=lambda i: rois[i].center[1])
-    rows: list[list[int]] = []
-    for i in order:
-        r = rois[i]
-        for row in rows:
-            f = rois[row[0]]
-            overlap = min(r.y + r.h, f.y + f.h) - max(r.y, f.y)
-            if overlap >= 0.5 * min(r.h, f.h):
-                row.append(i)
-                break
-        else:
-            rows.append([i])
-    return [sorted(row, key=lambda k: rois[k].x) for row in rows]
+    return box_rows([(r.x, r.y, r.w, r.h) for r in rois])
 
 
 def reading_order(rois: Sequence[ROI]) -> list[int]:
@@ -181,14 +170,11 @@ def group_numbers(
     # per line, each neighbour pair's gap, None where they cannot be one number
     links = [
         [_gap_if_compatible(boxes[a], boxes[b], min_height_ratio) for a, b in zip(row, row[1:], strict=False)]
+        if len(row) > 1
+        else []
         for row in rows
     ]
-    row_gaps = [[g for g in ln if g is not None] for ln in links]
-    page_split = split_gaps([g for gs in row_gaps for g in gs], max_gap)
-    limits = []
-    for gaps in row_gaps:
-        split = split_gaps(gaps, max_gap) if len(gaps) >= 2 else None
-        limits.append(split if split is not None else page_split if page_split is not None else max_gap)
+    limits = _limits(links, max_gap)
     marks = None
     if image is not None:
         line_light = None
@@ -196,13 +182,22 @@ def group_numbers(
             line_light = [
                 light[row[0]] if len(row) == 1 else _agreed([light[i] for i in row]) for row in rows
             ]
-        wanted = [_wanted(ln, limit) if ln else _LONE for ln, limit in zip(links, limits, strict=True)]
-        marks = find_marks(image, [[rois[i] for i in row] for row in rows], line_light, wanted, analysis)
-    labels = [d.prediction.label for d in detections]
+        lines, wanted = [], []
+        for row, ln, limit in zip(rows, links, limits, strict=True):
+            if len(row) == 1:
+                lines.append([rois[row[0]]])
+                wanted.append(_LONE)
+            else:
+                lines.append([rois[i] for i in row])
+                wanted.append(_wanted(ln, limit))
+        marks = find_marks(image, lines, line_light, wanted, analysis)
     numbers: list[tuple[str, ROI]] = []
     for r_i, (row, ln, limit) in enumerate(zip(rows, links, limits, strict=True)):
+        if len(row) == 1:  # a lone digit: its number, with a sign if one stands before it
+            numbers.append(_number(detections[row[0]].prediction.label, row, rois, boxes, marks, r_i, 0))
+            continue
         start = 0
-        text = labels[row[0]]
+        text = detections[row[0]].prediction.label
         for k in range(1, len(row)):
             g = ln[k - 1]
             dot = marks is not None and (r_i, k - 1) in marks.points
@@ -212,9 +207,23 @@ def group_numbers(
             else:
                 numbers.append(_number(text, row[start:k], rois, boxes, marks, r_i, start))
                 start, text = k, ""
-            text += labels[row[k]]
+            text += detections[row[k]].prediction.label
         numbers.append(_number(text, row[start:], rois, boxes, marks, r_i, start))
     return numbers
+
+
+def _limits(links: Sequence[Sequence[float | None]], max_gap: float) -> list[float]:
+    """Each line's largest gap within a number: the split of its own gaps (two or more,
+    :func:`split_gaps`), else the split of all the frame's gaps, else ``max_gap``. The
+    frame's split is worked out only when a line with a gap needs it (a line without
+    gaps gets ``max_gap``: nothing reads it)."""
+    row_gaps = [[g for g in ln if g is not None] for ln in links]
+    limits: list[float | None] = [split_gaps(gaps, max_gap) if len(gaps) >= 2 else None for gaps in row_gaps]
+    if all(lim is not None or not gaps for lim, gaps in zip(limits, row_gaps, strict=True)):
+        return [max_gap if lim is None else lim for lim in limits]
+    page_split = split_gaps([g for gs in row_gaps for g in gs], max_gap)
+    fallback = max_gap if page_split is None else page_split
+    return [fallback if lim is None else lim for lim in limits]
 
 
 #: :func:`_wanted` of a line of one digit: the minus sign before it.
