@@ -65,10 +65,35 @@ def test_a_sheet_filling_the_view_gives_the_scene_of_the_full_steps(seed: int, m
     short = find_scene(cfg, dark, deficit, lit, None)
     assert short.whole
     monkeypatch.setattr(digit_scene, "paper_all_round", lambda labels, big: False)
+    monkeypatch.setattr(digit_scene, "every_block", lambda clean: False)
     full = find_scene(cfg, dark, deficit, lit, None)
     assert not full.whole
     assert_same_scene(short, full)
     assert np.array_equal(ink_lut(cfg, dark, deficit, short)[0], ink_lut(cfg, dark, deficit, full)[0])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])  # (seed 0's digits leave unclean blocks)
+def test_a_sheet_of_clean_blocks_gives_the_component_searchs_scene(seed: int, monkeypatch) -> None:
+    cfg = DigitSegmenterConfig()
+    dark, deficit, lit, _ = scene_inputs(sheet_frame(seed))
+    seen: list[bool] = []
+    every = digit_scene.every_block
+    monkeypatch.setattr(digit_scene, "every_block", lambda clean: seen.append(every(clean)) or seen[-1])
+    short = find_scene(cfg, dark, deficit, lit, None)
+    assert seen == [True] and short.whole  # the shortcut was taken
+    monkeypatch.setattr(digit_scene, "every_block", lambda clean: False)
+    searched = find_scene(cfg, dark, deficit, lit, None)
+    assert searched.whole
+    assert_same_scene(short, searched)
+
+
+def test_every_block_is_whether_no_block_is_unset() -> None:
+    mask = np.full((30, 40), 255, np.uint8)
+    assert digit_scene.every_block(mask)
+    for y, x in [(0, 0), (29, 39), (15, 20)]:
+        one_off = mask.copy()
+        one_off[y, x] = 0
+        assert not digit_scene.every_block(one_off)
 
 
 @pytest.mark.parametrize("index", [10, 200, 400])
