@@ -274,7 +274,8 @@ def _histograms(dark: np.ndarray, deficit: np.ndarray, where: np.ndarray | None)
         [dark, cv2.min(deficit, top)], [0, 1], where, [256, _NOISE_BINS], [0, 256, 0, _NOISE_BINS]
     )
     hist, noise = (cv2.reduce(joint, axis, cv2.REDUCE_SUM, dtype=cv2.CV_64F).ravel() for axis in (1, 0))
-    if np.cumsum(noise[:top]).searchsorted(0.5 * hist.sum()) >= top:  # the median is not below the clip
+    cdf = noise.cumsum()  # (its last value is the pixel count, the sum of ``hist``: whole numbers)
+    if cdf[top - 1] < 0.5 * cdf[-1]:  # the median is not below the clip
         return hist, darkness_histogram(deficit, where)
     return hist, noise
 
