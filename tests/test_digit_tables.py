@@ -111,7 +111,7 @@ def random_table(rng: np.random.Generator, n: int, sw: int, sh: int) -> np.ndarr
     y1 = np.minimum(y0 + rng.integers(1, sh // 2, n), sh)
     area = np.ceil((x1 - x0) * (y1 - y0) * rng.random(n) * 0.6)
     contact = rng.integers(0, 60, n) * (rng.random(n) < 0.3)
-    mx = area * (x0 + (x1 - x0) * rng.random(n))
+    mx = np.round(area * (x0 + (x1 - x0) * rng.random(n)))  # a sum of pixel x: a whole number
     return np.column_stack([x0, y0, x1, y1, area, contact, mx]).astype(np.float64)
 
 
