@@ -8,6 +8,8 @@ test. Each test compares a shortcut with the straightforward computation.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -94,6 +96,21 @@ def test_every_block_is_whether_no_block_is_unset() -> None:
         one_off = mask.copy()
         one_off[y, x] = 0
         assert not digit_scene.every_block(one_off)
+
+
+def test_clean_blocks_equal_the_opening_percentile_and_threshold() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        blocks = rng.integers(0, int(rng.integers(1, 256)), (30, 40), dtype=np.uint8)
+        lit = None if rng.random() < 0.3 else (rng.random((30, 40)) > rng.random()).astype(np.uint8) * 255
+        minimum, factor, margin = rng.uniform(0, 60), rng.uniform(0.5, 3), rng.uniform(-5, 20)
+        level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        values = level.ravel() if lit is None else level[lit > 0]
+        ref = int(np.sort(values)[math.ceil(0.05 * values.size) - 1]) if values.size else 0
+        want = (level <= max(minimum, factor * ref + margin)).astype(np.uint8) * 255
+        if lit is not None:
+            want[lit == 0] = 0
+        assert np.array_equal(digit_scene.clean_blocks(blocks, lit, minimum, factor, margin), want)
 
 
 @pytest.mark.parametrize("index", [10, 200, 400])

@@ -302,7 +302,8 @@ def clean_blocks(
     being the 5th percentile of the lit blocks' levels; unlit blocks are not clean."""
     level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, rect_kernel(3))
     ref = percentile_level(level.ravel() if lit is None else level.ravel().compress(lit.ravel() > 0), 0.05)
-    clean = cv2.bitwise_not(above(level, max(minimum, factor * ref + margin)))
+    # (at most the limit: the inverse of above(), in one call)
+    clean = cv2.threshold(level, float(max(minimum, factor * ref + margin)), 255, cv2.THRESH_BINARY_INV)[1]
     return clean if lit is None else cv2.bitwise_and(clean, lit)
 
 
