@@ -21,7 +21,7 @@ import functools
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_pieces import AREA, CONTACT, FEW, MX, X0, X1, Y0, Y1
+from edge.segment.digit_pieces import AREA, CONTACT, FEW, MX, X0, X1, Y0, Y1, kept_rows
 
 #: Up to :data:`edge.segment.digit_pieces.FEW` pieces, :func:`merge_pairs` tests the
 #: pairs in plain Python; up to this many as numpy arrays over all pairs; beyond, over a
@@ -307,7 +307,7 @@ def candidates(
                 and not (fill > cfg.max_fill and aspect > cfg.blob_aspect)
             ):
                 keep.append(i)
-        return boxes[keep]
+        return kept_rows(boxes, keep)
     bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
     fill = ink / np.maximum(bw * bh, 1.0)
     aspect = bw / np.maximum(bh, 1.0)
