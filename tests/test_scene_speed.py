@@ -98,6 +98,21 @@ def test_every_block_is_whether_no_block_is_unset() -> None:
         assert not digit_scene.every_block(one_off)
 
 
+def test_filled_holes_equal_the_numpy_formula() -> None:
+    rng = np.random.default_rng(6)
+    filled = 0
+    for _ in range(300):
+        paper = (rng.random((30, 40)) > rng.uniform(0.1, 0.6)).astype(np.uint8) * 255
+        _, holes, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
+        x, y, w, h = (stats[:, k] for k in range(4))
+        inner = (x > 0) & (y > 0) & (x + w < 40) & (y + h < 30)
+        inner[0] = False
+        want = cv2.bitwise_or(paper, (inner.astype(np.uint8) * 255)[holes])
+        assert np.array_equal(digit_scene.fill_holes(paper), want)
+        filled += inner.any()
+    assert filled > 100
+
+
 def test_clean_blocks_equal_the_opening_percentile_and_threshold() -> None:
     rng = np.random.default_rng(5)
     for _ in range(200):

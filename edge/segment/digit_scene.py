@@ -131,13 +131,7 @@ def find_scene(
             ids = np.flatnonzero(shaded.ravel())  # only shaded blocks can join
             same = (np.abs(chroma.take(ids, axis=1) - ref_chroma[:, None]) <= cfg.paper_chroma).all(axis=0)
             paper.ravel()[ids[same]] = 255
-    # non-paper regions not touching the border are holes in the paper: digits
-    _, holes, hstats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
-    x, y, w, h = (hstats[:, k] for k in range(4))
-    inner = (x > 0) & (y > 0) & (x + w < bw) & (y + h < bh)
-    inner[0] = False
-    if inner.any():
-        paper = cv2.bitwise_or(paper, (inner.astype(np.uint8) * 255).take(holes))
+    paper = fill_holes(paper)  # the digits
     texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
     around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
     around = cv2.dilate((around > 0).view(np.uint8), rect_kernel(3))  # digits at the paper's edge
@@ -147,6 +141,24 @@ def find_scene(
     else:
         cleared = np.zeros_like(dark)
     return Scene(nearest_upscale(paper, size), BlockSums(around, size), cleared)
+
+
+def fill_holes(paper: np.ndarray) -> np.ndarray:
+    """uint8 (bh, bw) block mask ``paper`` (255 = paper) with its holes, the 4-connected
+    non-paper regions not touching the border, filled (255)."""
+    bh, bw = paper.shape
+    _, holes, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
+    # (plain Python over the few regions: numpy's cost per call outweighs the arithmetic)
+    inner = [
+        k
+        for k, (x, y, w, h, _) in enumerate(stats.tolist())
+        if k and x > 0 and y > 0 and x + w < bw and y + h < bh
+    ]
+    if not inner:
+        return paper
+    fill = np.zeros(len(stats), np.uint8)
+    fill[inner] = 255
+    return cv2.bitwise_or(paper, fill.take(holes))
 
 
 def every_block(clean: np.ndarray) -> bool:
