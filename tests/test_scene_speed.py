@@ -80,7 +80,12 @@ def test_a_sheet_of_clean_blocks_gives_the_component_searchs_scene(seed: int, mo
     dark, deficit, lit, _ = scene_inputs(sheet_frame(seed))
     seen: list[bool] = []
     every = digit_scene.every_block
-    monkeypatch.setattr(digit_scene, "every_block", lambda clean: seen.append(every(clean)) or seen[-1])
+
+    def spy(clean: np.ndarray) -> bool:
+        seen.append(every(clean))
+        return seen[-1]
+
+    monkeypatch.setattr(digit_scene, "every_block", spy)
     short = find_scene(cfg, dark, deficit, lit, None)
     assert seen == [True] and short.whole  # the shortcut was taken
     monkeypatch.setattr(digit_scene, "every_block", lambda clean: False)
@@ -109,7 +114,7 @@ def test_filled_holes_equal_the_numpy_formula() -> None:
         inner[0] = False
         want = cv2.bitwise_or(paper, (inner.astype(np.uint8) * 255)[holes])
         assert np.array_equal(digit_scene.fill_holes(paper), want)
-        filled += inner.any()
+        filled += int(inner.any())
     assert filled > 100
 
 

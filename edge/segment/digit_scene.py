@@ -158,7 +158,7 @@ def fill_holes(paper: np.ndarray) -> np.ndarray:
         return paper
     fill = np.zeros(len(stats), np.uint8)
     fill[inner] = 255
-    return cv2.bitwise_or(paper, fill.take(holes))
+    return cv2.bitwise_or(paper, fill.take(np.asarray(holes)))
 
 
 def every_block(clean: np.ndarray) -> bool:
