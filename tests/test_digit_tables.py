@@ -150,7 +150,7 @@ def random_table(rng: np.random.Generator, n: int, sw: int, sh: int) -> np.ndarr
     y1 = np.minimum(y0 + rng.integers(1, sh // 2, n), sh)
     area = np.ceil((x1 - x0) * (y1 - y0) * rng.random(n) * 0.6)
     contact = rng.integers(0, 60, n) * (rng.random(n) < 0.3)
-    mx = area * (x0 + (x1 - x0) * rng.random(n))
+    mx = np.round(area * (x0 + (x1 - x0) * rng.random(n)))  # a sum of pixel x: a whole number
     return np.column_stack([x0, y0, x1, y1, area, contact, mx]).astype(np.float64)
 
 
@@ -278,3 +278,14 @@ def test_frame_rois_grow_the_boxes_to_whole_frame_pixels() -> None:
         assert [(r.x, r.y, r.w, r.h) for r in rois] == list(
             zip(x0.tolist(), y0.tolist(), (x1 - x0).tolist(), (y1 - y0).tolist(), strict=True)
         )
+
+
+def test_kept_rows_equal_the_fancy_index() -> None:
+    rng = np.random.default_rng(12)
+    for n in range(8):
+        table = rng.random((n, 7))
+        for _ in range(20):
+            keep = sorted(rng.choice(n, int(rng.integers(0, n + 1)), replace=False).tolist())
+            got = digit_pieces.kept_rows(table, keep)
+            want = table[keep]
+            assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want)

@@ -8,6 +8,8 @@ test. Each test compares a shortcut with the straightforward computation.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -65,10 +67,70 @@ def test_a_sheet_filling_the_view_gives_the_scene_of_the_full_steps(seed: int, m
     short = find_scene(cfg, dark, deficit, lit, None)
     assert short.whole
     monkeypatch.setattr(digit_scene, "paper_all_round", lambda labels, big: False)
+    monkeypatch.setattr(digit_scene, "every_block", lambda clean: False)
     full = find_scene(cfg, dark, deficit, lit, None)
     assert not full.whole
     assert_same_scene(short, full)
     assert np.array_equal(ink_lut(cfg, dark, deficit, short)[0], ink_lut(cfg, dark, deficit, full)[0])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])  # (seed 0's digits leave unclean blocks)
+def test_a_sheet_of_clean_blocks_gives_the_component_searchs_scene(seed: int, monkeypatch) -> None:
+    cfg = DigitSegmenterConfig()
+    dark, deficit, lit, _ = scene_inputs(sheet_frame(seed))
+    seen: list[bool] = []
+    every = digit_scene.every_block
+
+    def spy(clean: np.ndarray) -> bool:
+        seen.append(every(clean))
+        return seen[-1]
+
+    monkeypatch.setattr(digit_scene, "every_block", spy)
+    short = find_scene(cfg, dark, deficit, lit, None)
+    assert seen == [True] and short.whole  # the shortcut was taken
+    monkeypatch.setattr(digit_scene, "every_block", lambda clean: False)
+    searched = find_scene(cfg, dark, deficit, lit, None)
+    assert searched.whole
+    assert_same_scene(short, searched)
+
+
+def test_every_block_is_whether_no_block_is_unset() -> None:
+    mask = np.full((30, 40), 255, np.uint8)
+    assert digit_scene.every_block(mask)
+    for y, x in [(0, 0), (29, 39), (15, 20)]:
+        one_off = mask.copy()
+        one_off[y, x] = 0
+        assert not digit_scene.every_block(one_off)
+
+
+def test_filled_holes_equal_the_numpy_formula() -> None:
+    rng = np.random.default_rng(6)
+    filled = 0
+    for _ in range(300):
+        paper = (rng.random((30, 40)) > rng.uniform(0.1, 0.6)).astype(np.uint8) * 255
+        _, holes, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
+        x, y, w, h = (stats[:, k] for k in range(4))
+        inner = (x > 0) & (y > 0) & (x + w < 40) & (y + h < 30)
+        inner[0] = False
+        want = cv2.bitwise_or(paper, (inner.astype(np.uint8) * 255)[holes])
+        assert np.array_equal(digit_scene.fill_holes(paper), want)
+        filled += int(inner.any())
+    assert filled > 100
+
+
+def test_clean_blocks_equal_the_opening_percentile_and_threshold() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        blocks = rng.integers(0, int(rng.integers(1, 256)), (30, 40), dtype=np.uint8)
+        lit = None if rng.random() < 0.3 else (rng.random((30, 40)) > rng.random()).astype(np.uint8) * 255
+        minimum, factor, margin = rng.uniform(0, 60), rng.uniform(0.5, 3), rng.uniform(-5, 20)
+        level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        values = level.ravel() if lit is None else level[lit > 0]
+        ref = int(np.sort(values)[math.ceil(0.05 * values.size) - 1]) if values.size else 0
+        want = (level <= max(minimum, factor * ref + margin)).astype(np.uint8) * 255
+        if lit is not None:
+            want[lit == 0] = 0
+        assert np.array_equal(digit_scene.clean_blocks(blocks, lit, minimum, factor, margin), want)
 
 
 @pytest.mark.parametrize("index", [10, 200, 400])

@@ -96,7 +96,7 @@ def test_merging_in_python_and_from_all_pairs_equals_the_sweep(monkeypatch: pyte
             w, h = rng.integers(2, 30, n), rng.integers(2, 40, n)
             area = rng.integers(1, 400, n)
             boxes = np.column_stack(
-                [x0, y0, x0 + w, y0 + h, area, np.zeros(n), area * (x0 + w * rng.random(n))]
+                [x0, y0, x0 + w, y0 + h, area, np.zeros(n), np.round(area * (x0 + w * rng.random(n)))]
             )
             boxes = boxes.astype(np.float64)
             fast = merge_boxes(boxes, cfg)

@@ -21,7 +21,7 @@ import functools
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_pieces import AREA, FEW, MX, X0, X1, Y0, Y1
+from edge.segment.digit_pieces import AREA, CONTACT, FEW, MX, X0, X1, Y0, Y1, kept_rows
 
 #: Up to :data:`edge.segment.digit_pieces.FEW` pieces, :func:`merge_pairs` tests the
 #: pairs in plain Python; up to this many as numpy arrays over all pairs; beyond, over a
@@ -250,6 +250,9 @@ def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
         for r in roots:
             size[r] += 1
         new = [size[r] > 1 for r in sorted(set(roots))]  # per merged box, in the order below
+        if n <= FEW:
+            boxes = _union_rows(boxes.tolist(), roots)
+            continue
         group = np.array(roots)
         order = np.argsort(group, kind="stable")
         grp, rows = group[order], boxes[order]
@@ -264,6 +267,23 @@ def merge_boxes(boxes: np.ndarray, cfg: DigitSegmenterConfig) -> np.ndarray:
             ]
         )
     return boxes
+
+
+def _union_rows(rows: list[list[float]], roots: list[int]) -> np.ndarray:
+    """:func:`merge_boxes`' union of a few pieces in plain Python: per group (``roots``: each
+    piece's group's first piece), in the order of that first piece, the box around the
+    pieces and their ink, contact and x sums added (pixel counts and sums of pixel x: whole
+    numbers, exact in any order, so the same values as the numpy branch's reduceat)."""
+    groups: dict[int, list[float]] = {}
+    for i, r in enumerate(roots):
+        g = groups.get(r)
+        if g is None:  # i == r: a group's first piece comes first
+            groups[r] = rows[i]
+            continue
+        x0, y0, x1, y1, ink, contact, mx = rows[i]
+        g[X0], g[Y0], g[X1], g[Y1] = min(g[X0], x0), min(g[Y0], y0), max(g[X1], x1), max(g[Y1], y1)
+        g[AREA], g[CONTACT], g[MX] = g[AREA] + ink, g[CONTACT] + contact, g[MX] + mx
+    return np.array(list(groups.values()), np.float64)
 
 
 def candidates(
@@ -287,7 +307,7 @@ def candidates(
                 and not (fill > cfg.max_fill and aspect > cfg.blob_aspect)
             ):
                 keep.append(i)
-        return boxes[keep]
+        return kept_rows(boxes, keep)
     bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
     fill = ink / np.maximum(bw * bh, 1.0)
     aspect = bw / np.maximum(bh, 1.0)

@@ -61,6 +61,7 @@ scene of :func:`edge.segment.digit_scene.find_scene`); a 12 MP page (300-800 dig
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 import cv2
@@ -219,10 +220,10 @@ class DigitSegmenter:
         sh, sw = small.shape
         min_h = cfg.min_height * sh if digit_px is None else cfg.min_relative_height * digit_px
         cells = sw * sh / max(min_h, 2.0) ** 2  # the frame's area in the smallest digits
-        max_pieces = max(8, int(np.ceil(cfg.piece_density * cells)))
+        max_pieces = max(8, math.ceil(cfg.piece_density * cells))
         if digit_px is not None:  # a page: many digits of about digit_px
-            max_pieces = max(max_pieces, int(np.ceil(cfg.page_density * sw * sh / digit_px**2)))
-        clutter = int(np.ceil(cfg.clutter_density * cells)) if digit_px is None else 0
+            max_pieces = max(max_pieces, math.ceil(cfg.page_density * sw * sh / digit_px**2))
+        clutter = math.ceil(cfg.clutter_density * cells) if digit_px is None else 0
         bg, dark, lit, bright = self.memory.flat_field(small)  # edge.segment.flat_field
         scene, level, t, paper_hist = self.memory.scene_and_level(
             small, bg, dark, lit, bright, colour, paper, digit_px is None
@@ -361,7 +362,9 @@ class DigitSegmenter:
         boxes = candidates(kept, cfg, sh, min_h, max_height)
         if scene.around is not None and not scene.whole and len(boxes) and cfg.min_paper_around > 0:
             # (a whole-paper scene has paper all round every box: its ring test always passes)
-            boxes = boxes[paper_around(boxes, scene.around) >= cfg.min_paper_around]
+            ring = paper_around(boxes, scene.around) >= cfg.min_paper_around
+            boxes = boxes if ring.all() else boxes[ring]  # (no copy when all pass: tables are read only)
         if len(boxes):
-            boxes = boxes[~edge_slivers(boxes, bg)]
+            sliver = edge_slivers(boxes, bg)
+            boxes = boxes[~sliver] if sliver.any() else boxes
         return boxes, region
