@@ -91,6 +91,8 @@ def test_shipped_files_hold_no_machine_paths(path: str) -> None:
         (["--ship"], "models", "digits-lenet16"),
         (["--large"], "runs", "digits-lenet"),
         (["--ship", "--large"], "models", "digits-lenet"),
+        (["--student"], "runs", "digits-strided16"),
+        (["--ship", "--student"], "models", "digits-strided16"),
     ],
 )
 def test_rebuild_digits_writes_to_runs_unless_shipping(

@@ -2,7 +2,8 @@
 
 Usage::
 
-    edge-train lenet [--variant modern|lenet5] [--data-dir DIR] [--epochs N] ...
+    edge-train lenet [--variant modern|strided|lenet5] [--data-dir DIR] [--epochs N] ...
+    edge-train lenet --variant strided --width 16 --teacher models/digits-lenet16-float32  # distil
     edge-train lenet --config my.json --epochs 5      # file sets defaults, flags override
     edge-train lenet --dataset mnist+svhn --svhn-dir ~/svhn
     edge-train lenet --init-from runs/digits-lenet --extra my_digits/ --extra-ratio 0.25 \

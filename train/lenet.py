@@ -11,7 +11,8 @@ Data: ``dataset`` names MNIST and/or the sets of :mod:`train.digit_data` (SVHN,
 recoloured MNIST) joined with ``+``; ``extra`` adds the user's own samples
 (:mod:`train.extra_data`: mixed into each batch at ``extra_ratio``, part held out by
 session and scored as ``extra_val``); ``init_from`` fine-tunes an existing model
-(:mod:`train.finetune`) instead of building a new one.
+(:mod:`train.finetune`) instead of building a new one; ``teacher`` distils a trained
+bundle into the model (:mod:`train.distil`).
 
 Outputs in ``out_dir``: ``model.keras`` (best or last weights), ``config.json`` (the
 resolved config plus the command line), ``history.csv``, ``curves.png``,
@@ -36,6 +37,7 @@ import numpy as np
 
 from train.augment import make_augmenter
 from train.digit_data import load_digit_datasets
+from train.distil import TeacherTargets, distillation_loss, label_accuracy
 from train.extra_data import (
     DIGIT_LABELS,
     load_extra_digits,
@@ -162,7 +164,12 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     if cfg.augment is not None:
         aug = make_augmenter(cfg.augment, seed=cfg.seed)
         train_ds = train_ds.map(lambda x, y: (aug(x), y), num_parallel_calls=tf.data.AUTOTUNE)
-    train_ds = train_ds.map(lambda x, y: (x, one_hot(y))).prefetch(tf.data.AUTOTUNE)
+    train_ds = train_ds.map(lambda x, y: (x, one_hot(y)))
+    teacher = TeacherTargets(cfg.teacher, cfg.distil_temperature) if cfg.teacher else None
+    if teacher is not None:  # soft targets of the augmented batch (train.distil)
+        log.info("distilling from %s (alpha %g, T %g)", cfg.teacher, cfg.distil_alpha, cfg.distil_temperature)
+        train_ds = train_ds.map(teacher.map_fn())
+    train_ds = train_ds.prefetch(tf.data.AUTOTUNE)
     val_ds = None
     if n_val:
         val_ds = (
@@ -170,6 +177,8 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
             .batch(512)
             .map(lambda x, y: (to_input(x), one_hot(y)))
         )
+        if teacher is not None:
+            val_ds = val_ds.map(teacher.map_fn())
 
     # -- model ------------------------------------------------------------------
     strategy = make_strategy(cfg.strategy)
@@ -187,10 +196,13 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         schedule = keras.optimizers.schedules.CosineDecay(
             cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.01, warmup_target=None
         )
+        plain_loss = keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing)
         model.compile(
             optimizer=keras.optimizers.Adam(schedule),
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
-            metrics=["accuracy"],
+            loss=plain_loss
+            if teacher is None
+            else distillation_loss(cfg.distil_alpha, cfg.distil_temperature, cfg.label_smoothing),
+            metrics=["accuracy" if teacher is None else label_accuracy()],
         )
     if init_info is not None:  # the starting point's scores, for the comparison in metrics.json
         init_info["test"] = {n: _accuracy(model, *d["test"])[0] for n, d in sets.items()}
@@ -241,6 +253,8 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         verbose=verbose,
     )
     seconds = time.time() - t0
+    if teacher is not None:  # the saved model needs nothing of train.distil to load
+        model.compile(optimizer=model.optimizer, loss=plain_loss, metrics=["accuracy"])
     model.save(out / "model.keras")
 
     # -- outputs ----------------------------------------------------------------
@@ -284,5 +298,11 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
             }
     if init_info is not None:
         metrics["init_model"] = init_info
+    if teacher is not None:
+        metrics["distillation"] = {
+            "teacher": cfg.teacher,
+            "alpha": cfg.distil_alpha,
+            "temperature": cfg.distil_temperature,
+        }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics

@@ -23,7 +23,7 @@ class LenetConfig(JsonConfig):
     """Every parameter of a LeNet training run (saved as ``config.json``).
 
     Attributes:
-        variant: ``"modern"`` or ``"lenet5"`` (see :mod:`models.lenet`).
+        variant: ``"modern"``, ``"strided"`` or ``"lenet5"`` (see :mod:`models.lenet`).
         out_dir: where the model, config, plots and checkpoints go.
         data_dir: MNIST location (see :func:`edge.datasets.load_mnist`); ``None``:
             ``EDGE_DATA_DIR`` or the Keras cache.
@@ -57,6 +57,10 @@ class LenetConfig(JsonConfig):
             concatenation (see :mod:`train.extra_data`).
         extra_val_fraction: share of ``extra`` held out (by session) and scored.
         init_from: ``.keras`` file or run folder to fine-tune instead of a new model.
+        teacher: a digits bundle to distil from (see :mod:`train.distil`); ``None``:
+            labels only.
+        distil_alpha: weight of the teacher's soft targets in the loss, in [0, 1].
+        distil_temperature: temperature T > 0 that softens teacher and student.
     """
 
     augment_class: ClassVar[type] = AugmentConfig
@@ -88,6 +92,9 @@ class LenetConfig(JsonConfig):
     extra_ratio: float = 0.0
     extra_val_fraction: float = 0.2
     init_from: str | None = None
+    teacher: str | None = None
+    distil_alpha: float = 0.7
+    distil_temperature: float = 4.0
 
     def check(self) -> None:
         """Raise ValueError with the fix for an inconsistent configuration."""
@@ -103,5 +110,9 @@ class LenetConfig(JsonConfig):
         extra_per_batch(self.extra_ratio, self.batch_size)
         if self.extra_ratio and not self.extra:
             raise ValueError("--extra-ratio needs --extra DIR (folders of your own samples)")
+        if not 0.0 <= self.distil_alpha <= 1.0:
+            raise ValueError(f"distil_alpha must be in [0, 1], got {self.distil_alpha}")
+        if self.distil_temperature <= 0:
+            raise ValueError(f"distil_temperature must be > 0, got {self.distil_temperature}")
         if not 0.0 <= self.extra_val_fraction <= 0.9:
             raise ValueError(f"extra_val_fraction must be in [0, 0.9], got {self.extra_val_fraction}")
