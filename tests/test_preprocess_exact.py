@@ -355,3 +355,57 @@ def test_place_mnist_from_its_kept_plans_is_the_plain_formula() -> None:
             for x in (ink, ink.astype(np.float32) / np.float32(59.0)):
                 out = np.full((28, 28), 7.0, np.float32)
                 assert np.array_equal(place_mnist(x, out), want if x is ink else _reference_place(x)), (h, w)
+
+
+def _speckled_crops(seed: int, n: int) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
+    """:func:`_darkness_crops` with lone dark pixels sprinkled over them (noisy shadowed crops),
+    some with a short stroke of fewer than 34 px (a lone pixel is then above 3 % of it)."""
+    rng = np.random.default_rng(seed)
+    crops = []
+    for i, (dark, core) in enumerate(_darkness_crops(seed, n)):
+        if i % 3 == 0:  # a small digit: a short bar in the core, nothing else
+            x0, y0, x1, y1 = core
+            dark = np.zeros_like(dark)
+            cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+            cv2.line(dark, (cx, cy - 5), (cx + int(rng.integers(-2, 3)), cy + 5), 200, 2)
+        ys, xs = rng.integers(0, dark.shape[0], 40), rng.integers(0, dark.shape[1], 40)
+        dark[ys, xs] = 250
+        crops.append((dark, core))
+    return crops
+
+
+def test_select_ink_outline_of_speckled_crops_is_the_plain_rules() -> None:
+    # the lone-pixel shortcuts (a 1 x 1 box holds 1 px of ink; without holes the outline is the
+    # kept outer contours) against the plain rules and the contours' order of the tree search
+    seen = dict.fromkeys(("lone pixel kept", "lone pixel dropped", "no holes", "holes"), 0)
+    for dark, core in _speckled_crops(5, 300):
+        for t in (30, 120):
+            want = _reference_select(dark, t, core)
+            if want is None:
+                continue
+            iou, mask, box, outline, area, plain = select_ink_outline(dark, t, core, 2)
+            assert iou == want[0] and box == want[2] and (mask is None) == (want[1] is None)
+            if mask is None:
+                continue
+            assert np.array_equal(mask, want[1]) and area == cv2.countNonZero(mask)
+            thr = np.where(dark > t, 255, 0).astype(np.uint8)
+            cs, hier = cv2.findContours(thr, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+            parents = hier[0, :, 3].tolist()
+            roots = []
+            for j in range(len(cs)):
+                while parents[j] >= 0:
+                    j = parents[j]
+                roots.append(j)
+            kept = {j for j, c in enumerate(cs) if parents[j] < 0 and mask[c[0, 0, 1], c[0, 0, 0]]}
+            assert outline is not None
+            assert [c.tobytes() for c in outline] == [
+                c.tobytes() for c, r in zip(cs, roots, strict=True) if r in kept
+            ]
+            if not plain:
+                seen["no holes" if min(parents) < 0 and max(parents) < 0 else "holes"] += 1
+            lone = [c for c in cs if len(c) == 1 and thr[c[0, 0, 1], c[0, 0, 0]]]
+            x0, y0, x1, y1 = box
+            inside = [c for c in lone if x0 <= c[0, 0, 0] < x1 and y0 <= c[0, 0, 1] < y1]
+            seen["lone pixel kept"] += any(mask[c[0, 0, 1], c[0, 0, 0]] for c in inside)
+            seen["lone pixel dropped"] += any(not mask[c[0, 0, 1], c[0, 0, 0]] for c in inside)
+    assert min(seen.values()) >= 5, seen

@@ -145,7 +145,8 @@ def select_ink_outline(
         if x == 0 or y == 0 or x + w == cw or y + h == ch:  # runs along the border?
             if _contact(mask, rects[i]) > max_contact:
                 continue
-        chosen.append((i, cv2.countNonZero(mask[y : y + h, x : x + w])))
+        # (a 1 x 1 box holds its lone pixel: speckled crops hold dozens)
+        chosen.append((i, 1 if w == 1 and h == 1 else cv2.countNonZero(mask[y : y + h, x : x + w])))
     if not chosen:
         return none
     if len(chosen) == 1:
@@ -180,6 +181,8 @@ def select_ink_outline(
     else:  # only kept ink (with what lies in its holes) in its box, none outside it
         mask = cv2.copyMakeBorder(mask[by0:by1, bx0:bx1], by0, ch - by1, bx0, cw - bx1, cv2.BORDER_CONSTANT)
     # the kept ink's contours: those whose outermost ancestor is kept
+    if len(outer) == len(cs):  # no holes (speckled crops): the kept outer contours, in order
+        return iou, mask, box, [cs[outer[i]] for i in keep], cv2.countNonZero(mask), False
     roots = {outer[i] for i in keep}
     outline = []
     for j, c in enumerate(cs):

@@ -368,11 +368,14 @@ def _mark_blobs(
     lo = max(1.0 / f, 0.04 * h) * f  # in ink px
     small_max, dash_min, dash_max, thick_max = 0.3 * h * f, 0.2 * h * f, h * f, 0.25 * h * f
     found = []
-    for c, hier in zip(contours, hierarchy[0], strict=True):
-        if hier[3] >= 0:  # a hole's border
+    # a one-point outline is a single pixel (1 x 1 box): never a dash (1 > 0.5 * 1), and not
+    # a point when ``lo`` > 1; speckled bands hold dozens of them
+    specks = lo <= 1.0
+    for c, parent in zip(contours, hierarchy[0, :, 3].tolist(), strict=True):
+        if parent >= 0 or (len(c) == 1 and not specks):  # a hole's border, or a lone pixel
             continue
         x, y, w, hh = cv2.boundingRect(c)
-        small = max(w, hh) <= small_max and min(w, hh) >= lo
+        small = (w if w > hh else hh) <= small_max and (hh if w > hh else w) >= lo
         dash = dash_min <= w <= dash_max and hh <= 0.5 * w and hh <= thick_max
         if small or dash:
             found.append(((x, y, w, hh), (int(c[0, 0, 0]), int(c[0, 0, 1]))))
