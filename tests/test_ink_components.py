@@ -111,3 +111,24 @@ def test_longest_span() -> None:
     assert longest_span(occ, 3) == 7  # 2..9 (skips of 2 and 3 zeros)
     assert longest_span(occ, 2) == 3  # 2..5
     assert longest_span(occ, 10) == 24  # 2..26
+
+
+def _plain_span(occupied: np.ndarray, gap: int) -> int:
+    """longest_span by the runs of the non-zero indices (the plain formulation)."""
+    idx = np.flatnonzero(occupied)
+    if not len(idx):
+        return -1
+    best, start = 0, idx[0]
+    for a, b in zip(idx[:-1], idx[1:], strict=True):
+        if b - a > gap + 1:
+            best, start = max(best, int(a - start)), b
+    return max(best, int(idx[-1] - start))
+
+
+def test_longest_span_matches_the_plain_runs() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(3000):
+        n, gap = int(rng.integers(0, 120)), int(rng.integers(0, 9))
+        occ = (rng.random(n) < rng.random()) * rng.integers(1, 256, n)
+        for arr in (occ.astype(np.uint8), -occ.astype(np.int32), occ.astype(bool)):
+            assert longest_span(arr, gap) == _plain_span(arr, gap), (arr, gap)

