@@ -95,9 +95,7 @@ def select_ink_outline(
     One ``RETR_TREE`` contour search gives both the outer components (its top level is
     ``RETR_EXTERNAL``'s list, in the same order) and every contour of the kept ink (the
     kept outer contours with everything below them: the contours ``RETR_LIST`` finds on
-    the kept ink's box) for :func:`~edge.preprocess.ink_levels.stroke_width`. A single outer
-    component (most digits) takes the same rules without the loops over components (its box
-    holds all the ink, so its area is the mask's).
+    the kept ink's box) for :func:`~edge.preprocess.ink_levels.stroke_width`.
 
     Returns:
         (IoU, mask, box) as :func:`select_ink`; then the contours of the kept ink (outer
@@ -117,20 +115,6 @@ def select_ink_outline(
     lw, lh = 0.85 * cw, 0.85 * ch
     max_contact = 0.2 * (cw if cw > ch else ch)
     none = 0.0, None, (0, 0, 0, 0), None, 0, False
-    if len(outer) == 1:  # one component (most digits): the rules below for it alone
-        x, y, w, h = rect = cv2.boundingRect(cs[outer[0]])
-        if w < lw and h < lh:  # (a line across the crop: below)
-            ix = (x + w if x + w < rx1 else rx1) - (x if x > rx0 else rx0)
-            iy = (y + h if y + h < ry1 else ry1) - (y if y > ry0 else ry0)
-            if ix <= 0 or iy <= 0 or ix * iy < 0.5 * w * h:
-                return none
-            if (x == 0 or y == 0 or x + w == cw or y + h == ch) and _contact(mask, rect) > max_contact:
-                return none
-            amax = cv2.countNonZero(mask[y : y + h, x : x + w])
-            if amax < 3:
-                return none
-            box = (x, y, x + w, y + h)
-            return _iou(box, core), mask, box, list(cs), amax, True
     rects = [cv2.boundingRect(cs[j]) for j in outer]
     for _, _, w, h in rects:
         if w >= lw or h >= lh:
@@ -169,7 +153,8 @@ def select_ink_outline(
     box = (bx0, by0, bx1, by1)
     iou = _iou(box, core)
     if len(keep) == len(outer):  # every outer component (and what lies in their holes) is kept
-        return iou, mask, box, list(cs), cv2.countNonZero(mask), True
+        # (one component: its box holds all the ink, so its area is the mask's)
+        return iou, mask, box, list(cs), (amax if len(outer) == 1 else cv2.countNonZero(mask)), True
     kept_set = set(keep)
     for i, (x, y, w, h) in enumerate(rects):
         if x < bx1 and y < by1 and x + w > bx0 and y + h > by0 and i not in kept_set:

@@ -9,6 +9,7 @@ those last steps on extracted ink; :func:`deskew_ink` is OpenCV's moment deskew.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
@@ -72,12 +73,10 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
         out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
     elif not cleared:
         out[...] = 0.0
-    plan = _PLANS.get(ink.shape)
-    if plan is None:
-        h, w = ink.shape
-        if h == 0 or w == 0:
-            return out
-        plan = _plan(h, w)
+    h, w = ink.shape
+    if h == 0 or w == 0:
+        return out
+    plan = _plan(h, w)
     nw, nh, rows, cols_t, interp = plan
     # area and linear interpolation of values in [0, 1] stay in [0, 1]
     if rows is not None and cols_t is not None:
@@ -107,32 +106,21 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
     return out
 
 
-#: :func:`place_mnist`'s plan by ink shape (h, w): the 20-px box's (width, height), and either
-#: the area weights of its rows and (transposed) columns or the resize interpolation. At most
-#: :data:`_MAX_PLANS` (small tuples sharing :data:`_WEIGHTS`' arrays).
-_PLANS: dict[tuple[int, ...], tuple[int, int, np.ndarray | None, np.ndarray | None, int]] = {}
-_MAX_PLANS = 4096
-
-
+@functools.lru_cache(maxsize=4096)
 def _plan(h: int, w: int) -> tuple[int, int, np.ndarray | None, np.ndarray | None, int]:
-    """:func:`place_mnist`'s sizes and weights for an ink of ``h`` x ``w`` px (h, w >= 1), kept in
-    :data:`_PLANS`."""
+    """:func:`place_mnist`'s plan for an ink of ``h`` x ``w`` px (h, w >= 1): the 20-px box's
+    (width, height), and either the area weights of its rows and (transposed) columns or the
+    resize interpolation (kept per shape: small tuples sharing :data:`_WEIGHTS`' arrays)."""
     s = MNIST_BOX / (h if h > w else w)
     nw, nh = int(round(w * s)) or 1, int(round(h * s)) or 1
-    plan: tuple[int, int, np.ndarray | None, np.ndarray | None, int]
     if s < 1 and h <= 128 and w <= 128:
         rows, cols = _WEIGHTS.get((h, nh)), _WEIGHTS.get((w, nw))
         if rows is None:
             rows = _area_weights(h, nh)
         if cols is None:
             cols = _area_weights(w, nw)
-        plan = (nw, nh, rows, cols.T, cv2.INTER_AREA)
-    else:
-        plan = (nw, nh, None, None, cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    if len(_PLANS) >= _MAX_PLANS:  # ink sizes of a long run: start again
-        _PLANS.clear()
-    _PLANS[(h, w)] = plan
-    return plan
+        return nw, nh, rows, cols.T, cv2.INTER_AREA
+    return nw, nh, None, None, cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
 
 
 #: :func:`_area_weights` by (n_src, n_dst): a long run fills it over tens of thousands of

@@ -19,6 +19,8 @@ white marker on dark card, inverted scans, USPS zip-code scans and OpenCV's
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -54,7 +56,8 @@ def _sample(grey: np.ndarray) -> np.ndarray:
 
 
 def border_ring(grey: np.ndarray) -> np.ndarray:
-    """The pixels of ``grey``'s outer ring (width :data:`RING` of the shorter side), 1-D uint8."""
+    """The pixels of ``grey``'s outer ring (width :data:`RING` of the shorter side), 1-D, ``grey``'s dtype
+    (uint8 for an image)."""
     h, w = grey.shape
     r = max(1, int(round(RING * min(h, w))))
     if 2 * r >= min(h, w):
@@ -66,7 +69,7 @@ def border_ring(grey: np.ndarray) -> np.ndarray:
 
 def sorted_ring(grey: np.ndarray) -> np.ndarray:
     """``np.sort(border_ring(grey))``: the same pixels gathered by one boolean index (a mask kept per
-    crop size) instead of four slices and a concatenation, then radix-sorted.
+    crop size, :func:`ring_mask`) instead of four slices and a concatenation, then radix-sorted.
 
     Args:
         grey: uint8 (H, W), H, W >= 1 (a view is fine).
@@ -74,24 +77,18 @@ def sorted_ring(grey: np.ndarray) -> np.ndarray:
     Returns:
         uint8 (n,) the ring's grey levels in ascending order.
     """
-    shape = grey.shape
-    ring = _RING_MASKS.get(shape)
-    if ring is None:
-        if len(_RING_MASKS) >= _MAX_RING_MASKS:  # crop sizes of a long run: start again
-            _RING_MASKS.clear()
-        h, w = shape
-        r = max(1, int(round(RING * min(h, w))))
-        ring = np.ones(shape, bool)
-        if 2 * r < min(h, w):
-            ring[r:-r, r:-r] = False
-        _RING_MASKS[shape] = ring
-    return np.sort(grey[ring], kind="stable")  # a radix sort of uint8
+    return np.sort(grey[ring_mask(*grey.shape)], kind="stable")  # a radix sort of uint8
 
 
-#: :func:`sorted_ring`'s masks by crop shape (H, W), at most :data:`_MAX_RING_MASKS` of them
-#: (a digit crop of 30-120 px: 1-15 KB each).
-_RING_MASKS: dict[tuple[int, ...], np.ndarray] = {}
-_MAX_RING_MASKS = 256
+@functools.lru_cache(maxsize=256)
+def ring_mask(h: int, w: int) -> np.ndarray:
+    """bool (h, w): True on the pixels :func:`border_ring` takes from an (h, w) image (h, w >= 1;
+    a digit crop of 30-120 px: 1-15 KB, kept for the last 256 sizes). Read only."""
+    flat = np.zeros(h * w, bool)
+    flat[border_ring(np.arange(h * w).reshape(h, w))] = True  # the ring's flat indices
+    mask = flat.reshape(h, w)
+    mask.flags.writeable = False
+    return mask
 
 
 def median_level(values: np.ndarray) -> int:
