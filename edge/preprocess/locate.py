@@ -72,6 +72,16 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     return float(score[best]), (x0, y0, x1, y1)
 
 
+def _darkness_to_border(grey: np.ndarray, kernel: int) -> np.ndarray:
+    """:func:`edge.segment.ink.darkness` of ``grey`` with the paper's closing run on the image
+    extended by edge replication: light falling off towards the crop's border (vignetting, a
+    soft shadow) is followed up to it, not left as a band of false darkness (a closing of the
+    image alone estimates the paper within half a kernel of the border from further in)."""
+    p = kernel // 2
+    padded = cv2.copyMakeBorder(grey, p, p, p, p, cv2.BORDER_REPLICATE)
+    return darkness(padded, kernel)[p:-p, p:-p]
+
+
 def locate_digit(grey: np.ndarray) -> ROI | None:
     """Find the single digit in a loose crop (``--crop`` mode): its ROI in ``grey`` px.
 
@@ -86,7 +96,7 @@ def locate_digit(grey: np.ndarray) -> ROI | None:
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
     sw, sh = max(1, int(round(w * f))), max(1, int(round(h * f)))
     small = cv2.resize(grey, (sw, sh), interpolation=interp)
-    dark = darkness(small, odd(0.3 * max(sw, sh)))
+    dark = _darkness_to_border(small, odd(0.3 * max(sw, sh)))
     t1 = ink_threshold(dark)
     t2 = second_ink_threshold(dark, t1)
     found = [_locate_at(dark, t, max(2, int(round(2 * f)))) for t in (t1, t2) if t is not None]
