@@ -45,7 +45,9 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     chosen = np.zeros(len(comps), bool)
     chosen[best] = True
     total = area[best]
-    # grow by nearby components of the same digit (there is only one in a crop)
+    # grow by nearby components of the same digit (there is only one in a crop); a
+    # detached piece touching the border is not one: the rim of a paper edge or shadow
+    # (ink noise where the ground is dark) or a neighbour's stroke
     for _ in range(4):
         hgt = max(y1 - y0, 1.0)
         gx = np.maximum(0, np.maximum(x0s - x1, x0 - x1s))
@@ -61,7 +63,7 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
             & (ny1 - ny0 <= 2.2 * hgt)
             & ((nx1 - nx0) <= 1.3 * np.maximum(ny1 - ny0, 1.0))
             & ~solid
-            & ~(touches & (area < 0.2 * total))
+            & ~touches
         )
         if not near.any():
             break
