@@ -53,8 +53,8 @@ def pencil_on_ruled_paper(
     bx = box[0] if corner in (0, 3) else w - box[2]
     by = box[1] if corner in (0, 1) else h - box[3]
     img[fx + 1.5 * fy < 0.8 * (bx + 1.5 * by)] = 35
-    img = cv2.GaussianBlur(img, (0, 0), 1.0) + rng.normal(0, 2.5, img.shape)
-    return np.clip(img, 0, 255).astype(np.uint8), box
+    photo = cv2.GaussianBlur(img, (0, 0), 1.0) + rng.normal(0, 2.5, img.shape)
+    return np.clip(photo, 0, 255).astype(np.uint8), box
 
 
 def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

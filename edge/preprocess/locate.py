@@ -1,7 +1,16 @@
 """Find the single digit in a loose crop (``edge-eval --crop``): its ROI.
 
 The most prominent ink component, not running along the border as a paper edge or
-shadow does, grown by its nearby pieces.
+shadow does, grown by its nearby pieces that do not touch the border.
+
+The paper is estimated on the crop extended by edge replication: estimated on the crop
+alone, light falling off towards the border (vignetting, a shadow) left a band of false
+darkness along it that joined a desk corner or a shadow into one dark region, which took
+Otsu's level above mid-grey pencil ink (no digit found, a blank model input read as "1")
+or pulled the digit's box out to the border. On the 2 x 1,000 loose crops of
+``benchmarks/realistic_digits.py generate --seed 21`` / ``--seed 22`` (``edge-eval --crop
+--polarity dark``): no crop without a digit found (14 and 10 before), read 98.5% / 97.3%
+(97.2% / 96.0% before).
 """
 
 from __future__ import annotations
@@ -13,8 +22,8 @@ from edge.segment.ink import above, darkness, ink_threshold, odd, second_ink_thr
 from edge.segment.ink_components import ink_components
 from edge.types import ROI
 
+#: Longer side (px) a crop is brought to before the digit is looked for.
 LOCATE_SIZE = 160
-#: Darkness (1 - pixel / paper, 0..1) below which nothing counts as ink.
 
 
 def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[float, ...] | None]:
@@ -87,11 +96,19 @@ def _darkness_to_border(grey: np.ndarray, kernel: int) -> np.ndarray:
 def locate_digit(grey: np.ndarray) -> ROI | None:
     """Find the single digit in a loose crop (``--crop`` mode): its ROI in ``grey`` px.
 
-    Works on the crop brought to :data:`LOCATE_SIZE`: flat-field, Otsu, straight
-    ruled lines erased, then the most prominent ink component (large, central, not
-    running along the border as a paper edge or a shadow does) grown by the
-    components close to it (a 5's detached bar, a stroke broken by a light pen or a
-    ruled line). A second, higher threshold is tried too; the better digit wins.
+    Works on the crop brought to :data:`LOCATE_SIZE`: flat-field (the paper's closing
+    on the crop extended by edge replication), Otsu, straight ruled lines erased, then
+    the most prominent ink component (large, central, not running along the border as a
+    paper edge or a shadow does) grown by the components close to it that do not touch
+    the border (a 5's detached bar, a stroke broken by a light pen or a ruled line). A
+    second, higher threshold is tried too; the better digit wins.
+
+    Args:
+        grey: uint8 (H, W), dark ink on lighter paper (invert light ink first).
+
+    Returns:
+        The digit's box (x, y, w, h px of ``grey``), or ``None`` when no ink component is
+        left at either threshold (paper only, or only ink running along the border).
     """
     h, w = grey.shape
     f = LOCATE_SIZE / max(h, w)
