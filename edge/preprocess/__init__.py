@@ -139,7 +139,7 @@ def crop_input(image: np.ndarray, bundle: ModelBundle, polarity: Polarity = "aut
     store digits; :func:`~edge.preprocess.polarity.looks_like_model_input`), whatever
     its size, is put into MNIST's geometry directly (28x28 taken as it is, scaled to
     the input's value range); any other image is a photo: the ink's polarity is
-    ``polarity`` (``"auto"``: decided from the image's border and median,
+    ``polarity`` (``"auto"``: decided from its deviations from its ground and its strokes,
     :func:`~edge.preprocess.polarity.ink_is_light_in`) and the digit is found
     inside it (margins, shadows and paper edges allowed, see :func:`mnist_normalise`
     with ``roi=None``). With ``polarity="dark"`` nothing is taken as a ready input.
