@@ -114,20 +114,24 @@ def find_marks(
     for li, row in enumerate(rows):
         if not row:
             continue
-        boxes = [(r.x, r.y, r.x + r.w, r.y + r.h) for r in row]
         if len(row) == 1:
-            x0, y0, x1, y1 = boxes[0]
+            r = row[0]
+            x0, y0 = r.x, r.y
+            x1, y1 = x0 + r.w, y0 + r.h
+            boxes = [(x0, y0, x1, y1)]
             h, top, base, y_min, y_max, x_max = float(y1 - y0), float(y0), float(y1), y0, y1, x1
         else:
+            boxes = [(r.x, r.y, r.x + r.w, r.y + r.h) for r in row]
             ys = sorted([b[1] for b in boxes])
             bottoms = sorted([b[3] for b in boxes])
             h = float(sorted([r.h for r in row])[len(row) // 2])
             top, base = float(ys[len(ys) // 2]), float(bottoms[len(bottoms) // 2])
             y_min, y_max, x_max = ys[0], bottoms[-1], max([b[2] for b in boxes])
-        bx0 = max(0, int(boxes[0][0] - 1.1 * h))
-        bx1 = min(W, x_max + 1)
-        by0 = max(0, int(y_min - 0.1 * h))
-        by1 = min(H, int(y_max + 0.25 * h) + 1)
+        # the band (max(0, .) and min(W or H, .) written out: once a line)
+        bx0, by0 = int(boxes[0][0] - 1.1 * h), int(y_min - 0.1 * h)
+        bx0, by0 = bx0 if bx0 > 0 else 0, by0 if by0 > 0 else 0
+        bx1, by1 = x_max + 1, int(y_max + 0.25 * h) + 1
+        bx1, by1 = bx1 if bx1 < W else W, by1 if by1 < H else H
         if (bx1 - bx0) * (by1 - by0) < 16 or h < 6:
             continue
         want = wanted[li] if wanted is not None else None
@@ -213,17 +217,19 @@ def _analysis_clear(
     sx, sy = scale
     if h / sy < MIN_ANALYSIS_PX:
         return False
-    ah, aw = analysis.dark.shape
+    dark = analysis.dark
+    ah, aw = dark.shape
     ax0, ay0 = int(bx0 / sx), int(by0 / sy)
-    ax1, ay1 = min(aw, math.ceil(bx1 / sx) + 1), min(ah, math.ceil(by1 / sy) + 1)
+    ax1, ay1 = math.ceil(bx1 / sx) + 1, math.ceil(by1 / sy) + 1
+    ax1, ay1 = ax1 if ax1 < aw else aw, ay1 if ay1 < ah else ah  # (min, written out: once a line)
     if ax1 - ax0 < 2 or ay1 - ay0 < 2:
         return False
-    ink = cv2.compare(analysis.dark[ay0:ay1, ax0:ax1], analysis.level[ay0:ay1, ax0:ax1], cv2.CMP_GT)
+    ink = cv2.compare(dark[ay0:ay1, ax0:ax1], analysis.level[ay0:ay1, ax0:ax1], cv2.CMP_GT)
     for x0, y0, x1, y1 in boxes:  # the digits (their boxes rounded outwards, as the band's)
-        ink[
-            max(0, int(y0 / sy) - ay0) : max(0, math.ceil(y1 / sy) - ay0),
-            max(0, int(x0 / sx) - ax0) : max(0, math.ceil(x1 / sx) - ax0),
-        ] = 0
+        r0, r1 = int(y0 / sy) - ay0, math.ceil(y1 / sy) - ay0
+        c0, c1 = int(x0 / sx) - ax0, math.ceil(x1 / sx) - ax0
+        if r1 > 0 and c1 > 0:  # else nothing of it in the window (max(0, .) slices, empty)
+            ink[r0 if r0 > 0 else 0 : r1, c0 if c0 > 0 else 0 : c1] = 0
     if not cv2.countNonZero(ink):  # no ink beside the digits at all (most lines)
         return True
     # the wanted boxes at x / sx - ax0 (frame px x), one px more on each side for the
