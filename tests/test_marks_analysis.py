@@ -4,6 +4,8 @@ reads, and it does skip lines."""
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -94,6 +96,61 @@ def test_mark_blobs_of_speckled_bands_are_the_plain_components(f: float) -> None
         assert marks_module._mark_blobs(ink, f, 40.0) == _plain_mark_blobs(ink, f, 40.0)
 
 
+def _plain_wanted_boxes(row, want, h, top, base, bx0, by0, f, shape):  # type: ignore[no-untyped-def]
+    """_wanted_boxes by the plain formula: every box's rows and columns, then the empty dropped."""
+
+    def box(x0, x1, y0, y1):  # type: ignore[no-untyped-def]
+        c0 = max(0, math.floor((x0 - bx0) * f) - 1)
+        c1 = min(shape[1], math.ceil((x1 - bx0 + 1.5) * f) + 2)
+        r0 = max(0, math.floor((y0 - by0) * f) - 1)
+        r1 = min(shape[0], math.ceil((y1 - by0 + 1.5) * f) + 2)
+        return r0, r1, c0, c1
+
+    out = []
+    gaps, digits = want
+    for k in gaps:
+        p, r = row[k], row[k + 1]
+        if p.x + p.w <= r.x:
+            out.append(box(p.x + p.w - 1.5, r.x, top + 0.45 * h, base + 0.2 * h))
+    for k in digits:
+        r = row[k]
+        end = r.x - 0.8 * h
+        if k:
+            end = max(end, row[k - 1].x + row[k - 1].w)
+        out.append(box(end - 1.5, r.x, top + 0.125 * h, top + 0.925 * h))
+    return [b for b in out if b[0] < b[1] and b[2] < b[3]]
+
+
+def test_wanted_boxes_are_the_plain_formula() -> None:
+    """_wanted_boxes (each kind's rows once, the bounds written out) gives the plain
+    formula's boxes, in order, on lines of 1-8 digits with touching, overlapping and
+    half-pixel boxes, at any scale and band origin, clipped to small and large masks."""
+    from edge.types import ROI
+
+    rng = np.random.default_rng(7)
+    seen = 0
+    for _ in range(3000):
+        h = float(rng.integers(6, 120))
+        x, row = float(rng.integers(-20, 200)), []
+        for _ in range(int(rng.integers(1, 9))):
+            w = int(rng.integers(1, int(h) + 1))
+            row.append(ROI(x, float(rng.integers(0, 50)) + 0.5 * int(rng.integers(0, 2)), w, int(h)))
+            x += w + float(rng.choice([-3.0, 0.0, 0.5, 2.0, 0.3 * h, 0.9 * h, 2.0 * h]))
+        n = len(row)
+        want = (
+            [k for k in range(n - 1) if rng.random() < 0.7],
+            [k for k in range(n) if rng.random() < 0.7],
+        )
+        top, base = float(row[0].y), float(row[0].y + h)
+        bx0, by0 = float(rng.integers(-50, 100)), float(rng.integers(-20, 60))
+        f = float(rng.choice([0.2, 0.5, 0.71, 1.0, 1.3]))
+        shape = (int(rng.integers(1, 200)), int(rng.integers(1, 400)))
+        got = marks_module._wanted_boxes(row, want, h, top, base, bx0, by0, f, shape)
+        assert got == _plain_wanted_boxes(row, want, h, top, base, bx0, by0, f, shape)
+        seen += len(got)
+    assert seen > 3000
+
+
 def _plain_analysis_clear(analysis, scale, row, boxes, want, h, top, base, bx0, by0, bx1, by1) -> bool:  # type: ignore[no-untyped-def]
     """_analysis_clear by the plain formula: the band's whole window compared, the digits
     cleared, then any ink in a wanted box grown by one px."""
@@ -112,7 +169,7 @@ def _plain_analysis_clear(analysis, scale, row, boxes, want, h, top, base, bx0, 
             max(0, int(x0 / sx) - ax0) : max(0, int(np.ceil(x1 / sx)) - ax0),
         ] = 0
     f, ox, oy = 2.0 / (sx + sy), ax0 * sx, ay0 * sy
-    wanted = marks_module._wanted_boxes(row, want, h, top, base, ox, oy, f, ink.shape)
+    wanted = _plain_wanted_boxes(row, want, h, top, base, ox, oy, f, ink.shape)
     return not any(ink[max(0, r0 - 1) : r1 + 1, max(0, c0 - 1) : c1 + 1].any() for r0, r1, c0, c1 in wanted)
 
 
