@@ -252,27 +252,6 @@ class TrackSmoother:
                 tr = Track(self._next_id, det.roi, deque([scores], maxlen=window), age=-1)
                 self._next_id += 1
                 tracks.append(tr)
-                if ok:  # a lone row's vote is the row (divided by 1): read it as it came
-                    probs = scores.tolist()
-                    total = sum(probs)
-                    if total == total:  # no NaN (else numpy's argmax rule, in _smoothed)
-                        # the top class, ties to the higher index (as _smoothed)
-                        idx = len(probs) - 1 - probs[::-1].index(max(probs))
-                        if idx in labels:
-                            label, score = labels[idx], probs[idx]
-                            if (
-                                idx == p.index
-                                and label == p.label
-                                and type(p.score) is float
-                                and p.score == score
-                            ):
-                                out.append(det)  # its own prediction is its vote: the detection as it came
-                            else:
-                                mean = _mean(tr.history)
-                                out.append(Detection(det.roi, Prediction(idx, label, score, mean)))
-                            continue
-                    out.append(Detection(det.roi, self._smoothed(_mean(tr.history), p)))
-                    continue
             else:
                 tr = tracks[ti]
                 history = tr.history
@@ -280,15 +259,31 @@ class TrackSmoother:
                     history.clear()
                 history.append(scores)
                 tr.roi, tr.hits, tr.age = det.roi, tr.hits + 1, -1
-            mean = _mean(tr.history)
-            probs = mean.tolist()
+                ok = False
+            if ok:  # a new track's lone row: its vote is the row (divided by 1), read as it came
+                mean, probs = None, scores.tolist()
+            else:
+                mean = _mean(tr.history)
+                probs = mean.tolist()
             total = sum(probs)
             if total == total:  # no NaN (else numpy's argmax rule, in _smoothed)
-                idx = len(probs) - 1 - probs[::-1].index(max(probs))  # ties to the higher index
+                # the top class, ties to the higher index (as _smoothed)
+                idx = len(probs) - 1 - probs[::-1].index(max(probs))
                 if idx in labels:
-                    out.append(Detection(det.roi, Prediction(idx, labels[idx], probs[idx], mean)))
+                    label, score = labels[idx], probs[idx]
+                    if mean is None:
+                        if (
+                            idx == p.index
+                            and label == p.label
+                            and type(p.score) is float
+                            and p.score == score
+                        ):
+                            out.append(det)  # its own prediction is its vote: the detection as it came
+                            continue
+                        mean = _mean(tr.history)
+                    out.append(Detection(det.roi, Prediction(idx, label, score, mean)))
                     continue
-            out.append(Detection(det.roi, self._smoothed(mean, p)))
+            out.append(Detection(det.roi, self._smoothed(_mean(tr.history) if mean is None else mean, p)))
         max_age = self.max_age
         kept = []
         for tr in tracks:
