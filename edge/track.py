@@ -236,19 +236,22 @@ class TrackSmoother:
             as it came.
         """
         match = self._associate(detections)
-        matched: list[Track] = []
-        fresh = []  # whether each detection's scores were taken as they came
-        tracks, window = self.tracks, self.window
+        tracks, window, labels = self.tracks, self.window, self._labels
+        out: list[Detection] = []
+        # one pass: each detection's track takes its row, then its vote is read (a detection's
+        # output reads only its own track, and the labels learnt up to it, as in two passes)
         for ti, det in zip(match, detections, strict=True):
-            scores = det.prediction.scores
-            ok = type(scores) is np.ndarray and scores.dtype == np.float32 and scores.ndim == 1
+            p = det.prediction
+            scores = p.scores
+            ok = type(scores) is np.ndarray and scores.dtype == _F32 and scores.ndim == 1
             if not ok:
                 scores = np.asarray(scores, np.float32).reshape(-1)
+            if p.index not in labels:
+                labels[p.index] = p.label
             if ti is None:
                 tr = Track(self._next_id, det.roi, deque([scores], maxlen=window), age=-1)
                 self._next_id += 1
                 tracks.append(tr)
-                fresh.append(ok)
             else:
                 tr = tracks[ti]
                 history = tr.history
@@ -256,16 +259,9 @@ class TrackSmoother:
                     history.clear()
                 history.append(scores)
                 tr.roi, tr.hits, tr.age = det.roi, tr.hits + 1, -1
-                fresh.append(False)
-            matched.append(tr)
-        out: list[Detection] = []
-        labels = self._labels
-        for tr, det, new in zip(matched, detections, fresh, strict=True):
-            p = det.prediction
-            if p.index not in labels:
-                labels[p.index] = p.label
-            if new:  # a lone row's vote is the row (divided by 1): read it as it came
-                mean, probs = None, p.scores.tolist()
+                ok = False
+            if ok:  # a new track's lone row: its vote is the row (divided by 1), read as it came
+                mean, probs = None, scores.tolist()
             else:
                 mean = _mean(tr.history)
                 probs = mean.tolist()
@@ -334,3 +330,5 @@ def _mean(history: deque[np.ndarray]) -> np.ndarray:
 #: float32 window lengths to divide by, as 0-d arrays (the same float32 division as by a numpy
 #: scalar, with less of numpy's per-call scalar handling).
 _COUNTS = tuple(np.array(k, np.float32) for k in range(17))
+#: numpy's float32 dtype (``dtype == _F32`` is the test; ``is`` would miss equal dtypes).
+_F32 = np.dtype(np.float32)

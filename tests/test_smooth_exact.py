@@ -61,6 +61,25 @@ def test_box_rows_is_reading_rows(span: int) -> None:
         assert reading_rows(rois) == want
 
 
+def test_box_rows_on_pages_of_many_lines() -> None:
+    """box_rows' skipping of lines that can take no more boxes groups as the plain rule on
+    pages of many lines (jittered rows, varied and zero heights, a few tall boxes)."""
+    rng = np.random.default_rng(41)
+    for _ in range(60):
+        rois = []
+        for line in range(int(rng.integers(1, 40))):
+            y = 30 * line + int(rng.integers(0, 8))
+            for _ in range(int(rng.integers(0, 12))):
+                h = (
+                    int(rng.choice([0, 1, 8, 20, 25, 28]))
+                    if rng.random() < 0.9
+                    else int(rng.integers(30, 200))
+                )
+                rois.append(ROI(int(rng.integers(0, 900)), y + int(rng.integers(-12, 13)), 10, h))
+        want = _plain_reading_rows(rois)
+        assert box_rows([(r.x, r.y, r.w, r.h) for r in rois]) == want
+
+
 def _split_reference(gaps: list[float], max_gap: float = 0.8) -> float | None:
     """split_gaps as first written: numpy means of every cut."""
     g = np.sort(np.asarray(gaps, np.float64))

@@ -27,14 +27,24 @@ def box_rows(boxes: Sequence[Box]) -> list[list[int]]:
     centre2 = [2 * b[1] + b[3] for b in boxes]
     rows: list[list[int]] = []
     firsts: list[Box] = []
+    # Lines before ``live`` can take no more boxes: their first box ends above the top of
+    # every box still to come (a box's top is at least its centre less half the tallest
+    # height, and the centres come in order), so no overlap is >= 0. Skipping them keeps a
+    # page of many lines from scanning every line for every box (the same first match).
+    live, tallest = 0, max([b[3] for b in boxes], default=0)
     for i in sorted(range(len(boxes)), key=centre2.__getitem__):
         _, y, _, h = boxes[i]
         y1 = y + h
-        for row, (_, fy, _, fh) in zip(rows, firsts, strict=True):
+        if live < len(rows):
+            reach = centre2[i] - tallest  # twice the lowest top a box from here on can have
+            while live < len(rows) and 2 * (firsts[live][1] + firsts[live][3]) < reach:
+                live += 1
+        for k in range(live, len(rows)):
+            _, fy, _, fh = firsts[k]
             # vertical overlap with the line's first box (min/max written out: a hot loop)
             overlap = (y1 if y1 < fy + fh else fy + fh) - (y if y > fy else fy)
             if overlap >= 0.5 * (h if h < fh else fh):
-                row.append(i)
+                rows[k].append(i)
                 break
         else:
             rows.append([i])

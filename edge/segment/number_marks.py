@@ -114,27 +114,29 @@ def find_marks(
     for li, row in enumerate(rows):
         if not row:
             continue
-        boxes = [(r.x, r.y, r.x + r.w, r.y + r.h) for r in row]
         if len(row) == 1:
-            x0, y0, x1, y1 = boxes[0]
+            r = row[0]
+            x0, y0, x1, y1 = r.x, r.y, r.x + r.w, r.y + r.h
+            boxes = [(x0, y0, x1, y1)]
             h, top, base, y_min, y_max, x_max = float(y1 - y0), float(y0), float(y1), y0, y1, x1
         else:
+            boxes = [(r.x, r.y, r.x + r.w, r.y + r.h) for r in row]
             ys = sorted([b[1] for b in boxes])
             bottoms = sorted([b[3] for b in boxes])
             h = float(sorted([r.h for r in row])[len(row) // 2])
             top, base = float(ys[len(ys) // 2]), float(bottoms[len(bottoms) // 2])
             y_min, y_max, x_max = ys[0], bottoms[-1], max([b[2] for b in boxes])
-        bx0 = max(0, int(boxes[0][0] - 1.1 * h))
-        bx1 = min(W, x_max + 1)
-        by0 = max(0, int(y_min - 0.1 * h))
-        by1 = min(H, int(y_max + 0.25 * h) + 1)
+        # the band (max(0, .) and min(W or H, .) written out: once a line)
+        bx0, by0 = int(boxes[0][0] - 1.1 * h), int(y_min - 0.1 * h)
+        bx0, by0 = bx0 if bx0 > 0 else 0, by0 if by0 > 0 else 0
+        bx1, by1 = x_max + 1, int(y_max + 0.25 * h) + 1
+        bx1, by1 = bx1 if bx1 < W else W, by1 if by1 < H else H
         if (bx1 - bx0) * (by1 - by0) < 16 or h < 6:
             continue
         want = wanted[li] if wanted is not None else None
         if want is not None and scale is not None and analysis is not None:
-            clear = _analysis_clear(analysis, scale, row, boxes, want, h, top, base, bx0, by0, bx1, by1)
-            if clear:  # no ink at all where a wanted mark would have some: nothing to find
-                continue
+            if _analysis_clear(analysis, scale, row, boxes, want, h, top, base, bx0, by0, bx1, by1):
+                continue  # no ink at all where a wanted mark would have some: nothing to find
         f = min(1.0, MARK_SCALE_PX / h)
         ink = _band_ink(image, grey, bx0, by0, bx1, by1, f, light[li] if light is not None else None)
         for x0, y0, x1, y1 in boxes:  # the digits themselves are no marks
@@ -206,24 +208,24 @@ def _analysis_clear(
 
     ``scale``: the analysis's :attr:`~edge.segment.ink_analysis.InkAnalysis.scale`. Looked
     at only where digits are at least :data:`MIN_ANALYSIS_PX` tall at the analysis scale
-    (else ``False``); the digits' boxes are cleared (rounded outwards, as
-    in the band) and the wanted boxes (:func:`_wanted_boxes`) grown by one analysis px
-    for the coarser rounding.
+    (else ``False``); the digits' boxes are cleared (rounded outwards, as in the band) and the
+    wanted boxes (:func:`_wanted_boxes`) grown by one analysis px for the coarser rounding.
     """
     sx, sy = scale
     if h / sy < MIN_ANALYSIS_PX:
         return False
     ah, aw = analysis.dark.shape
     ax0, ay0 = int(bx0 / sx), int(by0 / sy)
-    ax1, ay1 = min(aw, math.ceil(bx1 / sx) + 1), min(ah, math.ceil(by1 / sy) + 1)
+    ax1, ay1 = math.ceil(bx1 / sx) + 1, math.ceil(by1 / sy) + 1
+    ax1, ay1 = ax1 if ax1 < aw else aw, ay1 if ay1 < ah else ah  # (min, written out: once a line)
     if ax1 - ax0 < 2 or ay1 - ay0 < 2:
         return False
     ink = cv2.compare(analysis.dark[ay0:ay1, ax0:ax1], analysis.level[ay0:ay1, ax0:ax1], cv2.CMP_GT)
     for x0, y0, x1, y1 in boxes:  # the digits (their boxes rounded outwards, as the band's)
-        ink[
-            max(0, int(y0 / sy) - ay0) : max(0, math.ceil(y1 / sy) - ay0),
-            max(0, int(x0 / sx) - ax0) : max(0, math.ceil(x1 / sx) - ax0),
-        ] = 0
+        r0, r1 = int(y0 / sy) - ay0, math.ceil(y1 / sy) - ay0
+        c0, c1 = int(x0 / sx) - ax0, math.ceil(x1 / sx) - ax0
+        if r1 > 0 and c1 > 0:  # else nothing of it in the window (max(0, .) slices, empty)
+            ink[r0 if r0 > 0 else 0 : r1, c0 if c0 > 0 else 0 : c1] = 0
     if not cv2.countNonZero(ink):  # no ink beside the digits at all (most lines)
         return True
     # the wanted boxes at x / sx - ax0 (frame px x), one px more on each side for the
@@ -323,27 +325,31 @@ def _wanted_boxes(
     Every slice has one more ink px on each side for rounding.
     """
     rows_n, cols_n = shape[0], shape[1]
-
-    def box(x0: float, x1: float, y0: float, y1: float) -> tuple[int, int, int, int]:
-        c0 = max(0, math.floor((x0 - bx0) * f) - 1)
-        c1 = min(cols_n, math.ceil((x1 - bx0 + 1.5) * f) + 2)
-        r0 = max(0, math.floor((y0 - by0) * f) - 1)
-        r1 = min(rows_n, math.ceil((y1 - by0 + 1.5) * f) + 2)
-        return r0, r1, c0, c1
-
-    out = []
+    out: list[tuple[int, int, int, int]] = []
     gaps, digits = want
-    for k in gaps:
-        p, r = row[k], row[k + 1]
-        if p.x + p.w <= r.x:  # else no centre can be in the gap
-            out.append(box(p.x + p.w - 1.5, r.x, top + 0.45 * h, base + 0.2 * h))
-    for k in digits:
-        r = row[k]
-        end = r.x - 0.8 * h
-        if k:
-            end = max(end, row[k - 1].x + row[k - 1].w)
-        out.append(box(end - 1.5, r.x, top + 0.125 * h, top + 0.925 * h))
-    return [b for b in out if b[0] < b[1] and b[2] < b[3]]
+    # each kind's rows once, then each box's columns (a page's lines hold dozens of boxes)
+    for is_gap, ks, y0, y1 in (
+        (True, gaps, top + 0.45 * h, base + 0.2 * h),
+        (False, digits, top + 0.125 * h, top + 0.925 * h),
+    ):
+        r0, r1 = math.floor((y0 - by0) * f) - 1, math.ceil((y1 - by0 + 1.5) * f) + 2
+        r0, r1 = r0 if r0 > 0 else 0, r1 if r1 < rows_n else rows_n
+        for k in ks if r0 < r1 else ():
+            r = row[k]
+            if not is_gap:  # a sign's end after digit k - 1's end and at most 0.8 h before digit k
+                x0, x1 = r.x - 0.8 * h, r.x
+                if k:
+                    end = row[k - 1].x + row[k - 1].w
+                    x0 = end if end > x0 else x0
+            else:  # a point's centre between digit k's end and digit k + 1
+                x0, x1 = r.x + r.w, row[k + 1].x
+                if x0 > x1:  # no centre can be in the gap
+                    continue
+            c0, c1 = math.floor((x0 - 1.5 - bx0) * f) - 1, math.ceil((x1 - bx0 + 1.5) * f) + 2
+            c0, c1 = c0 if c0 > 0 else 0, c1 if c1 < cols_n else cols_n
+            if c0 < c1:
+                out.append((r0, r1, c0, c1))
+    return out
 
 
 def _mark_blobs(

@@ -167,14 +167,22 @@ def group_numbers(
     rois = [d.roi for d in detections]
     boxes = [(r.x, r.y, r.w, r.h) for r in rois]
     rows = box_rows(boxes)
+    lone = len(rows) == len(boxes)  # a digit a line (no gaps: nothing to split)
     # per line, each neighbour pair's gap, None where they cannot be one number
-    links = [
-        [_gap_if_compatible(boxes[a], boxes[b], min_height_ratio) for a, b in zip(row, row[1:], strict=False)]
-        if len(row) > 1
-        else []
-        for row in rows
-    ]
-    limits = _limits(links, max_gap)
+    links = (
+        [[]] * len(rows)
+        if lone
+        else [
+            [
+                _gap_if_compatible(boxes[a], boxes[b], min_height_ratio)
+                for a, b in zip(row, row[1:], strict=False)
+            ]
+            if len(row) > 1
+            else []
+            for row in rows
+        ]
+    )
+    limits = [max_gap] * len(rows) if lone else _limits(links, max_gap)
     marks = None
     if image is not None:
         line_light = None
@@ -182,19 +190,28 @@ def group_numbers(
             line_light = [
                 light[row[0]] if len(row) == 1 else _agreed([light[i] for i in row]) for row in rows
             ]
-        lines, wanted = [], []
-        for row, ln, limit in zip(rows, links, limits, strict=True):
-            if len(row) == 1:
-                lines.append([rois[row[0]]])
-                wanted.append(_LONE)
-            else:
-                lines.append([rois[i] for i in row])
-                wanted.append(_wanted(ln, limit))
+        if lone:
+            lines, wanted = [[rois[row[0]]] for row in rows], [_LONE] * len(rows)
+        else:
+            lines, wanted = [], []
+            for row, ln, limit in zip(rows, links, limits, strict=True):
+                if len(row) == 1:
+                    lines.append([rois[row[0]]])
+                    wanted.append(_LONE)
+                else:
+                    lines.append([rois[i] for i in row])
+                    wanted.append(_wanted(ln, limit))
         marks = find_marks(image, lines, line_light, wanted, analysis)
+    minus = marks.minus if marks is not None else None
     numbers: list[tuple[str, ROI]] = []
     for r_i, (row, ln, limit) in enumerate(zip(rows, links, limits, strict=True)):
         if len(row) == 1:  # a lone digit: its number, with a sign if one stands before it
-            numbers.append(_number(detections[row[0]].prediction.label, row, rois, boxes, marks, r_i, 0))
+            i = row[0]
+            r = rois[i]
+            if (not minus or (r_i, 0) not in minus) and _plain(r):
+                numbers.append((detections[i].prediction.label, r))  # the digit's own box
+            else:
+                numbers.append(_number(detections[i].prediction.label, row, rois, boxes, marks, r_i, 0))
             continue
         start = 0
         text = detections[row[0]].prediction.label
@@ -259,16 +276,8 @@ def _number(
     """One number's text (with its sign) and box (with its marks); ``cur``: its digits,
     from digit ``start`` of line ``r_i``."""
     minus = marks.minus.get((r_i, start)) if marks is not None else None
-    if len(cur) == 1 and minus is None:
-        r = rois[cur[0]]
-        if (
-            r.mask is None
-            and r.landmarks is None
-            and r.handedness is None
-            and r.score is None
-            and not r.angle
-        ):
-            return text, r  # the digit's own box, nothing else on it
+    if len(cur) == 1 and minus is None and _plain(rois[cur[0]]):
+        return text, rois[cur[0]]  # the digit's own box, nothing else on it
     bs = [boxes[k] for k in cur]
     x0, y0 = min([b[0] for b in bs]), min([b[1] for b in bs])
     x1, y1 = max([b[0] + b[2] for b in bs]), max([b[1] + b[3] for b in bs])
@@ -276,6 +285,11 @@ def _number(
         text = "-" + text
         x0, y0 = min(x0, minus.x), min(y0, minus.y)
     return text, ROI(x0, y0, x1 - x0, y1 - y0)
+
+
+def _plain(r: ROI) -> bool:
+    """Whether ``r`` carries nothing but its box (then a lone digit's number box is ``r`` itself)."""
+    return r.mask is None and r.landmarks is None and r.handedness is None and r.score is None and not r.angle
 
 
 class NumberGrouper:
