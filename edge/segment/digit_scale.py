@@ -84,7 +84,7 @@ def frame_rois(boxes: np.ndarray, analysis: tuple[int, int], frame: tuple[int, i
 
 def ink_gate(
     clean: tuple[np.ndarray, tuple[int, int]] | None,
-    complete: bool,
+    around_boxes: bool,
     boxes: np.ndarray,
     shape: tuple[int, int],
     fine: tuple[int, int],
@@ -98,14 +98,16 @@ def ink_gate(
     more of their contrast and break into hundreds of digit-sized dashes and crosses, which the
     finer pass (without a clutter rule: a page of numbers has hundreds of digits) would take
     for digits. What the first pass dropped stays dropped: the finer pass looks for ink only
-    within one first-pass pixel of the ink the first pass kept (``clean``: the mask its digits
-    came from) and, when it measured every component of that mask, only around the digits it
-    found there (each box grown by 0.15 x its longer side + 1 px); smaller digits than the
-    first pass could see are still found where its ink was.
+    within one first-pass pixel of ``clean``, the ink the first pass found its digits in (the
+    first level's, ruled lines erased, or the second level's above clutter), and with
+    ``around_boxes`` only around the digits it found there (each box grown by 0.15 x its longer
+    side + 1 px). The caller gives ``clean`` only when the first pass measured every component
+    of it: clutter that its second level did not clear (a sheet densely covered with digits)
+    may be ink, and the finer pass then looks everywhere.
 
     Args:
         clean: (uint8 (mh, mw) ink mask, its (x, y) origin) in first-pass px, or ``None``.
-        complete: the first pass measured every component of ``clean``.
+        around_boxes: keep only the ink around ``boxes`` (they were found in ``clean``).
         boxes: float (M, >= 4) x0, y0, x1, y1 of the first pass's digits (first-pass px).
         shape: (h, w) of the first pass's analysis image (px).
         fine: (h, w) of the finer pass's analysis image (px).
@@ -120,7 +122,7 @@ def ink_gate(
     placed = np.zeros((h, w), np.uint8)
     placed[oy : oy + mask.shape[0], ox : ox + mask.shape[1]] = mask
     full = cv2.dilate(placed, np.ones((3, 3), np.uint8))
-    if complete and len(boxes):
+    if around_boxes and len(boxes):
         near = np.zeros((h, w), np.uint8)
         for x0, y0, x1, y1 in boxes[:, :4].tolist():
             e = 0.15 * max(x1 - x0, y1 - y0) + 1

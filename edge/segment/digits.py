@@ -181,7 +181,8 @@ class DigitSegmenter:
                     if light:
                         small = cv2.bitwise_not(small)
                 # what the first pass dropped as faint clutter (ruling, texture) stays dropped
-                within = None if crowded else ink_gate(*self._clean, boxes, first_shape, small.shape)
+                gate = None if crowded else self._clean
+                within = None if gate is None else ink_gate(*gate, boxes, first_shape, small.shape)
                 boxes, _, _ = self._analyse(small, colour, typical * f2 / f, within=within)
                 if len(boxes) < 0.5 * seen:
                     # digits packed too densely for paper to show between them (a
@@ -240,7 +241,11 @@ class DigitSegmenter:
         first, lines_erased, count, measure = self._pieces(
             dark, level, max_pieces, stop_at=clutter, within=within
         )
-        self._clean = (self._mask, count <= max_pieces)  # the ink the boxes come from, all measured?
+        # the ink the boxes come from, when every component of it was measured (see ink_gate)
+        seen_all = first is not None and count <= max_pieces
+        self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None = (
+            (self._mask, True) if seen_all else None
+        )
         second = lines_erased or first is None
         pieces = np.zeros((0, COLS)) if first is None else first
         boxes, dropped = self._digits(pieces, scene, bg, min_h)
@@ -261,8 +266,12 @@ class DigitSegmenter:
                     floor=t2,
                     within=within,
                 )
-                if second:  # the ink above the clutter and ruling the first level let in
-                    self._clean = (self._mask, count2 <= max_pieces)
+                if second:  # the boxes come from this level: the ink above the clutter (all
+                    # measured), or after erasing lines all the first level's ink
+                    if first is None:
+                        self._clean = (self._mask, True) if count2 <= max_pieces else None
+                    elif self._clean is not None:
+                        self._clean = (self._clean[0], False)
                 boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg, min_h)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it
