@@ -146,7 +146,8 @@ def _grey_is_light(grey: np.ndarray) -> bool:
 #: the largest residue. A tenth, not more: squared and lined paper's thin 1-px lines carry
 #: little residue next to the paper between them, which the larger squares take in as light
 #: "strokes" (a fifth called 11 of 500 dev frames of dark ink on squared or lined paper
-#: under a shadow light, ``benchmarks/realistic_digits.py`` seed 21; a tenth, 3).
+#: under a shadow light, ``benchmarks/realistic_digits.py`` seed 21; a tenth, 3; seed 22: 1
+#: and 0; the light pages of ``benchmarks.synth_pages`` and ``digits.png`` stay light).
 STROKE_SHARE = 0.1
 
 
