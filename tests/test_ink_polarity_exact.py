@@ -47,7 +47,7 @@ def old_stroke_polarity(small: np.ndarray) -> bool:
     top = max(old_residues(small, kernels[-1]))
     for k in kernels:
         li, da = old_residues(small, k)
-        if max(li, da) >= 0.2 * top and (li > 2 * da or da > 2 * li):
+        if max(li, da) >= ink.STROKE_SHARE * top and (li > 2 * da or da > 2 * li):
             return li > da
     return False
 

@@ -80,3 +80,52 @@ def frame_rois(boxes: np.ndarray, analysis: tuple[int, int], frame: tuple[int, i
         left, top = math.floor(x0 * sx), math.floor(y0 * sy)
         rois.append(ROI(left, top, min(math.ceil(x1 * sx), W) - left, min(math.ceil(y1 * sy), H) - top))
     return rois
+
+
+def ink_gate(
+    clean: tuple[np.ndarray, tuple[int, int]] | None,
+    around_boxes: bool,
+    boxes: np.ndarray,
+    shape: tuple[int, int],
+    fine: tuple[int, int],
+) -> np.ndarray | None:
+    """Where a finer pass (:class:`edge.segment.digits.DigitSegmenter`'s look at small digits
+    at a larger scale) may find ink: near the ink the first pass found its digits in.
+
+    Ruling, squared paper and texture are fainter than the ink and thin: at the first pass's
+    coarse scale they fade below its ink threshold or into clutter that its second, higher
+    ink level drops (or the line eraser finds them), while at a finer scale the thin lines keep
+    more of their contrast and break into hundreds of digit-sized dashes and crosses, which the
+    finer pass (without a clutter rule: a page of numbers has hundreds of digits) would take
+    for digits. What the first pass dropped stays dropped: the finer pass looks for ink only
+    within one first-pass pixel of ``clean``, the ink the first pass found its digits in (the
+    first level's, ruled lines erased, or the second level's above clutter), and with
+    ``around_boxes`` only around the digits it found there (each box grown by 0.15 x its longer
+    side + 1 px). The caller gives ``clean`` only when the first pass measured every component
+    of it: clutter that its second level did not clear (a sheet densely covered with digits)
+    may be ink, and the finer pass then looks everywhere.
+
+    Args:
+        clean: (uint8 (mh, mw) ink mask, its (x, y) origin) in first-pass px, or ``None``.
+        around_boxes: keep only the ink around ``boxes`` (they were found in ``clean``).
+        boxes: float (M, >= 4) x0, y0, x1, y1 of the first pass's digits (first-pass px).
+        shape: (h, w) of the first pass's analysis image (px).
+        fine: (h, w) of the finer pass's analysis image (px).
+
+    Returns:
+        uint8 ``fine`` mask, 255 where ink may be, or ``None``.
+    """
+    if clean is None:
+        return None
+    mask, (ox, oy) = clean
+    h, w = shape
+    placed = np.zeros((h, w), np.uint8)
+    placed[oy : oy + mask.shape[0], ox : ox + mask.shape[1]] = mask
+    full = cv2.dilate(placed, np.ones((3, 3), np.uint8))
+    if around_boxes and len(boxes):
+        near = np.zeros((h, w), np.uint8)
+        for x0, y0, x1, y1 in boxes[:, :4].tolist():
+            e = 0.15 * max(x1 - x0, y1 - y0) + 1
+            near[max(0, int(y0 - e)) : int(y1 + e) + 1, max(0, int(x0 - e)) : int(x1 + e) + 1] = 255
+        full = cv2.bitwise_and(full, near)
+    return cv2.resize(full, (fine[1], fine[0]), interpolation=cv2.INTER_NEAREST)

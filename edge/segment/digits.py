@@ -8,6 +8,9 @@ contours -> shape filters), made robust for live camera frames:
   resolution; when the digits seen there are small (a page of numbers, a 12 MP
   photo) or more than that pass measures, again at the scale that makes them about
   ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number;
+  unless they were more than it measured, that look keeps to the ink the first pass
+  found its digits in (:func:`~edge.segment.digit_scale.ink_gate`: squared paper's lines,
+  which at the finer scale break into digit-sized dashes, stay dropped);
   ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads
   large digits from this analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, decided per
@@ -68,27 +71,22 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_lines import erase_ruled_lines
 from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
     COLS,
-    X0,
-    X1,
-    Y0,
-    Y1,
     add_new_boxes,
     edge_slivers,
     frame_pieces,
-    line_sized,
     measure_components,
     paper_around,
     select_digits,
 )
 from edge.segment.digit_reuse import SceneMemory
-from edge.segment.digit_scale import frame_rois, scaled, typical_height
+from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.ink import odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
-from edge.segment.ink_components import remove_lines
 from edge.segment.numbers import reading_order
 from edge.types import ROI
 
@@ -163,6 +161,7 @@ class DigitSegmenter:
         if light:
             small = cv2.bitwise_not(small)
         boxes, (typical, seen), crowded = self._analyse(small, colour, None)
+        first_shape = small.shape
         if typical is None and f <= 0.25:
             # a large image with nothing digit-like at this scale: perhaps digits too
             # small to see here (a scanned sheet, too dense for paper to show between
@@ -172,6 +171,7 @@ class DigitSegmenter:
             if light:
                 small = cv2.bitwise_not(small)
             boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=False)
+            first_shape = small.shape
         if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
             # small digits (a page of numbers, a high-resolution photo): look again at
             # the scale that makes them about digit_px tall; many digits (more than the
@@ -183,11 +183,14 @@ class DigitSegmenter:
                     small = scaled(grey, f2)
                     if light:
                         small = cv2.bitwise_not(small)
-                boxes, _, _ = self._analyse(small, colour, typical * f2 / f)
+                # what the first pass dropped as faint clutter (ruling, texture) stays dropped
+                gate = None if crowded else self._clean
+                within = None if gate is None else ink_gate(*gate, boxes, first_shape, small.shape)
+                boxes, _, _ = self._analyse(small, colour, typical * f2 / f, within=within)
                 if len(boxes) < 0.5 * seen:
                     # digits packed too densely for paper to show between them (a
                     # sheet of digits): no paper rule
-                    boxes, _, _ = self._analyse(small, colour, typical * f2 / f, paper=False)
+                    boxes, _, _ = self._analyse(small, colour, typical * f2 / f, False, within)
         rois = frame_rois(boxes, small.shape, (H, W))
         if not self.memory.end(rois):  # a reused scene gave a different result
             return self._find(image, (grey, first))
@@ -196,7 +199,12 @@ class DigitSegmenter:
         return [rois[i] for i in reading_order(rois)]
 
     def _analyse(
-        self, small: np.ndarray, colour: np.ndarray | None, digit_px: float | None, paper: bool = True
+        self,
+        small: np.ndarray,
+        colour: np.ndarray | None,
+        digit_px: float | None,
+        paper: bool = True,
+        within: np.ndarray | None = None,
     ) -> tuple[np.ndarray, tuple[float | None, int], bool]:
         """Digit boxes in one analysis image (dark ink on light paper).
 
@@ -207,6 +215,8 @@ class DigitSegmenter:
                 x h); else the typical digit height (px) expected at this scale (the
                 smallest is ``min_relative_height`` x that).
             paper: apply the paper rule (:func:`edge.segment.digit_scene.find_scene`).
+            within: uint8 (h, w) mask: ink is looked for only where it is non-zero (``None``:
+                everywhere). Sets ``_clean`` (see :func:`edge.segment.digit_scale.ink_gate`).
 
         Returns:
             (float (M, 7) digit boxes, analysis px; the typical digit height (px): the
@@ -231,7 +241,14 @@ class DigitSegmenter:
         self._ink = (dark, level)  # for last_analysis
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
-        first, lines_erased, count, measure = self._pieces(dark, level, max_pieces, stop_at=clutter)
+        first, lines_erased, count, measure = self._pieces(
+            dark, level, max_pieces, stop_at=clutter, within=within
+        )
+        # the ink the boxes come from, when every component of it was measured (see ink_gate)
+        seen_all = first is not None and count <= max_pieces
+        self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None = (
+            (self._mask, True) if seen_all else None
+        )
         second = lines_erased or first is None
         pieces = np.zeros((0, COLS)) if first is None else first
         boxes, dropped = self._digits(pieces, scene, bg, min_h)
@@ -243,14 +260,21 @@ class DigitSegmenter:
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
             if t2 is not None:
-                pieces2, _, _, measure2 = self._pieces(
+                pieces2, _, count2, measure2 = self._pieces(
                     dark,
                     level,
                     max_pieces,
                     lines=second,
                     region=None if second else dropped,
                     floor=t2,
+                    within=within,
                 )
+                if second:  # the boxes come from this level: the ink above the clutter (all
+                    # measured), or after erasing lines all the first level's ink
+                    if first is None:
+                        self._clean = (self._mask, True) if count2 <= max_pieces else None
+                    elif self._clean is not None:
+                        self._clean = (self._clean[0], False)
                 boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg, min_h)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it
@@ -273,6 +297,7 @@ class DigitSegmenter:
         region: tuple[int, int, int, int] | None = None,
         stop_at: int = 0,
         floor: int = 0,
+        within: np.ndarray | None = None,
     ) -> tuple[np.ndarray | None, bool, int, Callable[[], np.ndarray]]:
         """Ink components: pixels darker than ``level``; ruled lines erased (if
         ``lines``).
@@ -285,6 +310,7 @@ class DigitSegmenter:
             region: only look inside this box (x0, y0, x1, y1), analysis px.
             stop_at: see :func:`measure_components`.
             floor: the threshold is at least this (0..255; the second ink level).
+            within: uint8 (h, w): ink only where non-zero (``None``: everywhere).
 
         Returns:
             (float (N, 7) pieces x0, y0, x1, y1, ink area, border contact, sum of ink
@@ -299,38 +325,25 @@ class DigitSegmenter:
         if floor:
             level = np.maximum(level, np.uint8(floor))
         mask = cv2.compare(dark[y0:y1, x0:x1], level, cv2.CMP_GT)
+        if within is not None:
+            mask = cv2.bitwise_and(mask, within[y0:y1, x0:x1])
         bx, by, bw, bh = cv2.boundingRect(mask)  # contours are found in the box around the ink
+        self._mask = None
         if bw == 0:
             empty = np.zeros((0, COLS))
             return empty, False, 0, lambda: empty
         mask = mask[by : by + bh, bx : bx + bw]
         origin, frame = (x0 + bx, y0 + by), (sw, sh)
+        self._mask = (mask, origin)
         pieces, outlines, count, measure = measure_components(
             mask, cfg.min_area, max_pieces, origin, frame, stop_at
         )
         if pieces is not None and lines and len(pieces):
-            h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
-            v_len = (
-                int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
-            )
-            big = line_sized(pieces, h_len, v_len)
-            if big is not None:
-                # search only the line-sized components, inside their boxes (+ a 2-px
-                # margin) (cheap), erase from the whole mask
-                bb = pieces[big]
-                ox, oy = origin
-                cx0, cy0 = max(0, int(bb[:, X0].min()) - ox - 2), max(0, int(bb[:, Y0].min()) - oy - 2)
-                cx1, cy1 = min(bw, int(bb[:, X1].max()) - ox + 2), min(bh, int(bb[:, Y1].max()) - oy + 2)
-                filled = np.zeros((cy1 - cy0, cx1 - cx0), np.uint8)
-                big_outlines = [outlines[i] for i in np.flatnonzero(big)]
-                cv2.drawContours(filled, big_outlines, -1, 255, -1, offset=(-cx0, -cy0))
-                search = cv2.bitwise_and(filled, mask[cy0:cy1, cx0:cx1])
-                cleaned = remove_lines(
-                    mask, h_len, v_len, cfg.line_thickness, search=search, offset=(cx0, cy0)
-                )
-                if cleaned is not mask:
-                    pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
-                    return pieces, True, count, measure
+            cleaned = erase_ruled_lines(mask, pieces, outlines, origin, frame, cfg)
+            if cleaned is not mask:
+                self._mask = (cleaned, origin)
+                pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
+                return pieces, True, count, measure
         return pieces, False, count, measure
 
     def _digits(

@@ -142,12 +142,21 @@ def _grey_is_light(grey: np.ndarray) -> bool:
     return _skew_above(grey.size, s1, s2, s3, LIGHT_SKEW)
 
 
+#: The residue of the square that decides :func:`_stroke_polarity` is at least this share of
+#: the largest residue. A tenth, not more: squared and lined paper's thin 1-px lines carry
+#: little residue next to the paper between them, which the larger squares take in as light
+#: "strokes" (a fifth called 11 of 500 dev frames of dark ink on squared or lined paper
+#: under a shadow light, ``benchmarks/realistic_digits.py`` seed 21; a tenth, 3; seed 22: 1
+#: and 0; the light pages of ``benchmarks.synth_pages`` and ``digits.png`` stay light).
+STROKE_SHARE = 0.1
+
+
 def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
     """Whether the thinnest strokes that carry contrast are light: white and black
     top-hats (grey opening / closing residues) with 3, 5, 9 and 17 px squares (3, 5
     and 9 at half resolution when the shorter side is at least 128 px); the
-    smallest square whose larger residue is at least a fifth of the largest residue
-    of any square, and that is at least twice the other polarity's, decides (a pen
+    smallest square whose larger residue is at least :data:`STROKE_SHARE` of the largest
+    residue of any square, and that is at least twice the other polarity's, decides (a pen
     stroke fits in it; larger squares also take in the gaps between strokes and the
     edges of large regions). False when none decides.
 
@@ -176,7 +185,7 @@ def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
     top = max(largest)
     for k in kernels:
         li, da = largest if k == kernels[-1] else residues(k)
-        if max(li, da) >= 0.2 * top and (li > 2 * da or da > 2 * li):
+        if max(li, da) >= STROKE_SHARE * top and (li > 2 * da or da > 2 * li):
             return li > da
     return False
 

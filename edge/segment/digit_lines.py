@@ -1,0 +1,62 @@
+"""Ruled and squared paper's lines among the ink pieces of the digit finder
+(:class:`edge.segment.digits.DigitSegmenter`).
+
+Lines are erased only when a component is as long as a ruled line: the Hough search
+(:func:`edge.segment.ink_components.remove_lines`) then looks inside those components only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_pieces import X0, X1, Y0, Y1, line_sized
+from edge.segment.ink_components import remove_lines
+
+
+def erase_ruled_lines(
+    mask: np.ndarray,
+    pieces: np.ndarray,
+    outlines: Sequence[np.ndarray],
+    origin: tuple[int, int],
+    frame: tuple[int, int],
+    cfg: DigitSegmenterConfig,
+) -> np.ndarray:
+    """``mask`` with its ruled lines erased, when some of its components are line-sized.
+
+    Lines are at least ``cfg.line_length`` x the frame's width long (horizontal) or
+    ``cfg.vertical_line_length`` x its height (vertical), and ``cfg.min_line`` px either way.
+
+    Args:
+        mask: uint8 (mh, mw) ink mask (255 = ink), a part of the analysis image at ``origin``.
+        pieces: float (N, 7) its components (:func:`edge.segment.digit_pieces.measure_components`),
+            in analysis px.
+        outlines: the N components' outer contours, in ``mask`` px.
+        origin: (x, y) of ``mask`` in the analysis image (px).
+        frame: (width, height) of the analysis image (px).
+        cfg: the segmenter's settings.
+
+    Returns:
+        uint8 (mh, mw) mask without the lines, or ``mask`` itself when none was erased.
+    """
+    sw, sh = frame
+    h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
+    v_len = int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
+    big = line_sized(pieces, h_len, v_len)
+    if big is None:
+        return mask
+    # search only the line-sized components, inside their boxes (+ a 2-px margin) (cheap),
+    # erase from the whole mask
+    bh, bw = mask.shape
+    bb = pieces[big]
+    ox, oy = origin
+    cx0, cy0 = max(0, int(bb[:, X0].min()) - ox - 2), max(0, int(bb[:, Y0].min()) - oy - 2)
+    cx1, cy1 = min(bw, int(bb[:, X1].max()) - ox + 2), min(bh, int(bb[:, Y1].max()) - oy + 2)
+    filled = np.zeros((cy1 - cy0, cx1 - cx0), np.uint8)
+    big_outlines = [outlines[i] for i in np.flatnonzero(big).tolist()]
+    cv2.drawContours(filled, big_outlines, -1, 255, -1, offset=(-cx0, -cy0))
+    search = cv2.bitwise_and(filled, mask[cy0:cy1, cx0:cx1])
+    return remove_lines(mask, h_len, v_len, cfg.line_thickness, search=search, offset=(cx0, cy0))
