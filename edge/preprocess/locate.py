@@ -24,6 +24,12 @@ from edge.types import ROI
 
 #: Longer side (px) a crop is brought to before the digit is looked for.
 LOCATE_SIZE = 160
+#: A piece's height as it is grown into the digit is taken as at least its width / this: a flat
+#: piece (a 7's or a 5's bar, found first) is only the top of a digit about as tall as it is wide.
+PIECE_ASPECT = 1.3
+#: Widest box the grown digit may have, as width / height (perspective and a long bar make a 5
+#: or a 7 up to about twice as wide as tall; the neighbours' strokes touch the border).
+GROW_ASPECT = 2.0
 
 
 def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[float, ...] | None]:
@@ -58,7 +64,8 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     # detached piece touching the border is not one: the rim of a paper edge or shadow
     # (ink noise where the ground is dark) or a neighbour's stroke
     for _ in range(4):
-        hgt = max(y1 - y0, 1.0)
+        # the digit is at least this tall: a flat piece (a 7's or a 5's bar) is only its top
+        hgt = max(y1 - y0, (x1 - x0) / PIECE_ASPECT, 1.0)
         gx = np.maximum(0, np.maximum(x0s - x1, x0 - x1s))
         gy = np.maximum(0, np.maximum(y0s - y1, y0 - y1s))
         nx0, ny0 = np.minimum(x0s, x0), np.minimum(y0s, y0)
@@ -70,7 +77,7 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
             & (gy <= 0.35 * hgt)
             & (area >= 0.03 * total)
             & (ny1 - ny0 <= 2.2 * hgt)
-            & ((nx1 - nx0) <= 1.3 * np.maximum(ny1 - ny0, 1.0))
+            & ((nx1 - nx0) <= GROW_ASPECT * np.maximum(ny1 - ny0, 1.0))
             & ~solid
             & ~touches
         )
