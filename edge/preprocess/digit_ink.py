@@ -15,11 +15,11 @@ import cv2
 import numpy as np
 
 from edge.preprocess.ink_levels import ink_levels
+from edge.preprocess.locate import darkness_to_border
 from edge.preprocess.polarity import ink_is_light_in
 from edge.segment.ink import (
     MIN_CONTRAST,
     Polarity,
-    darkness,
     odd,
     second_ink_threshold,
     shrink,
@@ -286,7 +286,9 @@ def digit_ramp(
     # anti-aliased by pyramid halvings when reducing by 2 or more; bilinear otherwise
     # (area interpolation is exact but several times slower at non-integer factors)
     work = shrink(crop, (cw, ch))
-    dark = darkness(work, odd(0.4 * WORK_SIZE))
+    # the paper followed up to the image's own border (edge replication there, as a loose crop
+    # ends), but not beyond a window's edge inside the image
+    dark = darkness_to_border(work, odd(0.4 * WORK_SIZE), (x0 == 0, y0 == 0, x1 == W, y1 == H))
     # ROI core in work px: where the digit is expected
     rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
     core = (rx0, ry0, rx0 + roi.w * f, ry0 + roi.h * f)
