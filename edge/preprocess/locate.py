@@ -53,7 +53,16 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     touches = contact > 0
     fill = area / np.maximum(bw * bh, 1)
     solid = (fill > 0.7) & (np.minimum(bw, bh) > 0.2 * max(sw, sh))
-    score = np.sqrt(area) * (1.2 - dist) * np.where(touches, 0.5, 1.0) * np.where(solid, 0.3, 1.0)
+    # a ruled line too thick or blurred to be erased runs from the border across the crop,
+    # taking the digit it crosses with it: the digit alone (at the higher threshold) wins
+    spans = touches & ((bw >= 0.8 * sw) | (bh >= 0.8 * sh))
+    score = (
+        np.sqrt(area)
+        * (1.2 - dist)
+        * np.where(touches, 0.5, 1.0)
+        * np.where(solid, 0.3, 1.0)
+        * np.where(spans, 0.5, 1.0)
+    )
     score[~keep] = -1
     best = int(np.argmax(score))
     x0, y0, x1, y1 = comps.box[best]
