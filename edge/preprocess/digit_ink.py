@@ -4,6 +4,13 @@ Steps 1-4 of :mod:`edge.preprocess.mnist`: crop with a margin, shrink to the wor
 size, flat-field, threshold (Otsu, a second level when a shadow joined the digit),
 keep the components of the digit, and bring the stroke width into MNIST's range
 (:mod:`edge.preprocess.ink_levels`).
+
+Where the digit's window (its ROI with a margin) reaches the image's own border, as it
+often does in a loose crop, the paper's closing runs on the window extended by edge
+replication on that side (:func:`edge.preprocess.locate.darkness_to_border`): light falling
+off towards the border is followed up to it instead of leaving a band of false darkness
+there (realistic loose crops, seed 22: 97.2% -> 97.5% with no flags; seed 21 and the
+frames of both seeds unchanged; about 25 us more per such window).
 """
 
 from __future__ import annotations
