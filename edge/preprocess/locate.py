@@ -11,6 +11,14 @@ or pulled the digit's box out to the border. On the 2 x 1,000 loose crops of
 ``benchmarks/realistic_digits.py generate --seed 21`` / ``--seed 22`` (``edge-eval --crop
 --polarity dark``): no crop without a digit found (14 and 10 before), read 98.5% / 97.3%
 (97.2% / 96.0% before).
+
+A flat first piece (a 5's or a 7's bar) stands for a digit at least its width /
+:data:`PIECE_ASPECT` tall when the pieces near it are grown in, and the grown digit may be
+:data:`GROW_ASPECT` times as wide as tall; a component that touches the border and spans
+most of the crop (a ruled line too thick to erase, with the digit it crosses) scores half.
+With these and :func:`edge.preprocess.digit_ink.digit_ramp` following the paper up to the
+crop's border the same way, the same crops read 98.6% / 98.0% (``--polarity dark``) and
+98.4% / 97.7% with no flags (98.3% / 96.9% before).
 """
 
 from __future__ import annotations
@@ -24,6 +32,12 @@ from edge.types import ROI
 
 #: Longer side (px) a crop is brought to before the digit is looked for.
 LOCATE_SIZE = 160
+#: A piece's height as it is grown into the digit is taken as at least its width / this: a flat
+#: piece (a 7's or a 5's bar, found first) is only the top of a digit about as tall as it is wide.
+PIECE_ASPECT = 1.3
+#: Widest box the grown digit may have, as width / height (perspective and a long bar make a 5
+#: or a 7 up to about twice as wide as tall; the neighbours' strokes touch the border).
+GROW_ASPECT = 2.0
 
 
 def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[float, ...] | None]:
@@ -47,7 +61,16 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     touches = contact > 0
     fill = area / np.maximum(bw * bh, 1)
     solid = (fill > 0.7) & (np.minimum(bw, bh) > 0.2 * max(sw, sh))
-    score = np.sqrt(area) * (1.2 - dist) * np.where(touches, 0.5, 1.0) * np.where(solid, 0.3, 1.0)
+    # a ruled line too thick or blurred to be erased runs from the border across the crop,
+    # taking the digit it crosses with it: the digit alone (at the higher threshold) wins
+    spans = touches & ((bw >= 0.8 * sw) | (bh >= 0.8 * sh))
+    score = (
+        np.sqrt(area)
+        * (1.2 - dist)
+        * np.where(touches, 0.5, 1.0)
+        * np.where(solid, 0.3, 1.0)
+        * np.where(spans, 0.5, 1.0)
+    )
     score[~keep] = -1
     best = int(np.argmax(score))
     x0, y0, x1, y1 = comps.box[best]
@@ -58,7 +81,8 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     # detached piece touching the border is not one: the rim of a paper edge or shadow
     # (ink noise where the ground is dark) or a neighbour's stroke
     for _ in range(4):
-        hgt = max(y1 - y0, 1.0)
+        # the digit is at least this tall: a flat piece (a 7's or a 5's bar) is only its top
+        hgt = max(y1 - y0, (x1 - x0) / PIECE_ASPECT, 1.0)
         gx = np.maximum(0, np.maximum(x0s - x1, x0 - x1s))
         gy = np.maximum(0, np.maximum(y0s - y1, y0 - y1s))
         nx0, ny0 = np.minimum(x0s, x0), np.minimum(y0s, y0)
@@ -70,7 +94,7 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
             & (gy <= 0.35 * hgt)
             & (area >= 0.03 * total)
             & (ny1 - ny0 <= 2.2 * hgt)
-            & ((nx1 - nx0) <= 1.3 * np.maximum(ny1 - ny0, 1.0))
+            & ((nx1 - nx0) <= GROW_ASPECT * np.maximum(ny1 - ny0, 1.0))
             & ~solid
             & ~touches
         )
@@ -83,14 +107,30 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     return float(score[best]), (x0, y0, x1, y1)
 
 
-def _darkness_to_border(grey: np.ndarray, kernel: int) -> np.ndarray:
+def darkness_to_border(
+    grey: np.ndarray, kernel: int, sides: tuple[bool, bool, bool, bool] = (True, True, True, True)
+) -> np.ndarray:
     """:func:`edge.segment.ink.darkness` of ``grey`` with the paper's closing run on the image
-    extended by edge replication: light falling off towards the crop's border (vignetting, a
+    extended by edge replication: light falling off towards the image's border (vignetting, a
     soft shadow) is followed up to it, not left as a band of false darkness (a closing of the
-    image alone estimates the paper within half a kernel of the border from further in)."""
+    image alone estimates the paper within half a kernel of the border from further in).
+
+    Args:
+        grey: uint8 (H, W), dark ink on lighter paper.
+        kernel: the closing's side (px, odd), wider than any pen stroke.
+        sides: extend the image beyond its (left, top, right, bottom) side: the sides where
+            the image ends (a crop's border, not a window cut from a larger image).
+
+    Returns:
+        uint8 (H, W) darkness, 0 = paper .. 255 = black.
+    """
     p = kernel // 2
-    padded = cv2.copyMakeBorder(grey, p, p, p, p, cv2.BORDER_REPLICATE)
-    return darkness(padded, kernel)[p:-p, p:-p]
+    left, top, right, bottom = (p if s else 0 for s in sides)
+    if not (left or top or right or bottom):
+        return darkness(grey, kernel)
+    h, w = grey.shape
+    padded = cv2.copyMakeBorder(grey, top, bottom, left, right, cv2.BORDER_REPLICATE)
+    return darkness(padded, kernel)[top : top + h, left : left + w]
 
 
 def locate_digit(grey: np.ndarray) -> ROI | None:
@@ -115,7 +155,7 @@ def locate_digit(grey: np.ndarray) -> ROI | None:
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
     sw, sh = max(1, int(round(w * f))), max(1, int(round(h * f)))
     small = cv2.resize(grey, (sw, sh), interpolation=interp)
-    dark = _darkness_to_border(small, odd(0.3 * max(sw, sh)))
+    dark = darkness_to_border(small, odd(0.3 * max(sw, sh)))
     t1 = ink_threshold(dark)
     t2 = second_ink_threshold(dark, t1)
     found = [_locate_at(dark, t, max(2, int(round(2 * f)))) for t in (t1, t2) if t is not None]
