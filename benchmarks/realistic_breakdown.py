@@ -140,12 +140,15 @@ def tabulate(
     }
 
 
+def _all_rows(edges: tuple[float, ...]) -> list[str]:
+    labels = [f"<{edges[0]:g}"] + [f"{a:g}-{b:g}" for a, b in zip(edges, edges[1:], strict=False)]
+    return labels + [f">={edges[-1]:g}", "n/a"]
+
+
 def _order(tally: dict[str, list[int]], edges: tuple[float, ...] | None) -> list[str]:
     if edges is None:
         return sorted(tally, key=lambda v: (v == "n/a", v.zfill(8) if v.isdigit() else v))
-    labels = [f"<{edges[0]:g}"] + [f"{a:g}-{b:g}" for a, b in zip(edges, edges[1:], strict=False)]
-    labels += [f">={edges[-1]:g}", "n/a"]
-    return [v for v in labels if v in tally]
+    return [v for v in _all_rows(edges) if v in tally]
 
 
 def predictions(
@@ -217,8 +220,11 @@ def breakdown(
     """
     import json
 
-    for field, _ in within:
+    for field, row in within:
         condition_bin({}, field)  # fail fast on an unknown name
+        edges = FIELDS[field]
+        if edges is not None and row not in (rows := _all_rows(edges)):
+            raise ValueError(f"{field} has no row {row!r}: use one of {', '.join(rows)}")
     res: dict[str, Any] = {
         "model": model,
         "sets": [str(o) for o in outs],

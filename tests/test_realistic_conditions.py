@@ -161,6 +161,8 @@ def test_breakdown_is_edge_evals_accuracy_by_condition(tmp_path: Path) -> None:
     assert [r["value"] for r in only["crops"]["fields"]["ruling"]] == ["plain"]
     with pytest.raises(ValueError, match="unknown condition"):
         breakdown([tmp_path], "digits", within=[("colour", "red")])
+    with pytest.raises(ValueError, match="64-128"):
+        breakdown([tmp_path], "digits", within=[("ink_px", ">=64")])
     (tmp_path / "conditions.json").unlink()
     with pytest.raises(ValueError, match="generate"):
         breakdown([tmp_path], "digits", kinds=("crops",))
