@@ -24,6 +24,8 @@ or ``convert``. One concern per module:
   :mod:`benchmarks.cli_output`, :mod:`benchmarks.cli_latency`, :mod:`benchmarks.classic_cli`;
 - test data: :mod:`benchmarks.realistic_render` and the script
   ``benchmarks/realistic_digits.py`` (camera-like digits from real handwriting),
+  :mod:`benchmarks.realistic_set` (the set on disk with each image's conditions),
+  :mod:`benchmarks.realistic_breakdown` (accuracy by condition, the worst named),
   :mod:`benchmarks.classic_frames` (MNIST digits on grey paper).
 
 Speed is measured here, never asserted by a timed test.

@@ -12,19 +12,24 @@ colours; plain, lined, squared) under uneven light and shadows, tilted in perspe
 - ``OUT/frames/<digit>/*.png``: 640x480 frames with one digit (15..400 px tall)
   somewhere, and distractors: specks, ruled lines, the paper's edge, a finger,
   shadows;
-- ``OUT/truth.json``: the digit's ink box in each frame (x, y, w, h px).
+- ``OUT/truth.json``: the digit's ink box in each frame (x, y, w, h px);
+- ``OUT/conditions.json``: what each image was drawn under (paper, ruling, pen, ink height,
+  light, shadow, blur, JPEG, tilt, distractors ...; :mod:`benchmarks.realistic_set`).
 
 Both folders are laid out for ``edge-eval --images OUT/crops --crop`` and
 ``edge-eval --images OUT/frames --frame``. The renderer is :mod:`benchmarks.realistic_render`
 (on the project's one paper-and-ink renderer, :mod:`edge.sources.render`);
 the ``evaluate`` command does the same with :mod:`edge.segment.digits`, :mod:`edge.preprocess` and
 :class:`edge.runtime.Classifier` directly, and ``time`` measures segmentation +
-preprocessing per 640x480 frame.
+preprocessing per 640x480 frame. ``breakdown`` runs ``edge-eval``'s crop and frame evaluation
+and prints its accuracy by each condition's value with counts and names the worst
+(:mod:`benchmarks.realistic_breakdown`): report that worst condition with the mean.
 
 Usage::
 
     python benchmarks/realistic_digits.py generate --out runs/realdigits --crops 2000 --frames 1000
     python benchmarks/realistic_digits.py evaluate --out runs/realdigits --model runs/digits-lenet
+    python benchmarks/realistic_digits.py breakdown --out runs/realdigits --model digits [--json t.json]
     python benchmarks/realistic_digits.py time --repeats 400 --model runs/digits-lenet [--source demo]
 
 Generated images are derived from third-party data: never commit them.
@@ -44,7 +49,8 @@ import numpy as np
 
 if not __package__:  # run as a script (python benchmarks/realistic_digits.py): import this checkout's package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.realistic_render import FrameSpec, generate, load_sources, make_frame  # noqa: E402
+from benchmarks.realistic_render import FrameSpec, load_sources, make_frame  # noqa: E402
+from benchmarks.realistic_set import generate  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +222,20 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--deskew", action="store_true")
     e.add_argument("--limit", type=int, default=None)
     e.add_argument("--json", type=Path, default=None, help="write the full result here")
+    b = sub.add_parser("breakdown", help="edge-eval's accuracy by each drawn condition, worst named")
+    b.add_argument("--out", type=Path, nargs="+", required=True, help="set folder(s), pooled")
+    b.add_argument("--model", default="digits", help="bundle name or folder")
+    b.add_argument("--polarity", default=None, help="as edge-eval --polarity")
+    b.add_argument("--kind", choices=("crops", "frames", "both"), default="both")
+    b.add_argument("--min-n", type=int, default=50, help="fewest images for a value to be named worst")
+    b.add_argument(
+        "--within",
+        action="append",
+        default=[],
+        metavar="FIELD=ROW",
+        help="only images in this row of a table, e.g. 'ink_px=<20' or 'ruling=squared' (repeatable)",
+    )
+    b.add_argument("--json", type=Path, default=None, help="write the tables here")
     t = sub.add_parser("time", help="segmentation + preprocessing ms per 640x480 frame")
     t.add_argument("--repeats", type=int, default=400)
     t.add_argument("--model", default=None, help="also time classification with this bundle")
@@ -241,6 +261,19 @@ def main(argv: list[str] | None = None) -> int:
                 if k not in ("confusion", "crop_wrong")
             }
             print(kind, brief)
+    elif args.cmd == "breakdown":
+        from benchmarks.realistic_breakdown import KINDS, breakdown, format_text
+
+        kinds = KINDS if args.kind == "both" else (args.kind,)
+        within = [tuple(w.split("=", 1)) for w in args.within]
+        if any(len(w) != 2 for w in within):
+            ap.error("--within takes FIELD=ROW, e.g. --within 'ink_px=<20'")
+        res = breakdown(
+            args.out, args.model, polarity=args.polarity, min_n=args.min_n, kinds=kinds, within=within
+        )
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+        print(format_text(res))
     else:
         res = time_pipeline(args.repeats, model=args.model, source=args.source)
         for k, v in res.items():

@@ -5,8 +5,8 @@ rendered as pen strokes (blue, black, red, pencil grey; thin pencil to fat marke
 paper (white, cream, recycled, sticky-note colours, lined, squared) under uneven light and shadows,
 tilted in perspective, rotated by up to +-15 degrees, scaled, blurred, noisy and
 JPEG-compressed: loose crops (:func:`make_crop`) and 640x480 frames with distractors
-(:func:`make_frame`), written by :func:`generate`. Paper, pens, ink, light and the
-camera's last steps are the project's one paper-and-ink renderer, :mod:`edge.sources.render`
+(:func:`make_frame`), written by :func:`benchmarks.realistic_set.generate`. Paper, pens, ink,
+light and the camera's last steps are the project's one paper-and-ink renderer, :mod:`edge.sources.render`
 (also the ``demo`` scene's and the recoloured training data's); this module keeps the
 glyph source (real handwriting, thickened or thinned per pen), the layout, perspective
 and the distractors.
@@ -16,7 +16,6 @@ Generated images are derived from third-party data: never commit them.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -130,17 +129,22 @@ def render_ink(src: np.ndarray, height: float, rng: np.random.Generator, pen: st
     return np.pad(a, max(2, abs(r) + 2))
 
 
-def paper(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+def paper(h: int, w: int, rng: np.random.Generator, info: dict | None = None) -> tuple[np.ndarray, str]:
     """A sheet of a random :data:`~edge.sources.render.PAPERS` paper (exposure varied), plain,
-    lined or squared; float32 (h, w, 3) BGR 0..255 and its ``"<paper>-<ruling>"`` name."""
+    lined or squared; float32 (h, w, 3) BGR 0..255 and its ``"<paper>-<ruling>"`` name
+    (``info``: filled with ``paper``, ``ruling``, ``paper_bgr``, ``rule_step_px``, ``rule_px``)."""
     name = pick(rng, PAPERS)
     colour = np.array(PAPERS[name][0], np.float32) * rng.uniform(0.92, 1.04)
     img = plain_paper(rng, (h, w), colour, grain=((5.0, 40), (1.2, 2)))
     ruling = str(rng.choice(["plain", "plain", "lined", "squared"]))
+    if info is not None:
+        info.update(paper=name, ruling=ruling, paper_bgr=colour.tolist(), rule_step_px=None, rule_px=None)
     if ruling != "plain":
         line = np.array((215, 180, 140) if rng.random() < 0.7 else (180, 180, 180), np.float32)
         step = int(rng.uniform(18, 45))
         thick = int(rng.integers(1, 3))
+        if info is not None:
+            info.update(rule_step_px=step, rule_px=thick)
         # a line ``thick`` px wide is ``thick`` adjacent 1 px lines
         lines = [v + k for v in range(int(rng.integers(0, step)), max(h, w), step) for k in range(thick)]
         strength = rng.uniform(0.5, 1.0)
@@ -168,16 +172,21 @@ def write_ink(
     composite_ink(img, ink_texture(rng, alpha, pen), x, y, ink[0], ink[1])
 
 
-def illumination(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    """float32 (h, w) light field: gradient, vignetting and sometimes a hard-ish shadow."""
-    light = light_field(rng, (h, w), level=(0.55, 1.05), vignette=(0.0, 0.5), shadow=0.5)
+def illumination(h: int, w: int, rng: np.random.Generator, info: dict | None = None) -> np.ndarray:
+    """float32 (h, w) light field: gradient, vignetting and sometimes a hard-ish shadow
+    (``info``: see :func:`edge.sources.render.light_field`)."""
+    light = light_field(rng, (h, w), level=(0.55, 1.05), vignette=(0.0, 0.5), shadow=0.5, info=info)
     return np.clip(light, 0.15, 1.2)
 
 
-def camera(img: np.ndarray, rng: np.random.Generator, blur: float) -> np.ndarray:
-    """Blur of ``blur`` px, sensor noise and JPEG; float32 BGR -> uint8 BGR."""
+def camera(img: np.ndarray, rng: np.random.Generator, blur: float, info: dict | None = None) -> np.ndarray:
+    """Blur of ``blur`` px, sensor noise and JPEG; float32 BGR -> uint8 BGR
+    (``info``: filled with ``blur_px``, ``noise_sd``, ``jpeg``)."""
     noise = rng.uniform(1, 7)
-    return camera_photo(img, rng, blur_px=blur, noise_sd=noise, jpeg_quality=int(rng.integers(35, 96)))
+    quality = int(rng.integers(35, 96))
+    if info is not None:
+        info.update(blur_px=blur, noise_sd=noise, jpeg=quality)
+    return camera_photo(img, rng, blur_px=blur, noise_sd=noise, jpeg_quality=quality)
 
 
 def random_homography(
@@ -203,8 +212,9 @@ def _pick_pen(rng: np.random.Generator) -> str:
     return pick(rng, PEN_MIX)
 
 
-def make_crop(src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One loosely cropped digit photo, uint8 (h, w, 3) BGR."""
+def make_crop(src: np.ndarray, rng: np.random.Generator, info: dict | None = None) -> np.ndarray:
+    """One loosely cropped digit photo, uint8 (h, w, 3) BGR; ``info``, if given, is filled
+    with what was drawn (no extra random numbers; named by :func:`benchmarks.realistic_set.describe`)."""
     height = float(np.exp(rng.uniform(np.log(20), np.log(300))))
     pen = _pick_pen(rng)
     alpha = render_ink(src, height, rng, pen)
@@ -212,7 +222,7 @@ def make_crop(src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ah, aw = alpha.shape
     m = int(1.2 * max(ah, aw))
     H, W = ah + 2 * m, aw + 2 * m
-    img, _ = paper(H, W, rng)
+    img, _ = paper(H, W, rng, info)
     write_ink(img, alpha, m, m, pen, ink, rng)
     full_alpha = np.zeros((H, W), np.float32)
     full_alpha[m : m + ah, m : m + aw] = alpha
@@ -229,7 +239,9 @@ def make_crop(src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     y0, y1 = int(max(0, by - mt)), int(min(H, by + bh + mb))
     crop = img[y0:y1, x0:x1].copy()
     ch, cw = crop.shape[:2]
-    crop *= illumination(ch, cw, rng)[:, :, None]
+    light = illumination(ch, cw, rng, info)
+    crop *= light[:, :, None]
+    table_share = 0.0
     if rng.random() < 0.25:  # a paper edge / table in one corner, away from the digit
         table = np.array(TABLES[int(rng.integers(len(TABLES)))], np.float32)
         corner = rng.integers(4)
@@ -245,7 +257,11 @@ def make_crop(src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         lim = rng.uniform(0.2, 0.8) * (dx0 + k * dy0)  # the digit's box stays on paper
         region = (xx + k * yy) < lim
         crop[region] = table * rng.uniform(0.5, 1.0)
-    return camera(crop, rng, rng.uniform(0, 0.6) + 0.004 * side)
+        table_share = float(region.mean())
+    if info is not None:
+        info.update(pen=pen, ink=ink, alpha=alpha, M=M, centre=(m + aw / 2, m + ah / 2), light=light)
+        info.update(box=(bx - x0, by - y0, bw, bh), table_share=table_share, specks=0, finger_share=0.0)
+    return camera(crop, rng, rng.uniform(0, 0.6) + 0.004 * side, info)
 
 
 @dataclass
@@ -259,16 +275,17 @@ class FrameSpec:
 
 
 def make_frame(
-    srcs: list[np.ndarray], rng: np.random.Generator, spec: FrameSpec | None = None
+    srcs: list[np.ndarray], rng: np.random.Generator, spec: FrameSpec | None = None, info: dict | None = None
 ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
-    """A 640x480 camera frame with ``spec.n_digits`` digits in a row.
+    """A 640x480 camera frame with ``spec.n_digits`` digits in a row; ``info`` as for :func:`make_crop`
+    (of the first digit).
 
     Returns:
         (uint8 (480, 640, 3) BGR frame, list of ink boxes (x, y, w, h) px, left to right).
     """
     spec = spec or FrameSpec()
     H, W = FRAME_H, FRAME_W
-    img, _ = paper(H, W, rng)
+    img, _ = paper(H, W, rng, info)
     n = len(srcs)
     lo, hi = np.log(spec.min_height), np.log(min(spec.max_height, 0.85 * H, 0.85 * W / (1.1 * n)))
     height = float(np.exp(rng.uniform(lo, max(lo, hi))))
@@ -294,8 +311,9 @@ def make_frame(
         if x1 > x0 and y1 > y0:
             full_alpha[i, y0:y1, x0:x1] = a[y0 - yy : y1 - yy, x0 - x : x1 - x]
         x += aw + gap[i]
+    specks = 0
     if spec.distractors and rng.random() < 0.5:  # specks: dust, pen dots
-        for _ in range(int(rng.integers(1, 8))):
+        for _ in range(specks := int(rng.integers(1, 8))):
             r = float(rng.uniform(0.5, 2.5))
             sx, sy = int(rng.integers(0, W)), int(rng.integers(0, H))
             cv2.circle(img, (sx, sy), int(round(r)), tuple(float(c) for c in PENS["black ballpoint"][0]), -1)
@@ -331,6 +349,7 @@ def make_frame(
         bg = table[None, None, :] * (1 + 0.08 * tex)[:, :, None]
         pm = paper_mask[:, :, None]
         img = img * pm + bg * (1 - pm)
+    finger_share = 0.0
     if spec.distractors and rng.random() < 0.25:  # a finger holding the paper
         skin = np.array((120, 150, 200), np.float32) * rng.uniform(0.6, 1.1)
         edge = rng.integers(4)
@@ -351,32 +370,13 @@ def make_frame(
             fm[b[1] : b[1] + b[3], b[0] : b[0] + b[2]] = 0
         fm = np.asarray(cv2.GaussianBlur(fm, (0, 0), 2), np.float32)[:, :, None]
         img = img * (1 - fm) + skin * fm
-    img *= illumination(H, W, rng)[:, :, None]
-    return camera(img, rng, rng.uniform(0, 1.0) + 0.002 * height), boxes
-
-
-# ---------------------------------------------------------------------------
-# the data set
-# ---------------------------------------------------------------------------
-def generate(out: Path, n_crops: int, n_frames: int, seed: int = 0) -> None:
-    """Write ``out/crops/<d>/*.png``, ``out/frames/<d>/*.png`` and ``out/truth.json``."""
-    rng = np.random.default_rng(seed)
-    images, labels = load_sources()
-    truth: dict[str, list[int]] = {}
-    for kind, n in (("crops", n_crops), ("frames", n_frames)):
-        for d in range(10):
-            (out / kind / str(d)).mkdir(parents=True, exist_ok=True)
-        idx = rng.choice(len(images), size=n, replace=False)
-        for j, i in enumerate(idx):
-            lab = int(labels[i])
-            name = f"{kind}/{lab}/{j:05d}.png"
-            if kind == "crops":
-                img = make_crop(images[i], rng)
-            else:
-                img, boxes = make_frame([images[i]], rng)
-                truth[name] = list(boxes[0])
-            cv2.imwrite(str(out / name), img)
-    (out / "truth.json").write_text(json.dumps(truth) + "\n", encoding="utf-8")
+        finger_share = float((fm > 0.5).mean())
+    light = illumination(H, W, rng, info)
+    img *= light[:, :, None]
+    if info is not None:
+        info.update(pen=pen, ink=ink, alpha=alphas[0], M=M, centre=(cx, cy), box=boxes[0], light=light)
+        info.update(table_share=float((paper_mask < 0.5).mean()), specks=specks, finger_share=finger_share)
+    return camera(img, rng, rng.uniform(0, 1.0) + 0.002 * height, info), boxes
 
 
 __all__ = [
@@ -386,7 +386,6 @@ __all__ = [
     "SHARED",
     "FrameSpec",
     "camera",
-    "generate",
     "illumination",
     "load_sources",
     "make_crop",

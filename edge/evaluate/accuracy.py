@@ -128,6 +128,7 @@ def evaluate_crops(
     max_pixels: int | None = None,
     save_errors: str | Path | None = None,
     crop_input: Callable[[np.ndarray, Any], np.ndarray] | None = None,
+    on_image: Callable[[LabelledImage, int], None] | None = None,
 ) -> EvalReport:
     """Accuracy with each photo as one ROI (the preprocessing finds the ink/hand in it).
 
@@ -141,6 +142,8 @@ def evaluate_crops(
         save_errors: folder for misclassified photos and the model input they gave.
         crop_input: ``f(image_bgr, bundle) -> float32 (H, W, C)``; default
             :func:`edge.preprocess.crop_input`.
+        on_image: called with each image read and its predicted class index (for a
+            per-image breakdown, e.g. ``benchmarks/realistic_digits.py breakdown``).
 
     Raises:
         DatasetError: an image cannot be read (unless ``skip_unreadable``).
@@ -161,6 +164,8 @@ def evaluate_crops(
     y_pred = [p.index for p in preds]
     saver = _ErrorSaver(save_errors)
     for (it, _), p, xi in zip(loaded, preds, x, strict=True):
+        if on_image is not None:
+            on_image(it, p.index)
         if p.index != it.label_index:
             saver.save(
                 it.path.stem,
@@ -187,6 +192,7 @@ def evaluate_frames(
     skip_unreadable: bool = False,
     max_pixels: int | None = None,
     save_errors: str | Path | None = None,
+    on_image: Callable[[LabelledImage, int], None] | None = None,
 ) -> EvalReport:
     """Accuracy with each photo run through the whole pipeline as a camera frame.
 
@@ -205,6 +211,8 @@ def evaluate_frames(
         max_pixels: refuse images over this many pixels (``None``: the default limit,
             :func:`edge.sources.image_header.max_image_pixels`).
         save_errors: folder for misclassified photos, the chosen box drawn on them.
+        on_image: called with each image read and its predicted class index
+            (:data:`~edge.evaluate.metrics.NO_PREDICTION` when nothing was reported).
 
     Raises:
         DatasetError: an image cannot be read (unless ``skip_unreadable``).
@@ -221,6 +229,8 @@ def evaluate_frames(
         best = max(res.detections, key=lambda d: d.prediction.score, default=None)
         y_true.append(it.label_index)
         y_pred.append(none_index if best is None else best.prediction.index)
+        if on_image is not None:
+            on_image(it, y_pred[-1])
         if y_pred[-1] != it.label_index:
             shown = img
             if best is not None and saver.folder is not None:

@@ -26,6 +26,7 @@ draws only from the ``rng`` it is given, so results are a pure function of its s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -273,6 +274,7 @@ def light_field(
     shadow: float = 0.0,
     shadow_depth: tuple[float, float] = (0.2, 0.55),
     shadow_softness: tuple[float, float] = (0.005, 0.08),
+    info: dict[str, Any] | None = None,
 ) -> np.ndarray:
     """The light falling on a sheet, as a gain to multiply a float BGR image by.
 
@@ -280,7 +282,9 @@ def light_field(
     of ``gradient`` per frame size in a random direction; radial ``vignette`` (the
     corners get ``1 - vignette / 2``); with probability ``shadow`` a straight shadow edge
     (a hand, the phone) darkening one side by ``shadow_depth``, blurred over
-    ``shadow_softness`` of the frame size.
+    ``shadow_softness`` of the frame size. ``info``, if given, is filled with what was
+    drawn (no extra random numbers): ``"shadow"``, float32 (H, W) gain of the shadow alone
+    (1 = unshaded), or ``None`` when there is none.
 
     Returns:
         float32 (H, W) gain (about 1 = as lit).
@@ -292,11 +296,15 @@ def light_field(
     light = rng.uniform(*level) + rng.uniform(*gradient) * (np.cos(ang) * xx + np.sin(ang) * yy)
     if vignette[1] > 0:
         light *= 1 - rng.uniform(*vignette) * (xx**2 + yy**2)
+    shade = None
     if rng.random() < shadow:
         a2 = rng.uniform(0, 2 * np.pi)
         side = np.cos(a2) * xx + np.sin(a2) * yy - rng.uniform(-0.4, 0.4)
         edge = 1 / (1 + np.exp(-side / rng.uniform(*shadow_softness)))
-        light *= 1 - rng.uniform(*shadow_depth) * edge
+        shade = 1 - rng.uniform(*shadow_depth) * edge
+        light *= shade
+    if info is not None:
+        info["shadow"] = None if shade is None else np.asarray(shade, np.float32)
     return np.asarray(light, np.float32)
 
 
