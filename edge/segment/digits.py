@@ -71,7 +71,7 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_lines import erase_ruled_lines
+from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
 from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
     COLS,
@@ -259,6 +259,8 @@ class DigitSegmenter:
             # swallowed a digit (then it looks again only where that piece was
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
+            if t2 is not None and lines_erased and self._ruling is not None:
+                t2 = min(t2, max(self._ruling, t + 1))  # above the ruling, not into the ink
             if t2 is not None:
                 pieces2, _, count2, measure2 = self._pieces(
                     dark,
@@ -328,7 +330,7 @@ class DigitSegmenter:
         if within is not None:
             mask = cv2.bitwise_and(mask, within[y0:y1, x0:x1])
         bx, by, bw, bh = cv2.boundingRect(mask)  # contours are found in the box around the ink
-        self._mask = None
+        self._mask = self._ruling = None
         if bw == 0:
             empty = np.zeros((0, COLS))
             return empty, False, 0, lambda: empty
@@ -342,6 +344,8 @@ class DigitSegmenter:
             cleaned = erase_ruled_lines(mask, pieces, outlines, origin, frame, cfg)
             if cleaned is not mask:
                 self._mask = (cleaned, origin)
+                oy, ox = origin[1], origin[0]
+                self._ruling = ruling_darkness(dark[oy : oy + bh, ox : ox + bw], mask, cleaned)
                 pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
                 return pieces, True, count, measure
         return pieces, False, count, measure
