@@ -259,8 +259,9 @@ class DigitSegmenter:
             # swallowed a digit (then it looks again only where that piece was
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
-            if t2 is not None and lines_erased and self._ruling is not None:
-                t2 = min(t2, max(self._ruling, t + 1))  # above the ruling, not into the ink
+            if t2 is not None and lines_erased and self._ruling is not None and digit_px is not None:
+                # a page: above its ruling, not into the ink (digit_lines.ruling_darkness)
+                t2 = min(t2, max(self._ruling, t + 1))
             if t2 is not None:
                 pieces2, _, count2, measure2 = self._pieces(
                     dark,
