@@ -39,7 +39,9 @@ contours -> shape filters), made robust for live camera frames:
 - thin straight lines (ruled and squared paper) are erased with a probabilistic
   Hough transform, only when a component is line-sized and its thin ink (what a
   3x3 opening removes) has as many points as a line needs votes; a second, higher Otsu level
-  then drops what is left of them (also when the frame is cluttered with pieces),
+  then drops what is left of them (on a page no higher than the erased lines' darkness,
+  :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
+  the frame is cluttered with pieces),
   and splits digits from a shadow wedge or the paper's edge that the first level
   joined to them (looked at again only where such a piece was dropped);
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across
