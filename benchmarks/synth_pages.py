@@ -4,13 +4,15 @@ Pages for :mod:`edge.evaluate.pages` (``edge-eval --pages``) and the tests: a
 ``table`` (a grid of numbers, e.g. 0..100 row by row, columns as close as people
 write them), ``sentences`` (lines of numbers at uneven spacing) or ``decimals``
 (numbers with decimal points and minus signs), in either ink polarity (``dark``
-ink on paper, or ``light`` chalk/marker on a dark board), at any frame size. Glyphs
+ink on paper, or ``light`` chalk/marker on a dark board), at any frame size, on plain,
+``lined`` or ``squared`` paper (:data:`RULINGS`, a school notebook). Glyphs
 come from :func:`edge.sources.handwriting.render_digit` (``procedural``) or from MNIST
 digits (``mnist``, pass the images); ink, paper, light and camera come from
 :mod:`edge.sources.render`, the project's one renderer.
 
 ``python -m benchmarks.synth_pages OUT --count 8 --seed 100`` writes ``page_000.png``
-with ``page_000.txt`` (the numbers, one per line, in reading order) and so on.
+with ``page_000.txt`` (the numbers, one per line, in reading order) and so on;
+``--ruling lined|squared`` writes the same pages (the same digits, ink and light) on ruled paper.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from edge.sources.handwriting import HandStyle, render_digit
 from edge.types import ROI
 
 LAYOUTS = ("table", "sentences", "decimals")
+#: Paper rulings: none (plain), ``lined`` (a line under each line of writing, sometimes a red
+#: margin line) or ``squared`` (a grid of squares; a digit spans 1-2 of them, 5 mm squares with
+#: digits 5-10 mm tall as in a school notebook).
+RULINGS = ("none", "lined", "squared")
 #: Dark grounds for light ink (BGR): a green and a black chalkboard, a black card.
 BOARDS = ((52, 62, 38), (34, 34, 36), (20, 20, 24))
 
@@ -87,6 +93,7 @@ def synth_page(
     polarity: str = "dark",
     digit_frac: float | None = None,
     mnist: dict[str, np.ndarray] | None = None,
+    ruling: str = "none",
 ) -> Page:
     """One photo of a page of numbers.
 
@@ -99,13 +106,17 @@ def synth_page(
             0.03..0.07.
         mnist: optional label -> uint8 (N, 28, 28) MNIST images to draw digits from
             (default: procedural glyphs).
+        ruling: one of :data:`RULINGS`. The lines take their random numbers from a child of
+            ``rng`` (:meth:`numpy.random.Generator.spawn`), so the page is the same as the
+            ``"none"`` page of the same ``rng`` but for its lines.
 
     Raises:
-        ValueError: unknown ``layout`` or ``polarity``.
+        ValueError: unknown ``layout``, ``polarity`` or ``ruling``.
     """
-    if layout not in LAYOUTS or polarity not in ("dark", "light"):
+    if layout not in LAYOUTS or polarity not in ("dark", "light") or ruling not in RULINGS:
         raise ValueError(
-            f"layout must be one of {LAYOUTS} and polarity dark or light, got {layout}, {polarity}"
+            f"layout must be one of {LAYOUTS}, polarity dark or light and ruling one of {RULINGS}, "
+            f"got {layout}, {polarity}, {ruling}"
         )
     W, H = size
     h = max(10, int(round(H * (digit_frac or rng.uniform(0.03, 0.07)))))
@@ -175,11 +186,15 @@ def synth_page(
     if polarity == "dark":
         name = str(rng.choice(["white", "cream", "recycled", "yellow note"]))
         sheet = render.paper_sheet(rng, name, (H, W), h)
+        if ruling != "none":
+            _rule(rng.spawn(1)[0], sheet, ruling, h, line_pitch, margin, None)
         pen = str(rng.choice(["blue ballpoint", "black ballpoint", "black marker", "pencil"]))
         img = render.ink_paper(rng, sheet, pen, marks).astype(np.float32)
     else:
         board = np.array(BOARDS[int(rng.integers(0, len(BOARDS)))], np.float32)
         img = render.plain_paper(rng, (H, W), board, grain=((3.0, max(8, h)), (1.5, 2)))
+        if ruling != "none":  # a school board's painted lines
+            _rule(rng.spawn(1)[0], img, ruling, h, line_pitch, margin, board)
         chalk = np.array([225, 230, 232], np.float32) + rng.normal(0, 8, 3).astype(np.float32)
         opacity = rng.uniform(0.75, 0.95)
         for g, gx, gy in marks:
@@ -197,14 +212,58 @@ def synth_page(
     return Page(photo, tuple(numbers), tuple(digits))
 
 
+def _rule(
+    rng: np.random.Generator,
+    sheet: np.ndarray,
+    ruling: str,
+    h: int,
+    line_pitch: float,
+    margin: int,
+    board: np.ndarray | None,
+) -> None:
+    """Draw ``ruling`` lines onto float32 (H, W, 3) BGR ``sheet`` in place.
+
+    ``lined``: a rule 0..0.12 ``h`` below each baseline (the writing's lines are ``line_pitch``
+    px apart from ``margin``), half the time a red margin line left of the writing; ``squared``:
+    squares ``h`` / 1..2 px, at a random phase. Lines are 1 or 2 px wide, light blue or grey
+    mixed 50-100% with the paper's colour (on a dark ``board``, BGR: light paint, 15-35% of the
+    way to white).
+    """
+    H, W = sheet.shape[:2]
+    paper = sheet.reshape(-1, 3).mean(axis=0)
+    if board is None:
+        colour = np.array(render.RULE_COLOURS[0] if rng.random() < 0.7 else render.RULE_COLOURS[1])
+        strength = rng.uniform(0.5, 1.0)
+    else:
+        colour, strength = np.array([225.0, 232.0, 235.0]), rng.uniform(0.15, 0.35)
+    colour = strength * colour + (1 - strength) * paper
+    thick = int(rng.integers(1, 3))
+    if ruling == "lined":
+        step = line_pitch
+        first = margin + line_pitch + rng.uniform(0, 0.12) * h
+    else:
+        step = h / rng.uniform(1.0, 2.0)
+        first = rng.uniform(0, step)
+    lines = np.arange(first % step, max(H, W), step)
+    lines = np.concatenate([lines + k for k in range(thick)])  # a 2-px line: two adjacent 1-px lines
+    cols = lines[lines < W] if ruling == "squared" else ()
+    render.rule_lines(sheet, colour.tolist(), rows=lines[lines < H].tolist(), cols=cols)
+    if ruling == "lined" and board is None and rng.random() < 0.5:
+        red = strength * np.array(render.MARGIN_COLOUR) + (1 - strength) * paper
+        x = margin * rng.uniform(0.4, 0.8)
+        render.rule_lines(sheet, red.tolist(), cols=[x + k for k in range(thick)])
+
+
 def write_pages(
     out: str | Path,
     count: int,
     seed: int,
     size: tuple[int, int] = (1600, 1200),
     mnist: dict[str, np.ndarray] | None = None,
+    ruling: str = "none",
 ) -> list[Path]:
-    """Write ``count`` pages (layouts and polarities in turn) as PNG + same-named .txt.
+    """Write ``count`` pages (layouts and polarities in turn, on ``ruling`` paper: one of
+    :data:`RULINGS`) as PNG + same-named .txt.
 
     Returns:
         The image paths written.
@@ -214,7 +273,9 @@ def write_pages(
     paths = []
     for i in range(count):
         rng = np.random.default_rng((seed, i))
-        page = synth_page(rng, LAYOUTS[i % len(LAYOUTS)], size, ("dark", "light")[(i // 3) % 2], mnist=mnist)
+        page = synth_page(
+            rng, LAYOUTS[i % len(LAYOUTS)], size, ("dark", "light")[(i // 3) % 2], mnist=mnist, ruling=ruling
+        )
         p = out / f"page_{i:03d}.png"
         cv2.imwrite(str(p), page.image)
         p.with_suffix(".txt").write_text("".join(t + "\n" for t, _ in page.numbers), encoding="utf-8")
@@ -234,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--size", default="1600x1200", help="WIDTHxHEIGHT px")
     p.add_argument("--mnist", metavar="DIR", help="draw MNIST test digits from this folder (IDX files)")
+    p.add_argument(
+        "--ruling", choices=RULINGS, default="none", help="paper: plain, lined or squared (a school notebook)"
+    )
     a = p.parse_args(argv)
     w, h = (int(v) for v in a.size.lower().split("x"))
     mnist = None
@@ -242,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
 
         x, y = load_mnist(a.mnist)["test"]
         mnist = mnist_by_label(x, y)
-    for path in write_pages(a.out, a.count, a.seed, (w, h), mnist):
+    for path in write_pages(a.out, a.count, a.seed, (w, h), mnist, a.ruling):
         print(path)
     return 0
 
@@ -251,4 +315,4 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["LAYOUTS", "Page", "mnist_by_label", "synth_page", "write_pages"]
+__all__ = ["LAYOUTS", "RULINGS", "Page", "mnist_by_label", "synth_page", "write_pages"]

@@ -39,7 +39,9 @@ contours -> shape filters), made robust for live camera frames:
 - thin straight lines (ruled and squared paper) are erased with a probabilistic
   Hough transform, only when a component is line-sized and its thin ink (what a
   3x3 opening removes) has as many points as a line needs votes; a second, higher Otsu level
-  then drops what is left of them (also when the frame is cluttered with pieces),
+  then drops what is left of them (on a page no higher than the erased lines' darkness,
+  :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
+  the frame is cluttered with pieces),
   and splits digits from a shadow wedge or the paper's edge that the first level
   joined to them (looked at again only where such a piece was dropped);
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across
@@ -71,7 +73,7 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_lines import erase_ruled_lines
+from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
 from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
     COLS,
@@ -259,6 +261,9 @@ class DigitSegmenter:
             # swallowed a digit (then it looks again only where that piece was
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
+            if t2 is not None and lines_erased and self._ruling is not None and digit_px is not None:
+                # a page: above its ruling, not into the ink (digit_lines.ruling_darkness)
+                t2 = min(t2, max(self._ruling, t + 1))
             if t2 is not None:
                 pieces2, _, count2, measure2 = self._pieces(
                     dark,
@@ -328,7 +333,7 @@ class DigitSegmenter:
         if within is not None:
             mask = cv2.bitwise_and(mask, within[y0:y1, x0:x1])
         bx, by, bw, bh = cv2.boundingRect(mask)  # contours are found in the box around the ink
-        self._mask = None
+        self._mask = self._ruling = None
         if bw == 0:
             empty = np.zeros((0, COLS))
             return empty, False, 0, lambda: empty
@@ -342,6 +347,8 @@ class DigitSegmenter:
             cleaned = erase_ruled_lines(mask, pieces, outlines, origin, frame, cfg)
             if cleaned is not mask:
                 self._mask = (cleaned, origin)
+                oy, ox = origin[1], origin[0]
+                self._ruling = ruling_darkness(dark[oy : oy + bh, ox : ox + bw], mask, cleaned)
                 pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
                 return pieces, True, count, measure
         return pieces, False, count, measure

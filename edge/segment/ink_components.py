@@ -5,7 +5,8 @@ thin straight lines (ruled and squared paper, margins) are found with the probab
 Hough transform and erased (:func:`remove_lines`); :class:`Components` are the outer
 contours of what remains; :func:`ink_components` does both, erasing only when a
 component is line-sized; :func:`without_isolated` drops single-pixel specks before a contour
-search. Shared by the digit finder and :mod:`edge.preprocess`.
+search; :func:`component_area` and :func:`stands_alone` measure one component inside its box.
+Shared by the digit finder, :mod:`edge.segment.number_marks` and :mod:`edge.preprocess`.
 """
 
 from __future__ import annotations
@@ -254,6 +255,32 @@ class Components:
         if cs:
             cv2.drawContours(out, cs, -1, 255, -1)
         return out
+
+
+def component_area(mask: np.ndarray, rect: tuple[int, int, int, int], start: tuple[int, int]) -> int:
+    """Pixels of the 8-connected component of uint8 ``mask`` whose box is ``rect`` (x, y, w, h)
+    and which holds pixel ``start`` (x, y): it is labelled inside its own box (which holds all of it)."""
+    x, y, w, h = rect
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask[y : y + h, x : x + w], connectivity=8)
+    return int(stats[labels[start[1] - y, start[0] - x], cv2.CC_STAT_AREA])
+
+
+def stands_alone(mask: np.ndarray, rect: tuple[int, int, int, int], start: tuple[int, int]) -> bool:
+    """Whether the ink holding pixel ``start`` (x, y) of uint8 ``mask`` (ink > 0) lies within the
+    box ``rect`` (x, y, w, h), a box it has in a copy of ``mask`` with parts cleared: no ink
+    8-connected to it in the 1-px ring around the box, and the box off ``mask``'s border.
+
+    ``False`` for a piece cut off larger ink (a ruled line running through the cleared parts, a
+    stroke of a cleared digit, ink crossing the border).
+    """
+    x, y, w, h = rect
+    H, W = mask.shape
+    if x <= 0 or y <= 0 or x + w >= W or y + h >= H:
+        return False
+    _, labels = cv2.connectedComponents(mask[y - 1 : y + h + 1, x - 1 : x + w + 1], connectivity=8)
+    own = labels[start[1] - y + 1, start[0] - x + 1]
+    ring = (labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1])
+    return not any((r == own).any() for r in ring)
 
 
 def ink_components(

@@ -1,15 +1,15 @@
 """Decimal points and minus signs beside the digits of a line (:func:`find_marks`).
 
-The digit finder drops such marks (too small or too flat for a digit), so they are
-looked for again, line by line, in a band of the frame around the line's digits
-(extended by one digit height to the left, where a minus sign may stand; shrunk so the
-digits are at most :data:`MARK_SCALE_PX` tall): the band is
-thresholded at Otsu's level (N. Otsu, 1979) in the ink's polarity (as the caller knows it
-from the digits, else decided from the band by :func:`edge.segment.ink.ink_is_light`),
-and its connected components that touch no
-digit are measured, relative to the line's digit height ``h``, top and baseline (given
-the digit segmenter's analysis of the frame, a line whose wanted marks would fall where
-the segmenter saw no ink at all is skipped first, see :func:`find_marks`):
+The digit finder drops such marks (too small or too flat for a digit), so they are looked
+for again, line by line, in a band of the frame around the line's digits (extended by one
+digit height to the left, where a minus sign may stand; shrunk so the digits are at most
+:data:`MARK_SCALE_PX` tall): the band is thresholded at Otsu's level (N. Otsu, 1979) in the
+ink's polarity (as the caller knows it from the digits, else decided from the band by
+:func:`edge.segment.ink.ink_is_light`), and its connected components that touch no digit's box
+are measured, relative to the line's digit height ``h``, top and baseline (given the digit
+segmenter's analysis of the frame, a line whose wanted marks would fall where the segmenter
+saw no ink at all is skipped first, see :func:`find_marks`); a mark must also be the
+writer's own ink, not ruled paper (:func:`edge.segment.mark_ink.is_own_mark`):
 
 - a decimal point: at most 0.3 h and at least 0.04 h across, 0.4 to 2.5 times as wide
   as tall, filling at least 30 % of its box, in the lower part of the line (centre
@@ -29,6 +29,8 @@ import numpy as np
 
 from edge.segment.ink import ink_is_light, shrink, to_grey
 from edge.segment.ink_analysis import InkAnalysis
+from edge.segment.ink_components import component_area
+from edge.segment.mark_ink import is_own_mark
 from edge.types import ROI
 
 #: Lines are looked at with their digits at most this tall (px): a decimal point is
@@ -138,12 +140,14 @@ def find_marks(
             if _analysis_clear(analysis, scale, row, boxes, want, h, top, base, bx0, by0, bx1, by1):
                 continue  # no ink at all where a wanted mark would have some: nothing to find
         f = min(1.0, MARK_SCALE_PX / h)
-        ink = _band_ink(image, grey, bx0, by0, bx1, by1, f, light[li] if light is not None else None)
+        ink, dark = _band_ink(image, grey, bx0, by0, bx1, by1, f, light[li] if light is not None else None)
+        full = ink.copy()  # the band's ink before the digits' boxes are cleared
+        cleared: list[tuple[int, int, int, int]] = []
         for x0, y0, x1, y1 in boxes:  # the digits themselves are no marks
-            ink[
-                max(0, int((y0 - by0) * f)) : max(0, math.ceil((y1 - by0) * f)),
-                max(0, int((x0 - bx0) * f)) : max(0, math.ceil((x1 - bx0) * f)),
-            ] = 0
+            r0, r1 = max(0, int((y0 - by0) * f)), max(0, math.ceil((y1 - by0) * f))
+            c0, c1 = max(0, int((x0 - bx0) * f)), max(0, math.ceil((x1 - bx0) * f))
+            ink[r0:r1, c0:c1] = 0
+            cleared.append((r0, r1, c0, c1))
         if not cv2.countNonZero(ink):  # no ink beside the digits (most lines): no marks
             continue
         if want is not None and not any(
@@ -156,8 +160,11 @@ def find_marks(
             x, y, w, hh = (float(v) / f for v in rect)
             bx, by, bw, bh = int(x) + bx0, int(y) + by0, int(round(w)), int(round(hh))
             cx, cy = bx + bw / 2.0, by + bh / 2.0
-            _point(marks, li, row, h, top, base, bx, by, bw, bh, cx, cy, ink, rect, start, f)
-            _minus(marks, li, row, h, top, bx, by, bw, bh, cy)
+            point = _point(li, row, h, top, base, bx, by, bw, bh, cx, cy, ink, rect, start, f)
+            minus = _minus(li, row, h, top, bx, by, bw, bh, cy)
+            if (point is not None or minus is not None) and is_own_mark(full, dark, rect, start, cleared):
+                marks.points.update([point] if point is not None else [])
+                marks.minus.update([minus] if minus is not None else [])
     return marks
 
 
@@ -170,9 +177,10 @@ def _band_ink(
     by1: int,
     f: float,
     is_light: bool | None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """uint8 ink mask (255 = ink) of the frame's band ``[by0:by1, bx0:bx1]`` shrunk by
-    ``f``: Otsu's threshold in the ink's polarity (decided from the band when ``None``)."""
+    ``f``: Otsu's threshold in the ink's polarity (decided from the band when ``None``);
+    and the band's uint8 darkness (ink bright), same px."""
     band = image[by0:by1, bx0:bx1]
     if not grey:
         band = to_grey(band)  # grey only where marks may be
@@ -185,7 +193,7 @@ def _band_ink(
         is_light = ink_is_light(band)
     # dark ink: inverted, so the ink is the bright side (Otsu's upper class)
     mode = cv2.THRESH_BINARY if is_light else cv2.THRESH_BINARY_INV
-    return cv2.threshold(band, 0, 255, mode | cv2.THRESH_OTSU)[1]
+    return cv2.threshold(band, 0, 255, mode | cv2.THRESH_OTSU)[1], band if is_light else 255 - band
 
 
 def _analysis_clear(
@@ -239,7 +247,6 @@ def _analysis_clear(
 
 
 def _point(
-    marks: Marks,
     li: int,
     row: Sequence[ROI],
     h: float,
@@ -255,22 +262,22 @@ def _point(
     rect: tuple[int, int, int, int],
     start: tuple[int, int],
     f: float,
-) -> None:
+) -> tuple[int, int] | None:
+    """``(line, gap)`` of a decimal point, or ``None``."""
     if not (0.04 * h <= min(w, hh) and max(w, hh) <= 0.3 * h and 0.4 * hh <= w <= 2.5 * hh):
-        return
+        return None
     if cy < top + 0.6 * h or y + hh > base + 0.2 * h:
-        return
-    if _blob_area(ink, rect, start) / (f * f) < 0.3 * w * hh:  # a round blob, not a ring
-        return
+        return None
+    if component_area(ink, rect, start) / (f * f) < 0.3 * w * hh:  # a round blob, not a ring
+        return None
     for k in range(len(row) - 1):
         p, r = row[k], row[k + 1]
         if p.x + p.w <= cx <= r.x:
-            marks.points.add((li, k))
-            return
+            return (li, k)
+    return None
 
 
 def _minus(
-    marks: Marks,
     li: int,
     row: Sequence[ROI],
     h: float,
@@ -280,16 +287,17 @@ def _minus(
     w: int,
     hh: int,
     cy: float,
-) -> None:
+) -> tuple[tuple[int, int], ROI] | None:
+    """``((line, digit), box)`` of a minus sign, or ``None``."""
     if not (0.2 * h <= w <= 1.0 * h and hh <= 0.5 * w and hh <= 0.25 * h):
-        return
+        return None
     if not top + 0.25 * h <= cy <= top + 0.8 * h:
-        return
+        return None
     for k, r in enumerate(row):
         prev_end = row[k - 1].x + row[k - 1].w if k else -(10**9)
         if prev_end <= x and x + w <= r.x and r.x - (x + w) <= 0.8 * h:
-            marks.minus[(li, k)] = ROI(x, y, w, hh)
-            return
+            return (li, k), ROI(x, y, w, hh)
+    return None
 
 
 def _wanted_boxes(
@@ -387,14 +395,6 @@ def _mark_blobs(
             found.append(((x, y, w, hh), (int(c[0, 0, 0]), int(c[0, 0, 1]))))
     found.sort(key=lambda b: (b[1][1], b[1][0]))
     return found
-
-
-def _blob_area(ink: np.ndarray, rect: tuple[int, int, int, int], start: tuple[int, int]) -> int:
-    """Pixels of the component of ``ink`` whose box is ``rect`` (x, y, w, h) and which holds
-    pixel ``start`` (x, y): it is labelled inside its own box (which holds all of it)."""
-    x, y, w, h = rect
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink[y : y + h, x : x + w], connectivity=8)
-    return int(stats[labels[start[1] - y, start[0] - x], cv2.CC_STAT_AREA])
 
 
 __all__ = ["Marks", "Wanted", "find_marks"]
