@@ -108,6 +108,8 @@ class DigitSegmenter:
     """
 
     keeps_scene = True  # Pipeline.reset() calls reset()
+    #: the last analysed image's darkness and ink level (uint8 (h, w) each), set by _analyse
+    _ink: tuple[np.ndarray, np.ndarray]
 
     def __init__(self, config: DigitSegmenterConfig | None = None) -> None:
         self.config = config or DigitSegmenterConfig()
