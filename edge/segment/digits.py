@@ -10,7 +10,8 @@ contours -> shape filters), made robust for live camera frames:
   ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number;
   unless they were more than it measured, that look keeps to the ink the first pass
   found its digits in (:func:`~edge.segment.digit_scale.ink_gate`: squared paper's lines,
-  which at the finer scale break into digit-sized dashes, stay dropped);
+  which at the finer scale break into digit-sized dashes, stay dropped); when that look
+  finds nothing, the first pass's digits stand;
   ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads
   large digits from this analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, decided per
