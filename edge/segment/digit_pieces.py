@@ -318,20 +318,36 @@ def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
 
 
 def edge_slivers(
-    boxes: np.ndarray, bg: np.ndarray, max_aspect: float = 0.1, min_ratio: float = 0.75
+    boxes: np.ndarray,
+    bg: np.ndarray,
+    max_aspect: float = 0.1,
+    min_ratio: float = 0.75,
+    border_aspect: float = 0.25,
 ) -> np.ndarray:
-    """Hair-thin boxes ("1"-like) that are really the paper's edge: the background
-    estimate beside the box on one side is much darker (below ``min_ratio`` x) than
-    on the other (bool (N,)).
+    """Thin boxes ("1"-like) that are really the paper's edge: narrower than ``max_aspect``
+    x their height (``border_aspect`` x when they run into the frame's top or bottom), and
+    the background estimate beside the box on one side much darker (below ``min_ratio`` x)
+    than on the other (bool (N,)).
+
+    The paper's edge crosses the frame at a slant, so where it meets the frame's top or
+    bottom its sliver is a stroke plus the slant wide (a fifth of its height at 10
+    degrees): with a tenth there, a tilted sheet's edge on a dark desk was read as a "1" at
+    85-98% and, as the tallest box, hid a small digit (``benchmarks/realistic_digits.py``
+    frames). Away from the border a tenth stays: a slanted "1" beside a shadow's edge is
+    not taken for the paper's edge.
 
     Args:
         boxes: float (N, >= 4) x0, y0, x1, y1 in analysis px.
         bg: uint8 (h, w) background estimate.
+        max_aspect: widest sliver (fraction of its height) inside the frame ...
+        min_ratio: ... the darker side's background below this fraction of the lighter's.
+        border_aspect: widest sliver running into the frame's top or bottom.
     """
     sh, sw = bg.shape
     out = np.zeros(len(boxes), bool)
     for i, (x0, y0, x1, y1) in enumerate(boxes[:, :4].astype(int).tolist()):
-        if x1 - x0 >= max_aspect * (y1 - y0):
+        cut = y0 <= 0 or y1 >= sh  # running into the frame's top or bottom
+        if x1 - x0 >= (border_aspect if cut else max_aspect) * (y1 - y0):
             continue
         gap = max(2, int(0.2 * (y1 - y0)))
         xl, xr = x0 - gap, x1 + gap

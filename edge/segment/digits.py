@@ -10,7 +10,8 @@ contours -> shape filters), made robust for live camera frames:
   ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number;
   unless they were more than it measured, that look keeps to the ink the first pass
   found its digits in (:func:`~edge.segment.digit_scale.ink_gate`: squared paper's lines,
-  which at the finer scale break into digit-sized dashes, stay dropped);
+  which at the finer scale break into digit-sized dashes, stay dropped); when that look
+  finds nothing, the first pass's digits stand;
   ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads
   large digits from this analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, decided per
@@ -110,6 +111,8 @@ class DigitSegmenter:
     """
 
     keeps_scene = True  # Pipeline.reset() calls reset()
+    #: the last analysed image's darkness and ink level (uint8 (h, w) each), set by _analyse
+    _ink: tuple[np.ndarray, np.ndarray]
 
     def __init__(self, config: DigitSegmenterConfig | None = None) -> None:
         self.config = config or DigitSegmenterConfig()
@@ -181,6 +184,7 @@ class DigitSegmenter:
             f2 = min(1.0, f * cfg.digit_px / typical) if typical < cfg.min_digit_px else f
             if f2 > 1.25 * f or crowded:
                 f2 = max(f2, f)
+                before = (boxes, small, self._ink)  # the first pass's result
                 if f2 != f:
                     small = scaled(grey, f2)
                     if light:
@@ -193,6 +197,11 @@ class DigitSegmenter:
                     # digits packed too densely for paper to show between them (a
                     # sheet of digits): no paper rule
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, False, within)
+                if not len(boxes):
+                    # the finer look lost what the first one saw (faint pencil breaking into
+                    # specks at the finer scale, the gate or the paper rule there): the
+                    # first pass's digits stand
+                    boxes, small, self._ink = before
         rois = frame_rois(boxes, small.shape, (H, W))
         if not self.memory.end(rois):  # a reused scene gave a different result
             return self._find(image, (grey, first))
@@ -243,9 +252,7 @@ class DigitSegmenter:
         self._ink = (dark, level)  # for last_analysis
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
-        first, lines_erased, count, measure = self._pieces(
-            dark, level, max_pieces, stop_at=clutter, within=within
-        )
+        first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         # the ink the boxes come from, when every component of it was measured (see ink_gate)
         seen_all = first is not None and count <= max_pieces
         self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None = (
@@ -282,8 +289,10 @@ class DigitSegmenter:
                         self._clean = (self._clean[0], False)
                 boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg, min_h)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
-        if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it
-            pieces = measure()
+        if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
+            # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
+            again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
+            pieces = measured() if again is None else again
             boxes, _ = self._digits(pieces, scene, bg, min_h)
         if not len(boxes) and cfg.reject_border:
             # nothing found: perhaps a tightly cropped photo whose digit runs along
