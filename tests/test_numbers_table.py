@@ -72,13 +72,38 @@ def test_lines_starting_at_one_margin_are_no_table() -> None:
     assert [t for t, _ in group_numbers(dets)] == texts
 
 
-def test_column_starts_needs_sure_lines() -> None:
-    boxes = [(10 + 40 * k, 0, 30, 40) for k in range(6)]
-    rows = [list(range(6))]
-    assert column_starts(boxes, rows, [[0, 3]], [True]) == [set()]  # one line: no column
-    lines = [[(10 + 40 * k, 80 * r, 30, 40) for k in range(6)] for r in range(4)]
-    boxes = [b for line in lines for b in line]
-    rows = [list(range(6 * r, 6 * r + 6)) for r in range(4)]
-    starts = [[0, 3]] * 4
-    assert column_starts(boxes, rows, starts, [True, True, True, False]) == [{3}] * 4
-    assert column_starts(boxes, rows, starts, [True, True, False, False]) == [set()] * 4
+def test_short_pages_of_sentences_are_no_table() -> None:
+    """400 pages of 3..6 lines of 2..7 numbers at uneven spacing: numbers that start near
+    one x on a few lines by chance make no table, and every number reads as written (a
+    column from three lines cut numbers on 2% of such pages)."""
+    rng = np.random.default_rng(5)
+    for _ in range(400):
+        dets, texts = [], []
+        h = int(rng.integers(20, 60))
+        per = int(rng.integers(2, 8))
+        for r in range(int(rng.integers(3, 7))):
+            x = 20 + int(rng.integers(0, h))
+            for _ in range(per):
+                t = str(int(10 ** rng.uniform(0, 3.7)))
+                texts.append(t)
+                for ch in t:
+                    w = int(h * rng.uniform(0.3, 0.9))
+                    y = 30 + 2 * h * r + int(rng.integers(-2, 3))
+                    dets.append(_det(ch, x, y, w, int(h * rng.uniform(0.92, 1.05))))
+                    x += w + int(h * rng.uniform(0.1, 0.3))
+                x += int(h * rng.uniform(0.9, 2.2))
+        assert [t for t, _ in group_numbers(dets)] == texts
+
+
+def test_column_starts_from_sure_lines() -> None:
+    """Six lines of six digits 40 px apart: two numbers of three digits on each sure line
+    make columns at digits 0 and 3; a line not split by its own gaps, and a sure line whose
+    first number runs across the second column, start a number at digit 3."""
+    boxes = [(10 + 40 * k, 80 * r, 30, 40) for r in range(6) for k in range(6)]
+    rows = [list(range(6 * r, 6 * r + 6)) for r in range(6)]
+    starts = [[0, 3]] * 4 + [[0], [0, 5]]
+    sure = [True] * 4 + [False, True]
+    assert column_starts(boxes, rows, starts, sure) == [set()] * 4 + [{3}, {3}]
+    # three sure lines are too few to show a table
+    assert column_starts(boxes, rows, starts, [True] * 3 + [False] * 3) == [set()] * 6
+    assert column_starts(boxes[:6], rows[:1], starts[:1], sure[:1]) == [set()]

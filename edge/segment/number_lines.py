@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 #: A table's column: numbers of at least this many lines start within :data:`COLUMN_TOL` ...
-COLUMN_LINES = 3
+COLUMN_LINES = 4
 #: ... digit heights of its x (the median of their starts) ...
 COLUMN_TOL = 0.35
 #: ... and they are at least this share of the lines that reach across it; the page is a
@@ -78,10 +78,15 @@ def column_starts(
 
     A column is an x where, on :data:`COLUMN_LINES` or more of the ``sure`` lines (lines
     whose own spacing split them into numbers), a number starts within :data:`COLUMN_TOL`
-    digit heights, and these lines are at least :data:`COLUMN_SHARE` of the sure lines
-    that reach across that x: numbers written as a table, whose gaps may be too close to
-    the gaps within numbers to tell apart on a line of their own. On every line, the digit
-    whose left edge is nearest a column's x (within the tolerance) starts a number.
+    digit heights (the median box height), and these lines are at least
+    :data:`COLUMN_SHARE` of the sure lines that reach across that x; the page is a table
+    when it has two columns or more and that share of the sure lines' numbers start at
+    them (the first column alone is any page's left margin). A table's numbers may leave
+    gaps too close to the gaps within numbers to tell apart on a line of its own: on
+    every line, the digit whose left edge is nearest a column's x (within the tolerance,
+    not the line's first) starts a number when the number it would end began at the
+    column before (a sure line: its own number) or, on other lines, when the digit
+    before it is past the column before.
 
     Args:
         boxes: digit boxes ``(x, y, w, h)``, px.
@@ -91,8 +96,8 @@ def column_starts(
         sure: per line, whether its ``starts`` come from its own spacing.
 
     Returns:
-        Per line, the positions (>= 1) of digits that start a number at a column; all
-        empty when there is no column.
+        Per line, the positions (>= 1, not in ``starts``) of digits that start a number
+        at a column; all empty when the page is no table.
     """
     found: list[set[int]] = [set() for _ in rows]
     lines = [li for li, ok in enumerate(sure) if ok and len(starts[li]) > 1]
@@ -128,8 +133,13 @@ def column_starts(
             k = bisect_left(lefts, x)  # the nearest left edge is lefts[k - 1] or lefts[k]
             if k == len(lefts) or (k > 0 and x - lefts[k - 1] <= lefts[k] - x):
                 k -= 1
-            # a number at the column, after one of the column before
-            if k > 0 and abs(lefts[k] - x) <= tol and lefts[k - 1] >= cols[c - 1] - tol:
+            if k == 0 or abs(lefts[k] - x) > tol or k in starts[li]:
+                continue
+            if sure[li]:  # the line's own number holding digit k starts at the column before
+                first = max([m for m in starts[li] if m < k])
+                if abs(lefts[first] - cols[c - 1]) <= tol:
+                    found[li].add(k)
+            elif lefts[k - 1] >= cols[c - 1] - tol:  # after a digit of the column before
                 found[li].add(k)
     return found
 

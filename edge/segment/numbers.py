@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
-from edge.segment.number_lines import Box, box_rows, column_starts
+from edge.segment.number_lines import COLUMN_LINES, Box, box_rows, column_starts
 from edge.segment.number_marks import Marks, Wanted, find_marks
 from edge.types import ROI, Detection
 
@@ -187,7 +187,7 @@ def group_numbers(
     )
     limits, sure = ([max_gap] * len(rows), []) if lone else _limits(links, max_gap)
     # a table: digits at the start of a column start a number, whatever the gap before them
-    cuts = _column_cuts(boxes, rows, links, limits, sure) if len(rows) >= 3 and any(sure) else None
+    cuts = _column_cuts(boxes, rows, links, limits, sure) if len(rows) >= COLUMN_LINES and any(sure) else None
     marks = None
     if image is not None:
         line_light = None
