@@ -11,7 +11,7 @@ import pytest
 
 import edge.segment.numbers as numbers_module
 from benchmarks.synth_pages import synth_page
-from edge.segment.number_lines import box_rows
+from edge.segment.number_lines import box_rows, column_starts
 from edge.segment.number_marks import find_marks
 from edge.segment.numbers import group_numbers, reading_rows, split_gaps
 from edge.track import Track, TrackSmoother
@@ -299,7 +299,8 @@ def test_every_smoothed_detection_is_the_plain_vote_of_its_track() -> None:
 
 def _plain_numbers(dets: list[Detection], max_gap: float = 0.8, ratio: float = 0.5) -> list[tuple[str, ROI]]:
     """group_numbers without marks as first written: every line's links and split, the
-    frame's split always, each number's box from its digits."""
+    frame's split always, each number's box from its digits; a digit at a table's column
+    (column_starts of the lines split by their own gaps) starts a number."""
     rois = [d.roi for d in dets]
     rows = reading_rows(rois)
     links = []
@@ -313,16 +314,22 @@ def _plain_numbers(dets: list[Detection], max_gap: float = 0.8, ratio: float = 0
         links.append(ln)
     row_gaps = [[g for g in ln if g is not None] for ln in links]
     page = split_gaps([g for gs in row_gaps for g in gs], max_gap)
-    limits = []
+    limits, sure = [], []
     for gaps in row_gaps:
         own = split_gaps(gaps, max_gap) if len(gaps) >= 2 else None
         limits.append(own if own is not None else page if page is not None else max_gap)
+        sure.append(own is not None)
+    starts = [
+        [0, *[k + 1 for k, g in enumerate(ln) if g is None or g > lim]]
+        for ln, lim in zip(links, limits, strict=True)
+    ]
+    cuts = column_starts([(r.x, r.y, r.w, r.h) for r in rois], rows, starts, sure)
     out = []
-    for row, ln, limit in zip(rows, links, limits, strict=True):
+    for row, ln, limit, cut in zip(rows, links, limits, cuts, strict=True):
         groups = [[row[0]]]
         for k in range(1, len(row)):
             g = ln[k - 1]
-            if g is not None and g <= limit:
+            if g is not None and g <= limit and k not in cut:
                 groups[-1].append(row[k])
             else:
                 groups.append([row[k]])

@@ -5,10 +5,13 @@ line belong to one number is decided from that line's own spacing: the gaps with
 number are small compared with the gaps between numbers, so a line's gaps (in units of
 the digits' height) are split into two clusters where they fall apart
 (:func:`split_gaps`); a line with too few gaps, or gaps that do not fall apart, uses
-the split of all the frame's gaps, and failing that the fixed rule ``max_gap``. With
-the frame's image, decimal points (a small round blob at the baseline between two
-digits) and minus signs (a short horizontal dash at mid-height just before a number)
-are read as well (:mod:`edge.segment.number_marks`).
+the split of all the frame's gaps, and failing that the fixed rule ``max_gap``. On a
+page written as a table, where the gaps between numbers may be no wider than those
+within them, a digit at the start of a column (numbers of several lines split by their
+own spacing start at one x: :func:`edge.segment.number_lines.column_starts`) starts a
+number. With the frame's image, decimal points (a small round blob at the baseline
+between two digits) and minus signs (a short horizontal dash at mid-height just before
+a number) are read as well (:mod:`edge.segment.number_marks`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
-from edge.segment.number_lines import Box, box_rows
+from edge.segment.number_lines import COLUMN_LINES, Box, box_rows, column_starts
 from edge.segment.number_marks import Marks, Wanted, find_marks
 from edge.types import ROI, Detection
 
@@ -136,14 +139,14 @@ def group_numbers(
 
     See the module doc: each line's gaps are split into within- and between-number
     clusters (:func:`split_gaps`), else the split of all the frame's gaps applies, else
-    ``max_gap``; neighbours of very different heights (less than ``min_height_ratio``)
-    or not on one line never join. With ``image``, a decimal point between two digits
-    joins them (``"3.14"``) unless the gap is wider than twice the digit height, and a
-    minus sign before a number is its sign (``"-7"``); the number's box grows to
-    include them. A lone digit is a one-character number. Marks are looked for only
-    where they can change a number (:func:`edge.segment.number_marks.find_marks`
-    ``wanted``): points between neighbours that may join, signs before digits that may
-    start a number.
+    ``max_gap``; a digit at the start of a table's column starts a number; neighbours of
+    very different heights (less than ``min_height_ratio``) or not on one line never
+    join. With ``image``, a decimal point between two digits joins them (``"3.14"``)
+    unless the gap is wider than twice the digit height, and a minus sign before a
+    number is its sign (``"-7"``); the number's box grows to include them. A lone digit
+    is a one-character number. Marks are looked for only where they can change a number
+    (:func:`edge.segment.number_marks.find_marks` ``wanted``): points between neighbours
+    that may join, signs before digits that may start a number.
 
     Args:
         detections: classified digit ROIs (any order), labels ``"0"``..``"9"``.
@@ -182,7 +185,9 @@ def group_numbers(
             for row in rows
         ]
     )
-    limits = [max_gap] * len(rows) if lone else _limits(links, max_gap)
+    limits, sure = ([max_gap] * len(rows), []) if lone else _limits(links, max_gap)
+    # a table: digits at the start of a column start a number, whatever the gap before them
+    cuts = _column_cuts(boxes, rows, links, limits, sure) if len(rows) >= COLUMN_LINES and any(sure) else None
     marks = None
     if image is not None:
         line_light = None
@@ -194,13 +199,13 @@ def group_numbers(
             lines, wanted = [[rois[row[0]]] for row in rows], [_LONE] * len(rows)
         else:
             lines, wanted = [], []
-            for row, ln, limit in zip(rows, links, limits, strict=True):
+            for r_i, (row, ln, limit) in enumerate(zip(rows, links, limits, strict=True)):
                 if len(row) == 1:
                     lines.append([rois[row[0]]])
                     wanted.append(_LONE)
                 else:
                     lines.append([rois[i] for i in row])
-                    wanted.append(_wanted(ln, limit))
+                    wanted.append(_wanted(ln, limit, cuts[r_i] if cuts else None))
         marks = find_marks(image, lines, line_light, wanted, analysis)
     minus = marks.minus if marks is not None else None
     numbers: list[tuple[str, ROI]] = []
@@ -215,10 +220,11 @@ def group_numbers(
             continue
         start = 0
         text = detections[row[0]].prediction.label
+        cut = cuts[r_i] if cuts else ()
         for k in range(1, len(row)):
             g = ln[k - 1]
             dot = marks is not None and (r_i, k - 1) in marks.points
-            if g is not None and (g <= limit or (dot and g <= 2.0)):
+            if g is not None and k not in cut and (g <= limit or (dot and g <= 2.0)):
                 if dot:
                     text += "."
             else:
@@ -229,32 +235,53 @@ def group_numbers(
     return numbers
 
 
-def _limits(links: Sequence[Sequence[float | None]], max_gap: float) -> list[float]:
+def _limits(links: Sequence[Sequence[float | None]], max_gap: float) -> tuple[list[float], list[bool]]:
     """Each line's largest gap within a number: the split of its own gaps (two or more,
-    :func:`split_gaps`), else the split of all the frame's gaps, else ``max_gap``. The
-    frame's split is worked out only when a line with a gap needs it (a line without
-    gaps gets ``max_gap``: nothing reads it)."""
+    :func:`split_gaps`), else the split of all the frame's gaps, else ``max_gap``; and
+    per line whether the split is its own. The frame's split is worked out only when a
+    line with a gap needs it (a line without gaps gets ``max_gap``: nothing reads it)."""
     row_gaps = [[g for g in ln if g is not None] for ln in links]
     limits: list[float | None] = [split_gaps(gaps, max_gap) if len(gaps) >= 2 else None for gaps in row_gaps]
+    sure = [lim is not None for lim in limits]
     if all(lim is not None or not gaps for lim, gaps in zip(limits, row_gaps, strict=True)):
-        return [max_gap if lim is None else lim for lim in limits]
+        return [max_gap if lim is None else lim for lim in limits], sure
     page_split = split_gaps([g for gs in row_gaps for g in gs], max_gap)
     fallback = max_gap if page_split is None else page_split
-    return [fallback if lim is None else lim for lim in limits]
+    return [fallback if lim is None else lim for lim in limits], sure
+
+
+def _column_cuts(
+    boxes: Sequence[Box],
+    rows: Sequence[Sequence[int]],
+    links: Sequence[Sequence[float | None]],
+    limits: Sequence[float],
+    sure: Sequence[bool],
+) -> list[set[int]] | None:
+    """Per line, the digits (positions in the row) that start a number at a table's column
+    (:func:`edge.segment.number_lines.column_starts`, from the lines split by their own
+    spacing), or ``None`` when there is none."""
+    starts = [
+        [0, *[k + 1 for k, g in enumerate(ln) if g is None or g > lim]]
+        for ln, lim in zip(links, limits, strict=True)
+    ]
+    cuts = column_starts(boxes, rows, starts, sure)
+    return cuts if any(cuts) else None
 
 
 #: :func:`_wanted` of a line of one digit: the minus sign before it.
 _LONE: Wanted = ((), (0,))
 
 
-def _wanted(links: Sequence[float | None], limit: float) -> Wanted:
+def _wanted(links: Sequence[float | None], limit: float, cut: set[int] | None = None) -> Wanted:
     """The marks of a line that can change its numbers: a point in a gap whose neighbours
-    may join (compatible, gap within ``limit`` or 2 digit heights); a minus sign before
-    its first digit and before every digit that may start a number (not surely joined to
-    the one before)."""
+    may join (compatible, gap within ``limit`` or 2 digit heights, not before a digit in
+    ``cut``, which starts a number at a table's column); a minus sign before its first
+    digit and before every digit that may start a number (not surely joined to the one
+    before)."""
     reach = max(limit, 2.0)
-    gaps = [k for k, g in enumerate(links) if g is not None and g <= reach]
-    starts = [0, *[k + 1 for k, g in enumerate(links) if g is None or g > limit]]
+    cut = cut or set()
+    gaps = [k for k, g in enumerate(links) if g is not None and g <= reach and k + 1 not in cut]
+    starts = [0, *[k + 1 for k, g in enumerate(links) if g is None or g > limit or k + 1 in cut]]
     return gaps, starts
 
 
