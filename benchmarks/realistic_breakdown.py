@@ -13,7 +13,6 @@ cameras differ (close-ups, blur, stretched frames, dim light).
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -157,36 +156,32 @@ def predictions(
     """Each image's predicted class index as ``edge-eval --images FOLDER --crop`` (``kind``
     ``"crops"``) or ``--frame`` (``"frames"``) makes it.
 
+    Args:
+        folder: a class-folder tree (``SET/crops`` or ``SET/frames``).
+        kind: ``"crops"`` or ``"frames"`` (:data:`KINDS`).
+        model: a bundle folder or shipped name.
+        polarity: ``--polarity`` (``None``: edge-eval's default).
+
     Returns:
         (``{path relative to folder's parent, e.g. "crops/3/00012.png": (true index, predicted
         index or -1)}``, the :class:`edge.evaluate.EvalReport` edge-eval prints).
 
     Raises:
         BundleError, DatasetError: see :mod:`edge.evaluate`.
+        ValueError: an unknown ``kind``.
     """
-    from edge.evaluate import evaluate_crops, evaluate_frames, list_image_folder
-    from edge.live.launch import segmenter_kwargs
-    from edge.pipeline import build_pipeline
-    from edge.preprocess import crop_input
-    from edge.runtime import Classifier
+    from edge.cli.eval import evaluate
+    from edge.cli.eval_args import parse_args
 
-    clf = Classifier(model)
-    items = list_image_folder(folder, clf.labels)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    argv = ["--model", model, "--images", str(folder), "--crop" if kind == "crops" else "--frame"]
     pred: dict[str, tuple[int, int]] = {}
 
     def keep(it: Any, index: int) -> None:
         pred[it.path.relative_to(folder.parent).as_posix()] = (it.label_index, index)
 
-    if kind == "crops":
-        crop = functools.partial(crop_input, polarity=polarity or "auto")
-        report = evaluate_crops(clf, items, crop_input=crop, on_image=keep)
-    else:
-        b = clf.bundle
-        kw = segmenter_kwargs(b.task, None, b.name, b.preprocessing)
-        if polarity is not None:
-            kw["polarity"] = polarity
-        pipe = build_pipeline(clf, smoothing=False, **kw)
-        report = evaluate_frames(pipe, clf.labels, items, on_image=keep)
+    report = evaluate(parse_args(argv + (["--polarity", polarity] if polarity else [])), on_image=keep)
     return pred, report
 
 

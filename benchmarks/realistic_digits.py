@@ -51,6 +51,7 @@ if not __package__:  # run as a script (python benchmarks/realistic_digits.py): 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.realistic_render import FrameSpec, load_sources, make_frame  # noqa: E402
 from benchmarks.realistic_set import generate  # noqa: E402
+from benchmarks.report import jsonable  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "evaluate":
         res = evaluate(args.out, args.model, args.deskew, args.limit)
         if args.json:
-            args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+            args.json.write_text(json.dumps(jsonable(res), indent=1) + "\n", encoding="utf-8")
         for kind, r in res.items():
             brief = {
                 k: (round(v, 4) if isinstance(v, float) else v)
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out, args.model, polarity=args.polarity, min_n=args.min_n, kinds=kinds, within=within
         )
         if args.json:
-            args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+            args.json.write_text(json.dumps(jsonable(res), indent=1) + "\n", encoding="utf-8")
         print(format_text(res))
     else:
         res = time_pipeline(args.repeats, model=args.model, source=args.source)

@@ -16,15 +16,7 @@ import pytest
 from edge.segment.digits import DigitSegmenter
 from edge.sources import render
 from edge.types import ROI
-
-
-def _alpha(src: np.ndarray, height: int) -> np.ndarray:
-    """float32 pen-stroke alpha (tight to the ink) of a white-on-black MNIST digit ``height`` px tall."""
-    ys, xs = np.nonzero(src > 40)
-    d = src[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255
-    s = height / d.shape[0]
-    a = cv2.resize(d, (max(1, round(d.shape[1] * s)), height), interpolation=cv2.INTER_CUBIC)
-    return np.clip((a - 0.45) * 4 + 0.5, 0, 1)
+from tests.test_digits import digit_of, ink_alpha
 
 
 def ruled_frame(
@@ -40,7 +32,7 @@ def ruled_frame(
     rows = list(np.arange(rng.uniform(0, step), h, step))
     cols = list(np.arange(rng.uniform(0, step), w, step)) if kind == "squared" else []
     render.rule_lines(sheet, line.tolist(), rows=rows, cols=cols)
-    a = _alpha(digit, height)
+    a = ink_alpha(digit, height)
     x, y = int(rng.uniform(100, 500)), int(rng.uniform(100, 350))
     colour, opacity = render.pen_ink(rng, pen)
     render.composite_ink(sheet, a, x, y, colour, opacity)
@@ -69,8 +61,7 @@ CASES = [  # (label, height px, line step px, kind, pen)
 
 @pytest.mark.parametrize(("label", "height", "step", "kind", "pen"), CASES)
 def test_a_small_digit_on_ruled_paper_is_the_only_roi(mnist, label, height, step, kind, pen) -> None:
-    x, y = mnist
-    digit = x[np.nonzero(y == label)[0][3]]
+    digit = digit_of(mnist, label, 3)
     frame, box = ruled_frame(digit, height, step, kind, pen, seed=label)
     rois = DigitSegmenter().find(frame)
     assert len(rois) == 1, f"found {rois}, expected only the digit at {box}"

@@ -15,15 +15,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.realistic_render import make_frame
 from edge.segment.digit_pieces import edge_slivers
 from edge.segment.digits import DigitSegmenter
 from edge.types import ROI
 
 
 def _frame(mnist, k: int) -> tuple[np.ndarray, ROI]:
-    render = pytest.importorskip("benchmarks.realistic_render")
     x, _ = mnist
-    img, boxes = render.make_frame([x[k]], np.random.default_rng(k))
+    img, boxes = make_frame([x[k]], np.random.default_rng(k))
     return img, ROI(*boxes[0])
 
 

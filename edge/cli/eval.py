@@ -34,6 +34,7 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -55,17 +56,23 @@ from edge.preprocess import crop_input
 log = logging.getLogger(__name__)
 
 
-def evaluate(cfg: EvalConfig) -> EvalReport:
+def evaluate(cfg: EvalConfig, on_image: Callable[[LabelledImage, int], None] | None = None) -> EvalReport:
     """Run the evaluation ``cfg`` describes, for its first ``--model``.
+
+    ``on_image``: called with each image of ``--images`` and its predicted class index
+    (:func:`edge.evaluate.evaluate_crops`' ``on_image``).
 
     Raises:
         BundleError, DatasetError, ValueError: see :mod:`edge.evaluate`.
     """
-    return evaluate_models(replace(cfg, models=cfg.models[:1]))[0]
+    return evaluate_models(replace(cfg, models=cfg.models[:1]), on_image)[0]
 
 
-def evaluate_models(cfg: EvalConfig) -> list[EvalReport]:
-    """Evaluate every bundle of ``cfg.models`` on the identical samples.
+def evaluate_models(
+    cfg: EvalConfig, on_image: Callable[[LabelledImage, int], None] | None = None
+) -> list[EvalReport]:
+    """Evaluate every bundle of ``cfg.models`` on the identical samples (``on_image``: see
+    :func:`evaluate`).
 
     The data is read once: the same MNIST images, or the same image files in the same
     order (listed with the first bundle's labels; each other bundle's class indices
@@ -108,11 +115,17 @@ def evaluate_models(cfg: EvalConfig) -> list[EvalReport]:
         errors = cfg.save_errors
         if errors is not None and len(clfs) > 1:
             errors = str(Path(errors) / f"{i + 1}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name).strip('_')}")
-        reports.append(_evaluate_one(cfg, clf, data, errors))
+        reports.append(_evaluate_one(cfg, clf, data, errors, on_image))
     return reports
 
 
-def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: str | None) -> EvalReport:
+def _evaluate_one(
+    cfg: EvalConfig,
+    clf: Any,
+    data: dict[str, Any],
+    save_errors: str | None,
+    on_image: Callable[[LabelledImage, int], None] | None = None,
+) -> EvalReport:
     """One bundle's report on ``data`` (from :func:`evaluate_models`)."""
     info = {"model": clf.bundle.name, "bundle": str(clf.bundle.path), "runtime": clf.runtime}
     t0 = time.perf_counter()
@@ -131,6 +144,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 skip_unreadable=cfg.skip_unreadable,
                 max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
+                on_image=on_image,
             )
         elif cfg.mode == "crop":
             report = evaluate_crops(
@@ -141,6 +155,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 skip_unreadable=cfg.skip_unreadable,
                 max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
+                on_image=on_image,
             )
         else:
             report = evaluate_frames(
@@ -150,6 +165,7 @@ def _evaluate_one(cfg: EvalConfig, clf: Any, data: dict[str, Any], save_errors: 
                 skip_unreadable=cfg.skip_unreadable,
                 max_pixels=cfg.max_image_pixels,
                 save_errors=save_errors,
+                on_image=on_image,
             )
     info |= _data_info(cfg)
     report.info = {**info, **report.info, "elapsed_s": round(time.perf_counter() - t0, 3)}

@@ -7,7 +7,7 @@ keep the components of the digit, and bring the stroke width into MNIST's range
 
 Where the digit's window (its ROI with a margin) reaches the image's own border, as it
 often does in a loose crop, the paper's closing runs on the window extended by edge
-replication on that side (:func:`edge.preprocess.locate.darkness_to_border`): light falling
+replication on that side (:func:`edge.segment.ink.darkness` with ``sides``): light falling
 off towards the border is followed up to it instead of leaving a band of false darkness
 there (realistic loose crops, seed 22: 97.2% -> 97.5% with no flags; seed 21 and the
 frames of both seeds unchanged; about 25 us more per such window).
@@ -22,11 +22,11 @@ import cv2
 import numpy as np
 
 from edge.preprocess.ink_levels import ink_levels
-from edge.preprocess.locate import darkness_to_border
 from edge.preprocess.polarity import ink_is_light_in
 from edge.segment.ink import (
     MIN_CONTRAST,
     Polarity,
+    darkness,
     odd,
     second_ink_threshold,
     shrink,
@@ -295,7 +295,7 @@ def digit_ramp(
     work = shrink(crop, (cw, ch))
     # the paper followed up to the image's own border (edge replication there, as a loose crop
     # ends), but not beyond a window's edge inside the image
-    dark = darkness_to_border(work, odd(0.4 * WORK_SIZE), (x0 == 0, y0 == 0, x1 == W, y1 == H))
+    dark = darkness(work, odd(0.4 * WORK_SIZE), (x0 == 0, y0 == 0, x1 == W, y1 == H))
     # ROI core in work px: where the digit is expected
     rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
     core = (rx0, ry0, rx0 + roi.w * f, ry0 + roi.h * f)

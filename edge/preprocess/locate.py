@@ -107,32 +107,6 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     return float(score[best]), (x0, y0, x1, y1)
 
 
-def darkness_to_border(
-    grey: np.ndarray, kernel: int, sides: tuple[bool, bool, bool, bool] = (True, True, True, True)
-) -> np.ndarray:
-    """:func:`edge.segment.ink.darkness` of ``grey`` with the paper's closing run on the image
-    extended by edge replication: light falling off towards the image's border (vignetting, a
-    soft shadow) is followed up to it, not left as a band of false darkness (a closing of the
-    image alone estimates the paper within half a kernel of the border from further in).
-
-    Args:
-        grey: uint8 (H, W), dark ink on lighter paper.
-        kernel: the closing's side (px, odd), wider than any pen stroke.
-        sides: extend the image beyond its (left, top, right, bottom) side: the sides where
-            the image ends (a crop's border, not a window cut from a larger image).
-
-    Returns:
-        uint8 (H, W) darkness, 0 = paper .. 255 = black.
-    """
-    p = kernel // 2
-    left, top, right, bottom = (p if s else 0 for s in sides)
-    if not (left or top or right or bottom):
-        return darkness(grey, kernel)
-    h, w = grey.shape
-    padded = cv2.copyMakeBorder(grey, top, bottom, left, right, cv2.BORDER_REPLICATE)
-    return darkness(padded, kernel)[top : top + h, left : left + w]
-
-
 def locate_digit(grey: np.ndarray) -> ROI | None:
     """Find the single digit in a loose crop (``--crop`` mode): its ROI in ``grey`` px.
 
@@ -155,7 +129,7 @@ def locate_digit(grey: np.ndarray) -> ROI | None:
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
     sw, sh = max(1, int(round(w * f))), max(1, int(round(h * f)))
     small = cv2.resize(grey, (sw, sh), interpolation=interp)
-    dark = darkness_to_border(small, odd(0.3 * max(sw, sh)))
+    dark = darkness(small, odd(0.3 * max(sw, sh)), (True, True, True, True))
     t1 = ink_threshold(dark)
     t2 = second_ink_threshold(dark, t1)
     found = [_locate_at(dark, t, max(2, int(round(2 * f)))) for t in (t1, t2) if t is not None]

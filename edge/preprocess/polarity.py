@@ -152,9 +152,11 @@ def ink_is_light_in(grey: np.ndarray, robust: bool = True) -> bool:
     small = _sample(grey)
     if min(small.shape) < 3:
         return False
+    pairs = None  # a loose crop's stroke pairs (light, dark)
     if max(grey.shape) <= SCAN_SIZE:  # a scan: its digit may fill it, its border is ground
         ground = np.full_like(small, median_level(border_ring(small)))
     elif robust:
+        pairs = stroke_pairs(grey)
         ground = cv2.medianBlur(small, min(odd(0.5 * max(small.shape)), 2 * (min(small.shape) // 2) + 1))
     else:
         coarse = cv2.resize(small, (4, 4), interpolation=cv2.INTER_AREA)
@@ -168,12 +170,11 @@ def ink_is_light_in(grey: np.ndarray, robust: bool = True) -> bool:
     d = np.sort(cv2.subtract(small, ground, dtype=cv2.CV_16S).ravel())
     below = -int(np.minimum(d[:k], 0).sum(dtype=np.int32))
     above_ = int(np.maximum(d[n - k :], 0).sum(dtype=np.int32))
-    if robust and max(grey.shape) > SCAN_SIZE:
+    if pairs is not None:
         # a loose crop: the deviations' ratio times the stroke pairs' ratio (their geometric
         # mean against LIGHT_BIAS), so that a shadow or a table corner, which deviates from
         # the ground but has no second edge, does not outweigh faint strokes
-        light_pairs, dark_pairs = stroke_pairs(grey)
-        return bool(above_ * light_pairs > LIGHT_BIAS**2 * below * dark_pairs)
+        return bool(above_ * pairs[0] > LIGHT_BIAS**2 * below * pairs[1])
     return bool(above_ > LIGHT_BIAS * below)
 
 

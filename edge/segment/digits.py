@@ -268,9 +268,10 @@ class DigitSegmenter:
             # swallowed a digit (then it looks again only where that piece was
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
-            if t2 is not None and lines_erased and self._ruling is not None and digit_px is not None:
+            erased = self._ruling if lines_erased and digit_px is not None else None  # a page's pass
+            if t2 is not None and erased is not None and (ruling := ruling_darkness(*erased)) is not None:
                 # a page: above its ruling, not into the ink (digit_lines.ruling_darkness)
-                t2 = min(t2, max(self._ruling, t + 1))
+                t2 = min(t2, max(ruling, t + 1))
             if t2 is not None:
                 pieces2, _, count2, measure2 = self._pieces(
                     dark,
@@ -356,8 +357,8 @@ class DigitSegmenter:
             cleaned = erase_ruled_lines(mask, pieces, outlines, origin, frame, cfg)
             if cleaned is not mask:
                 self._mask = (cleaned, origin)
-                oy, ox = origin[1], origin[0]
-                self._ruling = ruling_darkness(dark[oy : oy + bh, ox : ox + bw], mask, cleaned)
+                ox, oy = origin  # what ruling_darkness reads, if a page's pass needs it
+                self._ruling = (dark[oy : oy + bh, ox : ox + bw], mask, cleaned)
                 pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
                 return pieces, True, count, measure
         return pieces, False, count, measure

@@ -234,22 +234,32 @@ def odd(n: float) -> int:
     return k if k % 2 else k + 1
 
 
-def darkness(grey: np.ndarray, kernel: int) -> np.ndarray:
+def darkness(
+    grey: np.ndarray, kernel: int, sides: tuple[bool, bool, bool, bool] = (False, False, False, False)
+) -> np.ndarray:
     """Flat-fielded ink darkness: ``255 * (1 - grey / paper)``, the paper estimated locally.
 
     The paper (background) is a grey-level morphological closing with a
     ``kernel`` x ``kernel`` square: it removes every dark structure narrower than the
     kernel (pen strokes) and keeps light regions and dark regions larger than it
     (shadow edges and ramps are kept sharp, unlike with a blur). Dividing by it
-    cancels uneven light and paper colour ("flat-field" correction).
+    cancels uneven light and paper colour ("flat-field" correction); on the image extended by
+    edge replication beyond ``sides``, so light falling off towards an image's own border
+    (vignetting, a soft shadow) is followed up to it, not left as a band of false darkness.
 
     Args:
         grey: uint8 (H, W), dark ink on light paper.
         kernel: closing size (px), larger than the widest pen stroke.
+        sides: (left, top, right, bottom): extend beyond that side, where the image itself ends.
 
     Returns:
         uint8 (H, W): 0 on paper, up to 255 for black ink.
     """
+    left, top, right, bottom = (kernel // 2 if s else 0 for s in sides)
+    if left or top or right or bottom:
+        h, w = grey.shape
+        padded = cv2.copyMakeBorder(grey, top, bottom, left, right, cv2.BORDER_REPLICATE)
+        return darkness(padded, kernel)[top : top + h, left : left + w]
     paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, _square(kernel))
     return cv2.bitwise_not(cv2.divide(grey, paper, scale=255.0))
 

@@ -258,8 +258,18 @@ class Components:
 
 
 def component_area(mask: np.ndarray, rect: tuple[int, int, int, int], start: tuple[int, int]) -> int:
-    """Pixels of the 8-connected component of uint8 ``mask`` whose box is ``rect`` (x, y, w, h)
-    and which holds pixel ``start`` (x, y): it is labelled inside its own box (which holds all of it)."""
+    """Pixels of the 8-connected component of ``mask`` whose box is ``rect`` and which holds ``start``.
+
+    The component is labelled inside its own box (which holds all of it).
+
+    Args:
+        mask: uint8 (H, W), ink > 0.
+        rect: the component's bounding box (x, y, w, h) in ``mask`` px.
+        start: a pixel (x, y) of the component, inside ``rect``.
+
+    Returns:
+        The component's area (px).
+    """
     x, y, w, h = rect
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask[y : y + h, x : x + w], connectivity=8)
     return int(stats[labels[start[1] - y, start[0] - x], cv2.CC_STAT_AREA])
@@ -272,6 +282,14 @@ def stands_alone(mask: np.ndarray, rect: tuple[int, int, int, int], start: tuple
 
     ``False`` for a piece cut off larger ink (a ruled line running through the cleared parts, a
     stroke of a cleared digit, ink crossing the border).
+
+    Args:
+        mask: uint8 (H, W) ink mask (ink > 0), before parts were cleared.
+        rect: the piece's bounding box (x, y, w, h) in ``mask`` px.
+        start: a pixel (x, y) of the piece, inside ``rect``.
+
+    Returns:
+        ``True`` when the piece's ink in ``mask`` does not leave ``rect``.
     """
     x, y, w, h = rect
     H, W = mask.shape
