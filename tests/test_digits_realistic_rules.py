@@ -4,7 +4,7 @@ Each frame is drawn by ``benchmarks.realistic_render.make_frame`` (MNIST test di
 rendered as pen strokes on paper, seeded by ``k``); each case failed before its rule:
 
 - a slanted paper edge that meets the frame's bottom leaves a sliver a fifth as wide as it
-  is tall, beside the dark desk (:func:`edge.segment.digit_pieces.edge_slivers`);
+  is tall, beside the dark desk (:func:`edge.segment.edge_slivers.edge_slivers`);
 - a cluttered frame whose second ink level holds nothing is measured at the first level
   with its ruled lines erased (unerased, the lines made page-sized "digits");
 - when the finer look for small digits finds nothing, what the first pass found stands.
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from benchmarks.realistic_render import make_frame
-from edge.segment.digit_pieces import edge_slivers
 from edge.segment.digits import DigitSegmenter
+from edge.segment.edge_slivers import edge_slivers
 from edge.types import ROI
 
 

@@ -4,7 +4,7 @@ A table is float64 (N, :data:`COLS`), one row per piece or candidate, analysis p
 columns :data:`X0`, :data:`Y0`, :data:`X1`, :data:`Y1` (box, x1/y1 exclusive),
 :data:`AREA` (ink px), :data:`CONTACT` (ink px on the frame border), :data:`MX` (sum
 of the ink's x, for its centre of mass). Measuring components, the frame-border,
-paper-ring and paper-edge tests and the final selection work on these tables; merging
+paper-ring tests and the final selection work on these tables; merging
 the pieces of one digit is :mod:`edge.segment.digit_merge`.
 """
 
@@ -315,48 +315,6 @@ def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
     paper = (ps[0] - ps[1] - ps[2] + ps[3]) - (ps[4] - ps[5] - ps[6] + ps[7])
     rings = (xs[1] - xs[0]) * (ys[1] - ys[0]) - (xs[3] - xs[2]) * (ys[3] - ys[2])
     return np.where(rings > 0, paper / np.maximum(rings, 1), 1.0)
-
-
-def edge_slivers(
-    boxes: np.ndarray,
-    bg: np.ndarray,
-    max_aspect: float = 0.1,
-    min_ratio: float = 0.75,
-    border_aspect: float = 0.25,
-) -> np.ndarray:
-    """Thin boxes ("1"-like) that are really the paper's edge: narrower than ``max_aspect``
-    x their height (``border_aspect`` x when they run into the frame's top or bottom), and
-    the background estimate beside the box on one side much darker (below ``min_ratio`` x)
-    than on the other (bool (N,)).
-
-    The paper's edge crosses the frame at a slant, so where it meets the frame's top or
-    bottom its sliver is a stroke plus the slant wide (a fifth of its height at 10
-    degrees): with a tenth there, a tilted sheet's edge on a dark desk was read as a "1" at
-    85-98% and, as the tallest box, hid a small digit (``benchmarks/realistic_digits.py``
-    frames). Away from the border a tenth stays: a slanted "1" beside a shadow's edge is
-    not taken for the paper's edge.
-
-    Args:
-        boxes: float (N, >= 4) x0, y0, x1, y1 in analysis px.
-        bg: uint8 (h, w) background estimate.
-        max_aspect: widest sliver (fraction of its height) inside the frame ...
-        min_ratio: ... the darker side's background below this fraction of the lighter's.
-        border_aspect: widest sliver running into the frame's top or bottom.
-    """
-    sh, sw = bg.shape
-    out = np.zeros(len(boxes), bool)
-    for i, (x0, y0, x1, y1) in enumerate(boxes[:, :4].astype(int).tolist()):
-        cut = y0 <= 0 or y1 >= sh  # running into the frame's top or bottom
-        if x1 - x0 >= (border_aspect if cut else max_aspect) * (y1 - y0):
-            continue
-        gap = max(2, int(0.2 * (y1 - y0)))
-        xl, xr = x0 - gap, x1 + gap
-        if xl < 0 or xr >= sw:
-            continue
-        left = float(bg[y0:y1, xl].mean())
-        right = float(bg[y0:y1, xr].mean())
-        out[i] = min(left, right) < min_ratio * max(left, right, 1.0)
-    return out
 
 
 def add_new_boxes(boxes: np.ndarray, extra: np.ndarray, sw: int, sh: int) -> np.ndarray:

@@ -49,10 +49,10 @@ contours -> shape filters), made robust for live camera frames:
   its height (pieces above one another), and a 0 or 8 drawn as two arcs that face
   each other (pieces side by side), judged relative to the pieces' own height so
   neighbouring digits of a number stay apart;
-- candidates are filtered against the paper's edge and fingers (contact with the
-  frame border), solid blobs, odd aspect ratios, "1"-like slivers along a
-  background edge, boxes not surrounded by paper, and things much smaller than the
-  digits;
+- candidates are filtered against the paper's edge and fingers (contact with the frame
+  border), solid blobs, odd aspect ratios, boxes not surrounded by paper, bands along the
+  paper's, a shadow's or a finger's edge (a step, where a stroke is a ridge:
+  :mod:`edge.segment.edge_slivers`), and things much smaller than the digits;
 - ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
   the same line into numbers.
 
@@ -79,7 +79,6 @@ from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
     COLS,
     add_new_boxes,
-    edge_slivers,
     frame_pieces,
     measure_components,
     paper_around,
@@ -88,6 +87,7 @@ from edge.segment.digit_pieces import (
 from edge.segment.digit_reuse import SceneMemory
 from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
+from edge.segment.edge_slivers import not_ink
 from edge.segment.ink import odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.numbers import reading_order
@@ -111,8 +111,9 @@ class DigitSegmenter:
     """
 
     keeps_scene = True  # Pipeline.reset() calls reset()
-    #: the last analysed image's darkness and ink level (uint8 (h, w) each), set by _analyse
+    #: the last analysed image's darkness and ink level, and the image (uint8 (h, w) each), set by _analyse
     _ink: tuple[np.ndarray, np.ndarray]
+    _grey: np.ndarray
 
     def __init__(self, config: DigitSegmenterConfig | None = None) -> None:
         self.config = config or DigitSegmenterConfig()
@@ -249,7 +250,7 @@ class DigitSegmenter:
         scene, level, t, paper_hist = self.memory.scene_and_level(
             small, bg, dark, lit, bright, colour, paper, digit_px is None
         )
-        self._ink = (dark, level)  # for last_analysis
+        self._ink, self._grey = (dark, level), small  # for last_analysis, and not_ink in _digits
         # a cluttered frame (squared paper, texture) is left to the second threshold
         # below without measuring its many pieces first
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
@@ -394,7 +395,5 @@ class DigitSegmenter:
             # (a whole-paper scene has paper all round every box: its ring test always passes)
             ring = paper_around(boxes, scene.around) >= cfg.min_paper_around
             boxes = boxes if ring.all() else boxes[ring]  # (no copy when all pass: tables are read only)
-        if len(boxes):
-            sliver = edge_slivers(boxes, bg)
-            boxes = boxes[~sliver] if sliver.any() else boxes
-        return boxes, region
+        # bands along an edge (a step, not a ridge) are not ink: edge.segment.edge_slivers
+        return not_ink(boxes, self._grey, bg, *self._ink, scene.whole, cropped, cfg), region
