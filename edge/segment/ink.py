@@ -74,6 +74,14 @@ def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 #: Skewness of the grey levels around their local mean above which the ink is light
 #: (see :func:`ink_is_light`); dark ink on paper gives about -1 to -4, light ink +1 to +4.
 LIGHT_SKEW = 0.5
+#: A frame whose local skewness (:func:`frame_ink_is_light`) is below this is dark ink whatever
+#: its thinnest strokes say: thin dark things (ink, ruling) dominate their neighbourhoods. The
+#: stroke rule is for a large bold light digit, whose local skewness is near zero; a shadow or a
+#: lit corner over squared or lined paper with small digits (skewness -1.6 or so) gave its
+#: stroke residues to the light side (2 of the 500 realistic frames of seed 21 read in the wrong
+#: polarity: a 9 lost, a 1 read only by luck). The light pages of ``benchmarks.synth_pages``
+#: (+2 and more) and OpenCV's ``digits.png`` (+0.9) are light by the skewness alone.
+DARK_SKEW = -1.0
 
 
 def _skew_above(n: int, s1: float, s2: float, s3: float, limit: float) -> bool:
@@ -198,7 +206,8 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     then either around a local box mean a few strokes wide (1/26 of the shorter side:
     9 px of 240; the note's large area and edges cancel there, a page of small chalk
     digits does not) or by its thinnest contrasted strokes (:func:`_stroke_polarity`: a
-    large bold light digit, too wide for the box mean).
+    large bold light digit, too wide for the box mean), unless that local view is clearly
+    dark (below :data:`DARK_SKEW`).
 
     Args:
         grey: uint8 (H, W), any size (looked at with the longer side at most 320 px;
@@ -225,7 +234,8 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     n = local.size
     d2 = cv2.multiply(local, local)
     s2, s3 = cv2.sumElems(d2)[0], cv2.sumElems(cv2.multiply(d2, local))[0]
-    return s3 / n / max(s2 / n, 1e-6) ** 1.5 > LIGHT_SKEW or _stroke_polarity(small)
+    skew = s3 / n / max(s2 / n, 1e-6) ** 1.5
+    return skew > LIGHT_SKEW or (skew > DARK_SKEW and _stroke_polarity(small))
 
 
 def odd(n: float) -> int:
