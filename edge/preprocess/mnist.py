@@ -226,8 +226,9 @@ class MnistPreprocessor:
             rois: digit ROIs in frame px.
             analysis: the digit segmenter's ``last_analysis`` of this frame (ignored when
                 its frame shape is not ``image``'s, or its ink polarity is not this
-                preprocessor's ``"dark"``/``"light"``): large ROIs are read from it, with
-                its polarity; the others, and every ROI without it, the full way.
+                preprocessor's ``"dark"``/``"light"``): large ROIs are read from it, the
+                others the full way, all with its polarity; without it every ROI the full
+                way, with this preprocessor's polarity.
 
         Returns:
             float32 (N, 28, 28, 1) in [0, 1], white ink on black, N = ``len(rois)``.
@@ -247,6 +248,11 @@ class MnistPreprocessor:
         ):
             analysis = None
         light = analysis is not None and analysis.light
+        # the segmenter found every ROI in its ink: the ROIs read the full way take that polarity
+        # too (a fat faint stroke or a shadow edge in a crop turned it over, decided per crop)
+        full_polarity: Polarity = self.polarity
+        if analysis is not None:
+            full_polarity = "light" if light else "dark"
         tight = not self.deskew  # the fast paths' levels cropped to the ink, placed as they are
         last_fast, last_light = self.last_fast, self.last_light
         boxes = analysis.boxes(rois) if analysis is not None else []
@@ -263,6 +269,6 @@ class MnistPreprocessor:
                 last_light.append(light)
             else:
                 last_light.append(
-                    _normalise_into(image, roi, self.deskew, self.polarity, out[i, :, :, 0], fast, light)
+                    _normalise_into(image, roi, self.deskew, full_polarity, out[i, :, :, 0], fast, light)
                 )
         return out

@@ -74,6 +74,8 @@ def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 #: Skewness of the grey levels around their local mean above which the ink is light
 #: (see :func:`ink_is_light`); dark ink on paper gives about -1 to -4, light ink +1 to +4.
 LIGHT_SKEW = 0.5
+#: Local skewness below which a frame is dark whatever its strokes say (ruled paper, lit corner: -1.6)
+DARK_SKEW = -1.0
 
 
 def _skew_above(n: int, s1: float, s2: float, s3: float, limit: float) -> bool:
@@ -198,7 +200,7 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     then either around a local box mean a few strokes wide (1/26 of the shorter side:
     9 px of 240; the note's large area and edges cancel there, a page of small chalk
     digits does not) or by its thinnest contrasted strokes (:func:`_stroke_polarity`: a
-    large bold light digit, too wide for the box mean).
+    large bold light digit, too wide for the box mean; not when below :data:`DARK_SKEW` there).
 
     Args:
         grey: uint8 (H, W), any size (looked at with the longer side at most 320 px;
@@ -219,13 +221,12 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
         np.ascontiguousarray(cv2.blur(small, (k, k))[::2, ::2]),
         dtype=cv2.CV_32F,
     )
-    # the skewness around 0 of the whole deviations -255..255: their squares and cubes are
-    # exact in float32 (|d|^3 < 2^24) and OpenCV sums them in float64, exactly (whole
-    # numbers below 2^53): the sums a 511-bin histogram gave, 12 instead of 45 us
-    n = local.size
+    # the skewness around 0 of the whole deviations -255..255: their squares and cubes are exact in float32
+    # (|d|^3 < 2^24), summed exactly in float64 (below 2^53): a 511-bin histogram's sums, 12 instead of 45 us
     d2 = cv2.multiply(local, local)
     s2, s3 = cv2.sumElems(d2)[0], cv2.sumElems(cv2.multiply(d2, local))[0]
-    return s3 / n / max(s2 / n, 1e-6) ** 1.5 > LIGHT_SKEW or _stroke_polarity(small)
+    skew = s3 / local.size / max(s2 / local.size, 1e-6) ** 1.5
+    return skew > LIGHT_SKEW or (skew > DARK_SKEW and _stroke_polarity(small))
 
 
 def odd(n: float) -> int:
@@ -330,11 +331,10 @@ def ink_threshold(
 ) -> int:
     """Darkness level separating ink from paper: Otsu's, bounded below by a noise floor.
 
-    Otsu's method (N. Otsu, 1979) runs on the pixels selected by ``where``
-    (``cv2.threshold`` with ``THRESH_OTSU`` for a rectangle, :func:`otsu` of the
-    histogram for a mask). The floor is :data:`MIN_CONTRAST` or, on noisy (dim) images, about four standard
-    deviations of the paper's noise above the paper, both estimated from the lower
-    30 % of the ``dark`` histogram (paper, which ink does not reach).
+    Otsu's method (N. Otsu, 1979) runs on the pixels selected by ``where`` (``cv2.threshold`` with
+    ``THRESH_OTSU`` for a rectangle, :func:`otsu` of the histogram for a mask). The floor is
+    :data:`MIN_CONTRAST` or, on noisy (dim) images, about four standard deviations of the paper's
+    noise above the paper, both from the lower 30 % of the ``dark`` histogram (which ink does not reach).
 
     Args:
         dark: uint8 (H, W) darkness from :func:`darkness`.
