@@ -80,7 +80,8 @@ class Pipeline:
             (:class:`edge.segment.numbers.NumberGrouper`) is given the frame's image too,
             for decimal points and minus signs, (if it ``accepts_light``) each digit's
             ink polarity as the preprocessor's ``last_light`` recorded it, and (if it
-            ``accepts_analysis``) the segmenter's ``last_analysis``.
+            ``accepts_analysis``) the segmenter's ``last_analysis``. ROIs whose ``last_light``
+            is ``None`` (no ink: a blank input, "1" at ~0.84 to a digits model) are dropped.
         min_score: drop (smoothed) detections scoring below this, in [0, 1].
         no_gesture_labels: drop (smoothed) detections with these labels from
             :attr:`FrameResult.detections` (they stay in ``raw``): by default
@@ -154,6 +155,10 @@ class Pipeline:
         analysis = getattr(self.segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
         kw = {"analysis": analysis} if getattr(self.preprocessor, "accepts_analysis", False) else {}
         batch = self.preprocessor(pre_in, rois, **kw) if rois else None
+        light = getattr(self.preprocessor, "last_light", None)  # per ROI; None: no ink found in it
+        if batch is not None and isinstance(light, list) and len(light) == len(rois) and None in light:
+            keep = [i for i, v in enumerate(light) if v is not None]
+            rois, batch, light = [rois[i] for i in keep], batch[keep], [light[i] for i in keep]
         t2 = time.perf_counter()
         preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
         t3 = time.perf_counter()
@@ -172,7 +177,6 @@ class Pipeline:
                 grey_ok = grey is not None and getattr(self.grouper, "accepts_grey", False)
                 image = grey if grey_ok else frame.image
                 gkw = {"analysis": analysis} if getattr(self.grouper, "accepts_analysis", False) else {}
-                light = getattr(self.preprocessor, "last_light", None)
                 if getattr(self.grouper, "accepts_light", False) and isinstance(light, list) and light:
                     # each digit's ink as the preprocessor found it (its marks are in that ink)
                     by_roi = {id(r): v for r, v in zip(rois, light, strict=False)}
@@ -388,10 +392,6 @@ def build_pipeline(
         min_score=min_score if min_score is not None else (bundle.min_score if bundle else 0.0),
         top_k=top_k or 0,
     )
-    log.debug(
-        "pipeline: task=%s segmenter=%s smoother=%s",
-        task,
-        type(segmenter).__name__,
-        type(pipe.smoother).__name__,
-    )
+    names = (type(segmenter).__name__, type(pipe.smoother).__name__)
+    log.debug("pipeline: task=%s segmenter=%s smoother=%s", task, *names)
     return pipe

@@ -98,6 +98,25 @@ def test_pipeline_no_rois_skips_classifier():
     assert "number" not in res.as_json() and "numbers" not in res.as_json()
 
 
+def test_rois_where_the_preprocessor_found_no_ink_are_not_classified():
+    """A blank model input is no digit (a digits model reads it as "1" at ~0.84): dropped."""
+    rois = [ROI(10, 10, 20, 30), ROI(40, 10, 20, 30), ROI(70, 10, 20, 30)]
+
+    class Blank:
+        last_light: list[bool | None] = []
+
+        def __call__(self, image, rois):
+            self.last_light = [False, None, True]
+            out = np.zeros((len(rois), 28, 28, 1), np.float32)
+            out[0, 10:20, 12:16] = out[2, 8:22, 10:18] = 1.0
+            return out
+
+    clf = FakeClassifier([[4, 7]])
+    res = Pipeline(FakeSegmenter(rois), Blank(), clf).process(frame())
+    assert clf.calls == 1
+    assert [(d.roi, d.prediction.label) for d in res.detections] == [(rois[0], "4"), (rois[2], "7")]
+
+
 def test_as_json_several_numbers():
     pipe = Pipeline(
         FakeSegmenter([ROI(0, 0, 5, 5)]),
