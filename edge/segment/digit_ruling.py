@@ -1,0 +1,370 @@
+"""The ruling of a ruled or squared page, and the ink pieces that are only pieces of it
+(:class:`edge.segment.digits.DigitSegmenter`).
+
+The line eraser (:func:`edge.segment.digit_lines.erase_ruled_lines`) erases the lines it
+finds in the line-sized components of one ink level. What it leaves are pieces of the same
+lines: dashes where the threshold broke a faint line (shadow, dim light, a thin pen line),
+the ends of a line the Hough walk left (a tilted line leaves the quantised direction after
+a hundred pixels), crosses between the erased parts of a grid, and at a finer look, lines
+that were too faint to be seen at the first. Each of them is digit-sized, is read as a "1"
+at 84-98 %, and neighbouring ones merge into boxes of grid cells.
+
+A ruling is straight and long: the page's lines are found once per frame as straight
+segments of at least ``line_length`` x the width (any direction: perspective and a turned
+page tilt them) in the thin ink of the lowest ink level, gaps bridged
+(:func:`find_ruling`), and only when there are at least :data:`MIN_LINES` of them (one long
+line is a paper or table edge, a margin or a stroke). A piece whose ink lies on them
+(:data:`ON_RULING` of its box's ink within the band around them, the segments extended by
+half their length at each end: a straight line goes on) is a piece of the ruling and is
+dropped before pieces are merged (:func:`off_ruling`). A digit written across or beside the
+lines keeps its pieces: most of their ink leaves the lines, even for a "1" or a "7", whose
+strokes are straight but do not run along the page's lines.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+
+from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_pieces import X0, X1, Y0, Y1
+
+#: Least share of a ruled line's length on ink (a dashed line has gaps; a line that the gap
+#: bridging finds across a dense grid, through its crossings, is mostly paper).
+MIN_COVER = 0.6
+#: How far a ruled line goes on past the segment found of it, at each end (x its length).
+EXTEND = 4.0
+#: Fewest long straight lines that make a ruling (a ruled page has many; one is an edge).
+MIN_LINES = 3
+#: Share of a piece's box ink on the ruling from which it is a piece of the ruling ...
+ON_RULING = 0.8
+#: ... when its ink is also this many times less dense off the ruling than on it.
+DENSER = 0.25
+
+
+def find_ruling(mask: np.ndarray, min_length: int, thickness: int) -> np.ndarray | None:
+    """The long straight thin lines of an ink mask: a page's ruling.
+
+    The thin ink (what a ``(thickness + 1)`` square opening removes) is searched with the
+    probabilistic Hough transform (``cv2.HoughLinesP``) for segments at least ``min_length``
+    px long, gaps of up to ``min_length / 8`` px bridged (a faint line broken by the
+    threshold); at half resolution when ``min_length`` >= 60 px.
+
+    Args:
+        mask: uint8 (h, w) ink mask (255 = ink), the lowest ink level (ruling included).
+        min_length: shortest line (px), > 0.
+        thickness: thickest line (px).
+
+    Returns:
+        float32 (L, 4) segments x0, y0, x1, y1 in ``mask`` px, or ``None`` when fewer than
+        :data:`MIN_LINES` are found.
+
+    Raises:
+        ValueError: ``min_length`` < 1.
+    """
+    if min_length < 1:
+        raise ValueError(f"min_length must be >= 1 px, got {min_length}")
+    if max(mask.shape[:2]) < min_length:
+        return None
+    se = cv2.getStructuringElement(cv2.MORPH_RECT, (thickness + 1, thickness + 1))
+    thin = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, se))
+    k = 2 if min_length >= 60 and min(mask.shape[:2]) >= 2 else 1
+    votes = max(4, min_length // (2 * k))
+    if cv2.countNonZero(thin) < MIN_LINES * votes:
+        return None
+    if k > 1:
+        thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
+    gap = max(3, min_length // (8 * k))
+    segs = cv2.HoughLinesP(
+        thin, 1, np.pi / 180, threshold=votes, minLineLength=min_length // k, maxLineGap=gap
+    )
+    if segs is None or len(segs) < MIN_LINES:
+        return None
+    segs = segs.reshape(-1, 4).astype(np.float32) * k
+    segs = segs[covered(cv2.dilate(mask, rect3()), segs) >= MIN_COVER]
+    if len(segs) < MIN_LINES:
+        return None
+    segs = along_ruling(segs)
+    return segs if len(segs) >= MIN_LINES else None
+
+
+@functools.lru_cache(maxsize=1)
+def rect3() -> np.ndarray:
+    """uint8 (3, 3) ones."""
+    return np.ones((3, 3), np.uint8)
+
+
+def covered(mask: np.ndarray, segs: np.ndarray) -> np.ndarray:
+    """float (L,) the share of each segment's points (one per px of its length) on ink of ``mask``
+    (uint8 (h, w))."""
+    out = np.zeros(len(segs))
+    h, w = mask.shape
+    for i, (x0, y0, x1, y1) in enumerate(segs.tolist()):
+        n = int(max(abs(x1 - x0), abs(y1 - y0))) + 1
+        xs = np.clip(np.rint(np.linspace(x0, x1, n)).astype(np.int64), 0, w - 1)
+        ys = np.clip(np.rint(np.linspace(y0, y1, n)).astype(np.int64), 0, h - 1)
+        out[i] = np.count_nonzero(mask[ys, xs]) / n
+    return out
+
+
+#: Largest angle (degrees) between a ruled line and its page's direction (perspective fans
+#: the lines of one direction out by a few degrees).
+SPREAD_DEG = 5.0
+
+
+def along_ruling(segs: np.ndarray) -> np.ndarray:
+    """The segments along the page's one or two ruling directions: within :data:`SPREAD_DEG`
+    of the direction with the most line length, or of the one with the most line length at
+    least 45 degrees from it (squared paper's other lines). Lines through a grid's crossings
+    (its diagonals, found where the gaps are bridged) and the odd long stroke are dropped.
+
+    Args:
+        segs: float32 (L, 4) segments x0, y0, x1, y1 (px).
+
+    Returns:
+        float32 (K, 4), K <= L.
+    """
+    angle = angles(segs)
+    near = np.zeros(len(segs), bool)
+    for a in directions(segs):
+        near |= np.abs((angle - a + 90.0) % 180.0 - 90.0) <= SPREAD_DEG
+    return segs[near]
+
+
+def angles(segs: np.ndarray) -> np.ndarray:
+    """float (L,) the segments' directions, degrees in [0, 180) (y down)."""
+    d = segs[:, 2:] - segs[:, :2]
+    return np.degrees(np.arctan2(d[:, 1], d[:, 0])) % 180.0
+
+
+def directions(segs: np.ndarray) -> tuple[int, int]:
+    """The page's two ruling directions (degrees in [0, 180)): the one with the most line length
+    within :data:`SPREAD_DEG`, and the one with the most at least 45 degrees from it."""
+    d = segs[:, 2:] - segs[:, :2]
+    length = np.hypot(d[:, 0], d[:, 1])
+    hist = np.bincount(np.round(angles(segs)).astype(np.int64) % 180, weights=length, minlength=180)
+    # length within SPREAD_DEG of each direction (the histogram is circular)
+    wide = np.convolve(np.concatenate([hist[-5:], hist, hist[:5]]), np.ones(11), "valid")
+    first = int(np.argmax(wide))
+    apart = np.abs((np.arange(180) - first + 90) % 180 - 90) >= 45
+    return first, int(np.argmax(np.where(apart, wide, -1.0)))
+
+
+def ruling_band(segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
+    """Where the ruling runs in an image: the segments scaled and extended by half their
+    length at each end, drawn ``width`` px wide.
+
+    Args:
+        segs: float (L, 4) segments x0, y0, x1, y1 (:func:`find_ruling`), in the px of the
+            image they were found in.
+        scale: this image's size / that image's size.
+        shape: (h, w) of this image (px).
+        width: band width (px, this image), >= 1.
+
+    Returns:
+        uint8 (h, w), 255 on the band.
+    """
+    band = np.zeros(shape, np.uint8)
+    s = segs * scale
+    d = EXTEND * (s[:, 2:] - s[:, :2])
+    ends = np.hstack([s[:, :2] - d, s[:, 2:] + d])
+    lines = np.round(ends).astype(np.int32).reshape(-1, 2, 2)
+    cv2.polylines(band, list(lines), False, 255, max(1, int(width)))
+    return band
+
+
+def off_ruling(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> np.ndarray:
+    """The pieces that are not pieces of the ruling: less than :data:`ON_RULING` of the ink
+    in their box lies on the ruling's band.
+
+    Args:
+        pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), analysis px.
+        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin``.
+        origin: (x, y) of ``mask`` in the analysis image (px).
+        band: uint8 (h, w) the ruling's band in the analysis image (:func:`ruling_band`).
+
+    Returns:
+        float (M, 7) the pieces kept (``pieces`` itself when all are kept).
+    """
+    if not len(pieces):
+        return pieces
+    ox, oy = origin
+    mh, mw = mask.shape
+    on = cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])
+    if not cv2.countNonZero(on):
+        return pieces
+    # box sums of the ink and of the ink on the band: integral images (a page has hundreds)
+    ink_sum = cv2.integral(mask // 255)
+    on_sum = cv2.integral(on // 255)
+    x0 = np.clip(pieces[:, X0].astype(np.int64) - ox, 0, mw)
+    x1 = np.clip(pieces[:, X1].astype(np.int64) - ox, 0, mw)
+    y0 = np.clip(pieces[:, Y0].astype(np.int64) - oy, 0, mh)
+    y1 = np.clip(pieces[:, Y1].astype(np.int64) - oy, 0, mh)
+
+    def sums(ii: np.ndarray) -> np.ndarray:
+        return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
+
+    ink, on_line = sums(ink_sum), sums(on_sum)
+    band_area = sums(cv2.integral(band[oy : oy + mh, ox : ox + mw] // 255))
+    area = (x1 - x0) * (y1 - y0)
+    # the ink lies on the band, and much more densely than off it (a digit in a dense grid,
+    # whose box the band mostly covers, has as much ink between the lines as on them)
+    on_density = on_line / np.maximum(band_area, 1)
+    off_density = (ink - on_line) / np.maximum(area - band_area, 1)
+    ruling = (on_line >= ON_RULING * np.maximum(ink, 1)) & (off_density < DENSER * on_density)
+    keep = ~ruling
+    return pieces if keep.all() else pieces[keep]
+
+
+def runs_on(pieces: np.ndarray, dark: np.ndarray, dirs: tuple[int, int], offset: int) -> np.ndarray:
+    """Which pieces are slivers of a ruled line that goes on past them: at least :data:`SLIVER`
+    x as long as wide, along one of the page's ruling directions, and as dark a ridge along that
+    direction through their centre up to :data:`GOES_ON` x their length past each end that lies
+    in the image (the median ridge contrast there at least :data:`SAME_DARKNESS` x the
+    piece's own): a ruling is of one darkness across the page, however a threshold breaks it.
+    A "1" or a "7" written in a cell ends where its stroke ends.
+
+    The ridge contrast of a point is its darkness minus the mean darkness ``offset`` px to
+    either side across the direction.
+
+    Args:
+        pieces: float (N, 7) pieces, analysis px.
+        dark: uint8 (h, w) the analysis image's darkness (ink bright).
+        dirs: the ruling's directions (degrees, :func:`directions`).
+        offset: px across the line where the paper beside it is read.
+
+    Returns:
+        bool (N,).
+    """
+    out = np.zeros(len(pieces), bool)
+    units = [(float(np.cos(np.radians(a))), float(np.sin(np.radians(a)))) for a in dirs]
+    for i, (x0, y0, x1, y1) in enumerate(pieces[:, :4].tolist()):
+        bw, bh = x1 - x0, y1 - y0
+        if max(bw, bh) < SLIVER * min(bw, bh) or max(bw, bh) < 4:
+            continue
+        # the ruling direction nearest the sliver's long side
+        ux, uy = max(units, key=lambda u: abs(u[1]) if bh > bw else abs(u[0]))
+        along = abs(uy) if bh > bw else abs(ux)
+        if along < 0.94:  # more than 20 degrees off
+            continue
+        half = 0.5 * max(bw, bh) / along
+        cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+
+        c, u = (cx, cy), (ux, uy)
+        own = ridge(dark, c, u, np.arange(-half + 1.0, half), offset)
+        if own is None or float(np.median(own)) <= 0:
+            continue
+        past = np.arange(half + 1.0, half + 1.0 + GOES_ON * 2 * half)
+        sides = [
+            r for r in (ridge(dark, c, u, -past, offset), ridge(dark, c, u, past, offset)) if r is not None
+        ]
+        out[i] = bool(sides) and min(float(np.median(r)) for r in sides) >= SAME_DARKNESS * float(
+            np.median(own)
+        )
+    return out
+
+
+def ridge(
+    dark: np.ndarray, c: tuple[float, float], u: tuple[float, float], t: np.ndarray, offset: int
+) -> np.ndarray | None:
+    """float32 (K,) the ridge contrast (darkness minus the mean darkness ``offset`` px to either
+    side across ``u``) at the points ``c + t * u`` (px) of ``dark`` (uint8 (h, w)) that lie in it,
+    or ``None`` when fewer than half of them do."""
+    h, w = dark.shape
+    (cx, cy), (ux, uy) = c, u
+    xs, ys = cx + t * ux, cy + t * uy
+    m = offset + 1
+    inside = (xs >= m) & (xs < w - m) & (ys >= m) & (ys < h - m)
+    if inside.sum() < 0.5 * len(t):
+        return None
+    xs, ys = xs[inside], ys[inside]
+    on = dark[np.rint(ys).astype(np.int64), np.rint(xs).astype(np.int64)].astype(np.float32)
+    px, py = -uy * offset, ux * offset
+    a = dark[np.rint(ys + py).astype(np.int64), np.rint(xs + px).astype(np.int64)]
+    b = dark[np.rint(ys - py).astype(np.int64), np.rint(xs - px).astype(np.int64)]
+    return on - 0.5 * (a.astype(np.float32) + b)
+
+
+#: Slivers (:func:`runs_on`) are at least this many times as long as wide ...
+SLIVER = 2.5
+#: ... a ruled line goes on for this many times their length past each end ...
+GOES_ON = 1.0
+#: ... at least this share of their ridge contrast.
+SAME_DARKNESS = 0.5
+
+
+class PageRuling:
+    """A frame's ruling (:func:`find_ruling`), found at the passes of the digit finder whose ink
+    may hold one (reset per frame with :meth:`reset`), and the pieces that are pieces of it
+    (:meth:`off`)."""
+
+    def __init__(self) -> None:
+        self.segs: np.ndarray | None = None  # float32 (L, 4), px of an image ``width`` px wide
+        self.width = self.base = 0  # px of self.segs; of the pass that first found a ruling
+        self.band: np.ndarray | None = None  # this pass's band (ruling_band)
+        self.dark: np.ndarray | None = None  # this pass's darkness
+        self.offset = 3  # px beside a line where its paper is read, at this pass
+
+    def reset(self) -> None:
+        """Forget the last frame's ruling."""
+        self.segs, self.width, self.base, self.band, self.dark = None, 0, 0, None, None
+
+    def look(
+        self,
+        mask: tuple[np.ndarray, tuple[int, int]] | None,
+        erased: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        cluttered: bool,
+        dark: np.ndarray,
+        cfg: DigitSegmenterConfig,
+    ) -> None:
+        """Set this pass's band (:func:`ruling_band`; ``None``: no ruling), looking for the ruling
+        in the pass's lowest ink level when it may hold one (lines erased there, or too many
+        pieces to measure, or a ruling seen at a coarser pass) and it was not searched at this
+        scale yet.
+
+        Args:
+            mask: (uint8 (mh, mw) the lowest level's ink mask, lines erased, its (x, y) origin),
+                or ``None`` (no ink).
+            erased: (darkness, mask before, mask after erasing lines) when lines were erased,
+                else ``None``.
+            cluttered: the level's pieces were too many to measure.
+            dark: uint8 (h, w) the analysis image's darkness (ink bright).
+            cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+        """
+        shape = h, w = dark.shape
+        self.band = self.dark = None
+        if mask is None or not (erased is not None or cluttered or self.segs is not None):
+            return
+        if cfg.line_length > 0 and w != self.width:
+            ink, (ox, oy) = mask[0] if erased is None else erased[1], mask[1]
+            segs = find_ruling(ink, int(max(cfg.line_length * w, cfg.min_line)), cfg.line_thickness)
+            if segs is not None:
+                segs = segs + np.array([ox, oy, ox, oy], np.float32)
+                if self.segs is None:
+                    self.segs, self.width, self.base = segs, w, w
+                else:  # a finer pass sees more of the lines: both, in this pass's px
+                    self.segs, self.width = np.vstack([self.segs * (w / self.width), segs]), w
+        if self.segs is None:
+            return
+        # (lines as wide as at the first pass that found them, at this pass's scale)
+        width = round((cfg.line_thickness + 2) * max(1.0, w / self.base))
+        self.band = ruling_band(self.segs, w / self.width, shape, width)
+        self.dark, self.offset = dark, round(3 * max(1.0, w / self.base))
+
+    def off(self, pieces: np.ndarray, mask: tuple[np.ndarray, tuple[int, int]] | None) -> np.ndarray:
+        """The pieces (float (N, 7), analysis px) that are not pieces of this pass's ruling: on
+        its band (:func:`off_ruling`) or slivers of a line that goes on past them
+        (:func:`runs_on`); ``pieces`` itself when there is no ruling.
+
+        Args:
+            mask: (uint8 (mh, mw) the ink mask the pieces were measured in, its (x, y) origin).
+        """
+        if self.band is None or mask is None or not len(pieces):
+            return pieces
+        pieces = off_ruling(pieces, *mask, self.band)
+        if self.dark is not None and self.segs is not None and len(pieces):
+            on = runs_on(pieces, self.dark, directions(self.segs), self.offset)
+            pieces = pieces[~on] if on.any() else pieces
+        return pieces
