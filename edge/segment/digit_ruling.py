@@ -23,17 +23,18 @@ strokes are straight but do not run along the page's lines.
 
 from __future__ import annotations
 
-import functools
-
 import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
 
-#: Least share of a ruled line's length on ink (a dashed line has gaps; a line that the gap
-#: bridging finds across a dense grid, through its crossings, is mostly paper).
-MIN_COVER = 0.6
+#: Least share of a ruled line's length that is a ridge (:func:`ridged`) ...
+RIDGE_SHARE = 0.75
+#: ... at least this darker than the paper beside it (darkness levels) ...
+RIDGE_MIN = 3.0
+#: ... and than this share of its median ridge contrast.
+RIDGE_REL = 0.3
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
 EXTEND = 4.0
 #: Fewest long straight lines that make a ruling (a ruled page has many; one is an edge).
@@ -44,16 +45,20 @@ ON_RULING = 0.8
 DENSER = 0.25
 
 
-def find_ruling(mask: np.ndarray, min_length: int, thickness: int) -> np.ndarray | None:
+def find_ruling(mask: np.ndarray, dark: np.ndarray, min_length: int, thickness: int) -> np.ndarray | None:
     """The long straight thin lines of an ink mask: a page's ruling.
 
     The thin ink (what a ``(thickness + 1)`` square opening removes) is searched with the
     probabilistic Hough transform (``cv2.HoughLinesP``) for segments at least ``min_length``
     px long, gaps of up to ``min_length / 8`` px bridged (a faint line broken by the
-    threshold); at half resolution when ``min_length`` >= 60 px.
+    threshold); at half resolution when ``min_length`` >= 60 px. A segment is a ruled line when
+    it is a ridge along :data:`RIDGE_SHARE` of its length or more (:func:`ridged`): a line is
+    darker than the paper on both sides all along, where a segment that the gap bridging found
+    along a row of digits or through a grid's crossings crosses paper between them.
 
     Args:
         mask: uint8 (h, w) ink mask (255 = ink), the lowest ink level (ruling included).
+        dark: uint8 (h, w) the darkness under it (ink bright).
         min_length: shortest line (px), > 0.
         thickness: thickest line (px).
 
@@ -83,29 +88,25 @@ def find_ruling(mask: np.ndarray, min_length: int, thickness: int) -> np.ndarray
     if segs is None or len(segs) < MIN_LINES:
         return None
     segs = segs.reshape(-1, 4).astype(np.float32) * k
-    segs = segs[covered(cv2.dilate(mask, rect3()), segs) >= MIN_COVER]
+    segs = segs[ridged(dark, segs, thickness + 1) >= RIDGE_SHARE]
     if len(segs) < MIN_LINES:
         return None
     segs = along_ruling(segs)
     return segs if len(segs) >= MIN_LINES else None
 
 
-@functools.lru_cache(maxsize=1)
-def rect3() -> np.ndarray:
-    """uint8 (3, 3) ones."""
-    return np.ones((3, 3), np.uint8)
-
-
-def covered(mask: np.ndarray, segs: np.ndarray) -> np.ndarray:
-    """float (L,) the share of each segment's points (one per px of its length) on ink of ``mask``
-    (uint8 (h, w))."""
+def ridged(dark: np.ndarray, segs: np.ndarray, offset: int) -> np.ndarray:
+    """float (L,) the share of each segment's points (one per px of its length) where it is a
+    ridge of ``dark`` (uint8 (h, w)): a ridge contrast (:func:`ridge`, ``offset`` px) of at least
+    :data:`RIDGE_MIN` and :data:`RIDGE_REL` x the segment's median."""
     out = np.zeros(len(segs))
-    h, w = mask.shape
     for i, (x0, y0, x1, y1) in enumerate(segs.tolist()):
-        n = int(max(abs(x1 - x0), abs(y1 - y0))) + 1
-        xs = np.clip(np.rint(np.linspace(x0, x1, n)).astype(np.int64), 0, w - 1)
-        ys = np.clip(np.rint(np.linspace(y0, y1, n)).astype(np.int64), 0, h - 1)
-        out[i] = np.count_nonzero(mask[ys, xs]) / n
+        n = float(np.hypot(x1 - x0, y1 - y0))
+        u = ((x1 - x0) / max(n, 1e-6), (y1 - y0) / max(n, 1e-6))
+        r = ridge(dark, (x0, y0), u, np.arange(0.0, n + 1.0), offset)
+        if r is not None and len(r):
+            least = max(RIDGE_MIN, RIDGE_REL * float(np.median(r)))
+            out[i] = np.count_nonzero(r >= least) / len(r)
     return out
 
 
@@ -218,41 +219,46 @@ def off_ruling(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int], ba
     return pieces if keep.all() else pieces[keep]
 
 
-def runs_on(pieces: np.ndarray, dark: np.ndarray, dirs: tuple[int, int], offset: int) -> np.ndarray:
+def runs_on(
+    pieces: np.ndarray,
+    mask: np.ndarray,
+    origin: tuple[int, int],
+    dark: np.ndarray,
+    dirs: tuple[int, int],
+    offset: int,
+) -> np.ndarray:
     """Which pieces are slivers of a ruled line that goes on past them: at least :data:`SLIVER`
-    x as long as wide, along one of the page's ruling directions, and as dark a ridge along that
-    direction through their centre up to :data:`GOES_ON` x their length past each end that lies
-    in the image (the median ridge contrast there at least :data:`SAME_DARKNESS` x the
-    piece's own): a ruling is of one darkness across the page, however a threshold breaks it.
-    A "1" or a "7" written in a cell ends where its stroke ends.
-
-    The ridge contrast of a point is its darkness minus the mean darkness ``offset`` px to
-    either side across the direction.
+    x as long as wide, their ink's axis (second moments) within :data:`SPREAD_DEG` x 2 of one of
+    the page's ruling directions, and as dark a ridge along that axis up to :data:`GOES_ON` x
+    their length past each end that lies in the image (the median ridge contrast there at least
+    :data:`SAME_DARKNESS` x the piece's own): a ruling is of one darkness across the page,
+    however a threshold breaks it. A "1" or a "7" written in a cell ends where its stroke ends.
 
     Args:
         pieces: float (N, 7) pieces, analysis px.
+        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
         dark: uint8 (h, w) the analysis image's darkness (ink bright).
         dirs: the ruling's directions (degrees, :func:`directions`).
-        offset: px across the line where the paper beside it is read.
+        offset: px across the line where the paper beside it is read (:func:`ridge`).
 
     Returns:
         bool (N,).
     """
     out = np.zeros(len(pieces), bool)
-    units = [(float(np.cos(np.radians(a))), float(np.sin(np.radians(a)))) for a in dirs]
+    ox, oy = origin
     for i, (x0, y0, x1, y1) in enumerate(pieces[:, :4].tolist()):
         bw, bh = x1 - x0, y1 - y0
         if max(bw, bh) < SLIVER * min(bw, bh) or max(bw, bh) < 4:
             continue
-        # the ruling direction nearest the sliver's long side
-        ux, uy = max(units, key=lambda u: abs(u[1]) if bh > bw else abs(u[0]))
-        along = abs(uy) if bh > bw else abs(ux)
-        if along < 0.94:  # more than 20 degrees off
+        m = cv2.moments(mask[int(y0) - oy : int(y1) - oy, int(x0) - ox : int(x1) - ox], binaryImage=True)
+        if m["m00"] == 0:
             continue
-        half = 0.5 * max(bw, bh) / along
-        cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
-
-        c, u = (cx, cy), (ux, uy)
+        theta = 0.5 * np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])) % 180.0
+        if min(abs((theta - a + 90.0) % 180.0 - 90.0) for a in dirs) > 2 * SPREAD_DEG:
+            continue
+        u = (float(np.cos(np.radians(theta))), float(np.sin(np.radians(theta))))
+        c = (x0 + m["m10"] / m["m00"], y0 + m["m01"] / m["m00"])
+        half = 0.5 * float(np.hypot(bw, bh))
         own = ridge(dark, c, u, np.arange(-half + 1.0, half), offset)
         if own is None or float(np.median(own)) <= 0:
             continue
@@ -260,18 +266,17 @@ def runs_on(pieces: np.ndarray, dark: np.ndarray, dirs: tuple[int, int], offset:
         sides = [
             r for r in (ridge(dark, c, u, -past, offset), ridge(dark, c, u, past, offset)) if r is not None
         ]
-        out[i] = bool(sides) and min(float(np.median(r)) for r in sides) >= SAME_DARKNESS * float(
-            np.median(own)
-        )
+        same = SAME_DARKNESS * float(np.median(own))
+        out[i] = bool(sides) and min(float(np.median(r)) for r in sides) >= same
     return out
 
 
 def ridge(
     dark: np.ndarray, c: tuple[float, float], u: tuple[float, float], t: np.ndarray, offset: int
 ) -> np.ndarray | None:
-    """float32 (K,) the ridge contrast (darkness minus the mean darkness ``offset`` px to either
-    side across ``u``) at the points ``c + t * u`` (px) of ``dark`` (uint8 (h, w)) that lie in it,
-    or ``None`` when fewer than half of them do."""
+    """float32 (K,) the ridge contrast (the darkest of the point and its two neighbours across
+    ``u``, minus the mean darkness ``offset`` px to either side) at the points ``c + t * u``
+    (px) of ``dark`` (uint8 (h, w)) that lie in it, or ``None`` when fewer than half of them do."""
     h, w = dark.shape
     (cx, cy), (ux, uy) = c, u
     xs, ys = cx + t * ux, cy + t * uy
@@ -280,7 +285,11 @@ def ridge(
     if inside.sum() < 0.5 * len(t):
         return None
     xs, ys = xs[inside], ys[inside]
-    on = dark[np.rint(ys).astype(np.int64), np.rint(xs).astype(np.int64)].astype(np.float32)
+    on = np.zeros(len(xs), np.float32)
+    for k in (-1, 0, 1):  # the darkest of three across the line (a line drifts by a px)
+        on = np.maximum(
+            on, dark[np.rint(ys + k * ux).astype(np.int64), np.rint(xs - k * uy).astype(np.int64)]
+        )
     px, py = -uy * offset, ux * offset
     a = dark[np.rint(ys + py).astype(np.int64), np.rint(xs + px).astype(np.int64)]
     b = dark[np.rint(ys - py).astype(np.int64), np.rint(xs - px).astype(np.int64)]
@@ -339,7 +348,8 @@ class PageRuling:
             return
         if cfg.line_length > 0 and w != self.width:
             ink, (ox, oy) = mask[0] if erased is None else erased[1], mask[1]
-            segs = find_ruling(ink, int(max(cfg.line_length * w, cfg.min_line)), cfg.line_thickness)
+            patch = dark[oy : oy + ink.shape[0], ox : ox + ink.shape[1]]
+            segs = find_ruling(ink, patch, int(max(cfg.line_length * w, cfg.min_line)), cfg.line_thickness)
             if segs is not None:
                 segs = segs + np.array([ox, oy, ox, oy], np.float32)
                 if self.segs is None:
@@ -365,6 +375,6 @@ class PageRuling:
             return pieces
         pieces = off_ruling(pieces, *mask, self.band)
         if self.dark is not None and self.segs is not None and len(pieces):
-            on = runs_on(pieces, self.dark, directions(self.segs), self.offset)
+            on = runs_on(pieces, *mask, self.dark, directions(self.segs), self.offset)
             pieces = pieces[~on] if on.any() else pieces
         return pieces
