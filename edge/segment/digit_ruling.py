@@ -96,23 +96,26 @@ def find_ruling(mask: np.ndarray, dark: np.ndarray, min_length: int, thickness: 
 
 
 def ridged(dark: np.ndarray, segs: np.ndarray, offset: int) -> np.ndarray:
-    """float (L,) the share of each segment's points (one per px of its length) where it is a
-    ridge of ``dark`` (uint8 (h, w)): a ridge contrast (:func:`ridge`, ``offset`` px) of at least
-    :data:`RIDGE_MIN` and :data:`RIDGE_REL` x the segment's median."""
-    out = np.zeros(len(segs))
-    for i, (x0, y0, x1, y1) in enumerate(segs.tolist()):
-        n = float(np.hypot(x1 - x0, y1 - y0))
-        u = ((x1 - x0) / max(n, 1e-6), (y1 - y0) / max(n, 1e-6))
-        r = ridge(dark, (x0, y0), u, np.arange(0.0, n + 1.0), offset)
-        if r is not None and len(r):
-            least = max(RIDGE_MIN, RIDGE_REL * float(np.median(r)))
-            out[i] = np.count_nonzero(r >= least) / len(r)
-    return out
+    """float (L,) the share of each segment's points (:data:`SAMPLES` along it) where it is a
+    ridge of ``dark`` (uint8 (h, w)): a ridge contrast (:func:`ridges`, ``offset`` px) of at
+    least :data:`RIDGE_MIN` and :data:`RIDGE_REL` x the segment's median."""
+    d = segs[:, 2:] - segs[:, :2]
+    n = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
+    t = n[:, None] * np.linspace(0.0, 1.0, SAMPLES)[None, :]
+    r = ridges(dark, segs[:, :2], d / n[:, None], t, offset)
+    ok = ~np.isnan(r)
+    med = _medians(r, 0.0)
+    least = np.maximum(RIDGE_MIN, RIDGE_REL * med)
+    return np.count_nonzero(ok & (np.nan_to_num(r, nan=-1e9) >= least[:, None]), axis=1) / SAMPLES
+
+
+#: Points sampled along a line or a sliver (:func:`ridged`, :func:`runs_on`).
+SAMPLES = 32
 
 
 #: Largest angle (degrees) between a ruled line and its page's direction (perspective fans
 #: the lines of one direction out by a few degrees).
-SPREAD_DEG = 5.0
+SPREAD_DEG = 12.0
 
 
 def along_ruling(segs: np.ndarray) -> np.ndarray:
@@ -228,7 +231,7 @@ def runs_on(
     offset: int,
 ) -> np.ndarray:
     """Which pieces are slivers of a ruled line that goes on past them: at least :data:`SLIVER`
-    x as long as wide, their ink's axis (second moments) within :data:`SPREAD_DEG` x 2 of one of
+    x as long as wide, their ink's axis (second moments) within :data:`SPREAD_DEG` of one of
     the page's ruling directions, and as dark a ridge along that axis up to :data:`GOES_ON` x
     their length past each end that lies in the image (the median ridge contrast there at least
     :data:`SAME_DARKNESS` x the piece's own): a ruling is of one darkness across the page,
@@ -239,61 +242,75 @@ def runs_on(
         mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
         dark: uint8 (h, w) the analysis image's darkness (ink bright).
         dirs: the ruling's directions (degrees, :func:`directions`).
-        offset: px across the line where the paper beside it is read (:func:`ridge`).
+        offset: px across the line where the paper beside it is read (:func:`ridges`).
 
     Returns:
         bool (N,).
     """
     out = np.zeros(len(pieces), bool)
+    bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+    long, short = np.maximum(bw, bh), np.minimum(bw, bh)
     ox, oy = origin
-    for i, (x0, y0, x1, y1) in enumerate(pieces[:, :4].tolist()):
-        bw, bh = x1 - x0, y1 - y0
-        if max(bw, bh) < SLIVER * min(bw, bh) or max(bw, bh) < 4:
-            continue
-        m = cv2.moments(mask[int(y0) - oy : int(y1) - oy, int(x0) - ox : int(x1) - ox], binaryImage=True)
+    rows = []  # (index, centre x, y, direction x, y, half length)
+    for i in np.flatnonzero((long >= SLIVER * short) & (long >= 4)).tolist():
+        x0, y0, x1, y1 = (int(v) for v in pieces[i, :4])
+        m = cv2.moments(mask[y0 - oy : y1 - oy, x0 - ox : x1 - ox], binaryImage=True)
         if m["m00"] == 0:
             continue
         theta = 0.5 * np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])) % 180.0
-        if min(abs((theta - a + 90.0) % 180.0 - 90.0) for a in dirs) > 2 * SPREAD_DEG:
-            continue
-        u = (float(np.cos(np.radians(theta))), float(np.sin(np.radians(theta))))
-        c = (x0 + m["m10"] / m["m00"], y0 + m["m01"] / m["m00"])
-        half = 0.5 * float(np.hypot(bw, bh))
-        own = ridge(dark, c, u, np.arange(-half + 1.0, half), offset)
-        if own is None or float(np.median(own)) <= 0:
-            continue
-        past = np.arange(half + 1.0, half + 1.0 + GOES_ON * 2 * half)
-        sides = [
-            r for r in (ridge(dark, c, u, -past, offset), ridge(dark, c, u, past, offset)) if r is not None
-        ]
-        same = SAME_DARKNESS * float(np.median(own))
-        out[i] = bool(sides) and min(float(np.median(r)) for r in sides) >= same
+        if min(abs((theta - a + 90.0) % 180.0 - 90.0) for a in dirs) <= SPREAD_DEG:
+            rad = np.radians(theta)
+            cx, cy = x0 + m["m10"] / m["m00"], y0 + m["m01"] / m["m00"]
+            rows.append((i, cx, cy, np.cos(rad), np.sin(rad), 0.5 * float(np.hypot(x1 - x0, y1 - y0))))
+    if not rows:
+        return out
+    v = np.array(rows)
+    c, u, half = v[:, 1:3], v[:, 3:5], v[:, 5:6]
+    f = np.linspace(0.0, 1.0, SAMPLES)[None, :]
+    own = _medians(ridges(dark, c, u, (2 * f - 1) * (half - 1), offset), 0)
+    past = half + 1 + f * GOES_ON * 2 * half
+    same, seen = np.ones(len(v), bool), np.zeros(len(v), bool)
+    for sign in (-1.0, 1.0):  # each end that lies in the image
+        r = ridges(dark, c, u, sign * past, offset)
+        inside = np.count_nonzero(~np.isnan(r), axis=1) >= 0.5 * SAMPLES
+        same &= ~inside | (_medians(r, 0) >= SAME_DARKNESS * own)
+        seen |= inside
+    out[v[:, 0].astype(np.int64)] = seen & same & (own > 0)
     return out
 
 
-def ridge(
-    dark: np.ndarray, c: tuple[float, float], u: tuple[float, float], t: np.ndarray, offset: int
-) -> np.ndarray | None:
-    """float32 (K,) the ridge contrast (the darkest of the point and its two neighbours across
-    ``u``, minus the mean darkness ``offset`` px to either side) at the points ``c + t * u``
-    (px) of ``dark`` (uint8 (h, w)) that lie in it, or ``None`` when fewer than half of them do."""
+def _medians(r: np.ndarray, empty: float) -> np.ndarray:
+    """float (N,) the median of each row of float (N, K) ``r`` without its NaNs (``empty`` for
+    a row of NaNs)."""
+    r = np.where(np.isnan(r).all(axis=1, keepdims=True), empty, r)
+    return np.nanmedian(r, axis=1)
+
+
+def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset: int) -> np.ndarray:
+    """float32 (N, K) the ridge contrast (the darkest of the point and its two neighbours across
+    the direction, minus the mean darkness ``offset`` px to either side) of ``dark``
+    (uint8 (h, w)) at the points ``c + t * u`` (px), NaN where they are too near its border.
+
+    Args:
+        dark: uint8 (h, w).
+        c: float (N, 2) x, y starting points (px).
+        u: float (N, 2) unit directions.
+        t: float (N, K) distances along them (px).
+        offset: px across the direction (>= 1).
+    """
     h, w = dark.shape
-    (cx, cy), (ux, uy) = c, u
-    xs, ys = cx + t * ux, cy + t * uy
+    xs, ys = c[:, :1] + t * u[:, :1], c[:, 1:] + t * u[:, 1:]
     m = offset + 1
     inside = (xs >= m) & (xs < w - m) & (ys >= m) & (ys < h - m)
-    if inside.sum() < 0.5 * len(t):
-        return None
-    xs, ys = xs[inside], ys[inside]
-    on = np.zeros(len(xs), np.float32)
-    for k in (-1, 0, 1):  # the darkest of three across the line (a line drifts by a px)
-        on = np.maximum(
-            on, dark[np.rint(ys + k * ux).astype(np.int64), np.rint(xs - k * uy).astype(np.int64)]
-        )
-    px, py = -uy * offset, ux * offset
-    a = dark[np.rint(ys + py).astype(np.int64), np.rint(xs + px).astype(np.int64)]
-    b = dark[np.rint(ys - py).astype(np.int64), np.rint(xs - px).astype(np.int64)]
-    return on - 0.5 * (a.astype(np.float32) + b)
+    xs, ys = np.where(inside, xs, m), np.where(inside, ys, m)
+    ux, uy = u[:, :1], u[:, 1:]
+
+    def at(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        return dark[np.rint(ys + dy).astype(np.int64), np.rint(xs + dx).astype(np.int64)].astype(np.float32)
+
+    on = np.maximum(np.maximum(at(-uy, ux), at(0 * ux, 0 * uy)), at(uy, -ux))
+    side = 0.5 * (at(-uy * offset, ux * offset) + at(uy * offset, -ux * offset))
+    return np.where(inside, on - side, np.nan)
 
 
 #: Slivers (:func:`runs_on`) are at least this many times as long as wide ...
@@ -315,10 +332,13 @@ class PageRuling:
         self.band: np.ndarray | None = None  # this pass's band (ruling_band)
         self.dark: np.ndarray | None = None  # this pass's darkness
         self.offset = 3  # px beside a line where its paper is read, at this pass
+        self.suspect = False  # a pass had lines erased or too many pieces: look at the next ones too
+        self.searched = 0  # the width of the image last searched (px)
 
     def reset(self) -> None:
         """Forget the last frame's ruling."""
         self.segs, self.width, self.base, self.band, self.dark = None, 0, 0, None, None
+        self.suspect, self.searched = False, 0
 
     def look(
         self,
@@ -344,9 +364,11 @@ class PageRuling:
         """
         shape = h, w = dark.shape
         self.band = self.dark = None
-        if mask is None or not (erased is not None or cluttered or self.segs is not None):
+        self.suspect |= erased is not None or cluttered
+        if mask is None or not self.suspect:
             return
-        if cfg.line_length > 0 and w != self.width:
+        if cfg.line_length > 0 and w != self.searched:
+            self.searched = w
             ink, (ox, oy) = mask[0] if erased is None else erased[1], mask[1]
             patch = dark[oy : oy + ink.shape[0], ox : ox + ink.shape[1]]
             segs = find_ruling(ink, patch, int(max(cfg.line_length * w, cfg.min_line)), cfg.line_thickness)

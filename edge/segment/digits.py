@@ -253,7 +253,7 @@ class DigitSegmenter:
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         # the ink the boxes come from, when every component of it was measured (see ink_gate)
         seen_all = first is not None and count <= max_pieces
-        self.ruling.look(self._mask, self._ruling, lines_erased or first is None, dark, cfg)
+        self.ruling.look(self._mask, self._ruling, lines_erased or not seen_all, dark, cfg)
         self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None = (
             (self._mask, True) if seen_all else None
         )
