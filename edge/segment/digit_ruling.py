@@ -9,16 +9,20 @@ a hundred pixels), crosses between the erased parts of a grid, and at a finer lo
 that were too faint to be seen at the first. Each of them is digit-sized, is read as a "1"
 at 84-98 %, and neighbouring ones merge into boxes of grid cells.
 
-A ruling is straight and long: the page's lines are found once per frame as straight
-segments of at least ``line_length`` x the width (any direction: perspective and a turned
-page tilt them) in the thin ink of the lowest ink level, gaps bridged
-(:func:`find_ruling`), and only when there are at least :data:`MIN_LINES` of them (one long
-line is a paper or table edge, a margin or a stroke). A piece whose ink lies on them
-(:data:`ON_RULING` of its box's ink within the band around them, the segments extended by
-half their length at each end: a straight line goes on) is a piece of the ruling and is
-dropped before pieces are merged (:func:`off_ruling`). A digit written across or beside the
-lines keeps its pieces: most of their ink leaves the lines, even for a "1" or a "7", whose
-strokes are straight but do not run along the page's lines.
+A ruling is straight, long, of one darkness and runs across the page in one or two directions.
+Once a pass of the finder sees a possibly ruled page (lines erased, or more pieces than it
+measures), that pass and the finer ones look for it (:class:`PageRuling`): straight segments of
+at least ``line_length`` x the width in the thin ink of the lowest ink level, gaps bridged, that
+are a ridge of the darkness along most of their length (a row of digits or a grid's diagonal is
+not) and run along the page's one or two directions (within :data:`SPREAD_DEG`: perspective
+fans them out), at least :data:`MIN_LINES` of them (one long line is a paper or table edge, a
+margin or a stroke) (:func:`find_ruling`). The segments are extended by :data:`EXTEND` x their
+length at each end (a straight line goes on). A piece is dropped as a piece of the ruling before
+pieces are merged into digits (:meth:`PageRuling.off`) when its ink lies on the lines' band
+(:func:`off_ruling`), or when it is a sliver along them whose ridge goes on past its ends at
+the same darkness (:func:`runs_on`: a line that no segment was found for, in a shadow). A digit
+written across or beside the lines keeps its pieces: most of their ink leaves the lines, and a
+"1" or a "7", whose strokes are straight, ends where its stroke ends.
 """
 
 from __future__ import annotations
@@ -28,13 +32,10 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
+from edge.segment.line_ridges import SAMPLES, medians, ridged, ridges
 
-#: Least share of a ruled line's length that is a ridge (:func:`ridged`) ...
+#: Least share of a ruled line's length that is a ridge (:func:`edge.segment.line_ridges.ridged`).
 RIDGE_SHARE = 0.75
-#: ... at least this darker than the paper beside it (darkness levels) ...
-RIDGE_MIN = 3.0
-#: ... and than this share of its median ridge contrast.
-RIDGE_REL = 0.3
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
 EXTEND = 4.0
 #: Fewest long straight lines that make a ruling (a ruled page has many; one is an edge).
@@ -52,9 +53,10 @@ def find_ruling(mask: np.ndarray, dark: np.ndarray, min_length: int, thickness: 
     probabilistic Hough transform (``cv2.HoughLinesP``) for segments at least ``min_length``
     px long, gaps of up to ``min_length / 8`` px bridged (a faint line broken by the
     threshold); at half resolution when ``min_length`` >= 60 px. A segment is a ruled line when
-    it is a ridge along :data:`RIDGE_SHARE` of its length or more (:func:`ridged`): a line is
-    darker than the paper on both sides all along, where a segment that the gap bridging found
-    along a row of digits or through a grid's crossings crosses paper between them.
+    it is a ridge along :data:`RIDGE_SHARE` of its length or more (:mod:`edge.segment.line_ridges`):
+    a line is darker than the paper on both sides all along, where a segment that the gap
+    bridging found along a row of digits or through a grid's crossings crosses paper between
+    them. Of those, the ones along the page's directions (:func:`along_ruling`).
 
     Args:
         mask: uint8 (h, w) ink mask (255 = ink), the lowest ink level (ruling included).
@@ -95,24 +97,6 @@ def find_ruling(mask: np.ndarray, dark: np.ndarray, min_length: int, thickness: 
     return segs if len(segs) >= MIN_LINES else None
 
 
-def ridged(dark: np.ndarray, segs: np.ndarray, offset: int) -> np.ndarray:
-    """float (L,) the share of each segment's points (:data:`SAMPLES` along it) where it is a
-    ridge of ``dark`` (uint8 (h, w)): a ridge contrast (:func:`ridges`, ``offset`` px) of at
-    least :data:`RIDGE_MIN` and :data:`RIDGE_REL` x the segment's median."""
-    d = segs[:, 2:] - segs[:, :2]
-    n = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
-    t = n[:, None] * np.linspace(0.0, 1.0, SAMPLES)[None, :]
-    r = ridges(dark, segs[:, :2], d / n[:, None], t, offset)
-    ok = ~np.isnan(r)
-    med = _medians(r, 0.0)
-    least = np.maximum(RIDGE_MIN, RIDGE_REL * med)
-    return np.count_nonzero(ok & (np.nan_to_num(r, nan=-1e9) >= least[:, None]), axis=1) / SAMPLES
-
-
-#: Points sampled along a line or a sliver (:func:`ridged`, :func:`runs_on`).
-SAMPLES = 32
-
-
 #: Largest angle (degrees) between a ruled line and its page's direction (perspective fans
 #: the lines of one direction out by a few degrees).
 SPREAD_DEG = 12.0
@@ -143,17 +127,19 @@ def angles(segs: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(d[:, 1], d[:, 0])) % 180.0
 
 
-def directions(segs: np.ndarray) -> tuple[int, int]:
-    """The page's two ruling directions (degrees in [0, 180)): the one with the most line length
-    within :data:`SPREAD_DEG`, and the one with the most at least 45 degrees from it."""
+def directions(segs: np.ndarray) -> tuple[int, ...]:
+    """The page's one or two ruling directions (degrees in [0, 180), whole): the one with the
+    most line length within 5 degrees, and the one with the most at least 45 degrees from it
+    (squared paper), if any."""
     d = segs[:, 2:] - segs[:, :2]
     length = np.hypot(d[:, 0], d[:, 1])
     hist = np.bincount(np.round(angles(segs)).astype(np.int64) % 180, weights=length, minlength=180)
-    # length within SPREAD_DEG of each direction (the histogram is circular)
+    # length within 5 degrees of each direction (the histogram is circular)
     wide = np.convolve(np.concatenate([hist[-5:], hist, hist[:5]]), np.ones(11), "valid")
     first = int(np.argmax(wide))
     apart = np.abs((np.arange(180) - first + 90) % 180 - 90) >= 45
-    return first, int(np.argmax(np.where(apart, wide, -1.0)))
+    second = int(np.argmax(np.where(apart, wide, -1.0)))
+    return (first, second) if wide[second] > 0 else (first,)
 
 
 def ruling_band(segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
@@ -227,7 +213,7 @@ def runs_on(
     mask: np.ndarray,
     origin: tuple[int, int],
     dark: np.ndarray,
-    dirs: tuple[int, int],
+    dirs: tuple[int, ...],
     offset: int,
 ) -> np.ndarray:
     """Which pieces are slivers of a ruled line that goes on past them: at least :data:`SLIVER`
@@ -242,7 +228,7 @@ def runs_on(
         mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
         dark: uint8 (h, w) the analysis image's darkness (ink bright).
         dirs: the ruling's directions (degrees, :func:`directions`).
-        offset: px across the line where the paper beside it is read (:func:`ridges`).
+        offset: px across the line where the paper beside it is read (``line_ridges.ridges``).
 
     Returns:
         bool (N,).
@@ -267,50 +253,16 @@ def runs_on(
     v = np.array(rows)
     c, u, half = v[:, 1:3], v[:, 3:5], v[:, 5:6]
     f = np.linspace(0.0, 1.0, SAMPLES)[None, :]
-    own = _medians(ridges(dark, c, u, (2 * f - 1) * (half - 1), offset), 0)
+    own = medians(ridges(dark, c, u, (2 * f - 1) * (half - 1), offset), 0)
     past = half + 1 + f * GOES_ON * 2 * half
     same, seen = np.ones(len(v), bool), np.zeros(len(v), bool)
     for sign in (-1.0, 1.0):  # each end that lies in the image
         r = ridges(dark, c, u, sign * past, offset)
         inside = np.count_nonzero(~np.isnan(r), axis=1) >= 0.5 * SAMPLES
-        same &= ~inside | (_medians(r, 0) >= SAME_DARKNESS * own)
+        same &= ~inside | (medians(r, 0) >= SAME_DARKNESS * own)
         seen |= inside
     out[v[:, 0].astype(np.int64)] = seen & same & (own > 0)
     return out
-
-
-def _medians(r: np.ndarray, empty: float) -> np.ndarray:
-    """float (N,) the median of each row of float (N, K) ``r`` without its NaNs (``empty`` for
-    a row of NaNs)."""
-    r = np.where(np.isnan(r).all(axis=1, keepdims=True), empty, r)
-    return np.nanmedian(r, axis=1)
-
-
-def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset: int) -> np.ndarray:
-    """float32 (N, K) the ridge contrast (the darkest of the point and its two neighbours across
-    the direction, minus the mean darkness ``offset`` px to either side) of ``dark``
-    (uint8 (h, w)) at the points ``c + t * u`` (px), NaN where they are too near its border.
-
-    Args:
-        dark: uint8 (h, w).
-        c: float (N, 2) x, y starting points (px).
-        u: float (N, 2) unit directions.
-        t: float (N, K) distances along them (px).
-        offset: px across the direction (>= 1).
-    """
-    h, w = dark.shape
-    xs, ys = c[:, :1] + t * u[:, :1], c[:, 1:] + t * u[:, 1:]
-    m = offset + 1
-    inside = (xs >= m) & (xs < w - m) & (ys >= m) & (ys < h - m)
-    xs, ys = np.where(inside, xs, m), np.where(inside, ys, m)
-    ux, uy = u[:, :1], u[:, 1:]
-
-    def at(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-        return dark[np.rint(ys + dy).astype(np.int64), np.rint(xs + dx).astype(np.int64)].astype(np.float32)
-
-    on = np.maximum(np.maximum(at(-uy, ux), at(0 * ux, 0 * uy)), at(uy, -ux))
-    side = 0.5 * (at(-uy * offset, ux * offset) + at(uy * offset, -ux * offset))
-    return np.where(inside, on - side, np.nan)
 
 
 #: Slivers (:func:`runs_on`) are at least this many times as long as wide ...
