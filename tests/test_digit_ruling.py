@@ -177,3 +177,17 @@ def test_a_sliver_whose_line_goes_on_is_ruling_and_a_stroke_that_ends_is_not() -
     mask = cv2.compare(dark, 40, cv2.CMP_GT)
     pieces = table([(101, 60, 103, 91), (199, 60, 203, 91)])
     assert runs_on(pieces, mask, (0, 0), dark, (88, 178), 3).tolist() == [True, False]
+
+
+def test_a_digit_written_along_a_ruled_line_is_darker_than_the_ruling_and_kept() -> None:
+    band = np.zeros((240, 320), np.uint8)
+    cv2.line(band, (100, 0), (100, 239), 255, 4)
+    cv2.line(band, (200, 0), (200, 239), 255, 4)
+    dark = np.zeros((240, 320), np.uint8)
+    cv2.line(dark, (100, 0), (100, 239), 30, 1)  # the ruling, 30 levels dark
+    cv2.line(dark, (200, 0), (200, 239), 30, 1)
+    cv2.line(dark, (200, 60), (200, 90), 140, 2)  # a "1" written on the second line
+    mask = cv2.compare(dark, 20, cv2.CMP_GT)
+    pieces = table([(100, 60, 101, 91), (199, 60, 202, 91)])
+    kept = off_ruling(pieces, mask, (0, 0), band, dark, 30.0)
+    assert kept[:, :4].tolist() == [[199, 60, 202, 91]]

@@ -38,12 +38,16 @@ from edge.segment.line_ridges import SAMPLES, medians, ridged, ridges
 RIDGE_SHARE = 0.75
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
 EXTEND = 4.0
+#: Lines found at a pass more than this many times coarser are not used at a finer one.
+COARSER = 2.0
 #: Fewest long straight lines that make a ruling (a ruled page has many; one is an edge).
 MIN_LINES = 3
 #: Share of a piece's box ink on the ruling from which it is a piece of the ruling ...
 ON_RULING = 0.8
-#: ... when its ink is also this many times less dense off the ruling than on it.
+#: ... when its ink is also this many times less dense off the ruling than on it, and on
+#: average less than this many times as dark as the ruling.
 DENSER = 0.25
+DARKER = 1.6
 
 
 def find_ruling(mask: np.ndarray, dark: np.ndarray, min_length: int, thickness: int) -> np.ndarray | None:
@@ -165,15 +169,25 @@ def ruling_band(segs: np.ndarray, scale: float, shape: tuple[int, int], width: i
     return band
 
 
-def off_ruling(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> np.ndarray:
+def off_ruling(
+    pieces: np.ndarray,
+    mask: np.ndarray,
+    origin: tuple[int, int],
+    band: np.ndarray,
+    dark: np.ndarray | None = None,
+    level: float = 0.0,
+) -> np.ndarray:
     """The pieces that are not pieces of the ruling: less than :data:`ON_RULING` of the ink
-    in their box lies on the ruling's band.
+    in their box lies on the ruling's band (and much more densely than off it), or their ink is
+    :data:`DARKER` x darker than the ruling (a digit written along a line).
 
     Args:
         pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), analysis px.
         mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin``.
         origin: (x, y) of ``mask`` in the analysis image (px).
         band: uint8 (h, w) the ruling's band in the analysis image (:func:`ruling_band`).
+        dark: uint8 (h, w) the analysis image's darkness, or ``None`` (no darkness test).
+        level: the ruling's darkness (:meth:`PageRuling.look`).
 
     Returns:
         float (M, 7) the pieces kept (``pieces`` itself when all are kept).
@@ -204,6 +218,9 @@ def off_ruling(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int], ba
     on_density = on_line / np.maximum(band_area, 1)
     off_density = (ink - on_line) / np.maximum(area - band_area, 1)
     ruling = (on_line >= ON_RULING * np.maximum(ink, 1)) & (off_density < DENSER * on_density)
+    if dark is not None and ruling.any():  # as dark as the ruling (not a digit along a line)
+        inked = cv2.bitwise_and(dark[oy : oy + mh, ox : ox + mw], mask)
+        ruling &= sums(cv2.integral(inked)) < DARKER * level * np.maximum(ink, 1)
     keep = ~ruling
     return pieces if keep.all() else pieces[keep]
 
@@ -284,6 +301,7 @@ class PageRuling:
         self.band: np.ndarray | None = None  # this pass's band (ruling_band)
         self.dark: np.ndarray | None = None  # this pass's darkness
         self.offset = 3  # px beside a line where its paper is read, at this pass
+        self.level = 0.0  # the ruling's darkness at this pass
         self.suspect = False  # a pass had lines erased or too many pieces: look at the next ones too
         self.searched = 0  # the width of the image last searched (px)
 
@@ -326,16 +344,24 @@ class PageRuling:
             segs = find_ruling(ink, patch, int(max(cfg.line_length * w, cfg.min_line)), cfg.line_thickness)
             if segs is not None:
                 segs = segs + np.array([ox, oy, ox, oy], np.float32)
-                if self.segs is None:
+                if self.segs is None or w > COARSER * self.width:  # (a page's lines found at a
+                    # coarse first pass are too rough to place at its fine pass: this pass's only)
                     self.segs, self.width, self.base = segs, w, w
                 else:  # a finer pass sees more of the lines: both, in this pass's px
                     self.segs, self.width = np.vstack([self.segs * (w / self.width), segs]), w
-        if self.segs is None:
+        if self.segs is None or w > COARSER * self.width:
             return
-        # (lines as wide as at the first pass that found them, at this pass's scale)
-        width = round((cfg.line_thickness + 2) * max(1.0, w / self.base))
-        self.band = ruling_band(self.segs, w / self.width, shape, width)
-        self.dark, self.offset = dark, round(3 * max(1.0, w / self.base))
+        # lines as wide as at the first pass that found them, at this pass's scale (their place
+        # is known to about a pixel there)
+        scale = max(1.0, w / self.base)
+        self.band = ruling_band(self.segs, w / self.width, shape, round((cfg.line_thickness + 2) * scale))
+        # the ruling's darkness: the median of the lowest level's ink on its band
+        ink, (ox, oy) = mask[0] if erased is None else erased[1], mask[1]
+        on = cv2.bitwise_and(ink, self.band[oy : oy + ink.shape[0], ox : ox + ink.shape[1]])
+        hist = cv2.calcHist([dark[oy : oy + ink.shape[0], ox : ox + ink.shape[1]]], [0], on, [256], [0, 256])
+        total = float(hist.sum())
+        self.level = float(np.searchsorted(np.cumsum(hist.ravel()), 0.5 * total)) if total else 0.0
+        self.dark, self.offset = dark, round(3 * scale)
 
     def off(self, pieces: np.ndarray, mask: tuple[np.ndarray, tuple[int, int]] | None) -> np.ndarray:
         """The pieces (float (N, 7), analysis px) that are not pieces of this pass's ruling: on
@@ -347,7 +373,7 @@ class PageRuling:
         """
         if self.band is None or mask is None or not len(pieces):
             return pieces
-        pieces = off_ruling(pieces, *mask, self.band)
+        pieces = off_ruling(pieces, *mask, self.band, self.dark, self.level)
         if self.dark is not None and self.segs is not None and len(pieces):
             on = runs_on(pieces, *mask, self.dark, directions(self.segs), self.offset)
             pieces = pieces[~on] if on.any() else pieces

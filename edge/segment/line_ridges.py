@@ -41,7 +41,8 @@ def medians(r: np.ndarray, empty: float) -> np.ndarray:
 def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset: int) -> np.ndarray:
     """float32 (N, K) the ridge contrast (the darkest of the point and its two neighbours across
     the direction, minus the mean darkness ``offset`` px to either side) of ``dark``
-    (uint8 (h, w)) at the points ``c + t * u`` (px), NaN where they are too near its border.
+    (uint8 (h, w)) at the points ``c + t * u`` (px), NaN where they leave it (the points beside
+    them are read at the nearest pixel of the image: one side of a line at the frame's border).
 
     Args:
         dark: uint8 (h, w).
@@ -52,13 +53,13 @@ def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset
     """
     h, w = dark.shape
     xs, ys = c[:, :1] + t * u[:, :1], c[:, 1:] + t * u[:, 1:]
-    m = offset + 1
-    inside = (xs >= m) & (xs < w - m) & (ys >= m) & (ys < h - m)
-    xs, ys = np.where(inside, xs, m), np.where(inside, ys, m)
+    inside = (xs >= 0) & (xs <= w - 1) & (ys >= 0) & (ys <= h - 1)
     ux, uy = u[:, :1], u[:, 1:]
 
     def at(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-        return dark[np.rint(ys + dy).astype(np.int64), np.rint(xs + dx).astype(np.int64)].astype(np.float32)
+        x = np.clip(np.rint(xs + dx).astype(np.int64), 0, w - 1)
+        y = np.clip(np.rint(ys + dy).astype(np.int64), 0, h - 1)
+        return dark[y, x].astype(np.float32)
 
     on = np.maximum(np.maximum(at(-uy, ux), at(0 * ux, 0 * uy)), at(uy, -ux))
     side = 0.5 * (at(-uy * offset, ux * offset) + at(uy * offset, -ux * offset))
