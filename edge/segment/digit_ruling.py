@@ -199,20 +199,17 @@ def off_ruling(
     on = cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])
     if not cv2.countNonZero(on):
         return pieces
-    # box sums of the ink and of the ink on the band: integral images (a page has hundreds)
-    ink_sum = cv2.integral(mask // 255)
-    on_sum = cv2.integral(on // 255)
-    x0 = np.clip(pieces[:, X0].astype(np.int64) - ox, 0, mw)
-    x1 = np.clip(pieces[:, X1].astype(np.int64) - ox, 0, mw)
-    y0 = np.clip(pieces[:, Y0].astype(np.int64) - oy, 0, mh)
-    y1 = np.clip(pieces[:, Y1].astype(np.int64) - oy, 0, mh)
-
-    def sums(ii: np.ndarray) -> np.ndarray:
-        return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
-
-    ink, on_line = sums(ink_sum), sums(on_sum)
-    band_area = sums(cv2.integral(band[oy : oy + mh, ox : ox + mw] // 255))
-    area = (x1 - x0) * (y1 - y0)
+    boxes = np.column_stack(
+        [
+            np.clip(pieces[:, X0].astype(np.int64) - ox, 0, mw),
+            np.clip(pieces[:, Y0].astype(np.int64) - oy, 0, mh),
+            np.clip(pieces[:, X1].astype(np.int64) - ox, 0, mw),
+            np.clip(pieces[:, Y1].astype(np.int64) - oy, 0, mh),
+        ]
+    )
+    ink, on_line = box_sums(mask, boxes) / 255, box_sums(on, boxes) / 255
+    band_area = box_sums(band[oy : oy + mh, ox : ox + mw], boxes) / 255
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     # the ink lies on the band, and much more densely than off it (a digit in a dense grid,
     # whose box the band mostly covers, has as much ink between the lines as on them)
     on_density = on_line / np.maximum(band_area, 1)
@@ -220,9 +217,23 @@ def off_ruling(
     ruling = (on_line >= ON_RULING * np.maximum(ink, 1)) & (off_density < DENSER * on_density)
     if dark is not None and ruling.any():  # as dark as the ruling (not a digit along a line)
         inked = cv2.bitwise_and(dark[oy : oy + mh, ox : ox + mw], mask)
-        ruling &= sums(cv2.integral(inked)) < DARKER * level * np.maximum(ink, 1)
+        ruling &= box_sums(inked, boxes) < DARKER * level * np.maximum(ink, 1)
     keep = ~ruling
     return pieces if keep.all() else pieces[keep]
+
+
+def box_sums(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """float (N,) the sums of uint8 (h, w) ``img`` in int (N, 4) boxes x0, y0, x1, y1 (exclusive):
+    an integral image for many boxes (a page has hundreds), crops for a frame's few."""
+    if len(boxes) > FEW_BOXES:
+        ii = cv2.integral(img)
+        x0, y0, x1, y1 = boxes.T
+        return (ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]).astype(np.float64)
+    return np.array([cv2.sumElems(img[y0:y1, x0:x1])[0] for x0, y0, x1, y1 in boxes.tolist()], np.float64)
+
+
+#: :func:`box_sums` takes an integral image for more boxes than this.
+FEW_BOXES = 16
 
 
 def runs_on(

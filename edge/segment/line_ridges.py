@@ -34,8 +34,11 @@ def ridged(dark: np.ndarray, segs: np.ndarray, offset: int) -> np.ndarray:
 def medians(r: np.ndarray, empty: float) -> np.ndarray:
     """float (N,) the median of each row of float (N, K) ``r`` without its NaNs (``empty`` for
     a row of NaNs)."""
-    r = np.where(np.isnan(r).all(axis=1, keepdims=True), empty, r)
-    return np.nanmedian(r, axis=1)
+    s = np.sort(r, axis=1)  # NaNs last (np.nanmedian costs ten times more on small rows)
+    n = np.count_nonzero(~np.isnan(r), axis=1)
+    rows = np.arange(len(r))
+    lo, hi = s[rows, np.maximum(n - 1, 0) // 2], s[rows, np.minimum(n // 2, r.shape[1] - 1)]
+    return np.where(n > 0, 0.5 * (lo + hi), empty)
 
 
 def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset: int) -> np.ndarray:
