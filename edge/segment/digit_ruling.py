@@ -18,8 +18,9 @@ not) and run along the page's one or two directions (within :data:`SPREAD_DEG`: 
 fans them out), at least :data:`MIN_LINES` of them (one long line is a paper or table edge, a
 margin or a stroke) (:func:`find_ruling`). The segments are extended by :data:`EXTEND` x their
 length at each end (a straight line goes on). A piece is dropped as a piece of the ruling before
-pieces are merged into digits (:meth:`PageRuling.off`) when its ink lies on the lines' band
-(:func:`off_ruling`), or when it is a sliver along them whose ridge goes on past its ends at
+pieces are merged into digits (:meth:`PageRuling.off`) when its ink lies on the lines' band and
+is about as dark as the ruling's own ink there (:func:`off_ruling`; a digit written along a line
+is darker), or when it is a sliver along them whose ridge goes on past its ends at
 the same darkness (:func:`runs_on`: a line that no segment was found for, in a shadow). A digit
 written across or beside the lines keeps its pieces: most of their ink leaves the lines, and a
 "1" or a "7", whose strokes are straight, ends where its stroke ends.
