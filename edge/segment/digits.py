@@ -44,7 +44,8 @@ contours -> shape filters), made robust for live camera frames:
   :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
   the frame is cluttered with pieces),
   and splits digits from a shadow wedge or the paper's edge that the first level
-  joined to them (looked at again only where such a piece was dropped);
+  joined to them (looked at again only where such a piece was dropped); what is left of a
+  page's ruling is dropped by :mod:`edge.segment.digit_ruling`;
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across
   its height (pieces above one another), and a 0 or 8 drawn as two arcs that face
   each other (pieces side by side), judged relative to the pieces' own height so
@@ -53,8 +54,7 @@ contours -> shape filters), made robust for live camera frames:
   border), solid blobs, odd aspect ratios, boxes not surrounded by paper, bands along the
   paper's, a shadow's or a finger's edge (a step, where a stroke is a ridge:
   :mod:`edge.segment.edge_slivers`), and things much smaller than the digits;
-- ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
-  the same line into numbers.
+- ROIs come out in reading order (:func:`edge.segment.numbers.group_numbers` makes numbers).
 
 Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``,
 idle 2-core VM): median 1.4 ms per 640x480 demo frame (a sheet on a desk; the scene of the
@@ -85,6 +85,7 @@ from edge.segment.digit_pieces import (
     select_digits,
 )
 from edge.segment.digit_reuse import SceneMemory
+from edge.segment.digit_ruling import PageRuling
 from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import not_ink
@@ -97,18 +98,13 @@ __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
 
 log = logging.getLogger(__name__)
 
-#: Frames up to this many pixels are segmented with ``DigitSegmenterConfig.cv_threads``
-#: OpenCV threads (a webcam or phone video frame, up to full HD); larger images keep
-#: OpenCV's setting.
+#: Frames up to this many pixels (a webcam or phone video frame, up to full HD) are segmented
+#: with ``DigitSegmenterConfig.cv_threads`` OpenCV threads; larger images keep OpenCV's setting.
 FEW_THREADS_PIXELS = 1920 * 1080
 
 
 class DigitSegmenter:
-    """Find single handwritten digits in a camera frame.
-
-    Args:
-        config: settings; ``None`` uses :class:`DigitSegmenterConfig` defaults.
-    """
+    """Find single handwritten digits in a camera frame (``config``: ``None`` for the defaults)."""
 
     keeps_scene = True  # Pipeline.reset() calls reset()
     #: the last analysed image's darkness and ink level, and the image (uint8 (h, w) each), set by _analyse
@@ -124,6 +120,7 @@ class DigitSegmenter:
         self.last_analysis: InkAnalysis | None = None
         #: the scene kept from the last full analysis (:mod:`edge.segment.digit_reuse`)
         self.memory = SceneMemory(self.config)
+        self.ruling = PageRuling()  # a ruled page's lines (edge.segment.digit_ruling)
 
     def reset(self) -> None:
         """Forget the kept scene (a new video or a still image): the next frame is analysed in full."""
@@ -156,6 +153,7 @@ class DigitSegmenter:
         """:meth:`find` with OpenCV's threads set (``again``: the grey and first image of a rerun)."""
         cfg = self.config
         self.last_grey = self.last_analysis = None
+        self.ruling.reset()
         grey = to_grey(image) if again is None else again[0]
         self.last_grey = grey
         H, W = grey.shape
@@ -256,6 +254,7 @@ class DigitSegmenter:
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         # the ink the boxes come from, when every component of it was measured (see ink_gate)
         seen_all = first is not None and count <= max_pieces
+        self.ruling.look(self._mask, self._ruling, lines_erased or not seen_all, dark, cfg)
         self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None = (
             (self._mask, True) if seen_all else None
         )
@@ -374,16 +373,15 @@ class DigitSegmenter:
             scene: from :func:`edge.segment.digit_scene.find_scene`.
             bg: uint8 (h, w) background estimate.
             min_h: smallest digit height, analysis px.
-            cropped: the frame may be a tight crop of one digit: pieces may run along
-                the border and fill the frame.
+            cropped: the frame may be a tight crop of one digit (pieces along the border, filling it).
 
         Returns:
-            (float (M, 7) candidate boxes, the same columns; the box x0, y0, x1, y1
-            around the pieces dropped as the paper's edge or as too large, which a
-            higher threshold may split, or ``None``).
+            (float (M, 7) candidate boxes, the same columns; the box x0, y0, x1, y1 around the
+            pieces dropped as the paper's edge or as too large (a higher level may split), or ``None``).
         """
         cfg = self.config
         sh, sw = bg.shape
+        pieces = self.ruling.off(pieces, self._mask)  # not the pieces of a page's ruling
         # the paper's edge, the table, fingers: long contact with the frame border, or
         # more contact than the piece is long (a corner of the frame, a shadow)
         max_contact, max_height, max_width = (
