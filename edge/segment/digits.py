@@ -15,7 +15,7 @@ contours -> shape filters), made robust for live camera frames:
   ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads
   large digits from this analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, decided per
-  frame by :func:`edge.segment.ink.frame_ink_is_light` by default); light ink is
+  frame by :func:`edge.segment.ink_polarity.frame_ink_is_light` by default); light ink is
   inverted once, at the analysis size;
 - the paper is estimated by a grey morphological closing wider than any pen stroke
   and divided out ("flat-field"): uneven light, shadows and paper colour cancel
