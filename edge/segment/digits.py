@@ -49,10 +49,10 @@ contours -> shape filters), made robust for live camera frames:
   its height (pieces above one another), and a 0 or 8 drawn as two arcs that face
   each other (pieces side by side), judged relative to the pieces' own height so
   neighbouring digits of a number stay apart;
-- candidates are filtered against the paper's edge and fingers (contact with the frame
-  border), solid blobs, odd aspect ratios, boxes not surrounded by paper, bands along the
-  paper's, a shadow's or a finger's edge (a step, where a stroke is a ridge:
-  :mod:`edge.segment.edge_slivers`), and things much smaller than the digits;
+- candidates are filtered against the paper's edge and fingers (contact with the frame border;
+  skin when nothing else is found: :mod:`edge.segment.skin_pieces`), solid blobs, odd aspect
+  ratios, boxes not surrounded by paper, bands along the paper's, a shadow's or a finger's edge
+  (a step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and much smaller things;
 - ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
   the same line into numbers.
 
@@ -91,6 +91,7 @@ from edge.segment.edge_slivers import not_ink
 from edge.segment.ink import odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.numbers import reading_order
+from edge.segment.skin_pieces import skin_boxes
 from edge.types import ROI
 
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
@@ -296,10 +297,10 @@ class DigitSegmenter:
             again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
             pieces = measured() if again is None else again
             boxes, _ = self._digits(pieces, scene, bg, min_h)
-        if not len(boxes) and cfg.reject_border:
-            # nothing found: perhaps a tightly cropped photo whose digit runs along
-            # the border (the bar of a 7) or fills it; accept that after all
-            boxes, _ = self._digits(pieces, scene, bg, min_h, cropped=True)
+        if not len(boxes) and cfg.reject_border:  # nothing found: perhaps a tight crop whose digit
+            # runs along the border (the bar of a 7) or fills it: accept that, but not skin (a finger)
+            boxes = self._digits(pieces, scene, bg, min_h, cropped=True)[0]
+            boxes = boxes[~skin_boxes(boxes, colour, *self._ink)]  # edge.segment.skin_pieces
         boxes = select_digits(boxes, cfg, sw, sh)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded
