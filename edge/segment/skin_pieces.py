@@ -6,13 +6,14 @@ the border and fill the frame. A user's frame often holds the finger that holds 
 no digit yet: a solid piece of skin at the border read as a "1" at 96 % and shown live
 (``benchmarks/realistic_digits.py`` frames).
 
-Ink is a filter on the paper: where it lies the paper's colour is multiplied by the ink's
-transmittance, grey for pencil and black ink, blue or red for coloured pens (a red pen's green
-no higher than its blue), whatever the paper's own colour. Skin is opaque: its colour is an
-orange hue of moderate saturation (Sobottka & Pitas, 1996: H 0 to 50 degrees, S 0.23 to 0.68)
-on any paper. A piece is skin when the median colour of its ink is such a colour both as it is
-and divided by the paper's around it (its "transmittance"): pencil on a yellow note is orange
-as it is but grey divided by the paper; red ink's hue is about 0 or below either way.
+Ink is black, grey, blue or red and a pen's strokes are thin; skin is an orange hue of moderate
+saturation (Sobottka & Pitas, 1996: H 0 to 50 degrees, S 0.23 to 0.68), lit like the paper, and
+a finger is a solid piece. A candidate is skin when the median colour of its ink has such a hue
+(from 12 degrees: red ink's is about 0, or up to 10 on blue paper in a warm light) and
+saturation, is at least about half as light as the paper around it (black and blue ink, much
+darker, take any hue in a tinted light), on coloured paper has a hue of its own (pencil on a
+yellow note is the note's orange, darkened), and its pixels of skin's tone make a piece at
+least 0.4 x its box thick (red ink on a yellow note is orange too, but thin).
 """
 
 from __future__ import annotations
