@@ -49,10 +49,10 @@ contours -> shape filters), made robust for live camera frames:
   its height (pieces above one another), and a 0 or 8 drawn as two arcs that face
   each other (pieces side by side), judged relative to the pieces' own height so
   neighbouring digits of a number stay apart;
-- candidates are filtered against the paper's edge and fingers (contact with the frame border;
-  skin when nothing else is found: :mod:`edge.segment.skin_pieces`), solid blobs, odd aspect
-  ratios, boxes not surrounded by paper, bands along the paper's, a shadow's or a finger's edge
-  (a step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and much smaller things;
+- candidates are filtered against the paper's edge and fingers (contact with the frame
+  border), solid blobs, odd aspect ratios, boxes not surrounded by paper, bands along the
+  paper's, a shadow's or a finger's edge (a step, where a stroke is a ridge:
+  :mod:`edge.segment.edge_slivers`), and things much smaller than the digits;
 - ROIs come out in reading order; :func:`edge.segment.numbers.group_numbers` joins classified digits on
   the same line into numbers.
 
