@@ -1,5 +1,5 @@
 """Which way round the ink is in a frame: the segmenter's decision
-(:func:`edge.segment.ink.frame_ink_is_light`) and the preprocessor following it.
+(:func:`edge.segment.ink_polarity.frame_ink_is_light`) and the preprocessor following it.
 
 ROIs read the full way take the digit segmenter's polarity (edge.preprocess.MnistPreprocessor).
 
@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 
 from edge.preprocess import MnistPreprocessor
+from edge.segment import ink_polarity
 from edge.segment.digit_scale import scaled
 from edge.segment.digits import DigitSegmenter
-from edge.segment.ink import frame_ink_is_light
+from edge.segment.ink_polarity import frame_ink_is_light
 
 
 def fat_zero_with_a_shadow(thick: int, shade: float, axes: tuple[int, int]) -> np.ndarray:
@@ -82,3 +83,54 @@ def test_ruled_paper_with_a_lit_corner_is_dark_ink(cut: float, line: float, shad
     light ink (as 2 of the realistic frames of seed 21: a 9 lost, a 1 read by luck)."""
     small = scaled(squared_paper_in_a_shadow(cut, line, shade), 0.5)  # the segmenter's first look
     assert not frame_ink_is_light(small)
+
+
+def sheet_on_a_desk(desk: float, seed: int, light_ink: bool = False) -> np.ndarray:
+    """uint8 (480, 640) grey frame: a dark mottled desk (grey ``desk``) covering three quarters of
+    the frame, and on the left a tilted sheet of squared paper (225, ruled every 20 px, 1-px
+    lines at 80 % of the paper) with a small dark 7; blurred (1 px), noisy (2 levels). With
+    ``light_ink`` the sheet is a dark board (50) with a chalk 7 (230) and no ruling, and the
+    desk a bright wall (200) beside it."""
+    rng = np.random.default_rng(seed)
+    h, w = 480, 640
+    mottle = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 12)
+    img = (200.0 if light_ink else desk) + 8 * mottle / mottle.std()
+    yy, xx = np.mgrid[0:h, 0:w]
+    on = xx < 0.25 * w + 0.15 * (h - yy)  # the sheet, its edge slanting
+    if light_ink:
+        on = ~on  # the board fills the frame but for the wall on the left
+    sheet = np.full((h, w), 50.0 if light_ink else 225.0, np.float32)
+    if not light_ink:
+        sheet[:, ::20] *= 0.8
+        sheet[::20, :] *= 0.8
+    digit = np.zeros((h, w), np.uint8)
+    cv2.putText(
+        digit, "7", (400 if light_ink else 60, 220), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2, cv2.LINE_AA
+    )
+    sheet = sheet + (180.0 if light_ink else -135.0) * digit / 255.0
+    img[on] = sheet[on]
+    img = cv2.GaussianBlur(img, (0, 0), 1.0) + rng.normal(0, 2, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("desk, seed", [(50, 0), (50, 1), (70, 0), (70, 3)])
+def test_squared_paper_on_a_dark_desk_is_dark_ink(desk: float, seed: int) -> None:
+    """The desk makes the frame look light around its mean (the sheet is a bright minority),
+    the local view is undecided, and the larger top-hats took the paper between the ruled lines
+    for light strokes: the frame was taken for light ink, inverted, and a false digit found along
+    the sheet's edge (as realistic frame 7/00242 of seed 21). The sheet is a bright surface, too
+    wide for a stroke: the paper between its lines, at its own level, is not light ink."""
+    frame = sheet_on_a_desk(desk, seed)
+    assert not frame_ink_is_light(scaled(frame, 0.5))
+    seg = DigitSegmenter()
+    seg.find(frame)
+    assert not seg.last_analysis.light
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_chalk_on_a_board_beside_a_bright_wall_is_light_ink(seed: int) -> None:
+    """The wall is a bright surface too (light residues on it do not count), but the chalk is on
+    the board beside it: light strokes, also by the stroke test alone."""
+    small = scaled(sheet_on_a_desk(0, seed, light_ink=True), 0.5)
+    assert ink_polarity.light_ground(cv2.pyrDown(small), 12.0, 19) is not None  # the wall
+    assert frame_ink_is_light(small) and ink_polarity._stroke_polarity(small)

@@ -1,5 +1,5 @@
-"""The frame and crop ink-polarity decisions (:func:`edge.segment.ink.frame_ink_is_light`,
-:func:`edge.segment.ink.ink_is_light`) against their former float formulas, kept here:
+"""The frame and crop ink-polarity decisions (:func:`edge.segment.ink_polarity.frame_ink_is_light`,
+:func:`edge.segment.ink_polarity.ink_is_light`) against their former float formulas, kept here:
 the faster code must give the same decision on every image (and the same top-hat sums)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.segment import ink
+from edge.segment import ink_polarity as ink
 
 LIGHT = 0.5  # the former LIGHT_SKEW
 
@@ -32,10 +32,14 @@ def old_grey_skew(grey: np.ndarray) -> float:
     return old_hist_skew(n.astype(np.float64), np.arange(256, dtype=np.float64), centre=True)
 
 
-def old_residues(small: np.ndarray, k: int, t: float = 12.0) -> tuple[float, float]:
+def old_residues(
+    small: np.ndarray, k: int, t: float = 12.0, ground: np.ndarray | None = None
+) -> tuple[float, float]:
     se = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     dark = cv2.subtract(cv2.morphologyEx(small, cv2.MORPH_CLOSE, se), small)
     light = cv2.subtract(small, cv2.morphologyEx(small, cv2.MORPH_OPEN, se))
+    if ground is not None:  # light residues only where light ink may lie (ink.light_ground)
+        light = np.where(ground > 0, light, 0).astype(np.uint8)
     li, da = (float(cv2.sumElems(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])[0]) for r in (light, dark))
     return li, da
 
@@ -44,9 +48,10 @@ def old_stroke_polarity(small: np.ndarray) -> bool:
     kernels: tuple[int, ...] = (3, 5, 9, 17)
     if min(small.shape[:2]) >= 128:
         small, kernels = cv2.pyrDown(small), (3, 5, 9)
-    top = max(old_residues(small, kernels[-1]))
+    ground = ink.light_ground(small, 12.0, 2 * kernels[-1] + 1)
+    top = max(old_residues(small, kernels[-1], ground=ground))
     for k in kernels:
-        li, da = old_residues(small, k)
+        li, da = old_residues(small, k, ground=ground)
         if max(li, da) >= ink.STROKE_SHARE * top and (li > 2 * da or da > 2 * li):
             return li > da
     return False

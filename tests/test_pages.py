@@ -17,7 +17,7 @@ from benchmarks.synth_pages import Page, synth_page, write_pages
 from edge.evaluate.pages import evaluate_pages, list_pages, score_page
 from edge.pipeline import Pipeline
 from edge.segment.digits import DigitSegmenter, DigitSegmenterConfig
-from edge.segment.ink import frame_ink_is_light, ink_is_light
+from edge.segment.ink_polarity import frame_ink_is_light, ink_is_light
 from edge.segment.numbers import NumberGrouper, group_numbers, split_gaps
 from edge.types import ROI, Detection, Frame, Prediction
 

@@ -116,7 +116,7 @@ class DigitSegmenterConfig:
             than this fraction of its bright level (95th percentile): a dark desk
             or room, where flat-fielding only amplifies noise. 0 disables.
         polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground,
-            or ``"auto"`` (decided per frame by :func:`edge.segment.ink.frame_ink_is_light`).
+            or ``"auto"`` (decided per frame by :func:`edge.segment.ink_polarity.frame_ink_is_light`).
         cv_threads: OpenCV worker threads while a frame of at most
             :data:`edge.segment.digits.FEW_THREADS_PIXELS` is segmented (the process's
             setting is restored afterwards; larger images, whose per-pixel work pays for

@@ -54,7 +54,7 @@ import numpy as np
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_scene import Scene, find_scene, ink_lut, level_image
 from edge.segment.flat_field import flat_field
-from edge.segment.ink import frame_ink_is_light
+from edge.segment.ink_polarity import frame_ink_is_light
 from edge.types import ROI
 
 __all__ = ["FULL", "LEVEL", "SCENE", "THUMB", "SceneMemory"]

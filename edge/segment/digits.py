@@ -15,7 +15,7 @@ contours -> shape filters), made robust for live camera frames:
   ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads
   large digits from this analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, decided per
-  frame by :func:`edge.segment.ink.frame_ink_is_light` by default); light ink is
+  frame by :func:`edge.segment.ink_polarity.frame_ink_is_light` by default); light ink is
   inverted once, at the analysis size;
 - the paper is estimated by a grey morphological closing wider than any pen stroke
   and divided out ("flat-field"): uneven light, shadows and paper colour cancel
@@ -92,6 +92,7 @@ from edge.segment.edge_slivers import not_ink
 from edge.segment.ink import odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.numbers import reading_order
+from edge.segment.skin_pieces import skin_boxes
 from edge.types import ROI
 
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
@@ -295,10 +296,10 @@ class DigitSegmenter:
             again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
             pieces = measured() if again is None else again
             boxes, _ = self._digits(pieces, scene, bg, min_h)
-        if not len(boxes) and cfg.reject_border:
-            # nothing found: perhaps a tightly cropped photo whose digit runs along
-            # the border (the bar of a 7) or fills it; accept that after all
-            boxes, _ = self._digits(pieces, scene, bg, min_h, cropped=True)
+        if not len(boxes) and cfg.reject_border:  # nothing found: perhaps a tight crop whose digit
+            # runs along the border (the bar of a 7) or fills it: accept that, but not skin (a finger)
+            boxes = self._digits(pieces, scene, bg, min_h, cropped=True)[0]
+            boxes = boxes[~skin_boxes(boxes, colour, *self._ink)]  # edge.segment.skin_pieces
         boxes = select_digits(boxes, cfg, sw, sh)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded

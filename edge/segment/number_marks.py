@@ -5,8 +5,8 @@ for again, line by line, in a band of the frame around the line's digits (extend
 digit height to the left, where a minus sign may stand; shrunk so the digits are at most
 :data:`MARK_SCALE_PX` tall): the band is thresholded at Otsu's level (N. Otsu, 1979) in the
 ink's polarity (as the caller knows it from the digits, else decided from the band by
-:func:`edge.segment.ink.ink_is_light`), and its connected components that touch no digit's box
-are measured, relative to the line's digit height ``h``, top and baseline (given the digit
+:func:`edge.segment.ink_polarity.ink_is_light`), and its connected components that touch no
+digit's box are measured, relative to the line's digit height ``h``, top and baseline (given the digit
 segmenter's analysis of the frame, a line whose wanted marks would fall where the segmenter
 saw no ink at all is skipped first, see :func:`find_marks`); a mark must also be the
 writer's own ink, not ruled paper (:func:`edge.segment.mark_ink.is_own_mark`):
@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from edge.segment.ink import ink_is_light, shrink, to_grey
+from edge.segment.ink import shrink, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.ink_components import component_area
+from edge.segment.ink_polarity import ink_is_light
 from edge.segment.mark_ink import is_own_mark
 from edge.types import ROI
 
@@ -83,8 +84,7 @@ def find_marks(
         rows: the digit ROIs of each line, left to right (frame px).
         light: optional, per line: whether its ink is light on a dark ground (as the
             digits were normalised, :class:`edge.preprocess.MnistPreprocessor`), or
-            ``None`` (and for every line when not given): decided from the line's band
-            (:func:`edge.segment.ink.ink_is_light`).
+            ``None`` (and for every line when not given): decided from the line's band (ink_is_light).
         wanted: optional, per line: the marks that matter to the caller (:data:`Wanted`),
             or ``None`` (and for every line when not given) for all. A line is then
             searched in full (every mark of it is reported) or, when none of its wanted

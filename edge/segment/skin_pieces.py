@@ -1,0 +1,126 @@
+"""Digit candidates that are skin, not ink: a finger at the frame's border.
+
+The digit finder's last resort (:class:`edge.segment.digits.DigitSegmenter`: nothing found, so
+perhaps a tightly cropped photo whose digit runs along the border) accepts pieces that touch
+the border and fill the frame. A user's frame often holds the finger that holds the paper and
+no digit yet: a solid piece of skin at the border read as a "1" at 96 % and shown live
+(``benchmarks/realistic_digits.py`` frames).
+
+Ink is black, grey, blue or red and a pen's strokes are thin; skin is an orange hue of moderate
+saturation (Sobottka & Pitas, 1996: H 0 to 50 degrees, S 0.23 to 0.68), lit like the paper, and
+a finger is a solid piece. A candidate is skin when the median colour of its ink has such a hue
+(from 12 degrees: red ink's is about 0, or up to 10 on blue paper in a warm light) and
+saturation, is at least about half as light as the paper around it (black and blue ink, much
+darker, take any hue in a tinted light), on coloured paper has a hue of its own (pencil on a
+yellow note is the note's orange, darkened), and its pixels of skin's tone make a piece at
+least 0.4 x its box thick (red ink on a yellow note is orange too, but thin).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.segment.skin_colour import HSV_SKIN
+
+__all__ = ["MIN_HUE", "MIN_HUE_APART", "MIN_LIGHT", "MIN_THICK", "skin_boxes"]
+
+#: Least hue of skin (OpenCV units, degrees / 2): 12 degrees, above red ink's (about 0, up to 10 on
+#: blue paper in a warm light).
+MIN_HUE = 6
+#: Skin is lit like the paper: its brightest channel is at least this share of the paper's
+#: (black and blue ink, much darker, take any hue in a tinted light).
+MIN_LIGHT = 0.45
+#: Skin is a solid piece: at least this share of its box's longer side thick (a fingertip about
+#: as wide as long; a pen stroke at most about a quarter of the digit's height, so a red digit
+#: on a yellow note, orange as skin, is not taken for it).
+MIN_THICK = 0.4
+#: On coloured paper, skin's hue is at least this far from the paper's (OpenCV units, degrees / 2:
+#: 20 degrees): pencil on a yellow note is the note's orange, darkened.
+MIN_HUE_APART = 10
+
+
+def skin_boxes(
+    boxes: np.ndarray, colour: np.ndarray | None, dark: np.ndarray, level: np.ndarray
+) -> np.ndarray:
+    """Which candidates are skin: a solid piece of skin colour, bool (N,).
+
+    Args:
+        boxes: float (N, >= 4) x0, y0, x1, y1 in analysis px.
+        colour: the uint8 (H, W, 3) BGR frame the analysis image was scaled from, or ``None``
+            (a grey frame: no box is skin).
+        dark: uint8 (h, w) darkness of the analysis image (0 paper .. 255 black) ...
+        level: uint8 (h, w) ... and the ink threshold: ink is darker than it.
+
+    Returns:
+        bool (N,): True where the box's largest ink piece is at least :data:`MIN_THICK` x the
+        box's longer side thick and the median colour of its ink (the frame's pixels under it)
+        is skin: a hue of :data:`MIN_HUE` to the top of
+        :data:`edge.segment.skin_colour.HSV_SKIN`'s hue range, a saturation in its range, its
+        brightest channel at least :data:`MIN_LIGHT` x the paper's around it, and on coloured
+        paper a hue :data:`MIN_HUE_APART` from the paper's.
+    """
+    out = np.zeros(len(boxes), bool)
+    if colour is None or not len(boxes):
+        return out
+    for i, box in enumerate(boxes[:, :4].astype(int).tolist()):
+        out[i] = _skin(colour, dark, level, box)
+    return out
+
+
+def _skin(colour: np.ndarray, dark: np.ndarray, level: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether the median colour of the box's ink is skin (:func:`_is_skin`), at least
+    :data:`MIN_LIGHT` as light as the paper around it, on coloured paper of a hue
+    :data:`MIN_HUE_APART` from the paper's, and the pixels of skin's hue and saturation
+    around it make a piece at least :data:`MIN_THICK` x the box's longer side thick."""
+    sh, sw = dark.shape
+    fy, fx = colour.shape[0] / sh, colour.shape[1] / sw
+    x0, y0, x1, y1 = box
+    size = max(x1 - x0, y1 - y0)
+    g = max(2, (size + 3) // 4)  # the paper around it
+    x0, y0, x1, y1 = max(x0 - g, 0), max(y0 - g, 0), min(x1 + g, sw), min(y1 + g, sh)
+    ink = cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
+    paper = cv2.bitwise_not(cv2.dilate(ink, np.ones((3, 3), np.uint8)))
+    if not cv2.countNonZero(ink) or not cv2.countNonZero(paper):
+        return False
+    X0, Y0 = int(x0 * fx), int(y0 * fy)
+    part = colour[Y0 : max(int(y1 * fy), Y0 + 1), X0 : max(int(x1 * fx), X0 + 1)]
+    part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    channels = cv2.split(part)
+    own = np.array([np.median(c[ink > 0]) for c in channels]) / 255.0
+    ground = np.array([np.median(c[paper > 0]) for c in channels]) / 255.0
+    if own.max() < MIN_LIGHT * ground.max() or not _is_skin(own / max(own.max(), 1e-6)):
+        return False  # as dark as ink, or not skin's colour
+    # not the paper's own colour darkened (pencil on a yellow note): a hue of its own
+    hue, (paper_hue, paper_sat, _) = _hsv(own / own.max())[0], _hsv(ground / max(ground.max(), 1e-6))
+    apart = min(abs(hue - paper_hue), 180 - abs(hue - paper_hue))
+    if paper_sat >= HSV_SKIN[1][0] and apart < MIN_HUE_APART:
+        return False
+    # solid: a finger, not a pen's strokes (red ink on a yellow note is orange too)
+    (_, h1), (s0, s1) = HSV_SKIN
+    hsv = cv2.cvtColor(part, cv2.COLOR_BGR2HSV)
+    tone = cv2.inRange(hsv, (MIN_HUE, s0, 0), (h1, s1, 255))
+    if paper_sat >= s0:  # and not the paper's hue
+        d = np.abs(hsv[:, :, 0].astype(np.int16) - paper_hue)
+        tone[np.minimum(d, 180 - d) < MIN_HUE_APART] = 0
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(tone)
+    if n < 2:
+        return False
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    piece = np.pad((labels == largest).astype(np.uint8), 1)
+    return 2.0 * float(cv2.distanceTransform(piece, cv2.DIST_L2, 3).max()) >= MIN_THICK * size
+
+
+def _hsv(bgr: np.ndarray) -> tuple[int, int, int]:
+    """OpenCV's 8-bit HSV (H = degrees / 2) of a BGR colour (float (3,), 0..1)."""
+    pixel = np.clip(np.round(bgr * 255.0), 0, 255).astype(np.uint8).reshape(1, 1, 3)
+    h, s, v = (int(c) for c in cv2.cvtColor(pixel, cv2.COLOR_BGR2HSV)[0, 0])
+    return h, s, v
+
+
+def _is_skin(bgr: np.ndarray) -> bool:
+    """Whether a BGR colour (float (3,), its largest channel 1) has a hue of :data:`MIN_HUE` to
+    the top of :data:`edge.segment.skin_colour.HSV_SKIN`'s hue range and a saturation in its range."""
+    (_, h1), (s0, s1) = HSV_SKIN
+    h, s, _ = _hsv(bgr)
+    return MIN_HUE <= h <= h1 and s0 <= s <= s1

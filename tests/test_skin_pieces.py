@@ -1,0 +1,77 @@
+"""The digit finder's last resort (a tight crop whose digit runs along the border) and skin
+(edge.segment.skin_pieces): a finger entering the frame is not a digit, a red digit on a yellow
+note (orange, as skin) still is.
+
+Frames drawn with OpenCV: paper with uneven light, a finger (an opaque skin-coloured ellipse cut
+by the frame's border), pen strokes, blur and sensor noise.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.segment.digits import DigitSegmenter
+from edge.segment.skin_pieces import skin_boxes
+
+SKIN = np.array((120, 150, 200), np.float32)  # BGR
+WHITE, YELLOW_NOTE = (242, 244, 245), (125, 228, 250)
+RED_PEN = np.array((40, 40, 170), np.float32)
+
+
+def sheet(h: int, w: int, paper: tuple[int, int, int], seed: int) -> np.ndarray:
+    """float32 (h, w, 3) BGR paper lit from the left (light falling to 80 % on the right)."""
+    light = np.linspace(1.0, 0.8, w, dtype=np.float32)[None, :, None]
+    return np.broadcast_to(np.array(paper, np.float32) * light, (h, w, 3)).copy()
+
+
+def photo(img: np.ndarray, seed: int) -> np.ndarray:
+    """uint8 BGR: blurred (1 px) with sensor noise (3 levels)."""
+    rng = np.random.default_rng(seed)
+    img = cv2.GaussianBlur(img, (0, 0), 1.0) + rng.normal(0, 3, img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def finger(img: np.ndarray, centre: tuple[int, int], axes: tuple[int, int], shade: float) -> None:
+    """An opaque finger (a skin-coloured ellipse, ``shade`` x :data:`SKIN`) drawn into ``img``."""
+    mask = np.zeros(img.shape[:2], np.float32)
+    cv2.ellipse(mask, centre, axes, 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+    img[:] = img * (1 - mask[:, :, None]) + SKIN * shade * mask[:, :, None]
+
+
+@pytest.mark.parametrize("paper", [WHITE, YELLOW_NOTE])
+@pytest.mark.parametrize("centre, axes, shade", [((670, 270), (70, 40), 0.9), ((320, 500), (45, 80), 0.75)])
+def test_a_finger_entering_the_frame_is_no_digit(paper, centre, axes, shade) -> None:
+    """Nothing else in the frame, so the last resort looked for a tight crop and took the finger
+    cut by the border for a digit (a "1" at 96 % in realistic frame 6/00042 of seed 21)."""
+    img = sheet(480, 640, paper, 0)
+    finger(img, centre, axes, shade)
+    assert DigitSegmenter().find(photo(img, 1)) == []
+
+
+def test_a_red_digit_on_a_yellow_note_cropped_tight_is_still_found() -> None:
+    """Red ink on a yellow note is orange, as skin, but its strokes are thin: a tight crop of
+    a 7 whose bar runs along the top border (found only by the last resort) stays a digit."""
+    img = sheet(126, 90, YELLOW_NOTE, 2)
+    alpha = np.zeros(img.shape[:2], np.float32)
+    cv2.polylines(alpha, [np.array([(12, 2), (78, 2), (40, 118)], np.int32)], False, 1.0, 9, cv2.LINE_AA)
+    img = img * (1 - 0.9 * alpha[:, :, None]) + RED_PEN * 0.9 * alpha[:, :, None]
+    rois = DigitSegmenter().find(photo(img, 3))
+    assert len(rois) == 1 and rois[0].h >= 100
+
+
+def test_skin_needs_colour_and_a_solid_piece() -> None:
+    dark = np.zeros((60, 80), np.uint8)
+    level = np.full((60, 80), 50, np.uint8)
+    cv2.ellipse(dark, (60, 30), (15, 12), 0, 0, 360, 120, -1)  # a solid blob ...
+    cv2.line(dark, (10, 10), (10, 50), 120, 2)  # ... and a thin stroke
+    colour = np.full((120, 160, 3), (242, 244, 245), np.uint8)
+    cv2.ellipse(colour, (120, 60), (30, 24), 0, 0, 360, (108, 135, 180), -1)  # skin under the blob
+    cv2.line(colour, (20, 20), (20, 100), (108, 135, 180), 4)  # and under the stroke
+    boxes = np.array([[45, 18, 76, 43], [8, 10, 13, 51]], np.float64)
+    assert skin_boxes(boxes, colour, dark, level).tolist() == [True, False]
+    assert skin_boxes(boxes, None, dark, level).tolist() == [False, False]  # a grey frame
+    grey_blob = colour.copy()
+    cv2.ellipse(grey_blob, (120, 60), (30, 24), 0, 0, 360, (140, 140, 140), -1)  # pencil-grey
+    assert not skin_boxes(boxes, grey_blob, dark, level).any()
