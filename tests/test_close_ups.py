@@ -96,6 +96,17 @@ def test_a_finger_entering_the_frame_is_not_a_cut_digit() -> None:
     assert len(rois) == 1 and rois[0].x > 350, rois
 
 
+def test_red_ink_cut_by_the_frame_is_not_skin() -> None:
+    # a red ballpoint as a camera sees it (paler than its core, anti-aliased): in the YCrCb skin
+    # box and as light as a finger, but twice as red for its green as the paper
+    frame = np.full((H, W, 3), PAPER, np.float32)
+    cv2.ellipse(frame, (320, 300), (120, 200), 0, 0, 360, (70, 70, 150), 40, cv2.LINE_AA)
+    cv2.line(frame, (60, 60), (62, 82), (70, 70, 150), 4, cv2.LINE_AA)
+    img = np.clip(frame + np.random.default_rng(2).normal(0, 2, frame.shape), 0, 255).astype(np.uint8)
+    rois = DigitSegmenter().find(img)
+    assert len(rois) == 1 and rois[0].h >= 300, rois
+
+
 def test_the_rules_on_tables() -> None:
     # a piece crossing the bottom (contact 40 of 200 px), one running along the left (contact 190)
     crossing = np.array([[100.0, 40, 220, 240, 9000, 40, 0]])

@@ -34,6 +34,7 @@ __all__ = [
     "MIN_HEIGHT",
     "SKIN_CR",
     "SKIN_LIGHT",
+    "SKIN_RG",
     "cut_digit_seen",
     "skin_coloured",
     "with_cut_digits",
@@ -48,7 +49,9 @@ MIN_HEIGHT = 0.3
 DOMINANT = 2.0
 #: Skin is redder than the paper (Cr, 8-bit YCrCb units) by at least this ...
 SKIN_CR = 4
-#: ... and at least this fraction of the paper's brightness (Y).
+#: ... but its red-to-green ratio at most this many times the paper's (red ink: 2 or more) ...
+SKIN_RG = 1.6
+#: ... and it is at least this fraction of the paper's brightness (Y).
 SKIN_LIGHT = 0.4
 
 
@@ -119,8 +122,9 @@ def skin_coloured(box: list[int], colour: np.ndarray, dark: np.ndarray, level: n
     """Whether a candidate's ink is a finger's skin, not ink: its mean colour inside the skin
     box of Chai & Ngan (1999; :data:`edge.segment.skin_colour.YCRCB_SKIN`), redder than the
     paper around it in the box (Cr at least :data:`SKIN_CR` above: a pencil on a yellow sheet
-    has the paper's hue, only paler) and at least :data:`SKIN_LIGHT` of its brightness (a
-    black marker under warm light is brownish, but dark).
+    has the paper's hue, only paler) but not by as much as red ink (its red-to-green ratio at
+    most :data:`SKIN_RG` x the paper's), and at least :data:`SKIN_LIGHT` of the paper's
+    brightness (a black marker under warm light is brownish, but dark).
 
     Args:
         box: x0, y0, x1, y1, analysis px.
@@ -140,10 +144,12 @@ def skin_coloured(box: list[int], colour: np.ndarray, dark: np.ndarray, level: n
         return False
     means = [cv2.mean(patch, mask=m)[:3] for m in (ink, cv2.bitwise_not(ink))]
     (y, cr, cb), (y_paper, cr_paper, _) = cv2.cvtColor(np.array([means], np.uint8), cv2.COLOR_BGR2YCrCb)[0]
+    (_, g, r), (_, g_paper, r_paper) = means
     (cr_lo, cr_hi), (cb_lo, cb_hi) = YCRCB_SKIN
     return (
         cr_lo <= cr <= cr_hi
         and cb_lo <= cb <= cb_hi
         and int(cr) >= int(cr_paper) + SKIN_CR
+        and r * g_paper <= SKIN_RG * r_paper * max(g, 1.0)
         and y >= SKIN_LIGHT * y_paper
     )
