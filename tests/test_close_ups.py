@@ -115,6 +115,9 @@ def test_the_rules_on_tables() -> None:
     assert cut_digit_seen(crossing, speck, 320, 240, 0.12)
     assert not cut_digit_seen(along, speck, 320, 240, 0.12)
     assert not cut_digit_seen(crossing, np.array([[20.0, 20, 60, 140, 900, 0, 0]]), 320, 240, 0.12)
+    many = np.repeat(speck, 14, axis=0)  # the numpy branch (more than FEW pieces): the same answers
+    assert cut_digit_seen(np.concatenate([many, crossing]), speck, 320, 240, 0.12)
+    assert not cut_digit_seen(np.concatenate([many, along]), speck, 320, 240, 0.12)
     ink = (np.zeros((240, 320), np.uint8), np.full((240, 320), 30, np.uint8))
     assert with_cut_digits(speck, crossing, ink).tolist() == crossing.tolist()
     assert with_cut_digits(speck, along, ink) is speck

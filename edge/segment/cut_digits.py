@@ -25,7 +25,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.segment.digit_pieces import CONTACT, X0, X1, Y0, Y1
+from edge.segment.digit_pieces import CONTACT, FEW, X0, X1, Y0, Y1
 from edge.segment.skin_colour import YCRCB_SKIN
 
 __all__ = [
@@ -81,9 +81,22 @@ def cut_digit_seen(pieces: np.ndarray, boxes: np.ndarray, sw: int, sh: int, max_
     if not len(pieces):
         return False
     tallest = float((boxes[:, Y1] - boxes[:, Y0]).max()) if len(boxes) else 0.0
+    least = max(MIN_HEIGHT * sh, DOMINANT * tallest)
+    limit = max_contact * min(sw, sh)
+    if len(pieces) <= FEW:  # the same test in plain Python (a frame's few pieces)
+        for x0, y0, x1, y1, _, contact, _ in pieces.tolist():
+            h = y1 - y0
+            if (
+                h >= least
+                and (contact > limit or h > 0.9 * sh)
+                and (x0 <= 0 or y0 <= 0 or x1 >= sw or y1 >= sh)
+                and contact <= MAX_CONTACT * max(x1 - x0, h)
+            ):
+                return True
+        return False
     h = pieces[:, Y1] - pieces[:, Y0]
-    dropped = (pieces[:, CONTACT] > max_contact * min(sw, sh)) | (h > 0.9 * sh)
-    big = _crossing(pieces, sw, sh, max(MIN_HEIGHT * sh, DOMINANT * tallest))
+    dropped = (pieces[:, CONTACT] > limit) | (h > 0.9 * sh)
+    big = _crossing(pieces, sw, sh, least)
     return bool((dropped & big).any())
 
 
