@@ -139,7 +139,7 @@ def select_ink_outline(
     for _, _, w, h in rects:
         if w >= lw or h >= lh:
             comps = Components(mask, contours=[cs[j] for j in outer], rects=rects)
-            return (*_select_ink_lines(mask, core, line_px, comps), None, 0, False)
+            return (*_select_ink_lines(mask, core, line_px, comps, open_sides), None, 0, False)
     chosen: list[tuple[int, int]] = []  # (index into outer, ink area)
     for i, (x, y, w, h) in enumerate(rects):
         ix = (x + w if x + w < rx1 else rx1) - (x if x > rx0 else rx0)
@@ -227,10 +227,16 @@ def _iou(box: tuple[int, int, int, int], core: tuple[float, float, float, float]
 
 
 def _select_ink_lines(
-    mask: np.ndarray, core: tuple[float, float, float, float], line_px: int, comps: Components | None = None
+    mask: np.ndarray,
+    core: tuple[float, float, float, float],
+    line_px: int,
+    comps: Components | None = None,
+    open_sides: tuple[bool, bool, bool, bool] = (False, False, False, False),
 ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int]]:
-    """:func:`select_ink` for a crop crossed by a line: lines erased first (``comps``: the
-    :class:`~edge.segment.ink_components.Components` of ``mask`` if already found)."""
+    """:func:`select_ink` for a crop crossed by a line, or filled by its ink: lines erased first
+    (``comps``: the :class:`~edge.segment.ink_components.Components` of ``mask`` if already
+    found); ink on the ``open_sides`` of the border (see :func:`select_ink_outline`) is not
+    held against a component."""
     ch, cw = mask.shape
     rx0, ry0, rx1, ry1 = core
     mask, comps = ink_components(mask, int(0.85 * cw), int(0.85 * ch), line_px, comps=comps)
@@ -240,7 +246,16 @@ def _select_ink_lines(
     x0s, y0s, x1s, y1s = comps.box.T
     ix = np.maximum(np.minimum(x1s, rx1) - np.maximum(x0s, rx0), 0)
     iy = np.maximum(np.minimum(y1s, ry1) - np.maximum(y0s, ry0), 0)
-    inside = (ix * iy >= 0.5 * (x1s - x0s) * (y1s - y0s)) & (comps.contact <= 0.2 * max(cw, ch))
+    contact = comps.contact
+    if any(open_sides) and contact.any():  # a digit cut by the frame: its ink on that border is its own
+        contact = np.array(
+            [
+                _contact(mask, (int(a), int(b), int(c - a), int(d - b)), open_sides) if n else 0
+                for a, b, c, d, n in zip(x0s, y0s, x1s, y1s, contact, strict=True)
+            ],
+            np.float64,
+        )
+    inside = (ix * iy >= 0.5 * (x1s - x0s) * (y1s - y0s)) & (contact <= 0.2 * max(cw, ch))
     if not inside.any():
         return none
     area = comps.area_where(inside)  # only these: the others are specks and lines

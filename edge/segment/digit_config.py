@@ -111,7 +111,9 @@ class DigitSegmenterConfig:
         max_contact: components whose ink runs along the frame border for more than
             this fraction of the shorter side (or for longer than 1.2 x their own
             size) are the paper's edge, the table or a finger, and are dropped
-            before merging.
+            before merging; unless nothing else is found, or one crosses the border (a
+            digit held close to the camera) and is much the largest thing in view
+            (:mod:`edge.segment.cut_digits`).
         min_light: no ink is looked for where the estimated background is darker
             than this fraction of its bright level (95th percentile): a dark desk
             or room, where flat-fielding only amplifies noise. 0 disables.

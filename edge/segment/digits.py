@@ -3,17 +3,15 @@
 The stages are those of OpenCV's ``samples/python/digits_video.py`` (threshold ->
 contours -> shape filters), made robust for live camera frames:
 
-- the frame is analysed first at a small size (``analysis_width``, default 320 px
-  on the longer side), so a webcam frame costs the same whatever the camera's
-  resolution; when the digits seen there are small (a page of numbers, a 12 MP
-  photo) or more than that pass measures, again at the scale that makes them about
-  ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number;
-  unless they were more than it measured, that look keeps to the ink the first pass
-  found its digits in (:func:`~edge.segment.digit_scale.ink_gate`: squared paper's lines,
-  which at the finer scale break into digit-sized dashes, stay dropped); when that look
-  finds nothing, the first pass's digits stand;
-  ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads
-  large digits from this analysis (``last_analysis``), small ones from the full frame;
+- the frame is analysed first at a small size (``analysis_width``, default 320 px on the longer side), so
+  a webcam frame costs the same whatever the camera's resolution; when the digits seen there are small (a
+  page of numbers, a 12 MP photo) or more than that pass measures, again at the scale that makes them about
+  ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number; unless they were more
+  than it measured, that look keeps to the ink the first pass found its digits in
+  (:func:`~edge.segment.digit_scale.ink_gate`: squared paper's lines, which at the finer scale break into
+  digit-sized dashes, stay dropped); when that look finds nothing, the first pass's digits stand; ROIs are
+  scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads large digits from this
+  analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, decided per
   frame by :func:`edge.segment.ink_polarity.frame_ink_is_light` by default); light ink is
   inverted once, at the analysis size;
@@ -50,18 +48,18 @@ contours -> shape filters), made robust for live camera frames:
   its height (pieces above one another), and a 0 or 8 drawn as two arcs that face
   each other (pieces side by side), judged relative to the pieces' own height so
   neighbouring digits of a number stay apart;
-- candidates are filtered against the paper's edge and fingers (contact with the frame
-  border), solid blobs, odd aspect ratios, boxes not surrounded by paper, bands along the
-  paper's, a shadow's or a finger's edge (a step, where a stroke is a ridge:
-  :mod:`edge.segment.edge_slivers`), and things much smaller than the digits;
+- candidates are filtered against the paper's edge and fingers (contact with the frame border; but a
+  digit held close, much the largest thing and crossing the border, stands: :mod:`edge.segment.cut_digits`),
+  solid blobs, odd aspect ratios, boxes not surrounded by paper, bands along the paper's, a shadow's or a
+  finger's edge (a step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and things much
+  smaller than the digits;
 - ROIs come out in reading order (:func:`edge.segment.numbers.group_numbers` makes numbers).
 
-Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``,
-idle 2-core VM): median 1.4 ms per 640x480 demo frame (a sheet on a desk; the scene of the
-last full analysis is reused on about three frames of four: :mod:`edge.segment.digit_reuse`),
-0.75 ms per frame of five digits on a sheet that fills the view (no desk: the whole-paper
-scene of :func:`edge.segment.digit_scene.find_scene`); a 12 MP page (300-800 digits)
-10-40 ms (``benchmarks.synth_pages`` pages).
+Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``, idle 2-core
+VM): median 1.4 ms per 640x480 demo frame (a sheet on a desk; the scene of the last full analysis is
+reused on about three frames of four: :mod:`edge.segment.digit_reuse`), 0.75 ms per frame of five digits
+on a sheet that fills the view (no desk: the whole-paper scene of
+:func:`edge.segment.digit_scene.find_scene`); a 12 MP page (300-800 digits) 10-40 ms (synth_pages).
 """
 
 from __future__ import annotations
@@ -73,6 +71,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
 from edge.segment.digit_merge import candidates
@@ -168,9 +167,8 @@ class DigitSegmenter:
         boxes, (typical, seen), crowded = self._analyse(small, colour, None)
         first_shape = small.shape
         if typical is None and f <= 0.25:
-            # a large image with nothing digit-like at this scale: perhaps digits too
-            # small to see here (a scanned sheet, too dense for paper to show between
-            # them); look once at four times the scale, without the paper rule
+            # a large image with nothing digit-like at this scale: perhaps digits too small to see here
+            # (a scanned sheet, too dense for paper to show between them); look once at 4x, no paper rule
             f = min(1.0, 4 * f)
             small = scaled(grey, f)
             if light:
@@ -178,9 +176,9 @@ class DigitSegmenter:
             boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=False)
             first_shape = small.shape
         if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
-            # small digits (a page of numbers, a high-resolution photo): look again at
-            # the scale that makes them about digit_px tall; many digits (more than the
-            # first pass measures): look again as a page, at least at this scale
+            # small digits (a page of numbers, a high-resolution photo): look again at the scale that
+            # makes them about digit_px tall; many digits (more than the first pass measures): look
+            # again as a page, at least at this scale
             f2 = min(1.0, f * cfg.digit_px / typical) if typical < cfg.min_digit_px else f
             if f2 > 1.25 * f or crowded:
                 f2 = max(f2, f)
@@ -289,17 +287,21 @@ class DigitSegmenter:
                         self._clean = (self._mask, True) if count2 <= max_pieces else None
                     elif self._clean is not None:
                         self._clean = (self._clean[0], False)
-                boxes2, _ = self._digits(measure2() if pieces2 is None else pieces2, scene, bg, min_h)
+                pieces2 = measure2() if pieces2 is None else pieces2
+                pieces = pieces2 if first is None else pieces  # (the clutter's ink, for the cut-digit look)
+                boxes2, _ = self._digits(pieces2, scene, bg, min_h)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
             again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
             pieces = measured() if again is None else again
             boxes, _ = self._digits(pieces, scene, bg, min_h)
-        if not len(boxes) and cfg.reject_border:  # nothing found: perhaps a tight crop whose digit
-            # runs along the border (the bar of a 7) or fills it: accept that, but not skin (a finger)
-            boxes = self._digits(pieces, scene, bg, min_h, cropped=True)[0]
-            boxes = boxes[~skin_boxes(boxes, colour, *self._ink)]  # edge.segment.skin_pieces
+        if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, cfg.max_contact)):
+            more, _ = self._digits(pieces, scene, bg, min_h, cropped=True)
+            if len(boxes):  # a close-up beside them: only the digits cut by the frame (cut_digits)
+                boxes = with_cut_digits(boxes, more, self._ink, colour)
+            else:  # nothing: a tight crop (a digit along its border?), but not skin (a finger: skin_pieces)
+                boxes = more[~skin_boxes(more, colour, *self._ink)]
         boxes = select_digits(boxes, cfg, sw, sh)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded
