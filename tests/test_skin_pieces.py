@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.skin_pieces import skin_boxes
+from edge.segment.skin_pieces import skin_boxes, solid_boxes
 from tests.test_hands import SKINS
 
 WHITE, YELLOW_NOTE = (242, 244, 245), (125, 228, 250)
@@ -94,3 +94,16 @@ def test_skin_needs_colour_and_a_solid_piece() -> None:
     grey_blob = colour.copy()
     cv2.ellipse(grey_blob, (120, 60), (30, 24), 0, 0, 360, (140, 140, 140), -1)  # pencil-grey
     assert not skin_boxes(boxes, grey_blob, dark, level).any()
+
+
+def test_dark_skin_is_skin_and_dark_ink_in_a_warm_light_is_not() -> None:
+    dark = np.zeros((60, 80), np.uint8)
+    level = np.full((60, 80), 50, np.uint8)
+    cv2.ellipse(dark, (60, 30), (15, 12), 0, 0, 360, 120, -1)  # a solid blob ...
+    cv2.line(dark, (10, 10), (10, 50), 120, 2)  # ... and a thin stroke
+    boxes = np.array([[45, 18, 76, 43], [8, 10, 13, 51]], np.float64)
+    assert solid_boxes(boxes, dark, level).tolist() == [True, False]  # colour-free
+    for tone, skin in [(np.array(SKINS["dark"]) * 0.75, True), ((30, 38, 45), False)]:  # black marker, warm
+        colour = np.full((120, 160, 3), (242, 244, 245), np.uint8)
+        cv2.ellipse(colour, (120, 60), (30, 24), 0, 0, 360, tuple(float(c) for c in tone), -1)
+        assert skin_boxes(boxes, colour, dark, level).tolist() == [skin, False], tone

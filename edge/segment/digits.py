@@ -296,10 +296,10 @@ class DigitSegmenter:
             again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
             pieces = measured() if again is None else again
             boxes, _ = self._digits(pieces, scene, bg, min_h)
-        limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # nothing, or a close-up cut by the frame
+        limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits
         if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, limits)):
-            more, _ = self._digits(pieces, scene, bg, min_h, cropped=True)  # (a tight crop?) not skin
-            boxes = with_cut_digits(boxes, more, self._ink, colour)
+            more, _ = self._digits(pieces, scene, bg, min_h, cropped=True)  # a tight crop? a close-up?
+            boxes = with_cut_digits(boxes, more, self._ink, colour)  # not a finger (skin_pieces)
         boxes = select_digits(boxes, cfg, sw, sh)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded

@@ -17,9 +17,10 @@ red ink's is about 0, or up to 10 on blue paper in a warm light) and saturation,
 blue ink take an orange hue in a warm light, but stay grey; skin of any tone, lit or in shade,
 does not), on coloured paper (or white paper in a warm light) has a hue of its own or is more
 saturated than the paper (pencil on a yellow note is the note's orange, darkened: as saturated),
-and its ink pixels of skin's tone make a piece at least 0.4 x its box thick (red ink on a yellow
-note is orange too, but thin). Without colour (a grey or IR camera), :func:`solid_boxes` tells a
-blob from a pen's strokes by the same thickness.
+and its pixels of skin's tone at its ink (a pale finger is darker than the paper only in part)
+make a piece at least 0.4 x its box thick (red ink on a yellow note is orange too, but thin).
+Without colour (a grey or IR camera), :func:`solid_boxes` tells a blob from a pen's strokes by
+the same thickness.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ MIN_HUE = 6
 MIN_CHROMA = 0.12
 #: Skin is a solid piece: at least this share of its box's longer side thick (a fingertip about
 #: as wide as long; a pen stroke at most about a quarter of the digit's height, a marker's 20-60 px
-#: strokes 0.1-0.25 of a 250-470 px close-up, so a red digit on a yellow note, orange as skin, is
+#: strokes up to 0.31 of a 250-470 px close-up, so a red digit on a yellow note, orange as skin, is
 #: not taken for it).
 MIN_THICK = 0.4
 #: On coloured paper, skin's hue is at least this far from the paper's (OpenCV units, degrees / 2:
@@ -94,18 +95,18 @@ def skin_boxes(
         skin: a hue of :data:`MIN_HUE` to the top of :data:`edge.segment.skin_colour.HSV_SKIN`'s hue
         range, a saturation in its range, coloured (:data:`MIN_CHROMA`), on coloured paper a hue
         :data:`MIN_HUE_APART` from the paper's around it or :data:`MORE_SATURATED` x its saturation;
-        and its ink pixels of that hue and saturation make a piece at least :data:`MIN_THICK` x the
-        box's longer side thick.
+        and its pixels of that hue and saturation at its ink (within an eighth of the box's longer
+        side) make a piece at least :data:`MIN_THICK` x that side thick.
     """
     out = np.zeros(len(boxes), bool)
     if colour is None or not len(boxes):
         return out
     for i, box in enumerate(boxes[:, :4].astype(int).tolist()):
-        out[i] = _skin(colour, dark, level, box)
+        out[i] = _skin(box, colour, dark, level)
     return out
 
 
-def _skin(colour: np.ndarray, dark: np.ndarray, level: np.ndarray, box: list[int]) -> bool:
+def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
     """:func:`skin_boxes` for one box (x0, y0, x1, y1, analysis px)."""
     sh, sw = dark.shape
     fy, fx = colour.shape[0] / sh, colour.shape[1] / sw
