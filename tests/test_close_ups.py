@@ -17,8 +17,11 @@ from edge.preprocess import MnistPreprocessor
 from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
 from edge.segment.digits import DigitSegmenter
 from edge.types import ROI
+from tests.test_hands import SKINS
 
 H, W, PAPER, INK = 480, 640, 215, 40
+#: The finder's border rules: contact, height, width (cut_digit_seen).
+LIMITS = (0.12, 0.95, 0.9)
 
 
 def _camera(grey: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -84,16 +87,35 @@ def test_a_desk_band_along_the_border_is_not_a_cut_digit() -> None:
     assert len(rois) == 1 and rois[0].x > 300, rois
 
 
-def test_a_finger_entering_the_frame_is_not_a_cut_digit() -> None:
-    frame = np.full((H, W, 3), PAPER, np.float32)
+def _finger_frame(skin: str, shade: float) -> np.ndarray:
+    """uint8 BGR: a finger (``shade`` x a skin tone of :data:`tests.test_hands.SKINS`) entering
+    from the bottom, 170 px tall, crossing the border, on white paper with a small pen 1 at (400, 200)."""
+    frame = np.full((H, W, 3), 245, np.float32)
     fm = np.zeros((H, W), np.float32)
     cv2.ellipse(fm, (150, H), (40, 170), 10, 0, 360, 1.0, -1)  # a finger from the bottom
     fm = cv2.GaussianBlur(fm, (0, 0), 2)[:, :, None]
-    frame = frame * (1 - fm) + np.array([110, 140, 190], np.float32) * fm
+    frame = frame * (1 - fm) + np.array(SKINS[skin], np.float32) * shade * fm
     cv2.line(frame, (400, 200), (405, 250), (INK, INK, INK), 6, cv2.LINE_AA)  # a small 1
-    img = np.clip(frame + np.random.default_rng(1).normal(0, 2, frame.shape), 0, 255).astype(np.uint8)
-    rois = DigitSegmenter().find(img)
+    return np.clip(frame + np.random.default_rng(1).normal(0, 2, frame.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("shade", [1.0, 0.75])
+@pytest.mark.parametrize("skin", sorted(SKINS))
+def test_a_finger_entering_the_frame_is_not_a_cut_digit(skin: str, shade: float) -> None:
+    # dark skin in shade is 0.3 as light as the paper: a lightness gate took it for ink
+    rois = DigitSegmenter().find(_finger_frame(skin, shade))
     assert len(rois) == 1 and rois[0].x > 350, rois
+
+
+@pytest.mark.parametrize("skin", sorted(SKINS))
+def test_a_finger_entering_a_grey_frame_does_not_replace_the_digit(skin: str) -> None:
+    # a grey or IR camera: no colour to tell skin by. A slim finger may be a stroke: it is added to
+    # the candidates, not put in their place; a solid one (wider than 0.4 of its length) is dropped
+    grey = cv2.cvtColor(_finger_frame(skin, 1.0), cv2.COLOR_BGR2GRAY)
+    rois = DigitSegmenter().find(grey)
+    assert any(r.x > 350 for r in rois), f"the pen 1 was replaced: {rois}"
+    if skin == "dark":  # (the darker, the more of the finger is ink: a blob)
+        assert len(rois) == 1, f"the finger was taken for a digit: {rois}"
 
 
 def test_red_ink_cut_by_the_frame_is_not_skin() -> None:
@@ -112,12 +134,15 @@ def test_the_rules_on_tables() -> None:
     crossing = np.array([[100.0, 40, 220, 240, 9000, 40, 0]])
     along = np.array([[0.0, 20, 30, 240, 3000, 190, 0]])
     speck = np.array([[20.0, 20, 24, 30, 30, 0, 0]])
-    assert cut_digit_seen(crossing, speck, 320, 240, 0.12)
-    assert not cut_digit_seen(along, speck, 320, 240, 0.12)
-    assert not cut_digit_seen(crossing, np.array([[20.0, 20, 60, 140, 900, 0, 0]]), 320, 240, 0.12)
+    assert cut_digit_seen(crossing, speck, 320, 240, LIMITS)
+    assert not cut_digit_seen(along, speck, 320, 240, LIMITS)
+    assert not cut_digit_seen(crossing, np.array([[20.0, 20, 60, 140, 900, 0, 0]]), 320, 240, LIMITS)
     many = np.repeat(speck, 14, axis=0)  # the numpy branch (more than FEW pieces): the same answers
-    assert cut_digit_seen(np.concatenate([many, crossing]), speck, 320, 240, 0.12)
-    assert not cut_digit_seen(np.concatenate([many, along]), speck, 320, 240, 0.12)
+    assert cut_digit_seen(np.concatenate([many, crossing]), speck, 320, 240, LIMITS)
+    assert not cut_digit_seen(np.concatenate([many, along]), speck, 320, 240, LIMITS)
     ink = (np.zeros((240, 320), np.uint8), np.full((240, 320), 30, np.uint8))
-    assert with_cut_digits(speck, crossing, ink).tolist() == crossing.tolist()
+    both = with_cut_digits(speck, crossing, ink)  # no colour: added to the candidates, not in their place
+    assert both.tolist() == [*speck.tolist(), *crossing.tolist()]
+    colour = np.full((240, 320, 3), 200, np.uint8)
+    assert with_cut_digits(speck, crossing, ink, colour).tolist() == crossing.tolist()
     assert with_cut_digits(speck, along, ink) is speck

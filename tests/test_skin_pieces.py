@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.skin_pieces import skin_boxes
+from edge.segment.skin_pieces import skin_boxes, solid_boxes
+from tests.test_hands import SKINS
 
-SKIN = np.array((120, 150, 200), np.float32)  # BGR
 WHITE, YELLOW_NOTE = (242, 244, 245), (125, 228, 250)
+#: Warm light (BGR gains: a 3000 K lamp) on white paper: tinted, as saturated as a pale note.
+WARM = (0.7, 0.88, 1.0)
 RED_PEN = np.array((40, 40, 170), np.float32)
 
 
@@ -33,20 +35,37 @@ def photo(img: np.ndarray, seed: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def finger(img: np.ndarray, centre: tuple[int, int], axes: tuple[int, int], shade: float) -> None:
-    """An opaque finger (a skin-coloured ellipse, ``shade`` x :data:`SKIN`) drawn into ``img``."""
+def finger(
+    img: np.ndarray, centre: tuple[int, int], axes: tuple[int, int], tone: np.ndarray, shade: float
+) -> None:
+    """An opaque finger (a skin-coloured ellipse, ``shade`` x ``tone``, BGR) drawn into ``img``."""
     mask = np.zeros(img.shape[:2], np.float32)
     cv2.ellipse(mask, centre, axes, 0, 0, 360, 1.0, -1, cv2.LINE_AA)
-    img[:] = img * (1 - mask[:, :, None]) + SKIN * shade * mask[:, :, None]
+    img[:] = img * (1 - mask[:, :, None]) + tone * shade * mask[:, :, None]
 
 
+@pytest.mark.parametrize("skin", sorted(SKINS))
 @pytest.mark.parametrize("paper", [WHITE, YELLOW_NOTE])
 @pytest.mark.parametrize("centre, axes, shade", [((670, 270), (70, 40), 0.9), ((320, 500), (45, 80), 0.75)])
-def test_a_finger_entering_the_frame_is_no_digit(paper, centre, axes, shade) -> None:
+def test_a_finger_entering_the_frame_is_no_digit(skin, paper, centre, axes, shade) -> None:
     """Nothing else in the frame, so the last resort looked for a tight crop and took the finger
-    cut by the border for a digit (a "1" at 96 % in realistic frame 6/00042 of seed 21)."""
+    cut by the border for a digit (a "1" at 96 % in realistic frame 6/00042 of seed 21); dark
+    skin in shade is about 0.4 as light as the paper, as a lightness gate's ink."""
     img = sheet(480, 640, paper, 0)
-    finger(img, centre, axes, shade)
+    finger(img, centre, axes, np.array(SKINS[skin], np.float32), shade)
+    assert DigitSegmenter().find(photo(img, 1)) == []
+
+
+@pytest.mark.parametrize(
+    "skin", ["light", "medium"]
+)  # (dark skin in this light: more saturated than skin's range)
+@pytest.mark.parametrize("centre, axes, shade", [((670, 270), (70, 40), 0.9), ((320, 500), (45, 80), 0.75)])
+def test_a_finger_on_white_paper_in_warm_light_is_no_digit(skin, centre, axes, shade) -> None:
+    """Warm light tints the paper as saturated as a coloured note and the finger within 20 degrees
+    of its hue: skin is told from the paper darkened (a pencil on a note) by being more saturated."""
+    warm = np.array(WARM, np.float32)
+    img = sheet(480, 640, WHITE, 0) * warm
+    finger(img, centre, axes, np.array(SKINS[skin], np.float32) * warm, shade)
     assert DigitSegmenter().find(photo(img, 1)) == []
 
 
@@ -75,3 +94,16 @@ def test_skin_needs_colour_and_a_solid_piece() -> None:
     grey_blob = colour.copy()
     cv2.ellipse(grey_blob, (120, 60), (30, 24), 0, 0, 360, (140, 140, 140), -1)  # pencil-grey
     assert not skin_boxes(boxes, grey_blob, dark, level).any()
+
+
+def test_dark_skin_is_skin_and_dark_ink_in_a_warm_light_is_not() -> None:
+    dark = np.zeros((60, 80), np.uint8)
+    level = np.full((60, 80), 50, np.uint8)
+    cv2.ellipse(dark, (60, 30), (15, 12), 0, 0, 360, 120, -1)  # a solid blob ...
+    cv2.line(dark, (10, 10), (10, 50), 120, 2)  # ... and a thin stroke
+    boxes = np.array([[45, 18, 76, 43], [8, 10, 13, 51]], np.float64)
+    assert solid_boxes(boxes, dark, level).tolist() == [True, False]  # colour-free
+    for tone, skin in [(np.array(SKINS["dark"]) * 0.75, True), ((30, 38, 45), False)]:  # black marker, warm
+        colour = np.full((120, 160, 3), (242, 244, 245), np.uint8)
+        cv2.ellipse(colour, (120, 60), (30, 24), 0, 0, 360, tuple(float(c) for c in tone), -1)
+        assert skin_boxes(boxes, colour, dark, level).tolist() == [skin, False], tone

@@ -29,6 +29,8 @@ COLS = 7
 #: ones (a page's hundreds) as numpy arrays. Both give the same results
 #: (``tests/test_digit_tables.py``).
 FEW = 12
+#: The digit finder drops pieces wider than this share of the frame (the paper, the desk).
+MAX_WIDTH = 0.9
 #: :func:`measure_components` drops isolated pixels before its contour search when the ink's
 #: box covers at least this share of the frame (where noisy frames' specks are: a clean sheet's
 #: ink box is smaller, its few specks cost less to trace than the filter).

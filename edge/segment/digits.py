@@ -77,6 +77,7 @@ from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
 from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
     COLS,
+    MAX_WIDTH,
     add_new_boxes,
     frame_pieces,
     measure_components,
@@ -91,7 +92,6 @@ from edge.segment.edge_slivers import not_ink
 from edge.segment.ink import odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.numbers import reading_order
-from edge.segment.skin_pieces import skin_boxes
 from edge.types import ROI
 
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
@@ -296,12 +296,10 @@ class DigitSegmenter:
             again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
             pieces = measured() if again is None else again
             boxes, _ = self._digits(pieces, scene, bg, min_h)
-        if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, cfg.max_contact)):
-            more, _ = self._digits(pieces, scene, bg, min_h, cropped=True)
-            if len(boxes):  # a close-up beside them: only the digits cut by the frame (cut_digits)
-                boxes = with_cut_digits(boxes, more, self._ink, colour)
-            else:  # nothing: a tight crop (a digit along its border?), but not skin (a finger: skin_pieces)
-                boxes = more[~skin_boxes(more, colour, *self._ink)]
+        limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits
+        if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, limits)):
+            more, _ = self._digits(pieces, scene, bg, min_h, cropped=True)  # a tight crop? a close-up?
+            boxes = with_cut_digits(boxes, more, self._ink, colour)  # not a finger (skin_pieces)
         boxes = select_digits(boxes, cfg, sw, sh)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded
@@ -388,7 +386,7 @@ class DigitSegmenter:
         # the paper's edge, the table, fingers: long contact with the frame border, or
         # more contact than the piece is long (a corner of the frame, a shadow)
         max_contact, max_height, max_width = (
-            (1.0, 1.0, 1.0) if cropped else (cfg.max_contact, cfg.max_height, 0.9)
+            (1.0, 1.0, 1.0) if cropped else (cfg.max_contact, cfg.max_height, MAX_WIDTH)
         )
         kept, region = frame_pieces(pieces, sw, sh, max_contact, max_height, max_width, 4 * cfg.min_area)
         boxes = candidates(kept, cfg, sh, min_h, max_height)

@@ -6,14 +6,21 @@ the border and fill the frame. A user's frame often holds the finger that holds 
 no digit yet: a solid piece of skin at the border read as a "1" at 96 % and shown live
 (``benchmarks/realistic_digits.py`` frames).
 
+The same test keeps a finger entering the frame from replacing the digits of a close-up
+(:func:`edge.segment.cut_digits.with_cut_digits`).
+
 Ink is black, grey, blue or red and a pen's strokes are thin; skin is an orange hue of moderate
-saturation (Sobottka & Pitas, 1996: H 0 to 50 degrees, S 0.23 to 0.68), lit like the paper, and
-a finger is a solid piece. A candidate is skin when the median colour of its ink has such a hue
-(from 12 degrees: red ink's is about 0, or up to 10 on blue paper in a warm light) and
-saturation, is at least about half as light as the paper around it (black and blue ink, much
-darker, take any hue in a tinted light), on coloured paper has a hue of its own (pencil on a
-yellow note is the note's orange, darkened), and its pixels of skin's tone make a piece at
-least 0.4 x its box thick (red ink on a yellow note is orange too, but thin).
+saturation (Sobottka & Pitas, 1996: H 0 to 50 degrees, S 0.23 to 0.68) and a finger is a solid
+piece. A candidate is skin when the median colour of its ink has such a hue (from 12 degrees:
+red ink's is about 0, or up to 10 on blue paper in a warm light) and saturation, is coloured
+(its brightest and darkest channels apart by at least 0.12 of the paper's brightness: black and
+blue ink take an orange hue in a warm light, but stay grey; skin of any tone, lit or in shade,
+does not), on coloured paper (or white paper in a warm light) has a hue of its own or is more
+saturated than the paper (pencil on a yellow note is the note's orange, darkened: as saturated),
+and its pixels of skin's tone at its ink (a pale finger is darker than the paper only in part)
+make a piece at least 0.4 x its box thick (red ink on a yellow note is orange too, but thin).
+Without colour (a grey or IR camera), :func:`solid_boxes` tells a blob from a pen's strokes by
+the same thickness.
 """
 
 from __future__ import annotations
@@ -23,21 +30,52 @@ import numpy as np
 
 from edge.segment.skin_colour import HSV_SKIN
 
-__all__ = ["MIN_HUE", "MIN_HUE_APART", "MIN_LIGHT", "MIN_THICK", "skin_boxes"]
+__all__ = [
+    "MIN_CHROMA",
+    "MIN_HUE",
+    "MIN_HUE_APART",
+    "MIN_THICK",
+    "MORE_SATURATED",
+    "skin_boxes",
+    "solid_boxes",
+]
 
 #: Least hue of skin (OpenCV units, degrees / 2): 12 degrees, above red ink's (about 0, up to 10 on
 #: blue paper in a warm light).
 MIN_HUE = 6
-#: Skin is lit like the paper: its brightest channel is at least this share of the paper's
-#: (black and blue ink, much darker, take any hue in a tinted light).
-MIN_LIGHT = 0.45
+#: Skin is coloured: its brightest channel less its darkest at least this share of the paper's
+#: brightest (dark skin in shade: about 0.2; black or blue ink in a warm light: under 0.06).
+MIN_CHROMA = 0.12
 #: Skin is a solid piece: at least this share of its box's longer side thick (a fingertip about
-#: as wide as long; a pen stroke at most about a quarter of the digit's height, so a red digit
-#: on a yellow note, orange as skin, is not taken for it).
+#: as wide as long; a pen stroke at most about a quarter of the digit's height, a marker's 20-60 px
+#: strokes up to 0.31 of a 250-470 px close-up, so a red digit on a yellow note, orange as skin, is
+#: not taken for it).
 MIN_THICK = 0.4
 #: On coloured paper, skin's hue is at least this far from the paper's (OpenCV units, degrees / 2:
-#: 20 degrees): pencil on a yellow note is the note's orange, darkened.
+#: 20 degrees): pencil on a yellow note is the note's orange, darkened ...
 MIN_HUE_APART = 10
+#: ... or skin is at least this many times as saturated as the paper (white paper in a warm light
+#: is tinted like skin, but paler; a pencil on a note as saturated as the note).
+MORE_SATURATED = 1.3
+
+
+def solid_boxes(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Which candidates are a solid blob (a finger, a thumb), not a pen's strokes, bool (N,).
+
+    Args:
+        boxes: float (N, >= 4) x0, y0, x1, y1 in analysis px.
+        dark: uint8 (h, w) darkness of the analysis image (0 paper .. 255 black) ...
+        level: uint8 (h, w) ... and the ink threshold: ink is darker than it.
+
+    Returns:
+        bool (N,): True where the largest ink piece in the box is at least :data:`MIN_THICK` x the
+        box's longer side thick (twice its distance transform's largest value).
+    """
+    out = np.zeros(len(boxes), bool)
+    for i, (x0, y0, x1, y1) in enumerate(boxes[:, :4].astype(int).tolist()):
+        ink = cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
+        out[i] = _thickness(ink) >= MIN_THICK * max(x1 - x0, y1 - y0)
+    return out
 
 
 def skin_boxes(
@@ -53,26 +91,23 @@ def skin_boxes(
         level: uint8 (h, w) ... and the ink threshold: ink is darker than it.
 
     Returns:
-        bool (N,): True where the box's largest ink piece is at least :data:`MIN_THICK` x the
-        box's longer side thick and the median colour of its ink (the frame's pixels under it)
-        is skin: a hue of :data:`MIN_HUE` to the top of
-        :data:`edge.segment.skin_colour.HSV_SKIN`'s hue range, a saturation in its range, its
-        brightest channel at least :data:`MIN_LIGHT` x the paper's around it, and on coloured
-        paper a hue :data:`MIN_HUE_APART` from the paper's.
+        bool (N,): True where the median colour of the box's ink (the frame's pixels under it) is
+        skin: a hue of :data:`MIN_HUE` to the top of :data:`edge.segment.skin_colour.HSV_SKIN`'s hue
+        range, a saturation in its range, coloured (:data:`MIN_CHROMA`), on coloured paper a hue
+        :data:`MIN_HUE_APART` from the paper's around it or :data:`MORE_SATURATED` x its saturation;
+        and its pixels of that hue and saturation at its ink (within an eighth of the box's longer
+        side) make a piece at least :data:`MIN_THICK` x that side thick.
     """
     out = np.zeros(len(boxes), bool)
     if colour is None or not len(boxes):
         return out
     for i, box in enumerate(boxes[:, :4].astype(int).tolist()):
-        out[i] = _skin(colour, dark, level, box)
+        out[i] = _skin(box, colour, dark, level)
     return out
 
 
-def _skin(colour: np.ndarray, dark: np.ndarray, level: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """Whether the median colour of the box's ink is skin (:func:`_is_skin`), at least
-    :data:`MIN_LIGHT` as light as the paper around it, on coloured paper of a hue
-    :data:`MIN_HUE_APART` from the paper's, and the pixels of skin's hue and saturation
-    around it make a piece at least :data:`MIN_THICK` x the box's longer side thick."""
+def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
+    """:func:`skin_boxes` for one box (x0, y0, x1, y1, analysis px)."""
     sh, sw = dark.shape
     fy, fx = colour.shape[0] / sh, colour.shape[1] / sw
     x0, y0, x1, y1 = box
@@ -89,26 +124,35 @@ def _skin(colour: np.ndarray, dark: np.ndarray, level: np.ndarray, box: tuple[in
     channels = cv2.split(part)
     own = np.array([np.median(c[ink > 0]) for c in channels]) / 255.0
     ground = np.array([np.median(c[paper > 0]) for c in channels]) / 255.0
-    if own.max() < MIN_LIGHT * ground.max() or not _is_skin(own / max(own.max(), 1e-6)):
-        return False  # as dark as ink, or not skin's colour
-    # not the paper's own colour darkened (pencil on a yellow note): a hue of its own
-    hue, (paper_hue, paper_sat, _) = _hsv(own / own.max())[0], _hsv(ground / max(ground.max(), 1e-6))
+    if own.max() - own.min() < MIN_CHROMA * ground.max() or not _is_skin(own / max(own.max(), 1e-6)):
+        return False  # grey (black or blue ink in a tinted light), or not skin's colour
+    # not the paper's own colour darkened (pencil on a yellow note): a hue of its own or more saturated
+    (hue, sat, _), (paper_hue, paper_sat, _) = _hsv(own / own.max()), _hsv(ground / max(ground.max(), 1e-6))
     apart = min(abs(hue - paper_hue), 180 - abs(hue - paper_hue))
-    if paper_sat >= HSV_SKIN[1][0] and apart < MIN_HUE_APART:
-        return False
-    # solid: a finger, not a pen's strokes (red ink on a yellow note is orange too)
     (_, h1), (s0, s1) = HSV_SKIN
+    if paper_sat >= s0 and apart < MIN_HUE_APART and sat < MORE_SATURATED * paper_sat:
+        return False
+    # solid: a finger, not a pen's strokes (red ink on a yellow note is orange too): its pixels of
+    # skin's tone at the ink (a pale finger is ink only in part), not the paper's colour
     hsv = cv2.cvtColor(part, cv2.COLOR_BGR2HSV)
     tone = cv2.inRange(hsv, (MIN_HUE, s0, 0), (h1, s1, 255))
-    if paper_sat >= s0:  # and not the paper's hue
+    if paper_sat >= s0:
         d = np.abs(hsv[:, :, 0].astype(np.int16) - paper_hue)
-        tone[np.minimum(d, 180 - d) < MIN_HUE_APART] = 0
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(tone)
+        tone[(np.minimum(d, 180 - d) < MIN_HUE_APART) & (hsv[:, :, 1] < MORE_SATURATED * paper_sat)] = 0
+    r = max(1, g // 2)
+    near = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    return _thickness(cv2.bitwise_and(tone, near)) >= MIN_THICK * size
+
+
+def _thickness(mask: np.ndarray) -> float:
+    """Twice the largest distance transform value of a uint8 (h, w) mask's largest piece, px
+    (0.0 for an empty mask): the diameter of the largest disc inside it."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     if n < 2:
-        return False
+        return 0.0
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     piece = np.pad((labels == largest).astype(np.uint8), 1)
-    return 2.0 * float(cv2.distanceTransform(piece, cv2.DIST_L2, 3).max()) >= MIN_THICK * size
+    return 2.0 * float(cv2.distanceTransform(piece, cv2.DIST_L2, 3).max())
 
 
 def _hsv(bgr: np.ndarray) -> tuple[int, int, int]:
