@@ -118,7 +118,7 @@ def grid(
 
 def test_find_ruling_finds_a_grid_along_its_two_directions() -> None:
     dark = grid()
-    segs = find_ruling(cv2.compare(dark, 20, cv2.CMP_GT), dark, 80, 2)
+    segs = find_ruling(cv2.compare(dark, 20, cv2.CMP_GT), dark, (80, 80), 2)
     assert segs is not None and len(segs) >= 10
     d = segs[:, 2:] - segs[:, :2]
     angle = np.degrees(np.arctan2(d[:, 1], d[:, 0])) % 90.0  # both directions folded onto one
@@ -128,12 +128,12 @@ def test_find_ruling_finds_a_grid_along_its_two_directions() -> None:
 def test_find_ruling_ignores_a_single_line_and_rows_of_digits() -> None:
     one = np.zeros((240, 320), np.uint8)
     cv2.line(one, (10, 100), (310, 120), 80, 1)
-    assert find_ruling(cv2.compare(one, 20, cv2.CMP_GT), one, 80, 2) is None
+    assert find_ruling(cv2.compare(one, 20, cv2.CMP_GT), one, (80, 80), 2) is None
     rows = np.zeros((240, 320), np.uint8)  # rows of small "digits" (rings, 1 px strokes) 3 px apart
     for y in range(20, 230, 16):
         for x in range(10, 310, 10):
             cv2.circle(rows, (x, y), 3, 90, 1)
-    assert find_ruling(cv2.compare(rows, 20, cv2.CMP_GT), rows, 80, 2) is None
+    assert find_ruling(cv2.compare(rows, 20, cv2.CMP_GT), rows, (80, 80), 2) is None
 
 
 def test_a_line_through_a_grid_s_crossings_is_not_a_ruled_line() -> None:
@@ -176,7 +176,7 @@ def test_a_sliver_whose_line_goes_on_is_ruling_and_a_stroke_that_ends_is_not() -
     cv2.line(dark, (200, 60), (201, 90), 60, 2)  # a "1" in a cell
     mask = cv2.compare(dark, 40, cv2.CMP_GT)
     pieces = table([(101, 60, 103, 91), (199, 60, 203, 91)])
-    assert runs_on(pieces, mask, (0, 0), dark, (88, 178), 3).tolist() == [True, False]
+    assert runs_on(pieces, mask, (0, 0), dark, (88, 178), 3, 35.0).tolist() == [True, False]
 
 
 def test_a_digit_written_along_a_ruled_line_is_darker_than_the_ruling_and_kept() -> None:
