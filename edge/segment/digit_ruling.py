@@ -35,7 +35,7 @@ from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.ink_components import thin_segments
-from edge.segment.line_ridges import SAMPLES, medians, ridged, ridges
+from edge.segment.line_ridges import DARKER, SPREAD_DEG, ridged, runs_on
 
 #: Least share of a ruled line's length that is a ridge (:func:`edge.segment.line_ridges.ridged`).
 RIDGE_SHARE = 0.75
@@ -48,9 +48,8 @@ MIN_LINES = 3
 #: Share of a piece's box ink on the ruling from which it is a piece of the ruling ...
 ON_RULING = 0.8
 #: ... when its ink is also this many times less dense off the ruling than on it, and on
-#: average less than this many times as dark as the ruling.
+#: average less than :data:`~edge.segment.line_ridges.DARKER` x as dark as the ruling.
 MAX_OFF_DENSITY = 0.25
-DARKER = 1.6
 
 
 def find_ruling(
@@ -103,11 +102,6 @@ def find_ruling(
         return None
     segs = along_ruling(segs)
     return segs if len(segs) >= MIN_LINES else None
-
-
-#: Largest angle (degrees) between a ruled line and its page's direction (perspective fans
-#: the lines of one direction out by a few degrees).
-SPREAD_DEG = 12.0
 
 
 def along_ruling(segs: np.ndarray) -> np.ndarray:
@@ -251,81 +245,6 @@ def box_sums(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 FEW_BOXES = 16
 
 
-def runs_on(
-    pieces: np.ndarray,
-    mask: np.ndarray,
-    origin: tuple[int, int],
-    dark: np.ndarray,
-    dirs: tuple[int, ...],
-    offset: int,
-    level: float,
-) -> np.ndarray:
-    """Which pieces are slivers of a ruled line that goes on past them: at least :data:`SLIVER`
-    x as long as wide, their ink's axis (second moments) within :data:`SPREAD_DEG` of one of
-    the page's ruling directions, no more than :data:`DARKER` x as dark a ridge as the ruling
-    (``level``; a digit written in a cell is darker), and as dark a ridge along that axis up to
-    :data:`GOES_ON` x their length past each end that lies in the image (the median ridge
-    contrast there at least :data:`SAME_DARKNESS` x the piece's own): a ruling is of one darkness
-    across the page, however a threshold breaks it. A "1" or a "7" written in a cell ends where
-    its stroke ends (and the next "1" of a column, past its end, is as dark as it: darker than
-    the ruling).
-
-    Args:
-        pieces: float (N, 7) pieces, analysis px.
-        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
-        dark: uint8 (h, w) the analysis image's darkness (ink bright).
-        dirs: the ruling's directions (degrees, :func:`directions`).
-        offset: px across the line where the paper beside it is read (``line_ridges.ridges``).
-        level: the ruling's darkness, in ``dark``'s levels (:meth:`PageRuling.look`).
-
-    Returns:
-        bool (N,).
-    """
-    out = np.zeros(len(pieces), bool)
-    bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-    long, short = np.maximum(bw, bh), np.minimum(bw, bh)
-    ox, oy = origin
-    mh, mw = mask.shape
-    rows = []  # (index, centre x, y, direction x, y, half length)
-    for i in np.flatnonzero((long >= SLIVER * short) & (long >= MIN_SLIVER_PX)).tolist():
-        x0, y0, x1, y1 = (int(v) for v in pieces[i, :4])
-        # (clipped to the mask: a piece of another mask's box may reach past it)
-        mx0, my0 = min(max(x0 - ox, 0), mw), min(max(y0 - oy, 0), mh)
-        m = cv2.moments(mask[my0 : max(my0, y1 - oy), mx0 : max(mx0, x1 - ox)], binaryImage=True)
-        if m["m00"] == 0:
-            continue
-        theta = 0.5 * np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])) % 180.0
-        if min(abs((theta - a + 90.0) % 180.0 - 90.0) for a in dirs) <= SPREAD_DEG:
-            rad = np.radians(theta)
-            cx, cy = ox + mx0 + m["m10"] / m["m00"], oy + my0 + m["m01"] / m["m00"]
-            rows.append((i, cx, cy, np.cos(rad), np.sin(rad), 0.5 * float(np.hypot(x1 - x0, y1 - y0))))
-    if not rows:
-        return out
-    v = np.array(rows)
-    c, u, half = v[:, 1:3], v[:, 3:5], v[:, 5:6]
-    f = np.linspace(0.0, 1.0, SAMPLES)[None, :]
-    own = medians(ridges(dark, c, u, (2 * f - 1) * (half - 1), offset), 0)
-    past = half + 1 + f * GOES_ON * 2 * half
-    same, seen = np.ones(len(v), bool), np.zeros(len(v), bool)
-    for sign in (-1.0, 1.0):  # each end that lies in the image
-        r = ridges(dark, c, u, sign * past, offset)
-        inside = np.count_nonzero(~np.isnan(r), axis=1) >= SEEN_SHARE * SAMPLES
-        same &= ~inside | (medians(r, 0) >= SAME_DARKNESS * own)
-        seen |= inside
-    out[v[:, 0].astype(np.int64)] = seen & same & (own > 0) & (own <= DARKER * level)
-    return out
-
-
-#: Slivers (:func:`runs_on`) are at least this many times as long as wide and this many px
-#: long (a shorter piece's axis is not measured well) ...
-SLIVER = 2.5
-MIN_SLIVER_PX = 4
-#: ... a ruled line goes on for this many times their length past each end (where at least
-#: this share of the points read there lie in the image) ...
-GOES_ON = 1.0
-SEEN_SHARE = 0.5
-#: ... at least this share of their ridge contrast (what is as dark as the ruling, :data:`DARKER`).
-SAME_DARKNESS = 1.0 / DARKER
 #: px beside a line where its paper is read at the first pass (``line_thickness`` + 1: past
 #: the widest line the eraser takes); scaled with the pass.
 PAPER_OFFSET = 3
