@@ -10,20 +10,22 @@ that were too faint to be seen at the first. Each of them is digit-sized, is rea
 at 84-98 %, and neighbouring ones merge into boxes of grid cells.
 
 A ruling is straight, long, of one darkness and runs across the page in one or two directions.
-A pass of the finder that shows evidence of one (lines erased, more pieces than it measures, a
-ruling seen at a coarser pass) looks for it (:class:`PageRuling`): straight segments as long as
-the eraser's lines in the thin ink of the lowest ink level (the eraser's own), gaps bridged, that
+A pass of the finder that shows evidence of one looks for it (:class:`PageRuling`): the eraser's
+own lines (no new search); a search of the lowest ink level's thin ink only when that level was
+too cluttered to measure and the second level's erased lines make a ruling, or a coarser pass
+found one (lines broken into dashes alone, with nothing erased, are not searched for: the cost
+of a search on every such frame of a video). Segments as long as the eraser's lines that
 are a ridge of the darkness along most of their length (a row of digits or a grid's diagonal is
-not) and run along the page's one or two directions (within :data:`SPREAD_DEG`: perspective
-fans them out), at least :data:`MIN_LINES` of them (one long line is a paper or table edge, a
+not) and run along the page's one or two directions (within :data:`~edge.segment.line_ridges.SPREAD_DEG`:
+perspective fans them out), at least :data:`MIN_LINES` of them (one long line is a paper or table edge, a
 margin or a stroke) (:func:`find_ruling`). The segments are extended by :data:`EXTEND` x their
 length at each end (a straight line goes on). A piece is dropped as a piece of the ruling before
 pieces are merged into digits (:meth:`PageRuling.off`) when its ink lies on the lines' band and
 is about as dark as the ruling's own ink there (:func:`off_ruling`; a digit written along a line
-is darker), or when it is a sliver along them whose ridge goes on past its ends at
-the same darkness (:func:`runs_on`: a line that no segment was found for, in a shadow). A digit
-written across or beside the lines keeps its pieces: most of their ink leaves the lines, and a
-"1" or a "7", whose strokes are straight, ends where its stroke ends.
+is darker), or when it is a sliver along them whose ridge goes on past its ends at the same
+darkness (:func:`~edge.segment.line_ridges.runs_on`: a line that no segment was found for, in a
+shadow). A digit written across or beside the lines keeps its pieces: most of their ink leaves
+the lines, and a "1" or a "7", whose strokes are straight, ends where its stroke ends.
 """
 
 from __future__ import annotations
