@@ -15,7 +15,7 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import X0, X1, Y0, Y1, line_sized
-from edge.segment.ink_components import remove_lines
+from edge.segment.ink_components import erase_lines
 
 
 def erase_ruled_lines(
@@ -25,7 +25,7 @@ def erase_ruled_lines(
     origin: tuple[int, int],
     frame: tuple[int, int],
     cfg: DigitSegmenterConfig,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """``mask`` with its ruled lines erased, when some of its components are line-sized.
 
     Lines are at least ``cfg.line_length`` x the frame's width long (horizontal) or
@@ -41,14 +41,14 @@ def erase_ruled_lines(
         cfg: the segmenter's settings.
 
     Returns:
-        uint8 (mh, mw) mask without the lines, or ``mask`` itself when none was erased.
+        (uint8 (mh, mw) mask without the lines, or ``mask`` itself when none was erased; float32
+        (L, 4) the erased lines x0, y0, x1, y1 in ``mask`` px
+        (:func:`edge.segment.ink_components.erase_lines`; :mod:`edge.segment.digit_ruling` reuses them)).
     """
-    sw, sh = frame
-    h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
-    v_len = int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
+    h_len, v_len = line_lengths(frame, cfg)
     big = line_sized(pieces, h_len, v_len)
     if big is None:
-        return mask
+        return mask, np.zeros((0, 4), np.float32)
     # search only the line-sized components, inside their boxes (+ a 2-px margin) (cheap),
     # erase from the whole mask
     bh, bw = mask.shape
@@ -60,7 +60,17 @@ def erase_ruled_lines(
     big_outlines = [outlines[i] for i in np.flatnonzero(big).tolist()]
     cv2.drawContours(filled, big_outlines, -1, 255, -1, offset=(-cx0, -cy0))
     search = cv2.bitwise_and(filled, mask[cy0:cy1, cx0:cx1])
-    return remove_lines(mask, h_len, v_len, cfg.line_thickness, search=search, offset=(cx0, cy0))
+    return erase_lines(mask, h_len, v_len, cfg.line_thickness, search=search, offset=(cx0, cy0))
+
+
+def line_lengths(frame: tuple[int, int], cfg: DigitSegmenterConfig) -> tuple[int, int]:
+    """(shortest horizontal, vertical ruled line) (px; 0: none searched) in an analysis image of
+    ``frame`` (width, height) px: ``cfg.line_length`` x the width, ``cfg.vertical_line_length`` x
+    the height (a tall thin "1" survives), ``cfg.min_line`` px either way."""
+    sw, sh = frame
+    h_len = int(max(cfg.line_length * sw, cfg.min_line)) if cfg.line_length > 0 else 0
+    v_len = int(max(cfg.vertical_line_length * sh, cfg.min_line)) if cfg.vertical_line_length > 0 else 0
+    return h_len, v_len
 
 
 #: :func:`ruling_darkness`'s quantile of the erased pixels' darkness.

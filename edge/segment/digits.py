@@ -18,41 +18,35 @@ contours -> shape filters), made robust for live camera frames:
 - the paper is estimated by a grey morphological closing wider than any pen stroke
   and divided out ("flat-field"): uneven light, shadows and paper colour cancel
   out, and what is left is each pixel's darkness relative to its paper;
-- the scene is read in 8x8-px blocks: the mean darkness of each block after a
-  3x3-block grey opening (which removes ink, covering only part of a neighbourhood)
-  is its texture level. Large regions of clean blocks are the paper; blocks in a
-  deep shadow join it when they are smooth in grey levels and of the paper's
-  colour (a shadow darkens the sheet, a desk has its own colour); the holes in it
-  are the digits. Textured blocks outside it (wood grain, cloth, a desk whose
-  noise flat-fielding amplifies) are cleared. Ink statistics come from the paper
-  only, so a desk filling most of the frame does not decide the threshold;
-- the ink threshold is Otsu's (N. Otsu, 1979) over the paper, clamped between
-  ``min_sigma`` and ``max_sigma`` standard deviations of the paper's noise above its
-  mean: a thumb, a desk strip or a marker line can no longer pull it above faint
-  pencil, and sensor noise stays below it. The noise is measured in grey levels and
-  converted to darkness with each pixel's own background, so the threshold rises
-  where the light is dim (a shadow, a dark desk) and the noise larger;
-- outer contours (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks inside them
-  are never separate regions) are boxed first, so specks are dropped before any
-  other per-component work and at most ``max_pieces`` components are measured;
-- thin straight lines (ruled and squared paper) are erased with a probabilistic
-  Hough transform, only when a component is line-sized and its thin ink (what a
-  3x3 opening removes) has as many points as a line needs votes; a second, higher Otsu level
-  then drops what is left of them (on a page no higher than the erased lines' darkness,
-  :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
-  the frame is cluttered with pieces),
-  and splits digits from a shadow wedge or the paper's edge that the first level
-  joined to them (looked at again only where such a piece was dropped); what is left of a
-  page's ruling is dropped by :mod:`edge.segment.digit_ruling`;
-- pieces of one digit are merged: a 5 with a detached bar or a stroke broken across
-  its height (pieces above one another), and a 0 or 8 drawn as two arcs that face
-  each other (pieces side by side), judged relative to the pieces' own height so
-  neighbouring digits of a number stay apart;
-- candidates are filtered against the paper's edge and fingers (contact with the frame border; but a
-  digit held close, much the largest thing and crossing the border, stands: :mod:`edge.segment.cut_digits`),
-  solid blobs, odd aspect ratios, boxes not surrounded by paper, bands along the paper's, a shadow's or a
-  finger's edge (a step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and things much
-  smaller than the digits;
+- the scene is read in 8x8-px blocks: the mean darkness of each block after a 3x3-block grey opening (which
+  removes ink, covering only part of a neighbourhood) is its texture level. Large regions of clean blocks are
+  the paper; blocks in a deep shadow join it when they are smooth in grey levels and of the paper's colour (a
+  shadow darkens the sheet, a desk has its own colour); the holes in it are the digits. Textured blocks
+  outside it (wood grain, cloth, a desk whose noise flat-fielding amplifies) are cleared. Ink statistics come
+  from the paper only, so a desk filling most of the frame does not decide the threshold;
+- the ink threshold is Otsu's (N. Otsu, 1979) over the paper, clamped between ``min_sigma`` and ``max_sigma``
+  standard deviations of the paper's noise above its mean: a thumb, a desk strip or a marker line can no
+  longer pull it above faint pencil, and sensor noise stays below it. The noise is measured in grey levels and
+  converted to darkness with each pixel's own background, so the threshold rises where the light is dim (a
+  shadow, a dark desk) and the noise larger;
+- outer contours (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks inside them are never separate
+  regions) are boxed first, so specks are dropped before any other per-component work and at most
+  ``max_pieces`` components are measured;
+- thin straight lines (ruled and squared paper) are erased with a probabilistic Hough transform, only when a
+  component is line-sized and its thin ink (what a 3x3 opening removes) has as many points as a line needs
+  votes; a second, higher Otsu level then drops what is left of them (on a page no higher than the erased
+  lines' darkness, :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
+  the frame is cluttered with pieces), and splits digits from a shadow wedge or the paper's edge that the
+  first level joined to them (looked at again only where such a piece was dropped); what is left of a page's
+  ruling is dropped by :mod:`edge.segment.digit_ruling`;
+- pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
+  one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
+  the pieces' own height so neighbouring digits of a number stay apart;
+- candidates are filtered against the paper's edge and fingers (contact with the frame border; but a digit
+  held close, much the largest thing and crossing the border, stands: :mod:`edge.segment.cut_digits`), solid
+  blobs, odd aspect ratios, boxes not surrounded by paper, bands along the paper's, a shadow's or a finger's
+  edge (a step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and things much smaller than the
+  digits;
 - ROIs come out in reading order (:func:`edge.segment.numbers.group_numbers` makes numbers).
 
 Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``, idle 2-core
@@ -248,18 +242,16 @@ class DigitSegmenter:
             small, bg, dark, lit, bright, colour, paper, digit_px is None
         )
         self._ink, self._grey = (dark, level), small  # for last_analysis, and not_ink in _digits
-        # a cluttered frame (squared paper, texture) is left to the second threshold
-        # below without measuring its many pieces first
+        # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
-        # the ink the boxes come from, when every component of it was measured (see ink_gate)
-        seen_all = first is not None and count <= max_pieces
-        self.ruling.look(self._mask, self._ruling, lines_erased or not seen_all, dark, cfg)
-        self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None = (
-            (self._mask, True) if seen_all else None
-        )
+        seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
+        ink = self._mask  # (the mask the pieces are measured in, its origin: for PageRuling.off)
+        self.ruling.look(ink, self._erased, dark, cfg)
+        self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None
+        self._clean = (ink, True) if seen_all else None
         second = lines_erased or first is None
         pieces = np.zeros((0, COLS)) if first is None else first
-        boxes, dropped = self._digits(pieces, scene, bg, min_h)
+        boxes, dropped = self._digits(pieces, ink, scene, bg, min_h)
         if second or dropped is not None:
             # A higher threshold separates dark ink from what the first one let in:
             # printed ruling left behind by the line eraser, or clutter (then it
@@ -267,8 +259,8 @@ class DigitSegmenter:
             # swallowed a digit (then it looks again only where that piece was
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
-            erased = self._ruling if lines_erased and digit_px is not None else None  # a page's pass
-            if t2 is not None and erased is not None and (ruling := ruling_darkness(*erased)) is not None:
+            erased = self._erased if lines_erased and digit_px is not None else None  # a page's pass
+            if t2 is not None and erased is not None and (ruling := ruling_darkness(*erased[:3])) is not None:
                 # a page: above its ruling, not into the ink (digit_lines.ruling_darkness)
                 t2 = min(t2, max(ruling, t + 1))
             if t2 is not None:
@@ -285,20 +277,21 @@ class DigitSegmenter:
                     # measured), or after erasing lines all the first level's ink
                     if first is None:
                         self._clean = (self._mask, True) if count2 <= max_pieces else None
+                        self.ruling.look(self._mask, self._erased, dark, cfg, clutter=ink)  # (lines there?)
                     elif self._clean is not None:
                         self._clean = (self._clean[0], False)
                 pieces2 = measure2() if pieces2 is None else pieces2
-                pieces = pieces2 if first is None else pieces  # (the clutter's ink, for the cut-digit look)
-                boxes2, _ = self._digits(pieces2, scene, bg, min_h)
+                pieces, ink = (pieces2, self._mask) if first is None else (pieces, ink)  # (the clutter's)
+                boxes2, _ = self._digits(pieces2, self._mask, scene, bg, min_h)
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
             again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
-            pieces = measured() if again is None else again
-            boxes, _ = self._digits(pieces, scene, bg, min_h)
+            pieces, ink = measured() if again is None else again, self._mask
+            boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
         limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits
         if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, limits)):
-            more, _ = self._digits(pieces, scene, bg, min_h, cropped=True)  # a tight crop? a close-up?
+            more, _ = self._digits(pieces, ink, scene, bg, min_h, cropped=True)  # a tight crop? a close-up?
             boxes = with_cut_digits(boxes, more, self._ink, colour)  # not a finger (skin_pieces)
         boxes = select_digits(boxes, cfg, sw, sh)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
@@ -344,7 +337,7 @@ class DigitSegmenter:
         if within is not None:
             mask = cv2.bitwise_and(mask, within[y0:y1, x0:x1])
         bx, by, bw, bh = cv2.boundingRect(mask)  # contours are found in the box around the ink
-        self._mask = self._ruling = None
+        self._mask = self._erased = None
         if bw == 0:
             empty = np.zeros((0, COLS))
             return empty, False, 0, lambda: empty
@@ -355,22 +348,29 @@ class DigitSegmenter:
             mask, cfg.min_area, max_pieces, origin, frame, stop_at
         )
         if pieces is not None and lines and len(pieces):
-            cleaned = erase_ruled_lines(mask, pieces, outlines, origin, frame, cfg)
+            cleaned, segs = erase_ruled_lines(mask, pieces, outlines, origin, frame, cfg)
             if cleaned is not mask:
                 self._mask = (cleaned, origin)
                 ox, oy = origin  # what ruling_darkness reads, if a page's pass needs it
-                self._ruling = (dark[oy : oy + bh, ox : ox + bw], mask, cleaned)
+                self._erased = (dark[oy : oy + bh, ox : ox + bw], mask, cleaned, segs)
                 pieces = measure_components(cleaned, cfg.min_area, max_pieces, origin, frame)[0]
                 return pieces, True, count, measure
         return pieces, False, count, measure
 
     def _digits(
-        self, pieces: np.ndarray, scene: Scene, bg: np.ndarray, min_h: float, cropped: bool = False
+        self,
+        pieces: np.ndarray,
+        ink: tuple[np.ndarray, tuple[int, int]] | None,
+        scene: Scene,
+        bg: np.ndarray,
+        min_h: float,
+        cropped: bool = False,
     ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
         """Digit candidates from ink pieces (see :meth:`_pieces`).
 
         Args:
             pieces: float (N, 7) from :meth:`_pieces`.
+            ink: (uint8 (mh, mw) the ink mask they were measured in, its (x, y) origin) (``_mask``).
             scene: from :func:`edge.segment.digit_scene.find_scene`.
             bg: uint8 (h, w) background estimate.
             min_h: smallest digit height, analysis px.
@@ -382,7 +382,7 @@ class DigitSegmenter:
         """
         cfg = self.config
         sh, sw = bg.shape
-        pieces = self.ruling.off(pieces, self._mask)  # not the pieces of a page's ruling
+        pieces = self.ruling.off(pieces, ink)  # not the pieces of a page's ruling
         # the paper's edge, the table, fingers: long contact with the frame border, or
         # more contact than the piece is long (a corner of the frame, a shadow)
         max_contact, max_height, max_width = (

@@ -26,16 +26,33 @@ def remove_lines(
     search: np.ndarray | None = None,
     offset: tuple[int, int] = (0, 0),
 ) -> np.ndarray:
+    """Erase thin straight lines (ruled and squared paper, margins) from an ink mask:
+    :func:`erase_lines` without the segments.
+
+    Returns:
+        uint8 (H, W) mask without the lines (``mask`` itself when none was found).
+    """
+    return erase_lines(mask, h_length, v_length, thickness, max_angle, search, offset)[0]
+
+
+def erase_lines(
+    mask: np.ndarray,
+    h_length: int,
+    v_length: int,
+    thickness: int = 2,
+    max_angle: float = 25.0,
+    search: np.ndarray | None = None,
+    offset: tuple[int, int] = (0, 0),
+) -> tuple[np.ndarray, np.ndarray]:
     """Erase thin straight lines (ruled and squared paper, margins) from an ink mask.
 
-    Only thin ink is searched: what a ``(thickness + 1)`` square does not fit in.
-    Straight segments in it are found with the probabilistic Hough transform
-    (``cv2.HoughLinesP``); those within ``max_angle`` degrees of horizontal and at
-    least ``h_length`` px long, or of vertical and at least ``v_length`` px long,
-    are erased (drawn in black ``thickness + 2`` px wide). A digit stroke crossing a
-    line loses only the line's own band; the pieces are merged again later. The search is
-    skipped when the thin ink has fewer points than a line's votes, or when its columns (rows)
-    do not reach a line's length with gaps the search would bridge (:func:`longest_span`).
+    Straight segments in the thin ink are found with :func:`thin_segments`; those within
+    ``max_angle`` degrees of horizontal and at least ``h_length`` px long, or of vertical and at
+    least ``v_length`` px long, are erased (drawn in black ``thickness + 2`` px wide). A digit
+    stroke crossing a line loses only the line's own band; the pieces are merged again later.
+    The search is skipped when the thin ink has fewer points than a line's votes, or when its
+    columns (rows) do not reach a line's length with gaps the search would bridge
+    (:func:`longest_span`).
 
     Args:
         mask: uint8 (H, W), ink 255, paper 0.
@@ -50,23 +67,67 @@ def remove_lines(
         offset: (x, y) of ``search`` in ``mask`` (px).
 
     Returns:
-        uint8 (H, W) mask without the lines (``mask`` itself when none was found).
+        (uint8 (H, W) mask without the lines (``mask`` itself when none was found), float32 (L, 4)
+        the erased segments x0, y0, x1, y1 in ``mask`` px (:func:`thin_segments`; L may be 0)).
     """
+    none = np.zeros((0, 4), np.float32)
     lengths = [n for n in (h_length, v_length) if n > 0]
     if not lengths:
-        return mask
+        return mask, none
+    segs = thin_segments(mask, min(lengths), thickness, search, offset, (h_length, v_length))
+    if segs is None:
+        return mask, none
+    d = np.abs(segs[:, 2:] - segs[:, :2])
+    tan = np.tan(np.radians(max_angle))
+    horizontal = (h_length > 0) & (d[:, 1] <= tan * d[:, 0]) & (d[:, 0] >= h_length)
+    vertical = (v_length > 0) & (d[:, 0] <= tan * d[:, 1]) & (d[:, 1] >= v_length)
+    segs = segs[horizontal | vertical]
+    if not len(segs):
+        return mask, none
+    out = mask.copy()
+    for x1, y1, x2, y2 in segs.tolist():
+        cv2.line(out, (int(x1), int(y1)), (int(x2), int(y2)), 0, thickness + 2)
+    return out, segs
+
+
+def thin_segments(
+    mask: np.ndarray,
+    length: int,
+    thickness: int = 2,
+    search: np.ndarray | None = None,
+    offset: tuple[int, int] = (0, 0),
+    spans: tuple[int, int] | None = None,
+    least: int = 1,
+) -> np.ndarray | None:
+    """Long straight segments of the thin ink of a mask (what a ``(thickness + 1)`` square does not
+    fit in): the probabilistic Hough transform (``cv2.HoughLinesP``), segments at least ``length``
+    px long, gaps of up to ``length / 8`` px bridged (a faint line broken by the threshold); at
+    half resolution when ``length`` >= 60 px (4x fewer points).
+
+    Args:
+        mask: uint8 (H, W), ink 255, paper 0.
+        length: shortest segment (px), >= 1.
+        thickness: thickest line (px).
+        search: optional uint8 part of ``mask`` to search in, at ``offset`` (see :func:`erase_lines`).
+        offset: (x, y) of ``search`` in ``mask`` (px).
+        spans: (shortest horizontal, vertical line) (px, 0: none): no search unless the thin ink's
+            columns (rows) reach one with gaps the search would bridge (:func:`longest_span`).
+        least: no search when the thin ink has fewer points than this many segments' votes.
+
+    Returns:
+        float32 (L, 4) segments x0, y0, x1, y1 in ``mask`` px (pixel centres), or ``None`` (none
+        searched or found).
+    """
     src = mask if search is None else search
     se = cv2.getStructuringElement(cv2.MORPH_RECT, (thickness + 1, thickness + 1))
     thin = cv2.subtract(src, cv2.morphologyEx(src, cv2.MORPH_OPEN, se))
-    n = min(lengths)
-    if max(mask.shape[:2]) < n:  # no line that long fits in this mask
-        return mask
-    # long lines: search at half resolution (4x fewer points), when both sides survive halving
-    k = 2 if n >= 60 and min(mask.shape[:2]) >= 2 else 1
-    votes = max(4, n // (2 * k))
-    if cv2.countNonZero(thin) < votes:
-        # fewer thin points than a line needs votes (halving keeps at most as many): no line
-        return mask
+    if max(mask.shape[:2]) < length:  # no line that long fits in this mask
+        return None
+    k = 2 if length >= 60 and min(mask.shape[:2]) >= 2 else 1
+    votes = max(4, length // (2 * k))
+    if cv2.countNonZero(thin) < least * votes:
+        # fewer thin points than the lines need votes (halving keeps at most as many): no line
+        return None
     if thin.shape != mask.shape:  # a part of the mask: back in place (Hough's bins follow the size)
         x, y = offset
         full = np.zeros_like(mask)
@@ -74,31 +135,19 @@ def remove_lines(
         thin = full
     if k > 1:
         thin = cv2.resize(thin, (thin.shape[1] // k, thin.shape[0] // k), interpolation=cv2.INTER_AREA)
-    gap = max(3, n // (8 * k))
-    # a line erased below is at least h_length px wide (v_length px tall): its thin ink's columns
-    # (rows) must reach that far with gaps of at most ``gap`` (HoughLinesP walks a flat line one
-    # column a step and stops after more than ``gap`` empty ones); else no line to search for
-    # (column and row sums: non-zero where any ink; OpenCV's REDUCE_MAX along rows is ~20x slower)
-    if not (
-        (h_length > 0 and k * longest_span(_sums(thin, 0), gap) >= h_length)
-        or (v_length > 0 and k * longest_span(_sums(thin, 1), gap) >= v_length)
+    gap = max(3, length // (8 * k))
+    # a line is at least h_length px wide (v_length px tall): its thin ink's columns (rows) must
+    # reach that far with gaps of at most ``gap`` (HoughLinesP walks a flat line one column a step
+    # and stops after more than ``gap`` empty ones); else no line to search for (column and row
+    # sums: non-zero where any ink; OpenCV's REDUCE_MAX along rows is ~20x slower)
+    if spans is not None and not (
+        (spans[0] > 0 and k * longest_span(_sums(thin, 0), gap) >= spans[0])
+        or (spans[1] > 0 and k * longest_span(_sums(thin, 1), gap) >= spans[1])
     ):
-        return mask
-    segs = cv2.HoughLinesP(thin, 1, np.pi / 180, threshold=votes, minLineLength=n // k, maxLineGap=gap)
-    if segs is None:
-        return mask
-    segs = segs.reshape(-1, 4) * k
-    out = mask
-    tan = np.tan(np.radians(max_angle))
-    for x1, y1, x2, y2 in segs:
-        dx, dy = abs(int(x2) - int(x1)), abs(int(y2) - int(y1))
-        horizontal = h_length > 0 and dy <= tan * dx and dx >= h_length
-        vertical = v_length > 0 and dx <= tan * dy and dy >= v_length
-        if horizontal or vertical:
-            if out is mask:
-                out = mask.copy()
-            cv2.line(out, (int(x1), int(y1)), (int(x2), int(y2)), 0, thickness + 2)
-    return out
+        return None
+    segs = cv2.HoughLinesP(thin, 1, np.pi / 180, threshold=votes, minLineLength=length // k, maxLineGap=gap)
+    # (a pixel i at half resolution covers pixels 2i and 2i + 1: its centre is 2i + 0.5)
+    return None if segs is None else segs.reshape(-1, 4).astype(np.float32) * k + (k - 1) / 2
 
 
 def _sums(mask: np.ndarray, dim: int) -> np.ndarray:

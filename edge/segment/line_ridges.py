@@ -1,12 +1,16 @@
 """Ridges along lines of a darkness image: how much darker than the paper on both sides a
 line is, point by point (:mod:`edge.segment.digit_ruling`'s test of a page's ruled lines and of
-the slivers of them). A ruled line is a ridge all along, however an ink threshold breaks it into
-dashes; a segment that merely joins ink across paper (a row of digits, a grid's crossings) is not.
+the slivers of them, :func:`runs_on`). A ruled line is a ridge all along, however an ink threshold
+breaks it into dashes; a segment that merely joins ink across paper (a row of digits, a grid's crossings)
+is not.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+
+from edge.segment.digit_pieces import X0, X1, Y0, Y1
 
 #: A point of a line is on its ridge (:func:`ridged`) when at least this much darker than the
 #: paper beside it (darkness levels) ...
@@ -15,6 +19,12 @@ RIDGE_MIN = 3.0
 RIDGE_REL = 0.3
 #: Points sampled along a line or a sliver.
 SAMPLES = 32
+#: Largest angle (degrees) between a ruled line and its page's direction (perspective fans
+#: the lines of one direction out by a few degrees).
+SPREAD_DEG = 12.0
+#: A piece on average this many times as dark as the ruling, or darker, is not a piece of it
+#: (a digit written along or beside a line).
+DARKER = 1.6
 
 
 def ridged(dark: np.ndarray, segs: np.ndarray, offset: int) -> np.ndarray:
@@ -67,3 +77,81 @@ def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset
     on = np.maximum(np.maximum(at(-uy, ux), at(0 * ux, 0 * uy)), at(uy, -ux))
     side = 0.5 * (at(-uy * offset, ux * offset) + at(uy * offset, -ux * offset))
     return np.where(inside, on - side, np.nan)
+
+
+def runs_on(
+    pieces: np.ndarray,
+    mask: np.ndarray,
+    origin: tuple[int, int],
+    dark: np.ndarray,
+    dirs: tuple[int, ...],
+    offset: int,
+    level: float,
+) -> np.ndarray:
+    """Which pieces are slivers of a ruled line that goes on past them: at least :data:`SLIVER`
+    x as long as wide, their ink's axis (second moments) within :data:`SPREAD_DEG` of one of
+    the page's ruling directions, no more than :data:`DARKER` x as dark a ridge as the ruling
+    (``level``; a digit written in a cell is darker), and as dark a ridge along that axis up to
+    :data:`GOES_ON` x their length past each end that lies in the image (the median ridge
+    contrast there at least :data:`SAME_DARKNESS` x the piece's own): a ruling is of one darkness
+    across the page, however a threshold breaks it. A "1" or a "7" written in a cell ends where
+    its stroke ends (and the next "1" of a column, past its end, is as dark as it: darker than
+    the ruling).
+
+    Args:
+        pieces: float (N, 7) pieces, analysis px.
+        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
+        dark: uint8 (h, w) the analysis image's darkness (ink bright).
+        dirs: the ruling's directions (degrees, :func:`edge.segment.digit_ruling.directions`).
+        offset: px across the line where the paper beside it is read (``line_ridges.ridges``).
+        level: the ruling's darkness, in ``dark``'s levels
+            (:meth:`edge.segment.digit_ruling.PageRuling.look`).
+
+    Returns:
+        bool (N,).
+    """
+    out = np.zeros(len(pieces), bool)
+    bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+    long, short = np.maximum(bw, bh), np.minimum(bw, bh)
+    ox, oy = origin
+    mh, mw = mask.shape
+    rows = []  # (index, centre x, y, direction x, y, half length)
+    for i in np.flatnonzero((long >= SLIVER * short) & (long >= MIN_SLIVER_PX)).tolist():
+        x0, y0, x1, y1 = (int(v) for v in pieces[i, :4])
+        # (clipped to the mask: a piece of another mask's box may reach past it)
+        mx0, my0 = min(max(x0 - ox, 0), mw), min(max(y0 - oy, 0), mh)
+        m = cv2.moments(mask[my0 : max(my0, y1 - oy), mx0 : max(mx0, x1 - ox)], binaryImage=True)
+        if m["m00"] == 0:
+            continue
+        theta = 0.5 * np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])) % 180.0
+        if min(abs((theta - a + 90.0) % 180.0 - 90.0) for a in dirs) <= SPREAD_DEG:
+            rad = np.radians(theta)
+            cx, cy = ox + mx0 + m["m10"] / m["m00"], oy + my0 + m["m01"] / m["m00"]
+            rows.append((i, cx, cy, np.cos(rad), np.sin(rad), 0.5 * float(np.hypot(x1 - x0, y1 - y0))))
+    if not rows:
+        return out
+    v = np.array(rows)
+    c, u, half = v[:, 1:3], v[:, 3:5], v[:, 5:6]
+    f = np.linspace(0.0, 1.0, SAMPLES)[None, :]
+    own = medians(ridges(dark, c, u, (2 * f - 1) * (half - 1), offset), 0)
+    past = half + 1 + f * GOES_ON * 2 * half
+    same, seen = np.ones(len(v), bool), np.zeros(len(v), bool)
+    for sign in (-1.0, 1.0):  # each end that lies in the image
+        r = ridges(dark, c, u, sign * past, offset)
+        inside = np.count_nonzero(~np.isnan(r), axis=1) >= SEEN_SHARE * SAMPLES
+        same &= ~inside | (medians(r, 0) >= SAME_DARKNESS * own)
+        seen |= inside
+    out[v[:, 0].astype(np.int64)] = seen & same & (own > 0) & (own <= DARKER * level)
+    return out
+
+
+#: Slivers (:func:`runs_on`) are at least this many times as long as wide and this many px
+#: long (a shorter piece's axis is not measured well) ...
+SLIVER = 2.5
+MIN_SLIVER_PX = 4
+#: ... a ruled line goes on for this many times their length past each end (where at least
+#: this share of the points read there lie in the image) ...
+GOES_ON = 1.0
+SEEN_SHARE = 0.5
+#: ... at least this share of their ridge contrast (what is as dark as the ruling, :data:`DARKER`).
+SAME_DARKNESS = 1.0 / DARKER
