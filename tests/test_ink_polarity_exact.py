@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from edge.segment import ink_polarity as ink
+from edge.segment.ink import square
 
 LIGHT = 0.5  # the former LIGHT_SKEW
 
@@ -144,7 +145,7 @@ def test_top_hat_sums_are_the_former_ones() -> None:
         small = _image(rng, kind, 120, 160)
         for k in (3, 5, 9, 17):
             both = cv2.merge([cv2.bitwise_not(small), small])
-            r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, ink._square(k)), both)
+            r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, square(k)), both)
             sums = cv2.sumElems(cv2.threshold(r, 12.0, 0, cv2.THRESH_TOZERO)[1])
             assert (sums[0], sums[1]) == old_residues(small, k)
         assert ink._stroke_polarity(small) == old_stroke_polarity(small)
