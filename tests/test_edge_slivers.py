@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.edge_slivers import not_ink, step_sides
+from edge.segment.edge_slivers import step_sides, without_edges
 from edge.types import ROI
 
 PAPER, DESK = 200, 60
@@ -59,14 +59,42 @@ def test_ruling_across_the_ring_and_the_frame_border() -> None:
     assert step_sides(boxes[1:], grey, bg, dark, level, border=False)[0] < 0.05
 
 
-def test_not_ink_keeps_rows_and_drops_the_band() -> None:
+def test_without_the_border_rule_the_ring_beyond_the_frame_does_not_count() -> None:
+    """Before, with ``border=False`` the ring beyond the frame was still counted in the share's
+    denominator: the desk band running into the frame's top measured 0.44, inside it 0.5."""
+    grey, bg = _desk_band()
+    boxes = np.array([[60.0, 0, 70, 80], [60, 20, 70, 100]])  # running into the top; inside
+    share = step_sides(boxes, grey, bg, *_flat(grey, bg), border=False)
+    assert abs(share[0] - share[1]) < 0.02, share
+
+
+def test_a_thin_line_along_the_frames_border_is_not_a_dark_side() -> None:
+    """A stroke running into the frame's top with a dark region on its right (a step's far side,
+    not ink at its local threshold) and a 2 px line along the top row: the line is not wider than
+    a ruled line, it does not count. Before, the frame was padded with black, which made the line
+    a wide dark patch (0.39 with the line, 0.35 without: the denominator too)."""
+    shares = []
+    for line in (False, True):
+        grey = np.full((120, 160), PAPER, np.uint8)
+        cv2.line(grey, (80, 0), (82, 60), 30, 3)
+        grey[:, 86:] = 60
+        if line:
+            grey[:2] = 60
+        bg = np.full_like(grey, PAPER)
+        dark, level = _flat(grey, bg)
+        level[grey == 60] = 255  # not ink there
+        shares.append(step_sides(np.array([[78.0, 0, 85, 62]]), grey, bg, dark, level, border=False)[0])
+    assert abs(shares[1] - shares[0]) < 0.01, shares
+
+
+def test_without_edges_keeps_rows_and_drops_the_band() -> None:
     grey, bg = _desk_band()
     cv2.line(grey, (120, 30), (124, 90), 50, 3)
     boxes = np.array([[60.0, 20, 70, 100, 500, 0, 0], [118, 28, 127, 93, 200, 0, 0]])
-    kept = not_ink(boxes, grey, bg, *_flat(grey, bg))
+    kept = without_edges(boxes, grey, bg, *_flat(grey, bg))
     assert kept.tolist() == boxes[1:].tolist()
-    assert not_ink(boxes[1:], grey, bg, *_flat(grey, bg)) is not None
-    assert len(not_ink(boxes[:0], grey, bg, *_flat(grey, bg))) == 0
+    assert without_edges(boxes[1:], grey, bg, *_flat(grey, bg)) is not None
+    assert len(without_edges(boxes[:0], grey, bg, *_flat(grey, bg))) == 0
 
 
 def _seven(img: np.ndarray, x: int, y: int, h: int, ink: tuple[int, int, int] = (40, 40, 40)) -> None:

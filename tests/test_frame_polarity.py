@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 from edge.preprocess import MnistPreprocessor
-from edge.segment import ink_polarity
 from edge.segment.digit_scale import scaled
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink_polarity import frame_ink_is_light
@@ -129,8 +128,6 @@ def test_squared_paper_on_a_dark_desk_is_dark_ink(desk: float, seed: int) -> Non
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_chalk_on_a_board_beside_a_bright_wall_is_light_ink(seed: int) -> None:
-    """The wall is a bright surface too (light residues on it do not count), but the chalk is on
-    the board beside it: light strokes, also by the stroke test alone."""
-    small = scaled(sheet_on_a_desk(0, seed, light_ink=True), 0.5)
-    assert ink_polarity.light_ground(cv2.pyrDown(small), 12.0, 19) is not None  # the wall
-    assert frame_ink_is_light(small) and ink_polarity._stroke_polarity(small)
+    """The wall is a bright surface too (light residues on it do not count, as on the sheet of
+    the dark-desk frames above), but the chalk is on the board beside it: light strokes."""
+    assert frame_ink_is_light(scaled(sheet_on_a_desk(0, seed, light_ink=True), 0.5))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from edge.segment import ink_polarity as ink
+from edge.segment.ink import square
 
 LIGHT = 0.5  # the former LIGHT_SKEW
 
@@ -144,7 +145,7 @@ def test_top_hat_sums_are_the_former_ones() -> None:
         small = _image(rng, kind, 120, 160)
         for k in (3, 5, 9, 17):
             both = cv2.merge([cv2.bitwise_not(small), small])
-            r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, ink._square(k)), both)
+            r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, square(k)), both)
             sums = cv2.sumElems(cv2.threshold(r, 12.0, 0, cv2.THRESH_TOZERO)[1])
             assert (sums[0], sums[1]) == old_residues(small, k)
         assert ink._stroke_polarity(small) == old_stroke_polarity(small)
@@ -168,3 +169,25 @@ def test_skew_comparison_is_exact() -> None:
                 )
             assert ink._skew_above(n, float(s1), float(s2), float(s3), limit) == want, (x.tolist(), limit)
     assert not ink._skew_above(0, 0.0, 0.0, 0.0, 0.5)
+
+
+def test_light_ground_on_a_tiny_scene() -> None:
+    """An independent check of :func:`edge.segment.ink_polarity.light_ground` (the former
+    formulas above call it): a dark ground (40) on the left half of a 33 x 60 view, a bright
+    surface (200) on the right with a dark 1-px line (60) down its middle and a light stroke (230)
+    across it. Light residues count off the surface, and on it only on the light stroke; the dark
+    line belongs to the surface when the ``fill`` square closes over it."""
+    small = np.full((33, 60), 40, np.uint8)  # (an odd opening square, 11 px: no shift)
+    small[:, 30:] = 200
+    small[:, 45] = 60
+    small[10:13, 35:56] = 230
+    want = np.zeros_like(small)
+    want[:, :30] = 255  # off the surface
+    want[10:13, 35:56] = 255  # above the surface's median (200) by more than t
+    np.testing.assert_array_equal(ink.light_ground(small, 12.0, 5), want)
+    want[:, 45] = 255  # not closed over (a 1 px square): the line is off the surface
+    want[10:13, 45] = 255
+    np.testing.assert_array_equal(ink.light_ground(small, 12.0, 1), want)
+    lines = np.full((33, 60), 40, np.uint8)
+    lines[:, ::6] = 200  # bright, but narrower than the opening square: no surface
+    assert ink.light_ground(lines, 12.0, 5) is None

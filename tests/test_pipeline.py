@@ -50,10 +50,12 @@ class FakeClassifier:
         self.script = list(script)
         self.score = score
         self.calls = 0
+        self.batches: list[np.ndarray] = []  # what each call received
 
     def classify(self, batch):
         labels = self.script[min(self.calls, len(self.script) - 1)]
         self.calls += 1
+        self.batches.append(np.array(batch))
         assert len(batch) == len(labels)
         return [pred(lab, self.score) for lab in labels]
 
@@ -109,12 +111,14 @@ def test_rois_where_the_preprocessor_found_no_ink_are_not_classified():
             self.last_light = [False, None, True]
             out = np.zeros((len(rois), 28, 28, 1), np.float32)
             out[0, 10:20, 12:16] = out[2, 8:22, 10:18] = 1.0
+            self.out = out.copy()
             return out
 
-    clf = FakeClassifier([[4, 7]])
-    res = Pipeline(FakeSegmenter(rois), Blank(), clf).process(frame())
+    clf, blank = FakeClassifier([[4, 7]]), Blank()
+    res = Pipeline(FakeSegmenter(rois), blank, clf).process(frame())
     assert clf.calls == 1
     assert [(d.roi, d.prediction.label) for d in res.detections] == [(rois[0], "4"), (rois[2], "7")]
+    np.testing.assert_array_equal(clf.batches[0], blank.out[[0, 2]])  # the inputs of ROIs 0 and 2
 
 
 def test_as_json_several_numbers():

@@ -52,7 +52,8 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     mask = above(dark, t)
     min_box = max(4.0, 5e-4 * sw * sh)
     mask, comps = ink_components(mask, int(0.8 * sw), int(0.8 * sh), line_px, min_box_area=min_box)
-    if any_spanning(comps, int(0.8 * sw), int(0.8 * sh)):  # a line too thick for the thin-ink search?
+    # a line too thick for the thin-ink search, across the crop?
+    if any_spanning(comps, (sh, sw), int(0.8 * sw), int(0.8 * sh)):
         cleaned = erase_thick_lines(mask, int(0.8 * sw), int(0.8 * sh), 2 * line_px)
         if cleaned is not mask:
             comps = Components(cleaned, min_box)

@@ -9,7 +9,10 @@ breaks off around it. The line and the digit stay one component that spans the c
 is not found, or found with the line (a 4 read as a 7 with the line through it, a 6 cut to the
 grid's cross).
 
-A ruled line is straight and runs across the whole crop; a digit's stroke does neither. So the
+A ruled line is straight and runs across the whole crop; a digit's stroke does neither. Only a
+component and segments that touch one border and reach the opposite one (to within a third of
+the line length: a ruled line may end at the paper's edge) are taken for lines: a straight "1"
+filling 80-90% of a tight crop lost its stem before (no digit found, or a speck of it). The
 mask is opened with a long horizontal and a long vertical bar (a third of the line length):
 what is left are the straight runs, through the digit's ink where it covers the line; the
 probabilistic Hough transform finds the segments at least ``h_length`` (``v_length``) long in
@@ -31,14 +34,48 @@ from edge.segment.ink_components import Components
 MAX_ANGLE = 15.0
 
 
-def any_spanning(comps: Components, h_length: int, v_length: int) -> bool:
-    """Whether a component of ``comps`` is at least ``h_length`` px wide or ``v_length`` px tall."""
-    return bool(len(comps)) and bool(((comps.width >= h_length) | (comps.height >= v_length)).any())
+def bar_length(length: int) -> int:
+    """Length (px) of the bar the mask is opened with to find lines at least ``length`` px long."""
+    return max(3, length // 3)
+
+
+def _across(lo: np.ndarray, hi: np.ndarray, end: int, length: int) -> np.ndarray:
+    """Whether runs from ``lo`` to ``hi`` (px, float or int arrays, ``hi`` exclusive) go across an
+    image ``end`` px long as a ruled line at least ``length`` px long does: one end at the border
+    (within ``length`` / 32 px), the other within :func:`bar_length` of it (a ruled line may end
+    at the paper's edge). A digit's stroke as long in a loose crop leaves paper at both ends."""
+    gaps = np.stack([lo, end - hi])
+    return (gaps.min(axis=0) <= length // 32) & (gaps.max(axis=0) <= bar_length(length))
+
+
+def any_spanning(comps: Components, shape: tuple[int, int], h_length: int, v_length: int) -> bool:
+    """Whether a component of ``comps`` runs across the image as a ruled line does.
+
+    Args:
+        comps: the ink components of a uint8 mask of ``shape``.
+        shape: the mask's (H, W) (px).
+        h_length: shortest horizontal line (px), > 0: a component at least this wide that touches
+            the left or the right border and reaches the other one (within :func:`bar_length`).
+        v_length: shortest vertical line (px), > 0: the same from the top to the bottom border.
+
+    Returns:
+        True when such a component is in ``comps`` (a digit alone, even a tightly cropped "1",
+        leaves paper at both ends in a loose crop).
+    """
+    if not len(comps):
+        return False
+    h, w = shape
+    x0, y0, x1, y1 = comps.box.T
+    across = (comps.width >= h_length) & _across(x0, x1, w, h_length)
+    down = (comps.height >= v_length) & _across(y0, y1, h, v_length)
+    return bool((across | down).any())
 
 
 def erase_thick_lines(mask: np.ndarray, h_length: int, v_length: int, max_thickness: int) -> np.ndarray:
     """``mask`` without straight lines at least ``h_length`` px long (near horizontal) or
-    ``v_length`` px long (near vertical) and at most ``max_thickness`` px thick.
+    ``v_length`` px long (near vertical), at most ``max_thickness`` px thick, that run across the
+    image: touching one border and ending within :func:`bar_length` of the opposite one (a digit's
+    stroke as long, a "1" or a 4's or 7's stem in a tight crop, leaves paper at both ends).
 
     Args:
         mask: uint8 (H, W), ink 255, paper 0.
@@ -56,7 +93,8 @@ def erase_thick_lines(mask: np.ndarray, h_length: int, v_length: int, max_thickn
     for horizontal, length in ((True, h_length), (False, v_length)):
         if length <= 0 or length > (w if horizontal else h):
             continue
-        bar = max(3, length // 3)
+        bar = bar_length(length)
+        end = w if horizontal else h
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (bar, 1) if horizontal else (1, bar))
         runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
         if cv2.countNonZero(runs) < length:
@@ -77,6 +115,9 @@ def erase_thick_lines(mask: np.ndarray, h_length: int, v_length: int, max_thickn
             x1, y1, x2, y2 = (int(v) for v in seg)
             dx, dy = abs(x2 - x1), abs(y2 - y1)
             if (dy > tan * dx or dx < length) if horizontal else (dx > tan * dy or dy < length):
+                continue
+            lo, hi = sorted((x1, x2) if horizontal else (y1, y2))
+            if not _across(np.array([lo]), np.array([hi + 1]), end, length)[0]:  # a digit's stroke
                 continue
             found = _band(runs, (x1, y1, x2, y2), horizontal, max_thickness)
             if found is None:

@@ -82,7 +82,7 @@ from edge.segment.digit_reuse import SceneMemory
 from edge.segment.digit_ruling import PageRuling
 from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
-from edge.segment.edge_slivers import not_ink
+from edge.segment.edge_slivers import without_edges
 from edge.segment.ink import odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.numbers import reading_order
@@ -241,7 +241,7 @@ class DigitSegmenter:
         scene, level, t, paper_hist = self.memory.scene_and_level(
             small, bg, dark, lit, bright, colour, paper, digit_px is None
         )
-        self._ink, self._grey = (dark, level), small  # for last_analysis, and not_ink in _digits
+        self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
         # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
@@ -394,5 +394,5 @@ class DigitSegmenter:
             # (a whole-paper scene has paper all round every box: its ring test always passes)
             ring = paper_around(boxes, scene.around) >= cfg.min_paper_around
             boxes = boxes if ring.all() else boxes[ring]  # (no copy when all pass: tables are read only)
-        # bands along an edge (a step, not a ridge) are not ink: edge.segment.edge_slivers
-        return not_ink(boxes, self._grey, bg, *self._ink, scene.whole, cropped, cfg), region
+        cfg_ = None if cropped else cfg  # steps are not ink (edge_slivers); a crop's look: all (cut_digits)
+        return without_edges(boxes, self._grey, bg, *self._ink, scene.whole, cropped, cfg_), region

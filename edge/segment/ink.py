@@ -103,12 +103,13 @@ def darkness(
         h, w = grey.shape
         padded = cv2.copyMakeBorder(grey, top, bottom, left, right, cv2.BORDER_REPLICATE)
         return darkness(padded, kernel)[top : top + h, left : left + w]
-    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, _square(kernel))
+    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, square(kernel))
     return cv2.bitwise_not(cv2.divide(grey, paper, scale=255.0))
 
 
 @functools.lru_cache(maxsize=32)
-def _square(k: int) -> np.ndarray:
+def square(k: int) -> np.ndarray:
+    """uint8 (k, k) all-ones structuring element (cached: shared, do not write into it)."""
     return cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
 
 
@@ -128,7 +129,7 @@ def darkness_histogram(dark: np.ndarray, where: np.ndarray | tuple[slice, slice]
 
 
 #: Grey levels 0..255 (float64) for histogram moments.
-_LEVELS = np.arange(256, dtype=np.float64)
+LEVELS = np.arange(256, dtype=np.float64)
 
 
 def otsu(hist: np.ndarray) -> int:
@@ -141,7 +142,7 @@ def otsu(hist: np.ndarray) -> int:
     # few microseconds a call on a 256-bin histogram)
     p = hist / total
     omega = p.cumsum()
-    mu = (p * _LEVELS).cumsum()
+    mu = (p * LEVELS).cumsum()
     num = mu[-1] * omega - mu
     den = omega * (1.0 - omega)
     # an empty class (den 0) scores -1, as does a zero-width one

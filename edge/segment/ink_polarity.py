@@ -14,12 +14,10 @@ not taken for light strokes.
 
 from __future__ import annotations
 
-import functools
-
 import cv2
 import numpy as np
 
-from edge.segment.ink import above, shrink
+from edge.segment.ink import LEVELS, above, shrink, square
 
 __all__ = [
     "DARK_SKEW",
@@ -30,11 +28,6 @@ __all__ = [
     "ink_is_light",
     "light_ground",
 ]
-
-
-@functools.lru_cache(maxsize=16)
-def _square(k: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
 
 
 #: Skewness of the grey levels around their local mean above which the ink is light
@@ -71,11 +64,9 @@ def _analysis_view(grey: np.ndarray) -> np.ndarray:
     return shrink(grey, (max(1, round(w * f)), max(1, round(h * f)))) if f < 0.5 else grey
 
 
-#: Grey levels 0..255 (float64) for histogram moments.
-_LEVELS = np.arange(256, dtype=np.float64)
 #: Their first three powers (float64 (3, 256), whole numbers): the sums of a histogram's
 #: powers by one product, exact (every partial sum is a whole number below 2^53).
-_POWERS = np.stack([_LEVELS, _LEVELS**2, _LEVELS**3])
+_POWERS = np.stack([LEVELS, LEVELS**2, LEVELS**3])
 
 
 def ink_is_light(grey: np.ndarray) -> bool:
@@ -136,17 +127,24 @@ def light_ground(small: np.ndarray, t: float, fill: int) -> np.ndarray | None:
     is the paper's grey over the lines'), but it is the surface's own level; a light stroke on
     a lit part of a dark ground stands out above it.
 
+    Args:
+        small: uint8 (h, w) grey view (0 black .. 255 white), at least 1 x 1 px.
+        t: grey levels (0..255) a light stroke on a surface stands out above the surface's
+            median grey, >= 0.
+        fill: width (px, >= 1) of the square that closes the surface over its dark strokes and
+            lines.
+
     Returns:
         uint8 (h, w) mask (255: light residues count), or ``None`` when there is no surface.
     """
     _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     w = max(3, round(SURFACE * min(small.shape[:2])))
-    surface = cv2.morphologyEx(bright, cv2.MORPH_OPEN, _square(w))
+    surface = cv2.morphologyEx(bright, cv2.MORPH_OPEN, square(w))
     if not cv2.countNonZero(surface):
         return None
     cdf = cv2.calcHist([small], [0], surface, [256], [0, 256]).ravel().cumsum()
     median = int(cdf.searchsorted(0.5 * cdf[-1]))
-    on = cv2.morphologyEx(surface, cv2.MORPH_CLOSE, _square(fill))
+    on = cv2.morphologyEx(surface, cv2.MORPH_CLOSE, square(fill))
     return cv2.bitwise_or(cv2.bitwise_not(on), above(small, min(255.0, median + t)))
 
 
@@ -179,7 +177,7 @@ def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
     where = None if ground is None else cv2.merge([ground, np.full_like(ground, 255)])
 
     def residues(k: int) -> tuple[float, float]:
-        r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, _square(k)), both)
+        r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, square(k)), both)
         r = cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1]
         sums = cv2.sumElems(r if where is None else cv2.bitwise_and(r, where))
         return sums[0], sums[1]
