@@ -141,8 +141,9 @@ def test_the_rules_on_tables() -> None:
     assert cut_digit_seen(np.concatenate([many, crossing]), speck, 320, 240, LIMITS)
     assert not cut_digit_seen(np.concatenate([many, along]), speck, 320, 240, LIMITS)
     ink = (np.zeros((240, 320), np.uint8), np.full((240, 320), 30, np.uint8))
-    both = with_cut_digits(speck, crossing, ink)  # no colour: added to the candidates, not in their place
+    both = with_cut_digits(speck, crossing, ink)  # added to the candidates, never in their place
     assert both.tolist() == [*speck.tolist(), *crossing.tolist()]
     colour = np.full((240, 320, 3), 200, np.uint8)
-    assert with_cut_digits(speck, crossing, ink, colour).tolist() == crossing.tolist()
+    assert with_cut_digits(speck, crossing, ink, colour).tolist() == both.tolist()
     assert with_cut_digits(speck, along, ink) is speck
+

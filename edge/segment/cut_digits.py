@@ -18,8 +18,9 @@ as tall as every candidate found); then the finder looks again as for a cropped 
 paper in the ring around it, a ridge not a step: :mod:`edge.segment.edge_slivers`, with the ring
 beyond the frame not counted) they passed there, unless they are a solid blob or skin
 (:mod:`edge.segment.skin_pieces`: a finger entering the frame is as large, crosses the border as a
-stroke does and has paper around it). Without colour (a grey or IR camera) a slim finger cannot
-be told from a stroke: the cut digits are added to the candidates, not put in their place.
+stroke does and has paper around it). A slim finger in shadow can pass both tests (and without
+colour, a grey or IR camera, only the shape one is asked), so the cut digits are added to the
+candidates, never put in their place.
 """
 
 from __future__ import annotations
@@ -129,9 +130,10 @@ def with_cut_digits(
         without skin (:func:`edge.segment.skin_pieces.skin_boxes`). Else, when ``cropped``
         holds cut digits (touching the border, crossing it, at least :data:`MIN_HEIGHT` x ``h``
         and :data:`DOMINANT` x as tall as every box outside it, not a solid blob
-        (:func:`edge.segment.skin_pieces.solid_boxes`) nor skin): with colour, the cut digits
-        only (the others are specks, grid cells or slivers beside it); without, ``boxes`` and
-        the cut digits; else ``boxes`` (without those inside a blob or skin: a finger's parts).
+        (:func:`edge.segment.skin_pieces.solid_boxes`) nor skin): ``boxes`` and the cut digits
+        (never the cut digits alone: a finger that passes both tests, pointing at a line of
+        digits, must not wipe them out: the demo scene's frames 481-482 did); else ``boxes``
+        (without those inside a blob or skin: a finger's parts).
     """
     if not len(boxes):
         return cropped[~skin_boxes(cropped, colour, *ink)] if len(cropped) else cropped
@@ -148,4 +150,4 @@ def with_cut_digits(
     cut = cut[~finger]
     if not len(cut):
         return boxes
-    return cut if colour is not None else np.concatenate([boxes, cut])
+    return np.concatenate([boxes, cut])
