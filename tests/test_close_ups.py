@@ -146,4 +146,3 @@ def test_the_rules_on_tables() -> None:
     colour = np.full((240, 320, 3), 200, np.uint8)
     assert with_cut_digits(speck, crossing, ink, colour).tolist() == both.tolist()
     assert with_cut_digits(speck, along, ink) is speck
-
