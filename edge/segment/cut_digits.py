@@ -37,7 +37,9 @@ __all__ = ["DOMINANT", "MAX_CONTACT", "MIN_HEIGHT", "cut_digit_seen", "with_cut_
 MAX_CONTACT = 0.65
 #: ... its height at least this fraction of the frame's ...
 MIN_HEIGHT = 0.3
-#: ... and it is at least this many times as tall as every other candidate.
+#: ... and it is at least this many times as tall as every other candidate. (The three were set on
+#: dev close-ups only: 300 frames of realistic_digits' renderer with the digit 250-470 px tall,
+#: seed 1801, checked on seed 1802, and seeds 21/22; a contact limit of 0.5 lost 2 close-ups.)
 DOMINANT = 2.0
 
 
