@@ -37,11 +37,6 @@ MAX_WIDTH = 0.9
 SPREAD = 0.6
 
 
-@functools.lru_cache(maxsize=16)
-def rect_kernel(k: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-
-
 def kept_rows(table: np.ndarray, keep: list[int]) -> np.ndarray:
     """``table[keep]`` for ascending row indices ``keep``: the table itself when every row
     is kept (the same values without numpy's fancy indexing, a few microseconds; tables

@@ -20,8 +20,7 @@ import numpy as np
 
 from edge.segment.block_sums import BlockSums, nearest_upscale
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_pieces import rect_kernel
-from edge.segment.ink import MIN_CONTRAST, above, darkness_histogram, otsu, paper_noise
+from edge.segment.ink import MIN_CONTRAST, above, darkness_histogram, otsu, paper_noise, square
 
 #: Side (analysis px) of the blocks the scene is read in.
 BLOCK = 8
@@ -134,7 +133,7 @@ def find_scene(
     paper = fill_holes(paper)  # the digits
     texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
     around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
-    around = cv2.dilate((around > 0).view(np.uint8), rect_kernel(3))  # digits at the paper's edge
+    around = cv2.dilate((around > 0).view(np.uint8), square(3))  # digits at the paper's edge
     size = (sw, sh)
     if cv2.countNonZero(texture):
         cleared = cv2.resize(texture, size, interpolation=cv2.INTER_LINEAR)
@@ -312,7 +311,7 @@ def clean_blocks(
     """uint8 mask (255 = clean) of the blocks whose texture level (3x3 grey opening of
     the block means ``blocks``) is at most ``max(minimum, factor x ref + margin)``, ref
     being the 5th percentile of the lit blocks' levels; unlit blocks are not clean."""
-    level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, rect_kernel(3))
+    level = cv2.morphologyEx(blocks, cv2.MORPH_OPEN, square(3))
     ref = percentile_level(level.ravel() if lit is None else level.ravel().compress(lit.ravel() > 0), 0.05)
     # (at most the limit: the inverse of above(), in one call)
     clean = cv2.threshold(level, float(max(minimum, factor * ref + margin)), 255, cv2.THRESH_BINARY_INV)[1]

@@ -20,12 +20,11 @@ slivers beside a much darker background of :func:`edge_slivers`.
 
 from __future__ import annotations
 
-import functools
-
 import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.ink import square
 
 __all__ = ["edge_slivers", "step_sides", "without_edges"]
 
@@ -164,14 +163,6 @@ def _dark_side(
     return False
 
 
-@functools.lru_cache(maxsize=16)
-def _square(k: int) -> np.ndarray:
-    return np.ones((k, k), np.uint8)
-
-
-_SQUARE3 = np.ones((3, 3), np.uint8)
-
-
 def _step_share(
     grey: np.ndarray,
     bg: np.ndarray,
@@ -205,7 +196,7 @@ def _step_share(
     own[g:-g, g:-g] = near[g:-g, g:-g]
     # the ring: near the box's ink, not touching it, not other ink
     rim = cv2.bitwise_and(
-        cv2.dilate(own, _square(2 * r + 1)), cv2.bitwise_not(cv2.bitwise_or(near, cv2.dilate(own, _SQUARE3)))
+        cv2.dilate(own, square(2 * r + 1)), cv2.bitwise_not(cv2.bitwise_or(near, cv2.dilate(own, square(3))))
     )
     h, w = near.shape
     seen = (slice(top, h - bottom), slice(left, w - right))  # the window inside the frame
@@ -233,7 +224,7 @@ def _step_share(
         dim = cv2.bitwise_and(dim, frame)
     # ink-dark, not ink, and wider than a ruled line (a 3 x 3 opening drops lines up to 2 px; nothing
     # beyond the window either)
-    dim = cv2.morphologyEx(dim, cv2.MORPH_OPEN, _SQUARE3, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    dim = cv2.morphologyEx(dim, cv2.MORPH_OPEN, square(3), borderType=cv2.BORDER_CONSTANT, borderValue=0)
     inky = cv2.countNonZero(cv2.bitwise_and(dim, rim)[seen])
     return (inky + beyond) / n
 

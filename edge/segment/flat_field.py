@@ -14,9 +14,8 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_pieces import rect_kernel
 from edge.segment.digit_scene import percentile_level
-from edge.segment.ink import above, odd
+from edge.segment.ink import above, odd, square
 
 __all__ = ["flat_field"]
 
@@ -38,7 +37,7 @@ def flat_field(
         a 4 x 4-px sample of the background).
     """
     sh, sw = small.shape
-    kernel = rect_kernel(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
+    kernel = square(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
     ratio = cv2.divide(small, bg, scale=255.0)
     bright = percentile_level(bg[::4, ::4].ravel(), 0.95)  # the lit paper's grey level
