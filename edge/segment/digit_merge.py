@@ -22,6 +22,7 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import AREA, CONTACT, FEW, MX, X0, X1, Y0, Y1, kept_rows
+from edge.segment.ridge_ink import half_peak_area
 
 #: Up to :data:`edge.segment.digit_pieces.FEW` pieces, :func:`merge_pairs` tests the
 #: pairs in plain Python; up to this many as numpy arrays over all pairs; beyond, over a
@@ -287,29 +288,45 @@ def _union_rows(rows: list[list[float]], roots: list[int]) -> np.ndarray:
 
 
 def candidates(
-    boxes: np.ndarray, cfg: DigitSegmenterConfig, sh: int, min_h: float, max_height: float
+    boxes: np.ndarray,
+    cfg: DigitSegmenterConfig,
+    sh: int,
+    min_h: float,
+    max_height: float,
+    ink: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Digit candidates: the pieces merged (:func:`merge_boxes`), filtered by size
     (``min_h`` px, ``max_height``: fraction of the frame's height ``sh``), aspect and
-    ink fill (float (M, 7), the table's columns)."""
+    ink fill (float (M, 7), the table's columns).
+
+    With ``ink`` (uint8 (h, w) darkness and ink level of the analysis image), a box clear of
+    the frame's border that passes every rule but looks solid (fill above ``cfg.max_fill``)
+    is read again at half its own peak darkness (:func:`edge.segment.ridge_ink.half_peak_area`:
+    a blurred digit's loops open, a blot stays solid) and kept when that fill passes, with
+    that ink area. (A finger entering the frame, flat-fielded, is darker along its rim than
+    inside and would open up too.)
+    """
     if not len(boxes):
         return boxes
     boxes = merge_boxes(boxes, cfg)
+    solid: list[int] = []  # boxes dropped only as solid blobs
     if len(boxes) <= FEW:  # the same tests in plain Python
         keep = []
-        for i, (x0, y0, x1, y1, ink, _, _) in enumerate(boxes.tolist()):
+        for i, (x0, y0, x1, y1, area, contact, _) in enumerate(boxes.tolist()):
             bw, bh = x1 - x0, y1 - y0
-            fill, aspect = ink / max(bw * bh, 1.0), bw / max(bh, 1.0)
+            fill, aspect = area / max(bw * bh, 1.0), bw / max(bh, 1.0)
             if (
                 min_h <= bh <= max_height * sh
                 and cfg.min_aspect <= aspect <= cfg.max_aspect
                 and fill >= cfg.min_fill
-                and not (fill > cfg.max_fill and aspect > cfg.blob_aspect)
             ):
-                keep.append(i)
-        return kept_rows(boxes, keep)
-    bw, bh, ink = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
-    fill = ink / np.maximum(bw * bh, 1.0)
+                if not (fill > cfg.max_fill and aspect > cfg.blob_aspect):
+                    keep.append(i)
+                elif ink is not None and not contact:
+                    solid.append(i)
+        return _ridges(boxes, keep, solid, cfg, ink) if solid else kept_rows(boxes, keep)
+    bw, bh, area = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
+    fill = area / np.maximum(bw * bh, 1.0)
     aspect = bw / np.maximum(bh, 1.0)
     ok = (
         (bh >= min_h)
@@ -317,6 +334,27 @@ def candidates(
         & (aspect >= cfg.min_aspect)
         & (aspect <= cfg.max_aspect)
         & (fill >= cfg.min_fill)
-        & ~((fill > cfg.max_fill) & (aspect > cfg.blob_aspect))
     )
-    return boxes[ok]
+    blob = (fill > cfg.max_fill) & (aspect > cfg.blob_aspect)
+    if ink is not None and (ok & blob & (boxes[:, CONTACT] == 0)).any():
+        solid = np.flatnonzero(ok & blob & (boxes[:, CONTACT] == 0)).tolist()
+        return _ridges(boxes, np.flatnonzero(ok & ~blob).tolist(), solid, cfg, ink)
+    return boxes[ok & ~blob]
+
+
+def _ridges(
+    boxes: np.ndarray,
+    keep: list[int],
+    solid: list[int],
+    cfg: DigitSegmenterConfig,
+    ink: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Rows ``keep`` of ``boxes`` plus those of ``solid`` whose fill at half their peak darkness
+    passes (:func:`candidates`), with that ink area; in row order (a new table)."""
+    rows = boxes[solid]
+    area = half_peak_area(rows, *ink)
+    fill = area / np.maximum((rows[:, X1] - rows[:, X0]) * (rows[:, Y1] - rows[:, Y0]), 1.0)
+    opened = (fill >= cfg.min_fill) & (fill <= cfg.max_fill)
+    out = boxes.copy()
+    out[solid, AREA] = area
+    return out[sorted(keep + [i for i, o in zip(solid, opened.tolist(), strict=True) if o])]

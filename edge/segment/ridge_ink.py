@@ -1,0 +1,57 @@
+"""A blurred stroke is still a ridge: a candidate solid at the frame's ink level, read at half its own peak.
+
+The digit finder (:mod:`edge.segment.digits`) thresholds a frame at one ink level per
+background level, set from the paper's noise (:func:`edge.segment.ink.ink_threshold`): a few
+standard deviations above the paper, far below a dark stroke. Where the camera blurs the ink
+(out of focus, motion; a blur of 2-7 % of the digit's height) or the stroke is thick for a small
+digit, each stroke's darkness profile is a wide hump, and at that low level the humps of
+neighbouring strokes run together: the loops of an 8, a 0 or a 6 fill in, the digit becomes a
+solid patch (ink fill above ``max_fill``) and the solid-blob rule of
+:func:`edge.segment.digit_merge.candidates` drops it (a 35-px red 8 on a yellow note, a 21-px
+blue 0, an 18-px blue 5 found nowhere in ``benchmarks/realistic_digits.py`` frames).
+
+The strokes are still ridges: darkest along their middles, lighter between them. Read at half
+its own peak darkness (the full width at half maximum, as a blurred line's width is measured),
+a blurred digit opens up again, while a truly solid thing (a thumb, a dark blot, a patch of
+shadow) is about equally dark all over and stays solid. :func:`half_peak_area` gives the ink
+area of a box at that level; the candidates rule takes it for boxes it would drop as solid.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["PEAK_PERCENTILE", "half_peak_area"]
+
+#: The box's peak darkness: this percentile of its ink's darkness (a percentile, so a few
+#: dark pixels of noise or JPEG ringing do not set it).
+PEAK_PERCENTILE = 90
+
+
+def half_peak_area(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """The ink area of each box read at half its own peak darkness (never below the ink level).
+
+    Args:
+        boxes: float (N, >= 4) x0, y0, x1, y1, analysis px (x1, y1 exclusive).
+        dark: uint8 (h, w) darkness of the analysis image (0 = paper .. 255 = black).
+        level: uint8 (h, w) the ink threshold: ink is darker than it.
+
+    Returns:
+        float (N,): the number of pixels in each box darker than both its ink level and half
+        the :data:`PEAK_PERCENTILE` th percentile of the darkness of its ink (0 where a box
+        holds no ink).
+    """
+    sh, sw = dark.shape
+    out = np.zeros(len(boxes))
+    for i, (x0, y0, x1, y1) in enumerate(boxes[:, :4].astype(int).tolist()):
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, sw), min(y1, sh)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        d, lv = dark[y0:y1, x0:x1], level[y0:y1, x0:x1]
+        ink = d[d > lv]
+        if not ink.size:
+            continue
+        half = np.uint8(min(255, int(np.percentile(ink, PEAK_PERCENTILE)) // 2))
+        out[i] = cv2.countNonZero(cv2.compare(d, np.maximum(lv, half), cv2.CMP_GT))
+    return out
