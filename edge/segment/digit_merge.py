@@ -22,7 +22,7 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import AREA, CONTACT, FEW, MX, X0, X1, Y0, Y1, kept_rows
-from edge.segment.ridge_ink import half_peak_area
+from edge.segment.ridge_ink import OPEN_FILL, half_peak_fill
 
 #: Up to :data:`edge.segment.digit_pieces.FEW` pieces, :func:`merge_pairs` tests the
 #: pairs in plain Python; up to this many as numpy arrays over all pairs; beyond, over a
@@ -301,10 +301,10 @@ def candidates(
 
     With ``ink`` (uint8 (h, w) darkness and ink level of the analysis image), a box clear of
     the frame's border that passes every rule but looks solid (fill above ``cfg.max_fill``)
-    is read again at half its own peak darkness (:func:`edge.segment.ridge_ink.half_peak_area`:
-    a blurred digit's loops open, a blot stays solid) and kept when that fill passes, with
-    that ink area. (A finger entering the frame, flat-fielded, is darker along its rim than
-    inside and would open up too.)
+    is read again at half its own peak darkness (:func:`edge.segment.ridge_ink.half_peak_fill`:
+    a blurred digit's loops open, a blot stays solid) and kept when that ink fills at most
+    :data:`~edge.segment.ridge_ink.OPEN_FILL` of its own box, with that ink area. (A finger
+    entering the frame, flat-fielded, is darker along its rim than inside and would open up too.)
     """
     if not len(boxes):
         return boxes
@@ -351,10 +351,8 @@ def _ridges(
 ) -> np.ndarray:
     """Rows ``keep`` of ``boxes`` plus those of ``solid`` whose fill at half their peak darkness
     passes (:func:`candidates`), with that ink area; in row order (a new table)."""
-    rows = boxes[solid]
-    area = half_peak_area(rows, *ink)
-    fill = area / np.maximum((rows[:, X1] - rows[:, X0]) * (rows[:, Y1] - rows[:, Y0]), 1.0)
-    opened = (fill >= cfg.min_fill) & (fill <= cfg.max_fill)
+    area, fill = half_peak_fill(boxes[solid], *ink)  # (fill: of the box of that ink)
+    opened = (fill >= cfg.min_fill) & (fill <= min(cfg.max_fill, OPEN_FILL))
     out = boxes.copy()
     out[solid, AREA] = area
     return out[sorted(keep + [i for i, o in zip(solid, opened.tolist(), strict=True) if o])]

@@ -13,8 +13,9 @@ blue 0, an 18-px blue 5 found nowhere in ``benchmarks/realistic_digits.py`` fram
 The strokes are still ridges: darkest along their middles, lighter between them. Read at half
 its own peak darkness (the full width at half maximum, as a blurred line's width is measured),
 a blurred digit opens up again, while a truly solid thing (a thumb, a dark blot, a patch of
-shadow) is about equally dark all over and stays solid. :func:`half_peak_area` gives the ink
-area of a box at that level; the candidates rule takes it for boxes it would drop as solid.
+shadow) is about equally dark all over and stays solid: its ink at that level fills its own box as
+much as before. :func:`half_peak_fill` gives the ink of a box at that level; the candidates rule
+takes it for boxes it would drop as solid.
 """
 
 from __future__ import annotations
@@ -22,15 +23,21 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["PEAK_PERCENTILE", "half_peak_area"]
+__all__ = ["OPEN_FILL", "PEAK_PERCENTILE", "half_peak_fill"]
 
+#: A solid-looking candidate is a blurred digit when, at half its peak darkness, its ink fills at most
+#: this share of its own box: well below an ellipse's pi / 4 = 0.785, which a blot of any size or blur
+#: keeps at that level give or take the quantisation of a small box (0.73-0.84 for blurred discs 7-15
+#: px wide at the 320-px analysis), where the blurred digits open to 0.58-0.62 (realistic frames).
+OPEN_FILL = 0.65
 #: The box's peak darkness: this percentile of its ink's darkness (a percentile, so a few
 #: dark pixels of noise or JPEG ringing do not set it).
 PEAK_PERCENTILE = 90
 
 
-def half_peak_area(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """The ink area of each box read at half its own peak darkness (never below the ink level).
+def half_peak_fill(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ink of each box read at half its own peak darkness (never below the ink level):
+    its area, and its fill of its own bounding box.
 
     Args:
         boxes: float (N, >= 4) x0, y0, x1, y1, analysis px (x1, y1 exclusive).
@@ -38,12 +45,12 @@ def half_peak_area(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np
         level: uint8 (h, w) the ink threshold: ink is darker than it.
 
     Returns:
-        float (N,): the number of pixels in each box darker than both its ink level and half
-        the :data:`PEAK_PERCENTILE` th percentile of the darkness of its ink (0 where a box
-        holds no ink).
+        (float (N,) the number of pixels in each box darker than both its ink level and half
+        the :data:`PEAK_PERCENTILE` th percentile of the darkness of its ink; float (N,) that
+        number over the area of their bounding box, in [0, 1]; both 0 where a box holds no ink).
     """
     sh, sw = dark.shape
-    out = np.zeros(len(boxes))
+    area, fill = np.zeros(len(boxes)), np.zeros(len(boxes))
     for i, (x0, y0, x1, y1) in enumerate(boxes[:, :4].astype(int).tolist()):
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, sw), min(y1, sh)
         if x1 <= x0 or y1 <= y0:
@@ -53,5 +60,8 @@ def half_peak_area(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np
         if not ink.size:
             continue
         half = np.uint8(min(255, int(np.percentile(ink, PEAK_PERCENTILE)) // 2))
-        out[i] = cv2.countNonZero(cv2.compare(d, np.maximum(lv, half), cv2.CMP_GT))
-    return out
+        mask = cv2.compare(d, np.maximum(lv, half), cv2.CMP_GT)
+        area[i] = cv2.countNonZero(mask)
+        _, _, w, h = cv2.boundingRect(mask)
+        fill[i] = area[i] / max(1, w * h)
+    return area, fill
