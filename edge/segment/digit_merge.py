@@ -324,7 +324,7 @@ def candidates(
                     keep.append(i)
                 elif ink is not None and not contact:
                     solid.append(i)
-        return _ridges(boxes, keep, solid, cfg, ink) if solid else kept_rows(boxes, keep)
+        return _ridges(boxes, keep, solid, cfg, ink) if solid and ink is not None else kept_rows(boxes, keep)
     bw, bh, area = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
     fill = area / np.maximum(bw * bh, 1.0)
     aspect = bw / np.maximum(bh, 1.0)
