@@ -44,9 +44,9 @@ contours -> shape filters), made robust for live camera frames:
   the pieces' own height so neighbouring digits of a number stay apart;
 - candidates are filtered against the paper's edge and fingers (contact with the frame border; but a digit
   held close, much the largest thing and crossing the border, stands: :mod:`edge.segment.cut_digits`), solid
-  blobs, odd aspect ratios, boxes not surrounded by paper, bands along the paper's, a shadow's or a finger's
-  edge (a step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and things much smaller than the
-  digits;
+  blobs (not a blurred digit, whose loops open at half its peak darkness: :mod:`edge.segment.ridge_ink`),
+  odd aspect ratios, boxes not surrounded by paper, bands along the paper's, a shadow's or a finger's edge (a
+  step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and things much smaller than the digits;
 - ROIs come out in reading order (:func:`edge.segment.numbers.group_numbers` makes numbers).
 
 Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``, idle 2-core
