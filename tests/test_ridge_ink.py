@@ -4,7 +4,8 @@ the frame's ink level are read at half their own peak darkness; solid blots stay
 Frames are drawn with cv2: an 8 (two ellipses, 3-px stroke) 34-40 px tall on grey paper in a 640 x 480
 frame, blurred (Gaussian sigma 1.6-2 px, 5 % of its height, a webcam out of focus), with sensor noise;
 at the 320-px analysis its loops filled in and the solid-blob rule dropped it (nothing found). Blurred
-solid ellipses of the same sizes are the blots that must stay dropped.
+solid ellipses of the same sizes are the blots that must stay dropped, and so are larger things with a
+dark rim (a card lying on the page: wider than the paper kernel, only its rim reads dark).
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def test_a_blurred_small_eight_is_found(seed: int) -> None:
 @pytest.mark.parametrize(("size", "sigma"), [(14, 1.6), (20, 1.6), (20, 0.8), (20, 2.5), (14, 2.5)])
 def test_a_blurred_solid_blot_stays_dropped(size: int, sigma: float) -> None:
     assert DigitSegmenter().find(_blot(size, sigma)) == []
+
+
+@pytest.mark.parametrize(("w", "h"), [(120, 90), (80, 60)])
+def test_a_large_dark_rimmed_thing_is_not_read_as_a_blurred_digit(w: int, h: int) -> None:
+    # a photo or card lying on the page: a dark rim, a lighter inside; wider than the paper kernel
+    # the flat-field reads only its rim as dark, which opens up at half its peak like a digit
+    img = np.full((480, 640), PAPER, np.uint8)
+    x0, y0 = 320 - w // 2, 240 - h // 2
+    cv2.rectangle(img, (x0, y0), (x0 + w, y0 + h), INK, -1)
+    cv2.rectangle(img, (x0 + 10, y0 + 10), (x0 + w - 10, y0 + h - 10), 140, -1)
+    assert DigitSegmenter().find(_noisy(img, 1.0, 0)) == []
 
 
 def test_half_peak_fill_opens_a_blurred_eight_not_a_blot() -> None:

@@ -350,9 +350,19 @@ def _ridges(
     ink: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """Rows ``keep`` of ``boxes`` plus those of ``solid`` whose fill at half their peak darkness
-    passes (:func:`candidates`), with that ink area; in row order (a new table)."""
-    area, fill = half_peak_fill(boxes[solid], *ink)  # (fill: of the box of that ink)
-    opened = (fill >= cfg.min_fill) & (fill <= min(cfg.max_fill, OPEN_FILL))
+    passes (:func:`candidates`), with that ink area; in row order (a new table).
+
+    Only boxes at most half the paper kernel (the flat-field's closing, ``cfg.background`` x the
+    image's longer side, at most ``cfg.max_background``) on their longer side are read again: the
+    darkness is the ink's own only inside things the closing bridges; a larger dark thing (a
+    photo lying on the page, a hand) reads dark only along its rim and would open up like a digit.
+    """
+    dark = ink[0]
+    k = min(cfg.background * max(dark.shape), cfg.max_background)
+    rows = boxes[solid]
+    fits = np.maximum(rows[:, X1] - rows[:, X0], rows[:, Y1] - rows[:, Y0]) <= 0.5 * k
+    area, fill = half_peak_fill(rows, *ink)  # (fill: of the box of that ink)
+    opened = fits & (fill >= cfg.min_fill) & (fill <= min(cfg.max_fill, OPEN_FILL))
     out = boxes.copy()
     out[solid, AREA] = area
     return out[sorted(keep + [i for i, o in zip(solid, opened.tolist(), strict=True) if o])]
