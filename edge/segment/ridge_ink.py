@@ -15,7 +15,11 @@ its own peak darkness (the full width at half maximum, as a blurred line's width
 a blurred digit opens up again, while a truly solid thing (a thumb, a dark blot, a patch of
 shadow) is about equally dark all over and stays solid: its ink at that level fills its own box as
 much as before. :func:`half_peak_fill` gives the ink of a box at that level; the candidates rule
-takes it for boxes it would drop as solid.
+takes it for boxes it would drop as solid, clear of the frame's border and at most half the paper
+kernel tall and wide (larger dark things, a hand entering the frame, a photo lying on a page, are
+flat-fielded to a dark rim round a light inside and would open up too). On the dev frames of
+``benchmarks/realistic_digits.py`` (seeds 21, 22, 23 and 1931: 2,600 frames) it finds 3 more digits
+and loses none; ``edge-bench classic``'s MNIST digits on grey paper: read 98.9 -> 99.1 %.
 """
 
 from __future__ import annotations
