@@ -45,8 +45,11 @@ def test_a_wider_look_replaces_only_the_fragments_it_holds() -> None:
     wide = np.array([[8, 8, 84, 44, 300, 0, 0], [198, 8, 232, 42, 90, 0, 0]], float)
     assert sorted(joined_fragments(boxes, wide)[:, :4].tolist()) == [[8, 8, 84, 44], [200, 10, 230, 40]]
     assert joined_fragments(boxes, wide[1:]) is boxes  # it holds one box only: nothing replaced
-    assert not wants_wider_look(boxes[:1], 20) and not wants_wider_look(boxes, 31)
-    assert wants_wider_look(boxes, 30)
+    # (ink area / (width + height): strokes about 1.7 px wide; 20 px, a fat marker's)
+    assert not wants_wider_look(boxes, 7) and wants_wider_look(boxes, 6)
+    fat = boxes.copy()
+    fat[0, 4] = 1200.0
+    assert wants_wider_look(fat, 80) and not wants_wider_look(fat, 81) and not wants_wider_look(fat[:1], 8)
 
 
 def _row(x0: float, y0: float, x1: float, y1: float, area: float) -> list[float]:

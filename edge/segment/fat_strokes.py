@@ -8,9 +8,10 @@ its arms, each a box of its own, and the most confident of those fragments is wh
 user sees (``benchmarks.realistic_digits`` frames: a 4 read as 0, a 7 as 0 or 8, while a
 crop of the same digit reads right). With a kernel twice as wide the strokes are ink
 again and the arms one digit. :func:`wants_wider_look` says when that look is worth its
-cost (two or more boxes, one of them at least a kernel wide: only a close-up has strokes
-that wide); :func:`joined_fragments` puts the wider look's digits in place of the
-fragments each holds, and leaves every other box as the first look found it.
+cost (two or more boxes, one of them with strokes at least a quarter of the kernel wide:
+only a close-up of a marker digit has strokes that wide); :func:`joined_fragments` puts
+the wider look's digits in place of the fragments each holds, and leaves every other box
+as the first look found it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from typing import Any
 
 import numpy as np
 
+#: Strokes at least this share of the paper kernel wide are fat (a pen's are a tenth of it
+#: or less, a fat marker's on a digit filling the frame a third to two thirds).
+FAT = 0.25
 #: Least share of a box's area inside a wider look's box for it to be one of its fragments.
 INSIDE = 0.8
 
@@ -30,16 +34,17 @@ def wants_wider_look(boxes: np.ndarray, kernel: int) -> bool:
     """Whether a frame's digit boxes may be the fragments of a fat-stroked digit.
 
     Args:
-        boxes: float (M, >= 4) boxes x0, y0, x1, y1, analysis px.
+        boxes: float (M, >= 5) boxes x0, y0, x1, y1, ink area, analysis px.
         kernel: the paper estimate's kernel side, analysis px.
 
     Returns:
-        True for two or more boxes, one of them with a side of at least ``kernel``.
+        True for two or more boxes, one of them with strokes at least :data:`FAT` x
+        ``kernel`` wide (ink area / (width + height), about a stroke's width for a digit).
     """
     if len(boxes) < 2:
         return False
-    sides = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
-    return bool(sides.max() >= kernel)
+    stroke = boxes[:, 4] / np.maximum(boxes[:, 2] - boxes[:, 0] + boxes[:, 3] - boxes[:, 1], 1.0)
+    return bool(stroke.max() >= FAT * kernel)
 
 
 @contextlib.contextmanager
