@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
+import edge.segment.digit_merge as digit_merge
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_merge import merge_pairs
 from edge.segment.digits import DigitSegmenter
@@ -61,8 +63,35 @@ def test_a_ruled_line_dash_does_not_stack_onto_a_digit_but_a_bar_does() -> None:
     eight = _row(92, 54, 140, 98, 527)  # a digit's body, strokes about 5 px wide
     dash = _row(88, 107, 104, 109, 17)  # a hairline dash of a ruled line under it
     assert merge_pairs(np.array([eight, dash]), cfg) == []
-    dashes = np.array([_row(88, 100, 152, 106, 80), _row(90, 110, 150, 116, 80)])  # two lines' dashes
+    dashes = np.array([_row(88, 100, 152, 106, 80), _row(90, 106, 150, 112, 80)])  # two lines' dashes
     assert merge_pairs(dashes, cfg) == []
     body = _row(45, 18, 80, 50, 320)  # a 5 whose bar is drawn apart, with the same pen
     bar = _row(48, 10, 82, 15, 130)
     assert merge_pairs(np.array([body, bar]), cfg) == [(0, 1)]
+
+
+def test_the_same_pen_rule_is_the_same_in_python_and_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    cfg = DigitSegmenterConfig()
+    pairs = 0
+    for _ in range(300):
+        # a body and a flat or thin piece above or below it, as bars and ruled-line dashes are
+        w = rng.uniform(10, 40)
+        h = rng.uniform(15, 45) if rng.random() < 0.7 else rng.uniform(1, 6)  # a body, or a dash
+        bw, bh = rng.uniform(0.5, 1.3) * w, rng.choice([rng.uniform(1, 4), rng.uniform(0.2, 0.6) * h])
+        below = rng.random() < 0.5
+        by = h + rng.uniform(-0.1, 0.3) * h if below else -bh - rng.uniform(-0.1, 0.3) * h
+        t = np.array(
+            [
+                _row(0, 0, w, h, w * h * rng.uniform(0.1, 0.5)),
+                _row(rng.uniform(-0.3, 0.3) * w, by, bw, by + bh, bw * bh * rng.uniform(0.2, 1.0)),
+                _row(w + 5, 0, 2 * w + 5, bh, 2 * w * bh * rng.uniform(0.2, 1.0)),  # flat beside
+            ]
+        ).round()
+        fast = merge_pairs(t, cfg)
+        monkeypatch.setattr(digit_merge, "FEW", -1)
+        monkeypatch.setattr(digit_merge, "NEAR_FEW", -1)  # the numpy rules
+        assert merge_pairs(t, cfg) == fast
+        monkeypatch.undo()
+        pairs += len(fast)
+    assert pairs > 50

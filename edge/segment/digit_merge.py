@@ -138,6 +138,17 @@ def _same_pen(wi: Any, hi: Any, ai: Any, wj: Any, hj: Any, aj: Any) -> Any:
     return ~(flat_i & flat_j) & (~flat_i | thick_i) & (~flat_j | thick_j)
 
 
+def _same_pen_few(wi: float, hi: float, ai: float, wj: float, hj: float, aj: float) -> bool:
+    """:func:`_same_pen` of one pair in plain Python (the same arithmetic)."""
+    wi, hi, wj, hj = max(wi, 1.0), max(hi, 1.0), max(wj, 1.0), max(hj, 1.0)
+    flat_i, flat_j = wi >= FLAT * hi, wj >= FLAT * hj
+    if flat_i and flat_j:
+        return False
+    if flat_i:
+        return ai / wi >= THIN * aj / (wj + hj)
+    return not flat_j or aj / wj >= THIN * ai / (wi + hi)
+
+
 def _few_pairs(
     rows: list[list[float]], cfg: DigitSegmenterConfig, partners: list[list[int]] | None = None
 ) -> list[tuple[int, int]]:
@@ -168,7 +179,7 @@ def _few_pairs(
                 ox >= 0.5 * wmin
                 and merged_h <= (2.2 if touch else cfg.merge_max_growth) * hmax
                 and (oy > 0 or wmin >= cfg.merge_min_width * wmax)
-                and _same_pen(wi, hi, ai, wj, hj, aj)
+                and _same_pen_few(wi, hi, ai, wj, hj, aj)
             ):  # stacked
                 out.append((i, j))
                 continue
