@@ -17,6 +17,7 @@ same pairs (``tests/test_segment_speed.py``).
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,12 @@ from edge.segment.ridge_ink import OPEN_FILL, half_peak_fill
 #: pairs in plain Python; up to this many as numpy arrays over all pairs; beyond, over a
 #: sweep's candidate pairs.
 ALL_PAIRS = 48
+
+#: A piece at least this many times as wide as tall is flat (:func:`_same_pen`) ...
+FLAT = 3.0
+#: ... and a flat piece's mean ink thickness is at least this share of the stroke width of the
+#: piece it stacks onto.
+THIN = 0.4
 
 #: Up to :data:`ALL_PAIRS` pieces, when at most this many pairs are near enough to merge
 #: (a frame's digits are a few apart), the rules run on those in plain Python.
@@ -116,6 +123,33 @@ def _near(
     return ii[near], jj[near], ox[near], oy[near], hmax[near]
 
 
+def _same_pen(wi: Any, hi: Any, ai: Any, wj: Any, hj: Any, aj: Any) -> Any:
+    """Whether two stacked pieces may be strokes of one pen (floats or float arrays, px).
+
+    A flat piece (at least :data:`FLAT` x as wide as tall: a 5's or a 7's bar, or a dash of
+    a ruled line that a shadow or the second ink level broke) stacks onto a piece that is
+    not flat, and its ink is not much thinner than that piece's strokes: its mean thickness
+    (ink area / width) is at least :data:`THIN` x the other's (ink area / (width + height),
+    about a stroke's width for a digit's body). Two flat pieces (the dashes of neighbouring
+    ruled lines, one above the other) are not one digit, nor is a hairline under a digit.
+    """
+    wi, hi, wj, hj = (np.maximum(v, 1.0) for v in (wi, hi, wj, hj))
+    flat_i, flat_j = wi >= FLAT * hi, wj >= FLAT * hj
+    thick_i, thick_j = ai / wi >= THIN * aj / (wj + hj), aj / wj >= THIN * ai / (wi + hi)
+    return ~(flat_i & flat_j) & (~flat_i | thick_i) & (~flat_j | thick_j)
+
+
+def _same_pen_few(wi: float, hi: float, ai: float, wj: float, hj: float, aj: float) -> bool:
+    """:func:`_same_pen` of one pair in plain Python (the same arithmetic)."""
+    wi, hi, wj, hj = max(wi, 1.0), max(hi, 1.0), max(wj, 1.0), max(hj, 1.0)
+    flat_i, flat_j = wi >= FLAT * hi, wj >= FLAT * hj
+    if flat_i and flat_j:
+        return False
+    if flat_i:
+        return ai / wi >= THIN * aj / (wj + hj)
+    return not flat_j or aj / wj >= THIN * ai / (wi + hi)
+
+
 def _few_pairs(
     rows: list[list[float]], cfg: DigitSegmenterConfig, partners: list[list[int]] | None = None
 ) -> list[tuple[int, int]]:
@@ -146,6 +180,7 @@ def _few_pairs(
                 ox >= 0.5 * wmin
                 and merged_h <= (2.2 if touch else cfg.merge_max_growth) * hmax
                 and (oy > 0 or wmin >= cfg.merge_min_width * wmax)
+                and _same_pen_few(wi, hi, ai, wj, hj, aj)
             ):  # stacked
                 out.append((i, j))
                 continue
@@ -195,6 +230,7 @@ def _many_pairs(
         (ox >= 0.5 * wmin)
         & (merged_h <= np.where(touch, 2.2, cfg.merge_max_growth) * hmax)
         & ((oy > 0) | (wmin >= cfg.merge_min_width * wmax))
+        & _same_pen(wi, hi, area[ii], wj, hj, area[jj])
     )
     # horizontal position of the ink's centre of mass in its box: 0 left .. 1 right
     lean = (mx / np.maximum(area, 1.0) - x0) / np.maximum(w, 1.0)

@@ -41,7 +41,8 @@ contours -> shape filters), made robust for live camera frames:
   ruling is dropped by :mod:`edge.segment.digit_ruling`;
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
-  the pieces' own height so neighbouring digits of a number stay apart;
+  the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
+  where its fat strokes were taken for paper, are joined by a look with a wider kernel (:mod:`~.fat_strokes`);
 - candidates are filtered against the paper's edge and fingers (contact with the frame border; but a digit
   held close, much the largest thing and crossing the border, stands: :mod:`edge.segment.cut_digits`), solid
   blobs (not a blurred digit, whose loops open at half its peak darkness: :mod:`edge.segment.ridge_ink`),
@@ -83,7 +84,8 @@ from edge.segment.digit_ruling import PageRuling
 from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
-from edge.segment.ink import odd, second_ink_threshold, to_grey
+from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_paper
+from edge.segment.ink import cv_threads, odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.numbers import reading_order
 from edge.types import ROI
@@ -133,15 +135,10 @@ class DigitSegmenter:
         Raises:
             ValueError: ``image`` is not a uint8 grey or BGR image.
         """
-        threads = cv2.getNumThreads()
-        n = self.config.cv_threads
-        if n and threads != n and image.shape[0] * image.shape[1] <= FEW_THREADS_PIXELS:
-            cv2.setNumThreads(n)
-            try:
-                return self._find(image)
-            finally:
-                cv2.setNumThreads(threads)
-        return self._find(image)
+        with cv_threads(
+            self.config.cv_threads if image.shape[0] * image.shape[1] <= FEW_THREADS_PIXELS else 0
+        ):
+            return self._find(image)
 
     def _find(self, image: np.ndarray, again: tuple[np.ndarray, np.ndarray] | None = None) -> list[ROI]:
         """:meth:`find` with OpenCV's threads set (``again``: the grey and first image of a rerun)."""
@@ -194,10 +191,15 @@ class DigitSegmenter:
                     # specks at the finer scale, the gate or the paper rule there): the
                     # first pass's digits stand
                     boxes, small, self._ink = before
+        k = odd(min(cfg.background * max(small.shape), cfg.max_background))  # the paper kernel
+        if not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (edge.segment.fat_strokes)
+            kept = self._ink, self._grey  # (the preprocessing reads this look's ink)
+            with wider_paper(self, self.memory):
+                boxes = joined_fragments(boxes, self._analyse(small, colour, None)[0])
+            self._ink, self._grey = kept
         rois = frame_rois(boxes, small.shape, (H, W))
         if not self.memory.end(rois):  # a reused scene gave a different result
             return self._find(image, (grey, first))
-        k = odd(min(cfg.background * max(small.shape), cfg.max_background))  # the paper kernel
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         return [rois[i] for i in reading_order(rois)]
 

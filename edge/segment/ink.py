@@ -10,7 +10,9 @@ the paper's noise. Ruled-line erasing and the components of an ink mask are
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -245,3 +247,18 @@ def second_ink_threshold(
         return None
     t2 = otsu(hist)
     return t2 if t2 > t1 + 12 else None
+
+
+@contextlib.contextmanager
+def cv_threads(n: int) -> Iterator[None]:
+    """OpenCV's thread count (``cv2.setNumThreads``) set to ``n`` inside the block, restored after
+    (``0``, or the count already set: left as it is)."""
+    threads = cv2.getNumThreads()
+    if not n or threads == n:
+        yield
+        return
+    cv2.setNumThreads(n)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
