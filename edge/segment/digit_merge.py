@@ -23,7 +23,7 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import AREA, CONTACT, FEW, MX, X0, X1, Y0, Y1, kept_rows
-from edge.segment.ridge_ink import OPEN_FILL, half_peak_fill
+from edge.segment.ridge_ink import reopened
 
 #: Up to :data:`edge.segment.digit_pieces.FEW` pieces, :func:`merge_pairs` tests the
 #: pairs in plain Python; up to this many as numpy arrays over all pairs; beyond, over a
@@ -360,7 +360,7 @@ def candidates(
                     keep.append(i)
                 elif ink is not None and not contact:
                     solid.append(i)
-        return _ridges(boxes, keep, solid, cfg, ink) if solid and ink is not None else kept_rows(boxes, keep)
+        return reopened(boxes, keep, solid, cfg, ink) if solid and ink is not None else kept_rows(boxes, keep)
     bw, bh, area = boxes[:, X1] - boxes[:, X0], boxes[:, Y1] - boxes[:, Y0], boxes[:, AREA]
     fill = area / np.maximum(bw * bh, 1.0)
     aspect = bw / np.maximum(bh, 1.0)
@@ -374,31 +374,5 @@ def candidates(
     blob = (fill > cfg.max_fill) & (aspect > cfg.blob_aspect)
     if ink is not None and (ok & blob & (boxes[:, CONTACT] == 0)).any():
         solid = np.flatnonzero(ok & blob & (boxes[:, CONTACT] == 0)).tolist()
-        return _ridges(boxes, np.flatnonzero(ok & ~blob).tolist(), solid, cfg, ink)
+        return reopened(boxes, np.flatnonzero(ok & ~blob).tolist(), solid, cfg, ink)
     return boxes[ok & ~blob]
-
-
-def _ridges(
-    boxes: np.ndarray,
-    keep: list[int],
-    solid: list[int],
-    cfg: DigitSegmenterConfig,
-    ink: tuple[np.ndarray, np.ndarray],
-) -> np.ndarray:
-    """Rows ``keep`` of ``boxes`` plus those of ``solid`` whose fill at half their peak darkness
-    passes (:func:`candidates`), with that ink area; in row order (a new table).
-
-    Only boxes at most half the paper kernel (the flat-field's closing, ``cfg.background`` x the
-    image's longer side, at most ``cfg.max_background``) on their longer side are read again: the
-    darkness is the ink's own only inside things the closing bridges; a larger dark thing (a
-    photo lying on the page, a hand) reads dark only along its rim and would open up like a digit.
-    """
-    dark = ink[0]
-    k = min(cfg.background * max(dark.shape), cfg.max_background)
-    rows = boxes[solid]
-    fits = np.maximum(rows[:, X1] - rows[:, X0], rows[:, Y1] - rows[:, Y0]) <= 0.5 * k
-    area, fill = half_peak_fill(rows, *ink)  # (fill: of the box of that ink)
-    opened = fits & (fill >= cfg.min_fill) & (fill <= min(cfg.max_fill, OPEN_FILL))
-    out = boxes.copy()
-    out[solid, AREA] = area
-    return out[sorted(keep + [i for i, o in zip(solid, opened.tolist(), strict=True) if o])]

@@ -27,7 +27,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["OPEN_FILL", "PEAK_PERCENTILE", "half_peak_fill"]
+from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_pieces import AREA, X0, X1, Y0, Y1
+
+__all__ = ["OPEN_FILL", "PEAK_PERCENTILE", "half_peak_fill", "reopened"]
 
 #: A solid-looking candidate is a blurred digit when, at half its peak darkness, its ink fills at most
 #: this share of its own box: well below an ellipse's pi / 4 = 0.785, which a blot of any size or blur
@@ -69,3 +72,29 @@ def half_peak_fill(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> tu
         _, _, w, h = cv2.boundingRect(mask)
         fill[i] = area[i] / max(1, w * h)
     return area, fill
+
+
+def reopened(
+    boxes: np.ndarray,
+    keep: list[int],
+    solid: list[int],
+    cfg: DigitSegmenterConfig,
+    ink: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Rows ``keep`` of ``boxes`` plus those of ``solid`` whose fill at half their peak darkness
+    passes (:func:`edge.segment.digit_merge.candidates`), with that ink area; in row order (a new table).
+
+    Only boxes at most half the paper kernel (the flat-field's closing, ``cfg.background`` x the
+    image's longer side, at most ``cfg.max_background``) on their longer side are read again: the
+    darkness is the ink's own only inside things the closing bridges; a larger dark thing (a
+    photo lying on the page, a hand) reads dark only along its rim and would open up like a digit.
+    """
+    dark = ink[0]
+    k = min(cfg.background * max(dark.shape), cfg.max_background)
+    rows = boxes[solid]
+    fits = np.maximum(rows[:, X1] - rows[:, X0], rows[:, Y1] - rows[:, Y0]) <= 0.5 * k
+    area, fill = half_peak_fill(rows, *ink)  # (fill: of the box of that ink)
+    opened = fits & (fill >= cfg.min_fill) & (fill <= min(cfg.max_fill, OPEN_FILL))
+    out = boxes.copy()
+    out[solid, AREA] = area
+    return out[sorted(keep + [i for i, o in zip(solid, opened.tolist(), strict=True) if o])]
