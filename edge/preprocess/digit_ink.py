@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from edge.preprocess.ink_levels import ink_levels
+from edge.preprocess.loose_ink import fill_fat_strokes, without_thin_lines
 from edge.preprocess.polarity import ink_is_light_in
 from edge.segment.ink import (
     MIN_CONTRAST,
@@ -103,6 +104,7 @@ def select_ink_outline(
     core: tuple[float, float, float, float],
     line_px: int,
     open_sides: tuple[bool, bool, bool, bool] = (False, False, False, False),
+    loose: bool = False,
 ) -> tuple[float, np.ndarray | None, tuple[int, int, int, int], list[np.ndarray] | None, int, bool]:
     """:func:`select_ink` with what it found of the stroke width on the way.
 
@@ -116,6 +118,9 @@ def select_ink_outline(
         open_sides: (left, top, right, bottom) sides of the crop where ink running along the
             border is not held against a component (the image's own border, which the digit's
             ROI reaches: the digit is cut by the frame there).
+        loose: a loose crop's digit: where a component spans the crop, the ink without lines
+            thinner than pencil strokes (:func:`~edge.preprocess.loose_ink.without_thin_lines`)
+            is kept instead when its ink box matches ``core`` better.
 
     Returns:
         (IoU, mask, box) as :func:`select_ink`; then the contours of the kept ink (outer
@@ -139,7 +144,12 @@ def select_ink_outline(
     for _, _, w, h in rects:
         if w >= lw or h >= lh:
             comps = Components(mask, contours=[cs[j] for j in outer], rects=rects)
-            return (*_select_ink_lines(mask, core, line_px, comps, open_sides), None, 0, False)
+            first = _select_ink_lines(mask, core, line_px, comps, open_sides)
+            if loose:  # ruled lines joined to the strokes: the ink without them, if it fits better
+                other = _select_ink_lines(without_thin_lines(mask), core, line_px, None, open_sides)
+                if other[1] is not None and other[0] > first[0]:
+                    first = other
+            return (*first, None, 0, False)
     chosen: list[tuple[int, int]] = []  # (index into outer, ink area)
     for i, (x, y, w, h) in enumerate(rects):
         ix = (x + w if x + w < rx1 else rx1) - (x if x > rx0 else rx0)
@@ -293,13 +303,18 @@ def digit_ink(image: np.ndarray, roi: ROI, polarity: Polarity = "dark") -> np.nd
 
 
 def digit_ramp(
-    image: np.ndarray, roi: ROI, polarity: Polarity = "dark"
+    image: np.ndarray, roi: ROI, polarity: Polarity = "dark", loose: bool = False
 ) -> tuple[np.ndarray | None, int, bool | None]:
     """:func:`digit_ink` in integers: the ink as uint8 grey levels 0..``t``.
 
     Everything :func:`digit_ink` does to the ink after its scaling by ``1 / t`` (dilating or
     eroding the stroke) commutes with that scaling, so it is done here on uint8, which is
     cheaper; ``ramp / t`` is :func:`digit_ink`'s result.
+
+    ``loose``: the ROI was found in a loose crop (:func:`edge.preprocess.locate.locate_digit`):
+    ruled lines thinner than the strokes are dropped where they join them (``select_ink_outline``'s
+    ``loose``) and fat strokes the paper estimate hollowed are filled
+    (:func:`~edge.preprocess.loose_ink.fill_fat_strokes`). Frames' ROIs take neither.
 
     Returns:
         (uint8 (h, w) ink 0..``t``, zero outside the digit's ink, or ``None`` when the ROI
@@ -345,15 +360,23 @@ def digit_ramp(
         x1 == W and W - (roi.x + roi.w) <= reach,
         y1 == H and H - (roi.y + roi.h) <= reach,
     )
-    best = select_ink_outline(dark, t, core, line_px, open_sides)
+    best = select_ink_outline(dark, t, core, line_px, open_sides, loose)
     if best[0] < 0.8:  # a shadow or a dark corner joined the ink: try the higher level
         t2 = second_ink_threshold(dark, t, where)
         if t2 is not None:
-            other = select_ink_outline(dark, t2, core, line_px, open_sides)
+            other = select_ink_outline(dark, t2, core, line_px, open_sides, loose)
             if other[0] > best[0] + 0.1:
                 best, t = other, t2
     _, mask, box, outline, area, plain = best
     if mask is None:
         return None, 0, light
+    if loose:  # a fat stroke's middle taken for paper: filled back, if the ink still fits the ROI
+        filled = fill_fat_strokes(work, dark, mask, box, t, WORK_SIZE, (x0 == 0, y0 == 0, x1 == W, y1 == H))
+        if filled is not None:
+            fit, fmask, fbox, foutline, farea, fplain = select_ink_outline(
+                filled, t, core, line_px, open_sides, loose
+            )
+            if fmask is not None and fit >= best[0] - 0.05:
+                dark, mask, box, outline, area, plain = filled, fmask, fbox, foutline, farea, fplain
     ramp, t = ink_levels(dark, mask, box, t, outline, area, plain)
     return ramp, t, light

@@ -24,6 +24,14 @@ A ruled or squared paper line that the thin-ink search cannot erase (in a small 
 to :data:`LOCATE_SIZE` it is as wide as the pencil strokes) and that still joins the digit into
 a component spanning the crop is erased by :func:`edge.preprocess.thick_lines.erase_thick_lines`
 (straight runs across the crop): the same crops with no flags 98.6% / 97.8%.
+
+A loose crop is cut around its one digit, so the digit is not much smaller than the crop: the
+pieces near the first one are grown in as if the digit were at least :data:`MIN_DIGIT_SHARE` of
+the crop's shorter side tall. Before, a small first piece (one dot of a pen that skipped along a
+thin stroke, a 6's loop whose stem the threshold cut off, the half of a 3 outside a shadow) kept
+its neighbours out and was read alone. Loose crops of ``realistic_digits.py generate`` misread
+(with :mod:`edge.preprocess.loose_ink`), seeds 21 / 23 / 2191 to develop: 14 / 32 / 49 -> 14 / 32 /
+46; seeds 22 / 2192 to check: 20 / 50 -> 20 / 47; none read right before misread now.
 """
 
 from __future__ import annotations
@@ -44,6 +52,10 @@ PIECE_ASPECT = 1.3
 #: Widest box the grown digit may have, as width / height (perspective and a long bar make a 5
 #: or a 7 up to about twice as wide as tall; the neighbours' strokes touch the border).
 GROW_ASPECT = 2.0
+#: A loose crop is cut around its digit: the digit's pieces are grown in as if it were at least
+#: this share of the crop's shorter side tall (a dotted stroke, a detached stem or a part in a
+#: shadow is not left out because the first piece found is small).
+MIN_DIGIT_SHARE = 0.4
 
 
 def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[float, ...] | None]:
@@ -92,7 +104,8 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     # (ink noise where the ground is dark) or a neighbour's stroke
     for _ in range(4):
         # the digit is at least this tall: a flat piece (a 7's or a 5's bar) is only its top
-        hgt = max(y1 - y0, (x1 - x0) / PIECE_ASPECT, 1.0)
+        # and a loose crop is cut around its digit: it is not much smaller than the crop
+        hgt = max(y1 - y0, (x1 - x0) / PIECE_ASPECT, 1.0, MIN_DIGIT_SHARE * min(sw, sh))
         gx = np.maximum(0, np.maximum(x0s - x1, x0 - x1s))
         gy = np.maximum(0, np.maximum(y0s - y1, y0 - y1s))
         nx0, ny0 = np.minimum(x0s, x0), np.minimum(y0s, y0)

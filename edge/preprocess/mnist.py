@@ -117,14 +117,17 @@ def mnist_normalise(
         roi = locate_digit(grey)
         if roi is None:
             return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
-        polarity = "dark"
+        return _normalise_roi(grey, roi, deskew, "dark", loose=True)
     return _normalise_roi(grey, roi, deskew, polarity)
 
 
-def _normalise_roi(image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity = "dark") -> np.ndarray:
-    """:func:`mnist_normalise` of a known ROI of a grey or BGR image."""
+def _normalise_roi(
+    image: np.ndarray, roi: ROI, deskew: bool, polarity: Polarity = "dark", loose: bool = False
+) -> np.ndarray:
+    """:func:`mnist_normalise` of a known ROI of a grey or BGR image (``loose``: found in a loose
+    crop, see :func:`~edge.preprocess.digit_ink.digit_ramp`)."""
     out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
-    _normalise_into(image, roi, deskew, polarity, out)
+    _normalise_into(image, roi, deskew, polarity, out, loose=loose)
     return out
 
 
@@ -136,6 +139,7 @@ def _normalise_into(
     out: np.ndarray,
     fast: tuple[np.ndarray, int] | None = None,
     fast_light: bool = False,
+    loose: bool = False,
 ) -> bool | None:
     """:func:`_normalise_roi` written into ``out`` (float32 (28, 28)); returns whether the
     ink was taken as light (``None``: no ink found). ``fast``: the ink levels and threshold
@@ -146,7 +150,7 @@ def _normalise_into(
     if fast is not None:
         (ramp, t), light = fast, fast_light
     else:
-        ramp, t, light = digit_ramp(image, roi, polarity)
+        ramp, t, light = digit_ramp(image, roi, polarity, loose)
     if ramp is None:
         out[...] = 0.0
         return None
