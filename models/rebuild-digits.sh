@@ -15,8 +15,9 @@
 # --camera builds the camera-trained candidate: the same width-16 network trained on MNIST
 # plus 24,000 MNIST *training* digits drawn by the camera-like benchmark's renderer and read
 # back by the device's crop preprocessing (python -m train.camera_digits, rendered once to
-# runs/camera-mnist-24k.npz and reused; about 8 CPU-minutes), 12 epochs with augmentation
-# then 3 without; runs/digits-lenet16cam-{int8,float32}, not the default.
+# runs/camera-mnist-24k.npz and reused; about 8 CPU-minutes), the default's two stages
+# (20 epochs with augmentation, 4 without); runs/digits-lenet16cam-{int8,float32}
+# (models/digits-lenet16cam-*: a candidate, not the default; about 35-50 minutes).
 #
 #   models/rebuild-digits.sh [--large|--student|--camera] [MNIST_DIR]          # bundles in runs/
 #   models/rebuild-digits.sh --ship [--large|--student|--camera] [MNIST_DIR]   # write them to models/
@@ -63,9 +64,9 @@ elif [ "$camera" = 1 ]; then
     cam=runs/camera-mnist-24k.npz
     [ -f "$cam" ] || "${PYTHON:-python}" -m train.camera_digits --out "$cam" --n 24000 --seed 0 --workers 2 \
         "${data[@]}"
-    edge-train lenet --variant modern --width 16 --validation-split 0 --epochs 12 --seed 0 \
+    edge-train lenet --variant modern --width 16 --validation-split 0 --epochs 20 --seed 0 \
         --dataset mnist+camera --camera-data "$cam" --out runs/digits-lenet16cam-aug "${data[@]}"
-    edge-train lenet --init-from runs/digits-lenet16cam-aug --width 16 --learning-rate 3e-4 --epochs 3 \
+    edge-train lenet --init-from runs/digits-lenet16cam-aug --width 16 --learning-rate 3e-4 --epochs 4 \
         --no-augment --validation-split 0 --seed 2 --dataset mnist+camera --camera-data "$cam" --out "$run" \
         "${data[@]}"
 elif [ "$large" = 0 ]; then
