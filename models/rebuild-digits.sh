@@ -12,9 +12,15 @@
 # stride-2 first convolution instead of the 28x28 stage: 3.2 M multiply-adds, about half
 # the int8 time of a 5-digit call) with the same two stages at dropout 0.1 (at 0.3 it
 # underfits: MNIST test 99.4%); runs/digits-strided16-{int8,float32}, not the default.
+# --camera builds the camera-trained candidate: the same width-16 network trained on MNIST
+# plus 24,000 MNIST *training* digits drawn by the camera-like benchmark's renderer and read
+# back by the device's crop preprocessing (python -m train.camera_digits, rendered once to
+# runs/camera-mnist-24k.npz and reused; about 8 CPU-minutes), the default's two stages
+# (20 epochs with augmentation, 4 without); runs/digits-lenet16cam-{int8,float32}
+# (models/digits-lenet16cam-*: a candidate, not the default; about 35-50 minutes).
 #
-#   models/rebuild-digits.sh [--large|--student] [MNIST_DIR]          # bundles in runs/, shipped ones untouched
-#   models/rebuild-digits.sh --ship [--large|--student] [MNIST_DIR]   # write them to models/ instead
+#   models/rebuild-digits.sh [--large|--student|--camera] [MNIST_DIR]          # bundles in runs/
+#   models/rebuild-digits.sh --ship [--large|--student|--camera] [MNIST_DIR]   # write them to models/
 #
 # MNIST_DIR: default $EDGE_DATA_DIR or the Keras cache. The Keras models stay in
 # runs/digits-lenet16 (and runs/digits-lenet with --large: the base for edge-train lenet
@@ -27,16 +33,18 @@ cd "$(dirname "$0")/.."
 dest=runs
 large=0
 student=0
+camera=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --ship) dest=models; shift ;;
         --large) large=1; shift ;;
         --student) student=1; shift ;;
+        --camera) camera=1; shift ;;
         *) break ;;
     esac
 done
-if [ "$large" = 1 ] && [ "$student" = 1 ]; then
-    echo "error: --large and --student build different models: pass one of them" >&2
+if [ $((large + student + camera)) -gt 1 ]; then
+    echo "error: --large, --student and --camera build different models: pass one of them" >&2
     exit 2
 fi
 data=()
@@ -50,6 +58,17 @@ if [ "$student" = 1 ]; then
         --out runs/digits-strided16-aug "${data[@]}"
     edge-train lenet --init-from runs/digits-strided16-aug --width 16 --learning-rate 3e-4 --epochs 4 \
         --no-augment --validation-split 0 --seed 2 --out "$run" "${data[@]}"
+elif [ "$camera" = 1 ]; then
+    name=digits-lenet16cam
+    run=runs/digits-lenet16cam
+    cam=runs/camera-mnist-24k.npz
+    [ -f "$cam" ] || "${PYTHON:-python}" -m train.camera_digits --out "$cam" --n 24000 --seed 0 --workers 2 \
+        "${data[@]}"
+    edge-train lenet --variant modern --width 16 --validation-split 0 --epochs 20 --seed 0 \
+        --dataset mnist+camera --camera-data "$cam" --out runs/digits-lenet16cam-aug "${data[@]}"
+    edge-train lenet --init-from runs/digits-lenet16cam-aug --width 16 --learning-rate 3e-4 --epochs 4 \
+        --no-augment --validation-split 0 --seed 2 --dataset mnist+camera --camera-data "$cam" --out "$run" \
+        "${data[@]}"
 elif [ "$large" = 0 ]; then
     name=digits-lenet16
     run=runs/digits-lenet16
@@ -68,7 +87,7 @@ edge-convert "$run/model.keras" --quant float32 --dataset mnist "${data[@]}" \
     --name "$name-float32" --out "$dest/$name-float32"
 cp "$run/curves.png" "$run/confusion.png" "$dest/$name-int8/" 2>/dev/null || true
 edge-eval --model "$dest/$name-int8" --dataset mnist "${data[@]}"
-if [ "$student" = 1 ]; then
+if [ "$student" = 1 ] || [ "$camera" = 1 ]; then
     edge-bench latency --model digits --model "$dest/$name-int8" --model "$dest/$name-float32" --batch 1 5 "${data[@]}"
 elif [ "$large" = 0 ]; then
     edge-bench latency --model "$dest/$name-int8" --model "$dest/$name-float32" "${data[@]}"

@@ -93,6 +93,8 @@ def test_shipped_files_hold_no_machine_paths(path: str) -> None:
         (["--ship", "--large"], "models", "digits-lenet"),
         (["--student"], "runs", "digits-strided16"),
         (["--ship", "--student"], "models", "digits-strided16"),
+        (["--camera"], "runs", "digits-lenet16cam"),
+        (["--ship", "--camera"], "models", "digits-lenet16cam"),
     ],
 )
 def test_rebuild_digits_writes_to_runs_unless_shipping(
@@ -111,11 +113,11 @@ def test_rebuild_digits_writes_to_runs_unless_shipping(
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "calls.txt"
-    for tool in ("edge-train", "edge-convert", "edge-eval", "edge-bench"):
+    for tool in ("edge-train", "edge-convert", "edge-eval", "edge-bench", "python-stub"):
         stub = bin_dir / tool
         stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> "{log}"\n')
         stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHON": "python-stub"}
     env.pop("EDGE_DATA_DIR", None)
     r = subprocess.run(
         ["bash", str(repo / "models" / "rebuild-digits.sh"), *flags, "mnist-dir"],
@@ -133,6 +135,14 @@ def test_rebuild_digits_writes_to_runs_unless_shipping(
     assert outs == [f"{dest}/{name}-int8", f"{dest}/{name}-float32"]
     evals = [c for c in calls if c.startswith("edge-eval")]
     assert evals == [c for c in evals if c.startswith(f"edge-eval --model {dest}/{name}-int8 ")] != []
+    renders = [c for c in calls if c.startswith("python-stub -m train.camera_digits ")]
+    if "--camera" in flags:  # the camera set is rendered once (into runs/) and both stages read it
+        (render,) = renders
+        cam = render.split("--out ")[1].split()[0]
+        assert cam.startswith("runs/") and "--data-dir mnist-dir" in render
+        assert all(f"--dataset mnist+camera --camera-data {cam} " in c for c in trains)
+    else:
+        assert renders == [] and not any("camera" in c for c in trains)
 
 
 def readme_block_after(heading_text: str) -> list[list[str]]:

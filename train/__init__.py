@@ -1,11 +1,13 @@
 """Training scripts: datasets and loaders, augmentation, training loops, plots, ``edge-train``.
 
 Needs the ``[train]`` extra (TensorFlow, matplotlib; scipy for SVHN). May import ``edge``
-(the device's own preprocessing, so training sees what inference feeds the model) and
-``models``; never imported by ``edge``. One concern per module:
+(the device's own preprocessing, so training sees what inference feeds the model),
+``models`` and ``benchmarks.realistic_render`` (the camera-like benchmark's renderer, one
+renderer for the test sets and :mod:`train.camera_digits`' training data); never imported
+by ``edge``. One concern per module:
 
 - data: :mod:`train.digit_data` (``--dataset`` specs), :mod:`train.svhn`,
-  :mod:`train.recoloured`, :mod:`train.hand_data` (gesture folders, person-level
+  :mod:`train.recoloured`, :mod:`train.camera_digits`, :mod:`train.hand_data` (gesture folders, person-level
   splits), :mod:`train.hand_images`, :mod:`train.extra_data` (the user's own samples),
   :mod:`train.extra_mix`, :mod:`train.hands_prep`, :mod:`train.vgg16_data` (feature
   cache), :mod:`train.augment`, :mod:`train.hand_augment`, :mod:`train.pixels`,

@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--dataset",
         default=d.dataset,
-        help="digit datasets joined with '+': mnist, svhn, recoloured (e.g. mnist+svhn)",
+        help="digit datasets joined with '+': mnist, svhn, recoloured, camera (e.g. mnist+svhn)",
     )
     g.add_argument(
         "--svhn-dir",
@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=d.recoloured_n,
         help="recoloured MNIST training digits rendered (dataset 'recoloured')",
+    )
+    g.add_argument(
+        "--camera-data",
+        default=d.camera_data,
+        help="the .npz of dataset 'camera' (render it with python -m train.camera_digits --out FILE)",
     )
     own_sample_flags(le, d)
 

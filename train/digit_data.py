@@ -1,4 +1,4 @@
-"""More digit data behind MNIST's loader interface: SVHN and recoloured MNIST.
+"""More digit data behind MNIST's loader interface: SVHN, recoloured and camera MNIST.
 
 Every loader returns what :func:`edge.datasets.load_mnist` returns:
 ``{"train": (x, y), "test": (x, y)}`` with x uint8 (N, 28, 28) white ink on black,
@@ -10,6 +10,8 @@ lenet --dataset``).
 - ``svhn``: the Street View House Numbers cropped digits (:mod:`train.svhn`).
 - ``recoloured``: MNIST digits rendered as camera photos of coloured ink on paper and
   normalised by the device's preprocessing (:mod:`train.recoloured`).
+- ``camera``: MNIST training digits drawn by the camera-like benchmark's renderer and read
+  by the device's crop preprocessing, rendered once to a ``.npz`` (:mod:`train.camera_digits`).
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from edge.datasets import load_mnist
+from train.camera_digits import load_camera_set
 from train.recoloured import load_recoloured_mnist
 from train.svhn import load_svhn
 
 log = logging.getLogger(__name__)
 
 #: Dataset names accepted in a ``--dataset`` spec (joined with ``+``).
-DIGIT_DATASETS = ("mnist", "svhn", "recoloured")
+DIGIT_DATASETS = ("mnist", "svhn", "recoloured", "camera")
 
 
 def parse_dataset_spec(spec: str) -> tuple[str, ...]:
@@ -57,6 +60,7 @@ def load_digit_datasets(
     svhn_framing: str = "box",
     recoloured_n: int = 20000,
     seed: int = 0,
+    camera_data: str | Path | None = None,
 ) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """The digit datasets of a ``--dataset`` spec, each in MNIST's loader format.
 
@@ -68,6 +72,8 @@ def load_digit_datasets(
         recoloured_n: recoloured training digits (the test part renders 1/10 of
             that, at most 10,000).
         seed: rendering seed of the recoloured set.
+        camera_data: the ``.npz`` of the ``camera`` dataset
+            (:func:`train.camera_digits.save_camera_set`).
 
     Returns:
         ``{name: {"train": (x, y), "test": (x, y)}}`` in spec order; x uint8
@@ -80,6 +86,11 @@ def load_digit_datasets(
     names = parse_dataset_spec(spec)
     if recoloured_n < 1 and "recoloured" in names:
         raise ValueError(f"recoloured_n must be >= 1 with the recoloured dataset, got {recoloured_n}")
+    if "camera" in names and camera_data is None:
+        raise ValueError(
+            "the camera dataset is read from a file: render it with python -m train.camera_digits "
+            "--out FILE.npz and pass --camera-data FILE.npz"
+        )
     out: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     mnist = None
     if "mnist" in names or "recoloured" in names:
@@ -90,6 +101,9 @@ def load_digit_datasets(
             out[name] = mnist
         elif name == "svhn":
             out[name] = load_svhn(svhn_dir, svhn_framing)
+        elif name == "camera":
+            assert camera_data is not None
+            out[name] = load_camera_set(camera_data)
         else:
             assert mnist is not None
             n_test = min(10000, max(1, recoloured_n // 10))

@@ -109,6 +109,7 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
         svhn_framing=cfg.svhn_framing,
         recoloured_n=cfg.recoloured_n,
         seed=cfg.seed,
+        camera_data=cfg.camera_data,
     )
     xs, ys = [], []
     for name, d in sets.items():

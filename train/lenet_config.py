@@ -46,12 +46,13 @@ class LenetConfig(JsonConfig):
             ignores it).
         batch_norm: keep the ``modern`` variant's batch normalisation; ``False``
             removes it (its convolutions get biases instead; ``lenet5`` has none).
-        dataset: digit datasets joined with ``+``: ``mnist``, ``svhn``, ``recoloured``
-            (see :mod:`train.digit_data`).
+        dataset: digit datasets joined with ``+``: ``mnist``, ``svhn``, ``recoloured``,
+            ``camera`` (see :mod:`train.digit_data`).
         svhn_dir: folder with SVHN's ``train_32x32.mat``/``test_32x32.mat``;
             ``None``: ``$EDGE_DATA_DIR/svhn``.
         svhn_framing: ``box`` or ``normalise`` (:func:`train.digit_data.svhn_to_mnist`).
         recoloured_n: recoloured MNIST training digits rendered (``recoloured`` dataset).
+        camera_data: ``.npz`` of the ``camera`` dataset (:mod:`train.camera_digits`).
         extra: folders of the user's own samples (class folders ``0/`` .. ``9/``).
         extra_ratio: share of each batch drawn from ``extra``, in [0, 1); 0 = plain
             concatenation (see :mod:`train.extra_data`).
@@ -88,6 +89,7 @@ class LenetConfig(JsonConfig):
     svhn_dir: str | None = None
     svhn_framing: str = "box"
     recoloured_n: int = 20000
+    camera_data: str | None = None
     extra: list[str] = field(default_factory=list)
     extra_ratio: float = 0.0
     extra_val_fraction: float = 0.2
