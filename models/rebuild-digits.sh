@@ -2,7 +2,8 @@
 # Rebuild the digits bundles from MNIST and verify each file on the 10,000 test images
 # (numbers land in each model.json).
 #
-# The default (--model digits): the modern LeNet at width 16 (about a quarter of the
+# Without options: the MNIST-only model (--model digits-mnist, the default until --camera's
+# model replaced it): the modern LeNet at width 16 (about a quarter of the
 # width-32 model's multiply-adds): 20 epochs with augmentation, then 4 epochs without
 # it at a low learning rate (which brings MNIST test from 99.4% to 99.6%), converted to
 # full-integer int8 (the fastest of its files on the 2-core x86-64 VM: edge-bench latency
@@ -12,12 +13,12 @@
 # stride-2 first convolution instead of the 28x28 stage: 3.2 M multiply-adds, about half
 # the int8 time of a 5-digit call) with the same two stages at dropout 0.1 (at 0.3 it
 # underfits: MNIST test 99.4%); runs/digits-strided16-{int8,float32}, not the default.
-# --camera builds the camera-trained candidate: the same width-16 network trained on MNIST
+# --camera builds the default (--model digits) since it replaced the MNIST-only model: the same width-16 network trained on MNIST
 # plus 24,000 MNIST *training* digits drawn by the camera-like benchmark's renderer and read
 # back by the device's crop preprocessing (python -m train.camera_digits, rendered once to
 # runs/camera-mnist-24k.npz and reused; about 8 CPU-minutes), the default's two stages
 # (20 epochs with augmentation, 4 without); runs/digits-lenet16cam-{int8,float32}
-# (models/digits-lenet16cam-*: a candidate, not the default; about 35-50 minutes).
+# (models/digits-lenet16cam-*, the default bundles; about 35-50 minutes).
 #
 #   models/rebuild-digits.sh [--large|--student|--camera] [MNIST_DIR]          # bundles in runs/
 #   models/rebuild-digits.sh --ship [--large|--student|--camera] [MNIST_DIR]   # write them to models/

@@ -379,7 +379,7 @@ def test_bad_input_exits_2_with_what_to_do(tmp_path, capsys):
     base = ["--out", str(tmp_path / "c"), "--headless"]
     assert cli_capture.main([*base, "--source", "demo", "--label", "x"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --label 'x' is not a label of digits-lenet16-int8") and "0, 1, 2" in err
+    assert err.startswith("error: --label 'x' is not a label of digits-lenet16cam-int8") and "0, 1, 2" in err
     assert cli_capture.main([*base, "--source", "demo"]) == 2
     assert "--label LABEL" in capsys.readouterr().err
     assert cli_capture.main([*base, "--source", str(tmp_path / "missing.mp4"), "--label", "1"]) == 2

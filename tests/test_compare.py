@@ -163,8 +163,8 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
         "per_class_accuracy": "per_class.png",
     }
     assert written == j
-    assert j["n"] == 8 and j["baseline"] == "digits-lenet16-int8" and j["mode"] == "crop"
-    assert [m["name"] for m in j["models"]] == ["digits-lenet16-int8", "digits-lenet16-float32"]
+    assert j["n"] == 8 and j["baseline"] == "digits-lenet16cam-int8" and j["mode"] == "crop"
+    assert [m["name"] for m in j["models"]] == ["digits-lenet16cam-int8", "digits-lenet16cam-float32"]
     for got, single in zip(j["models"], singles, strict=True):
         assert {k: got[k] for k in SAME} == {k: single[k] for k in SAME}
     d = singles[1]["accuracy"] - singles[0]["accuracy"]
@@ -174,7 +174,7 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
     for single in singles:
         row = f"| {single['model']} | {100 * single['accuracy']:.2f}% |"
         assert row in md
-    assert md.count("| digits-lenet16-") >= 5  # two rows, one delta row, two bundle rows
+    assert md.count("| digits-lenet16cam-") >= 5  # two rows, one delta row, two bundle rows
     assert "![confusion](confusion.png)" in md and "![per-class accuracy](per_class.png)" in md
     for png in ("confusion.png", "per_class.png"):
         img = cv2.imread(str(report / png))
@@ -190,13 +190,13 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
 
 def test_single_model_output_is_unchanged_by_the_report(photos, tmp_path, capsys):
     code, plain, _ = run(capsys, ["--model", "digits", "--images", str(photos)])
-    assert code == 0 and plain.startswith("model digits-lenet16-int8") and "confusion" in plain
+    assert code == 0 and plain.startswith("model digits-lenet16cam-int8") and "confusion" in plain
     code, out, err = run(
         capsys, ["--model", "digits", "--images", str(photos), "--json", "--report", str(tmp_path / "r")]
     )
     assert code == 0, err
     j = json.loads(out)
-    assert "models" not in j and j["n"] == 8 and j["model"] == "digits-lenet16-int8"
+    assert "models" not in j and j["n"] == 8 and j["model"] == "digits-lenet16cam-int8"
     assert (
         json.loads((tmp_path / "r" / "comparison.json").read_text())["models"][0]["accuracy"] == j["accuracy"]
     )
@@ -246,7 +246,7 @@ def test_frame_mode_reports_undetected_images(tmp_path, capsys):
         ],
     )
     assert code == 0, err
-    assert "| model | accuracy | Δ vs digits-lenet16-int8 (pp) | n | no detection |" in out
+    assert "| model | accuracy | Δ vs digits-lenet16cam-int8 (pp) | n | no detection |" in out
     j = json.loads((tmp_path / "r" / "comparison.json").read_text())
     assert all(m["no_detection"] >= 1 for m in j["models"]) and j["n"] == 3
     assert cv2.imread(str(tmp_path / "r" / "confusion.png")) is not None
@@ -294,6 +294,6 @@ def test_save_errors_go_to_one_folder_per_bundle(photos, tmp_path, capsys):
     )
     assert code == 0, err
     j = json.loads(out)
-    assert [m["name"] for m in j["models"]] == ["digits-lenet16-int8", "digits-lenet16-int8 (2)"]
-    assert sorted(p.name for p in errs.iterdir()) == ["1-digits-lenet16-int8", "2-digits-lenet16-int8_2"]
+    assert [m["name"] for m in j["models"]] == ["digits-lenet16cam-int8", "digits-lenet16cam-int8 (2)"]
+    assert sorted(p.name for p in errs.iterdir()) == ["1-digits-lenet16cam-int8", "2-digits-lenet16cam-int8_2"]
     assert j["models"][0]["errors_saved"] == j["models"][1]["errors_saved"] == 8 - j["models"][0]["correct"]

@@ -141,7 +141,7 @@ def test_page_shows_the_live_stream_and_a_changing_reading(playwright_api, live_
             assert float(fps) > 0, fps
             stages = page.eval_on_selector_all("#timings th", "els => els.map(e => e.textContent)")
             assert stages == ["segment", "preprocess", "classify", "smooth", "total"]
-            assert page.inner_text("#model") == "digits-lenet16-int8"
+            assert page.inner_text("#model") == "digits-lenet16cam-int8"
             shot = tmp_path / "live-view.png"
             page.screenshot(path=str(shot))
             assert not errors, errors
