@@ -83,7 +83,7 @@ from edge.segment.digit_ruling import PageRuling
 from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
-from edge.segment.ink import odd, second_ink_threshold, to_grey
+from edge.segment.ink import cv_threads, odd, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.numbers import reading_order
 from edge.types import ROI
@@ -133,15 +133,9 @@ class DigitSegmenter:
         Raises:
             ValueError: ``image`` is not a uint8 grey or BGR image.
         """
-        threads = cv2.getNumThreads()
-        n = self.config.cv_threads
-        if n and threads != n and image.shape[0] * image.shape[1] <= FEW_THREADS_PIXELS:
-            cv2.setNumThreads(n)
-            try:
-                return self._find(image)
-            finally:
-                cv2.setNumThreads(threads)
-        return self._find(image)
+        few = image.shape[0] * image.shape[1] <= FEW_THREADS_PIXELS
+        with cv_threads(self.config.cv_threads if few else 0):
+            return self._find(image)
 
     def _find(self, image: np.ndarray, again: tuple[np.ndarray, np.ndarray] | None = None) -> list[ROI]:
         """:meth:`find` with OpenCV's threads set (``again``: the grey and first image of a rerun)."""
@@ -244,12 +238,18 @@ class DigitSegmenter:
         self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
         # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
+        ruled = None  # clutter that is a ruling: ink on it only where darker (PageRuling.above)
+        if first is None and (ruled := self.ruling.above(self._mask, dark, level, cfg)) is not None:
+            below = self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
+            if below[0] is not None:  # its digits, and the second level's where it has none
+                (first, lines_erased, count, _), level = below, ruled
+        raised = level is ruled
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
         ink = self._mask  # (the mask the pieces are measured in, its origin: for PageRuling.off)
         self.ruling.look(ink, self._erased, dark, cfg)
         self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None
         self._clean = (ink, True) if seen_all else None
-        second = lines_erased or first is None
+        second = lines_erased or first is None or raised
         pieces = np.zeros((0, COLS)) if first is None else first
         boxes, dropped = self._digits(pieces, ink, scene, bg, min_h)
         if second or dropped is not None:
@@ -278,15 +278,17 @@ class DigitSegmenter:
                     if first is None:
                         self._clean = (self._mask, True) if count2 <= max_pieces else None
                         self.ruling.look(self._mask, self._erased, dark, cfg, clutter=ink)  # (lines there?)
-                    elif self._clean is not None:
+                    elif self._clean is not None and not raised:
                         self._clean = (self._clean[0], False)
                 pieces2 = measure2() if pieces2 is None else pieces2
                 pieces, ink = (pieces2, self._mask) if first is None else (pieces, ink)  # (the clutter's)
                 boxes2, _ = self._digits(pieces2, self._mask, scene, bg, min_h)
-                boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
+                boxes = boxes2 if second and not raised else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
-            again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
+            low = level if ruled is None else ruled  # (on a ruling's band: the ink darker than it)
+            again, _, n, measured = self._pieces(dark, low, max_pieces, within=within)
+            self._clean = (self._mask, True) if ruled is not None or n <= max_pieces else None  # (ink_gate)
             pieces, ink = measured() if again is None else again, self._mask
             boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
         limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits

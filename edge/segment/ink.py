@@ -10,7 +10,9 @@ the paper's noise. Ruled-line erasing and the components of an ink mask are
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -46,6 +48,21 @@ def to_grey(image: np.ndarray) -> np.ndarray:
             "np.clip(x, 0, 255).astype(np.uint8)"
         )
     return grey
+
+
+@contextlib.contextmanager
+def cv_threads(n: int) -> Iterator[None]:
+    """OpenCV's worker threads set to ``n`` inside the ``with`` block (0: OpenCV's setting kept), and
+    the process's setting restored after it."""
+    threads = cv2.getNumThreads()
+    if not n or n == threads:
+        yield
+        return
+    cv2.setNumThreads(n)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
