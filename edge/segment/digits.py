@@ -12,9 +12,8 @@ contours -> shape filters), made robust for live camera frames:
   digit-sized dashes, stay dropped); when that look finds nothing, the first pass's digits stand; ROIs are
   scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads large digits from this
   analysis (``last_analysis``), small ones from the full frame;
-- the ink may be dark on paper or light on a dark ground (``polarity``, decided per
-  frame by :func:`edge.segment.ink_polarity.frame_ink_is_light` by default); light ink is
-  inverted once, at the analysis size;
+- the ink may be dark on paper or light on a dark ground (``polarity``, by default decided per frame by
+  :func:`~edge.segment.ink_polarity.frame_ink_is_light`); light ink is inverted once, at the analysis size;
 - the paper is estimated by a grey morphological closing wider than any pen stroke
   and divided out ("flat-field"): uneven light, shadows and paper colour cancel
   out, and what is left is each pixel's darkness relative to its paper;
@@ -38,7 +37,8 @@ contours -> shape filters), made robust for live camera frames:
   lines' darkness, :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
   the frame is cluttered with pieces), and splits digits from a shadow wedge or the paper's edge that the
   first level joined to them (looked at again only where such a piece was dropped); what is left of a page's
-  ruling is dropped by :mod:`edge.segment.digit_ruling`;
+  ruling is dropped by :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper from
+  afar) is measured with ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart;
