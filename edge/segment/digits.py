@@ -238,12 +238,11 @@ class DigitSegmenter:
         self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
         # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
-        ruled = None  # clutter that is a ruling: ink on it only where darker (PageRuling.above)
-        if first is None and (ruled := self.ruling.above(self._mask, dark, level, cfg)) is not None:
-            below = self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
-            if below[0] is not None:  # its digits, and the second level's where it has none
-                (first, lines_erased, count, _), level = below, ruled
-        raised = level is ruled
+        ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
+        m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
+        if ruled is not None and m is not None and m[0] is not None:  # a ruling's clutter: ink darker than it
+            (first, lines_erased, count, _), level = m, ruled
+        raised, lowest = level is ruled, level if ruled is None else ruled  # (lowest: for the last resort)
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
         ink = self._mask  # (the mask the pieces are measured in, its origin: for PageRuling.off)
         self.ruling.look(ink, self._erased, dark, cfg)
@@ -283,11 +282,12 @@ class DigitSegmenter:
                 pieces2 = measure2() if pieces2 is None else pieces2
                 pieces, ink = (pieces2, self._mask) if first is None else (pieces, ink)  # (the clutter's)
                 boxes2, _ = self._digits(pieces2, self._mask, scene, bg, min_h)
-                boxes = boxes2 if second and not raised else add_new_boxes(boxes, boxes2, sw, sh)
+                if raised and not len(boxes2):  # (the ruled level's digits stand where this level has none)
+                    boxes2 = boxes
+                boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
-            low = level if ruled is None else ruled  # (on a ruling's band: the ink darker than it)
-            again, _, n, measured = self._pieces(dark, low, max_pieces, within=within)
+            again, _, n, measured = self._pieces(dark, lowest, max_pieces, within=within)
             self._clean = (self._mask, True) if ruled is not None or n <= max_pieces else None  # (ink_gate)
             pieces, ink = measured() if again is None else again, self._mask
             boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
