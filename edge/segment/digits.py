@@ -287,8 +287,7 @@ class DigitSegmenter:
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
-            again, _, n, measured = self._pieces(dark, lowest, max_pieces, within=within)
-            self._clean = (self._mask, True) if ruled is not None or n <= max_pieces else None  # (ink_gate)
+            again, _, _, measured = self._pieces(dark, lowest, max_pieces, within=within)
             pieces, ink = measured() if again is None else again, self._mask
             boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
         limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits
