@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import COLS
 from edge.segment.digit_ruling import PageRuling, along_ruling, find_ruling, off_ruling, ridged, runs_on
 from edge.segment.digits import DigitSegmenter
@@ -245,3 +246,52 @@ def test_the_middle_one_of_a_column_of_ones_is_not_a_sliver_of_ruling() -> None:
     cv2.line(ruling.band, (100, 0), (100, 239), 255, 4)
     pieces = table([(199, 80, 202, 131)])
     assert len(ruling.off(pieces, (cv2.compare(dark, 40, cv2.CMP_GT), (0, 0)))) == 1
+
+
+def test_above_keeps_only_ink_darker_than_a_cluttering_ruling_on_its_band() -> None:
+    dark = grid(step=24, angle=0.0, level=40)
+    cv2.circle(dark, (170, 130), 5, 120, 1)  # a small 0 in a cell, its ring touching a line
+    cv2.line(dark, (100, 60), (100, 76), 120, 1)  # a 1 across a line
+    level = np.full(dark.shape, 20, np.uint8)
+    mask = cv2.compare(dark, level, cv2.CMP_GT)
+    ruling = PageRuling()
+    raised = ruling.above((mask, (0, 0)), dark, level, DigitSegmenterConfig())
+    assert raised is not None and ruling.segs is not None and ruling.level == 40
+    ink = cv2.compare(dark, raised, cv2.CMP_GT)
+    assert cv2.countNonZero(ink) == cv2.countNonZero(cv2.compare(dark, 100, cv2.CMP_GT))  # the digits only
+    assert ruling.above((mask, (0, 0)), dark, level, DigitSegmenterConfig()) is None  # (searched once)
+    blank = np.zeros_like(dark)
+    cv2.circle(blank, (170, 130), 5, 120, 1)
+    empty = cv2.compare(blank, level, cv2.CMP_GT)
+    assert PageRuling().above((empty, (0, 0)), blank, level, DigitSegmenterConfig()) is None
+
+
+def squared_from_afar(digit: str, seed: int, step: int = 20) -> tuple[np.ndarray, ROI]:
+    """uint8 (480, 640, 3) BGR webcam frame of squared paper (faint 1-px lines ``step`` px apart, turned
+    by 3 degrees, sensor noise) with one small digit (about 15 px tall: smaller than a square)
+    written in the middle; and the digit's box."""
+    rng = np.random.default_rng(seed)
+    sheet = np.full((H, W), 225, np.uint8)
+    c, s = np.cos(np.radians(3.0)), np.sin(np.radians(3.0))
+    for o in range(-40 * step, 60 * step, step):
+        for (x0, y0), (x1, y1) in (
+            ((o * c - 900 * s, o * s + 900 * c), (o * c + 900 * s, o * s - 900 * c)),
+            ((-900 * c - o * s, -900 * s + o * c), (900 * c - o * s, 900 * s + o * c)),
+        ):
+            cv2.line(sheet, (int(x0), int(y0)), (int(x1), int(y1)), 180, 1, cv2.LINE_8)
+    cv2.putText(sheet, digit, (300, 250), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 120, 2, cv2.LINE_AA)
+    ink = np.zeros((H, W), np.uint8)
+    cv2.putText(ink, digit, (300, 250), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 255, 2, cv2.LINE_AA)
+    photo = np.clip(sheet + rng.normal(0.0, 8.0, sheet.shape), 0, 255).astype(np.uint8)
+    x, y, w, h = cv2.boundingRect(cv2.compare(ink, 128, cv2.CMP_GT))
+    return cv2.cvtColor(photo, cv2.COLOR_GRAY2BGR), ROI(x, y, w, h)
+
+
+@pytest.mark.parametrize(("digit", "seed", "step"), [("4", 2, 20), ("9", 2, 20), ("1", 4, 24), ("7", 4, 24)])
+def test_a_small_digit_on_squared_paper_seen_from_afar_is_found(digit, seed, step) -> None:
+    # the lines break into hundreds of dashes and crosses (too cluttered to measure) that merged with
+    # the digit or outnumbered it; the ink darker than the ruling on its band is the digit
+    # (before: no ROI on the digit; realistic_digits frames with digit_per_rule < 1)
+    frame, box = squared_from_afar(digit, seed, step)
+    rois = DigitSegmenter().find(frame)
+    assert any(covers(r, box) for r in rois), f"no ROI on the digit at {box}: {rois}"

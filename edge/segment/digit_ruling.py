@@ -52,6 +52,9 @@ ON_RULING = 0.8
 #: ... when its ink is also this many times less dense off the ruling than on it, and on
 #: average less than :data:`~edge.segment.line_ridges.DARKER` x as dark as the ruling.
 MAX_OFF_DENSITY = 0.25
+#: Ink on a cluttering ruling's band (:meth:`PageRuling.above`) is this many times as dark as it or more
+#: (realistic_digits seeds 21/23; 1.15-1.4 as good on 22/1901; 1.6 cuts faint digits crossing lines).
+RULED_INK = 1.25
 
 
 def find_ruling(
@@ -233,6 +236,16 @@ def off_ruling(
     return pieces if keep.all() else pieces[keep]
 
 
+def median_on(dark: np.ndarray, mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> float:
+    """The median darkness (0..255, 0 when none) of uint8 (h, w) ``dark`` under the ink of uint8
+    ``mask`` (at ``origin`` (x, y) in it) on uint8 (h, w) ``band``: a ruling's darkness."""
+    (ox, oy), (mh, mw) = origin, mask.shape
+    on = cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])
+    hist = cv2.calcHist([dark[oy : oy + mh, ox : ox + mw]], [0], on, [256], [0, 256]).ravel()
+    total = float(hist.sum())
+    return float(np.searchsorted(np.cumsum(hist), 0.5 * total)) if total else 0.0
+
+
 def box_sums(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """float (N,) the sums of uint8 (h, w) ``img`` in int (N, 4) boxes x0, y0, x1, y1 (exclusive):
     an integral image for many boxes (a page has hundreds), crops for a frame's few."""
@@ -264,12 +277,12 @@ class PageRuling:
         self.dark: np.ndarray | None = None  # this pass's darkness
         self.offset = PAPER_OFFSET  # px beside a line where its paper is read, at this pass
         self.level = 0.0  # the ruling's darkness at this pass
-        self.searched = 0  # the width of the image last searched (px)
+        self.searched = self.raised = 0  # the width of the image last searched, last raised (px)
 
     def reset(self) -> None:
         """Forget the last frame's ruling."""
         self.segs, self.width, self.base, self.band, self.dark = None, 0, 0, None, None
-        self.searched = 0
+        self.searched = self.raised = 0
 
     def look(
         self,
@@ -325,12 +338,46 @@ class PageRuling:
         # is known to about a pixel there)
         scale = max(1.0, w / self.base)
         self.band = ruling_band(self.segs, w / self.width, shape, round((cfg.line_thickness + 2) * scale))
-        # the ruling's darkness: the median of the lowest level's ink on its band
-        on = cv2.bitwise_and(ink, self.band[oy : oy + ink.shape[0], ox : ox + ink.shape[1]])
-        hist = cv2.calcHist([dark[oy : oy + ink.shape[0], ox : ox + ink.shape[1]]], [0], on, [256], [0, 256])
-        total = float(hist.sum())
-        self.level = float(np.searchsorted(np.cumsum(hist.ravel()), 0.5 * total)) if total else 0.0
+        if self.raised != w:  # the ruling's darkness (at a raised pass: of the lowest level, by above)
+            self.level = median_on(dark, ink, (ox, oy), self.band)
         self.dark, self.offset = dark, round(PAPER_OFFSET * scale)
+
+    def above(
+        self,
+        clutter: tuple[np.ndarray, tuple[int, int]] | None,
+        dark: np.ndarray,
+        level: np.ndarray,
+        cfg: DigitSegmenterConfig,
+    ) -> np.ndarray | None:
+        """The ink level of a pass whose lowest level is too cluttered to measure, when the clutter is
+        a ruling (:func:`find_ruling` of its thin ink): on its band, :data:`RULED_INK` x the ruling's
+        median darkness or more. Paper ruled or squared seen from afar breaks into dashes and crosses
+        that the line eraser does not take and that merge with a small digit (no taller than a square,
+        its strokes no thicker than the lines); written ink is darker than printed lines. The ruling
+        and its darkness are kept for :meth:`look` and :meth:`off` (this scale is not searched again).
+
+        Args:
+            clutter: (uint8 (mh, mw) the lowest level's ink mask, its (x, y) origin), or ``None``.
+            dark: uint8 (h, w) the analysis image's darkness (ink bright).
+            level: uint8 (h, w) the ink level (threshold) of that mask.
+            cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+
+        Returns:
+            uint8 (h, w) the level raised on the ruling's band, or ``None`` (no ruling).
+        """
+        h, w = shape = dark.shape
+        if clutter is None or cfg.line_length <= 0 or w == self.searched:
+            return None
+        self.searched, (mask, (ox, oy)) = w, clutter
+        patch = dark[oy : oy + mask.shape[0], ox : ox + mask.shape[1]]
+        if (segs := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness)) is None:
+            return None
+        segs = segs + np.array([ox, oy, ox, oy], np.float32)
+        self.segs, self.width, self.base, self.raised = segs, w, w, w
+        band = ruling_band(segs, 1.0, shape, cfg.line_thickness + 2)
+        self.level = median_on(dark, mask, (ox, oy), band)
+        raised = np.maximum(level, np.uint8(min(255, round(RULED_INK * self.level))))
+        return np.where(band > 0, raised, level) if self.level else None
 
     def off(self, pieces: np.ndarray, mask: tuple[np.ndarray, tuple[int, int]] | None) -> np.ndarray:
         """The pieces that are not pieces of this pass's ruling: on its band (:func:`off_ruling`)

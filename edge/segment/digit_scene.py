@@ -7,6 +7,13 @@ threshold from the paper's noise (:func:`ink_lut`: the same per background grey 
 :func:`level_image`: from that to the per-pixel threshold). Every shortcut here (a sheet
 filling the view, one joint histogram, a constant threshold) gives exactly the result of
 the computation it skips (``tests/test_scene_speed.py``).
+
+The mean darkness of each block after a 3x3-block grey opening (which removes ink, covering only part of a
+neighbourhood) is its texture level. Large regions of clean blocks are the paper; blocks in a deep shadow
+join it when they are smooth in grey levels and of the paper's colour (a shadow darkens the sheet, a desk
+has its own colour); the holes in it are the digits. Textured blocks outside it (wood grain, cloth, a desk
+whose noise flat-fielding amplifies) are cleared. Ink statistics come from the paper only, so a desk
+filling most of the frame does not decide the threshold.
 """
 
 from __future__ import annotations

@@ -12,23 +12,16 @@ contours -> shape filters), made robust for live camera frames:
   digit-sized dashes, stay dropped); when that look finds nothing, the first pass's digits stand; ROIs are
   scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads large digits from this
   analysis (``last_analysis``), small ones from the full frame;
-- the ink may be dark on paper or light on a dark ground (``polarity``, decided per
-  frame by :func:`edge.segment.ink_polarity.frame_ink_is_light` by default); light ink is
-  inverted once, at the analysis size;
-- the paper is estimated by a grey morphological closing wider than any pen stroke
-  and divided out ("flat-field"): uneven light, shadows and paper colour cancel
-  out, and what is left is each pixel's darkness relative to its paper;
-- the scene is read in 8x8-px blocks: the mean darkness of each block after a 3x3-block grey opening (which
-  removes ink, covering only part of a neighbourhood) is its texture level. Large regions of clean blocks are
-  the paper; blocks in a deep shadow join it when they are smooth in grey levels and of the paper's colour (a
-  shadow darkens the sheet, a desk has its own colour); the holes in it are the digits. Textured blocks
-  outside it (wood grain, cloth, a desk whose noise flat-fielding amplifies) are cleared. Ink statistics come
-  from the paper only, so a desk filling most of the frame does not decide the threshold;
+- the ink may be dark on paper or light on a dark ground (``polarity``, by default decided per frame by
+  :func:`~edge.segment.ink_polarity.frame_ink_is_light`); light ink is inverted once, at the analysis size;
+- the paper is estimated by a grey morphological closing wider than any pen stroke and divided out
+  ("flat-field"): uneven light, shadows and paper colour cancel out, leaving each pixel's darkness;
+- the scene is read in 8x8-px blocks (:mod:`edge.segment.digit_scene`): the paper, with its shadows, is found
+  and textured ground outside it cleared; ink statistics come from the paper only;
 - the ink threshold is Otsu's (N. Otsu, 1979) over the paper, clamped between ``min_sigma`` and ``max_sigma``
   standard deviations of the paper's noise above its mean: a thumb, a desk strip or a marker line can no
   longer pull it above faint pencil, and sensor noise stays below it. The noise is measured in grey levels and
-  converted to darkness with each pixel's own background, so the threshold rises where the light is dim (a
-  shadow, a dark desk) and the noise larger;
+  converted to darkness with each pixel's own background (the threshold rises where the light is dim);
 - outer contours (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks inside them are never separate
   regions) are boxed first, so specks are dropped before any other per-component work and at most
   ``max_pieces`` components are measured;
@@ -38,7 +31,8 @@ contours -> shape filters), made robust for live camera frames:
   lines' darkness, :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
   the frame is cluttered with pieces), and splits digits from a shadow wedge or the paper's edge that the
   first level joined to them (looked at again only where such a piece was dropped); what is left of a page's
-  ruling is dropped by :mod:`edge.segment.digit_ruling`;
+  ruling is dropped by :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper from
+  afar) is measured with ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
@@ -53,8 +47,7 @@ contours -> shape filters), made robust for live camera frames:
 Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``, idle 2-core
 VM): median 1.4 ms per 640x480 demo frame (a sheet on a desk; the scene of the last full analysis is
 reused on about three frames of four: :mod:`edge.segment.digit_reuse`), 0.75 ms per frame of five digits
-on a sheet that fills the view (no desk: the whole-paper scene of
-:func:`edge.segment.digit_scene.find_scene`); a 12 MP page (300-800 digits) 10-40 ms (synth_pages).
+on a sheet that fills the view (no desk: the whole-paper scene); a 12 MP page (300-800 digits) 10-40 ms.
 """
 
 from __future__ import annotations
@@ -246,12 +239,17 @@ class DigitSegmenter:
         self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
         # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
+        ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
+        m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
+        if ruled is not None and m is not None and m[0] is not None:  # a ruling's clutter: ink darker than it
+            (first, lines_erased, count, _), level = m, ruled
+        raised, lowest = level is ruled, level if ruled is None else ruled  # (lowest: for the last resort)
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
         ink = self._mask  # (the mask the pieces are measured in, its origin: for PageRuling.off)
         self.ruling.look(ink, self._erased, dark, cfg)
         self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None
         self._clean = (ink, True) if seen_all else None
-        second = lines_erased or first is None
+        second = lines_erased or first is None or raised
         pieces = np.zeros((0, COLS)) if first is None else first
         boxes, dropped = self._digits(pieces, ink, scene, bg, min_h)
         if second or dropped is not None:
@@ -280,15 +278,17 @@ class DigitSegmenter:
                     if first is None:
                         self._clean = (self._mask, True) if count2 <= max_pieces else None
                         self.ruling.look(self._mask, self._erased, dark, cfg, clutter=ink)  # (lines there?)
-                    elif self._clean is not None:
+                    elif self._clean is not None and not raised:
                         self._clean = (self._clean[0], False)
                 pieces2 = measure2() if pieces2 is None else pieces2
                 pieces, ink = (pieces2, self._mask) if first is None else (pieces, ink)  # (the clutter's)
                 boxes2, _ = self._digits(pieces2, self._mask, scene, bg, min_h)
+                if raised and not len(boxes2):  # (the ruled level's digits stand where this level has none)
+                    boxes2 = boxes
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
-            again, _, _, measured = self._pieces(dark, level, max_pieces, within=within)
+            again, _, _, measured = self._pieces(dark, lowest, max_pieces, within=within)
             pieces, ink = measured() if again is None else again, self._mask
             boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
         limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits

@@ -50,6 +50,21 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     return grey
 
 
+@contextlib.contextmanager
+def cv_threads(n: int) -> Iterator[None]:
+    """OpenCV's worker threads set to ``n`` inside the ``with`` block (0: OpenCV's setting kept), and
+    the process's setting restored after it."""
+    threads = cv2.getNumThreads()
+    if not n or n == threads:
+        yield
+        return
+    cv2.setNumThreads(n)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
+
+
 def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Downscale with anti-aliasing, fast: Gaussian pyramid halvings (``cv2.pyrDown``)
     while the image is at least twice the target, then bilinear to the exact size.
@@ -247,18 +262,3 @@ def second_ink_threshold(
         return None
     t2 = otsu(hist)
     return t2 if t2 > t1 + 12 else None
-
-
-@contextlib.contextmanager
-def cv_threads(n: int) -> Iterator[None]:
-    """OpenCV's thread count (``cv2.setNumThreads``) set to ``n`` inside the block, restored after
-    (``0``, or the count already set: left as it is)."""
-    threads = cv2.getNumThreads()
-    if not n or threads == n:
-        yield
-        return
-    cv2.setNumThreads(n)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(threads)
