@@ -1,4 +1,4 @@
-"""Latency and FPS benchmarks that a user runs on the target hardware (``edge-bench``).
+"""Latency and FPS benchmarks a user runs on the target hardware (``edge-bench``), and the test sets.
 
 May import ``edge`` (the code being measured, never the other way round), not ``train``
 or ``convert``. One concern per module:
@@ -23,7 +23,10 @@ or ``convert``. One concern per module:
   ``python -m benchmarks``), :mod:`benchmarks.cli_args` (its flags),
   :mod:`benchmarks.cli_output`, :mod:`benchmarks.cli_latency`, :mod:`benchmarks.classic_cli`;
 - test data: :mod:`benchmarks.realistic_render` and the script
-  ``benchmarks/realistic_digits.py`` (camera-like digits from real handwriting),
+  ``benchmarks/realistic_digits.py`` (camera-like digits from real handwriting; the
+  renderer is also what ``train.camera_digits`` draws its training digits with, so the
+  training data and the benchmark set have one renderer: ``train`` may import it, it
+  never imports ``train``),
   :mod:`benchmarks.realistic_set` (the set on disk with each image's conditions),
   :mod:`benchmarks.realistic_breakdown` (accuracy by condition, the worst named),
   :mod:`benchmarks.classic_frames` (MNIST digits on grey paper).

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from conftest import draw_digit
 
+from benchmarks.realistic_render import make_crop
 from edge.preprocess import mnist_normalise
 from train.camera_digits import (
+    FORMAT,
     camera_crop_input,
     load_camera_set,
     pick_training_digits,
@@ -62,17 +64,38 @@ def test_render_one_reads_both_ways_and_keeps_the_digit() -> None:
     assert nearest_own >= 17 and clean_border >= 16  # a ruling line or paper edge may be read along
 
 
-def test_render_camera_mnist_is_seeded_per_digit_and_worker_free() -> None:
+def test_camera_crop_input_is_crop_input_of_a_digits_bundle() -> None:
+    """The ``crop`` read-back of the training set is what ``edge-eval --crop`` gives the model."""
+    from edge.bundle import load_bundle
+    from edge.preprocess import crop_input
+
+    bundle = load_bundle("digits")
+    x, _ = _fake_mnist(4)
+    for i, d in enumerate(x):
+        photo = make_crop(d, np.random.default_rng([9, i]), {})
+        np.testing.assert_array_equal(camera_crop_input(photo), crop_input(photo, bundle)[:, :, 0])
+
+
+def test_render_camera_mnist_is_seeded_per_digit_and_worker_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    import train.camera_digits as cd
+
     x, y = _fake_mnist(12)
     a, ya = render_camera_mnist(x, y, seed=2)
     assert a.dtype == np.uint8 and a.shape[1:] == (28, 28) and ya.dtype == np.uint8 and len(a) >= 11
     # digit k uses rng [seed, start + k]: the second half alone gives the same images
     b, _ = render_camera_mnist(x[6:], y[6:], seed=2, start=6)
-    full, _ = render_camera_mnist(x, y, seed=2)
-    np.testing.assert_array_equal(full[-len(b) :], b)
-    np.testing.assert_array_equal(a, full)
+    np.testing.assert_array_equal(a[-len(b) :], b)
     c, _ = render_camera_mnist(x, y, seed=3)
     assert not np.array_equal(a[: min(len(a), len(c))], c[: min(len(a), len(c))])
+    # in chunks of 5 (12 digits: 3 work items), one process or two: the same set
+    monkeypatch.setattr(cd, "CHUNK", 5)
+    jobs = cd.render_jobs(x, 2, 0)
+    assert [(len(d), s, k) for d, s, k in jobs] == [(5, 2, 0), (5, 2, 5), (2, 2, 10)]
+    one, y1 = render_camera_mnist(x, y, seed=2, workers=1)
+    two, y2 = render_camera_mnist(x, y, seed=2, workers=2)
+    np.testing.assert_array_equal(one, a)
+    np.testing.assert_array_equal(two, a)
+    np.testing.assert_array_equal(y2, ya)
     with pytest.raises(ValueError, match="uint8"):
         render_camera_mnist(x.astype(np.float32), y)
     with pytest.raises(ValueError, match="label"):
@@ -81,9 +104,45 @@ def test_render_camera_mnist_is_seeded_per_digit_and_worker_free() -> None:
 
 def test_pick_training_digits_stays_in_the_training_split() -> None:
     idx = pick_training_digits(50, 60, seed=1)
+    assert idx.dtype == np.int64 and idx.shape == (50,)
     assert len(set(idx.tolist())) == 50 and idx.min() >= 0 and idx.max() < 60
     with pytest.raises(ValueError, match="training split"):
         pick_training_digits(61, 60, seed=1)
+
+
+def test_only_mnist_training_digits_reach_the_renderer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """python -m train.camera_digits renders the train split of the MNIST loader, never the test split."""
+    import train.camera_digits as cd
+
+    x, y = _fake_mnist(30)
+    train_x = x.copy()
+    train_x[:, 0, 0] = 1  # a mark no test digit has
+    test_x = x.copy()
+    test_x[:, 0, 0] = 2
+    monkeypatch.setattr(
+        "edge.datasets.load_mnist", lambda *a, **k: {"train": (train_x, y), "test": (test_x, y)}
+    )
+    seen: list[np.ndarray] = []
+
+    def spy(digit: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+        seen.append(digit.copy())
+        return np.full((28, 28), 0.5, np.float32), "crop"
+
+    monkeypatch.setattr(cd, "render_one", spy)
+    assert cd.main(["--out", str(tmp_path / "c.npz"), "--n", "20"]) == 0
+    assert len(seen) == 20 + 2 and all(d[0, 0] == 1 for d in seen)
+    with np.load(tmp_path / "c.npz") as z:
+        for split in ("train", "test"):
+            idx = z[f"{split}_index"]
+            rendered = seen[:20] if split == "train" else seen[20:]
+            np.testing.assert_array_equal(np.stack(rendered), train_x[idx])
+    # a matching file is reused; another --n renders again
+    assert cd.main(["--out", str(tmp_path / "c.npz"), "--n", "20", "--reuse"]) == 0
+    assert len(seen) == 22 and "reusing" in capsys.readouterr().out
+    assert cd.main(["--out", str(tmp_path / "c.npz"), "--n", "10", "--reuse"]) == 0
+    assert len(seen) == 22 + 11 and "rendering again" in capsys.readouterr().out
 
 
 def test_save_load_and_the_camera_dataset_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,14 +151,18 @@ def test_save_load_and_the_camera_dataset_spec(tmp_path: Path, monkeypatch: pyte
     x, y = _fake_mnist(40)
     path = tmp_path / "cam.npz"
     sets = save_camera_set(path, (x, y), n_train=20, seed=0)
-    back = load_camera_set(path)
+    back = load_camera_set(path, n=20, seed=0)
     for split in ("train", "test"):
         np.testing.assert_array_equal(sets[split][0], back[split][0])
         np.testing.assert_array_equal(sets[split][1], back[split][1])
     assert 18 <= len(back["train"][0]) <= 20 and 1 <= len(back["test"][0]) <= 2
-    with np.load(path) as z:  # train and test render different training digits
-        idx = z["index"]
-        assert len(set(idx[:20].tolist()) & set(idx[20:].tolist())) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["cam.npz"]  # no temporary file left
+    with np.load(path) as z:  # train and test render different training digits; the kept ones are listed
+        assert int(z["n"]) == 20 and int(z["seed"]) == 0 and int(z["format"]) == FORMAT
+        tr, te = z["train_index"], z["test_index"]
+        assert len(tr) == len(back["train"][0]) and len(te) == len(back["test"][0])
+        assert len(set(tr.tolist()) & set(te.tolist())) == 0
+        np.testing.assert_array_equal(y[tr], back["train"][1])
 
     assert parse_dataset_spec("mnist+camera") == ("mnist", "camera")
     monkeypatch.setattr(dd, "load_mnist", lambda *a, **k: {"train": (x, y), "test": (x[:10], y[:10])})
@@ -108,8 +171,59 @@ def test_save_load_and_the_camera_dataset_spec(tmp_path: Path, monkeypatch: pyte
     np.testing.assert_array_equal(got["camera"]["train"][0], back["train"][0])
     with pytest.raises(ValueError, match="--camera-data"):
         load_digit_datasets("mnist+camera")
-    with pytest.raises(ValueError, match="train.camera_digits"):
-        load_camera_set(tmp_path / "missing.npz")
+
+
+def _bad_sets(tmp_path: Path, good: Path) -> dict[str, tuple[Path, str]]:
+    raw = good.read_bytes()
+    (tmp_path / "half.npz").write_bytes(raw[: len(raw) // 2])
+    (tmp_path / "empty.npz").write_bytes(b"")
+    (tmp_path / "text.npz").write_text("not a zip")
     np.savez(tmp_path / "other.npz", images=np.zeros((2, 28, 28), np.uint8))
-    with pytest.raises(ValueError, match="not a camera MNIST set"):
-        load_camera_set(tmp_path / "other.npz")
+    with np.load(good) as z:
+        old = {k: z[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+        no_index = {k: z[k] for k in z.files if k != "train_index"}
+    np.savez(tmp_path / "old.npz", **old)  # the first format: no n, seed, indices
+    np.savez(tmp_path / "noindex.npz", **no_index)
+    return {
+        "missing": (tmp_path / "missing.npz", "no camera MNIST set"),
+        "half": (tmp_path / "half.npz", "truncated or corrupt"),
+        "empty": (tmp_path / "empty.npz", "truncated or corrupt"),
+        "text": (tmp_path / "text.npz", "truncated or corrupt"),
+        "other": (tmp_path / "other.npz", "not a camera MNIST set"),
+        "old": (tmp_path / "old.npz", "format 1"),
+        "noindex": (tmp_path / "noindex.npz", "truncated or corrupt"),
+    }
+
+
+def test_a_wrong_or_broken_camera_set_is_a_dataset_error(tmp_path: Path) -> None:
+    from edge.datasets import DatasetError
+
+    x, y = _fake_mnist(12)
+    good = tmp_path / "good.npz"
+    save_camera_set(good, (x, y), n_train=10, seed=3)
+    for name, (path, words) in _bad_sets(tmp_path, good).items():
+        with pytest.raises(DatasetError, match=words) as e:
+            load_camera_set(path)
+        assert "python -m train.camera_digits --out" in str(e.value), name
+    with pytest.raises(DatasetError, match="n=10, not 24000"):
+        load_camera_set(good, n=24000, seed=3)
+    with pytest.raises(DatasetError, match="seed=3, not 0"):
+        load_camera_set(good, n=10, seed=0)
+
+
+def test_edge_train_reports_a_missing_or_broken_camera_set_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("tensorflow", reason="needs the [train] extra")
+    from train import cli
+
+    x, y = _fake_mnist(12)
+    good = tmp_path / "good.npz"
+    save_camera_set(good, (x, y), n_train=10, seed=0)
+    bad = _bad_sets(tmp_path, good)
+    for name in ("missing", "half"):
+        path, words = bad[name]
+        argv = ["lenet", "--dataset", "camera", "--camera-data", str(path), "--out", str(tmp_path / "o")]
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and words in err and len(err.splitlines()) == 1, err

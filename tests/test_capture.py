@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.bundle import InputSpec, load_bundle
+from edge.bundle import SHIPPED, InputSpec, load_bundle
 from edge.capture import (
     DIGIT_MARGIN,
     DIGIT_MARGIN_PX,
@@ -379,7 +379,7 @@ def test_bad_input_exits_2_with_what_to_do(tmp_path, capsys):
     base = ["--out", str(tmp_path / "c"), "--headless"]
     assert cli_capture.main([*base, "--source", "demo", "--label", "x"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --label 'x' is not a label of digits-lenet16cam-int8") and "0, 1, 2" in err
+    assert err.startswith(f"error: --label 'x' is not a label of {SHIPPED['digits']}") and "0, 1, 2" in err
     assert cli_capture.main([*base, "--source", "demo"]) == 2
     assert "--label LABEL" in capsys.readouterr().err
     assert cli_capture.main([*base, "--source", str(tmp_path / "missing.mp4"), "--label", "1"]) == 2

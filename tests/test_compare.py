@@ -4,6 +4,7 @@ int8 and float32 bundles over a tiny image folder: markdown, JSON, PNGs."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 
@@ -11,12 +12,15 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.bundle import SHIPPED
 from edge.cli import eval as cli_eval
 from edge.evaluate import NO_PREDICTION, make_report
 from edge.evaluate.compare import align_report, check_same_labels, compare_reports, unique_names
 from edge.evaluate.compare_report import MATPLOTLIB_HINT, row_normalised, write_report
 
 ABC = ("a", "b", "c")
+#: The bundles --model digits and digits-float32 name (a bundle's folder name is its name).
+DIGITS, DIGITS_F32 = SHIPPED["digits"], SHIPPED["digits-float32"]
 
 
 # -- pure ------------------------------------------------------------------------------------
@@ -163,8 +167,8 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
         "per_class_accuracy": "per_class.png",
     }
     assert written == j
-    assert j["n"] == 8 and j["baseline"] == "digits-lenet16cam-int8" and j["mode"] == "crop"
-    assert [m["name"] for m in j["models"]] == ["digits-lenet16cam-int8", "digits-lenet16cam-float32"]
+    assert j["n"] == 8 and j["baseline"] == DIGITS and j["mode"] == "crop"
+    assert [m["name"] for m in j["models"]] == [DIGITS, DIGITS_F32]
     for got, single in zip(j["models"], singles, strict=True):
         assert {k: got[k] for k in SAME} == {k: single[k] for k in SAME}
     d = singles[1]["accuracy"] - singles[0]["accuracy"]
@@ -174,7 +178,9 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
     for single in singles:
         row = f"| {single['model']} | {100 * single['accuracy']:.2f}% |"
         assert row in md
-    assert md.count("| digits-lenet16cam-") >= 5  # two rows, one delta row, two bundle rows
+    assert (
+        md.count("| " + os.path.commonprefix([DIGITS, DIGITS_F32])) >= 5
+    )  # two rows, one delta row, two bundle rows
     assert "![confusion](confusion.png)" in md and "![per-class accuracy](per_class.png)" in md
     for png in ("confusion.png", "per_class.png"):
         img = cv2.imread(str(report / png))
@@ -190,13 +196,13 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
 
 def test_single_model_output_is_unchanged_by_the_report(photos, tmp_path, capsys):
     code, plain, _ = run(capsys, ["--model", "digits", "--images", str(photos)])
-    assert code == 0 and plain.startswith("model digits-lenet16cam-int8") and "confusion" in plain
+    assert code == 0 and plain.startswith(f"model {DIGITS}") and "confusion" in plain
     code, out, err = run(
         capsys, ["--model", "digits", "--images", str(photos), "--json", "--report", str(tmp_path / "r")]
     )
     assert code == 0, err
     j = json.loads(out)
-    assert "models" not in j and j["n"] == 8 and j["model"] == "digits-lenet16cam-int8"
+    assert "models" not in j and j["n"] == 8 and j["model"] == DIGITS
     assert (
         json.loads((tmp_path / "r" / "comparison.json").read_text())["models"][0]["accuracy"] == j["accuracy"]
     )
@@ -246,7 +252,7 @@ def test_frame_mode_reports_undetected_images(tmp_path, capsys):
         ],
     )
     assert code == 0, err
-    assert "| model | accuracy | Δ vs digits-lenet16cam-int8 (pp) | n | no detection |" in out
+    assert f"| model | accuracy | Δ vs {DIGITS} (pp) | n | no detection |" in out
     j = json.loads((tmp_path / "r" / "comparison.json").read_text())
     assert all(m["no_detection"] >= 1 for m in j["models"]) and j["n"] == 3
     assert cv2.imread(str(tmp_path / "r" / "confusion.png")) is not None
@@ -294,6 +300,6 @@ def test_save_errors_go_to_one_folder_per_bundle(photos, tmp_path, capsys):
     )
     assert code == 0, err
     j = json.loads(out)
-    assert [m["name"] for m in j["models"]] == ["digits-lenet16cam-int8", "digits-lenet16cam-int8 (2)"]
-    assert sorted(p.name for p in errs.iterdir()) == ["1-digits-lenet16cam-int8", "2-digits-lenet16cam-int8_2"]
+    assert [m["name"] for m in j["models"]] == [DIGITS, f"{DIGITS} (2)"]
+    assert sorted(p.name for p in errs.iterdir()) == [f"1-{DIGITS}", f"2-{DIGITS}_2"]
     assert j["models"][0]["errors_saved"] == j["models"][1]["errors_saved"] == 8 - j["models"][0]["correct"]

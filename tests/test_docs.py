@@ -139,7 +139,7 @@ def test_rebuild_digits_writes_to_runs_unless_shipping(
     if "--camera" in flags:  # the camera set is rendered once (into runs/) and both stages read it
         (render,) = renders
         cam = render.split("--out ")[1].split()[0]
-        assert cam.startswith("runs/") and "--data-dir mnist-dir" in render
+        assert cam.startswith("runs/") and "--data-dir mnist-dir" in render and "--reuse" in render
         assert all(f"--dataset mnist+camera --camera-data {cam} " in c for c in trains)
     else:
         assert renders == [] and not any("camera" in c for c in trains)

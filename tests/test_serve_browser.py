@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.bundle import SHIPPED
 from edge.cli import run as cli_run
 from edge.sources.demo import DemoSource
 
@@ -141,7 +142,7 @@ def test_page_shows_the_live_stream_and_a_changing_reading(playwright_api, live_
             assert float(fps) > 0, fps
             stages = page.eval_on_selector_all("#timings th", "els => els.map(e => e.textContent)")
             assert stages == ["segment", "preprocess", "classify", "smooth", "total"]
-            assert page.inner_text("#model") == "digits-lenet16cam-int8"
+            assert page.inner_text("#model") == SHIPPED["digits"]
             shot = tmp_path / "live-view.png"
             page.screenshot(path=str(shot))
             assert not errors, errors

@@ -15,7 +15,7 @@ import json
 import numpy as np
 import pytest
 
-from edge.bundle import SHIPPED, SHIPPED_DIR, ModelBundle, load_bundle
+from edge.bundle import SHIPPED, SHIPPED_DIR, ModelBundle, load_bundle, resolve_bundle_path
 from edge.preprocess import make_preprocessor
 from edge.runtime import Classifier
 from edge.types import ROI
@@ -74,6 +74,16 @@ def test_shipped_names_a_bundle_folder() -> None:
     for folder in SHIPPED_FOLDERS:
         for name in ("model.tflite", "labels.txt", "model.json"):
             assert (SHIPPED_DIR / folder / name).is_file(), f"{folder}/{name} missing"
+
+
+def test_digits_is_the_camera_model_and_digits_mnist_the_mnist_only_one() -> None:
+    """The two digits defaults resolve to their folders, and each shipped bundle's name is its
+    folder's (tests spell the default bundle's name as ``SHIPPED["digits"]``)."""
+    assert resolve_bundle_path("digits") == SHIPPED_DIR / "digits-lenet16cam-int8"
+    assert resolve_bundle_path("digits-mnist") == SHIPPED_DIR / "digits-lenet16-int8"
+    for folder in SHIPPED_FOLDERS:
+        if folder.startswith("digits"):
+            assert json.loads((SHIPPED_DIR / folder / "model.json").read_text())["name"] == folder
 
 
 def test_sha256_in_model_json_matches_the_file(shipped: tuple[ModelBundle, Classifier]) -> None:

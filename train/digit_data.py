@@ -80,8 +80,9 @@ def load_digit_datasets(
         (N, 28, 28) white ink on black, y uint8 (N,) 0..9.
 
     Raises:
-        ValueError: a bad spec.
-        DatasetError: a dataset cannot be found (the message says how to get it).
+        ValueError: a bad spec, or ``camera`` in it without ``camera_data``.
+        DatasetError: a dataset cannot be found, or the ``camera_data`` file is missing,
+            corrupt or not a camera MNIST set (the message says how to get or render it).
     """
     names = parse_dataset_spec(spec)
     if recoloured_n < 1 and "recoloured" in names:
@@ -91,6 +92,8 @@ def load_digit_datasets(
             "the camera dataset is read from a file: render it with python -m train.camera_digits "
             "--out FILE.npz and pass --camera-data FILE.npz"
         )
+    # the camera set first: a missing or corrupt file is reported before MNIST is read
+    camera = load_camera_set(camera_data) if camera_data is not None and "camera" in names else None
     out: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     mnist = None
     if "mnist" in names or "recoloured" in names:
@@ -102,8 +105,8 @@ def load_digit_datasets(
         elif name == "svhn":
             out[name] = load_svhn(svhn_dir, svhn_framing)
         elif name == "camera":
-            assert camera_data is not None
-            out[name] = load_camera_set(camera_data)
+            assert camera is not None
+            out[name] = camera
         else:
             assert mnist is not None
             n_test = min(10000, max(1, recoloured_n // 10))

@@ -24,6 +24,7 @@ from edge.sources.render import (
     random_paper_colour,
     rule_lines,
 )
+from edge.types import ROI
 from train.pixels import to_uint8
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,30 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarra
     return out, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
 
 
+def jittered_roi(
+    box: tuple[int, int, int, int], shape: tuple[int, ...], jitter: float, rng: np.random.Generator
+) -> ROI:
+    """A digit's ink box with each side moved by up to ``jitter`` of the box (a segmenter's box).
+
+    Args:
+        box: the ink box (x, y, w, h) in px of the photo.
+        shape: the photo's (H, W) (or its full shape).
+        jitter: fraction of the box's width (left, right) or height (top, bottom) a side may move.
+        rng: draws the four moves (one ``rng.uniform(-jitter, jitter, 4)`` call).
+
+    Returns:
+        The ROI, clipped to the photo and at least 2x2 px.
+    """
+    bx, by, bw, bh = (int(v) for v in box)
+    H, W = shape[:2]
+    j = rng.uniform(-jitter, jitter, 4) * np.array([bw, bh, bw, bh])
+    x0 = int(np.clip(bx + j[0], 0, W - 2))
+    y0 = int(np.clip(by + j[1], 0, H - 2))
+    x1 = int(np.clip(bx + bw + j[2], x0 + 2, W))
+    y1 = int(np.clip(by + bh + j[3], y0 + 2, H))
+    return ROI(x0, y0, x1 - x0, y1 - y0)
+
+
 def recolour_mnist(x: np.ndarray, seed: int = 0, roi_jitter: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """Recoloured MNIST: each digit rendered as a photo and normalised as on the device.
 
@@ -117,7 +142,6 @@ def recolour_mnist(x: np.ndarray, seed: int = 0, roi_jitter: float = 0.1) -> tup
         ValueError: ``x`` is not uint8 (N, 28, 28).
     """
     from edge.preprocess import MnistPreprocessor
-    from edge.types import ROI
 
     if x.ndim != 3 or x.shape[1:] != (28, 28) or x.dtype != np.uint8:
         raise ValueError(f"expected uint8 (N, 28, 28) MNIST digits, got {x.dtype} {x.shape}")
@@ -126,13 +150,8 @@ def recolour_mnist(x: np.ndarray, seed: int = 0, roi_jitter: float = 0.1) -> tup
     out = np.zeros(x.shape, np.uint8)
     keep: list[int] = []
     for i, digit in enumerate(x):
-        photo, (bx, by, bw, bh) = render_photo(digit, rng)
-        j = rng.uniform(-roi_jitter, roi_jitter, 4) * np.array([bw, bh, bw, bh])
-        x0 = int(np.clip(bx + j[0], 0, photo.shape[1] - 2))
-        y0 = int(np.clip(by + j[1], 0, photo.shape[0] - 2))
-        x1 = int(np.clip(bx + bw + j[2], x0 + 2, photo.shape[1]))
-        y1 = int(np.clip(by + bh + j[3], y0 + 2, photo.shape[0]))
-        m = pre(photo, [ROI(x0, y0, x1 - x0, y1 - y0)])[0, :, :, 0]
+        photo, box = render_photo(digit, rng)
+        m = pre(photo, [jittered_roi(box, photo.shape[:2], roi_jitter, rng)])[0, :, :, 0]
         if m.max() > 0:
             out[len(keep)] = to_uint8(m * 255.0)
             keep.append(i)
@@ -167,4 +186,4 @@ def load_recoloured_mnist(
     return out
 
 
-__all__ = ["load_recoloured_mnist", "recolour_mnist", "render_photo"]
+__all__ = ["jittered_roi", "load_recoloured_mnist", "recolour_mnist", "render_photo"]

@@ -9,8 +9,10 @@ Owns: one module per preprocessing a bundle can ask for in ``model.json``
   digit segmenter's own flat-fielded frame: the fast path for large digits),
   :mod:`~edge.preprocess.grey_ink` (small digits from the grey crop),
   :mod:`~edge.preprocess.ink_levels` (the kept ink as grey levels with MNIST's stroke
-  width), :mod:`~edge.preprocess.locate` (the digit in a loose crop) and
-  :mod:`~edge.preprocess.mnist_format` (MNIST's 28x28 geometry);
+  width), :mod:`~edge.preprocess.locate` (the digit in a loose crop, with
+  :mod:`~edge.preprocess.thick_lines`: ruled lines too thick for the line search),
+  :mod:`~edge.preprocess.loose_ink` (a loose crop's ink: fat strokes filled, thin ruled
+  lines dropped) and :mod:`~edge.preprocess.mnist_format` (MNIST's 28x28 geometry);
 - ``"resize"``: :mod:`edge.preprocess.resize` (:class:`ResizePreprocessor`): each ROI
   squashed to the input size;
 - ``"centre-crop"``: :mod:`edge.preprocess.centre_crop` (:class:`CentreCropPreprocessor`):
@@ -25,7 +27,9 @@ Owns: one module per preprocessing a bundle can ask for in ``model.json``
   the 21 hand landmarks on each ROI (put there by
   :class:`edge.segment.hand_tracker.HandTracker`) -> pose-normalised feature vectors.
 
-:func:`crop_input` treats a whole image as one ROI (``edge-eval --crop``).
+:func:`crop_input` treats a whole image as one ROI (``edge-eval --crop``);
+:func:`mnist_crop_input` is its ``"mnist-normalise"`` branch without a bundle (what
+``train.camera_digits`` reads its renderings with).
 
 May import: numpy, OpenCV, :mod:`edge.types`, :mod:`edge.bundle`, the shared ink
 operations of :mod:`edge.segment.ink` and :mod:`edge.segment.ink_components`, and the
@@ -67,6 +71,7 @@ __all__ = [
     "ink_is_light_in",
     "looks_like_model_input",
     "make_preprocessor",
+    "mnist_crop_input",
     "mnist_normalise",
     "place_mnist",
     "ready_model_input",
@@ -171,14 +176,48 @@ def crop_input(image: np.ndarray, bundle: ModelBundle, polarity: Polarity = "aut
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     pre = make_preprocessor(bundle)
     if isinstance(pre, MnistPreprocessor):
-        grey = to_grey(image)
-        if polarity != "dark" and looks_like_model_input(grey):
-            if grey.shape == tuple(bundle.input.shape[1:3]):  # a model input as it is (edge-capture)
-                lo, hi = bundle.input.value_range
-                return (grey.astype(np.float32) / 255.0 * (hi - lo) + lo)[:, :, None]
-            return ready_model_input(grey)[:, :, None]
-        return mnist_normalise(grey, None, deskew=pre.deskew, polarity=polarity)[:, :, None]
+        lo, hi = bundle.input.value_range
+        return mnist_crop_input(image, polarity, deskew=pre.deskew, value_range=(lo, hi))[:, :, None]
     if isinstance(pre, HandPreprocessor):
         return pre.one(square_pad(image))
     h, w = image.shape[:2]
     return pre(image, [ROI(0, 0, w, h)])[0]
+
+
+def mnist_crop_input(
+    image: np.ndarray,
+    polarity: Polarity = "auto",
+    *,
+    deskew: bool = False,
+    value_range: tuple[float, float] = (0.0, 1.0),
+) -> np.ndarray:
+    """A whole image as one digit, read as :func:`crop_input` reads it for ``"mnist-normalise"``.
+
+    A 28x28 image that looks like a model input (edge-capture's) is scaled to
+    ``value_range`` as it is; a larger one is put into MNIST's geometry
+    (:func:`ready_model_input`); any other image is a photo: the digit is found inside it
+    (:func:`mnist_normalise` with ``roi=None``). With ``polarity="dark"`` nothing is taken as
+    a ready input.
+
+    Args:
+        image: uint8 (H, W, 3) BGR or (H, W) grey.
+        polarity: ``"auto"``, ``"dark"`` or ``"light"`` (see :func:`mnist_normalise`).
+        deskew: see :func:`mnist_normalise`.
+        value_range: (low, high) of the model input: applied to a 28x28 ready input only
+            (the other branches give [0, 1], as every ``"mnist-normalise"`` bundle takes).
+
+    Returns:
+        float32 (28, 28), white ink on black (all zeros: no ink found).
+
+    Raises:
+        ValueError: a malformed image or an unknown ``polarity``.
+    """
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
+    grey = to_grey(image)
+    if polarity != "dark" and looks_like_model_input(grey):
+        if grey.shape == (MNIST_SIZE, MNIST_SIZE):  # a model input as it is (edge-capture)
+            lo, hi = value_range
+            return grey.astype(np.float32) / 255.0 * (hi - lo) + lo
+        return np.asarray(ready_model_input(grey), np.float32)
+    return mnist_normalise(grey, None, deskew=deskew, polarity=polarity)

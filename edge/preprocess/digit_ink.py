@@ -341,7 +341,8 @@ def digit_ramp(
     work = shrink(crop, (cw, ch))
     # the paper followed up to the image's own border (edge replication there, as a loose crop
     # ends), but not beyond a window's edge inside the image
-    dark = darkness(work, odd(0.4 * WORK_SIZE), (x0 == 0, y0 == 0, x1 == W, y1 == H))
+    sides = (x0 == 0, y0 == 0, x1 == W, y1 == H)
+    dark = darkness(work, odd(0.4 * WORK_SIZE), sides)
     # ROI core in work px: where the digit is expected
     rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
     core = (rx0, ry0, rx0 + roi.w * f, ry0 + roi.h * f)
@@ -371,7 +372,7 @@ def digit_ramp(
     if mask is None:
         return None, 0, light
     if loose:  # a fat stroke's middle taken for paper: filled back, if the ink still fits the ROI
-        filled = fill_fat_strokes(work, dark, mask, box, t, WORK_SIZE, (x0 == 0, y0 == 0, x1 == W, y1 == H))
+        filled = fill_fat_strokes(work, dark, mask, box, t, WORK_SIZE, sides)
         if filled is not None:
             fit, fmask, fbox, foutline, farea, fplain = select_ink_outline(
                 filled, t, core, line_px, open_sides, loose

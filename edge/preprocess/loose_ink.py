@@ -34,7 +34,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.segment.ink import darkness, odd
+from edge.segment.ink import darkness, odd, square
 
 #: Closing width of the second paper estimate, as a fraction of the working size (the digit's
 #: longer side); the first is 0.4 (:func:`edge.preprocess.digit_ink.digit_ramp`).
@@ -50,8 +50,6 @@ FAT_ENCLOSED = 0.5
 #: Side (px at the working size) of the square the ink is opened with to drop thin ruled lines.
 THIN_LINE_PX = 4
 
-_SQUARE3 = np.ones((3, 3), np.uint8)
-
 
 def fill_fat_strokes(
     work: np.ndarray,
@@ -59,18 +57,20 @@ def fill_fat_strokes(
     mask: np.ndarray,
     box: tuple[int, int, int, int],
     t: int,
-    kernel: int,
+    size: int,
     sides: tuple[bool, bool, bool, bool],
 ) -> np.ndarray | None:
     """``dark`` with the hollow middles of fat strokes filled from a wider paper estimate.
 
     Args:
         work: uint8 (h, w) grey window at the working size, dark ink on light paper.
-        dark: uint8 (h, w) its darkness against a closing of ``kernel`` px (0 paper .. 255 black).
+        dark: uint8 (h, w) its darkness against the first paper estimate (a closing of 0.4 ``size``;
+            0 paper .. 255 black).
         mask: uint8 (h, w), 255 on the kept ink (at ``dark > t``).
         box: the kept ink's box x0, y0, x1, y1 (px of ``work``).
         t: the ink threshold, 0..255.
-        kernel: the working size (px) the wider closing is :data:`FAT_KERNEL` of.
+        size: the working size (px, the digit's longer side) the wider closing is
+            :data:`FAT_KERNEL` of.
         sides: (left, top, right, bottom) sides where ``work`` ends at the image's own border
             (as :func:`edge.segment.ink.darkness`).
 
@@ -85,7 +85,7 @@ def fill_fat_strokes(
     in_box, kept_box = work[by0:by1, bx0:bx1], kept[by0:by1, bx0:bx1]
     if not kept_box.any() or np.count_nonzero(in_box[~kept_box] <= np.median(in_box[kept_box])) < 4:
         return None
-    big = darkness(work, odd(FAT_KERNEL * kernel), sides)
+    big = darkness(work, odd(FAT_KERNEL * size), sides)
     level = float(np.median(big[kept])) if kept.any() else 0.0
     cand = ((big > max(float(t), FAT_LEVEL * level)) & (dark <= t)).astype(np.uint8)
     if level <= 0 or not cand.any():
@@ -99,7 +99,7 @@ def fill_fat_strokes(
         region = (labels == i).astype(np.uint8)
         if float(np.median(big[region > 0])) < FAT_MEDIAN * level:
             continue
-        ring = cv2.subtract(cv2.dilate(region, _SQUARE3), region)
+        ring = cv2.subtract(cv2.dilate(region, square(3)), region)
         n_ring = cv2.countNonZero(ring)
         if n_ring == 0 or np.count_nonzero(kept[ring > 0]) < FAT_ENCLOSED * n_ring:
             continue
@@ -118,5 +118,5 @@ def without_thin_lines(mask: np.ndarray) -> np.ndarray:
     Returns:
         uint8 (h, w): the ink a :data:`THIN_LINE_PX` square fits in, grown by 1 px inside ``mask``.
     """
-    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((THIN_LINE_PX, THIN_LINE_PX), np.uint8))
-    return cv2.bitwise_and(mask, cv2.dilate(opened, _SQUARE3))
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, square(THIN_LINE_PX))
+    return cv2.bitwise_and(mask, cv2.dilate(opened, square(3)))

@@ -80,7 +80,10 @@ def mnist_normalise(
         grey: uint8 (H, W) grey image of ink on paper (any lighting, paper colour, pen).
         roi: the digit's region in ``grey`` px (from :class:`edge.segment.digits.DigitSegmenter`).
             ``None``: ``grey`` is a crop holding one digit with margins (shadows, paper
-            edges in the corners are fine) and the digit is found inside it.
+            edges in the corners are fine) and the digit is found inside it
+            (:func:`edge.preprocess.locate.locate_digit`), then read with the loose-crop
+            repairs: ruled lines thinner than the strokes dropped and fat strokes the paper
+            estimate hollowed filled back (:mod:`edge.preprocess.loose_ink`).
         deskew: shear the digit upright by its second moments (OpenCV
             ``samples/python/digits.py``). MNIST itself is not deskewed, so leave it
             off for models trained on plain MNIST.
