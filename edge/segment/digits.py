@@ -236,13 +236,13 @@ class DigitSegmenter:
         scene, level, t, paper_hist = self.memory.scene_and_level(
             small, bg, dark, lit, bright, colour, paper, digit_px is None
         )
-        self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
         # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
         m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
         if ruled is not None and m is not None and m[0] is not None:  # a ruling's clutter: ink darker than it
             (first, lines_erased, count, _), level = m, ruled
+        self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
         raised, lowest = level is ruled, level if ruled is None else ruled  # (lowest: for the last resort)
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
         ink = self._mask  # (the mask the pieces are measured in, its origin: for PageRuling.off)
