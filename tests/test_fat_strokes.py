@@ -95,3 +95,15 @@ def test_the_same_pen_rule_is_the_same_in_python_and_numpy(monkeypatch: pytest.M
         monkeypatch.undo()
         pairs += len(fast)
     assert pairs > 50
+
+
+@pytest.mark.parametrize("thickness", [100, 60])
+def test_a_still_fat_marker_close_up_keeps_its_scene_as_a_thin_stroked_one_does(thickness: int) -> None:
+    # the wider look went through the scene memory as a first pass: a second pass counted, the kept
+    # scene overwritten or dropped, so a still close-up of a fat marker digit was analysed in full
+    # every frame (and a reused frame's look ran on the kept scene, then was rejected and run again)
+    frame = fat_four(thickness)
+    seg = DigitSegmenter()
+    results = [seg.find(frame) for _ in range(6)]
+    assert seg.memory.frames == [1, 0, 5]  # one full analysis, then the whole scene reused
+    assert all(r == DigitSegmenter().find(frame) for r in results)

@@ -149,7 +149,7 @@ class DigitSegmenter:
         if light:
             small = cv2.bitwise_not(small)
         boxes, (typical, seen), crowded = self._analyse(small, colour, None)
-        first_shape = small.shape
+        first_shape, own = small.shape, True  # (own: the boxes are the first pass's image's own)
         if typical is None and f <= 0.25:
             # a large image with nothing digit-like at this scale: perhaps digits too small to see here
             # (a scanned sheet, too dense for paper to show between them); look once at 4x, no paper rule
@@ -158,7 +158,7 @@ class DigitSegmenter:
             if light:
                 small = cv2.bitwise_not(small)
             boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=False)
-            first_shape = small.shape
+            first_shape, own = small.shape, False
         if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
             # small digits (a page of numbers, a high-resolution photo): look again at the scale that
             # makes them about digit_px tall; many digits (more than the first pass measures): look
@@ -166,7 +166,7 @@ class DigitSegmenter:
             f2 = min(1.0, f * cfg.digit_px / typical) if typical < cfg.min_digit_px else f
             if f2 > 1.25 * f or crowded:
                 f2 = max(f2, f)
-                before = (boxes, small, self._ink)  # the first pass's result
+                before = (boxes, small, self._ink, own)  # the first pass's result
                 if f2 != f:
                     small = scaled(grey, f2)
                     if light:
@@ -174,7 +174,7 @@ class DigitSegmenter:
                 # what the first pass dropped as faint clutter (ruling, texture) stays dropped
                 gate = None if crowded else self._clean
                 within = None if gate is None else ink_gate(*gate, boxes, first_shape, small.shape)
-                boxes, _, _ = self._analyse(small, colour, typical * f2 / f, within=within)
+                boxes, own = self._analyse(small, colour, typical * f2 / f, within=within)[0], False
                 if len(boxes) < 0.5 * seen:
                     # digits packed too densely for paper to show between them (a
                     # sheet of digits): no paper rule
@@ -183,11 +183,11 @@ class DigitSegmenter:
                     # the finer look lost what the first one saw (faint pencil breaking into
                     # specks at the finer scale, the gate or the paper rule there): the
                     # first pass's digits stand
-                    boxes, small, self._ink = before
+                    boxes, small, self._ink, own = before
         k = odd(min(cfg.background * max(small.shape), cfg.max_background))  # the paper kernel
-        if not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (edge.segment.fat_strokes)
+        if own and not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (.fat_strokes)
             kept = self._ink, self._grey  # (the preprocessing reads this look's ink)
-            with wider_paper(self, self.memory):
+            with wider_paper(self):  # (no scene reused or kept, no ruling carried over)
                 boxes = joined_fragments(boxes, self._analyse(small, colour, None)[0])
             self._ink, self._grey = kept
         rois = frame_rois(boxes, small.shape, (H, W))
