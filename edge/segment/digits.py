@@ -240,10 +240,10 @@ class DigitSegmenter:
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
         m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
-        if ruled is not None and m is not None and m[0] is not None:  # a ruling's clutter: ink darker than it
-            (first, lines_erased, count, _), level = m, ruled
+        if raised := (ruled is not None and m is not None and m[0] is not None):  # a ruling's clutter
+            (first, lines_erased, count, _), level = m, ruled  # (measured with ink darker than the ruling)
         self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
-        raised, lowest = level is ruled, level if ruled is None else ruled  # (lowest: for the last resort)
+        resort_level = level if ruled is None else ruled  # the last resort's: the ruled one if any
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
         ink = self._mask  # (the mask the pieces are measured in, its origin: for PageRuling.off)
         self.ruling.look(ink, self._erased, dark, cfg)
@@ -283,12 +283,12 @@ class DigitSegmenter:
                 pieces2 = measure2() if pieces2 is None else pieces2
                 pieces, ink = (pieces2, self._mask) if first is None else (pieces, ink)  # (the clutter's)
                 boxes2, _ = self._digits(pieces2, self._mask, scene, bg, min_h)
-                if raised and not len(boxes2):  # (the ruled level's digits stand where this level has none)
+                if raised and not len(boxes2):  # (the ruled level's boxes stand only if this has none)
                     boxes2 = boxes
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
-            again, _, _, measured = self._pieces(dark, lowest, max_pieces, within=within)
+            again, _, _, measured = self._pieces(dark, resort_level, max_pieces, within=within)
             pieces, ink = measured() if again is None else again, self._mask
             boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
         limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits
