@@ -287,11 +287,21 @@ def squared_from_afar(digit: str, seed: int, step: int = 20) -> tuple[np.ndarray
     return cv2.cvtColor(photo, cv2.COLOR_GRAY2BGR), ROI(x, y, w, h)
 
 
-@pytest.mark.parametrize(("digit", "seed", "step"), [("4", 2, 20), ("9", 2, 20), ("1", 4, 24), ("7", 4, 24)])
-def test_a_small_digit_on_squared_paper_seen_from_afar_is_found(digit, seed, step) -> None:
+@pytest.mark.parametrize(
+    ("digit", "seed", "step", "most"),
+    [
+        # known weak: four pieces of the ruling (crosses and dashes, 8-40 px) pass as digits too
+        ("4", 2, 20, 5),
+        ("9", 2, 20, 1),
+        ("1", 4, 24, 1),
+        ("7", 4, 24, 1),
+    ],
+)
+def test_a_small_digit_on_squared_paper_seen_from_afar_is_found(digit, seed, step, most) -> None:
     # the lines break into hundreds of dashes and crosses (too cluttered to measure) that merged with
     # the digit or outnumbered it; the ink darker than the ruling on its band is the digit
     # (before: no ROI on the digit; realistic_digits frames with digit_per_rule < 1)
     frame, box = squared_from_afar(digit, seed, step)
     rois = DigitSegmenter().find(frame)
     assert any(covers(r, box) for r in rois), f"no ROI on the digit at {box}: {rois}"
+    assert len(rois) <= most, f"pieces of the ruling taken for digits: {rois}"
