@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+import edge.segment.digits as digits_module
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import COLS
 from edge.segment.digit_ruling import PageRuling, along_ruling, find_ruling, off_ruling, ridged, runs_on
@@ -305,3 +306,17 @@ def test_a_small_digit_on_squared_paper_seen_from_afar_is_found(digit, seed, ste
     rois = DigitSegmenter().find(frame)
     assert any(covers(r, box) for r in rois), f"no ROI on the digit at {box}: {rois}"
     assert len(rois) <= most, f"pieces of the ruling taken for digits: {rois}"
+
+
+def test_the_candidates_read_the_ruled_level_when_it_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the ink level kept for the candidates (half_peak_fill, without_edges, cut digits) and last_analysis
+    # was saved before the ruled level replaced the cluttered one: they read the lower level
+    frame, _ = squared_from_afar("9", 2, 24)  # (its ruled level measures: taken)
+    ruled: list[np.ndarray | None] = []
+    seen: list[np.ndarray] = []
+    above, candidates = PageRuling.above, digits_module.candidates
+    monkeypatch.setattr(PageRuling, "above", lambda self, *a: ruled.append(above(self, *a)) or ruled[-1])
+    monkeypatch.setattr(digits_module, "candidates", lambda *a: seen.append(a[-1][1]) or candidates(*a))
+    DigitSegmenter().find(frame)
+    levels = [r for r in ruled if r is not None]
+    assert levels and any(lv is levels[0] for lv in seen)
