@@ -308,10 +308,14 @@ def test_a_small_digit_on_squared_paper_seen_from_afar_is_found(digit, seed, ste
     assert len(rois) <= most, f"pieces of the ruling taken for digits: {rois}"
 
 
-def test_the_candidates_read_the_ruled_level_when_it_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("step", [24, 20])
+def test_the_candidates_read_the_ruled_level_when_it_is_taken(
+    step: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # the ink level kept for the candidates (half_peak_fill, without_edges, cut digits) and last_analysis
-    # was saved before the ruled level replaced the cluttered one: they read the lower level
-    frame, _ = squared_from_afar("9", 2, 24)  # (its ruled level measures: taken)
+    # was saved before the ruled level replaced the cluttered one (step 24: its pieces measure), and
+    # stayed the lowest one when the last resort measured at the ruled level (step 20: still cluttered)
+    frame, _ = squared_from_afar("9", 2, step)
     ruled: list[np.ndarray | None] = []
     seen: list[np.ndarray] = []
     above, candidates = PageRuling.above, digits_module.candidates

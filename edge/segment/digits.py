@@ -289,7 +289,7 @@ class DigitSegmenter:
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
             again, _, _, measured = self._pieces(dark, resort_level, max_pieces, within=within)
-            pieces, ink = measured() if again is None else again, self._mask
+            pieces, ink, self._ink = measured() if again is None else again, self._mask, (dark, resort_level)
             boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
         limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits
         if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, limits)):
