@@ -70,6 +70,28 @@ def test_a_ruled_line_dash_does_not_stack_onto_a_digit_but_a_bar_does() -> None:
     assert merge_pairs(np.array([body, bar]), cfg) == [(0, 1)]
 
 
+def test_dashes_of_tilted_ruled_lines_do_not_stack() -> None:
+    # pairs of flat pieces the same-pen rule keeps apart in realistic_digits dev frames (seeds 21, 22),
+    # all dashes of tilted ruled lines, 0.11-0.20 of their own box filled (each pair stacks without the veto)
+    cfg = DigitSegmenterConfig()
+    for a, b in (
+        (_row(18, 450, 118, 475, 409), _row(18, 440, 120, 465, 405)),
+        (_row(0, 0, 73, 18, 149), _row(0, 0, 42, 11, 74)),
+        (_row(618, 183, 640, 185, 33), _row(537, 183, 640, 192, 181)),
+    ):
+        assert merge_pairs(np.array([a, b]), cfg) == []
+
+
+@pytest.mark.xfail(
+    strict=True, reason="two flat pieces never stack (merge_pairs): not told from ruled dashes"
+)
+def test_a_wide_zero_broken_across_its_height_is_one_digit() -> None:
+    # its two arcs fill 0.30 of their boxes, no more than a tilted ruled line's dashes (above): a rule on
+    # the fill alone would merge those too (merged at d692947, before the same-pen rule)
+    top, bottom = _row(40, 20, 76, 31, 120), _row(40, 32, 76, 43, 120)
+    assert merge_pairs(np.array([top, bottom]), DigitSegmenterConfig()) == [(0, 1)]
+
+
 def test_the_same_pen_rule_is_the_same_in_python_and_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(5)
     cfg = DigitSegmenterConfig()
@@ -95,3 +117,15 @@ def test_the_same_pen_rule_is_the_same_in_python_and_numpy(monkeypatch: pytest.M
         monkeypatch.undo()
         pairs += len(fast)
     assert pairs > 50
+
+
+@pytest.mark.parametrize("thickness", [100, 60])
+def test_a_still_fat_marker_close_up_keeps_its_scene_as_a_thin_stroked_one_does(thickness: int) -> None:
+    # the wider look went through the scene memory as a first pass: a second pass counted, the kept
+    # scene overwritten or dropped, so a still close-up of a fat marker digit was analysed in full
+    # every frame (and a reused frame's look ran on the kept scene, then was rejected and run again)
+    frame = fat_four(thickness)
+    seg = DigitSegmenter()
+    results = [seg.find(frame) for _ in range(6)]
+    assert seg.memory.frames == [1, 0, 5]  # one full analysis, then the whole scene reused
+    assert all(r == DigitSegmenter().find(frame) for r in results)

@@ -14,8 +14,10 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_pieces import AREA, MX
 from edge.segment.digits import DigitSegmenter
-from edge.segment.ridge_ink import OPEN_FILL, half_peak_fill
+from edge.segment.ridge_ink import OPEN_FILL, half_peak_fill, reopened
 
 PAPER, INK = 200, 60
 
@@ -83,3 +85,18 @@ def test_half_peak_fill_opens_a_blurred_eight_not_a_blot() -> None:
     empty = np.array([[5.0, 5.0, 5.0, 9.0], [0.0, 0.0, 40.0, 40.0], [700.0, 10.0, 720.0, 30.0]])
     a, f = half_peak_fill(empty, eight, level)
     assert a.tolist() == [0.0, 0.0, 0.0] and f.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_reopened_box_keeps_its_centre_of_mass() -> None:
+    # the new (half-peak) ink area replaced the area column but not the x-sum: centre x = x-sum / area
+    # moved by the ratio of the areas (for this 8: tens of px, out of its own box)
+    grey = cv2.cvtColor(_eight(34, 3, 1.6), cv2.COLOR_BGR2GRAY)[::2, ::2]  # about the 320-px analysis
+    dark = cv2.bitwise_not(cv2.divide(grey, np.full_like(grey, PAPER), scale=255.0))
+    level = np.full(dark.shape, 30, np.uint8)
+    mask = cv2.compare(dark, 30, cv2.CMP_GT)
+    x, y, w, h = cv2.boundingRect(mask)
+    ink = cv2.countNonZero(mask)
+    box = np.array([[x, y, x + w, y + h, ink, 0.0, ink * 150.0]], float)
+    out = reopened(box, [], [0], DigitSegmenterConfig(), (dark, level))
+    assert len(out) == 1 and 0 < out[0, AREA] < ink
+    assert out[0, MX] / out[0, AREA] == pytest.approx(150.0)

@@ -69,6 +69,13 @@ def merge_pairs(
     Neighbouring digits of a number fail at least one of these: a straight "1" does
     not lean, and two full digits are too wide together.
 
+    Stacked pieces must also be strokes of one pen (:func:`_same_pen`): a flat piece stacks
+    only onto a piece that is not flat, with ink not much thinner than its strokes; two flat
+    pieces never stack. The dashes of neighbouring ruled lines (tilted: they fill 0.11-0.27 of
+    their own box in ``benchmarks/realistic_digits.py`` frames, seeds 21 and 22) stay apart,
+    and so, for now, do the two halves of a wide 0 broken across its height (arcs filling 0.30
+    of their boxes: a veto on line-like fill alone would let the dashes stack too).
+
     Neither merges a speck with less than ``merge_min_ink`` of the other's ink.
 
     Args:

@@ -373,11 +373,11 @@ class PageRuling:
         if (segs := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness)) is None:
             return None
         segs = segs + np.array([ox, oy, ox, oy], np.float32)
-        self.segs, self.width, self.base, self.raised = segs, w, w, w
         band = ruling_band(segs, 1.0, shape, cfg.line_thickness + 2)
-        self.level = median_on(dark, mask, (ox, oy), band)
-        raised = np.maximum(level, np.uint8(min(255, round(RULED_INK * self.level))))
-        return np.where(band > 0, raised, level) if self.level else None
+        if not (darkness := median_on(dark, mask, (ox, oy), band)):
+            return None  # (no ink on the band: no ruling kept)
+        self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
+        return np.where(band > 0, np.maximum(level, np.uint8(min(255, round(RULED_INK * darkness)))), level)
 
     def off(self, pieces: np.ndarray, mask: tuple[np.ndarray, tuple[int, int]] | None) -> np.ndarray:
         """The pieces that are not pieces of this pass's ruling: on its band (:func:`off_ruling`)

@@ -149,7 +149,7 @@ class DigitSegmenter:
         if light:
             small = cv2.bitwise_not(small)
         boxes, (typical, seen), crowded = self._analyse(small, colour, None)
-        first_shape = small.shape
+        first_shape, own = small.shape, True  # (own: the boxes are the first pass's image's own)
         if typical is None and f <= 0.25:
             # a large image with nothing digit-like at this scale: perhaps digits too small to see here
             # (a scanned sheet, too dense for paper to show between them); look once at 4x, no paper rule
@@ -158,7 +158,7 @@ class DigitSegmenter:
             if light:
                 small = cv2.bitwise_not(small)
             boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=False)
-            first_shape = small.shape
+            first_shape, own = small.shape, False
         if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
             # small digits (a page of numbers, a high-resolution photo): look again at the scale that
             # makes them about digit_px tall; many digits (more than the first pass measures): look
@@ -166,7 +166,7 @@ class DigitSegmenter:
             f2 = min(1.0, f * cfg.digit_px / typical) if typical < cfg.min_digit_px else f
             if f2 > 1.25 * f or crowded:
                 f2 = max(f2, f)
-                before = (boxes, small, self._ink)  # the first pass's result
+                before = (boxes, small, self._ink, own)  # the first pass's result
                 if f2 != f:
                     small = scaled(grey, f2)
                     if light:
@@ -174,7 +174,7 @@ class DigitSegmenter:
                 # what the first pass dropped as faint clutter (ruling, texture) stays dropped
                 gate = None if crowded else self._clean
                 within = None if gate is None else ink_gate(*gate, boxes, first_shape, small.shape)
-                boxes, _, _ = self._analyse(small, colour, typical * f2 / f, within=within)
+                boxes, own = self._analyse(small, colour, typical * f2 / f, within=within)[0], False
                 if len(boxes) < 0.5 * seen:
                     # digits packed too densely for paper to show between them (a
                     # sheet of digits): no paper rule
@@ -183,11 +183,11 @@ class DigitSegmenter:
                     # the finer look lost what the first one saw (faint pencil breaking into
                     # specks at the finer scale, the gate or the paper rule there): the
                     # first pass's digits stand
-                    boxes, small, self._ink = before
+                    boxes, small, self._ink, own = before
         k = odd(min(cfg.background * max(small.shape), cfg.max_background))  # the paper kernel
-        if not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (edge.segment.fat_strokes)
+        if own and not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (.fat_strokes)
             kept = self._ink, self._grey  # (the preprocessing reads this look's ink)
-            with wider_paper(self, self.memory):
+            with wider_paper(self):  # (no scene reused or kept, no ruling carried over)
                 boxes = joined_fragments(boxes, self._analyse(small, colour, None)[0])
             self._ink, self._grey = kept
         rois = frame_rois(boxes, small.shape, (H, W))
@@ -236,14 +236,14 @@ class DigitSegmenter:
         scene, level, t, paper_hist = self.memory.scene_and_level(
             small, bg, dark, lit, bright, colour, paper, digit_px is None
         )
-        self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
         # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
         m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
-        if ruled is not None and m is not None and m[0] is not None:  # a ruling's clutter: ink darker than it
-            (first, lines_erased, count, _), level = m, ruled
-        raised, lowest = level is ruled, level if ruled is None else ruled  # (lowest: for the last resort)
+        if raised := (ruled is not None and m is not None and m[0] is not None):  # a ruling's clutter
+            (first, lines_erased, count, _), level = m, ruled  # (measured with ink darker than the ruling)
+        self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
+        resort_level = level if ruled is None else ruled  # the last resort's: the ruled one if any
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
         ink = self._mask  # (the mask the pieces are measured in, its origin: for PageRuling.off)
         self.ruling.look(ink, self._erased, dark, cfg)
@@ -283,13 +283,13 @@ class DigitSegmenter:
                 pieces2 = measure2() if pieces2 is None else pieces2
                 pieces, ink = (pieces2, self._mask) if first is None else (pieces, ink)  # (the clutter's)
                 boxes2, _ = self._digits(pieces2, self._mask, scene, bg, min_h)
-                if raised and not len(boxes2):  # (the ruled level's digits stand where this level has none)
+                if raised and not len(boxes2):  # (the ruled level's boxes stand only if this has none)
                     boxes2 = boxes
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
-            again, _, _, measured = self._pieces(dark, lowest, max_pieces, within=within)
-            pieces, ink = measured() if again is None else again, self._mask
+            again, _, _, measured = self._pieces(dark, resort_level, max_pieces, within=within)
+            pieces, ink, self._ink = measured() if again is None else again, self._mask, (dark, resort_level)
             boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
         limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits
         if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, limits)):

@@ -11,7 +11,9 @@ again and the arms one digit. :func:`wants_wider_look` says when that look is wo
 cost (two or more boxes, one of them with strokes at least a quarter of the kernel wide:
 only a close-up of a marker digit has strokes that wide); :func:`joined_fragments` puts
 the wider look's digits in place of the fragments each holds, and leaves every other box
-as the first look found it.
+as the first look found it. The segmenter takes that look only on the boxes of its first
+pass's own image (not those of a finer or a 4x look), with a scene memory and a page ruling
+of its own (:func:`wider_paper`): a still close-up keeps and reuses its scene as any other.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+
+from edge.segment.digit_reuse import SceneMemory
+from edge.segment.digit_ruling import PageRuling
 
 #: Strokes at least this share of the paper kernel wide are fat (a pen's are a tenth of it
 #: or less, a fat marker's on a digit filling the frame a third to two thirds).
@@ -49,22 +54,26 @@ def wants_wider_look(boxes: np.ndarray, kernel: int) -> bool:
 
 
 @contextlib.contextmanager
-def wider_paper(*holders: Any) -> Iterator[None]:
-    """Inside the block, each holder's ``config`` (a
+def wider_paper(segmenter: Any) -> Iterator[None]:
+    """Inside the block, the segmenter's ``config`` (a
     :class:`~edge.segment.digit_config.DigitSegmenterConfig`) has a paper kernel twice as
-    wide (``background`` and ``max_background``); restored after.
+    wide (``background`` and ``max_background``), and its scene memory and page ruling are
+    fresh ones: the wider look neither reuses nor keeps a scene (the frame's kept scene, its
+    pass count and its ``end`` check are the first look's) and starts from no ruling. All
+    three are restored after.
 
     Args:
-        holders: objects with a ``config`` attribute (the segmenter and its scene memory).
+        segmenter: a :class:`~edge.segment.digits.DigitSegmenter` (``config``, ``memory``
+            and ``ruling`` attributes).
     """
-    before = [h.config for h in holders]
+    before = segmenter.config, segmenter.memory, segmenter.ruling
     try:
-        for h, cfg in zip(holders, before, strict=True):
-            h.config = replace(cfg, background=2 * cfg.background, max_background=2 * cfg.max_background)
+        cfg = before[0]
+        segmenter.config = replace(cfg, background=2 * cfg.background, max_background=2 * cfg.max_background)
+        segmenter.memory, segmenter.ruling = SceneMemory(segmenter.config), PageRuling()
         yield
     finally:
-        for h, cfg in zip(holders, before, strict=True):
-            h.config = cfg
+        segmenter.config, segmenter.memory, segmenter.ruling = before
 
 
 def joined_fragments(boxes: np.ndarray, wide: np.ndarray) -> np.ndarray:

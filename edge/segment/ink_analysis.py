@@ -29,7 +29,8 @@ class InkAnalysis:
         level: uint8 (h, w) the segmenter's first per-pixel ink threshold of the same
             image (``dark > level`` is ink; 255 where textured background was cleared;
             where the segmenter found ruled lines or clutter it raised it for its own
-            search, not here).
+            search, not here; but where a ruling's clutter was measured with ink darker
+            than the ruling, :meth:`~edge.segment.digit_ruling.PageRuling.above`'s level).
         frame_shape: (H, W) of the full frame the segmenter was given (px).
         light: the frame's ink was taken as light on a dark ground.
         background_px: side of the square closing that estimated the paper (analysis px):
