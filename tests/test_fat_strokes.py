@@ -48,10 +48,10 @@ def test_a_wider_look_replaces_only_the_fragments_it_holds() -> None:
     assert sorted(joined_fragments(boxes, wide)[:, :4].tolist()) == [[8, 8, 84, 44], [200, 10, 230, 40]]
     assert joined_fragments(boxes, wide[1:]) is boxes  # it holds one box only: nothing replaced
     # (ink area / (width + height): strokes about 1.7 px wide; 20 px, a fat marker's)
-    assert not wants_wider_look(boxes, 7) and wants_wider_look(boxes, 6)
+    assert not wants_wider_look(boxes, 5) and wants_wider_look(boxes, 4)  # (FAT 0.4: kernel <= 4.2 px)
     fat = boxes.copy()
     fat[0, 4] = 1200.0
-    assert wants_wider_look(fat, 80) and not wants_wider_look(fat, 81) and not wants_wider_look(fat[:1], 8)
+    assert wants_wider_look(fat, 50) and not wants_wider_look(fat, 51) and not wants_wider_look(fat[:1], 8)
 
 
 def _row(x0: float, y0: float, x1: float, y1: float, area: float) -> list[float]:

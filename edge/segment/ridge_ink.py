@@ -98,8 +98,11 @@ def reopened(
     k = min(cfg.background * max(dark.shape), cfg.max_background)
     rows = boxes[solid]
     fits = np.maximum(rows[:, X1] - rows[:, X0], rows[:, Y1] - rows[:, Y0]) <= 0.5 * k
-    area, fill = half_peak_fill(rows, *ink)  # (fill: of the box of that ink)
-    opened = fits & (fill >= cfg.min_fill) & (fill <= min(cfg.max_fill, OPEN_FILL))
+    solid = [i for i, f in zip(solid, fits.tolist(), strict=True) if f]  # (larger ones: not read)
+    if not solid:
+        return boxes[sorted(keep)]
+    area, fill = half_peak_fill(boxes[solid], *ink)  # (fill: of the box of that ink)
+    opened = (fill >= cfg.min_fill) & (fill <= min(cfg.max_fill, OPEN_FILL))
     out = boxes.copy()
     out[solid, MX] *= area / np.maximum(out[solid, AREA], 1.0)
     out[solid, AREA] = area
