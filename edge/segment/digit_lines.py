@@ -15,6 +15,7 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import X0, X1, Y0, Y1, line_sized
+from edge.segment.ink import histogram_quantile
 from edge.segment.ink_components import erase_lines
 
 
@@ -98,7 +99,4 @@ def ruling_darkness(dark: np.ndarray, mask: np.ndarray, cleaned: np.ndarray) -> 
         Darkness 0..255, or ``None`` when nothing was erased.
     """
     hist = cv2.calcHist([dark], [0], cv2.subtract(mask, cleaned), [256], [0, 256]).ravel()
-    total = float(hist.sum())
-    if total == 0:
-        return None
-    return int(np.searchsorted(np.cumsum(hist), RULING_QUANTILE * total))
+    return histogram_quantile(hist, RULING_QUANTILE)

@@ -36,6 +36,7 @@ import numpy as np
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
+from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.ink_components import thin_segments
 from edge.segment.line_ridges import DARKER, SPREAD_DEG, ridged, runs_on
 
@@ -241,9 +242,8 @@ def median_on(dark: np.ndarray, mask: np.ndarray, origin: tuple[int, int], band:
     ``mask`` (at ``origin`` (x, y) in it) on uint8 (h, w) ``band``: a ruling's darkness."""
     (ox, oy), (mh, mw) = origin, mask.shape
     on = cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])
-    hist = cv2.calcHist([dark[oy : oy + mh, ox : ox + mw]], [0], on, [256], [0, 256]).ravel()
-    total = float(hist.sum())
-    return float(np.searchsorted(np.cumsum(hist), 0.5 * total)) if total else 0.0
+    median = histogram_quantile(darkness_histogram(dark[oy : oy + mh, ox : ox + mw], on), 0.5)
+    return 0.0 if median is None else float(median)
 
 
 def box_sums(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:

@@ -44,10 +44,9 @@ contours -> shape filters), made robust for live camera frames:
   step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and things much smaller than the digits;
 - ROIs come out in reading order (:func:`edge.segment.numbers.group_numbers` makes numbers).
 
-Cost (one x86-64 core's CPU, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``, idle 2-core
-VM): median 1.4 ms per 640x480 demo frame (a sheet on a desk; the scene of the last full analysis is
-reused on about three frames of four: :mod:`edge.segment.digit_reuse`), 0.75 ms per frame of five digits
-on a sheet that fills the view (no desk: the whole-paper scene); a 12 MP page (300-800 digits) 10-40 ms.
+Cost (one x86-64 core, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``, idle VM): median 1.4 ms
+a 640x480 demo frame (the last full analysis's scene reused on about three frames of four:
+:mod:`edge.segment.digit_reuse`), 0.75 ms a frame of five digits filling the view, a 12 MP page 10-40 ms.
 """
 
 from __future__ import annotations
@@ -78,7 +77,8 @@ from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_heigh
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
 from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_paper
-from edge.segment.ink import cv_threads, odd, second_ink_threshold, to_grey
+from edge.segment.flat_field import paper_kernel
+from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.numbers import reading_order
 from edge.types import ROI
@@ -184,7 +184,7 @@ class DigitSegmenter:
                     # specks at the finer scale, the gate or the paper rule there): the
                     # first pass's digits stand
                     boxes, small, self._ink, own = before
-        k = odd(min(cfg.background * max(small.shape), cfg.max_background))  # the paper kernel
+        k = paper_kernel(small.shape, cfg)
         if own and not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (.fat_strokes)
             kept = self._ink, self._grey  # (the preprocessing reads this look's ink)
             with wider_paper(self):  # (no scene reused or kept, no ruling carried over)

@@ -20,6 +20,12 @@ from edge.segment.ink import above, odd, square
 __all__ = ["flat_field"]
 
 
+def paper_kernel(shape: tuple[int, ...], cfg: DigitSegmenterConfig) -> int:
+    """Side (px, odd, >= 3) of the paper estimate's closing for an analysis image of ``shape``
+    ((h, w, ...)): ``cfg.background`` x its longer side, at most ``cfg.max_background``."""
+    return odd(min(cfg.background * max(shape[:2]), cfg.max_background))
+
+
 def flat_field(
     cfg: DigitSegmenterConfig, small: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
@@ -37,7 +43,7 @@ def flat_field(
         a 4 x 4-px sample of the background).
     """
     sh, sw = small.shape
-    kernel = square(odd(min(cfg.background * max(sh, sw), cfg.max_background)))
+    kernel = square(paper_kernel(small.shape, cfg))
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
     ratio = cv2.divide(small, bg, scale=255.0)
     bright = percentile_level(bg[::4, ::4].ravel(), 0.95)  # the lit paper's grey level

@@ -145,6 +145,13 @@ def darkness_histogram(dark: np.ndarray, where: np.ndarray | tuple[slice, slice]
     return cv2.calcHist([np.ascontiguousarray(dark)], [0], mask, [256], [0, 256]).ravel().astype(np.float64)
 
 
+def histogram_quantile(hist: np.ndarray, q: float) -> int | None:
+    """The lowest level (0..255) of a 256-bin histogram at which a fraction ``q`` (0..1] of its
+    count is reached (``searchsorted(cumsum(hist), q x count)``), or ``None`` for an empty one."""
+    total = float(hist.sum())
+    return int(np.searchsorted(np.cumsum(hist), q * total)) if total else None
+
+
 #: Grey levels 0..255 (float64) for histogram moments.
 LEVELS = np.arange(256, dtype=np.float64)
 

@@ -93,6 +93,16 @@ def reopened(
     image's longer side, at most ``cfg.max_background``) on their longer side are read again: the
     darkness is the ink's own only inside things the closing bridges; a larger dark thing (a
     photo lying on the page, a hand) reads dark only along its rim and would open up like a digit.
+
+    Args:
+        boxes: float (M, 7) candidate boxes (:mod:`edge.segment.digit_pieces` columns), analysis px.
+        keep: rows kept as they are.
+        solid: rows dropped only as solid blobs (clear of the frame's border).
+        cfg: the segmenter's settings (``background``, ``max_background``, ``min_fill``, ``max_fill``).
+        ink: (uint8 (h, w) darkness of the analysis image, uint8 (h, w) its ink level).
+
+    Returns:
+        float (K, 7) the kept rows and the reopened ones, in row order.
     """
     dark = ink[0]
     k = min(cfg.background * max(dark.shape), cfg.max_background)
