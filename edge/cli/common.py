@@ -95,6 +95,18 @@ def add_polarity_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_views_arg(p: argparse.ArgumentParser) -> None:
+    """``--views on|off``: test-time views of still digit images (``edge-run``, ``edge-eval``)."""
+    p.add_argument(
+        "--views",
+        choices=("on", "off"),
+        default="on",
+        help="still digit images (photos, --crop, --frame): read each digit a few ways and average "
+        "the class probabilities (edge.still_views: slower per digit, a little more accurate); "
+        "off: one read per digit, as the live video loop. Videos and cameras never take views",
+    )
+
+
 def hostport_arg(text: str) -> tuple[str, int]:
     """argparse ``type`` for ``--serve``: :func:`edge.sinks.web.parse_hostport` with its message kept."""
     try:

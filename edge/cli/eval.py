@@ -127,7 +127,7 @@ def _evaluate_one(
     on_image: Callable[[LabelledImage, int], None] | None = None,
 ) -> EvalReport:
     """One bundle's report on ``data`` (from :func:`evaluate_models`)."""
-    info = {"model": clf.bundle.name, "bundle": str(clf.bundle.path), "runtime": clf.runtime}
+    info: dict[str, Any] = {"model": clf.bundle.name, "bundle": str(clf.bundle.path), "runtime": clf.runtime}
     t0 = time.perf_counter()
     if "x" in data:
         report = evaluate_mnist(clf, data["x"], data["y"], batch_size=cfg.batch_size, save_errors=save_errors)
@@ -147,10 +147,15 @@ def _evaluate_one(
                 on_image=on_image,
             )
         elif cfg.mode == "crop":
+            read, views = crop_input, cfg.views and clf.bundle.preprocessing == "mnist-normalise"
+            if views:  # a photo has no frame budget: each digit read a few ways (edge.still_views)
+                from edge.still_views import CROP_INSETS, ViewsClassifier, crop_views
+
+                read, clf, info["views"] = crop_views, ViewsClassifier(clf), len(CROP_INSETS)
             report = evaluate_crops(
                 clf,
                 items,
-                crop_input=functools.partial(crop_input, polarity=cfg.polarity or "auto"),
+                crop_input=functools.partial(read, polarity=cfg.polarity or "auto"),
                 batch_size=min(cfg.batch_size, 64),
                 skip_unreadable=cfg.skip_unreadable,
                 max_pixels=cfg.max_image_pixels,
@@ -158,8 +163,11 @@ def _evaluate_one(
                 on_image=on_image,
             )
         else:
+            pipe = _pipeline(cfg, clf)
+            if views := getattr(pipe.preprocessor, "views", None):
+                info["views"] = len(views)
             report = evaluate_frames(
-                _pipeline(cfg, clf),
+                pipe,
                 clf.labels,
                 items,
                 skip_unreadable=cfg.skip_unreadable,
@@ -172,8 +180,11 @@ def _evaluate_one(
     return report
 
 
-def _pipeline(cfg: EvalConfig, clf: Any, min_score: float | None = None) -> Any:
+def _pipeline(cfg: EvalConfig, clf: Any, min_score: float | None = None, views: bool = True) -> Any:
     """The unsmoothed pipeline of ``--frame`` (and of ``--crop`` for ``--model hands``).
+
+    A digits bundle reads each ROI from the still-image views
+    (:func:`edge.still_views.use_still_views`) unless ``--views off`` or ``views`` is false.
 
     A ``hand-landmarks`` bundle finds the hand with the hand tracker in still-image mode
     (palm detector on every photo, then the centred-square fallback): with ``--crop`` each
@@ -188,7 +199,12 @@ def _pipeline(cfg: EvalConfig, clf: Any, min_score: float | None = None) -> Any:
         kw.update(source_kind="image", max_hands=1 if cfg.mode == "crop" else 2)
     if b.task == "digits" and cfg.polarity is not None:
         kw["polarity"] = cfg.polarity
-    return build_pipeline(clf, smoothing=False, min_score=min_score, **kw)
+    pipe = build_pipeline(clf, smoothing=False, min_score=min_score, **kw)
+    if views and cfg.views:  # photos: each digit ROI read a few ways (edge.still_views)
+        from edge.still_views import use_still_views
+
+        use_still_views(pipe)
+    return pipe
 
 
 def evaluate_pages_cli(cfg: EvalConfig) -> Any:
@@ -233,7 +249,7 @@ def calibrate(cfg: EvalConfig) -> int:
     assert cfg.calibrate_min_score is not None
     clf = Classifier(cfg.model, num_threads=cfg.threads, runtime=cfg.runtime)
     items = list_image_folder(cfg.images, clf.labels, limit=cfg.limit)
-    pipe = _pipeline(cfg, clf, min_score=0.0)
+    pipe = _pipeline(cfg, clf, min_score=0.0, views=False)  # the threshold serves the live loop
     points = threshold_sweep(pipe, clf.labels, items)
     best = choose_threshold(points, cfg.calibrate_min_score)
     rows = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from edge.cli.common import HelpFormatter, add_polarity_arg, positive_int, unit_float
+from edge.cli.common import HelpFormatter, add_polarity_arg, add_views_arg, positive_int, unit_float
 from edge.live.launch import HAND_SEGMENTERS
 from edge.runtime import RUNTIMES
 
@@ -41,6 +41,7 @@ class EvalConfig:
     report: str | None = None
     verbose: bool = False
     polarity: str | None = None
+    views: bool = True
 
     @property
     def model(self) -> str:
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "of the test split; --images: spread round-robin over the classes)",
     )
     add_polarity_arg(p)
+    add_views_arg(p)
     p.add_argument("--batch-size", type=positive_int, default=256, help="inputs per classify call")
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
@@ -174,4 +176,5 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
         report=a.report,
         verbose=a.verbose,
         polarity=a.polarity,
+        views=a.views == "on",
     )

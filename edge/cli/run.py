@@ -214,6 +214,7 @@ def run_cli(
             roi=cfg.roi,
             top_k=cfg.top_k,
             polarity=cfg.polarity,
+            views=cfg.views,
         )
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from edge.cli.common import (
     HelpFormatter,
     add_polarity_arg,
+    add_views_arg,
     hostport_arg,
     non_negative_int,
     positive_float,
@@ -64,6 +65,7 @@ class RunConfig:
     max_connections: int | None = None
     realtime: bool | None = None
     polarity: str | None = None
+    views: bool = True
     reconnect: int = 0
     skip_unreadable: bool = True
     max_image_pixels: int | None = None
@@ -140,6 +142,7 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         help="classify models: labels listed with their scores, best first (default 3)",
     )
     add_polarity_arg(p)
+    add_views_arg(p)
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument(
@@ -302,6 +305,7 @@ def parse_args(
         max_connections=a.max_connections,
         realtime=a.realtime,
         polarity=a.polarity,
+        views=a.views == "on",
         reconnect=a.reconnect,
         skip_unreadable=a.skip_unreadable,
         max_image_pixels=a.max_image_pixels,

@@ -64,6 +64,8 @@ class _ErrorSaver:
         if model_input is not None:
             lo, hi = value_range
             v = (np.asarray(model_input, np.float32) - lo) / max(hi - lo, 1e-12)
+            if v.ndim == 4:  # (K, H, W, C) views of one crop: the first, the plain read
+                v = v[0]
             cv2.imwrite(
                 str(self.folder / (name + "_input.png")), np.clip(v * 255.0 + 0.5, 0, 255).astype(np.uint8)
             )
@@ -141,7 +143,9 @@ def evaluate_crops(
             :func:`edge.sources.image_header.max_image_pixels`).
         save_errors: folder for misclassified photos and the model input they gave.
         crop_input: ``f(image_bgr, bundle) -> float32 (H, W, C)``; default
-            :func:`edge.preprocess.crop_input`.
+            :func:`edge.preprocess.crop_input`. Or float32 (K, H, W, C), K views of the
+            crop (:func:`edge.still_views.crop_views`) for a classifier that reads
+            (N, K, H, W, C) batches (:class:`edge.still_views.ViewsClassifier`).
         on_image: called with each image read and its predicted class index (for a
             per-image breakdown, e.g. ``benchmarks/realistic_digits.py breakdown``).
 

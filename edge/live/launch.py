@@ -125,6 +125,7 @@ def make_pipeline(
     roi: str = "full",
     top_k: int | None = None,
     polarity: str | None = None,
+    views: bool = True,
 ) -> Pipeline:
     """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
 
@@ -145,6 +146,9 @@ def make_pipeline(
         top_k: a ``classify`` model: (label, score) pairs per frame; ``None``: 3.
         polarity: digits: the ink's polarity (``"auto"``, ``"dark"``, ``"light"``; see
             :func:`edge.pipeline.build_pipeline`); ``None``: the pipeline's defaults.
+        views: digits, still images only (an image file or folder): read each ROI from the
+            test-time views of :func:`edge.still_views.use_still_views`; videos and cameras
+            never take them.
 
     Raises:
         edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
@@ -167,6 +171,11 @@ def make_pipeline(
         kw.update(source_kind=kind, max_hands=max_hands)
     if bundle.task == "digits" and polarity is not None:
         kw["polarity"] = polarity
-    return build_pipeline(
+    pipe = build_pipeline(
         bundle, smoothing=smoothing, min_score=min_score, num_threads=threads, runtime=runtime, **kw
     )
+    if views and kind == "image":  # a photo has no frame budget
+        from edge.still_views import use_still_views
+
+        use_still_views(pipe)
+    return pipe

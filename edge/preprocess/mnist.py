@@ -110,18 +110,57 @@ def mnist_normalise(
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     if roi is None:
-        if polarity == "light" or (polarity == "auto" and ink_is_light_in(grey)):
-            grey = cv2.bitwise_not(grey)
-        if max(grey.shape) <= SCAN_SIZE:  # a scan (USPS 16x16): its digit may fill it
-            pad = max(2, max(grey.shape) // 4)
-            grey = cv2.copyMakeBorder(
-                grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=median_level(grey.ravel())
-            )
-        roi = locate_digit(grey)
-        if roi is None:
-            return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
-        return _normalise_roi(grey, roi, deskew, "dark", loose=True)
+        return mnist_crop_views(grey, (0.0,), deskew, polarity)[0]
     return _normalise_roi(grey, roi, deskew, polarity)
+
+
+def mnist_crop_views(
+    grey: np.ndarray, insets: tuple[float, ...], deskew: bool = False, polarity: Polarity = "dark"
+) -> np.ndarray:
+    """Several reads of the one digit in a loose crop (``roi=None`` of :func:`mnist_normalise`).
+
+    The digit is found once (:func:`~edge.preprocess.locate.locate_digit`, after the same
+    polarity decision and scan padding as :func:`mnist_normalise`); each view reads it with
+    the loose-crop repairs from its ROI moved inwards on every side by ``inset`` times the
+    ROI's shorter side (at least 1 px when ``inset > 0``): a tighter box drops more of the
+    paper, ruling and shadow around the strokes from the ink's threshold and component
+    selection. Inset 0 is :func:`mnist_normalise`'s own read.
+
+    Args:
+        grey: uint8 (H, W) grey crop holding one digit.
+        insets: one fraction per view, each in [0, 0.25).
+        deskew, polarity: see :func:`mnist_normalise`.
+
+    Returns:
+        float32 (K, 28, 28) in [0, 1], white ink on black, K = ``len(insets)``; all zeros
+        when no ink is found.
+
+    Raises:
+        ValueError: ``grey`` is not a uint8 2-D image, an unknown ``polarity``, or an inset
+            outside [0, 0.25).
+    """
+    if any(not 0.0 <= f < 0.25 for f in insets):
+        raise ValueError(f"insets must be fractions in [0, 0.25), got {insets}")
+    if grey.ndim != 2 or grey.dtype != np.uint8:
+        raise ValueError(f"mnist_crop_views needs a uint8 (H, W) grey image, got {grey.dtype} {grey.shape}")
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
+    if polarity == "light" or (polarity == "auto" and ink_is_light_in(grey)):
+        grey = cv2.bitwise_not(grey)
+    if max(grey.shape) <= SCAN_SIZE:  # a scan (USPS 16x16): its digit may fill it
+        pad = max(2, max(grey.shape) // 4)
+        grey = cv2.copyMakeBorder(
+            grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=median_level(grey.ravel())
+        )
+    out = np.zeros((len(insets), MNIST_SIZE, MNIST_SIZE), np.float32)
+    roi = locate_digit(grey)
+    if roi is None:
+        return out
+    for k, f in enumerate(insets):
+        m = max(1, int(round(f * min(roi.w, roi.h)))) if f > 0 else 0
+        box = ROI(roi.x + m, roi.y + m, max(1, roi.w - 2 * m), max(1, roi.h - 2 * m))
+        _normalise_into(grey, box, deskew, "dark", out[k], loose=True)
+    return out
 
 
 def _normalise_roi(
