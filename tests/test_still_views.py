@@ -1,0 +1,170 @@
+"""Test-time views of still images (edge.still_views): what the views are, how they are combined,
+that only stills take them, and that ``--views off`` turns them off."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.bundle import load_bundle
+from edge.cli import eval as eval_cli
+from edge.cli.eval_args import parse_args as parse_eval_args
+from edge.cli.run_args import parse_args as parse_run_args
+from edge.live.launch import make_pipeline
+from edge.preprocess import MnistPreprocessor, crop_input, mnist_normalise
+from edge.preprocess.mnist import mnist_crop_views
+from edge.segment.digits import DigitSegmenter
+from edge.still_views import (
+    CROP_INSETS,
+    FRAME_VIEWS,
+    StillViewsPreprocessor,
+    ViewsClassifier,
+    crop_views,
+    grown,
+    use_still_views,
+)
+from edge.types import ROI
+
+
+def _paper_with_digit(text: str = "4", size: tuple[int, int] = (120, 100), scale: float = 2.5) -> np.ndarray:
+    """uint8 (H, W, 3) BGR: a dark handwritten-like digit on light paper."""
+    h, w = size
+    img = np.full((h, w, 3), 205, np.uint8)
+    cv2.putText(img, text, (w // 4, int(h * 0.75)), cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40), 5)
+    return img
+
+
+def _frame_with_digits() -> np.ndarray:
+    """uint8 (480, 640, 3) BGR: three digits on grey paper."""
+    img = np.full((480, 640, 3), 200, np.uint8)
+    for i, d in enumerate("372"):
+        cv2.putText(img, d, (120 + 160 * i, 300), cv2.FONT_HERSHEY_SIMPLEX, 4, (30, 30, 30), 9)
+    return img
+
+
+class _FakeClassifier:
+    """Probabilities from each input's mean level; counts ``predict`` calls."""
+
+    labels = tuple(str(i) for i in range(10))
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, ...]] = []
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        self.calls.append(batch.shape)
+        out = np.zeros((len(batch), 10), np.float32)
+        for i, x in enumerate(batch):
+            if float(x.mean()) > 0.5:  # the "live" read: a narrow win for 7
+                out[i, 7], out[i, 1] = 0.55, 0.45
+            else:  # the other reads: 1, clearly
+                out[i, 1], out[i, 7] = 0.9, 0.1
+        return out
+
+
+def test_views_classifier_averages_the_views_into_another_read_in_one_call() -> None:
+    clf = _FakeClassifier()
+    batch = np.zeros((2, 3, 28, 28, 1), np.float32)
+    batch[:, 0] = 1.0  # view 0 says 7 (0.55); views 1 and 2 say 1 (0.9): the mean says 1
+    batch[1] = 1.0  # the second input: every view says 7
+    views = ViewsClassifier(clf)
+    preds = views.classify(batch)
+    assert clf.calls == [(6, 28, 28, 1)]  # N x K inputs, one call
+    assert [p.label for p in preds] == ["1", "7"]
+    assert preds[0].score == pytest.approx((0.45 + 0.9 + 0.9) / 3)
+    assert preds[0].scores.shape == (10,) and preds[0].scores.dtype == np.float32
+    # one view per input: read as the wrapped classifier reads it
+    assert [p.label for p in views.classify(batch[:, 0])] == ["7", "7"]
+    assert views.labels == clf.labels
+
+
+def test_frame_views_are_the_live_read_the_full_read_and_the_grown_roi() -> None:
+    img = _frame_with_digits()
+    seg = DigitSegmenter()
+    rois = seg.find(img)
+    assert len(rois) == 3
+    base = MnistPreprocessor()
+    live = MnistPreprocessor()(seg.last_grey, rois, analysis=seg.last_analysis)
+    pre = StillViewsPreprocessor(base)
+    x = pre(seg.last_grey, rois, analysis=seg.last_analysis)
+    assert pre.views == FRAME_VIEWS == ("live", "full", "grown")
+    assert x.shape == (3, 3, 28, 28, 1) and x.dtype == np.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    np.testing.assert_array_equal(x[:, 0], live)  # the live loop's own inputs
+    assert pre.last_light == base.last_light and len(pre.last_light) == 3
+    assert all(x[i, k].max() > 0.5 for i in range(3) for k in range(3))  # every view found the ink
+
+
+def test_grown_roi_adds_a_margin_clipped_to_the_image() -> None:
+    assert grown(ROI(100, 100, 50, 25), (480, 640), 0.08) == ROI(96, 96, 58, 33)
+    assert grown(ROI(0, 0, 10, 10), (12, 640, 3), 0.5) == ROI(0, 0, 15, 12)
+
+
+def test_crop_views_of_a_photo_start_with_the_plain_read(tiny_digits_bundle: Path) -> None:
+    bundle = load_bundle(tiny_digits_bundle)
+    img = _paper_with_digit("5")
+    v = crop_views(img, bundle)
+    assert v.shape == (len(CROP_INSETS), 28, 28, 1) and v.dtype == np.float32
+    np.testing.assert_array_equal(v[0], crop_input(img, bundle))
+    assert v[1].max() > 0.5 and not np.array_equal(v[0], v[1])  # the inset box reads the ink anew
+
+
+def test_crop_views_of_a_ready_model_input_are_copies(tiny_digits_bundle: Path) -> None:
+    bundle = load_bundle(tiny_digits_bundle)
+    x = np.zeros((28, 28), np.uint8)
+    cv2.putText(x, "3", (7, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 255, 2)
+    v = crop_views(x, bundle)
+    assert v.shape == (len(CROP_INSETS), 28, 28, 1)
+    for k in range(len(CROP_INSETS)):
+        np.testing.assert_array_equal(v[k], crop_input(x, bundle))
+
+
+def test_mnist_crop_views_inset_zero_is_mnist_normalise() -> None:
+    grey = cv2.cvtColor(_paper_with_digit("8"), cv2.COLOR_BGR2GRAY)
+    v = mnist_crop_views(grey, (0.0, 0.025, 0.1))
+    assert v.shape == (3, 28, 28) and v.dtype == np.float32
+    np.testing.assert_array_equal(v[0], mnist_normalise(grey, None))
+    with pytest.raises(ValueError, match="insets"):
+        mnist_crop_views(grey, (0.3,))
+
+
+def test_only_still_pipelines_take_views(tiny_digits_bundle: Path, tmp_path: Path) -> None:
+    live = make_pipeline(str(tiny_digits_bundle), source="demo")
+    assert type(live.preprocessor) is MnistPreprocessor
+    assert not isinstance(live.classifier, ViewsClassifier)
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), _paper_with_digit())
+    still = make_pipeline(str(tiny_digits_bundle), source=str(photo))
+    assert isinstance(still.preprocessor, StillViewsPreprocessor)
+    assert isinstance(still.classifier, ViewsClassifier) and still.smoother is None
+    off = make_pipeline(str(tiny_digits_bundle), source=str(photo), views=False)
+    assert type(off.preprocessor) is MnistPreprocessor
+    # wrapping twice changes nothing; the still pipeline reads a frame
+    assert use_still_views(still).classifier is still.classifier
+    from edge.types import Frame
+
+    res = still.process(Frame(_frame_with_digits(), 0.0, 0))
+    assert len(res.raw) == 3 and res.raw[0].prediction.scores.shape == (10,)
+
+
+def test_views_flag_parses_and_turns_them_off(
+    tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mnist = ["--dataset", "mnist"]
+    assert parse_eval_args(mnist).views and not parse_eval_args([*mnist, "--views", "off"]).views
+    assert parse_run_args([]).views and not parse_run_args(["--views", "off"]).views
+    for label, digit in (("4", "4"), ("7", "7")):
+        (tmp_path / label).mkdir()
+        cv2.imwrite(str(tmp_path / label / "a.png"), _paper_with_digit(digit))
+    args = ["--model", str(tiny_digits_bundle), "--images", str(tmp_path), "--json"]
+    infos = {}
+    for mode in ("crop", "frame"):
+        for v in ("on", "off"):
+            assert eval_cli.main([*args, f"--{mode}", "--views", v]) == 0
+            infos[mode, v] = json.loads(capsys.readouterr().out)
+    assert infos["crop", "on"]["views"] == len(CROP_INSETS)
+    assert infos["frame", "on"]["views"] == len(FRAME_VIEWS)
+    assert "views" not in infos["crop", "off"] and "views" not in infos["frame", "off"]
