@@ -193,6 +193,7 @@ def run_capture(
             smoothing=cfg.smoothing,
             min_score=cfg.min_score,
             source=cfg.source,
+            views=False,  # the samples saved are the model inputs of one read, as the live loop's
         )
     bundle = getattr(pipeline.classifier, "bundle", None)
     if bundle is None:
