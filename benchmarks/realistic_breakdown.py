@@ -151,7 +151,7 @@ def _order(tally: dict[str, list[int]], edges: tuple[float, ...] | None) -> list
 
 
 def predictions(
-    folder: Path, kind: str, model: str, polarity: str | None = None
+    folder: Path, kind: str, model: str, polarity: str | None = None, views: bool = True
 ) -> tuple[dict[str, tuple[int, int]], Any]:
     """Each image's predicted class index as ``edge-eval --images FOLDER --crop`` (``kind``
     ``"crops"``) or ``--frame`` (``"frames"``) makes it.
@@ -161,6 +161,7 @@ def predictions(
         kind: ``"crops"`` or ``"frames"`` (:data:`KINDS`).
         model: a bundle folder or shipped name.
         polarity: ``--polarity`` (``None``: edge-eval's default).
+        views: edge-eval's still views (``--views on``, its default); ``False``: ``--views off``.
 
     Returns:
         (``{path relative to folder's parent, e.g. "crops/3/00012.png": (true index, predicted
@@ -181,7 +182,8 @@ def predictions(
     def keep(it: Any, index: int) -> None:
         pred[it.path.relative_to(folder.parent).as_posix()] = (it.label_index, index)
 
-    report = evaluate(parse_args(argv + (["--polarity", polarity] if polarity else [])), on_image=keep)
+    argv += (["--polarity", polarity] if polarity else []) + ([] if views else ["--views", "off"])
+    report = evaluate(parse_args(argv), on_image=keep)
     return pred, report
 
 
@@ -193,6 +195,7 @@ def breakdown(
     min_n: int = 50,
     kinds: Sequence[str] = KINDS,
     within: Sequence[tuple[str, str]] = (),
+    views: bool = True,
 ) -> dict[str, Any]:
     """Accuracy by condition over one or more generated sets (pooled).
 
@@ -204,6 +207,7 @@ def breakdown(
         kinds: ``"crops"`` and/or ``"frames"``.
         within: ``(field, row)`` pairs: count only images in that row of each field's table
             (:func:`condition_bin`, e.g. ``("ink_px", "<20")``), to see what else matters there.
+        views: see :func:`predictions`.
 
     Returns:
         ``{"model", "sets", kind: tabulate(...) + {"eval_accuracy"}}``; ``eval_accuracy`` is
@@ -236,7 +240,7 @@ def breakdown(
                     "seed and counts (the images come out the same, with conditions.json)"
                 )
             conds = json.loads(path.read_text(encoding="utf-8"))
-            pred, report = predictions(out / kind, kind, model, polarity)
+            pred, report = predictions(out / kind, kind, model, polarity, views)
             correct, total = correct + report.correct, total + report.n
             for name, (truth, p) in pred.items():
                 if name not in conds:

@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--model", default="digits", help="bundle name or folder")
     b.add_argument("--polarity", default=None, help="as edge-eval --polarity")
     b.add_argument("--kind", choices=("crops", "frames", "both"), default="both")
+    b.add_argument("--views", choices=("on", "off"), default="on", help="as edge-eval --views")
     b.add_argument("--min-n", type=int, default=50, help="fewest images for a value to be named worst")
     b.add_argument(
         "--within",
@@ -270,7 +271,13 @@ def main(argv: list[str] | None = None) -> int:
         if any(len(w) != 2 for w in within):
             ap.error("--within takes FIELD=ROW, e.g. --within 'ink_px=<20'")
         res = breakdown(
-            args.out, args.model, polarity=args.polarity, min_n=args.min_n, kinds=kinds, within=within
+            args.out,
+            args.model,
+            polarity=args.polarity,
+            min_n=args.min_n,
+            kinds=kinds,
+            within=within,
+            views=args.views == "on",
         )
         if args.json:
             args.json.write_text(json.dumps(jsonable(res), indent=1) + "\n", encoding="utf-8")
