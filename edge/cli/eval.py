@@ -21,6 +21,11 @@ prints it plus its difference to the first bundle). ``--report DIR`` also writes
 ``--pages DIR`` reads photos of pages end to end (:mod:`edge.evaluate.pages`) and prints
 digit recall and precision and the share of numbers read exactly.
 
+A digits bundle reads every photo (``--crop``, ``--frame``, ``--pages``) with the still-image
+test-time views of :mod:`edge.still_views` (each digit read a few ways, the class
+probabilities averaged); ``--views off`` reads each digit once, as the live loop does.
+MNIST (``--dataset mnist``) feeds model inputs and takes no views.
+
 Exit status: 0 on success, 2 on a usage, data or bundle error (``error: ...``).
 
 The options and their parser are :mod:`edge.cli.eval_args`; this module evaluates and prints.

@@ -22,6 +22,8 @@ landmarks; the small CNN ``--model hands-lenet`` finds them with the segmenter
 ``edge-convert``) classifies the whole frame, or with ``--roi`` a centred square, and shows
 its ``--top-k`` labels with their scores. Without ``--source`` the
 first webcam is opened for either task (the demo scenes are never a silent fallback).
+Digits in still images (an image file or a folder of them) are read from the test-time views
+of :mod:`edge.still_views` (``--views off``: once, as videos and cameras always are).
 
 The window shows boxes, ``label score%``, the number(s) read, FPS and per-stage
 milliseconds. Keys: ``q``/Esc quit, space/``p`` pause, ``s`` save a PNG snapshot of
