@@ -1,16 +1,20 @@
 """The plain-Python paths of a frame's few pieces, at their edges: boxes reaching past the frame,
 empty and point boxes, fractional corners, equal heights and coordinates (ties of ``min``/``max``,
 which those paths write out as comparisons). Each must give exactly what the numpy path gives
-(:func:`edge.segment.digit_pieces.paper_around`, :func:`edge.segment.digit_merge.merge_pairs`)."""
+(:func:`edge.segment.digit_pieces.paper_around`, :func:`edge.segment.digit_merge.merge_pairs`).
+The paper ring's block sums of whole blocks (one integral) equal the general tables
+(:class:`edge.segment.block_sums.BlockSums`)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
+import edge.segment.block_sums as block_sums
 import edge.segment.digit_merge as digit_merge
 import edge.segment.digit_pieces as digit_pieces
-from edge.segment.block_sums import BlockSums
+from edge.segment.block_sums import BlockSums, nearest_upscale
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import COLS, paper_around
 
@@ -79,3 +83,30 @@ def test_merge_pairs_of_tied_pieces_equal_numpy(monkeypatch: pytest.MonkeyPatch,
         monkeypatch.undo()
         pairs += len(fast)
     assert pairs > 50  # pairs were merged
+
+
+@pytest.mark.parametrize(
+    "blocks, size",
+    [((30, 40), (320, 240)), ((22, 40), (320, 176)), ((15, 20), (320, 90)), ((3, 1), (16, 12))],
+)
+def test_block_sums_of_whole_blocks_equal_the_general_tables(
+    monkeypatch: pytest.MonkeyPatch, blocks: tuple[int, int], size: tuple[int, int]
+) -> None:
+    # a whole number of px per block (8 x 8, 8 x 8, 16 x 6, 16 x 4): the tables from one integral
+    rng = np.random.default_rng(sum(size))
+    assert block_sums._uniform(blocks[1], blocks[0], *size) != (0, 0)
+    for values in ((0, 1), (0, 255), (0, 1, 2, 7)):
+        b = rng.choice(values, blocks).astype(np.uint8)
+        if b.min() == b.max():
+            continue
+        fast = BlockSums(b, size)
+        monkeypatch.setattr(block_sums, "_uniform", lambda *_: (0, 0))
+        general = BlockSums(b, size)
+        monkeypatch.undo()
+        for name in ("_full", "_col", "_row", "_a"):
+            x, y = getattr(fast, name), getattr(general, name)
+            assert x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y)
+        ii = cv2.integral(cv2.resize(b, size, interpolation=cv2.INTER_NEAREST))
+        xs, ys = np.meshgrid(np.arange(size[0] + 1), np.arange(size[1] + 1))
+        assert np.array_equal(fast.prefix(xs.ravel(), ys.ravel()), ii.ravel().astype(np.float64))
+        assert np.array_equal(nearest_upscale(b, size), cv2.resize(b, size, interpolation=cv2.INTER_NEAREST))
