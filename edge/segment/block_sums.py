@@ -40,6 +40,16 @@ def _maps(bw: int, bh: int, sw: int, sh: int) -> tuple[np.ndarray, ...]:
 
 
 @functools.lru_cache(maxsize=8)
+def _uniform(bw: int, bh: int, sw: int, sh: int) -> tuple[int, int]:
+    """(px per block across, down) when ``cv2.resize``'s ``INTER_NEAREST`` gives every block the
+    same pixels (from :func:`_maps`: the analysis image is a whole number of blocks), else (0, 0)."""
+    *_, w, h = _maps(bw, bh, sw, sh)
+    if w.min() == w.max() and h.min() == h.max() and w[0] == int(w[0]) and h[0] == int(h[0]):
+        return int(w[0]), int(h[0])
+    return 0, 0
+
+
+@functools.lru_cache(maxsize=8)
 def _rows(bh: int, sh: int) -> np.ndarray:
     """intp (sh,) the block row ``cv2.resize``'s ``INTER_NEAREST`` takes each of ``sh`` rows from
     (read only)."""
@@ -62,7 +72,7 @@ def nearest_upscale(blocks: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     wide = cv2.resize(blocks, (size[0], blocks.shape[0]), interpolation=cv2.INTER_NEAREST)
     if wide.ndim == 1 or wide.shape[0] != blocks.shape[0]:  # OpenCV squeezed a single row
         wide = wide.reshape(blocks.shape[0], size[0])
-    return wide[_rows(blocks.shape[0], size[1])]
+    return wide.take(_rows(blocks.shape[0], size[1]), axis=0)  # (take: half the cost of wide[rows])
 
 
 class BlockSums:
@@ -72,6 +82,9 @@ class BlockSums:
     set-up and O(1) per box: a pixel prefix (X, Y) covers whole blocks up to the
     block holding pixel X - 1 (Y - 1) and a part of that block, so its sum is a
     weighted 2-D prefix sum of the blocks plus the partial row, column and corner.
+    When every block covers the same whole number of pixels (an analysis image of whole
+    8 x 8-px blocks), those tables are one integral of the blocks, scaled (about 10
+    instead of 25 us for 40 x 30 blocks).
 
     Args:
         blocks: uint8 (bh, bw) block values (typically 0/1).
@@ -89,6 +102,17 @@ class BlockSums:
         self._qx, self._rx, self._qy, self._ry, hw, w, h = _maps(bw, bh, size[0], size[1])
         a = blocks.astype(np.float64)
         self._a = a
+        fx, fy = _uniform(bw, bh, size[0], size[1])
+        if fx:
+            # every block fx x fy px (a whole-number scale): the three tables from one integral
+            # of the blocks, scaled (whole numbers below 2^53: the same values as below)
+            ii = cv2.integral(a, sdepth=cv2.CV_64F)
+            self._full = ii * float(fx * fy)
+            self._col = ii[:, 1:] - ii[:, :-1]
+            self._col *= fy
+            self._row = ii[1:] - ii[:-1]
+            self._row *= fx
+            return
         # whole blocks above-left; whole rows above in a block column; whole columns left in a block row
         self._full = cv2.integral(a * hw, sdepth=cv2.CV_64F)
         # prefix sums down each block column and along each block row, a zero first (whole

@@ -173,9 +173,10 @@ def _few_pairs(
         for j in js:
             x0j, y0j, x1j, y1j, aj, _, mj = rows[j]
             hj, wj = y1j - y0j, x1j - x0j
-            hmax = max(hi, hj)
-            oy = min(y1i, y1j) - max(y0i, y0j)
-            ox = min(x1i, x1j) - max(x0i, x0j)
+            # (max(a, b) and min(a, b) written out, the same values: most pairs end at this test)
+            hmax = hj if hj > hi else hi
+            oy = (y1j if y1j < y1i else y1i) - (y0j if y0j > y0i else y0i)
+            ox = (x1j if x1j < x1i else x1i) - (x0j if x0j > x0i else x0i)
             if oy < -cfg.merge_gap * hmax or ox < -cfg.arc_gap * hmax:  # not near
                 continue
             if min(ai, aj) < cfg.merge_min_ink * max(ai, aj):  # a speck

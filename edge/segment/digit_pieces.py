@@ -282,24 +282,28 @@ def paper_around(boxes: np.ndarray, around: BlockSums) -> np.ndarray:
         cy: list[int] = []
         ring = []
         for x0, y0, x1, y1 in boxes[:, :4].astype(int).tolist():
-            e = int(0.25 * max(x1 - x0, y1 - y0)) + 1
-            # the grown box's and the box's corners, clipped to the image
-            gx0, gx1 = min(max(x0 - e, 0), sw), min(max(x1 + e, 0), sw)
-            gy0, gy1 = min(max(y0 - e, 0), sh), min(max(y1 + e, 0), sh)
-            bx0, bx1, by0, by1 = (
-                min(max(x0, 0), sw),
-                min(max(x1, 0), sw),
-                min(max(y0, 0), sh),
-                min(max(y1, 0), sh),
-            )
+            w, h = x1 - x0, y1 - y0
+            e = int(0.25 * (h if h > w else w)) + 1
+            # the grown box's and the box's corners, clipped to the image (whole numbers: min(max(v,
+            # 0), side) written out, the same values, in a loop run for every candidate)
+            gx0, gx1, gy0, gy1 = x0 - e, x1 + e, y0 - e, y1 + e
+            gx0 = 0 if gx0 < 0 else (sw if gx0 > sw else gx0)
+            gx1 = 0 if gx1 < 0 else (sw if gx1 > sw else gx1)
+            gy0 = 0 if gy0 < 0 else (sh if gy0 > sh else gy0)
+            gy1 = 0 if gy1 < 0 else (sh if gy1 > sh else gy1)
+            bx0 = 0 if x0 < 0 else (sw if x0 > sw else x0)
+            bx1 = 0 if x1 < 0 else (sw if x1 > sw else x1)
+            by0 = 0 if y0 < 0 else (sh if y0 > sh else y0)
+            by1 = 0 if y1 < 0 else (sh if y1 > sh else y1)
             cx += (gx1, gx1, gx0, gx0, bx1, bx1, bx0, bx0)
             cy += (gy1, gy0, gy1, gy0, by1, by0, by1, by0)
             ring.append((gx1 - gx0) * (gy1 - gy0) - (bx1 - bx0) * (by1 - by0))
         p = around.prefix(np.array(cx, np.intp), np.array(cy, np.intp)).tolist()
         out = []
-        for r, a0, a1, a2, a3, a4, a5, a6, a7 in zip(ring, *(p[k::8] for k in range(8)), strict=True):
-            paper = (a0 - a1 - a2 + a3) - (a4 - a5 - a6 + a7)
-            out.append(paper / max(r, 1) if r > 0 else 1.0)
+        for k, r in enumerate(ring):
+            a0, a1, a2, a3, a4, a5, a6, a7 = p[8 * k : 8 * k + 8]
+            # (r > 0: r is its own max(r, 1))
+            out.append(((a0 - a1 - a2 + a3) - (a4 - a5 - a6 + a7)) / r if r > 0 else 1.0)
         return np.array(out, np.float64)
     x0, y0, x1, y1 = boxes[:, :4].astype(int).T
     e = (0.25 * np.maximum(x1 - x0, y1 - y0)).astype(int) + 1
