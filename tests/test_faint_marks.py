@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.faint_marks import CLEAR, FAINT, ink_peaks, without_faint
+from edge.segment.faint_marks import CLEAR, FAINT, all_clear, ink_peaks, not_faint
 
 PAPER = 205
 
@@ -48,25 +48,30 @@ def _ink_image() -> tuple[np.ndarray, np.ndarray]:
     dark = np.zeros((60, 100), np.uint8)
     level = np.full((60, 100), 20, np.uint8)
     dark[10:40, 10:14] = 200  # a marker stroke
-    dark[10:40, 40:42] = 30  # a faint dash: 1.5 x the threshold, 0.15 x the marker
+    dark[10:40, 40:42] = 26  # a faint dash: 1.3 x the threshold, 0.13 x the marker
     dark[10:40, 70:73] = 90  # pencil: 4.5 x the threshold, 0.45 x the marker
     return dark, level
 
 
-def test_without_faint_drops_only_what_is_faint_both_ways() -> None:
+def test_not_faint_drops_only_what_is_faint_both_ways() -> None:
     dark, level = _ink_image()
-    boxes = np.array([[8.0, 8, 16, 42], [38, 8, 44, 42], [68, 8, 75, 42]])
+    boxes = np.array([[8.0, 8, 16, 42, 120], [38, 8, 44, 42, 60], [68, 8, 75, 42, 90]])  # (+ ink area)
     peaks = ink_peaks(boxes, dark, level)
-    assert peaks[:, 0].tolist() == [200, 30, 90] and peaks[:, 1].tolist() == [20, 20, 20]
-    assert 30 < FAINT * 200 and 30 < CLEAR * 20 and 90 >= CLEAR * 20  # (the cases hold as described)
-    kept = without_faint(boxes, dark, level)
-    assert kept.tolist() == boxes[[0, 2]].tolist()
+    assert peaks[:, 0].tolist() == [200, 26, 90] and peaks[:, 1].tolist() == [20, 20, 20]
+    assert 26 < FAINT * 200 and 26 < CLEAR * 20 and 90 >= CLEAR * 20  # (the cases hold as described)
+    assert not_faint(boxes, dark, level).tolist() == [True, False, True]
 
 
-def test_without_faint_keeps_a_lone_candidate_and_inkless_boxes() -> None:
+def test_all_clear_is_the_cheap_common_case() -> None:
     dark, level = _ink_image()
-    lone = np.array([[38.0, 8, 44, 42]])
-    assert without_faint(lone, dark, level) is lone
-    boxes = np.array([[8.0, 8, 16, 42], [80, 45, 95, 58]])  # the second box holds no ink
-    assert without_faint(boxes, dark, level).tolist() == boxes.tolist()
+    assert all_clear(np.array([[8.0, 8, 16, 42, 120], [68, 8, 75, 42, 90]]), dark, level)
+    assert not all_clear(np.array([[8.0, 8, 16, 42, 120], [38, 8, 44, 42, 60]]), dark, level)
+
+
+def test_not_faint_keeps_a_lone_candidate_and_inkless_boxes() -> None:
+    dark, level = _ink_image()
+    assert not_faint(np.array([[38.0, 8, 44, 42, 60]]), dark, level).tolist() == [True]
+    assert not_faint(np.zeros((0, 7)), dark, level).tolist() == []
+    boxes = np.array([[8.0, 8, 16, 42, 120], [80, 45, 95, 58, 0]])  # the second box holds no ink
+    assert not_faint(boxes, dark, level).tolist() == [True, True]
     assert ink_peaks(boxes, dark, level)[1].tolist() == [0, 0]

@@ -76,7 +76,7 @@ from edge.segment.digit_ruling import PageRuling
 from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
-from edge.segment.faint_marks import without_faint
+from edge.segment.faint_marks import not_faint
 from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_paper
 from edge.segment.flat_field import paper_kernel
 from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
@@ -180,9 +180,8 @@ class DigitSegmenter:
                     # sheet of digits): no paper rule
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, False, within)
                 if not len(boxes):
-                    # the finer look lost what the first one saw (faint pencil breaking into
-                    # specks at the finer scale, the gate or the paper rule there): the
-                    # first pass's digits stand
+                    # the finer look lost what the first one saw (faint pencil breaking into specks at
+                    # the finer scale, the gate or the paper rule there): the first pass's digits stand
                     boxes, small, self._ink, own = before
         k = paper_kernel(small.shape, cfg)
         if own and not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (.fat_strokes)
@@ -190,11 +189,12 @@ class DigitSegmenter:
             with wider_paper(self):  # (no scene reused or kept, no ruling carried over)
                 boxes = joined_fragments(boxes, self._analyse(small, colour, None)[0])
             self._ink, self._grey = kept
-        rois = frame_rois(without_faint(boxes, *self._ink), small.shape, (H, W))
+        rois = frame_rois(boxes, small.shape, (H, W))
         if not self.memory.end(rois):  # a reused scene gave a different result
             return self._find(image, (grey, first))
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
-        return [rois[i] for i in reading_order(rois)]
+        written = not_faint(boxes, *self._ink)  # (after the scene's check: it compares every candidate)
+        return [rois[i] for i in reading_order(rois) if written[i]]
 
     def _analyse(
         self,

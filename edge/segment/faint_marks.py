@@ -19,20 +19,22 @@ more frame on seed 23 but drops the faint pencil "0" beside a light stick in the
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from edge.segment.digit_pieces import X0, X1, Y0, Y1
+from edge.segment.digit_pieces import AREA, X0, X1, Y0, Y1
 
 #: A candidate whose ink peak is below this share of the frame's darkest candidate's is faint ...
 FAINT = 0.5
-#: ... unless its ink peak is this many times the ink threshold under its ink or more.
-CLEAR = 1.6
-#: The quantile of a candidate's ink darkness taken as its peak (the darkest pixels, not one noisy pixel).
+#: ... unless its ink peak is this many times the lowest ink threshold in its box or more.
+CLEAR = 1.4
+#: The quantile of a candidate's ink darkness taken as its peak (its darkest pixels, not one noisy pixel).
 PEAK_QUANTILE = 0.9
 
 
 def ink_peaks(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Each box's ink peak and the ink threshold under its ink.
+    """Each box's ink peak and the ink threshold in it.
 
     Args:
         boxes: float (M, >= 4) boxes x0, y0, x1, y1 (x1/y1 exclusive) in ``dark``'s px.
@@ -41,36 +43,48 @@ def ink_peaks(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndar
 
     Returns:
         float (M, 2): the :data:`PEAK_QUANTILE` quantile of the darkness of the box's ink and the
-        median threshold under it (0, 0 where the box holds no ink).
+        lowest threshold in the box (0, 0 where the box holds no ink).
     """
     h, w = dark.shape
     out = np.zeros((len(boxes), 2))
-    for i, (x0, y0, x1, y1) in enumerate(boxes[:, [X0, Y0, X1, Y1]].tolist()):
+    for i, (x0, y0, x1, y1) in enumerate(boxes[:, :4].tolist()):  # (columns X0, Y0, X1, Y1)
         xa, ya = min(max(int(x0), 0), w), min(max(int(y0), 0), h)
-        xb, yb = min(max(int(np.ceil(x1)), xa), w), min(max(int(np.ceil(y1)), ya), h)
+        xb, yb = min(max(math.ceil(x1), xa), w), min(max(math.ceil(y1), ya), h)
         d, t = dark[ya:yb, xa:xb], level[ya:yb, xa:xb]
-        ink = d > t
-        inked = d[ink]
-        if inked.size:
-            k = min(inked.size - 1, int(PEAK_QUANTILE * inked.size))
-            out[i] = np.partition(inked, k)[k], np.partition(t[ink], inked.size // 2)[inked.size // 2]
+        inked = d[d > t]
+        if n := inked.size:
+            k = min(n - 1, int(PEAK_QUANTILE * n))
+            out[i] = np.partition(inked, k)[k], t.min()
     return out
 
 
-def without_faint(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """The candidates that are not much fainter than the frame's writing (see the module docstring).
+def not_faint(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Which candidates are not much fainter than the frame's writing (see the module docstring).
 
     Args:
-        boxes: float (M, >= 4) candidate boxes x0, y0, x1, y1 in ``dark``'s px.
+        boxes: float (M, >= 5) candidate boxes x0, y0, x1, y1 in ``dark``'s px and their ink
+            area (px; :mod:`edge.segment.digit_pieces` columns).
         dark: uint8 (h, w) the analysis image's darkness (0 = paper .. 255 = black).
         level: uint8 (h, w) its ink threshold.
 
     Returns:
-        float (K, same columns) the boxes kept, in order (``boxes`` itself when all are kept
-        or there are fewer than two).
+        bool (M,): the candidates kept (all when there are fewer than two).
     """
-    if len(boxes) < 2:
-        return boxes
+    if len(boxes) < 2 or all_clear(boxes, dark, level):
+        return np.ones(len(boxes), bool)
     peak, under = ink_peaks(boxes, dark, level).T
-    faint = (peak < FAINT * peak.max()) & (peak < CLEAR * under)
-    return boxes[~faint] if faint.any() else boxes
+    return ~((peak < FAINT * peak.max()) & (peak < CLEAR * under))
+
+
+def all_clear(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
+    """Whether every candidate is clearly ink (:data:`CLEAR`), told cheaply: more than
+    1 - :data:`PEAK_QUANTILE` of its ink area (the ``AREA`` column) darker than :data:`CLEAR` x the
+    threshold at its box's centre (``False`` may be wrong: then :func:`ink_peaks` measures all)."""
+    h, w = dark.shape
+    for x0, y0, x1, y1, area in boxes[:, [X0, Y0, X1, Y1, AREA]].tolist():
+        xa, ya = min(max(int(x0), 0), w - 1), min(max(int(y0), 0), h - 1)
+        xb, yb = min(max(math.ceil(x1), xa + 1), w), min(max(math.ceil(y1), ya + 1), h)
+        clear = CLEAR * int(level[(ya + yb) // 2, (xa + xb) // 2])
+        if np.count_nonzero(dark[ya:yb, xa:xb] > clear) <= (1.0 - PEAK_QUANTILE) * area:
+            return False
+    return True
