@@ -7,14 +7,17 @@ texture. Each is read as a "1", a "7" or a "4", often more confidently than the 
 Written ink is the darkest mark on the page: its darkest part (the :data:`PEAK_QUANTILE` quantile of
 a candidate's ink darkness, the paper divided out) is at least :data:`FAINT` x that of the frame's
 darkest candidate, and a candidate whose ink is that much fainter is dropped, unless it is clearly
-ink by itself, its peak :data:`CLEAR` x the ink threshold under it or more (a pencil digit beside a
-marker digit, or beside a dark stick on the desk, is not taken for ruling).
+ink by itself, its peak :data:`CLEAR` x the ink threshold in its box or more (a pencil digit beside
+a marker digit, or beside a pen lying on the desk, is not taken for ruling). The candidates are
+measured only when one of them may be faint (:func:`all_clear`, the common case, costs ~2 us a box).
 
-On the camera-like dev sets (realistic_digits seeds 21/22/23, 1,939 candidates on the digit and
-418 elsewhere) this drops 149 of those elsewhere and none on a digit; whole-frame accuracy (the
-most confident detection) 95.8 -> 96.2, 97.2 -> 97.4, 95.1 -> 95.6 % (seed 2001: 95.25 -> 95.75 %).
-Any ``FAINT`` of 0.4-0.6 with ``CLEAR`` of 1.6-2.5 gains on all three seeds; ``CLEAR`` 2 gains one
-more frame on seed 23 but drops the faint pencil "0" beside a light stick in the ``demo`` scene.
+On the camera-like dev sets (realistic_digits seeds 21 / 22 / 23, 1,939 candidates on the digit
+and 418 elsewhere) this drops 71 of those elsewhere and none on a digit; whole-frame accuracy
+(the most confident detection) 95.8 -> 96.0, 97.2 -> 97.4, 95.1 -> 95.3 % (seed 2001: 95.25 ->
+95.75 %). ``CLEAR`` 1.6 gains more there (96.2 / 97.4 / 95.6 %) but drops faint pencil digits (1.44 x
+the threshold) beside a red pen three times as dark in ``edge-bench classic``'s demo frames: by
+darkness alone, one dark digit among faint ruling and one dark pen among faint pencil digits are
+the same picture.
 """
 
 from __future__ import annotations
