@@ -38,15 +38,15 @@ contours -> shape filters), made robust for live camera frames:
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
   where its fat strokes were taken for paper, are joined by a look with a wider kernel (:mod:`~.fat_strokes`);
 - candidates are filtered against the paper's edge and fingers (contact with the frame border; but a digit
-  held close, much the largest thing and crossing the border, stands: :mod:`edge.segment.cut_digits`), solid
-  blobs (not a blurred digit, whose loops open at half its peak darkness: :mod:`edge.segment.ridge_ink`),
-  odd aspect ratios, boxes not surrounded by paper, bands along the paper's, a shadow's or a finger's edge (a
-  step, where a stroke is a ridge: :mod:`edge.segment.edge_slivers`), and things much smaller than the digits;
+  held close, much the largest thing and crossing the border, stands: :mod:`~.cut_digits`), solid blobs (not a
+  blurred digit, whose loops open at half its peak darkness: :mod:`~.ridge_ink`), odd aspect ratios, boxes not
+  surrounded by paper, bands along a paper, shadow or finger edge (a step, where a stroke is a ridge:
+  :mod:`~.edge_slivers`), tiny things, and marks much fainter than the frame's writing (:mod:`~.faint_marks`);
 - ROIs come out in reading order (:func:`edge.segment.numbers.group_numbers` makes numbers).
 
 Cost (one x86-64 core, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``, idle VM): median 1.4 ms
 a 640x480 demo frame (the last full analysis's scene reused on about three frames of four:
-:mod:`edge.segment.digit_reuse`), 0.75 ms a frame of five digits filling the view, a 12 MP page 10-40 ms.
+:mod:`~.digit_reuse`), 0.75 ms a frame of five digits filling the view, a 12 MP page 10-40 ms.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ from edge.segment.digit_ruling import PageRuling
 from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
+from edge.segment.faint_marks import not_faint
 from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_paper
 from edge.segment.flat_field import paper_kernel
 from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
@@ -151,8 +152,7 @@ class DigitSegmenter:
         boxes, (typical, seen), crowded = self._analyse(small, colour, None)
         first_shape, own = small.shape, True  # (own: the boxes are the first pass's image's own)
         if typical is None and f <= 0.25:
-            # a large image with nothing digit-like at this scale: perhaps digits too small to see here
-            # (a scanned sheet, too dense for paper to show between them); look once at 4x, no paper rule
+            # nothing digit-like in a large image: digits too small here? look once at 4x, no paper rule
             f = min(1.0, 4 * f)
             small = scaled(grey, f)
             if light:
@@ -180,9 +180,8 @@ class DigitSegmenter:
                     # sheet of digits): no paper rule
                     boxes, _, _ = self._analyse(small, colour, typical * f2 / f, False, within)
                 if not len(boxes):
-                    # the finer look lost what the first one saw (faint pencil breaking into
-                    # specks at the finer scale, the gate or the paper rule there): the
-                    # first pass's digits stand
+                    # the finer look lost what the first one saw (faint pencil breaking into specks at
+                    # the finer scale, the gate or the paper rule there): the first pass's digits stand
                     boxes, small, self._ink, own = before
         k = paper_kernel(small.shape, cfg)
         if own and not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (.fat_strokes)
@@ -194,7 +193,8 @@ class DigitSegmenter:
         if not self.memory.end(rois):  # a reused scene gave a different result
             return self._find(image, (grey, first))
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
-        return [rois[i] for i in reading_order(rois)]
+        written = not_faint(boxes, *self._ink)  # (after the scene's check: it compares every candidate)
+        return [rois[i] for i in reading_order(rois) if written[i]]
 
     def _analyse(
         self,

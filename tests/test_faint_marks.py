@@ -1,0 +1,77 @@
+"""Candidates much fainter than the frame's writing are dropped (edge.segment.faint_marks, issue 13).
+
+Faint dashes (what a shadow leaves of a squared page's lines) beside a dark digit were reported as
+"1"s, often more confident than the digit; a faint but clear pencil digit beside a marker digit stays.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.segment.digits import DigitSegmenter
+from edge.segment.faint_marks import CLEAR, FAINT, all_clear, ink_peaks, not_faint
+
+PAPER = 205
+
+
+def _paper() -> np.ndarray:
+    return np.full((480, 640), PAPER, np.uint8)
+
+
+def _bgr(grey: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+@pytest.mark.parametrize("dash_grey", [178, 182])
+def test_faint_dashes_beside_a_dark_digit_are_not_digits(dash_grey: int) -> None:
+    img = _paper()
+    cv2.putText(img, "4", (300, 260), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 40, 4, cv2.LINE_AA)
+    for x, y in ((100, 100), (500, 380), (520, 120)):  # three faint 2 px dashes, 24 px long
+        cv2.line(img, (x, y), (x, y + 24), dash_grey, 2, cv2.LINE_AA)
+    rois = DigitSegmenter().find(_bgr(img))
+    assert len(rois) == 1, f"found {[r.as_list() for r in rois]}, expected only the 4 at x 300..326"
+    assert 295 <= rois[0].x <= 305 and 25 <= rois[0].w <= 30
+
+
+@pytest.mark.parametrize("pencil_grey", [150, 170])
+def test_a_clear_pencil_digit_beside_a_marker_digit_stays(pencil_grey: int) -> None:
+    img = _paper()
+    cv2.putText(img, "4", (200, 260), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 30, 4, cv2.LINE_AA)
+    cv2.putText(img, "7", (400, 260), cv2.FONT_HERSHEY_SIMPLEX, 1.4, pencil_grey, 3, cv2.LINE_AA)
+    rois = DigitSegmenter().find(_bgr(img))
+    assert sorted(r.x // 100 for r in rois) == [2, 4], f"found {[r.as_list() for r in rois]}"
+
+
+def _ink_image() -> tuple[np.ndarray, np.ndarray]:
+    dark = np.zeros((60, 100), np.uint8)
+    level = np.full((60, 100), 20, np.uint8)
+    dark[10:40, 10:14] = 200  # a marker stroke
+    dark[10:40, 40:42] = 26  # a faint dash: 1.3 x the threshold, 0.13 x the marker
+    dark[10:40, 70:73] = 90  # pencil: 4.5 x the threshold, 0.45 x the marker
+    return dark, level
+
+
+def test_not_faint_drops_only_what_is_faint_both_ways() -> None:
+    dark, level = _ink_image()
+    boxes = np.array([[8.0, 8, 16, 42, 120], [38, 8, 44, 42, 60], [68, 8, 75, 42, 90]])  # (+ ink area)
+    peaks = ink_peaks(boxes, dark, level)
+    assert peaks[:, 0].tolist() == [200, 26, 90] and peaks[:, 1].tolist() == [20, 20, 20]
+    assert 26 < FAINT * 200 and 26 < CLEAR * 20 and 90 >= CLEAR * 20  # (the cases hold as described)
+    assert not_faint(boxes, dark, level).tolist() == [True, False, True]
+
+
+def test_all_clear_is_the_cheap_common_case() -> None:
+    dark, level = _ink_image()
+    assert all_clear(np.array([[8.0, 8, 16, 42, 120], [68, 8, 75, 42, 90]]), dark, level)
+    assert not all_clear(np.array([[8.0, 8, 16, 42, 120], [38, 8, 44, 42, 60]]), dark, level)
+
+
+def test_not_faint_keeps_a_lone_candidate_and_inkless_boxes() -> None:
+    dark, level = _ink_image()
+    assert not_faint(np.array([[38.0, 8, 44, 42, 60]]), dark, level).tolist() == [True]
+    assert not_faint(np.zeros((0, 7)), dark, level).tolist() == []
+    boxes = np.array([[8.0, 8, 16, 42, 120], [80, 45, 95, 58, 0]])  # the second box holds no ink
+    assert not_faint(boxes, dark, level).tolist() == [True, True]
+    assert ink_peaks(boxes, dark, level)[1].tolist() == [0, 0]
