@@ -78,6 +78,16 @@ class _Kept:
     age: int = 0  # frames reused since
 
 
+@dataclass
+class _Ruling:
+    """A page's ruling kept for the next frames (:meth:`SceneMemory.keep_ruling`)."""
+
+    thumb: np.ndarray  # uint8 THUMB grey of the frame it was found in
+    shape: tuple[int, int]  # (h, w) of the image it was found in
+    segs: np.ndarray  # float32 (L, 4) segments x0, y0, x1, y1 in its px
+    age: int = 0  # frames since
+
+
 #: :func:`edge.segment.flat_field.flat_field`'s background, darkness, lit mask and lit paper level
 _Flat = tuple[np.ndarray, np.ndarray, np.ndarray | None, int]
 
@@ -112,6 +122,7 @@ class SceneMemory:
         #: frames by what they reused (:data:`FULL`, :data:`LEVEL`, :data:`SCENE`) since
         #: construction; a reused frame analysed again in full counts in both
         self.frames = [0, 0, 0]
+        self._ruling: _Ruling | None = None  # the last ruling kept (keep_ruling)
 
     @property
     def mode(self) -> int:
@@ -119,8 +130,8 @@ class SceneMemory:
         return self._mode
 
     def reset(self) -> None:
-        """Forget the kept scene: the next frame is analysed in full."""
-        self._kept = None
+        """Forget the kept scene and ruling: the next frame is analysed in full."""
+        self._kept = self._ruling = None
         self._mode = FULL
         self._again = False
 
@@ -142,19 +153,46 @@ class SceneMemory:
             return
         thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA) if kept_thumb is None else kept_thumb
         self._thumb = thumb
+        if self._ruling is not None:
+            self._ruling.age += 1
         k = self._kept
         if k is None or k.shape != self._shape or k.scale != scale or k.age + 1 >= cfg.reuse_frames:
             return
-        # exact sums of whole grey levels (cv2 on uint8: no int16 copies), then one division each
-        n = thumb.size
-        shift = (cv2.sumElems(thumb)[0] - cv2.sumElems(k.thumb)[0]) / n  # the mean difference
-        absdiff = cv2.absdiff(thumb, k.thumb)
-        moved = cv2.sumElems(absdiff)[0] / n
-        if abs(shift) > cfg.reuse_mean or moved > cfg.reuse_level_mean:
+        absdiff, moved = self._moved(thumb, k.thumb)
+        if moved is None:
             return  # the light changed, or another scene
         self._mode = (
             SCENE if moved <= cfg.reuse_mean and cv2.minMaxLoc(absdiff)[1] <= cfg.reuse_max else LEVEL
         )
+
+    def _moved(self, thumb: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, float | None]:
+        """(uint8 THUMB the absolute difference of two thumbnails; its mean (grey levels) when they show
+        one scene at most moved, the :data:`LEVEL` test: their means within ``reuse_mean``, the mean
+        absolute difference at most ``reuse_level_mean``; else ``None``)."""
+        # exact sums of whole grey levels (cv2 on uint8: no int16 copies), then one division each
+        cfg, n = self.config, thumb.size
+        shift = (cv2.sumElems(thumb)[0] - cv2.sumElems(reference)[0]) / n  # the mean difference
+        absdiff = cv2.absdiff(thumb, reference)
+        moved = cv2.sumElems(absdiff)[0] / n
+        return absdiff, None if abs(shift) > cfg.reuse_mean or moved > cfg.reuse_level_mean else moved
+
+    def kept_ruling(self, shape: tuple[int, int]) -> np.ndarray | None:
+        """The ruling :meth:`keep_ruling` kept at an earlier frame (or pass) of this scene, for an image of
+        ``shape`` (h, w): float32 (L, 4) segments x0, y0, x1, y1 in its px, or ``None``. A ruling is kept
+        for the frames whose thumbnail passes the :data:`LEVEL` test against that frame's (the same
+        page, at most moved: the frame analysed again after :meth:`end`, one that reuses the scene, one
+        analysed in full after a reused frame's result jumped) and for fewer than ``reuse_frames``
+        frames; not after :meth:`reset`."""
+        r = self._ruling
+        if r is None or self._thumb is None or r.shape != shape or r.age >= self.config.reuse_frames:
+            return None
+        return r.segs if self._moved(self._thumb, r.thumb)[1] is not None else None
+
+    def keep_ruling(self, shape: tuple[int, int], segs: np.ndarray | None) -> None:
+        """Keep a ruling found in the current frame's image of ``shape`` (h, w) for the next frames
+        (:meth:`kept_ruling`): float32 (L, 4) segments in its px; ``None`` forgets the kept one."""
+        thumb = self._thumb
+        self._ruling = None if segs is None or thumb is None else _Ruling(thumb, shape, segs)
 
     def light(self, small: np.ndarray) -> bool:
         """The frame's ink is light on a dark ground (the kept decision when reusing).
