@@ -158,35 +158,30 @@ class SceneMemory:
         k = self._kept
         if k is None or k.shape != self._shape or k.scale != scale or k.age + 1 >= cfg.reuse_frames:
             return
-        absdiff, moved = self._moved(thumb, k.thumb)
-        if moved is None:
+        # exact sums of whole grey levels (cv2 on uint8: no int16 copies), then one division each
+        n = thumb.size
+        shift = (cv2.sumElems(thumb)[0] - cv2.sumElems(k.thumb)[0]) / n  # the mean difference
+        absdiff = cv2.absdiff(thumb, k.thumb)
+        moved = cv2.sumElems(absdiff)[0] / n
+        if abs(shift) > cfg.reuse_mean or moved > cfg.reuse_level_mean:
             return  # the light changed, or another scene
         self._mode = (
             SCENE if moved <= cfg.reuse_mean and cv2.minMaxLoc(absdiff)[1] <= cfg.reuse_max else LEVEL
         )
 
-    def _moved(self, thumb: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, float | None]:
-        """(uint8 THUMB the absolute difference of two thumbnails; its mean (grey levels) when they show
-        one scene at most moved, the :data:`LEVEL` test: their means within ``reuse_mean``, the mean
-        absolute difference at most ``reuse_level_mean``; else ``None``)."""
-        # exact sums of whole grey levels (cv2 on uint8: no int16 copies), then one division each
-        cfg, n = self.config, thumb.size
-        shift = (cv2.sumElems(thumb)[0] - cv2.sumElems(reference)[0]) / n  # the mean difference
-        absdiff = cv2.absdiff(thumb, reference)
-        moved = cv2.sumElems(absdiff)[0] / n
-        return absdiff, None if abs(shift) > cfg.reuse_mean or moved > cfg.reuse_level_mean else moved
-
     def kept_ruling(self, shape: tuple[int, int]) -> np.ndarray | None:
-        """The ruling :meth:`keep_ruling` kept at an earlier frame (or pass) of this scene, for an image of
+        """The ruling :meth:`keep_ruling` kept at an earlier frame (or pass) of this page, for an image of
         ``shape`` (h, w): float32 (L, 4) segments x0, y0, x1, y1 in its px, or ``None``. A ruling is kept
-        for the frames whose thumbnail passes the :data:`LEVEL` test against that frame's (the same
-        page, at most moved: the frame analysed again after :meth:`end`, one that reuses the scene, one
-        analysed in full after a reused frame's result jumped) and for fewer than ``reuse_frames``
-        frames; not after :meth:`reset`."""
-        r = self._ruling
-        if r is None or self._thumb is None or r.shape != shape or r.age >= self.config.reuse_frames:
+        for fewer than ``reuse_frames`` frames, not after :meth:`reset`, and for the frames whose thumbnail,
+        its mean brought to that of the frame it was found in (the light does not move lines), differs
+        from that one's by at most ``reuse_level_mean`` grey levels on average (the same page, at most
+        moved: as :data:`LEVEL`; the scene reused or not, as after a reused frame's result jumped)."""
+        r, thumb = self._ruling, self._thumb
+        if r is None or thumb is None or r.shape != shape or r.age >= self.config.reuse_frames:
             return None
-        return r.segs if self._moved(self._thumb, r.thumb)[1] is not None else None
+        shift = (cv2.sumElems(r.thumb)[0] - cv2.sumElems(thumb)[0]) / thumb.size
+        moved = np.abs(thumb.astype(np.float32) + np.float32(shift) - r.thumb).mean()
+        return r.segs if moved <= self.config.reuse_level_mean else None
 
     def keep_ruling(self, shape: tuple[int, int], segs: np.ndarray | None) -> None:
         """Keep a ruling found in the current frame's image of ``shape`` (h, w) for the next frames

@@ -317,7 +317,7 @@ class PageRuling:
             return None
         segs, band, darkness = found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
-        return np.where(band > 0, np.maximum(level, np.uint8(min(255, round(RULED_INK * darkness)))), level)
+        return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
 
     def off(self, pieces: np.ndarray, mask: tuple[np.ndarray, tuple[int, int]] | None) -> np.ndarray:
         """The pieces that are not pieces of this pass's ruling: on its band (:func:`off_ruling`)
