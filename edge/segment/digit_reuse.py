@@ -84,7 +84,7 @@ class _Ruling:
 
     thumb: np.ndarray  # uint8 THUMB grey of the frame it was found in
     shape: tuple[int, int]  # (h, w) of the image it was found in
-    segs: np.ndarray  # float32 (L, 4) segments x0, y0, x1, y1 in its px
+    ruling: tuple[np.ndarray, float]  # float32 (L, 4) segments x0, y0, x1, y1 in its px, and a measure
     age: int = 0  # frames since
 
 
@@ -169,9 +169,9 @@ class SceneMemory:
             SCENE if moved <= cfg.reuse_mean and cv2.minMaxLoc(absdiff)[1] <= cfg.reuse_max else LEVEL
         )
 
-    def kept_ruling(self, shape: tuple[int, int]) -> np.ndarray | None:
+    def kept_ruling(self, shape: tuple[int, int]) -> tuple[np.ndarray, float] | None:
         """The ruling :meth:`keep_ruling` kept at an earlier frame (or pass) of this page, for an image of
-        ``shape`` (h, w): float32 (L, 4) segments x0, y0, x1, y1 in its px, or ``None``. A ruling is kept
+        ``shape`` (h, w) (as kept), or ``None``. A ruling is kept
         for fewer than ``reuse_frames`` frames, not after :meth:`reset`, and for the frames whose thumbnail,
         its mean brought to that of the frame it was found in (the light does not move lines), differs
         from that one's by at most ``reuse_level_mean`` grey levels on average (the same page, at most
@@ -181,13 +181,14 @@ class SceneMemory:
             return None
         shift = (cv2.sumElems(r.thumb)[0] - cv2.sumElems(thumb)[0]) / thumb.size
         moved = np.abs(thumb.astype(np.float32) + np.float32(shift) - r.thumb).mean()
-        return r.segs if moved <= self.config.reuse_level_mean else None
+        return r.ruling if moved <= self.config.reuse_level_mean else None
 
-    def keep_ruling(self, shape: tuple[int, int], segs: np.ndarray | None) -> None:
+    def keep_ruling(self, shape: tuple[int, int], ruling: tuple[np.ndarray, float] | None) -> None:
         """Keep a ruling found in the current frame's image of ``shape`` (h, w) for the next frames
-        (:meth:`kept_ruling`): float32 (L, 4) segments in its px; ``None`` forgets the kept one."""
+        (:meth:`kept_ruling`): (float32 (L, 4) segments x0, y0, x1, y1 in its px, a measure of it);
+        ``None`` forgets the kept one."""
         thumb = self._thumb
-        self._ruling = None if segs is None or thumb is None else _Ruling(thumb, shape, segs)
+        self._ruling = None if ruling is None or thumb is None else _Ruling(thumb, shape, ruling)
 
     def light(self, small: np.ndarray) -> bool:
         """The frame's ink is light on a dark ground (the kept decision when reusing).

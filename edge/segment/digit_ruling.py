@@ -54,6 +54,10 @@ MAX_OFF_DENSITY = 0.25
 #: Ink on a cluttering ruling's band (:meth:`PageRuling.above`) is this many times as dark as it or more
 #: (realistic_digits seeds 21/23; 1.15-1.4 as good on 22/1901; 1.6 cuts faint digits crossing lines).
 RULED_INK = 1.25
+#: A ruling kept from an earlier frame (:meth:`PageRuling.above`) stands while the share of the clutter's
+#: ink on its band is at least this many times the share at the search that found it (lines left the
+#: view, or the page moved across one direction's lines: the other's are still ruled lines).
+KEPT_SHARE = 0.75
 
 
 def ruling_band(segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
@@ -161,10 +165,11 @@ def ruled_band(
     origin: tuple[int, int],
     dark: np.ndarray,
     cfg: DigitSegmenterConfig,
-) -> tuple[np.ndarray, np.ndarray, float] | None:
+) -> tuple[np.ndarray, np.ndarray, float, float] | None:
     """The ruling of a cluttered ink level (:meth:`PageRuling.above`): the segments that are ruled
     lines of it (:func:`~edge.segment.ruling_lines.find_ruling`), their band (:func:`ruling_band`,
-    ``line_thickness`` + 2 px wide) and the median darkness of the level's ink on it (:func:`median_on`).
+    ``line_thickness`` + 2 px wide), the median darkness of the level's ink on it (:func:`median_on`)
+    and the share of the level's ink on it (:func:`on_band`).
 
     Args:
         segs: float (L, 4) segments x0, y0, x1, y1 found before (analysis px), or ``None``: a search
@@ -174,7 +179,7 @@ def ruled_band(
         cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
 
     Returns:
-        (float32 (K, 4) segments, analysis px; uint8 (h, w) band; darkness 1..255), or ``None``:
+        (float32 (K, 4) segments, analysis px; uint8 (h, w) band; darkness 1..255; share 0..1), or ``None``:
         fewer than :data:`~edge.segment.ruling_lines.MIN_LINES` ruled lines, or no ink on their band.
     """
     (ox, oy), (h, w) = origin, dark.shape
@@ -188,7 +193,39 @@ def ruled_band(
     band = ruling_band(found + at, 1.0, (h, w), cfg.line_thickness + 2)
     if not (darkness := median_on(dark, mask, origin, band)):
         return None  # (no ink on the band: no ruling kept)
-    return found + at, band, darkness
+    return found + at, band, darkness, on_band(mask, origin, band)
+
+
+def kept_band(
+    kept: tuple[np.ndarray, float],
+    mask: np.ndarray,
+    origin: tuple[int, int],
+    dark: np.ndarray,
+    cfg: DigitSegmenterConfig,
+) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """:func:`ruled_band` of a ruling kept from an earlier frame (:meth:`PageRuling.above`), or ``None``
+    when less of the clutter's ink lies on its band than :data:`KEPT_SHARE` x at the search that found
+    it (the band of all its lines first: a quick bound on that of those still ruled lines here).
+
+    Args:
+        kept: (float32 (L, 4) segments x0, y0, x1, y1, analysis px; the share of the ink on their band
+            at the search, :func:`on_band`).
+        mask, origin, dark, cfg: as for :func:`ruled_band`.
+    """
+    segs, least = kept[0], KEPT_SHARE * kept[1]
+    if on_band(mask, origin, ruling_band(segs, 1.0, dark.shape, cfg.line_thickness + 2)) < least:
+        return None
+    found = ruled_band(segs, mask, origin, dark, cfg)
+    return None if found is None or found[3] < least else found
+
+
+def on_band(mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> float:
+    """The share (0..1, 0 when no ink) of uint8 (mh, mw) ``mask``'s ink (at ``origin`` (x, y) in
+    uint8 (h, w) ``band``) that lies on the band."""
+    (ox, oy), (mh, mw) = origin, mask.shape
+    return cv2.countNonZero(cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])) / max(
+        1, cv2.countNonZero(mask)
+    )
 
 
 #: px beside a line where its paper is read at the first pass (``line_thickness`` + 1: past
@@ -308,14 +345,14 @@ class PageRuling:
             return None
         self.searched, (mask, origin) = w, clutter
         kept = None if memory is None else memory.kept_ruling((h, w))
-        if (found := None if kept is None else ruled_band(kept, mask, origin, dark, cfg)) is None:
-            self.searches += 1  # (no ruling kept, or too few of its lines are ruled lines here)
+        if (found := None if kept is None else kept_band(kept, mask, origin, dark, cfg)) is None:
+            self.searches += 1  # (none kept, too few of its lines are ruled lines here, or lines left)
             found = ruled_band(None, mask, origin, dark, cfg)
             if memory is not None:
-                memory.keep_ruling((h, w), None if found is None else found[0])
+                memory.keep_ruling((h, w), None if found is None else (found[0], found[3]))
         if found is None:
             return None
-        segs, band, darkness = found
+        segs, band, darkness, _ = found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
         return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
 
