@@ -170,12 +170,12 @@ class SceneMemory:
         )
 
     def kept_ruling(self, shape: tuple[int, int]) -> tuple[np.ndarray, float] | None:
-        """The ruling :meth:`keep_ruling` kept at an earlier frame (or pass) of this page, for an image of
-        ``shape`` (h, w) (as kept), or ``None``. A ruling is kept
-        for fewer than ``reuse_frames`` frames, not after :meth:`reset`, and for the frames whose thumbnail,
-        its mean brought to that of the frame it was found in (the light does not move lines), differs
-        from that one's by at most ``reuse_level_mean`` grey levels on average (the same page, at most
-        moved: as :data:`LEVEL`; the scene reused or not, as after a reused frame's result jumped)."""
+        """The ruling :meth:`keep_ruling` kept at an earlier frame (or pass) of this page, for an image
+        of ``shape`` (h, w) (as it was kept), or ``None``. A ruling is kept for fewer than ``reuse_frames``
+        frames, not after :meth:`reset`, and for the frames whose thumbnail, its mean brought to that of
+        the frame it was found in (the light does not move lines), differs from that one's by at most
+        ``reuse_level_mean`` grey levels on average (the same page, at most moved: as :data:`LEVEL`; the
+        scene reused or not, as after a reused frame's result jumped)."""
         r, thumb = self._ruling, self._thumb
         if r is None or thumb is None or r.shape != shape or r.age >= self.config.reuse_frames:
             return None

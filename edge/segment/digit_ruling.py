@@ -185,10 +185,8 @@ def ruled_band(
     (ox, oy), (h, w) = origin, dark.shape
     at = np.array([ox, oy, ox, oy], np.float32)
     patch = dark[oy : oy + mask.shape[0], ox : ox + mask.shape[1]]
-    lengths = line_lengths((w, h), cfg)
-    if (
-        found := find_ruling(mask, patch, lengths, cfg.line_thickness, None if segs is None else segs - at)
-    ) is None:
+    given = None if segs is None else segs - at  # (in the mask's px)
+    if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness, given)) is None:
         return None
     band = ruling_band(found + at, 1.0, (h, w), cfg.line_thickness + 2)
     if not (darkness := median_on(dark, mask, origin, band)):
@@ -211,6 +209,9 @@ def kept_band(
         kept: (float32 (L, 4) segments x0, y0, x1, y1, analysis px; the share of the ink on their band
             at the search, :func:`on_band`).
         mask, origin, dark, cfg: as for :func:`ruled_band`.
+
+    Returns:
+        As :func:`ruled_band`, or ``None`` (then a search).
     """
     segs, least = kept[0], KEPT_SHARE * kept[1]
     if on_band(mask, origin, ruling_band(segs, 1.0, dark.shape, cfg.line_thickness + 2)) < least:
@@ -223,9 +224,8 @@ def on_band(mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> floa
     """The share (0..1, 0 when no ink) of uint8 (mh, mw) ``mask``'s ink (at ``origin`` (x, y) in
     uint8 (h, w) ``band``) that lies on the band."""
     (ox, oy), (mh, mw) = origin, mask.shape
-    return cv2.countNonZero(cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])) / max(
-        1, cv2.countNonZero(mask)
-    )
+    on = cv2.countNonZero(cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw]))
+    return on / max(1, cv2.countNonZero(mask))
 
 
 #: px beside a line where its paper is read at the first pass (``line_thickness`` + 1: past
