@@ -17,8 +17,10 @@ import pytest
 import edge.segment.digits as digits_module
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import COLS
-from edge.segment.digit_ruling import PageRuling, along_ruling, find_ruling, off_ruling, ridged, runs_on
+from edge.segment.digit_ruling import PageRuling, off_ruling, runs_on
 from edge.segment.digits import DigitSegmenter
+from edge.segment.line_ridges import ridged
+from edge.segment.ruling_lines import along_ruling, find_ruling
 from edge.sources import render
 from edge.types import ROI
 from tests.test_digits import digit_of, ink_alpha

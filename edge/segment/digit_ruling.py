@@ -9,23 +9,24 @@ a hundred pixels), crosses between the erased parts of a grid, and at a finer lo
 that were too faint to be seen at the first. Each of them is digit-sized, is read as a "1"
 at 84-98 %, and neighbouring ones merge into boxes of grid cells.
 
-A ruling is straight, long, of one darkness and runs across the page in one or two directions.
-A pass of the finder that shows evidence of one looks for it (:class:`PageRuling`): the eraser's
-own lines (no new search); a search of the lowest ink level's thin ink only when that level was
-too cluttered to measure and the second level's erased lines make a ruling, or a coarser pass
-found one (lines broken into dashes alone, with nothing erased, are not searched for: the cost
-of a search on every such frame of a video). Segments as long as the eraser's lines that
-are a ridge of the darkness along most of their length (a row of digits or a grid's diagonal is
-not) and run along the page's one or two directions (within :data:`~edge.segment.line_ridges.SPREAD_DEG`:
-perspective fans them out), at least :data:`MIN_LINES` of them (one long line is a paper or table edge, a
-margin or a stroke) (:func:`find_ruling`). The segments are extended by :data:`EXTEND` x their
-length at each end (a straight line goes on). A piece is dropped as a piece of the ruling before
-pieces are merged into digits (:meth:`PageRuling.off`) when its ink lies on the lines' band and
-is about as dark as the ruling's own ink there (:func:`off_ruling`; a digit written along a line
-is darker), or when it is a sliver along them whose ridge goes on past its ends at the same
-darkness (:func:`~edge.segment.line_ridges.runs_on`: a line that no segment was found for, in a
-shadow). A digit written across or beside the lines keeps its pieces: most of their ink leaves
-the lines, and a "1" or a "7", whose strokes are straight, ends where its stroke ends.
+A ruling is straight, long, of one darkness and runs across the page in one or two directions
+(:func:`edge.segment.ruling_lines.find_ruling`). A pass of the finder that shows evidence of one
+looks for it (:class:`PageRuling`): the eraser's own lines (no new search); a search of the lowest ink
+level's thin ink only when that level was too cluttered to measure and the second level's erased lines
+make a ruling, or a coarser pass found one (lines broken into dashes alone, with nothing erased, are not
+searched for: the cost of a search on every such frame of a video). A first ink level too cluttered to
+measure whose thin ink holds a ruling is measured again with ink on the ruling's band only where darker
+than it (:meth:`PageRuling.above`); in a video, while the scene is reused (:mod:`edge.segment.digit_reuse`:
+the same page), the ruling its last search found is kept, and searched for again only when fewer than
+:data:`~edge.segment.ruling_lines.MIN_LINES` of its lines are still ruled lines of the frame (a search
+took about 1 ms of the 3 ms the ruled look added to a frame of a lined sheet seen from afar). The
+segments are extended by :data:`EXTEND` x their length at each end (a straight line goes on). A piece
+is dropped as a piece of the ruling before pieces are merged into digits (:meth:`PageRuling.off`) when
+its ink lies on the lines' band and is about as dark as the ruling's own ink there (:func:`off_ruling`;
+a digit written along a line is darker), or when it is a sliver along them whose ridge goes on past its
+ends at the same darkness (:func:`~edge.segment.line_ridges.runs_on`: a line that no segment was found
+for, in a shadow). A digit written across or beside the lines keeps its pieces: most of their ink
+leaves the lines, and a "1" or a "7", whose strokes are straight, ends where its stroke ends.
 """
 
 from __future__ import annotations
@@ -36,18 +37,15 @@ import numpy as np
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
+from edge.segment.digit_reuse import SceneMemory
 from edge.segment.ink import darkness_histogram, histogram_quantile
-from edge.segment.ink_components import thin_segments
-from edge.segment.line_ridges import DARKER, SPREAD_DEG, ridged, runs_on
+from edge.segment.line_ridges import DARKER, runs_on
+from edge.segment.ruling_lines import directions, find_ruling
 
-#: Least share of a ruled line's length that is a ridge (:func:`edge.segment.line_ridges.ridged`).
-RIDGE_SHARE = 0.75
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
 EXTEND = 4.0
 #: Lines found at a pass more than this many times coarser are not used at a finer one.
 COARSER = 2.0
-#: Fewest long straight lines that make a ruling (a ruled page has many; one is an edge).
-MIN_LINES = 3
 #: Share of a piece's box ink on the ruling from which it is a piece of the ruling ...
 ON_RULING = 0.8
 #: ... when its ink is also this many times less dense off the ruling than on it, and on
@@ -56,109 +54,10 @@ MAX_OFF_DENSITY = 0.25
 #: Ink on a cluttering ruling's band (:meth:`PageRuling.above`) is this many times as dark as it or more
 #: (realistic_digits seeds 21/23; 1.15-1.4 as good on 22/1901; 1.6 cuts faint digits crossing lines).
 RULED_INK = 1.25
-
-
-def find_ruling(
-    mask: np.ndarray,
-    dark: np.ndarray,
-    lengths: tuple[int, int],
-    thickness: int,
-    segs: np.ndarray | None = None,
-) -> np.ndarray | None:
-    """The long straight thin lines of an ink mask: a page's ruling.
-
-    The segments are those the line eraser found (``segs``), or when ``None``, those of a search
-    of the mask's thin ink (:func:`edge.segment.ink_components.thin_segments`). Each must be as
-    long as a ruled line of its direction (``lengths``: a tall thin "1" is shorter than a vertical
-    line, :func:`edge.segment.digit_lines.line_lengths`) and a ridge along :data:`RIDGE_SHARE` of
-    its length or more (:mod:`edge.segment.line_ridges`): a line is darker than the paper on both
-    sides all along, where a segment that the gap bridging found along a row of digits or through
-    a grid's crossings crosses paper between them. Of those, the ones along the page's directions
-    (:func:`along_ruling`).
-
-    Args:
-        mask: uint8 (h, w) ink mask (255 = ink), the lowest ink level (ruling included).
-        dark: uint8 (h, w) the darkness under it (ink bright).
-        lengths: (shortest horizontal, vertical line) (px; 0: none in that direction).
-        thickness: thickest line (px).
-        segs: float (L, 4) segments x0, y0, x1, y1 already found in ``mask`` (px), or ``None``.
-
-    Returns:
-        float32 (L, 4) segments x0, y0, x1, y1 in ``mask`` px, or ``None`` when fewer than
-        :data:`MIN_LINES` are found.
-
-    Raises:
-        ValueError: no line length is >= 1.
-    """
-    if max(lengths) < 1:
-        raise ValueError(f"a line length must be >= 1 px, got {lengths}")
-    if segs is None:
-        shortest = min(n for n in lengths if n > 0)
-        segs = thin_segments(mask, shortest, thickness, spans=lengths, least=MIN_LINES)
-    if segs is None or len(segs) < MIN_LINES:
-        return None
-    segs = np.asarray(segs, np.float32)
-    d = np.abs(segs[:, 2:] - segs[:, :2])
-    need = np.where(d[:, 0] >= d[:, 1], lengths[0], lengths[1])  # (nearer horizontal, vertical)
-    segs = segs[(need > 0) & (np.hypot(d[:, 0], d[:, 1]) >= need)]
-    if len(segs) < MIN_LINES:
-        return None
-    segs = segs[ridged(dark, segs, thickness + 1) >= RIDGE_SHARE]
-    if len(segs) < MIN_LINES:
-        return None
-    segs = along_ruling(segs)
-    return segs if len(segs) >= MIN_LINES else None
-
-
-def along_ruling(segs: np.ndarray) -> np.ndarray:
-    """The segments along the page's one or two ruling directions: within :data:`SPREAD_DEG`
-    of the direction with the most line length, or of the one with the most line length at
-    least 45 degrees from it (squared paper's other lines). Lines through a grid's crossings
-    (its diagonals, found where the gaps are bridged) and the odd long stroke are dropped.
-
-    Args:
-        segs: float32 (L, 4) segments x0, y0, x1, y1 (px).
-
-    Returns:
-        float32 (K, 4), K <= L.
-    """
-    angle = angles(segs)
-    near = np.zeros(len(segs), bool)
-    for a in directions(segs):
-        near |= np.abs((angle - a + 90.0) % 180.0 - 90.0) <= SPREAD_DEG
-    return segs[near]
-
-
-def angles(segs: np.ndarray) -> np.ndarray:
-    """float (L,) the segments' directions, degrees in [0, 180) (y down)."""
-    d = segs[:, 2:] - segs[:, :2]
-    return np.degrees(np.arctan2(d[:, 1], d[:, 0])) % 180.0
-
-
-#: Half-width (degrees) of the window in which :func:`directions` adds up line length (the
-#: Hough search's 1-degree steps; perspective turns a page's lines by a few degrees).
-WINDOW_DEG = 5
-#: Least angle (degrees) between a page's two ruling directions (squared paper's are 90 degrees
-#: apart; a steep perspective makes that no less than about 60).
-APART_DEG = 45
-
-
-def directions(segs: np.ndarray) -> tuple[int, ...]:
-    """The page's one or two ruling directions (degrees in [0, 180), whole): the one with the
-    most line length within :data:`WINDOW_DEG`, and the one with the most at least
-    :data:`APART_DEG` from it (squared paper) when :data:`MIN_LINES` segments or more run along
-    it (within :data:`SPREAD_DEG`; one is a stroke, a tall "1", an edge)."""
-    d = segs[:, 2:] - segs[:, :2]
-    length = np.hypot(d[:, 0], d[:, 1])
-    angle = angles(segs)
-    hist = np.bincount(np.round(angle).astype(np.int64) % 180, weights=length, minlength=180)
-    n = WINDOW_DEG  # length within n degrees of each direction (the histogram is circular)
-    wide = np.convolve(np.concatenate([hist[-n:], hist, hist[:n]]), np.ones(2 * n + 1), "valid")
-    first = int(np.argmax(wide))
-    apart = np.abs((np.arange(180) - first + 90) % 180 - 90) >= APART_DEG
-    second = int(np.argmax(np.where(apart, wide, -1.0)))
-    along = np.count_nonzero(np.abs((angle - second + 90.0) % 180.0 - 90.0) <= SPREAD_DEG)
-    return (first, second) if wide[second] > 0 and along >= MIN_LINES else (first,)
+#: A ruling kept from an earlier frame (:meth:`PageRuling.above`) stands while the share of the clutter's
+#: ink on its band is at least this many times the share at the search that found it (lines left the
+#: view, or the page moved across one direction's lines: the other's are still ruled lines).
+KEPT_SHARE = 0.75
 
 
 def ruling_band(segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
@@ -260,15 +159,84 @@ def box_sums(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 FEW_BOXES = 16
 
 
+def ruled_band(
+    segs: np.ndarray | None,
+    mask: np.ndarray,
+    origin: tuple[int, int],
+    dark: np.ndarray,
+    cfg: DigitSegmenterConfig,
+) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """The ruling of a cluttered ink level (:meth:`PageRuling.above`): the segments that are ruled
+    lines of it (:func:`~edge.segment.ruling_lines.find_ruling`), their band (:func:`ruling_band`,
+    ``line_thickness`` + 2 px wide), the median darkness of the level's ink on it (:func:`median_on`)
+    and the share of the level's ink on it (:func:`on_band`).
+
+    Args:
+        segs: float (L, 4) segments x0, y0, x1, y1 found before (analysis px), or ``None``: a search
+            of the mask's thin ink.
+        mask: uint8 (mh, mw) the ink mask (255 = ink) at ``origin`` (x, y) in the analysis image.
+        dark: uint8 (h, w) the analysis image's darkness (ink bright).
+        cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+
+    Returns:
+        (float32 (K, 4) segments, analysis px; uint8 (h, w) band; darkness 1..255; share 0..1), or ``None``:
+        fewer than :data:`~edge.segment.ruling_lines.MIN_LINES` ruled lines, or no ink on their band.
+    """
+    (ox, oy), (h, w) = origin, dark.shape
+    at = np.array([ox, oy, ox, oy], np.float32)
+    patch = dark[oy : oy + mask.shape[0], ox : ox + mask.shape[1]]
+    given = None if segs is None else segs - at  # (in the mask's px)
+    if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness, given)) is None:
+        return None
+    band = ruling_band(found + at, 1.0, (h, w), cfg.line_thickness + 2)
+    if not (darkness := median_on(dark, mask, origin, band)):
+        return None  # (no ink on the band: no ruling kept)
+    return found + at, band, darkness, on_band(mask, origin, band)
+
+
+def kept_band(
+    kept: tuple[np.ndarray, float],
+    mask: np.ndarray,
+    origin: tuple[int, int],
+    dark: np.ndarray,
+    cfg: DigitSegmenterConfig,
+) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """:func:`ruled_band` of a ruling kept from an earlier frame (:meth:`PageRuling.above`), or ``None``
+    when less of the clutter's ink lies on its band than :data:`KEPT_SHARE` x at the search that found
+    it (the band of all its lines first: a quick bound on that of those still ruled lines here).
+
+    Args:
+        kept: (float32 (L, 4) segments x0, y0, x1, y1, analysis px; the share of the ink on their band
+            at the search, :func:`on_band`).
+        mask, origin, dark, cfg: as for :func:`ruled_band`.
+
+    Returns:
+        As :func:`ruled_band`, or ``None`` (then a search).
+    """
+    segs, least = kept[0], KEPT_SHARE * kept[1]
+    if on_band(mask, origin, ruling_band(segs, 1.0, dark.shape, cfg.line_thickness + 2)) < least:
+        return None
+    found = ruled_band(segs, mask, origin, dark, cfg)
+    return None if found is None or found[3] < least else found
+
+
+def on_band(mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> float:
+    """The share (0..1, 0 when no ink) of uint8 (mh, mw) ``mask``'s ink (at ``origin`` (x, y) in
+    uint8 (h, w) ``band``) that lies on the band."""
+    (ox, oy), (mh, mw) = origin, mask.shape
+    on = cv2.countNonZero(cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw]))
+    return on / max(1, cv2.countNonZero(mask))
+
+
 #: px beside a line where its paper is read at the first pass (``line_thickness`` + 1: past
 #: the widest line the eraser takes); scaled with the pass.
 PAPER_OFFSET = 3
 
 
 class PageRuling:
-    """A frame's ruling (:func:`find_ruling`), found at the passes of the digit finder that show
-    evidence of one (reset per frame with :meth:`reset`), and the pieces that are pieces of it
-    (:meth:`off`)."""
+    """A frame's ruling (:func:`~edge.segment.ruling_lines.find_ruling`), found at the passes of the
+    digit finder that show evidence of one (reset per frame with :meth:`reset`), and the pieces that
+    are pieces of it (:meth:`off`)."""
 
     def __init__(self) -> None:
         self.segs: np.ndarray | None = None  # float32 (L, 4), px of an image ``width`` px wide
@@ -278,6 +246,8 @@ class PageRuling:
         self.offset = PAPER_OFFSET  # px beside a line where its paper is read, at this pass
         self.level = 0.0  # the ruling's darkness at this pass
         self.searched = self.raised = 0  # the width of the image last searched, last raised (px)
+        #: searches :meth:`above` ran (``find_ruling`` of a thin ink mask) since construction
+        self.searches = 0
 
     def reset(self) -> None:
         """Forget the last frame's ruling."""
@@ -293,7 +263,7 @@ class PageRuling:
         clutter: tuple[np.ndarray, tuple[int, int]] | None = None,
     ) -> None:
         """Set this pass's band (:func:`ruling_band`; ``None``: no ruling) where the pass shows
-        evidence of one: :data:`MIN_LINES` ruled lines among those the eraser found in the ink
+        evidence of one: :data:`~.ruling_lines.MIN_LINES` ruled lines among those the eraser found in the ink
         level (no new search: :func:`find_ruling` of its segments). The lowest ink level's thin ink
         is searched anew (once per scale) only when it was too cluttered to measure and the second
         level's lines make a ruling (``clutter``), or when a coarser pass found one (a finer pass
@@ -348,6 +318,7 @@ class PageRuling:
         dark: np.ndarray,
         level: np.ndarray,
         cfg: DigitSegmenterConfig,
+        memory: SceneMemory | None = None,
     ) -> np.ndarray | None:
         """The ink level of a pass whose lowest level is too cluttered to measure, when the clutter is
         a ruling (:func:`find_ruling` of its thin ink): on its band, :data:`RULED_INK` x the ruling's
@@ -355,29 +326,35 @@ class PageRuling:
         that the line eraser does not take and that merge with a small digit (no taller than a square,
         its strokes no thicker than the lines); written ink is darker than printed lines. The ruling
         and its darkness are kept for :meth:`look` and :meth:`off` (this scale is not searched again).
+        In a video, the ruling an earlier frame's search found (:meth:`~.SceneMemory.kept_ruling`: the same
+        page) is taken instead of a search when :data:`~edge.segment.ruling_lines.MIN_LINES` of its lines
+        or more are ruled lines of this clutter, by a search's tests (:func:`ruled_band`).
 
         Args:
             clutter: (uint8 (mh, mw) the lowest level's ink mask, its (x, y) origin), or ``None``.
             dark: uint8 (h, w) the analysis image's darkness (ink bright).
             level: uint8 (h, w) the ink level (threshold) of that mask.
             cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+            memory: the video's scene memory, which keeps a search's ruling, or ``None`` (a search).
 
         Returns:
             uint8 (h, w) the level raised on the ruling's band, or ``None`` (no ruling).
         """
-        h, w = shape = dark.shape
+        h, w = dark.shape
         if clutter is None or cfg.line_length <= 0 or w == self.searched:
             return None
-        self.searched, (mask, (ox, oy)) = w, clutter
-        patch = dark[oy : oy + mask.shape[0], ox : ox + mask.shape[1]]
-        if (segs := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness)) is None:
+        self.searched, (mask, origin) = w, clutter
+        kept = None if memory is None else memory.kept_ruling((h, w))
+        if (found := None if kept is None else kept_band(kept, mask, origin, dark, cfg)) is None:
+            self.searches += 1  # (none kept, too few of its lines are ruled lines here, or lines left)
+            found = ruled_band(None, mask, origin, dark, cfg)
+            if memory is not None:
+                memory.keep_ruling((h, w), None if found is None else (found[0], found[3]))
+        if found is None:
             return None
-        segs = segs + np.array([ox, oy, ox, oy], np.float32)
-        band = ruling_band(segs, 1.0, shape, cfg.line_thickness + 2)
-        if not (darkness := median_on(dark, mask, (ox, oy), band)):
-            return None  # (no ink on the band: no ruling kept)
+        segs, band, darkness, _ = found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
-        return np.where(band > 0, np.maximum(level, np.uint8(min(255, round(RULED_INK * darkness)))), level)
+        return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
 
     def off(self, pieces: np.ndarray, mask: tuple[np.ndarray, tuple[int, int]] | None) -> np.ndarray:
         """The pieces that are not pieces of this pass's ruling: on its band (:func:`off_ruling`)

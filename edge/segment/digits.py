@@ -238,7 +238,7 @@ class DigitSegmenter:
         )
         # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
-        ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
+        ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg, self.memory)
         m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
         if raised := (ruled is not None and m is not None and m[0] is not None):  # a ruling's clutter
             (first, lines_erased, count, _), level = m, ruled  # (measured with ink darker than the ruling)
@@ -251,7 +251,7 @@ class DigitSegmenter:
         self._clean = (ink, True) if seen_all else None
         second = lines_erased or first is None or raised
         pieces = np.zeros((0, COLS)) if first is None else first
-        boxes, dropped = self._digits(pieces, ink, scene, bg, min_h)
+        boxes, dropped = (pieces[:0], None) if raised else self._digits(pieces, ink, scene, bg, min_h)
         if second or dropped is not None:
             # A higher threshold separates dark ink from what the first one let in:
             # printed ruling left behind by the line eraser, or clutter (then it
@@ -283,9 +283,9 @@ class DigitSegmenter:
                 pieces2 = measure2() if pieces2 is None else pieces2
                 pieces, ink = (pieces2, self._mask) if first is None else (pieces, ink)  # (the clutter's)
                 boxes2, _ = self._digits(pieces2, self._mask, scene, bg, min_h)
-                if raised and not len(boxes2):  # (the ruled level's boxes stand only if this has none)
-                    boxes2 = boxes
                 boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
+            if raised and not len(boxes):  # (the ruled level's own boxes: wanted only if the second has none)
+                boxes = self._digits(pieces, ink, scene, bg, min_h)[0]
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
             # its ruled lines erased (unerased, a page of lines made one page-sized "digit")
             again, _, _, measured = self._pieces(dark, resort_level, max_pieces, within=within)
