@@ -78,16 +78,6 @@ class _Kept:
     age: int = 0  # frames reused since
 
 
-@dataclass
-class _Ruling:
-    """A page's ruling kept for the next frames (:meth:`SceneMemory.keep_ruling`)."""
-
-    thumb: np.ndarray  # uint8 THUMB grey of the frame it was found in
-    shape: tuple[int, int]  # (h, w) of the image it was found in
-    ruling: tuple[np.ndarray, float]  # float32 (L, 4) segments x0, y0, x1, y1 in its px, and a measure
-    age: int = 0  # frames since
-
-
 #: :func:`edge.segment.flat_field.flat_field`'s background, darkness, lit mask and lit paper level
 _Flat = tuple[np.ndarray, np.ndarray, np.ndarray | None, int]
 
@@ -122,7 +112,6 @@ class SceneMemory:
         #: frames by what they reused (:data:`FULL`, :data:`LEVEL`, :data:`SCENE`) since
         #: construction; a reused frame analysed again in full counts in both
         self.frames = [0, 0, 0]
-        self._ruling: _Ruling | None = None  # the last ruling kept (keep_ruling)
 
     @property
     def mode(self) -> int:
@@ -130,8 +119,8 @@ class SceneMemory:
         return self._mode
 
     def reset(self) -> None:
-        """Forget the kept scene and ruling: the next frame is analysed in full."""
-        self._kept = self._ruling = None
+        """Forget the kept scene: the next frame is analysed in full."""
+        self._kept = None
         self._mode = FULL
         self._again = False
 
@@ -153,8 +142,6 @@ class SceneMemory:
             return
         thumb = cv2.resize(small, THUMB, interpolation=cv2.INTER_AREA) if kept_thumb is None else kept_thumb
         self._thumb = thumb
-        if self._ruling is not None:
-            self._ruling.age += 1
         k = self._kept
         if k is None or k.shape != self._shape or k.scale != scale or k.age + 1 >= cfg.reuse_frames:
             return
@@ -168,27 +155,6 @@ class SceneMemory:
         self._mode = (
             SCENE if moved <= cfg.reuse_mean and cv2.minMaxLoc(absdiff)[1] <= cfg.reuse_max else LEVEL
         )
-
-    def kept_ruling(self, shape: tuple[int, int]) -> tuple[np.ndarray, float] | None:
-        """The ruling :meth:`keep_ruling` kept at an earlier frame (or pass) of this page, for an image
-        of ``shape`` (h, w) (as it was kept), or ``None``. A ruling is kept for fewer than ``reuse_frames``
-        frames, not after :meth:`reset`, and for the frames whose thumbnail, its mean brought to that of
-        the frame it was found in (the light does not move lines), differs from that one's by at most
-        ``reuse_level_mean`` grey levels on average (the same page, at most moved: as :data:`LEVEL`; the
-        scene reused or not, as after a reused frame's result jumped)."""
-        r, thumb = self._ruling, self._thumb
-        if r is None or thumb is None or r.shape != shape or r.age >= self.config.reuse_frames:
-            return None
-        shift = (cv2.sumElems(r.thumb)[0] - cv2.sumElems(thumb)[0]) / thumb.size
-        moved = np.abs(thumb.astype(np.float32) + np.float32(shift) - r.thumb).mean()
-        return r.ruling if moved <= self.config.reuse_level_mean else None
-
-    def keep_ruling(self, shape: tuple[int, int], ruling: tuple[np.ndarray, float] | None) -> None:
-        """Keep a ruling found in the current frame's image of ``shape`` (h, w) for the next frames
-        (:meth:`kept_ruling`): (float32 (L, 4) segments x0, y0, x1, y1 in its px, a measure of it);
-        ``None`` forgets the kept one."""
-        thumb = self._thumb
-        self._ruling = None if ruling is None or thumb is None else _Ruling(thumb, shape, ruling)
 
     def light(self, small: np.ndarray) -> bool:
         """The frame's ink is light on a dark ground (the kept decision when reusing).

@@ -16,10 +16,7 @@ level's thin ink only when that level was too cluttered to measure and the secon
 make a ruling, or a coarser pass found one (lines broken into dashes alone, with nothing erased, are not
 searched for: the cost of a search on every such frame of a video). A first ink level too cluttered to
 measure whose thin ink holds a ruling is measured again with ink on the ruling's band only where darker
-than it (:meth:`PageRuling.above`); in a video, while the scene is reused (:mod:`edge.segment.digit_reuse`:
-the same page), the ruling its last search found is kept, and searched for again only when fewer than
-:data:`~edge.segment.ruling_lines.MIN_LINES` of its lines are still ruled lines of the frame (a search
-took about 1 ms of the 3 ms the ruled look added to a frame of a lined sheet seen from afar). The
+than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none). The
 segments are extended by :data:`EXTEND` x their length at each end (a straight line goes on). A piece
 is dropped as a piece of the ruling before pieces are merged into digits (:meth:`PageRuling.off`) when
 its ink lies on the lines' band and is about as dark as the ruling's own ink there (:func:`off_ruling`;
@@ -37,7 +34,6 @@ import numpy as np
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
-from edge.segment.digit_reuse import SceneMemory
 from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.line_ridges import DARKER, runs_on
 from edge.segment.ruling_lines import directions, find_ruling
@@ -54,10 +50,6 @@ MAX_OFF_DENSITY = 0.25
 #: Ink on a cluttering ruling's band (:meth:`PageRuling.above`) is this many times as dark as it or more
 #: (realistic_digits seeds 21/23; 1.15-1.4 as good on 22/1901; 1.6 cuts faint digits crossing lines).
 RULED_INK = 1.25
-#: A ruling kept from an earlier frame (:meth:`PageRuling.above`) stands while the share of the clutter's
-#: ink on its band is at least this many times the share at the search that found it (lines left the
-#: view, or the page moved across one direction's lines: the other's are still ruled lines).
-KEPT_SHARE = 0.75
 
 
 def ruling_band(segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
@@ -160,72 +152,34 @@ FEW_BOXES = 16
 
 
 def ruled_band(
-    segs: np.ndarray | None,
     mask: np.ndarray,
     origin: tuple[int, int],
     dark: np.ndarray,
     cfg: DigitSegmenterConfig,
-) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+) -> tuple[np.ndarray, np.ndarray, float] | None:
     """The ruling of a cluttered ink level (:meth:`PageRuling.above`): the segments that are ruled
-    lines of it (:func:`~edge.segment.ruling_lines.find_ruling`), their band (:func:`ruling_band`,
-    ``line_thickness`` + 2 px wide), the median darkness of the level's ink on it (:func:`median_on`)
-    and the share of the level's ink on it (:func:`on_band`).
+    lines of it (:func:`~edge.segment.ruling_lines.find_ruling` of the mask's thin ink), their band
+    (:func:`ruling_band`, ``line_thickness`` + 2 px wide) and the median darkness of the level's ink
+    on it (:func:`median_on`).
 
     Args:
-        segs: float (L, 4) segments x0, y0, x1, y1 found before (analysis px), or ``None``: a search
-            of the mask's thin ink.
         mask: uint8 (mh, mw) the ink mask (255 = ink) at ``origin`` (x, y) in the analysis image.
         dark: uint8 (h, w) the analysis image's darkness (ink bright).
         cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
 
     Returns:
-        (float32 (K, 4) segments, analysis px; uint8 (h, w) band; darkness 1..255; share 0..1), or ``None``:
-        fewer than :data:`~edge.segment.ruling_lines.MIN_LINES` ruled lines, or no ink on their band.
+        (float32 (K, 4) segments, analysis px; uint8 (h, w) band; darkness 1..255), or ``None``: fewer
+        than :data:`~edge.segment.ruling_lines.MIN_LINES` ruled lines, or no ink on their band.
     """
     (ox, oy), (h, w) = origin, dark.shape
     at = np.array([ox, oy, ox, oy], np.float32)
     patch = dark[oy : oy + mask.shape[0], ox : ox + mask.shape[1]]
-    given = None if segs is None else segs - at  # (in the mask's px)
-    if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness, given)) is None:
+    if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness)) is None:
         return None
     band = ruling_band(found + at, 1.0, (h, w), cfg.line_thickness + 2)
     if not (darkness := median_on(dark, mask, origin, band)):
         return None  # (no ink on the band: no ruling kept)
-    return found + at, band, darkness, on_band(mask, origin, band)
-
-
-def kept_band(
-    kept: tuple[np.ndarray, float],
-    mask: np.ndarray,
-    origin: tuple[int, int],
-    dark: np.ndarray,
-    cfg: DigitSegmenterConfig,
-) -> tuple[np.ndarray, np.ndarray, float, float] | None:
-    """:func:`ruled_band` of a ruling kept from an earlier frame (:meth:`PageRuling.above`), or ``None``
-    when less of the clutter's ink lies on its band than :data:`KEPT_SHARE` x at the search that found
-    it (the band of all its lines first: a quick bound on that of those still ruled lines here).
-
-    Args:
-        kept: (float32 (L, 4) segments x0, y0, x1, y1, analysis px; the share of the ink on their band
-            at the search, :func:`on_band`).
-        mask, origin, dark, cfg: as for :func:`ruled_band`.
-
-    Returns:
-        As :func:`ruled_band`, or ``None`` (then a search).
-    """
-    segs, least = kept[0], KEPT_SHARE * kept[1]
-    if on_band(mask, origin, ruling_band(segs, 1.0, dark.shape, cfg.line_thickness + 2)) < least:
-        return None
-    found = ruled_band(segs, mask, origin, dark, cfg)
-    return None if found is None or found[3] < least else found
-
-
-def on_band(mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> float:
-    """The share (0..1, 0 when no ink) of uint8 (mh, mw) ``mask``'s ink (at ``origin`` (x, y) in
-    uint8 (h, w) ``band``) that lies on the band."""
-    (ox, oy), (mh, mw) = origin, mask.shape
-    on = cv2.countNonZero(cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw]))
-    return on / max(1, cv2.countNonZero(mask))
+    return found + at, band, darkness
 
 
 #: px beside a line where its paper is read at the first pass (``line_thickness`` + 1: past
@@ -246,8 +200,6 @@ class PageRuling:
         self.offset = PAPER_OFFSET  # px beside a line where its paper is read, at this pass
         self.level = 0.0  # the ruling's darkness at this pass
         self.searched = self.raised = 0  # the width of the image last searched, last raised (px)
-        #: searches :meth:`above` ran (``find_ruling`` of a thin ink mask) since construction
-        self.searches = 0
 
     def reset(self) -> None:
         """Forget the last frame's ruling."""
@@ -318,7 +270,6 @@ class PageRuling:
         dark: np.ndarray,
         level: np.ndarray,
         cfg: DigitSegmenterConfig,
-        memory: SceneMemory | None = None,
     ) -> np.ndarray | None:
         """The ink level of a pass whose lowest level is too cluttered to measure, when the clutter is
         a ruling (:func:`find_ruling` of its thin ink): on its band, :data:`RULED_INK` x the ruling's
@@ -326,16 +277,12 @@ class PageRuling:
         that the line eraser does not take and that merge with a small digit (no taller than a square,
         its strokes no thicker than the lines); written ink is darker than printed lines. The ruling
         and its darkness are kept for :meth:`look` and :meth:`off` (this scale is not searched again).
-        In a video, the ruling an earlier frame's search found (:meth:`~.SceneMemory.kept_ruling`: the same
-        page) is taken instead of a search when :data:`~edge.segment.ruling_lines.MIN_LINES` of its lines
-        or more are ruled lines of this clutter, by a search's tests (:func:`ruled_band`).
 
         Args:
             clutter: (uint8 (mh, mw) the lowest level's ink mask, its (x, y) origin), or ``None``.
             dark: uint8 (h, w) the analysis image's darkness (ink bright).
             level: uint8 (h, w) the ink level (threshold) of that mask.
             cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
-            memory: the video's scene memory, which keeps a search's ruling, or ``None`` (a search).
 
         Returns:
             uint8 (h, w) the level raised on the ruling's band, or ``None`` (no ruling).
@@ -344,15 +291,9 @@ class PageRuling:
         if clutter is None or cfg.line_length <= 0 or w == self.searched:
             return None
         self.searched, (mask, origin) = w, clutter
-        kept = None if memory is None else memory.kept_ruling((h, w))
-        if (found := None if kept is None else kept_band(kept, mask, origin, dark, cfg)) is None:
-            self.searches += 1  # (none kept, too few of its lines are ruled lines here, or lines left)
-            found = ruled_band(None, mask, origin, dark, cfg)
-            if memory is not None:
-                memory.keep_ruling((h, w), None if found is None else (found[0], found[3]))
-        if found is None:
+        if (found := ruled_band(mask, origin, dark, cfg)) is None:
             return None
-        segs, band, darkness, _ = found
+        segs, band, darkness = found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
         return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
 
