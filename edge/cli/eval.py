@@ -156,7 +156,9 @@ def _evaluate_one(
             if views:  # a photo has no frame budget: each digit read a few ways (edge.still_views)
                 from edge.still_views import CROP_INSETS, ViewsClassifier, crop_views
 
-                read, clf, info["views"] = crop_views, ViewsClassifier(clf), len(CROP_INSETS)
+                # a crop called light ink is read as dark ink too: the model's surer read is kept
+                read = functools.partial(crop_views, classifier=clf)
+                clf, info["views"] = ViewsClassifier(clf), len(CROP_INSETS)
             report = evaluate_crops(
                 clf,
                 items,
