@@ -3,6 +3,7 @@ that only stills take them, and that ``--views off`` turns them off."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from edge.still_views import (
     use_still_views,
 )
 from edge.types import ROI
+from tests.test_loose_ink import fat_marker_six, pencil_four_on_squared_paper
 
 
 def _paper_with_digit(text: str = "4", size: tuple[int, int] = (120, 100), scale: float = 2.5) -> np.ndarray:
@@ -86,15 +88,24 @@ def test_frame_views_are_the_live_read_the_full_read_and_the_grown_roi() -> None
     seg = DigitSegmenter()
     rois = seg.find(img)
     assert len(rois) == 3
-    base = MnistPreprocessor()
-    live = MnistPreprocessor()(seg.last_grey, rois, analysis=seg.last_analysis)
-    pre = StillViewsPreprocessor(base)
-    x = pre(seg.last_grey, rois, analysis=seg.last_analysis)
+    grey, analysis = seg.last_grey, seg.last_analysis
+    live_pre = MnistPreprocessor()  # independent of the views' own preprocessors
+    live = live_pre(grey, rois, analysis=analysis)
+    never = 1 << 30  # a ROI taller than any frame: neither fast path
+    full = MnistPreprocessor(fast_min_px=never, grey_min_px=never)(grey, rois, analysis=analysis)
+    wide = MnistPreprocessor(fast_min_px=never, grey_min_px=never)(grey, [grown(r, grey.shape) for r in rois])
+    pre = StillViewsPreprocessor(MnistPreprocessor())
+    x = pre(grey, rois, analysis=analysis)
     assert pre.views == FRAME_VIEWS == ("live", "full", "grown")
     assert x.shape == (3, 3, 28, 28, 1) and x.dtype == np.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
     np.testing.assert_array_equal(x[:, 0], live)  # the live loop's own inputs
-    assert pre.last_light == base.last_light and len(pre.last_light) == 3
+    np.testing.assert_array_equal(x[:, 1], full)  # the full read, with the segmenter's polarity
+    np.testing.assert_array_equal(x[:, 2], wide)  # the grown ROIs, each with its own polarity
+    assert not np.array_equal(x[:, 1], x[:, 2])
+    assert live_pre.last_fast == [True] * 3  # the live view took a fast path: it differs from "full"
+    assert pre.last_light == live_pre.last_light and len(pre.last_light) == 3
+    assert pre.base.last_fast == live_pre.last_fast  # last_light is the live view's, not overwritten
     assert all(x[i, k].max() > 0.5 for i in range(3) for k in range(3))  # every view found the ink
 
 
@@ -122,11 +133,32 @@ def test_crop_views_of_a_ready_model_input_are_copies(tiny_digits_bundle: Path) 
         np.testing.assert_array_equal(v[k], crop_input(x, bundle))
 
 
-def test_mnist_crop_views_inset_zero_is_mnist_normalise() -> None:
-    grey = cv2.cvtColor(_paper_with_digit("8"), cv2.COLOR_BGR2GRAY)
-    v = mnist_crop_views(grey, (0.0, 0.025, 0.1))
+#: sha256 of ``mnist_normalise(grey, None, deskew=...)`` of the crops below at b2db323, before
+#: :func:`mnist_crop_views` existed (the loose-crop read, ``loose=True``, found after the polarity
+#: decision): the view of inset 0 must be that read, bit for bit.
+B2DB323_READS = {
+    ("six", False): "a8d74aca295acc23c0043d4905aa5013c7cc8c9c52e7cb5bc3bc0e0b780f9ece",
+    ("six", True): "eaf84608e60298f6882eafe8c29f9f0b64c3cf12b65d0678563192af4fab523e",
+    ("four", False): "a7865c38201be15bed01973e277a5d5dea7262f748a37bbc3c5b0885d676518e",
+    ("four", True): "70c426ddddc675a0f67e7a8834ac2843a638afa22b4c3dd6d423b0e1f160a59b",
+}
+
+
+@pytest.mark.parametrize("name, deskew", sorted(B2DB323_READS))
+def test_mnist_crop_views_inset_zero_is_the_loose_crop_read_of_b2db323(name: str, deskew: bool) -> None:
+    # a filled fat stroke and a digit on a grid: crops the loose-crop repairs change
+    grey = (fat_marker_six if name == "six" else pencil_four_on_squared_paper)(0)[0]
+    v = mnist_crop_views(grey, (0.0, 0.025, 0.1), deskew=deskew)
     assert v.shape == (3, 28, 28) and v.dtype == np.float32
-    np.testing.assert_array_equal(v[0], mnist_normalise(grey, None))
+    assert hashlib.sha256(v[0].tobytes()).hexdigest() == B2DB323_READS[name, deskew]
+    assert (
+        hashlib.sha256(mnist_normalise(grey, None, deskew=deskew).tobytes()).hexdigest()
+        == (B2DB323_READS[name, deskew])
+    )
+
+
+def test_mnist_crop_views_rejects_wide_insets() -> None:
+    grey = cv2.cvtColor(_paper_with_digit("8"), cv2.COLOR_BGR2GRAY)
     with pytest.raises(ValueError, match="insets"):
         mnist_crop_views(grey, (0.3,))
 
