@@ -191,6 +191,19 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
     assert kept > 20 and regions > 20  # some candidates kept, some dropped; some pieces dropped
 
 
+def merge_pairs_fast_and_numpy(
+    t: np.ndarray, cfg: DigitSegmenterConfig, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[int, int]]:
+    """The pairs :func:`edge.segment.digit_merge.merge_pairs` merges in ``t``, checked equal to the
+    numpy rules' (``FEW`` and ``NEAR_FEW`` off)."""
+    fast = digit_merge.merge_pairs(t, cfg)
+    monkeypatch.setattr(digit_merge, "FEW", -1)
+    monkeypatch.setattr(digit_merge, "NEAR_FEW", -1)  # the numpy rules
+    assert digit_merge.merge_pairs(t, cfg) == fast
+    monkeypatch.undo()
+    return fast
+
+
 def test_arcs_and_stacked_pieces_merge_alike_in_python_and_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(2)
     cfg = DigitSegmenterConfig()
@@ -213,12 +226,7 @@ def test_arcs_and_stacked_pieces_merge_alike_in_python_and_numpy(monkeypatch: py
                 np.column_stack([px, py, px + pw, py + ph, parea, np.zeros(n), parea * (px + plean * pw)]),
             ]
         )
-        fast = digit_merge.merge_pairs(t, cfg)
-        monkeypatch.setattr(digit_merge, "FEW", -1)
-        monkeypatch.setattr(digit_merge, "NEAR_FEW", -1)  # the numpy rules
-        assert digit_merge.merge_pairs(t, cfg) == fast
-        monkeypatch.undo()
-        pairs += len(fast)
+        pairs += len(merge_pairs_fast_and_numpy(t, cfg, monkeypatch))
     assert pairs > 100
 
 

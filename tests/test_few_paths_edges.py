@@ -1,7 +1,8 @@
 """The plain-Python paths of a frame's few pieces, at their edges: boxes reaching past the frame,
 empty and point boxes, fractional corners, equal heights and coordinates (ties of ``min``/``max``,
 which those paths write out as comparisons). Each must give exactly what the numpy path gives
-(:func:`edge.segment.digit_pieces.paper_around`, :func:`edge.segment.digit_merge.merge_pairs`).
+(:func:`edge.segment.digit_pieces.paper_around`, :func:`edge.segment.digit_merge.merge_pairs`);
+paper_around also equals a brute-force sum over the resized paper mask.
 The paper ring's block sums of whole blocks (one integral) equal the general tables
 (:class:`edge.segment.block_sums.BlockSums`)."""
 
@@ -12,11 +13,11 @@ import numpy as np
 import pytest
 
 import edge.segment.block_sums as block_sums
-import edge.segment.digit_merge as digit_merge
 import edge.segment.digit_pieces as digit_pieces
 from edge.segment.block_sums import BlockSums, nearest_upscale
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import COLS, paper_around
+from tests.test_digit_tables import merge_pairs_fast_and_numpy
 
 
 def edge_boxes(rng: np.random.Generator, n: int, sw: int, sh: int) -> np.ndarray:
@@ -35,21 +36,45 @@ def edge_boxes(rng: np.random.Generator, n: int, sw: int, sh: int) -> np.ndarray
     return t
 
 
+def signed_sum(mask: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> int:
+    """The sum of ``mask`` over [x0, x1) x [y0, y1), negated once per reversed side (what the
+    prefix-sum corners give a box whose fractional corners, cut to whole px, cross)."""
+    sign = (1 if x1 >= x0 else -1) * (1 if y1 >= y0 else -1)
+    return sign * int(mask[min(y0, y1) : max(y0, y1), min(x0, x1) : max(x0, x1)].sum())
+
+
+def paper_around_reference(boxes: np.ndarray, blocks: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """:func:`paper_around` the straightforward way: the paper mask resized to ``size`` (W, H) px,
+    the ring's paper summed from slices of it (the grown box's sum minus the box's, both clipped)."""
+    mask = cv2.resize(blocks, size, interpolation=cv2.INTER_NEAREST).astype(np.int64)
+    sw, sh = size
+    out = []
+    for x0, y0, x1, y1 in boxes[:, :4].astype(int).tolist():
+        e = int(0.25 * max(x1 - x0, y1 - y0)) + 1
+        g = [min(max(v, 0), side) for v, side in ((x0 - e, sw), (y0 - e, sh), (x1 + e, sw), (y1 + e, sh))]
+        b = [min(max(v, 0), side) for v, side in ((x0, sw), (y0, sh), (x1, sw), (y1, sh))]
+        paper = signed_sum(mask, *g) - signed_sum(mask, *b)
+        ring = (g[2] - g[0]) * (g[3] - g[1]) - (b[2] - b[0]) * (b[3] - b[1])
+        out.append(float(paper) / ring if ring > 0 else 1.0)
+    return np.array(out, np.float64)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_paper_around_few_boxes_past_the_frame_equal_numpy(
     monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
     sw, sh = 320, 240
-    sums = [
-        BlockSums((rng.random((sh // 8, sw // 8)) > p).astype(np.uint8), (sw, sh)) for p in (0.2, 0.5, 0.9)
-    ]
-    sums.append(BlockSums(np.ones((sh // 8, sw // 8), np.uint8), (sw, sh)))  # uniform
+    blocks = [(rng.random((sh // 8, sw // 8)) > p).astype(np.uint8) for p in (0.2, 0.5, 0.9)]
+    blocks.append(np.ones((sh // 8, sw // 8), np.uint8))  # uniform
+    sums = [BlockSums(b, (sw, sh)) for b in blocks]
     outside = 0
     for _ in range(150):
         t = edge_boxes(rng, int(rng.integers(1, digit_pieces.FEW + 1)), sw, sh)
-        around = sums[int(rng.integers(0, len(sums)))]
+        i = int(rng.integers(0, len(sums)))
+        around = sums[i]
         fast = paper_around(t, around)
+        assert np.array_equal(fast, paper_around_reference(t, blocks[i], (sw, sh)))
         monkeypatch.setattr(digit_pieces, "FEW", -1)
         slow = paper_around(t, around)
         monkeypatch.undo()
@@ -76,12 +101,7 @@ def test_merge_pairs_of_tied_pieces_equal_numpy(monkeypatch: pytest.MonkeyPatch,
     pairs = 0
     for _ in range(200):
         t = tied_table(rng, int(rng.integers(2, digit_pieces.FEW + 1)))
-        fast = digit_merge.merge_pairs(t, cfg)
-        monkeypatch.setattr(digit_merge, "FEW", -1)
-        monkeypatch.setattr(digit_merge, "NEAR_FEW", -1)  # the numpy rules
-        assert digit_merge.merge_pairs(t, cfg) == fast
-        monkeypatch.undo()
-        pairs += len(fast)
+        pairs += len(merge_pairs_fast_and_numpy(t, cfg, monkeypatch))
     assert pairs > 50  # pairs were merged
 
 
