@@ -265,8 +265,10 @@ def use_still_views(pipeline: Any) -> Any:
     """Give a still-image pipeline :data:`FRAME_VIEWS`: its preprocessor and classifier wrapped.
 
     Only a pipeline whose preprocessor is an :class:`~edge.preprocess.MnistPreprocessor`
-    (a digits bundle) changes; any other is returned as it is. Call it only for still
-    images (each photo read once, smoothing off): the live loop keeps one read per ROI.
+    (a digits bundle) and whose classifier has ``predict`` (class probabilities, which the
+    views average) changes; any other is returned as it is (logged when it lacks ``predict``).
+    Call it only for still images (each photo read once, smoothing off): the live loop keeps
+    one read per ROI.
 
     Args:
         pipeline: an :class:`edge.pipeline.Pipeline`.
@@ -275,6 +277,12 @@ def use_still_views(pipeline: Any) -> Any:
         ``pipeline``, changed in place.
     """
     pre = pipeline.preprocessor
+    if isinstance(pre, MnistPreprocessor) and not callable(getattr(pipeline.classifier, "predict", None)):
+        log.info(
+            "still views need a classifier with predict(); %s has none: one read per ROI",
+            type(pipeline.classifier).__name__,
+        )
+        return pipeline
     if isinstance(pre, MnistPreprocessor) and not isinstance(pipeline.classifier, ViewsClassifier):
         pipeline.preprocessor = StillViewsPreprocessor(pre)
         pipeline.classifier = ViewsClassifier(pipeline.classifier)

@@ -182,6 +182,30 @@ def test_only_still_pipelines_take_views(tiny_digits_bundle: Path, tmp_path: Pat
     assert len(res.raw) == 3 and res.raw[0].prediction.scores.shape == (10,)
 
 
+def test_a_classifier_without_predict_is_left_as_it_is(caplog: pytest.LogCaptureFixture) -> None:
+    class OnlyClassify:
+        labels = tuple(str(i) for i in range(10))
+
+        def classify(self, batch: np.ndarray) -> list[object]:
+            return []
+
+    class Pipe:
+        preprocessor = MnistPreprocessor()
+        classifier = OnlyClassify()
+
+    pipe = Pipe()
+    pre, clf = pipe.preprocessor, pipe.classifier
+    with caplog.at_level("INFO", logger="edge.still_views"):
+        assert use_still_views(pipe) is pipe
+    assert pipe.preprocessor is pre and pipe.classifier is clf
+    assert "predict" in caplog.text
+    pipe.classifier = _FakeClassifier()  # with predict: wrapped
+    use_still_views(pipe)
+    assert isinstance(pipe.classifier, ViewsClassifier) and isinstance(
+        pipe.preprocessor, StillViewsPreprocessor
+    )
+
+
 def test_views_flag_parses_and_turns_them_off(
     tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
