@@ -344,6 +344,7 @@ def run_soak(
             threads=cfg.threads,
             runtime=cfg.runtime,
             source=cfg.source or "demo",
+            views=False,  # the live loop's one read per ROI, whatever the source
         )
     bundle = getattr(pipeline.classifier, "bundle", None)
     spec = cfg.source or DEMO_BY_TASK.get(str(getattr(bundle, "task", "digits")), "demo")

@@ -206,6 +206,31 @@ def test_a_classifier_without_predict_is_left_as_it_is(caplog: pytest.LogCapture
     )
 
 
+def test_a_still_source_opened_by_the_caller_gets_views(
+    tiny_digits_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from edge.cli import run as run_cli_module
+    from edge.sources import ImageSource
+
+    made = []
+
+    def recording(*args: object, **kwargs: object) -> object:
+        made.append(make_pipeline(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(run_cli_module, "make_pipeline", recording)
+    cv2.imwrite(str(tmp_path / "a.png"), _frame_with_digits())
+    cfg = run_cli_module.RunConfig(model=str(tiny_digits_bundle), display=False)  # cfg.source None
+    with ImageSource(tmp_path) as source:
+        run_cli_module.run_cli(cfg, run_cli_module.RunStats(), source=source)
+    assert isinstance(made[0].preprocessor, StillViewsPreprocessor) and made[0].smoother is None
+    # and make_pipeline's own still= overrides the source spec's kind both ways
+    assert isinstance(make_pipeline(str(tiny_digits_bundle), still=True).classifier, ViewsClassifier)
+    photo = str(tmp_path / "a.png")
+    not_still = make_pipeline(str(tiny_digits_bundle), source=photo, still=False)
+    assert type(not_still.preprocessor) is MnistPreprocessor and not_still.smoother is not None
+
+
 def test_views_flag_parses_and_turns_them_off(
     tiny_digits_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

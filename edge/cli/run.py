@@ -202,12 +202,13 @@ def run_cli(
     stats = stats if stats is not None else RunStats()
     show = resolve_display(cfg.display)
     spec = cfg.source if cfg.source is not None else DEFAULT_SOURCE
-    still = getattr(source, "still", False) if source is not None else source_kind(spec) == "image"
+    # a source opened by the caller says whether it gives stills; else make_pipeline reads cfg.source's kind
+    still = bool(getattr(source, "still", False)) if source is not None else None
     if pipeline is None:
         pipeline = make_pipeline(
             cfg.model,
             segmenter=cfg.segmenter,
-            smoothing=cfg.smoothing and not still,  # photos stand alone: no temporal vote
+            smoothing=cfg.smoothing,  # photos stand alone: make_pipeline turns it off for them
             min_score=cfg.min_score,
             threads=cfg.threads,
             runtime=cfg.runtime,
@@ -217,6 +218,7 @@ def run_cli(
             top_k=cfg.top_k,
             polarity=cfg.polarity,
             views=cfg.views,
+            still=still,
         )
     bundle = getattr(pipeline.classifier, "bundle", None)
     stats.model_name = getattr(bundle, "name", type(pipeline.classifier).__name__)

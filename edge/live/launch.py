@@ -126,6 +126,7 @@ def make_pipeline(
     top_k: int | None = None,
     polarity: str | None = None,
     views: bool = True,
+    still: bool | None = None,
 ) -> Pipeline:
     """Load ``model`` and build the pipeline of its task, as ``edge-run`` runs it.
 
@@ -149,6 +150,10 @@ def make_pipeline(
         views: digits, still images only (an image file or folder): read each ROI from the
             test-time views of :func:`edge.still_views.use_still_views`; videos and cameras
             never take them.
+        still: whether the frames are still images, for a source opened elsewhere (an
+            :class:`edge.sources.base.FrameSource` with ``still``): each stands alone (no
+            smoothing, views for digits, the palm detector on every image for hands).
+            ``None``: decided from ``source``'s kind (:func:`source_kind`).
 
     Raises:
         edge.bundle.BundleError: the bundle is missing, corrupt or inconsistent.
@@ -159,6 +164,8 @@ def make_pipeline(
     bundle = load_bundle(model)
     kw = segmenter_kwargs(bundle.task, segmenter, bundle.name, bundle.preprocessing)
     kind = source_kind(DEFAULT_SOURCE if source is None else source)
+    if still is not None and still != (kind == "image"):
+        kind = "image" if still else "video"
     smoothing = smoothing and kind != "image"
     if bundle.task == "classify":
         kw.update(roi=roi, top_k=top_k)
