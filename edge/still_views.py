@@ -20,9 +20,9 @@ every dev seed. What a still gains from is a second chance at *finding the ink*:
   threshold chosen with more paper around the digit);
 - crops (:func:`crop_views`, :data:`CROP_INSETS`): the digit found in the crop read as
   ``edge-eval --crop`` reads it, and from its box moved inwards by 2.5 % of its shorter
-  side (:func:`edge.preprocess.mnist.mnist_crop_views`). An image that already looks like
-  a model input (MNIST, ``digits.png`` cells, ``edge-capture`` files) has one reading: its
-  views are copies of it, so its answer does not change.
+  side (:func:`edge.preprocess.mnist_crop_input` with ``insets=``). An image that already
+  looks like a model input (MNIST, ``digits.png`` cells, ``edge-capture`` files) has one
+  reading: one view (K = 1), so its answer does not change.
 
 A photo crop whose ground statistics call its ink light (:func:`edge.preprocess.ink_is_light_in`)
 is read the other way round too, given the classifier (``crop_views(..., classifier=)``, as
@@ -62,8 +62,8 @@ from edge.preprocess import (
     MnistPreprocessor,
     crop_input,
     ink_is_light_in,
-    looks_like_model_input,
     make_preprocessor,
+    mnist_crop_input,
 )
 from edge.preprocess.mnist import mnist_crop_views
 from edge.preprocess.polarity import SCAN_SIZE
@@ -174,9 +174,10 @@ def crop_views(
             module docstring, :data:`POLARITY_CHECK`). ``None``: the ground statistics decide.
 
     Returns:
-        float32 (K, 28, 28, 1) in the input's value range, K = ``len(CROP_INSETS)``, for a
-        ``"mnist-normalise"`` bundle (copies of :func:`~edge.preprocess.crop_input`'s input
-        for an image that already looks like a model input); for any other preprocessing
+        float32 (K, 28, 28, 1) in the input's value range for a ``"mnist-normalise"`` bundle
+        (:func:`edge.preprocess.mnist_crop_input` with ``insets=CROP_INSETS``): K =
+        ``len(CROP_INSETS)`` for a photo, K = 1 (:func:`~edge.preprocess.crop_input`'s input)
+        for an image that already looks like a model input; for any other preprocessing
         :func:`~edge.preprocess.crop_input`'s float32 (H, W, C) input with a view axis of
         one, (1, H, W, C).
 
@@ -185,17 +186,19 @@ def crop_views(
     """
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
-    k = len(CROP_INSETS)
     if bundle.preprocessing != "mnist-normalise":
         return np.asarray(crop_input(image, bundle, polarity), np.float32)[None]
     grey = to_grey(image)
-    if polarity != "dark" and looks_like_model_input(grey):
-        one = np.asarray(crop_input(image, bundle, polarity), np.float32)
-        return np.repeat(one[None], k, axis=0)
     deskew = bool(getattr(make_preprocessor(bundle), "deskew", False))  # as crop_input reads it
-    light = polarity == "light" or (polarity == "auto" and ink_is_light_in(grey))
-    views = mnist_crop_views(grey, CROP_INSETS, deskew=deskew, polarity="light" if light else "dark")
-    if polarity == "auto" and light and classifier is not None and max(grey.shape) > SCAN_SIZE:
+    lo, hi = bundle.input.value_range
+    views = mnist_crop_input(grey, polarity, deskew=deskew, value_range=(lo, hi), insets=CROP_INSETS)
+    if (
+        len(views) > 1  # a photo, not a ready model input
+        and polarity == "auto"
+        and classifier is not None
+        and max(grey.shape) > SCAN_SIZE
+        and ink_is_light_in(grey)
+    ):
         views = _checked_light(grey, views, deskew, classifier)
     return views[..., None]
 

@@ -16,7 +16,7 @@ from edge.cli import eval as eval_cli
 from edge.cli.eval_args import parse_args as parse_eval_args
 from edge.cli.run_args import parse_args as parse_run_args
 from edge.live.launch import make_pipeline
-from edge.preprocess import MnistPreprocessor, crop_input, mnist_normalise
+from edge.preprocess import MnistPreprocessor, crop_input, mnist_crop_input, mnist_normalise
 from edge.preprocess.mnist import mnist_crop_views
 from edge.segment.digits import DigitSegmenter
 from edge.still_views import (
@@ -123,14 +123,24 @@ def test_crop_views_of_a_photo_start_with_the_plain_read(tiny_digits_bundle: Pat
     assert v[1].max() > 0.5 and not np.array_equal(v[0], v[1])  # the inset box reads the ink anew
 
 
-def test_crop_views_of_a_ready_model_input_are_copies(tiny_digits_bundle: Path) -> None:
+def test_a_ready_model_input_is_one_view_read_once(tiny_digits_bundle: Path) -> None:
     bundle = load_bundle(tiny_digits_bundle)
     x = np.zeros((28, 28), np.uint8)
     cv2.putText(x, "3", (7, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 255, 2)
-    v = crop_views(x, bundle)
-    assert v.shape == (len(CROP_INSETS), 28, 28, 1)
-    for k in range(len(CROP_INSETS)):
-        np.testing.assert_array_equal(v[k], crop_input(x, bundle))
+    v = crop_views(x, bundle, classifier=_FakeClassifier())
+    assert v.shape == (1, 28, 28, 1)
+    np.testing.assert_array_equal(v[0], crop_input(x, bundle))
+    assert mnist_crop_input(x, insets=CROP_INSETS).shape == (1, 28, 28)
+    # a photo's views: one per inset, the first mnist_crop_input's plain read
+    grey = cv2.cvtColor(_paper_with_digit("2"), cv2.COLOR_BGR2GRAY)
+    views = mnist_crop_input(grey, insets=CROP_INSETS)
+    assert views.shape == (len(CROP_INSETS), 28, 28)
+    np.testing.assert_array_equal(views[0], mnist_crop_input(grey))
+    # ready inputs (K = 1) and photos (K = 2) in one evaluation: each classified from its own views
+    clf = _FakeClassifier()
+    views_clf = ViewsClassifier(clf)
+    batch_of_one = crop_views(x, bundle)[None]
+    assert views_clf.predict(batch_of_one).shape == (1, 10) and clf.calls[-1] == (1, 28, 28, 1)
 
 
 #: sha256 of ``mnist_normalise(grey, None, deskew=...)`` of the crops below at b2db323, before
@@ -240,6 +250,9 @@ def test_views_flag_parses_and_turns_them_off(
     for label, digit in (("4", "4"), ("7", "7")):
         (tmp_path / label).mkdir()
         cv2.imwrite(str(tmp_path / label / "a.png"), _paper_with_digit(digit))
+    ready = np.zeros((28, 28), np.uint8)  # a ready model input: one view among photos' two
+    cv2.putText(ready, "7", (7, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 255, 2)
+    cv2.imwrite(str(tmp_path / "7" / "b.png"), ready)
     args = ["--model", str(tiny_digits_bundle), "--images", str(tmp_path), "--json"]
     infos = {}
     for mode in ("crop", "frame"):
@@ -247,5 +260,6 @@ def test_views_flag_parses_and_turns_them_off(
             assert eval_cli.main([*args, f"--{mode}", "--views", v]) == 0
             infos[mode, v] = json.loads(capsys.readouterr().out)
     assert infos["crop", "on"]["views"] == len(CROP_INSETS)
+    assert infos["crop", "on"]["n"] == infos["crop", "off"]["n"] == 3
     assert infos["frame", "on"]["views"] == len(FRAME_VIEWS)
     assert "views" not in infos["crop", "off"] and "views" not in infos["frame", "off"]

@@ -81,6 +81,23 @@ def _classify_batches(
     return out
 
 
+def _classify_ragged(
+    classify: Callable[[np.ndarray], list[Prediction]], inputs: list[np.ndarray], batch_size: int
+) -> list[Prediction]:
+    """:func:`_classify_batches` of inputs that may differ in shape (still views: K views of a
+    photo crop, one of a ready model input): each shape batched on its own, in input order."""
+    if len({x.shape for x in inputs}) <= 1:
+        return _classify_batches(classify, np.stack(inputs), batch_size) if inputs else []
+    out: list[Prediction | None] = [None] * len(inputs)
+    for shape in dict.fromkeys(x.shape for x in inputs):
+        idx = [i for i, x in enumerate(inputs) if x.shape == shape]
+        for i, p in zip(
+            idx, _classify_batches(classify, np.stack([inputs[i] for i in idx]), batch_size), strict=True
+        ):
+            out[i] = p
+    return [p for p in out if p is not None]
+
+
 def evaluate_mnist(
     classifier: Any,
     x: np.ndarray,
@@ -145,7 +162,8 @@ def evaluate_crops(
         crop_input: ``f(image_bgr, bundle) -> float32 (H, W, C)``; default
             :func:`edge.preprocess.crop_input`. Or float32 (K, H, W, C), K views of the
             crop (:func:`edge.still_views.crop_views`) for a classifier that reads
-            (N, K, H, W, C) batches (:class:`edge.still_views.ViewsClassifier`).
+            (N, K, H, W, C) batches (:class:`edge.still_views.ViewsClassifier`); K may differ
+            between crops (crops of each K are batched together).
         on_image: called with each image read and its predicted class index (for a
             per-image breakdown, e.g. ``benchmarks/realistic_digits.py breakdown``).
 
@@ -161,13 +179,12 @@ def evaluate_crops(
     loaded, skipped = load_images(items, skip_unreadable, max_pixels=max_pixels)
     t0 = time.perf_counter()
     inputs = [np.asarray(crop_input(img, bundle), np.float32) for _, img in loaded]
-    x = np.stack(inputs) if inputs else np.zeros((0, *bundle.input.shape[1:]), np.float32)
-    preds = _classify_batches(classifier.classify, x, batch_size) if len(x) else []
+    preds = _classify_ragged(classifier.classify, inputs, batch_size)
     ms = (time.perf_counter() - t0) * 1e3
     y_true = [it.label_index for it, _ in loaded]
     y_pred = [p.index for p in preds]
     saver = _ErrorSaver(save_errors)
-    for (it, _), p, xi in zip(loaded, preds, x, strict=True):
+    for (it, _), p, xi in zip(loaded, preds, inputs, strict=True):
         if on_image is not None:
             on_image(it, p.index)
         if p.index != it.label_index:

@@ -47,7 +47,7 @@ from edge.bundle import ModelBundle
 from edge.preprocess.centre_crop import CentreCropPreprocessor, centre_window
 from edge.preprocess.hand_crop import BACKGROUND_GREY, HAND_BACKGROUNDS, HandPreprocessor, square_pad
 from edge.preprocess.landmarks import LandmarkPreprocessor
-from edge.preprocess.mnist import MnistPreprocessor, mnist_normalise
+from edge.preprocess.mnist import MnistPreprocessor, mnist_crop_views, mnist_normalise
 from edge.preprocess.mnist_format import MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, place_mnist
 from edge.preprocess.polarity import ink_is_light_in, looks_like_model_input, ready_model_input
 from edge.preprocess.resize import ResizePreprocessor
@@ -190,6 +190,7 @@ def mnist_crop_input(
     *,
     deskew: bool = False,
     value_range: tuple[float, float] = (0.0, 1.0),
+    insets: tuple[float, ...] | None = None,
 ) -> np.ndarray:
     """A whole image as one digit, read as :func:`crop_input` reads it for ``"mnist-normalise"``.
 
@@ -197,7 +198,9 @@ def mnist_crop_input(
     ``value_range`` as it is; a larger one is put into MNIST's geometry
     (:func:`ready_model_input`); any other image is a photo: the digit is found inside it
     (:func:`mnist_normalise` with ``roi=None``). With ``polarity="dark"`` nothing is taken as
-    a ready input.
+    a ready input. With ``insets``, a photo is read once per inset
+    (:func:`edge.preprocess.mnist.mnist_crop_views`, the still views of ``edge-eval --crop``);
+    a ready input has one reading.
 
     Args:
         image: uint8 (H, W, 3) BGR or (H, W) grey.
@@ -205,12 +208,15 @@ def mnist_crop_input(
         deskew: see :func:`mnist_normalise`.
         value_range: (low, high) of the model input: applied to a 28x28 ready input only
             (the other branches give [0, 1], as every ``"mnist-normalise"`` bundle takes).
+        insets: fractions of the located digit's shorter side by which each view's box moves
+            inwards, each in [0, 0.25); ``None``: one read, no view axis.
 
     Returns:
-        float32 (28, 28), white ink on black (all zeros: no ink found).
+        float32 (28, 28), white ink on black (all zeros: no ink found); with ``insets``,
+        float32 (K, 28, 28): K = ``len(insets)`` for a photo, 1 for a ready input.
 
     Raises:
-        ValueError: a malformed image or an unknown ``polarity``.
+        ValueError: a malformed image, an unknown ``polarity`` or an inset outside [0, 0.25).
     """
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
@@ -218,6 +224,10 @@ def mnist_crop_input(
     if polarity != "dark" and looks_like_model_input(grey):
         if grey.shape == (MNIST_SIZE, MNIST_SIZE):  # a model input as it is (edge-capture)
             lo, hi = value_range
-            return grey.astype(np.float32) / 255.0 * (hi - lo) + lo
-        return np.asarray(ready_model_input(grey), np.float32)
+            ready = grey.astype(np.float32) / 255.0 * (hi - lo) + lo
+        else:
+            ready = np.asarray(ready_model_input(grey), np.float32)
+        return ready if insets is None else ready[None]
+    if insets is not None:
+        return mnist_crop_views(grey, tuple(insets), deskew, polarity)
     return mnist_normalise(grey, None, deskew=deskew, polarity=polarity)
