@@ -1,7 +1,7 @@
 """The accuracy of a model file for ``edge-bench latency``: measured where the data is, else recorded.
 
 MNIST test for 28x28 digits models, ``--images DIR`` of class folders for the others
-(each photo one ROI, as ``edge-eval --crop``), else the accuracy ``model.json``
+(each photo one ROI, as ``edge-eval --crop --views off``), else the accuracy ``model.json``
 recorded when the file was converted, marked as such.
 """
 
@@ -24,7 +24,8 @@ def file_accuracy(bundle: ModelBundle, cfg: LatencyConfig, runtime: str) -> dict
     Measured (with ``runtime``, batches of 64): a 28x28x1 model with digit labels on the
     MNIST test set (``cfg.data_dir``, ``$EDGE_DATA_DIR`` or the Keras cache; the first
     ``cfg.accuracy_limit`` images); any other model on ``cfg.images`` (class folders,
-    each photo one ROI as ``edge-eval --crop``). Otherwise the ``tflite_accuracy`` of
+    each photo one ROI as ``edge-eval --crop --views off``: one read, no
+    still views). Otherwise the ``tflite_accuracy`` of
     ``model.json`` ``metrics`` (measured by edge-convert on the same file).
 
     The pretrained hand models (tasks ``palm-detection`` and ``hand-landmarks``) are not

@@ -46,8 +46,9 @@ Only ``"mnist-normalise"`` bundles take views; any other preprocessing is read o
 The raw MNIST path (``edge-eval --model digits`` without ``--images``) feeds model
 inputs directly and takes no views.
 
-Imports :mod:`edge.preprocess`, :mod:`edge.runtime_ops` (the score -> label step) and
-:mod:`edge.types`.
+Imports :mod:`edge.preprocess`, :mod:`edge.runtime_ops` (the score -> label step),
+:mod:`edge.segment.ink` (polarity names, grey conversion), :mod:`edge.segment.ink_analysis`
+(the segmenter's analysis type) and :mod:`edge.types`.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ __all__ = [
     "StillViewsPreprocessor",
     "ViewsClassifier",
     "crop_views",
+    "grown",
     "use_still_views",
 ]
 

@@ -95,13 +95,19 @@ def add_polarity_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_views_arg(p: argparse.ArgumentParser) -> None:
-    """``--views on|off``: test-time views of still digit images (``edge-run``, ``edge-eval``)."""
+def add_views_arg(p: argparse.ArgumentParser, stills: str) -> None:
+    """``--views on|off``: test-time views of still digit images (``edge-run``, ``edge-eval``).
+
+    Args:
+        p: the CLI's parser.
+        stills: what this CLI reads as still images, for the help text (e.g. ``"--crop,
+            --frame and --pages"``).
+    """
     p.add_argument(
         "--views",
         choices=("on", "off"),
         default="on",
-        help="still digit images (photos, --crop, --frame): read each digit a few ways and average "
+        help=f"digits in still images ({stills}): read each digit a few ways and average "
         "the class probabilities (edge.still_views: slower per digit, a little more accurate); "
         "off: one read per digit, as the live video loop. Videos and cameras never take views",
     )

@@ -244,6 +244,10 @@ def _data_info(cfg: EvalConfig) -> dict[str, Any]:
 def calibrate(cfg: EvalConfig) -> int:
     """``--calibrate-min-score``: sweep thresholds on ``--images`` (frames) and store one.
 
+    The sweep reads each ROI once (no still views), as the live loop does: the threshold
+    stored serves the live loop; on still images it then applies to the views' averaged
+    scores, which it was not calibrated on.
+
     Raises:
         BundleError, DatasetError, ValueError: see :func:`edge.evaluate.threshold_sweep`.
     """

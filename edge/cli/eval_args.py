@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LOSS",
         help="--frame, models with a none class: choose the highest score threshold that "
         "costs at most LOSS (e.g. 0.02) of gesture accuracy, print the sweep and store it "
-        "as min_score in the bundle's model.json (needs none/ photos)",
+        "as min_score in the bundle's model.json (needs none/ photos). Calibrated on single "
+        "reads (--views off), as the live loop reads; on still images the threshold then applies "
+        "to the views' averaged scores",
     )
     p.add_argument(
         "--limit",
@@ -119,8 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
         "of the test split; --images: spread round-robin over the classes)",
     )
     add_polarity_arg(p)
-    add_views_arg(p)
-    p.add_argument("--batch-size", type=positive_int, default=256, help="inputs per classify call")
+    add_views_arg(p, "--crop, --frame and --pages; not --dataset mnist")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=256,
+        help="inputs per classify call (MNIST, --crop); with --views on each crop is one input of "
+        "2 model inputs (its views)",
+    )
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")

@@ -142,7 +142,7 @@ def build_parser(prog: str = "edge-run", serve_default: str | None = None) -> ar
         help="classify models: labels listed with their scores, best first (default 3)",
     )
     add_polarity_arg(p)
-    add_views_arg(p)
+    add_views_arg(p, "an image file or a folder of photos")
     p.add_argument("--threads", type=positive_int, help="interpreter CPU threads")
     p.add_argument("--runtime", choices=RUNTIMES, default="auto", help="TFLite runtime")
     p.add_argument(
