@@ -193,14 +193,12 @@ def crop_views(
     grey = to_grey(image)
     deskew = bool(getattr(make_preprocessor(bundle), "deskew", False))  # as crop_input reads it
     lo, hi = bundle.input.value_range
-    views = mnist_crop_input(grey, polarity, deskew=deskew, value_range=(lo, hi), insets=CROP_INSETS)
-    if (
-        len(views) > 1  # a photo, not a ready model input
-        and polarity == "auto"
-        and classifier is not None
-        and max(grey.shape) > SCAN_SIZE
-        and ink_is_light_in(grey)
-    ):
+    check = polarity == "auto" and classifier is not None and max(grey.shape) > SCAN_SIZE
+    light = ink_is_light_in(grey) if check else None  # decided once, here
+    views = mnist_crop_input(
+        grey, polarity, deskew=deskew, value_range=(lo, hi), insets=CROP_INSETS, light=light
+    )
+    if light and len(views) > 1:  # a photo called light ink, not a ready model input
         views = _checked_light(grey, views, deskew, classifier)
     return views[..., None]
 

@@ -136,6 +136,12 @@ def test_a_ready_model_input_is_one_view_read_once(tiny_digits_bundle: Path) -> 
     views = mnist_crop_input(grey, insets=CROP_INSETS)
     assert views.shape == (len(CROP_INSETS), 28, 28)
     np.testing.assert_array_equal(views[0], mnist_crop_input(grey))
+    for light, pol in ((True, "light"), (False, "dark")):  # a polarity decided by the caller
+        np.testing.assert_array_equal(
+            mnist_crop_input(grey, insets=CROP_INSETS, light=light),
+            mnist_crop_input(grey, pol, insets=CROP_INSETS),
+        )
+    assert not np.array_equal(mnist_crop_input(grey, light=True), mnist_crop_input(grey, light=False))
     # ready inputs (K = 1) and photos (K = 2) in one evaluation: each classified from its own views
     clf = _FakeClassifier()
     views_clf = ViewsClassifier(clf)

@@ -191,6 +191,7 @@ def mnist_crop_input(
     deskew: bool = False,
     value_range: tuple[float, float] = (0.0, 1.0),
     insets: tuple[float, ...] | None = None,
+    light: bool | None = None,
 ) -> np.ndarray:
     """A whole image as one digit, read as :func:`crop_input` reads it for ``"mnist-normalise"``.
 
@@ -210,6 +211,8 @@ def mnist_crop_input(
             (the other branches give [0, 1], as every ``"mnist-normalise"`` bundle takes).
         insets: fractions of the located digit's shorter side by which each view's box moves
             inwards, each in [0, 0.25); ``None``: one read, no view axis.
+        light: with ``polarity="auto"``, a photo's ink polarity already decided by the caller
+            (:func:`ink_is_light_in` of the grey image: not decided twice); ``None``: decided here.
 
     Returns:
         float32 (28, 28), white ink on black (all zeros: no ink found); with ``insets``,
@@ -228,6 +231,8 @@ def mnist_crop_input(
         else:
             ready = np.asarray(ready_model_input(grey), np.float32)
         return ready if insets is None else ready[None]
+    if polarity == "auto" and light is not None:
+        polarity = "light" if light else "dark"
     if insets is not None:
         return mnist_crop_views(grey, tuple(insets), deskew, polarity)
     return mnist_normalise(grey, None, deskew=deskew, polarity=polarity)
