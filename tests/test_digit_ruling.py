@@ -326,3 +326,20 @@ def test_the_candidates_read_the_ruled_level_when_it_is_taken(
     DigitSegmenter().find(frame)
     levels = [r for r in ruled if r is not None]
     assert levels and any(lv is levels[0] for lv in seen)
+
+
+def test_the_ruling_s_directions_are_worked_out_once_for_each_array_of_segments(monkeypatch) -> None:
+    import edge.segment.digit_ruling as digit_ruling
+    import edge.segment.ruling_lines as ruling_lines
+
+    calls = []
+    monkeypatch.setattr(
+        digit_ruling, "directions", lambda segs: calls.append(segs) or ruling_lines.directions(segs)
+    )
+    ruling = PageRuling()
+    across = np.array([[0, y, 200, y + 2] for y in range(0, 100, 20)], np.float32)
+    grid_segs = np.vstack([across, [[x, 0, x + 3, 200] for x in range(0, 100, 20)]]).astype(np.float32)
+    assert ruling._directions(across) == ruling_lines.directions(across) and len(calls) == 1
+    assert ruling._directions(across) == ruling_lines.directions(across) and len(calls) == 1  # (kept)
+    assert ruling._directions(grid_segs) == ruling_lines.directions(grid_segs) and len(calls) == 2
+    assert len(ruling_lines.directions(grid_segs)) == 2 and len(ruling_lines.directions(across)) == 1

@@ -200,6 +200,7 @@ class PageRuling:
         self.offset = PAPER_OFFSET  # px beside a line where its paper is read, at this pass
         self.level = 0.0  # the ruling's darkness at this pass
         self.searched = self.raised = 0  # the width of the image last searched, last raised (px)
+        self._dirs: tuple[np.ndarray | None, tuple[int, ...]] = (None, ())  # (segs, their directions)
 
     def reset(self) -> None:
         """Forget the last frame's ruling."""
@@ -297,6 +298,13 @@ class PageRuling:
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
         return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
 
+    def _directions(self, segs: np.ndarray) -> tuple[int, ...]:
+        """The directions of float (L, 4) ``segs`` (:func:`~edge.segment.ruling_lines.directions`),
+        worked out once for each array of segments (a pass calls :meth:`off` for each of its levels)."""
+        if self._dirs[0] is not segs:  # (self.segs is replaced, never changed in place)
+            self._dirs = (segs, directions(segs))
+        return self._dirs[1]
+
     def off(self, pieces: np.ndarray, mask: tuple[np.ndarray, tuple[int, int]] | None) -> np.ndarray:
         """The pieces that are not pieces of this pass's ruling: on its band (:func:`off_ruling`)
         or slivers of a line that goes on past them (:func:`runs_on`).
@@ -313,6 +321,6 @@ class PageRuling:
             return pieces
         pieces = off_ruling(pieces, *mask, self.band, self.dark, self.level)
         if self.dark is not None and self.segs is not None and len(pieces):
-            on = runs_on(pieces, *mask, self.dark, directions(self.segs), self.offset, self.level)
+            on = runs_on(pieces, *mask, self.dark, self._directions(self.segs), self.offset, self.level)
             pieces = pieces[~on] if on.any() else pieces
         return pieces
