@@ -117,30 +117,25 @@ def runs_on(
     long, short = np.maximum(bw, bh), np.minimum(bw, bh)
     ox, oy = origin
     mh, mw = mask.shape
-    rows = []  # (index, x, y of the ink's box (px), m00, m10, m01, mu11, mu20, mu02, box width, height)
+    rows = []  # (index, centre x, y, direction x, y, half length)
     for i in np.flatnonzero((long >= SLIVER * short) & (long >= MIN_SLIVER_PX)).tolist():
         x0, y0, x1, y1 = (int(v) for v in pieces[i, :4])
         # (clipped to the mask: a piece of another mask's box may reach past it)
         mx0, my0 = min(max(x0 - ox, 0), mw), min(max(y0 - oy, 0), mh)
         m = cv2.moments(mask[my0 : max(my0, y1 - oy), mx0 : max(mx0, x1 - ox)], binaryImage=True)
-        if m["m00"] != 0:
-            rows.append((i, ox + mx0, oy + my0, *(m[k] for k in MOMENTS), x1 - x0, y1 - y0))
+        if m["m00"] == 0:
+            continue
+        theta = 0.5 * np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])) % 180.0
+        if min(abs((theta - a + 90.0) % 180.0 - 90.0) for a in dirs) <= SPREAD_DEG:
+            rad = np.radians(theta)
+            cx, cy = ox + mx0 + m["m10"] / m["m00"], oy + my0 + m["m01"] / m["m00"]
+            rows.append((i, cx, cy, np.cos(rad), np.sin(rad), 0.5 * float(np.hypot(x1 - x0, y1 - y0))))
     if not rows:
         return out
-    # the ink's axes and centres: the same float64 operations as piece by piece (the same values)
-    piece, bx, by, m00, m10, m01, mu11, mu20, mu02, bw, bh = np.array(rows, np.float64).T
-    theta = 0.5 * np.degrees(np.arctan2(2 * mu11, mu20 - mu02)) % 180.0
-    dev = np.abs((theta[:, None] - np.array(dirs, np.float64)[None, :] + 90.0) % 180.0 - 90.0)
-    along = np.flatnonzero((dev <= SPREAD_DEG).any(axis=1))
-    if not len(along):
-        return out
-    rad = np.radians(theta[along])
-    c = np.column_stack([bx[along] + m10[along] / m00[along], by[along] + m01[along] / m00[along]])
-    u = np.column_stack([np.cos(rad), np.sin(rad)])
-    half = 0.5 * np.hypot(bw[along], bh[along])[:, None]
-    index = piece[along].astype(np.int64)
+    v = np.array(rows)
+    c, u, half = v[:, 1:3], v[:, 3:5], v[:, 5:6]
     f = np.linspace(0.0, 1.0, SAMPLES)[None, :]
-    past, n = half + 1 + f * GOES_ON * 2 * half, len(index)
+    past, n = half + 1 + f * GOES_ON * 2 * half, len(v)
     # along the piece, past one end, past the other (one call: row by row the same)
     r = ridges(
         dark,
@@ -156,12 +151,10 @@ def runs_on(
         inside = np.count_nonzero(~np.isnan(r[end * n : (end + 1) * n]), axis=1) >= SEEN_SHARE * SAMPLES
         same &= ~inside | (contrast[end * n : (end + 1) * n] >= SAME_DARKNESS * own)
         seen |= inside
-    out[index] = seen & same & (own > 0) & (own <= DARKER * level)
+    out[v[:, 0].astype(np.int64)] = seen & same & (own > 0) & (own <= DARKER * level)
     return out
 
 
-#: The moments of a sliver's ink that :func:`runs_on` reads (its area, centre and axis).
-MOMENTS = ("m00", "m10", "m01", "mu11", "mu20", "mu02")
 #: Slivers (:func:`runs_on`) are at least this many times as long as wide and this many px
 #: long (a shorter piece's axis is not measured well) ...
 SLIVER = 2.5
