@@ -109,10 +109,13 @@ def test_dark_skin_is_skin_and_dark_ink_in_a_warm_light_is_not() -> None:
         assert skin_boxes(boxes, colour, dark, level).tolist() == [skin, False], tone
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 400])
-def test_channel_medians_are_numpys_median_of_each_channel(n: int) -> None:
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 399, 400])
+@pytest.mark.parametrize("step", [1, 64])
+def test_channel_medians_are_numpys_median_of_each_channel(n: int, step: int) -> None:
     rng = np.random.default_rng(n)
-    image = rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)
+    image = (rng.integers(0, 256, (20, 20, 3), dtype=np.uint8) // step * step).astype(
+        np.uint8
+    )  # (step: ties)
     mask = np.zeros((20, 20), np.uint8)
     mask.reshape(-1)[rng.choice(400, n, replace=False)] = 255
     channels = cv2.split(image)

@@ -145,13 +145,15 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
 def channel_medians(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """float (3,) the median of each channel of uint8 (h, w, 3) ``image`` where uint8 (h, w) ``mask``
     is non-zero (at least one pixel): ``np.median`` per channel (the mean of the two middle values
-    for an even count), in one partition of the masked pixels (three ``np.median`` calls cost 3x)."""
-    v = image[mask > 0]
-    n = len(v)
-    if n % 2:
-        return np.partition(v, n // 2, axis=0)[n // 2].astype(np.float64)
-    part = np.partition(v, (n // 2 - 1, n // 2), axis=0)
-    return (part[n // 2 - 1].astype(np.float64) + part[n // 2]) / 2
+    for an even count), read off the channels' histograms (a box of a few thousand pixels: 5x faster
+    than selecting and partitioning them).
+    """
+    hist = np.stack([cv2.calcHist([image], [c], mask, [256], [0, 256]).ravel() for c in range(3)])
+    below = hist.astype(np.int64).cumsum(axis=1)  # pixels at or below each value
+    n = int(below[0, -1])
+    # the values of the middle two of the n pixels (ranks (n - 1) // 2 and n // 2, from 0)
+    lo, hi = np.count_nonzero(below <= (n - 1) // 2, axis=1), np.count_nonzero(below <= n // 2, axis=1)
+    return (lo + hi) / 2.0
 
 
 def _thickness(mask: np.ndarray) -> float:
