@@ -121,9 +121,12 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
     X0, Y0 = int(x0 * fx), int(y0 * fy)
     part = colour[Y0 : max(int(y1 * fy), Y0 + 1), X0 : max(int(x1 * fx), X0 + 1)]
     part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
-    own, ground = channel_medians(part, ink) / 255.0, channel_medians(part, paper) / 255.0
-    if own.max() - own.min() < MIN_CHROMA * ground.max() or not _is_skin(own / max(own.max(), 1e-6)):
-        return False  # grey (black or blue ink in a tinted light), or not skin's colour
+    own = channel_medians(part, ink) / 255.0
+    if not _is_skin(own / max(own.max(), 1e-6)):
+        return False  # not skin's colour (the paper's colour is read only for what is)
+    ground = channel_medians(part, paper) / 255.0
+    if own.max() - own.min() < MIN_CHROMA * ground.max():
+        return False  # grey (black or blue ink in a tinted light)
     # not the paper's own colour darkened (pencil on a yellow note): a hue of its own or more saturated
     (hue, sat, _), (paper_hue, paper_sat, _) = _hsv(own / own.max()), _hsv(ground / max(ground.max(), 1e-6))
     apart = min(abs(hue - paper_hue), 180 - abs(hue - paper_hue))
