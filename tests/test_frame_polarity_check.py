@@ -1,4 +1,4 @@
-"""A still frame the segmenter calls light ink is segmented as dark ink too (edge.still_views.LightCheckedSegmenter).
+"""A still frame called light ink is segmented as dark ink too (edge.still_views.LightCheckedSegmenter).
 
 A bright sheet that is a minority of the frame (on a dark desk, a lit corner beside a shadow) or a
 fat marker digit that covers most of it makes the frame's grey levels look like light ink on a dark
