@@ -326,3 +326,42 @@ def test_the_candidates_read_the_ruled_level_when_it_is_taken(
     DigitSegmenter().find(frame)
     levels = [r for r in ruled if r is not None]
     assert levels and any(lv is levels[0] for lv in seen)
+
+
+def test_the_ruling_s_directions_are_worked_out_once_for_each_array_of_segments(monkeypatch) -> None:
+    import edge.segment.digit_ruling as digit_ruling
+    import edge.segment.ruling_lines as ruling_lines
+
+    calls = []
+    monkeypatch.setattr(
+        digit_ruling, "directions", lambda segs: calls.append(segs) or ruling_lines.directions(segs)
+    )
+    ruling = PageRuling()
+    across = np.array([[0, y, 200, y + 2] for y in range(0, 100, 20)], np.float32)
+    grid_segs = np.vstack([across, [[x, 0, x + 3, 200] for x in range(0, 100, 20)]]).astype(np.float32)
+    assert ruling._directions(across) == ruling_lines.directions(across) and len(calls) == 1
+    assert ruling._directions(across) == ruling_lines.directions(across) and len(calls) == 1  # (kept)
+    assert ruling._directions(grid_segs) == ruling_lines.directions(grid_segs) and len(calls) == 2
+    assert len(ruling_lines.directions(grid_segs)) == 2 and len(ruling_lines.directions(across)) == 1
+
+
+def test_look_reuses_the_band_above_drew_at_its_pass_and_draws_it_anew_elsewhere(monkeypatch) -> None:
+    import edge.segment.digit_ruling as digit_ruling
+
+    dark = grid(step=24, angle=0.0, level=40)
+    level = np.full(dark.shape, 20, np.uint8)
+    mask = cv2.compare(dark, level, cv2.CMP_GT)
+    cfg = DigitSegmenterConfig()
+    drawn = []
+    draw = digit_ruling.ruling_band
+    monkeypatch.setattr(digit_ruling, "ruling_band", lambda *a: drawn.append(a) or draw(*a))
+    ruling = PageRuling()
+    assert ruling.above((mask, (0, 0)), dark, level, cfg) is not None and len(drawn) == 1
+    ruling.look((mask, (0, 0)), None, dark, cfg)
+    assert ruling.segs is not None and ruling.band is not None and len(drawn) == 1  # (above's band)
+    h, w = dark.shape
+    np.testing.assert_array_equal(ruling.band, draw(ruling.segs, 1.0, (h, w), cfg.line_thickness + 2))
+    finer = cv2.resize(dark, (2 * w, 2 * h), interpolation=cv2.INTER_NEAREST)  # a finer pass: drawn anew
+    ruling.look(None, None, finer, cfg)
+    ruling.look((cv2.compare(finer, 20, cv2.CMP_GT), (0, 0)), None, finer, cfg)
+    assert len(drawn) == 2 and ruling.band is not None and ruling.band.shape == finer.shape

@@ -46,3 +46,18 @@ def test_runs_on_reads_both_ends_of_many_slivers() -> None:
     pieces = np.zeros((4, 7))
     pieces[:, :4] = [(40, 99, 60, 102), (120, 99, 140, 102), (200, 99, 230, 102), (149, 60, 152, 81)]
     assert runs_on(pieces, mask, (0, 0), dark, (0, 90), 3, 35.0).tolist() == [True, True, True, False]
+
+
+def test_ridges_read_the_same_values_as_before_in_float32_and_at_each_offset() -> None:
+    # (find_ruling's segments are float32: the five reads of each point are one now, in the same dtype)
+    rng = np.random.default_rng(6)
+    dark = rng.integers(0, 256, (120, 160)).astype(np.uint8)
+    segs = rng.uniform(-10, 170, (30, 4)).astype(np.float32)
+    d = segs[:, 2:] - segs[:, :2]
+    n = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
+    t = n[:, None] * np.linspace(0.0, 1.0, 32)[None, :]
+    u = d / n[:, None]
+    for offset in (1, 2, 3, 4):
+        got = ridges(dark, segs[:, :2], u, t, offset)
+        np.testing.assert_array_equal(got, clipped_ridges(dark, segs[:, :2], u, t, offset))
+        assert got.dtype == clipped_ridges(dark, segs[:, :2], u, t, offset).dtype

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.skin_pieces import skin_boxes, solid_boxes
+from edge.segment.skin_pieces import channel_medians, skin_boxes, solid_boxes
 from tests.test_hands import SKINS
 
 WHITE, YELLOW_NOTE = (242, 244, 245), (125, 228, 250)
@@ -107,3 +107,18 @@ def test_dark_skin_is_skin_and_dark_ink_in_a_warm_light_is_not() -> None:
         colour = np.full((120, 160, 3), (242, 244, 245), np.uint8)
         cv2.ellipse(colour, (120, 60), (30, 24), 0, 0, 360, tuple(float(c) for c in tone), -1)
         assert skin_boxes(boxes, colour, dark, level).tolist() == [skin, False], tone
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 399, 400])
+@pytest.mark.parametrize("step", [1, 64])
+def test_channel_medians_are_numpys_median_of_each_channel(n: int, step: int) -> None:
+    rng = np.random.default_rng(n)
+    image = (rng.integers(0, 256, (20, 20, 3), dtype=np.uint8) // step * step).astype(
+        np.uint8
+    )  # (step: ties)
+    mask = np.zeros((20, 20), np.uint8)
+    mask.reshape(-1)[rng.choice(400, n, replace=False)] = 255
+    channels = cv2.split(image)
+    expected = np.array([np.median(c[mask > 0]) for c in channels])  # (the form it replaces)
+    got = channel_medians(image, mask)
+    assert got.dtype == np.float64 and np.array_equal(got, expected)

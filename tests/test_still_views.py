@@ -206,6 +206,7 @@ def test_a_classifier_without_predict_is_left_as_it_is(caplog: pytest.LogCapture
             return []
 
     class Pipe:
+        segmenter = None
         preprocessor = MnistPreprocessor()
         classifier = OnlyClassify()
 

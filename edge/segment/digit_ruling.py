@@ -200,6 +200,12 @@ class PageRuling:
         self.offset = PAPER_OFFSET  # px beside a line where its paper is read, at this pass
         self.level = 0.0  # the ruling's darkness at this pass
         self.searched = self.raised = 0  # the width of the image last searched, last raised (px)
+        self._dirs: tuple[np.ndarray | None, tuple[int, ...]] = (None, ())  # (segs, their directions)
+        self._drawn: tuple[np.ndarray | None, tuple[float, tuple[int, int], int], np.ndarray | None] = (
+            None,
+            (0.0, (0, 0), 0),
+            None,
+        )  # (segs, (scale, shape, width), their band): above's, for look
 
     def reset(self) -> None:
         """Forget the last frame's ruling."""
@@ -259,7 +265,7 @@ class PageRuling:
         # lines as wide as at the first pass that found them, at this pass's scale (their place
         # is known to about a pixel there)
         scale = max(1.0, w / self.base)
-        self.band = ruling_band(self.segs, w / self.width, shape, round((cfg.line_thickness + 2) * scale))
+        self.band = self._band(self.segs, w / self.width, shape, round((cfg.line_thickness + 2) * scale))
         if self.raised != w:  # the ruling's darkness (at a raised pass: of the lowest level, by above)
             self.level = median_on(dark, ink, (ox, oy), self.band)
         self.dark, self.offset = dark, round(PAPER_OFFSET * scale)
@@ -295,7 +301,29 @@ class PageRuling:
             return None
         segs, band, darkness = found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
+        self._drawn = (
+            segs,
+            (1.0, (h, w), cfg.line_thickness + 2),
+            band,
+        )  # (ruled_band's: look's at this pass)
         return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
+
+    def _band(self, segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
+        """:func:`ruling_band` of these segments, or the band :meth:`above` drew of the same ones at the
+        same scale, shape and width (the pass it raised: no second drawing)."""
+        kept, key, band = self._drawn
+        if (
+            kept is segs and key == (scale, shape, width) and band is not None
+        ):  # (segs: never changed in place)
+            return band
+        return ruling_band(segs, scale, shape, width)
+
+    def _directions(self, segs: np.ndarray) -> tuple[int, ...]:
+        """The directions of float (L, 4) ``segs`` (:func:`~edge.segment.ruling_lines.directions`),
+        worked out once for each array of segments (a pass calls :meth:`off` for each of its levels)."""
+        if self._dirs[0] is not segs:  # (self.segs is replaced, never changed in place)
+            self._dirs = (segs, directions(segs))
+        return self._dirs[1]
 
     def off(self, pieces: np.ndarray, mask: tuple[np.ndarray, tuple[int, int]] | None) -> np.ndarray:
         """The pieces that are not pieces of this pass's ruling: on its band (:func:`off_ruling`)
@@ -313,6 +341,6 @@ class PageRuling:
             return pieces
         pieces = off_ruling(pieces, *mask, self.band, self.dark, self.level)
         if self.dark is not None and self.segs is not None and len(pieces):
-            on = runs_on(pieces, *mask, self.dark, directions(self.segs), self.offset, self.level)
+            on = runs_on(pieces, *mask, self.dark, self._directions(self.segs), self.offset, self.level)
             pieces = pieces[~on] if on.any() else pieces
         return pieces

@@ -68,16 +68,15 @@ def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset
     xs, ys = c[:, :1] + t * u[:, :1], c[:, 1:] + t * u[:, 1:]
     inside = (xs >= 0) & (xs <= w - 1) & (ys >= 0) & (ys <= h - 1)
     ux, uy = u[:, :1], u[:, 1:]
-
-    def at(dx: np.ndarray | None, dy: np.ndarray | None) -> np.ndarray:
-        x = np.rint(xs if dx is None else xs + dx).astype(np.int64)
-        y = np.rint(ys if dy is None else ys + dy).astype(np.int64)
-        np.minimum(np.maximum(x, 0, out=x), w - 1, out=x)  # (in place: np.clip's checks cost more than
-        np.minimum(np.maximum(y, 0, out=y), h - 1, out=y)  # the reads of a few hundred points)
-        return dark[y, x].astype(np.float32)
-
-    on = np.maximum(np.maximum(at(-uy, ux), at(None, None)), at(uy, -ux))
-    side = 0.5 * (at(-uy * offset, ux * offset) + at(uy * offset, -ux * offset))
+    z = np.zeros_like(ux)  # the point, its two neighbours across the direction, the two beside it
+    # (offset px): one read of the five (x + 0.0 is x: the same pixels as five reads)
+    x = np.rint(xs + np.stack([-uy, z, uy, -uy * offset, uy * offset])).astype(np.int64)
+    y = np.rint(ys + np.stack([ux, z, -ux, ux * offset, -ux * offset])).astype(np.int64)
+    np.minimum(np.maximum(x, 0, out=x), w - 1, out=x)  # (in place: np.clip's checks cost more than
+    np.minimum(np.maximum(y, 0, out=y), h - 1, out=y)  # the reads of a few hundred points)
+    v = dark[y, x].astype(np.float32)
+    on = np.maximum(np.maximum(v[0], v[1]), v[2])
+    side = 0.5 * (v[3] + v[4])
     return np.where(inside, on - side, np.nan)
 
 

@@ -121,11 +121,12 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
     X0, Y0 = int(x0 * fx), int(y0 * fy)
     part = colour[Y0 : max(int(y1 * fy), Y0 + 1), X0 : max(int(x1 * fx), X0 + 1)]
     part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
-    channels = cv2.split(part)
-    own = np.array([np.median(c[ink > 0]) for c in channels]) / 255.0
-    ground = np.array([np.median(c[paper > 0]) for c in channels]) / 255.0
-    if own.max() - own.min() < MIN_CHROMA * ground.max() or not _is_skin(own / max(own.max(), 1e-6)):
-        return False  # grey (black or blue ink in a tinted light), or not skin's colour
+    own = channel_medians(part, ink) / 255.0
+    if not _is_skin(own / max(own.max(), 1e-6)):
+        return False  # not skin's colour (the paper's colour is read only for what is)
+    ground = channel_medians(part, paper) / 255.0
+    if own.max() - own.min() < MIN_CHROMA * ground.max():
+        return False  # grey (black or blue ink in a tinted light)
     # not the paper's own colour darkened (pencil on a yellow note): a hue of its own or more saturated
     (hue, sat, _), (paper_hue, paper_sat, _) = _hsv(own / own.max()), _hsv(ground / max(ground.max(), 1e-6))
     apart = min(abs(hue - paper_hue), 180 - abs(hue - paper_hue))
@@ -142,6 +143,20 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
     r = max(1, g // 2)
     near = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     return _thickness(cv2.bitwise_and(tone, near)) >= MIN_THICK * size
+
+
+def channel_medians(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """float (3,) the median of each channel of uint8 (h, w, 3) ``image`` where uint8 (h, w) ``mask``
+    is non-zero (at least one pixel): ``np.median`` per channel (the mean of the two middle values
+    for an even count), read off the channels' histograms (a box of a few thousand pixels: 5x faster
+    than selecting and partitioning them).
+    """
+    hist = np.stack([cv2.calcHist([image], [c], mask, [256], [0, 256]).ravel() for c in range(3)])
+    below = hist.astype(np.int64).cumsum(axis=1)  # pixels at or below each value
+    n = int(below[0, -1])
+    # the values of the middle two of the n pixels (ranks (n - 1) // 2 and n // 2, from 0)
+    lo, hi = np.count_nonzero(below <= (n - 1) // 2, axis=1), np.count_nonzero(below <= n // 2, axis=1)
+    return (lo + hi) / 2.0
 
 
 def _thickness(mask: np.ndarray) -> float:
