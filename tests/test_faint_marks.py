@@ -75,3 +75,22 @@ def test_not_faint_keeps_a_lone_candidate_and_inkless_boxes() -> None:
     boxes = np.array([[8.0, 8, 16, 42, 120], [80, 45, 95, 58, 0]])  # the second box holds no ink
     assert not_faint(boxes, dark, level).tolist() == [True, True]
     assert ink_peaks(boxes, dark, level)[1].tolist() == [0, 0]
+
+
+def test_two_faint_pencil_marks_close_in_darkness_both_stay() -> None:
+    dark = np.zeros((60, 100), np.uint8)
+    level = np.full((60, 100), 20, np.uint8)
+    dark[10:40, 10:13] = 27  # both under 1.4 x the threshold (28): neither is clearly ink,
+    dark[10:40, 40:43] = 26  # but 26 is not under half of 27 (FAINT)
+    boxes = np.array([[8.0, 8, 15, 42, 90], [38, 8, 45, 42, 90]])
+    assert ink_peaks(boxes, dark, level)[:, 0].tolist() == [27, 26]
+    assert not_faint(boxes, dark, level).tolist() == [True, True]
+
+
+def test_the_lowest_threshold_in_a_box_is_its_own() -> None:
+    dark, level = _ink_image()
+    dark[10:40, 70:73] = 35  # pencil: 1.75 x the box's lowest threshold, not of its highest
+    level[8:20, 68:75] = 30
+    boxes = np.array([[8.0, 8, 16, 42, 120], [68, 8, 75, 42, 90]])
+    assert ink_peaks(boxes, dark, level)[1].tolist() == [35, 20]
+    assert not_faint(boxes, dark, level).tolist() == [True, True]
