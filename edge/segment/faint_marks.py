@@ -14,11 +14,11 @@ measured only when one of them may be faint (:func:`all_clear`, the common case:
 
 On the camera-like dev sets (realistic_digits seeds 21 / 22 / 23, 1,939 candidates on the digit
 and 418 elsewhere) this drops 71 of those elsewhere and none on a digit; whole-frame accuracy
-(the most confident detection) 95.8 -> 96.0, 97.2 -> 97.4, 95.1 -> 95.3 % (seed 2001: 95.25 ->
-95.75 %). ``CLEAR`` 1.6 gains more there (96.2 / 97.4 / 95.6 %) but drops faint pencil digits (1.44 x
-the threshold) beside a red pen three times as dark in ``edge-bench classic``'s demo frames: by
-darkness alone, one dark digit among faint ruling and one dark pen among faint pencil digits are
-the same picture.
+(the most confident detection) 95.8 -> 96.0, 97.2 -> 97.4, 95.1 -> 95.3 % (seed 2001, 400
+frames, at ``CLEAR`` 1.4: 95.25 -> 95.75 %). ``CLEAR`` 1.6 gains more there (96.2 / 97.4 /
+95.6 %) but drops faint pencil digits (1.44 x the threshold) beside a red pen three times as
+dark in ``edge-bench classic``'s demo frames: by darkness alone, one dark digit among faint ruling
+and one dark pen among faint pencil digits are the same picture.
 """
 
 from __future__ import annotations
