@@ -114,7 +114,8 @@ GROW = 0.08
 CROP_INSETS = (0.0, 0.025)
 #: A photo crop called light ink is read as dark ink instead when the model's top probability for
 #: the dark reading exceeds this many times the light reading's (the ground statistics decided
-#: light: the dark reading must be clearly more convincing to overrule them).
+#: light: the dark reading must be clearly more convincing to overrule them). At 1.5 the dark
+#: reading can only win when the light reading's top probability is under 1 / 1.5 ~ 0.667.
 POLARITY_CHECK = 1.5
 #: A ROI taller than any frame: the ``"full"`` reads take neither fast path.
 _NEVER_FAST = 1 << 30

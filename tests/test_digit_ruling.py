@@ -328,6 +328,44 @@ def test_the_candidates_read_the_ruled_level_when_it_is_taken(
     assert levels and any(lv is levels[0] for lv in seen)
 
 
+@pytest.mark.parametrize("digit", ["9", "4"])
+def test_the_ruled_level_s_own_digits_are_read_when_the_second_level_finds_none(
+    digit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the ruled level's boxes are read only when needed: the second level (measured in its own mask)
+    # is made to find no digit, and the first pass must still find the digit at the ruled level (the
+    # finer pass would find it again by itself: the first pass's boxes are checked)
+    frame, box = squared_from_afar(digit, 2, 24)
+    ruled: list[np.ndarray | None] = []
+    second: list[int] = []
+    passes: list[tuple[tuple[int, ...], np.ndarray]] = []
+    above, digits, analyse = PageRuling.above, DigitSegmenter._digits, DigitSegmenter._analyse
+
+    def emptied(self: DigitSegmenter, pieces: np.ndarray, ink: object, *a: object, **k: object) -> tuple:
+        out = digits(self, pieces, ink, *a, **k)  # type: ignore[arg-type]
+        if ink is self._mask and "cropped" not in k and not second:  # (the second level's)
+            second.append(len(out[0]))
+            return out[0][:0], out[1]
+        return out
+
+    def recorded(self: DigitSegmenter, small: np.ndarray, *a: object, **k: object) -> tuple:
+        out = analyse(self, small, *a, **k)  # type: ignore[arg-type]
+        passes.append((small.shape, out[0]))
+        return out
+
+    monkeypatch.setattr(PageRuling, "above", lambda self, *a: ruled.append(above(self, *a)) or ruled[-1])
+    monkeypatch.setattr(DigitSegmenter, "_digits", emptied)
+    monkeypatch.setattr(DigitSegmenter, "_analyse", recorded)
+    DigitSegmenter(DigitSegmenterConfig(reject_border=False)).find(frame)
+    assert any(r is not None for r in ruled) and second == [1]  # (the ruled level taken, the second read)
+    shape, boxes = passes[0]
+    f = frame.shape[1] / shape[1]
+    centres = [(0.5 * (b[0] + b[2]) * f, 0.5 * (b[1] + b[3]) * f) for b in boxes.tolist()]
+    assert any(box.x <= x <= box.x + box.w and box.y <= y <= box.y + box.h for x, y in centres), (
+        f"first pass {boxes[:, :4].tolist()} (x {f:.2f}) miss {box.as_list()}"
+    )
+
+
 def test_the_ruling_s_directions_are_worked_out_once_for_each_array_of_segments(monkeypatch) -> None:
     import edge.segment.digit_ruling as digit_ruling
     import edge.segment.ruling_lines as ruling_lines

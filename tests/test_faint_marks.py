@@ -75,3 +75,58 @@ def test_not_faint_keeps_a_lone_candidate_and_inkless_boxes() -> None:
     boxes = np.array([[8.0, 8, 16, 42, 120], [80, 45, 95, 58, 0]])  # the second box holds no ink
     assert not_faint(boxes, dark, level).tolist() == [True, True]
     assert ink_peaks(boxes, dark, level)[1].tolist() == [0, 0]
+
+
+def test_two_faint_pencil_marks_close_in_darkness_both_stay() -> None:
+    dark = np.zeros((60, 100), np.uint8)
+    level = np.full((60, 100), 20, np.uint8)
+    dark[10:40, 10:13] = 27  # both under 1.4 x the threshold (28): neither is clearly ink,
+    dark[10:40, 40:43] = 26  # but 26 is not under half of 27 (FAINT)
+    boxes = np.array([[8.0, 8, 15, 42, 90], [38, 8, 45, 42, 90]])
+    assert ink_peaks(boxes, dark, level)[:, 0].tolist() == [27, 26]
+    assert not_faint(boxes, dark, level).tolist() == [True, True]
+
+
+def test_the_lowest_threshold_in_a_box_is_its_own() -> None:
+    dark, level = _ink_image()
+    dark[10:40, 70:73] = 35  # pencil: 1.75 x the box's lowest threshold, not of its highest
+    level[8:20, 68:75] = 30
+    boxes = np.array([[8.0, 8, 16, 42, 120], [68, 8, 75, 42, 90]])
+    assert ink_peaks(boxes, dark, level)[1].tolist() == [35, 20]
+    assert not_faint(boxes, dark, level).tolist() == [True, True]
+
+
+@pytest.mark.parametrize("clear_px", [5, 6])
+def test_all_clear_counts_the_ink_in_the_box(clear_px: int) -> None:
+    dark, level = _ink_image()
+    dark[10:40, 40:42] = 26  # 60 px of faint ink, the 90 % quantile is the 55th darkest
+    idx = np.arange(clear_px)
+    dark[10 + idx // 2, 40 + idx % 2] = 40  # ... 40 (> 28: clear) when 6 px are
+    boxes = np.array([[8.0, 8, 16, 42, 120], [38, 8, 44, 42, 60]])
+    assert all_clear(boxes, dark, level) == (clear_px == 6)
+    assert ink_peaks(boxes, dark, level)[1, 0] == (40 if clear_px == 6 else 26)
+    assert not_faint(boxes, dark, level).tolist() == [True, clear_px == 6]
+
+
+def test_all_clear_is_not_fooled_by_faint_ink_crossing_a_box() -> None:
+    dark, level = _ink_image()
+    dark[10:17, 40:42] = 40  # 14 px of the faint dash clear: over 10 % of its own 60 px ...
+    dark[20:30, 36:48] = 24  # ... but not of the box's ink, which a faint line crossing it adds to
+    boxes = np.array([[8.0, 8, 16, 42, 120], [36, 8, 48, 42, 60]])
+    assert not all_clear(boxes, dark, level)
+    assert not_faint(boxes, dark, level).tolist() == [True, False]
+
+
+def test_all_clear_is_never_true_where_the_full_measure_drops_one() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        dark = rng.integers(0, 60, (40, 40), dtype=np.uint8)
+        level = rng.integers(15, 30, (40, 40), dtype=np.uint8)
+        dark[5:30, 2:5] = 200
+        x0, y0 = rng.integers(0, 30, 2)
+        boxes = np.array(
+            [[1.0, 4, 6, 31, 75], [x0, y0, x0 + rng.integers(1, 12), y0 + rng.integers(1, 12), 0]]
+        )
+        peak, under = ink_peaks(boxes, dark, level).T
+        full = ~((peak < FAINT * peak.max()) & (peak < CLEAR * under))
+        assert full.all() or not all_clear(boxes, dark, level)

@@ -6,7 +6,20 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.segment.line_ridges import ridges, runs_on
+from edge.segment.digit_pieces import X0, X1, Y0, Y1
+from edge.segment.line_ridges import (
+    DARKER,
+    GOES_ON,
+    MIN_SLIVER_PX,
+    SAME_DARKNESS,
+    SAMPLES,
+    SEEN_SHARE,
+    SLIVER,
+    SPREAD_DEG,
+    medians,
+    ridges,
+    runs_on,
+)
 
 
 def clipped_ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset: int) -> np.ndarray:
@@ -24,6 +37,59 @@ def clipped_ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray
     on = np.maximum(np.maximum(at(-uy, ux), at(0 * ux, 0 * uy)), at(uy, -ux))
     side = 0.5 * (at(-uy * offset, ux * offset) + at(uy * offset, -ux * offset))
     return np.where(inside, on - side, np.nan)
+
+
+def first_runs_on(
+    pieces: np.ndarray,
+    mask: np.ndarray,
+    origin: tuple[int, int],
+    dark: np.ndarray,
+    dirs: tuple[int, ...],
+    offset: int,
+    level: float,
+) -> np.ndarray:
+    """line_ridges.runs_on as it was written first (b2db323: three ridge reads, each end read by
+    itself), the reference for the faster one."""
+    out = np.zeros(len(pieces), bool)
+    bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+    long, short = np.maximum(bw, bh), np.minimum(bw, bh)
+    ox, oy = origin
+    mh, mw = mask.shape
+    rows = []
+    for i in np.flatnonzero((long >= SLIVER * short) & (long >= MIN_SLIVER_PX)).tolist():
+        x0, y0, x1, y1 = (int(v) for v in pieces[i, :4])
+        mx0, my0 = min(max(x0 - ox, 0), mw), min(max(y0 - oy, 0), mh)
+        m = cv2.moments(mask[my0 : max(my0, y1 - oy), mx0 : max(mx0, x1 - ox)], binaryImage=True)
+        if m["m00"] == 0:
+            continue
+        theta = 0.5 * np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])) % 180.0
+        if min(abs((theta - a + 90.0) % 180.0 - 90.0) for a in dirs) <= SPREAD_DEG:
+            rad = np.radians(theta)
+            cx, cy = ox + mx0 + m["m10"] / m["m00"], oy + my0 + m["m01"] / m["m00"]
+            rows.append((i, cx, cy, np.cos(rad), np.sin(rad), 0.5 * float(np.hypot(x1 - x0, y1 - y0))))
+    if not rows:
+        return out
+    v = np.array(rows)
+    c, u, half = v[:, 1:3], v[:, 3:5], v[:, 5:6]
+    f = np.linspace(0.0, 1.0, SAMPLES)[None, :]
+    own = medians(clipped_ridges(dark, c, u, (2 * f - 1) * (half - 1), offset), 0)
+    past = half + 1 + f * GOES_ON * 2 * half
+    same, seen = np.ones(len(v), bool), np.zeros(len(v), bool)
+    for sign in (-1.0, 1.0):
+        r = clipped_ridges(dark, c, u, sign * past, offset)
+        inside = np.count_nonzero(~np.isnan(r), axis=1) >= SEEN_SHARE * SAMPLES
+        same &= ~inside | (medians(r, 0) >= SAME_DARKNESS * own)
+        seen |= inside
+    out[v[:, 0].astype(np.int64)] = seen & same & (own > 0) & (own <= DARKER * level)
+    return out
+
+
+def _pieces(mask: np.ndarray) -> np.ndarray:
+    n, _, st, _ = cv2.connectedComponentsWithStats(mask)
+    pieces = np.zeros((n - 1, 7))
+    pieces[:, :4] = np.column_stack([st[1:, 0], st[1:, 1], st[1:, 0] + st[1:, 2], st[1:, 1] + st[1:, 3]])
+    pieces[:, 4] = st[1:, 4]
+    return pieces
 
 
 def test_ridges_read_the_same_values_as_before() -> None:
@@ -61,3 +127,40 @@ def test_ridges_read_the_same_values_as_before_in_float32_and_at_each_offset() -
         got = ridges(dark, segs[:, :2], u, t, offset)
         np.testing.assert_array_equal(got, clipped_ridges(dark, segs[:, :2], u, t, offset))
         assert got.dtype == clipped_ridges(dark, segs[:, :2], u, t, offset).dtype
+
+
+def test_runs_on_reads_as_before_on_dashed_grids() -> None:
+    rng = np.random.default_rng(2)
+    kept = total = 0
+    for _ in range(60):
+        dark = np.zeros((160, 200), np.uint8)
+        for y in range(int(rng.integers(-10, 10)), 160, int(rng.integers(15, 30))):  # dashed ruling
+            x = int(rng.integers(-30, 0))
+            while x < 200:
+                n = int(rng.integers(8, 40))
+                grey = int(rng.integers(25, 45))
+                cv2.line(dark, (x, y), (x + n, y + int(rng.integers(-1, 2))), grey, 1)
+                x += n + int(rng.integers(2, 8))
+        for _ in range(3):  # strokes across it
+            px, py = (int(v) for v in rng.integers(0, 200, 2))
+            cv2.line(dark, (px, py), (px + int(rng.integers(-3, 4)), py + 25), 150, 2)
+        dark = cv2.add(dark, rng.integers(0, 10, dark.shape).astype(np.uint8))
+        mask = cv2.compare(dark, 20, cv2.CMP_GT)
+        pieces = _pieces(mask)
+        got = runs_on(pieces, mask, (0, 0), dark, (0, 90), 3, 35.0)
+        np.testing.assert_array_equal(got, first_runs_on(pieces, mask, (0, 0), dark, (0, 90), 3, 35.0))
+        kept, total = kept + int(got.sum()), total + len(got)
+    assert 0.1 * total < kept < 0.9 * total  # (both answers are common)
+
+
+def test_a_sliver_whose_line_stops_past_one_end_does_not_run_on() -> None:
+    dark = np.zeros((120, 240), np.uint8)
+    cv2.line(dark, (0, 40), (130, 40), 35, 1)  # stops past the right end of the sliver at 110..130
+    cv2.line(dark, (110, 80), (239, 80), 35, 1)  # stops past the left end of the sliver at 110..130
+    mask = np.zeros_like(dark)
+    mask[40, 110:131] = mask[80, 110:131] = 255  # (the two slivers; the rest of the lines is not ink)
+    mask[40, 40:61] = 255  # a sliver the line goes on past on both sides
+    pieces = np.zeros((3, 7))
+    pieces[:, :4] = [(110, 39, 131, 42), (110, 79, 131, 82), (40, 39, 61, 42)]
+    args = (pieces, mask, (0, 0), dark, (0, 90), 3, 35.0)
+    assert runs_on(*args).tolist() == first_runs_on(*args).tolist() == [False, False, True]

@@ -103,7 +103,7 @@ def runs_on(
         pieces: float (N, 7) pieces, analysis px.
         mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
         dark: uint8 (h, w) the analysis image's darkness (ink bright).
-        dirs: the ruling's directions (degrees, :func:`edge.segment.digit_ruling.directions`).
+        dirs: the ruling's directions (degrees, :func:`edge.segment.ruling_lines.directions`).
         offset: px across the line where the paper beside it is read (``line_ridges.ridges``).
         level: the ruling's darkness, in ``dark``'s levels
             (:meth:`edge.segment.digit_ruling.PageRuling.look`).

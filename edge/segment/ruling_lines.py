@@ -7,9 +7,7 @@ of their length (a row of digits or a grid's diagonal is not) and run along the 
 directions (within :data:`~edge.segment.line_ridges.SPREAD_DEG`: perspective fans them out), at
 least :data:`MIN_LINES` of them (one long line is a paper or table edge, a margin or a stroke)
 (:func:`find_ruling`). The segments are those of a search (:func:`edge.segment.ink_components.thin_segments`,
-a probabilistic Hough transform) or ones already found: the line eraser's, or a video's last frame's
-(:class:`edge.segment.digit_ruling.PageRuling` keeps them while the scene is reused: the same tests
-tell whether they still lie on this frame's lines).
+a probabilistic Hough transform) or ones already found (the line eraser's).
 """
 
 from __future__ import annotations
