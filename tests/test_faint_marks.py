@@ -6,12 +6,14 @@ Faint dashes (what a shadow leaves of a squared page's lines) beside a dark digi
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.faint_marks import CLEAR, FAINT, all_clear, ink_peaks, not_faint
+from edge.segment.faint_marks import CLEAR, FAINT, PEAK_QUANTILE, all_clear, ink_peaks, not_faint
 
 PAPER = 205
 
@@ -130,3 +132,45 @@ def test_all_clear_is_never_true_where_the_full_measure_drops_one() -> None:
         peak, under = ink_peaks(boxes, dark, level).T
         full = ~((peak < FAINT * peak.max()) & (peak < CLEAR * under))
         assert full.all() or not all_clear(boxes, dark, level)
+
+
+def _all_clear_before(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
+    """``all_clear`` as it was before its cv2 threshold and early pass (the reference)."""
+    h, w = dark.shape
+    for x0, y0, x1, y1 in boxes[:, :4].tolist():
+        xa, ya = min(max(int(x0), 0), w), min(max(int(y0), 0), h)
+        xb, yb = min(max(math.ceil(x1), xa), w), min(max(math.ceil(y1), ya), h)
+        d = dark[ya:yb, xa:xb]
+        inked = d > level[ya:yb, xa:xb]
+        if not (n := int(np.count_nonzero(inked))):
+            continue
+        clear = CLEAR * int(level[(ya + yb) // 2, (xa + xb) // 2])
+        if np.count_nonzero(inked & (d > clear)) < n - min(n - 1, int(PEAK_QUANTILE * n)):
+            return False
+    return True
+
+
+def test_all_clear_and_not_faint_are_what_they_were_on_random_boxes() -> None:
+    rng = np.random.default_rng(11)
+    outcomes = set()
+    for i in range(600):
+        dark = rng.integers(0, 256 if i % 3 else 60, (30, 40), dtype=np.uint8)
+        level = rng.integers(10, 200 if i % 4 == 0 else 40, (30, 40), dtype=np.uint8)  # (x 1.4 over 255 too)
+        if i % 5 == 1:  # ink at its threshold (ties), the threshold varying in the box
+            dark = (level + rng.integers(0, 2, level.shape)).astype(np.uint8)
+            level[rng.integers(0, 30) :] = rng.integers(10, 40)
+        dark[rng.integers(0, 25) :][:5, rng.integers(0, 35) :][:, :4] = rng.integers(60, 256)
+        boxes = np.zeros((rng.integers(2, 6), 7))
+        x0, y0 = rng.uniform(-5, 42, len(boxes)), rng.uniform(-5, 32, len(boxes))
+        boxes[:, :4] = np.c_[x0, y0, x0 + rng.uniform(0, 15, len(boxes)), y0 + rng.uniform(0, 15, len(boxes))]
+        if i % 2:
+            boxes[:, :4] = np.round(boxes[:, :4])  # (whole px, empty boxes among them)
+        before = _all_clear_before(boxes, dark, level)
+        assert all_clear(boxes, dark, level) == before, f"boxes {boxes[:, :4].tolist()}"
+        kept = np.ones(len(boxes), bool)
+        if not before:
+            peak, under = ink_peaks(boxes, dark, level).T
+            kept = ~((peak < FAINT * peak.max()) & (peak < CLEAR * under))
+        assert not_faint(boxes, dark, level).tolist() == kept.tolist()
+        outcomes.add((before, bool(kept.all())))
+    assert outcomes == {(True, True), (False, True), (False, False)}  # (every case was met)
