@@ -47,7 +47,9 @@ shadow, a fat marker digit covering most of the frame; the digits found in the l
 paper's edges. Dev frames: 0 / 0 / 5 of seeds 21/22/23 are called light, all misread, 3 read
 right with the check: 96.6 / 97.6 / 95.7 -> 96.6 / 97.6 / 96.0 %; seed 2011 (600 frames) 3 called
 light, 96.17 -> 96.5 %. The frames of seeds 21 and 2011 inverted (light ink) 57.6 -> 57.4 % and
-61.67 -> 61.5 % (1 frame each). A frame called dark is read as before.
+61.67 -> 61.5 % (1 frame each). A frame called dark ink with light-ink evidence
+(:func:`edge.segment.ink_polarity.light_evidence`: a chalkboard framed by a lighter wall) is read
+as light ink too, kept when the model is clearly surer of it (:mod:`edge.still_polarity`).
 
 Cost (2-core VM, dev set s21, median of 5): a crop 2.28 -> 2.76 ms (read + classify); a
 frame's digit ROI 0.47 -> 1.68 ms (preprocess + classify; the segmenter's time is unchanged).
@@ -61,12 +63,11 @@ inputs directly and takes no views.
 Imports :mod:`edge.preprocess`, :mod:`edge.runtime_ops` (the score -> label step),
 :mod:`edge.segment.digits` (the segmenter the light check wraps), :mod:`edge.segment.ink`
 (polarity names, grey conversion), :mod:`edge.segment.ink_analysis` (the segmenter's analysis
-type) and :mod:`edge.types`.
+type), :mod:`edge.still_polarity` (the frame's polarity check) and :mod:`edge.types`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -86,6 +87,7 @@ from edge.runtime_ops import top_predictions
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.segment.ink_analysis import InkAnalysis
+from edge.still_polarity import POLARITY_CHECK, LightCheckedSegmenter, dark_is_surer
 from edge.types import ROI, Prediction
 
 log = logging.getLogger(__name__)
@@ -112,11 +114,6 @@ GROW = 0.08
 #: The insets of a crop's views (:func:`edge.preprocess.mnist.mnist_crop_views`): the
 #: located digit's box as it is, and moved inwards by 2.5 % of its shorter side.
 CROP_INSETS = (0.0, 0.025)
-#: A photo crop called light ink is read as dark ink instead when the model's top probability for
-#: the dark reading exceeds this many times the light reading's (the ground statistics decided
-#: light: the dark reading must be clearly more convincing to overrule them). At 1.5 the dark
-#: reading can only win when the light reading's top probability is under 1 / 1.5 ~ 0.667.
-POLARITY_CHECK = 1.5
 #: A ROI taller than any frame: the ``"full"`` reads take neither fast path.
 _NEVER_FAST = 1 << 30
 
@@ -232,86 +229,6 @@ def _checked_light(grey: np.ndarray, light: np.ndarray, deskew: bool, classifier
         log.debug("crop called light ink read as dark: %.2f vs %.2f", p[1].max(), p[0].max())
         return dark
     return light
-
-
-def dark_is_surer(light: np.ndarray, dark: np.ndarray) -> bool:
-    """Whether the model is clearly surer of a dark-ink reading than of the light-ink one.
-
-    Args:
-        light, dark: float class probabilities of each reading, (C,) for a crop or (N, C) for
-            the N digit ROIs of a frame (its most confident one counts; N = 0: 0).
-
-    Returns:
-        The dark reading's top probability exceeds :data:`POLARITY_CHECK` times the light one's.
-    """
-    return _top(dark) > POLARITY_CHECK * _top(light)
-
-
-def _top(p: np.ndarray) -> float:
-    return float(np.max(p)) if np.size(p) else 0.0
-
-
-class LightCheckedSegmenter:
-    """A still frame's digit segmenter whose call of light ink is checked by the model.
-
-    A frame the segmenter calls light ink (its ``last_analysis.light``: a lit strip of paper
-    between a shadow and a table edge, a shadow's rim ...) is segmented as dark ink too; each
-    reading's ROIs go through the still preprocessor and classifier, and the dark one's ROIs and
-    analysis are kept when :func:`dark_is_surer` of its most confident digit (the frame's answer,
-    ``edge-eval --frame``). A frame called dark is never checked.
-
-    Args:
-        segmenter: a :class:`~edge.segment.digits.DigitSegmenter` deciding the polarity
-            (``config.polarity == "auto"``).
-        preprocessor: the pipeline's :class:`StillViewsPreprocessor`.
-        classifier: the pipeline's :class:`ViewsClassifier`.
-
-    Its other attributes (``last_grey``, ``last_analysis``, ``keeps_scene`` ...) are those of the
-    segmenter whose ROIs :meth:`find` returned last.
-    """
-
-    def __init__(self, segmenter: Any, preprocessor: StillViewsPreprocessor, classifier: ViewsClassifier):
-        self.segmenter = segmenter
-        self.dark = type(segmenter)(dataclasses.replace(segmenter.config, polarity="dark"))
-        self.preprocessor, self.classifier = preprocessor, classifier
-        self.chosen = segmenter
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "chosen":  # not set yet (copy, pickle): no recursion
-            raise AttributeError(name)
-        return getattr(self.chosen, name)
-
-    def reset(self) -> None:
-        """Forget both segmenters' scenes."""
-        self.segmenter.reset()
-        self.dark.reset()
-
-    def find(self, image: np.ndarray) -> list[ROI]:
-        """The digit ROIs of ``image`` (uint8 (H, W, 3) BGR), in the ink the model is surer of."""
-        self.chosen = self.segmenter
-        rois: list[ROI] = self.segmenter.find(image)
-        analysis = self.segmenter.last_analysis
-        if analysis is None or not analysis.light:
-            return rois
-        self.dark.reset()  # the photo stands alone
-        dark_rois: list[ROI] = self.dark.find(image)
-        if dark_is_surer(
-            self._probabilities(self.segmenter, image, rois), self._probabilities(self.dark, image, dark_rois)
-        ):
-            log.debug("frame called light ink read as dark")
-            self.chosen = self.dark
-            return dark_rois
-        return rois
-
-    def _probabilities(self, segmenter: Any, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
-        """float32 (N, C): the class probabilities of the ROIs with ink (as the pipeline reads them)."""
-        if not rois:
-            return np.zeros((0, 0), np.float32)
-        grey = segmenter.last_grey
-        pre_in = grey if isinstance(grey, np.ndarray) and grey.shape == image.shape[:2] else image
-        batch = self.preprocessor(pre_in, rois, analysis=segmenter.last_analysis)
-        keep = [i for i, v in enumerate(self.preprocessor.last_light) if v is not None]
-        return self.classifier.predict(batch[keep]) if keep else np.zeros((0, 0), np.float32)
 
 
 class ViewsClassifier:

@@ -26,6 +26,7 @@ __all__ = [
     "SURFACE",
     "frame_ink_is_light",
     "ink_is_light",
+    "light_evidence",
     "light_ground",
 ]
 
@@ -212,8 +213,38 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     # the global view needs no more than a sample
     if not _grey_is_light(small[::3, ::3]):
         return False
-    if min(small.shape[:2]) < 64:
+    return min(small.shape[:2]) < 64 or _local_light(small)
+
+
+def light_evidence(grey: np.ndarray) -> bool:
+    """Whether a frame that :func:`frame_ink_is_light` may call dark still shows signs of light ink.
+
+    :func:`frame_ink_is_light`'s tests without its first gate (the skewness of the whole frame): a
+    chalkboard or a dark card with white marker that is framed by a lighter wall or desk is not
+    light around its mean (the wall is a light majority or a second mode), but its ink is light
+    around a local box mean or by its thinnest strokes. True when the whole frame's sample is light
+    (:func:`ink_is_light`'s skewness), or when the local-box or stroke test says light (a shorter
+    side below 64 px: the whole analysis view's skewness). For a second, checked reading of a still
+    frame called dark (:class:`edge.still_polarity.LightCheckedSegmenter`), not a decision.
+
+    Args:
+        grey: uint8 (H, W) grey frame (0 black .. 255 white), any size (looked at with the longer
+            side at most 320 px).
+
+    Returns:
+        True when some light-ink evidence exists.
+    """
+    small = _analysis_view(grey)
+    if _grey_is_light(small[::3, ::3]):
         return True
+    if min(small.shape[:2]) < 64:
+        return _grey_is_light(small)
+    return _local_light(small)
+
+
+def _local_light(small: np.ndarray) -> bool:
+    """The local tests of :func:`frame_ink_is_light` on its analysis view ``small`` (uint8 (h, w),
+    shorter side >= 64 px): the skewness around a local box mean, else the stroke test."""
     k = max(3, min(small.shape[:2]) // 26)
     local = cv2.subtract(
         np.ascontiguousarray(small[::2, ::2]),

@@ -1,0 +1,134 @@
+"""Which way round a still frame's ink is, checked by the model: the frame read both ways.
+
+The digit segmenter's polarity decision (:func:`edge.segment.ink_polarity.frame_ink_is_light`) can
+be wrong either way on a photo. A frame called light ink (a bright sheet that is a minority of the
+frame on a dark desk, a lit corner beside a shadow) is segmented as dark ink too; a frame called dark
+ink that still shows light-ink evidence (:func:`edge.segment.ink_polarity.light_evidence`: a
+chalkboard or a dark card with white marker framed by a lighter wall, whose whole-frame skewness is
+not light) is segmented as light ink too. Each reading's ROIs go through the still preprocessor and
+classifier, and the other reading is kept only when the model is more than :data:`POLARITY_CHECK`
+times as sure of its most confident digit (the frame's answer, ``edge-eval --frame``).
+
+Only still images (``edge-eval --frame``, ``edge-run photo.jpg``) with ``polarity="auto"``;
+:func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
+
+Imports :mod:`edge.segment.ink` (grey conversion), :mod:`edge.segment.ink_polarity` (the light-ink
+evidence) and :mod:`edge.types`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import numpy as np
+
+from edge.segment.ink import to_grey
+from edge.segment.ink_polarity import light_evidence
+from edge.types import ROI
+
+log = logging.getLogger(__name__)
+
+__all__ = ["POLARITY_CHECK", "LightCheckedSegmenter", "dark_is_surer"]
+
+#: A photo crop or frame is read the other way round instead when the model's top probability for
+#: that reading exceeds this many times the first reading's (the ground statistics decided the
+#: polarity: the other reading must be clearly more convincing to overrule them). At 1.5 it can
+#: only win when the first reading's top probability is under 1 / 1.5 ~ 0.667.
+POLARITY_CHECK = 1.5
+
+
+def dark_is_surer(light: np.ndarray, dark: np.ndarray) -> bool:
+    """Whether the model is clearly surer of a dark-ink reading than of the light-ink one.
+
+    Args:
+        light, dark: float class probabilities of each reading, (C,) for a crop or (N, C) for
+            the N digit ROIs of a frame (its most confident one counts; N = 0: 0).
+
+    Returns:
+        The dark reading's top probability exceeds :data:`POLARITY_CHECK` times the light one's.
+    """
+    return _top(dark) > POLARITY_CHECK * _top(light)
+
+
+def _top(p: np.ndarray) -> float:
+    return float(np.max(p)) if np.size(p) else 0.0
+
+
+class LightCheckedSegmenter:
+    """A still frame's digit segmenter whose polarity call is checked by the model, both ways.
+
+    A frame the segmenter calls light ink (its ``last_analysis.light``: a lit strip of paper
+    between a shadow and a table edge, a shadow's rim ...) is segmented as dark ink too; a frame
+    called dark ink with :func:`~edge.segment.ink_polarity.light_evidence` (a chalkboard framed by
+    a lighter wall) is segmented as light ink too. Each reading's ROIs go through the still
+    preprocessor and classifier, and the other reading's ROIs and analysis are kept when the model
+    is more than :data:`POLARITY_CHECK` times as sure of its most confident digit (the frame's
+    answer, ``edge-eval --frame``; :func:`dark_is_surer`, with the readings swapped for the light
+    one). A frame called dark without light evidence is read once.
+
+    Args:
+        segmenter: a :class:`~edge.segment.digits.DigitSegmenter` deciding the polarity
+            (``config.polarity == "auto"``).
+        preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor`.
+        classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier`.
+
+    Its other attributes (``last_grey``, ``last_analysis``, ``keeps_scene`` ...) are those of the
+    segmenter whose ROIs :meth:`find` returned last (:attr:`chosen`: ``segmenter``, :attr:`dark`
+    or :attr:`light`).
+    """
+
+    def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any):
+        self.segmenter = segmenter
+        self.dark = type(segmenter)(dataclasses.replace(segmenter.config, polarity="dark"))
+        self.light = type(segmenter)(dataclasses.replace(segmenter.config, polarity="light"))
+        self.preprocessor, self.classifier = preprocessor, classifier
+        self.chosen = segmenter
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "chosen":  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.chosen, name)
+
+    def reset(self) -> None:
+        """Forget the three segmenters' scenes."""
+        self.segmenter.reset()
+        self.dark.reset()
+        self.light.reset()
+
+    def find(self, image: np.ndarray) -> list[ROI]:
+        """The digit ROIs of ``image`` (uint8 (H, W, 3) BGR), in the ink the model is surer of."""
+        self.chosen = self.segmenter
+        rois: list[ROI] = self.segmenter.find(image)
+        analysis = self.segmenter.last_analysis
+        if analysis is None:
+            return rois
+        other = self.dark if analysis.light else self.light
+        if other is self.light and not light_evidence(self._grey(image)):
+            return rois
+        other.reset()  # the photo stands alone
+        other_rois: list[ROI] = other.find(image)
+        p, q = self._probabilities(self.segmenter, image, rois), self._probabilities(other, image, other_rois)
+        if dark_is_surer(p, q):  # the other reading is clearly surer (either way round)
+            log.debug("frame called %s ink read the other way", "light" if analysis.light else "dark")
+            self.chosen = other
+            return other_rois
+        return rois
+
+    def _grey(self, image: np.ndarray) -> np.ndarray:
+        """uint8 (H, W): the segmenter's grey view of ``image`` (converted when it kept none)."""
+        grey = self.segmenter.last_grey
+        if isinstance(grey, np.ndarray) and grey.ndim == 2 and grey.shape == image.shape[:2]:
+            return grey
+        return to_grey(image)
+
+    def _probabilities(self, segmenter: Any, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
+        """float32 (N, C): the class probabilities of the ROIs with ink (as the pipeline reads them)."""
+        if not rois:
+            return np.zeros((0, 0), np.float32)
+        grey = segmenter.last_grey
+        pre_in = grey if isinstance(grey, np.ndarray) and grey.shape == image.shape[:2] else image
+        batch = self.preprocessor(pre_in, rois, analysis=segmenter.last_analysis)
+        keep = [i for i, v in enumerate(self.preprocessor.last_light) if v is not None]
+        return self.classifier.predict(batch[keep]) if keep else np.zeros((0, 0), np.float32)
