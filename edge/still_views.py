@@ -52,8 +52,10 @@ light, 96.17 -> 96.5 %. The frames of seeds 21 and 2011 inverted (light ink) 57.
 as light ink too, kept when the model is clearly surer of it (:mod:`edge.still_polarity`).
 
 Cost (2-core VM, dev set s21, median of 5): a crop 2.28 -> 2.76 ms (read + classify); a
-frame's digit ROI 0.47 -> 1.68 ms (preprocess + classify; the segmenter's time is unchanged).
-Dev accuracy (``realistic_digits.py``, seeds 21/22/23): frames 95.8 / 97.2 / 95.1 -> 96.6 /
+frame's digit ROI 0.47 -> 1.68 ms (preprocess + classify); the light-ink checks segment a frame a
+second time when it is called light, or called dark with light-ink evidence (17-20 % of the dark-ink
+dev frames: s21 4.5 -> 5.9 ms a frame in ``edge-eval``, a loaded machine). Dev accuracy of the
+views alone (``realistic_digits.py``, seeds 21/22/23): frames 95.8 / 97.2 / 95.1 -> 96.6 /
 97.6 / 95.7 %, crops 98.9 / 98.6 / 98.7 -> 99.0 / 98.7 / 98.9 %.
 
 Only ``"mnist-normalise"`` bundles take views; any other preprocessing is read once.
