@@ -30,7 +30,7 @@ from edge.types import ROI
 
 log = logging.getLogger(__name__)
 
-__all__ = ["POLARITY_CHECK", "LightCheckedSegmenter", "dark_is_surer"]
+__all__ = ["POLARITY_CHECK", "LightCheckedSegmenter", "other_is_surer"]
 
 #: A photo crop or frame is read the other way round instead when the model's top probability for
 #: that reading exceeds this many times the first reading's (the ground statistics decided the
@@ -39,17 +39,18 @@ __all__ = ["POLARITY_CHECK", "LightCheckedSegmenter", "dark_is_surer"]
 POLARITY_CHECK = 1.5
 
 
-def dark_is_surer(light: np.ndarray, dark: np.ndarray) -> bool:
-    """Whether the model is clearly surer of a dark-ink reading than of the light-ink one.
+def other_is_surer(first: np.ndarray, other: np.ndarray) -> bool:
+    """Whether the model is clearly surer of the other-polarity reading than of the first one
+    (the polarity the ground statistics decided: light read as dark, or dark read as light).
 
     Args:
-        light, dark: float class probabilities of each reading, (C,) for a crop or (N, C) for
-            the N digit ROIs of a frame (its most confident one counts; N = 0: 0).
+        first, other: float class probabilities in [0, 1] of each reading, (C,) for a crop or
+            (N, C) for the N digit ROIs of a frame (its most confident one counts; N = 0: 0).
 
     Returns:
-        The dark reading's top probability exceeds :data:`POLARITY_CHECK` times the light one's.
+        The other reading's top probability exceeds :data:`POLARITY_CHECK` times the first one's.
     """
-    return _top(dark) > POLARITY_CHECK * _top(light)
+    return _top(other) > POLARITY_CHECK * _top(first)
 
 
 def _top(p: np.ndarray) -> float:
@@ -65,8 +66,7 @@ class LightCheckedSegmenter:
     a lighter wall) is segmented as light ink too. Each reading's ROIs go through the still
     preprocessor and classifier, and the other reading's ROIs and analysis are kept when the model
     is more than :data:`POLARITY_CHECK` times as sure of its most confident digit (the frame's
-    answer, ``edge-eval --frame``; :func:`dark_is_surer`, with the readings swapped for the light
-    one). A frame called dark without light evidence is read once.
+    answer, ``edge-eval --frame``; :func:`other_is_surer`). A frame called dark without light evidence is read once.
 
     Args:
         segmenter: a :class:`~edge.segment.digits.DigitSegmenter` deciding the polarity
@@ -110,7 +110,7 @@ class LightCheckedSegmenter:
         other.reset()  # the photo stands alone
         other_rois: list[ROI] = other.find(image)
         p, q = self._probabilities(self.segmenter, image, rois), self._probabilities(other, image, other_rois)
-        if dark_is_surer(p, q):  # the other reading is clearly surer (either way round)
+        if other_is_surer(p, q):  # the other reading is clearly surer (either way round)
             log.debug("frame called %s ink read the other way", "light" if analysis.light else "dark")
             self.chosen = other
             return other_rois

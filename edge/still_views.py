@@ -89,7 +89,7 @@ from edge.runtime_ops import top_predictions
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.segment.ink_analysis import InkAnalysis
-from edge.still_polarity import POLARITY_CHECK, LightCheckedSegmenter, dark_is_surer
+from edge.still_polarity import POLARITY_CHECK, LightCheckedSegmenter, other_is_surer
 from edge.types import ROI, Prediction
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ __all__ = [
     "StillViewsPreprocessor",
     "ViewsClassifier",
     "crop_views",
-    "dark_is_surer",
+    "other_is_surer",
     "grown",
     "use_still_views",
 ]
@@ -227,7 +227,7 @@ def _checked_light(grey: np.ndarray, light: np.ndarray, deskew: bool, classifier
     dark = mnist_crop_views(grey, CROP_INSETS, deskew=deskew, polarity="dark")
     views = classifier if isinstance(classifier, ViewsClassifier) else ViewsClassifier(classifier)
     p = views.predict(np.stack([light, dark])[..., None])
-    if dark_is_surer(p[0], p[1]):
+    if other_is_surer(p[0], p[1]):
         log.debug("crop called light ink read as dark: %.2f vs %.2f", p[1].max(), p[0].max())
         return dark
     return light

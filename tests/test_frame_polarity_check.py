@@ -19,7 +19,7 @@ from edge.pipeline import Pipeline, build_pipeline
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink_polarity import frame_ink_is_light, light_evidence
-from edge.still_views import POLARITY_CHECK, LightCheckedSegmenter, dark_is_surer, use_still_views
+from edge.still_views import POLARITY_CHECK, LightCheckedSegmenter, other_is_surer, use_still_views
 from edge.types import Frame
 
 
@@ -49,12 +49,12 @@ def _called_light(pipe: Pipeline) -> Pipeline:
     return Pipeline(light, pipe.preprocessor, pipe.classifier)
 
 
-def test_dark_is_surer_needs_the_margin() -> None:
+def test_other_is_surer_needs_the_margin() -> None:
     light = np.array([0.5, 0.3, 0.2])
-    assert dark_is_surer(light, np.array([[0.1, 0.9], [0.8, 0.2]]))  # a frame: its best digit counts
-    assert not dark_is_surer(light, np.array([0.0, POLARITY_CHECK * 0.5]))  # "more than", not equal
-    assert dark_is_surer(np.zeros((0, 10)), np.array([0.2, 0.8]))  # nothing read light: any digit wins
-    assert not dark_is_surer(light, np.zeros((0, 10)))
+    assert other_is_surer(light, np.array([[0.1, 0.9], [0.8, 0.2]]))  # a frame: its best digit counts
+    assert not other_is_surer(light, np.array([0.0, POLARITY_CHECK * 0.5]))  # "more than", not equal
+    assert other_is_surer(np.zeros((0, 10)), np.array([0.2, 0.8]))  # nothing read light: any digit wins
+    assert not other_is_surer(light, np.zeros((0, 10)))
 
 
 @pytest.mark.parametrize("text", ["0", "3", "4", "8"])
