@@ -66,7 +66,8 @@ class LightCheckedSegmenter:
     a lighter wall) is segmented as light ink too. Each reading's ROIs go through the still
     preprocessor and classifier, and the other reading's ROIs and analysis are kept when the model
     is more than :data:`POLARITY_CHECK` times as sure of its most confident digit (the frame's
-    answer, ``edge-eval --frame``; :func:`other_is_surer`). A frame called dark without light evidence is read once.
+    answer, ``edge-eval --frame``; :func:`other_is_surer`). A frame called dark without light
+    evidence is read once.
 
     Args:
         segmenter: a :class:`~edge.segment.digits.DigitSegmenter` deciding the polarity
