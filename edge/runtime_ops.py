@@ -164,7 +164,5 @@ def top_predictions(scores: np.ndarray, labels: Sequence[str]) -> list[Predictio
     # the argmax's own value (a max picks no other number); the ufunc's reduce, not
     # ndarray.max, whose Python wrapper costs several us in a pipeline's cold caches
     best = np.maximum.reduce(scores, axis=1).tolist()
-    return [
-        Prediction(index=i, label=labels[i], score=b, scores=s)
-        for i, b, s in zip(idx, best, scores, strict=True)
-    ]
+    # positional fields: a frozen dataclass's __init__ takes keywords about 0.5 us slower each
+    return [Prediction(i, labels[i], b, s) for i, b, s in zip(idx, best, scores, strict=True)]

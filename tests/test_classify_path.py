@@ -7,7 +7,7 @@ import pytest
 
 from edge.bundle import QuantParams, load_bundle
 from edge.runtime import Classifier, batch_chunks, dequantize, quantize
-from edge.runtime_ops import Dequantizer
+from edge.runtime_ops import Dequantizer, top_predictions
 
 
 def test_batch_chunks_are_full_chunks_then_the_rest_in_one() -> None:
@@ -98,3 +98,16 @@ def test_quantize_into_scratch_gives_the_same_values() -> None:
     x = np.random.default_rng(3).uniform(-0.5, 1.5, (5, 28, 28, 1)).astype(np.float32)
     work = np.full_like(x, np.nan)
     assert np.array_equal(quantize(x, q, np.dtype(np.int8), work), quantize(x, q, np.dtype(np.int8)))
+
+
+def test_top_predictions_name_each_rows_best_class() -> None:
+    """Each row's argmax (the first of equal maxima), its label and value, and the row itself."""
+    labels = ("zero", "one", "two", "three")
+    scores = np.array([[0.1, 0.6, 0.2, 0.1], [0.3, 0.0, 0.3, 0.4], [0.5, 0.0, 0.5, 0.0]], np.float32)
+    preds = top_predictions(scores, labels)
+    assert [(p.index, p.label) for p in preds] == [(1, "one"), (3, "three"), (0, "zero")]
+    assert [p.score for p in preds] == [float(np.float32(v)) for v in (0.6, 0.4, 0.5)]
+    assert all(type(p.index) is int and type(p.score) is float for p in preds)
+    assert all(np.array_equal(p.scores, row) for p, row in zip(preds, scores, strict=True))
+    with pytest.raises(ValueError, match="does not match 3 labels"):
+        top_predictions(scores, labels[:3])

@@ -228,7 +228,7 @@ def _analysis_clear(
     ax1, ay1 = ax1 if ax1 < aw else aw, ay1 if ay1 < ah else ah  # (min, written out: once a line)
     if ax1 - ax0 < 2 or ay1 - ay0 < 2:
         return False
-    ink = cv2.compare(analysis.dark[ay0:ay1, ax0:ax1], analysis.level[ay0:ay1, ax0:ax1], cv2.CMP_GT)
+    ink = np.greater(analysis.dark[ay0:ay1, ax0:ax1], analysis.level[ay0:ay1, ax0:ax1])  # not cv2.compare: 2x
     for x0, y0, x1, y1 in boxes:  # the digits (their boxes rounded outwards, as the band's)
         r0, r1 = int(y0 / sy) - ay0, math.ceil(y1 / sy) - ay0
         c0, c1 = int(x0 / sx) - ax0, math.ceil(x1 / sx) - ax0
