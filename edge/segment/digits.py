@@ -59,7 +59,7 @@ import cv2
 import numpy as np
 
 from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
-from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_config import FEW_THREADS_PIXELS, DigitSegmenterConfig
 from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
 from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
@@ -87,10 +87,6 @@ from edge.types import ROI
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
 
 log = logging.getLogger(__name__)
-
-#: Frames up to this many pixels (a webcam or phone video frame, up to full HD) are segmented
-#: with ``DigitSegmenterConfig.cv_threads`` OpenCV threads; larger images keep OpenCV's setting.
-FEW_THREADS_PIXELS = 1920 * 1080
 
 
 class DigitSegmenter:
