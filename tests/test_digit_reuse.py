@@ -158,3 +158,54 @@ def test_a_reused_frame_that_jumps_is_analysed_again_as_a_fresh_segmenter_would(
     assert np.array_equal(a.dark, b.dark) and np.array_equal(a.level, b.level)
     assert seg.last_grey is not None and fresh.last_grey is not None
     assert np.array_equal(seg.last_grey, fresh.last_grey)
+
+
+def looks_where_dropped(seg: DigitSegmenter, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count, per frame (appended to the returned list by the caller), the second looks of
+    ``seg`` at a higher ink level where pieces were dropped (``_pieces`` with a ``region``)."""
+    looks: list[int] = []
+    pieces = seg._pieces
+
+    def counted(*args: object, **kw: object) -> tuple:
+        if kw.get("region") is not None:
+            looks.append(1)
+        return pieces(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(seg, "_pieces", counted)
+    return looks
+
+
+def looks_per_frame(seg: DigitSegmenter, images: list[np.ndarray], looks: list[int]) -> list[int]:
+    out = []
+    for img in images:
+        n = len(looks)
+        seg.find(img)
+        out.append(len(looks) - n)
+    return out
+
+
+def test_a_reused_frame_skips_the_look_where_pieces_were_dropped_that_changed_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frames = steady(demo_frame(), 5)
+    seg = DigitSegmenter()
+    looks = looks_where_dropped(seg, monkeypatch)
+    assert looks_per_frame(seg, frames, looks) == [1, 0, 0, 0, 0]  # (the paper's edge is dropped)
+    assert seg.memory.frames == [1, 0, 4]
+    full = DigitSegmenter(DigitSegmenterConfig(reuse_scene=False))
+    assert looks_per_frame(full, frames, looks_where_dropped(full, monkeypatch)) == [1] * 5
+
+
+def test_a_reused_frame_looks_where_pieces_were_dropped_when_that_changed_the_full_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import edge.segment.digits as digits
+
+    def adds_one(boxes: np.ndarray, extra: np.ndarray, sw: int, sh: int) -> np.ndarray:
+        return np.concatenate([boxes, extra[:1]])  # (every look finds a new candidate)
+
+    monkeypatch.setattr(digits, "add_new_boxes", adds_one)
+    seg = DigitSegmenter()
+    looks = looks_where_dropped(seg, monkeypatch)
+    assert looks_per_frame(seg, steady(demo_frame(), 4), looks) == [1, 1, 1, 1]
+    assert seg.memory.frames == [1, 0, 3]

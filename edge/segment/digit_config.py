@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from edge.segment.ink import POLARITIES
 
+#: Frames up to this many pixels (a webcam or phone video frame, up to full HD) are segmented
+#: with ``DigitSegmenterConfig.cv_threads`` OpenCV threads; larger images keep OpenCV's setting.
+FEW_THREADS_PIXELS = 1920 * 1080
+
 
 @dataclass(frozen=True)
 class DigitSegmenterConfig:
@@ -120,7 +124,7 @@ class DigitSegmenterConfig:
         polarity: ``"dark"`` ink on light paper, ``"light"`` ink on a dark ground,
             or ``"auto"`` (decided per frame by :func:`edge.segment.ink_polarity.frame_ink_is_light`).
         cv_threads: OpenCV worker threads while a frame of at most
-            :data:`edge.segment.digits.FEW_THREADS_PIXELS` is segmented (the process's
+            :data:`FEW_THREADS_PIXELS` is segmented (the process's
             setting is restored afterwards; larger images, whose per-pixel work pays for
             threads, keep OpenCV's setting); 0 keeps it always. The default, 1: on
             analysis images of a few hundred pixels OpenCV's threads save little and cost

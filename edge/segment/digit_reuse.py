@@ -30,6 +30,16 @@ one at that analysis (not the previous frame's, so slow changes add up):
 - else :data:`FULL`: a full analysis, which is kept when it took one pass (no
   page-scale second pass, no 4x look: pages and large photos are never reused).
 
+On a reused frame (either mode) the first level's second look, at a higher ink level where
+pieces were dropped as the paper's edge or as too large (a digit that a shadow wedge or the
+paper's edge joined: :class:`edge.segment.digits.DigitSegmenter`), runs only when that look
+changed the full analysis's candidates (:meth:`SceneMemory.look_again`). On a steady scene it
+finds what it found there: of ``edge-bench``'s 500 demo frames 353 looked (~0.18 ms each), 94
+with this rule, and 14 looks changed anything, all in its hard frames 350-374; in the JSON Lines
+of ``edge-run --source demo`` two frames of 500 lose an extra (a piece of a note's edge). A digit
+joined to such a piece only after the full analysis (a hand's shadow coming over it) is missed
+on that frame: fewer digits than the full analysis found, so the kept scene is dropped.
+
 A full analysis also runs after :meth:`SceneMemory.reset` (:meth:`edge.pipeline.Pipeline.reset`
 calls it through :meth:`edge.segment.digits.DigitSegmenter.reset`: the live loop before
 every still image and after a source's gap, the evaluations per photo), on a change of
@@ -75,6 +85,7 @@ class _Kept:
     lut: np.ndarray  # uint8 (256,) ink threshold per background grey level
     count: int  # digits found
     height: float  # their median height (frame px), 0 when none
+    looked: bool  # its second look where pieces were dropped changed its candidates
     age: int = 0  # frames reused since
 
 
@@ -106,6 +117,7 @@ class SceneMemory:
         self._passes = 0
         self._pending: tuple[Scene, np.ndarray] | None = None
         self._again = False  # the next begin() is for the image the last end() rejected
+        self._looked = False  # the first pass's second look where pieces were dropped changed its candidates
         # the polarity and flat-field of the frame's first pass; those of the rejected frame
         self._first_flat: tuple[bool, _Flat] | None = None
         self._again_flat: tuple[bool, _Flat] | None = None
@@ -137,6 +149,7 @@ class SceneMemory:
         kept_thumb = self._thumb if self._again else None  # the same image, analysed again
         self._again_flat = self._first_flat if self._again else None
         self._passes, self._pending, self._mode, self._thumb, self._first_flat = 0, None, FULL, None, None
+        self._looked = False
         self._shape, self._scale, self._light, self._again = small.shape[:2], scale, False, False
         if not cfg.reuse_scene:
             return
@@ -231,6 +244,24 @@ class SceneMemory:
             self._pending = (scene, lut)
         return scene, level_image(bg, lut, scene), int(lut[bright]), hist
 
+    def look_again(self, first: bool) -> bool:
+        """Whether an analysis pass looks again, at a higher ink level, where pieces were dropped as
+        the paper's edge or as too large: always, but on a reused frame's first pass only when that
+        look changed the kept full analysis's candidates (module docstring).
+
+        Args:
+            first: the frame's first pass.
+        """
+        k = self._kept
+        return not first or self._mode == FULL or k is None or k.looked
+
+    def looked(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """Note what the first pass's look where pieces were dropped did (:meth:`look_again`):
+        float (M, >= 4) candidates ``before`` it and ``after`` it (returned)."""
+        if self._passes == 1 and (len(after) != len(before) or not np.array_equal(after, before)):
+            self._looked = True
+        return after
+
     def end(self, rois: list[ROI]) -> bool:
         """Close the frame: keep a full single-pass analysis, or check a reused one.
 
@@ -265,5 +296,7 @@ class SceneMemory:
             self._kept = None
             return True
         scene, lut = self._pending
-        self._kept = _Kept(self._thumb, self._shape, self._scale, self._light, scene, lut, len(rois), height)
+        self._kept = _Kept(
+            self._thumb, self._shape, self._scale, self._light, scene, lut, len(rois), height, self._looked
+        )
         return True

@@ -30,9 +30,10 @@ contours -> shape filters), made robust for live camera frames:
   votes; a second, higher Otsu level then drops what is left of them (on a page no higher than the erased
   lines' darkness, :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
   the frame is cluttered with pieces), and splits digits from a shadow wedge or the paper's edge that the
-  first level joined to them (looked at again only where such a piece was dropped); what is left of a page's
-  ruling is dropped by :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper from
-  afar) is measured with ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
+  first level joined to them (looked at again only where such a piece was dropped; in a video, only when that
+  changed the last full analysis: :mod:`~.digit_reuse`); what is left of a page's ruling is dropped by
+  :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper from afar) is measured with
+  ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
@@ -59,7 +60,7 @@ import cv2
 import numpy as np
 
 from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
-from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.digit_config import FEW_THREADS_PIXELS, DigitSegmenterConfig
 from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
 from edge.segment.digit_merge import candidates
 from edge.segment.digit_pieces import (
@@ -87,10 +88,6 @@ from edge.types import ROI
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
 
 log = logging.getLogger(__name__)
-
-#: Frames up to this many pixels (a webcam or phone video frame, up to full HD) are segmented
-#: with ``DigitSegmenterConfig.cv_threads`` OpenCV threads; larger images keep OpenCV's setting.
-FEW_THREADS_PIXELS = 1920 * 1080
 
 
 class DigitSegmenter:
@@ -252,6 +249,7 @@ class DigitSegmenter:
         second = lines_erased or first is None or raised
         pieces = np.zeros((0, COLS)) if first is None else first
         boxes, dropped = (pieces[:0], None) if raised else self._digits(pieces, ink, scene, bg, min_h)
+        dropped = dropped if dropped is None or self.memory.look_again(digit_px is None) else None
         if second or dropped is not None:
             # A higher threshold separates dark ink from what the first one let in:
             # printed ruling left behind by the line eraser, or clutter (then it
@@ -283,7 +281,7 @@ class DigitSegmenter:
                 pieces2 = measure2() if pieces2 is None else pieces2
                 pieces, ink = (pieces2, self._mask) if first is None else (pieces, ink)  # (the clutter's)
                 boxes2, _ = self._digits(pieces2, self._mask, scene, bg, min_h)
-                boxes = boxes2 if second else add_new_boxes(boxes, boxes2, sw, sh)
+                boxes = boxes2 if second else self.memory.looked(boxes, add_new_boxes(boxes, boxes2, sw, sh))
             if raised and not len(boxes):  # (the ruled level's own boxes: wanted only if the second has none)
                 boxes = self._digits(pieces, ink, scene, bg, min_h)[0]
         if first is None and not len(boxes):  # clutter, and nothing at the second level: measure it,
