@@ -30,7 +30,7 @@ from edge.types import ROI
 
 log = logging.getLogger(__name__)
 
-__all__ = ["POLARITY_CHECK", "LightCheckedSegmenter", "other_is_surer"]
+__all__ = ["POLARITY_CHECK", "PolarityCheckedSegmenter", "other_is_surer"]
 
 #: A photo crop or frame is read the other way round instead when the model's top probability for
 #: that reading exceeds this many times the first reading's (the ground statistics decided the
@@ -57,7 +57,7 @@ def _top(p: np.ndarray) -> float:
     return float(np.max(p)) if np.size(p) else 0.0
 
 
-class LightCheckedSegmenter:
+class PolarityCheckedSegmenter:
     """A still frame's digit segmenter whose polarity call is checked by the model, both ways.
 
     A frame the segmenter calls light ink (its ``last_analysis.light``: a lit strip of paper

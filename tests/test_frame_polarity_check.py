@@ -1,4 +1,4 @@
-"""A still frame's polarity call is checked both ways (edge.still_polarity.LightCheckedSegmenter).
+"""A still frame's polarity call is checked both ways (edge.still_polarity.PolarityCheckedSegmenter).
 
 A bright sheet that is a minority of the frame (on a dark desk, a lit corner beside a shadow) or a
 fat marker digit that covers most of it makes the frame's grey levels look like light ink on a dark
@@ -19,7 +19,7 @@ from edge.pipeline import Pipeline, build_pipeline
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink_polarity import frame_ink_is_light, light_evidence
-from edge.still_views import POLARITY_CHECK, LightCheckedSegmenter, other_is_surer, use_still_views
+from edge.still_views import POLARITY_CHECK, PolarityCheckedSegmenter, other_is_surer, use_still_views
 from edge.types import Frame
 
 
@@ -62,7 +62,7 @@ def test_a_dark_digit_called_light_ink_is_read_dark(still: Pipeline, text: str) 
     frame = _frame(text, ground=200, ink=40)
     wrong = _called_light(still)
     assert _answer(wrong, frame) != text  # the light reading is the paper around the digit
-    seg = LightCheckedSegmenter(wrong.segmenter, still.preprocessor, still.classifier)
+    seg = PolarityCheckedSegmenter(wrong.segmenter, still.preprocessor, still.classifier)
     checked = Pipeline(seg, still.preprocessor, still.classifier)
     assert _answer(checked, frame) == text
     assert seg.chosen is seg.dark and seg.last_analysis is seg.dark.last_analysis
@@ -72,7 +72,7 @@ def test_a_dark_digit_called_light_ink_is_read_dark(still: Pipeline, text: str) 
 @pytest.mark.parametrize("text", ["2", "3", "5", "8"])
 def test_light_ink_called_light_stays_light(still: Pipeline, text: str) -> None:
     frame = _frame(text, ground=45, ink=215)  # chalk on a board
-    seg = LightCheckedSegmenter(_called_light(still).segmenter, still.preprocessor, still.classifier)
+    seg = PolarityCheckedSegmenter(_called_light(still).segmenter, still.preprocessor, still.classifier)
     assert _answer(Pipeline(seg, still.preprocessor, still.classifier), frame) == text
     assert seg.chosen is seg.segmenter
 
@@ -81,7 +81,7 @@ def test_a_frame_called_dark_is_never_read_dark_again(
     still: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seg = still.segmenter
-    assert isinstance(seg, LightCheckedSegmenter)
+    assert isinstance(seg, PolarityCheckedSegmenter)
 
     def no_dark_read(image: np.ndarray) -> list[object]:
         raise AssertionError("a frame called dark ink was segmented again")
@@ -95,7 +95,7 @@ def test_only_auto_polarity_still_pipelines_are_checked() -> None:
     bundle = load_bundle("digits")
     live = build_pipeline(bundle, smoothing=False)
     assert type(live.segmenter) is DigitSegmenter
-    assert type(use_still_views(live).segmenter) is LightCheckedSegmenter
+    assert type(use_still_views(live).segmenter) is PolarityCheckedSegmenter
     forced = use_still_views(build_pipeline(bundle, smoothing=False, polarity="dark"))
     assert type(forced.segmenter) is DigitSegmenter
 
@@ -118,7 +118,7 @@ def test_light_ink_called_dark_is_read_light(still: Pipeline, text: str) -> None
     grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     assert not frame_ink_is_light(grey) and light_evidence(grey)
     seg = still.segmenter
-    assert isinstance(seg, LightCheckedSegmenter)
+    assert isinstance(seg, PolarityCheckedSegmenter)
     unchecked = Pipeline(seg.segmenter, still.preprocessor, still.classifier)
     assert _answer(unchecked, frame) != text  # the dark reading: the board's edges, not the digit
     assert _answer(still, frame) == text
@@ -129,7 +129,7 @@ def test_light_ink_called_dark_is_read_light(still: Pipeline, text: str) -> None
 @pytest.mark.parametrize("text", ["1", "4", "7"])
 def test_dark_ink_is_never_switched_to_light(still: Pipeline, text: str) -> None:
     seg = still.segmenter
-    assert isinstance(seg, LightCheckedSegmenter)
+    assert isinstance(seg, PolarityCheckedSegmenter)
     for frame in (_frame(text, ground=200, ink=40), _sheet_on_desk(text)):
         assert _answer(still, frame) == text
         assert seg.chosen is seg.segmenter
@@ -145,7 +145,7 @@ def _sheet_on_desk(text: str) -> np.ndarray:
 
 def test_no_light_evidence_no_second_read(still: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     seg = still.segmenter
-    assert isinstance(seg, LightCheckedSegmenter)
+    assert isinstance(seg, PolarityCheckedSegmenter)
     frame = _frame("4", ground=200, ink=40)
     assert not light_evidence(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
 

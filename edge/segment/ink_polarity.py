@@ -225,7 +225,7 @@ def light_evidence(grey: np.ndarray) -> bool:
     around a local box mean or by its thinnest strokes. True when the whole frame's sample is light
     (:func:`ink_is_light`'s skewness), or when the local-box or stroke test says light (a shorter
     side below 64 px: the whole analysis view's skewness). For a second, checked reading of a still
-    frame called dark (:class:`edge.still_polarity.LightCheckedSegmenter`), not a decision.
+    frame called dark (:class:`edge.still_polarity.PolarityCheckedSegmenter`), not a decision.
 
     Args:
         grey: uint8 (H, W) grey frame (0 black .. 255 white), any size (looked at with the longer
