@@ -20,7 +20,8 @@ from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink_polarity import frame_ink_is_light, light_evidence
 from edge.still_views import POLARITY_CHECK, PolarityCheckedSegmenter, other_is_surer, use_still_views
-from edge.types import Frame
+from edge.types import ROI, Frame
+from tests.test_frame_polarity import sheet_on_a_desk
 
 
 def _frame(text: str, ground: int, ink: int) -> np.ndarray:
@@ -133,6 +134,28 @@ def test_dark_ink_is_never_switched_to_light(still: Pipeline, text: str) -> None
     for frame in (_frame(text, ground=200, ink=40), _sheet_on_desk(text)):
         assert _answer(still, frame) == text
         assert seg.chosen is seg.segmenter
+
+
+@pytest.mark.parametrize("desk, seed", [(50, 0), (70, 1), (90, 2)])
+def test_dark_ink_with_light_evidence_is_read_light_too_and_kept_dark(
+    still: Pipeline, monkeypatch: pytest.MonkeyPatch, desk: float, seed: int
+) -> None:
+    """A small dark 7 on squared paper on a dark desk shows light-ink evidence (the frames above show
+    none, so they are never read light): it is segmented as light ink too, and the dark reading kept."""
+    seg = still.segmenter
+    assert isinstance(seg, PolarityCheckedSegmenter)
+    grey = sheet_on_a_desk(desk, seed)
+    assert not frame_ink_is_light(grey) and light_evidence(grey)
+    reads: list[int] = []
+    find = seg.light.find
+
+    def counted(image: np.ndarray) -> list[ROI]:
+        reads.append(1)
+        return find(image)
+
+    monkeypatch.setattr(seg.light, "find", counted)
+    assert _answer(still, cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)) == "7"
+    assert reads == [1] and seg.chosen is seg.segmenter
 
 
 def _sheet_on_desk(text: str) -> np.ndarray:
