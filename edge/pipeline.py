@@ -134,6 +134,11 @@ class Pipeline:
     def process(self, frame: Frame) -> FrameResult:
         """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``).
 
+        A segmenter whose ``last_read`` (:class:`edge.still_polarity.Reading`) is of the ROIs its
+        ``find`` just returned has already preprocessed and classified them (a still frame read both
+        ways round): its ink ROIs, polarities and predictions are taken as they are, and that work
+        is timed as ``segment`` (``preprocess`` and ``classify`` ~0).
+
         Raises:
             ValueError: ``frame.image`` is not uint8 (H, W, 3) BGR with H, W >= 1 (what every
                 source makes, :func:`edge.sources.to_bgr`).
@@ -154,14 +159,19 @@ class Pipeline:
         )
         analysis = getattr(self.segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
         kw = {"analysis": analysis} if getattr(self.preprocessor, "accepts_analysis", False) else {}
-        batch = self.preprocessor(pre_in, rois, **kw) if rois else None
-        light = getattr(self.preprocessor, "last_light", None)  # per ROI; None: no ink found in it
-        if batch is not None and isinstance(light, list) and len(light) == len(rois) and None in light:
-            keep = [i for i, v in enumerate(light) if v is not None]
-            rois, batch, light = [rois[i] for i in keep], batch[keep], [light[i] for i in keep]
-        t2 = time.perf_counter()
-        preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
-        t3 = time.perf_counter()
+        read = getattr(self.segmenter, "last_read", None)  # a still frame read both ways: not again
+        if read is not None and read.found is rois:  # (edge.still_polarity.Reading)
+            rois, light, preds = read.rois, read.light, read.predictions
+            t2 = t3 = time.perf_counter()
+        else:
+            batch = self.preprocessor(pre_in, rois, **kw) if rois else None
+            light = getattr(self.preprocessor, "last_light", None)  # per ROI; None: no ink found in it
+            if batch is not None and isinstance(light, list) and len(light) == len(rois) and None in light:
+                keep = [i for i, v in enumerate(light) if v is not None]
+                rois, batch, light = [rois[i] for i in keep], batch[keep], [light[i] for i in keep]
+            t2 = time.perf_counter()
+            preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
+            t3 = time.perf_counter()
         raw = [Detection(r, p) for r, p in zip(rois, preds, strict=True)]
         dets = self.smoother.update(raw, frame.timestamp) if self.smoother else raw
         if self.min_score > 0.0:

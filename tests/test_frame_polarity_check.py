@@ -10,6 +10,8 @@ by a lighter wall is called dark ink; it is segmented as light ink too when it s
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import pytest
@@ -19,8 +21,10 @@ from edge.pipeline import Pipeline, build_pipeline
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink_polarity import frame_ink_is_light, light_evidence
+from edge.segment.numbers import NumberGrouper
+from edge.still_polarity import Reading
 from edge.still_views import POLARITY_CHECK, PolarityCheckedSegmenter, other_is_surer, use_still_views
-from edge.types import ROI, Frame
+from edge.types import ROI, Detection, Frame, Prediction
 from tests.test_frame_polarity import sheet_on_a_desk
 
 
@@ -177,3 +181,91 @@ def test_no_light_evidence_no_second_read(still: Pipeline, monkeypatch: pytest.M
 
     monkeypatch.setattr(seg.light, "find", no_light_read)
     assert _answer(still, frame) == "4"
+
+
+class _Forgetful:
+    """A segmenter as ``seg`` but without its :attr:`last_read`: the pipeline reads the ROIs itself."""
+
+    def __init__(self, seg: PolarityCheckedSegmenter) -> None:
+        self.seg = seg
+
+    def find(self, image: np.ndarray) -> list[ROI]:
+        rois = self.seg.find(image)
+        self.seg.last_read = None
+        return rois
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.seg, name)
+
+
+#: Frames read both ways: (frame, called light ink, the other reading kept), built by name.
+_CHECKED = {
+    "chalk on a board framed by a wall: read light": (lambda: _chalkboard("2"), False, True),
+    "dark ink on a sheet on a dark desk: kept dark": (
+        lambda: cv2.cvtColor(sheet_on_a_desk(50, 0), cv2.COLOR_GRAY2BGR),
+        False,
+        False,
+    ),
+    "dark ink called light: read dark": (lambda: _frame("3", ground=200, ink=40), True, True),
+    "chalk called light: kept light": (lambda: _frame("5", ground=45, ink=215), True, False),
+}
+
+
+@pytest.mark.parametrize("name", list(_CHECKED))
+def test_a_checked_frame_is_preprocessed_and_classified_once_each_way(
+    still: Pipeline, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The pipeline takes the kept reading's predictions (:class:`edge.still_polarity.Reading`)
+    instead of reading its ROIs a third time, and they are what it would have read itself."""
+    make, called_light, switched = _CHECKED[name]
+    frame = make()
+    seg = still.segmenter
+    if called_light:
+        seg = PolarityCheckedSegmenter(_called_light(still).segmenter, still.preprocessor, still.classifier)
+    assert isinstance(seg, PolarityCheckedSegmenter)
+    grouper = NumberGrouper()
+    checked = Pipeline(seg, still.preprocessor, still.classifier, grouper=grouper)
+    again = Pipeline(_Forgetful(seg), still.preprocessor, still.classifier, grouper=grouper)  # type: ignore[arg-type]
+    calls: list[int] = []
+    predict = still.classifier.predict
+
+    def counted(batch: np.ndarray) -> np.ndarray:
+        calls.append(len(batch))
+        return predict(batch)
+
+    monkeypatch.setattr(still.classifier, "predict", counted)
+    mine = checked.process(Frame(frame, 0.0, 0))
+    assert (seg.chosen is not seg.segmenter) == switched
+    reads = len(calls)  # each reading with ink once; the pipeline does not read the kept one again
+    theirs = again.process(Frame(frame, 0.0, 0))
+    assert reads >= 1 and len(calls) - reads == reads + 1  # `again` also reads the kept one itself
+    assert mine.raw and [_seen(d) for d in mine.raw] == [_seen(d) for d in theirs.raw]
+    assert mine.numbers == theirs.numbers
+
+
+def _seen(d: Detection) -> tuple[Any, ...]:
+    """What the pipeline reports of a detection: its ROI, label, score and class probabilities."""
+    return d.roi, d.prediction.label, d.prediction.score, d.prediction.scores.tobytes()
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_a_reading_is_taken_only_for_the_rois_just_found(still: Pipeline, same: bool) -> None:
+    """:meth:`Pipeline.process` takes a segmenter's ``last_read`` only when it is of the very list
+    of ROIs ``find`` returned (an older reading of equal ROIs is read again)."""
+    frame = _frame("4", ground=200, ink=40)
+    rois = DigitSegmenter().find(frame)
+    assert rois
+    mark = Prediction(index=0, label="0", score=1.0, scores=np.eye(10, dtype=np.float32)[0])
+    reading = Reading(
+        rois, rois, [False] * len(rois), np.eye(10, dtype=np.float32)[[0] * len(rois)], [mark] * len(rois)
+    )
+
+    class Found:
+        last_read = reading
+
+        def find(self, image: np.ndarray) -> list[ROI]:
+            return rois if same else list(rois)
+
+    res = Pipeline(Found(), still.preprocessor, still.classifier).process(Frame(frame, 0.0, 0))
+    taken = [d.prediction is mark for d in res.raw]
+    assert taken == [same] * len(rois)
