@@ -78,7 +78,7 @@ class Reading(NamedTuple):
 
     found: list[ROI]
     rois: list[ROI]
-    light: list[bool | None]
+    light: list[bool]
     probabilities: np.ndarray
     predictions: list[Prediction]
 
@@ -86,10 +86,10 @@ class Reading(NamedTuple):
 class PolarityCheckedSegmenter:
     """A still frame's digit segmenter whose polarity call is checked by the model, both ways.
 
-    A frame the segmenter calls light ink (its ``last_analysis.light``: a lit strip of paper
-    between a shadow and a table edge, a shadow's rim ...) is segmented as dark ink too; a frame
-    called dark ink with :func:`~edge.segment.ink_polarity.light_evidence` (a chalkboard framed by
-    a lighter wall) is segmented as light ink too. Each reading's ROIs go through the still
+    A frame the segmenter calls light ink (its ``last_analysis.light``: a bright sheet that is a
+    minority of the frame on a dark desk, a lit corner beside a shadow ...) is segmented as dark ink
+    too; a frame called dark ink with :func:`~edge.segment.ink_polarity.light_evidence` (a chalkboard
+    framed by a lighter wall) is segmented as light ink too. Each reading's ROIs go through the still
     preprocessor and classifier, and the other reading's ROIs and analysis are kept when the model
     is more than :data:`POLARITY_CHECK` times as sure of its most confident digit (the frame's
     answer, ``edge-eval --frame``; :func:`other_is_surer`). A frame called dark without light
@@ -97,22 +97,29 @@ class PolarityCheckedSegmenter:
 
     Args:
         segmenter: a :class:`~edge.segment.digits.DigitSegmenter` deciding the polarity
-            (``config.polarity == "auto"``).
-        preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor`.
-        classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier`.
+            (``config.polarity == "auto"``); two more of its type, forced to dark and to light ink,
+            are made from its config.
+        preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor` (called as
+            the pipeline calls it; its ``last_light`` drops the ROIs without ink).
+        classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier` (``predict`` and
+            ``labels``; the pipeline takes the kept reading's predictions instead of calling its
+            ``classify``, so that must be :func:`~edge.runtime_ops.top_predictions` of ``predict``).
 
-    Its other attributes (``last_grey``, ``last_analysis``, ``keeps_scene`` ...) are those of the
-    segmenter whose ROIs :meth:`find` returned last (:attr:`chosen`: ``segmenter``, :attr:`dark`
-    or :attr:`light`).
+    Raises:
+        TypeError: ``segmenter.config`` is not a dataclass.
+
+    :attr:`last_read` is the kept :class:`Reading` of the last frame read both ways (``None`` after
+    a frame read once). Its other attributes (``last_grey``, ``last_analysis``, ``keeps_scene`` ...)
+    are those of the segmenter whose ROIs :meth:`find` returned last (:attr:`chosen`:
+    ``segmenter``, :attr:`dark` or :attr:`light`).
     """
 
-    def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any):
+    def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any) -> None:
         self.segmenter = segmenter
         self.dark = type(segmenter)(dataclasses.replace(segmenter.config, polarity="dark"))
         self.light = type(segmenter)(dataclasses.replace(segmenter.config, polarity="light"))
         self.preprocessor, self.classifier = preprocessor, classifier
         self.chosen = segmenter
-        #: The kept reading of the last checked frame (``None``: the last frame was read once)
         self.last_read: Reading | None = None
 
     def __getattr__(self, name: str) -> Any:
