@@ -248,9 +248,9 @@ def test_a_checked_frame_is_preprocessed_and_classified_once_each_way(
     assert isinstance(seg, PolarityCheckedSegmenter)
     grouper = NumberGrouper()
     checked = Pipeline(seg, still.preprocessor, still.classifier, grouper=grouper)
-    again = Pipeline(_Forgetful(seg), still.preprocessor, still.classifier, grouper=grouper)  # type: ignore[arg-type]
+    again = Pipeline(_Forgetful(seg), still.preprocessor, still.classifier, grouper=grouper)
     calls: list[int] = []
-    predict = still.classifier.predict
+    predict = seg.classifier.predict  # the pipeline's ViewsClassifier
 
     def counted(batch: np.ndarray) -> np.ndarray:
         calls.append(len(batch))
