@@ -55,11 +55,13 @@ def _called_light(pipe: Pipeline) -> Pipeline:
 
 
 def test_other_is_surer_needs_the_margin() -> None:
-    light = np.array([0.5, 0.3, 0.2])
-    assert other_is_surer(light, np.array([[0.1, 0.9], [0.8, 0.2]]))  # a frame: its best digit counts
-    assert not other_is_surer(light, np.array([0.0, POLARITY_CHECK * 0.5]))  # "more than", not equal
-    assert other_is_surer(np.zeros((0, 10)), np.array([0.2, 0.8]))  # nothing read light: any digit wins
-    assert not other_is_surer(light, np.zeros((0, 10)))
+    first = np.array([0.5, 0.3, 0.2])
+    assert other_is_surer(first, np.array([[0.1, 0.9], [0.8, 0.2]]))  # a frame: its best digit counts
+    assert not other_is_surer(np.array([[0.1, 0.9], [0.8, 0.2]]), first)  # which reading is first matters
+    assert not other_is_surer(np.array([[0.9, 0.1], [0.45, 0.55]]), np.array([0.0, 0.85]))  # 0.85 < 1.5 x 0.9
+    assert not other_is_surer(first, np.array([0.0, POLARITY_CHECK * 0.5]))  # "more than", not equal
+    assert other_is_surer(np.zeros((0, 10)), np.array([0.2, 0.8]))  # nothing read first: any digit wins
+    assert not other_is_surer(first, np.zeros((0, 10)))
 
 
 @pytest.mark.parametrize("text", ["0", "3", "4", "8"])
