@@ -34,16 +34,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SEGMENT_PARTS", "STAGES", "FrameResult", "Pipeline", "build_pipeline"]
 
-#: Frames in the smoother's vote by task (:class:`edge.track.TrackSmoother` ``window``). A
-#: hand changes gesture every second or two (demo-hands: every 1-2 s), and a gesture's
-#: classification errors come in runs rather than single frames, so a long vote mostly
-#: adds lag after each change. Tuned on demo-hands seeds 1-3 (600 frames each; seed 0, the
-#: default scene, kept for reporting), gestures read for windows 1/2/3/4/5/7/9: ``hands``
-#: 97.6/98.4/97.9/97.6/97.0/96.2/95.2%, ``hands-lenet`` 51.6/51.7/52.0/51.1/51.4/50.1/49.5%;
-#: 3 is best or second best for both. Digits keep 5 (a held sheet; one odd frame in five
-#: cannot flip a digit).
-VOTE_WINDOW = {"digits": 5, "hands": 3}
-
 
 class Segmenter(Protocol):
     def find(self, image: np.ndarray) -> list[ROI]:
@@ -255,7 +245,7 @@ def build_pipeline(
             landmarks, so a name is refused there.
         preprocessor: override the bundle's preprocessor.
         smoother: override the default smoother.
-        window: frames in the smoother's vote (K); ``None``: :data:`VOTE_WINDOW` of the task
+        window: frames in the smoother's vote (K); ``None``: :data:`edge.track.VOTE_WINDOW` of the task
             (digits 5, hands 3).
         max_age: frames after which the smoother drops an unseen track (M).
         background: hands only: the hand crop's background, ``"keep"``, ``"grey"``
@@ -387,7 +377,7 @@ def build_pipeline(
             "normalise the background there"
         )
     if smoother is None and smoothing:
-        from edge.track import TrackSmoother
+        from edge.track import VOTE_WINDOW, TrackSmoother
 
         labels: Sequence[str] | None = getattr(classifier, "labels", None)
         k = window if window is not None else VOTE_WINDOW.get(task, 5)
