@@ -34,16 +34,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SEGMENT_PARTS", "STAGES", "FrameResult", "Pipeline", "build_pipeline"]
 
-#: Frames in the smoother's vote by task (:class:`edge.track.TrackSmoother` ``window``). A
-#: hand changes gesture every second or two (demo-hands: every 1-2 s), and a gesture's
-#: classification errors come in runs rather than single frames, so a long vote mostly
-#: adds lag after each change. Tuned on demo-hands seeds 1-3 (600 frames each; seed 0, the
-#: default scene, kept for reporting), gestures read for windows 1/2/3/4/5/7/9: ``hands``
-#: 97.6/98.4/97.9/97.6/97.0/96.2/95.2%, ``hands-lenet`` 51.6/51.7/52.0/51.1/51.4/50.1/49.5%;
-#: 3 is best or second best for both. Digits keep 5 (a held sheet; one odd frame in five
-#: cannot flip a digit).
-VOTE_WINDOW = {"digits": 5, "hands": 3}
-
 
 class Segmenter(Protocol):
     def find(self, image: np.ndarray) -> list[ROI]:
@@ -134,6 +124,11 @@ class Pipeline:
     def process(self, frame: Frame) -> FrameResult:
         """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``).
 
+        A segmenter whose ``last_read`` (:class:`edge.still_polarity.Reading`) is of the ROIs its
+        ``find`` just returned has already preprocessed and classified them (a still frame read both
+        ways round): its ink ROIs, polarities and predictions are taken as they are, and that work
+        is timed as ``segment`` (``preprocess`` and ``classify`` ~0).
+
         Raises:
             ValueError: ``frame.image`` is not uint8 (H, W, 3) BGR with H, W >= 1 (what every
                 source makes, :func:`edge.sources.to_bgr`).
@@ -154,14 +149,19 @@ class Pipeline:
         )
         analysis = getattr(self.segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
         kw = {"analysis": analysis} if getattr(self.preprocessor, "accepts_analysis", False) else {}
-        batch = self.preprocessor(pre_in, rois, **kw) if rois else None
-        light = getattr(self.preprocessor, "last_light", None)  # per ROI; None: no ink found in it
-        if batch is not None and isinstance(light, list) and len(light) == len(rois) and None in light:
-            keep = [i for i, v in enumerate(light) if v is not None]
-            rois, batch, light = [rois[i] for i in keep], batch[keep], [light[i] for i in keep]
-        t2 = time.perf_counter()
-        preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
-        t3 = time.perf_counter()
+        read = getattr(self.segmenter, "last_read", None)  # a still frame read both ways: not again
+        if read is not None and read.found is rois:  # (edge.still_polarity.Reading)
+            rois, light, preds = read.rois, read.light, read.predictions
+            t2 = t3 = time.perf_counter()
+        else:
+            batch = self.preprocessor(pre_in, rois, **kw) if rois else None
+            light = getattr(self.preprocessor, "last_light", None)  # per ROI; None: no ink found in it
+            if batch is not None and isinstance(light, list) and len(light) == len(rois) and None in light:
+                keep = [i for i, v in enumerate(light) if v is not None]
+                rois, batch, light = [rois[i] for i in keep], batch[keep], [light[i] for i in keep]
+            t2 = time.perf_counter()
+            preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
+            t3 = time.perf_counter()
         raw = [Detection(r, p) for r, p in zip(rois, preds, strict=True)]
         dets = self.smoother.update(raw, frame.timestamp) if self.smoother else raw
         if self.min_score > 0.0:
@@ -245,7 +245,7 @@ def build_pipeline(
             landmarks, so a name is refused there.
         preprocessor: override the bundle's preprocessor.
         smoother: override the default smoother.
-        window: frames in the smoother's vote (K); ``None``: :data:`VOTE_WINDOW` of the task
+        window: frames in the smoother's vote (K); ``None``: :data:`edge.track.VOTE_WINDOW` of the task
             (digits 5, hands 3).
         max_age: frames after which the smoother drops an unseen track (M).
         background: hands only: the hand crop's background, ``"keep"``, ``"grey"``
@@ -377,7 +377,7 @@ def build_pipeline(
             "normalise the background there"
         )
     if smoother is None and smoothing:
-        from edge.track import TrackSmoother
+        from edge.track import VOTE_WINDOW, TrackSmoother
 
         labels: Sequence[str] | None = getattr(classifier, "labels", None)
         k = window if window is not None else VOTE_WINDOW.get(task, 5)

@@ -9,28 +9,33 @@ not light) is segmented as light ink too. Each reading's ROIs go through the sti
 classifier, and the other reading is kept only when the model is more than :data:`POLARITY_CHECK`
 times as sure of its most confident digit (the frame's answer, ``edge-eval --frame``).
 
+The kept reading's ink ROIs and predictions are handed to the pipeline (:class:`Reading`,
+:attr:`PolarityCheckedSegmenter.last_read`), which takes them instead of preprocessing and
+classifying the kept ROIs a third time.
+
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``) with ``polarity="auto"``;
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.segment.ink` (grey conversion), :mod:`edge.segment.ink_polarity` (the light-ink
-evidence) and :mod:`edge.types`.
+Imports :mod:`edge.runtime_ops` (the probabilities -> label step), :mod:`edge.segment.ink` (grey
+conversion), :mod:`edge.segment.ink_polarity` (the light-ink evidence) and :mod:`edge.types`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from edge.runtime_ops import top_predictions
 from edge.segment.ink import to_grey
 from edge.segment.ink_polarity import light_evidence
-from edge.types import ROI
+from edge.types import ROI, Prediction
 
 log = logging.getLogger(__name__)
 
-__all__ = ["POLARITY_CHECK", "LightCheckedSegmenter", "other_is_surer"]
+__all__ = ["POLARITY_CHECK", "PolarityCheckedSegmenter", "Reading", "other_is_surer"]
 
 #: A photo crop or frame is read the other way round instead when the model's top probability for
 #: that reading exceeds this many times the first reading's (the ground statistics decided the
@@ -57,13 +62,34 @@ def _top(p: np.ndarray) -> float:
     return float(np.max(p)) if np.size(p) else 0.0
 
 
-class LightCheckedSegmenter:
+class Reading(NamedTuple):
+    """One reading of a still frame's ROIs, preprocessed and classified as
+    :meth:`edge.pipeline.Pipeline.process` reads them (which takes it instead of reading them again).
+
+    Attributes:
+        found: the list of ROIs the segmenter's ``find`` returned (the pipeline checks it is the
+            same object).
+        rois: those of them with ink (the preprocessor's ``last_light`` not ``None``), in order.
+        light: each of ``rois``' ink polarity as the preprocessor found it (True: light ink).
+        probabilities: float32 (len(rois), C) class probabilities in [0, 1], in label order
+            (averaged over the views); (0, 0) when no ROI has ink.
+        predictions: the top-1 :class:`~edge.types.Prediction` of each of ``rois``.
+    """
+
+    found: list[ROI]
+    rois: list[ROI]
+    light: list[bool]
+    probabilities: np.ndarray
+    predictions: list[Prediction]
+
+
+class PolarityCheckedSegmenter:
     """A still frame's digit segmenter whose polarity call is checked by the model, both ways.
 
-    A frame the segmenter calls light ink (its ``last_analysis.light``: a lit strip of paper
-    between a shadow and a table edge, a shadow's rim ...) is segmented as dark ink too; a frame
-    called dark ink with :func:`~edge.segment.ink_polarity.light_evidence` (a chalkboard framed by
-    a lighter wall) is segmented as light ink too. Each reading's ROIs go through the still
+    A frame the segmenter calls light ink (its ``last_analysis.light``: a bright sheet that is a
+    minority of the frame on a dark desk, a lit corner beside a shadow ...) is segmented as dark ink
+    too; a frame called dark ink with :func:`~edge.segment.ink_polarity.light_evidence` (a chalkboard
+    framed by a lighter wall) is segmented as light ink too. Each reading's ROIs go through the still
     preprocessor and classifier, and the other reading's ROIs and analysis are kept when the model
     is more than :data:`POLARITY_CHECK` times as sure of its most confident digit (the frame's
     answer, ``edge-eval --frame``; :func:`other_is_surer`). A frame called dark without light
@@ -71,21 +97,30 @@ class LightCheckedSegmenter:
 
     Args:
         segmenter: a :class:`~edge.segment.digits.DigitSegmenter` deciding the polarity
-            (``config.polarity == "auto"``).
-        preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor`.
-        classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier`.
+            (``config.polarity == "auto"``); two more of its type, forced to dark and to light ink,
+            are made from its config.
+        preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor` (called as
+            the pipeline calls it; its ``last_light`` drops the ROIs without ink).
+        classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier` (``predict`` and
+            ``labels``; the pipeline takes the kept reading's predictions instead of calling its
+            ``classify``, so that must be :func:`~edge.runtime_ops.top_predictions` of ``predict``).
 
-    Its other attributes (``last_grey``, ``last_analysis``, ``keeps_scene`` ...) are those of the
-    segmenter whose ROIs :meth:`find` returned last (:attr:`chosen`: ``segmenter``, :attr:`dark`
-    or :attr:`light`).
+    Raises:
+        TypeError: ``segmenter.config`` is not a dataclass.
+
+    :attr:`last_read` is the kept :class:`Reading` of the last frame read both ways (``None`` after
+    a frame read once). Its other attributes (``last_grey``, ``last_analysis``, ``keeps_scene`` ...)
+    are those of the segmenter whose ROIs :meth:`find` returned last (:attr:`chosen`:
+    ``segmenter``, :attr:`dark` or :attr:`light`).
     """
 
-    def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any):
+    def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any) -> None:
         self.segmenter = segmenter
         self.dark = type(segmenter)(dataclasses.replace(segmenter.config, polarity="dark"))
         self.light = type(segmenter)(dataclasses.replace(segmenter.config, polarity="light"))
         self.preprocessor, self.classifier = preprocessor, classifier
         self.chosen = segmenter
+        self.last_read: Reading | None = None
 
     def __getattr__(self, name: str) -> Any:
         if name == "chosen":  # not set yet (copy, pickle): no recursion
@@ -99,8 +134,18 @@ class LightCheckedSegmenter:
         self.light.reset()
 
     def find(self, image: np.ndarray) -> list[ROI]:
-        """The digit ROIs of ``image`` (uint8 (H, W, 3) BGR), in the ink the model is surer of."""
-        self.chosen = self.segmenter
+        """The digit ROIs of ``image``: the first reading's, or the other reading's when the model is
+        clearly surer of it (:func:`other_is_surer`).
+
+        Args:
+            image: uint8 (H, W, 3) BGR frame.
+
+        Returns:
+            The kept reading's ROIs in frame px, in reading order. When the frame was read both ways,
+            :attr:`last_read` holds that reading's ink ROIs, polarities and predictions (the pipeline
+            takes them instead of preprocessing and classifying the ROIs again); else it is ``None``.
+        """
+        self.chosen, self.last_read = self.segmenter, None
         rois: list[ROI] = self.segmenter.find(image)
         analysis = self.segmenter.last_analysis
         if analysis is None:
@@ -110,11 +155,12 @@ class LightCheckedSegmenter:
             return rois
         other.reset()  # the photo stands alone
         other_rois: list[ROI] = other.find(image)
-        p, q = self._probabilities(self.segmenter, image, rois), self._probabilities(other, image, other_rois)
-        if other_is_surer(p, q):  # the other reading is clearly surer (either way round)
+        first, second = self._read(self.segmenter, image, rois), self._read(other, image, other_rois)
+        if other_is_surer(first.probabilities, second.probabilities):  # either way round
             log.debug("frame called %s ink read the other way", "light" if analysis.light else "dark")
-            self.chosen = other
+            self.chosen, self.last_read = other, second
             return other_rois
+        self.last_read = first
         return rois
 
     def _grey(self, image: np.ndarray) -> np.ndarray:
@@ -124,12 +170,22 @@ class LightCheckedSegmenter:
             return grey
         return to_grey(image)
 
-    def _probabilities(self, segmenter: Any, image: np.ndarray, rois: list[ROI]) -> np.ndarray:
-        """float32 (N, C): the class probabilities of the ROIs with ink (as the pipeline reads them)."""
+    def _read(self, segmenter: Any, image: np.ndarray, rois: list[ROI]) -> Reading:
+        """``rois`` (found by ``segmenter`` in the BGR ``image``) preprocessed and classified as
+        :meth:`edge.pipeline.Pipeline.process` reads them: from the segmenter's grey frame and
+        analysis, the ROIs without ink dropped."""
         if not rois:
-            return np.zeros((0, 0), np.float32)
+            return Reading(rois, [], [], np.zeros((0, 0), np.float32), [])
         grey = segmenter.last_grey
-        pre_in = grey if isinstance(grey, np.ndarray) and grey.shape == image.shape[:2] else image
-        batch = self.preprocessor(pre_in, rois, analysis=segmenter.last_analysis)
-        keep = [i for i, v in enumerate(self.preprocessor.last_light) if v is not None]
-        return self.classifier.predict(batch[keep]) if keep else np.zeros((0, 0), np.float32)
+        ok = isinstance(grey, np.ndarray) and grey.shape == image.shape[:2]
+        pre_in = grey if ok and getattr(self.preprocessor, "accepts_grey", False) else image
+        with_analysis = getattr(self.preprocessor, "accepts_analysis", False)
+        kw = {"analysis": segmenter.last_analysis} if with_analysis else {}
+        batch = self.preprocessor(pre_in, rois, **kw)
+        light = list(self.preprocessor.last_light)
+        keep = [i for i, v in enumerate(light) if v is not None]
+        if not keep:
+            return Reading(rois, [], [], np.zeros((0, 0), np.float32), [])
+        p = np.asarray(self.classifier.predict(batch[keep]), np.float32)
+        inked, light = [rois[i] for i in keep], [light[i] for i in keep]
+        return Reading(rois, inked, light, p, top_predictions(p, self.classifier.labels))

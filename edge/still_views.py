@@ -38,7 +38,7 @@ read as a 1 or a 2); with the check all 8 are read dark: 99.0 / 98.7 / 98.9 -> 9
 98.45 -> 97.9 / 97.9 / 98.45 %. The cells of ``digits.png`` (scans) 99.46 %, unchanged.
 
 A still frame the digit segmenter calls light ink (its ``last_analysis.light``, with
-``polarity="auto"``) is checked the same way (:class:`LightCheckedSegmenter`, installed by
+``polarity="auto"``) is checked the same way (:class:`PolarityCheckedSegmenter`, installed by
 :func:`use_still_views`): it is segmented as dark ink too, each reading's ROIs go through the
 views, and the dark reading's ROIs are kept when the top probability of its most confident digit
 (the frame's answer) is more than :data:`POLARITY_CHECK` times the light reading's. The frames so
@@ -54,7 +54,10 @@ as light ink too, kept when the model is clearly surer of it (:mod:`edge.still_p
 Cost (2-core VM, dev set s21, median of 5): a crop 2.28 -> 2.76 ms (read + classify); a
 frame's digit ROI 0.47 -> 1.68 ms (preprocess + classify); the light-ink checks segment a frame a
 second time when it is called light, or called dark with light-ink evidence (17-20 % of the dark-ink
-dev frames: s21 4.5 -> 5.9 ms a frame in ``edge-eval``, a loaded machine). Dev accuracy of the
+dev frames: s21 4.5 -> 5.9 ms a frame in ``edge-eval``, a loaded machine), and read the digits of
+each reading once (the pipeline takes the kept reading's, :class:`edge.still_polarity.Reading`,
+instead of reading them a third time: 1.2-1.8 ms CPU less a checked dev frame, s21 13.1 -> 11.9 ms,
+and ~100 ms less a checked synthetic page, 251 -> 156 ms; medians, same answers). Dev accuracy of the
 views alone (``realistic_digits.py``, seeds 21/22/23): frames 95.8 / 97.2 / 95.1 -> 96.6 /
 97.6 / 95.7 %, crops 98.9 / 98.6 / 98.7 -> 99.0 / 98.7 / 98.9 %.
 
@@ -63,7 +66,7 @@ The raw MNIST path (``edge-eval --model digits`` without ``--images``) feeds mod
 inputs directly and takes no views.
 
 Imports :mod:`edge.preprocess`, :mod:`edge.runtime_ops` (the score -> label step),
-:mod:`edge.segment.digits` (the segmenter the light check wraps), :mod:`edge.segment.ink`
+:mod:`edge.segment.digits` (the segmenter the polarity check wraps), :mod:`edge.segment.ink`
 (polarity names, grey conversion), :mod:`edge.segment.ink_analysis` (the segmenter's analysis
 type), :mod:`edge.still_polarity` (the frame's polarity check) and :mod:`edge.types`.
 """
@@ -89,7 +92,7 @@ from edge.runtime_ops import top_predictions
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.segment.ink_analysis import InkAnalysis
-from edge.still_polarity import POLARITY_CHECK, LightCheckedSegmenter, other_is_surer
+from edge.still_polarity import POLARITY_CHECK, PolarityCheckedSegmenter, other_is_surer
 from edge.types import ROI, Prediction
 
 log = logging.getLogger(__name__)
@@ -98,7 +101,7 @@ __all__ = [
     "CROP_INSETS",
     "FRAME_VIEWS",
     "GROW",
-    "LightCheckedSegmenter",
+    "PolarityCheckedSegmenter",
     "POLARITY_CHECK",
     "StillViewsPreprocessor",
     "ViewsClassifier",
@@ -309,6 +312,6 @@ def use_still_views(pipeline: Any) -> Any:
         pipeline.classifier = ViewsClassifier(pipeline.classifier)
         seg = pipeline.segmenter
         if isinstance(seg, DigitSegmenter) and seg.config.polarity == "auto":
-            pipeline.segmenter = LightCheckedSegmenter(seg, pipeline.preprocessor, pipeline.classifier)
+            pipeline.segmenter = PolarityCheckedSegmenter(seg, pipeline.preprocessor, pipeline.classifier)
         log.debug("still views: %s per ROI", ", ".join(FRAME_VIEWS))
     return pipeline

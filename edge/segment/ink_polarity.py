@@ -225,11 +225,14 @@ def light_evidence(grey: np.ndarray) -> bool:
     around a local box mean or by its thinnest strokes. True when the whole frame's sample is light
     (:func:`ink_is_light`'s skewness), or when the local-box or stroke test says light (a shorter
     side below 64 px: the whole analysis view's skewness). For a second, checked reading of a still
-    frame called dark (:class:`edge.still_polarity.LightCheckedSegmenter`), not a decision.
+    frame called dark (:class:`edge.still_polarity.PolarityCheckedSegmenter`), not a decision.
+    Razor-sharp synthetic edges bias the local test: the box mean's even width (18 px on a 480-px
+    side) centres it half a pixel off, so a board with a sharp wall on its left and top shows no
+    evidence; a 3x3 Gaussian blur (as a lens softens edges) removes the bias there.
 
     Args:
-        grey: uint8 (H, W) grey frame (0 black .. 255 white), any size (looked at with the longer
-            side at most 320 px).
+        grey: uint8 (H, W) grey frame (0 black .. 255 white), any size (a longer side over 640 px
+            is looked at shrunk to 320 px).
 
     Returns:
         True when some light-ink evidence exists.
