@@ -13,8 +13,10 @@ A ruling is straight, long, of one darkness and runs across the page in one or t
 (:func:`edge.segment.ruling_lines.find_ruling`). A pass of the finder that shows evidence of one
 looks for it (:class:`PageRuling`): the eraser's own lines (no new search); a search of the lowest ink
 level's thin ink only when that level was too cluttered to measure and the second level's erased lines
-make a ruling, or a coarser pass found one (lines broken into dashes alone, with nothing erased, are not
-searched for: the cost of a search on every such frame of a video). A first ink level too cluttered to
+make a ruling, a coarser pass found one, or the pass is a finer look at small digits (a sheet on a desk
+with a few digits, most video frames, runs no search). On squared paper the lines that no segment was
+found for (faint, or broken into dashes in a shadow) are drawn from the period and phase of the ones
+found and of the pieces' dashes (:mod:`edge.segment.ruling_grid`). A first ink level too cluttered to
 measure whose thin ink holds a ruling is measured again with ink on the ruling's band only where darker
 than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none). The
 segments are extended by :data:`EXTEND` x their length at each end (a straight line goes on). A piece
@@ -222,16 +224,17 @@ class PageRuling:
         dark: np.ndarray,
         cfg: DigitSegmenterConfig,
         clutter: tuple[np.ndarray, tuple[int, int]] | None = None,
-        many: bool = False,
+        finer: bool = False,
     ) -> None:
         """Set this pass's band (:func:`ruling_band`; ``None``: no ruling) where the pass shows
         evidence of one: :data:`~.ruling_lines.MIN_LINES` ruled lines among those the eraser found in the ink
         level (no new search: :func:`find_ruling` of its segments). The lowest ink level's thin ink
         is searched anew (once per scale) only when it was too cluttered to measure and the second
         level's lines make a ruling (``clutter``), when a coarser pass found one (a finer pass
-        sees more of the lines), or when the level has more pieces than were measured (``many``:
-        squared paper whose faint lines a threshold broke into dashes, which the eraser never takes).
-        A sheet on a desk with a few digits runs no search.
+        sees more of the lines), or at a finer look (``finer``: squared paper whose faint lines the
+        threshold broke into dashes, which the eraser never takes, breaks a small digit's look). A
+        sheet on a desk with a few digits runs no search. On squared paper the lines no segment was
+        found for are drawn in the band (:func:`~edge.segment.ruling_grid.add_grid`).
 
         Args:
             mask: (uint8 (mh, mw) the level's ink mask, lines erased, its (x, y) origin), or
@@ -242,7 +245,7 @@ class PageRuling:
             cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
             clutter: (uint8 the lowest level's ink mask, its origin) when it was too cluttered
                 to measure (``mask`` and ``erased`` are then the second level's), else ``None``.
-            many: the level has more ink pieces than were measured.
+            finer: the pass is a finer look (:mod:`edge.segment.digit_scale`).
         """
         shape = h, w = dark.shape
         self.band = self.dark = None
@@ -257,7 +260,7 @@ class PageRuling:
                 patch = dark[oy : oy + ink.shape[0], ox : ox + ink.shape[1]]
                 segs = find_ruling(ink, patch, lengths, cfg.line_thickness, erased[3])
             if (clutter is not None and segs is not None) or (
-                segs is None and (self.segs is not None or many)
+                segs is None and (self.segs is not None or finer)
             ):
                 self.searched = w
                 (ink, (ox, oy)) = clutter or (ink, (ox, oy))

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
-from edge.segment.line_ridges import RIDGE_MIN, RIDGE_REL, SAMPLES, SPREAD_DEG, medians, ridges
+from edge.segment.line_ridges import RIDGE_MIN, RIDGE_REL, SPREAD_DEG, medians, ridges
 from edge.segment.ruling_lines import angles, directions
 
 __all__ = ["FAMILY_LINES", "add_grid", "dash_segments", "grid_lines"]
@@ -38,12 +38,16 @@ BETWEEN = 2.0
 SPLITS = (4, 3, 2)
 #: ... when as many of their pieces, to this share, are on a ridge as of the lines found.
 SPLIT_RIDGE = 0.5
+#: ... on the pieces of this many lines in the middle of the image and those between them.
+SPLIT_LINES = 6
 #: Modelled lines are cut into pieces this share of the image's longer side long, at least
 #: :data:`MIN_PIECE` px (each drawn only where it is a ridge: a page's edge ends its lines).
 PIECE_SHARE = 0.08
 MIN_PIECE = 16.0
+#: Points read along each piece (about every 2 px at 320 x 240).
+PIECE_SAMPLES = 12
 #: Spacings looked for: from this many px to :data:`MAX_SPACING` x the image's longer side.
-MIN_SPACING = 3.0
+MIN_SPACING = 6.0
 MAX_SPACING = 0.2
 #: Least share of the offsets' phase (the periodogram's peak, 0..1) that makes a spacing.
 SHARED = 0.3
@@ -73,15 +77,26 @@ def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | 
         return None
     segs = np.asarray(segs, np.float64)
     angle = angles(segs)
-    out = []
-    for a in directions(segs):
-        model = _family(segs[np.abs((angle - a + 90.0) % 180.0 - 90.0) <= SPREAD_DEG], float(a), dark.shape)
+    out, dirs = [], directions(segs)
+    if len(dirs) < 2:  # (squared paper only: a lined page's lines are found whole; and no cost on them)
+        return None
+    d = segs[:, 2:] - segs[:, :2]
+    length = np.hypot(d[:, 0], d[:, 1])
+    for a in dirs:
+        near = np.abs((angle - a + 90.0) % 180.0 - 90.0) <= SPREAD_DEG
+        # the family's direction: its segments' mean (length-weighted, of the doubled angles: a line has
+        # no sense), finer than the 1-degree histogram's peak (a dash's offset is read along it)
+        twice = np.radians(2.0 * angle[near])
+        mean = np.degrees(np.arctan2(length[near] @ np.sin(twice), length[near] @ np.cos(twice))) / 2.0
+        model = _family(segs[near], float(mean % 180.0), dark.shape)
         if model is None:
             continue
         pieces_of, ks, across = model
-        on = _on_ridge(dark, pieces_of(ks), across, offset)
+        centre = len(ks) // 2  # (the lines between: tested on the middle ones of the image, for the cost)
+        found = ks[max(0, centre - SPLIT_LINES // 2) : centre + SPLIT_LINES // 2 + 1]
+        on = _on_ridge(dark, pieces_of(found), across, offset)
         for m in SPLITS:  # only every m-th line found (a faint grid)? each of the lines between them
-            mids = [ks[:-1] + j / m for j in range(1, m)]
+            mids = [found[:-1] + j / m for j in range(1, m)]
             if len(ks) > 1 and all(
                 np.mean(_on_ridge(dark, pieces_of(mid), across / m, offset)) >= SPLIT_RIDGE * np.mean(on)
                 for mid in mids
@@ -108,17 +123,17 @@ def _on_ridge(dark: np.ndarray, pieces: np.ndarray, across: np.ndarray, offset: 
 
 def _contrast(dark: np.ndarray, segs: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
     """float (L,) the median ridge contrast along each segment (:func:`~edge.segment.line_ridges.ridges`
-    at :data:`~edge.segment.line_ridges.SAMPLES` points, ``offset`` px), and float (L,) the share of its
+    at :data:`PIECE_SAMPLES` points, ``offset`` px), and float (L,) the share of its
     points in the image that are on its ridge (as :func:`~edge.segment.line_ridges.ridged`; 0 when fewer
     than a quarter of them are: a piece across the image's border is judged by its part inside)."""
     d = segs[:, 2:] - segs[:, :2]
     n = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
-    t = n[:, None] * np.linspace(0.0, 1.0, SAMPLES)[None, :]
+    t = n[:, None] * np.linspace(0.0, 1.0, PIECE_SAMPLES)[None, :]
     r = ridges(dark, segs[:, :2], d / n[:, None], t, offset)
     med, inside = medians(r, 0.0), np.count_nonzero(~np.isnan(r), axis=1)
     least = np.maximum(RIDGE_MIN, RIDGE_REL * med)
     on = np.count_nonzero(np.nan_to_num(r, nan=-1e9) >= least[:, None], axis=1)
-    return med, np.where(inside >= SAMPLES // 4, on / np.maximum(inside, 1), 0.0)
+    return med, np.where(inside >= PIECE_SAMPLES // 4, on / np.maximum(inside, 1), 0.0)
 
 
 def _family(
