@@ -17,6 +17,7 @@ in the image is then cut into pieces, and the pieces along which the darkness is
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import cv2
@@ -49,6 +50,8 @@ PIECE_SAMPLES = 12
 #: Spacings looked for: from this many px to :data:`MAX_SPACING` x the image's longer side.
 MIN_SPACING = 6.0
 MAX_SPACING = 0.2
+#: ... in steps of this share of the spacing (its log).
+PERIOD_STEP = 0.015
 #: Least share of the offsets' phase (the periodogram's peak, 0..1) that makes a spacing.
 SHARED = 0.3
 #: Segments at least this long (px) give their own direction; shorter ones (dashes) only their place.
@@ -94,19 +97,39 @@ def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | 
         pieces_of, ks, across = model
         centre = len(ks) // 2  # (the lines between: tested on the middle ones of the image, for the cost)
         found = ks[max(0, centre - SPLIT_LINES // 2) : centre + SPLIT_LINES // 2 + 1]
-        on = _on_ridge(dark, pieces_of(found), across, offset)
-        for m in SPLITS:  # only every m-th line found (a faint grid)? each of the lines between them
-            mids = [found[:-1] + j / m for j in range(1, m)]
-            if len(ks) > 1 and all(
-                np.mean(_on_ridge(dark, pieces_of(mid), across / m, offset)) >= SPLIT_RIDGE * np.mean(on)
-                for mid in mids
-            ):
-                ks, across = np.sort(np.concatenate([ks, *mids])), across / m
-                break
+        ks, across = _split(dark, pieces_of, ks, found, across, offset)
         pieces = pieces_of(ks)
         out.append(pieces[_on_ridge(dark, pieces, across, offset)])
     pieces = np.vstack(out) if out else np.zeros((0, 4))
     return pieces.astype(np.float32) if len(pieces) else None
+
+
+def _split(
+    dark: np.ndarray,
+    pieces_of: Callable[[np.ndarray], np.ndarray],
+    ks: np.ndarray,
+    found: np.ndarray,
+    across: np.ndarray,
+    offset: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The line indices ``ks`` (float (K,)) and half spacing ``across`` (float (2,) px) of a family whose
+    lines were found only every m-th of the page's (a faint grid; m of :data:`SPLITS`): the lines at j / m
+    between the ``found`` ones (the middle ones of the image) are on a ridge, :data:`SPLIT_RIDGE` x as
+    often as the found ones or more, for every j; ``ks`` and ``across`` themselves when no m is."""
+    least = SPLIT_RIDGE * np.mean(_on_ridge(dark, pieces_of(found), across, offset))
+    seen: dict[tuple[int, int], bool] = {}  # (j, m) in lowest terms: the lines at j / m are seen
+
+    def between(j: int, m: int) -> bool:
+        g = math.gcd(j, m)
+        if (key := (j // g, m // g)) not in seen:  # (the middle first: it rules out 2 and 4 at once)
+            mid = found[:-1] + key[0] / key[1]
+            seen[key] = bool(np.mean(_on_ridge(dark, pieces_of(mid), across / key[1], offset)) >= least)
+        return seen[key]
+
+    for m in SPLITS:
+        if len(found) > 1 and all(between(j, m) for j in sorted(range(1, m), key=lambda j: abs(2 * j - m))):
+            return np.sort(np.concatenate([ks, *(ks[:-1] + j / m for j in range(1, m))])), across / m
+    return ks, across
 
 
 def _on_ridge(dark: np.ndarray, pieces: np.ndarray, across: np.ndarray, offset: int) -> np.ndarray:
@@ -229,13 +252,14 @@ def _terms(k: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _spacing(at: np.ndarray, weight: np.ndarray, longest: float) -> tuple[float, float] | None:
     """The spacing and phase (px) of lines at offsets ``at`` (float (L,), px) weighted by ``weight``
-    (their lengths): the largest period (3 px .. ``longest``, 1 % steps) whose phase the offsets share
-    at least 0.8 x as much as the best one's (a periodogram; its fractions share it as much), and the
-    offset of a line of it nearest 0; ``None`` when none is shared at least :data:`SHARED`."""
+    (their lengths): the largest period (:data:`MIN_SPACING` px .. ``longest``, :data:`PERIOD_STEP`
+    steps) whose phase the offsets share at least 0.8 x as much as the best one's (a periodogram; its
+    fractions share it as much), and the offset of a line of it nearest 0; ``None`` when none is shared
+    at least :data:`SHARED`."""
     top = min(longest, 0.5 * float(at.max() - at.min()))
     if top <= MIN_SPACING:
         return None
-    periods = MIN_SPACING * np.exp(np.arange(0.0, np.log(top / MIN_SPACING), 0.01))
+    periods = MIN_SPACING * np.exp(np.arange(0.0, np.log(top / MIN_SPACING), PERIOD_STEP))
     z = np.exp(2j * np.pi * at[None, :] / periods[:, None]) @ weight
     r = np.abs(z) / max(float(weight.sum()), 1e-9)
     if r.max() < SHARED:
