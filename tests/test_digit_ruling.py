@@ -67,15 +67,11 @@ def photo_of_squared_paper(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no search without the eraser's lines (latency: the demo's lined sheet has dashed lines too)",
-)
 @pytest.mark.parametrize(("label", "step", "height", "seed"), [(0, 30, 24, 0), (2, 22, 20, 2)])
 def test_pieces_of_ruling_in_shadow_and_perspective_are_not_digits(mnist, label, step, height, seed) -> None:
     frame, box = photo_of_squared_paper(ink_alpha(digit_of(mnist, label), height), step, seed)
     rois = DigitSegmenter().find(frame)
-    # (before: 40 and 15 pieces of the grid; what is left are pieces where no line was found)
+    # (before the grid's lines were modelled, edge.segment.ruling_grid: 19 and 15 pieces of it)
     false = [r for r in rois if r.iou(box) < 0.3]
     assert len(false) <= 8, f"{len(false)} ROIs away from the digit at {box}: {false}"
 

@@ -13,8 +13,10 @@ A ruling is straight, long, of one darkness and runs across the page in one or t
 (:func:`edge.segment.ruling_lines.find_ruling`). A pass of the finder that shows evidence of one
 looks for it (:class:`PageRuling`): the eraser's own lines (no new search); a search of the lowest ink
 level's thin ink only when that level was too cluttered to measure and the second level's erased lines
-make a ruling, or a coarser pass found one (lines broken into dashes alone, with nothing erased, are not
-searched for: the cost of a search on every such frame of a video). A first ink level too cluttered to
+make a ruling, a coarser pass found one, or the pass is a finer look at small digits (a sheet on a desk
+with a few digits, most video frames, runs no search). On squared paper the lines that no segment was
+found for (faint, or broken into dashes in a shadow) are drawn from the period and phase of the ones
+found and of the pieces' dashes (:mod:`edge.segment.ruling_grid`). A first ink level too cluttered to
 measure whose thin ink holds a ruling is measured again with ink on the ruling's band only where darker
 than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none). The
 segments are extended by :data:`EXTEND` x their length at each end (a straight line goes on). A piece
@@ -36,6 +38,7 @@ from edge.segment.digit_lines import line_lengths
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.line_ridges import DARKER, runs_on
+from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
 from edge.segment.ruling_lines import directions, find_ruling
 
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
@@ -177,6 +180,7 @@ def ruled_band(
     if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness)) is None:
         return None
     band = ruling_band(found + at, 1.0, (h, w), cfg.line_thickness + 2)
+    band = add_grid(band, found + at, dark, cfg.line_thickness + 2, PAPER_OFFSET)  # (lines not found)
     if not (darkness := median_on(dark, mask, origin, band)):
         return None  # (no ink on the band: no ruling kept)
     return found + at, band, darkness
@@ -200,6 +204,7 @@ class PageRuling:
         self.offset = PAPER_OFFSET  # px beside a line where its paper is read, at this pass
         self.level = 0.0  # the ruling's darkness at this pass
         self.searched = self.raised = 0  # the width of the image last searched, last raised (px)
+        self.drawn = 0  # this pass's band width until off has drawn the lines of its pieces' dashes
         self._dirs: tuple[np.ndarray | None, tuple[int, ...]] = (None, ())  # (segs, their directions)
         self._drawn: tuple[np.ndarray | None, tuple[float, tuple[int, int], int], np.ndarray | None] = (
             None,
@@ -219,13 +224,17 @@ class PageRuling:
         dark: np.ndarray,
         cfg: DigitSegmenterConfig,
         clutter: tuple[np.ndarray, tuple[int, int]] | None = None,
+        finer: bool = False,
     ) -> None:
         """Set this pass's band (:func:`ruling_band`; ``None``: no ruling) where the pass shows
         evidence of one: :data:`~.ruling_lines.MIN_LINES` ruled lines among those the eraser found in the ink
         level (no new search: :func:`find_ruling` of its segments). The lowest ink level's thin ink
         is searched anew (once per scale) only when it was too cluttered to measure and the second
-        level's lines make a ruling (``clutter``), or when a coarser pass found one (a finer pass
-        sees more of the lines). A sheet on a desk with a few digits runs no search.
+        level's lines make a ruling (``clutter``), when a coarser pass found one (a finer pass
+        sees more of the lines), or at a finer look (``finer``: squared paper whose faint lines the
+        threshold broke into dashes, which the eraser never takes, breaks a small digit's look). A
+        sheet on a desk with a few digits runs no search. On squared paper the lines no segment was
+        found for are drawn in the band (:func:`~edge.segment.ruling_grid.add_grid`).
 
         Args:
             mask: (uint8 (mh, mw) the level's ink mask, lines erased, its (x, y) origin), or
@@ -236,9 +245,11 @@ class PageRuling:
             cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
             clutter: (uint8 the lowest level's ink mask, its origin) when it was too cluttered
                 to measure (``mask`` and ``erased`` are then the second level's), else ``None``.
+            finer: the pass is a finer look (:mod:`edge.segment.digit_scale`).
         """
         shape = h, w = dark.shape
         self.band = self.dark = None
+        self.drawn = 0  # the band's width, until off draws the lines of its pieces' dashes (then 0)
         if mask is None:
             return
         ink, (ox, oy) = mask[0] if erased is None else erased[1], mask[1]
@@ -248,7 +259,9 @@ class PageRuling:
             if erased is not None:  # the eraser's lines (the same search on the same mask)
                 patch = dark[oy : oy + ink.shape[0], ox : ox + ink.shape[1]]
                 segs = find_ruling(ink, patch, lengths, cfg.line_thickness, erased[3])
-            if (clutter is not None and segs is not None) or (segs is None and self.segs is not None):
+            if (clutter is not None and segs is not None) or (
+                segs is None and (self.segs is not None or finer)
+            ):
                 self.searched = w
                 (ink, (ox, oy)) = clutter or (ink, (ox, oy))
                 patch = dark[oy : oy + ink.shape[0], ox : ox + ink.shape[1]]
@@ -265,7 +278,12 @@ class PageRuling:
         # lines as wide as at the first pass that found them, at this pass's scale (their place
         # is known to about a pixel there)
         scale = max(1.0, w / self.base)
-        self.band = self._band(self.segs, w / self.width, shape, round((cfg.line_thickness + 2) * scale))
+        self.drawn = width = round((cfg.line_thickness + 2) * scale)  # (off draws the dashes' lines)
+        self.band = self._band(self.segs, w / self.width, shape, width)
+        if self.band is not self._drawn[2]:  # (above's band has the grid's lines drawn already)
+            self.band = add_grid(
+                self.band, self.segs * (w / self.width), dark, width, round(PAPER_OFFSET * scale)
+            )
         if self.raised != w:  # the ruling's darkness (at a raised pass: of the lowest level, by above)
             self.level = median_on(dark, ink, (ox, oy), self.band)
         self.dark, self.offset = dark, round(PAPER_OFFSET * scale)
@@ -339,6 +357,13 @@ class PageRuling:
         """
         if self.band is None or mask is None or not len(pieces):
             return pieces
+        if self.drawn and self.segs is not None and self.dark is not None:  # once a pass: the lines
+            # of the pieces' dashes (a faint grid broken by the threshold, which no segment was found for)
+            dashes = dash_segments(pieces, *mask)
+            if len(dashes) >= 2 * FAMILY_LINES:
+                segs = np.vstack([self.segs * (self.dark.shape[1] / self.width), dashes])
+                self.band = add_grid(self.band, segs, self.dark, self.drawn, self.offset)
+            self.drawn = 0
         pieces = off_ruling(pieces, *mask, self.band, self.dark, self.level)
         if self.dark is not None and self.segs is not None and len(pieces):
             on = runs_on(pieces, *mask, self.dark, self._directions(self.segs), self.offset, self.level)

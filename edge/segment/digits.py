@@ -243,7 +243,7 @@ class DigitSegmenter:
         resort_level = level if ruled is None else ruled  # the last resort's: the ruled one if any
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
         ink = self._mask  # (the mask the pieces are measured in, its origin: for PageRuling.off)
-        self.ruling.look(ink, self._erased, dark, cfg)
+        self.ruling.look(ink, self._erased, dark, cfg, finer=digit_px is not None)  # (a grid's dashes?)
         self._clean: tuple[tuple[np.ndarray, tuple[int, int]] | None, bool] | None
         self._clean = (ink, True) if seen_all else None
         second = lines_erased or first is None or raised
