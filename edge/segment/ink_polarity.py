@@ -22,7 +22,6 @@ from edge.segment.ink import LEVELS, above, odd, shrink, square
 __all__ = [
     "BOARD_FILL",
     "BOARD_MARGIN",
-    "BOARD_SHARE",
     "DARK_SKEW",
     "LIGHT_SKEW",
     "STROKE_SHARE",
@@ -287,9 +286,11 @@ BOARD_FILL = 1 / 12
 #: A board's rim this share of the view's shorter side wide is not looked at: its edge against the
 #: wall (blur, a lit frame) is not on it (see :func:`_board_light`).
 BOARD_MARGIN = 1 / 24
-#: A board covers at least this share of the frame (the loop of a bold dark digit filling the frame,
-#: closed over the paper in its hole, is a smaller dark "board"; see :func:`_board_light`).
-BOARD_SHARE = 0.2
+
+
+def _sides(mask: np.ndarray) -> int:
+    """How many of the four edges of uint8 (h, w) ``mask`` it reaches (0..4)."""
+    return sum(bool(cv2.countNonZero(e)) for e in (mask[:1], mask[-1:], mask[:, :1], mask[:, -1:]))
 
 
 def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
@@ -325,7 +326,7 @@ def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
     m = min(v.shape[:2])
     _, dark = cv2.threshold(v, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     board = _wide(cv2.morphologyEx(dark, cv2.MORPH_CLOSE, square(odd(BOARD_FILL * m))))
-    if cv2.countNonZero(board) < BOARD_SHARE * board.size:
+    if _sides(board) < 2:  # a board framed by the wall on at most two sides reaches the others
         return False
     rim = square(odd(BOARD_MARGIN * m))
     board = cv2.erode(board, rim)
