@@ -5,7 +5,8 @@ fat marker digit that covers most of it makes the frame's grey levels look like 
 ground; the digits found in that ink are the paper's edges. Given the model, the reading of the frame
 it is clearly surer of (its most confident digit, the frame's answer) is kept. The wrong call is
 simulated here with a segmenter forced to light ink. The converse: light ink on a dark board framed
-by a lighter wall is called dark ink; it is segmented as light ink too when it shows light-ink evidence.
+by a lighter wall on three sides is called dark ink; it is segmented as light ink too when it shows
+light-ink evidence.
 """
 
 from __future__ import annotations
@@ -101,13 +102,17 @@ def test_only_auto_polarity_still_pipelines_are_checked() -> None:
 
 
 def _chalkboard(text: str) -> np.ndarray:
-    """uint8 (480, 640, 3) BGR: a light digit ``text`` on a dark board, a light wall on the left and top.
+    """uint8 (480, 640, 3) BGR: a light digit ``text`` on a dark board, a light wall on the left, top
+    and right.
 
-    The wall is a light majority for the whole frame's skewness, so the frame is called dark ink.
+    The wall is a light majority for the whole frame's skewness, and the board reaches only the
+    frame's bottom edge (not a board framed by a wall on one or two sides), so the frame is called
+    dark ink.
     """
     img = np.full((480, 640), 50, np.uint8)
     img[:, :200] = 200
     img[:100, :] = 200
+    img[:, 540:] = 200
     cv2.putText(img, text, (330, 330), cv2.FONT_HERSHEY_SIMPLEX, 4, 215, 10, cv2.LINE_AA)
     return cv2.cvtColor(cv2.GaussianBlur(img, (3, 3), 0), cv2.COLOR_GRAY2BGR)
 

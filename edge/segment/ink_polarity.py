@@ -335,7 +335,7 @@ def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
     if not _skew_above(n, s1, s2, s3, LIGHT_SKEW):
         return False
     bright = cv2.bitwise_not(dark)
-    kernels = (3, 5, 9, 17)
+    kernels = (3, 5, 9)
     decided = _decisive(v, kernels, cv2.bitwise_and(board, cv2.dilate(bright, square(3))), t)
     if decided is None or decided[1] <= decided[2]:
         return False
