@@ -39,8 +39,8 @@ def chalkboard(label: str, seed: int, sides: str) -> np.ndarray:
     on = np.ones((h, w), bool)
     for side in sides:
         f = rng.uniform(0.2, 0.33)
-        cut = {"l": np.s_[:, : int(f * w)], "r": np.s_[:, w - int(f * w) :]}
-        cut.update({"t": np.s_[: int(f * h), :], "b": np.s_[h - int(f * h) :, :]})
+        n = int(f * (w if side in "lr" else h))
+        cut = {"l": np.s_[:, :n], "r": np.s_[:, w - n :], "t": np.s_[:n, :], "b": np.s_[h - n :, :]}
         on[cut[side]] = False
     img[~on] = 190
     ys, xs = np.nonzero(on)
@@ -92,7 +92,9 @@ def sheet_on_a_desk(seed: int, finger: bool = False) -> np.ndarray:
     frame's left edge) beside a blank sheet; blurred (1 px), noisy (2 levels)."""
     rng = np.random.default_rng(seed)
     h, w = 480, 640
-    img = 60 + cv2.GaussianBlur(rng.normal(0, 6, (h, w)).astype(np.float32), (0, 0), 4)
+    img = np.full((h, w), 60, np.float32) + cv2.GaussianBlur(
+        rng.normal(0, 6, (h, w)).astype(np.float32), (0, 0), 4
+    )
     img[40:440, 300:] = 200
     for i, label in enumerate("" if finger else "340"):
         a = render_digit(label, rng, 70, stroke_px=3).astype(np.float32) / 255
