@@ -242,10 +242,12 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
 def light_evidence(grey: np.ndarray) -> bool:
     """Whether a frame that :func:`frame_ink_is_light` may call dark still shows signs of light ink.
 
-    :func:`frame_ink_is_light`'s tests without its first gate (the skewness of the whole frame): a
-    chalkboard or a dark card with white marker that is framed by a lighter wall or desk is not
-    light around its mean (the wall is a light majority or a second mode), but its ink is light
-    around a local box mean or by its thinnest strokes. True when the whole frame's sample is light
+    :func:`frame_ink_is_light`'s local tests without its first gate (the skewness of the whole
+    frame): a chalkboard or a dark card with white marker that is framed by a lighter wall or desk
+    is not light around its mean (the wall is a light majority or a second mode), but its ink is
+    light around a local box mean or by its thinnest strokes (the board test of
+    :func:`frame_ink_is_light` decides most of them; not a board walled on three sides or a card
+    within the frame). True when the whole frame's sample is light
     (:func:`ink_is_light`'s skewness), or when the local-box or stroke test says light (a shorter
     side below 64 px: the whole analysis view's skewness). For a second, checked reading of a still
     frame called dark (:class:`edge.still_polarity.LightCheckedSegmenter`), not a decision.
