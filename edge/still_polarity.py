@@ -5,7 +5,8 @@ be wrong either way on a photo. A frame called light ink (a bright sheet that is
 frame on a dark desk, a lit corner beside a shadow) is segmented as dark ink too; a frame called dark
 ink that still shows light-ink evidence (:func:`edge.segment.ink_polarity.light_evidence`: a
 chalkboard or a dark card with white marker framed by a lighter wall, whose whole-frame skewness is
-not light) is segmented as light ink too. Each reading's ROIs go through the still preprocessor and
+not light, that the frame's board test misses: walled on three sides, a card within the frame) is
+segmented as light ink too. Each reading's ROIs go through the still preprocessor and
 classifier, and the other reading is kept only when the model is more than :data:`POLARITY_CHECK`
 times as sure of its most confident digit (the frame's answer, ``edge-eval --frame``).
 

@@ -19,7 +19,7 @@ import pytest
 from edge.preprocess import MnistPreprocessor
 from edge.segment.digit_scale import scaled
 from edge.segment.digits import DigitSegmenter
-from edge.segment.ink_polarity import frame_ink_is_light, light_evidence
+from edge.segment.ink_polarity import frame_ink_is_light, ink_is_light, light_evidence
 
 
 def fat_zero_with_a_shadow(thick: int, shade: float, axes: tuple[int, int]) -> np.ndarray:
@@ -134,16 +134,20 @@ def test_chalk_on_a_board_beside_a_bright_wall_is_light_ink(seed: int) -> None:
 
 
 def test_light_evidence_without_the_whole_frame_gate() -> None:
-    """:func:`light_evidence` is :func:`frame_ink_is_light` without its whole-frame skewness gate:
-    true wherever the frame is called light, and for chalk on a board framed by a wall that is a
-    light majority (called dark), not for dark ink on paper."""
+    """:func:`light_evidence` is :func:`frame_ink_is_light`'s local tests without its whole-frame
+    skewness gate: true wherever the frame is called light, and for chalk on a board framed by a
+    wall that is a light majority, not for dark ink on paper. With the wall on the left and top the
+    board test calls the frame light (the board reaches the bottom and right edges); with the wall
+    on three sides too it does not (the board reaches one edge), and the evidence remains."""
     for seed in (0, 1):
         assert light_evidence(scaled(sheet_on_a_desk(0, seed, light_ink=True), 0.5))
-    board = np.full((480, 640), 50, np.uint8)
-    board[:, :200] = board[:100, :] = 200  # the wall, left and top
-    cv2.putText(board, "3", (330, 330), cv2.FONT_HERSHEY_SIMPLEX, 4, 215, 10, cv2.LINE_AA)
-    board = cv2.GaussianBlur(board, (3, 3), 0)
-    assert not frame_ink_is_light(board) and light_evidence(board)
+    for right in (640, 540):
+        board = np.full((480, 640), 50, np.uint8)
+        board[:, :200] = board[:100, :] = board[:, right:] = 200  # the wall, left and top (and right)
+        cv2.putText(board, "3", (330, 330), cv2.FONT_HERSHEY_SIMPLEX, 4, 215, 10, cv2.LINE_AA)
+        board = cv2.GaussianBlur(board, (3, 3), 0)
+        assert not ink_is_light(board) and light_evidence(board)
+        assert frame_ink_is_light(board) == (right == 640)
     paper = np.full((480, 640), 200, np.uint8)
     cv2.putText(paper, "3", (260, 320), cv2.FONT_HERSHEY_SIMPLEX, 5, 40, 14, cv2.LINE_AA)
     assert not light_evidence(paper)
