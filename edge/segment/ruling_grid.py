@@ -140,8 +140,10 @@ def _on_ridge(dark: np.ndarray, pieces: np.ndarray, across: np.ndarray, offset: 
     if not len(pieces):
         return np.zeros(0, bool)
     on, share = _contrast(dark, pieces, offset)
-    beside = _contrast(dark, pieces + np.concatenate([across, across])[None, :], offset)[0]
-    return (share >= PIECE_RIDGE) & (on >= BETWEEN * np.maximum(beside, RIDGE_MIN))
+    ok = (share >= PIECE_RIDGE) & (on >= BETWEEN * RIDGE_MIN)  # (the ridge beside: read for these only)
+    beside = _contrast(dark, pieces[ok] + np.concatenate([across, across])[None, :], offset)[0]
+    ok[ok] = on[ok] >= BETWEEN * np.maximum(beside, RIDGE_MIN)
+    return ok
 
 
 def _contrast(dark: np.ndarray, segs: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
@@ -151,12 +153,16 @@ def _contrast(dark: np.ndarray, segs: np.ndarray, offset: int) -> tuple[np.ndarr
     than a quarter of them are: a piece across the image's border is judged by its part inside)."""
     d = segs[:, 2:] - segs[:, :2]
     n = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
-    t = n[:, None] * np.linspace(0.0, 1.0, PIECE_SAMPLES)[None, :]
+    t = n[:, None] * _ALONG
     r = ridges(dark, segs[:, :2], d / n[:, None], t, offset)
     med, inside = medians(r, 0.0), np.count_nonzero(~np.isnan(r), axis=1)
     least = np.maximum(RIDGE_MIN, RIDGE_REL * med)
-    on = np.count_nonzero(np.nan_to_num(r, nan=-1e9) >= least[:, None], axis=1)
+    on = np.count_nonzero(r >= least[:, None], axis=1)  # (NaN, off the image: never >=)
     return med, np.where(inside >= PIECE_SAMPLES // 4, on / np.maximum(inside, 1), 0.0)
+
+
+#: The points' places along a piece (share of its length).
+_ALONG = np.linspace(0.0, 1.0, PIECE_SAMPLES)[None, :]
 
 
 def _family(
@@ -303,22 +309,22 @@ def dash_segments(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int])
     bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
     long, short = np.maximum(bw, bh), np.minimum(bw, bh)
     (ox, oy), (mh, mw) = origin, mask.shape
-    out = []
+    boxes, moments = [], []
     for x0, y0, x1, y1 in (
         pieces[(long >= DASH * short) & (long >= MIN_DASH_PX), :4].astype(np.int64).tolist()
     ):
         mx0, my0 = min(max(x0 - ox, 0), mw), min(max(y0 - oy, 0), mh)
         m = cv2.moments(mask[my0 : max(my0, y1 - oy), mx0 : max(mx0, x1 - ox)], binaryImage=True)
-        if m["m00"] == 0:
-            continue
-        theta = 0.5 * np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])
-        cx, cy = ox + mx0 + m["m10"] / m["m00"], oy + my0 + m["m01"] / m["m00"]
-        dx, dy = (
-            0.5 * np.hypot(x1 - x0, y1 - y0) * np.cos(theta),
-            0.5 * np.hypot(x1 - x0, y1 - y0) * np.sin(theta),
-        )
-        out.append((cx - dx, cy - dy, cx + dx, cy + dy))
-    return np.array(out, np.float64).reshape(-1, 4)
+        if m["m00"] != 0:
+            boxes.append((ox + mx0, oy + my0, x1 - x0, y1 - y0))
+            moments.append((m["m00"], m["m10"], m["m01"], 2 * m["mu11"], m["mu20"] - m["mu02"]))
+    if not boxes:
+        return np.zeros((0, 4), np.float64)
+    (bx, by, bw, bh), (m00, m10, m01, mu11, mu) = np.array(boxes).T, np.array(moments, np.float64).T
+    theta = 0.5 * np.arctan2(mu11, mu)  # (the ink's axis, its centre; half the box's diagonal along it)
+    cx, cy, half = bx + m10 / m00, by + m01 / m00, 0.5 * np.hypot(bw, bh)
+    dx, dy = half * np.cos(theta), half * np.sin(theta)
+    return np.column_stack([cx - dx, cy - dy, cx + dx, cy + dy])
 
 
 #: Dashes (:func:`dash_segments`) are at least this many times as long as wide, and this many px long.
