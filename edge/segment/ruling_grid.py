@@ -229,20 +229,25 @@ def _family(
         np.concatenate([np.where(long, r0, rm), r1[long]]),
     )
     keep = np.abs(np.concatenate([at, at[long]]) - phase - kk * spacing) <= OUTLIER * spacing
-    coef = None
+    coef, fitted = None, (np.zeros(0, bool), b"")
     for reach in GROW:  # fit near the centre, give each segment its nearest modelled line, fit wider
         near = keep & (np.abs(kk) <= reach)
+        if np.array_equal(near, fitted[0]) and kk.tobytes() == fitted[1]:
+            continue  # (the last fit's ends and lines, which it left as they were: the same fit again)
         if len(np.unique(kk[near])) < FAMILY_LINES:
             continue
         # offset r at position t of line k: (c0 + c1 k + c2 k^2) + (d0 + d1 k) t, least squares on the ends
-        coef = np.linalg.lstsq(_terms(kk[near], tt[near]), rr[near], rcond=None)[0]
+        coef, fitted = (
+            np.linalg.lstsq(_terms(kk[near], tt[near]), rr[near], rcond=None)[0],
+            (near, kk.tobytes()),
+        )
         step = np.maximum(coef[1] + 2 * coef[2] * kk + coef[4] * tt, 0.5 * spacing)
         kk = np.rint(kk + (rr - _terms(kk, tt) @ coef) / step)
         keep = np.abs(_terms(kk, tt) @ coef - rr) <= OUTLIER * spacing
     if coef is None or len(np.unique(kk[keep])) < FAMILY_LINES:
         return None
     k = kk[keep]
-    c0, c1, c2, d0, d1 = coef
+    c0, c1, c2, d0, d1 = coef.tolist()  # (Python floats: the same doubles, cheaper in the loops below)
     half = 0.5 * np.hypot(w, h)
     lo, hi = int(k.min()), int(k.max())
     if not all(0.5 * spacing <= c1 + c2 * (2 * j + 1) <= 2.0 * spacing for j in range(lo, hi)):
