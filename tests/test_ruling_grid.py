@@ -180,8 +180,8 @@ def test_dash_segments_are_each_dashs_own_moments_axis() -> None:
             theta = 0.5 * np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])
             cx, cy = x0 + m["m10"] / m["m00"], y0 + m["m01"] / m["m00"]
             half = 0.5 * np.hypot(x1 - x0, y1 - y0)
-            want.append((cx - half * np.cos(theta), cy - half * np.sin(theta)))
-            want[-1] += (cx + half * np.cos(theta), cy + half * np.sin(theta))
+            dx, dy = half * np.cos(theta), half * np.sin(theta)
+            want.append((cx - dx, cy - dy, cx + dx, cy + dy))
     assert len(want) > 50
     assert segs.dtype == np.float64 and np.array_equal(segs, np.array(want))
     assert dash_segments(pieces[:0], mask, (3, 2)).shape == (0, 4)
