@@ -14,7 +14,16 @@ import pytest
 
 from edge.segment.digit_pieces import COLS, X0, X1, Y0, Y1
 from edge.segment.digit_ruling import PageRuling, ruling_band
-from edge.segment.ruling_grid import add_grid, dash_segments, grid_lines
+from edge.segment.line_ridges import RIDGE_MIN
+from edge.segment.ruling_grid import (
+    BETWEEN,
+    PIECE_RIDGE,
+    _contrast,
+    _on_ridge,
+    add_grid,
+    dash_segments,
+    grid_lines,
+)
 
 H, W = 240, 320
 
@@ -153,3 +162,42 @@ def test_a_pass_drops_the_dashes_of_the_lines_no_segment_was_found_for() -> None
     assert len(pieces) > 100
     assert kept(False) > 0.5 * len(pieces)  # (the band of the horizontal lines found takes few of them)
     assert kept(True) < 0.1 * len(pieces), kept(True)
+
+
+def test_dash_segments_are_each_dashs_own_moments_axis() -> None:
+    # the dashes' segments computed at once are each the one of its own box's moments (cv2.moments)
+    dark, rows, cols = page()
+    mask = dashed_mask(np.vstack([rows[::3], cols[::4]]))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    pieces = np.zeros((n - 1, COLS))
+    pieces[:, X0], pieces[:, Y0] = stats[1:, 0] + 3, stats[1:, 1] + 2  # (in a mask at (3, 2))
+    pieces[:, X1], pieces[:, Y1] = pieces[:, X0] + stats[1:, 2], pieces[:, Y0] + stats[1:, 3]
+    segs = dash_segments(pieces, mask, (3, 2))
+    want = []
+    for x0, y0, x1, y1 in pieces[:, :4].astype(np.int64).tolist():
+        m = cv2.moments(mask[y0 - 2 : y1 - 2, x0 - 3 : x1 - 3], binaryImage=True)
+        if (x1 - x0 >= 2.5 * (y1 - y0) or y1 - y0 >= 2.5 * (x1 - x0)) and max(x1 - x0, y1 - y0) >= 4:
+            theta = 0.5 * np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])
+            cx, cy = x0 + m["m10"] / m["m00"], y0 + m["m01"] / m["m00"]
+            half = 0.5 * np.hypot(x1 - x0, y1 - y0)
+            dx, dy = half * np.cos(theta), half * np.sin(theta)
+            want.append((cx - dx, cy - dy, cx + dx, cy + dy))
+    assert len(want) > 50
+    assert segs.dtype == np.float64 and np.array_equal(segs, np.array(want))
+    assert dash_segments(pieces[:0], mask, (3, 2)).shape == (0, 4)
+
+
+def test_a_pieces_verdict_is_its_own() -> None:
+    # pieces read together, each with its own half spacing, are judged as when read alone; the ridge
+    # beside them is read only where it can matter
+    dark, rows, cols = page(desk_from=250)
+    pieces = np.vstack([found_part(rows, 1, f, f + 0.1) for f in np.arange(0.0, 1.0, 0.1)])
+    pieces = np.vstack([pieces, pieces + [0, 6, 0, 6]])  # (and between the lines)
+    across = np.where(np.arange(len(pieces))[:, None] % 3 == 0, [0.0, 6.5], [0.0, 3.25])
+    got = _on_ridge(dark, pieces, across, 3)
+    on, share = _contrast(dark, pieces, 3)
+    beside = _contrast(dark, pieces + np.hstack([across, across]), 3)[0]
+    assert np.array_equal(got, (share >= PIECE_RIDGE) & (on >= BETWEEN * np.maximum(beside, RIDGE_MIN)))
+    alone = [_on_ridge(dark, p[None], a, 3)[0] for p, a in zip(pieces, across, strict=True)]
+    assert np.array_equal(got, alone)
+    assert 0.2 * len(got) < np.count_nonzero(got) < 0.8 * len(got)

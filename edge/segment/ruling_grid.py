@@ -96,52 +96,87 @@ def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | 
             continue
         pieces_of, ks, across = model
         centre = len(ks) // 2  # (the lines between: tested on the middle ones of the image, for the cost)
-        found = ks[max(0, centre - SPLIT_LINES // 2) : centre + SPLIT_LINES // 2 + 1]
-        ks, across = _split(dark, pieces_of, ks, found, across, offset)
-        pieces = pieces_of(ks)
-        out.append(pieces[_on_ridge(dark, pieces, across, offset)])
+        lo, hi = max(0, centre - SPLIT_LINES // 2), centre + SPLIT_LINES // 2 + 1
+        found, mid = ks[lo:hi], [(m, ks[lo:hi][:-1] + 1 / m, across / m) for m in (2, 3)]
+        # one read of the lines and of those half and a third between the middle ones (_split's
+        # first tests, which most grids fail: one call's cost, not four; a piece's verdict is its own)
+        (pieces, ridged, count), *between = _read(
+            dark, pieces_of, [(ks, across)] + [m[1:] for m in mid], offset
+        )
+        least = SPLIT_RIDGE * np.mean(ridged[count[:lo].sum() : count[:hi].sum()])
+        seen = {(1, m): bool(np.mean(r) >= least) for (m, *_), (_, r, _) in zip(mid, between, strict=True)}
+        if (split := _split(dark, pieces_of, ks, found, across, offset, least, seen)) is not None:
+            ks, across = split
+            pieces = pieces_of(ks)[0]
+            ridged = _on_ridge(dark, pieces, across, offset)
+        out.append(pieces[ridged])
     pieces = np.vstack(out) if out else np.zeros((0, 4))
     return pieces.astype(np.float32) if len(pieces) else None
 
 
+def _read(
+    dark: np.ndarray,
+    pieces_of: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    lines: list[tuple[np.ndarray, np.ndarray]],
+    offset: int,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """For each (line indices float (K,), half spacing float (2,) px) of ``lines``: the lines' pieces
+    (float (M, 4), ``pieces_of``), which are on a ridge (bool (M,), :func:`_on_ridge`) and int (K,) how
+    many pieces each line has; all read at once."""
+    parts = [pieces_of(ks) for ks, _ in lines]
+    ridged = _on_ridge(
+        dark,
+        np.vstack([p for p, _ in parts]),
+        np.vstack([np.broadcast_to(a, (len(p), 2)) for (p, _), (_, a) in zip(parts, lines, strict=True)]),
+        offset,
+    )
+    cut = np.cumsum([len(p) for p, _ in parts])[:-1]
+    return [(p, r, c) for (p, c), r in zip(parts, np.split(ridged, cut), strict=True)]
+
+
 def _split(
     dark: np.ndarray,
-    pieces_of: Callable[[np.ndarray], np.ndarray],
+    pieces_of: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     ks: np.ndarray,
     found: np.ndarray,
     across: np.ndarray,
     offset: int,
-) -> tuple[np.ndarray, np.ndarray]:
+    least: float,
+    seen: dict[tuple[int, int], bool],
+) -> tuple[np.ndarray, np.ndarray] | None:
     """The line indices ``ks`` (float (K,)) and half spacing ``across`` (float (2,) px) of a family whose
     lines were found only every m-th of the page's (a faint grid; m of :data:`SPLITS`): the lines at j / m
     between the ``found`` ones (the middle ones of the image) are on a ridge, :data:`SPLIT_RIDGE` x as
-    often as the found ones or more, for every j; ``ks`` and ``across`` themselves when no m is."""
-    least = SPLIT_RIDGE * np.mean(_on_ridge(dark, pieces_of(found), across, offset))
-    seen: dict[tuple[int, int], bool] = {}  # (j, m) in lowest terms: the lines at j / m are seen
+    often as the found ones or more (``least``: that share of pieces), for every j; ``None`` when no m is.
+    ``seen``: (j, m) in lowest terms: whether the lines at j / m are (known already; added to)."""
 
     def between(j: int, m: int) -> bool:
         g = math.gcd(j, m)
         if (key := (j // g, m // g)) not in seen:  # (the middle first: it rules out 2 and 4 at once)
             mid = found[:-1] + key[0] / key[1]
-            seen[key] = bool(np.mean(_on_ridge(dark, pieces_of(mid), across / key[1], offset)) >= least)
+            ridged = _on_ridge(dark, pieces_of(mid)[0], across / key[1], offset)
+            seen[key] = bool(np.mean(ridged) >= least)
         return seen[key]
 
     for m in SPLITS:
         if len(found) > 1 and all(between(j, m) for j in sorted(range(1, m), key=lambda j: abs(2 * j - m))):
             return np.sort(np.concatenate([ks, *(ks[:-1] + j / m for j in range(1, m))])), across / m
-    return ks, across
+    return None
 
 
 def _on_ridge(dark: np.ndarray, pieces: np.ndarray, across: np.ndarray, offset: int) -> np.ndarray:
     """bool (M,) which line pieces (float (M, 4)) lie on a ridge of ``dark``: along :data:`PIECE_RIDGE`
-    of their points in the image, and a :data:`BETWEEN` x stronger one than ``across`` (float (2,) px:
-    half a spacing) beside them (between lines: noise alone makes a weak ridge, a misplaced line has
-    none of its own)."""
+    of their points in the image, and a :data:`BETWEEN` x stronger one than ``across`` (float (2,) or
+    each piece's (M, 2) px: half a spacing) beside them (between lines: noise alone makes a weak ridge,
+    a misplaced line has none of its own)."""
     if not len(pieces):
         return np.zeros(0, bool)
     on, share = _contrast(dark, pieces, offset)
-    beside = _contrast(dark, pieces + np.concatenate([across, across])[None, :], offset)[0]
-    return (share >= PIECE_RIDGE) & (on >= BETWEEN * np.maximum(beside, RIDGE_MIN))
+    ok = (share >= PIECE_RIDGE) & (on >= BETWEEN * RIDGE_MIN)  # (the ridge beside: read for these only)
+    shift = np.concatenate([across, across], axis=-1)
+    beside = _contrast(dark, pieces[ok] + (shift[ok] if shift.ndim == 2 else shift[None, :]), offset)[0]
+    ok[ok] = on[ok] >= BETWEEN * np.maximum(beside, RIDGE_MIN)
+    return ok
 
 
 def _contrast(dark: np.ndarray, segs: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
@@ -151,17 +186,21 @@ def _contrast(dark: np.ndarray, segs: np.ndarray, offset: int) -> tuple[np.ndarr
     than a quarter of them are: a piece across the image's border is judged by its part inside)."""
     d = segs[:, 2:] - segs[:, :2]
     n = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
-    t = n[:, None] * np.linspace(0.0, 1.0, PIECE_SAMPLES)[None, :]
+    t = n[:, None] * _ALONG
     r = ridges(dark, segs[:, :2], d / n[:, None], t, offset)
     med, inside = medians(r, 0.0), np.count_nonzero(~np.isnan(r), axis=1)
     least = np.maximum(RIDGE_MIN, RIDGE_REL * med)
-    on = np.count_nonzero(np.nan_to_num(r, nan=-1e9) >= least[:, None], axis=1)
+    on = np.count_nonzero(r >= least[:, None], axis=1)  # (NaN, off the image: never >=)
     return med, np.where(inside >= PIECE_SAMPLES // 4, on / np.maximum(inside, 1), 0.0)
+
+
+#: The points' places along a piece (share of its length).
+_ALONG = np.linspace(0.0, 1.0, PIECE_SAMPLES)[None, :]
 
 
 def _family(
     segs: np.ndarray, a: float, shape: tuple[int, ...]
-) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray, np.ndarray] | None:
+) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray] | None:
     """The modelled lines of one direction (``a`` degrees) in an image of ``shape`` (h, w), from float
     (L, 4) segments along it: a function from float (K,) line indices to float (M, 4) pieces of those
     lines inside the image, the indices of the lines in the image (float (K,)), and float (2,) half a
@@ -190,20 +229,25 @@ def _family(
         np.concatenate([np.where(long, r0, rm), r1[long]]),
     )
     keep = np.abs(np.concatenate([at, at[long]]) - phase - kk * spacing) <= OUTLIER * spacing
-    coef = None
+    coef, fitted = None, (np.zeros(0, bool), b"")
     for reach in GROW:  # fit near the centre, give each segment its nearest modelled line, fit wider
         near = keep & (np.abs(kk) <= reach)
+        if np.array_equal(near, fitted[0]) and kk.tobytes() == fitted[1]:
+            continue  # (the last fit's ends and lines, which it left as they were: the same fit again)
         if len(np.unique(kk[near])) < FAMILY_LINES:
             continue
         # offset r at position t of line k: (c0 + c1 k + c2 k^2) + (d0 + d1 k) t, least squares on the ends
-        coef = np.linalg.lstsq(_terms(kk[near], tt[near]), rr[near], rcond=None)[0]
+        coef, fitted = (
+            np.linalg.lstsq(_terms(kk[near], tt[near]), rr[near], rcond=None)[0],
+            (near, kk.tobytes()),
+        )
         step = np.maximum(coef[1] + 2 * coef[2] * kk + coef[4] * tt, 0.5 * spacing)
         kk = np.rint(kk + (rr - _terms(kk, tt) @ coef) / step)
         keep = np.abs(_terms(kk, tt) @ coef - rr) <= OUTLIER * spacing
     if coef is None or len(np.unique(kk[keep])) < FAMILY_LINES:
         return None
     k = kk[keep]
-    c0, c1, c2, d0, d1 = coef
+    c0, c1, c2, d0, d1 = coef.tolist()  # (Python floats: the same doubles, cheaper in the loops below)
     half = 0.5 * np.hypot(w, h)
     lo, hi = int(k.min()), int(k.max())
     if not all(0.5 * spacing <= c1 + c2 * (2 * j + 1) <= 2.0 * spacing for j in range(lo, hi)):
@@ -221,7 +265,7 @@ def _family(
     piece = max(MIN_PIECE, PIECE_SHARE * max(h, w))
     cuts = np.arange(-half, half, piece)
 
-    def pieces_of(ks: np.ndarray) -> np.ndarray:
+    def pieces_of(ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ta, tb = np.repeat(cuts[None, :], len(ks), 0), np.repeat(cuts[None, :] + piece, len(ks), 0)
         kc = ks[:, None]
         ra = c0 + c1 * kc + c2 * kc**2 + (d0 + d1 * kc) * ta
@@ -240,7 +284,7 @@ def _family(
             & (np.maximum(ends[:, 1], ends[:, 3]) >= 0)
             & (np.minimum(ends[:, 1], ends[:, 3]) <= h - 1)
         )
-        return ends[inside]
+        return ends[inside], np.count_nonzero(inside.reshape(len(ks), -1), axis=1)
 
     return pieces_of, ks, 0.5 * spacing * n
 
@@ -303,22 +347,22 @@ def dash_segments(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int])
     bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
     long, short = np.maximum(bw, bh), np.minimum(bw, bh)
     (ox, oy), (mh, mw) = origin, mask.shape
-    out = []
+    boxes, moments = [], []
     for x0, y0, x1, y1 in (
         pieces[(long >= DASH * short) & (long >= MIN_DASH_PX), :4].astype(np.int64).tolist()
     ):
         mx0, my0 = min(max(x0 - ox, 0), mw), min(max(y0 - oy, 0), mh)
         m = cv2.moments(mask[my0 : max(my0, y1 - oy), mx0 : max(mx0, x1 - ox)], binaryImage=True)
-        if m["m00"] == 0:
-            continue
-        theta = 0.5 * np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])
-        cx, cy = ox + mx0 + m["m10"] / m["m00"], oy + my0 + m["m01"] / m["m00"]
-        dx, dy = (
-            0.5 * np.hypot(x1 - x0, y1 - y0) * np.cos(theta),
-            0.5 * np.hypot(x1 - x0, y1 - y0) * np.sin(theta),
-        )
-        out.append((cx - dx, cy - dy, cx + dx, cy + dy))
-    return np.array(out, np.float64).reshape(-1, 4)
+        if m["m00"] != 0:
+            boxes.append((ox + mx0, oy + my0, x1 - x0, y1 - y0))
+            moments.append((m["m00"], m["m10"], m["m01"], 2 * m["mu11"], m["mu20"] - m["mu02"]))
+    if not boxes:
+        return np.zeros((0, 4), np.float64)
+    (bx, by, bw, bh), (m00, m10, m01, mu11, mu) = np.array(boxes).T, np.array(moments, np.float64).T
+    theta = 0.5 * np.arctan2(mu11, mu)  # (the ink's axis, its centre; half the box's diagonal along it)
+    cx, cy, half = bx + m10 / m00, by + m01 / m00, 0.5 * np.hypot(bw, bh)
+    dx, dy = half * np.cos(theta), half * np.sin(theta)
+    return np.column_stack([cx - dx, cy - dy, cx + dx, cy + dy])
 
 
 #: Dashes (:func:`dash_segments`) are at least this many times as long as wide, and this many px long.
