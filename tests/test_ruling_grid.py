@@ -20,6 +20,7 @@ from edge.segment.ruling_grid import (
     PIECE_RIDGE,
     _contrast,
     _on_ridge,
+    _split,
     add_grid,
     dash_segments,
     grid_lines,
@@ -95,7 +96,10 @@ def test_no_line_is_drawn_on_the_desk_beside_the_page() -> None:
     assert share_on(band, rows, x_max=195) > 0.8
 
 
-def test_segments_that_are_no_lattice_draw_nothing() -> None:
+def test_segments_in_one_direction_draw_nothing() -> None:
+    """Strokes at random places, all one way (as a lined page's lines): no family is modelled, so
+    nothing is drawn (and a lined page costs nothing). Strokes both ways on plain paper can still
+    give a spacing: the periodogram's :data:`SHARED` does not tell random offsets from a lattice."""
     rng = np.random.default_rng(1)
     dark = np.clip(rng.normal(8, 3, (H, W)), 0, 255).astype(np.uint8)  # plain paper
     x, y = rng.uniform(0, W, 12), rng.uniform(0, H, 12)
@@ -201,3 +205,16 @@ def test_a_pieces_verdict_is_its_own() -> None:
     alone = [_on_ridge(dark, p[None], a, 3)[0] for p, a in zip(pieces, across, strict=True)]
     assert np.array_equal(got, alone)
     assert 0.2 * len(got) < np.count_nonzero(got) < 0.8 * len(got)
+
+
+def test_no_split_when_no_middle_piece_is_on_a_ridge() -> None:
+    """With none of the middle lines' pieces on a ridge (a family modelled off the page), every
+    between-lines test would pass at ``least`` 0: the family must not be split four ways."""
+    dark = np.zeros((H, W), np.uint8)  # no ridge anywhere
+
+    def pieces_of(ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = 20.0 + 20.0 * ks
+        return np.column_stack([np.full_like(y, 10.0), y, np.full_like(y, 60.0), y]), np.ones(len(ks), int)
+
+    ks = np.arange(6, dtype=float)
+    assert _split(dark, pieces_of, ks, ks, np.array([0.0, 10.0]), 3, 0.0, {}) is None

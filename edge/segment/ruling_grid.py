@@ -62,6 +62,9 @@ GROW = (3, 6, 12, 24, 10**6)
 MAX_LINES = 400
 #: A segment end further than this share of the spacing from its modelled line is an outlier.
 OUTLIER = 0.3
+#: Dashes (:func:`dash_segments`) are at least this many times as long as wide, and this many px long.
+DASH = 2.5
+MIN_DASH_PX = 4
 
 
 def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | None:
@@ -97,7 +100,7 @@ def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | 
         pieces_of, ks, across = model
         centre = len(ks) // 2  # (the lines between: tested on the middle ones of the image, for the cost)
         lo, hi = max(0, centre - SPLIT_LINES // 2), centre + SPLIT_LINES // 2 + 1
-        found, mid = ks[lo:hi], [(m, ks[lo:hi][:-1] + 1 / m, across / m) for m in (2, 3)]
+        middle, mid = ks[lo:hi], [(m, ks[lo:hi][:-1] + 1 / m, across / m) for m in (2, 3)]
         # one read of the lines and of those half and a third between the middle ones (_split's
         # first tests, which most grids fail: one call's cost, not four; a piece's verdict is its own)
         (pieces, ridged, count), *between = _read(
@@ -105,7 +108,7 @@ def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | 
         )
         least = SPLIT_RIDGE * np.mean(ridged[count[:lo].sum() : count[:hi].sum()])
         seen = {(1, m): bool(np.mean(r) >= least) for (m, *_), (_, r, _) in zip(mid, between, strict=True)}
-        if (split := _split(dark, pieces_of, ks, found, across, offset, least, seen)) is not None:
+        if (split := _split(dark, pieces_of, ks, middle, across, offset, least, seen)) is not None:
             ks, across = split
             pieces = pieces_of(ks)[0]
             ridged = _on_ridge(dark, pieces, across, offset)
@@ -138,7 +141,7 @@ def _split(
     dark: np.ndarray,
     pieces_of: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     ks: np.ndarray,
-    found: np.ndarray,
+    middle: np.ndarray,
     across: np.ndarray,
     offset: int,
     least: float,
@@ -146,20 +149,24 @@ def _split(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The line indices ``ks`` (float (K,)) and half spacing ``across`` (float (2,) px) of a family whose
     lines were found only every m-th of the page's (a faint grid; m of :data:`SPLITS`): the lines at j / m
-    between the ``found`` ones (the middle ones of the image) are on a ridge, :data:`SPLIT_RIDGE` x as
+    between the ``middle`` ones (those of the image's middle) are on a ridge, :data:`SPLIT_RIDGE` x as
     often as the found ones or more (``least``: that share of pieces), for every j; ``None`` when no m is.
-    ``seen``: (j, m) in lowest terms: whether the lines at j / m are (known already; added to)."""
+    ``seen``: (j, m) in lowest terms: whether the lines at j / m are (known already; added to).
+    ``None`` too when none of the middle lines' pieces is on a ridge (``least`` 0: every test would
+    pass, and a family modelled off the page would be split four ways)."""
+    if not least > 0:
+        return None
 
     def between(j: int, m: int) -> bool:
         g = math.gcd(j, m)
         if (key := (j // g, m // g)) not in seen:  # (the middle first: it rules out 2 and 4 at once)
-            mid = found[:-1] + key[0] / key[1]
+            mid = middle[:-1] + key[0] / key[1]
             ridged = _on_ridge(dark, pieces_of(mid)[0], across / key[1], offset)
             seen[key] = bool(np.mean(ridged) >= least)
         return seen[key]
 
     for m in SPLITS:
-        if len(found) > 1 and all(between(j, m) for j in sorted(range(1, m), key=lambda j: abs(2 * j - m))):
+        if len(middle) > 1 and all(between(j, m) for j in sorted(range(1, m), key=lambda j: abs(2 * j - m))):
             return np.sort(np.concatenate([ks, *(ks[:-1] + j / m for j in range(1, m))])), across / m
     return None
 
@@ -342,7 +349,11 @@ def dash_segments(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int])
 
     Args:
         pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), px.
-        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
+        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink).
+        origin: (x, y) px of ``mask``'s top-left pixel in the pieces' coordinates.
+
+    Returns:
+        float64 (D, 4) px, D <= N (pieces with no ink in ``mask`` give none).
     """
     bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
     long, short = np.maximum(bw, bh), np.minimum(bw, bh)
@@ -363,8 +374,3 @@ def dash_segments(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int])
     cx, cy, half = bx + m10 / m00, by + m01 / m00, 0.5 * np.hypot(bw, bh)
     dx, dy = half * np.cos(theta), half * np.sin(theta)
     return np.column_stack([cx - dx, cy - dy, cx + dx, cy + dy])
-
-
-#: Dashes (:func:`dash_segments`) are at least this many times as long as wide, and this many px long.
-DASH = 2.5
-MIN_DASH_PX = 4
