@@ -131,3 +131,42 @@ def test_a_bold_loop_within_the_frame_is_not_a_board(slit: int) -> None:
     small = scaled(grey, 0.5)
     assert light_evidence(small)
     assert not frame_ink_is_light(small)
+
+
+def print_beside_a_sheet(seed: int) -> np.ndarray:
+    """uint8 (480, 640) grey: a dark keyboard or printed card (35, grained) over the left 40-55 % of
+    the frame, carrying white capitals in a 48-px grid (grey 220, a key's letter), beside a sheet (200)
+    with one handwritten digit ``seed % 10`` of dark ink (40), 100-160 px tall; blurred (1 px), noisy
+    (2 levels)."""
+    rng = np.random.default_rng(seed)
+    h, w = 480, 640
+    img = np.full((h, w), 35, np.float32) + cv2.GaussianBlur(
+        rng.normal(0, 6, (h, w)).astype(np.float32), (0, 0), 4
+    )
+    x0 = int(rng.uniform(0.4, 0.55) * w)
+    letters = np.zeros((h, w), np.uint8)
+    for y in range(36, h, 48):
+        for x in range(12, x0 - 30, 48):
+            glyph = "QWERTYUIOPASDFGHJKLZXCVBNM"[int(rng.integers(26))]
+            cv2.putText(letters, glyph, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
+    img += letters.astype(np.float32) / 255 * (220 - img)
+    img[:, x0:] = 200
+    a = render_digit(str(seed % 10), rng, int(rng.uniform(100, 160))).astype(np.float32) / 255
+    y = int(rng.integers(40, h - 40 - a.shape[0]))
+    x = int(rng.integers(x0 + 30, w - 20 - a.shape[1]))
+    img[y : y + a.shape[0], x : x + a.shape[1]] += a * (40 - 200)
+    return np.clip(cv2.GaussianBlur(img, (0, 0), 1.0) + rng.normal(0, 2, (h, w)), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [3, 5, 6, 7, 9])
+def test_light_print_beside_a_sheet_with_one_digit_is_not_chalk(seed: int) -> None:
+    """The keyboard is a dark board reaching three frame edges, densely covered with light strokes;
+    the sheet beside it carries one digit of dark ink, much less ink than the keyboard's in all but
+    per unit of area (its digit, as wide as the surface test's square, is cut out of the sheet that
+    vetoes light print beside dark ink by their sums: these frames were called light ink, and the
+    letters read as digits beside the sheet's)."""
+    grey = print_beside_a_sheet(seed)
+    seg = DigitSegmenter()  # as the live loop segments it
+    seg.find(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
+    assert seg.last_analysis is not None and not seg.last_analysis.light
+    assert not frame_ink_is_light(scaled(grey, 0.5))
