@@ -360,7 +360,10 @@ def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
     m = min(v.shape[:2])
     _, dark = cv2.threshold(v, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     fill = square(odd(BOARD_FILL * m))
-    board = _wide(cv2.morphologyEx(dark, cv2.MORPH_CLOSE, fill))
+    closed = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, fill)
+    if _sides(closed) < 2:  # (exact early exit: the opening only removes; skips its cost, most frames)
+        return False
+    board = _wide(closed)
     if _sides(board) < 2:  # a board framed by the wall on at most two sides reaches the others
         return False
     rim = square(odd(BOARD_MARGIN * m))
