@@ -27,6 +27,7 @@ import numpy as np
 
 from edge.bundle import ModelBundle
 from edge.result import SEGMENT_PARTS, STAGES, FrameResult
+from edge.roi_inputs import ink_inputs, segmenter_grey
 from edge.segment.hand_finder import make_hand_tracker
 from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction, check_image
 
@@ -141,24 +142,14 @@ class Pipeline:
         t1 = time.perf_counter()
         parts = getattr(self.segmenter, "last_timings_ms", None)
         # the segmenter's grey frame (a digit segmenter's), for stages that read only grey
-        grey = getattr(self.segmenter, "last_grey", None)
-        if not (isinstance(grey, np.ndarray) and grey.shape == frame.image.shape[:2]):
-            grey = None
-        pre_in = (
-            grey if grey is not None and getattr(self.preprocessor, "accepts_grey", False) else frame.image
-        )
+        grey = segmenter_grey(self.segmenter, frame.image)
         analysis = getattr(self.segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
-        kw = {"analysis": analysis} if getattr(self.preprocessor, "accepts_analysis", False) else {}
         read = getattr(self.segmenter, "last_read", None)  # a still frame read both ways: not again
         if read is not None and read.found is rois:  # (edge.still_polarity.Reading)
             rois, light, preds = read.rois, read.light, read.predictions
             t2 = t3 = time.perf_counter()
         else:
-            batch = self.preprocessor(pre_in, rois, **kw) if rois else None
-            light = getattr(self.preprocessor, "last_light", None)  # per ROI; None: no ink found in it
-            if batch is not None and isinstance(light, list) and len(light) == len(rois) and None in light:
-                keep = [i for i, v in enumerate(light) if v is not None]
-                rois, batch, light = [rois[i] for i in keep], batch[keep], [light[i] for i in keep]
+            rois, batch, light = ink_inputs(self.segmenter, self.preprocessor, frame.image, rois)
             t2 = time.perf_counter()
             preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
             t3 = time.perf_counter()

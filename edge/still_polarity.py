@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from edge.roi_inputs import ink_inputs, segmenter_grey
 from edge.runtime_ops import top_predictions
 from edge.segment.ink import to_grey
 from edge.segment.ink_polarity import light_evidence
@@ -166,27 +167,15 @@ class PolarityCheckedSegmenter:
 
     def _grey(self, image: np.ndarray) -> np.ndarray:
         """uint8 (H, W): the segmenter's grey view of ``image`` (converted when it kept none)."""
-        grey = self.segmenter.last_grey
-        if isinstance(grey, np.ndarray) and grey.ndim == 2 and grey.shape == image.shape[:2]:
-            return grey
-        return to_grey(image)
+        grey = segmenter_grey(self.segmenter, image)
+        return to_grey(image) if grey is None else grey
 
     def _read(self, segmenter: Any, image: np.ndarray, rois: list[ROI]) -> Reading:
         """``rois`` (found by ``segmenter`` in the BGR ``image``) preprocessed and classified as
-        :meth:`edge.pipeline.Pipeline.process` reads them: from the segmenter's grey frame and
-        analysis, the ROIs without ink dropped."""
-        if not rois:
+        :meth:`edge.pipeline.Pipeline.process` reads them (:func:`edge.roi_inputs.ink_inputs`: from
+        the segmenter's grey frame and analysis, the ROIs without ink dropped)."""
+        inked, batch, light = ink_inputs(segmenter, self.preprocessor, image, rois)
+        if batch is None or not len(batch):
             return Reading(rois, [], [], np.zeros((0, 0), np.float32), [])
-        grey = segmenter.last_grey
-        ok = isinstance(grey, np.ndarray) and grey.shape == image.shape[:2]
-        pre_in = grey if ok and getattr(self.preprocessor, "accepts_grey", False) else image
-        with_analysis = getattr(self.preprocessor, "accepts_analysis", False)
-        kw = {"analysis": segmenter.last_analysis} if with_analysis else {}
-        batch = self.preprocessor(pre_in, rois, **kw)
-        light = list(self.preprocessor.last_light)
-        keep = [i for i, v in enumerate(light) if v is not None]
-        if not keep:
-            return Reading(rois, [], [], np.zeros((0, 0), np.float32), [])
-        p = np.asarray(self.classifier.predict(batch[keep]), np.float32)
-        inked, light = [rois[i] for i in keep], [light[i] for i in keep]
-        return Reading(rois, inked, light, p, top_predictions(p, self.classifier.labels))
+        p = np.asarray(self.classifier.predict(batch), np.float32)
+        return Reading(rois, inked, list(light), p, top_predictions(p, self.classifier.labels))
