@@ -1063,8 +1063,13 @@ def test_cli_latency_compare_and_check(
     assert len(cmp) == 1 and cmp[0]["status"] == "slower" and cmp[0]["ratio"] > 100
     assert cmp[0]["runtime"] == rows[0]["runtime"] and doc["reference"]["tolerance"] == 0.3
     assert "## Compared with" in (tmp_path / "second" / "latency.md").read_text()
-    # a generous tolerance accepts it; the JSON works as a reference too
-    assert main([*args, "--compare", str(first / "latency.json"), "--tolerance", "0.99", "--check"]) == 0
+    # the JSON works as a reference too, and --check passes a run within its tolerance: the
+    # reference's medians are 1000x slower than this machine's (a run compared with the first
+    # one's own medians is timing: a 5-run median of a ~0.01 ms call can double on a busy machine)
+    doc = report.read_json(first / "latency.json")
+    slow = [dict(r, median_ms=r["median_ms"] * 1000) for r in doc["results"]]
+    slow_ref = report.write_json(tmp_path / "slow.json", slow, doc["machine"], doc.get("config"))
+    assert main([*args, "--compare", str(slow_ref), "--tolerance", "0.99", "--check"]) == 0
 
 
 def test_compare_rejects_a_csv_without_medians(tmp_path: Path) -> None:
