@@ -70,11 +70,13 @@ def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset
     ux, uy = u[:, :1], u[:, 1:]
     z = np.zeros_like(ux)  # the point, its two neighbours across the direction, the two beside it
     # (offset px): one read of the five (x + 0.0 is x: the same pixels as five reads)
-    x = np.rint(xs + np.stack([-uy, z, uy, -uy * offset, uy * offset])).astype(np.int64)
-    y = np.rint(ys + np.stack([ux, z, -ux, ux * offset, -ux * offset])).astype(np.int64)
+    x = np.rint(xs + np.stack([-uy, z, uy, -uy * offset, uy * offset])).astype(np.intp)
+    y = np.rint(ys + np.stack([ux, z, -ux, ux * offset, -ux * offset])).astype(np.intp)
     np.minimum(np.maximum(x, 0, out=x), w - 1, out=x)  # (in place: np.clip's checks cost more than
     np.minimum(np.maximum(y, 0, out=y), h - 1, out=y)  # the reads of a few hundred points)
-    v = dark[y, x].astype(np.float32)
+    y *= w  # (one read of the flat image at y w + x: a fifth cheaper than dark[y, x])
+    y += x
+    v = np.take(np.ascontiguousarray(dark).ravel(), y).astype(np.float32)
     on = np.maximum(np.maximum(v[0], v[1]), v[2])
     side = 0.5 * (v[3] + v[4])
     return np.where(inside, on - side, np.nan)

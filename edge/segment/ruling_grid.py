@@ -8,11 +8,12 @@ dashes and crosses then stay, each a digit-sized "1", and merge with a digit wri
 ruling is periodic: the lines of each direction follow one another at one spacing, which perspective
 changes smoothly across the page. :func:`grid_lines` models each direction's family from the segments
 found: each segment's offset across the family's direction at the image's centre, its spacing (the
-period whose phase the offsets share most, a periodogram of the offsets), each line's index (counted
-along the sorted offsets, the local spacing updated as it goes), and the offset and slope of line k as
-a quadratic and a line in k (least squares on the segments' ends: perspective). Each line of the family
-in the image is then cut into pieces, and the pieces along which the darkness is a ridge
-(:func:`~edge.segment.line_ridges.ridged`: the paper's edge, the desk, have no line) are the ruling.
+period whose phase the offsets share most, a periodogram of the offsets:
+:mod:`edge.segment.ruling_period`), each line's index (counted along the sorted offsets, the local
+spacing updated as it goes), and the offset and slope of line k as a quadratic and a line in k (least
+squares on the segments' ends: perspective). Each line of the family in the image is then cut into
+pieces, and the pieces along which the darkness is a ridge (:func:`~edge.segment.line_ridges.ridged`:
+the paper's edge, the desk, have no line) are the ruling.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.line_ridges import RIDGE_MIN, RIDGE_REL, SPREAD_DEG, medians, ridges
 from edge.segment.ruling_lines import angles, directions
+from edge.segment.ruling_period import line_spacing
 
 __all__ = ["FAMILY_LINES", "add_grid", "dash_segments", "grid_lines"]
 
@@ -47,13 +49,8 @@ PIECE_SHARE = 0.08
 MIN_PIECE = 16.0
 #: Points read along each piece (about every 2 px at 320 x 240).
 PIECE_SAMPLES = 12
-#: Spacings looked for: from this many px to :data:`MAX_SPACING` x the image's longer side.
-MIN_SPACING = 6.0
+#: Spacings looked for: up to this share of the image's longer side (:func:`~.ruling_period.line_spacing`).
 MAX_SPACING = 0.2
-#: ... in steps of this share of the spacing (its log).
-PERIOD_STEP = 0.015
-#: Least share of the offsets' phase (the periodogram's peak, 0..1) that makes a spacing.
-SHARED = 0.3
 #: Segments at least this long (px) give their own direction; shorter ones (dashes) only their place.
 LONG_SEGMENT = 24.0
 #: The lines modelled at each step of the fit (their index from the centre's, :func:`_family`).
@@ -224,7 +221,7 @@ def _family(
     slope = np.where(length >= LONG_SEGMENT, (r1 - r0) / np.where(np.abs(t1 - t0) < 1e-6, 1e-6, t1 - t0), 0.0)
     tm, rm = 0.5 * (t0 + t1), 0.5 * (r0 + r1)
     at = rm - slope * tm
-    found = _spacing(at, length, MAX_SPACING * max(h, w))
+    found = line_spacing(at, length, MAX_SPACING * max(h, w))
     if found is None:
         return None
     spacing, phase = found
@@ -299,24 +296,6 @@ def _family(
 def _terms(k: np.ndarray, t: np.ndarray) -> np.ndarray:
     """float (N, 5) the terms 1, k, k^2, t, k t of the offset of line ``k`` at position ``t``."""
     return np.column_stack([np.ones_like(k), k, k * k, t, k * t])
-
-
-def _spacing(at: np.ndarray, weight: np.ndarray, longest: float) -> tuple[float, float] | None:
-    """The spacing and phase (px) of lines at offsets ``at`` (float (L,), px) weighted by ``weight``
-    (their lengths): the largest period (:data:`MIN_SPACING` px .. ``longest``, :data:`PERIOD_STEP`
-    steps) whose phase the offsets share at least 0.8 x as much as the best one's (a periodogram; its
-    fractions share it as much), and the offset of a line of it nearest 0; ``None`` when none is shared
-    at least :data:`SHARED`."""
-    top = min(longest, 0.5 * float(at.max() - at.min()))
-    if top <= MIN_SPACING:
-        return None
-    periods = MIN_SPACING * np.exp(np.arange(0.0, np.log(top / MIN_SPACING), PERIOD_STEP))
-    z = np.exp(2j * np.pi * at[None, :] / periods[:, None]) @ weight
-    r = np.abs(z) / max(float(weight.sum()), 1e-9)
-    if r.max() < SHARED:
-        return None
-    best = np.flatnonzero(r >= 0.8 * r.max())[-1]
-    return float(periods[best]), float(np.angle(z[best]) / (2 * np.pi) * periods[best])
 
 
 def add_grid(band: np.ndarray, segs: np.ndarray, dark: np.ndarray, width: int, offset: int) -> np.ndarray:
