@@ -73,6 +73,7 @@ type), :mod:`edge.still_polarity` (the frame's polarity check) and :mod:`edge.ty
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -291,6 +292,11 @@ def use_still_views(pipeline: Any) -> Any:
     Only a pipeline whose preprocessor is an :class:`~edge.preprocess.MnistPreprocessor`
     (a digits bundle) and whose classifier has ``predict`` (class probabilities, which the
     views average) changes; any other is returned as it is (logged when it lacks ``predict``).
+    Its :class:`~edge.segment.digits.DigitSegmenter` is replaced by one that looks closer at a
+    frame whose first pass sees nothing digit-like (``DigitSegmenterConfig.closer_look``), and
+    with ``polarity="auto"`` wrapped in the polarity check
+    (:class:`~edge.still_polarity.PolarityCheckedSegmenter`, whose readings compared both ways
+    take no closer look).
     Call it only for still images (each photo read once, smoothing off): the live loop keeps
     one read per ROI.
 
@@ -311,6 +317,8 @@ def use_still_views(pipeline: Any) -> Any:
         pipeline.preprocessor = StillViewsPreprocessor(pre)
         pipeline.classifier = ViewsClassifier(pipeline.classifier)
         seg = pipeline.segmenter
+        if isinstance(seg, DigitSegmenter) and not seg.config.closer_look:  # a photo: a closer look
+            seg = pipeline.segmenter = type(seg)(dataclasses.replace(seg.config, closer_look=True))
         if isinstance(seg, DigitSegmenter) and seg.config.polarity == "auto":
             pipeline.segmenter = PolarityCheckedSegmenter(seg, pipeline.preprocessor, pipeline.classifier)
         log.debug("still views: %s per ROI", ", ".join(FRAME_VIEWS))
