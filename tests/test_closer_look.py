@@ -115,3 +115,22 @@ def test_a_frame_read_both_ways_takes_no_closer_look(still: Pipeline, text: str)
     plain.reset()
     seg.reset()
     assert seg.find(frame) == plain.find(frame)
+
+
+@pytest.mark.parametrize(
+    ("source", "views", "closer"),
+    [
+        ("photo.jpg", True, True),
+        ("photo.jpg", False, False),
+        ("clip.mp4", True, False),
+        ("demo", True, False),
+    ],
+)
+def test_edge_run_looks_closer_at_photos_only(source: str, views: bool, closer: bool) -> None:
+    """``edge-run``'s pipeline: a photo's segmenter looks closer (with the still views); a video's,
+    the demo scene's or a photo read with ``--views off`` never does."""
+    from edge.live.launch import make_pipeline
+
+    seg = make_pipeline("digits", source=source, smoothing=False, views=views).segmenter
+    seg = seg.segmenter if isinstance(seg, PolarityCheckedSegmenter) else seg
+    assert isinstance(seg, DigitSegmenter) and seg.config.closer_look is closer
