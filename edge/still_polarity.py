@@ -10,6 +10,11 @@ segmented as light ink too. Each reading's ROIs go through the still preprocesso
 classifier, and the other reading is kept only when the model is more than :data:`POLARITY_CHECK`
 times as sure of its most confident digit (the frame's answer, ``edge-eval --frame``).
 
+Both readings of a frame read both ways are segmented without the still-only closer look
+(``DigitSegmenterConfig.closer_look``, :func:`edge.segment.digit_scale.closer_look`): at 2x, the
+dark reading of light ink finds a 0's or an 8's holes, read confidently enough to keep the wrong
+polarity. A frame read once keeps it.
+
 The kept reading's ink ROIs and predictions are handed to the pipeline (:class:`Reading`,
 :attr:`PolarityCheckedSegmenter.last_read`), which takes them instead of preprocessing and
 classifying the kept ROIs a third time.
@@ -100,7 +105,8 @@ class PolarityCheckedSegmenter:
     Args:
         segmenter: a :class:`~edge.segment.digits.DigitSegmenter` deciding the polarity
             (``config.polarity == "auto"``); two more of its type, forced to dark and to light ink,
-            are made from its config.
+            are made from its config, without its ``closer_look`` (and, when it has that, a third:
+            :attr:`plain`, which segments a frame read both ways whose first pass it looked closer at).
         preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor` (called as
             the pipeline calls it; its ``last_light`` drops the ROIs without ink).
         classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier` (``predict`` and
@@ -113,13 +119,17 @@ class PolarityCheckedSegmenter:
     :attr:`last_read` is the kept :class:`Reading` of the last frame read both ways (``None`` after
     a frame read once). Its other attributes (``last_grey``, ``last_analysis``, ``keeps_scene`` ...)
     are those of the segmenter whose ROIs :meth:`find` returned last (:attr:`chosen`:
-    ``segmenter``, :attr:`dark` or :attr:`light`).
+    ``segmenter``, :attr:`plain`, :attr:`dark` or :attr:`light`).
     """
 
     def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any) -> None:
         self.segmenter = segmenter
-        self.dark = type(segmenter)(dataclasses.replace(segmenter.config, polarity="dark"))
-        self.light = type(segmenter)(dataclasses.replace(segmenter.config, polarity="light"))
+        cfg = segmenter.config
+        if getattr(cfg, "closer_look", False):  # readings compared: no closer look (module doc)
+            cfg = dataclasses.replace(cfg, closer_look=False)
+        self.plain = segmenter if cfg is segmenter.config else type(segmenter)(cfg)
+        self.dark = type(segmenter)(dataclasses.replace(cfg, polarity="dark"))
+        self.light = type(segmenter)(dataclasses.replace(cfg, polarity="light"))
         self.preprocessor, self.classifier = preprocessor, classifier
         self.chosen = segmenter
         self.last_read: Reading | None = None
@@ -130,8 +140,9 @@ class PolarityCheckedSegmenter:
         return getattr(self.chosen, name)
 
     def reset(self) -> None:
-        """Forget the three segmenters' scenes."""
+        """Forget the segmenters' scenes."""
         self.segmenter.reset()
+        self.plain.reset()
         self.dark.reset()
         self.light.reset()
 
@@ -155,9 +166,12 @@ class PolarityCheckedSegmenter:
         other = self.dark if analysis.light else self.light
         if other is self.light and not light_evidence(self._grey(image)):
             return rois
+        if getattr(self.segmenter, "looked_closer", False):  # compared: without the closer look
+            self.plain.reset()  # (the same polarity call: made before that look)
+            self.chosen, rois = self.plain, self.plain.find(image)
         other.reset()  # the photo stands alone
         other_rois: list[ROI] = other.find(image)
-        first, second = self._read(self.segmenter, image, rois), self._read(other, image, other_rois)
+        first, second = self._read(self.chosen, image, rois), self._read(other, image, other_rois)
         if other_is_surer(first.probabilities, second.probabilities):  # either way round
             log.debug("frame called %s ink read the other way", "light" if analysis.light else "dark")
             self.chosen, self.last_read = other, second

@@ -143,6 +143,11 @@ class DigitSegmenterConfig:
         reuse_height: a reused frame whose digit count differs from the full
             analysis's, or whose median digit height differs by more than this factor,
             is analysed again in full.
+        closer_look: a frame of up to four times ``analysis_width`` whose first pass sees nothing
+            digit-like is looked at once more, twice as close
+            (:func:`edge.segment.digit_scale.closer_look`): a lone small, faint or blurred digit.
+            Still images only (:func:`edge.still_views.use_still_views` sets it): in a video,
+            every frame of an empty desk would be analysed twice.
     """
 
     analysis_width: int = 320
@@ -196,6 +201,7 @@ class DigitSegmenterConfig:
     reuse_max: int = 24
     reuse_level_mean: float = 16.0
     reuse_height: float = 1.25
+    closer_look: bool = False
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:

@@ -3,15 +3,15 @@
 The stages are those of OpenCV's ``samples/python/digits_video.py`` (threshold ->
 contours -> shape filters), made robust for live camera frames:
 
-- the frame is analysed first at a small size (``analysis_width``, default 320 px on the longer side), so
-  a webcam frame costs the same whatever the camera's resolution; when the digits seen there are small (a
-  page of numbers, a 12 MP photo) or more than that pass measures, again at the scale that makes them about
-  ``digit_px`` tall (:mod:`edge.segment.digit_scale`), with no cap on their number; unless they were more
-  than it measured, that look keeps to the ink the first pass found its digits in
-  (:func:`~edge.segment.digit_scale.ink_gate`: squared paper's lines, which at the finer scale break into
-  digit-sized dashes, stay dropped); when that look finds nothing, the first pass's digits stand; ROIs are
-  scaled back to full-frame pixels for :mod:`edge.preprocess`, which reads large digits from this
-  analysis (``last_analysis``), small ones from the full frame;
+- the frame is analysed first at a small size (``analysis_width``, default 320 px on the longer side), so a
+  webcam frame costs the same whatever the camera's resolution; when the digits seen there are small (a page
+  of numbers, a 12 MP photo) or more than that pass measures, again at the scale that makes them about
+  ``digit_px`` tall (:mod:`edge.segment.digit_scale`; seeing nothing digit-like, a large image or a still
+  photo once closer), with no cap on their number; unless they were more than it measured, that look keeps to
+  the ink the first pass found its digits in (:func:`~edge.segment.digit_scale.ink_gate`: squared paper's
+  lines, which at the finer scale break into digit-sized dashes, stay dropped); when that look finds nothing,
+  the first pass's digits stand; ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which
+  reads large digits from this analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, by default decided per frame by
   :func:`~edge.segment.ink_polarity.frame_ink_is_light`); light ink is inverted once, at the analysis size;
 - the paper is estimated by a grey morphological closing wider than any pen stroke and divided out
@@ -74,7 +74,7 @@ from edge.segment.digit_pieces import (
 )
 from edge.segment.digit_reuse import SceneMemory
 from edge.segment.digit_ruling import PageRuling
-from edge.segment.digit_scale import frame_rois, ink_gate, scaled, typical_height
+from edge.segment.digit_scale import closer_look, frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
 from edge.segment.faint_marks import not_faint
@@ -94,6 +94,7 @@ class DigitSegmenter:
     """Find single handwritten digits in a camera frame (``config``: ``None`` for the defaults)."""
 
     keeps_scene = True  # Pipeline.reset() calls reset()
+    looked_closer = False  # the last find's first pass saw nothing and looked 2x closer (config.closer_look)
     #: the last analysed image's darkness and ink level, and the image (uint8 (h, w) each), set by _analyse
     _ink: tuple[np.ndarray, np.ndarray]
     _grey: np.ndarray
@@ -148,13 +149,14 @@ class DigitSegmenter:
             small = cv2.bitwise_not(small)
         boxes, (typical, seen), crowded = self._analyse(small, colour, None)
         first_shape, own = small.shape, True  # (own: the boxes are the first pass's image's own)
-        if typical is None and f <= 0.25:
-            # nothing digit-like in a large image: digits too small here? look once at 4x, no paper rule
-            f = min(1.0, 4 * f)
+        closer = closer_look(f, cfg.closer_look) if typical is None else None
+        self.looked_closer = closer is not None and f > 0.25  # (a still's 2x look, not a large image's)
+        if closer is not None:  # nothing digit-like: digits too small here? look once closer (.digit_scale)
+            f, paper = closer
             small = scaled(grey, f)
             if light:
                 small = cv2.bitwise_not(small)
-            boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=False)
+            boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=paper)
             first_shape, own = small.shape, False
         if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
             # small digits (a page of numbers, a high-resolution photo): look again at the scale that
