@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 
 from edge.preprocess.thick_lines import any_spanning, erase_thick_lines
-from edge.segment.ink import above, darkness, ink_threshold, odd, second_ink_threshold
+from edge.segment.ink import above, darkness, ink_threshold, odd, second_ink_threshold, square
 from edge.segment.ink_components import Components, ink_components
 from edge.types import ROI
 
@@ -56,6 +56,11 @@ GROW_ASPECT = 2.0
 #: this share of the crop's shorter side tall (a dotted stroke, a detached stem or a part in a
 #: shadow is not left out because the first piece found is small).
 MIN_DIGIT_SHARE = 0.4
+#: A part of the digit joined to the border by a ruled line is freed from the line by an opening
+#: of this share of the digit's stroke width (:func:`freed_pieces`).
+FREE_SHARE = 0.6
+#: ... when at least this share of the ink the opening removes lies along one straight line.
+STRAIGHT_SHARE = 0.8
 
 
 def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[float, ...] | None]:
@@ -64,6 +69,7 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     mask = above(dark, t)
     min_box = max(4.0, 5e-4 * sw * sh)
     mask, comps = ink_components(mask, int(0.8 * sw), int(0.8 * sh), line_px, min_box_area=min_box)
+    cleaned = None
     # a line too thick for the thin-ink search, across the crop?
     if any_spanning(comps, (sh, sw), int(0.8 * sw), int(0.8 * sh)):
         cleaned = erase_thick_lines(mask, int(0.8 * sw), int(0.8 * sh), 2 * line_px)
@@ -71,6 +77,14 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
             comps = Components(cleaned, min_box)
     if not len(comps):
         return -1.0, None
+    return _best_digit(comps, mask if cleaned is None else cleaned, (sh, sw))
+
+
+def _best_digit(
+    comps: Components, mask: np.ndarray, shape: tuple[int, int]
+) -> tuple[float, tuple[float, ...] | None]:
+    """:func:`_locate_at`'s choice among the components ``comps`` of ``mask`` (uint8 (sh, sw))."""
+    sh, sw = shape
     x0s, y0s, x1s, y1s = comps.box.T
     bw, bh, area, contact = comps.width, comps.height, comps.area, comps.contact
     # paper edges, table corners and shadows run along the border; a tightly
@@ -95,8 +109,19 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
     )
     score[~keep] = -1
     best = int(np.argmax(score))
+    joined = keep & touches
+    joined[best] = False
+    if joined.any():  # parts of the digit a ruled line joins to the border, freed from it
+        freed = freed_pieces(mask, comps, best, joined, max(4.0, 5e-4 * sw * sh))
+        x0s, y0s, x1s, y1s = (np.concatenate([v, freed[:, i]]) for i, v in enumerate((x0s, y0s, x1s, y1s)))
+        area = np.concatenate([area, freed[:, 4]])
+        fw, fh = freed[:, 2] - freed[:, 0], freed[:, 3] - freed[:, 1]
+        free_solid = (freed[:, 4] / np.maximum(fw * fh, 1) > 0.7) & (np.minimum(fw, fh) > 0.2 * max(sw, sh))
+        keep = np.concatenate([keep, freed[:, 4] >= max(4.0, 5e-4 * sw * sh)])
+        solid = np.concatenate([solid, free_solid])
+        touches = np.concatenate([touches, np.zeros(len(freed), bool)])
     x0, y0, x1, y1 = comps.box[best]
-    chosen = np.zeros(len(comps), bool)
+    chosen = np.zeros(len(x0s), bool)
     chosen[best] = True
     total = area[best]
     # grow by nearby components of the same digit (there is only one in a crop); a
@@ -128,6 +153,82 @@ def _locate_at(dark: np.ndarray, t: int, line_px: int) -> tuple[float, tuple[flo
         x0, y0 = x0s[chosen].min(), y0s[chosen].min()
         x1, y1 = x1s[chosen].max(), y1s[chosen].max()
     return float(score[best]), (x0, y0, x1, y1)
+
+
+def freed_pieces(
+    mask: np.ndarray, comps: Components, best: int, joined: np.ndarray, min_box: float
+) -> np.ndarray:
+    """The parts of the digit that ruled lines join to the border, freed from the lines.
+
+    A part of the digit that a ruled line (thinner than the pen's strokes) joins to the crop's
+    border is one component with the line: taken for a paper edge or a shadow's rim, it was not
+    grown into the digit (a 5's top on the line above it, a 4's stem on the line below). Each of
+    the ``joined`` components is opened by a square of :data:`FREE_SHARE` times the stroke width of
+    the first piece found (twice its ink over its outline pixels): when what the opening removes
+    lies along one straight line (:data:`STRAIGHT_SHARE` of it within the square's side of the
+    line fitted to it) and the component meets each border with no more than two lines'
+    thickness (a paper edge or a shadow's rim runs along the border, and its ragged band is not
+    straight), the pieces left that do not touch the border and do not themselves lie along
+    that line (a darker stretch of the line) are the digit's.
+
+    Args:
+        mask: uint8 (H, W) ink mask (255) that ``comps`` were found in.
+        comps: its components.
+        best: index of the digit's first piece in ``comps``.
+        joined: bool (N,): the components to free pieces from (those touching the border).
+        min_box: pieces with a smaller box (px²) are dropped.
+
+    Returns:
+        float64 (M, 5): each piece's x0, y0, x1, y1 (px, x1/y1 exclusive) and ink pixels (px²);
+        M = 0 when nothing is freed (most crops, and strokes too thin to tell from a line).
+    """
+    one = np.zeros(len(comps), bool)
+    one[best] = True
+    digit = cv2.bitwise_and(mask, comps.draw(one, mask.shape))
+    n = cv2.countNonZero(digit)
+    rim = n - cv2.countNonZero(cv2.erode(digit, square(3)))
+    k = int(round(FREE_SHARE * 2 * n / max(rim, 1)))
+    out: list[tuple[float, ...]] = []
+    h, w = mask.shape
+    for i in np.nonzero(joined)[0] if k >= 3 else ():
+        one[:] = False
+        one[i] = True
+        ink = cv2.bitwise_and(mask, comps.draw(one, mask.shape))
+        if max(cv2.countNonZero(v) for v in (ink[0], ink[-1], ink[:, 0], ink[:, -1])) > 2 * k:
+            continue
+        opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, square(k))
+        line = _line_fit(cv2.subtract(ink, opened))
+        if line is None or _near_share(np.nonzero(cv2.subtract(ink, opened)), line, k) < STRAIGHT_SHARE:
+            continue
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+        for j in range(1, count):
+            x, y, bw, bh, area = (int(v) for v in stats[j])
+            if x == 0 or y == 0 or x + bw == w or y + bh == h or bw * bh < min_box:
+                continue
+            if _near_share(np.nonzero(labels == j), line, k) >= STRAIGHT_SHARE:
+                continue  # a darker stretch of the line itself
+            out.append((x, y, x + bw, y + bh, area))
+    return np.array(out, np.float64).reshape(-1, 5)
+
+
+def _line_fit(thin: np.ndarray) -> tuple[float, float, float, float] | None:
+    """(vx, vy, x0, y0) of the straight line fitted to the ink of ``thin`` (uint8 mask), or
+    ``None`` with fewer than 2 ink pixels."""
+    ys, xs = np.nonzero(thin)
+    if len(xs) < 2:
+        return None
+    pts = np.column_stack([xs, ys]).astype(np.float32)
+    vx, vy, x0, y0 = (float(v) for v in cv2.fitLine(pts, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
+    return vx, vy, x0, y0
+
+
+def _near_share(yx: tuple[np.ndarray, ...], line: tuple[float, float, float, float], k: int) -> float:
+    """Share of the pixels (rows, cols) within ``k`` px of ``line`` (:func:`_line_fit`)."""
+    vx, vy, x0, y0 = line
+    ys, xs = yx
+    if not len(xs):
+        return 0.0
+    return float(np.mean(np.abs((xs - x0) * vy - (ys - y0) * vx) <= k))
 
 
 def locate_digit(grey: np.ndarray) -> ROI | None:
