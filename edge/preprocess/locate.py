@@ -205,8 +205,8 @@ def freed_pieces(
             x, y, bw, bh, area = (int(v) for v in stats[j])
             if x == 0 or y == 0 or x + bw == w or y + bh == h or bw * bh < min_box:
                 continue
-            if _near_share(np.nonzero(labels == j), line, k) >= STRAIGHT_SHARE:
-                continue  # a darker stretch of the line itself
+            if np.ptp(_offsets(np.nonzero(labels[y : y + bh, x : x + bw] == j), line, (x, y))) < 3 * k:
+                continue  # a stretch of the line itself (darker, or thicker there)
             out.append((x, y, x + bw, y + bh, area))
     return np.array(out, np.float64).reshape(-1, 5)
 
@@ -222,13 +222,19 @@ def _line_fit(thin: np.ndarray) -> tuple[float, float, float, float] | None:
     return vx, vy, x0, y0
 
 
-def _near_share(yx: tuple[np.ndarray, ...], line: tuple[float, float, float, float], k: int) -> float:
-    """Share of the pixels (rows, cols) within ``k`` px of ``line`` (:func:`_line_fit`)."""
+def _offsets(
+    yx: tuple[np.ndarray, ...], line: tuple[float, float, float, float], origin: tuple[int, int] = (0, 0)
+) -> np.ndarray:
+    """Signed distances (px) of the pixels (rows, cols; from ``origin`` x, y) from ``line``."""
     vx, vy, x0, y0 = line
     ys, xs = yx
-    if not len(xs):
-        return 0.0
-    return float(np.mean(np.abs((xs - x0) * vy - (ys - y0) * vx) <= k))
+    return np.asarray((xs + origin[0] - x0) * vy - (ys + origin[1] - y0) * vx, np.float64)
+
+
+def _near_share(yx: tuple[np.ndarray, ...], line: tuple[float, float, float, float], k: int) -> float:
+    """Share of the pixels (rows, cols) within ``k`` px of ``line`` (:func:`_line_fit`)."""
+    d = _offsets(yx, line)
+    return float(np.mean(np.abs(d) <= k)) if len(d) else 0.0
 
 
 def locate_digit(grey: np.ndarray) -> ROI | None:
