@@ -182,33 +182,59 @@ def freed_pieces(
         float64 (M, 5): each piece's x0, y0, x1, y1 (px, x1/y1 exclusive) and ink pixels (px²);
         M = 0 when nothing is freed (most crops, and strokes too thin to tell from a line).
     """
-    one = np.zeros(len(comps), bool)
-    one[best] = True
-    digit = cv2.bitwise_and(mask, comps.draw(one, mask.shape))
+    digit, _ = _own_ink(mask, comps, best, 1)
     n = cv2.countNonZero(digit)
     rim = n - cv2.countNonZero(cv2.erode(digit, square(3)))
     k = int(round(FREE_SHARE * 2 * n / max(rim, 1)))
     out: list[tuple[float, ...]] = []
     h, w = mask.shape
     for i in np.nonzero(joined)[0] if k >= 3 else ():
-        one[:] = False
-        one[i] = True
-        ink = cv2.bitwise_and(mask, comps.draw(one, mask.shape))
-        if max(cv2.countNonZero(v) for v in (ink[0], ink[-1], ink[:, 0], ink[:, -1])) > 2 * k:
-            continue
+        ink, (ox, oy) = _own_ink(mask, comps, int(i), k)
+        x0, y0, x1, y1 = (int(v) for v in comps.box[i])
+        edges = (
+            [ink[:, 0]] * (x0 == 0) + [ink[0]] * (y0 == 0) + [ink[:, -1]] * (x1 == w) + [ink[-1]] * (y1 == h)
+        )
+        if max((cv2.countNonZero(v) for v in edges), default=0) > 2 * k:
+            continue  # runs along the border: a paper edge or a shadow's rim, not a ruled line
         opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, square(k))
-        line = _line_fit(cv2.subtract(ink, opened))
-        if line is None or _near_share(np.nonzero(cv2.subtract(ink, opened)), line, k) < STRAIGHT_SHARE:
+        thin = cv2.subtract(ink, opened)
+        line = _line_fit(thin)
+        if line is None or _near_share(np.nonzero(thin), line, k) < STRAIGHT_SHARE:
             continue
         count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
         for j in range(1, count):
             x, y, bw, bh, area = (int(v) for v in stats[j])
+            x, y = x + ox, y + oy
             if x == 0 or y == 0 or x + bw == w or y + bh == h or bw * bh < min_box:
                 continue
-            if np.ptp(_offsets(np.nonzero(labels[y : y + bh, x : x + bw] == j), line, (x, y))) < 3 * k:
+            if (
+                np.ptp(
+                    _offsets(
+                        np.nonzero(labels[y - oy : y - oy + bh, x - ox : x - ox + bw] == j),
+                        line,
+                        (x - ox, y - oy),
+                    )
+                )
+                < 3 * k
+            ):
                 continue  # a stretch of the line itself (darker, or thicker there)
             out.append((x, y, x + bw, y + bh, area))
     return np.array(out, np.float64).reshape(-1, 5)
+
+
+def _own_ink(mask: np.ndarray, comps: Components, i: int, pad: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """Component ``i``'s own ink (uint8, 255) in its box, with ``pad`` px of paper added on the
+    sides away from the image's border (so that morphology of up to ``pad`` px acts there as
+    on the whole mask), and the box's top-left corner (x, y) in ``mask`` px."""
+    h, w = mask.shape
+    x0, y0, x1, y1 = (int(v) for v in comps.box[i])
+    px0, py0 = (pad if x0 > 0 else 0), (pad if y0 > 0 else 0)
+    px1, py1 = (pad if x1 < w else 0), (pad if y1 < h else 0)
+    own = np.zeros((y1 - y0 + py0 + py1, x1 - x0 + px0 + px1), np.uint8)
+    cv2.drawContours(own, [comps.contours[i]], -1, 255, -1, offset=(px0 - x0, py0 - y0))
+    inner = own[py0 : py0 + y1 - y0, px0 : px0 + x1 - x0]
+    cv2.bitwise_and(inner, mask[y0:y1, x0:x1], dst=inner)
+    return own, (x0 - px0, y0 - py0)
 
 
 def _line_fit(thin: np.ndarray) -> tuple[float, float, float, float] | None:
