@@ -160,8 +160,15 @@ def test_a_ctrl_c_finishes_the_mp4(tmp_path):
     """SIGINT to ``edge-run``: exit 130 and every frame written plays (the last fragment too)."""
     out, jl = tmp_path / "run.mp4", tmp_path / "run.jsonl"
     cmd = [sys.executable, "-m", "edge.cli.run", "--source", "demo", "--headless", "--output", str(out)]
+    # SIG_DFL: a shell's background job (``pytest &``) starts with SIGINT ignored, and the
+    # child would inherit that and never see the Ctrl-C (edge-run keeps an ignored SIGINT)
     p = subprocess.Popen(
-        [*cmd, "--jsonl", str(jl)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*cmd, "--jsonl", str(jl)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         wait_for_lines(p, jl, 45)
