@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from edge.segment.ink import LEVELS, above, odd, shrink, square
+from edge.segment.mask_sides import closing_sides_bound, sides
 
 __all__ = [
     "BOARD_FILL",
@@ -303,11 +304,6 @@ BOARD_MARGIN = 1 / 24
 SHEET_INK = 1 / 20
 
 
-def _sides(mask: np.ndarray) -> int:
-    """How many of the four edges of uint8 (h, w) ``mask`` it reaches (0..4)."""
-    return sum(bool(cv2.countNonZero(e)) for e in (mask[:1], mask[-1:], mask[:, :1], mask[:, -1:]))
-
-
 def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
     """Whether a frame that is not light around its mean shows light strokes on a dark board: a
     chalkboard or a dark card framed by a lighter wall or desk on one or two sides (the wall is a
@@ -359,12 +355,15 @@ def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
     v = cv2.pyrDown(small) if min(small.shape[:2]) >= 128 else small
     m = min(v.shape[:2])
     _, dark = cv2.threshold(v, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    fill = square(odd(BOARD_FILL * m))
+    k_fill = odd(BOARD_FILL * m)
+    if closing_sides_bound(dark, k_fill) < 2:  # (exact early exit before the closing, most frames)
+        return False
+    fill = square(k_fill)
     closed = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, fill)
-    if _sides(closed) < 2:  # (exact early exit: the opening only removes; skips its cost, most frames)
+    if sides(closed) < 2:  # (exact early exit: the opening only removes; skips its cost)
         return False
     board = _wide(closed)
-    if _sides(board) < 2:  # a board framed by the wall on at most two sides reaches the others
+    if sides(board) < 2:  # a board framed by the wall on at most two sides reaches the others
         return False
     rim = square(odd(BOARD_MARGIN * m))
     board = cv2.erode(board, rim)
@@ -389,6 +388,6 @@ def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
     # SURFACE square's size is cut out of the sheet above): one digit beside dense light print
     paper = cv2.erode(_wide(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, fill)), rim)
     area = cv2.countNonZero(paper)
-    if not area or not _sides(paper):
+    if not area or not sides(paper):
         return True
     return cv2.sumElems(cv2.bitwise_and(ink, paper))[0] * n < SHEET_INK * light * area
