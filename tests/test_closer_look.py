@@ -135,3 +135,18 @@ def test_edge_run_looks_closer_at_photos_only(source: str, views: bool, closer: 
     seg = make_pipeline("digits", source=source, smoothing=False, views=views).segmenter
     seg = seg.segmenter if isinstance(seg, PolarityCheckedSegmenter) else seg
     assert isinstance(seg, DigitSegmenter) and seg.config.closer_look is closer
+
+
+@pytest.mark.parametrize("polarity", ["dark", "light"])
+def test_a_photo_read_with_a_forced_polarity_looks_closer(polarity: str) -> None:
+    """``edge-run photo.jpg --polarity dark|light``: no polarity check (the user chose the
+    polarity: the frame is read once), so the photo's segmenter looks closer, unasked; with dark
+    ink it reads the faint small digit the video pipeline misses."""
+    from edge.live.launch import make_pipeline
+
+    pipe = make_pipeline("digits", source="photo.jpg", smoothing=False, polarity=polarity)
+    seg = pipe.segmenter
+    assert isinstance(seg, DigitSegmenter) and seg.config.polarity == polarity
+    assert seg.config.closer_look and seg.may_look_closer is None
+    if polarity == "dark":
+        assert _answer(pipe, faint_small_digit("7")) == "7" and seg.looked_closer
