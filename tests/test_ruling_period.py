@@ -143,3 +143,16 @@ def test_the_periodogram_makes_no_matrix_product(monkeypatch: pytest.MonkeyPatch
         monkeypatch.setattr(np, name, _product)
     got = line_spacing(at.view(NoProduct), weight.view(NoProduct), 128.0)
     assert got is not None and got[0] == want[0]
+
+
+def test_line_spacing_errors_and_no_spacing() -> None:
+    """An empty ``at`` or a NaN / infinite offset raises ValueError (as documented); ``longest``
+    up to :data:`MIN_SPACING` finds no spacing, even among any offsets."""
+    with pytest.raises(ValueError):
+        line_spacing(np.zeros(0), np.zeros(0), 128.0)
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError), np.errstate(invalid="ignore"):
+            line_spacing(np.array([0.0, 10.0, bad, 30.0]), np.ones(4), 128.0)
+    at = 10.0 * np.arange(20)
+    assert line_spacing(at, np.ones(20), MIN_SPACING) is None
+    assert line_spacing(at, np.ones(20), 128.0) is not None
