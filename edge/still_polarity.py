@@ -13,7 +13,9 @@ times as sure of its most confident digit (the frame's answer, ``edge-eval --fra
 Both readings of a frame read both ways are segmented without the still-only closer look
 (``DigitSegmenterConfig.closer_look``, :func:`edge.segment.digit_scale.closer_look`): at 2x, the
 dark reading of light ink finds a 0's or an 8's holes, read confidently enough to keep the wrong
-polarity. A frame read once keeps it.
+polarity. A frame read once keeps it. Whether a frame is read both ways is known after the
+segmenter's first pass (its polarity call, the light-ink evidence), before the closer look: the
+segmenter asks (``DigitSegmenter.may_look_closer``), so such a frame never pays for that look.
 
 The kept reading's ink ROIs and predictions are handed to the pipeline (:class:`Reading`,
 :attr:`PolarityCheckedSegmenter.last_read`), which takes them instead of preprocessing and
@@ -105,8 +107,9 @@ class PolarityCheckedSegmenter:
     Args:
         segmenter: a :class:`~edge.segment.digits.DigitSegmenter` deciding the polarity
             (``config.polarity == "auto"``); two more of its type, forced to dark and to light ink,
-            are made from its config, without its ``closer_look`` (and, when it has that, a third:
-            :attr:`plain`, which segments a frame read both ways whose first pass it looked closer at).
+            are made from its config, without its ``closer_look``; when it has that, its
+            ``may_look_closer`` is set so that it looks closer only at a frame read once (asked after
+            its first pass, which makes the polarity call: a frame read both ways pays for no 2x look).
         preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor` (called as
             the pipeline calls it; its ``last_light`` drops the ROIs without ink).
         classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier` (``predict`` and
@@ -119,7 +122,7 @@ class PolarityCheckedSegmenter:
     :attr:`last_read` is the kept :class:`Reading` of the last frame read both ways (``None`` after
     a frame read once). Its other attributes (``last_grey``, ``last_analysis``, ``keeps_scene`` ...)
     are those of the segmenter whose ROIs :meth:`find` returned last (:attr:`chosen`:
-    ``segmenter``, :attr:`plain`, :attr:`dark` or :attr:`light`).
+    ``segmenter``, :attr:`dark` or :attr:`light`).
     """
 
     def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any) -> None:
@@ -127,12 +130,14 @@ class PolarityCheckedSegmenter:
         cfg = segmenter.config
         if getattr(cfg, "closer_look", False):  # readings compared: no closer look (module doc)
             cfg = dataclasses.replace(cfg, closer_look=False)
-        self.plain = segmenter if cfg is segmenter.config else type(segmenter)(cfg)
+        if cfg is not segmenter.config:  # the closer look: a frame read once only (decided before it)
+            segmenter.may_look_closer = self._reads_once
         self.dark = type(segmenter)(dataclasses.replace(cfg, polarity="dark"))
         self.light = type(segmenter)(dataclasses.replace(cfg, polarity="light"))
         self.preprocessor, self.classifier = preprocessor, classifier
         self.chosen = segmenter
         self.last_read: Reading | None = None
+        self._evidence: tuple[np.ndarray, bool] | None = None  # (grey frame, its light-ink evidence)
 
     def __getattr__(self, name: str) -> Any:
         if name == "chosen":  # not set yet (copy, pickle): no recursion
@@ -142,7 +147,6 @@ class PolarityCheckedSegmenter:
     def reset(self) -> None:
         """Forget the segmenters' scenes."""
         self.segmenter.reset()
-        self.plain.reset()
         self.dark.reset()
         self.light.reset()
 
@@ -158,17 +162,14 @@ class PolarityCheckedSegmenter:
             :attr:`last_read` holds that reading's ink ROIs, polarities and predictions (the pipeline
             takes them instead of preprocessing and classifying the ROIs again); else it is ``None``.
         """
-        self.chosen, self.last_read = self.segmenter, None
+        self.chosen, self.last_read, self._evidence = self.segmenter, None, None
         rois: list[ROI] = self.segmenter.find(image)
         analysis = self.segmenter.last_analysis
         if analysis is None:
             return rois
         other = self.dark if analysis.light else self.light
-        if other is self.light and not light_evidence(self._grey(image)):
+        if other is self.light and not self._light_evidence(self._grey(image)):
             return rois
-        if getattr(self.segmenter, "looked_closer", False):  # compared: without the closer look
-            self.plain.reset()  # (the same polarity call: made before that look)
-            self.chosen, rois = self.plain, self.plain.find(image)
         other.reset()  # the photo stands alone
         other_rois: list[ROI] = other.find(image)
         first, second = self._read(self.chosen, image, rois), self._read(other, image, other_rois)
@@ -178,6 +179,17 @@ class PolarityCheckedSegmenter:
             return other_rois
         self.last_read = first
         return rois
+
+    def _reads_once(self, grey: np.ndarray, light: bool) -> bool:
+        """Whether :meth:`find` will read a frame once: called dark ink (``light`` false) and no
+        light-ink evidence in its uint8 (H, W) ``grey`` (the segmenter asks before its closer look)."""
+        return not light and not self._light_evidence(grey)
+
+    def _light_evidence(self, grey: np.ndarray) -> bool:
+        """:func:`~edge.segment.ink_polarity.light_evidence` of ``grey``, measured once a :meth:`find`."""
+        if self._evidence is None or self._evidence[0] is not grey:
+            self._evidence = (grey, light_evidence(grey))
+        return self._evidence[1]
 
     def _grey(self, image: np.ndarray) -> np.ndarray:
         """uint8 (H, W): the segmenter's grey view of ``image`` (converted when it kept none)."""

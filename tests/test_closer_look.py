@@ -99,17 +99,18 @@ def test_a_frame_read_both_ways_takes_no_closer_look(still: Pipeline, text: str)
     """A light digit on a board called dark ink (light-ink evidence: read both ways): the first pass
     sees nothing digit-like in the dark reading, and at 2x that reading finds the 0's or 8's holes,
     which the model reads surely enough to keep the dark reading. Both readings are segmented
-    without the closer look: the answer and ROIs are those of a still pipeline whose segmenter
-    never looks closer."""
+    without the closer look, which is not even taken (decided after the first pass, before it): the
+    answer and ROIs are those of a still pipeline whose segmenter never looks closer."""
     frame = _chalkboard(text)
     seg = still.segmenter
     assert isinstance(seg, PolarityCheckedSegmenter)
-    for s in (seg.plain, seg.dark, seg.light):
+    for s in (seg.dark, seg.light):
         assert not s.config.closer_look
-    closer = Pipeline(seg.segmenter, still.preprocessor, still.classifier)  # the dark reading, closer
-    assert _answer(closer, frame) != text and seg.segmenter.looked_closer
+    dark = DigitSegmenter(seg.segmenter.config)  # the dark reading, closer (no polarity check asked)
+    closer = Pipeline(dark, still.preprocessor, still.classifier)
+    assert _answer(closer, frame) != text and dark.looked_closer
     assert _answer(still, frame) == text
-    assert seg.chosen is seg.light and seg.segmenter.looked_closer
+    assert seg.chosen is seg.light and not seg.segmenter.looked_closer  # no 2x look paid for
     plain_seg = DigitSegmenter(dataclasses.replace(seg.segmenter.config, closer_look=False))
     plain = PolarityCheckedSegmenter(plain_seg, still.preprocessor, still.classifier)
     plain.reset()
@@ -134,3 +135,18 @@ def test_edge_run_looks_closer_at_photos_only(source: str, views: bool, closer: 
     seg = make_pipeline("digits", source=source, smoothing=False, views=views).segmenter
     seg = seg.segmenter if isinstance(seg, PolarityCheckedSegmenter) else seg
     assert isinstance(seg, DigitSegmenter) and seg.config.closer_look is closer
+
+
+@pytest.mark.parametrize("polarity", ["dark", "light"])
+def test_a_photo_read_with_a_forced_polarity_looks_closer(polarity: str) -> None:
+    """``edge-run photo.jpg --polarity dark|light``: no polarity check (the user chose the
+    polarity: the frame is read once), so the photo's segmenter looks closer, unasked; with dark
+    ink it reads the faint small digit the video pipeline misses."""
+    from edge.live.launch import make_pipeline
+
+    pipe = make_pipeline("digits", source="photo.jpg", smoothing=False, polarity=polarity)
+    seg = pipe.segmenter
+    assert isinstance(seg, DigitSegmenter) and seg.config.polarity == polarity
+    assert seg.config.closer_look and seg.may_look_closer is None
+    if polarity == "dark":
+        assert _answer(pipe, faint_small_digit("7")) == "7" and seg.looked_closer

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from edge.preprocess import mnist_normalise
-from edge.preprocess.locate import locate_digit
+from edge.preprocess.locate import freed_pieces, locate_digit
+from edge.segment.ink_components import Components
 
 STROKES = {  # polylines of a few digits in a unit box (x, y)
     "3": [(0.1, 0.1), (0.8, 0.1), (0.4, 0.45), (0.85, 0.7), (0.5, 0.95), (0.1, 0.85)],
@@ -265,3 +266,47 @@ def test_a_stretch_of_a_ruled_line_is_not_freed_as_a_part_of_the_digit() -> None
         cv2.line(ink, (20, 17 + seed), (44, 17 + seed), 255, 7)
         ious.append(pencil_iou(ink, box, rng))
     assert min(ious) >= 0.8, np.round(ious, 2)
+
+
+def _freed(mask: np.ndarray) -> np.ndarray:
+    """:func:`freed_pieces` of ``mask`` (uint8, 255 ink): the digit's first piece is the one
+    component off the border, the others are the joined ones."""
+    comps = Components(mask)
+    joined = comps.contact > 0
+    return freed_pieces(mask, comps, int(np.nonzero(~joined)[0][0]), joined, 4.0)
+
+
+def _stem_and_l() -> np.ndarray:
+    """uint8 (120, 120): a 4 in two strokes 9 px wide (the stem is its first piece, an "L" left
+    of it), square-ended (the opening that frees a part takes nothing off them)."""
+    m = np.zeros((120, 120), np.uint8)
+    cv2.rectangle(m, (72, 20), (80, 100), 255, -1)
+    cv2.rectangle(m, (36, 25), (44, 72), 255, -1)
+    cv2.rectangle(m, (36, 64), (62, 72), 255, -1)
+    return m
+
+
+def test_a_part_joined_to_a_rim_along_the_border_is_not_freed() -> None:
+    """The "L" joined by a 2-px line to a ragged band (10-16 px) along the left border, a paper
+    edge or a shadow's rim: the component meets the border with far more than two lines'
+    thickness, so nothing is freed (without that check the "L" was: the line is straight and
+    the band survives the opening, off the pieces freed only as it touches the border)."""
+    m = _stem_and_l()
+    rim = [(10, 0), (14, 14), (9, 30), (15, 44), (11, 60), (16, 78), (10, 96), (14, 119)]
+    cv2.fillPoly(m, [np.array([(0, 0), *rim, (0, 119)], np.int32)], 255)
+    cv2.line(m, (12, 46), (40, 48), 255, 2)
+    assert len(_freed(m)) == 0
+
+
+def test_a_part_joined_to_the_border_by_a_curved_stroke_is_not_freed() -> None:
+    """The "L" joined to the left border by a thin (2-px) arc (half a sine, 20 px deep), a
+    stroke, not a ruled line: what the opening removes does not lie along one straight line, so
+    nothing is freed (without that check the "L" was); the same part joined by a straight line is."""
+    m = _stem_and_l()
+    curved = m.copy()
+    x = np.arange(37)
+    arc = np.column_stack([x, 48 + 20 * np.sin(np.pi * x / 36)]).round().astype(np.int32)
+    cv2.polylines(curved, [arc], False, 255, 2)
+    assert len(_freed(curved)) == 0
+    cv2.line(m, (0, 46), (36, 48), 255, 2)
+    assert _freed(m)[:, :4].tolist() == [[36, 25, 63, 73]]

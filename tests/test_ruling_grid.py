@@ -99,7 +99,8 @@ def test_no_line_is_drawn_on_the_desk_beside_the_page() -> None:
 def test_segments_in_one_direction_draw_nothing() -> None:
     """Strokes at random places, all one way (as a lined page's lines): no family is modelled, so
     nothing is drawn (and a lined page costs nothing). Strokes both ways on plain paper can still
-    give a spacing: the periodogram's :data:`SHARED` does not tell random offsets from a lattice."""
+    give a spacing: the periodogram's :data:`~edge.segment.ruling_period.SHARED` does not tell
+    random offsets from a lattice."""
     rng = np.random.default_rng(1)
     dark = np.clip(rng.normal(8, 3, (H, W)), 0, 255).astype(np.uint8)  # plain paper
     x, y = rng.uniform(0, W, 12), rng.uniform(0, H, 12)

@@ -87,19 +87,72 @@ def test_the_float32_shares_are_within_the_slack() -> None:
         assert np.abs(rough - exact).max() <= rp._slack(len(at))
 
 
+#: numpy's products that may call BLAS (matmul is a ufunc: ``@`` and ``np.matmul``).
+PRODUCTS = ("dot", "inner", "vdot", "tensordot", "einsum", "matmul")
+
+
+def _product(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("a matrix product")
+
+
+def _plain(x: Any) -> Any:
+    return x.view(np.ndarray) if isinstance(x, NoProduct) else x
+
+
 class NoProduct(np.ndarray):
-    """An array whose matrix products fail (a BLAS call, which may wake OpenBLAS's threads)."""
+    """An array whose matrix products fail (a BLAS call, which may wake OpenBLAS's threads): ``@``
+    and ``np.matmul`` (a ufunc), :data:`PRODUCTS` (numpy functions) and the ``dot`` method; every
+    other ufunc and function works as on an ndarray (a NoProduct result)."""
 
-    def __matmul__(self, other: Any) -> Any:
-        raise AssertionError("a matrix product")
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if ufunc is np.matmul:
+            _product()
+        if "out" in kwargs:
+            kwargs["out"] = tuple(map(_plain, kwargs["out"]))
+        result = getattr(ufunc, method)(*map(_plain, inputs), **kwargs)
+        return result.view(NoProduct) if type(result) is np.ndarray else result
 
-    def __rmatmul__(self, other: Any) -> Any:
-        raise AssertionError("a matrix product")
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func.__name__ in PRODUCTS:
+            _product()
+        return super().__array_function__(func, types, args, kwargs)
+
+    def dot(self, *args: Any, **kwargs: Any) -> Any:
+        _product()
 
 
-def test_the_periodogram_makes_no_matrix_product() -> None:
+@pytest.mark.parametrize("name", PRODUCTS)
+def test_no_product_fails_on_products(name: str) -> None:
+    a = np.ones((2, 2)).view(NoProduct)
+    with pytest.raises(AssertionError, match="a matrix product"):
+        getattr(np, name)("ij,jk", a, a) if name == "einsum" else getattr(np, name)(a, a)
+    with pytest.raises(AssertionError, match="a matrix product"):
+        a @ np.ones(2)
+    with pytest.raises(AssertionError, match="a matrix product"):
+        a.dot(a)
+    assert type(np.exp(a).sum(1)) is NoProduct and np.exp(a).sum() == pytest.approx(4 * np.e)
+
+
+def test_the_periodogram_makes_no_matrix_product(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No matrix product of the offsets' arrays (:class:`NoProduct`), nor any numpy product
+    function at all (of arrays made plain: ``np.asarray``)."""
     at, weight = offsets(2)  # (a lattice: the float64 periods are computed too)
     want = whole_periodogram(at, weight, 128.0)
     assert want is not None
+    for name in PRODUCTS[:-1]:  # (np.matmul is a ufunc: a plain array's @ calls no attribute)
+        monkeypatch.setattr(np, name, _product)
     got = line_spacing(at.view(NoProduct), weight.view(NoProduct), 128.0)
     assert got is not None and got[0] == want[0]
+
+
+def test_line_spacing_errors_and_no_spacing() -> None:
+    """An empty ``at`` or a NaN / infinite offset raises ValueError (as documented); ``longest``
+    up to :data:`MIN_SPACING` finds no spacing, even among any offsets."""
+    with pytest.raises(ValueError):
+        line_spacing(np.zeros(0), np.zeros(0), 128.0)
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError), np.errstate(invalid="ignore"):
+            line_spacing(np.array([0.0, 10.0, bad, 30.0]), np.ones(4), 128.0)
+    at = 10.0 * np.arange(20)
+    assert line_spacing(at, np.ones(20), MIN_SPACING) is None
+    assert line_spacing(at, np.ones(20), 128.0) is not None

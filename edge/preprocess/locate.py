@@ -107,8 +107,7 @@ def _best_digit(
     cx, cy = (x0s + x1s) / 2, (y0s + y1s) / 2
     dist = np.hypot((cx - sw / 2) / sw, (cy - sh / 2) / sh)  # 0 centre .. ~0.7 corner
     touches = contact > 0
-    fill = area / np.maximum(bw * bh, 1)
-    solid = (fill > 0.7) & (np.minimum(bw, bh) > 0.2 * max(sw, sh))
+    solid = _solid(area, bw, bh, max(sw, sh))
     # a ruled line too thick or blurred to be erased runs from the border across the crop,
     # taking the digit it crosses with it: the digit alone (at the higher threshold) wins
     spans = touches & ((bw >= 0.8 * sw) | (bh >= 0.8 * sh))
@@ -128,9 +127,8 @@ def _best_digit(
         x0s, y0s, x1s, y1s = (np.concatenate([v, freed[:, i]]) for i, v in enumerate((x0s, y0s, x1s, y1s)))
         area = np.concatenate([area, freed[:, 4]])
         fw, fh = freed[:, 2] - freed[:, 0], freed[:, 3] - freed[:, 1]
-        free_solid = (freed[:, 4] / np.maximum(fw * fh, 1) > 0.7) & (np.minimum(fw, fh) > 0.2 * max(sw, sh))
         keep = np.concatenate([keep, freed[:, 4] >= max(4.0, 5e-4 * sw * sh)])
-        solid = np.concatenate([solid, free_solid])
+        solid = np.concatenate([solid, _solid(freed[:, 4], fw, fh, max(sw, sh))])
         touches = np.concatenate([touches, np.zeros(len(freed), bool)])
     x0, y0, x1, y1 = comps.box[best]
     chosen = np.zeros(len(x0s), bool)
@@ -165,6 +163,12 @@ def _best_digit(
         x0, y0 = x0s[chosen].min(), y0s[chosen].min()
         x1, y1 = x1s[chosen].max(), y1s[chosen].max()
     return float(score[best]), (x0, y0, x1, y1)
+
+
+def _solid(area: np.ndarray, bw: np.ndarray, bh: np.ndarray, side: float) -> np.ndarray:
+    """bool: which boxes (float ink ``area`` px², width ``bw`` and height ``bh`` px) are solid
+    blobs: more than 0.7 of the box inked, and both sides over 0.2 of the crop's longer ``side``."""
+    return (area / np.maximum(bw * bh, 1) > 0.7) & (np.minimum(bw, bh) > 0.2 * side)
 
 
 def freed_pieces(

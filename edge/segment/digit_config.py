@@ -143,11 +143,13 @@ class DigitSegmenterConfig:
         reuse_height: a reused frame whose digit count differs from the full
             analysis's, or whose median digit height differs by more than this factor,
             is analysed again in full.
-        closer_look: a frame of up to four times ``analysis_width`` whose first pass sees nothing
-            digit-like is looked at once more, twice as close
+        closer_look: a frame whose longer side is over ``analysis_width`` and under four times
+            it, whose first pass sees nothing digit-like, is looked at once more, twice as close
             (:func:`edge.segment.digit_scale.closer_look`): a lone small, faint or blurred digit.
             Still images only (:func:`edge.still_views.use_still_views` sets it): in a video,
-            every frame of an empty desk would be analysed twice.
+            every frame of an empty desk would be analysed twice. (A frame of four times
+            ``analysis_width`` or more is looked at 4x closer whatever this says: a 1280-px or
+            wider camera does analyse an empty desk's frames twice.)
     """
 
     analysis_width: int = 320

@@ -4,7 +4,8 @@ The first pass looks at the frame with its longer side ``analysis_width`` px: ch
 and right for a webcam held at a digit. When the digits it sees are small (a page of
 numbers, a 12 MP phone photo), their typical height tells the scale at which they are
 ``digit_px`` tall, and the frame is analysed again there (at most at full resolution).
-When the first pass sees nothing digit-like at all, a large image, or a still camera frame,
+When the first pass sees nothing digit-like at all, a large frame (four times ``analysis_width``
+or more: a photo, or a camera or video of 1280 px or wider, every frame), or a still camera frame,
 is looked at once more, closer (:func:`closer_look`).
 """
 
@@ -70,16 +71,20 @@ def closer_look(f: float, still: bool) -> tuple[float, bool] | None:
     whether that look applies the paper rule; ``None``: no second look.
 
     - ``f`` = 1: none (the frame's own pixels were seen);
-    - a large image (``f`` <= 1/4: a 12 MP photo at the 320-px analysis): 4x closer, no
-      paper rule (its digits may cover the page: no paper shows between them);
+    - a large image (``f`` <= 1/4, four times the analysis width or more: a 12 MP photo at the
+      320-px analysis, but also a 1280x720 or 1920x1080 camera or video frame): 4x closer (at
+      most full resolution), no paper rule (its digits may cover the page: no paper shows between
+      them), whatever ``still`` says: such a camera analyses every frame that shows nothing
+      digit-like, an empty desk's, twice (a blank 1280x720 frame about 0.9 -> 5 ms CPU);
     - a camera frame (1/4 < ``f`` < 1: a 640x480 frame at 320 px), ``still`` only (a photo:
       ``DigitSegmenterConfig.closer_look``): 2x closer (at most full resolution), with the
       paper rule. A lone digit under about 20 px tall is 10 px or less there, and blur or faint
       pencil (averaged with the paper by the downscale) lose it below the ink threshold or the
       first pass's ``min_height``; three digit-like pieces at least are needed to guess a
       typical height from pieces. At 2x its strokes keep their contrast (dev frames of
-      ``realistic_digits.py``, seeds 21/22/23: +4 of 2,000 at the s21 session). A video never
-      takes it: every frame of an empty desk would be analysed twice (0.79 -> 3.4 ms CPU).
+      ``realistic_digits.py``, seeds 21/22/23: +3 of 2,000, 97.0 / 97.6 / 96.8 -> 97.0 / 98.0 /
+      96.9 %). A video frame of this size never takes it: every frame of an empty desk would be
+      analysed twice (0.79 -> 3.4 ms CPU).
 
     Args:
         f: the first pass's scale (analysis px per frame px), in (0, 1].

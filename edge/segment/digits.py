@@ -95,6 +95,7 @@ class DigitSegmenter:
 
     keeps_scene = True  # Pipeline.reset() calls reset()
     looked_closer = False  # the last find's first pass saw nothing and looked 2x closer (config.closer_look)
+    may_look_closer: Callable[[np.ndarray, bool], bool] | None = None  # (grey, light): False, no 2x look
     #: the last analysed image's darkness and ink level, and the image (uint8 (h, w) each), set by _analyse
     _ink: tuple[np.ndarray, np.ndarray]
     _grey: np.ndarray
@@ -149,13 +150,13 @@ class DigitSegmenter:
             small = cv2.bitwise_not(small)
         boxes, (typical, seen), crowded = self._analyse(small, colour, None)
         first_shape, own = small.shape, True  # (own: the boxes are the first pass's image's own)
-        closer = closer_look(f, cfg.closer_look) if typical is None else None
+        may = self.may_look_closer  # (the polarity check's: a still read both ways takes no 2x look)
+        still = typical is None and cfg.closer_look and (may is None or may(grey, light))
+        closer = closer_look(f, still) if typical is None else None
         self.looked_closer = closer is not None and f > 0.25  # (a still's 2x look, not a large image's)
         if closer is not None:  # nothing digit-like: digits too small here? look once closer (.digit_scale)
             f, paper = closer
-            small = scaled(grey, f)
-            if light:
-                small = cv2.bitwise_not(small)
+            small = cv2.bitwise_not(scaled(grey, f)) if light else scaled(grey, f)
             boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=paper)
             first_shape, own = small.shape, False
         if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
@@ -167,9 +168,7 @@ class DigitSegmenter:
                 f2 = max(f2, f)
                 before = (boxes, small, self._ink, own)  # the first pass's result
                 if f2 != f:
-                    small = scaled(grey, f2)
-                    if light:
-                        small = cv2.bitwise_not(small)
+                    small = cv2.bitwise_not(scaled(grey, f2)) if light else scaled(grey, f2)
                 # what the first pass dropped as faint clutter (ruling, texture) stays dropped
                 gate = None if crowded else self._clean
                 within = None if gate is None else ink_gate(*gate, boxes, first_shape, small.shape)

@@ -74,9 +74,12 @@ def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset
     y = np.rint(ys + np.stack([ux, z, -ux, ux * offset, -ux * offset])).astype(np.intp)
     np.minimum(np.maximum(x, 0, out=x), w - 1, out=x)  # (in place: np.clip's checks cost more than
     np.minimum(np.maximum(y, 0, out=y), h - 1, out=y)  # the reads of a few hundred points)
-    y *= w  # (one read of the flat image at y w + x: a fifth cheaper than dark[y, x])
-    y += x
-    v = np.take(np.ascontiguousarray(dark).ravel(), y).astype(np.float32)
+    if dark.flags.c_contiguous:  # one read of the flat image at y w + x: a fifth cheaper than dark[y, x]
+        y *= w
+        y += x
+        v = np.take(dark.ravel(), y).astype(np.float32)
+    else:  # a view (a crop of a larger image): read in place, not copied whole
+        v = dark[y, x].astype(np.float32)
     on = np.maximum(np.maximum(v[0], v[1]), v[2])
     side = 0.5 * (v[3] + v[4])
     return np.where(inside, on - side, np.nan)

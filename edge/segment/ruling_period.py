@@ -47,8 +47,13 @@ def line_spacing(at: np.ndarray, weight: np.ndarray, longest: float) -> tuple[fl
         longest: the largest spacing looked for (px).
 
     Returns:
-        (spacing px, phase px in (-spacing / 2, spacing / 2]), or ``None`` when the offsets span no
-        more than 2 x :data:`MIN_SPACING` or no period is shared at least :data:`SHARED`.
+        (spacing px, phase px in (-spacing / 2, spacing / 2]), or ``None`` when ``longest`` <=
+        :data:`MIN_SPACING`, the offsets span no more than 2 x :data:`MIN_SPACING` or no period is
+        shared at least :data:`SHARED`.
+
+    Raises:
+        ValueError: ``at`` is empty; or (with ``longest`` > :data:`MIN_SPACING`) it holds a NaN or
+            an infinite offset (every period's share is then NaN).
     """
     top = min(longest, 0.5 * float(at.max() - at.min()))
     if top <= MIN_SPACING:
@@ -84,9 +89,11 @@ def _rough(at: np.ndarray, weight: np.ndarray, periods: np.ndarray, total: float
 
 def _slack(n: int) -> float:
     """How far a float32 share of :func:`line_spacing` can be from float64's, for ``n`` offsets: each
-    term's angle (within pi x 2^-24), cosine and sine (1.5 ulp), weight and product (half an ulp each)
-    and the sum's rounding (at most n x 2^-24 of the weights' total; numpy's pairwise sums stay far
-    below), each component; x sqrt 2 for the length, x 4 to spare."""
+    term's angle (within pi x 2^-24), cosine and sine (1.5 ulp), weight and product (half an ulp each:
+    2^-24 relative), about 6.6 x 2^-24 of the weights' total in all (the formula's 5 undercounts it),
+    and the sum's rounding (at most n x 2^-24 of it; numpy's pairwise sums stay far below), each
+    component; x sqrt 2 for the length, plus the float32 hypot's rounding (half an ulp); the x 4
+    covers all of it (the worst error measured on random and lattice offsets: 0.063 of the slack)."""
     return 4.0 * np.sqrt(2.0) * (5.0 + n) * 2.0**-24 + 1e-6
 
 
