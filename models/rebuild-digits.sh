@@ -23,9 +23,11 @@
 # the default bundles). The shipped ones were trained on a set rendered with the crop step of
 # commit d692947, before the loose-crop repairs (edge/preprocess/loose_ink.py, MIN_DIGIT_SHARE
 # in edge/preprocess/locate.py): a rebuild from today's code renders slightly different inputs.
+# --student --camera together: the student's network (strided, width 16, dropout 0.1) trained
+# like --camera (the same camera set and two stages); runs/digits-strided16cam-{int8,float32}.
 #
-#   models/rebuild-digits.sh [--large|--student|--camera] [MNIST_DIR]          # bundles in runs/
-#   models/rebuild-digits.sh --ship [--large|--student|--camera] [MNIST_DIR]   # write them to models/
+#   models/rebuild-digits.sh [--large|--student|--camera|--student --camera] [MNIST_DIR]   # in runs/
+#   models/rebuild-digits.sh --ship [same options] [MNIST_DIR]             # write them to models/
 #
 # MNIST_DIR: default $EDGE_DATA_DIR or the Keras cache. The Keras models stay in
 # runs/digits-lenet16 (and runs/digits-lenet with --large: the base for edge-train lenet
@@ -33,7 +35,8 @@
 # runs/digits-lenet16-float32: compare them with the shipped MNIST-only model:
 # edge-eval --model digits-mnist --model runs/digits-lenet16-int8 --dataset mnist.
 # About 30-40 minutes on a 2-core x86-64 laptop CPU (--large: 15-25, --student: 15-25,
-# --camera: 40-55, or 35-50 when the camera set is reused).
+# --camera: 40-55, or 35-50 when the camera set is reused; --student --camera: about 30 with the
+# set reused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=runs
