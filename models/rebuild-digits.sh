@@ -23,9 +23,11 @@
 # the default bundles). The shipped ones were trained on a set rendered with the crop step of
 # commit d692947, before the loose-crop repairs (edge/preprocess/loose_ink.py, MIN_DIGIT_SHARE
 # in edge/preprocess/locate.py): a rebuild from today's code renders slightly different inputs.
+# --student --camera together: the student's network (strided, width 16, dropout 0.1) trained
+# like --camera (the same camera set and two stages); runs/digits-strided16cam-{int8,float32}.
 #
-#   models/rebuild-digits.sh [--large|--student|--camera] [MNIST_DIR]          # bundles in runs/
-#   models/rebuild-digits.sh --ship [--large|--student|--camera] [MNIST_DIR]   # write them to models/
+#   models/rebuild-digits.sh [--large|--student|--camera|--student --camera] [MNIST_DIR]   # in runs/
+#   models/rebuild-digits.sh --ship [same options] [MNIST_DIR]             # write them to models/
 #
 # MNIST_DIR: default $EDGE_DATA_DIR or the Keras cache. The Keras models stay in
 # runs/digits-lenet16 (and runs/digits-lenet with --large: the base for edge-train lenet
@@ -33,7 +35,8 @@
 # runs/digits-lenet16-float32: compare them with the shipped MNIST-only model:
 # edge-eval --model digits-mnist --model runs/digits-lenet16-int8 --dataset mnist.
 # About 30-40 minutes on a 2-core x86-64 laptop CPU (--large: 15-25, --student: 15-25,
-# --camera: 40-55, or 35-50 when the camera set is reused).
+# --camera: 40-55, or 35-50 when the camera set is reused; --student --camera: about 30 with the
+# set reused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=runs
@@ -49,15 +52,29 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
-if [ $((large + student + camera)) -gt 1 ]; then
-    echo "error: --large, --student and --camera build different models: pass one of them" >&2
+if [ $((large + student)) -gt 1 ] || [ $((large + camera)) -gt 1 ]; then
+    echo "error: --large builds a different model: pass it without --student or --camera" >&2
     exit 2
 fi
 data=()
 dir="${1:-${EDGE_DATA_DIR:-}}"
 [ -n "$dir" ] && data=(--data-dir "$dir")
 
-if [ "$student" = 1 ]; then
+if [ "$camera" = 1 ]; then
+    cam=runs/camera-mnist-24k.npz
+    # renders the set unless $cam already holds one of this format, n and seed
+    "${PYTHON:-python}" -m train.camera_digits --out "$cam" --n 24000 --seed 0 --workers 2 --reuse \
+        "${data[@]}"
+    mix=(--dataset mnist+camera --camera-data "$cam")
+fi
+if [ "$student" = 1 ] && [ "$camera" = 1 ]; then
+    name=digits-strided16cam
+    run=runs/digits-strided16cam
+    edge-train lenet --variant strided --width 16 --dropout 0.1 --validation-split 0 --epochs 20 --seed 0 \
+        "${mix[@]}" --out runs/digits-strided16cam-aug "${data[@]}"
+    edge-train lenet --init-from runs/digits-strided16cam-aug --width 16 --learning-rate 3e-4 --epochs 4 \
+        --no-augment --validation-split 0 --seed 2 "${mix[@]}" --out "$run" "${data[@]}"
+elif [ "$student" = 1 ]; then
     name=digits-strided16
     run=runs/digits-strided16
     edge-train lenet --variant strided --width 16 --dropout 0.1 --validation-split 0 --epochs 20 --seed 0 \
@@ -67,15 +84,10 @@ if [ "$student" = 1 ]; then
 elif [ "$camera" = 1 ]; then
     name=digits-lenet16cam
     run=runs/digits-lenet16cam
-    cam=runs/camera-mnist-24k.npz
-    # renders the set unless $cam already holds one of this format, n and seed
-    "${PYTHON:-python}" -m train.camera_digits --out "$cam" --n 24000 --seed 0 --workers 2 --reuse \
-        "${data[@]}"
     edge-train lenet --variant modern --width 16 --validation-split 0 --epochs 20 --seed 0 \
-        --dataset mnist+camera --camera-data "$cam" --out runs/digits-lenet16cam-aug "${data[@]}"
+        "${mix[@]}" --out runs/digits-lenet16cam-aug "${data[@]}"
     edge-train lenet --init-from runs/digits-lenet16cam-aug --width 16 --learning-rate 3e-4 --epochs 4 \
-        --no-augment --validation-split 0 --seed 2 --dataset mnist+camera --camera-data "$cam" --out "$run" \
-        "${data[@]}"
+        --no-augment --validation-split 0 --seed 2 "${mix[@]}" --out "$run" "${data[@]}"
 elif [ "$large" = 0 ]; then
     name=digits-lenet16
     run=runs/digits-lenet16
@@ -94,7 +106,7 @@ edge-convert "$run/model.keras" --quant float32 --dataset mnist "${data[@]}" \
     --name "$name-float32" --out "$dest/$name-float32"
 cp "$run/curves.png" "$run/confusion.png" "$dest/$name-int8/" 2>/dev/null || true
 edge-eval --model "$dest/$name-int8" --dataset mnist "${data[@]}"
-if [ "$camera" = 1 ]; then  # against the MNIST-only model it replaces (--model digits is this one)
+if [ "$camera" = 1 ] && [ "$student" = 0 ]; then  # against the MNIST-only model it replaces
     edge-bench latency --model digits-mnist --model "$dest/$name-int8" --model "$dest/$name-float32" \
         --batch 1 5 "${data[@]}"
 elif [ "$student" = 1 ]; then

@@ -95,6 +95,8 @@ def test_shipped_files_hold_no_machine_paths(path: str) -> None:
         (["--ship", "--student"], "models", "digits-strided16"),
         (["--camera"], "runs", "digits-lenet16cam"),
         (["--ship", "--camera"], "models", "digits-lenet16cam"),
+        (["--student", "--camera"], "runs", "digits-strided16cam"),
+        (["--ship", "--camera", "--student"], "models", "digits-strided16cam"),
     ],
 )
 def test_rebuild_digits_writes_to_runs_unless_shipping(
@@ -131,6 +133,7 @@ def test_rebuild_digits_writes_to_runs_unless_shipping(
     trains = [c for c in calls if c.startswith("edge-train lenet ")]
     assert f"--out runs/{name} " in trains[-1] + " "
     assert all("--data-dir mnist-dir" in c for c in trains)
+    assert ("--variant strided " in trains[0]) == ("--student" in flags)
     outs = [c.split("--out ")[1].split()[0] for c in calls if c.startswith("edge-convert")]
     assert outs == [f"{dest}/{name}-int8", f"{dest}/{name}-float32"]
     evals = [c for c in calls if c.startswith("edge-eval")]
