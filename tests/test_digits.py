@@ -366,6 +366,20 @@ def test_remove_lines_on_slivers(shape: tuple[int, int]) -> None:
     assert out.shape == mask.shape and out.dtype == np.uint8
 
 
+@pytest.mark.parametrize("closer", [False, True])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 2), (2, 1), (1, 1280), (480, 1), (2, 2)])
+def test_a_frame_of_one_or_two_pixels_reads_nothing(shape: tuple[int, int], closer: bool) -> None:
+    """A 1 x 1 frame crashed the scene's histogram (OpenCV read its scalar clip as a (4, 1) Scalar)."""
+    rng = np.random.default_rng(0)
+    for img in (
+        np.full((*shape, 3), 220, np.uint8),
+        np.zeros(shape, np.uint8),
+        rng.integers(0, 256, shape, np.uint8),
+    ):
+        seg = DigitSegmenter(DigitSegmenterConfig(closer_look=closer))
+        assert seg.find(img) == [] and seg.find(img) == []
+
+
 def test_a_frame_holding_only_a_thin_line_reads_nothing(tmp_path) -> None:
     """Issue 16: one dark 1-px line through a grey frame crashed the hot path."""
     from edge.pipeline import build_pipeline

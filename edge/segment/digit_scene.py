@@ -288,9 +288,9 @@ def _histograms(dark: np.ndarray, deficit: np.ndarray, where: np.ndarray | None)
     then the full (256,) histogram is counted.
     """
     top = _NOISE_BINS - 1
-    joint = cv2.calcHist(
-        [dark, cv2.min(deficit, top)], [0, 1], where, [256, _NOISE_BINS], [0, 256, 0, _NOISE_BINS]
-    )
+    # (OpenCV takes a 1 x 1 image with a scalar for a (4, 1) Scalar: NumPy there)
+    clipped = cv2.min(deficit, top) if deficit.size > 1 else np.minimum(deficit, top)
+    joint = cv2.calcHist([dark, clipped], [0, 1], where, [256, _NOISE_BINS], [0, 256, 0, _NOISE_BINS])
     hist, noise = (cv2.reduce(joint, axis, cv2.REDUCE_SUM, dtype=cv2.CV_64F).ravel() for axis in (1, 0))
     cdf = noise.cumsum()  # (its last value is the pixel count, the sum of ``hist``: whole numbers)
     if cdf[top - 1] < 0.5 * cdf[-1]:  # the median is not below the clip
