@@ -128,9 +128,8 @@ class PolarityCheckedSegmenter:
     def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any) -> None:
         self.segmenter = segmenter
         cfg = segmenter.config
-        if getattr(cfg, "closer_look", False):  # readings compared: no closer look (module doc)
-            cfg = dataclasses.replace(cfg, closer_look=False)
-        if cfg is not segmenter.config:  # the closer look: a frame read once only (decided before it)
+        if getattr(cfg, "closer_look", False):  # readings compared: no closer look (module doc);
+            cfg = dataclasses.replace(cfg, closer_look=False)  # the first: a frame read once only
             segmenter.may_look_closer = self._reads_once
         self.dark = type(segmenter)(dataclasses.replace(cfg, polarity="dark"))
         self.light = type(segmenter)(dataclasses.replace(cfg, polarity="light"))

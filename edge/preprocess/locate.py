@@ -123,11 +123,12 @@ def _best_digit(
     joined = keep & touches
     joined[best] = False
     if joined.any():  # parts of the digit a ruled line joins to the border, freed from it
-        freed = freed_pieces(mask, comps, best, joined, max(4.0, 5e-4 * sw * sh))
+        min_box = max(4.0, 5e-4 * sw * sh)  # (as _locate_at's components)
+        freed = freed_pieces(mask, comps, best, joined, min_box)
         x0s, y0s, x1s, y1s = (np.concatenate([v, freed[:, i]]) for i, v in enumerate((x0s, y0s, x1s, y1s)))
         area = np.concatenate([area, freed[:, 4]])
         fw, fh = freed[:, 2] - freed[:, 0], freed[:, 3] - freed[:, 1]
-        keep = np.concatenate([keep, freed[:, 4] >= max(4.0, 5e-4 * sw * sh)])
+        keep = np.concatenate([keep, freed[:, 4] >= min_box])
         solid = np.concatenate([solid, _solid(freed[:, 4], fw, fh, max(sw, sh))])
         touches = np.concatenate([touches, np.zeros(len(freed), bool)])
     x0, y0, x1, y1 = comps.box[best]
@@ -223,16 +224,9 @@ def freed_pieces(
             x, y = x + ox, y + oy
             if x == 0 or y == 0 or x + bw == w or y + bh == h or bw * bh < min_box:
                 continue
-            if (
-                np.ptp(
-                    _offsets(
-                        np.nonzero(labels[y - oy : y - oy + bh, x - ox : x - ox + bw] == j),
-                        line,
-                        (x - ox, y - oy),
-                    )
-                )
-                < 3 * k
-            ):
+            lx, ly = x - ox, y - oy  # (the piece's box in ``labels``)
+            across = _offsets(np.nonzero(labels[ly : ly + bh, lx : lx + bw] == j), line, (lx, ly))
+            if np.ptp(across) < 3 * k:
                 continue  # a stretch of the line itself (darker, or thicker there)
             out.append((x, y, x + bw, y + bh, area))
     return np.array(out, np.float64).reshape(-1, 5)
