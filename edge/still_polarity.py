@@ -44,7 +44,14 @@ from edge.types import ROI, Prediction
 
 log = logging.getLogger(__name__)
 
-__all__ = ["POLARITY_CHECK", "PolarityCheckedSegmenter", "Reading", "other_is_surer"]
+__all__ = [
+    "POLARITY_CHECK",
+    "PolarityCheckedSegmenter",
+    "Reading",
+    "other_is_surer",
+    "read_rois",
+    "top_probability",
+]
 
 #: A photo crop or frame is read the other way round instead when the model's top probability for
 #: that reading exceeds this many times the first reading's (the ground statistics decided the
@@ -64,10 +71,12 @@ def other_is_surer(first: np.ndarray, other: np.ndarray) -> bool:
     Returns:
         The other reading's top probability exceeds :data:`POLARITY_CHECK` times the first one's.
     """
-    return _top(other) > POLARITY_CHECK * _top(first)
+    return top_probability(other) > POLARITY_CHECK * top_probability(first)
 
 
-def _top(p: np.ndarray) -> float:
+def top_probability(p: np.ndarray) -> float:
+    """The top class probability of a reading's float (C,) or (N, C) probabilities (its most
+    confident ROI's: the frame's answer), in [0, 1]; 0.0 when there is none (N = 0)."""
     return float(np.max(p)) if np.size(p) else 0.0
 
 
@@ -196,11 +205,20 @@ class PolarityCheckedSegmenter:
         return to_grey(image) if grey is None else grey
 
     def _read(self, segmenter: Any, image: np.ndarray, rois: list[ROI]) -> Reading:
-        """``rois`` (found by ``segmenter`` in the BGR ``image``) preprocessed and classified as
-        :meth:`edge.pipeline.Pipeline.process` reads them (:func:`edge.roi_inputs.ink_inputs`: from
-        the segmenter's grey frame and analysis, the ROIs without ink dropped)."""
-        inked, batch, light = ink_inputs(segmenter, self.preprocessor, image, rois)
-        if batch is None or not len(batch):
-            return Reading(rois, [], [], np.zeros((0, 0), np.float32), [])
-        p = np.asarray(self.classifier.predict(batch), np.float32)
-        return Reading(rois, inked, list(light), p, top_predictions(p, self.classifier.labels))
+        """``rois`` (found by ``segmenter`` in the BGR ``image``) read as the pipeline reads them
+        (:func:`read_rois`)."""
+        return read_rois(segmenter, self.preprocessor, self.classifier, image, rois)
+
+
+def read_rois(
+    segmenter: Any, preprocessor: Any, classifier: Any, image: np.ndarray, rois: list[ROI]
+) -> Reading:
+    """``rois`` (found by ``segmenter`` in the uint8 (H, W, 3) BGR ``image``) preprocessed and
+    classified as :meth:`edge.pipeline.Pipeline.process` reads them (:func:`edge.roi_inputs.ink_inputs`:
+    from the segmenter's grey frame and analysis, the ROIs without ink dropped), by the still
+    ``preprocessor`` and ``classifier`` (``predict`` and ``labels``)."""
+    inked, batch, light = ink_inputs(segmenter, preprocessor, image, rois)
+    if batch is None or not len(batch):
+        return Reading(rois, [], [], np.zeros((0, 0), np.float32), [])
+    p = np.asarray(classifier.predict(batch), np.float32)
+    return Reading(rois, inked, list(light), p, top_predictions(p, classifier.labels))

@@ -100,6 +100,7 @@ from edge.runtime_ops import top_predictions
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.segment.ink_analysis import InkAnalysis
+from edge.still_closer import CloserCheckedSegmenter
 from edge.still_polarity import POLARITY_CHECK, PolarityCheckedSegmenter, other_is_surer
 from edge.types import ROI, Prediction
 
@@ -327,6 +328,8 @@ def use_still_views(pipeline: Any) -> Any:
         if isinstance(seg, DigitSegmenter) and not seg.config.closer_look:  # a photo: a closer look
             seg = pipeline.segmenter = type(seg)(dataclasses.replace(seg.config, closer_look=True))
         if isinstance(seg, DigitSegmenter) and seg.config.polarity == "auto":
-            pipeline.segmenter = PolarityCheckedSegmenter(seg, pipeline.preprocessor, pipeline.classifier)
+            seg = PolarityCheckedSegmenter(seg, pipeline.preprocessor, pipeline.classifier)
+        if isinstance(seg, DigitSegmenter | PolarityCheckedSegmenter):  # an unsure frame: 2x closer
+            pipeline.segmenter = CloserCheckedSegmenter(seg, pipeline.preprocessor, pipeline.classifier)
         log.debug("still views: %s per ROI", ", ".join(FRAME_VIEWS))
     return pipeline

@@ -16,11 +16,12 @@ from edge.pipeline import Pipeline, build_pipeline
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_scale import closer_look
 from edge.segment.digits import DigitSegmenter
+from edge.still_closer import CloserCheckedSegmenter
 from edge.still_polarity import PolarityCheckedSegmenter
 from edge.still_views import use_still_views
 from edge.types import ROI
 from tests.test_digits import assert_matches, camera, digit_of, ink_alpha, paper, pencil, stamp
-from tests.test_frame_polarity_check import _answer, _chalkboard
+from tests.test_frame_polarity_check import _answer, _chalkboard, polarity_checked
 
 
 def test_closer_look_scales() -> None:
@@ -88,7 +89,7 @@ def test_only_the_still_pipeline_looks_closer(still: Pipeline, text: str) -> Non
     live = build_pipeline(load_bundle("digits"), smoothing=False)
     assert isinstance(live.segmenter, DigitSegmenter) and not live.segmenter.config.closer_look
     assert _answer(live, frame) is None and not live.segmenter.looked_closer
-    seg = still.segmenter
+    seg = polarity_checked(still)
     assert isinstance(seg, PolarityCheckedSegmenter) and seg.segmenter.config.closer_look
     assert _answer(still, frame) == text
     assert seg.chosen is seg.segmenter and seg.segmenter.looked_closer and seg.last_read is None
@@ -102,7 +103,7 @@ def test_a_frame_read_both_ways_takes_no_closer_look(still: Pipeline, text: str)
     without the closer look, which is not even taken (decided after the first pass, before it): the
     answer and ROIs are those of a still pipeline whose segmenter never looks closer."""
     frame = _chalkboard(text)
-    seg = still.segmenter
+    seg = polarity_checked(still)
     assert isinstance(seg, PolarityCheckedSegmenter)
     for s in (seg.dark, seg.light):
         assert not s.config.closer_look
@@ -133,7 +134,8 @@ def test_edge_run_looks_closer_at_photos_only(source: str, views: bool, closer: 
     from edge.live.launch import make_pipeline
 
     seg = make_pipeline("digits", source=source, smoothing=False, views=views).segmenter
-    seg = seg.segmenter if isinstance(seg, PolarityCheckedSegmenter) else seg
+    while isinstance(seg, CloserCheckedSegmenter | PolarityCheckedSegmenter):  # the still's checks
+        seg = seg.segmenter
     assert isinstance(seg, DigitSegmenter) and seg.config.closer_look is closer
 
 
@@ -145,7 +147,7 @@ def test_a_photo_read_with_a_forced_polarity_looks_closer(polarity: str) -> None
     from edge.live.launch import make_pipeline
 
     pipe = make_pipeline("digits", source="photo.jpg", smoothing=False, polarity=polarity)
-    seg = pipe.segmenter
+    seg = pipe.segmenter.segmenter  # (inside the still's closer check, edge.still_closer)
     assert isinstance(seg, DigitSegmenter) and seg.config.polarity == polarity
     assert seg.config.closer_look and seg.may_look_closer is None
     if polarity == "dark":

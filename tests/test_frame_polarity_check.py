@@ -23,6 +23,7 @@ from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink_polarity import frame_ink_is_light, light_evidence
 from edge.segment.numbers import NumberGrouper
+from edge.still_closer import CloserCheckedSegmenter
 from edge.still_polarity import Reading
 from edge.still_views import POLARITY_CHECK, PolarityCheckedSegmenter, other_is_surer, use_still_views
 from edge.types import ROI, Detection, Frame, Prediction
@@ -40,6 +41,13 @@ def _frame(text: str, ground: int, ink: int) -> np.ndarray:
 def still() -> Pipeline:
     """The still-image pipeline of the default digits bundle (``edge-eval --frame``)."""
     return use_still_views(build_pipeline(load_bundle("digits"), smoothing=False))
+
+
+def polarity_checked(pipe: Pipeline) -> PolarityCheckedSegmenter:
+    """The polarity check of a still pipeline (inside its closer check, edge.still_closer)."""
+    outer = pipe.segmenter
+    assert isinstance(outer, CloserCheckedSegmenter) and isinstance(outer.segmenter, PolarityCheckedSegmenter)
+    return outer.segmenter
 
 
 def _answer(pipe: Pipeline, image: np.ndarray) -> str | None:
@@ -88,7 +96,7 @@ def test_light_ink_called_light_stays_light(still: Pipeline, text: str) -> None:
 def test_a_frame_called_dark_is_never_read_dark_again(
     still: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seg = still.segmenter
+    seg = polarity_checked(still)
     assert isinstance(seg, PolarityCheckedSegmenter)
 
     def no_dark_read(image: np.ndarray) -> list[object]:
@@ -103,9 +111,9 @@ def test_only_auto_polarity_still_pipelines_are_checked() -> None:
     bundle = load_bundle("digits")
     live = build_pipeline(bundle, smoothing=False)
     assert type(live.segmenter) is DigitSegmenter
-    assert type(use_still_views(live).segmenter) is PolarityCheckedSegmenter
-    forced = use_still_views(build_pipeline(bundle, smoothing=False, polarity="dark"))
-    assert type(forced.segmenter) is DigitSegmenter
+    assert type(polarity_checked(use_still_views(live))) is PolarityCheckedSegmenter
+    forced = use_still_views(build_pipeline(bundle, smoothing=False, polarity="dark")).segmenter
+    assert type(forced) is CloserCheckedSegmenter and type(forced.segmenter) is DigitSegmenter
 
 
 #: Where the wall framing :func:`_chalkboard`'s board is: (wall columns, wall rows, the digit's
@@ -153,7 +161,7 @@ def test_light_ink_called_dark_is_read_light(still: Pipeline, text: str) -> None
     frame = _chalkboard(text)
     grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     assert not frame_ink_is_light(grey) and light_evidence(grey)
-    seg = still.segmenter
+    seg = polarity_checked(still)
     assert isinstance(seg, PolarityCheckedSegmenter)
     unchecked = Pipeline(seg.segmenter, still.preprocessor, still.classifier)
     assert _answer(unchecked, frame) != text  # the dark reading: the board's edges, not the digit
@@ -164,7 +172,7 @@ def test_light_ink_called_dark_is_read_light(still: Pipeline, text: str) -> None
 
 @pytest.mark.parametrize("text", ["1", "4", "7"])
 def test_dark_ink_is_never_switched_to_light(still: Pipeline, text: str) -> None:
-    seg = still.segmenter
+    seg = polarity_checked(still)
     assert isinstance(seg, PolarityCheckedSegmenter)
     for frame in (_frame(text, ground=200, ink=40), _sheet_on_desk(text)):
         assert _answer(still, frame) == text
@@ -177,7 +185,7 @@ def test_dark_ink_with_light_evidence_is_read_light_too_and_kept_dark(
 ) -> None:
     """A small dark 7 on squared paper on a dark desk shows light-ink evidence (the frames above show
     none, so they are never read light): it is segmented as light ink too, and the dark reading kept."""
-    seg = still.segmenter
+    seg = polarity_checked(still)
     assert isinstance(seg, PolarityCheckedSegmenter)
     grey = sheet_on_a_desk(desk, seed)
     assert not frame_ink_is_light(grey) and light_evidence(grey)
@@ -202,7 +210,7 @@ def _sheet_on_desk(text: str) -> np.ndarray:
 
 
 def test_no_light_evidence_no_second_read(still: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
-    seg = still.segmenter
+    seg = polarity_checked(still)
     assert isinstance(seg, PolarityCheckedSegmenter)
     frame = _frame("4", ground=200, ink=40)
     assert not light_evidence(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
@@ -250,7 +258,7 @@ def test_a_checked_frame_is_preprocessed_and_classified_once_each_way(
     instead of reading its ROIs a third time, and they are what it would have read itself."""
     make, called_light, switched = _CHECKED[name]
     frame = make()
-    seg = still.segmenter
+    seg = polarity_checked(still)
     if called_light:
         seg = PolarityCheckedSegmenter(_called_light(still).segmenter, still.preprocessor, still.classifier)
     assert isinstance(seg, PolarityCheckedSegmenter)

@@ -1,0 +1,136 @@
+"""A still frame whose answer the model is unsure of, read once more at twice the resolution.
+
+The digit segmenter analyses a frame at ``DigitSegmenterConfig.analysis_width`` px (320: a 640x480
+photo at half its resolution). It looks closer by itself only when its first pass sees nothing
+digit-like (:func:`edge.segment.digit_scale.closer_look`: fewer than three digit-like pieces). A
+small digit (about 25 px tall or less in a 640x480 photo) beside a paper edge, a finger or a
+shadow that the first pass takes for digit-like pieces is never looked at closer: the frame's
+answer is then a piece of that clutter, or the digit read from too few pixels, and the model is
+unsure of it.
+
+:class:`CloserCheckedSegmenter` reads a still frame's ROIs as the pipeline does (the still views,
+:mod:`edge.still_views`); when the model's top probability for the frame's most confident digit
+(the frame's answer, ``edge-eval --frame``) is under :data:`CLOSER_CHECK`, or nothing was read, it
+segments the frame again at twice the analysis width (at most full resolution), in the kept
+reading's ink polarity, reads those ROIs, and keeps them when the model's answer there is at least
+:data:`CLOSER_CHECK` and surer than the first one. A frame of at most ``analysis_width`` px (its own
+pixels were seen) or that the segmenter's own 2x look analysed is not read again. A frame whose
+first reading analysed it this finely already (the segmenter's finer look at small digits, its 4x
+look at a large image) is: that look starts from the first pass's findings (its typical digit
+height, its gate on faint clutter, no paper rule), and a fresh one finds what those hid (on dev
+seed 21, 2 of the 3 frames gained).
+
+Measured on the dev frames of ``benchmarks/realistic_digits.py`` (seeds 21/22/23, 2,000 640x480
+frames; the rule was chosen on these seeds: an answer under 0.8, 0.9 or 0.95, kept at a ratio of
+1.0-1.5, all gave +5..+8 frames): 97.0 / 98.0 / 96.9 -> see the README for this version's figures;
+about one frame in ten is read twice (its answer under 0.9).
+
+Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``):
+:func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
+
+Imports :mod:`edge.still_polarity` (the reading of a frame's ROIs) and :mod:`edge.types`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import numpy as np
+
+from edge.still_polarity import Reading, read_rois, top_probability
+from edge.types import ROI
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CLOSER_CHECK", "CloserCheckedSegmenter"]
+
+#: A still frame whose answer (the top probability of its most confident digit) is under this is
+#: read again at twice the analysis width; that reading is kept when its answer is at least this
+#: and higher than the first one's.
+CLOSER_CHECK = 0.9
+
+
+class CloserCheckedSegmenter:
+    """A still frame's digit segmenter that reads an unsure frame again, 2x closer (module doc).
+
+    Args:
+        segmenter: a :class:`~edge.segment.digits.DigitSegmenter` or a
+            :class:`~edge.still_polarity.PolarityCheckedSegmenter` around one (whose ``last_read``
+            and ``chosen`` are used when it has them).
+        preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor`.
+        classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier` (``predict`` and
+            ``labels``).
+
+    :attr:`last_read` is the kept :class:`~edge.still_polarity.Reading` of the last frame (the
+    pipeline takes its ROIs and predictions instead of reading them again). Other attributes
+    (``last_grey``, ``last_analysis`` ...) are those of the segmenter whose ROIs :meth:`find`
+    returned last (:attr:`chosen`).
+    """
+
+    def __init__(self, segmenter: Any, preprocessor: Any, classifier: Any) -> None:
+        self.segmenter = segmenter
+        self.preprocessor, self.classifier = preprocessor, classifier
+        self.chosen = segmenter
+        self.last_read: Reading | None = None
+        self._closer: dict[tuple[int, str], Any] = {}  # (analysis width, polarity) -> segmenter
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "chosen":  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.chosen, name)
+
+    def reset(self) -> None:
+        """Forget the segmenters' scenes."""
+        self.segmenter.reset()
+        for s in self._closer.values():
+            s.reset()
+
+    def find(self, image: np.ndarray) -> list[ROI]:
+        """The digit ROIs of ``image``: the segmenter's, or a 2x closer reading's when the model is
+        unsure of the first and sure of that one (module doc).
+
+        Args:
+            image: uint8 (H, W, 3) BGR frame.
+
+        Returns:
+            The kept reading's ROIs in frame px, in reading order; :attr:`last_read` holds that
+            reading's ink ROIs, polarities and predictions.
+        """
+        self.chosen, self.last_read = self.segmenter, None
+        rois: list[ROI] = self.segmenter.find(image)
+        base = getattr(self.segmenter, "chosen", self.segmenter)  # the digit segmenter that found them
+        read = getattr(self.segmenter, "last_read", None)
+        if read is None or read.found is not rois:
+            read = read_rois(base, self.preprocessor, self.classifier, image, rois)
+        self.last_read = read
+        first = top_probability(read.probabilities)
+        width = 2 * base.config.analysis_width
+        if (
+            first >= CLOSER_CHECK
+            or getattr(base, "looked_closer", False)
+            or max(image.shape[:2]) <= width // 2
+        ):
+            return rois  # sure; or the segmenter's own 2x look, or the frame's own pixels, were seen
+        analysis = getattr(base, "last_analysis", None)
+        closer = self._closer_one(base, width, analysis)
+        closer.reset()  # the photo stands alone
+        closer_rois: list[ROI] = closer.find(image)
+        again = read_rois(closer, self.preprocessor, self.classifier, image, closer_rois)
+        second = top_probability(again.probabilities)
+        if second >= CLOSER_CHECK and second > first:
+            log.debug("unsure still frame (%.3f) read 2x closer (%.3f)", first, second)
+            self.chosen, self.last_read = closer, again
+            return closer_rois
+        return rois
+
+    def _closer_one(self, base: Any, width: int, analysis: Any) -> Any:
+        """A segmenter of ``base``'s type and config at ``width`` px, in the polarity of ``base``'s
+        last analysis (its own setting when it has none), without the still's own 2x look."""
+        polarity = base.config.polarity if analysis is None else ("light" if analysis.light else "dark")
+        key = (width, polarity)
+        if key not in self._closer:
+            cfg = dataclasses.replace(base.config, analysis_width=width, closer_look=False, polarity=polarity)
+            self._closer[key] = type(base)(cfg)
+        return self._closer[key]
