@@ -126,9 +126,10 @@ class Pipeline:
         """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``).
 
         A segmenter whose ``last_read`` (:class:`edge.still_polarity.Reading`) is of the ROIs its
-        ``find`` just returned has already preprocessed and classified them (a still frame read both
-        ways round): its ink ROIs, polarities and predictions are taken as they are, and that work
-        is timed as ``segment`` (``preprocess`` and ``classify`` ~0).
+        ``find`` just returned has already preprocessed and classified them (a still frame, whose
+        reading the still checks compare: :mod:`edge.still_polarity`, :mod:`edge.still_closer`):
+        its ink ROIs, polarities and predictions are taken as they are, and that work is timed as
+        ``segment`` (``preprocess`` and ``classify`` ~0).
 
         Raises:
             ValueError: ``frame.image`` is not uint8 (H, W, 3) BGR with H, W >= 1 (what every
@@ -144,7 +145,7 @@ class Pipeline:
         # the segmenter's grey frame (a digit segmenter's), for stages that read only grey
         grey = segmenter_grey(self.segmenter, frame.image)
         analysis = getattr(self.segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
-        read = getattr(self.segmenter, "last_read", None)  # a still frame read both ways: not again
+        read = getattr(self.segmenter, "last_read", None)  # a still frame, read by its checks: not again
         if read is not None and read.found is rois:  # (edge.still_polarity.Reading)
             rois, light, preds = read.rois, read.light, read.predictions
             t2 = t3 = time.perf_counter()
