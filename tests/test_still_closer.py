@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 
@@ -146,3 +148,31 @@ def test_a_still_pipeline_reads_each_frame_once(monkeypatch: pytest.MonkeyPatch)
     assert [(d.roi, d.prediction) for d in mine.detections] == [
         (d.roi, d.prediction) for d in theirs.detections
     ]
+
+
+def test_a_small_digit_read_from_too_few_pixels_is_read_closer(
+    shared_data_dir: Path | None, tmp_path: Path
+) -> None:
+    """A camera-like frame (``benchmarks/realistic_digits.py``'s renderer, seed 104, 30 frames,
+    its fourth: a small pencil 2): the 320-px reading answers "1" unsure; 2x closer it reads the 2."""
+    if shared_data_dir is None or not (shared_data_dir / "opencv-digits" / "digits.png").is_file():
+        pytest.skip("shared data not found (MNIST and OpenCV's digits.png)")
+    from benchmarks.realistic_render import load_sources
+    from benchmarks.realistic_set import generate
+
+    generate(tmp_path, 0, 30, seed=104, sources=load_sources(shared_data_dir), conditions=False)
+    frame = cv2.imread(str(tmp_path / "frames" / "2" / "00003.png"))
+    assert frame is not None
+    still = use_still_views(build_pipeline(load_bundle("digits"), smoothing=False))
+    once = Pipeline(still.segmenter.segmenter, still.preprocessor, still.classifier)
+    first = _best(once, frame)
+    assert first is not None and first.prediction.label != "2" and first.prediction.score < CLOSER_CHECK
+    closer = _best(still, frame)
+    assert closer is not None and closer.prediction.label == "2" and closer.prediction.score >= CLOSER_CHECK
+    assert still.segmenter.chosen is not still.segmenter.segmenter
+
+
+def _best(pipe: Pipeline, image: np.ndarray) -> Any:
+    pipe.reset()
+    res = pipe.process(Frame(image, 0.0, 0))
+    return max(res.detections, key=lambda d: d.prediction.score, default=None)
