@@ -30,13 +30,25 @@ MNIST_STROKE = 2.3
 MNIST_STROKE_RANGE = (1.7, 3.2)
 
 
+def image_moments(image: np.ndarray) -> dict[str, float]:
+    """``cv2.moments`` of a 2-D image (spatial moments ``m00``, ``m10``, ``m01`` ..., central
+    ``mu..`` and normalised ``nu..``; px), also when it is 2 px wide: OpenCV reads a float32 or
+    int32 (n, 2) array as n points (a polygon's moments: a thin "1"'s box centred by the polygon's
+    centroid, or left blank when that polygon's area is ~0), so that one is measured as float64,
+    which OpenCV reads as an image with the same sums. Every other image is passed as it is (the
+    same moments as before, to the bit)."""
+    if image.ndim == 2 and image.shape[1] == 2 and image.dtype != np.float64:
+        image = image.astype(np.float64)
+    return cv2.moments(image)
+
+
 def deskew_ink(ink: np.ndarray) -> np.ndarray:
     """Shear ``ink`` so its principal axis is vertical (OpenCV samples/python/digits.py).
 
     ``skew = mu11 / mu02`` from the image moments; the shear is about the centre
     of mass and the canvas widens so nothing is cut off.
     """
-    m = cv2.moments(ink)
+    m = image_moments(ink)
     if abs(m["mu02"]) < 1e-2 or m["m00"] <= 0:
         return ink
     skew = float(np.clip(m["mu11"] / m["mu02"], -1.0, 1.0))
@@ -92,7 +104,7 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
         return out
     # a thin stroke averaged below 1 by the area resize: restore its core
     box *= np.float32(1.0 / peak)
-    m = cv2.moments(box)
+    m = image_moments(box)
     m00 = m["m00"]
     if m00 <= 1e-6:
         return out
