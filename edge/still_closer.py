@@ -46,12 +46,16 @@ from edge.types import ROI
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CLOSER_CHECK", "CloserCheckedSegmenter"]
+__all__ = ["CLOSER_CHECK", "CLOSER_HEIGHT", "CloserCheckedSegmenter"]
 
 #: A still frame whose answer (the top probability of its most confident digit) is under this is
 #: read again at twice the analysis width; that reading is kept when its answer is at least this
-#: and higher than the first one's.
+#: (and so surer than the first one's) ...
 CLOSER_CHECK = 0.9
+#: ... and its answer's box is at least this fraction of the first answer's height (a closer look
+#: reads a small digit from more pixels; an answer much smaller than the first one's is a fragment
+#: or a speck that the finer scale splits off: digit-free photos, module doc).
+CLOSER_HEIGHT = 0.5
 
 
 class CloserCheckedSegmenter:
@@ -121,7 +125,8 @@ class CloserCheckedSegmenter:
         closer_rois: list[ROI] = closer.find(image)
         again = read_rois(closer, self.preprocessor, self.classifier, image, closer_rois)
         second = top_probability(again.probabilities)
-        if second >= CLOSER_CHECK and second > first:
+        now, was = _answer(again), _answer(read)
+        if now is not None and second >= CLOSER_CHECK and (was is None or now.h >= CLOSER_HEIGHT * was.h):
             log.debug("unsure still frame (%.3f) read 2x closer (%.3f)", first, second)
             self.chosen, self.last_read = closer, again
             return closer_rois
@@ -136,3 +141,9 @@ class CloserCheckedSegmenter:
             cfg = dataclasses.replace(base.config, analysis_width=width, closer_look=False, polarity=polarity)
             self._closer[key] = type(base)(cfg)
         return self._closer[key]
+
+
+def _answer(reading: Reading) -> ROI | None:
+    """The ROI of ``reading``'s most confident digit (the frame's answer), or ``None``."""
+    p = reading.probabilities
+    return reading.rois[int(np.argmax(p.max(axis=1)))] if len(p) else None
