@@ -16,6 +16,8 @@ dark reading of light ink finds a 0's or an 8's holes, read confidently enough t
 polarity. A frame read once keeps it. Whether a frame is read both ways is known after the
 segmenter's first pass (its polarity call, the light-ink evidence), before the closer look: the
 segmenter asks (``DigitSegmenter.may_look_closer``), so such a frame never pays for that look.
+(The still pipeline's check of unsure answers, :mod:`edge.still_closer`, may still read the kept
+reading again at 2x, in its polarity.)
 
 The kept reading's ink ROIs and predictions are handed to the pipeline (:class:`Reading`,
 :attr:`PolarityCheckedSegmenter.last_read`), which takes them instead of preprocessing and
@@ -45,6 +47,7 @@ from edge.types import ROI, Prediction
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ChosenSegmenter",
     "POLARITY_CHECK",
     "PolarityCheckedSegmenter",
     "Reading",
@@ -101,7 +104,20 @@ class Reading(NamedTuple):
     predictions: list[Prediction]
 
 
-class PolarityCheckedSegmenter:
+class ChosenSegmenter:
+    """Base of the still checks' segmenter wrappers: every attribute the wrapper does not have is
+    that of :attr:`chosen`, the segmenter whose ROIs ``find`` returned last (``last_grey``,
+    ``last_analysis``, ``keeps_scene``, ``config`` ...)."""
+
+    chosen: Any
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "chosen":  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.chosen, name)
+
+
+class PolarityCheckedSegmenter(ChosenSegmenter):
     """A still frame's digit segmenter whose polarity call is checked by the model, both ways.
 
     A frame the segmenter calls light ink (its ``last_analysis.light``: a bright sheet that is a
@@ -146,11 +162,6 @@ class PolarityCheckedSegmenter:
         self.chosen = segmenter
         self.last_read: Reading | None = None
         self._evidence: tuple[np.ndarray, bool] | None = None  # (grey frame, its light-ink evidence)
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "chosen":  # not set yet (copy, pickle): no recursion
-            raise AttributeError(name)
-        return getattr(self.chosen, name)
 
     def reset(self) -> None:
         """Forget the segmenters' scenes."""

@@ -77,7 +77,8 @@ inputs directly and takes no views.
 Imports :mod:`edge.preprocess`, :mod:`edge.runtime_ops` (the score -> label step),
 :mod:`edge.segment.digits` (the segmenter the polarity check wraps), :mod:`edge.segment.ink`
 (polarity names, grey conversion), :mod:`edge.segment.ink_analysis` (the segmenter's analysis
-type), :mod:`edge.still_polarity` (the frame's polarity check) and :mod:`edge.types`.
+type), :mod:`edge.still_closer` (the unsure frame's 2x reading), :mod:`edge.still_polarity` (the
+frame's polarity check) and :mod:`edge.types`.
 """
 
 from __future__ import annotations

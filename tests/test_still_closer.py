@@ -12,7 +12,7 @@ import pytest
 
 from edge.bundle import load_bundle
 from edge.pipeline import Pipeline, build_pipeline
-from edge.still_closer import CLOSER_CHECK, CloserCheckedSegmenter
+from edge.still_closer import CLOSER_CHECK, CLOSER_HEIGHT, CloserCheckedSegmenter
 from edge.still_polarity import PolarityCheckedSegmenter
 from edge.still_views import use_still_views
 from edge.types import ROI, Frame
@@ -41,9 +41,12 @@ class _Segmenter:
     def reset(self) -> None:
         self.resets += 1
 
+    heights: dict[int, int] = {}  # analysis width -> the ROI's height (default 30)
+
     def find(self, image: np.ndarray) -> list[ROI]:
         _Segmenter.log.append(self.config.analysis_width)
-        return [ROI(5, 5, self.config.analysis_width // 10, 30)]
+        w = self.config.analysis_width
+        return [ROI(5, 5, w // 10, _Segmenter.heights.get(w, 30))]
 
 
 class _Preprocessor:
@@ -68,7 +71,7 @@ class _Classifier:
 
 
 def _checked(first: float, closer: float, config: _Config = _Config()) -> CloserCheckedSegmenter:
-    _Segmenter.log = []
+    _Segmenter.log, _Segmenter.heights = [], {}
     sure = {config.analysis_width // 10: first, 2 * config.analysis_width // 10: closer}
     return CloserCheckedSegmenter(_Segmenter(config), _Preprocessor(), _Classifier(sure))
 
@@ -99,6 +102,23 @@ def test_the_first_reading_stands_unless_the_closer_one_is_sure_and_surer(
     assert _Segmenter.log == [320, 640] and rois == [ROI(5, 5, 32, 30)] and seg.chosen is seg.segmenter
     assert seg.last_read is not None and seg.last_read.found is rois
     assert seg.last_read.predictions[0].score == pytest.approx(first)
+
+
+@pytest.mark.parametrize(("height", "kept"), [(15, True), (14, False), (60, True)])
+def test_a_closer_answer_much_smaller_than_the_first_is_not_kept(height: int, kept: bool) -> None:
+    """A fragment or speck split off at 2x: under CLOSER_HEIGHT of the first answer's 30 px."""
+    assert CLOSER_HEIGHT == 0.5
+    seg = _checked(0.6, 0.95)
+    _Segmenter.heights = {640: height}
+    rois = seg.find(IMAGE)
+    assert _Segmenter.log == [320, 640] and (seg.chosen is not seg.segmenter) == kept
+    assert rois[0].h == (height if kept else 30)
+
+
+def test_a_frame_under_twice_the_analysis_width_is_read_again_at_full_resolution() -> None:
+    seg = _checked(0.6, 0.95)
+    seg.find(np.zeros((300, 400, 3), np.uint8))
+    assert _Segmenter.log == [320, 640] and seg.chosen.config.analysis_width == 640  # f = 1 at 640
 
 
 def test_a_sure_frame_is_read_once() -> None:
@@ -167,9 +187,28 @@ def test_a_small_digit_read_from_too_few_pixels_is_read_closer(
     once = Pipeline(still.segmenter.segmenter, still.preprocessor, still.classifier)
     first = _best(once, frame)
     assert first is not None and first.prediction.label != "2" and first.prediction.score < CLOSER_CHECK
-    closer = _best(still, frame)
-    assert closer is not None and closer.prediction.label == "2" and closer.prediction.score >= CLOSER_CHECK
-    assert still.segmenter.chosen is not still.segmenter.segmenter
+    calls: list[int] = []
+    predict = still.classifier.predict
+
+    def counted(batch: np.ndarray) -> Any:
+        calls.append(len(batch))
+        return predict(batch)
+
+    still.classifier.predict = counted  # type: ignore[method-assign]
+    seg = still.segmenter
+    res = still.process(Frame(frame, 0.0, 0))
+    closer = max(res.detections, key=lambda d: d.prediction.score)
+    assert closer.prediction.label == "2" and closer.prediction.score >= CLOSER_CHECK
+    assert seg.chosen is not seg.segmenter and seg.last_read is not None
+    assert len(calls) == 2  # the first reading and the closer one; the pipeline reads neither again
+    assert [(d.roi, d.prediction) for d in res.detections] == list(
+        zip(seg.last_read.rois, seg.last_read.predictions, strict=True)
+    )
+    assert len(seg._closer) == 1
+    closer_seg = next(iter(seg._closer.values()))
+    closer_seg.reset = lambda: calls.append(-1)  # type: ignore[method-assign]
+    still.reset()  # the pipeline's reset reaches the closer segmenter (keeps_scene is the chosen's)
+    assert calls[-1] == -1
 
 
 def _best(pipe: Pipeline, image: np.ndarray) -> Any:
