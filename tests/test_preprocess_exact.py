@@ -324,7 +324,7 @@ def _reference_place(ink: np.ndarray) -> np.ndarray:
     if box.max() <= 0:
         return out
     box *= np.float32(1.0 / box.max())
-    m = cv2.moments(box)
+    m = cv2.moments(box.astype(np.float64) if nw == 2 else box)  # (n, 2) float32: points to OpenCV
     ox = min(max(int(round(14 - m["m10"] / m["m00"])), 0), 28 - nw)
     oy = min(max(int(round(14 - m["m01"] / m["m00"])), 0), 28 - nh)
     out[oy : oy + nh, ox : ox + nw] = box
