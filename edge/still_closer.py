@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.still_ones import drop_edge_ones
 from edge.still_polarity import Reading, read_rois, top_probability
 from edge.types import ROI
 
@@ -106,7 +107,8 @@ class CloserCheckedSegmenter:
         read = getattr(self.segmenter, "last_read", None)
         if read is None or read.found is not rois:
             read = read_rois(base, self.preprocessor, self.classifier, image, rois)
-        self.last_read = read
+        read = drop_edge_ones(read, image)
+        rois, self.last_read = read.found, read
         first = top_probability(read.probabilities)
         width = 2 * base.config.analysis_width
         if (
@@ -120,6 +122,8 @@ class CloserCheckedSegmenter:
         closer.reset()  # the photo stands alone
         closer_rois: list[ROI] = closer.find(image)
         again = read_rois(closer, self.preprocessor, self.classifier, image, closer_rois)
+        again = drop_edge_ones(again, image)
+        closer_rois = again.found
         second = top_probability(again.probabilities)
         if second >= CLOSER_CHECK and second > first:
             log.debug("unsure still frame (%.3f) read 2x closer (%.3f)", first, second)
