@@ -27,10 +27,14 @@ at 1.0-1.5x it, all gave +5..+8 of 2,000) 97.0 / 98.0 / 96.9 -> 97.6 / 97.8 / 97
 seeds 13 / 77 96.90 / 96.60 -> 97.70 / 96.90 %. About one frame in ten is read twice (dev seed 21,
 one process with and without the check, CPU: median per frame 5.16 -> 5.48 ms, mean 7.2 -> 8.1 ms).
 
+Each reading (the first and the closer one) is taken without its "1"s that are pieces of a longer
+straight edge (:func:`edge.still_ones.drop_edge_ones`) before its answer is judged.
+
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``):
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.still_polarity` (the reading of a frame's ROIs) and :mod:`edge.types`.
+Imports :mod:`edge.still_ones`, :mod:`edge.still_polarity` (the reading of a frame's ROIs) and
+:mod:`edge.types`.
 """
 
 from __future__ import annotations
