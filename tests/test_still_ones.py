@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+import cv2
 import numpy as np
+import pytest
 
 from edge.runtime_ops import top_predictions
 from edge.still_closer import CloserCheckedSegmenter
@@ -117,3 +120,16 @@ def test_a_still_frames_answer_is_not_a_piece_of_the_papers_border() -> None:
     assert seg.last_read is not None and seg.last_read.found is rois
     assert [p.label for p in seg.last_read.predictions] == ["8"]
     assert [r.as_list() for r in rois] == [[400, 300, 30, 30]]
+
+
+def test_the_ones_of_opencvs_digits_png_are_not_edges(shared_data_dir: Path | None) -> None:
+    """OpenCV's ``digits.png`` (20-px cells): 1s whose cell below or above holds another 1 in line
+    (the boxes the digit segmenter finds there); followed only as far as each is long they were."""
+    path = None if shared_data_dir is None else shared_data_dir / "opencv-digits" / "digits.png"
+    if path is None or not path.is_file():
+        pytest.skip("shared data not found (OpenCV's digits.png)")
+    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    boxes = [(330, 123, 2, 14), (1288, 123, 4, 14), (1709, 126, 2, 11), (430, 143, 2, 14)]
+    boxes += [(1089, 143, 2, 14), (689, 163, 2, 14), (870, 184, 2, 14)]
+    assert not any(continues_edge(grey, b) for b in boxes)
