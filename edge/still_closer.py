@@ -36,10 +36,14 @@ from ``shared/data/rps`` (every 25th from the 12th of three sources, scaled to 6
 after the height rule was chosen), those with a detection at 0.9 or more went from 42 to 58 and
 detections from 448 to 480 (without the height rule, on the photos from the first: 46 -> 80).
 
+Each reading (the first and the closer one) is taken without its "1"s that are pieces of a longer
+straight edge (:func:`edge.still_ones.drop_edge_ones`) before its answer is judged.
+
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``):
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.still_polarity` (the reading of a frame's ROIs) and :mod:`edge.types`.
+Imports :mod:`edge.still_ones`, :mod:`edge.still_polarity` (the reading of a frame's ROIs) and
+:mod:`edge.types`.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.still_ones import drop_edge_ones
 from edge.still_polarity import ChosenSegmenter, Reading, read_rois, top_probability
 from edge.types import ROI
 
@@ -118,7 +123,8 @@ class CloserCheckedSegmenter(ChosenSegmenter):
         read = getattr(self.segmenter, "last_read", None)
         if read is None or read.found is not rois:
             read = read_rois(base, self.preprocessor, self.classifier, image, rois)
-        self.last_read = read
+        read = drop_edge_ones(read, image)
+        rois, self.last_read = read.found, read
         first = top_probability(read.probabilities)
         width = 2 * base.config.analysis_width
         if (
@@ -132,6 +138,8 @@ class CloserCheckedSegmenter(ChosenSegmenter):
         closer.reset()  # the photo stands alone
         closer_rois: list[ROI] = closer.find(image)
         again = read_rois(closer, self.preprocessor, self.classifier, image, closer_rois)
+        again = drop_edge_ones(again, image)
+        closer_rois = again.found
         second = top_probability(again.probabilities)
         now, was = _answer(again), _answer(read)
         if now is not None and second >= CLOSER_CHECK and (was is None or now.h >= CLOSER_HEIGHT * was.h):
