@@ -25,8 +25,16 @@
 # in edge/preprocess/locate.py): a rebuild from today's code renders slightly different inputs.
 # --student --camera together: the student's network (strided, width 16, dropout 0.1) trained
 # like --camera (the same camera set and two stages); runs/digits-strided16cam-{int8,float32}.
+# --wide (implies --student): the student's network is the "wide-strided" LeNet instead (a 5x5
+# stride-2 first convolution of 32 filters: 4.2 M multiply-adds, still under half the
+# default's int8 time per call here), the same dropout and stages; runs/digits-widestrided16-*
+# (runs/digits-widestrided16cam-* with --camera). --width N (with --student or --wide): the
+# student at width N instead of 16 (named ...N, e.g. --student --camera --width 24:
+# runs/digits-strided24cam-*: 7.2 M multiply-adds, yet about the int8 time of width 16 on an
+# x86-64 CPU with VNNI/AMX int8; float32 is slower than the default's).
 #
 #   models/rebuild-digits.sh [--large|--student|--camera|--student --camera] [MNIST_DIR]   # in runs/
+#   models/rebuild-digits.sh [--student|--wide] [--camera] [--width N] [MNIST_DIR]  # a student
 #   models/rebuild-digits.sh --ship [same options] [MNIST_DIR]             # write them to models/
 #
 # MNIST_DIR: default $EDGE_DATA_DIR or the Keras cache. The Keras models stay in
@@ -42,12 +50,16 @@ cd "$(dirname "$0")/.."
 dest=runs
 large=0
 student=0
+wide=0
+width=
 camera=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --ship) dest=models; shift ;;
         --large) large=1; shift ;;
         --student) student=1; shift ;;
+        --wide) student=1; wide=1; shift ;;
+        --width) width=$2; shift 2 ;;
         --camera) camera=1; shift ;;
         *) break ;;
     esac
@@ -56,6 +68,11 @@ if [ $((large + student)) -gt 1 ] || [ $((large + camera)) -gt 1 ]; then
     echo "error: --large builds a different model: pass it without --student or --camera" >&2
     exit 2
 fi
+if [ -n "$width" ] && [ "$student" = 0 ]; then
+    echo "error: --width sets the student's width: pass it with --student or --wide" >&2
+    exit 2
+fi
+width=${width:-16}
 data=()
 dir="${1:-${EDGE_DATA_DIR:-}}"
 [ -n "$dir" ] && data=(--data-dir "$dir")
@@ -67,20 +84,18 @@ if [ "$camera" = 1 ]; then
         "${data[@]}"
     mix=(--dataset mnist+camera --camera-data "$cam")
 fi
-if [ "$student" = 1 ] && [ "$camera" = 1 ]; then
-    name=digits-strided16cam
-    run=runs/digits-strided16cam
-    edge-train lenet --variant strided --width 16 --dropout 0.1 --validation-split 0 --epochs 20 --seed 0 \
-        "${mix[@]}" --out runs/digits-strided16cam-aug "${data[@]}"
-    edge-train lenet --init-from runs/digits-strided16cam-aug --width 16 --learning-rate 3e-4 --epochs 4 \
-        --no-augment --validation-split 0 --seed 2 "${mix[@]}" --out "$run" "${data[@]}"
-elif [ "$student" = 1 ]; then
-    name=digits-strided16
-    run=runs/digits-strided16
-    edge-train lenet --variant strided --width 16 --dropout 0.1 --validation-split 0 --epochs 20 --seed 0 \
-        --out runs/digits-strided16-aug "${data[@]}"
-    edge-train lenet --init-from runs/digits-strided16-aug --width 16 --learning-rate 3e-4 --epochs 4 \
-        --no-augment --validation-split 0 --seed 2 --out "$run" "${data[@]}"
+if [ "$student" = 1 ]; then
+    variant=strided
+    [ "$wide" = 1 ] && variant=wide-strided
+    name=digits-${variant//-/}$width
+    [ "$camera" = 1 ] && name=${name}cam
+    run=runs/$name
+    mixed=()
+    [ "$camera" = 1 ] && mixed=("${mix[@]}")
+    edge-train lenet --variant "$variant" --width "$width" --dropout 0.1 --validation-split 0 --epochs 20 \
+        --seed 0 "${mixed[@]}" --out "$run-aug" "${data[@]}"
+    edge-train lenet --init-from "$run-aug" --width "$width" --learning-rate 3e-4 --epochs 4 \
+        --no-augment --validation-split 0 --seed 2 "${mixed[@]}" --out "$run" "${data[@]}"
 elif [ "$camera" = 1 ]; then
     name=digits-lenet16cam
     run=runs/digits-lenet16cam

@@ -78,16 +78,41 @@ def test_teacher_targets_in_a_dataset() -> None:
         TeacherTargets(TEACHER, temperature=-1.0)
 
 
-def test_strided_variant_starts_at_14_px() -> None:
-    model = build_lenet("strided", width=16)
+def _macs(model: tf.keras.Model) -> int:
+    """Multiply-adds of the model's convolutions and dense layers (out pixels × kernel)."""
+    macs = 0
+    for layer in model.layers:
+        if isinstance(layer, tf.keras.layers.Conv2D):
+            _, h, w, _ = layer.output.shape
+            macs += h * w * int(np.prod(layer.kernel.shape))
+        elif isinstance(layer, tf.keras.layers.Dense):
+            macs += int(np.prod(layer.kernel.shape))
+    return macs
+
+
+@pytest.mark.parametrize(
+    ("variant", "first_kernel", "first_filters", "macs", "params"),
+    [("strided", 3, 16, 3_199_168, 33_626), ("wide-strided", 5, 32, 4_230_912, 38_954)],
+)
+def test_strided_variants_start_at_14_px(
+    variant: str, first_kernel: int, first_filters: int, macs: int, params: int
+) -> None:
+    """Both strided variants read the 28×28 input with one stride-2 convolution (``strided``:
+    3×3 to w filters, ``wide-strided``: 5×5 to 2w), then the same 14×14 and 7×7 stages; the
+    multiply-adds are the module docstring's (``modern`` at width 16: 5.09 M)."""
+    model = build_lenet(variant, width=16)
     convs = [layer for layer in model.layers if isinstance(layer, tf.keras.layers.Conv2D)]
     assert [tuple(c.output.shape[1:]) for c in convs] == [
-        (14, 14, 16),
+        (14, 14, first_filters),
         (14, 14, 32),
         (14, 14, 32),
         (5, 5, 64),
     ]
-    assert model.count_params() < build_lenet("modern", width=16).count_params()
+    assert tuple(convs[0].kernel.shape) == (first_kernel, first_kernel, 1, first_filters)
+    assert tuple(convs[0].strides) == (2, 2)
+    assert [tuple(c.kernel.shape[:2]) for c in convs[1:]] == [(3, 3)] * 3
+    assert _macs(model) == macs < _macs(build_lenet("modern", width=16)) == 5_090_176
+    assert model.count_params() == params  # modern at width 16: 35,994
 
 
 def test_bad_distillation_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

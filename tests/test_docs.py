@@ -97,6 +97,11 @@ def test_shipped_files_hold_no_machine_paths(path: str) -> None:
         (["--ship", "--camera"], "models", "digits-lenet16cam"),
         (["--student", "--camera"], "runs", "digits-strided16cam"),
         (["--ship", "--camera", "--student"], "models", "digits-strided16cam"),
+        (["--wide"], "runs", "digits-widestrided16"),
+        (["--wide", "--camera"], "runs", "digits-widestrided16cam"),
+        (["--ship", "--camera", "--wide"], "models", "digits-widestrided16cam"),
+        (["--student", "--camera", "--width", "24"], "runs", "digits-strided24cam"),
+        (["--wide", "--width", "8"], "runs", "digits-widestrided8"),
     ],
 )
 def test_rebuild_digits_writes_to_runs_unless_shipping(
@@ -134,6 +139,10 @@ def test_rebuild_digits_writes_to_runs_unless_shipping(
     assert f"--out runs/{name} " in trains[-1] + " "
     assert all("--data-dir mnist-dir" in c for c in trains)
     assert ("--variant strided " in trains[0]) == ("--student" in flags)
+    assert ("--variant wide-strided " in trains[0]) == ("--wide" in flags)
+    if "--width" in flags:  # the student's width, in both stages
+        width = flags[flags.index("--width") + 1]
+        assert all(f" --width {width} " in c for c in trains)
     outs = [c.split("--out ")[1].split()[0] for c in calls if c.startswith("edge-convert")]
     assert outs == [f"{dest}/{name}-int8", f"{dest}/{name}-float32"]
     evals = [c for c in calls if c.startswith("edge-eval")]

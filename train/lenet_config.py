@@ -23,7 +23,8 @@ class LenetConfig(JsonConfig):
     """Every parameter of a LeNet training run (saved as ``config.json``).
 
     Attributes:
-        variant: ``"modern"``, ``"strided"`` or ``"lenet5"`` (see :mod:`models.lenet`).
+        variant: ``"modern"``, ``"strided"``, ``"wide-strided"`` or ``"lenet5"`` (see
+            :mod:`models.lenet`).
         out_dir: where the model, config, plots and checkpoints go.
         data_dir: MNIST location (see :func:`edge.datasets.load_mnist`); ``None``:
             ``EDGE_DATA_DIR`` or the Keras cache.
