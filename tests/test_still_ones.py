@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import cv2
@@ -14,6 +13,7 @@ from edge.still_closer import CloserCheckedSegmenter
 from edge.still_ones import MAX_PIECE, continues_edge, drop_edge_ones
 from edge.still_polarity import Reading
 from edge.types import ROI
+from tests.test_still_closer import _Config
 
 
 def _paper_on_desk() -> np.ndarray:
@@ -71,19 +71,12 @@ def test_only_the_ones_on_an_edge_are_dropped() -> None:
     assert drop_edge_ones(kept, image) is kept  # nothing more to drop: the same reading
 
 
-@dataclasses.dataclass(frozen=True)
-class _Config:
-    analysis_width: int = 320
-    polarity: str = "auto"
-    closer_look: bool = True
-
-
 class _Segmenter:
     """Finds a "1"-shaped piece of the paper's border and an 8 (the 320-px look), or the 8 only
     (any closer look)."""
 
-    def __init__(self, config: _Config = _Config()) -> None:
-        self.config = config
+    def __init__(self, config: _Config | None = None) -> None:
+        self.config = config or _Config()
         self.looked_closer = False
         self.last_analysis = None
 
