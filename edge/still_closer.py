@@ -108,7 +108,8 @@ class CloserCheckedSegmenter(ChosenSegmenter):
 
     def find(self, image: np.ndarray) -> list[ROI]:
         """The digit ROIs of ``image``: the segmenter's, or a 2x closer reading's when the model is
-        unsure of the first and sure of that one (module doc).
+        unsure of the first and sure of that one (module doc); either without its "1"s that are
+        pieces of a longer straight edge (:func:`edge.still_ones.drop_edge_ones`).
 
         Args:
             image: uint8 (H, W, 3) BGR frame.
