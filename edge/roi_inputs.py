@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from edge.segment.ink import to_grey
 from edge.types import ROI
 
-__all__ = ["ink_inputs", "segmenter_grey"]
+__all__ = ["frame_grey", "ink_inputs", "segmenter_grey"]
 
 
 def segmenter_grey(segmenter: Any, image: np.ndarray) -> np.ndarray | None:
@@ -21,6 +22,17 @@ def segmenter_grey(segmenter: Any, image: np.ndarray) -> np.ndarray | None:
     0 black .. 255 white), or ``None`` when it kept none of ``image``'s (H, W)."""
     grey = getattr(segmenter, "last_grey", None)
     return grey if isinstance(grey, np.ndarray) and grey.shape == image.shape[:2] else None
+
+
+def frame_grey(segmenter: Any, image: np.ndarray) -> np.ndarray:
+    """uint8 (H, W) grey of the uint8 BGR ``image``: the segmenter's own (:func:`segmenter_grey`), or
+    converted (:func:`edge.segment.ink.to_grey`) when it kept none.
+
+    Raises:
+        ValueError: ``image`` is not uint8 grey, BGR or BGRA (:func:`~edge.segment.ink.to_grey`).
+    """
+    grey = segmenter_grey(segmenter, image)
+    return to_grey(image) if grey is None else grey
 
 
 def ink_inputs(

@@ -42,8 +42,8 @@ straight edge (:func:`edge.still_ones.drop_edge_ones`) before its answer is judg
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``):
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.still_ones`, :mod:`edge.still_polarity` (the reading of a frame's ROIs) and
-:mod:`edge.types`.
+Imports :mod:`edge.roi_inputs` (the frame's grey), :mod:`edge.still_ones`, :mod:`edge.still_polarity`
+(the reading of a frame's ROIs) and :mod:`edge.types`.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.roi_inputs import frame_grey
 from edge.still_ones import drop_edge_ones
 from edge.still_polarity import ChosenSegmenter, Reading, read_rois, top_probability
 from edge.types import ROI
@@ -98,7 +99,7 @@ class CloserCheckedSegmenter(ChosenSegmenter):
         self.preprocessor, self.classifier = preprocessor, classifier
         self.chosen = segmenter
         self.last_read: Reading | None = None
-        self._closer: dict[tuple[int, str], Any] = {}  # (analysis width, polarity) -> segmenter
+        self._closer: dict[str, Any] = {}  # polarity -> segmenter (at twice the analysis width)
 
     def reset(self) -> None:
         """Forget the segmenters' scenes."""
@@ -124,7 +125,8 @@ class CloserCheckedSegmenter(ChosenSegmenter):
         read = getattr(self.segmenter, "last_read", None)
         if read is None or read.found is not rois:
             read = read_rois(base, self.preprocessor, self.classifier, image, rois)
-        read = drop_edge_ones(read, image)
+        grey = frame_grey(base, image)  # (the closer look's grey is the same frame's)
+        read = drop_edge_ones(read, grey)
         rois, self.last_read = read.found, read
         first = top_probability(read.probabilities)
         width = 2 * base.config.analysis_width
@@ -139,7 +141,7 @@ class CloserCheckedSegmenter(ChosenSegmenter):
         closer.reset()  # the photo stands alone
         closer_rois: list[ROI] = closer.find(image)
         again = read_rois(closer, self.preprocessor, self.classifier, image, closer_rois)
-        again = drop_edge_ones(again, image)
+        again = drop_edge_ones(again, grey)
         closer_rois = again.found
         second = top_probability(again.probabilities)
         now, was = _answer(again), _answer(read)
@@ -153,11 +155,10 @@ class CloserCheckedSegmenter(ChosenSegmenter):
         """A segmenter of ``base``'s type and config at ``width`` px, in the polarity of ``base``'s
         last analysis (its own setting when it has none), without the still's own 2x look."""
         polarity = base.config.polarity if analysis is None else ("light" if analysis.light else "dark")
-        key = (width, polarity)
-        if key not in self._closer:
+        if polarity not in self._closer:  # (every base is made from one config: one width)
             cfg = dataclasses.replace(base.config, analysis_width=width, closer_look=False, polarity=polarity)
-            self._closer[key] = type(base)(cfg)
-        return self._closer[key]
+            self._closer[polarity] = type(base)(cfg)
+        return self._closer[polarity]
 
 
 def _answer(reading: Reading) -> ROI | None:

@@ -28,7 +28,8 @@ never tuned on) 2 gained, none lost. OpenCV's ``digits.png`` 5,007 -> 5,005 dete
 were pieces of a 6 and a 9 dropped), the synthetic pages and the live loop unchanged. About 0.1 ms
 CPU a frame (dev seed 21, 250 frames: 24 ms in all; a frame without a "1" pays nothing).
 
-Imports OpenCV, NumPy and :mod:`edge.still_polarity` (the reading type).
+Imports OpenCV, NumPy, :mod:`edge.segment.ink` (grey conversion) and :mod:`edge.still_polarity` (the
+reading type).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edge.segment.ink import to_grey
 from edge.still_polarity import Reading
 
 __all__ = ["GOES_ON", "MAX_PIECE", "MIN_STRENGTH", "REACH", "continues_edge", "drop_edge_ones"]
@@ -119,7 +121,8 @@ def drop_edge_ones(reading: Reading, image: np.ndarray) -> Reading:
 
     Args:
         reading: a still frame's reading (:func:`edge.still_polarity.read_rois`).
-        image: the uint8 (H, W, 3) BGR frame it read.
+        image: the uint8 (H, W, 3) BGR frame it read, or its uint8 (H, W) grey (0 black .. 255
+            white; the segmenter's, :func:`edge.roi_inputs.frame_grey`, is not converted again).
 
     Returns:
         ``reading`` itself when nothing is dropped; else a new reading whose ``found`` is a new list
@@ -128,7 +131,7 @@ def drop_edge_ones(reading: Reading, image: np.ndarray) -> Reading:
     ones = [i for i, p in enumerate(reading.predictions) if p.label == "1"]
     if not ones:
         return reading
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    grey = to_grey(image)
     boxes = [reading.rois[i].as_list() for i in ones]
     drop = {i for i, (x, y, w, h) in zip(ones, boxes, strict=True) if continues_edge(grey, (x, y, w, h))}
     if not drop:

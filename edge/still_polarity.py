@@ -26,8 +26,9 @@ classifying the kept ROIs a third time.
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``) with ``polarity="auto"``;
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.runtime_ops` (the probabilities -> label step), :mod:`edge.segment.ink` (grey
-conversion), :mod:`edge.segment.ink_polarity` (the light-ink evidence) and :mod:`edge.types`.
+Imports :mod:`edge.roi_inputs` (the ROIs' model inputs, the frame's grey), :mod:`edge.runtime_ops`
+(the probabilities -> label step), :mod:`edge.segment.ink_polarity` (the light-ink evidence) and
+:mod:`edge.types`.
 """
 
 from __future__ import annotations
@@ -38,9 +39,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from edge.roi_inputs import ink_inputs, segmenter_grey
+from edge.roi_inputs import frame_grey, ink_inputs
 from edge.runtime_ops import top_predictions
-from edge.segment.ink import to_grey
 from edge.segment.ink_polarity import light_evidence
 from edge.types import ROI, Prediction
 
@@ -212,8 +212,7 @@ class PolarityCheckedSegmenter(ChosenSegmenter):
 
     def _grey(self, image: np.ndarray) -> np.ndarray:
         """uint8 (H, W): the segmenter's grey view of ``image`` (converted when it kept none)."""
-        grey = segmenter_grey(self.segmenter, image)
-        return to_grey(image) if grey is None else grey
+        return frame_grey(self.segmenter, image)
 
     def _read(self, segmenter: Any, image: np.ndarray, rois: list[ROI]) -> Reading:
         """``rois`` (found by ``segmenter`` in the BGR ``image``) read as the pipeline reads them
