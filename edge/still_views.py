@@ -329,8 +329,11 @@ def use_still_views(pipeline: Any) -> Any:
         pipeline.preprocessor = StillViewsPreprocessor(pre)
         pipeline.classifier = ViewsClassifier(pipeline.classifier)
         seg = pipeline.segmenter
-        if isinstance(seg, DigitSegmenter) and not seg.config.closer_look:  # a photo: a closer look
-            seg = pipeline.segmenter = type(seg)(dataclasses.replace(seg.config, closer_look=True))
+        if isinstance(seg, DigitSegmenter) and not (seg.config.closer_look and seg.config.keep_whole):
+            # a photo: a closer look, and no small digit cut into fragments by the finer look
+            seg = pipeline.segmenter = type(seg)(
+                dataclasses.replace(seg.config, closer_look=True, keep_whole=True)
+            )
         if isinstance(seg, DigitSegmenter) and seg.config.polarity == "auto":
             seg = PolarityCheckedSegmenter(seg, pipeline.preprocessor, pipeline.classifier)
         if isinstance(seg, DigitSegmenter | PolarityCheckedSegmenter):  # an unsure frame: 2x closer

@@ -150,6 +150,10 @@ class DigitSegmenterConfig:
             every frame of an empty desk would be analysed twice. (A frame of four times
             ``analysis_width`` or more is looked at 4x closer whatever this says: a 1280-px or
             wider camera does analyse an empty desk's frames twice.)
+        keep_whole: a first-pass digit that the finer look at small digits (``digit_px``) cuts into
+            fragments (together under half its height) keeps its first-pass box
+            (:func:`edge.segment.digit_scale.kept_whole`). Still images only
+            (:func:`edge.still_views.use_still_views` sets it): the live loop is unchanged.
     """
 
     analysis_width: int = 320
@@ -204,6 +208,7 @@ class DigitSegmenterConfig:
     reuse_level_mean: float = 16.0
     reuse_height: float = 1.25
     closer_look: bool = False
+    keep_whole: bool = False
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:

@@ -59,6 +59,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from edge.segment import digit_scale
 from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
 from edge.segment.digit_config import FEW_THREADS_PIXELS, DigitSegmenterConfig
 from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
@@ -159,28 +160,27 @@ class DigitSegmenter:
             small = cv2.bitwise_not(scaled(grey, f)) if light else scaled(grey, f)
             boxes, (typical, seen), crowded = self._analyse(small, colour, None, paper=paper)
             first_shape, own = small.shape, False
-        if typical is not None and (crowded or (typical < cfg.min_digit_px and f < 1.0)):
+        if typical is not None and (f2 := digit_scale.finer_scale(f, typical, crowded, cfg)) is not None:
             # small digits (a page of numbers, a high-resolution photo): look again at the scale that
             # makes them about digit_px tall; many digits (more than the first pass measures): look
             # again as a page, at least at this scale
-            f2 = min(1.0, f * cfg.digit_px / typical) if typical < cfg.min_digit_px else f
-            if f2 > 1.25 * f or crowded:
-                f2 = max(f2, f)
-                before = (boxes, small, self._ink, own)  # the first pass's result
-                if f2 != f:
-                    small = cv2.bitwise_not(scaled(grey, f2)) if light else scaled(grey, f2)
-                # what the first pass dropped as faint clutter (ruling, texture) stays dropped
-                gate = None if crowded else self._clean
-                within = None if gate is None else ink_gate(*gate, boxes, first_shape, small.shape)
-                boxes, own = self._analyse(small, colour, typical * f2 / f, within=within)[0], False
-                if len(boxes) < 0.5 * seen:
-                    # digits packed too densely for paper to show between them (a
-                    # sheet of digits): no paper rule
-                    boxes, _, _ = self._analyse(small, colour, typical * f2 / f, False, within)
-                if not len(boxes):
-                    # the finer look lost what the first one saw (faint pencil breaking into specks at
-                    # the finer scale, the gate or the paper rule there): the first pass's digits stand
-                    boxes, small, self._ink, own = before
+            before = (boxes, small, self._ink, own)  # the first pass's result
+            if f2 != f:
+                small = cv2.bitwise_not(scaled(grey, f2)) if light else scaled(grey, f2)
+            # what the first pass dropped as faint clutter (ruling, texture) stays dropped
+            gate = None if crowded else self._clean
+            within = None if gate is None else ink_gate(*gate, boxes, first_shape, small.shape)
+            boxes, own = self._analyse(small, colour, typical * f2 / f, within=within)[0], False
+            if len(boxes) < 0.5 * seen:
+                # digits packed too densely for paper to show between them (a
+                # sheet of digits): no paper rule
+                boxes, _, _ = self._analyse(small, colour, typical * f2 / f, False, within)
+            if not len(boxes):
+                # the finer look lost what the first one saw (faint pencil breaking into specks at
+                # the finer scale, the gate or the paper rule there): the first pass's digits stand
+                boxes, small, self._ink, own = before
+            elif cfg.keep_whole:  # a still: a first-pass digit it cut into fragments stands (.digit_scale)
+                boxes = digit_scale.kept_whole(boxes, before[0], f2 / f)
         k = paper_kernel(small.shape, cfg)
         if own and not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (.fat_strokes)
             kept = self._ink, self._grey  # (the preprocessing reads this look's ink)
