@@ -304,7 +304,8 @@ def use_still_views(pipeline: Any) -> Any:
     (a digits bundle) and whose classifier has ``predict`` (class probabilities, which the
     views average) changes; any other is returned as it is (logged when it lacks ``predict``).
     Its :class:`~edge.segment.digits.DigitSegmenter` is replaced by one that looks closer at a
-    frame whose first pass sees nothing digit-like (``DigitSegmenterConfig.closer_look``), and
+    frame whose first pass sees nothing digit-like (``DigitSegmenterConfig.closer_look``) and keeps
+    a small digit whose finer look cuts it into fragments (``DigitSegmenterConfig.keep_whole``), and
     with ``polarity="auto"`` wrapped in the polarity check
     (:class:`~edge.still_polarity.PolarityCheckedSegmenter`, whose readings compared both ways
     take no closer look); either is then wrapped in the check that reads a frame whose answer

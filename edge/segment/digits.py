@@ -10,8 +10,9 @@ contours -> shape filters), made robust for live camera frames:
   photo once closer), with no cap on their number; unless they were more than it measured, that look keeps to
   the ink the first pass found its digits in (:func:`~edge.segment.digit_scale.ink_gate`: squared paper's
   lines, which at the finer scale break into digit-sized dashes, stay dropped); when that look finds nothing,
-  the first pass's digits stand; ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`, which
-  reads large digits from this analysis (``last_analysis``), small ones from the full frame;
+  the first pass's digits stand, and in a still so does each one it cuts into fragments (``keep_whole``,
+  :func:`~.digit_scale.kept_whole`); ROIs are scaled back to full-frame pixels for :mod:`edge.preprocess`,
+  which reads large digits from this analysis (``last_analysis``), small ones from the full frame;
 - the ink may be dark on paper or light on a dark ground (``polarity``, by default decided per frame by
   :func:`~edge.segment.ink_polarity.frame_ink_is_light`); light ink is inverted once, at the analysis size;
 - the paper is estimated by a grey morphological closing wider than any pen stroke and divided out
