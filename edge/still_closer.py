@@ -42,7 +42,7 @@ straight edge (:func:`edge.still_ones.drop_edge_ones`) before its answer is judg
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``):
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.roi_inputs` (the frame's grey), :mod:`edge.still_ones`, :mod:`edge.still_polarity`
+Imports :mod:`edge.roi_inputs` (the frame's grey), :mod:`edge.still_ones`, :mod:`edge.still_pieces`, :mod:`edge.still_polarity`
 (the reading of a frame's ROIs) and :mod:`edge.types`.
 """
 
@@ -56,6 +56,7 @@ import numpy as np
 
 from edge.roi_inputs import frame_grey
 from edge.still_ones import drop_edge_ones
+from edge.still_pieces import join_pieces
 from edge.still_polarity import ChosenSegmenter, Reading, read_rois, top_probability
 from edge.types import ROI
 
@@ -110,7 +111,8 @@ class CloserCheckedSegmenter(ChosenSegmenter):
     def find(self, image: np.ndarray) -> list[ROI]:
         """The digit ROIs of ``image``: the segmenter's, or a 2x closer reading's when the model is
         unsure of the first and sure of that one (module doc); either without its "1"s that are
-        pieces of a longer straight edge (:func:`edge.still_ones.drop_edge_ones`).
+        pieces of a longer straight edge (:func:`edge.still_ones.drop_edge_ones`); the kept one with
+        the pieces of a digit that the model reads surer whole joined (:func:`edge.still_pieces.join_pieces`).
 
         Args:
             image: uint8 (H, W, 3) BGR frame.
@@ -119,6 +121,13 @@ class CloserCheckedSegmenter(ChosenSegmenter):
             The kept reading's ROIs in frame px, in reading order; :attr:`last_read` holds that
             reading's ink ROIs, polarities and predictions.
         """
+        self._read(image)
+        assert self.last_read is not None
+        self.last_read = join_pieces(self.last_read, self.chosen, self.preprocessor, self.classifier, image)
+        return self.last_read.found
+
+    def _read(self, image: np.ndarray) -> list[ROI]:
+        """:meth:`find` before the pieces are joined (sets :attr:`chosen` and :attr:`last_read`)."""
         self.chosen, self.last_read = self.segmenter, None
         rois: list[ROI] = self.segmenter.find(image)
         base = getattr(self.segmenter, "chosen", self.segmenter)  # the digit segmenter that found them

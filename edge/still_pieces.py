@@ -1,0 +1,160 @@
+"""A still frame's digit that the segmenter found in pieces, read whole.
+
+The digit segmenter finds a digit as the ink components its analysis joins; a stroke broken by a
+skipping pen, a dotted or dashed line, a gap the threshold opened or a stem thinner than the rest
+leaves a digit in two or more ROIs (a 7's bar above its stem, the two halves of a 5, a 4's stem
+under its arms). Each piece is then read alone, and a straight piece is read as a "1", often a sure
+one: the frame's answer (``edge-eval --frame``, its most confident digit) is a piece of the digit.
+
+:func:`join_pieces` reads the box around pieces that lie close together as one more candidate,
+the way recognition-based segmentation resolves an over-segmented string (R. G. Casey and E.
+Lecolinet, "A survey of methods and strategies in character segmentation", IEEE PAMI 18(7), 1996,
+section 4: the image is cut into more pieces than characters, and merges of adjacent pieces are
+kept when the classifier is surer of the merge than of its parts). Candidates (:func:`groups`):
+every two ROIs whose boxes are at most :data:`REACH` of the larger box's longer side apart, and
+each cluster of three or more so linked. A candidate's box, the union of its pieces' boxes, is read
+like any ROI of the frame (:func:`edge.still_polarity.read_rois`: the still views, the frame's
+ink); it replaces its pieces when the model's top probability for it is at least :data:`SURE` and
+higher than each piece's, except that a piece read as a "1" shorter than :data:`ONE_SHARE` of the
+candidate's height does not count (a broken digit's straight piece is read as a sure "1"; a real
+"1" beside another digit of a number is as tall as that digit). The candidates are taken surest
+first, each only while none of its pieces was taken.
+
+Measured on the frames of ``benchmarks/realistic_digits.py`` (640x480, ``edge-eval --frame``; the
+rule was built on dev seeds 21-24, 3,000 frames, where the dev frames misread were 73: 14 answers
+were a piece of the digit, in 6 of them the segmenter had found the rest in pieces too): see the
+README (``edge.still_pieces``) for the numbers.
+
+Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``) read candidates:
+:class:`edge.still_closer.CloserCheckedSegmenter` joins the pieces of the reading it keeps. The
+live loop never reads a frame twice.
+
+Imports :mod:`edge.still_polarity` (the reading of ROIs) and :mod:`edge.types`.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from edge.still_polarity import Reading, read_rois
+from edge.types import ROI
+
+__all__ = ["ONE_SHARE", "REACH", "SURE", "gap", "groups", "join_pieces", "union"]
+
+#: Two ROIs are pieces of one digit when their boxes are at most this fraction of the larger box's
+#: longer side apart (px between the boxes along x or y, whichever is larger; 0 when they touch).
+REACH = 0.5
+#: A candidate replaces its pieces when the model's top probability for it is at least this ...
+SURE = 0.7
+#: ... and higher than each piece's, except a piece read as "1" shorter than this share of the
+#: candidate's height.
+ONE_SHARE = 0.6
+
+
+def gap(a: ROI, b: ROI) -> int:
+    """Px between the boxes ``a`` and ``b``: the larger of the gaps along x and along y (0 or less
+    when they touch or overlap)."""
+    gx = max(a.x, b.x) - min(a.x + a.w, b.x + b.w)
+    gy = max(a.y, b.y) - min(a.y + a.h, b.y + b.h)
+    return max(gx, gy)
+
+
+def _near(a: ROI, b: ROI, reach: float) -> bool:
+    return gap(a, b) <= reach * max(a.w, a.h, b.w, b.h)
+
+
+def union(rois: list[ROI]) -> ROI:
+    """The smallest box (frame px) holding every one of ``rois`` (at least one)."""
+    x0, y0 = min(r.x for r in rois), min(r.y for r in rois)
+    x1, y1 = max(r.x + r.w for r in rois), max(r.y + r.h for r in rois)
+    return ROI(x0, y0, x1 - x0, y1 - y0)
+
+
+def groups(rois: list[ROI], reach: float = REACH) -> list[tuple[int, ...]]:
+    """The candidate groups of ``rois``' indices (module doc): each pair of boxes at most ``reach``
+    of the larger box's longer side apart, and each cluster of three or more so linked (single
+    linkage), in order of first index; ``[]`` for fewer than two ROIs."""
+    n = len(rois)
+    pairs = [(i, j) for i, j in combinations(range(n), 2) if _near(rois[i], rois[j], reach)]
+    root = list(range(n))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            i = root[i]
+        return i
+
+    for i, j in pairs:
+        root[find(i)] = find(j)
+    clusters: dict[int, list[int]] = {}
+    for i in range(n):
+        clusters.setdefault(find(i), []).append(i)
+    bigger = [tuple(c) for c in clusters.values() if len(c) > 2]
+    return sorted(set(pairs) | set(bigger))
+
+
+def join_pieces(reading: Reading, segmenter: Any, preprocessor: Any, classifier: Any, image: np.ndarray) -> Reading:
+    """``reading`` with the groups of pieces the model reads surer as one digit replaced by that
+    digit's box (module doc).
+
+    Args:
+        reading: a still frame's reading (:func:`edge.still_polarity.read_rois`).
+        segmenter: the segmenter that found its ROIs (its grey frame and analysis read the candidates).
+        preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor`.
+        classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier` (``predict``, ``labels``).
+        image: the uint8 (H, W, 3) BGR frame.
+
+    Returns:
+        ``reading`` itself when nothing is joined; else a new reading whose ``found`` is a new list
+        (the ROIs of ``reading.found`` not joined, each joined group's box in place of its first
+        piece) and whose ink ROIs, polarities, probabilities and predictions follow it.
+    """
+    rois, p = reading.rois, reading.probabilities
+    cands = groups(rois)
+    if not cands:
+        return reading
+    boxes = [union([rois[i] for i in c]) for c in cands]
+    again = read_rois(segmenter, preprocessor, classifier, image, boxes)
+    row = {id(r): k for k, r in enumerate(again.rois)}  # the boxes with ink
+    top = p.max(axis=1)
+    kept: list[tuple[float, int]] = []
+    for n, (c, box) in enumerate(zip(cands, boxes, strict=True)):
+        k = row.get(id(box))
+        if k is None:
+            continue
+        s = float(again.probabilities[k].max())
+        if s >= SURE and all(
+            top[i] < s or (reading.predictions[i].label == "1" and rois[i].h < ONE_SHARE * box.h) for i in c
+        ):
+            kept.append((s, n))
+    taken: dict[int, int] = {}  # piece index -> candidate index
+    for _, n in sorted(kept, reverse=True):
+        if not any(i in taken for i in cands[n]):
+            taken.update({i: n for i in cands[n]})
+    if not taken:
+        return reading
+    first = {min(cands[n]): n for n in set(taken.values())}
+    at = {id(rois[i]): n for i, n in first.items()}  # a joined box stands where its first piece stood
+    gone = {id(rois[i]) for i in taken}
+    found: list[ROI] = []
+    for r in reading.found:
+        if id(r) in at:
+            found.append(boxes[at[id(r)]])
+        elif id(r) not in gone:
+            found.append(r)
+    order, light, probs, preds = [], [], [], []
+    for i, r in enumerate(rois):
+        if i in first:
+            k = row[id(boxes[first[i]])]
+            order.append(boxes[first[i]])
+            light.append(again.light[k])
+            probs.append(again.probabilities[k])
+            preds.append(again.predictions[k])
+        elif i not in taken:
+            order.append(r)
+            light.append(reading.light[i])
+            probs.append(p[i])
+            preds.append(reading.predictions[i])
+    return Reading(found, order, light, np.stack(probs).astype(np.float32), preds)
