@@ -42,8 +42,8 @@ straight edge (:func:`edge.still_ones.drop_edge_ones`) before its answer is judg
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``):
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.roi_inputs` (the frame's grey), :mod:`edge.still_ones`, :mod:`edge.still_pieces`, :mod:`edge.still_polarity`
-(the reading of a frame's ROIs) and :mod:`edge.types`.
+Imports :mod:`edge.roi_inputs` (the frame's grey), :mod:`edge.still_ones`, :mod:`edge.still_pieces`,
+:mod:`edge.still_polarity` (the reading of a frame's ROIs) and :mod:`edge.types`.
 """
 
 from __future__ import annotations

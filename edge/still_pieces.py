@@ -14,13 +14,15 @@ kept when the classifier is surer of the merge than of its parts). Candidates (:
 every two ROIs whose boxes are at most :data:`REACH` of the larger box's longer side apart, and
 each cluster of three or more so linked. A candidate's box, the union of its pieces' boxes, is read
 like any ROI of the frame (:func:`edge.still_polarity.read_rois`: the still views, the frame's
-ink); it replaces its pieces when the model's top probability for it is at least :data:`SURE` and
-none of its pieces is a digit the model is that sure of, except a piece read as a "1" shorter than
-:data:`ONE_SHARE` of the candidate's height (a broken digit's straight piece is read as a sure "1";
-a real "1" beside another digit of a number is as tall as that digit). Two digits of a number,
-each read surely, are so never joined, even when the box around both reads as one of them a little
-surer (the preprocessing keeps the larger digit's ink). The candidates are taken surest first, each
-only while none of its pieces was taken.
+ink); it replaces its pieces when the model's top probability for it is at least :data:`SURE`, the
+model is less sure than that of at least one piece, and every piece it is that sure of is read as a
+"1" shorter than :data:`ONE_SHARE` of the candidate's height (a broken digit's straight piece is read
+as a sure "1"; a real "1" beside another digit of a number is as tall as that digit). Digits the
+model reads surely are so never joined: not two digits of a number, even when the box around both
+reads as one of them a little surer (the preprocessing keeps the larger digit's ink), nor two 1s
+one above the other (OpenCV's ``digits.png``, 20-px cells: its columns of 1s read as one tall "1"
+without the unsure piece's rule). The candidates are taken surest first, each only while none of its
+pieces was taken.
 
 Measured on the frames of ``benchmarks/realistic_digits.py`` (640x480, ``edge-eval --frame``; the
 rule was built on dev seeds 21-24, 3,000 frames, where the dev frames misread were 73: 14 answers
@@ -49,8 +51,8 @@ __all__ = ["ONE_SHARE", "REACH", "SURE", "gap", "groups", "join_pieces", "union"
 #: Two ROIs are pieces of one digit when their boxes are at most this fraction of the larger box's
 #: longer side apart (px between the boxes along x or y, whichever is larger; 0 when they touch).
 REACH = 0.5
-#: A candidate replaces its pieces when the model's top probability for it is at least this and
-#: each piece's is under it ...
+#: A candidate replaces its pieces when the model's top probability for it is at least this, that of
+#: at least one piece is under it, and that of each other piece too ...
 SURE = 0.7
 #: ... or the piece is read as "1" and is shorter than this share of the candidate's height.
 ONE_SHARE = 0.6
@@ -97,9 +99,11 @@ def groups(rois: list[ROI], reach: float = REACH) -> list[tuple[int, ...]]:
     return sorted(set(pairs) | set(bigger))
 
 
-def join_pieces(reading: Reading, segmenter: Any, preprocessor: Any, classifier: Any, image: np.ndarray) -> Reading:
-    """``reading`` with the groups of unsure pieces (or short "1"s) that the model reads surely as one
-    digit replaced by that digit's box (module doc).
+def join_pieces(
+    reading: Reading, segmenter: Any, preprocessor: Any, classifier: Any, image: np.ndarray
+) -> Reading:
+    """``reading`` with the groups of pieces (unsure ones, and short sure "1"s beside one) that the
+    model reads surely as one digit replaced by that digit's box (module doc).
 
     Args:
         reading: a still frame's reading (:func:`edge.still_polarity.read_rois`).
@@ -127,8 +131,14 @@ def join_pieces(reading: Reading, segmenter: Any, preprocessor: Any, classifier:
         if k is None:
             continue
         s = float(again.probabilities[k].max())
-        if s >= SURE and all(
-            top[i] < SURE or (reading.predictions[i].label == "1" and rois[i].h < ONE_SHARE * box.h) for i in c
+        unsure = [top[i] < SURE for i in c]
+        if (
+            s >= SURE
+            and any(unsure)
+            and all(
+                u or (reading.predictions[i].label == "1" and rois[i].h < ONE_SHARE * box.h)
+                for u, i in zip(unsure, c, strict=True)
+            )
         ):
             kept.append((s, n))
     taken: dict[int, int] = {}  # piece index -> candidate index
