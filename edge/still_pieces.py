@@ -118,28 +118,26 @@ def join_pieces(
         piece) and whose ink ROIs, polarities, probabilities and predictions follow it.
     """
     rois, p = reading.rois, reading.probabilities
-    cands = groups(rois)
+    near = groups(rois)
+    if not near:
+        return reading
+    top = p.max(axis=1)
+    cands, boxes = [], []
+    for c in near:  # only the groups whose pieces allow a join are read
+        box = union([rois[i] for i in c])
+        unsure = [bool(top[i] < SURE) for i in c]
+        short_ones = (reading.predictions[i].label == "1" and rois[i].h < ONE_SHARE * box.h for i in c)
+        if any(unsure) and all(u or one for u, one in zip(unsure, short_ones, strict=True)):
+            cands.append(c)
+            boxes.append(box)
     if not cands:
         return reading
-    boxes = [union([rois[i] for i in c]) for c in cands]
     again = read_rois(segmenter, preprocessor, classifier, image, boxes)
     row = {id(r): k for k, r in enumerate(again.rois)}  # the boxes with ink
-    top = p.max(axis=1)
     kept: list[tuple[float, int]] = []
-    for n, (c, box) in enumerate(zip(cands, boxes, strict=True)):
+    for n, box in enumerate(boxes):
         k = row.get(id(box))
-        if k is None:
-            continue
-        s = float(again.probabilities[k].max())
-        unsure = [top[i] < SURE for i in c]
-        if (
-            s >= SURE
-            and any(unsure)
-            and all(
-                u or (reading.predictions[i].label == "1" and rois[i].h < ONE_SHARE * box.h)
-                for u, i in zip(unsure, c, strict=True)
-            )
-        ):
+        if k is not None and (s := float(again.probabilities[k].max())) >= SURE:
             kept.append((s, n))
     taken: dict[int, int] = {}  # piece index -> candidate index
     for _, n in sorted(kept, reverse=True):
