@@ -21,8 +21,9 @@ as a sure "1"; a real "1" beside another digit of a number is as tall as that di
 model reads surely are so never joined: not two digits of a number, even when the box around both
 reads as one of them a little surer (the preprocessing keeps the larger digit's ink), nor two 1s
 one above the other (OpenCV's ``digits.png``, 20-px cells: its columns of 1s read as one tall "1"
-without the unsure piece's rule). The candidates are taken surest first, each only while none of its
-pieces was taken.
+without the unsure piece's rule). Where the frame holds several digits read surely (:data:`MANY`), a
+candidate much taller than they are (:data:`TALL`) spans two rows of them and is not read. The
+candidates are taken surest first, each only while none of its pieces was taken.
 
 Measured on the frames of ``benchmarks/realistic_digits.py`` (640x480, ``edge-eval --frame``; the
 rule was built on dev seeds 21-24, 3,000 frames, where the dev frames misread were 73: 14 answers
@@ -46,7 +47,7 @@ import numpy as np
 from edge.still_polarity import Reading, read_rois
 from edge.types import ROI
 
-__all__ = ["ONE_SHARE", "REACH", "SURE", "gap", "groups", "join_pieces", "union"]
+__all__ = ["MANY", "ONE_SHARE", "REACH", "SURE", "TALL", "gap", "groups", "join_pieces", "union"]
 
 #: Two ROIs are pieces of one digit when their boxes are at most this fraction of the larger box's
 #: longer side apart (px between the boxes along x or y, whichever is larger; 0 when they touch).
@@ -56,6 +57,13 @@ REACH = 0.5
 SURE = 0.7
 #: ... or the piece is read as "1" and is shorter than this share of the candidate's height.
 ONE_SHARE = 0.6
+#: In a frame with at least :data:`MANY` ROIs read surely (at least :data:`SURE`: a page, a sheet of
+#: digits), a candidate taller than this times their median height is not read: it spans two rows
+#: of digits, not one digit (OpenCV's ``digits.png``: a 0 above a 1 read as a 9 at 2.4 times the
+#: digits' height; its broken 3, 4 and 5s joined at 0.8-1.1 times).
+TALL = 1.5
+#: See :data:`TALL`.
+MANY = 3
 
 
 def gap(a: ROI, b: ROI) -> int:
@@ -122,9 +130,13 @@ def join_pieces(
     if not near:
         return reading
     top = p.max(axis=1)
+    sure_h = [r.h for r, t in zip(rois, top, strict=True) if t >= SURE]
+    tallest = TALL * float(np.median(sure_h)) if len(sure_h) >= MANY else float("inf")
     cands, boxes = [], []
     for c in near:  # only the groups whose pieces allow a join are read
         box = union([rois[i] for i in c])
+        if box.h > tallest:
+            continue
         unsure = [bool(top[i] < SURE) for i in c]
         short_ones = (reading.predictions[i].label == "1" and rois[i].h < ONE_SHARE * box.h for i in c)
         if any(unsure) and all(u or one for u, one in zip(unsure, short_ones, strict=True)):
