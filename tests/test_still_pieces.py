@@ -9,7 +9,7 @@ import pytest
 from edge.bundle import load_bundle
 from edge.pipeline import build_pipeline
 from edge.runtime_ops import top_predictions
-from edge.still_pieces import ONE_SHARE, REACH, SURE, gap, groups, join_pieces, union
+from edge.still_pieces import MANY, ONE_SHARE, REACH, SURE, TALL, gap, groups, join_pieces, union
 from edge.still_polarity import Reading
 from edge.still_views import use_still_views
 from edge.types import ROI, Frame
@@ -128,6 +128,30 @@ def test_two_sure_short_ones_one_above_the_other_stay_two() -> None:
     cls.reads[tuple(low.as_list())] = (1, SURE - 0.01)  # an unsure piece: the two are one digit
     read = _reading([top, low], cls)
     assert join_pieces(read, _Segmenter(), _Preprocessor(), cls, IMAGE).found == [both]
+
+
+@pytest.mark.parametrize("sheet", [MANY - 2, MANY - 1])
+def test_a_candidate_spanning_two_rows_of_a_sheet_of_digits_is_not_read(sheet: int) -> None:
+    """OpenCV's digits.png: an unsure 0 above a sure 1 (20-px cells) reads as a sure 9 when joined.
+    Among MANY digits read surely (14 px tall) the 34-px box is over TALL times their height."""
+    zero, one = ROI(83, 84, 14, 14), ROI(86, 104, 9, 14)
+    both = union([zero, one])
+    others = [ROI(200 + 40 * k, 84, 12, 14) for k in range(sheet)]
+    reads = {tuple(r.as_list()): (8, 0.97) for r in others}
+    reads |= {
+        tuple(zero.as_list()): (0, 0.65),
+        tuple(one.as_list()): (1, 0.97),
+        tuple(both.as_list()): (9, 0.9),
+    }
+    cls = _Classifier(reads)
+    read = _reading([zero, one, *others], cls)
+    assert both.h > TALL * 14 and one.h < ONE_SHARE * both.h
+    joined = join_pieces(read, _Segmenter(), _Preprocessor(), cls, IMAGE)
+    # the sure 1 and the sheet: MANY sure digits or more make a sheet; fewer, a frame of one digit
+    if sheet + 1 >= MANY:
+        assert joined is read
+    else:
+        assert joined.found[0] == both
 
 
 def _paper() -> np.ndarray:
