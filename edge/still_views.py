@@ -68,7 +68,8 @@ resolution. Dev frames (seeds 21/22/23): 6 of 2,000 take it, 97.0 / 97.6 / 96.8 
 96.9 % (s21 6.8 -> 16.4 ms CPU such a frame, median of all frames unchanged). Frames read both
 ways by the polarity check are segmented without it (:mod:`edge.still_polarity`). A still frame
 whose answer the model is unsure of (under :data:`~edge.still_closer.CLOSER_CHECK`) is segmented
-and read again at twice the analysis width (:mod:`edge.still_closer`).
+and read again at twice the analysis width (:mod:`edge.still_closer`); the kept reading's pieces
+of one digit that the model reads surely whole are joined (:mod:`edge.still_pieces`).
 
 Only ``"mnist-normalise"`` bundles take views; any other preprocessing is read once.
 The raw MNIST path (``edge-eval --model digits`` without ``--images``) feeds model
@@ -309,7 +310,8 @@ def use_still_views(pipeline: Any) -> Any:
     with ``polarity="auto"`` wrapped in the polarity check
     (:class:`~edge.still_polarity.PolarityCheckedSegmenter`, whose readings compared both ways
     take no closer look); either is then wrapped in the check that reads a frame whose answer
-    the model is unsure of again 2x closer (:class:`~edge.still_closer.CloserCheckedSegmenter`).
+    the model is unsure of again 2x closer (:class:`~edge.still_closer.CloserCheckedSegmenter`,
+    which also joins the pieces of a broken digit, :func:`edge.still_pieces.join_pieces`).
     Call it only for still images (each photo read once, smoothing off): the live loop keeps
     one read per ROI.
 
