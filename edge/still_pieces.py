@@ -28,10 +28,11 @@ candidates are taken surest first, each only while none of its pieces was taken.
 Measured on the frames of ``benchmarks/realistic_digits.py`` (640x480, ``edge-eval --frame``). Of
 the 73 dev frames of seeds 21-24 misread before (3,000 frames), 29 answers were the whole digit read
 wrong, 21 clutter away from the digit, 8 nothing, 1 the digit with clutter, and 14 a piece of the
-digit (10 of them a "1"); in 6 of those 14 the segmenter had found the rest of the digit in pieces
-too (in the others the rest was not found, or a giant digit's strokes were read as parts). Built on
-those seeds: 489 / 491 / 973 / 979 -> 489 / 492 / 975 / 981 right (5 of the 6 now the whole digit,
-none lost); two seeds generated to check (2 x 1,500 frames) +3, none lost; the fresh seeds 31 / 32
+digit (11 of them a "1"); in 7 of those 14 the segmenter had found all of the digit, in pieces (in
+the others the rest was not found: one stroke or the hole of 5 giant digits, a faint 0's lower half,
+a tiny 7). Built on those seeds: 489 / 491 / 973 / 979 -> 489 / 492 / 975 / 981 right (5 of the 7
+now the whole digit, none lost; a dotted 6 and a 9 in two strokes read whole at only 0.46 and 0.48);
+two seeds generated to check (2 x 1,500 frames) +3, none lost; the fresh seeds 31 / 32
 (never tuned on) 978 / 978 -> 979 / 978. OpenCV's ``digits.png`` (one still, 5,000 digits): 5,005 ->
 5,001 detections, four cells read in two unsure pieces each (a 3, a 4, two 5s) now read whole and
 right (:data:`TALL` and the unsure piece's rule came from its columns: without them a 0 above a 1
