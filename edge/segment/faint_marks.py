@@ -88,19 +88,24 @@ def all_clear(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
     the threshold at the box's centre, at least the lowest in the box (``True`` is what
     :func:`ink_peaks` finds; ``False`` may be wrong: then it measures all)."""
     h, w = dark.shape
-    for x0, y0, x1, y1 in boxes[:, [X0, Y0, X1, Y1]].tolist():
-        xa, ya = min(max(int(x0), 0), w), min(max(int(y0), 0), h)  # (ink_peaks's box)
-        xb, yb = min(max(math.ceil(x1), xa), w), min(max(math.ceil(y1), ya), h)
+    # (columns X0, Y0, X1, Y1 are the first four: a view, not a fancy-indexed copy; the clipping
+    # as ink_peaks's min/max, written out: a few boxes a frame)
+    for x0, y0, x1, y1 in boxes[:, X0 : Y1 + 1].tolist():
+        xa, ya, xb, yb = int(x0), int(y0), math.ceil(x1), math.ceil(y1)
+        xa = 0 if xa < 0 else (w if xa > w else xa)
+        ya = 0 if ya < 0 else (h if ya > h else ya)
+        xb = xa if xb < xa else (w if xb > w else xb)
+        yb = ya if yb < ya else (h if yb > h else yb)
         if xa == xb or ya == yb:
             continue  # no ink: kept by the full measure too
         d, t = dark[ya:yb, xa:xb], level[ya:yb, xa:xb]
         # the clear ink: dark > CLEAR x the centre's threshold (cv2 compares uint8 with its floor: the
         # same for integer darkness; TOZERO leaves 0 elsewhere, never > the threshold) and > the threshold
         clear = CLEAR * int(level[(ya + yb) // 2, (xa + xb) // 2])
-        m = int(np.count_nonzero(cv2.threshold(d, clear, 255, cv2.THRESH_TOZERO)[1] > t))
+        m = np.count_nonzero(cv2.threshold(d, clear, 255, cv2.THRESH_TOZERO)[1] > t)
         if m >= _needed(d.size):
             continue  # enough whatever the box's ink (:func:`_needed` grows with it)
-        n = int(np.count_nonzero(d > t))
+        n = np.count_nonzero(d > t)
         if n and m < _needed(n):  # (no ink: kept by the full measure too)
             return False
     return True
