@@ -10,7 +10,6 @@ those last steps on extracted ink; :func:`deskew_ink` is OpenCV's moment deskew.
 from __future__ import annotations
 
 import functools
-import math
 
 import cv2
 import numpy as np
@@ -144,14 +143,14 @@ def _area_weights(n_src: int, n_dst: int) -> np.ndarray:
     """float32 (n_dst, n_src): row i averages source pixels over [i, i + 1) * n_src / n_dst,
     each weighted by its overlap (OpenCV's ``INTER_AREA`` when shrinking, one axis).
 
-    Kept in :data:`_WEIGHTS`."""
+    Kept in :data:`_WEIGHTS`. Every pair (i, j) at once: ``(min(b, j + 1) - max(a, j)) / s`` over
+    ``[a, b)`` (float64, the arithmetic of one pair at a time), positive where source pixel j meets
+    the span and at most 0 elsewhere (0 there)."""
     s = n_src / n_dst
-    w = np.zeros((n_dst, n_src), np.float64)
-    for i in range(n_dst):
-        a, b = i * s, (i + 1) * s
-        for j in range(int(a), min(n_src, math.ceil(b))):
-            w[i, j] = (min(b, j + 1) - max(a, j)) / s
-    weights = _WEIGHTS[(n_src, n_dst)] = w.astype(np.float32)
+    i = np.arange(n_dst, dtype=np.float64)[:, None]
+    j = np.arange(n_src, dtype=np.float64)[None, :]
+    w = (np.minimum((i + 1.0) * s, j + 1.0) - np.maximum(i * s, j)) / s
+    weights = _WEIGHTS[(n_src, n_dst)] = np.where(w > 0.0, w, 0.0).astype(np.float32)
     return weights
 
 
