@@ -29,7 +29,7 @@ import math
 import cv2
 import numpy as np
 
-from edge.segment.digit_pieces import X0, X1, Y0, Y1
+from edge.segment.digit_pieces import X0, Y1
 
 #: A candidate whose ink peak is below this share of the frame's darkest candidate's is faint ...
 FAINT = 0.5
@@ -105,7 +105,7 @@ def all_clear(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
         m = np.count_nonzero(cv2.threshold(d, clear, 255, cv2.THRESH_TOZERO)[1] > t)
         if m >= _needed(d.size):
             continue  # enough whatever the box's ink (:func:`_needed` grows with it)
-        n = np.count_nonzero(d > t)
+        n = int(np.count_nonzero(d > t))
         if n and m < _needed(n):  # (no ink: kept by the full measure too)
             return False
     return True
