@@ -306,8 +306,7 @@ def use_still_views(pipeline: Any) -> Any:
     views average) changes; any other is returned as it is (logged when it lacks ``predict``).
     Its :class:`~edge.segment.digits.DigitSegmenter` is replaced by one that looks closer at a
     frame whose first pass sees nothing digit-like (``DigitSegmenterConfig.closer_look``) and keeps
-    a small digit whose finer look cuts it into fragments (``DigitSegmenterConfig.keep_whole``), searches
-    each photo's ruling (no ruling kept from frame to frame: ``ruling_frames=0``), and
+    a small digit whose finer look cuts it into fragments (``DigitSegmenterConfig.keep_whole``), and
     with ``polarity="auto"`` wrapped in the polarity check
     (:class:`~edge.still_polarity.PolarityCheckedSegmenter`, whose readings compared both ways
     take no closer look); either is then wrapped in the check that reads a frame whose answer
@@ -332,11 +331,11 @@ def use_still_views(pipeline: Any) -> Any:
     if isinstance(pre, MnistPreprocessor) and not isinstance(pipeline.classifier, ViewsClassifier):
         pipeline.preprocessor = StillViewsPreprocessor(pre)
         pipeline.classifier = ViewsClassifier(pipeline.classifier)
-        cfg = seg.config if isinstance(seg := pipeline.segmenter, DigitSegmenter) else None
-        if cfg is not None and not (cfg.closer_look and cfg.keep_whole and not cfg.ruling_frames):
-            # a photo: a closer look, no small digit cut into fragments by the finer look, no kept ruling
+        seg = pipeline.segmenter
+        if isinstance(seg, DigitSegmenter) and not (seg.config.closer_look and seg.config.keep_whole):
+            # a photo: a closer look, and no small digit cut into fragments by the finer look
             seg = pipeline.segmenter = type(seg)(
-                dataclasses.replace(cfg, closer_look=True, keep_whole=True, ruling_frames=0)
+                dataclasses.replace(seg.config, closer_look=True, keep_whole=True)
             )
         if isinstance(seg, DigitSegmenter) and seg.config.polarity == "auto":
             seg = PolarityCheckedSegmenter(seg, pipeline.preprocessor, pipeline.classifier)

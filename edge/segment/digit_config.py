@@ -154,10 +154,6 @@ class DigitSegmenterConfig:
             fragments (together under half its height) keeps its first-pass box
             (:func:`edge.segment.digit_scale.kept_whole`). Still images only
             (:func:`edge.still_views.use_still_views` sets it): the live loop is unchanged.
-        ruling_frames: in a video, the ruling found at a frame's cluttered first pass is reused on at most
-            this many of the next frames' while the paper has not moved (its ink stays on the ruling's
-            band: :mod:`edge.segment.ruling_memory`), then searched anew; 0 searches every frame (still
-            images: :func:`edge.still_views.use_still_views` sets it). ``reset`` forgets the ruling.
     """
 
     analysis_width: int = 320
@@ -213,7 +209,6 @@ class DigitSegmenterConfig:
     reuse_height: float = 1.25
     closer_look: bool = False
     keep_whole: bool = False
-    ruling_frames: int = 10
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:
@@ -225,8 +220,6 @@ class DigitSegmenterConfig:
                 "need reuse_frames >= 1, reuse_mean >= 0, reuse_max >= 0 and reuse_height >= 1, got "
                 f"{self.reuse_frames}, {self.reuse_mean}, {self.reuse_max}, {self.reuse_height}"
             )
-        if self.ruling_frames < 0:
-            raise ValueError(f"ruling_frames must be >= 0, got {self.ruling_frames}")
         if self.analysis_width < 32:
             raise ValueError(f"analysis_width must be >= 32 px, got {self.analysis_width}")
         if not 0 < self.min_height < self.max_height <= 1.0:

@@ -18,8 +18,7 @@ with a few digits, most video frames, runs no search). On squared paper the line
 found for (faint, or broken into dashes in a shadow) are drawn from the period and phase of the ones
 found and of the pieces' dashes (:mod:`edge.segment.ruling_grid`). A first ink level too cluttered to
 measure whose thin ink holds a ruling is measured again with ink on the ruling's band only where darker
-than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none; a video
-keeps that ruling for its next frames while the paper has not moved: :mod:`~.ruling_memory`). The
+than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none). The
 segments are extended by :data:`EXTEND` x their length at each end (a straight line goes on). A piece
 is dropped as a piece of the ruling before pieces are merged into digits (:meth:`PageRuling.off`) when
 its ink lies on the lines' band and is about as dark as the ruling's own ink there (:func:`off_ruling`;
@@ -41,7 +40,6 @@ from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.line_ridges import DARKER, runs_on
 from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
 from edge.segment.ruling_lines import directions, find_ruling
-from edge.segment.ruling_memory import RulingMemory
 
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
 EXTEND = 4.0
@@ -198,9 +196,7 @@ class PageRuling:
     digit finder that show evidence of one (reset per frame with :meth:`reset`), and the pieces that
     are pieces of it (:meth:`off`)."""
 
-    def __init__(self, frames: int = 0) -> None:
-        #: the ruling of a video's last cluttered first pass (``frames``: most frames it is reused on)
-        self.memory = RulingMemory(frames)
+    def __init__(self) -> None:
         self.segs: np.ndarray | None = None  # float32 (L, 4), px of an image ``width`` px wide
         self.width = self.base = 0  # px of self.segs; of the pass that first found a ruling
         self.band: np.ndarray | None = None  # this pass's band (ruling_band)
@@ -217,7 +213,7 @@ class PageRuling:
         )  # (segs, (scale, shape, width), their band): above's, for look
 
     def reset(self) -> None:
-        """Forget the last frame's ruling (a video's kept ruling stays: :meth:`forget`)."""
+        """Forget the last frame's ruling."""
         self.segs, self.width, self.base, self.band, self.dark = None, 0, 0, None, None
         self.searched = self.raised = 0
 
@@ -298,23 +294,19 @@ class PageRuling:
         dark: np.ndarray,
         level: np.ndarray,
         cfg: DigitSegmenterConfig,
-        first: bool = False,
     ) -> np.ndarray | None:
         """The ink level of a pass whose lowest level is too cluttered to measure, when the clutter is
         a ruling (:func:`find_ruling` of its thin ink): on its band, :data:`RULED_INK` x the ruling's
         median darkness or more. Paper ruled or squared seen from afar breaks into dashes and crosses
         that the line eraser does not take and that merge with a small digit (no taller than a square,
         its strokes no thicker than the lines); written ink is darker than printed lines. The ruling
-        and its darkness are kept for :meth:`look` and :meth:`off` (this scale is not searched again). At a
-        video frame's first pass the ruling found at an earlier frame is reused while the paper has not
-        moved (:mod:`edge.segment.ruling_memory`; its darkness is measured on this frame's ink).
+        and its darkness are kept for :meth:`look` and :meth:`off` (this scale is not searched again).
 
         Args:
             clutter: (uint8 (mh, mw) the lowest level's ink mask, its (x, y) origin), or ``None``.
             dark: uint8 (h, w) the analysis image's darkness (ink bright).
             level: uint8 (h, w) the ink level (threshold) of that mask.
             cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
-            first: the frame's first pass (the one whose ruling a video keeps).
 
         Returns:
             uint8 (h, w) the level raised on the ruling's band, or ``None`` (no ruling).
@@ -323,14 +315,7 @@ class PageRuling:
         if clutter is None or cfg.line_length <= 0 or w == self.searched:
             return None
         self.searched, (mask, origin) = w, clutter
-        found: tuple[np.ndarray, np.ndarray, float] | None
-        if first and (kept := self.memory.recall(mask, origin, (h, w))) is not None:  # (paper not moved)
-            found = (*kept, median_on(dark, mask, origin, kept[1]))
-        else:
-            found = ruled_band(mask, origin, dark, cfg)
-            if first:
-                self.memory.keep(None if found is None else found[:2], mask, origin)
-        if found is None or not found[2]:
+        if (found := ruled_band(mask, origin, dark, cfg)) is None:
             return None
         segs, band, darkness = found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
@@ -340,11 +325,6 @@ class PageRuling:
             band,
         )  # (ruled_band's: look's at this pass)
         return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
-
-    def forget(self) -> None:
-        """Forget the video's kept ruling too (:meth:`reset` and :meth:`RulingMemory.forget`)."""
-        self.reset()
-        self.memory.forget()
 
     def _band(self, segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
         """:func:`ruling_band` of these segments, or the band :meth:`above` drew of the same ones at the

@@ -109,14 +109,13 @@ class DigitSegmenter:
         self.last_grey: np.ndarray | None = None
         #: What the last :meth:`find` measured, for the preprocessing (``None`` before the first).
         self.last_analysis: InkAnalysis | None = None
-        self.memory = SceneMemory(self.config)  # the scene kept from the last full analysis (.digit_reuse)
-        #: a ruled page's lines (:mod:`~.digit_ruling`; a video's kept ruling: :mod:`~.ruling_memory`)
-        self.ruling = PageRuling(self.config.ruling_frames)
+        #: the scene kept from the last full analysis (:mod:`edge.segment.digit_reuse`)
+        self.memory = SceneMemory(self.config)
+        self.ruling = PageRuling()  # a ruled page's lines (edge.segment.digit_ruling)
 
     def reset(self) -> None:
-        """Forget the kept scene and ruling (a new video, a still image): the next frame is analysed anew."""
+        """Forget the kept scene (a new video or a still image): the next frame is analysed in full."""
         self.memory.reset()
-        self.ruling.forget()
 
     def find(self, image: np.ndarray) -> list[ROI]:
         """ROIs of single digits, in reading order.
@@ -138,7 +137,8 @@ class DigitSegmenter:
 
     def _find(self, image: np.ndarray, again: tuple[np.ndarray, np.ndarray] | None = None) -> list[ROI]:
         """:meth:`find` with OpenCV's threads set (``again``: the grey and first image of a rerun)."""
-        cfg, self.last_grey, self.last_analysis = self.config, None, None
+        cfg = self.config
+        self.last_grey = self.last_analysis = None
         self.ruling.reset()
         grey = to_grey(image) if again is None else again[0]
         self.last_grey = grey
@@ -237,7 +237,7 @@ class DigitSegmenter:
         )
         # a cluttered frame (squared paper, texture) is left to the second threshold below unmeasured
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
-        ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg, digit_px is None)
+        ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
         m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
         if raised := (ruled is not None and m is not None and m[0] is not None):  # a ruling's clutter
             (first, lines_erased, count, _), level = m, ruled  # (measured with ink darker than the ruling)
