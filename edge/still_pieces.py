@@ -23,7 +23,10 @@ reads as one of them a little surer (the preprocessing keeps the larger digit's 
 one above the other (OpenCV's ``digits.png``, 20-px cells: its columns of 1s read as one tall "1"
 without the unsure piece's rule). Where the frame holds several digits read surely (:data:`MANY`), a
 candidate much taller than they are (:data:`TALL`) spans two rows of them and is not read. The
-candidates are taken surest first, each only while none of its pieces was taken.
+candidates are taken surest first, each only while none of its pieces was taken and its box overlaps
+no box taken before it; a candidate whose box overlaps a ROI that is not one of its pieces is not read
+(both from a review: squared paper's cells joined in overlapping 2x2 blocks over other cells, read as
+"8"s).
 
 Measured on the frames of ``benchmarks/realistic_digits.py`` (640x480, ``edge-eval --frame``). Of
 the 73 dev frames of seeds 21-24 misread before (3,000 frames), 29 answers were the whole digit read
@@ -151,8 +154,8 @@ def join_pieces(
     cands, boxes = [], []
     for c in near:  # only the groups whose pieces allow a join are read
         box = union([rois[i] for i in c])
-        if box.h > tallest:
-            continue
+        if box.h > tallest or any(gap(box, r) < 0 for i, r in enumerate(rois) if i not in c):
+            continue  # two rows of digits; or a box over another ROI: a digit's pieces, then not all
         unsure = [bool(top[i] < SURE) for i in c]
         short_ones = (reading.predictions[i].label == "1" and rois[i].h < ONE_SHARE * box.h for i in c)
         if any(unsure) and all(u or one for u, one in zip(unsure, short_ones, strict=True)):
@@ -169,7 +172,9 @@ def join_pieces(
             kept.append((s, n))
     taken: dict[int, int] = {}  # piece index -> candidate index
     for _, n in sorted(kept, reverse=True):
-        if not any(i in taken for i in cands[n]):
+        if not any(i in taken for i in cands[n]) and all(
+            gap(boxes[n], boxes[m]) >= 0 for m in set(taken.values())
+        ):
             taken.update({i: n for i in cands[n]})
     if not taken:
         return reading

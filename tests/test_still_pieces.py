@@ -130,6 +130,43 @@ def test_two_sure_short_ones_one_above_the_other_stay_two() -> None:
     assert join_pieces(read, _Segmenter(), _Preprocessor(), cls, IMAGE).found == [both]
 
 
+class _Unsure(_Classifier):
+    """Reads a box not in ``reads`` as an unsure 5."""
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        self.reads = {tuple(b): self.reads.get(tuple(b), (5, 0.4)) for b in batch.astype(int)} | self.reads
+        return super().predict(batch)
+
+
+def test_a_candidate_whose_box_covers_another_roi_is_not_taken() -> None:
+    """Squared paper's cells (a review's case): two unsure cells joined into a sure "8" whose box
+    covers a third cell, a sure digit that is none of its pieces: not taken."""
+    p, q, r = ROI(100, 100, 40, 40), ROI(150, 150, 40, 40), ROI(150, 100, 40, 40)
+    pq = union([p, q])
+    assert gap(pq, r) < 0
+    cls = _Unsure({tuple(r.as_list()): (3, 0.97), tuple(pq.as_list()): (8, 0.99)})
+    read = _reading([p, q, r], cls)
+    assert join_pieces(read, _Segmenter(), _Preprocessor(), cls, IMAGE) is read
+    read = _reading([p, q], cls)  # without the covered cell: joined
+    assert join_pieces(read, _Segmenter(), _Preprocessor(), cls, IMAGE).found == [pq]
+
+
+def test_of_two_candidates_over_one_spot_only_the_surer_is_taken() -> None:
+    """Two pairs of pieces in a cross (left and right bars, top and bottom bars): each pair's box
+    covers none of the other's pieces, but the two boxes overlap at the centre: one digit."""
+    left, right = ROI(0, 40, 44, 10), ROI(56, 40, 44, 10)
+    top, low = ROI(45, 0, 10, 39), ROI(45, 51, 10, 39)
+    across, down = union([left, right]), union([top, low])
+    assert gap(across, down) < 0 and all(gap(across, b) >= 0 for b in (top, low))
+    cls = _Unsure({tuple(across.as_list()): (7, 0.95), tuple(down.as_list()): (1, 0.9)})
+    cls.reads |= {
+        tuple(union(g).as_list()): (5, 0.4) for g in ([left, top], [left, low], [right, top], [right, low])
+    }
+    read = _reading([left, right, top, low], cls)
+    joined = join_pieces(read, _Segmenter(), _Preprocessor(), cls, IMAGE)
+    assert across in joined.found and down not in joined.found
+
+
 @pytest.mark.parametrize("sheet", [MANY - 2, MANY - 1])
 def test_a_candidate_spanning_two_rows_of_a_sheet_of_digits_is_not_read(sheet: int) -> None:
     """OpenCV's digits.png: an unsure 0 above a sure 1 (20-px cells) reads as a sure 9 when joined.
