@@ -71,6 +71,8 @@ SHIPPED_DIR = Path(__file__).resolve().parent.parent / "models"
 #: Short names accepted by ``--model`` for the shipped bundles: ``digits`` is the width-16
 #: modern LeNet in int8 (the fastest of its files here, ``edge-bench latency``) trained on MNIST
 #: plus camera-like renderings of MNIST training digits (``models/rebuild-digits.sh --camera``),
+#: ``digits-oe`` the same recipe with Outlier Exposure (non-digit inputs trained towards the uniform
+#: distribution, ``models/rebuild-digits.sh --camera --negatives NPZ``),
 #: ``digits-mnist`` the same network trained on MNIST alone (the default before),
 #: ``digits-large`` the earlier width-32 one (about 4x the multiply-adds); ``hands`` is the gesture
 #: classifier on MediaPipe hand landmarks; ``hands-lenet`` (alias ``hands-int8``) the small
@@ -80,6 +82,8 @@ SHIPPED = {
     "digits": "digits-lenet16cam-int8",
     "digits-int8": "digits-lenet16cam-int8",
     "digits-float32": "digits-lenet16cam-float32",
+    "digits-oe": "digits-lenet16camoe-int8",
+    "digits-oe-float32": "digits-lenet16camoe-float32",
     "digits-mnist": "digits-lenet16-int8",
     "digits-mnist-float32": "digits-lenet16-float32",
     "digits-large": "digits-lenet-int8",
