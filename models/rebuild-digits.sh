@@ -13,14 +13,15 @@
 # stride-2 first convolution instead of the 28x28 stage: 3.2 M multiply-adds, about half
 # the int8 time of a 5-digit call) with the same two stages at dropout 0.1 (at 0.3 it
 # underfits: MNIST test 99.4%); runs/digits-strided16-{int8,float32}, not the default.
-# --camera builds the default (--model digits) since it replaced the MNIST-only model: the
+# --camera builds the camera model (--model digits-cam, the default from when it replaced the
+# MNIST-only model until --negatives' model replaced it): the
 # same width-16 network trained on MNIST plus 24,000 MNIST *training* digits drawn by the
 # camera-like benchmark's renderer and read back by the device's crop preprocessing
 # (python -m train.camera_digits, rendered to runs/camera-mnist-24k.npz; about 8 CPU-minutes,
 # 4-5 minutes with 2 workers). The file is reused when it holds a set of the same format, n
 # and seed (--reuse), else rendered again. Then the default's two stages (20 epochs with
 # augmentation, 4 without); runs/digits-lenet16cam-{int8,float32} (models/digits-lenet16cam-*,
-# the default bundles). The shipped ones were trained on a set rendered with the crop step of
+# --model digits-cam). The shipped ones were trained on a set rendered with the crop step of
 # commit d692947, before the loose-crop repairs (edge/preprocess/loose_ink.py, MIN_DIGIT_SHARE
 # in edge/preprocess/locate.py): a rebuild from today's code renders slightly different inputs.
 # --student --camera together: the student's network (strided, width 16, dropout 0.1) trained
@@ -37,7 +38,8 @@
 # (python -m train.digit_negatives: what the device's segmenter and preprocessing make of clutter
 # in camera-like frames and of digit-free photos) trained towards the uniform distribution over
 # the ten classes at weight 0.5 (edge-train lenet --negatives); runs/digits-lenet16camoe-{int8,float32}
-# (models/digits-lenet16camoe-*). The files are derived from third-party data: never commit them.
+# (models/digits-lenet16camoe-*, the default bundles: --model digits). The negatives files are
+# derived from third-party data: never commit them.
 #
 #   models/rebuild-digits.sh [--large|--student|--camera|--student --camera] [MNIST_DIR]   # in runs/
 #   models/rebuild-digits.sh --camera --negatives NPZ [--negatives NPZ2] [MNIST_DIR]   # Outlier Exposure
