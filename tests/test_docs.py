@@ -95,6 +95,8 @@ def test_shipped_files_hold_no_machine_paths(path: str) -> None:
         (["--ship", "--student"], "models", "digits-strided16"),
         (["--camera"], "runs", "digits-lenet16cam"),
         (["--ship", "--camera"], "models", "digits-lenet16cam"),
+        (["--camera", "--negatives", "a.npz", "--negatives", "b.npz"], "runs", "digits-lenet16camoe"),
+        (["--ship", "--camera", "--negatives", "a.npz"], "models", "digits-lenet16camoe"),
         (["--student", "--camera"], "runs", "digits-strided16cam"),
         (["--ship", "--camera", "--student"], "models", "digits-strided16cam"),
         (["--wide"], "runs", "digits-widestrided16"),
@@ -155,6 +157,9 @@ def test_rebuild_digits_writes_to_runs_unless_shipping(
         assert all(f"--dataset mnist+camera --camera-data {cam} " in c for c in trains)
     else:
         assert renders == [] and not any("camera" in c for c in trains)
+    negs = [f"--negatives {flags[i + 1]}" for i, f in enumerate(flags) if f == "--negatives"]
+    for c in trains:  # Outlier Exposure: every negatives file in both stages, none without the flag
+        assert c.count("--negatives ") == len(negs) and all(f"{n} " in c + " " for n in negs)
 
 
 def readme_block_after(heading_text: str) -> list[list[str]]:

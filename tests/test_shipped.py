@@ -79,8 +79,10 @@ def test_shipped_names_a_bundle_folder() -> None:
 def test_digits_is_the_camera_model_and_digits_mnist_the_mnist_only_one() -> None:
     """The two digits defaults resolve to their folders, and each shipped bundle's name is its
     folder's (tests spell the default bundle's name as ``SHIPPED["digits"]``)."""
-    assert resolve_bundle_path("digits") == SHIPPED_DIR / "digits-lenet16cam-int8"
+    assert resolve_bundle_path("digits") == SHIPPED_DIR / "digits-lenet16camoe-int8"
+    assert resolve_bundle_path("digits-cam") == SHIPPED_DIR / "digits-lenet16cam-int8"
     assert resolve_bundle_path("digits-mnist") == SHIPPED_DIR / "digits-lenet16-int8"
+    assert resolve_bundle_path("digits-oe") == SHIPPED_DIR / "digits-lenet16camoe-int8"
     for folder in SHIPPED_FOLDERS:
         if folder.startswith("digits"):
             assert json.loads((SHIPPED_DIR / folder / "model.json").read_text())["name"] == folder

@@ -126,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=d.camera_data,
         help="the .npz of dataset 'camera' (render it with python -m train.camera_digits --out FILE)",
     )
+    g.add_argument(
+        "--negatives",
+        action="append",
+        metavar="NPZ",
+        help="non-digit model inputs trained towards the uniform distribution (Outlier Exposure; "
+        "write them with python -m train.digit_negatives); repeat for several files",
+    )
+    g.add_argument(
+        "--negatives-weight",
+        type=float,
+        default=d.negatives_weight,
+        help="weight of a negative's loss relative to a digit's (Outlier Exposure's lambda)",
+    )
     own_sample_flags(le, d)
 
     h = HandsConfig(data=[])

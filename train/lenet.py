@@ -37,6 +37,7 @@ import numpy as np
 
 from train.augment import make_augmenter
 from train.digit_data import load_digit_datasets
+from train.digit_negatives import NEGATIVE, load_negatives, outlier_targets
 from train.distil import TeacherTargets, distillation_loss, label_accuracy
 from train.extra_data import (
     DIGIT_LABELS,
@@ -127,6 +128,12 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     val_idx, tr_idx = order[:n_val], order[n_val:]
     x_tr, y_tr = x_train[tr_idx], y_train[tr_idx]
     x_val, y_val = x_train[val_idx], y_train[val_idx]
+    x_neg = np.zeros((0, 28, 28), np.uint8)
+    if cfg.negatives:  # Outlier Exposure: non-digits with a uniform target (train.digit_negatives)
+        x_neg = np.concatenate([load_negatives(p) for p in cfg.negatives])
+        x_tr = np.concatenate([x_tr, x_neg])
+        y_tr = np.concatenate([y_tr, np.full(len(x_neg), NEGATIVE, np.int64)])
+        log.info("negatives: %d non-digit inputs, weight %g", len(x_neg), cfg.negatives_weight)
 
     extra_info: dict[str, Any] = {}
     x_ex = np.zeros((0, 28, 28), np.uint8)
@@ -165,7 +172,10 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
     if cfg.augment is not None:
         aug = make_augmenter(cfg.augment, seed=cfg.seed)
         train_ds = train_ds.map(lambda x, y: (aug(x), y), num_parallel_calls=tf.data.AUTOTUNE)
-    train_ds = train_ds.map(lambda x, y: (x, one_hot(y)))
+    if len(x_neg):  # (x, targets, sample weights): a negative's target is uniform
+        train_ds = train_ds.map(lambda x, y: (x, *outlier_targets(y, 10, cfg.negatives_weight)))
+    else:
+        train_ds = train_ds.map(lambda x, y: (x, one_hot(y)))
     teacher = TeacherTargets(cfg.teacher, cfg.distil_temperature) if cfg.teacher else None
     if teacher is not None:  # soft targets of the augmented batch (train.distil)
         log.info("distilling from %s (alpha %g, T %g)", cfg.teacher, cfg.distil_alpha, cfg.distil_temperature)
@@ -299,6 +309,14 @@ def train_lenet(cfg: LenetConfig, argv: list[str] | None = None) -> dict[str, An
             }
     if init_info is not None:
         metrics["init_model"] = init_info
+    if len(x_neg):  # how far from uniform the trained model leaves its own negatives
+        top = model.predict(_to_float(x_neg), batch_size=1024, verbose=0).max(1)
+        metrics["negatives"] = {
+            "n": int(len(x_neg)),
+            "weight": cfg.negatives_weight,
+            "mean_top_probability": float(top.mean()),
+            "share_top_ge_0.9": float((top >= 0.9).mean()),
+        }
     if teacher is not None:
         metrics["distillation"] = {
             "teacher": cfg.teacher,

@@ -54,6 +54,11 @@ class LenetConfig(JsonConfig):
         svhn_framing: ``box`` or ``normalise`` (:func:`train.digit_data.svhn_to_mnist`).
         recoloured_n: recoloured MNIST training digits rendered (``recoloured`` dataset).
         camera_data: ``.npz`` of the ``camera`` dataset (:mod:`train.camera_digits`).
+        negatives: ``.npz`` files of non-digit model inputs (:mod:`train.digit_negatives`), trained
+            towards the uniform distribution over the ten classes (Outlier Exposure: Hendrycks,
+            Mazeika & Dietterich, ICLR 2019); empty: none.
+        negatives_weight: weight of a negative's loss relative to a digit's (the paper's
+            lambda, 0.5), > 0.
         extra: folders of the user's own samples (class folders ``0/`` .. ``9/``).
         extra_ratio: share of each batch drawn from ``extra``, in [0, 1); 0 = plain
             concatenation (see :mod:`train.extra_data`).
@@ -91,6 +96,8 @@ class LenetConfig(JsonConfig):
     svhn_framing: str = "box"
     recoloured_n: int = 20000
     camera_data: str | None = None
+    negatives: list[str] = field(default_factory=list)
+    negatives_weight: float = 0.5
     extra: list[str] = field(default_factory=list)
     extra_ratio: float = 0.0
     extra_val_fraction: float = 0.2
@@ -117,5 +124,9 @@ class LenetConfig(JsonConfig):
             raise ValueError(f"distil_alpha must be in [0, 1], got {self.distil_alpha}")
         if self.distil_temperature <= 0:
             raise ValueError(f"distil_temperature must be > 0, got {self.distil_temperature}")
+        if self.negatives_weight <= 0:
+            raise ValueError(f"negatives_weight must be > 0, got {self.negatives_weight}")
+        if self.negatives and self.teacher:
+            raise ValueError("--negatives and --teacher do not go together: distil without negatives")
         if not 0.0 <= self.extra_val_fraction <= 0.9:
             raise ValueError(f"extra_val_fraction must be in [0, 0.9], got {self.extra_val_fraction}")
