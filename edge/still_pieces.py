@@ -96,19 +96,29 @@ def union(rois: list[ROI]) -> ROI:
     return ROI(x0, y0, x1 - x0, y1 - y0)
 
 
+def _corners(rois: list[ROI]) -> np.ndarray:
+    """int64 (N, 4) ``x0, y0, x1, y1`` of ``rois`` (frame px)."""
+    return np.array([(r.x, r.y, r.x + r.w, r.y + r.h) for r in rois], np.int64).reshape(-1, 4)
+
+
+def _gaps(a: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """:func:`gap` of the box ``a`` (int (4,) corners) against each row of ``o`` (int (M, 4)): int (M,)."""
+    gx = np.maximum(a[0], o[:, 0]) - np.minimum(a[2], o[:, 2])
+    gy = np.maximum(a[1], o[:, 1]) - np.minimum(a[3], o[:, 3])
+    return np.maximum(gx, gy)
+
+
 def groups(rois: list[ROI], reach: float = REACH) -> list[tuple[int, ...]]:
     """The candidate groups of ``rois``' indices (module doc): each pair of boxes at most ``reach``
     of the larger box's longer side apart (:func:`gap`, each box against all later ones in one NumPy
     step: a sheet of thousands of digits takes about 0.1 s), and each cluster of three or more so
     linked (single linkage), in order of first index; ``[]`` for fewer than two ROIs."""
     n = len(rois)
-    b = np.array([(r.x, r.y, r.x + r.w, r.y + r.h, max(r.w, r.h)) for r in rois], np.int64).reshape(-1, 5)
+    b = _corners(rois)
+    side = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
     pairs: list[tuple[int, int]] = []
     for i in range(n - 1):  # each box against the later ones at once (a sheet of digits: thousands)
-        a, o = b[i], b[i + 1 :]
-        gx = np.maximum(a[0], o[:, 0]) - np.minimum(a[2], o[:, 2])
-        gy = np.maximum(a[1], o[:, 1]) - np.minimum(a[3], o[:, 3])
-        near = np.nonzero(np.maximum(gx, gy) <= reach * np.maximum(a[4], o[:, 4]))[0]
+        near = np.nonzero(_gaps(b[i], b[i + 1 :]) <= reach * np.maximum(side[i], side[i + 1 :]))[0]
         pairs += [(i, i + 1 + int(j)) for j in near]
     root = list(range(n))
 
@@ -151,14 +161,19 @@ def join_pieces(
     top = p.max(axis=1)
     sure_h = [r.h for r, t in zip(rois, top, strict=True) if t >= SURE]
     tallest = TALL * float(np.median(sure_h)) if len(sure_h) >= MANY else float("inf")
+    corners = _corners(rois)
     cands, boxes = [], []
     for c in near:  # only the groups whose pieces allow a join are read
         box = union([rois[i] for i in c])
-        if box.h > tallest or any(gap(box, r) < 0 for i, r in enumerate(rois) if i not in c):
-            continue  # two rows of digits; or a box over another ROI: a digit's pieces, then not all
+        if box.h > tallest:
+            continue  # two rows of digits
         unsure = [bool(top[i] < SURE) for i in c]
         short_ones = (reading.predictions[i].label == "1" and rois[i].h < ONE_SHARE * box.h for i in c)
-        if any(unsure) and all(u or one for u, one in zip(unsure, short_ones, strict=True)):
+        if not (any(unsure) and all(u or one for u, one in zip(unsure, short_ones, strict=True))):
+            continue
+        over = _gaps(np.array([box.x, box.y, box.x + box.w, box.y + box.h]), corners) < 0
+        over[list(c)] = False
+        if not over.any():  # (a box over another ROI: a digit's pieces, then not all of them)
             cands.append(c)
             boxes.append(box)
     if not cands:

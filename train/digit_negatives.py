@@ -176,6 +176,14 @@ def frame_negatives(
 def list_photos(folders: Sequence[str | Path], every: int = 1, offset: int = 0) -> list[Path]:
     """Every ``every``-th photo (from ``offset``) of each folder, searched recursively, sorted.
 
+    Args:
+        folders: folders of photos (:data:`PHOTO_SUFFIXES`, any case).
+        every: keep one photo in this many (>= 1), per folder.
+        offset: index of the first photo kept in each folder.
+
+    Returns:
+        The kept photos' paths, folder by folder.
+
     Raises:
         DatasetError: a folder is missing or holds no photo.
     """
