@@ -150,9 +150,12 @@ def sheet_ink(small: np.ndarray, t: float = 12.0) -> bool:
       residues with that square where the stroke test counts them (:func:`light_ground`).
 
     Demo seeds 0-4 (15,000 frames, 97 called light before): the 72 frames of seed 0's sheet scene
-    (dark ink at 0.14 to 1.0 of the stick's light residues) and 25 of seed 3 (a sheet beside a red
-    pencil) are now dark. Dev frames of dark ink inverted (seeds 21, 22: 305 of 500 each called
-    light): 0 and 1 now called dark (the second square without the separability test: 5 and 4).
+    (separability 0.975-0.979; dark ink at 0.14 to 1.0 of the stick's light residues) are now dark;
+    the 25 of seed 3 (a shaded yellow note beside a red pencil: separability 0.80-0.84) stay light.
+    Dev frames of dark ink inverted (``benchmarks/realistic_digits.py`` seeds 21 / 22 / 23: 305 / 305
+    / 640 called light): 0 / 1 / 1 now dark (the second square without the separability test:
+    5 / 4 on seeds 21 / 22; the first square: 3 / 5; the dark residues anywhere on the sheet, not
+    only below its median: 21 / 17).
 
     Args:
         small: uint8 (h, w) analysis view (0 black .. 255 white), shorter side >= 64 px.
