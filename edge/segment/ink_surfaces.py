@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.segment.ink import LEVELS, above, odd, square
+from edge.segment.ink import above, odd, square
 
 __all__ = [
     "BOARD_MARGIN",
@@ -84,9 +84,8 @@ def _surface(small: np.ndarray, bright: np.ndarray) -> tuple[np.ndarray, int] | 
     return surface, int(cdf.searchsorted(0.5 * cdf[-1]))
 
 
-def _allowed(small: np.ndarray, surface: np.ndarray, median: int, t: float, fill: int) -> np.ndarray:
-    """:func:`light_ground` of a found ``surface`` (its closing by a ``fill`` px square)."""
-    on = cv2.morphologyEx(surface, cv2.MORPH_CLOSE, square(fill))
+def _allowed(small: np.ndarray, on: np.ndarray, median: int, t: float) -> np.ndarray:
+    """:func:`light_ground` of a found surface closed over its strokes (``on``, uint8 0 / 255)."""
     return cv2.bitwise_or(cv2.bitwise_not(on), above(small, min(255.0, median + t)))
 
 
@@ -113,23 +112,23 @@ def light_ground(small: np.ndarray, t: float, fill: int) -> np.ndarray | None:
     """
     _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     found = _surface(small, bright)
-    return None if found is None else _allowed(small, *found, t, fill)
+    if found is None:
+        return None
+    surface, median = found
+    return _allowed(small, cv2.morphologyEx(surface, cv2.MORPH_CLOSE, square(fill)), median, t)
 
 
-def _separability(small: np.ndarray, split: float) -> float:
-    """Otsu's separability of uint8 ``small``'s grey levels split above ``split``: the between-class
-    variance over the total variance, in [0, 1] (0 for a flat image)."""
-    n = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel().astype(np.float64)
-    total = n.sum()
-    upper = LEVELS > split
-    w1 = n[upper].sum() / total
-    if not 0.0 < w1 < 1.0:
+def _separability(small: np.ndarray, upper: np.ndarray) -> float:
+    """Otsu's separability of uint8 ``small``'s grey levels split into the pixels where uint8 ``upper``
+    is 255 and the others: the between-class variance over the total variance, in [0, 1] (0 for a
+    flat image or an empty class)."""
+    w1 = cv2.countNonZero(upper) / small.size
+    mean, std = (float(a[0, 0]) for a in cv2.meanStdDev(small))
+    if not 0.0 < w1 < 1.0 or std <= 0.0:
         return 0.0
-    mean = float(n @ LEVELS) / total
-    var = float(n @ (LEVELS - mean) ** 2) / total
-    m1 = float(n[upper] @ LEVELS[upper]) / (w1 * total)
+    m1 = cv2.mean(small, upper)[0]
     m0 = (mean - w1 * m1) / (1.0 - w1)
-    return w1 * (1.0 - w1) * (m1 - m0) ** 2 / var
+    return w1 * (1.0 - w1) * (m1 - m0) ** 2 / (std * std)
 
 
 def sheet_ink(small: np.ndarray, t: float = 12.0) -> bool:
@@ -165,8 +164,8 @@ def sheet_ink(small: np.ndarray, t: float = 12.0) -> bool:
         True when a sheet carries dark ink.
     """
     v, kernels = stroke_view(small)
-    split, bright = cv2.threshold(v, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    if _separability(v, split) < SHEET_SEPARATION:
+    _, bright = cv2.threshold(v, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if _separability(v, bright) < SHEET_SEPARATION:
         return False
     found = _surface(v, bright)
     if found is None:
@@ -174,11 +173,12 @@ def sheet_ink(small: np.ndarray, t: float = 12.0) -> bool:
     surface, median = found
     fill = 2 * kernels[-1] + 1
     rim = square(odd(BOARD_MARGIN * min(v.shape[:2])))
-    sheet = cv2.erode(cv2.morphologyEx(surface, cv2.MORPH_CLOSE, square(fill)), rim)
+    on = cv2.morphologyEx(surface, cv2.MORPH_CLOSE, square(fill))  # closed over its strokes
+    sheet = cv2.erode(on, rim)
     ink = cv2.bitwise_and(sheet, cv2.bitwise_not(above(v, max(0.0, median - t))))
     both = cv2.merge([cv2.bitwise_not(v), v])  # channels: light ink, dark ink
     r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, square(kernels[1])), both)
     light, dark = cv2.split(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])
     dark_sum = cv2.sumElems(cv2.bitwise_and(dark, ink))[0]
-    light_sum = cv2.sumElems(cv2.bitwise_and(light, _allowed(v, surface, median, t, fill)))[0]
+    light_sum = cv2.sumElems(cv2.bitwise_and(light, _allowed(v, on, median, t)))[0]
     return dark_sum > 0 and dark_sum >= STROKE_SHARE * light_sum
