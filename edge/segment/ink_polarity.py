@@ -12,6 +12,9 @@ above its own level (a light stroke on it), so the paper between squared paper's
 not taken for light strokes. A frame that is not light around its mean is still light ink when
 a dark board (the mirror of that bright surface) carries bright light strokes and the bright
 surfaces beside it no dark ones: a chalkboard framed by a lighter wall (:func:`_board_light`).
+A frame light by those tests is still dark ink when a sheet of paper on a dark ground carries dark
+strokes (:func:`edge.segment.ink_surfaces.sheet_ink`): a light stick or pen on the desk beside it
+does not outvote the sheet's ink. The surfaces are :mod:`edge.segment.ink_surfaces`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.segment.ink import LEVELS, above, odd, shrink, square
+from edge.segment.ink import LEVELS, odd, shrink, square
+from edge.segment.ink_surfaces import (
+    BOARD_MARGIN,
+    STROKE_SHARE,
+    SURFACE,
+    light_ground,
+    sheet_ink,
+    stroke_view,
+)
+from edge.segment.ink_surfaces import wide as _wide
 from edge.segment.mask_sides import closing_sides_bound, sides
 
 __all__ = [
@@ -108,67 +120,13 @@ def _grey_is_light(grey: np.ndarray) -> bool:
     return _skew_above(grey.size, s1, s2, s3, LIGHT_SKEW)
 
 
-#: The residue of the square that decides :func:`_stroke_polarity` is at least this share of
-#: the largest residue. A tenth, not more: squared and lined paper's thin 1-px lines carry
-#: little residue next to the paper between them, which the larger squares take in as light
-#: "strokes" (a fifth called 11 of 500 dev frames of dark ink on squared or lined paper
-#: under a shadow light, ``benchmarks/realistic_digits.py`` seed 21; a tenth, 3; seed 22: 1
-#: and 0; the light pages of ``benchmarks.synth_pages`` and ``digits.png`` stay light).
-STROKE_SHARE = 0.1
-
-
-#: A bright surface is at least this share of the analysis view's shorter side wide (a sheet
-#: of paper, a lit wall; wider than the strokes of a digit filling the frame): see
-#: :func:`light_ground`. A quarter also took a bold "1" filling a crop for a surface.
-SURFACE = 1 / 3
-
-
-def _wide(mask: np.ndarray) -> np.ndarray:
-    """uint8 (h, w) ``mask`` (0 / 255) opened by a square :data:`SURFACE` x its shorter side wide
-    (at least 3 px): its parts too wide for a stroke (a surface)."""
-    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, square(max(3, round(SURFACE * min(mask.shape[:2])))))
-
-
-def light_ground(small: np.ndarray, t: float, fill: int) -> np.ndarray | None:
-    """Where light residues count in :func:`_stroke_polarity`: off the bright surfaces, and on
-    them only where the grey stands out above the surface's median by more than ``t``.
-
-    A surface is the brighter Otsu class of ``small`` (uint8 (h, w)) opened by a square
-    :data:`SURFACE` x the shorter side wide, closed by a ``fill`` px square (the dark strokes
-    and lines on it are its own, not the ground around it). On a sheet of squared paper on a dark
-    desk the paper between the lines is a light "stroke" to the larger top-hats (its residue
-    is the paper's grey over the lines'), but it is the surface's own level; a light stroke on
-    a lit part of a dark ground stands out above it.
-
-    Args:
-        small: uint8 (h, w) grey view (0 black .. 255 white), at least 1 x 1 px.
-        t: grey levels (0..255) a light stroke on a surface stands out above the surface's
-            median grey, >= 0.
-        fill: width (px, >= 1) of the square that closes the surface over its dark strokes and
-            lines.
-
-    Returns:
-        uint8 (h, w) mask (255: light residues count), or ``None`` when there is no surface.
-    """
-    _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    surface = _wide(bright)
-    if not cv2.countNonZero(surface):
-        return None
-    cdf = cv2.calcHist([small], [0], surface, [256], [0, 256]).ravel().cumsum()
-    median = int(cdf.searchsorted(0.5 * cdf[-1]))
-    on = cv2.morphologyEx(surface, cv2.MORPH_CLOSE, square(fill))
-    return cv2.bitwise_or(cv2.bitwise_not(on), above(small, min(255.0, median + t)))
-
-
 def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
     """Whether the thinnest strokes that carry contrast are light: white and black
     top-hats (grey opening / closing residues) with 3, 5, 9 and 17 px squares (3, 5
     and 9 at half resolution when the shorter side is at least 128 px), light residues
     counted only where :func:`light_ground` allows (:func:`_decisive`). False when none decides.
     """
-    kernels: tuple[int, ...] = (3, 5, 9, 17)
-    if min(small.shape[:2]) >= 128:  # half resolution: 4x cheaper, 6 to 18 px of the original
-        small, kernels = cv2.pyrDown(small), (3, 5, 9)
+    small, kernels = stroke_view(small)  # half resolution from 128 px: 4x cheaper
     ground = light_ground(small, t, 2 * kernels[-1] + 1)
     decided = _decisive(small, kernels, ground, t)
     return decided is not None and decided[1] > decided[2]
@@ -225,11 +183,14 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     large bold light digit, too wide for the box mean; not when below :data:`DARK_SKEW` there).
     A frame that does not look light around its mean is still light ink when it shows a dark board
     with light strokes on it (:func:`_board_light`: a chalkboard or a dark card framed by a lighter
-    wall or desk, which makes the whole frame dark around its mean).
+    wall or desk, which makes the whole frame dark around its mean). A frame those tests call light
+    is dark ink when a sheet of paper on a dark ground carries dark strokes
+    (:func:`edge.segment.ink_surfaces.sheet_ink`: light strokes off it, a white stick or pen on the
+    desk, do not outvote the ink on the sheet).
 
     Args:
         grey: uint8 (H, W), any size (looked at with the longer side at most 320 px;
-            a shorter side below 64 px: the global view only, no board).
+            a shorter side below 64 px: the global view only, no board, no sheet).
 
     Returns:
         True for light ink on a dark ground.
@@ -238,7 +199,7 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     # the global view needs no more than a sample
     if not _grey_is_light(small[::3, ::3]):
         return min(small.shape[:2]) >= 64 and _board_light(small)
-    return min(small.shape[:2]) < 64 or _local_light(small)
+    return min(small.shape[:2]) < 64 or (_local_light(small) and not sheet_ink(small))
 
 
 def light_evidence(grey: np.ndarray) -> bool:
@@ -292,12 +253,6 @@ def _local_light(small: np.ndarray) -> bool:
 #: A dark board is closed over its light strokes by a square this share of the (half-resolution)
 #: view's shorter side wide (chalk strokes up to 10 px of a 120-px view; see :func:`_board_light`).
 BOARD_FILL = 1 / 12
-#: A board's rim this share of the view's shorter side wide is not looked at: its edge against the
-#: wall (blur, a lit frame) is not on it (see :func:`_board_light`). 5 px of a 120-px view: the
-#: smallest rim (3 px) called one more dark-ink dev frame light (``benchmarks/realistic_digits.py``
-#: seed 2121: 5 instead of 4 of 1,000), 9 or 11 px two fewer tuning chalkboards beside a wall
-#: (373 instead of 375 of 400).
-BOARD_MARGIN = 1 / 24
 #: A bright surface beside a dark board that reaches the frame's edges and carries dark ink at this
 #: share of the board's light ink per unit of area or more is a sheet, not a wall (see
 #: :func:`_board_light`).
