@@ -34,7 +34,7 @@ contours -> shape filters), made robust for live camera frames:
   first level joined to them (looked at again only where such a piece was dropped; in a video, only when that
   changed the last full analysis: :mod:`~.digit_reuse`); what is left of a page's ruling is dropped by
   :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper from afar) is measured with
-  ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
+  ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`; the second level no higher);
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
@@ -260,9 +260,9 @@ class DigitSegmenter:
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
             erased = self._erased if lines_erased and digit_px is not None else None  # a page's pass
-            if t2 is not None and erased is not None and (ruling := ruling_darkness(*erased[:3])) is not None:
-                # a page: above its ruling, not into the ink (digit_lines.ruling_darkness)
-                t2 = min(t2, max(ruling, t + 1))
+            ruling = ruling_darkness(*erased[:3]) if erased is not None else None  # (digit_lines)
+            if t2 is not None and (caps := [c for c in (ruling, raised and self.ruling.ruled_ink) if c]):
+                t2 = min(t2, max(min(caps), t + 1))  # above the ruling, not into the ink (PageRuling.above)
             if t2 is not None:
                 pieces2, _, count2, measure2 = self._pieces(
                     dark,
