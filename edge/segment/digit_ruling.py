@@ -204,7 +204,6 @@ class PageRuling:
         self.offset = PAPER_OFFSET  # px beside a line where its paper is read, at this pass
         self.level = 0.0  # the ruling's darkness at this pass
         self.searched = self.raised = 0  # the width of the image last searched, last raised (px)
-        self.ruled_ink = 0  # the ink level on the band of the pass last raised (above; 0: none)
         self.drawn = 0  # this pass's band width until off has drawn the lines of its pieces' dashes
         self._dirs: tuple[np.ndarray | None, tuple[int, ...]] = (None, ())  # (segs, their directions)
         self._drawn: tuple[np.ndarray | None, tuple[float, tuple[int, int], int], np.ndarray | None] = (
@@ -216,7 +215,7 @@ class PageRuling:
     def reset(self) -> None:
         """Forget the last frame's ruling."""
         self.segs, self.width, self.base, self.band, self.dark = None, 0, 0, None, None
-        self.searched = self.raised = self.ruled_ink = 0
+        self.searched = self.raised = 0
 
     def look(
         self,
@@ -289,6 +288,16 @@ class PageRuling:
             self.level = median_on(dark, ink, (ox, oy), self.band)
         self.dark, self.offset = dark, round(PAPER_OFFSET * scale)
 
+    def ruled_ink(self) -> int | None:
+        """The ink level over this pass's ruling: :data:`RULED_INK` x its darkness (0..255; the level
+        :meth:`above` raises its band to), or ``None`` when :meth:`look` found no ruling at this pass
+        (or no ink on it).
+        The pass's second, higher ink level goes no higher (:class:`~edge.segment.digits.DigitSegmenter`):
+        an Otsu split of the ink darker than the first level, where faint pencil spreads from the
+        ruling's darkness up and a pen or a shadow on the desk is much darker, falls inside the pencil's
+        own grain and breaks its digits (demo seed 0's squared sheet at frame 1050)."""
+        return None if self.band is None or not self.level else min(255, round(RULED_INK * self.level))
+
     def above(
         self,
         clutter: tuple[np.ndarray, tuple[int, int]] | None,
@@ -301,9 +310,7 @@ class PageRuling:
         median darkness or more. Paper ruled or squared seen from afar breaks into dashes and crosses
         that the line eraser does not take and that merge with a small digit (no taller than a square,
         its strokes no thicker than the lines); written ink is darker than printed lines. The ruling
-        and its darkness are kept for :meth:`look` and :meth:`off` (this scale is not searched again),
-        and the level on its band as ``ruled_ink`` (the pass's second, higher level goes no higher:
-        faint pencil, whose darkness spreads from the grid's up, stays whole).
+        and its darkness are kept for :meth:`look` and :meth:`off` (this scale is not searched again).
 
         Args:
             clutter: (uint8 (mh, mw) the lowest level's ink mask, its (x, y) origin), or ``None``.
@@ -322,13 +329,12 @@ class PageRuling:
             return None
         segs, band, darkness = found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
-        self.ruled_ink = min(255, round(RULED_INK * darkness))
         self._drawn = (
             segs,
             (1.0, (h, w), cfg.line_thickness + 2),
             band,
         )  # (ruled_band's: look's at this pass)
-        return cv2.max(level, cv2.min(band, self.ruled_ink))  # (band: 255 or 0)
+        return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
 
     def _band(self, segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
         """:func:`ruling_band` of these segments, or the band :meth:`above` drew of the same ones at the
