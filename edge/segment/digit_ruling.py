@@ -292,6 +292,7 @@ class PageRuling:
         """The ink level over this pass's ruling: :data:`RULED_INK` x its darkness (0..255; the level
         :meth:`above` raises its band to), or ``None`` when :meth:`look` found no ruling at this pass
         (or no ink on it).
+
         The pass's second, higher ink level goes no higher (:class:`~edge.segment.digits.DigitSegmenter`):
         an Otsu split of the ink darker than the first level, where faint pencil spreads from the
         ruling's darkness up and a pen or a shadow on the desk is much darker, falls inside the pencil's
