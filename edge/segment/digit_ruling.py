@@ -288,6 +288,17 @@ class PageRuling:
             self.level = median_on(dark, ink, (ox, oy), self.band)
         self.dark, self.offset = dark, round(PAPER_OFFSET * scale)
 
+    def ruled_ink(self) -> int | None:
+        """The ink level over this pass's ruling: :data:`RULED_INK` x its darkness (0..255; the level
+        :meth:`above` raises its band to), or ``None`` when :meth:`look` found no ruling at this pass
+        (or no ink on it).
+
+        The pass's second, higher ink level goes no higher (:class:`~edge.segment.digits.DigitSegmenter`):
+        an Otsu split of the ink darker than the first level, where faint pencil spreads from the
+        ruling's darkness up and a pen or a shadow on the desk is much darker, falls inside the pencil's
+        own grain and breaks its digits (demo seed 0's squared sheet at frame 1050)."""
+        return None if self.band is None or not self.level else min(255, round(RULED_INK * self.level))
+
     def above(
         self,
         clutter: tuple[np.ndarray, tuple[int, int]] | None,

@@ -29,12 +29,12 @@ contours -> shape filters), made robust for live camera frames:
 - thin straight lines (ruled and squared paper) are erased with a probabilistic Hough transform, only when a
   component is line-sized and its thin ink (what a 3x3 opening removes) has as many points as a line needs
   votes; a second, higher Otsu level then drops what is left of them (on a page no higher than the erased
-  lines' darkness, :func:`~edge.segment.digit_lines.ruling_darkness`, so faint pencil stays whole; also when
-  the frame is cluttered with pieces), and splits digits from a shadow wedge or the paper's edge that the
-  first level joined to them (looked at again only where such a piece was dropped; in a video, only when that
-  changed the last full analysis: :mod:`~.digit_reuse`); what is left of a page's ruling is dropped by
-  :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper from afar) is measured with
-  ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
+  lines' darkness, :func:`~.digit_lines.ruling_darkness`, over a ruling found 1.25x its darkness,
+  :meth:`~.digit_ruling.PageRuling.ruled_ink`: faint pencil stays whole), and splits digits from a shadow
+  wedge or the paper's edge that the first level joined to them (looked at again only where such a piece was
+  dropped; in a video, only when that changed the last full analysis: :mod:`~.digit_reuse`); what is left of a
+  page's ruling is dropped by :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper
+  from afar) is measured with ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
@@ -260,9 +260,9 @@ class DigitSegmenter:
             # dropped, and its new digits are added).
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
             erased = self._erased if lines_erased and digit_px is not None else None  # a page's pass
-            if t2 is not None and erased is not None and (ruling := ruling_darkness(*erased[:3])) is not None:
-                # a page: above its ruling, not into the ink (digit_lines.ruling_darkness)
-                t2 = min(t2, max(ruling, t + 1))
+            ruling = ruling_darkness(*erased[:3]) if erased is not None else self.ruling.ruled_ink()
+            if t2 is not None and ruling is not None:  # above the ruling, not into the ink (a page's erased
+                t2 = min(t2, max(ruling, t + 1))  # lines: digit_lines.ruling_darkness; PageRuling.ruled_ink)
             if t2 is not None:
                 pieces2, _, count2, measure2 = self._pieces(
                     dark,
