@@ -1,0 +1,81 @@
+"""A pen lying on the desk beside the sheet is not a digit; steep real 1s on the sheet stay (edge.segment.desk_bars)."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.segment.desk_bars import MIN_TILT, bar_shape, off_desk
+from edge.segment.digits import DigitSegmenter
+from edge.types import ROI
+
+PEN_CENTRE = (520, 300)
+
+
+def _sheet_on_desk(pen_angle: float | None = 45.0, steep_ones: bool = False) -> np.ndarray:
+    """uint8 (480, 640, 3) BGR: a white sheet on a wood-coloured desk, with "47" and "5" written on it (or
+    four 1s leaning 42 degrees, steeper than 98% of MNIST's), and a red pen 220 x 9 px on the desk."""
+    img = np.empty((480, 640, 3), np.uint8)
+    img[:] = (70, 112, 160)
+    noise = np.random.default_rng(1).normal(0, 3, img.shape)
+    img = np.clip(img + noise, 0, 255).astype(np.uint8)
+    cv2.rectangle(img, (60, 60), (380, 420), (225, 230, 232), -1)
+    if steep_ones:
+        a = math.radians(42)
+        dx, dy = 40 * math.sin(a), 40 * math.cos(a)
+        for x, y in [(160, 150), (260, 150), (160, 300), (260, 300)]:
+            ends = (round(x - dx), round(y + dy)), (round(x + dx), round(y - dy))
+            cv2.line(img, *ends, (40, 40, 40), 7, cv2.LINE_AA)
+    else:
+        cv2.putText(img, "47", (110, 200), cv2.FONT_HERSHEY_SIMPLEX, 3.0, (40, 40, 40), 7, cv2.LINE_AA)
+        cv2.putText(img, "5", (130, 340), cv2.FONT_HERSHEY_SIMPLEX, 3.0, (40, 40, 40), 7, cv2.LINE_AA)
+    if pen_angle is not None:
+        body = cv2.boxPoints((PEN_CENTRE, (220, 9), pen_angle)).astype(np.int32)
+        cv2.fillConvexPoly(img, body, (30, 30, 160), cv2.LINE_AA)
+    return cv2.GaussianBlur(img, (3, 3), 0.8)
+
+
+def _on_pen(rois: list[ROI]) -> list[ROI]:
+    x, y = PEN_CENTRE
+    return [r for r in rois if r.x <= x <= r.x + r.w and r.y <= y <= r.y + r.h]
+
+
+@pytest.mark.parametrize("angle", [45.0, 80.0])
+def test_a_pen_beside_the_sheet_is_no_digit(angle: float) -> None:
+    rois = DigitSegmenter().find(_sheet_on_desk(angle))
+    assert not _on_pen(rois)
+    assert len(rois) == 3  # 4, 7 and 5 are all found
+
+
+def test_steep_ones_on_the_sheet_stay_beside_a_pen() -> None:
+    rois = DigitSegmenter().find(_sheet_on_desk(45.0, steep_ones=True))
+    assert not _on_pen(rois)
+    assert len(rois) == 4
+
+
+def test_steep_ones_alone_stay() -> None:
+    assert len(DigitSegmenter().find(_sheet_on_desk(None, steep_ones=True))) == 4
+
+
+def test_bar_shape_measures_the_pen_not_a_digit() -> None:
+    seg = DigitSegmenter()
+    image = _sheet_on_desk(45.0)
+    seg.find(image)
+    assert seg.last_analysis is not None
+    pen = bar_shape(seg.last_analysis, ROI(438, 218, 164, 164))
+    assert pen is not None
+    length, tilt = pen
+    assert 200 <= length <= 240 and MIN_TILT < tilt <= 50
+    assert bar_shape(seg.last_analysis, ROI(134, 278, 50, 64)) is None  # the 5
+
+
+def test_a_lone_candidate_is_kept() -> None:
+    seg = DigitSegmenter()
+    image = _sheet_on_desk(45.0)
+    seg.find(image)
+    pen = [ROI(438, 218, 164, 164)]
+    assert off_desk(pen, image, seg.last_analysis) is pen
+    assert off_desk(pen, image, None) is pen
