@@ -121,19 +121,17 @@ def _ring(image: np.ndarray, roi: ROI) -> np.ndarray | None:
     return np.median(v.reshape(len(v), -1).astype(np.float32), axis=0)
 
 
-def _other_ground(image: np.ndarray, roi: ROI, others: list[ROI]) -> bool:
-    """Whether the ground around ``roi`` is not the paper around ``others`` (see the module docstring)."""
-    mine = _ring(image, roi)
-    rings = [r for r in (_ring(image, o) for o in others) if r is not None]
-    if mine is None or not rings:
+def _other_ground(mine: np.ndarray | None, theirs: list[np.ndarray]) -> bool:
+    """Whether the ring colour ``mine`` is not the paper of the rings ``theirs`` (module docstring)."""
+    if mine is None or not theirs:
         return False
-    theirs = np.median(np.array(rings), axis=0)
-    s, t = float(mine.sum()), float(theirs.sum())
+    paper = np.median(np.array(theirs), axis=0)
+    s, t = float(mine.sum()), float(paper.sum())
     if s <= MAX_BRIGHTNESS * max(t, 1.0):
         return True
     if len(mine) < 3:  # grey: brightness only
         return False
-    return float(np.abs(mine / max(s, 1.0) - theirs / max(t, 1.0)).max()) >= MIN_CHROMA
+    return float(np.abs(mine / max(s, 1.0) - paper / max(t, 1.0)).max()) >= MIN_CHROMA
 
 
 def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -> list[ROI]:
@@ -153,12 +151,19 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
     if not bars:
         return rois
     H, W = image.shape[:2]
+    sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
+    rings: dict[int, np.ndarray | None] = {}  # (each box's ring, measured once, when a bar needs it)
     drop = set()
     for i, (length, tilt) in bars.items():
         r = rois[i]
-        others = [o for j, o in enumerate(rois) if j != i]
+        longest = sides[-1][0] if sides[-1][1] != i else sides[-2][0]  # the longest other candidate's side
         out = r.x <= BORDER or r.y <= BORDER or r.x + r.w >= W - BORDER or r.y + r.h >= H - BORDER
-        longer = length >= LONGER * max(max(o.w, o.h) for o in others)
-        if (tilt >= MIN_TILT or longer or out) and _other_ground(image, r, others):
+        if not (tilt >= MIN_TILT or length >= LONGER * longest or out):
+            continue
+        for j in range(len(rois)):
+            if j not in rings:
+                rings[j] = _ring(image, rois[j])
+        theirs = [c for j, c in rings.items() if j != i and c is not None]
+        if _other_ground(rings[i], theirs):
             drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois
