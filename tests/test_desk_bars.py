@@ -1,4 +1,4 @@
-"""A pen lying on the desk beside the sheet is not a digit; steep real 1s on the sheet stay (edge.segment.desk_bars)."""
+"""A pen lying on the desk beside the sheet is no digit; steep real 1s stay (edge.segment.desk_bars)."""
 
 from __future__ import annotations
 
@@ -79,3 +79,14 @@ def test_a_lone_candidate_is_kept() -> None:
     pen = [ROI(438, 218, 164, 164)]
     assert off_desk(pen, image, seg.last_analysis) is pen
     assert off_desk(pen, image, None) is pen
+
+
+def test_steep_light_ones_on_a_dark_ground_stay() -> None:
+    """Light ink on black (OpenCV's digits.png): a steep 1 beside upright ones is not on "another ground"."""
+    img = np.zeros((240, 320), np.uint8)
+    for k, x in enumerate(range(40, 300, 50)):
+        a = math.radians(44 if k % 2 else 8)  # every other 1 leans 44 degrees, as digits.png's steepest
+        dx, dy = 18 * math.sin(a), 18 * math.cos(a)
+        cv2.line(img, (round(x - dx), round(120 + dy)), (round(x + dx), round(120 - dy)), 255, 4, cv2.LINE_AA)
+    image = cv2.cvtColor(cv2.GaussianBlur(img, (3, 3), 0.8), cv2.COLOR_GRAY2BGR)
+    assert len(DigitSegmenter().find(image)) == 6

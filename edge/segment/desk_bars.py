@@ -10,7 +10,8 @@ straight stroke is a bar too), so a candidate is dropped only when three things 
 - it does not lie on the paper the frame's other candidates lie on: the median colour of a ring around its
   box differs from the median of the other candidates' rings in chromaticity (B, G, R shares of the sum) by
   at least :data:`MIN_CHROMA`, or is at most :data:`MAX_BRIGHTNESS` as bright (a desk has its own colour
-  and is usually darker than paper; a frame with no other candidate keeps its lone "1");
+  and is usually darker than paper; a frame with no other candidate keeps its lone "1", and a dark ground,
+  mean grey below :data:`MIN_PAPER` as light ink's is, is not compared);
 - and it is unlike handwriting: steeper than :data:`MIN_TILT` degrees from the vertical (the slant of
   MNIST's 6,742 training 1s: median 14, 95th percentile 35.5, 98th 40 degrees; OpenCV's ``digits.png``
   1s: 95th 35, largest 45), or at least :data:`LONGER` times as long as the frame's longest other
@@ -47,6 +48,7 @@ __all__ = [
     "MIN_CHROMA",
     "MIN_ELONGATION",
     "MIN_FILL",
+    "MIN_PAPER",
     "MIN_SHARE",
     "MIN_TILT",
     "bar_shape",
@@ -63,6 +65,8 @@ MIN_ELONGATION = 3.0
 MIN_CHROMA = 0.03
 #: Largest brightness of the ring (sum of B, G, R) as a share of the other candidates' for another ground.
 MAX_BRIGHTNESS = 0.75
+#: Least mean grey level (0..255) of the other candidates' ground (and of the bar's, for a hue) compared.
+MIN_PAPER = 50.0
 #: Least tilt of a bar's long axis from the vertical (degrees) that handwriting's 1s hardly reach.
 MIN_TILT = 40.0
 #: A bar at least this many times as long as the longest other candidate's longer side is no digit.
@@ -129,12 +133,14 @@ def _other_ground(mine: np.ndarray | None, theirs: list[np.ndarray]) -> bool:
     if mine is None or not theirs:
         return False
     paper = np.median(np.array(theirs), axis=0)
-    s, t = float(mine.sum()), float(paper.sum())
-    if s <= MAX_BRIGHTNESS * max(t, 1.0):
-        return True
-    if len(mine) < 3:  # grey: brightness only
+    s, t = float(mine.mean()), float(paper.mean())
+    if t < MIN_PAPER:  # a dark ground (light ink: OpenCV's digits.png): its shades and hues are noise
         return False
-    return float(np.abs(mine / max(s, 1.0) - paper / max(t, 1.0)).max()) >= MIN_CHROMA
+    if s <= MAX_BRIGHTNESS * t:
+        return True
+    if len(mine) < 3 or s < MIN_PAPER:  # grey (brightness only), or a ground too dark for a hue
+        return False
+    return float(np.abs(mine / mine.sum() - paper / paper.sum()).max()) >= MIN_CHROMA
 
 
 def _longest(sides: list[tuple[int, int]], i: int) -> int:
