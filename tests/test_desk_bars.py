@@ -90,3 +90,24 @@ def test_steep_light_ones_on_a_dark_ground_stay() -> None:
         cv2.line(img, (round(x - dx), round(120 + dy)), (round(x + dx), round(120 - dy)), 255, 4, cv2.LINE_AA)
     image = cv2.cvtColor(cv2.GaussianBlur(img, (3, 3), 0.8), cv2.COLOR_GRAY2BGR)
     assert len(DigitSegmenter().find(image)) == 6
+
+
+def test_a_steep_one_beside_desk_clutter_stays() -> None:
+    """A steep 1 on a yellow sheet whose only other candidate is a mark on the darker grey desk (as dev frame
+    s21 1/00248, a piece of the paper's edge): the 1's ground is the brighter one, the paper, so it stays."""
+    img = np.empty((480, 640, 3), np.uint8)
+    img[:] = (70, 76, 76)
+    cv2.rectangle(img, (0, 200), (640, 480), (100, 182, 200), -1)
+    a = math.radians(45)
+    dx, dy = 30 * math.sin(a), 30 * math.cos(a)
+    cv2.line(img, (round(260 - dx), round(320 + dy)), (round(260 + dx), round(320 - dy)), (60, 110, 120), 7)
+    cv2.rectangle(img, (400, 80), (410, 110), (20, 20, 20), -1)  # the clutter on the desk
+    image = cv2.GaussianBlur(img, (3, 3), 0.8)
+    seg = DigitSegmenter()
+    seg.find(image)
+    assert seg.last_analysis is not None
+    one = ROI(234, 294, 52, 52)  # the 1's box as the segmenter finds it
+    steep = bar_shape(seg.last_analysis, one)
+    assert steep is not None and steep[1] >= MIN_TILT
+    rois = [one, ROI(398, 78, 14, 34)]
+    assert off_desk(rois, image, seg.last_analysis) == rois

@@ -8,9 +8,10 @@ straight stroke is a bar too), so a candidate is dropped only when three things 
   fills at least :data:`MIN_FILL` of its minimum-area rectangle, which is at least :data:`MIN_ELONGATION`
   times as long as it is wide;
 - it does not lie on the paper the frame's other candidates lie on: the median colour of a ring around its
-  box differs from the median of the other candidates' rings in chromaticity (B, G, R shares of the sum) by
-  at least :data:`MIN_CHROMA`, or is at most :data:`MAX_BRIGHTNESS` as bright (a desk has its own colour
-  and is usually darker than paper; a frame with no other candidate keeps its lone "1", and a dark ground,
+  box is at most :data:`MAX_BRIGHTNESS` as bright as the median of the other candidates' rings, or no
+  brighter and differing in chromaticity (B, G, R shares of the sum) by at least :data:`MIN_CHROMA` (a
+  desk has its own colour and is darker than paper; a ground brighter than the others' is paper, the others
+  then the desk's clutter; a frame with no other candidate keeps its lone "1", and a dark ground,
   mean grey below :data:`MIN_PAPER` as light ink's is, is not compared);
 - and it is unlike handwriting: steeper than :data:`MIN_TILT` degrees from the vertical (the slant of
   MNIST's 6,742 training 1s: median 14, 95th percentile 35.5, 98th 40 degrees; OpenCV's ``digits.png``
@@ -138,7 +139,9 @@ def _other_ground(mine: np.ndarray | None, theirs: list[np.ndarray]) -> bool:
         return False
     if s <= MAX_BRIGHTNESS * t:
         return True
-    if len(mine) < 3 or s < MIN_PAPER:  # grey (brightness only), or a ground too dark for a hue
+    if len(mine) < 3 or s < MIN_PAPER or s > t:
+        # grey (brightness only), a ground too dark for a hue, or one brighter than the others': paper (the
+        # others are then the desk's clutter: a real 1 beside a piece of the paper's edge)
         return False
     return float(np.abs(mine / mine.sum() - paper / paper.sum()).max()) >= MIN_CHROMA
 
