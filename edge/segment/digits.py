@@ -53,7 +53,6 @@ a 640x480 demo frame (the last full analysis's scene reused on about three frame
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable
 
@@ -62,6 +61,7 @@ import numpy as np
 
 from edge.segment import digit_scale
 from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
+from edge.segment.desk_bars import off_desk
 from edge.segment.digit_config import FEW_THREADS_PIXELS, DigitSegmenterConfig
 from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
 from edge.segment.digit_merge import candidates
@@ -88,8 +88,6 @@ from edge.segment.numbers import reading_order
 from edge.types import ROI
 
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
-
-log = logging.getLogger(__name__)
 
 
 class DigitSegmenter:
@@ -193,7 +191,8 @@ class DigitSegmenter:
             return self._find(image, (grey, first))
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         written = not_faint(boxes, *self._ink)  # (after the scene's check: it compares every candidate)
-        return [rois[i] for i in reading_order(rois) if written[i]]
+        found = [rois[i] for i in reading_order(rois) if written[i]]
+        return off_desk(found, image, self.last_analysis)  # not a pen beside the sheet (.desk_bars)
 
     def _analyse(
         self,
