@@ -23,6 +23,7 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import AREA, CONTACT, FEW, MX, X0, X1, Y0, Y1, kept_rows
+from edge.segment.joined_digits import split_joined
 from edge.segment.ridge_ink import reopened
 
 #: Up to :data:`edge.segment.digit_pieces.FEW` pieces, :func:`merge_pairs` tests the
@@ -338,8 +339,11 @@ def candidates(
     min_h: float,
     max_height: float,
     ink: tuple[np.ndarray, np.ndarray] | None = None,
+    mask: tuple[np.ndarray, tuple[int, int]] | None = None,
 ) -> np.ndarray:
-    """Digit candidates: the pieces merged (:func:`merge_boxes`), filtered by size
+    """Digit candidates: the pieces cut (with ``mask``, the uint8 ink mask they were measured in and
+    its origin: digits joined into one piece, :func:`~edge.segment.joined_digits.split_joined`) and
+    merged (:func:`merge_boxes`), filtered by size
     (``min_h`` px, ``max_height``: fraction of the frame's height ``sh``), aspect and
     ink fill (float (M, 7), the table's columns).
 
@@ -352,7 +356,7 @@ def candidates(
     """
     if not len(boxes):
         return boxes
-    boxes = merge_boxes(boxes, cfg)
+    boxes = merge_boxes(split_joined(boxes, mask, min_h), cfg)
     solid: list[int] = []  # boxes dropped only as solid blobs
     if len(boxes) <= FEW:  # the same tests in plain Python
         keep = []

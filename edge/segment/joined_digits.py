@@ -1,0 +1,133 @@
+"""Digits joined into one ink piece, cut apart (:class:`edge.segment.digits.DigitSegmenter`).
+
+Neighbouring digits of a number are often one connected piece of ink: written so
+that they touch (a 5's tail running into the 0 after it), or bridged by a ruled
+line that crosses both and that the line eraser left (in a shadow, or with a
+marker as thick as the line is long between them). Such a piece is wider than any
+single digit (a handwritten digit is at most about as wide as it is tall) and the
+digit finder took it for one digit or, at more than ``max_aspect``, for a line.
+
+:func:`split_joined` cuts every piece wider than :data:`SPLIT_ASPECT` x its height
+at the column that crosses the least ink (the classic vertical-projection cut of
+touching characters, R. G. Casey and E. Lecolinet, "A survey of methods and
+strategies in character segmentation", IEEE PAMI 18(7), 1996, section 3.1), when
+that column's ink is thin next to the piece's (a bridge, not a digit's body) and
+both sides are full digits (as tall as half the piece); each side is cut again
+while it is still too wide. A digit alone is never cut: none is wider than
+:data:`SPLIT_ASPECT` x its height (the demo's widest 1.07, a wide 0 or 2 about 1.1).
+
+Cost: nothing for a frame whose pieces are all narrower (one comparison per piece);
+a few tens of microseconds per wide piece (a crop, a connected-component pass and
+column sums of a digit-sized box).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.segment.digit_pieces import AREA, COLS, CONTACT, MX, X0, X1, Y0, Y1
+
+__all__ = ["JOIN_INK", "MAX_JOINED", "PART_HEIGHT", "PART_WIDTH", "SPLIT_ASPECT", "split_joined"]
+
+#: A piece wider than this x its height is looked at as digits joined together.
+SPLIT_ASPECT = 1.25
+#: ... up to this (wider: a line or a ruling, not a number).
+MAX_JOINED = 4.0
+#: A cut is made where the column's ink is at most this share of the piece's median inked column.
+JOIN_INK = 0.5
+#: Each side of a cut is at least this share of the piece's height tall (a full digit), and at
+#: least this share of it wide (a "1").
+PART_HEIGHT = 0.5
+PART_WIDTH = 0.15
+
+
+def split_joined(
+    pieces: np.ndarray, ink: tuple[np.ndarray, tuple[int, int]] | None, min_h: float
+) -> np.ndarray:
+    """``pieces`` with each one that is digits joined together (see the module) replaced by its digits.
+
+    Args:
+        pieces: float (N, 7) ink pieces, analysis px (:mod:`edge.segment.digit_pieces`' columns).
+        ink: (uint8 (mh, mw) the ink mask (255 = ink) the pieces were measured in, its (x, y)
+            origin in analysis px), or ``None`` (nothing is cut).
+        min_h: smallest digit height, analysis px: lower pieces are not looked at.
+
+    Returns:
+        float (M, 7), M >= N: the same table (the same object when nothing is cut), a cut
+        piece's row replaced by one row per digit (tight box, ink area and sum of x of its
+        side; no border contact: pieces on the border are not cut).
+    """
+    if ink is None or not len(pieces):
+        return pieces
+    w = pieces[:, X1] - pieces[:, X0]
+    h = pieces[:, Y1] - pieces[:, Y0]
+    wide = (h >= min_h) & (w > SPLIT_ASPECT * h) & (w <= MAX_JOINED * h) & (pieces[:, CONTACT] == 0)
+    if not wide.any():
+        return pieces
+    mask, (ox, oy) = ink
+    rows: list[np.ndarray] = []
+    for i in range(len(pieces)):
+        parts = _split(pieces[i], mask, ox, oy) if wide[i] else None
+        rows.extend([pieces[i]] if parts is None else parts)
+    return pieces if len(rows) == len(pieces) else np.array(rows, dtype=pieces.dtype).reshape(-1, COLS)
+
+
+def _split(row: np.ndarray, mask: np.ndarray, ox: int, oy: int) -> list[np.ndarray] | None:
+    """The digits of one wide piece (float (7,) rows), or ``None`` when it is not cut."""
+    x0, y0, x1, y1 = (int(v) for v in row[:4])
+    crop = mask[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
+    if crop.size == 0:
+        return None
+    # the piece's own ink: the largest component in its box (not a neighbour's corner)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    if n < 2:
+        return None
+    own = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    boxes = _cuts(own, 0, own.shape[1])
+    if len(boxes) < 2:
+        return None
+    out = []
+    for a, b in boxes:
+        part = own[:, a:b]
+        cols, rws = np.flatnonzero(part.any(axis=0)), np.flatnonzero(part.any(axis=1))
+        counts = part.sum(axis=0)
+        xs = np.arange(x0 + a, x0 + b, dtype=np.float64)
+        new = np.zeros(COLS, dtype=np.float64)
+        new[[X0, Y0, X1, Y1]] = x0 + a + cols[0], y0 + rws[0], x0 + a + cols[-1] + 1, y0 + rws[-1] + 1
+        new[AREA], new[CONTACT], new[MX] = counts.sum(), 0.0, float(xs @ counts)
+        out.append(new)
+    return out
+
+
+def _cuts(own: np.ndarray, a: int, b: int) -> list[tuple[int, int]]:
+    """Column ranges [a, b) of ``own`` (bool (h, w) one piece's ink), one per digit, cut recursively."""
+    part = own[:, a:b]
+    rws = np.flatnonzero(part.any(axis=1))
+    h = rws[-1] - rws[0] + 1 if len(rws) else 0
+    if not h or b - a <= SPLIT_ASPECT * h:
+        return [(a, b)]
+    counts = part.sum(axis=0)
+    margin = max(1, int(PART_WIDTH * h))
+    if b - a - 2 * margin < 1:
+        return [(a, b)]
+    inner = counts[margin : b - a - margin].astype(np.float64)
+    # the thinnest column, the one nearest the middle among equals
+    centre = (len(inner) - 1) / 2
+    c = int(np.lexsort((np.abs(np.arange(len(inner)) - centre), inner))[0])
+    inked = counts[counts > 0]
+    if inner[c] > JOIN_INK * float(np.median(inked)):
+        return [(a, b)]
+    cut = margin + c  # (in part's columns)
+    # the bridge (a ruled line's stretch between two digits) goes with neither side
+    bridge = max(1.5 * inner[c], inner[c] + 1)
+    left, right = cut, cut + 1
+    while left > 0 and counts[left - 1] <= bridge:
+        left -= 1
+    while right < b - a and counts[right] <= bridge:
+        right += 1
+    for lo, hi in ((a, a + left), (a + right, b)):
+        side = np.flatnonzero(own[:, lo:hi].any(axis=1))
+        if not len(side) or side[-1] - side[0] + 1 < PART_HEIGHT * h:
+            return [(a, b)]
+    return _cuts(own, a, a + left) + _cuts(own, a + right, b)
