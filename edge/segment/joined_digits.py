@@ -12,7 +12,8 @@ at the column that crosses the least ink (the classic vertical-projection cut of
 touching characters, R. G. Casey and E. Lecolinet, "A survey of methods and
 strategies in character segmentation", IEEE PAMI 18(7), 1996, section 3.1), when
 that column's ink is thin next to the piece's (a bridge, not a digit's body) and
-both sides are full digits (as tall as half the piece); each side is cut again
+both sides are full digits (as tall as half the piece, and as the smallest digit the finder
+takes); each side is cut again
 while it is still too wide. A digit alone is never cut: none is wider than
 :data:`SPLIT_ASPECT` x its height (the demo's widest 1.07, a wide 0 or 2 about 1.1).
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.segment.digit_pieces import AREA, COLS, CONTACT, MX, X0, X1, Y0, Y1
+from edge.segment.digit_pieces import AREA, COLS, CONTACT, FEW, MX, X0, X1, Y0, Y1
 
 __all__ = ["JOIN_INK", "MAX_JOINED", "PART_HEIGHT", "PART_WIDTH", "SPLIT_ASPECT", "split_joined"]
 
@@ -51,7 +52,8 @@ def split_joined(
         pieces: float (N, 7) ink pieces, analysis px (:mod:`edge.segment.digit_pieces`' columns).
         ink: (uint8 (mh, mw) the ink mask (255 = ink) the pieces were measured in, its (x, y)
             origin in analysis px), or ``None`` (nothing is cut).
-        min_h: smallest digit height, analysis px: lower pieces are not looked at.
+        min_h: smallest digit height, analysis px: lower pieces are not looked at, nor cut into lower
+            parts.
 
     Returns:
         float (M, 7), M >= N: the same table (the same object when nothing is cut), a cut
@@ -60,20 +62,28 @@ def split_joined(
     """
     if ink is None or not len(pieces):
         return pieces
-    w = pieces[:, X1] - pieces[:, X0]
-    h = pieces[:, Y1] - pieces[:, Y0]
-    wide = (h >= min_h) & (w > SPLIT_ASPECT * h) & (w <= MAX_JOINED * h) & (pieces[:, CONTACT] == 0)
-    if not wide.any():
-        return pieces
+    if len(pieces) <= FEW:  # (plain Python: numpy's cost per call outweighs a handful of rows)
+        wide = [
+            y1 - y0 >= min_h and SPLIT_ASPECT * (y1 - y0) < x1 - x0 <= MAX_JOINED * (y1 - y0) and not contact
+            for x0, y0, x1, y1, _, contact, _ in pieces.tolist()
+        ]
+        if not any(wide):
+            return pieces
+    else:
+        w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+        wide_ = (h >= min_h) & (w > SPLIT_ASPECT * h) & (w <= MAX_JOINED * h) & (pieces[:, CONTACT] == 0)
+        if not wide_.any():
+            return pieces
+        wide = wide_.tolist()
     mask, (ox, oy) = ink
     rows: list[np.ndarray] = []
     for i in range(len(pieces)):
-        parts = _split(pieces[i], mask, ox, oy) if wide[i] else None
+        parts = _split(pieces[i], mask, ox, oy, min_h) if wide[i] else None
         rows.extend([pieces[i]] if parts is None else parts)
     return pieces if len(rows) == len(pieces) else np.array(rows, dtype=pieces.dtype).reshape(-1, COLS)
 
 
-def _split(row: np.ndarray, mask: np.ndarray, ox: int, oy: int) -> list[np.ndarray] | None:
+def _split(row: np.ndarray, mask: np.ndarray, ox: int, oy: int, min_h: float) -> list[np.ndarray] | None:
     """The digits of one wide piece (float (7,) rows), or ``None`` when it is not cut."""
     x0, y0, x1, y1 = (int(v) for v in row[:4])
     crop = mask[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
@@ -84,50 +94,60 @@ def _split(row: np.ndarray, mask: np.ndarray, ox: int, oy: int) -> list[np.ndarr
     if n < 2:
         return None
     own = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    boxes = _cuts(own, 0, own.shape[1])
+    # per column: ink count, first and last inked row (an empty column: h and -1)
+    counts = np.count_nonzero(own, axis=0)
+    inked = counts > 0
+    top = np.where(inked, own.argmax(axis=0), own.shape[0])
+    bottom = np.where(inked, own.shape[0] - 1 - own[::-1].argmax(axis=0), -1)
+    boxes = _cuts(counts, top, bottom, 0, own.shape[1], min_h)
     if len(boxes) < 2:
         return None
     out = []
     for a, b in boxes:
-        part = own[:, a:b]
-        cols, rws = np.flatnonzero(part.any(axis=0)), np.flatnonzero(part.any(axis=1))
-        counts = part.sum(axis=0)
-        xs = np.arange(x0 + a, x0 + b, dtype=np.float64)
+        cols = a + np.flatnonzero(counts[a:b])
         new = np.zeros(COLS, dtype=np.float64)
-        new[[X0, Y0, X1, Y1]] = x0 + a + cols[0], y0 + rws[0], x0 + a + cols[-1] + 1, y0 + rws[-1] + 1
-        new[AREA], new[CONTACT], new[MX] = counts.sum(), 0.0, float(xs @ counts)
+        new[[X0, Y0, X1, Y1]] = (
+            x0 + cols[0],
+            y0 + top[a:b].min(),
+            x0 + cols[-1] + 1,
+            y0 + bottom[a:b].max() + 1,
+        )
+        new[AREA], new[MX] = counts[a:b].sum(), float((x0 + cols) @ counts[cols])  # (no border contact)
         out.append(new)
     return out
 
 
-def _cuts(own: np.ndarray, a: int, b: int) -> list[tuple[int, int]]:
-    """Column ranges [a, b) of ``own`` (bool (h, w) one piece's ink), one per digit, cut recursively."""
-    part = own[:, a:b]
-    rws = np.flatnonzero(part.any(axis=1))
-    h = rws[-1] - rws[0] + 1 if len(rws) else 0
+def _height(top: np.ndarray, bottom: np.ndarray, a: int, b: int) -> int:
+    """Rows from the first to the last inked one in columns [a, b) (0: no ink)."""
+    return max(0, int(bottom[a:b].max()) - int(top[a:b].min()) + 1) if b > a else 0
+
+
+def _cuts(
+    counts: np.ndarray, top: np.ndarray, bottom: np.ndarray, a: int, b: int, min_h: float
+) -> list[tuple[int, int]]:
+    """Column ranges [a, b) of one piece (its ink per column, first and last inked row per column),
+    one per digit (each at least ``min_h`` tall), cut recursively."""
+    h = _height(top, bottom, a, b)
     if not h or b - a <= SPLIT_ASPECT * h:
         return [(a, b)]
-    counts = part.sum(axis=0)
+    part = counts[a:b]
     margin = max(1, int(PART_WIDTH * h))
     if b - a - 2 * margin < 1:
         return [(a, b)]
-    inner = counts[margin : b - a - margin].astype(np.float64)
+    inner = part[margin : b - a - margin]
     # the thinnest column, the one nearest the middle among equals
-    centre = (len(inner) - 1) / 2
-    c = int(np.lexsort((np.abs(np.arange(len(inner)) - centre), inner))[0])
-    inked = counts[counts > 0]
-    if inner[c] > JOIN_INK * float(np.median(inked)):
+    least = np.flatnonzero(inner == inner.min())
+    c = int(least[np.argmin(np.abs(least - (len(inner) - 1) / 2))])
+    inked = np.sort(part[part > 0])
+    if inner[c] > JOIN_INK * (inked[(len(inked) - 1) // 2] + inked[len(inked) // 2]) / 2:  # (the median)
         return [(a, b)]
-    cut = margin + c  # (in part's columns)
     # the bridge (a ruled line's stretch between two digits) goes with neither side
     bridge = max(1.5 * inner[c], inner[c] + 1)
-    left, right = cut, cut + 1
-    while left > 0 and counts[left - 1] <= bridge:
+    left, right = a + margin + c, a + margin + c + 1
+    while left > a and counts[left - 1] <= bridge:
         left -= 1
-    while right < b - a and counts[right] <= bridge:
+    while right < b and counts[right] <= bridge:
         right += 1
-    for lo, hi in ((a, a + left), (a + right, b)):
-        side = np.flatnonzero(own[:, lo:hi].any(axis=1))
-        if not len(side) or side[-1] - side[0] + 1 < PART_HEIGHT * h:
-            return [(a, b)]
-    return _cuts(own, a, a + left) + _cuts(own, a + right, b)
+    if min(_height(top, bottom, a, left), _height(top, bottom, right, b)) < max(PART_HEIGHT * h, min_h):
+        return [(a, b)]
+    return _cuts(counts, top, bottom, a, left, min_h) + _cuts(counts, top, bottom, right, b, min_h)
