@@ -12,8 +12,7 @@ at the column that crosses the least ink (the classic vertical-projection cut of
 touching characters, R. G. Casey and E. Lecolinet, "A survey of methods and
 strategies in character segmentation", IEEE PAMI 18(7), 1996, section 3.1), when
 that column's ink is thin next to the piece's (a bridge, not a digit's body) and
-both sides are full digits (as tall as half the piece, and as the smallest digit the finder
-takes); each side is cut again
+both sides are full digits (as tall as half the piece); each side is cut again
 while it is still too wide. A digit alone is never cut: none is wider than
 :data:`SPLIT_ASPECT` x its height (the demo's widest 1.07, a wide 0 or 2 about 1.1).
 
@@ -52,8 +51,7 @@ def split_joined(
         pieces: float (N, 7) ink pieces, analysis px (:mod:`edge.segment.digit_pieces`' columns).
         ink: (uint8 (mh, mw) the ink mask (255 = ink) the pieces were measured in, its (x, y)
             origin in analysis px), or ``None`` (nothing is cut).
-        min_h: smallest digit height, analysis px: lower pieces are not looked at, nor cut into lower
-            parts.
+        min_h: smallest digit height, analysis px: lower pieces are not looked at.
 
     Returns:
         float (M, 7), M >= N: the same table (the same object when nothing is cut), a cut
@@ -78,12 +76,12 @@ def split_joined(
     mask, (ox, oy) = ink
     rows: list[np.ndarray] = []
     for i in range(len(pieces)):
-        parts = _split(pieces[i], mask, ox, oy, min_h) if wide[i] else None
+        parts = _split(pieces[i], mask, ox, oy) if wide[i] else None
         rows.extend([pieces[i]] if parts is None else parts)
     return pieces if len(rows) == len(pieces) else np.array(rows, dtype=pieces.dtype).reshape(-1, COLS)
 
 
-def _split(row: np.ndarray, mask: np.ndarray, ox: int, oy: int, min_h: float) -> list[np.ndarray] | None:
+def _split(row: np.ndarray, mask: np.ndarray, ox: int, oy: int) -> list[np.ndarray] | None:
     """The digits of one wide piece (float (7,) rows), or ``None`` when it is not cut."""
     x0, y0, x1, y1 = (int(v) for v in row[:4])
     crop = mask[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
@@ -99,7 +97,7 @@ def _split(row: np.ndarray, mask: np.ndarray, ox: int, oy: int, min_h: float) ->
     inked = counts > 0
     top = np.where(inked, own.argmax(axis=0), own.shape[0])
     bottom = np.where(inked, own.shape[0] - 1 - own[::-1].argmax(axis=0), -1)
-    boxes = _cuts(counts, top, bottom, 0, own.shape[1], min_h)
+    boxes = _cuts(counts, top, bottom, 0, own.shape[1])
     if len(boxes) < 2:
         return None
     out = []
@@ -122,11 +120,9 @@ def _height(top: np.ndarray, bottom: np.ndarray, a: int, b: int) -> int:
     return max(0, int(bottom[a:b].max()) - int(top[a:b].min()) + 1) if b > a else 0
 
 
-def _cuts(
-    counts: np.ndarray, top: np.ndarray, bottom: np.ndarray, a: int, b: int, min_h: float
-) -> list[tuple[int, int]]:
+def _cuts(counts: np.ndarray, top: np.ndarray, bottom: np.ndarray, a: int, b: int) -> list[tuple[int, int]]:
     """Column ranges [a, b) of one piece (its ink per column, first and last inked row per column),
-    one per digit (each at least ``min_h`` tall), cut recursively."""
+    one per digit, cut recursively."""
     h = _height(top, bottom, a, b)
     if not h or b - a <= SPLIT_ASPECT * h:
         return [(a, b)]
@@ -148,6 +144,6 @@ def _cuts(
         left -= 1
     while right < b and counts[right] <= bridge:
         right += 1
-    if min(_height(top, bottom, a, left), _height(top, bottom, right, b)) < max(PART_HEIGHT * h, min_h):
+    if min(_height(top, bottom, a, left), _height(top, bottom, right, b)) < PART_HEIGHT * h:
         return [(a, b)]
-    return _cuts(counts, top, bottom, a, left, min_h) + _cuts(counts, top, bottom, right, b, min_h)
+    return _cuts(counts, top, bottom, a, left) + _cuts(counts, top, bottom, right, b)
