@@ -356,7 +356,7 @@ def candidates(
     """
     if not len(boxes):
         return boxes
-    boxes = merge_boxes(split_joined(boxes, mask, min_h), cfg)
+    boxes = merge_boxes(split_joined(boxes, mask, min_h, cfg.max_fill), cfg)
     solid: list[int] = []  # boxes dropped only as solid blobs
     if len(boxes) <= FEW:  # the same tests in plain Python
         keep = []
