@@ -53,7 +53,7 @@ def test_two_digits_bridged_by_a_line_are_cut_between_them() -> None:
 
 
 def test_three_digits_in_one_piece_are_three() -> None:
-    """Wider than a digit is tall x max_aspect: the finder dropped it as a line."""
+    """Cut recursively (the digit finder cuts only candidates, at most max_aspect wide: two or three)."""
     mask, spans = _zeros(3)
     row = _row(mask)
     row[0, [X0, Y0, X1, Y1]] += (10, 20, 10, 20)  # the mask's origin: boxes are in analysis px

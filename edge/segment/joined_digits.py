@@ -1,24 +1,26 @@
 """Digits joined into one ink piece, cut apart (:class:`edge.segment.digits.DigitSegmenter`).
 
 Neighbouring digits of a number are often one connected piece of ink: written so
-that they touch (a 5's tail running into the 0 after it), or bridged by a ruled
-line that crosses both and that the line eraser left (in a shadow, or with a
-marker as thick as the line is long between them). Such a piece is wider than any
-single digit (a handwritten digit is at most about as wide as it is tall) and the
-digit finder took it for one digit or, at more than ``max_aspect``, for a line.
+that they touch (a 5's tail running into the 0 after it, a 2's base into the next
+digit), or bridged by a ruled line that crosses both and that the line eraser left
+(in a shadow, or under a marker as thick as the line's stretch between them). The
+digit finder took such a piece for one digit, and read it as neither.
 
-:func:`split_joined` cuts every piece wider than :data:`SPLIT_ASPECT` x its height
-at the column that crosses the least ink (the classic vertical-projection cut of
-touching characters, R. G. Casey and E. Lecolinet, "A survey of methods and
-strategies in character segmentation", IEEE PAMI 18(7), 1996, section 3.1), when
-that column's ink is thin next to the piece's (a bridge, not a digit's body) and
-both sides are full digits (as tall as half the piece); each side is cut again
-while it is still too wide. A digit alone is never cut: none is wider than
-:data:`SPLIT_ASPECT` x its height (the demo's widest 1.07, a wide 0 or 2 about 1.1).
+:func:`split_joined` cuts a candidate wider than :data:`SPLIT_ASPECT` x its height
+at the column that crosses the least ink (the vertical-projection cut of touching
+characters, R. G. Casey and E. Lecolinet, "A survey of methods and strategies in
+character segmentation", IEEE PAMI 18(7), 1996, section 3.1), when that column's
+ink is at most :data:`JOIN_INK` of the piece's median inked column (a bridge, not
+a digit's body) and both sides are full digits (at least :data:`PART_HEIGHT` of
+its height); the bridge's stretch goes with neither side, and each side is cut
+again while it is still too wide. The digit finder cuts only its candidates (boxes
+that passed its size, aspect and fill rules: not clutter, not the desk), before
+its paper-ring and edge rules, which then judge each digit. A digit alone is
+rarely cut: the demo's digits are at most 1.07x as wide as tall; of the 10,000
+MNIST test digits (2x, thresholded) 6 are (a 2 whose tail curls up, 0s drawn open).
 
-Cost: nothing for a frame whose pieces are all narrower (one comparison per piece);
-a few tens of microseconds per wide piece (a crop, a connected-component pass and
-column sums of a digit-sized box).
+Cost: one comparison per candidate when none is wide; a wide one, a crop, a
+connected-component pass and 1-D column sums (tens of microseconds).
 """
 
 from __future__ import annotations
