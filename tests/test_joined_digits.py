@@ -106,15 +106,3 @@ def test_digits_bridged_by_a_ruled_line_are_found_one_by_one(mnist) -> None:
     y = truth[0].y + truth[0].h // 2
     cv2.line(img, (truth[0].x - 2, y), (truth[1].x + truth[1].w + 2, y), INK, 2, cv2.LINE_AA)
     assert_matches(DigitSegmenter().find(camera(img, seed=22)), truth)
-
-
-def test_a_solid_piece_is_not_cut() -> None:
-    """The desk around a sheet seen from afar: a dark frame round a paper hole, thin above and
-    below the hole, is a blob (fill above the finder's max_fill), not two digits."""
-    mask = np.full((40, 68), 255, np.uint8)
-    mask[8:32, 22:46] = 0  # the sheet
-    mask[:, :4] = mask[:, -4:] = 0  # (the box: 60 x 40 px)
-    pieces = _row(mask)
-    assert pieces[0, AREA] > 0.75 * 40 * 60  # solid
-    assert len(split_joined(pieces, (mask, (0, 0)), min_h=20)) > 1  # cut without the fill rule
-    assert split_joined(pieces, (mask, (0, 0)), min_h=20, max_fill=0.75) is pieces

@@ -45,7 +45,7 @@ PART_WIDTH = 0.15
 
 
 def split_joined(
-    pieces: np.ndarray, ink: tuple[np.ndarray, tuple[int, int]] | None, min_h: float, max_fill: float = 1.0
+    pieces: np.ndarray, ink: tuple[np.ndarray, tuple[int, int]] | None, min_h: float
 ) -> np.ndarray:
     """``pieces`` with each one that is digits joined together (see the module) replaced by its digits.
 
@@ -54,8 +54,6 @@ def split_joined(
         ink: (uint8 (mh, mw) the ink mask (255 = ink) the pieces were measured in, its (x, y)
             origin in analysis px), or ``None`` (nothing is cut).
         min_h: smallest digit height, analysis px: lower pieces are not looked at.
-        max_fill: nor are pieces whose ink fills more than this share of their box (solid: a blob,
-            the desk around a sheet seen from afar, not pen strokes; the digit finder's ``max_fill``).
 
     Returns:
         float (M, 7), M >= N: the same table (the same object when nothing is cut), a cut
@@ -66,18 +64,14 @@ def split_joined(
         return pieces
     if len(pieces) <= FEW:  # (plain Python: numpy's cost per call outweighs a handful of rows)
         wide = [
-            y1 - y0 >= min_h
-            and SPLIT_ASPECT * (y1 - y0) < x1 - x0 <= MAX_JOINED * (y1 - y0)
-            and not contact
-            and area <= max_fill * (x1 - x0) * (y1 - y0)
-            for x0, y0, x1, y1, area, contact, _ in pieces.tolist()
+            y1 - y0 >= min_h and SPLIT_ASPECT * (y1 - y0) < x1 - x0 <= MAX_JOINED * (y1 - y0) and not contact
+            for x0, y0, x1, y1, _, contact, _ in pieces.tolist()
         ]
         if not any(wide):
             return pieces
     else:
         w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
         wide_ = (h >= min_h) & (w > SPLIT_ASPECT * h) & (w <= MAX_JOINED * h) & (pieces[:, CONTACT] == 0)
-        wide_ &= pieces[:, AREA] <= max_fill * w * h
         if not wide_.any():
             return pieces
         wide = wide_.tolist()
