@@ -318,7 +318,9 @@ def test_the_candidates_read_the_ruled_level_when_it_is_taken(
     seen: list[np.ndarray] = []
     above, candidates = PageRuling.above, digits_module.candidates
     monkeypatch.setattr(PageRuling, "above", lambda self, *a: ruled.append(above(self, *a)) or ruled[-1])
-    monkeypatch.setattr(digits_module, "candidates", lambda *a: seen.append(a[-1][1]) or candidates(*a))
+    monkeypatch.setattr(
+        digits_module, "candidates", lambda *a, **k: seen.append(a[-1][1]) or candidates(*a, **k)
+    )
     DigitSegmenter().find(frame)
     levels = [r for r in ruled if r is not None]
     assert levels and any(lv is levels[0] for lv in seen)

@@ -390,7 +390,7 @@ class DigitSegmenter:
             (1.0, 1.0, 1.0) if cropped else (cfg.max_contact, cfg.max_height, MAX_WIDTH)
         )
         kept, region = frame_pieces(pieces, sw, sh, max_contact, max_height, max_width, 4 * cfg.min_area)
-        boxes = candidates(kept, cfg, sh, min_h, max_height, self._ink)
+        boxes = candidates(kept, cfg, sh, min_h, max_height, self._ink, mask=ink)
         if scene.around is not None and not scene.whole and len(boxes) and cfg.min_paper_around > 0:
             # (a whole-paper scene has paper all round every box: its ring test always passes)
             ring = paper_around(boxes, scene.around) >= cfg.min_paper_around

@@ -1,0 +1,108 @@
+"""Digits joined into one ink piece are cut apart (edge.segment.joined_digits).
+
+Two neighbouring digits of a number written so that they touch, or bridged by a ruled
+line that crosses both, are one connected piece of ink; the digit finder must still
+give one ROI per digit, and must not cut a single wide digit.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.segment.digit_pieces import AREA, COLS, CONTACT, MX, X0, X1, Y0, Y1
+from edge.segment.digits import DigitSegmenter
+from edge.segment.joined_digits import split_joined
+from edge.types import ROI
+from tests.test_digits import INK, assert_matches, camera, digit_of, ink_alpha, paper, stamp
+
+
+def _row(mask: np.ndarray, contact: float = 0.0) -> np.ndarray:
+    """float (1, 7) piece table row of all the ink in uint8 ``mask``."""
+    ys, xs = np.nonzero(mask)
+    row = np.zeros((1, COLS))
+    row[0, [X0, Y0, X1, Y1]] = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    row[0, AREA], row[0, CONTACT], row[0, MX] = len(xs), contact, xs.sum()
+    return row
+
+
+def _zeros(n: int, bridge: bool = True) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """uint8 (60, 40 + 36 n) mask: ``n`` ring-shaped 0s (30 x 44 px, 3 px strokes) 6 px apart,
+    joined by a 2-px line at mid-height (``bridge``), and the x range [a, b) of each 0."""
+    mask = np.zeros((60, 40 + 36 * n), np.uint8)
+    spans = []
+    for k in range(n):
+        cx = 35 + 36 * k
+        cv2.ellipse(mask, (cx, 30), (14, 21), 0, 0, 360, 255, 3)
+        spans.append((cx - 15, cx + 16))
+    if bridge:
+        mask[29:31, spans[0][0] : spans[-1][1]] = 255
+    return mask, spans
+
+
+def test_two_digits_bridged_by_a_line_are_cut_between_them() -> None:
+    mask, spans = _zeros(2)
+    pieces = _row(mask)
+    out = split_joined(pieces, (mask, (0, 0)), min_h=20)
+    assert out.shape == (2, COLS)
+    for r, (a, b) in zip(out, spans, strict=True):
+        assert abs(r[X0] - a) <= 2 and abs(r[X1] - b) <= 2, (r[:4], (a, b))  # the bridge goes with neither
+        assert r[Y1] - r[Y0] >= 40
+        assert a <= r[MX] / r[AREA] < b  # its centre of mass lies in it
+    assert out[:, AREA].sum() <= pieces[0, AREA]
+
+
+def test_three_digits_in_one_piece_are_three() -> None:
+    """Cut recursively (the digit finder cuts only candidates, at most max_aspect wide: two or three)."""
+    mask, spans = _zeros(3)
+    row = _row(mask)
+    row[0, [X0, Y0, X1, Y1]] += (10, 20, 10, 20)  # the mask's origin: boxes are in analysis px
+    row[0, MX] += 10 * row[0, AREA]
+    out = split_joined(row, (mask, (10, 20)), min_h=20)
+    assert len(out) == 3
+    for r, (a, b) in zip(out, spans, strict=True):
+        assert abs(r[X0] - 10 - a) <= 2 and abs(r[X1] - 10 - b) <= 2
+        assert r[Y0] >= 20 + 6 and a <= r[MX] / r[AREA] - 10 < b
+
+
+def test_a_wide_single_digit_and_narrow_pieces_are_kept_whole() -> None:
+    wide = np.zeros((60, 120), np.uint8)
+    cv2.ellipse(wide, (60, 30), (50, 22), 0, 0, 360, 255, 3)  # a 0 more than twice as wide as tall
+    seven = np.zeros((60, 100), np.uint8)
+    cv2.polylines(seven, [np.array([(5, 8), (90, 8), (40, 55)], np.int32)], False, 255, 3)  # a long bar
+    for mask in (wide, seven):
+        pieces = _row(mask)
+        assert split_joined(pieces, (mask, (0, 0)), min_h=20) is pieces
+    joined, _ = _zeros(2)
+    pieces = _row(joined)
+    assert split_joined(pieces, None, min_h=20) is pieces  # no mask: nothing is cut
+    assert split_joined(pieces, (joined, (0, 0)), min_h=80) is pieces  # lower than a digit
+    on_border = _row(joined, contact=12.0)
+    assert split_joined(on_border, (joined, (0, 0)), min_h=20) is on_border
+
+
+def _number(mnist, labels: list[int], overlap: int) -> tuple[np.ndarray, list[ROI]]:
+    """Paper with MNIST digits 70 px tall written ``-overlap`` px apart (overlapping: touching)."""
+    img = paper(seed=21)
+    truth, x = [], 190
+    for k, label in enumerate(labels):
+        a = ink_alpha(digit_of(mnist, label, k + 1), 70, thicken=1)  # (each one piece)
+        truth.append(stamp(img, a, x, 200))
+        x = truth[-1].x + truth[-1].w - overlap
+    return img, truth
+
+
+def test_touching_digits_are_found_one_by_one(mnist) -> None:
+    img, truth = _number(mnist, [2, 3], overlap=4)  # the 2's base runs into the 3
+    frame = camera(img, seed=21)
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    n, _ = cv2.connectedComponents((grey[190:280, 180:330] < 150).astype(np.uint8))
+    assert n == 2  # one piece of ink (and the background)
+    assert_matches(DigitSegmenter().find(frame), truth)
+
+
+def test_digits_bridged_by_a_ruled_line_are_found_one_by_one(mnist) -> None:
+    img, truth = _number(mnist, [6, 4], overlap=-30)
+    y = truth[0].y + truth[0].h // 2
+    cv2.line(img, (truth[0].x - 2, y), (truth[1].x + truth[1].w + 2, y), INK, 2, cv2.LINE_AA)
+    assert_matches(DigitSegmenter().find(camera(img, seed=22)), truth)
