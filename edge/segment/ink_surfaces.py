@@ -18,10 +18,13 @@ import cv2
 import numpy as np
 
 from edge.segment.ink import above, odd, square
+from edge.segment.mask_sides import sides
 
 __all__ = [
     "BOARD_MARGIN",
     "SHEET_SEPARATION",
+    "SHEET_SHARE",
+    "SHEET_SIDES",
     "STROKE_SHARE",
     "SURFACE",
     "light_ground",
@@ -57,6 +60,14 @@ BOARD_MARGIN = 1 / 24
 #: dark sheet, ``benchmarks/realistic_digits.py`` seeds 21 and 22) called light: below 0.83 but for
 #: a few with a bright desk beside the sheet.
 SHEET_SEPARATION = 0.9
+
+#: A sheet held up or lying in view reaches at most this many of the frame's four edges
+#: (:func:`edge.segment.mask_sides.sides` of its surface; see :func:`sheet_ink`): a lit wall beside a
+#: chalkboard, or a page filling the view, reaches three or four.
+SHEET_SIDES = 2
+
+#: The share of the light strokes' residue a sheet's dark ink must reach in :func:`sheet_ink`.
+SHEET_SHARE = STROKE_SHARE
 
 
 def wide(mask: np.ndarray) -> np.ndarray:
@@ -171,6 +182,8 @@ def sheet_ink(small: np.ndarray, t: float = 12.0) -> bool:
     if found is None:
         return False
     surface, median = found
+    if sides(surface) > SHEET_SIDES:  # a wall or a page filling the view, not a sheet in it
+        return False
     fill = 2 * kernels[-1] + 1
     rim = square(odd(BOARD_MARGIN * min(v.shape[:2])))
     on = cv2.morphologyEx(surface, cv2.MORPH_CLOSE, square(fill))  # closed over its strokes
@@ -181,4 +194,4 @@ def sheet_ink(small: np.ndarray, t: float = 12.0) -> bool:
     light, dark = cv2.split(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])
     dark_sum = cv2.sumElems(cv2.bitwise_and(dark, ink))[0]
     light_sum = cv2.sumElems(cv2.bitwise_and(light, _allowed(v, on, median, t)))[0]
-    return dark_sum > 0 and dark_sum >= STROKE_SHARE * light_sum
+    return dark_sum > 0 and dark_sum >= SHEET_SHARE * light_sum
