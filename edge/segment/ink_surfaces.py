@@ -39,8 +39,8 @@ __all__ = [
 #: paper's thin 1-px lines carry little residue next to the paper between them, which the larger
 #: squares take in as light "strokes" (a fifth called 11 of 500 dev frames of dark ink on squared or
 #: lined paper under a shadow light, ``benchmarks/realistic_digits.py`` seed 21; a tenth, 3; seed 22:
-#: 1 and 0; the light pages of ``benchmarks.synth_pages`` and ``digits.png`` stay light). Also the
-#: share of the light strokes' residue a sheet's dark ink must reach in :func:`sheet_ink`.
+#: 1 and 0; the light pages of ``benchmarks.synth_pages`` and ``digits.png`` stay light). Also
+#: :func:`sheet_ink`'s share (:data:`SHEET_SHARE`).
 STROKE_SHARE = 0.1
 
 #: A bright surface is at least this share of the analysis view's shorter side wide (a sheet
@@ -72,7 +72,7 @@ SHEET_SIDES = 2
 #: beside 1-3 white sticks (pencil at 0.1-0.3 of the paper's grey, 70- or 45-px digits: 14 instead
 #: of 7 of 24 configurations dark in all 4 seeds), but one line of small print on a white note lying on
 #: a chalkboard then outvoted the chalk "72" beside it (all 12 frames dark instead of 3 of 12); demo
-#: seeds 0-3, dev frames, pages, ``digits.png`` and the inverted dev frames: the same at both.
+#: seeds 0-4, dev frames, pages, ``digits.png`` and the inverted dev frames: the same at both.
 SHEET_SHARE = STROKE_SHARE
 
 
