@@ -73,16 +73,25 @@ def test_the_demo_sheet_beside_the_stick_is_dark_ink() -> None:
     assert not frame_ink_is_light(small)
 
 
-def chalk_beside_a_wall(seed: int, wall: float) -> np.ndarray:
+def chalk_beside_a_wall(seed: int, wall: float, marks: str = "") -> np.ndarray:
     """uint8 (480, 640) grey: a dark board (45, mottled) with chalk digits "72" (grey 220, 4-px strokes,
-    90 px tall) and a bare bright wall (200) over the left ``wall`` share of the frame, a sharp
-    step between them; blurred (1 px), noisy (2 levels)."""
+    90 px tall) and a bright wall (200) over the left ``wall`` share of the frame, a sharp step
+    between them; blurred (1 px), noisy (2 levels). ``marks`` on the wall: "" bare, "door" a door
+    frame's full-height 2-px line (grey 140), "grout" tiles' 2-px grout lines every 60 px (grey 150)."""
     rng = np.random.default_rng(seed)
     h, w = 480, 640
     img = np.full((h, w), 45, np.float32) + cv2.GaussianBlur(
         rng.normal(0, 4, (h, w)).astype(np.float32), (0, 0), 3
     )
-    img[:, : int(wall * w)] = 200
+    ww = int(wall * w)
+    img[:, :ww] = 200
+    if marks == "door":
+        cv2.line(img, (ww // 3, 0), (ww // 3, h), 140, 2)
+    if marks == "grout":
+        for y in range(0, h, 60):
+            cv2.line(img, (0, y), (ww, y), 150, 2)
+        for x in range(0, ww, 60):
+            cv2.line(img, (x, 0), (x, h), 150, 2)
     for i, label in enumerate("72"):
         a = render_digit(label, rng, 90, stroke_px=4).astype(np.float32) / 255
         y, x = 180, int(wall * w) + 80 + 130 * i
@@ -96,5 +105,16 @@ def test_chalk_beside_a_bare_wall_is_still_light_ink(seed: int, wall: float) -> 
     """A board and a wall split the grey levels into two well-apart modes as a sheet on a desk does,
     and the wall is a surface too wide for a stroke; but it carries no dark ink: light."""
     small = scaled(chalk_beside_a_wall(seed, wall), 0.5)
+    assert not sheet_ink(small)
+    assert frame_ink_is_light(small)
+
+
+@pytest.mark.parametrize("marks", ["door", "grout"])
+@pytest.mark.parametrize("seed, wall", [(0, 0.25), (1, 0.3), (2, 0.35)])
+def test_chalk_beside_a_wall_with_marks_is_still_light_ink(seed: int, wall: float, marks: str) -> None:
+    """A wall with thin dark marks on it (a door frame's line, tiles' grout) carries "dark ink", but
+    it reaches three of the frame's edges: a wall, not a sheet held up or lying in view. The chalk
+    on the board decides: light (dark in all six when any bright surface counted as a sheet)."""
+    small = scaled(chalk_beside_a_wall(seed, wall, marks), 0.5)
     assert not sheet_ink(small)
     assert frame_ink_is_light(small)
