@@ -260,8 +260,9 @@ class DigitSegmenter:
             t2 = second_ink_threshold(dark, t, scene.paper, paper_hist)
             erased = self._erased if lines_erased and digit_px is not None else None  # a page's pass
             ruling = ruling_darkness(*erased[:3]) if erased is not None else self.ruling.ruled_ink()
-            if t2 is not None and ruling is not None:  # above the ruling, not into the ink (a page's erased
-                t2 = min(t2, max(ruling, t + 1))  # lines: digit_lines.ruling_darkness; PageRuling.ruled_ink)
+            # above the ruling, not into the ink (digit_lines.ruling_darkness; PageRuling.ruled_ink)
+            if t2 is not None and ruling is not None:
+                t2 = min(t2, max(ruling, t + 1))
             if t2 is not None:
                 pieces2, _, count2, measure2 = self._pieces(
                     dark,
