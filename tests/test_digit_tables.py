@@ -154,19 +154,25 @@ def random_table(rng: np.random.Generator, n: int, sw: int, sh: int) -> np.ndarr
     return np.column_stack([x0, y0, x1, y1, area, contact, mx]).astype(np.float64)
 
 
+def _peaks(t: np.ndarray) -> np.ndarray:
+    """Ink peaks made up from the rows (a function of each row: the same whichever rows are given)."""
+    return (t[:, 4] * 7) % 97
+
+
 def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(11)
     cfg = DigitSegmenterConfig()
     sw, sh = 320, 240
     blocks = (rng.random((sh // 8, sw // 8)) > 0.3).astype(np.uint8)
     around = BlockSums(blocks, (sw, sh))
-    kept = regions = 0
+    kept = regions = judged = 0
     for n in range(digit_pieces.FEW + 1):
         for _ in range(25):
             t = random_table(rng, n, sw, sh)
             fast = (
                 candidates(t, cfg, sh, 6.0, 0.95),
                 select_digits(t, cfg, sw, sh),
+                select_digits(t, cfg, sw, sh, _peaks, 10.0),
                 *frame_pieces(t, sw, sh, 0.12, 0.95, 0.9, 20.0),
                 paper_around(t, around),
                 line_sized(t, 80, 100 * (n % 2)),
@@ -176,6 +182,7 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
             slow = (
                 candidates(t, cfg, sh, 6.0, 0.95),
                 select_digits(t, cfg, sw, sh),
+                select_digits(t, cfg, sw, sh, _peaks, 10.0),
                 *frame_pieces(t, sw, sh, 0.12, 0.95, 0.9, 20.0),
                 paper_around(t, around),
                 line_sized(t, 80, 100 * (n % 2)),
@@ -186,9 +193,11 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
                     assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
                 else:  # a region or None
                     assert a == b
-            regions += fast[3] is not None
+            regions += fast[4] is not None
             kept += 0 < len(fast[0]) < n
+            judged += len(fast[2]) > len(fast[1])  # (the writing's height kept some)
     assert kept > 20 and regions > 20  # some candidates kept, some dropped; some pieces dropped
+    assert judged > 5
 
 
 def merge_pairs_fast_and_numpy(
