@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_pieces import WRITING, select_digits, writing_height
+from edge.segment.digit_pieces import WRITING, judged_as_writing, select_digits
 from edge.segment.digits import DigitSegmenter
 
 DIGITS = ((330, "3"), (420, "9"), (455, "0"), (490, "1"))
@@ -62,8 +62,13 @@ def test_a_faint_tall_candidate_judges_only_specks() -> None:
     assert select_digits(boxes, cfg, 320, 240, dark_band, 13.4)[:, 0].tolist() == [10]
 
 
-def test_writing_height_leaves_specks_out_of_the_darkness() -> None:
-    heights, peaks = np.array([170.0, 30, 9]), np.array([80.0, 140, 250])
-    assert writing_height(heights, peaks, 13.4) == 30  # the band is 0.57 of the digit's peak
-    assert writing_height(heights, peaks, 5.0) == 9  # (with the speck counted it would be the writing)
-    assert writing_height(heights, np.array([110.0, 140, 250]), 13.4) == 170  # 0.79: writing
+def test_writing_is_as_dark_as_the_darkest_writing_and_specks_are_left_out() -> None:
+    heights, peaks = np.array([170.0, 30, 25, 20, 9]), np.array([80.0, 140, 0.9 * 140, 80, 250])
+    # the band and the faint 20 px mark (0.57 of the digit's peak) are not writing; the speck
+    # is under the floor: the two digits are writing, judged by the taller's height
+    assert judged_as_writing(heights, peaks, 13.4, 0.25).tolist() == [False, True, True, False, False]
+    assert judged_as_writing(heights, peaks, 13.4, 0.9).tolist() == [False, True, False, False, False]
+    # with the speck counted, it would be the only writing
+    assert judged_as_writing(heights, peaks, 5.0, 0.25).tolist() == [False, False, False, False, True]
+    band_dark = np.array([0.8 * 140 / WRITING, 140, 126, 80, 250])  # the band is writing: it judges
+    assert judged_as_writing(heights, band_dark, 13.4, 0.25).tolist() == [True, False, False, False, False]

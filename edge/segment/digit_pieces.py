@@ -36,7 +36,7 @@ MAX_WIDTH = 0.9
 #: ink box is smaller, its few specks cost less to trace than the filter).
 SPREAD = 0.6
 #: A candidate sets the height the others are judged by (``min_relative_height``) only when its
-#: ink peak is at least this share of the writing's darkest (:func:`writing_height`).
+#: ink peak is at least this share of the writing's darkest (:func:`judged_as_writing`).
 WRITING = 0.7
 
 
@@ -59,9 +59,10 @@ def select_digits(
     image: border and relative-size rules.
 
     A candidate under ``cfg.min_relative_height`` x the tallest one's height is dropped (a
-    speck, a fragment beside the writing). With ``peaks``, one at least ``floor`` px tall is
-    judged by the tallest candidate that is writing instead (:func:`writing_height`): a shadow
-    band or an edge on the desk, taller than the digits but fainter, no longer drops them.
+    speck, a fragment beside the writing). With ``peaks``, one that is writing (at least
+    ``floor`` px tall, and as dark as the writing) is judged by the tallest writing instead
+    (:func:`judged_as_writing`): a shadow band, a cable or an edge on the desk, taller than the
+    digits but fainter, no longer drops them.
 
     Args:
         boxes: float (M, 7) candidates, analysis px.
@@ -69,7 +70,7 @@ def select_digits(
         sw, sh: the analysis image's width and height (px).
         peaks: float (K,) ink peak (darkness 0..255) of each of K rows given (float (K, 7));
             ``None``: every candidate is judged by the tallest.
-        floor: height (analysis px) from which a candidate is judged by the writing's height.
+        floor: height (analysis px) from which a candidate may be writing.
 
     Returns:
         float (N, 7): the rows of ``boxes`` kept, in order.
@@ -94,8 +95,8 @@ def select_digits(
         keep = list(keep)
         boxes = kept_rows(boxes, keep)
         bh = [bh[i] for i in keep]
-        low2 = cfg.min_relative_height * writing_height(np.array(bh), peaks(boxes), floor)
-        return kept_rows(boxes, [i for i, h in enumerate(bh) if h >= low or (h >= floor and h >= low2)])
+        ok = judged_as_writing(np.array(bh), peaks(boxes), floor, cfg.min_relative_height).tolist()
+        return kept_rows(boxes, [i for i, h in enumerate(bh) if h >= low or ok[i]])
     bh = boxes[:, Y1] - boxes[:, Y0]
     if cfg.reject_border:
         touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
@@ -103,29 +104,31 @@ def select_digits(
             boxes, bh = boxes[~touch], bh[~touch]
     short = bh < cfg.min_relative_height * bh.max()
     if peaks is not None and (short & (bh >= floor)).any():
-        low2 = cfg.min_relative_height * writing_height(bh, peaks(boxes), floor)
-        short &= (bh < floor) | (bh < low2)
+        short &= ~judged_as_writing(bh, peaks(boxes), floor, cfg.min_relative_height)
     return boxes[~short]
 
 
-def writing_height(heights: np.ndarray, peaks: np.ndarray, floor: float) -> float:
-    """The height of the tallest candidate that is writing: whose ink peak is at least
-    :data:`WRITING` x the darkest peak among the candidates at least ``floor`` tall (a shadow
-    band or an edge beside the sheet is fainter than the digits on it: 0.53-0.63 of them on the
-    ``demo`` scene, seed 0, frames 2976-2999; specks under ``floor`` may be darker than the
-    writing and are left out of its darkness).
+def judged_as_writing(heights: np.ndarray, peaks: np.ndarray, floor: float, relative: float) -> np.ndarray:
+    """Which candidates are writing at least ``relative`` x the tallest writing's height.
+
+    Writing is a candidate at least ``floor`` tall whose ink peak is at least :data:`WRITING` x the
+    darkest among those (a shadow band, a cable or an edge beside the sheet is fainter than the
+    digits on it: 0.53-0.63 of them on the ``demo`` scene, seed 0, frames 2976-2999, where its
+    digits, the thin "1" included, are 0.71 or more; specks under ``floor`` may be darker than the
+    writing and are left out).
 
     Args:
         heights: float (K,) candidate heights (px), at least one of them ``floor`` or more.
         peaks: float (K,) their ink peaks (darkness 0..255,
             :func:`edge.segment.faint_marks.ink_peaks`).
-        floor: the height (px) from which a candidate counts for the writing's darkness.
+        floor: the height (px) from which a candidate may be writing.
+        relative: the share of the tallest writing's height (``min_relative_height``).
 
     Returns:
-        The height (px) of the tallest such candidate.
+        bool (K,): the candidates that are writing and at least ``relative`` x its tallest.
     """
-    darkest = peaks[heights >= floor].max()
-    return float(heights[peaks >= WRITING * darkest].max())
+    writing = (heights >= floor) & (peaks >= WRITING * peaks[heights >= floor].max())
+    return writing & (heights >= relative * heights[writing].max())
 
 
 def frame_pieces(
