@@ -154,17 +154,14 @@ def random_table(rng: np.random.Generator, n: int, sw: int, sh: int) -> np.ndarr
     return np.column_stack([x0, y0, x1, y1, area, contact, mx]).astype(np.float64)
 
 
-def _peaks(t: np.ndarray) -> np.ndarray:
-    """Ink peaks made up from the rows (a function of each row: the same whichever rows are given)."""
-    return (t[:, 4] * 7) % 97
-
-
 def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(11)
     cfg = DigitSegmenterConfig()
     sw, sh = 320, 240
     blocks = (rng.random((sh // 8, sw // 8)) > 0.3).astype(np.uint8)
     around = BlockSums(blocks, (sw, sh))
+    dark = np.tile(np.linspace(0, 255, sw), (sh, 1)).astype(np.uint8)  # darker to the right
+    ink = (dark, np.full((sh, sw), 20, np.uint8))  # (and the ink level)
     kept = regions = judged = 0
     for n in range(digit_pieces.FEW + 1):
         for _ in range(25):
@@ -172,7 +169,7 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
             fast = (
                 candidates(t, cfg, sh, 6.0, 0.95),
                 select_digits(t, cfg, sw, sh),
-                select_digits(t, cfg, sw, sh, _peaks, 10.0),
+                select_digits(t, cfg, sw, sh, ink, 10.0),
                 *frame_pieces(t, sw, sh, 0.12, 0.95, 0.9, 20.0),
                 paper_around(t, around),
                 line_sized(t, 80, 100 * (n % 2)),
@@ -182,7 +179,7 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
             slow = (
                 candidates(t, cfg, sh, 6.0, 0.95),
                 select_digits(t, cfg, sw, sh),
-                select_digits(t, cfg, sw, sh, _peaks, 10.0),
+                select_digits(t, cfg, sw, sh, ink, 10.0),
                 *frame_pieces(t, sw, sh, 0.12, 0.95, 0.9, 20.0),
                 paper_around(t, around),
                 line_sized(t, 80, 100 * (n % 2)),

@@ -8,8 +8,6 @@ digits, about 30 px tall, beside it. A cable, a paper edge or a table edge does 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import cv2
 import numpy as np
 import pytest
@@ -41,25 +39,30 @@ def test_small_digits_beside_a_tall_faint_cable_are_found(cable_grey: int) -> No
     assert all(abs(x - d[0]) <= 6 for x, d in zip(digits, DIGITS, strict=True))
 
 
-def _table(rows: list[tuple[float, float]]) -> np.ndarray:
+def _table(rows: list[tuple[int, int]]) -> np.ndarray:
     """Candidates of a 320 x 240 analysis image, one per (height, x0): 10 px wide, from y 20."""
     return np.array([[x, 20, x + 10, 20 + h, 50, 0, 0] for h, x in rows], np.float64)
 
 
-def _peaks(band: float) -> Callable[[np.ndarray], np.ndarray]:
-    """Ink peaks of :func:`test_a_faint_tall_candidate_judges_only_specks`'s rows: the band's
-    ``band``, the digits' 140 and 120, the speck's 150 (the darkest)."""
-    return lambda b: np.array([band, 140, 120, 150])[: len(b)]
+def _ink(band: int) -> tuple[np.ndarray, np.ndarray]:
+    """Darkness and ink level of a 320 x 240 analysis image whose :func:`_table` candidates
+    (a band, two digits, a speck) have the ink peaks ``band``, 140, 120 and 150 (the speck darkest)."""
+    dark, level = np.zeros((240, 320), np.uint8), np.full((240, 320), 20, np.uint8)
+    for x, peak in ((10, band), (100, 140), (120, 120), (140, 150)):
+        dark[20:30, x : x + 4] = peak
+    return dark, level
 
 
 def test_a_faint_tall_candidate_judges_only_specks() -> None:
     cfg = DigitSegmenterConfig()
     boxes = _table([(170, 10), (30, 100), (28, 120), (9, 140)])  # a band, two digits, a speck
-    kept = select_digits(boxes, cfg, 320, 240, _peaks(80.0), 13.4)
+    kept = select_digits(boxes, cfg, 320, 240, _ink(80), 13.4)
     assert kept[:, 0].tolist() == [10, 100, 120]  # the digits stay; the speck is judged by the band
-    assert select_digits(boxes, cfg, 320, 240)[:, 0].tolist() == [10]  # (without the peaks: dropped)
-    dark_band = _peaks(0.8 * 140 / WRITING)  # darker than the digits: writing
+    assert select_digits(boxes, cfg, 320, 240)[:, 0].tolist() == [10]  # (without the ink: dropped)
+    dark_band = _ink(round(0.8 * 140 / WRITING))  # darker than the digits: writing
     assert select_digits(boxes, cfg, 320, 240, dark_band, 13.4)[:, 0].tolist() == [10]
+    many = _table([(170, 10), (30, 100), (28, 120), (9, 140)] + [(4, 200 + 8 * i) for i in range(12)])
+    assert select_digits(many, cfg, 320, 240, _ink(80), 13.4)[:, 0].tolist() == [10, 100, 120]  # (numpy)
 
 
 def test_writing_is_as_dark_as_the_darkest_writing_and_specks_are_left_out() -> None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.faint_marks import ink_peaks
 from edge.segment.ink_components import without_isolated
 
 #: Columns of a piece / candidate table (float (N, 7), analysis px).
@@ -52,14 +53,14 @@ def select_digits(
     cfg: DigitSegmenterConfig,
     sw: int,
     sh: int,
-    peaks: Callable[[np.ndarray], np.ndarray] | None = None,
+    ink: tuple[np.ndarray, np.ndarray] | None = None,
     floor: float = 0.0,
 ) -> np.ndarray:
     """The digits among the candidates (float (M, 7)) of a ``sw`` x ``sh`` analysis
     image: border and relative-size rules.
 
     A candidate under ``cfg.min_relative_height`` x the tallest one's height is dropped (a
-    speck, a fragment beside the writing). With ``peaks``, one that is writing (at least
+    speck, a fragment beside the writing). With ``ink``, one that is writing (at least
     ``floor`` px tall, and as dark as the writing) is judged by the tallest writing instead
     (:func:`judged_as_writing`): a shadow band, a cable or an edge on the desk, taller than the
     digits but fainter, no longer drops them.
@@ -68,8 +69,9 @@ def select_digits(
         boxes: float (M, 7) candidates, analysis px.
         cfg: the segmenter's settings (``reject_border``, ``min_relative_height``).
         sw, sh: the analysis image's width and height (px).
-        peaks: float (K,) ink peak (darkness 0..255) of each of K rows given (float (K, 7));
-            ``None``: every candidate is judged by the tallest.
+        ink: uint8 (sh, sw) darkness (0 paper .. 255 black) and ink threshold, for the
+            candidates' ink peaks (:func:`edge.segment.faint_marks.ink_peaks`); ``None``: every
+            candidate is judged by the tallest.
         floor: height (analysis px) from which a candidate may be writing.
 
     Returns:
@@ -90,12 +92,14 @@ def select_digits(
             if inner and max(bh[i] for i in inner) >= 0.5 * max(bh):
                 keep = inner
         low = cfg.min_relative_height * max(bh[i] for i in keep)
-        if peaks is None or all(bh[i] >= low or bh[i] < floor for i in keep):  # (the common case)
+        if ink is None or all(bh[i] >= low or bh[i] < floor for i in keep):  # (the common case)
             return kept_rows(boxes, [i for i in keep if bh[i] >= low])
         keep = list(keep)
         boxes = kept_rows(boxes, keep)
         bh = [bh[i] for i in keep]
-        ok = judged_as_writing(np.array(bh), peaks(boxes), floor, cfg.min_relative_height).tolist()
+        ok = judged_as_writing(
+            np.array(bh), ink_peaks(boxes, *ink)[:, 0], floor, cfg.min_relative_height
+        ).tolist()
         return kept_rows(boxes, [i for i, h in enumerate(bh) if h >= low or ok[i]])
     bh = boxes[:, Y1] - boxes[:, Y0]
     if cfg.reject_border:
@@ -103,8 +107,8 @@ def select_digits(
         if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
             boxes, bh = boxes[~touch], bh[~touch]
     short = bh < cfg.min_relative_height * bh.max()
-    if peaks is not None and (short & (bh >= floor)).any():
-        short &= ~judged_as_writing(bh, peaks(boxes), floor, cfg.min_relative_height)
+    if ink is not None and (short & (bh >= floor)).any():
+        short &= ~judged_as_writing(bh, ink_peaks(boxes, *ink)[:, 0], floor, cfg.min_relative_height)
     return boxes[~short]
 
 

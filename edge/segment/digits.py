@@ -79,7 +79,7 @@ from edge.segment.digit_ruling import PageRuling
 from edge.segment.digit_scale import closer_look, frame_rois, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
-from edge.segment.faint_marks import ink_peaks, not_faint
+from edge.segment.faint_marks import not_faint
 from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_paper
 from edge.segment.flat_field import paper_kernel
 from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
@@ -294,7 +294,7 @@ class DigitSegmenter:
         if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, limits)):
             more, _ = self._digits(pieces, ink, scene, bg, min_h, cropped=True)  # a tight crop? a close-up?
             boxes = with_cut_digits(boxes, more, self._ink, colour)  # not a finger (skin_pieces)
-        boxes = select_digits(boxes, cfg, sw, sh, lambda b: ink_peaks(b, *self._ink)[:, 0], 2 * min_h)
+        boxes = select_digits(boxes, cfg, sw, sh, self._ink if digit_px is None else None, 2 * min_h)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded
 
