@@ -160,13 +160,16 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
     sw, sh = 320, 240
     blocks = (rng.random((sh // 8, sw // 8)) > 0.3).astype(np.uint8)
     around = BlockSums(blocks, (sw, sh))
-    kept = regions = 0
+    dark = np.tile(np.linspace(0, 255, sw), (sh, 1)).astype(np.uint8)  # darker to the right
+    ink = (dark, np.full((sh, sw), 20, np.uint8))  # (and the ink level)
+    kept = regions = judged = 0
     for n in range(digit_pieces.FEW + 1):
         for _ in range(25):
             t = random_table(rng, n, sw, sh)
             fast = (
                 candidates(t, cfg, sh, 6.0, 0.95),
                 select_digits(t, cfg, sw, sh),
+                select_digits(t, cfg, sw, sh, ink, 10.0),
                 *frame_pieces(t, sw, sh, 0.12, 0.95, 0.9, 20.0),
                 paper_around(t, around),
                 line_sized(t, 80, 100 * (n % 2)),
@@ -176,6 +179,7 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
             slow = (
                 candidates(t, cfg, sh, 6.0, 0.95),
                 select_digits(t, cfg, sw, sh),
+                select_digits(t, cfg, sw, sh, ink, 10.0),
                 *frame_pieces(t, sw, sh, 0.12, 0.95, 0.9, 20.0),
                 paper_around(t, around),
                 line_sized(t, 80, 100 * (n % 2)),
@@ -186,9 +190,11 @@ def test_few_rows_in_python_equal_the_numpy_paths(monkeypatch: pytest.MonkeyPatc
                     assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
                 else:  # a region or None
                     assert a == b
-            regions += fast[3] is not None
+            regions += fast[4] is not None
             kept += 0 < len(fast[0]) < n
+            judged += len(fast[2]) > len(fast[1])  # (the writing's height kept some)
     assert kept > 20 and regions > 20  # some candidates kept, some dropped; some pieces dropped
+    assert judged > 5
 
 
 def merge_pairs_fast_and_numpy(

@@ -30,7 +30,11 @@ class DigitSegmenterConfig:
         blob_aspect: see ``max_fill``; narrower boxes (a straight "1") may be full.
         min_area: smallest box (analysis px²) of an ink component; less is a speck.
         min_relative_height: digits shorter than this fraction of the tallest
-            digit found are dropped (specks, dots, far-away scribbles).
+            digit found are dropped (specks, dots, far-away scribbles). At the first pass a
+            candidate that is writing (twice ``min_height`` tall or more, as dark as the writing)
+            is judged by the tallest writing: a shadow band, a cable or an edge beside the
+            sheet, taller but fainter, does not drop the digits
+            (:func:`edge.segment.digit_pieces.judged_as_writing`).
         digit_px: when the digits found at ``analysis_width`` are shorter than
             ``min_digit_px`` (a page of numbers, a 12 MP photo) and the frame has
             more pixels, it is analysed again at the scale that makes its typical

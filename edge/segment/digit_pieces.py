@@ -18,6 +18,7 @@ import numpy as np
 
 from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
+from edge.segment.faint_marks import ink_peaks
 from edge.segment.ink_components import without_isolated
 
 #: Columns of a piece / candidate table (float (N, 7), analysis px).
@@ -35,6 +36,9 @@ MAX_WIDTH = 0.9
 #: box covers at least this share of the frame (where noisy frames' specks are: a clean sheet's
 #: ink box is smaller, its few specks cost less to trace than the filter).
 SPREAD = 0.6
+#: A candidate sets the height the others are judged by (``min_relative_height``) only when its
+#: ink peak is at least this share of the writing's darkest (:func:`judged_as_writing`).
+WRITING = 0.7
 
 
 def kept_rows(table: np.ndarray, keep: list[int]) -> np.ndarray:
@@ -44,9 +48,35 @@ def kept_rows(table: np.ndarray, keep: list[int]) -> np.ndarray:
     return table if len(keep) == len(table) else table[keep]
 
 
-def select_digits(boxes: np.ndarray, cfg: DigitSegmenterConfig, sw: int, sh: int) -> np.ndarray:
+def select_digits(
+    boxes: np.ndarray,
+    cfg: DigitSegmenterConfig,
+    sw: int,
+    sh: int,
+    ink: tuple[np.ndarray, np.ndarray] | None = None,
+    floor: float = 0.0,
+) -> np.ndarray:
     """The digits among the candidates (float (M, 7)) of a ``sw`` x ``sh`` analysis
-    image: border and relative-size rules."""
+    image: border and relative-size rules.
+
+    A candidate under ``cfg.min_relative_height`` x the tallest one's height is dropped (a
+    speck, a fragment beside the writing). With ``ink``, one that is writing (at least
+    ``floor`` px tall, and as dark as the writing) is judged by the tallest writing instead
+    (:func:`judged_as_writing`): a shadow band, a cable or an edge on the desk, taller than the
+    digits but fainter, no longer drops them.
+
+    Args:
+        boxes: float (M, 7) candidates, analysis px.
+        cfg: the segmenter's settings (``reject_border``, ``min_relative_height``).
+        sw, sh: the analysis image's width and height (px).
+        ink: uint8 (sh, sw) darkness (0 paper .. 255 black) and ink threshold, for the
+            candidates' ink peaks (:func:`edge.segment.faint_marks.ink_peaks`); ``None``: every
+            candidate is judged by the tallest.
+        floor: height (analysis px) from which a candidate may be writing.
+
+    Returns:
+        float (N, 7): the rows of ``boxes`` kept, in order.
+    """
     # digits cut by the frame border are dropped (``reject_border``), unless they are
     # the only (or much the largest) candidates: a tightly cropped photo
     if not len(boxes):
@@ -61,14 +91,48 @@ def select_digits(boxes: np.ndarray, cfg: DigitSegmenterConfig, sw: int, sh: int
             ]
             if inner and max(bh[i] for i in inner) >= 0.5 * max(bh):
                 keep = inner
-        tallest = max(bh[i] for i in keep)
-        return kept_rows(boxes, [i for i in keep if bh[i] >= cfg.min_relative_height * tallest])
+        low = cfg.min_relative_height * max(bh[i] for i in keep)
+        if ink is None or all(bh[i] >= low or bh[i] < floor for i in keep):  # (the common case)
+            return kept_rows(boxes, [i for i in keep if bh[i] >= low])
+        keep = list(keep)
+        boxes = kept_rows(boxes, keep)
+        bh = [bh[i] for i in keep]
+        ok = judged_as_writing(
+            np.array(bh), ink_peaks(boxes, *ink)[:, 0], floor, cfg.min_relative_height
+        ).tolist()
+        return kept_rows(boxes, [i for i, h in enumerate(bh) if h >= low or ok[i]])
     bh = boxes[:, Y1] - boxes[:, Y0]
     if cfg.reject_border:
         touch = (boxes[:, X0] <= 0) | (boxes[:, Y0] <= 0) | (boxes[:, X1] >= sw) | (boxes[:, Y1] >= sh)
         if (~touch).any() and bh[~touch].max() >= 0.5 * bh.max():
             boxes, bh = boxes[~touch], bh[~touch]
-    return boxes[bh >= cfg.min_relative_height * bh.max()]
+    short = bh < cfg.min_relative_height * bh.max()
+    if ink is not None and (short & (bh >= floor)).any():
+        short &= ~judged_as_writing(bh, ink_peaks(boxes, *ink)[:, 0], floor, cfg.min_relative_height)
+    return boxes[~short]
+
+
+def judged_as_writing(heights: np.ndarray, peaks: np.ndarray, floor: float, relative: float) -> np.ndarray:
+    """Which candidates are writing at least ``relative`` x the tallest writing's height.
+
+    Writing is a candidate at least ``floor`` tall whose ink peak is at least :data:`WRITING` x the
+    darkest among those (a shadow band, a cable or an edge beside the sheet is fainter than the
+    digits on it: 0.53-0.63 of them on the ``demo`` scene, seed 0, frames 2976-2999, where its
+    digits, the thin "1" included, are 0.71 or more; specks under ``floor`` may be darker than the
+    writing and are left out).
+
+    Args:
+        heights: float (K,) candidate heights (px), at least one of them ``floor`` or more.
+        peaks: float (K,) their ink peaks (darkness 0..255,
+            :func:`edge.segment.faint_marks.ink_peaks`).
+        floor: the height (px) from which a candidate may be writing.
+        relative: the share of the tallest writing's height (``min_relative_height``).
+
+    Returns:
+        bool (K,): the candidates that are writing and at least ``relative`` x its tallest.
+    """
+    writing = (heights >= floor) & (peaks >= WRITING * peaks[heights >= floor].max())
+    return writing & (heights >= relative * heights[writing].max())
 
 
 def frame_pieces(

@@ -295,7 +295,7 @@ class DigitSegmenter:
         if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, limits)):
             more, _ = self._digits(pieces, ink, scene, bg, min_h, cropped=True)  # a tight crop? a close-up?
             boxes = with_cut_digits(boxes, more, self._ink, colour)  # not a finger (skin_pieces)
-        boxes = select_digits(boxes, cfg, sw, sh)
+        boxes = select_digits(boxes, cfg, sw, sh, self._ink if digit_px is None else None, 2 * min_h)
         crowded = digit_px is None and count > max_pieces and len(boxes) >= 0.6 * max_pieces
         return boxes, typical_height(boxes, pieces, sw, sh), crowded
 

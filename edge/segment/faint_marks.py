@@ -29,8 +29,6 @@ import math
 import cv2
 import numpy as np
 
-from edge.segment.digit_pieces import X0, Y1
-
 #: A candidate whose ink peak is below this share of the frame's darkest candidate's is faint ...
 FAINT = 0.5
 #: ... unless its ink peak is this many times the lowest ink threshold in its box or more.
@@ -90,7 +88,7 @@ def all_clear(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
     h, w = dark.shape
     # (columns X0, Y0, X1, Y1 are the first four: a view, not a fancy-indexed copy; the clipping
     # as ink_peaks's min/max, written out: a few boxes a frame)
-    for x0, y0, x1, y1 in boxes[:, X0 : Y1 + 1].tolist():
+    for x0, y0, x1, y1 in boxes[:, :4].tolist():
         xa, ya, xb, yb = int(x0), int(y0), math.ceil(x1), math.ceil(y1)
         xa = 0 if xa < 0 else (w if xa > w else xa)
         ya = 0 if ya < 0 else (h if ya > h else ya)
