@@ -111,3 +111,27 @@ def test_a_steep_one_beside_desk_clutter_stays() -> None:
     assert steep is not None and steep[1] >= MIN_TILT
     rois = [one, ROI(398, 78, 14, 34)]
     assert off_desk(rois, image, seg.last_analysis) == rois
+
+
+@pytest.mark.parametrize("shade", [0.7, 0.5])
+def test_a_one_in_a_hand_shadow_on_the_sheet_stays(shade: float) -> None:
+    """A long upright 1 (1.5x the others) and a steep one written where a hand's shadow darkens the same white
+    paper to ``shade`` of its light: the same colour, so the same paper, not a desk (0.75 dropped both)."""
+    base = np.full((480, 640, 3), 225.0)
+    base[:, 330:] *= shade
+    img = base.astype(np.uint8)
+    cv2.putText(img, "73", (70, 270), cv2.FONT_HERSHEY_SIMPLEX, 2.6, (40, 40, 40), 7, cv2.LINE_AA)
+    ink = tuple(round(40 * shade) for _ in range(3))
+    cv2.line(img, (420, 180), (428, 290), ink, 7, cv2.LINE_AA)  # upright, 110 px
+    a = math.radians(41)
+    cv2.line(
+        img,
+        (round(540 - 28 * math.sin(a)), round(300 + 28 * math.cos(a))),
+        (round(540 + 28 * math.sin(a)), round(300 - 28 * math.cos(a))),
+        ink,
+        7,
+        cv2.LINE_AA,
+    )
+    image = cv2.GaussianBlur(img, (3, 3), 0.8)
+    rois = DigitSegmenter().find(image)
+    assert sum(r.x >= 330 for r in rois) == 2, rois
