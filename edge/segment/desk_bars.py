@@ -26,8 +26,8 @@ natural scenes with stroke width transform", CVPR 2010: aspect ratio above 10). 
 against the frame's other digits and is combined with the ground the candidate lies on.
 
 Measured on the live loop's demo (``edge-run --source demo:SEED``, seeds 0-4, 3,000 frames each): the
-detections shown on a pen 1,206 -> 594, all extra digits 2,282 -> 1,667, no digit missed or misread that was
-read before; dev frames and crops, the synthetic pages and ``digits.png`` unchanged. Left: a pen about as
+detections shown on a pen 1,206 -> 594, all extra digits 2,282 -> 1,667 (1,669 with :data:`MAX_BRIGHTNESS`
+0.45, not 0.75), no digit missed or misread that was read before; dev frames and crops, the synthetic pages and ``digits.png`` unchanged. Left: a pen about as
 long as the digits and nearly upright, and a pen beside a sheet whose other candidates are mostly the desk's
 clutter (their median ground is then the desk's). Cost (CPU, a busy 2-core machine): median 12 us a frame of
 seed 1, 65 us of seed 2 (bars whose rings are read), 120 us on a sheet with a pen (about 2-5% of the frame's
