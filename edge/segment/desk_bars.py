@@ -27,14 +27,14 @@ against the frame's other digits and is combined with the ground the candidate l
 
 Measured on the live loop's demo (``edge-run --source demo:SEED``, seeds 0-4, 3,000 frames each): the
 detections shown on a pen 1,206 -> 594, all extra digits 2,282 -> 1,667 (1,669 with :data:`MAX_BRIGHTNESS`
-0.45, not 0.75), no digit missed or misread that was read before; dev frames and crops, the synthetic pages and ``digits.png`` unchanged. Left: a pen about as
-long as the digits and nearly upright, and a pen beside a sheet whose other candidates are mostly the desk's
-clutter (their median ground is then the desk's). Cost (CPU, a busy 2-core machine): median 12 us a frame of
-seed 1, 65 us of seed 2 (bars whose rings are read), 120 us on a sheet with a pen (about 2-5% of the frame's
-2-4 ms); a box that cannot be a dropped bar is not read (:func:`_may_go`), and a box whose ink's second
-moments are not elongated (:data:`MIN_MOMENT_RATIO`) is not cut into pieces: on ``edge-bench classic``'s
-grey-paper frames, where most digits are as wide as 0.75 of their height, 0.17 ms a frame without that test
-(segment 1.06 -> 1.29 ms), 0.07 ms with it.
+0.45, not 0.75), no digit missed or misread that was read before; dev frames and crops, the synthetic pages
+and ``digits.png`` unchanged. Left: a pen about as long as the digits and nearly upright, and a pen beside a
+sheet whose other candidates are mostly the desk's clutter (their median ground is then the desk's). Cost
+(CPU, a busy 2-core machine): median 12 us a frame of seed 1, 65 us of seed 2 (bars whose rings are read), 120
+us on a sheet with a pen (about 2-5% of the frame's 2-4 ms); a box that cannot be a dropped bar is not read
+(:func:`_may_go`), and a box whose ink's second moments are not elongated (:data:`MIN_MOMENT_RATIO`) is not
+cut into pieces: on ``edge-bench classic``'s grey-paper frames, where most digits are as wide as 0.75 of their
+height, 0.17 ms a frame without that test (segment 1.06 -> 1.29 ms), 0.07 ms with it.
 
 Imports OpenCV, NumPy, :mod:`edge.segment.ink_analysis` and :mod:`edge.types`.
 """
