@@ -30,6 +30,7 @@ from edge.segment.ink_surfaces import (
     light_ground,
     sheet_ink,
     stroke_view,
+    top_hats,
 )
 from edge.segment.ink_surfaces import wide as _wide
 from edge.segment.mask_sides import closing_sides_bound, sides
@@ -158,8 +159,7 @@ def _decisive(
     where = None if ground is None else cv2.merge([ground, np.full_like(ground, 255)])
 
     def residues(k: int) -> tuple[float, float]:
-        r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, square(k)), both)
-        r = cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1]
+        r = top_hats(both, k, t)
         sums = cv2.sumElems(r if where is None else cv2.bitwise_and(r, where))
         return sums[0], sums[1]
 

@@ -135,6 +135,17 @@ def light_ground(small: np.ndarray, t: float, fill: int) -> np.ndarray | None:
     return _allowed(small, cv2.morphologyEx(surface, cv2.MORPH_CLOSE, square(fill)), median, t)
 
 
+def top_hats(both: np.ndarray, k: int, t: float) -> np.ndarray:
+    """The grey top-hats of the stroke tests: uint8 (h, w, 2) ``both`` (the inverted view and the
+    view: channels light ink, dark ink) closed by a ``k`` px square, minus ``both``, residues of
+    ``t`` grey levels or less set to 0. Channel 0 is the white top-hat (light strokes), channel 1
+    the black one (dark strokes); an opening is the inverse of the closing of the inverse, exactly
+    on uint8."""
+    return cv2.threshold(
+        cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, square(k)), both), t, 0, cv2.THRESH_TOZERO
+    )[1]
+
+
 def _separability(small: np.ndarray, upper: np.ndarray) -> float:
     """Otsu's separability of uint8 ``small``'s grey levels split into the pixels where uint8 ``upper``
     is 255 and the others: the between-class variance over the total variance, in [0, 1] (0 for a
@@ -208,8 +219,7 @@ def sheet_ink(small: np.ndarray, t: float = 12.0) -> bool:
     sheet = cv2.erode(on, rim)
     ink = cv2.bitwise_and(sheet, cv2.bitwise_not(above(v, max(0.0, median - t))))
     both = cv2.merge([cv2.bitwise_not(v), v])  # channels: light ink, dark ink
-    r = cv2.subtract(cv2.morphologyEx(both, cv2.MORPH_CLOSE, square(kernels[1])), both)
-    light, dark = cv2.split(cv2.threshold(r, t, 0, cv2.THRESH_TOZERO)[1])
+    light, dark = cv2.split(top_hats(both, kernels[1], t))
     dark_sum = cv2.sumElems(cv2.bitwise_and(dark, ink))[0]
     light_sum = cv2.sumElems(cv2.bitwise_and(light, _allowed(v, on, median, t)))[0]
     return dark_sum > 0 and dark_sum >= SHEET_SHARE * light_sum
