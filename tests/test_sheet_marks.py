@@ -62,12 +62,10 @@ def chalk_beside_a_corner(seed: int, marks: str, size: tuple[float, float]) -> n
     ww, hh = int(size[0] * W), int(size[1] * H)
     wall = np.full((hh, ww), 200, np.float32)
     if marks == "door":
-        cv2.line(wall, (ww // 3, 0), (ww // 3, hh), 140, 2)
-    if marks == "grout":
-        for y in range(0, hh, 60):
-            cv2.line(wall, (0, y), (ww, y), 150, 2)
-        for x in range(0, ww, 60):
-            cv2.line(wall, (x, 0), (x, hh), 150, 2)
+        wall[:, ww // 3 : ww // 3 + 2] = 140
+    if marks == "grout":  # rows and columns 0, 1, 60, 61, ...
+        wall[np.arange(hh) % 60 < 2] = 150
+        wall[:, np.arange(ww) % 60 < 2] = 150
     if marks == "calendar":
         for r in range(min(6, (hh - 40) // 30)):
             _print(wall, "MON TUE WED", (15, 40 + 30 * r), 0.5, 60)
