@@ -112,6 +112,15 @@ def _image(rng: np.random.Generator, kind: int, h: int, w: int) -> np.ndarray:
         cv2.rectangle(img, (x0, y0), (x1, y1), int(rng.integers(170, 240)), -1)
         _strokes(rng, img, int(rng.integers(0, 12)), (0, 60) if rng.random() < 0.5 else (230, 256), 3)
         return img
+    if kind == 6:  # a sheet with dark loops of a digit's size on a dark desk, a white stick beside it
+        img = np.clip(rng.normal(70, 6, (480, 640)), 0, 255).astype(np.uint8)
+        img[100:460, 380:] = int(rng.integers(170, 240))
+        for _ in range(int(rng.integers(1, 4))):
+            c = (int(rng.integers(430, 590)), int(rng.integers(160, 400)))
+            axes = (int(rng.integers(12, 25)), int(rng.integers(25, 40)))
+            cv2.ellipse(img, c, axes, 0, 0, 360, int(rng.integers(60, 150)), int(rng.integers(2, 5)))
+        cv2.line(img, (180, 110), (140, 360), int(rng.integers(180, 256)), int(rng.integers(3, 9)))
+        return cv2.resize(cv2.GaussianBlur(img, (0, 0), 1.0), (w, h), interpolation=cv2.INTER_AREA)
     # large bold light strokes on a dark ground (the stroke test's case)
     img = np.clip(rng.normal(30, 5, (h, w)), 0, 255).astype(np.uint8)
     _strokes(rng, img, int(rng.integers(1, 4)), (150, 256), max(3, min(h, w) // 8))
@@ -123,7 +132,7 @@ SIZES = ((240, 320), (480, 640), (120, 160), (63, 90), (64, 64), (127, 300), (12
 
 def _images(seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    return [_image(rng, kind, h, w) for h, w in SIZES for kind in range(6) for _ in range(4)]
+    return [_image(rng, kind, h, w) for h, w in SIZES for kind in range(7) for _ in range(4)]
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -132,13 +141,16 @@ def test_frame_decision_is_the_former_formulas(seed: int) -> None:
     for img in _images(seed):
         for grey in (img, cv2.bitwise_not(img)):
             want, test = old_frame_ink_is_light(grey)
-            if want and test in ("local", "stroke") and sheet_ink(ink._analysis_view(grey)):
+            small = ink._analysis_view(grey)
+            if want and test in ("local", "stroke") and sheet_ink(small):
                 want, test = False, "sheet"  # a sheet with dark ink (ink_surfaces, after the formulas)
+            if test == "global" and min(small.shape[:2]) >= 64 and ink._board_light(small):
+                want, test = True, "board"  # the sheet scene inverted: a board framed by a light desk
             reached.setdefault(test, []).append(want)
             assert ink.frame_ink_is_light(grey) == want, (grey.shape, test)
             assert ink.ink_is_light(grey) == (old_grey_skew(ink._analysis_view(grey)) > LIGHT), grey.shape
     # the images reach every test, and each of the later tests decides both ways
-    assert set(reached) - {"dark"} == {"global", "small", "local", "stroke", "sheet"}
+    assert set(reached) - {"dark", "board"} == {"global", "small", "local", "stroke", "sheet"}
     assert any(reached["local"]) and not all(reached["stroke"]) and any(reached["stroke"])
 
 

@@ -27,9 +27,9 @@ from edge.segment.ink_surfaces import (
     BOARD_MARGIN,
     STROKE_SHARE,
     SURFACE,
+    StrokeView,
     light_ground,
     sheet_ink,
-    stroke_view,
     top_hats,
 )
 from edge.segment.ink_surfaces import wide as _wide
@@ -121,15 +121,17 @@ def _grey_is_light(grey: np.ndarray) -> bool:
     return _skew_above(grey.size, s1, s2, s3, LIGHT_SKEW)
 
 
-def _stroke_polarity(small: np.ndarray, t: float = 12.0) -> bool:
+def _stroke_polarity(small: np.ndarray, t: float = 12.0, views: StrokeView | None = None) -> bool:
     """Whether the thinnest strokes that carry contrast are light: white and black
     top-hats (grey opening / closing residues) with 3, 5, 9 and 17 px squares (3, 5
     and 9 at half resolution when the shorter side is at least 128 px), light residues
     counted only where :func:`light_ground` allows (:func:`_decisive`). False when none decides.
+    ``views``: ``small``'s :class:`edge.segment.ink_surfaces.StrokeView` with the same ``t`` (made
+    here when ``None``), which keeps the view and surfaces for the sheet test after it.
     """
-    small, kernels = stroke_view(small)  # half resolution from 128 px: 4x cheaper
-    ground = light_ground(small, t, 2 * kernels[-1] + 1)
-    decided = _decisive(small, kernels, ground, t)
+    if views is None:
+        views = StrokeView(small, t)  # (its view: half resolution from 128 px, 4x cheaper)
+    decided = _decisive(views.view, views.kernels, views.ground, t)
     return decided is not None and decided[1] > decided[2]
 
 
@@ -199,7 +201,10 @@ def frame_ink_is_light(grey: np.ndarray) -> bool:
     # the global view needs no more than a sample
     if not _grey_is_light(small[::3, ::3]):
         return min(small.shape[:2]) >= 64 and _board_light(small)
-    return min(small.shape[:2]) < 64 or (_local_light(small) and not sheet_ink(small))
+    if min(small.shape[:2]) < 64:
+        return True
+    views = StrokeView(small)  # the stroke view and its surfaces, shared by the stroke and sheet tests
+    return _local_light(small, views) and not sheet_ink(small, views=views)
 
 
 def light_evidence(grey: np.ndarray) -> bool:
@@ -233,9 +238,10 @@ def light_evidence(grey: np.ndarray) -> bool:
     return _local_light(small)
 
 
-def _local_light(small: np.ndarray) -> bool:
+def _local_light(small: np.ndarray, views: StrokeView | None = None) -> bool:
     """The local tests of :func:`frame_ink_is_light` on its analysis view ``small`` (uint8 (h, w),
-    shorter side >= 64 px): the skewness around a local box mean, else the stroke test."""
+    shorter side >= 64 px): the skewness around a local box mean, else the stroke test (on
+    ``views``, ``small``'s :class:`edge.segment.ink_surfaces.StrokeView`, when given)."""
     k = max(3, min(small.shape[:2]) // 26)
     local = cv2.subtract(
         np.ascontiguousarray(small[::2, ::2]),
@@ -247,7 +253,7 @@ def _local_light(small: np.ndarray) -> bool:
     d2 = cv2.multiply(local, local)
     s2, s3 = cv2.sumElems(d2)[0], cv2.sumElems(cv2.multiply(d2, local))[0]
     skew = s3 / local.size / max(s2 / local.size, 1e-6) ** 1.5
-    return skew > LIGHT_SKEW or (skew > DARK_SKEW and _stroke_polarity(small))
+    return skew > LIGHT_SKEW or (skew > DARK_SKEW and _stroke_polarity(small, views=views))
 
 
 #: A dark board is closed over its light strokes by a square this share of the (half-resolution)
