@@ -104,6 +104,8 @@ ON_NOTE = 2.0
 #: desk.
 RIM = 4
 MIN_DESK = 0.1
+#: The rim's pixels read along the frame's sides: every this many.
+RIM_STEP = 8
 #: Least share of a bar's ring on paper of its own (neither the other candidates' paper nor the desk).
 OWN_PAPER = 0.5
 #: Kinds of ground other than the paper (:func:`_other_ground`): much darker; of another hue.
@@ -200,9 +202,9 @@ def _chroma(a: np.ndarray, b: np.ndarray) -> float:
 
 def _unlike(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
     """bool (N,): which of the float32 (N, 3) BGR ``pixels`` are :data:`MIN_CHROMA` or more from ``colour``'s
-    chromaticity (B, G, R shares of the sum)."""
-    shares = pixels / np.maximum(pixels.sum(axis=1), 1.0)[:, None]
-    return np.abs(shares - colour / max(float(colour.sum()), 1.0)).max(axis=1) >= MIN_CHROMA
+    chromaticity (B, G, R shares of the sum; compared as |c S - C s| >= MIN_CHROMA s S, without dividing)."""
+    s, big = pixels.sum(axis=1, keepdims=True), float(colour.sum())
+    return (np.abs(pixels * big - colour * s) >= MIN_CHROMA * big * s).any(axis=1)
 
 
 def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
@@ -213,20 +215,20 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         paper: float32 (3,) BGR colour of the paper the digits lie on (0..255).
 
     Returns:
-        float32 (3,) BGR median colour of the pixels of the frame's outer :data:`RIM` px (every other
-        one) that are unlike ``paper`` (at most :data:`MAX_BRIGHTNESS` as bright, or :data:`MIN_CHROMA`
-        or more apart in chromaticity), or ``None`` when fewer than :data:`MIN_DESK` of the rim's are
-        (the paper fills the frame: no desk in sight).
+        float32 (3,) BGR median colour of the pixels of the frame's outer :data:`RIM` px (every other row
+        in depth, every :data:`RIM_STEP`-th along) that are unlike ``paper`` (at most
+        :data:`MAX_BRIGHTNESS` as bright, or :data:`MIN_CHROMA` or more apart in chromaticity), or ``None``
+        when fewer than :data:`MIN_DESK` of the rim's are (the paper fills the frame: no desk in sight).
     """
-    b = RIM
+    b, k = RIM, RIM_STEP
     rim = np.concatenate(
-        [image[:b:2, ::2].reshape(-1, 3), image[-b::2, ::2].reshape(-1, 3)]
-        + [image[::2, :b:2].reshape(-1, 3), image[::2, -b::2].reshape(-1, 3)]
+        [image[:b:2, ::k].reshape(-1, 3), image[-b::2, ::k].reshape(-1, 3)]
+        + [image[::k, :b:2].reshape(-1, 3), image[::k, -b::2].reshape(-1, 3)]
     ).astype(np.float32)
     unlike = (rim.sum(axis=1) <= MAX_BRIGHTNESS * float(paper.sum())) | _unlike(rim, paper)
     if not len(rim) or unlike.mean() < MIN_DESK:
         return None
-    return np.median(rim[unlike], axis=0).astype(np.float32)
+    return np.median(np.ascontiguousarray(rim[unlike].T), axis=1).astype(np.float32)
 
 
 def on_own_paper(pixels: np.ndarray, paper: np.ndarray, desk: np.ndarray | None) -> bool:
@@ -289,7 +291,7 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
     if not bars:
         return rois
     rings: dict[int, np.ndarray | None] = {}  # (each box's ring, measured once, when a bar needs it)
-    desks: dict[bytes, np.ndarray | None] = {}  # (the desk's colour beside a paper, likewise)
+    desks: list[np.ndarray | None] = []  # (the desk's colour, read once, against the first paper needing it)
     drop = set()
     for i, (length, tilt) in bars.items():
         r = rois[i]
@@ -306,11 +308,14 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
             continue
         if ground == HUED and not (out or length >= ON_NOTE * _longest(sides, i)):
             # a ground of another hue: the desk, or a note or card of its own colour (a 1 written on it)
-            assert paper is not None
-            key = paper.tobytes()
-            if key not in desks:
-                desks[key] = desk_colour(image, paper)
-            if on_own_paper(_ring_pixels(image, r), paper, desks[key]):
+            mine = rings[i]
+            assert paper is not None and mine is not None
+            if not desks:
+                desks.append(desk_colour(image, paper))
+            desk = desks[0]
+            if desk is None or (  # (a ring whose median is the desk's colour is on the desk)
+                _chroma(mine, desk) >= MIN_CHROMA and on_own_paper(_ring_pixels(image, r), paper, desk)
+            ):
                 continue
         drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois
