@@ -192,7 +192,7 @@ def test_a_pen_beside_a_note_on_the_desk_is_no_digit() -> None:
     img = np.clip(img + np.random.default_rng(3).normal(0, 3, img.shape), 0, 255).astype(np.uint8)
     cv2.rectangle(img, (60, 60), (380, 420), NOTES["yellow"], -1)
     cv2.putText(img, "47", (110, 240), cv2.FONT_HERSHEY_SIMPLEX, 2.6, (40, 40, 40), 7, cv2.LINE_AA)
-    body = cv2.boxPoints((PEN_CENTRE, (110, 9), 45.0)).astype(np.int32)
+    body = cv2.boxPoints((PEN_CENTRE, (90, 9), 45.0)).astype(np.int32)
     cv2.fillConvexPoly(img, body, (30, 30, 160), cv2.LINE_AA)
     rois = DigitSegmenter().find(cv2.GaussianBlur(img, (3, 3), 0.8))
     assert not _on_pen(rois), rois
