@@ -200,8 +200,8 @@ def test_a_pen_beside_a_note_on_the_desk_is_no_digit() -> None:
 
 
 def test_own_paper_is_neither_the_paper_nor_the_desk() -> None:
-    paper, desk = np.float32([232, 236, 240]), np.float32([70, 112, 160])
-    note = np.float32(NOTES["yellow"])
+    paper, desk = np.array([232, 236, 240], np.float32), np.array([70, 112, 160], np.float32)
+    note = np.array(NOTES["yellow"], np.float32)
     assert on_own_paper(np.tile(note, (40, 1)), paper, desk)
     assert on_own_paper(np.tile(note, (40, 1)), paper, None)  # (no desk in sight)
     half = np.vstack([np.tile(paper, (20, 1)), np.tile(desk, (20, 1))])  # along the paper's edge
@@ -212,7 +212,7 @@ def test_own_paper_is_neither_the_paper_nor_the_desk() -> None:
 def test_the_desk_is_the_rim_unlike_the_paper() -> None:
     image = np.full((120, 160, 3), (70, 112, 160), np.uint8)
     image[10:110, 10:150] = (232, 236, 240)
-    paper = np.float32([232, 236, 240])
+    paper = np.array([232, 236, 240], np.float32)
     desk = desk_colour(image, paper)
     assert desk is not None and np.abs(desk - (70, 112, 160)).max() <= 1
     image[:] = (232, 236, 240)

@@ -98,8 +98,8 @@ def test_a_faint_candidate_as_wide_as_a_digit_is_writing() -> None:
 
 @pytest.mark.parametrize("grey", [150, 110])
 def test_dark_marks_beside_a_big_faint_digit_are_dropped(grey: int) -> None:
-    """A pencil 3 about 200 px tall and four dark strokes 36 px tall (under 0.25 of it): the strokes are specks
-    beside the writing, as before the shadow band's rule (which showed them as four 1s)."""
+    """A pencil 3 about 200 px tall and four dark strokes 36 px tall (under 0.25 of it): the strokes are
+    specks beside the writing, as before the shadow band's rule (which showed them as four 1s)."""
     img = np.full((480, 640), 235, np.uint8)
     cv2.putText(img, "3", (90, 360), cv2.FONT_HERSHEY_SIMPLEX, 10.0, grey, 12, cv2.LINE_AA)
     for j in range(4):
