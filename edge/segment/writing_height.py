@@ -15,10 +15,10 @@ pencil 3 beside dark marks a fifth of its height: the marks, not digits, were sh
 
 Measured: MNIST test digits 200 px tall in pencil greys 150 and 110 (two of each digit) beside four dark
 strokes 36 px tall: the strokes shown in 40 -> 4 of 40 scenes (the 4 left: beside a 1, as narrow as a
-band); the ``demo`` scene's frames 2981-2999 of seed 0 still read "3 901"; over 3,000 frames of seeds 0-4
-one extra fewer on seeds 0 and 2 each (the band at frame 2989 of seed 0, an edge at 2026 of seed 2), no
-digit changed; dev frames and crops, pages and ``digits.png`` unchanged. Left: a faint tall 1 (or a band
-as wide as half its height) beside short dark strokes still lets them show.
+band); the ``demo`` scene's frames 2981-2999 of seed 0 still read "3 901"; over 3,000 frames of seeds
+0-4 one extra fewer on seeds 0 and 2 each (the band at frame 2989 of seed 0, a patch of desk by the
+sheet at 2026 of seed 2), no digit changed; dev frames and crops, pages and ``digits.png`` unchanged.
+Left: a faint tall 1 (or a band as wide as half its height) beside short dark strokes lets them show.
 
 Imports NumPy.
 """
