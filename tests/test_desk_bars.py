@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.segment.desk_bars import MIN_TILT, bar_shape, off_desk
+from edge.segment.desk_bars import MIN_TILT, bar_shape, desk_colour, off_desk, on_own_paper
 from edge.segment.digits import DigitSegmenter
 from edge.types import ROI
 
@@ -135,3 +135,85 @@ def test_a_one_in_a_hand_shadow_on_the_sheet_stays(shade: float) -> None:
     image = cv2.GaussianBlur(img, (3, 3), 0.8)
     rois = DigitSegmenter().find(image)
     assert sum(r.x >= 330 for r in rois) == 2, rois
+
+
+NOTES = {
+    "yellow": (120, 225, 245),
+    "pink": (200, 180, 245),
+    "blue": (242, 218, 175),
+    "green": (170, 240, 200),
+}
+
+
+def _one_on_a_note(note: tuple[int, int, int], tilt: float, length: int, desk: bool = True) -> np.ndarray:
+    """uint8 (480, 640, 3) BGR: "23" (about 70 px tall) on a white sheet and, beside it, a 1 ``length`` px
+    long leaning ``tilt`` degrees, in the same ink on a sticky note of colour ``note``; the sheet and the note
+    on a wood-coloured desk (or, without ``desk``, the note on a white page that fills the frame)."""
+    img = np.empty((480, 640, 3), np.uint8)
+    img[:] = (70, 112, 160) if desk else (232, 236, 240)
+    img = np.clip(img + np.random.default_rng(2).normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+    cv2.rectangle(img, (40, 40), (400, 440), (232, 236, 240), -1)
+    cv2.rectangle(img, (440, 140), (610, 340), note, -1)
+    cv2.putText(img, "23", (90, 270), cv2.FONT_HERSHEY_SIMPLEX, 2.6, (40, 40, 40), 7, cv2.LINE_AA)
+    a = math.radians(tilt)
+    dx, dy = length / 2 * math.sin(a), length / 2 * math.cos(a)
+    cv2.line(
+        img,
+        (round(525 - dx), round(240 + dy)),
+        (round(525 + dx), round(240 - dy)),
+        (40, 40, 40),
+        7,
+        cv2.LINE_AA,
+    )
+    return cv2.GaussianBlur(img, (3, 3), 0.8)
+
+
+@pytest.mark.parametrize("colour", sorted(NOTES))
+@pytest.mark.parametrize(("tilt", "length"), [(0, 70), (44, 70), (0, 110), (44, 110)])
+def test_a_steep_or_long_one_on_a_sticky_note_stays(colour: str, tilt: float, length: int) -> None:
+    """A 1 leaning 44 degrees (steeper than 98% of MNIST's), or 1.6x as long as the digits beside it, on a
+    coloured note beside the white sheet: its ground is neither the sheet's paper nor the desk (issue 13)."""
+    rois = DigitSegmenter().find(_one_on_a_note(NOTES[colour], tilt, length))
+    assert sum(r.x > 430 for r in rois) == 1, rois
+    assert len(rois) == 3, rois
+
+
+@pytest.mark.parametrize("tilt", [0, 44])
+def test_a_long_one_on_a_pink_sheet_on_a_white_page_stays(tilt: float) -> None:
+    """No desk in sight: a ground of another hue is paper of its own."""
+    rois = DigitSegmenter().find(_one_on_a_note(NOTES["pink"], tilt, 100, desk=False))
+    assert sum(r.x > 430 for r in rois) == 1, rois
+
+
+def test_a_pen_beside_a_note_on_the_desk_is_no_digit() -> None:
+    """A pen on the desk at 45 degrees beside digits on a yellow note: its ground is the desk's."""
+    img = np.empty((480, 640, 3), np.uint8)
+    img[:] = (150, 154, 158)  # a light grey desk
+    img = np.clip(img + np.random.default_rng(3).normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+    cv2.rectangle(img, (60, 60), (380, 420), NOTES["yellow"], -1)
+    cv2.putText(img, "47", (110, 240), cv2.FONT_HERSHEY_SIMPLEX, 2.6, (40, 40, 40), 7, cv2.LINE_AA)
+    body = cv2.boxPoints((PEN_CENTRE, (90, 9), 45.0)).astype(np.int32)
+    cv2.fillConvexPoly(img, body, (30, 30, 160), cv2.LINE_AA)
+    rois = DigitSegmenter().find(cv2.GaussianBlur(img, (3, 3), 0.8))
+    assert not _on_pen(rois), rois
+    assert len(rois) == 2, rois
+
+
+def test_own_paper_is_neither_the_paper_nor_the_desk() -> None:
+    paper, desk = np.array([232, 236, 240], np.float32), np.array([70, 112, 160], np.float32)
+    note = np.array(NOTES["yellow"], np.float32)
+    assert on_own_paper(np.tile(note, (40, 1)), paper, desk)
+    assert on_own_paper(np.tile(note, (40, 1)), paper, None)  # (no desk in sight)
+    half = np.vstack([np.tile(paper, (20, 1)), np.tile(desk, (20, 1))])  # along the paper's edge
+    assert not on_own_paper(half, paper, desk)
+    assert not on_own_paper(np.vstack([half, np.tile(note, (10, 1))]), paper, desk)
+
+
+def test_the_desk_is_the_rim_unlike_the_paper() -> None:
+    image = np.full((120, 160, 3), (70, 112, 160), np.uint8)
+    image[10:110, 10:150] = (232, 236, 240)
+    paper = np.array([232, 236, 240], np.float32)
+    desk = desk_colour(image, paper)
+    assert desk is not None and np.abs(desk - (70, 112, 160)).max() <= 1
+    image[:] = (232, 236, 240)
+    assert desk_colour(image, paper) is None

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from edge.segment.digit_config import DigitSegmenterConfig
-from edge.segment.digit_pieces import WRITING, judged_as_writing, select_digits
+from edge.segment.digit_pieces import select_digits
 from edge.segment.digits import DigitSegmenter
+from edge.segment.writing_height import DIGIT_WIDTH, WRITING, judged_as_writing
 
 DIGITS = ((330, "3"), (420, "9"), (455, "0"), (490, "1"))
 
@@ -67,11 +68,43 @@ def test_a_faint_tall_candidate_judges_only_specks() -> None:
 
 def test_writing_is_as_dark_as_the_darkest_writing_and_specks_are_left_out() -> None:
     heights, peaks = np.array([170.0, 30, 25, 20, 9]), np.array([80.0, 140, 0.9 * 140, 80, 250])
+    widths = np.array([40.0, 20, 15, 8, 5])  # (the band is narrow: no digit but a 1)
     # the band and the faint 20 px mark (0.57 of the digit's peak) are not writing; the speck
     # is under the floor: the two digits are writing, judged by the taller's height
-    assert judged_as_writing(heights, peaks, 13.4, 0.25).tolist() == [False, True, True, False, False]
-    assert judged_as_writing(heights, peaks, 13.4, 0.9).tolist() == [False, True, False, False, False]
-    # with the speck counted, it would be the only writing
-    assert judged_as_writing(heights, peaks, 5.0, 0.25).tolist() == [False, False, False, False, True]
+    assert judged_as_writing(heights, widths, peaks, 13.4, 0.25).tolist() == [False, True, True, False, False]
+    assert judged_as_writing(heights, widths, peaks, 13.4, 0.9).tolist() == [False, True, False, False, False]
+    # with the speck counted, it would be the only writing (the digits as narrow as 1s)
+    narrow = np.array([40.0, 8, 8, 8, 5])
+    assert judged_as_writing(heights, narrow, peaks, 5.0, 0.25).tolist() == [False, False, False, False, True]
     band_dark = np.array([0.8 * 140 / WRITING, 140, 126, 80, 250])  # the band is writing: it judges
-    assert judged_as_writing(heights, band_dark, 13.4, 0.25).tolist() == [True, False, False, False, False]
+    assert judged_as_writing(heights, widths, band_dark, 13.4, 0.25).tolist() == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_a_faint_candidate_as_wide_as_a_digit_is_writing() -> None:
+    """A big faint digit (its peak 0.4 of the marks') judges the short dark marks beside it; a band as
+    faint but narrow does not (review 2 of issue 13)."""
+    heights, peaks = np.array([100.0, 20, 20]), np.array([88.0, 220, 220])
+    wide = np.array([100.0, 7, 7])  # a pencil 3 and two marks a fifth of its height
+    assert judged_as_writing(heights, wide, peaks, 13.4, 0.25).tolist() == [True, False, False]
+    narrow = np.array([DIGIT_WIDTH * 100 - 1, 7, 7])  # a band: the marks are judged by each other
+    assert judged_as_writing(heights, narrow, peaks, 13.4, 0.25).tolist() == [False, True, True]
+
+
+@pytest.mark.parametrize("grey", [150, 110])
+def test_dark_marks_beside_a_big_faint_digit_are_dropped(grey: int) -> None:
+    """A pencil 3 about 200 px tall and four dark strokes 36 px tall (under 0.25 of it): the strokes are
+    specks beside the writing, as before the shadow band's rule (which showed them as four 1s)."""
+    img = np.full((480, 640), 235, np.uint8)
+    cv2.putText(img, "3", (90, 360), cv2.FONT_HERSHEY_SIMPLEX, 10.0, grey, 12, cv2.LINE_AA)
+    for j in range(4):
+        x, y = 350 + 60 * j, 150 + 70 * (j % 2)
+        cv2.line(img, (x, y), (x + 6, y + 36), 40, 3, cv2.LINE_AA)
+    image = cv2.cvtColor(cv2.GaussianBlur(img, (3, 3), 0.8), cv2.COLOR_GRAY2BGR)
+    rois = DigitSegmenter().find(image)
+    assert len(rois) == 1 and rois[0].h > 150, rois

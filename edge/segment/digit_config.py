@@ -34,7 +34,7 @@ class DigitSegmenterConfig:
             candidate that is writing (twice ``min_height`` tall or more, as dark as the writing)
             is judged by the tallest writing: a shadow band, a cable or an edge beside the
             sheet, taller but fainter, does not drop the digits
-            (:func:`edge.segment.digit_pieces.judged_as_writing`).
+            (:func:`edge.segment.writing_height.judged_as_writing`).
         digit_px: when the digits found at ``analysis_width`` are shorter than
             ``min_digit_px`` (a page of numbers, a 12 MP photo) and the frame has
             more pixels, it is analysed again at the scale that makes its typical

@@ -20,6 +20,7 @@ from edge.segment.block_sums import BlockSums
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.faint_marks import ink_peaks
 from edge.segment.ink_components import without_isolated
+from edge.segment.writing_height import judged_as_writing
 
 #: Columns of a piece / candidate table (float (N, 7), analysis px).
 X0, Y0, X1, Y1, AREA, CONTACT, MX = range(7)
@@ -36,9 +37,6 @@ MAX_WIDTH = 0.9
 #: box covers at least this share of the frame (where noisy frames' specks are: a clean sheet's
 #: ink box is smaller, its few specks cost less to trace than the filter).
 SPREAD = 0.6
-#: A candidate sets the height the others are judged by (``min_relative_height``) only when its
-#: ink peak is at least this share of the writing's darkest (:func:`judged_as_writing`).
-WRITING = 0.7
 
 
 def kept_rows(table: np.ndarray, keep: list[int]) -> np.ndarray:
@@ -61,9 +59,9 @@ def select_digits(
 
     A candidate under ``cfg.min_relative_height`` x the tallest one's height is dropped (a
     speck, a fragment beside the writing). With ``ink``, one that is writing (at least
-    ``floor`` px tall, and as dark as the writing) is judged by the tallest writing instead
-    (:func:`judged_as_writing`): a shadow band, a cable or an edge on the desk, taller than the
-    digits but fainter, no longer drops them.
+    ``floor`` px tall, and as dark as the writing or as wide as a digit) is judged by the tallest
+    writing instead (:func:`edge.segment.writing_height.judged_as_writing`): a shadow band, a
+    cable or an edge on the desk, taller than the digits but fainter, no longer drops them.
 
     Args:
         boxes: float (M, 7) candidates, analysis px.
@@ -97,9 +95,9 @@ def select_digits(
         keep = list(keep)
         boxes = kept_rows(boxes, keep)
         bh = [bh[i] for i in keep]
-        ok = judged_as_writing(
-            np.array(bh), ink_peaks(boxes, *ink)[:, 0], floor, cfg.min_relative_height
-        ).tolist()
+        widths = boxes[:, X1] - boxes[:, X0]
+        peaks = ink_peaks(boxes, *ink)[:, 0]
+        ok = judged_as_writing(np.array(bh), widths, peaks, floor, cfg.min_relative_height).tolist()
         return kept_rows(boxes, [i for i, h in enumerate(bh) if h >= low or ok[i]])
     bh = boxes[:, Y1] - boxes[:, Y0]
     if cfg.reject_border:
@@ -108,31 +106,9 @@ def select_digits(
             boxes, bh = boxes[~touch], bh[~touch]
     short = bh < cfg.min_relative_height * bh.max()
     if ink is not None and (short & (bh >= floor)).any():
-        short &= ~judged_as_writing(bh, ink_peaks(boxes, *ink)[:, 0], floor, cfg.min_relative_height)
+        bw, peaks = boxes[:, X1] - boxes[:, X0], ink_peaks(boxes, *ink)[:, 0]
+        short &= ~judged_as_writing(bh, bw, peaks, floor, cfg.min_relative_height)
     return boxes[~short]
-
-
-def judged_as_writing(heights: np.ndarray, peaks: np.ndarray, floor: float, relative: float) -> np.ndarray:
-    """Which candidates are writing at least ``relative`` x the tallest writing's height.
-
-    Writing is a candidate at least ``floor`` tall whose ink peak is at least :data:`WRITING` x the
-    darkest among those (a shadow band, a cable or an edge beside the sheet is fainter than the
-    digits on it: 0.53-0.63 of them on the ``demo`` scene, seed 0, frames 2976-2999, where its
-    digits, the thin "1" included, are 0.71 or more; specks under ``floor`` may be darker than the
-    writing and are left out).
-
-    Args:
-        heights: float (K,) candidate heights (px), at least one of them ``floor`` or more.
-        peaks: float (K,) their ink peaks (darkness 0..255,
-            :func:`edge.segment.faint_marks.ink_peaks`).
-        floor: the height (px) from which a candidate may be writing.
-        relative: the share of the tallest writing's height (``min_relative_height``).
-
-    Returns:
-        bool (K,): the candidates that are writing and at least ``relative`` x its tallest.
-    """
-    writing = (heights >= floor) & (peaks >= WRITING * peaks[heights >= floor].max())
-    return writing & (heights >= relative * heights[writing].max())
 
 
 def frame_pieces(
