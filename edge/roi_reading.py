@@ -18,6 +18,18 @@ methods and strategies in character segmentation", IEEE PAMI 18(7), 1996, sectio
 only when two or more of its parts reached the classifier with ink; a frame without a cut pays for a
 scan of its ROIs' ``whole`` (the live loop: :func:`read_cuts`; a still's every reading: :func:`read_rois`).
 
+Measured with the live pipeline on camera-like frames of MNIST test digits 70 px tall (three a frame):
+widened 1.2x, 34 of 10,000 were read as two or more digits, 16 after (the rest are broken strokes and
+specks, not cuts), read right 9,861 -> 9,880; widened 1.5x, 98 -> 16, read right 9,574 -> 9,669. Of
+2,000 pairs of MNIST test digits written touching (1-6 px of overlap), the finder cut 249: 208 pairs
+were read right before, 201 after (7 pairs whose whole reads as its surer digit, a "21" read as a
+"2" at 0.91 when its "1" was at 0.54); the rule that the whole must beat the surer part instead lost
+1 pair but kept 4 of the 47 widened cuts, the parts' geometric mean 4 pairs and none. The demo's
+3,000-frame videos of seeds 0-4: right, wrong and missed digits unchanged, extra 1,411 -> 1,410.
+Synthetic pages (the still pipeline): numbers read exactly 97.11 -> 97.15 % (plain and lined), 98.59
+-> 98.58 % (squared: a touching "10" whose "1" read at 0.66 is read whole, "0" at 0.93); the dev frames
+and crops of ``benchmarks/realistic_digits.py`` and OpenCV's ``digits.png`` unchanged.
+
 Imports :mod:`edge.roi_inputs` (the ROIs' model inputs), :mod:`edge.runtime_ops` (the probabilities ->
 label step) and :mod:`edge.types`.
 """
