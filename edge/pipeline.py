@@ -28,6 +28,7 @@ import numpy as np
 from edge.bundle import ModelBundle
 from edge.result import SEGMENT_PARTS, STAGES, FrameResult
 from edge.roi_inputs import ink_inputs, segmenter_grey
+from edge.roi_reading import read_cuts
 from edge.segment.hand_finder import make_hand_tracker
 from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction, check_image
 
@@ -125,11 +126,14 @@ class Pipeline:
     def process(self, frame: Frame) -> FrameResult:
         """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``).
 
-        A segmenter whose ``last_read`` (:class:`edge.still_polarity.Reading`) is of the ROIs its
+        A segmenter whose ``last_read`` (:class:`edge.roi_reading.Reading`) is of the ROIs its
         ``find`` just returned has already preprocessed and classified them (a still frame, whose
         reading the still checks compare: :mod:`edge.still_polarity`, :mod:`edge.still_closer`):
         its ink ROIs, polarities and predictions are taken as they are, and that work is timed as
-        ``segment`` (``preprocess`` and ``classify`` ~0).
+        ``segment`` (``preprocess`` and ``classify`` ~0). Else the ROIs that a digit segmenter cut out
+        of one piece of ink (:attr:`edge.types.ROI.whole`) are kept only when the model reads each
+        surer than the whole, which then replaces them (:func:`edge.roi_reading.read_cuts`, timed as
+        ``classify``).
 
         Raises:
             ValueError: ``frame.image`` is not uint8 (H, W, 3) BGR with H, W >= 1 (what every
@@ -146,13 +150,16 @@ class Pipeline:
         grey = segmenter_grey(self.segmenter, frame.image)
         analysis = getattr(self.segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
         read = getattr(self.segmenter, "last_read", None)  # a still frame, read by its checks: not again
-        if read is not None and read.found is rois:  # (edge.still_polarity.Reading)
+        if read is not None and read.found is rois:  # (edge.roi_reading.Reading)
             rois, light, preds = read.rois, read.light, read.predictions
             t2 = t3 = time.perf_counter()
         else:
             rois, batch, light = ink_inputs(self.segmenter, self.preprocessor, frame.image, rois)
             t2 = time.perf_counter()
             preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
+            if any(r.whole is not None for r in rois):  # digits cut apart: kept if read surer than whole
+                seg, pre, clf = self.segmenter, self.preprocessor, self.classifier
+                rois, light, preds = read_cuts(seg, pre, clf, frame.image, rois, light, preds)
             t3 = time.perf_counter()
         raw = [Detection(r, p) for r, p in zip(rois, preds, strict=True)]
         dets = self.smoother.update(raw, frame.timestamp) if self.smoother else raw

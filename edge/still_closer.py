@@ -42,8 +42,8 @@ straight edge (:func:`edge.still_ones.drop_edge_ones`) before its answer is judg
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``):
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.roi_inputs` (the frame's grey), :mod:`edge.still_ones`, :mod:`edge.still_pieces`,
-:mod:`edge.still_polarity` (the reading of a frame's ROIs) and :mod:`edge.types`.
+Imports :mod:`edge.roi_inputs` (the frame's grey), :mod:`edge.roi_reading` (the reading of a frame's
+ROIs), :mod:`edge.still_ones`, :mod:`edge.still_pieces`, :mod:`edge.still_polarity` and :mod:`edge.types`.
 """
 
 from __future__ import annotations
@@ -55,9 +55,10 @@ from typing import Any
 import numpy as np
 
 from edge.roi_inputs import frame_grey
+from edge.roi_reading import Reading, read_rois
 from edge.still_ones import drop_edge_ones
 from edge.still_pieces import join_pieces
-from edge.still_polarity import ChosenSegmenter, Reading, read_rois, top_probability
+from edge.still_polarity import ChosenSegmenter, top_probability
 from edge.types import ROI
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class CloserCheckedSegmenter(ChosenSegmenter):
         classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier` (``predict`` and
             ``labels``).
 
-    :attr:`last_read` is the kept :class:`~edge.still_polarity.Reading` of the last frame (the
+    :attr:`last_read` is the kept :class:`~edge.roi_reading.Reading` of the last frame (the
     pipeline takes its ROIs and predictions instead of reading them again). Other attributes
     (``last_grey``, ``last_analysis`` ...) are those of the segmenter whose ROIs :meth:`find`
     returned last (:attr:`chosen`).

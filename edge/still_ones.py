@@ -13,7 +13,7 @@ stroke's strength. Only small boxes (at most :data:`MAX_PIECE` px tall in the fr
 stroke (median gradient at least :data:`MIN_STRENGTH`) are tested: a large soft "1" has a weak
 gradient along its middle that the noise around it matches.
 
-:func:`drop_edge_ones` removes such "1"s from a :class:`~edge.still_polarity.Reading` (the still
+:func:`drop_edge_ones` removes such "1"s from a :class:`~edge.roi_reading.Reading` (the still
 frame's answer is then another digit found, or the frame is read again 2x closer by
 :mod:`edge.still_closer`).
 
@@ -28,7 +28,7 @@ never tuned on) 2 gained, none lost. OpenCV's ``digits.png`` 5,007 -> 5,005 dete
 were pieces of a 6 and a 9 dropped), the synthetic pages and the live loop unchanged. About 0.1 ms
 CPU a frame (dev seed 21, 250 frames: 24 ms in all; a frame without a "1" pays nothing).
 
-Imports OpenCV, NumPy, :mod:`edge.segment.ink` (grey conversion) and :mod:`edge.still_polarity` (the
+Imports OpenCV, NumPy, :mod:`edge.segment.ink` (grey conversion) and :mod:`edge.roi_reading` (the
 reading type).
 """
 
@@ -37,8 +37,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edge.roi_reading import Reading
 from edge.segment.ink import to_grey
-from edge.still_polarity import Reading
 
 __all__ = ["GOES_ON", "MAX_PIECE", "MIN_STRENGTH", "REACH", "continues_edge", "drop_edge_ones"]
 
@@ -120,7 +120,7 @@ def drop_edge_ones(reading: Reading, image: np.ndarray) -> Reading:
     """``reading`` without its "1"s that are pieces of a longer straight edge (:func:`continues_edge`).
 
     Args:
-        reading: a still frame's reading (:func:`edge.still_polarity.read_rois`).
+        reading: a still frame's reading (:func:`edge.roi_reading.read_rois`).
         image: the uint8 (H, W, 3) BGR frame it read, or its uint8 (H, W) grey (0 black .. 255
             white; the segmenter's, :func:`edge.roi_inputs.frame_grey`, is not converted again).
 

@@ -13,7 +13,7 @@ over-segmentation, the image cut into more pieces than characters, and merges of
 when the classifier is surer of the merge than of its parts). Candidates (:func:`groups`):
 every two ROIs whose boxes are at most :data:`REACH` of the larger box's longer side apart, and
 each cluster of three or more so linked. A candidate's box, the union of its pieces' boxes, is read
-like any ROI of the frame (:func:`edge.still_polarity.read_rois`: the still views, the frame's
+like any ROI of the frame (:func:`edge.roi_reading.read_rois`: the still views, the frame's
 ink); it replaces its pieces when the model's top probability for it is at least :data:`SURE`, the
 model is less sure than that of at least one piece, and every piece it is that sure of is read as a
 "1" shorter than :data:`ONE_SHARE` of the candidate's height (a broken digit's straight piece is read
@@ -50,7 +50,7 @@ Only still images (``edge-eval --frame``, ``edge-run photo.jpg``, ``--pages``) r
 :class:`edge.still_closer.CloserCheckedSegmenter` joins the pieces of the reading it keeps. The
 live loop never reads a frame twice.
 
-Imports :mod:`edge.still_polarity` (the reading of ROIs) and :mod:`edge.types`.
+Imports :mod:`edge.roi_reading` (the reading of ROIs) and :mod:`edge.types`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.still_polarity import Reading, read_rois
+from edge.roi_reading import Reading, read_rois, replaced
 from edge.types import ROI
 
 __all__ = ["MANY", "ONE_SHARE", "REACH", "SURE", "TALL", "gap", "groups", "join_pieces", "union"]
@@ -143,7 +143,7 @@ def join_pieces(
     model reads surely as one digit replaced by that digit's box (module doc).
 
     Args:
-        reading: a still frame's reading (:func:`edge.still_polarity.read_rois`).
+        reading: a still frame's reading (:func:`edge.roi_reading.read_rois`).
         segmenter: the segmenter that found its ROIs (its grey frame and analysis read the candidates).
         preprocessor: the pipeline's :class:`~edge.still_views.StillViewsPreprocessor`.
         classifier: the pipeline's :class:`~edge.still_views.ViewsClassifier` (``predict``, ``labels``).
@@ -191,28 +191,5 @@ def join_pieces(
             gap(boxes[n], boxes[m]) >= 0 for m in set(taken.values())
         ):
             taken.update({i: n for i in cands[n]})
-    if not taken:
-        return reading
-    first = {min(cands[n]): n for n in set(taken.values())}
-    at = {id(rois[i]): n for i, n in first.items()}  # a joined box stands where its first piece stood
-    gone = {id(rois[i]) for i in taken}
-    found: list[ROI] = []
-    for r in reading.found:
-        if id(r) in at:
-            found.append(boxes[at[id(r)]])
-        elif id(r) not in gone:
-            found.append(r)
-    order, light, probs, preds = [], [], [], []
-    for i, r in enumerate(rois):
-        if i in first:
-            k = row[id(boxes[first[i]])]
-            order.append(boxes[first[i]])
-            light.append(again.light[k])
-            probs.append(again.probabilities[k])
-            preds.append(again.predictions[k])
-        elif i not in taken:
-            order.append(r)
-            light.append(reading.light[i])
-            probs.append(p[i])
-            preds.append(reading.predictions[i])
-    return Reading(found, order, light, np.stack(probs).astype(np.float32), preds)
+    # (each joined box in place of its first piece: edge.roi_reading.replaced)
+    return replaced(reading, again, {i: row[id(boxes[n])] for i, n in taken.items()}) if taken else reading

@@ -26,23 +26,22 @@ classifying the kept ROIs a third time.
 Only still images (``edge-eval --frame``, ``edge-run photo.jpg``) with ``polarity="auto"``;
 :func:`edge.still_views.use_still_views` installs it. The live loop never reads a frame twice.
 
-Imports :mod:`edge.roi_inputs` (the ROIs' model inputs, the frame's grey), :mod:`edge.runtime_ops`
-(the probabilities -> label step), :mod:`edge.segment.ink_polarity` (the light-ink evidence) and
-:mod:`edge.types`.
+Imports :mod:`edge.roi_inputs` (the frame's grey), :mod:`edge.roi_reading` (the reading of ROIs, here
+re-exported), :mod:`edge.segment.ink_polarity` (the light-ink evidence) and :mod:`edge.types`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from edge.roi_inputs import frame_grey, ink_inputs
-from edge.runtime_ops import top_predictions
+from edge.roi_inputs import frame_grey
+from edge.roi_reading import Reading, read_rois
 from edge.segment.ink_polarity import light_evidence
-from edge.types import ROI, Prediction
+from edge.types import ROI
 
 log = logging.getLogger(__name__)
 
@@ -81,27 +80,6 @@ def top_probability(p: np.ndarray) -> float:
     """The top class probability of a reading's float (C,) or (N, C) probabilities (its most
     confident ROI's: the frame's answer), in [0, 1]; 0.0 when there is none (N = 0)."""
     return float(np.max(p)) if np.size(p) else 0.0
-
-
-class Reading(NamedTuple):
-    """One reading of a still frame's ROIs, preprocessed and classified as
-    :meth:`edge.pipeline.Pipeline.process` reads them (which takes it instead of reading them again).
-
-    Attributes:
-        found: the list of ROIs the segmenter's ``find`` returned (the pipeline checks it is the
-            same object).
-        rois: those of them with ink (the preprocessor's ``last_light`` not ``None``), in order.
-        light: each of ``rois``' ink polarity as the preprocessor found it (True: light ink).
-        probabilities: float32 (len(rois), C) class probabilities in [0, 1], in label order
-            (averaged over the views); (0, 0) when no ROI has ink.
-        predictions: the top-1 :class:`~edge.types.Prediction` of each of ``rois``.
-    """
-
-    found: list[ROI]
-    rois: list[ROI]
-    light: list[bool]
-    probabilities: np.ndarray
-    predictions: list[Prediction]
 
 
 class ChosenSegmenter:
@@ -177,7 +155,9 @@ class PolarityCheckedSegmenter(ChosenSegmenter):
             image: uint8 (H, W, 3) BGR frame.
 
         Returns:
-            The kept reading's ROIs in frame px, in reading order. When the frame was read both ways,
+            The kept reading's ROIs in frame px, in reading order (a reading's ``found``: the parts of a
+            cut that the model does not read surer than the whole replaced by it,
+            :func:`edge.roi_reading.choose_cuts`). When the frame was read both ways,
             :attr:`last_read` holds that reading's ink ROIs, polarities and predictions (the pipeline
             takes them instead of preprocessing and classifying the ROIs again); else it is ``None``.
         """
@@ -195,9 +175,9 @@ class PolarityCheckedSegmenter(ChosenSegmenter):
         if other_is_surer(first.probabilities, second.probabilities):  # either way round
             log.debug("frame called %s ink read the other way", "light" if analysis.light else "dark")
             self.chosen, self.last_read = other, second
-            return other_rois
+            return second.found
         self.last_read = first
-        return rois
+        return first.found
 
     def _reads_once(self, grey: np.ndarray, light: bool) -> bool:
         """Whether :meth:`find` will read a frame once: called dark ink (``light`` false) and no
@@ -218,17 +198,3 @@ class PolarityCheckedSegmenter(ChosenSegmenter):
         """``rois`` (found by ``segmenter`` in the BGR ``image``) read as the pipeline reads them
         (:func:`read_rois`)."""
         return read_rois(segmenter, self.preprocessor, self.classifier, image, rois)
-
-
-def read_rois(
-    segmenter: Any, preprocessor: Any, classifier: Any, image: np.ndarray, rois: list[ROI]
-) -> Reading:
-    """``rois`` (found by ``segmenter`` in the uint8 (H, W, 3) BGR ``image``) preprocessed and
-    classified as :meth:`edge.pipeline.Pipeline.process` reads them (:func:`edge.roi_inputs.ink_inputs`:
-    from the segmenter's grey frame and analysis, the ROIs without ink dropped), by the still
-    ``preprocessor`` and ``classifier`` (``predict`` and ``labels``)."""
-    inked, batch, light = ink_inputs(segmenter, preprocessor, image, rois)
-    if batch is None or not len(batch):
-        return Reading(rois, [], [], np.zeros((0, 0), np.float32), [])
-    p = np.asarray(classifier.predict(batch), np.float32)
-    return Reading(rois, inked, list(light), p, top_predictions(p, classifier.labels))

@@ -55,7 +55,7 @@ Cost (2-core VM, dev set s21, median of 5): a crop 2.28 -> 2.76 ms (read + class
 frame's digit ROI 0.47 -> 1.68 ms (preprocess + classify); the light-ink checks segment a frame a
 second time when it is called light, or called dark with light-ink evidence (17-20 % of the dark-ink
 dev frames: s21 4.5 -> 5.9 ms a frame in ``edge-eval``, a loaded machine), and read the digits of
-each reading once (the pipeline takes the kept reading's, :class:`edge.still_polarity.Reading`,
+each reading once (the pipeline takes the kept reading's, :class:`edge.roi_reading.Reading`,
 instead of reading them a third time: 1.2-1.8 ms CPU less a checked dev frame, s21 13.1 -> 11.9 ms,
 and ~100 ms less a checked synthetic page, 251 -> 156 ms; medians, same answers). Dev accuracy of the
 views alone (``realistic_digits.py``, seeds 21/22/23): frames 95.8 / 97.2 / 95.1 -> 96.6 /

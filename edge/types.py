@@ -61,6 +61,11 @@ class ROI:
         handedness: ``"Left"`` or ``"Right"`` (the person's hand) or None.
         score: the finder's confidence in [0, 1] (for hands: the landmark model's
             hand presence), or None.
+        whole: for a digit the finder cut out of a wider piece of ink (digits joined into
+            one piece: :mod:`edge.segment.joined_digits`), that piece's box (frame px; the
+            same object on each of its parts), which the pipeline reads too and keeps
+            instead of the parts when the model is not surer of every part
+            (:func:`edge.roi_reading.choose_cuts`); else None.
     """
 
     x: int
@@ -72,6 +77,7 @@ class ROI:
     landmarks: np.ndarray | None = field(default=None, compare=False, repr=False)
     handedness: str | None = field(default=None, compare=False)
     score: float | None = field(default=None, compare=False)
+    whole: ROI | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.w < 0 or self.h < 0:

@@ -2,18 +2,23 @@
 
 Two neighbouring digits of a number written so that they touch, or bridged by a ruled
 line that crosses both, are one connected piece of ink; the digit finder must still
-give one ROI per digit, and must not cut a single wide digit.
+give one ROI per digit, and must not cut a single wide digit: the finder marks a cut's parts with
+the whole's box, and the pipeline keeps the cut only when the model reads each part surer than the
+whole (edge.roi_reading).
 """
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
+from edge.pipeline import build_pipeline
 from edge.segment.digit_pieces import AREA, COLS, CONTACT, MX, X0, X1, Y0, Y1
 from edge.segment.digits import DigitSegmenter
-from edge.segment.joined_digits import split_joined
-from edge.types import ROI
+from edge.segment.joined_digits import CutLog, split_joined
+from edge.still_views import use_still_views
+from edge.types import ROI, Frame
 from tests.test_digits import INK, assert_matches, camera, digit_of, ink_alpha, paper, stamp
 
 
@@ -106,3 +111,75 @@ def test_digits_bridged_by_a_ruled_line_are_found_one_by_one(mnist) -> None:
     y = truth[0].y + truth[0].h // 2
     cv2.line(img, (truth[0].x - 2, y), (truth[1].x + truth[1].w + 2, y), INK, 2, cv2.LINE_AA)
     assert_matches(DigitSegmenter().find(camera(img, seed=22)), truth)
+
+
+def test_the_cut_log_marks_the_parts_of_each_cut_that_all_reached_the_output() -> None:
+    mask, _ = _zeros(2)
+    row = _row(mask)
+    log = CutLog()
+    parts = split_joined(row, (mask, (0, 0)), min_h=20, log=log)
+    assert len(parts) == 2 and len(log.cuts) == 1
+    other = row.copy()
+    other[0, [X0, X1]] += 200  # a box of no cut
+    boxes = np.vstack([parts, other])
+    rois = log.rois(boxes, (120, 400), (240, 800))  # frame px: twice the analysis px
+    assert log.cuts == []  # emptied
+    whole = rois[0].whole
+    assert whole is not None and rois[1].whole is whole and rois[2].whole is None
+    assert whole == ROI(
+        int(2 * row[0, X0]),
+        int(2 * row[0, Y0]),
+        int(2 * (row[0, X1] - row[0, X0])),
+        int(2 * (row[0, Y1] - row[0, Y0])),
+    )
+    assert [r.as_list() for r in rois] == [
+        [int(2 * b[X0]), int(2 * b[Y0]), int(2 * (b[X1] - b[X0])), int(2 * (b[Y1] - b[Y0]))] for b in boxes
+    ]
+    split_joined(row, (mask, (0, 0)), min_h=20, log=log)
+    assert all(r.whole is None for r in log.rois(boxes[1:], (120, 400), (240, 800)))  # a part missing
+
+
+@pytest.fixture(scope="module")
+def pipelines() -> tuple[object, object]:
+    """The live and the still pipeline of the shipped digits model (no smoothing)."""
+    return build_pipeline("digits", smoothing=False), use_still_views(
+        build_pipeline("digits", smoothing=False)
+    )
+
+
+def _read(pipe: object, frame: np.ndarray) -> list[tuple[str, ROI]]:
+    pipe.reset()  # type: ignore[attr-defined]
+    return [(d.prediction.label, d.roi) for d in pipe.process(Frame(frame, 0.0, 0)).detections]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("label", "k", "widen"), [(4, 46, 1.5), (4, 59, 1.5), (0, 32, 1.2), (0, 46, 1.2)])
+def test_a_widened_single_digit_that_the_finder_cuts_is_read_whole(mnist, pipelines, label, k, widen) -> None:
+    """A 4 or a 0 widened (a page squashed by a camera looking down at it) is cut where its ink is
+    thinnest (a 4 read as "27", "61"; a 0 as "61", "67"); read whole, the model is surer of it."""
+    img = paper(seed=21)
+    a = ink_alpha(digit_of(mnist, label, k), 70, thicken=1)
+    truth = stamp(img, cv2.resize(a, (round(a.shape[1] * widen), a.shape[0])), 250, 200)
+    frame = camera(img, seed=21)
+    rois = DigitSegmenter().find(frame)
+    assert len(rois) == 2 and rois[0].whole is not None and rois[1].whole is rois[0].whole  # cut, marked
+    assert rois[0].whole.iou(truth) >= 0.8
+    for pipe in pipelines:
+        read = _read(pipe, frame)
+        assert [d for d, _ in read] == [str(label)], read
+        assert read[0][1].iou(truth) >= 0.8
+
+
+def test_touching_digits_are_still_read_one_by_one(mnist, pipelines) -> None:
+    """Digits written touching (a 2's base into the 3) and bridged by a ruled line are cut and read
+    as two: the model is surer of each than of the piece holding both."""
+    touching, truth = _number(mnist, [2, 3], overlap=2)
+    ruled, truth2 = _number(mnist, [6, 4], overlap=-30)
+    y = truth2[0].y + truth2[0].h // 2
+    cv2.line(ruled, (truth2[0].x - 2, y), (truth2[1].x + truth2[1].w + 2, y), INK, 2, cv2.LINE_AA)
+    for img, t, labels in ((touching, truth, ["2", "3"]), (ruled, truth2, ["6", "4"])):
+        frame = camera(img, seed=21)
+        assert all(r.whole is not None for r in DigitSegmenter().find(frame))  # cut, marked
+        for pipe in pipelines:
+            read = _read(pipe, frame)
+            assert [d for d, _ in read] == labels, read
+            assert_matches([r for _, r in read], t)

@@ -23,7 +23,7 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import AREA, CONTACT, FEW, MX, X0, X1, Y0, Y1, kept_rows
-from edge.segment.joined_digits import split_joined
+from edge.segment.joined_digits import CutLog, split_joined
 from edge.segment.ridge_ink import reopened
 
 #: Up to :data:`edge.segment.digit_pieces.FEW` pieces, :func:`merge_pairs` tests the
@@ -340,12 +340,13 @@ def candidates(
     max_height: float,
     ink: tuple[np.ndarray, np.ndarray] | None = None,
     mask: tuple[np.ndarray, tuple[int, int]] | None = None,
+    cuts: CutLog | None = None,
 ) -> np.ndarray:
     """Digit candidates: the pieces merged (:func:`merge_boxes`), filtered by size
     (``min_h`` px, ``max_height``: fraction of the frame's height ``sh``), aspect and
     ink fill (float (M, 7), the table's columns); with ``mask`` (the uint8 ink mask the pieces
     were measured in, its origin), a candidate that is digits joined into one piece is cut into
-    them (:func:`~edge.segment.joined_digits.split_joined`).
+    them (:func:`~edge.segment.joined_digits.split_joined`; each cut logged in ``cuts``).
 
     With ``ink`` (uint8 (h, w) darkness and ink level of the analysis image), a box clear of
     the frame's border that passes every rule but looks solid (fill above ``cfg.max_fill``)
@@ -356,7 +357,8 @@ def candidates(
     """
     if not len(boxes):
         return boxes
-    return split_joined(_filtered(merge_boxes(boxes, cfg), cfg, sh, min_h, max_height, ink), mask, min_h)
+    kept = _filtered(merge_boxes(boxes, cfg), cfg, sh, min_h, max_height, ink)
+    return split_joined(kept, mask, min_h, cuts)
 
 
 def _filtered(

@@ -39,6 +39,7 @@ contours -> shape filters), made robust for live camera frames:
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
   where its fat strokes were taken for paper, are joined by a look with a wider kernel (:mod:`~.fat_strokes`);
+  a candidate that is digits written touching is cut apart, its parts' ROIs marked (:mod:`~.joined_digits`);
 - candidates are filtered against the paper's edge and fingers (contact with the frame border; but a digit
   held close, much the largest thing and crossing the border, stands: :mod:`~.cut_digits`), solid blobs (not a
   blurred digit, whose loops open at half its peak darkness: :mod:`~.ridge_ink`), odd aspect ratios, boxes not
@@ -59,7 +60,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from edge.segment import digit_scale
+from edge.segment import digit_scale, joined_digits
 from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
 from edge.segment.desk_bars import off_desk
 from edge.segment.digit_config import FEW_THREADS_PIXELS, DigitSegmenterConfig
@@ -76,7 +77,7 @@ from edge.segment.digit_pieces import (
 )
 from edge.segment.digit_reuse import SceneMemory
 from edge.segment.digit_ruling import PageRuling
-from edge.segment.digit_scale import closer_look, frame_rois, ink_gate, scaled, typical_height
+from edge.segment.digit_scale import closer_look, ink_gate, scaled, typical_height
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
 from edge.segment.faint_marks import not_faint
@@ -110,6 +111,7 @@ class DigitSegmenter:
         #: the scene kept from the last full analysis (:mod:`edge.segment.digit_reuse`)
         self.memory = SceneMemory(self.config)
         self.ruling = PageRuling()  # a ruled page's lines (edge.segment.digit_ruling)
+        self.cuts = joined_digits.CutLog()  # the joined digits cut apart (edge.segment.joined_digits)
 
     def reset(self) -> None:
         """Forget the kept scene (a new video or a still image): the next frame is analysed in full."""
@@ -182,11 +184,9 @@ class DigitSegmenter:
                 boxes = digit_scale.kept_whole(boxes, before[0], f2 / f)
         k = paper_kernel(small.shape, cfg)
         if own and not crowded and wants_wider_look(boxes, k):  # a close-up's fat strokes (.fat_strokes)
-            kept = self._ink, self._grey  # (the preprocessing reads this look's ink)
-            with wider_paper(self):  # (no scene reused or kept, no ruling carried over)
+            with wider_paper(self):  # (no scene reused or kept, no ruling carried over, this look's ink kept)
                 boxes = joined_fragments(boxes, self._analyse(small, colour, None)[0])
-            self._ink, self._grey = kept
-        rois = frame_rois(boxes, small.shape, (H, W))
+        rois = self.cuts.rois(boxes, small.shape, (H, W))  # (cut parts marked with their whole)
         if not self.memory.end(rois):  # a reused scene gave a different result
             return self._find(image, (grey, first))
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
@@ -391,7 +391,7 @@ class DigitSegmenter:
             (1.0, 1.0, 1.0) if cropped else (cfg.max_contact, cfg.max_height, MAX_WIDTH)
         )
         kept, region = frame_pieces(pieces, sw, sh, max_contact, max_height, max_width, 4 * cfg.min_area)
-        boxes = candidates(kept, cfg, sh, min_h, max_height, self._ink, mask=ink)
+        boxes = candidates(kept, cfg, sh, min_h, max_height, self._ink, mask=ink, cuts=self.cuts)
         if scene.around is not None and not scene.whole and len(boxes) and cfg.min_paper_around > 0:
             # (a whole-paper scene has paper all round every box: its ring test always passes)
             ring = paper_around(boxes, scene.around) >= cfg.min_paper_around

@@ -63,13 +63,15 @@ def wider_paper(segmenter: Any) -> Iterator[None]:
     wide (``background`` and ``max_background``), and its scene memory and page ruling are
     fresh ones: the wider look neither reuses nor keeps a scene (the frame's kept scene, its
     pass count and its ``end`` check are the first look's) and starts from no ruling. All
-    three are restored after.
+    three are restored after, and so are the last analysis's ink and image (``_ink``,
+    ``_grey``: the preprocessing reads the first look's ink).
 
     Args:
-        segmenter: a :class:`~edge.segment.digits.DigitSegmenter` (``config``, ``memory``
-            and ``ruling`` attributes).
+        segmenter: a :class:`~edge.segment.digits.DigitSegmenter` (``config``, ``memory``,
+            ``ruling``, ``_ink`` and ``_grey`` attributes).
     """
     before = segmenter.config, segmenter.memory, segmenter.ruling
+    ink = segmenter._ink, segmenter._grey
     try:
         cfg = before[0]
         segmenter.config = replace(cfg, background=2 * cfg.background, max_background=2 * cfg.max_background)
@@ -77,6 +79,7 @@ def wider_paper(segmenter: Any) -> Iterator[None]:
         yield
     finally:
         segmenter.config, segmenter.memory, segmenter.ruling = before
+        segmenter._ink, segmenter._grey = ink
 
 
 def joined_fragments(boxes: np.ndarray, wide: np.ndarray) -> np.ndarray:

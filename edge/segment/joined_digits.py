@@ -15,9 +15,16 @@ a digit's body) and both sides are full digits (at least :data:`PART_HEIGHT` of
 its height); the bridge's stretch goes with neither side, and each side is cut
 again while it is still too wide. The digit finder cuts only its candidates (boxes
 that passed its size, aspect and fill rules: not clutter, not the desk), before
-its paper-ring and edge rules, which then judge each digit. A digit alone is
-rarely cut: the demo's digits are at most 1.07x as wide as tall; of the 10,000
-MNIST test digits (2x, thresholded) 6 are (a 2 whose tail curls up, 0s drawn open).
+its paper-ring and edge rules, which then judge each digit.
+
+The projection alone cannot tell two touching digits from one wide digit: of the
+10,000 MNIST test digits (2x, thresholded) it cuts 7 as written, 46 widened 1.2x and
+189 widened 1.5x (a camera looking down at a desk squashes the page; mostly 4s, 0s and
+6s: a 4 read as "21"). So a cut is only proposed: the finder logs each cut it makes
+(:class:`CutLog`, the whole piece's row and its parts' rows) and marks the ROIs of the
+parts that reach its output with the whole's box (:attr:`edge.types.ROI.whole`); the
+pipeline reads the whole too and keeps the cut only when the model is surer of every
+part than of the whole (recognition-based segmentation: :mod:`edge.roi_reading`).
 
 Cost: one comparison per candidate when none is wide; a wide one, a crop, a
 connected-component pass and 1-D column sums (tens of microseconds).
@@ -25,12 +32,16 @@ connected-component pass and 1-D column sums (tens of microseconds).
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
 from edge.segment.digit_pieces import AREA, COLS, CONTACT, FEW, MX, X0, X1, Y0, Y1
+from edge.segment.digit_scale import frame_rois
+from edge.types import ROI
 
-__all__ = ["JOIN_INK", "MAX_JOINED", "PART_HEIGHT", "PART_WIDTH", "SPLIT_ASPECT", "split_joined"]
+__all__ = ["JOIN_INK", "MAX_JOINED", "PART_HEIGHT", "PART_WIDTH", "SPLIT_ASPECT", "CutLog", "split_joined"]
 
 #: A piece wider than this x its height is looked at as digits joined together.
 SPLIT_ASPECT = 1.25
@@ -44,8 +55,49 @@ PART_HEIGHT = 0.5
 PART_WIDTH = 0.15
 
 
+class CutLog:
+    """The cuts :func:`split_joined` made since :meth:`rois` last emptied the log (a digit finder's,
+    one per :class:`~edge.segment.digits.DigitSegmenter`: each of its passes may cut)."""
+
+    def __init__(self) -> None:
+        #: each cut: (float (7,) the whole piece's row, float (K, 7) its K >= 2 parts' rows), analysis px
+        self.cuts: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def rois(self, boxes: np.ndarray, analysis: tuple[int, int], frame: tuple[int, int]) -> list[ROI]:
+        """``boxes`` as frame ROIs (:func:`edge.segment.digit_scale.frame_rois`), those of a logged
+        cut's parts marked with its whole's box (:attr:`edge.types.ROI.whole`); empties the log.
+
+        A cut is marked only when every one of its parts is a row of ``boxes`` (the same x0, y0, x1,
+        y1: a part that a later rule dropped or a later look replaced leaves the others unmarked, as
+        does a cut made at another scale).
+
+        Args:
+            boxes: float (M, >= 4) the finder's digit boxes x0, y0, x1, y1 in analysis px.
+            analysis: (h, w) of the analysis image ``boxes`` are in.
+            frame: (H, W) of the frame.
+
+        Returns:
+            M ROIs, frame px, in the order of ``boxes``.
+        """
+        rois = frame_rois(boxes, analysis, frame)
+        cuts, self.cuts = self.cuts, []
+        if not cuts or not len(boxes):
+            return rois
+        at = {tuple(b): i for i, b in enumerate(boxes[:, :4].tolist())}
+        for whole, parts in cuts:
+            idx = [at.get(tuple(p), -1) for p in parts[:, :4].tolist()]
+            if min(idx) >= 0:
+                box = frame_rois(whole[None, :4], analysis, frame)[0]
+                for i in idx:
+                    rois[i] = dataclasses.replace(rois[i], whole=box)
+        return rois
+
+
 def split_joined(
-    pieces: np.ndarray, ink: tuple[np.ndarray, tuple[int, int]] | None, min_h: float
+    pieces: np.ndarray,
+    ink: tuple[np.ndarray, tuple[int, int]] | None,
+    min_h: float,
+    log: CutLog | None = None,
 ) -> np.ndarray:
     """``pieces`` with each one that is digits joined together (see the module) replaced by its digits.
 
@@ -54,6 +106,7 @@ def split_joined(
         ink: (uint8 (mh, mw) the ink mask (255 = ink) the pieces were measured in, its (x, y)
             origin in analysis px), or ``None`` (nothing is cut).
         min_h: smallest digit height, analysis px: lower pieces are not looked at.
+        log: where each cut is logged (the whole's row and its parts'), or ``None``.
 
     Returns:
         float (M, 7), M >= N: the same table (the same object when nothing is cut), a cut
@@ -80,6 +133,8 @@ def split_joined(
     for i in range(len(pieces)):
         parts = _split(pieces[i], mask, ox, oy) if wide[i] else None
         rows.extend([pieces[i]] if parts is None else parts)
+        if parts is not None and log is not None:
+            log.cuts.append((pieces[i].copy(), np.array(parts)))
     return pieces if len(rows) == len(pieces) else np.array(rows, dtype=pieces.dtype).reshape(-1, COLS)
 
 
