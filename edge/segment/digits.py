@@ -25,8 +25,7 @@ contours -> shape filters), made robust for live camera frames:
   converted to darkness with each pixel's own background (the threshold rises where the light is dim);
 - outer contours (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks inside them are never separate
   regions) are boxed first, so specks are dropped before any other per-component work and at most
-  ``max_pieces`` components are measured; where none is of writing height, the weaker ink joined to them is
-  added (hysteresis, Canny 1986: faint strokes broken into dashes, :mod:`~.faint_strokes`);
+  ``max_pieces`` components are measured;
 - thin straight lines (ruled and squared paper) are erased with a probabilistic Hough transform, only when a
   component is line-sized and its thin ink (what a 3x3 opening removes) has as many points as a line needs
   votes; a second, higher Otsu level then drops what is left of them (on a page no higher than the erased
@@ -81,11 +80,11 @@ from edge.segment.digit_scale import closer_look, frame_rois, ink_gate, scaled, 
 from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
 from edge.segment.faint_marks import not_faint
-from edge.segment.faint_strokes import ink_mask, no_writing
 from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_paper
 from edge.segment.flat_field import paper_kernel
 from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
+from edge.segment.ink_mask import ink_mask
 from edge.segment.numbers import reading_order
 from edge.types import ROI
 
@@ -293,11 +292,6 @@ class DigitSegmenter:
             again, _, _, measured = self._pieces(dark, resort_level, max_pieces, within=within)
             pieces, ink, self._ink = measured() if again is None else again, self._mask, (dark, resort_level)
             boxes, _ = self._digits(pieces, ink, scene, bg, min_h)
-        if digit_px is None and first is not None and not second and no_writing(boxes, 2 * min_h):
-            grown = self._pieces(dark, level, max_pieces, within=within, grow=True)[0]  # faint strokes in
-            more = boxes if grown is None else self._digits(grown, self._mask, scene, bg, min_h)[0]  # dashes?
-            if grown is not None and not no_writing(more, 2 * min_h):
-                boxes, pieces, ink = more, grown, self._mask
         limits = (cfg.max_contact, cfg.max_height, MAX_WIDTH)  # the border rules of _digits
         if cfg.reject_border and (not len(boxes) or cut_digit_seen(pieces, boxes, sw, sh, limits)):
             more, _ = self._digits(pieces, ink, scene, bg, min_h, cropped=True)  # a tight crop? a close-up?
@@ -316,7 +310,6 @@ class DigitSegmenter:
         stop_at: int = 0,
         floor: int = 0,
         within: np.ndarray | None = None,
-        grow: bool = False,
     ) -> tuple[np.ndarray | None, bool, int, Callable[[], np.ndarray]]:
         """Ink components: pixels darker than ``level``; ruled lines erased (if
         ``lines``).
@@ -330,16 +323,16 @@ class DigitSegmenter:
             stop_at: see :func:`measure_components`.
             floor: the threshold is at least this (0..255; the second ink level).
             within: uint8 (h, w): ink only where non-zero (``None``: everywhere).
-            grow: join faint strokes to the ink (:func:`~edge.segment.faint_strokes.hysteresis`).
 
         Returns:
-            (float (N, 7) pieces x0, y0, x1, y1, ink area, border contact, sum of ink x, in analysis px,
-            or ``None`` (``stop_at``); whether ruled lines were erased; the number of components before
-            keeping the ``max_pieces`` largest; ``measure()``, which returns the pieces in any case).
+            (float (N, 7) pieces x0, y0, x1, y1, ink area, border contact, sum of ink
+            x, in analysis px, or ``None`` (``stop_at``); whether ruled lines were
+            erased; the number of components before keeping the ``max_pieces``
+            largest; ``measure()``, which returns the pieces in any case).
         """
         cfg = self.config
         sh, sw = dark.shape
-        mask, origin = ink_mask(dark, level, region or (0, 0, sw, sh), floor, within, grow)  # (box around it)
+        mask, origin = ink_mask(dark, level, region or (0, 0, sw, sh), floor, within)  # (the box around it)
         self._mask = self._erased = None
         if mask is None:
             empty = np.zeros((0, COLS))
