@@ -85,6 +85,7 @@ from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_p
 from edge.segment.flat_field import paper_kernel
 from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
+from edge.segment.ink_mask import ink_mask
 from edge.segment.numbers import reading_order
 from edge.types import ROI
 
@@ -331,20 +332,12 @@ class DigitSegmenter:
         """
         cfg = self.config
         sh, sw = dark.shape
-        x0, y0, x1, y1 = (0, 0, sw, sh) if region is None else region
-        level = level[y0:y1, x0:x1]
-        if floor:
-            level = np.maximum(level, np.uint8(floor))
-        mask = cv2.compare(dark[y0:y1, x0:x1], level, cv2.CMP_GT)
-        if within is not None:
-            mask = cv2.bitwise_and(mask, within[y0:y1, x0:x1])
-        bx, by, bw, bh = cv2.boundingRect(mask)  # contours are found in the box around the ink
+        mask, origin = ink_mask(dark, level, region or (0, 0, sw, sh), floor, within)  # (the box around it)
         self._mask = self._erased = None
-        if bw == 0:
+        if mask is None:
             empty = np.zeros((0, COLS))
             return empty, False, 0, lambda: empty
-        mask = mask[by : by + bh, bx : bx + bw]
-        origin, frame = (x0 + bx, y0 + by), (sw, sh)
+        (bh, bw), frame = mask.shape, (sw, sh)
         self._mask = (mask, origin)
         pieces, outlines, count, measure = measure_components(
             mask, cfg.min_area, max_pieces, origin, frame, stop_at
