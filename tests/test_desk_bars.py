@@ -217,3 +217,15 @@ def test_the_desk_is_the_rim_unlike_the_paper() -> None:
     assert desk is not None and np.abs(desk - (70, 112, 160)).max() <= 1
     image[:] = (232, 236, 240)
     assert desk_colour(image, paper) is None
+
+
+def test_a_dark_edge_along_the_rim_is_not_the_desk() -> None:
+    """A laptop's dark edge along three sides of the rim and a wood desk at the top: the desk is the
+    wood (the light pixels unlike the paper), not the laptop's median (review of session 26: a pen's
+    wood ring then counted as paper of its own and the pen was shown as a 1)."""
+    wood = (70, 112, 160)
+    image = np.full((120, 160, 3), wood, np.uint8)
+    image[30:, :] = (28, 28, 30)
+    image[40:110, 10:150] = (232, 236, 240)
+    desk = desk_colour(image, np.array([232, 236, 240], np.float32))
+    assert desk is not None and np.abs(desk - wood).max() <= 1

@@ -183,3 +183,16 @@ def test_touching_digits_are_still_read_one_by_one(mnist, pipelines) -> None:
             read = _read(pipe, frame)
             assert [d for d, _ in read] == labels, read
             assert_matches([r for _, r in read], t)
+
+
+def test_no_cut_outlives_its_frame() -> None:
+    """Cuts left in the log by a frame that raised are forgotten on ``reset`` and at the next frame
+    (review of session 26: they could mark a later frame's ROIs of the same boxes)."""
+    seg = DigitSegmenter()
+    stale = (np.array([10, 10, 40, 20]), np.array([[10, 10, 20, 20], [30, 10, 20, 20]]))
+    seg.cuts.cuts.append(stale)
+    seg.reset()
+    assert seg.cuts.cuts == []
+    seg.cuts.cuts.append(stale)
+    seg.find(np.full((120, 160), 200, np.uint8))
+    assert seg.cuts.cuts == []

@@ -172,3 +172,32 @@ def test_sheet_ink_refuses_views_made_with_another_threshold() -> None:
     small = np.zeros((64, 64), np.uint8)
     with pytest.raises(ValueError):
         sheet_ink(small, 12.0, views=StrokeView(small, 20.0))
+
+
+@pytest.mark.parametrize("marks", [("1",), ("1", "1")])
+def test_upright_pencil_ones_on_a_sheet_outvote_a_white_stick(marks: tuple[str, ...]) -> None:
+    """A sheet carrying only upright pencil 1s (each fills nearly all of its box) beside a bold white
+    stick on a dark desk: the 1s count as the sheet's digits (``STROKE_WIDTH``), so the frame is dark
+    ink and the stick is not read as the digit (review of session 26: the density test dropped them)."""
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 6, (240, 320)).astype(np.float32)
+    img = np.full((240, 320), 70, np.float32) + cv2.GaussianBlur(noise, (0, 0), 2)
+    img[50:230, 190:] = 205
+    for cx in (240, 275)[: len(marks)]:
+        cv2.line(img, (cx, 113), (cx, 147), 150, 2)
+    cv2.line(img, (90, 55), (70, 180), 215, 12, cv2.LINE_AA)
+    small = np.clip(cv2.GaussianBlur(img, (0, 0), 0.5), 0, 255).astype(np.uint8)
+    assert sheet_ink(small)
+    assert not frame_ink_is_light(small)
+
+
+def test_digit_ink_counts_an_upright_one_but_not_a_line_off_the_sheet() -> None:
+    """A 2-px upright stroke 30 px tall inside the sheet counts though it fills its box; the same
+    stroke running off the sheet's edge does not."""
+    sheet = np.full((120, 160), 255, np.uint8)
+    one = np.zeros((120, 160), np.uint8)
+    one[40:70, 50:52] = 50
+    off = np.zeros_like(one)
+    off[0:30, 120:122] = 50
+    assert ink_surfaces.digit_ink(one, sheet) == int(one.sum()) > 0
+    assert ink_surfaces.digit_ink(one | off, sheet) == int(one.sum())

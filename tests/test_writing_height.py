@@ -96,6 +96,16 @@ def test_a_faint_candidate_as_wide_as_a_digit_is_writing() -> None:
     assert judged_as_writing(heights, narrow, peaks, 13.4, 0.25).tolist() == [False, True, True]
 
 
+def test_a_wide_candidate_far_fainter_than_the_writing_is_no_writing() -> None:
+    """A desk pad's L-shaped corner around the sheet (wide, its peak 0.13 of the digits') does not set
+    the height the digits are judged by (review of session 26: it dropped every digit)."""
+    heights, widths = np.array([418.0, 60, 60]), np.array([350.0, 40, 40])
+    pad = np.array([0.13 * 211, 211, 211])  # (measured: the pad corner of the review)
+    assert judged_as_writing(heights, widths, pad, 13.4, 0.25).tolist() == [False, True, True]
+    faint_digit = np.array([0.4 * 211, 211, 211])  # a big faint pencil 3
+    assert judged_as_writing(heights, widths, faint_digit, 13.4, 0.25).tolist() == [True, False, False]
+
+
 @pytest.mark.parametrize("grey", [150, 110])
 def test_dark_marks_beside_a_big_faint_digit_are_dropped(grey: int) -> None:
     """A pencil 3 about 200 px tall and four dark strokes 36 px tall (under 0.25 of it): the strokes are

@@ -237,6 +237,9 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         in depth, every :data:`RIM_STEP`-th along) that are unlike ``paper`` (at most
         :data:`MAX_BRIGHTNESS` as bright, or :data:`MIN_CHROMA` or more apart in chromaticity), or ``None``
         when fewer than :data:`MIN_DESK` of the rim's are (the paper fills the frame: no desk in sight).
+        The median is of those as light as :data:`MIN_PAPER` when there are any (the pixels
+        :func:`on_own_paper` judges): a dark laptop or keyboard edge along the rim is not the desk a
+        pen lies on (review of session 26).
     """
     b, k = RIM, RIM_STEP
     rim = np.concatenate(
@@ -246,7 +249,9 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     unlike = (rim.sum(axis=1) <= MAX_BRIGHTNESS * float(paper.sum())) | _unlike(rim, paper)
     if not len(rim) or unlike.mean() < MIN_DESK:
         return None
-    return np.median(np.ascontiguousarray(rim[unlike].T), axis=1).astype(np.float32)
+    lit = unlike & (rim.mean(axis=1) >= MIN_PAPER)
+    desk = rim[lit] if lit.any() else rim[unlike]
+    return np.median(np.ascontiguousarray(desk.T), axis=1).astype(np.float32)
 
 
 def on_own_paper(pixels: np.ndarray, paper: np.ndarray, desk: np.ndarray | None) -> bool:
@@ -259,9 +264,9 @@ def on_own_paper(pixels: np.ndarray, paper: np.ndarray, desk: np.ndarray | None)
         desk: float32 (3,) BGR colour of the desk (:func:`desk_colour`), or ``None``: no desk in sight.
 
     Returns:
-        True when no desk is in sight, or when at least :data:`OWN_PAPER` of the ring's pixels as light as
-        :data:`MIN_PAPER` are :data:`MIN_CHROMA` or more from both colours' chromaticity (a ring half on the
-        desk, half on the paper, as along the paper's edge, is not).
+        True when no desk is in sight, or when at least :data:`OWN_PAPER` of the ring's pixels are as light
+        as :data:`MIN_PAPER` and :data:`MIN_CHROMA` or more from both colours' chromaticity (a ring half on
+        the desk, half on the paper, as along the paper's edge, is not).
     """
     if desk is None:
         return True

@@ -31,6 +31,7 @@ __all__ = [
     "BOARD_MARGIN",
     "DIGIT_HEIGHT",
     "INK_DENSITY",
+    "STROKE_WIDTH",
     "SHEET_SEPARATION",
     "SHEET_SHARE",
     "SHEET_SIDES",
@@ -99,6 +100,12 @@ DIGIT_HEIGHT = 1 / 16
 #: the view's resolution (measured 0.57-1.0), nor a straight line along a row or column (1.0). Pencil
 #: digits: 0.14-0.28 in the demo's sheet scene, 0.31-0.49 in the tests' sheets beside a white stick.
 INK_DENSITY = 1 / 2
+
+#: A part narrower than this share of its height counts in :func:`digit_ink` whatever its fill: an
+#: upright "1" fills nearly all of its bounding box (a pencil "1" beside a white stick was taken for a
+#: straight line and the stick read as the digit; review of session 26). A line running off a wall is
+#: still removed by the outline test.
+STROKE_WIDTH = 0.4
 
 
 def wide(mask: np.ndarray) -> np.ndarray:
@@ -252,7 +259,8 @@ def digit_ink(dark: np.ndarray, sheet: np.ndarray) -> float:
     - at least :data:`DIGIT_HEIGHT` x the shorter side tall (not a row of small print: a calendar's
       or a note's);
     - whose residue pixels fill at most :data:`INK_DENSITY` of their bounding box (strokes, not a
-      block of print rows run together at the view's resolution, nor a straight line);
+      block of print rows run together at the view's resolution, nor a straight line), or that are
+      narrower than :data:`STROKE_WIDTH` x their height (an upright "1");
     - clear of the sheet's outline and the frame's edges (a door frame's line or tile grout runs off
       a wall; a digit lies on its sheet).
 
@@ -267,9 +275,10 @@ def digit_ink(dark: np.ndarray, sheet: np.ndarray) -> float:
     """
     mask = cv2.morphologyEx(cv2.threshold(dark, 0, 255, cv2.THRESH_BINARY)[1], cv2.MORPH_CLOSE, square(3))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    box = stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT]
-    keep = (stats[:, cv2.CC_STAT_HEIGHT] >= DIGIT_HEIGHT * min(dark.shape[:2])) & (
-        np.bincount(labels[dark > 0], minlength=n) <= INK_DENSITY * box
+    width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    keep = (height >= DIGIT_HEIGHT * min(dark.shape[:2])) & (
+        (np.bincount(labels[dark > 0], minlength=n) <= INK_DENSITY * width * height)
+        | (width < STROKE_WIDTH * height)
     )
     keep[0] = False
     outline = cv2.subtract(sheet, cv2.erode(sheet, square(3), borderType=cv2.BORDER_CONSTANT, borderValue=0))

@@ -7,7 +7,9 @@ So at a frame's first pass a candidate that is writing is judged by the tallest 
 
 Writing is a candidate at least ``floor`` tall (twice the smallest digit) that is as dark as the writing,
 its ink peak at least :data:`WRITING` x the darkest such candidate's, or as wide as a digit, at least
-:data:`DIGIT_WIDTH` x its height. The bands, cables and edges met are narrow (the ``demo`` scene's
+:data:`DIGIT_WIDTH` x its height, and not far fainter than the writing (a peak at least :data:`FAINTEST`
+x the darkest: a desk pad's L-shaped corner around a sheet is wide but at 0.13, and its height dropped
+every digit; review of session 26). The bands, cables and edges met are narrow (the ``demo`` scene's
 shadow band, seed 0 frames 2981-2999: 0.21-0.41 of its height, its peak 0.53-0.63 of the digits'); a
 faint digit is wide (MNIST's training digits but the 1s: at most 2.4% of each digit under 0.5 of their
 height, 0.1% of the 0s and 2s), and it judges the short dark strokes beside it as before (a big faint
@@ -27,13 +29,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DIGIT_WIDTH", "WRITING", "judged_as_writing"]
+__all__ = ["DIGIT_WIDTH", "FAINTEST", "WRITING", "judged_as_writing"]
 
 #: A candidate sets the height the others are judged by (``min_relative_height``) only when its
 #: ink peak is at least this share of the writing's darkest, or when it is as wide as a digit.
 WRITING = 0.7
 #: A candidate at least this share of its height wide is writing however faint (a digit but a 1).
 DIGIT_WIDTH = 0.5
+#: ... but only when its ink peak is at least this share of the writing's darkest (the big faint pencil
+#: 3 of the tests is at 0.4; a desk pad's corner around the sheet at 0.13).
+FAINTEST = 0.3
 
 
 def judged_as_writing(
@@ -42,7 +47,8 @@ def judged_as_writing(
     """Which candidates are writing at least ``relative`` x the tallest writing's height.
 
     Writing is a candidate at least ``floor`` tall whose ink peak is at least :data:`WRITING` x the
-    darkest among those, or which is at least :data:`DIGIT_WIDTH` x its height wide (module docstring;
+    darkest among those, or which is at least :data:`DIGIT_WIDTH` x its height wide and its peak at
+    least :data:`FAINTEST` x the darkest (module docstring;
     specks under ``floor`` may be darker than the writing and are left out).
 
     Args:
@@ -57,5 +63,7 @@ def judged_as_writing(
         bool (K,): the candidates that are writing and at least ``relative`` x its tallest.
     """
     tall = heights >= floor
-    writing = tall & ((peaks >= WRITING * peaks[tall].max()) | (widths >= DIGIT_WIDTH * heights))
+    top = peaks[tall].max()
+    wide = (widths >= DIGIT_WIDTH * heights) & (peaks >= FAINTEST * top)
+    writing = tall & ((peaks >= WRITING * top) | wide)
     return writing & (heights >= relative * heights[writing].max())
