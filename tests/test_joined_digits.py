@@ -209,3 +209,21 @@ def test_each_part_of_a_cut_is_read_from_the_ink_on_its_side(mnist, pipelines, o
         read = _read(pipe, frame)
         assert [d for d, _ in read] == ["2", "3"], read
         assert_matches([r for _, r in read], truth)
+
+
+def test_a_cut_part_whose_ink_stands_alone_is_read_as_any_roi(mnist) -> None:
+    """A part is read from its side of the cut only when it yields no ink as any ROI: a 2 and a 3
+    barely touching (2 px) are apart at the preprocessor's own threshold, and their inputs are
+    those of the same ROIs unmarked (a stroke reaching across the cut column is kept)."""
+    img, _ = _number(mnist, [2, 3], overlap=2)
+    frame = camera(img, seed=21)
+    seg = DigitSegmenter()
+    rois = seg.find(frame)
+    assert len(rois) == 2 and rois[0].whole is not None  # cut, marked
+    plain = [ROI(r.x, r.y, r.w, r.h) for r in rois]
+    never = 1 << 30
+    for fast_min_px, grey_min_px in ((FAST_MIN_PX, GREY_MIN_PX), (never, never)):
+        pre = MnistPreprocessor(fast_min_px=fast_min_px, grey_min_px=grey_min_px)
+        marked = pre(frame, rois, analysis=seg.last_analysis)
+        np.testing.assert_array_equal(marked, pre(frame, plain, analysis=seg.last_analysis))
+        assert None not in pre.last_light
