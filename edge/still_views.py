@@ -98,6 +98,7 @@ from edge.preprocess import (
     make_preprocessor,
     mnist_crop_input,
 )
+from edge.preprocess.cut_ink import cut_sides
 from edge.preprocess.mnist import mnist_crop_views
 from edge.preprocess.polarity import SCAN_SIZE
 from edge.runtime_ops import top_predictions
@@ -136,14 +137,17 @@ CROP_INSETS = (0.0, 0.025)
 _NEVER_FAST = 1 << 30
 
 
-def grown(roi: ROI, shape: tuple[int, ...], grow: float = GROW) -> ROI:
+def grown(roi: ROI, shape: tuple[int, ...], grow: float = GROW, within_cut: bool = False) -> ROI:
     """``roi`` with ``grow`` times its longer side (at least 1 px) added on every side,
-    clipped to an image of ``shape`` ((H, W, ...) px)."""
+    clipped to an image of ``shape`` ((H, W, ...) px); ``within_cut``: a part the segmenter cut
+    out of a wider piece (:func:`edge.preprocess.cut_ink.cut_sides`) is not grown across its cuts
+    and keeps its :attr:`~edge.types.ROI.whole` (it is read from the ink on its side of them)."""
     H, W = shape[:2]
     m = max(1, int(round(grow * max(roi.w, roi.h))))
-    x0, y0 = max(0, roi.x - m), max(0, roi.y - m)
-    x1, y1 = min(W, roi.x + roi.w + m), min(H, roi.y + roi.h + m)
-    return ROI(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+    left, right = cut_sides(roi) if within_cut else (False, False)
+    x0, y0 = (roi.x if left else max(0, roi.x - m)), max(0, roi.y - m)
+    x1, y1 = (roi.x + roi.w if right else min(W, roi.x + roi.w + m)), min(H, roi.y + roi.h + m)
+    return ROI(x0, y0, max(1, x1 - x0), max(1, y1 - y0), whole=roi.whole if left or right else None)
 
 
 class StillViewsPreprocessor:
@@ -192,6 +196,13 @@ class StillViewsPreprocessor:
         live = self.base(image, rois, analysis=analysis)
         full = self._full(image, rois, analysis=analysis)
         wide = self._full(image, [grown(r, image.shape, self.grow) for r in rois])
+        # a cut part whose grown ROI holds no ink of its own (its neighbour's joined to it): grown
+        # on its other sides only (its live and full views read it the same way, edge.preprocess.cut_ink)
+        lost = [i for i, lit in enumerate(self._full.last_light) if lit is None and any(cut_sides(rois[i]))]
+        if lost:
+            wide[lost] = self._full(
+                image, [grown(rois[i], image.shape, self.grow, within_cut=True) for i in lost]
+            )
         return np.stack([live, full, wide], axis=1)
 
 

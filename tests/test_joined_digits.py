@@ -14,6 +14,9 @@ import numpy as np
 import pytest
 
 from edge.pipeline import build_pipeline
+from edge.preprocess import MnistPreprocessor
+from edge.preprocess.analysis_ink import FAST_MIN_PX
+from edge.preprocess.grey_ink import GREY_MIN_PX
 from edge.segment.digit_pieces import AREA, COLS, CONTACT, MX, X0, X1, Y0, Y1
 from edge.segment.digits import DigitSegmenter
 from edge.segment.joined_digits import CutLog, split_joined
@@ -196,3 +199,44 @@ def test_no_cut_outlives_its_frame() -> None:
     seg.cuts.cuts.append(stale)
     seg.find(np.full((120, 160), 200, np.uint8))
     assert seg.cuts.cuts == []
+
+
+@pytest.mark.parametrize("overlap", [4, 6])
+def test_each_part_of_a_cut_is_read_from_the_ink_on_its_side(mnist, pipelines, overlap) -> None:
+    """A 2 whose base runs 4-6 px under the 3 after it is cut between them; each part's ink is still
+    one piece with its neighbour's beyond the cut, which every ink locator of the preprocessing
+    (the segmenter's analysis, the grey crop, the full way) dropped as lying half outside the part's
+    ROI: the number read as nothing. Each part is read from the ink on its side of the cut."""
+    img, truth = _number(mnist, [2, 3], overlap)
+    frame = camera(img, seed=21)
+    seg = DigitSegmenter()
+    rois = seg.find(frame)
+    assert len(rois) == 2 and rois[0].whole is not None and rois[1].whole is rois[0].whole  # cut, marked
+    never = 1 << 30  # the analysis's path, the grey crop's (or the full way where it declines), the full way
+    for fast_min_px, grey_min_px in ((FAST_MIN_PX, GREY_MIN_PX), (never, 1), (never, never)):
+        pre = MnistPreprocessor(fast_min_px=fast_min_px, grey_min_px=grey_min_px)
+        batch = pre(frame, rois, analysis=seg.last_analysis)
+        assert None not in pre.last_light and all(b.max() > 0.5 for b in batch), (fast_min_px, grey_min_px)
+        assert pre.last_fast == [grey_min_px != never] * 2 or grey_min_px == 1
+    for pipe in pipelines:
+        read = _read(pipe, frame)
+        assert [d for d, _ in read] == ["2", "3"], read
+        assert_matches([r for _, r in read], truth)
+
+
+def test_a_cut_part_whose_ink_stands_alone_is_read_as_any_roi(mnist) -> None:
+    """A part is read from its side of the cut only when it yields no ink as any ROI: a 2 and a 3
+    barely touching (2 px) are apart at the preprocessor's own threshold, and their inputs are
+    those of the same ROIs unmarked (a stroke reaching across the cut column is kept)."""
+    img, _ = _number(mnist, [2, 3], overlap=2)
+    frame = camera(img, seed=21)
+    seg = DigitSegmenter()
+    rois = seg.find(frame)
+    assert len(rois) == 2 and rois[0].whole is not None  # cut, marked
+    plain = [ROI(r.x, r.y, r.w, r.h) for r in rois]
+    never = 1 << 30
+    for fast_min_px, grey_min_px in ((FAST_MIN_PX, GREY_MIN_PX), (never, never)):
+        pre = MnistPreprocessor(fast_min_px=fast_min_px, grey_min_px=grey_min_px)
+        marked = pre(frame, rois, analysis=seg.last_analysis)
+        np.testing.assert_array_equal(marked, pre(frame, plain, analysis=seg.last_analysis))
+        assert None not in pre.last_light

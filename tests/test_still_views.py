@@ -22,6 +22,7 @@ from edge.segment.digits import DigitSegmenter
 from edge.still_views import (
     CROP_INSETS,
     FRAME_VIEWS,
+    GROW,
     StillViewsPreprocessor,
     ViewsClassifier,
     crop_views,
@@ -270,3 +271,20 @@ def test_views_flag_parses_and_turns_them_off(
     assert infos["crop", "on"]["n"] == infos["crop", "off"]["n"] == 3
     assert infos["frame", "on"]["views"] == len(FRAME_VIEWS)
     assert "views" not in infos["crop", "off"] and "views" not in infos["frame", "off"]
+
+
+def test_the_grown_view_of_a_cut_part_can_stay_within_its_cut() -> None:
+    """A part the segmenter cut out of a wider piece (its ROI's ``whole``) is grown on its other
+    sides only, keeping the whole, when its view grown on every side finds no ink of its own."""
+    whole = ROI(100, 50, 150, 70)
+    left, middle = ROI(100, 50, 50, 70, whole=whole), ROI(152, 52, 46, 66, whole=whole)
+    right = ROI(200, 50, 50, 70, whole=whole)
+    m = round(GROW * 70)
+    assert grown(left, (480, 640), within_cut=True).as_list() == [100 - m, 50 - m, 50 + m, 70 + 2 * m]
+    k = round(GROW * 66)
+    assert grown(middle, (480, 640), within_cut=True).as_list() == [152, 52 - k, 46, 66 + 2 * k]
+    assert grown(right, (480, 640), within_cut=True).as_list() == [200, 50 - m, 50 + m, 70 + 2 * m]
+    assert all(grown(r, (480, 640), within_cut=True).whole is whole for r in (left, middle, right))
+    assert grown(left, (480, 640)).as_list() == [100 - m, 50 - m, 50 + 2 * m, 70 + 2 * m]  # (as any ROI)
+    alone = grown(ROI(100, 50, 50, 70), (480, 640), within_cut=True)
+    assert alone.as_list() == [100 - m, 50 - m, 50 + 2 * m, 70 + 2 * m] and alone.whole is None

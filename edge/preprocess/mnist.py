@@ -57,10 +57,13 @@ write straight into the batch.
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
 from edge.preprocess.analysis_ink import FAST_MIN_PX, analysis_ramp
+from edge.preprocess.cut_ink import cut_sides
 from edge.preprocess.digit_ink import digit_ramp
 from edge.preprocess.grey_ink import GREY_MIN_PX, grey_ramp
 from edge.preprocess.locate import locate_digit
@@ -299,22 +302,46 @@ class MnistPreprocessor:
         full_polarity: Polarity = self.polarity
         if analysis is not None:
             full_polarity = "light" if light else "dark"
-        tight = not self.deskew  # the fast paths' levels cropped to the ink, placed as they are
         last_fast, last_light = self.last_fast, self.last_light
         boxes = analysis.boxes(rois) if analysis is not None else []
         for i, roi in enumerate(rois):
-            fast = None
-            if analysis is not None:
-                box = boxes[i]
-                fast = analysis_ramp(analysis, roi, self.fast_min_px, box, tight)
-                if fast is None:
-                    fast = grey_ramp(image, analysis, roi, self.grey_min_px, self.fast_min_px, box, tight)
-            last_fast.append(fast is not None)
-            if fast is not None and tight:
-                place_mnist(fast[0], out[i, :, :, 0], cleared=True)
-                last_light.append(light)
-            else:
-                last_light.append(
-                    _normalise_into(image, roi, self.deskew, full_polarity, out[i, :, :, 0], fast, light)
-                )
+            box = boxes[i] if analysis is not None else None
+            # a part the segmenter cut out of a wider piece is read as any ROI first; only if no ink
+            # is found so, from the ink on its side of the cut (edge.preprocess.cut_ink)
+            whole = roi.whole is not None and any(cut_sides(roi))
+            got = self._read(
+                image,
+                dataclasses.replace(roi, whole=None) if whole else roi,
+                analysis,
+                box,
+                full_polarity,
+                out[i, :, :, 0],
+            )
+            if got[1] is None and whole:
+                got = self._read(image, roi, analysis, box, full_polarity, out[i, :, :, 0])
+            last_fast.append(got[0])
+            last_light.append(got[1])
         return out
+
+    def _read(
+        self,
+        image: np.ndarray,
+        roi: ROI,
+        analysis: InkAnalysis | None,
+        box: tuple[int, int, int, int] | None,
+        full_polarity: Polarity,
+        out: np.ndarray,
+    ) -> tuple[bool, bool | None]:
+        """One ROI's input written into ``out`` (float32 (28, 28)): (read from the analysis or the
+        grey crop, its ink's polarity or ``None``: no ink)."""
+        tight = not self.deskew  # the fast paths' levels cropped to the ink, placed as they are
+        light = analysis is not None and analysis.light
+        fast = None
+        if analysis is not None:
+            fast = analysis_ramp(analysis, roi, self.fast_min_px, box, tight)
+            if fast is None:
+                fast = grey_ramp(image, analysis, roi, self.grey_min_px, self.fast_min_px, box, tight)
+        if fast is not None and tight:
+            place_mnist(fast[0], out, cleared=True)
+            return True, light
+        return fast is not None, _normalise_into(image, roi, self.deskew, full_polarity, out, fast, light)
