@@ -308,6 +308,20 @@ def sheet_ink(small: np.ndarray, t: float = 12.0, views: StrokeView | None = Non
       chalkboard's frame reaches two edges, as a sheet may; its marks (a door frame's line, tile
       grout, a calendar's rows of print) and a printed note lying on the board are no digits.
 
+    When those find no such sheet on the half-resolution view but its surface reaches at most
+    :data:`FINE_SIDES` (one) of the frame's edges, the same tests look again at the analysis view's own
+    resolution (a pen's faint 1-px strokes leave too little residue at half resolution), the sheet
+    reaching at most :data:`FINE_SIDES` edges, the two modes measured apart in windows
+    (:func:`edge.segment.separability.local_separability` in :data:`SHEET_WINDOW` windows at least
+    :data:`SHEET_SEPARATION`: a lamp's lit wedge across the note and a shadow over the desk spread the
+    modes over the whole view, not within a window). Demo seed 3's note (frames 1950-2099: dark pen on a
+    white note on a dark desk under a lamp) was light ink in 8 of every third frame's 50, none now; 60
+    of its 83 missed digits were read (seed 3's 3,000 frames: missed 111 -> 51). Synthetic sheets of
+    faint pencil beside 1-3 white sticks (``tests/test_sheet_polarity.py``'s scene, 3 seeds, 18 each):
+    light 16 / 12 / 6 -> 12 / 7 / 3 at pencil darkening by 0.15 / 0.2 / 0.3; the chalkboards beside walls
+    and notes below stay light, no inverted dev frame looks again (their surfaces reach two edges or
+    more, or none is found).
+
     Synthetic chalkboards with chalk "72" (3 seeds; ``tests/test_sheet_polarity.py``,
     ``tests/test_sheet_marks.py``): beside a wall over 25-35% of the frame (three edges), the 30 stay
     light. With a wall filling a corner (two edges) carrying a door frame's line, tile grout or a
@@ -337,8 +351,12 @@ def sheet_ink(small: np.ndarray, t: float = 12.0, views: StrokeView | None = Non
         raise ValueError(f"views were made with t={views.t}, not {t}")
     if _carries_ink(views, t):
         return True
-    # faint pen strokes lost at half resolution: look again at the analysis view's own
-    return views.view.shape != small.shape[:2] and _carries_ink(StrokeView(small, t, fine=True), t)
+    # faint pen strokes lost at half resolution: look again at the analysis view's own, when the
+    # half-resolution look found a surface that may be a sheet lying in view (an exit for most frames)
+    found = views.surface
+    if views.fine or views.view.shape == small.shape[:2] or found is None or sides(found[0]) > FINE_SIDES:
+        return False
+    return _carries_ink(StrokeView(small, t, fine=True), t)
 
 
 def _carries_ink(views: StrokeView, t: float) -> bool:
