@@ -56,7 +56,8 @@ def chalk_beside_a_corner(seed: int, marks: str, size: tuple[float, float]) -> n
     """A board with chalk "72" and a bright wall (200) filling its top left corner (``size``: the wall's
     share of the frame's width and height; two edges), with ``marks`` on it: "door" a door frame's
     full-height 2-px line (grey 140), "grout" tiles' 2-px grout every 60 px (150), "calendar" six rows
-    of small print (10 px tall, grey 60)."""
+    of small print (10 px tall, grey 60), "switch" a light switch plate's outline (40 x 60 px, 2 px,
+    grey 150) at its middle."""
     rng = np.random.default_rng(seed)
     img = _board(rng)
     ww, hh = int(size[0] * W), int(size[1] * H)
@@ -69,6 +70,8 @@ def chalk_beside_a_corner(seed: int, marks: str, size: tuple[float, float]) -> n
     if marks == "calendar":
         for r in range(min(6, (hh - 40) // 30)):
             _print(wall, "MON TUE WED", (15, 40 + 30 * r), 0.5, 60)
+    if marks == "switch":
+        cv2.rectangle(wall, (ww // 2 - 20, hh // 2 - 30), (ww // 2 + 20, hh // 2 + 30), 150, 2)
     img[:hh, :ww] = wall
     _chalk(img, rng, min(ww + 40, W - 260), min(hh - 40, H - 110))
     return _finish(img, rng)
@@ -99,6 +102,17 @@ def test_chalk_beside_a_marked_wall_in_a_corner_is_light_ink(
     chalk's light residues; but the marks are no digits (a line or grout running off the wall, rows of
     print too short for a digit): light (all dark before the digit test)."""
     small = chalk_beside_a_corner(seed, marks, size)
+    assert not sheet_ink(small)
+    assert frame_ink_is_light(small)
+
+
+@pytest.mark.parametrize("size", [(0.45, 0.5), (0.35, 0.6), (0.6, 0.4)])
+def test_chalk_beside_a_switch_plate_in_a_corner_is_light_ink(size: tuple[float, float]) -> None:
+    """At the analysis view's own resolution (the sheet test's second look, for faint pen) a switch
+    plate's thin outline on a wall is a "0"; but that look takes only a sheet reaching at most one of
+    the frame's edges, and a wall filling a corner reaches two: light (dark in all three when the
+    second look took two edges)."""
+    small = chalk_beside_a_corner(2, "switch", size)
     assert not sheet_ink(small)
     assert frame_ink_is_light(small)
 

@@ -26,15 +26,18 @@ import numpy as np
 
 from edge.segment.ink import above, odd, square
 from edge.segment.mask_sides import sides
+from edge.segment.separability import local_separability, separability
 
 __all__ = [
     "BOARD_MARGIN",
     "DIGIT_HEIGHT",
+    "FINE_SIDES",
     "INK_DENSITY",
     "STROKE_WIDTH",
     "SHEET_SEPARATION",
     "SHEET_SHARE",
     "SHEET_SIDES",
+    "SHEET_WINDOW",
     "STROKE_SHARE",
     "SURFACE",
     "StrokeView",
@@ -72,6 +75,20 @@ BOARD_MARGIN = 1 / 24
 #: dark sheet, ``benchmarks/realistic_digits.py`` seeds 21 and 22) called light: below 0.83 but for
 #: a few with a bright desk beside the sheet.
 SHEET_SEPARATION = 0.9
+
+#: The second look of :func:`sheet_ink`, at the analysis view's own resolution, takes a sheet that
+#: reaches at most this many of the frame's edges: it lies in view, or runs off one edge. Finer, thin
+#: marks on a wall filling a corner of a chalkboard's frame (two edges) look like digits: a light
+#: switch plate's outline (2 px, 40 x 60 px of a 480-px frame) is a "0" there (4 of 12 synthetic
+#: corners dark at two edges, none at one).
+FINE_SIDES = 1
+
+#: The second look's separability (:func:`edge.segment.separability.local_separability`) is measured
+#: in windows this share of the view's shorter side wide (31 px of a 240-px view: a few strokes).
+#: Demo seed 3's note under a lamp's lit wedge on a dark desk with a shadow (frames 1956, 2073): 0.83
+#: and 0.80 over the whole view, 0.96 and 0.92 in these windows; the demo's sheet scene (seed 0):
+#: 0.95-0.97.
+SHEET_WINDOW = 1 / 8
 
 #: A sheet held up or lying in view reaches at most this many of the frame's four edges
 #: (:func:`edge.segment.mask_sides.sides` of its surface; see :func:`sheet_ink`): a lit wall beside a
@@ -114,11 +131,11 @@ def wide(mask: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, square(max(3, round(SURFACE * min(mask.shape[:2])))))
 
 
-def stroke_view(small: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+def stroke_view(small: np.ndarray, fine: bool = False) -> tuple[np.ndarray, tuple[int, ...]]:
     """The view and squares (px) of the stroke tests: uint8 (h, w) ``small`` with the squares 3, 5,
     9 and 17 px, or at half resolution (:func:`cv2.pyrDown`) with 3, 5 and 9 px (6 to 18 px of the
-    original) when its shorter side is at least 128 px."""
-    if min(small.shape[:2]) >= 128:
+    original) when its shorter side is at least 128 px and not ``fine``."""
+    if min(small.shape[:2]) >= 128 and not fine:
         return cv2.pyrDown(small), (3, 5, 9)
     return small, (3, 5, 9, 17)
 
@@ -143,15 +160,17 @@ class StrokeView:
         small: uint8 (h, w) analysis view (0 black .. 255 white), at least 1 x 1 px.
         t: grey levels (0..255) a light stroke on a surface stands out above its median (see
             :func:`light_ground`), >= 0.
+        fine: the view at the analysis view's own resolution (:func:`stroke_view`'s ``fine``).
     """
 
-    def __init__(self, small: np.ndarray, t: float = 12.0) -> None:
+    def __init__(self, small: np.ndarray, t: float = 12.0, fine: bool = False) -> None:
         self.small = small
         self.t = t
+        self.fine = fine
 
     @cached_property
     def _view(self) -> tuple[np.ndarray, tuple[int, ...]]:
-        return stroke_view(self.small)
+        return stroke_view(self.small, self.fine)
 
     @property
     def view(self) -> np.ndarray:
@@ -238,19 +257,6 @@ def top_hats(both: np.ndarray, k: int, t: float) -> np.ndarray:
     )[1]
 
 
-def _separability(small: np.ndarray, upper: np.ndarray) -> float:
-    """Otsu's separability of uint8 ``small``'s grey levels split into the pixels where uint8 ``upper``
-    is 255 and the others: the between-class variance over the total variance, in [0, 1] (0 for a
-    flat image or an empty class)."""
-    w1 = cv2.countNonZero(upper) / small.size
-    mean, std = (float(a[0, 0]) for a in cv2.meanStdDev(small))
-    if not 0.0 < w1 < 1.0 or std <= 0.0:
-        return 0.0
-    m1 = cv2.mean(small, upper)[0]
-    m0 = (mean - w1 * m1) / (1.0 - w1)
-    return w1 * (1.0 - w1) * (m1 - m0) ** 2 / (std * std)
-
-
 def digit_ink(dark: np.ndarray, sheet: np.ndarray) -> float:
     """The sum of the dark residues ``dark`` (uint8 (h, w) grey levels, 0 outside the sheet) that lie in
     parts of digit size on uint8 (h, w) ``sheet`` (0 / 255): the residues closed by a 3 px square (the
@@ -311,6 +317,20 @@ def sheet_ink(small: np.ndarray, t: float = 12.0, views: StrokeView | None = Non
       chalkboard's frame reaches two edges, as a sheet may; its marks (a door frame's line, tile
       grout, a calendar's rows of print) and a printed note lying on the board are no digits.
 
+    When those find no such sheet on the half-resolution view but its surface reaches at most
+    :data:`FINE_SIDES` (one) of the frame's edges, the same tests look again at the analysis view's own
+    resolution (a pen's faint 1-px strokes leave too little residue at half resolution), the sheet
+    reaching at most :data:`FINE_SIDES` edges, the two modes measured apart in windows
+    (:func:`edge.segment.separability.local_separability` in :data:`SHEET_WINDOW` windows at least
+    :data:`SHEET_SEPARATION`: a lamp's lit wedge across the note and a shadow over the desk spread the
+    modes over the whole view, not within a window). Demo seed 3's note (frames 1950-2099: dark pen on a
+    white note on a dark desk under a lamp) was light ink in 8 of every third frame's 50, none now; 60
+    of its 83 missed digits were read (seed 3's 3,000 frames: missed 111 -> 51). Synthetic sheets of
+    faint pencil beside 1-3 white sticks (``tests/test_sheet_polarity.py``'s scene, 3 seeds, 18 each):
+    light 16 / 12 / 6 -> 12 / 7 / 3 at pencil darkening by 0.15 / 0.2 / 0.3; the chalkboards beside walls
+    and notes below stay light; 10 of the 2,458 inverted dev frames called light
+    (``benchmarks/realistic_digits.py`` seeds 21-24, 31, 32) look again, none is called dark.
+
     Synthetic chalkboards with chalk "72" (3 seeds; ``tests/test_sheet_polarity.py``,
     ``tests/test_sheet_marks.py``): beside a wall over 25-35% of the frame (three edges), the 30 stay
     light. With a wall filling a corner (two edges) carrying a door frame's line, tile grout or a
@@ -338,14 +358,30 @@ def sheet_ink(small: np.ndarray, t: float = 12.0, views: StrokeView | None = Non
         views = StrokeView(small, t)
     elif views.t != t:
         raise ValueError(f"views were made with t={views.t}, not {t}")
+    if _carries_ink(views, t):
+        return True
+    # faint pen strokes lost at half resolution: look again at the analysis view's own, when the
+    # half-resolution look found a surface that may be a sheet lying in view (an exit for most frames)
+    found = views.surface
+    if views.fine or views.view.shape == small.shape[:2] or found is None or sides(found[0]) > FINE_SIDES:
+        return False
+    return _carries_ink(StrokeView(small, t, fine=True), t)
+
+
+def _carries_ink(views: StrokeView, t: float) -> bool:
+    """:func:`sheet_ink`'s tests on one stroke view (the fine one's: :data:`FINE_SIDES`, the windowed
+    separability)."""
     v, kernels = views.view, views.kernels
-    if _separability(v, views.bright) < SHEET_SEPARATION:
+    if not views.fine and separability(v, views.bright) < SHEET_SEPARATION:
         return False
     found = views.surface
     if found is None:
         return False
     surface, median = found
-    if sides(surface) > SHEET_SIDES:  # a wall or a page filling the view, not a sheet in it
+    if sides(surface) > (FINE_SIDES if views.fine else SHEET_SIDES):  # a wall or a page filling the view
+        return False
+    k = odd(SHEET_WINDOW * min(v.shape[:2]))
+    if views.fine and local_separability(v, views.bright, k) < SHEET_SEPARATION:
         return False
     on, ground = views.closed, views.ground  # (not None: there is a surface)
     assert on is not None and ground is not None
