@@ -229,3 +229,13 @@ def test_a_dark_edge_along_the_rim_is_not_the_desk() -> None:
     image[40:110, 10:150] = (232, 236, 240)
     desk = desk_colour(image, np.array([232, 236, 240], np.float32))
     assert desk is not None and np.abs(desk - wood).max() <= 1
+
+
+def test_a_note_at_the_rim_of_a_very_dark_desk_is_not_the_desk() -> None:
+    """A very dark desk (32) whose rim a yellow note touches over a short stretch: the desk is the dark
+    (a few light samples are not the desk; second review of session 26)."""
+    image = np.full((480, 640, 3), 32, np.uint8)
+    image[60:420, 40:330] = (200, 205, 210)
+    image[200:480, 400:600] = (90, 200, 235)
+    desk = desk_colour(image, np.array([200, 205, 210], np.float32))
+    assert desk is not None and np.abs(desk - 32).max() <= 1

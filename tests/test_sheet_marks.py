@@ -215,3 +215,19 @@ def test_digit_ink_counts_an_upright_one_but_not_a_line_off_the_sheet() -> None:
     off[0:30, 120:122] = 50
     assert ink_surfaces.digit_ink(one, sheet) == int(one.sum()) > 0
     assert ink_surfaces.digit_ink(one | off, sheet) == int(one.sum())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("length", "grey"), [(100, 60), (100, 120), (140, 120)])
+def test_chalk_beside_a_note_with_a_margin_line_is_light_ink(seed: int, length: int, grey: int) -> None:
+    """A board with chalk "72" and a white note (260 x 200 px) carrying one 2-px upright line that stays
+    clear of its edges (a ruled margin, a fold's shadow): the line is no digit on the note (it spans
+    half its height or more), so the chalk stays light ink (second review of session 26: the upright
+    exemption had made these frames dark and the chalk digits were lost)."""
+    rng = np.random.default_rng(seed)
+    img = _board(rng)
+    note = np.full((200, 260), 215, np.float32)
+    cv2.line(note, (40, 100 - length // 2), (40, 100 + length // 2), grey, 2)
+    img[40:240, 340:600] = note
+    _chalk(img, rng, 40, 250)
+    assert frame_ink_is_light(_finish(img, rng))

@@ -124,6 +124,11 @@ RIM = 4
 MIN_DESK = 0.1
 #: The rim's pixels read along the frame's sides: every this many.
 RIM_STEP = 8
+#: The desk's colour is the median of the rim's light pixels unlike the paper when they are at least
+#: this share of its pixels unlike the paper (:func:`desk_colour`). Measured on the reviews' scenes: a
+#: wood desk with a laptop's dark edge along three sides of the rim 0.24 (the wood is the desk); a
+#: yellow note touching the bottom edge of a very dark desk about 0.09 (the dark is the desk).
+LIT_DESK = 0.15
 #: Least share of a bar's ring on paper of its own (neither the other candidates' paper nor the desk).
 OWN_PAPER = 0.5
 #: Kinds of ground other than the paper (:func:`_other_ground`): much darker; of another hue.
@@ -237,9 +242,10 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         in depth, every :data:`RIM_STEP`-th along) that are unlike ``paper`` (at most
         :data:`MAX_BRIGHTNESS` as bright, or :data:`MIN_CHROMA` or more apart in chromaticity), or ``None``
         when fewer than :data:`MIN_DESK` of the rim's are (the paper fills the frame: no desk in sight).
-        The median is of those as light as :data:`MIN_PAPER` when there are any (the pixels
-        :func:`on_own_paper` judges): a dark laptop or keyboard edge along the rim is not the desk a
-        pen lies on (review of session 26).
+        The median is of those as light as :data:`MIN_PAPER` when they are at least :data:`LIT_DESK` of
+        them (the pixels :func:`on_own_paper` judges): a dark laptop or keyboard edge along the rim is
+        not the desk a pen lies on, but a few light samples of a note at the rim of a very dark desk are
+        not the desk either (reviews of session 26).
     """
     b, k = RIM, RIM_STEP
     rim = np.concatenate(
@@ -250,7 +256,7 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     if not len(rim) or unlike.mean() < MIN_DESK:
         return None
     lit = unlike & (rim.mean(axis=1) >= MIN_PAPER)
-    desk = rim[lit] if lit.any() else rim[unlike]
+    desk = rim[lit] if lit.sum() >= LIT_DESK * unlike.sum() else rim[unlike]
     return np.median(np.ascontiguousarray(desk.T), axis=1).astype(np.float32)
 
 

@@ -117,7 +117,7 @@ class DigitSegmenter:
     def reset(self) -> None:
         """Forget the kept scene (a new video or a still image): the next frame is analysed in full."""
         self.memory.reset()
-        self.cuts.cuts.clear()
+        self.cuts.clear()
 
     def find(self, image: np.ndarray) -> list[ROI]:
         """ROIs of single digits, in reading order.
@@ -142,7 +142,7 @@ class DigitSegmenter:
         cfg = self.config
         self.last_grey = self.last_analysis = None
         self.ruling.reset()
-        self.cuts.cuts.clear()  # (none left by a frame that raised)
+        self.cuts.clear()  # (none left by a frame that raised)
         grey = to_grey(image) if again is None else again[0]
         self.last_grey = grey
         H, W = grey.shape

@@ -63,6 +63,10 @@ class CutLog:
         #: each cut: (float (7,) the whole piece's row, float (K, 7) its K >= 2 parts' rows), analysis px
         self.cuts: list[tuple[np.ndarray, np.ndarray]] = []
 
+    def clear(self) -> None:
+        """Forget the logged cuts (a new video or still, or a frame that raised before :meth:`rois`)."""
+        self.cuts.clear()
+
     def rois(self, boxes: np.ndarray, analysis: tuple[int, int], frame: tuple[int, int]) -> list[ROI]:
         """``boxes`` as frame ROIs (:func:`edge.segment.digit_scale.frame_rois`), those of a logged
         cut's parts marked with its whole's box (:attr:`edge.types.ROI.whole`); empties the log.
