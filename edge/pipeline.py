@@ -26,6 +26,7 @@ from typing import Protocol, cast
 import numpy as np
 
 from edge.bundle import ModelBundle
+from edge.cut_memory import CutMemory
 from edge.result import SEGMENT_PARTS, STAGES, FrameResult
 from edge.roi_inputs import ink_inputs, segmenter_grey
 from edge.roi_reading import read_cuts
@@ -78,9 +79,8 @@ class Pipeline:
         no_gesture_labels: drop (smoothed) detections with these labels from
             :attr:`FrameResult.detections` (they stay in ``raw``): by default
             :data:`edge.types.NO_GESTURE_LABELS` (``"none"``, the hands models' "no
-            gesture" class). The smoother still
-            tracks them, so an empty room that the model calls ``none`` does not
-            flicker between gestures.
+            gesture" class). The smoother still tracks them, so an empty room that the
+            model calls ``none`` does not flicker between gestures.
         top_k: report this many best (label, score) pairs per detection
             (:attr:`FrameResult.top`; the classifier's ``labels`` name them); 0: none.
     """
@@ -107,6 +107,7 @@ class Pipeline:
         self.preprocessor = preprocessor
         self.classifier = classifier
         self.smoother = smoother
+        self.cut_memory = CutMemory() if smoother is not None else None  # live: cuts held (see process)
         self.grouper = grouper
         self.min_score = float(min_score)
         self.no_gesture_labels = frozenset(no_gesture_labels)
@@ -118,8 +119,9 @@ class Pipeline:
         """Forget temporal state: the smoother's tracks, and the scene a segmenter with
         ``keeps_scene`` (the digit finder) carries between video frames (hand finders keep
         their calibration)."""
-        if self.smoother is not None and hasattr(self.smoother, "reset"):
-            self.smoother.reset()
+        for state in (self.smoother, self.cut_memory):  # (None has no reset)
+            if hasattr(state, "reset"):
+                state.reset()  # type: ignore[union-attr]
         if getattr(self.segmenter, "keeps_scene", False):
             self.segmenter.reset()  # type: ignore[attr-defined]
 
@@ -133,7 +135,7 @@ class Pipeline:
         ``segment`` (``preprocess`` and ``classify`` ~0). Else the ROIs that a digit segmenter cut out
         of one piece of ink (:attr:`edge.types.ROI.whole`) are kept only when the model reads each
         surer than the whole, which then replaces them (:func:`edge.roi_reading.read_cuts`, timed as
-        ``classify``).
+        ``classify``; with a smoother, last frame's decisions held: :class:`edge.cut_memory.CutMemory`).
 
         Raises:
             ValueError: ``frame.image`` is not uint8 (H, W, 3) BGR with H, W >= 1 (what every
@@ -157,8 +159,10 @@ class Pipeline:
             rois, batch, light = ink_inputs(self.segmenter, self.preprocessor, frame.image, rois)
             t2 = time.perf_counter()
             preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
-            if any(r.whole is not None for r in rois):  # digits cut apart: kept if read surer than whole
-                seg, pre, clf = self.segmenter, self.preprocessor, self.classifier
+            seg, pre, clf = self.segmenter, self.preprocessor, self.classifier
+            if self.cut_memory is not None:  # live: as below, with last frame's decisions held
+                rois, light, preds = self.cut_memory.read(seg, pre, clf, frame.image, rois, light, preds)
+            elif any(r.whole is not None for r in rois):  # digits cut apart: kept if read surer than whole
                 rois, light, preds = read_cuts(seg, pre, clf, frame.image, rois, light, preds)
             t3 = time.perf_counter()
         raw = [Detection(r, p) for r, p in zip(rois, preds, strict=True)]

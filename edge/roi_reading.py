@@ -106,11 +106,12 @@ def read_cuts(
     rois: list[ROI],
     light: Any,
     predictions: list[Prediction],
+    bias: dict[ROI, float] | None = None,
 ) -> tuple[list[ROI], Any, list[Prediction]]:
     """The live pipeline's :func:`choose_cuts`: ``rois`` (with ink), their polarities and predictions
     as :meth:`edge.pipeline.Pipeline.process` made them (:func:`edge.roi_inputs.ink_inputs`, then
     ``classifier.classify``), each whole read the same way (one more preprocess and classify call,
-    only in a frame with a cut).
+    only in a frame with a cut); ``bias`` as :func:`choose_cuts`'.
 
     Returns:
         (ROIs, polarities (``light`` itself when it is not a list), predictions), the parts of a cut
@@ -122,7 +123,7 @@ def read_cuts(
         preds = classifier.classify(batch) if batch is not None and len(batch) else []
         return _reading(boxes, inked, lit, preds)
 
-    got = choose_cuts(_reading(rois, rois, light, predictions), read)
+    got = choose_cuts(_reading(rois, rois, light, predictions), read, bias)
     return got.rois, got.light if isinstance(light, list) else light, got.predictions
 
 
@@ -132,15 +133,19 @@ def _reading(found: list[ROI], rois: list[ROI], light: Any, preds: list[Predicti
     return Reading(found, rois, list(light) if isinstance(light, list) else [False] * len(rois), p, preds)
 
 
-def choose_cuts(reading: Reading, read: Callable[[list[ROI]], Reading]) -> Reading:
+def choose_cuts(
+    reading: Reading, read: Callable[[list[ROI]], Reading], bias: dict[ROI, float] | None = None
+) -> Reading:
     """``reading`` with the parts of each cut (ROIs sharing one :attr:`~edge.types.ROI.whole`, two or
     more of them in ``reading.rois``) replaced by the whole when the model's top probability for the
-    whole is at least that of one of its parts (module doc).
+    whole, plus the whole's ``bias`` (0 when none), is at least that of one of its parts (module doc).
 
     Args:
         reading: a frame's reading.
         read: reads a list of boxes of the same frame the same way (its ``rois`` are those of the
             boxes with ink, the same objects).
+        bias: per whole, a number in [-1, 1] added to the whole's top probability before the
+            comparison (the live loop's hysteresis, :mod:`edge.cut_memory`); None: no bias.
 
     Returns:
         ``reading`` itself when the frame has no cut or every cut is kept; else :func:`replaced`.
@@ -158,7 +163,8 @@ def choose_cuts(reading: Reading, read: Callable[[list[ROI]], Reading]) -> Readi
     taken: dict[int, int] = {}
     for w in wholes:
         k = row.get(id(w))
-        if k is not None and float(again.probabilities[k].max()) >= float(top[parts[w]].min()):
+        b = bias.get(w, 0.0) if bias else 0.0
+        if k is not None and float(again.probabilities[k].max()) + b >= float(top[parts[w]].min()):
             taken.update(dict.fromkeys(parts[w], k))
     return replaced(reading, again, taken) if taken else reading
 

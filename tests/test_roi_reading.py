@@ -69,3 +69,16 @@ def test_a_frame_without_a_cut_or_with_one_part_read_is_not_read_again() -> None
     for rois in ([other], [left, other], []):  # (a part without ink: its whole is not read)
         reading = _reading(rois, [(1, 0.5)] * len(rois))
         assert choose_cuts(reading, never) is reading
+
+
+def test_a_bias_moves_the_choice_between_the_whole_and_its_parts() -> None:
+    """The live loop's hysteresis (edge.cut_memory): a bias added to the whole's top probability."""
+    whole, left, right, other = _cut()
+    reading = _reading([left, right, other], [(4, 0.96), (1, 0.70), (7, 0.99)])
+
+    def read(boxes: list[ROI]) -> Reading:
+        return _reading(boxes, [(4, 0.65)])
+
+    assert choose_cuts(reading, read) is reading  # the parts, each surer than the whole
+    assert choose_cuts(reading, read, {whole: 0.1}).rois == [whole, other]  # last frame kept the whole
+    assert choose_cuts(reading, read, {other: 0.1}) is reading  # a bias of another piece
