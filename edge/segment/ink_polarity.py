@@ -78,8 +78,8 @@ def _skew_above(n: int, s1: float, s2: float, s3: float, limit: float) -> bool:
 
 
 def _analysis_view(grey: np.ndarray) -> np.ndarray:
-    """``grey`` (uint8) shrunk to a longer side of 320 px when it is over 640 px long (as it is up to
-    640 px: halving it would lose faint strokes no more than shrinking a larger one)."""
+    """``grey`` (uint8) as it is when its longer side is at most 640 px, else shrunk to a longer side
+    of 320 px (the live loop passes its 320-px analysis view)."""
     h, w = grey.shape[:2]
     f = 320.0 / max(h, w)
     return shrink(grey, (max(1, round(w * f)), max(1, round(h * f)))) if f < 0.5 else grey
