@@ -38,15 +38,16 @@ whose whole read "0" at 0.31: the parts held two frames), 18 and 1 frames change
 Cost: only in a frame with a cut or after one (66 of seed 3's 3,000 frames, 7 of them reading
 last frame's parts again): median 0.16 ms CPU there, with the whole's read that was paid before.
 
-Imports :mod:`edge.roi_inputs`, :mod:`edge.roi_reading` and :mod:`edge.types`.
+Imports :mod:`edge.roi_reading` and :mod:`edge.types`.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from edge.roi_inputs import ink_inputs
-from edge.roi_reading import read_cuts
+from edge.roi_reading import Reading, read_boxes, read_cuts
 from edge.types import ROI, Prediction
 
 __all__ = ["CutMemory"]
@@ -105,9 +106,8 @@ class CutMemory:
         """
         if not self.kept and not any(r.whole is not None for r in rois):
             return rois, light, predictions
-        rois, light, predictions = self._proposed(
-            segmenter, preprocessor, classifier, image, rois, light, predictions
-        )
+        read = functools.partial(read_boxes, segmenter, preprocessor, classifier, image)
+        rois, light, predictions = self._proposed(read, rois, light, predictions)
         bias: dict[ROI, float] = {}
         for r in rois:
             if r.whole is not None and r.whole not in bias:
@@ -122,10 +122,7 @@ class CutMemory:
 
     def _proposed(
         self,
-        segmenter: Any,
-        preprocessor: Any,
-        classifier: Any,
-        image: Any,
+        read: Callable[[list[ROI]], Reading],
         rois: list[ROI],
         light: Any,
         predictions: list[Prediction],
@@ -135,7 +132,8 @@ class CutMemory:
         :func:`~edge.roi_reading.choose_cuts` judges them against it), when two or more have ink.
         They replace an uncut ROI at the piece, and a different cut of it (other part boxes)
         unless that cut's least sure part is surer than theirs by ``margin``. The inputs
-        themselves when nothing is replaced."""
+        themselves when nothing is replaced (``read``: this frame's boxes read,
+        :func:`~edge.roi_reading.read_boxes`)."""
         lit_in = light if isinstance(light, list) else [light] * len(rois)
         rows = list(zip(rois, lit_in, predictions, strict=True))
         groups: dict[int, list[int]] = {}  # id of the piece (the ROI, or its whole) -> its rows
@@ -153,17 +151,10 @@ class CutMemory:
             if r.whole is not None and len(boxes) == len(idx):
                 if all(b.iou(rois[i]) >= self.min_iou for b, i in zip(boxes, idx, strict=True)):
                     continue  # the same cut again
-            inked, batch, lit = ink_inputs(segmenter, preprocessor, image, boxes)
-            if len(inked) < 2 or batch is None:
+            again = read(boxes)  # (read as this frame's ROIs: edge.roi_reading.read_boxes)
+            if len(again.rois) < 2:
                 continue
-            got = list(
-                zip(
-                    inked,
-                    list(lit) if isinstance(lit, list) else [lit] * len(inked),
-                    classifier.classify(batch),
-                    strict=True,
-                )
-            )
+            got = list(zip(again.rois, again.light, again.predictions, strict=True))
             if r.whole is not None:  # two cuts: this frame's only when surer by the margin
                 mine = min(float(predictions[i].score) for i in idx)
                 if mine > min(float(g[2].score) for g in got) + self.margin:

@@ -47,6 +47,7 @@ label step) and :mod:`edge.types`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -56,7 +57,7 @@ from edge.roi_inputs import ink_inputs
 from edge.runtime_ops import top_predictions
 from edge.types import ROI, Prediction
 
-__all__ = ["Reading", "choose_cuts", "read_cuts", "read_rois", "replaced"]
+__all__ = ["Reading", "choose_cuts", "read_boxes", "read_cuts", "read_rois", "replaced"]
 
 
 class Reading(NamedTuple):
@@ -118,13 +119,21 @@ def read_cuts(
         the model does not read surer than its whole replaced by the whole.
     """
 
-    def read(boxes: list[ROI]) -> Reading:
-        inked, batch, lit = ink_inputs(segmenter, preprocessor, image, boxes)
-        preds = classifier.classify(batch) if batch is not None and len(batch) else []
-        return _reading(boxes, inked, lit, preds)
-
+    read = functools.partial(read_boxes, segmenter, preprocessor, classifier, image)
     got = choose_cuts(_reading(rois, rois, light, predictions), read, bias)
     return got.rois, got.light if isinstance(light, list) else light, got.predictions
+
+
+def read_boxes(
+    segmenter: Any, preprocessor: Any, classifier: Any, image: np.ndarray, boxes: list[ROI]
+) -> Reading:
+    """``boxes`` of the uint8 (H, W, 3) BGR ``image`` read as :meth:`edge.pipeline.Pipeline.process`
+    reads ROIs (:func:`edge.roi_inputs.ink_inputs`, then ``classifier.classify``): a :class:`Reading`
+    whose ``found`` is ``boxes`` and ``rois`` those with ink (the same objects; polarities all False
+    when the preprocessor gives no list of them)."""
+    inked, batch, lit = ink_inputs(segmenter, preprocessor, image, boxes)
+    preds = classifier.classify(batch) if batch is not None and len(batch) else []
+    return _reading(boxes, inked, lit, preds)
 
 
 def _reading(found: list[ROI], rois: list[ROI], light: Any, preds: list[Prediction]) -> Reading:
