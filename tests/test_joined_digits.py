@@ -20,7 +20,7 @@ from edge.preprocess.grey_ink import GREY_MIN_PX
 from edge.segment.digit_pieces import AREA, COLS, CONTACT, MX, X0, X1, Y0, Y1
 from edge.segment.digits import DigitSegmenter
 from edge.segment.joined_digits import CutLog, split_joined
-from edge.still_views import use_still_views
+from edge.still_views import FRAME_VIEWS, StillViewsPreprocessor, use_still_views
 from edge.types import ROI, Frame
 from tests.test_digits import INK, assert_matches, camera, digit_of, ink_alpha, paper, stamp
 
@@ -206,7 +206,8 @@ def test_each_part_of_a_cut_is_read_from_the_ink_on_its_side(mnist, pipelines, o
     """A 2 whose base runs 4-6 px under the 3 after it is cut between them; each part's ink is still
     one piece with its neighbour's beyond the cut, which every ink locator of the preprocessing
     (the segmenter's analysis, the grey crop, the full way) dropped as lying half outside the part's
-    ROI: the number read as nothing. Each part is read from the ink on its side of the cut."""
+    ROI: the number read as nothing. Each part is read from the ink on its side of the cut, and the
+    still views' grown ROI of each part is grown across no cut."""
     img, truth = _number(mnist, [2, 3], overlap)
     frame = camera(img, seed=21)
     seg = DigitSegmenter()
@@ -218,6 +219,10 @@ def test_each_part_of_a_cut_is_read_from_the_ink_on_its_side(mnist, pipelines, o
         batch = pre(frame, rois, analysis=seg.last_analysis)
         assert None not in pre.last_light and all(b.max() > 0.5 for b in batch), (fast_min_px, grey_min_px)
         assert pre.last_fast == [grey_min_px != never] * 2 or grey_min_px == 1
+    # the still views' grown ROI, grown on every side, holds both digits' ink as one piece, more
+    # than half outside it: it is grown again on its other sides only (edge.still_views)
+    views = StillViewsPreprocessor(MnistPreprocessor())(frame, rois, analysis=seg.last_analysis)
+    assert all(views[i, k].max() > 0.5 for i in range(2) for k in range(len(FRAME_VIEWS))), overlap
     for pipe in pipelines:
         read = _read(pipe, frame)
         assert [d for d, _ in read] == ["2", "3"], read
