@@ -80,7 +80,7 @@ def _inputs(angle: float) -> tuple[list[ROI], np.ndarray]:
     seg, pre = DigitSegmenter(), MnistPreprocessor()
     img = _turned_page(angle)
     rois = seg.find(img)
-    batch = pre(seg.last_grey, rois, analysis=seg.last_analysis)[..., 0]
+    batch = pre(img, rois, analysis=seg.last_analysis)[..., 0]
     order = np.argsort([r.x for r in rois])  # along the line (a turned line's reading order differs)
     return [rois[i] for i in order], batch[order]
 
