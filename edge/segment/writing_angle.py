@@ -39,8 +39,7 @@ __all__ = ["MAX_TILT", "MIN_TILT", "NEIGHBOUR_GAP", "SPREAD", "tilt_rois", "upri
 #: MNIST test digits turned 10 degrees as well as upright ones (1,985 vs 1,988 of 2,000), a handwritten
 #: line's baseline wanders by a few degrees, and a "1" leaning on its page reads as a "7" once the page
 #: is turned upright: with 5 (8) degrees, 88 (41) frames of a sticky note turned about 10 degrees (its
-#: "15" measured at 7) in the demo
-#: (seed 2, frames 1862-1949) lost their "1", with 10 none.
+#: "15" measured at 7) in the demo (seed 2, frames 1862-1949) lost their "1", with 10 none.
 MIN_TILT = 10.0
 #: Neighbours joined at more than this (degrees) from level are digits above one another (two
 #: lines) or a digit and a mark beside it, not a line turned that far (a "7" and a dark shape below it
