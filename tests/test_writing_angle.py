@@ -34,6 +34,8 @@ def test_no_line_no_angle() -> None:
     assert writing_angle(_boxes([(100, 100)])) == 0.0  # one digit alone: its slant is its own
     assert writing_angle(_boxes([(100, 100), (400, 300)])) == 0.0  # too far apart to be a line
     assert writing_angle(_boxes([(100, 100), (105, 170)])) == 0.0  # one above the other
+    speck = ROI(120, 62, 4, 14)  # a speck up and right of a digit is no line
+    assert writing_angle([ROI(80, 70, 28, 48), speck]) == 0.0
     assert writing_angle(_boxes(_line(MIN_TILT / 2))) == 0.0  # a level line's wander
     # neighbours that disagree: no one direction of writing
     assert writing_angle(_boxes([(100, 100), (160, 80), (400, 300), (460, 330)])) == 0.0

@@ -33,7 +33,16 @@ import numpy as np
 
 from edge.types import ROI
 
-__all__ = ["MAX_TILT", "MIN_TILT", "NEIGHBOUR_GAP", "SPREAD", "tilt_rois", "upright_ink", "writing_angle"]
+__all__ = [
+    "MAX_TILT",
+    "MIN_TILT",
+    "NEIGHBOUR_GAP",
+    "SAME_SIZE",
+    "SPREAD",
+    "tilt_rois",
+    "upright_ink",
+    "writing_angle",
+]
 
 #: A line turned less than this (degrees) is taken as level: the ROIs keep angle 0. The model reads
 #: MNIST test digits turned 10 degrees as well as upright ones (1,985 vs 1,988 of 2,000), a handwritten
@@ -49,6 +58,10 @@ MAX_TILT = 50.0
 #: Two ROIs are neighbours in a line when their centres are at most this many times the mean of
 #: their longer sides apart (digits written side by side: 1.0-1.3).
 NEIGHBOUR_GAP = 1.5
+#: ... and the shorter of their longer sides is at least this share of the longer: digits of one line,
+#: not a digit and a speck, a dot or a dash beside it (a 4x14-px speck beside a 28x48-px "2" joined at 47
+#: degrees, and the "2" turned read as a "9": a dev frame of ``benchmarks/realistic_digits.py``, seed 23).
+SAME_SIZE = 0.5
 #: Every neighbour pair's direction must lie within this many degrees of their median.
 SPREAD = 12.0
 
@@ -63,7 +76,8 @@ def writing_angle(rois: list[ROI]) -> float:
         Degrees in [-:data:`MAX_TILT`, :data:`MAX_TILT`], counter-clockwise as seen on the image
         (a line rising to the right is positive); 0.0 when no two ROIs are neighbours in a line,
         the pairs' directions spread more than :data:`SPREAD` from their median, or the median is
-        within :data:`MIN_TILT` of level.
+        within :data:`MIN_TILT` of level. Neighbours: each ROI's nearest of a like size
+        (:data:`SAME_SIZE`), within :data:`NEIGHBOUR_GAP`.
     """
     if len(rois) < 2:
         return 0.0
@@ -71,6 +85,9 @@ def writing_angle(rois: list[ROI]) -> float:
     side = np.array([max(r.w, r.h) for r in rois], np.float64)
     d = np.hypot(c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1])
     np.fill_diagonal(d, np.inf)
+    d[np.minimum(side[:, None], side[None, :]) < SAME_SIZE * np.maximum(side[:, None], side[None, :])] = (
+        np.inf
+    )
     pairs = set()
     for i, j in enumerate(np.argmin(d, axis=1)):
         if d[i, j] <= NEIGHBOUR_GAP * (side[i] + side[j]) / 2.0:
