@@ -36,6 +36,7 @@ def test_no_line_no_angle() -> None:
     assert writing_angle(_boxes([(100, 100), (105, 170)])) == 0.0  # one above the other
     speck = ROI(120, 62, 4, 14)  # a speck up and right of a digit is no line
     assert writing_angle([ROI(80, 70, 28, 48), speck]) == 0.0
+    assert writing_angle([ROI(106, 134, 7, 4), ROI(111, 135, 11, 10)]) == 0.0  # two pieces of one digit
     assert writing_angle(_boxes(_line(MIN_TILT / 2))) == 0.0  # a level line's wander
     # neighbours that disagree: no one direction of writing
     assert writing_angle(_boxes([(100, 100), (160, 80), (400, 300), (460, 330)])) == 0.0

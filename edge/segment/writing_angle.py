@@ -62,6 +62,10 @@ NEIGHBOUR_GAP = 1.5
 #: not a digit and a speck, a dot or a dash beside it (a 4x14-px speck beside a 28x48-px "2" joined at 47
 #: degrees, and the "2" turned read as a "9": a dev frame of ``benchmarks/realistic_digits.py``, seed 23).
 SAME_SIZE = 0.5
+#: ... and their boxes overlap by at most this share of the smaller one's area: two pieces of one digit
+#: are no line (a small "7" found as a 7x4-px and an 11x10-px piece joined at 30 degrees, the "7" turned
+#: read as a "1": a fresh dev frame of ``benchmarks/realistic_digits.py``, seed 31).
+OVERLAP = 0.1
 #: Every neighbour pair's direction must lie within this many degrees of their median.
 SPREAD = 12.0
 
@@ -77,7 +81,7 @@ def writing_angle(rois: list[ROI]) -> float:
         (a line rising to the right is positive); 0.0 when no two ROIs are neighbours in a line,
         the pairs' directions spread more than :data:`SPREAD` from their median, or the median is
         within :data:`MIN_TILT` of level. Neighbours: each ROI's nearest of a like size
-        (:data:`SAME_SIZE`), within :data:`NEIGHBOUR_GAP`.
+        (:data:`SAME_SIZE`) and not overlapping it (:data:`OVERLAP`), within :data:`NEIGHBOUR_GAP`.
     """
     if len(rois) < 2:
         return 0.0
@@ -85,9 +89,14 @@ def writing_angle(rois: list[ROI]) -> float:
     side = np.array([max(r.w, r.h) for r in rois], np.float64)
     d = np.hypot(c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1])
     np.fill_diagonal(d, np.inf)
-    d[np.minimum(side[:, None], side[None, :]) < SAME_SIZE * np.maximum(side[:, None], side[None, :])] = (
-        np.inf
-    )
+    small, large = np.minimum(side[:, None], side[None, :]), np.maximum(side[:, None], side[None, :])
+    d[small < SAME_SIZE * large] = np.inf  # a speck beside a digit
+    x0, y0 = np.array([r.x for r in rois], np.float64), np.array([r.y for r in rois], np.float64)
+    x1, y1 = x0 + [r.w for r in rois], y0 + [r.h for r in rois]
+    ox = np.clip(np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :]), 0, None)
+    oy = np.clip(np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :]), 0, None)
+    area = (x1 - x0) * (y1 - y0)
+    d[ox * oy > OVERLAP * np.minimum(area[:, None], area[None, :])] = np.inf  # two pieces of one digit
     pairs = set()
     for i, j in enumerate(np.argmin(d, axis=1)):
         if d[i, j] <= NEIGHBOUR_GAP * (side[i] + side[j]) / 2.0:
