@@ -23,7 +23,7 @@ well as an upright one.
 Measured on pages of 8 MNIST test digits in two lines (62-70 px, 64 px apart), turned by 0 / 10 / 20 /
 30 / 40 / 50 degrees (either way) in a 640x480 frame, 480 digits an angle: read right in the live loop
 477 / 476 / 470 / 447 / 370 / 275 -> 477 / 478 / 477 / 475 / 465 / 428, as stills 478 / 478 / 470 /
-447 / 376 / 274 -> 478 / 479 / 478 / 476 / 466 / 438 (the same with a page filling the frame, no
+447 / 376 / 274 -> 478 / 479 / 478 / 476 / 466 / 438 (live: the same with a page filling the frame, no
 edge of it seen); digits slanted +-20 degrees on an upright page, their baseline wandering +-10 px: the
 same reads; no "6" read "9" or back. The demo's 3,000 frames of seeds 0-4: right / misread / missed /
 extra 44,872 / 210 / 218 / 1,411 -> 44,950 / 130 / 220 / 1,406 (seed 3's "1" with a flag and a foot
