@@ -71,6 +71,7 @@ from edge.preprocess.mnist_format import MNIST_SIZE, crop_to_ink, deskew_ink, pl
 from edge.preprocess.polarity import SCAN_SIZE, ink_is_light_in, median_level
 from edge.segment.ink import POLARITIES, Polarity, to_grey
 from edge.segment.ink_analysis import InkAnalysis
+from edge.segment.writing_angle import upright_ink
 from edge.types import ROI
 
 
@@ -199,6 +200,8 @@ def _normalise_into(
     if ramp is None:
         out[...] = 0.0
         return None
+    if roi.angle:  # the page's writing turned: its ink turned upright (edge.segment.writing_angle)
+        ramp = upright_ink(ramp, roi.angle)
     if deskew:
         ink = ramp.astype(np.float32) * np.float32(1.0 / t)
         place_mnist(crop_to_ink(deskew_ink(ink)), out)
@@ -342,6 +345,6 @@ class MnistPreprocessor:
             if fast is None:
                 fast = grey_ramp(image, analysis, roi, self.grey_min_px, self.fast_min_px, box, tight)
         if fast is not None and tight:
-            place_mnist(fast[0], out, cleared=True)
+            place_mnist(upright_ink(fast[0], roi.angle), out, cleared=True)
             return True, light
         return fast is not None, _normalise_into(image, roi, self.deskew, full_polarity, out, fast, light)

@@ -87,6 +87,7 @@ from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.ink_mask import ink_mask
 from edge.segment.numbers import reading_order
+from edge.segment.writing_angle import tilt_rois
 from edge.types import ROI
 
 __all__ = ["DigitSegmenter", "DigitSegmenterConfig"]
@@ -135,7 +136,7 @@ class DigitSegmenter:
         with cv_threads(
             self.config.cv_threads if image.shape[0] * image.shape[1] <= FEW_THREADS_PIXELS else 0
         ):
-            return self._find(image)
+            return tilt_rois(self._find(image))  # a turned page's writing (.writing_angle)
 
     def _find(self, image: np.ndarray, again: tuple[np.ndarray, np.ndarray] | None = None) -> list[ROI]:
         """:meth:`find` with OpenCV's threads set (``again``: the grey and first image of a rerun)."""
