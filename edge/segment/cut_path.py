@@ -46,10 +46,8 @@ MAX_RUNS = 2
 PATH_PART_HEIGHT = 0.6
 #: Paths tried: those ending at this many of the least inked end columns.
 TRIES = 8
-#: A step sideways costs this much more than a step down (among equal paths, the straightest).
-_STEP = 0.01
-#: Moves from the row above: straight down, from the column on the left, from the one on the right.
-_MOVES = np.array([0, -1, 1], np.int64)
+#: Every this many rows the search stops when no path so far crosses little enough ink.
+_CHECK = 4
 
 
 def path_cut(own: np.ndarray, part_width: float) -> np.ndarray | None:
@@ -72,36 +70,50 @@ def path_cut(own: np.ndarray, part_width: float) -> np.ndarray | None:
     counts = np.count_nonzero(own, axis=0)
     inked = np.sort(counts[counts > 0])
     median = (inked[(len(inked) - 1) // 2] + inked[len(inked) // 2]) / 2
-    ink = own[:, lo:hi].astype(np.float64)
-    back = np.zeros((h, hi - lo), np.int64)
-    cost = ink[0].copy()
-    for r in range(1, h):
-        options = np.stack([cost, np.r_[np.inf, cost[:-1]] + _STEP, np.r_[cost[1:], np.inf] + _STEP])
-        back[r] = np.argmin(options, axis=0)
-        cost = ink[r] + options[back[r], np.arange(hi - lo)]
-    # the paths ending at the least inked columns, the one nearest the middle first among equals
-    # ink counts; the first that passes stands
-    order = np.lexsort((np.abs(np.arange(hi - lo) - (hi - lo - 1) / 2), np.round(cost)))
     limit = PATH_INK * median
+    ink = own[:, lo:hi].view(np.uint8)
+    n = hi - lo
+    # the least ink on a path from the top row to each px, between two columns no path takes
+    cost = np.full((h, n + 2), 1 << 20, np.int32)
+    cost[0, 1:-1] = ink[0]
+    least = np.empty(n, np.int32)
+    for r in range(1, h):
+        above = cost[r - 1]
+        np.minimum(above[:-2], above[2:], out=least)
+        np.minimum(least, above[1:-1], out=least)
+        np.add(least, ink[r], out=cost[r, 1:-1])
+        if r % _CHECK == 0 and least.min() > limit:  # (a 0 or a blot: every path crosses too much)
+            return None
+    cost = cost[:, 1:-1]
+    # the paths ending at the least inked columns, among equals the one nearest the middle first;
+    # the first that passes stands
+    order = np.lexsort((np.abs(np.arange(n) - (n - 1) / 2), cost[-1]))
+    rows = cost.tolist()
     for c in order[:TRIES].tolist():
-        if cost[c] > limit + 0.5:
+        if rows[-1][c] > limit:
             break
-        xs = _traced(back, c)
-        if _passes(own, xs + lo, limit, part_width):
-            return xs + lo
+        xs = _traced(rows, c) + lo
+        if _passes(own, xs, limit, part_width):
+            return xs
     return None
 
 
-def _traced(back: np.ndarray, c: int) -> np.ndarray:
-    """int64 (h,) the path's column (from 0 at the search's first column) in each row, from its
-    end column ``c`` in the last row and ``back`` (int64 (h, n) each row's move index)."""
-    h = len(back)
-    xs = np.empty(h, np.int64)
+def _traced(cost: list[list[int]], c: int) -> np.ndarray:
+    """int64 (h,) the path's column (from 0 at the search's first column) in each row: from its
+    end column ``c`` in the last row up, each row's least ``cost`` (the least ink from the top to
+    each px) among the column straight above and its two neighbours (straight first among equals)."""
+    h, n = len(cost), len(cost[0])
+    xs = [0] * h
     xs[-1] = c
-    for r in range(h - 1, 0, -1):
-        c += int(_MOVES[back[r, c]])
-        xs[r - 1] = c
-    return xs
+    for r in range(h - 2, -1, -1):
+        row = cost[r]
+        best = c
+        if c > 0 and row[c - 1] < row[best]:
+            best = c - 1
+        if c + 1 < n and row[c + 1] < row[best]:
+            best = c + 1
+        c = xs[r] = best
+    return np.array(xs, np.int64)
 
 
 def _passes(own: np.ndarray, xs: np.ndarray, limit: float, part_width: float) -> bool:
