@@ -1,4 +1,4 @@
-"""Touching digits that no column separates are cut along a path (edge.segment.cut_path).
+"""Touching digits that no column separates are proposed cut along a path (edge.segment.cut_path).
 
 Two slanted strokes side by side, joined by a bridge: every column between them crosses both, so
 the vertical cut finds no thin column (and the piece is less than 1.25 x as wide as tall, which the
@@ -13,11 +13,9 @@ import numpy as np
 import pytest
 
 from edge.preprocess.cut_ink import beyond_cut_cleared
-from edge.segment.cut_path import path_cut
-from edge.segment.digit_pieces import AREA, COLS, X0, X1, Y0, Y1
-from edge.segment.joined_digits import CutLog, split_joined
+from edge.segment.cut_path import path_cut, path_parts
+from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
-from tests.test_joined_digits import _row
 
 
 def _slanted(bridge: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -46,22 +44,36 @@ def test_no_column_separates_the_slanted_pair() -> None:
     assert bx[0] < ax[-1] - 10  # the strokes' columns overlap
 
 
+def _analysis(mask: np.ndarray) -> tuple[InkAnalysis, ROI]:
+    """The segmenter's analysis of a frame twice the size of ``mask`` (its ink: 255), and the frame
+    ROI of all the ink."""
+    h, w = mask.shape
+    analysis = InkAnalysis(mask, np.zeros_like(mask), (2 * h, 2 * w), False, 15)
+    ys, xs = np.nonzero(mask)
+    return analysis, ROI(
+        2 * int(xs.min()), 2 * int(ys.min()), 2 * int(np.ptp(xs) + 1), 2 * int(np.ptp(ys) + 1)
+    )
+
+
 def test_a_slanted_pair_is_cut_along_the_gap_between_them() -> None:
     mask, strokes = _slanted()
-    row = _row(mask)
-    log = CutLog()
-    out = split_joined(row, (mask, (0, 0)), min_h=20, log=log)
-    assert out.shape == (2, COLS)
-    assert len(log.cuts) == 1 and log.cuts[0][2] is not None and len(log.cuts[0][2]) == 41
-    for r, s in zip(out, strokes, strict=True):
+    analysis, roi = _analysis(mask)
+    other = ROI(0, 0, 10, 10)
+    parts = path_parts([other, roi], analysis)
+    assert len(parts) == 3 and parts[0] is other
+    assert all(p.whole is roi and p.side is not None and p.side.shape == (2, roi.h) for p in parts[1:])
+    for p, s in zip(parts[1:], strokes, strict=True):
         ys, xs = np.nonzero(s)
-        assert abs(r[X0] - xs.min()) <= 1 and abs(r[X1] - xs.max() - 1) <= 1, r[:4]
-        assert r[Y1] - r[Y0] >= 40
-        assert r[AREA] <= np.count_nonzero(s) + 3 * 30  # its stroke and at most the bridge's px
-    path = log.cuts[0][2]
-    for k, (y, x) in enumerate(zip(range(15, 56), path.tolist(), strict=True)):
-        assert not strokes[0][y, x] or not strokes[1][y, x], k  # between the strokes, not across one
-    assert out[1, X0] < out[0, X1] - 5  # the parts' boxes overlap
+        assert abs(p.x - 2 * xs.min()) <= 2 and abs(p.x + p.w - 2 * (xs.max() + 1)) <= 2, p
+        assert p.h >= 2 * 40
+    assert parts[2].x < parts[1].x + parts[1].w - 10  # the parts' boxes overlap
+    # the path runs between the strokes, not across one: each side holds its stroke whole
+    for p, s in zip(parts[1:], strokes, strict=True):
+        ys, xs = np.nonzero(s)
+        lo, hi = p.side[0, 2 * ys - roi.y], p.side[1, 2 * ys - roi.y]
+        assert np.count_nonzero((2 * xs < lo) | (2 * xs + 1 >= hi)) <= 3, (
+            p
+        )  # (<= 3: the path's px on the bridge)
 
 
 def test_a_path_crossing_two_strokes_or_thick_ink_is_no_cut() -> None:
@@ -71,31 +83,36 @@ def test_a_path_crossing_two_strokes_or_thick_ink_is_no_cut() -> None:
     mask, _ = _slanted(bridge=False)
     mask[25:45, 10:40] = 255  # a blot joining them: too much ink on any path
     assert path_cut(mask > 0, 0.15) is None
-    pieces = _row(ring)
-    assert split_joined(pieces, (ring, (0, 0)), min_h=20) is pieces
+    for m in (ring, mask):
+        analysis, roi = _analysis(m)
+        rois = [roi]
+        assert path_parts(rois, analysis) is rois
+    pair, _ = _slanted()
+    analysis, roi = _analysis(pair)
+    assert (
+        path_parts([ROI(roi.x, roi.y, roi.w, roi.h, whole=roi)], analysis)[0].side is None
+    )  # already a part
+    assert len(path_parts([roi], None)) == 1
 
 
-def test_each_part_carries_its_side_of_the_path_and_is_read_from_there() -> None:
+def test_each_part_is_read_from_its_side_of_the_path() -> None:
     mask, strokes = _slanted()
-    log = CutLog()
-    parts = split_joined(_row(mask), (mask, (0, 0)), min_h=20, log=log)
-    rois = log.rois(parts, (60, 70), (120, 140))  # frame px: twice the analysis px
-    assert all(r.whole is rois[0].whole and r.side is not None for r in rois)
-    whole = rois[0].whole
-    assert whole is not None and all(r.side.shape == (2, whole.h) for r in rois if r.side is not None)
+    analysis, roi = _analysis(mask)
+    rois = path_parts([roi], analysis)
     big = cv2.resize(mask, (140, 120), interpolation=cv2.INTER_NEAREST)
     big_strokes = [cv2.resize(s, (140, 120), interpolation=cv2.INTER_NEAREST) for s in strokes]
-    for k, roi in enumerate(rois):
-        core = (float(roi.x), float(roi.y), float(roi.x + roi.w), float(roi.y + roi.h))
-        kept = beyond_cut_cleared(big, core, roi)
+    for k, part in enumerate(rois):
+        core = (float(part.x), float(part.y), float(part.x + part.w), float(part.y + part.h))
+        kept = beyond_cut_cleared(big, core, part)
         own, other = big_strokes[k], big_strokes[1 - k]
         assert np.count_nonzero(kept & other & ~own) == 0  # none of the other stroke
         assert np.count_nonzero(own & ~kept) <= 4 * 3  # its stroke kept, but for the path px on it (<= 3)
-    plain = ROI(rois[0].x, rois[0].y, rois[0].w, rois[0].h, whole=whole)  # a column cut: its box's edge
+    first = rois[0]
+    plain = ROI(first.x, first.y, first.w, first.h, whole=roi)  # a column cut: cleared beyond its box
     core = (float(plain.x), float(plain.y), float(plain.x + plain.w), float(plain.y + plain.h))
-    assert np.count_nonzero(beyond_cut_cleared(big, core, plain)[:, : plain.x + plain.w]) == np.count_nonzero(
-        big[:, : plain.x + plain.w]
-    )
+    kept = beyond_cut_cleared(big, core, plain)
+    assert np.count_nonzero(kept[:, : plain.x + plain.w]) == np.count_nonzero(big[:, : plain.x + plain.w])
+    assert not kept[:, plain.x + plain.w :].any()
 
 
 @pytest.mark.parametrize("scale", [0.5, 1.0, 1.5])

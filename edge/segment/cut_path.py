@@ -32,9 +32,30 @@ x its height that the column did not cut (about 35 rows: tens of microseconds).
 
 from __future__ import annotations
 
+import math
+
+import cv2
 import numpy as np
 
-__all__ = ["MAX_RUNS", "PATH_ASPECT", "PATH_INK", "PATH_PART_HEIGHT", "path_cut"]
+from edge.segment.ink_analysis import InkAnalysis
+from edge.segment.joined_digits import MAX_JOINED, PART_WIDTH
+from edge.types import ROI
+
+__all__ = [
+    "MAX_RUNS",
+    "MIN_ROWS",
+    "PATH_ASPECT",
+    "PATH_INK",
+    "PATH_OWN",
+    "PATH_PART_HEIGHT",
+    "path_cut",
+    "path_parts",
+]
+
+#: A digit at least this many analysis px tall is looked at.
+MIN_ROWS = 12
+#: ... when its largest piece of ink holds at least this share of the ink in its box.
+PATH_OWN = 0.95
 
 #: A piece wider than this x its height is looked at for a cut path.
 PATH_ASPECT = 0.8
@@ -132,3 +153,76 @@ def _passes(own: np.ndarray, xs: np.ndarray, limit: float, part_width: float) ->
         if used[-1] - used[0] + 1 < part_width * h:
             return False
     return True
+
+
+def path_parts(rois: list[ROI], analysis: InkAnalysis | None) -> list[ROI]:
+    """``rois`` with each digit that is digits touching (:func:`path_cut` of its ink) proposed as
+    its two parts.
+
+    The segmenter's digits, each judged by all its rules, are looked at here: a digit not already
+    a part of a cut, wider than :data:`PATH_ASPECT` x its height (at most
+    :data:`~edge.segment.joined_digits.MAX_JOINED` x), at least :data:`MIN_ROWS` analysis px tall,
+    whose ink (``dark > level`` in its box) is one piece holding at least :data:`PATH_OWN` of it
+    and spans its box.
+
+    Args:
+        rois: the segmenter's digit ROIs, frame px.
+        analysis: its :class:`~edge.segment.ink_analysis.InkAnalysis` of the frame (None: nothing
+            is cut).
+
+    Returns:
+        ``rois`` itself when nothing is cut; else a new list, each cut ROI replaced by its left
+        and right part: frame ROIs of the ink on each side of the path, :attr:`~edge.types.ROI.whole`
+        the cut ROI (the same object) and :attr:`~edge.types.ROI.side` their side of the path.
+    """
+    if analysis is None or not rois:
+        return rois
+    out: list[ROI] | None = None
+    for i, (roi, box) in enumerate(zip(rois, analysis.boxes(rois), strict=True)):
+        parts = None
+        x0, y0, x1, y1 = box
+        if (
+            roi.whole is None
+            and y1 - y0 >= MIN_ROWS
+            and PATH_ASPECT * (y1 - y0) < x1 - x0 <= MAX_JOINED * (y1 - y0)
+        ):
+            parts = _parts(roi, analysis, box)
+        if parts is not None and out is None:
+            out = list(rois[:i])
+        if out is not None:
+            out.extend([roi] if parts is None else parts)
+    return rois if out is None else out
+
+
+def _parts(roi: ROI, analysis: InkAnalysis, box: tuple[int, int, int, int]) -> list[ROI] | None:
+    """The two parts of ``roi`` (its analysis ``box``) cut along a path, or None (see :func:`path_parts`)."""
+    x0, y0, x1, y1 = box
+    ink = cv2.compare(analysis.dark[y0:y1, x0:x1], analysis.level[y0:y1, x0:x1], cv2.CMP_GT)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n < 2:
+        return None
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    bx, by, bw, bh, area = (int(v) for v in stats[k])
+    if area < PATH_OWN * stats[1:, cv2.CC_STAT_AREA].sum() or (bx, by, bw, bh) != (0, 0, x1 - x0, y1 - y0):
+        return None
+    own = labels == k
+    path = path_cut(own, PART_WIDTH)
+    if path is None:
+        return None
+    cols = np.arange(own.shape[1])[None, :]
+    (sx, sy), (H, W) = analysis.scale, analysis.frame_shape
+    # the part's side per frame row of the ROI: analysis column c covers frame [c sx, (c + 1) sx)
+    rows = np.clip(((np.arange(roi.h) + roi.y + 0.5) / sy).astype(np.int64) - y0, 0, len(path) - 1)
+    at = (x0 + path[rows]).astype(np.float32)
+    inf = np.full(roi.h, np.inf, np.float32)
+    sides = [np.stack([-inf, at * sx]), np.stack([(at + 1) * sx, inf])]
+    parts = []
+    for keep, side in zip((own & (cols < path[:, None]), own & (cols > path[:, None])), sides, strict=True):
+        ys, xs = np.nonzero(keep)
+        left, top = math.floor((x0 + xs.min()) * sx), math.floor((y0 + ys.min()) * sy)
+        right, bottom = (
+            min(math.ceil((x0 + xs.max() + 1) * sx), W),
+            min(math.ceil((y0 + ys.max() + 1) * sy), H),
+        )
+        parts.append(ROI(left, top, right - left, bottom - top, whole=roi, side=side))
+    return parts

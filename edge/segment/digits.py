@@ -62,6 +62,7 @@ import numpy as np
 
 from edge.segment import digit_scale, joined_digits
 from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
+from edge.segment.cut_path import path_parts
 from edge.segment.desk_bars import off_desk
 from edge.segment.digit_config import FEW_THREADS_PIXELS, DigitSegmenterConfig
 from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
@@ -195,7 +196,8 @@ class DigitSegmenter:
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         written = not_faint(boxes, *self._ink)  # (after the scene's check: it compares every candidate)
         found = [rois[i] for i in reading_order(rois) if written[i]]
-        return off_desk(found, image, self.last_analysis)  # not a pen beside the sheet (.desk_bars)
+        found = off_desk(found, image, self.last_analysis)  # not a pen beside the sheet (.desk_bars)
+        return path_parts(found, self.last_analysis)  # digits touching: a cut along a path proposed
 
     def _analyse(
         self,

@@ -37,7 +37,6 @@ import dataclasses
 import cv2
 import numpy as np
 
-from edge.segment.cut_path import PATH_ASPECT, path_cut
 from edge.segment.digit_pieces import AREA, COLS, CONTACT, FEW, MX, X0, X1, Y0, Y1
 from edge.segment.digit_scale import frame_rois
 from edge.types import ROI
@@ -61,10 +60,8 @@ class CutLog:
     one per :class:`~edge.segment.digits.DigitSegmenter`: each of its passes may cut)."""
 
     def __init__(self) -> None:
-        #: each cut: (float (7,) the whole piece's row, float (K, 7) its K >= 2 parts' rows, and for a
-        #: cut along a path (:mod:`edge.segment.cut_path`, K = 2) int64 (h,) the path's column in each
-        #: of the whole's h rows, else None), analysis px
-        self.cuts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        #: each cut: (float (7,) the whole piece's row, float (K, 7) its K >= 2 parts' rows), analysis px
+        self.cuts: list[tuple[np.ndarray, np.ndarray]] = []
 
     def clear(self) -> None:
         """Forget the logged cuts (a new video or still, or a frame that raised before :meth:`rois`)."""
@@ -72,8 +69,7 @@ class CutLog:
 
     def rois(self, boxes: np.ndarray, analysis: tuple[int, int], frame: tuple[int, int]) -> list[ROI]:
         """``boxes`` as frame ROIs (:func:`edge.segment.digit_scale.frame_rois`), those of a logged
-        cut's parts marked with its whole's box (:attr:`edge.types.ROI.whole`) and, for a cut along a
-        path, with their side of it (:attr:`edge.types.ROI.side`); empties the log.
+        cut's parts marked with its whole's box (:attr:`edge.types.ROI.whole`); empties the log.
 
         A cut is marked only when every one of its parts is a row of ``boxes`` (the same x0, y0, x1,
         y1: a part that a later rule dropped or a later look replaced leaves the others unmarked, as
@@ -92,39 +88,13 @@ class CutLog:
         if not cuts or not len(boxes):
             return rois
         at = {tuple(b): i for i, b in enumerate(boxes[:, :4].tolist())}
-        for whole, parts, path in cuts:
+        for whole, parts in cuts:
             idx = [at.get(tuple(p), -1) for p in parts[:, :4].tolist()]
             if min(idx) >= 0:
                 box = frame_rois(whole[None, :4], analysis, frame)[0]
-                sides = [None] * len(idx) if path is None else path_sides(path, whole, box, analysis, frame)
-                for i, side in zip(idx, sides, strict=True):
-                    rois[i] = dataclasses.replace(rois[i], whole=box, side=side)
+                for i in idx:
+                    rois[i] = dataclasses.replace(rois[i], whole=box)
         return rois
-
-
-def path_sides(
-    path: np.ndarray, whole: np.ndarray, box: ROI, analysis: tuple[int, int], frame: tuple[int, int]
-) -> list[np.ndarray]:
-    """The two sides of a cut path in frame px, as :attr:`edge.types.ROI.side` gives them.
-
-    Args:
-        path: int64 (h,) the path's analysis column in each of the whole's h rows.
-        whole: float (>= 4,) the whole's x0, y0, x1, y1, analysis px.
-        box: the whole's frame ROI.
-        analysis, frame: (h, w) of the analysis image and of the frame.
-
-    Returns:
-        [left, right]: float32 (2, box.h) each, per frame row of ``box`` the first frame column of
-        that part's side and the one after its last (-inf / inf where the side is open): analysis
-        column c covers frame columns [c sx, (c + 1) sx); the left part keeps those before the
-        path's, the right one those after it.
-    """
-    (sh, sw), (H, W) = analysis, frame
-    sx, sy = W / sw, H / sh
-    rows = np.clip(((np.arange(box.h) + box.y + 0.5) / sy).astype(np.int64) - int(whole[1]), 0, len(path) - 1)
-    at = path[rows].astype(np.float32)
-    inf = np.full(box.h, np.inf, np.float32)
-    return [np.stack([-inf, at * sx]), np.stack([(at + 1) * sx, inf])]
 
 
 def split_joined(
@@ -151,56 +121,46 @@ def split_joined(
         return pieces
     if len(pieces) <= FEW:  # (plain Python: numpy's cost per call outweighs a handful of rows)
         wide = [
-            y1 - y0 >= min_h and PATH_ASPECT * (y1 - y0) < x1 - x0 <= MAX_JOINED * (y1 - y0) and not contact
+            y1 - y0 >= min_h and SPLIT_ASPECT * (y1 - y0) < x1 - x0 <= MAX_JOINED * (y1 - y0) and not contact
             for x0, y0, x1, y1, _, contact, _ in pieces.tolist()
         ]
         if not any(wide):
             return pieces
     else:
         w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-        wide_ = (h >= min_h) & (w > PATH_ASPECT * h) & (w <= MAX_JOINED * h) & (pieces[:, CONTACT] == 0)
+        wide_ = (h >= min_h) & (w > SPLIT_ASPECT * h) & (w <= MAX_JOINED * h) & (pieces[:, CONTACT] == 0)
         if not wide_.any():
             return pieces
         wide = wide_.tolist()
     mask, (ox, oy) = ink
     rows: list[np.ndarray] = []
     for i in range(len(pieces)):
-        parts, path = _split(pieces[i], mask, ox, oy) if wide[i] else (None, None)
+        parts = _split(pieces[i], mask, ox, oy) if wide[i] else None
         rows.extend([pieces[i]] if parts is None else parts)
         if parts is not None and log is not None:
-            log.cuts.append((pieces[i].copy(), np.array(parts), path))
+            log.cuts.append((pieces[i].copy(), np.array(parts)))
     return pieces if len(rows) == len(pieces) else np.array(rows, dtype=pieces.dtype).reshape(-1, COLS)
 
 
-def _split(
-    row: np.ndarray, mask: np.ndarray, ox: int, oy: int
-) -> tuple[list[np.ndarray] | None, np.ndarray | None]:
-    """The digits of one wide piece (float (7,) rows; ``None`` when it is not cut), and the cut
-    path (analysis column per row of the piece) when it is cut along one (else ``None``): at
-    columns when wider than :data:`SPLIT_ASPECT` x its height and a column is thin enough, else
-    along a path (:func:`edge.segment.cut_path.path_cut`)."""
+def _split(row: np.ndarray, mask: np.ndarray, ox: int, oy: int) -> list[np.ndarray] | None:
+    """The digits of one wide piece (float (7,) rows), or ``None`` when it is not cut."""
     x0, y0, x1, y1 = (int(v) for v in row[:4])
     crop = mask[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
     if crop.size == 0:
-        return None, None
+        return None
     # the piece's own ink: the largest component in its box (not a neighbour's corner)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
     if n < 2:
-        return None, None
+        return None
     own = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     # per column: ink count, first and last inked row (an empty column: h and -1)
     counts = np.count_nonzero(own, axis=0)
     inked = counts > 0
     top = np.where(inked, own.argmax(axis=0), own.shape[0])
     bottom = np.where(inked, own.shape[0] - 1 - own[::-1].argmax(axis=0), -1)
-    boxes = _cuts(counts, top, bottom, 0, own.shape[1]) if x1 - x0 > SPLIT_ASPECT * (y1 - y0) else []
+    boxes = _cuts(counts, top, bottom, 0, own.shape[1])
     if len(boxes) < 2:
-        path = path_cut(own, PART_WIDTH)
-        if path is None:
-            return None, None
-        cols = np.arange(own.shape[1])[None, :]
-        sides = (own & (cols < path[:, None]), own & (cols > path[:, None]))
-        return [_part(side, x0, y0) for side in sides], x0 + path
+        return None
     out = []
     for a, b in boxes:
         cols = a + np.flatnonzero(counts[a:b])
@@ -213,17 +173,7 @@ def _split(
         )
         new[AREA], new[MX] = counts[a:b].sum(), float((x0 + cols) @ counts[cols])  # (no border contact)
         out.append(new)
-    return out, None
-
-
-def _part(side: np.ndarray, x0: int, y0: int) -> np.ndarray:
-    """float (7,) the row of one side's ink (bool (h, w), its crop's origin (x0, y0) analysis px)."""
-    counts = np.count_nonzero(side, axis=0)
-    cols, rows = np.flatnonzero(counts), np.flatnonzero(side.any(axis=1))
-    new = np.zeros(COLS, dtype=np.float64)
-    new[[X0, Y0, X1, Y1]] = x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1
-    new[AREA], new[MX] = counts.sum(), float((x0 + cols) @ counts[cols])  # (no border contact)
-    return new
+    return out
 
 
 def _height(top: np.ndarray, bottom: np.ndarray, a: int, b: int) -> int:
