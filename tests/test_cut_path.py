@@ -70,7 +70,9 @@ def test_a_slanted_pair_is_cut_along_the_gap_between_them() -> None:
     # the path runs between the strokes, not across one: each side holds its stroke whole
     for p, s in zip(parts[1:], strokes, strict=True):
         ys, xs = np.nonzero(s)
-        lo, hi = p.side[0, 2 * ys - roi.y], p.side[1, 2 * ys - roi.y]
+        side = p.side
+        assert side is not None
+        lo, hi = side[0, 2 * ys - roi.y], side[1, 2 * ys - roi.y]
         assert np.count_nonzero((2 * xs < lo) | (2 * xs + 1 >= hi)) <= 3, (
             p
         )  # (<= 3: the path's px on the bridge)
@@ -100,10 +102,10 @@ def test_each_part_is_read_from_its_side_of_the_path() -> None:
     analysis, roi = _analysis(mask)
     rois = path_parts([roi], analysis)
     big = cv2.resize(mask, (140, 120), interpolation=cv2.INTER_NEAREST)
-    big_strokes = [cv2.resize(s, (140, 120), interpolation=cv2.INTER_NEAREST) for s in strokes]
+    big_strokes = [cv2.resize(s, (140, 120), interpolation=cv2.INTER_NEAREST) > 0 for s in strokes]
     for k, part in enumerate(rois):
         core = (float(part.x), float(part.y), float(part.x + part.w), float(part.y + part.h))
-        kept = beyond_cut_cleared(big, core, part)
+        kept = beyond_cut_cleared(big, core, part) > 0
         own, other = big_strokes[k], big_strokes[1 - k]
         assert np.count_nonzero(kept & other & ~own) == 0  # none of the other stroke
         assert np.count_nonzero(own & ~kept) <= 4 * 3  # its stroke kept, but for the path px on it (<= 3)

@@ -1,33 +1,40 @@
-"""Touching digits cut along a path through the least ink, not a column (:mod:`edge.segment.joined_digits`).
+"""Touching digits proposed cut along a path through the least ink, not a column.
 
 Two digits written touching often overlap: the 2's base runs under the 3, a 7's bar over the
 next digit's top. No column between them is free of either digit's ink, so the vertical-projection
-cut of :func:`~edge.segment.joined_digits.split_joined` either finds no column thin enough or
-slices one digit's stroke off; and a touching pair of narrow digits is often not even wider than
-:data:`~edge.segment.joined_digits.SPLIT_ASPECT` x its height. :func:`path_cut` looks for the
-top-to-bottom path that crosses the least ink, moving at most one column a row (the minimum-cost
-cut path of touching numerals, found by dynamic programming: the "drop-fall" family of
-G. Congedo, G. Dimauro, S. Impedovo and G. Pirlo, "Segmentation of numeric strings", Proc. ICDAR
-1995, and the shortest-path cuts surveyed by R. G. Casey and E. Lecolinet, IEEE PAMI 18(7), 1996,
-section 3.1), and proposes a cut there when the path crosses little ink (at most
-:data:`PATH_INK` of the piece's median inked column, and in at most :data:`MAX_RUNS` strokes)
-and leaves a full digit on each side (at least :data:`PATH_PART_HEIGHT` of the piece's height
-tall and :data:`~edge.segment.joined_digits.PART_WIDTH` of it wide). Each part's ink is the ink
-on its side of the path (the path's own pixels go with neither): the finder carries the path with
-the parts (:attr:`edge.types.ROI.cut`) and the preprocessor reads each part from its side
-(:mod:`edge.preprocess.cut_ink`). As every cut, it is only proposed: the model keeps it only when
-it reads each part surer than the whole (:mod:`edge.roi_reading`).
+cut of :func:`edge.segment.joined_digits.split_joined` finds no column thin enough, and a touching
+pair of narrow digits is often not even wider than its
+:data:`~edge.segment.joined_digits.SPLIT_ASPECT` x its height: the pair was one digit, read as its
+surer half. :func:`path_cut` looks for the top-to-bottom path that crosses the least ink, moving at
+most one column a row (the minimum-cost cut path of touching numerals, found by dynamic programming:
+the "drop-fall" family of G. Congedo, G. Dimauro, S. Impedovo and G. Pirlo, "Segmentation of
+numeric strings", Proc. ICDAR 1995; R. G. Casey and E. Lecolinet, IEEE PAMI 18(7), 1996, section
+3.1), and cuts there when the path crosses little ink (at most :data:`PATH_INK` of the piece's
+median inked column, in at most :data:`MAX_RUNS` strokes) and leaves a full digit on each side (at
+least :data:`PATH_PART_HEIGHT` of the piece's height tall and
+:data:`~edge.segment.joined_digits.PART_WIDTH` of it wide).
 
-Measured on the segmenter's own candidates (analysis px, about 35 px tall) of camera-like frames
-of MNIST test digits 70 px tall: of 2,000 pairs written touching (1-6 px of overlap), 1,370 are one
-piece, 982 of them wider than 1.25 x their height, 441 cut by the column; the path (pieces wider
-than :data:`PATH_ASPECT`) proposes 728 of them, 391 that the column did not cut. Of 3,000 single
-digits widened 1.5x and 1.2x it proposes 61 and 64 (51 and 61 that the column did not): mostly 4s
-and 6s, which the model then reads surer whole. A looser rule (path ink 0.5 of the median column,
-sides half the height) proposed 995 pairs but 283 and 286 singles.
+:func:`path_parts` is the digit finder's last step (:class:`edge.segment.digits.DigitSegmenter`):
+each digit it found, judged by all its rules as one, that is wider than :data:`PATH_ASPECT` x its
+height and one piece of ink is proposed as its two parts. Each part's ROI carries the digit as its
+:attr:`~edge.types.ROI.whole` and its side of the path (:attr:`~edge.types.ROI.side`; the path's
+own px go with neither): the preprocessor reads a part from the ink on its side
+(:mod:`edge.preprocess.cut_ink`), and the model keeps the parts only when it reads each surer than
+the whole (:mod:`edge.roi_reading`), else the digit stands as before. (Cut before the rules, as the
+column cut is, the parts, whose boxes overlap, were dropped by the rules that judge a box by its
+surroundings: a 0 of the demo was lost.)
 
-Cost: one pass of a few vector operations per row of a candidate wider than :data:`PATH_ASPECT`
-x its height that the column did not cut (about 35 rows: tens of microseconds).
+Measured (live pipeline, camera-like frames of MNIST test digits 70 px tall): of 2,000 pairs
+written touching (1-6 px of overlap), read right 912 -> 1,197, as one digit 966 -> 647, wrong 61 ->
+100 (38 of them read as one digit before), as nothing 58 -> 52, split into three 3 -> 4 (one "11"
+read "111"); cuts judged by the model 442 -> 883. Digits widened 1.2x and 1.5x (10,000 each, three a
+frame): read right and split unchanged (WIDE_NUMBERS). Offline, on the segmenter's candidates: a
+looser rule (path ink 0.5 of the median column, sides half the height) proposed 995 of the pairs
+but 283 and 286 of 3,000 widened single digits (728 and 61 / 64 with these constants).
+
+Cost: a digit wider than :data:`PATH_ASPECT` x its height and one piece: a connected-component pass
+over its box and three vector operations per analysis row (stopped once every path crosses too much
+ink); a proposed cut: the whole's read by the model (COST_NUMBERS).
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ contours -> shape filters), made robust for live camera frames:
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
   where its fat strokes were taken for paper, are joined by a look with a wider kernel (:mod:`~.fat_strokes`);
-  a candidate that is digits written touching is cut apart, its parts' ROIs marked (:mod:`~.joined_digits`);
+  a candidate that is digits written touching is cut apart, its parts' ROIs marked (:mod:`~.joined_digits`;
+  digits no column separates: proposed cut along a path after every rule, :mod:`~.cut_path`);
 - candidates are filtered against the paper's edge and fingers (contact with the frame border; but a digit
   held close, much the largest thing and crossing the border, stands: :mod:`~.cut_digits`), solid blobs (not a
   blurred digit, whose loops open at half its peak darkness: :mod:`~.ridge_ink`), odd aspect ratios, boxes not
@@ -197,7 +198,7 @@ class DigitSegmenter:
         written = not_faint(boxes, *self._ink)  # (after the scene's check: it compares every candidate)
         found = [rois[i] for i in reading_order(rois) if written[i]]
         found = off_desk(found, image, self.last_analysis)  # not a pen beside the sheet (.desk_bars)
-        return path_parts(found, self.last_analysis)  # digits touching: a cut along a path proposed
+        return found if cfg.keep_whole else path_parts(found, self.last_analysis)  # (live: .cut_path)
 
     def _analyse(
         self,
