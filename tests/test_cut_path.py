@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from edge.preprocess.cut_ink import beyond_cut_cleared
-from edge.segment.cut_path import path_cut, path_parts
+from edge.segment.cut_path import path_cut, path_parts, uncut
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -67,6 +67,8 @@ def test_a_slanted_pair_is_cut_along_the_gap_between_them() -> None:
         assert abs(p.x - 2 * xs.min()) <= 2 and abs(p.x + p.w - 2 * (xs.max() + 1)) <= 2, p
         assert p.h >= 2 * 40
     assert parts[2].x < parts[1].x + parts[1].w - 10  # the parts' boxes overlap
+    back = uncut(parts)
+    assert len(back) == 2 and back[0] is other and back[1] is roi  # the finder's digits, without proposals
     # the path runs between the strokes, not across one: each side holds its stroke whole
     for p, s in zip(parts[1:], strokes, strict=True):
         ys, xs = np.nonzero(s)

@@ -14,7 +14,9 @@ median inked column, in at most :data:`MAX_RUNS` strokes) and leaves a full digi
 least :data:`PATH_PART_HEIGHT` of the piece's height tall and
 :data:`~edge.segment.joined_digits.PART_WIDTH` of it wide).
 
-:func:`path_parts` is the digit finder's last step (:class:`edge.segment.digits.DigitSegmenter`):
+:func:`path_parts` is the live digit finder's last step (:class:`edge.segment.digits.DigitSegmenter`;
+not a still's, ``keep_whole``: on squared pages it lost a number, on OpenCV's ``digits.png`` it added 6
+detections):
 each digit it found, judged by all its rules as one, that is wider than :data:`PATH_ASPECT` x its
 height and one piece of ink is proposed as its two parts. Each part's ROI carries the digit as its
 :attr:`~edge.types.ROI.whole` and its side of the path (:attr:`~edge.types.ROI.side`; the path's
@@ -24,17 +26,22 @@ the whole (:mod:`edge.roi_reading`), else the digit stands as before. (Cut befor
 column cut is, the parts, whose boxes overlap, were dropped by the rules that judge a box by its
 surroundings: a 0 of the demo was lost.)
 
-Measured (live pipeline, camera-like frames of MNIST test digits 70 px tall): of 2,000 pairs
+Measured (the live pipeline without smoothing, camera-like frames of MNIST test digits 70 px
+tall): of 2,000 pairs
 written touching (1-6 px of overlap), read right 912 -> 1,197, as one digit 966 -> 647, wrong 61 ->
 100 (38 of them read as one digit before), as nothing 58 -> 52, split into three 3 -> 4 (one "11"
 read "111"); cuts judged by the model 442 -> 883. Digits widened 1.2x and 1.5x (10,000 each, three a
-frame): read right and split unchanged (WIDE_NUMBERS). Offline, on the segmenter's candidates: a
+frame): 1.5x read right 9,713 and split into two or more 17 times, as before; 1.2x read right 9,895
+-> 9,894, split 16 -> 17 (a 6). Offline, on the segmenter's candidates: a
 looser rule (path ink 0.5 of the median column, sides half the height) proposed 995 of the pairs
 but 283 and 286 of 3,000 widened single digits (728 and 61 / 64 with these constants).
 
 Cost: a digit wider than :data:`PATH_ASPECT` x its height and one piece: a connected-component pass
 over its box and three vector operations per analysis row (stopped once every path crosses too much
-ink); a proposed cut: the whole's read by the model (COST_NUMBERS).
+ink); a proposed cut: the whole's read by the model too. CPU per frame, timed on recorded inputs
+(2 cores at a load of 14): frames of two touching MNIST pairs 0.34 ms median (0.48 with a
+proposal, 0.16 without), of three widened MNIST digits 0.38 ms, the camera-like dev frames of
+``benchmarks/realistic_digits.py`` 0.005 ms (mean 0.09); the finder itself took 1.5-2.2 ms there.
 """
 
 from __future__ import annotations
@@ -233,3 +240,16 @@ def _parts(roi: ROI, analysis: InkAnalysis, box: tuple[int, int, int, int]) -> l
         )
         parts.append(ROI(left, top, right - left, bottom - top, whole=roi, side=side))
     return parts
+
+
+def uncut(rois: list[ROI]) -> list[ROI]:
+    """``rois`` with the two parts of each cut along a path (:func:`path_parts`) replaced by the digit
+    they were cut from, in the first part's place: the digits the finder found, without its
+    proposals (a list equal to ``rois`` when nothing was cut along a path)."""
+    out: list[ROI] = []
+    for r in rois:
+        if r.side is None or r.whole is None:
+            out.append(r)
+        elif not out or out[-1] is not r.whole:
+            out.append(r.whole)
+    return out
