@@ -147,7 +147,7 @@ class CutMemory:
             if last is None or last[1] is None or (r.whole is not None and len(idx) < 2):
                 continue
             dx, dy = piece.x - last[0].x, piece.y - last[0].y
-            boxes = [ROI(q.x + dx, q.y + dy, q.w, q.h, whole=piece) for q in last[1]]
+            boxes = [ROI(q.x + dx, q.y + dy, q.w, q.h, whole=piece, side=_moved(q.side, dx)) for q in last[1]]
             if r.whole is not None and len(boxes) == len(idx):
                 if all(b.iou(rois[i]) >= self.min_iou for b, i in zip(boxes, idx, strict=True)):
                     continue  # the same cut again
@@ -183,4 +183,12 @@ class CutMemory:
         for r in rois:
             if r.whole is None and (r in wholes or self._last(r) is not None):
                 kept[r] = None
-        self.kept = [(w, [ROI(q.x, q.y, q.w, q.h) for q in ps] if ps else None) for w, ps in kept.items()]
+        self.kept = [
+            (w, [ROI(q.x, q.y, q.w, q.h, side=q.side) for q in ps] if ps else None) for w, ps in kept.items()
+        ]
+
+
+def _moved(side: Any, dx: int) -> Any:
+    """A part's side of a cut path (:attr:`edge.types.ROI.side`, or None) moved ``dx`` frame px
+    along x (its rows follow the whole's top, which moved with the part)."""
+    return None if side is None else side + dx

@@ -147,9 +147,9 @@ def grown(roi: ROI, shape: tuple[int, ...], grow: float = GROW, within_cut: bool
     left, right = cut_sides(roi) if within_cut else (False, False)
     x0, y0 = (roi.x if left else max(0, roi.x - m)), max(0, roi.y - m)
     x1, y1 = (roi.x + roi.w if right else min(W, roi.x + roi.w + m)), min(H, roi.y + roi.h + m)
-    return ROI(
-        x0, y0, max(1, x1 - x0), max(1, y1 - y0), whole=roi.whole if left or right else None, angle=roi.angle
-    )
+    cut = left or right
+    whole, side = (roi.whole, roi.side) if cut else (None, None)
+    return ROI(x0, y0, max(1, x1 - x0), max(1, y1 - y0), whole=whole, side=side, angle=roi.angle)
 
 
 class StillViewsPreprocessor:

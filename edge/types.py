@@ -66,6 +66,11 @@ class ROI:
             same object on each of its parts), which the pipeline reads too and keeps
             instead of the parts when the model is not surer of every part
             (:func:`edge.roi_reading.choose_cuts`); else None.
+        side: for a part cut out of ``whole`` along a path rather than a column
+            (:mod:`edge.segment.cut_path`), float32 (2, whole.h): per frame row of ``whole``
+            (``whole.y + i``) the first frame column of the part's side of the path and the one
+            after its last (-inf / inf where that side is open); its ink is read from there
+            (:mod:`edge.preprocess.cut_ink`); else None.
     """
 
     x: int
@@ -78,6 +83,7 @@ class ROI:
     handedness: str | None = field(default=None, compare=False)
     score: float | None = field(default=None, compare=False)
     whole: ROI | None = field(default=None, compare=False, repr=False)
+    side: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.w < 0 or self.h < 0:

@@ -245,3 +245,22 @@ def test_a_cut_part_whose_ink_stands_alone_is_read_as_any_roi(mnist) -> None:
         marked = pre(frame, rois, analysis=seg.last_analysis)
         np.testing.assert_array_equal(marked, pre(frame, plain, analysis=seg.last_analysis))
         assert None not in pre.last_light
+
+
+@pytest.mark.parametrize(("labels", "overlap"), [([7, 3], 3), ([3, 4], 6), ([9, 0], 3)])
+def test_touching_digits_no_column_separates_are_cut_along_a_path_and_read(
+    mnist, pipelines, labels, overlap
+) -> None:
+    """MNIST test digits written touching (a 7's stem into the 3's top, the 3's tail into the 4):
+    no column was thin enough (or the piece not wide enough), and the number was read as its one
+    surer digit; the live finder proposes a cut along the path, each part is read from its side."""
+    img, truth = _number(mnist, labels, overlap)
+    frame = camera(img, seed=21)
+    rois = DigitSegmenter().find(frame)
+    assert len(rois) == 2 and rois[0].whole is not None and rois[1].whole is rois[0].whole
+    assert rois[0].side is not None and rois[1].side is not None  # cut along a path
+    live = pipelines[0]  # (the still finder proposes no path cut: edge.segment.cut_path)
+    live.reset()
+    read = live.process(Frame(frame, 0.0, 0)).detections
+    assert [d.prediction.label for d in read] == [str(v) for v in labels], read
+    assert_matches([d.roi for d in read], truth)

@@ -22,6 +22,7 @@ from edge.preprocess.analysis_ink import analysis_ramp
 from edge.preprocess.digit_ink import noise_floor
 from edge.preprocess.polarity import median_level
 from edge.runtime import Classifier
+from edge.segment.cut_path import uncut
 from edge.segment.digits import DigitSegmenter
 from edge.segment.ink import ink_threshold
 from edge.segment.ink_analysis import InkAnalysis
@@ -85,7 +86,7 @@ def test_opencv_digits_cells_are_read_on_the_grey_path_as_the_full_path_reads_th
     assert sheet is not None
     part = sheet[:400, :800]  # 20 rows x 40 columns: digits 0-3
     seg = DigitSegmenter()
-    rois = seg.find(part)
+    rois = uncut(seg.find(part))  # (the cells, not a proposed cut of one: edge.segment.cut_path)
     assert len(rois) > 700
     fast, full = MnistPreprocessor(), MnistPreprocessor(fast_min_px=FULL, grey_min_px=FULL)
     x = fast(seg.last_grey, rois, analysis=seg.last_analysis)

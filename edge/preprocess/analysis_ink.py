@@ -33,7 +33,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.preprocess.cut_ink import beyond_cut_cleared, cut_sides
+from edge.preprocess.cut_ink import beyond_cut_cleared
 from edge.preprocess.digit_ink import noise_floor, select_ink_outline
 from edge.preprocess.ink_levels import ink_levels
 from edge.segment.ink import MIN_CONTRAST
@@ -89,7 +89,7 @@ def analysis_ramp(
     pad = int(round(0.2 * max(x1 - x0, y1 - y0))) + 2
     cx0, cy0, cx1, cy1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
     dark = analysis.dark[cy0:cy1, cx0:cx1]
-    return ink_in_core(dark, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0), floor, tight, cut_sides(roi))
+    return ink_in_core(dark, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0), floor, tight, roi)
 
 
 def ink_in_core(
@@ -97,7 +97,7 @@ def ink_in_core(
     core: tuple[int, int, int, int],
     floor: int,
     tight: bool = False,
-    cut: tuple[bool, bool] = (False, False),
+    cut: ROI | None = None,
 ) -> tuple[np.ndarray, int] | None:
     """The digit's ink in a darkness crop, if it stands as one digit of the ROI.
 
@@ -111,8 +111,8 @@ def ink_in_core(
         core: the ROI in ``dark`` px, (x0, y0, x1, y1), non-empty.
         floor: the segmenter's ink threshold there (0..254).
         tight: crop the levels to their non-zero box (no border).
-        cut: (left, right) sides of the ROI where the segmenter cut it out of a wider piece
-            (:func:`edge.preprocess.cut_ink.cut_sides`): the darkness beyond them is cleared first.
+        cut: the ROI (frame px) when the darkness beyond the sides where the segmenter cut it out
+            of a wider piece is cleared first (:func:`edge.preprocess.cut_ink.beyond_cut_cleared`).
 
     Returns:
         (uint8 ink levels 0..``t``, ``t``) as :func:`~edge.preprocess.ink_levels.ink_ramp`
@@ -124,7 +124,8 @@ def ink_in_core(
         ROI or covers less than :data:`MIN_COVER` of it.
     """
     x0, y0, x1, y1 = core
-    dark = beyond_cut_cleared(dark, core, cut)
+    if cut is not None:
+        dark = beyond_cut_cleared(dark, core, cut)
     otsu = cv2.threshold(dark[y0:y1, x0:x1], 0, 255, cv2.THRESH_OTSU)[0]
     # faint ink, barely above the paper's noise here (the noise floor is at least MIN_CONTRAST:
     # below that no histogram is needed)

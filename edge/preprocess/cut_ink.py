@@ -12,7 +12,9 @@ again with :func:`beyond_cut_cleared`: the darkness beyond each cut side of the 
 before the ink is located, so the part is read from the ink on its side of the cut. (Only then: a
 part whose ink stands apart from its neighbour's at the locator's own threshold keeps its strokes
 that reach across the cut column, a 7's bar over the 9 before it; clearing them always read such
-a "97" as "91".)
+a "97" as "91".) A part cut along a path (:mod:`edge.segment.cut_path`: its ROI's
+:attr:`~edge.types.ROI.side`) is read the same way, the darkness beyond the path cleared row by
+row: its box overlaps its neighbour's, whose ink a column would leave in it.
 """
 
 from __future__ import annotations
@@ -43,24 +45,34 @@ def cut_sides(roi: ROI) -> tuple[bool, bool]:
     return roi.x > w.x, roi.x + roi.w < w.x + w.w
 
 
-def beyond_cut_cleared(
-    dark: np.ndarray, core: tuple[float, float, float, float], sides: tuple[bool, bool]
-) -> np.ndarray:
-    """``dark`` with the columns beyond the cut sides of the ROI set to 0 (paper).
+def beyond_cut_cleared(dark: np.ndarray, core: tuple[float, float, float, float], roi: ROI) -> np.ndarray:
+    """``dark`` with what lies beyond the cut sides of ``roi`` set to 0 (paper).
 
     Args:
         dark: uint8 (h, w) darkness (0 = paper .. 255 = black) around the ROI.
-        core: the ROI in ``dark`` px (x0, y0, x1, y1; fractional at a working scale).
-        sides: (left, right) of :func:`cut_sides`.
+        core: ``roi`` in ``dark`` px (x0, y0, x1, y1; fractional at a working scale).
+        roi: the ROI, frame px (its cut sides: :func:`cut_sides`).
 
     Returns:
         ``dark`` itself when neither side is cut; else a copy with the columns left of
-        ``floor(x0)`` (left cut) and from ``ceil(x1)`` on (right cut) cleared.
+        ``floor(x0)`` (left cut) and from ``ceil(x1)`` on (right cut) cleared; for a part cut
+        along a path (``roi.side``), the px whose centre lies outside its side of the path in
+        their row (frame rows beyond the whole's take its first or last row's side).
     """
-    left, right = sides
+    left, right = cut_sides(roi)
     if not (left or right):
         return dark
     out = dark.copy()
+    if roi.side is not None and roi.whole is not None:
+        h, w = dark.shape
+        sx, sy = (core[2] - core[0]) / max(roi.w, 1), (core[3] - core[1]) / max(roi.h, 1)
+        fy = np.floor(roi.y + (np.arange(h) + 0.5 - core[1]) / sy).astype(np.int64)
+        i = np.clip(fy - roi.whole.y, 0, roi.side.shape[1] - 1)
+        lo = core[0] + (roi.side[0, i].astype(np.float64) - roi.x) * sx
+        hi = core[0] + (roi.side[1, i].astype(np.float64) - roi.x) * sx
+        x = np.arange(w) + 0.5
+        out[(x[None, :] < lo[:, None]) | (x[None, :] >= hi[:, None])] = 0
+        return out
     if left:
         out[:, : max(0, math.floor(core[0]))] = 0
     if right:

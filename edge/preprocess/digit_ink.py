@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from edge.preprocess.cut_ink import beyond_cut_cleared, cut_sides
+from edge.preprocess.cut_ink import beyond_cut_cleared
 from edge.preprocess.ink_levels import ink_levels
 from edge.preprocess.loose_ink import fill_fat_strokes, without_thin_lines
 from edge.preprocess.polarity import ink_is_light_in
@@ -347,7 +347,7 @@ def digit_ramp(
     # ROI core in work px: where the digit is expected
     rx0, ry0 = (roi.x - x0) * f, (roi.y - y0) * f
     core = (rx0, ry0, rx0 + roi.w * f, ry0 + roi.h * f)
-    dark = beyond_cut_cleared(dark, core, cut_sides(roi))  # a cut part: the ink on its side
+    dark = beyond_cut_cleared(dark, core, roi)  # a cut part: the ink on its side
     where = (
         slice(int(core[1]), max(int(core[1]) + 1, math.ceil(core[3]))),
         slice(int(core[0]), max(int(core[0]) + 1, math.ceil(core[2]))),

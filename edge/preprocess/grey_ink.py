@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 
 from edge.preprocess.analysis_ink import FAST_MIN_PX, ink_in_core
-from edge.preprocess.cut_ink import cut_sides
 from edge.preprocess.polarity import sorted_ring
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
@@ -87,7 +86,7 @@ def grey_ramp(
     # 255 * (1 - grey / paper), 0 where lighter than the paper
     dark = cv2.LUT(crop, _darkness_table(paper, analysis.light))
     core = (roi.x - x0, roi.y - y0, roi.x + roi.w - x0, roi.y + roi.h - y0)
-    return ink_in_core(dark, core, floor, tight, cut_sides(roi))
+    return ink_in_core(dark, core, floor, tight, roi)
 
 
 _TABLES: dict[tuple[int, bool], np.ndarray] = {}

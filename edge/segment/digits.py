@@ -39,7 +39,8 @@ contours -> shape filters), made robust for live camera frames:
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
   where its fat strokes were taken for paper, are joined by a look with a wider kernel (:mod:`~.fat_strokes`);
-  a candidate that is digits written touching is cut apart, its parts' ROIs marked (:mod:`~.joined_digits`);
+  a candidate that is digits written touching is cut apart, its parts' ROIs marked (:mod:`~.joined_digits`;
+  digits no column separates: proposed cut along a path after every rule, :mod:`~.cut_path`);
 - candidates are filtered against the paper's edge and fingers (contact with the frame border; but a digit
   held close, much the largest thing and crossing the border, stands: :mod:`~.cut_digits`), solid blobs (not a
   blurred digit, whose loops open at half its peak darkness: :mod:`~.ridge_ink`), odd aspect ratios, boxes not
@@ -62,6 +63,7 @@ import numpy as np
 
 from edge.segment import digit_scale, joined_digits
 from edge.segment.cut_digits import cut_digit_seen, with_cut_digits
+from edge.segment.cut_path import path_parts
 from edge.segment.desk_bars import off_desk
 from edge.segment.digit_config import FEW_THREADS_PIXELS, DigitSegmenterConfig
 from edge.segment.digit_lines import erase_ruled_lines, ruling_darkness
@@ -196,7 +198,8 @@ class DigitSegmenter:
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         written = not_faint(boxes, *self._ink)  # (after the scene's check: it compares every candidate)
         found = [rois[i] for i in reading_order(rois) if written[i]]
-        return off_desk(found, image, self.last_analysis)  # not a pen beside the sheet (.desk_bars)
+        found = off_desk(found, image, self.last_analysis)  # not a pen beside the sheet (.desk_bars)
+        return found if cfg.keep_whole else path_parts(found, self.last_analysis)  # (live: .cut_path)
 
     def _analyse(
         self,

@@ -24,7 +24,9 @@ The projection alone cannot tell two touching digits from one wide digit: of the
 (:class:`CutLog`, the whole piece's row and its parts' rows) and marks the ROIs of the
 parts that reach its output with the whole's box (:attr:`edge.types.ROI.whole`); the
 pipeline reads the whole too and keeps the cut only when the model is surer of every
-part than of the whole (recognition-based segmentation: :mod:`edge.roi_reading`).
+part than of the whole (recognition-based segmentation: :mod:`edge.roi_reading`). Touching digits
+that no column separates (overlapping, or not wider than :data:`SPLIT_ASPECT` x their height) are
+proposed cut along a path through the least ink after the finder's rules (:mod:`edge.segment.cut_path`).
 
 Cost: one comparison per candidate when none is wide; a wide one, a crop, a
 connected-component pass and 1-D column sums (tens of microseconds).
