@@ -9,6 +9,7 @@ import pytest
 
 from edge.pipeline import build_pipeline
 from edge.preprocess import MnistPreprocessor
+from edge.segment.cut_path import uncut
 from edge.segment.digits import DigitSegmenter
 from edge.segment.writing_angle import MIN_TILT, tilt_rois, upright_ink, writing_angle
 from edge.types import ROI, Frame
@@ -82,7 +83,7 @@ def _turned_page(angle: float, labels: tuple[int, ...] = (3, 5, 2, 4)) -> np.nda
 def _inputs(angle: float) -> tuple[list[ROI], np.ndarray]:
     seg, pre = DigitSegmenter(), MnistPreprocessor()
     img = _turned_page(angle)
-    rois = seg.find(img)
+    rois = uncut(seg.find(img))  # the digits found, without the live finder's path-cut proposals
     batch = pre(img, rois, analysis=seg.last_analysis)[..., 0]
     order = np.argsort([r.x for r in rois])  # along the line (a turned line's reading order differs)
     return [rois[i] for i in order], batch[order]

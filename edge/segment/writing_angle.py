@@ -42,6 +42,7 @@ import math
 import cv2
 import numpy as np
 
+from edge.segment.cut_path import uncut
 from edge.types import ROI
 
 __all__ = [
@@ -129,8 +130,10 @@ def writing_angle(rois: list[ROI]) -> float:
 def tilt_rois(rois: list[ROI]) -> list[ROI]:
     """``rois`` with :attr:`~edge.types.ROI.angle` set to :func:`writing_angle` of them, and so the
     :attr:`~edge.types.ROI.whole` of a cut part (one new whole object shared by its parts, as
-    before); the same list, the same ROI objects, when the angle is 0."""
-    angle = writing_angle(rois)
+    before); the same list, the same ROI objects, when the angle is 0. The angle is measured over the
+    digits the finder found (:func:`~edge.segment.cut_path.uncut`): the two overlapping parts of a
+    path cut are a proposal, not two digits of the line."""
+    angle = writing_angle(uncut(rois))
     if angle == 0.0:
         return rois
     wholes: dict[int, ROI] = {}
