@@ -39,6 +39,7 @@ from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.line_ridges import DARKER, runs_on
 from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
+from edge.segment.ruling_dashes import dashed_lines
 from edge.segment.ruling_lines import directions, find_ruling
 
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
@@ -159,9 +160,11 @@ def ruled_band(
     origin: tuple[int, int],
     dark: np.ndarray,
     cfg: DigitSegmenterConfig,
+    segs: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """The ruling of a cluttered ink level (:meth:`PageRuling.above`): the segments that are ruled
-    lines of it (:func:`~edge.segment.ruling_lines.find_ruling` of the mask's thin ink), their band
+    lines of it (:func:`~edge.segment.ruling_lines.find_ruling` of the mask's thin ink, or of ``segs``
+    found in the mask: a dashed ruling's, :meth:`PageRuling.dashed`), their band
     (:func:`ruling_band`, ``line_thickness`` + 2 px wide) and the median darkness of the level's ink
     on it (:func:`median_on`).
 
@@ -169,6 +172,7 @@ def ruled_band(
         mask: uint8 (mh, mw) the ink mask (255 = ink) at ``origin`` (x, y) in the analysis image.
         dark: uint8 (h, w) the analysis image's darkness (ink bright).
         cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+        segs: float (L, 4) segments x0, y0, x1, y1 in mask px, or ``None`` (a search of its thin ink).
 
     Returns:
         (float32 (K, 4) segments, analysis px; uint8 (h, w) band; darkness 1..255), or ``None``: fewer
@@ -177,7 +181,7 @@ def ruled_band(
     (ox, oy), (h, w) = origin, dark.shape
     at = np.array([ox, oy, ox, oy], np.float32)
     patch = dark[oy : oy + mask.shape[0], ox : ox + mask.shape[1]]
-    if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness)) is None:
+    if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness, segs)) is None:
         return None
     band = ruling_band(found + at, 1.0, (h, w), cfg.line_thickness + 2)
     band = add_grid(band, found + at, dark, cfg.line_thickness + 2, PAPER_OFFSET)  # (lines not found)
@@ -326,9 +330,47 @@ class PageRuling:
         if clutter is None or cfg.line_length <= 0 or w == self.searched:
             return None
         self.searched, (mask, origin) = w, clutter
-        if (found := ruled_band(mask, origin, dark, cfg)) is None:
+        return self._raised(ruled_band(mask, origin, dark, cfg), level, cfg)
+
+    def dashed(
+        self,
+        pieces: np.ndarray,
+        ink: tuple[np.ndarray, tuple[int, int]] | None,
+        dark: np.ndarray,
+        level: np.ndarray,
+        cfg: DigitSegmenterConfig,
+    ) -> np.ndarray | None:
+        """The ink level of a pass whose ruling the threshold broke into dashes all along (no line was
+        erased: :mod:`edge.segment.ruling_dashes`), raised on its band as :meth:`above` raises it: the
+        dashes, and those that touch a digit's ink or join two digits, are left out of the pieces.
+
+        Args:
+            pieces: float (N, 7) the level's ink pieces (:mod:`edge.segment.digit_pieces` columns).
+            ink: (uint8 (mh, mw) the ink mask they were measured in, its (x, y) origin), or ``None``.
+            dark: uint8 (h, w) the analysis image's darkness (ink bright).
+            level: uint8 (h, w) the ink level (threshold) of that mask.
+            cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+
+        Returns:
+            uint8 (h, w) the level raised on the ruling's band, or ``None`` (no dashed ruling).
+        """
+        h, w = dark.shape
+        if ink is None or cfg.line_length <= 0 or w == self.searched:
             return None
-        segs, band, darkness = found
+        (mask, origin), lengths = ink, line_lengths((w, h), cfg)
+        if (segs := dashed_lines(pieces, mask, origin, lengths)) is None:
+            return None
+        self.searched = w
+        return self._raised(ruled_band(mask, origin, dark, cfg, segs), level, cfg)
+
+    def _raised(
+        self, found: tuple[np.ndarray, np.ndarray, float] | None, level: np.ndarray, cfg: DigitSegmenterConfig
+    ) -> np.ndarray | None:
+        """uint8 (h, w) ``level`` raised to :data:`RULED_INK` x the ruling's darkness on its band, the
+        ruling kept for :meth:`look` and :meth:`off` (``found``: :func:`ruled_band`'s), or ``None``."""
+        if found is None:
+            return None
+        (h, w), (segs, band, darkness) = level.shape, found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
         self._drawn = (
             segs,

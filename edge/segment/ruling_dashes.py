@@ -1,0 +1,102 @@
+"""Ruled lines that an ink threshold broke into dashes all along (:mod:`edge.segment.digit_ruling`).
+
+A soft shadow or dim light across a ruled page leaves each faint line's pixels about as dark as the
+threshold: the ink level keeps every other stretch of it, and no component is as long as a ruled line,
+so the line eraser (:func:`edge.segment.digit_lines.erase_ruled_lines`) never searches and the search of
+the thin ink (:func:`edge.segment.ink_components.thin_segments`) bridges gaps of a few px only. The
+dashes then stay, and those that touch a digit's ink make its box up to 1.6x too wide or join it to
+its neighbour (demo seed 3 from frame 2400, seed 4 from 2850). The dashes themselves are the evidence:
+the ink pieces at least :data:`~edge.segment.ruling_grid.DASH` x as long as wide, drawn alone, are
+searched for long straight lines with gaps up to :data:`GAP` x a ruled line's length bridged
+(:func:`dashed_lines`); :func:`~edge.segment.ruling_lines.find_ruling` keeps those that are a ridge of
+the darkness along most of their length (a row of "1"s or minus signs has paper between them) and run
+along the page's directions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge.segment.digit_pieces import X0, X1, Y0, Y1
+from edge.segment.line_ridges import SPREAD_DEG
+from edge.segment.ruling_grid import DASH, MIN_DASH_PX, dash_segments
+from edge.segment.ruling_lines import MIN_LINES, angles
+
+__all__ = ["DASHES", "dashed_lines"]
+
+#: Fewest dashes among a pass's pieces that may be a dashed ruling (two per line of :data:`MIN_LINES`).
+DASHES = 2 * MIN_LINES
+#: Most dashes looked at (the longest; a page's finer pass may break a grid into hundreds).
+MOST = 64
+#: Each dash is joined to this many of the nearest dashes along its line.
+NEAREST = 2
+
+
+def dashed_lines(
+    pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int], lengths: tuple[int, int]
+) -> np.ndarray | None:
+    """The dashes among ink pieces, each drawn as long as a ruled line of its direction.
+
+    Args:
+        pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), analysis px.
+        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
+        lengths: (shortest horizontal, vertical ruled line) (px; 0: none in that direction;
+            :func:`edge.segment.digit_lines.line_lengths`).
+
+    Returns:
+        float64 (3 S, 4) segments x0, y0, x1, y1 in ``mask`` px, each at least as long as a ruled line of
+        its direction: along each dash's ink's axis (:func:`~edge.segment.ruling_grid.dash_segments`; at
+        most the :data:`MOST` longest), and through its centre and those of the :data:`NEAREST` nearest
+        dashes whose joins run along both (within :data:`~edge.segment.line_ridges.SPREAD_DEG`); each
+        from its start on, from its end back, and about its centre. ``None``: fewer than
+        :data:`DASHES` dashes.
+    """
+    if len(pieces) < DASHES:
+        return None
+    bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+    if (
+        np.count_nonzero(
+            (np.maximum(bw, bh) >= DASH * np.minimum(bw, bh)) & (np.maximum(bw, bh) >= MIN_DASH_PX)
+        )
+        < DASHES
+    ):
+        return None  # (the count first: most frames have no dashes to measure)
+    segs = dash_segments(pieces, mask, origin)
+    if len(segs) < DASHES:
+        return None
+    segs = segs[np.argsort(-_lengths(segs))[:MOST]] - np.tile(np.asarray(origin, np.float64), 2)
+    centre = 0.5 * (segs[:, :2] + segs[:, 2:])
+    # each dash to its NEAREST nearest ones whose line runs along both (a short dash's own axis is a
+    # few degrees off a slightly tilted line's: two dashes apart give its direction)
+    i, j = np.triu_indices(len(segs), 1)
+    joins = np.hstack([centre[i], centre[j]])
+    along = (_off(joins, segs[i]) <= SPREAD_DEG) & (_off(joins, segs[j]) <= SPREAD_DEG)
+    gap = np.where(along, _lengths(joins), np.inf)
+    near = np.zeros(len(i), bool)
+    for k in range(len(segs)):  # (the NEAREST shortest joins of each dash)
+        mine = np.flatnonzero(((i == k) | (j == k)) & np.isfinite(gap))
+        near[mine[np.argsort(gap[mine])[:NEAREST]]] = True
+    out = np.vstack([segs, joins[near]])
+    d = out[:, 2:] - out[:, :2]
+    unit = d / np.maximum(_lengths(out), 1e-6)[:, None]
+    need = np.where(np.abs(d[:, 0]) >= np.abs(d[:, 1]), lengths[0], lengths[1])
+    half = 0.5 * np.maximum(need + 2.0, _lengths(out))[:, None]
+    start, end, mid = out[:, :2], out[:, 2:], 0.5 * (out[:, :2] + out[:, 2:])
+    # (on from its start, back from its end, and about its centre: a line the paper's edge ends)
+    return np.vstack(
+        [
+            np.hstack([start, start + 2 * half * unit]),
+            np.hstack([end - 2 * half * unit, end]),
+            np.hstack([mid - half * unit, mid + half * unit]),
+        ]
+    )
+
+
+def _lengths(segs: np.ndarray) -> np.ndarray:
+    """float (L,) the lengths of float (L, 4) segments (px)."""
+    return np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
+
+
+def _off(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """float (L,) the angles (degrees, 0..90) between float (L, 4) segments ``a`` and ``b``."""
+    return np.abs((angles(a) - angles(b) + 90.0) % 180.0 - 90.0)
