@@ -35,22 +35,17 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
-from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.ink import darkness_histogram, histogram_quantile
-from edge.segment.line_ridges import DARKER, runs_on
-from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
+from edge.segment.line_ridges import runs_on
 from edge.segment.ruling_dashes import dashed_lines
+from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
 from edge.segment.ruling_lines import directions, find_ruling
+from edge.segment.ruling_pieces import off_ruling
 
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
 EXTEND = 4.0
 #: Lines found at a pass more than this many times coarser are not used at a finer one.
 COARSER = 2.0
-#: Share of a piece's box ink on the ruling from which it is a piece of the ruling ...
-ON_RULING = 0.8
-#: ... when its ink is also this many times less dense off the ruling than on it, and on
-#: average less than :data:`~edge.segment.line_ridges.DARKER` x as dark as the ruling.
-MAX_OFF_DENSITY = 0.25
 #: Ink on a cluttering ruling's band (:meth:`PageRuling.above`) is this many times as dark as it or more
 #: (realistic_digits seeds 21/23; 1.15-1.4 as good on 22/1901; 1.6 cuts faint digits crossing lines).
 RULED_INK = 1.25
@@ -79,59 +74,6 @@ def ruling_band(segs: np.ndarray, scale: float, shape: tuple[int, int], width: i
     return band
 
 
-def off_ruling(
-    pieces: np.ndarray,
-    mask: np.ndarray,
-    origin: tuple[int, int],
-    band: np.ndarray,
-    dark: np.ndarray | None = None,
-    level: float = 0.0,
-) -> np.ndarray:
-    """The pieces that are not pieces of the ruling: less than :data:`ON_RULING` of the ink
-    in their box lies on the ruling's band (and much more densely than off it), or their ink is
-    :data:`DARKER` x darker than the ruling (a digit written along a line).
-
-    Args:
-        pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), analysis px.
-        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin``.
-        origin: (x, y) of ``mask`` in the analysis image (px).
-        band: uint8 (h, w) the ruling's band in the analysis image (:func:`ruling_band`).
-        dark: uint8 (h, w) the analysis image's darkness, or ``None`` (no darkness test).
-        level: the ruling's darkness, in ``dark``'s levels (0..255; :meth:`PageRuling.look`).
-
-    Returns:
-        float (M, 7) the pieces kept (``pieces`` itself when all are kept).
-    """
-    if not len(pieces):
-        return pieces
-    ox, oy = origin
-    mh, mw = mask.shape
-    on = cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])
-    if not cv2.countNonZero(on):
-        return pieces
-    boxes = np.column_stack(
-        [
-            np.clip(pieces[:, X0].astype(np.int64) - ox, 0, mw),
-            np.clip(pieces[:, Y0].astype(np.int64) - oy, 0, mh),
-            np.clip(pieces[:, X1].astype(np.int64) - ox, 0, mw),
-            np.clip(pieces[:, Y1].astype(np.int64) - oy, 0, mh),
-        ]
-    )
-    ink, on_line = box_sums(mask, boxes) / 255, box_sums(on, boxes) / 255
-    band_area = box_sums(band[oy : oy + mh, ox : ox + mw], boxes) / 255
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    # the ink lies on the band, and much more densely than off it (a digit in a dense grid,
-    # whose box the band mostly covers, has as much ink between the lines as on them)
-    on_density = on_line / np.maximum(band_area, 1)
-    off_density = (ink - on_line) / np.maximum(area - band_area, 1)
-    ruling = (on_line >= ON_RULING * np.maximum(ink, 1)) & (off_density < MAX_OFF_DENSITY * on_density)
-    if dark is not None and ruling.any():  # as dark as the ruling (not a digit along a line)
-        inked = cv2.bitwise_and(dark[oy : oy + mh, ox : ox + mw], mask)
-        ruling &= box_sums(inked, boxes) < DARKER * level * np.maximum(ink, 1)
-    keep = ~ruling
-    return pieces if keep.all() else pieces[keep]
-
-
 def median_on(dark: np.ndarray, mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> float:
     """The median darkness (0..255, 0 when none) of uint8 (h, w) ``dark`` under the ink of uint8
     ``mask`` (at ``origin`` (x, y) in it) on uint8 (h, w) ``band``: a ruling's darkness."""
@@ -139,20 +81,6 @@ def median_on(dark: np.ndarray, mask: np.ndarray, origin: tuple[int, int], band:
     on = cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])
     median = histogram_quantile(darkness_histogram(dark[oy : oy + mh, ox : ox + mw], on), 0.5)
     return 0.0 if median is None else float(median)
-
-
-def box_sums(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """float (N,) the sums of uint8 (h, w) ``img`` in int (N, 4) boxes x0, y0, x1, y1 (exclusive):
-    an integral image for many boxes (a page has hundreds), crops for a frame's few."""
-    if len(boxes) > FEW_BOXES:
-        ii = cv2.integral(img)
-        x0, y0, x1, y1 = boxes.T
-        return (ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]).astype(np.float64)
-    return np.array([cv2.sumElems(img[y0:y1, x0:x1])[0] for x0, y0, x1, y1 in boxes.tolist()], np.float64)
-
-
-#: :func:`box_sums` takes an integral image for more boxes than this.
-FEW_BOXES = 16
 
 
 def ruled_band(
@@ -334,7 +262,7 @@ class PageRuling:
 
     def dashed(
         self,
-        pieces: np.ndarray,
+        pieces: np.ndarray | None,
         ink: tuple[np.ndarray, tuple[int, int]] | None,
         dark: np.ndarray,
         level: np.ndarray,
@@ -345,7 +273,8 @@ class PageRuling:
         dashes, and those that touch a digit's ink or join two digits, are left out of the pieces.
 
         Args:
-            pieces: float (N, 7) the level's ink pieces (:mod:`edge.segment.digit_pieces` columns).
+            pieces: float (N, 7) the level's ink pieces (:mod:`edge.segment.digit_pieces` columns), or
+                ``None`` (none measured, or lines were erased: no dashed ruling looked for).
             ink: (uint8 (mh, mw) the ink mask they were measured in, its (x, y) origin), or ``None``.
             dark: uint8 (h, w) the analysis image's darkness (ink bright).
             level: uint8 (h, w) the ink level (threshold) of that mask.
@@ -355,7 +284,7 @@ class PageRuling:
             uint8 (h, w) the level raised on the ruling's band, or ``None`` (no dashed ruling).
         """
         h, w = dark.shape
-        if ink is None or cfg.line_length <= 0 or w == self.searched:
+        if pieces is None or ink is None or cfg.line_length <= 0 or w == self.searched:
             return None
         (mask, origin), lengths = ink, line_lengths((w, h), cfg)
         if (segs := dashed_lines(pieces, mask, origin, lengths)) is None:

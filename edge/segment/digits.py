@@ -244,10 +244,8 @@ class DigitSegmenter:
         if raised := (ruled is not None and m is not None and m[0] is not None):  # a ruling's clutter
             (first, lines_erased, count, _), level = m, ruled  # (measured with ink darker than the ruling)
         elif (
-            first is not None
-            and not lines_erased
-            and (d := self.ruling.dashed(first, self._mask, dark, level, cfg)) is not None
-        ):
+            d := self.ruling.dashed(None if lines_erased else first, self._mask, dark, level, cfg)
+        ) is not None:
             if (m := self._pieces(dark, d, max_pieces, stop_at=clutter, within=within))[0] is not None:
                 (first, lines_erased, count, _), level = m, d  # (a ruling broken into dashes: .ruling_dashes)
         self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits

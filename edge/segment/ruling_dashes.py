@@ -54,12 +54,8 @@ def dashed_lines(
     if len(pieces) < DASHES:
         return None
     bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-    if (
-        np.count_nonzero(
-            (np.maximum(bw, bh) >= DASH * np.minimum(bw, bh)) & (np.maximum(bw, bh) >= MIN_DASH_PX)
-        )
-        < DASHES
-    ):
+    long, short = np.maximum(bw, bh), np.minimum(bw, bh)
+    if np.count_nonzero((long >= DASH * short) & (long >= MIN_DASH_PX)) < DASHES:
         return None  # (the count first: most frames have no dashes to measure)
     segs = dash_segments(pieces, mask, origin)
     if len(segs) < DASHES:
@@ -68,15 +64,17 @@ def dashed_lines(
     centre = 0.5 * (segs[:, :2] + segs[:, 2:])
     # each dash to its NEAREST nearest ones whose line runs along both (a short dash's own axis is a
     # few degrees off a slightly tilted line's: two dashes apart give its direction)
-    i, j = np.triu_indices(len(segs), 1)
+    n = len(segs)
+    i, j = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
     joins = np.hstack([centre[i], centre[j]])
-    along = (_off(joins, segs[i]) <= SPREAD_DEG) & (_off(joins, segs[j]) <= SPREAD_DEG)
-    gap = np.where(along, _lengths(joins), np.inf)
-    near = np.zeros(len(i), bool)
-    for k in range(len(segs)):  # (the NEAREST shortest joins of each dash)
-        mine = np.flatnonzero(((i == k) | (j == k)) & np.isfinite(gap))
-        near[mine[np.argsort(gap[mine])[:NEAREST]]] = True
-    out = np.vstack([segs, joins[near]])
+    along = (i != j) & (_off(joins, segs[i]) <= SPREAD_DEG) & (_off(joins, segs[j]) <= SPREAD_DEG)
+    gap = np.where(along, _lengths(joins), np.inf).reshape(n, n)
+    k = min(NEAREST, n - 1)
+    nearest = np.argpartition(gap, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((n, 0), np.int64)
+    rows = np.repeat(np.arange(n), nearest.shape[1])
+    near = np.isfinite(gap[rows, nearest.ravel()])
+    joins = np.hstack([centre[rows[near]], centre[nearest.ravel()[near]]])
+    out = np.vstack([segs, joins])
     d = out[:, 2:] - out[:, :2]
     unit = d / np.maximum(_lengths(out), 1e-6)[:, None]
     need = np.where(np.abs(d[:, 0]) >= np.abs(d[:, 1]), lengths[0], lengths[1])
