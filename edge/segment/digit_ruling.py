@@ -36,7 +36,7 @@ import numpy as np
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
 from edge.segment.ink import darkness_histogram, histogram_quantile
-from edge.segment.line_ridges import runs_on
+from edge.segment.line_ridges import DARKER, runs_on
 from edge.segment.ruling_dashes import dashed_lines
 from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
 from edge.segment.ruling_lines import directions, find_ruling
@@ -267,30 +267,44 @@ class PageRuling:
         dark: np.ndarray,
         level: np.ndarray,
         cfg: DigitSegmenterConfig,
+        paper: np.ndarray | None = None,
     ) -> np.ndarray | None:
-        """The ink level of a pass whose ruling the threshold broke into dashes all along (no line was
-        erased: :mod:`edge.segment.ruling_dashes`), raised on its band as :meth:`above` raises it: the
-        dashes, and those that touch a digit's ink or join two digits, are left out of the pieces.
+        """The ink level of a pass whose lines across the writing (a ruled page's) the threshold broke
+        into dashes all along (no line was erased: :mod:`edge.segment.ruling_dashes`), raised on their
+        band as :meth:`above` raises it: the dashes, and those that touch a digit's ink or join two
+        digits, are left out of the pieces.
 
         Args:
             pieces: float (N, 7) the level's ink pieces (:mod:`edge.segment.digit_pieces` columns), or
-                ``None`` (none measured, or lines were erased: no dashed ruling looked for).
+                ``None``: none looked for (none measured, lines were erased, or a page's finer pass, whose
+                ruling :meth:`look` and :meth:`off` find).
             ink: (uint8 (mh, mw) the ink mask they were measured in, its (x, y) origin), or ``None``.
             dark: uint8 (h, w) the analysis image's darkness (ink bright).
             level: uint8 (h, w) the ink level (threshold) of that mask.
             cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+            paper: uint8 (h, w) the paper (255), or ``None`` (all of it): dashes off it are not looked at.
 
         Returns:
-            uint8 (h, w) the level raised on the ruling's band, or ``None`` (no dashed ruling).
+            uint8 (h, w) the level raised on the ruling's band, to :data:`RULED_INK` x the median
+            darkness of the dashes' ink on it (not of the digits'), or ``None``: no dashed ruling, or
+            its dashes are :data:`~edge.segment.line_ridges.DARKER` x the level there or more (not
+            broken by the threshold: written ink, such as minus signs in a row along a faint line).
         """
         h, w = dark.shape
         if pieces is None or ink is None or cfg.line_length <= 0 or w == self.searched:
             return None
         (mask, origin), lengths = ink, line_lengths((w, h), cfg)
-        if (segs := dashed_lines(pieces, mask, origin, lengths)) is None:
+        if (dashes := dashed_lines(pieces, mask, origin, lengths, paper)) is None:
             return None
         self.searched = w
-        return self._raised(ruled_band(mask, origin, dark, cfg, segs), level, cfg)
+        if (found := ruled_band(mask, origin, dark, cfg, dashes[0])) is None:
+            return None
+        # (a threshold breaks a line about as dark as itself: written ink, a row of minus signs on a
+        # faint grid's line, is much darker than the level it is seen at)
+        darkness = median_on(dark, dashes[1], origin, found[1])
+        if not 0 < darkness < DARKER * median_on(level, dashes[1], origin, found[1]):
+            return None
+        return self._raised((found[0], found[1], darkness), level, cfg)
 
     def _raised(
         self, found: tuple[np.ndarray, np.ndarray, float] | None, level: np.ndarray, cfg: DigitSegmenterConfig

@@ -34,7 +34,8 @@ contours -> shape filters), made robust for live camera frames:
   wedge or the paper's edge that the first level joined to them (looked at again only where such a piece was
   dropped; in a video, only when that changed the last full analysis: :mod:`~.digit_reuse`); what is left of a
   page's ruling is dropped by :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper
-  from afar) is measured with ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
+  from afar), or a ruling broken into dashes all along (a shadow: :meth:`~.digit_ruling.PageRuling.dashed`),
+  is measured with ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
@@ -241,11 +242,10 @@ class DigitSegmenter:
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
         m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
+        dashes = None if lines_erased or digit_px else first  # (a first pass's ink: a dashed ruling?)
         if raised := (ruled is not None and m is not None and m[0] is not None):  # a ruling's clutter
             (first, lines_erased, count, _), level = m, ruled  # (measured with ink darker than the ruling)
-        elif (
-            d := self.ruling.dashed(None if lines_erased else first, self._mask, dark, level, cfg)
-        ) is not None:
+        elif (d := self.ruling.dashed(dashes, self._mask, dark, level, cfg, scene.paper)) is not None:
             if (m := self._pieces(dark, d, max_pieces, stop_at=clutter, within=within))[0] is not None:
                 (first, lines_erased, count, _), level = m, d  # (a ruling broken into dashes: .ruling_dashes)
         self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits

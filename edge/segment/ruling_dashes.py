@@ -33,31 +33,48 @@ NEAREST = 2
 
 
 def dashed_lines(
-    pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int], lengths: tuple[int, int]
-) -> np.ndarray | None:
-    """The dashes among ink pieces, each drawn as long as a ruled line of its direction.
+    pieces: np.ndarray,
+    mask: np.ndarray,
+    origin: tuple[int, int],
+    lengths: tuple[int, int],
+    paper: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The lying dashes on the paper among ink pieces, each drawn as long as a ruled line of its
+    direction. The lines of a ruled page run across the writing: a standing dash is a "1" or a stroke
+    (a column of them on a faint grid's line is a ridge all along); a desk's wood grain breaks into
+    dashes too, off the paper.
 
     Args:
         pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), analysis px.
         mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
         lengths: (shortest horizontal, vertical ruled line) (px; 0: none in that direction;
             :func:`edge.segment.digit_lines.line_lengths`).
+        paper: uint8 (h, w) the analysis image's paper (255; :class:`edge.segment.digit_scene.Scene`),
+            or ``None`` (all of it).
 
     Returns:
-        float64 (3 S, 4) segments x0, y0, x1, y1 in ``mask`` px, each at least as long as a ruled line of
+        (float64 (3 S, 4) segments x0, y0, x1, y1 in ``mask`` px, each at least as long as a ruled line of
         its direction: along each dash's ink's axis (:func:`~edge.segment.ruling_grid.dash_segments`; at
         most the :data:`MOST` longest), and through its centre and those of the :data:`NEAREST` nearest
         dashes whose joins run along both (within :data:`~edge.segment.line_ridges.SPREAD_DEG`); each
-        from its start on, from its end back, and about its centre. ``None``: fewer than
-        :data:`DASHES` dashes.
+        from its start on, from its end back, and about its centre; uint8 (mh, mw) the dashes' ink),
+        or ``None``: fewer than :data:`DASHES` dashes.
     """
     if len(pieces) < DASHES:
         return None
     bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-    long, short = np.maximum(bw, bh), np.minimum(bw, bh)
-    if np.count_nonzero((long >= DASH * short) & (long >= MIN_DASH_PX)) < DASHES:
+    dash = (bw >= DASH * bh) & (bw >= MIN_DASH_PX)  # (lying: a column of "1"s on a faint grid's line is not)
+    if np.count_nonzero(dash) < DASHES:
         return None  # (the count first: most frames have no dashes to measure)
-    segs = dash_segments(pieces, mask, origin)
+    if paper is not None:  # (at the dash's centre)
+        cx = np.clip(((pieces[:, X0] + pieces[:, X1]) // 2).astype(np.int64), 0, paper.shape[1] - 1)
+        cy = np.clip(((pieces[:, Y0] + pieces[:, Y1]) // 2).astype(np.int64), 0, paper.shape[0] - 1)
+        dash &= paper[cy, cx] > 0
+    (ox, oy), (mh, mw), drawn = origin, mask.shape, np.zeros_like(mask)
+    for x0, y0, x1, y1 in pieces[dash, :4].astype(np.int64).tolist():
+        mx0, my0, mx1, my1 = max(x0 - ox, 0), max(y0 - oy, 0), min(x1 - ox, mw), min(y1 - oy, mh)
+        drawn[my0:my1, mx0:mx1] = mask[my0:my1, mx0:mx1]
+    segs = dash_segments(pieces[dash], mask, origin)
     if len(segs) < DASHES:
         return None
     segs = segs[np.argsort(-_lengths(segs))[:MOST]] - np.tile(np.asarray(origin, np.float64), 2)
@@ -81,13 +98,12 @@ def dashed_lines(
     half = 0.5 * np.maximum(need + 2.0, _lengths(out))[:, None]
     start, end, mid = out[:, :2], out[:, 2:], 0.5 * (out[:, :2] + out[:, 2:])
     # (on from its start, back from its end, and about its centre: a line the paper's edge ends)
-    return np.vstack(
-        [
-            np.hstack([start, start + 2 * half * unit]),
-            np.hstack([end - 2 * half * unit, end]),
-            np.hstack([mid - half * unit, mid + half * unit]),
-        ]
-    )
+    ends = [
+        (start, start + 2 * half * unit),
+        (end - 2 * half * unit, end),
+        (mid - half * unit, mid + half * unit),
+    ]
+    return np.vstack([np.hstack(e) for e in ends]), drawn
 
 
 def _lengths(segs: np.ndarray) -> np.ndarray:
