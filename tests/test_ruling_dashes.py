@@ -147,3 +147,25 @@ def test_columns_of_ones_on_a_faint_grid_s_lines_are_not_a_dashed_ruling() -> No
     pieces = measure_components(lying, 4, 500, (0, 0), (H, W))[0]
     cfg = DigitSegmenterConfig()
     assert PageRuling().dashed(pieces, (lying, (0, 0)), dark.T.copy(), level.T.copy(), cfg) is not None
+
+
+def test_a_faint_stroke_across_a_dashed_line_keeps_its_ink_on_the_band() -> None:
+    # (dev frame s23 5/00646: a small pencil "5" written on a line of a shadowed lined page, its ink
+    # about as dark as the ruling, was cut in two where the level was raised over the whole band)
+    dark, mask = dashed_page()
+    slope = math.tan(math.radians(3.0))
+    crossings = []
+    for x in (70, 150, 230):  # "1"s as faint as the ruling, each across a line (the middle of a stroke)
+        y = round(100 + slope * x)
+        dark[y - 12 : y + 12, x : x + 2] = LINE
+        mask[y - 12 : y + 12, x : x + 2] = 255
+        crossings.append((y, x))
+    level = np.full((H, W), LEVEL, np.uint8)
+    raised = PageRuling().dashed(pieces_of(mask), (mask, (0, 0)), dark, level, DigitSegmenterConfig())
+    assert raised is not None
+    for y, x in crossings:  # the stroke's ink on the band beside the line stays ink (where a dash runs
+        # through it, the line's own row and those next to it are the line's run)
+        for row in (y - 2, y + 2):
+            assert (dark[row, x : x + 2] > raised[row, x : x + 2]).all(), (x, row)
+    on = mask > 0
+    assert (dark[on] <= raised[on]).mean() > 0.5

@@ -37,7 +37,7 @@ from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
 from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.line_ridges import DARKER, runs_on
-from edge.segment.ruling_dashes import dashed_lines
+from edge.segment.ruling_dashes import along_lines, dashed_lines
 from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
 from edge.segment.ruling_lines import directions, find_ruling
 from edge.segment.ruling_pieces import off_ruling
@@ -271,8 +271,9 @@ class PageRuling:
     ) -> np.ndarray | None:
         """The ink level of a pass whose lines across the writing (a ruled page's) the threshold broke
         into dashes all along (no line was erased: :mod:`edge.segment.ruling_dashes`), raised on their
-        band as :meth:`above` raises it: the dashes, and those that touch a digit's ink or join two
-        digits, are left out of the pieces.
+        band as :meth:`above` raises it, where the ink runs along them (:func:`~.ruling_dashes.along_lines`):
+        the dashes, and those that touch a digit's ink or join two digits, are left out of the pieces; a
+        faint digit written on a line keeps its strokes across it.
 
         Args:
             pieces: float (N, 7) the level's ink pieces (:mod:`edge.segment.digit_pieces` columns), or
@@ -304,13 +305,19 @@ class PageRuling:
         darkness = median_on(dark, dashes[1], origin, found[1])
         if not 0 < darkness < DARKER * median_on(level, dashes[1], origin, found[1]):
             return None
-        return self._raised((found[0], found[1], darkness), level, cfg)
+        where = cv2.bitwise_and(found[1], along_lines(mask, origin, found[0], (h, w)))  # (not across)
+        return self._raised((found[0], found[1], darkness), level, cfg, where)
 
     def _raised(
-        self, found: tuple[np.ndarray, np.ndarray, float] | None, level: np.ndarray, cfg: DigitSegmenterConfig
+        self,
+        found: tuple[np.ndarray, np.ndarray, float] | None,
+        level: np.ndarray,
+        cfg: DigitSegmenterConfig,
+        where: np.ndarray | None = None,
     ) -> np.ndarray | None:
-        """uint8 (h, w) ``level`` raised to :data:`RULED_INK` x the ruling's darkness on its band, the
-        ruling kept for :meth:`look` and :meth:`off` (``found``: :func:`ruled_band`'s), or ``None``."""
+        """uint8 (h, w) ``level`` raised to :data:`RULED_INK` x the ruling's darkness on its band (or on
+        uint8 (h, w) ``where``, 255 or 0, a part of it), the ruling kept for :meth:`look` and :meth:`off`
+        (``found``: :func:`ruled_band`'s), or ``None``."""
         if found is None:
             return None
         (h, w), (segs, band, darkness) = level.shape, found
@@ -320,7 +327,8 @@ class PageRuling:
             (1.0, (h, w), cfg.line_thickness + 2),
             band,
         )  # (ruled_band's: look's at this pass)
-        return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
+        raised = band if where is None else where  # (255 or 0)
+        return cv2.max(level, cv2.min(raised, min(255, round(RULED_INK * darkness))))
 
     def _band(self, segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
         """:func:`ruling_band` of these segments, or the band :meth:`above` drew of the same ones at the

@@ -15,14 +15,15 @@ along the page's directions.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.line_ridges import SPREAD_DEG
 from edge.segment.ruling_grid import DASH, MIN_DASH_PX, dash_segments
-from edge.segment.ruling_lines import MIN_LINES, angles
+from edge.segment.ruling_lines import MIN_LINES, angles, directions
 
-__all__ = ["DASHES", "dashed_lines"]
+__all__ = ["DASHES", "RUN", "along_lines", "dashed_lines"]
 
 #: Fewest dashes among a pass's pieces that may be a dashed ruling (two per line of :data:`MIN_LINES`).
 DASHES = 2 * MIN_LINES
@@ -30,6 +31,9 @@ DASHES = 2 * MIN_LINES
 MOST = 64
 #: Each dash is joined to this many of the nearest dashes along its line.
 NEAREST = 2
+#: Ink in a run at least this long (px) along the ruling is a line's (:func:`along_lines`); a digit's
+#: stroke crosses a line in a run about as long as the stroke is wide.
+RUN = 9
 
 
 def dashed_lines(
@@ -114,3 +118,23 @@ def _lengths(segs: np.ndarray) -> np.ndarray:
 def _off(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """float (L,) the angles (degrees, 0..90) between float (L, 4) segments ``a`` and ``b``."""
     return np.abs((angles(a) - angles(b) + 90.0) % 180.0 - 90.0)
+
+
+def along_lines(
+    mask: np.ndarray, origin: tuple[int, int], segs: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """uint8 (h, w) 255 where the ink of ``mask`` (uint8 (mh, mw), 255 = ink, at ``origin`` (x, y) in an
+    image of ``shape`` (h, w)) lies in a run of :data:`RUN` px or more along the main direction of
+    float (L, 4) ``segs`` (a ruling's, :func:`~edge.segment.ruling_lines.directions`; lying lines): a
+    morphological opening by a line that long of the ink grown by a pixel up and down. A faint digit
+    written on a line keeps its strokes across it."""
+    theta = np.radians(directions(segs)[0])
+    kernel, c = np.zeros((RUN, RUN), np.uint8), RUN // 2
+    dx, dy = c * np.cos(theta), c * np.sin(theta)
+    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1, 1)
+    (ox, oy), (mh, mw) = origin, mask.shape
+    out = np.zeros(shape, np.uint8)
+    # (grown a pixel across first: a line's steps, where its tilt moves it to the next row, break no run)
+    grown = cv2.dilate(mask, np.ones((3, 1), np.uint8))
+    out[oy : oy + mh, ox : ox + mw] = cv2.bitwise_and(mask, cv2.morphologyEx(grown, cv2.MORPH_OPEN, kernel))
+    return out
