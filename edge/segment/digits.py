@@ -33,8 +33,8 @@ contours -> shape filters), made robust for live camera frames:
   :meth:`~.digit_ruling.PageRuling.ruled_ink`: faint pencil stays whole), and splits digits from a shadow
   wedge or the paper's edge that the first level joined to them (looked at again only where such a piece was
   dropped; in a video, only when that changed the last full analysis: :mod:`~.digit_reuse`); what is left of a
-  page's ruling is dropped by :mod:`edge.segment.digit_ruling`; a ruling as clutter (squared paper afar) or
-  in dashes (a shadow: :meth:`~.digit_ruling.PageRuling.dashed`) is measured with ink on it only where darker;
+  page's ruling is dropped by :mod:`edge.segment.digit_ruling`; a ruling as clutter (squared paper from afar)
+  or in dashes (a shadow: :meth:`~.digit_ruling.PageRuling.dashed`) is measured with ink on it only if darker;
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
