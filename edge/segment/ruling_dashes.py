@@ -6,11 +6,12 @@ so the line eraser (:func:`edge.segment.digit_lines.erase_ruled_lines`) never se
 the thin ink (:func:`edge.segment.ink_components.thin_segments`) bridges gaps of a few px only. The
 dashes then stay, and those that touch a digit's ink make its box up to 1.6x too wide or join it to
 its neighbour (demo seed 3 from frame 2400, seed 4 from 2850). The dashes themselves are the evidence:
-the ink pieces at least :data:`~edge.segment.ruling_grid.DASH` x as long as wide, drawn alone, are
-searched for long straight lines with gaps up to :data:`GAP` x a ruled line's length bridged
+the lying ink pieces at least :data:`~edge.segment.ruling_grid.DASH` x as long as wide, on the paper, each
+drawn along its own axis and through the next dashes along it, as long as a ruled line
 (:func:`dashed_lines`); :func:`~edge.segment.ruling_lines.find_ruling` keeps those that are a ridge of
 the darkness along most of their length (a row of "1"s or minus signs has paper between them) and run
-along the page's directions.
+along the page's directions. :meth:`~edge.segment.digit_ruling.PageRuling.dashed` raises the ink level
+over them where the ink runs along them (:func:`along_lines`).
 """
 
 from __future__ import annotations
