@@ -18,7 +18,9 @@ with a few digits, most video frames, runs no search). On squared paper the line
 found for (faint, or broken into dashes in a shadow) are drawn from the period and phase of the ones
 found and of the pieces' dashes (:mod:`edge.segment.ruling_grid`). A first ink level too cluttered to
 measure whose thin ink holds a ruling is measured again with ink on the ruling's band only where darker
-than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none). The
+than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none); so is a
+first pass's level whose lined paper a shadow broke into dashes all along (:meth:`PageRuling.dashed`,
+:mod:`edge.segment.ruling_dashes`), where its ink runs along the lines. The
 segments are extended by :data:`EXTEND` x their length at each end (a straight line goes on). A piece
 is dropped as a piece of the ruling before pieces are merged into digits (:meth:`PageRuling.off`) when
 its ink lies on the lines' band and is about as dark as the ruling's own ink there (:func:`off_ruling`;
