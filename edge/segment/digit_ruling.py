@@ -18,7 +18,9 @@ with a few digits, most video frames, runs no search). On squared paper the line
 found for (faint, or broken into dashes in a shadow) are drawn from the period and phase of the ones
 found and of the pieces' dashes (:mod:`edge.segment.ruling_grid`). A first ink level too cluttered to
 measure whose thin ink holds a ruling is measured again with ink on the ruling's band only where darker
-than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none). The
+than it (:meth:`PageRuling.above`; its digits are read only when the second level finds none); so is a
+first pass's level whose lined paper a shadow broke into dashes all along (:meth:`PageRuling.dashed`,
+:mod:`edge.segment.ruling_dashes`), where its ink runs along the lines. The
 segments are extended by :data:`EXTEND` x their length at each end (a straight line goes on). A piece
 is dropped as a piece of the ruling before pieces are merged into digits (:meth:`PageRuling.off`) when
 its ink lies on the lines' band and is about as dark as the ruling's own ink there (:func:`off_ruling`;
@@ -35,21 +37,17 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
-from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.line_ridges import DARKER, runs_on
+from edge.segment.ruling_dashes import along_lines, dashed_lines
 from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
 from edge.segment.ruling_lines import directions, find_ruling
+from edge.segment.ruling_pieces import off_ruling
 
 #: How far a ruled line goes on past the segment found of it, at each end (x its length).
 EXTEND = 4.0
 #: Lines found at a pass more than this many times coarser are not used at a finer one.
 COARSER = 2.0
-#: Share of a piece's box ink on the ruling from which it is a piece of the ruling ...
-ON_RULING = 0.8
-#: ... when its ink is also this many times less dense off the ruling than on it, and on
-#: average less than :data:`~edge.segment.line_ridges.DARKER` x as dark as the ruling.
-MAX_OFF_DENSITY = 0.25
 #: Ink on a cluttering ruling's band (:meth:`PageRuling.above`) is this many times as dark as it or more
 #: (realistic_digits seeds 21/23; 1.15-1.4 as good on 22/1901; 1.6 cuts faint digits crossing lines).
 RULED_INK = 1.25
@@ -78,59 +76,6 @@ def ruling_band(segs: np.ndarray, scale: float, shape: tuple[int, int], width: i
     return band
 
 
-def off_ruling(
-    pieces: np.ndarray,
-    mask: np.ndarray,
-    origin: tuple[int, int],
-    band: np.ndarray,
-    dark: np.ndarray | None = None,
-    level: float = 0.0,
-) -> np.ndarray:
-    """The pieces that are not pieces of the ruling: less than :data:`ON_RULING` of the ink
-    in their box lies on the ruling's band (and much more densely than off it), or their ink is
-    :data:`DARKER` x darker than the ruling (a digit written along a line).
-
-    Args:
-        pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), analysis px.
-        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin``.
-        origin: (x, y) of ``mask`` in the analysis image (px).
-        band: uint8 (h, w) the ruling's band in the analysis image (:func:`ruling_band`).
-        dark: uint8 (h, w) the analysis image's darkness, or ``None`` (no darkness test).
-        level: the ruling's darkness, in ``dark``'s levels (0..255; :meth:`PageRuling.look`).
-
-    Returns:
-        float (M, 7) the pieces kept (``pieces`` itself when all are kept).
-    """
-    if not len(pieces):
-        return pieces
-    ox, oy = origin
-    mh, mw = mask.shape
-    on = cv2.bitwise_and(mask, band[oy : oy + mh, ox : ox + mw])
-    if not cv2.countNonZero(on):
-        return pieces
-    boxes = np.column_stack(
-        [
-            np.clip(pieces[:, X0].astype(np.int64) - ox, 0, mw),
-            np.clip(pieces[:, Y0].astype(np.int64) - oy, 0, mh),
-            np.clip(pieces[:, X1].astype(np.int64) - ox, 0, mw),
-            np.clip(pieces[:, Y1].astype(np.int64) - oy, 0, mh),
-        ]
-    )
-    ink, on_line = box_sums(mask, boxes) / 255, box_sums(on, boxes) / 255
-    band_area = box_sums(band[oy : oy + mh, ox : ox + mw], boxes) / 255
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    # the ink lies on the band, and much more densely than off it (a digit in a dense grid,
-    # whose box the band mostly covers, has as much ink between the lines as on them)
-    on_density = on_line / np.maximum(band_area, 1)
-    off_density = (ink - on_line) / np.maximum(area - band_area, 1)
-    ruling = (on_line >= ON_RULING * np.maximum(ink, 1)) & (off_density < MAX_OFF_DENSITY * on_density)
-    if dark is not None and ruling.any():  # as dark as the ruling (not a digit along a line)
-        inked = cv2.bitwise_and(dark[oy : oy + mh, ox : ox + mw], mask)
-        ruling &= box_sums(inked, boxes) < DARKER * level * np.maximum(ink, 1)
-    keep = ~ruling
-    return pieces if keep.all() else pieces[keep]
-
-
 def median_on(dark: np.ndarray, mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> float:
     """The median darkness (0..255, 0 when none) of uint8 (h, w) ``dark`` under the ink of uint8
     ``mask`` (at ``origin`` (x, y) in it) on uint8 (h, w) ``band``: a ruling's darkness."""
@@ -140,28 +85,16 @@ def median_on(dark: np.ndarray, mask: np.ndarray, origin: tuple[int, int], band:
     return 0.0 if median is None else float(median)
 
 
-def box_sums(img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """float (N,) the sums of uint8 (h, w) ``img`` in int (N, 4) boxes x0, y0, x1, y1 (exclusive):
-    an integral image for many boxes (a page has hundreds), crops for a frame's few."""
-    if len(boxes) > FEW_BOXES:
-        ii = cv2.integral(img)
-        x0, y0, x1, y1 = boxes.T
-        return (ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]).astype(np.float64)
-    return np.array([cv2.sumElems(img[y0:y1, x0:x1])[0] for x0, y0, x1, y1 in boxes.tolist()], np.float64)
-
-
-#: :func:`box_sums` takes an integral image for more boxes than this.
-FEW_BOXES = 16
-
-
 def ruled_band(
     mask: np.ndarray,
     origin: tuple[int, int],
     dark: np.ndarray,
     cfg: DigitSegmenterConfig,
+    segs: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """The ruling of a cluttered ink level (:meth:`PageRuling.above`): the segments that are ruled
-    lines of it (:func:`~edge.segment.ruling_lines.find_ruling` of the mask's thin ink), their band
+    lines of it (:func:`~edge.segment.ruling_lines.find_ruling` of the mask's thin ink, or of ``segs``
+    found in the mask: a dashed ruling's, :meth:`PageRuling.dashed`), their band
     (:func:`ruling_band`, ``line_thickness`` + 2 px wide) and the median darkness of the level's ink
     on it (:func:`median_on`).
 
@@ -169,6 +102,7 @@ def ruled_band(
         mask: uint8 (mh, mw) the ink mask (255 = ink) at ``origin`` (x, y) in the analysis image.
         dark: uint8 (h, w) the analysis image's darkness (ink bright).
         cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+        segs: float (L, 4) segments x0, y0, x1, y1 in mask px, or ``None`` (a search of its thin ink).
 
     Returns:
         (float32 (K, 4) segments, analysis px; uint8 (h, w) band; darkness 1..255), or ``None``: fewer
@@ -177,7 +111,7 @@ def ruled_band(
     (ox, oy), (h, w) = origin, dark.shape
     at = np.array([ox, oy, ox, oy], np.float32)
     patch = dark[oy : oy + mask.shape[0], ox : ox + mask.shape[1]]
-    if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness)) is None:
+    if (found := find_ruling(mask, patch, line_lengths((w, h), cfg), cfg.line_thickness, segs)) is None:
         return None
     band = ruling_band(found + at, 1.0, (h, w), cfg.line_thickness + 2)
     band = add_grid(band, found + at, dark, cfg.line_thickness + 2, PAPER_OFFSET)  # (lines not found)
@@ -326,16 +260,77 @@ class PageRuling:
         if clutter is None or cfg.line_length <= 0 or w == self.searched:
             return None
         self.searched, (mask, origin) = w, clutter
-        if (found := ruled_band(mask, origin, dark, cfg)) is None:
+        return self._raised(ruled_band(mask, origin, dark, cfg), level, cfg)
+
+    def dashed(
+        self,
+        pieces: np.ndarray | None,
+        ink: tuple[np.ndarray, tuple[int, int]] | None,
+        dark: np.ndarray,
+        level: np.ndarray,
+        cfg: DigitSegmenterConfig,
+        paper: np.ndarray | None = None,
+    ) -> np.ndarray | None:
+        """The ink level of a pass whose lines across the writing (a ruled page's) the threshold broke
+        into dashes all along (no line was erased: :mod:`edge.segment.ruling_dashes`), raised on their
+        band as :meth:`above` raises it, where the ink runs along them (:func:`~.ruling_dashes.along_lines`):
+        the dashes, and those that touch a digit's ink or join two digits, are left out of the pieces; a
+        faint digit written on a line keeps its strokes across it.
+
+        Args:
+            pieces: float (N, 7) the level's ink pieces (:mod:`edge.segment.digit_pieces` columns), or
+                ``None``: none looked for (none measured, lines were erased, or a page's finer pass, whose
+                ruling :meth:`look` and :meth:`off` find).
+            ink: (uint8 (mh, mw) the ink mask they were measured in, its (x, y) origin), or ``None``.
+            dark: uint8 (h, w) the analysis image's darkness (ink bright).
+            level: uint8 (h, w) the ink level (threshold) of that mask.
+            cfg: the segmenter's settings (``line_length``, ``min_line``, ``line_thickness``).
+            paper: uint8 (h, w) the paper (255), or ``None`` (all of it): dashes off it are not looked at.
+
+        Returns:
+            uint8 (h, w) the level raised on the ruling's band, to :data:`RULED_INK` x the median
+            darkness of the dashes' ink on it (not of the digits'), or ``None``: no dashed ruling, or
+            its dashes are :data:`~edge.segment.line_ridges.DARKER` x the level there or more (not
+            broken by the threshold: written ink, such as minus signs in a row along a faint line).
+        """
+        h, w = dark.shape
+        if pieces is None or ink is None or cfg.line_length <= 0 or w == self.searched:
             return None
-        segs, band, darkness = found
+        (mask, origin), lengths = ink, line_lengths((w, h), cfg)
+        if (dashes := dashed_lines(pieces, mask, origin, lengths, paper)) is None:
+            return None
+        self.searched = w
+        if (found := ruled_band(mask, origin, dark, cfg, dashes[0])) is None:
+            return None
+        # (a threshold breaks a line about as dark as itself: written ink, a row of minus signs on a
+        # faint grid's line, is much darker than the level it is seen at)
+        darkness = median_on(dark, dashes[1], origin, found[1])
+        if not 0 < darkness < DARKER * median_on(level, dashes[1], origin, found[1]):
+            return None
+        where = cv2.bitwise_and(found[1], along_lines(mask, origin, found[0], (h, w)))  # (not across)
+        return self._raised((found[0], found[1], darkness), level, cfg, where)
+
+    def _raised(
+        self,
+        found: tuple[np.ndarray, np.ndarray, float] | None,
+        level: np.ndarray,
+        cfg: DigitSegmenterConfig,
+        where: np.ndarray | None = None,
+    ) -> np.ndarray | None:
+        """uint8 (h, w) ``level`` raised to :data:`RULED_INK` x the ruling's darkness on its band (or on
+        uint8 (h, w) ``where``, 255 or 0, a part of it), the ruling kept for :meth:`look` and :meth:`off`
+        (``found``: :func:`ruled_band`'s), or ``None``."""
+        if found is None:
+            return None
+        (h, w), (segs, band, darkness) = level.shape, found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
         self._drawn = (
             segs,
             (1.0, (h, w), cfg.line_thickness + 2),
             band,
         )  # (ruled_band's: look's at this pass)
-        return cv2.max(level, cv2.min(band, min(255, round(RULED_INK * darkness))))  # (band: 255 or 0)
+        raised = band if where is None else where  # (255 or 0)
+        return cv2.max(level, cv2.min(raised, min(255, round(RULED_INK * darkness))))
 
     def _band(self, segs: np.ndarray, scale: float, shape: tuple[int, int], width: int) -> np.ndarray:
         """:func:`ruling_band` of these segments, or the band :meth:`above` drew of the same ones at the

@@ -1,7 +1,6 @@
 """Find handwritten digits in a camera frame and group them into numbers.
 
-The stages are those of OpenCV's ``samples/python/digits_video.py`` (threshold ->
-contours -> shape filters), made robust for live camera frames:
+The stages of OpenCV's ``samples/python/digits_video.py`` (threshold, contours, shape filters), made robust:
 
 - the frame is analysed first at a small size (``analysis_width``, default 320 px on the longer side), so a
   webcam frame costs the same whatever the camera's resolution; when the digits seen there are small (a page
@@ -23,9 +22,8 @@ contours -> shape filters), made robust for live camera frames:
   standard deviations of the paper's noise above its mean: a thumb, a desk strip or a marker line can no
   longer pull it above faint pencil, and sensor noise stays below it. The noise is measured in grey levels and
   converted to darkness with each pixel's own background (the threshold rises where the light is dim);
-- outer contours (``RETR_EXTERNAL``: the loops of 0, 6, 8, 9 and specks inside them are never separate
-  regions) are boxed first, so specks are dropped before any other per-component work and at most
-  ``max_pieces`` components are measured;
+- outer contours (``RETR_EXTERNAL``: loops of 0, 6, 8, 9 are never separate regions) are boxed first: specks
+  are dropped before any other per-component work, and at most ``max_pieces`` components are measured;
 - thin straight lines (ruled and squared paper) are erased with a probabilistic Hough transform, only when a
   component is line-sized and its thin ink (what a 3x3 opening removes) has as many points as a line needs
   votes; a second, higher Otsu level then drops what is left of them (on a page no higher than the erased
@@ -33,8 +31,8 @@ contours -> shape filters), made robust for live camera frames:
   :meth:`~.digit_ruling.PageRuling.ruled_ink`: faint pencil stays whole), and splits digits from a shadow
   wedge or the paper's edge that the first level joined to them (looked at again only where such a piece was
   dropped; in a video, only when that changed the last full analysis: :mod:`~.digit_reuse`); what is left of a
-  page's ruling is dropped by :mod:`edge.segment.digit_ruling`, and clutter that is a ruling (squared paper
-  from afar) is measured with ink on its lines only where darker (:meth:`~.digit_ruling.PageRuling.above`);
+  page's ruling is dropped by :mod:`edge.segment.digit_ruling`; a ruling as clutter (squared paper from afar)
+  or in dashes (a shadow: :meth:`~.digit_ruling.PageRuling.dashed`) is measured with ink on it only if darker;
 - pieces of one digit are merged: a 5 with a detached bar or a stroke broken across its height (pieces above
   one another), and a 0 or 8 drawn as two arcs that face each other (pieces side by side), judged relative to
   the pieces' own height so neighbouring digits of a number stay apart; a close-up's arms, broken apart
@@ -107,8 +105,7 @@ class DigitSegmenter:
 
     def __init__(self, config: DigitSegmenterConfig | None = None) -> None:
         self.config = config or DigitSegmenterConfig()
-        #: uint8 (H, W) grey of the last image given to :meth:`find` (``None`` before the
-        #: first): the pipeline hands it to the later stages, so a frame is converted once.
+        #: uint8 (H, W) grey of the last :meth:`find`'s image (``None`` before): later stages reuse it
         self.last_grey: np.ndarray | None = None
         #: What the last :meth:`find` measured, for the preprocessing (``None`` before the first).
         self.last_analysis: InkAnalysis | None = None
@@ -245,8 +242,12 @@ class DigitSegmenter:
         first, lines_erased, count, _ = self._pieces(dark, level, max_pieces, stop_at=clutter, within=within)
         ruled = self.ruling.above(self._mask if first is None else None, dark, level, cfg)
         m = None if ruled is None else self._pieces(dark, ruled, max_pieces, stop_at=clutter, within=within)
+        dashes = None if lines_erased or digit_px else first  # (a first pass's ink: a dashed ruling?)
         if raised := (ruled is not None and m is not None and m[0] is not None):  # a ruling's clutter
             (first, lines_erased, count, _), level = m, ruled  # (measured with ink darker than the ruling)
+        elif (d := self.ruling.dashed(dashes, self._mask, dark, level, cfg, scene.paper)) is not None:
+            if (m := self._pieces(dark, d, max_pieces, stop_at=clutter, within=within))[0] is not None:
+                (first, lines_erased, count, _), level = m, d  # (a ruling broken into dashes: .ruling_dashes)
         self._ink, self._grey = (dark, level), small  # for last_analysis, and without_edges in _digits
         resort_level = level if ruled is None else ruled  # the last resort's: the ruled one if any
         seen_all = first is not None and count <= max_pieces  # every component measured (ink_gate)
