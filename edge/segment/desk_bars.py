@@ -131,6 +131,10 @@ RIM_STEP = 8
 LIT_DESK = 0.15
 #: Least share of a bar's ring on paper of its own (neither the other candidates' paper nor the desk).
 OWN_PAPER = 0.5
+#: Least share of a bar's ring unlike the paper for a ring wholly on the desk (:func:`on_the_desk`).
+DESK_RING = 0.7
+#: Least ratio of the darker to the lighter of a ring's and the desk's brightness for a ring on the desk.
+DESK_SHADE = 0.6
 #: Kinds of ground other than the paper (:func:`_other_ground`): much darker; of another hue.
 DARKER, HUED = "darker", "hued"
 
@@ -291,16 +295,6 @@ def _runs_out(r: ROI, W: int, H: int) -> bool:
     return r.x <= BORDER or r.y <= BORDER or r.x + r.w >= W - BORDER or r.y + r.h >= H - BORDER
 
 
-def _may_go(r: ROI, i: int, sides: list[tuple[int, int]], W: int, H: int) -> bool:
-    """Whether box ``r`` can hold a bar that is dropped, from the box alone (before its ink is read): a bar
-    tilted :data:`MIN_TILT` degrees or more, :data:`MIN_ELONGATION` times as long as wide, has a box at
-    least ``tan(MIN_TILT)`` (0.84) as wide as tall (0.75 here: the ink is measured at the analysis scale);
-    one :data:`LONGER` times the longest other side is at most the box's diagonal long (with a margin)."""
-    if r.w >= 0.75 * r.h or _runs_out(r, W, H):
-        return True
-    return 1.1 * math.hypot(r.w, r.h) + 4.0 >= LONGER * _longest(sides, i)
-
-
 def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -> list[ROI]:
     """``rois`` without the pens and sticks lying beside the sheet (see the module docstring).
 
@@ -316,7 +310,7 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         return rois
     H, W = image.shape[:2]
     sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
-    bars = {i: s for i, r in enumerate(rois) if _may_go(r, i, sides, W, H) and (s := bar_shape(analysis, r))}
+    bars = {i: s for i, r in enumerate(rois) if (s := bar_shape(analysis, r))}
     if not bars:
         return rois
     rings: dict[int, np.ndarray | None] = {}  # (each box's ring, measured once, when a bar needs it)
@@ -325,8 +319,7 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
     for i, (length, tilt) in bars.items():
         r = rois[i]
         out = _runs_out(r, W, H)
-        if not (tilt >= MIN_TILT or length >= LONGER * _longest(sides, i) or out):
-            continue
+        shaped = tilt >= MIN_TILT or length >= LONGER * _longest(sides, i) or out
         for j in range(len(rois)):
             if j not in rings:
                 rings[j] = _ring(image, rois[j])
@@ -335,16 +328,44 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         ground = _other_ground(rings[i], paper)
         if ground is None:
             continue
-        if ground == HUED and not (out or length >= ON_NOTE * _longest(sides, i)):
-            # a ground of another hue: the desk, or a note or card of its own colour (a 1 written on it)
-            mine = rings[i]
-            assert paper is not None and mine is not None
+        mine = rings[i]
+        assert paper is not None and mine is not None
+        if not shaped or (ground == HUED and not (out or length >= ON_NOTE * _longest(sides, i))):
             if not desks:
                 desks.append(desk_colour(image, paper))
             desk = desks[0]
-            if desk is None or (  # (a ring whose median is the desk's colour is on the desk)
+            if not shaped:
+                # a bar shaped like a 1: a pen only when its whole ring is the desk
+                if not on_the_desk(_ring_pixels(image, r), mine, paper, desk):
+                    continue
+            elif desk is None or (  # (a ring whose median is the desk's colour is on the desk)
                 _chroma(mine, desk) >= MIN_CHROMA and on_own_paper(_ring_pixels(image, r), paper, desk)
             ):
+                # a ground of another hue: the desk, or a note or card of its own colour (a 1 written on it)
                 continue
         drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois
+
+
+def on_the_desk(pixels: np.ndarray, mine: np.ndarray, paper: np.ndarray, desk: np.ndarray | None) -> bool:
+    """Whether a bar's ring lies wholly on the desk.
+
+    Args:
+        pixels: float32 (N, 3) BGR colours of the ring around the bar (0..255).
+        mine: float32 (3,) BGR median of ``pixels``.
+        paper: float32 (3,) BGR colour of the other candidates' paper.
+        desk: float32 (3,) BGR colour of the desk (:func:`desk_colour`), or ``None``: no desk in sight.
+
+    Returns:
+        True when a desk is in sight, ``mine`` is within :data:`MIN_CHROMA` of its chromaticity and
+        :data:`DESK_SHADE` of its brightness, and at least :data:`DESK_RING` of ``pixels`` are unlike the
+        paper (at most :data:`MAX_BRIGHTNESS` as bright, or :data:`MIN_CHROMA` or more apart in
+        chromaticity): a ring that reaches the paper (a 1 written near its edge) is not.
+    """
+    if desk is None or not len(pixels) or _chroma(mine, desk) >= MIN_CHROMA:
+        return False
+    s, t = float(mine.sum()), max(float(desk.sum()), 1.0)
+    if not DESK_SHADE <= s / t <= 1.0 / DESK_SHADE:
+        return False
+    unlike = (pixels.sum(axis=1) <= MAX_BRIGHTNESS * float(paper.sum())) | _unlike(pixels, paper)
+    return float(unlike.mean()) >= DESK_RING
