@@ -60,11 +60,13 @@ Imports OpenCV, NumPy, :mod:`edge.segment.ink_analysis` and :mod:`edge.types`.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import cv2
 import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
+from edge.segment.pen_ends import Bar, runs_onto_desk
 from edge.types import ROI
 
 __all__ = [
@@ -81,6 +83,7 @@ __all__ = [
     "OWN_PAPER",
     "bar_shape",
     "desk_colour",
+    "not_paper",
     "on_own_paper",
     "off_desk",
 ]
@@ -150,6 +153,20 @@ def bar_shape(analysis: InkAnalysis, roi: ROI) -> tuple[float, float] | None:
         (length in full-frame px, tilt of the long axis from the vertical in degrees, 0..90) when the
         box's ink is a bar (see the module docstring), else ``None``.
     """
+    bar = measure_bar(analysis, roi)
+    return None if bar is None else (bar.length, bar.tilt)
+
+
+def measure_bar(analysis: InkAnalysis, roi: ROI) -> Bar | None:
+    """:func:`bar_shape` with the bar's centre, axis and width (a :class:`~edge.segment.pen_ends.Bar`).
+
+    Args:
+        analysis: the segmenter's ink of the frame (:attr:`DigitSegmenter.last_analysis`).
+        roi: a candidate's box in full-frame px.
+
+    Returns:
+        the bar in full-frame px when the box's ink is a bar (see the module docstring), else ``None``.
+    """
     x0, y0, x1, y1 = analysis.box(roi)
     if x1 - x0 < 1 or y1 - y0 < 1:
         return None
@@ -167,14 +184,17 @@ def bar_shape(analysis: InkAnalysis, roi: ROI) -> tuple[float, float] | None:
     outline, _ = cv2.findContours(
         (labels == k + 1).view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
-    (_, _), (a, b), angle = cv2.minAreaRect(np.vstack(outline))
+    (mx, my), (a, b), angle = cv2.minAreaRect(np.vstack(outline))
     length, width = max(a, b) + 1.0, min(a, b) + 1.0
     if length < MIN_ELONGATION * width or areas[k] < MIN_FILL * length * width:
         return None
     theta = math.radians(angle if a >= b else angle + 90.0)  # the long axis
     tilt = math.degrees(math.atan2(abs(math.cos(theta)), abs(math.sin(theta))))
     sx, sy = analysis.scale
-    return length * (sx + sy) / 2.0, tilt
+    ux, uy = math.cos(theta) * sx, math.sin(theta) * sy
+    norm = math.hypot(ux, uy)
+    centre = ((x0 + mx + 0.5) * sx - 0.5, (y0 + my + 0.5) * sy - 0.5)
+    return Bar(length * (sx + sy) / 2.0, tilt, centre, (ux / norm, uy / norm), width * (sx + sy) / 2.0)
 
 
 def _elongated(m: dict[str, float]) -> bool:
@@ -234,6 +254,12 @@ def _unlike(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
     return (np.abs(pixels * big - colour * s) >= MIN_CHROMA * big * s).any(axis=1)
 
 
+def not_paper(pixels: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """bool (N,): which of the float32 (N, 3) BGR ``pixels`` are unlike the float32 (3,) BGR ``paper``: at
+    most :data:`MAX_BRIGHTNESS` as bright, or :data:`MIN_CHROMA` or more apart in chromaticity."""
+    return (pixels.sum(axis=1) <= MAX_BRIGHTNESS * float(paper.sum())) | _unlike(pixels, paper)
+
+
 def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     """The desk's colour: the median of the frame's rim where it is not the paper.
 
@@ -256,7 +282,7 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         [image[:b:2, ::k].reshape(-1, 3), image[-b::2, ::k].reshape(-1, 3)]
         + [image[::k, :b:2].reshape(-1, 3), image[::k, -b::2].reshape(-1, 3)]
     ).astype(np.float32)
-    unlike = (rim.sum(axis=1) <= MAX_BRIGHTNESS * float(paper.sum())) | _unlike(rim, paper)
+    unlike = not_paper(rim, paper)
     if not len(rim) or unlike.mean() < MIN_DESK:
         return None
     lit = unlike & (rim.mean(axis=1) >= MIN_PAPER)
@@ -310,41 +336,58 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         return rois
     H, W = image.shape[:2]
     sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
-    bars = {i: s for i, r in enumerate(rois) if (s := bar_shape(analysis, r))}
+    bars = {i: b for i, r in enumerate(rois) if (b := measure_bar(analysis, r))}
     if not bars:
         return rois
-    rings: dict[int, np.ndarray | None] = {}  # (each box's ring, measured once, when a bar needs it)
-    desks: list[np.ndarray | None] = []  # (the desk's colour, read once, against the first paper needing it)
+    rings = [_ring(image, r) for r in rois]
+    desks: dict[
+        str, np.ndarray | None
+    ] = {}  # (the desk's colour, read once, against the first paper needing it)
     drop = set()
-    for i, (length, tilt) in bars.items():
-        r = rois[i]
-        out = _runs_out(r, W, H)
-        shaped = tilt >= MIN_TILT or length >= LONGER * _longest(sides, i) or out
-        for j in range(len(rois)):
-            if j not in rings:
-                rings[j] = _ring(image, rois[j])
-        theirs = [c for j, c in rings.items() if j != i and c is not None]
+    for i, bar in bars.items():
+        theirs = [c for j, c in enumerate(rings) if j != i and c is not None]
         paper = np.median(np.array(theirs), axis=0) if theirs else None
-        ground = _other_ground(rings[i], paper)
-        if ground is None:
-            continue
         mine = rings[i]
-        assert paper is not None and mine is not None
-        if not shaped or (ground == HUED and not (out or length >= ON_NOTE * _longest(sides, i))):
-            if not desks:
-                desks.append(desk_colour(image, paper))
-            desk = desks[0]
-            if not shaped:
-                # a bar shaped like a 1: a pen only when its whole ring is the desk
-                if not on_the_desk(_ring_pixels(image, r), mine, paper, desk):
-                    continue
-            elif desk is None or (  # (a ring whose median is the desk's colour is on the desk)
-                _chroma(mine, desk) >= MIN_CHROMA and on_own_paper(_ring_pixels(image, r), paper, desk)
-            ):
-                # a ground of another hue: the desk, or a note or card of its own colour (a 1 written on it)
-                continue
-        drop.add(i)
+        if paper is None or mine is None:
+            continue
+        if "desk" not in desks:
+            desks["desk"] = desk_colour(image, paper) if image.ndim == 3 else None
+        desk = desks["desk"]
+        if _is_pen(rois[i], bar, mine, paper, desk, image, _longest(sides, i)) or (
+            # a pen's piece over the paper, cut at its edge, runs on onto the desk (.pen_ends)
+            desk is not None
+            and runs_onto_desk(image, bar, desk, partial(not_paper, paper=paper), rois[:i] + rois[i + 1 :])
+        ):
+            drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois
+
+
+def _is_pen(
+    r: ROI,
+    bar: Bar,
+    mine: np.ndarray,
+    paper: np.ndarray,
+    desk: np.ndarray | None,
+    image: np.ndarray,
+    longest: int,
+) -> bool:
+    """Whether bar ``r`` (ring colour ``mine``) is a pen beside candidates on ``paper`` (module docstring)."""
+    H, W = image.shape[:2]
+    out = _runs_out(r, W, H)
+    shaped = bar.tilt >= MIN_TILT or bar.length >= LONGER * longest or out
+    ground = _other_ground(mine, paper)
+    if ground is None:
+        return False
+    if not shaped:
+        # a bar shaped like a 1: a pen only when its whole ring is the desk
+        return on_the_desk(_ring_pixels(image, r), mine, paper, desk)
+    if ground == HUED and not (out or bar.length >= ON_NOTE * longest):
+        # a ground of another hue: the desk, or a note or card of its own colour (a 1 written on it)
+        # (a ring whose median is the desk's colour is on the desk)
+        return desk is not None and (
+            _chroma(mine, desk) < MIN_CHROMA or not on_own_paper(_ring_pixels(image, r), paper, desk)
+        )
+    return True
 
 
 def on_the_desk(pixels: np.ndarray, mine: np.ndarray, paper: np.ndarray, desk: np.ndarray | None) -> bool:
@@ -367,5 +410,4 @@ def on_the_desk(pixels: np.ndarray, mine: np.ndarray, paper: np.ndarray, desk: n
     s, t = float(mine.sum()), max(float(desk.sum()), 1.0)
     if not DESK_SHADE <= s / t <= 1.0 / DESK_SHADE:
         return False
-    unlike = (pixels.sum(axis=1) <= MAX_BRIGHTNESS * float(paper.sum())) | _unlike(pixels, paper)
-    return float(unlike.mean()) >= DESK_RING
+    return float(not_paper(pixels, paper).mean()) >= DESK_RING

@@ -1,0 +1,104 @@
+"""A bar that runs on past its end onto the desk: a pen lying partly over the paper, cut at the paper's edge.
+
+A pen lying partly over the sheet (or a note) is cut by the ink threshold where it crosses the paper's edge:
+the paper's contrast is lost against the desk, so the piece over the paper is a candidate of its own, a
+straight bar of a digit's size whose ground is paper (a "1" to the classifier), and the ground tests of
+:mod:`edge.segment.desk_bars` keep it. A 1 written on the paper ends on paper, whether or not near its
+edge; the pen's piece runs on: past one of its ends, along its axis and within a short gap, lie pixels of
+its own ink colour with the desk on both sides. :func:`runs_onto_desk` looks there.
+
+Imports NumPy and :mod:`edge.types` (the colour tests of :mod:`edge.segment.desk_bars` come as arguments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from edge.types import ROI
+
+__all__ = ["Bar", "INK_CONTRAST", "MIN_RUN", "SIDE_DESK", "runs_onto_desk"]
+
+#: Least L1 distance (sum over B, G, R, 0..765) of a point on the axis from the desk beside it.
+INK_CONTRAST = 60.0
+#: Largest L1 distance (per channel on average, 0..255) of a side point from the desk's colour.
+SIDE_DESK = 30.0
+#: Least number of consecutive steps (2 px each) of ink on the axis with the desk on both sides.
+MIN_RUN = 3
+
+
+class Bar(NamedTuple):
+    """A candidate's ink measured as a bar (full-frame px).
+
+    Attributes:
+        length: the long side of the ink's minimum-area rectangle (px).
+        tilt: the long axis' angle from the vertical (degrees, 0..90).
+        centre: the rectangle's centre (x, y) (px).
+        axis: unit vector (dx, dy) along the long axis.
+        width: the short side (px).
+    """
+
+    length: float
+    tilt: float
+    centre: tuple[float, float]
+    axis: tuple[float, float]
+    width: float
+
+
+def _at(image: np.ndarray, x: float, y: float) -> np.ndarray | None:
+    H, W = image.shape[:2]
+    i, j = round(y), round(x)
+    return image[i, j].astype(np.float32) if 0 <= i < H and 0 <= j < W else None
+
+
+def runs_onto_desk(
+    image: np.ndarray,
+    bar: Bar,
+    desk: np.ndarray,
+    not_paper: Callable[[np.ndarray], np.ndarray],
+    others: Sequence[ROI] = (),
+) -> bool:
+    """Whether something runs on past one of a bar's ends over the desk (the rest of a pen).
+
+    Args:
+        image: uint8 (H, W, 3) BGR frame.
+        bar: the candidate's bar (:class:`Bar`, full-frame px).
+        desk: float32 (3,) BGR colour of the desk (``edge.segment.desk_bars.desk_colour``).
+        not_paper: bool (N,) of float32 (N, 3) BGR colours: which are unlike the paper the other candidates
+            lie on (``edge.segment.desk_bars.not_paper``).
+        others: the frame's other candidates (full-frame px): a point to the side inside one of them (a
+            digit's stroke) is not the desk.
+
+    Returns:
+        True when past one of the bar's ends, between 2 px and 3 widths + 40 px along its axis,
+        :data:`MIN_RUN` consecutive points 2 px apart are unlike the paper and differ from the desk by
+        :data:`INK_CONTRAST` or more (L1 over B, G, R) while the points 1.5 widths + 4 px to either side are
+        the desk (unlike the paper, within :data:`SIDE_DESK` a channel on average of the desk's colour, and
+        in none of ``others``). A 1 written near the
+        paper's edge has the desk past its end, not something on it; a pen crossing the edge has itself.
+    """
+    (cx, cy), (ux, uy), half = bar.centre, bar.axis, bar.length / 2.0
+    nx, ny, side = -uy, ux, 1.5 * bar.width + 4.0
+    for sign in (1.0, -1.0):
+        ex, ey = cx + sign * half * ux, cy + sign * half * uy
+        run = 0
+        for d in range(2, int(3 * bar.width + 40) + 1, 2):
+            px, py = ex + sign * d * ux, ey + sign * d * uy
+            a = _at(image, px, py)
+            s1, s2 = _at(image, px + side * nx, py + side * ny), _at(image, px - side * nx, py - side * ny)
+            if a is None or s1 is None or s2 is None:
+                break
+            points = np.array([s1, s2, a])  # (the sides, then the axis)
+            inside = any(
+                r.x <= x <= r.x + r.w and r.y <= y <= r.y + r.h
+                for r in others
+                for x, y in ((px + side * nx, py + side * ny), (px - side * nx, py - side * ny))
+            )
+            on_desk = not inside and float(np.abs(points[:2] - desk).sum(axis=1).max()) <= 3 * SIDE_DESK
+            unlike = float(np.abs(points[:2] - a).sum(axis=1).min()) >= INK_CONTRAST
+            run = run + 1 if on_desk and unlike and bool(not_paper(points).all()) else 0
+            if run >= MIN_RUN:
+                return True
+    return False
