@@ -356,7 +356,9 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         if _is_pen(rois[i], bar, mine, paper, desk, image, _longest(sides, i)) or (
             # a pen's piece over the paper, cut at its edge, runs on onto the desk (.pen_ends)
             desk is not None
-            and runs_onto_desk(image, bar, desk, partial(not_paper, paper=paper), rois[:i] + rois[i + 1 :])
+            and runs_onto_desk(
+                image, bar, desk, mine, partial(not_paper, paper=paper), rois[:i] + rois[i + 1 :]
+            )
         ):
             drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois

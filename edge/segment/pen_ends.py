@@ -57,6 +57,7 @@ def runs_onto_desk(
     image: np.ndarray,
     bar: Bar,
     desk: np.ndarray,
+    ground: np.ndarray,
     not_paper: Callable[[np.ndarray], np.ndarray],
     others: Sequence[ROI] = (),
 ) -> bool:
@@ -66,6 +67,7 @@ def runs_onto_desk(
         image: uint8 (H, W, 3) BGR frame.
         bar: the candidate's bar (:class:`Bar`, full-frame px).
         desk: float32 (3,) BGR colour of the desk (``edge.segment.desk_bars.desk_colour``).
+        ground: float32 (3,) BGR median colour of the ring around the bar (the paper or note it lies on).
         not_paper: bool (N,) of float32 (N, 3) BGR colours: which are unlike the paper the other candidates
             lie on (``edge.segment.desk_bars.not_paper``).
         others: the frame's other candidates (full-frame px): a point to the side inside one of them (a
@@ -73,11 +75,11 @@ def runs_onto_desk(
 
     Returns:
         True when past one of the bar's ends, between 2 px and 3 widths + 40 px along its axis,
-        :data:`MIN_RUN` consecutive points 2 px apart are unlike the paper and differ from the desk by
-        :data:`INK_CONTRAST` or more (L1 over B, G, R) while the points 1.5 widths + 4 px to either side are
-        the desk (unlike the paper, within :data:`SIDE_DESK` a channel on average of the desk's colour, and
-        in none of ``others``). A 1 written near the
-        paper's edge has the desk past its end, not something on it; a pen crossing the edge has itself.
+        :data:`MIN_RUN` consecutive points 2 px apart are unlike the paper and differ by
+        :data:`INK_CONTRAST` or more (L1 over B, G, R) from the desk and from ``ground``, while the points
+        1.5 widths + 4 px to either side are the desk (unlike the paper, within :data:`SIDE_DESK` a channel
+        on average of the desk's colour, in none of ``others``). A 1 written near the paper's edge has the
+        desk past its end, not something lying on it; a pen crossing the edge has its own rest there.
     """
     (cx, cy), (ux, uy), half = bar.centre, bar.axis, bar.length / 2.0
     nx, ny, side = -uy, ux, 1.5 * bar.width + 4.0
@@ -97,7 +99,7 @@ def runs_onto_desk(
                 for x, y in ((px + side * nx, py + side * ny), (px - side * nx, py - side * ny))
             )
             on_desk = not inside and float(np.abs(points[:2] - desk).sum(axis=1).max()) <= 3 * SIDE_DESK
-            unlike = float(np.abs(points[:2] - a).sum(axis=1).min()) >= INK_CONTRAST
+            unlike = float(np.abs(np.array([s1, s2, ground]) - a).sum(axis=1).min()) >= INK_CONTRAST
             run = run + 1 if on_desk and unlike and bool(not_paper(points).all()) else 0
             if run >= MIN_RUN:
                 return True
