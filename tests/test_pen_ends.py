@@ -108,9 +108,11 @@ def test_runs_onto_desk_looks_past_the_bars_ends() -> None:
     cv2.line(img, (80, 100), (140, 100), BLUE, 8)
 
     def runs() -> bool:
-        return runs_onto_desk(img, bar, desk, paper, lambda px: not_paper(px, paper))
+        return runs_onto_desk(img, bar, lambda: desk, paper, lambda px: not_paper(px, paper))
 
     assert not runs()  # (the bare desk past its end)
     cv2.line(img, (156, 100), (260, 100), BLUE, 8)  # the rest of the pen, past the paper's edge
     assert runs()
-    assert not runs_onto_desk(img, bar, desk, paper, lambda px: not_paper(px, paper), [ROI(150, 60, 60, 80)])
+    assert not runs_onto_desk(
+        img, bar, lambda: desk, paper, lambda px: not_paper(px, paper), [ROI(150, 60, 60, 80)]
+    )

@@ -60,6 +60,7 @@ Imports OpenCV, NumPy, :mod:`edge.segment.ink_analysis` and :mod:`edge.types`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
 
 import cv2
@@ -207,8 +208,8 @@ def _elongated(m: dict[str, float]) -> bool:
     return (a + b) / 2.0 + d >= MIN_MOMENT_RATIO * ((a + b) / 2.0 - d)
 
 
-def _ring_pixels(image: np.ndarray, roi: ROI) -> np.ndarray:
-    """float32 (N, C) colours of ``image`` in a ring around ``roi`` (every other px each way), N >= 0."""
+def _ring_raw(image: np.ndarray, roi: ROI) -> np.ndarray:
+    """uint8 (N, C) colours of ``image`` in a ring around ``roi`` (every other px each way), N >= 0."""
     H, W = image.shape[:2]
     p = max(MIN_RING, int(RING * max(roi.w, roi.h)))
     X0, Y0 = max(0, roi.x - p), max(0, roi.y - p)
@@ -216,13 +217,26 @@ def _ring_pixels(image: np.ndarray, roi: ROI) -> np.ndarray:
     keep = np.ones((Y1 - Y0, X1 - X0), bool)
     keep[max(0, roi.y - Y0) : roi.y + roi.h - Y0, max(0, roi.x - X0) : roi.x + roi.w - X0] = False
     v = image[Y0:Y1:2, X0:X1:2][keep[::2, ::2]]  # (every other px each way: a quarter of the work)
-    return v.reshape(len(v), -1).astype(np.float32)
+    return v.reshape(len(v), -1)
+
+
+def _ring_pixels(image: np.ndarray, roi: ROI) -> np.ndarray:
+    """float32 (N, C) colours of ``image`` in a ring around ``roi`` (every other px each way), N >= 0."""
+    return _ring_raw(image, roi).astype(np.float32)
 
 
 def _ring(image: np.ndarray, roi: ROI) -> np.ndarray | None:
-    """float32 (C,) median colour of ``image`` in a ring around ``roi`` (``None``: no ring in the frame)."""
-    v = _ring_pixels(image, roi)
-    return np.median(v, axis=0).astype(np.float32) if len(v) else None
+    """float32 (C,) median colour of ``image`` in a ring around ``roi`` (``None``: no ring in the frame);
+    NumPy's median, from a partition of the uint8 channels (half the cost)."""
+    v = np.ascontiguousarray(_ring_raw(image, roi).T)
+    n = v.shape[1]
+    if not n:
+        return None
+    k = n // 2
+    if n % 2:
+        return np.partition(v, k, axis=1)[:, k].astype(np.float32)
+    low = np.partition(v, [k - 1, k], axis=1)
+    return (low[:, k - 1].astype(np.float32) + low[:, k]) / 2.0
 
 
 def _other_ground(mine: np.ndarray | None, paper: np.ndarray | None) -> str | None:
@@ -340,9 +354,13 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
     if not bars:
         return rois
     rings = [_ring(image, r) for r in rois]
-    desks: dict[
-        str, np.ndarray | None
-    ] = {}  # (the desk's colour, read once, against the first paper needing it)
+    desks: list[np.ndarray | None] = []  # (the desk's colour, read once, against the first paper needing it)
+
+    def desk_of(paper: np.ndarray) -> np.ndarray | None:
+        if not desks:
+            desks.append(desk_colour(image, paper) if image.ndim == 3 else None)
+        return desks[0]
+
     drop = set()
     for i, bar in bars.items():
         theirs = [c for j, c in enumerate(rings) if j != i and c is not None]
@@ -350,15 +368,16 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         mine = rings[i]
         if paper is None or mine is None:
             continue
-        if "desk" not in desks:
-            desks["desk"] = desk_colour(image, paper) if image.ndim == 3 else None
-        desk = desks["desk"]
-        if _is_pen(rois[i], bar, mine, paper, desk, image, _longest(sides, i)) or (
+        if _is_pen(rois[i], bar, mine, paper, desk_of, image, _longest(sides, i)):
+            drop.add(i)
+        elif image.ndim == 3 and runs_onto_desk(
             # a pen's piece over the paper, cut at its edge, runs on onto the desk (.pen_ends)
-            desk is not None
-            and runs_onto_desk(
-                image, bar, desk, mine, partial(not_paper, paper=paper), rois[:i] + rois[i + 1 :]
-            )
+            image,
+            bar,
+            partial(desk_of, paper),
+            mine,
+            partial(not_paper, paper=paper),
+            rois[:i] + rois[i + 1 :],
         ):
             drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois
@@ -369,7 +388,7 @@ def _is_pen(
     bar: Bar,
     mine: np.ndarray,
     paper: np.ndarray,
-    desk: np.ndarray | None,
+    desk_of: Callable[[np.ndarray], np.ndarray | None],
     image: np.ndarray,
     longest: int,
 ) -> bool:
@@ -380,6 +399,7 @@ def _is_pen(
     ground = _other_ground(mine, paper)
     if ground is None:
         return False
+    desk = desk_of(paper) if not shaped or ground == HUED else None
     if not shaped:
         # a bar shaped like a 1: a pen only when its whole ring is the desk
         return on_the_desk(_ring_pixels(image, r), mine, paper, desk)

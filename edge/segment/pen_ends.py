@@ -47,16 +47,10 @@ class Bar(NamedTuple):
     width: float
 
 
-def _at(image: np.ndarray, x: float, y: float) -> np.ndarray | None:
-    H, W = image.shape[:2]
-    i, j = round(y), round(x)
-    return image[i, j].astype(np.float32) if 0 <= i < H and 0 <= j < W else None
-
-
 def runs_onto_desk(
     image: np.ndarray,
     bar: Bar,
-    desk: np.ndarray,
+    desk: Callable[[], np.ndarray | None],
     ground: np.ndarray,
     not_paper: Callable[[np.ndarray], np.ndarray],
     others: Sequence[ROI] = (),
@@ -66,7 +60,8 @@ def runs_onto_desk(
     Args:
         image: uint8 (H, W, 3) BGR frame.
         bar: the candidate's bar (:class:`Bar`, full-frame px).
-        desk: float32 (3,) BGR colour of the desk (``edge.segment.desk_bars.desk_colour``).
+        desk: gives the float32 (3,) BGR colour of the desk (``edge.segment.desk_bars.desk_colour``), or
+            ``None``: no desk in sight (then False); called only when something lies past an end.
         ground: float32 (3,) BGR median colour of the ring around the bar (the paper or note it lies on).
         not_paper: bool (N,) of float32 (N, 3) BGR colours: which are unlike the paper the other candidates
             lie on (``edge.segment.desk_bars.not_paper``).
@@ -83,24 +78,36 @@ def runs_onto_desk(
     """
     (cx, cy), (ux, uy), half = bar.centre, bar.axis, bar.length / 2.0
     nx, ny, side = -uy, ux, 1.5 * bar.width + 4.0
+    H, W = image.shape[:2]
+    d = np.arange(2, int(3 * bar.width + 40) + 1, 2, dtype=np.float64)
     for sign in (1.0, -1.0):
-        ex, ey = cx + sign * half * ux, cy + sign * half * uy
-        run = 0
-        for d in range(2, int(3 * bar.width + 40) + 1, 2):
-            px, py = ex + sign * d * ux, ey + sign * d * uy
-            a = _at(image, px, py)
-            s1, s2 = _at(image, px + side * nx, py + side * ny), _at(image, px - side * nx, py - side * ny)
-            if a is None or s1 is None or s2 is None:
-                break
-            points = np.array([s1, s2, a])  # (the sides, then the axis)
-            inside = any(
-                r.x <= x <= r.x + r.w and r.y <= y <= r.y + r.h
-                for r in others
-                for x, y in ((px + side * nx, py + side * ny), (px - side * nx, py - side * ny))
+        # (the axis' points, then those to either side: (3, K) x and y, the first outside the frame ends them)
+        px, py = cx + sign * (half + d) * ux, cy + sign * (half + d) * uy
+        xs = np.rint(np.stack([px + side * nx, px - side * nx, px]))
+        ys = np.rint(np.stack([py + side * ny, py - side * ny, py]))
+        valid = ((xs >= 0) & (xs < W) & (ys >= 0) & (ys < H)).all(axis=0)
+        k = len(valid) if valid.all() else int(np.argmin(valid))
+        if k < MIN_RUN:
+            continue
+        xs, ys = xs[:, :k], ys[:, :k]
+        c = image[ys.astype(np.intp), xs.astype(np.intp)].astype(np.float32)  # (3, k, 3)
+        s1, s2, a = c[0], c[1], c[2]
+        ok = (np.abs(s1 - a).sum(axis=1) >= INK_CONTRAST) & (np.abs(s2 - a).sum(axis=1) >= INK_CONTRAST)
+        ok &= np.abs(a - ground).sum(axis=1) >= INK_CONTRAST
+        if ok.sum() < MIN_RUN:
+            continue
+        colour = desk()
+        if colour is None:
+            return False
+        ok &= (np.abs(s1 - colour).sum(axis=1) <= 3 * SIDE_DESK) & (
+            np.abs(s2 - colour).sum(axis=1) <= 3 * SIDE_DESK
+        )
+        ok &= not_paper(c.reshape(-1, 3)).reshape(3, k).all(axis=0)
+        for r in others:  # (a side point inside another candidate is a digit's stroke, not the desk)
+            ok &= ~((xs[:2] >= r.x) & (xs[:2] <= r.x + r.w) & (ys[:2] >= r.y) & (ys[:2] <= r.y + r.h)).any(
+                axis=0
             )
-            on_desk = not inside and float(np.abs(points[:2] - desk).sum(axis=1).max()) <= 3 * SIDE_DESK
-            unlike = float(np.abs(np.array([s1, s2, ground]) - a).sum(axis=1).min()) >= INK_CONTRAST
-            run = run + 1 if on_desk and unlike and bool(not_paper(points).all()) else 0
-            if run >= MIN_RUN:
-                return True
+        run = np.convolve(ok.astype(np.int32), np.ones(MIN_RUN, np.int32), "valid")
+        if len(run) and int(run.max()) >= MIN_RUN:
+            return True
     return False
