@@ -111,7 +111,7 @@ def test_runs_onto_desk_looks_past_the_bars_ends() -> None:
         return runs_onto_desk(img, bar, lambda: desk, paper, lambda px: not_paper(px, paper))
 
     assert not runs()  # (the bare desk past its end)
-    cv2.line(img, (156, 100), (260, 100), BLUE, 8)  # the rest of the pen, past the paper's edge
+    cv2.line(img, (142, 100), (260, 100), BLUE, 8)  # the rest of the pen, on across the paper's edge
     assert runs()
     assert not runs_onto_desk(
         img, bar, lambda: desk, paper, lambda px: not_paper(px, paper), [ROI(150, 60, 60, 80)]

@@ -370,14 +370,18 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
             continue
         if _is_pen(rois[i], bar, mine, paper, desk_of, image, _longest(sides, i)):
             drop.add(i)
-        elif image.ndim == 3 and runs_onto_desk(
-            # a pen's piece over the paper, cut at its edge, runs on onto the desk (.pen_ends)
-            image,
-            bar,
-            partial(desk_of, paper),
-            mine,
-            partial(not_paper, paper=paper),
-            rois[:i] + rois[i + 1 :],
+        elif (
+            image.ndim == 3
+            and float(paper.mean()) >= MIN_PAPER
+            and runs_onto_desk(
+                # a pen's piece over the paper, cut at its edge, runs on onto the desk (.pen_ends)
+                image,
+                bar,
+                partial(desk_of, paper),
+                mine,
+                partial(not_paper, paper=paper),
+                rois[:i] + rois[i + 1 :],
+            )
         ):
             drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois

@@ -69,9 +69,10 @@ def runs_onto_desk(
             digit's stroke) is not the desk.
 
     Returns:
-        True when past one of the bar's ends, between 2 px and 3 widths + 40 px along its axis,
-        :data:`MIN_RUN` consecutive points 2 px apart are unlike the paper and differ by
-        :data:`INK_CONTRAST` or more (L1 over B, G, R) from the desk and from ``ground``, while the points
+        True when past one of the bar's ends, from 2 px on along its axis (up to 3 widths + 40 px), every
+        point 2 px apart differs from ``ground`` by :data:`INK_CONTRAST` or more (L1 over B, G, R) up to
+        :data:`MIN_RUN` consecutive ones that are unlike the paper and differ as much from the desk beside
+        them, while the points
         1.5 widths + 4 px to either side are the desk (unlike the paper, within :data:`SIDE_DESK` a channel
         on average of the desk's colour, in none of ``others``). A 1 written near the paper's edge has the
         desk past its end, not something lying on it; a pen crossing the edge has its own rest there.
@@ -92,8 +93,13 @@ def runs_onto_desk(
         xs, ys = xs[:, :k], ys[:, :k]
         c = image[ys.astype(np.intp), xs.astype(np.intp)].astype(np.float32)  # (3, k, 3)
         s1, s2, a = c[0], c[1], c[2]
+        # (the rest of a pen starts at the piece's end: no stretch of the bar's own ground in between)
+        off = np.abs(a - ground).sum(axis=1) >= INK_CONTRAST
+        k = len(off) if off.all() else int(np.argmin(off))
+        if k < MIN_RUN:
+            continue
+        xs, ys, c, s1, s2, a = xs[:, :k], ys[:, :k], c[:, :k], s1[:k], s2[:k], a[:k]
         ok = (np.abs(s1 - a).sum(axis=1) >= INK_CONTRAST) & (np.abs(s2 - a).sum(axis=1) >= INK_CONTRAST)
-        ok &= np.abs(a - ground).sum(axis=1) >= INK_CONTRAST
         if ok.sum() < MIN_RUN:
             continue
         colour = desk()
