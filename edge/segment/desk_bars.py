@@ -1,60 +1,42 @@
 """A pen or stick lying beside the sheet, taken for a digit (a "1"): dropped by its shape and ground.
 
-A pen on the desk is a straight bar of even width: cut out by the ink threshold, it is read as a
-confident "1" (0.9-0.97 on the demo). Its shape alone does not tell it from a real 1 (a marker's
-straight stroke is a bar too), so a candidate is dropped only when three things hold:
+A pen on the desk is a straight bar of even width, read as a confident "1". Its shape alone does not tell it
+from a real 1, so a candidate whose ink is a bar (the largest 8-connected piece, at least :data:`MIN_SHARE`
+of the box's ink, fills :data:`MIN_FILL` of its minimum-area rectangle, :data:`MIN_ELONGATION` times as
+long as wide; :func:`measure_bar`) is dropped when (:func:`off_desk`):
 
-- it is a bar: the largest 8-connected piece of its ink (at least :data:`MIN_SHARE` of the box's ink)
-  fills at least :data:`MIN_FILL` of its minimum-area rectangle, which is at least :data:`MIN_ELONGATION`
-  times as long as it is wide;
-- it does not lie on the paper the frame's other candidates lie on: the median colour of a ring around its
-  box is at most :data:`MAX_BRIGHTNESS` as bright as the median of the other candidates' rings, or no
-  brighter and differing in chromaticity (B, G, R shares of the sum) by at least :data:`MIN_CHROMA` (a
-  desk has its own colour and is darker than paper; a ground brighter than the others' is paper, the others
-  then the desk's clutter; a frame with no other candidate keeps its lone "1", and a dark ground,
-  mean grey below :data:`MIN_PAPER` as light ink's is, is not compared);
-- and it is unlike handwriting: steeper than :data:`MIN_TILT` degrees from the vertical (the slant of
-  MNIST's 6,742 training 1s: median 14, 95th percentile 35.5, 98th 40 degrees; OpenCV's ``digits.png``
-  1s: 95th 35, largest 45), or at least :data:`LONGER` times as long as the frame's longest other
-  candidate, or running out of the frame.
+- it does not lie on the paper the frame's other candidates lie on (the median colour of a ring around its
+  box is at most :data:`MAX_BRIGHTNESS` as bright as the median of the others' rings, or no brighter and
+  :data:`MIN_CHROMA` or more apart in chromaticity; a dark ground, light ink's, is not compared), and is
+  unlike handwriting: steeper than :data:`MIN_TILT` degrees (MNIST's 1s: 98th percentile 40), at least
+  :data:`LONGER` times as long as the longest other candidate, or running out of the frame; on a ground
+  of another hue that is not the desk's (the colour of the frame's rim where it is not the paper,
+  :func:`desk_colour`) it is a 1 on a note or card (:func:`on_own_paper`) and stays unless it runs out of
+  the frame or is :data:`ON_NOTE` times as long as the others;
+- or, shaped like a 1 (upright, a digit's length, inside the frame), its whole ring is the desk
+  (:func:`on_the_desk`: the ring's median is the desk's colour and shade, and :data:`DESK_RING` of it is
+  unlike the paper; a 1 written near the paper's edge has paper in its ring);
+- or it lies on the paper and runs on past one of its ends over the desk (a pen across the paper's edge,
+  cut there by the ink threshold: :func:`edge.segment.pen_ends.runs_onto_desk`).
 
-A ground of another hue is not always the desk: a 1 written on a sticky note or a coloured card beside the
-white sheet lies on paper of its own. So a bar on such a ground that neither runs out of the frame nor is
-:data:`ON_NOTE` times as long as the others is dropped only when its ground is the desk's: the desk's
-colour is the median of the frame's rim where it is not the paper (:func:`desk_colour`, read once a
-frame), and the ring is on the desk when its median colour is within :data:`MIN_CHROMA` of it, or when
-fewer than :data:`OWN_PAPER` of its pixels are unlike both the paper's and the desk's chromaticity (a ring
-half on the desk, half on the paper, along the paper's edge, is not paper of its own; :func:`on_own_paper`).
-With no desk in sight (the paper fills the rim) such a bar stays. Measured (issue 13, review 2 of session
-25): 1s on yellow, pink, blue and green notes and red, blue, green and orange cards beside a white sheet, on
-4 desks or a white page, slanted 0-45 degrees, 1-1.7x the digits: 309 -> 600 of 600 kept; pens on the desk
-beside digits on white paper or notes: the same 10 of 160 shown (on a light grey desk beside white paper,
-no other ground); the demo's 3,000 frames of seeds 0-4 byte-identical. Left: a note or card of the desk's
-own colour (a brown card on a wood desk), and one that fills most of the frame's rim (then taken for the
-desk). Cost (CPU, load ~6, the same recorded frames old and new alternately): only for such a bar, 0.055
-and 0.125 ms a frame on the demo's sheets with a pen on a desk of another hue (seed 0 sheet 2400, seed 4
-sheet 1800: :func:`off_desk` 0.43 -> 0.49 and 0.42 -> 0.54 ms), none on ``edge-bench classic``'s grey paper
-(0.058 ms a frame both).
+Measured (issue 13, session 27; demo ``edge-run --source demo:SEED``, seeds 0-4, 3,000 frames each):
+extra digits 1,411 -> 1,215 (seed 2 sheet 1800's upright red pen 130 -> 2), no digit lost; a synthetic
+sweep of pens of 5 colours (black and dark blue too, half with a cap), 8-15 px thick, 0.8-3x the digits, on
+6 desks (wood grain, grey, dark, light grey, white, green cloth) beside MNIST digits on white paper or
+notes: shown 87 -> 64 of 360 (on the desk 35 -> 27, partly over the paper 49 -> 34), none of 1,080
+digits lost, 1s 2-14 px inside the paper's edge 236 / 240 kept before and after; 1s on 8 note and card
+colours, 4 desks, 0-45 degrees: 600 of 600 kept. Left: a pen on a desk as light as the paper (white
+desk), a whole pen straddling the paper's edge (its ring half paper), a black pen on a black desk, a pen
+cut into pieces that are no bar (a cap's bulge, a textured desk's specks). Cost: every candidate's ink
+is measured (a box whose second moments are not elongated, :data:`MIN_MOMENT_RATIO`, is not cut into
+pieces), the rings once a frame has a bar, the desk's colour only when a rule needs it.
 
-Geometric consistency with the other characters is the classic filter of text-finding: components of a
-size unlike the text's are graphics (L. A. Fletcher and R. Kasturi, "A robust algorithm for text string
-separation from mixed text/graphics images", IEEE PAMI 10(6), 1988); elongated components of even stroke
-width over a long run are rejected as lines (B. Epshtein, E. Ofek and Y. Wexler, "Detecting text in
-natural scenes with stroke width transform", CVPR 2010: aspect ratio above 10). Here the size test is
-against the frame's other digits and is combined with the ground the candidate lies on.
+Geometric consistency with the other characters is the classic filter of text-finding (L. A. Fletcher and
+R. Kasturi, "A robust algorithm for text string separation from mixed text/graphics images", IEEE PAMI
+10(6), 1988; B. Epshtein, E. Ofek and Y. Wexler, "Detecting text in natural scenes with stroke width
+transform", CVPR 2010); here it is combined with the ground the candidate lies on.
 
-Measured on the live loop's demo (``edge-run --source demo:SEED``, seeds 0-4, 3,000 frames each): the
-detections shown on a pen 1,206 -> 594, all extra digits 2,282 -> 1,667 (1,669 with :data:`MAX_BRIGHTNESS`
-0.45, not 0.75), no digit missed or misread that was read before; dev frames and crops, the synthetic pages
-and ``digits.png`` unchanged. Left: a pen about as long as the digits and nearly upright, and a pen beside a
-sheet whose other candidates are mostly the desk's clutter (their median ground is then the desk's). Cost
-(CPU, a busy 2-core machine): median 12 us a frame of seed 1, 65 us of seed 2 (bars whose rings are read), 120
-us on a sheet with a pen (about 2-5% of the frame's 2-4 ms); a box that cannot be a dropped bar is not read
-(:func:`_may_go`), and a box whose ink's second moments are not elongated (:data:`MIN_MOMENT_RATIO`) is not
-cut into pieces: on ``edge-bench classic``'s grey-paper frames, where most digits are as wide as 0.75 of their
-height, 0.17 ms a frame without that test (segment 1.06 -> 1.29 ms), 0.07 ms with it.
-
-Imports OpenCV, NumPy, :mod:`edge.segment.ink_analysis` and :mod:`edge.types`.
+Imports OpenCV, NumPy, :mod:`edge.segment.ink_analysis`, :mod:`edge.segment.pen_ends` and :mod:`edge.types`.
 """
 
 from __future__ import annotations
@@ -68,6 +50,8 @@ import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.pen_ends import Bar, runs_onto_desk
+from edge.segment.ring_colour import ring_median as _ring
+from edge.segment.ring_colour import ring_pixels as _ring_pixels
 from edge.types import ROI
 
 __all__ = [
@@ -113,9 +97,6 @@ MIN_PAPER = 50.0
 MIN_TILT = 40.0
 #: A bar at least this many times as long as the longest other candidate's longer side is no digit.
 LONGER = 1.5
-#: The ring around a box: this share of the box's longer side (at least :data:`MIN_RING` px) wide.
-RING = 0.15
-MIN_RING = 4
 #: A box within this many px of the frame's edge runs out of the frame.
 BORDER = 2
 #: A bar on a ground of another hue that is not the desk's (a sticky note, a coloured card: paper of its own)
@@ -206,37 +187,6 @@ def _elongated(m: dict[str, float]) -> bool:
     a, b, c = m["mu20"], m["mu02"], m["mu11"]
     d = math.hypot((a - b) / 2.0, c)
     return (a + b) / 2.0 + d >= MIN_MOMENT_RATIO * ((a + b) / 2.0 - d)
-
-
-def _ring_raw(image: np.ndarray, roi: ROI) -> np.ndarray:
-    """uint8 (N, C) colours of ``image`` in a ring around ``roi`` (every other px each way), N >= 0."""
-    H, W = image.shape[:2]
-    p = max(MIN_RING, int(RING * max(roi.w, roi.h)))
-    X0, Y0 = max(0, roi.x - p), max(0, roi.y - p)
-    X1, Y1 = min(W, roi.x + roi.w + p), min(H, roi.y + roi.h + p)
-    keep = np.ones((Y1 - Y0, X1 - X0), bool)
-    keep[max(0, roi.y - Y0) : roi.y + roi.h - Y0, max(0, roi.x - X0) : roi.x + roi.w - X0] = False
-    v = image[Y0:Y1:2, X0:X1:2][keep[::2, ::2]]  # (every other px each way: a quarter of the work)
-    return v.reshape(len(v), -1)
-
-
-def _ring_pixels(image: np.ndarray, roi: ROI) -> np.ndarray:
-    """float32 (N, C) colours of ``image`` in a ring around ``roi`` (every other px each way), N >= 0."""
-    return _ring_raw(image, roi).astype(np.float32)
-
-
-def _ring(image: np.ndarray, roi: ROI) -> np.ndarray | None:
-    """float32 (C,) median colour of ``image`` in a ring around ``roi`` (``None``: no ring in the frame);
-    NumPy's median, from a partition of the uint8 channels (half the cost)."""
-    v = np.ascontiguousarray(_ring_raw(image, roi).T)
-    n = v.shape[1]
-    if not n:
-        return None
-    k = n // 2
-    if n % 2:
-        return np.partition(v, k, axis=1)[:, k].astype(np.float32)
-    low = np.partition(v, [k - 1, k], axis=1)
-    return (low[:, k - 1].astype(np.float32) + low[:, k]) / 2.0
 
 
 def _other_ground(mine: np.ndarray | None, paper: np.ndarray | None) -> str | None:
