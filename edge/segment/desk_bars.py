@@ -20,7 +20,7 @@ long as wide; :func:`measure_bar`) is dropped when (:func:`off_desk`):
   cut there by the ink threshold: :func:`edge.segment.pen_ends.runs_onto_desk`).
 
 Measured (issue 13, session 27; demo ``edge-run --source demo:SEED``, seeds 0-4, 3,000 frames each):
-extra digits 1,411 -> 1,215 (seed 2 sheet 1800's upright red pen 130 -> 2), no digit lost; a synthetic
+extra digits 1,411 -> 1,214 (seed 2 sheet 1800's upright red pen 130 -> 2), no digit lost; a synthetic
 sweep of pens of 5 colours (black and dark blue too, half with a cap), 8-15 px thick, 0.8-3x the digits, on
 6 desks (wood grain, grey, dark, light grey, white, green cloth) beside MNIST digits on white paper or
 notes: shown 87 -> 64 of 360 (on the desk 35 -> 27, partly over the paper 49 -> 34), none of 1,080
