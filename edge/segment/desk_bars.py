@@ -1,70 +1,57 @@
 """A pen or stick lying beside the sheet, taken for a digit (a "1"): dropped by its shape and ground.
 
-A pen on the desk is a straight bar of even width: cut out by the ink threshold, it is read as a
-confident "1" (0.9-0.97 on the demo). Its shape alone does not tell it from a real 1 (a marker's
-straight stroke is a bar too), so a candidate is dropped only when three things hold:
+A pen on the desk is a straight bar of even width, read as a confident "1". Its shape alone does not tell it
+from a real 1, so a candidate whose ink is a bar (the largest 8-connected piece, at least :data:`MIN_SHARE`
+of the box's ink, fills :data:`MIN_FILL` of its minimum-area rectangle, :data:`MIN_ELONGATION` times as
+long as wide; :func:`measure_bar`) is dropped when (:func:`off_desk`):
 
-- it is a bar: the largest 8-connected piece of its ink (at least :data:`MIN_SHARE` of the box's ink)
-  fills at least :data:`MIN_FILL` of its minimum-area rectangle, which is at least :data:`MIN_ELONGATION`
-  times as long as it is wide;
-- it does not lie on the paper the frame's other candidates lie on: the median colour of a ring around its
-  box is at most :data:`MAX_BRIGHTNESS` as bright as the median of the other candidates' rings, or no
-  brighter and differing in chromaticity (B, G, R shares of the sum) by at least :data:`MIN_CHROMA` (a
-  desk has its own colour and is darker than paper; a ground brighter than the others' is paper, the others
-  then the desk's clutter; a frame with no other candidate keeps its lone "1", and a dark ground,
-  mean grey below :data:`MIN_PAPER` as light ink's is, is not compared);
-- and it is unlike handwriting: steeper than :data:`MIN_TILT` degrees from the vertical (the slant of
-  MNIST's 6,742 training 1s: median 14, 95th percentile 35.5, 98th 40 degrees; OpenCV's ``digits.png``
-  1s: 95th 35, largest 45), or at least :data:`LONGER` times as long as the frame's longest other
-  candidate, or running out of the frame.
+- it does not lie on the paper the frame's other candidates lie on (the median colour of a ring around its
+  box is at most :data:`MAX_BRIGHTNESS` as bright as the median of the others' rings, or no brighter and
+  :data:`MIN_CHROMA` or more apart in chromaticity; a dark ground, light ink's, is not compared), and is
+  unlike handwriting: steeper than :data:`MIN_TILT` degrees (MNIST's 1s: 98th percentile 40), at least
+  :data:`LONGER` times as long as the longest other candidate, or running out of the frame; on a ground
+  of another hue that is not the desk's (the colour of the frame's rim where it is not the paper,
+  :func:`desk_colour`) it is a 1 on a note or card (:func:`on_own_paper`) and stays unless it runs out of
+  the frame or is :data:`ON_NOTE` times as long as the others;
+- or, shaped like a 1 (upright, a digit's length, inside the frame), its whole ring is the desk
+  (:func:`on_the_desk`: the ring's median is the desk's colour and shade, and :data:`DESK_RING` of it is
+  unlike the paper; a 1 written near the paper's edge has paper in its ring);
+- or it lies on the paper and runs on past one of its ends over the desk (a pen across the paper's edge,
+  cut there by the ink threshold: :func:`edge.segment.pen_ends.runs_onto_desk`).
 
-A ground of another hue is not always the desk: a 1 written on a sticky note or a coloured card beside the
-white sheet lies on paper of its own. So a bar on such a ground that neither runs out of the frame nor is
-:data:`ON_NOTE` times as long as the others is dropped only when its ground is the desk's: the desk's
-colour is the median of the frame's rim where it is not the paper (:func:`desk_colour`, read once a
-frame), and the ring is on the desk when its median colour is within :data:`MIN_CHROMA` of it, or when
-fewer than :data:`OWN_PAPER` of its pixels are unlike both the paper's and the desk's chromaticity (a ring
-half on the desk, half on the paper, along the paper's edge, is not paper of its own; :func:`on_own_paper`).
-With no desk in sight (the paper fills the rim) such a bar stays. Measured (issue 13, review 2 of session
-25): 1s on yellow, pink, blue and green notes and red, blue, green and orange cards beside a white sheet, on
-4 desks or a white page, slanted 0-45 degrees, 1-1.7x the digits: 309 -> 600 of 600 kept; pens on the desk
-beside digits on white paper or notes: the same 10 of 160 shown (on a light grey desk beside white paper,
-no other ground); the demo's 3,000 frames of seeds 0-4 byte-identical. Left: a note or card of the desk's
-own colour (a brown card on a wood desk), and one that fills most of the frame's rim (then taken for the
-desk). Cost (CPU, load ~6, the same recorded frames old and new alternately): only for such a bar, 0.055
-and 0.125 ms a frame on the demo's sheets with a pen on a desk of another hue (seed 0 sheet 2400, seed 4
-sheet 1800: :func:`off_desk` 0.43 -> 0.49 and 0.42 -> 0.54 ms), none on ``edge-bench classic``'s grey paper
-(0.058 ms a frame both).
+Measured (issue 13, session 27; demo ``edge-run --source demo:SEED``, seeds 0-4, 3,000 frames each):
+extra digits 1,411 -> 1,214 (seed 2 sheet 1800's upright red pen 130 -> 2), no digit lost; a synthetic
+sweep of pens of 5 colours (black and dark blue too, half with a cap), 8-15 px thick, 0.8-3x the digits, on
+6 desks (wood grain, grey, dark, light grey, white, green cloth) beside MNIST digits on white paper or
+notes: shown 87 -> 64 of 360 (on the desk 35 -> 27, partly over the paper 49 -> 34), none of 1,080
+digits lost, 1s 2-14 px inside the paper's edge 236 / 240 kept before and after; 1s on 8 note and card
+colours, 4 desks, 0-45 degrees: 600 of 600 kept. Left: a pen on a desk as light as the paper (white
+desk), a whole pen straddling the paper's edge (its ring half paper), a black pen on a black desk, a pen
+cut into pieces that are no bar (a cap's bulge, a textured desk's specks). Cost: every candidate's ink
+is measured (a box whose second moments are not elongated, :data:`MIN_MOMENT_RATIO`, is not cut into
+pieces), the rings once a frame has a bar, the desk's colour only when a rule needs it.
 
-Geometric consistency with the other characters is the classic filter of text-finding: components of a
-size unlike the text's are graphics (L. A. Fletcher and R. Kasturi, "A robust algorithm for text string
-separation from mixed text/graphics images", IEEE PAMI 10(6), 1988); elongated components of even stroke
-width over a long run are rejected as lines (B. Epshtein, E. Ofek and Y. Wexler, "Detecting text in
-natural scenes with stroke width transform", CVPR 2010: aspect ratio above 10). Here the size test is
-against the frame's other digits and is combined with the ground the candidate lies on.
+Geometric consistency with the other characters is the classic filter of text-finding (L. A. Fletcher and
+R. Kasturi, "A robust algorithm for text string separation from mixed text/graphics images", IEEE PAMI
+10(6), 1988; B. Epshtein, E. Ofek and Y. Wexler, "Detecting text in natural scenes with stroke width
+transform", CVPR 2010); here it is combined with the ground the candidate lies on.
 
-Measured on the live loop's demo (``edge-run --source demo:SEED``, seeds 0-4, 3,000 frames each): the
-detections shown on a pen 1,206 -> 594, all extra digits 2,282 -> 1,667 (1,669 with :data:`MAX_BRIGHTNESS`
-0.45, not 0.75), no digit missed or misread that was read before; dev frames and crops, the synthetic pages
-and ``digits.png`` unchanged. Left: a pen about as long as the digits and nearly upright, and a pen beside a
-sheet whose other candidates are mostly the desk's clutter (their median ground is then the desk's). Cost
-(CPU, a busy 2-core machine): median 12 us a frame of seed 1, 65 us of seed 2 (bars whose rings are read), 120
-us on a sheet with a pen (about 2-5% of the frame's 2-4 ms); a box that cannot be a dropped bar is not read
-(:func:`_may_go`), and a box whose ink's second moments are not elongated (:data:`MIN_MOMENT_RATIO`) is not
-cut into pieces: on ``edge-bench classic``'s grey-paper frames, where most digits are as wide as 0.75 of their
-height, 0.17 ms a frame without that test (segment 1.06 -> 1.29 ms), 0.07 ms with it.
-
-Imports OpenCV, NumPy, :mod:`edge.segment.ink_analysis` and :mod:`edge.types`.
+Imports OpenCV, NumPy, :mod:`edge.segment.ink_analysis`, :mod:`edge.segment.pen_ends` and :mod:`edge.types`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 import cv2
 import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
+from edge.segment.pen_ends import Bar, runs_onto_desk
+from edge.segment.ring_colour import ring_median as _ring
+from edge.segment.ring_colour import ring_pixels as _ring_pixels
 from edge.types import ROI
 
 __all__ = [
@@ -81,6 +68,7 @@ __all__ = [
     "OWN_PAPER",
     "bar_shape",
     "desk_colour",
+    "not_paper",
     "on_own_paper",
     "off_desk",
 ]
@@ -109,9 +97,6 @@ MIN_PAPER = 50.0
 MIN_TILT = 40.0
 #: A bar at least this many times as long as the longest other candidate's longer side is no digit.
 LONGER = 1.5
-#: The ring around a box: this share of the box's longer side (at least :data:`MIN_RING` px) wide.
-RING = 0.15
-MIN_RING = 4
 #: A box within this many px of the frame's edge runs out of the frame.
 BORDER = 2
 #: A bar on a ground of another hue that is not the desk's (a sticky note, a coloured card: paper of its own)
@@ -131,6 +116,10 @@ RIM_STEP = 8
 LIT_DESK = 0.15
 #: Least share of a bar's ring on paper of its own (neither the other candidates' paper nor the desk).
 OWN_PAPER = 0.5
+#: Least share of a bar's ring unlike the paper for a ring wholly on the desk (:func:`on_the_desk`).
+DESK_RING = 0.7
+#: Least ratio of the darker to the lighter of a ring's and the desk's brightness for a ring on the desk.
+DESK_SHADE = 0.6
 #: Kinds of ground other than the paper (:func:`_other_ground`): much darker; of another hue.
 DARKER, HUED = "darker", "hued"
 
@@ -145,6 +134,20 @@ def bar_shape(analysis: InkAnalysis, roi: ROI) -> tuple[float, float] | None:
     Returns:
         (length in full-frame px, tilt of the long axis from the vertical in degrees, 0..90) when the
         box's ink is a bar (see the module docstring), else ``None``.
+    """
+    bar = measure_bar(analysis, roi)
+    return None if bar is None else (bar.length, bar.tilt)
+
+
+def measure_bar(analysis: InkAnalysis, roi: ROI) -> Bar | None:
+    """:func:`bar_shape` with the bar's centre, axis and width (a :class:`~edge.segment.pen_ends.Bar`).
+
+    Args:
+        analysis: the segmenter's ink of the frame (:attr:`DigitSegmenter.last_analysis`).
+        roi: a candidate's box in full-frame px.
+
+    Returns:
+        the bar in full-frame px when the box's ink is a bar (see the module docstring), else ``None``.
     """
     x0, y0, x1, y1 = analysis.box(roi)
     if x1 - x0 < 1 or y1 - y0 < 1:
@@ -163,14 +166,17 @@ def bar_shape(analysis: InkAnalysis, roi: ROI) -> tuple[float, float] | None:
     outline, _ = cv2.findContours(
         (labels == k + 1).view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
-    (_, _), (a, b), angle = cv2.minAreaRect(np.vstack(outline))
+    (mx, my), (a, b), angle = cv2.minAreaRect(np.vstack(outline))
     length, width = max(a, b) + 1.0, min(a, b) + 1.0
     if length < MIN_ELONGATION * width or areas[k] < MIN_FILL * length * width:
         return None
     theta = math.radians(angle if a >= b else angle + 90.0)  # the long axis
     tilt = math.degrees(math.atan2(abs(math.cos(theta)), abs(math.sin(theta))))
     sx, sy = analysis.scale
-    return length * (sx + sy) / 2.0, tilt
+    ux, uy = math.cos(theta) * sx, math.sin(theta) * sy
+    norm = math.hypot(ux, uy)
+    centre = ((x0 + mx + 0.5) * sx - 0.5, (y0 + my + 0.5) * sy - 0.5)
+    return Bar(length * (sx + sy) / 2.0, tilt, centre, (ux / norm, uy / norm), width * (sx + sy) / 2.0)
 
 
 def _elongated(m: dict[str, float]) -> bool:
@@ -181,24 +187,6 @@ def _elongated(m: dict[str, float]) -> bool:
     a, b, c = m["mu20"], m["mu02"], m["mu11"]
     d = math.hypot((a - b) / 2.0, c)
     return (a + b) / 2.0 + d >= MIN_MOMENT_RATIO * ((a + b) / 2.0 - d)
-
-
-def _ring_pixels(image: np.ndarray, roi: ROI) -> np.ndarray:
-    """float32 (N, C) colours of ``image`` in a ring around ``roi`` (every other px each way), N >= 0."""
-    H, W = image.shape[:2]
-    p = max(MIN_RING, int(RING * max(roi.w, roi.h)))
-    X0, Y0 = max(0, roi.x - p), max(0, roi.y - p)
-    X1, Y1 = min(W, roi.x + roi.w + p), min(H, roi.y + roi.h + p)
-    keep = np.ones((Y1 - Y0, X1 - X0), bool)
-    keep[max(0, roi.y - Y0) : roi.y + roi.h - Y0, max(0, roi.x - X0) : roi.x + roi.w - X0] = False
-    v = image[Y0:Y1:2, X0:X1:2][keep[::2, ::2]]  # (every other px each way: a quarter of the work)
-    return v.reshape(len(v), -1).astype(np.float32)
-
-
-def _ring(image: np.ndarray, roi: ROI) -> np.ndarray | None:
-    """float32 (C,) median colour of ``image`` in a ring around ``roi`` (``None``: no ring in the frame)."""
-    v = _ring_pixels(image, roi)
-    return np.median(v, axis=0).astype(np.float32) if len(v) else None
 
 
 def _other_ground(mine: np.ndarray | None, paper: np.ndarray | None) -> str | None:
@@ -230,6 +218,12 @@ def _unlike(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
     return (np.abs(pixels * big - colour * s) >= MIN_CHROMA * big * s).any(axis=1)
 
 
+def not_paper(pixels: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """bool (N,): which of the float32 (N, 3) BGR ``pixels`` are unlike the float32 (3,) BGR ``paper``: at
+    most :data:`MAX_BRIGHTNESS` as bright, or :data:`MIN_CHROMA` or more apart in chromaticity."""
+    return (pixels.sum(axis=1) <= MAX_BRIGHTNESS * float(paper.sum())) | _unlike(pixels, paper)
+
+
 def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     """The desk's colour: the median of the frame's rim where it is not the paper.
 
@@ -252,7 +246,7 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         [image[:b:2, ::k].reshape(-1, 3), image[-b::2, ::k].reshape(-1, 3)]
         + [image[::k, :b:2].reshape(-1, 3), image[::k, -b::2].reshape(-1, 3)]
     ).astype(np.float32)
-    unlike = (rim.sum(axis=1) <= MAX_BRIGHTNESS * float(paper.sum())) | _unlike(rim, paper)
+    unlike = not_paper(rim, paper)
     if not len(rim) or unlike.mean() < MIN_DESK:
         return None
     lit = unlike & (rim.mean(axis=1) >= MIN_PAPER)
@@ -291,16 +285,6 @@ def _runs_out(r: ROI, W: int, H: int) -> bool:
     return r.x <= BORDER or r.y <= BORDER or r.x + r.w >= W - BORDER or r.y + r.h >= H - BORDER
 
 
-def _may_go(r: ROI, i: int, sides: list[tuple[int, int]], W: int, H: int) -> bool:
-    """Whether box ``r`` can hold a bar that is dropped, from the box alone (before its ink is read): a bar
-    tilted :data:`MIN_TILT` degrees or more, :data:`MIN_ELONGATION` times as long as wide, has a box at
-    least ``tan(MIN_TILT)`` (0.84) as wide as tall (0.75 here: the ink is measured at the analysis scale);
-    one :data:`LONGER` times the longest other side is at most the box's diagonal long (with a margin)."""
-    if r.w >= 0.75 * r.h or _runs_out(r, W, H):
-        return True
-    return 1.1 * math.hypot(r.w, r.h) + 4.0 >= LONGER * _longest(sides, i)
-
-
 def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -> list[ROI]:
     """``rois`` without the pens and sticks lying beside the sheet (see the module docstring).
 
@@ -316,35 +300,90 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         return rois
     H, W = image.shape[:2]
     sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
-    bars = {i: s for i, r in enumerate(rois) if _may_go(r, i, sides, W, H) and (s := bar_shape(analysis, r))}
+    bars = {i: b for i, r in enumerate(rois) if (b := measure_bar(analysis, r))}
     if not bars:
         return rois
-    rings: dict[int, np.ndarray | None] = {}  # (each box's ring, measured once, when a bar needs it)
+    rings = [_ring(image, r) for r in rois]
     desks: list[np.ndarray | None] = []  # (the desk's colour, read once, against the first paper needing it)
+
+    def desk_of(paper: np.ndarray) -> np.ndarray | None:
+        if not desks:
+            desks.append(desk_colour(image, paper) if image.ndim == 3 else None)
+        return desks[0]
+
     drop = set()
-    for i, (length, tilt) in bars.items():
-        r = rois[i]
-        out = _runs_out(r, W, H)
-        if not (tilt >= MIN_TILT or length >= LONGER * _longest(sides, i) or out):
-            continue
-        for j in range(len(rois)):
-            if j not in rings:
-                rings[j] = _ring(image, rois[j])
-        theirs = [c for j, c in rings.items() if j != i and c is not None]
+    for i, bar in bars.items():
+        theirs = [c for j, c in enumerate(rings) if j != i and c is not None]
         paper = np.median(np.array(theirs), axis=0) if theirs else None
-        ground = _other_ground(rings[i], paper)
-        if ground is None:
+        mine = rings[i]
+        if paper is None or mine is None:
             continue
-        if ground == HUED and not (out or length >= ON_NOTE * _longest(sides, i)):
-            # a ground of another hue: the desk, or a note or card of its own colour (a 1 written on it)
-            mine = rings[i]
-            assert paper is not None and mine is not None
-            if not desks:
-                desks.append(desk_colour(image, paper))
-            desk = desks[0]
-            if desk is None or (  # (a ring whose median is the desk's colour is on the desk)
-                _chroma(mine, desk) >= MIN_CHROMA and on_own_paper(_ring_pixels(image, r), paper, desk)
-            ):
-                continue
-        drop.add(i)
+        if _is_pen(rois[i], bar, mine, paper, desk_of, image, _longest(sides, i)):
+            drop.add(i)
+        elif (
+            image.ndim == 3
+            and float(paper.mean()) >= MIN_PAPER
+            and runs_onto_desk(
+                # a pen's piece over the paper, cut at its edge, runs on onto the desk (.pen_ends)
+                image,
+                bar,
+                partial(desk_of, paper),
+                mine,
+                partial(not_paper, paper=paper),
+                rois[:i] + rois[i + 1 :],
+            )
+        ):
+            drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois
+
+
+def _is_pen(
+    r: ROI,
+    bar: Bar,
+    mine: np.ndarray,
+    paper: np.ndarray,
+    desk_of: Callable[[np.ndarray], np.ndarray | None],
+    image: np.ndarray,
+    longest: int,
+) -> bool:
+    """Whether bar ``r`` (ring colour ``mine``) is a pen beside candidates on ``paper`` (module docstring)."""
+    H, W = image.shape[:2]
+    out = _runs_out(r, W, H)
+    shaped = bar.tilt >= MIN_TILT or bar.length >= LONGER * longest or out
+    ground = _other_ground(mine, paper)
+    if ground is None:
+        return False
+    desk = desk_of(paper) if not shaped or ground == HUED else None
+    if not shaped:
+        # a bar shaped like a 1: a pen only when its whole ring is the desk
+        return on_the_desk(_ring_pixels(image, r), mine, paper, desk)
+    if ground == HUED and not (out or bar.length >= ON_NOTE * longest):
+        # a ground of another hue: the desk, or a note or card of its own colour (a 1 written on it)
+        # (a ring whose median is the desk's colour is on the desk)
+        return desk is not None and (
+            _chroma(mine, desk) < MIN_CHROMA or not on_own_paper(_ring_pixels(image, r), paper, desk)
+        )
+    return True
+
+
+def on_the_desk(pixels: np.ndarray, mine: np.ndarray, paper: np.ndarray, desk: np.ndarray | None) -> bool:
+    """Whether a bar's ring lies wholly on the desk.
+
+    Args:
+        pixels: float32 (N, 3) BGR colours of the ring around the bar (0..255).
+        mine: float32 (3,) BGR median of ``pixels``.
+        paper: float32 (3,) BGR colour of the other candidates' paper.
+        desk: float32 (3,) BGR colour of the desk (:func:`desk_colour`), or ``None``: no desk in sight.
+
+    Returns:
+        True when a desk is in sight, ``mine`` is within :data:`MIN_CHROMA` of its chromaticity and
+        :data:`DESK_SHADE` of its brightness, and at least :data:`DESK_RING` of ``pixels`` are unlike the
+        paper (at most :data:`MAX_BRIGHTNESS` as bright, or :data:`MIN_CHROMA` or more apart in
+        chromaticity): a ring that reaches the paper (a 1 written near its edge) is not.
+    """
+    if desk is None or not len(pixels) or _chroma(mine, desk) >= MIN_CHROMA:
+        return False
+    s, t = float(mine.sum()), max(float(desk.sum()), 1.0)
+    if not DESK_SHADE <= s / t <= 1.0 / DESK_SHADE:
+        return False
+    return float(not_paper(pixels, paper).mean()) >= DESK_RING
