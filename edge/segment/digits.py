@@ -82,6 +82,7 @@ from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
 from edge.segment.faint_marks import not_faint
 from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_paper
+from edge.segment.finger_tips import not_fingers
 from edge.segment.flat_field import paper_kernel
 from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
@@ -195,7 +196,8 @@ class DigitSegmenter:
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         written = not_faint(boxes, *self._ink)  # (after the scene's check: it compares every candidate)
         found = [rois[i] for i in reading_order(rois) if written[i]]
-        return off_desk(found, image, self.last_analysis)  # not a pen beside the sheet (.desk_bars)
+        # not a pen beside the sheet (.desk_bars), nor the finger holding it (.finger_tips)
+        return not_fingers(off_desk(found, image, self.last_analysis), image, self.last_analysis)
 
     def _analyse(
         self,
