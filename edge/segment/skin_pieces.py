@@ -129,7 +129,8 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
     if own.max() - own.min() < MIN_CHROMA * ground.max():
         return False  # grey (black or blue ink in a tinted light)
     # not the paper's own colour darkened (pencil on a yellow note): a hue of its own or more saturated
-    (hue, sat, _), (paper_hue, paper_sat, _) = hsv_of(own / own.max()), hsv_of(ground / max(ground.max(), 1e-6))
+    hue, sat, _ = hsv_of(own / own.max())
+    paper_hue, paper_sat, _ = hsv_of(ground / max(ground.max(), 1e-6))
     apart = min(abs(hue - paper_hue), 180 - abs(hue - paper_hue))
     (_, h1), (s0, s1) = HSV_SKIN
     if paper_sat >= s0 and apart < MIN_HUE_APART and sat < MORE_SATURATED * paper_sat:
