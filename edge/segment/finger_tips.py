@@ -113,7 +113,7 @@ def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndar
     part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
     own = channel_medians(part, ink)
     grey = cv2.cvtColor(part, cv2.COLOR_BGR2GRAY)
-    lit = cv2.compare(grey, float(channel_medians(cv2.merge([grey] * 3), paper)[0]), cv2.CMP_GE)
+    lit = np.where(grey >= channel_medians(cv2.merge([grey] * 3), paper)[0], 255, 0).astype(np.uint8)
     ground = channel_medians(part, cv2.bitwise_and(paper, lit))  # the paper: the ring's brighter half
     if own.max() - own.min() < MIN_CHROMA * max(ground.max(), 1.0):
         return False  # grey: black, blue or pencil ink, even in a tinted light
