@@ -20,10 +20,10 @@ lit or in shade, has that hue and some saturation, Sobottka & Pitas 1996), colou
 paper's own colour (the tests of :mod:`edge.segment.skin_pieces`: black or blue ink in a warm
 light stays grey, pencil on an orange note is the note's colour darkened), and the pixels of its
 material that touch its ink, beyond the ink, cross the border of the box grown by a quarter of its
-longer side (or the frame's border) along at least :data:`MIN_FRONT` of that side. Red, brown or
-orange ink is of skin's hue too, but its strokes end inside the box (or cross the frame's border
-as ink); digits on a pink or orange note are dark ink on it, and the note, the paper's colour, is
-not the ink's material.
+longer side (not the frame's border) along at least :data:`MIN_FRONT` of that side. Red, brown or
+orange ink is of skin's hue too, but its strokes end inside the box or run into the frame's border
+(a close-up's); digits on a pink or orange note are dark ink on it, and the note, the paper's
+colour, is not the ink's material.
 
 Without colour (a grey or IR camera) nothing is dropped here.
 """
@@ -141,7 +141,8 @@ def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndar
     mine = np.zeros(n, bool)
     mine[np.unique(inner[ink[by0 : by0 + inner.shape[0], bx0 : bx0 + inner.shape[1]] > 0])] = True
     mine[0] = False
-    rim = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    rim_ink = np.concatenate([ink[0], ink[-1], ink[1:-1, 0], ink[1:-1, -1]])
-    # (beyond the ink: a digit's own strokes crossing the frame's border do not count)
-    return int((mine[rim] & (rim_ink == 0)).sum()) >= MIN_FRONT * size
+    # the ring's own sides, not the frame's border (a close-up's stroke, blurred, runs into it)
+    sides = [(labels[0], ink[0], y0 > 0), (labels[-1], ink[-1], y1 < sh)]
+    sides += [(labels[:, 0], ink[:, 0], x0 > 0), (labels[:, -1], ink[:, -1], x1 < sw)]
+    out = sum(int((mine[lab] & (side == 0)).sum()) for lab, side, inside in sides if inside)
+    return out >= MIN_FRONT * size  # (beyond the ink: a stroke crossing the ring is ink)
