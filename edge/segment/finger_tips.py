@@ -113,15 +113,15 @@ def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndar
     part = colour[Y0 : max(int(y1 * fy), Y0 + 1), X0 : max(int(x1 * fx), X0 + 1)]
     part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
     own = channel_medians(part, ink)
+    hue, sat, _ = hsv_of(own / max(own.max(), 1e-6))
+    (h0, _), (s0, s1) = HSV_SKIN
+    if not (hue <= MAX_HUE or hue >= 180 + h0) or not s0 <= sat <= s1:
+        return False  # not skin's colour (first: most ink leaves here, before the paper is read)
     grey = cv2.cvtColor(part, cv2.COLOR_BGR2GRAY)
     lit = np.where(grey >= channel_medians(cv2.merge([grey] * 3), paper)[0], 255, 0).astype(np.uint8)
     ground = channel_medians(part, cv2.bitwise_and(paper, lit))  # the paper: the ring's brighter half
     if own.max() - own.min() < MIN_CHROMA * max(ground.max(), 1.0):
         return False  # grey: black, blue or pencil ink, even in a tinted light
-    hue, sat, _ = hsv_of(own / max(own.max(), 1e-6))
-    (h0, _), (s0, s1) = HSV_SKIN
-    if not (hue <= MAX_HUE or hue >= 180 + h0) or not s0 <= sat <= s1:
-        return False  # not skin's colour
     paper_hue, paper_sat, _ = hsv_of(ground / max(ground.max(), 1e-6))
     apart = min(abs(hue - paper_hue), 180 - abs(hue - paper_hue))
     if apart < MIN_HUE_APART and sat < TINTED * paper_sat:
