@@ -82,6 +82,7 @@ from edge.segment.digit_scene import Scene
 from edge.segment.edge_slivers import without_edges
 from edge.segment.faint_marks import not_faint
 from edge.segment.fat_strokes import joined_fragments, wants_wider_look, wider_paper
+from edge.segment.finger_tips import not_fingers
 from edge.segment.flat_field import paper_kernel
 from edge.segment.ink import cv_threads, second_ink_threshold, to_grey
 from edge.segment.ink_analysis import InkAnalysis
@@ -176,12 +177,10 @@ class DigitSegmenter:
             within = None if gate is None else ink_gate(*gate, boxes, first_shape, small.shape)
             boxes, own = self._analyse(small, colour, typical * f2 / f, within=within)[0], False
             if len(boxes) < 0.5 * seen:
-                # digits packed too densely for paper to show between them (a
-                # sheet of digits): no paper rule
+                # digits packed too densely for paper to show between them (a sheet of digits): no paper rule
                 boxes, _, _ = self._analyse(small, colour, typical * f2 / f, False, within)
-            if not len(boxes):
-                # the finer look lost what the first one saw (faint pencil breaking into specks at
-                # the finer scale, the gate or the paper rule there): the first pass's digits stand
+            if not len(boxes):  # the finer look lost what the first one saw (faint pencil breaking
+                # into specks at the finer scale, the gate or the paper rule there): the first pass's stand
                 boxes, small, self._ink, own = before
             elif cfg.keep_whole:  # a still: a first-pass digit it cut into fragments stands (.digit_scale)
                 boxes = digit_scale.kept_whole(boxes, before[0], f2 / f)
@@ -195,8 +194,9 @@ class DigitSegmenter:
         self.last_analysis = InkAnalysis(*self._ink, (H, W), light, k)
         written = not_faint(boxes, *self._ink)  # (after the scene's check: it compares every candidate)
         found = [rois[i] for i in reading_order(rois) if written[i]]
-        found = off_desk(found, image, self.last_analysis)  # not a pen beside the sheet (.desk_bars)
-        return found if cfg.keep_whole else path_parts(found, self.last_analysis)  # (live: .cut_path)
+        a = self.last_analysis  # no pen beside the sheet (.desk_bars), no finger holding it (.finger_tips)
+        found = not_fingers(off_desk(found, image, a), image, a)
+        return found if cfg.keep_whole else path_parts(found, a)  # (live: .cut_path)
 
     def _analyse(
         self,

@@ -36,6 +36,7 @@ __all__ = [
     "MIN_HUE_APART",
     "MIN_THICK",
     "MORE_SATURATED",
+    "hsv_of",
     "skin_boxes",
     "solid_boxes",
 ]
@@ -128,7 +129,8 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
     if own.max() - own.min() < MIN_CHROMA * ground.max():
         return False  # grey (black or blue ink in a tinted light)
     # not the paper's own colour darkened (pencil on a yellow note): a hue of its own or more saturated
-    (hue, sat, _), (paper_hue, paper_sat, _) = _hsv(own / own.max()), _hsv(ground / max(ground.max(), 1e-6))
+    hue, sat, _ = hsv_of(own / own.max())
+    paper_hue, paper_sat, _ = hsv_of(ground / max(ground.max(), 1e-6))
     apart = min(abs(hue - paper_hue), 180 - abs(hue - paper_hue))
     (_, h1), (s0, s1) = HSV_SKIN
     if paper_sat >= s0 and apart < MIN_HUE_APART and sat < MORE_SATURATED * paper_sat:
@@ -170,7 +172,7 @@ def _thickness(mask: np.ndarray) -> float:
     return 2.0 * float(cv2.distanceTransform(piece, cv2.DIST_L2, 3).max())
 
 
-def _hsv(bgr: np.ndarray) -> tuple[int, int, int]:
+def hsv_of(bgr: np.ndarray) -> tuple[int, int, int]:
     """OpenCV's 8-bit HSV (H = degrees / 2) of a BGR colour (float (3,), 0..1)."""
     pixel = np.clip(np.round(bgr * 255.0), 0, 255).astype(np.uint8).reshape(1, 1, 3)
     h, s, v = (int(c) for c in cv2.cvtColor(pixel, cv2.COLOR_BGR2HSV)[0, 0])
@@ -181,5 +183,5 @@ def _is_skin(bgr: np.ndarray) -> bool:
     """Whether a BGR colour (float (3,), its largest channel 1) has a hue of :data:`MIN_HUE` to
     the top of :data:`edge.segment.skin_colour.HSV_SKIN`'s hue range and a saturation in its range."""
     (_, h1), (s0, s1) = HSV_SKIN
-    h, s, _ = _hsv(bgr)
+    h, s, _ = hsv_of(bgr)
     return MIN_HUE <= h <= h1 and s0 <= s <= s1

@@ -1,0 +1,108 @@
+"""The finger holding the paper is not a digit (edge.segment.finger_tips); ink of skin's hue is.
+
+Frames drawn with OpenCV (helpers of ``tests/test_skin_pieces.py``): a sheet over a desk, a finger
+(an opaque skin-coloured ellipse with a lighter nail) coming in from the frame's bottom across the
+paper's edge, pen digits drawn as rings, blur and sensor noise.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.segment.digits import DigitSegmenter
+from edge.segment.finger_tips import finger_boxes
+from tests.test_hands import SKINS
+from tests.test_skin_pieces import WARM, WHITE, YELLOW_NOTE, photo, sheet
+
+DESK = (70, 80, 90)
+BLACK_PEN, BROWN_PEN = (40, 40, 40), (30, 60, 120)
+ORANGE_NOTE = (120, 185, 250)
+
+
+def _blend(img: np.ndarray, alpha: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    return img * (1 - alpha[:, :, None]) + colour * alpha[:, :, None]
+
+
+def scene(
+    skin: str | None,
+    paper: tuple[int, int, int] = WHITE,
+    pens: tuple[tuple[int, int, int], ...] = (BLACK_PEN, BROWN_PEN),
+    warm: bool = False,
+) -> np.ndarray:
+    """uint8 (480, 640, 3) BGR: paper down to row 330 over a desk, two "0"s at (180, 150) and
+    (470, 150) in ``pens``, and (unless ``skin`` is ``None``) a finger of ``SKINS[skin]`` with
+    a lighter nail, its tip 20 px over the paper's edge."""
+    img = np.broadcast_to(np.array(DESK, np.float32), (480, 640, 3)).copy()
+    img[:330] = sheet(330, 640, paper, 0)
+    if skin is not None:
+        tone = np.array(SKINS[skin], np.float32)
+        body, nail = np.zeros((480, 640), np.float32), np.zeros((480, 640), np.float32)
+        cv2.ellipse(body, (330, 430), (30, 110), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+        cv2.ellipse(nail, (330, 345), (18, 22), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+        img = _blend(_blend(img, body, tone), nail, np.minimum(tone * 1.25 + 30, 255))
+    for cx, pen in zip((180, 470), pens, strict=True):
+        ring = np.zeros((480, 640), np.float32)
+        cv2.ellipse(ring, (cx, 150), (20, 34), 0, 0, 360, 1.0, 5, cv2.LINE_AA)
+        img = _blend(img, ring, np.array(pen, np.float32))
+    if warm:
+        img = img * np.array(WARM, np.float32)
+    return photo(img, 1)
+
+
+def _centres(rois: list) -> list[tuple[float, float]]:
+    return [(r.x + r.w / 2, r.y + r.h / 2) for r in rois]
+
+
+def test_a_dark_fingertip_with_a_nail_over_the_paper_is_no_digit() -> None:
+    """Over the paper the dark finger is darker than the sheet, its nail lighter: a digit-sized
+    ring round the nail, cut off at the paper's edge (found before finger_tips as a box at
+    (318, 318)); its skin runs on down to the hand, the pens' rings end in their boxes."""
+    rois = DigitSegmenter().find(scene("dark"))
+    assert sorted(_centres(rois)) == [(181.0, 151.0), (471.0, 151.0)]
+
+
+@pytest.mark.parametrize("skin", sorted(SKINS))
+@pytest.mark.parametrize("paper", [WHITE, YELLOW_NOTE, ORANGE_NOTE])
+def test_digits_beside_a_finger_are_kept(skin, paper) -> None:
+    """A black and a brown "0" (brown: skin's hue) beside the finger are both found."""
+    rois = DigitSegmenter().find(scene(skin, paper))
+    centres = _centres(rois)
+    for cx in (181.0, 471.0):
+        assert any(abs(x - cx) <= 3 and abs(y - 151.0) <= 3 for x, y in centres), (cx, centres)
+
+
+def _ink(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The finder's boxes (analysis px) and ink (darkness, level) of ``img``."""
+    seg = DigitSegmenter()
+    rois = seg.find(img)
+    a = seg.last_analysis
+    assert a is not None
+    return np.array(a.boxes(rois), np.float64), a.dark, a.level
+
+
+@pytest.mark.parametrize(
+    "paper, pens, warm",
+    [
+        (WHITE, (BROWN_PEN, BROWN_PEN), False),  # brown ink: skin's hue, but its strokes end in the box
+        (ORANGE_NOTE, (BLACK_PEN, BROWN_PEN), False),  # dark ink on a note of skin's colour
+        (YELLOW_NOTE, (BROWN_PEN, BLACK_PEN), False),
+        (WHITE, (BLACK_PEN, BLACK_PEN), True),  # black ink in a warm light: the light's tint
+    ],
+)
+def test_pen_digits_are_no_fingers(paper, pens, warm) -> None:
+    img = scene(None, paper, pens, warm)
+    boxes, dark, level = _ink(img)
+    assert len(boxes) == 2
+    assert not finger_boxes(boxes, img, dark, level).any()
+
+
+def test_the_fingertip_box_is_a_finger() -> None:
+    """finger_boxes itself: the dark fingertip's box (found by the digit finder's own rules)
+    is a finger, the pens' boxes are not; without colour the finder keeps every box."""
+    img = scene("dark")
+    tip = np.array([[159.0, 159.0, 176.0, 170.0]])  # (analysis px: the box the finder found)
+    boxes, dark, level = _ink(img)
+    both = np.vstack([boxes, tip])
+    assert finger_boxes(both, img, dark, level).tolist() == [False] * len(boxes) + [True]
