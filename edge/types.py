@@ -54,7 +54,8 @@ class ROI:
     Attributes:
         mask: uint8 (h, w) foreground mask over the box (255 = object), or None.
         angle: in-plane rotation of the object in degrees, counter-clockwise, 0 =
-            upright (for hands: wrist below the middle finger's base).
+            upright (for hands: wrist below the middle finger's base; for digits: the page's
+            writing, :func:`edge.segment.writing_angle.tilt_rois`).
         landmarks: float32 (K, 3) keypoints in frame pixels (x, y) and a relative
             depth z in the same pixel scale (for hands: MediaPipe's 21 hand
             landmarks), or None.

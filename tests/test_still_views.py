@@ -113,6 +113,7 @@ def test_frame_views_are_the_live_read_the_full_read_and_the_grown_roi() -> None
 def test_grown_roi_adds_a_margin_clipped_to_the_image() -> None:
     assert grown(ROI(100, 100, 50, 25), (480, 640), 0.08) == ROI(96, 96, 58, 33)
     assert grown(ROI(0, 0, 10, 10), (12, 640, 3), 0.5) == ROI(0, 0, 15, 12)
+    assert grown(ROI(100, 100, 50, 25, angle=30.0), (480, 640)).angle == 30.0  # a turned page's digit
 
 
 def test_crop_views_of_a_photo_start_with_the_plain_read(tiny_digits_bundle: Path) -> None:

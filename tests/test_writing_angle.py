@@ -11,7 +11,16 @@ from edge.pipeline import build_pipeline
 from edge.preprocess import MnistPreprocessor
 from edge.segment.cut_path import uncut
 from edge.segment.digits import DigitSegmenter
-from edge.segment.writing_angle import MIN_TILT, tilt_rois, upright_ink, writing_angle
+from edge.segment.ink_analysis import InkAnalysis
+from edge.segment.writing_angle import (
+    CHUNK,
+    LEAN_AGREES,
+    MIN_TILT,
+    ink_lean,
+    tilt_rois,
+    upright_ink,
+    writing_angle,
+)
 from edge.types import ROI, Frame
 from tests.conftest import draw_digit
 
@@ -43,14 +52,60 @@ def test_no_line_no_angle() -> None:
     assert writing_angle(_boxes([(100, 100), (160, 80), (400, 300), (460, 330)])) == 0.0
 
 
+def _leaning_ink(rois: list[ROI], lean: float, shape: tuple[int, int] = (480, 640)) -> InkAnalysis:
+    """An analysis at the frame's scale whose ink in each ROI is a bar through its centre leaning
+    ``lean`` degrees counter-clockwise from upright."""
+    dark = np.zeros(shape, np.uint8)
+    dx, dy = -np.sin(np.radians(lean)), -np.cos(np.radians(lean))  # up the bar (image y runs down)
+    for r in rois:
+        cx, cy, half = r.x + r.w / 2, r.y + r.h / 2, 0.45 * r.h
+        p0, p1 = (
+            (round(cx - dx * half), round(cy - dy * half)),
+            (round(cx + dx * half), round(cy + dy * half)),
+        )
+        cv2.line(dark, p0, p1, 200, 5)
+    return InkAnalysis(dark, np.full(shape, 100, np.uint8), shape, False, 15)
+
+
 def test_tilt_rois_marks_the_parts_of_a_cut_and_their_whole_alike() -> None:
     whole = ROI(90, 60, 120, 60)
     rois = [ROI(90, 60, 60, 60, whole=whole), ROI(150, 40, 60, 60, whole=whole), ROI(214, 20, 60, 60)]
-    got = tilt_rois(rois)
+    got = tilt_rois(rois, _leaning_ink(rois, 18.0))
     assert [r.angle for r in got] == pytest.approx([got[0].angle] * 3) and got[0].angle > MIN_TILT
     assert got[0].whole is got[1].whole and got[0].whole is not None and got[0].whole.angle == got[0].angle
     level = _boxes(_line(0.0))
-    assert tilt_rois(level) is level
+    assert tilt_rois(level, _leaning_ink(level, 0.0)) is level
+    assert tilt_rois(rois, None) is rois  # no ink seen: nothing turned
+
+
+@pytest.mark.parametrize(
+    ("line", "lean"), [(30.0, 30.0), (30.0, 15.0), (-45.0, 40.0), (42.0, 0.0), (15.0, -10.0)]
+)
+def test_the_line_stands_only_when_the_ink_leans_with_it(line: float, lean: float) -> None:
+    """Boxes alone took a column of single digits on a page turned 40 degrees (its direction -50)
+    and one diagonal pair on an upright page for a turned line (review of session 27); the digits'
+    ink must lean within LEAN_AGREES of the line."""
+    rois = _boxes(_line(line, n=3))
+    assert writing_angle(rois) == pytest.approx(line, abs=1.5)
+    analysis = _leaning_ink(rois, lean)
+    assert ink_lean(rois, analysis) == pytest.approx(lean, abs=3.0)
+    got = tilt_rois(rois, analysis)
+    assert [r.angle for r in got] == pytest.approx(
+        [line if abs(line - lean) <= LEAN_AGREES else 0.0] * 3, abs=1.5
+    )
+
+
+def test_many_rois_are_measured_a_chunk_at_a_time() -> None:
+    """A page of thousands of digits is measured CHUNK rows of the distance table at a time, with
+    the same pairs as all at once."""
+    centres = [(20.0 + 40 * i, 400.0 + 80 * j - 12 * i) for i in range(30) for j in range(20)]  # lines rising
+    rois = _boxes(centres, side=30)
+    assert len(rois) > 2 * CHUNK
+    whole = writing_angle(rois)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("edge.segment.writing_angle.CHUNK", len(rois))
+        assert writing_angle(rois) == whole
+    assert whole == pytest.approx(np.degrees(np.arctan(12 / 40)), abs=1.0)
 
 
 def test_upright_ink_turns_a_bar_back() -> None:
@@ -64,14 +119,19 @@ def test_upright_ink_turns_a_bar_back() -> None:
     assert upright_ink(turned, 0.0) is turned
 
 
-def _turned_page(angle: float, labels: tuple[int, ...] = (3, 5, 2, 4)) -> np.ndarray:
+def _turned_page(
+    angle: float, labels: tuple[int, ...] = (3, 5, 2, 4), at: list[tuple[int, int]] | None = None
+) -> np.ndarray:
     """A 640x480 frame: a grey desk, a sheet turned by ``angle`` (counter-clockwise) holding a line
-    of Hershey digits about 30 px tall, 44 px apart."""
+    of Hershey digits about 30 px tall, 44 px apart (or with their top-left corners ``at`` on the
+    340x240-px sheet)."""
     page = np.full((240, 340), 215, np.uint8)
     for k, d in enumerate(labels):
         glyph = cv2.resize(draw_digit(d, 56, 4), (56, 56))
-        x0 = 70 + 44 * k
-        page[92:148, x0 : x0 + 56] = np.minimum(page[92:148, x0 : x0 + 56], 215 - (glyph // 255 * 160))
+        x0, y0 = (70 + 44 * k, 92) if at is None else at[k]
+        page[y0 : y0 + 56, x0 : x0 + 56] = np.minimum(
+            page[y0 : y0 + 56, x0 : x0 + 56], 215 - (glyph // 255 * 160)
+        )
     m = cv2.getRotationMatrix2D((170, 120), angle, 1.0)
     m[:, 2] += (150, 120)
     frame = cv2.warpAffine(page, m, (640, 480), borderValue=70)
@@ -126,3 +186,22 @@ def _nearest(roi: ROI, m: np.ndarray) -> tuple[int, float]:
     c = [m @ np.array([77.0 + 64 * j, 121.0, 1.0]) for j in range(4)]
     dist = [float(np.hypot(roi.x + roi.w / 2 - x, roi.y + roi.h / 2 - y)) for x, y in c]
     return int(np.argmin(dist)), min(dist)
+
+
+@pytest.mark.parametrize(
+    ("angle", "at"),
+    [
+        (40.0, [(140, 40), (140, 90), (140, 140)]),  # a column of single digits on a turned page
+        (45.0, [(140, 40), (140, 90), (140, 140)]),
+        (0.0, [(110, 110), (146, 76)]),  # two digits 43 degrees apart on an upright page
+    ],
+)
+def test_digits_not_in_a_line_are_not_turned(angle: float, at: list[tuple[int, int]]) -> None:
+    """Their boxes alone make a line (the column's direction is the page's minus 90 degrees), but
+    their ink does not lean with it (review of session 27: such digits were turned by 45-50 degrees
+    and misread)."""
+    seg = DigitSegmenter()
+    rois = uncut(seg.find(_turned_page(angle, (3, 5, 2)[: len(at)], at)))
+    assert len(rois) == len(at) and abs(writing_angle(rois)) >= MIN_TILT  # the boxes alone: a line
+    assert seg.last_analysis is not None and abs((ink_lean(rois, seg.last_analysis) or 0.0) - angle) < 15.0
+    assert all(r.angle == 0.0 for r in rois)

@@ -206,8 +206,8 @@ def _normalise_into(
         ink = ramp.astype(np.float32) * np.float32(1.0 / t)
         place_mnist(crop_to_ink(deskew_ink(ink)), out)
         return light
-    # every ink level of the ramp is above 0.05 of its peak level (crop_to_ink's level):
-    # its box is the box of its non-zero pixels
+    # every ink level of the ramp is above 0.05 of its peak level (crop_to_ink's level), but where a
+    # turned page's ink was turned upright (its edges interpolated): its box is that of its non-zero pixels
     x, y, w, h = cv2.boundingRect(ramp)
     place_mnist(ramp[y : y + h, x : x + w], out)
     return light

@@ -136,7 +136,7 @@ class DigitSegmenter:
         with cv_threads(
             self.config.cv_threads if image.shape[0] * image.shape[1] <= FEW_THREADS_PIXELS else 0
         ):
-            return tilt_rois(self._find(image))  # a turned page's writing (.writing_angle)
+            return tilt_rois(self._find(image), self.last_analysis)  # a turned page (.writing_angle)
 
     def _find(self, image: np.ndarray, again: tuple[np.ndarray, np.ndarray] | None = None) -> list[ROI]:
         """:meth:`find` with OpenCV's threads set (``again``: the grey and first image of a rerun)."""

@@ -15,8 +15,12 @@ the digit ROIs as the components. :func:`tilt_rois` puts the angle on each ROI
 (:attr:`edge.types.ROI.angle`) and :func:`upright_ink` turns a ROI's ink back before the MNIST
 format (:mod:`edge.preprocess.mnist`).
 
-A frame with no such line (one digit alone, digits stacked one above the other, neighbours whose
-directions disagree) or a line within :data:`MIN_TILT` of level is left as it was (angle 0): the
+Boxes alone also make "lines" of digits that are not written in one: a column of single digits on a
+turned page (its direction the page's minus 90 degrees) or two digits placed diagonally on an upright
+page. So the line's direction stands only when the digits' own ink leans with it (:func:`ink_lean`,
+:data:`LEAN_AGREES`). A frame with no such line (one digit alone, neighbours whose directions
+disagree, pairs steeper than :data:`MAX_TILT`, which are left out rather than counted against the
+others) or a line within :data:`MIN_TILT` of level is left as it was (angle 0): the
 handwriting's own baseline wanders by a few degrees, and the model reads a digit turned that little as
 well as an upright one.
 
@@ -43,14 +47,18 @@ import cv2
 import numpy as np
 
 from edge.segment.cut_path import uncut
+from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
 __all__ = [
+    "ELONGATED",
+    "LEAN_AGREES",
     "MAX_TILT",
     "MIN_TILT",
     "NEIGHBOUR_GAP",
     "SAME_SIZE",
     "SPREAD",
+    "ink_lean",
     "tilt_rois",
     "upright_ink",
     "writing_angle",
@@ -80,6 +88,19 @@ SAME_SIZE = 0.5
 OVERLAP = 0.1
 #: Every neighbour pair's direction must lie within this many degrees of their median.
 SPREAD = 12.0
+#: The line's direction stands only when the digits' own ink leans with it: the median lean of their
+#: ink's long axes (:func:`ink_lean`) within this many degrees of it. Boxes alone took a column of
+#: single digits on a page turned 40-50 degrees (its direction the page's minus 90) and one diagonal
+#: pair on an upright page for a turned line, and turned every digit by it (review of session 27:
+#: a column on a page turned 45 degrees read 727 -> 286 of 960 digit-frames live; an upright "3" and
+#: "2" 42 degrees apart, 444 -> 351 of 480).
+LEAN_AGREES = 20.0
+#: A box's ink counts towards :func:`ink_lean` when its long axis is this clear of its short one:
+#: (l1 - l2) / (l1 + l2) of its second moments' eigenvalues (0.2: long and short axes 1.22 : 1).
+ELONGATED = 0.2
+#: At most this many ROIs' distances are held at once (rows of the n x n table at a time): a
+#: 12 MP page of 5,000 digits measured whole held 1.5 GB (review of session 27).
+CHUNK = 256
 
 
 def writing_angle(rois: list[ROI]) -> float:
@@ -99,20 +120,22 @@ def writing_angle(rois: list[ROI]) -> float:
         return 0.0
     c = np.array([(r.x + r.w / 2.0, r.y + r.h / 2.0) for r in rois], np.float64)
     side = np.array([max(r.w, r.h) for r in rois], np.float64)
-    d = np.hypot(c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1])
-    np.fill_diagonal(d, np.inf)
-    small, large = np.minimum(side[:, None], side[None, :]), np.maximum(side[:, None], side[None, :])
-    d[small < SAME_SIZE * large] = np.inf  # a speck beside a digit
     x0, y0 = np.array([r.x for r in rois], np.float64), np.array([r.y for r in rois], np.float64)
     x1, y1 = x0 + [r.w for r in rois], y0 + [r.h for r in rois]
-    ox = np.clip(np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :]), 0, None)
-    oy = np.clip(np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :]), 0, None)
     area = (x1 - x0) * (y1 - y0)
-    d[ox * oy > OVERLAP * np.minimum(area[:, None], area[None, :])] = np.inf  # two pieces of one digit
     pairs = set()
-    for i, j in enumerate(np.argmin(d, axis=1)):
-        if d[i, j] <= NEIGHBOUR_GAP * (side[i] + side[j]) / 2.0:
-            pairs.add((min(i, int(j)), max(i, int(j))))
+    for k in range(0, len(rois), CHUNK):  # rows of the distance table, CHUNK at a time
+        r = slice(k, k + CHUNK)
+        d = np.hypot(c[r, None, 0] - c[None, :, 0], c[r, None, 1] - c[None, :, 1])
+        d[np.arange(d.shape[0]), np.arange(k, k + d.shape[0])] = np.inf  # (itself)
+        small, large = np.minimum(side[r, None], side[None, :]), np.maximum(side[r, None], side[None, :])
+        d[small < SAME_SIZE * large] = np.inf  # a speck beside a digit
+        ox = np.clip(np.minimum(x1[r, None], x1[None, :]) - np.maximum(x0[r, None], x0[None, :]), 0, None)
+        oy = np.clip(np.minimum(y1[r, None], y1[None, :]) - np.maximum(y0[r, None], y0[None, :]), 0, None)
+        d[ox * oy > OVERLAP * np.minimum(area[r, None], area[None, :])] = np.inf  # two pieces of one digit
+        for i, j in enumerate(np.argmin(d, axis=1), start=k):
+            if d[i - k, j] <= NEIGHBOUR_GAP * (side[i] + side[j]) / 2.0:
+                pairs.add((min(i, int(j)), max(i, int(j))))
     angles = []
     for i, j in pairs:
         a = math.degrees(math.atan2(c[i, 1] - c[j, 1], c[j, 0] - c[i, 0]))  # image y runs down
@@ -127,13 +150,55 @@ def writing_angle(rois: list[ROI]) -> float:
     return mid
 
 
-def tilt_rois(rois: list[ROI]) -> list[ROI]:
-    """``rois`` with :attr:`~edge.types.ROI.angle` set to :func:`writing_angle` of them, and so the
-    :attr:`~edge.types.ROI.whole` of a cut part (one new whole object shared by its parts, as
-    before); the same list, the same ROI objects, when the angle is 0. The angle is measured over the
-    digits the finder found (:func:`~edge.segment.cut_path.uncut`): the two overlapping parts of a
-    path cut are a proposal, not two digits of the line."""
-    angle = writing_angle(uncut(rois))
+def ink_lean(rois: list[ROI], analysis: InkAnalysis) -> float | None:
+    """The median lean of the ROIs' ink from upright, from each one's long axis.
+
+    Args:
+        rois: digit ROIs of one frame (frame px).
+        analysis: the segmenter's :class:`~edge.segment.ink_analysis.InkAnalysis` of that frame: a
+            ROI's ink is ``dark > level`` in its analysis box (either polarity).
+
+    Returns:
+        Degrees in (-90, 90], counter-clockwise as seen on the image (as :func:`writing_angle`): the
+        median over the ROIs whose ink is elongated (:data:`ELONGATED`) of 90 minus the direction
+        of its long axis, the direction from its second central moments (0.5 atan2(2 mu11, mu20 -
+        mu02), the orientation of an image region: B. K. P. Horn, Robot Vision, MIT Press, 1986, ch.
+        3); ``None`` when no ROI's ink is elongated.
+    """
+    leans = []
+    for x0, y0, x1, y1 in analysis.boxes(rois):
+        ink = (analysis.dark[y0:y1, x0:x1] > analysis.level[y0:y1, x0:x1]).astype(np.uint8)
+        m = cv2.moments(ink, binaryImage=True)
+        a, b, c = m["mu20"], m["mu11"], m["mu02"]
+        if m["m00"] < 4 or math.hypot(a - c, 2.0 * b) < ELONGATED * (a + c):
+            continue
+        lean = 90.0 - 0.5 * math.degrees(math.atan2(2.0 * b, a - c))  # (image y runs down)
+        leans.append(lean - 180.0 if lean > 90.0 else lean)
+    return float(np.median(leans)) if leans else None
+
+
+def tilt_rois(rois: list[ROI], analysis: InkAnalysis | None) -> list[ROI]:
+    """The ROIs with the writing's rotation on them.
+
+    Args:
+        rois: one frame's digit ROIs (frame px), as the finder gives them.
+        analysis: the finder's :class:`~edge.segment.ink_analysis.InkAnalysis` of that frame
+            (``None``: nothing is turned).
+
+    Returns:
+        ``rois`` with :attr:`~edge.types.ROI.angle` set to :func:`writing_angle` of them, and so the
+        :attr:`~edge.types.ROI.whole` of a cut part (one new whole object shared by its parts); the
+        same list, the same ROI objects, when the angle is 0. The angle is measured over the digits
+        the finder found (:func:`~edge.segment.cut_path.uncut`: the two overlapping parts of a path
+        cut are a proposal, not two digits of the line), and stands only when their ink leans with it
+        (:func:`ink_lean` within :data:`LEAN_AGREES`).
+    """
+    found = uncut(rois)
+    angle = writing_angle(found)
+    if angle and (
+        analysis is None or (lean := ink_lean(found, analysis)) is None or abs(lean - angle) > LEAN_AGREES
+    ):
+        angle = 0.0
     if angle == 0.0:
         return rois
     wholes: dict[int, ROI] = {}
