@@ -6,12 +6,12 @@ cut of :func:`edge.segment.joined_digits.split_joined` finds no column thin enou
 pair of narrow digits is often not even wider than its
 :data:`~edge.segment.joined_digits.SPLIT_ASPECT` x its height: the pair was one digit, read as its
 surer half. :func:`path_cut` looks for the top-to-bottom path that crosses the least ink, moving at
-most one column a row (the minimum-cost cut path of touching numerals, found by dynamic programming:
-the "drop-fall" family of G. Congedo, G. Dimauro, S. Impedovo and G. Pirlo, "Segmentation of
-numeric strings", Proc. ICDAR 1995; R. G. Casey and E. Lecolinet, IEEE PAMI 18(7), 1996, section
-3.1), and cuts there when the path crosses little ink (at most :data:`PATH_INK` of the piece's
-median inked column, in at most :data:`MAX_RUNS` strokes) and leaves a full digit on each side (at
-least :data:`PATH_PART_HEIGHT` of the piece's height tall and
+most one column a row (a minimum-cost cut path found by dynamic programming, of the cut-path methods
+surveyed by R. G. Casey and E. Lecolinet, IEEE PAMI 18(7), 1996, section 3.1; the greedy "drop-fall"
+path of G. Congedo, G. Dimauro, S. Impedovo and G. Pirlo, "Segmentation of numeric strings", Proc.
+ICDAR 1995, is its one-path cousin), and cuts there when the path crosses little ink (at most
+:data:`PATH_INK` of the piece's median inked column, in at most :data:`MAX_RUNS` strokes) and leaves a
+full digit on each side (at least :data:`PATH_PART_HEIGHT` of the piece's height tall and
 :data:`~edge.segment.joined_digits.PART_WIDTH` of it wide).
 
 :func:`path_parts` is the live digit finder's last step (:class:`edge.segment.digits.DigitSegmenter`;
