@@ -169,3 +169,17 @@ def test_a_faint_stroke_across_a_dashed_line_keeps_its_ink_on_the_band() -> None
             assert (dark[row, x : x + 2] > raised[row, x : x + 2]).all(), (x, row)
     on = mask > 0
     assert (dark[on] <= raised[on]).mean() > 0.5
+
+
+def test_a_first_pass_raised_for_dashes_stands_when_the_finer_look_loses_most_of_it() -> None:
+    """A page's finer look raises no dashed ruling: its dashes came back and took the first pass's
+    digits (review of session 27: 19 boxes with 11 pencil 0s on a shadowed sheet's lines -> 5). The
+    finer look's boxes are kept only when that pass was not raised or they are half as many or more."""
+    ruling = PageRuling()
+    first, lost, kept = list(range(19)), list(range(5)), list(range(12))
+    assert not ruling.finer_lost(first, 320, lost)  # nothing raised this frame
+    ruling.dashed_at = 320
+    assert ruling.finer_lost(first, 320, lost) and not ruling.finer_lost(first, 320, kept)
+    assert not ruling.finer_lost(first, 640, lost)  # raised at another pass's width
+    ruling.reset()
+    assert ruling.dashed_at == 0 and not ruling.finer_lost(first, 320, lost)

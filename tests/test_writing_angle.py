@@ -14,7 +14,8 @@ from edge.segment.digits import DigitSegmenter
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.writing_angle import (
     CHUNK,
-    LEAN_AGREES,
+    LEAN_LEFT,
+    LEAN_RIGHT,
     MIN_TILT,
     ink_lean,
     tilt_rois,
@@ -79,19 +80,20 @@ def test_tilt_rois_marks_the_parts_of_a_cut_and_their_whole_alike() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "lean"), [(30.0, 30.0), (30.0, 15.0), (-45.0, 40.0), (42.0, 0.0), (15.0, -10.0)]
+    ("line", "lean"),
+    [(30.0, 30.0), (30.0, 15.0), (-45.0, 40.0), (42.0, 0.0), (-13.0, -40.0), (15.0, -10.0), (-15.0, 10.0)],
 )
 def test_the_line_stands_only_when_the_ink_leans_with_it(line: float, lean: float) -> None:
     """Boxes alone took a column of single digits on a page turned 40 degrees (its direction -50)
     and one diagonal pair on an upright page for a turned line (review of session 27); the digits'
-    ink must lean within LEAN_AGREES of the line."""
+    ink must lean with the line, from LEAN_RIGHT clockwise (writing slanted right) to LEAN_LEFT."""
     rois = _boxes(_line(line, n=3))
     assert writing_angle(rois) == pytest.approx(line, abs=1.5)
     analysis = _leaning_ink(rois, lean)
     assert ink_lean(rois, analysis) == pytest.approx(lean, abs=3.0)
     got = tilt_rois(rois, analysis)
     assert [r.angle for r in got] == pytest.approx(
-        [line if abs(line - lean) <= LEAN_AGREES else 0.0] * 3, abs=1.5
+        [line if -LEAN_RIGHT <= lean - line <= LEAN_LEFT else 0.0] * 3, abs=1.5
     )
 
 

@@ -54,16 +54,14 @@ def beyond_cut_cleared(dark: np.ndarray, core: tuple[float, float, float, float]
         roi: the ROI, frame px (its cut sides: :func:`cut_sides`).
 
     Returns:
-        ``dark`` itself when neither side is cut; else a copy with the columns left of
-        ``floor(x0)`` (left cut) and from ``ceil(x1)`` on (right cut) cleared; for a part cut
-        along a path (``roi.side``), the px whose centre lies outside its side of the path in
-        their row (frame rows beyond the whole's take its first or last row's side).
+        For a part cut along a path (``roi.side``, whatever its box), a copy with the px whose
+        centre lies outside its side of the path in their row cleared (frame rows beyond the
+        whole's take its first or last row's side); else ``dark`` itself when neither side is
+        cut, or a copy with the columns left of ``floor(x0)`` (left cut) and from ``ceil(x1)`` on
+        (right cut) cleared.
     """
-    left, right = cut_sides(roi)
-    if not (left or right):
-        return dark
-    out = dark.copy()
     if roi.side is not None and roi.whole is not None:
+        out = dark.copy()
         h, w = dark.shape
         sx, sy = (core[2] - core[0]) / max(roi.w, 1), (core[3] - core[1]) / max(roi.h, 1)
         fy = np.floor(roi.y + (np.arange(h) + 0.5 - core[1]) / sy).astype(np.int64)
@@ -73,6 +71,10 @@ def beyond_cut_cleared(dark: np.ndarray, core: tuple[float, float, float, float]
         x = np.arange(w) + 0.5
         out[(x[None, :] < lo[:, None]) | (x[None, :] >= hi[:, None])] = 0
         return out
+    left, right = cut_sides(roi)
+    if not (left or right):
+        return dark
+    out = dark.copy()
     if left:
         out[:, : max(0, math.floor(core[0]))] = 0
     if right:

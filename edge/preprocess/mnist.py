@@ -309,9 +309,11 @@ class MnistPreprocessor:
         boxes = analysis.boxes(rois) if analysis is not None else []
         for i, roi in enumerate(rois):
             box = boxes[i] if analysis is not None else None
-            # a part the segmenter cut out of a wider piece is read as any ROI first; only if no ink
-            # is found so, from the ink on its side of the cut (edge.preprocess.cut_ink)
-            whole = roi.whole is not None and any(cut_sides(roi))
+            # a part the segmenter cut out of a wider piece along a column is read as any ROI first; only
+            # if no ink is found so, from the ink on its side of the cut (edge.preprocess.cut_ink). A part
+            # cut along a path (roi.side) is read from its side at once: its box holds its neighbour's ink
+            # (review of session 27: a wide 6's stem read "1" beside the "6" in the other part's box)
+            whole = roi.whole is not None and roi.side is None and any(cut_sides(roi))
             got = self._read(
                 image,
                 dataclasses.replace(roi, whole=None) if whole else roi,

@@ -6,12 +6,12 @@ cut of :func:`edge.segment.joined_digits.split_joined` finds no column thin enou
 pair of narrow digits is often not even wider than its
 :data:`~edge.segment.joined_digits.SPLIT_ASPECT` x its height: the pair was one digit, read as its
 surer half. :func:`path_cut` looks for the top-to-bottom path that crosses the least ink, moving at
-most one column a row (the minimum-cost cut path of touching numerals, found by dynamic programming:
-the "drop-fall" family of G. Congedo, G. Dimauro, S. Impedovo and G. Pirlo, "Segmentation of
-numeric strings", Proc. ICDAR 1995; R. G. Casey and E. Lecolinet, IEEE PAMI 18(7), 1996, section
-3.1), and cuts there when the path crosses little ink (at most :data:`PATH_INK` of the piece's
-median inked column, in at most :data:`MAX_RUNS` strokes) and leaves a full digit on each side (at
-least :data:`PATH_PART_HEIGHT` of the piece's height tall and
+most one column a row (a minimum-cost cut path found by dynamic programming, of the cut-path methods
+surveyed by R. G. Casey and E. Lecolinet, IEEE PAMI 18(7), 1996, section 3.1; the greedy "drop-fall"
+path of G. Congedo, G. Dimauro, S. Impedovo and G. Pirlo, "Segmentation of numeric strings", Proc.
+ICDAR 1995, is its one-path cousin), and cuts there when the path crosses little ink (at most
+:data:`PATH_INK` of the piece's median inked column, in at most :data:`MAX_RUNS` strokes) and leaves a
+full digit on each side (at least :data:`PATH_PART_HEIGHT` of the piece's height tall and
 :data:`~edge.segment.joined_digits.PART_WIDTH` of it wide).
 
 :func:`path_parts` is the live digit finder's last step (:class:`edge.segment.digits.DigitSegmenter`;
@@ -28,11 +28,12 @@ surroundings: a 0 of the demo was lost.)
 
 Measured (the live pipeline without smoothing, camera-like frames of MNIST test digits 70 px
 tall): of 2,000 pairs
-written touching (1-6 px of overlap), read right 912 -> 1,197, as one digit 966 -> 647, wrong 61 ->
-100 (38 of them read as one digit before), as nothing 58 -> 52, split into three 3 -> 4 (one "11"
-read "111"); cuts judged by the model 442 -> 883. Digits widened 1.2x and 1.5x (10,000 each, three a
-frame): 1.5x read right 9,713 and split into two or more 17 times, as before; 1.2x read right 9,895
--> 9,894, split 16 -> 17 (a 6). Offline, on the segmenter's candidates: a
+written touching (1-6 px of overlap), read right 912 -> 1,223, as one digit 966 -> 613, wrong 61 ->
+109, as nothing 58 -> 51, split into three 3 -> 4 (one "11" read "111"); cuts judged by the model
+442 -> 883 (with each part read from its side only: 1,197 / 647 / 100 / 52 when a part was read from
+its box first, which also split a wide blurred 6 into "16"). Digits widened 1.2x and 1.5x (10,000
+each, three a frame), before that mend: 1.5x read right 9,713 and split into two or more 17 times, as
+before; 1.2x read right 9,895 -> 9,894, split 16 -> 17 (a 6). Offline, on the segmenter's candidates: a
 looser rule (path ink 0.5 of the median column, sides half the height) proposed 995 of the pairs
 but 283 and 286 of 3,000 widened single digits (728 and 61 / 64 with these constants).
 

@@ -179,8 +179,8 @@ class DigitSegmenter:
             if len(boxes) < 0.5 * seen:
                 # digits packed too densely for paper to show between them (a sheet of digits): no paper rule
                 boxes, _, _ = self._analyse(small, colour, typical * f2 / f, False, within)
-            if not len(boxes):  # the finer look lost what the first one saw (faint pencil breaking
-                # into specks at the finer scale, the gate or the paper rule there): the first pass's stand
+            if not len(boxes) or self.ruling.finer_lost(before[0], before[1].shape[1], boxes):  # the finer
+                # look lost what the first saw (faint pencil in specks, the gate, the paper rule, dashes back)
                 boxes, small, self._ink, own = before
             elif cfg.keep_whole:  # a still: a first-pass digit it cut into fragments stands (.digit_scale)
                 boxes = digit_scale.kept_whole(boxes, before[0], f2 / f)

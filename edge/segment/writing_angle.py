@@ -18,8 +18,8 @@ format (:mod:`edge.preprocess.mnist`).
 Boxes alone also make "lines" of digits that are not written in one: a column of single digits on a
 turned page (its direction the page's minus 90 degrees) or two digits placed diagonally on an upright
 page. So the line's direction stands only when the digits' own ink leans with it (:func:`ink_lean`,
-:data:`LEAN_AGREES`). A frame with no such line (one digit alone, neighbours whose directions
-disagree, pairs steeper than :data:`MAX_TILT`, which are left out rather than counted against the
+:data:`LEAN_RIGHT`, :data:`LEAN_LEFT`). A frame with no such line (one digit alone, neighbours whose
+directions disagree, pairs steeper than :data:`MAX_TILT`, which are left out rather than counted against the
 others) or a line within :data:`MIN_TILT` of level is left as it was (angle 0): the
 handwriting's own baseline wanders by a few degrees, and the model reads a digit turned that little as
 well as an upright one.
@@ -52,7 +52,8 @@ from edge.types import ROI
 
 __all__ = [
     "ELONGATED",
-    "LEAN_AGREES",
+    "LEAN_LEFT",
+    "LEAN_RIGHT",
     "MAX_TILT",
     "MIN_TILT",
     "NEIGHBOUR_GAP",
@@ -89,12 +90,16 @@ OVERLAP = 0.1
 #: Every neighbour pair's direction must lie within this many degrees of their median.
 SPREAD = 12.0
 #: The line's direction stands only when the digits' own ink leans with it: the median lean of their
-#: ink's long axes (:func:`ink_lean`) within this many degrees of it. Boxes alone took a column of
-#: single digits on a page turned 40-50 degrees (its direction the page's minus 90) and one diagonal
-#: pair on an upright page for a turned line, and turned every digit by it (review of session 27:
-#: a column on a page turned 45 degrees read 727 -> 286 of 960 digit-frames live; an upright "3" and
-#: "2" 42 degrees apart, 444 -> 351 of 480).
-LEAN_AGREES = 20.0
+#: ink's long axes (:func:`ink_lean`) at most this many degrees clockwise of it (handwriting slanted
+#: to the right: a demo seed 3 "1", "8" and "0" lean 27-30 degrees right of their line turned 11-15
+#: degrees, and the "1" is read "7" unless turned back) ...
+LEAN_RIGHT = 35.0
+#: ... or this many counter-clockwise (backhand). Boxes alone took a column of single digits on a page
+#: turned 40-50 degrees (its direction the page's minus 90) and one diagonal pair on an upright page for
+#: a turned line, and turned every digit by it (review of session 27: a column on a page turned 45
+#: degrees read 727 -> 286 of 960 digit-frames live; an upright "3" and "2" 42 degrees apart, 444 -> 351
+#: of 480).
+LEAN_LEFT = 20.0
 #: A box's ink counts towards :func:`ink_lean` when its long axis is this clear of its short one:
 #: (l1 - l2) / (l1 + l2) of its second moments' eigenvalues (0.2: long and short axes 1.22 : 1).
 ELONGATED = 0.2
@@ -191,12 +196,14 @@ def tilt_rois(rois: list[ROI], analysis: InkAnalysis | None) -> list[ROI]:
         same list, the same ROI objects, when the angle is 0. The angle is measured over the digits
         the finder found (:func:`~edge.segment.cut_path.uncut`: the two overlapping parts of a path
         cut are a proposal, not two digits of the line), and stands only when their ink leans with it
-        (:func:`ink_lean` within :data:`LEAN_AGREES`).
+        (:func:`ink_lean` from :data:`LEAN_RIGHT` clockwise to :data:`LEAN_LEFT` counter-clockwise of it).
     """
     found = uncut(rois)
     angle = writing_angle(found)
     if angle and (
-        analysis is None or (lean := ink_lean(found, analysis)) is None or abs(lean - angle) > LEAN_AGREES
+        analysis is None
+        or (lean := ink_lean(found, analysis)) is None
+        or not -LEAN_RIGHT <= lean - angle <= LEAN_LEFT
     ):
         angle = 0.0
     if angle == 0.0:
