@@ -247,7 +247,25 @@ def test_a_cut_part_whose_ink_stands_alone_is_read_as_any_roi(mnist) -> None:
         assert None not in pre.last_light
 
 
-@pytest.mark.parametrize(("labels", "overlap"), [([7, 3], 3), ([6, 4], 6), ([9, 0], 3)])
+@pytest.mark.parametrize(
+    ("labels", "overlap"),
+    [
+        ([7, 3], 3),
+        ([6, 4], 6),
+        ([9, 0], 3),
+        pytest.param(
+            [3, 4],
+            6,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the least-ink path runs through the 4's bar: its side holds only the stem, read "
+                "'1' (0.58) below the whole's '4' (0.71), so the cut is refused and '34' reads '4'; read "
+                "from its box first (before the side-only mend) it was '4' (0.96), but that read split "
+                "a wide 6 into '16' (review of session 27)",
+            ),
+        ),
+    ],
+)
 def test_touching_digits_no_column_separates_are_cut_along_a_path_and_read(
     mnist, pipelines, labels, overlap
 ) -> None:
