@@ -35,7 +35,14 @@ import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.skin_colour import HSV_SKIN
-from edge.segment.skin_pieces import MIN_CHROMA, MIN_HUE_APART, MORE_SATURATED, channel_medians, hsv_of
+from edge.segment.skin_pieces import (
+    MIN_CHROMA,
+    MIN_HUE_APART,
+    MORE_SATURATED,
+    channel_medians,
+    hsv_of,
+    ring_window,
+)
 from edge.types import ROI
 
 __all__ = ["HUE_NEAR", "MAX_HUE", "MIN_FRONT", "SAT_NEAR", "TINTED", "finger_boxes", "not_fingers"]
@@ -98,20 +105,10 @@ def finger_boxes(boxes: np.ndarray, colour: np.ndarray, dark: np.ndarray, level:
 def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
     """:func:`finger_boxes` for one box (x0, y0, x1, y1, analysis px)."""
     sh, sw = dark.shape
-    x0, y0, x1, y1 = box
-    size = max(x1 - x0, y1 - y0)
-    if size < 2:
+    size = max(box[2] - box[0], box[3] - box[1])
+    if size < 2 or (window := ring_window(box, colour, dark, level)) is None:
         return False
-    g = max(2, (size + 3) // 4)  # the ring round it
-    x0, y0, x1, y1 = max(x0 - g, 0), max(y0 - g, 0), min(x1 + g, sw), min(y1 + g, sh)
-    ink = cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
-    paper = cv2.bitwise_not(cv2.dilate(ink, np.ones((3, 3), np.uint8)))
-    if not cv2.countNonZero(ink) or not cv2.countNonZero(paper):
-        return False
-    fy, fx = colour.shape[0] / sh, colour.shape[1] / sw
-    X0, Y0 = int(x0 * fx), int(y0 * fy)
-    part = colour[Y0 : max(int(y1 * fy), Y0 + 1), X0 : max(int(x1 * fx), X0 + 1)]
-    part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    (x0, y0, x1, y1), part, ink, paper = window  # the box with the ring round it
     own = channel_medians(part, ink)
     hue, sat, _ = hsv_of(own / max(own.max(), 1e-6))
     (h0, _), (s0, s1) = HSV_SKIN

@@ -37,6 +37,7 @@ __all__ = [
     "MIN_THICK",
     "MORE_SATURATED",
     "hsv_of",
+    "ring_window",
     "skin_boxes",
     "solid_boxes",
 ]
@@ -107,21 +108,45 @@ def skin_boxes(
     return out
 
 
-def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
-    """:func:`skin_boxes` for one box (x0, y0, x1, y1, analysis px)."""
+def ring_window(
+    box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray
+) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray, np.ndarray] | None:
+    """A candidate's box with the ring round it, in the analysis image and the frame.
+
+    Args:
+        box: x0, y0, x1, y1 of the candidate (analysis px).
+        colour: the uint8 (H, W, 3) BGR frame the analysis image was scaled from.
+        dark: uint8 (h, w) darkness of the analysis image (0 paper .. 255 black) ...
+        level: uint8 (h, w) ... and the ink threshold: ink is darker than it.
+
+    Returns:
+        ((x0, y0, x1, y1): the box grown by a quarter of its longer side, at least 2 px, on every
+        side and clipped to the image; the frame's uint8 (y1 - y0, x1 - x0, 3) BGR under it, resized
+        to analysis px (area interpolation); uint8 masks of that size, 255 = its ink and 255 = its
+        paper, px not within 1 px of ink), or ``None`` when it holds no ink or no paper.
+    """
     sh, sw = dark.shape
-    fy, fx = colour.shape[0] / sh, colour.shape[1] / sw
     x0, y0, x1, y1 = box
-    size = max(x1 - x0, y1 - y0)
-    g = max(2, (size + 3) // 4)  # the paper around it
+    g = max(2, (max(x1 - x0, y1 - y0) + 3) // 4)
     x0, y0, x1, y1 = max(x0 - g, 0), max(y0 - g, 0), min(x1 + g, sw), min(y1 + g, sh)
     ink = cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
     paper = cv2.bitwise_not(cv2.dilate(ink, np.ones((3, 3), np.uint8)))
     if not cv2.countNonZero(ink) or not cv2.countNonZero(paper):
-        return False
+        return None
+    fy, fx = colour.shape[0] / sh, colour.shape[1] / sw
     X0, Y0 = int(x0 * fx), int(y0 * fy)
     part = colour[Y0 : max(int(y1 * fy), Y0 + 1), X0 : max(int(x1 * fx), X0 + 1)]
     part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    return (x0, y0, x1, y1), part, ink, paper
+
+
+def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
+    """:func:`skin_boxes` for one box (x0, y0, x1, y1, analysis px)."""
+    size = max(box[2] - box[0], box[3] - box[1])
+    g = max(2, (size + 3) // 4)  # the paper around it (ring_window's)
+    if (window := ring_window(box, colour, dark, level)) is None:
+        return False
+    (x0, y0, x1, y1), part, ink, paper = window
     own = channel_medians(part, ink) / 255.0
     if not _is_skin(own / max(own.max(), 1e-6)):
         return False  # not skin's colour (the paper's colour is read only for what is)
