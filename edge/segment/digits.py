@@ -46,9 +46,9 @@ The stages of OpenCV's ``samples/python/digits_video.py`` (threshold, contours, 
   :mod:`~.edge_slivers`), tiny things, and marks much fainter than the frame's writing (:mod:`~.faint_marks`);
 - ROIs come out in reading order (:func:`edge.segment.numbers.group_numbers` makes numbers).
 
-Cost (one x86-64 core, OpenCV single-threaded: ``cv_threads``; ``edge-bench classic``, idle VM): median 1.4 ms
-a 640x480 demo frame (the last full analysis's scene reused on about three frames of four:
-:mod:`~.digit_reuse`), 0.75 ms a frame of five digits filling the view, a 12 MP page 10-40 ms.
+Cost (one x86-64 core, OpenCV single-threaded: ``cv_threads``; idle 2-core VM): median 2.4 ms a 640x480 frame
+of five MNIST digits on grey paper (``edge-bench classic``), 4.1-4.5 ms a demo frame (``edge-bench pipeline``;
+the scene reused on about three frames of four: :mod:`~.digit_reuse`); a 12 MP page 10-40 ms (older figure).
 """
 
 from __future__ import annotations
