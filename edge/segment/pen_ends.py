@@ -72,10 +72,10 @@ def runs_onto_desk(
         True when past one of the bar's ends, from 2 px on along its axis (up to 3 widths + 40 px), every
         point 2 px apart differs from ``ground`` by :data:`INK_CONTRAST` or more (L1 over B, G, R) up to
         :data:`MIN_RUN` consecutive ones that are unlike the paper and differ as much from the desk beside
-        them, while the points
-        1.5 widths + 4 px to either side are the desk (unlike the paper, within :data:`SIDE_DESK` a channel
-        on average of the desk's colour, in none of ``others``). A 1 written near the paper's edge has the
-        desk past its end, not something lying on it; a pen crossing the edge has its own rest there.
+        them, while the points 1.5 widths + 4 px to either side are the desk (unlike the paper, within
+        :data:`SIDE_DESK` a channel on average of the desk's colour, in none of ``others``). A 1 written
+        near the paper's edge has the desk past its end, not something lying on it; a pen crossing the
+        edge has its own rest there.
     """
     (cx, cy), (ux, uy), half = bar.centre, bar.axis, bar.length / 2.0
     nx, ny, side = -uy, ux, 1.5 * bar.width + 4.0
