@@ -51,15 +51,17 @@ def dashed_lines(
 
     Args:
         pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), analysis px.
-        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink), at ``origin`` (x, y).
+        mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink) ...
+        origin: ... whose top-left corner is at (x, y) of the analysis image (px).
         lengths: (shortest horizontal, vertical ruled line) (px; 0: none in that direction;
             :func:`edge.segment.digit_lines.line_lengths`).
         paper: uint8 (h, w) the analysis image's paper (255; :class:`edge.segment.digit_scene.Scene`),
             or ``None`` (all of it).
 
     Returns:
-        (float64 (3 S, 4) segments x0, y0, x1, y1 in ``mask`` px, each at least as long as a ruled line of
-        its direction: along each dash's ink's axis (:func:`~edge.segment.ruling_grid.dash_segments`; at
+        (float64 (3 S, 4) segments x0, y0, x1, y1 in ``mask`` px, S the segments drawn from the dashes
+        (three placements each), each at least as long as a ruled line of its direction: along each
+        dash's ink's axis (:func:`~edge.segment.ruling_grid.dash_segments`; at
         most the :data:`MOST` longest), and through its centre and those of the :data:`NEAREST` nearest
         dashes whose joins run along both (within :data:`~edge.segment.line_ridges.SPREAD_DEG`); each
         from its start on, from its end back, and about its centre; uint8 (mh, mw) the dashes' ink),
