@@ -37,8 +37,8 @@ __all__ = [
     "MIN_THICK",
     "MORE_SATURATED",
     "channel_medians",
-    "hsv_of",
     "frame_under",
+    "hsv_of",
     "ink_medians",
     "ink_window",
     "paper_round",
@@ -175,7 +175,7 @@ def ink_medians(
 def frame_under(colour: np.ndarray, window: tuple[int, int, int, int], shape: tuple[int, ...]) -> np.ndarray:
     """uint8 (y1 - y0, x1 - x0, 3) BGR: the frame ``colour`` under ``window`` (x0, y0, x1, y1 in px of
     an analysis image of (h, w) ``shape``), resized to analysis px (area interpolation; OpenCV's
-    resize to the same size is a copy, so a frame of the analysis size is only cropped)."""
+    resize to the same size is a copy, so of a frame of the analysis size this is a view, cropped)."""
     x0, y0, x1, y1 = window
     fy, fx = colour.shape[0] / shape[0], colour.shape[1] / shape[1]
     X0, Y0 = int(x0 * fx), int(y0 * fy)
