@@ -17,6 +17,8 @@ from edge.segment.skin_pieces import (
     channel_medians,
     ink_medians,
     ink_window,
+    paper_flat,
+    paper_round,
     ring_window,
     skin_boxes,
     solid_boxes,
@@ -163,5 +165,7 @@ def test_the_ink_s_colour_is_read_from_the_whole_window_resized(frame: tuple[int
         assert np.array_equal(part, cv2.resize(crop, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA))
         assert np.array_equal(ink, np.where(dark[y0:y1, x0:x1] > level[y0:y1, x0:x1], 255, 0))
         assert got[0] == (x0, y0, x1, y1) and np.array_equal(got[1], ink)
+        paper = paper_round(ink)
+        assert paper is not None and np.array_equal(paper_flat(ink), (paper > 0).reshape(-1))
         expected = np.array([np.median(c[ink > 0]) for c in cv2.split(part)])
         assert got[2].dtype == np.float64 and np.array_equal(got[2], expected)

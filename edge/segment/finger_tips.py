@@ -42,7 +42,7 @@ from edge.segment.skin_pieces import (
     frame_under,
     hsv_of,
     ink_medians,
-    paper_round,
+    paper_flat,
     pixel_medians,
 )
 from edge.types import ROI
@@ -115,10 +115,10 @@ def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndar
         return False  # not skin's colour (first: most ink leaves here, before the paper is read)
     hue, sat, _ = hsv_of(own / max(own.max(), 1e-6))
     (h0, _), (s0, s1) = HSV_SKIN
-    if not (hue <= MAX_HUE or hue >= 180 + h0) or not s0 <= sat <= s1 or (paper := paper_round(ink)) is None:
+    if not (hue <= MAX_HUE or hue >= 180 + h0) or not s0 <= sat <= s1 or not (paper := paper_flat(ink)).any():
         return False
     part = frame_under(colour, (x0, y0, x1, y1), (sh, sw))
-    ring = part.reshape(-1, 3).compress(paper.reshape(-1) > 0, axis=0)  # uint8 (n, 3) the paper's pixels
+    ring = part.reshape(-1, 3).compress(paper, axis=0)  # uint8 (n, 3) the paper's pixels
     grey = cv2.cvtColor(ring[None], cv2.COLOR_BGR2GRAY).reshape(-1, 1)  # (n, 1) their brightness
     lit = (grey >= pixel_medians(grey)[0]).reshape(-1)
     ground = pixel_medians(ring.compress(lit, axis=0))  # the paper: the ring's brighter half

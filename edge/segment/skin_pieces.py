@@ -41,6 +41,7 @@ __all__ = [
     "hsv_of",
     "ink_medians",
     "ink_window",
+    "paper_flat",
     "paper_round",
     "pixel_medians",
     "ring_window",
@@ -200,8 +201,19 @@ def _grown_ink(
 def paper_round(ink: np.ndarray) -> np.ndarray | None:
     """uint8 (h, w) 255 = the paper of a window whose uint8 (h, w) ``ink`` mask is given (px not
     within 1 px of ink), or ``None`` when there is none."""
-    paper = cv2.bitwise_not(cv2.dilate(ink, np.ones((3, 3), np.uint8)))
+    paper = cv2.bitwise_not(_near_ink(ink))
     return paper if cv2.countNonZero(paper) else None
+
+
+def paper_flat(ink: np.ndarray) -> np.ndarray:
+    """bool (h * w,) :func:`paper_round`'s paper as a flat mask of the window's pixels (row by row;
+    all False when there is none)."""
+    return (_near_ink(ink) == 0).reshape(-1)
+
+
+def _near_ink(ink: np.ndarray) -> np.ndarray:
+    """uint8 (h, w) 255 = within 1 px of the uint8 (h, w) ``ink`` mask's ink (a 3 x 3 dilation)."""
+    return cv2.dilate(ink, np.ones((3, 3), np.uint8))
 
 
 def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
