@@ -262,8 +262,8 @@ def channel_medians(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def pixel_medians(pixels: np.ndarray) -> np.ndarray:
     """float (C,) the median of each channel of uint8 (n, C) ``pixels``: ``np.median`` per channel
     (the mean of the two middle values for an even count), read off each channel's values sorted
-    (NumPy's stable sort of uint8 is a radix sort, linear in the pixels: a box's few hundred ink
-    pixels in about a third of the time of three histograms and their cumulative sums).
+    (NumPy's stable sort of uint8 is a radix sort, linear in the pixels: a candidate's ink or ring
+    in a third to a half of the time of three histograms and their cumulative sums).
 
     Raises:
         ValueError: no pixel (n = 0).
