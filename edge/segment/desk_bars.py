@@ -149,7 +149,13 @@ def measure_bar(analysis: InkAnalysis, roi: ROI) -> Bar | None:
     Returns:
         the bar in full-frame px when the box's ink is a bar (see the module docstring), else ``None``.
     """
-    x0, y0, x1, y1 = analysis.box(roi)
+    return _measure(analysis, analysis.box(roi), analysis.scale)
+
+
+def _measure(analysis: InkAnalysis, box: tuple[int, int, int, int], scale: tuple[float, float]) -> Bar | None:
+    """:func:`measure_bar` of the analysis px box ``box`` (:meth:`InkAnalysis.box`), ``scale`` the
+    analysis' (:attr:`InkAnalysis.scale`): off_desk measures a frame's boxes with one call of each."""
+    x0, y0, x1, y1 = box
     if x1 - x0 < 1 or y1 - y0 < 1:
         return None
     ink = cv2.compare(analysis.dark[y0:y1, x0:x1], analysis.level[y0:y1, x0:x1], cv2.CMP_GT)
@@ -158,21 +164,25 @@ def measure_bar(analysis: InkAnalysis, roi: ROI) -> Bar | None:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n < 2:
         return None
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    k = int(np.argmax(areas))
-    if areas[k] < MIN_SHARE * areas.sum() or areas[k] < 5:
+    if n == 2:  # one piece (most bars): it is all the ink
+        area, piece = int(stats[1, cv2.CC_STAT_AREA]), ink
+    else:
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        k = int(np.argmax(areas))
+        if areas[k] < MIN_SHARE * areas.sum():
+            return None
+        area, piece = int(areas[k]), (labels == k + 1).view(np.uint8)
+    if area < 5:
         return None
     # (the rectangle of the piece's outline: its hull, so the rectangle, is that of all its pixels)
-    outline, _ = cv2.findContours(
-        (labels == k + 1).view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
-    )
-    (mx, my), (a, b), angle = cv2.minAreaRect(np.vstack(outline))
+    outline, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    (mx, my), (a, b), angle = cv2.minAreaRect(outline[0] if len(outline) == 1 else np.vstack(outline))
     length, width = max(a, b) + 1.0, min(a, b) + 1.0
-    if length < MIN_ELONGATION * width or areas[k] < MIN_FILL * length * width:
+    if length < MIN_ELONGATION * width or area < MIN_FILL * length * width:
         return None
     theta = math.radians(angle if a >= b else angle + 90.0)  # the long axis
     tilt = math.degrees(math.atan2(abs(math.cos(theta)), abs(math.sin(theta))))
-    sx, sy = analysis.scale
+    sx, sy = scale
     ux, uy = math.cos(theta) * sx, math.sin(theta) * sy
     norm = math.hypot(ux, uy)
     centre = ((x0 + mx + 0.5) * sx - 0.5, (y0 + my + 0.5) * sy - 0.5)
@@ -300,7 +310,8 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         return rois
     H, W = image.shape[:2]
     sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
-    bars = {i: b for i, r in enumerate(rois) if (b := measure_bar(analysis, r))}
+    scale = analysis.scale
+    bars = {i: b for i, box in enumerate(analysis.boxes(rois)) if (b := _measure(analysis, box, scale))}
     if not bars:
         return rois
     rings = [_ring(image, r) for r in rois]
@@ -314,7 +325,7 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
     drop = set()
     for i, bar in bars.items():
         theirs = [c for j, c in enumerate(rings) if j != i and c is not None]
-        paper = np.median(np.array(theirs), axis=0) if theirs else None
+        paper = _median(theirs) if theirs else None
         mine = rings[i]
         if paper is None or mine is None:
             continue
@@ -335,6 +346,14 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         ):
             drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois
+
+
+def _median(colours: list[np.ndarray]) -> np.ndarray:
+    """float32 (3,): ``np.median(np.array(colours), axis=0)`` of a few float32 (3,) colours, from a sort
+    (NumPy's median: the middle one, or the mean of the middle two, (a + b) / 2 in float32)."""
+    s = np.sort(np.array(colours), axis=0)
+    k = len(s) // 2
+    return s[k] if len(s) % 2 else (s[k - 1] + s[k]) / 2
 
 
 def _is_pen(
