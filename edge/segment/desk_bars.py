@@ -50,6 +50,7 @@ import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.pen_ends import Bar, runs_onto_desk
+from edge.segment.ring_colour import median_colour
 from edge.segment.ring_colour import ring_median as _ring
 from edge.segment.ring_colour import ring_pixels as _ring_pixels
 from edge.types import ROI
@@ -159,14 +160,13 @@ def _measure(analysis: InkAnalysis, box: tuple[int, int, int, int], scale: tuple
     if x1 - x0 < 1 or y1 - y0 < 1:
         return None
     ink = cv2.compare(analysis.dark[y0:y1, x0:x1], analysis.level[y0:y1, x0:x1], cv2.CMP_GT)
-    if not _elongated(cv2.moments(ink, binaryImage=True)):
-        return None
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n < 2:
-        return None
-    if n == 2:  # one piece (most bars): it is all the ink
-        area, piece = int(stats[1, cv2.CC_STAT_AREA]), ink
+    if not _elongated(m := cv2.moments(ink, binaryImage=True)):
+        return None  # (else there is ink: one piece or more)
+    n, labels = cv2.connectedComponents(ink, connectivity=8)
+    if n == 2:  # one piece (most bars): it is all the ink (its area the moments' count of ink pixels)
+        area, piece = int(m["m00"]), ink
     else:
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
         areas = stats[1:, cv2.CC_STAT_AREA]
         k = int(np.argmax(areas))
         if areas[k] < MIN_SHARE * areas.sum():
@@ -325,7 +325,7 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
     drop = set()
     for i, bar in bars.items():
         theirs = [c for j, c in enumerate(rings) if j != i and c is not None]
-        paper = _median(theirs) if theirs else None
+        paper = median_colour(theirs) if theirs else None
         mine = rings[i]
         if paper is None or mine is None:
             continue
@@ -346,14 +346,6 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         ):
             drop.add(i)
     return [r for i, r in enumerate(rois) if i not in drop] if drop else rois
-
-
-def _median(colours: list[np.ndarray]) -> np.ndarray:
-    """float32 (3,): ``np.median(np.array(colours), axis=0)`` of a few float32 (3,) colours, from a sort
-    (NumPy's median: the middle one, or the mean of the middle two, (a + b) / 2 in float32)."""
-    s = np.sort(np.array(colours), axis=0)
-    k = len(s) // 2
-    return s[k] if len(s) % 2 else (s[k - 1] + s[k]) / 2
 
 
 def _is_pen(

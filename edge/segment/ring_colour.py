@@ -9,7 +9,7 @@ import numpy as np
 
 from edge.types import ROI
 
-__all__ = ["MIN_RING", "RING", "ring_median", "ring_pixels"]
+__all__ = ["MIN_RING", "RING", "median_colour", "ring_median", "ring_pixels"]
 
 #: The ring around a box: this share of the box's longer side (at least :data:`MIN_RING` px) wide.
 RING = 0.15
@@ -65,3 +65,11 @@ def ring_median(image: np.ndarray, roi: ROI) -> np.ndarray | None:
         return np.partition(v, k, axis=1)[:, k].astype(np.float32)
     low = np.partition(v, [k - 1, k], axis=1)
     return (low[:, k - 1].astype(np.float32) + low[:, k]) / 2.0
+
+
+def median_colour(colours: list[np.ndarray]) -> np.ndarray:
+    """float32 (C,): ``np.median(np.array(colours), axis=0)`` of a few float32 (C,) colours (one or more),
+    from a sort (NumPy's median: the middle one, or the mean of the middle two, (a + b) / 2 in float32)."""
+    s = np.sort(np.array(colours), axis=0)
+    k = len(s) // 2
+    return s[k] if len(s) % 2 else (s[k - 1] + s[k]) / 2
