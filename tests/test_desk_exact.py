@@ -112,3 +112,15 @@ def test_a_bar_with_a_speck_is_the_bar() -> None:
     twin = ink.copy()
     cv2.line(twin, (40, 50), (55, 15), 1, 4)
     assert measure_bar(_analysis(twin > 0), roi) is None
+
+
+def test_a_ground_at_the_contrast_in_float32_only() -> None:
+    """A ground whose L1 difference from a black line reaches INK_CONTRAST in float32 (as runs_onto_desk
+    sums it) but not in Python's floats: the line past the bar's end on the desk is its rest."""
+    image = np.empty((100, 200, 3), np.uint8)
+    image[:] = (70, 112, 160)
+    image[49:52, 51:150] = 0
+    ground = np.array([np.nextafter(np.float32(60), np.float32(0)), 3e-6, 0], np.float32)
+    bar = Bar(20.0, 90.0, (40.0, 50.0), (1.0, 0.0), 2.0)
+    desk = np.array([70, 112, 160], np.float32)
+    assert runs_onto_desk(image, bar, lambda: desk, ground, lambda p: np.ones(len(p), bool))
