@@ -11,7 +11,7 @@ from edge.segment import pen_ends
 from edge.segment.desk_bars import measure_bar, not_paper
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.pen_ends import Bar, runs_onto_desk
-from edge.segment.ring_colour import median_colour, ring_median, ring_pixels
+from edge.segment.ring_colour import channel_median, median_colour, ring_median, ring_pixels
 from edge.types import ROI
 
 
@@ -124,3 +124,14 @@ def test_a_ground_at_the_contrast_in_float32_only() -> None:
     bar = Bar(20.0, 90.0, (40.0, 50.0), (1.0, 0.0), 2.0)
     desk = np.array([70, 112, 160], np.float32)
     assert runs_onto_desk(image, bar, lambda: desk, ground, lambda p: np.ones(len(p), bool))
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 64, 301, 1000])
+def test_channel_median_is_numpy_median(n: int) -> None:
+    """channel_median (a radix sort of the uint8 values) is NumPy's median of them as float32."""
+    rng = np.random.default_rng(n)
+    for _ in range(20):
+        v = rng.integers(0, 256, (n, 3), dtype=np.uint8)
+        v[: n // 3] = v[0]  # (ties)
+        got, want = channel_median(v), np.median(v.astype(np.float32), axis=0)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()

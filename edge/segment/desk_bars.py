@@ -50,7 +50,7 @@ import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.pen_ends import Bar, runs_onto_desk
-from edge.segment.ring_colour import median_colour
+from edge.segment.ring_colour import channel_median, median_colour
 from edge.segment.ring_colour import ring_median as _ring
 from edge.segment.ring_colour import ring_pixels as _ring_pixels
 from edge.types import ROI
@@ -252,16 +252,16 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         not the desk either (reviews of session 26).
     """
     b, k = RIM, RIM_STEP
-    rim = np.concatenate(
+    raw = np.concatenate(
         [image[:b:2, ::k].reshape(-1, 3), image[-b::2, ::k].reshape(-1, 3)]
         + [image[::k, :b:2].reshape(-1, 3), image[::k, -b::2].reshape(-1, 3)]
-    ).astype(np.float32)
+    )
+    rim = raw.astype(np.float32)
     unlike = not_paper(rim, paper)
     if not len(rim) or unlike.mean() < MIN_DESK:
         return None
     lit = unlike & (rim.mean(axis=1) >= MIN_PAPER)
-    desk = rim[lit] if lit.sum() >= LIT_DESK * unlike.sum() else rim[unlike]
-    return np.median(np.ascontiguousarray(desk.T), axis=1).astype(np.float32)
+    return channel_median(raw[lit] if lit.sum() >= LIT_DESK * unlike.sum() else raw[unlike])
 
 
 def on_own_paper(pixels: np.ndarray, paper: np.ndarray, desk: np.ndarray | None) -> bool:

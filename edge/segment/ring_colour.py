@@ -9,7 +9,7 @@ import numpy as np
 
 from edge.types import ROI
 
-__all__ = ["MIN_RING", "RING", "median_colour", "ring_median", "ring_pixels"]
+__all__ = ["MIN_RING", "RING", "channel_median", "median_colour", "ring_median", "ring_pixels"]
 
 #: The ring around a box: this share of the box's longer side (at least :data:`MIN_RING` px) wide.
 RING = 0.15
@@ -53,18 +53,21 @@ def ring_pixels(image: np.ndarray, roi: ROI) -> np.ndarray:
 
 
 def ring_median(image: np.ndarray, roi: ROI) -> np.ndarray | None:
-    """float32 (C,) median colour of ``image`` in a ring around ``roi`` (``None``: no ring in the frame);
-    NumPy's median, from a partition of the uint8 channels (half the cost; a median does not depend on
-    the order of the pixels: :func:`_ring_bands`)."""
-    v = np.ascontiguousarray(_ring_bands(image, roi).T)
-    n = v.shape[1]
-    if not n:
-        return None
-    k = n // 2
-    if n % 2:
-        return np.partition(v, k, axis=1)[:, k].astype(np.float32)
-    low = np.partition(v, [k - 1, k], axis=1)
-    return (low[:, k - 1].astype(np.float32) + low[:, k]) / 2.0
+    """float32 (C,) median colour of ``image`` in a ring around ``roi`` (``None``: no ring in the frame)
+    (:func:`channel_median`; a median does not depend on the order of the pixels: :func:`_ring_bands`)."""
+    v = _ring_bands(image, roi)
+    return channel_median(v) if len(v) else None
+
+
+def channel_median(v: np.ndarray) -> np.ndarray:
+    """float32 (C,) median of each channel of uint8 (N, C) ``v``, N >= 1: NumPy's median, the middle
+    value or the mean of the middle two (in float32), from a radix sort of the uint8 values (NumPy's stable
+    sort of 8-bit integers: linear, twice as fast as a partition of a few hundred of them)."""
+    s = np.sort(v, axis=0, kind="stable")
+    k = len(s) // 2
+    if len(s) % 2:
+        return s[k].astype(np.float32)
+    return (s[k - 1].astype(np.float32) + s[k]) / 2.0
 
 
 def median_colour(colours: list[np.ndarray]) -> np.ndarray:
