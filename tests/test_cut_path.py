@@ -177,6 +177,8 @@ def test_a_step_up_goes_to_the_least_cost_straight_then_left_first() -> None:
         0,
     ]  # 0: straight 1 = right 1 -> straight; 1: right 0 -> right; 3: straight 0 = left 0
     assert _moves(cost).tolist() == [[0, 1, 0, 0]]
+    cost[0, 1:5] = [1, 2, 1, 5]  # 1: left 1 = right 1 below straight 2 -> left
+    assert _moves(cost).tolist() == [[0, -1, 0, -1]]
 
 
 def test_a_large_slanted_pair_is_cut_between_its_strokes() -> None:

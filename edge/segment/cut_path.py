@@ -41,10 +41,14 @@ Cost: a digit wider than :data:`PATH_ASPECT` x its height and one piece: a conne
 over its box and a few integer operations per analysis row (the search in bit-parallel form, stopped
 once every path crosses too much ink); when some path crosses little enough ink, a few vector
 operations to trace and test up to :data:`TRIES` of them; a proposed cut: the whole's read by the
-model too. CPU per frame, timed on recorded inputs
-(2 cores at a load of 14): frames of two touching MNIST pairs 0.34 ms median (0.48 with a
-proposal, 0.16 without), of three widened MNIST digits 0.38 ms, the camera-like dev frames of
-``benchmarks/realistic_digits.py`` 0.005 ms (mean 0.09); the finder itself took 1.5-2.2 ms there.
+model too. CPU per frame, timed on recorded inputs before that search (a NumPy row loop, each
+path traced and tested alone; 2 cores at a load of 14): frames of two touching MNIST pairs 0.34 ms
+median (0.48 with a proposal, 0.16 without), of three widened MNIST digits 0.38 ms, the camera-like
+dev frames of ``benchmarks/realistic_digits.py`` 0.005 ms (mean 0.09); the finder itself took
+1.5-2.2 ms there. The search as it is gives the same paths (checked call by call on 3,570 recorded
+frames with a candidate: the live demo, seeds 0-4, and 500 frames of five MNIST digits on grey
+paper) at 1.4-1.6x less CPU: per such frame 0.24 -> 0.13 ms median on the grey-paper frames,
+0.31-0.50 -> 0.19-0.32 ms on the demo's (load 5-7).
 """
 
 from __future__ import annotations
