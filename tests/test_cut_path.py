@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from edge.preprocess.cut_ink import beyond_cut_cleared
-from edge.segment.cut_path import path_cut, path_parts, uncut
+from edge.segment.cut_path import _least, _moves, _reached, path_cut, path_parts, uncut
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -132,3 +132,69 @@ def test_the_side_is_found_at_any_working_scale(scale: float) -> None:
         ink = np.flatnonzero(out[y])
         edge = (10 + int(y / scale)) * scale
         assert abs((ink[-1] + 1 if len(ink) else 0) - edge) <= 1.0, (y, ink, edge)
+
+
+def _least_ink(ink: np.ndarray) -> list[list[int]]:
+    """Plain-Python reference: the least ink px a path from the top row crosses to each px of
+    ``ink`` (0 / 1), moving at most one column a row."""
+    h, n = ink.shape
+    rows = ink.tolist()
+    cost = [rows[0][:]]
+    for r in range(1, h):
+        above = cost[-1]
+        cost.append([min(above[max(0, c - 1) : c + 2]) + rows[r][c] for c in range(n)])
+    return cost
+
+
+@pytest.mark.parametrize("n", [3, 17, 64, 65, 130])
+def test_the_bit_parallel_search_is_the_least_ink_dynamic_programming(n: int) -> None:
+    """The sets of columns reached crossing at most k ink px hold the least costs exactly (up to
+    the most looked for), on rows of up to 64 px (one int64 a row) and wider ones."""
+    rng = np.random.default_rng(n)
+    for trial in range(40):
+        h = int(rng.integers(1, 30))
+        ink = (rng.random((h, n)) < rng.uniform(0.05, 0.6)).astype(np.uint8)
+        most = int(rng.integers(0, 5))
+        cost = np.array(_least_ink(ink))
+        reached = _reached(ink, most)
+        if cost[-1].min() > most:
+            assert reached is None, (trial, h, most)
+            continue
+        assert reached is not None and len(reached) == h, (trial, h, most)
+        assert np.array_equal(_least(reached, n), np.minimum(cost, most + 1)), (trial, h, most)
+
+
+def test_a_step_up_goes_to_the_least_cost_straight_then_left_first() -> None:
+    big = 99
+    cost = np.array([[big, 2, 1, 1, 3, big], [big, 0, 0, 0, 0, big]])  # (2, 4 + 2): a row above
+    # from column 0: straight 2 or right 1 -> right; 1: left 2, straight 1, right 1 -> straight;
+    # 2: left 1, straight 1, right 3 -> straight; 3: left 1, straight 3 -> left
+    assert _moves(cost).tolist() == [[1, 0, 0, -1]]
+    cost[0, 1:5] = [
+        1,
+        1,
+        0,
+        0,
+    ]  # 0: straight 1 = right 1 -> straight; 1: right 0 -> right; 3: straight 0 = left 0
+    assert _moves(cost).tolist() == [[0, 1, 0, 0]]
+    cost[0, 1:5] = [1, 2, 1, 5]  # 1: left 1 = right 1 below straight 2 -> left
+    assert _moves(cost).tolist() == [[0, -1, 0, -1]]
+
+
+def test_a_large_slanted_pair_is_cut_between_its_strokes() -> None:
+    """A pair more than 64 px wide between the path's margins (the search's other branch)."""
+    mask, strokes = _slanted()
+    ys, xs = np.nonzero(mask)
+    box = np.s_[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    own, left, right = (
+        cv2.resize(m[box], None, fx=3, fy=3, interpolation=cv2.INTER_NEAREST) > 0 for m in (mask, *strokes)
+    )
+    h, w = own.shape
+    assert w - 2 * int(0.15 * h) > 64
+    path = path_cut(own, 0.15)
+    assert path is not None and path.shape == (h,) and path.dtype == np.int64
+    cols = np.arange(w)[None, :]
+    # each stroke on its side, but for a corner the path cuts (the bridge's rows: <= 1%)
+    assert np.count_nonzero(left & (cols > path[:, None])) <= 0.01 * np.count_nonzero(left)
+    assert np.count_nonzero(right & (cols < path[:, None])) <= 0.01 * np.count_nonzero(right)
+    assert np.count_nonzero(left & (cols < path[:, None])) > 0.95 * np.count_nonzero(left)
