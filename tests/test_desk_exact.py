@@ -11,7 +11,7 @@ from edge.segment import pen_ends
 from edge.segment.desk_bars import measure_bar, not_paper
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.pen_ends import Bar, runs_onto_desk
-from edge.segment.ring_colour import channel_median, median_colour, ring_median, ring_pixels
+from edge.segment.ring_colour import median_colour, pixel_medians, ring_median, ring_pixels
 from edge.types import ROI
 
 
@@ -127,11 +127,24 @@ def test_a_ground_at_the_contrast_in_float32_only() -> None:
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 64, 301, 1000])
-def test_channel_median_is_numpy_median(n: int) -> None:
-    """channel_median (a radix sort of the uint8 values) is NumPy's median of them as float32."""
+def test_pixel_medians_as_float32_are_numpy_median(n: int) -> None:
+    """pixel_medians (a radix sort of the uint8 values), as float32, is NumPy's median of them as float32."""
     rng = np.random.default_rng(n)
     for _ in range(20):
         v = rng.integers(0, 256, (n, 3), dtype=np.uint8)
         v[: n // 3] = v[0]  # (ties)
-        got, want = channel_median(v), np.median(v.astype(np.float32), axis=0)
+        got, want = pixel_medians(v).astype(np.float32), np.median(v.astype(np.float32), axis=0)
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_the_points_past_a_bar_are_rounded_half_to_even() -> None:
+    """A bar along x whose axis lies at y = 30.5: its points past the end are read at row 30 (rint, half to
+    even: the pen's rest on the desk, rows 28-30), not row 31 (the paper's colour); at y = 31 they are."""
+    image = np.full((60, 100, 3), (70, 112, 160), np.uint8)  # the desk
+    image[:, :50] = (230, 232, 235)  # the paper
+    image[28:31, 50:] = 20  # the pen's rest on the desk
+    image[31, 50:] = (230, 232, 235)  # (a paper-coloured row under it)
+    ground = np.array([230, 232, 235], np.float32)
+    d = [2.0, 4.0, 6.0]
+    assert pen_ends._leaves_ground(image, Bar(20.0, 90.0, (45.0, 30.5), (1.0, 0.0), 3.0), ground, 1.0, d)
+    assert not pen_ends._leaves_ground(image, Bar(20.0, 90.0, (45.0, 31.0), (1.0, 0.0), 3.0), ground, 1.0, d)

@@ -140,3 +140,13 @@ def test_the_cheap_colour_test_passes_every_colour_of_skin() -> None:
     for own in rng.integers(0, 511, (3000, 3)) / 2.0:  # medians: hsv_of's test itself, end to end
         h, s, _ = hsv_of(own / max(own.max(), 1e-6))
         assert _may_be_skin(own) or not ((h <= MAX_HUE or h >= 180 + h0) and s0 <= s <= s1)
+
+
+def test_the_cheap_colour_test_rounds_half_to_even_like_hsv_of() -> None:
+    """A colour on a rounding tie: 65.5 / 85 x 255 = 196.5 rounds to 196 (half to even, as hsv_of's
+    np.round), saturation 255 - 196 = 59, skin's least; rounded half up (197) it would be 58 and the
+    finger's colour rejected."""
+    own = np.array([65.5, 65.5, 85.0])
+    hue, sat, _ = hsv_of(own / own.max())
+    assert sat == HSV_SKIN[1][0] and (hue <= MAX_HUE or hue >= 180 + HSV_SKIN[0][0])
+    assert _may_be_skin(own)

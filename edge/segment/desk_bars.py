@@ -50,7 +50,7 @@ import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.pen_ends import Bar, runs_onto_desk
-from edge.segment.ring_colour import channel_median, median_colour
+from edge.segment.ring_colour import median_colour, pixel_medians
 from edge.segment.ring_colour import ring_median as _ring
 from edge.segment.ring_colour import ring_pixels as _ring_pixels
 from edge.types import ROI
@@ -261,7 +261,7 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     if not len(rim) or unlike.mean() < MIN_DESK:
         return None
     lit = unlike & (rim.mean(axis=1) >= MIN_PAPER)
-    return channel_median(raw[lit] if lit.sum() >= LIT_DESK * unlike.sum() else raw[unlike])
+    return pixel_medians(raw[lit] if lit.sum() >= LIT_DESK * unlike.sum() else raw[unlike]).astype(np.float32)
 
 
 def on_own_paper(pixels: np.ndarray, paper: np.ndarray, desk: np.ndarray | None) -> bool:

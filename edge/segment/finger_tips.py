@@ -73,13 +73,14 @@ def not_fingers(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None
 
     Args:
         rois: the segmenter's candidates, full-frame px.
-        image: the uint8 (H, W, 3) BGR frame they were found in (or (H, W) grey: ``rois`` as they are).
+        image: the uint8 (H, W, 3) BGR frame they were found in (any other shape, e.g. grey (H, W):
+            ``rois`` as they are).
         analysis: the segmenter's ink of that frame, or ``None`` (then ``rois`` as they are).
 
     Returns:
         ``rois`` (the same list when none is dropped), the rest in the same order.
     """
-    if analysis is None or not rois or image.ndim != 3 or analysis.light:
+    if analysis is None or not rois or image.shape[2:] != (3,) or analysis.light:
         return rois
     boxes = np.array(analysis.boxes(rois), np.float64)
     finger = finger_boxes(boxes, image, analysis.dark, analysis.level)
@@ -115,7 +116,10 @@ def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndar
         return False  # not skin's colour (first: most ink leaves here, before the paper is read)
     hue, sat, _ = hsv_of(own / max(own.max(), 1e-6))
     (h0, _), (s0, s1) = HSV_SKIN
-    if not (hue <= MAX_HUE or hue >= 180 + h0) or not s0 <= sat <= s1 or not (paper := paper_flat(ink)).any():
+    if not (hue <= MAX_HUE or hue >= 180 + h0) or not s0 <= sat <= s1:
+        return False
+    paper = paper_flat(ink)  # the ring's paper, flat (the window's px in raster order)
+    if not paper.any():
         return False
     part = frame_under(colour, (x0, y0, x1, y1), (sh, sw))
     ring = part.reshape(-1, 3).compress(paper, axis=0)  # uint8 (n, 3) the paper's pixels

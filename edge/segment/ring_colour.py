@@ -9,7 +9,7 @@ import numpy as np
 
 from edge.types import ROI
 
-__all__ = ["MIN_RING", "RING", "channel_median", "median_colour", "ring_median", "ring_pixels"]
+__all__ = ["MIN_RING", "RING", "median_colour", "pixel_medians", "ring_median", "ring_pixels"]
 
 #: The ring around a box: this share of the box's longer side (at least :data:`MIN_RING` px) wide.
 RING = 0.15
@@ -54,20 +54,28 @@ def ring_pixels(image: np.ndarray, roi: ROI) -> np.ndarray:
 
 def ring_median(image: np.ndarray, roi: ROI) -> np.ndarray | None:
     """float32 (C,) median colour of ``image`` in a ring around ``roi`` (``None``: no ring in the frame)
-    (:func:`channel_median`; a median does not depend on the order of the pixels: :func:`_ring_bands`)."""
+    (:func:`pixel_medians`; a median does not depend on the order of the pixels: :func:`_ring_bands`)."""
     v = _ring_bands(image, roi)
-    return channel_median(v) if len(v) else None
+    return pixel_medians(v).astype(np.float32) if len(v) else None
 
 
-def channel_median(v: np.ndarray) -> np.ndarray:
-    """float32 (C,) median of each channel of uint8 (N, C) ``v``, N >= 1: NumPy's median, the middle
-    value or the mean of the middle two (in float32), from a radix sort of the uint8 values (NumPy's stable
-    sort of 8-bit integers: linear, twice as fast as a partition of a few hundred of them)."""
-    s = np.sort(v, axis=0, kind="stable")
-    k = len(s) // 2
-    if len(s) % 2:
-        return s[k].astype(np.float32)
-    return (s[k - 1].astype(np.float32) + s[k]) / 2.0
+def pixel_medians(pixels: np.ndarray) -> np.ndarray:
+    """float64 (C,) the median of each channel of uint8 (n, C) ``pixels``: ``np.median`` per channel
+    (the mean of the two middle values for an even count: a whole or half level, exact in float32 too),
+    read off each channel's values sorted (NumPy's stable sort of uint8 is a radix sort, linear in the
+    pixels: a third to a half of the time of three histograms and their cumulative sums, and about as
+    fast as a partition of a few hundred values).
+
+    Raises:
+        ValueError: no pixel (n = 0).
+    """
+    if not len(pixels):
+        raise ValueError("no pixel to take the median of")
+    values = pixels.T.copy()  # (C, n)
+    values.sort(axis=1, kind="stable")
+    n = values.shape[1]
+    # the values of the middle two of the n pixels (ranks (n - 1) // 2 and n // 2, from 0)
+    return (values[:, (n - 1) // 2] + values[:, n // 2].astype(np.float64)) / 2.0
 
 
 def median_colour(colours: list[np.ndarray]) -> np.ndarray:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edge.segment.ring_colour import pixel_medians
 from edge.segment.skin_colour import HSV_SKIN
 
 __all__ = [
@@ -129,7 +130,8 @@ def ring_window(
     Returns:
         ((x0, y0, x1, y1): the box grown by a quarter of its longer side, at least 2 px, on every
         side and clipped to the image; the frame's uint8 (y1 - y0, x1 - x0, 3) BGR under it, resized
-        to analysis px (area interpolation); uint8 masks of that size, 255 = its ink and 255 = its
+        to analysis px (area interpolation; a view of ``colour`` when the frame is the analysis
+        image's size: do not write into it); uint8 masks of that size, 255 = its ink and 255 = its
         paper, px not within 1 px of ink), or ``None`` when it holds no ink or no paper
         (:func:`ink_window` and :func:`paper_round`).
     """
@@ -257,24 +259,6 @@ def channel_medians(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """
     h, w = mask.shape
     return pixel_medians(image.reshape(h * w, -1).compress((mask > 0).reshape(-1), axis=0))
-
-
-def pixel_medians(pixels: np.ndarray) -> np.ndarray:
-    """float (C,) the median of each channel of uint8 (n, C) ``pixels``: ``np.median`` per channel
-    (the mean of the two middle values for an even count), read off each channel's values sorted
-    (NumPy's stable sort of uint8 is a radix sort, linear in the pixels: a candidate's ink or ring
-    in a third to a half of the time of three histograms and their cumulative sums).
-
-    Raises:
-        ValueError: no pixel (n = 0).
-    """
-    if not len(pixels):
-        raise ValueError("no pixel to take the median of")
-    values = pixels.T.copy()  # (C, n)
-    values.sort(axis=1, kind="stable")
-    n = values.shape[1]
-    # the values of the middle two of the n pixels (ranks (n - 1) // 2 and n // 2, from 0)
-    return (values[:, (n - 1) // 2] + values[:, n // 2].astype(np.float64)) / 2.0
 
 
 def _thickness(mask: np.ndarray) -> float:
