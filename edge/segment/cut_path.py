@@ -38,17 +38,17 @@ looser rule (path ink 0.5 of the median column, sides half the height) proposed 
 but 283 and 286 of 3,000 widened single digits (728 and 61 / 64 with these constants).
 
 Cost: a digit wider than :data:`PATH_ASPECT` x its height and one piece: a connected-component pass
-over its box and a few integer operations per analysis row (the search in bit-parallel form, stopped
-once every path crosses too much ink); when some path crosses little enough ink, a few vector
-operations to trace and test up to :data:`TRIES` of them; a proposed cut: the whole's read by the
-model too. CPU per frame, timed on recorded inputs before that search (a NumPy row loop, each
-path traced and tested alone; 2 cores at a load of 14): frames of two touching MNIST pairs 0.34 ms
-median (0.48 with a proposal, 0.16 without), of three widened MNIST digits 0.38 ms, the camera-like
-dev frames of ``benchmarks/realistic_digits.py`` 0.005 ms (mean 0.09); the finder itself took
-1.5-2.2 ms there. The search as it is gives the same paths (checked call by call on 3,570 recorded
-frames with a candidate: the live demo, seeds 0-4, and 500 frames of five MNIST digits on grey
-paper) at 1.4-1.6x less CPU: per such frame 0.24 -> 0.13 ms median on the grey-paper frames,
-0.31-0.50 -> 0.19-0.32 ms on the demo's (load 5-7).
+over its box and a few integer operations per analysis row and ink count within the limit (the
+search in bit-parallel form, stopped once every path crosses too much ink); when some path crosses
+little enough ink, a few vector operations to trace and test up to :data:`TRIES` of them; a proposed
+cut: the whole's read by the model too. CPU per frame, timed on recorded inputs before that search
+(a NumPy row loop, each path traced and tested alone; 2 cores at a load of 14): frames of two
+touching MNIST pairs 0.34 ms median (0.48 with a proposal, 0.16 without), of three widened MNIST
+digits 0.38 ms, the camera-like dev frames of ``benchmarks/realistic_digits.py`` 0.005 ms (mean
+0.09); the finder itself took 1.5-2.2 ms there. The search as it is gives the same paths (checked
+call by call on 3,570 recorded frames with a candidate: the live demo, seeds 0-4, and 500 frames of
+five MNIST digits on grey paper) at 1.4-1.6x less CPU: per such frame 0.24 -> 0.13 ms median on the
+grey-paper frames, 0.31-0.50 -> 0.19-0.32 ms on the demo's (load 5-7).
 """
 
 from __future__ import annotations
@@ -115,14 +115,15 @@ def path_cut(own: np.ndarray, part_width: float) -> np.ndarray | None:
     median = (inked[(len(inked) - 1) // 2] + inked[len(inked) // 2]) / 2
     limit = PATH_INK * median
     ink = own[:, lo:hi].view(np.uint8)
-    reached = _reached(ink, int(limit))
+    most = int(limit)  # (ink px are whole: a path within the limit crosses at most this many)
+    reached = _reached(ink, most)
     if reached is None:  # (a 0 or a blot: every path crosses too much)
         return None
     n = hi - lo
-    # the least ink on a path from the top row to each px, capped at int(limit) + 1 (exact for
-    # every use below: the ends kept and their order, and each step up a kept path, where the
-    # least of the three px above is within the limit), between two columns no path takes
-    cost = np.full((h, n + 2), len(reached[0]) + 1, np.int64)
+    # the least ink on a path from the top row to each px, capped at most + 1 (exact for every use
+    # below: the ends kept and their order, and each step up a kept path, where the least of the
+    # three px above is within the limit), between two columns no path takes (most + 2)
+    cost = np.full((h, n + 2), most + 2, np.int64)
     cost[:, 1:-1] = _least(reached, n)
     # the paths ending at the least inked columns, among equals the one nearest the middle first;
     # the first that passes stands
@@ -146,7 +147,9 @@ def _reached(ink: np.ndarray, most: int) -> list[list[int]] | None:
     :func:`path_cut`'s dynamic programming, in an exact bit-parallel form: a row's set k is the
     columns next to the row above's set k where this row is paper, and those next to its set
     k - 1 where it is ink (a few integer operations a row instead of NumPy calls on rows of a few
-    dozen px). Stops at the first row no path reaches.
+    dozen px). Its cost grows with ``most``: a few integer operations per row and per ink count up to
+    ``most`` (at most 11 on the recorded camera frames; a thick 240 x 400 piece, ``most`` 72: 8x main's
+    NumPy loop). Stops at the first row no path reaches.
     """
     h, n = ink.shape
     full = (1 << n) - 1
@@ -157,6 +160,8 @@ def _reached(ink: np.ndarray, most: int) -> list[list[int]] | None:
             int.from_bytes(row.tobytes(), "little") for row in np.packbits(ink, axis=1, bitorder="little")
         ]
     reached = [[full & ~rows[0]] + [full] * most]  # crossing at most 0, 1, .. most ink px
+    if not reached[0][-1]:  # (one row of ink and no ink allowed)
+        return None
     for bits in rows[1:]:
         paper = full & ~bits
         below = 0  # the columns next to the row above's set k - 1
@@ -172,9 +177,9 @@ def _reached(ink: np.ndarray, most: int) -> list[list[int]] | None:
 
 
 def _least(reached: list[list[int]], n: int) -> np.ndarray:
-    """int64 (h, n) the least ink px a path crosses from the top row to each px, up to
-    ``len(reached[0])`` (that: more), from the sets of :func:`_reached`: the number of sets
-    (nested: crossing at most 0, 1, ..) that do not hold the px."""
+    """int64 (h, n) the least ink px a path crosses from the top row to each px, capped at
+    ``len(reached[0])`` (the cap meaning "more than the last set allows"), from the sets of
+    :func:`_reached`: the number of sets (nested: crossing at most 0, 1, ..) that do not hold the px."""
     if n <= 64:
         sets = np.array(reached, np.uint64)[:, :, None]
         held = ((sets >> _SHIFTS[:n]) & np.uint64(1)).sum(axis=1, dtype=np.int64)
@@ -208,7 +213,7 @@ def _traced(moves: list[list[int]], c: int) -> list[int]:
 def _thin_and_tall(own: np.ndarray, paths: np.ndarray, limit: float) -> np.ndarray:
     """bool (k,) which of the ``paths`` (int64 (k, h) columns of bool (h, w) ``own``) cross at most
     ``limit`` ink px in at most :data:`MAX_RUNS` strokes, with ink on each side in rows spanning at
-    least :data:`PATH_PART_HEIGHT` of the height (a cut's tests, but :func:`_wide`)."""
+    least :data:`PATH_PART_HEIGHT` of the height (a cut's tests except :func:`_wide`)."""
     h, w = own.shape
     crossed = own[np.arange(h), paths]
     strokes = np.count_nonzero(np.diff(crossed.astype(np.int8), axis=1) == 1, axis=1) + crossed[:, 0]
@@ -224,7 +229,8 @@ def _thin_and_tall(own: np.ndarray, paths: np.ndarray, limit: float) -> np.ndarr
 
 def _wide(own: np.ndarray, xs: np.ndarray, part_width: float) -> bool:
     """Whether the ink on each side of the path ``xs`` (int64 (h,) columns of bool (h, w) ``own``)
-    spans at least ``part_width`` x ``h`` columns."""
+    spans at least ``part_width`` x ``h`` columns (each side must hold ink: call it after
+    :func:`_thin_and_tall`; IndexError otherwise)."""
     h, w = own.shape
     cols = np.arange(w)
     for side in (own & (cols[None, :] < xs[:, None]), own & (cols[None, :] > xs[:, None])):
