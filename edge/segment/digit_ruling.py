@@ -43,7 +43,7 @@ from edge.segment.digit_reuse import SceneMemory
 from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.line_ridges import DARKER, runs_on
 from edge.segment.ruling_carry import CarriedRuling
-from edge.segment.ruling_dashes import along_lines, dash_ink, dashed_lines
+from edge.segment.ruling_dashes import along_lines, dashed_lines
 from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
 from edge.segment.ruling_lines import directions, find_ruling
 from edge.segment.ruling_pieces import off_ruling
@@ -127,18 +127,16 @@ def ruled_band(
 #: px beside a line where its paper is read at the first pass (``line_thickness`` + 1: past
 #: the widest line the eraser takes); scaled with the pass.
 PAPER_OFFSET = 3
-#: The band :meth:`PageRuling.above` drew: (segments, (scale, (h, w), width), band).
-_Drawn = tuple[np.ndarray | None, tuple[float, tuple[int, int], int], np.ndarray | None]
 
 
 class PageRuling:
     """A frame's ruling (:func:`~edge.segment.ruling_lines.find_ruling`), found at the passes of the
     digit finder that show evidence of one (reset per frame with :meth:`reset`), and the pieces that
-    are pieces of it (:meth:`off`). ``memory``: the segmenter's scene memory, whose reused frames take
-    the searches' rulings of the analysis they reuse (:mod:`edge.segment.ruling_carry`), or ``None``."""
+    are pieces of it (:meth:`off`). ``memory``: the segmenter's scene memory (a video's frames take the
+    ruling :meth:`above` found at an earlier frame: :mod:`edge.segment.ruling_carry`), or ``None``."""
 
     def __init__(self, memory: SceneMemory | None = None) -> None:
-        self.carried = CarriedRuling(memory)  # the rulings of the full analysis a frame's scene reuses
+        self.carried = CarriedRuling(memory)  # the ruling above found at an earlier frame of a video
         self.segs: np.ndarray | None = None  # float32 (L, 4), px of an image ``width`` px wide
         self.width = self.base = 0  # px of self.segs; of the pass that first found a ruling
         self.band: np.ndarray | None = None  # this pass's band (ruling_band)
@@ -149,7 +147,11 @@ class PageRuling:
         self.dashed_at = 0  # the width of the image :meth:`dashed` last raised (px; 0: none this frame)
         self.drawn = 0  # this pass's band width until off has drawn the lines of its pieces' dashes
         self._dirs: tuple[np.ndarray | None, tuple[int, ...]] = (None, ())  # (segs, their directions)
-        self._drawn: _Drawn = (None, (0.0, (0, 0), 0), None)  # above's band, for look
+        self._drawn: tuple[np.ndarray | None, tuple[float, tuple[int, int], int], np.ndarray | None] = (
+            None,
+            (0.0, (0, 0), 0),
+            None,
+        )  # (segs, (scale, shape, width), their band): above's, for look
 
     def reset(self) -> None:
         """Forget the last frame's ruling."""
@@ -272,9 +274,9 @@ class PageRuling:
         if clutter is None or cfg.line_length <= 0 or w == self.searched:
             return None
         self.searched, (mask, origin) = w, clutter
-        if (kept := self.carried.band("above", mask, origin, w)) is None:  # (a search, carried on)
+        if (kept := self.carried.band(mask, origin, w)) is None:  # (a search, carried on)
             return self._raised(
-                self.carried.keep("above", ruled_band(*clutter, dark, cfg), *clutter), level, cfg
+                self.carried.keep(ruled_band(mask, origin, dark, cfg), mask, origin), level, cfg
             )
         darkness = median_on(dark, mask, origin, kept[1])  # (the carried ruling's darkness in this frame)
         return self._raised((*kept, darkness) if darkness else None, level, cfg)
@@ -314,28 +316,19 @@ class PageRuling:
         if pieces is None or ink is None or cfg.line_length <= 0 or w == self.searched:
             return None
         (mask, origin), lengths = ink, line_lengths((w, h), cfg)
-        kept = self.carried.band("dashed", mask, origin, w)  # (carried: only this frame's dashes are read)
-        dashes = (
-            dashed_lines(pieces, mask, origin, lengths, paper)
-            if kept is None
-            else dash_ink(pieces, *ink, paper)
-        )
-        if dashes is None:
+        if (dashes := dashed_lines(pieces, mask, origin, lengths, paper)) is None:
             return None
         self.searched = w
-        if kept is None:  # (a search, carried on)
-            found = self.carried.keep("dashed", ruled_band(mask, origin, dark, cfg, dashes[0]), mask, origin)
-            kept = None if found is None else found[:2]
-        if kept is None:
+        if (found := ruled_band(mask, origin, dark, cfg, dashes[0])) is None:
             return None
         # (a threshold breaks a line about as dark as itself: written ink, a row of minus signs on a
         # faint grid's line, is much darker than the level it is seen at)
-        darkness = median_on(dark, dashes[1], origin, kept[1])
-        if not 0 < darkness < DARKER * median_on(level, dashes[1], origin, kept[1]):
+        darkness = median_on(dark, dashes[1], origin, found[1])
+        if not 0 < darkness < DARKER * median_on(level, dashes[1], origin, found[1]):
             return None
-        where = cv2.bitwise_and(kept[1], along_lines(mask, origin, kept[0], (h, w)))  # (not across)
+        where = cv2.bitwise_and(found[1], along_lines(mask, origin, found[0], (h, w)))  # (not across)
         self.dashed_at = w
-        return self._raised((kept[0], kept[1], darkness), level, cfg, where)
+        return self._raised((found[0], found[1], darkness), level, cfg, where)
 
     def _raised(
         self,
@@ -351,7 +344,11 @@ class PageRuling:
             return None
         (h, w), (segs, band, darkness) = level.shape, found
         self.segs, self.width, self.base, self.raised, self.level = segs, w, w, w, darkness
-        self._drawn = (segs, (1.0, (h, w), cfg.line_thickness + 2), band)  # (ruled_band's: look's here)
+        self._drawn = (
+            segs,
+            (1.0, (h, w), cfg.line_thickness + 2),
+            band,
+        )  # (ruled_band's: look's at this pass)
         raised = band if where is None else where  # (255 or 0)
         return cv2.max(level, cv2.min(raised, min(255, round(RULED_INK * darkness))))
 

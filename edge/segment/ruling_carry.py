@@ -1,21 +1,26 @@
 """A page's ruling carried over from frame to frame of a live video (:mod:`edge.segment.digit_ruling`).
 
-The searches for a ruling at a frame's first pass, in a first ink level too cluttered to measure
-(:meth:`~edge.segment.digit_ruling.PageRuling.above`: a squared sheet seen from afar, 5-6.5 ms a frame on
-``edge-bench pipeline --source demo:1`` and ``demo:2``) and in a level whose lines a shadow broke into dashes
-(:meth:`~edge.segment.digit_ruling.PageRuling.dashed`: 1.5-2 ms on ``demo:3``), find the same lines frame
-after frame while the camera and the sheet stay put. :class:`CarriedRuling` keeps the segments and the band
-(:func:`~edge.segment.digit_ruling.ruled_band`) that a search found at a frame's first pass; a later frame
-whose first pass reuses the scene of the same full analysis (:class:`~edge.segment.digit_reuse.SceneMemory`:
-:data:`~edge.segment.digit_reuse.SCENE` or :data:`~edge.segment.digit_reuse.LEVEL`, the same scene at most
-slightly moved) takes them instead of searching, as long as the level's ink lies on the band about as much
-as at the search (:data:`KEEP`: a sheet that moved by more than a line's width leaves its lines off the
-band; the search then runs again and its ruling is carried on). What depends on the frame's own pixels is
-measured anew by the caller: the ruling's darkness under the ink on the band, and so the raised level; the
-dashes of a dashed ruling. A full analysis (at least every ``reuse_frames`` frames, and on any change of
-scene) searches anew. Not exact: a carried ruling may differ by a pixel from the one the frame's own search
-finds, and a ruling its own search would not find (or find only in part) is kept; the guards (demo seeds
-0-4) measure the difference. Stills, and a frame analysed in full, never take a carried ruling.
+A first ink level too cluttered to measure is searched for a ruling at a frame's first pass
+(:meth:`~edge.segment.digit_ruling.PageRuling.above`: a squared sheet seen from afar, 5-6.5 ms of a 10-12 ms
+frame on ``edge-bench pipeline --source demo:1`` and ``demo:2``), and the search finds the same lines frame
+after frame while the sheet is in view. :class:`CarriedRuling` keeps the segments and the band
+(:func:`~edge.segment.digit_ruling.ruled_band`) that the last search found at a video frame's first pass;
+the next frames' first passes take them instead of searching, moved by a whole pixel or none across and
+down to put the most of the level's ink on the band (:func:`follow`: a drifting sheet, a shaking camera),
+as long as the share of the ink on it is at least :data:`KEEP` x the share at the search. A sheet that
+moved further, turned or left, and a hand over it, take the ink off the band: the search runs again and
+its ruling is carried on. The search also runs again ``reuse_frames`` frames after the last one (as the
+scene of :class:`~edge.segment.digit_reuse.SceneMemory` is analysed in full), after a reset (a new video,
+a still) and at another analysis scale. What depends on the frame's own pixels is measured anew by the
+caller: the ruling's darkness under the ink on the band, and so the raised level.
+
+Not exact: the carried band may lie a pixel off the one the frame's own search would find, and a ruling
+its own search would not find (or would find in part) is kept; demo seeds 0-4 over 3,000 frames change on
+a few dozen frames of their squared sheets, within a digit or two a seed. Stills, a segmenter with
+``reuse_scene=False`` and a page's finer passes never carry a ruling. A lined page's ruling in dashes
+(:meth:`~edge.segment.digit_ruling.PageRuling.dashed`, 1.5-2 ms) is not carried: its dashes move with the
+shadow that breaks the lines, and carried, demo seeds 3 and 4 read 2-3 digits fewer on their shadowed
+sheets (session 28).
 """
 
 from __future__ import annotations
@@ -25,10 +30,10 @@ import numpy as np
 
 from edge.segment.digit_reuse import SceneMemory
 
-__all__ = ["KEEP", "CarriedRuling", "on_band"]
+__all__ = ["KEEP", "STEP", "CarriedRuling", "follow", "on_band"]
 
-#: A carried ruling stands while this share or more of the share of the level's ink that lay on its band
-#: at the search still does (:func:`follow`).
+#: A carried ruling stands while the share of the level's ink on its band is this many times the share at
+#: the search or more (:func:`follow`).
 KEEP = 0.9
 #: A carried band follows the ink by up to this many px a frame across and down (a drifting sheet).
 STEP = 1
@@ -53,8 +58,8 @@ def follow(mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> tuple
         band: uint8 (h, w) a ruling's band (255 on it) in the image.
 
     Returns:
-        (uint8 (h, w) the band moved (``band`` itself when not), dx, dy (px), the share 0..1 of the
-        mask's ink on it (:func:`on_band`; 0 when no ink)).
+        (uint8 (h, w) the band moved (``band`` itself when not; 0 where it came from outside the image),
+        dx, dy (px), the share 0..1 of the mask's ink on it (:func:`on_band`; 0 when no ink)).
     """
     (ox, oy), (mh, mw), (h, w) = origin, mask.shape, band.shape
     if not (ink := cv2.countNonZero(mask)):
@@ -76,8 +81,8 @@ def follow(mask: np.ndarray, origin: tuple[int, int], band: np.ndarray) -> tuple
 
 
 class CarriedRuling:
-    """The rulings that the last searches found at a frame's first pass (module docstring), one per kind
-    of search (``what``: ``"above"``, ``"dashed"``).
+    """The ruling that the last search of a cluttered level found at a video frame's first pass (module
+    docstring).
 
     Args:
         memory: the segmenter's scene memory (:attr:`SceneMemory.reused` tells a frame's first pass,
@@ -87,9 +92,9 @@ class CarriedRuling:
 
     def __init__(self, memory: SceneMemory | None = None) -> None:
         self.memory = memory
-        # what -> ((resets, frames ended, image width px) at the search, float32 (L, 4) segments,
-        # uint8 (h, w) band, on_band share)
-        self._kept: dict[str, tuple[tuple[int, int, int], np.ndarray, np.ndarray, float]] = {}
+        # ((resets, frames ended, image width px) at the search, float32 (L, 4) segments, uint8 (h, w) band,
+        # on_band share at the search), or None
+        self._kept: tuple[tuple[int, int, int], np.ndarray, np.ndarray, float] | None = None
         self.taken = 0  # rulings carried (not searched) since construction
 
     def _clock(self, width: int) -> tuple[int, int, int] | None:
@@ -100,42 +105,35 @@ class CarriedRuling:
         return m.resets, sum(m.frames), width
 
     def band(
-        self, what: str, mask: np.ndarray, origin: tuple[int, int], width: int
+        self, mask: np.ndarray, origin: tuple[int, int], width: int
     ) -> tuple[np.ndarray, np.ndarray] | None:
-        """The carried (float32 (L, 4) segments, uint8 (h, w) band) of a search of kind ``what`` for this
-        pass, or ``None`` (search): not a video frame's first pass, none found since the last reset at
-        this ``width`` (px of the analysis image), a search ``reuse_frames`` frames ago or more, or less than
-        :data:`KEEP` x the share of the ink of uint8 (mh, mw) ``mask`` (at ``origin`` (x, y)) on its band
-        that was on it at the search."""
-        clock, kept = self._clock(width), self._kept.get(what)
-        if clock is None or kept is None or self.memory is None:
+        """The carried (float32 (L, 4) segments, uint8 (h, w) band) for this pass, moved with the ink
+        (:func:`follow`), or ``None`` (search): not a video frame's first pass, none found since the last
+        reset at this ``width`` (px of the analysis image), the search ``reuse_frames`` frames ago or more,
+        or less than :data:`KEEP` x the share of the ink of uint8 (mh, mw) ``mask`` (at ``origin`` (x, y))
+        on the band that was on it at the search."""
+        clock, kept, m = self._clock(width), self._kept, self.memory
+        if clock is None or kept is None or m is None:
             return None
         (resets, frame, at), segs, band, share = kept
-        if (resets, at) != (clock[0], clock[2]) or clock[1] - frame >= self.memory.config.reuse_frames:
+        if (resets, at) != (clock[0], clock[2]) or clock[1] - frame >= m.config.reuse_frames:
             return None
         band, dx, dy, now = follow(mask, origin, band)  # (a drifting sheet: its lines moved by a px)
         if now < KEEP * share:
             return None
         if dx or dy:  # (carried on from here: a new array, never changed in place)
             segs = segs + np.array([dx, dy, dx, dy], segs.dtype)
-            self._kept[what] = (kept[0], segs, band, share)
+            self._kept = (kept[0], segs, band, share)
         self.taken += 1
         return segs, band
 
     def keep(
-        self,
-        what: str,
-        found: tuple[np.ndarray, np.ndarray, float] | None,
-        mask: np.ndarray,
-        origin: tuple[int, int],
+        self, found: tuple[np.ndarray, np.ndarray, float] | None, mask: np.ndarray, origin: tuple[int, int]
     ) -> tuple[np.ndarray, np.ndarray, float] | None:
         """Carry ``found`` (:func:`~edge.segment.digit_ruling.ruled_band`'s float32 (L, 4) segments,
-        uint8 (h, w) band and darkness, or ``None``: none) of a search of kind ``what`` in uint8 (mh, mw)
-        ``mask`` (at ``origin`` (x, y)) at a frame's first pass on to the next frames; returns ``found``."""
+        uint8 (h, w) band and darkness, or ``None``: none) of a search in uint8 (mh, mw) ``mask`` (at
+        ``origin`` (x, y)) at a video frame's first pass on to the next frames; returns ``found``."""
         if (clock := self._clock(0 if found is None else found[1].shape[1])) is None:
             return found  # (a still, or a later pass: nothing carried, nothing forgotten)
-        if found is None:
-            self._kept.pop(what, None)
-        else:
-            self._kept[what] = (clock, found[0], found[1], on_band(mask, origin, found[1]))
+        self._kept = None if found is None else (clock, found[0], found[1], on_band(mask, origin, found[1]))
         return found

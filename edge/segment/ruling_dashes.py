@@ -24,7 +24,7 @@ from edge.segment.line_ridges import SPREAD_DEG
 from edge.segment.ruling_grid import DASH, MIN_DASH_PX, dash_segments
 from edge.segment.ruling_lines import MIN_LINES, angles, directions
 
-__all__ = ["DASHES", "RUN", "along_lines", "dash_ink", "dashed_lines"]
+__all__ = ["DASHES", "RUN", "along_lines", "dashed_lines"]
 
 #: Fewest dashes among a pass's pieces that may be a dashed ruling (two per line of :data:`MIN_LINES`).
 DASHES = 2 * MIN_LINES
@@ -67,9 +67,20 @@ def dashed_lines(
         from its start on, from its end back, and about its centre; uint8 (mh, mw) the dashes' ink),
         or ``None``: fewer than :data:`DASHES` dashes.
     """
-    if (found := dash_ink(pieces, mask, origin, paper)) is None:
+    if len(pieces) < DASHES:
         return None
-    dash, drawn = found
+    bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
+    dash = (bw >= DASH * bh) & (bw >= MIN_DASH_PX)  # (lying: a column of "1"s on a faint grid's line is not)
+    if np.count_nonzero(dash) < DASHES:
+        return None  # (the count first: most frames have no dashes to measure)
+    if paper is not None:  # (at the dash's centre)
+        cx = np.clip(((pieces[:, X0] + pieces[:, X1]) // 2).astype(np.int64), 0, paper.shape[1] - 1)
+        cy = np.clip(((pieces[:, Y0] + pieces[:, Y1]) // 2).astype(np.int64), 0, paper.shape[0] - 1)
+        dash &= paper[cy, cx] > 0
+    (ox, oy), (mh, mw), drawn = origin, mask.shape, np.zeros_like(mask)
+    for x0, y0, x1, y1 in pieces[dash, :4].astype(np.int64).tolist():
+        mx0, my0, mx1, my1 = max(x0 - ox, 0), max(y0 - oy, 0), min(x1 - ox, mw), min(y1 - oy, mh)
+        drawn[my0:my1, mx0:mx1] = mask[my0:my1, mx0:mx1]
     segs = dash_segments(pieces[dash], mask, origin)
     if len(segs) < DASHES:
         return None
@@ -100,30 +111,6 @@ def dashed_lines(
         (mid - half * unit, mid + half * unit),
     ]
     return np.vstack([np.hstack(e) for e in ends]), drawn
-
-
-def dash_ink(
-    pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int], paper: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """The lying dashes on the paper among ink pieces (:func:`dashed_lines`'s arguments): bool (N,) which
-    pieces are dashes (at least :data:`~edge.segment.ruling_grid.DASH` x as wide as tall and
-    :data:`~edge.segment.ruling_grid.MIN_DASH_PX` wide, their centre on ``paper``) and uint8 (mh, mw) the
-    ink of ``mask`` in their boxes; or ``None``: fewer than :data:`DASHES` pieces or dashes."""
-    if len(pieces) < DASHES:
-        return None
-    bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
-    dash = (bw >= DASH * bh) & (bw >= MIN_DASH_PX)  # (lying: a column of "1"s on a faint grid's line is not)
-    if np.count_nonzero(dash) < DASHES:
-        return None  # (the count first: most frames have no dashes to measure)
-    if paper is not None:  # (at the dash's centre)
-        cx = np.clip(((pieces[:, X0] + pieces[:, X1]) // 2).astype(np.int64), 0, paper.shape[1] - 1)
-        cy = np.clip(((pieces[:, Y0] + pieces[:, Y1]) // 2).astype(np.int64), 0, paper.shape[0] - 1)
-        dash &= paper[cy, cx] > 0
-    (ox, oy), (mh, mw), drawn = origin, mask.shape, np.zeros_like(mask)
-    for x0, y0, x1, y1 in pieces[dash, :4].astype(np.int64).tolist():
-        mx0, my0, mx1, my1 = max(x0 - ox, 0), max(y0 - oy, 0), min(x1 - ox, mw), min(y1 - oy, mh)
-        drawn[my0:my1, mx0:mx1] = mask[my0:my1, mx0:mx1]
-    return dash, drawn
 
 
 def _lengths(segs: np.ndarray) -> np.ndarray:
