@@ -85,6 +85,23 @@ def test_a_sheet_moved_by_more_than_a_pixel_is_searched_anew(monkeypatch: pytest
     assert KEEP < 1.0
 
 
+@pytest.mark.parametrize("rows", [2, -2])
+def test_a_frame_of_another_height_at_the_same_analysis_width_is_searched_anew(
+    monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """A camera whose frames change size without a reset (the analysis width the same): the carried band
+    is of the old height, so the frame is searched anew and read as a fresh segmenter reads it (the
+    carry was keyed on the width alone: every later frame raised in the level's raise, review of
+    session 28)."""
+    frame, _ = squared_from_afar("9", 2, 24)
+    other = cv2.copyMakeBorder(frame, 0, rows, 0, 0, cv2.BORDER_REPLICATE) if rows > 0 else frame[:rows]
+    calls = searches(monkeypatch)
+    segmenter = DigitSegmenter()
+    segmenter.find(frame)
+    assert segmenter.find(other) == DigitSegmenter().find(other)
+    assert len(calls) == 3 and segmenter.ruling.carried.taken == 0
+
+
 def test_stills_and_a_segmenter_without_reuse_search_every_frame(monkeypatch: pytest.MonkeyPatch) -> None:
     frame, _ = squared_from_afar("9", 2, 24)
     calls = searches(monkeypatch)

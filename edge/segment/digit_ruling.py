@@ -154,7 +154,8 @@ class PageRuling:
         )  # (segs, (scale, shape, width), their band): above's, for look
 
     def reset(self) -> None:
-        """Forget the last frame's ruling."""
+        """Forget the last frame's ruling (not the ruling carried over from an earlier frame of a video:
+        :class:`~edge.segment.ruling_carry.CarriedRuling` forgets it at the scene memory's reset)."""
         self.segs, self.width, self.base, self.band, self.dark = None, 0, 0, None, None
         self.searched = self.raised = self.dashed_at = 0
 
@@ -274,7 +275,7 @@ class PageRuling:
         if clutter is None or cfg.line_length <= 0 or w == self.searched:
             return None
         self.searched, (mask, origin) = w, clutter
-        if (kept := self.carried.band(mask, origin, w)) is None:  # (a search, carried on)
+        if (kept := self.carried.band(mask, origin, (h, w))) is None:  # (a search, carried on)
             return self._raised(
                 self.carried.keep(ruled_band(mask, origin, dark, cfg), mask, origin), level, cfg
             )
