@@ -13,7 +13,18 @@ import numpy as np
 import pytest
 
 from edge.preprocess.cut_ink import beyond_cut_cleared
-from edge.segment.cut_path import path_cut, path_parts, uncut
+from edge.segment.cut_path import (
+    MAX_RUNS,
+    PATH_INK,
+    PATH_PART_HEIGHT,
+    TRIES,
+    _least,
+    _moves,
+    _reached,
+    path_cut,
+    path_parts,
+    uncut,
+)
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -132,3 +143,151 @@ def test_the_side_is_found_at_any_working_scale(scale: float) -> None:
         ink = np.flatnonzero(out[y])
         edge = (10 + int(y / scale)) * scale
         assert abs((ink[-1] + 1 if len(ink) else 0) - edge) <= 1.0, (y, ink, edge)
+
+
+def _least_ink(ink: np.ndarray) -> list[list[int]]:
+    """Plain-Python reference: the least ink px a path from the top row crosses to each px of
+    ``ink`` (0 / 1), moving at most one column a row."""
+    h, n = ink.shape
+    rows = ink.tolist()
+    cost = [rows[0][:]]
+    for r in range(1, h):
+        above = cost[-1]
+        cost.append([min(above[max(0, c - 1) : c + 2]) + rows[r][c] for c in range(n)])
+    return cost
+
+
+@pytest.mark.parametrize("n", [3, 17, 64, 65, 130])
+def test_the_bit_parallel_search_is_the_least_ink_dynamic_programming(n: int) -> None:
+    """The sets of columns reached crossing at most k ink px hold the least costs exactly (up to
+    the most looked for), on rows of up to 64 px (one int64 a row) and wider ones."""
+    rng = np.random.default_rng(n)
+    for trial in range(40):
+        h = int(rng.integers(1, 30))
+        ink = (rng.random((h, n)) < rng.uniform(0.05, 0.6)).astype(np.uint8)
+        most = int(rng.integers(0, 5))
+        cost = np.array(_least_ink(ink))
+        reached = _reached(ink, most)
+        if cost[-1].min() > most:
+            assert reached is None, (trial, h, most)
+            continue
+        assert reached is not None and len(reached) == h, (trial, h, most)
+        assert np.array_equal(_least(reached, n), np.minimum(cost, most + 1)), (trial, h, most)
+
+
+def test_a_step_up_goes_to_the_least_cost_straight_then_left_first() -> None:
+    big = 99
+    cost = np.array([[big, 2, 1, 1, 3, big], [big, 0, 0, 0, 0, big]])  # (2, 4 + 2): a row above
+    # from column 0: straight 2 or right 1 -> right; 1: left 2, straight 1, right 1 -> straight;
+    # 2: left 1, straight 1, right 3 -> straight; 3: left 1, straight 3 -> left
+    assert _moves(cost).tolist() == [[1, 0, 0, -1]]
+    # 0: straight 1 = right 1 -> straight; 1: right 0 -> right; 3: straight 0 = left 0
+    cost[0, 1:5] = [1, 1, 0, 0]
+    assert _moves(cost).tolist() == [[0, 1, 0, 0]]
+    cost[0, 1:5] = [1, 2, 1, 5]  # 1: left 1 = right 1 below straight 2 -> left
+    assert _moves(cost).tolist() == [[0, -1, 0, -1]]
+
+
+def test_a_large_slanted_pair_is_cut_between_its_strokes() -> None:
+    """A pair more than 64 px wide between the path's margins (the search's other branch)."""
+    mask, strokes = _slanted()
+    ys, xs = np.nonzero(mask)
+    box = np.s_[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    own, left, right = (
+        cv2.resize(m[box], None, fx=3, fy=3, interpolation=cv2.INTER_NEAREST) > 0 for m in (mask, *strokes)
+    )
+    h, w = own.shape
+    assert w - 2 * int(0.15 * h) > 64
+    path = path_cut(own, 0.15)
+    assert path is not None and path.shape == (h,) and path.dtype == np.int64
+    cols = np.arange(w)[None, :]
+    # each stroke on its side, but for a corner the path cuts (the bridge's rows: <= 1%)
+    assert np.count_nonzero(left & (cols > path[:, None])) <= 0.01 * np.count_nonzero(left)
+    assert np.count_nonzero(right & (cols < path[:, None])) <= 0.01 * np.count_nonzero(right)
+    assert np.count_nonzero(left & (cols < path[:, None])) > 0.95 * np.count_nonzero(left)
+
+
+def _reference_cut(own: np.ndarray, part_width: float) -> list[int] | None:
+    """path_cut as the module doc states it, in plain Python (slow, no early exits): the least-ink
+    paths to the :data:`TRIES` least inked ends (ties: nearest the middle, then leftmost), each traced
+    up (straight, then left, then right among equals), the first that crosses at most the limit in at
+    most MAX_RUNS strokes with each side's ink tall and wide enough."""
+    h, w = own.shape
+    margin = max(1, int(part_width * h))
+    lo, hi = margin, w - margin
+    if hi - lo < 1 or not own.any():
+        return None
+    counts = sorted(c for c in own.sum(axis=0).tolist() if c)
+    limit = PATH_INK * (counts[(len(counts) - 1) // 2] + counts[len(counts) // 2]) / 2
+    n, ink = hi - lo, own[:, lo:hi].astype(int).tolist()
+    cost = [ink[0]]
+    for r in range(1, h):
+        above = cost[-1]
+        cost.append([min(above[max(0, c - 1) : c + 2]) + ink[r][c] for c in range(n)])
+    for c in sorted(range(n), key=lambda c: (cost[-1][c], abs(c - (n - 1) / 2)))[:TRIES]:
+        if cost[-1][c] > limit:
+            break
+        xs = [c]
+        for r in range(h - 2, -1, -1):
+            row, best = cost[r], c
+            if c > 0 and row[c - 1] < row[best]:
+                best = c - 1
+            if c + 1 < n and row[c + 1] < row[best]:
+                best = c + 1
+            c = best
+            xs.append(c)
+        xs = [x + lo for x in reversed(xs)]
+        crossed = [bool(own[r, x]) for r, x in enumerate(xs)]
+        strokes = sum(1 for r in range(h) if crossed[r] and (r == 0 or not crossed[r - 1]))
+        if sum(crossed) > limit or strokes > MAX_RUNS:
+            continue
+        fits = True
+        for left in (True, False):
+            px = [
+                (r, x)
+                for r, x0 in enumerate(xs)
+                for x in range(w)
+                if own[r, x] and (x < x0 if left else x > x0)
+            ]
+            rows, cols = [r for r, _ in px], [x for _, x in px]
+            if (
+                not px
+                or max(rows) - min(rows) + 1 < PATH_PART_HEIGHT * h
+                or max(cols) - min(cols) + 1 < part_width * h
+            ):
+                fits = False
+        if fits:
+            return xs
+    return None
+
+
+def test_path_cut_is_the_plain_least_ink_path_rule() -> None:
+    """path_cut (bit-parallel search, capped costs, paths tested together) gives the reference's path
+    on random pieces: strokes, bars across or loops side by side, touching or not, with specks; heights 1-40,
+    search widths up to about 90 (both of the search's branches); some cut, most not."""
+    rng = np.random.default_rng(28)
+    cut = 0
+    for trial in range(600):
+        h, w = int(rng.integers(1, 41)), int(rng.integers(3, 100))
+        img = np.zeros((h, w), np.uint8)
+        for _ in range(int(rng.integers(1, 4))):
+            x0, x1 = sorted(int(v) for v in rng.integers(0, w, 2))
+            kind = rng.random()
+            if kind < 0.4:
+                cv2.line(img, (x0, 0), (x1, h - 1), 255, int(rng.integers(1, 4)))
+            elif kind < 0.6:  # bars across (an E, a 3: a path may cross three strokes)
+                for y in rng.integers(0, h, 3).tolist():
+                    cv2.line(img, (x0, y), (x1, y), 255, 1)
+                img[:, x0 : x0 + int(rng.integers(1, 6))] = 255
+            else:
+                centre, axes = ((x0 + x1) // 2, h // 2), (max(1, (x1 - x0) // 2), max(1, h // 2))
+                cv2.ellipse(img, centre, axes, 0, 0, 360, 255, int(rng.integers(1, 3)))
+        img[rng.random((h, w)) < 0.02] = 255
+        own = img > 0
+        for part_width in (0.05, 0.15, 0.3):
+            got, want = path_cut(own, part_width), _reference_cut(own, part_width)
+            assert (got is None and want is None) or (got is not None and got.tolist() == want), (trial, h, w)
+            cut += got is not None
+    assert cut >= 50  # (the cut branch is exercised, not only the rejections)
+    for one_row in ([[1, 1, 1]], [[0, 1, 1, 0]]):  # (one row of ink: no path, no error)
+        assert path_cut(np.array(one_row, bool), 0.15) is None

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.finger_tips import finger_boxes
+from edge.segment.finger_tips import MAX_HUE, _may_be_skin, finger_boxes
+from edge.segment.skin_colour import HSV_SKIN
+from edge.segment.skin_pieces import hsv_of
 from tests.test_hands import SKINS
 from tests.test_skin_pieces import WARM, WHITE, YELLOW_NOTE, photo, sheet
 
@@ -106,3 +108,45 @@ def test_the_fingertip_box_is_a_finger() -> None:
     boxes, dark, level = _ink(img)
     both = np.vstack([boxes, tip])
     assert finger_boxes(both, img, dark, level).tolist() == [False] * len(boxes) + [True]
+
+
+def test_the_cheap_colour_test_passes_every_colour_of_skin() -> None:
+    """_may_be_skin (plain Python) may reject only what hsv_of's test rejects: over every pixel
+    hsv_of can make (the brightest channel 255, or black), OpenCV's saturation is 255 less the
+    darkest channel and a hue of skin's has red at 255; and on medians (halves of 0..255) Python's
+    rounding is NumPy's (half to even), so _may_be_skin sees hsv_of's pixel."""
+    (h0, _), (s0, s1) = HSV_SKIN
+    values = np.arange(256)
+    pixels = [np.zeros((1, 3), np.int64)]
+    for top in range(3):  # the channel at 255
+        a, b = np.meshgrid(values, values, indexing="ij")
+        px = np.full((a.size, 3), 255)
+        px[:, [c for c in range(3) if c != top]] = np.stack([a.ravel(), b.ravel()], axis=1)
+        pixels.append(px)
+    px = np.concatenate(pixels)
+    hsv = cv2.cvtColor(px.astype(np.uint8)[None], cv2.COLOR_BGR2HSV)[0].astype(np.int64)
+    bright = px.max(axis=1) == 255
+    assert np.array_equal(hsv[bright, 1], 255 - px[bright].min(axis=1))
+    skin = ((hsv[:, 0] <= MAX_HUE) | (hsv[:, 0] >= 180 + h0)) & (hsv[:, 1] >= s0) & (hsv[:, 1] <= s1)
+    assert skin.sum() > 1000 and (px[skin, 2] == 255).all()
+    assert all(_may_be_skin(p.astype(np.float64)) for p in px[skin])
+    assert not any(_may_be_skin(p.astype(np.float64)) for p in px[px[:, 2] < 255][::97])  # (it does reject)
+    halves = np.arange(511) / 2.0
+    c, top = np.meshgrid(halves, halves[1:], indexing="ij")
+    ok = c <= top
+    ratio = c[ok] / top[ok] * 255.0
+    assert np.array_equal(np.array([round(v) for v in ratio.tolist()]), np.round(ratio))
+    rng = np.random.default_rng(5)
+    for own in rng.integers(0, 511, (3000, 3)) / 2.0:  # medians: hsv_of's test itself, end to end
+        h, s, _ = hsv_of(own / max(own.max(), 1e-6))
+        assert _may_be_skin(own) or not ((h <= MAX_HUE or h >= 180 + h0) and s0 <= s <= s1)
+
+
+def test_the_cheap_colour_test_rounds_half_to_even_like_hsv_of() -> None:
+    """A colour on a rounding tie: 65.5 / 85 x 255 = 196.5 rounds to 196 (half to even, as hsv_of's
+    np.round), saturation 255 - 196 = 59, skin's least; rounded half up (197) it would be 58 and the
+    finger's colour rejected."""
+    own = np.array([65.5, 65.5, 85.0])
+    hue, sat, _ = hsv_of(own / own.max())
+    assert sat == HSV_SKIN[1][0] and (hue <= MAX_HUE or hue >= 180 + HSV_SKIN[0][0])
+    assert _may_be_skin(own)

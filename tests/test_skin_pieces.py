@@ -13,7 +13,16 @@ import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.skin_pieces import channel_medians, skin_boxes, solid_boxes
+from edge.segment.skin_pieces import (
+    channel_medians,
+    ink_medians,
+    ink_window,
+    paper_flat,
+    paper_round,
+    ring_window,
+    skin_boxes,
+    solid_boxes,
+)
 from tests.test_hands import SKINS
 
 WHITE, YELLOW_NOTE = (242, 244, 245), (125, 228, 250)
@@ -122,3 +131,41 @@ def test_channel_medians_are_numpys_median_of_each_channel(n: int, step: int) ->
     expected = np.array([np.median(c[mask > 0]) for c in channels])  # (the form it replaces)
     got = channel_medians(image, mask)
     assert got.dtype == np.float64 and np.array_equal(got, expected)
+    grey = channel_medians(channels[1], mask)  # one channel: (h, w)
+    assert grey.shape == (1,) and grey[0] == expected[1]
+
+
+def test_channel_medians_of_no_pixel_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        channel_medians(np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4), np.uint8))
+
+
+@pytest.mark.parametrize("frame", [(480, 640), (300, 400), (240, 320)])  # x 2, x 1.6 and x 1 the analysis
+def test_the_ink_s_colour_is_read_from_the_whole_window_resized(frame: tuple[int, int]) -> None:
+    """ink_medians resizes only the ink's bounding rectangle where the frame is an integer
+    multiple of the analysis image; its medians are those of ring_window's window (the frame's
+    crop under it resized with area interpolation), read here the long way."""
+    rng = np.random.default_rng(sum(frame))
+    colour = cv2.GaussianBlur(rng.integers(0, 256, (*frame, 3), dtype=np.uint8), (5, 5), 0)
+    dark, level = np.zeros((240, 320), np.uint8), np.full((240, 320), 128, np.uint8)
+    for x, y in [(40, 50), (150, 90), (0, 200), (290, 5)]:  # (inside, and cut by the border)
+        cv2.ellipse(dark, (x + 15, y + 20), (12, 18), 0, 0, 360, 255, 3)
+    cv2.line(dark, (60, 110), (130, 110), 255, 2)  # (a neighbour's stroke in the ring)
+    fy, fx = frame[0] / 240, frame[1] / 320
+    for x, y in [(40, 50), (150, 90), (0, 200), (290, 5), (200, 170)]:
+        box = [x, y, min(x + 30, 320), min(y + 40, 240)]
+        got = ink_medians(box, colour, dark, level)
+        window = ink_window(box, colour, dark, level)
+        if (x, y) == (200, 170):  # no ink
+            assert got is None and window is None and ring_window(box, colour, dark, level) is None
+            continue
+        assert got is not None and window is not None
+        (x0, y0, x1, y1), part, ink = window
+        crop = colour[int(y0 * fy) : int(y1 * fy), int(x0 * fx) : int(x1 * fx)]
+        assert np.array_equal(part, cv2.resize(crop, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA))
+        assert np.array_equal(ink, np.where(dark[y0:y1, x0:x1] > level[y0:y1, x0:x1], 255, 0))
+        assert got[0] == (x0, y0, x1, y1) and np.array_equal(got[1], ink)
+        paper = paper_round(ink)
+        assert paper is not None and np.array_equal(paper_flat(ink), (paper > 0).reshape(-1))
+        expected = np.array([np.median(c[ink > 0]) for c in cv2.split(part)])
+        assert got[2].dtype == np.float64 and np.array_equal(got[2], expected)

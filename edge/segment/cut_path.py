@@ -38,11 +38,17 @@ looser rule (path ink 0.5 of the median column, sides half the height) proposed 
 but 283 and 286 of 3,000 widened single digits (728 and 61 / 64 with these constants).
 
 Cost: a digit wider than :data:`PATH_ASPECT` x its height and one piece: a connected-component pass
-over its box and three vector operations per analysis row (stopped once every path crosses too much
-ink); a proposed cut: the whole's read by the model too. CPU per frame, timed on recorded inputs
-(2 cores at a load of 14): frames of two touching MNIST pairs 0.34 ms median (0.48 with a
-proposal, 0.16 without), of three widened MNIST digits 0.38 ms, the camera-like dev frames of
-``benchmarks/realistic_digits.py`` 0.005 ms (mean 0.09); the finder itself took 1.5-2.2 ms there.
+over its box and a few integer operations per analysis row and ink count within the limit (the
+search in bit-parallel form, stopped once every path crosses too much ink); when some path crosses
+little enough ink, a few vector operations to trace and test up to :data:`TRIES` of them; a proposed
+cut: the whole's read by the model too. CPU per frame, timed on recorded inputs before that search
+(a NumPy row loop, each path traced and tested alone; 2 cores at a load of 14): frames of two
+touching MNIST pairs 0.34 ms median (0.48 with a proposal, 0.16 without), of three widened MNIST
+digits 0.38 ms, the camera-like dev frames of ``benchmarks/realistic_digits.py`` 0.005 ms (mean
+0.09); the finder itself took 1.5-2.2 ms there. The search as it is gives the same paths (checked
+call by call on 3,570 recorded frames with a candidate: the live demo, seeds 0-4, and 500 frames of
+five MNIST digits on grey paper) at 1.4-1.6x less CPU: per such frame 0.24 -> 0.13 ms median on the
+grey-paper frames, 0.31-0.50 -> 0.19-0.32 ms on the demo's (load 5-7).
 """
 
 from __future__ import annotations
@@ -82,8 +88,10 @@ MAX_RUNS = 2
 PATH_PART_HEIGHT = 0.6
 #: Paths tried: those ending at this many of the least inked end columns.
 TRIES = 8
-#: Every this many rows the search stops when no path so far crosses little enough ink.
-_CHECK = 4
+
+
+_SHIFTS = np.arange(64, dtype=np.uint64)
+_BITS = np.left_shift(np.uint64(1), _SHIFTS)  # 1, 2, 4, .. 2 ** 63: a row of <= 64 px as an int
 
 
 def path_cut(own: np.ndarray, part_width: float) -> np.ndarray | None:
@@ -103,68 +111,130 @@ def path_cut(own: np.ndarray, part_width: float) -> np.ndarray | None:
     lo, hi = margin, w - margin
     if hi - lo < 1 or not own.any():
         return None
-    counts = np.count_nonzero(own, axis=0)
-    inked = np.sort(counts[counts > 0])
+    inked = sorted(c for c in np.count_nonzero(own, axis=0).tolist() if c)  # (a few dozen: plain Python)
     median = (inked[(len(inked) - 1) // 2] + inked[len(inked) // 2]) / 2
     limit = PATH_INK * median
     ink = own[:, lo:hi].view(np.uint8)
+    most = int(limit)  # (ink px are whole: a path within the limit crosses at most this many)
+    reached = _reached(ink, most)
+    if reached is None:  # (a 0 or a blot: every path crosses too much)
+        return None
     n = hi - lo
-    # the least ink on a path from the top row to each px, between two columns no path takes
-    cost = np.full((h, n + 2), 1 << 20, np.int32)
-    cost[0, 1:-1] = ink[0]
-    least = np.empty(n, np.int32)
-    for r in range(1, h):
-        above = cost[r - 1]
-        np.minimum(above[:-2], above[2:], out=least)
-        np.minimum(least, above[1:-1], out=least)
-        np.add(least, ink[r], out=cost[r, 1:-1])
-        if r % _CHECK == 0 and least.min() > limit:  # (a 0 or a blot: every path crosses too much)
-            return None
-    cost = cost[:, 1:-1]
+    # the least ink on a path from the top row to each px, capped at most + 1 (exact for every use
+    # below: the ends kept and their order, and each step up a kept path, where the least of the
+    # three px above is within the limit), between two columns no path takes (most + 2)
+    cost = np.full((h, n + 2), most + 2, np.int64)
+    cost[:, 1:-1] = _least(reached, n)
     # the paths ending at the least inked columns, among equals the one nearest the middle first;
     # the first that passes stands
-    order = np.lexsort((np.abs(np.arange(n) - (n - 1) / 2), cost[-1]))
-    rows = cost.tolist()
-    for c in order[:TRIES].tolist():
-        if rows[-1][c] > limit:
-            break
-        xs = _traced(rows, c) + lo
-        if _passes(own, xs, limit, part_width):
-            return xs
+    order = np.lexsort((np.abs(np.arange(n) - (n - 1) / 2), cost[-1, 1:-1]))
+    last = cost[-1, 1:-1].tolist()
+    ends = [c for c in order[:TRIES].tolist() if last[c] <= limit]
+    moves = _moves(cost).tolist()
+    paths = np.array([_traced(moves, c) for c in ends], np.int64) + lo
+    for i in np.flatnonzero(_thin_and_tall(own, paths, limit)).tolist():
+        if _wide(own, paths[i], part_width):
+            return paths[i].copy()
     return None
 
 
-def _traced(cost: list[list[int]], c: int) -> np.ndarray:
-    """int64 (h,) the path's column (from 0 at the search's first column) in each row: from its
-    end column ``c`` in the last row up, each row's least ``cost`` (the least ink from the top to
-    each px) among the column straight above and its two neighbours (straight first among equals)."""
-    h, n = len(cost), len(cost[0])
-    xs = [0] * h
-    xs[-1] = c
-    for r in range(h - 2, -1, -1):
-        row = cost[r]
-        best = c
-        if c > 0 and row[c - 1] < row[best]:
-            best = c - 1
-        if c + 1 < n and row[c + 1] < row[best]:
-            best = c + 1
-        c = xs[r] = best
-    return np.array(xs, np.int64)
+def _reached(ink: np.ndarray, most: int) -> list[list[int]] | None:
+    """Row by row, the columns that paths from the top row of ``ink`` (uint8 (h, n) 0 / 1),
+    moving at most one column a row, reach crossing at most k ink px, for each k <= ``most``
+    (``most`` >= 0): each set the bits of a Python int (bit c: column c); None when no path
+    reaches the last row crossing at most ``most`` (then none crosses little enough ink).
+
+    :func:`path_cut`'s dynamic programming, in an exact bit-parallel form: a row's set k is the
+    columns next to the row above's set k where this row is paper, and those next to its set
+    k - 1 where it is ink (a few integer operations a row instead of NumPy calls on rows of a few
+    dozen px). Its cost grows with ``most``: a few integer operations per row and per ink count up to
+    ``most`` (at most 11 on the recorded camera frames; a thick 240 x 400 piece, ``most`` 72: 8x main's
+    NumPy loop). Stops at the first row no path reaches.
+    """
+    h, n = ink.shape
+    full = (1 << n) - 1
+    if n <= 64:  # each row's ink as the bits of an int
+        rows = (ink @ _BITS[:n]).tolist()
+    else:
+        rows = [
+            int.from_bytes(row.tobytes(), "little") for row in np.packbits(ink, axis=1, bitorder="little")
+        ]
+    reached = [[full & ~rows[0]] + [full] * most]  # crossing at most 0, 1, .. most ink px
+    if not reached[0][-1]:  # (one row of ink and no ink allowed)
+        return None
+    for bits in rows[1:]:
+        paper = full & ~bits
+        below = 0  # the columns next to the row above's set k - 1
+        sets = []
+        for cols in reached[-1]:
+            near = (cols | cols << 1 | cols >> 1) & full
+            sets.append((near & paper) | (below & bits))
+            below = near
+        if not sets[-1]:
+            return None
+        reached.append(sets)
+    return reached
 
 
-def _passes(own: np.ndarray, xs: np.ndarray, limit: float, part_width: float) -> bool:
-    """Whether the path ``xs`` (int64 (h,) columns of bool (h, w) ``own``) is a cut: at most ``limit``
-    ink px on it in at most :data:`MAX_RUNS` strokes, each side a full digit."""
+def _least(reached: list[list[int]], n: int) -> np.ndarray:
+    """int64 (h, n) the least ink px a path crosses from the top row to each px, capped at
+    ``len(reached[0])`` (the cap meaning "more than the last set allows"), from the sets of
+    :func:`_reached`: the number of sets (nested: crossing at most 0, 1, ..) that do not hold the px."""
+    if n <= 64:
+        sets = np.array(reached, np.uint64)[:, :, None]
+        held = ((sets >> _SHIFTS[:n]) & np.uint64(1)).sum(axis=1, dtype=np.int64)
+    else:
+        size = (n + 7) // 8
+        data = b"".join(cols.to_bytes(size, "little") for sets in reached for cols in sets)
+        bits = np.frombuffer(data, np.uint8).reshape(len(reached), len(reached[0]), size)
+        held = np.unpackbits(bits, axis=2, count=n, bitorder="little").sum(axis=1, dtype=np.int64)
+    return len(reached[0]) - held
+
+
+def _moves(cost: np.ndarray) -> np.ndarray:
+    """int64 (h - 1, n) the step (-1, 0 or 1) from each px of row r + 1 of the paths' least costs
+    (int (h, n + 2), the least ink from the top to each px, between two columns no path takes) to
+    the least of the three above it in row r, straight first among equals, then left."""
+    above = cost[:-1]
+    best = np.argmin(np.stack([above[:, 1:-1], above[:, :-2], above[:, 2:]]), axis=0)
+    return np.array([0, -1, 1])[best]
+
+
+def _traced(moves: list[list[int]], c: int) -> list[int]:
+    """The path's column (from 0 at the search's first column) in each row, from its end column
+    ``c`` in the last row up, each row's step from ``moves`` (:func:`_moves`)."""
+    xs = [c]
+    for row in reversed(moves):
+        c += row[c]
+        xs.append(c)
+    return xs[::-1]
+
+
+def _thin_and_tall(own: np.ndarray, paths: np.ndarray, limit: float) -> np.ndarray:
+    """bool (k,) which of the ``paths`` (int64 (k, h) columns of bool (h, w) ``own``) cross at most
+    ``limit`` ink px in at most :data:`MAX_RUNS` strokes, with ink on each side in rows spanning at
+    least :data:`PATH_PART_HEIGHT` of the height (a cut's tests except :func:`_wide`)."""
     h, w = own.shape
-    crossed = own[np.arange(h), xs]
-    runs = np.count_nonzero(np.diff(crossed.astype(np.int8)) == 1) + int(crossed[0])  # strokes crossed
-    if crossed.sum() > limit or runs > MAX_RUNS:
-        return False
+    crossed = own[np.arange(h), paths]
+    strokes = np.count_nonzero(np.diff(crossed.astype(np.int8), axis=1) == 1, axis=1) + crossed[:, 0]
+    ok = (crossed.sum(axis=1) <= limit) & (strokes <= MAX_RUNS)
+    inked = own.any(axis=1)
+    first = np.where(inked, own.argmax(axis=1), w)  # each row's first and last inked column
+    last = np.where(inked, w - 1 - own[:, ::-1].argmax(axis=1), -1)
+    for side in (first < paths, last > paths):  # the rows with ink left / right of each path
+        top, bottom = side.argmax(axis=1), h - 1 - side[:, ::-1].argmax(axis=1)
+        ok &= side.any(axis=1) & (bottom - top + 1 >= PATH_PART_HEIGHT * h)
+    return ok
+
+
+def _wide(own: np.ndarray, xs: np.ndarray, part_width: float) -> bool:
+    """Whether the ink on each side of the path ``xs`` (int64 (h,) columns of bool (h, w) ``own``)
+    spans at least ``part_width`` x ``h`` columns (each side must hold ink: call it after
+    :func:`_thin_and_tall`; IndexError otherwise)."""
+    h, w = own.shape
     cols = np.arange(w)
     for side in (own & (cols[None, :] < xs[:, None]), own & (cols[None, :] > xs[:, None])):
-        rows, used = np.flatnonzero(side.any(axis=1)), np.flatnonzero(side.any(axis=0))
-        if not len(rows) or rows[-1] - rows[0] + 1 < PATH_PART_HEIGHT * h:
-            return False
+        used = np.flatnonzero(side.any(axis=0))
         if used[-1] - used[0] + 1 < part_width * h:
             return False
     return True
@@ -216,9 +286,10 @@ def _parts(roi: ROI, analysis: InkAnalysis, box: tuple[int, int, int, int]) -> l
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n < 2:
         return None
-    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    bx, by, bw, bh, area = (int(v) for v in stats[k])
-    if area < PATH_OWN * stats[1:, cv2.CC_STAT_AREA].sum() or (bx, by, bw, bh) != (0, 0, x1 - x0, y1 - y0):
+    areas = stats[1:, cv2.CC_STAT_AREA].tolist()
+    k = 1 + areas.index(max(areas))
+    bx, by, bw, bh, area = stats[k].tolist()
+    if area < PATH_OWN * sum(areas) or (bx, by, bw, bh) != (0, 0, x1 - x0, y1 - y0):
         return None
     own = labels == k
     path = path_cut(own, PART_WIDTH)

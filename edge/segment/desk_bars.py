@@ -50,6 +50,7 @@ import numpy as np
 
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.pen_ends import Bar, runs_onto_desk
+from edge.segment.ring_colour import median_colour, pixel_medians
 from edge.segment.ring_colour import ring_median as _ring
 from edge.segment.ring_colour import ring_pixels as _ring_pixels
 from edge.types import ROI
@@ -149,30 +150,39 @@ def measure_bar(analysis: InkAnalysis, roi: ROI) -> Bar | None:
     Returns:
         the bar in full-frame px when the box's ink is a bar (see the module docstring), else ``None``.
     """
-    x0, y0, x1, y1 = analysis.box(roi)
+    return _measure(analysis, analysis.box(roi), analysis.scale)
+
+
+def _measure(analysis: InkAnalysis, box: tuple[int, int, int, int], scale: tuple[float, float]) -> Bar | None:
+    """:func:`measure_bar` of the analysis px box ``box`` (:meth:`InkAnalysis.box`), ``scale`` the
+    analysis' (:attr:`InkAnalysis.scale`): off_desk measures a frame's boxes with one call of each."""
+    x0, y0, x1, y1 = box
     if x1 - x0 < 1 or y1 - y0 < 1:
         return None
     ink = cv2.compare(analysis.dark[y0:y1, x0:x1], analysis.level[y0:y1, x0:x1], cv2.CMP_GT)
-    if not _elongated(cv2.moments(ink, binaryImage=True)):
-        return None
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n < 2:
-        return None
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    k = int(np.argmax(areas))
-    if areas[k] < MIN_SHARE * areas.sum() or areas[k] < 5:
+    if not _elongated(m := cv2.moments(ink, binaryImage=True)):
+        return None  # (else there is ink: one piece or more)
+    n, labels = cv2.connectedComponents(ink, connectivity=8)
+    if n == 2:  # one piece (most bars): it is all the ink (its area the moments' count of ink pixels)
+        area, piece = int(m["m00"]), ink
+    else:
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        k = int(np.argmax(areas))
+        if areas[k] < MIN_SHARE * areas.sum():
+            return None
+        area, piece = int(areas[k]), (labels == k + 1).view(np.uint8)
+    if area < 5:
         return None
     # (the rectangle of the piece's outline: its hull, so the rectangle, is that of all its pixels)
-    outline, _ = cv2.findContours(
-        (labels == k + 1).view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
-    )
-    (mx, my), (a, b), angle = cv2.minAreaRect(np.vstack(outline))
+    outline, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    (mx, my), (a, b), angle = cv2.minAreaRect(outline[0] if len(outline) == 1 else np.vstack(outline))
     length, width = max(a, b) + 1.0, min(a, b) + 1.0
-    if length < MIN_ELONGATION * width or areas[k] < MIN_FILL * length * width:
+    if length < MIN_ELONGATION * width or area < MIN_FILL * length * width:
         return None
     theta = math.radians(angle if a >= b else angle + 90.0)  # the long axis
     tilt = math.degrees(math.atan2(abs(math.cos(theta)), abs(math.sin(theta))))
-    sx, sy = analysis.scale
+    sx, sy = scale
     ux, uy = math.cos(theta) * sx, math.sin(theta) * sy
     norm = math.hypot(ux, uy)
     centre = ((x0 + mx + 0.5) * sx - 0.5, (y0 + my + 0.5) * sy - 0.5)
@@ -242,16 +252,16 @@ def desk_colour(image: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         not the desk either (reviews of session 26).
     """
     b, k = RIM, RIM_STEP
-    rim = np.concatenate(
+    raw = np.concatenate(
         [image[:b:2, ::k].reshape(-1, 3), image[-b::2, ::k].reshape(-1, 3)]
         + [image[::k, :b:2].reshape(-1, 3), image[::k, -b::2].reshape(-1, 3)]
-    ).astype(np.float32)
+    )
+    rim = raw.astype(np.float32)
     unlike = not_paper(rim, paper)
     if not len(rim) or unlike.mean() < MIN_DESK:
         return None
     lit = unlike & (rim.mean(axis=1) >= MIN_PAPER)
-    desk = rim[lit] if lit.sum() >= LIT_DESK * unlike.sum() else rim[unlike]
-    return np.median(np.ascontiguousarray(desk.T), axis=1).astype(np.float32)
+    return pixel_medians(raw[lit] if lit.sum() >= LIT_DESK * unlike.sum() else raw[unlike]).astype(np.float32)
 
 
 def on_own_paper(pixels: np.ndarray, paper: np.ndarray, desk: np.ndarray | None) -> bool:
@@ -300,7 +310,8 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         return rois
     H, W = image.shape[:2]
     sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
-    bars = {i: b for i, r in enumerate(rois) if (b := measure_bar(analysis, r))}
+    scale = analysis.scale
+    bars = {i: b for i, box in enumerate(analysis.boxes(rois)) if (b := _measure(analysis, box, scale))}
     if not bars:
         return rois
     rings = [_ring(image, r) for r in rois]
@@ -314,7 +325,7 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
     drop = set()
     for i, bar in bars.items():
         theirs = [c for j, c in enumerate(rings) if j != i and c is not None]
-        paper = np.median(np.array(theirs), axis=0) if theirs else None
+        paper = median_colour(theirs) if theirs else None
         mine = rings[i]
         if paper is None or mine is None:
             continue

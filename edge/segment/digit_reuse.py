@@ -121,6 +121,11 @@ class SceneMemory:
         # the polarity and flat-field of the frame's first pass; those of the rejected frame
         self._first_flat: tuple[bool, _Flat] | None = None
         self._again_flat: tuple[bool, _Flat] | None = None
+        #: what the current analysis pass reused (:data:`FULL`, :data:`LEVEL`, :data:`SCENE`), or ``None``:
+        #: not a frame's first pass with the paper rule (never kept nor reused); and the resets so far
+        #: (a ruling is carried over from frame to frame between resets: :mod:`.ruling_carry`)
+        self.reused: int | None = None
+        self.resets = 0
         #: frames by what they reused (:data:`FULL`, :data:`LEVEL`, :data:`SCENE`) since
         #: construction; a reused frame analysed again in full counts in both
         self.frames = [0, 0, 0]
@@ -135,6 +140,7 @@ class SceneMemory:
         self._kept = None
         self._mode = FULL
         self._again = False
+        self.resets += 1
 
     def begin(self, small: np.ndarray, scale: float) -> None:
         """Decide what the frame reuses of the kept scene.
@@ -233,6 +239,7 @@ class SceneMemory:
         self._passes += 1
         k = self._kept
         reuse = self._mode if k is not None and first and paper else FULL
+        self.reused = reuse if first and paper else None
         if reuse == SCENE and k is not None:
             return k.scene, level_image(bg, k.lut, k.scene), int(k.lut[bright]), None
         deficit = cv2.subtract(bg, small)

@@ -39,8 +39,10 @@ import numpy as np
 
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_lines import line_lengths
+from edge.segment.digit_reuse import SceneMemory
 from edge.segment.ink import darkness_histogram, histogram_quantile
 from edge.segment.line_ridges import DARKER, runs_on
+from edge.segment.ruling_carry import CarriedRuling
 from edge.segment.ruling_dashes import along_lines, dashed_lines
 from edge.segment.ruling_grid import FAMILY_LINES, add_grid, dash_segments
 from edge.segment.ruling_lines import directions, find_ruling
@@ -130,9 +132,11 @@ PAPER_OFFSET = 3
 class PageRuling:
     """A frame's ruling (:func:`~edge.segment.ruling_lines.find_ruling`), found at the passes of the
     digit finder that show evidence of one (reset per frame with :meth:`reset`), and the pieces that
-    are pieces of it (:meth:`off`)."""
+    are pieces of it (:meth:`off`). ``memory``: the segmenter's scene memory (a video's frames take the
+    ruling :meth:`above` found at an earlier frame: :mod:`edge.segment.ruling_carry`), or ``None``."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory: SceneMemory | None = None) -> None:
+        self.carried = CarriedRuling(memory)  # the ruling above found at an earlier frame of a video
         self.segs: np.ndarray | None = None  # float32 (L, 4), px of an image ``width`` px wide
         self.width = self.base = 0  # px of self.segs; of the pass that first found a ruling
         self.band: np.ndarray | None = None  # this pass's band (ruling_band)
@@ -150,7 +154,8 @@ class PageRuling:
         )  # (segs, (scale, shape, width), their band): above's, for look
 
     def reset(self) -> None:
-        """Forget the last frame's ruling."""
+        """Forget the last frame's ruling (not the ruling carried over from an earlier frame of a video:
+        :class:`~edge.segment.ruling_carry.CarriedRuling` forgets it at the scene memory's reset)."""
         self.segs, self.width, self.base, self.band, self.dark = None, 0, 0, None, None
         self.searched = self.raised = self.dashed_at = 0
 
@@ -270,7 +275,12 @@ class PageRuling:
         if clutter is None or cfg.line_length <= 0 or w == self.searched:
             return None
         self.searched, (mask, origin) = w, clutter
-        return self._raised(ruled_band(mask, origin, dark, cfg), level, cfg)
+        if (kept := self.carried.band(mask, origin, (h, w))) is None:  # (a search, carried on)
+            return self._raised(
+                self.carried.keep(ruled_band(mask, origin, dark, cfg), mask, origin), level, cfg
+            )
+        darkness = median_on(dark, mask, origin, kept[1])  # (the carried ruling's darkness in this frame)
+        return self._raised((*kept, darkness) if darkness else None, level, cfg)
 
     def dashed(
         self,

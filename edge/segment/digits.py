@@ -112,7 +112,7 @@ class DigitSegmenter:
         self.last_analysis: InkAnalysis | None = None
         #: the scene kept from the last full analysis (:mod:`edge.segment.digit_reuse`)
         self.memory = SceneMemory(self.config)
-        self.ruling = PageRuling()  # a ruled page's lines (edge.segment.digit_ruling)
+        self.ruling = PageRuling(self.memory)  # a ruled page's lines (edge.segment.digit_ruling)
         self.cuts = joined_digits.CutLog()  # the joined digits cut apart (edge.segment.joined_digits)
 
     def reset(self) -> None:

@@ -39,9 +39,11 @@ from edge.segment.skin_pieces import (
     MIN_CHROMA,
     MIN_HUE_APART,
     MORE_SATURATED,
-    channel_medians,
+    frame_under,
     hsv_of,
-    ring_window,
+    ink_medians,
+    paper_flat,
+    pixel_medians,
 )
 from edge.types import ROI
 
@@ -71,13 +73,14 @@ def not_fingers(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None
 
     Args:
         rois: the segmenter's candidates, full-frame px.
-        image: the uint8 (H, W, 3) BGR frame they were found in (or (H, W) grey: ``rois`` as they are).
+        image: the uint8 (H, W, 3) BGR frame they were found in (any other shape, e.g. grey (H, W):
+            ``rois`` as they are).
         analysis: the segmenter's ink of that frame, or ``None`` (then ``rois`` as they are).
 
     Returns:
         ``rois`` (the same list when none is dropped), the rest in the same order.
     """
-    if analysis is None or not rois or image.ndim != 3 or analysis.light:
+    if analysis is None or not rois or image.shape[2:] != (3,) or analysis.light:
         return rois
     boxes = np.array(analysis.boxes(rois), np.float64)
     finger = finger_boxes(boxes, image, analysis.dark, analysis.level)
@@ -106,17 +109,23 @@ def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndar
     """:func:`finger_boxes` for one box (x0, y0, x1, y1, analysis px)."""
     sh, sw = dark.shape
     size = max(box[2] - box[0], box[3] - box[1])
-    if size < 2 or (window := ring_window(box, colour, dark, level)) is None:
+    if size < 2 or (inked := ink_medians(box, colour, dark, level)) is None:
         return False
-    (x0, y0, x1, y1), part, ink, paper = window  # the box with the ring round it
-    own = channel_medians(part, ink)
+    (x0, y0, x1, y1), ink, own = inked  # the box with the ring round it, the colour of its ink
+    if not _may_be_skin(own):
+        return False  # not skin's colour (first: most ink leaves here, before the paper is read)
     hue, sat, _ = hsv_of(own / max(own.max(), 1e-6))
     (h0, _), (s0, s1) = HSV_SKIN
     if not (hue <= MAX_HUE or hue >= 180 + h0) or not s0 <= sat <= s1:
-        return False  # not skin's colour (first: most ink leaves here, before the paper is read)
-    grey = cv2.cvtColor(part, cv2.COLOR_BGR2GRAY)
-    lit = np.where(grey >= channel_medians(cv2.merge([grey] * 3), paper)[0], 255, 0).astype(np.uint8)
-    ground = channel_medians(part, cv2.bitwise_and(paper, lit))  # the paper: the ring's brighter half
+        return False
+    paper = paper_flat(ink)  # the ring's paper, flat (the window's px in raster order)
+    if not paper.any():
+        return False
+    part = frame_under(colour, (x0, y0, x1, y1), (sh, sw))
+    ring = part.reshape(-1, 3).compress(paper, axis=0)  # uint8 (n, 3) the paper's pixels
+    grey = cv2.cvtColor(ring[None], cv2.COLOR_BGR2GRAY).reshape(-1, 1)  # (n, 1) their brightness
+    lit = (grey >= pixel_medians(grey)[0]).reshape(-1)
+    ground = pixel_medians(ring.compress(lit, axis=0))  # the paper: the ring's brighter half
     if own.max() - own.min() < MIN_CHROMA * max(ground.max(), 1.0):
         return False  # grey: black, blue or pencil ink, even in a tinted light
     paper_hue, paper_sat, _ = hsv_of(ground / max(ground.max(), 1e-6))
@@ -136,10 +145,27 @@ def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndar
     bx0, by0 = box[0] - x0, box[1] - y0  # (the box in the window: its own ink, not a neighbour's)
     inner = labels[by0 : by0 + box[3] - box[1], bx0 : bx0 + box[2] - box[0]]
     mine = np.zeros(n, bool)
-    mine[np.unique(inner[ink[by0 : by0 + inner.shape[0], bx0 : bx0 + inner.shape[1]] > 0])] = True
+    mine[inner[ink[by0 : by0 + inner.shape[0], bx0 : bx0 + inner.shape[1]] > 0]] = True
     mine[0] = False
     # the ring's own sides, not the frame's border (a close-up's stroke, blurred, runs into it)
     sides = [(labels[0], ink[0], y0 > 0), (labels[-1], ink[-1], y1 < sh)]
     sides += [(labels[:, 0], ink[:, 0], x0 > 0), (labels[:, -1], ink[:, -1], x1 < sw)]
     out = sum(int((mine[lab] & (side == 0)).sum()) for lab, side, inside in sides if inside)
     return out >= MIN_FRONT * size  # (beyond the ink: a stroke crossing the ring is ink)
+
+
+def _may_be_skin(own: np.ndarray) -> bool:
+    """Whether the colour ``hsv_of(own / own.max())`` of float (3,) BGR ``own`` (0..255) can be skin's
+    (:func:`_finger`'s first test), in plain Python (a box's few scalars: NumPy's and OpenCV's call
+    overhead cost more than the arithmetic). False only where that test fails: :func:`hsv_of` rounds
+    the colour to the uint8 pixel ``round(c / max * 255)`` (half to even, as ``np.round``), whose
+    brightest channel is 255, so its saturation S = 255 (V - min) / V (OpenCV's definition) is
+    255 - its darkest channel; and its hue is red to orange (at most :data:`MAX_HUE` or from
+    180 + the bottom of :data:`~edge.segment.skin_colour.HSV_SKIN`) only when red is 255: OpenCV's
+    hue is 30..90 where green is the brightest channel (not red) and 90..150 where blue is.
+    """
+    b, g, r = own.tolist()
+    top = max(b, g, r, 1e-6)
+    blue, green, red = (round(c / top * 255.0) for c in (b, g, r))
+    s0, s1 = HSV_SKIN[1]
+    return red == 255 and s0 <= 255 - min(blue, green) <= s1

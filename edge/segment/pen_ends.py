@@ -12,6 +12,7 @@ Imports NumPy and :mod:`edge.types` (the colour tests of :mod:`edge.segment.desk
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -82,6 +83,8 @@ def runs_onto_desk(
     H, W = image.shape[:2]
     d = np.arange(2, int(3 * bar.width + 40) + 1, 2, dtype=np.float64)
     for sign in (1.0, -1.0):
+        if not _leaves_ground(image, bar, ground, sign, d[:MIN_RUN].tolist()):
+            continue  # (the test below on the first MIN_RUN points alone: most 1s end on their paper)
         # (the axis' points, then those to either side: (3, K) x and y, the first outside the frame ends them)
         px, py = cx + sign * (half + d) * ux, cy + sign * (half + d) * uy
         xs = np.rint(np.stack([px + side * nx, px - side * nx, px]))
@@ -117,3 +120,31 @@ def runs_onto_desk(
         if len(run) and int(run.max()) >= MIN_RUN:
             return True
     return False
+
+
+def _leaves_ground(image: np.ndarray, bar: Bar, ground: np.ndarray, sign: float, d: list[float]) -> bool:
+    """Whether the points ``d`` px past ``bar``'s end (``sign`` 1 or -1 along its axis) and those to either
+    side of them are in the frame and those on the axis differ from ``ground`` by :data:`INK_CONTRAST` or
+    more: :func:`runs_onto_desk`'s first test on its first :data:`MIN_RUN` points (``d`` their offsets: when
+    they fail, it goes on to the other end). The same float operations in Python on the few points, point
+    by point (rounded half to even, like NumPy's ``rint``); True (the whole test decides) for a frame that
+    is not BGR, a ground of other than whole or half levels 0..255 (float32 and Python floats then round
+    differently), or points that are not finite."""
+    (cx, cy), (ux, uy), half = bar.centre, bar.axis, bar.length / 2.0
+    nx, ny, side = -uy, ux, 1.5 * bar.width + 4.0
+    g = ground.tolist()
+    if image.shape[2:] != (3,) or len(g) != 3 or not all(0 <= v <= 255 and (2 * v).is_integer() for v in g):
+        return True
+    if not all(map(math.isfinite, (cx, cy, ux, uy, half, side))):
+        return True
+    H, W = image.shape[:2]
+    for t in d:
+        px, py = cx + sign * (half + t) * ux, cy + sign * (half + t) * uy
+        for x, y in ((px + side * nx, py + side * ny), (px - side * nx, py - side * ny), (px, py)):
+            if not (0 <= round(x) < W and 0 <= round(y) < H):
+                return False
+        # (whole and half levels: the differences and their sum are exact in float32 and in Python)
+        a = image[round(py), round(px)].tolist()
+        if sum(abs(c - v) for c, v in zip(a, g, strict=True)) < INK_CONTRAST:
+            return False
+    return len(d) >= MIN_RUN

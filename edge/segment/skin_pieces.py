@@ -28,6 +28,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edge.segment.ring_colour import pixel_medians
 from edge.segment.skin_colour import HSV_SKIN
 
 __all__ = [
@@ -36,7 +37,14 @@ __all__ = [
     "MIN_HUE_APART",
     "MIN_THICK",
     "MORE_SATURATED",
+    "channel_medians",
+    "frame_under",
     "hsv_of",
+    "ink_medians",
+    "ink_window",
+    "paper_flat",
+    "paper_round",
+    "pixel_medians",
     "ring_window",
     "skin_boxes",
     "solid_boxes",
@@ -122,22 +130,92 @@ def ring_window(
     Returns:
         ((x0, y0, x1, y1): the box grown by a quarter of its longer side, at least 2 px, on every
         side and clipped to the image; the frame's uint8 (y1 - y0, x1 - x0, 3) BGR under it, resized
-        to analysis px (area interpolation); uint8 masks of that size, 255 = its ink and 255 = its
-        paper, px not within 1 px of ink), or ``None`` when it holds no ink or no paper.
+        to analysis px (area interpolation; a view of ``colour`` when the frame is the analysis
+        image's size: do not write into it); uint8 masks of that size, 255 = its ink and 255 = its
+        paper, px not within 1 px of ink), or ``None`` when it holds no ink or no paper
+        (:func:`ink_window` and :func:`paper_round`).
     """
+    if (window := ink_window(box, colour, dark, level)) is None or (paper := paper_round(window[2])) is None:
+        return None
+    return (*window, paper)
+
+
+def ink_window(
+    box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray
+) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray] | None:
+    """:func:`ring_window` without its paper: the grown box, the frame under it and its ink mask
+    (same args and values), or ``None`` when it holds no ink."""
+    window, ink = _grown_ink(box, dark, level)
+    if not cv2.countNonZero(ink):
+        return None
+    return window, frame_under(colour, window, dark.shape), ink
+
+
+def ink_medians(
+    box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray
+) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray] | None:
+    """:func:`ink_window`'s grown box and ink mask (same args and values) and float (3,) the median
+    B, G, R of the frame under its ink (0..255: ``channel_medians(part, ink)`` of that window), or
+    ``None`` when it holds no ink; the frame is read only where needed (a test of the ink's colour
+    leaves the ring's paper unread).
+
+    When the frame is an integer multiple of the analysis image on both axes, area interpolation
+    makes each resized pixel the mean of its own block of frame pixels, so only the ink's bounding
+    rectangle is resized (the same values); otherwise the whole window.
+    """
+    sh, sw = dark.shape
+    window, ink = _grown_ink(box, dark, level)
+    x, y, w, h = cv2.boundingRect(ink)  # (0, 0, 0, 0): no ink
+    if not w:
+        return None
+    fy, fx = colour.shape[0] / sh, colour.shape[1] / sw
+    if fx != int(fx) or fy != int(fy):
+        return window, ink, channel_medians(frame_under(colour, window, (sh, sw)), ink)
+    rect = (window[0] + x, window[1] + y, window[0] + x + w, window[1] + y + h)
+    return window, ink, channel_medians(frame_under(colour, rect, (sh, sw)), ink[y : y + h, x : x + w])
+
+
+def frame_under(colour: np.ndarray, window: tuple[int, int, int, int], shape: tuple[int, ...]) -> np.ndarray:
+    """uint8 (y1 - y0, x1 - x0, 3) BGR: the frame ``colour`` under ``window`` (x0, y0, x1, y1 in px of
+    an analysis image of (h, w) ``shape``), resized to analysis px (area interpolation; OpenCV's
+    resize to the same size is a copy, so of a frame of the analysis size this is a view, cropped)."""
+    x0, y0, x1, y1 = window
+    fy, fx = colour.shape[0] / shape[0], colour.shape[1] / shape[1]
+    X0, Y0 = int(x0 * fx), int(y0 * fy)
+    part = colour[Y0 : max(int(y1 * fy), Y0 + 1), X0 : max(int(x1 * fx), X0 + 1)]
+    if part.shape[:2] != (y1 - y0, x1 - x0):
+        part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    return part
+
+
+def _grown_ink(
+    box: list[int], dark: np.ndarray, level: np.ndarray
+) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """(x0, y0, x1, y1): ``box`` grown by a quarter of its longer side, at least 2 px, on every side
+    and clipped to the analysis image; uint8 (y1 - y0, x1 - x0) 255 = its ink."""
     sh, sw = dark.shape
     x0, y0, x1, y1 = box
     g = max(2, (max(x1 - x0, y1 - y0) + 3) // 4)
     x0, y0, x1, y1 = max(x0 - g, 0), max(y0 - g, 0), min(x1 + g, sw), min(y1 + g, sh)
-    ink = cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
-    paper = cv2.bitwise_not(cv2.dilate(ink, np.ones((3, 3), np.uint8)))
-    if not cv2.countNonZero(ink) or not cv2.countNonZero(paper):
-        return None
-    fy, fx = colour.shape[0] / sh, colour.shape[1] / sw
-    X0, Y0 = int(x0 * fx), int(y0 * fy)
-    part = colour[Y0 : max(int(y1 * fy), Y0 + 1), X0 : max(int(x1 * fx), X0 + 1)]
-    part = cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
-    return (x0, y0, x1, y1), part, ink, paper
+    return (x0, y0, x1, y1), cv2.compare(dark[y0:y1, x0:x1], level[y0:y1, x0:x1], cv2.CMP_GT)
+
+
+def paper_round(ink: np.ndarray) -> np.ndarray | None:
+    """uint8 (h, w) 255 = the paper of a window whose uint8 (h, w) ``ink`` mask is given (px not
+    within 1 px of ink), or ``None`` when there is none."""
+    paper = cv2.bitwise_not(_near_ink(ink))
+    return paper if cv2.countNonZero(paper) else None
+
+
+def paper_flat(ink: np.ndarray) -> np.ndarray:
+    """bool (h * w,) :func:`paper_round`'s paper as a flat mask of the window's pixels (row by row;
+    all False when there is none)."""
+    return (_near_ink(ink) == 0).reshape(-1)
+
+
+def _near_ink(ink: np.ndarray) -> np.ndarray:
+    """uint8 (h, w) 255 = within 1 px of the uint8 (h, w) ``ink`` mask's ink (a 3 x 3 dilation)."""
+    return cv2.dilate(ink, np.ones((3, 3), np.uint8))
 
 
 def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:
@@ -173,17 +251,14 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
 
 
 def channel_medians(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """float (3,) the median of each channel of uint8 (h, w, 3) ``image`` where uint8 (h, w) ``mask``
-    is non-zero (at least one pixel): ``np.median`` per channel (the mean of the two middle values
-    for an even count), read off the channels' histograms (a box of a few thousand pixels: 5x faster
-    than selecting and partitioning them).
+    """float (C,) the median of each channel of uint8 (h, w, C) ``image`` (or (h, w): C = 1) where
+    uint8 (h, w) ``mask`` is non-zero: :func:`pixel_medians` of those pixels.
+
+    Raises:
+        ValueError: ``mask`` selects no pixel.
     """
-    hist = np.stack([cv2.calcHist([image], [c], mask, [256], [0, 256]).ravel() for c in range(3)])
-    below = hist.astype(np.int64).cumsum(axis=1)  # pixels at or below each value
-    n = int(below[0, -1])
-    # the values of the middle two of the n pixels (ranks (n - 1) // 2 and n // 2, from 0)
-    lo, hi = np.count_nonzero(below <= (n - 1) // 2, axis=1), np.count_nonzero(below <= n // 2, axis=1)
-    return (lo + hi) / 2.0
+    h, w = mask.shape
+    return pixel_medians(image.reshape(h * w, -1).compress((mask > 0).reshape(-1), axis=0))
 
 
 def _thickness(mask: np.ndarray) -> float:
