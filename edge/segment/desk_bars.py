@@ -150,12 +150,12 @@ def measure_bar(analysis: InkAnalysis, roi: ROI) -> Bar | None:
     Returns:
         the bar in full-frame px when the box's ink is a bar (see the module docstring), else ``None``.
     """
-    return _measure(analysis, analysis.box(roi), analysis.scale)
+    return _measure(analysis, analysis.box(roi))
 
 
-def _measure(analysis: InkAnalysis, box: tuple[int, int, int, int], scale: tuple[float, float]) -> Bar | None:
-    """:func:`measure_bar` of the analysis px box ``box`` (:meth:`InkAnalysis.box`), ``scale`` the
-    analysis' (:attr:`InkAnalysis.scale`): off_desk measures a frame's boxes with one call of each."""
+def _measure(analysis: InkAnalysis, box: tuple[int, int, int, int]) -> Bar | None:
+    """:func:`measure_bar` of the analysis px box ``box`` (:meth:`InkAnalysis.box`; off_desk maps a
+    frame's boxes with one :meth:`InkAnalysis.boxes` call)."""
     x0, y0, x1, y1 = box
     if x1 - x0 < 1 or y1 - y0 < 1:
         return None
@@ -182,7 +182,7 @@ def _measure(analysis: InkAnalysis, box: tuple[int, int, int, int], scale: tuple
         return None
     theta = math.radians(angle if a >= b else angle + 90.0)  # the long axis
     tilt = math.degrees(math.atan2(abs(math.cos(theta)), abs(math.sin(theta))))
-    sx, sy = scale
+    sx, sy = analysis.scale
     ux, uy = math.cos(theta) * sx, math.sin(theta) * sy
     norm = math.hypot(ux, uy)
     centre = ((x0 + mx + 0.5) * sx - 0.5, (y0 + my + 0.5) * sy - 0.5)
@@ -310,8 +310,7 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
         return rois
     H, W = image.shape[:2]
     sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
-    scale = analysis.scale
-    bars = {i: b for i, box in enumerate(analysis.boxes(rois)) if (b := _measure(analysis, box, scale))}
+    bars = {i: b for i, box in enumerate(analysis.boxes(rois)) if (b := _measure(analysis, box))}
     if not bars:
         return rois
     rings = [_ring(image, r) for r in rois]

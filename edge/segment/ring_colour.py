@@ -34,9 +34,9 @@ def _ring_raw(image: np.ndarray, roi: ROI) -> np.ndarray:
 
 
 def _ring_bands(image: np.ndarray, roi: ROI) -> np.ndarray:
-    """:func:`_ring_raw`'s pixels in another order (for ROIs inside the frame): the grid's rows above
-    ``roi``, those below, then the parts of the rows beside it left and right of it (views of the frame,
-    copied once together; a boolean mask of the padded box costs twice as much)."""
+    """:func:`_ring_raw`'s pixels in another order (for any ROI that overlaps the frame): the grid's rows
+    above ``roi``, those below, then the parts of the rows beside it left and right of it (views of the
+    frame, copied once together; a boolean mask of the padded box costs twice as much)."""
     X0, Y0, X1, Y1 = _padded(image, roi)
     v = image[Y0:Y1:2, X0:X1:2]
     # (roi covers the padded box's rows a..b and columns c..d; the grid's rows i0..i1 and columns j0..j1)
