@@ -3,21 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pytest
 
 import edge.segment.mark_ink as mark_ink
 from edge.segment.ink_components import stands_alone
 
+Box = tuple[int, int, int, int]
+
 
 def _plain_is_own_mark(
-    full: np.ndarray,
-    dark: np.ndarray,
-    rect: tuple[int, int, int, int],
-    start: tuple[int, int],
-    digits: Sequence[tuple[int, int, int, int]],
+    full: np.ndarray, dark: np.ndarray, rect: Box, start: tuple[int, int], digits: list[Box]
 ) -> bool:
     """is_own_mark as first written: np.median of the paper around and of the digits' cores."""
     if not stands_alone(full, rect, start):
