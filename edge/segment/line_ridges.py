@@ -35,20 +35,24 @@ def ridged(dark: np.ndarray, segs: np.ndarray, offset: int) -> np.ndarray:
     n = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
     t = n[:, None] * np.linspace(0.0, 1.0, SAMPLES)[None, :]
     r = ridges(dark, segs[:, :2], d / n[:, None], t, offset)
-    ok = ~np.isnan(r)
-    med = medians(r, 0.0)
-    least = np.maximum(RIDGE_MIN, RIDGE_REL * med)
-    return np.count_nonzero(ok & (np.nan_to_num(r, nan=-1e9) >= least[:, None]), axis=1) / SAMPLES
+    least = np.maximum(RIDGE_MIN, RIDGE_REL * medians(r, 0.0))
+    return np.count_nonzero(r >= least[:, None], axis=1) / SAMPLES  # (NaN, off the image: never >=)
 
 
 def medians(r: np.ndarray, empty: float) -> np.ndarray:
     """float (N,) the median of each row of float (N, K) ``r`` without its NaNs (``empty`` for
     a row of NaNs)."""
+    return median_counts(r, empty)[0]
+
+
+def median_counts(r: np.ndarray, empty: float) -> tuple[np.ndarray, np.ndarray]:
+    """(float (N,) :func:`medians` of float (N, K) ``r``, int (N,) how many values of each row are not
+    NaN: the points read in the image)."""
     s = np.sort(r, axis=1)  # NaNs last (np.nanmedian costs ten times more on small rows)
     n = np.count_nonzero(~np.isnan(r), axis=1)
     rows = np.arange(len(r))
     lo, hi = s[rows, np.maximum(n - 1, 0) // 2], s[rows, np.minimum(n // 2, r.shape[1] - 1)]
-    return np.where(n > 0, 0.5 * (lo + hi), empty)
+    return np.where(n > 0, 0.5 * (lo + hi), empty), n
 
 
 def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset: int) -> np.ndarray:
@@ -148,11 +152,11 @@ def runs_on(
         np.vstack([(2 * f - 1) * (half - 1), -past, past]),
         offset,
     )
-    contrast = medians(r, 0)
+    contrast, read = median_counts(r, 0)
     own = contrast[:n]
     same, seen = np.ones(n, bool), np.zeros(n, bool)
     for end in (1, 2):  # each end that lies in the image
-        inside = np.count_nonzero(~np.isnan(r[end * n : (end + 1) * n]), axis=1) >= SEEN_SHARE * SAMPLES
+        inside = read[end * n : (end + 1) * n] >= SEEN_SHARE * SAMPLES
         same &= ~inside | (contrast[end * n : (end + 1) * n] >= SAME_DARKNESS * own)
         seen |= inside
     out[v[:, 0].astype(np.int64)] = seen & same & (own > 0) & (own <= DARKER * level)

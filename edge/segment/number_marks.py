@@ -157,7 +157,7 @@ def find_marks(
             continue
         for rect, start in _mark_blobs(ink, f, h):
             # frame px again
-            x, y, w, hh = (float(v) / f for v in rect)
+            x, y, w, hh = rect[0] / f, rect[1] / f, rect[2] / f, rect[3] / f
             bx, by, bw, bh = int(x) + bx0, int(y) + by0, int(round(w)), int(round(hh))
             cx, cy = bx + bw / 2.0, by + bh / 2.0
             point = _point(li, row, h, top, base, bx, by, bw, bh, cx, cy, ink, rect, start, f)

@@ -91,7 +91,8 @@ def dashed_lines(
     n = len(segs)
     i, j = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
     joins = np.hstack([centre[i], centre[j]])
-    along = (i != j) & (_off(joins, segs[i]) <= SPREAD_DEG) & (_off(joins, segs[j]) <= SPREAD_DEG)
+    joined, own = angles(joins), angles(segs)  # (each dash's own direction: once, not once per pair)
+    along = (i != j) & (_off(joined, own[i]) <= SPREAD_DEG) & (_off(joined, own[j]) <= SPREAD_DEG)
     gap = np.where(along, _lengths(joins), np.inf).reshape(n, n)
     k = min(NEAREST, n - 1)
     nearest = np.argpartition(gap, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((n, 0), np.int64)
@@ -119,8 +120,9 @@ def _lengths(segs: np.ndarray) -> np.ndarray:
 
 
 def _off(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """float (L,) the angles (degrees, 0..90) between float (L, 4) segments ``a`` and ``b``."""
-    return np.abs((angles(a) - angles(b) + 90.0) % 180.0 - 90.0)
+    """float (L,) the angles (degrees, 0..90) between directions float (L,) ``a`` and ``b`` (degrees,
+    :func:`~edge.segment.ruling_lines.angles` of two sets of segments)."""
+    return np.abs((a - b + 90.0) % 180.0 - 90.0)
 
 
 def along_lines(

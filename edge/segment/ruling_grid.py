@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
-from edge.segment.line_ridges import RIDGE_MIN, RIDGE_REL, SPREAD_DEG, medians, ridges
+from edge.segment.line_ridges import RIDGE_MIN, RIDGE_REL, SPREAD_DEG, median_counts, ridges
 from edge.segment.ruling_lines import angles, directions
 from edge.segment.ruling_period import line_spacing
 
@@ -64,6 +64,10 @@ DASH = 2.5
 MIN_DASH_PX = 4
 
 
+#: A family's modelled lines (:func:`_family`): its pieces' function, line indices, half spacing.
+_Family = tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]
+
+
 def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | None:
     """The pieces of a ruling's modelled lines that lie on a ridge of the darkness.
 
@@ -80,32 +84,43 @@ def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | 
         return None
     segs = np.asarray(segs, np.float64)
     angle = angles(segs)
-    out, dirs = [], directions(segs)
+    dirs = directions(segs)
     if len(dirs) < 2:  # (squared paper only: a lined page's lines are found whole; and no cost on them)
         return None
     d = segs[:, 2:] - segs[:, :2]
     length = np.hypot(d[:, 0], d[:, 1])
+    models: list[_Family] = []
     for a in dirs:
         near = np.abs((angle - a + 90.0) % 180.0 - 90.0) <= SPREAD_DEG
+        if np.count_nonzero(near) < FAMILY_LINES:
+            continue  # (fewer segments than lines to fit: _family finds no family, at no cost here)
         # the family's direction: its segments' mean (length-weighted, of the doubled angles: a line has
         # no sense), finer than the 1-degree histogram's peak (a dash's offset is read along it)
         twice = np.radians(2.0 * angle[near])
         mean = np.degrees(np.arctan2(length[near] @ np.sin(twice), length[near] @ np.cos(twice))) / 2.0
-        model = _family(segs[near], float(mean % 180.0), dark.shape)
-        if model is None:
-            continue
-        pieces_of, ks, across = model
-        centre = len(ks) // 2  # (the lines between: tested on the middle ones of the image, for the cost)
-        lo, hi = max(0, centre - SPLIT_LINES // 2), centre + SPLIT_LINES // 2 + 1
-        middle, mid = ks[lo:hi], [(m, ks[lo:hi][:-1] + 1 / m, across / m) for m in (2, 3)]
-        # one read of the lines and of those half and a third between the middle ones (_split's
-        # first tests, which most grids fail: one call's cost, not four; a piece's verdict is its own)
-        (pieces, ridged, count), *between = _read(
-            dark, pieces_of, [(ks, across)] + [m[1:] for m in mid], offset
-        )
+        if (model := _family(segs[near], float(mean % 180.0), dark.shape)) is not None:
+            models.append(model)
+    if not models:
+        return None
+    # one read of each family's lines and of those half and a third between its middle ones (_split's
+    # first tests, which most grids fail), all families at once: one call's cost, not six (a piece's
+    # verdict is its own)
+    middles = [_middle(ks) for _, ks, _ in models]
+    reads = _read(
+        dark,
+        [
+            (pieces_of, lines, half)
+            for (pieces_of, ks, across), (lo, hi) in zip(models, middles, strict=True)
+            for lines, half in [(ks, across)] + [(ks[lo:hi][:-1] + 1 / m, across / m) for m in (2, 3)]
+        ],
+        offset,
+    )
+    out: list[np.ndarray] = []
+    for f, ((pieces_of, ks, across), (lo, hi)) in enumerate(zip(models, middles, strict=True)):
+        (pieces, ridged, count), *between = reads[3 * f : 3 * f + 3]
         least = SPLIT_RIDGE * np.mean(ridged[count[:lo].sum() : count[:hi].sum()])
-        seen = {(1, m): bool(np.mean(r) >= least) for (m, *_), (_, r, _) in zip(mid, between, strict=True)}
-        if (split := _split(dark, pieces_of, ks, middle, across, offset, least, seen)) is not None:
+        seen = {(1, m): bool(np.mean(r) >= least) for m, (_, r, _) in zip((2, 3), between, strict=True)}
+        if (split := _split(dark, pieces_of, ks, ks[lo:hi], across, offset, least, seen)) is not None:
             ks, across = split
             pieces = pieces_of(ks)[0]
             ridged = _on_ridge(dark, pieces, across, offset)
@@ -114,20 +129,26 @@ def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | 
     return pieces.astype(np.float32) if len(pieces) else None
 
 
+def _middle(ks: np.ndarray) -> tuple[int, int]:
+    """The index range [lo, hi) of the :data:`SPLIT_LINES` + 1 lines in the middle of float (K,) ``ks``
+    (the lines between are tested on these only, for the cost: :func:`_split`)."""
+    centre = len(ks) // 2
+    return max(0, centre - SPLIT_LINES // 2), centre + SPLIT_LINES // 2 + 1
+
+
 def _read(
     dark: np.ndarray,
-    pieces_of: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-    lines: list[tuple[np.ndarray, np.ndarray]],
+    lines: list[_Family],
     offset: int,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """For each (line indices float (K,), half spacing float (2,) px) of ``lines``: the lines' pieces
-    (float (M, 4), ``pieces_of``), which are on a ridge (bool (M,), :func:`_on_ridge`) and int (K,) how
-    many pieces each line has; all read at once."""
-    parts = [pieces_of(ks) for ks, _ in lines]
+    """For each (``pieces_of`` of a family, line indices float (K,), half spacing float (2,) px) of
+    ``lines``: the lines' pieces (float (M, 4), ``pieces_of``), which are on a ridge (bool (M,),
+    :func:`_on_ridge`) and int (K,) how many pieces each line has; all read at once."""
+    parts = [pieces_of(ks) for pieces_of, ks, _ in lines]
     ridged = _on_ridge(
         dark,
         np.vstack([p for p, _ in parts]),
-        np.vstack([np.broadcast_to(a, (len(p), 2)) for (p, _), (_, a) in zip(parts, lines, strict=True)]),
+        np.vstack([np.broadcast_to(a, (len(p), 2)) for (p, _), (*_, a) in zip(parts, lines, strict=True)]),
         offset,
     )
     cut = np.cumsum([len(p) for p, _ in parts])[:-1]
@@ -192,7 +213,7 @@ def _contrast(dark: np.ndarray, segs: np.ndarray, offset: int) -> tuple[np.ndarr
     n = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
     t = n[:, None] * _ALONG
     r = ridges(dark, segs[:, :2], d / n[:, None], t, offset)
-    med, inside = medians(r, 0.0), np.count_nonzero(~np.isnan(r), axis=1)
+    med, inside = median_counts(r, 0.0)
     least = np.maximum(RIDGE_MIN, RIDGE_REL * med)
     on = np.count_nonzero(r >= least[:, None], axis=1)  # (NaN, off the image: never >=)
     return med, np.where(inside >= PIECE_SAMPLES // 4, on / np.maximum(inside, 1), 0.0)
@@ -202,9 +223,7 @@ def _contrast(dark: np.ndarray, segs: np.ndarray, offset: int) -> tuple[np.ndarr
 _ALONG = np.linspace(0.0, 1.0, PIECE_SAMPLES)[None, :]
 
 
-def _family(
-    segs: np.ndarray, a: float, shape: tuple[int, ...]
-) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray] | None:
+def _family(segs: np.ndarray, a: float, shape: tuple[int, ...]) -> _Family | None:
     """The modelled lines of one direction (``a`` degrees) in an image of ``shape`` (h, w), from float
     (L, 4) segments along it: a function from float (K,) line indices to float (M, 4) pieces of those
     lines inside the image, the indices of the lines in the image (float (K,)), and float (2,) half a
@@ -269,19 +288,17 @@ def _family(
     piece = max(MIN_PIECE, PIECE_SHARE * max(h, w))
     cuts = np.arange(-half, half, piece)
 
+    ta, tb = cuts, cuts + piece  # the pieces' ends along the lines (px from the centre), and their (x, y)
+    # at offset 0: the same for every line (worked out once, not for each line of each call)
+    xa, ya = centre[0] + ta * u[0], centre[1] + ta * u[1]
+    xb, yb = centre[0] + tb * u[0], centre[1] + tb * u[1]
+
     def pieces_of(ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ta, tb = np.repeat(cuts[None, :], len(ks), 0), np.repeat(cuts[None, :] + piece, len(ks), 0)
         kc = ks[:, None]
-        ra = c0 + c1 * kc + c2 * kc**2 + (d0 + d1 * kc) * ta
-        rb = c0 + c1 * kc + c2 * kc**2 + (d0 + d1 * kc) * tb
-        ends = np.column_stack(
-            [
-                (centre[0] + ta * u[0] + ra * n[0]).ravel(),
-                (centre[1] + ta * u[1] + ra * n[1]).ravel(),
-                (centre[0] + tb * u[0] + rb * n[0]).ravel(),
-                (centre[1] + tb * u[1] + rb * n[1]).ravel(),
-            ]
-        )
+        at, slope = c0 + c1 * kc + c2 * kc**2, d0 + d1 * kc  # each line's offset at the centre, its slope
+        ra, rb = at + slope * ta, at + slope * tb
+        ends = np.stack([xa + ra * n[0], ya + ra * n[1], xb + rb * n[0], yb + rb * n[1]], axis=-1)
+        ends = ends.reshape(-1, 4)  # (row by row: as the pieces of each line, line after line)
         inside = (
             (np.maximum(ends[:, 0], ends[:, 2]) >= 0)
             & (np.minimum(ends[:, 0], ends[:, 2]) <= w - 1)
@@ -295,7 +312,9 @@ def _family(
 
 def _terms(k: np.ndarray, t: np.ndarray) -> np.ndarray:
     """float (N, 5) the terms 1, k, k^2, t, k t of the offset of line ``k`` at position ``t``."""
-    return np.column_stack([np.ones_like(k), k, k * k, t, k * t])
+    terms = np.empty((len(k), 5))
+    terms[:, 0], terms[:, 1], terms[:, 2], terms[:, 3], terms[:, 4] = 1.0, k, k * k, t, k * t
+    return terms
 
 
 def add_grid(band: np.ndarray, segs: np.ndarray, dark: np.ndarray, width: int, offset: int) -> np.ndarray:
