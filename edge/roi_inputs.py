@@ -52,13 +52,16 @@ def ink_inputs(
     Returns:
         (the ROIs kept, their model inputs (the preprocessor's batch, one row a kept ROI; ``None``
         when ``rois`` is empty), each kept ROI's ink polarity (True: light ink; ``None`` when the
-        preprocessor does not say)). Errors are the preprocessor's.
+        preprocessor does not say; an empty list for no ROIs when it does)). Errors are the
+        preprocessor's.
     """
     grey = segmenter_grey(segmenter, image)
     pre_in = grey if grey is not None and getattr(preprocessor, "accepts_grey", False) else image
     analysis = getattr(segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
     kw = {"analysis": analysis} if getattr(preprocessor, "accepts_analysis", False) else {}
-    batch = preprocessor(pre_in, rois, **kw) if rois else None
+    if not rois:  # (the preprocessor is not called: its last_light is an earlier frame's)
+        return rois, None, [] if hasattr(preprocessor, "last_light") else None
+    batch = preprocessor(pre_in, rois, **kw)
     light = getattr(preprocessor, "last_light", None)  # per ROI; None: no ink found in it
     if batch is not None and isinstance(light, list) and len(light) == len(rois) and None in light:
         keep = [i for i, v in enumerate(light) if v is not None]

@@ -137,3 +137,11 @@ def test_a_frame_without_a_cut_after_one_without_is_returned_as_it_came() -> Non
         CutMemory(margin=1.5)
     with pytest.raises(ValueError, match="min_iou"):
         CutMemory(min_iou=0.0)
+
+
+def test_a_frame_without_rois_after_a_kept_cut_is_read_as_empty() -> None:
+    """A frame where the finder finds nothing (a hand over the sheet) after frames whose cut the
+    memory kept: no ROI is read (the preprocessor, not called, keeps an earlier frame's
+    polarities, which must not be taken for this frame's), and the pair is read again after."""
+    clf = _Classifier(whole=[(5, 0.60)], left=[(3, 0.98)], right=[(5, 0.97)])
+    assert _shown([_parts(), [], _parts()], clf, n=6) == ["35", "", "35"] * 2  # (raised ValueError)
