@@ -1,5 +1,6 @@
-"""The mark-ink test's medians and maxima (:mod:`edge.segment.mark_ink`) are NumPy's, to the bit:
-``is_own_mark`` decides as the plain formula (``np.median``, ``ndarray.max``) does."""
+"""The mark-ink test's medians (the shared :func:`~edge.segment.ring_colour.pixel_medians` and
+:func:`~edge.segment.digit_scale.few_median`) and maxima (:mod:`edge.segment.mark_ink`) are
+NumPy's, to the bit: ``is_own_mark`` decides as the plain formula (``np.median``, ``ndarray.max``) does."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import numpy as np
 import pytest
 
 import edge.segment.mark_ink as mark_ink
+from edge.segment.digit_scale import few_median
 from edge.segment.ink_components import stands_alone
+from edge.segment.ring_colour import pixel_medians
 
 Box = tuple[int, int, int, int]
 
@@ -30,6 +33,11 @@ def _plain_is_own_mark(
     )
 
 
+def _paper(a: np.ndarray) -> float:
+    """The paper's median as is_own_mark takes it from uint8 (h, w) ``a``."""
+    return float(pixel_medians(a.reshape(-1, 1))[0])
+
+
 def test_medians_are_numpys_for_odd_and_even_counts() -> None:
     rng = np.random.default_rng(0)
     evens = 0
@@ -41,12 +49,12 @@ def test_medians_are_numpys_for_odd_and_even_counts() -> None:
             a = (a // 85) * 85  # few levels: ties at the middle
         v = rng.integers(0, 256, int(rng.integers(1, 9))).tolist()
         evens += a.size % 2 == 0 and len(v) % 2 == 0
-        assert mark_ink._median_uint8(a) == float(np.median(a))
-        assert mark_ink._median_ints(v) == float(np.median(v))
+        assert _paper(a) == float(np.median(a))
+        assert few_median(v) == float(np.median(v))
     assert evens > 100  # the mean of the two middle values was checked often
     # two middle values whose mean is a half: NumPy's float64 mean, not a rounded level
-    assert mark_ink._median_uint8(np.array([[3, 4]], np.uint8)) == 3.5
-    assert mark_ink._median_ints([3, 4]) == 3.5
+    assert _paper(np.array([[3, 4]], np.uint8)) == 3.5
+    assert few_median([3, 4]) == 3.5
 
 
 @pytest.mark.parametrize("seed", range(4))

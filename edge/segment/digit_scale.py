@@ -12,6 +12,7 @@ is looked at once more, closer (:func:`closer_look`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -56,14 +57,14 @@ def typical_height(boxes: np.ndarray, pieces: np.ndarray, sw: int, sh: int) -> t
         sh: analysis image height (px).
     """
     if len(boxes):
-        return _median((boxes[:, Y1] - boxes[:, Y0]).tolist()), len(boxes)
+        return few_median((boxes[:, Y1] - boxes[:, Y0]).tolist()), len(boxes)
     if not len(pieces):
         return None, 0
     w, h = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
     ok = (h >= 3) & (w >= 0.1 * h) & (w <= 1.5 * h) & (pieces[:, CONTACT] == 0) & (h < 0.5 * sh)
     if ok.sum() < 3:
         return None, 0
-    return _median(h[ok].tolist()), int(ok.sum())
+    return few_median(h[ok].tolist()), int(ok.sum())
 
 
 def closer_look(f: float, still: bool) -> tuple[float, bool] | None:
@@ -167,8 +168,9 @@ def kept_whole(fine: np.ndarray, coarse: np.ndarray, r: float, share: float = 0.
     return np.vstack([fine[keep], np.array(added)]) if added else fine
 
 
-def _median(v: list[float]) -> float:
-    """Median of a few floats (``np.median`` costs more than the sort)."""
+def few_median(v: Sequence[float]) -> float:
+    """Median of a short non-empty list of numbers (``np.median``'s value: the mean of the two middle
+    ones for an even count; ``np.median``'s Python wrapper costs more than the sort)."""
     v = sorted(v)
     n = len(v)
     return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])

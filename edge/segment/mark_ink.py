@@ -22,7 +22,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from edge.segment.digit_scale import few_median
 from edge.segment.ink_components import stands_alone
+from edge.segment.ring_colour import pixel_medians
 
 #: A mark's core reaches at least this fraction of the digits' stroke darkness above the paper.
 MARK_INK = 0.5
@@ -59,25 +61,9 @@ def is_own_mark(
     x, y, w, h = rect
     m = max(w, h)  # the paper around the candidate: its box grown by its size
     around = dark[max(0, y - m) : y + h + m, max(0, x - m) : x + w + m]
-    paper = _median_uint8(around)
+    paper = float(pixel_medians(around.reshape(-1, 1))[0])  # (np.median's value, from a radix sort)
     core = float(_peak(dark[y : y + h, x : x + w], axis=None))
-    return core >= paper + MARK_INK * (_median_ints(cores) - paper)
-
-
-def _median_uint8(values: np.ndarray) -> float:
-    """``float(np.median(values))`` of a non-empty uint8 array, from a radix sort (``np.median``'s
-    Python wrapper costs ~15 us on the few hundred pixels around a mark): the middle value, or the
-    mean of the two middle values (their float64 sum halved, as ``np.median`` takes it)."""
-    s = np.sort(values, axis=None, kind="stable")  # a radix sort of uint8
-    m = len(s) // 2
-    return float(s[m]) if len(s) % 2 else (float(s[m - 1]) + float(s[m])) / 2.0
-
-
-def _median_ints(values: list[int]) -> float:
-    """``float(np.median(values))`` of a short non-empty list of ints (0..255) in plain Python."""
-    s = sorted(values)
-    m = len(s) // 2
-    return float(s[m]) if len(s) % 2 else (s[m - 1] + s[m]) / 2.0
+    return core >= paper + MARK_INK * (few_median(cores) - paper)
 
 
 __all__ = ["MARK_INK", "is_own_mark"]
