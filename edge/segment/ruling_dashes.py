@@ -22,7 +22,7 @@ import numpy as np
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.line_ridges import SPREAD_DEG
 from edge.segment.ruling_grid import DASH, MIN_DASH_PX, dash_segments
-from edge.segment.ruling_lines import MIN_LINES, angles, directions
+from edge.segment.ruling_lines import MIN_LINES, angle_between, angles, directions
 
 __all__ = ["DASHES", "RUN", "along_lines", "dashed_lines"]
 
@@ -92,7 +92,11 @@ def dashed_lines(
     i, j = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
     joins = np.hstack([centre[i], centre[j]])
     joined, own = angles(joins), angles(segs)  # (each dash's own direction: once, not once per pair)
-    along = (i != j) & (_off(joined, own[i]) <= SPREAD_DEG) & (_off(joined, own[j]) <= SPREAD_DEG)
+    along = (
+        (i != j)
+        & (angle_between(joined, own[i]) <= SPREAD_DEG)
+        & (angle_between(joined, own[j]) <= SPREAD_DEG)
+    )
     gap = np.where(along, _lengths(joins), np.inf).reshape(n, n)
     k = min(NEAREST, n - 1)
     nearest = np.argpartition(gap, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((n, 0), np.int64)
@@ -117,12 +121,6 @@ def dashed_lines(
 def _lengths(segs: np.ndarray) -> np.ndarray:
     """float (L,) the lengths of float (L, 4) segments (px)."""
     return np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
-
-
-def _off(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """float (L,) the angles (degrees, 0..90) between directions float (L,) ``a`` and ``b`` (degrees,
-    :func:`~edge.segment.ruling_lines.angles` of two sets of segments)."""
-    return np.abs((a - b + 90.0) % 180.0 - 90.0)
 
 
 def along_lines(

@@ -26,7 +26,7 @@ import numpy as np
 
 from edge.segment.digit_pieces import X0, X1, Y0, Y1
 from edge.segment.line_ridges import RIDGE_MIN, RIDGE_REL, SPREAD_DEG, median_counts, ridges
-from edge.segment.ruling_lines import angles, directions
+from edge.segment.ruling_lines import angle_between, angles, directions
 from edge.segment.ruling_period import line_spacing
 
 __all__ = ["FAMILY_LINES", "add_grid", "dash_segments", "grid_lines"]
@@ -91,7 +91,7 @@ def grid_lines(segs: np.ndarray, dark: np.ndarray, offset: int) -> np.ndarray | 
     length = np.hypot(d[:, 0], d[:, 1])
     models: list[_Family] = []
     for a in dirs:
-        near = np.abs((angle - a + 90.0) % 180.0 - 90.0) <= SPREAD_DEG
+        near = angle_between(angle, a) <= SPREAD_DEG
         if np.count_nonzero(near) < FAMILY_LINES:
             continue  # (fewer segments than lines to fit: _family finds no family, at no cost here)
         # the family's direction: its segments' mean (length-weighted, of the doubled angles: a line has

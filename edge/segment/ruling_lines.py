@@ -17,7 +17,7 @@ import numpy as np
 from edge.segment.ink_components import thin_segments
 from edge.segment.line_ridges import SPREAD_DEG, ridged
 
-__all__ = ["MIN_LINES", "RIDGE_SHARE", "along_ruling", "angles", "directions", "find_ruling"]
+__all__ = ["MIN_LINES", "RIDGE_SHARE", "along_ruling", "angle_between", "angles", "directions", "find_ruling"]
 
 #: Least share of a ruled line's length that is a ridge (:func:`edge.segment.line_ridges.ridged`).
 RIDGE_SHARE = 0.75
@@ -92,7 +92,7 @@ def along_ruling(segs: np.ndarray) -> np.ndarray:
     angle = angles(segs)
     near = np.zeros(len(segs), bool)
     for a in directions(segs):
-        near |= np.abs((angle - a + 90.0) % 180.0 - 90.0) <= SPREAD_DEG
+        near |= angle_between(angle, a) <= SPREAD_DEG
     return segs[near]
 
 
@@ -100,6 +100,12 @@ def angles(segs: np.ndarray) -> np.ndarray:
     """float (L,) the segments' directions, degrees in [0, 180) (y down)."""
     d = segs[:, 2:] - segs[:, :2]
     return np.degrees(np.arctan2(d[:, 1], d[:, 0])) % 180.0
+
+
+def angle_between(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """float (L,) (or a scalar) the angles, degrees 0..90, between directions ``a`` and ``b`` (degrees,
+    as :func:`angles` gives them; a line has no sense, so 170 and 10 are 20 apart)."""
+    return np.abs((a - b + 90.0) % 180.0 - 90.0)
 
 
 #: Half-width (degrees) of the window in which :func:`directions` adds up line length (the
@@ -124,5 +130,5 @@ def directions(segs: np.ndarray) -> tuple[int, ...]:
     first = int(np.argmax(wide))
     apart = np.abs((np.arange(180) - first + 90) % 180 - 90) >= APART_DEG
     second = int(np.argmax(np.where(apart, wide, -1.0)))
-    along = np.count_nonzero(np.abs((angle - second + 90.0) % 180.0 - 90.0) <= SPREAD_DEG)
+    along = np.count_nonzero(angle_between(angle, second) <= SPREAD_DEG)
     return (first, second) if wide[second] > 0 and along >= MIN_LINES else (first,)
