@@ -55,12 +55,12 @@ def ink_inputs(
         preprocessor does not say; an empty list for no ROIs when it does)). Errors are the
         preprocessor's.
     """
+    if not rois:  # (the preprocessor is not called: its last_light is an earlier frame's)
+        return rois, None, [] if hasattr(preprocessor, "last_light") else None
     grey = segmenter_grey(segmenter, image)
     pre_in = grey if grey is not None and getattr(preprocessor, "accepts_grey", False) else image
     analysis = getattr(segmenter, "last_analysis", None)  # a digit segmenter's ink, if any
     kw = {"analysis": analysis} if getattr(preprocessor, "accepts_analysis", False) else {}
-    if not rois:  # (the preprocessor is not called: its last_light is an earlier frame's)
-        return rois, None, [] if hasattr(preprocessor, "last_light") else None
     batch = preprocessor(pre_in, rois, **kw)
     light = getattr(preprocessor, "last_light", None)  # per ROI; None: no ink found in it
     if batch is not None and isinstance(light, list) and len(light) == len(rois) and None in light:
