@@ -3,7 +3,6 @@ that only stills take them, and that ``--views off`` turns them off."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -151,15 +150,26 @@ def test_a_ready_model_input_is_one_view_read_once(tiny_digits_bundle: Path) -> 
     assert views_clf.predict(batch_of_one).shape == (1, 10) and clf.calls[-1] == (1, 28, 28, 1)
 
 
-#: sha256 of ``mnist_normalise(grey, None, deskew=...)`` of the crops below at b2db323, before
+#: ``mnist_normalise(grey, None, deskew=...)`` of the crops below at b2db323, before
 #: :func:`mnist_crop_views` existed (the loose-crop read, ``loose=True``, found after the polarity
-#: decision): the view of inset 0 must be that read, bit for bit.
+#: decision), summarised so that it holds on any CPU (OpenCV's resampling rounds a little
+#: differently with AVX2 and with AVX-512, which changes float bits, never the digit): the box
+#: (x0, y0, x1, y1) of pixels above 0.25 and their count, the ink sum and its centre (x, y).
+#: The view of inset 0 must be that read bit for bit on the machine it runs on.
 B2DB323_READS = {
-    ("six", False): "a8d74aca295acc23c0043d4905aa5013c7cc8c9c52e7cb5bc3bc0e0b780f9ece",
-    ("six", True): "eaf84608e60298f6882eafe8c29f9f0b64c3cf12b65d0678563192af4fab523e",
-    ("four", False): "a7865c38201be15bed01973e277a5d5dea7262f748a37bbc3c5b0885d676518e",
-    ("four", True): "70c426ddddc675a0f67e7a8834ac2843a638afa22b4c3dd6d423b0e1f160a59b",
+    ("six", False): ((9, 2, 19, 21), 123, 107.30, (13.627, 14.353)),
+    ("six", True): ((9, 2, 20, 21), 133, 113.51, (14.107, 14.353)),
+    ("four", False): ((8, 4, 20, 23), 119, 100.34, (14.081, 13.702)),
+    ("four", True): ((8, 4, 20, 23), 117, 98.12, (14.078, 13.702)),
 }
+
+
+def _read_summary(v: np.ndarray) -> tuple[tuple[int, int, int, int], int, float, tuple[float, float]]:
+    """:data:`B2DB323_READS`' summary of a float32 (28, 28) model input in [0, 1]."""
+    ys, xs = np.nonzero(v > 0.25)
+    mass = float(v.sum())
+    centre = float(v.sum(0) @ np.arange(28)) / mass, float(v.sum(1) @ np.arange(28)) / mass
+    return (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())), len(xs), mass, centre
 
 
 @pytest.mark.parametrize("name, deskew", sorted(B2DB323_READS))
@@ -168,11 +178,12 @@ def test_mnist_crop_views_inset_zero_is_the_loose_crop_read_of_b2db323(name: str
     grey = (fat_marker_six if name == "six" else pencil_four_on_squared_paper)(0)[0]
     v = mnist_crop_views(grey, (0.0, 0.025, 0.1), deskew=deskew)
     assert v.shape == (3, 28, 28) and v.dtype == np.float32
-    assert hashlib.sha256(v[0].tobytes()).hexdigest() == B2DB323_READS[name, deskew]
-    assert (
-        hashlib.sha256(mnist_normalise(grey, None, deskew=deskew).tobytes()).hexdigest()
-        == (B2DB323_READS[name, deskew])
-    )
+    assert v[0].tobytes() == mnist_normalise(grey, None, deskew=deskew).tobytes()
+    box, count, mass, (cx, cy) = _read_summary(v[0])
+    want_box, want_count, want_mass, (want_cx, want_cy) = B2DB323_READS[name, deskew]
+    assert np.abs(np.subtract(box, want_box)).max() <= 1 and abs(count - want_count) <= 3
+    assert mass == pytest.approx(want_mass, rel=0.005)
+    assert cx == pytest.approx(want_cx, abs=0.05) and cy == pytest.approx(want_cy, abs=0.05)
 
 
 def test_mnist_crop_views_rejects_wide_insets() -> None:
