@@ -9,7 +9,7 @@ Examples::
         --frames 48 --mediapipe-ref auto --out hands/    # vs MediaPipe's graph, same frames
     edge-bench all --model digits --csv bench.csv --json bench.json
     edge-bench pipeline --model digits --reference x86_64-2core --check
-    edge-bench latency --model digits --model digits-float32 --runtime all --threads 1 2 --out lat/
+    edge-bench latency --model digits-int8 --model digits-float32 --runtime all --threads 1 2 --out lat/
     edge-bench soak --frames 100000 --json soak.json     # RSS over a long run (benchmarks.soak)
     edge-bench classic --frames 500                      # vs OpenCV's HOG+SVM recipe (benchmarks.classic_cli)
 

@@ -26,7 +26,7 @@ from benchmarks.reference import (
     read_reference_rows,
     resolve_reference,
 )
-from edge.bundle import BundleError, load_bundle
+from edge.bundle import SHIPPED, BundleError, load_bundle
 
 #: Columns of the text and markdown tables: (key, header, format).
 COLUMNS: list[tuple[str, str, str]] = [
@@ -128,6 +128,20 @@ def format_recommendation(rec: dict[str, Any]) -> str:
     return (
         f"recommended: {rec['model']} ({rec['quant']}, {what}: median {rec['median_ms']:.4f} ms{acc}; "
         f"{rec['runtime']} t{rec['threads']} b{rec['batch']}; others: {others})"
+    )
+
+
+def default_note(rec: dict[str, Any]) -> str | None:
+    """Whether ``--model digits`` (:data:`edge.bundle.SHIPPED`, by :func:`edge.cpu_quant.fastest_quant`)
+    takes the recommended file on this CPU, for a group holding the default's file; else ``None``."""
+    default = SHIPPED["digits"]
+    if default not in {rec["model"], *(m for m, _, _ in rec["others"])}:
+        return None
+    if rec["model"] == default:
+        return f"--model digits takes {default} on this CPU: the recommended file"
+    return (
+        f"--model digits takes {default} on this CPU (edge.cpu_quant's rule), but this run found "
+        f"{rec['model']} faster: pass --model {rec['model']}"
     )
 
 
@@ -289,6 +303,8 @@ def run_latency(cfg: LatencyConfig) -> int:
         print()
         for rec in recs:
             print(format_recommendation(rec))
+        for note in dict.fromkeys(n for n in map(default_note, recs) if n):
+            print(note)
         extra["recommended"] = recs
     failed = False
     if ref_rows is not None:

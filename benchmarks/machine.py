@@ -16,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from edge.cpu_quant import cpu_flag_set
+
 log = logging.getLogger(__name__)
 
 
@@ -95,13 +97,8 @@ def cpu_flags(cpuinfo: str | None = None) -> list[str] | None:
     Args:
         cpuinfo: the text of ``/proc/cpuinfo`` (read when ``None``).
     """
-    text = _read_text(CPUINFO_PATH) if cpuinfo is None else cpuinfo
-    for line in (text or "").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip().lower() in ("flags", "features"):
-            have = set(value.split())
-            return [f for f in ISA_FLAGS if f in have]
-    return None
+    have = cpu_flag_set(_read_text(CPUINFO_PATH) or "" if cpuinfo is None else cpuinfo)
+    return None if have is None else [f for f in ISA_FLAGS if f in have]
 
 
 def cpu_governor(path: Path = GOVERNOR_PATH) -> str | None:

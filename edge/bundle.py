@@ -38,6 +38,7 @@ from edge.bundle_schema import (
     QuantParams,
     check_features,
 )
+from edge.cpu_quant import fastest_quant
 from edge.model_dirs import models_dir
 
 __all__ = [
@@ -69,22 +70,24 @@ log = logging.getLogger(__name__)
 #: Where shipped bundles live: ``models/<name>/`` in the installed package.
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "models"
 #: Short names accepted by ``--model`` for the shipped bundles: ``digits`` (also ``digits-oe``) is
-#: the width-16 modern LeNet in int8 (the fastest of its files here, ``edge-bench latency``) trained
-#: on MNIST plus camera-like renderings of MNIST training digits with Outlier Exposure (non-digit
-#: inputs trained towards the uniform distribution, ``models/rebuild-digits.sh --camera --negatives
-#: NPZ``), ``digits-cam`` the same without the negatives (``--camera``; the default before),
-#: ``digits-mnist`` the same network trained on MNIST alone (the default before),
-#: ``digits-large`` the earlier width-32 one (about 4x the multiply-adds); ``hands`` is the gesture
-#: classifier on MediaPipe hand landmarks; ``hands-lenet`` (alias ``hands-int8``) the small
-#: CNN on hand crops found by the skin/background/chroma finders. Fetched pretrained bundles
-#: (``edge-models fetch hands``) resolve by their folder name, e.g. ``mediapipe-palm-detection-lite``.
+#: the width-16 modern LeNet, in the quantisation that is faster on this CPU
+#: (:func:`edge.cpu_quant.fastest_quant`: float32 on x86 without an int8 dot-product instruction,
+#: else int8; ``digits-int8`` and ``digits-float32`` name either file), trained on MNIST plus
+#: camera-like renderings of MNIST training digits with Outlier Exposure (non-digit inputs trained
+#: towards the uniform distribution, ``models/rebuild-digits.sh --camera --negatives NPZ``),
+#: ``digits-cam`` the same without the negatives (``--camera``; the default before),
+#: ``digits-mnist`` the same network trained on MNIST alone (the default before), ``digits-large``
+#: the earlier width-32 one (about 4x the multiply-adds); ``hands`` is the gesture classifier on
+#: MediaPipe hand landmarks; ``hands-lenet`` (alias ``hands-int8``) the small CNN on hand crops
+#: found by the skin/background/chroma finders. Fetched pretrained bundles (``edge-models fetch
+#: hands``) resolve by their folder name, e.g. ``mediapipe-palm-detection-lite``.
 SHIPPED = {
-    "digits": "digits-lenet16camoe-int8",
+    "digits": f"digits-lenet16camoe-{fastest_quant()}",
     "digits-int8": "digits-lenet16camoe-int8",
     "digits-float32": "digits-lenet16camoe-float32",
     "digits-cam": "digits-lenet16cam-int8",
     "digits-cam-float32": "digits-lenet16cam-float32",
-    "digits-oe": "digits-lenet16camoe-int8",
+    "digits-oe": f"digits-lenet16camoe-{fastest_quant()}",
     "digits-oe-float32": "digits-lenet16camoe-float32",
     "digits-mnist": "digits-lenet16-int8",
     "digits-mnist-float32": "digits-lenet16-float32",

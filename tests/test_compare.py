@@ -19,8 +19,9 @@ from edge.evaluate.compare import align_report, check_same_labels, compare_repor
 from edge.evaluate.compare_report import MATPLOTLIB_HINT, row_normalised, write_report
 
 ABC = ("a", "b", "c")
-#: The bundles --model digits and digits-float32 name (a bundle's folder name is its name).
-DIGITS, DIGITS_F32 = SHIPPED["digits"], SHIPPED["digits-float32"]
+#: The bundles --model digits (this CPU's faster file, edge.cpu_quant), digits-int8 and
+#: digits-float32 name (a bundle's folder name is its name).
+DIGITS, DIGITS_I8, DIGITS_F32 = SHIPPED["digits"], SHIPPED["digits-int8"], SHIPPED["digits-float32"]
 
 
 # -- pure ------------------------------------------------------------------------------------
@@ -138,7 +139,7 @@ SAME = (
 
 def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
     singles = []
-    for m in ("digits", "digits-float32"):
+    for m in ("digits-int8", "digits-float32"):
         code, out, err = run(capsys, ["--model", m, "--images", str(photos), "--json"])
         assert code == 0, err
         singles.append(json.loads(out))
@@ -147,7 +148,7 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
         capsys,
         [
             "--model",
-            "digits",
+            "digits-int8",
             "--model",
             "digits-float32",
             "--images",
@@ -167,8 +168,8 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
         "per_class_accuracy": "per_class.png",
     }
     assert written == j
-    assert j["n"] == 8 and j["baseline"] == DIGITS and j["mode"] == "crop"
-    assert [m["name"] for m in j["models"]] == [DIGITS, DIGITS_F32]
+    assert j["n"] == 8 and j["baseline"] == DIGITS_I8 and j["mode"] == "crop"
+    assert [m["name"] for m in j["models"]] == [DIGITS_I8, DIGITS_F32]
     for got, single in zip(j["models"], singles, strict=True):
         assert {k: got[k] for k in SAME} == {k: single[k] for k in SAME}
     d = singles[1]["accuracy"] - singles[0]["accuracy"]
@@ -179,7 +180,7 @@ def test_two_bundles_match_their_single_runs(photos, tmp_path, capsys):
         row = f"| {single['model']} | {100 * single['accuracy']:.2f}% |"
         assert row in md
     assert (
-        md.count("| " + os.path.commonprefix([DIGITS, DIGITS_F32])) >= 5
+        md.count("| " + os.path.commonprefix([DIGITS_I8, DIGITS_F32])) >= 5
     )  # two rows, one delta row, two bundle rows
     assert "![confusion](confusion.png)" in md and "![per-class accuracy](per_class.png)" in md
     for png in ("confusion.png", "per_class.png"):

@@ -61,7 +61,7 @@ def test_shipped_models_table_agrees_with_the_model_cards() -> None:
 def test_int8_agreement_sentence_agrees_with_the_model_card() -> None:
     from edge.bundle import SHIPPED
 
-    meta = json.loads((ROOT / "models" / SHIPPED["digits"] / "model.json").read_text())
+    meta = json.loads((ROOT / "models" / SHIPPED["digits-int8"] / "model.json").read_text())
     agreement = f"{100 * meta['metrics']['mnist-test']['top1_agreement']:.2f}%"
     m = re.search(r"Its int8 file agrees with the Keras\s+float model on (\S+) ", README.read_text())
     assert m and m.group(1) == agreement

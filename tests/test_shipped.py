@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from edge.bundle import SHIPPED, SHIPPED_DIR, ModelBundle, load_bundle, resolve_bundle_path
+from edge.cpu_quant import fastest_quant
 from edge.preprocess import make_preprocessor
 from edge.runtime import Classifier
 from edge.types import ROI
@@ -79,10 +80,13 @@ def test_shipped_names_a_bundle_folder() -> None:
 def test_digits_is_the_camera_model_and_digits_mnist_the_mnist_only_one() -> None:
     """The two digits defaults resolve to their folders, and each shipped bundle's name is its
     folder's (tests spell the default bundle's name as ``SHIPPED["digits"]``)."""
-    assert resolve_bundle_path("digits") == SHIPPED_DIR / "digits-lenet16camoe-int8"
+    quant = fastest_quant()  # this CPU's faster file (tests/test_cpu_quant.py checks the rule)
+    assert resolve_bundle_path("digits") == SHIPPED_DIR / f"digits-lenet16camoe-{quant}"
+    assert resolve_bundle_path("digits-oe") == SHIPPED_DIR / f"digits-lenet16camoe-{quant}"
+    assert resolve_bundle_path("digits-int8") == SHIPPED_DIR / "digits-lenet16camoe-int8"
+    assert resolve_bundle_path("digits-float32") == SHIPPED_DIR / "digits-lenet16camoe-float32"
     assert resolve_bundle_path("digits-cam") == SHIPPED_DIR / "digits-lenet16cam-int8"
     assert resolve_bundle_path("digits-mnist") == SHIPPED_DIR / "digits-lenet16-int8"
-    assert resolve_bundle_path("digits-oe") == SHIPPED_DIR / "digits-lenet16camoe-int8"
     for folder in SHIPPED_FOLDERS:
         if folder.startswith("digits"):
             assert json.loads((SHIPPED_DIR / folder / "model.json").read_text())["name"] == folder
