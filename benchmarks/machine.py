@@ -97,7 +97,7 @@ def cpu_flags(cpuinfo: str | None = None) -> list[str] | None:
     Args:
         cpuinfo: the text of ``/proc/cpuinfo`` (read when ``None``).
     """
-    have = cpu_flag_set(_read_text(CPUINFO_PATH) or "" if cpuinfo is None else cpuinfo)
+    have = cpu_flag_set((_read_text(CPUINFO_PATH) or "") if cpuinfo is None else cpuinfo)
     return None if have is None else [f for f in ISA_FLAGS if f in have]
 
 

@@ -1,18 +1,19 @@
 """Which quantisation of the shipped digits model is the faster one on this CPU.
 
 The shipped digits network comes as a full-int8 file and a float32 twin of equal accuracy
-(MNIST test 99.59% and 99.60%). Which one runs faster depends on the CPU, by up to 3x either
-way, so ``--model digits`` takes the file this module picks (:func:`fastest_quant`), and
+(MNIST test 99.59% and 99.60%). Which one runs faster depends on the CPU (3x one way, 1.4x the
+other, below), so ``--model digits`` takes the file this module picks (:func:`fastest_quant`), and
 ``digits-int8`` / ``digits-float32`` name either file explicitly.
 
 The rule, from ``edge-bench latency --model digits-int8 --model digits-float32`` (ai-edge-litert
 2.3, XNNPACK, 1 thread, median per call of one digit):
 
 - x86 with an int8 dot-product instruction (AVX-512 VNNI, AVX-VNNI or AMX; Intel Xeon here):
-  int8 0.035 ms, float32 0.105 ms, so int8 (3.0x faster);
+  int8 0.035 ms, float32 0.105 ms, so int8 (3.0x faster; measured on the same network's
+  MNIST-only files, ``digits-mnist`` and ``digits-mnist-float32``);
 - x86 without one (AVX2 and FMA only; AMD EPYC here, and the machine issue 13 names): int8
-  0.214 ms, float32 0.156 ms, so float32 (1.37x faster). XNNPACK's AVX2 int8 kernels widen
-  each product to 16 bits first, which costs more than float32 FMA at this model's size;
+  0.214 ms, float32 0.156 ms, so float32 (1.37x faster; a batch of 5 digits through
+  ``Classifier.classify``: 0.98 and 0.67 ms);
 - any other CPU (ARM: a Raspberry Pi), or x86 whose flags cannot be read (no ``/proc/cpuinfo``):
   int8, the file TFLite's Raspberry Pi examples use. Not measured here (no ARM machine): run the
   same ``edge-bench latency`` command there, which prints the faster file, and pass it as
