@@ -60,7 +60,9 @@ def beyond_cut_cleared(dark: np.ndarray, core: tuple[float, float, float, float]
         cut, or a copy with the columns left of ``floor(x0)`` (left cut) and from ``ceil(x1)`` on
         (right cut) cleared.
     """
-    if roi.side is not None and roi.whole is not None:
+    if roi.whole is None:  # not a cut part (most ROIs)
+        return dark
+    if roi.side is not None:
         out = dark.copy()
         h, w = dark.shape
         sx, sy = (core[2] - core[0]) / max(roi.w, 1), (core[3] - core[1]) / max(roi.h, 1)

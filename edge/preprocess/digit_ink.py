@@ -60,7 +60,7 @@ def noise_floor(dark: np.ndarray) -> float:
     """
     cdf = np.cumsum(cv2.calcHist([dark], [0], None, [256], [0, 256]).ravel())  # exact counts
     n = dark.size
-    p5, p30 = (int(v) for v in cdf.searchsorted(np.array((0.05 * n, 0.3 * n))))
+    p5, p30 = cdf.searchsorted((0.05 * n, 0.3 * n)).tolist()
     return max(MIN_CONTRAST * 255.0, p30 + 3.5 * (p30 - p5))
 
 

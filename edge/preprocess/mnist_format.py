@@ -103,7 +103,7 @@ def place_mnist(ink: np.ndarray, out: np.ndarray | None = None, cleared: bool = 
         return out
     # a thin stroke averaged below 1 by the area resize: restore its core
     box *= np.float32(1.0 / peak)
-    m = image_moments(box)
+    m = cv2.moments(box) if nw != 2 else image_moments(box)  # (a 2-px wide box: see image_moments)
     m00 = m["m00"]
     if m00 <= 1e-6:
         return out

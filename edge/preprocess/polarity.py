@@ -81,8 +81,10 @@ def border_ring(grey: np.ndarray) -> np.ndarray:
 
 
 def sorted_ring(grey: np.ndarray) -> np.ndarray:
-    """``np.sort(border_ring(grey))``: the same pixels gathered by one boolean index (a mask kept per
-    crop size, :func:`ring_mask`) instead of four slices and a concatenation, then radix-sorted.
+    """``np.sort(border_ring(grey))``: the same pixels gathered by one index of the flattened crop (the
+    ring's flat indices kept per crop size, :func:`ring_index`) instead of four slices and a
+    concatenation, then radix-sorted. (A view is flattened by one contiguous copy; with it the gather
+    is about 1.5x as fast as a boolean mask's on the view.)
 
     Args:
         grey: uint8 (H, W), H, W >= 1 (a view is fine).
@@ -90,18 +92,19 @@ def sorted_ring(grey: np.ndarray) -> np.ndarray:
     Returns:
         uint8 (n,) the ring's grey levels in ascending order.
     """
-    return np.sort(grey[ring_mask(*grey.shape)], kind="stable")  # a radix sort of uint8
+    return np.sort(grey.ravel()[ring_index(*grey.shape)], kind="stable")  # a radix sort of uint8
 
 
 @functools.lru_cache(maxsize=256)
-def ring_mask(h: int, w: int) -> np.ndarray:
-    """bool (h, w): True on the pixels :func:`border_ring` takes from an (h, w) image (h, w >= 1;
-    a digit crop of 30-120 px: 1-15 KB, kept for the last 256 sizes). Read only."""
+def ring_index(h: int, w: int) -> np.ndarray:
+    """intp (n,): the flat (row-major) indices in an (h, w) image of the pixels :func:`border_ring`
+    takes from it, ascending (h, w >= 1; a digit crop of 30-120 px: 1-8 KB, kept for the last 256
+    sizes). Read only."""
     flat = np.zeros(h * w, bool)
     flat[border_ring(np.arange(h * w).reshape(h, w))] = True  # the ring's flat indices
-    mask = flat.reshape(h, w)
-    mask.flags.writeable = False
-    return mask
+    index = np.flatnonzero(flat)
+    index.flags.writeable = False
+    return index
 
 
 def median_level(values: np.ndarray) -> int:
