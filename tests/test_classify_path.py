@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge.bundle import QuantParams, load_bundle
+from edge.bundle import BundleError, QuantParams, load_bundle
 from edge.runtime import Classifier, batch_chunks, dequantize, quantize
 from edge.runtime_ops import Dequantizer, top_predictions
 
@@ -111,3 +111,83 @@ def test_top_predictions_name_each_rows_best_class() -> None:
     assert all(np.array_equal(p.scores, row) for p, row in zip(preds, scores, strict=True))
     with pytest.raises(ValueError, match="does not match 3 labels"):
         top_predictions(scores, labels[:3])
+
+
+def _top_old(scores: np.ndarray, labels: tuple[str, ...]) -> list[tuple[int, str, float, bytes]]:
+    """The numpy rule top_predictions had: each row's argmax and the row's maximum."""
+    idx = scores.argmax(axis=1).tolist()
+    best = np.maximum.reduce(scores, axis=1).tolist()
+    return [(i, labels[i], b, row.tobytes()) for i, b, row in zip(idx, best, scores, strict=True)]
+
+
+def _seen(preds: list) -> list[tuple[int, str, float, bytes]]:
+    return [(p.index, p.label, p.score, np.asarray(p.scores).tobytes()) for p in preds]
+
+
+def test_top_predictions_give_what_argmax_and_max_give() -> None:
+    """The plain-Python best of each row equals numpy's argmax (first of equal maxima) and
+    maximum, scores bit for bit, on random, tied, signed-zero, infinite and NaN rows."""
+    rng = np.random.default_rng(4)
+    labels = tuple("0123456789")
+    nan, inf = np.nan, np.inf
+    special = [
+        [0.0] * 10,
+        [-0.0, 0.0] + [-1.0] * 8,
+        [0.0, -0.0] + [-1.0] * 8,
+        [0.5, 0.5, 0.1, 0.5] + [0.0] * 6,
+        [inf, 1.0, inf] + [0.0] * 7,
+        [-inf] * 10,
+        [1.0, nan, 2.0] + [0.0] * 7,
+        [nan] * 10,
+        [inf, -inf] + [0.0] * 8,
+        [3.4e38] * 10,
+    ]
+    for rows in (
+        rng.random((5, 10), dtype=np.float32),
+        np.round(rng.random((7, 10)), 1).astype(np.float32),  # many ties
+        rng.integers(0, 3, (6, 10)).astype(np.float32),  # zero rows, ties
+        np.float32(special),
+        np.float32([special[1]]),
+        rng.random((4, 10)).astype(np.float64),
+        rng.integers(-3, 3, (4, 10)),
+        np.zeros((0, 10), np.float32),
+    ):
+        with np.errstate(invalid="ignore"):
+            want = _top_old(rows, labels)
+        for r in (None, rows.tolist()):
+            got = top_predictions(rows, labels, r)
+            assert [g[:2] for g in _seen(got)] == [w[:2] for w in want]
+            assert [repr(g[2]) for g in _seen(got)] == [repr(w[2]) for w in want]  # (-0.0, NaN)
+            assert [g[3] for g in _seen(got)] == [w[3] for w in want]
+            assert all(
+                type(p.index) is int and type(p.score) is type(w[2]) for p, w in zip(got, want, strict=True)
+            )
+    with pytest.raises(ValueError, match="argmax of an empty sequence"):  # no labels: numpy's error
+        top_predictions(np.zeros((2, 0), np.float32), ())
+
+
+def test_classify_is_top_predictions_of_predict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """classify reads predict's scores in plain Python: the same predictions, and the same error
+    for a NaN or an infinite score (an output that is not quantised)."""
+    c = Classifier(load_bundle("digits-float32"))
+    x = np.random.default_rng(5).random((6, 28, 28, 1), dtype=np.float32)
+    for n in (0, 1, 5, 6):
+        assert _seen(c.classify(x[:n])) == _seen(top_predictions(c.predict(x[:n]), c.labels))
+    for bad in (np.nan, np.inf, -np.inf):
+        out = np.full((2, 10), 0.1, np.float32)
+        out[1, 3] = bad
+        monkeypatch.setattr(c, "_invoke", lambda b, out=out: out.copy())
+        for call in (c.predict, c.classify):
+            with pytest.raises(BundleError, match="non-finite scores"):
+                call(x[:2])
+    big = np.full((2, 10), 3.4e38, np.float32)  # finite, however large their sum
+    monkeypatch.setattr(c, "_invoke", lambda b: big.copy())
+    assert _seen(c.classify(x[:2])) == _seen(top_predictions(big, c.labels))
+
+
+def test_dequantizer_returns_a_float32_tensor_that_is_not_quantised_as_it_is() -> None:
+    t = np.random.default_rng(6).random((3, 10)).astype(np.float32)
+    d = Dequantizer(QuantParams(0.0, 0), np.dtype(np.float32))
+    assert d(t) is t and dequantize(t, QuantParams(0.0, 0)) is t
+    t16 = t.astype(np.float16)  # another dtype: converted as dequantize converts it
+    assert np.array_equal(d(t16), dequantize(t16, QuantParams(0.0, 0))) and d(t16).dtype == np.float32
