@@ -224,8 +224,8 @@ def test_a_few_rois_find_the_neighbours_of_the_table() -> None:
                 ROI(
                     int(rng.integers(0, 300)),
                     int(rng.integers(0, 200)),
-                    int(rng.integers(1, 60)),
-                    int(rng.integers(1, 60)),
+                    int(rng.integers(0, 60)),
+                    int(rng.integers(0, 60)),
                 )
                 for _ in range(n)
             ]

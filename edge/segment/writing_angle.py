@@ -176,26 +176,31 @@ def _neighbours_few(rois: list[ROI], c: list[tuple[float, float]]) -> set[tuple[
     float operations (the distances from one ``np.hypot`` call, each pair once: it is symmetric), the
     nearest the first of equals as ``np.argmin``'s."""
     n = len(rois)
-    side = [float(max(r.w, r.h)) for r in rois]
+    side = [float(r.w if r.w > r.h else r.h) for r in rois]
     box = [(float(r.x), float(r.y), float(r.x) + r.w, float(r.y) + r.h) for r in rois]
     area = [(x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in box]
     ij = [(i, j) for i in range(n) for j in range(i + 1, n)]
     far = np.hypot([c[i][0] - c[j][0] for i, j in ij], [c[i][1] - c[j][1] for i, j in ij]).tolist()
-    d: dict[tuple[int, int], float] = {}
+    d = [[math.inf] * n for _ in range(n)]  # (inf: itself, a speck beside a digit, two pieces of one)
     for (i, j), dist in zip(ij, far, strict=True):
-        small, large = min(side[i], side[j]), max(side[i], side[j])
+        a, b = side[i], side[j]
+        if (a if a < b else b) < SAME_SIZE * (b if a < b else a):
+            continue
         (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = box[i], box[j]
-        ox, oy = max(min(ax1, bx1) - max(ax0, bx0), 0.0), max(min(ay1, by1) - max(ay0, by0), 0.0)
-        if small >= SAME_SIZE * large and not ox * oy > OVERLAP * min(area[i], area[j]):
-            d[i, j] = d[j, i] = dist  # (else a speck beside a digit, or two pieces of one digit)
+        ox = (ax1 if ax1 < bx1 else bx1) - (ax0 if ax0 > bx0 else bx0)
+        oy = (ay1 if ay1 < by1 else by1) - (ay0 if ay0 > by0 else by0)
+        ox, oy = (ox if ox > 0.0 else 0.0), (oy if oy > 0.0 else 0.0)  # (np.clip's, at 0)
+        if ox * oy > OVERLAP * (area[i] if area[i] < area[j] else area[j]):
+            continue
+        d[i][j] = d[j][i] = dist
     pairs: set[tuple[int, int]] = set()
-    for i in range(n):
+    for i, row in enumerate(d):
         best, k = math.inf, 0
-        for j in range(n):
-            if (dj := d.get((i, j), math.inf)) < best:
+        for j, dj in enumerate(row):
+            if dj < best:
                 best, k = dj, j
         if best <= NEIGHBOUR_GAP * (side[i] + side[k]) / 2.0:
-            pairs.add((min(i, k), max(i, k)))
+            pairs.add((i, k) if i < k else (k, i))
     return pairs
 
 
