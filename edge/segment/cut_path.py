@@ -109,9 +109,11 @@ def path_cut(own: np.ndarray, part_width: float) -> np.ndarray | None:
     h, w = own.shape
     margin = max(1, int(part_width * h))
     lo, hi = margin, w - margin
-    if hi - lo < 1 or not own.any():
+    if hi - lo < 1:
         return None
-    inked = sorted(c for c in np.count_nonzero(own, axis=0).tolist() if c)  # (a few dozen: plain Python)
+    inked = sorted(c for c in own.sum(axis=0).tolist() if c)  # ink px per column (a few dozen: plain Python)
+    if not inked:  # (no ink)
+        return None
     median = (inked[(len(inked) - 1) // 2] + inked[len(inked) // 2]) / 2
     limit = PATH_INK * median
     ink = own[:, lo:hi].view(np.uint8)
