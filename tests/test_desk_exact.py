@@ -148,3 +148,21 @@ def test_the_points_past_a_bar_are_rounded_half_to_even() -> None:
     d = [2.0, 4.0, 6.0]
     assert pen_ends._leaves_ground(image, Bar(20.0, 90.0, (45.0, 30.5), (1.0, 0.0), 3.0), ground, 1.0, d)
     assert not pen_ends._leaves_ground(image, Bar(20.0, 90.0, (45.0, 31.0), (1.0, 0.0), 3.0), ground, 1.0, d)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 151, 400])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_pixel_medians_are_numpy_median_in_float64(n: int, channels: int) -> None:
+    """pixel_medians (the mean of the middle two taken in plain Python) is NumPy's float64 median of each
+    channel, bit for bit, with ties, a single value and both ends of 0..255."""
+    rng = np.random.default_rng(100 * n + channels)
+    for trial in range(30):
+        v = rng.integers(0, 256, (n, channels), dtype=np.uint8)
+        v[: n // 3] = v[0]  # (ties)
+        if trial == 0:
+            v[:] = 255
+        if trial == 1:
+            v[n // 2 :] = 0
+        got, want = pixel_medians(v), np.median(v, axis=0)
+        assert got.dtype == want.dtype == np.float64 and got.shape == (channels,)
+        assert got.tobytes() == want.tobytes()

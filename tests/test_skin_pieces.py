@@ -169,3 +169,25 @@ def test_the_ink_s_colour_is_read_from_the_whole_window_resized(frame: tuple[int
         assert paper is not None and np.array_equal(paper_flat(ink), (paper > 0).reshape(-1))
         expected = np.array([np.median(c[ink > 0]) for c in cv2.split(part)])
         assert got[2].dtype == np.float64 and np.array_equal(got[2], expected)
+
+
+def test_hsv_of_is_opencvs_of_numpys_pixel() -> None:
+    """hsv_of's plain-Python pixel (kept per colour) is NumPy's: x 255 rounded half to even (ties
+    included), clipped to 0..255; float32, non-finite and other shapes take NumPy's path."""
+    from edge.segment.skin_pieces import hsv_of
+
+    def numpy_hsv(bgr: np.ndarray) -> tuple[int, int, int]:
+        pixel = np.clip(np.round(bgr * 255.0), 0, 255).astype(np.uint8).reshape(1, 1, 3)
+        h, s, v = (int(c) for c in cv2.cvtColor(pixel, cv2.COLOR_BGR2HSV)[0, 0])
+        return h, s, v
+
+    rng = np.random.default_rng(3)
+    colours = list(rng.random((3000, 3)))
+    colours += list(rng.integers(0, 256, (500, 3)) / 255.0)  # whole levels
+    colours += list((rng.integers(0, 510, (500, 3)) + 1) / 510.0)  # near ties (k + 0.5 levels)
+    colours += list(rng.integers(0, 511, (500, 3)) / 2.0 / 255.0)
+    colours += [np.array([0.5, 1.5 / 255, 2.5 / 255]), np.array([-0.2, 1.3, 0.0]), np.zeros(3), np.ones(3)]
+    for bgr in colours:
+        assert hsv_of(bgr) == numpy_hsv(bgr)
+        assert hsv_of(bgr) == numpy_hsv(bgr)  # (kept)
+    assert hsv_of(np.array([0.2, 0.5, 0.9], np.float32)) == numpy_hsv(np.array([0.2, 0.5, 0.9], np.float32))

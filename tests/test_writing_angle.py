@@ -207,3 +207,35 @@ def test_digits_not_in_a_line_are_not_turned(angle: float, at: list[tuple[int, i
     assert len(rois) == len(at) and abs(writing_angle(rois)) >= MIN_TILT  # the boxes alone: a line
     assert seg.last_analysis is not None and abs((ink_lean(rois, seg.last_analysis) or 0.0) - angle) < 15.0
     assert all(r.angle == 0.0 for r in rois)
+
+
+def test_a_few_rois_find_the_neighbours_of_the_table() -> None:
+    """The plain-Python neighbours of a few ROIs are the NumPy table's, on random frames with ties
+    (a grid of equal boxes), specks, overlapping boxes and boxes far apart; the median is NumPy's."""
+    from edge.segment.writing_angle import FEW, _median, _neighbours, _neighbours_few
+
+    rng = np.random.default_rng(7)
+    for trial in range(3000):
+        n = int(rng.integers(2, FEW + 1))
+        if trial % 3 == 0:  # a grid: equal distances, the first of equals
+            rois = [ROI(int(40 * rng.integers(0, 4)), int(40 * rng.integers(0, 4)), 30, 30) for _ in range(n)]
+        else:
+            rois = [
+                ROI(
+                    int(rng.integers(0, 300)),
+                    int(rng.integers(0, 200)),
+                    int(rng.integers(0, 60)),
+                    int(rng.integers(0, 60)),
+                )
+                for _ in range(n)
+            ]
+        c = [(r.x + r.w / 2.0, r.y + r.h / 2.0) for r in rois]
+        assert _neighbours_few(rois, c) == _neighbours(rois)
+    for values in (
+        [1.5],
+        [3.0, -2.0],
+        [0.1, 0.1, 0.2],
+        [-7.25, 30.0, 12.5, 12.5],
+        list(rng.normal(0, 20, 9)),
+    ):
+        assert _median(values) == float(np.median(values))

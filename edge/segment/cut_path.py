@@ -109,9 +109,11 @@ def path_cut(own: np.ndarray, part_width: float) -> np.ndarray | None:
     h, w = own.shape
     margin = max(1, int(part_width * h))
     lo, hi = margin, w - margin
-    if hi - lo < 1 or not own.any():
+    if hi - lo < 1:
         return None
-    inked = sorted(c for c in np.count_nonzero(own, axis=0).tolist() if c)  # (a few dozen: plain Python)
+    inked = sorted(c for c in own.sum(axis=0).tolist() if c)  # ink px per column (a few dozen: plain Python)
+    if not inked:  # (no ink)
+        return None
     median = (inked[(len(inked) - 1) // 2] + inked[len(inked) // 2]) / 2
     limit = PATH_INK * median
     ink = own[:, lo:hi].view(np.uint8)
@@ -216,7 +218,7 @@ def _thin_and_tall(own: np.ndarray, paths: np.ndarray, limit: float) -> np.ndarr
     least :data:`PATH_PART_HEIGHT` of the height (a cut's tests except :func:`_wide`)."""
     h, w = own.shape
     crossed = own[np.arange(h), paths]
-    strokes = np.count_nonzero(np.diff(crossed.astype(np.int8), axis=1) == 1, axis=1) + crossed[:, 0]
+    strokes = crossed[:, 0] + (crossed[:, 1:] > crossed[:, :-1]).sum(axis=1)  # (ink runs: a start, or 0 -> 1)
     ok = (crossed.sum(axis=1) <= limit) & (strokes <= MAX_RUNS)
     inked = own.any(axis=1)
     first = np.where(inked, own.argmax(axis=1), w)  # each row's first and last inked column

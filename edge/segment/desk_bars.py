@@ -308,11 +308,10 @@ def off_desk(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None) -
     """
     if analysis is None or len(rois) < 2:
         return rois
-    H, W = image.shape[:2]
-    sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
     bars = {i: b for i, box in enumerate(analysis.boxes(rois)) if (b := _measure(analysis, box))}
     if not bars:
         return rois
+    sides = sorted((max(r.w, r.h), i) for i, r in enumerate(rois))
     rings = [_ring(image, r) for r in rois]
     desks: list[np.ndarray | None] = []  # (the desk's colour, read once, against the first paper needing it)
 

@@ -82,9 +82,10 @@ def not_fingers(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None
     """
     if analysis is None or not rois or image.shape[2:] != (3,) or analysis.light:
         return rois
-    boxes = np.array(analysis.boxes(rois), np.float64)
-    finger = finger_boxes(boxes, image, analysis.dark, analysis.level)
-    return rois if not finger.any() else [r for r, f in zip(rois, finger.tolist(), strict=True) if not f]
+    # (finger_boxes of the analysis boxes, whole numbers already: each box as a list of ints)
+    dark, level = analysis.dark, analysis.level
+    finger = [_finger(list(box), image, dark, level) for box in analysis.boxes(rois)]
+    return rois if not any(finger) else [r for r, f in zip(rois, finger, strict=True) if not f]
 
 
 def finger_boxes(boxes: np.ndarray, colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:

@@ -69,13 +69,15 @@ def pixel_medians(pixels: np.ndarray) -> np.ndarray:
     Raises:
         ValueError: no pixel (n = 0).
     """
-    if not len(pixels):
+    n = len(pixels)
+    if not n:
         raise ValueError("no pixel to take the median of")
     values = pixels.T.copy()  # (C, n)
     values.sort(axis=1, kind="stable")
-    n = values.shape[1]
-    # the values of the middle two of the n pixels (ranks (n - 1) // 2 and n // 2, from 0)
-    return (values[:, (n - 1) // 2] + values[:, n // 2].astype(np.float64)) / 2.0
+    # the values of the middle two of the n pixels (ranks (n - 1) // 2 and n // 2, from 0), their mean in
+    # plain Python (whole numbers up to 510 over 2: the float64 NumPy gives; a few channels)
+    low, high = values[:, (n - 1) // 2].tolist(), values[:, n // 2].tolist()
+    return np.array([(a + b) / 2.0 for a, b in zip(low, high, strict=True)])
 
 
 def median_colour(colours: list[np.ndarray]) -> np.ndarray:

@@ -25,6 +25,9 @@ the same thickness.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import cv2
 import numpy as np
 
@@ -274,8 +277,21 @@ def _thickness(mask: np.ndarray) -> float:
 
 def hsv_of(bgr: np.ndarray) -> tuple[int, int, int]:
     """OpenCV's 8-bit HSV (H = degrees / 2) of a BGR colour (float (3,), 0..1)."""
+    c = [v * 255.0 for v in bgr.tolist()] if bgr.dtype == np.float64 and bgr.shape == (3,) else []
+    if c and all(map(math.isfinite, c)):
+        # the pixel NumPy's path makes (x 255, rounded half to even, clipped), in plain Python
+        b, g, r = (min(max(round(v), 0), 255) for v in c)
+        return _pixel_hsv(b, g, r)
     pixel = np.clip(np.round(bgr * 255.0), 0, 255).astype(np.uint8).reshape(1, 1, 3)
     h, s, v = (int(c) for c in cv2.cvtColor(pixel, cv2.COLOR_BGR2HSV)[0, 0])
+    return h, s, v
+
+
+@functools.lru_cache(maxsize=4096)
+def _pixel_hsv(b: int, g: int, r: int) -> tuple[int, int, int]:
+    """OpenCV's 8-bit HSV of the BGR pixel (``b``, ``g``, ``r``), 0..255 each (kept: a video's ink and
+    paper colours come back)."""
+    h, s, v = cv2.cvtColor(np.array([[[b, g, r]]], np.uint8), cv2.COLOR_BGR2HSV)[0, 0].tolist()
     return h, s, v
 
 

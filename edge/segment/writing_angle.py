@@ -110,6 +110,9 @@ ELONGATED = 0.2
 #: At most this many ROIs' distances are held at once (rows of the n x n table at a time): a
 #: 12 MP page of 5,000 digits measured whole held 1.5 GB (review of session 27).
 CHUNK = 256
+#: Up to this many ROIs, their neighbours are found pair by pair in plain Python (NumPy's call overhead
+#: on a table of a few ROIs costs more than the arithmetic).
+FEW = 12
 
 
 def writing_angle(rois: list[ROI]) -> float:
@@ -127,12 +130,32 @@ def writing_angle(rois: list[ROI]) -> float:
     """
     if len(rois) < 2:
         return 0.0
+    c = [(r.x + r.w / 2.0, r.y + r.h / 2.0) for r in rois]
+    pairs = _neighbours_few(rois, c) if len(rois) <= FEW else _neighbours(rois)
+    angles = []
+    for i, j in pairs:
+        a = math.degrees(math.atan2(c[i][1] - c[j][1], c[j][0] - c[i][0]))  # image y runs down
+        a = a - 180.0 if a > 90.0 else (a + 180.0 if a <= -90.0 else a)
+        if abs(a) <= MAX_TILT:
+            angles.append(a)
+    if not angles:
+        return 0.0
+    mid = _median(angles)
+    if max(abs(a - mid) for a in angles) > SPREAD or abs(mid) < MIN_TILT:
+        return 0.0
+    return mid
+
+
+def _neighbours(rois: list[ROI]) -> set[tuple[int, int]]:
+    """The neighbour pairs (i, j), i < j, of :func:`writing_angle`: each ROI and its nearest of a like
+    size, not overlapping it, within :data:`NEIGHBOUR_GAP` (rows of the distance table :data:`CHUNK` at a
+    time)."""
     c = np.array([(r.x + r.w / 2.0, r.y + r.h / 2.0) for r in rois], np.float64)
     side = np.array([max(r.w, r.h) for r in rois], np.float64)
     x0, y0 = np.array([r.x for r in rois], np.float64), np.array([r.y for r in rois], np.float64)
     x1, y1 = x0 + [r.w for r in rois], y0 + [r.h for r in rois]
     area = (x1 - x0) * (y1 - y0)
-    pairs = set()
+    pairs: set[tuple[int, int]] = set()
     for k in range(0, len(rois), CHUNK):  # rows of the distance table, CHUNK at a time
         r = slice(k, k + CHUNK)
         d = np.hypot(c[r, None, 0] - c[None, :, 0], c[r, None, 1] - c[None, :, 1])
@@ -145,18 +168,48 @@ def writing_angle(rois: list[ROI]) -> float:
         for i, j in enumerate(np.argmin(d, axis=1), start=k):
             if d[i - k, j] <= NEIGHBOUR_GAP * (side[i] + side[j]) / 2.0:
                 pairs.add((min(i, int(j)), max(i, int(j))))
-    angles = []
-    for i, j in pairs:
-        a = math.degrees(math.atan2(c[i, 1] - c[j, 1], c[j, 0] - c[i, 0]))  # image y runs down
-        a = a - 180.0 if a > 90.0 else (a + 180.0 if a <= -90.0 else a)
-        if abs(a) <= MAX_TILT:
-            angles.append(a)
-    if not angles:
-        return 0.0
-    mid = float(np.median(angles))
-    if max(abs(a - mid) for a in angles) > SPREAD or abs(mid) < MIN_TILT:
-        return 0.0
-    return mid
+    return pairs
+
+
+def _neighbours_few(rois: list[ROI], c: list[tuple[float, float]]) -> set[tuple[int, int]]:
+    """:func:`_neighbours` of a few ROIs (``c``: their centres), pair by pair in plain Python: the same
+    float operations (the distances from one ``np.hypot`` call, each pair once: it is symmetric), the
+    nearest the first of equals as ``np.argmin``'s."""
+    n = len(rois)
+    side = [float(r.w if r.w > r.h else r.h) for r in rois]
+    box = [(float(r.x), float(r.y), float(r.x) + r.w, float(r.y) + r.h) for r in rois]
+    area = [(x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in box]
+    ij = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    far = np.hypot([c[i][0] - c[j][0] for i, j in ij], [c[i][1] - c[j][1] for i, j in ij]).tolist()
+    d = [[math.inf] * n for _ in range(n)]  # (inf: itself, a speck beside a digit, two pieces of one)
+    for (i, j), dist in zip(ij, far, strict=True):
+        a, b = side[i], side[j]
+        if (a if a < b else b) < SAME_SIZE * (b if a < b else a):
+            continue
+        (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = box[i], box[j]
+        ox = (ax1 if ax1 < bx1 else bx1) - (ax0 if ax0 > bx0 else bx0)
+        oy = (ay1 if ay1 < by1 else by1) - (ay0 if ay0 > by0 else by0)
+        ox, oy = (ox if ox > 0.0 else 0.0), (oy if oy > 0.0 else 0.0)  # (np.clip's, at 0)
+        if ox * oy > OVERLAP * (area[i] if area[i] < area[j] else area[j]):
+            continue
+        d[i][j] = d[j][i] = dist
+    pairs: set[tuple[int, int]] = set()
+    for i, row in enumerate(d):
+        best, k = math.inf, 0
+        for j, dj in enumerate(row):
+            if dj < best:
+                best, k = dj, j
+        if best <= NEIGHBOUR_GAP * (side[i] + side[k]) / 2.0:
+            pairs.add((i, k) if i < k else (k, i))
+    return pairs
+
+
+def _median(values: list[float]) -> float:
+    """``float(np.median(values))`` of one or more finite floats: the middle one, or the mean of the
+    middle two ((a + b) / 2, as NumPy's mean of two)."""
+    s = sorted(values)
+    k = len(s) // 2
+    return s[k] if len(s) % 2 else (s[k - 1] + s[k]) / 2.0
 
 
 def ink_lean(rois: list[ROI], analysis: InkAnalysis) -> float | None:
