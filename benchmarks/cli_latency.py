@@ -133,15 +133,17 @@ def format_recommendation(rec: dict[str, Any]) -> str:
 
 def default_note(rec: dict[str, Any]) -> str | None:
     """Whether ``--model digits`` (:data:`edge.bundle.SHIPPED`, by :func:`edge.cpu_quant.fastest_quant`)
-    takes the recommended file on this CPU, for a group holding the default's file; else ``None``."""
+    takes the recommended file on this CPU, for a group holding the default's file (the note names the
+    group: runtime, threads, batch); else ``None``."""
     default = SHIPPED["digits"]
     if default not in {rec["model"], *(m for m, _, _ in rec["others"])}:
         return None
+    group = f"{rec['runtime']} t{rec['threads']} b{rec['batch']}"
     if rec["model"] == default:
-        return f"--model digits takes {default} on this CPU: the recommended file"
+        return f"{group}: --model digits takes {default} on this CPU, the recommended file"
     return (
-        f"--model digits takes {default} on this CPU (edge.cpu_quant's rule), but this run found "
-        f"{rec['model']} faster: pass --model {rec['model']}"
+        f"{group}: --model digits takes {default} on this CPU (edge.cpu_quant's rule), but this run "
+        f"found {rec['model']} faster: pass --model {rec['model']}"
     )
 
 

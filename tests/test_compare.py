@@ -304,3 +304,19 @@ def test_save_errors_go_to_one_folder_per_bundle(photos, tmp_path, capsys):
     assert [m["name"] for m in j["models"]] == [DIGITS, f"{DIGITS} (2)"]
     assert sorted(p.name for p in errs.iterdir()) == [f"1-{DIGITS}", f"2-{DIGITS}_2"]
     assert j["models"][0]["errors_saved"] == j["models"][1]["errors_saved"] == 8 - j["models"][0]["correct"]
+
+
+def test_a_bundle_named_twice_is_warned_of(photos, capsys, caplog):
+    """Two --model names of one bundle (digits and digits-float32 on a CPU where digits is the float32
+    file) are compared, with a warning naming the second."""
+    code, _, err = run(
+        capsys, ["--model", "digits-float32", "--model", "digits-oe-float32", "--images", str(photos)]
+    )
+    assert code == 0, err
+    hits = [r.getMessage() for r in caplog.records if "same bundle" in r.getMessage()]
+    assert hits == [f"--model digits-oe-float32: the same bundle as an earlier one ({DIGITS_F32})"]
+    caplog.clear()
+    assert (
+        run(capsys, ["--model", "digits-int8", "--model", "digits-float32", "--images", str(photos)])[0] == 0
+    )
+    assert not [r for r in caplog.records if "same bundle" in r.getMessage()]

@@ -49,9 +49,12 @@ def test_the_default_digits_bundle_follows_this_cpu(monkeypatch: pytest.MonkeyPa
 def test_edge_bench_latency_says_whether_the_default_is_the_recommended_file() -> None:
     default = SHIPPED["digits"]
     other = "digits-lenet16camoe-" + ("int8" if default.endswith("float32") else "float32")
-    rec = {"model": default, "others": [(other, 0.2, None)]}
-    assert "the recommended file" in (default_note(rec) or "")
-    rec = {"model": other, "others": [(default, 0.2, None)]}
+    group = {"runtime": "litert", "threads": 2, "batch": 4}
+    rec = {"model": default, "others": [(other, 0.2, None)], **group}
+    assert (default_note(rec) or "").startswith("litert t2 b4: ") and "the recommended file" in (
+        default_note(rec) or ""
+    )
+    rec = {"model": other, "others": [(default, 0.2, None)], **group}
     note = default_note(rec) or ""
     assert f"found {other} faster" in note and f"--model {other}" in note
-    assert default_note({"model": "a", "others": [("b", 0.1, None)]}) is None
+    assert default_note({"model": "a", "others": [("b", 0.1, None)], **group}) is None

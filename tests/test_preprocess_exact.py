@@ -5,7 +5,7 @@ its one ``RETR_TREE`` search, :func:`~edge.preprocess.digit_ink.ink_levels` make
 levels by one table look-up (cropped to the ink when ``tight``),
 :func:`edge.preprocess.grey_ink.grey_ramp` reads the darkness through a table and
 :meth:`edge.segment.ink_analysis.InkAnalysis.box` is the analysis box in plain Python,
-:func:`edge.preprocess.polarity.sorted_ring` gathers the border ring by a kept mask and
+:func:`edge.preprocess.polarity.sorted_ring` gathers the border ring by kept flat indices and
 :func:`edge.preprocess.place_mnist` keeps its sizes and weights per ink shape: each is checked
 here against the straightforward computation it replaces.
 """

@@ -99,6 +99,10 @@ def evaluate_models(
         from edge.evaluate.compare import check_same_labels, unique_names
 
         names = unique_names([c.bundle.name for c in clfs])
+        paths = [c.bundle.path.resolve() for c in clfs]
+        for i, (m, p) in enumerate(zip(cfg.models, paths, strict=True)):
+            if p in paths[:i]:  # e.g. digits and digits-float32 on a CPU where digits is the float32 file
+                log.warning("--model %s: the same bundle as an earlier one (%s)", m, p.name)
         check_same_labels([tuple(c.labels) for c in clfs], names)
     else:
         names = [clfs[0].bundle.name]

@@ -98,8 +98,8 @@ def sorted_ring(grey: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=256)
 def ring_index(h: int, w: int) -> np.ndarray:
     """intp (n,): the flat (row-major) indices in an (h, w) image of the pixels :func:`border_ring`
-    takes from it, ascending (h, w >= 1; a digit crop of 30-120 px: 1-8 KB, kept for the last 256
-    sizes). Read only."""
+    takes from it, ascending (h, w >= 1; 8 bytes a ring pixel: a digit crop of 30 / 64 / 120 px holds
+    1.8 / 9.4 / 35 KB; kept for the last 256 sizes). Read only."""
     flat = np.zeros(h * w, bool)
     flat[border_ring(np.arange(h * w).reshape(h, w))] = True  # the ring's flat indices
     index = np.flatnonzero(flat)
