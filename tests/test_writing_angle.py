@@ -211,8 +211,10 @@ def test_digits_not_in_a_line_are_not_turned(angle: float, at: list[tuple[int, i
 
 def test_a_few_rois_find_the_neighbours_of_the_table() -> None:
     """The plain-Python neighbours of a few ROIs are the NumPy table's, on random frames with ties
-    (a grid of equal boxes), specks, overlapping boxes and boxes far apart; the median is NumPy's."""
-    from edge.segment.writing_angle import FEW, _median, _neighbours, _neighbours_few
+    (a grid of equal boxes), specks, overlapping boxes and boxes far apart; the median of the angles
+    (:func:`edge.segment.digit_scale.few_median`) is NumPy's."""
+    from edge.segment.digit_scale import few_median
+    from edge.segment.writing_angle import FEW, _neighbours, _neighbours_few
 
     rng = np.random.default_rng(7)
     for trial in range(3000):
@@ -238,4 +240,4 @@ def test_a_few_rois_find_the_neighbours_of_the_table() -> None:
         [-7.25, 30.0, 12.5, 12.5],
         list(rng.normal(0, 20, 9)),
     ):
-        assert _median(values) == float(np.median(values))
+        assert few_median(values) == float(np.median(values))

@@ -30,6 +30,8 @@ Without colour (a grey or IR camera) nothing is dropped here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
@@ -82,17 +84,22 @@ def not_fingers(rois: list[ROI], image: np.ndarray, analysis: InkAnalysis | None
     """
     if analysis is None or not rois or image.shape[2:] != (3,) or analysis.light:
         return rois
-    # (finger_boxes of the analysis boxes, whole numbers already: each box as a list of ints)
-    dark, level = analysis.dark, analysis.level
-    finger = [_finger(list(box), image, dark, level) for box in analysis.boxes(rois)]
-    return rois if not any(finger) else [r for r, f in zip(rois, finger, strict=True) if not f]
+    finger = finger_boxes(analysis.boxes(rois), image, analysis.dark, analysis.level)
+    return rois if not finger.any() else [r for r, f in zip(rois, finger.tolist(), strict=True) if not f]
 
 
-def finger_boxes(boxes: np.ndarray, colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:
+def finger_boxes(
+    boxes: np.ndarray | Sequence[tuple[int, int, int, int]],
+    colour: np.ndarray,
+    dark: np.ndarray,
+    level: np.ndarray,
+) -> np.ndarray:
     """Which candidates are a finger: skin-coloured ink whose material runs out of its box, bool (N,).
 
     Args:
-        boxes: float (N, >= 4) x0, y0, x1, y1 in analysis px.
+        boxes: float (N, >= 4) x0, y0, x1, y1 in analysis px, or N such boxes of whole numbers
+            (:meth:`edge.segment.ink_analysis.InkAnalysis.boxes`: taken as they are, with no
+            array round trip).
         colour: the uint8 (H, W, 3) BGR frame the analysis image was scaled from.
         dark: uint8 (h, w) darkness of the analysis image (0 paper .. 255 black) ...
         level: uint8 (h, w) ... and the ink threshold: ink is darker than it.
@@ -100,10 +107,8 @@ def finger_boxes(boxes: np.ndarray, colour: np.ndarray, dark: np.ndarray, level:
     Returns:
         bool (N,): see the module docstring.
     """
-    out = np.zeros(len(boxes), bool)
-    for i, box in enumerate(boxes[:, :4].astype(int).tolist()):
-        out[i] = _finger(box, colour, dark, level)
-    return out
+    rows = boxes[:, :4].astype(int).tolist() if isinstance(boxes, np.ndarray) else [list(b) for b in boxes]
+    return np.array([_finger(box, colour, dark, level) for box in rows], bool).reshape(len(rows))
 
 
 def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarray) -> bool:

@@ -47,6 +47,7 @@ import cv2
 import numpy as np
 
 from edge.segment.cut_path import uncut
+from edge.segment.digit_scale import few_median
 from edge.segment.ink_analysis import InkAnalysis
 from edge.types import ROI
 
@@ -140,7 +141,7 @@ def writing_angle(rois: list[ROI]) -> float:
             angles.append(a)
     if not angles:
         return 0.0
-    mid = _median(angles)
+    mid = few_median(angles)
     if max(abs(a - mid) for a in angles) > SPREAD or abs(mid) < MIN_TILT:
         return 0.0
     return mid
@@ -202,14 +203,6 @@ def _neighbours_few(rois: list[ROI], c: list[tuple[float, float]]) -> set[tuple[
         if best <= NEIGHBOUR_GAP * (side[i] + side[k]) / 2.0:
             pairs.add((i, k) if i < k else (k, i))
     return pairs
-
-
-def _median(values: list[float]) -> float:
-    """``float(np.median(values))`` of one or more finite floats: the middle one, or the mean of the
-    middle two ((a + b) / 2, as NumPy's mean of two)."""
-    s = sorted(values)
-    k = len(s) // 2
-    return s[k] if len(s) % 2 else (s[k - 1] + s[k]) / 2.0
 
 
 def ink_lean(rois: list[ROI], analysis: InkAnalysis) -> float | None:
