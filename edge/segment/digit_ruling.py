@@ -386,7 +386,7 @@ class PageRuling:
             return pieces
         if self.drawn and self.segs is not None and self.dark is not None:  # once a pass: the lines
             # of the pieces' dashes (a faint grid broken by the threshold, which no segment was found for)
-            dashes = dash_segments(pieces, *mask)
+            dashes = dash_segments(pieces, *mask, least=2 * FAMILY_LINES)  # (fewer: no moments)
             if len(dashes) >= 2 * FAMILY_LINES:
                 segs = np.vstack([self.segs * (self.dark.shape[1] / self.width), dashes])
                 self.band = add_grid(self.band, segs, self.dark, self.drawn, self.offset)

@@ -339,7 +339,9 @@ def add_grid(band: np.ndarray, segs: np.ndarray, dark: np.ndarray, width: int, o
     return band
 
 
-def dash_segments(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int]) -> np.ndarray:
+def dash_segments(
+    pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int], least: int = 0
+) -> np.ndarray:
     """float (D, 4) segments x0, y0, x1, y1 along the dashes among ink pieces: those at least
     :data:`DASH` x as long as wide and :data:`MIN_DASH_PX` long, through their ink's centre along its
     axis (second moments), as long as their box's diagonal (a ruled line that a threshold broke into
@@ -349,6 +351,8 @@ def dash_segments(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int])
         pieces: float (N, 7) ink pieces (:mod:`edge.segment.digit_pieces` columns), px.
         mask: uint8 (mh, mw) the ink mask they were measured in (255 = ink).
         origin: (x, y) px of ``mask``'s top-left pixel in the pieces' coordinates.
+        least: fewer dashes than this among the pieces: none is measured (D = 0; a caller that
+            wants at least this many segments would get fewer in any case).
 
     Returns:
         float64 (D, 4) px, D <= N (pieces with no ink in ``mask`` give none).
@@ -356,10 +360,11 @@ def dash_segments(pieces: np.ndarray, mask: np.ndarray, origin: tuple[int, int])
     bw, bh = pieces[:, X1] - pieces[:, X0], pieces[:, Y1] - pieces[:, Y0]
     long, short = np.maximum(bw, bh), np.minimum(bw, bh)
     (ox, oy), (mh, mw) = origin, mask.shape
+    dashes = pieces[(long >= DASH * short) & (long >= MIN_DASH_PX), :4]
+    if len(dashes) < least:
+        return np.zeros((0, 4), np.float64)
     boxes, moments = [], []
-    for x0, y0, x1, y1 in (
-        pieces[(long >= DASH * short) & (long >= MIN_DASH_PX), :4].astype(np.int64).tolist()
-    ):
+    for x0, y0, x1, y1 in dashes.astype(np.int64).tolist():
         mx0, my0 = min(max(x0 - ox, 0), mw), min(max(y0 - oy, 0), mh)
         m = cv2.moments(mask[my0 : max(my0, y1 - oy), mx0 : max(mx0, x1 - ox)], binaryImage=True)
         if m["m00"] != 0:
