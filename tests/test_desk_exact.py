@@ -166,3 +166,20 @@ def test_pixel_medians_are_numpy_median_in_float64(n: int, channels: int) -> Non
         got, want = pixel_medians(v), np.median(v, axis=0)
         assert got.dtype == want.dtype == np.float64 and got.shape == (channels,)
         assert got.tobytes() == want.tobytes()
+
+
+def test_pieces_counted_off_the_labels_are_the_stats_areas() -> None:
+    """measure_bar counts the pieces' pixels off connectedComponents' labels (no second labelling):
+    those labels are connectedComponentsWithStats's, and their counts its areas (one pixel, specks,
+    a full box, thin diagonal strokes: 8-connected)."""
+    rng = np.random.default_rng(31)
+    inks = [np.ones((1, 1), np.uint8), np.full((7, 5), 255, np.uint8), np.eye(9, dtype=np.uint8)]
+    for _ in range(300):
+        h, w = (int(v) for v in rng.integers(1, 70, 2))
+        ink = (rng.random((h, w)) < rng.random()).astype(np.uint8) * 255
+        inks.append(cv2.dilate(ink, np.ones((2, 2), np.uint8)) if rng.random() < 0.5 else ink)
+    for ink in inks:
+        n, labels = cv2.connectedComponents(ink, connectivity=8)
+        m, labels2, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        assert n == m and np.array_equal(labels, labels2)
+        assert np.array_equal(np.bincount(labels.reshape(-1), minlength=n), stats[:, cv2.CC_STAT_AREA])
