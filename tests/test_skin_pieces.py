@@ -138,13 +138,15 @@ def test_channel_medians_are_numpys_median_of_each_channel(n: int, step: int) ->
 @pytest.mark.parametrize("n", [HIST_PIXELS - 1, HIST_PIXELS, 3 * HIST_PIXELS - 1, 3 * HIST_PIXELS, 6000])
 @pytest.mark.parametrize("step", [1, 64])
 def test_channel_medians_of_many_pixels_are_numpys_median(n: int, step: int) -> None:
-    """Both sides of the switch to histograms (HIST_PIXELS per channel: one and three channels), with
-    ties, an image that is a view of a larger one, and a mask of 1 (not 255) for its pixels."""
+    """Both sides of the switch to histograms (HIST_PIXELS a channel: one and three channels), with
+    ties, an image and a mask that are views of larger ones, and a mask of 1 (not 255) for its pixels."""
     rng = np.random.default_rng(n + step)
     frame = (rng.integers(0, 256, (84, 90, 3), dtype=np.uint8) // step * step).astype(np.uint8)
     image = frame[2:82, 5:85]  # (80 x 80, a view)
-    mask = np.zeros((80, 80), np.uint8)
-    mask.reshape(-1)[rng.choice(6400, n, replace=False)] = 1
+    flat = np.zeros(6400, np.uint8)
+    flat[rng.choice(6400, n, replace=False)] = 1
+    mask = np.zeros((83, 87), np.uint8)[1:81, 4:84]  # (a view too, as ink_medians' ink rectangle)
+    mask[:] = flat.reshape(80, 80)
     channels = cv2.split(image)
     expected = np.array([np.median(c[mask > 0]) for c in channels])
     got = channel_medians(image, mask)

@@ -70,7 +70,7 @@ MIN_HUE_APART = 10
 #: ... or skin is at least this many times as saturated as the paper (white paper in a warm light
 #: is tinted like skin, but paler; a pencil on a note as saturated as the note).
 MORE_SATURATED = 1.3
-#: :func:`channel_medians` reads the medians of this many pixels per channel or more off histograms
+#: :func:`channel_medians` reads the medians of this many pixels a channel or more off histograms
 #: (speed only: the same values; a sort of fewer is quicker).
 HIST_PIXELS = 1024
 
@@ -252,9 +252,9 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
 
 def channel_medians(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """float (C,) the median of each channel of uint8 (h, w, C) ``image`` (or (h, w): C = 1) where
-    uint8 (h, w) ``mask`` is non-zero: :func:`pixel_medians` of those pixels, or for
-    :data:`HIST_PIXELS` or more of them per channel the same values read off masked histograms
-    (OpenCV's: no copy of the pixels, so about a third of the time for a finger's ring of ~10,000).
+    uint8 (h, w) ``mask`` is non-zero: :func:`pixel_medians` of those pixels, or, from
+    :data:`HIST_PIXELS` x C pixels on, the same values read off OpenCV's masked histograms (no copy
+    of the pixels: under half the time of the copy and sort for a finger's ring of ~10,000).
 
     Raises:
         ValueError: ``mask`` selects no pixel.
