@@ -261,7 +261,8 @@ def channel_medians(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """
     h, w = mask.shape
     channels = image.shape[2] if image.ndim == 3 else 1
-    if (n := cv2.countNonZero(mask)) < HIST_PIXELS * channels:
+    least = HIST_PIXELS * channels
+    if (n := cv2.countNonZero(mask) if h * w >= least else 0) < least:  # (a small window: not counted)
         return pixel_medians(image.reshape(h * w, -1).compress((mask > 0).reshape(-1), axis=0))
     ranks = ((n - 1) // 2, n // 2)  # (the middle two of n, from 0: the values whose counts pass them)
     middle = [
