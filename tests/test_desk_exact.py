@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.segment import pen_ends
+from edge.segment import desk_bars, pen_ends
 from edge.segment.desk_bars import measure_bar, not_paper
 from edge.segment.ink_analysis import InkAnalysis
 from edge.segment.pen_ends import Bar, runs_onto_desk
@@ -166,3 +166,51 @@ def test_pixel_medians_are_numpy_median_in_float64(n: int, channels: int) -> Non
         got, want = pixel_medians(v), np.median(v, axis=0)
         assert got.dtype == want.dtype == np.float64 and got.shape == (channels,)
         assert got.tobytes() == want.tobytes()
+
+
+def test_pieces_counted_off_the_labels_are_the_stats_areas() -> None:
+    """measure_bar counts the pieces' pixels off connectedComponents' labels (no second labelling):
+    those labels are connectedComponentsWithStats's, and their counts its areas (one pixel, specks,
+    a full box, thin diagonal strokes: 8-connected)."""
+    rng = np.random.default_rng(31)
+    inks = [np.ones((1, 1), np.uint8), np.full((7, 5), 255, np.uint8), np.eye(9, dtype=np.uint8)]
+    for _ in range(300):
+        h, w = (int(v) for v in rng.integers(1, 70, 2))
+        ink = (rng.random((h, w)) < rng.random()).astype(np.uint8) * 255
+        inks.append(cv2.dilate(ink, np.ones((2, 2), np.uint8)) if rng.random() < 0.5 else ink)
+    for ink in inks:
+        n, labels = cv2.connectedComponents(ink, connectivity=8)
+        m, labels2, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        assert n == m and np.array_equal(labels, labels2)
+        assert np.array_equal(np.bincount(labels.reshape(-1), minlength=n), stats[:, cv2.CC_STAT_AREA])
+
+
+def _unlike_as_written(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """desk_bars._unlike's form before session 31 (NumPy's reductions over each pixel's channels)."""
+    s, big = pixels.sum(axis=1, keepdims=True), float(colour.sum())
+    return (np.abs(pixels * big - colour * s) >= desk_bars.MIN_CHROMA * big * s).any(axis=1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 9, 560])
+def test_unlike_and_not_paper_channel_by_channel_are_as_written(n: int) -> None:
+    """_unlike and not_paper, channel by channel, select the pixels of their NumPy reductions, for pixels
+    of whole levels (frames' pixels: every caller's) and of any float32 (the order of the sum kept), for
+    colours of whole and half levels (medians) and of any float32, black and white among them."""
+    rng = np.random.default_rng(n)
+    for trial in range(60):
+        whole = trial % 2 == 0
+        pixels = rng.integers(0, 256, (n, 3)).astype(np.float32)
+        if not whole:
+            pixels = (rng.random((n, 3)) * rng.choice([1.0, 255.0, 1e6])).astype(np.float32)
+        pixels[: n // 4] = rng.choice([0.0, 255.0])  # (black or white)
+        assert (pixels[:, 0] + pixels[:, 1] + pixels[:, 2]).tobytes() == pixels.sum(axis=1).tobytes()
+        colour = (rng.integers(0, 511, 3) / 2.0).astype(np.float32)
+        if trial % 3 == 0:
+            colour = (rng.random(3) * 255).astype(np.float32)
+        base = rng.choice(pixels) if n else colour
+        near = (base * (1 + rng.normal(0, 0.03, 3))).astype(np.float32)  # (near the threshold)
+        for c in (colour, near):
+            got, want = desk_bars._unlike(pixels, c), _unlike_as_written(pixels, c)
+            assert got.dtype == want.dtype == bool and np.array_equal(got, want)
+            dim = pixels.sum(axis=1) <= desk_bars.MAX_BRIGHTNESS * float(c.sum())
+            assert np.array_equal(not_paper(pixels, c), dim | want)

@@ -12,9 +12,19 @@ import numpy as np
 import pytest
 
 from edge.segment.digits import DigitSegmenter
-from edge.segment.finger_tips import MAX_HUE, _may_be_skin, finger_boxes
+from edge.segment.finger_tips import (
+    HUE_NEAR,
+    MAX_HUE,
+    SAT_NEAR,
+    _hue_codes,
+    _lit_median,
+    _may_be_skin,
+    _sat_codes,
+    finger_boxes,
+)
+from edge.segment.ring_colour import pixel_medians
 from edge.segment.skin_colour import HSV_SKIN
-from edge.segment.skin_pieces import hsv_of
+from edge.segment.skin_pieces import MIN_HUE_APART, MORE_SATURATED, hsv_of
 from tests.test_hands import SKINS
 from tests.test_skin_pieces import WARM, WHITE, YELLOW_NOTE, photo, sheet
 
@@ -150,3 +160,57 @@ def test_the_cheap_colour_test_rounds_half_to_even_like_hsv_of() -> None:
     hue, sat, _ = hsv_of(own / own.max())
     assert sat == HSV_SKIN[1][0] and (hue <= MAX_HUE or hue >= 180 + HSV_SKIN[0][0])
     assert _may_be_skin(own)
+
+
+def _lit_median_as_written(part: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """_lit_median's form before session 31: the paper's pixels copied out, their grey, its median."""
+    ring = part.reshape(-1, 3).compress((paper > 0).reshape(-1), axis=0)
+    grey = cv2.cvtColor(ring[None], cv2.COLOR_BGR2GRAY).reshape(-1, 1)
+    lit = (grey >= pixel_medians(grey)[0]).reshape(-1)
+    return pixel_medians(ring.compress(lit, axis=0))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (40, 30), (97, 144)])
+def test_the_paper_s_lit_half_is_read_as_it_was(shape: tuple[int, int]) -> None:
+    """_lit_median (masks and histograms of the window) gives the old copy-and-sort's float64 medians,
+    bit for bit: one pixel, a few, ties (few levels: whole and half medians), every brightness
+    equal, and rings large enough for histograms (a view of a larger frame too)."""
+    rng = np.random.default_rng(shape[0])
+    frame = rng.integers(0, 256, (shape[0] + 4, shape[1] + 6, 3), dtype=np.uint8)
+    for trial in range(40):
+        part = frame[2 : 2 + shape[0], 3 : 3 + shape[1]]  # (a view: the frame at the analysis size)
+        if trial % 4 == 1:
+            part = (part // 64 * 64).astype(np.uint8)  # (ties)
+        elif trial % 4 == 2:
+            part = np.ascontiguousarray(np.broadcast_to(part[:1, :1], part.shape))  # (one colour)
+        paper = (rng.random(shape) < rng.choice([0.05, 0.5, 1.0])).astype(np.uint8) * 255
+        paper.reshape(-1)[rng.integers(paper.size)] = 255  # (at least one pixel)
+        got, want = _lit_median(part, paper), _lit_median_as_written(part, paper)
+        assert got.dtype == want.dtype == np.float64 and got.tobytes() == want.tobytes()
+
+
+def test_the_material_s_codes_are_the_per_pixel_tests() -> None:
+    """The hue and saturation codes (1 and 1: the ink's colour; 2 and 2: the paper's, or its tint)
+    select the pixels the per-pixel formulas selected, for every pair of 8-bit hue and saturation
+    (OpenCV's hue is 0..179; the levels above it too) and inks and papers round the hue circle."""
+    h, s = (a.astype(np.uint8) for a in np.meshgrid(np.arange(256), np.arange(256), indexing="ij"))
+    mixed = 0
+    for hue, sat, paper_hue, paper_sat in [
+        (0, 40, 0, 0),
+        (3, 59, 175, 30),
+        (176, 173, 2, 200),
+        (10, 120, 15, 92),
+        (25, 255, 100, 255),
+        (179, 1, 179, 197),
+        (90, 0, 85, 1),
+    ]:
+        d = cv2.absdiff(h, np.full(h.shape, hue, np.uint8))
+        near = cv2.min(d, cv2.subtract(np.full_like(d, 180), d)) <= HUE_NEAR
+        want = near & (s >= SAT_NEAR * sat)
+        dp = np.abs(h.astype(np.int16) - paper_hue)
+        want &= ~((np.minimum(dp, 180 - dp) < MIN_HUE_APART) & (s < MORE_SATURATED * paper_sat))
+        both = cv2.bitwise_and(cv2.LUT(h, _hue_codes(hue, paper_hue)), cv2.LUT(s, _sat_codes(sat, paper_sat)))
+        assert np.array_equal(cv2.inRange(both, 1, 1) > 0, want), (hue, sat, paper_hue, paper_sat)
+        mixed += 0 < want.sum() < want.size
+    assert mixed >= 5
+    assert not _hue_codes(3, 175).flags.writeable and not _sat_codes(59, 30).flags.writeable

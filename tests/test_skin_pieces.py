@@ -14,10 +14,10 @@ import pytest
 
 from edge.segment.digits import DigitSegmenter
 from edge.segment.skin_pieces import (
+    HIST_PIXELS,
     channel_medians,
     ink_medians,
     ink_window,
-    paper_flat,
     paper_round,
     ring_window,
     skin_boxes,
@@ -135,6 +135,26 @@ def test_channel_medians_are_numpys_median_of_each_channel(n: int, step: int) ->
     assert grey.shape == (1,) and grey[0] == expected[1]
 
 
+@pytest.mark.parametrize("n", [HIST_PIXELS - 1, HIST_PIXELS, 3 * HIST_PIXELS - 1, 3 * HIST_PIXELS, 6000])
+@pytest.mark.parametrize("step", [1, 64])
+def test_channel_medians_of_many_pixels_are_numpys_median(n: int, step: int) -> None:
+    """Both sides of the switch to histograms (HIST_PIXELS a channel: one and three channels), with
+    ties, an image and a mask that are views of larger ones, and a mask of 1 (not 255) for its pixels."""
+    rng = np.random.default_rng(n + step)
+    frame = (rng.integers(0, 256, (84, 90, 3), dtype=np.uint8) // step * step).astype(np.uint8)
+    image = frame[2:82, 5:85]  # (80 x 80, a view)
+    flat = np.zeros(6400, np.uint8)
+    flat[rng.choice(6400, n, replace=False)] = 1
+    mask = np.zeros((83, 87), np.uint8)[1:81, 4:84]  # (a view too, as ink_medians' ink rectangle)
+    mask[:] = flat.reshape(80, 80)
+    channels = cv2.split(image)
+    expected = np.array([np.median(c[mask > 0]) for c in channels])
+    got = channel_medians(image, mask)
+    assert got.dtype == np.float64 and got.tobytes() == expected.tobytes()
+    grey = channel_medians(channels[2], mask)
+    assert grey.shape == (1,) and grey[0] == expected[2]
+
+
 def test_channel_medians_of_no_pixel_is_an_error() -> None:
     with pytest.raises(ValueError):
         channel_medians(np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4), np.uint8))
@@ -166,7 +186,9 @@ def test_the_ink_s_colour_is_read_from_the_whole_window_resized(frame: tuple[int
         assert np.array_equal(ink, np.where(dark[y0:y1, x0:x1] > level[y0:y1, x0:x1], 255, 0))
         assert got[0] == (x0, y0, x1, y1) and np.array_equal(got[1], ink)
         paper = paper_round(ink)
-        assert paper is not None and np.array_equal(paper_flat(ink), (paper > 0).reshape(-1))
+        assert paper is not None and np.array_equal(
+            paper, np.where(cv2.dilate(ink, np.ones((3, 3))) > 0, 0, 255)
+        )
         expected = np.array([np.median(c[ink > 0]) for c in cv2.split(part)])
         assert got[2].dtype == np.float64 and np.array_equal(got[2], expected)
 

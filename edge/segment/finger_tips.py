@@ -30,6 +30,8 @@ Without colour (a grey or IR camera) nothing is dropped here.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 
 import cv2
@@ -41,11 +43,11 @@ from edge.segment.skin_pieces import (
     MIN_CHROMA,
     MIN_HUE_APART,
     MORE_SATURATED,
+    channel_medians,
     frame_under,
     hsv_of,
     ink_medians,
-    paper_flat,
-    pixel_medians,
+    paper_round,
 )
 from edge.types import ROI
 
@@ -124,40 +126,81 @@ def _finger(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndar
     (h0, _), (s0, s1) = HSV_SKIN
     if not (hue <= MAX_HUE or hue >= 180 + h0) or not s0 <= sat <= s1:
         return False
-    paper = paper_flat(ink)  # the ring's paper, flat (the window's px in raster order)
-    if not paper.any():
+    if (paper := paper_round(ink)) is None:  # the ring's paper
         return False
     part = frame_under(colour, (x0, y0, x1, y1), (sh, sw))
-    ring = part.reshape(-1, 3).compress(paper, axis=0)  # uint8 (n, 3) the paper's pixels
-    grey = cv2.cvtColor(ring[None], cv2.COLOR_BGR2GRAY).reshape(-1, 1)  # (n, 1) their brightness
-    lit = (grey >= pixel_medians(grey)[0]).reshape(-1)
-    ground = pixel_medians(ring.compress(lit, axis=0))  # the paper: the ring's brighter half
+    ground = _lit_median(part, paper)  # the paper: the ring's brighter half
     if own.max() - own.min() < MIN_CHROMA * max(ground.max(), 1.0):
         return False  # grey: black, blue or pencil ink, even in a tinted light
     paper_hue, paper_sat, _ = hsv_of(ground / max(ground.max(), 1e-6))
     apart = min(abs(hue - paper_hue), 180 - abs(hue - paper_hue))
     if apart < MIN_HUE_APART and sat < TINTED * paper_sat:
         return False  # the paper's own tint, darkened (pencil on an orange note, ink in a warm light)
-    hsv = cv2.cvtColor(cv2.blur(part, (3, 3)), cv2.COLOR_BGR2HSV)
-    d = cv2.absdiff(hsv[:, :, 0], np.full(hsv.shape[:2], hue, np.uint8))
-    near = cv2.min(d, cv2.subtract(np.full_like(d, 180), d)) <= HUE_NEAR
-    same = near & (hsv[:, :, 1] >= SAT_NEAR * sat)
-    dp = np.abs(hsv[:, :, 0].astype(np.int16) - paper_hue)  # not the paper's colour (or tint)
-    same &= ~((np.minimum(dp, 180 - dp) < MIN_HUE_APART) & (hsv[:, :, 1] < MORE_SATURATED * paper_sat))
-    material = same.astype(np.uint8) | (ink > 0)  # the ink and what is of its colour
+    h, s, _ = cv2.split(cv2.cvtColor(cv2.blur(part, (3, 3)), cv2.COLOR_BGR2HSV))
+    # of the ink's colour (1 in both codes) and not the paper's (or its tint: 2 in both)
+    both = cv2.bitwise_and(cv2.LUT(h, _hue_codes(hue, paper_hue)), cv2.LUT(s, _sat_codes(sat, paper_sat)))
+    material = cv2.bitwise_or(cv2.inRange(both, 1, 1), ink)  # the ink and what is of its colour
     n, labels = cv2.connectedComponents(material, connectivity=8)
     if n < 2:
         return False
-    bx0, by0 = box[0] - x0, box[1] - y0  # (the box in the window: its own ink, not a neighbour's)
-    inner = labels[by0 : by0 + box[3] - box[1], bx0 : bx0 + box[2] - box[0]]
-    mine = np.zeros(n, bool)
-    mine[inner[ink[by0 : by0 + inner.shape[0], bx0 : bx0 + inner.shape[1]] > 0]] = True
+    inner = slice(box[1] - y0, box[3] - y0), slice(box[0] - x0, box[2] - x0)  # (the box in the window:
+    mine = np.zeros(n, bool)  # its own ink, not a neighbour's)
+    mine[labels[inner][ink[inner] > 0]] = True
     mine[0] = False
-    # the ring's own sides, not the frame's border (a close-up's stroke, blurred, runs into it)
-    sides = [(labels[0], ink[0], y0 > 0), (labels[-1], ink[-1], y1 < sh)]
-    sides += [(labels[:, 0], ink[:, 0], x0 > 0), (labels[:, -1], ink[:, -1], x1 < sw)]
-    out = sum(int((mine[lab] & (side == 0)).sum()) for lab, side, inside in sides if inside)
-    return out >= MIN_FRONT * size  # (beyond the ink: a stroke crossing the ring is ink)
+    # the ring's own sides, not the frame's border (a close-up's stroke, blurred, runs into it), their
+    # pixels beyond the ink (a stroke crossing the ring is ink), corners twice
+    rim = [side for side, inside in zip(_SIDES, (y0 > 0, y1 < sh, x0 > 0, x1 < sw), strict=True) if inside]
+    if not rim:
+        return False
+    on_rim = np.concatenate([labels[side] for side in rim])[np.concatenate([ink[side] for side in rim]) == 0]
+    return bool(np.count_nonzero(mine[on_rim]) >= MIN_FRONT * size)
+
+
+def _lit_median(part: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """float64 (3,) the median B, G, R of the brighter half of the uint8 (h, w, 3) BGR ``part``'s
+    pixels where the uint8 (h, w) mask ``paper`` is non-zero (at least one): those whose brightness
+    (OpenCV's grey) is at least the median of theirs. From masks of the window (no copy of its
+    pixels: :func:`~edge.segment.skin_pieces.channel_medians`); OpenCV's grey is per pixel (integer
+    weights), and a whole level is at least a median (whole or half) when at least its ceiling."""
+    grey = cv2.cvtColor(part, cv2.COLOR_BGR2GRAY)
+    middle = math.ceil(channel_medians(grey, paper)[0])
+    return channel_medians(part, cv2.bitwise_and(paper, cv2.inRange(grey, middle, 255)))
+
+
+#: A window's top and bottom rows, left and right columns.
+_SIDES: tuple[tuple[int | slice, int | slice], ...] = (
+    (0, slice(None)),
+    (-1, slice(None)),
+    (slice(None), 0),
+    (slice(None), -1),
+)
+#: Every 8-bit level, for :func:`_hue_codes` and :func:`_sat_codes`.
+_LEVELS = np.arange(256, dtype=np.uint8)
+
+
+@functools.lru_cache(maxsize=256)
+def _hue_codes(hue: int, paper_hue: int) -> np.ndarray:
+    """uint8 (256,) by OpenCV hue (0..179): 1 within :data:`HUE_NEAR` of the ink's ``hue`` (round the
+    circle) plus 2 under :data:`~edge.segment.skin_pieces.MIN_HUE_APART` from the paper's ``paper_hue``
+    (kept: read only). :func:`_finger`'s tests of a pixel's hue, as they were written per pixel (a
+    level over 179, which OpenCV's hue never is, gets what those formulas give it)."""
+    d = np.abs(_LEVELS.astype(np.int16) - hue)
+    near = np.minimum(d, np.maximum(180 - d, 0)) <= HUE_NEAR  # (the uint8 form saturated at 0)
+    dp = np.abs(_LEVELS.astype(np.int16) - paper_hue)
+    codes = near.view(np.uint8) | ((np.minimum(dp, 180 - dp) < MIN_HUE_APART).view(np.uint8) << 1)
+    codes.flags.writeable = False
+    return codes
+
+
+@functools.lru_cache(maxsize=256)
+def _sat_codes(sat: int, paper_sat: int) -> np.ndarray:
+    """uint8 (256,) by saturation: 1 at least :data:`SAT_NEAR` x the ink's ``sat`` plus 2 under
+    :data:`~edge.segment.skin_pieces.MORE_SATURATED` x the paper's ``paper_sat`` (kept: read only)."""
+    codes = (_LEVELS >= SAT_NEAR * sat).view(np.uint8) | (
+        (_LEVELS < MORE_SATURATED * paper_sat).view(np.uint8) << 1
+    )
+    codes.flags.writeable = False
+    return codes
 
 
 def _may_be_skin(own: np.ndarray) -> bool:

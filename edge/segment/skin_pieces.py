@@ -35,6 +35,7 @@ from edge.segment.ring_colour import pixel_medians
 from edge.segment.skin_colour import HSV_SKIN
 
 __all__ = [
+    "HIST_PIXELS",
     "MIN_CHROMA",
     "MIN_HUE",
     "MIN_HUE_APART",
@@ -45,7 +46,6 @@ __all__ = [
     "hsv_of",
     "ink_medians",
     "ink_window",
-    "paper_flat",
     "paper_round",
     "pixel_medians",
     "ring_window",
@@ -70,6 +70,9 @@ MIN_HUE_APART = 10
 #: ... or skin is at least this many times as saturated as the paper (white paper in a warm light
 #: is tinted like skin, but paler; a pencil on a note as saturated as the note).
 MORE_SATURATED = 1.3
+#: :func:`channel_medians` reads the medians of this many pixels a channel or more off histograms
+#: (speed only: the same values; a sort of fewer is quicker).
+HIST_PIXELS = 1024
 
 
 def solid_boxes(boxes: np.ndarray, dark: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -210,12 +213,6 @@ def paper_round(ink: np.ndarray) -> np.ndarray | None:
     return paper if cv2.countNonZero(paper) else None
 
 
-def paper_flat(ink: np.ndarray) -> np.ndarray:
-    """bool (h * w,) :func:`paper_round`'s paper as a flat mask of the window's pixels (row by row;
-    all False when there is none)."""
-    return (_near_ink(ink) == 0).reshape(-1)
-
-
 def _near_ink(ink: np.ndarray) -> np.ndarray:
     """uint8 (h, w) 255 = within 1 px of the uint8 (h, w) ``ink`` mask's ink (a 3 x 3 dilation)."""
     return cv2.dilate(ink, np.ones((3, 3), np.uint8))
@@ -255,13 +252,24 @@ def _skin(box: list[int], colour: np.ndarray, dark: np.ndarray, level: np.ndarra
 
 def channel_medians(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """float (C,) the median of each channel of uint8 (h, w, C) ``image`` (or (h, w): C = 1) where
-    uint8 (h, w) ``mask`` is non-zero: :func:`pixel_medians` of those pixels.
+    uint8 (h, w) ``mask`` is non-zero: :func:`pixel_medians` of those pixels, or, from
+    :data:`HIST_PIXELS` x C pixels on, the same values read off OpenCV's masked histograms (no copy
+    of the pixels: under half the time of the copy and sort for a finger's ring of ~10,000).
 
     Raises:
         ValueError: ``mask`` selects no pixel.
     """
     h, w = mask.shape
-    return pixel_medians(image.reshape(h * w, -1).compress((mask > 0).reshape(-1), axis=0))
+    channels = image.shape[2] if image.ndim == 3 else 1
+    least = HIST_PIXELS * channels
+    if (n := cv2.countNonZero(mask) if h * w >= least else 0) < least:  # (a small window: not counted)
+        return pixel_medians(image.reshape(h * w, -1).compress((mask > 0).reshape(-1), axis=0))
+    ranks = ((n - 1) // 2, n // 2)  # (the middle two of n, from 0: the values whose counts pass them)
+    middle = [
+        cv2.calcHist([image], [c], mask, [256], (0, 256)).cumsum().searchsorted(ranks, "right")
+        for c in range(channels)
+    ]
+    return np.array([(int(a) + int(b)) / 2.0 for a, b in middle])
 
 
 def _thickness(mask: np.ndarray) -> float:
