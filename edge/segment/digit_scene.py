@@ -106,15 +106,15 @@ def find_scene(
         # component search below finds, without it)
         return whole_paper(sw, sh, bw, bh)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(clean, connectivity=4)
-    big = stats[:, cv2.CC_STAT_AREA] >= cfg.min_paper * bw * bh
-    big[0] = False
-    if not big.any():
+    least = cfg.min_paper * bw * bh  # (plain Python over the few components, as in fill_holes)
+    big = [255 if k and area >= least else 0 for k, area in enumerate(stats[:, cv2.CC_STAT_AREA].tolist())]
+    if not any(big):
         return Scene(None, None, np.zeros_like(dark))
-    if paper_all_round(labels, big):
+    paper = np.array(big, np.uint8).take(labels)
+    if paper_all_round(paper):
         # whatever is not paper is a hole in it (a digit) and is filled below, and shadows
         # joining can only add paper: all of the frame is paper, nothing is cleared
         return whole_paper(sw, sh, bw, bh)
-    paper = (big.astype(np.uint8) * 255).take(labels)
     smooth = None
     if cfg.smooth_contrast > 0:
         smooth = clean_blocks(
@@ -155,16 +155,13 @@ def fill_holes(paper: np.ndarray) -> np.ndarray:
     bh, bw = paper.shape
     _, holes, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
     # (plain Python over the few regions: numpy's cost per call outweighs the arithmetic)
-    inner = [
-        k
+    fill = [
+        255 if k and x > 0 and y > 0 and x + w < bw and y + h < bh else 0
         for k, (x, y, w, h, _) in enumerate(stats.tolist())
-        if k and x > 0 and y > 0 and x + w < bw and y + h < bh
     ]
-    if not inner:
+    if not any(fill):
         return paper
-    fill = np.zeros(len(stats), np.uint8)
-    fill[inner] = 255
-    return cv2.bitwise_or(paper, fill.take(np.asarray(holes)))
+    return cv2.bitwise_or(paper, np.array(fill, np.uint8).take(holes))
 
 
 def every_block(clean: np.ndarray) -> bool:
@@ -172,11 +169,19 @@ def every_block(clean: np.ndarray) -> bool:
     return cv2.countNonZero(clean) == clean.size
 
 
-def paper_all_round(labels: np.ndarray, big: np.ndarray) -> bool:
-    """Whether every block on the frame's border is paper: int32 (bh, bw) component
-    ``labels`` whose ``big`` (bool per label) ones are the paper (a sheet filling the view)."""
-    border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    return bool(big[border].all())
+def paper_all_round(paper: np.ndarray) -> bool:
+    """Whether every block on the frame's border is paper (255) in the uint8 (bh, bw) block mask
+    ``paper`` (a sheet filling the view): its least value on the border (one masked minimum)."""
+    return cv2.minMaxLoc(paper, _rim(*paper.shape))[0] == 255
+
+
+@functools.lru_cache(maxsize=4)
+def _rim(bh: int, bw: int) -> np.ndarray:
+    """uint8 (bh, bw) mask of the border blocks (255; read only)."""
+    rim = np.full((bh, bw), 255, np.uint8)
+    rim[1:-1, 1:-1] = 0
+    rim.flags.writeable = False
+    return rim
 
 
 @functools.lru_cache(maxsize=4)
