@@ -110,7 +110,7 @@ def find_scene(
     big = [255 if k and area >= least else 0 for k, area in enumerate(stats[:, cv2.CC_STAT_AREA].tolist())]
     if not any(big):
         return Scene(None, None, np.zeros_like(dark))
-    paper = np.array(big, np.uint8).take(labels)
+    paper = np.array(big, np.uint8).take(np.asarray(labels))
     if paper_all_round(paper):
         # whatever is not paper is a hole in it (a digit) and is filled below, and shadows
         # joining can only add paper: all of the frame is paper, nothing is cleared
@@ -161,7 +161,7 @@ def fill_holes(paper: np.ndarray) -> np.ndarray:
     ]
     if not any(fill):
         return paper
-    return cv2.bitwise_or(paper, np.array(fill, np.uint8).take(holes))
+    return cv2.bitwise_or(paper, np.array(fill, np.uint8).take(np.asarray(holes)))
 
 
 def every_block(clean: np.ndarray) -> bool:
