@@ -120,6 +120,25 @@ def test_paper_all_round_is_whether_every_border_label_is_big() -> None:
     assert seen == {True, False}
 
 
+def test_same_colour_equals_the_numpy_formula() -> None:
+    rng = np.random.default_rng(8)
+    joined = 0
+    for trial in range(300):
+        bh, bw = (1, 1) if trial == 0 else (int(rng.integers(1, 31)), int(rng.integers(1, 41)))
+        c = rng.integers(0, int(rng.integers(1, 256)), (bh * bw, 3)).T.astype(np.float32)  # as find_scene
+        chroma = c / np.maximum(c[0] + c[1] + c[2], 1.0)
+        ref = chroma[:, int(rng.integers(0, bh * bw))] + rng.normal(0, 0.01, 3).astype(np.float32)
+        diff = np.abs(chroma - ref[:, None])
+        # a random tolerance, or exactly one block's difference (a tie: <= keeps it)
+        tie = float(diff.ravel()[int(rng.integers(0, diff.size))])
+        tol = float(rng.uniform(0, 0.05)) if trial % 2 else tie
+        want = (diff <= tol).all(axis=0).reshape(bh, bw)
+        got = digit_scene.same_colour(chroma, ref, tol, (bh, bw))
+        assert got.dtype == np.uint8 and np.array_equal(got > 0, want) and set(np.unique(got)) <= {0, 255}
+        joined += int(want.any() and not want.all())
+    assert joined > 50
+
+
 def test_filled_holes_equal_the_numpy_formula() -> None:
     rng = np.random.default_rng(6)
     filled = 0

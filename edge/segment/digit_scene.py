@@ -110,7 +110,7 @@ def find_scene(
     big = [255 if k and area >= least else 0 for k, area in enumerate(stats[:, cv2.CC_STAT_AREA].tolist())]
     if not any(big):
         return Scene(None, None, np.zeros_like(dark))
-    paper = np.array(big, np.uint8).take(np.asarray(labels))
+    paper: np.ndarray = np.array(big, np.uint8).take(np.asarray(labels))
     if paper_all_round(paper):
         # whatever is not paper is a hole in it (a digit) and is filled below, and shadows
         # joining can only add paper: all of the frame is paper, nothing is cleared
@@ -134,9 +134,9 @@ def find_scene(
             chroma = c / np.maximum(c[0] + c[1] + c[2], 1.0)  # (3, blocks): B, G, R shares
             # (compress: a boolean index along axis 1 costs ten times more)
             ref_chroma = _median_columns(chroma.compress(paper.ravel() > 0, axis=1))
-            ids = np.flatnonzero(shaded.ravel())  # only shaded blocks can join
-            same = (np.abs(chroma.take(ids, axis=1) - ref_chroma[:, None]) <= cfg.paper_chroma).all(axis=0)
-            paper.ravel()[ids[same]] = 255
+            # only shaded blocks can join: those with every share within paper_chroma of the paper's
+            same = same_colour(chroma, ref_chroma, cfg.paper_chroma, (bh, bw))
+            paper = cv2.bitwise_or(paper, cv2.bitwise_and(shaded, same))
     paper = fill_holes(paper)  # the digits
     texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
     around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
@@ -147,6 +147,17 @@ def find_scene(
     else:
         cleared = np.zeros_like(dark)
     return Scene(nearest_upscale(paper, size), BlockSums(around, size), cleared)
+
+
+def same_colour(chroma: np.ndarray, ref: np.ndarray, tol: float, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 ``shape`` (bh, bw) mask, 255 where ``(np.abs(chroma - ref[:, None]) <= tol).all(axis=0)``:
+    the blocks whose every share is within ``tol`` of ``ref``'s, for float32 (3, bh x bw) block shares
+    ``chroma`` (B, G, R; the blocks row by row) and float32 (3,) ``ref``. Two OpenCV calls on the
+    (bh, bw, 3) shares instead of five NumPy ones: the same float32 differences, ``tol`` compared as a
+    float32 (as NumPy compares a float32 array with a Python float)."""
+    # (ref as a 1 x 1 px 3-channel image: OpenCV takes it for a scalar, float32 as the shares)
+    off = cv2.absdiff(np.ascontiguousarray(chroma.T).reshape(*shape, 3), ref.reshape(1, 1, 3))
+    return cv2.inRange(off, (0.0, 0.0, 0.0), (tol, tol, tol))
 
 
 def fill_holes(paper: np.ndarray) -> np.ndarray:
