@@ -124,7 +124,7 @@ def find_scene(
             cfg.paper_factor,
             cfg.paper_margin,
         )
-        shaded = cv2.bitwise_and(smooth, cv2.bitwise_not(clean))
+        shaded = cv2.subtract(smooth, clean)  # (masks of 0 and 255: smooth and not clean)
         if colour is not None and cfg.paper_chroma > 0 and cv2.countNonZero(shaded):
             # shadowed paper: smooth in grey levels and of the paper's colour (block
             # means from a 4x4-px sample grid: cheap, and plenty for a colour)
@@ -138,7 +138,9 @@ def find_scene(
             same = same_colour(chroma, ref_chroma, cfg.paper_chroma, (bh, bw))
             paper = cv2.bitwise_or(paper, cv2.bitwise_and(shaded, same))
     paper = fill_holes(paper)  # the digits
-    texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
+    # (neither paper nor darker than texture_contrast - 1: the inverse threshold less the paper)
+    flat = cv2.threshold(blocks, cfg.texture_contrast - 1, 255, cv2.THRESH_BINARY_INV)[1]
+    texture = cv2.subtract(flat, paper)
     around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
     around = cv2.dilate((around > 0).view(np.uint8), square(3))  # digits at the paper's edge
     size = (sw, sh)
