@@ -170,3 +170,80 @@ def test_camera_like_frames_without_an_edge_as_tall_as_the_digit(mnist, k, what)
     assert _found(rois, box), f"the digit at {box} not among {rois}"
     false = [r for r in rois if r.iou(box) < 0.1 and r.h >= box.h]
     assert not false, f"the {what} came out as a digit: {false}"
+
+
+def _step_share_masks(
+    grey: np.ndarray,
+    bg: np.ndarray,
+    dark: np.ndarray,
+    level: np.ndarray,
+    box: tuple[int, int, int, int],
+    r: int,
+    border: bool,
+    ink_side: float,
+) -> float:
+    """The ring measure of ``edge_slivers._step_share`` written with NumPy masks: the box's window
+    padded with nothing beyond the frame, the ring, its ink-dark patches opened by a 3 x 3 square."""
+    sh, sw = grey.shape
+    x0, y0, x1, y1 = box
+    g = r + 1
+    cx0, cy0, cx1, cy1 = max(x0 - g, 0), max(y0 - g, 0), min(x1 + g, sw), min(y1 + g, sh)
+    top, bottom, left, right = cy0 - (y0 - g), y1 + g - cy1, cx0 - (x0 - g), x1 + g - cx1
+    h, w = y1 - y0 + 2 * g, x1 - x0 + 2 * g
+    inside = np.zeros((h, w), bool)
+    inside[top : h - bottom, left : w - right] = True
+
+    def window(img: np.ndarray) -> np.ndarray:
+        out = np.zeros((h, w), img.dtype)
+        out[inside] = img[cy0:cy1, cx0:cx1].ravel()
+        return out
+
+    near = window(dark) > window(level)
+    own = np.zeros_like(near)
+    own[g:-g, g:-g] = near[g:-g, g:-g]
+    grown = cv2.dilate(own.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
+    touching = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    rim = grown & ~near & ~touching
+    n_in = int((rim & inside).sum())
+    beyond = int((rim & ~inside).sum()) if border and not inside.all() else 0
+    if n_in + beyond == 0:
+        return 0.0
+    size = (2 * r + 1, 2 * r + 1)
+    o8 = own.astype(np.uint8) * 255
+    count = cv2.boxFilter(o8, cv2.CV_32F, size, normalize=False)
+    g_ink = cv2.boxFilter(np.where(own, window(grey), 0).astype(np.uint8), cv2.CV_32F, size, normalize=False)
+    g_paper = cv2.boxFilter(np.where(own, window(bg), 0).astype(np.uint8), cv2.CV_32F, size, normalize=False)
+    lhs = cv2.multiply(window(grey), count, scale=1 / 255, dtype=cv2.CV_32F)
+    dim = (lhs < cv2.addWeighted(g_ink, 1.0 - ink_side, g_paper, ink_side, 0.0)) & ~near & inside
+    opened = cv2.morphologyEx(
+        dim.astype(np.uint8),
+        cv2.MORPH_OPEN,
+        np.ones((3, 3), np.uint8),
+        borderType=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
+    inky = int(((opened > 0) & rim & inside).sum())
+    return (inky + beyond) / (n_in + beyond)
+
+
+def test_step_share_equals_the_ring_measure_written_with_masks() -> None:
+    from edge.segment.edge_slivers import _step_share
+
+    rng = np.random.default_rng(31)
+    measured = 0
+    for _ in range(60):
+        grey, bg = _desk_band()
+        grey = cv2.add(grey, rng.integers(0, 30, grey.shape, dtype=np.uint8))
+        for _ in range(4):
+            x, y = int(rng.integers(0, 160)), int(rng.integers(0, 120))
+            cv2.line(grey, (x, y), (x + int(rng.integers(-20, 20)), y + int(rng.integers(5, 40))), 40, 2)
+        dark, level = _flat(grey, bg)
+        for _ in range(10):
+            # boxes anywhere, the frame's border and corners included (padded windows)
+            x0, y0 = int(rng.integers(0, 150)), int(rng.integers(0, 110))
+            box = (x0, y0, min(160, x0 + int(rng.integers(1, 40))), min(120, y0 + int(rng.integers(1, 50))))
+            r, border = int(rng.integers(2, 7)), bool(rng.integers(0, 2))
+            want = _step_share_masks(grey, bg, dark, level, box, r, border, 0.25)
+            assert _step_share(grey, bg, dark, level, box, r, border, 0.25) == want
+            measured += want > 0
+    assert measured > 50

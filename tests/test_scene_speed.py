@@ -66,7 +66,7 @@ def test_a_sheet_filling_the_view_gives_the_scene_of_the_full_steps(seed: int, m
     dark, deficit, lit, _ = scene_inputs(sheet_frame(seed))
     short = find_scene(cfg, dark, deficit, lit, None)
     assert short.whole
-    monkeypatch.setattr(digit_scene, "paper_all_round", lambda labels, big: False)
+    monkeypatch.setattr(digit_scene, "paper_all_round", lambda paper: False)
     monkeypatch.setattr(digit_scene, "every_block", lambda clean: False)
     full = find_scene(cfg, dark, deficit, lit, None)
     assert not full.whole
@@ -101,6 +101,42 @@ def test_every_block_is_whether_no_block_is_unset() -> None:
         one_off = mask.copy()
         one_off[y, x] = 0
         assert not digit_scene.every_block(one_off)
+
+
+def test_paper_all_round_is_whether_every_border_label_is_big() -> None:
+    rng = np.random.default_rng(7)
+    seen = set()
+    for _ in range(400):
+        bh, bw = int(rng.integers(1, 31)), int(rng.integers(1, 41))
+        clean = (rng.random((bh, bw)) > rng.uniform(0.0, 0.5)).astype(np.uint8) * 255
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(clean, connectivity=4)
+        big = stats[:, cv2.CC_STAT_AREA] >= rng.uniform(0, 0.3) * bw * bh
+        big[0] = False
+        paper = (big.astype(np.uint8) * 255)[labels]  # the paper mask find_scene builds
+        border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+        want = bool(big[border].all())
+        assert digit_scene.paper_all_round(paper) == want
+        seen.add(want)
+    assert seen == {True, False}
+
+
+def test_same_colour_equals_the_numpy_formula() -> None:
+    rng = np.random.default_rng(8)
+    joined = 0
+    for trial in range(300):
+        bh, bw = (1, 1) if trial == 0 else (int(rng.integers(1, 31)), int(rng.integers(1, 41)))
+        c = rng.integers(0, int(rng.integers(1, 256)), (bh * bw, 3)).T.astype(np.float32)  # as find_scene
+        chroma = c / np.maximum(c[0] + c[1] + c[2], 1.0)
+        ref = chroma[:, int(rng.integers(0, bh * bw))] + rng.normal(0, 0.01, 3).astype(np.float32)
+        diff = np.abs(chroma - ref[:, None])
+        # a random tolerance, or exactly one block's difference (a tie: <= keeps it)
+        tie = float(diff.ravel()[int(rng.integers(0, diff.size))])
+        tol = float(rng.uniform(0, 0.05)) if trial % 2 else tie
+        want = (diff <= tol).all(axis=0).reshape(bh, bw)
+        got = digit_scene.same_colour(chroma, ref, tol, (bh, bw))
+        assert got.dtype == np.uint8 and np.array_equal(got > 0, want) and set(np.unique(got)) <= {0, 255}
+        joined += int(want.any() and not want.all())
+    assert joined > 50
 
 
 def test_filled_holes_equal_the_numpy_formula() -> None:

@@ -106,15 +106,15 @@ def find_scene(
         # component search below finds, without it)
         return whole_paper(sw, sh, bw, bh)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(clean, connectivity=4)
-    big = stats[:, cv2.CC_STAT_AREA] >= cfg.min_paper * bw * bh
-    big[0] = False
-    if not big.any():
+    least = cfg.min_paper * bw * bh  # (plain Python over the few components, as in fill_holes)
+    big = [255 if k and area >= least else 0 for k, area in enumerate(stats[:, cv2.CC_STAT_AREA].tolist())]
+    if not any(big):
         return Scene(None, None, np.zeros_like(dark))
-    if paper_all_round(labels, big):
+    paper: np.ndarray = np.array(big, np.uint8).take(np.asarray(labels))
+    if paper_all_round(paper):
         # whatever is not paper is a hole in it (a digit) and is filled below, and shadows
         # joining can only add paper: all of the frame is paper, nothing is cleared
         return whole_paper(sw, sh, bw, bh)
-    paper = (big.astype(np.uint8) * 255).take(labels)
     smooth = None
     if cfg.smooth_contrast > 0:
         smooth = clean_blocks(
@@ -124,7 +124,7 @@ def find_scene(
             cfg.paper_factor,
             cfg.paper_margin,
         )
-        shaded = cv2.bitwise_and(smooth, cv2.bitwise_not(clean))
+        shaded = cv2.subtract(smooth, clean)  # (masks of 0 and 255: smooth and not clean)
         if colour is not None and cfg.paper_chroma > 0 and cv2.countNonZero(shaded):
             # shadowed paper: smooth in grey levels and of the paper's colour (block
             # means from a 4x4-px sample grid: cheap, and plenty for a colour)
@@ -134,11 +134,13 @@ def find_scene(
             chroma = c / np.maximum(c[0] + c[1] + c[2], 1.0)  # (3, blocks): B, G, R shares
             # (compress: a boolean index along axis 1 costs ten times more)
             ref_chroma = _median_columns(chroma.compress(paper.ravel() > 0, axis=1))
-            ids = np.flatnonzero(shaded.ravel())  # only shaded blocks can join
-            same = (np.abs(chroma.take(ids, axis=1) - ref_chroma[:, None]) <= cfg.paper_chroma).all(axis=0)
-            paper.ravel()[ids[same]] = 255
+            # only shaded blocks can join: those with every share within paper_chroma of the paper's
+            same = same_colour(chroma, ref_chroma, cfg.paper_chroma, (bh, bw))
+            paper = cv2.bitwise_or(paper, cv2.bitwise_and(shaded, same))
     paper = fill_holes(paper)  # the digits
-    texture = cv2.bitwise_not(cv2.bitwise_or(paper, above(blocks, cfg.texture_contrast - 1)))
+    # (neither paper nor darker than texture_contrast - 1: the inverse threshold less the paper)
+    flat = cv2.threshold(blocks, cfg.texture_contrast - 1, 255, cv2.THRESH_BINARY_INV)[1]
+    texture = cv2.subtract(flat, paper)
     around = paper if smooth is None else cv2.bitwise_or(paper, smooth)
     around = cv2.dilate((around > 0).view(np.uint8), square(3))  # digits at the paper's edge
     size = (sw, sh)
@@ -149,22 +151,30 @@ def find_scene(
     return Scene(nearest_upscale(paper, size), BlockSums(around, size), cleared)
 
 
+def same_colour(chroma: np.ndarray, ref: np.ndarray, tol: float, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 ``shape`` (bh, bw) mask, 255 where ``(np.abs(chroma - ref[:, None]) <= tol).all(axis=0)``:
+    the blocks whose every share is within ``tol`` of ``ref``'s, for float32 (3, bh x bw) block shares
+    ``chroma`` (B, G, R; the blocks row by row) and float32 (3,) ``ref``. Two OpenCV calls on the
+    (bh, bw, 3) shares instead of five NumPy ones: the same float32 differences, ``tol`` compared as a
+    float32 (as NumPy compares a float32 array with a Python float)."""
+    # (ref as a 1 x 1 px 3-channel image: OpenCV takes it for a scalar, float32 as the shares)
+    off = cv2.absdiff(np.ascontiguousarray(chroma.T).reshape(*shape, 3), ref.reshape(1, 1, 3))
+    return cv2.inRange(off, (0.0, 0.0, 0.0), (tol, tol, tol))
+
+
 def fill_holes(paper: np.ndarray) -> np.ndarray:
     """uint8 (bh, bw) block mask ``paper`` (255 = paper) with its holes, the 4-connected
     non-paper regions not touching the border, filled (255)."""
     bh, bw = paper.shape
     _, holes, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(paper), connectivity=4)
     # (plain Python over the few regions: numpy's cost per call outweighs the arithmetic)
-    inner = [
-        k
+    fill = [
+        255 if k and x > 0 and y > 0 and x + w < bw and y + h < bh else 0
         for k, (x, y, w, h, _) in enumerate(stats.tolist())
-        if k and x > 0 and y > 0 and x + w < bw and y + h < bh
     ]
-    if not inner:
+    if not any(fill):
         return paper
-    fill = np.zeros(len(stats), np.uint8)
-    fill[inner] = 255
-    return cv2.bitwise_or(paper, fill.take(np.asarray(holes)))
+    return cv2.bitwise_or(paper, np.array(fill, np.uint8).take(np.asarray(holes)))
 
 
 def every_block(clean: np.ndarray) -> bool:
@@ -172,11 +182,19 @@ def every_block(clean: np.ndarray) -> bool:
     return cv2.countNonZero(clean) == clean.size
 
 
-def paper_all_round(labels: np.ndarray, big: np.ndarray) -> bool:
-    """Whether every block on the frame's border is paper: int32 (bh, bw) component
-    ``labels`` whose ``big`` (bool per label) ones are the paper (a sheet filling the view)."""
-    border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    return bool(big[border].all())
+def paper_all_round(paper: np.ndarray) -> bool:
+    """Whether every block on the frame's border is paper (255) in the uint8 (bh, bw) block mask
+    ``paper`` (a sheet filling the view): its least value on the border (one masked minimum)."""
+    return cv2.minMaxLoc(paper, _rim(*paper.shape))[0] == 255
+
+
+@functools.lru_cache(maxsize=4)
+def _rim(bh: int, bw: int) -> np.ndarray:
+    """uint8 (bh, bw) mask of the border blocks (255; read only)."""
+    rim = np.full((bh, bw), 255, np.uint8)
+    rim[1:-1, 1:-1] = 0
+    rim.flags.writeable = False
+    return rim
 
 
 @functools.lru_cache(maxsize=4)

@@ -192,12 +192,10 @@ def _step_share(
         )
 
     near = cv2.compare(window(dark), window(level), cv2.CMP_GT)  # all ink (none beyond the frame)
-    own = np.zeros_like(near)  # the box's ink
-    own[g:-g, g:-g] = near[g:-g, g:-g]
-    # the ring: near the box's ink, not touching it, not other ink
-    rim = cv2.bitwise_and(
-        cv2.dilate(own, square(2 * r + 1)), cv2.bitwise_not(cv2.bitwise_or(near, cv2.dilate(own, square(3))))
-    )
+    own = cv2.copyMakeBorder(near[g:-g, g:-g], g, g, g, g, cv2.BORDER_CONSTANT, value=0)  # the box's ink
+    # the ring: near the box's ink, not touching it, not other ink (masks of 0 and 255: a saturated
+    # subtraction is "and not")
+    rim = cv2.subtract(cv2.dilate(own, square(2 * r + 1)), cv2.bitwise_or(near, cv2.dilate(own, square(3))))
     h, w = near.shape
     seen = (slice(top, h - bottom), slice(left, w - right))  # the window inside the frame
     inside = cv2.countNonZero(rim[seen])
@@ -217,11 +215,9 @@ def _step_share(
         cv2.addWeighted(g_ink, 1.0 - ink_side, g_paper, ink_side, 0.0),
         cv2.CMP_LT,
     )
-    dim = cv2.bitwise_and(dim, cv2.bitwise_not(near))
+    dim = cv2.subtract(dim, near)  # (not ink)
     if padded:  # beyond the frame is nothing (else a thin line along the border is a wide patch)
-        frame = np.zeros_like(dim)
-        frame[seen] = 255
-        dim = cv2.bitwise_and(dim, frame)
+        dim = cv2.copyMakeBorder(dim[seen], top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
     # ink-dark, not ink, and wider than a ruled line (a 3 x 3 opening drops lines up to 2 px; nothing
     # beyond the window either)
     dim = cv2.morphologyEx(dim, cv2.MORPH_OPEN, square(3), borderType=cv2.BORDER_CONSTANT, borderValue=0)
