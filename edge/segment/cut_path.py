@@ -192,7 +192,7 @@ def _ends(last: list[int], n: int) -> list[int]:
     return ends[:TRIES]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _middle_out(n: int) -> tuple[int, ...]:
     """Columns 0 .. ``n`` - 1 nearest the middle first, then leftmost."""
     return tuple(sorted(range(n), key=lambda c: abs(2 * c - (n - 1))))
