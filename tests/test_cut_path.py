@@ -18,9 +18,10 @@ from edge.segment.cut_path import (
     PATH_INK,
     PATH_PART_HEIGHT,
     TRIES,
-    _least,
-    _moves,
+    _ends,
     _reached,
+    _row_bits,
+    _traced,
     path_cut,
     path_parts,
     uncut,
@@ -157,6 +158,12 @@ def _least_ink(ink: np.ndarray) -> list[list[int]]:
     return cost
 
 
+def _sets_least(reached: list[list[int]], n: int) -> np.ndarray:
+    """int (h, n) from the nested sets of _reached: per px the number of sets not holding it (the
+    least ink crossed to it, capped at the number of sets)."""
+    return np.array([[sum(1 for cols in sets if not cols >> c & 1) for c in range(n)] for sets in reached])
+
+
 @pytest.mark.parametrize("n", [3, 17, 64, 65, 130])
 def test_the_bit_parallel_search_is_the_least_ink_dynamic_programming(n: int) -> None:
     """The sets of columns reached crossing at most k ink px hold the least costs exactly (up to
@@ -167,25 +174,46 @@ def test_the_bit_parallel_search_is_the_least_ink_dynamic_programming(n: int) ->
         ink = (rng.random((h, n)) < rng.uniform(0.05, 0.6)).astype(np.uint8)
         most = int(rng.integers(0, 5))
         cost = np.array(_least_ink(ink))
-        reached = _reached(ink, most)
+        rows = _row_bits(ink)
+        assert rows == [sum(1 << c for c in range(n) if ink[r, c]) for r in range(h)]
+        reached = _reached(rows, n, most)
         if cost[-1].min() > most:
             assert reached is None, (trial, h, most)
             continue
         assert reached is not None and len(reached) == h, (trial, h, most)
-        assert np.array_equal(_least(reached, n), np.minimum(cost, most + 1)), (trial, h, most)
+        assert np.array_equal(_sets_least(reached, n), np.minimum(cost, most + 1)), (trial, h, most)
+        # the ends: the least inked first, then nearest the middle, then leftmost, as a stable sort
+        last = _sets_least(reached, n)[-1].tolist()
+        want = sorted(range(n), key=lambda c: (last[c], abs(c - (n - 1) / 2)))[:TRIES]
+        assert _ends(reached[-1], n) == [c for c in want if last[c] <= most], (trial, h, most)
+
+
+def _as_sets(cost: list[list[int]], most: int) -> list[list[int]]:
+    """The nested sets of _reached that hold the least costs ``cost`` (per row, per column; capped
+    at ``most`` + 1): set k, the columns costing at most k."""
+    return [[sum(1 << c for c, v in enumerate(row) if v <= k) for k in range(most + 1)] for row in cost]
 
 
 def test_a_step_up_goes_to_the_least_cost_straight_then_left_first() -> None:
-    big = 99
-    cost = np.array([[big, 2, 1, 1, 3, big], [big, 0, 0, 0, 0, big]])  # (2, 4 + 2): a row above
+    def steps(above: list[int]) -> list[int]:
+        reached = _as_sets([above, [0] * len(above)], 5)
+        return [next(_traced(reached, [c], len(above)))[0] - c for c in range(len(above))]
+
     # from column 0: straight 2 or right 1 -> right; 1: left 2, straight 1, right 1 -> straight;
     # 2: left 1, straight 1, right 3 -> straight; 3: left 1, straight 3 -> left
-    assert _moves(cost).tolist() == [[1, 0, 0, -1]]
+    assert steps([2, 1, 1, 3]) == [1, 0, 0, -1]
     # 0: straight 1 = right 1 -> straight; 1: right 0 -> right; 3: straight 0 = left 0
-    cost[0, 1:5] = [1, 1, 0, 0]
-    assert _moves(cost).tolist() == [[0, 1, 0, 0]]
-    cost[0, 1:5] = [1, 2, 1, 5]  # 1: left 1 = right 1 below straight 2 -> left
-    assert _moves(cost).tolist() == [[0, -1, 0, -1]]
+    assert steps([1, 1, 0, 0]) == [0, 1, 0, 0]
+    assert steps([1, 2, 1, 5]) == [0, -1, 0, -1]  # 1: left 1 = right 1 below straight 2 -> left
+    assert steps([6, 6, 6]) == [0, 0, 0]  # none within the sets: straight (all cost more)
+    assert steps([6, 6, 0]) == [0, 1, 0]
+    # a path over three rows: each step from the row below's column
+    reached = _as_sets([[0, 3, 3, 3], [3, 0, 3, 3], [1, 1, 1, 1]], 3)
+    assert list(_traced(reached, [2, 3], 4)) == [[0, 1, 2], [3, 3, 3]]  # (3: equal costs above: straight)
+    # a path meeting one traced before goes its way up: the same as traced alone
+    together = list(_traced(reached, [3, 1, 2, 0], 4))
+    assert together == [[3, 3, 3], [0, 1, 1], [0, 1, 2], [0, 1, 0]]
+    assert together == [next(_traced(reached, [c], 4)) for c in (3, 1, 2, 0)]
 
 
 def test_a_large_slanted_pair_is_cut_between_its_strokes() -> None:

@@ -40,7 +40,8 @@ but 283 and 286 of 3,000 widened single digits (728 and 61 / 64 with these const
 Cost: a digit wider than :data:`PATH_ASPECT` x its height and one piece: a connected-component pass
 over its box and a few integer operations per analysis row and ink count within the limit (the
 search in bit-parallel form, stopped once every path crosses too much ink); when some path crosses
-little enough ink, a few vector operations to trace and test up to :data:`TRIES` of them; a proposed
+little enough ink, up to :data:`TRIES` of them traced on those bits (a path that meets one traced
+before goes its way) and tested in turn (a few integer operations a row, no NumPy call); a proposed
 cut: the whole's read by the model too. CPU per frame, timed on recorded inputs before that search
 (a NumPy row loop, each path traced and tested alone; 2 cores at a load of 14): frames of two
 touching MNIST pairs 0.34 ms median (0.48 with a proposal, 0.16 without), of three widened MNIST
@@ -49,11 +50,16 @@ digits 0.38 ms, the camera-like dev frames of ``benchmarks/realistic_digits.py``
 call by call on 3,570 recorded frames with a candidate: the live demo, seeds 0-4, and 500 frames of
 five MNIST digits on grey paper) at 1.4-1.6x less CPU: per such frame 0.24 -> 0.13 ms median on the
 grey-paper frames, 0.31-0.50 -> 0.19-0.32 ms on the demo's (load 5-7).
+Tracing and testing the paths on the search's bits instead of NumPy tables (session 31): path_cut
+on recorded calls that reach the last row 0.18-0.23 -> 0.12 ms (five MNIST digits on grey paper),
+0.26-0.38 -> 0.19 ms (the demo, seed 0); the same paths (the reference-rule test).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -116,51 +122,45 @@ def path_cut(own: np.ndarray, part_width: float) -> np.ndarray | None:
         return None
     median = (inked[(len(inked) - 1) // 2] + inked[len(inked) // 2]) / 2
     limit = PATH_INK * median
-    ink = own[:, lo:hi].view(np.uint8)
+    n = hi - lo
     most = int(limit)  # (ink px are whole: a path within the limit crosses at most this many)
-    reached = _reached(ink, most)
+    reached = _reached(_row_bits(own[:, lo:hi]), n, most)
     if reached is None:  # (a 0 or a blot: every path crosses too much)
         return None
-    n = hi - lo
-    # the least ink on a path from the top row to each px, capped at most + 1 (exact for every use
-    # below: the ends kept and their order, and each step up a kept path, where the least of the
-    # three px above is within the limit), between two columns no path takes (most + 2)
-    cost = np.full((h, n + 2), most + 2, np.int64)
-    cost[:, 1:-1] = _least(reached, n)
-    # the paths ending at the least inked columns, among equals the one nearest the middle first;
-    # the first that passes stands
-    order = np.lexsort((np.abs(np.arange(n) - (n - 1) / 2), cost[-1, 1:-1]))
-    last = cost[-1, 1:-1].tolist()
-    ends = [c for c in order[:TRIES].tolist() if last[c] <= limit]
-    moves = _moves(cost).tolist()
-    paths = np.array([_traced(moves, c) for c in ends], np.int64) + lo
-    for i in np.flatnonzero(_thin_and_tall(own, paths, limit)).tolist():
-        if _wide(own, paths[i], part_width):
-            return paths[i].copy()
+    rows = _row_bits(own)
+    # the paths ending at the least inked columns (all within the limit: the last row's sets), among
+    # equals the one nearest the middle first; the first that passes stands
+    for path in _traced(reached, _ends(reached[-1], n), n):
+        xs = [x + lo for x in path]
+        if _thin_and_tall(rows, xs, limit) and _wide(rows, xs, part_width):
+            return np.array(xs, np.int64)
     return None
 
 
-def _reached(ink: np.ndarray, most: int) -> list[list[int]] | None:
-    """Row by row, the columns that paths from the top row of ``ink`` (uint8 (h, n) 0 / 1),
-    moving at most one column a row, reach crossing at most k ink px, for each k <= ``most``
-    (``most`` >= 0): each set the bits of a Python int (bit c: column c); None when no path
-    reaches the last row crossing at most ``most`` (then none crosses little enough ink).
+def _row_bits(mask: np.ndarray) -> list[int]:
+    """Each row of ``mask`` (bool or uint8 0 / 1, (h, w)) as the bits of a Python int (bit c: column c)."""
+    w = mask.shape[1]
+    if w <= 64:
+        return (mask.view(np.uint8) @ _BITS[:w]).tolist()
+    return [int.from_bytes(row.tobytes(), "little") for row in np.packbits(mask, axis=1, bitorder="little")]
+
+
+def _reached(rows: list[int], n: int, most: int) -> list[list[int]] | None:
+    """Row by row, the columns that paths from the top row of the ink ``rows`` (each row's ink px
+    as the bits of an int, bit c: column c < ``n``), moving at most one column a row, reach
+    crossing at most k ink px, for each k <= ``most`` (``most`` >= 0): each set the bits of a Python
+    int, the sets nested; None when no path reaches the last row crossing at most ``most`` (then
+    none crosses little enough ink).
 
     :func:`path_cut`'s dynamic programming, in an exact bit-parallel form: a row's set k is the
     columns next to the row above's set k where this row is paper, and those next to its set
     k - 1 where it is ink (a few integer operations a row instead of NumPy calls on rows of a few
-    dozen px). Its cost grows with ``most``: a few integer operations per row and per ink count up to
+    dozen px); the least ink a path crosses from the top row to a px is the first k whose set holds
+    it. Its cost grows with ``most``: a few integer operations per row and per ink count up to
     ``most`` (at most 11 on the recorded camera frames; a thick 240 x 400 piece, ``most`` 72: 8x main's
     NumPy loop). Stops at the first row no path reaches.
     """
-    h, n = ink.shape
     full = (1 << n) - 1
-    if n <= 64:  # each row's ink as the bits of an int
-        rows = (ink @ _BITS[:n]).tolist()
-    else:
-        rows = [
-            int.from_bytes(row.tobytes(), "little") for row in np.packbits(ink, axis=1, bitorder="little")
-        ]
     reached = [[full & ~rows[0]] + [full] * most]  # crossing at most 0, 1, .. most ink px
     if not reached[0][-1]:  # (one row of ink and no ink allowed)
         return None
@@ -178,68 +178,85 @@ def _reached(ink: np.ndarray, most: int) -> list[list[int]] | None:
     return reached
 
 
-def _least(reached: list[list[int]], n: int) -> np.ndarray:
-    """int64 (h, n) the least ink px a path crosses from the top row to each px, capped at
-    ``len(reached[0])`` (the cap meaning "more than the last set allows"), from the sets of
-    :func:`_reached`: the number of sets (nested: crossing at most 0, 1, ..) that do not hold the px."""
-    if n <= 64:
-        sets = np.array(reached, np.uint64)[:, :, None]
-        held = ((sets >> _SHIFTS[:n]) & np.uint64(1)).sum(axis=1, dtype=np.int64)
-    else:
-        size = (n + 7) // 8
-        data = b"".join(cols.to_bytes(size, "little") for sets in reached for cols in sets)
-        bits = np.frombuffer(data, np.uint8).reshape(len(reached), len(reached[0]), size)
-        held = np.unpackbits(bits, axis=2, count=n, bitorder="little").sum(axis=1, dtype=np.int64)
-    return len(reached[0]) - held
+def _ends(last: list[int], n: int) -> list[int]:
+    """The first :data:`TRIES` columns (0 .. ``n`` - 1) reached in the last row crossing at most
+    the most ink looked for (``last``: that row's nested sets of :func:`_reached`), by the least ink
+    crossed (the first set holding the column), then nearest the middle, then leftmost."""
+    ends: list[int] = []
+    seen = 0
+    for cols in last:
+        new, seen = cols & ~seen, cols  # the columns reached crossing exactly k ink px
+        ends += [c for c in _middle_out(n) if new >> c & 1]
+        if len(ends) >= TRIES:
+            break
+    return ends[:TRIES]
 
 
-def _moves(cost: np.ndarray) -> np.ndarray:
-    """int64 (h - 1, n) the step (-1, 0 or 1) from each px of row r + 1 of the paths' least costs
-    (int (h, n + 2), the least ink from the top to each px, between two columns no path takes) to
-    the least of the three above it in row r, straight first among equals, then left."""
-    above = cost[:-1]
-    best = np.argmin(np.stack([above[:, 1:-1], above[:, :-2], above[:, 2:]]), axis=0)
-    return np.array([0, -1, 1])[best]
+@functools.lru_cache(maxsize=64)
+def _middle_out(n: int) -> tuple[int, ...]:
+    """Columns 0 .. ``n`` - 1 nearest the middle first, then leftmost."""
+    return tuple(sorted(range(n), key=lambda c: abs(2 * c - (n - 1))))
 
 
-def _traced(moves: list[list[int]], c: int) -> list[int]:
-    """The path's column (from 0 at the search's first column) in each row, from its end column
-    ``c`` in the last row up, each row's step from ``moves`` (:func:`_moves`)."""
-    xs = [c]
-    for row in reversed(moves):
-        c += row[c]
-        xs.append(c)
-    return xs[::-1]
+def _traced(reached: list[list[int]], ends: list[int], n: int) -> Iterator[list[int]]:
+    """The least-ink path to each of the columns ``ends`` (< ``n``) of the last row, in turn (its
+    column in each row, from 0 at the search's first column), traced up the sets of
+    :func:`_reached`: each step to the least inked of the three px above (the first set holding any
+    of them), straight first among equals, then left (straight when none is held: the least ink is
+    then more than the sets count, as it is for the path's px). A path that meets one traced before
+    goes that one's way up from there."""
+    h = len(reached)
+    through: dict[int, list[int]] = {}  # px (row r, column c) as r * n + c: a path traced through it
+    for c in ends:
+        up = []  # the path's columns from the last row up, until it meets one traced before
+        met = None
+        for r in range(h - 1, -1, -1):
+            met = through.get(r * n + c)
+            if met is not None:
+                break
+            up.append(c)
+            if r:
+                for cols in reached[r - 1]:
+                    near = (cols << 1) >> c & 7  # bits 0, 1, 2: columns c - 1, c, c + 1 of the row above
+                    if near:
+                        if not near & 2:
+                            c += -1 if near & 1 else 1
+                        break
+        xs = up[::-1] if met is None else met[: r + 1] + up[::-1]
+        for i, x in enumerate(up):
+            through[(h - 1 - i) * n + x] = xs
+        yield xs
 
 
-def _thin_and_tall(own: np.ndarray, paths: np.ndarray, limit: float) -> np.ndarray:
-    """bool (k,) which of the ``paths`` (int64 (k, h) columns of bool (h, w) ``own``) cross at most
-    ``limit`` ink px in at most :data:`MAX_RUNS` strokes, with ink on each side in rows spanning at
-    least :data:`PATH_PART_HEIGHT` of the height (a cut's tests except :func:`_wide`)."""
-    h, w = own.shape
-    crossed = own[np.arange(h), paths]
-    strokes = crossed[:, 0] + (crossed[:, 1:] > crossed[:, :-1]).sum(axis=1)  # (ink runs: a start, or 0 -> 1)
-    ok = (crossed.sum(axis=1) <= limit) & (strokes <= MAX_RUNS)
-    inked = own.any(axis=1)
-    first = np.where(inked, own.argmax(axis=1), w)  # each row's first and last inked column
-    last = np.where(inked, w - 1 - own[:, ::-1].argmax(axis=1), -1)
-    for side in (first < paths, last > paths):  # the rows with ink left / right of each path
-        top, bottom = side.argmax(axis=1), h - 1 - side[:, ::-1].argmax(axis=1)
-        ok &= side.any(axis=1) & (bottom - top + 1 >= PATH_PART_HEIGHT * h)
-    return ok
+def _thin_and_tall(rows: list[int], xs: list[int], limit: float) -> bool:
+    """Whether the path ``xs`` (its column in each row of the ink ``rows``, each row's px as the
+    bits of an int) has ink on each side in rows spanning at least :data:`PATH_PART_HEIGHT` of the
+    height and crosses at most ``limit`` ink px in at most :data:`MAX_RUNS` strokes (a cut's tests
+    except :func:`_wide`)."""
+    h = len(rows)
+    tall = math.ceil(PATH_PART_HEIGHT * h)  # (rows spanned are whole)
+    # the first row with ink left of the path, then a row with ink left of it tall enough below that
+    top = next((r for r in range(h - tall + 1) if rows[r] & ((1 << xs[r]) - 1)), -1)
+    if top < 0 or not any(rows[r] & ((1 << xs[r]) - 1) for r in range(top + tall - 1, h)):
+        return False
+    top = next((r for r in range(h - tall + 1) if rows[r] >> xs[r] >> 1), -1)  # (right of it)
+    if top < 0 or not any(rows[r] >> xs[r] >> 1 for r in range(top + tall - 1, h)):
+        return False
+    crossed = [b >> x & 1 for b, x in zip(rows, xs, strict=True)]
+    strokes = crossed[0] + sum(1 for a, b in zip(crossed, crossed[1:], strict=False) if b > a)  # (ink runs)
+    return sum(crossed) <= limit and strokes <= MAX_RUNS
 
 
-def _wide(own: np.ndarray, xs: np.ndarray, part_width: float) -> bool:
-    """Whether the ink on each side of the path ``xs`` (int64 (h,) columns of bool (h, w) ``own``)
-    spans at least ``part_width`` x ``h`` columns (each side must hold ink: call it after
-    :func:`_thin_and_tall`; IndexError otherwise)."""
-    h, w = own.shape
-    cols = np.arange(w)
-    for side in (own & (cols[None, :] < xs[:, None]), own & (cols[None, :] > xs[:, None])):
-        used = np.flatnonzero(side.any(axis=0))
-        if used[-1] - used[0] + 1 < part_width * h:
-            return False
-    return True
+def _wide(rows: list[int], xs: list[int], part_width: float) -> bool:
+    """Whether the ink on each side of the path ``xs`` (its column in each row of the ink ``rows``,
+    each row's px as the bits of an int) spans at least ``part_width`` x the height in columns
+    (each side must hold ink: call it after :func:`_thin_and_tall`)."""
+    left = right = 0  # the columns holding ink on each side
+    for b, x in zip(rows, xs, strict=True):
+        left |= b & ((1 << x) - 1)
+        right |= b >> x >> 1 << x << 1
+    wide = part_width * len(rows)
+    return all(cols.bit_length() - (cols & -cols).bit_length() + 1 >= wide for cols in (left, right))
 
 
 def path_parts(rois: list[ROI], analysis: InkAnalysis | None) -> list[ROI]:
