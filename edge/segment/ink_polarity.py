@@ -31,6 +31,7 @@ from edge.segment.ink_surfaces import (
     light_ground,
     sheet_ink,
     top_hats,
+    wide_closed,
 )
 from edge.segment.ink_surfaces import wide as _wide
 from edge.segment.mask_sides import closing_sides_bound, sides
@@ -320,11 +321,7 @@ def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
     k_fill = odd(BOARD_FILL * m)
     if closing_sides_bound(dark, k_fill) < 2:  # (exact early exit before the closing, most frames)
         return False
-    fill = square(k_fill)
-    closed = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, fill)
-    if sides(closed) < 2:  # (exact early exit: the opening only removes; skips its cost)
-        return False
-    board = _wide(closed)
+    board = wide_closed(dark, k_fill)  # (within the closing: its sides alone decide the exit below)
     if sides(board) < 2:  # a board framed by the wall on at most two sides reaches the others
         return False
     rim = square(odd(BOARD_MARGIN * m))
@@ -348,7 +345,7 @@ def _board_light(small: np.ndarray, t: float = 12.0) -> bool:
         return False
     # per unit of area, on the sheets closed over their ink before the opening (a digit near the
     # SURFACE square's size is cut out of the sheet above): one digit beside dense light print
-    paper = cv2.erode(_wide(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, fill)), rim)
+    paper = cv2.erode(wide_closed(bright, k_fill), rim)
     area = cv2.countNonZero(paper)
     if not area or not sides(paper):
         return True
