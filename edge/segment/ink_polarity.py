@@ -160,7 +160,7 @@ def _decisive(
     lowers the light sums and the largest residue, never the dark sums. When the dark residues of
     the smallest square decide with every light residue counted, they decide there on the ground
     too (dark ink: most frames of dark ink on paper), and the light sum returned is then the one
-    counted everywhere (below half the dark sum, as the ground's is): 110 us less a frame there.
+    counted everywhere (below half the dark sum, as the ground's is): about 100 us less on a 120 x 160 view.
 
     Both residues come from one closing of a two-channel image, the inverted view and
     the view: an opening is the inverse of the closing of the inverse (exactly, on
