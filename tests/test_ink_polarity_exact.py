@@ -206,3 +206,56 @@ def test_light_ground_on_a_tiny_scene() -> None:
     lines = np.full((33, 60), 40, np.uint8)
     lines[:, ::6] = 200  # bright, but narrower than the opening square: no surface
     assert ink.light_ground(lines, 12.0, 5) is None
+
+
+def old_decisive(
+    small: np.ndarray, kernels: tuple[int, ...], ground: np.ndarray | None
+) -> tuple[int, bool] | None:
+    top = max(old_residues(small, kernels[-1], ground=ground))
+    for k in kernels:
+        li, da = old_residues(small, k, ground=ground)
+        if max(li, da) >= ink.STROKE_SHARE * top and (li > 2 * da or da > 2 * li):
+            return k, li > da
+    return None
+
+
+def test_the_stroke_test_makes_its_ground_only_when_it_can_change_the_answer() -> None:
+    """:func:`ink._decisive` on any ground (none, random masks, all, a band) decides as the former loop
+    did (the square and which polarity), and skips the ground only where the dark strokes win at the
+    smallest square whatever it is; both ways happen."""
+    rng = np.random.default_rng(11)
+    asked = skipped = 0
+    for kind in range(9):
+        for _ in range(6):
+            if kind < 7:
+                small = _image(rng, kind, 90, 120)
+            elif kind == 7:  # pen on paper, lightly grained (dark ink, as most frames)
+                small = np.clip(rng.normal(200, 2, (90, 120)), 0, 255).astype(np.uint8)
+                _strokes(rng, small, int(rng.integers(2, 8)), (20, 90), 2)
+            else:  # dark specks (the smallest square's) beside bold light bars (the larger squares')
+                small = np.full((90, 120), 110, np.uint8)
+                small[rng.integers(0, 90, 6), rng.integers(0, 120, 6)] = 40
+                for y in rng.integers(0, 80, 2):
+                    small[y : y + 7, 10:110] = 230
+            for kernels in ((3, 5, 9), (3, 5, 9, 17), (5,)):
+                band = np.zeros_like(small)
+                band[:, 40:80] = 255
+                masks = (None, np.full_like(small, 255), np.zeros_like(small), band)
+                for mask in (*masks, (rng.random(small.shape) < 0.5).astype(np.uint8) * 255):
+                    calls: list[int] = []
+
+                    def ground(mask: np.ndarray | None = mask, calls: list[int] = calls) -> np.ndarray | None:
+                        calls.append(1)
+                        return mask
+
+                    got = ink._decisive(small, kernels, ground, 12.0)
+                    want = old_decisive(small, kernels, mask)
+                    assert (got and (got[0], got[1] > got[2])) == want, (kind, kernels)
+                    asked += bool(calls)
+                    if (
+                        not calls
+                    ):  # the dark decided at the smallest square, light residues counted everywhere
+                        skipped += 1
+                        li, da = old_residues(small, kernels[0])
+                        assert got == (kernels[0], li, da) and da > 2 * li
+    assert asked > 100 and skipped > 50

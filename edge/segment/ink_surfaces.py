@@ -48,6 +48,7 @@ __all__ = [
     "sheet_ink",
     "stroke_view",
     "wide",
+    "wide_closed",
 ]
 
 #: The residue of the square that decides the stroke test is at least this share of the largest
@@ -106,10 +107,31 @@ SHEET_SIDES = 2
 SHEET_SHARE = STROKE_SHARE
 
 
+def _surface_width(mask: np.ndarray) -> int:
+    """The width (px) of :func:`wide`'s square: :data:`SURFACE` x the shorter side, at least 3."""
+    return max(3, round(SURFACE * min(mask.shape[:2])))
+
+
 def wide(mask: np.ndarray) -> np.ndarray:
     """uint8 (h, w) ``mask`` (0 / 255) opened by a square :data:`SURFACE` x its shorter side wide
     (at least 3 px): its parts too wide for a stroke (a surface)."""
-    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, square(max(3, round(SURFACE * min(mask.shape[:2])))))
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, square(_surface_width(mask)))
+
+
+def wide_closed(mask: np.ndarray, fill: int) -> np.ndarray:
+    """:func:`wide` of uint8 (h, w) ``mask`` (0 / 255) closed by a ``fill`` px square (``fill`` >= 1):
+    ``wide(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, square(fill)))``, in three passes instead of four.
+
+    The closing ends with an erosion by its square, the opening begins with one by its own: two
+    erosions by rectangles are one by a rectangle one px shorter than their sum, anchored at the sum
+    of their anchors (exactly, also at the frame's edges: OpenCV's default border lets nothing
+    outside the frame count, and what an outside pixel of the first erosion would reach, an inside
+    one reaches too). About 10 us less on a 120 x 160 view.
+    """
+    s = _surface_width(mask)
+    a = fill // 2 + s // 2  # (the anchors of the default, centred squares)
+    eroded = cv2.erode(cv2.dilate(mask, square(fill)), square(fill + s - 1), anchor=(a, a))
+    return cv2.dilate(eroded, square(s))
 
 
 def stroke_view(small: np.ndarray, fine: bool = False) -> tuple[np.ndarray, tuple[int, ...]]:
