@@ -103,14 +103,10 @@ class Pipeline:
                 "no_gesture_labels must be a sequence of labels, got the string "
                 f"{no_gesture_labels!r}; write ({no_gesture_labels!r},)"
             )
-        self.segmenter = segmenter
-        self.preprocessor = preprocessor
-        self.classifier = classifier
-        self.smoother = smoother
+        self.segmenter, self.preprocessor, self.classifier = segmenter, preprocessor, classifier
+        self.smoother, self.grouper = smoother, grouper
         self.cut_memory = CutMemory() if smoother is not None else None  # live: cuts held (see process)
-        self.grouper = grouper
-        self.min_score = float(min_score)
-        self.no_gesture_labels = frozenset(no_gesture_labels)
+        self.min_score, self.no_gesture_labels = float(min_score), frozenset(no_gesture_labels)
         if top_k < 0:
             raise ValueError(f"top_k must be >= 0, got {top_k}")
         self.top_k = int(top_k)
@@ -131,8 +127,9 @@ class Pipeline:
         A segmenter whose ``last_read`` (:class:`edge.roi_reading.Reading`) is of the ROIs its
         ``find`` just returned has already preprocessed and classified them (a still frame, whose
         reading the still checks compare: :mod:`edge.still_polarity`, :mod:`edge.still_closer`):
-        its ink ROIs, polarities and predictions are taken as they are, and that work is timed as
-        ``segment`` (``preprocess`` and ``classify`` ~0). Else the ROIs that a digit segmenter cut out
+        its ink ROIs, polarities and predictions are taken as they are (the time the still
+        preprocessor and classifier spent in ``find``, their ``busy_ms``, is timed as ``preprocess``
+        and ``classify``, not ``segment``). Else the ROIs that a digit segmenter cut out
         of one piece of ink (:attr:`edge.types.ROI.whole`) are kept only when the model reads each
         surer than the whole, which then replaces them (:func:`edge.roi_reading.read_cuts`, timed as
         ``classify``; with a smoother, last frame's decisions held: :class:`edge.cut_memory.CutMemory`).
@@ -144,9 +141,12 @@ class Pipeline:
         check_image(frame.image)
         t = {}
         palm_runs = getattr(self.segmenter, "palm_runs", None)
+        readers = (self.preprocessor, self.classifier)  # (a still's: their busy_ms, see above)
+        busy = [getattr(part, "busy_ms", 0.0) for part in readers]
         t0 = time.perf_counter()
         rois = self.segmenter.find(frame.image)
         t1 = time.perf_counter()
+        busy = [getattr(part, "busy_ms", 0.0) - b for part, b in zip(readers, busy, strict=True)]
         parts = getattr(self.segmenter, "last_timings_ms", None)
         # the segmenter's grey frame (a digit segmenter's), for stages that read only grey
         grey = segmenter_grey(self.segmenter, frame.image)
@@ -187,8 +187,8 @@ class Pipeline:
                 else:
                     numbers = group(dets, image, **gkw)
         t4 = time.perf_counter()
-        t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
-        t["classify"], t["smooth"] = (t3 - t2) * 1e3, (t4 - t3) * 1e3
+        t["segment"], t["preprocess"] = (t1 - t0) * 1e3 - sum(busy), (t2 - t1) * 1e3 + busy[0]
+        t["classify"], t["smooth"] = (t3 - t2) * 1e3 + busy[1], (t4 - t3) * 1e3
         t["total"] = (t4 - t0) * 1e3
         if isinstance(parts, dict):
             t.update({k: float(parts[k]) for k in SEGMENT_PARTS if k in parts})
