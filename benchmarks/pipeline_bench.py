@@ -115,6 +115,8 @@ class _Timer:
         self.palm_ran = np.full(n, np.nan, np.float64)
         #: ROIs whose finder score (a hand's landmark presence) is >= 0.5
         self.confident = np.zeros(n, np.int64)
+        #: ROIs that took a reading kept from the last frames (edge.read_cache), not read afresh
+        self.kept = np.zeros(n, np.int64)
 
     def warm(self, frame: Frame) -> None:
         res = self.pipeline.process(frame)
@@ -123,6 +125,8 @@ class _Timer:
 
     def time(self, i: int, frame: Frame) -> None:
         clock, samples = time.perf_counter_ns, self.samples
+        cache = getattr(self.pipeline, "read_cache", None)
+        taken = getattr(cache, "taken", 0)
         c0 = time.process_time_ns()
         t0 = clock()
         res = self.pipeline.process(frame)
@@ -145,6 +149,7 @@ class _Timer:
             samples["write"][i] = (t4 - t3) / 1e6
             samples["end_to_end"][i] = samples["process"][i] + (t4 - t2) / 1e6
         self.rois[i] = len(res.raw)
+        self.kept[i] = getattr(cache, "taken", 0) - taken
         self.confident[i] = sum(1 for d in res.raw if d.roi.score is not None and d.roi.score >= 0.5)
         if frame.truth is not None:
             self.truth[i] = len(frame.truth)
@@ -158,6 +163,7 @@ class _Timer:
             "truth_digits": self.truth[:k],
             "palm_ran": None if np.isnan(self.palm_ran[:k]).all() else self.palm_ran[:k],
             "confident": self.confident[:k],
+            "kept": self.kept[:k],
         }
 
 

@@ -521,6 +521,7 @@ def test_cli_pipeline_out_writes_four_files(
     assert o["bare_invoke_median_ms"] > 0
     assert {"classify_per_roi_over_invoke", "process_over_invoke_x_rois"} <= set(o)
     assert o["process_over_invoke_x_rois"] is not None  # the demo always shows digits
+    assert o["kept_share"] is not None and 0.0 <= o["kept_share"] <= 1.0
     md = (out / "pipeline.md").read_text(encoding="utf-8").splitlines()
     assert any(line.startswith("| stage | median ms") for line in md)
     assert any(line.startswith("| end_to_end |") for line in md)
@@ -543,6 +544,13 @@ def test_overhead_ratios_maths() -> None:
     assert o["classify_per_roi_over_invoke"] == pytest.approx(2.0)
     assert o["process_over_invoke_x_rois"] == pytest.approx(8.0 / (0.5 * 5 / 3))
     assert overhead_ratios(res, 0.0)["classify_per_roi_over_invoke"] is None
+    assert o["kept_share"] == 0.0  # (kept not counted: none)
+    # ROIs that took a kept reading (edge.read_cache) cost no classification: per ROI read afresh
+    res.kept = np.array([1, 2, 0])
+    o = overhead_ratios(res, 0.5)
+    assert o["classify_per_roi_median_ms"] == pytest.approx(2.5)  # median of 2.0 / 1, 3.0 / 1
+    assert o["kept_share"] == pytest.approx(3 / 5) and o["mean_rois"] == pytest.approx(5 / 3)
+    assert o["process_over_invoke_x_rois"] == pytest.approx(8.0 / (0.5 * 5 / 3))
 
 
 # -- hands: the task's source, segmenter and budget ------------------------------------
