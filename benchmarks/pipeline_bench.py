@@ -196,6 +196,7 @@ def bench_pipeline_live(
     disable_gc: bool = False,
     segmenter: str | Segmenter | None = None,
     outputs: bool = False,
+    keep_readings: int | None = None,
 ) -> PipelineResult:
     """Benchmark ``edge-run``'s loop on a live source: read, process (draw, write), repeat.
 
@@ -212,7 +213,8 @@ def bench_pipeline_live(
         warmup: frames read and processed first, untimed.
         seed: demo seed.
         fps: the demos' camera rate (frames/s); cameras are asked for nothing.
-        threads, runtime, smoothing, disable_gc, segmenter, outputs: as :func:`bench_pipeline`.
+        threads, runtime, smoothing, disable_gc, segmenter, outputs, keep_readings: as
+            :func:`bench_pipeline`.
 
     Raises:
         BundleError: the bundle cannot be loaded.
@@ -222,6 +224,7 @@ def bench_pipeline_live(
 
     kw: dict[str, Any] = {} if segmenter is None else {"segmenter": segmenter}
     pipe = build_pipeline(model, smoothing=smoothing, num_threads=threads, runtime=runtime, **kw)
+    keep_readings_for(pipe, keep_readings)
     clf = pipe.classifier
     bundle = getattr(clf, "bundle", None)
     task = str(getattr(bundle, "task", None) or "digits")
@@ -284,6 +287,15 @@ def bench_pipeline_live(
     )
 
 
+def keep_readings_for(pipeline: Pipeline, frames: int | None) -> None:
+    """Set how many frames ``pipeline`` keeps a ROI's sure reading (its :class:`edge.read_cache.ReadCache`
+    ``max_age``; ``None``: as built). Raises ValueError for ``frames`` < 0."""
+    if frames is not None and frames < 0:
+        raise ValueError(f"keep_readings must be >= 0, got {frames}")
+    if frames is not None:
+        pipeline.read_cache.max_age = frames
+
+
 def reset_all(pipeline: Pipeline) -> None:
     """Forget the smoother's tracks and the segmenter's (a hand tracker's tracked hands), so
     timing starts as a fresh ``edge-run`` does: its first video frame runs the palm detector."""
@@ -326,6 +338,7 @@ def bench_pipeline(
     pipeline: Pipeline | None = None,
     segmenter: str | Segmenter | None = None,
     outputs: bool = False,
+    keep_readings: int | None = None,
 ) -> PipelineResult:
     """Benchmark ``build_pipeline(model)`` on frames held in memory.
 
@@ -350,16 +363,20 @@ def bench_pipeline(
             segmenter's name such as ``"skin"``, or an instance); ``None``: the
             pipeline's default for the task.
         outputs: also time drawing and video writing (:data:`OUTPUT_METRICS`).
+        keep_readings: frames a ROI's sure reading is kept while its ink does not change
+            (the pipeline's :class:`edge.read_cache.ReadCache` ``max_age``; 0: none kept, every
+            ROI read afresh); ``None``: the pipeline's own (3 with a smoother, as ``edge-run``).
 
     Returns:
         A :class:`PipelineResult`.
 
     Raises:
         BundleError: the bundle cannot be loaded.
-        ValueError: bad frame counts, digits range or source.
+        ValueError: bad frame counts, digits range or source, a negative ``keep_readings``.
     """
     kw: dict[str, Any] = {} if segmenter is None else {"segmenter": segmenter}
     pipe = pipeline or build_pipeline(model, smoothing=smoothing, num_threads=threads, runtime=runtime, **kw)
+    keep_readings_for(pipe, keep_readings)
     clf = pipe.classifier
     bundle = getattr(clf, "bundle", None)
     task = str(getattr(bundle, "task", None) or "digits")
