@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="include the temporal smoother, as edge-run does",
     )
+    pipe_opts.add_argument(
+        "--keep-readings",
+        type=non_negative_int,
+        default=3,
+        metavar="N",
+        help="digits, live: frames a digit's sure reading is kept while its ink does not change "
+        "(edge.read_cache; 0: every digit read afresh every frame, to compare in one session)",
+    )
     budgets = ", ".join(f"{task} {ms:g}" for task, ms in TARGET_MS_BY_TASK.items())
     pipe_opts.add_argument(
         "--target-ms",

@@ -171,8 +171,11 @@ def print_overhead(o: dict[str, Any]) -> None:
     )
     print(
         f"  classify per ROI / bare invoke: {f(o['classify_per_roi_over_invoke'], '.2f')}x "
-        f"(classify per ROI median {f(o['classify_per_roi_median_ms'], '.4f')} ms)"
+        f"(classify per ROI median {f(o['classify_per_roi_median_ms'], '.4f')} ms, ROIs read afresh)"
     )
+    if o.get("kept_share"):
+        share = o["kept_share"]
+        print(f"  ROIs that took a reading kept from the last frames (edge.read_cache): {share:.0%}")
     print(
         f"  process / (bare invoke x {o['mean_rois']:.2f} ROIs/frame): "
         f"{f(o['process_over_invoke_x_rois'], '.2f')}x"

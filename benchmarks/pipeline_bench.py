@@ -115,6 +115,8 @@ class _Timer:
         self.palm_ran = np.full(n, np.nan, np.float64)
         #: ROIs whose finder score (a hand's landmark presence) is >= 0.5
         self.confident = np.zeros(n, np.int64)
+        #: ROIs that took a reading kept from the last frames (edge.read_cache), not read afresh
+        self.kept = np.zeros(n, np.int64)
 
     def warm(self, frame: Frame) -> None:
         res = self.pipeline.process(frame)
@@ -123,6 +125,8 @@ class _Timer:
 
     def time(self, i: int, frame: Frame) -> None:
         clock, samples = time.perf_counter_ns, self.samples
+        cache = getattr(self.pipeline, "read_cache", None)
+        taken = getattr(cache, "taken", 0)
         c0 = time.process_time_ns()
         t0 = clock()
         res = self.pipeline.process(frame)
@@ -145,6 +149,7 @@ class _Timer:
             samples["write"][i] = (t4 - t3) / 1e6
             samples["end_to_end"][i] = samples["process"][i] + (t4 - t2) / 1e6
         self.rois[i] = len(res.raw)
+        self.kept[i] = getattr(cache, "taken", 0) - taken
         self.confident[i] = sum(1 for d in res.raw if d.roi.score is not None and d.roi.score >= 0.5)
         if frame.truth is not None:
             self.truth[i] = len(frame.truth)
@@ -158,6 +163,7 @@ class _Timer:
             "truth_digits": self.truth[:k],
             "palm_ran": None if np.isnan(self.palm_ran[:k]).all() else self.palm_ran[:k],
             "confident": self.confident[:k],
+            "kept": self.kept[:k],
         }
 
 
@@ -190,6 +196,7 @@ def bench_pipeline_live(
     disable_gc: bool = False,
     segmenter: str | Segmenter | None = None,
     outputs: bool = False,
+    keep_readings: int | None = None,
 ) -> PipelineResult:
     """Benchmark ``edge-run``'s loop on a live source: read, process (draw, write), repeat.
 
@@ -206,7 +213,8 @@ def bench_pipeline_live(
         warmup: frames read and processed first, untimed.
         seed: demo seed.
         fps: the demos' camera rate (frames/s); cameras are asked for nothing.
-        threads, runtime, smoothing, disable_gc, segmenter, outputs: as :func:`bench_pipeline`.
+        threads, runtime, smoothing, disable_gc, segmenter, outputs, keep_readings: as
+            :func:`bench_pipeline`.
 
     Raises:
         BundleError: the bundle cannot be loaded.
@@ -216,6 +224,7 @@ def bench_pipeline_live(
 
     kw: dict[str, Any] = {} if segmenter is None else {"segmenter": segmenter}
     pipe = build_pipeline(model, smoothing=smoothing, num_threads=threads, runtime=runtime, **kw)
+    keep_readings_for(pipe, keep_readings)
     clf = pipe.classifier
     bundle = getattr(clf, "bundle", None)
     task = str(getattr(bundle, "task", None) or "digits")
@@ -278,6 +287,15 @@ def bench_pipeline_live(
     )
 
 
+def keep_readings_for(pipeline: Pipeline, frames: int | None) -> None:
+    """Set how many frames ``pipeline`` keeps a ROI's sure reading (its :class:`edge.read_cache.ReadCache`
+    ``max_age``; ``None``: as built). Raises ValueError for ``frames`` < 0."""
+    if frames is not None and frames < 0:
+        raise ValueError(f"keep_readings must be >= 0, got {frames}")
+    if frames is not None:
+        pipeline.read_cache.max_age = frames
+
+
 def reset_all(pipeline: Pipeline) -> None:
     """Forget the smoother's tracks and the segmenter's (a hand tracker's tracked hands), so
     timing starts as a fresh ``edge-run`` does: its first video frame runs the palm detector."""
@@ -320,6 +338,7 @@ def bench_pipeline(
     pipeline: Pipeline | None = None,
     segmenter: str | Segmenter | None = None,
     outputs: bool = False,
+    keep_readings: int | None = None,
 ) -> PipelineResult:
     """Benchmark ``build_pipeline(model)`` on frames held in memory.
 
@@ -344,16 +363,20 @@ def bench_pipeline(
             segmenter's name such as ``"skin"``, or an instance); ``None``: the
             pipeline's default for the task.
         outputs: also time drawing and video writing (:data:`OUTPUT_METRICS`).
+        keep_readings: frames a ROI's sure reading is kept while its ink does not change
+            (the pipeline's :class:`edge.read_cache.ReadCache` ``max_age``; 0: none kept, every
+            ROI read afresh); ``None``: the pipeline's own (3 with a smoother, as ``edge-run``).
 
     Returns:
         A :class:`PipelineResult`.
 
     Raises:
         BundleError: the bundle cannot be loaded.
-        ValueError: bad frame counts, digits range or source.
+        ValueError: bad frame counts, digits range or source, a negative ``keep_readings``.
     """
     kw: dict[str, Any] = {} if segmenter is None else {"segmenter": segmenter}
     pipe = pipeline or build_pipeline(model, smoothing=smoothing, num_threads=threads, runtime=runtime, **kw)
+    keep_readings_for(pipe, keep_readings)
     clf = pipe.classifier
     bundle = getattr(clf, "bundle", None)
     task = str(getattr(bundle, "task", None) or "digits")

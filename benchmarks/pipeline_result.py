@@ -52,6 +52,9 @@ class PipelineResult:
     palm_ran: np.ndarray | None = None
     #: int (frames,): ROIs whose finder score (a hand's landmark presence) is >= 0.5.
     confident: np.ndarray | None = None
+    #: int (frames,): ROIs that took a reading kept from the last frames instead of being read
+    #: afresh (:mod:`edge.read_cache`); ``None``: not counted.
+    kept: np.ndarray | None = None
     stats: dict[str, LatencyStats] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -171,14 +174,18 @@ def overhead_ratios(result: PipelineResult, invoke_median_ms: float) -> dict[str
 
     Returns:
         ``bare_invoke_median_ms``; ``classify_per_roi_median_ms`` (median over frames
-        with ROIs of the classify stage / ROIs); ``classify_per_roi_over_invoke``
-        (that / bare invoke); ``mean_rois``; ``process_over_invoke_x_rois`` (median
-        ``process`` / (bare invoke x mean ROIs per frame)); ``None`` where undefined.
+        with ROIs read afresh of the classify stage / those ROIs: the ones that took a kept reading,
+        :attr:`PipelineResult.kept`, cost no classification); ``classify_per_roi_over_invoke``
+        (that / bare invoke); ``mean_rois``; ``kept_share`` (the share of all ROIs that took a kept
+        reading, 0..1); ``process_over_invoke_x_rois`` (median ``process`` / (bare invoke x mean ROIs
+        per frame)); ``None`` where undefined.
     """
-    rois = result.rois
+    kept = result.kept if result.kept is not None else np.zeros_like(result.rois)
+    rois = result.rois - kept
     sel = rois > 0
     per_roi = float(np.median(result.samples_ms["classify"][sel] / rois[sel])) if sel.any() else None
-    mean_rois = float(rois.mean()) if rois.size else 0.0
+    mean_rois = float(result.rois.mean()) if result.rois.size else 0.0
+    total = int(result.rois.sum())
     ok = invoke_median_ms > 0
     proc = result.stats["process"].median_ms
     return {
@@ -186,5 +193,6 @@ def overhead_ratios(result: PipelineResult, invoke_median_ms: float) -> dict[str
         "classify_per_roi_median_ms": per_roi,
         "classify_per_roi_over_invoke": per_roi / invoke_median_ms if ok and per_roi is not None else None,
         "mean_rois": mean_rois,
+        "kept_share": int(kept.sum()) / total if total else None,
         "process_over_invoke_x_rois": proc / (invoke_median_ms * mean_rois) if ok and mean_rois > 0 else None,
     }

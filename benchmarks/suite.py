@@ -52,6 +52,8 @@ class BenchConfig:
         seed: demo-scene seed.
         scene_frames: frames per demo sheet (1..5 digits each) or room (hands).
         smoothing: include the temporal smoother in the pipeline (as ``edge-run``).
+        keep_readings: digits: frames a digit's sure reading is kept while its ink does not change
+            (:class:`edge.read_cache.ReadCache` ``max_age``; 0: every ROI read afresh every frame).
         target_ms: pipeline target, median ms per frame (``None``: the task's budget).
         check: exit 1 when the target is missed or a result is slower than its reference.
         disable_gc: pause Python's garbage collector in timed loops.
@@ -86,6 +88,7 @@ class BenchConfig:
     seed: int = 0
     scene_frames: int = SCENE_FRAMES
     smoothing: bool = True
+    keep_readings: int = 3
     target_ms: float | None = None
     check: bool = False
     disable_gc: bool = False
@@ -191,6 +194,7 @@ def measure(cfg: BenchConfig, bundle: ModelBundle) -> BenchRun:
             disable_gc=cfg.disable_gc,
             segmenter=cfg.segmenter,
             outputs=cfg.outputs,
+            keep_readings=cfg.keep_readings,
         )
     elif cfg.command in ("pipeline", "all"):
         pipe = None
@@ -222,6 +226,7 @@ def measure(cfg: BenchConfig, bundle: ModelBundle) -> BenchRun:
             disable_gc=cfg.disable_gc,
             segmenter=cfg.segmenter,
             outputs=cfg.outputs and cfg.command == "pipeline",
+            keep_readings=cfg.keep_readings,
         )
     return out
 

@@ -27,8 +27,9 @@ import numpy as np
 
 from edge.bundle import ModelBundle
 from edge.cut_memory import CutMemory
+from edge.read_cache import ReadCache
 from edge.result import SEGMENT_PARTS, STAGES, FrameResult
-from edge.roi_inputs import ink_inputs, segmenter_grey
+from edge.roi_inputs import segmenter_grey
 from edge.roi_reading import read_cuts
 from edge.segment.hand_finder import make_hand_tracker
 from edge.types import NO_GESTURE_LABELS, ROI, Detection, Frame, Prediction, check_image
@@ -103,14 +104,11 @@ class Pipeline:
                 "no_gesture_labels must be a sequence of labels, got the string "
                 f"{no_gesture_labels!r}; write ({no_gesture_labels!r},)"
             )
-        self.segmenter = segmenter
-        self.preprocessor = preprocessor
-        self.classifier = classifier
-        self.smoother = smoother
+        self.segmenter, self.preprocessor, self.classifier = segmenter, preprocessor, classifier
+        self.smoother, self.grouper = smoother, grouper
         self.cut_memory = CutMemory() if smoother is not None else None  # live: cuts held (see process)
-        self.grouper = grouper
-        self.min_score = float(min_score)
-        self.no_gesture_labels = frozenset(no_gesture_labels)
+        self.read_cache = ReadCache(max_age=3 if smoother is not None else 0)  # live: readings kept
+        self.min_score, self.no_gesture_labels = float(min_score), frozenset(no_gesture_labels)
         if top_k < 0:
             raise ValueError(f"top_k must be >= 0, got {top_k}")
         self.top_k = int(top_k)
@@ -119,7 +117,7 @@ class Pipeline:
         """Forget temporal state: the smoother's tracks, and the scene a segmenter with
         ``keeps_scene`` (the digit finder) carries between video frames (hand finders keep
         their calibration)."""
-        for state in (self.smoother, self.cut_memory):  # (None has no reset)
+        for state in (self.smoother, self.cut_memory, self.read_cache):  # (None has no reset)
             if hasattr(state, "reset"):
                 state.reset()  # type: ignore[union-attr]
         if getattr(self.segmenter, "keeps_scene", False):
@@ -128,14 +126,15 @@ class Pipeline:
     def process(self, frame: Frame) -> FrameResult:
         """Run every stage on ``frame`` and time each (ms, ``time.perf_counter``).
 
-        A segmenter whose ``last_read`` (:class:`edge.roi_reading.Reading`) is of the ROIs its
-        ``find`` just returned has already preprocessed and classified them (a still frame, whose
-        reading the still checks compare: :mod:`edge.still_polarity`, :mod:`edge.still_closer`):
-        its ink ROIs, polarities and predictions are taken as they are, and that work is timed as
-        ``segment`` (``preprocess`` and ``classify`` ~0). Else the ROIs that a digit segmenter cut out
-        of one piece of ink (:attr:`edge.types.ROI.whole`) are kept only when the model reads each
-        surer than the whole, which then replaces them (:func:`edge.roi_reading.read_cuts`, timed as
-        ``classify``; with a smoother, last frame's decisions held: :class:`edge.cut_memory.CutMemory`).
+        A segmenter whose ``last_read`` (:class:`edge.roi_reading.Reading`) is of the ROIs its ``find``
+        just returned has already read them (a still, whose readings the still checks compare:
+        :mod:`edge.still_polarity`, :mod:`edge.still_closer`): they are taken as they are (the time the
+        still preprocessor and classifier spent in ``find``, their ``busy_ms``, is timed as ``preprocess``
+        and ``classify``). Else they are read; with a smoother (live), a ROI whose ink did not change
+        takes its reading of the last frames (:class:`edge.read_cache.ReadCache`). The ROIs a digit
+        segmenter cut out of one piece of ink (:attr:`edge.types.ROI.whole`) are kept only when the model
+        reads each surer than the whole, which then replaces them (:func:`edge.roi_reading.read_cuts`,
+        timed as ``classify``; live, last frame's decisions held: :class:`edge.cut_memory.CutMemory`).
 
         Raises:
             ValueError: ``frame.image`` is not uint8 (H, W, 3) BGR with H, W >= 1 (what every
@@ -144,9 +143,12 @@ class Pipeline:
         check_image(frame.image)
         t = {}
         palm_runs = getattr(self.segmenter, "palm_runs", None)
+        readers = (self.preprocessor, self.classifier)  # (a still's: their busy_ms, see above)
+        busy = [getattr(part, "busy_ms", 0.0) for part in readers]
         t0 = time.perf_counter()
         rois = self.segmenter.find(frame.image)
         t1 = time.perf_counter()
+        busy = [getattr(part, "busy_ms", 0.0) - b for part, b in zip(readers, busy, strict=True)]
         parts = getattr(self.segmenter, "last_timings_ms", None)
         # the segmenter's grey frame (a digit segmenter's), for stages that read only grey
         grey = segmenter_grey(self.segmenter, frame.image)
@@ -156,9 +158,9 @@ class Pipeline:
             rois, light, preds = read.rois, read.light, read.predictions
             t2 = t3 = time.perf_counter()
         else:
-            rois, batch, light = ink_inputs(self.segmenter, self.preprocessor, frame.image, rois)
+            rois, batch, light = self.read_cache.inputs(self.segmenter, self.preprocessor, frame.image, rois)
             t2 = time.perf_counter()
-            preds = self.classifier.classify(batch) if batch is not None and len(batch) else []
+            preds = self.read_cache.classify(self.classifier, batch)
             seg, pre, clf = self.segmenter, self.preprocessor, self.classifier
             if self.cut_memory is not None:  # live: as below, with last frame's decisions held
                 rois, light, preds = self.cut_memory.read(seg, pre, clf, frame.image, rois, light, preds)
@@ -187,8 +189,8 @@ class Pipeline:
                 else:
                     numbers = group(dets, image, **gkw)
         t4 = time.perf_counter()
-        t["segment"], t["preprocess"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3
-        t["classify"], t["smooth"] = (t3 - t2) * 1e3, (t4 - t3) * 1e3
+        t["segment"], t["preprocess"] = (t1 - t0) * 1e3 - sum(busy), (t2 - t1) * 1e3 + busy[0]
+        t["classify"], t["smooth"] = (t3 - t2) * 1e3 + busy[1], (t4 - t3) * 1e3
         t["total"] = (t4 - t0) * 1e3
         if isinstance(parts, dict):
             t.update({k: float(parts[k]) for k in SEGMENT_PARTS if k in parts})
@@ -303,8 +305,7 @@ def build_pipeline(
             models were not fetched (the message names ``edge-models fetch hands``).
     """
     if hasattr(model, "classify"):
-        classifier = model
-        bundle = getattr(model, "bundle", None)
+        classifier, bundle = model, getattr(model, "bundle", None)
     else:
         from edge.runtime import Classifier
 
@@ -368,8 +369,7 @@ def build_pipeline(
             raise ValueError("a classifier without a bundle needs preprocessor=")
         from edge.preprocess import make_preprocessor
 
-        # a digits model has background="keep" here (checked above)
-        # the ink the segmenter looks for is the ink the preprocessor normalises
+        # (a digits model has background="keep" here; the ink the segmenter looks for is the one normalised)
         pol = "auto"
         if task == "digits":
             pol = polarity or str(getattr(getattr(segmenter, "config", None), "polarity", None) or "auto")

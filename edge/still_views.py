@@ -86,6 +86,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -176,6 +177,9 @@ class StillViewsPreprocessor:
         self.base = base
         self.grow = float(grow)
         self._full = MnistPreprocessor(base.deskew, base.polarity, _NEVER_FAST, _NEVER_FAST)
+        #: wall ms spent in calls so far (``time.perf_counter``): the pipeline reports a still's
+        #: preprocessing, done inside its segmenter's checks, as ``preprocess``
+        self.busy_ms = 0.0
 
     @property
     def last_light(self) -> list[bool | None]:
@@ -195,6 +199,14 @@ class StillViewsPreprocessor:
             float32 (N, K, 28, 28, 1) in [0, 1], white ink on black, N = ``len(rois)``,
             K = ``len(FRAME_VIEWS)`` in that order; :class:`ViewsClassifier` averages over K.
         """
+        t0 = time.perf_counter()
+        try:
+            return self._views(image, rois, analysis)
+        finally:
+            self.busy_ms += (time.perf_counter() - t0) * 1e3
+
+    def _views(self, image: np.ndarray, rois: list[ROI], analysis: InkAnalysis | None) -> np.ndarray:
+        """:meth:`__call__`, untimed."""
         live = self.base(image, rois, analysis=analysis)
         full = self._full(image, rois, analysis=analysis)
         wide = self._full(image, [grown(r, image.shape, self.grow) for r in rois])
@@ -274,6 +286,9 @@ class ViewsClassifier:
 
     def __init__(self, classifier: Any) -> None:
         self.classifier = classifier
+        #: wall ms spent in :meth:`predict` so far (``time.perf_counter``; :meth:`classify` calls it):
+        #: the pipeline reports a still's classification, done inside its segmenter's checks, as ``classify``
+        self.busy_ms = 0.0
 
     def __getattr__(self, name: str) -> Any:
         if name == "classifier":  # not set yet (copy, pickle): no recursion
@@ -296,7 +311,14 @@ class ViewsClassifier:
         Returns:
             float32 (N, num_classes) probabilities in label order.
         """
-        batch = np.asarray(batch, np.float32)
+        t0 = time.perf_counter()
+        try:
+            return self._predict(np.asarray(batch, np.float32))
+        finally:
+            self.busy_ms += (time.perf_counter() - t0) * 1e3
+
+    def _predict(self, batch: np.ndarray) -> np.ndarray:
+        """:meth:`predict`, untimed."""
         want = getattr(getattr(self.classifier, "bundle", None), "input", None)
         n_in = len(want.shape) if want is not None else 4
         if batch.ndim != n_in + 1:

@@ -351,6 +351,8 @@ def test_parse_config_defaults() -> None:
     assert cfg.target_ms == 3.3 and cfg.check is False and cfg.digits is None
     cfg, _ = parse_config(["pipeline", "--threads", "2", "--digits", "1..5", "--warmup", "3"])
     assert cfg.pipeline_threads == 2 and cfg.digits == (1, 5) and cfg.warmup_frames == 3
+    assert cfg.keep_readings == 3  # edge-run's read cache (edge.read_cache)
+    assert parse_config(["pipeline", "--keep-readings", "0"])[0].keep_readings == 0
 
 
 # -- the pipeline benchmark ------------------------------------------------------------
@@ -427,6 +429,19 @@ def test_bench_pipeline_on_demo(
     assert all(len(f.truth) == 5 for f in five)
     res = bench_pipeline(tiny_digits_bundle, frames, warmup=2, threads=1)
     assert res.frames == 4 and set(res.stats) == set(METRICS)
+    assert res.kept is not None and res.kept.shape == (4,) and np.all(res.kept <= res.rois)
+    from edge.pipeline import build_pipeline
+
+    kept = {}
+    for n in (3, 0):  # (the tiny test model is unsure of everything: keep any reading)
+        pipe = build_pipeline(tiny_digits_bundle, num_threads=1)
+        pipe.read_cache.min_score = 0.0
+        kept[n] = bench_pipeline(tiny_digits_bundle, frames, warmup=2, pipeline=pipe, keep_readings=n).kept
+        assert pipe.read_cache.max_age == n
+    assert kept[3] is not None and kept[3].sum() > 0  # the demo's sheet holds still: readings kept
+    assert kept[0] is not None and not kept[0].any()  # every ROI read afresh
+    with pytest.raises(ValueError, match="keep_readings"):
+        bench_pipeline(tiny_digits_bundle, frames, warmup=2, threads=1, keep_readings=-1)
     assert all(s.count == 4 for s in res.stats.values())
     assert res.model == "tiny-digits-int8" and res.threads == 1
     assert res.rois.shape == (4,) and np.all(res.truth_digits >= 1)
@@ -521,6 +536,7 @@ def test_cli_pipeline_out_writes_four_files(
     assert o["bare_invoke_median_ms"] > 0
     assert {"classify_per_roi_over_invoke", "process_over_invoke_x_rois"} <= set(o)
     assert o["process_over_invoke_x_rois"] is not None  # the demo always shows digits
+    assert o["kept_share"] is not None and 0.0 <= o["kept_share"] <= 1.0
     md = (out / "pipeline.md").read_text(encoding="utf-8").splitlines()
     assert any(line.startswith("| stage | median ms") for line in md)
     assert any(line.startswith("| end_to_end |") for line in md)
@@ -543,6 +559,13 @@ def test_overhead_ratios_maths() -> None:
     assert o["classify_per_roi_over_invoke"] == pytest.approx(2.0)
     assert o["process_over_invoke_x_rois"] == pytest.approx(8.0 / (0.5 * 5 / 3))
     assert overhead_ratios(res, 0.0)["classify_per_roi_over_invoke"] is None
+    assert o["kept_share"] == 0.0  # (kept not counted: none)
+    # ROIs that took a kept reading (edge.read_cache) cost no classification: per ROI read afresh
+    res.kept = np.array([1, 2, 0])
+    o = overhead_ratios(res, 0.5)
+    assert o["classify_per_roi_median_ms"] == pytest.approx(2.5)  # median of 2.0 / 1, 3.0 / 1
+    assert o["kept_share"] == pytest.approx(3 / 5) and o["mean_rois"] == pytest.approx(5 / 3)
+    assert o["process_over_invoke_x_rois"] == pytest.approx(8.0 / (0.5 * 5 / 3))
 
 
 # -- hands: the task's source, segmenter and budget ------------------------------------

@@ -211,6 +211,46 @@ def test_only_still_pipelines_take_views(tiny_digits_bundle: Path, tmp_path: Pat
     assert len(res.raw) == 3 and res.raw[0].prediction.scores.shape == (10,)
 
 
+def test_still_readers_count_the_time_spent_in_their_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = iter(range(0, 1000, 2))  # a clock 2 s a read: each timed call lasts 2 s
+    monkeypatch.setattr("edge.still_views.time.perf_counter", lambda: float(next(ticks)))
+    views = ViewsClassifier(_FakeClassifier())
+    assert views.busy_ms == 0.0
+    views.classify(np.zeros((1, 3, 28, 28, 1), np.float32))  # (classify calls predict: timed once)
+    views.predict(np.zeros((2, 28, 28, 1), np.float32))
+    assert views.busy_ms == 4000.0
+    img = _frame_with_digits()
+    seg = DigitSegmenter()
+    rois = seg.find(img)
+    pre = StillViewsPreprocessor(MnistPreprocessor())
+    pre(seg.last_grey, rois, analysis=seg.last_analysis)
+    assert pre.busy_ms == 2000.0
+
+
+def test_a_still_reports_the_reading_its_checks_did_as_preprocess_and_classify(
+    tiny_digits_bundle: Path, tmp_path: Path
+) -> None:
+    from edge.types import Frame
+
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), _paper_with_digit())
+    still = make_pipeline(str(tiny_digits_bundle), source=str(photo))
+    before = still.preprocessor.busy_ms, still.classifier.busy_ms
+    res = still.process(Frame(_frame_with_digits(), 0.0, 0))
+    t = res.timings_ms
+    read = still.preprocessor.busy_ms - before[0], still.classifier.busy_ms - before[1]
+    assert read[0] > 0 and read[1] > 0  # the still checks read the ROIs inside find ...
+    assert t["preprocess"] >= read[0] and t["classify"] >= read[1]  # ... and that is not segmenting
+    assert t["segment"] > 0
+    parts = t["segment"] + t["preprocess"] + t["classify"] + t["smooth"]
+    assert parts == pytest.approx(t["total"], abs=1e-6)
+    live = make_pipeline(str(tiny_digits_bundle), source="demo")  # no still readers: nothing moved
+    lt = live.process(Frame(_frame_with_digits(), 0.0, 0)).timings_ms
+    assert lt["segment"] + lt["preprocess"] + lt["classify"] + lt["smooth"] == pytest.approx(
+        lt["total"], abs=1e-6
+    )
+
+
 def test_a_classifier_without_predict_is_left_as_it_is(caplog: pytest.LogCaptureFixture) -> None:
     class OnlyClassify:
         labels = tuple(str(i) for i in range(10))
