@@ -108,7 +108,7 @@ class ReadCache:
         self._kept: list[_Kept] = []
         # this frame's ROIs (in order, with ink) and for each its kept reading, or its new signature
         self._pending: list[tuple[ROI, _Kept | None, np.ndarray | None, Any]] = []
-        self.taken = self.read = 0  # readings taken again, ROIs read afresh, since construction
+        self.taken = self.read = 0  # since construction: readings taken again, ROIs read afresh (keeping)
 
     def reset(self) -> None:
         """Forget every kept reading."""
@@ -172,7 +172,8 @@ class ReadCache:
         ``classifier.classify`` of ``batch`` (the ROIs read afresh); these readings are kept for the
         next frames."""
         fresh = classifier.classify(batch) if batch is not None and len(batch) else []
-        if not self._pending:
+        if not self._pending:  # (no ROI with ink, or nothing kept: a frame without the digits forgets them)
+            self._kept = []
             return list(fresh)
         out, kept, it = [], [], iter(fresh)
         for roi, k, sig, light in self._pending:

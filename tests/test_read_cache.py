@@ -124,6 +124,9 @@ def test_reset_forgets_and_max_age_zero_reads_as_ink_inputs() -> None:
     cache.reset()
     _read(cache, _frame(), _rois(), pre, clf)
     assert clf.read == 4
+    _read(cache, _frame(), [], pre, clf)  # a frame without the digits (a hand over them) forgets them
+    _read(cache, _frame(), _rois(), pre, clf)
+    assert clf.read == 6 and cache.taken == 0
     off, pre2, clf2 = ReadCache(max_age=0), _Preprocessor(), _Classifier()
     grey = _frame()
     rois = _rois() + [ROI(180, 0, 20, 20)]  # a blank corner: no ink, dropped
