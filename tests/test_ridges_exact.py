@@ -18,6 +18,7 @@ from edge.segment.line_ridges import (
     SEEN_SHARE,
     SLIVER,
     SPREAD_DEG,
+    median_counts,
     medians,
     ridges,
     runs_on,
@@ -189,3 +190,32 @@ def test_ridges_read_a_view_in_place() -> None:
         tracemalloc.stop()
     np.testing.assert_array_equal(got, want)
     assert peak < 0.25 * view.size, peak
+
+
+def test_ridges_step_across_in_the_directions_dtype() -> None:
+    # (the five reads' steps are one product now: offset x a float32 direction rounds to float32, as
+    # the first form's did; in float64 the point exactly halfway between two columns would round the
+    # other way)
+    dark = np.zeros((20, 30), np.uint8)
+    dark[:, 11::2] = 200
+    uy = np.float32(0.1)
+    u = np.array([[np.sqrt(np.float32(1) - uy * uy), uy]] * 2, np.float32)
+    side = float(np.float32(uy * np.float32(3)))  # (float32's product, not the exact 3 x uy)
+    c = np.array([[10.5 + 3 * float(uy), 10.0], [10.5 + side, 10.0]])
+    t = np.zeros((2, 4))
+    for offset in (1, 2, 3):
+        np.testing.assert_array_equal(ridges(dark, c, u, t, offset), clipped_ridges(dark, c, u, t, offset))
+
+
+def test_medians_count_and_skip_the_nans() -> None:
+    rng = np.random.default_rng(9)
+    for n, k in [(0, 4), (1, 1), (3, 2), (6, 5), (8, 32)]:
+        r = rng.normal(size=(n, k)).astype(np.float32)
+        r[rng.random((n, k)) < 0.4] = np.nan
+        r[:1] = np.nan  # (a row of NaNs: the empty value)
+        if n > 2:
+            r[2] = 1.5  # (ties)
+        want = [float(np.nanmedian(row)) if np.any(~np.isnan(row)) else -1.0 for row in r]
+        got, count = median_counts(r, -1.0)
+        np.testing.assert_allclose(got, want, rtol=0, atol=0)
+        assert count.tolist() == np.count_nonzero(~np.isnan(r), axis=1).tolist()

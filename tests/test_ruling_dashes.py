@@ -15,12 +15,16 @@ import math
 
 import cv2
 import numpy as np
+import pytest
 
+import edge.segment.ruling_dashes as ruling_dashes
 from edge.segment.digit_config import DigitSegmenterConfig
 from edge.segment.digit_pieces import measure_components
 from edge.segment.digit_ruling import PageRuling
 from edge.segment.digits import DigitSegmenter
+from edge.segment.line_ridges import SPREAD_DEG
 from edge.segment.ruling_dashes import dashed_lines
+from edge.segment.ruling_lines import angle_between, angles
 from edge.sources.demo import DemoSource
 
 H, W = 240, 320
@@ -183,3 +187,59 @@ def test_a_first_pass_raised_for_dashes_stands_when_the_finer_look_loses_most_of
     assert not ruling.finer_lost(first, 640, lost)  # raised at another pass's width
     ruling.reset()
     assert ruling.dashed_at == 0 and not ruling.finer_lost(first, 320, lost)
+
+
+def first_pairs_and_ends(segs: np.ndarray, centre: np.ndarray, lengths: tuple[int, int]) -> np.ndarray:
+    """dashed_lines' joins and placements as written first (np.repeat / np.tile pairs, np.hstack /
+    np.vstack), the reference for the faster form."""
+
+    def length(s: np.ndarray) -> np.ndarray:
+        return np.hypot(s[:, 2] - s[:, 0], s[:, 3] - s[:, 1])
+
+    n = len(segs)
+    i, j = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
+    joins = np.hstack([centre[i], centre[j]])
+    joined, own = angles(joins), angles(segs)
+    along = (
+        (i != j)
+        & (angle_between(joined, own[i]) <= SPREAD_DEG)
+        & (angle_between(joined, own[j]) <= SPREAD_DEG)
+    )
+    gap = np.where(along, length(joins), np.inf).reshape(n, n)
+    k = min(2, n - 1)
+    nearest = np.argpartition(gap, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((n, 0), np.int64)
+    rows = np.repeat(np.arange(n), nearest.shape[1])
+    near = np.isfinite(gap[rows, nearest.ravel()])
+    out = np.vstack([segs, np.hstack([centre[rows[near]], centre[nearest.ravel()[near]]])])
+    d = out[:, 2:] - out[:, :2]
+    unit = d / np.maximum(length(out), 1e-6)[:, None]
+    need = np.where(np.abs(d[:, 0]) >= np.abs(d[:, 1]), lengths[0], lengths[1])
+    half = 0.5 * np.maximum(need + 2.0, length(out))[:, None]
+    start, end, mid = out[:, :2], out[:, 2:], 0.5 * (out[:, :2] + out[:, 2:])
+    ends = [
+        (start, start + 2 * half * unit),
+        (end - 2 * half * unit, end),
+        (mid - half * unit, mid + half * unit),
+    ]
+    return np.vstack([np.hstack(e) for e in ends])
+
+
+def test_dashed_lines_join_and_place_as_the_first_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[np.ndarray] = []
+    angles = ruling_dashes.angles
+
+    def keeping(segs: np.ndarray) -> np.ndarray:
+        seen.append(segs)
+        return angles(segs)
+
+    for tilt, dash in [(3.0, 12), (-2.0, 8), (0.0, 16), (5.0, 6)]:
+        dark, mask = dashed_page(tilt, dash)
+        pieces = measure_components(mask, 4, 500, (0, 0), (W, H))[0]
+        seen.clear()
+        monkeypatch.setattr(ruling_dashes, "angles", keeping)
+        found = dashed_lines(pieces, mask, (0, 0), (80, 120), np.full((H, W), 255, np.uint8))
+        monkeypatch.undo()
+        assert found is not None
+        segs = seen[1]  # (the dashes, as dashed_lines reads their own directions)
+        want = first_pairs_and_ends(segs, 0.5 * (segs[:, :2] + segs[:, 2:]), (80, 120))
+        np.testing.assert_array_equal(found[0], want)

@@ -17,8 +17,9 @@ import pytest
 import edge.segment.ruling_dashes as ruling_dashes
 import edge.segment.ruling_grid as ruling_grid
 from edge.segment.digit_pieces import measure_components
-from edge.segment.line_ridges import median_counts, medians
+from edge.segment.line_ridges import SPREAD_DEG, median_counts, medians
 from edge.segment.ruling_grid import FAMILY_LINES, grid_lines
+from edge.segment.ruling_lines import APART_DEG, MIN_LINES, WINDOW_DEG, angle_between, angles, directions
 
 H, W = 240, 320
 
@@ -131,3 +132,32 @@ def test_dashed_lines_work_out_each_direction_once(monkeypatch: pytest.MonkeyPat
     assert found is not None
     n = min(len(pieces), ruling_dashes.MOST)
     assert n * n + n <= sum(rows) <= n * n + 2 * n  # (the last: directions' own read)
+
+
+def first_directions(segs: np.ndarray) -> tuple[int, ...]:
+    """ruling_lines.directions as it was written first (the window and the directions apart made for
+    each call), the reference for the one that looks them up."""
+    d = segs[:, 2:] - segs[:, :2]
+    length = np.hypot(d[:, 0], d[:, 1])
+    angle = angles(segs)
+    hist = np.bincount(np.round(angle).astype(np.int64) % 180, weights=length, minlength=180)
+    n = WINDOW_DEG
+    wide = np.convolve(np.concatenate([hist[-n:], hist, hist[:n]]), np.ones(2 * n + 1), "valid")
+    first = int(np.argmax(wide))
+    apart = np.abs((np.arange(180) - first + 90) % 180 - 90) >= APART_DEG
+    second = int(np.argmax(np.where(apart, wide, -1.0)))
+    along = np.count_nonzero(angle_between(angle, second) <= SPREAD_DEG)
+    return (first, second) if wide[second] > 0 and along >= MIN_LINES else (first,)
+
+
+def test_directions_are_those_of_the_first_form() -> None:
+    rng = np.random.default_rng(11)
+    sets = [
+        rng.uniform(0, 320, (n, 4)).astype(dt) for n in (1, 2, 3, 4, 7, 60) for dt in (np.float32, np.float64)
+    ]
+    sets += [np.zeros((3, 4)), np.array([[0, 0, 10, 0], [0, 5, 10, 5], [0, 0, 0, 10], [5, 0, 5, 10.0]])]
+    for a in (0.0, 44.5, 45.0, 89.6, 135.0, 179.6):  # (windows at the histogram's wrap, directions 45 apart)
+        r = np.radians([a, a + 45.0, a + 90.0, a + 90.4, a + 91.0])
+        sets.append(np.column_stack([0 * r + 100, 0 * r + 100, 100 + 50 * np.cos(r), 100 + 50 * np.sin(r)]))
+    for s in sets:
+        assert directions(s) == first_directions(s)

@@ -50,8 +50,8 @@ def median_counts(r: np.ndarray, empty: float) -> tuple[np.ndarray, np.ndarray]:
     NaN: the points read in the image)."""
     s = np.sort(r, axis=1)  # NaNs last (np.nanmedian costs ten times more on small rows)
     n = np.count_nonzero(~np.isnan(r), axis=1)
-    rows = np.arange(len(r))
-    lo, hi = s[rows, np.maximum(n - 1, 0) // 2], s[rows, np.minimum(n // 2, r.shape[1] - 1)]
+    rows = np.arange(len(r))  # (n // 2 < K; a row of NaNs reads s[-1] and s[0], not used)
+    lo, hi = s[rows, (n - 1) // 2], s[rows, n // 2]
     return np.where(n > 0, 0.5 * (lo + hi), empty), n
 
 
@@ -71,11 +71,12 @@ def ridges(dark: np.ndarray, c: np.ndarray, u: np.ndarray, t: np.ndarray, offset
     h, w = dark.shape
     xs, ys = c[:, :1] + t * u[:, :1], c[:, 1:] + t * u[:, 1:]
     inside = (xs >= 0) & (xs <= w - 1) & (ys >= 0) & (ys <= h - 1)
-    ux, uy = u[:, :1], u[:, 1:]
-    z = np.zeros_like(ux)  # the point, its two neighbours across the direction, the two beside it
-    # (offset px): one read of the five (x + 0.0 is x: the same pixels as five reads)
-    x = np.rint(xs + np.stack([-uy, z, uy, -uy * offset, uy * offset])).astype(np.intp)
-    y = np.rint(ys + np.stack([ux, z, -ux, ux * offset, -ux * offset])).astype(np.intp)
+    # the point, its two neighbours across the direction, the two beside it (offset px): one read of
+    # the five, steps of m (-uy, ux) across, in u's dtype (x + 0.0 is x; -(a b) is (-a) b: the same
+    # pixels as five reads)
+    m = np.array([-1.0, 0.0, 1.0, -offset, offset], u.dtype)[:, None, None]
+    x = np.rint(xs + m * u[:, 1:]).astype(np.intp)
+    y = np.rint(ys - m * u[:, :1]).astype(np.intp)
     np.minimum(np.maximum(x, 0, out=x), w - 1, out=x)  # (in place: np.clip's checks cost more than
     np.minimum(np.maximum(y, 0, out=y), h - 1, out=y)  # the reads of a few hundred points)
     if dark.flags.c_contiguous:  # one read of the flat image at y w + x: a fifth cheaper than dark[y, x]

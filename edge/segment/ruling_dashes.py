@@ -74,9 +74,10 @@ def dashed_lines(
     if np.count_nonzero(dash) < DASHES:
         return None  # (the count first: most frames have no dashes to measure)
     if paper is not None:  # (at the dash's centre)
-        cx = np.clip(((pieces[:, X0] + pieces[:, X1]) // 2).astype(np.int64), 0, paper.shape[1] - 1)
-        cy = np.clip(((pieces[:, Y0] + pieces[:, Y1]) // 2).astype(np.int64), 0, paper.shape[0] - 1)
-        dash &= paper[cy, cx] > 0
+        cx = ((pieces[:, X0] + pieces[:, X1]) // 2).astype(np.int64)
+        cy = ((pieces[:, Y0] + pieces[:, Y1]) // 2).astype(np.int64)
+        ph, pw = paper.shape[:2]  # (np.minimum and np.maximum: np.clip's checks cost more)
+        dash &= paper[np.minimum(np.maximum(cy, 0), ph - 1), np.minimum(np.maximum(cx, 0), pw - 1)] > 0
     (ox, oy), (mh, mw), drawn = origin, mask.shape, np.zeros_like(mask)
     for x0, y0, x1, y1 in pieces[dash, :4].astype(np.int64).tolist():
         mx0, my0, mx1, my1 = max(x0 - ox, 0), max(y0 - oy, 0), min(x1 - ox, mw), min(y1 - oy, mh)
@@ -89,8 +90,8 @@ def dashed_lines(
     # each dash to its NEAREST nearest ones whose line runs along both (a short dash's own axis is a
     # few degrees off a slightly tilted line's: two dashes apart give its direction)
     n = len(segs)
-    i, j = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
-    joins = np.hstack([centre[i], centre[j]])
+    i, j = np.divmod(np.arange(n * n), n)  # (each pair, row by row)
+    joins = np.concatenate([centre[i], centre[j]], axis=1)
     joined, own = angles(joins), angles(segs)  # (each dash's own direction: once, not once per pair)
     along = (
         (i != j)
@@ -102,8 +103,8 @@ def dashed_lines(
     nearest = np.argpartition(gap, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((n, 0), np.int64)
     rows = np.repeat(np.arange(n), nearest.shape[1])
     near = np.isfinite(gap[rows, nearest.ravel()])
-    joins = np.hstack([centre[rows[near]], centre[nearest.ravel()[near]]])
-    out = np.vstack([segs, joins])
+    joins = np.concatenate([centre[rows[near]], centre[nearest.ravel()[near]]], axis=1)
+    out = np.concatenate([segs, joins])
     d = out[:, 2:] - out[:, :2]
     unit = d / np.maximum(_lengths(out), 1e-6)[:, None]
     need = np.where(np.abs(d[:, 0]) >= np.abs(d[:, 1]), lengths[0], lengths[1])
@@ -115,7 +116,7 @@ def dashed_lines(
         (end - 2 * half * unit, end),
         (mid - half * unit, mid + half * unit),
     ]
-    return np.vstack([np.hstack(e) for e in ends]), drawn
+    return np.concatenate([np.concatenate(e, axis=1) for e in ends]), drawn
 
 
 def _lengths(segs: np.ndarray) -> np.ndarray:

@@ -123,12 +123,17 @@ def directions(segs: np.ndarray) -> tuple[int, ...]:
     it (within :data:`SPREAD_DEG`; one is a stroke, a tall "1", an edge)."""
     d = segs[:, 2:] - segs[:, :2]
     length = np.hypot(d[:, 0], d[:, 1])
-    angle = angles(segs)
+    angle = np.degrees(np.arctan2(d[:, 1], d[:, 0])) % 180.0  # (angles(segs), from the same d)
     hist = np.bincount(np.round(angle).astype(np.int64) % 180, weights=length, minlength=180)
     n = WINDOW_DEG  # length within n degrees of each direction (the histogram is circular)
-    wide = np.convolve(np.concatenate([hist[-n:], hist, hist[:n]]), np.ones(2 * n + 1), "valid")
+    wide = np.convolve(np.concatenate([hist[-n:], hist, hist[:n]]), _WINDOW, "valid")
     first = int(np.argmax(wide))
-    apart = np.abs((np.arange(180) - first + 90) % 180 - 90) >= APART_DEG
-    second = int(np.argmax(np.where(apart, wide, -1.0)))
+    second = int(np.argmax(np.where(_APART[first], wide, -1.0)))
     along = np.count_nonzero(angle_between(angle, second) <= SPREAD_DEG)
     return (first, second) if wide[second] > 0 and along >= MIN_LINES else (first,)
+
+
+#: The window of :func:`directions` (ones, :data:`WINDOW_DEG` either side) ...
+_WINDOW = np.ones(2 * WINDOW_DEG + 1)
+#: ... and bool (180, 180) whether whole degrees j (column) and i (row) are at least :data:`APART_DEG` apart.
+_APART = angle_between(np.arange(180)[None, :], np.arange(180)[:, None]) >= APART_DEG
