@@ -289,9 +289,7 @@ def bench_pipeline_live(
 
 def keep_readings_for(pipeline: Pipeline, frames: int | None) -> None:
     """Set how many frames ``pipeline`` keeps a ROI's sure reading (its :class:`edge.read_cache.ReadCache`
-    ``max_age``; ``None``: as built). Raises ValueError for ``frames`` < 0."""
-    if frames is not None and frames < 0:
-        raise ValueError(f"keep_readings must be >= 0, got {frames}")
+    ``max_age``, which raises ValueError for ``frames`` < 0; ``None``: as built)."""
     if frames is not None:
         pipeline.read_cache.max_age = frames
 

@@ -61,10 +61,10 @@ SIGNATURE = (8, 8)
 class _Kept:
     """A reading of one ROI and what it was read from."""
 
-    box: tuple[int, int, int, int]  # x, y, w, h (frame px) of this frame's ROI
+    box: list[int]  # x, y, w, h (frame px) of the ROI in the last frame (ROI.as_list)
     angle: float  # its writing angle (degrees)
     signature: np.ndarray  # int16 SIGNATURE grey thumbnail of the box when it was read
-    light: Any  # its ink polarity as the preprocessor found it (True: light ink; None: not said)
+    light: bool  # its ink polarity as the preprocessor found it (True: light ink)
     prediction: Prediction
     age: int  # frames since it was read
 
@@ -73,11 +73,11 @@ def signature(grey: np.ndarray, roi: ROI) -> np.ndarray:
     """int16 (8, 8) area-averaged grey thumbnail (:data:`SIGNATURE`) of ``roi``'s box in uint8 (H, W)
     ``grey`` (the box clipped to the image; an empty box gives zeros)."""
     h, w = grey.shape
-    x0, y0 = max(0, roi.x), max(0, roi.y)
-    x1, y1 = min(w, roi.x + roi.w), min(h, roi.y + roi.h)
-    if x1 <= x0 or y1 <= y0:
+    box = roi.intersect(ROI(0, 0, w, h))
+    if not box.area:
         return np.zeros(SIGNATURE[::-1], np.int16)
-    return cv2.resize(grey[y0:y1, x0:x1], SIGNATURE, interpolation=cv2.INTER_AREA).astype(np.int16)
+    crop = grey[box.y : box.y + box.h, box.x : box.x + box.w]
+    return cv2.resize(crop, SIGNATURE, interpolation=cv2.INTER_AREA).astype(np.int16)
 
 
 class ReadCache:
@@ -92,7 +92,7 @@ class ReadCache:
         min_score: only readings whose top probability is at least this are kept (in [0, 1]).
 
     Raises:
-        ValueError: a negative setting, or ``min_score`` above 1.
+        ValueError: a negative setting, or ``min_score`` above 1 (also when ``max_age`` is set later).
     """
 
     def __init__(
@@ -111,9 +111,20 @@ class ReadCache:
         self.box_px, self.angle_deg, self.sig_mean, self.max_age = box_px, angle_deg, sig_mean, max_age
         self.min_score = min_score
         self._kept: list[_Kept] = []
-        # this frame's ROIs (in order, with ink) and for each its kept reading, or its new signature
-        self._pending: list[tuple[ROI, _Kept | None, np.ndarray | None, Any]] = []
+        # this frame's ROIs with ink, in order: each with its kept reading (or None), thumbnail, polarity
+        self._pending: list[tuple[ROI, _Kept | None, np.ndarray, bool]] = []
         self.taken = self.read = 0  # since construction: readings taken again, ROIs read afresh (keeping)
+
+    @property
+    def max_age(self) -> int:
+        """Frames a reading is kept after the one it was made in (>= 0; 0: nothing is kept)."""
+        return self._max_age
+
+    @max_age.setter
+    def max_age(self, frames: int) -> None:
+        if frames < 0:
+            raise ValueError(f"max_age must be >= 0, got {frames}")
+        self._max_age = frames
 
     def reset(self) -> None:
         """Forget every kept reading."""
@@ -121,7 +132,7 @@ class ReadCache:
 
     def _match(self, roi: ROI, sig: np.ndarray, free: list[_Kept]) -> _Kept | None:
         """The kept reading ``roi`` (with thumbnail ``sig``) takes, removed from ``free``, or ``None``."""
-        box = (roi.x, roi.y, roi.w, roi.h)
+        box = roi.as_list()
         for k in free:
             if (
                 k.age < self.max_age
@@ -141,7 +152,8 @@ class ReadCache:
         Args:
             segmenter: the segmenter whose ``find`` returned ``rois`` (its grey frame gives the
                 thumbnails; a segmenter without one keeps nothing).
-            preprocessor: as :func:`~edge.roi_inputs.ink_inputs`'.
+            preprocessor: as :func:`~edge.roi_inputs.ink_inputs`' (one that does not give each
+                ROI's polarity as a ``last_light`` list keeps nothing).
             image: uint8 (H, W, 3) BGR frame.
             rois: this frame's ROIs.
 
@@ -151,7 +163,11 @@ class ReadCache:
             ROI's ink polarity, a list when the preprocessor gives them), for :meth:`classify`.
         """
         grey = segmenter_grey(segmenter, image)
-        if grey is None or self.max_age == 0:
+        if (
+            grey is None
+            or self.max_age == 0
+            or not isinstance(getattr(preprocessor, "last_light", None), list)
+        ):
             self._pending = []
             return ink_inputs(segmenter, preprocessor, image, rois)
         free, took = list(self._kept), []
@@ -160,17 +176,13 @@ class ReadCache:
             took.append((roi, None if roi.whole is not None else self._match(roi, sig, free), sig))
         fresh = [roi for roi, k, _ in took if k is None]
         inked, batch, light = ink_inputs(segmenter, preprocessor, image, fresh)
-        lit = dict(zip(map(id, inked), light, strict=True)) if isinstance(light, list) else {}
-        has_ink = {id(r) for r in inked}
+        lit = dict(zip(map(id, inked), light, strict=True))  # (the ROIs read afresh that have ink)
         self._pending = [
-            (roi, k, sig, k.light if k is not None else lit.get(id(roi)))
+            (roi, k, sig, k.light if k is not None else lit[id(roi)])
             for roi, k, sig in took
-            if k is not None or id(roi) in has_ink
+            if k is not None or id(roi) in lit
         ]
-        kept_rois = [roi for roi, _, _, _ in self._pending]
-        if not isinstance(light, list) and not any(k is not None for _, k, _, _ in self._pending):
-            return kept_rois, batch, light
-        return kept_rois, batch, [v for _, _, _, v in self._pending]
+        return [roi for roi, _, _, _ in self._pending], batch, [v for _, _, _, v in self._pending]
 
     def classify(self, classifier: Any, batch: np.ndarray | None) -> list[Prediction]:
         """The predictions of the ROIs :meth:`inputs` returned, in order: the kept readings, and
@@ -183,13 +195,13 @@ class ReadCache:
         out, kept, it = [], [], iter(fresh)
         for roi, k, sig, light in self._pending:
             if k is not None:
-                pred, k.age, k.box, k.angle = k.prediction, k.age + 1, (roi.x, roi.y, roi.w, roi.h), roi.angle
+                pred, k.age, k.box, k.angle = k.prediction, k.age + 1, roi.as_list(), roi.angle
                 kept.append(k)
                 self.taken += 1
             else:
                 pred = next(it)
-                if roi.whole is None and sig is not None and pred.score >= self.min_score:
-                    kept.append(_Kept((roi.x, roi.y, roi.w, roi.h), roi.angle, sig, light, pred, 0))
+                if roi.whole is None and pred.score >= self.min_score:
+                    kept.append(_Kept(roi.as_list(), roi.angle, sig, light, pred, 0))
                 self.read += 1
             out.append(pred)
         self._kept, self._pending = kept, []

@@ -84,10 +84,11 @@ frame's polarity check) and :mod:`edge.types`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -199,25 +200,20 @@ class StillViewsPreprocessor:
             float32 (N, K, 28, 28, 1) in [0, 1], white ink on black, N = ``len(rois)``,
             K = ``len(FRAME_VIEWS)`` in that order; :class:`ViewsClassifier` averages over K.
         """
-        t0 = time.perf_counter()
-        try:
-            return self._views(image, rois, analysis)
-        finally:
-            self.busy_ms += (time.perf_counter() - t0) * 1e3
-
-    def _views(self, image: np.ndarray, rois: list[ROI], analysis: InkAnalysis | None) -> np.ndarray:
-        """:meth:`__call__`, untimed."""
-        live = self.base(image, rois, analysis=analysis)
-        full = self._full(image, rois, analysis=analysis)
-        wide = self._full(image, [grown(r, image.shape, self.grow) for r in rois])
-        # a cut part whose grown ROI holds no ink of its own (its neighbour's joined to it): grown
-        # on its other sides only (its live and full views read it the same way, edge.preprocess.cut_ink)
-        lost = [i for i, lit in enumerate(self._full.last_light) if lit is None and any(cut_sides(rois[i]))]
-        if lost:
-            wide[lost] = self._full(
-                image, [grown(rois[i], image.shape, self.grow, within_cut=True) for i in lost]
-            )
-        return np.stack([live, full, wide], axis=1)
+        with _busy(self):
+            live = self.base(image, rois, analysis=analysis)
+            full = self._full(image, rois, analysis=analysis)
+            wide = self._full(image, [grown(r, image.shape, self.grow) for r in rois])
+            # a cut part whose grown ROI holds no ink of its own (its neighbour's joined to it): grown on
+            # its other sides only (its live and full views read it the same way, edge.preprocess.cut_ink)
+            lost = [
+                i for i, lit in enumerate(self._full.last_light) if lit is None and any(cut_sides(rois[i]))
+            ]
+            if lost:
+                wide[lost] = self._full(
+                    image, [grown(rois[i], image.shape, self.grow, within_cut=True) for i in lost]
+                )
+            return np.stack([live, full, wide], axis=1)
 
 
 def crop_views(
@@ -311,26 +307,30 @@ class ViewsClassifier:
         Returns:
             float32 (N, num_classes) probabilities in label order.
         """
-        t0 = time.perf_counter()
-        try:
-            return self._predict(np.asarray(batch, np.float32))
-        finally:
-            self.busy_ms += (time.perf_counter() - t0) * 1e3
-
-    def _predict(self, batch: np.ndarray) -> np.ndarray:
-        """:meth:`predict`, untimed."""
-        want = getattr(getattr(self.classifier, "bundle", None), "input", None)
-        n_in = len(want.shape) if want is not None else 4
-        if batch.ndim != n_in + 1:
-            return np.asarray(self.classifier.predict(batch), np.float32)
-        n, k = batch.shape[:2]
-        p = np.asarray(self.classifier.predict(batch.reshape(n * k, *batch.shape[2:])), np.float32)
-        return p.reshape(n, k, -1).mean(axis=1)
+        with _busy(self):
+            batch = np.asarray(batch, np.float32)
+            want = getattr(getattr(self.classifier, "bundle", None), "input", None)
+            n_in = len(want.shape) if want is not None else 4
+            if batch.ndim != n_in + 1:
+                return np.asarray(self.classifier.predict(batch), np.float32)
+            n, k = batch.shape[:2]
+            p = np.asarray(self.classifier.predict(batch.reshape(n * k, *batch.shape[2:])), np.float32)
+            return p.reshape(n, k, -1).mean(axis=1)
 
     def classify(self, batch: np.ndarray) -> list[Prediction]:
         """Top-1 :class:`~edge.types.Prediction` of each input's mean over its views (see
         :meth:`predict`)."""
         return top_predictions(self.predict(batch), self.labels)
+
+
+@contextlib.contextmanager
+def _busy(owner: Any) -> Iterator[None]:
+    """Add the wall ms (``time.perf_counter``) the block takes to ``owner.busy_ms``."""
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        owner.busy_ms += (time.perf_counter() - t0) * 1e3
 
 
 def use_still_views(pipeline: Any) -> Any:

@@ -440,7 +440,7 @@ def test_bench_pipeline_on_demo(
         assert pipe.read_cache.max_age == n
     assert kept[3] is not None and kept[3].sum() > 0  # the demo's sheet holds still: readings kept
     assert kept[0] is not None and not kept[0].any()  # every ROI read afresh
-    with pytest.raises(ValueError, match="keep_readings"):
+    with pytest.raises(ValueError, match="must be >= 0, got -1"):
         bench_pipeline(tiny_digits_bundle, frames, warmup=2, threads=1, keep_readings=-1)
     assert all(s.count == 4 for s in res.stats.values())
     assert res.model == "tiny-digits-int8" and res.threads == 1

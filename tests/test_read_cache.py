@@ -165,6 +165,10 @@ def test_signature_is_the_area_average_of_the_clipped_box() -> None:
 def test_bad_settings_are_refused(kw: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be"):
         ReadCache(**kw)  # type: ignore[arg-type]
+    cache = ReadCache()
+    with pytest.raises(ValueError, match="max_age must be >= 0"):
+        cache.max_age = -1
+    assert cache.max_age == 3
 
 
 def test_the_live_pipeline_keeps_readings_and_shows_what_it_reads_afresh(tiny_digits_bundle: Path) -> None:

@@ -98,7 +98,11 @@ def along_ruling(segs: np.ndarray) -> np.ndarray:
 
 def angles(segs: np.ndarray) -> np.ndarray:
     """float (L,) the segments' directions, degrees in [0, 180) (y down)."""
-    d = segs[:, 2:] - segs[:, :2]
+    return _degrees(segs[:, 2:] - segs[:, :2])
+
+
+def _degrees(d: np.ndarray) -> np.ndarray:
+    """float (L,) the directions of float (L, 2) vectors (dx, dy), degrees in [0, 180) (y down)."""
     return np.degrees(np.arctan2(d[:, 1], d[:, 0])) % 180.0
 
 
@@ -123,7 +127,7 @@ def directions(segs: np.ndarray) -> tuple[int, ...]:
     it (within :data:`SPREAD_DEG`; one is a stroke, a tall "1", an edge)."""
     d = segs[:, 2:] - segs[:, :2]
     length = np.hypot(d[:, 0], d[:, 1])
-    angle = np.degrees(np.arctan2(d[:, 1], d[:, 0])) % 180.0  # (angles(segs), from the same d)
+    angle = _degrees(d)  # (angles(segs), from the same d)
     hist = np.bincount(np.round(angle).astype(np.int64) % 180, weights=length, minlength=180)
     n = WINDOW_DEG  # length within n degrees of each direction (the histogram is circular)
     wide = np.convolve(np.concatenate([hist[-n:], hist, hist[:n]]), _WINDOW, "valid")
