@@ -159,8 +159,10 @@ class ReadCache:
 
         Returns:
             (the ROIs kept, in order: those that took a kept reading and those read afresh with ink;
-            the model inputs of the ones read afresh only, in their order, or ``None``; each kept
-            ROI's ink polarity, a list when the preprocessor gives them), for :meth:`classify`.
+            the model inputs of the ones read afresh only, in their order (the preprocessor's batch,
+            float32 (N, 28, 28, 1) in [0, 1] for ``mnist-normalise``), or ``None``; each kept ROI's ink
+            polarity (True: light ink), a list when the preprocessor gives them), for :meth:`classify`.
+            Errors are the preprocessor's.
         """
         grey = segmenter_grey(segmenter, image)
         if (
@@ -187,7 +189,21 @@ class ReadCache:
     def classify(self, classifier: Any, batch: np.ndarray | None) -> list[Prediction]:
         """The predictions of the ROIs :meth:`inputs` returned, in order: the kept readings, and
         ``classifier.classify`` of ``batch`` (the ROIs read afresh); these readings are kept for the
-        next frames."""
+        next frames.
+
+        Args:
+            classifier: anything with ``classify(batch) -> list[Prediction]`` (an
+                :class:`edge.runtime.Classifier`).
+            batch: the model inputs :meth:`inputs` returned (float32 (N, H, W, C), one row per ROI
+                read afresh), or ``None``.
+
+        Returns:
+            One :class:`~edge.types.Prediction` per ROI :meth:`inputs` returned, in that order.
+
+        Raises:
+            Whatever ``classifier.classify`` raises (:class:`edge.bundle.BundleError` for a model
+            that fails to run, ValueError for inputs of the wrong shape).
+        """
         fresh = classifier.classify(batch) if batch is not None and len(batch) else []
         if not self._pending:  # (no ROI with ink, or nothing kept: a frame without the digits forgets them)
             self._kept = []
